@@ -1,0 +1,189 @@
+# Cairn: one non-recursive GNU Makefile.  `make help` lists the targets.
+# Project flags live apart from the user's CFLAGS, so `make CFLAGS=-O0` works.
+
+VERSION    := 0.1.0
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+CC         ?= cc
+PKG_CONFIG ?= pkg-config
+BUILD      ?= build
+CFLAGS     ?= -O2 -g
+V          ?= 0
+Q          := $(if $(filter 1,$(V)),,@)
+
+DATADIR    := $(PREFIX)/share/cairn
+PKGS       := sqlite3 gsl jansson libsodium
+REPORT_PKGS:= xlsxwriter
+TEST_PKGS  := cmocka
+
+# Debian packages the build, the tests and the demo need (see README).
+DEB_PKGS   := build-essential pkg-config libsqlite3-dev libgsl-dev \
+              libxlsxwriter-dev libjansson-dev libsodium-dev libcmocka-dev \
+              python3 python3-openpyxl sqlite3
+
+WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
+        -Wmissing-prototypes -Wformat=2 -Wwrite-strings -Wundef -Wvla
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+ifeq ($(SAN),1)
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
+            -fno-omit-frame-pointer
+endif
+
+PC_CFLAGS   = $(shell $(PKG_CONFIG) --cflags $(PKGS) $(REPORT_PKGS) 2>/dev/null)
+PC_LIBS     = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+PC_RLIBS    = $(shell $(PKG_CONFIG) --libs $(REPORT_PKGS) 2>/dev/null)
+PC_TLIBS    = $(shell $(PKG_CONFIG) --libs $(TEST_PKGS) 2>/dev/null)
+PC_TCFLAGS  = $(shell $(PKG_CONFIG) --cflags $(TEST_PKGS) 2>/dev/null)
+
+CPPFLAGS_P := -std=c11 -D_POSIX_C_SOURCE=200809L -Iengine/include \
+              -DCAIRN_VERSION='"$(VERSION)"' \
+              -DCAIRN_DATADIR='"$(DATADIR)"'
+ALL_CFLAGS  = $(CPPFLAGS_P) $(WARN) $(SANFLAGS) $(PC_CFLAGS) -MMD -MP \
+              $(CFLAGS)
+ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
+
+ENGINE_SRC := $(wildcard engine/src/*.c)
+REPORT_SRC := $(wildcard reports/*.c)
+CLI_SRC    := $(wildcard engine/cli/*.c)
+TEST_SRC   := $(wildcard tests/test_*.c)
+FUZZ_SRC   := $(wildcard tests/fuzz/fuzz_*.c)
+
+ENGINE_OBJ := $(ENGINE_SRC:%.c=$(BUILD)/obj/%.o)
+REPORT_OBJ := $(REPORT_SRC:%.c=$(BUILD)/obj/%.o)
+CLI_OBJ    := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
+LIBCAIRN   := $(BUILD)/libcairn.a
+LIBREPORTS := $(if $(REPORT_SRC),$(BUILD)/libcairnreports.a)
+CAIRN      := $(BUILD)/cairn
+TEST_BIN   := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/tests/replay_%)
+
+.PHONY: all test asan valgrind fuzz bench demo deps install uninstall \
+        clean format check-symbols check-headers help
+.DEFAULT_GOAL := all
+
+all: $(CAIRN)
+
+help:
+	@echo "make            build $(CAIRN)"
+	@echo "make deps       install missing Debian packages ($(DEB_PKGS))"
+	@echo "make demo       deps + build + score the shipped example"
+	@echo "make test       run every test suite; ends with 'N passed, N failed'"
+	@echo "make asan       the same suite under ASan+UBSan"
+	@echo "make valgrind   the unit suites under valgrind"
+	@echo "make fuzz       build libFuzzer targets with clang (FUZZ_SECONDS=60 runs)"
+	@echo "make bench      benchmarks, side by side with their peers"
+	@echo "make install    install to DESTDIR/PREFIX (default $(PREFIX))"
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIBCAIRN): $(ENGINE_OBJ)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/libcairnreports.a: $(REPORT_OBJ)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(CAIRN): $(CLI_OBJ) $(LIBREPORTS) $(LIBCAIRN)
+	$(if $(Q),@echo "  LINK    $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJ) $(LIBREPORTS) $(LIBCAIRN) \
+	    $(PC_RLIBS) $(PC_LIBS) -lm
+
+$(BUILD)/obj/tests/%.o: tests/%.c
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) $(PC_TCFLAGS) -Itests -c -o $@ $<
+
+$(BUILD)/tests/test_%: $(BUILD)/obj/tests/test_%.o $(LIBREPORTS) $(LIBCAIRN)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBREPORTS) $(LIBCAIRN) \
+	    $(PC_TLIBS) $(PC_RLIBS) $(PC_LIBS) -lm
+
+# Fuzz targets replayed over their corpora by a plain driver (gcc, make test).
+$(BUILD)/tests/replay_%: $(BUILD)/obj/tests/fuzz/%.o \
+                         $(BUILD)/obj/tests/fuzz/replay.o $(LIBCAIRN)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/obj/tests/fuzz/replay.o \
+	    $(LIBCAIRN) $(PC_LIBS) -lm
+
+# Every exported symbol of the libraries starts with cairn_.
+check-symbols: $(LIBCAIRN) $(LIBREPORTS)
+	$(Q)bad=$$(nm -g --defined-only $^ 2>/dev/null | awk 'NF==3{print $$3}' \
+	    | grep -v '^cairn_' || true); \
+	  if [ -n "$$bad" ]; then echo "symbols without cairn_ prefix: $$bad"; \
+	  exit 1; fi
+
+# Every public header compiles on its own.
+check-headers:
+	$(Q)for h in engine/include/cairn.h engine/include/cairn/*.h; do \
+	  printf '#include "%s"\n' "$${h#engine/include/}" | \
+	  $(CC) $(CPPFLAGS_P) $(WARN) -Werror -fsyntax-only -x c - || exit 1; \
+	done
+
+test: $(CAIRN) $(TEST_BIN) $(REPLAY_BIN) check-symbols check-headers
+	$(Q)BUILD=$(BUILD) CAIRN=$(CAIRN) sh tests/run.sh
+
+asan:
+	$(Q)$(MAKE) --no-print-directory BUILD=build/asan SAN=1 CFLAGS="-O1 -g" test
+
+valgrind: $(CAIRN) $(TEST_BIN)
+	$(Q)BUILD=$(BUILD) CAIRN=$(CAIRN) VALGRIND=1 sh tests/run.sh
+
+FUZZ_SECONDS ?= 30
+fuzz:
+	$(Q)mkdir -p build/fuzz
+	$(Q)for f in $(FUZZ_SRC); do n=$$(basename $$f .c); \
+	  clang $(CPPFLAGS_P) -g -O1 -fsanitize=fuzzer,address,undefined \
+	    $$(pkg-config --cflags $(PKGS)) -o build/fuzz/$$n $$f $(ENGINE_SRC) \
+	    $(PC_LIBS) -lm || exit 1; \
+	  mkdir -p build/fuzz/$$n.corpus; \
+	  build/fuzz/$$n -max_total_time=$(FUZZ_SECONDS) \
+	    build/fuzz/$$n.corpus tests/fuzz/corpus/$${n#fuzz_} || exit 1; \
+	done
+
+bench: $(CAIRN)
+	$(Q)BUILD=$(BUILD) CAIRN=$(CAIRN) sh tests/bench/run.sh
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)sh examples/demo.sh $(CAIRN)
+
+deps:
+	$(Q)missing=""; for p in $(DEB_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' \
+	    || missing="$$missing $$p"; done; \
+	if [ -z "$$missing" ]; then echo "deps: all Debian packages present"; \
+	elif [ "$$(id -u)" -ne 0 ]; then \
+	  echo "deps: missing:$$missing"; \
+	  echo "run: sudo apt-get update && sudo apt-get install -y$$missing"; \
+	  exit 1; \
+	else \
+	  echo "deps: installing$$missing"; \
+	  if [ -z "$$(ls -A /var/lib/apt/lists 2>/dev/null | grep -v lock)" ]; \
+	  then apt-get update -qq || exit 1; fi; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing \
+	    >/dev/null || { apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; } \
+	    || exit 1; \
+	fi
+
+install: $(CAIRN)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(DATADIR)/instruments
+	install -m 0755 $(CAIRN) $(DESTDIR)$(PREFIX)/bin/cairn
+	install -m 0644 instruments/*.json $(DESTDIR)$(DATADIR)/instruments/
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/cairn
+	rm -rf $(DESTDIR)$(DATADIR)
+
+format:
+	clang-format -i engine/include/*.h engine/include/cairn/*.h \
+	    engine/src/*.c engine/src/*.h engine/cli/*.c tests/*.c
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

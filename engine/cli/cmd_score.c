@@ -1,0 +1,182 @@
+/*
+ * cmd_score.c - `cairn score`: score one response set, or one per line.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+const cli_command cli_score_command = {
+    "score", cmd_score, "score one questionnaire's responses",
+    "cairn score INSTRUMENT [--json] RESPONSE...\n"
+    "       cairn score INSTRUMENT [--json] --batch < FILE",
+    "Scores one response set exactly as the instrument's manual says and\n"
+    "shows each scale's score and band, risk flags and decision rules.\n"
+    "Nothing is stored: use 'cairn record' to keep a result.\n"
+    "\n"
+    "A response is the code the person chose (see 'cairn instrument show\n"
+    "INSTRUMENT' for the codes), or - for an item left unanswered.\n"
+    "\n"
+    "Options:\n"
+    "  --json    one JSON object per response set, for scripts\n"
+    "  --batch   read one response set per line from standard input\n"
+    "            (blank lines and lines starting with # are skipped)\n"
+    "\n"
+    "Example:\n"
+    "  cairn score phq9 1 2 0 3 1 0 2 1 1\n"
+    "  cairn score PHQ-9 --json 1 2 0 3 1 0 2 1 1\n",
+};
+
+static void print_plain(const cairn_score *s)
+{
+    const cairn_instrument *inst = s->instrument;
+    printf("%s (%s), definition %s\n", cairn_instrument_name(inst),
+           cairn_instrument_code(inst), cairn_instrument_version(inst));
+    for (size_t i = 0; i < s->n_scales; i++) {
+        const cairn_scale_score *sc = &s->scales[i];
+        printf("  %s: ", sc->scale->label);
+        if (!sc->has_score) {
+            printf("no score (%zu of %zu items missing; at most %d may be)\n",
+                   sc->missing, sc->scale->n_items, sc->scale->max_missing);
+            continue;
+        }
+        cli_print_number(stdout, sc->score);
+        printf(" (range ");
+        cli_print_number(stdout, sc->scale->min);
+        printf("-");
+        cli_print_number(stdout, sc->scale->max);
+        printf(", %s)", sc->scale->direction == CAIRN_HIGHER_IS_WORSE
+                            ? "higher is worse"
+                            : "higher is better");
+        if (sc->band != NULL) {
+            printf(" - %s", sc->band->label);
+        }
+        if (sc->prorated) {
+            printf(" [prorated: %zu item%s missing]", sc->missing,
+                   sc->missing == 1 ? "" : "s");
+        }
+        printf("\n");
+    }
+    if (s->n_missing > 0) {
+        printf("  Missing items:");
+        for (size_t i = 0; i < s->n_missing; i++) {
+            printf(" %d", s->missing_items[i]);
+        }
+        printf("\n");
+    }
+    for (size_t i = 0; i < s->n_rules; i++) {
+        static const char *const words[] = {"cannot tell (items missing)",
+                                            "no", "yes"};
+        printf("  %s: %s\n", s->rules[i].rule->label,
+               words[s->rules[i].value + 1]);
+    }
+    for (size_t i = 0; i < s->n_flags; i++) {
+        printf("  !! RISK: %s\n", s->flags[i].risk->message);
+    }
+}
+
+static int score_one(const cairn_instrument *inst, cairn_responses *resp,
+                     bool json)
+{
+    cairn_score *s = NULL;
+    char *text = NULL;
+    cairn_error err = CAIRN_ERROR_INIT;
+    int rc = cairn_score_compute(&s, inst, resp, &err);
+    if (rc == 0 && json) {
+        rc = cairn_score_to_json(s, &text, &err);
+        if (rc == 0) {
+            printf("%s\n", text);
+        }
+    } else if (rc == 0) {
+        print_plain(s);
+    }
+    free(text);
+    cairn_score_free(s);
+    return rc < 0 ? cli_fail(&err) : CLI_OK;
+}
+
+static int run_batch(const cairn_instrument *inst, bool json)
+{
+    char *line = NULL;
+    size_t cap = 0;
+    long lineno = 0;
+    int rc = CLI_OK;
+    ssize_t len;
+    while (rc == CLI_OK && (len = getline(&line, &cap, stdin)) >= 0) {
+        lineno++;
+        size_t k = strspn(line, " \t\r\n");
+        if (line[k] == '\0' || line[k] == '#') {
+            continue;
+        }
+        cairn_responses *resp = NULL;
+        cairn_error err = CAIRN_ERROR_INIT;
+        if (cairn_responses_parse_line(&resp, inst, line, (size_t)len,
+                                       &err) < 0) {
+            cli_error("<stdin>:%ld: %s", lineno, err.message);
+            rc = CLI_FAIL;
+        } else {
+            rc = score_one(inst, resp, json);
+        }
+        cairn_responses_free(resp);
+    }
+    free(line);
+    return rc;
+}
+
+int cmd_score(cli_ctx *ctx, int argc, char **argv)
+{
+    bool json = false, batch = false;
+    /* Options are read by hand, not getopt, so that "-" (a missing answer)
+     * and codes are never taken for options, wherever they stand. */
+    const char *name = NULL;
+    const char **tokens = calloc((size_t)argc + 1, sizeof *tokens);
+    size_t n = 0;
+    if (tokens == NULL) {
+        cli_error("out of memory");
+        return CLI_FAIL;
+    }
+    int rc = CLI_OK;
+    for (int i = 1; i < argc && rc == CLI_OK; i++) {
+        if (strcmp(argv[i], "--json") == 0) {
+            json = true;
+        } else if (strcmp(argv[i], "--batch") == 0) {
+            batch = true;
+        } else if (argv[i][0] == '-' && argv[i][1] == '-') {
+            rc = cli_usage("score", "unknown option '%s'", argv[i]);
+        } else if (name == NULL) {
+            name = argv[i];
+        } else {
+            tokens[n++] = argv[i];
+        }
+    }
+    if (rc == CLI_OK && name == NULL) {
+        rc = cli_usage("score", "name the instrument to score");
+    }
+    if (rc == CLI_OK && batch && n > 0) {
+        rc = cli_usage("score", "--batch reads responses from standard "
+                                "input; give none on the command line");
+    }
+    if (rc == CLI_OK && !batch && n == 0) {
+        rc = cli_usage("score", "give one response per item, or --batch");
+    }
+    const cairn_instrument *inst = NULL;
+    if (rc == CLI_OK) {
+        inst = cli_instrument(ctx, name);
+        rc = inst == NULL ? CLI_FAIL : CLI_OK;
+    }
+    if (rc == CLI_OK && batch) {
+        rc = run_batch(inst, json);
+    } else if (rc == CLI_OK) {
+        cairn_responses *resp = NULL;
+        cairn_error err = CAIRN_ERROR_INIT;
+        if (cairn_responses_parse_tokens(&resp, inst, tokens, n, &err) < 0) {
+            rc = cli_fail(&err);
+        } else {
+            rc = score_one(inst, resp, json);
+        }
+        cairn_responses_free(resp);
+    }
+    free(tokens);
+    return rc;
+}

@@ -1,0 +1,22 @@
+/*
+ * cairn.h - the Cairn engine: clinical questionnaire definitions, exact
+ * scoring, a longitudinal store, trend statistics and research export.
+ *
+ * Data flows instrument definition -> response set -> score -> stored
+ * assessment -> statistics -> report/export; each stage has its header.
+ * Every function returns CAIRN_OK or a negative cairn_status and fills a
+ * caller-owned cairn_error.  The engine never prints or exits.
+ */
+#ifndef CAIRN_H
+#define CAIRN_H
+
+#include "cairn/error.h"
+#include "cairn/instrument.h"
+#include "cairn/response.h"
+#include "cairn/score.h"
+#include "cairn/catalog.h"
+
+/** The library version, e.g. "0.1.0". */
+const char *cairn_version(void);
+
+#endif

@@ -1,0 +1,59 @@
+/*
+ * cairn/catalog.h - the set of instrument definitions Cairn knows.
+ *
+ * A catalog is loaded from one directory of definitions (*.json).  Every
+ * file must validate, codes and aliases must be unique (compared without
+ * case, ignoring '-', '_' and spaces, so "PHQ-9" finds "phq9").
+ */
+#ifndef CAIRN_CATALOG_H
+#define CAIRN_CATALOG_H
+
+#include <stddef.h>
+
+#include "cairn/error.h"
+#include "cairn/instrument.h"
+
+/** A loaded set of instruments (opaque). */
+typedef struct cairn_catalog cairn_catalog;
+
+/**
+ * Load every *.json in `dir`, sorted by code.  When `texts_dir` is not
+ * NULL, a file `<texts_dir>/<code>.texts.json` adds the site's verbatim
+ * texts to that instrument (see cairn_instrument_add_texts).
+ * Returns CAIRN_OK, CAIRN_EIO (unreadable directory), CAIRN_ENOTFOUND (no
+ * definitions), CAIRN_EEXISTS (a code or alias used twice) or any error of
+ * cairn_instrument_load.
+ */
+int cairn_catalog_load(cairn_catalog **out, const char *dir,
+                       const char *texts_dir, cairn_error *err);
+
+/** Free a catalog and its instruments.  NULL is allowed. */
+void cairn_catalog_free(cairn_catalog *cat);
+
+/** Number of instruments. */
+size_t cairn_catalog_count(const cairn_catalog *cat);
+
+/** Instrument `i` (sorted by code), borrowed from the catalog. */
+const cairn_instrument *cairn_catalog_get(const cairn_catalog *cat,
+                                          size_t i);
+
+/**
+ * Find the instrument whose code or alias matches `name`.  `*out` is
+ * borrowed from the catalog.
+ * Returns CAIRN_OK or CAIRN_ENOTFOUND ("unknown instrument 'phq10'
+ * (known: ...)").
+ */
+int cairn_catalog_find(const cairn_instrument **out, const cairn_catalog *cat,
+                       const char *name, cairn_error *err);
+
+/**
+ * The directory an installed or in-tree `cairn` reads definitions from:
+ * `$CAIRN_INSTRUMENTS` if set, else `<exe dir>/../instruments` when it
+ * exists (a build tree), else `<exe dir>/../share/cairn/instruments`, else
+ * the compiled-in data directory.  `exe` is argv[0] or NULL.  Writes into
+ * `buf` and returns it.
+ */
+const char *cairn_catalog_default_dir(char *buf, size_t size,
+                                      const char *exe);
+
+#endif

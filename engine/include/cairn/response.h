@@ -1,0 +1,69 @@
+/*
+ * cairn/response.h - one person's answers to one instrument.
+ *
+ * A response set holds one entry per item, in the instrument's item order:
+ * the code entered, or missing.  Parsing checks every code against the
+ * item's options (or a number item's range) and refuses the set with a
+ * message naming the item, the value and the allowed codes.
+ */
+#ifndef CAIRN_RESPONSE_H
+#define CAIRN_RESPONSE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cairn/error.h"
+#include "cairn/instrument.h"
+
+/** The text that stands for a missing answer on the command line. */
+#define CAIRN_MISSING_TOKEN "-"
+
+/** Answers to one instrument, one per item (caller-visible). */
+typedef struct cairn_responses {
+    size_t n;      /**< equals the instrument's item count */
+    int *codes;    /**< codes[i] answers item i (0-based position) */
+    bool *missing; /**< missing[i]: item i was not answered */
+} cairn_responses;
+
+/**
+ * Make a response set for `inst` with every item missing.  `*out` owns the
+ * arrays; release with cairn_responses_free.
+ * Returns CAIRN_OK or CAIRN_ENOMEM.
+ */
+int cairn_responses_new(cairn_responses **out, const cairn_instrument *inst,
+                        cairn_error *err);
+
+/** Free a response set.  NULL is allowed. */
+void cairn_responses_free(cairn_responses *resp);
+
+/**
+ * Set item at position `i` to `code` after checking it against the item.
+ * Returns CAIRN_OK or CAIRN_EINVAL ("item 3: code 7 is not one of 0, 1, 2,
+ * 3").
+ */
+int cairn_responses_set(cairn_responses *resp, const cairn_instrument *inst,
+                        size_t i, int code, cairn_error *err);
+
+/**
+ * Parse `n` tokens (one per item: a code, or "-" for missing) into a new
+ * response set.  A wrong count, a non-number or a code outside an item's
+ * options is CAIRN_EINVAL with a one-line message.
+ */
+int cairn_responses_parse_tokens(cairn_responses **out,
+                                 const cairn_instrument *inst,
+                                 const char *const *tokens, size_t n,
+                                 cairn_error *err);
+
+/**
+ * Parse one line of whitespace-separated tokens (at most `len` bytes; need
+ * not be NUL-terminated), as cairn_responses_parse_tokens.
+ */
+int cairn_responses_parse_line(cairn_responses **out,
+                               const cairn_instrument *inst,
+                               const char *line, size_t len,
+                               cairn_error *err);
+
+/** Number of missing items. */
+size_t cairn_responses_missing_count(const cairn_responses *resp);
+
+#endif

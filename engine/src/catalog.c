@@ -1,0 +1,260 @@
+/*
+ * catalog.c - every instrument definition in one folder, found by code or
+ * alias, with a site's licensed texts added where the site has them.
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cairn.h"
+#include "internal.h"
+
+struct cairn_catalog {
+    size_t n;
+    cairn_instrument **items;
+};
+
+/* Code or alias without case, '-', '_' or spaces: "PHQ-9" -> "phq9". */
+static void normalize(const char *s, char *out, size_t size)
+{
+    size_t n = 0;
+    for (; *s != '\0' && n + 1 < size; s++) {
+        if (*s == '-' || *s == '_' || isspace((unsigned char)*s)) {
+            continue;
+        }
+        out[n++] = (char)tolower((unsigned char)*s);
+    }
+    out[n] = '\0';
+}
+
+static bool matches(const cairn_instrument *inst, const char *key)
+{
+    char buf[128];
+    normalize(cairn_instrument_code(inst), buf, sizeof buf);
+    if (strcmp(buf, key) == 0) {
+        return true;
+    }
+    for (size_t i = 0; i < cairn_instrument_alias_count(inst); i++) {
+        normalize(cairn_instrument_alias(inst, i), buf, sizeof buf);
+        if (strcmp(buf, key) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static int by_code(const void *a, const void *b)
+{
+    const cairn_instrument *x = *(cairn_instrument *const *)a;
+    const cairn_instrument *y = *(cairn_instrument *const *)b;
+    return strcmp(cairn_instrument_code(x), cairn_instrument_code(y));
+}
+
+static bool is_definition(const char *name)
+{
+    size_t n = strlen(name);
+    return n > 5 && name[0] != '.' && strcmp(name + n - 5, ".json") == 0;
+}
+
+/* A code or alias of `inst` already used by an earlier instrument. */
+static int check_unique(const cairn_catalog *cat,
+                        const cairn_instrument *inst, cairn_error *err)
+{
+    char key[128];
+    size_t n_names = cairn_instrument_alias_count(inst) + 1;
+    for (size_t k = 0; k < n_names; k++) {
+        const char *name = k == 0 ? cairn_instrument_code(inst)
+                                  : cairn_instrument_alias(inst, k - 1);
+        normalize(name, key, sizeof key);
+        for (size_t i = 0; i < cat->n; i++) {
+            if (matches(cat->items[i], key)) {
+                return cairn_error_set(
+                    err, CAIRN_EEXISTS, "%s: name '%s' is already used by %s",
+                    cairn_instrument_path(inst), name,
+                    cairn_instrument_path(cat->items[i]));
+            }
+        }
+    }
+    return CAIRN_OK;
+}
+
+static int add_texts(cairn_instrument *inst, const char *texts_dir,
+                     cairn_error *err)
+{
+    char path[PATH_MAX];
+    struct stat st;
+    if (texts_dir == NULL) {
+        return CAIRN_OK;
+    }
+    snprintf(path, sizeof path, "%s/%s.texts.json", texts_dir,
+             cairn_instrument_code(inst));
+    if (stat(path, &st) != 0) {
+        return CAIRN_OK;
+    }
+    return cairn_instrument_add_texts(inst, path, err);
+}
+
+static int load_one(cairn_catalog *cat, const char *dir, const char *name,
+                    const char *texts_dir, cairn_error *err)
+{
+    char path[PATH_MAX];
+    cairn_instrument *inst = NULL;
+    if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, name) >=
+        sizeof path) {
+        return cairn_error_set(err, CAIRN_EIO, "%s/%s: path too long", dir,
+                               name);
+    }
+    int rc = cairn_instrument_load(&inst, path, err);
+    if (rc == 0) {
+        rc = check_unique(cat, inst, err);
+    }
+    if (rc == 0) {
+        rc = add_texts(inst, texts_dir, err);
+    }
+    if (rc == 0) {
+        cairn_instrument **grown =
+            realloc(cat->items, (cat->n + 1) * sizeof *grown);
+        if (grown == NULL) {
+            rc = cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+        } else {
+            cat->items = grown;
+            cat->items[cat->n++] = inst;
+            inst = NULL;
+        }
+    }
+    cairn_instrument_free(inst);
+    return rc;
+}
+
+int cairn_catalog_load(cairn_catalog **out, const char *dir,
+                       const char *texts_dir, cairn_error *err)
+{
+    cairn_catalog *cat = NULL;
+    int rc = CAIRN_OK;
+    *out = NULL;
+    DIR *d = opendir(dir);
+    if (d == NULL) {
+        return cairn_error_set(err, CAIRN_EIO,
+                               "cannot open the instrument folder %s: %s "
+                               "(set --instruments or CAIRN_INSTRUMENTS)",
+                               dir, strerror(errno));
+    }
+    cat = calloc(1, sizeof *cat);
+    if (cat == NULL) {
+        rc = cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (struct dirent *e = readdir(d); e != NULL; e = readdir(d)) {
+        if (!is_definition(e->d_name)) {
+            continue;
+        }
+        rc = load_one(cat, dir, e->d_name, texts_dir, err);
+        if (rc < 0) {
+            goto out;
+        }
+    }
+    if (cat->n == 0) {
+        rc = cairn_error_set(err, CAIRN_ENOTFOUND,
+                             "no instrument definitions (*.json) in %s", dir);
+        goto out;
+    }
+    qsort(cat->items, cat->n, sizeof *cat->items, by_code);
+    *out = cat;
+    cat = NULL;
+out:
+    cairn_catalog_free(cat);
+    closedir(d);
+    return rc;
+}
+
+void cairn_catalog_free(cairn_catalog *cat)
+{
+    if (cat == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < cat->n; i++) {
+        cairn_instrument_free(cat->items[i]);
+    }
+    free(cat->items);
+    free(cat);
+}
+
+size_t cairn_catalog_count(const cairn_catalog *cat)
+{
+    return cat->n;
+}
+
+const cairn_instrument *cairn_catalog_get(const cairn_catalog *cat, size_t i)
+{
+    return i < cat->n ? cat->items[i] : NULL;
+}
+
+int cairn_catalog_find(const cairn_instrument **out, const cairn_catalog *cat,
+                       const char *name, cairn_error *err)
+{
+    char key[128];
+    *out = NULL;
+    normalize(name, key, sizeof key);
+    for (size_t i = 0; key[0] != '\0' && i < cat->n; i++) {
+        if (matches(cat->items[i], key)) {
+            *out = cat->items[i];
+            return CAIRN_OK;
+        }
+    }
+    char known[512] = "";
+    size_t off = 0;
+    for (size_t i = 0; i < cat->n && off + 20 < sizeof known; i++) {
+        off += (size_t)snprintf(known + off, sizeof known - off, "%s%s",
+                                i ? ", " : "",
+                                cairn_instrument_code(cat->items[i]));
+    }
+    char shown[40];
+    snprintf(shown, sizeof shown, "%s", name);
+    return cairn_error_set(err, CAIRN_ENOTFOUND,
+                           "unknown instrument '%s' (known: %s)", shown,
+                           known);
+}
+
+static bool is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+const char *cairn_catalog_default_dir(char *buf, size_t size,
+                                      const char *exe)
+{
+    const char *env = getenv("CAIRN_INSTRUMENTS");
+    char self[PATH_MAX];
+    if (env != NULL && env[0] != '\0') {
+        snprintf(buf, size, "%s", env);
+        return buf;
+    }
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0 && exe != NULL && strchr(exe, '/') != NULL) {
+        n = snprintf(self, sizeof self, "%s", exe);
+    }
+    if (n > 0) {
+        self[n] = '\0';
+        char *slash = strrchr(self, '/');
+        if (slash != NULL) {
+            *slash = '\0';
+            snprintf(buf, size, "%s/../instruments", self);
+            if (is_dir(buf)) {
+                return buf;
+            }
+            snprintf(buf, size, "%s/../share/cairn/instruments", self);
+            if (is_dir(buf)) {
+                return buf;
+            }
+        }
+    }
+    snprintf(buf, size, "%s/instruments", CAIRN_DATADIR);
+    return buf;
+}

@@ -1,0 +1,195 @@
+/*
+ * response.c - response sets: one code (or missing) per item, each checked
+ * against the item's options or range when it is set.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cairn.h"
+#include "internal.h"
+
+int cairn_responses_new(cairn_responses **out, const cairn_instrument *inst,
+                        cairn_error *err)
+{
+    size_t n = cairn_instrument_item_count(inst);
+    cairn_responses *r = calloc(1, sizeof *r);
+    *out = NULL;
+    if (r == NULL) {
+        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    r->n = n;
+    r->codes = calloc(n, sizeof *r->codes);
+    r->missing = malloc(n * sizeof *r->missing);
+    if (r->codes == NULL || r->missing == NULL) {
+        cairn_responses_free(r);
+        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < n; i++) {
+        r->missing[i] = true;
+    }
+    *out = r;
+    return CAIRN_OK;
+}
+
+void cairn_responses_free(cairn_responses *resp)
+{
+    if (resp == NULL) {
+        return;
+    }
+    free(resp->codes);
+    free(resp->missing);
+    free(resp);
+}
+
+/* "0, 1, 2, 3" or "0..3" when the codes are consecutive. */
+static void allowed_codes(const cairn_item *item, char *buf, size_t size)
+{
+    bool consecutive = true;
+    for (size_t i = 1; i < item->n_options; i++) {
+        if (item->options[i].code != item->options[i - 1].code + 1) {
+            consecutive = false;
+        }
+    }
+    if (consecutive && item->n_options > 4) {
+        snprintf(buf, size, "%d..%d", item->options[0].code,
+                 item->options[item->n_options - 1].code);
+        return;
+    }
+    size_t off = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < item->n_options && off + 16 < size; i++) {
+        off += (size_t)snprintf(buf + off, size - off, "%s%d",
+                                i ? ", " : "", item->options[i].code);
+    }
+}
+
+int cairn_responses_set(cairn_responses *resp, const cairn_instrument *inst,
+                        size_t i, int code, cairn_error *err)
+{
+    const cairn_item *item = cairn_instrument_item(inst, i);
+    if (item == NULL || i >= resp->n) {
+        return cairn_error_set(err, CAIRN_EINVAL,
+                               "%s has %zu items; there is no item %zu",
+                               cairn_instrument_code(inst), resp->n, i + 1);
+    }
+    if (item->kind == CAIRN_ITEM_NUMBER) {
+        if (code < item->min || code > item->max) {
+            return cairn_error_set(err, CAIRN_EINVAL,
+                                   "item %d (%s): %d is outside %d..%d",
+                                   item->number, item->label, code,
+                                   item->min, item->max);
+        }
+    } else if (cairn_item_find_option(item, code) == NULL) {
+        char allowed[128];
+        allowed_codes(item, allowed, sizeof allowed);
+        return cairn_error_set(err, CAIRN_EINVAL,
+                               "item %d: code %d is not one of %s",
+                               item->number, code, allowed);
+    }
+    resp->codes[i] = code;
+    resp->missing[i] = false;
+    return CAIRN_OK;
+}
+
+/* Set item i from a token: a code, or "-" for missing. */
+static int set_token(cairn_responses *r, const cairn_instrument *inst,
+                     size_t i, const char *tok, size_t len, cairn_error *err)
+{
+    long v = 0;
+    if (len == 1 && tok[0] == '-') {
+        r->missing[i] = true;
+        return CAIRN_OK;
+    }
+    if (cairn__util_parse_int(tok, len, &v) < 0) {
+        char shown[24];
+        size_t n = len < 16 ? len : 16;
+        for (size_t k = 0; k < n; k++) {
+            unsigned char c = (unsigned char)tok[k];
+            shown[k] = isprint(c) ? (char)c : '?';
+        }
+        shown[n] = '\0';
+        return cairn_error_set(err, CAIRN_EINVAL,
+                               "item %zu: '%s%s' is not a code (enter a "
+                               "number, or - for missing)",
+                               i + 1, shown, len > 16 ? "..." : "");
+    }
+    return cairn_responses_set(r, inst, i, (int)v, err);
+}
+
+int cairn_responses_parse_tokens(cairn_responses **out,
+                                 const cairn_instrument *inst,
+                                 const char *const *tokens, size_t n,
+                                 cairn_error *err)
+{
+    cairn_responses *r = NULL;
+    *out = NULL;
+    size_t want = cairn_instrument_item_count(inst);
+    if (n != want) {
+        return cairn_error_set(err, CAIRN_EINVAL,
+                               "%s has %zu items; got %zu response%s",
+                               cairn_instrument_code(inst), want, n,
+                               n == 1 ? "" : "s");
+    }
+    int rc = cairn_responses_new(&r, inst, err);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        rc = set_token(r, inst, i, tokens[i], strlen(tokens[i]), err);
+    }
+    if (rc < 0) {
+        cairn_responses_free(r);
+        return rc;
+    }
+    *out = r;
+    return CAIRN_OK;
+}
+
+int cairn_responses_parse_line(cairn_responses **out,
+                               const cairn_instrument *inst,
+                               const char *line, size_t len,
+                               cairn_error *err)
+{
+    cairn_responses *r = NULL;
+    size_t want = cairn_instrument_item_count(inst);
+    size_t count = 0, pos = 0;
+    *out = NULL;
+    int rc = cairn_responses_new(&r, inst, err);
+    while (rc == 0) {
+        while (pos < len && isspace((unsigned char)line[pos])) {
+            pos++;
+        }
+        if (pos >= len || line[pos] == '\0') {
+            break;
+        }
+        size_t start = pos;
+        while (pos < len && line[pos] != '\0' &&
+               !isspace((unsigned char)line[pos])) {
+            pos++;
+        }
+        if (count < want) {
+            rc = set_token(r, inst, count, line + start, pos - start, err);
+        }
+        count++;
+    }
+    if (rc == 0 && count != want) {
+        rc = cairn_error_set(err, CAIRN_EINVAL,
+                             "%s has %zu items; got %zu response%s",
+                             cairn_instrument_code(inst), want, count,
+                             count == 1 ? "" : "s");
+    }
+    if (rc < 0) {
+        cairn_responses_free(r);
+        return rc;
+    }
+    *out = r;
+    return CAIRN_OK;
+}
+
+size_t cairn_responses_missing_count(const cairn_responses *resp)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < resp->n; i++) {
+        n += resp->missing[i];
+    }
+    return n;
+}

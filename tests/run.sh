@@ -1,0 +1,66 @@
+#!/bin/sh
+# Runs every suite and ends with one line "N passed, N failed".
+# Unit suites (cmocka) and command suites (tests/cli/*.sh) both speak TAP:
+# each test prints "ok ..." or "not ok ...".  A suite that dies without
+# reporting its tests counts as one failure.
+# Env: BUILD (build dir), CAIRN (the binary), VALGRIND=1 (unit suites only).
+BUILD=${BUILD:-build}
+CAIRN=${CAIRN:-$BUILD/cairn}
+export CAIRN BUILD
+export TZ=UTC LC_ALL=C
+export CMOCKA_MESSAGE_OUTPUT=TAP
+export CAIRN_INSTRUMENTS="$(pwd)/instruments"
+unset CAIRN_DB CAIRN_TEXTS
+if [ -z "$CAIRN_SHARED" ]; then
+    for d in ../shared ../../shared; do
+        [ -d "$d/reference" ] && CAIRN_SHARED=$(cd "$d" && pwd) && break
+    done
+fi
+export CAIRN_SHARED
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT INT TERM
+passed=0
+failed=0
+
+run_suite() {   # name, command...
+    name=$1
+    shift
+    out="$tmp/out"
+    "$@" >"$out" 2>&1
+    status=$?
+    p=$(grep -c '^ok ' "$out")
+    f=$(grep -c '^not ok ' "$out")
+    if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then
+        f=1
+        echo "not ok - $name exited with status $status"
+    fi
+    if [ "$f" -ne 0 ] || [ -n "$VERBOSE" ]; then
+        grep -v '^ok ' "$out" | head -60
+    fi
+    printf '%-28s %4d passed, %d failed\n' "$name" "$p" "$f"
+    passed=$((passed + p))
+    failed=$((failed + f))
+}
+
+vg=""
+if [ -n "$VALGRIND" ]; then
+    vg="valgrind -q --error-exitcode=1 --leak-check=full"
+fi
+for t in "$BUILD"/tests/test_*; do
+    [ -x "$t" ] || continue
+    run_suite "$(basename "$t")" $vg "$t"
+done
+for r in "$BUILD"/tests/replay_*; do
+    [ -x "$r" ] || continue
+    n=$(basename "$r")
+    corpus=tests/fuzz/corpus/${n#replay_fuzz_}
+    run_suite "$n" "$r" "$corpus"
+done
+if [ -z "$VALGRIND" ]; then
+    for s in tests/cli/*.sh; do
+        [ "$(basename "$s")" = lib.sh ] && continue
+        run_suite "cli/$(basename "$s" .sh)" sh "$s"
+    done
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
