@@ -1,0 +1,115 @@
+/*
+ * helpers.h - small shared pieces for the cmocka suites (header-only, so
+ * each suite stays one file).  Tests run from the repository root.
+ */
+#ifndef CAIRN_TEST_HELPERS_H
+#define CAIRN_TEST_HELPERS_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "cairn.h"
+
+/* Missing answer in the int arrays tests pass to score(). */
+#define NA (-999)
+
+static inline const char *test_instrument_dir(void)
+{
+    const char *d = getenv("CAIRN_INSTRUMENTS");
+    return d && d[0] ? d : "instruments";
+}
+
+/* The shipped catalog, loaded once per suite. */
+static inline const cairn_catalog *test_catalog(void)
+{
+    static cairn_catalog *cat = NULL;
+    if (cat == NULL) {
+        cairn_error err = CAIRN_ERROR_INIT;
+        if (cairn_catalog_load(&cat, test_instrument_dir(), NULL, &err) < 0) {
+            fail_msg("cannot load instruments: %s", err.message);
+        }
+    }
+    return cat;
+}
+
+static inline const cairn_instrument *test_instrument(const char *code)
+{
+    const cairn_instrument *in = NULL;
+    cairn_error err = CAIRN_ERROR_INIT;
+    if (cairn_catalog_find(&in, test_catalog(), code, &err) < 0) {
+        fail_msg("%s", err.message);
+    }
+    return in;
+}
+
+/* Score `n` codes (NA = missing); the caller frees the result. */
+static inline cairn_score *test_score(const char *code, const int *codes,
+                                      size_t n)
+{
+    const cairn_instrument *in = test_instrument(code);
+    cairn_responses *r = NULL;
+    cairn_score *s = NULL;
+    cairn_error err = CAIRN_ERROR_INIT;
+    assert_int_equal(cairn_instrument_item_count(in), n);
+    assert_int_equal(cairn_responses_new(&r, in, &err), CAIRN_OK);
+    for (size_t i = 0; i < n; i++) {
+        if (codes[i] != NA &&
+            cairn_responses_set(r, in, i, codes[i], &err) < 0) {
+            fail_msg("%s", err.message);
+        }
+    }
+    if (cairn_score_compute(&s, in, r, &err) < 0) {
+        fail_msg("%s", err.message);
+    }
+    cairn_responses_free(r);
+    return s;
+}
+
+/* Score of scale `id`, or -1 when it has none. */
+static inline double test_scale(const cairn_score *s, const char *id)
+{
+    const cairn_scale_score *sc = cairn_score_find(s, id);
+    assert_non_null(sc);
+    return sc->has_score ? sc->score : -1;
+}
+
+static inline const char *test_band(const cairn_score *s, const char *id)
+{
+    const cairn_scale_score *sc = cairn_score_find(s, id);
+    assert_non_null(sc);
+    return sc->band ? sc->band->id : "";
+}
+
+static inline int test_rule(const cairn_score *s, const char *id)
+{
+    for (size_t i = 0; i < s->n_rules; i++) {
+        if (strcmp(s->rules[i].rule->id, id) == 0) {
+            return s->rules[i].value;
+        }
+    }
+    fail_msg("no rule %s", id);
+    return -2;
+}
+
+/* Read a small text file into buf (NUL-terminated, trailing newline cut). */
+static inline void test_read_text(const char *path, char *buf, size_t size)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        fail_msg("cannot open %s", path);
+    }
+    size_t n = fread(buf, 1, size - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r')) {
+        buf[--n] = '\0';
+    }
+}
+
+#endif
