@@ -62,6 +62,7 @@ REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/tests/replay_%)
 .PHONY: all test asan valgrind fuzz bench demo deps install uninstall \
         clean format check-symbols check-headers help
 .DEFAULT_GOAL := all
+.SECONDARY:
 
 all: $(CAIRN)
 

@@ -13,7 +13,7 @@ export CAIRN_INSTRUMENTS="$(pwd)/instruments"
 unset CAIRN_DB CAIRN_TEXTS
 if [ -z "$CAIRN_SHARED" ]; then
     for d in ../shared ../../shared; do
-        [ -d "$d/reference" ] && CAIRN_SHARED=$(cd "$d" && pwd) && break
+        [ -d "$d/reference" ] && CAIRN_SHARED=$(cd "$d/reference" && pwd) && break
     done
 fi
 export CAIRN_SHARED

@@ -33,6 +33,9 @@ static void print_plain(const cairn_score *s)
     const cairn_instrument *inst = s->instrument;
     printf("%s (%s), definition %s\n", cairn_instrument_name(inst),
            cairn_instrument_code(inst), cairn_instrument_version(inst));
+    for (size_t i = 0; i < s->n_flags; i++) {
+        printf("  !! RISK: %s\n", s->flags[i].risk->message);
+    }
     for (size_t i = 0; i < s->n_scales; i++) {
         const cairn_scale_score *sc = &s->scales[i];
         printf("  %s: ", sc->scale->label);
@@ -70,9 +73,6 @@ static void print_plain(const cairn_score *s)
                                             "no", "yes"};
         printf("  %s: %s\n", s->rules[i].rule->label,
                words[s->rules[i].value + 1]);
-    }
-    for (size_t i = 0; i < s->n_flags; i++) {
-        printf("  !! RISK: %s\n", s->flags[i].risk->message);
     }
 }
 

@@ -43,25 +43,35 @@ void cairn_responses_free(cairn_responses *resp)
     free(resp);
 }
 
-/* "0, 1, 2, 3" or "0..3" when the codes are consecutive. */
+static int cmp_int(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}
+
+/* The item's codes in ascending order: "0, 1, 2, 3", or "1..5" when there
+ * are more than four consecutive codes. */
 static void allowed_codes(const cairn_item *item, char *buf, size_t size)
 {
-    bool consecutive = true;
-    for (size_t i = 1; i < item->n_options; i++) {
-        if (item->options[i].code != item->options[i - 1].code + 1) {
-            consecutive = false;
-        }
+    int codes[64];
+    size_t n = item->n_options < 64 ? item->n_options : 64;
+    for (size_t i = 0; i < n; i++) {
+        codes[i] = item->options[i].code;
     }
-    if (consecutive && item->n_options > 4) {
-        snprintf(buf, size, "%d..%d", item->options[0].code,
-                 item->options[item->n_options - 1].code);
+    qsort(codes, n, sizeof codes[0], cmp_int);
+    bool consecutive = true;
+    for (size_t i = 1; i < n; i++) {
+        consecutive = consecutive && codes[i] == codes[i - 1] + 1;
+    }
+    if (consecutive && n > 4) {
+        snprintf(buf, size, "%d..%d", codes[0], codes[n - 1]);
         return;
     }
     size_t off = 0;
     buf[0] = '\0';
-    for (size_t i = 0; i < item->n_options && off + 16 < size; i++) {
-        off += (size_t)snprintf(buf + off, size - off, "%s%d",
-                                i ? ", " : "", item->options[i].code);
+    for (size_t i = 0; i < n && off + 16 < size; i++) {
+        off += (size_t)snprintf(buf + off, size - off, "%s%d", i ? ", " : "",
+                                codes[i]);
     }
 }
 

@@ -1,0 +1,208 @@
+/*
+ * test_instrument.c - loading and validating definitions, the catalog,
+ * fingerprints, site texts and the status table.
+ */
+#include <dirent.h>
+#include <stdio.h>
+
+#include "helpers.h"
+
+static void test_instrument_ships_ten_valid_definitions(void **state)
+{
+    (void)state;
+    static const char *const codes[] = {"cesd", "epds",  "gad2", "gad7",
+                                        "pcl5", "pg13r", "pgs33", "phq2",
+                                        "phq9", "who5"};
+    const cairn_catalog *cat = test_catalog();
+    assert_int_equal(cairn_catalog_count(cat), 10);
+    for (size_t i = 0; i < 10; i++) {
+        const cairn_instrument *in = cairn_catalog_get(cat, i);
+        cairn_error err = CAIRN_ERROR_INIT;
+        size_t n = 0;
+        assert_string_equal(cairn_instrument_code(in), codes[i]);
+        assert_int_equal(strncmp(cairn_instrument_fingerprint(in), "sha256:",
+                                 7),
+                         0);
+        assert_int_equal(strlen(cairn_instrument_fingerprint(in)), 7 + 64);
+        if (cairn_score_check_examples(in, &n, &err) < 0) {
+            fail_msg("%s", err.message);
+        }
+        assert_true(n >= 3);
+    }
+}
+
+/* Every file in tests/data/bad/definitions is refused with its .msg. */
+static void test_instrument_bad_definitions_give_exact_messages(void **state)
+{
+    (void)state;
+    const char *dir = "tests/data/bad/definitions";
+    DIR *d = opendir(dir);
+    size_t checked = 0;
+    assert_non_null(d);
+    for (struct dirent *e = readdir(d); e != NULL; e = readdir(d)) {
+        size_t len = strlen(e->d_name);
+        if (len < 6 || strcmp(e->d_name + len - 5, ".json") != 0) {
+            continue;
+        }
+        char path[512], msgpath[512], want[1024];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        snprintf(msgpath, sizeof msgpath, "%s/%.*s.msg", dir,
+                 (int)(len - 5), e->d_name);
+        test_read_text(msgpath, want, sizeof want);
+        cairn_instrument *in = NULL;
+        cairn_error err = CAIRN_ERROR_INIT;
+        int rc = cairn_instrument_load(&in, path, &err);
+        if (rc == 0) {
+            rc = cairn_score_check_examples(in, NULL, &err);
+        }
+        cairn_instrument_free(in);
+        if (rc == 0) {
+            fail_msg("%s was accepted", path);
+        }
+        if (strcmp(err.message, want) != 0) {
+            fail_msg("%s:\n want: %s\n got:  %s", path, want, err.message);
+        }
+        checked++;
+    }
+    closedir(d);
+    assert_true(checked >= 25);
+}
+
+static void test_instrument_missing_file_is_eio(void **state)
+{
+    (void)state;
+    cairn_instrument *in = NULL;
+    cairn_error err = CAIRN_ERROR_INIT;
+    assert_int_equal(cairn_instrument_load(&in, "tests/data/nope.json", &err),
+                     CAIRN_EIO);
+    assert_null(in);
+    assert_non_null(strstr(err.message, "tests/data/nope.json: cannot open"));
+}
+
+static void test_instrument_aliases_find_instruments(void **state)
+{
+    (void)state;
+    static const char *const names[] = {"PHQ-9", "phq_9", "Phq9", "phq 9"};
+    for (size_t i = 0; i < 4; i++) {
+        const cairn_instrument *in = test_instrument(names[i]);
+        assert_string_equal(cairn_instrument_code(in), "phq9");
+    }
+    assert_string_equal(cairn_instrument_code(test_instrument("GAD-7")),
+                        "gad7");
+    const cairn_instrument *in = NULL;
+    cairn_error err = CAIRN_ERROR_INIT;
+    assert_int_equal(cairn_catalog_find(&in, test_catalog(), "phq10", &err),
+                     CAIRN_ENOTFOUND);
+    assert_non_null(strstr(err.message, "unknown instrument 'phq10'"));
+    assert_non_null(strstr(err.message, "phq9"));
+}
+
+static void test_instrument_fingerprint_tracks_rules(void **state)
+{
+    (void)state;
+    char *buf = NULL;
+    cairn_instrument *a = NULL, *b = NULL, *c = NULL;
+    cairn_error err = CAIRN_ERROR_INIT;
+    FILE *f = fopen("tests/data/good/mini3.json", "rb");
+    assert_non_null(f);
+    buf = calloc(1, 65536);
+    size_t n = fread(buf, 1, 65535, f);
+    fclose(f);
+    assert_int_equal(cairn_instrument_parse(&a, buf, n, "a", &err), 0);
+    /* Same document, different layout (newlines lie between tokens, never
+     * inside strings): same fingerprint. */
+    char *spaced = calloc(1, n * 3 + 2);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        spaced[k++] = buf[i];
+        if (buf[i] == '\n') {
+            spaced[k++] = ' ';
+            spaced[k++] = '\t';
+        }
+    }
+    assert_int_equal(cairn_instrument_parse(&b, spaced, k, "b", &err), 0);
+    assert_string_equal(cairn_instrument_fingerprint(a),
+                        cairn_instrument_fingerprint(b));
+    /* A changed band bound: a different fingerprint. */
+    char *p = strstr(buf, "\"max\": 4");
+    assert_non_null(p);
+    p[7] = '3';
+    p = strstr(buf, "\"min\": 5");
+    assert_non_null(p);
+    p[7] = '4';
+    if (cairn_instrument_parse(&c, buf, n, "c", &err) < 0) {
+        fail_msg("%s", err.message);
+    }
+    assert_string_not_equal(cairn_instrument_fingerprint(a),
+                            cairn_instrument_fingerprint(c));
+    cairn_instrument_free(a);
+    cairn_instrument_free(b);
+    cairn_instrument_free(c);
+    free(spaced);
+    free(buf);
+}
+
+/* A site's own texts show up without touching the scoring fingerprint. */
+static void test_instrument_site_texts_keep_fingerprint(void **state)
+{
+    (void)state;
+    cairn_instrument *in = NULL;
+    cairn_error err = CAIRN_ERROR_INIT;
+    assert_int_equal(cairn_instrument_load(&in, "instruments/epds.json",
+                                           &err),
+                     0);
+    char before[80];
+    snprintf(before, sizeof before, "%s", cairn_instrument_fingerprint(in));
+    assert_null(cairn_instrument_item(in, 0)->text);
+    if (cairn_instrument_add_texts(in, "tests/data/good/epds.texts.json",
+                                   &err) < 0) {
+        fail_msg("%s", err.message);
+    }
+    assert_string_equal(cairn_instrument_item(in, 0)->text,
+                        "Placeholder text for item 1 (fixture)");
+    assert_string_equal(cairn_instrument_item(in, 0)->options[3].label,
+                        "placeholder option 4");
+    /* Item 2 shares the option set and keeps its own labels. */
+    assert_string_not_equal(cairn_instrument_item(in, 1)->options[3].label,
+                            "placeholder option 4");
+    assert_string_equal(cairn_instrument_fingerprint(in), before);
+    assert_int_equal(cairn_instrument_add_texts(
+                         in, "tests/data/good/mini3.json", &err),
+                     CAIRN_EINVAL);
+    cairn_instrument_free(in);
+}
+
+static void test_instrument_strerror_covers_every_status(void **state)
+{
+    (void)state;
+    for (int c = 0; c > -CAIRN_STATUS_COUNT; c--) {
+        assert_string_not_equal(cairn_strerror(c), "unknown error");
+    }
+    assert_int_equal(-CAIRN_ECRYPTO + 1, CAIRN_STATUS_COUNT);
+    assert_string_equal(cairn_strerror(-CAIRN_STATUS_COUNT), "unknown error");
+    assert_string_equal(cairn_strerror(5), "unknown error");
+}
+
+static void test_instrument_free_accepts_null(void **state)
+{
+    (void)state;
+    cairn_instrument_free(NULL);
+    cairn_catalog_free(NULL);
+    cairn_responses_free(NULL);
+    cairn_score_free(NULL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_instrument_ships_ten_valid_definitions),
+        cmocka_unit_test(test_instrument_bad_definitions_give_exact_messages),
+        cmocka_unit_test(test_instrument_missing_file_is_eio),
+        cmocka_unit_test(test_instrument_aliases_find_instruments),
+        cmocka_unit_test(test_instrument_fingerprint_tracks_rules),
+        cmocka_unit_test(test_instrument_site_texts_keep_fingerprint),
+        cmocka_unit_test(test_instrument_strerror_covers_every_status),
+        cmocka_unit_test(test_instrument_free_accepts_null),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
