@@ -15,6 +15,7 @@
 #include "cairn/response.h"
 #include "cairn/score.h"
 #include "cairn/catalog.h"
+#include "cairn/stats.h"
 
 /** The library version, e.g. "0.1.0". */
 const char *cairn_version(void);

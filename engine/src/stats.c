@@ -1,0 +1,274 @@
+/*
+ * stats.c - change statistics (GSL): slopes with t intervals, reliable and
+ * clinically significant change, NHS Talking Therapies paired outcomes,
+ * pre-post effect sizes and Cronbach's alpha from mergeable sums.
+ */
+#include <math.h>
+#include <string.h>
+
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_fit.h>
+
+#include "cairn.h"
+#include "cairn/stats.h"
+
+int cairn_stats_slope(cairn_slope *out, const double *t, const double *y,
+                      size_t n, cairn_error *err)
+{
+    memset(out, 0, sizeof *out);
+    out->n = n;
+    for (size_t i = 0; i < n; i++) {
+        if (!isfinite(t[i]) || !isfinite(y[i])) {
+            return cairn_error_set(err, CAIRN_EINVAL,
+                                   "slope: point %zu is not a finite number",
+                                   i + 1);
+        }
+    }
+    bool varies = false;
+    for (size_t i = 1; i < n; i++) {
+        varies = varies || t[i] != t[0];
+    }
+    if (n < 2 || !varies) {
+        return CAIRN_OK;
+    }
+    double c0, c1, cov00, cov01, cov11, sumsq;
+    int rc = gsl_fit_linear(t, 1, y, 1, n, &c0, &c1, &cov00, &cov01, &cov11,
+                            &sumsq);
+    if (rc != GSL_SUCCESS) {
+        return cairn_error_set(err, CAIRN_ESTATS, "slope: %s",
+                               gsl_strerror(rc));
+    }
+    out->has_estimate = true;
+    out->intercept = c0;
+    out->estimate = c1;
+    if (n >= 3) {
+        /* gsl_fit_linear's cov11 is sumsq / (n - 2) / Sxx. */
+        double q = gsl_cdf_tdist_Pinv(0.975, (double)(n - 2));
+        out->has_interval = true;
+        out->se = sqrt(cov11);
+        out->ci_low = c1 - q * out->se;
+        out->ci_high = c1 + q * out->se;
+    }
+    return CAIRN_OK;
+}
+
+const char *cairn_rc_category_name(cairn_rc_category c)
+{
+    switch (c) {
+    case CAIRN_RC_IMPROVED:
+        return "improved";
+    case CAIRN_RC_DETERIORATED:
+        return "deteriorated";
+    case CAIRN_RC_NO_RELIABLE_CHANGE:
+        break;
+    }
+    return "no_reliable_change";
+}
+
+int cairn_stats_rci(cairn_rci *out, double baseline, double latest,
+                    double sd, double r, cairn_direction dir,
+                    cairn_error *err)
+{
+    memset(out, 0, sizeof *out);
+    if (!(sd > 0) || !isfinite(sd)) {
+        return cairn_error_set(err, CAIRN_EINVAL,
+                               "reliable change: SD %g must be positive", sd);
+    }
+    if (!(r > 0 && r < 1)) {
+        return cairn_error_set(err, CAIRN_EINVAL,
+                               "reliable change: reliability %g must be "
+                               "between 0 and 1",
+                               r);
+    }
+    out->sd = sd;
+    out->reliability = r;
+    out->s_diff = sqrt(2.0) * sd * sqrt(1 - r);
+    out->value = (latest - baseline) / out->s_diff;
+    out->threshold_points = CAIRN_RCI_Z * out->s_diff;
+    out->category = CAIRN_RC_NO_RELIABLE_CHANGE;
+    if (fabs(out->value) >= CAIRN_RCI_Z) {
+        bool up = out->value > 0;
+        bool better = dir == CAIRN_HIGHER_IS_BETTER ? up : !up;
+        out->category = better ? CAIRN_RC_IMPROVED : CAIRN_RC_DETERIORATED;
+    }
+    return CAIRN_OK;
+}
+
+bool cairn_stats_is_case(double score, double cutoff, cairn_case_when when)
+{
+    switch (when) {
+    case CAIRN_CASE_AT_OR_ABOVE:
+        return score >= cutoff;
+    case CAIRN_CASE_ABOVE:
+        return score > cutoff;
+    case CAIRN_CASE_AT_OR_BELOW:
+        return score <= cutoff;
+    case CAIRN_CASE_BELOW:
+        return score < cutoff;
+    }
+    return false;
+}
+
+cairn_clinical cairn_stats_clinical(double baseline, double latest,
+                                    double cutoff, cairn_case_when when,
+                                    cairn_rc_category rc)
+{
+    cairn_clinical c;
+    c.case_at_baseline = cairn_stats_is_case(baseline, cutoff, when);
+    c.case_at_latest = cairn_stats_is_case(latest, cutoff, when);
+    c.recovered = c.case_at_baseline && !c.case_at_latest;
+    c.reliably_recovered = c.recovered && rc == CAIRN_RC_IMPROVED;
+    return c;
+}
+
+cairn_nhstt cairn_stats_nhstt(const cairn_nhstt_measure *dep,
+                              const cairn_nhstt_measure *anx)
+{
+    cairn_nhstt o;
+    bool dep_better = dep->first - dep->last >= dep->reliable_change;
+    bool anx_better = anx->first - anx->last >= anx->reliable_change;
+    bool dep_worse = dep->last - dep->first >= dep->reliable_change;
+    bool anx_worse = anx->last - anx->first >= anx->reliable_change;
+    o.at_caseness = dep->first >= dep->caseness || anx->first >= anx->caseness;
+    o.recovered = o.at_caseness && dep->last < dep->caseness &&
+                  anx->last < anx->caseness;
+    o.reliable_improvement =
+        (dep_better || anx_better) && !dep_worse && !anx_worse;
+    o.reliable_deterioration = dep_worse || anx_worse;
+    o.reliable_recovery = o.recovered && o.reliable_improvement;
+    return o;
+}
+
+void cairn_moments_add(cairn_moments *m, double b, double l)
+{
+    m->n += 1;
+    m->sb += b;
+    m->sbb += b * b;
+    m->sl += l;
+    m->sll += l * l;
+    m->sbl += b * l;
+}
+
+void cairn_moments_merge(cairn_moments *a, const cairn_moments *b)
+{
+    a->n += b->n;
+    a->sb += b->sb;
+    a->sbb += b->sbb;
+    a->sl += b->sl;
+    a->sll += b->sll;
+    a->sbl += b->sbl;
+}
+
+/* A normal-theory interval around `value` with variance `var`. */
+static cairn_effect effect(double value, double var)
+{
+    cairn_effect e = {0};
+    if (!isfinite(value) || !(var >= 0)) {
+        return e;
+    }
+    double z = gsl_cdf_ugaussian_Pinv(0.975);
+    e.has_value = true;
+    e.value = value;
+    e.se = sqrt(var);
+    e.ci_low = value - z * e.se;
+    e.ci_high = value + z * e.se;
+    return e;
+}
+
+int cairn_stats_cohort_change(cairn_cohort_change *out,
+                              const cairn_moments *m, cairn_error *err)
+{
+    memset(out, 0, sizeof *out);
+    if (!(m->n >= 1)) {
+        return cairn_error_set(err, CAIRN_EINVAL,
+                               "cohort: no client has a baseline and a "
+                               "latest score");
+    }
+    double n = m->n;
+    out->n = n;
+    out->baseline_mean = m->sb / n;
+    out->latest_mean = m->sl / n;
+    out->change_mean = out->latest_mean - out->baseline_mean;
+    if (n < 2) {
+        return CAIRN_OK;
+    }
+    /* Centred sums of squares and cross-products from raw sums; scores are
+     * small integers, so the sums are exact in double. */
+    double cbb = m->sbb - m->sb * m->sb / n;
+    double cll = m->sll - m->sl * m->sl / n;
+    double cbl = m->sbl - m->sb * m->sl / n;
+    double cdd = cll + cbb - 2 * cbl;
+    out->baseline_sd = sqrt(fmax(cbb, 0) / (n - 1));
+    out->latest_sd = sqrt(fmax(cll, 0) / (n - 1));
+    out->change_sd = sqrt(fmax(cdd, 0) / (n - 1));
+    out->r = cbb > 0 && cll > 0 ? cbl / sqrt(cbb * cll) : NAN;
+    if (out->baseline_sd > 0 && isfinite(out->r)) {
+        double d = out->change_mean / out->baseline_sd;
+        out->d = effect(d, 2 * (1 - out->r) / n + d * d / (2 * n));
+    }
+    if (out->change_sd > 0) {
+        double dz = out->change_mean / out->change_sd;
+        out->d_z = effect(dz, 1 / n + dz * dz / (2 * n));
+    }
+    return CAIRN_OK;
+}
+
+void cairn_item_moments_init(cairn_item_moments *m, size_t k)
+{
+    memset(m, 0, sizeof *m);
+    m->k = k < CAIRN_ALPHA_MAX_ITEMS ? k : CAIRN_ALPHA_MAX_ITEMS;
+}
+
+void cairn_item_moments_add(cairn_item_moments *m, const double *x)
+{
+    m->n += 1;
+    for (size_t i = 0; i < m->k; i++) {
+        m->s[i] += x[i];
+        for (size_t j = 0; j < m->k; j++) {
+            m->ss[i][j] += x[i] * x[j];
+        }
+    }
+}
+
+void cairn_item_moments_merge(cairn_item_moments *a,
+                              const cairn_item_moments *b)
+{
+    a->n += b->n;
+    for (size_t i = 0; i < a->k; i++) {
+        a->s[i] += b->s[i];
+        for (size_t j = 0; j < a->k; j++) {
+            a->ss[i][j] += b->ss[i][j];
+        }
+    }
+}
+
+int cairn_stats_alpha(double *out, const cairn_item_moments *m,
+                      cairn_error *err)
+{
+    *out = NAN;
+    if (m->n < 2 || m->k < 2) {
+        return cairn_error_set(err, CAIRN_ESTATS,
+                               "alpha needs at least 2 complete response "
+                               "sets and 2 items (have %g and %zu)",
+                               m->n, m->k);
+    }
+    double item_var = 0, total_var = 0;
+    for (size_t i = 0; i < m->k; i++) {
+        for (size_t j = 0; j < m->k; j++) {
+            double c = (m->ss[i][j] - m->s[i] * m->s[j] / m->n) / (m->n - 1);
+            total_var += c;
+            if (i == j) {
+                item_var += c;
+            }
+        }
+    }
+    if (!(total_var > 0)) {
+        return cairn_error_set(err, CAIRN_ESTATS,
+                               "alpha is undefined: every total score is "
+                               "the same");
+    }
+    double k = (double)m->k;
+    *out = k / (k - 1) * (1 - item_var / total_var);
+    return CAIRN_OK;
+}
