@@ -733,6 +733,49 @@ static int parse_cutoff(parser *p, json_t *c, const char *where,
     return CAIRN_OK;
 }
 
+/* extensions.nhs_talking_therapies: caseness and reliable-change points. */
+static int parse_extensions(parser *p, json_t *ext, const char *where,
+                            cairn_scale *s)
+{
+    static const char *const keys[] = {"nhs_talking_therapies", NULL};
+    static const char *const tt_keys[] = {"caseness_at_or_above",
+                                          "reliable_change_points", "source",
+                                          "note", NULL};
+    char w[160];
+    if (ext == NULL) {
+        return CAIRN_OK;
+    }
+    snprintf(w, sizeof w, "%sextensions: ", where);
+    int rc = want_object(p, ext, where, "'extensions'");
+    if (rc == 0) {
+        rc = check_keys(p, ext, w, keys);
+    }
+    json_t *tt = json_object_get(ext, "nhs_talking_therapies");
+    if (rc < 0 || tt == NULL) {
+        return rc;
+    }
+    snprintf(w, sizeof w, "%sextensions: nhs_talking_therapies: ", where);
+    rc = want_object(p, tt, w, "it");
+    if (rc == 0) {
+        rc = check_keys(p, tt, w, tt_keys);
+    }
+    if (rc == 0) {
+        rc = get_number(p, tt, "caseness_at_or_above", w, &s->nhstt_caseness);
+    }
+    if (rc == 0) {
+        rc = get_number(p, tt, "reliable_change_points", w,
+                        &s->nhstt_reliable_change);
+    }
+    if (rc == 0) {
+        rc = get_source(p, tt, w, &s->nhstt_source);
+    }
+    if (rc == 0 && !(s->nhstt_reliable_change > 0)) {
+        rc = bad(p, "%sreliable_change_points must be positive", w);
+    }
+    s->has_nhstt = rc == 0;
+    return rc;
+}
+
 /* Items, multiplier, range and direction of a scale. */
 static int parse_scale_core(parser *p, json_t *sc, const char *where,
                             cairn_scale *s)
@@ -851,6 +894,9 @@ static int parse_scale(parser *p, json_t *sc, size_t i, cairn_scale *s)
     if (rc == 0) {
         rc = parse_cutoff(p, json_object_get(sc, "clinical_cutoff"), where,
                           s);
+    }
+    if (rc == 0) {
+        rc = parse_extensions(p, json_object_get(sc, "extensions"), where, s);
     }
     return rc;
 }

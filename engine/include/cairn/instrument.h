@@ -104,6 +104,10 @@ typedef struct cairn_scale {
     double cutoff;              /**< the cut-off score */
     cairn_case_when case_when;  /**< which side is a case */
     const char *cutoff_source;  /**< source of the cut-off */
+    bool has_nhstt;             /**< NHS Talking Therapies values known */
+    double nhstt_caseness;      /**< a case at or above this */
+    double nhstt_reliable_change; /**< points that count as reliable */
+    const char *nhstt_source;   /**< their source */
 } cairn_scale;
 
 /** An item whose answer must be brought to a clinician's attention. */
