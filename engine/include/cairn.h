@@ -16,6 +16,7 @@
 #include "cairn/score.h"
 #include "cairn/catalog.h"
 #include "cairn/stats.h"
+#include "cairn/trend.h"
 
 /** The library version, e.g. "0.1.0". */
 const char *cairn_version(void);

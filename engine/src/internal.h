@@ -36,6 +36,12 @@ int cairn__crypto_hmac_sha256(const uint8_t key[32], const void *data,
 int cairn__util_read_file(const char *path, char **out, size_t *len,
                           cairn_error *err);
 
+/**
+ * A JSON number for `x`: an integer when x is whole (scores print as 11,
+ * not 11.0), else a real (util.c).  New reference.
+ */
+json_t *cairn__util_json_number(double x);
+
 /** Parse a whole decimal int from `s` (util.c); -1 when not one. */
 int cairn__util_parse_int(const char *s, size_t len, long *out);
 

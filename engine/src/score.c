@@ -232,14 +232,6 @@ const cairn_scale_score *cairn_score_find(const cairn_score *score,
 
 /* ---- JSON ---- */
 
-static json_t *json_num(double x)
-{
-    if (x == floor(x) && fabs(x) < 9e15) {
-        return json_integer((json_int_t)x);
-    }
-    return json_real(x);
-}
-
 static json_t *tristate_json(cairn_tristate v)
 {
     return v == CAIRN_UNKNOWN ? json_null() : json_boolean(v == CAIRN_TRUE);
@@ -259,7 +251,7 @@ static json_t *score_json(const cairn_score *s)
     for (size_t i = 0; i < s->n_scales; i++) {
         const cairn_scale_score *sc = &s->scales[i];
         json_t *j = json_object();
-        json_object_set_new(j, "score", sc->has_score ? json_num(sc->score)
+        json_object_set_new(j, "score", sc->has_score ? cairn__util_json_number(sc->score)
                                                       : json_null());
         json_object_set_new(j, "band", sc->band ? json_string(sc->band->id)
                                                 : json_null());

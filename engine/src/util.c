@@ -3,6 +3,7 @@
  * whole, and the one checked integer parser (no atoi in Cairn).
  */
 #include <errno.h>
+#include <math.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,4 +84,12 @@ int cairn__util_parse_int(const char *s, size_t len, long *out)
     }
     *out = v;
     return 0;
+}
+
+json_t *cairn__util_json_number(double x)
+{
+    if (x == floor(x) && fabs(x) < 9e15) {
+        return json_integer((json_int_t)x);
+    }
+    return json_real(x);
 }

@@ -1,0 +1,566 @@
+/*
+ * trend.c - one client's course on one scale: baseline, latest, slope,
+ * reliable and clinically significant change, and the alerts.
+ *
+ * Works on data already read from the store (no database here).  The
+ * "not on track" alert uses the clinic's growth model: a client's later
+ * score, given the baseline, is normal with the model's conditional mean
+ * and variance, and a latest score beyond the 90% band is off track.
+ */
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_cdf.h>
+
+#include "cairn.h"
+#include "cairn/trend.h"
+#include "internal.h"
+
+/* The public struct plus storage for composed strings. */
+typedef struct trend_impl {
+    cairn_trend pub;
+    char rc_source[600];
+    char cutoff_source[600];
+} trend_impl;
+
+static const char *const alert_names[] = {"risk", "deterioration",
+                                          "off_track", "no_improvement"};
+
+const char *cairn_alert_kind_name(cairn_alert_kind kind)
+{
+    return (unsigned)kind < 4 ? alert_names[kind] : "unknown";
+}
+
+/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar
+ * (H. Hinnant's days_from_civil). */
+static long days_from_civil(long y, long m, long d)
+{
+    y -= m <= 2;
+    long era = (y >= 0 ? y : y - 399) / 400;
+    long yoe = y - era * 400;
+    long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+int cairn_trend_date_days(const char *iso, double *days, cairn_error *err)
+{
+    int y = 0, m = 0, d = 0, hh = 0, mm = 0, ss = 0, used = 0;
+    static const int mdays[] = {31, 29, 31, 30, 31, 30,
+                                31, 31, 30, 31, 30, 31};
+    if (iso == NULL || sscanf(iso, "%4d-%2d-%2d%n", &y, &m, &d, &used) != 3 ||
+        used != 10) {
+        return cairn_error_set(err, CAIRN_EINVAL, "'%.40s' is not a date",
+                               iso ? iso : "");
+    }
+    if (iso[10] == 'T' &&
+        sscanf(iso + 11, "%2d:%2d:%2d", &hh, &mm, &ss) != 3) {
+        return cairn_error_set(err, CAIRN_EINVAL, "'%.40s' is not a date",
+                               iso);
+    }
+    if (m < 1 || m > 12 || d < 1 || d > mdays[m - 1] || hh > 23 || mm > 59 ||
+        ss > 60) {
+        return cairn_error_set(err, CAIRN_EINVAL, "'%.40s' is not a date",
+                               iso);
+    }
+    *days = (double)days_from_civil(y, m, d) +
+            (hh * 3600.0 + mm * 60.0 + ss) / 86400.0;
+    return CAIRN_OK;
+}
+
+cairn_expectation cairn_expectation_from_fit(
+    const cairn_mixed_fit_result *fit, size_t n_clients)
+{
+    cairn_expectation e = {0};
+    e.n_clients = n_clients;
+    e.min_clients = CAIRN_EXPECTATION_MIN_CLIENTS;
+    if (fit == NULL) {
+        return e;
+    }
+    e.available = n_clients >= e.min_clients;
+    e.b0 = fit->intercept;
+    e.b1 = fit->slope;
+    e.v0 = fit->sd_intercept * fit->sd_intercept;
+    e.v1 = fit->sd_slope * fit->sd_slope;
+    e.c01 = fit->cor * fit->sd_intercept * fit->sd_slope;
+    e.s2 = fit->sigma * fit->sigma;
+    return e;
+}
+
+bool cairn_expectation_band(const cairn_expectation *e, double y0, double w,
+                            double *mean, double *low, double *high)
+{
+    if (e == NULL || !e->available) {
+        return false;
+    }
+    /* (y0, yw) are jointly normal under the model; condition on y0. */
+    double var0 = e->v0 + e->s2;
+    double varw = e->v0 + 2 * w * e->c01 + w * w * e->v1 + e->s2;
+    double cov = e->v0 + w * e->c01;
+    double m = e->b0 + e->b1 * w + cov / var0 * (y0 - e->b0);
+    double v = varw - cov * cov / var0;
+    double z = gsl_cdf_ugaussian_Pinv(0.95);
+    double sd = sqrt(fmax(v, 0));
+    *mean = m;
+    *low = m - z * sd;
+    *high = m + z * sd;
+    return true;
+}
+
+static void add_alert(cairn_trend *t, cairn_alert_kind kind,
+                      const cairn_trend_point *p, int item,
+                      const char *reason)
+{
+    cairn_alert *a = &t->alerts[t->n_alerts++];
+    memset(a, 0, sizeof *a);
+    a->kind = kind;
+    a->assessment_id = p->assessment_id;
+    a->date = p->date;
+    a->item = item;
+    if (item > 0) {
+        snprintf(a->key, sizeof a->key, "%s:%lld:%d", alert_names[kind],
+                 (long long)p->assessment_id, item);
+    } else {
+        snprintf(a->key, sizeof a->key, "%s:%lld", alert_names[kind],
+                 (long long)p->assessment_id);
+    }
+    snprintf(a->reason, sizeof a->reason, "%s", reason);
+}
+
+/* The scored points of the scale, in date order (the list's order). */
+static int collect_points(cairn_trend *t, const cairn_assessment_list *list,
+                          size_t scale_index, const char *code,
+                          cairn_error *err)
+{
+    t->points = calloc(list->n + 1, sizeof *t->points);
+    if (t->points == NULL) {
+        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < list->n; i++) {
+        const cairn_assessment *a = &list->items[i];
+        if (strcmp(a->instrument, code) != 0) {
+            continue;
+        }
+        t->n_assessments++;
+        if (scale_index >= a->n_scales || !a->scales[scale_index].has_score) {
+            continue;
+        }
+        cairn_trend_point *p = &t->points[t->n++];
+        double days = 0;
+        int rc = cairn_trend_date_days(a->administered_at, &days, err);
+        if (rc < 0) {
+            return rc;
+        }
+        p->assessment_id = a->id;
+        p->date = a->administered_at;
+        p->weeks = days / 7.0; /* absolute until the axis is chosen */
+        p->score = a->scales[scale_index].score;
+        p->band = a->scales[scale_index].band;
+        p->n_flags = a->n_flags;
+    }
+    return CAIRN_OK;
+}
+
+static void risk_alerts(cairn_trend *t, const cairn_instrument *inst,
+                        const cairn_assessment_list *list)
+{
+    for (size_t i = list->n; i-- > 0;) {
+        const cairn_assessment *a = &list->items[i];
+        if (strcmp(a->instrument, t->instrument) != 0) {
+            continue;
+        }
+        for (size_t f = 0; f < a->n_flags; f++) {
+            cairn_trend_point p = {.assessment_id = a->id,
+                                   .date = a->administered_at};
+            const char *msg = "a risk item was endorsed";
+            for (size_t k = 0; k < cairn_instrument_risk_count(inst); k++) {
+                if (cairn_instrument_risk(inst, k)->item == a->flags[f].item) {
+                    msg = cairn_instrument_risk(inst, k)->message;
+                }
+            }
+            char reason[256];
+            snprintf(reason, sizeof reason, "%.10s: %s", a->administered_at,
+                     msg);
+            add_alert(t, CAIRN_ALERT_RISK, &p, a->flags[f].item, reason);
+        }
+    }
+}
+
+static int parameters(trend_impl *ti, const cairn_scale *sc,
+                      const cairn_trend_options *o, cairn_error *err)
+{
+    cairn_trend *t = &ti->pub;
+    bool have_sd = o->has_sd || sc->has_reliable_change;
+    bool have_r = o->has_reliability || sc->has_reliable_change;
+    if (o->has_sd && !(o->sd > 0)) {
+        return cairn_error_set(err, CAIRN_EINVAL,
+                               "--rci-sd %g must be positive", o->sd);
+    }
+    if (o->has_reliability && !(o->reliability > 0 && o->reliability < 1)) {
+        return cairn_error_set(err, CAIRN_EINVAL,
+                               "--rci-reliability %g must be between 0 "
+                               "and 1",
+                               o->reliability);
+    }
+    if (have_sd && have_r && t->n >= 2) {
+        double sd = o->has_sd ? o->sd : sc->rc_sd;
+        double r = o->has_reliability ? o->reliability : sc->rc_reliability;
+        int rc = cairn_stats_rci(&t->rci, t->baseline.score, t->latest.score,
+                                 sd, r, sc->direction, err);
+        if (rc < 0) {
+            return rc;
+        }
+        t->has_rci = true;
+        t->rc_kind = o->has_reliability ? NULL : sc->rc_kind;
+        snprintf(ti->rc_source, sizeof ti->rc_source, "%s%s%s",
+                 o->has_sd || o->has_reliability ? "command line" : "",
+                 (o->has_sd || o->has_reliability) &&
+                         !(o->has_sd && o->has_reliability)
+                     ? "; the other value: "
+                     : "",
+                 o->has_sd && o->has_reliability ? "" : sc->rc_source);
+        t->rc_source = ti->rc_source;
+    }
+    if (o->has_cutoff || sc->has_cutoff) {
+        t->has_cutoff = true;
+        t->cutoff = o->has_cutoff ? o->cutoff : sc->cutoff;
+        t->case_when = sc->has_cutoff ? sc->case_when
+                       : sc->direction == CAIRN_HIGHER_IS_WORSE
+                           ? CAIRN_CASE_AT_OR_ABOVE
+                           : CAIRN_CASE_BELOW;
+        snprintf(ti->cutoff_source, sizeof ti->cutoff_source, "%s",
+                 o->has_cutoff ? "command line" : sc->cutoff_source);
+        t->cutoff_source = ti->cutoff_source;
+    }
+    if (t->has_cutoff && t->n >= 2) {
+        t->has_clinical = true;
+        t->clinical = cairn_stats_clinical(
+            t->baseline.score, t->latest.score, t->cutoff, t->case_when,
+            t->has_rci ? t->rci.category : CAIRN_RC_NO_RELIABLE_CHANGE);
+    }
+    return CAIRN_OK;
+}
+
+static void change_alerts(cairn_trend *t, const cairn_trend_options *o,
+                          const cairn_expectation *expect, double first)
+{
+    char reason[256];
+    if (t->has_rci && t->rci.category == CAIRN_RC_DETERIORATED) {
+        snprintf(reason, sizeof reason,
+                 "reliable deterioration: %g to %g (RCI %.2f; %.1f points "
+                 "count as reliable)",
+                 t->baseline.score, t->latest.score, t->rci.value,
+                 t->rci.threshold_points);
+        add_alert(t, CAIRN_ALERT_DETERIORATION, &t->latest, 0, reason);
+    }
+    if (t->n >= 3 && expect != NULL && expect->available) {
+        double w = t->latest.weeks - first;
+        cairn_expectation_band(expect, t->baseline.score, w, &t->expected,
+                               &t->expected_low, &t->expected_high);
+        t->expectation_checked = true;
+        bool worse = t->direction == CAIRN_HIGHER_IS_WORSE
+                         ? t->latest.score > t->expected_high
+                         : t->latest.score < t->expected_low;
+        if (worse) {
+            snprintf(reason, sizeof reason,
+                     "not on track: %g at week %.0f, where clients of this "
+                     "clinic with the same baseline score %.1f to %.1f "
+                     "(90%%)",
+                     t->latest.score, w, t->expected_low, t->expected_high);
+            add_alert(t, CAIRN_ALERT_OFF_TRACK, &t->latest, 0, reason);
+        }
+    }
+    if (t->has_rci && t->weeks >= o->no_improvement_weeks &&
+        t->rci.category != CAIRN_RC_IMPROVED) {
+        snprintf(reason, sizeof reason,
+                 "no reliable improvement after %.0f weeks (%g to %g)",
+                 t->weeks, t->baseline.score, t->latest.score);
+        add_alert(t, CAIRN_ALERT_NO_IMPROVEMENT, &t->latest, 0, reason);
+    }
+}
+
+/* Move the points onto the chosen axis and fit the slope. */
+static int time_axis(cairn_trend *t, const char *loss_date,
+                     const cairn_trend_options *o, double *first,
+                     cairn_error *err)
+{
+    double origin = t->n > 0 ? t->points[0].weeks : 0;
+    *first = origin;
+    t->axis = o->axis;
+    if (o->axis == CAIRN_TIME_SINCE_LOSS) {
+        double days = 0;
+        if (loss_date == NULL) {
+            t->axis = CAIRN_TIME_SINCE_FIRST;
+            t->axis_fallback = true;
+        } else {
+            int rc = cairn_trend_date_days(loss_date, &days, err);
+            if (rc < 0) {
+                return rc;
+            }
+            origin = days / 7.0;
+        }
+    }
+    double *x = malloc((t->n + 1) * sizeof *x);
+    double *y = malloc((t->n + 1) * sizeof *y);
+    int rc = CAIRN_OK;
+    if (x == NULL || y == NULL) {
+        rc = cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; rc == 0 && i < t->n; i++) {
+        t->points[i].weeks -= origin;
+        x[i] = t->points[i].weeks;
+        y[i] = t->points[i].score;
+    }
+    *first -= origin;
+    if (rc == 0) {
+        rc = cairn_stats_slope(&t->slope, x, y, t->n, err);
+    }
+    free(x);
+    free(y);
+    return rc;
+}
+
+int cairn_trend_compute(cairn_trend **out, const cairn_instrument *inst,
+                        const cairn_assessment_list *list,
+                        const char *loss_date,
+                        const cairn_trend_options *opts,
+                        const cairn_expectation *expect, cairn_error *err)
+{
+    cairn_trend_options defaults = CAIRN_TREND_OPTIONS_INIT;
+    const cairn_trend_options *o = opts ? opts : &defaults;
+    const cairn_scale *sc = o->scale
+                                ? cairn_instrument_find_scale(inst, o->scale)
+                                : cairn_instrument_scale(inst, 0);
+    *out = NULL;
+    if (sc == NULL) {
+        return cairn_error_set(err, CAIRN_ENOTFOUND,
+                               "%s has no scale '%s'",
+                               cairn_instrument_code(inst), o->scale);
+    }
+    size_t scale_index = (size_t)(sc - cairn_instrument_scale(inst, 0));
+    trend_impl *ti = calloc(1, sizeof *ti);
+    if (ti == NULL) {
+        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    cairn_trend *t = &ti->pub;
+    t->instrument = cairn_instrument_code(inst);
+    t->scale = sc->id;
+    t->direction = sc->direction;
+    t->client = list->n > 0 ? list->items[0].client_code : NULL;
+    double first = 0;
+    size_t flags = 0;
+    for (size_t i = 0; i < list->n; i++) {
+        flags += list->items[i].n_flags;
+    }
+    t->alerts = calloc(flags + 4, sizeof *t->alerts);
+    int rc = t->alerts ? CAIRN_OK
+                       : cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    if (rc == 0) {
+        rc = collect_points(t, list, scale_index, t->instrument, err);
+    }
+    if (rc == 0) {
+        rc = time_axis(t, loss_date, o, &first, err);
+    }
+    if (rc == 0 && t->n > 0) {
+        t->has_baseline = true;
+        t->baseline = t->points[0];
+        t->latest = t->points[t->n - 1];
+        t->change = t->latest.score - t->baseline.score;
+        t->weeks = t->latest.weeks - t->baseline.weeks;
+        rc = parameters(ti, sc, o, err);
+    }
+    if (rc == 0) {
+        risk_alerts(t, inst, list);
+        if (t->n > 0) {
+            change_alerts(t, o, expect, first);
+        }
+        *out = t;
+        return CAIRN_OK;
+    }
+    cairn_trend_free(t);
+    return rc;
+}
+
+void cairn_trend_free(cairn_trend *t)
+{
+    if (t == NULL) {
+        return;
+    }
+    free(t->points);
+    free(t->alerts);
+    free((trend_impl *)t);
+}
+
+/* ---- JSON ---- */
+
+static json_t *num_or_null(bool has, double x)
+{
+    return has ? cairn__util_json_number(x) : json_null();
+}
+
+static json_t *point_json(const cairn_trend_point *p)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "assessment_id", json_integer(p->assessment_id));
+    json_object_set_new(o, "date", json_string(p->date));
+    json_object_set_new(o, "weeks", json_real(p->weeks));
+    json_object_set_new(o, "score", cairn__util_json_number(p->score));
+    json_object_set_new(o, "band", p->band ? json_string(p->band)
+                                           : json_null());
+    return o;
+}
+
+static json_t *rci_json(const cairn_trend *t)
+{
+    if (!t->has_rci) {
+        return json_null();
+    }
+    json_t *o = json_object();
+    json_object_set_new(o, "value", json_real(t->rci.value));
+    json_object_set_new(o, "category",
+                        json_string(cairn_rc_category_name(t->rci.category)));
+    json_object_set_new(o, "sd", json_real(t->rci.sd));
+    json_object_set_new(o, "reliability", json_real(t->rci.reliability));
+    json_object_set_new(o, "reliability_kind",
+                        t->rc_kind ? json_string(t->rc_kind) : json_null());
+    json_object_set_new(o, "s_diff", json_real(t->rci.s_diff));
+    json_object_set_new(o, "threshold_points",
+                        json_real(t->rci.threshold_points));
+    json_object_set_new(o, "method",
+                        json_string("Jacobson-Truax: S_diff = sqrt(2) SD "
+                                    "sqrt(1 - r); reliable when |RCI| >= "
+                                    "1.96"));
+    json_object_set_new(o, "source", json_string(t->rc_source));
+    return o;
+}
+
+static json_t *clinical_json(const cairn_trend *t)
+{
+    static const char *const whens[] = {"at_or_above", "above",
+                                        "at_or_below", "below"};
+    if (!t->has_cutoff) {
+        return json_null();
+    }
+    json_t *o = json_object();
+    json_object_set_new(o, "cutoff", cairn__util_json_number(t->cutoff));
+    json_object_set_new(o, "case_when", json_string(whens[t->case_when]));
+    json_object_set_new(o, "source", json_string(t->cutoff_source));
+    json_object_set_new(o, "case_at_baseline",
+                        t->has_clinical
+                            ? json_boolean(t->clinical.case_at_baseline)
+                            : json_null());
+    json_object_set_new(o, "case_at_latest",
+                        t->has_clinical
+                            ? json_boolean(t->clinical.case_at_latest)
+                            : json_null());
+    json_object_set_new(o, "recovered",
+                        t->has_clinical ? json_boolean(t->clinical.recovered)
+                                        : json_null());
+    json_object_set_new(o, "reliably_recovered",
+                        t->has_clinical
+                            ? json_boolean(t->clinical.reliably_recovered)
+                            : json_null());
+    return o;
+}
+
+static json_t *slope_json(const cairn_trend *t)
+{
+    const cairn_slope *s = &t->slope;
+    json_t *o = json_object();
+    json_object_set_new(o, "estimate",
+                        num_or_null(s->has_estimate, s->estimate));
+    json_object_set_new(o, "se", num_or_null(s->has_interval, s->se));
+    json_object_set_new(o, "ci95",
+                        s->has_interval
+                            ? json_pack("[f,f]", s->ci_low, s->ci_high)
+                            : json_null());
+    json_object_set_new(o, "method",
+                        json_string("ordinary least squares; 95% interval "
+                                    "from t with n - 2 df (3 or more "
+                                    "points)"));
+    return o;
+}
+
+static json_t *alerts_json(const cairn_trend *t)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < t->n_alerts; i++) {
+        const cairn_alert *a = &t->alerts[i];
+        json_t *o = json_object();
+        json_object_set_new(o, "kind", json_string(alert_names[a->kind]));
+        json_object_set_new(o, "key", json_string(a->key));
+        json_object_set_new(o, "assessment_id",
+                            json_integer(a->assessment_id));
+        json_object_set_new(o, "date", json_string(a->date));
+        json_object_set_new(o, "item",
+                            a->item ? json_integer(a->item) : json_null());
+        json_object_set_new(o, "reason", json_string(a->reason));
+        json_array_append_new(arr, o);
+    }
+    return arr;
+}
+
+/* The trend as a JSON object (new reference). */
+static json_t *trend_json(const cairn_trend *t)
+{
+    json_t *o = json_object(), *pts = json_array();
+    json_object_set_new(o, "client", t->client ? json_string(t->client)
+                                               : json_null());
+    json_object_set_new(o, "instrument", json_string(t->instrument));
+    json_object_set_new(o, "scale", json_string(t->scale));
+    json_object_set_new(o, "direction",
+                        json_string(t->direction == CAIRN_HIGHER_IS_WORSE
+                                        ? "higher_is_worse"
+                                        : "higher_is_better"));
+    json_object_set_new(o, "time_axis",
+                        json_string(t->axis == CAIRN_TIME_SINCE_LOSS
+                                        ? "weeks_since_loss"
+                                        : "weeks_since_first"));
+    json_object_set_new(o, "n", json_integer((json_int_t)t->n));
+    json_object_set_new(o, "baseline", t->has_baseline
+                                           ? json_pack("{s:s,s:o}", "date",
+                                                       t->baseline.date,
+                                                       "score",
+                                                       cairn__util_json_number(
+                                                           t->baseline.score))
+                                           : json_null());
+    json_object_set_new(o, "latest", t->has_baseline
+                                         ? json_pack("{s:s,s:o}", "date",
+                                                     t->latest.date, "score",
+                                                     cairn__util_json_number(
+                                                         t->latest.score))
+                                         : json_null());
+    json_object_set_new(o, "change", num_or_null(t->n >= 2, t->change));
+    json_object_set_new(o, "weeks", num_or_null(t->has_baseline, t->weeks));
+    json_object_set_new(o, "slope_per_week", slope_json(t));
+    json_object_set_new(o, "rci", rci_json(t));
+    json_object_set_new(o, "clinical", clinical_json(t));
+    json_object_set_new(o, "expected_latest",
+                        t->expectation_checked
+                            ? json_pack("{s:f,s:f,s:f}", "mean", t->expected,
+                                        "low90", t->expected_low, "high90",
+                                        t->expected_high)
+                            : json_null());
+    json_object_set_new(o, "alerts", alerts_json(t));
+    for (size_t i = 0; i < t->n; i++) {
+        json_array_append_new(pts, point_json(&t->points[i]));
+    }
+    json_object_set_new(o, "points", pts);
+    return o;
+}
+
+int cairn_trend_to_json(const cairn_trend *t, char **out, cairn_error *err)
+{
+    json_t *o = trend_json(t);
+    *out = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER |
+                                 JSON_REAL_PRECISION(10))
+             : NULL;
+    json_decref(o);
+    if (*out == NULL) {
+        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    return CAIRN_OK;
+}

@@ -1,0 +1,343 @@
+/*
+ * test_trend.c - a client's trend from hand-built assessment lists (no
+ * database): baseline, change, slope, reliable and clinical change, the
+ * time axes, overrides, the alerts, and the edge cases.
+ */
+#include <gsl/gsl_errno.h>
+#include <jansson.h>
+#include <math.h>
+
+#include "helpers.h"
+
+#define NEAR(a, b, tol) assert_true(fabs((a) - (b)) < (tol))
+#define MAXA 16
+
+/* Storage for a hand-built list of one client's assessments. */
+typedef struct fixture {
+    cairn_assessment a[MAXA];
+    cairn_stored_scale scales[MAXA][2];
+    cairn_stored_flag flags[MAXA][1];
+    cairn_assessment_list list;
+} fixture;
+
+/* Add an assessment of `code` on `date` with total `score` (< 0: no
+ * score) and, when flag_item > 0, a risk flag on that item. */
+static void add(fixture *f, const char *code, const char *date, double score,
+                int flag_item)
+{
+    size_t i = f->list.n++;
+    cairn_assessment *a = &f->a[i];
+    memset(a, 0, sizeof *a);
+    a->id = (int64_t)i + 1;
+    a->client_code = "C1";
+    a->instrument = code;
+    a->administered_at = date;
+    f->scales[i][0] = (cairn_stored_scale){"total", score >= 0, score, NULL,
+                                           false};
+    f->scales[i][1] = (cairn_stored_scale){"percentage", score >= 0,
+                                           score * 4, NULL, false};
+    a->n_scales = 2;
+    a->scales = f->scales[i];
+    if (flag_item > 0) {
+        f->flags[i][0] = (cairn_stored_flag){flag_item, 1};
+        a->n_flags = 1;
+        a->flags = f->flags[i];
+    }
+    f->list.items = f->a;
+}
+
+static cairn_trend *trend(fixture *f, const char *code,
+                          const cairn_trend_options *o, const char *loss,
+                          const cairn_expectation *e)
+{
+    cairn_trend *t = NULL;
+    cairn_error err = CAIRN_ERROR_INIT;
+    if (cairn_trend_compute(&t, test_instrument(code), &f->list, loss, o, e,
+                            &err) < 0) {
+        fail_msg("%s", err.message);
+    }
+    return t;
+}
+
+static bool has_alert(const cairn_trend *t, cairn_alert_kind k)
+{
+    for (size_t i = 0; i < t->n_alerts; i++) {
+        if (t->alerts[i].kind == k) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static void test_trend_phq9_course(void **state)
+{
+    (void)state;
+    fixture f = {0};
+    add(&f, "phq9", "2026-01-05", 18, 0);
+    add(&f, "phq9", "2026-01-12", 15, 0);
+    add(&f, "phq9", "2026-01-19", 14, 0);
+    add(&f, "phq9", "2026-02-02", 12, 0);
+    cairn_trend *t = trend(&f, "phq9", NULL, NULL, NULL);
+    assert_int_equal(t->n, 4);
+    assert_true(t->baseline.score == 18 && t->latest.score == 12);
+    assert_true(t->change == -6 && t->weeks == 4);
+    /* x 0 1 2 4, y 18 15 14 12: Sxy -12.25 / Sxx 8.75 */
+    NEAR(t->slope.estimate, -1.4, 1e-12);
+    assert_true(t->slope.has_interval);
+    assert_true(t->has_rci);
+    NEAR(t->rci.value, -2.0970562, 1e-6);
+    assert_int_equal(t->rci.category, CAIRN_RC_IMPROVED);
+    assert_true(t->has_clinical && t->clinical.case_at_baseline);
+    assert_true(t->clinical.case_at_latest); /* 12 is still >= 10 */
+    assert_false(t->clinical.recovered);
+    assert_int_equal(t->n_alerts, 0);
+    char *json = NULL;
+    assert_int_equal(cairn_trend_to_json(t, &json, NULL), 0);
+    json_t *j = json_loads(json, 0, NULL);
+    assert_non_null(j);
+    assert_string_equal(json_string_value(json_object_get(j, "client")),
+                        "C1");
+    assert_int_equal(json_integer_value(json_object_get(
+                         json_object_get(j, "baseline"), "score")),
+                     18);
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(j, "rci"),
+                                          "category")),
+        "improved");
+    assert_non_null(json_object_get(json_object_get(j, "slope_per_week"),
+                                    "ci95"));
+    json_decref(j);
+    free(json);
+    cairn_trend_free(t);
+}
+
+static void test_trend_one_assessment(void **state)
+{
+    (void)state;
+    fixture f = {0};
+    add(&f, "phq9", "2026-03-01", 16, 0);
+    cairn_trend *t = trend(&f, "phq9", NULL, NULL, NULL);
+    assert_true(t->has_baseline && t->n == 1);
+    assert_false(t->slope.has_estimate || t->has_rci || t->has_clinical);
+    char *json = NULL;
+    assert_int_equal(cairn_trend_to_json(t, &json, NULL), 0);
+    assert_non_null(strstr(json, "\"change\":null"));
+    free(json);
+    cairn_trend_free(t);
+}
+
+static void test_trend_identical_scores(void **state)
+{
+    (void)state;
+    fixture f = {0};
+    add(&f, "gad7", "2026-01-01", 9, 0);
+    add(&f, "gad7", "2026-01-08", 9, 0);
+    add(&f, "gad7", "2026-01-15", 9, 0);
+    cairn_trend *t = trend(&f, "gad7", NULL, NULL, NULL);
+    NEAR(t->slope.estimate, 0, 1e-12);
+    NEAR(t->slope.se, 0, 1e-12);
+    assert_true(t->change == 0);
+    /* GAD-7 has no published SD/reliability pair: no RCI unless given */
+    assert_false(t->has_rci);
+    cairn_trend_free(t);
+}
+
+static void test_trend_missing_scores_and_risk(void **state)
+{
+    (void)state;
+    fixture f = {0};
+    add(&f, "phq9", "2026-01-05", 20, 9);
+    add(&f, "phq9", "2026-01-12", -1, 9); /* too many items missing */
+    add(&f, "gad7", "2026-01-12", 12, 0); /* another instrument */
+    add(&f, "phq9", "2026-01-19", 17, 0);
+    cairn_trend *t = trend(&f, "phq9", NULL, NULL, NULL);
+    assert_int_equal(t->n_assessments, 3);
+    assert_int_equal(t->n, 2);
+    assert_true(t->latest.score == 17);
+    /* both flagged assessments alert, the unscored one too, newest first */
+    assert_int_equal(t->n_alerts, 2);
+    assert_int_equal(t->alerts[0].kind, CAIRN_ALERT_RISK);
+    assert_string_equal(t->alerts[0].key, "risk:2:9");
+    assert_string_equal(t->alerts[1].key, "risk:1:9");
+    assert_non_null(strstr(t->alerts[0].reason, "item 9"));
+    cairn_trend_free(t);
+}
+
+static void test_trend_higher_is_better_with_overrides(void **state)
+{
+    (void)state;
+    fixture f = {0};
+    add(&f, "who5", "2026-01-01", 8, 0);
+    add(&f, "who5", "2026-02-01", 16, 0);
+    cairn_trend_options o = CAIRN_TREND_OPTIONS_INIT;
+    o.has_sd = true;
+    o.sd = 4;
+    o.has_reliability = true;
+    o.reliability = 0.8;
+    cairn_trend *t = trend(&f, "who5", &o, NULL, NULL);
+    assert_true(t->has_rci);
+    assert_int_equal(t->rci.category, CAIRN_RC_IMPROVED);
+    assert_string_equal(t->rc_source, "command line");
+    /* raw below 13 is a case: 8 -> 16 recovered, reliably */
+    assert_true(t->clinical.case_at_baseline && t->clinical.recovered);
+    assert_true(t->clinical.reliably_recovered);
+    cairn_trend_free(t);
+    /* the percentage scale of the same assessments */
+    o.scale = "percentage";
+    o.sd = 16;
+    t = trend(&f, "who5", &o, NULL, NULL);
+    assert_true(t->baseline.score == 32 && t->latest.score == 64);
+    assert_int_equal(t->rci.category, CAIRN_RC_IMPROVED);
+    cairn_trend_free(t);
+    o.scale = "nonsense";
+    cairn_trend *bad = NULL;
+    cairn_error err = CAIRN_ERROR_INIT;
+    assert_int_equal(cairn_trend_compute(&bad, test_instrument("who5"),
+                                         &f.list, NULL, &o, NULL, &err),
+                     CAIRN_ENOTFOUND);
+    assert_string_equal(err.message, "who5 has no scale 'nonsense'");
+}
+
+static void test_trend_no_baseline_case(void **state)
+{
+    (void)state;
+    fixture f = {0};
+    add(&f, "phq9", "2026-01-01", 8, 0);
+    add(&f, "phq9", "2026-01-29", 1, 0);
+    cairn_trend_options o = CAIRN_TREND_OPTIONS_INIT;
+    o.has_cutoff = true;
+    o.cutoff = 12;
+    cairn_trend *t = trend(&f, "phq9", &o, NULL, NULL);
+    assert_false(t->clinical.case_at_baseline);
+    assert_false(t->clinical.recovered || t->clinical.reliably_recovered);
+    assert_true(t->cutoff == 12);
+    assert_string_equal(t->cutoff_source, "command line");
+    assert_int_equal(t->rci.category, CAIRN_RC_IMPROVED);
+    cairn_trend_free(t);
+}
+
+static void test_trend_deterioration_and_no_improvement(void **state)
+{
+    (void)state;
+    fixture f = {0};
+    add(&f, "phq9", "2026-01-01", 8, 0);
+    add(&f, "phq9", "2026-02-05", 15, 0);
+    cairn_trend *t = trend(&f, "phq9", NULL, NULL, NULL);
+    assert_int_equal(t->rci.category, CAIRN_RC_DETERIORATED);
+    assert_true(has_alert(t, CAIRN_ALERT_DETERIORATION));
+    assert_false(has_alert(t, CAIRN_ALERT_NO_IMPROVEMENT)); /* 5 weeks */
+    cairn_trend_free(t);
+    fixture g = {0};
+    add(&g, "phq9", "2026-01-01", 14, 0);
+    add(&g, "phq9", "2026-03-26", 12, 0); /* 12 weeks later */
+    t = trend(&g, "phq9", NULL, NULL, NULL);
+    assert_true(has_alert(t, CAIRN_ALERT_NO_IMPROVEMENT));
+    assert_string_equal(t->alerts[0].key, "no_improvement:2");
+    cairn_trend_free(t);
+    cairn_trend_options o = CAIRN_TREND_OPTIONS_INIT;
+    o.no_improvement_weeks = 16;
+    t = trend(&g, "phq9", &o, NULL, NULL);
+    assert_false(has_alert(t, CAIRN_ALERT_NO_IMPROVEMENT));
+    cairn_trend_free(t);
+}
+
+static void test_trend_expectation_band(void **state)
+{
+    (void)state;
+    cairn_expectation e = {true, 30, 20, 15, -0.5, 16, 0.04, -0.2, 9};
+    double m, lo, hi;
+    assert_true(cairn_expectation_band(&e, 20, 10, &m, &lo, &hi));
+    /* var0 25, cov 14, varw 25: mean 10 + 14/25 x 5 = 12.8,
+     * var 25 - 196/25 = 17.16, z(0.95) = 1.644854 */
+    NEAR(m, 12.8, 1e-12);
+    NEAR(hi, 12.8 + 1.6448536 * sqrt(17.16), 1e-6);
+    NEAR(lo, 12.8 - 1.6448536 * sqrt(17.16), 1e-6);
+    e.available = false;
+    assert_false(cairn_expectation_band(&e, 20, 10, &m, &lo, &hi));
+}
+
+static void test_trend_off_track(void **state)
+{
+    (void)state;
+    cairn_expectation e = {true, 30, 20, 15, -0.5, 16, 0.04, -0.2, 9};
+    fixture f = {0};
+    add(&f, "phq9", "2026-01-01", 20, 0);
+    add(&f, "phq9", "2026-01-29", 20, 0);
+    add(&f, "phq9", "2026-03-12", 21, 0); /* week 10: band high 19.61 */
+    cairn_trend *t = trend(&f, "phq9", NULL, NULL, &e);
+    assert_true(t->expectation_checked);
+    assert_true(has_alert(t, CAIRN_ALERT_OFF_TRACK));
+    cairn_trend_free(t);
+    /* the same course with only two assessments is not judged */
+    f.list.n = 2;
+    t = trend(&f, "phq9", NULL, NULL, &e);
+    assert_false(t->expectation_checked);
+    cairn_trend_free(t);
+    /* nor when the clinic has too few clients */
+    f.list.n = 3;
+    e.available = false;
+    t = trend(&f, "phq9", NULL, NULL, &e);
+    assert_false(t->expectation_checked);
+    assert_false(has_alert(t, CAIRN_ALERT_OFF_TRACK));
+    cairn_trend_free(t);
+}
+
+static void test_trend_since_loss_axis(void **state)
+{
+    (void)state;
+    fixture f = {0};
+    add(&f, "pgs33", "2026-01-05", 120, 0);
+    add(&f, "pgs33", "2026-01-19", 110, 0);
+    cairn_trend_options o = CAIRN_TREND_OPTIONS_INIT;
+    o.axis = CAIRN_TIME_SINCE_LOSS;
+    cairn_trend *t = trend(&f, "pgs33", &o, "2025-12-29", NULL);
+    assert_int_equal(t->axis, CAIRN_TIME_SINCE_LOSS);
+    NEAR(t->points[0].weeks, 1, 1e-12);
+    NEAR(t->points[1].weeks, 3, 1e-12);
+    NEAR(t->slope.estimate, -5, 1e-12);
+    cairn_trend_free(t);
+    t = trend(&f, "pgs33", &o, NULL, NULL);
+    assert_true(t->axis_fallback);
+    NEAR(t->points[0].weeks, 0, 1e-12);
+    cairn_trend_free(t);
+}
+
+static void test_trend_dates(void **state)
+{
+    (void)state;
+    double d = 0;
+    assert_int_equal(cairn_trend_date_days("1970-01-02", &d, NULL), 0);
+    NEAR(d, 1, 1e-12);
+    assert_int_equal(cairn_trend_date_days("2000-03-01T12:00:00Z", &d, NULL),
+                     0);
+    NEAR(d, 11017.5, 1e-9);
+    cairn_error err = CAIRN_ERROR_INIT;
+    assert_int_equal(cairn_trend_date_days("2026-02-30", &d, &err),
+                     CAIRN_EINVAL);
+    assert_string_equal(err.message, "'2026-02-30' is not a date");
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    gsl_set_error_handler_off();
+    return 0;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_trend_phq9_course),
+        cmocka_unit_test(test_trend_one_assessment),
+        cmocka_unit_test(test_trend_identical_scores),
+        cmocka_unit_test(test_trend_missing_scores_and_risk),
+        cmocka_unit_test(test_trend_higher_is_better_with_overrides),
+        cmocka_unit_test(test_trend_no_baseline_case),
+        cmocka_unit_test(test_trend_deterioration_and_no_improvement),
+        cmocka_unit_test(test_trend_expectation_band),
+        cmocka_unit_test(test_trend_off_track),
+        cmocka_unit_test(test_trend_since_loss_axis),
+        cmocka_unit_test(test_trend_dates),
+    };
+    return cmocka_run_group_tests(tests, setup, NULL);
+}
