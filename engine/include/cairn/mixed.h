@@ -16,8 +16,15 @@
  * runs the same from raw rows and from summaries pooled across sites: add
  * the blocks of one group that several sites hold with
  * cairn_mixed_group_merge() and the pooled fit is the fit on the pooled
- * rows (up to the rounding of the sums).  Each evaluation of the criterion
- * costs O(number of groups) and allocates nothing.
+ * rows (up to the rounding of the sums: the two fits agree to about
+ * 1e-9).  Each evaluation of the criterion costs O(number of groups) and
+ * allocates nothing.
+ *
+ * Internally t is centred and scaled and y centred over all rows, and the
+ * results are transformed back, so the origin and unit of t (days since
+ * baseline, a calendar date, years) do not affect the fit.  The raw sums
+ * of t^2 and y^2 do carry the rounding of large offsets, so a t origin
+ * near the data (days since baseline) keeps the most digits.
  *
  * GSL must not abort the process: call gsl_set_error_handler_off() once at
  * start-up before the first fit (the command, the tests and the examples
@@ -102,12 +109,20 @@ void cairn_mixed_groups_free(cairn_mixed_groups *groups);
 typedef struct cairn_mixed_options {
     bool reml;           /**< REML (true, default) or maximum likelihood */
     bool intercept_only; /**< (1 | group) instead of (1 + t | group) */
-    int max_iter;        /**< most minimiser iterations, all restarts */
-    double tol;          /**< simplex size (in theta) at which to stop */
+    int max_iter;        /**< most Nelder-Mead iterations, restarts too */
+    /**
+     * Stop a simplex run when it is this small, in theta of the
+     * standardised problem (also when it stops improving at all).
+     */
+    double tol;
 } cairn_mixed_options;
 
-/** Defaults: REML, random intercept and slope, 5000 iterations, 1e-10. */
-#define CAIRN_MIXED_OPTIONS_INIT {true, false, 5000, 1e-10}
+/**
+ * Defaults: REML, random intercept and slope, 5000 iterations, tol 1e-6.
+ * The simplex result is then polished by Newton steps, which take theta
+ * to about 1e-9 on data of clinic size.
+ */
+#define CAIRN_MIXED_OPTIONS_INIT {true, false, 5000, 1e-6}
 
 /** The random effects of one group (best linear unbiased predictions). */
 typedef struct cairn_mixed_blup {
@@ -142,7 +157,7 @@ typedef struct cairn_mixed_fit_result {
     double vcov[2][2];
     double sd_intercept;   /**< SD of the random intercepts */
     double sd_slope;       /**< SD of the random slopes (0: no slope) */
-    double cor;            /**< intercept-slope correlation (0: no slope) */
+    double cor;            /**< intercept-slope correlation (0: an SD 0) */
     double sigma;          /**< residual SD */
     /** REML criterion (-2 REML log-likelihood) or ML deviance (-2 logLik) */
     double criterion;
@@ -154,8 +169,8 @@ typedef struct cairn_mixed_fit_result {
      * fits.
      */
     double theta[3];
-    bool converged;        /**< the minimiser met `tol` within max_iter */
-    int iterations;        /**< minimiser iterations used */
+    bool converged;        /**< the last simplex run ended before max_iter */
+    int iterations;        /**< Nelder-Mead iterations, all runs */
     size_t n_obs;          /**< rows (sum of the groups' n) */
     size_t n_groups;       /**< groups */
     cairn_mixed_blup *blups; /**< n_groups entries, in input group order */
