@@ -37,7 +37,7 @@ PC_RLIBS    = $(shell $(PKG_CONFIG) --libs $(REPORT_PKGS) 2>/dev/null)
 PC_TLIBS    = $(shell $(PKG_CONFIG) --libs $(TEST_PKGS) 2>/dev/null)
 PC_TCFLAGS  = $(shell $(PKG_CONFIG) --cflags $(TEST_PKGS) 2>/dev/null)
 
-CPPFLAGS_P := -std=c11 -D_POSIX_C_SOURCE=200809L -Iengine/include \
+CPPFLAGS_P := -std=c11 -D_POSIX_C_SOURCE=200809L -Iengine/include -Ireports \
               -DCAIRN_VERSION='"$(VERSION)"' \
               -DCAIRN_DATADIR='"$(DATADIR)"'
 ALL_CFLAGS  = $(CPPFLAGS_P) $(WARN) $(SANFLAGS) $(PC_CFLAGS) -MMD -MP \
