@@ -1,0 +1,137 @@
+/*
+ * cairn/cohort.h - outcomes over a caseload, a clinic or a date range.
+ *
+ * A cohort summary holds only sums and counts: the baseline/latest
+ * moments, reliable-change and clinical-significance counts, band counts,
+ * the item sums Cronbach's alpha needs, and one block of sums per client
+ * for the growth model.  Summaries of several clinics merge by addition,
+ * and every statistic is computed from a summary, so pooled results equal
+ * the results on the pooled rows (research aggregates rest on this).
+ *
+ *     cairn_cohort_summary *s = NULL;
+ *     cairn_cohort_result *r = NULL;
+ *     cairn_cohort_options o = CAIRN_COHORT_OPTIONS_INIT;
+ *     if (cairn_cohort_summarize(&s, st, phq9, &o, &err) == CAIRN_OK &&
+ *         cairn_cohort_compute(&r, s, NULL, &err) == CAIRN_OK)
+ *         printf("d = %.2f\n", r->change.d.value);
+ */
+#ifndef CAIRN_COHORT_H
+#define CAIRN_COHORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cairn/error.h"
+#include "cairn/instrument.h"
+#include "cairn/mixed.h"
+#include "cairn/stats.h"
+#include "cairn/store.h"
+
+/** Which assessments and parameters make up a cohort. */
+typedef struct cairn_cohort_options {
+    const char *scale;     /**< scale id; NULL = the main scale */
+    const char *from;      /**< first administration date, or NULL */
+    const char *to;        /**< last administration date, or NULL */
+    const char *clinician; /**< only this clinician's clients, or NULL */
+    bool has_sd;           /**< override the definition's RCI SD */
+    double sd;
+    bool has_reliability;  /**< override its reliability */
+    double reliability;
+    bool has_cutoff;       /**< override its clinical cut-off */
+    double cutoff;
+} cairn_cohort_options;
+
+/** Defaults: main scale, everything, the definition's parameters. */
+#define CAIRN_COHORT_OPTIONS_INIT                                           \
+    {NULL, NULL, NULL, NULL, false, 0, false, 0, false, 0}
+
+/** Most bands a summary counts. */
+#define CAIRN_COHORT_MAX_BANDS 16
+
+/** Mergeable sums and counts for one instrument scale. */
+typedef struct cairn_cohort_summary {
+    char instrument[32];      /**< instrument code */
+    char scale[32];           /**< scale id */
+    char fingerprint[80];     /**< definition fingerprint */
+    cairn_direction direction;
+    bool has_rc;              /**< SD and reliability known */
+    double rc_sd, rc_reliability;
+    bool has_cutoff;
+    double cutoff;
+    cairn_case_when case_when;
+    double n_clients;         /**< clients with a score on the scale */
+    double n_paired;          /**< of them with two or more */
+    cairn_moments moments;    /**< baseline and latest of paired clients */
+    double rc_counts[3];      /**< by cairn_rc_category, paired clients */
+    double case_at_baseline;  /**< paired clients at or past the cut-off */
+    double recovered;
+    double reliably_recovered;
+    size_t n_bands;
+    char band_ids[CAIRN_COHORT_MAX_BANDS][32];
+    double band_baseline[CAIRN_COHORT_MAX_BANDS]; /**< all clients */
+    double band_latest[CAIRN_COHORT_MAX_BANDS];   /**< paired clients */
+    cairn_item_moments items; /**< complete baseline item sets */
+    size_t n_groups;          /**< growth-model blocks, one per client */
+    cairn_mixed_group *groups; /**< t = weeks since the client's first */
+} cairn_cohort_summary;
+
+/**
+ * Summarize every current assessment of `inst` in the store that passes
+ * the filters.  Each client's baseline is their first scored assessment
+ * in the range, the latest their last.
+ * Returns CAIRN_OK, CAIRN_ENOTFOUND (scale), CAIRN_EINVAL (a bad date,
+ * override or a scale with too many bands), CAIRN_ENOMEM or CAIRN_EDB.
+ */
+int cairn_cohort_summarize(cairn_cohort_summary **out, cairn_store *st,
+                           const cairn_instrument *inst,
+                           const cairn_cohort_options *opts,
+                           cairn_error *err);
+
+/**
+ * Add `from` into `into`.  Both must be for the same instrument scale,
+ * fingerprint and parameters.
+ * Returns CAIRN_OK, CAIRN_EINVAL (saying which field differs) or
+ * CAIRN_ENOMEM.
+ */
+int cairn_cohort_merge(cairn_cohort_summary *into,
+                       const cairn_cohort_summary *from, cairn_error *err);
+
+/** Free a summary.  NULL is allowed. */
+void cairn_cohort_summary_free(cairn_cohort_summary *s);
+
+/** Cohort statistics computed from a summary. */
+typedef struct cairn_cohort_result {
+    const cairn_cohort_summary *summary; /**< borrowed */
+    bool has_change;            /**< at least one paired client */
+    cairn_cohort_change change; /**< means, SDs, d and d_z */
+    bool has_alpha;
+    double alpha;               /**< Cronbach's alpha at baseline */
+    size_t alpha_n;             /**< complete baseline sets used */
+    cairn_mixed_fit_result *model; /**< growth model, or NULL */
+    char model_note[256];       /**< why there is no model, if none */
+} cairn_cohort_result;
+
+/**
+ * Compute the statistics of `s`; fit the growth model with `mopts` (NULL
+ * = REML, random intercept and slope).  A model that cannot be fitted
+ * (too few clients or rows) leaves `model` NULL with the reason in
+ * `model_note`; it is not an error.
+ * Returns CAIRN_OK, CAIRN_EINVAL (no clients) or CAIRN_ENOMEM.
+ */
+int cairn_cohort_compute(cairn_cohort_result **out,
+                         const cairn_cohort_summary *s,
+                         const cairn_mixed_options *mopts, cairn_error *err);
+
+/** Free a result (not its summary).  NULL is allowed. */
+void cairn_cohort_result_free(cairn_cohort_result *r);
+
+/**
+ * The result as one JSON object, as `cairn cohort --json` prints it:
+ * instrument, scale, n_clients, baseline, latest, effect_sizes, rci_counts,
+ * recovered, reliably_recovered, alpha, mixed_model, parameters.
+ * `*out` is malloc'd; free with free().
+ */
+int cairn_cohort_to_json(const cairn_cohort_result *r, char **out,
+                         cairn_error *err);
+
+#endif
