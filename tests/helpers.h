@@ -112,4 +112,55 @@ static inline void test_read_text(const char *path, char *buf, size_t size)
     }
 }
 
+/* ---- hand-built assessment lists for trend and couple tests ---- */
+
+#define MAXA 16
+
+/* Storage for a hand-built list of one client's assessments. */
+typedef struct fixture {
+    cairn_assessment a[MAXA];
+    cairn_stored_scale scales[MAXA][2];
+    cairn_stored_flag flags[MAXA][1];
+    cairn_assessment_list list;
+} fixture;
+
+/* Add an assessment of `code` on `date` with total `score` (< 0: no
+ * score) and, when flag_item > 0, a risk flag on that item. */
+static inline void add(fixture *f, const char *code, const char *date, double score,
+                int flag_item)
+{
+    size_t i = f->list.n++;
+    cairn_assessment *a = &f->a[i];
+    memset(a, 0, sizeof *a);
+    a->id = (int64_t)i + 1;
+    a->client_code = "C1";
+    a->instrument = code;
+    a->administered_at = date;
+    f->scales[i][0] = (cairn_stored_scale){"total", score >= 0, score, NULL,
+                                           false};
+    f->scales[i][1] = (cairn_stored_scale){"percentage", score >= 0,
+                                           score * 4, NULL, false};
+    a->n_scales = 2;
+    a->scales = f->scales[i];
+    if (flag_item > 0) {
+        f->flags[i][0] = (cairn_stored_flag){flag_item, 1};
+        a->n_flags = 1;
+        a->flags = f->flags[i];
+    }
+    f->list.items = f->a;
+}
+
+static inline cairn_trend *trend(fixture *f, const char *code,
+                          const cairn_trend_options *o, const char *loss,
+                          const cairn_expectation *e)
+{
+    cairn_trend *t = NULL;
+    cairn_error err = CAIRN_ERROR_INIT;
+    if (cairn_trend_compute(&t, test_instrument(code), &f->list, loss, o, e,
+                            &err) < 0) {
+        fail_msg("%s", err.message);
+    }
+    return t;
+}
+
 #endif
