@@ -34,6 +34,19 @@ const char *cairn_alert_kind_name(cairn_alert_kind kind)
     return (unsigned)kind < 4 ? alert_names[kind] : "unknown";
 }
 
+const char *cairn_alert_state_name(cairn_alert_state state)
+{
+    switch (state) {
+    case CAIRN_ALERT_ACKNOWLEDGED:
+        return "acknowledged";
+    case CAIRN_ALERT_RESOLVED:
+        return "resolved";
+    case CAIRN_ALERT_OPEN:
+        break;
+    }
+    return "open";
+}
+
 /* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar
  * (H. Hinnant's days_from_civil). */
 static long days_from_civil(long y, long m, long d)
@@ -498,6 +511,15 @@ static json_t *alerts_json(const cairn_trend *t)
         json_object_set_new(o, "item",
                             a->item ? json_integer(a->item) : json_null());
         json_object_set_new(o, "reason", json_string(a->reason));
+        json_object_set_new(o, "state",
+                            json_string(cairn_alert_state_name(a->state)));
+        if (a->state != CAIRN_ALERT_OPEN) {
+            json_object_set_new(o, "state_by", json_string(a->state_by));
+            json_object_set_new(o, "state_at", json_string(a->state_at));
+            json_object_set_new(o, "note", a->state_note
+                                               ? json_string(a->state_note)
+                                               : json_null());
+        }
         json_array_append_new(arr, o);
     }
     return arr;

@@ -105,6 +105,16 @@ typedef enum cairn_alert_kind {
 /** Machine name: "risk", "deterioration", "off_track", "no_improvement". */
 const char *cairn_alert_kind_name(cairn_alert_kind kind);
 
+/** Where a clinician has got with an alert. */
+typedef enum cairn_alert_state {
+    CAIRN_ALERT_OPEN = 0,         /**< nobody has acted on it */
+    CAIRN_ALERT_ACKNOWLEDGED = 1, /**< seen, being dealt with */
+    CAIRN_ALERT_RESOLVED = 2      /**< dealt with; leaves the lists */
+} cairn_alert_state;
+
+/** Machine name: "open", "acknowledged", "resolved". */
+const char *cairn_alert_state_name(cairn_alert_state state);
+
 /** An alert raised by a client's data. */
 typedef struct cairn_alert {
     cairn_alert_kind kind;
@@ -113,6 +123,11 @@ typedef struct cairn_alert {
     const char *date;      /**< its date (borrowed) */
     int item;              /**< risk item, else 0 */
     char reason[256];      /**< for the clinician */
+    cairn_alert_state state; /**< open unless the caller sets it from the
+                                  store (cairn_store_alert_list) */
+    const char *state_by;    /**< who acted last, or NULL (borrowed) */
+    const char *state_at;    /**< when, or NULL (borrowed) */
+    const char *state_note;  /**< their note, or NULL (borrowed) */
 } cairn_alert;
 
 /** A client's trend on one scale. */
