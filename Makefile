@@ -19,7 +19,7 @@ TEST_PKGS  := cmocka
 # Debian packages the build, the tests and the demo need (see README).
 DEB_PKGS   := build-essential pkg-config libsqlite3-dev libgsl-dev \
               libxlsxwriter-dev libjansson-dev libsodium-dev libcmocka-dev \
-              python3 python3-openpyxl sqlite3
+              python3 python3-openpyxl sqlite3 time python3-pandas
 
 WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
         -Wmissing-prototypes -Wformat=2 -Wwrite-strings -Wundef -Wvla

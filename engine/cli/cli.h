@@ -12,6 +12,8 @@
 #include <stdio.h>
 
 #include "cairn.h"
+#include "cairn/import.h"
+#include "cairn/store.h"
 
 enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
 
@@ -78,5 +80,54 @@ int cmd_instrument(cli_ctx *ctx, int argc, char **argv);
 extern const cli_command cli_score_command;
 extern const cli_command cli_instruments_command;
 extern const cli_command cli_instrument_command;
+
+/* The longitudinal record (cli_store.c and the store commands). */
+
+/** Who is at the keyboard: $CAIRN_USER, else $USER, else "unknown". */
+const char *cli_actor(void);
+
+/**
+ * Open the database named by --db / $CAIRN_DB / ./cairn.db; prints the
+ * error and returns CLI_FAIL when it is missing or not a Cairn database.
+ */
+int cli_store_open(cli_ctx *ctx, cairn_store **out);
+
+/** Print `s` as a JSON string (null for NULL). */
+void cli_json_string(FILE *out, const char *s);
+
+/** Print a stored assessment as one JSON object (no newline). */
+void cli_print_assessment_json(cli_ctx *ctx, FILE *out,
+                               const cairn_assessment *a);
+
+/** Print a stored assessment as one line for people. */
+void cli_print_assessment_line(cli_ctx *ctx, FILE *out,
+                               const cairn_assessment *a);
+
+/** Print the unmistakable notice for each risk flag of `score`. */
+void cli_print_risk(FILE *out, const cairn_score *score);
+
+/** Parse a whole positive id; false when `s` is not one. */
+bool cli_parse_id(const char *s, int64_t *id);
+
+int cmd_init(cli_ctx *ctx, int argc, char **argv);
+int cmd_client(cli_ctx *ctx, int argc, char **argv);
+int cmd_administer(cli_ctx *ctx, int argc, char **argv);
+int cmd_record(cli_ctx *ctx, int argc, char **argv);
+int cmd_import(cli_ctx *ctx, int argc, char **argv);
+int cmd_history(cli_ctx *ctx, int argc, char **argv);
+int cmd_assessment(cli_ctx *ctx, int argc, char **argv);
+int cmd_event(cli_ctx *ctx, int argc, char **argv);
+int cmd_audit(cli_ctx *ctx, int argc, char **argv);
+int cmd_rescore(cli_ctx *ctx, int argc, char **argv);
+extern const cli_command cli_init_command;
+extern const cli_command cli_client_command;
+extern const cli_command cli_administer_command;
+extern const cli_command cli_record_command;
+extern const cli_command cli_import_command;
+extern const cli_command cli_history_command;
+extern const cli_command cli_assessment_command;
+extern const cli_command cli_event_command;
+extern const cli_command cli_audit_command;
+extern const cli_command cli_rescore_command;
 
 #endif

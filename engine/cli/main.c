@@ -17,6 +17,16 @@ static const cli_command *const commands[] = {
     &cli_score_command,
     &cli_instruments_command,
     &cli_instrument_command,
+    &cli_init_command,
+    &cli_client_command,
+    &cli_administer_command,
+    &cli_record_command,
+    &cli_import_command,
+    &cli_history_command,
+    &cli_assessment_command,
+    &cli_event_command,
+    &cli_audit_command,
+    &cli_rescore_command,
 };
 
 static const char main_usage[] =

@@ -15,8 +15,12 @@
 #include "cairn/response.h"
 #include "cairn/score.h"
 #include "cairn/catalog.h"
+#include "cairn/store.h"
+#include "cairn/import.h"
 #include "cairn/stats.h"
 #include "cairn/trend.h"
+#include "cairn/cohort.h"
+#include "cairn/couple.h"
 
 /** The library version, e.g. "0.1.0". */
 const char *cairn_version(void);

@@ -333,11 +333,11 @@ int cairn_store_assessment_add(cairn_store *st, const cairn_score *score,
                                int64_t *id, cairn_error *err);
 
 /**
- * Correct assessment `id`: store `score`/`resp` (NULL = keep the stored
- * responses, which must then still be valid) on `administered_at` (NULL =
+ * Correct assessment `id`: store `score` of `resp` (scored again by the
+ * caller, also when only the date changes) on `administered_at` (NULL =
  * keep the date) as a new version that supersedes it, with `reason`
- * (required).  Only the current version can be amended.  `*new_id` (may
- * be NULL) receives the new version's id.
+ * (required).  Only the current version of the same instrument can be
+ * amended.  `*new_id` (may be NULL) receives the new version's id.
  * Returns CAIRN_OK, CAIRN_ENOTFOUND, CAIRN_EINVAL (no reason, voided or
  * superseded, another instrument, bad date) or CAIRN_EDB.
  */

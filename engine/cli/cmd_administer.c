@@ -1,0 +1,377 @@
+/*
+ * cmd_administer.c - `cairn administer`: the client completes a
+ * questionnaire at the terminal.
+ *
+ * One answer per line from standard input, so it works the same with a
+ * person at the keyboard and with answers piped in by a test.  Nothing is
+ * stored until the person confirms the review; end of input or 'q' leaves
+ * the record untouched.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+
+const cli_command cli_administer_command = {
+    "administer", cmd_administer, "give a questionnaire at the terminal",
+    "cairn administer INSTRUMENT --client CODE [--date D]",
+    "Shows the instructions, then each item with its numbered options, for\n"
+    "the client to answer by typing the option's number and Enter.  Only\n"
+    "valid answers are accepted.  At any item:\n"
+    "  b   go back to the previous item\n"
+    "  s   skip the item, where the instrument's missing-data rule allows\n"
+    "  q   stop without saving anything\n"
+    "After the last item the answers are shown for review: type y to save,\n"
+    "an item's number to change it, or q to stop without saving.  After\n"
+    "saving, the scores are shown, and any risk flag (for example PHQ-9\n"
+    "item 9) is shown to the clinician as a notice that cannot be missed.\n"
+    "Answers may be piped in, one per line.\n"
+    "\n"
+    "Options:\n"
+    "  --client CODE  the client (see 'cairn client add')\n"
+    "  --date D       when it was completed (default now; UTC)\n"
+    "\n"
+    "Example:\n"
+    "  cairn administer phq9 --client C001\n"
+    "  printf '1\\n2\\n0\\n3\\n1\\n0\\n2\\n1\\n1\\ny\\n' | "
+    "cairn administer phq9 --client C001\n",
+};
+
+typedef struct session {
+    const cairn_instrument *inst;
+    cairn_responses *resp;
+    bool *skipped; /* items the person chose to skip */
+    char *line;
+    size_t cap;
+} session;
+
+/* The next answer line without its newline and blanks; NULL at the end. */
+static const char *read_answer(session *s)
+{
+    fflush(stdout);
+    ssize_t n = getline(&s->line, &s->cap, stdin);
+    if (n < 0) {
+        return NULL;
+    }
+    char *p = s->line;
+    while (*p == ' ' || *p == '\t') {
+        p++;
+    }
+    size_t len = strlen(p);
+    while (len > 0 && strchr(" \t\r\n", p[len - 1]) != NULL) {
+        p[--len] = '\0';
+    }
+    return p;
+}
+
+static bool parse_int(const char *s, int *out)
+{
+    char *end = NULL;
+    if (s[0] == '\0' || s[0] == '+' || strlen(s) > 9) {
+        return false;
+    }
+    long v = strtol(s, &end, 10);
+    if (*end != '\0') {
+        return false;
+    }
+    *out = (int)v;
+    return true;
+}
+
+/* Whether item position `i` may be left unanswered now. */
+static bool may_skip(const session *s, size_t i)
+{
+    int number = cairn_instrument_item(s->inst, i)->number;
+    for (size_t k = 0; k < cairn_instrument_scale_count(s->inst); k++) {
+        const cairn_scale *sc = cairn_instrument_scale(s->inst, k);
+        bool member = false;
+        int missing = 0;
+        for (size_t j = 0; j < sc->n_items; j++) {
+            size_t pos = (size_t)sc->items[j] - 1;
+            member = member || sc->items[j] == number;
+            missing += sc->items[j] != number && s->skipped[pos];
+        }
+        if (member && missing + 1 > sc->max_missing) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static void allowed_text(const cairn_item *it, char *buf, size_t size)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    if (it->kind == CAIRN_ITEM_NUMBER) {
+        snprintf(buf, size, "a whole number from %d to %d", it->min,
+                 it->max);
+        return;
+    }
+    for (size_t k = 0; k < it->n_options && used < size; k++) {
+        int n = snprintf(buf + used, size - used, "%s%d",
+                         k == 0 ? "" : ", ", it->options[k].code);
+        used += n > 0 ? (size_t)n : 0;
+    }
+}
+
+static void show_item(const session *s, size_t i)
+{
+    const cairn_item *it = cairn_instrument_item(s->inst, i);
+    size_t n = cairn_instrument_item_count(s->inst);
+    printf("\nItem %d of %zu: %s\n", it->number, n,
+           it->text != NULL ? it->text : it->label);
+    for (size_t k = 0; k < it->n_options; k++) {
+        printf("  %d  %s\n", it->options[k].code, it->options[k].label);
+    }
+    if (!s->resp->missing[i]) {
+        printf("(current answer: %d; press Enter to keep it)\n",
+               s->resp->codes[i]);
+    }
+    printf("> ");
+}
+
+enum step { NEXT, BACK, STAY, QUIT, END };
+
+/* Ask item `i` once; what to do next. */
+static enum step ask(session *s, size_t i)
+{
+    const cairn_item *it = cairn_instrument_item(s->inst, i);
+    char allowed[160];
+    int code = 0;
+    show_item(s, i);
+    const char *a = read_answer(s);
+    if (a == NULL) {
+        return END;
+    }
+    if (strcmp(a, "q") == 0) {
+        return QUIT;
+    }
+    if (strcmp(a, "b") == 0) {
+        return BACK;
+    }
+    if (a[0] == '\0' && !s->resp->missing[i]) {
+        return NEXT;
+    }
+    if (strcmp(a, "s") == 0) {
+        if (!may_skip(s, i)) {
+            printf("This item cannot be skipped: the score needs an answer."
+                   "\n");
+            return STAY;
+        }
+        s->resp->missing[i] = true;
+        s->skipped[i] = true;
+        return NEXT;
+    }
+    if (parse_int(a, &code) &&
+        cairn_responses_set(s->resp, s->inst, i, code, NULL) == CAIRN_OK) {
+        s->skipped[i] = false;
+        return NEXT;
+    }
+    allowed_text(it, allowed, sizeof allowed);
+    printf("Please answer with %s%s (b = back, s = skip, q = quit).\n",
+           it->kind == CAIRN_ITEM_NUMBER ? "" : "one of ", allowed);
+    return STAY;
+}
+
+/* Ask items from `from` to `to` (inclusive); QUIT, END or NEXT. */
+static enum step ask_range(session *s, size_t from, size_t to)
+{
+    size_t i = from;
+    while (i <= to) {
+        enum step st = ask(s, i);
+        if (st == QUIT || st == END) {
+            return st;
+        }
+        if (st == NEXT) {
+            i++;
+        } else if (st == BACK) {
+            if (i == 0) {
+                printf("This is the first item.\n");
+            } else {
+                i--;
+            }
+        }
+    }
+    return NEXT;
+}
+
+static void show_review(const session *s)
+{
+    printf("\nPlease check your answers:\n");
+    for (size_t i = 0; i < s->resp->n; i++) {
+        const cairn_item *it = cairn_instrument_item(s->inst, i);
+        const cairn_option *o = NULL;
+        printf("  %2d  %-40.40s  ", it->number, it->label);
+        if (s->resp->missing[i]) {
+            printf("(skipped)\n");
+        } else if ((o = cairn_item_find_option(it, s->resp->codes[i])) !=
+                   NULL) {
+            printf("%d  %s\n", o->code, o->label);
+        } else {
+            printf("%d\n", s->resp->codes[i]);
+        }
+    }
+    printf("Type y to save, an item's number to change it, or q to stop "
+           "without saving.\n> ");
+}
+
+/* The review loop: NEXT when confirmed. */
+static enum step review(session *s)
+{
+    for (;;) {
+        int k = 0;
+        show_review(s);
+        const char *a = read_answer(s);
+        if (a == NULL) {
+            return END;
+        }
+        if (strcmp(a, "q") == 0) {
+            return QUIT;
+        }
+        if (strcmp(a, "y") == 0 || strcmp(a, "yes") == 0) {
+            return NEXT;
+        }
+        const cairn_item *it = NULL;
+        if (parse_int(a, &k) &&
+            (it = cairn_instrument_find_item(s->inst, k)) != NULL) {
+            size_t pos = (size_t)k - 1;
+            enum step st = ask_range(s, pos, pos);
+            if (st != NEXT) {
+                return st;
+            }
+            continue;
+        }
+        printf("Please type y, q or an item number from 1 to %zu.\n",
+               s->resp->n);
+    }
+}
+
+static int save(cli_ctx *ctx, session *s, const char *client,
+                const char *date)
+{
+    cairn_score *sc = NULL;
+    cairn_store *st = NULL;
+    cairn_assessment *stored = NULL;
+    cairn_error err = CAIRN_ERROR_INIT;
+    int64_t id = 0;
+    cairn_assessment_options o = CAIRN_ASSESSMENT_OPTIONS_INIT;
+    o.client_code = client;
+    o.administered_at = date;
+    o.method = CAIRN_METHOD_SELF_REPORT;
+    int rc = cairn_score_compute(&sc, s->inst, s->resp, &err);
+    if (rc == CAIRN_OK && cli_store_open(ctx, &st) != CLI_OK) {
+        cairn_score_free(sc);
+        return CLI_FAIL;
+    }
+    if (rc == CAIRN_OK) {
+        rc = cairn_store_assessment_add(st, sc, s->resp, &o, &id, &err);
+    }
+    if (rc == CAIRN_OK) {
+        rc = cairn_store_assessment_get(&stored, st, id, &err);
+    }
+    if (rc == CAIRN_OK) {
+        printf("\nThank you.  Saved as assessment %lld.\n", (long long)id);
+        cli_print_assessment_line(ctx, stdout, stored);
+        cli_print_risk(stdout, sc);
+    }
+    cairn_store_assessment_free(stored);
+    cairn_store_close(st);
+    cairn_score_free(sc);
+    return rc < 0 ? cli_fail(&err) : CLI_OK;
+}
+
+static int run(cli_ctx *ctx, const cairn_instrument *inst,
+               const char *client, const char *date)
+{
+    session s = {inst, NULL, NULL, NULL, 0};
+    cairn_error err = CAIRN_ERROR_INIT;
+    if (cairn_responses_new(&s.resp, inst, &err) < 0) {
+        return cli_fail(&err);
+    }
+    s.skipped = calloc(s.resp->n, sizeof *s.skipped);
+    if (s.skipped == NULL) {
+        cairn_responses_free(s.resp);
+        cli_error("out of memory");
+        return CLI_FAIL;
+    }
+    printf("%s (%s)\n", cairn_instrument_name(inst),
+           cairn_instrument_code(inst));
+    if (cairn_instrument_instructions(inst) != NULL) {
+        printf("%s\n", cairn_instrument_instructions(inst));
+    }
+    printf("Answer with the number of an option and Enter "
+           "(b = back, s = skip, q = quit).\n");
+    enum step st = ask_range(&s, 0, s.resp->n - 1);
+    if (st == NEXT) {
+        st = review(&s);
+    }
+    int rc = CLI_FAIL;
+    if (st == NEXT) {
+        rc = save(ctx, &s, client, date);
+    } else if (st == QUIT) {
+        printf("\nStopped; nothing was saved.\n");
+        rc = CLI_OK;
+    } else {
+        printf("\n");
+        cli_error("input ended before the questionnaire was finished; "
+                  "nothing was saved");
+    }
+    free(s.line);
+    free(s.skipped);
+    cairn_responses_free(s.resp);
+    return rc;
+}
+
+int cmd_administer(cli_ctx *ctx, int argc, char **argv)
+{
+    const char *name = NULL, *client = NULL, *date = NULL;
+    char now[32];
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--client") == 0 ||
+            strcmp(argv[i], "--date") == 0) {
+            if (i + 1 >= argc) {
+                return cli_usage("administer", "%s needs a value", argv[i]);
+            }
+            *(argv[i][2] == 'c' ? &client : &date) = argv[i + 1];
+            i++;
+        } else if (argv[i][0] == '-') {
+            return cli_usage("administer", "unknown option '%s'", argv[i]);
+        } else if (name == NULL) {
+            name = argv[i];
+        } else {
+            return cli_usage("administer", "unexpected '%s'", argv[i]);
+        }
+    }
+    if (name == NULL || client == NULL) {
+        return cli_usage("administer",
+                         "administer needs INSTRUMENT and --client");
+    }
+    const cairn_instrument *inst = cli_instrument(ctx, name);
+    if (inst == NULL) {
+        return CLI_FAIL;
+    }
+    /* refuse before the client spends time on answers that cannot be
+     * saved */
+    cairn_store *st = NULL;
+    cairn_client *c = NULL;
+    cairn_error err = CAIRN_ERROR_INIT;
+    if (cli_store_open(ctx, &st) != CLI_OK) {
+        return CLI_FAIL;
+    }
+    int rc = cairn_store_client_get(&c, st, client, &err);
+    cairn_store_client_free(c);
+    cairn_store_close(st);
+    if (rc < 0) {
+        return cli_fail(&err);
+    }
+    if (date == NULL) {
+        time_t t = time(NULL);
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        date = now;
+    }
+    return run(ctx, inst, client, date);
+}

@@ -1,0 +1,190 @@
+/*
+ * cmd_assessment.c - `cairn assessment`: show, correct (amend) or void one
+ * stored assessment.  Nothing is deleted: a correction is a new version.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+const cli_command cli_assessment_command = {
+    "assessment", cmd_assessment, "show, correct or void an assessment",
+    "cairn assessment show ID [--json]\n"
+    "       cairn assessment amend ID [--date D] [RESPONSE...] --reason R\n"
+    "       cairn assessment void ID --reason R",
+    "amend stores a corrected version (new answers, a new date, or both)\n"
+    "that supersedes the old one; void marks an assessment entered in\n"
+    "error.  Both keep the old row, need a reason, and are written to the\n"
+    "audit log.  Only the current version can be amended or voided.  Find\n"
+    "ids with 'cairn history'.\n"
+    "\n"
+    "Options:\n"
+    "  --date D      the corrected date (amend)\n"
+    "  --reason R    why (required for amend and void)\n"
+    "  --json        show as JSON\n"
+    "\n"
+    "Example:\n"
+    "  cairn assessment amend 12 1 2 0 3 1 0 2 1 0 --reason 'item 9 "
+    "misread'\n"
+    "  cairn assessment void 13 --reason 'entered for the wrong client'\n",
+};
+
+typedef struct args {
+    const char *sub;
+    int64_t id;
+    const char *date, *reason;
+    bool json;
+    const char **tokens;
+    size_t n;
+} args;
+
+static int parse(args *a, int argc, char **argv)
+{
+    const char *id = NULL;
+    for (int i = 2; i < argc; i++) {
+        const char *s = argv[i];
+        if (strcmp(s, "--json") == 0) {
+            a->json = true;
+        } else if (strcmp(s, "--date") == 0 || strcmp(s, "--reason") == 0) {
+            if (i + 1 >= argc) {
+                return cli_usage("assessment", "%s needs a value", s);
+            }
+            *(s[2] == 'd' ? &a->date : &a->reason) = argv[++i];
+        } else if (s[0] == '-' && s[1] == '-') {
+            return cli_usage("assessment", "unknown option '%s'", s);
+        } else if (id == NULL) {
+            id = s;
+        } else {
+            a->tokens[a->n++] = s;
+        }
+    }
+    if (id == NULL || !cli_parse_id(id, &a->id)) {
+        return cli_usage("assessment", "assessment %s needs an ID (a whole "
+                         "number)", a->sub);
+    }
+    return CLI_OK;
+}
+
+static int show(cli_ctx *ctx, cairn_store *st, const args *a)
+{
+    cairn_assessment *x = NULL;
+    cairn_error err = CAIRN_ERROR_INIT;
+    if (cairn_store_assessment_get(&x, st, a->id, &err) < 0) {
+        return cli_fail(&err);
+    }
+    if (a->json) {
+        cli_print_assessment_json(ctx, stdout, x);
+        printf("\n");
+    } else {
+        printf("assessment %lld of client %s (%s, entered %s by %s)\n",
+               (long long)x->id, x->client_code, cairn_method_name(x->method),
+               x->entered_at, x->entered_by);
+        cli_print_assessment_line(ctx, stdout, x);
+        printf("definition %s %s\n", x->version, x->fingerprint);
+    }
+    cairn_store_assessment_free(x);
+    return CLI_OK;
+}
+
+/* The responses of the correction: given, or the stored ones. */
+static int responses_for(const args *a, const cairn_instrument *inst,
+                         const cairn_assessment *old,
+                         cairn_responses **out, cairn_error *err)
+{
+    if (a->n > 0) {
+        return cairn_responses_parse_tokens(out, inst, a->tokens, a->n, err);
+    }
+    int rc = cairn_responses_new(out, inst, err);
+    for (size_t i = 0; rc == CAIRN_OK && i < old->n_items; i++) {
+        if (!old->missing[i]) {
+            rc = cairn_responses_set(*out, inst, i, old->codes[i], err);
+        }
+    }
+    return rc;
+}
+
+static int amend(cli_ctx *ctx, cairn_store *st, const args *a)
+{
+    cairn_assessment *old = NULL;
+    cairn_responses *resp = NULL;
+    cairn_score *sc = NULL;
+    cairn_error err = CAIRN_ERROR_INIT;
+    int64_t nid = 0;
+    if (a->n == 0 && a->date == NULL) {
+        return cli_usage("assessment", "amend needs new answers, --date, "
+                                       "or both");
+    }
+    int rc = cairn_store_assessment_get(&old, st, a->id, &err);
+    const cairn_instrument *inst = NULL;
+    if (rc == CAIRN_OK) {
+        inst = cli_instrument(ctx, old->instrument);
+        if (inst == NULL) {
+            cairn_store_assessment_free(old);
+            return CLI_FAIL;
+        }
+        rc = responses_for(a, inst, old, &resp, &err);
+    }
+    if (rc == CAIRN_OK) {
+        rc = cairn_score_compute(&sc, inst, resp, &err);
+    }
+    if (rc == CAIRN_OK) {
+        rc = cairn_store_assessment_amend(st, a->id, sc, resp, a->date,
+                                          a->reason, &nid, &err);
+    }
+    if (rc == CAIRN_OK) {
+        printf("assessment %lld corrected as %lld\n", (long long)a->id,
+               (long long)nid);
+        cli_print_risk(stdout, sc);
+    }
+    cairn_score_free(sc);
+    cairn_responses_free(resp);
+    cairn_store_assessment_free(old);
+    return rc < 0 ? cli_fail(&err) : CLI_OK;
+}
+
+int cmd_assessment(cli_ctx *ctx, int argc, char **argv)
+{
+    args a;
+    cairn_store *st = NULL;
+    cairn_error err = CAIRN_ERROR_INIT;
+    memset(&a, 0, sizeof a);
+    if (argc < 2) {
+        return cli_usage("assessment", "assessment needs show, amend or "
+                                       "void");
+    }
+    a.sub = argv[1];
+    if (strcmp(a.sub, "show") != 0 && strcmp(a.sub, "amend") != 0 &&
+        strcmp(a.sub, "void") != 0) {
+        return cli_usage("assessment", "unknown subcommand '%s'", a.sub);
+    }
+    a.tokens = calloc((size_t)argc + 1, sizeof *a.tokens);
+    if (a.tokens == NULL) {
+        cli_error("out of memory");
+        return CLI_FAIL;
+    }
+    int rc = parse(&a, argc, argv);
+    if (rc == CLI_OK && strcmp(a.sub, "show") != 0 && a.reason == NULL) {
+        rc = cli_usage("assessment", "%s needs --reason", a.sub);
+    }
+    if (rc == CLI_OK && strcmp(a.sub, "void") == 0 && a.n > 0) {
+        rc = cli_usage("assessment", "void takes no answers");
+    }
+    if (rc == CLI_OK && cli_store_open(ctx, &st) != CLI_OK) {
+        rc = CLI_FAIL;
+    }
+    if (rc == CLI_OK && strcmp(a.sub, "show") == 0) {
+        rc = show(ctx, st, &a);
+    } else if (rc == CLI_OK && strcmp(a.sub, "amend") == 0) {
+        rc = amend(ctx, st, &a);
+    } else if (rc == CLI_OK) {
+        if (cairn_store_assessment_void(st, a.id, a.reason, &err) < 0) {
+            rc = cli_fail(&err);
+        } else {
+            printf("assessment %lld is void\n", (long long)a.id);
+        }
+    }
+    cairn_store_close(st);
+    free(a.tokens);
+    return rc;
+}

@@ -1,0 +1,137 @@
+/*
+ * cmd_history.c - `cairn history`: a client's assessments in date order,
+ * with the events around them.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+const cli_command cli_history_command = {
+    "history", cmd_history, "show a client's assessments over time",
+    "cairn history --client CODE [--instrument I] [--all] [--json]",
+    "Lists the client's assessments in date order with their scores,\n"
+    "bands, missing items and risk flags, and the events on the client's\n"
+    "timeline (interventions, due date, anniversaries...) between them.\n"
+    "Corrected and voided versions are hidden unless --all is given.\n"
+    "\n"
+    "Options:\n"
+    "  --client CODE     the client\n"
+    "  --instrument I    only this instrument (code or alias)\n"
+    "  --all             include superseded and void versions\n"
+    "  --json            a JSON array of assessments (id, instrument,\n"
+    "                    administered_at, scales, missing, flags, rules...)\n"
+    "\n"
+    "Example:\n"
+    "  cairn history --client C001 --instrument PHQ-9\n",
+};
+
+static void print_header(const cairn_client *c)
+{
+    printf("client %s", c->code);
+    if (c->name != NULL) {
+        printf(" (%s)", c->name);
+    }
+    if (c->partner_code != NULL) {
+        printf(", partner %s", c->partner_code);
+    }
+    printf("\n");
+    if (c->loss_kind != CAIRN_LOSS_UNKNOWN || c->loss_date != NULL) {
+        printf("loss: %s",
+               c->loss_kind ? cairn_loss_kind_name(c->loss_kind) : "-");
+        if (c->loss_date != NULL) {
+            printf(" on %s", c->loss_date);
+        }
+        if (c->gestation_weeks != 0) {
+            printf(" at %d weeks", c->gestation_weeks);
+        }
+        printf("\n");
+    }
+}
+
+static void print_timeline(cli_ctx *ctx, const cairn_assessment_list *l,
+                           const cairn_event_list *e)
+{
+    size_t i = 0, j = 0;
+    while (i < l->n || j < e->n) {
+        bool event_first =
+            j < e->n &&
+            (i == l->n || strncmp(e->items[j].date,
+                                  l->items[i].administered_at, 10) <= 0);
+        if (event_first) {
+            const cairn_event *ev = &e->items[j++];
+            printf("%-20s event  %s%s%s\n", ev->date,
+                   cairn_event_kind_name(ev->kind), ev->label ? ": " : "",
+                   ev->label ? ev->label : "");
+        } else {
+            cli_print_assessment_line(ctx, stdout, &l->items[i++]);
+        }
+    }
+    if (l->n == 0) {
+        printf("no assessments\n");
+    }
+}
+
+int cmd_history(cli_ctx *ctx, int argc, char **argv)
+{
+    const char *client = NULL, *iname = NULL, *icode = NULL;
+    bool json = false, all = false;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--json") == 0) {
+            json = true;
+        } else if (strcmp(argv[i], "--all") == 0) {
+            all = true;
+        } else if ((strcmp(argv[i], "--client") == 0 ||
+                    strcmp(argv[i], "--instrument") == 0) &&
+                   i + 1 < argc) {
+            *(argv[i][2] == 'c' ? &client : &iname) = argv[i + 1];
+            i++;
+        } else {
+            return cli_usage("history", "unexpected '%s'", argv[i]);
+        }
+    }
+    if (client == NULL) {
+        return cli_usage("history", "history needs --client CODE");
+    }
+    if (iname != NULL) {
+        const cairn_instrument *inst = cli_instrument(ctx, iname);
+        if (inst == NULL) {
+            return CLI_FAIL;
+        }
+        icode = cairn_instrument_code(inst);
+    }
+    cairn_store *st = NULL;
+    cairn_client *c = NULL;
+    cairn_assessment_list *l = NULL;
+    cairn_event_list *e = NULL;
+    cairn_error err = CAIRN_ERROR_INIT;
+    if (cli_store_open(ctx, &st) != CLI_OK) {
+        return CLI_FAIL;
+    }
+    int rc = cairn_store_client_get(&c, st, client, &err);
+    if (rc == CAIRN_OK) {
+        rc = cairn_store_assessment_list(&l, st, client, icode,
+                                         all ? CAIRN_LIST_ALL
+                                             : CAIRN_LIST_CURRENT,
+                                         &err);
+    }
+    if (rc == CAIRN_OK) {
+        rc = cairn_store_event_list(&e, st, client, &err);
+    }
+    if (rc == CAIRN_OK && json) {
+        printf("[");
+        for (size_t i = 0; i < l->n; i++) {
+            printf("%s", i > 0 ? ",\n" : "");
+            cli_print_assessment_json(ctx, stdout, &l->items[i]);
+        }
+        printf("]\n");
+    } else if (rc == CAIRN_OK) {
+        print_header(c);
+        print_timeline(ctx, l, e);
+    }
+    cairn_store_event_list_free(e);
+    cairn_store_assessment_list_free(l);
+    cairn_store_client_free(c);
+    cairn_store_close(st);
+    return rc < 0 ? cli_fail(&err) : CLI_OK;
+}

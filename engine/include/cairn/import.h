@@ -1,0 +1,81 @@
+/*
+ * cairn/import.h - bringing in assessments collected elsewhere, from CSV.
+ *
+ * A file has a header row and one of two shapes:
+ *
+ *   wide:  client_id,administered_at,instrument,item1,...,itemN
+ *          one assessment per row; an empty cell is a missing item; a file
+ *          may mix instruments as long as each row fills no more item
+ *          columns than its instrument has items.
+ *   long:  client_id,administered_at,instrument,item,response
+ *          one item per row; the rows of one assessment are consecutive;
+ *          an item not given (or an empty response) is missing.
+ *
+ * Header names are matched without case.  The instrument column takes a
+ * code or an alias ("PHQ-9").  Fields follow RFC 4180 (quotes, doubled
+ * quotes, CRLF), hold at most 1024 bytes of UTF-8 without control bytes.
+ *
+ * The whole file is one IMMEDIATE transaction: by default one bad row
+ * means nothing is stored.  A row that repeats a stored assessment (same
+ * client, instrument, date and responses, in any version) is skipped and
+ * counted, so importing a file twice changes nothing.  Every bad row is
+ * reported as "FILE:LINE: reason"; messages name the row's own item and
+ * value, never another record's data.  The file is read in a stream, so
+ * memory does not grow with its size.
+ */
+#ifndef CAIRN_IMPORT_H
+#define CAIRN_IMPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cairn/catalog.h"
+#include "cairn/error.h"
+#include "cairn/store.h"
+
+/** Called once per rejected row with its located message. */
+typedef void (*cairn_import_error_fn)(const cairn_error *e, void *ctx);
+
+/** How to import. */
+typedef struct cairn_import_options {
+    bool create_clients; /**< add unknown client codes (else a bad row) */
+    bool dry_run;        /**< check and count, store nothing */
+    bool skip_bad;       /**< store the good rows even if some are bad */
+    cairn_import_error_fn on_error; /**< each bad row, or NULL */
+    void *ctx;           /**< passed to on_error */
+} cairn_import_options;
+
+/** Default: all-or-nothing, unknown clients are errors. */
+#define CAIRN_IMPORT_OPTIONS_INIT {false, false, false, NULL, NULL}
+
+/** What an import did. */
+typedef struct cairn_import_result {
+    size_t rows;            /**< data rows read (lines after the header) */
+    size_t assessments;     /**< assessments read (= rows in wide form) */
+    size_t stored;          /**< assessments written */
+    size_t duplicates;      /**< skipped: already stored */
+    size_t rejected;        /**< bad rows */
+    size_t clients_created; /**< with create_clients */
+} cairn_import_result;
+
+/**
+ * Import the CSV file at `path` into `st`, resolving instruments in `cat`.
+ * `res` (may be NULL) receives the counts, also on failure.
+ * Returns CAIRN_OK; CAIRN_EINVAL when any row was bad (then nothing was
+ * stored unless skip_bad; `err` holds the first bad row's message);
+ * CAIRN_EPARSE (no usable header); CAIRN_EIO; CAIRN_EDB; CAIRN_ENOMEM.
+ */
+int cairn_import_load(cairn_store *st, const cairn_catalog *cat,
+                      const char *path, const cairn_import_options *opts,
+                      cairn_import_result *res, cairn_error *err);
+
+/**
+ * Import `len` bytes of CSV at `buf` as cairn_import_load; `name` stands
+ * for the path in messages.
+ */
+int cairn_import_parse(cairn_store *st, const cairn_catalog *cat,
+                       const char *buf, size_t len, const char *name,
+                       const cairn_import_options *opts,
+                       cairn_import_result *res, cairn_error *err);
+
+#endif

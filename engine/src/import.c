@@ -1,0 +1,963 @@
+/*
+ * import.c - assessments from CSV files (wide or long form, see
+ * cairn/import.h) into the store, in one transaction, streaming.
+ *
+ * The reader is an RFC 4180 state machine over a 256 KiB window, so the
+ * file is never loaded whole; it keeps each record's fields (unquoted)
+ * with the line the record starts on.  Each row is checked completely
+ * (client code, date, instrument, every item against its options), scored
+ * by the scoring engine and handed to the store's batch writer.  After the
+ * first bad row nothing more is written (unless skip_bad), but every
+ * remaining row is still checked so the person sees all problems at once.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cairn/import.h"
+#include "internal.h"
+#include "store_internal.h"
+
+#define FIELD_MAX 1024
+#define FIELDS_MAX 256
+#define WINDOW (256 * 1024)
+
+/* ------------------------------------------------------------------ */
+/* CSV reader                                                          */
+
+enum csv_problem { CSV_FINE, CSV_LONG_FIELD, CSV_MANY_FIELDS, CSV_QUOTE };
+
+typedef struct csv {
+    FILE *fp;                 /* or NULL when reading `mem` */
+    const char *mem;
+    size_t mem_len;
+    char *owned;              /* the window's buffer when reading fp */
+    const char *win;          /* window over the input */
+    size_t len, pos;
+    bool eof;
+    bool io_error;
+    long line;                /* line of win[pos] */
+    char rec[FIELDS_MAX * (FIELD_MAX + 1)];
+    size_t rec_len;
+    size_t off[FIELDS_MAX], flen[FIELDS_MAX];
+    size_t nf;
+    long rec_line;
+    enum csv_problem problem;
+    size_t problem_field;
+} csv;
+
+static bool csv_fill(csv *c)
+{
+    if (c->eof) {
+        return false;
+    }
+    if (c->fp == NULL) {
+        /* the whole buffer is the window */
+        c->eof = true;
+        return false;
+    }
+    size_t n = fread(c->owned, 1, WINDOW, c->fp);
+    c->win = c->owned;
+    c->len = n;
+    c->pos = 0;
+    if (n == 0) {
+        c->eof = true;
+        c->io_error = ferror(c->fp) != 0;
+        return false;
+    }
+    return true;
+}
+
+/* The next byte, or -1 at the end. */
+static int csv_get(csv *c)
+{
+    if (c->pos >= c->len && !csv_fill(c)) {
+        return -1;
+    }
+    int ch = (unsigned char)c->win[c->pos++];
+    if (ch == '\n') {
+        c->line++;
+    }
+    return ch;
+}
+
+static int csv_peek(csv *c)
+{
+    if (c->pos >= c->len && !csv_fill(c)) {
+        return -1;
+    }
+    return (unsigned char)c->win[c->pos];
+}
+
+static void field_put(csv *c, int ch)
+{
+    size_t i = c->nf - 1;
+    if (c->problem != CSV_FINE) {
+        return;
+    }
+    if (c->flen[i] >= FIELD_MAX) {
+        c->problem = CSV_LONG_FIELD;
+        c->problem_field = i + 1;
+        return;
+    }
+    c->rec[c->rec_len++] = (char)ch;
+    c->flen[i]++;
+}
+
+static void field_start(csv *c)
+{
+    if (c->problem == CSV_FINE && c->nf > 0) {
+        c->rec[c->rec_len++] = '\0';
+    }
+    if (c->nf == FIELDS_MAX) {
+        if (c->problem == CSV_FINE) {
+            c->problem = CSV_MANY_FIELDS;
+        }
+        return;
+    }
+    if (c->problem == CSV_FINE) {
+        c->off[c->nf] = c->rec_len;
+        c->flen[c->nf] = 0;
+        c->nf++;
+    }
+}
+
+/* A quoted field after its opening quote; returns the byte after it. */
+static int csv_quoted(csv *c)
+{
+    for (;;) {
+        int ch = csv_get(c);
+        if (ch < 0) {
+            c->problem = CSV_QUOTE;
+            return -1;
+        }
+        if (ch == '"') {
+            if (csv_peek(c) != '"') {
+                return csv_get(c);
+            }
+            csv_get(c);
+        }
+        field_put(c, ch);
+    }
+}
+
+/*
+ * Read the next record: 1 when there is one, 0 at the end.  Blank lines
+ * are skipped.
+ */
+static int csv_next(csv *c)
+{
+    int ch;
+    do {
+        c->rec_len = 0;
+        c->nf = 0;
+        c->problem = CSV_FINE;
+        c->rec_line = c->line;
+        ch = csv_peek(c);
+        if (ch < 0) {
+            return 0;
+        }
+        field_start(c);
+        for (;;) {
+            ch = csv_get(c);
+            if (ch == '"' && c->problem == CSV_FINE &&
+                c->flen[c->nf - 1] == 0) {
+                ch = csv_quoted(c);
+                while (ch == ' ' || ch == '\t') {
+                    ch = csv_get(c);
+                }
+                if (ch >= 0 && ch != ',' && ch != '\n' && ch != '\r' &&
+                    c->problem == CSV_FINE) {
+                    c->problem = CSV_QUOTE;
+                }
+            }
+            if (ch < 0 || ch == '\n') {
+                break;
+            }
+            if (ch == '\r' && csv_peek(c) == '\n') {
+                continue;
+            }
+            if (ch == ',') {
+                field_start(c);
+            } else {
+                field_put(c, ch);
+            }
+        }
+        if (c->problem == CSV_FINE) {
+            c->rec[c->rec_len] = '\0';
+        }
+    } while (c->problem == CSV_FINE && c->nf == 1 && c->flen[0] == 0);
+    return 1;
+}
+
+/* Field i without surrounding blanks. */
+static const char *csv_field(const csv *c, size_t i, size_t *len)
+{
+    const char *s = c->rec + c->off[i];
+    size_t n = c->flen[i];
+    while (n > 0 && (*s == ' ' || *s == '\t')) {
+        s++;
+        n--;
+    }
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t')) {
+        n--;
+    }
+    *len = n;
+    return s;
+}
+
+/* ------------------------------------------------------------------ */
+/* Import state                                                        */
+
+enum form { WIDE, LONG };
+enum col { COL_CLIENT, COL_DATE, COL_INSTRUMENT, COL_ITEM, COL_RESPONSE };
+
+typedef struct inst_slot {
+    const cairn_instrument *inst;
+    cairn_responses *resp;
+} inst_slot;
+
+#define INST_SLOTS 32
+
+typedef struct importer {
+    cairn_store *st;
+    const cairn_catalog *cat;
+    const cairn_import_options *o;
+    cairn_import_result *res;
+    cairn_error *err;
+    const char *name;
+    csv *c;
+    cairn__batch *batch;
+    enum form form;
+    int col[5];                  /* column of each named field */
+    int *item_of;                /* wide: column -> item number, 0 = none */
+    int max_item;                /* wide: highest item column */
+    size_t ncols;
+    bool failed;                 /* a bad row was seen */
+    inst_slot slots[INST_SLOTS];
+    size_t n_slots;
+    char last_inst_text[64];
+    inst_slot *last_slot;
+    /* long form: the open group */
+    bool group_open;
+    bool group_bad;
+    long group_line;
+    char group_client[72];
+    char group_date[CAIRN__DATE_MAX];
+    inst_slot *group_slot;
+    size_t group_rows;
+    uint64_t *groups;            /* long form: hashes of groups seen */
+    size_t n_groups, cap_groups;
+} importer;
+
+/* FNV-1a of a long-form group's client, instrument and date. */
+static uint64_t group_hash(const char *client, const char *inst,
+                           const char *date)
+{
+    uint64_t h = 14695981039346656037ULL;
+    const char *parts[3] = {client, inst, date};
+    for (int p = 0; p < 3; p++) {
+        for (const char *c = parts[p]; *c; c++) {
+            h = (h ^ (unsigned char)*c) * 1099511628211ULL;
+        }
+        h = (h ^ 0x1f) * 1099511628211ULL;
+    }
+    return h != 0 ? h : 1;
+}
+
+/* Remember a group; true when it was seen before (or memory ran out). */
+static bool group_seen(importer *im, uint64_t h)
+{
+    if (im->n_groups * 2 >= im->cap_groups) {
+        size_t cap = im->cap_groups ? im->cap_groups * 2 : 1024;
+        uint64_t *t = calloc(cap, sizeof *t);
+        if (t == NULL) {
+            return false;
+        }
+        for (size_t i = 0; i < im->cap_groups; i++) {
+            uint64_t v = im->groups[i];
+            size_t j = (size_t)(v & (cap - 1));
+            while (v != 0 && t[j] != 0) {
+                j = (j + 1) & (cap - 1);
+            }
+            t[j] = v != 0 ? v : t[j];
+        }
+        free(im->groups);
+        im->groups = t;
+        im->cap_groups = cap;
+    }
+    size_t j = (size_t)(h & (im->cap_groups - 1));
+    while (im->groups[j] != 0) {
+        if (im->groups[j] == h) {
+            return true;
+        }
+        j = (j + 1) & (im->cap_groups - 1);
+    }
+    im->groups[j] = h;
+    im->n_groups++;
+    return false;
+}
+
+/* Make `n` bytes printable for a message (at most 40 shown). */
+static const char *shown(char out[48], const char *s, size_t n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n && k < 40; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        out[k++] = ch >= 0x20 && ch < 0x7F ? (char)ch : '?';
+    }
+    if (n > 40) {
+        out[k++] = '.';
+        out[k++] = '.';
+        out[k++] = '.';
+    }
+    out[k] = '\0';
+    return out;
+}
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 3, 4)))
+#endif
+static void row_error(importer *im, long line, const char *fmt, ...)
+{
+    cairn_error e = CAIRN_ERROR_INIT;
+    char msg[CAIRN_ERROR_MAX - 128];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    e.code = CAIRN_EINVAL;
+    e.line = line;
+    snprintf(e.path, sizeof e.path, "%s", im->name);
+    snprintf(e.message, sizeof e.message, "%s:%ld: %s", im->name, line, msg);
+    if (!im->failed && im->err != NULL) {
+        *im->err = e;
+    }
+    im->failed = true;
+    im->res->rejected++;
+    if (im->o->on_error != NULL) {
+        im->o->on_error(&e, im->o->ctx);
+    }
+}
+
+static bool writing(const importer *im)
+{
+    return !im->failed || im->o->skip_bad;
+}
+
+/* The instrument named by `len` bytes at `s`, with its response set. */
+static inst_slot *find_slot(importer *im, const char *s, size_t len,
+                            long line)
+{
+    char name[64], show[48];
+    if (im->last_slot != NULL && len < sizeof im->last_inst_text &&
+        memcmp(im->last_inst_text, s, len) == 0 &&
+        im->last_inst_text[len] == '\0') {
+        return im->last_slot;
+    }
+    if (len == 0 || len >= sizeof name) {
+        row_error(im, line, "instrument '%s' is not known",
+                  shown(show, s, len));
+        return NULL;
+    }
+    memcpy(name, s, len);
+    name[len] = '\0';
+    const cairn_instrument *inst = NULL;
+    cairn_error e = CAIRN_ERROR_INIT;
+    if (!cairn__store_text_is_clean(s, len, false) ||
+        cairn_catalog_find(&inst, im->cat, name, &e) < 0) {
+        row_error(im, line, "instrument '%s' is not known",
+                  shown(show, s, len));
+        return NULL;
+    }
+    inst_slot *slot = NULL;
+    for (size_t i = 0; i < im->n_slots; i++) {
+        if (im->slots[i].inst == inst) {
+            slot = &im->slots[i];
+        }
+    }
+    if (slot == NULL && im->n_slots < INST_SLOTS) {
+        slot = &im->slots[im->n_slots];
+        if (cairn_responses_new(&slot->resp, inst, im->err) < 0) {
+            return NULL;
+        }
+        slot->inst = inst;
+        im->n_slots++;
+    }
+    if (slot == NULL) {
+        row_error(im, line, "more than %d instruments in one file",
+                  INST_SLOTS);
+        return NULL;
+    }
+    memcpy(im->last_inst_text, name, len + 1);
+    im->last_slot = slot;
+    return slot;
+}
+
+static void reset_responses(cairn_responses *r)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        r->missing[i] = true;
+    }
+}
+
+/* A response code: fast path for one digit. */
+static bool parse_code(const char *s, size_t len, long *v)
+{
+    if (len == 1 && s[0] >= '0' && s[0] <= '9') {
+        *v = s[0] - '0';
+        return true;
+    }
+    return cairn__util_parse_int(s, len, v) == 0;
+}
+
+static bool set_item(importer *im, inst_slot *slot, int item,
+                     const char *s, size_t len, long line)
+{
+    char show[48];
+    long v = 0;
+    cairn_error e = CAIRN_ERROR_INIT;
+    if (!parse_code(s, len, &v)) {
+        row_error(im, line, "item %d: '%s' is not a number", item,
+                  shown(show, s, len));
+        return false;
+    }
+    if (cairn_responses_set(slot->resp, slot->inst, (size_t)item - 1,
+                            (int)v, &e) < 0) {
+        row_error(im, line, "%s", e.message);
+        return false;
+    }
+    return true;
+}
+
+static bool check_client(importer *im, const char *s, size_t len, long line,
+                         char out[72])
+{
+    char show[48];
+    if (!cairn__store_code_is_valid(s, len)) {
+        row_error(im, line,
+                  "client_id '%s' is not a valid client code (1-64 of "
+                  "A-Z a-z 0-9 . _ - /)",
+                  shown(show, s, len));
+        return false;
+    }
+    memcpy(out, s, len);
+    out[len] = '\0';
+    return true;
+}
+
+static bool check_date(importer *im, const char *s, size_t len, long line,
+                       char out[CAIRN__DATE_MAX])
+{
+    char show[48];
+    int r = cairn__store_date_normalize(out, s, len, false, false);
+    if (r == CAIRN__DATE_BAD) {
+        row_error(im, line,
+                  "administered_at '%s' is not a date (YYYY-MM-DD or "
+                  "YYYY-MM-DDTHH:MM[:SS][Z])",
+                  shown(show, s, len));
+        return false;
+    }
+    if (r == CAIRN__DATE_FUTURE) {
+        row_error(im, line, "administered_at %s is in the future",
+                  shown(show, s, len));
+        return false;
+    }
+    return true;
+}
+
+/* Score the slot's responses and store them for `client` on `date`. */
+static int store_one(importer *im, inst_slot *slot, const char *client,
+                     const char *date, long line)
+{
+    cairn_score *sc = NULL;
+    int64_t cid = 0;
+    bool created = false, dup = false;
+    cairn_error e = CAIRN_ERROR_INIT;
+    int rc = cairn__store_batch_client(im->batch, client,
+                                       im->o->create_clients && writing(im),
+                                       &cid, &created, &e);
+    if (rc == CAIRN_ENOTFOUND) {
+        if (im->o->create_clients) {
+            return CAIRN_OK; /* would be created; nothing is written now */
+        }
+        row_error(im, line,
+                  "client '%s' is not known (add it with 'cairn client "
+                  "add' or import with --create-clients)",
+                  client);
+        return CAIRN_OK;
+    }
+    if (rc < 0) {
+        *im->err = e;
+        return rc;
+    }
+    im->res->clients_created += created;
+    if (im->form == LONG &&
+        group_seen(im, group_hash(client, cairn_instrument_code(slot->inst),
+                                  date))) {
+        row_error(im, line,
+                  "the rows of this assessment continue here after other "
+                  "rows; keep an assessment's rows together");
+        return CAIRN_OK;
+    }
+    if (!writing(im)) {
+        return CAIRN_OK;
+    }
+    rc = cairn_score_compute(&sc, slot->inst, slot->resp, im->err);
+    if (rc == CAIRN_OK) {
+        cairn__batch_row row = {cid, date, slot->resp, sc, 0, NULL, true};
+        rc = cairn__store_batch_add(im->batch, &row, &dup, NULL, im->err);
+    }
+    cairn_score_free(sc);
+    if (rc == CAIRN_OK) {
+        if (dup) {
+            im->res->duplicates++;
+        } else {
+            im->res->stored++;
+        }
+    }
+    return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Header                                                              */
+
+static bool name_is(const char *s, size_t n, const char *want)
+{
+    size_t k = strlen(want);
+    if (n != k) {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char ch = s[i];
+        if (ch >= 'A' && ch <= 'Z') {
+            ch = (char)(ch - 'A' + 'a');
+        }
+        if (ch != want[i]) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* "itemN" -> N, else 0. */
+static int item_column(const char *s, size_t n)
+{
+    long v = 0;
+    if (n < 5 || !name_is(s, 4, "item") ||
+        cairn__util_parse_int(s + 4, n - 4, &v) < 0 || v < 1 || v > 999 ||
+        s[4] == '0' || s[4] == '-') {
+        return 0;
+    }
+    return (int)v;
+}
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+static int header_error(importer *im, const char *fmt, ...)
+{
+    char msg[CAIRN_ERROR_MAX - 300];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    cairn_error_set(im->err, CAIRN_EPARSE, "%s:%ld: %s", im->name,
+                    im->c->rec_line, msg);
+    if (im->err != NULL) {
+        im->err->line = im->c->rec_line;
+    }
+    return CAIRN_EPARSE;
+}
+
+static int classify_column(importer *im, size_t i, const char *s, size_t n)
+{
+    static const char *const names[5] = {"client_id", "administered_at",
+                                         "instrument", "item", "response"};
+    char show[48];
+    for (int k = 0; k < 5; k++) {
+        if (name_is(s, n, names[k])) {
+            if (im->col[k] >= 0) {
+                return header_error(im, "column '%s' appears twice",
+                                    names[k]);
+            }
+            im->col[k] = (int)i;
+            return CAIRN_OK;
+        }
+    }
+    int item = item_column(s, n);
+    if (item == 0) {
+        return header_error(im,
+                            "unknown column '%s' (expected client_id, "
+                            "administered_at, instrument, then item1..itemN "
+                            "or item,response)",
+                            shown(show, s, n));
+    }
+    for (size_t j = 0; j < i; j++) {
+        if (im->item_of[j] == item) {
+            return header_error(im, "column '%s' appears twice",
+                                shown(show, s, n));
+        }
+    }
+    im->item_of[i] = item;
+    if (item > im->max_item) {
+        im->max_item = item;
+    }
+    return CAIRN_OK;
+}
+
+static int read_header(importer *im)
+{
+    csv *c = im->c;
+    if (csv_next(c) == 0) {
+        return cairn_error_set(im->err, CAIRN_EPARSE,
+                               "%s: the file is empty; it needs a header "
+                               "row",
+                               im->name);
+    }
+    if (c->problem != CSV_FINE) {
+        return header_error(im, "%s", "the header row is not valid CSV");
+    }
+    im->ncols = c->nf;
+    im->item_of = calloc(c->nf, sizeof *im->item_of);
+    if (im->item_of == NULL) {
+        return cairn_error_set(im->err, CAIRN_ENOMEM, "out of memory");
+    }
+    for (int k = 0; k < 5; k++) {
+        im->col[k] = -1;
+    }
+    for (size_t i = 0; i < c->nf; i++) {
+        size_t n;
+        const char *s = csv_field(c, i, &n);
+        int rc = classify_column(im, i, s, n);
+        if (rc < 0) {
+            return rc;
+        }
+    }
+    static const char *const need[3] = {"client_id", "administered_at",
+                                        "instrument"};
+    for (int k = 0; k < 3; k++) {
+        if (im->col[k] < 0) {
+            return header_error(im, "the header has no '%s' column",
+                                need[k]);
+        }
+    }
+    bool is_long = im->col[COL_ITEM] >= 0 || im->col[COL_RESPONSE] >= 0;
+    if (is_long && (im->col[COL_ITEM] < 0 || im->col[COL_RESPONSE] < 0 ||
+                    im->max_item > 0)) {
+        return header_error(im, "%s",
+                            "use either item1..itemN columns (wide) or "
+                            "item and response columns (long)");
+    }
+    if (!is_long && im->max_item == 0) {
+        return header_error(im, "%s", "the header has no item columns");
+    }
+    for (int item = 1; item <= im->max_item; item++) {
+        bool seen = false;
+        for (size_t i = 0; i < c->nf; i++) {
+            seen = seen || im->item_of[i] == item;
+        }
+        if (!seen) {
+            return header_error(im, "the header has item%d but no item%d",
+                                im->max_item, item);
+        }
+    }
+    im->form = is_long ? LONG : WIDE;
+    return CAIRN_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* Rows                                                                */
+
+/* Problems every record can have, before its fields are read. */
+static bool record_ok(importer *im)
+{
+    csv *c = im->c;
+    long line = c->rec_line;
+    if (c->problem == CSV_QUOTE) {
+        row_error(im, line, "a quoted field is not closed properly");
+        return false;
+    }
+    if (c->problem == CSV_LONG_FIELD) {
+        row_error(im, line, "field %zu is longer than %d bytes",
+                  c->problem_field, FIELD_MAX);
+        return false;
+    }
+    if (c->problem == CSV_MANY_FIELDS || c->nf != im->ncols) {
+        row_error(im, line, "%s%zu fields, but the header has %zu",
+                  c->problem == CSV_MANY_FIELDS ? "more than " : "", c->nf,
+                  im->ncols);
+        return false;
+    }
+    for (size_t i = 0; i < c->nf; i++) {
+        if (!cairn__store_text_is_clean(c->rec + c->off[i], c->flen[i],
+                                        false)) {
+            row_error(im, line,
+                      "field %zu holds a control byte or is not UTF-8",
+                      i + 1);
+            return false;
+        }
+    }
+    return true;
+}
+
+static int wide_row(importer *im)
+{
+    csv *c = im->c;
+    long line = c->rec_line;
+    char client[72], date[CAIRN__DATE_MAX], show[48];
+    size_t n;
+    const char *s;
+    if (!record_ok(im)) {
+        return CAIRN_OK;
+    }
+    im->res->assessments++;
+    s = csv_field(c, (size_t)im->col[COL_CLIENT], &n);
+    if (!check_client(im, s, n, line, client)) {
+        return CAIRN_OK;
+    }
+    s = csv_field(c, (size_t)im->col[COL_DATE], &n);
+    if (!check_date(im, s, n, line, date)) {
+        return CAIRN_OK;
+    }
+    s = csv_field(c, (size_t)im->col[COL_INSTRUMENT], &n);
+    inst_slot *slot = find_slot(im, s, n, line);
+    if (slot == NULL) {
+        return im->err != NULL && im->err->code == CAIRN_ENOMEM
+                   ? CAIRN_ENOMEM
+                   : CAIRN_OK;
+    }
+    int items = (int)slot->resp->n;
+    if (items > im->max_item) {
+        row_error(im, line, "%s needs columns item1..item%d; the header "
+                  "stops at item%d",
+                  cairn_instrument_code(slot->inst), items, im->max_item);
+        return CAIRN_OK;
+    }
+    reset_responses(slot->resp);
+    for (size_t i = 0; i < c->nf; i++) {
+        int item = im->item_of[i];
+        if (item == 0) {
+            continue;
+        }
+        s = csv_field(c, i, &n);
+        if (n == 0) {
+            continue;
+        }
+        if (item > items) {
+            row_error(im, line, "item%d: %s has %d items, but the column "
+                      "holds '%s'",
+                      item, cairn_instrument_code(slot->inst), items,
+                      shown(show, s, n));
+            return CAIRN_OK;
+        }
+        if (!set_item(im, slot, item, s, n, line)) {
+            return CAIRN_OK;
+        }
+    }
+    return store_one(im, slot, client, date, line);
+}
+
+static int close_group(importer *im)
+{
+    int rc = CAIRN_OK;
+    if (im->group_open && !im->group_bad) {
+        rc = store_one(im, im->group_slot, im->group_client, im->group_date,
+                       im->group_line);
+    }
+    im->group_open = false;
+    return rc;
+}
+
+/* Start a new group unless the row continues the open one. */
+static int long_group(importer *im, const char *client, const char *date,
+                      inst_slot *slot, long line)
+{
+    if (im->group_open && slot == im->group_slot &&
+        strcmp(client, im->group_client) == 0 &&
+        strcmp(date, im->group_date) == 0) {
+        return CAIRN_OK;
+    }
+    int rc = close_group(im);
+    im->group_open = true;
+    im->group_bad = false;
+    im->group_line = line;
+    im->group_slot = slot;
+    snprintf(im->group_client, sizeof im->group_client, "%s", client);
+    memcpy(im->group_date, date, sizeof im->group_date);
+    reset_responses(slot->resp);
+    im->res->assessments++;
+    return rc;
+}
+
+static int long_row(importer *im)
+{
+    csv *c = im->c;
+    long line = c->rec_line;
+    char client[72], date[CAIRN__DATE_MAX], show[48];
+    size_t n;
+    const char *s;
+    long item = 0;
+    if (!record_ok(im)) {
+        im->group_bad = true;
+        return CAIRN_OK;
+    }
+    s = csv_field(c, (size_t)im->col[COL_CLIENT], &n);
+    bool ok = check_client(im, s, n, line, client);
+    s = csv_field(c, (size_t)im->col[COL_DATE], &n);
+    ok = ok && check_date(im, s, n, line, date);
+    s = csv_field(c, (size_t)im->col[COL_INSTRUMENT], &n);
+    inst_slot *slot = ok ? find_slot(im, s, n, line) : NULL;
+    if (slot == NULL) {
+        im->group_bad = true;
+        return CAIRN_OK;
+    }
+    int rc = long_group(im, client, date, slot, line);
+    if (rc < 0) {
+        return rc;
+    }
+    s = csv_field(c, (size_t)im->col[COL_ITEM], &n);
+    if (cairn__util_parse_int(s, n, &item) < 0 || item < 1 ||
+        (size_t)item > slot->resp->n) {
+        row_error(im, line, "item '%s' is not an item of %s (1..%zu)",
+                  shown(show, s, n), cairn_instrument_code(slot->inst),
+                  slot->resp->n);
+        im->group_bad = true;
+        return CAIRN_OK;
+    }
+    if (!slot->resp->missing[item - 1]) {
+        row_error(im, line, "item %ld is given twice for this assessment",
+                  item);
+        im->group_bad = true;
+        return CAIRN_OK;
+    }
+    s = csv_field(c, (size_t)im->col[COL_RESPONSE], &n);
+    if (n > 0 && !set_item(im, slot, (int)item, s, n, line)) {
+        im->group_bad = true;
+    }
+    return CAIRN_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* Driver                                                              */
+
+static int run(importer *im)
+{
+    int rc = read_header(im);
+    if (rc < 0) {
+        return rc;
+    }
+    rc = cairn__store_batch_begin(&im->batch, im->st, CAIRN_METHOD_IMPORT,
+                                  "import", im->name, im->err);
+    if (rc < 0) {
+        return rc;
+    }
+    rc = cairn__store_batch_parallel(im->batch, im->err);
+    while (rc == CAIRN_OK && csv_next(im->c) == 1) {
+        im->res->rows++;
+        rc = im->form == WIDE ? wide_row(im) : long_row(im);
+    }
+    if (rc == CAIRN_OK && im->form == LONG) {
+        rc = close_group(im);
+    }
+    if (rc == CAIRN_OK && im->c->io_error) {
+        rc = cairn_error_set(im->err, CAIRN_EIO, "%s: read error", im->name);
+    }
+    if (rc < 0 || im->o->dry_run || (im->failed && !im->o->skip_bad)) {
+        cairn__store_batch_abort(im->batch);
+        im->batch = NULL;
+        if (rc == CAIRN_OK && !im->o->dry_run) {
+            im->res->stored = 0;
+            im->res->clients_created = 0;
+        }
+    } else {
+        rc = cairn__store_batch_commit(im->batch, im->err);
+        im->batch = NULL;
+    }
+    if (rc == CAIRN_OK && im->failed) {
+        rc = CAIRN_EINVAL;
+    }
+    return rc;
+}
+
+static int import_csv(cairn_store *st, const cairn_catalog *cat, csv *c,
+                      const char *name, const cairn_import_options *opts,
+                      cairn_import_result *res, cairn_error *err)
+{
+    static const cairn_import_options defaults = CAIRN_IMPORT_OPTIONS_INIT;
+    cairn_import_result local;
+    cairn_error local_err = CAIRN_ERROR_INIT;
+    importer im;
+    memset(&im, 0, sizeof im);
+    im.st = st;
+    im.cat = cat;
+    im.o = opts != NULL ? opts : &defaults;
+    im.res = res != NULL ? res : &local;
+    im.err = err != NULL ? err : &local_err;
+    im.name = name;
+    im.c = c;
+    memset(im.res, 0, sizeof *im.res);
+    int rc = run(&im);
+    for (size_t i = 0; i < im.n_slots; i++) {
+        cairn_responses_free(im.slots[i].resp);
+    }
+    free(im.item_of);
+    free(im.groups);
+    return rc;
+}
+
+int cairn_import_parse(cairn_store *st, const cairn_catalog *cat,
+                       const char *buf, size_t len, const char *name,
+                       const cairn_import_options *opts,
+                       cairn_import_result *res, cairn_error *err)
+{
+    csv *c = calloc(1, sizeof *c);
+    if (c == NULL) {
+        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    c->win = buf;
+    c->len = len;
+    c->line = 1;
+    /* skip a UTF-8 byte order mark */
+    if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0) {
+        c->pos = 3;
+    }
+    int rc = import_csv(st, cat, c, name, opts, res, err);
+    free(c);
+    return rc;
+}
+
+int cairn_import_load(cairn_store *st, const cairn_catalog *cat,
+                      const char *path, const cairn_import_options *opts,
+                      cairn_import_result *res, cairn_error *err)
+{
+    FILE *fp = fopen(path, "rb");
+    if (fp == NULL) {
+        if (res != NULL) {
+            memset(res, 0, sizeof *res);
+        }
+        return cairn_error_set(err, CAIRN_EIO, "%s: %s", path,
+                               strerror(errno));
+    }
+    csv *c = calloc(1, sizeof *c);
+    char *win = malloc(WINDOW);
+    if (c == NULL || win == NULL) {
+        free(c);
+        free(win);
+        fclose(fp);
+        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    c->fp = fp;
+    c->owned = win;
+    c->line = 1;
+    if (csv_fill(c) && c->len >= 3 && memcmp(win, "\xEF\xBB\xBF", 3) == 0) {
+        c->pos = 3;
+    }
+    int rc = import_csv(st, cat, c, path, opts, res, err);
+    free(win);
+    free(c);
+    fclose(fp);
+    return rc;
+}

@@ -1,0 +1,889 @@
+/*
+ * store.c - opening the longitudinal store: the file, its schema and
+ * forward migrations, connection settings, and the helpers every store
+ * file shares (statement cache, transactions, text buffer, dates, row
+ * digests).
+ *
+ * Invariants: a Cairn file carries PRAGMA application_id CAIRN_APP_ID and
+ * user_version = its schema version; foreign keys are on; the journal is
+ * WAL; every write is one IMMEDIATE transaction.  SQLite is included here
+ * and in the other store*.c files only (through store_db.h), so its errors
+ * are translated into cairn_error in one place.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "store_db.h"
+
+/* "CARN" */
+#define CAIRN_APP_ID 0x4341524E
+
+/*
+ * Schema version 1.  Item responses, scale results, flags and rule
+ * results are compact JSON columns of the assessment row (one row per
+ * assessment keeps a million-row import near SQLite's insert limit); the
+ * views expand them to one row per item and per scale for plain SQL.
+ * definition.scales and definition.rules list the ids that
+ * assessment.scores and assessment.rules follow, in order.  A batch (one
+ * write: an import, a record, an amend) owns the contiguous id range
+ * first_id..last_id of the assessments it wrote, so rows carry no batch
+ * column; the view assessment_batch joins them.
+ */
+static const char *const schema_v1[] = {
+    "CREATE TABLE batch ("
+    " id INTEGER PRIMARY KEY,"
+    " method TEXT NOT NULL,"
+    " action TEXT NOT NULL,"
+    " source TEXT,"
+    " entered_by TEXT NOT NULL,"
+    " entered_at TEXT NOT NULL,"
+    " assessments INTEGER NOT NULL,"
+    " first_id INTEGER, last_id INTEGER);",
+    "CREATE INDEX batch_range ON batch(last_id);",
+    "CREATE TABLE client ("
+    " id INTEGER PRIMARY KEY,"
+    " code TEXT NOT NULL UNIQUE,"
+    " name TEXT, birth_year INTEGER, clinician TEXT, notes TEXT,"
+    " loss_date TEXT, gestation_weeks INTEGER, loss_kind TEXT,"
+    " partner_id INTEGER REFERENCES client(id),"
+    " created_batch INTEGER REFERENCES batch(id)"
+    "  DEFERRABLE INITIALLY DEFERRED,"
+    " created_at TEXT NOT NULL);",
+    "CREATE TABLE episode ("
+    " id INTEGER PRIMARY KEY,"
+    " client_id INTEGER NOT NULL REFERENCES client(id),"
+    " started_on TEXT NOT NULL, ended_on TEXT);",
+    "CREATE INDEX episode_client ON episode(client_id, started_on);",
+    "CREATE TABLE definition ("
+    " id INTEGER PRIMARY KEY,"
+    " fingerprint TEXT NOT NULL UNIQUE,"
+    " instrument TEXT NOT NULL, version TEXT NOT NULL,"
+    " n_items INTEGER NOT NULL, scales TEXT NOT NULL, rules TEXT NOT NULL);",
+    "CREATE TABLE assessment ("
+    " id INTEGER PRIMARY KEY,"
+    " client_id INTEGER NOT NULL REFERENCES client(id),"
+    " instrument TEXT NOT NULL,"
+    " administered_at TEXT NOT NULL,"
+    " responses TEXT NOT NULL,"
+    " definition_id INTEGER NOT NULL REFERENCES definition(id),"
+    " scores TEXT NOT NULL,"
+    " flags TEXT, rules TEXT,"
+    " supersedes INTEGER REFERENCES assessment(id),"
+    " reason TEXT,"
+    " superseded_by INTEGER REFERENCES assessment(id),"
+    " voided_at TEXT, void_reason TEXT);",
+    /* history lookups and duplicate detection */
+    "CREATE INDEX assessment_client ON assessment"
+    " (client_id, administered_at);",
+    "CREATE TABLE event ("
+    " id INTEGER PRIMARY KEY,"
+    " client_id INTEGER NOT NULL REFERENCES client(id),"
+    " date TEXT NOT NULL, kind TEXT NOT NULL, label TEXT,"
+    " created_at TEXT NOT NULL);",
+    "CREATE INDEX event_client ON event(client_id, date);",
+    "CREATE TABLE audit ("
+    " seq INTEGER PRIMARY KEY,"
+    " at TEXT NOT NULL, who TEXT NOT NULL, action TEXT NOT NULL,"
+    " target TEXT NOT NULL, before TEXT, after TEXT,"
+    " prev_hash TEXT NOT NULL, hash TEXT NOT NULL);",
+    "CREATE INDEX audit_target ON audit(target, seq);",
+    "CREATE VIEW current_assessment AS SELECT * FROM assessment"
+    " WHERE superseded_by IS NULL AND voided_at IS NULL;",
+    "CREATE VIEW assessment_batch AS"
+    " SELECT a.id AS assessment_id, b.id AS batch_id, b.method AS method,"
+    " b.source AS source, b.entered_by AS entered_by,"
+    " b.entered_at AS entered_at FROM assessment a JOIN batch b"
+    " ON b.id = (SELECT id FROM batch WHERE last_id >= a.id"
+    " ORDER BY last_id LIMIT 1) AND a.id >= b.first_id;",
+    "CREATE VIEW item_response AS"
+    " SELECT a.id AS assessment_id, a.client_id AS client_id,"
+    " a.instrument AS instrument, r.key + 1 AS item, r.value AS code"
+    " FROM assessment a, json_each(a.responses) r;",
+    "CREATE VIEW assessment_scale AS"
+    " SELECT a.id AS assessment_id,"
+    " json_extract(d.scales, '$[' || s.key || ']') AS scale,"
+    " json_extract(s.value, '$[0]') AS score,"
+    " json_extract(s.value, '$[1]') AS band,"
+    " json_extract(s.value, '$[2]') AS prorated"
+    " FROM assessment a JOIN definition d ON d.id = a.definition_id,"
+    " json_each(a.scores) s;",
+    /* Guards against casual edits; verification does not rely on them. */
+    "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN"
+    " SELECT RAISE(ABORT, 'the audit log is append-only'); END;",
+    "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN"
+    " SELECT RAISE(ABORT, 'the audit log is append-only'); END;",
+    "CREATE TRIGGER assessment_no_delete BEFORE DELETE ON assessment BEGIN"
+    " SELECT RAISE(ABORT, 'assessments are never deleted'); END;",
+    "CREATE TRIGGER assessment_frozen BEFORE UPDATE OF id, client_id,"
+    " instrument, administered_at, responses, definition_id,"
+    " scores, flags, rules, supersedes, reason ON assessment BEGIN"
+    " SELECT RAISE(ABORT, 'assessments are never changed; amend makes a"
+    " new version'); END;",
+    "CREATE TRIGGER assessment_once BEFORE UPDATE OF superseded_by,"
+    " voided_at, void_reason ON assessment"
+    " WHEN OLD.superseded_by IS NOT NULL OR OLD.voided_at IS NOT NULL"
+    " BEGIN SELECT RAISE(ABORT, 'a superseded or void assessment is never"
+    " changed'); END;",
+    "CREATE TRIGGER client_no_delete BEFORE DELETE ON client BEGIN"
+    " SELECT RAISE(ABORT, 'clients are never deleted'); END;",
+    "CREATE TRIGGER event_no_delete BEFORE DELETE ON event BEGIN"
+    " SELECT RAISE(ABORT, 'events are never deleted'); END;",
+    "CREATE TRIGGER batch_no_change BEFORE UPDATE ON batch BEGIN"
+    " SELECT RAISE(ABORT, 'batches are never changed'); END;",
+    "CREATE TRIGGER definition_no_change BEFORE UPDATE ON definition BEGIN"
+    " SELECT RAISE(ABORT, 'definitions are never changed'); END;",
+    NULL,
+};
+
+/* Forward migrations: entry v turns schema v into v + 1. */
+static const char *const *const migrations[CAIRN_STORE_SCHEMA] = {
+    [0] = schema_v1,
+};
+
+/* ------------------------------------------------------------------ */
+/* Statement cache, errors, transactions                               */
+
+int cairn__store_dberr(cairn_store *st, cairn_error *err)
+{
+    return cairn_error_set(err, CAIRN_EDB, "%s: %s", st->path,
+                           sqlite3_errmsg(st->db));
+}
+
+int cairn__store_prep(cairn_store *st, enum cairn__stmt id, const char *sql,
+                      sqlite3_stmt **out, cairn_error *err)
+{
+    sqlite3_stmt *s = st->stmt[id];
+    if (s == NULL) {
+        if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+                               &s, NULL) != SQLITE_OK) {
+            *out = NULL;
+            return cairn__store_dberr(st, err);
+        }
+        st->stmt[id] = s;
+    } else {
+        sqlite3_reset(s);
+        sqlite3_clear_bindings(s);
+    }
+    *out = s;
+    return CAIRN_OK;
+}
+
+int cairn__store_exec(cairn_store *st, const char *sql, cairn_error *err)
+{
+    if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+        return cairn__store_dberr(st, err);
+    }
+    return CAIRN_OK;
+}
+
+int cairn__store_begin(cairn_store *st, cairn_error *err)
+{
+    if (st->read_only) {
+        return cairn_error_set(err, CAIRN_EINVAL,
+                               "%s: opened read-only", st->path);
+    }
+    int rc = sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    if (rc == SQLITE_BUSY) {
+        return cairn_error_set(err, CAIRN_EDB,
+                               "%s: busy: another process kept it locked "
+                               "for the whole wait; try again",
+                               st->path);
+    }
+    if (rc != SQLITE_OK) {
+        return cairn__store_dberr(st, err);
+    }
+    return CAIRN_OK;
+}
+
+int cairn__store_commit(cairn_store *st, cairn_error *err)
+{
+    if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        int rc = cairn__store_dberr(st, err);
+        cairn__store_rollback(st);
+        return rc;
+    }
+    return CAIRN_OK;
+}
+
+void cairn__store_rollback(cairn_store *st)
+{
+    if (!sqlite3_get_autocommit(st->db)) {
+        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    }
+}
+
+void cairn__store_now(char out[CAIRN__DATE_MAX])
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, CAIRN__DATE_MAX, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+const char *cairn__store_col_text(sqlite3_stmt *s, int i)
+{
+    return (const char *)sqlite3_column_text(s, i);
+}
+
+void cairn__store_col_json(cairn__buf *b, sqlite3_stmt *s, int i)
+{
+    if (sqlite3_column_type(s, i) == SQLITE_INTEGER) {
+        cairn__buf_int(b, sqlite3_column_int64(s, i));
+    } else {
+        cairn__buf_json_str(b, cairn__store_col_text(s, i));
+    }
+}
+
+int cairn__store_bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+    if (v == NULL) {
+        return sqlite3_bind_null(s, i);
+    }
+    return sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+}
+
+/* ------------------------------------------------------------------ */
+/* Opening                                                             */
+
+static int pragma_int(cairn_store *st, const char *sql, int *out,
+                      cairn_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
+        return cairn__store_dberr(st, err);
+    }
+    int rc = sqlite3_step(s);
+    if (rc != SQLITE_ROW) {
+        int code = sqlite3_errcode(st->db);
+        sqlite3_finalize(s);
+        if (code == SQLITE_NOTADB) {
+            return cairn_error_set(err, CAIRN_EINVAL,
+                                   "%s: not a Cairn database", st->path);
+        }
+        return cairn__store_dberr(st, err);
+    }
+    *out = sqlite3_column_int(s, 0);
+    sqlite3_finalize(s);
+    return CAIRN_OK;
+}
+
+static int migrate(cairn_store *st, int from, cairn_error *err)
+{
+    int rc = cairn__store_begin(st, err);
+    if (rc < 0) {
+        return rc;
+    }
+    /* Another process may have migrated while we waited for the lock. */
+    int now = 0;
+    rc = pragma_int(st, "PRAGMA user_version", &now, err);
+    for (int v = now; rc == CAIRN_OK && v < CAIRN_STORE_SCHEMA; v++) {
+        for (size_t i = 0; rc == CAIRN_OK && migrations[v][i] != NULL; i++) {
+            rc = cairn__store_exec(st, migrations[v][i], err);
+        }
+    }
+    if (rc == CAIRN_OK && now < CAIRN_STORE_SCHEMA) {
+        char sql[64];
+        snprintf(sql, sizeof sql, "PRAGMA user_version = %d",
+                 CAIRN_STORE_SCHEMA);
+        rc = cairn__store_exec(st, sql, err);
+    }
+    if (rc == CAIRN_OK && from == 0) {
+        char sql[64];
+        snprintf(sql, sizeof sql, "PRAGMA application_id = %d",
+                 CAIRN_APP_ID);
+        rc = cairn__store_exec(st, sql, err);
+    }
+    if (rc < 0) {
+        cairn__store_rollback(st);
+        return rc;
+    }
+    return cairn__store_commit(st, err);
+}
+
+/* Make the file with mode 0600 before SQLite opens it. */
+static int create_file(const char *path, cairn_error *err)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    if (fd < 0) {
+        if (errno == EEXIST) {
+            return cairn_error_set(err, CAIRN_EEXISTS, "%s already exists",
+                                   path);
+        }
+        return cairn_error_set(err, CAIRN_EIO, "%s: %s", path,
+                               strerror(errno));
+    }
+    close(fd);
+    return CAIRN_OK;
+}
+
+static int check_existing(const char *path, cairn_error *err)
+{
+    struct stat sb;
+    if (stat(path, &sb) != 0) {
+        if (errno == ENOENT) {
+            return cairn_error_set(err, CAIRN_ENOTFOUND,
+                                   "%s: no such database; run 'cairn init' "
+                                   "first",
+                                   path);
+        }
+        return cairn_error_set(err, CAIRN_EIO, "%s: %s", path,
+                               strerror(errno));
+    }
+    if (!S_ISREG(sb.st_mode)) {
+        return cairn_error_set(err, CAIRN_EINVAL,
+                               "%s: not a Cairn database (not a file)",
+                               path);
+    }
+    return CAIRN_OK;
+}
+
+static int configure(cairn_store *st, const cairn_store_options *o,
+                     bool memory, cairn_error *err)
+{
+    sqlite3_busy_timeout(st->db, o->busy_timeout_ms);
+    sqlite3_extended_result_codes(st->db, 0);
+    int rc = cairn__store_exec(st, "PRAGMA foreign_keys = ON", err);
+    if (rc == CAIRN_OK) {
+        rc = cairn__store_exec(st, "PRAGMA cache_size = -65536", err);
+    }
+    if (rc == CAIRN_OK && !memory && !o->read_only) {
+        rc = cairn__store_exec(st, "PRAGMA journal_mode = WAL", err);
+        if (rc < 0 && sqlite3_errcode(st->db) == SQLITE_NOTADB) {
+            rc = cairn_error_set(err, CAIRN_EINVAL,
+                                 "%s: not a Cairn database", st->path);
+        }
+    }
+    if (rc == CAIRN_OK) {
+        rc = cairn__store_exec(st, "PRAGMA synchronous = FULL", err);
+    }
+    return rc;
+}
+
+static int check_schema(cairn_store *st, cairn_error *err)
+{
+    int app = 0;
+    int rc = pragma_int(st, "PRAGMA application_id", &app, err);
+    if (rc < 0) {
+        return rc;
+    }
+    if (app != CAIRN_APP_ID) {
+        return cairn_error_set(err, CAIRN_EINVAL, "%s: not a Cairn database",
+                               st->path);
+    }
+    rc = pragma_int(st, "PRAGMA user_version", &st->schema, err);
+    if (rc < 0) {
+        return rc;
+    }
+    if (st->schema > CAIRN_STORE_SCHEMA) {
+        return cairn_error_set(err, CAIRN_EINVAL,
+                               "%s: schema version %d is newer than this "
+                               "cairn's (%d); upgrade cairn",
+                               st->path, st->schema, CAIRN_STORE_SCHEMA);
+    }
+    if (st->schema < CAIRN_STORE_SCHEMA && !st->read_only) {
+        rc = migrate(st, st->schema, err);
+        st->schema = CAIRN_STORE_SCHEMA;
+    }
+    return rc;
+}
+
+static char *dup_str(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *p = malloc(n);
+    if (p != NULL) {
+        memcpy(p, s, n);
+    }
+    return p;
+}
+
+static int open_db(cairn_store *st, const cairn_store_options *o,
+                   bool memory, cairn_error *err)
+{
+    int flags = o->read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
+    if (memory) {
+        flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    }
+    flags |= SQLITE_OPEN_NOMUTEX;
+    if (sqlite3_open_v2(st->path, &st->db, flags, NULL) != SQLITE_OK) {
+        if (st->db == NULL) {
+            return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+        }
+        return cairn_error_set(err, CAIRN_EIO, "%s: %s", st->path,
+                               sqlite3_errmsg(st->db));
+    }
+    return CAIRN_OK;
+}
+
+int cairn_store_open(cairn_store **out, const char *path,
+                     const cairn_store_options *opts, cairn_error *err)
+{
+    static const cairn_store_options defaults = CAIRN_STORE_OPTIONS_INIT;
+    const cairn_store_options *o = opts != NULL ? opts : &defaults;
+    bool memory = strcmp(path, ":memory:") == 0;
+    cairn_store *st = NULL;
+    int rc = CAIRN_OK;
+    *out = NULL;
+    if (memory && !o->create) {
+        return cairn_error_set(err, CAIRN_EINVAL,
+                               "an in-memory store must be created");
+    }
+    rc = o->create ? (memory ? CAIRN_OK : create_file(path, err))
+                   : check_existing(path, err);
+    if (rc < 0) {
+        return rc;
+    }
+    st = calloc(1, sizeof *st);
+    if (st == NULL || (st->path = dup_str(path)) == NULL ||
+        (st->actor = dup_str(o->actor ? o->actor : "unknown")) == NULL) {
+        rc = cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+        goto out;
+    }
+    st->read_only = o->read_only && !o->create;
+    rc = open_db(st, o, memory, err);
+    if (rc == CAIRN_OK) {
+        rc = configure(st, o, memory, err);
+    }
+    if (rc == CAIRN_OK && o->create) {
+        rc = migrate(st, 0, err);
+    }
+    if (rc == CAIRN_OK) {
+        rc = check_schema(st, err);
+    }
+out:
+    if (rc < 0 && st != NULL && st->db != NULL &&
+        sqlite3_errcode(st->db) == SQLITE_NOTADB) {
+        rc = cairn_error_set(err, CAIRN_EINVAL, "%s: not a Cairn database",
+                             path);
+    }
+    if (rc < 0) {
+        cairn_store_close(st);
+        if (o->create && !memory && rc != CAIRN_EEXISTS) {
+            unlink(path);
+        }
+        return rc;
+    }
+    *out = st;
+    return CAIRN_OK;
+}
+
+void cairn_store_close(cairn_store *st)
+{
+    if (st == NULL) {
+        return;
+    }
+    for (int i = 0; i < ST_COUNT; i++) {
+        sqlite3_finalize(st->stmt[i]);
+    }
+    sqlite3_close(st->db);
+    free(st->path);
+    free(st->actor);
+    free(st);
+}
+
+const char *cairn_store_path(const cairn_store *st)
+{
+    return st->path;
+}
+
+int cairn_store_schema_version(const cairn_store *st)
+{
+    return st->schema;
+}
+
+/* ------------------------------------------------------------------ */
+/* Text buffer                                                         */
+
+static bool buf_grow(cairn__buf *b, size_t extra)
+{
+    if (b->oom) {
+        return false;
+    }
+    if (b->len + extra + 1 <= b->cap) {
+        return true;
+    }
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap < b->len + extra + 1) {
+        cap *= 2;
+    }
+    char *p = realloc(b->p, cap);
+    if (p == NULL) {
+        b->oom = true;
+        return false;
+    }
+    b->p = p;
+    b->cap = cap;
+    return true;
+}
+
+void cairn__buf_put(cairn__buf *b, const char *s, size_t n)
+{
+    if (!buf_grow(b, n)) {
+        return;
+    }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+}
+
+void cairn__buf_puts(cairn__buf *b, const char *s)
+{
+    cairn__buf_put(b, s, strlen(s));
+}
+
+void cairn__buf_putc(cairn__buf *b, char c)
+{
+    if (!buf_grow(b, 1)) {
+        return;
+    }
+    b->p[b->len++] = c;
+    b->p[b->len] = '\0';
+}
+
+void cairn__buf_int(cairn__buf *b, long long v)
+{
+    char tmp[24];
+    size_t n = 0;
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v
+                                 : (unsigned long long)v;
+    do {
+        tmp[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u != 0);
+    if (v < 0) {
+        tmp[n++] = '-';
+    }
+    if (!buf_grow(b, n)) {
+        return;
+    }
+    while (n > 0) {
+        b->p[b->len++] = tmp[--n];
+    }
+    b->p[b->len] = '\0';
+}
+
+void cairn__buf_num(cairn__buf *b, double v)
+{
+    if (v == floor(v) && fabs(v) < 1e15) {
+        cairn__buf_int(b, (long long)v);
+        return;
+    }
+    char tmp[32];
+    int n = snprintf(tmp, sizeof tmp, "%.17g", v);
+    cairn__buf_put(b, tmp, (size_t)n);
+}
+
+void cairn__buf_json_str(cairn__buf *b, const char *s)
+{
+    if (s == NULL) {
+        cairn__buf_put(b, "null", 4);
+        return;
+    }
+    cairn__buf_putc(b, '"');
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\') {
+            cairn__buf_putc(b, '\\');
+            cairn__buf_putc(b, (char)*p);
+        } else if (*p == '\n') {
+            cairn__buf_put(b, "\\n", 2);
+        } else if (*p < 0x20) {
+            char tmp[8];
+            snprintf(tmp, sizeof tmp, "\\u%04x", *p);
+            cairn__buf_put(b, tmp, 6);
+        } else {
+            cairn__buf_putc(b, (char)*p);
+        }
+    }
+    cairn__buf_putc(b, '"');
+}
+
+void cairn__buf_free(cairn__buf *b)
+{
+    free(b->p);
+    b->p = NULL;
+    b->len = b->cap = 0;
+    b->oom = false;
+}
+
+/* ------------------------------------------------------------------ */
+/* Dates and codes                                                     */
+
+static long long days_from_civil(int y, int m, int d)
+{
+    y -= m <= 2;
+    long long era = (y >= 0 ? y : y - 399) / 400;
+    long long yoe = y - era * 400;
+    long long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    long long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static void civil_from_days(long long z, int *y, int *m, int *d)
+{
+    z += 719468;
+    long long era = (z >= 0 ? z : z - 146096) / 146097;
+    long long doe = z - era * 146097;
+    long long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    long long mp = (5 * doy + 2) / 153;
+    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *y = (int)(yoe + era * 400 + (*m <= 2));
+}
+
+static bool digits(const char *s, size_t n, int *out)
+{
+    int v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9') {
+            return false;
+        }
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return true;
+}
+
+static int days_in_month(int y, int m)
+{
+    static const int dim[12] = {31, 28, 31, 30, 31, 30,
+                                31, 31, 30, 31, 30, 31};
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return m == 2 && leap ? 29 : dim[m - 1];
+}
+
+/* Parse the time part after the date: HH:MM[:SS][Z|+HH:MM|-HH:MM]. */
+static bool parse_time(const char *s, size_t len, long long *secs)
+{
+    int h, mi, sec = 0, oh = 0, om = 0, sign = 0;
+    size_t i = 5;
+    if (len < 5 || s[2] != ':' || !digits(s, 2, &h) ||
+        !digits(s + 3, 2, &mi)) {
+        return false;
+    }
+    if (i + 3 <= len && s[i] == ':') {
+        if (!digits(s + i + 1, 2, &sec)) {
+            return false;
+        }
+        i += 3;
+    }
+    if (i < len && (s[i] == 'Z' || s[i] == 'z')) {
+        i++;
+    } else if (i < len && (s[i] == '+' || s[i] == '-')) {
+        sign = s[i] == '+' ? 1 : -1;
+        if (i + 6 != len || s[i + 3] != ':' || !digits(s + i + 1, 2, &oh) ||
+            !digits(s + i + 4, 2, &om) || oh > 14 || om > 59) {
+            return false;
+        }
+        i += 6;
+    }
+    if (i != len || h > 23 || mi > 59 || sec > 59) {
+        return false;
+    }
+    *secs = h * 3600LL + mi * 60LL + sec - sign * (oh * 3600LL + om * 60LL);
+    return true;
+}
+
+static void put_digits(char *out, int v, int n)
+{
+    for (int i = n - 1; i >= 0; i--) {
+        out[i] = (char)('0' + v % 10);
+        v /= 10;
+    }
+}
+
+/* "YYYY-MM-DD" and a NUL at out[10]. */
+static void put_date(char *out, int y, int m, int d)
+{
+    put_digits(out, y, 4);
+    out[4] = '-';
+    put_digits(out + 5, m, 2);
+    out[7] = '-';
+    put_digits(out + 8, d, 2);
+    out[10] = '\0';
+}
+
+int cairn__store_date_normalize(char out[CAIRN__DATE_MAX], const char *s,
+                                size_t len, bool date_only,
+                                bool allow_future)
+{
+    int y, m, d;
+    if (len < 10 || s[4] != '-' || s[7] != '-' || !digits(s, 4, &y) ||
+        !digits(s + 5, 2, &m) || !digits(s + 8, 2, &d) || y < 1900 ||
+        y > 2199 || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m)) {
+        return CAIRN__DATE_BAD;
+    }
+    long long day = days_from_civil(y, m, d);
+    long long secs = 0;
+    bool has_time = len > 10;
+    if (has_time) {
+        if (date_only || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
+            !parse_time(s + 11, len - 11, &secs)) {
+            return CAIRN__DATE_BAD;
+        }
+    }
+    long long t = day * 86400LL + secs;
+    if (!allow_future && t > (long long)time(NULL) + 86400LL) {
+        return CAIRN__DATE_FUTURE;
+    }
+    if (!has_time) {
+        put_date(out, y, m, d);
+        return CAIRN__DATE_OK;
+    }
+    long long dd = t >= 0 ? t / 86400 : (t - 86399) / 86400;
+    int rem = (int)(t - dd * 86400);
+    civil_from_days(dd, &y, &m, &d);
+    if (y < 1900 || y > 2199) {
+        return CAIRN__DATE_BAD;
+    }
+    put_date(out, y, m, d);
+    out[10] = 'T';
+    put_digits(out + 11, rem / 3600, 2);
+    out[13] = ':';
+    put_digits(out + 14, rem / 60 % 60, 2);
+    out[16] = ':';
+    put_digits(out + 17, rem % 60, 2);
+    out[19] = 'Z';
+    out[20] = '\0';
+    return CAIRN__DATE_OK;
+}
+
+bool cairn__store_text_is_clean(const char *s, size_t len, bool multiline)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < len) {
+        unsigned char c = p[i];
+        size_t n = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2
+                            : (c & 0xF0) == 0xE0 ? 3
+                            : (c & 0xF8) == 0xF0 ? 4 : 0;
+        if (n == 0 || i + n > len || (c < 0x80 && c < 0x20 &&
+                                      !(multiline && (c == '\n' ||
+                                                      c == '\t'))) ||
+            c == 0x7F || (n == 2 && c < 0xC2)) {
+            return false;
+        }
+        for (size_t k = 1; k < n; k++) {
+            if ((p[i + k] & 0xC0) != 0x80) {
+                return false;
+            }
+        }
+        i += n;
+    }
+    return true;
+}
+
+bool cairn__store_code_is_valid(const char *s, size_t len)
+{
+    if (len == 0 || len > 64) {
+        return false;
+    }
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                  (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+                  c == '-' || c == '/';
+        if (!ok) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* ------------------------------------------------------------------ */
+/* Row digests                                                         */
+
+#define DIGEST_CHUNK (1u << 20)
+
+void cairn__digest_init(cairn__digest *d)
+{
+    memset(d, 0, sizeof *d);
+    memset(d->hex, '0', CAIRN__SHA256_HEX);
+}
+
+static int digest_flush(cairn__digest *d, cairn_error *err)
+{
+    if (d->chunk.len == 0) {
+        cairn__buf_put(&d->chunk, d->hex, CAIRN__SHA256_HEX);
+    }
+    if (d->chunk.oom) {
+        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    int rc = cairn__crypto_sha256_hex(d->chunk.p, d->chunk.len, d->hex, err);
+    d->chunk.len = 0;
+    return rc;
+}
+
+int cairn__digest_add(cairn__digest *d, const char *row, size_t len,
+                      cairn_error *err)
+{
+    if (d->chunk.len == 0) {
+        cairn__buf_put(&d->chunk, d->hex, CAIRN__SHA256_HEX);
+    }
+    cairn__buf_put(&d->chunk, row, len);
+    d->rows++;
+    if (d->chunk.len >= DIGEST_CHUNK) {
+        return digest_flush(d, err);
+    }
+    return d->chunk.oom ? cairn_error_set(err, CAIRN_ENOMEM, "out of memory")
+                        : CAIRN_OK;
+}
+
+int cairn__digest_final(cairn__digest *d, cairn_error *err)
+{
+    int rc = CAIRN_OK;
+    if (d->chunk.len > 0 || d->rows == 0) {
+        rc = digest_flush(d, err);
+    }
+    cairn__buf_free(&d->chunk);
+    return rc;
+}
+
+void cairn__digest_free(cairn__digest *d)
+{
+    cairn__buf_free(&d->chunk);
+}
+
+void cairn__assess_digest_line(cairn__buf *b, const cairn__assess_fields *f)
+{
+    cairn__buf_putc(b, 'a');
+    cairn__buf_int(b, f->id);
+    cairn__buf_putc(b, '|');
+    cairn__buf_int(b, f->client_id);
+    cairn__buf_putc(b, '|');
+    cairn__buf_int(b, f->definition_id);
+    cairn__buf_putc(b, '|');
+    const char *text[] = {f->instrument, f->administered_at, f->responses,
+                          f->scores,     f->flags,           f->rules,
+                          f->reason};
+    for (size_t i = 0; i < sizeof text / sizeof text[0]; i++) {
+        /* length-prefixed, so free text cannot forge a field boundary */
+        if (text[i] == NULL) {
+            cairn__buf_putc(b, '~');
+        } else {
+            size_t n = strlen(text[i]);
+            cairn__buf_int(b, (long long)n);
+            cairn__buf_putc(b, ':');
+            cairn__buf_put(b, text[i], n);
+        }
+        cairn__buf_putc(b, '|');
+    }
+    cairn__buf_int(b, f->supersedes);
+    cairn__buf_putc(b, '\n');
+}
+
+void cairn__client_digest_line(cairn__buf *b, int64_t id, const char *code)
+{
+    cairn__buf_putc(b, 'c');
+    cairn__buf_int(b, id);
+    cairn__buf_putc(b, '|');
+    cairn__buf_puts(b, code);
+    cairn__buf_putc(b, '\n');
+}

@@ -1,0 +1,118 @@
+/*
+ * store_db.h - shared by the store's files (store*.c) only: the handle,
+ * the prepared-statement cache, transactions, the audit writer and the
+ * row digests.  The only header that includes sqlite3.h.
+ */
+#ifndef CAIRN_STORE_DB_H
+#define CAIRN_STORE_DB_H
+
+#include <sqlite3.h>
+
+#include "internal.h"
+#include "store_internal.h"
+
+/* Every cached statement has a slot. */
+enum cairn__stmt {
+    ST_CLIENT_ID,
+    ST_CLIENT_INSERT,
+    ST_CLIENT_INSERT_BATCH,
+    ST_CLIENT_SELECT,
+    ST_AUDIT_LAST,
+    ST_AUDIT_INSERT,
+    ST_BATCH_INSERT,
+    ST_DEF_ID,
+    ST_DEF_INSERT,
+    ST_ASSESS_DUP,
+    ST_ASSESS_INSERT,
+    ST_COUNT
+};
+
+struct cairn_store {
+    sqlite3 *db;
+    char *path;
+    char *actor;
+    bool read_only;
+    int schema;
+    sqlite3_stmt *stmt[ST_COUNT];
+};
+
+/* A prepared statement from the cache, reset and with bindings cleared. */
+int cairn__store_prep(cairn_store *st, enum cairn__stmt id, const char *sql,
+                      sqlite3_stmt **out, cairn_error *err);
+
+/* Fill err with "<path>: <sqlite message>" and return CAIRN_EDB. */
+int cairn__store_dberr(cairn_store *st, cairn_error *err);
+
+/* Run SQL without results. */
+int cairn__store_exec(cairn_store *st, const char *sql, cairn_error *err);
+
+/* BEGIN IMMEDIATE (refused on a read-only store), COMMIT, ROLLBACK. */
+int cairn__store_begin(cairn_store *st, cairn_error *err);
+int cairn__store_commit(cairn_store *st, cairn_error *err);
+void cairn__store_rollback(cairn_store *st);
+
+/* The current UTC time as "YYYY-MM-DDTHH:MM:SSZ". */
+void cairn__store_now(char out[CAIRN__DATE_MAX]);
+
+/* Copy column `i` of `s` into `b` as a JSON string (or null). */
+void cairn__store_col_json(cairn__buf *b, sqlite3_stmt *s, int i);
+
+/* A column's text, or NULL. */
+const char *cairn__store_col_text(sqlite3_stmt *s, int i);
+
+/* Bind text or NULL (transient copy not needed: callers keep it alive). */
+int cairn__store_bind_text(sqlite3_stmt *s, int i, const char *v);
+
+/*
+ * Append an audit entry chained to the last one, inside the caller's
+ * transaction.  `before` and `after` are JSON or NULL.
+ */
+int cairn__audit_append(cairn_store *st, const char *action,
+                        const char *target, const char *before,
+                        const char *after, cairn_error *err);
+
+/*
+ * The canonical JSON of client row `id` as the audit log records it
+ * (client.c writes it, audit verification compares it).
+ */
+int cairn__client_state(cairn_store *st, int64_t id, cairn__buf *out,
+                        cairn_error *err);
+
+/* The same for an event and an episode. */
+int cairn__event_state(cairn_store *st, int64_t id, cairn__buf *out,
+                       cairn_error *err);
+int cairn__episode_state(cairn_store *st, int64_t id, cairn__buf *out,
+                         cairn_error *err);
+
+/*
+ * A digest over rows: SHA-256 chained over chunks of about 1 MiB, so a
+ * batch of a million rows is hashed in a stream.  Writer and verifier
+ * must add the same rows in the same order.
+ */
+typedef struct cairn__digest {
+    cairn__buf chunk;
+    char hex[CAIRN__SHA256_HEX + 1];
+    size_t rows;
+} cairn__digest;
+
+void cairn__digest_init(cairn__digest *d);
+int cairn__digest_add(cairn__digest *d, const char *row, size_t len,
+                      cairn_error *err);
+/* Finish: d->hex holds the digest.  Frees the chunk buffer. */
+int cairn__digest_final(cairn__digest *d, cairn_error *err);
+void cairn__digest_free(cairn__digest *d);
+
+/* The columns an assessment's digest line covers (all but its state). */
+typedef struct cairn__assess_fields {
+    int64_t id, client_id, definition_id, supersedes;
+    const char *instrument, *administered_at, *responses, *scores, *flags,
+        *rules, *reason;
+} cairn__assess_fields;
+
+/* Append the canonical digest line of an assessment to `b`. */
+void cairn__assess_digest_line(cairn__buf *b, const cairn__assess_fields *f);
+
+/* The digest line of a client created by a batch. */
+void cairn__client_digest_line(cairn__buf *b, int64_t id, const char *code);
+
+#endif

@@ -1,0 +1,123 @@
+/*
+ * store_internal.h - what the store offers other engine files (import.c)
+ * without exposing SQLite: a text buffer, date normalisation and the
+ * batch writer that imports use to add many assessments in one
+ * transaction.  Never installed.
+ */
+#ifndef CAIRN_STORE_INTERNAL_H
+#define CAIRN_STORE_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cairn/store.h"
+
+/* ---- a growable text buffer; on allocation failure `oom` is set ---- */
+
+typedef struct cairn__buf {
+    char *p;     /* NUL-terminated when len > 0 */
+    size_t len;
+    size_t cap;
+    bool oom;
+} cairn__buf;
+
+#define CAIRN__BUF_INIT {NULL, 0, 0, false}
+
+void cairn__buf_put(cairn__buf *b, const char *s, size_t n);
+void cairn__buf_puts(cairn__buf *b, const char *s);
+void cairn__buf_putc(cairn__buf *b, char c);
+void cairn__buf_int(cairn__buf *b, long long v);
+/* A number as JSON: integers without a decimal point, else %.17g. */
+void cairn__buf_num(cairn__buf *b, double v);
+/* A JSON string with quotes and escapes, or null for NULL. */
+void cairn__buf_json_str(cairn__buf *b, const char *s);
+void cairn__buf_free(cairn__buf *b);
+
+/* ---- dates ---- */
+
+/* Longest normalised date: "YYYY-MM-DDTHH:MM:SSZ" plus NUL. */
+#define CAIRN__DATE_MAX 21
+
+/* Outcomes of cairn__store_date_normalize. */
+enum { CAIRN__DATE_OK = 0, CAIRN__DATE_BAD = 1, CAIRN__DATE_FUTURE = 2 };
+
+/*
+ * Normalise `len` bytes at `s` ("YYYY-MM-DD", "YYYY-MM-DD[T ]HH:MM[:SS]"
+ * with an optional "Z" or "+HH:MM"/"-HH:MM") into `out` as UTC
+ * ("YYYY-MM-DD" or "YYYY-MM-DDTHH:MM:SSZ"); `date_only` refuses a time.
+ * Years 1900-2199.  A moment more than a day after `now` is FUTURE unless
+ * `allow_future`.  Returns one of the CAIRN__DATE_* values.
+ */
+int cairn__store_date_normalize(char out[CAIRN__DATE_MAX], const char *s,
+                                size_t len, bool date_only,
+                                bool allow_future);
+
+/*
+ * Whether `len` bytes at `s` are UTF-8 without control bytes (tab and
+ * newline allowed when `multiline`).
+ */
+bool cairn__store_text_is_clean(const char *s, size_t len, bool multiline);
+
+/* Whether `len` bytes at `s` make a valid client code. */
+bool cairn__store_code_is_valid(const char *s, size_t len);
+
+/* ---- the batch writer ---- */
+
+typedef struct cairn__batch cairn__batch;
+
+/*
+ * Begin an IMMEDIATE transaction and a batch row for `method`; `action`
+ * names the audit entry ("import", "assessment.add", ...), `source` the
+ * file (or NULL).  On failure nothing is open.
+ */
+int cairn__store_batch_begin(cairn__batch **out, cairn_store *st,
+                             cairn_method method, const char *action,
+                             const char *source, cairn_error *err);
+
+/*
+ * Let a large batch run in parallel: a writer thread does the inserts
+ * while the caller goes on deciding (see store_batch.c).  A private
+ * in-memory store stays sequential.
+ */
+int cairn__store_batch_parallel(cairn__batch *b, cairn_error *err);
+
+/*
+ * The id of client `code`; when absent and `create`, add it (recorded in
+ * this batch).  Returns CAIRN_OK or CAIRN_ENOTFOUND ("client 'X' is not
+ * known"), CAIRN_EDB.
+ */
+int cairn__store_batch_client(cairn__batch *b, const char *code,
+                              bool create, int64_t *id, bool *created,
+                              cairn_error *err);
+
+/* A new assessment for the batch. */
+typedef struct cairn__batch_row {
+    int64_t client_id;
+    const char *administered_at; /* normalised */
+    const cairn_responses *resp;
+    const cairn_score *score;    /* computed from resp */
+    int64_t supersedes;          /* 0 = none */
+    const char *reason;          /* NULL = none */
+    bool check_duplicate;        /* skip when already stored */
+} cairn__batch_row;
+
+/*
+ * Add one assessment.  With check_duplicate, an identical stored one
+ * (client, instrument, date, responses) sets `*duplicate` and writes
+ * nothing.  `*id` (may be NULL) receives the new id.
+ */
+int cairn__store_batch_add(cairn__batch *b, const cairn__batch_row *row,
+                           bool *duplicate, int64_t *id, cairn_error *err);
+
+/* JSON of what the change replaced, for the audit entry (copied). */
+int cairn__store_batch_set_before(cairn__batch *b, const char *json,
+                                  cairn_error *err);
+
+/* Write the audit entry, commit and free the batch (also on failure). */
+int cairn__store_batch_commit(cairn__batch *b, cairn_error *err);
+
+/* Roll back and free the batch.  NULL is allowed. */
+void cairn__store_batch_abort(cairn__batch *b);
+
+#endif

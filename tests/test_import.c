@@ -1,0 +1,263 @@
+/*
+ * test_import.c - the CSV importer on buffers, into a private in-memory
+ * store: both shapes, RFC 4180 details, duplicates, dry runs, and bad
+ * rows with their exact located messages.
+ */
+#include <stdio.h>
+
+#include "cairn/import.h"
+#include "cairn/store.h"
+#include "helpers.h"
+
+typedef struct seen {
+    int n;
+    char first[CAIRN_ERROR_MAX];
+    char last[CAIRN_ERROR_MAX];
+} seen;
+
+static void collect(const cairn_error *e, void *ctx)
+{
+    seen *s = ctx;
+    if (s->n++ == 0) {
+        snprintf(s->first, sizeof s->first, "%s", e->message);
+    }
+    snprintf(s->last, sizeof s->last, "%s", e->message);
+}
+
+static cairn_store *store_with(const char *const *codes)
+{
+    cairn_store *st = NULL;
+    cairn_store_options o = CAIRN_STORE_OPTIONS_INIT;
+    cairn_error err = CAIRN_ERROR_INIT;
+    o.create = true;
+    if (cairn_store_open(&st, ":memory:", &o, &err) < 0) {
+        fail_msg("%s", err.message);
+    }
+    for (; codes != NULL && *codes != NULL; codes++) {
+        cairn_client c = {0};
+        c.code = *codes;
+        assert_int_equal(cairn_store_client_add(st, &c, NULL, &err),
+                         CAIRN_OK);
+    }
+    return st;
+}
+
+static const char *const two[] = {"C001", "C002", NULL};
+
+#define H9 "client_id,administered_at,instrument,item1,item2,item3,item4," \
+           "item5,item6,item7,item8,item9\n"
+
+/* Import `csv`; returns the status, fills res and the seen errors. */
+static int run(cairn_store *st, const char *csv, cairn_import_options *o,
+               cairn_import_result *res, seen *s)
+{
+    cairn_import_options local = CAIRN_IMPORT_OPTIONS_INIT;
+    cairn_error err = CAIRN_ERROR_INIT;
+    if (o == NULL) {
+        o = &local;
+    }
+    memset(s, 0, sizeof *s);
+    o->on_error = collect;
+    o->ctx = s;
+    return cairn_import_parse(st, test_catalog(), csv, strlen(csv), "t.csv",
+                              o, res, &err);
+}
+
+static size_t stored(cairn_store *st, const char *code)
+{
+    cairn_assessment_list *l = NULL;
+    cairn_error err = CAIRN_ERROR_INIT;
+    assert_int_equal(cairn_store_assessment_list(&l, st, code, NULL,
+                                                 CAIRN_LIST_ALL, &err),
+                     CAIRN_OK);
+    size_t n = l->n;
+    cairn_store_assessment_list_free(l);
+    return n;
+}
+
+static void test_import_wide_and_duplicates(void **state)
+{
+    (void)state;
+    cairn_store *st = store_with(two);
+    cairn_import_result r;
+    seen s;
+    const char *csv = "\xEF\xBB\xBF" H9
+                      "C001,2024-01-05,PHQ-9,1,2,0,3,1,0,2,1,1\r\n"
+                      "\"C002\",\"2024-01-05\",phq9,1,1,1,1,1,1,1,1,\"\"\r\n"
+                      "\n"
+                      "C001,2024-01-05,phq9,1,2,0,3,1,0,2,1,1\n"
+                      "C002,2024-01-12,phq2,0,1,,,,,,,\n";
+    assert_int_equal(run(st, csv, NULL, &r, &s), CAIRN_OK);
+    assert_int_equal(s.n, 0);
+    assert_int_equal(r.rows, 4);
+    assert_int_equal(r.stored, 3);
+    assert_int_equal(r.duplicates, 1);
+    assert_int_equal(stored(st, "C001"), 1);
+    assert_int_equal(stored(st, "C002"), 2);
+    assert_int_equal(run(st, csv, NULL, &r, &s), CAIRN_OK);
+    assert_int_equal(r.stored, 0);
+    assert_int_equal(r.duplicates, 4);
+    assert_int_equal(cairn_store_audit_verify(st, NULL, NULL), CAIRN_OK);
+    cairn_store_close(st);
+}
+
+static void test_import_long_form(void **state)
+{
+    (void)state;
+    cairn_store *st = store_with(two);
+    cairn_import_result r;
+    seen s;
+    const char *csv = "Client_ID,Administered_At,Instrument,Item,Response\n"
+                      "C001,2024-02-01,gad2,2,3\n"
+                      "C001,2024-02-01,gad2,1,1\n"
+                      "C002,2024-02-01,gad2,1,\n";
+    assert_int_equal(run(st, csv, NULL, &r, &s), CAIRN_OK);
+    assert_int_equal(r.rows, 3);
+    assert_int_equal(r.assessments, 2);
+    assert_int_equal(r.stored, 2);
+    cairn_assessment_list *l = NULL;
+    assert_int_equal(cairn_store_assessment_list(&l, st, "C001", NULL,
+                                                 CAIRN_LIST_ALL, NULL),
+                     CAIRN_OK);
+    assert_int_equal(l->items[0].codes[0], 1);
+    assert_int_equal(l->items[0].codes[1], 3);
+    cairn_store_assessment_list_free(l);
+    cairn_store_close(st);
+}
+
+static void test_import_create_clients_and_dry_run(void **state)
+{
+    (void)state;
+    cairn_store *st = store_with(NULL);
+    cairn_import_options o = CAIRN_IMPORT_OPTIONS_INIT;
+    cairn_import_result r;
+    seen s;
+    const char *csv = H9 "N1,2024-01-05,phq9,0,0,0,0,0,0,0,0,0\n"
+                         "N2,2024-01-05,phq9,0,0,0,0,0,0,0,0,0\n"
+                         "N1,2024-01-05,phq9,0,0,0,0,0,0,0,0,0\n";
+    assert_int_equal(run(st, csv, NULL, &r, &s), CAIRN_EINVAL);
+    assert_int_equal(s.n, 3);
+    assert_string_equal(s.first, "t.csv:2: client 'N1' is not known (add "
+                                 "it with 'cairn client add' or import with "
+                                 "--create-clients)");
+    o.create_clients = true;
+    o.dry_run = true;
+    assert_int_equal(run(st, csv, &o, &r, &s), CAIRN_OK);
+    assert_int_equal(r.stored, 2);
+    assert_int_equal(r.duplicates, 1);
+    assert_int_equal(r.clients_created, 2);
+    cairn_client_list *cl = NULL;
+    assert_int_equal(cairn_store_client_list(&cl, st, NULL), CAIRN_OK);
+    assert_int_equal(cl->n, 0);
+    cairn_store_client_list_free(cl);
+    o.dry_run = false;
+    assert_int_equal(run(st, csv, &o, &r, &s), CAIRN_OK);
+    assert_int_equal(r.clients_created, 2);
+    assert_int_equal(stored(st, "N1"), 1);
+    assert_int_equal(cairn_store_audit_verify(st, NULL, NULL), CAIRN_OK);
+    cairn_store_close(st);
+}
+
+/* Each bad file: its first message, and nothing stored. */
+static void test_import_bad_rows(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *csv, *message;
+    } cases[] = {
+        {H9 "C001,2024-01-05,phq9,1,1,9,1,1,1,1,1,1\n",
+         "t.csv:2: item 3: code 9 is not one of 0, 1, 2, 3"},
+        {H9 "C001,2024-01-05,phq9,1,1,1\n",
+         "t.csv:2: 6 fields, but the header has 12"},
+        {H9 "C001,2024-02-30,phq9,1,1,1,1,1,1,1,1,1\n",
+         "t.csv:2: administered_at '2024-02-30' is not a date (YYYY-MM-DD "
+         "or YYYY-MM-DDTHH:MM[:SS][Z])"},
+        {H9 "C001,2024-01-05,nope,1,1,1,1,1,1,1,1,1\n",
+         "t.csv:2: instrument 'nope' is not known"},
+        {H9 "C001,2024-01-05,phq9,1,1,1,1,1,1,1,1,\"1\n",
+         "t.csv:2: a quoted field is not closed properly"},
+        {H9 "C001,2024-01-05,phq9,1,1,1,1,1,1,1,1,\"1\"x\n",
+         "t.csv:2: a quoted field is not closed properly"},
+        {H9 "C0\x01,2024-01-05,phq9,1,1,1,1,1,1,1,1,1\n",
+         "t.csv:2: field 1 holds a control byte or is not UTF-8"},
+        {H9 "C001,2024-01-05,phq9,1,1,1,1,1,1,1,1,-1\n",
+         "t.csv:2: item 9: code -1 is not one of 0, 1, 2, 3"},
+        {H9 "C001,2024-01-05,phq9,1,1,1,1,1,1,1,1,1\n"
+            "C001;2024-01-06;phq9\n",
+         "t.csv:3: 1 fields, but the header has 12"},
+        {"client_id,administered_at,instrument,item,response\n"
+         "C001,2024-01-05,phq2,0,1\n",
+         "t.csv:2: item '0' is not an item of phq2 (1..2)"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        cairn_store *st = store_with(two);
+        cairn_import_result r;
+        seen s;
+        assert_int_equal(run(st, cases[i].csv, NULL, &r, &s), CAIRN_EINVAL);
+        assert_string_equal(s.first, cases[i].message);
+        assert_int_equal(r.stored, 0);
+        assert_int_equal(stored(st, "C001"), 0);
+        cairn_store_close(st);
+    }
+}
+
+static void test_import_header_errors(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *csv, *message;
+    } cases[] = {
+        {"", "t.csv: the file is empty; it needs a header row"},
+        {"client_id,instrument,item1\n",
+         "t.csv:1: the header has no 'administered_at' column"},
+        {"client_id,administered_at,instrument\n",
+         "t.csv:1: the header has no item columns"},
+        {"client_id,administered_at,instrument,item1,item1\n",
+         "t.csv:1: column 'item1' appears twice"},
+        {"client_id,administered_at,instrument,item1,response\n",
+         "t.csv:1: use either item1..itemN columns (wide) or item and "
+         "response columns (long)"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        cairn_store *st = store_with(NULL);
+        cairn_error err = CAIRN_ERROR_INIT;
+        cairn_import_result r;
+        assert_int_equal(cairn_import_parse(st, test_catalog(), cases[i].csv,
+                                            strlen(cases[i].csv), "t.csv",
+                                            NULL, &r, &err),
+                         CAIRN_EPARSE);
+        assert_string_equal(err.message, cases[i].message);
+        cairn_store_close(st);
+    }
+}
+
+static void test_import_skip_bad(void **state)
+{
+    (void)state;
+    cairn_store *st = store_with(two);
+    cairn_import_options o = CAIRN_IMPORT_OPTIONS_INIT;
+    cairn_import_result r;
+    seen s;
+    o.skip_bad = true;
+    const char *csv = H9 "C001,2024-01-05,phq9,1,1,1,1,1,1,1,1,1\n"
+                         "C002,2024-01-05,phq9,1,1,1,1,1,1,1,1,4\n";
+    assert_int_equal(run(st, csv, &o, &r, &s), CAIRN_EINVAL);
+    assert_int_equal(r.stored, 1);
+    assert_int_equal(r.rejected, 1);
+    assert_int_equal(stored(st, "C001"), 1);
+    assert_int_equal(stored(st, "C002"), 0);
+    cairn_store_close(st);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_import_wide_and_duplicates),
+        cmocka_unit_test(test_import_long_form),
+        cmocka_unit_test(test_import_create_clients_and_dry_run),
+        cmocka_unit_test(test_import_bad_rows),
+        cmocka_unit_test(test_import_header_errors),
+        cmocka_unit_test(test_import_skip_bad),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,469 @@
+/*
+ * test_store.c - the longitudinal store through its public API: opening,
+ * clients and couples, episodes, events, assessments and their versions,
+ * the cohort cursor, rescoring and the audit chain.
+ */
+#define _DEFAULT_SOURCE
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cairn/store.h"
+#include "helpers.h"
+
+static cairn_store *mem_store(void)
+{
+    cairn_store *st = NULL;
+    cairn_store_options o = CAIRN_STORE_OPTIONS_INIT;
+    cairn_error err = CAIRN_ERROR_INIT;
+    o.create = true;
+    o.actor = "tester";
+    if (cairn_store_open(&st, ":memory:", &o, &err) < 0) {
+        fail_msg("%s", err.message);
+    }
+    return st;
+}
+
+static void add_client(cairn_store *st, const char *code)
+{
+    cairn_client c = {0};
+    cairn_error err = CAIRN_ERROR_INIT;
+    c.code = code;
+    if (cairn_store_client_add(st, &c, NULL, &err) < 0) {
+        fail_msg("%s", err.message);
+    }
+}
+
+/* Store `codes` (NA = missing) of `inst` for `client` on `date`. */
+static int64_t add_assessment(cairn_store *st, const char *client,
+                              const char *inst, const char *date,
+                              const int *codes, size_t n)
+{
+    const cairn_instrument *in = test_instrument(inst);
+    cairn_responses *r = NULL;
+    cairn_score *s = NULL;
+    cairn_error err = CAIRN_ERROR_INIT;
+    cairn_assessment_options o = CAIRN_ASSESSMENT_OPTIONS_INIT;
+    int64_t id = 0;
+    assert_int_equal(cairn_responses_new(&r, in, &err), CAIRN_OK);
+    for (size_t i = 0; i < n; i++) {
+        if (codes[i] != NA) {
+            assert_int_equal(cairn_responses_set(r, in, i, codes[i], &err),
+                             CAIRN_OK);
+        }
+    }
+    assert_int_equal(cairn_score_compute(&s, in, r, &err), CAIRN_OK);
+    o.client_code = client;
+    o.administered_at = date;
+    if (cairn_store_assessment_add(st, s, r, &o, &id, &err) < 0) {
+        fail_msg("%s", err.message);
+    }
+    cairn_score_free(s);
+    cairn_responses_free(r);
+    return id;
+}
+
+static const int phq_a[9] = {1, 2, 0, 3, 1, 0, 2, 1, 1};
+static const int phq_b[9] = {2, 2, 1, 1, 2, NA, 1, 1, NA};
+
+static void test_store_open_missing_file(void **state)
+{
+    (void)state;
+    cairn_store *st = NULL;
+    cairn_error err = CAIRN_ERROR_INIT;
+    assert_int_equal(cairn_store_open(&st, "/nonexistent/cairn.db", NULL,
+                                      &err),
+                     CAIRN_ENOTFOUND);
+    assert_null(st);
+    assert_string_equal(err.message, "/nonexistent/cairn.db: no such "
+                                     "database; run 'cairn init' first");
+}
+
+static void test_store_create_file(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/cairn-test-XXXXXX";
+    char path[64], junk[64];
+    cairn_store *st = NULL;
+    cairn_store_options o = CAIRN_STORE_OPTIONS_INIT;
+    cairn_error err = CAIRN_ERROR_INIT;
+    struct stat sb;
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/c.db", dir);
+    snprintf(junk, sizeof junk, "%s/junk.db", dir);
+    o.create = true;
+    assert_int_equal(cairn_store_open(&st, path, &o, &err), CAIRN_OK);
+    assert_int_equal(cairn_store_schema_version(st), CAIRN_STORE_SCHEMA);
+    cairn_store_close(st);
+    assert_int_equal(stat(path, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0600);
+    assert_int_equal(cairn_store_open(&st, path, &o, &err), CAIRN_EEXISTS);
+    o.create = false;
+    assert_int_equal(cairn_store_open(&st, path, &o, &err), CAIRN_OK);
+    cairn_store_close(st);
+    FILE *f = fopen(junk, "w");
+    assert_non_null(f);
+    fputs("this is not a database, it is a long enough line of text\n", f);
+    fclose(f);
+    assert_int_equal(cairn_store_open(&st, junk, &o, &err), CAIRN_EINVAL);
+    assert_non_null(strstr(err.message, "not a Cairn database"));
+    unlink(junk);
+    unlink(path);
+    rmdir(dir);
+}
+
+static void test_store_clients_and_couples(void **state)
+{
+    (void)state;
+    cairn_store *st = mem_store();
+    cairn_client c = {0}, *got = NULL;
+    cairn_client_list *list = NULL;
+    cairn_error err = CAIRN_ERROR_INIT;
+    c.code = "C001";
+    c.name = "Anna";
+    c.birth_year = 1990;
+    c.loss_date = "2024-03-02";
+    c.gestation_weeks = 31;
+    c.loss_kind = CAIRN_LOSS_STILLBIRTH;
+    c.notes = "line one\nline two";
+    assert_int_equal(cairn_store_client_add(st, &c, NULL, &err), CAIRN_OK);
+    assert_int_equal(cairn_store_client_add(st, &c, NULL, &err),
+                     CAIRN_EEXISTS);
+    cairn_client p = {0};
+    p.code = "C002";
+    p.partner_code = "C001";
+    assert_int_equal(cairn_store_client_add(st, &p, NULL, &err), CAIRN_OK);
+    assert_int_equal(cairn_store_client_get(&got, st, "C001", &err),
+                     CAIRN_OK);
+    assert_string_equal(got->name, "Anna");
+    assert_string_equal(got->partner_code, "C002");
+    assert_int_equal(got->loss_kind, CAIRN_LOSS_STILLBIRTH);
+    assert_int_equal(got->gestation_weeks, 31);
+    cairn_client edit = *got;
+    edit.name = NULL;
+    edit.clinician = "dr lee";
+    assert_int_equal(cairn_store_client_set(st, &edit, &err), CAIRN_OK);
+    cairn_store_client_free(got);
+    got = NULL;
+    assert_int_equal(cairn_store_client_get(&got, st, "C001", &err),
+                     CAIRN_OK);
+    assert_null(got->name);
+    assert_string_equal(got->clinician, "dr lee");
+    cairn_store_client_free(got);
+    add_client(st, "C003");
+    assert_int_equal(cairn_store_couple_add(st, "C003", "C001", &err),
+                     CAIRN_EEXISTS);
+    assert_int_equal(cairn_store_couple_add(st, "C003", "C003", &err),
+                     CAIRN_EINVAL);
+    assert_int_equal(cairn_store_client_list(&list, st, &err), CAIRN_OK);
+    assert_int_equal(list->n, 3);
+    assert_string_equal(list->items[2].code, "C003");
+    cairn_store_client_list_free(list);
+    assert_int_equal(cairn_store_client_get(&got, st, "nope", &err),
+                     CAIRN_ENOTFOUND);
+    assert_string_equal(err.message, "no client 'nope'");
+    c.code = "bad code";
+    assert_int_equal(cairn_store_client_add(st, &c, NULL, &err),
+                     CAIRN_EINVAL);
+    c.code = "C009";
+    c.gestation_weeks = 60;
+    assert_int_equal(cairn_store_client_add(st, &c, NULL, &err),
+                     CAIRN_EINVAL);
+    assert_string_equal(err.message, "gestation weeks 60 is outside 1..45");
+    assert_int_equal(cairn_store_audit_verify(st, NULL, &err), CAIRN_OK);
+    cairn_store_close(st);
+}
+
+static void test_store_kind_names(void **state)
+{
+    (void)state;
+    cairn_error err = CAIRN_ERROR_INIT;
+    for (int i = 0; i < CAIRN_LOSS_KIND_COUNT; i++) {
+        cairn_loss_kind k;
+        if (i == CAIRN_LOSS_UNKNOWN) {
+            continue;
+        }
+        assert_int_equal(cairn_loss_kind_parse(&k, cairn_loss_kind_name(i),
+                                               &err),
+                         CAIRN_OK);
+        assert_int_equal(k, i);
+    }
+    for (int i = 0; i < CAIRN_EVENT_KIND_COUNT; i++) {
+        cairn_event_kind k;
+        assert_int_equal(cairn_event_kind_parse(&k,
+                                                cairn_event_kind_name(i),
+                                                &err),
+                         CAIRN_OK);
+        assert_int_equal(k, i);
+    }
+    for (int i = 0; i < CAIRN_METHOD_COUNT; i++) {
+        assert_string_not_equal(cairn_method_name(i), "unknown");
+    }
+}
+
+static void test_store_episodes_and_events(void **state)
+{
+    (void)state;
+    cairn_store *st = mem_store();
+    cairn_error err = CAIRN_ERROR_INIT;
+    cairn_episode_list *eps = NULL;
+    cairn_event_list *evs = NULL;
+    add_client(st, "C001");
+    assert_int_equal(cairn_store_episode_add(st, "C001", "2024-01-10", NULL,
+                                             &err),
+                     CAIRN_OK);
+    assert_int_equal(cairn_store_episode_add(st, "C001", "2024-01-11", NULL,
+                                             &err),
+                     CAIRN_EEXISTS);
+    assert_int_equal(cairn_store_episode_set_end(st, "C001", "2024-01-01",
+                                                 &err),
+                     CAIRN_EINVAL);
+    assert_int_equal(cairn_store_episode_set_end(st, "C001", "2024-03-01",
+                                                 &err),
+                     CAIRN_OK);
+    assert_int_equal(cairn_store_episode_list(&eps, st, "C001", &err),
+                     CAIRN_OK);
+    assert_int_equal(eps->n, 1);
+    assert_string_equal(eps->items[0].ended_on, "2024-03-01");
+    cairn_store_episode_list_free(eps);
+    cairn_event ev = {0, "C001", "2024-02-01", CAIRN_EVENT_INTERVENTION_START,
+                      "mindfulness"};
+    assert_int_equal(cairn_store_event_add(st, &ev, NULL, &err), CAIRN_OK);
+    ev.date = "2099-05-01"; /* a due date may lie ahead */
+    ev.kind = CAIRN_EVENT_DUE_DATE;
+    ev.label = NULL;
+    assert_int_equal(cairn_store_event_add(st, &ev, NULL, &err), CAIRN_OK);
+    ev.date = "2024-02-30";
+    assert_int_equal(cairn_store_event_add(st, &ev, NULL, &err),
+                     CAIRN_EINVAL);
+    assert_int_equal(cairn_store_event_list(&evs, st, "C001", &err),
+                     CAIRN_OK);
+    assert_int_equal(evs->n, 2);
+    assert_int_equal(evs->items[1].kind, CAIRN_EVENT_DUE_DATE);
+    cairn_store_event_list_free(evs);
+    assert_int_equal(cairn_store_audit_verify(st, NULL, &err), CAIRN_OK);
+    cairn_store_close(st);
+}
+
+static void test_store_assessment_roundtrip(void **state)
+{
+    (void)state;
+    cairn_store *st = mem_store();
+    cairn_error err = CAIRN_ERROR_INIT;
+    cairn_assessment_list *l = NULL;
+    add_client(st, "C001");
+    add_assessment(st, "C001", "phq9", "2024-01-12", phq_b, 9);
+    add_assessment(st, "C001", "phq9", "2024-01-05T10:00:00+01:00", phq_a,
+                   9);
+    assert_int_equal(cairn_store_assessment_list(&l, st, "C001", "phq9",
+                                                 CAIRN_LIST_CURRENT, &err),
+                     CAIRN_OK);
+    assert_int_equal(l->n, 2);
+    const cairn_assessment *a = &l->items[0];
+    assert_string_equal(a->administered_at, "2024-01-05T09:00:00Z");
+    assert_string_equal(a->instrument, "phq9");
+    assert_string_equal(a->fingerprint,
+                        cairn_instrument_fingerprint(test_instrument("phq9")));
+    assert_int_equal(a->n_items, 9);
+    assert_int_equal(a->codes[3], 3);
+    assert_int_equal(a->n_scales, 1);
+    assert_string_equal(a->scales[0].scale, "total");
+    assert_true(a->scales[0].score == 11);
+    assert_string_equal(a->scales[0].band, "moderate");
+    assert_int_equal(a->n_flags, 1);
+    assert_int_equal(a->flags[0].item, 9);
+    assert_int_equal(a->n_rules, 2);
+    assert_int_equal(a->rules[1].value, CAIRN_TRUE);
+    assert_string_equal(a->entered_by, "tester");
+    assert_int_equal(a->method, CAIRN_METHOD_CLINICIAN);
+    const cairn_assessment *b = &l->items[1];
+    assert_true(b->missing[5] && b->missing[8] && !b->missing[0]);
+    assert_true(b->scales[0].prorated);
+    assert_true(b->scales[0].score == 13);
+    assert_int_equal(b->rules[0].value, CAIRN_UNKNOWN);
+    cairn_store_assessment_list_free(l);
+    /* the same answers for the same date are refused */
+    const cairn_instrument *in = test_instrument("phq9");
+    cairn_score *s = test_score("phq9", phq_b, 9);
+    cairn_responses *r = NULL;
+    assert_int_equal(cairn_responses_new(&r, in, &err), CAIRN_OK);
+    for (size_t i = 0; i < 9; i++) {
+        if (phq_b[i] != NA) {
+            cairn_responses_set(r, in, i, phq_b[i], &err);
+        }
+    }
+    cairn_assessment_options o = {"C001", "2024-01-12",
+                                  CAIRN_METHOD_CLINICIAN};
+    assert_int_equal(cairn_store_assessment_add(st, s, r, &o, NULL, &err),
+                     CAIRN_EEXISTS);
+    o.administered_at = "2023-02-29";
+    assert_int_equal(cairn_store_assessment_add(st, s, r, &o, NULL, &err),
+                     CAIRN_EINVAL);
+    o.client_code = "C404";
+    o.administered_at = "2024-01-12";
+    assert_int_equal(cairn_store_assessment_add(st, s, r, &o, NULL, &err),
+                     CAIRN_ENOTFOUND);
+    cairn_score_free(s);
+    cairn_responses_free(r);
+    cairn_store_close(st);
+}
+
+static void test_store_amend_and_void(void **state)
+{
+    (void)state;
+    cairn_store *st = mem_store();
+    cairn_error err = CAIRN_ERROR_INIT;
+    cairn_assessment_list *l = NULL;
+    cairn_assessment *x = NULL;
+    int64_t nid = 0;
+    add_client(st, "C001");
+    int64_t id = add_assessment(st, "C001", "phq9", "2024-01-05", phq_a, 9);
+    int64_t other = add_assessment(st, "C001", "gad7", "2024-01-05",
+                                   (const int[]){1, 1, 1, 1, 1, 1, 1}, 7);
+    const cairn_instrument *in = test_instrument("phq9");
+    cairn_score *s = test_score("phq9", phq_b, 9);
+    cairn_responses *r = NULL;
+    assert_int_equal(cairn_responses_new(&r, in, &err), CAIRN_OK);
+    for (size_t i = 0; i < 9; i++) {
+        if (phq_b[i] != NA) {
+            cairn_responses_set(r, in, i, phq_b[i], &err);
+        }
+    }
+    assert_int_equal(cairn_store_assessment_amend(st, id, s, r, NULL, NULL,
+                                                  &nid, &err),
+                     CAIRN_EINVAL);
+    assert_int_equal(cairn_store_assessment_amend(st, other, s, r, NULL,
+                                                  "wrong", &nid, &err),
+                     CAIRN_EINVAL);
+    assert_string_equal(err.message, "assessment 2 is a gad7, not a phq9");
+    assert_int_equal(cairn_store_assessment_amend(st, id, s, r, "2024-01-06",
+                                                  "misread", &nid, &err),
+                     CAIRN_OK);
+    assert_int_equal(cairn_store_assessment_amend(st, id, s, r, NULL, "again",
+                                                  NULL, &err),
+                     CAIRN_EINVAL);
+    assert_int_equal(cairn_store_assessment_get(&x, st, id, &err), CAIRN_OK);
+    assert_int_equal(x->superseded_by, nid);
+    cairn_store_assessment_free(x);
+    assert_int_equal(cairn_store_assessment_get(&x, st, nid, &err),
+                     CAIRN_OK);
+    assert_int_equal(x->supersedes, id);
+    assert_string_equal(x->reason, "misread");
+    assert_string_equal(x->administered_at, "2024-01-06");
+    cairn_store_assessment_free(x);
+    assert_int_equal(cairn_store_assessment_void(st, other, "wrong client",
+                                                 &err),
+                     CAIRN_OK);
+    assert_int_equal(cairn_store_assessment_void(st, other, "again", &err),
+                     CAIRN_EINVAL);
+    assert_int_equal(cairn_store_assessment_list(&l, st, "C001", NULL,
+                                                 CAIRN_LIST_CURRENT, &err),
+                     CAIRN_OK);
+    assert_int_equal(l->n, 1);
+    assert_int_equal(l->items[0].id, nid);
+    cairn_store_assessment_list_free(l);
+    assert_int_equal(cairn_store_assessment_list(&l, st, "C001", NULL,
+                                                 CAIRN_LIST_ALL, &err),
+                     CAIRN_OK);
+    assert_int_equal(l->n, 3);
+    cairn_store_assessment_list_free(l);
+    assert_int_equal(cairn_store_assessment_get(&x, st, 99, &err),
+                     CAIRN_ENOTFOUND);
+    cairn_audit_report rep;
+    assert_int_equal(cairn_store_audit_verify(st, &rep, &err), CAIRN_OK);
+    assert_int_equal(rep.assessments, 3);
+    assert_int_equal(rep.entries, 5);
+    cairn_score_free(s);
+    cairn_responses_free(r);
+    cairn_store_close(st);
+}
+
+static void test_store_cursor_reads_a_cohort(void **state)
+{
+    (void)state;
+    cairn_store *st = mem_store();
+    cairn_error err = CAIRN_ERROR_INIT;
+    cairn_store_cursor *cur = NULL;
+    const cairn_cohort_row *row = NULL;
+    add_client(st, "B");
+    add_client(st, "A");
+    add_assessment(st, "A", "phq9", "2024-02-01", phq_b, 9);
+    add_assessment(st, "B", "phq9", "2024-01-01", phq_a, 9);
+    add_assessment(st, "A", "phq9", "2024-01-01", phq_a, 9);
+    add_assessment(st, "A", "gad7", "2024-01-01",
+                   (const int[]){0, 0, 0, 0, 0, 0, 0}, 7);
+    assert_int_equal(cairn_store_cursor_open(&cur, st, "phq9", &err),
+                     CAIRN_OK);
+    const char *want[3][2] = {{"B", "2024-01-01"}, {"A", "2024-01-01"},
+                              {"A", "2024-02-01"}};
+    int n = 0, rc;
+    while ((rc = cairn_store_cursor_next(cur, &row, &err)) == 1) {
+        assert_true(n < 3);
+        assert_string_equal(row->client_code, want[n][0]);
+        assert_string_equal(row->administered_at, want[n][1]);
+        assert_int_equal(row->n_scales, 1);
+        n++;
+    }
+    assert_int_equal(rc, 0);
+    assert_int_equal(n, 3);
+    cairn_store_cursor_close(cur);
+    cairn_store_close(st);
+}
+
+static void test_store_rescore_same_definition(void **state)
+{
+    (void)state;
+    cairn_store *st = mem_store();
+    cairn_error err = CAIRN_ERROR_INIT;
+    cairn_rescore_result res;
+    add_client(st, "C001");
+    add_assessment(st, "C001", "phq9", "2024-01-05", phq_a, 9);
+    assert_int_equal(cairn_store_rescore(st, test_instrument("phq9"), false,
+                                         &res, &err),
+                     CAIRN_OK);
+    assert_int_equal(res.examined, 1);
+    assert_int_equal(res.current, 1);
+    assert_int_equal(res.rescored, 0);
+    cairn_store_close(st);
+}
+
+static void test_store_audit_list(void **state)
+{
+    (void)state;
+    cairn_store *st = mem_store();
+    cairn_error err = CAIRN_ERROR_INIT;
+    cairn_audit_list *l = NULL;
+    add_client(st, "C001");
+    add_assessment(st, "C001", "phq9", "2024-01-05", phq_a, 9);
+    assert_int_equal(cairn_store_audit_list(&l, st, 0, &err), CAIRN_OK);
+    assert_int_equal(l->n, 2);
+    assert_string_equal(l->items[0].action, "client.add");
+    assert_string_equal(l->items[0].who, "tester");
+    assert_string_equal(l->items[1].action, "assessment.add");
+    assert_string_equal(l->items[1].target, "batch:1");
+    assert_non_null(strstr(l->items[1].after, "\"responses\":[1,2,0,3,1,"));
+    assert_int_equal(strlen(l->items[1].hash), 64);
+    cairn_store_audit_list_free(l);
+    assert_int_equal(cairn_store_audit_list(&l, st, 1, &err), CAIRN_OK);
+    assert_int_equal(l->n, 1);
+    assert_int_equal(l->items[0].seq, 2);
+    cairn_store_audit_list_free(l);
+    cairn_store_close(st);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_store_open_missing_file),
+        cmocka_unit_test(test_store_create_file),
+        cmocka_unit_test(test_store_clients_and_couples),
+        cmocka_unit_test(test_store_kind_names),
+        cmocka_unit_test(test_store_episodes_and_events),
+        cmocka_unit_test(test_store_assessment_roundtrip),
+        cmocka_unit_test(test_store_amend_and_void),
+        cmocka_unit_test(test_store_cursor_reads_a_cohort),
+        cmocka_unit_test(test_store_rescore_same_definition),
+        cmocka_unit_test(test_store_audit_list),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
