@@ -14,6 +14,7 @@
 #include "cairn.h"
 #include "cairn/import.h"
 #include "cairn/store.h"
+#include "cairn/caseload.h"
 
 enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
 
@@ -129,5 +130,47 @@ extern const cli_command cli_assessment_command;
 extern const cli_command cli_event_command;
 extern const cli_command cli_audit_command;
 extern const cli_command cli_rescore_command;
+
+
+/* The statistics commands (cli_stats.c and cmd_{trend,caseload,cohort,
+ * alerts,couple}.c). */
+
+/** Options of the statistics commands, parsed by cli_stats_parse. */
+typedef struct cli_stats_args {
+    const char *client, *instrument, *clinician, *from, *to;
+    bool json, ml, intercept_only;
+    cairn_trend_options trend; /* --scale, --rci-*, --cutoff, --time, ... */
+} cli_stats_args;
+
+#define CLI_STATS_ARGS_INIT                                                 \
+    {NULL, NULL, NULL, NULL, NULL, false, false, false,                    \
+     CAIRN_TREND_OPTIONS_INIT}
+
+/** Parse the statistics options; CLI_OK or a usage error (printed). */
+int cli_stats_parse(const char *cmd, int argc, char **argv,
+                    cli_stats_args *a);
+
+/** Parse a finite decimal number; false when `s` is not one. */
+bool cli_parse_number(const char *s, double *out);
+
+/** Apply one trend option (`opt` without "--") to `o`. */
+int cli_trend_option(const char *cmd, const char *opt, const char *value,
+                     cairn_trend_options *o);
+
+/** Print a trend for people: sparkline, change, reliability, alerts. */
+void cli_print_trend(const cairn_trend *t, const cairn_instrument *inst);
+
+int cmd_trend(cli_ctx *ctx, int argc, char **argv);
+int cmd_caseload(cli_ctx *ctx, int argc, char **argv);
+int cmd_cohort(cli_ctx *ctx, int argc, char **argv);
+int cmd_alerts(cli_ctx *ctx, int argc, char **argv);
+int cmd_alert(cli_ctx *ctx, int argc, char **argv);
+int cmd_couple(cli_ctx *ctx, int argc, char **argv);
+extern const cli_command cli_trend_command;
+extern const cli_command cli_caseload_command;
+extern const cli_command cli_cohort_command;
+extern const cli_command cli_alerts_command;
+extern const cli_command cli_alert_command;
+extern const cli_command cli_couple_command;
 
 #endif

@@ -27,6 +27,12 @@ static const cli_command *const commands[] = {
     &cli_event_command,
     &cli_audit_command,
     &cli_rescore_command,
+    &cli_trend_command,
+    &cli_caseload_command,
+    &cli_couple_command,
+    &cli_cohort_command,
+    &cli_alerts_command,
+    &cli_alert_command,
 };
 
 static const char main_usage[] =

@@ -21,6 +21,7 @@
 #include "cairn/trend.h"
 #include "cairn/cohort.h"
 #include "cairn/couple.h"
+#include "cairn/caseload.h"
 
 /** The library version, e.g. "0.1.0". */
 const char *cairn_version(void);

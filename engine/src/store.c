@@ -142,9 +142,29 @@ static const char *const schema_v1[] = {
     NULL,
 };
 
+/*
+ * Version 2: what clinicians did about alerts.  Alerts themselves are
+ * computed from the data; a row here records an acknowledgement or a
+ * resolution of the alert with that key, never changed or deleted.
+ */
+static const char *const schema_v2[] = {
+    "CREATE TABLE alert_action ("
+    " id INTEGER PRIMARY KEY,"
+    " client_id INTEGER NOT NULL REFERENCES client(id),"
+    " key TEXT NOT NULL, state TEXT NOT NULL, note TEXT,"
+    " who TEXT NOT NULL, at TEXT NOT NULL);",
+    "CREATE INDEX alert_action_key ON alert_action(key, id);",
+    "CREATE TRIGGER alert_action_frozen BEFORE UPDATE ON alert_action BEGIN"
+    " SELECT RAISE(ABORT, 'alert actions are never changed'); END;",
+    "CREATE TRIGGER alert_action_no_delete BEFORE DELETE ON alert_action"
+    " BEGIN SELECT RAISE(ABORT, 'alert actions are never deleted'); END;",
+    NULL,
+};
+
 /* Forward migrations: entry v turns schema v into v + 1. */
 static const char *const *const migrations[CAIRN_STORE_SCHEMA] = {
     [0] = schema_v1,
+    [1] = schema_v2,
 };
 
 /* ------------------------------------------------------------------ */

@@ -381,6 +381,8 @@ static int verify_targets(cairn_store *st, cairn_error *err)
         "  WHERE id = CAST(substr(a.target, 7) AS INTEGER)))"
         " OR (a.target LIKE 'episode:%' AND NOT EXISTS (SELECT 1 FROM"
         "  episode WHERE id = CAST(substr(a.target, 9) AS INTEGER)))"
+        " OR (a.target LIKE 'alert:%' AND NOT EXISTS (SELECT 1 FROM"
+        "  alert_action WHERE id = CAST(substr(a.target, 7) AS INTEGER)))"
         " OR (a.target LIKE 'assessment:%' AND NOT EXISTS (SELECT 1 FROM"
         "  assessment WHERE id = CAST(substr(a.target, 12) AS INTEGER)))"
         " ORDER BY a.seq LIMIT 1";
@@ -695,6 +697,10 @@ int cairn_store_audit_verify(cairn_store *st, cairn_audit_report *rep,
     }
     if (rc == CAIRN_OK) {
         rc = verify_states(st, "episode", "episode", cairn__episode_state,
+                           &r->events, err);
+    }
+    if (rc == CAIRN_OK) {
+        rc = verify_states(st, "alert", "alert_action", cairn__alert_state,
                            &r->events, err);
     }
     if (rc == CAIRN_OK) {

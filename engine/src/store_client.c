@@ -240,7 +240,7 @@ int cairn__client_state(cairn_store *st, int64_t id, cairn__buf *out,
 }
 
 /* Run a one-row query bound to `id` and render it with keys[]. */
-static int row_state(cairn_store *st, const char *sql, int64_t id,
+int cairn__store_row_state(cairn_store *st, const char *sql, int64_t id,
                      const char *const *keys, int n, cairn__buf *out,
                      cairn_error *err)
 {
@@ -273,7 +273,7 @@ int cairn__event_state(cairn_store *st, int64_t id, cairn__buf *out,
 {
     static const char *const keys[] = {"id", "client_id", "date", "kind",
                                        "label"};
-    return row_state(st,
+    return cairn__store_row_state(st,
                      "SELECT id, client_id, date, kind, label FROM event "
                      "WHERE id = ?",
                      id, keys, 5, out, err);
@@ -284,7 +284,7 @@ int cairn__episode_state(cairn_store *st, int64_t id, cairn__buf *out,
 {
     static const char *const keys[] = {"id", "client_id", "started_on",
                                        "ended_on"};
-    return row_state(st,
+    return cairn__store_row_state(st,
                      "SELECT id, client_id, started_on, ended_on FROM "
                      "episode WHERE id = ?",
                      id, keys, 4, out, err);
@@ -315,8 +315,8 @@ static int audit_state(cairn_store *st, const char *action, const char *kind,
 /* ------------------------------------------------------------------ */
 /* Clients                                                             */
 
-static int client_id(cairn_store *st, const char *code, int64_t *id,
-                     int64_t *partner, cairn_error *err)
+int cairn__store_client_id(cairn_store *st, const char *code, int64_t *id,
+                           int64_t *partner, cairn_error *err)
 {
     sqlite3_stmt *s = NULL;
     int rc = cairn__store_prep(st, ST_CLIENT_ID,
@@ -439,7 +439,7 @@ static int find_partner(cairn_store *st, const cairn_client *c,
         return cairn_error_set(err, CAIRN_EINVAL,
                                "a client cannot be their own partner");
     }
-    int rc = client_id(st, c->partner_code, pid, &taken, err);
+    int rc = cairn__store_client_id(st, c->partner_code, pid, &taken, err);
     if (rc == CAIRN_OK && taken != 0) {
         rc = cairn_error_set(err, CAIRN_EEXISTS,
                              "client '%s' already has a partner",
@@ -494,9 +494,9 @@ int cairn_store_couple_add(cairn_store *st, const char *code_a,
     if (rc < 0) {
         return rc;
     }
-    rc = client_id(st, code_a, &a, &pa, err);
+    rc = cairn__store_client_id(st, code_a, &a, &pa, err);
     if (rc == CAIRN_OK) {
-        rc = client_id(st, code_b, &b, &pb, err);
+        rc = cairn__store_client_id(st, code_b, &b, &pb, err);
     }
     if (rc == CAIRN_OK && (pa != 0 || pb != 0)) {
         rc = cairn_error_set(err, CAIRN_EEXISTS,
@@ -531,7 +531,7 @@ int cairn_store_client_set(cairn_store *st, const cairn_client *c,
     if (rc < 0) {
         return rc;
     }
-    rc = client_id(st, c->code, &id, NULL, err);
+    rc = cairn__store_client_id(st, c->code, &id, NULL, err);
     if (rc == CAIRN_OK) {
         rc = cairn__client_state(st, id, &before, err);
     }
@@ -774,7 +774,7 @@ int cairn_store_episode_add(cairn_store *st, const char *code,
     if (rc < 0) {
         return rc;
     }
-    rc = client_id(st, code, &client, NULL, err);
+    rc = cairn__store_client_id(st, code, &client, NULL, err);
     if (rc == CAIRN_OK) {
         rc = episode_open_id(st, client, &open_id, started, err);
     }
@@ -815,7 +815,7 @@ int cairn_store_episode_set_end(cairn_store *st, const char *code,
     if (rc < 0) {
         return rc;
     }
-    rc = client_id(st, code, &client, NULL, err);
+    rc = cairn__store_client_id(st, code, &client, NULL, err);
     if (rc == CAIRN_OK) {
         rc = episode_open_id(st, client, &open_id, started, err);
     }
@@ -853,7 +853,7 @@ int cairn_store_episode_list(cairn_episode_list **out, cairn_store *st,
     size_t cap = 0;
     bool oom = false;
     *out = NULL;
-    int rc = client_id(st, code, &client, NULL, err);
+    int rc = cairn__store_client_id(st, code, &client, NULL, err);
     if (rc < 0) {
         return rc;
     }
@@ -937,7 +937,7 @@ int cairn_store_event_add(cairn_store *st, const cairn_event *ev,
     if (rc < 0) {
         return rc;
     }
-    rc = client_id(st, ev->client_code, &client, NULL, err);
+    rc = cairn__store_client_id(st, ev->client_code, &client, NULL, err);
     if (rc == CAIRN_OK &&
         sqlite3_prepare_v2(st->db,
                            "INSERT INTO event (client_id, date, kind, label,"
@@ -982,7 +982,7 @@ int cairn_store_event_list(cairn_event_list **out, cairn_store *st,
     bool oom = false;
     int rc = CAIRN_OK;
     *out = NULL;
-    if (code != NULL && (rc = client_id(st, code, &client, NULL, err)) < 0) {
+    if (code != NULL && (rc = cairn__store_client_id(st, code, &client, NULL, err)) < 0) {
         return rc;
     }
     cairn_event_list *list = calloc(1, sizeof *list);

@@ -78,11 +78,28 @@ int cairn__audit_append(cairn_store *st, const char *action,
 int cairn__client_state(cairn_store *st, int64_t id, cairn__buf *out,
                         cairn_error *err);
 
-/* The same for an event and an episode. */
+/*
+ * The id (and partner id, when `partner` is not NULL) of client `code`.
+ * Returns CAIRN_OK, CAIRN_ENOTFOUND ("no client 'C9'") or CAIRN_EDB.
+ */
+int cairn__store_client_id(cairn_store *st, const char *code, int64_t *id,
+                           int64_t *partner, cairn_error *err);
+
+/*
+ * The canonical JSON of the row `sql` selects for `id`, its `n` columns
+ * named by `keys`: the audit "after" of a simple row.
+ */
+int cairn__store_row_state(cairn_store *st, const char *sql, int64_t id,
+                           const char *const *keys, int n, cairn__buf *out,
+                           cairn_error *err);
+
+/* The same for an event, an episode and an alert action. */
 int cairn__event_state(cairn_store *st, int64_t id, cairn__buf *out,
                        cairn_error *err);
 int cairn__episode_state(cairn_store *st, int64_t id, cairn__buf *out,
                          cairn_error *err);
+int cairn__alert_state(cairn_store *st, int64_t id, cairn__buf *out,
+                       cairn_error *err);
 
 /*
  * A digest over rows: SHA-256 chained over chunks of about 1 MiB, so a

@@ -2,15 +2,17 @@
  * store_read.c - reading assessments back: one, a client's history, and a
  * streaming cohort scan for statistics.
  *
- * The compact JSON columns written by store_assessment.c are decoded by a
- * small reader that accepts exactly that shape (and refuses anything else
- * with "assessment 12: stored scores are malformed", since a file edited
- * by hand may hold anything).  Results live in an arena owned by the
+ * The compact JSON columns written by store_assessment.c are read with
+ * jansson and checked against the shape the writer produces (anything
+ * else is refused with "assessment 12: stored scores are malformed",
+ * since a file edited by hand may hold anything).  Results live in an arena owned by the
  * list, record or cursor, so freeing is one call.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <jansson.h>
 
 #include "store_db.h"
 
@@ -84,258 +86,156 @@ static void arena_reset(arena *a)
 }
 
 /* ------------------------------------------------------------------ */
-/* The JSON shapes the writer produces                                 */
+/* The JSON columns, read with jansson                                 */
 
-typedef struct jr {
-    const char *p, *end;
-} jr;
-
-static void jws(jr *r)
+/* The array in `text`, or NULL when it is not a JSON array. */
+static json_t *load_array(const char *text)
 {
-    while (r->p < r->end && (*r->p == ' ' || *r->p == '\n')) {
-        r->p++;
+    json_t *j = text ? json_loads(text, 0, NULL) : NULL;
+    if (j != NULL && !json_is_array(j)) {
+        json_decref(j);
+        j = NULL;
     }
+    return j;
 }
 
-static bool jch(jr *r, char c)
-{
-    jws(r);
-    if (r->p < r->end && *r->p == c) {
-        r->p++;
-        return true;
-    }
-    return false;
-}
-
-static bool jword(jr *r, const char *w)
-{
-    size_t n = strlen(w);
-    jws(r);
-    if ((size_t)(r->end - r->p) >= n && memcmp(r->p, w, n) == 0) {
-        r->p += n;
-        return true;
-    }
-    return false;
-}
-
-static bool jnum(jr *r, double *v)
-{
-    char tmp[40];
-    size_t n = 0;
-    jws(r);
-    while (r->p + n < r->end && n < sizeof tmp - 1 &&
-           strchr("0123456789+-.eE", r->p[n]) != NULL && r->p[n] != '\0') {
-        tmp[n] = r->p[n];
-        n++;
-    }
-    if (n == 0) {
-        return false;
-    }
-    tmp[n] = '\0';
-    char *endp = NULL;
-    *v = strtod(tmp, &endp);
-    if (endp != tmp + n) {
-        return false;
-    }
-    r->p += n;
-    return true;
-}
-
-/* A string without escapes (ids written by Cairn have none). */
-static bool jstr(jr *r, const char **s, size_t *n)
-{
-    jws(r);
-    if (r->p >= r->end || *r->p != '"') {
-        return false;
-    }
-    const char *start = ++r->p;
-    while (r->p < r->end && *r->p != '"') {
-        if (*r->p == '\\') {
-            return false;
-        }
-        r->p++;
-    }
-    if (r->p >= r->end) {
-        return false;
-    }
-    *s = start;
-    *n = (size_t)(r->p - start);
-    r->p++;
-    return true;
-}
-
-static size_t count_top(const char *s)
-{
-    /* elements of a top-level array: commas at depth 1, plus one */
-    int depth = 0;
-    size_t n = 0;
-    bool any = false;
-    for (; *s; s++) {
-        if (*s == '[') {
-            depth++;
-        } else if (*s == ']') {
-            depth--;
-        } else if (*s == ',' && depth == 1) {
-            n++;
-        } else if (depth >= 1 && *s != ' ') {
-            any = true;
-        }
-    }
-    return any ? n + 1 : 0;
-}
-
-static bool decode_ids(arena *a, const char *json, const char ***out,
+/* ["id", ...]: the scale or rule ids of a definition. */
+static bool decode_ids(arena *a, const char *text, const char ***out,
                        size_t *n)
 {
-    jr r = {json, json + strlen(json)};
-    size_t cap = count_top(json);
-    const char **ids = arena_alloc(a, (cap + 1) * sizeof *ids);
-    *n = 0;
-    if (ids == NULL || !jch(&r, '[')) {
-        return false;
+    json_t *j = load_array(text);
+    size_t k = j ? json_array_size(j) : 0;
+    const char **ids = j ? arena_alloc(a, (k + 1) * sizeof *ids) : NULL;
+    bool ok = ids != NULL;
+    for (size_t i = 0; ok && i < k; i++) {
+        json_t *v = json_array_get(j, i);
+        ok = json_is_string(v) &&
+             (ids[i] = arena_str(a, json_string_value(v),
+                                 json_string_length(v))) != NULL;
     }
-    while (*n < cap) {
-        const char *s;
-        size_t len;
-        if ((*n > 0 && !jch(&r, ',')) || !jstr(&r, &s, &len) ||
-            (ids[*n] = arena_str(a, s, len)) == NULL) {
-            return false;
-        }
-        (*n)++;
+    json_decref(j);
+    if (ok) {
+        *out = ids;
+        *n = k;
     }
-    *out = ids;
-    return jch(&r, ']');
+    return ok;
 }
 
-static bool decode_responses(arena *a, const char *json,
+/* [code|null, ...]: one entry per item. */
+static bool decode_responses(arena *a, const char *text,
                              cairn_assessment *x)
 {
-    jr r = {json, json + strlen(json)};
-    size_t cap = count_top(json);
-    int *codes = arena_alloc(a, (cap + 1) * sizeof *codes);
-    bool *missing = arena_alloc(a, (cap + 1) * sizeof *missing);
-    if (codes == NULL || missing == NULL || !jch(&r, '[')) {
-        return false;
+    json_t *j = load_array(text);
+    size_t k = j ? json_array_size(j) : 0;
+    int *codes = j ? arena_alloc(a, (k + 1) * sizeof *codes) : NULL;
+    bool *missing = j ? arena_alloc(a, (k + 1) * sizeof *missing) : NULL;
+    bool ok = codes != NULL && missing != NULL;
+    for (size_t i = 0; ok && i < k; i++) {
+        json_t *v = json_array_get(j, i);
+        missing[i] = json_is_null(v);
+        ok = missing[i] || json_is_integer(v);
+        codes[i] = ok && !missing[i] ? (int)json_integer_value(v) : 0;
     }
-    for (size_t i = 0; i < cap; i++) {
-        double v = 0;
-        if (i > 0 && !jch(&r, ',')) {
-            return false;
-        }
-        if (jword(&r, "null")) {
-            missing[i] = true;
-        } else if (!jnum(&r, &v)) {
-            return false;
-        }
-        codes[i] = (int)v;
+    json_decref(j);
+    if (ok) {
+        x->n_items = k;
+        x->codes = codes;
+        x->missing = missing;
     }
-    x->n_items = cap;
-    x->codes = codes;
-    x->missing = missing;
-    return jch(&r, ']');
+    return ok;
 }
 
-/* [[score|null, "band"|null, bool], ...] named by `ids`. */
-static bool decode_scales(arena *a, const char *json, const char **ids,
+/* [[score|null, "band"|null, prorated], ...] named by `ids`. */
+static bool decode_scales(arena *a, const char *text, const char **ids,
                           size_t n_ids, const cairn_stored_scale **out,
                           size_t *n)
 {
-    jr r = {json, json + strlen(json)};
-    size_t cap = count_top(json);
-    cairn_stored_scale *sc = arena_alloc(a, (cap + 1) * sizeof *sc);
-    if (sc == NULL || cap != n_ids || !jch(&r, '[')) {
-        return false;
-    }
-    for (size_t i = 0; i < cap; i++) {
-        const char *band;
-        size_t len;
+    json_t *j = load_array(text);
+    size_t k = j ? json_array_size(j) : 0;
+    cairn_stored_scale *sc = j ? arena_alloc(a, (k + 1) * sizeof *sc) : NULL;
+    bool ok = sc != NULL && k == n_ids;
+    for (size_t i = 0; ok && i < k; i++) {
+        json_t *v = json_array_get(j, i);
+        json_t *score = json_array_get(v, 0), *band = json_array_get(v, 1);
+        json_t *pro = json_array_get(v, 2);
+        ok = json_array_size(v) == 3 &&
+             (json_is_null(score) || json_is_number(score)) &&
+             (json_is_null(band) || json_is_string(band)) &&
+             json_is_boolean(pro);
+        if (!ok) {
+            break;
+        }
         sc[i].scale = ids[i];
-        if ((i > 0 && !jch(&r, ',')) || !jch(&r, '[')) {
-            return false;
-        }
-        if (!jword(&r, "null")) {
-            if (!jnum(&r, &sc[i].score)) {
-                return false;
-            }
-            sc[i].has_score = true;
-        }
-        if (!jch(&r, ',')) {
-            return false;
-        }
-        if (!jword(&r, "null")) {
-            if (!jstr(&r, &band, &len) ||
-                (sc[i].band = arena_str(a, band, len)) == NULL) {
-                return false;
-            }
-        }
-        if (!jch(&r, ',')) {
-            return false;
-        }
-        sc[i].prorated = jword(&r, "true");
-        if ((!sc[i].prorated && !jword(&r, "false")) || !jch(&r, ']')) {
-            return false;
+        sc[i].has_score = json_is_number(score);
+        sc[i].score = json_number_value(score);
+        sc[i].prorated = json_is_true(pro);
+        if (json_is_string(band)) {
+            sc[i].band = arena_str(a, json_string_value(band),
+                                   json_string_length(band));
+            ok = sc[i].band != NULL;
         }
     }
-    *out = sc;
-    *n = cap;
-    return jch(&r, ']');
+    json_decref(j);
+    if (ok) {
+        *out = sc;
+        *n = k;
+    }
+    return ok;
 }
 
-static bool decode_flags(arena *a, const char *json, cairn_assessment *x)
+/* [[item, code], ...]; NULL text means no flags. */
+static bool decode_flags(arena *a, const char *text, cairn_assessment *x)
 {
-    if (json == NULL) {
+    if (text == NULL) {
         return true;
     }
-    jr r = {json, json + strlen(json)};
-    size_t cap = count_top(json);
-    cairn_stored_flag *f = arena_alloc(a, (cap + 1) * sizeof *f);
-    if (f == NULL || !jch(&r, '[')) {
-        return false;
-    }
-    for (size_t i = 0; i < cap; i++) {
-        double item, code;
-        if ((i > 0 && !jch(&r, ',')) || !jch(&r, '[') || !jnum(&r, &item) ||
-            !jch(&r, ',') || !jnum(&r, &code) || !jch(&r, ']')) {
-            return false;
+    json_t *j = load_array(text);
+    size_t k = j ? json_array_size(j) : 0;
+    cairn_stored_flag *f = j ? arena_alloc(a, (k + 1) * sizeof *f) : NULL;
+    bool ok = f != NULL;
+    for (size_t i = 0; ok && i < k; i++) {
+        json_t *v = json_array_get(j, i);
+        ok = json_array_size(v) == 2 &&
+             json_is_integer(json_array_get(v, 0)) &&
+             json_is_integer(json_array_get(v, 1));
+        if (ok) {
+            f[i].item = (int)json_integer_value(json_array_get(v, 0));
+            f[i].code = (int)json_integer_value(json_array_get(v, 1));
         }
-        f[i].item = (int)item;
-        f[i].code = (int)code;
     }
-    x->flags = f;
-    x->n_flags = cap;
-    return jch(&r, ']');
+    json_decref(j);
+    if (ok) {
+        x->flags = f;
+        x->n_flags = k;
+    }
+    return ok;
 }
 
-static bool decode_rules(arena *a, const char *json, const char **ids,
+/* [true|false|null, ...] named by `ids`; NULL text means no rules. */
+static bool decode_rules(arena *a, const char *text, const char **ids,
                          size_t n_ids, cairn_assessment *x)
 {
-    if (json == NULL) {
+    if (text == NULL) {
         return n_ids == 0;
     }
-    jr r = {json, json + strlen(json)};
-    size_t cap = count_top(json);
-    cairn_stored_rule *ru = arena_alloc(a, (cap + 1) * sizeof *ru);
-    if (ru == NULL || cap != n_ids || !jch(&r, '[')) {
-        return false;
-    }
-    for (size_t i = 0; i < cap; i++) {
+    json_t *j = load_array(text);
+    size_t k = j ? json_array_size(j) : 0;
+    cairn_stored_rule *ru = j ? arena_alloc(a, (k + 1) * sizeof *ru) : NULL;
+    bool ok = ru != NULL && k == n_ids;
+    for (size_t i = 0; ok && i < k; i++) {
+        json_t *v = json_array_get(j, i);
+        ok = json_is_boolean(v) || json_is_null(v);
         ru[i].rule = ids[i];
-        if (i > 0 && !jch(&r, ',')) {
-            return false;
-        }
-        if (jword(&r, "true")) {
-            ru[i].value = CAIRN_TRUE;
-        } else if (jword(&r, "false")) {
-            ru[i].value = CAIRN_FALSE;
-        } else if (jword(&r, "null")) {
-            ru[i].value = CAIRN_UNKNOWN;
-        } else {
-            return false;
-        }
+        ru[i].value = json_is_null(v)   ? CAIRN_UNKNOWN
+                      : json_is_true(v) ? CAIRN_TRUE
+                                        : CAIRN_FALSE;
     }
-    x->rules = ru;
-    x->n_rules = cap;
-    return jch(&r, ']');
+    json_decref(j);
+    if (ok) {
+        x->rules = ru;
+        x->n_rules = k;
+    }
+    return ok;
 }
 
 /* ------------------------------------------------------------------ */
@@ -584,7 +484,11 @@ void cairn_store_assessment_list_free(cairn_assessment_list *list)
 struct cairn_store_cursor {
     cairn_store *st;
     sqlite3_stmt *stmt;
-    arena mem;
+    arena mem;   /* this row's strings and arrays */
+    arena ids;   /* the scale ids of the last definition seen */
+    int64_t ids_definition;
+    const char **scale_ids;
+    size_t n_scale_ids;
     cairn_cohort_row row;
 };
 
@@ -600,7 +504,8 @@ int cairn_store_cursor_open(cairn_store_cursor **out, cairn_store *st,
     if (sqlite3_prepare_v2(st->db,
                            "SELECT a.id, a.client_id, c.code,"
                            " a.administered_at, d.fingerprint, d.scales,"
-                           " a.scores FROM assessment a"
+                           " a.scores, a.responses, a.flags, d.id"
+                           " FROM assessment a"
                            " JOIN client c ON c.id = a.client_id"
                            " JOIN definition d ON d.id = a.definition_id"
                            " WHERE a.instrument = ?"
@@ -617,12 +522,24 @@ int cairn_store_cursor_open(cairn_store_cursor **out, cairn_store *st,
     return CAIRN_OK;
 }
 
+/* The scale ids of the row's definition, decoded once per definition. */
+static bool cursor_ids(cairn_store_cursor *cur, sqlite3_stmt *s)
+{
+    int64_t def = sqlite3_column_int64(s, 9);
+    if (cur->scale_ids != NULL && def == cur->ids_definition) {
+        return true;
+    }
+    arena_reset(&cur->ids);
+    cur->scale_ids = NULL;
+    cur->ids_definition = def;
+    return decode_ids(&cur->ids, cairn__store_col_text(s, 5),
+                      &cur->scale_ids, &cur->n_scale_ids);
+}
+
 int cairn_store_cursor_next(cairn_store_cursor *cur,
                             const cairn_cohort_row **row, cairn_error *err)
 {
     sqlite3_stmt *s = cur->stmt;
-    const char **ids = NULL;
-    size_t n_ids = 0;
     bool oom = false;
     *row = NULL;
     int step = sqlite3_step(s);
@@ -634,26 +551,32 @@ int cairn_store_cursor_next(cairn_store_cursor *cur,
     }
     arena_reset(&cur->mem);
     cairn_cohort_row *r = &cur->row;
+    cairn_assessment items = {0};
     memset(r, 0, sizeof *r);
     r->assessment_id = sqlite3_column_int64(s, 0);
     r->client_id = sqlite3_column_int64(s, 1);
     r->client_code = astr(&cur->mem, s, 2, &oom);
     r->administered_at = astr(&cur->mem, s, 3, &oom);
     r->fingerprint = astr(&cur->mem, s, 4, &oom);
-    const char *scales = cairn__store_col_text(s, 5);
-    const char *scores = cairn__store_col_text(s, 6);
     if (oom) {
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
-    if (scales == NULL || scores == NULL ||
-        !decode_ids(&cur->mem, scales, &ids, &n_ids) ||
-        !decode_scales(&cur->mem, scores, ids, n_ids, &r->scales,
-                       &r->n_scales)) {
+    if (!cursor_ids(cur, s) ||
+        !decode_scales(&cur->mem, cairn__store_col_text(s, 6),
+                       cur->scale_ids, cur->n_scale_ids, &r->scales,
+                       &r->n_scales) ||
+        !decode_responses(&cur->mem, cairn__store_col_text(s, 7), &items) ||
+        !decode_flags(&cur->mem, cairn__store_col_text(s, 8), &items)) {
         return cairn_error_set(err, CAIRN_EINVAL,
                                "assessment %lld: stored scores are "
                                "malformed",
                                (long long)r->assessment_id);
     }
+    r->n_items = items.n_items;
+    r->codes = items.codes;
+    r->missing = items.missing;
+    r->n_flags = items.n_flags;
+    r->flags = items.flags;
     *row = r;
     return 1;
 }
@@ -665,5 +588,6 @@ void cairn_store_cursor_close(cairn_store_cursor *cur)
     }
     sqlite3_finalize(cur->stmt);
     arena_free(&cur->mem);
+    arena_free(&cur->ids);
     free(cur);
 }

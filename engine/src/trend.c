@@ -34,19 +34,6 @@ const char *cairn_alert_kind_name(cairn_alert_kind kind)
     return (unsigned)kind < 4 ? alert_names[kind] : "unknown";
 }
 
-const char *cairn_alert_state_name(cairn_alert_state state)
-{
-    switch (state) {
-    case CAIRN_ALERT_ACKNOWLEDGED:
-        return "acknowledged";
-    case CAIRN_ALERT_RESOLVED:
-        return "resolved";
-    case CAIRN_ALERT_OPEN:
-        break;
-    }
-    return "open";
-}
-
 /* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar
  * (H. Hinnant's days_from_civil). */
 static long days_from_civil(long y, long m, long d)

@@ -108,7 +108,7 @@ typedef struct cairn_cohort_result {
     double alpha;               /**< Cronbach's alpha at baseline */
     size_t alpha_n;             /**< complete baseline sets used */
     cairn_mixed_fit_result *model; /**< growth model, or NULL */
-    char model_note[256];       /**< why there is no model, if none */
+    char model_note[CAIRN_ERROR_MAX]; /**< why there is no model, if none */
 } cairn_cohort_result;
 
 /**

@@ -50,7 +50,7 @@
 #include "cairn/score.h"
 
 /** The schema version this library writes (PRAGMA user_version). */
-#define CAIRN_STORE_SCHEMA 1
+#define CAIRN_STORE_SCHEMA 2
 
 /** An open database (opaque). */
 typedef struct cairn_store cairn_store;
@@ -400,6 +400,11 @@ typedef struct cairn_cohort_row {
     const char *fingerprint;
     size_t n_scales;
     const cairn_stored_scale *scales;
+    size_t n_items;               /**< item `k` answered codes[k-1] */
+    const int *codes;             /**< unless missing[k-1] */
+    const bool *missing;
+    size_t n_flags;               /**< risk flags raised */
+    const cairn_stored_flag *flags;
 } cairn_cohort_row;
 
 /** A streaming scan over a cohort (opaque). */
@@ -512,6 +517,57 @@ int cairn_store_rescore(cairn_store *st, const cairn_instrument *inst,
                         cairn_error *err);
 
 /* ------------------------------------------------------------------ */
+/* Alerts: what clinicians did about them                              */
+
+/** Where a clinician has got with an alert. */
+typedef enum cairn_alert_state {
+    CAIRN_ALERT_OPEN = 0,         /**< nobody has acted on it */
+    CAIRN_ALERT_ACKNOWLEDGED = 1, /**< seen, being dealt with */
+    CAIRN_ALERT_RESOLVED = 2      /**< dealt with; leaves the lists */
+} cairn_alert_state;
+
+/** Machine name: "open", "acknowledged", "resolved". */
+const char *cairn_alert_state_name(cairn_alert_state state);
+
+/** The latest recorded action on one alert. */
+typedef struct cairn_alert_record {
+    const char *key;         /**< the alert's key, e.g. "risk:12:9" */
+    const char *client_code; /**< whose data raised it */
+    cairn_alert_state state; /**< acknowledged or resolved */
+    const char *note;        /**< what was done, or NULL */
+    const char *who;         /**< who recorded it */
+    const char *at;          /**< when, UTC */
+} cairn_alert_record;
+
+/** The latest action per alert key, sorted by key. */
+typedef struct cairn_alert_record_list {
+    size_t n;
+    cairn_alert_record *items;
+} cairn_alert_record_list;
+
+/**
+ * Record that the alert `key` raised by client `client_code` was
+ * acknowledged or resolved, with a note (required, at most 500 bytes).
+ * Earlier records stay; the latest counts.  Audited.
+ * Returns CAIRN_OK, CAIRN_ENOTFOUND (client), CAIRN_EINVAL (state open,
+ * bad key or note) or CAIRN_EDB.
+ */
+int cairn_store_alert_set(cairn_store *st, const char *client_code,
+                          const char *key, cairn_alert_state state,
+                          const char *note, cairn_error *err);
+
+/**
+ * The latest action on every alert that has one.  Free with
+ * cairn_store_alert_list_free.
+ * Returns CAIRN_OK, CAIRN_ENOMEM or CAIRN_EDB.
+ */
+int cairn_store_alert_list(cairn_alert_record_list **out, cairn_store *st,
+                           cairn_error *err);
+
+/** Free an alert record list.  NULL is allowed. */
+void cairn_store_alert_list_free(cairn_alert_record_list *list);
+
+/* ------------------------------------------------------------------ */
 /* The audit log                                                       */
 
 /** One audit entry; strings live as long as the list. */
@@ -547,7 +603,7 @@ typedef struct cairn_audit_report {
     size_t entries;      /**< audit entries whose chain was checked */
     size_t assessments;  /**< assessment rows checked against digests */
     size_t clients;      /**< client rows checked */
-    size_t events;       /**< event and episode rows checked */
+    size_t events;       /**< event, episode and alert rows checked */
     char head[65];       /**< hash of the last entry (keep it elsewhere to
                               detect a truncated log) */
 } cairn_audit_report;
@@ -555,8 +611,8 @@ typedef struct cairn_audit_report {
 /**
  * Check the whole store against its audit log: every entry's hash and
  * link to the previous one, no gap in the sequence, and every client,
- * assessment, event and episode row equal to what its last audit entry
- * recorded.  `rep` (may be NULL) receives the counts.
+ * assessment, event, episode and alert-action row equal to what its last
+ * audit entry recorded.  `rep` (may be NULL) receives the counts.
  * Returns CAIRN_OK, CAIRN_EINVAL naming the first mismatch ("audit entry
  * 7 does not match its hash: it was changed after it was written"),
  * CAIRN_ENOMEM, CAIRN_ECRYPTO or CAIRN_EDB.

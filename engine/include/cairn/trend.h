@@ -105,16 +105,6 @@ typedef enum cairn_alert_kind {
 /** Machine name: "risk", "deterioration", "off_track", "no_improvement". */
 const char *cairn_alert_kind_name(cairn_alert_kind kind);
 
-/** Where a clinician has got with an alert. */
-typedef enum cairn_alert_state {
-    CAIRN_ALERT_OPEN = 0,         /**< nobody has acted on it */
-    CAIRN_ALERT_ACKNOWLEDGED = 1, /**< seen, being dealt with */
-    CAIRN_ALERT_RESOLVED = 2      /**< dealt with; leaves the lists */
-} cairn_alert_state;
-
-/** Machine name: "open", "acknowledged", "resolved". */
-const char *cairn_alert_state_name(cairn_alert_state state);
-
 /** An alert raised by a client's data. */
 typedef struct cairn_alert {
     cairn_alert_kind kind;

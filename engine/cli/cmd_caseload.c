@@ -1,0 +1,146 @@
+/*
+ * cmd_caseload.c - `cairn caseload`: every client at a glance, the most
+ * urgent first.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+const cli_command cli_caseload_command = {
+    "caseload", cmd_caseload, "every client's progress, most urgent first",
+    "cairn caseload [--instrument I] [--clinician C] [--json]\n"
+    "       [--rci-sd X] [--rci-reliability R] [--cutoff C] [--scale S]\n"
+    "       [--time since-first|since-loss] [--no-improvement-weeks N]",
+    "Lists every client with their latest score, change and status on\n"
+    "each questionnaire, and a small chart of their scores; clients with\n"
+    "open alerts come first (risk items, then reliable deterioration, not\n"
+    "on track, no reliable improvement).  The overrides need --instrument.\n"
+    "\n"
+    "Options:\n"
+    "  --instrument I     one questionnaire only\n"
+    "  --clinician C      one clinician's clients only\n"
+    "  --json             an array with one object per client\n"
+    "  (and the options of 'cairn trend')\n"
+    "\n"
+    "Example:\n"
+    "  cairn caseload --clinician dr.lee\n",
+};
+
+static const char *status(const cairn_trend *t)
+{
+    if (t->n < 2) {
+        return "one score";
+    }
+    if (!t->has_rci) {
+        return t->change < 0 ? "lower" : t->change > 0 ? "higher" : "same";
+    }
+    if (t->has_clinical && t->clinical.reliably_recovered) {
+        return "reliably recovered";
+    }
+    return cairn_rc_category_name(t->rci.category);
+}
+
+static void print_row(const cairn_caseload_entry *e, const cairn_trend *t,
+                      bool first, const cairn_instrument *inst)
+{
+    const cairn_scale *sc = cairn_instrument_find_scale(inst, t->scale);
+    double v[64];
+    size_t n = t->n < 64 ? t->n : 64;
+    for (size_t i = 0; i < n; i++) {
+        v[i] = t->points[t->n - n + i].score;
+    }
+    printf("%-12s %-7s %3zu  ", first ? e->client->code : "", t->instrument,
+           t->n);
+    cli_sparkline(stdout, v, n, sc->min, sc->max);
+    printf("%*s", (int)(n < 12 ? 12 - n : 0), "");
+    printf(" %5g %-18s %+6g  %-20s", t->latest.score,
+           t->latest.band ? t->latest.band : "", t->n >= 2 ? t->change : 0,
+           status(t));
+    size_t open = 0;
+    const cairn_alert *top = NULL;
+    for (size_t i = 0; i < t->n_alerts; i++) {
+        if (t->alerts[i].state == CAIRN_ALERT_OPEN) {
+            open++;
+            top = top ? top : &t->alerts[i];
+        }
+    }
+    if (top != NULL) {
+        printf(" !! %s%s", cairn_alert_kind_name(top->kind),
+               open > 1 ? " (+more)" : "");
+    }
+    printf("\n");
+}
+
+static int print_json(const cairn_caseload *cl)
+{
+    printf("[");
+    for (size_t k = 0; k < cl->n; k++) {
+        const cairn_caseload_entry *e = &cl->entries[k];
+        printf("%s{\"client\":", k ? ",\n" : "\n");
+        cli_json_string(stdout, e->client->code);
+        printf(",\"open_alerts\":%zu,\"acknowledged_alerts\":%zu,"
+               "\"trends\":[",
+               e->n_open, e->n_acknowledged);
+        for (size_t i = 0; i < e->n_trends; i++) {
+            char *json = NULL;
+            cairn_error err = CAIRN_ERROR_INIT;
+            if (cairn_trend_to_json(e->trends[i], &json, &err) < 0) {
+                return cli_fail(&err);
+            }
+            printf("%s%s", i ? "," : "", json);
+            free(json);
+        }
+        printf("]}");
+    }
+    printf("\n]\n");
+    return CLI_OK;
+}
+
+int cmd_caseload(cli_ctx *ctx, int argc, char **argv)
+{
+    cli_stats_args a = CLI_STATS_ARGS_INIT;
+    int rc = cli_stats_parse("caseload", argc, argv, &a);
+    if (rc != CLI_OK) {
+        return rc;
+    }
+    bool overrides = a.trend.has_sd || a.trend.has_reliability ||
+                     a.trend.has_cutoff || a.trend.scale != NULL;
+    if (overrides && a.instrument == NULL) {
+        return cli_usage("caseload", "--rci-sd, --rci-reliability, --cutoff "
+                                     "and --scale need --instrument");
+    }
+    const cairn_catalog *cat = cli_catalog(ctx);
+    cairn_store *st = NULL;
+    if (cat == NULL || cli_store_open(ctx, &st) != CLI_OK) {
+        return CLI_FAIL;
+    }
+    cairn_caseload_options o = CAIRN_CASELOAD_OPTIONS_INIT;
+    cairn_caseload *cl = NULL;
+    cairn_error err = CAIRN_ERROR_INIT;
+    o.instrument = a.instrument;
+    o.clinician = a.clinician;
+    o.trend = a.trend;
+    if (cairn_caseload_compute(&cl, st, cat, &o, &err) < 0) {
+        rc = cli_fail(&err);
+    } else if (a.json) {
+        rc = print_json(cl);
+    } else {
+        printf("%-12s %-7s %3s  %-12s %5s %-18s %6s  %-20s %s\n", "CLIENT",
+               "SCALE", "N", "SCORES", "NOW", "BAND", "CHANGE", "STATUS",
+               "ALERTS");
+        for (size_t k = 0; k < cl->n; k++) {
+            const cairn_caseload_entry *e = &cl->entries[k];
+            for (size_t i = 0; i < e->n_trends; i++) {
+                const cairn_instrument *inst = NULL;
+                cairn_catalog_find(&inst, cat, e->trends[i]->instrument,
+                                   NULL);
+                print_row(e, e->trends[i], i == 0, inst);
+            }
+        }
+    }
+    cairn_caseload_free(cl);
+    cairn_store_close(st);
+    return rc;
+}

@@ -1,0 +1,193 @@
+/*
+ * cmd_couple.c - `cairn couple`: two partners' courses side by side.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+const cli_command cli_couple_command = {
+    "couple", cmd_couple, "partners' courses side by side",
+    "cairn couple --client CODE [--instrument I] [--json] [--scale S]\n"
+    "       [--rci-sd X] [--rci-reliability R] [--time since-loss]",
+    "Puts a client and their linked partner side by side on every\n"
+    "questionnaire both have completed: each partner's course, the\n"
+    "difference at each pair of assessments taken within 14 days of each\n"
+    "other, and a flag when their scores differ by more than a reliable\n"
+    "difference or one partner reliably deteriorates while the other\n"
+    "reliably improves.  Partners often grieve differently; this shows\n"
+    "where.\n"
+    "\n"
+    "Example:\n"
+    "  cairn couple --client SARAH --instrument pgs33\n",
+};
+
+typedef struct side {
+    cairn_client *client;
+    cairn_assessment_list *list;
+} side;
+
+static void print_side(const cairn_trend *t, const char *code)
+{
+    printf("  %-12s n=%-3zu", code, t->n);
+    if (t->has_baseline) {
+        printf(" %g -> %g", t->baseline.score, t->latest.score);
+    }
+    if (t->has_rci) {
+        printf("  %s", cairn_rc_category_name(t->rci.category));
+    }
+    printf("\n");
+}
+
+static void print_plain(const cairn_couple *c, const cairn_instrument *inst)
+{
+    printf("\n%s (%s)\n", cairn_instrument_name(inst), c->a->scale);
+    print_side(c->a, c->a->client);
+    print_side(c->b, c->b->client);
+    if (c->n_pairs == 0) {
+        printf("  no assessments within 14 days of each other\n");
+    }
+    for (size_t i = 0; i < c->n_pairs; i++) {
+        const cairn_couple_pair *p = &c->pairs[i];
+        printf("  %.10s / %.10s  %5g %5g  difference %+g%s\n", p->a->date,
+               p->b->date, p->a->score, p->b->score, p->difference,
+               p->diverges ? "  beyond a reliable difference" : "");
+    }
+    if (c->has_reliable_difference) {
+        printf("  (a difference of more than %.1f points is reliable)\n",
+               c->reliable_difference);
+    }
+    if (c->reason[0] != '\0') {
+        printf("  !! %s\n", c->reason);
+    }
+}
+
+static void print_json(const cairn_couple *c, bool first)
+{
+    char *ja = NULL, *jb = NULL;
+    cairn_trend_to_json(c->a, &ja, NULL);
+    cairn_trend_to_json(c->b, &jb, NULL);
+    printf("%s{\"instrument\":\"%s\",\"scale\":\"%s\",", first ? "" : ",",
+           c->a->instrument, c->a->scale);
+    if (c->has_reliable_difference) {
+        printf("\"reliable_difference\":%.6g,", c->reliable_difference);
+    } else {
+        printf("\"reliable_difference\":null,");
+    }
+    printf("\"diverging\":%s,\"incongruent\":%s,\"reason\":",
+           c->diverging ? "true" : "false",
+           c->incongruent ? "true" : "false");
+    cli_json_string(stdout, c->reason[0] ? c->reason : NULL);
+    printf(",\"pairs\":[");
+    for (size_t i = 0; i < c->n_pairs; i++) {
+        const cairn_couple_pair *p = &c->pairs[i];
+        printf("%s{\"date_a\":\"%.10s\",\"date_b\":\"%.10s\",\"score_a\":"
+               "%.6g,\"score_b\":%.6g,\"difference\":%.6g,\"diverges\":%s}",
+               i ? "," : "", p->a->date, p->b->date, p->a->score,
+               p->b->score, p->difference, p->diverges ? "true" : "false");
+    }
+    printf("],\"trends\":[%s,%s]}", ja ? ja : "null", jb ? jb : "null");
+    free(ja);
+    free(jb);
+}
+
+static int load_side(cairn_store *st, const char *code, side *s)
+{
+    cairn_error err = CAIRN_ERROR_INIT;
+    if (cairn_store_client_get(&s->client, st, code, &err) < 0 ||
+        cairn_store_assessment_list(&s->list, st, code, NULL,
+                                    CAIRN_LIST_CURRENT, &err) < 0) {
+        return cli_fail(&err);
+    }
+    return CLI_OK;
+}
+
+/* Compare on one instrument; *shown counts the instruments printed. */
+static int compare(const cairn_instrument *inst, side *sa, side *sb,
+                   const cli_stats_args *a, size_t *shown)
+{
+    cairn_trend *ta = NULL, *tb = NULL;
+    cairn_couple *c = NULL;
+    cairn_error err = CAIRN_ERROR_INIT;
+    int rc = CLI_OK;
+    if (cairn_trend_compute(&ta, inst, sa->list, sa->client->loss_date,
+                            &a->trend, NULL, &err) < 0 ||
+        cairn_trend_compute(&tb, inst, sb->list, sb->client->loss_date,
+                            &a->trend, NULL, &err) < 0) {
+        rc = cli_fail(&err);
+    } else if (ta->n > 0 && tb->n > 0) {
+        ta->client = sa->client->code;
+        tb->client = sb->client->code;
+        if (cairn_couple_compare(&c, ta, tb, 0, &err) < 0) {
+            rc = cli_fail(&err);
+        } else if (a->json) {
+            print_json(c, *shown == 0);
+        } else {
+            print_plain(c, inst);
+        }
+        *shown += rc == CLI_OK;
+    }
+    cairn_couple_free(c);
+    cairn_trend_free(ta);
+    cairn_trend_free(tb);
+    return rc;
+}
+
+int cmd_couple(cli_ctx *ctx, int argc, char **argv)
+{
+    cli_stats_args a = CLI_STATS_ARGS_INIT;
+    int rc = cli_stats_parse("couple", argc, argv, &a);
+    if (rc != CLI_OK) {
+        return rc;
+    }
+    if (a.client == NULL) {
+        return cli_usage("couple", "give --client");
+    }
+    const cairn_catalog *cat = cli_catalog(ctx);
+    const cairn_instrument *only =
+        a.instrument ? cli_instrument(ctx, a.instrument) : NULL;
+    cairn_store *st = NULL;
+    side sa = {0}, sb = {0};
+    if (cat == NULL || (a.instrument && only == NULL) ||
+        cli_store_open(ctx, &st) != CLI_OK) {
+        return CLI_FAIL;
+    }
+    rc = load_side(st, a.client, &sa);
+    if (rc == CLI_OK && sa.client->partner_code == NULL) {
+        cli_error("client '%s' has no linked partner (cairn client edit "
+                  "%s --partner CODE links one)",
+                  a.client, a.client);
+        rc = CLI_FAIL;
+    }
+    if (rc == CLI_OK) {
+        rc = load_side(st, sa.client->partner_code, &sb);
+    }
+    size_t shown = 0;
+    if (rc == CLI_OK && a.json) {
+        printf("{\"couple\":[");
+        cli_json_string(stdout, sa.client->code);
+        printf(",");
+        cli_json_string(stdout, sb.client->code);
+        printf("],\"instruments\":[");
+    } else if (rc == CLI_OK) {
+        printf("Couple %s and %s\n", sa.client->code, sb.client->code);
+    }
+    for (size_t i = 0; rc == CLI_OK && i < cairn_catalog_count(cat); i++) {
+        const cairn_instrument *inst = cairn_catalog_get(cat, i);
+        if (only == NULL || only == inst) {
+            rc = compare(inst, &sa, &sb, &a, &shown);
+        }
+    }
+    if (rc == CLI_OK && a.json) {
+        printf("]}\n");
+    } else if (rc == CLI_OK && shown == 0) {
+        printf("  no questionnaire that both partners have completed\n");
+    }
+    cairn_store_assessment_list_free(sa.list);
+    cairn_store_assessment_list_free(sb.list);
+    cairn_store_client_free(sa.client);
+    cairn_store_client_free(sb.client);
+    cairn_store_close(st);
+    return rc;
+}

@@ -1,0 +1,81 @@
+/*
+ * cairn/caseload.h - every active client's course, most urgent first.
+ *
+ * A caseload holds, for each client, a trend per instrument (its main
+ * scale, or the scale asked for) with the alerts their data raise and the
+ * state clinicians have recorded for each alert.  Clients with open risk
+ * alerts come first, then reliable deterioration, off track, no reliable
+ * improvement, acknowledged alerts, and the rest by client code.
+ */
+#ifndef CAIRN_CASELOAD_H
+#define CAIRN_CASELOAD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cairn/catalog.h"
+#include "cairn/error.h"
+#include "cairn/store.h"
+#include "cairn/trend.h"
+
+/** Which clients and instruments, and the trend settings. */
+typedef struct cairn_caseload_options {
+    const char *instrument; /**< one instrument (code or alias), or NULL */
+    const char *client;     /**< one client's code, or NULL for all */
+    const char *clinician;  /**< only this clinician's clients, or NULL */
+    cairn_trend_options trend; /**< overrides need `instrument` */
+    bool with_expectation;  /**< fit each instrument's growth model for
+                                 the "not on track" alert */
+} cairn_caseload_options;
+
+/** Defaults: all clients and instruments, with the growth model. */
+#define CAIRN_CASELOAD_OPTIONS_INIT                                         \
+    {NULL, NULL, NULL, CAIRN_TREND_OPTIONS_INIT, true}
+
+/** One client's line of the caseload. */
+typedef struct cairn_caseload_entry {
+    const cairn_client *client; /**< borrowed from the caseload */
+    size_t n_trends;
+    cairn_trend **trends;       /**< one per instrument, by code */
+    size_t n_open;              /**< open alerts over all trends */
+    size_t n_acknowledged;      /**< acknowledged alerts */
+    int most_urgent;            /**< kind of the most urgent open alert,
+                                     or -1 */
+} cairn_caseload_entry;
+
+/** A computed caseload (entries in urgency order). */
+typedef struct cairn_caseload {
+    size_t n;
+    cairn_caseload_entry *entries;
+    size_t n_expectations;
+    cairn_expectation *expectations; /**< per instrument, catalog order */
+    const char **expectation_codes;  /**< their instrument codes */
+} cairn_caseload;
+
+/**
+ * Read every client's current assessments and compute their trends and
+ * alerts, with the alert states stored by clinicians.  Clients without
+ * assessments are listed with no trends.
+ * Returns CAIRN_OK, CAIRN_ENOTFOUND (instrument or client), CAIRN_EINVAL,
+ * CAIRN_ENOMEM or CAIRN_EDB.
+ */
+int cairn_caseload_compute(cairn_caseload **out, cairn_store *st,
+                           const cairn_catalog *cat,
+                           const cairn_caseload_options *opts,
+                           cairn_error *err);
+
+/** Free a caseload.  NULL is allowed. */
+void cairn_caseload_free(cairn_caseload *c);
+
+/**
+ * The expectation (clinic growth model) for `inst`'s scale `scale` (NULL
+ * = main scale) from the store: not available when fewer than
+ * CAIRN_EXPECTATION_MIN_CLIENTS clients have a score or the model cannot
+ * be fitted.
+ * Returns CAIRN_OK, CAIRN_ENOMEM or CAIRN_EDB.
+ */
+int cairn_caseload_expectation(cairn_expectation *out, cairn_store *st,
+                               const cairn_instrument *inst,
+                               const char *scale, cairn_error *err);
+
+#endif

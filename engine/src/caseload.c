@@ -1,0 +1,294 @@
+/*
+ * caseload.c - every client's trends and alerts, with the states
+ * clinicians recorded, sorted by urgency.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cairn.h"
+#include "cairn/caseload.h"
+#include "cairn/cohort.h"
+
+typedef struct caseload_impl {
+    cairn_caseload pub;
+    cairn_client_list *clients;
+    cairn_assessment_list **lists; /* one per entry */
+    cairn_alert_record_list *records;
+} caseload_impl;
+
+int cairn_caseload_expectation(cairn_expectation *out, cairn_store *st,
+                               const cairn_instrument *inst,
+                               const char *scale, cairn_error *err)
+{
+    cairn_cohort_options o = CAIRN_COHORT_OPTIONS_INIT;
+    cairn_cohort_summary *s = NULL;
+    cairn_mixed_fit_result *fit = NULL;
+    o.scale = scale;
+    memset(out, 0, sizeof *out);
+    out->min_clients = CAIRN_EXPECTATION_MIN_CLIENTS;
+    int rc = cairn_cohort_summarize(&s, st, inst, &o, err);
+    if (rc < 0) {
+        return rc;
+    }
+    size_t n = (size_t)s->n_clients;
+    if (n >= CAIRN_EXPECTATION_MIN_CLIENTS &&
+        cairn_mixed_fit(&fit, s->groups, s->n_groups, NULL, NULL) == 0) {
+        *out = cairn_expectation_from_fit(fit, n);
+    }
+    out->n_clients = n;
+    cairn_mixed_result_free(fit);
+    cairn_cohort_summary_free(s);
+    return CAIRN_OK;
+}
+
+static const cairn_alert_record *find_record(
+    const cairn_alert_record_list *r, const char *key)
+{
+    size_t lo = 0, hi = r->n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = strcmp(r->items[mid].key, key);
+        if (c == 0) {
+            return &r->items[mid];
+        }
+        if (c < 0) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return NULL;
+}
+
+/* Set each alert's state from the records; count open and acknowledged. */
+static void apply_states(cairn_caseload_entry *e, cairn_trend *t,
+                         const cairn_alert_record_list *records)
+{
+    for (size_t i = 0; i < t->n_alerts; i++) {
+        cairn_alert *a = &t->alerts[i];
+        const cairn_alert_record *r = find_record(records, a->key);
+        if (r != NULL) {
+            a->state = r->state;
+            a->state_by = r->who;
+            a->state_at = r->at;
+            a->state_note = r->note;
+        }
+        if (a->state == CAIRN_ALERT_OPEN) {
+            e->n_open++;
+            if (e->most_urgent < 0 || (int)a->kind < e->most_urgent) {
+                e->most_urgent = (int)a->kind;
+            }
+        } else if (a->state == CAIRN_ALERT_ACKNOWLEDGED) {
+            e->n_acknowledged++;
+        }
+    }
+}
+
+static int urgency(const cairn_caseload_entry *e)
+{
+    if (e->most_urgent >= 0) {
+        return e->most_urgent;
+    }
+    return e->n_acknowledged > 0 ? 4 : 5;
+}
+
+static int by_urgency(const void *x, const void *y)
+{
+    const cairn_caseload_entry *a = x, *b = y;
+    int ua = urgency(a), ub = urgency(b);
+    if (ua != ub) {
+        return ua - ub;
+    }
+    if (a->n_open != b->n_open) {
+        return a->n_open > b->n_open ? -1 : 1;
+    }
+    return strcmp(a->client->code, b->client->code);
+}
+
+/* The instruments to look at: the one asked for, or all. */
+static int pick_instruments(const cairn_instrument ***out, size_t *n,
+                            const cairn_catalog *cat, const char *name,
+                            cairn_error *err)
+{
+    *n = name ? 1 : cairn_catalog_count(cat);
+    *out = calloc(*n, sizeof **out);
+    if (*out == NULL) {
+        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    if (name != NULL) {
+        return cairn_catalog_find(&(*out)[0], cat, name, err);
+    }
+    for (size_t i = 0; i < *n; i++) {
+        (*out)[i] = cairn_catalog_get(cat, i);
+    }
+    return CAIRN_OK;
+}
+
+static int client_entry(caseload_impl *c, cairn_store *st, size_t k,
+                        const cairn_instrument *const *insts, size_t n_insts,
+                        const cairn_caseload_options *o, cairn_error *err)
+{
+    cairn_caseload_entry *e = &c->pub.entries[k];
+    const cairn_client *cl = &c->clients->items[k];
+    e->client = cl;
+    e->most_urgent = -1;
+    int rc = cairn_store_assessment_list(&c->lists[k], st, cl->code, NULL,
+                                         CAIRN_LIST_CURRENT, err);
+    if (rc < 0) {
+        return rc;
+    }
+    e->trends = calloc(n_insts + 1, sizeof *e->trends);
+    if (e->trends == NULL) {
+        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; rc == 0 && i < n_insts; i++) {
+        const cairn_instrument *inst = insts[i];
+        bool any = false;
+        for (size_t a = 0; !any && a < c->lists[k]->n; a++) {
+            any = strcmp(c->lists[k]->items[a].instrument,
+                         cairn_instrument_code(inst)) == 0;
+        }
+        if (!any) {
+            continue;
+        }
+        const cairn_expectation *ex = NULL;
+        for (size_t x = 0; x < c->pub.n_expectations; x++) {
+            if (strcmp(c->pub.expectation_codes[x],
+                       cairn_instrument_code(inst)) == 0) {
+                ex = &c->pub.expectations[x];
+            }
+        }
+        cairn_trend *t = NULL;
+        rc = cairn_trend_compute(&t, inst, c->lists[k], cl->loss_date,
+                                 &o->trend, ex, err);
+        if (rc == 0) {
+            apply_states(e, t, c->records);
+            e->trends[e->n_trends++] = t;
+        }
+    }
+    return rc;
+}
+
+static int expectations(caseload_impl *c, cairn_store *st,
+                        const cairn_instrument *const *insts, size_t n,
+                        const cairn_caseload_options *o, cairn_error *err)
+{
+    c->pub.expectations = calloc(n + 1, sizeof *c->pub.expectations);
+    c->pub.expectation_codes =
+        calloc(n + 1, sizeof *c->pub.expectation_codes);
+    if (c->pub.expectations == NULL || c->pub.expectation_codes == NULL) {
+        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; o->with_expectation && i < n; i++) {
+        int rc = cairn_caseload_expectation(
+            &c->pub.expectations[i], st, insts[i], o->trend.scale, err);
+        if (rc < 0) {
+            return rc;
+        }
+        c->pub.expectation_codes[i] = cairn_instrument_code(insts[i]);
+        c->pub.n_expectations = i + 1;
+    }
+    return CAIRN_OK;
+}
+
+/* Keep only the clients the options ask for (in place). */
+static int filter_clients(cairn_client_list *l,
+                          const cairn_caseload_options *o, cairn_error *err)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < l->n; i++) {
+        const cairn_client *cl = &l->items[i];
+        if (o->client != NULL && strcmp(cl->code, o->client) != 0) {
+            continue;
+        }
+        if (o->clinician != NULL &&
+            (cl->clinician == NULL || strcmp(cl->clinician, o->clinician))) {
+            continue;
+        }
+        l->items[kept++] = *cl;
+    }
+    l->n = kept;
+    if (o->client != NULL && kept == 0) {
+        return cairn_error_set(err, CAIRN_ENOTFOUND, "no client '%s'",
+                               o->client);
+    }
+    return CAIRN_OK;
+}
+
+int cairn_caseload_compute(cairn_caseload **out, cairn_store *st,
+                           const cairn_catalog *cat,
+                           const cairn_caseload_options *opts,
+                           cairn_error *err)
+{
+    cairn_caseload_options defaults = CAIRN_CASELOAD_OPTIONS_INIT;
+    const cairn_caseload_options *o = opts ? opts : &defaults;
+    const cairn_instrument **insts = NULL;
+    size_t n_insts = 0;
+    *out = NULL;
+    caseload_impl *c = calloc(1, sizeof *c);
+    if (c == NULL) {
+        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    int rc = pick_instruments(&insts, &n_insts, cat, o->instrument, err);
+    if (rc == 0) {
+        rc = cairn_store_client_list(&c->clients, st, err);
+    }
+    if (rc == 0) {
+        rc = filter_clients(c->clients, o, err);
+    }
+    if (rc == 0) {
+        rc = cairn_store_alert_list(&c->records, st, err);
+    }
+    if (rc == 0) {
+        rc = expectations(c, st, insts, n_insts, o, err);
+    }
+    if (rc == 0) {
+        size_t n = c->clients->n;
+        c->pub.entries = calloc(n + 1, sizeof *c->pub.entries);
+        c->lists = calloc(n + 1, sizeof *c->lists);
+        rc = c->pub.entries && c->lists
+                 ? CAIRN_OK
+                 : cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+        for (size_t k = 0; rc == 0 && k < n; k++) {
+            rc = client_entry(c, st, k, insts, n_insts, o, err);
+            c->pub.n = k + 1;
+        }
+    }
+    free(insts);
+    if (rc < 0) {
+        cairn_caseload_free(&c->pub);
+        return rc;
+    }
+    /* Entries keep pointers into their own lists, so sort a permutation
+     * of whole entries (lists are matched by client pointer on free). */
+    qsort(c->pub.entries, c->pub.n, sizeof *c->pub.entries, by_urgency);
+    *out = &c->pub;
+    return CAIRN_OK;
+}
+
+void cairn_caseload_free(cairn_caseload *cl)
+{
+    if (cl == NULL) {
+        return;
+    }
+    caseload_impl *c = (caseload_impl *)cl;
+    for (size_t k = 0; k < cl->n; k++) {
+        for (size_t i = 0; i < cl->entries[k].n_trends; i++) {
+            cairn_trend_free(cl->entries[k].trends[i]);
+        }
+        free(cl->entries[k].trends);
+    }
+    for (size_t k = 0; c->lists != NULL && c->clients != NULL &&
+                       k < c->clients->n;
+         k++) {
+        cairn_store_assessment_list_free(c->lists[k]);
+    }
+    free(c->lists);
+    free(cl->entries);
+    free(cl->expectations);
+    free(cl->expectation_codes);
+    cairn_store_alert_list_free(c->records);
+    cairn_store_client_list_free(c->clients);
+    free(c);
+}

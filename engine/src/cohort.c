@@ -1,0 +1,608 @@
+/*
+ * cohort.c - cohort outcomes from mergeable sums: one streaming pass over
+ * the store builds a summary (counts, moments, item sums, growth-model
+ * blocks); every statistic is then computed from the summary alone.
+ */
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cairn.h"
+#include "cairn/cohort.h"
+#include "internal.h"
+
+/* One client's course while the scan is on their rows. */
+typedef struct client_acc {
+    int64_t id;
+    size_t n;
+    double first_days, first_score, last_score;
+    bool first_complete; /* baseline item set complete, for alpha */
+    double items[CAIRN_ALPHA_MAX_ITEMS];
+    cairn_mixed_group group;
+} client_acc;
+
+/* What the scan needs besides the summary. */
+typedef struct scan {
+    const cairn_instrument *inst;
+    const cairn_scale *scale;
+    size_t scale_index;
+    bool has_from, has_to;
+    double from, to;
+    int64_t *allowed; /* sorted client ids of the clinician, or NULL */
+    size_t n_allowed;
+    size_t cap_groups;
+} scan;
+
+static int band_index(const cairn_cohort_summary *s, const char *band)
+{
+    for (size_t i = 0; band != NULL && i < s->n_bands; i++) {
+        if (strcmp(s->band_ids[i], band) == 0) {
+            return (int)i;
+        }
+    }
+    return -1;
+}
+
+static int add_group(cairn_cohort_summary *s, scan *sc,
+                     const cairn_mixed_group *g)
+{
+    if (s->n_groups == sc->cap_groups) {
+        size_t cap = sc->cap_groups ? sc->cap_groups * 2 : 1024;
+        cairn_mixed_group *ng = realloc(s->groups, cap * sizeof *ng);
+        if (ng == NULL) {
+            return CAIRN_ENOMEM;
+        }
+        s->groups = ng;
+        sc->cap_groups = cap;
+    }
+    s->groups[s->n_groups++] = *g;
+    return CAIRN_OK;
+}
+
+static int finish_client(cairn_cohort_summary *s, scan *sc, client_acc *c,
+                         const char *first_band, const char *last_band,
+                         cairn_error *err)
+{
+    if (c->n == 0) {
+        return CAIRN_OK;
+    }
+    s->n_clients += 1;
+    int b = band_index(s, first_band);
+    if (b >= 0) {
+        s->band_baseline[b] += 1;
+    }
+    if (c->first_complete) {
+        cairn_item_moments_add(&s->items, c->items);
+    }
+    if (c->n >= 2) {
+        s->n_paired += 1;
+        cairn_moments_add(&s->moments, c->first_score, c->last_score);
+        cairn_rc_category cat = CAIRN_RC_NO_RELIABLE_CHANGE;
+        if (s->has_rc) {
+            cairn_rci r;
+            int rc = cairn_stats_rci(&r, c->first_score, c->last_score,
+                                     s->rc_sd, s->rc_reliability,
+                                     s->direction, err);
+            if (rc < 0) {
+                return rc;
+            }
+            cat = r.category;
+            s->rc_counts[cat] += 1;
+        }
+        if (s->has_cutoff) {
+            cairn_clinical cl = cairn_stats_clinical(
+                c->first_score, c->last_score, s->cutoff, s->case_when, cat);
+            s->case_at_baseline += cl.case_at_baseline;
+            s->recovered += cl.recovered;
+            s->reliably_recovered += cl.reliably_recovered;
+        }
+        b = band_index(s, last_band);
+        if (b >= 0) {
+            s->band_latest[b] += 1;
+        }
+    }
+    if (add_group(s, sc, &c->group) < 0) {
+        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    return CAIRN_OK;
+}
+
+/* The item scores of a complete baseline set (reverse keys applied). */
+static bool item_scores(const scan *sc, const cairn_cohort_row *r,
+                        double *out)
+{
+    const cairn_scale *scale = sc->scale;
+    if (scale->n_items > CAIRN_ALPHA_MAX_ITEMS) {
+        return false;
+    }
+    for (size_t k = 0; k < scale->n_items; k++) {
+        size_t i = (size_t)scale->items[k] - 1;
+        if (i >= r->n_items || r->missing[i]) {
+            return false;
+        }
+        const cairn_option *o = cairn_item_find_option(
+            cairn_instrument_find_item(sc->inst, scale->items[k]),
+            r->codes[i]);
+        if (o == NULL) {
+            return false;
+        }
+        out[k] = o->score;
+    }
+    return true;
+}
+
+static bool client_allowed(const scan *sc, int64_t id)
+{
+    if (sc->allowed == NULL) {
+        return true;
+    }
+    size_t lo = 0, hi = sc->n_allowed;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (sc->allowed[mid] < id) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return lo < sc->n_allowed && sc->allowed[lo] == id;
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static int load_clinician(scan *sc, cairn_store *st, const char *clinician,
+                          cairn_error *err)
+{
+    cairn_client_list *list = NULL;
+    int rc = cairn_store_client_list(&list, st, err);
+    if (rc < 0) {
+        return rc;
+    }
+    sc->allowed = malloc((list->n + 1) * sizeof *sc->allowed);
+    if (sc->allowed == NULL) {
+        cairn_store_client_list_free(list);
+        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < list->n; i++) {
+        const char *c = list->items[i].clinician;
+        if (c != NULL && strcmp(c, clinician) == 0) {
+            sc->allowed[sc->n_allowed++] = list->items[i].id;
+        }
+    }
+    qsort(sc->allowed, sc->n_allowed, sizeof *sc->allowed, cmp_id);
+    cairn_store_client_list_free(list);
+    return CAIRN_OK;
+}
+
+/* Parameters from the definition and the overrides. */
+static int set_parameters(cairn_cohort_summary *s, const cairn_scale *scale,
+                          const cairn_cohort_options *o, cairn_error *err)
+{
+    s->direction = scale->direction;
+    if (o->has_sd && !(o->sd > 0)) {
+        return cairn_error_set(err, CAIRN_EINVAL,
+                               "--rci-sd %g must be positive", o->sd);
+    }
+    if (o->has_reliability && !(o->reliability > 0 && o->reliability < 1)) {
+        return cairn_error_set(err, CAIRN_EINVAL,
+                               "--rci-reliability %g must be between 0 "
+                               "and 1",
+                               o->reliability);
+    }
+    s->has_rc = (o->has_sd || scale->has_reliable_change) &&
+                (o->has_reliability || scale->has_reliable_change);
+    if (s->has_rc) {
+        s->rc_sd = o->has_sd ? o->sd : scale->rc_sd;
+        s->rc_reliability =
+            o->has_reliability ? o->reliability : scale->rc_reliability;
+    }
+    s->has_cutoff = o->has_cutoff || scale->has_cutoff;
+    if (s->has_cutoff) {
+        s->cutoff = o->has_cutoff ? o->cutoff : scale->cutoff;
+        s->case_when = scale->has_cutoff ? scale->case_when
+                       : scale->direction == CAIRN_HIGHER_IS_WORSE
+                           ? CAIRN_CASE_AT_OR_ABOVE
+                           : CAIRN_CASE_BELOW;
+    }
+    if (scale->n_bands > CAIRN_COHORT_MAX_BANDS) {
+        return cairn_error_set(err, CAIRN_EINVAL,
+                               "scale %s has %zu bands; a cohort counts at "
+                               "most %d",
+                               scale->id, scale->n_bands,
+                               CAIRN_COHORT_MAX_BANDS);
+    }
+    s->n_bands = scale->n_bands;
+    for (size_t i = 0; i < s->n_bands; i++) {
+        snprintf(s->band_ids[i], sizeof s->band_ids[i], "%s",
+                 scale->bands[i].id);
+    }
+    cairn_item_moments_init(&s->items, scale->n_items);
+    return CAIRN_OK;
+}
+
+static int set_range(scan *sc, const cairn_cohort_options *o,
+                     cairn_error *err)
+{
+    int rc = CAIRN_OK;
+    if (o->from != NULL) {
+        sc->has_from = true;
+        rc = cairn_trend_date_days(o->from, &sc->from, err);
+    }
+    if (rc == 0 && o->to != NULL) {
+        sc->has_to = true;
+        rc = cairn_trend_date_days(o->to, &sc->to, err);
+        sc->to += 1; /* the whole last day */
+    }
+    return rc;
+}
+
+/* The streaming pass: rows come ordered by client, then date. */
+static int run_scan(cairn_cohort_summary *s, scan *sc, cairn_store *st,
+                    cairn_error *err)
+{
+    cairn_store_cursor *cur = NULL;
+    const cairn_cohort_row *r = NULL;
+    client_acc c = {0};
+    char first_band[32] = "", last_band[32] = "";
+    int rc = cairn_store_cursor_open(&cur, st, s->instrument, err);
+    while (rc == 0 && (rc = cairn_store_cursor_next(cur, &r, err)) == 1) {
+        rc = CAIRN_OK;
+        const cairn_stored_scale *score =
+            sc->scale_index < r->n_scales ? &r->scales[sc->scale_index]
+                                          : NULL;
+        double days = 0;
+        if (score == NULL || !score->has_score ||
+            !client_allowed(sc, r->client_id)) {
+            continue;
+        }
+        rc = cairn_trend_date_days(r->administered_at, &days, err);
+        if (rc < 0 || (sc->has_from && days < sc->from) ||
+            (sc->has_to && days >= sc->to)) {
+            continue;
+        }
+        if (r->client_id != c.id || c.n == 0) {
+            rc = finish_client(s, sc, &c, first_band, last_band, err);
+            memset(&c, 0, sizeof c);
+            c.id = r->client_id;
+            c.first_days = days;
+            c.first_score = score->score;
+            c.first_complete = item_scores(sc, r, c.items);
+            snprintf(first_band, sizeof first_band, "%s",
+                     score->band ? score->band : "");
+        }
+        c.n++;
+        c.last_score = score->score;
+        snprintf(last_band, sizeof last_band, "%s",
+                 score->band ? score->band : "");
+        cairn_mixed_group_add(&c.group, (days - c.first_days) / 7.0,
+                              score->score);
+    }
+    if (rc == 0) {
+        rc = finish_client(s, sc, &c, first_band, last_band, err);
+    }
+    cairn_store_cursor_close(cur);
+    return rc;
+}
+
+int cairn_cohort_summarize(cairn_cohort_summary **out, cairn_store *st,
+                           const cairn_instrument *inst,
+                           const cairn_cohort_options *opts,
+                           cairn_error *err)
+{
+    cairn_cohort_options defaults = CAIRN_COHORT_OPTIONS_INIT;
+    const cairn_cohort_options *o = opts ? opts : &defaults;
+    const cairn_scale *scale =
+        o->scale ? cairn_instrument_find_scale(inst, o->scale)
+                 : cairn_instrument_scale(inst, 0);
+    scan sc = {.inst = inst, .scale = scale};
+    *out = NULL;
+    if (scale == NULL) {
+        return cairn_error_set(err, CAIRN_ENOTFOUND, "%s has no scale '%s'",
+                               cairn_instrument_code(inst), o->scale);
+    }
+    sc.scale_index = (size_t)(scale - cairn_instrument_scale(inst, 0));
+    cairn_cohort_summary *s = calloc(1, sizeof *s);
+    if (s == NULL) {
+        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    snprintf(s->instrument, sizeof s->instrument, "%s",
+             cairn_instrument_code(inst));
+    snprintf(s->scale, sizeof s->scale, "%s", scale->id);
+    snprintf(s->fingerprint, sizeof s->fingerprint, "%s",
+             cairn_instrument_fingerprint(inst));
+    int rc = set_parameters(s, scale, o, err);
+    if (rc == 0) {
+        rc = set_range(&sc, o, err);
+    }
+    if (rc == 0 && o->clinician != NULL) {
+        rc = load_clinician(&sc, st, o->clinician, err);
+    }
+    if (rc == 0) {
+        rc = run_scan(s, &sc, st, err);
+    }
+    free(sc.allowed);
+    if (rc < 0) {
+        cairn_cohort_summary_free(s);
+        return rc;
+    }
+    *out = s;
+    return CAIRN_OK;
+}
+
+void cairn_cohort_summary_free(cairn_cohort_summary *s)
+{
+    if (s == NULL) {
+        return;
+    }
+    free(s->groups);
+    free(s);
+}
+
+static int differs(cairn_error *err, const char *what, const char *a,
+                   const char *b)
+{
+    return cairn_error_set(err, CAIRN_EINVAL,
+                           "cannot merge summaries with different %s (%s "
+                           "and %s)",
+                           what, a, b);
+}
+
+static int check_compatible(const cairn_cohort_summary *a,
+                            const cairn_cohort_summary *b, cairn_error *err)
+{
+    char x[64], y[64];
+    if (strcmp(a->instrument, b->instrument) != 0) {
+        return differs(err, "instruments", a->instrument, b->instrument);
+    }
+    if (strcmp(a->scale, b->scale) != 0) {
+        return differs(err, "scales", a->scale, b->scale);
+    }
+    if (strcmp(a->fingerprint, b->fingerprint) != 0) {
+        return differs(err, "definition fingerprints", a->fingerprint,
+                       b->fingerprint);
+    }
+    if (a->has_rc != b->has_rc || a->rc_sd != b->rc_sd ||
+        a->rc_reliability != b->rc_reliability) {
+        snprintf(x, sizeof x, "SD %g, r %g", a->rc_sd, a->rc_reliability);
+        snprintf(y, sizeof y, "SD %g, r %g", b->rc_sd, b->rc_reliability);
+        return differs(err, "reliable-change parameters", x, y);
+    }
+    if (a->has_cutoff != b->has_cutoff || a->cutoff != b->cutoff ||
+        a->case_when != b->case_when) {
+        snprintf(x, sizeof x, "%g", a->cutoff);
+        snprintf(y, sizeof y, "%g", b->cutoff);
+        return differs(err, "cut-offs", x, y);
+    }
+    if (a->items.k != b->items.k || a->n_bands != b->n_bands) {
+        return differs(err, "item or band counts", "one", "the other");
+    }
+    return CAIRN_OK;
+}
+
+int cairn_cohort_merge(cairn_cohort_summary *into,
+                       const cairn_cohort_summary *from, cairn_error *err)
+{
+    int rc = check_compatible(into, from, err);
+    if (rc < 0) {
+        return rc;
+    }
+    cairn_mixed_group *g = realloc(
+        into->groups, (into->n_groups + from->n_groups + 1) * sizeof *g);
+    if (g == NULL) {
+        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    into->groups = g;
+    memcpy(g + into->n_groups, from->groups,
+           from->n_groups * sizeof *from->groups);
+    into->n_groups += from->n_groups;
+    into->n_clients += from->n_clients;
+    into->n_paired += from->n_paired;
+    cairn_moments_merge(&into->moments, &from->moments);
+    for (int i = 0; i < 3; i++) {
+        into->rc_counts[i] += from->rc_counts[i];
+    }
+    into->case_at_baseline += from->case_at_baseline;
+    into->recovered += from->recovered;
+    into->reliably_recovered += from->reliably_recovered;
+    for (size_t i = 0; i < into->n_bands; i++) {
+        into->band_baseline[i] += from->band_baseline[i];
+        into->band_latest[i] += from->band_latest[i];
+    }
+    cairn_item_moments_merge(&into->items, &from->items);
+    return CAIRN_OK;
+}
+
+int cairn_cohort_compute(cairn_cohort_result **out,
+                         const cairn_cohort_summary *s,
+                         const cairn_mixed_options *mopts, cairn_error *err)
+{
+    *out = NULL;
+    if (!(s->n_clients >= 1)) {
+        return cairn_error_set(err, CAIRN_EINVAL,
+                               "no client has a %s %s score in this "
+                               "cohort",
+                               s->instrument, s->scale);
+    }
+    cairn_cohort_result *r = calloc(1, sizeof *r);
+    if (r == NULL) {
+        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    r->summary = s;
+    if (s->n_paired >= 1) {
+        r->has_change =
+            cairn_stats_cohort_change(&r->change, &s->moments, NULL) == 0;
+    }
+    r->alpha_n = (size_t)s->items.n;
+    r->has_alpha = cairn_stats_alpha(&r->alpha, &s->items, NULL) == 0;
+    cairn_error merr = CAIRN_ERROR_INIT;
+    if (cairn_mixed_fit(&r->model, s->groups, s->n_groups, mopts, &merr) <
+        0) {
+        snprintf(r->model_note, sizeof r->model_note, "%s", merr.message);
+        if (merr.code == CAIRN_ENOMEM) {
+            cairn_cohort_result_free(r);
+            return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+        }
+    }
+    *out = r;
+    return CAIRN_OK;
+}
+
+void cairn_cohort_result_free(cairn_cohort_result *r)
+{
+    if (r == NULL) {
+        return;
+    }
+    cairn_mixed_result_free(r->model);
+    free(r);
+}
+
+/* ---- JSON ---- */
+
+static json_t *effect_json(const cairn_effect *e, const char *method)
+{
+    if (!e->has_value) {
+        return json_null();
+    }
+    return json_pack("{s:f,s:f,s:[f,f],s:s}", "estimate", e->value, "se",
+                     e->se, "ci95", e->ci_low, e->ci_high, "method", method);
+}
+
+static json_t *model_json(const cairn_cohort_result *r)
+{
+    const cairn_mixed_fit_result *m = r->model;
+    if (m == NULL) {
+        return json_pack("{s:s}", "note", r->model_note);
+    }
+    return json_pack(
+        "{s:s,s:s,s:{s:{s:f,s:f,s:[f,f]},s:{s:f,s:f,s:[f,f]}},"
+        "s:{s:f,s:f,s:f},s:f,s:f,s:f,s:b,s:i,s:i,s:i}",
+        "formula",
+        m->intercept_only ? "score ~ weeks + (1 | client)"
+                          : "score ~ weeks + (weeks | client)",
+        "fit", m->reml ? "REML" : "ML", "fixed", "intercept", "estimate",
+        m->intercept, "se", m->intercept_se, "ci95", m->intercept_ci[0],
+        m->intercept_ci[1], "weeks", "estimate", m->slope, "se", m->slope_se,
+        "ci95", m->slope_ci[0], m->slope_ci[1], "random", "sd_intercept",
+        m->sd_intercept, "sd_weeks", m->sd_slope, "corr", m->cor, "sigma",
+        m->sigma, m->reml ? "reml_criterion" : "deviance", m->criterion,
+        "loglik", m->loglik, "converged", m->converged, "iterations",
+        m->iterations, "n_obs", (int)m->n_obs, "n_clients",
+        (int)m->n_groups);
+}
+
+static json_t *bands_json(const cairn_cohort_summary *s)
+{
+    json_t *o = json_object();
+    for (size_t i = 0; i < s->n_bands; i++) {
+        json_object_set_new(o, s->band_ids[i],
+                            json_pack("{s:o,s:o}", "baseline",
+                                      cairn__util_json_number(s->band_baseline[i]),
+                                      "latest",
+                                      cairn__util_json_number(s->band_latest[i])));
+    }
+    return o;
+}
+
+static json_t *parameters_json(const cairn_cohort_summary *s)
+{
+    static const char *const whens[] = {"at_or_above", "above",
+                                        "at_or_below", "below"};
+    json_t *o = json_object();
+    json_object_set_new(o, "fingerprint", json_string(s->fingerprint));
+    json_object_set_new(o, "rci_sd", s->has_rc ? json_real(s->rc_sd)
+                                               : json_null());
+    json_object_set_new(o, "rci_reliability",
+                        s->has_rc ? json_real(s->rc_reliability)
+                                  : json_null());
+    json_object_set_new(o, "cutoff", s->has_cutoff
+                                         ? cairn__util_json_number(s->cutoff)
+                                         : json_null());
+    json_object_set_new(o, "case_when", s->has_cutoff
+                                            ? json_string(whens[s->case_when])
+                                            : json_null());
+    return o;
+}
+
+static json_t *change_json(const cairn_cohort_result *r)
+{
+    const cairn_cohort_change *c = &r->change;
+    json_t *o = json_object();
+    json_object_set_new(o, "d",
+                        effect_json(&c->d, "mean change / baseline SD; "
+                                           "variance 2(1-r)/n + d^2/(2n) "
+                                           "(Becker 1988); normal interval"));
+    json_object_set_new(o, "d_z",
+                        effect_json(&c->d_z, "mean change / SD of change; "
+                                             "variance 1/n + d_z^2/(2n); "
+                                             "normal interval"));
+    return o;
+}
+
+int cairn_cohort_to_json(const cairn_cohort_result *r, char **out,
+                         cairn_error *err)
+{
+    const cairn_cohort_summary *s = r->summary;
+    const cairn_cohort_change *c = &r->change;
+    json_t *o = json_object();
+    json_object_set_new(o, "instrument", json_string(s->instrument));
+    json_object_set_new(o, "scale", json_string(s->scale));
+    json_object_set_new(o, "n_clients", cairn__util_json_number(s->n_clients));
+    json_object_set_new(o, "n_paired", cairn__util_json_number(s->n_paired));
+    json_object_set_new(o, "baseline",
+                        r->has_change
+                            ? json_pack("{s:f,s:f}", "mean",
+                                        c->baseline_mean, "sd",
+                                        c->baseline_sd)
+                            : json_null());
+    json_object_set_new(o, "latest",
+                        r->has_change ? json_pack("{s:f,s:f}", "mean",
+                                                  c->latest_mean, "sd",
+                                                  c->latest_sd)
+                                      : json_null());
+    json_object_set_new(o, "change",
+                        r->has_change ? json_pack("{s:f,s:f}", "mean",
+                                                  c->change_mean, "sd",
+                                                  c->change_sd)
+                                      : json_null());
+    json_object_set_new(o, "effect_sizes", r->has_change ? change_json(r)
+                                                         : json_null());
+    json_object_set_new(o, "rci_counts",
+                        s->has_rc ? json_pack("{s:o,s:o,s:o}", "improved",
+                                              cairn__util_json_number(s->rc_counts[0]),
+                                              "no_reliable_change",
+                                              cairn__util_json_number(s->rc_counts[1]),
+                                              "deteriorated",
+                                              cairn__util_json_number(s->rc_counts[2]))
+                                  : json_null());
+    json_object_set_new(o, "case_at_baseline",
+                        s->has_cutoff ? cairn__util_json_number(s->case_at_baseline)
+                                      : json_null());
+    json_object_set_new(o, "recovered", s->has_cutoff
+                                            ? cairn__util_json_number(s->recovered)
+                                            : json_null());
+    json_object_set_new(o, "reliably_recovered",
+                        s->has_cutoff && s->has_rc
+                            ? cairn__util_json_number(s->reliably_recovered)
+                            : json_null());
+    json_object_set_new(o, "bands", bands_json(s));
+    json_object_set_new(o, "alpha",
+                        r->has_alpha ? json_pack("{s:f,s:i}", "value",
+                                                 r->alpha, "n",
+                                                 (int)r->alpha_n)
+                                     : json_null());
+    json_object_set_new(o, "mixed_model", model_json(r));
+    json_object_set_new(o, "parameters", parameters_json(s));
+    *out = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+                             JSON_REAL_PRECISION(10));
+    json_decref(o);
+    if (*out == NULL) {
+        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    return CAIRN_OK;
+}
