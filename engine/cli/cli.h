@@ -131,6 +131,15 @@ extern const cli_command cli_event_command;
 extern const cli_command cli_audit_command;
 extern const cli_command cli_rescore_command;
 
+/* The terminal sparkline (sparkline.c). */
+
+/**
+ * Print `n` values as Unicode blocks (U+2581-U+2588) placed on the fixed
+ * range [lo, hi]; a non-finite value prints as a space.  No newline.
+ */
+void cli_sparkline(FILE *out, const double *v, size_t n, double lo,
+                   double hi);
+
 
 /* The statistics commands (cli_stats.c and cmd_{trend,caseload,cohort,
  * alerts,couple}.c). */
