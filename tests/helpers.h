@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -161,6 +162,95 @@ static inline cairn_trend *trend(fixture *f, const char *code,
         fail_msg("%s", err.message);
     }
     return t;
+}
+
+/* ---- real SQLite stores for the store-backed suites ---- */
+
+/* A fresh store in a new temporary directory; `dir` receives its path. */
+static inline cairn_store *test_store_new(char *dir, size_t size)
+{
+    cairn_store *st = NULL;
+    cairn_store_options o = CAIRN_STORE_OPTIONS_INIT;
+    cairn_error err = CAIRN_ERROR_INIT;
+    char path[512];
+    snprintf(dir, size, "/tmp/cairn-test-XXXXXX");
+    if (mkdtemp(dir) == NULL) {
+        fail_msg("cannot make a temporary directory");
+    }
+    snprintf(path, sizeof path, "%s/t.db", dir);
+    o.create = true;
+    o.actor = "test";
+    if (cairn_store_open(&st, path, &o, &err) < 0) {
+        fail_msg("%s", err.message);
+    }
+    return st;
+}
+
+/* Close the store and remove its directory. */
+static inline void test_store_done(cairn_store *st, const char *dir)
+{
+    char cmd[600];
+    cairn_store_close(st);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0) {
+        fail_msg("cannot remove %s", dir);
+    }
+}
+
+static inline void test_client(cairn_store *st, const char *code,
+                               const char *clinician, const char *partner)
+{
+    cairn_client c = {0};
+    cairn_error err = CAIRN_ERROR_INIT;
+    c.code = code;
+    c.clinician = clinician;
+    c.partner_code = partner;
+    if (cairn_store_client_add(st, &c, NULL, &err) < 0) {
+        fail_msg("%s", err.message);
+    }
+}
+
+/* Store `codes` (NA = missing) for `client` on `date`. */
+static inline void test_record(cairn_store *st, const char *client,
+                               const char *date, const char *inst_code,
+                               const int *codes, size_t n)
+{
+    const cairn_instrument *in = test_instrument(inst_code);
+    cairn_responses *r = NULL;
+    cairn_score *s = NULL;
+    cairn_assessment_options o = CAIRN_ASSESSMENT_OPTIONS_INIT;
+    cairn_error err = CAIRN_ERROR_INIT;
+    assert_int_equal(cairn_responses_new(&r, in, &err), 0);
+    for (size_t i = 0; i < n; i++) {
+        if (codes[i] != NA &&
+            cairn_responses_set(r, in, i, codes[i], &err) < 0) {
+            fail_msg("%s", err.message);
+        }
+    }
+    o.client_code = client;
+    o.administered_at = date;
+    if (cairn_score_compute(&s, in, r, &err) < 0 ||
+        cairn_store_assessment_add(st, s, r, &o, NULL, &err) < 0) {
+        fail_msg("%s", err.message);
+    }
+    cairn_score_free(s);
+    cairn_responses_free(r);
+}
+
+/* A PHQ-9 whose total is `total`: items filled with 3s from item 1, the
+ * remainder on the next item; `flag9` answers item 9 with 1 (adding 1). */
+static inline void test_phq9(cairn_store *st, const char *client,
+                             const char *date, int total, bool flag9)
+{
+    int codes[9] = {0};
+    int left = total - (flag9 ? 1 : 0);
+    for (int i = 0; i < 8 && left > 0; i++) {
+        codes[i] = left >= 3 ? 3 : left;
+        left -= codes[i];
+    }
+    codes[8] = flag9 ? 1 : 0;
+    assert_int_equal(left, 0);
+    test_record(st, client, date, "phq9", codes, 9);
 }
 
 #endif

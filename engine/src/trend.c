@@ -422,8 +422,9 @@ static json_t *rci_json(const cairn_trend *t)
     json_object_set_new(o, "value", json_real(t->rci.value));
     json_object_set_new(o, "category",
                         json_string(cairn_rc_category_name(t->rci.category)));
-    json_object_set_new(o, "sd", json_real(t->rci.sd));
-    json_object_set_new(o, "reliability", json_real(t->rci.reliability));
+    json_object_set_new(o, "sd", cairn__util_json_number(t->rci.sd));
+    json_object_set_new(o, "reliability",
+                        cairn__util_json_number(t->rci.reliability));
     json_object_set_new(o, "reliability_kind",
                         t->rc_kind ? json_string(t->rc_kind) : json_null());
     json_object_set_new(o, "s_diff", json_real(t->rci.s_diff));

@@ -1,0 +1,168 @@
+/*
+ * test_caseload.c - the caseload from a real store: urgency order, alert
+ * states recorded by clinicians (audited), and the clinic's growth-model
+ * expectation appearing once there are enough clients.
+ */
+#include <gsl/gsl_errno.h>
+#include <math.h>
+
+#include "helpers.h"
+
+static cairn_caseload *caseload(cairn_store *st)
+{
+    cairn_caseload *c = NULL;
+    cairn_error err = CAIRN_ERROR_INIT;
+    if (cairn_caseload_compute(&c, st, test_catalog(), NULL, &err) < 0) {
+        fail_msg("%s", err.message);
+    }
+    return c;
+}
+
+static void order(cairn_store *st, const char *want)
+{
+    char got[64] = "";
+    cairn_caseload *c = caseload(st);
+    for (size_t i = 0; i < c->n; i++) {
+        strncat(got, c->entries[i].client->code, 8);
+    }
+    cairn_caseload_free(c);
+    assert_string_equal(got, want);
+}
+
+static void fill(cairn_store *st)
+{
+    test_client(st, "A", NULL, NULL);
+    test_client(st, "B", NULL, NULL);
+    test_client(st, "C", NULL, NULL);
+    test_client(st, "E", NULL, NULL);
+    test_phq9(st, "A", "2026-01-05", 9, false);
+    test_phq9(st, "A", "2026-01-19", 10, true);
+    test_phq9(st, "B", "2026-01-05", 5, false);
+    test_phq9(st, "B", "2026-01-19", 14, false);
+    test_phq9(st, "C", "2026-01-05", 18, false);
+    test_phq9(st, "C", "2026-01-19", 8, false);
+}
+
+static void test_caseload_urgency_and_alert_states(void **state)
+{
+    (void)state;
+    char dir[64];
+    cairn_store *st = test_store_new(dir, sizeof dir);
+    fill(st);
+    order(st, "ABCE");
+    cairn_caseload *c = caseload(st);
+    assert_int_equal(c->entries[0].most_urgent, CAIRN_ALERT_RISK);
+    assert_int_equal(c->entries[1].most_urgent, CAIRN_ALERT_DETERIORATION);
+    assert_int_equal(c->entries[3].n_trends, 0);
+    const cairn_alert *risk = &c->entries[0].trends[0]->alerts[0];
+    char key[64];
+    snprintf(key, sizeof key, "%s", risk->key);
+    assert_int_equal(risk->state, CAIRN_ALERT_OPEN);
+    cairn_caseload_free(c);
+    cairn_error err = CAIRN_ERROR_INIT;
+    assert_int_equal(cairn_store_alert_set(st, "A", key,
+                                           CAIRN_ALERT_ACKNOWLEDGED,
+                                           "called, safe", &err),
+                     0);
+    order(st, "BACE");
+    assert_int_equal(cairn_store_alert_set(st, "A", key,
+                                           CAIRN_ALERT_RESOLVED,
+                                           "reviewed in session", &err),
+                     0);
+    c = caseload(st);
+    assert_string_equal(c->entries[1].client->code, "A");
+    risk = &c->entries[1].trends[0]->alerts[0];
+    assert_int_equal(risk->state, CAIRN_ALERT_RESOLVED);
+    assert_string_equal(risk->state_note, "reviewed in session");
+    assert_string_equal(risk->state_by, "test");
+    assert_int_equal(c->entries[1].n_open, 0);
+    cairn_caseload_free(c);
+    cairn_alert_record_list *l = NULL;
+    assert_int_equal(cairn_store_alert_list(&l, st, &err), 0);
+    assert_int_equal(l->n, 1);
+    assert_int_equal(l->items[0].state, CAIRN_ALERT_RESOLVED);
+    cairn_store_alert_list_free(l);
+    /* refused: no note, open state, unknown client */
+    assert_int_equal(cairn_store_alert_set(st, "A", key,
+                                           CAIRN_ALERT_RESOLVED, "", &err),
+                     CAIRN_EINVAL);
+    assert_string_equal(err.message, "say what was done in the note");
+    assert_int_equal(cairn_store_alert_set(st, "A", key, CAIRN_ALERT_OPEN,
+                                           "x", &err),
+                     CAIRN_EINVAL);
+    assert_int_equal(cairn_store_alert_set(st, "Z", key,
+                                           CAIRN_ALERT_RESOLVED, "x", &err),
+                     CAIRN_ENOTFOUND);
+    cairn_audit_report rep;
+    if (cairn_store_audit_verify(st, &rep, &err) < 0) {
+        fail_msg("%s", err.message);
+    }
+    test_store_done(st, dir);
+}
+
+static void test_caseload_one_client_and_instrument(void **state)
+{
+    (void)state;
+    char dir[64];
+    cairn_store *st = test_store_new(dir, sizeof dir);
+    fill(st);
+    cairn_caseload_options o = CAIRN_CASELOAD_OPTIONS_INIT;
+    cairn_caseload *c = NULL;
+    cairn_error err = CAIRN_ERROR_INIT;
+    o.client = "C";
+    o.instrument = "PHQ-9";
+    assert_int_equal(cairn_caseload_compute(&c, st, test_catalog(), &o,
+                                            &err),
+                     0);
+    assert_int_equal(c->n, 1);
+    assert_true(c->entries[0].trends[0]->change == -10);
+    cairn_caseload_free(c);
+    o.client = "NOBODY";
+    assert_int_equal(cairn_caseload_compute(&c, st, test_catalog(), &o,
+                                            &err),
+                     CAIRN_ENOTFOUND);
+    assert_string_equal(err.message, "no client 'NOBODY'");
+    test_store_done(st, dir);
+}
+
+static void test_caseload_expectation_needs_enough_clients(void **state)
+{
+    (void)state;
+    char dir[64], code[16], date[16];
+    cairn_store *st = test_store_new(dir, sizeof dir);
+    cairn_expectation e;
+    cairn_error err = CAIRN_ERROR_INIT;
+    for (int c = 0; c < 25; c++) {
+        snprintf(code, sizeof code, "K%02d", c);
+        test_client(st, code, NULL, NULL);
+        for (int k = 0; k < 4; k++) {
+            int total = 12 + c % 9 - k * (1 + c % 3) + (k * c) % 3;
+            snprintf(date, sizeof date, "2026-02-%02d", 1 + 7 * k);
+            test_phq9(st, code, date, total < 0 ? 0 : total, false);
+        }
+        assert_int_equal(cairn_caseload_expectation(
+                             &e, st, test_instrument("phq9"), NULL, &err),
+                         0);
+        assert_int_equal(e.n_clients, (size_t)c + 1);
+        assert_true(e.available == (c + 1 >= CAIRN_EXPECTATION_MIN_CLIENTS));
+    }
+    assert_true(e.b1 < 0); /* the clinic's clients improve on average */
+    test_store_done(st, dir);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    gsl_set_error_handler_off();
+    return 0;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_caseload_urgency_and_alert_states),
+        cmocka_unit_test(test_caseload_one_client_and_instrument),
+        cmocka_unit_test(test_caseload_expectation_needs_enough_clients),
+    };
+    return cmocka_run_group_tests(tests, setup, NULL);
+}
