@@ -16,10 +16,12 @@ PKGS       := sqlite3 gsl jansson libsodium
 REPORT_PKGS:= xlsxwriter
 TEST_PKGS  := cmocka
 
-# Debian packages the build, the tests and the demo need (see README).
+# Debian packages the build, the tests and the demo need (see README),
+# and those only the benchmarks' peers need.
 DEB_PKGS   := build-essential pkg-config libsqlite3-dev libgsl-dev \
               libxlsxwriter-dev libjansson-dev libsodium-dev libcmocka-dev \
-              python3 python3-openpyxl sqlite3 time python3-pandas
+              python3 python3-openpyxl sqlite3
+BENCH_PKGS := time python3-pandas r-cran-lme4
 
 WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
         -Wmissing-prototypes -Wformat=2 -Wwrite-strings -Wundef -Wvla
@@ -59,7 +61,8 @@ CAIRN      := $(BUILD)/cairn
 TEST_BIN   := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/tests/replay_%)
 
-.PHONY: all test asan valgrind fuzz bench demo deps install uninstall \
+.PHONY: all test asan valgrind fuzz bench bench-deps demo deps install \
+        uninstall \
         clean format check-symbols check-headers help
 .DEFAULT_GOAL := all
 .SECONDARY:
@@ -75,6 +78,7 @@ help:
 	@echo "make valgrind   the unit suites under valgrind"
 	@echo "make fuzz       build libFuzzer targets with clang (FUZZ_SECONDS=60 runs)"
 	@echo "make bench      benchmarks, side by side with their peers"
+	@echo "                (installs $(BENCH_PKGS) first)"
 	@echo "make install    install to DESTDIR/PREFIX (default $(PREFIX))"
 
 $(BUILD)/obj/%.o: %.c
@@ -145,8 +149,11 @@ fuzz:
 	    build/fuzz/$$n.corpus tests/fuzz/corpus/$${n#fuzz_} || exit 1; \
 	done
 
-bench: $(CAIRN)
+bench: bench-deps $(CAIRN)
 	$(Q)BUILD=$(BUILD) CAIRN=$(CAIRN) sh tests/bench/run.sh
+
+bench-deps:
+	$(Q)$(MAKE) --no-print-directory deps DEB_PKGS="$(BENCH_PKGS)"
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all

@@ -120,3 +120,15 @@ t_run "audit holds the alert actions" 0 "$C" audit verify
 sqlite3 cairn.db "DROP TRIGGER alert_action_frozen; UPDATE alert_action SET note='edited' WHERE id=1" 2>/dev/null
 t_run "audit catches an edited alert action" 1 "$C" audit verify
 t_err "cairn: alert 1 differs from its last audited state: it was changed behind Cairn's back"
+
+# A database written by schema version 1 (before alert actions) is
+# migrated forward when opened.
+"$C" --db old.db init >/dev/null
+sqlite3 old.db "DROP TRIGGER alert_action_frozen; DROP TRIGGER alert_action_no_delete; DROP TABLE alert_action; PRAGMA user_version = 1;"
+t_run "version 1 database opens" 0 "$C" --db old.db alerts
+if [ "$(sqlite3 old.db 'PRAGMA user_version')" = 2 ] &&
+   [ "$(sqlite3 old.db "SELECT count(*) FROM sqlite_master WHERE name = 'alert_action'")" = 1 ]; then
+    t_ok "migrated to version 2"
+else
+    t_not_ok "migrated to version 2" "$(sqlite3 old.db 'PRAGMA user_version')"
+fi
