@@ -29,14 +29,12 @@ static const struct option cli_stats_options[] = {
     {"intercept-only", no_argument, NULL, 'o'},
     {NULL, 0, NULL, 0}};
 
-int cli_stats_parse(const char *cmd, int argc, char **argv,
-                    cli_stats_args *a)
+int cli_stats_parse(const char *cmd, int argc, char **argv, cli_stats_args *a)
 {
     int c, idx = 0;
     optind = 0;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "", cli_stats_options, &idx)) !=
-           -1) {
+    while ((c = getopt_long(argc, argv, "", cli_stats_options, &idx)) != -1) {
         const char *name = cli_stats_options[idx].name;
         switch (c) {
         case 'c':
@@ -105,8 +103,9 @@ int cli_trend_option(const char *cmd, const char *opt, const char *value,
         } else if (strcmp(value, "since-loss") == 0) {
             o->axis = CAIRN_TIME_SINCE_LOSS;
         } else {
-            return cli_usage(cmd, "--time takes since-first or since-loss, "
-                                  "not '%s'",
+            return cli_usage(cmd,
+                             "--time takes since-first or since-loss, "
+                             "not '%s'",
                              value);
         }
         return CLI_OK;

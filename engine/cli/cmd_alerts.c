@@ -10,7 +10,9 @@
 #include "cli.h"
 
 const cli_command cli_alerts_command = {
-    "alerts", cmd_alerts, "what needs attention, most urgent first",
+    "alerts",
+    cmd_alerts,
+    "what needs attention, most urgent first",
     "cairn alerts [--json] [--all] [--clinician C]",
     "Lists the alerts clients' results raise, most urgent first: a risk\n"
     "item endorsed, reliable deterioration, not on track compared with\n"
@@ -29,7 +31,9 @@ const cli_command cli_alerts_command = {
 };
 
 const cli_command cli_alert_command = {
-    "alert", cmd_alert, "acknowledge or resolve an alert",
+    "alert",
+    cmd_alert,
+    "acknowledge or resolve an alert",
     "cairn alert ack ID --note TEXT\n"
     "       cairn alert resolve ID --note TEXT",
     "Records that an alert was seen (ack) or dealt with (resolve), with a\n"
@@ -46,8 +50,8 @@ static void print_alert(const cairn_caseload_entry *e, const cairn_alert *a,
 {
     if (!json) {
         printf("%-14s %-12s %-14s %-13s %s\n", a->key, e->client->code,
-               cairn_alert_kind_name(a->kind),
-               cairn_alert_state_name(a->state), a->reason);
+               cairn_alert_kind_name(a->kind), cairn_alert_state_name(a->state),
+               a->reason);
         if (a->state != CAIRN_ALERT_OPEN && a->state_note != NULL) {
             printf("%-14s %-12s %s by %s on %.10s: %s\n", "", "",
                    cairn_alert_state_name(a->state),
@@ -95,8 +99,7 @@ int cmd_alerts(cli_ctx *ctx, int argc, char **argv)
         } else if (c == 'c') {
             clinician = optarg;
         } else {
-            return cli_usage("alerts", "unknown option '%s'",
-                             argv[optind - 1]);
+            return cli_usage("alerts", "unknown option '%s'", argv[optind - 1]);
         }
     }
     const cairn_catalog *cat = cli_catalog(ctx);
@@ -178,16 +181,15 @@ static int find_alert(cairn_store *st, const cairn_catalog *cat,
 
 int cmd_alert(cli_ctx *ctx, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"note", required_argument, NULL, 'n'}, {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"note", required_argument, NULL, 'n'},
+                                         {NULL, 0, NULL, 0}};
     const char *note = NULL;
     int c;
     optind = 0;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         if (c != 'n') {
-            return cli_usage("alert", "unknown option '%s'",
-                             argv[optind - 1]);
+            return cli_usage("alert", "unknown option '%s'", argv[optind - 1]);
         }
         note = optarg;
     }

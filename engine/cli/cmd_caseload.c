@@ -9,7 +9,9 @@
 #include "cli.h"
 
 const cli_command cli_caseload_command = {
-    "caseload", cmd_caseload, "every client's progress, most urgent first",
+    "caseload",
+    cmd_caseload,
+    "every client's progress, most urgent first",
     "cairn caseload [--instrument I] [--clinician C] [--json]\n"
     "       [--rci-sd X] [--rci-reliability R] [--cutoff C] [--scale S]\n"
     "       [--time since-first|since-loss] [--no-improvement-weeks N]",
@@ -134,8 +136,7 @@ int cmd_caseload(cli_ctx *ctx, int argc, char **argv)
             const cairn_caseload_entry *e = &cl->entries[k];
             for (size_t i = 0; i < e->n_trends; i++) {
                 const cairn_instrument *inst = NULL;
-                cairn_catalog_find(&inst, cat, e->trends[i]->instrument,
-                                   NULL);
+                cairn_catalog_find(&inst, cat, e->trends[i]->instrument, NULL);
                 print_row(e, e->trends[i], i == 0, inst);
             }
         }

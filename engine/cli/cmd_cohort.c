@@ -8,7 +8,9 @@
 #include "cli.h"
 
 const cli_command cli_cohort_command = {
-    "cohort", cmd_cohort, "outcomes over a caseload or clinic",
+    "cohort",
+    cmd_cohort,
+    "outcomes over a caseload or clinic",
     "cairn cohort --instrument I [--json] [--from D] [--to D]\n"
     "       [--clinician C] [--scale S] [--rci-sd X] [--rci-reliability R]\n"
     "       [--cutoff C] [--ml] [--intercept-only]",
@@ -50,8 +52,8 @@ static void print_plain(const cairn_cohort_result *r)
     if (r->has_change) {
         printf("  baseline %.2f (SD %.2f), latest %.2f (SD %.2f), change "
                "%+.2f (SD %.2f)\n",
-               c->baseline_mean, c->baseline_sd, c->latest_mean,
-               c->latest_sd, c->change_mean, c->change_sd);
+               c->baseline_mean, c->baseline_sd, c->latest_mean, c->latest_sd,
+               c->change_mean, c->change_sd);
         print_effect("d", &c->d);
         print_effect("d_z", &c->d_z);
     }
@@ -83,9 +85,9 @@ static void print_plain(const cairn_cohort_result *r)
            "residual SD %.3f\n"
            "    %s %.4f, log-likelihood %.4f\n",
            m->reml ? "REML" : "ML", m->n_groups, m->n_obs,
-           m->converged ? "" : ", NOT CONVERGED", m->intercept,
-           m->intercept_se, m->slope, m->slope_se, m->slope_ci[0],
-           m->slope_ci[1], m->sd_intercept, m->sd_slope, m->cor, m->sigma,
+           m->converged ? "" : ", NOT CONVERGED", m->intercept, m->intercept_se,
+           m->slope, m->slope_se, m->slope_ci[0], m->slope_ci[1],
+           m->sd_intercept, m->sd_slope, m->cor, m->sigma,
            m->reml ? "REML criterion" : "deviance", m->criterion, m->loglik);
 }
 

@@ -8,7 +8,9 @@
 #include "cli.h"
 
 const cli_command cli_couple_command = {
-    "couple", cmd_couple, "partners' courses side by side",
+    "couple",
+    cmd_couple,
+    "partners' courses side by side",
     "cairn couple --client CODE [--instrument I] [--json] [--scale S]\n"
     "       [--rci-sd X] [--rci-reliability R] [--time since-loss]",
     "Puts a client and their linked partner side by side on every\n"
@@ -76,16 +78,15 @@ static void print_json(const cairn_couple *c, bool first)
         printf("\"reliable_difference\":null,");
     }
     printf("\"diverging\":%s,\"incongruent\":%s,\"reason\":",
-           c->diverging ? "true" : "false",
-           c->incongruent ? "true" : "false");
+           c->diverging ? "true" : "false", c->incongruent ? "true" : "false");
     cli_json_string(stdout, c->reason[0] ? c->reason : NULL);
     printf(",\"pairs\":[");
     for (size_t i = 0; i < c->n_pairs; i++) {
         const cairn_couple_pair *p = &c->pairs[i];
         printf("%s{\"date_a\":\"%.10s\",\"date_b\":\"%.10s\",\"score_a\":"
                "%.6g,\"score_b\":%.6g,\"difference\":%.6g,\"diverges\":%s}",
-               i ? "," : "", p->a->date, p->b->date, p->a->score,
-               p->b->score, p->difference, p->diverges ? "true" : "false");
+               i ? "," : "", p->a->date, p->b->date, p->a->score, p->b->score,
+               p->difference, p->diverges ? "true" : "false");
     }
     printf("],\"trends\":[%s,%s]}", ja ? ja : "null", jb ? jb : "null");
     free(ja);

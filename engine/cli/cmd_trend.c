@@ -9,7 +9,9 @@
 #include "cli.h"
 
 const cli_command cli_trend_command = {
-    "trend", cmd_trend, "a client's change on one questionnaire",
+    "trend",
+    cmd_trend,
+    "a client's change on one questionnaire",
     "cairn trend --client CODE --instrument I [--json] [--scale S]\n"
     "       [--rci-sd X] [--rci-reliability R] [--cutoff C]\n"
     "       [--time since-first|since-loss] [--no-improvement-weeks N]",
@@ -48,8 +50,7 @@ static void expectation_note(const cairn_caseload *cl, const char *code)
         if (strcmp(cl->expectation_codes[i], code) == 0 && !e->available) {
             printf("  Not on track: not judged; %zu client%s of this clinic "
                    "have scores, the growth model needs %zu\n",
-                   e->n_clients, e->n_clients == 1 ? "" : "s",
-                   e->min_clients);
+                   e->n_clients, e->n_clients == 1 ? "" : "s", e->min_clients);
         }
     }
 }

@@ -13,13 +13,14 @@
 typedef struct caseload_impl {
     cairn_caseload pub;
     cairn_client_list *clients;
-    cairn_assessment_list **lists; /* one per entry */
+    cairn_assessment_list *all;    /* every current assessment, by client */
+    cairn_assessment_list *slices; /* one client's part of `all` each */
     cairn_alert_record_list *records;
 } caseload_impl;
 
 int cairn_caseload_expectation(cairn_expectation *out, cairn_store *st,
-                               const cairn_instrument *inst,
-                               const char *scale, cairn_error *err)
+                               const cairn_instrument *inst, const char *scale,
+                               cairn_error *err)
 {
     cairn_cohort_options o = CAIRN_COHORT_OPTIONS_INIT;
     cairn_cohort_summary *s = NULL;
@@ -42,8 +43,8 @@ int cairn_caseload_expectation(cairn_expectation *out, cairn_store *st,
     return CAIRN_OK;
 }
 
-static const cairn_alert_record *find_record(
-    const cairn_alert_record_list *r, const char *key)
+static const cairn_alert_record *find_record(const cairn_alert_record_list *r,
+                                             const char *key)
 {
     size_t lo = 0, hi = r->n;
     while (lo < hi) {
@@ -125,19 +126,58 @@ static int pick_instruments(const cairn_instrument ***out, size_t *n,
     return CAIRN_OK;
 }
 
-static int client_entry(caseload_impl *c, cairn_store *st, size_t k,
+typedef struct id_pos {
+    int64_t id;
+    size_t pos;
+} id_pos;
+
+static int by_id(const void *x, const void *y)
+{
+    int64_t a = ((const id_pos *)x)->id, b = ((const id_pos *)y)->id;
+    return (a > b) - (a < b);
+}
+
+/* Cut `all` (grouped by client id) into one slice per client. */
+static int slice_lists(caseload_impl *c, cairn_error *err)
+{
+    size_t n = c->clients->n;
+    id_pos *index = malloc((n + 1) * sizeof *index);
+    c->slices = calloc(n + 1, sizeof *c->slices);
+    if (c->slices == NULL || index == NULL) {
+        free(index);
+        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    for (size_t k = 0; k < n; k++) {
+        index[k] = (id_pos){c->clients->items[k].id, k};
+    }
+    qsort(index, n, sizeof *index, by_id);
+    for (size_t i = 0; i < c->all->n;) {
+        size_t j = i;
+        id_pos key = {c->all->items[i].client_id, 0};
+        while (j < c->all->n && c->all->items[j].client_id == key.id) {
+            j++;
+        }
+        const id_pos *hit = bsearch(&key, index, n, sizeof *index, by_id);
+        if (hit != NULL) {
+            c->slices[hit->pos].n = j - i;
+            c->slices[hit->pos].items = &c->all->items[i];
+        }
+        i = j;
+    }
+    free(index);
+    return CAIRN_OK;
+}
+
+static int client_entry(caseload_impl *c, size_t k,
                         const cairn_instrument *const *insts, size_t n_insts,
                         const cairn_caseload_options *o, cairn_error *err)
 {
     cairn_caseload_entry *e = &c->pub.entries[k];
     const cairn_client *cl = &c->clients->items[k];
+    const cairn_assessment_list *list = &c->slices[k];
+    int rc = CAIRN_OK;
     e->client = cl;
     e->most_urgent = -1;
-    int rc = cairn_store_assessment_list(&c->lists[k], st, cl->code, NULL,
-                                         CAIRN_LIST_CURRENT, err);
-    if (rc < 0) {
-        return rc;
-    }
     e->trends = calloc(n_insts + 1, sizeof *e->trends);
     if (e->trends == NULL) {
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
@@ -145,8 +185,8 @@ static int client_entry(caseload_impl *c, cairn_store *st, size_t k,
     for (size_t i = 0; rc == 0 && i < n_insts; i++) {
         const cairn_instrument *inst = insts[i];
         bool any = false;
-        for (size_t a = 0; !any && a < c->lists[k]->n; a++) {
-            any = strcmp(c->lists[k]->items[a].instrument,
+        for (size_t a = 0; !any && a < list->n; a++) {
+            any = strcmp(list->items[a].instrument,
                          cairn_instrument_code(inst)) == 0;
         }
         if (!any) {
@@ -160,8 +200,8 @@ static int client_entry(caseload_impl *c, cairn_store *st, size_t k,
             }
         }
         cairn_trend *t = NULL;
-        rc = cairn_trend_compute(&t, inst, c->lists[k], cl->loss_date,
-                                 &o->trend, ex, err);
+        rc = cairn_trend_compute(&t, inst, list, cl->loss_date, &o->trend, ex,
+                                 err);
         if (rc == 0) {
             apply_states(e, t, c->records);
             e->trends[e->n_trends++] = t;
@@ -175,14 +215,13 @@ static int expectations(caseload_impl *c, cairn_store *st,
                         const cairn_caseload_options *o, cairn_error *err)
 {
     c->pub.expectations = calloc(n + 1, sizeof *c->pub.expectations);
-    c->pub.expectation_codes =
-        calloc(n + 1, sizeof *c->pub.expectation_codes);
+    c->pub.expectation_codes = calloc(n + 1, sizeof *c->pub.expectation_codes);
     if (c->pub.expectations == NULL || c->pub.expectation_codes == NULL) {
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
     for (size_t i = 0; o->with_expectation && i < n; i++) {
-        int rc = cairn_caseload_expectation(
-            &c->pub.expectations[i], st, insts[i], o->trend.scale, err);
+        int rc = cairn_caseload_expectation(&c->pub.expectations[i], st,
+                                            insts[i], o->trend.scale, err);
         if (rc < 0) {
             return rc;
         }
@@ -193,8 +232,8 @@ static int expectations(caseload_impl *c, cairn_store *st,
 }
 
 /* Keep only the clients the options ask for (in place). */
-static int filter_clients(cairn_client_list *l,
-                          const cairn_caseload_options *o, cairn_error *err)
+static int filter_clients(cairn_client_list *l, const cairn_caseload_options *o,
+                          cairn_error *err)
 {
     size_t kept = 0;
     for (size_t i = 0; i < l->n; i++) {
@@ -218,8 +257,7 @@ static int filter_clients(cairn_client_list *l,
 
 int cairn_caseload_compute(cairn_caseload **out, cairn_store *st,
                            const cairn_catalog *cat,
-                           const cairn_caseload_options *opts,
-                           cairn_error *err)
+                           const cairn_caseload_options *opts, cairn_error *err)
 {
     cairn_caseload_options defaults = CAIRN_CASELOAD_OPTIONS_INIT;
     const cairn_caseload_options *o = opts ? opts : &defaults;
@@ -244,14 +282,20 @@ int cairn_caseload_compute(cairn_caseload **out, cairn_store *st,
         rc = expectations(c, st, insts, n_insts, o, err);
     }
     if (rc == 0) {
+        rc = cairn_store_assessment_list(&c->all, st, o->client, NULL,
+                                         CAIRN_LIST_CURRENT, err);
+    }
+    if (rc == 0) {
+        rc = slice_lists(c, err);
+    }
+    if (rc == 0) {
         size_t n = c->clients->n;
         c->pub.entries = calloc(n + 1, sizeof *c->pub.entries);
-        c->lists = calloc(n + 1, sizeof *c->lists);
-        rc = c->pub.entries && c->lists
+        rc = c->pub.entries
                  ? CAIRN_OK
                  : cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
         for (size_t k = 0; rc == 0 && k < n; k++) {
-            rc = client_entry(c, st, k, insts, n_insts, o, err);
+            rc = client_entry(c, k, insts, n_insts, o, err);
             c->pub.n = k + 1;
         }
     }
@@ -260,8 +304,6 @@ int cairn_caseload_compute(cairn_caseload **out, cairn_store *st,
         cairn_caseload_free(&c->pub);
         return rc;
     }
-    /* Entries keep pointers into their own lists, so sort a permutation
-     * of whole entries (lists are matched by client pointer on free). */
     qsort(c->pub.entries, c->pub.n, sizeof *c->pub.entries, by_urgency);
     *out = &c->pub;
     return CAIRN_OK;
@@ -279,12 +321,8 @@ void cairn_caseload_free(cairn_caseload *cl)
         }
         free(cl->entries[k].trends);
     }
-    for (size_t k = 0; c->lists != NULL && c->clients != NULL &&
-                       k < c->clients->n;
-         k++) {
-        cairn_store_assessment_list_free(c->lists[k]);
-    }
-    free(c->lists);
+    free(c->slices);
+    cairn_store_assessment_list_free(c->all);
     free(cl->entries);
     free(cl->expectations);
     free(cl->expectation_codes);

@@ -62,16 +62,14 @@ static int add_group(cairn_cohort_summary *s, scan *sc,
 }
 
 static int finish_client(cairn_cohort_summary *s, scan *sc, client_acc *c,
-                         const char *first_band, const char *last_band,
-                         cairn_error *err)
+                         int first_band, int last_band, cairn_error *err)
 {
     if (c->n == 0) {
         return CAIRN_OK;
     }
     s->n_clients += 1;
-    int b = band_index(s, first_band);
-    if (b >= 0) {
-        s->band_baseline[b] += 1;
+    if (first_band >= 0) {
+        s->band_baseline[first_band] += 1;
     }
     if (c->first_complete) {
         cairn_item_moments_add(&s->items, c->items);
@@ -82,9 +80,9 @@ static int finish_client(cairn_cohort_summary *s, scan *sc, client_acc *c,
         cairn_rc_category cat = CAIRN_RC_NO_RELIABLE_CHANGE;
         if (s->has_rc) {
             cairn_rci r;
-            int rc = cairn_stats_rci(&r, c->first_score, c->last_score,
-                                     s->rc_sd, s->rc_reliability,
-                                     s->direction, err);
+            int rc =
+                cairn_stats_rci(&r, c->first_score, c->last_score, s->rc_sd,
+                                s->rc_reliability, s->direction, err);
             if (rc < 0) {
                 return rc;
             }
@@ -98,9 +96,8 @@ static int finish_client(cairn_cohort_summary *s, scan *sc, client_acc *c,
             s->recovered += cl.recovered;
             s->reliably_recovered += cl.reliably_recovered;
         }
-        b = band_index(s, last_band);
-        if (b >= 0) {
-            s->band_latest[b] += 1;
+        if (last_band >= 0) {
+            s->band_latest[last_band] += 1;
         }
     }
     if (add_group(s, sc, &c->group) < 0) {
@@ -110,8 +107,7 @@ static int finish_client(cairn_cohort_summary *s, scan *sc, client_acc *c,
 }
 
 /* The item scores of a complete baseline set (reverse keys applied). */
-static bool item_scores(const scan *sc, const cairn_cohort_row *r,
-                        double *out)
+static bool item_scores(const scan *sc, const cairn_cohort_row *r, double *out)
 {
     const cairn_scale *scale = sc->scale;
     if (scale->n_items > CAIRN_ALPHA_MAX_ITEMS) {
@@ -123,8 +119,7 @@ static bool item_scores(const scan *sc, const cairn_cohort_row *r,
             return false;
         }
         const cairn_option *o = cairn_item_find_option(
-            cairn_instrument_find_item(sc->inst, scale->items[k]),
-            r->codes[i]);
+            cairn_instrument_find_item(sc->inst, scale->items[k]), r->codes[i]);
         if (o == NULL) {
             return false;
         }
@@ -226,8 +221,7 @@ static int set_parameters(cairn_cohort_summary *s, const cairn_scale *scale,
     return CAIRN_OK;
 }
 
-static int set_range(scan *sc, const cairn_cohort_options *o,
-                     cairn_error *err)
+static int set_range(scan *sc, const cairn_cohort_options *o, cairn_error *err)
 {
     int rc = CAIRN_OK;
     if (o->from != NULL) {
@@ -249,13 +243,12 @@ static int run_scan(cairn_cohort_summary *s, scan *sc, cairn_store *st,
     cairn_store_cursor *cur = NULL;
     const cairn_cohort_row *r = NULL;
     client_acc c = {0};
-    char first_band[32] = "", last_band[32] = "";
+    int first_band = -1, last_band = -1;
     int rc = cairn_store_cursor_open(&cur, st, s->instrument, err);
     while (rc == 0 && (rc = cairn_store_cursor_next(cur, &r, err)) == 1) {
         rc = CAIRN_OK;
         const cairn_stored_scale *score =
-            sc->scale_index < r->n_scales ? &r->scales[sc->scale_index]
-                                          : NULL;
+            sc->scale_index < r->n_scales ? &r->scales[sc->scale_index] : NULL;
         double days = 0;
         if (score == NULL || !score->has_score ||
             !client_allowed(sc, r->client_id)) {
@@ -268,18 +261,19 @@ static int run_scan(cairn_cohort_summary *s, scan *sc, cairn_store *st,
         }
         if (r->client_id != c.id || c.n == 0) {
             rc = finish_client(s, sc, &c, first_band, last_band, err);
+            if (rc == 0) {
+                rc = cairn_store_cursor_items(cur, err);
+            }
             memset(&c, 0, sizeof c);
             c.id = r->client_id;
             c.first_days = days;
             c.first_score = score->score;
             c.first_complete = item_scores(sc, r, c.items);
-            snprintf(first_band, sizeof first_band, "%s",
-                     score->band ? score->band : "");
+            first_band = band_index(s, score->band);
         }
         c.n++;
         c.last_score = score->score;
-        snprintf(last_band, sizeof last_band, "%s",
-                 score->band ? score->band : "");
+        last_band = band_index(s, score->band);
         cairn_mixed_group_add(&c.group, (days - c.first_days) / 7.0,
                               score->score);
     }
@@ -292,14 +286,13 @@ static int run_scan(cairn_cohort_summary *s, scan *sc, cairn_store *st,
 
 int cairn_cohort_summarize(cairn_cohort_summary **out, cairn_store *st,
                            const cairn_instrument *inst,
-                           const cairn_cohort_options *opts,
-                           cairn_error *err)
+                           const cairn_cohort_options *opts, cairn_error *err)
 {
     cairn_cohort_options defaults = CAIRN_COHORT_OPTIONS_INIT;
     const cairn_cohort_options *o = opts ? opts : &defaults;
-    const cairn_scale *scale =
-        o->scale ? cairn_instrument_find_scale(inst, o->scale)
-                 : cairn_instrument_scale(inst, 0);
+    const cairn_scale *scale = o->scale
+                                   ? cairn_instrument_find_scale(inst, o->scale)
+                                   : cairn_instrument_scale(inst, 0);
     scan sc = {.inst = inst, .scale = scale};
     *out = NULL;
     if (scale == NULL) {
@@ -441,8 +434,7 @@ int cairn_cohort_compute(cairn_cohort_result **out,
     r->alpha_n = (size_t)s->items.n;
     r->has_alpha = cairn_stats_alpha(&r->alpha, &s->items, NULL) == 0;
     cairn_error merr = CAIRN_ERROR_INIT;
-    if (cairn_mixed_fit(&r->model, s->groups, s->n_groups, mopts, &merr) <
-        0) {
+    if (cairn_mixed_fit(&r->model, s->groups, s->n_groups, mopts, &merr) < 0) {
         snprintf(r->model_note, sizeof r->model_note, "%s", merr.message);
         if (merr.code == CAIRN_ENOMEM) {
             cairn_cohort_result_free(r);
@@ -469,8 +461,8 @@ static json_t *effect_json(const cairn_effect *e, const char *method)
     if (!e->has_value) {
         return json_null();
     }
-    return json_pack("{s:f,s:f,s:[f,f],s:s}", "estimate", e->value, "se",
-                     e->se, "ci95", e->ci_low, e->ci_high, "method", method);
+    return json_pack("{s:f,s:f,s:[f,f],s:s}", "estimate", e->value, "se", e->se,
+                     "ci95", e->ci_low, e->ci_high, "method", method);
 }
 
 static json_t *model_json(const cairn_cohort_result *r)
@@ -492,40 +484,38 @@ static json_t *model_json(const cairn_cohort_result *r)
         m->sd_intercept, "sd_weeks", m->sd_slope, "corr", m->cor, "sigma",
         m->sigma, m->reml ? "reml_criterion" : "deviance", m->criterion,
         "loglik", m->loglik, "converged", m->converged, "iterations",
-        m->iterations, "n_obs", (int)m->n_obs, "n_clients",
-        (int)m->n_groups);
+        m->iterations, "n_obs", (int)m->n_obs, "n_clients", (int)m->n_groups);
 }
 
 static json_t *bands_json(const cairn_cohort_summary *s)
 {
     json_t *o = json_object();
     for (size_t i = 0; i < s->n_bands; i++) {
-        json_object_set_new(o, s->band_ids[i],
-                            json_pack("{s:o,s:o}", "baseline",
-                                      cairn__util_json_number(s->band_baseline[i]),
-                                      "latest",
-                                      cairn__util_json_number(s->band_latest[i])));
+        json_object_set_new(
+            o, s->band_ids[i],
+            json_pack("{s:o,s:o}", "baseline",
+                      cairn__util_json_number(s->band_baseline[i]), "latest",
+                      cairn__util_json_number(s->band_latest[i])));
     }
     return o;
 }
 
 static json_t *parameters_json(const cairn_cohort_summary *s)
 {
-    static const char *const whens[] = {"at_or_above", "above",
-                                        "at_or_below", "below"};
+    static const char *const whens[] = {"at_or_above", "above", "at_or_below",
+                                        "below"};
     json_t *o = json_object();
     json_object_set_new(o, "fingerprint", json_string(s->fingerprint));
-    json_object_set_new(o, "rci_sd", s->has_rc ? json_real(s->rc_sd)
-                                               : json_null());
+    json_object_set_new(o, "rci_sd",
+                        s->has_rc ? json_real(s->rc_sd) : json_null());
     json_object_set_new(o, "rci_reliability",
-                        s->has_rc ? json_real(s->rc_reliability)
-                                  : json_null());
-    json_object_set_new(o, "cutoff", s->has_cutoff
-                                         ? cairn__util_json_number(s->cutoff)
-                                         : json_null());
-    json_object_set_new(o, "case_when", s->has_cutoff
-                                            ? json_string(whens[s->case_when])
-                                            : json_null());
+                        s->has_rc ? json_real(s->rc_reliability) : json_null());
+    json_object_set_new(o, "cutoff",
+                        s->has_cutoff ? cairn__util_json_number(s->cutoff)
+                                      : json_null());
+    json_object_set_new(o, "case_when",
+                        s->has_cutoff ? json_string(whens[s->case_when])
+                                      : json_null());
     return o;
 }
 
@@ -556,45 +546,45 @@ int cairn_cohort_to_json(const cairn_cohort_result *r, char **out,
     json_object_set_new(o, "n_paired", cairn__util_json_number(s->n_paired));
     json_object_set_new(o, "baseline",
                         r->has_change
-                            ? json_pack("{s:f,s:f}", "mean",
-                                        c->baseline_mean, "sd",
-                                        c->baseline_sd)
+                            ? json_pack("{s:f,s:f}", "mean", c->baseline_mean,
+                                        "sd", c->baseline_sd)
                             : json_null());
-    json_object_set_new(o, "latest",
-                        r->has_change ? json_pack("{s:f,s:f}", "mean",
-                                                  c->latest_mean, "sd",
-                                                  c->latest_sd)
-                                      : json_null());
-    json_object_set_new(o, "change",
-                        r->has_change ? json_pack("{s:f,s:f}", "mean",
-                                                  c->change_mean, "sd",
-                                                  c->change_sd)
-                                      : json_null());
-    json_object_set_new(o, "effect_sizes", r->has_change ? change_json(r)
-                                                         : json_null());
-    json_object_set_new(o, "rci_counts",
-                        s->has_rc ? json_pack("{s:o,s:o,s:o}", "improved",
-                                              cairn__util_json_number(s->rc_counts[0]),
-                                              "no_reliable_change",
-                                              cairn__util_json_number(s->rc_counts[1]),
-                                              "deteriorated",
-                                              cairn__util_json_number(s->rc_counts[2]))
-                                  : json_null());
+    json_object_set_new(
+        o, "latest",
+        r->has_change
+            ? json_pack("{s:f,s:f}", "mean", c->latest_mean, "sd", c->latest_sd)
+            : json_null());
+    json_object_set_new(
+        o, "change",
+        r->has_change
+            ? json_pack("{s:f,s:f}", "mean", c->change_mean, "sd", c->change_sd)
+            : json_null());
+    json_object_set_new(o, "effect_sizes",
+                        r->has_change ? change_json(r) : json_null());
+    json_object_set_new(
+        o, "rci_counts",
+        s->has_rc ? json_pack("{s:o,s:o,s:o}", "improved",
+                              cairn__util_json_number(s->rc_counts[0]),
+                              "no_reliable_change",
+                              cairn__util_json_number(s->rc_counts[1]),
+                              "deteriorated",
+                              cairn__util_json_number(s->rc_counts[2]))
+                  : json_null());
     json_object_set_new(o, "case_at_baseline",
-                        s->has_cutoff ? cairn__util_json_number(s->case_at_baseline)
+                        s->has_cutoff
+                            ? cairn__util_json_number(s->case_at_baseline)
+                            : json_null());
+    json_object_set_new(o, "recovered",
+                        s->has_cutoff ? cairn__util_json_number(s->recovered)
                                       : json_null());
-    json_object_set_new(o, "recovered", s->has_cutoff
-                                            ? cairn__util_json_number(s->recovered)
-                                            : json_null());
     json_object_set_new(o, "reliably_recovered",
                         s->has_cutoff && s->has_rc
                             ? cairn__util_json_number(s->reliably_recovered)
                             : json_null());
     json_object_set_new(o, "bands", bands_json(s));
     json_object_set_new(o, "alpha",
-                        r->has_alpha ? json_pack("{s:f,s:i}", "value",
-                                                 r->alpha, "n",
-                                                 (int)r->alpha_n)
+                        r->has_alpha ? json_pack("{s:f,s:i}", "value", r->alpha,
+                                                 "n", (int)r->alpha_n)
                                      : json_null());
     json_object_set_new(o, "mixed_model", model_json(r));
     json_object_set_new(o, "parameters", parameters_json(s));

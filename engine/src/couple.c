@@ -62,8 +62,7 @@ int cairn_couple_compare(cairn_couple **out, const cairn_trend *a,
                                b->scale);
     }
     cairn_couple *c = calloc(1, sizeof *c);
-    if (c == NULL ||
-        (c->pairs = calloc(a->n + 1, sizeof *c->pairs)) == NULL) {
+    if (c == NULL || (c->pairs = calloc(a->n + 1, sizeof *c->pairs)) == NULL) {
         free(c);
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
@@ -76,12 +75,11 @@ int cairn_couple_compare(cairn_couple **out, const cairn_trend *a,
     }
     pair_points(c, max_days > 0 ? max_days : CAIRN_COUPLE_PAIR_DAYS);
     c->diverging = c->n_pairs > 0 && c->pairs[c->n_pairs - 1].diverges;
-    c->incongruent =
-        a->has_rci && b->has_rci &&
-        ((a->rci.category == CAIRN_RC_DETERIORATED &&
-          b->rci.category == CAIRN_RC_IMPROVED) ||
-         (a->rci.category == CAIRN_RC_IMPROVED &&
-          b->rci.category == CAIRN_RC_DETERIORATED));
+    c->incongruent = a->has_rci && b->has_rci &&
+                     ((a->rci.category == CAIRN_RC_DETERIORATED &&
+                       b->rci.category == CAIRN_RC_IMPROVED) ||
+                      (a->rci.category == CAIRN_RC_IMPROVED &&
+                       b->rci.category == CAIRN_RC_DETERIORATED));
     if (c->incongruent) {
         const cairn_trend *worse =
             a->rci.category == CAIRN_RC_DETERIORATED ? a : b;

@@ -251,8 +251,9 @@ static json_t *score_json(const cairn_score *s)
     for (size_t i = 0; i < s->n_scales; i++) {
         const cairn_scale_score *sc = &s->scales[i];
         json_t *j = json_object();
-        json_object_set_new(j, "score", sc->has_score ? cairn__util_json_number(sc->score)
-                                                      : json_null());
+        json_object_set_new(j, "score",
+                            sc->has_score ? cairn__util_json_number(sc->score)
+                                          : json_null());
         json_object_set_new(j, "band", sc->band ? json_string(sc->band->id)
                                                 : json_null());
         json_object_set_new(j, "prorated", json_boolean(sc->prorated));

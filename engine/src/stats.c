@@ -33,8 +33,8 @@ int cairn_stats_slope(cairn_slope *out, const double *t, const double *y,
         return CAIRN_OK;
     }
     double c0, c1, cov00, cov01, cov11, sumsq;
-    int rc = gsl_fit_linear(t, 1, y, 1, n, &c0, &c1, &cov00, &cov01, &cov11,
-                            &sumsq);
+    int rc =
+        gsl_fit_linear(t, 1, y, 1, n, &c0, &c1, &cov00, &cov01, &cov11, &sumsq);
     if (rc != GSL_SUCCESS) {
         return cairn_error_set(err, CAIRN_ESTATS, "slope: %s",
                                gsl_strerror(rc));
@@ -66,9 +66,8 @@ const char *cairn_rc_category_name(cairn_rc_category c)
     return "no_reliable_change";
 }
 
-int cairn_stats_rci(cairn_rci *out, double baseline, double latest,
-                    double sd, double r, cairn_direction dir,
-                    cairn_error *err)
+int cairn_stats_rci(cairn_rci *out, double baseline, double latest, double sd,
+                    double r, cairn_direction dir, cairn_error *err)
 {
     memset(out, 0, sizeof *out);
     if (!(sd > 0) || !isfinite(sd)) {
@@ -131,8 +130,8 @@ cairn_nhstt cairn_stats_nhstt(const cairn_nhstt_measure *dep,
     bool dep_worse = dep->last - dep->first >= dep->reliable_change;
     bool anx_worse = anx->last - anx->first >= anx->reliable_change;
     o.at_caseness = dep->first >= dep->caseness || anx->first >= anx->caseness;
-    o.recovered = o.at_caseness && dep->last < dep->caseness &&
-                  anx->last < anx->caseness;
+    o.recovered =
+        o.at_caseness && dep->last < dep->caseness && anx->last < anx->caseness;
     o.reliable_improvement =
         (dep_better || anx_better) && !dep_worse && !anx_worse;
     o.reliable_deterioration = dep_worse || anx_worse;
@@ -176,8 +175,8 @@ static cairn_effect effect(double value, double var)
     return e;
 }
 
-int cairn_stats_cohort_change(cairn_cohort_change *out,
-                              const cairn_moments *m, cairn_error *err)
+int cairn_stats_cohort_change(cairn_cohort_change *out, const cairn_moments *m,
+                              cairn_error *err)
 {
     memset(out, 0, sizeof *out);
     if (!(m->n >= 1)) {

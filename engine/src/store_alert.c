@@ -107,11 +107,9 @@ int cairn_store_alert_set(cairn_store *st, const char *client_code,
     }
     if (rc == CAIRN_OK) {
         snprintf(target, sizeof target, "alert:%lld", (long long)id);
-        rc = cairn__audit_append(st,
-                                 state == CAIRN_ALERT_RESOLVED
-                                     ? "alert.resolve"
-                                     : "alert.ack",
-                                 target, NULL, after.p, err);
+        rc = cairn__audit_append(
+            st, state == CAIRN_ALERT_RESOLVED ? "alert.resolve" : "alert.ack",
+            target, NULL, after.p, err);
     }
     cairn__buf_free(&after);
     if (rc < 0) {
@@ -128,8 +126,7 @@ typedef struct record_list {
     size_t n_strings;
 } record_list;
 
-static const char *keep(record_list *l, sqlite3_stmt *s, int col,
-                        bool *oom)
+static const char *keep(record_list *l, sqlite3_stmt *s, int col, bool *oom)
 {
     const char *t = cairn__store_col_text(s, col);
     if (t == NULL) {

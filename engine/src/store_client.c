@@ -980,9 +980,11 @@ int cairn_store_event_list(cairn_event_list **out, cairn_store *st,
     int64_t client = 0;
     size_t cap = 0;
     bool oom = false;
-    int rc = CAIRN_OK;
     *out = NULL;
-    if (code != NULL && (rc = cairn__store_client_id(st, code, &client, NULL, err)) < 0) {
+    int rc = code != NULL
+                 ? cairn__store_client_id(st, code, &client, NULL, err)
+                 : CAIRN_OK;
+    if (rc < 0) {
         return rc;
     }
     cairn_event_list *list = calloc(1, sizeof *list);

@@ -5,8 +5,8 @@
  * The compact JSON columns written by store_assessment.c are read with
  * jansson and checked against the shape the writer produces (anything
  * else is refused with "assessment 12: stored scores are malformed",
- * since a file edited by hand may hold anything).  Results live in an arena owned by the
- * list, record or cursor, so freeing is one call.
+ * since a file edited by hand may hold anything).  Results live in an
+ * arena owned by the list, record or cursor, so freeing is one call.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -246,7 +246,7 @@ static bool decode_rules(arena *a, const char *text, const char **ids,
     " d.fingerprint, a.administered_at, b.entered_at, b.entered_by,"       \
     " b.method, b.source, a.supersedes, a.superseded_by, a.reason,"        \
     " a.voided_at, a.void_reason, a.responses, d.scales, a.scores,"        \
-    " a.flags, d.rules, a.rules"                                           \
+    " a.flags, d.rules, a.rules, d.id"                                     \
     " FROM assessment a JOIN client c ON c.id = a.client_id"               \
     " JOIN definition d ON d.id = a.definition_id"                         \
     " LEFT JOIN batch b ON b.id = (SELECT id FROM batch"                   \
@@ -275,13 +275,34 @@ static cairn_method method_from(const char *name)
     return CAIRN_METHOD_CLINICIAN;
 }
 
+/* The scale and rule ids of the last definition seen (they live in the
+ * arena of the list or record being filled). */
+typedef struct ids_cache {
+    bool valid;
+    int64_t definition;
+    const char **scales, **rules;
+    size_t n_scales, n_rules;
+} ids_cache;
+
+static bool cached_ids(arena *a, sqlite3_stmt *s, ids_cache *c)
+{
+    int64_t def = sqlite3_column_int64(s, 22);
+    if (c->valid && c->definition == def) {
+        return true;
+    }
+    c->valid = decode_ids(a, cairn__store_col_text(s, 17), &c->scales,
+                          &c->n_scales) &&
+               decode_ids(a, cairn__store_col_text(s, 20), &c->rules,
+                          &c->n_rules);
+    c->definition = def;
+    return c->valid;
+}
+
 /* Fill `x` from an ASSESS_SELECT row. */
-static int assessment_from_row(arena *a, sqlite3_stmt *s,
+static int assessment_from_row(arena *a, sqlite3_stmt *s, ids_cache *ids,
                                cairn_assessment *x, cairn_error *err)
 {
     bool oom = false;
-    const char **scale_ids = NULL, **rule_ids = NULL;
-    size_t n_scale_ids = 0, n_rule_ids = 0;
     memset(x, 0, sizeof *x);
     x->id = sqlite3_column_int64(s, 0);
     x->client_id = sqlite3_column_int64(s, 1);
@@ -304,18 +325,14 @@ static int assessment_from_row(arena *a, sqlite3_stmt *s,
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
     const char *resp = cairn__store_col_text(s, 16);
-    const char *scales = cairn__store_col_text(s, 17);
     const char *scores = cairn__store_col_text(s, 18);
-    const char *rules = cairn__store_col_text(s, 20);
-    if (resp == NULL || scales == NULL || scores == NULL || rules == NULL ||
+    if (resp == NULL || scores == NULL || !cached_ids(a, s, ids) ||
         !decode_responses(a, resp, x) ||
-        !decode_ids(a, scales, &scale_ids, &n_scale_ids) ||
-        !decode_scales(a, scores, scale_ids, n_scale_ids, &x->scales,
+        !decode_scales(a, scores, ids->scales, ids->n_scales, &x->scales,
                        &x->n_scales) ||
         !decode_flags(a, cairn__store_col_text(s, 19), x) ||
-        !decode_ids(a, rules, &rule_ids, &n_rule_ids) ||
-        !decode_rules(a, cairn__store_col_text(s, 21), rule_ids, n_rule_ids,
-                      x)) {
+        !decode_rules(a, cairn__store_col_text(s, 21), ids->rules,
+                      ids->n_rules, x)) {
         return cairn_error_set(err, CAIRN_EINVAL,
                                "assessment %lld: stored responses or scores "
                                "are malformed",
@@ -346,7 +363,8 @@ int cairn_store_assessment_get(cairn_assessment **out, cairn_store *st,
         sqlite3_bind_int64(s, 1, id);
         int step = sqlite3_step(s);
         if (step == SQLITE_ROW) {
-            rc = assessment_from_row(&one->mem, s, &one->pub, err);
+            ids_cache ids = {0};
+            rc = assessment_from_row(&one->mem, s, &ids, &one->pub, err);
         } else if (step == SQLITE_DONE) {
             rc = cairn_error_set(err, CAIRN_ENOTFOUND, "no assessment %lld",
                                  (long long)id);
@@ -409,6 +427,7 @@ static int list_rows(cairn_store *st, list_impl *l, sqlite3_stmt *s,
     size_t cap = 0;
     int rc = CAIRN_OK;
     int step;
+    ids_cache ids = {0};
     while (rc == CAIRN_OK && (step = sqlite3_step(s)) == SQLITE_ROW) {
         if (l->pub.n == cap) {
             cap = cap ? cap * 2 : 16;
@@ -418,7 +437,8 @@ static int list_rows(cairn_store *st, list_impl *l, sqlite3_stmt *s,
             }
             l->pub.items = p;
         }
-        rc = assessment_from_row(&l->mem, s, &l->pub.items[l->pub.n], err);
+        rc = assessment_from_row(&l->mem, s, &ids, &l->pub.items[l->pub.n],
+                                 err);
         l->pub.n++;
     }
     if (rc == CAIRN_OK && step != SQLITE_DONE) {
@@ -435,7 +455,7 @@ int cairn_store_assessment_list(cairn_assessment_list **out,
     sqlite3_stmt *s = NULL;
     int64_t client = 0;
     *out = NULL;
-    int rc = client_by_code(st, code, &client, err);
+    int rc = code ? client_by_code(st, code, &client, err) : CAIRN_OK;
     if (rc < 0) {
         return rc;
     }
@@ -445,11 +465,11 @@ int cairn_store_assessment_list(cairn_assessment_list **out,
     }
     if (sqlite3_prepare_v2(st->db,
                            ASSESS_SELECT
-                           " WHERE a.client_id = ?1"
+                           " WHERE (?1 = 0 OR a.client_id = ?1)"
                            " AND (?2 IS NULL OR a.instrument = ?2)"
                            " AND (?3 = 1 OR (a.superseded_by IS NULL"
                            " AND a.voided_at IS NULL))"
-                           " ORDER BY a.administered_at, a.id",
+                           " ORDER BY a.client_id, a.administered_at, a.id",
                            -1, &s, NULL) != SQLITE_OK) {
         rc = cairn__store_dberr(st, err);
     } else {
@@ -551,7 +571,6 @@ int cairn_store_cursor_next(cairn_store_cursor *cur,
     }
     arena_reset(&cur->mem);
     cairn_cohort_row *r = &cur->row;
-    cairn_assessment items = {0};
     memset(r, 0, sizeof *r);
     r->assessment_id = sqlite3_column_int64(s, 0);
     r->client_id = sqlite3_column_int64(s, 1);
@@ -564,11 +583,26 @@ int cairn_store_cursor_next(cairn_store_cursor *cur,
     if (!cursor_ids(cur, s) ||
         !decode_scales(&cur->mem, cairn__store_col_text(s, 6),
                        cur->scale_ids, cur->n_scale_ids, &r->scales,
-                       &r->n_scales) ||
-        !decode_responses(&cur->mem, cairn__store_col_text(s, 7), &items) ||
-        !decode_flags(&cur->mem, cairn__store_col_text(s, 8), &items)) {
+                       &r->n_scales)) {
         return cairn_error_set(err, CAIRN_EINVAL,
                                "assessment %lld: stored scores are "
+                               "malformed",
+                               (long long)r->assessment_id);
+    }
+    *row = r;
+    return 1;
+}
+
+int cairn_store_cursor_items(cairn_store_cursor *cur, cairn_error *err)
+{
+    cairn_cohort_row *r = &cur->row;
+    cairn_assessment items = {0};
+    if (!decode_responses(&cur->mem, cairn__store_col_text(cur->stmt, 7),
+                          &items) ||
+        !decode_flags(&cur->mem, cairn__store_col_text(cur->stmt, 8),
+                      &items)) {
+        return cairn_error_set(err, CAIRN_EINVAL,
+                               "assessment %lld: stored responses are "
                                "malformed",
                                (long long)r->assessment_id);
     }
@@ -577,8 +611,7 @@ int cairn_store_cursor_next(cairn_store_cursor *cur,
     r->missing = items.missing;
     r->n_flags = items.n_flags;
     r->flags = items.flags;
-    *row = r;
-    return 1;
+    return CAIRN_OK;
 }
 
 void cairn_store_cursor_close(cairn_store_cursor *cur)

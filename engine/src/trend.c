@@ -26,8 +26,8 @@ typedef struct trend_impl {
     char cutoff_source[600];
 } trend_impl;
 
-static const char *const alert_names[] = {"risk", "deterioration",
-                                          "off_track", "no_improvement"};
+static const char *const alert_names[] = {"risk", "deterioration", "off_track",
+                                          "no_improvement"};
 
 const char *cairn_alert_kind_name(cairn_alert_kind kind)
 {
@@ -46,33 +46,51 @@ static long days_from_civil(long y, long m, long d)
     return era * 146097 + doe - 719468;
 }
 
+/* `n` decimal digits at `s` as a number, or -1. */
+static int digits(const char *s, int n)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9') {
+            return -1;
+        }
+        v = v * 10 + (s[i] - '0');
+    }
+    return v;
+}
+
 int cairn_trend_date_days(const char *iso, double *days, cairn_error *err)
 {
-    int y = 0, m = 0, d = 0, hh = 0, mm = 0, ss = 0, used = 0;
-    static const int mdays[] = {31, 29, 31, 30, 31, 30,
-                                31, 31, 30, 31, 30, 31};
-    if (iso == NULL || sscanf(iso, "%4d-%2d-%2d%n", &y, &m, &d, &used) != 3 ||
-        used != 10) {
+    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    size_t len = iso ? strlen(iso) : 0;
+    int y = -1, m = -1, d = -1, hh = 0, mm = 0, ss = 0;
+    /* "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM:SSZ", as the store writes them */
+    if ((len == 10 || (len == 20 && iso[10] == 'T' && iso[13] == ':' &&
+                       iso[16] == ':' && iso[19] == 'Z')) &&
+        iso[4] == '-' && iso[7] == '-') {
+        y = digits(iso, 4);
+        m = digits(iso + 5, 2);
+        d = digits(iso + 8, 2);
+        if (len == 20) {
+            hh = digits(iso + 11, 2);
+            mm = digits(iso + 14, 2);
+            ss = digits(iso + 17, 2);
+        }
+    }
+    if (y < 0 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1] || hh < 0 ||
+        hh > 23 || mm < 0 || mm > 59 || ss < 0 || ss > 60 ||
+        (m == 2 && d == 29 &&
+         !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))) {
         return cairn_error_set(err, CAIRN_EINVAL, "'%.40s' is not a date",
                                iso ? iso : "");
-    }
-    if (iso[10] == 'T' &&
-        sscanf(iso + 11, "%2d:%2d:%2d", &hh, &mm, &ss) != 3) {
-        return cairn_error_set(err, CAIRN_EINVAL, "'%.40s' is not a date",
-                               iso);
-    }
-    if (m < 1 || m > 12 || d < 1 || d > mdays[m - 1] || hh > 23 || mm > 59 ||
-        ss > 60) {
-        return cairn_error_set(err, CAIRN_EINVAL, "'%.40s' is not a date",
-                               iso);
     }
     *days = (double)days_from_civil(y, m, d) +
             (hh * 3600.0 + mm * 60.0 + ss) / 86400.0;
     return CAIRN_OK;
 }
 
-cairn_expectation cairn_expectation_from_fit(
-    const cairn_mixed_fit_result *fit, size_t n_clients)
+cairn_expectation cairn_expectation_from_fit(const cairn_mixed_fit_result *fit,
+                                             size_t n_clients)
 {
     cairn_expectation e = {0};
     e.n_clients = n_clients;
@@ -111,8 +129,7 @@ bool cairn_expectation_band(const cairn_expectation *e, double y0, double w,
 }
 
 static void add_alert(cairn_trend *t, cairn_alert_kind kind,
-                      const cairn_trend_point *p, int item,
-                      const char *reason)
+                      const cairn_trend_point *p, int item, const char *reason)
 {
     cairn_alert *a = &t->alerts[t->n_alerts++];
     memset(a, 0, sizeof *a);
@@ -325,8 +342,7 @@ static int time_axis(cairn_trend *t, const char *loss_date,
 
 int cairn_trend_compute(cairn_trend **out, const cairn_instrument *inst,
                         const cairn_assessment_list *list,
-                        const char *loss_date,
-                        const cairn_trend_options *opts,
+                        const char *loss_date, const cairn_trend_options *opts,
                         const cairn_expectation *expect, cairn_error *err)
 {
     cairn_trend_options defaults = CAIRN_TREND_OPTIONS_INIT;
@@ -336,8 +352,7 @@ int cairn_trend_compute(cairn_trend **out, const cairn_instrument *inst,
                                 : cairn_instrument_scale(inst, 0);
     *out = NULL;
     if (sc == NULL) {
-        return cairn_error_set(err, CAIRN_ENOTFOUND,
-                               "%s has no scale '%s'",
+        return cairn_error_set(err, CAIRN_ENOTFOUND, "%s has no scale '%s'",
                                cairn_instrument_code(inst), o->scale);
     }
     size_t scale_index = (size_t)(sc - cairn_instrument_scale(inst, 0));
@@ -408,8 +423,8 @@ static json_t *point_json(const cairn_trend_point *p)
     json_object_set_new(o, "date", json_string(p->date));
     json_object_set_new(o, "weeks", json_real(p->weeks));
     json_object_set_new(o, "score", cairn__util_json_number(p->score));
-    json_object_set_new(o, "band", p->band ? json_string(p->band)
-                                           : json_null());
+    json_object_set_new(o, "band",
+                        p->band ? json_string(p->band) : json_null());
     return o;
 }
 
@@ -440,8 +455,8 @@ static json_t *rci_json(const cairn_trend *t)
 
 static json_t *clinical_json(const cairn_trend *t)
 {
-    static const char *const whens[] = {"at_or_above", "above",
-                                        "at_or_below", "below"};
+    static const char *const whens[] = {"at_or_above", "above", "at_or_below",
+                                        "below"};
     if (!t->has_cutoff) {
         return json_null();
     }
@@ -493,8 +508,7 @@ static json_t *alerts_json(const cairn_trend *t)
         json_t *o = json_object();
         json_object_set_new(o, "kind", json_string(alert_names[a->kind]));
         json_object_set_new(o, "key", json_string(a->key));
-        json_object_set_new(o, "assessment_id",
-                            json_integer(a->assessment_id));
+        json_object_set_new(o, "assessment_id", json_integer(a->assessment_id));
         json_object_set_new(o, "date", json_string(a->date));
         json_object_set_new(o, "item",
                             a->item ? json_integer(a->item) : json_null());
@@ -504,9 +518,9 @@ static json_t *alerts_json(const cairn_trend *t)
         if (a->state != CAIRN_ALERT_OPEN) {
             json_object_set_new(o, "state_by", json_string(a->state_by));
             json_object_set_new(o, "state_at", json_string(a->state_at));
-            json_object_set_new(o, "note", a->state_note
-                                               ? json_string(a->state_note)
-                                               : json_null());
+            json_object_set_new(o, "note",
+                                a->state_note ? json_string(a->state_note)
+                                              : json_null());
         }
         json_array_append_new(arr, o);
     }
@@ -517,8 +531,8 @@ static json_t *alerts_json(const cairn_trend *t)
 static json_t *trend_json(const cairn_trend *t)
 {
     json_t *o = json_object(), *pts = json_array();
-    json_object_set_new(o, "client", t->client ? json_string(t->client)
-                                               : json_null());
+    json_object_set_new(o, "client",
+                        t->client ? json_string(t->client) : json_null());
     json_object_set_new(o, "instrument", json_string(t->instrument));
     json_object_set_new(o, "scale", json_string(t->scale));
     json_object_set_new(o, "direction",
@@ -530,19 +544,18 @@ static json_t *trend_json(const cairn_trend *t)
                                         ? "weeks_since_loss"
                                         : "weeks_since_first"));
     json_object_set_new(o, "n", json_integer((json_int_t)t->n));
-    json_object_set_new(o, "baseline", t->has_baseline
-                                           ? json_pack("{s:s,s:o}", "date",
-                                                       t->baseline.date,
-                                                       "score",
-                                                       cairn__util_json_number(
-                                                           t->baseline.score))
-                                           : json_null());
-    json_object_set_new(o, "latest", t->has_baseline
-                                         ? json_pack("{s:s,s:o}", "date",
-                                                     t->latest.date, "score",
-                                                     cairn__util_json_number(
-                                                         t->latest.score))
-                                         : json_null());
+    json_object_set_new(
+        o, "baseline",
+        t->has_baseline
+            ? json_pack("{s:s,s:o}", "date", t->baseline.date, "score",
+                        cairn__util_json_number(t->baseline.score))
+            : json_null());
+    json_object_set_new(
+        o, "latest",
+        t->has_baseline
+            ? json_pack("{s:s,s:o}", "date", t->latest.date, "score",
+                        cairn__util_json_number(t->latest.score))
+            : json_null());
     json_object_set_new(o, "change", num_or_null(t->n >= 2, t->change));
     json_object_set_new(o, "weeks", num_or_null(t->has_baseline, t->weeks));
     json_object_set_new(o, "slope_per_week", slope_json(t));

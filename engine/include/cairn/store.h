@@ -375,8 +375,9 @@ typedef enum cairn_list_scope {
 } cairn_list_scope;
 
 /**
- * The assessments of client `code`, of `instrument` only when not NULL
- * (a code), in date order (then id).  `*out` is freed with
+ * The assessments of client `code` (NULL = every client, grouped by
+ * client in order of their ids), of `instrument` only when not NULL (a
+ * code), in date order (then id).  `*out` is freed with
  * cairn_store_assessment_list_free.
  * Returns CAIRN_OK, CAIRN_ENOTFOUND (client), CAIRN_ENOMEM, CAIRN_EDB.
  */
@@ -400,6 +401,7 @@ typedef struct cairn_cohort_row {
     const char *fingerprint;
     size_t n_scales;
     const cairn_stored_scale *scales;
+    /* Filled only after cairn_store_cursor_items() for this row: */
     size_t n_items;               /**< item `k` answered codes[k-1] */
     const int *codes;             /**< unless missing[k-1] */
     const bool *missing;
@@ -428,6 +430,15 @@ int cairn_store_cursor_open(cairn_store_cursor **out, cairn_store *st,
  */
 int cairn_store_cursor_next(cairn_store_cursor *cur,
                             const cairn_cohort_row **row, cairn_error *err);
+
+/**
+ * Read the item responses and risk flags of the row the cursor is on into
+ * it (n_items, codes, missing, n_flags, flags).  Rows leave them empty
+ * unless asked, since most scans need only the scores.
+ * Returns CAIRN_OK, CAIRN_EINVAL (malformed stored responses) or
+ * CAIRN_ENOMEM.
+ */
+int cairn_store_cursor_items(cairn_store_cursor *cur, cairn_error *err);
 
 /** End a scan.  NULL is allowed. */
 void cairn_store_cursor_close(cairn_store_cursor *cur);
