@@ -128,7 +128,7 @@ static void test_caseload_one_client_and_instrument(void **state)
 static void test_caseload_expectation_needs_enough_clients(void **state)
 {
     (void)state;
-    char dir[64], code[16], date[16];
+    char dir[64], code[16], date[32];
     cairn_store *st = test_store_new(dir, sizeof dir);
     cairn_expectation e;
     cairn_error err = CAIRN_ERROR_INIT;

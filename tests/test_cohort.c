@@ -140,7 +140,7 @@ static void test_cohort_alpha(void **state)
     int sets[5][7] = {{1, 2, 1, 0, 1, 2, 1}, {3, 3, 2, 2, 3, 2, 3},
                       {0, 1, 0, 0, 1, 0, 0}, {2, 2, 3, 1, 2, 2, 2},
                       {1, 0, 1, 1, 0, 1, 1}};
-    char code[8];
+    char code[16];
     for (int i = 0; i < 5; i++) {
         snprintf(code, sizeof code, "G%d", i);
         test_client(st, code, NULL, NULL);
@@ -185,7 +185,7 @@ static void test_cohort_merge_equals_pooled(void **state)
     for (int k = 0; k < 3; k++) {
         part[k] = test_store_new(d[k], sizeof d[k]);
     }
-    char code[16], date[16];
+    char code[16], date[32];
     for (int c = 0; c < 30; c++) {
         snprintf(code, sizeof code, "P%02d", c);
         test_client(all, code, NULL, NULL);

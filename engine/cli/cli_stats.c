@@ -181,8 +181,8 @@ static void print_change(const cairn_trend *t)
 void cli_print_trend(const cairn_trend *t, const cairn_instrument *inst)
 {
     const cairn_scale *sc = cairn_instrument_find_scale(inst, t->scale);
-    printf("%s %s, %s: %zu scored assessment%s\n", cairn_instrument_name(inst),
-           sc ? sc->label : t->scale,
+    printf("%s - %s (%s): %zu scored assessment%s\n",
+           cairn_instrument_name(inst), sc ? sc->label : t->scale,
            t->direction == CAIRN_HIGHER_IS_WORSE ? "higher is worse"
                                                  : "higher is better",
            t->n, t->n == 1 ? "" : "s");

@@ -49,11 +49,11 @@ static void print_alert(const cairn_caseload_entry *e, const cairn_alert *a,
                         bool json, bool *first)
 {
     if (!json) {
-        printf("%-14s %-12s %-14s %-13s %s\n", a->key, e->client->code,
+        printf("%-18s %-12s %-14s %-13s %s\n", a->key, e->client->code,
                cairn_alert_kind_name(a->kind), cairn_alert_state_name(a->state),
                a->reason);
         if (a->state != CAIRN_ALERT_OPEN && a->state_note != NULL) {
-            printf("%-14s %-12s %s by %s on %.10s: %s\n", "", "",
+            printf("%-18s %-12s %s by %s on %.10s: %s\n", "", "",
                    cairn_alert_state_name(a->state),
                    a->state_by ? a->state_by : "?",
                    a->state_at ? a->state_at : "?", a->state_note);
@@ -119,6 +119,9 @@ int cmd_alerts(cli_ctx *ctx, int argc, char **argv)
         size_t shown = 0;
         if (json) {
             printf("[");
+        } else {
+            printf("%-18s %-12s %-14s %-13s %s\n", "ID", "CLIENT", "KIND",
+                   "STATE", "WHY");
         }
         /* by kind across clients, then the caseload's order */
         for (int kind = 0; kind < 4; kind++) {

@@ -57,9 +57,14 @@ static void print_row(const cairn_caseload_entry *e, const cairn_trend *t,
            t->n);
     cli_sparkline(stdout, v, n, sc->min, sc->max);
     printf("%*s", (int)(n < 12 ? 12 - n : 0), "");
-    printf(" %5g %-18s %+6g  %-20s", t->latest.score,
-           t->latest.band ? t->latest.band : "", t->n >= 2 ? t->change : 0,
-           status(t));
+    const char *band = "";
+    for (size_t b = 0; t->latest.band != NULL && b < sc->n_bands; b++) {
+        if (strcmp(sc->bands[b].id, t->latest.band) == 0) {
+            band = sc->bands[b].label;
+        }
+    }
+    printf(" %5g %-18.18s %+6g  %-20s", t->latest.score, band,
+           t->n >= 2 ? t->change : 0, status(t));
     size_t open = 0;
     const cairn_alert *top = NULL;
     for (size_t i = 0; i < t->n_alerts; i++) {
@@ -75,6 +80,18 @@ static void print_row(const cairn_caseload_entry *e, const cairn_trend *t,
     printf("\n");
 }
 
+/* The NHS Talking Therapies outcomes in words, or "". */
+static void nhstt_words(const cairn_nhstt *o, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s; %s%s%s",
+             o->at_caseness ? "at caseness" : "not at caseness",
+             o->reliable_recovery ? "reliable recovery"
+             : o->recovered       ? "recovered"
+                                  : "not recovered",
+             o->reliable_improvement ? "; reliable improvement" : "",
+             o->reliable_deterioration ? "; reliable deterioration" : "");
+}
+
 static int print_json(const cairn_caseload *cl)
 {
     printf("[");
@@ -82,9 +99,23 @@ static int print_json(const cairn_caseload *cl)
         const cairn_caseload_entry *e = &cl->entries[k];
         printf("%s{\"client\":", k ? ",\n" : "\n");
         cli_json_string(stdout, e->client->code);
-        printf(",\"open_alerts\":%zu,\"acknowledged_alerts\":%zu,"
-               "\"trends\":[",
+        printf(",\"open_alerts\":%zu,\"acknowledged_alerts\":%zu,",
                e->n_open, e->n_acknowledged);
+        if (e->has_nhstt) {
+            const cairn_nhstt *o = &e->nhstt;
+            printf("\"nhs_talking_therapies\":{\"at_caseness\":%s,"
+                   "\"recovered\":%s,\"reliable_improvement\":%s,"
+                   "\"reliable_deterioration\":%s,"
+                   "\"reliable_recovery\":%s},",
+                   o->at_caseness ? "true" : "false",
+                   o->recovered ? "true" : "false",
+                   o->reliable_improvement ? "true" : "false",
+                   o->reliable_deterioration ? "true" : "false",
+                   o->reliable_recovery ? "true" : "false");
+        } else {
+            printf("\"nhs_talking_therapies\":null,");
+        }
+        printf("\"trends\":[");
         for (size_t i = 0; i < e->n_trends; i++) {
             char *json = NULL;
             cairn_error err = CAIRN_ERROR_INIT;
@@ -138,6 +169,12 @@ int cmd_caseload(cli_ctx *ctx, int argc, char **argv)
                 const cairn_instrument *inst = NULL;
                 cairn_catalog_find(&inst, cat, e->trends[i]->instrument, NULL);
                 print_row(e, e->trends[i], i == 0, inst);
+            }
+            if (e->has_nhstt) {
+                char words[160];
+                nhstt_words(&e->nhstt, words, sizeof words);
+                printf("%-12s NHS Talking Therapies (PHQ-9 and GAD-7): %s\n",
+                       "", words);
             }
         }
     }

@@ -12,7 +12,8 @@
 
 typedef struct caseload_impl {
     cairn_caseload pub;
-    cairn_client_list *clients;
+    cairn_client_list *clients; /* the kept clients first, see filter */
+    size_t n_clients;           /* all of them, for freeing */
     cairn_assessment_list *all;    /* every current assessment, by client */
     cairn_assessment_list *slices; /* one client's part of `all` each */
     cairn_alert_record_list *records;
@@ -168,6 +169,52 @@ static int slice_lists(caseload_impl *c, cairn_error *err)
     return CAIRN_OK;
 }
 
+/* The trend's NHS Talking Therapies measure, or NULL. */
+static const cairn_scale *nhstt_scale(const cairn_trend *t,
+                                      const cairn_instrument *const *insts,
+                                      size_t n_insts)
+{
+    for (size_t i = 0; i < n_insts; i++) {
+        if (strcmp(cairn_instrument_code(insts[i]), t->instrument) == 0) {
+            const cairn_scale *sc =
+                cairn_instrument_find_scale(insts[i], t->scale);
+            return sc != NULL && sc->has_nhstt ? sc : NULL;
+        }
+    }
+    return NULL;
+}
+
+/* Paired NHS Talking Therapies outcomes when both measures share their
+ * first and last dates. */
+static void nhs_outcomes(cairn_caseload_entry *e,
+                         const cairn_instrument *const *insts,
+                         size_t n_insts)
+{
+    const cairn_trend *t[2] = {NULL, NULL};
+    const cairn_scale *sc[2] = {NULL, NULL};
+    for (size_t i = 0; i < e->n_trends; i++) {
+        const cairn_scale *s = nhstt_scale(e->trends[i], insts, n_insts);
+        if (s != NULL) {
+            t[s->nhstt_anxiety] = e->trends[i];
+            sc[s->nhstt_anxiety] = s;
+        }
+    }
+    if (t[0] == NULL || t[1] == NULL || t[0]->n < 2 || t[1]->n < 2 ||
+        strncmp(t[0]->baseline.date, t[1]->baseline.date, 10) != 0 ||
+        strncmp(t[0]->latest.date, t[1]->latest.date, 10) != 0) {
+        return;
+    }
+    cairn_nhstt_measure m[2];
+    for (int i = 0; i < 2; i++) {
+        m[i] = (cairn_nhstt_measure){t[i]->baseline.score,
+                                     t[i]->latest.score,
+                                     sc[i]->nhstt_caseness,
+                                     sc[i]->nhstt_reliable_change};
+    }
+    e->has_nhstt = true;
+    e->nhstt = cairn_stats_nhstt(&m[0], &m[1]);
+}
+
 static int client_entry(caseload_impl *c, size_t k,
                         const cairn_instrument *const *insts, size_t n_insts,
                         const cairn_caseload_options *o, cairn_error *err)
@@ -207,6 +254,9 @@ static int client_entry(caseload_impl *c, size_t k,
             e->trends[e->n_trends++] = t;
         }
     }
+    if (rc == 0) {
+        nhs_outcomes(e, insts, n_insts);
+    }
     return rc;
 }
 
@@ -245,7 +295,9 @@ static int filter_clients(cairn_client_list *l, const cairn_caseload_options *o,
             (cl->clinician == NULL || strcmp(cl->clinician, o->clinician))) {
             continue;
         }
-        l->items[kept++] = *cl;
+        cairn_client keep = *cl;
+        l->items[i] = l->items[kept];
+        l->items[kept++] = keep;
     }
     l->n = kept;
     if (o->client != NULL && kept == 0) {
@@ -273,6 +325,7 @@ int cairn_caseload_compute(cairn_caseload **out, cairn_store *st,
         rc = cairn_store_client_list(&c->clients, st, err);
     }
     if (rc == 0) {
+        c->n_clients = c->clients->n;
         rc = filter_clients(c->clients, o, err);
     }
     if (rc == 0) {
@@ -327,6 +380,9 @@ void cairn_caseload_free(cairn_caseload *cl)
     free(cl->expectations);
     free(cl->expectation_codes);
     cairn_store_alert_list_free(c->records);
+    if (c->clients != NULL) {
+        c->clients->n = c->n_clients;
+    }
     cairn_store_client_list_free(c->clients);
     free(c);
 }

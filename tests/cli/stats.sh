@@ -64,6 +64,12 @@ else
 fi
 t_out_has "!! risk"
 t_out_has "!! deterioration"
+"$C" record gad7 --client SARAH --date 2026-02-02 2 2 2 1 1 1 1 >/dev/null
+"$C" record gad7 --client SARAH --date 2026-03-09 1 1 0 0 0 1 0 >/dev/null
+t_run "NHS Talking Therapies outcomes" 0 "$C" caseload
+t_out_has "NHS Talking Therapies (PHQ-9 and GAD-7): at caseness; reliable recovery; reliable improvement"
+t_run "NHS Talking Therapies outcomes --json" 0 "$C" caseload --json
+t_out_has '"nhs_talking_therapies":{"at_caseness":true,"recovered":true,"reliable_improvement":true,"reliable_deterioration":false,"reliable_recovery":true}'
 t_run "caseload --json" 0 "$C" caseload --json --instrument phq9
 t_out_has '"client":"SARAH","open_alerts":1'
 t_run "caseload overrides need an instrument" 2 "$C" caseload --cutoff 5
@@ -94,14 +100,14 @@ t_out_has '"formula": "score ~ weeks + (1 | client)"'
 t_out_has '"deviance":'
 t_run "cohort: date filter" 0 "$C" cohort --instrument phq9 --from 2026-02-20
 t_out_has "2 clients, 2 with two or more scores"
-t_run "cohort: nobody" 1 "$C" cohort --instrument gad7
-t_err "cairn: no client has a gad7 total score in this cohort"
+t_run "cohort: nobody" 1 "$C" cohort --instrument epds
+t_err "cairn: no client has a epds total score in this cohort"
 t_run "cohort: bad date" 1 "$C" cohort --instrument phq9 --from 2026-13-01
 t_err "cairn: '2026-13-01' is not a date"
 
 t_run "alerts" 0 "$C" alerts
-t_out_has "risk:1:9       SARAH"
-t_out_has "deterioration:7 JAMES"
+t_out_has "risk:1:9           SARAH"
+t_out_has "deterioration:7    JAMES"
 t_run "alert ack" 0 "$C" alert ack risk:1:9 --note "called Sarah; safety plan reviewed"
 t_out "alert risk:1:9 (SARAH): acknowledged"
 t_run "acknowledged alert shows who and why" 0 "$C" alerts

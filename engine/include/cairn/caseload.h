@@ -41,6 +41,11 @@ typedef struct cairn_caseload_entry {
     size_t n_acknowledged;      /**< acknowledged alerts */
     int most_urgent;            /**< kind of the most urgent open alert,
                                      or -1 */
+    bool has_nhstt;             /**< the client has the depression and the
+                                     anxiety measure of NHS Talking
+                                     Therapies at the same first and last
+                                     dates, at least two of each */
+    cairn_nhstt nhstt;          /**< their paired outcomes */
 } cairn_caseload_entry;
 
 /** A computed caseload (entries in urgency order). */

@@ -105,6 +105,7 @@ typedef struct cairn_scale {
     cairn_case_when case_when;  /**< which side is a case */
     const char *cutoff_source;  /**< source of the cut-off */
     bool has_nhstt;             /**< NHS Talking Therapies values known */
+    bool nhstt_anxiety;         /**< its anxiety measure (else depression) */
     double nhstt_caseness;      /**< a case at or above this */
     double nhstt_reliable_change; /**< points that count as reliable */
     const char *nhstt_source;   /**< their source */
