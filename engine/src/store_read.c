@@ -396,31 +396,6 @@ typedef struct list_impl {
     arena mem;
 } list_impl;
 
-static int client_by_code(cairn_store *st, const char *code, int64_t *id,
-                          cairn_error *err)
-{
-    sqlite3_stmt *s = NULL;
-    int rc = cairn__store_prep(st, ST_CLIENT_ID,
-                               "SELECT id, partner_id FROM client "
-                               "WHERE code = ?",
-                               &s, err);
-    if (rc < 0) {
-        return rc;
-    }
-    sqlite3_bind_text(s, 1, code, -1, SQLITE_STATIC);
-    int step = sqlite3_step(s);
-    if (step == SQLITE_ROW) {
-        *id = sqlite3_column_int64(s, 0);
-    } else if (step == SQLITE_DONE) {
-        rc = cairn_error_set(err, CAIRN_ENOTFOUND, "no client '%.64s'",
-                             code);
-    } else {
-        rc = cairn__store_dberr(st, err);
-    }
-    sqlite3_reset(s);
-    return rc;
-}
-
 static int list_rows(cairn_store *st, list_impl *l, sqlite3_stmt *s,
                      cairn_error *err)
 {
@@ -455,7 +430,8 @@ int cairn_store_assessment_list(cairn_assessment_list **out,
     sqlite3_stmt *s = NULL;
     int64_t client = 0;
     *out = NULL;
-    int rc = code ? client_by_code(st, code, &client, err) : CAIRN_OK;
+    int rc = code ? cairn__store_client_id(st, code, &client, NULL, err)
+                  : CAIRN_OK;
     if (rc < 0) {
         return rc;
     }
