@@ -131,7 +131,7 @@ extern const cli_command cli_event_command;
 extern const cli_command cli_audit_command;
 extern const cli_command cli_rescore_command;
 
-/* The terminal sparkline (sparkline.c). */
+/* Reports (cmd_report.c) and the terminal sparkline (sparkline.c). */
 
 /**
  * Print `n` values as Unicode blocks (U+2581-U+2588) placed on the fixed
@@ -140,6 +140,8 @@ extern const cli_command cli_rescore_command;
 void cli_sparkline(FILE *out, const double *v, size_t n, double lo,
                    double hi);
 
+int cmd_report(cli_ctx *ctx, int argc, char **argv);
+extern const cli_command cli_report_command;
 
 /* The statistics commands (cli_stats.c and cmd_{trend,caseload,cohort,
  * alerts,couple}.c). */

@@ -33,6 +33,7 @@ static const cli_command *const commands[] = {
     &cli_cohort_command,
     &cli_alerts_command,
     &cli_alert_command,
+    &cli_report_command,
 };
 
 static const char main_usage[] =

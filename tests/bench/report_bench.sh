@@ -38,11 +38,13 @@ while [ "$i" -lt "$RUNS" ]; do
     "$CAIRN" --db "$db" report caseload -o "$out" >/dev/null || exit 1
     t1=$(now)
     t=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
-    best=$(awk -v a="$best" -v b="$t" 'BEGIN { print (a == "" || b < a) ? b : a }')
+    best=$(awk -v a="$best" -v b="$t" \
+        'BEGIN { print (a == "" || b < a) ? b : a }')
     i=$((i + 1))
 done
 size=$(du -k "$out" | cut -f1)
-verdict=$(awk -v t="$best" -v g="$TARGET" 'BEGIN { print (t < g) ? "ok" : "MISSED" }')
+verdict=$(awk -v t="$best" -v g="$TARGET" \
+    'BEGIN { print (t < g) ? "ok" : "MISSED" }')
 printf 'report caseload: %s clients, %s assessments -> %s KB workbook\n' \
     "$CLIENTS" "$assessments" "$size"
 printf '  cairn report caseload -o: %.2f s (best of %s; target < %s s) %s\n' \

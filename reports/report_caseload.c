@@ -1,0 +1,478 @@
+/*
+ * report_caseload.c - the caseload workbook: one row per active client,
+ * most urgent first, and a summary of who improved.
+ *
+ * Every current assessment is read in one query (grouped by client), and
+ * each client's part is summarised into small cells (latest score, band,
+ * change, reliable change, the last few scores for a sparkline); the
+ * trends are released client by client.  The clinic's expected course is
+ * fitted once per instrument and shared by every client.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report_internal.h"
+
+#define FIRST_ROW 4
+#define FIXED_COLS 7
+#define PER_INSTRUMENT 6
+
+/* ---- the model ---- */
+
+static void fill_cell(cairn_report_cell *cell, const cairn_trend *t,
+                      const cairn_scale *sc)
+{
+    cell->present = true;
+    cell->n = t->n;
+    cell->latest = t->latest.score;
+    snprintf(cell->latest_date, sizeof cell->latest_date, "%.10s",
+             t->latest.date);
+    cell->band = cairn_scale_band(sc, t->latest.score);
+    cell->has_change = t->n >= 2;
+    cell->change = t->change;
+    cell->has_rc = t->has_rci;
+    cell->rc = t->rci.category;
+    size_t k =
+        t->n < CAIRN_REPORT_SPARK_POINTS ? t->n : CAIRN_REPORT_SPARK_POINTS;
+    for (size_t i = 0; i < k; i++) {
+        cell->points[i] = t->points[t->n - k + i].score;
+    }
+    cell->n_points = k;
+}
+
+/* Fill row cells (one per catalog instrument) and alerts of one client. */
+static int summarise(cairn_report_row *w, const cairn_report_course *c,
+                     size_t n_courses, const cairn_report_alert *alerts,
+                     size_t n_alerts, size_t n_open, const cairn_catalog *cat,
+                     cairn_error *err)
+{
+    for (size_t i = 0; i < n_courses; i++) {
+        const cairn_trend *t = c[i].trends[0];
+        size_t k = 0;
+        while (cairn_catalog_get(cat, k) != c[i].instrument) {
+            k++;
+        }
+        if (t->n == 0) {
+            continue;
+        }
+        cairn_report_cell *cell = &w->cells[k];
+        cell->points = calloc(CAIRN_REPORT_SPARK_POINTS, sizeof *cell->points);
+        if (cell->points == NULL) {
+            return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+        }
+        fill_cell(cell, t, cairn_instrument_scale(c[i].instrument, 0));
+    }
+    w->n_alerts = n_open;
+    w->n_acknowledged = n_alerts - n_open;
+    if (n_open > 0) {
+        w->has_alert = true;
+        w->urgent = alerts[0].alert->kind;
+        w->alert_instrument = alerts[0].instrument;
+        snprintf(w->alert_reason, sizeof w->alert_reason, "%s",
+                 alerts[0].alert->reason);
+    }
+    return CAIRN_OK;
+}
+
+/* Active: no episode of care recorded, or the latest one still open. */
+static int is_active(cairn_store *st, const char *code, bool *active,
+                     cairn_error *err)
+{
+    cairn_episode_list *ep = NULL;
+    int rc = cairn_store_episode_list(&ep, st, code, err);
+    if (rc == CAIRN_OK) {
+        *active = ep->n == 0 || ep->items[ep->n - 1].ended_on == NULL;
+    }
+    cairn_store_episode_list_free(ep);
+    return rc;
+}
+
+/* What every client's row needs besides the client. */
+typedef struct row_in {
+    cairn_store *st;
+    const cairn_catalog *cat;
+    const cairn_report_options *o;
+    cairn__report_cache *cache;
+    const cairn_alert_record_list *states;
+} row_in;
+
+static int read_row(cairn_report_row *w, const row_in *ri,
+                    const cairn_client *c, const cairn_assessment_list *list,
+                    cairn_error *err)
+{
+    cairn_store *st = ri->st;
+    const cairn_catalog *cat = ri->cat;
+    cairn_report_course *courses = NULL;
+    cairn_report_alert *alerts = NULL;
+    size_t n_courses = 0, n_alerts = 0, n_open = 0;
+    int rc = CAIRN_OK;
+    if (list->n > 0) {
+        cairn_report_in in = {st, cat, ri->o, list, c->loss_date, ri->cache};
+        rc = cairn__report_courses(&courses, &n_courses, &in, err);
+    }
+    if (rc == CAIRN_OK && n_courses > 0) {
+        rc = cairn__report_alerts(&alerts, &n_alerts, &n_open, ri->states,
+                                  c->code, courses, n_courses, err);
+    }
+    if (rc == CAIRN_OK) {
+        rc = summarise(w, courses, n_courses, alerts, n_alerts, n_open, cat,
+                       err);
+    }
+    free(alerts);
+    cairn__report_courses_free(courses, n_courses);
+    return rc;
+}
+
+/* The part of `all` (grouped by client id) that is client `id`'s. */
+static cairn_assessment_list slice_of(const cairn_assessment_list *all,
+                                      int64_t id)
+{
+    size_t lo = 0, hi = all->n;
+    while (lo < hi) { /* the first item of a client id >= id */
+        size_t mid = lo + (hi - lo) / 2;
+        if (all->items[mid].client_id < id) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    size_t end = lo;
+    while (end < all->n && all->items[end].client_id == id) {
+        end++;
+    }
+    return (cairn_assessment_list){end - lo, all->items + lo};
+}
+
+static int row_order(const void *pa, const void *pb)
+{
+    const cairn_report_row *a = pa, *b = pb;
+    if (a->has_alert != b->has_alert) {
+        return a->has_alert ? -1 : 1;
+    }
+    if (a->has_alert && a->urgent != b->urgent) {
+        return a->urgent < b->urgent ? -1 : 1;
+    }
+    if (a->n_alerts != b->n_alerts) {
+        return a->n_alerts > b->n_alerts ? -1 : 1;
+    }
+    if ((a->n_acknowledged > 0) != (b->n_acknowledged > 0)) {
+        return a->n_acknowledged > 0 ? -1 : 1;
+    }
+    return strcmp(a->code, b->code);
+}
+
+static int add_row(cairn_report_caseload *r, size_t n_cat,
+                   const cairn_client *c, cairn_report_row **w,
+                   cairn_error *err)
+{
+    cairn_report_row *row = &r->rows[r->n_rows];
+    memset(row, 0, sizeof *row);
+    row->code = strdup(c->code);
+    row->clinician = c->clinician ? strdup(c->clinician) : NULL;
+    row->cells = calloc(n_cat + 1, sizeof *row->cells);
+    r->n_rows++;
+    if (row->code == NULL || row->cells == NULL ||
+        (c->clinician && row->clinician == NULL)) {
+        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    *w = row;
+    return CAIRN_OK;
+}
+
+/* Keep the instruments anyone has a score on, and count the changes. */
+static int compact(cairn_report_caseload *r, const cairn_catalog *cat,
+                   cairn_error *err)
+{
+    size_t n_cat = cairn_catalog_count(cat), n = 0;
+    r->n_cells = n_cat;
+    r->instruments = calloc(n_cat + 1, sizeof *r->instruments);
+    r->counts = calloc(n_cat + 1, sizeof *r->counts);
+    if (r->instruments == NULL || r->counts == NULL) {
+        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    for (size_t k = 0; k < n_cat; k++) {
+        bool any = false;
+        for (size_t i = 0; i < r->n_rows && !any; i++) {
+            any = r->rows[i].cells[k].present;
+        }
+        if (!any) {
+            continue;
+        }
+        for (size_t i = 0; i < r->n_rows; i++) {
+            cairn_report_cell *cells = r->rows[i].cells;
+            if (cells[k].present) {
+                r->counts[n][cells[k].has_rc ? cells[k].rc : 3]++;
+            }
+            cairn_report_cell moved = cells[k];
+            cells[k] = cells[n];
+            cells[n] = moved;
+        }
+        r->instruments[n++] = cairn_catalog_get(cat, k);
+    }
+    r->n_instruments = n;
+    return CAIRN_OK;
+}
+
+static int read_rows(cairn_report_caseload *r, cairn_store *st,
+                     const cairn_catalog *cat, const cairn_client_list *cl,
+                     const cairn_report_options *o, cairn_error *err)
+{
+    cairn__report_cache *cache = calloc(1, sizeof *cache);
+    cairn_alert_record_list *states = NULL;
+    cairn_assessment_list *all = NULL;
+    r->rows = calloc(cl->n + 1, sizeof *r->rows);
+    int rc = cache && r->rows
+                 ? CAIRN_OK
+                 : cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    if (rc == CAIRN_OK) {
+        rc = cairn__report_alert_states(&states, st, err);
+    }
+    if (rc == CAIRN_OK) { /* one query: every current assessment */
+        rc = cairn_store_assessment_list(&all, st, NULL, NULL,
+                                         CAIRN_LIST_CURRENT, err);
+    }
+    row_in ri = {st, cat, o, cache, states};
+    for (size_t i = 0; rc == CAIRN_OK && i < cl->n; i++) {
+        const cairn_client *c = &cl->items[i];
+        bool active = false;
+        if (o->clinician != NULL &&
+            (c->clinician == NULL || strcmp(c->clinician, o->clinician))) {
+            continue;
+        }
+        rc = is_active(st, c->code, &active, err);
+        if (rc < 0 || !active) {
+            continue;
+        }
+        cairn_report_row *w = NULL;
+        rc = add_row(r, cairn_catalog_count(cat), c, &w, err);
+        r->n_cells = cairn_catalog_count(cat);
+        cairn_assessment_list slice = slice_of(all, c->id);
+        if (rc == CAIRN_OK) {
+            rc = read_row(w, &ri, c, &slice, err);
+        }
+    }
+    cairn_store_assessment_list_free(all);
+    cairn_store_alert_list_free(states);
+    free(cache);
+    return rc;
+}
+
+int cairn_report_caseload_load(cairn_report_caseload **out, cairn_store *st,
+                               const cairn_catalog *cat,
+                               const cairn_report_options *opts,
+                               cairn_error *err)
+{
+    cairn_report_options defaults = CAIRN_REPORT_OPTIONS_INIT;
+    const cairn_report_options *o = opts ? opts : &defaults;
+    cairn_client_list *cl = NULL;
+    *out = NULL;
+    cairn_report_caseload *r = calloc(1, sizeof *r);
+    int rc = r ? cairn_store_client_list(&cl, st, err)
+               : cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    if (rc == CAIRN_OK) {
+        rc = read_rows(r, st, cat, cl, o, err);
+    }
+    if (rc == CAIRN_OK) {
+        rc = compact(r, cat, err);
+    }
+    cairn_store_client_list_free(cl);
+    if (rc < 0) {
+        cairn_report_caseload_free(r);
+        return rc;
+    }
+    qsort(r->rows, r->n_rows, sizeof *r->rows, row_order);
+    r->as_of = cairn__report_as_of(st, o);
+    r->clinician = o->clinician;
+    *out = r;
+    return CAIRN_OK;
+}
+
+void cairn_report_caseload_free(cairn_report_caseload *r)
+{
+    if (r == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < r->n_rows; i++) {
+        cairn_report_row *w = &r->rows[i];
+        for (size_t k = 0; w->cells != NULL && k < r->n_cells; k++) {
+            free(w->cells[k].points);
+        }
+        free(w->cells);
+        free(w->code);
+        free(w->clinician);
+    }
+    free(r->rows);
+    free((void *)r->instruments);
+    free(r->counts);
+    free(r);
+}
+
+/* ---- the workbook ---- */
+
+static const char *rc_text(const cairn_report_cell *c)
+{
+    if (!c->has_rc) {
+        return c->n < 2 ? "one score" : "not judged";
+    }
+    return c->rc == CAIRN_RC_IMPROVED       ? "reliably improved"
+           : c->rc == CAIRN_RC_DETERIORATED ? "reliably deteriorated"
+                                            : "no reliable change";
+}
+
+static void header(cairn__sheet *s, const cairn_report_caseload *r)
+{
+    static const char *const fixed[FIXED_COLS] = {"Client",
+                                                  "Clinician",
+                                                  "Open alerts",
+                                                  "Acknowledged alerts",
+                                                  "Most urgent alert",
+                                                  "Alert instrument",
+                                                  "Alert reason"};
+    static const char *const per[PER_INSTRUMENT] = {
+        "latest", "band", "change", "reliable change", "latest date", "scores"};
+    size_t row = FIRST_ROW - 1;
+    for (size_t k = 0; k < FIXED_COLS; k++) {
+        cairn__xlsx_text(s, row, k, fixed[k], &HEAD);
+    }
+    for (size_t i = 0; i < r->n_instruments; i++) {
+        const char *name = cairn_report_short_name(r->instruments[i]);
+        for (size_t k = 0; k < PER_INSTRUMENT; k++) {
+            cairn__xlsx_textf(s, row, FIXED_COLS + PER_INSTRUMENT * i + k,
+                              &HEAD, "%s %s", name, per[k]);
+        }
+    }
+}
+
+static void cell_cols(cairn__sheet *s, size_t row, size_t col,
+                      const cairn_report_cell *c, const cairn_scale *sc)
+{
+    if (!c->present) {
+        return;
+    }
+    size_t b = c->band ? (size_t)(c->band - sc->bands) : sc->n_bands;
+    cairn__style band = {.fill = cairn__report_band_fill(sc, b)};
+    cairn__xlsx_number(s, row, col, c->latest, &band);
+    cairn__xlsx_text(s, row, col + 1, c->band ? c->band->label : "", &band);
+    if (c->has_change) {
+        cairn__xlsx_number(s, row, col + 2, c->change, &SIGNED);
+    }
+    bool worse = c->has_rc && c->rc == CAIRN_RC_DETERIORATED;
+    cairn__xlsx_text(s, row, col + 3, rc_text(c), worse ? &ALERT : &PLAIN);
+    cairn__xlsx_date(s, row, col + 4, c->latest_date, &DATE);
+    cairn__xlsx_number(s, row, col + 5, (double)c->n, &PLAIN);
+}
+
+static void row_cols(cairn__sheet *s, size_t row, const cairn_report_row *w,
+                     const cairn_report_caseload *r)
+{
+    const cairn__style *st = w->has_alert ? &ALERT : &PLAIN;
+    cairn__xlsx_text(s, row, 0, w->code, st);
+    cairn__xlsx_text(s, row, 1, w->clinician ? w->clinician : "", &PLAIN);
+    cairn__xlsx_number(s, row, 2, (double)w->n_alerts, st);
+    cairn__xlsx_number(s, row, 3, (double)w->n_acknowledged, &PLAIN);
+    if (w->has_alert) {
+        cairn__xlsx_text(s, row, 4, cairn__report_alert_words(w->urgent), st);
+        cairn__xlsx_text(s, row, 5,
+                         cairn_report_short_name(w->alert_instrument), st);
+        cairn__xlsx_text(s, row, 6, w->alert_reason, &ALERT_WRAP);
+    }
+    for (size_t i = 0; i < r->n_instruments; i++) {
+        cell_cols(s, row, FIXED_COLS + PER_INSTRUMENT * i, &w->cells[i],
+                  cairn_instrument_scale(r->instruments[i], 0));
+    }
+}
+
+static void caseload_sheet(cairn__xlsx *x, const cairn_report_caseload *r,
+                           const char *when)
+{
+    cairn__sheet *s = cairn__xlsx_sheet(x, "Caseload");
+    cairn__xlsx_textf(s, 0, 0, &TITLE, "Caseload%s%s", r->clinician ? ": " : "",
+                      r->clinician ? r->clinician : "");
+    cairn__xlsx_textf(s, 1, 0, &NOTE,
+                      "As of %s; made by Cairn %s. %zu active client%s, "
+                      "most urgent first (risk, deterioration, not on "
+                      "track, no improvement). Confidential.",
+                      when, cairn_version(), r->n_rows,
+                      r->n_rows == 1 ? "" : "s");
+    header(s, r);
+    for (size_t i = 0; i < r->n_rows; i++) {
+        row_cols(s, FIRST_ROW + i, &r->rows[i], r);
+    }
+    size_t last_col = FIXED_COLS + PER_INSTRUMENT * r->n_instruments - 1;
+    size_t last_row = FIRST_ROW - 1 + r->n_rows;
+    cairn__xlsx_autofilter(s, FIRST_ROW - 1, 0, last_row, last_col);
+    cairn__xlsx_min_width(s, 6, 50);
+    cairn__xlsx_freeze(s, FIRST_ROW, 1);
+    cairn__xlsx_print_wide(s);
+}
+
+static void summary_sheet(cairn__xlsx *x, const cairn_report_caseload *r,
+                          const char *when)
+{
+    static const char *const head[] = {
+        "Instrument",         "Reliably improved",
+        "No reliable change", "Reliably deteriorated",
+        "Not judged",         "Clients"};
+    static const uint32_t colors[] = {0x2E8B57, 0xA6A6A6, 0xC0392B, 0xD9D9D9};
+    cairn__sheet *s = cairn__xlsx_sheet(x, "Summary");
+    cairn__xlsx_text(s, 0, 0, "How the caseload changed", &TITLE);
+    cairn__xlsx_textf(s, 1, 0, &NOTE,
+                      "As of %s. Reliable change from each client's first to "
+                      "latest score (Jacobson-Truax); not judged: one score, "
+                      "or no reliable-change parameters.",
+                      when);
+    for (size_t k = 0; k < 6; k++) {
+        cairn__xlsx_text(s, FIRST_ROW - 1, k, head[k], &HEAD);
+    }
+    for (size_t i = 0; i < r->n_instruments; i++) {
+        size_t row = FIRST_ROW + i, total = 0;
+        cairn__xlsx_text(s, row, 0, cairn_report_short_name(r->instruments[i]),
+                         &PLAIN);
+        for (size_t k = 0; k < 4; k++) {
+            cairn__xlsx_number(s, row, 1 + k, (double)r->counts[i][k], &PLAIN);
+            total += r->counts[i][k];
+        }
+        cairn__xlsx_number(s, row, 5, (double)total, &PLAIN);
+    }
+    cairn__xlsx_freeze(s, FIRST_ROW, 0);
+    if (r->n_instruments == 0) {
+        return;
+    }
+    cairn__chart *c =
+        cairn__xlsx_chart(x, CAIRN__CHART_COLUMN, "Clients by reliable change");
+    for (size_t k = 0; k < 4; k++) {
+        cairn__series se = {.name = head[1 + k],
+                            .sheet = s,
+                            .r1 = FIRST_ROW,
+                            .r2 = FIRST_ROW + r->n_instruments - 1,
+                            .xcol = 0,
+                            .ycol = 1 + k,
+                            .color = colors[k],
+                            .in_legend = true};
+        cairn__xlsx_chart_series(c, &se);
+    }
+    cairn__axis xa = {.title = "Instrument"};
+    cairn__axis ya = {.title = "Clients", .has_min = true, .gridlines = true};
+    cairn__xlsx_chart_axes(c, &xa, &ya);
+    cairn__xlsx_chart_insert(s, FIRST_ROW + r->n_instruments + 2, 0, c, 640,
+                             360);
+}
+
+int cairn_report_caseload_write(const cairn_report_caseload *r,
+                                const char *path, cairn_error *err)
+{
+    char when[64];
+    cairn__report_as_of_text(when, sizeof when, r->as_of);
+    cairn__xlsx_props props = cairn__report_props(
+        "Caseload", "Every active client, most urgent first", r->as_of);
+    cairn__xlsx *x = NULL;
+    int rc = cairn__xlsx_open(&x, path, &props, err);
+    if (rc < 0) {
+        return rc;
+    }
+    caseload_sheet(x, r, when);
+    summary_sheet(x, r, when);
+    return cairn__xlsx_close(x, err);
+}
