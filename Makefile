@@ -189,7 +189,8 @@ uninstall:
 
 format:
 	clang-format -i engine/include/*.h engine/include/cairn/*.h \
-	    engine/src/*.c engine/src/*.h engine/cli/*.c tests/*.c
+	    engine/src/*.c engine/src/*.h engine/cli/*.c engine/cli/*.h \
+	    reports/*.c reports/*.h tests/*.c tests/*.h
 
 clean:
 	rm -rf build
