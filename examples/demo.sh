@@ -1,19 +1,51 @@
 #!/bin/sh
-# The demo behind `make demo`: score the example clinic's questionnaires.
+# The demo behind `make demo`: build the example clinic (examples/clinic.sh:
+# the fictional couple Sarah and James and five other clients, months of
+# PGS-33, EPDS, PHQ-9 and GAD-7 after their losses) and show what a
+# clinician and a researcher get from it.  Everything lands in build/demo.
 # Usage: sh examples/demo.sh [path/to/cairn]
 set -eu
 CAIRN=${1:-build/cairn}
 cd "$(dirname "$0")/.."
-export CAIRN_INSTRUMENTS="$(pwd)/instruments"
+export CAIRN_INSTRUMENTS="$(pwd)/instruments" CAIRN_USER=dr.okafor
+out=build/demo
+rm -rf "$out"
+mkdir -p "$out"
+db=$out/clinic.db
+c() { "$CAIRN" --db "$db" "$@"; }
+say() { printf '\n== %s\n' "$*"; }
 
-echo "== What Cairn can score"
-"$CAIRN" instruments
-echo
-echo "== Sarah's PHQ-9 at her first session (one answer per item)"
-"$CAIRN" score phq9 2 2 1 2 1 2 1 0 1
-echo
-echo "== James's GAD-7, one item left blank (prorated by the NHS rule)"
-"$CAIRN" score gad7 2 1 2 - 1 2 1
-echo
-echo "== The same, as JSON for scripts"
-"$CAIRN" score gad7 --json 2 1 2 - 1 2 1
+say "Scoring one questionnaire (nothing stored)"
+"$CAIRN" score phq9 1 2 0 3 1 0 2 1 1
+
+say "Building the example clinic in $db"
+sh examples/clinic.sh "$db" "$CAIRN"
+c audit verify
+
+say "Sarah's record"
+c history --client S01 --instrument pgs33
+
+say "Is Sarah getting better? (grief, weeks since the loss)"
+c trend --client S01 --instrument pgs33 --time since-loss
+
+say "Sarah and James side by side"
+c couple --client S01 --instrument pgs33
+
+say "The caseload, most urgent first"
+c caseload
+
+say "What needs attention today"
+c alerts
+
+say "The clinic's PHQ-9 outcomes"
+c cohort --instrument phq9
+
+say "Workbooks for the clinician"
+c report client S01 -o "$out/sarah.xlsx"
+c report couple S01 -o "$out/couple.xlsx"
+c report caseload -o "$out/caseload.xlsx"
+c report cohort --instrument phq9 -o "$out/cohort-phq9.xlsx"
+
+
+say "Done"
+ls -l "$out"

@@ -48,8 +48,8 @@ static void print_row(const cairn_caseload_entry *e, const cairn_trend *t,
                       bool first, const cairn_instrument *inst)
 {
     const cairn_scale *sc = cairn_instrument_find_scale(inst, t->scale);
-    double v[64];
-    size_t n = t->n < 64 ? t->n : 64;
+    double v[12]; /* the last 12 scores keep the table aligned */
+    size_t n = t->n < 12 ? t->n : 12;
     for (size_t i = 0; i < n; i++) {
         v[i] = t->points[t->n - n + i].score;
     }
@@ -63,7 +63,13 @@ static void print_row(const cairn_caseload_entry *e, const cairn_trend *t,
             band = sc->bands[b].label;
         }
     }
-    printf(" %5g %-18.18s %+6g  %-20s", t->latest.score, band,
+    char shown[64];
+    snprintf(shown, sizeof shown, "%s", band);
+    char *paren = strstr(shown, " (");
+    if (paren != NULL) {
+        *paren = '\0'; /* "Probable depression (13 or more)": the name */
+    }
+    printf(" %5g %-22.22s %+6g  %-20s", t->latest.score, shown,
            t->n >= 2 ? t->change : 0, status(t));
     size_t open = 0;
     const cairn_alert *top = NULL;
@@ -160,7 +166,7 @@ int cmd_caseload(cli_ctx *ctx, int argc, char **argv)
     } else if (a.json) {
         rc = print_json(cl);
     } else {
-        printf("%-12s %-7s %3s  %-12s %5s %-18s %6s  %-20s %s\n", "CLIENT",
+        printf("%-12s %-7s %3s  %-12s %5s %-22s %6s  %-20s %s\n", "CLIENT",
                "SCALE", "N", "SCORES", "NOW", "BAND", "CHANGE", "STATUS",
                "ALERTS");
         for (size_t k = 0; k < cl->n; k++) {
