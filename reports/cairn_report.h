@@ -379,4 +379,21 @@ void cairn_report_cohort_free(cairn_report_cohort *r);
 int cairn_report_cohort_write(const cairn_report_cohort *r, const char *path,
                               cairn_error *err);
 
+/* ------------------------------------------------------------------ */
+/* The research export as a workbook                                   */
+
+/**
+ * A sink for cairn_export_write (cairn/export.h) that writes the rows to
+ * `path` as a workbook with one sheet, "Data", frozen header, numbers as
+ * numbers; written under a temporary name and renamed when complete.
+ * More rows than a worksheet holds (1,048,575) is CAIRN_EINVAL.  `*out`
+ * is freed with cairn_report_export_sink_free.
+ * Returns CAIRN_OK or CAIRN_ENOMEM.
+ */
+int cairn_report_export_sink_new(cairn_export_sink **out, const char *path,
+                                 cairn_error *err);
+
+/** Free a sink (removing a half-written workbook).  NULL is allowed. */
+void cairn_report_export_sink_free(cairn_export_sink *sink);
+
 #endif

@@ -184,4 +184,28 @@ extern const cli_command cli_alerts_command;
 extern const cli_command cli_alert_command;
 extern const cli_command cli_couple_command;
 
+/* Research export and pooled aggregates (cmd_key.c, cmd_export.c,
+ * cmd_aggregate.c, cli_cohort.c). */
+
+/**
+ * Print cohort statistics for people, as `cairn cohort` does.  With a
+ * table of published counts (NULL: none), suppressed counts print as "*"
+ * and withheld statistics are replaced by a note.
+ */
+void cli_print_cohort(const cairn_cohort_result *r,
+                      const cairn_aggregate_table *t);
+
+/**
+ * Load the site key at `path`, printing the error, or a warning (and
+ * going on) when the file's permissions are broader than 0600.
+ */
+int cli_key_load(const char *path, cairn_export_key **out);
+
+int cmd_key(cli_ctx *ctx, int argc, char **argv);
+int cmd_export(cli_ctx *ctx, int argc, char **argv);
+int cmd_aggregate(cli_ctx *ctx, int argc, char **argv);
+extern const cli_command cli_key_command;
+extern const cli_command cli_export_command;
+extern const cli_command cli_aggregate_command;
+
 #endif

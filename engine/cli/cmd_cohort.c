@@ -35,62 +35,6 @@ const cli_command cli_cohort_command = {
     "  cairn cohort --instrument phq9 --from 2026-01-01\n",
 };
 
-static void print_effect(const char *name, const cairn_effect *e)
-{
-    if (e->has_value) {
-        printf("  %-4s %6.2f  (95%% CI %.2f to %.2f)\n", name, e->value,
-               e->ci_low, e->ci_high);
-    }
-}
-
-static void print_plain(const cairn_cohort_result *r)
-{
-    const cairn_cohort_summary *s = r->summary;
-    const cairn_cohort_change *c = &r->change;
-    printf("%s %s: %g clients, %g with two or more scores\n", s->instrument,
-           s->scale, s->n_clients, s->n_paired);
-    if (r->has_change) {
-        printf("  baseline %.2f (SD %.2f), latest %.2f (SD %.2f), change "
-               "%+.2f (SD %.2f)\n",
-               c->baseline_mean, c->baseline_sd, c->latest_mean, c->latest_sd,
-               c->change_mean, c->change_sd);
-        print_effect("d", &c->d);
-        print_effect("d_z", &c->d_z);
-    }
-    if (s->has_rc) {
-        printf("  reliable change (SD %g, r %g): %g improved, %g no "
-               "reliable change, %g deteriorated\n",
-               s->rc_sd, s->rc_reliability, s->rc_counts[0], s->rc_counts[1],
-               s->rc_counts[2]);
-    }
-    if (s->has_cutoff) {
-        printf("  cut-off %g: %g a case at baseline, %g recovered, %g "
-               "reliably recovered\n",
-               s->cutoff, s->case_at_baseline, s->recovered,
-               s->reliably_recovered);
-    }
-    if (r->has_alpha) {
-        printf("  Cronbach's alpha at baseline %.3f (%zu complete sets)\n",
-               r->alpha, r->alpha_n);
-    }
-    const cairn_mixed_fit_result *m = r->model;
-    if (m == NULL) {
-        printf("  growth model: not fitted: %s\n", r->model_note);
-        return;
-    }
-    printf("  growth model (%s, %zu clients, %zu scores%s):\n"
-           "    intercept %.3f (SE %.3f), weeks %+.4f (SE %.4f, 95%% CI "
-           "%.4f to %.4f)\n"
-           "    SD intercept %.3f, SD weeks %.4f, correlation %.3f, "
-           "residual SD %.3f\n"
-           "    %s %.4f, log-likelihood %.4f\n",
-           m->reml ? "REML" : "ML", m->n_groups, m->n_obs,
-           m->converged ? "" : ", NOT CONVERGED", m->intercept, m->intercept_se,
-           m->slope, m->slope_se, m->slope_ci[0], m->slope_ci[1],
-           m->sd_intercept, m->sd_slope, m->cor, m->sigma,
-           m->reml ? "REML criterion" : "deviance", m->criterion, m->loglik);
-}
-
 int cmd_cohort(cli_ctx *ctx, int argc, char **argv)
 {
     cli_stats_args a = CLI_STATS_ARGS_INIT;
@@ -131,7 +75,7 @@ int cmd_cohort(cli_ctx *ctx, int argc, char **argv)
     } else if (a.json) {
         printf("%s\n", json);
     } else {
-        print_plain(r);
+        cli_print_cohort(r, NULL);
     }
     free(json);
     cairn_cohort_result_free(r);

@@ -34,6 +34,9 @@ static const cli_command *const commands[] = {
     &cli_alerts_command,
     &cli_alert_command,
     &cli_report_command,
+    &cli_key_command,
+    &cli_export_command,
+    &cli_aggregate_command,
 };
 
 static const char main_usage[] =

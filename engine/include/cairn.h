@@ -22,6 +22,8 @@
 #include "cairn/cohort.h"
 #include "cairn/couple.h"
 #include "cairn/caseload.h"
+#include "cairn/export.h"
+#include "cairn/aggregate.h"
 
 /** The library version, e.g. "0.1.0". */
 const char *cairn_version(void);

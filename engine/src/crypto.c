@@ -1,6 +1,7 @@
 /*
  * crypto.c - the one file that talks to libsodium: SHA-256 (definition
- * fingerprints, the audit chain) and HMAC-SHA-256 (research pseudonyms).
+ * fingerprints, the audit chain), HMAC-SHA-256 (research pseudonyms and
+ * per-client date offsets), random bytes (site keys) and wiping secrets.
  */
 #include <sodium.h>
 
@@ -38,4 +39,19 @@ int cairn__crypto_hmac_sha256(const uint8_t key[32], const void *data,
     }
     crypto_auth_hmacsha256(mac, data, len, key);
     return CAIRN_OK;
+}
+
+int cairn__crypto_random(void *buf, size_t len, cairn_error *err)
+{
+    int rc = ready(err);
+    if (rc < 0) {
+        return rc;
+    }
+    randombytes_buf(buf, len);
+    return CAIRN_OK;
+}
+
+void cairn__crypto_wipe(void *buf, size_t len)
+{
+    sodium_memzero(buf, len);
 }

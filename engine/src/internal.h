@@ -103,4 +103,30 @@ json_t *cairn__instrument_examples(const cairn_instrument *inst);
 size_t cairn__instrument_scale_index(const cairn_instrument *inst,
                                      const cairn_scale *s);
 
+/**
+ * Fill `len` bytes at `buf` with random bytes from the operating system
+ * (crypto.c, libsodium's randombytes_buf).  Returns CAIRN_OK or
+ * CAIRN_ECRYPTO.
+ */
+int cairn__crypto_random(void *buf, size_t len, cairn_error *err);
+
+/** Overwrite `len` bytes at `buf` with zeros the compiler cannot skip. */
+void cairn__crypto_wipe(void *buf, size_t len);
+
+/* ---- research export (export.c), for the allow-list test ---- */
+
+struct cairn_export_sink;
+
+/**
+ * Check every column name against export.c's table of columns classified
+ * as safe, then start the table on `sink`.  A name the table does not
+ * classify (item and scale columns must name one of `insts`) is refused
+ * before anything is written: CAIRN_EINVAL "column 'x' is not classified
+ * as safe to export".  Otherwise returns what the sink's begin returns.
+ */
+int cairn__export_begin(const struct cairn_export_sink *sink,
+                        const char *const *names, size_t n,
+                        const cairn_instrument *const *insts, size_t n_insts,
+                        cairn_error *err);
+
 #endif

@@ -413,7 +413,8 @@ static int run_simplex(gsl_multimin_fminimizer *s, gsl_multimin_function *fn,
                                "at the start");
     }
     *met = false;
-    double low = gsl_multimin_fminimizer_minimum(s);
+    /* fminimizer_set leaves the minimum unset until the first iterate. */
+    double low = GSL_POSINF;
     int since_low = 0;
     while (best->iterations < o->max_iter) {
         st = gsl_multimin_fminimizer_iterate(s);

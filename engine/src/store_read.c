@@ -483,6 +483,7 @@ void cairn_store_assessment_list_free(cairn_assessment_list *list)
 struct cairn_store_cursor {
     cairn_store *st;
     sqlite3_stmt *stmt;
+    bool empty; /* nothing of the instrument was ever stored */
     arena mem;   /* this row's strings and arrays */
     arena ids;   /* the scale ids of the last definition seen */
     int64_t ids_definition;
@@ -517,6 +518,27 @@ int cairn_store_cursor_open(cairn_store_cursor **out, cairn_store *st,
         return rc;
     }
     sqlite3_bind_text(c->stmt, 1, instrument, -1, SQLITE_TRANSIENT);
+    /* The scan filters a table ordered by client; an instrument never
+     * stored (no definition of it) would cost a whole pass for nothing. */
+    sqlite3_stmt *any = NULL;
+    int rc = CAIRN_OK;
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT 1 FROM definition WHERE instrument = ?",
+                           -1, &any, NULL) != SQLITE_OK) {
+        rc = cairn__store_dberr(st, err);
+    } else {
+        sqlite3_bind_text(any, 1, instrument, -1, SQLITE_STATIC);
+        int step = sqlite3_step(any);
+        c->empty = step == SQLITE_DONE;
+        if (step != SQLITE_ROW && step != SQLITE_DONE) {
+            rc = cairn__store_dberr(st, err);
+        }
+    }
+    sqlite3_finalize(any);
+    if (rc < 0) {
+        cairn_store_cursor_close(c);
+        return rc;
+    }
     *out = c;
     return CAIRN_OK;
 }
@@ -541,6 +563,9 @@ int cairn_store_cursor_next(cairn_store_cursor *cur,
     sqlite3_stmt *s = cur->stmt;
     bool oom = false;
     *row = NULL;
+    if (cur->empty) {
+        return 0;
+    }
     int step = sqlite3_step(s);
     if (step == SQLITE_DONE) {
         return 0;

@@ -1,0 +1,727 @@
+/*
+ * export.c - the pieces of a de-identified export that do not read the
+ * store: the site key, pseudonyms and date offsets (HMAC-SHA-256 through
+ * crypto.c), age and gestation bands, the allow-list of columns, the data
+ * dictionary and the CSV writer.  export_write.c drives the export.
+ *
+ * Invariant: a column reaches a file only through cairn__export_begin(),
+ * which refuses any name the allow-list below does not classify.  To
+ * export a new field, add it to `column_rules` with its classification and
+ * meaning; nothing else will let it out.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cairn.h"
+#include "export_internal.h"
+
+struct cairn_export_key {
+    uint8_t bytes[CAIRN_EXPORT_KEY_SIZE];
+    unsigned mode; /* permission bits of the file it came from */
+};
+
+/* ------------------------------------------------------------------ */
+/* The site key                                                        */
+
+static int key_alloc(cairn_export_key **out, cairn_error *err)
+{
+    *out = calloc(1, sizeof **out);
+    if (*out == NULL) {
+        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    (*out)->mode = 0600;
+    return CAIRN_OK;
+}
+
+int cairn_export_key_new(cairn_export_key **out, cairn_error *err)
+{
+    int rc = key_alloc(out, err);
+    if (rc == CAIRN_OK) {
+        rc = cairn__crypto_random((*out)->bytes, sizeof(*out)->bytes, err);
+    }
+    if (rc < 0) {
+        cairn_export_key_free(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
+int cairn_export_key_parse(cairn_export_key **out, const void *bytes,
+                           size_t len, cairn_error *err)
+{
+    *out = NULL;
+    if (len != CAIRN_EXPORT_KEY_SIZE) {
+        return cairn_error_set(err, CAIRN_EINVAL,
+                               "a site key is %d bytes, not %zu",
+                               CAIRN_EXPORT_KEY_SIZE, len);
+    }
+    int rc = key_alloc(out, err);
+    if (rc == CAIRN_OK) {
+        memcpy((*out)->bytes, bytes, len);
+    }
+    return rc;
+}
+
+int cairn_export_key_write(const cairn_export_key *key, const char *path,
+                           cairn_error *err)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    if (fd < 0 && errno == EEXIST) {
+        return cairn_error_set(err, CAIRN_EEXISTS,
+                               "%s: already exists; a new key would change "
+                               "every pseudonym, so remove the old one "
+                               "yourself if you mean to",
+                               path);
+    }
+    if (fd < 0) {
+        return cairn_error_set(err, CAIRN_EIO, "%s: cannot create: %s", path,
+                               strerror(errno));
+    }
+    ssize_t n = write(fd, key->bytes, sizeof key->bytes);
+    int e = errno;
+    if (n == (ssize_t)sizeof key->bytes && fchmod(fd, 0600) == 0 &&
+        fsync(fd) == 0 && close(fd) == 0) {
+        return CAIRN_OK;
+    }
+    e = n < 0 ? e : errno;
+    close(fd);
+    unlink(path);
+    return cairn_error_set(err, CAIRN_EIO, "%s: cannot write: %s", path,
+                           strerror(e ? e : EIO));
+}
+
+static int key_read(int fd, const char *path, uint8_t *buf, size_t *got,
+                    cairn_error *err)
+{
+    /* read one byte more than a key, to tell a longer file */
+    *got = 0;
+    while (*got < CAIRN_EXPORT_KEY_SIZE + 1) {
+        ssize_t n = read(fd, buf + *got, CAIRN_EXPORT_KEY_SIZE + 1 - *got);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0) {
+            return cairn_error_set(err, CAIRN_EIO, "%s: cannot read: %s", path,
+                                   strerror(errno));
+        }
+        if (n == 0) {
+            break;
+        }
+        *got += (size_t)n;
+    }
+    return CAIRN_OK;
+}
+
+int cairn_export_key_load(cairn_export_key **out, const char *path,
+                          cairn_error *err)
+{
+    uint8_t buf[CAIRN_EXPORT_KEY_SIZE + 1];
+    struct stat sb;
+    size_t got = 0;
+    *out = NULL;
+    int fd = open(path, O_RDONLY);
+    if (fd < 0 && errno == ENOENT) {
+        return cairn_error_set(err, CAIRN_ENOTFOUND,
+                               "%s: no such key file; make one with "
+                               "'cairn key new -o %s'",
+                               path, path);
+    }
+    if (fd < 0) {
+        return cairn_error_set(err, CAIRN_EIO, "%s: cannot read: %s", path,
+                               strerror(errno));
+    }
+    int rc = fstat(fd, &sb) == 0
+                 ? key_read(fd, path, buf, &got, err)
+                 : cairn_error_set(err, CAIRN_EIO, "%s: cannot read: %s", path,
+                                   strerror(errno));
+    close(fd);
+    if (rc == CAIRN_OK && got != CAIRN_EXPORT_KEY_SIZE) {
+        rc = cairn_error_set(err, CAIRN_EINVAL,
+                             "%s: a site key is %d bytes, this file has "
+                             "%s%zu",
+                             path, CAIRN_EXPORT_KEY_SIZE,
+                             got > CAIRN_EXPORT_KEY_SIZE ? "more than " : "",
+                             got > CAIRN_EXPORT_KEY_SIZE ? got - 1 : got);
+    }
+    if (rc == CAIRN_OK) {
+        rc = cairn_export_key_parse(out, buf, got, err);
+    }
+    if (rc == CAIRN_OK) {
+        (*out)->mode = (unsigned)sb.st_mode & 07777;
+    }
+    cairn__crypto_wipe(buf, sizeof buf);
+    return rc;
+}
+
+bool cairn_export_key_is_private(const cairn_export_key *key)
+{
+    return (key->mode & 07777 & ~0600u) == 0;
+}
+
+unsigned cairn_export_key_mode(const cairn_export_key *key)
+{
+    return key->mode;
+}
+
+void cairn_export_key_free(cairn_export_key *key)
+{
+    if (key == NULL) {
+        return;
+    }
+    cairn__crypto_wipe(key, sizeof *key);
+    free(key);
+}
+
+/* ------------------------------------------------------------------ */
+/* Pseudonyms and offsets                                              */
+
+/* The first 5 * n / 8 bytes of `mac` as n lowercase base32 characters. */
+static void base32(char *out, size_t n, const uint8_t *mac)
+{
+    static const char alphabet[] = "abcdefghijklmnopqrstuvwxyz234567";
+    for (size_t i = 0; i < n; i++) {
+        size_t bit = i * 5, byte = bit / 8, shift = bit % 8;
+        unsigned v = (unsigned)mac[byte] << 8 | mac[byte + 1];
+        out[i] = alphabet[(v >> (11 - shift)) & 31];
+    }
+    out[n] = '\0';
+}
+
+/* HMAC-SHA-256(key, prefix NUL text), or of text alone when no prefix. */
+static int keyed_mac(uint8_t mac[32], const cairn_export_key *key,
+                     const char *prefix, const char *text, cairn_error *err)
+{
+    char buf[160];
+    size_t p = prefix ? strlen(prefix) + 1 : 0, t = strlen(text);
+    if (p + t > sizeof buf) {
+        return cairn_error_set(err, CAIRN_EINVAL,
+                               "client code of %zu bytes is too long", t);
+    }
+    if (p > 0) {
+        memcpy(buf, prefix, p); /* with its NUL: no code can collide */
+    }
+    memcpy(buf + p, text, t);
+    int rc = cairn__crypto_hmac_sha256(key->bytes, buf, p + t, mac, err);
+    cairn__crypto_wipe(buf, sizeof buf);
+    return rc;
+}
+
+int cairn_export_pseudonym(char out[CAIRN_EXPORT_PSEUDONYM_LEN + 1],
+                           const cairn_export_key *key, const char *code,
+                           cairn_error *err)
+{
+    uint8_t mac[32];
+    int rc = keyed_mac(mac, key, NULL, code, err);
+    if (rc == CAIRN_OK) {
+        base32(out, CAIRN_EXPORT_PSEUDONYM_LEN, mac);
+    }
+    return rc;
+}
+
+int cairn_export_date_offset(int *days, const cairn_export_key *key,
+                             const char *code, cairn_error *err)
+{
+    uint8_t mac[32];
+    int rc = keyed_mac(mac, key, "cairn.date-shift.v1", code, err);
+    if (rc == CAIRN_OK) {
+        uint64_t v = 0;
+        for (int i = 0; i < 8; i++) {
+            v = v << 8 | mac[i];
+        }
+        /* 2^64 mod 364 is tiny next to 2^64: the bias is negligible */
+        *days = 1 + (int)(v % 364);
+    }
+    return rc;
+}
+
+int cairn_export_key_id(const cairn_export_key *key, char out[9],
+                        cairn_error *err)
+{
+    uint8_t mac[32];
+    int rc = keyed_mac(mac, key, "cairn.key-id.v1", "", err);
+    if (rc == CAIRN_OK) {
+        base32(out, 8, mac);
+    }
+    return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Bands                                                               */
+
+const char *cairn_export_age_band(int birth_year, const char *loss_date)
+{
+    static const char *const bands[] = {"<20",   "20-24", "25-29", "30-34",
+                                        "35-39", "40-44", "45+"};
+    long year = 0;
+    if (birth_year <= 0 || loss_date == NULL ||
+        cairn__util_parse_int(loss_date, 4, &year) < 0) {
+        return NULL;
+    }
+    long age = year - birth_year;
+    if (age < 20) {
+        return bands[0];
+    }
+    return age >= 45 ? bands[6] : bands[(age - 20) / 5 + 1];
+}
+
+const char *cairn_export_gestation_band(int weeks)
+{
+    if (weeks <= 0) {
+        return NULL;
+    }
+    return weeks < 12   ? "<12"
+           : weeks < 20 ? "12-19"
+           : weeks < 24 ? "20-23"
+           : weeks < 28 ? "24-27"
+           : weeks < 37 ? "28-36"
+                        : "37+";
+}
+
+/* ------------------------------------------------------------------ */
+/* The allow-list: every column an export may write                    */
+
+/*
+ * A pattern is a column name, or one with %I (the code of an exported
+ * instrument), %N (one of its item numbers) and %S (one of its scale
+ * ids).  Nothing else matches.
+ */
+typedef struct column_rule {
+    const char *pattern;
+    const char *type;
+    const char *classification;
+    const char *meaning;
+} column_rule;
+
+static const column_rule column_rules[] = {
+    {"pseudonym", "text", "keyed pseudonym",
+     "the client: HMAC-SHA-256 of the clinic's client code under the site "
+     "key, first 80 bits in base32; the same in every export made with the "
+     "same key, and not computable from client codes without it"},
+    {"age_band", "text", "generalised",
+     "age at the loss in 5-year bands (<20, 20-24, ..., 40-44, 45+; project "
+     "policy), year of the loss minus birth year; empty when either is "
+     "unknown"},
+    {"gestation_band", "text", "generalised",
+     "weeks of gestation at the loss in bands <12, 12-19, 20-23, 24-27, "
+     "28-36, 37+ (project policy); empty when unknown"},
+    {"loss_kind", "text", "kept",
+     "kind of loss: miscarriage, stillbirth, neonatal_death, tfmr "
+     "(termination for medical reasons), other or unknown"},
+    {"days_loss_to_first", "integer", "relative time",
+     "days from the loss to the client's first assessment (negative when "
+     "the first assessment came before the loss); empty without a loss "
+     "date"},
+    {"instrument", "text", "provenance", "questionnaire code, e.g. phq9"},
+    {"fingerprint", "text", "provenance",
+     "sha256 fingerprint of the definition that scored the assessment "
+     "(see provenance)"},
+    {"occasion", "integer", "structure",
+     "the assessment's number among the client's current assessments of "
+     "this questionnaire (1 = first)"},
+    {"day", "integer", "relative time",
+     "days since the client's first assessment on any questionnaire (0 = "
+     "that day), so exports of different questionnaires line up"},
+    {"date_shifted", "date", "shifted date",
+     "date of the assessment moved earlier by the client's secret offset "
+     "(1-364 days, from the site key): intervals are true, dates are not"},
+    {"loss_date_shifted", "date", "shifted date",
+     "date of the loss moved by the same offset; empty when unknown"},
+    {"variable", "text", "structure",
+     "what value holds: item_<n> (the response code to item n) or "
+     "<scale>_score"},
+    {"value", "number", "measure",
+     "the response code or scale score named by variable; empty when the "
+     "item was not answered or the scale could not be scored"},
+    {"band", "text", "measure", "severity band of a <scale>_score row"},
+    {"%I_item_%N", "integer", "measure",
+     "response code to the item; empty when not answered"},
+    {"%I_%S_score", "number", "measure",
+     "scale score; empty when the missing-data rule gave none"},
+    {"%I_%S_band", "text", "measure", "severity band of the scale score"},
+};
+
+static bool match(const char *p, const char *s, const cairn_instrument *in);
+
+/* %N: one of the instrument's item numbers. */
+static bool match_item(const char *p, const char *s, const cairn_instrument *in)
+{
+    size_t n = 0;
+    long v = 0;
+    while (s[n] >= '0' && s[n] <= '9') {
+        n++;
+    }
+    if (n == 0 || s[0] == '0' || cairn__util_parse_int(s, n, &v) < 0 ||
+        cairn_instrument_find_item(in, (int)v) == NULL) {
+        return false;
+    }
+    return match(p, s + n, in);
+}
+
+/* %S: one of the instrument's scale ids. */
+static bool match_scale(const char *p, const char *s,
+                        const cairn_instrument *in)
+{
+    for (size_t i = 0; i < cairn_instrument_scale_count(in); i++) {
+        const char *id = cairn_instrument_scale(in, i)->id;
+        size_t n = strlen(id);
+        if (strncmp(s, id, n) == 0 && match(p, s + n, in)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool match(const char *p, const char *s, const cairn_instrument *in)
+{
+    for (; *p != '\0'; p++, s++) {
+        if (p[0] == '%' && in != NULL) {
+            if (p[1] == 'N') {
+                return match_item(p + 2, s, in);
+            }
+            if (p[1] == 'S') {
+                return match_scale(p + 2, s, in);
+            }
+            const char *code = cairn_instrument_code(in);
+            size_t n = strlen(code);
+            return p[1] == 'I' && strncmp(s, code, n) == 0 &&
+                   match(p + 2, s + n, in);
+        }
+        if (*p != *s) {
+            return false;
+        }
+    }
+    return *s == '\0';
+}
+
+bool cairn__export_classify(const char *name,
+                            const cairn_instrument *const *insts,
+                            size_t n_insts, const char **type,
+                            const char **classification, const char **meaning)
+{
+    for (size_t r = 0; r < sizeof column_rules / sizeof *column_rules; r++) {
+        const column_rule *cr = &column_rules[r];
+        bool dynamic = strchr(cr->pattern, '%') != NULL;
+        bool ok = !dynamic && strcmp(cr->pattern, name) == 0;
+        for (size_t i = 0; dynamic && !ok && i < n_insts; i++) {
+            ok = match(cr->pattern, name, insts[i]);
+        }
+        if (ok) {
+            *type = cr->type;
+            *classification = cr->classification;
+            *meaning = cr->meaning;
+            return true;
+        }
+    }
+    return false;
+}
+
+int cairn__export_begin(const cairn_export_sink *sink, const char *const *names,
+                        size_t n, const cairn_instrument *const *insts,
+                        size_t n_insts, cairn_error *err)
+{
+    const char *type, *cls, *meaning;
+    for (size_t i = 0; i < n; i++) {
+        if (!cairn__export_classify(names[i], insts, n_insts, &type, &cls,
+                                    &meaning)) {
+            return cairn_error_set(err, CAIRN_EINVAL,
+                                   "column '%.80s' is not classified as "
+                                   "safe to export",
+                                   names[i]);
+        }
+    }
+    return sink->begin(sink->ctx, names, n, err);
+}
+
+/* ------------------------------------------------------------------ */
+/* Files                                                               */
+
+int cairn__export_file_open(cairn__export_file *x, const char *path,
+                            cairn_error *err)
+{
+    size_t n = strlen(path) + 16;
+    x->path = path;
+    x->f = NULL;
+    x->tmp = malloc(n);
+    if (x->tmp == NULL) {
+        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    snprintf(x->tmp, n, "%s.tmp-XXXXXX", path);
+    int fd = mkstemp(x->tmp); /* mode 0600 */
+    if (fd >= 0) {
+        x->f = fdopen(fd, "w");
+        if (x->f == NULL) {
+            close(fd);
+            unlink(x->tmp);
+        }
+    }
+    if (x->f == NULL) {
+        int e = errno;
+        free(x->tmp);
+        x->tmp = NULL;
+        return cairn_error_set(err, CAIRN_EIO, "%s: cannot write: %s", path,
+                               strerror(e));
+    }
+    return CAIRN_OK;
+}
+
+int cairn__export_file_close(cairn__export_file *x, bool ok, cairn_error *err)
+{
+    int rc = CAIRN_OK;
+    if (x->f == NULL) {
+        return rc;
+    }
+    bool bad = ferror(x->f) != 0;
+    int e = bad ? EIO : 0;
+    if (fclose(x->f) != 0 && !bad) {
+        bad = true;
+        e = errno;
+    }
+    x->f = NULL;
+    if (ok && bad) {
+        rc = cairn_error_set(err, CAIRN_EIO, "%s: cannot write: %s", x->path,
+                             strerror(e));
+    } else if (ok && rename(x->tmp, x->path) != 0) {
+        rc = cairn_error_set(err, CAIRN_EIO, "%s: cannot write: %s", x->path,
+                             strerror(errno));
+    }
+    if (!ok || rc < 0) {
+        unlink(x->tmp);
+    }
+    free(x->tmp);
+    x->tmp = NULL;
+    return rc;
+}
+
+void cairn__export_date(char out[11], int32_t days)
+{
+    /* civil_from_days (H. Hinnant's algorithm) */
+    int64_t z = (int64_t)days + 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    int64_t d = doy - (153 * mp + 2) / 5 + 1;
+    int64_t m = mp < 10 ? mp + 3 : mp - 9;
+    int64_t y = yoe + era * 400 + (m <= 2);
+    char buf[48];
+    snprintf(buf, sizeof buf, "%04d-%02d-%02d", (int)y, (int)m, (int)d);
+    memcpy(out, buf, 10);
+    out[10] = '\0';
+}
+
+/* The shortest text that reads back as `x`. */
+static void format_number(char buf[32], double x)
+{
+    if (x == floor(x) && fabs(x) < 1e15) {
+        snprintf(buf, 32, "%.0f", x);
+        return;
+    }
+    for (int p = 15; p <= 17; p++) {
+        snprintf(buf, 32, "%.*g", p, x);
+        if (strtod(buf, NULL) == x) {
+            return;
+        }
+    }
+}
+
+/* A whole number in decimal, without printf (exports write millions). */
+static void write_int(FILE *f, long v)
+{
+    char buf[24];
+    size_t i = sizeof buf;
+    unsigned long u = v < 0 ? 0UL - (unsigned long)v : (unsigned long)v;
+    do {
+        buf[--i] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u != 0);
+    if (v < 0) {
+        buf[--i] = '-';
+    }
+    fwrite(buf + i, 1, sizeof buf - i, f);
+}
+
+void cairn__export_csv_cell(FILE *f, const cairn_export_cell *c, bool first)
+{
+    char num[32];
+    if (!first) {
+        putc(',', f);
+    }
+    if (c->kind == CAIRN_EXPORT_NUMBER) {
+        if (c->number == floor(c->number) && fabs(c->number) < 1e9) {
+            write_int(f, (long)c->number);
+        } else {
+            format_number(num, c->number);
+            fputs(num, f);
+        }
+        return;
+    }
+    if (c->kind != CAIRN_EXPORT_TEXT || c->text == NULL) {
+        return;
+    }
+    if (strpbrk(c->text, ",\"\r\n") == NULL) {
+        fputs(c->text, f);
+        return;
+    }
+    putc('"', f);
+    for (const char *p = c->text; *p != '\0'; p++) {
+        if (*p == '"') {
+            putc('"', f);
+        }
+        putc(*p, f);
+    }
+    putc('"', f);
+}
+
+static void csv_text(FILE *f, const char *text, bool first)
+{
+    cairn_export_cell c = {CAIRN_EXPORT_TEXT, text, 0};
+    cairn__export_csv_cell(f, &c, first);
+}
+
+/* ------------------------------------------------------------------ */
+/* The built-in CSV sink                                               */
+
+static int csv_begin(void *ctx, const char *const *columns, size_t n,
+                     cairn_error *err)
+{
+    cairn__export_file *x = ctx;
+    (void)err;
+    for (size_t i = 0; i < n; i++) {
+        csv_text(x->f, columns[i], i == 0);
+    }
+    putc('\n', x->f);
+    return CAIRN_OK;
+}
+
+static int csv_row(void *ctx, const cairn_export_cell *cells, size_t n,
+                   cairn_error *err)
+{
+    cairn__export_file *x = ctx;
+    for (size_t i = 0; i < n; i++) {
+        cairn__export_csv_cell(x->f, &cells[i], i == 0);
+    }
+    if (putc('\n', x->f) == EOF) {
+        return cairn_error_set(err, CAIRN_EIO, "%s: cannot write: %s", x->path,
+                               strerror(errno));
+    }
+    return CAIRN_OK;
+}
+
+static int csv_finish(void *ctx, bool ok, cairn_error *err)
+{
+    cairn__export_file *x = ctx;
+    int rc = cairn__export_file_close(x, ok, err);
+    free(x);
+    return rc;
+}
+
+int cairn__export_csv_sink(cairn_export_sink *out, const char *path,
+                           cairn_error *err)
+{
+    cairn__export_file *x = calloc(1, sizeof *x);
+    if (x == NULL) {
+        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    int rc = cairn__export_file_open(x, path, err);
+    if (rc < 0) {
+        free(x);
+        return rc;
+    }
+    *out = (cairn_export_sink){x, csv_begin, csv_row, csv_finish};
+    return CAIRN_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* The data dictionary                                                 */
+
+/* What the dictionary says of an item or scale column beyond the rule. */
+static void column_detail(char *buf, size_t size, const cairn__export_column *c)
+{
+    buf[0] = '\0';
+    if (c->inst != NULL && c->item > 0) {
+        const cairn_item *it = cairn_instrument_find_item(c->inst, c->item);
+        snprintf(buf, size, "%s item %d (%s): ", cairn_instrument_code(c->inst),
+                 c->item, it ? it->label : "?");
+    } else if (c->inst != NULL && c->scale != NULL) {
+        snprintf(
+            buf, size,
+            "%s %s (%s, %g-%g, higher is %s): ", cairn_instrument_code(c->inst),
+            c->scale->id, c->scale->label, c->scale->min, c->scale->max,
+            c->scale->direction == CAIRN_HIGHER_IS_WORSE ? "worse" : "better");
+    }
+}
+
+static void dictionary_row(FILE *f, const char *name, const char *kind,
+                           const char *type, const char *cls,
+                           const char *detail, const char *meaning)
+{
+    char text[1024];
+    snprintf(text, sizeof text, "%s%s", detail, meaning);
+    csv_text(f, name, true);
+    csv_text(f, kind, false);
+    csv_text(f, type, false);
+    csv_text(f, cls, false);
+    csv_text(f, text, false);
+    putc('\n', f);
+}
+
+/* Long format: the values `variable` takes, per instrument. */
+static void dictionary_variables(FILE *f, const cairn_instrument *in)
+{
+    char name[CAIRN__EXPORT_NAME_MAX], detail[512];
+    const char *code = cairn_instrument_code(in);
+    for (size_t k = 0; k < cairn_instrument_item_count(in); k++) {
+        const cairn_item *it = cairn_instrument_item(in, k);
+        cairn__export_column c = {.inst = in, .item = it->number};
+        snprintf(name, sizeof name, "%s:item_%d", code, it->number);
+        column_detail(detail, sizeof detail, &c);
+        dictionary_row(f, name, "variable", "integer", "measure", detail,
+                       "response code; empty when not answered");
+    }
+    for (size_t s = 0; s < cairn_instrument_scale_count(in); s++) {
+        cairn__export_column c = {.inst = in,
+                                  .scale = cairn_instrument_scale(in, s)};
+        snprintf(name, sizeof name, "%s:%s_score", code, c.scale->id);
+        column_detail(detail, sizeof detail, &c);
+        dictionary_row(f, name, "variable", "number", "measure", detail,
+                       "scale score, with its band in the band column");
+    }
+}
+
+int cairn__export_dictionary(const char *path, const cairn__export_column *cols,
+                             size_t n, bool long_format,
+                             const cairn_instrument *const *insts,
+                             size_t n_insts, cairn_error *err)
+{
+    cairn__export_file x;
+    char detail[512];
+    const char *type, *cls, *meaning;
+    int rc = cairn__export_file_open(&x, path, err);
+    if (rc < 0) {
+        return rc;
+    }
+    fputs("name,kind,type,classification,meaning\n", x.f);
+    for (size_t i = 0; i < n; i++) {
+        if (!cairn__export_classify(cols[i].name, insts, n_insts, &type, &cls,
+                                    &meaning)) {
+            cairn__export_file_close(&x, false, NULL);
+            return cairn_error_set(err, CAIRN_EINVAL,
+                                   "column '%.80s' is not classified as "
+                                   "safe to export",
+                                   cols[i].name);
+        }
+        column_detail(detail, sizeof detail, &cols[i]);
+        dictionary_row(x.f, cols[i].name, "column", type, cls, detail, meaning);
+    }
+    for (size_t i = 0; long_format && i < n_insts; i++) {
+        dictionary_variables(x.f, insts[i]);
+    }
+    return cairn__export_file_close(&x, true, err);
+}

@@ -1,0 +1,79 @@
+/*
+ * export_internal.h - what export.c (keys, pseudonyms, the allow-list,
+ * files) and export_write.c (the scan, the spool, the rows) share.
+ * Never installed.
+ */
+#ifndef CAIRN_EXPORT_INTERNAL_H
+#define CAIRN_EXPORT_INTERNAL_H
+
+#include <stdio.h>
+
+#include "cairn/export.h"
+#include "internal.h"
+
+/** Longest column name or long-format variable name, with the NUL. */
+#define CAIRN__EXPORT_NAME_MAX 96
+
+/** One column of an export, and what the dictionary says about it. */
+typedef struct cairn__export_column {
+    char name[CAIRN__EXPORT_NAME_MAX];
+    const cairn_instrument *inst; /* item and scale columns, else NULL */
+    int item;                     /* item number, or 0 */
+    const cairn_scale *scale;     /* scale of a score or band column */
+} cairn__export_column;
+
+/**
+ * The classification of `name` in the allow-list ("pseudonym",
+ * "generalised", ...), its type and generic meaning, or false when the
+ * table does not classify it.  Item and scale columns must belong to
+ * one of `insts`.
+ */
+bool cairn__export_classify(const char *name,
+                            const cairn_instrument *const *insts,
+                            size_t n_insts, const char **type,
+                            const char **classification, const char **meaning);
+
+/**
+ * Write the data dictionary of `cols` (and, for the long format, the
+ * variables of `insts`) to `path` through a temporary file.
+ * Returns CAIRN_OK or CAIRN_EIO.
+ */
+int cairn__export_dictionary(const char *path, const cairn__export_column *cols,
+                             size_t n, bool long_format,
+                             const cairn_instrument *const *insts,
+                             size_t n_insts, cairn_error *err);
+
+/** A file being written under a temporary name next to its path. */
+typedef struct cairn__export_file {
+    FILE *f;
+    char *tmp;        /* the temporary path */
+    const char *path; /* borrowed */
+} cairn__export_file;
+
+/** Create the temporary file (mode 0600).  CAIRN_OK or CAIRN_EIO. */
+int cairn__export_file_open(cairn__export_file *x, const char *path,
+                            cairn_error *err);
+
+/**
+ * Close the file and, when `ok`, rename it over its path; otherwise (or
+ * when writing failed) remove it.  Returns CAIRN_OK or CAIRN_EIO.
+ */
+int cairn__export_file_close(cairn__export_file *x, bool ok, cairn_error *err);
+
+/**
+ * Append `c` as one CSV field (quoted when it holds a comma, quote or line
+ * break) to `f`, preceded by a comma unless `first`.
+ */
+void cairn__export_csv_cell(FILE *f, const cairn_export_cell *c, bool first);
+
+/** "YYYY-MM-DD" of day `days` since 1970-01-01 into `out`. */
+void cairn__export_date(char out[11], int32_t days);
+
+/**
+ * The built-in CSV sink writing to `path` (through a temporary file).
+ * `*out` is freed by the sink's finish call.
+ */
+int cairn__export_csv_sink(cairn_export_sink *out, const char *path,
+                           cairn_error *err);
+
+#endif
