@@ -46,6 +46,11 @@ c report couple S01 -o "$out/couple.xlsx"
 c report caseload -o "$out/caseload.xlsx"
 c report cohort --instrument phq9 -o "$out/cohort-phq9.xlsx"
 
+say "For research: a de-identified export and a mergeable summary"
+c key new -o "$out/site.key"
+c export --key "$out/site.key" -o "$out/export.csv"
+c aggregate --instrument phq9 -o "$out/phq9-summary.json"
+c aggregate report "$out/phq9-summary.json"
 
 say "Done"
 ls -l "$out"
