@@ -6,7 +6,6 @@
 #include <gsl/gsl_errno.h>
 #include <math.h>
 
-#include "cairn/stats.h"
 #include "helpers.h"
 
 #define NEAR(a, b, tol) assert_true(fabs((a) - (b)) < (tol))
@@ -57,19 +56,16 @@ static void test_stats_rci_jacobson_truax(void **state)
     cairn_rci r;
     /* PHQ-9 SD 6.1, alpha 0.89: S_diff 2.86115, threshold 5.60786 */
     assert_int_equal(
-        cairn_stats_rci(&r, 18, 12, 6.1, 0.89, CAIRN_HIGHER_IS_WORSE, NULL),
-        0);
+        cairn_stats_rci(&r, 18, 12, 6.1, 0.89, CAIRN_HIGHER_IS_WORSE, NULL), 0);
     NEAR(r.s_diff, 2.8611536, 1e-6);
     NEAR(r.threshold_points, 5.6078611, 1e-6);
     NEAR(r.value, -2.0970562, 1e-6);
     assert_int_equal(r.category, CAIRN_RC_IMPROVED);
     assert_int_equal(
-        cairn_stats_rci(&r, 18, 13, 6.1, 0.89, CAIRN_HIGHER_IS_WORSE, NULL),
-        0);
+        cairn_stats_rci(&r, 18, 13, 6.1, 0.89, CAIRN_HIGHER_IS_WORSE, NULL), 0);
     assert_int_equal(r.category, CAIRN_RC_NO_RELIABLE_CHANGE);
     assert_int_equal(
-        cairn_stats_rci(&r, 12, 18, 6.1, 0.89, CAIRN_HIGHER_IS_WORSE, NULL),
-        0);
+        cairn_stats_rci(&r, 12, 18, 6.1, 0.89, CAIRN_HIGHER_IS_WORSE, NULL), 0);
     assert_int_equal(r.category, CAIRN_RC_DETERIORATED);
     /* identical scores */
     assert_int_equal(
@@ -216,8 +212,7 @@ static void test_stats_cohort_edge_cases(void **state)
 static void test_stats_cronbach_alpha(void **state)
 {
     (void)state;
-    double rows[5][3] = {{1, 1, 2}, {2, 2, 2}, {3, 2, 3}, {4, 4, 4},
-                         {2, 3, 1}};
+    double rows[5][3] = {{1, 1, 2}, {2, 2, 2}, {3, 2, 3}, {4, 4, 4}, {2, 3, 1}};
     cairn_item_moments m;
     cairn_item_moments_init(&m, 3);
     for (int i = 0; i < 5; i++) {
@@ -230,6 +225,42 @@ static void test_stats_cronbach_alpha(void **state)
     cairn_item_moments_init(&one, 3);
     cairn_item_moments_add(&one, rows[0]);
     assert_int_equal(cairn_stats_alpha(&alpha, &one, NULL), CAIRN_ESTATS);
+}
+
+static void test_stats_params_from_definition_and_overrides(void **state)
+{
+    (void)state;
+    const cairn_scale *phq = cairn_instrument_scale(test_instrument("phq9"), 0);
+    const cairn_scale *who = cairn_instrument_scale(test_instrument("who5"), 0);
+    const cairn_scale *pgs =
+        cairn_instrument_scale(test_instrument("pgs33"), 0);
+    cairn_change_params p;
+    assert_int_equal(cairn_stats_params(&p, phq, NULL, NULL), 0);
+    assert_true(p.has_rc && p.sd == 6.1 && p.reliability == 0.89);
+    assert_true(p.has_cutoff && p.cutoff == 10);
+    assert_int_equal(p.case_when, CAIRN_CASE_AT_OR_ABOVE);
+    cairn_param_overrides o = {.has_sd = true, .sd = 5};
+    assert_int_equal(cairn_stats_params(&p, phq, &o, NULL), 0);
+    assert_true(p.sd == 5 && p.reliability == 0.89);
+    /* PGS-33 publishes neither: an SD alone is not enough */
+    assert_int_equal(cairn_stats_params(&p, pgs, &o, NULL), 0);
+    assert_false(p.has_rc || p.has_cutoff);
+    o.has_reliability = true;
+    o.reliability = 0.9;
+    o.has_cutoff = true;
+    o.cutoff = 90;
+    assert_int_equal(cairn_stats_params(&p, pgs, &o, NULL), 0);
+    assert_true(p.has_rc && p.has_cutoff);
+    assert_int_equal(p.case_when, CAIRN_CASE_AT_OR_ABOVE);
+    /* higher is better: an override cut-off means "below" */
+    cairn_param_overrides w = {.has_cutoff = true, .cutoff = 10};
+    assert_int_equal(cairn_stats_params(&p, who, &w, NULL), 0);
+    assert_int_equal(p.case_when, CAIRN_CASE_BELOW);
+    cairn_error err = CAIRN_ERROR_INIT;
+    o.reliability = 1;
+    assert_int_equal(cairn_stats_params(&p, pgs, &o, &err), CAIRN_EINVAL);
+    assert_string_equal(err.message,
+                        "--rci-reliability 1 must be between 0 and 1");
 }
 
 static int setup(void **state)
@@ -252,6 +283,7 @@ int main(void)
         cmocka_unit_test(test_stats_cohort_merges_exactly),
         cmocka_unit_test(test_stats_cohort_edge_cases),
         cmocka_unit_test(test_stats_cronbach_alpha),
+        cmocka_unit_test(test_stats_params_from_definition_and_overrides),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

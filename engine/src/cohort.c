@@ -179,32 +179,21 @@ static int load_clinician(scan *sc, cairn_store *st, const char *clinician,
 static int set_parameters(cairn_cohort_summary *s, const cairn_scale *scale,
                           const cairn_cohort_options *o, cairn_error *err)
 {
+    cairn_param_overrides ov = {o->has_sd,          o->sd,
+                                o->has_reliability, o->reliability,
+                                o->has_cutoff,      o->cutoff};
+    cairn_change_params p;
+    int rc = cairn_stats_params(&p, scale, &ov, err);
+    if (rc < 0) {
+        return rc;
+    }
     s->direction = scale->direction;
-    if (o->has_sd && !(o->sd > 0)) {
-        return cairn_error_set(err, CAIRN_EINVAL,
-                               "--rci-sd %g must be positive", o->sd);
-    }
-    if (o->has_reliability && !(o->reliability > 0 && o->reliability < 1)) {
-        return cairn_error_set(err, CAIRN_EINVAL,
-                               "--rci-reliability %g must be between 0 "
-                               "and 1",
-                               o->reliability);
-    }
-    s->has_rc = (o->has_sd || scale->has_reliable_change) &&
-                (o->has_reliability || scale->has_reliable_change);
-    if (s->has_rc) {
-        s->rc_sd = o->has_sd ? o->sd : scale->rc_sd;
-        s->rc_reliability =
-            o->has_reliability ? o->reliability : scale->rc_reliability;
-    }
-    s->has_cutoff = o->has_cutoff || scale->has_cutoff;
-    if (s->has_cutoff) {
-        s->cutoff = o->has_cutoff ? o->cutoff : scale->cutoff;
-        s->case_when = scale->has_cutoff ? scale->case_when
-                       : scale->direction == CAIRN_HIGHER_IS_WORSE
-                           ? CAIRN_CASE_AT_OR_ABOVE
-                           : CAIRN_CASE_BELOW;
-    }
+    s->has_rc = p.has_rc;
+    s->rc_sd = p.sd;
+    s->rc_reliability = p.reliability;
+    s->has_cutoff = p.has_cutoff;
+    s->cutoff = p.cutoff;
+    s->case_when = p.case_when;
     if (scale->n_bands > CAIRN_COHORT_MAX_BANDS) {
         return cairn_error_set(err, CAIRN_EINVAL,
                                "scale %s has %zu bands; a cohort counts at "

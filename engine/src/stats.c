@@ -94,6 +94,40 @@ int cairn_stats_rci(cairn_rci *out, double baseline, double latest, double sd,
     return CAIRN_OK;
 }
 
+int cairn_stats_params(cairn_change_params *out, const cairn_scale *scale,
+                       const cairn_param_overrides *o, cairn_error *err)
+{
+    static const cairn_param_overrides none = {0};
+    o = o ? o : &none;
+    memset(out, 0, sizeof *out);
+    if (o->has_sd && !(o->sd > 0)) {
+        return cairn_error_set(err, CAIRN_EINVAL,
+                               "--rci-sd %g must be positive", o->sd);
+    }
+    if (o->has_reliability && !(o->reliability > 0 && o->reliability < 1)) {
+        return cairn_error_set(err, CAIRN_EINVAL,
+                               "--rci-reliability %g must be between 0 "
+                               "and 1",
+                               o->reliability);
+    }
+    out->has_rc = (o->has_sd || scale->has_reliable_change) &&
+                  (o->has_reliability || scale->has_reliable_change);
+    if (out->has_rc) {
+        out->sd = o->has_sd ? o->sd : scale->rc_sd;
+        out->reliability =
+            o->has_reliability ? o->reliability : scale->rc_reliability;
+    }
+    out->has_cutoff = o->has_cutoff || scale->has_cutoff;
+    if (out->has_cutoff) {
+        out->cutoff = o->has_cutoff ? o->cutoff : scale->cutoff;
+        out->case_when = scale->has_cutoff ? scale->case_when
+                         : scale->direction == CAIRN_HIGHER_IS_WORSE
+                             ? CAIRN_CASE_AT_OR_ABOVE
+                             : CAIRN_CASE_BELOW;
+    }
+    return CAIRN_OK;
+}
+
 bool cairn_stats_is_case(double score, double cutoff, cairn_case_when when)
 {
     switch (when) {

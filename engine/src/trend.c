@@ -210,23 +210,17 @@ static int parameters(trend_impl *ti, const cairn_scale *sc,
                       const cairn_trend_options *o, cairn_error *err)
 {
     cairn_trend *t = &ti->pub;
-    bool have_sd = o->has_sd || sc->has_reliable_change;
-    bool have_r = o->has_reliability || sc->has_reliable_change;
-    if (o->has_sd && !(o->sd > 0)) {
-        return cairn_error_set(err, CAIRN_EINVAL,
-                               "--rci-sd %g must be positive", o->sd);
+    cairn_param_overrides ov = {o->has_sd,          o->sd,
+                                o->has_reliability, o->reliability,
+                                o->has_cutoff,      o->cutoff};
+    cairn_change_params p;
+    int rc = cairn_stats_params(&p, sc, &ov, err);
+    if (rc < 0) {
+        return rc;
     }
-    if (o->has_reliability && !(o->reliability > 0 && o->reliability < 1)) {
-        return cairn_error_set(err, CAIRN_EINVAL,
-                               "--rci-reliability %g must be between 0 "
-                               "and 1",
-                               o->reliability);
-    }
-    if (have_sd && have_r && t->n >= 2) {
-        double sd = o->has_sd ? o->sd : sc->rc_sd;
-        double r = o->has_reliability ? o->reliability : sc->rc_reliability;
-        int rc = cairn_stats_rci(&t->rci, t->baseline.score, t->latest.score,
-                                 sd, r, sc->direction, err);
+    if (p.has_rc && t->n >= 2) {
+        rc = cairn_stats_rci(&t->rci, t->baseline.score, t->latest.score, p.sd,
+                             p.reliability, sc->direction, err);
         if (rc < 0) {
             return rc;
         }
@@ -241,13 +235,10 @@ static int parameters(trend_impl *ti, const cairn_scale *sc,
                  o->has_sd && o->has_reliability ? "" : sc->rc_source);
         t->rc_source = ti->rc_source;
     }
-    if (o->has_cutoff || sc->has_cutoff) {
+    if (p.has_cutoff) {
         t->has_cutoff = true;
-        t->cutoff = o->has_cutoff ? o->cutoff : sc->cutoff;
-        t->case_when = sc->has_cutoff ? sc->case_when
-                       : sc->direction == CAIRN_HIGHER_IS_WORSE
-                           ? CAIRN_CASE_AT_OR_ABOVE
-                           : CAIRN_CASE_BELOW;
+        t->cutoff = p.cutoff;
+        t->case_when = p.case_when;
         snprintf(ti->cutoff_source, sizeof ti->cutoff_source, "%s",
                  o->has_cutoff ? "command line" : sc->cutoff_source);
         t->cutoff_source = ti->cutoff_source;

@@ -74,6 +74,35 @@ int cairn_stats_rci(cairn_rci *out, double baseline, double latest,
                     double sd, double r, cairn_direction dir,
                     cairn_error *err);
 
+/** Values given in place of a scale's published ones (populations
+ *  differ). */
+typedef struct cairn_param_overrides {
+    bool has_sd;
+    double sd;          /**< SD for reliable change, > 0 */
+    bool has_reliability;
+    double reliability; /**< 0 < r < 1 */
+    bool has_cutoff;
+    double cutoff;      /**< clinical cut-off */
+} cairn_param_overrides;
+
+/** The reliable-change and cut-off values in force for a scale. */
+typedef struct cairn_change_params {
+    bool has_rc;               /**< SD and reliability both known */
+    double sd, reliability;
+    bool has_cutoff;
+    double cutoff;
+    cairn_case_when case_when; /**< the scale's, or by its direction when
+                                    only an override gives a cut-off */
+} cairn_change_params;
+
+/**
+ * Resolve the values in force for `scale`: each override (`o` may be
+ * NULL) replaces the definition's value.
+ * Returns CAIRN_OK or CAIRN_EINVAL ("--rci-sd -1 must be positive").
+ */
+int cairn_stats_params(cairn_change_params *out, const cairn_scale *scale,
+                       const cairn_param_overrides *o, cairn_error *err);
+
 /** Clinically significant change against a cut-off. */
 typedef struct cairn_clinical {
     bool case_at_baseline;   /**< baseline at or past the cut-off */
