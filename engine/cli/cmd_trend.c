@@ -47,10 +47,17 @@ static void expectation_note(const cairn_caseload *cl, const char *code)
 {
     for (size_t i = 0; i < cl->n_expectations; i++) {
         const cairn_expectation *e = &cl->expectations[i];
-        if (strcmp(cl->expectation_codes[i], code) == 0 && !e->available) {
+        if (strcmp(cl->expectation_codes[i], code) != 0 || e->available) {
+            continue;
+        }
+        if (e->n_clients >= e->min_clients) {
+            printf("  Not on track: not judged; the clinic's growth model "
+                   "could not be fitted (see 'cairn cohort')\n");
+        } else {
             printf("  Not on track: not judged; %zu client%s of this clinic "
                    "have scores, the growth model needs %zu\n",
-                   e->n_clients, e->n_clients == 1 ? "" : "s", e->min_clients);
+                   e->n_clients, e->n_clients == 1 ? "" : "s",
+                   e->min_clients);
         }
     }
 }
