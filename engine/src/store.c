@@ -252,6 +252,22 @@ const char *cairn__store_col_text(sqlite3_stmt *s, int i)
     return (const char *)sqlite3_column_text(s, i);
 }
 
+char *cairn__store_col_dup(sqlite3_stmt *s, int i, bool *oom)
+{
+    const char *t = cairn__store_col_text(s, i);
+    if (t == NULL) {
+        return NULL;
+    }
+    size_t n = strlen(t) + 1;
+    char *p = malloc(n);
+    if (p == NULL) {
+        *oom = true;
+        return NULL;
+    }
+    memcpy(p, t, n);
+    return p;
+}
+
 void cairn__store_col_json(cairn__buf *b, sqlite3_stmt *s, int i)
 {
     if (sqlite3_column_type(s, i) == SQLITE_INTEGER) {

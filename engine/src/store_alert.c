@@ -119,64 +119,37 @@ int cairn_store_alert_set(cairn_store *st, const char *client_code,
     return cairn__store_commit(st, err);
 }
 
-/* The list and the strings it points to, in one allocation each. */
-typedef struct record_list {
-    cairn_alert_record_list pub;
-    char **strings;
-    size_t n_strings;
-} record_list;
-
-static const char *keep(record_list *l, sqlite3_stmt *s, int col, bool *oom)
-{
-    const char *t = cairn__store_col_text(s, col);
-    if (t == NULL) {
-        return NULL;
-    }
-    char *copy = strdup(t);
-    if (copy == NULL) {
-        *oom = true;
-        return NULL;
-    }
-    l->strings[l->n_strings++] = copy;
-    return copy;
-}
-
-static int read_records(record_list *l, sqlite3_stmt *s, cairn_error *err)
+/* Fill `l` from the rows of `s`; the caller maps a step failure. */
+static int read_records(cairn_alert_record_list *l, sqlite3_stmt *s,
+                        cairn_store *st, cairn_error *err)
 {
     size_t cap = 0;
     bool oom = false;
     int step;
     while (!oom && (step = sqlite3_step(s)) == SQLITE_ROW) {
-        if (l->pub.n == cap) {
+        if (l->n == cap) {
             cap = cap ? cap * 2 : 64;
-            cairn_alert_record *items =
-                realloc(l->pub.items, cap * sizeof *items);
-            char **strings = realloc(l->strings, cap * 5 * sizeof *strings);
-            if (items != NULL) {
-                l->pub.items = items;
-            }
-            if (strings != NULL) {
-                l->strings = strings;
-            }
-            if (items == NULL || strings == NULL) {
+            cairn_alert_record *items = realloc(l->items, cap * sizeof *items);
+            if (items == NULL) {
                 return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
             }
+            l->items = items;
         }
-        cairn_alert_record *r = &l->pub.items[l->pub.n++];
+        cairn_alert_record *r = &l->items[l->n++];
         const char *state = cairn__store_col_text(s, 2);
-        r->key = keep(l, s, 0, &oom);
-        r->client_code = keep(l, s, 1, &oom);
+        r->key = cairn__store_col_dup(s, 0, &oom);
+        r->client_code = cairn__store_col_dup(s, 1, &oom);
         r->state = state && strcmp(state, "resolved") == 0
                        ? CAIRN_ALERT_RESOLVED
                        : CAIRN_ALERT_ACKNOWLEDGED;
-        r->note = keep(l, s, 3, &oom);
-        r->who = keep(l, s, 4, &oom);
-        r->at = keep(l, s, 5, &oom);
+        r->note = cairn__store_col_dup(s, 3, &oom);
+        r->who = cairn__store_col_dup(s, 4, &oom);
+        r->at = cairn__store_col_dup(s, 5, &oom);
     }
     if (oom) {
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
-    return step == SQLITE_DONE ? CAIRN_OK : SQLITE_ERROR;
+    return step == SQLITE_DONE ? CAIRN_OK : cairn__store_dberr(st, err);
 }
 
 int cairn_store_alert_list(cairn_alert_record_list **out, cairn_store *st,
@@ -184,7 +157,7 @@ int cairn_store_alert_list(cairn_alert_record_list **out, cairn_store *st,
 {
     sqlite3_stmt *s = NULL;
     *out = NULL;
-    record_list *l = calloc(1, sizeof *l);
+    cairn_alert_record_list *l = calloc(1, sizeof *l);
     if (l == NULL) {
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
@@ -200,17 +173,14 @@ int cairn_store_alert_list(cairn_alert_record_list **out, cairn_store *st,
                            -1, &s, NULL) != SQLITE_OK) {
         rc = cairn__store_dberr(st, err);
     } else {
-        rc = read_records(l, s, err);
-        if (rc == SQLITE_ERROR) {
-            rc = cairn__store_dberr(st, err);
-        }
+        rc = read_records(l, s, st, err);
     }
     sqlite3_finalize(s);
     if (rc < 0) {
-        cairn_store_alert_list_free(&l->pub);
+        cairn_store_alert_list_free(l);
         return rc;
     }
-    *out = &l->pub;
+    *out = l;
     return CAIRN_OK;
 }
 
@@ -219,11 +189,14 @@ void cairn_store_alert_list_free(cairn_alert_record_list *list)
     if (list == NULL) {
         return;
     }
-    record_list *l = (record_list *)list;
-    for (size_t i = 0; i < l->n_strings; i++) {
-        free(l->strings[i]);
+    for (size_t i = 0; i < list->n; i++) {
+        cairn_alert_record *r = &list->items[i];
+        free((void *)r->key);
+        free((void *)r->client_code);
+        free((void *)r->note);
+        free((void *)r->who);
+        free((void *)r->at);
     }
-    free(l->strings);
     free(list->items);
-    free(l);
+    free(list);
 }

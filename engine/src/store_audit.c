@@ -102,22 +102,6 @@ int cairn__audit_append(cairn_store *st, const char *action,
 /* ------------------------------------------------------------------ */
 /* Listing                                                             */
 
-static char *dup_col(sqlite3_stmt *s, int i, bool *oom)
-{
-    const char *t = cairn__store_col_text(s, i);
-    if (t == NULL) {
-        return NULL;
-    }
-    size_t n = strlen(t) + 1;
-    char *p = malloc(n);
-    if (p == NULL) {
-        *oom = true;
-        return NULL;
-    }
-    memcpy(p, t, n);
-    return p;
-}
-
 int cairn_store_audit_list(cairn_audit_list **out, cairn_store *st,
                            size_t limit, cairn_error *err)
 {
@@ -152,13 +136,13 @@ int cairn_store_audit_list(cairn_audit_list **out, cairn_store *st,
         }
         cairn_audit_entry *e = &list->items[list->n++];
         e->seq = sqlite3_column_int64(s, 0);
-        e->at = dup_col(s, 1, &oom);
-        e->who = dup_col(s, 2, &oom);
-        e->action = dup_col(s, 3, &oom);
-        e->target = dup_col(s, 4, &oom);
-        e->before = dup_col(s, 5, &oom);
-        e->after = dup_col(s, 6, &oom);
-        e->hash = dup_col(s, 7, &oom);
+        e->at = cairn__store_col_dup(s, 1, &oom);
+        e->who = cairn__store_col_dup(s, 2, &oom);
+        e->action = cairn__store_col_dup(s, 3, &oom);
+        e->target = cairn__store_col_dup(s, 4, &oom);
+        e->before = cairn__store_col_dup(s, 5, &oom);
+        e->after = cairn__store_col_dup(s, 6, &oom);
+        e->hash = cairn__store_col_dup(s, 7, &oom);
     }
     if (step != SQLITE_DONE) {
         rc = cairn__store_dberr(st, err);

@@ -563,22 +563,6 @@ int cairn_store_client_set(cairn_store *st, const cairn_client *c,
     return cairn__store_commit(st, err);
 }
 
-static char *col_dup(sqlite3_stmt *s, int i, bool *oom)
-{
-    const char *t = cairn__store_col_text(s, i);
-    if (t == NULL) {
-        return NULL;
-    }
-    size_t n = strlen(t) + 1;
-    char *p = malloc(n);
-    if (p == NULL) {
-        *oom = true;
-        return NULL;
-    }
-    memcpy(p, t, n);
-    return p;
-}
-
 static void client_clear(cairn_client *c)
 {
     free((void *)c->code);
@@ -596,20 +580,20 @@ static bool client_from_row(cairn_client *c, sqlite3_stmt *s)
     bool oom = false;
     memset(c, 0, sizeof *c);
     c->id = sqlite3_column_int64(s, 0);
-    c->code = col_dup(s, 1, &oom);
-    c->name = col_dup(s, 2, &oom);
+    c->code = cairn__store_col_dup(s, 1, &oom);
+    c->name = cairn__store_col_dup(s, 2, &oom);
     c->birth_year = sqlite3_column_int(s, 3);
-    c->clinician = col_dup(s, 4, &oom);
-    c->notes = col_dup(s, 5, &oom);
-    c->loss_date = col_dup(s, 6, &oom);
+    c->clinician = cairn__store_col_dup(s, 4, &oom);
+    c->notes = cairn__store_col_dup(s, 5, &oom);
+    c->loss_date = cairn__store_col_dup(s, 6, &oom);
     c->gestation_weeks = sqlite3_column_int(s, 7);
     const char *kind = cairn__store_col_text(s, 8);
     c->loss_kind = CAIRN_LOSS_UNKNOWN;
     if (kind != NULL) {
         cairn_loss_kind_parse(&c->loss_kind, kind, NULL);
     }
-    c->partner_code = col_dup(s, 10, &oom);
-    c->created_at = col_dup(s, 11, &oom);
+    c->partner_code = cairn__store_col_dup(s, 10, &oom);
+    c->created_at = cairn__store_col_dup(s, 11, &oom);
     return !oom && c->code != NULL;
 }
 
@@ -882,8 +866,8 @@ int cairn_store_episode_list(cairn_episode_list **out, cairn_store *st,
         }
         cairn_episode *e = &list->items[list->n++];
         e->id = sqlite3_column_int64(s, 0);
-        e->started_on = col_dup(s, 1, &oom);
-        e->ended_on = col_dup(s, 2, &oom);
+        e->started_on = cairn__store_col_dup(s, 1, &oom);
+        e->ended_on = cairn__store_col_dup(s, 2, &oom);
     }
     if (step != SQLITE_DONE) {
         rc = cairn__store_dberr(st, err);
@@ -1014,11 +998,11 @@ int cairn_store_event_list(cairn_event_list **out, cairn_store *st,
         }
         cairn_event *e = &list->items[list->n++];
         e->id = sqlite3_column_int64(s, 0);
-        e->client_code = col_dup(s, 1, &oom);
-        e->date = col_dup(s, 2, &oom);
+        e->client_code = cairn__store_col_dup(s, 1, &oom);
+        e->date = cairn__store_col_dup(s, 2, &oom);
         e->kind = CAIRN_EVENT_OTHER;
         cairn_event_kind_parse(&e->kind, cairn__store_col_text(s, 3), NULL);
-        e->label = col_dup(s, 4, &oom);
+        e->label = cairn__store_col_dup(s, 4, &oom);
     }
     if (step != SQLITE_DONE) {
         rc = cairn__store_dberr(st, err);

@@ -60,6 +60,10 @@ void cairn__store_col_json(cairn__buf *b, sqlite3_stmt *s, int i);
 /* A column's text, or NULL. */
 const char *cairn__store_col_text(sqlite3_stmt *s, int i);
 
+/* A malloc'd copy of a column's text, or NULL (setting *oom when the copy
+ * could not be made). */
+char *cairn__store_col_dup(sqlite3_stmt *s, int i, bool *oom);
+
 /* Bind text or NULL (transient copy not needed: callers keep it alive). */
 int cairn__store_bind_text(sqlite3_stmt *s, int i, const char *v);
 
