@@ -14,7 +14,8 @@ const cli_command cli_client_command = {
     "client", cmd_client, "add, list, show, edit and link clients",
     "cairn client add CODE [--name N] [--birth-year Y] [--clinician C]\n"
     "                 [--notes TEXT] [--loss-date D] [--gestation-weeks W]\n"
-    "                 [--loss-kind K] [--partner CODE]\n"
+    "                 [--loss-kind K] [--external-id SYSTEM|VALUE]\n"
+    "                 [--partner CODE]\n"
     "       cairn client list [--json]\n"
     "       cairn client show CODE [--json]\n"
     "       cairn client edit CODE [same options as add, without --partner]\n"
@@ -34,6 +35,9 @@ const cli_command cli_client_command = {
     "  --gestation-weeks W  weeks of gestation at the loss (1-45)\n"
     "  --loss-kind K        miscarriage, stillbirth, neonatal_death, tfmr\n"
     "                       (termination for medical reasons) or other\n"
+    "  --external-id SYSTEM|VALUE\n"
+    "                       the client's identifier in another system, e.g.\n"
+    "                       the hospital's MRN, used by 'cairn fhir'\n"
     "  --partner CODE       link the new client with an existing client\n"
     "  --start D, --end D   open or close an episode of care\n"
     "  --json               JSON for scripts (notes are left out)\n"
@@ -55,6 +59,7 @@ enum {
     OPT_WEEKS,
     OPT_KIND,
     OPT_PARTNER,
+    OPT_EXTERNAL,
     OPT_JSON,
     OPT_START,
     OPT_END
@@ -69,6 +74,7 @@ static const struct option long_opts[] = {
     {"gestation-weeks", required_argument, NULL, OPT_WEEKS},
     {"loss-kind", required_argument, NULL, OPT_KIND},
     {"partner", required_argument, NULL, OPT_PARTNER},
+    {"external-id", required_argument, NULL, OPT_EXTERNAL},
     {"json", no_argument, NULL, OPT_JSON},
     {"start", required_argument, NULL, OPT_START},
     {"end", required_argument, NULL, OPT_END},
@@ -114,6 +120,7 @@ static int apply_opt(client_args *a, int opt, const char *v)
     case OPT_NOTES: a->c.notes = empty_to_null(v); break;
     case OPT_LOSS_DATE: a->c.loss_date = empty_to_null(v); break;
     case OPT_PARTNER: a->c.partner_code = v; break;
+    case OPT_EXTERNAL: a->c.external_id = empty_to_null(v); break;
     case OPT_JSON: a->json = true; break;
     case OPT_START: a->start = v; break;
     case OPT_END: a->end = v; break;
@@ -212,6 +219,8 @@ static void client_json(const cairn_client *c, bool notes)
                                          : NULL);
     printf(",\"partner\":");
     cli_json_string(stdout, c->partner_code);
+    printf(",\"external_id\":");
+    cli_json_string(stdout, c->external_id);
     if (notes) {
         printf(",\"notes\":");
         cli_json_string(stdout, c->notes);
@@ -279,6 +288,9 @@ static void show_plain(const cairn_client *c, const cairn_episode_list *e)
         printf(" at %d weeks", c->gestation_weeks);
     }
     printf("\n  partner:     %s\n", c->partner_code ? c->partner_code : "-");
+    if (c->external_id) {
+        printf("  external id: %s\n", c->external_id);
+    }
     for (size_t i = 0; i < e->n; i++) {
         printf("  episode:     %s to %s\n", e->items[i].started_on,
                e->items[i].ended_on ? e->items[i].ended_on : "(open)");
@@ -354,6 +366,7 @@ static int client_edit(cli_ctx *ctx, int argc, char **argv)
         TAKE(OPT_LOSS_DATE, loss_date)
         TAKE(OPT_WEEKS, gestation_weeks)
         TAKE(OPT_KIND, loss_kind)
+        TAKE(OPT_EXTERNAL, external_id)
 #undef TAKE
         rc = cairn_store_client_set(st, &merged, &err);
     }

@@ -161,10 +161,22 @@ static const char *const schema_v2[] = {
     NULL,
 };
 
+/*
+ * Version 3: a client's identifier in another system ("SYSTEM|VALUE",
+ * e.g. a hospital's MRN), for FHIR exchange; unique when present.
+ */
+static const char *const schema_v3[] = {
+    "ALTER TABLE client ADD COLUMN external_id TEXT;",
+    "CREATE UNIQUE INDEX client_external_id ON client(external_id)"
+    " WHERE external_id IS NOT NULL;",
+    NULL,
+};
+
 /* Forward migrations: entry v turns schema v into v + 1. */
 static const char *const *const migrations[CAIRN_STORE_SCHEMA] = {
     [0] = schema_v1,
     [1] = schema_v2,
+    [2] = schema_v3,
 };
 
 /* ------------------------------------------------------------------ */

@@ -566,7 +566,7 @@ static int verify_states(cairn_store *st, const char *kind,
                       " t.birth_year IS NULL AND t.clinician IS NULL AND"
                       " t.notes IS NULL AND t.loss_date IS NULL AND"
                       " t.gestation_weeks IS NULL AND t.loss_kind IS NULL"
-                      " AND t.partner_id IS NULL"
+                      " AND t.partner_id IS NULL AND t.external_id IS NULL"
                     : "0",
              table);
     int rc = prepare(st, sql, &s, err);

@@ -50,7 +50,7 @@
 #include "cairn/score.h"
 
 /** The schema version this library writes (PRAGMA user_version). */
-#define CAIRN_STORE_SCHEMA 2
+#define CAIRN_STORE_SCHEMA 3
 
 /** An open database (opaque). */
 typedef struct cairn_store cairn_store;
@@ -134,6 +134,10 @@ typedef struct cairn_client {
     cairn_loss_kind loss_kind;
     const char *partner_code; /**< output: the linked partner, or NULL */
     const char *created_at;   /**< output only */
+    const char *external_id;  /**< the client's identifier in another
+                                   system as "SYSTEM|VALUE" (a hospital's
+                                   MRN: "urn:oid:1.2.3|12345"), unique,
+                                   or NULL */
 } cairn_client;
 
 /**
@@ -155,14 +159,24 @@ int cairn_store_client_add(cairn_store *st, const cairn_client *c,
 int cairn_store_client_get(cairn_client **out, cairn_store *st,
                            const char *code, cairn_error *err);
 
+/**
+ * Find the client whose external id is `external_id` ("SYSTEM|VALUE").
+ * `*out` is a new record the caller frees with cairn_store_client_free.
+ * Returns CAIRN_OK, CAIRN_ENOTFOUND or CAIRN_EDB.
+ */
+int cairn_store_client_find_external(cairn_client **out, cairn_store *st,
+                                     const char *external_id,
+                                     cairn_error *err);
+
 /** Free a client record from cairn_store_client_get.  NULL is allowed. */
 void cairn_store_client_free(cairn_client *c);
 
 /**
  * Replace the recorded details of client `c->code` with those in `c`
- * (name, birth year, clinician, notes, loss); the code, partner and id
- * are not changed.  Audited with before and after.
- * Returns CAIRN_OK, CAIRN_ENOTFOUND, CAIRN_EINVAL or CAIRN_EDB.
+ * (name, birth year, clinician, notes, loss, external id); the code,
+ * partner and id are not changed.  Audited with before and after.
+ * Returns CAIRN_OK, CAIRN_ENOTFOUND, CAIRN_EINVAL, CAIRN_EEXISTS (the
+ * external id belongs to another client) or CAIRN_EDB.
  */
 int cairn_store_client_set(cairn_store *st, const cairn_client *c,
                            cairn_error *err);
