@@ -20,7 +20,7 @@ TEST_PKGS  := cmocka
 # and those only the benchmarks' peers need.
 DEB_PKGS   := build-essential pkg-config libsqlite3-dev libgsl-dev \
               libxlsxwriter-dev libjansson-dev libsodium-dev libcmocka-dev \
-              python3 python3-openpyxl sqlite3
+              python3 python3-openpyxl python3-jsonschema sqlite3
 BENCH_PKGS := time python3-pandas r-cran-lme4
 
 WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
@@ -182,6 +182,9 @@ install: $(CAIRN)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(DATADIR)/instruments
 	install -m 0755 $(CAIRN) $(DESTDIR)$(PREFIX)/bin/cairn
 	install -m 0644 instruments/*.json $(DESTDIR)$(DATADIR)/instruments/
+	install -d $(DESTDIR)$(DATADIR)/instruments/codes
+	install -m 0644 instruments/codes/*.json \
+	    $(DESTDIR)$(DATADIR)/instruments/codes/
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/cairn
