@@ -55,9 +55,9 @@ static void test_terminology_shipped_codes(void **state)
     assert_string_equal(cairn_codes_item(phq9, 3), "44259-0");
     assert_string_equal(cairn_codes_answer(phq9, 9, 3), "LA6571-9");
     assert_null(cairn_codes_answer(phq9, 9, 4));
-    assert_string_equal(cairn_codes_scale(
-                            cairn_terminology_find(terms(), "gad7"), "total"),
-                        "70274-6");
+    assert_string_equal(
+        cairn_codes_scale(cairn_terminology_find(terms(), "gad7"), "total"),
+        "70274-6");
     /* EPDS: a panel, and no score code borrowed from it */
     assert_string_equal(cairn_codes_panel(epds), "71354-5");
     assert_null(cairn_codes_scale(epds, "total"));
@@ -68,10 +68,9 @@ static void test_terminology_shipped_codes(void **state)
 static int parse_codes(const char *json, cairn_error *err)
 {
     cairn_terminology *t = NULL;
-    assert_int_equal(cairn_terminology_new(&t, test_catalog(), err),
-                     CAIRN_OK);
-    int rc = cairn_terminology_parse(t, json, strlen(json), "x.codes.json",
-                                     err);
+    assert_int_equal(cairn_terminology_new(&t, test_catalog(), err), CAIRN_OK);
+    int rc =
+        cairn_terminology_parse(t, json, strlen(json), "x.codes.json", err);
     cairn_terminology_free(t);
     return rc;
 }
@@ -170,8 +169,7 @@ static json_t *export_json(cairn_store *st, cairn_fhir_export_options *o,
 {
     char *text = NULL;
     cairn_error err = CAIRN_ERROR_INIT;
-    if (cairn_fhir_export(&text, st, test_catalog(), terms(), o, r, &err) <
-        0) {
+    if (cairn_fhir_export(&text, st, test_catalog(), terms(), o, r, &err) < 0) {
         fail_msg("%s", err.message);
     }
     json_t *doc = json_loads(text, 0, NULL);
@@ -185,7 +183,8 @@ static json_t *resource(json_t *bundle, const char *type, size_t skip)
 {
     json_t *e;
     size_t i;
-    json_array_foreach(json_object_get(bundle, "entry"), i, e) {
+    json_array_foreach(json_object_get(bundle, "entry"), i, e)
+    {
         json_t *r = json_object_get(e, "resource");
         if (strcmp(json_string_value(json_object_get(r, "resourceType")),
                    type) == 0 &&
@@ -214,12 +213,10 @@ static void test_fhir_export_statuses_and_codes(void **state)
     assert_int_equal(cairn_responses_new(&resp, test_instrument("phq9"), &err),
                      CAIRN_OK);
     for (size_t i = 0; i < 9; i++) {
-        cairn_responses_set(resp, test_instrument("phq9"), i, phq9_11[i],
-                            &err);
+        cairn_responses_set(resp, test_instrument("phq9"), i, phq9_11[i], &err);
     }
-    assert_int_equal(cairn_store_assessment_amend(st, a, s, resp,
-                                                  "2026-03-03", "wrong day",
-                                                  NULL, &err),
+    assert_int_equal(cairn_store_assessment_amend(st, a, s, resp, "2026-03-03",
+                                                  "wrong day", NULL, &err),
                      CAIRN_OK);
     assert_int_equal(cairn_store_assessment_void(st, b, "wrong client", &err),
                      CAIRN_OK);
@@ -274,29 +271,29 @@ static void test_fhir_export_is_deterministic(void **state)
     record(st, "C001", "phq9", phq9_11, 9, "2026-03-02T10:00:00Z");
     o.system = SYS;
     o.recorded = "2026-04-01T00:00:00Z";
-    assert_int_equal(cairn_fhir_export(&one, st, test_catalog(), terms(), &o,
-                                       NULL, &err),
-                     CAIRN_OK);
-    assert_int_equal(cairn_fhir_export(&two, st, test_catalog(), terms(), &o,
-                                       NULL, &err),
-                     CAIRN_OK);
+    assert_int_equal(
+        cairn_fhir_export(&one, st, test_catalog(), terms(), &o, NULL, &err),
+        CAIRN_OK);
+    assert_int_equal(
+        cairn_fhir_export(&two, st, test_catalog(), terms(), &o, NULL, &err),
+        CAIRN_OK);
     assert_string_equal(one, two);
     assert_non_null(strstr(one, "\"recorded\": \"2026-04-01T00:00:00Z\""));
     assert_non_null(strstr(one, "\"value\": \"C001\""));
     free(one);
     free(two);
     o.recorded = "2026-04-01";
-    assert_int_equal(cairn_fhir_export(&one, st, test_catalog(), terms(), &o,
-                                       NULL, &err),
-                     CAIRN_EINVAL);
+    assert_int_equal(
+        cairn_fhir_export(&one, st, test_catalog(), terms(), &o, NULL, &err),
+        CAIRN_EINVAL);
     assert_null(one);
     assert_string_equal(err.message, "recorded '2026-04-01' is not a moment "
                                      "(YYYY-MM-DDTHH:MM:SSZ)");
     o.recorded = NULL;
     o.system = "not a uri";
-    assert_int_equal(cairn_fhir_export(&one, st, test_catalog(), terms(), &o,
-                                       NULL, &err),
-                     CAIRN_EINVAL);
+    assert_int_equal(
+        cairn_fhir_export(&one, st, test_catalog(), terms(), &o, NULL, &err),
+        CAIRN_EINVAL);
     cairn_store_close(st);
 }
 
@@ -308,8 +305,7 @@ static void test_fhir_questionnaire_licence(void **state)
     const cairn_instrument *epds = test_instrument("epds");
     assert_int_equal(
         cairn_fhir_questionnaire(&text, epds,
-                                 cairn_terminology_find(terms(), "epds"),
-                                 &err),
+                                 cairn_terminology_find(terms(), "epds"), &err),
         CAIRN_OK);
     json_t *q = json_loads(text, 0, NULL);
     free(text);
@@ -367,13 +363,13 @@ static int import(cairn_store *st, const char *json,
                                    strlen(json), "t.json", &o, r, &err);
 }
 
-#define QR(q, items)                                                        \
-    "{\"resourceType\":\"QuestionnaireResponse\",\"status\":\"completed\","  \
-    "\"questionnaire\":\"" q "\",\"authored\":\"2026-03-02\",\"subject\":"   \
-    "{\"identifier\":{\"system\":\"" SYS "/client\",\"value\":\"C001\"}},"   \
+#define QR(q, items)                                                           \
+    "{\"resourceType\":\"QuestionnaireResponse\",\"status\":\"completed\","    \
+    "\"questionnaire\":\"" q "\",\"authored\":\"2026-03-02\",\"subject\":"     \
+    "{\"identifier\":{\"system\":\"" SYS "/client\",\"value\":\"C001\"}},"     \
     "\"item\":[" items "]}"
-#define LA(link, code)                                                      \
-    "{\"linkId\":\"" link "\",\"answer\":[{\"valueCoding\":{\"system\":"     \
+#define LA(link, code)                                                         \
+    "{\"linkId\":\"" link "\",\"answer\":[{\"valueCoding\":{\"system\":"       \
     "\"http://loinc.org\",\"code\":\"" code "\"}}]}"
 
 static void test_fhir_import_phq2_by_items_and_answers(void **state)
@@ -386,8 +382,8 @@ static void test_fhir_import_phq2_by_items_and_answers(void **state)
     /* no questionnaire: 44250-9 and 44255-8 fit PHQ-2 and PHQ-9; the
      * shorter PHQ-2 is taken */
     assert_int_equal(import(st,
-                            QR("", LA("/44250-9", "LA6570-1")
-                                   "," LA("/44255-8", "LA6571-9")),
+                            QR("", LA("/44250-9", "LA6570-1") "," LA(
+                                       "/44255-8", "LA6571-9")),
                             &r, &s),
                      CAIRN_OK);
     assert_int_equal(r.stored, 1);
@@ -412,8 +408,8 @@ static void test_fhir_import_refusals(void **state)
     static const struct {
         const char *json, *message;
     } cases[] = {
-        {QR("urn:cairn:questionnaire:phq9|1", LA("phq9.1", "LA6568-5") ","
-                                                 LA("phq9.1", "LA6569-3")),
+        {QR("urn:cairn:questionnaire:phq9|1",
+            LA("phq9.1", "LA6568-5") "," LA("phq9.1", "LA6569-3")),
          "t.json: item[1]: phq9 item 1 is answered twice"},
         {QR("urn:cairn:questionnaire:phq9|1",
             "{\"linkId\":\"phq9.2\",\"answer\":[{\"valueInteger\":7}]}"),
@@ -448,9 +444,9 @@ static void test_fhir_import_refusals(void **state)
     }
     cairn_assessment_list *l = NULL;
     cairn_error err = CAIRN_ERROR_INIT;
-    assert_int_equal(cairn_store_assessment_list(&l, st, NULL, NULL,
-                                                 CAIRN_LIST_ALL, &err),
-                     CAIRN_OK);
+    assert_int_equal(
+        cairn_store_assessment_list(&l, st, NULL, NULL, CAIRN_LIST_ALL, &err),
+        CAIRN_OK);
     assert_int_equal(l->n, 0);
     cairn_store_assessment_list_free(l);
     cairn_store_close(st);
@@ -465,10 +461,12 @@ static void test_fhir_import_all_or_nothing(void **state)
     add_client(st, "C001", NULL);
     const char *json =
         "{\"resourceType\":\"Bundle\",\"type\":\"batch\",\"entry\":["
-        "{\"resource\":" QR("urn:cairn:questionnaire:phq2",
-                            LA("phq2.1", "LA6568-5")) "},"
-        "{\"resource\":" QR("urn:cairn:questionnaire:phq2",
-                            LA("phq2.1", "LA0000-0")) "}]}";
+        "{\"resource\":" QR(
+            "urn:cairn:questionnaire:phq2",
+            LA("phq2.1", "LA6568-5")) "},"
+                                      "{\"resource\":" QR(
+                                          "urn:cairn:questionnaire:phq2",
+                                          LA("phq2.1", "LA0000-0")) "}]}";
     assert_int_equal(import(st, json, &r, &s), CAIRN_EINVAL);
     assert_int_equal(r.responses, 2);
     assert_int_equal(r.rejected, 1);
@@ -477,9 +475,9 @@ static void test_fhir_import_all_or_nothing(void **state)
                                  "'LA0000-0' is not an option of phq2 item 1");
     cairn_assessment_list *l = NULL;
     cairn_error err = CAIRN_ERROR_INIT;
-    assert_int_equal(cairn_store_assessment_list(&l, st, NULL, NULL,
-                                                 CAIRN_LIST_ALL, &err),
-                     CAIRN_OK);
+    assert_int_equal(
+        cairn_store_assessment_list(&l, st, NULL, NULL, CAIRN_LIST_ALL, &err),
+        CAIRN_OK);
     assert_int_equal(l->n, 0);
     cairn_store_assessment_list_free(l);
     cairn_store_close(st);
@@ -551,9 +549,9 @@ static void test_fhir_pseudonymised_export(void **state)
     assert_int_equal(cairn_export_key_parse(&key, bytes, sizeof bytes, &err),
                      CAIRN_OK);
     o.pseudonymise = key;
-    assert_int_equal(cairn_fhir_export(&text, st, test_catalog(), terms(), &o,
-                                       NULL, &err),
-                     CAIRN_OK);
+    assert_int_equal(
+        cairn_fhir_export(&text, st, test_catalog(), terms(), &o, NULL, &err),
+        CAIRN_OK);
     assert_null(strstr(text, "C001"));
     assert_null(strstr(text, "MRN-1"));
     assert_null(strstr(text, "2026-03-02"));

@@ -16,7 +16,9 @@
 #include "cli.h"
 
 const cli_command cli_fhir_command = {
-    "fhir", cmd_fhir, "exchange questionnaires and scores as HL7 FHIR R4",
+    "fhir",
+    cmd_fhir,
+    "exchange questionnaires and scores as HL7 FHIR R4",
     "cairn fhir export -o FILE [--client C] [--instrument I] [--from D]\n"
     "                  [--to D] [--type transaction|collection]\n"
     "                  [--system URI] [--recorded INSTANT]\n"
@@ -67,7 +69,8 @@ const cli_command cli_fhir_command = {
     "Exit status: 0 on success, 1 when anything was refused, 2 usage.\n"
     "\n"
     "Example:\n"
-    "  cairn client edit C001 --external-id 'urn:oid:2.16.840.1.113883.19|4711'\n"
+    "  cairn client edit C001 --external-id "
+    "'urn:oid:2.16.840.1.113883.19|4711'\n"
     "  cairn fhir export --client C001 -o c001.fhir.json\n"
     "  cairn fhir import lhc-phq9.json --create-clients\n",
 };
@@ -109,12 +112,11 @@ static int parse(int argc, char **argv, fhir_args *a)
     for (int i = 2; i < argc; i++) {
         const char *arg = argv[i];
         bool done = false;
-        for (size_t k = 0; !done && k < sizeof values / sizeof values[0];
-             k++) {
+        for (size_t k = 0; !done && k < sizeof values / sizeof values[0]; k++) {
             if (strcmp(arg, values[k].name) == 0) {
-                int rc = value_of(argc, argv, &i,
-                                  (const char **)((char *)a +
-                                                  values[k].offset));
+                int rc =
+                    value_of(argc, argv, &i,
+                             (const char **)((char *)a + values[k].offset));
                 if (rc != CLI_OK) {
                     return rc;
                 }
@@ -134,8 +136,10 @@ static int parse(int argc, char **argv, fhir_args *a)
             } else if (strcmp(t, "collection") == 0) {
                 a->x.type = CAIRN_FHIR_COLLECTION;
             } else {
-                return cli_usage("fhir", "--type '%s' is not transaction or "
-                                         "collection", t);
+                return cli_usage("fhir",
+                                 "--type '%s' is not transaction or "
+                                 "collection",
+                                 t);
             }
         } else if (strcmp(arg, "--pseudonymise") == 0 ||
                    strcmp(arg, "--pseudonymize") == 0) {
@@ -210,6 +214,10 @@ static int fhir_export(cli_ctx *ctx, fhir_args *a)
     if (a->positional != 0 || a->output == NULL) {
         return cli_usage("fhir", "fhir export takes -o FILE and options");
     }
+    if (a->create_clients || a->dry_run || a->subject_system != NULL) {
+        return cli_usage("fhir", "--create-clients, --dry-run and "
+                                 "--subject-system are import options");
+    }
     if (a->pseudonymise != (a->key != NULL)) {
         return cli_usage("fhir", "--pseudonymise and --key go together");
     }
@@ -250,9 +258,15 @@ static int fhir_questionnaire(cli_ctx *ctx, fhir_args *a)
     cairn_error err = CAIRN_ERROR_INIT;
     cairn_terminology *terms = NULL;
     char *json = NULL;
-    if (a->positional != 1 || a->output == NULL) {
-        return cli_usage("fhir", "fhir questionnaire needs INSTRUMENT and "
-                                 "-o FILE");
+    fhir_args bare;
+    memset(&bare, 0, sizeof bare);
+    bare.pos[0] = a->pos[0];
+    bare.positional = a->positional;
+    bare.output = a->output;
+    if (a->positional != 1 || a->output == NULL ||
+        memcmp(&bare, a, sizeof bare) != 0) {
+        return cli_usage("fhir", "fhir questionnaire takes INSTRUMENT and "
+                                 "-o FILE only");
     }
     const cairn_instrument *inst = cli_instrument(ctx, a->pos[0]);
     if (inst == NULL || load_terms(ctx, cli_catalog(ctx), &terms) != CLI_OK) {
@@ -302,9 +316,13 @@ static int fhir_import(cli_ctx *ctx, fhir_args *a)
     cairn_fhir_import_options o = CAIRN_FHIR_IMPORT_OPTIONS_INIT;
     cairn_fhir_import_result r;
     shown count = {0, 0};
-    if (a->positional != 1 || a->output != NULL || a->key != NULL) {
-        return cli_usage("fhir", "fhir import takes one FILE and import "
-                                 "options");
+    const cairn_fhir_export_options *x = &a->x;
+    if (a->positional != 1 || a->output != NULL || a->key != NULL ||
+        a->pseudonymise || x->type != CAIRN_FHIR_TRANSACTION || x->client ||
+        x->instrument || x->from || x->to || x->system || x->recorded) {
+        return cli_usage("fhir", "fhir import takes one FILE and "
+                                 "--create-clients, --subject-system or "
+                                 "--dry-run");
     }
     const cairn_catalog *cat = cli_catalog(ctx);
     if (cat == NULL || load_terms(ctx, cat, &terms) != CLI_OK) {
@@ -333,8 +351,8 @@ static int fhir_import(cli_ctx *ctx, fhir_args *a)
     printf("%s: %zu resources read (%zu responses), %zu %s, %zu duplicates "
            "skipped, %zu withdrawn, %zu rejected",
            a->pos[0], r.resources, r.responses, nothing ? 0 : r.stored,
-           a->dry_run ? "would be stored" : "stored", r.duplicates,
-           r.withdrawn, r.rejected);
+           a->dry_run ? "would be stored" : "stored", r.duplicates, r.withdrawn,
+           r.rejected);
     if (r.clients_created > 0 && !nothing) {
         printf(", %zu clients %s", r.clients_created,
                a->dry_run ? "would be created" : "created");

@@ -25,7 +25,7 @@
 
 #define ORDINAL_URL "http://hl7.org/fhir/StructureDefinition/ordinalValue"
 #define UCUM "http://unitsofmeasure.org"
-#define CATEGORY_SYSTEM                                                       \
+#define CATEGORY_SYSTEM                                                        \
     "http://terminology.hl7.org/CodeSystem/observation-category"
 #define FINGERPRINT_SYSTEM "urn:cairn:fingerprint"
 #define MAX_INSTRUMENTS 64
@@ -33,8 +33,7 @@
 /* ------------------------------------------------------------------ */
 /* Small builders                                                      */
 
-static json_t *coding(const char *system, const char *code,
-                      const char *display)
+static json_t *coding(const char *system, const char *code, const char *display)
 {
     json_t *c = json_pack("{s:s,s:s}", "system", system, "code", code);
     if (c != NULL && display != NULL) {
@@ -68,8 +67,7 @@ static json_t *option_coding(const cairn_instrument *inst,
 {
     char code[96];
     const char *la = cairn_codes_answer(codes, item->number, o->code);
-    const char *display =
-        cairn_instrument_text_allowed(inst) ? o->label : NULL;
+    const char *display = cairn_instrument_text_allowed(inst) ? o->label : NULL;
     snprintf(code, sizeof code, "%s.%d.%d", cairn_instrument_code(inst),
              item->number, o->code);
     json_t *c = json_object();
@@ -121,13 +119,11 @@ static json_t *question_item(const cairn_instrument *inst,
 {
     char id[96];
     snprintf(id, sizeof id, "%s.%d", cairn_instrument_code(inst), it->number);
-    const char *text = cairn_instrument_text_allowed(inst) && it->text
-                           ? it->text
-                           : it->label;
-    json_t *q = json_pack("{s:s,s:o,s:s}", "linkId", id, "code",
-                          codings(cairn_codes_item(codes, it->number), id,
-                                  NULL),
-                          "text", text);
+    const char *text =
+        cairn_instrument_text_allowed(inst) && it->text ? it->text : it->label;
+    json_t *q = json_pack(
+        "{s:s,s:o,s:s}", "linkId", id, "code",
+        codings(cairn_codes_item(codes, it->number), id, NULL), "text", text);
     if (it->kind == CAIRN_ITEM_NUMBER) {
         json_object_set_new(q, "type", json_string("integer"));
         return q;
@@ -158,14 +154,12 @@ json_t *cairn__fhir_questionnaire(const cairn_instrument *inst,
         json_array_append_new(
             items, scale_item(inst, codes, cairn_instrument_scale(inst, i)));
     }
-    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:s,s:o}", "resourceType",
-                     "Questionnaire", "url", url, "version",
-                     cairn_instrument_version(inst), "title",
-                     cairn_instrument_name(inst), "status", "active", "code",
-                     codings(cairn_codes_panel(codes), code,
-                             cairn_instrument_name(inst)),
-                     "copyright", cairn_instrument_licence(inst), "item",
-                     items);
+    return json_pack(
+        "{s:s,s:s,s:s,s:s,s:s,s:o,s:s,s:o}", "resourceType", "Questionnaire",
+        "url", url, "version", cairn_instrument_version(inst), "title",
+        cairn_instrument_name(inst), "status", "active", "code",
+        codings(cairn_codes_panel(codes), code, cairn_instrument_name(inst)),
+        "copyright", cairn_instrument_licence(inst), "item", items);
 }
 
 static int dump(char **out, json_t *doc, cairn_error *err)
@@ -227,13 +221,13 @@ typedef struct exporter {
     char key_id[9];
     json_t *questionnaires; /* entries */
     json_t *entries;
-    json_t *targets;        /* Provenance.target */
+    json_t *targets; /* Provenance.target */
     const cairn_instrument *insts[MAX_INSTRUMENTS];
     size_t n_insts;
     const cairn_client_list *clients;
     const cairn_client *patient; /* the client of the last Patient */
     char patient_uuid[46];
-    int offset;                  /* date shift of that client */
+    int offset; /* date shift of that client */
     char recorded[CAIRN__DATE_MAX];
     bool recorded_given;
     char from[CAIRN__DATE_MAX], to[CAIRN__DATE_MAX];
@@ -253,8 +247,8 @@ static void add_entry(exporter *x, json_t *list, const char *uuid,
         json_object_set_new(
             e, "request",
             update ? json_pack("{s:s,s:s}", "method", "PUT", "url", url)
-                   : json_pack("{s:s,s:s,s:s}", "method", "POST", "url",
-                               type, "ifNoneExist", query));
+                   : json_pack("{s:s,s:s,s:s}", "method", "POST", "url", type,
+                               "ifNoneExist", query));
     }
     json_array_append_new(list, e);
 }
@@ -288,7 +282,8 @@ static void add_questionnaires(exporter *x)
         const cairn_instrument *inst = x->insts[i];
         char uuid[46], query[256];
         json_t *q = cairn__fhir_questionnaire(
-            inst, cairn_terminology_find(x->terms, cairn_instrument_code(inst)));
+            inst,
+            cairn_terminology_find(x->terms, cairn_instrument_code(inst)));
         const char *url = json_string_value(json_object_get(q, "url"));
         cairn__fhir_uuid(uuid, "Questionnaire", url,
                          cairn_instrument_version(inst));
@@ -317,8 +312,8 @@ static int add_patient(exporter *x, const cairn_client *c)
     x->offset = 0;
     if (x->o->pseudonymise != NULL) {
         char ps[CAIRN_EXPORT_PSEUDONYM_LEN + 1];
-        int rc = cairn_export_pseudonym(ps, x->o->pseudonymise, c->code,
-                                        x->err);
+        int rc =
+            cairn_export_pseudonym(ps, x->o->pseudonymise, c->code, x->err);
         if (rc == CAIRN_OK) {
             rc = cairn_export_date_offset(&x->offset, x->o->pseudonymise,
                                           c->code, x->err);
@@ -426,8 +421,8 @@ static json_t *response(exporter *x, const cairn_instrument *inst,
     json_t *qr = json_pack(
         "{s:s,s:{s:s,s:s},s:s,s:s,s:{s:s},s:s}", "resourceType",
         "QuestionnaireResponse", "identifier", "system", sys, "value", value,
-        "questionnaire", canon, "status", status_of(a), "subject",
-        "reference", x->patient_uuid, "authored", authored);
+        "questionnaire", canon, "status", status_of(a), "subject", "reference",
+        x->patient_uuid, "authored", authored);
     if (a->method == CAIRN_METHOD_SELF_REPORT) {
         json_object_set_new(qr, "author",
                             json_pack("{s:s}", "reference", x->patient_uuid));
@@ -454,23 +449,22 @@ static json_t *observation(exporter *x, const cairn_instrument *inst,
     const cairn_scale *sc = cairn_instrument_find_scale(inst, s->scale);
     const cairn_codes *codes =
         cairn_terminology_find(x->terms, cairn_instrument_code(inst));
-    snprintf(code, sizeof code, "%s.%s", cairn_instrument_code(inst),
-             s->scale);
+    snprintf(code, sizeof code, "%s.%s", cairn_instrument_code(inst), s->scale);
     snprintf(sys, sizeof sys, "%s/observation", x->system);
     snprintf(id, sizeof id, "%s.%s", value, s->scale);
     json_t *ob = json_pack(
         "{s:s,s:[{s:s,s:s}],s:s,s:[{s:[{s:s,s:s,s:s}]}],s:{s:o,s:s},"
         "s:{s:s},s:s,s:{s:o,s:s,s:s,s:s}}",
-        "resourceType", "Observation", "identifier", "system", sys, "value",
-        id, "status",
+        "resourceType", "Observation", "identifier", "system", sys, "value", id,
+        "status",
         a->voided ? "entered-in-error" : (a->supersedes ? "amended" : "final"),
         "category", "coding", "system", CATEGORY_SYSTEM, "code", "survey",
         "display", "Survey", "code", "coding",
         codings(cairn_codes_scale(codes, s->scale), code, NULL), "text",
         sc != NULL ? sc->label : s->scale, "subject", "reference",
         x->patient_uuid, "effectiveDateTime", authored, "valueQuantity",
-        "value", cairn__util_json_number(s->score), "unit", "{score}",
-        "system", UCUM, "code", "{score}");
+        "value", cairn__util_json_number(s->score), "unit", "{score}", "system",
+        UCUM, "code", "{score}");
     const cairn_band *band = NULL;
     for (size_t k = 0; sc != NULL && s->band && k < sc->n_bands; k++) {
         if (strcmp(sc->bands[k].id, s->band) == 0) {
@@ -556,8 +550,7 @@ static int add_assessment(exporter *x, const cairn_assessment_list *l,
     }
     /* the newest entry time, or for research the newest shifted date */
     const char *when = x->o->pseudonymise != NULL ? authored : a->entered_at;
-    if (!x->recorded_given && when != NULL &&
-        strcmp(when, x->recorded) > 0) {
+    if (!x->recorded_given && when != NULL && strcmp(when, x->recorded) > 0) {
         snprintf(x->recorded, sizeof x->recorded, "%s", when);
     }
     return CAIRN_OK;
@@ -582,8 +575,8 @@ static int add_provenance(exporter *x)
         char what[160];
         snprintf(what, sizeof what, "%s definition, version %s",
                  cairn_instrument_code(inst), cairn_instrument_version(inst));
-        json_array_append_new(
-            entities, entity(cairn_instrument_fingerprint(inst), what));
+        json_array_append_new(entities,
+                              entity(cairn_instrument_fingerprint(inst), what));
         if (c != NULL) {
             snprintf(what, sizeof what, "%s terminology",
                      cairn_instrument_code(inst));
@@ -595,15 +588,15 @@ static int add_provenance(exporter *x)
              strlen(x->recorded) == 10 ? "T00:00:00Z" : "");
     snprintf(who, sizeof who, "Cairn %s", cairn_version());
     json_t *p = json_pack(
-        "{s:s,s:O,s:s,s:[{s:{s:[{s:s,s:s,s:s}]},s:{s:s}}],s:o}",
-        "resourceType", "Provenance", "target", x->targets, "recorded",
-        recorded, "agent", "type", "coding", "system",
+        "{s:s,s:O,s:s,s:[{s:{s:[{s:s,s:s,s:s}]},s:{s:s}}],s:o}", "resourceType",
+        "Provenance", "target", x->targets, "recorded", recorded, "agent",
+        "type", "coding", "system",
         "http://terminology.hl7.org/CodeSystem/provenance-participant-type",
         "code", "assembler", "display", "Assembler", "who", "display", who,
         "entity", entities);
     char *canon = json_dumps(p, JSON_COMPACT);
-    if (canon == NULL || cairn__crypto_sha256_hex(canon, strlen(canon), hex,
-                                                  x->err) < 0) {
+    if (canon == NULL ||
+        cairn__crypto_sha256_hex(canon, strlen(canon), hex, x->err) < 0) {
         free(canon);
         json_decref(p);
         return cairn_error_set(x->err, CAIRN_ENOMEM, "out of memory");
@@ -622,8 +615,8 @@ static int add_provenance(exporter *x)
         json_object_set_new(p, "id", json_string(id));
         char url[64];
         snprintf(url, sizeof url, "Provenance/%s", id);
-        json_object_set_new(e, "request", json_pack("{s:s,s:s}", "method",
-                                                    "PUT", "url", url));
+        json_object_set_new(
+            e, "request", json_pack("{s:s,s:s}", "method", "PUT", "url", url));
     }
     json_array_append_new(x->entries, e);
     return CAIRN_OK;

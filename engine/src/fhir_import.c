@@ -28,11 +28,11 @@
 
 /* A score the file supplies for a response, to compare with Cairn's. */
 typedef struct supplied {
-    size_t response;   /* index of the response's resource */
+    size_t response; /* index of the response's resource */
     const cairn_instrument *inst;
     const char *scale;
     double value;
-    char where[128];   /* "entry[3]" or "entry[0].item[9]" */
+    char where[128]; /* "entry[3]" or "entry[0].item[9]" */
 } supplied;
 
 typedef struct importer {
@@ -49,11 +49,11 @@ typedef struct importer {
     bool bundle;
     char subject_system[340];
     cairn__batch *batch;
-    bool failed;       /* a response was bad */
-    bool bad;          /* the current response is bad */
-    supplied *sup;     /* sorted by response after collect_supplied */
+    bool failed;   /* a response was bad */
+    bool bad;      /* the current response is bad */
+    supplied *sup; /* sorted by response after collect_supplied */
     size_t n_sup, cap_sup;
-    size_t n_obs_sup;  /* the first n_obs_sup come from Observations */
+    size_t n_obs_sup; /* the first n_obs_sup come from Observations */
 } importer;
 
 /* ------------------------------------------------------------------ */
@@ -79,8 +79,8 @@ static void report(importer *im, bool warning, size_t n, const char *path,
     locate(im, n, path, where);
     e.code = warning ? CAIRN_OK : CAIRN_EINVAL;
     snprintf(e.path, sizeof e.path, "%s", im->name);
-    snprintf(e.message, sizeof e.message, "%.100s: %.80s: %.320s", im->name, where,
-             msg);
+    snprintf(e.message, sizeof e.message, "%.100s: %.80s: %.320s", im->name,
+             where, msg);
     if (warning) {
         if (im->o->on_warning != NULL) {
             im->o->on_warning(&e, im->o->ctx);
@@ -100,8 +100,8 @@ static void report(importer *im, bool warning, size_t n, const char *path,
 #if defined(__GNUC__)
 __attribute__((format(printf, 4, 5)))
 #endif
-static void problem(importer *im, size_t n, const char *path,
-                    const char *fmt, ...)
+static void
+problem(importer *im, size_t n, const char *path, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -112,8 +112,8 @@ static void problem(importer *im, size_t n, const char *path,
 #if defined(__GNUC__)
 __attribute__((format(printf, 4, 5)))
 #endif
-static void warn(importer *im, size_t n, const char *path, const char *fmt,
-                 ...)
+static void
+warn(importer *im, size_t n, const char *path, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -208,15 +208,15 @@ static bool score_code(const importer *im, json_t *code,
 {
     json_t *c;
     size_t i;
-    json_array_foreach(json_object_get(code, "coding"), i, c) {
+    json_array_foreach(json_object_get(code, "coding"), i, c)
+    {
         const char *v = str(c, "code");
-        for (size_t k = 0; v != NULL && k < cairn_catalog_count(im->cat);
-             k++) {
+        for (size_t k = 0; v != NULL && k < cairn_catalog_count(im->cat); k++) {
             const cairn_instrument *in = cairn_catalog_get(im->cat, k);
             const char *sys = str(c, "system");
             bool loinc = sys != NULL && strcmp(sys, CAIRN_LOINC_SYSTEM) == 0;
-            if ((loinc || (sys != NULL &&
-                           strcmp(sys, CAIRN_CODES_SYSTEM) == 0)) &&
+            if ((loinc ||
+                 (sys != NULL && strcmp(sys, CAIRN_CODES_SYSTEM) == 0)) &&
                 resolve_link(im, in, v, scale) == 0 && *scale != NULL) {
                 *inst = in;
                 return true;
@@ -236,8 +236,8 @@ static const char *type_of(json_t *r)
 }
 
 /* The resource a reference names: by fullUrl, or "Type/id". */
-static json_t *find_ref(const importer *im, const char *ref,
-                        const char *type, size_t *index)
+static json_t *find_ref(const importer *im, const char *ref, const char *type,
+                        size_t *index)
 {
     char want[200];
     json_t *r;
@@ -245,7 +245,8 @@ static json_t *find_ref(const importer *im, const char *ref,
     if (ref == NULL) {
         return NULL;
     }
-    json_array_foreach(im->resources, i, r) {
+    json_array_foreach(im->resources, i, r)
+    {
         const char *url = json_string_value(json_array_get(im->urls, i));
         const char *id = str(r, "id");
         size_t n = strlen(ref);
@@ -290,7 +291,8 @@ static int collect_supplied(importer *im)
 {
     json_t *r;
     size_t i;
-    json_array_foreach(im->resources, i, r) {
+    json_array_foreach(im->resources, i, r)
+    {
         const cairn_instrument *inst = NULL;
         const char *scale = NULL;
         json_t *from;
@@ -300,13 +302,14 @@ static int collect_supplied(importer *im)
             strcmp(str(r, "status") ? str(r, "status") : "",
                    "entered-in-error") == 0 ||
             !score_code(im, json_object_get(r, "code"), &inst, &scale) ||
-            !(number(json_object_get(json_object_get(r, "valueQuantity"),
-                                     "value"),
-                     &v) ||
+            !(number(
+                  json_object_get(json_object_get(r, "valueQuantity"), "value"),
+                  &v) ||
               number(json_object_get(r, "valueInteger"), &v))) {
             continue;
         }
-        json_array_foreach(json_object_get(r, "derivedFrom"), k, from) {
+        json_array_foreach(json_object_get(r, "derivedFrom"), k, from)
+        {
             size_t qr = 0;
             supplied *s = NULL;
             if (find_ref(im, str(from, "reference"), "QuestionnaireResponse",
@@ -314,8 +317,7 @@ static int collect_supplied(importer *im)
                 continue;
             }
             if ((s = new_supplied(im)) == NULL) {
-                return cairn_error_set(im->err, CAIRN_ENOMEM,
-                                       "out of memory");
+                return cairn_error_set(im->err, CAIRN_ENOMEM, "out of memory");
             }
             {
                 s->response = qr;
@@ -352,9 +354,8 @@ static const cairn_instrument *by_canonical(const importer *im,
         return inst;
     }
     const char *seg = last_segment(buf);
-    for (size_t k = 0; cairn_codes_is_loinc(seg) &&
-                       k < cairn_catalog_count(im->cat);
-         k++) {
+    for (size_t k = 0;
+         cairn_codes_is_loinc(seg) && k < cairn_catalog_count(im->cat); k++) {
         const cairn_instrument *in = cairn_catalog_get(im->cat, k);
         const char *panel = cairn_codes_panel(
             cairn_terminology_find(im->terms, cairn_instrument_code(in)));
@@ -371,7 +372,8 @@ static size_t count_links(const importer *im, const cairn_instrument *inst,
 {
     json_t *it;
     size_t i, n = 0;
-    json_array_foreach(items, i, it) {
+    json_array_foreach(items, i, it)
+    {
         const char *scale = NULL;
         const char *link = str(it, "linkId");
         if (link != NULL &&
@@ -391,10 +393,9 @@ static const cairn_instrument *by_items(const importer *im, json_t *qr)
     for (size_t k = 0; k < cairn_catalog_count(im->cat); k++) {
         const cairn_instrument *in = cairn_catalog_get(im->cat, k);
         size_t n = count_links(im, in, json_object_get(qr, "item"));
-        if (n > best_n ||
-            (n == best_n && n > 0 &&
-             cairn_instrument_item_count(in) <
-                 cairn_instrument_item_count(best))) {
+        if (n > best_n || (n == best_n && n > 0 &&
+                           cairn_instrument_item_count(in) <
+                               cairn_instrument_item_count(best))) {
             best = in;
             best_n = n;
         }
@@ -402,8 +403,7 @@ static const cairn_instrument *by_items(const importer *im, json_t *qr)
     return best;
 }
 
-static const cairn_instrument *instrument_of(importer *im, size_t n,
-                                             json_t *qr)
+static const cairn_instrument *instrument_of(importer *im, size_t n, json_t *qr)
 {
     char a[72];
     const char *canon = str(qr, "questionnaire");
@@ -480,7 +480,8 @@ static int subject_of(importer *im, size_t n, json_t *qr, char code[72],
     const char *ref = str(subject, "reference");
     json_t *patient = find_ref(im, ref, "Patient", &pi);
     json_array_extend(idents, json_object_get(patient, "identifier"));
-    json_array_foreach(idents, i, id) {
+    json_array_foreach(idents, i, id)
+    {
         if (rc == CAIRN_OK && !*ok) {
             rc = match_identifier(im, id, code, ok);
         }
@@ -547,7 +548,8 @@ static bool ordinal_of(json_t *obj, double *out)
 {
     json_t *x;
     size_t i;
-    json_array_foreach(json_object_get(obj, "extension"), i, x) {
+    json_array_foreach(json_object_get(obj, "extension"), i, x)
+    {
         const char *url = str(x, "url");
         if (url != NULL &&
             (strcmp(url, ORDINAL_URL) == 0 || strcmp(url, WEIGHT_URL) == 0) &&
@@ -579,8 +581,8 @@ static const cairn_option *by_code(const reading *rd, const cairn_item *it,
                                    const char *sys, const char *code)
 {
     bool any = sys == NULL;
-    for (size_t k = 0; (any || strcmp(sys, CAIRN_LOINC_SYSTEM) == 0) &&
-                       k < it->n_options;
+    for (size_t k = 0;
+         (any || strcmp(sys, CAIRN_LOINC_SYSTEM) == 0) && k < it->n_options;
          k++) {
         const char *la =
             cairn_codes_answer(rd->codes, it->number, it->options[k].code);
@@ -643,8 +645,7 @@ static bool answer_code(importer *im, const reading *rd, const char *path,
     }
     if (number(json_object_get(ans, "valueInteger"), &v) ||
         number(json_object_get(ans, "valueDecimal"), &v)) {
-        if (it->kind == CAIRN_ITEM_NUMBER && v == floor(v) &&
-            fabs(v) < 1e6) {
+        if (it->kind == CAIRN_ITEM_NUMBER && v == floor(v) && fabs(v) < 1e6) {
             *code = (int)v;
             return true;
         }
@@ -670,9 +671,9 @@ static void supplied_total(importer *im, const reading *rd, const char *path,
     double v = 0;
     if (!(number(json_object_get(ans, "valueDecimal"), &v) ||
           number(json_object_get(ans, "valueInteger"), &v) ||
-          number(json_object_get(json_object_get(ans, "valueQuantity"),
-                                 "value"),
-                 &v))) {
+          number(
+              json_object_get(json_object_get(ans, "valueQuantity"), "value"),
+              &v))) {
         problem(im, rd->n, path, "a score must be a number");
         return;
     }
@@ -694,7 +695,8 @@ static void read_items(importer *im, reading *rd, json_t *items,
     json_t *item;
     size_t i;
     char a[72];
-    json_array_foreach(items, i, item) {
+    json_array_foreach(items, i, item)
+    {
         char path[96];
         const char *scale = NULL;
         snprintf(path, sizeof path, "%s%sitem[%zu]", prefix,
@@ -720,8 +722,7 @@ static void read_items(importer *im, reading *rd, json_t *items,
             warn(im, rd->n, path, "linkId '%s' is not an item of %s; ignored",
                  shown(a, link), cairn_instrument_code(rd->inst));
         } else {
-            const cairn_item *it =
-                cairn_instrument_find_item(rd->inst, number);
+            const cairn_item *it = cairn_instrument_find_item(rd->inst, number);
             size_t pos = 0;
             while (cairn_instrument_item(rd->inst, pos) != it) {
                 pos++;
@@ -731,10 +732,10 @@ static void read_items(importer *im, reading *rd, json_t *items,
             if (!rd->resp->missing[pos]) {
                 problem(im, rd->n, path, "%s item %d is answered twice",
                         cairn_instrument_code(rd->inst), number);
-            } else if (answer_code(im, rd, path, it,
-                                   json_array_get(answers, 0), &code) &&
-                       cairn_responses_set(rd->resp, rd->inst, pos, code,
-                                           &e) < 0) {
+            } else if (answer_code(im, rd, path, it, json_array_get(answers, 0),
+                                   &code) &&
+                       cairn_responses_set(rd->resp, rd->inst, pos, code, &e) <
+                           0) {
                 problem(im, rd->n, path, "%s", e.message);
             }
         }
@@ -744,8 +745,7 @@ static void read_items(importer *im, reading *rd, json_t *items,
 /* ------------------------------------------------------------------ */
 /* One response                                                        */
 
-static void compare_one(importer *im, const supplied *s,
-                        const cairn_score *sc)
+static void compare_one(importer *im, const supplied *s, const cairn_score *sc)
 {
     if (s->inst != sc->instrument) {
         return;
@@ -763,21 +763,20 @@ static void compare_one(importer *im, const supplied *s,
                  "%.200s: %s: the file gives %s %s %g, but too many "
                  "items are missing for Cairn to score it; no score is "
                  "stored",
-                 im->name, s->where, cairn_instrument_code(s->inst),
-                 s->scale, s->value);
+                 im->name, s->where, cairn_instrument_code(s->inst), s->scale,
+                 s->value);
     } else {
         snprintf(e.message, sizeof e.message,
                  "%.200s: %s: the file gives %s %s %g, but the answers "
                  "score %g; Cairn's score is stored",
-                 im->name, s->where, cairn_instrument_code(s->inst),
-                 s->scale, s->value, mine->score);
+                 im->name, s->where, cairn_instrument_code(s->inst), s->scale,
+                 s->value, mine->score);
     }
     snprintf(e.path, sizeof e.path, "%s", im->name);
     if (im->o->on_warning != NULL) {
         im->o->on_warning(&e, im->o->ctx);
     }
 }
-
 
 /* Every score supplied for response `n`: from Observations (sorted, so
  * found by bisection), then from its own items (appended after them). */
@@ -800,7 +799,6 @@ static void compare(importer *im, size_t n, const cairn_score *sc)
     }
     im->n_sup = im->n_obs_sup;
 }
-
 
 static int store(importer *im, const reading *rd, const char *client,
                  const char *date)
@@ -856,8 +854,8 @@ static int import_response(importer *im, size_t n, json_t *qr)
              "imported");
         return CAIRN_OK;
     }
-    if (status == NULL || (strcmp(status, "completed") != 0 &&
-                           strcmp(status, "amended") != 0)) {
+    if (status == NULL ||
+        (strcmp(status, "completed") != 0 && strcmp(status, "amended") != 0)) {
         problem(im, n, "status",
                 "'%s': only completed or amended responses are imported",
                 shown(a, status ? status : ""));
@@ -866,15 +864,14 @@ static int import_response(importer *im, size_t n, json_t *qr)
     rc = subject_of(im, n, qr, client, &have_client);
     bool dated = rc == CAIRN_OK && authored_of(im, n, qr, date);
     if (rc == CAIRN_OK && rd.inst != NULL) {
-        rd.codes = cairn_terminology_find(im->terms,
-                                          cairn_instrument_code(rd.inst));
+        rd.codes =
+            cairn_terminology_find(im->terms, cairn_instrument_code(rd.inst));
         rc = cairn_responses_new(&rd.resp, rd.inst, im->err);
     }
     if (rc == CAIRN_OK && rd.resp != NULL) {
         read_items(im, &rd, json_object_get(qr, "item"), "");
     }
-    if (rc == CAIRN_OK && !im->bad && have_client && dated &&
-        rd.resp != NULL) {
+    if (rc == CAIRN_OK && !im->bad && have_client && dated && rd.resp != NULL) {
         rc = store(im, &rd, client, date);
     }
     if (im->bad) {
@@ -904,9 +901,10 @@ static int read_root(importer *im)
         return cairn_error_set(im->err, CAIRN_EPARSE,
                                "%s: a %s is not something Cairn imports; "
                                "give a QuestionnaireResponse or a Bundle",
-                               im->name, type[0] ? shown(a, type)
-                                                 : "JSON without a "
-                                                   "resourceType");
+                               im->name,
+                               type[0] ? shown(a, type)
+                                       : "JSON without a "
+                                         "resourceType");
     }
     const char *bt = str(root, "type");
     static const char *const ok[] = {"collection", "transaction", "batch",
@@ -925,7 +923,8 @@ static int read_root(importer *im)
     im->bundle = true;
     json_t *e;
     size_t i;
-    json_array_foreach(json_object_get(root, "entry"), i, e) {
+    json_array_foreach(json_object_get(root, "entry"), i, e)
+    {
         json_t *r = json_object_get(e, "resource");
         json_array_append(im->resources, json_is_object(r) ? r : json_null());
         json_array_append(im->urls, json_object_get(e, "fullUrl")
@@ -940,8 +939,8 @@ static int run(importer *im, const char *buf, size_t len)
     json_error_t jerr;
     im->root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
     if (im->root == NULL) {
-        return cairn_error_set(im->err, CAIRN_EPARSE, "%s:%d:%d: %s",
-                               im->name, jerr.line, jerr.column, jerr.text);
+        return cairn_error_set(im->err, CAIRN_EPARSE, "%s:%d:%d: %s", im->name,
+                               jerr.line, jerr.column, jerr.text);
     }
     int rc = read_root(im);
     if (rc == CAIRN_OK && im->o->subject_system != NULL) {
@@ -965,7 +964,8 @@ static int run(importer *im, const char *buf, size_t len)
                                   "import", im->name, im->err);
     json_t *r;
     size_t i;
-    json_array_foreach(im->resources, i, r) {
+    json_array_foreach(im->resources, i, r)
+    {
         if (rc < 0) {
             break;
         }
@@ -1034,8 +1034,8 @@ int cairn_fhir_import_load(cairn_store *st, const cairn_catalog *cat,
     }
     int rc = cairn__util_read_file(path, &buf, &len, err);
     if (rc == CAIRN_OK) {
-        rc = cairn_fhir_import_parse(st, cat, terms, buf, len, path, opts,
-                                     res, err);
+        rc = cairn_fhir_import_parse(st, cat, terms, buf, len, path, opts, res,
+                                     err);
     }
     free(buf);
     return rc;

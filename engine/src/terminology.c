@@ -20,9 +20,9 @@
 #include "internal.h"
 
 typedef struct code_pair {
-    int key;            /* option code */
-    const char *id;     /* scale id */
-    const char *code;   /* the LOINC code */
+    int key;          /* option code */
+    const char *id;   /* scale id */
+    const char *code; /* the LOINC code */
 } code_pair;
 
 struct cairn_codes {
@@ -31,7 +31,7 @@ struct cairn_codes {
     const cairn_instrument *inst;
     char fingerprint[8 + CAIRN__SHA256_HEX];
     const char *panel;
-    const char **items;   /* by item position, NULL = none */
+    const char **items; /* by item position, NULL = none */
     size_t n_answers;
     code_pair *answers;
     size_t n_scales;
@@ -47,8 +47,7 @@ struct cairn_terminology {
 bool cairn_codes_is_loinc(const char *s)
 {
     size_t n = s != NULL ? strlen(s) : 0;
-    if (n < 3 || n > 9 || s[n - 2] != '-' || s[n - 1] < '0' ||
-        s[n - 1] > '9') {
+    if (n < 3 || n > 9 || s[n - 2] != '-' || s[n - 1] < '0' || s[n - 1] > '9') {
         return false;
     }
     /* Mod 10 (Luhn) over the digits before the dash. */
@@ -119,8 +118,8 @@ void cairn_terminology_free(cairn_terminology *t)
 }
 
 /* A group {"loinc": ..., "source": "..."}; the source is required. */
-static json_t *group(json_t *root, const char *key, const char *name,
-                     int *rc, cairn_error *err)
+static json_t *group(json_t *root, const char *key, const char *name, int *rc,
+                     cairn_error *err)
 {
     json_t *g = json_object_get(root, key);
     if (g == NULL || *rc < 0) {
@@ -130,8 +129,8 @@ static json_t *group(json_t *root, const char *key, const char *name,
     if (!json_is_object(g) || json_object_get(g, "loinc") == NULL ||
         !json_is_string(src) || json_string_length(src) == 0) {
         *rc = cairn_error_set(err, CAIRN_EINVAL,
-                              "%s: %s: needs \"loinc\" and a \"source\"",
-                              name, key);
+                              "%s: %s: needs \"loinc\" and a \"source\"", name,
+                              key);
         return NULL;
     }
     return json_object_get(g, "loinc");
@@ -141,8 +140,8 @@ static int bad(cairn_error *err, const char *name, const char *what,
                const char *code)
 {
     return cairn_error_set(err, CAIRN_EINVAL,
-                           "%s: %s: '%.40s' is not a LOINC code", name,
-                           what, code ? code : "");
+                           "%s: %s: '%.40s' is not a LOINC code", name, what,
+                           code ? code : "");
 }
 
 static int read_items(cairn_codes *c, json_t *map, const char *name,
@@ -161,17 +160,18 @@ static int read_items(cairn_codes *c, json_t *map, const char *name,
     if (!json_is_object(map)) {
         return cairn_error_set(err, CAIRN_EINVAL,
                                "%s: items: loinc must map item numbers to "
-                               "codes", name);
+                               "codes",
+                               name);
     }
-    json_object_foreach(map, key, v) {
+    json_object_foreach(map, key, v)
+    {
         long num = 0;
         if (cairn__util_parse_int(key, strlen(key), &num) < 0 ||
             cairn_instrument_find_item(c->inst, (int)num) == NULL) {
             return cairn_error_set(err, CAIRN_EINVAL,
                                    "%s: items: item %.20s is not an item "
                                    "of %s",
-                                   name, key,
-                                   cairn_instrument_code(c->inst));
+                                   name, key, cairn_instrument_code(c->inst));
         }
         if (!cairn_codes_is_loinc(json_string_value(v))) {
             return bad(err, name, "items", json_string_value(v));
@@ -202,13 +202,15 @@ static int read_answers(cairn_codes *c, json_t *map, const char *name,
     if (!json_is_object(map)) {
         return cairn_error_set(err, CAIRN_EINVAL,
                                "%s: answers: loinc must map option codes "
-                               "to answer codes", name);
+                               "to answer codes",
+                               name);
     }
     c->answers = calloc(json_object_size(map) + 1, sizeof *c->answers);
     if (c->answers == NULL) {
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
-    json_object_foreach(map, key, v) {
+    json_object_foreach(map, key, v)
+    {
         long code = 0;
         bool used = false;
         if (cairn__util_parse_int(key, strlen(key), &code) < 0) {
@@ -222,16 +224,14 @@ static int read_answers(cairn_codes *c, json_t *map, const char *name,
             return cairn_error_set(err, CAIRN_EINVAL,
                                    "%s: answers: option code %.20s is not "
                                    "an option of %s",
-                                   name, key,
-                                   cairn_instrument_code(c->inst));
+                                   name, key, cairn_instrument_code(c->inst));
         }
         if (!is_answer_code(json_string_value(v))) {
-            return cairn_error_set(err, CAIRN_EINVAL,
-                                   "%s: answers: '%.40s' is not a LOINC "
-                                   "answer code (LA...)",
-                                   name,
-                                   json_is_string(v) ? json_string_value(v)
-                                                     : "");
+            return cairn_error_set(
+                err, CAIRN_EINVAL,
+                "%s: answers: '%.40s' is not a LOINC "
+                "answer code (LA...)",
+                name, json_is_string(v) ? json_string_value(v) : "");
         }
         for (size_t i = 0; i < cairn_instrument_item_count(c->inst); i++) {
             const cairn_option *o = cairn_item_find_option(
@@ -264,20 +264,20 @@ static int read_scales(cairn_codes *c, json_t *map, const char *name,
     if (c->scales == NULL) {
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
-    json_object_foreach(map, key, v) {
+    json_object_foreach(map, key, v)
+    {
         json_t *code = json_object_get(v, "loinc");
         json_t *src = json_object_get(v, "source");
         if (cairn_instrument_find_scale(c->inst, key) == NULL) {
             return cairn_error_set(err, CAIRN_EINVAL,
                                    "%s: scales: '%.40s' is not a scale of "
                                    "%s",
-                                   name, key,
-                                   cairn_instrument_code(c->inst));
+                                   name, key, cairn_instrument_code(c->inst));
         }
         if (!json_is_string(src) || json_string_length(src) == 0) {
             return cairn_error_set(err, CAIRN_EINVAL,
-                                   "%s: scales: %s: needs a \"source\"",
-                                   name, key);
+                                   "%s: scales: %s: needs a \"source\"", name,
+                                   key);
         }
         if (!cairn_codes_is_loinc(json_string_value(code))) {
             return bad(err, name, "scales", json_string_value(code));
@@ -302,19 +302,20 @@ static int check_keys(json_t *root, const char *name, cairn_error *err)
                                        "scales", "notes",      NULL};
     const char *key;
     json_t *v;
-    json_object_foreach(root, key, v) {
+    json_object_foreach(root, key, v)
+    {
         size_t i = 0;
         while (keys[i] != NULL && strcmp(keys[i], key) != 0) {
             i++;
         }
         if (keys[i] == NULL) {
-            return cairn_error_set(err, CAIRN_EINVAL,
-                                   "%s: unknown key '%.40s'", name, key);
+            return cairn_error_set(err, CAIRN_EINVAL, "%s: unknown key '%.40s'",
+                                   name, key);
         }
     }
     if (json_integer_value(json_object_get(root, "format")) != 1) {
-        return cairn_error_set(err, CAIRN_EINVAL,
-                               "%s: \"format\" must be 1", name);
+        return cairn_error_set(err, CAIRN_EINVAL, "%s: \"format\" must be 1",
+                               name);
     }
     return CAIRN_OK;
 }
@@ -325,8 +326,7 @@ static int read_codes(cairn_codes *c, const cairn_catalog *cat,
     json_t *root = c->root;
     int rc = json_is_object(root) ? check_keys(root, name, err)
                                   : cairn_error_set(err, CAIRN_EINVAL,
-                                                    "%s: not an object",
-                                                    name);
+                                                    "%s: not an object", name);
     const char *code = json_string_value(json_object_get(root, "instrument"));
     if (rc == CAIRN_OK &&
         (code == NULL || cairn_catalog_find(&c->inst, cat, code, NULL) < 0 ||
@@ -360,8 +360,8 @@ static int read_codes(cairn_codes *c, const cairn_catalog *cat,
 static int fingerprint(cairn_codes *c, cairn_error *err)
 {
     char hex[CAIRN__SHA256_HEX + 1];
-    char *canon = json_dumps(c->root, JSON_COMPACT | JSON_SORT_KEYS |
-                                          JSON_ENSURE_ASCII);
+    char *canon =
+        json_dumps(c->root, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
     if (canon == NULL) {
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
@@ -373,8 +373,8 @@ static int fingerprint(cairn_codes *c, cairn_error *err)
     return rc;
 }
 
-int cairn_terminology_parse(cairn_terminology *t, const char *buf,
-                            size_t len, const char *name, cairn_error *err)
+int cairn_terminology_parse(cairn_terminology *t, const char *buf, size_t len,
+                            const char *name, cairn_error *err)
 {
     json_error_t jerr;
     cairn_codes *c = calloc(1, sizeof *c);
@@ -385,16 +385,15 @@ int cairn_terminology_parse(cairn_terminology *t, const char *buf,
     }
     c->root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
     if (c->root == NULL) {
-        rc = cairn_error_set(err, CAIRN_EPARSE, "%s:%d:%d: %s", name,
-                             jerr.line, jerr.column, jerr.text);
+        rc = cairn_error_set(err, CAIRN_EPARSE, "%s:%d:%d: %s", name, jerr.line,
+                             jerr.column, jerr.text);
         goto out;
     }
     rc = read_codes(c, t->cat, name, err);
     if (rc == CAIRN_OK &&
         cairn_terminology_find(t, cairn_instrument_code(c->inst)) != NULL) {
-        rc = cairn_error_set(err, CAIRN_EEXISTS,
-                             "%s: %s already has codes", name,
-                             cairn_instrument_code(c->inst));
+        rc = cairn_error_set(err, CAIRN_EEXISTS, "%s: %s already has codes",
+                             name, cairn_instrument_code(c->inst));
     }
     if (rc == CAIRN_OK) {
         rc = fingerprint(c, err);
@@ -427,8 +426,7 @@ static int by_name(const void *a, const void *b)
 }
 
 /* The sidecar names in `dir`, sorted so loading order is stable. */
-static int list_dir(const char *dir, char ***names, size_t *n,
-                    cairn_error *err)
+static int list_dir(const char *dir, char ***names, size_t *n, cairn_error *err)
 {
     DIR *d = opendir(dir);
     struct dirent *e;
@@ -436,10 +434,10 @@ static int list_dir(const char *dir, char ***names, size_t *n,
     *names = NULL;
     *n = 0;
     if (d == NULL) {
-        return errno == ENOENT ? CAIRN_OK
-                               : cairn_error_set(err, CAIRN_EIO,
-                                                 "%s: cannot open: %s", dir,
-                                                 strerror(errno));
+        return errno == ENOENT
+                   ? CAIRN_OK
+                   : cairn_error_set(err, CAIRN_EIO, "%s: cannot open: %s", dir,
+                                     strerror(errno));
     }
     int rc = CAIRN_OK;
     while (rc == CAIRN_OK && (e = readdir(d)) != NULL) {

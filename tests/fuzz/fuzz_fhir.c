@@ -50,8 +50,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     o.create_clients = data[0] & 1;
-    o.subject_system = (data[0] >> 1) & 1 ? "https://clinic.example/fhir/client"
-                                          : NULL;
+    o.subject_system =
+        (data[0] >> 1) & 1 ? "https://clinic.example/fhir/client" : NULL;
     o.dry_run = true;
     int rc = cairn_fhir_import_parse(st, cat, terms, (const char *)data + 1,
                                      size - 1, "fuzz.json", &o, &r, NULL);

@@ -60,33 +60,35 @@ typedef enum cairn_fhir_bundle_type {
 /** What to export. */
 typedef struct cairn_fhir_export_options {
     cairn_fhir_bundle_type type;
-    const char *client;      /**< a client code, or NULL = every client */
-    const char *instrument;  /**< a code or alias, or NULL = every one */
-    const char *from, *to;   /**< administration dates, or NULL */
-    const char *system;      /**< identifier system of this clinic (a URI);
-                                  NULL = "urn:cairn:store:" and a name
-                                  derived from the store's first audit
-                                  entry, which never changes */
+    const char *client;     /**< a client code, or NULL = every client */
+    const char *instrument; /**< a code or alias, or NULL = every one */
+    const char *from, *to;  /**< administration dates, or NULL */
+    const char *system;     /**< identifier system of this clinic (a URI);
+                                 NULL = "urn:cairn:store:" and a name
+                                 derived from the store's first audit
+                                 entry, which never changes */
     const cairn_export_key *pseudonymise; /**< for research: clients by
                                   keyed pseudonym, dates shifted by the
                                   key's per-client offset, no names of
                                   staff; NULL = identified */
-    const char *recorded;    /**< Provenance.recorded (an instant); NULL =
-                                  when the newest exported assessment was
-                                  entered */
+    const char *recorded; /**< Provenance.recorded (an instant); NULL =
+                               when the newest exported assessment was
+                               entered */
 } cairn_fhir_export_options;
 
 /** Defaults: a transaction of everything, identified. */
-#define CAIRN_FHIR_EXPORT_OPTIONS_INIT                                        \
-    {CAIRN_FHIR_TRANSACTION, NULL, NULL, NULL, NULL, NULL, NULL, NULL}
+#define CAIRN_FHIR_EXPORT_OPTIONS_INIT                                         \
+    {                                                                          \
+        CAIRN_FHIR_TRANSACTION, NULL, NULL, NULL, NULL, NULL, NULL, NULL       \
+    }
 
 /** What an export holds. */
 typedef struct cairn_fhir_export_result {
     size_t questionnaires;
     size_t patients;
-    size_t responses;     /**< QuestionnaireResponses */
-    size_t observations;  /**< one per scale score */
-    size_t voided;        /**< responses sent as entered-in-error */
+    size_t responses;    /**< QuestionnaireResponses */
+    size_t observations; /**< one per scale score */
+    size_t voided;       /**< responses sent as entered-in-error */
 } cairn_fhir_export_result;
 
 /**
@@ -117,22 +119,25 @@ int cairn_fhir_questionnaire(char **out, const cairn_instrument *inst,
 
 /** How to import FHIR. */
 typedef struct cairn_fhir_import_options {
-    bool create_clients;        /**< add unknown client codes */
-    bool dry_run;               /**< check and count, store nothing */
-    const char *subject_system; /**< identifier system whose values are
-                                     this clinic's client codes; NULL =
-                                     the store's own (see system above) */
+    bool create_clients;              /**< add unknown client codes */
+    bool dry_run;                     /**< check and count, store nothing */
+    const char *subject_system;       /**< identifier system whose values are
+                                           this clinic's client codes; NULL =
+                                           the store's own (see system above) */
     cairn_import_error_fn on_error;   /**< each problem, or NULL */
     cairn_import_error_fn on_warning; /**< each note that does not stop
                                            the import (a supplied total
                                            that differs, an item Cairn does
                                            not know, a withdrawn response),
                                            or NULL */
-    void *ctx;                  /**< passed to both */
+    void *ctx;                        /**< passed to both */
 } cairn_fhir_import_options;
 
 /** Default: all or nothing, unknown clients are errors. */
-#define CAIRN_FHIR_IMPORT_OPTIONS_INIT {false, false, NULL, NULL, NULL, NULL}
+#define CAIRN_FHIR_IMPORT_OPTIONS_INIT                                         \
+    {                                                                          \
+        false, false, NULL, NULL, NULL, NULL                                   \
+    }
 
 /** What an import did. */
 typedef struct cairn_fhir_import_result {
@@ -171,8 +176,7 @@ int cairn_fhir_import_parse(cairn_store *st, const cairn_catalog *cat,
                             const cairn_terminology *terms, const char *buf,
                             size_t len, const char *name,
                             const cairn_fhir_import_options *opts,
-                            cairn_fhir_import_result *res,
-                            cairn_error *err);
+                            cairn_fhir_import_result *res, cairn_error *err);
 
 /**
  * The clinic's identifier system of `st` as cairn_fhir_export uses it

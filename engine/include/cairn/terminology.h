@@ -60,8 +60,8 @@ int cairn_terminology_load(cairn_terminology **out, const cairn_catalog *cat,
  * Returns the codes of cairn_terminology_load; CAIRN_EEXISTS when `t`
  * already has codes for that instrument.
  */
-int cairn_terminology_parse(cairn_terminology *t, const char *buf,
-                            size_t len, const char *name, cairn_error *err);
+int cairn_terminology_parse(cairn_terminology *t, const char *buf, size_t len,
+                            const char *name, cairn_error *err);
 
 /** An empty terminology for `cat` (for parse).  CAIRN_OK or ENOMEM. */
 int cairn_terminology_new(cairn_terminology **out, const cairn_catalog *cat,
