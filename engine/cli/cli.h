@@ -208,6 +208,9 @@ extern const cli_command cli_key_command;
 extern const cli_command cli_export_command;
 extern const cli_command cli_aggregate_command;
 
+/* The clinic's settings (cmd_settings.c). */
+int cmd_settings(cli_ctx *ctx, int argc, char **argv);
+extern const cli_command cli_settings_command;
 /* HL7 FHIR R4 exchange (cmd_fhir.c). */
 int cmd_fhir(cli_ctx *ctx, int argc, char **argv);
 extern const cli_command cli_fhir_command;

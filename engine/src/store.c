@@ -162,10 +162,29 @@ static const char *const schema_v2[] = {
 };
 
 /*
- * Version 3: a client's identifier in another system ("SYSTEM|VALUE",
- * e.g. a hospital's MRN), for FHIR exchange; unique when present.
+ * Version 3: the clinic's settings (settings.c).  A row is one change of
+ * one key; a NULL value returns the key to its default; the latest row
+ * per key is in force.  Never changed or deleted.
  */
 static const char *const schema_v3[] = {
+    "CREATE TABLE setting_change ("
+    " id INTEGER PRIMARY KEY,"
+    " key TEXT NOT NULL, value TEXT,"
+    " who TEXT NOT NULL, at TEXT NOT NULL);",
+    "CREATE INDEX setting_change_key ON setting_change(key, id);",
+    "CREATE TRIGGER setting_change_frozen BEFORE UPDATE ON setting_change"
+    " BEGIN SELECT RAISE(ABORT, 'setting changes are never changed'); END;",
+    "CREATE TRIGGER setting_change_no_delete BEFORE DELETE ON"
+    " setting_change BEGIN SELECT RAISE(ABORT, 'setting changes are never"
+    " deleted'); END;",
+    NULL,
+};
+
+/*
+ * Version 4: a client's identifier in another system ("SYSTEM|VALUE",
+ * e.g. a hospital's MRN), for FHIR exchange; unique when present.
+ */
+static const char *const schema_v4[] = {
     "ALTER TABLE client ADD COLUMN external_id TEXT;",
     "CREATE UNIQUE INDEX client_external_id ON client(external_id)"
     " WHERE external_id IS NOT NULL;",
@@ -177,6 +196,7 @@ static const char *const *const migrations[CAIRN_STORE_SCHEMA] = {
     [0] = schema_v1,
     [1] = schema_v2,
     [2] = schema_v3,
+    [3] = schema_v4,
 };
 
 /* ------------------------------------------------------------------ */

@@ -97,21 +97,21 @@ t_run "a voided assessment goes out as entered-in-error" 0 grep -c \
     '"status": "entered-in-error"' s.json
 t_out "2"
 
-# --- a version 2 database gains the external id column, audit intact
-"$CAIRN" --db v2.db init >/dev/null
-"$CAIRN" --db v2.db client add C009 --name Ann >/dev/null
-sqlite3 v2.db "DROP INDEX client_external_id; ALTER TABLE client DROP COLUMN external_id; PRAGMA user_version = 2;"
-t_run "version 2 database: set an external id" 0 "$CAIRN" --db v2.db client \
+# --- a version 3 database gains the external id column, audit intact
+"$CAIRN" --db v3.db init >/dev/null
+"$CAIRN" --db v3.db client add C009 --name Ann >/dev/null
+sqlite3 v3.db "DROP INDEX client_external_id; ALTER TABLE client DROP COLUMN external_id; PRAGMA user_version = 3;"
+t_run "version 3 database: set an external id" 0 "$CAIRN" --db v3.db client \
     edit C009 --external-id 'urn:oid:1.2.3|77'
-t_run "migrated to version 3" 0 sqlite3 v2.db "PRAGMA user_version"
-t_out "3"
-t_run "its audit log verifies across the migration" 0 "$CAIRN" --db v2.db audit verify
-t_run "the external id is shown" 0 "$CAIRN" --db v2.db client show C009
+t_run "migrated to version 4" 0 sqlite3 v3.db "PRAGMA user_version"
+t_out "4"
+t_run "its audit log verifies across the migration" 0 "$CAIRN" --db v3.db audit verify
+t_run "the external id is shown" 0 "$CAIRN" --db v3.db client show C009
 t_out_has "external id: urn:oid:1.2.3|77"
-t_run "an external id is unique" 1 "$CAIRN" --db v2.db client add C010 \
+t_run "an external id is unique" 1 "$CAIRN" --db v3.db client add C010 \
     --external-id 'urn:oid:1.2.3|77'
 t_err "cairn: external id 'urn:oid:1.2.3|77' already belongs to client 'C009'"
-t_run "an external id is SYSTEM|VALUE" 1 "$CAIRN" --db v2.db client add C010 \
+t_run "an external id is SYSTEM|VALUE" 1 "$CAIRN" --db v3.db client add C010 \
     --external-id 'MRN 77'
 t_err "cairn: external id 'MRN 77' is not SYSTEM|VALUE (e.g. urn:oid:1.2.3|12345, at most 300 bytes)"
 
