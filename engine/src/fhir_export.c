@@ -17,6 +17,7 @@
 
 #include "cairn.h"
 #include "cairn/fhir.h"
+#include "cairn/settings.h"
 #include "cairn/trend.h"
 #include "export_internal.h"
 #include "fhir_internal.h"
@@ -194,14 +195,29 @@ int cairn_fhir_questionnaire(char **out, const cairn_instrument *inst,
 /* ------------------------------------------------------------------ */
 /* The clinic's system                                                 */
 
-int cairn_fhir_store_system(char out[40], cairn_store *st, cairn_error *err)
+static int check_system(const char *s, cairn_error *err);
+
+int cairn_fhir_store_system(char out[CAIRN_FHIR_SYSTEM_MAX], cairn_store *st,
+                            cairn_error *err)
 {
+    char *set = NULL;
     cairn_audit_list *log = NULL;
-    int rc = cairn_store_audit_list(&log, st, 0, err);
+    int rc = cairn_settings_get_text(st, "fhir.system", &set, err);
+    if (rc == CAIRN_OK) {
+        rc = check_system(set, err);
+        snprintf(out, CAIRN_FHIR_SYSTEM_MAX, "%s", set);
+        free(set);
+        return rc;
+    }
+    if (rc != CAIRN_ENOTFOUND) {
+        return rc;
+    }
+    cairn_error_clear(err);
+    rc = cairn_store_audit_list(&log, st, 0, err);
     if (rc < 0) {
         return rc;
     }
-    snprintf(out, 40, "urn:cairn:store:%.16s",
+    snprintf(out, CAIRN_FHIR_SYSTEM_MAX, "urn:cairn:store:%.16s",
              log->n > 0 ? log->items[0].hash : "0000000000000000");
     cairn_store_audit_list_free(log);
     return CAIRN_OK;
@@ -624,6 +640,9 @@ static int add_provenance(exporter *x)
 
 static int check_system(const char *s, cairn_error *err)
 {
+    if (s == NULL) {
+        return cairn_error_set(err, CAIRN_EINVAL, "no system");
+    }
     size_t n = strlen(s);
     bool ok = n > 0 && n <= 300 && strchr(s, ':') != NULL &&
               strchr(s, '|') == NULL && cairn__store_text_is_clean(s, n, false);

@@ -947,7 +947,7 @@ static int run(importer *im, const char *buf, size_t len)
         snprintf(im->subject_system, sizeof im->subject_system, "%s",
                  im->o->subject_system);
     } else if (rc == CAIRN_OK) {
-        char sys[40];
+        char sys[CAIRN_FHIR_SYSTEM_MAX];
         rc = cairn_fhir_store_system(sys, im->st, im->err);
         snprintf(im->subject_system, sizeof im->subject_system, "%s/client",
                  sys);

@@ -115,6 +115,26 @@ t_run "an external id is SYSTEM|VALUE" 1 "$CAIRN" --db v3.db client add C010 \
     --external-id 'MRN 77'
 t_err "cairn: external id 'MRN 77' is not SYSTEM|VALUE (e.g. urn:oid:1.2.3|12345, at most 300 bytes)"
 
+# --- the clinic's own system, set once
+t_run "set fhir.system" 0 c settings set fhir.system https://clinic.example/fhir
+t_run "export uses it" 0 c fhir export -o sys.json
+t_run "its identifiers are the clinic's" 0 grep -c \
+    '"system": "https://clinic.example/fhir/client"' sys.json
+t_out "1"
+"$CAIRN" --db s2.db init >/dev/null
+"$CAIRN" --db s2.db settings set fhir.system https://clinic.example/fhir >/dev/null
+"$CAIRN" --db s2.db client add P1 --external-id 'urn:oid:2.16.840.1.113883.19.5|MRN-4711' >/dev/null
+t_run "import into a store with the same system, no --subject-system" 0 \
+    "$CAIRN" --db s2.db fhir import sys.json --create-clients
+t_out "sys.json: 11 resources read (3 responses), 2 stored, 0 duplicates skipped, 1 withdrawn, 0 rejected, 1 clients created; 2 supplied scores checked, 0 differ from Cairn's"
+t_run "the MRN found P1, the code made C002" 0 sqlite3 s2.db \
+    "SELECT group_concat(c.code) FROM current_assessment a JOIN client c ON c.id = a.client_id"
+t_out "P1,C002"
+t_run "a system that is not a URI" 0 c settings set fhir.system 'my clinic'
+t_run "is refused at export" 1 c fhir export -o bad.json
+t_err "cairn: system 'my clinic' is not a URI (e.g. https://clinic.example/fhir)"
+c settings unset fhir.system >/dev/null
+
 # --- research: pseudonyms and shifted dates
 c key new -o site.key >/dev/null 2>&1
 t_run "pseudonymised export" 0 c fhir export --pseudonymise --key site.key -o p.json

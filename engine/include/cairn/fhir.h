@@ -64,9 +64,7 @@ typedef struct cairn_fhir_export_options {
     const char *instrument; /**< a code or alias, or NULL = every one */
     const char *from, *to;  /**< administration dates, or NULL */
     const char *system;     /**< identifier system of this clinic (a URI);
-                                 NULL = "urn:cairn:store:" and a name
-                                 derived from the store's first audit
-                                 entry, which never changes */
+                                 NULL = cairn_fhir_store_system */
     const cairn_export_key *pseudonymise; /**< for research: clients by
                                   keyed pseudonym, dates shifted by the
                                   key's per-client offset, no names of
@@ -178,11 +176,18 @@ int cairn_fhir_import_parse(cairn_store *st, const cairn_catalog *cat,
                             const cairn_fhir_import_options *opts,
                             cairn_fhir_import_result *res, cairn_error *err);
 
+/** Longest identifier system, with its NUL. */
+#define CAIRN_FHIR_SYSTEM_MAX 304
+
 /**
- * The clinic's identifier system of `st` as cairn_fhir_export uses it
- * when none is given ("urn:cairn:store:" and 16 hex digits), into `out`.
- * Returns CAIRN_OK, CAIRN_EDB or CAIRN_ENOMEM.
+ * The clinic's identifier system of `st` as cairn_fhir_export and the
+ * import use it when none is given, into `out`: the setting fhir.system
+ * when the clinic set one, else "urn:cairn:store:" and 16 hex digits of
+ * the store's first audit entry, which never change.
+ * Returns CAIRN_OK, CAIRN_EINVAL (the setting is not a URI), CAIRN_EDB or
+ * CAIRN_ENOMEM.
  */
-int cairn_fhir_store_system(char out[40], cairn_store *st, cairn_error *err);
+int cairn_fhir_store_system(char out[CAIRN_FHIR_SYSTEM_MAX], cairn_store *st,
+                            cairn_error *err);
 
 #endif
