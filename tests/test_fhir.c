@@ -483,6 +483,40 @@ static void test_fhir_import_all_or_nothing(void **state)
     cairn_store_close(st);
 }
 
+static void test_fhir_import_subject_references(void **state)
+{
+    (void)state;
+    cairn_store *st = new_store();
+    cairn_fhir_import_result r;
+    seen s;
+    add_client(st, "C001", "urn:oid:1.2.3|MRN-1");
+    /* by relative and absolute reference to a Patient in the Bundle,
+     * whose identifier is the client's external id */
+    const char *json =
+        "{\"resourceType\":\"Bundle\",\"type\":\"searchset\",\"entry\":["
+        "{\"fullUrl\":\"http://server.example/fhir/Patient/p7\",\"resource\":"
+        "{\"resourceType\":\"Patient\",\"id\":\"p7\",\"identifier\":"
+        "[{\"system\":\"urn:oid:1.2.3\",\"value\":\"MRN-1\"}]}},"
+        "{\"resource\":{\"resourceType\":\"QuestionnaireResponse\",\"status\":"
+        "\"completed\",\"questionnaire\":\"urn:cairn:questionnaire:phq2\","
+        "\"authored\":\"2026-03-02\",\"subject\":{\"reference\":"
+        "\"Patient/p7\"},\"item\":[" LA(
+            "phq2.1", "LA6568-5") "]}},"
+                                  "{\"resource\":{\"resourceType\":"
+                                  "\"QuestionnaireResponse\",\"status\":"
+                                  "\"completed\",\"questionnaire\":\"urn:cairn:"
+                                  "questionnaire:phq2\","
+                                  "\"authored\":\"2026-03-09\",\"subject\":{"
+                                  "\"reference\":"
+                                  "\"http://server.example/fhir/Patient/"
+                                  "p7\"},\"item\":[" LA("phq2.1",
+                                                        "LA6569-3") "]}}]}";
+    assert_int_equal(import(st, json, &r, &s), CAIRN_OK);
+    assert_int_equal(r.stored, 2);
+    assert_int_equal(r.resources, 3);
+    cairn_store_close(st);
+}
+
 static void test_fhir_round_trip(void **state)
 {
     (void)state;
@@ -575,6 +609,7 @@ int main(void)
         cmocka_unit_test(test_fhir_import_phq2_by_items_and_answers),
         cmocka_unit_test(test_fhir_import_refusals),
         cmocka_unit_test(test_fhir_import_all_or_nothing),
+        cmocka_unit_test(test_fhir_import_subject_references),
         cmocka_unit_test(test_fhir_round_trip),
         cmocka_unit_test(test_fhir_pseudonymised_export),
     };

@@ -46,6 +46,7 @@ typedef struct importer {
     json_t *root;
     json_t *resources; /* borrowed resources, in file order */
     json_t *urls;      /* their fullUrls (or null) */
+    json_t *by_ref;    /* fullUrl or "Type/id" -> index */
     bool bundle;
     char subject_system[340];
     cairn__batch *batch;
@@ -236,33 +237,61 @@ static const char *type_of(json_t *r)
 }
 
 /* The resource a reference names: by fullUrl, or "Type/id". */
+/* The index of resource `r` under `key` ("Type/id" or its fullUrl). */
+static void index_key(importer *im, const char *key, size_t i)
+{
+    if (key != NULL && json_object_get(im->by_ref, key) == NULL) {
+        json_object_set_new(im->by_ref, key, json_integer((json_int_t)i));
+    }
+}
+
+/* Index every resource by fullUrl and "Type/id", so references resolve
+ * in constant time however large the Bundle. */
+static void index_resources(importer *im)
+{
+    json_t *r;
+    size_t i;
+    json_array_foreach(im->resources, i, r)
+    {
+        char key[200];
+        const char *id = str(r, "id");
+        index_key(im, json_string_value(json_array_get(im->urls, i)), i);
+        if (id != NULL) {
+            snprintf(key, sizeof key, "%s/%s", type_of(r), id);
+            index_key(im, key, i);
+        }
+    }
+}
+
+/* The resource of `type` a reference names: by fullUrl, or by "Type/id"
+ * (also at the end of an absolute URL). */
 static json_t *find_ref(const importer *im, const char *ref, const char *type,
                         size_t *index)
 {
-    char want[200];
-    json_t *r;
-    size_t i;
     if (ref == NULL) {
         return NULL;
     }
-    json_array_foreach(im->resources, i, r)
-    {
-        const char *url = json_string_value(json_array_get(im->urls, i));
-        const char *id = str(r, "id");
-        size_t n = strlen(ref);
-        if (strcmp(type_of(r), type) != 0) {
-            continue;
+    json_t *at = json_object_get(im->by_ref, ref);
+    if (at == NULL) {
+        /* "http://server/fhir/Patient/12": its last two segments */
+        const char *p = ref + strlen(ref);
+        int slashes = 0;
+        while (p > ref && slashes < 2) {
+            p--;
+            slashes += *p == '/';
         }
-        snprintf(want, sizeof want, "%s/%s", type, id ? id : "");
-        size_t w = strlen(want);
-        if ((url != NULL && strcmp(url, ref) == 0) ||
-            (id != NULL && n >= w && strcmp(ref + n - w, want) == 0 &&
-             (n == w || ref[n - w - 1] == '/'))) {
-            *index = i;
-            return r;
-        }
+        at = slashes == 2 ? json_object_get(im->by_ref, p + 1) : NULL;
     }
-    return NULL;
+    if (at == NULL) {
+        return NULL;
+    }
+    size_t i = (size_t)json_integer_value(at);
+    json_t *r = json_array_get(im->resources, i);
+    if (strcmp(type_of(r), type) != 0) {
+        return NULL;
+    }
+    *index = i;
+    return r;
 }
 
 /* Room for one more supplied score, or NULL (out of memory). */
@@ -956,6 +985,8 @@ static int run(importer *im, const char *buf, size_t len)
         return rc;
     }
     im->res->resources = json_array_size(im->resources);
+    im->by_ref = json_object();
+    index_resources(im);
     rc = collect_supplied(im);
     if (rc < 0) {
         return rc;
@@ -1016,6 +1047,7 @@ int cairn_fhir_import_parse(cairn_store *st, const cairn_catalog *cat,
     int rc = run(im, buf, len);
     json_decref(im->resources);
     json_decref(im->urls);
+    json_decref(im->by_ref);
     json_decref(im->root);
     free(im->sup);
     free(im);
