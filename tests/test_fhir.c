@@ -483,6 +483,26 @@ static void test_fhir_import_all_or_nothing(void **state)
     cairn_store_close(st);
 }
 
+static void test_fhir_import_other_definition_version(void **state)
+{
+    (void)state;
+    cairn_store *st = new_store();
+    cairn_fhir_import_result r;
+    seen s;
+    add_client(st, "C001", NULL);
+    assert_int_equal(
+        import(st,
+               QR("urn:cairn:questionnaire:phq2|7", LA("phq2.1", "LA6568-5")),
+               &r, &s),
+        CAIRN_OK);
+    assert_int_equal(r.stored, 1);
+    assert_int_equal(s.warnings, 1);
+    assert_string_equal(s.warning, "t.json: questionnaire: version 7, but "
+                                   "this Cairn has phq2 definition 1; the "
+                                   "answers are scored with it");
+    cairn_store_close(st);
+}
+
 static void test_fhir_import_subject_references(void **state)
 {
     (void)state;
@@ -609,6 +629,7 @@ int main(void)
         cmocka_unit_test(test_fhir_import_phq2_by_items_and_answers),
         cmocka_unit_test(test_fhir_import_refusals),
         cmocka_unit_test(test_fhir_import_all_or_nothing),
+        cmocka_unit_test(test_fhir_import_other_definition_version),
         cmocka_unit_test(test_fhir_import_subject_references),
         cmocka_unit_test(test_fhir_round_trip),
         cmocka_unit_test(test_fhir_pseudonymised_export),

@@ -438,6 +438,17 @@ static const cairn_instrument *instrument_of(importer *im, size_t n, json_t *qr)
     const char *canon = str(qr, "questionnaire");
     const cairn_instrument *inst =
         canon != NULL ? by_canonical(im, canon) : NULL;
+    const char *bar = canon != NULL ? strchr(canon, '|') : NULL;
+    if (inst != NULL && bar != NULL &&
+        strncmp(canon, CAIRN_FHIR_QUESTIONNAIRE,
+                strlen(CAIRN_FHIR_QUESTIONNAIRE)) == 0 &&
+        strcmp(bar + 1, cairn_instrument_version(inst)) != 0) {
+        warn(im, n, "questionnaire",
+             "version %s, but this Cairn has %s definition %s; the answers "
+             "are scored with it",
+             shown(a, bar + 1), cairn_instrument_code(inst),
+             cairn_instrument_version(inst));
+    }
     if (inst == NULL) {
         inst = by_items(im, qr);
     }
