@@ -4,8 +4,8 @@
  * The reference numbers come from sleepstudy_ref.json (R lme4 1.1.31):
  * models_tight_optimizer.* (bobyqa, rhoend 1e-12) for the slope models,
  * models.* for the intercept-only models and for the BLUPs, which only the
- * default fits record.  The data directory is $CAIRN_SHARED, else
- * ../shared/reference relative to the repository root (tests run there).
+ * default fits record.  Both files live in tests/data/sleepstudy (see its
+ * README for their provenance); tests run from the repository root.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -41,11 +41,7 @@ typedef struct fixture {
     json_t *ref;
 } fixture;
 
-static const char *data_dir(void)
-{
-    const char *dir = getenv("CAIRN_SHARED");
-    return dir != NULL ? dir : "../shared/reference";
-}
+#define DATA_DIR "tests/data/sleepstudy"
 
 static int parse_row(fixture *f, char *line)
 {
@@ -76,7 +72,7 @@ static int read_csv(fixture *f, const char *path)
     char line[256];
     int rc = 0;
     if (fp == NULL) {
-        print_error("cannot open %s (set CAIRN_SHARED)\n", path);
+        print_error("cannot open %s\n", path);
         return -1;
     }
     if (fgets(line, sizeof line, fp) == NULL) {
@@ -102,11 +98,11 @@ static int setup(void **state)
         return -1;
     }
     *state = f;
-    snprintf(path, sizeof path, "%s/sleepstudy.csv", data_dir());
+    snprintf(path, sizeof path, "%s", DATA_DIR "/sleepstudy.csv");
     if (read_csv(f, path) != 0) {
         return -1;
     }
-    snprintf(path, sizeof path, "%s/sleepstudy_ref.json", data_dir());
+    snprintf(path, sizeof path, "%s", DATA_DIR "/sleepstudy_ref.json");
     f->ref = json_load_file(path, 0, &jerr);
     if (f->ref == NULL) {
         print_error("%s:%d: %s\n", path, jerr.line, jerr.text);
