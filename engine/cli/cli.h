@@ -149,12 +149,12 @@ extern const cli_command cli_report_command;
 /** Options of the statistics commands, parsed by cli_stats_parse. */
 typedef struct cli_stats_args {
     const char *client, *instrument, *clinician, *from, *to;
-    bool json, ml, intercept_only;
+    bool json, ml, intercept_only, all;
     cairn_trend_options trend; /* --scale, --rci-*, --cutoff, --time, ... */
 } cli_stats_args;
 
 #define CLI_STATS_ARGS_INIT                                                 \
-    {NULL, NULL, NULL, NULL, NULL, false, false, false,                    \
+    {NULL, NULL, NULL, NULL, NULL, false, false, false, false,             \
      CAIRN_TREND_OPTIONS_INIT}
 
 /** Parse the statistics options; CLI_OK or a usage error (printed). */

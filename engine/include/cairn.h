@@ -22,6 +22,7 @@
 #include "cairn/cohort.h"
 #include "cairn/couple.h"
 #include "cairn/caseload.h"
+#include "cairn/alert.h"
 #include "cairn/export.h"
 #include "cairn/aggregate.h"
 

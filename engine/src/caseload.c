@@ -44,38 +44,13 @@ int cairn_caseload_expectation(cairn_expectation *out, cairn_store *st,
     return CAIRN_OK;
 }
 
-static const cairn_alert_record *find_record(const cairn_alert_record_list *r,
-                                             const char *key)
-{
-    size_t lo = 0, hi = r->n;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        int c = strcmp(r->items[mid].key, key);
-        if (c == 0) {
-            return &r->items[mid];
-        }
-        if (c < 0) {
-            lo = mid + 1;
-        } else {
-            hi = mid;
-        }
-    }
-    return NULL;
-}
-
 /* Set each alert's state from the records; count open and acknowledged. */
 static void apply_states(cairn_caseload_entry *e, cairn_trend *t,
                          const cairn_alert_record_list *records)
 {
+    cairn_alert_apply_states(t, records);
     for (size_t i = 0; i < t->n_alerts; i++) {
-        cairn_alert *a = &t->alerts[i];
-        const cairn_alert_record *r = find_record(records, a->key);
-        if (r != NULL) {
-            a->state = r->state;
-            a->state_by = r->who;
-            a->state_at = r->at;
-            a->state_note = r->note;
-        }
+        const cairn_alert *a = &t->alerts[i];
         if (a->state == CAIRN_ALERT_OPEN) {
             e->n_open++;
             if (e->most_urgent < 0 || (int)a->kind < e->most_urgent) {
@@ -246,9 +221,16 @@ static int client_entry(caseload_impl *c, size_t k,
                 ex = &c->pub.expectations[x];
             }
         }
+        const cairn_scale *sc =
+            o->trend.scale ? cairn_instrument_find_scale(inst, o->trend.scale)
+                           : cairn_instrument_scale(inst, 0);
+        cairn_trend_options to = o->trend;
+        if (sc != NULL) {
+            to = cairn_trend_options_for(&o->trend, o->overrides,
+                                         o->n_overrides, inst, sc);
+        }
         cairn_trend *t = NULL;
-        rc = cairn_trend_compute(&t, inst, list, cl->loss_date, &o->trend, ex,
-                                 err);
+        rc = cairn_trend_compute(&t, inst, list, cl->loss_date, &to, ex, err);
         if (rc == 0) {
             apply_states(e, t, c->records);
             e->trends[e->n_trends++] = t;
@@ -281,18 +263,41 @@ static int expectations(caseload_impl *c, cairn_store *st,
     return CAIRN_OK;
 }
 
+int cairn_caseload_is_active(cairn_store *st, const char *code, bool *active,
+                             cairn_error *err)
+{
+    cairn_episode_list *ep = NULL;
+    int rc = cairn_store_episode_list(&ep, st, code, err);
+    if (rc == CAIRN_OK) {
+        *active = ep->n == 0 || ep->items[ep->n - 1].ended_on == NULL;
+    }
+    cairn_store_episode_list_free(ep);
+    return rc;
+}
+
 /* Keep only the clients the options ask for (in place). */
-static int filter_clients(cairn_client_list *l, const cairn_caseload_options *o,
-                          cairn_error *err)
+static int filter_clients(cairn_client_list *l, cairn_store *st,
+                          const cairn_caseload_options *o, cairn_error *err)
 {
     size_t kept = 0;
     for (size_t i = 0; i < l->n; i++) {
         const cairn_client *cl = &l->items[i];
+        bool active = true;
         if (o->client != NULL && strcmp(cl->code, o->client) != 0) {
             continue;
         }
         if (o->clinician != NULL &&
             (cl->clinician == NULL || strcmp(cl->clinician, o->clinician))) {
+            continue;
+        }
+        if (!o->all && o->client == NULL) {
+            int rc = cairn_caseload_is_active(st, cl->code, &active, err);
+            if (rc < 0) {
+                l->n = kept; /* the rest stay where they were */
+                return rc;
+            }
+        }
+        if (!active) {
             continue;
         }
         cairn_client keep = *cl;
@@ -326,7 +331,7 @@ int cairn_caseload_compute(cairn_caseload **out, cairn_store *st,
     }
     if (rc == 0) {
         c->n_clients = c->clients->n;
-        rc = filter_clients(c->clients, o, err);
+        rc = filter_clients(c->clients, st, o, err);
     }
     if (rc == 0) {
         rc = cairn_store_alert_list(&c->records, st, err);

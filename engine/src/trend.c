@@ -89,6 +89,38 @@ int cairn_trend_date_days(const char *iso, double *days, cairn_error *err)
     return CAIRN_OK;
 }
 
+cairn_trend_options cairn_trend_options_for(const cairn_trend_options *base,
+                                            const cairn_trend_override *ov,
+                                            size_t n,
+                                            const cairn_instrument *inst,
+                                            const cairn_scale *scale)
+{
+    cairn_trend_options t = *base;
+    t.scale = scale->id;
+    bool main = scale == cairn_instrument_scale(inst, 0);
+    for (size_t i = 0; i < n; i++) {
+        const cairn_trend_override *v = &ov[i];
+        bool same_scale = v->scale ? strcmp(v->scale, scale->id) == 0 : main;
+        if (strcmp(v->instrument, cairn_instrument_code(inst)) != 0 ||
+            !same_scale) {
+            continue;
+        }
+        if (v->has_sd) {
+            t.has_sd = true;
+            t.sd = v->sd;
+        }
+        if (v->has_reliability) {
+            t.has_reliability = true;
+            t.reliability = v->reliability;
+        }
+        if (v->has_cutoff) {
+            t.has_cutoff = true;
+            t.cutoff = v->cutoff;
+        }
+    }
+    return t;
+}
+
 cairn_expectation cairn_expectation_from_fit(const cairn_mixed_fit_result *fit,
                                              size_t n_clients)
 {

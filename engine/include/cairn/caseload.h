@@ -1,8 +1,9 @@
 /*
  * cairn/caseload.h - every active client's course, most urgent first.
  *
- * A caseload holds, for each client, a trend per instrument (its main
- * scale, or the scale asked for) with the alerts their data raise and the
+ * A caseload holds, for each active client (no episode of care recorded,
+ * or the latest one still open; with `all`, discharged clients too), a
+ * trend per instrument (its main scale, or the scale asked for) with the alerts their data raise and the
  * state clinicians have recorded for each alert.  Clients with open risk
  * alerts come first, then reliable deterioration, off track, no reliable
  * improvement, acknowledged alerts, and the rest by client code.
@@ -23,14 +24,28 @@ typedef struct cairn_caseload_options {
     const char *instrument; /**< one instrument (code or alias), or NULL */
     const char *client;     /**< one client's code, or NULL for all */
     const char *clinician;  /**< only this clinician's clients, or NULL */
-    cairn_trend_options trend; /**< overrides need `instrument` */
+    cairn_trend_options trend; /**< axis, threshold, scale; its
+                                    overrides need `instrument` */
     bool with_expectation;  /**< fit each instrument's growth model for
                                  the "not on track" alert */
+    bool all;               /**< also clients whose last episode of care
+                                 has ended (discharged) */
+    const cairn_trend_override *overrides; /**< per instrument and scale,
+                                                borrowed; n_overrides */
+    size_t n_overrides;
 } cairn_caseload_options;
 
-/** Defaults: all clients and instruments, with the growth model. */
+/** Defaults: active clients, all instruments, with the growth model. */
 #define CAIRN_CASELOAD_OPTIONS_INIT                                         \
-    {NULL, NULL, NULL, CAIRN_TREND_OPTIONS_INIT, true}
+    {NULL, NULL, NULL, CAIRN_TREND_OPTIONS_INIT, true, false, NULL, 0}
+
+/**
+ * Whether client `code` is active: no episode of care recorded, or the
+ * latest one still open.  The one rule every caseload uses.
+ * Returns CAIRN_OK, CAIRN_ENOTFOUND, CAIRN_ENOMEM or CAIRN_EDB.
+ */
+int cairn_caseload_is_active(cairn_store *st, const char *code, bool *active,
+                             cairn_error *err);
 
 /** One client's line of the caseload. */
 typedef struct cairn_caseload_entry {
@@ -58,9 +73,11 @@ typedef struct cairn_caseload {
 } cairn_caseload;
 
 /**
- * Read every client's current assessments and compute their trends and
- * alerts, with the alert states stored by clinicians.  Clients without
- * assessments are listed with no trends.
+ * Read every active client's (with `all`, every client's) current
+ * assessments and compute their trends and alerts, with the alert states
+ * stored by clinicians (cairn_alert_apply_states).  Clients without
+ * assessments are listed with no trends.  A client asked for by code is
+ * listed whether active or not.
  * Returns CAIRN_OK, CAIRN_ENOTFOUND (instrument or client), CAIRN_EINVAL,
  * CAIRN_ENOMEM or CAIRN_EDB.
  */

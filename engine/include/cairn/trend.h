@@ -54,6 +54,35 @@ typedef struct cairn_trend_options {
     {NULL, CAIRN_TIME_SINCE_FIRST, false, 0, false, 0, false, 0,          \
      CAIRN_NO_IMPROVEMENT_WEEKS}
 
+/**
+ * Reliable-change parameters or a cut-off for one scale of one
+ * instrument, replacing the definition's (populations differ, and some
+ * definitions have none).  Front ends that cover several instruments at
+ * once (the caseload, the reports) pass a list of these.
+ */
+typedef struct cairn_trend_override {
+    const char *instrument; /**< code, e.g. "epds" */
+    const char *scale;      /**< scale id; NULL = the main scale */
+    bool has_sd;
+    double sd;
+    bool has_reliability;
+    double reliability;
+    bool has_cutoff;
+    double cutoff;
+} cairn_trend_override;
+
+/**
+ * The options for `inst`'s scale `scale`: `base` (its scale, axis and
+ * threshold; its own overrides are kept) with every matching entry of
+ * `ov` (n of them, may be NULL when n is 0) applied in order.  An entry
+ * with no scale matches the main scale only.  Never fails.
+ */
+cairn_trend_options cairn_trend_options_for(const cairn_trend_options *base,
+                                            const cairn_trend_override *ov,
+                                            size_t n,
+                                            const cairn_instrument *inst,
+                                            const cairn_scale *scale);
+
 /** What the clinic's own data say a client's course should look like. */
 typedef struct cairn_expectation {
     bool available;       /**< enough clients for a stable model */
