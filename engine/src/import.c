@@ -366,8 +366,14 @@ static inst_slot *find_slot(importer *im, const char *s, size_t len,
     name[len] = '\0';
     const cairn_instrument *inst = NULL;
     cairn_error e = CAIRN_ERROR_INIT;
-    if (!cairn__store_text_is_clean(s, len, false) ||
-        cairn_catalog_find(&inst, im->cat, name, &e) < 0) {
+    int found = cairn__store_text_is_clean(s, len, false)
+                    ? cairn_catalog_find(&inst, im->cat, name, &e)
+                    : CAIRN_ENOTFOUND;
+    if (found == CAIRN_EINVAL) { /* its worked examples fail */
+        row_error(im, line, "%s", e.message);
+        return NULL;
+    }
+    if (found < 0) {
         row_error(im, line, "instrument '%s' is not known",
                   shown(show, s, len));
         return NULL;
