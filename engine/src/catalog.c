@@ -12,7 +12,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cairn.h"
+#include "cairn/catalog.h"
+#include "cairn/error.h"
+#include "cairn/instrument.h"
+#include "cairn/response.h"
+#include "cairn/score.h"
 #include "internal.h"
 
 /* A definition whose worked examples fail: kept in the catalog (so it is

@@ -7,7 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cairn.h"
+#include "cairn/catalog.h"
+#include "cairn/error.h"
+#include "cairn/instrument.h"
+#include "cairn/response.h"
+#include "cairn/score.h"
 #include "internal.h"
 
 int cairn_responses_new(cairn_responses **out, const cairn_instrument *inst,

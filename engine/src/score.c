@@ -11,7 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cairn.h"
+#include "cairn/catalog.h"
+#include "cairn/error.h"
+#include "cairn/instrument.h"
+#include "cairn/response.h"
+#include "cairn/score.h"
 #include "internal.h"
 
 static double item_score(const cairn_instrument *inst, int number,
