@@ -58,6 +58,10 @@ void cli_error(const char *fmt, ...)
 /** Print err's message as "cairn: <message>" and return CLI_FAIL. */
 int cli_fail(const cairn_error *err);
 
+/** cli_fail, adding how to link a partner when client `code` has none
+ *  (the couple commands); returns CLI_FAIL. */
+int cli_fail_couple(const cairn_error *err, const char *code);
+
 /**
  * Print a usage error for command `cmd`: the message, the usage line and
  * "try 'cairn help <cmd>'"; return CLI_USAGE.

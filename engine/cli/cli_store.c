@@ -246,3 +246,14 @@ void cli_print_risk(FILE *out, const cairn_score *score)
                 bar, score->flags[i].risk->message, bar);
     }
 }
+
+int cli_fail_couple(const cairn_error *err, const char *code)
+{
+    if (err->code == CAIRN_ENOTFOUND &&
+        strstr(err->message, "no linked partner") != NULL) {
+        cli_error("%s; link one with 'cairn client link %s PARTNER'",
+                  err->message, code);
+        return CLI_FAIL;
+    }
+    return cli_fail(err);
+}

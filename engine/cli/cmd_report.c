@@ -621,5 +621,8 @@ int cmd_report(cli_ctx *ctx, int argc, char **argv)
         rc = run_caseload(&a, st, cat, &err);
     }
     cairn_store_close(st);
+    if (rc < 0 && strcmp(a.kind, "couple") == 0) {
+        return cli_fail_couple(&err, a.code);
+    }
     return rc < 0 ? cli_fail(&err) : CLI_OK;
 }

@@ -156,7 +156,8 @@ int cairn_report_client_write(const cairn_report_client *r, const char *path,
 typedef struct cairn_report_shared {
     const cairn_instrument *instrument;
     const cairn_trend *a, *b; /**< main-scale trends (borrowed) */
-    cairn_couple *couple;     /**< the engine's comparison: pairs within
+    const cairn_couple *couple; /**< the engine's comparison (borrowed
+                                   from the view): pairs within
                                    CAIRN_COUPLE_PAIR_DAYS, differences,
                                    reliable difference, flags */
     bool diverged;            /**< diverging or incongruent */
@@ -167,13 +168,16 @@ typedef struct cairn_report_shared {
 typedef struct cairn_report_couple {
     cairn_report_client *a; /**< the client asked for */
     cairn_report_client *b; /**< the linked partner */
+    cairn_couple_view *view; /**< the engine's couple view, which the
+                                  shared instruments borrow from */
     size_t n_shared;
     cairn_report_shared *shared; /**< in catalog order */
 } cairn_report_couple;
 
 /**
  * Load client `code` and the linked partner, and compare them on every
- * instrument both have scores on with cairn_couple_compare(): pairs of
+ * instrument both have scores on (the engine's couple view,
+ * cairn_couple_view_compute, as `cairn couple` shows it): pairs of
  * assessments within CAIRN_COUPLE_PAIR_DAYS, their differences, and the
  * divergence flag (the latest pair differs by more than a reliable
  * difference, or one partner reliably improved while the other reliably
