@@ -11,6 +11,7 @@
 #define CAIRN_H
 
 #include "cairn/error.h"
+#include "cairn/date.h"
 #include "cairn/instrument.h"
 #include "cairn/response.h"
 #include "cairn/score.h"

@@ -215,11 +215,11 @@ static int set_range(scan *sc, const cairn_cohort_options *o, cairn_error *err)
     int rc = CAIRN_OK;
     if (o->from != NULL) {
         sc->has_from = true;
-        rc = cairn_trend_date_days(o->from, &sc->from, err);
+        rc = cairn_date_days(o->from, &sc->from, err);
     }
     if (rc == 0 && o->to != NULL) {
         sc->has_to = true;
-        rc = cairn_trend_date_days(o->to, &sc->to, err);
+        rc = cairn_date_days(o->to, &sc->to, err);
         sc->to += 1; /* the whole last day */
     }
     return rc;
@@ -243,7 +243,7 @@ static int run_scan(cairn_cohort_summary *s, scan *sc, cairn_store *st,
             !client_allowed(sc, r->client_id)) {
             continue;
         }
-        rc = cairn_trend_date_days(r->administered_at, &days, err);
+        rc = cairn_date_days(r->administered_at, &days, err);
         if (rc < 0 || (sc->has_from && days < sc->from) ||
             (sc->has_to && days >= sc->to)) {
             continue;

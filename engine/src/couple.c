@@ -25,7 +25,7 @@ typedef struct view_impl {
 static double point_days(const cairn_trend_point *p)
 {
     double d = 0;
-    cairn_trend_date_days(p->date, &d, NULL);
+    cairn_date_days(p->date, &d, NULL);
     return d;
 }
 

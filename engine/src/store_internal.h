@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cairn/date.h"
 #include "cairn/store.h"
 
 /* ---- a growable text buffer; on allocation failure `oom` is set ---- */
@@ -37,7 +38,7 @@ void cairn__buf_free(cairn__buf *b);
 /* ---- dates ---- */
 
 /* Longest normalised date: "YYYY-MM-DDTHH:MM:SSZ" plus NUL. */
-#define CAIRN__DATE_MAX 21
+#define CAIRN__DATE_MAX CAIRN_DATE_MAX /* cairn/date.h */
 
 /* Outcomes of cairn__store_date_normalize. */
 enum { CAIRN__DATE_OK = 0, CAIRN__DATE_BAD = 1, CAIRN__DATE_FUTURE = 2 };

@@ -34,59 +34,9 @@ const char *cairn_alert_kind_name(cairn_alert_kind kind)
     return (unsigned)kind < 4 ? alert_names[kind] : "unknown";
 }
 
-/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar
- * (H. Hinnant's days_from_civil). */
-static long days_from_civil(long y, long m, long d)
-{
-    y -= m <= 2;
-    long era = (y >= 0 ? y : y - 399) / 400;
-    long yoe = y - era * 400;
-    long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-/* `n` decimal digits at `s` as a number, or -1. */
-static int digits(const char *s, int n)
-{
-    int v = 0;
-    for (int i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9') {
-            return -1;
-        }
-        v = v * 10 + (s[i] - '0');
-    }
-    return v;
-}
-
 int cairn_trend_date_days(const char *iso, double *days, cairn_error *err)
 {
-    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    size_t len = iso ? strlen(iso) : 0;
-    int y = -1, m = -1, d = -1, hh = 0, mm = 0, ss = 0;
-    /* "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM:SSZ", as the store writes them */
-    if ((len == 10 || (len == 20 && iso[10] == 'T' && iso[13] == ':' &&
-                       iso[16] == ':' && iso[19] == 'Z')) &&
-        iso[4] == '-' && iso[7] == '-') {
-        y = digits(iso, 4);
-        m = digits(iso + 5, 2);
-        d = digits(iso + 8, 2);
-        if (len == 20) {
-            hh = digits(iso + 11, 2);
-            mm = digits(iso + 14, 2);
-            ss = digits(iso + 17, 2);
-        }
-    }
-    if (y < 0 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1] || hh < 0 ||
-        hh > 23 || mm < 0 || mm > 59 || ss < 0 || ss > 60 ||
-        (m == 2 && d == 29 &&
-         !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))) {
-        return cairn_error_set(err, CAIRN_EINVAL, "'%.40s' is not a date",
-                               iso ? iso : "");
-    }
-    *days = (double)days_from_civil(y, m, d) +
-            (hh * 3600.0 + mm * 60.0 + ss) / 86400.0;
-    return CAIRN_OK;
+    return cairn_date_days(iso, days, err);
 }
 
 cairn_trend_options cairn_trend_options_for(const cairn_trend_options *base,
@@ -199,7 +149,7 @@ static int collect_points(cairn_trend *t, const cairn_assessment_list *list,
         }
         cairn_trend_point *p = &t->points[t->n++];
         double days = 0;
-        int rc = cairn_trend_date_days(a->administered_at, &days, err);
+        int rc = cairn_date_days(a->administered_at, &days, err);
         if (rc < 0) {
             return rc;
         }
@@ -336,7 +286,7 @@ static int time_axis(cairn_trend *t, const char *loss_date,
             t->axis = CAIRN_TIME_SINCE_FIRST;
             t->axis_fallback = true;
         } else {
-            int rc = cairn_trend_date_days(loss_date, &days, err);
+            int rc = cairn_date_days(loss_date, &days, err);
             if (rc < 0) {
                 return rc;
             }

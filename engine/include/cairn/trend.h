@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cairn/date.h"
 #include "cairn/error.h"
 #include "cairn/instrument.h"
 #include "cairn/mixed.h"
@@ -209,9 +210,9 @@ void cairn_trend_free(cairn_trend *t);
 int cairn_trend_to_json(const cairn_trend *t, char **out, cairn_error *err);
 
 /**
- * Days since 1970-01-01 of an ISO 8601 date or UTC date-time
- * ("YYYY-MM-DD", "YYYY-MM-DDTHH:MM:SSZ"), with the time as a fraction.
- * Returns CAIRN_OK or CAIRN_EINVAL.
+ * Days since 1970-01-01 of a date or date-time, with the time as a
+ * fraction: cairn_date_days (cairn/date.h), under the name older callers
+ * use.  Returns CAIRN_OK or CAIRN_EINVAL.
  */
 int cairn_trend_date_days(const char *iso, double *days, cairn_error *err);
 
