@@ -121,7 +121,7 @@ static void test_cohort_filters(void **state)
     assert_int_equal(cairn_cohort_summarize(&bad, st, test_instrument("phq9"),
                                             &o, &err),
                      CAIRN_EINVAL);
-    assert_string_equal(err.message, "--rci-sd -1 must be positive");
+    assert_string_equal(err.message, "reliable-change SD must be positive, not -1");
     /* nobody has a GAD-7 */
     s = summarize(st, "gad7", NULL);
     assert_int_equal(cairn_cohort_compute(&r, s, NULL, &err), CAIRN_EINVAL);

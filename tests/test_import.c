@@ -138,8 +138,8 @@ static void test_import_create_clients_and_dry_run(void **state)
     assert_int_equal(run(st, csv, NULL, &r, &s), CAIRN_EINVAL);
     assert_int_equal(s.n, 3);
     assert_string_equal(s.first, "t.csv:2: client 'N1' is not known (add "
-                                 "it with 'cairn client add' or import with "
-                                 "--create-clients)");
+                                 "the client first, or let the import "
+                                 "create clients)");
     o.create_clients = true;
     o.dry_run = true;
     assert_int_equal(run(st, csv, &o, &r, &s), CAIRN_OK);

@@ -76,7 +76,7 @@ static void test_store_open_missing_file(void **state)
                      CAIRN_ENOTFOUND);
     assert_null(st);
     assert_string_equal(err.message, "/nonexistent/cairn.db: no such "
-                                     "database; run 'cairn init' first");
+                                     "database");
 }
 
 static void test_store_create_file(void **state)

@@ -58,6 +58,10 @@ void cli_error(const char *fmt, ...)
 /** Print err's message as "cairn: <message>" and return CLI_FAIL. */
 int cli_fail(const cairn_error *err);
 
+/** cli_fail, adding "; <next>" (the next step, in the command's words)
+ *  when err's code is `code`; returns CLI_FAIL. */
+int cli_fail_next(const cairn_error *err, int code, const char *next);
+
 /** cli_fail, adding how to link a partner when client `code` has none
  *  (the couple commands); returns CLI_FAIL. */
 int cli_fail_couple(const cairn_error *err, const char *code);

@@ -124,6 +124,12 @@ int cli_trend_option(const char *cmd, const char *opt, const char *value,
     if (!cli_parse_number(value, &v)) {
         return cli_usage(cmd, "--%s takes a number, not '%s'", opt, value);
     }
+    if ((strcmp(opt, "rci-sd") == 0 && !(v > 0)) ||
+        (strcmp(opt, "rci-reliability") == 0 && !(v > 0 && v < 1))) {
+        return cli_usage(cmd, "--%s %s: %s", opt, value,
+                         v > 0 ? "a reliability is between 0 and 1"
+                               : "must be positive");
+    }
     if (strcmp(opt, "rci-sd") == 0) {
         o->has_sd = true;
         o->sd = v;

@@ -4,6 +4,7 @@
  * as JSON) and the risk notice.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,7 +28,7 @@ int cli_store_open(cli_ctx *ctx, cairn_store **out)
     cairn_error err = CAIRN_ERROR_INIT;
     o.actor = cli_actor();
     if (cairn_store_open(out, ctx->db_path, &o, &err) < 0) {
-        return cli_fail(&err);
+        return cli_fail_next(&err, CAIRN_ENOTFOUND, "run 'cairn init' first");
     }
     return CLI_OK;
 }
@@ -247,13 +248,22 @@ void cli_print_risk(FILE *out, const cairn_score *score)
     }
 }
 
+int cli_fail_next(const cairn_error *err, int code, const char *next)
+{
+    if (err->code == code) {
+        cli_error("%s; %s", err->message, next);
+        return CLI_FAIL;
+    }
+    return cli_fail(err);
+}
+
 int cli_fail_couple(const cairn_error *err, const char *code)
 {
-    if (err->code == CAIRN_ENOTFOUND &&
-        strstr(err->message, "no linked partner") != NULL) {
-        cli_error("%s; link one with 'cairn client link %s PARTNER'",
-                  err->message, code);
-        return CLI_FAIL;
+    char next[160];
+    snprintf(next, sizeof next, "link one with 'cairn client link %s PARTNER'",
+             code);
+    if (strstr(err->message, "no linked partner") != NULL) {
+        return cli_fail_next(err, CAIRN_ENOTFOUND, next);
     }
     return cli_fail(err);
 }

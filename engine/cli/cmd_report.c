@@ -473,7 +473,7 @@ static int open_store(cli_ctx *ctx, cairn_store **st)
     o.read_only = true;
     o.actor = cli_actor();
     if (cairn_store_open(st, ctx->db_path, &o, &err) < 0) {
-        return cli_fail(&err);
+        return cli_fail_next(&err, CAIRN_ENOTFOUND, "run 'cairn init' first");
     }
     return CLI_OK;
 }

@@ -854,9 +854,9 @@ int cairn_export_write(cairn_store *st, const cairn_catalog *cat,
     size_t n = strlen(path) + 24;
     if (sink == NULL && n > 29 && strcmp(path + n - 29, ".xlsx") == 0) {
         return cairn_error_set(err, CAIRN_EINVAL,
-                               "%s: a workbook needs a sink that writes "
-                               ".xlsx (the cairn command has one); this "
-                               "library writes CSV",
+                               "%s: writing .xlsx needs a workbook sink "
+                               "(cairn_export_options.sink); without one "
+                               "this library writes CSV",
                                path);
     }
     char *dict = malloc(n), *prov = malloc(n);

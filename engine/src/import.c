@@ -490,8 +490,8 @@ static int store_one(importer *im, inst_slot *slot, const char *client,
             return CAIRN_OK; /* would be created; nothing is written now */
         }
         row_error(im, line,
-                  "client '%s' is not known (add it with 'cairn client "
-                  "add' or import with --create-clients)",
+                  "client '%s' is not known (add the client first, or "
+                  "let the import create clients)",
                   client);
         return CAIRN_OK;
     }

@@ -102,12 +102,12 @@ int cairn_stats_params(cairn_change_params *out, const cairn_scale *scale,
     memset(out, 0, sizeof *out);
     if (o->has_sd && !(o->sd > 0)) {
         return cairn_error_set(err, CAIRN_EINVAL,
-                               "--rci-sd %g must be positive", o->sd);
+                               "reliable-change SD must be positive, not %g",
+                               o->sd);
     }
     if (o->has_reliability && !(o->reliability > 0 && o->reliability < 1)) {
         return cairn_error_set(err, CAIRN_EINVAL,
-                               "--rci-reliability %g must be between 0 "
-                               "and 1",
+                               "reliability must be between 0 and 1, not %g",
                                o->reliability);
     }
     out->has_rc = (o->has_sd || scale->has_reliable_change) &&

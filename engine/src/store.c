@@ -362,9 +362,7 @@ static int check_existing(const char *path, cairn_error *err)
     if (stat(path, &sb) != 0) {
         if (errno == ENOENT) {
             return cairn_error_set(err, CAIRN_ENOTFOUND,
-                                   "%s: no such database; run 'cairn init' "
-                                   "first",
-                                   path);
+                                   "%s: no such database", path);
         }
         return cairn_error_set(err, CAIRN_EIO, "%s: %s", path,
                                strerror(errno));
