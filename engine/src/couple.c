@@ -9,6 +9,7 @@
 
 #include "cairn.h"
 #include "cairn/couple.h"
+#include "cairn/settings.h"
 
 /* One partner as read from the store. */
 typedef struct side {
@@ -20,6 +21,7 @@ typedef struct side {
 typedef struct view_impl {
     cairn_couple_view pub;
     cairn_assessment_list *lists[2];
+    cairn_settings *settings; /* the clinic's, when the caller gave none */
 } view_impl;
 
 static double point_days(const cairn_trend_point *p)
@@ -179,7 +181,8 @@ int cairn_couple_view_compute(cairn_couple_view **out, cairn_store *st,
                               cairn_error *err)
 {
     cairn_couple_view_options defaults = CAIRN_COUPLE_VIEW_OPTIONS_INIT;
-    const cairn_couple_view_options *o = opts ? opts : &defaults;
+    cairn_couple_view_options with = opts ? *opts : defaults;
+    const cairn_couple_view_options *o = &with;
     const cairn_instrument *only = NULL;
     side sa = {NULL, NULL}, sb = {NULL, NULL};
     *out = NULL;
@@ -187,6 +190,10 @@ int cairn_couple_view_compute(cairn_couple_view **out, cairn_store *st,
     cairn_couple_view *v = vi ? &vi->pub : NULL;
     size_t n_cat = cairn_catalog_count(cat);
     int rc = v ? CAIRN_OK : cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    if (rc == CAIRN_OK && o->trend.settings == NULL) { /* as the caseload */
+        rc = cairn_settings_list(&vi->settings, st, err);
+        with.trend.settings = vi->settings;
+    }
     if (rc == CAIRN_OK && o->instrument != NULL) {
         rc = cairn_catalog_find(&only, cat, o->instrument, err);
     }
@@ -244,5 +251,6 @@ void cairn_couple_view_free(cairn_couple_view *v)
     view_impl *vi = (view_impl *)v;
     cairn_store_assessment_list_free(vi->lists[0]);
     cairn_store_assessment_list_free(vi->lists[1]);
+    cairn_settings_free(vi->settings);
     free(vi);
 }
