@@ -189,8 +189,8 @@ int cairn__report_alert_states(cairn_alert_record_list **out, cairn_store *st,
 }
 
 /* The course whose main trend is `t`. */
-static const cairn_instrument *course_of(const cairn_report_course *c,
-                                         size_t n, const cairn_trend *t)
+static const cairn_instrument *course_of(const cairn_report_course *c, size_t n,
+                                         const cairn_trend *t)
 {
     for (size_t i = 0; i < n; i++) {
         if (c[i].n_trends > 0 && c[i].trends[0] == t) {
@@ -208,8 +208,8 @@ int cairn__report_alerts(cairn_report_alert **out, size_t *n_out,
     cairn_trend **main = calloc(n_courses + 1, sizeof *main);
     cairn_alert_list *l = NULL;
     size_t n = 0;
-    int rc = main ? CAIRN_OK
-                  : cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    int rc =
+        main ? CAIRN_OK : cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     for (size_t i = 0; rc == CAIRN_OK && i < n_courses; i++) {
         if (c[i].n_trends > 0) {
             cairn_alert_apply_states(c[i].trends[0], rec);

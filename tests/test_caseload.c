@@ -65,8 +65,7 @@ static void test_caseload_urgency_and_alert_states(void **state)
                                            "called, safe", &err),
                      0);
     order(st, "BACE");
-    assert_int_equal(cairn_store_alert_set(st, "A", key,
-                                           CAIRN_ALERT_RESOLVED,
+    assert_int_equal(cairn_store_alert_set(st, "A", key, CAIRN_ALERT_RESOLVED,
                                            "reviewed in session", &err),
                      0);
     c = caseload(st);
@@ -83,16 +82,16 @@ static void test_caseload_urgency_and_alert_states(void **state)
     assert_int_equal(l->items[0].state, CAIRN_ALERT_RESOLVED);
     cairn_store_alert_list_free(l);
     /* refused: no note, open state, unknown client */
-    assert_int_equal(cairn_store_alert_set(st, "A", key,
-                                           CAIRN_ALERT_RESOLVED, "", &err),
-                     CAIRN_EINVAL);
+    assert_int_equal(
+        cairn_store_alert_set(st, "A", key, CAIRN_ALERT_RESOLVED, "", &err),
+        CAIRN_EINVAL);
     assert_string_equal(err.message, "say what was done in the note");
-    assert_int_equal(cairn_store_alert_set(st, "A", key, CAIRN_ALERT_OPEN,
-                                           "x", &err),
-                     CAIRN_EINVAL);
-    assert_int_equal(cairn_store_alert_set(st, "Z", key,
-                                           CAIRN_ALERT_RESOLVED, "x", &err),
-                     CAIRN_ENOTFOUND);
+    assert_int_equal(
+        cairn_store_alert_set(st, "A", key, CAIRN_ALERT_OPEN, "x", &err),
+        CAIRN_EINVAL);
+    assert_int_equal(
+        cairn_store_alert_set(st, "Z", key, CAIRN_ALERT_RESOLVED, "x", &err),
+        CAIRN_ENOTFOUND);
     cairn_audit_report rep;
     if (cairn_store_audit_verify(st, &rep, &err) < 0) {
         fail_msg("%s", err.message);
@@ -111,15 +110,13 @@ static void test_caseload_one_client_and_instrument(void **state)
     cairn_error err = CAIRN_ERROR_INIT;
     o.client = "C";
     o.instrument = "PHQ-9";
-    assert_int_equal(cairn_caseload_compute(&c, st, test_catalog(), &o,
-                                            &err),
+    assert_int_equal(cairn_caseload_compute(&c, st, test_catalog(), &o, &err),
                      0);
     assert_int_equal(c->n, 1);
     assert_true(c->entries[0].trends[0]->change == -10);
     cairn_caseload_free(c);
     o.client = "NOBODY";
-    assert_int_equal(cairn_caseload_compute(&c, st, test_catalog(), &o,
-                                            &err),
+    assert_int_equal(cairn_caseload_compute(&c, st, test_catalog(), &o, &err),
                      CAIRN_ENOTFOUND);
     assert_string_equal(err.message, "no client 'NOBODY'");
     test_store_done(st, dir);
@@ -181,11 +178,9 @@ static void test_caseload_active_rule(void **state)
     cairn_error err = CAIRN_ERROR_INIT;
     cairn_store *st = test_store_new(dir, sizeof dir);
     fill(st); /* A, B, C, E: no episode */
-    assert_int_equal(cairn_store_episode_add(st, "B", "2026-01-01", NULL,
-                                             &err),
+    assert_int_equal(cairn_store_episode_add(st, "B", "2026-01-01", NULL, &err),
                      0);
-    assert_int_equal(cairn_store_episode_add(st, "C", "2026-01-01", NULL,
-                                             &err),
+    assert_int_equal(cairn_store_episode_add(st, "C", "2026-01-01", NULL, &err),
                      0);
     assert_int_equal(cairn_store_episode_set_end(st, "C", "2026-02-01", &err),
                      0);

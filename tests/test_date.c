@@ -20,8 +20,7 @@ static void refuses(const char *in)
     cairn_date d;
     cairn_error err = CAIRN_ERROR_INIT;
     char want[80];
-    assert_int_equal(cairn_date_parse(&d, in, strlen(in), &err),
-                     CAIRN_EINVAL);
+    assert_int_equal(cairn_date_parse(&d, in, strlen(in), &err), CAIRN_EINVAL);
     snprintf(want, sizeof want, "'%s' is not a date", in);
     assert_string_equal(err.message, want);
 }
@@ -75,9 +74,8 @@ static void test_date_arithmetic(void **state)
     assert_true(weeks == -4);
     assert_int_equal(cairn_date_add_weeks(out, "2026-12-21", 2, NULL), 0);
     assert_string_equal(out, "2027-01-04");
-    assert_int_equal(cairn_date_add_weeks(out, "2026-03-09T10:00:00Z", -1.5,
-                                          NULL),
-                     0);
+    assert_int_equal(
+        cairn_date_add_weeks(out, "2026-03-09T10:00:00Z", -1.5, NULL), 0);
     assert_string_equal(out, "2026-02-26"); /* 10.5 days back: 11 */
     assert_int_equal(cairn_date_add_weeks(out, "2026-02-30", 1, &err),
                      CAIRN_EINVAL);

@@ -145,8 +145,7 @@ extern const cli_command cli_rescore_command;
  * Print `n` values as Unicode blocks (U+2581-U+2588) placed on the fixed
  * range [lo, hi]; a non-finite value prints as a space.  No newline.
  */
-void cli_sparkline(FILE *out, const double *v, size_t n, double lo,
-                   double hi);
+void cli_sparkline(FILE *out, const double *v, size_t n, double lo, double hi);
 
 int cmd_report(cli_ctx *ctx, int argc, char **argv);
 extern const cli_command cli_report_command;
@@ -161,13 +160,14 @@ typedef struct cli_stats_args {
     cairn_trend_options trend; /* --scale, --rci-*, --cutoff, --time, ... */
 } cli_stats_args;
 
-#define CLI_STATS_ARGS_INIT                                                 \
-    {NULL, NULL, NULL, NULL, NULL, false, false, false, false,             \
-     CAIRN_TREND_OPTIONS_INIT}
+#define CLI_STATS_ARGS_INIT                                                    \
+    {                                                                          \
+        NULL, NULL, NULL, NULL, NULL, false, false, false, false,              \
+            CAIRN_TREND_OPTIONS_INIT                                           \
+    }
 
 /** Parse the statistics options; CLI_OK or a usage error (printed). */
-int cli_stats_parse(const char *cmd, int argc, char **argv,
-                    cli_stats_args *a);
+int cli_stats_parse(const char *cmd, int argc, char **argv, cli_stats_args *a);
 
 /** Parse a finite decimal number; false when `s` is not one. */
 bool cli_parse_number(const char *s, double *out);

@@ -107,8 +107,8 @@ static int print_json(const cairn_caseload *cl)
         const cairn_caseload_entry *e = &cl->entries[k];
         printf("%s{\"client\":", k ? ",\n" : "\n");
         cli_json_string(stdout, e->client->code);
-        printf(",\"open_alerts\":%zu,\"acknowledged_alerts\":%zu,",
-               e->n_open, e->n_acknowledged);
+        printf(",\"open_alerts\":%zu,\"acknowledged_alerts\":%zu,", e->n_open,
+               e->n_acknowledged);
         if (e->has_nhstt) {
             const cairn_nhstt *o = &e->nhstt;
             printf("\"nhs_talking_therapies\":{\"at_caseness\":%s,"

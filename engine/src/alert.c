@@ -91,8 +91,7 @@ static size_t collect(ranked *r, size_t n, const char *client, size_t pos,
 }
 
 /* Sort `r` and move it into a new list. */
-static int finish(cairn_alert_list **out, ranked *r, size_t n,
-                  cairn_error *err)
+static int finish(cairn_alert_list **out, ranked *r, size_t n, cairn_error *err)
 {
     cairn_alert_list *l = calloc(1, sizeof *l);
     cairn_alert_ref *items = calloc(n + 1, sizeof *items);
@@ -170,10 +169,9 @@ void cairn_alert_list_free(cairn_alert_list *l)
     free(l);
 }
 
-int cairn_alert_set(cairn_store *st, const cairn_catalog *cat,
-                    const char *key, cairn_alert_state state,
-                    const char *note, char *client, size_t size,
-                    cairn_error *err)
+int cairn_alert_set(cairn_store *st, const cairn_catalog *cat, const char *key,
+                    cairn_alert_state state, const char *note, char *client,
+                    size_t size, cairn_error *err)
 {
     cairn_caseload_options o = CAIRN_CASELOAD_OPTIONS_INIT;
     cairn_caseload *cl = NULL;

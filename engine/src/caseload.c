@@ -13,12 +13,12 @@
 
 typedef struct caseload_impl {
     cairn_caseload pub;
-    cairn_client_list *clients; /* the kept clients first, see filter */
-    size_t n_clients;           /* all of them, for freeing */
+    cairn_client_list *clients;    /* the kept clients first, see filter */
+    size_t n_clients;              /* all of them, for freeing */
     cairn_assessment_list *all;    /* every current assessment, by client */
     cairn_assessment_list *slices; /* one client's part of `all` each */
     cairn_alert_record_list *records;
-    cairn_settings *settings;   /* the clinic's, when the caller gave none */
+    cairn_settings *settings;    /* the clinic's, when the caller gave none */
     cairn_caseload_options opts; /* the caller's, with the settings */
 } caseload_impl;
 
@@ -196,8 +196,7 @@ static const cairn_scale *nhstt_scale(const cairn_trend *t,
 /* Paired NHS Talking Therapies outcomes when both measures share their
  * first and last dates. */
 static void nhs_outcomes(cairn_caseload_entry *e,
-                         const cairn_instrument *const *insts,
-                         size_t n_insts)
+                         const cairn_instrument *const *insts, size_t n_insts)
 {
     const cairn_trend *t[2] = {NULL, NULL};
     const cairn_scale *sc[2] = {NULL, NULL};
@@ -215,8 +214,7 @@ static void nhs_outcomes(cairn_caseload_entry *e,
     }
     cairn_nhstt_measure m[2];
     for (int i = 0; i < 2; i++) {
-        m[i] = (cairn_nhstt_measure){t[i]->baseline.score,
-                                     t[i]->latest.score,
+        m[i] = (cairn_nhstt_measure){t[i]->baseline.score, t[i]->latest.score,
                                      sc[i]->nhstt_caseness,
                                      sc[i]->nhstt_reliable_change};
     }

@@ -77,8 +77,8 @@ static bool is_definition(const char *name)
 }
 
 /* A code or alias of `inst` already used by an earlier instrument. */
-static int check_unique(const cairn_catalog *cat,
-                        const cairn_instrument *inst, cairn_error *err)
+static int check_unique(const cairn_catalog *cat, const cairn_instrument *inst,
+                        cairn_error *err)
 {
     char key[128];
     size_t n_names = cairn_instrument_alias_count(inst) + 1;
@@ -88,10 +88,10 @@ static int check_unique(const cairn_catalog *cat,
         normalize(name, key, sizeof key);
         for (size_t i = 0; i < cat->n; i++) {
             if (matches(cat->items[i], key)) {
-                return cairn_error_set(
-                    err, CAIRN_EEXISTS, "%s: name '%s' is already used by %s",
-                    cairn_instrument_path(inst), name,
-                    cairn_instrument_path(cat->items[i]));
+                return cairn_error_set(err, CAIRN_EEXISTS,
+                                       "%s: name '%s' is already used by %s",
+                                       cairn_instrument_path(inst), name,
+                                       cairn_instrument_path(cat->items[i]));
             }
         }
     }
@@ -280,8 +280,7 @@ int cairn_catalog_find(const cairn_instrument **out, const cairn_catalog *cat,
     char shown[40];
     snprintf(shown, sizeof shown, "%s", name);
     return cairn_error_set(err, CAIRN_ENOTFOUND,
-                           "unknown instrument '%s' (known: %s)", shown,
-                           known);
+                           "unknown instrument '%s' (known: %s)", shown, known);
 }
 
 static bool is_dir(const char *path)
@@ -290,8 +289,7 @@ static bool is_dir(const char *path)
     return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-const char *cairn_catalog_default_dir(char *buf, size_t size,
-                                      const char *exe)
+const char *cairn_catalog_default_dir(char *buf, size_t size, const char *exe)
 {
     const char *env = getenv("CAIRN_INSTRUMENTS");
     char self[PATH_MAX];

@@ -145,8 +145,8 @@ static int side_trend(cairn_trend **out, const side *s,
         to = cairn_trend_options_for(&o->trend, o->overrides, o->n_overrides,
                                      inst, sc);
     }
-    int rc = cairn_trend_compute(out, inst, s->list, s->client->loss_date,
-                                 &to, NULL, err);
+    int rc = cairn_trend_compute(out, inst, s->list, s->client->loss_date, &to,
+                                 NULL, err);
     if (rc == CAIRN_OK) {
         (*out)->client = s->client->code;
     }

@@ -51,8 +51,7 @@ static bool digits(const char *s, size_t n, int *out)
 
 static int days_in_month(int y, int m)
 {
-    static const int dim[12] = {31, 28, 31, 30, 31, 30,
-                                31, 31, 30, 31, 30, 31};
+    static const int dim[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
     return m == 2 && leap ? 29 : dim[m - 1];
 }
@@ -63,8 +62,7 @@ static bool parse_time(const char *s, size_t len, int64_t *secs)
 {
     int h, mi, sec = 0, oh = 0, om = 0, sign = 0;
     size_t i = 5;
-    if (len < 5 || s[2] != ':' || !digits(s, 2, &h) ||
-        !digits(s + 3, 2, &mi)) {
+    if (len < 5 || s[2] != ':' || !digits(s, 2, &h) || !digits(s + 3, 2, &mi)) {
         return false;
     }
     if (i + 3 <= len && s[i] == ':') {
@@ -103,9 +101,8 @@ int cairn_date_parse(cairn_date *out, const char *s, size_t len,
     int64_t secs = 0;
     memset(out, 0, sizeof *out);
     if (s == NULL || len < 10 || s[4] != '-' || s[7] != '-' ||
-        !digits(s, 4, &y) || !digits(s + 5, 2, &m) ||
-        !digits(s + 8, 2, &d) || y < 1 || m < 1 || m > 12 || d < 1 ||
-        d > days_in_month(y, m)) {
+        !digits(s, 4, &y) || !digits(s + 5, 2, &m) || !digits(s + 8, 2, &d) ||
+        y < 1 || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m)) {
         return not_a_date(s, len, err);
     }
     out->has_time = len > 10;
@@ -126,9 +123,8 @@ int cairn_date_parse(cairn_date *out, const char *s, size_t len,
         snprintf(text, sizeof text, "%04d-%02d-%02d", out->year, out->month,
                  out->day);
     } else {
-        snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02dZ",
-                 out->year, out->month, out->day, rem / 3600, rem / 60 % 60,
-                 rem % 60);
+        snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02dZ", out->year,
+                 out->month, out->day, rem / 3600, rem / 60 % 60, rem % 60);
     }
     size_t n = strlen(text);
     n = n < CAIRN_DATE_MAX ? n : CAIRN_DATE_MAX - 1;

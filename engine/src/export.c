@@ -127,8 +127,8 @@ int cairn_export_key_load(cairn_export_key **out, const char *path,
     *out = NULL;
     int fd = open(path, O_RDONLY);
     if (fd < 0 && errno == ENOENT) {
-        return cairn_error_set(err, CAIRN_ENOTFOUND,
-                               "%s: no such key file", path);
+        return cairn_error_set(err, CAIRN_ENOTFOUND, "%s: no such key file",
+                               path);
     }
     if (fd < 0) {
         return cairn_error_set(err, CAIRN_EIO, "%s: cannot read: %s", path,

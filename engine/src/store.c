@@ -201,8 +201,8 @@ int cairn__store_prep(cairn_store *st, enum cairn__stmt id, const char *sql,
 {
     sqlite3_stmt *s = st->stmt[id];
     if (s == NULL) {
-        if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
-                               &s, NULL) != SQLITE_OK) {
+        if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s,
+                               NULL) != SQLITE_OK) {
             *out = NULL;
             return cairn__store_dberr(st, err);
         }
@@ -226,8 +226,8 @@ int cairn__store_exec(cairn_store *st, const char *sql, cairn_error *err)
 int cairn__store_begin(cairn_store *st, cairn_error *err)
 {
     if (st->read_only) {
-        return cairn_error_set(err, CAIRN_EINVAL,
-                               "%s: opened read-only", st->path);
+        return cairn_error_set(err, CAIRN_EINVAL, "%s: opened read-only",
+                               st->path);
     }
     int rc = sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
     if (rc == SQLITE_BUSY) {
@@ -349,8 +349,7 @@ static int migrate(cairn_store *st, int from, cairn_error *err)
     }
     if (rc == CAIRN_OK && from == 0) {
         char sql[64];
-        snprintf(sql, sizeof sql, "PRAGMA application_id = %d",
-                 CAIRN_APP_ID);
+        snprintf(sql, sizeof sql, "PRAGMA application_id = %d", CAIRN_APP_ID);
         rc = cairn__store_exec(st, sql, err);
     }
     if (rc < 0) {
@@ -369,8 +368,7 @@ static int create_file(const char *path, cairn_error *err)
             return cairn_error_set(err, CAIRN_EEXISTS, "%s already exists",
                                    path);
         }
-        return cairn_error_set(err, CAIRN_EIO, "%s: %s", path,
-                               strerror(errno));
+        return cairn_error_set(err, CAIRN_EIO, "%s: %s", path, strerror(errno));
     }
     close(fd);
     return CAIRN_OK;
@@ -381,22 +379,20 @@ static int check_existing(const char *path, cairn_error *err)
     struct stat sb;
     if (stat(path, &sb) != 0) {
         if (errno == ENOENT) {
-            return cairn_error_set(err, CAIRN_ENOTFOUND,
-                                   "%s: no such database", path);
+            return cairn_error_set(err, CAIRN_ENOTFOUND, "%s: no such database",
+                                   path);
         }
-        return cairn_error_set(err, CAIRN_EIO, "%s: %s", path,
-                               strerror(errno));
+        return cairn_error_set(err, CAIRN_EIO, "%s: %s", path, strerror(errno));
     }
     if (!S_ISREG(sb.st_mode)) {
         return cairn_error_set(err, CAIRN_EINVAL,
-                               "%s: not a Cairn database (not a file)",
-                               path);
+                               "%s: not a Cairn database (not a file)", path);
     }
     return CAIRN_OK;
 }
 
-static int configure(cairn_store *st, const cairn_store_options *o,
-                     bool memory, cairn_error *err)
+static int configure(cairn_store *st, const cairn_store_options *o, bool memory,
+                     cairn_error *err)
 {
     sqlite3_busy_timeout(st->db, o->busy_timeout_ms);
     sqlite3_extended_result_codes(st->db, 0);
@@ -407,8 +403,8 @@ static int configure(cairn_store *st, const cairn_store_options *o,
     if (rc == CAIRN_OK && !memory && !o->read_only) {
         rc = cairn__store_exec(st, "PRAGMA journal_mode = WAL", err);
         if (rc < 0 && sqlite3_errcode(st->db) == SQLITE_NOTADB) {
-            rc = cairn_error_set(err, CAIRN_EINVAL,
-                                 "%s: not a Cairn database", st->path);
+            rc = cairn_error_set(err, CAIRN_EINVAL, "%s: not a Cairn database",
+                                 st->path);
         }
     }
     if (rc == CAIRN_OK) {
@@ -455,8 +451,8 @@ static char *dup_str(const char *s)
     return p;
 }
 
-static int open_db(cairn_store *st, const cairn_store_options *o,
-                   bool memory, cairn_error *err)
+static int open_db(cairn_store *st, const cairn_store_options *o, bool memory,
+                   cairn_error *err)
 {
     int flags = o->read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
     if (memory) {
@@ -602,8 +598,8 @@ void cairn__buf_int(cairn__buf *b, long long v)
 {
     char tmp[24];
     size_t n = 0;
-    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v
-                                 : (unsigned long long)v;
+    unsigned long long u =
+        v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
     do {
         tmp[n++] = (char)('0' + u % 10);
         u /= 10;
@@ -667,8 +663,7 @@ void cairn__buf_free(cairn__buf *b)
 /* Dates and codes                                                     */
 
 int cairn__store_date_normalize(char out[CAIRN__DATE_MAX], const char *s,
-                                size_t len, bool date_only,
-                                bool allow_future)
+                                size_t len, bool date_only, bool allow_future)
 {
     cairn_date d;
     if (cairn_date_parse(&d, s, len, NULL) < 0 || (date_only && d.has_time) ||
@@ -688,12 +683,14 @@ bool cairn__store_text_is_clean(const char *s, size_t len, bool multiline)
     size_t i = 0;
     while (i < len) {
         unsigned char c = p[i];
-        size_t n = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2
-                            : (c & 0xF0) == 0xE0 ? 3
-                            : (c & 0xF8) == 0xF0 ? 4 : 0;
-        if (n == 0 || i + n > len || (c < 0x80 && c < 0x20 &&
-                                      !(multiline && (c == '\n' ||
-                                                      c == '\t'))) ||
+        size_t n = c < 0x80             ? 1
+                   : (c & 0xE0) == 0xC0 ? 2
+                   : (c & 0xF0) == 0xE0 ? 3
+                   : (c & 0xF8) == 0xF0 ? 4
+                                        : 0;
+        if (n == 0 || i + n > len ||
+            (c < 0x80 && c < 0x20 &&
+             !(multiline && (c == '\n' || c == '\t'))) ||
             c == 0x7F || (n == 2 && c < 0xC2)) {
             return false;
         }
@@ -715,8 +712,8 @@ bool cairn__store_code_is_valid(const char *s, size_t len)
     for (size_t i = 0; i < len; i++) {
         char c = s[i];
         bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-                  (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-                  c == '-' || c == '/';
+                  (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-' ||
+                  c == '/';
         if (!ok) {
             return false;
         }

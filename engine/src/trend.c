@@ -196,21 +196,20 @@ static int parameters(trend_impl *ti, const cairn_scale *sc,
                                 o->has_reliability, o->reliability,
                                 o->has_cutoff,      o->cutoff};
     cairn_change_params *p = &t->params;
-    int rc = cairn_stats_params_resolve(p, t->instrument, sc, o->settings,
-                                        &ov, err);
+    int rc =
+        cairn_stats_params_resolve(p, t->instrument, sc, o->settings, &ov, err);
     if (rc < 0) {
         return rc;
     }
     if (p->has_rc && t->n >= 2) {
-        rc = cairn_stats_rci(&t->rci, t->baseline.score, t->latest.score,
-                             p->sd, p->reliability, sc->direction, err);
+        rc = cairn_stats_rci(&t->rci, t->baseline.score, t->latest.score, p->sd,
+                             p->reliability, sc->direction, err);
         if (rc < 0) {
             return rc;
         }
         t->has_rci = true;
-        t->rc_kind = p->reliability_from == CAIRN_PARAM_DEFINITION
-                         ? sc->rc_kind
-                         : NULL;
+        t->rc_kind =
+            p->reliability_from == CAIRN_PARAM_DEFINITION ? sc->rc_kind : NULL;
         t->rc_source = p->rc_source;
     }
     if (p->has_cutoff) {
@@ -242,8 +241,7 @@ static void improvement_window(trend_impl *ti, const cairn_trend_options *o)
     }
     t->no_improvement_weeks = o->no_improvement_weeks;
     if (o->has_no_improvement_weeks) {
-        snprintf(ti->window_source, sizeof ti->window_source,
-                 "command line");
+        snprintf(ti->window_source, sizeof ti->window_source, "command line");
     } else if (set != NULL && set->type == CAIRN_SETTING_NUMBER) {
         t->no_improvement_weeks = set->number;
         snprintf(ti->window_source, sizeof ti->window_source,
@@ -257,8 +255,8 @@ static void improvement_window(trend_impl *ti, const cairn_trend_options *o)
     t->no_improvement_source = ti->window_source;
 }
 
-static void change_alerts(cairn_trend *t,
-                          const cairn_expectation *expect, double first)
+static void change_alerts(cairn_trend *t, const cairn_expectation *expect,
+                          double first)
 {
     char reason[256];
     if (t->has_rci && t->rci.category == CAIRN_RC_DETERIORATED) {
@@ -449,9 +447,9 @@ static json_t *rci_json(const cairn_trend *t)
     json_object_set_new(o, "source", json_string(t->rc_source));
     json_object_set_new(
         o, "sd_from", json_string(cairn_param_origin_name(t->params.sd_from)));
-    json_object_set_new(o, "reliability_from",
-                        json_string(cairn_param_origin_name(
-                            t->params.reliability_from)));
+    json_object_set_new(
+        o, "reliability_from",
+        json_string(cairn_param_origin_name(t->params.reliability_from)));
     return o;
 }
 
@@ -578,11 +576,11 @@ static json_t *trend_json(const cairn_trend *t)
                                         "low90", t->expected_low, "high90",
                                         t->expected_high)
                             : json_null());
-    json_object_set_new(o, "no_improvement_weeks",
-                        json_pack("{s:o,s:s}", "value",
-                                  cairn__util_json_number(
-                                      t->no_improvement_weeks),
-                                  "source", t->no_improvement_source));
+    json_object_set_new(
+        o, "no_improvement_weeks",
+        json_pack("{s:o,s:s}", "value",
+                  cairn__util_json_number(t->no_improvement_weeks), "source",
+                  t->no_improvement_source));
     json_object_set_new(o, "alerts", alerts_json(t));
     for (size_t i = 0; i < t->n; i++) {
         json_array_append_new(pts, point_json(&t->points[i]));

@@ -155,19 +155,19 @@ int cairn_report_client_write(const cairn_report_client *r, const char *path,
 /** One instrument both partners completed. */
 typedef struct cairn_report_shared {
     const cairn_instrument *instrument;
-    const cairn_trend *a, *b; /**< main-scale trends (borrowed) */
+    const cairn_trend *a, *b;   /**< main-scale trends (borrowed) */
     const cairn_couple *couple; /**< the engine's comparison (borrowed
                                    from the view): pairs within
                                    CAIRN_COUPLE_PAIR_DAYS, differences,
                                    reliable difference, flags */
-    bool diverged;            /**< diverging or incongruent */
-    char reason[256];         /**< why flagged, or why not (judged) */
+    bool diverged;              /**< diverging or incongruent */
+    char reason[256];           /**< why flagged, or why not (judged) */
 } cairn_report_shared;
 
 /** A couple's records side by side. */
 typedef struct cairn_report_couple {
-    cairn_report_client *a; /**< the client asked for */
-    cairn_report_client *b; /**< the linked partner */
+    cairn_report_client *a;  /**< the client asked for */
+    cairn_report_client *b;  /**< the linked partner */
     cairn_couple_view *view; /**< the engine's couple view, which the
                                   shared instruments borrow from */
     size_t n_shared;
@@ -254,14 +254,14 @@ typedef struct cairn_report_caseload {
 /**
  * The engine's caseload (cairn_caseload_compute: every active client, no
  * episode of care or one still open, and with `opts->all` discharged
- * clients too) of `opts->clinician` (or every clinician): latest score, band, change and
- * reliable-change status per instrument, and the open alerts, sorted by
- * urgency (open risk, deterioration, not on track, no improvement; then
- * more open alerts first; then clients with acknowledged alerts; then
- * code).  Resolved alerts are left out.  The result keeps a few hundred
- * bytes per client and instrument.
- * Returns CAIRN_OK, CAIRN_EINVAL (bad override), CAIRN_EDB, CAIRN_ESTATS
- * or CAIRN_ENOMEM.  Free with cairn_report_caseload_free.
+ * clients too) of `opts->clinician` (or every clinician): latest score, band,
+ * change and reliable-change status per instrument, and the open alerts, sorted
+ * by urgency (open risk, deterioration, not on track, no improvement; then more
+ * open alerts first; then clients with acknowledged alerts; then code).
+ * Resolved alerts are left out.  The result keeps a few hundred bytes per
+ * client and instrument. Returns CAIRN_OK, CAIRN_EINVAL (bad override),
+ * CAIRN_EDB, CAIRN_ESTATS or CAIRN_ENOMEM.  Free with
+ * cairn_report_caseload_free.
  */
 int cairn_report_caseload_load(cairn_report_caseload **out, cairn_store *st,
                                const cairn_catalog *cat,

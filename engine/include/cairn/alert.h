@@ -88,9 +88,8 @@ void cairn_alert_list_free(cairn_alert_list *l);
  * Returns CAIRN_OK, CAIRN_ENOTFOUND ("no alert 'risk:99:9'"),
  * CAIRN_EINVAL (state open, bad note), CAIRN_ENOMEM or CAIRN_EDB.
  */
-int cairn_alert_set(cairn_store *st, const cairn_catalog *cat,
-                    const char *key, cairn_alert_state state,
-                    const char *note, char *client, size_t size,
-                    cairn_error *err);
+int cairn_alert_set(cairn_store *st, const cairn_catalog *cat, const char *key,
+                    cairn_alert_state state, const char *note, char *client,
+                    size_t size, cairn_error *err);
 
 #endif

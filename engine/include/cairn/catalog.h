@@ -34,8 +34,7 @@ void cairn_catalog_free(cairn_catalog *cat);
 size_t cairn_catalog_count(const cairn_catalog *cat);
 
 /** Instrument `i` (sorted by code), borrowed from the catalog. */
-const cairn_instrument *cairn_catalog_get(const cairn_catalog *cat,
-                                          size_t i);
+const cairn_instrument *cairn_catalog_get(const cairn_catalog *cat, size_t i);
 
 /**
  * Why `inst` (an instrument of `cat`) may not be used, or NULL when it
@@ -65,7 +64,6 @@ int cairn_catalog_find(const cairn_instrument **out, const cairn_catalog *cat,
  * the compiled-in data directory.  `exe` is argv[0] or NULL.  Writes into
  * `buf` and returns it.
  */
-const char *cairn_catalog_default_dir(char *buf, size_t size,
-                                      const char *exe);
+const char *cairn_catalog_default_dir(char *buf, size_t size, const char *exe);
 
 #endif

@@ -35,9 +35,9 @@ typedef struct cairn_couple_pair {
 
 /** A couple's comparison on one scale. */
 typedef struct cairn_couple {
-    const cairn_trend *a, *b;   /**< borrowed */
+    const cairn_trend *a, *b; /**< borrowed */
     size_t n_pairs;
-    cairn_couple_pair *pairs;   /**< in date order */
+    cairn_couple_pair *pairs; /**< in date order */
     bool has_reliable_difference;
     double reliable_difference; /**< points; 1.96 x S_diff */
     bool diverging;             /**< the latest pair diverges */
@@ -72,8 +72,10 @@ typedef struct cairn_couple_view_options {
 } cairn_couple_view_options;
 
 /** Defaults: every instrument, main scale, 14 days. */
-#define CAIRN_COUPLE_VIEW_OPTIONS_INIT                                      \
-    {NULL, CAIRN_TREND_OPTIONS_INIT, NULL, 0, 0}
+#define CAIRN_COUPLE_VIEW_OPTIONS_INIT                                         \
+    {                                                                          \
+        NULL, CAIRN_TREND_OPTIONS_INIT, NULL, 0, 0                             \
+    }
 
 /** Both partners' trends on one instrument, and their comparison. */
 typedef struct cairn_couple_shared {

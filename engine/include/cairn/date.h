@@ -27,10 +27,10 @@
 
 /** A parsed date or date-time. */
 typedef struct cairn_date {
-    int64_t seconds;            /**< since 1970-01-01T00:00:00Z */
-    int year, month, day;       /**< the UTC calendar date */
-    bool has_time;              /**< a time was given */
-    char text[CAIRN_DATE_MAX];  /**< normalized (see above) */
+    int64_t seconds;           /**< since 1970-01-01T00:00:00Z */
+    int year, month, day;      /**< the UTC calendar date */
+    bool has_time;             /**< a time was given */
+    char text[CAIRN_DATE_MAX]; /**< normalized (see above) */
 } cairn_date;
 
 /**
