@@ -18,8 +18,7 @@
 #include "cairn.h"
 #include "cairn/fhir.h"
 #include "cairn/settings.h"
-#include "cairn/trend.h"
-#include "export_internal.h"
+#include "cairn/date.h"
 #include "fhir_internal.h"
 #include "internal.h"
 #include "store_internal.h"
@@ -366,11 +365,11 @@ static int out_date(exporter *x, const char *iso, char out[CAIRN__DATE_MAX])
         snprintf(out, CAIRN__DATE_MAX, "%s", iso);
         return CAIRN_OK;
     }
-    int rc = cairn_trend_date_days(iso, &days, x->err);
+    int rc = cairn_date_days(iso, &days, x->err);
     if (rc == CAIRN_OK) {
-        char day[11];
-        cairn__export_date(day, (int32_t)floor(days) - x->offset);
-        snprintf(out, CAIRN__DATE_MAX, "%s%s", day, iso + 10);
+        char day[CAIRN_DATE_MAX];
+        cairn_date_from_days(day, (int64_t)floor(days) - x->offset);
+        snprintf(out, CAIRN__DATE_MAX, "%.10s%s", day, iso + 10);
     }
     return rc;
 }
