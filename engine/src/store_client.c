@@ -215,11 +215,32 @@ static int check_client(const cairn_client *c, char loss[CAIRN__DATE_MAX],
     " LEFT JOIN client p"                                                      \
     " ON p.id = c.partner_id"
 
-static void json_key(cairn__buf *b, const char *key)
+/* The first `n` columns of a row as a JSON object under `keys`. */
+static json_t *row_object(sqlite3_stmt *s, const char *const *keys, int n,
+                          bool *oom)
 {
-    cairn__buf_putc(b, b->len > 1 ? ',' : '{');
-    cairn__buf_json_str(b, key);
-    cairn__buf_putc(b, ':');
+    json_t *o = json_object();
+    *oom = *oom || o == NULL;
+    for (int i = 0; o != NULL && i < n; i++) {
+        cairn__json_set(o, keys[i], cairn__store_col_value(s, i), oom);
+    }
+    return o;
+}
+
+/* `o` (taken) as the buffer's one JSON text. */
+static void put_object(cairn__buf *b, json_t *o, bool oom)
+{
+    b->len = 0;
+    cairn__buf_json(b, o);
+    b->oom = b->oom || oom;
+}
+
+/* The first `n` columns of a row as one JSON object under `keys`. */
+static void row_json(cairn__buf *b, sqlite3_stmt *s, const char *const *keys,
+                     int n)
+{
+    bool oom = false;
+    put_object(b, row_object(s, keys, n, &oom), oom);
 }
 
 /* The row selected with CLIENT_COLS as canonical JSON. */
@@ -229,17 +250,13 @@ static void client_json(cairn__buf *b, sqlite3_stmt *s)
         "id",        "code",      "name",      "birth_year",
         "clinician", "notes",     "loss_date", "gestation_weeks",
         "loss_kind", "partner_id"};
-    b->len = 0;
-    for (int i = 0; i < 10; i++) {
-        json_key(b, keys[i]);
-        cairn__store_col_json(b, s, i);
+    bool oom = false;
+    json_t *o = row_object(s, keys, 10, &oom);
+    /* only when set, so rows from before schema 4 keep their audit form */
+    if (o != NULL && sqlite3_column_type(s, 12) != SQLITE_NULL) {
+        cairn__json_set(o, "external_id", cairn__store_col_value(s, 12), &oom);
     }
-    /* only when set, so rows from before schema 3 keep their audit form */
-    if (sqlite3_column_type(s, 12) != SQLITE_NULL) {
-        json_key(b, "external_id");
-        cairn__store_col_json(b, s, 12);
-    }
-    cairn__buf_putc(b, '}');
+    put_object(b, o, oom);
 }
 
 int cairn__client_state(cairn_store *st, int64_t id, cairn__buf *out,
@@ -282,12 +299,7 @@ int cairn__store_row_state(cairn_store *st, const char *sql, int64_t id,
     int rc = CAIRN_OK;
     int step = sqlite3_step(s);
     if (step == SQLITE_ROW) {
-        out->len = 0;
-        for (int i = 0; i < n; i++) {
-            json_key(out, keys[i]);
-            cairn__store_col_json(out, s, i);
-        }
-        cairn__buf_putc(out, '}');
+        row_json(out, s, keys, n);
     } else if (step == SQLITE_DONE) {
         rc =
             cairn_error_set(err, CAIRN_ENOTFOUND, "no row %lld", (long long)id);
