@@ -15,6 +15,9 @@
 #include "cairn/import.h"
 #include "cairn/store.h"
 #include "cairn/caseload.h"
+#include "cli_opt.h"
+
+#include <jansson.h>
 
 enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
 
@@ -27,13 +30,20 @@ typedef struct cli_ctx {
     cairn_catalog *catalog;      /* loaded on first use */
 } cli_ctx;
 
-/** One entry of the command table in main.c. */
+/**
+ * One entry of the command table in main.c.  `cairn help <name>` and
+ * `cairn <name> --help` print the usage, the description, the options
+ * generated from `opts` and `subs`, and the example.
+ */
 typedef struct cli_command {
     const char *name;
     int (*run)(cli_ctx *ctx, int argc, char **argv);
-    const char *summary; /* one line for `cairn help` */
-    const char *usage;   /* the usage line(s) */
-    const char *help;    /* description, options and an example */
+    const char *summary;     /* one line for `cairn help` */
+    const char *usage;       /* the usage line(s) */
+    const char *help;        /* what it does, in a few paragraphs */
+    const cli_opt *opts;     /* options of the form without subcommand */
+    const cli_sub *subs;     /* subcommands and their options, or NULL */
+    const char *example;     /* indented example lines */
 } cli_command;
 
 /** Find a command by name, or NULL. */
@@ -48,6 +58,14 @@ const cairn_catalog *cli_catalog(cli_ctx *ctx);
 /** Find an instrument by code or alias; prints the error on failure. */
 const cairn_instrument *cli_instrument(cli_ctx *ctx, const char *name);
 
+/**
+ * The instrument folder: --instruments, else $CAIRN_INSTRUMENTS, else
+ * <exe dir>/../instruments (a build tree), else
+ * <exe dir>/../share/cairn/instruments, else the compiled-in data
+ * directory.  Writes into `buf` and returns it.
+ */
+const char *cli_instruments_dir(const cli_ctx *ctx, char *buf, size_t size);
+
 /** Print "cairn: <message>" to stderr. */
 void cli_error(const char *fmt, ...)
 #if defined(__GNUC__)
@@ -59,8 +77,9 @@ void cli_error(const char *fmt, ...)
 int cli_fail(const cairn_error *err);
 
 /**
- * Print a usage error for command `cmd`: the message, the usage line and
- * "try 'cairn help <cmd>'"; return CLI_USAGE.
+ * Print a usage error for command `cmd` ("client" or "client add"): the
+ * message, the command's usage line and "try 'cairn help <command>'";
+ * return CLI_USAGE.
  */
 int cli_usage(const char *cmd, const char *fmt, ...)
 #if defined(__GNUC__)
@@ -93,12 +112,32 @@ const char *cli_actor(void);
  */
 int cli_store_open(cli_ctx *ctx, cairn_store **out);
 
-/** Print `s` as a JSON string (null for NULL). */
+/* JSON output (cli_json.c): built with jansson, printed compact with the
+ * keys in the order they were added. */
+
+/**
+ * Print `j` compactly and a newline to stdout, then release it; NULL (a
+ * failed allocation) prints the error.  Returns CLI_OK or CLI_FAIL.
+ */
+int cli_json_print(json_t *j);
+
+/** A JSON string, or null for NULL. */
+json_t *cli_json_str(const char *s);
+
+/**
+ * A number as people read it, rounded to `digits` significant digits: a
+ * whole value is an integer (11), others a real (12.5, 0.333).
+ */
+json_t *cli_json_number(double x, int digits);
+
+/** JSON made by the engine (a trend, say) as a value; NULL if unparsable. */
+json_t *cli_json_parse(const char *text);
+
+/** TEMPORARY until caseload/alerts/couple move to jansson. */
 void cli_json_string(FILE *out, const char *s);
 
-/** Print a stored assessment as one JSON object (no newline). */
-void cli_print_assessment_json(cli_ctx *ctx, FILE *out,
-                               const cairn_assessment *a);
+/** A stored assessment as one JSON object (keys: README, JSON output). */
+json_t *cli_assessment_json(cli_ctx *ctx, const cairn_assessment *a);
 
 /** Print a stored assessment as one line for people. */
 void cli_print_assessment_line(cli_ctx *ctx, FILE *out,
@@ -142,6 +181,66 @@ void cli_sparkline(FILE *out, const double *v, size_t n, double lo,
 
 int cmd_report(cli_ctx *ctx, int argc, char **argv);
 extern const cli_command cli_report_command;
+
+/* The clinical parameters of the statistics commands (cli_params.c). */
+
+#define CLI_MAX_OVERRIDES 32
+
+/** One --rci-sd/--rci-reliability/--cutoff target as given. */
+typedef struct cli_override {
+    char name[64]; /* "pgs33.despair" as given, "" when unnamed */
+    bool has_sd, has_reliability, has_cutoff;
+    double sd, reliability, cutoff;
+} cli_override;
+
+typedef struct cli_overrides {
+    size_t n;
+    cli_override items[CLI_MAX_OVERRIDES];
+} cli_overrides;
+
+/** What the shared option tables below fill in. */
+typedef struct cli_params {
+    cli_overrides ov;            /* --rci-sd, --rci-reliability, --cutoff */
+    int time;                    /* --time: 0 since-first, 1 since-loss */
+    double no_improvement_weeks; /* --no-improvement-weeks (> 0) */
+} cli_params;
+
+/** The values given to cli_override_opts and cli_time_opts. */
+extern cli_params cli_given;
+
+/** --rci-sd, --rci-reliability, --cutoff as [INSTRUMENT[.SCALE]=]NUMBER;
+ *  include in a table with {.include = cli_override_opts}. */
+extern const cli_opt cli_override_opts[];
+
+/** --time since-first|since-loss and --no-improvement-weeks N. */
+extern const cli_opt cli_time_opts[];
+
+/**
+ * Fill `t` for instrument `inst` and scale `scale` (NULL: the main one)
+ * from cli_given: time axis, weeks, and the overrides that are unnamed or
+ * name this instrument (and scale).  With `only` (the command is about
+ * `inst` alone) an override naming another is a usage error.
+ * Returns CLI_OK, CLI_USAGE or CLI_FAIL (printed).
+ */
+int cli_params_trend(cli_ctx *ctx, const char *cmd,
+                     const cairn_instrument *inst, const char *scale,
+                     bool only, cairn_trend_options *t);
+
+/** Whether an override was given without an INSTRUMENT= prefix. */
+bool cli_params_unnamed(void);
+
+struct cairn_report_override;
+
+/**
+ * The overrides for a command over several instruments, resolved into
+ * `out` (room for CLI_MAX_OVERRIDES), `*n` of them; each must be named.
+ * Returns CLI_OK, CLI_USAGE or CLI_FAIL (printed).
+ */
+int cli_params_report(cli_ctx *ctx, const char *cmd,
+                      struct cairn_report_override *out, size_t *n);
+
+/** Copy the scale and overrides of `t` into cohort options `c`. */
+void cli_params_cohort(const cairn_trend_options *t, cairn_cohort_options *c);
 
 /* The statistics commands (cli_stats.c and cmd_{trend,caseload,cohort,
  * alerts,couple}.c). */

@@ -51,9 +51,9 @@ t_err "cairn: client 'EMPTY' has no phq9 assessments"
 t_run "trend: missing options" 2 "$C" trend --client SARAH
 t_err_has "cairn: give --client and --instrument"
 t_run "trend: bad number" 2 "$C" trend --client SARAH --instrument phq9 --rci-sd lots
-t_err_has "cairn: --rci-sd takes a number, not 'lots'"
-t_run "trend: bad reliability" 1 "$C" trend --client SARAH --instrument phq9 --rci-reliability 1.5
-t_err "cairn: --rci-reliability 1.5 must be between 0 and 1"
+t_err_has "cairn: trend: --rci-sd takes [INSTRUMENT[.SCALE]=]NUMBER, not 'lots'"
+t_run "trend: bad reliability" 2 "$C" trend --client SARAH --instrument phq9 --rci-reliability 1.5
+t_err_has "cairn: trend: --rci-reliability must be between 0 and 1, not '1.5'"
 
 t_run "caseload: most urgent first" 0 "$C" caseload
 if [ "$(sed -n 2p "$T_TMP/stdout" | cut -c1-5)" = "SARAH" ] &&
