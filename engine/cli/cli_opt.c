@@ -274,6 +274,10 @@ int cli_sub_parse(const char *cmd, const cli_sub *subs, int argc,
     char names[WHY_SIZE], full[64];
     sub_names(subs, names, sizeof names);
     *sub = argc > 1 ? cli_sub_find(subs, argv[1]) : NULL;
+    if (argc > 1 && (is_long(argv[1]) || is_short(argv[1]))) {
+        int i = 1;
+        return parse_one(cmd, NULL, argc, argv, &i); /* no such option */
+    }
     if (argc < 2) {
         return cli_usage(cmd, "%s needs %s", cmd, names);
     }

@@ -363,11 +363,9 @@ static json_t *show_json(const cairn_instrument *in)
 
 int cmd_instrument(cli_ctx *ctx, int argc, char **argv)
 {
+    const cli_sub *sub = NULL;
     int n = 0;
-    if (argc < 2 || strcmp(argv[1], "show") != 0) {
-        return cli_usage("instrument", "expected 'show INSTRUMENT'");
-    }
-    int rc = cli_opt_parse("instrument show", list_opts, argc - 1, argv + 1,
+    int rc = cli_sub_parse("instrument", instrument_subs, argc, argv, &sub,
                            &n);
     if (rc != CLI_OK) {
         return rc;
@@ -375,7 +373,7 @@ int cmd_instrument(cli_ctx *ctx, int argc, char **argv)
     if (n != 1) {
         return cli_usage("instrument", "name the one instrument to show");
     }
-    const cairn_instrument *in = cli_instrument(ctx, argv[1]);
+    const cairn_instrument *in = cli_instrument(ctx, argv[0]);
     if (in == NULL) {
         return CLI_FAIL;
     }
