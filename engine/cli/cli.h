@@ -25,6 +25,7 @@ enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
 typedef struct cli_ctx {
     const char *argv0;           /* for locating the instrument folder */
     const char *db_path;         /* --db, else $CAIRN_DB, else cairn.db */
+    const char *db_from;         /* where db_path came from, in words */
     const char *instruments_dir; /* --instruments, else the default */
     const char *texts_dir;       /* --texts, else $CAIRN_TEXTS, or NULL */
     cairn_catalog *catalog;      /* loaded on first use */
@@ -108,9 +109,13 @@ const char *cli_actor(void);
 
 /**
  * Open the database named by --db / $CAIRN_DB / ./cairn.db; prints the
- * error and returns CLI_FAIL when it is missing or not a Cairn database.
+ * error and returns CLI_FAIL when it is missing (saying where the name
+ * came from and what to do) or not a Cairn database.
  */
 int cli_store_open(cli_ctx *ctx, cairn_store **out);
+
+/** cli_store_open, read-only (for the reports). */
+int cli_store_open_read_only(cli_ctx *ctx, cairn_store **out);
 
 /* JSON output (cli_json.c): built with jansson, printed compact with the
  * keys in the order they were added. */

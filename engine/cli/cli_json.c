@@ -12,7 +12,7 @@
 
 #include "cli.h"
 
-#define DUMP_FLAGS                                                          \
+#define DUMP_FLAGS                                                             \
     (JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10))
 
 int cli_json_print(json_t *j)
@@ -86,9 +86,9 @@ static json_t *scales_json(const cairn_assessment *a)
     for (size_t i = 0; i < a->n_scales; i++) {
         const cairn_stored_scale *s = &a->scales[i];
         json_t *sc = json_object();
-        json_object_set_new(sc, "score", s->has_score
-                                             ? cli_json_number(s->score, 3)
-                                             : json_null());
+        json_object_set_new(sc, "score",
+                            s->has_score ? cli_json_number(s->score, 3)
+                                         : json_null());
         json_object_set_new(sc, "band", cli_json_str(s->band));
         json_object_set_new(sc, "prorated", json_boolean(s->prorated));
         json_object_set_new(o, s->scale, sc);
@@ -103,9 +103,8 @@ static void items_json(json_t *o, const cairn_assessment *a)
         if (a->missing[i]) {
             json_array_append_new(missing, json_integer((json_int_t)i + 1));
         }
-        json_array_append_new(responses, a->missing[i]
-                                             ? json_null()
-                                             : json_integer(a->codes[i]));
+        json_array_append_new(
+            responses, a->missing[i] ? json_null() : json_integer(a->codes[i]));
     }
     json_object_set_new(o, "missing", missing);
     json_object_set_new(o, "responses", responses);
@@ -119,8 +118,8 @@ static json_t *flags_and_rules(json_t *o, const cairn_assessment *a,
         json_t *f = json_object();
         json_object_set_new(f, "item", json_integer(a->flags[i].item));
         json_object_set_new(f, "code", json_integer(a->flags[i].code));
-        json_object_set_new(
-            f, "message", cli_json_str(flag_message(inst, a->flags[i].item)));
+        json_object_set_new(f, "message",
+                            cli_json_str(flag_message(inst, a->flags[i].item)));
         json_array_append_new(flags, f);
     }
     for (size_t i = 0; i < a->n_rules; i++) {
@@ -141,8 +140,7 @@ json_t *cli_assessment_json(cli_ctx *ctx, const cairn_assessment *a)
     json_object_set_new(o, "instrument", cli_json_str(a->instrument));
     json_object_set_new(o, "version", cli_json_str(a->version));
     json_object_set_new(o, "fingerprint", cli_json_str(a->fingerprint));
-    json_object_set_new(o, "administered_at",
-                        cli_json_str(a->administered_at));
+    json_object_set_new(o, "administered_at", cli_json_str(a->administered_at));
     json_object_set_new(o, "entered_at", cli_json_str(a->entered_at));
     json_object_set_new(o, "entered_by", cli_json_str(a->entered_by));
     json_object_set_new(o, "method",
@@ -153,8 +151,7 @@ json_t *cli_assessment_json(cli_ctx *ctx, const cairn_assessment *a)
         json_object_set_new(o, "reason", cli_json_str(a->reason));
     }
     if (a->superseded_by != 0) {
-        json_object_set_new(o, "superseded_by",
-                            json_integer(a->superseded_by));
+        json_object_set_new(o, "superseded_by", json_integer(a->superseded_by));
     }
     if (a->voided) {
         json_object_set_new(o, "void_reason", cli_json_str(a->void_reason));

@@ -92,13 +92,11 @@ static int take_whole(const cli_opt *o, const char *v, char *why)
 {
     char *end = NULL;
     errno = 0;
-    long x = isdigit((unsigned char)v[0]) || v[0] == '-'
-                 ? strtol(v, &end, 10)
-                 : 0;
-    if (end == NULL || *end != '\0' || errno != 0 || x < o->min ||
-        x > o->max) {
-        snprintf(why, WHY_SIZE, "takes a whole number %d..%d, not '%s'",
-                 o->min, o->max, v);
+    long x =
+        isdigit((unsigned char)v[0]) || v[0] == '-' ? strtol(v, &end, 10) : 0;
+    if (end == NULL || *end != '\0' || errno != 0 || x < o->min || x > o->max) {
+        snprintf(why, WHY_SIZE, "takes a whole number %d..%d, not '%s'", o->min,
+                 o->max, v);
         return -1;
     }
     *o->whole = (int)x;
@@ -151,6 +149,19 @@ static int take(const cli_opt *o, const char *v, char *why)
     return rc;
 }
 
+/* Whether `name` is one of main.c's options, which go before a command. */
+static bool is_global(const char *name, size_t len)
+{
+    static const char *const globals[] = {"db", "instruments", "texts",
+                                          "version"};
+    for (size_t i = 0; i < sizeof globals / sizeof globals[0]; i++) {
+        if (strlen(globals[i]) == len && strncmp(globals[i], name, len) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
 /* A usage error of `cmd` (NULL: the global options): "cairn: CMD: ..." */
 static int fail(const char *cmd, const char *fmt, ...)
 #if defined(__GNUC__)
@@ -180,15 +191,17 @@ static int parse_one(const char *cmd, const cli_opt *opts, int argc,
     const char *arg = argv[*i];
     const char *eq = is_long(arg) ? strchr(arg, '=') : NULL;
     const cli_opt *o =
-        is_long(arg)
-            ? find(opts, arg + 2, eq ? (size_t)(eq - arg - 2) : strlen(arg + 2),
-                   0)
-            : (arg[2] == '\0' ? find(opts, NULL, 0, arg[1]) : NULL);
+        is_long(arg) ? find(opts, arg + 2,
+                            eq ? (size_t)(eq - arg - 2) : strlen(arg + 2), 0)
+                     : (arg[2] == '\0' ? find(opts, NULL, 0, arg[1]) : NULL);
     char why[WHY_SIZE];
     const char *value = NULL;
     if (o == NULL) {
-        return fail(cmd, "unknown option '%.*s'",
-                    eq ? (int)(eq - arg) : (int)strlen(arg), arg);
+        int len = eq ? (int)(eq - arg) : (int)strlen(arg);
+        return fail(cmd, "unknown option '%.*s'%s", len, arg,
+                    cmd != NULL && is_global(arg + 2, (size_t)len - 2)
+                        ? " (a global option: give it before the command)"
+                        : "");
     }
     if (o->value == NULL && eq != NULL) {
         return fail(cmd, "--%s takes no value", o->name);
@@ -206,8 +219,8 @@ static int parse_one(const char *cmd, const cli_opt *opts, int argc,
     return CLI_OK;
 }
 
-int cli_opt_parse(const char *cmd, const cli_opt *opts, int argc,
-                  char **argv, int *npos)
+int cli_opt_parse(const char *cmd, const cli_opt *opts, int argc, char **argv,
+                  int *npos)
 {
     int n = 0;
     bool options = true;
@@ -227,8 +240,7 @@ int cli_opt_parse(const char *cmd, const cli_opt *opts, int argc,
     return CLI_OK;
 }
 
-int cli_opt_parse_head(const cli_opt *opts, int argc, char **argv,
-                       int *first)
+int cli_opt_parse_head(const cli_opt *opts, int argc, char **argv, int *first)
 {
     int i = 1;
     for (; i < argc && (is_long(argv[i]) || is_short(argv[i])); i++) {
@@ -268,8 +280,8 @@ static void sub_names(const cli_sub *subs, char *buf, size_t size)
     }
 }
 
-int cli_sub_parse(const char *cmd, const cli_sub *subs, int argc,
-                  char **argv, const cli_sub **sub, int *npos)
+int cli_sub_parse(const char *cmd, const cli_sub *subs, int argc, char **argv,
+                  const cli_sub **sub, int *npos)
 {
     char names[WHY_SIZE], full[64];
     sub_names(subs, names, sizeof names);
@@ -282,8 +294,8 @@ int cli_sub_parse(const char *cmd, const cli_sub *subs, int argc,
         return cli_usage(cmd, "%s needs %s", cmd, names);
     }
     if (*sub == NULL) {
-        return cli_usage(cmd, "%s: unknown subcommand '%s' (%s)", cmd,
-                         argv[1], names);
+        return cli_usage(cmd, "%s: unknown subcommand '%s' (%s)", cmd, argv[1],
+                         names);
     }
     snprintf(full, sizeof full, "%s %s", cmd, (*sub)->name);
     int rc = cli_opt_parse(full, (*sub)->opts, argc - 1, argv + 1, npos);
@@ -341,9 +353,8 @@ static void collect(const cli_opt *opts, const cli_opt **shown, size_t *n)
 }
 
 /* Add `name` to `list` when `table` has `o`; count the forms. */
-static void note_form(const cli_opt *o, const cli_opt *table,
-                      const char *name, char *list, size_t size,
-                      size_t *in, size_t *all)
+static void note_form(const cli_opt *o, const cli_opt *table, const char *name,
+                      char *list, size_t size, size_t *in, size_t *all)
 {
     size_t used = strlen(list);
     (*all)++;
@@ -373,10 +384,10 @@ static void print_one(FILE *out, const cli_opt *o)
 {
     char left[96];
     const char *sp = o->value ? " " : "", *val = o->value ? o->value : "";
-    int len = o->alias ? snprintf(left, sizeof left, "-%c, --%s%s%s",
-                                  o->alias, o->name, sp, val)
-                       : snprintf(left, sizeof left, "--%s%s%s", o->name, sp,
-                                  val);
+    int len = o->alias
+                  ? snprintf(left, sizeof left, "-%c, --%s%s%s", o->alias,
+                             o->name, sp, val)
+                  : snprintf(left, sizeof left, "--%s%s%s", o->name, sp, val);
     if (len > HELP_WIDTH - 1) {
         fprintf(out, "  %s\n  %*s", left, HELP_WIDTH, "");
     } else {

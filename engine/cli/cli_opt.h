@@ -84,8 +84,8 @@ typedef struct cli_sub {
  * ("history", "client add").  Returns CLI_OK, or CLI_USAGE after printing
  * "cairn: CMD: <what is wrong>", the usage line and "try 'cairn help'".
  */
-int cli_opt_parse(const char *cmd, const cli_opt *opts, int argc,
-                  char **argv, int *npos);
+int cli_opt_parse(const char *cmd, const cli_opt *opts, int argc, char **argv,
+                  int *npos);
 
 /**
  * Parse the options at the head of argv (argv[0] the program) by `opts`,
@@ -93,8 +93,7 @@ int cli_opt_parse(const char *cmd, const cli_opt *opts, int argc,
  * `*first` (argc when none): the global options before the command.
  * Returns CLI_OK or CLI_USAGE (printed).
  */
-int cli_opt_parse_head(const cli_opt *opts, int argc, char **argv,
-                       int *first);
+int cli_opt_parse_head(const cli_opt *opts, int argc, char **argv, int *first);
 
 /** The subcommand `name` of `subs`, or NULL. */
 const cli_sub *cli_sub_find(const cli_sub *subs, const char *name);
@@ -105,8 +104,8 @@ const cli_sub *cli_sub_find(const cli_sub *subs, const char *name);
  * table as cli_opt_parse does, the positionals then in argv[0..*npos-1].
  * Returns CLI_OK or CLI_USAGE (printed).
  */
-int cli_sub_parse(const char *cmd, const cli_sub *subs, int argc,
-                  char **argv, const cli_sub **sub, int *npos);
+int cli_sub_parse(const char *cmd, const cli_sub *subs, int argc, char **argv,
+                  const cli_sub **sub, int *npos);
 
 /**
  * Whether argv (argv[0] the command) asks for help: `--help` given as an

@@ -34,8 +34,7 @@ static cli_override *entry(cli_overrides *ov, const char *name, size_t len)
             return &ov->items[i];
         }
     }
-    if (ov->n == CLI_MAX_OVERRIDES ||
-        len >= sizeof ov->items[0].name) {
+    if (ov->n == CLI_MAX_OVERRIDES || len >= sizeof ov->items[0].name) {
         return NULL;
     }
     cli_override *e = &ov->items[ov->n++];
@@ -44,11 +43,10 @@ static cli_override *entry(cli_overrides *ov, const char *name, size_t len)
     return e;
 }
 
-static int parse_param(int which, const cli_opt *o, const char *v,
-                       char *why, size_t size)
+static int parse_param(int which, const cli_opt *o, const char *v, char *why,
+                       size_t size)
 {
-    static const char *const need[] = {"be positive", "be between 0 and 1",
-                                       ""};
+    static const char *const need[] = {"be positive", "be between 0 and 1", ""};
     const char *eq = strchr(v, '=');
     const char *num = eq ? eq + 1 : v;
     char *end = NULL;
@@ -57,16 +55,14 @@ static int parse_param(int which, const cli_opt *o, const char *v,
     if (*num != '\0' && !isspace((unsigned char)*num)) {
         x = strtod(num, &end);
     }
-    if (end == NULL || *end != '\0' || errno != 0 || !isfinite(x) ||
-        eq == v) {
+    if (end == NULL || *end != '\0' || errno != 0 || !isfinite(x) || eq == v) {
         snprintf(why, size, "--%s takes [INSTRUMENT[.SCALE]=]NUMBER, not '%s'",
                  o->name, v);
         return -1;
     }
     if ((which == SD && !(x > 0)) ||
         (which == RELIABILITY && !(x > 0 && x < 1))) {
-        snprintf(why, size, "--%s must %s, not '%s'", o->name, need[which],
-                 v);
+        snprintf(why, size, "--%s must %s, not '%s'", o->name, need[which], v);
         return -1;
     }
     cli_override *e = entry(o->target, v, eq ? (size_t)(eq - v) : 0);
@@ -82,27 +78,25 @@ static int parse_param(int which, const cli_opt *o, const char *v,
     return 0;
 }
 
-static int parse_sd(const cli_opt *o, const char *v, char *why,
-                    size_t size)
+static int parse_sd(const cli_opt *o, const char *v, char *why, size_t size)
 {
     return parse_param(SD, o, v, why, size);
 }
 
 static int parse_reliability(const cli_opt *o, const char *v, char *why,
-                    size_t size)
+                             size_t size)
 {
     return parse_param(RELIABILITY, o, v, why, size);
 }
 
-static int parse_cutoff(const cli_opt *o, const char *v, char *why,
-                    size_t size)
+static int parse_cutoff(const cli_opt *o, const char *v, char *why, size_t size)
 {
     return parse_param(CUTOFF, o, v, why, size);
 }
 
 const cli_opt cli_override_opts[] = {
-    {"rci-sd", "[I=]SD", "SD for reliable change (positive)",
-     .parse = parse_sd, .target = &cli_given.ov},
+    {"rci-sd", "[I=]SD", "SD for reliable change (positive)", .parse = parse_sd,
+     .target = &cli_given.ov},
     {"rci-reliability", "[I=]R", "reliability for reliable change (0 < R < 1)",
      .parse = parse_reliability, .target = &cli_given.ov},
     {"cutoff", "[I=]C",
@@ -160,12 +154,12 @@ static void apply(const cli_override *e, cairn_trend_options *t)
 }
 
 int cli_params_trend(cli_ctx *ctx, const char *cmd,
-                     const cairn_instrument *inst, const char *scale,
-                     bool only, cairn_trend_options *t)
+                     const cairn_instrument *inst, const char *scale, bool only,
+                     cairn_trend_options *t)
 {
     t->scale = scale;
-    t->axis = cli_given.time == 1 ? CAIRN_TIME_SINCE_LOSS
-                                  : CAIRN_TIME_SINCE_FIRST;
+    t->axis =
+        cli_given.time == 1 ? CAIRN_TIME_SINCE_LOSS : CAIRN_TIME_SINCE_FIRST;
     t->no_improvement_weeks = cli_given.no_improvement_weeks;
     for (size_t i = 0; i < cli_given.ov.n; i++) {
         const cli_override *e = &cli_given.ov.items[i];
@@ -178,9 +172,9 @@ int cli_params_trend(cli_ctx *ctx, const char *cmd,
         if (resolve(ctx, e, &named, &sc) != CLI_OK) {
             return CLI_FAIL;
         }
-        bool same_scale = sc == NULL || (scale ? strcmp(sc->id, scale) == 0
-                                               : sc == cairn_instrument_scale(
-                                                           named, 0));
+        bool same_scale =
+            sc == NULL || (scale ? strcmp(sc->id, scale) == 0
+                                 : sc == cairn_instrument_scale(named, 0));
         if (named == inst && same_scale) {
             apply(e, t);
         } else if (only) {
@@ -204,8 +198,8 @@ bool cli_params_unnamed(void)
     return false;
 }
 
-int cli_params_report(cli_ctx *ctx, const char *cmd,
-                      cairn_report_override *out, size_t *n)
+int cli_params_report(cli_ctx *ctx, const char *cmd, cairn_report_override *out,
+                      size_t *n)
 {
     *n = 0;
     for (size_t i = 0; i < cli_given.ov.n; i++) {

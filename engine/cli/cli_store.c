@@ -21,15 +21,32 @@ const char *cli_actor(void)
     return "unknown";
 }
 
-int cli_store_open(cli_ctx *ctx, cairn_store **out)
+static int open_store(cli_ctx *ctx, bool read_only, cairn_store **out)
 {
     cairn_store_options o = CAIRN_STORE_OPTIONS_INIT;
     cairn_error err = CAIRN_ERROR_INIT;
     o.actor = cli_actor();
-    if (cairn_store_open(out, ctx->db_path, &o, &err) < 0) {
-        return cli_fail(&err);
+    o.read_only = read_only;
+    if (cairn_store_open(out, ctx->db_path, &o, &err) == CAIRN_OK) {
+        return CLI_OK;
     }
-    return CLI_OK;
+    if (err.code == CAIRN_ENOTFOUND) {
+        cli_error("%s: no such database (%s); create it with 'cairn "
+                  "init', or give --db the right path",
+                  ctx->db_path, ctx->db_from);
+        return CLI_FAIL;
+    }
+    return cli_fail(&err);
+}
+
+int cli_store_open(cli_ctx *ctx, cairn_store **out)
+{
+    return open_store(ctx, false, out);
+}
+
+int cli_store_open_read_only(cli_ctx *ctx, cairn_store **out)
+{
+    return open_store(ctx, true, out);
 }
 
 bool cli_parse_id(const char *s, int64_t *id)

@@ -40,7 +40,13 @@ const cli_command cli_key_command = {
 int cli_key_load(const char *path, cairn_export_key **out)
 {
     cairn_error err = CAIRN_ERROR_INIT;
-    if (cairn_export_key_load(out, path, &err) < 0) {
+    int rc = cairn_export_key_load(out, path, &err);
+    if (rc == CAIRN_ENOTFOUND) {
+        cli_error("%s: no such key file; make one with 'cairn key new -o %s'",
+                  path, path);
+        return CLI_FAIL;
+    }
+    if (rc < 0) {
         return cli_fail(&err);
     }
     if (!cairn_export_key_is_private(*out)) {

@@ -111,8 +111,9 @@ int main(int argc, char **argv)
     gsl_set_error_handler_off();
     cli_ctx ctx = {.argv0 = argv[0]};
     bool version = false, help = false;
+    const char *db = NULL;
     const cli_opt global_opts[] = {
-        {"db", "PATH", "database file", .str = &ctx.db_path},
+        {"db", "PATH", "database file", .str = &db},
         {"instruments", "DIR", "instrument definitions",
          .str = &ctx.instruments_dir},
         {"texts", "DIR", "licensed item texts", .str = &ctx.texts_dir},
@@ -120,7 +121,6 @@ int main(int argc, char **argv)
         {"help", NULL, "this help", .flag = &help, .alias = 'h'},
         {NULL}};
     int i = 0;
-    ctx.db_path = getenv("CAIRN_DB");
     ctx.texts_dir = getenv("CAIRN_TEXTS");
     if (cli_opt_parse_head(global_opts, argc, argv, &i) != CLI_OK) {
         fputs(main_usage, stderr);
@@ -134,8 +134,17 @@ int main(int argc, char **argv)
         print_main_help(stdout);
         return CLI_OK;
     }
-    if (ctx.db_path == NULL || ctx.db_path[0] == '\0') {
+    const char *env_db = getenv("CAIRN_DB");
+    if (db != NULL) {
+        ctx.db_path = db;
+        ctx.db_from = "named by --db";
+    } else if (env_db != NULL && env_db[0] != '\0') {
+        ctx.db_path = env_db;
+        ctx.db_from = "named by $CAIRN_DB";
+    } else {
         ctx.db_path = "cairn.db";
+        ctx.db_from = "the default when neither --db nor $CAIRN_DB names "
+                      "one";
     }
     if (i >= argc) {
         print_main_help(stderr);

@@ -8,7 +8,7 @@ DB=clinic.db
 c() { "$CAIRN" --db "$DB" "$@"; }
 
 t_run "commands refuse a missing database" 1 c client list
-t_err "cairn: clinic.db: no such database; run 'cairn init' first"
+t_err "cairn: clinic.db: no such database (named by --db); create it with 'cairn init', or give --db the right path"
 [ ! -e clinic.db ] && t_ok "no file was created" || t_not_ok "no file was created" "clinic.db exists"
 
 t_run "init" 0 c init
