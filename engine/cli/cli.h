@@ -141,6 +141,12 @@ json_t *cli_json_parse(const char *text);
 /** TEMPORARY until caseload/alerts/couple move to jansson. */
 void cli_json_string(FILE *out, const char *s);
 
+/**
+ * A trend as cairn_trend_to_json writes it, as a value (its digits kept);
+ * null when it cannot be made (out of memory).
+ */
+json_t *cli_trend_json(const cairn_trend *t);
+
 /** A stored assessment as one JSON object (keys: README, JSON output). */
 json_t *cli_assessment_json(cli_ctx *ctx, const cairn_assessment *a);
 
@@ -230,6 +236,9 @@ extern const cli_opt cli_time_opts[];
 int cli_params_trend(cli_ctx *ctx, const char *cmd,
                      const cairn_instrument *inst, const char *scale,
                      bool only, cairn_trend_options *t);
+
+/** The time axis given with --time. */
+cairn_time_axis cli_params_axis(void);
 
 /** Whether an override was given without an INSTRUMENT= prefix. */
 bool cli_params_unnamed(void);

@@ -51,6 +51,17 @@ json_t *cli_json_parse(const char *text)
     return text != NULL ? json_loads(text, JSON_DECODE_ANY, NULL) : NULL;
 }
 
+json_t *cli_trend_json(const cairn_trend *t)
+{
+    char *text = NULL;
+    json_t *j = NULL;
+    if (cairn_trend_to_json(t, &text, NULL) == CAIRN_OK) {
+        j = cli_json_parse(text);
+    }
+    free(text);
+    return j != NULL ? j : json_null();
+}
+
 /* The catalog's definition of `a`'s instrument, quietly NULL if none. */
 static const cairn_instrument *instrument_of(cli_ctx *ctx,
                                              const cairn_assessment *a)

@@ -153,6 +153,12 @@ static void apply(const cli_override *e, cairn_trend_options *t)
     }
 }
 
+cairn_time_axis cli_params_axis(void)
+{
+    return cli_given.time == 1 ? CAIRN_TIME_SINCE_LOSS
+                               : CAIRN_TIME_SINCE_FIRST;
+}
+
 int cli_params_trend(cli_ctx *ctx, const char *cmd,
                      const cairn_instrument *inst, const char *scale, bool only,
                      cairn_trend_options *t)
