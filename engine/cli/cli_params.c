@@ -164,8 +164,7 @@ int cli_params_trend(cli_ctx *ctx, const char *cmd,
                      cairn_trend_options *t)
 {
     t->scale = scale;
-    t->axis =
-        cli_given.time == 1 ? CAIRN_TIME_SINCE_LOSS : CAIRN_TIME_SINCE_FIRST;
+    t->axis = cli_params_axis();
     t->no_improvement_weeks = cli_given.no_improvement_weeks;
     for (size_t i = 0; i < cli_given.ov.n; i++) {
         const cli_override *e = &cli_given.ov.items[i];
