@@ -370,14 +370,16 @@ static void forms_of(const cli_opt *o, const char *cmd, const cli_opt *opts,
                      const cli_sub *subs, char *buf, size_t size)
 {
     size_t in = 0, all = 0;
-    char list[256] = "";
+    buf[0] = '\0';
     if (opts != NULL) {
-        note_form(o, opts, cmd, list, sizeof list, &in, &all);
+        note_form(o, opts, cmd, buf, size, &in, &all);
     }
     for (const cli_sub *s = subs; s != NULL && s->name != NULL; s++) {
-        note_form(o, s->opts, s->name, list, sizeof list, &in, &all);
+        note_form(o, s->opts, s->name, buf, size, &in, &all);
     }
-    snprintf(buf, size, "%s", in < all ? list : "");
+    if (in == all) {
+        buf[0] = '\0';
+    }
 }
 
 static void print_one(FILE *out, const cli_opt *o)
