@@ -214,6 +214,7 @@ typedef struct cli_params {
     cli_overrides ov;            /* --rci-sd, --rci-reliability, --cutoff */
     int time;                    /* --time: 0 since-first, 1 since-loss */
     double no_improvement_weeks; /* --no-improvement-weeks (> 0) */
+    bool has_weeks;              /* --no-improvement-weeks was given */
 } cli_params;
 
 /** The values given to cli_override_opts and cli_time_opts. */

@@ -111,7 +111,8 @@ const cli_opt cli_time_opts[] = {
      .choice = &cli_given.time, .choices = time_words},
     {"no-improvement-weeks", "N",
      "alert after N weeks without reliable\nimprovement (default 12)",
-     .num = &cli_given.no_improvement_weeks, .range = CLI_POSITIVE},
+     .num = &cli_given.no_improvement_weeks, .range = CLI_POSITIVE,
+     .given = &cli_given.has_weeks},
     {NULL}};
 
 /* The instrument and scale an entry names; CLI_OK or CLI_FAIL (printed). */
@@ -166,6 +167,7 @@ int cli_params_trend(cli_ctx *ctx, const char *cmd,
     t->scale = scale;
     t->axis = cli_params_axis();
     t->no_improvement_weeks = cli_given.no_improvement_weeks;
+    t->has_no_improvement_weeks = cli_given.has_weeks;
     for (size_t i = 0; i < cli_given.ov.n; i++) {
         const cli_override *e = &cli_given.ov.items[i];
         const cairn_instrument *named = NULL;
