@@ -39,12 +39,12 @@ typedef struct cli_ctx {
 typedef struct cli_command {
     const char *name;
     int (*run)(cli_ctx *ctx, int argc, char **argv);
-    const char *summary;     /* one line for `cairn help` */
-    const char *usage;       /* the usage line(s) */
-    const char *help;        /* what it does, in a few paragraphs */
-    const cli_opt *opts;     /* options of the form without subcommand */
-    const cli_sub *subs;     /* subcommands and their options, or NULL */
-    const char *example;     /* indented example lines */
+    const char *summary; /* one line for `cairn help` */
+    const char *usage;   /* the usage line(s) */
+    const char *help;    /* what it does, in a few paragraphs */
+    const cli_opt *opts; /* options of the form without subcommand */
+    const cli_sub *subs; /* subcommands and their options, or NULL */
+    const char *example; /* indented example lines */
 } cli_command;
 
 /** Find a command by name, or NULL. */
@@ -76,6 +76,14 @@ void cli_error(const char *fmt, ...)
 
 /** Print err's message as "cairn: <message>" and return CLI_FAIL. */
 int cli_fail(const cairn_error *err);
+
+/** cli_fail, adding "; <next>" (the next step, in the command's words)
+ *  when err's code is `code`; returns CLI_FAIL. */
+int cli_fail_next(const cairn_error *err, int code, const char *next);
+
+/** cli_fail, adding how to link a partner when client `code` has none
+ *  (the couple commands); returns CLI_FAIL. */
+int cli_fail_couple(const cairn_error *err, const char *code);
 
 /**
  * Print a usage error for command `cmd` ("client" or "client add"): the
@@ -138,9 +146,6 @@ json_t *cli_json_number(double x, int digits);
 /** JSON made by the engine (a trend, say) as a value; NULL if unparsable. */
 json_t *cli_json_parse(const char *text);
 
-/** TEMPORARY until caseload/alerts/couple move to jansson. */
-void cli_json_string(FILE *out, const char *s);
-
 /**
  * A trend as cairn_trend_to_json writes it, as a value (its digits kept);
  * null when it cannot be made (out of memory).
@@ -187,8 +192,7 @@ extern const cli_command cli_rescore_command;
  * Print `n` values as Unicode blocks (U+2581-U+2588) placed on the fixed
  * range [lo, hi]; a non-finite value prints as a space.  No newline.
  */
-void cli_sparkline(FILE *out, const double *v, size_t n, double lo,
-                   double hi);
+void cli_sparkline(FILE *out, const double *v, size_t n, double lo, double hi);
 
 int cmd_report(cli_ctx *ctx, int argc, char **argv);
 extern const cli_command cli_report_command;
@@ -228,31 +232,29 @@ extern const cli_opt cli_override_opts[];
 extern const cli_opt cli_time_opts[];
 
 /**
- * Fill `t` for instrument `inst` and scale `scale` (NULL: the main one)
- * from cli_given: time axis, weeks, and the overrides that are unnamed or
- * name this instrument (and scale).  With `only` (the command is about
- * `inst` alone) an override naming another is a usage error.
+ * The overrides given (--rci-sd, --rci-reliability, --cutoff), resolved
+ * into `out` (room for CLI_MAX_OVERRIDES), `*n` of them: a named one for
+ * the instrument and scale it names, an unnamed one for `inst` and
+ * `scale` (NULL: the main scale); with `inst` NULL (a command over
+ * several instruments) an unnamed one is a usage error of `cmd`.
+ * Returns CLI_OK, CLI_USAGE or CLI_FAIL (printed).
+ */
+int cli_params_overrides(cli_ctx *ctx, const char *cmd,
+                         const cairn_instrument *inst, const char *scale,
+                         cairn_trend_override *out, size_t *n);
+
+/**
+ * Fill `t` for a command about instrument `inst` alone, on scale `scale`
+ * (NULL: the main one): time axis, weeks, and the overrides, of which
+ * one naming another instrument or scale is a usage error of `cmd`.
  * Returns CLI_OK, CLI_USAGE or CLI_FAIL (printed).
  */
 int cli_params_trend(cli_ctx *ctx, const char *cmd,
                      const cairn_instrument *inst, const char *scale,
-                     bool only, cairn_trend_options *t);
+                     cairn_trend_options *t);
 
 /** The time axis given with --time. */
 cairn_time_axis cli_params_axis(void);
-
-/** Whether an override was given without an INSTRUMENT= prefix. */
-bool cli_params_unnamed(void);
-
-struct cairn_report_override;
-
-/**
- * The overrides for a command over several instruments, resolved into
- * `out` (room for CLI_MAX_OVERRIDES), `*n` of them; each must be named.
- * Returns CLI_OK, CLI_USAGE or CLI_FAIL (printed).
- */
-int cli_params_report(cli_ctx *ctx, const char *cmd,
-                      struct cairn_report_override *out, size_t *n);
 
 /** Copy the scale and overrides of `t` into cohort options `c`. */
 void cli_params_cohort(const cairn_trend_options *t, cairn_cohort_options *c);
@@ -260,27 +262,11 @@ void cli_params_cohort(const cairn_trend_options *t, cairn_cohort_options *c);
 /* The statistics commands (cli_stats.c and cmd_{trend,caseload,cohort,
  * alerts,couple}.c). */
 
-/** Options of the statistics commands, parsed by cli_stats_parse. */
-typedef struct cli_stats_args {
-    const char *client, *instrument, *clinician, *from, *to;
-    bool json, ml, intercept_only;
-    cairn_trend_options trend; /* --scale, --rci-*, --cutoff, --time, ... */
-} cli_stats_args;
-
-#define CLI_STATS_ARGS_INIT                                                 \
-    {NULL, NULL, NULL, NULL, NULL, false, false, false,                    \
-     CAIRN_TREND_OPTIONS_INIT}
-
-/** Parse the statistics options; CLI_OK or a usage error (printed). */
-int cli_stats_parse(const char *cmd, int argc, char **argv,
-                    cli_stats_args *a);
-
-/** Parse a finite decimal number; false when `s` is not one. */
+/**
+ * Parse a finite decimal number (strtod, the whole string); false when
+ * `s` is not one.
+ */
 bool cli_parse_number(const char *s, double *out);
-
-/** Apply one trend option (`opt` without "--") to `o`. */
-int cli_trend_option(const char *cmd, const char *opt, const char *value,
-                     cairn_trend_options *o);
 
 /** Print a trend for people: sparkline, change, reliability, alerts. */
 void cli_print_trend(const cairn_trend *t, const cairn_instrument *inst);

@@ -53,7 +53,7 @@ static bool is_short(const char *s)
     return s[0] == '-' && isalpha((unsigned char)s[1]);
 }
 
-static bool parse_double(const char *s, double *out)
+bool cli_parse_number(const char *s, double *out)
 {
     char *end = NULL;
     if (*s == '\0' || isspace((unsigned char)*s)) {
@@ -73,7 +73,7 @@ static int take_number(const cli_opt *o, const char *v, char *why)
     static const char *const need[] = {"", "be positive", "be 0 or more",
                                        "be between 0 and 1"};
     double x = 0;
-    if (!parse_double(v, &x)) {
+    if (!cli_parse_number(v, &x)) {
         snprintf(why, WHY_SIZE, "takes a number, not '%s'", v);
         return -1;
     }

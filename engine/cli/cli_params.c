@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cairn_report.h"
 #include "cli.h"
 
 cli_params cli_given = {.no_improvement_weeks = CAIRN_NO_IMPROVEMENT_WEEKS};
@@ -48,14 +47,8 @@ static int parse_param(int which, const cli_opt *o, const char *v, char *why,
 {
     static const char *const need[] = {"be positive", "be between 0 and 1", ""};
     const char *eq = strchr(v, '=');
-    const char *num = eq ? eq + 1 : v;
-    char *end = NULL;
     double x = 0;
-    errno = 0;
-    if (*num != '\0' && !isspace((unsigned char)*num)) {
-        x = strtod(num, &end);
-    }
-    if (end == NULL || *end != '\0' || errno != 0 || !isfinite(x) || eq == v) {
+    if (!cli_parse_number(eq ? eq + 1 : v, &x) || eq == v) {
         snprintf(why, size, "--%s takes [INSTRUMENT[.SCALE]=]NUMBER, not '%s'",
                  o->name, v);
         return -1;
@@ -115,8 +108,23 @@ const cli_opt cli_time_opts[] = {
      .given = &cli_given.has_weeks},
     {NULL}};
 
-/* The instrument and scale an entry names; CLI_OK or CLI_FAIL (printed). */
-static int resolve(cli_ctx *ctx, const cli_override *e,
+/* The scale `name` of `inst` (NULL: the main one); a usage error of
+ * `cmd` when it has none of that name. */
+static int scale_of(const char *cmd, const cairn_instrument *inst,
+                    const char *name, const cairn_scale **sc)
+{
+    *sc = name ? cairn_instrument_find_scale(inst, name)
+               : cairn_instrument_scale(inst, 0);
+    if (*sc == NULL) {
+        return cli_usage(cmd, "%s has no scale '%s'",
+                         cairn_instrument_code(inst), name);
+    }
+    return CLI_OK;
+}
+
+/* The instrument and scale an entry names; CLI_OK, CLI_USAGE or CLI_FAIL
+ * (printed). */
+static int resolve(cli_ctx *ctx, const char *cmd, const cli_override *e,
                    const cairn_instrument **inst, const cairn_scale **sc)
 {
     char buf[sizeof e->name];
@@ -129,111 +137,81 @@ static int resolve(cli_ctx *ctx, const cli_override *e,
     if (*inst == NULL) {
         return CLI_FAIL;
     }
-    *sc = dot ? cairn_instrument_find_scale(*inst, dot + 1) : NULL;
-    if (dot != NULL && *sc == NULL) {
-        cli_error("%s has no scale '%s'", cairn_instrument_code(*inst),
-                  dot + 1);
-        return CLI_FAIL;
-    }
-    return CLI_OK;
+    return scale_of(cmd, *inst, dot ? dot + 1 : NULL, sc);
 }
 
-static void apply(const cli_override *e, cairn_trend_options *t)
-{
-    if (e->has_sd) {
-        t->has_sd = true;
-        t->sd = e->sd;
-    }
-    if (e->has_reliability) {
-        t->has_reliability = true;
-        t->reliability = e->reliability;
-    }
-    if (e->has_cutoff) {
-        t->has_cutoff = true;
-        t->cutoff = e->cutoff;
-    }
-}
-
-cairn_time_axis cli_params_axis(void)
-{
-    return cli_given.time == 1 ? CAIRN_TIME_SINCE_LOSS
-                               : CAIRN_TIME_SINCE_FIRST;
-}
-
-int cli_params_trend(cli_ctx *ctx, const char *cmd,
-                     const cairn_instrument *inst, const char *scale, bool only,
-                     cairn_trend_options *t)
-{
-    t->scale = scale;
-    t->axis = cli_params_axis();
-    t->no_improvement_weeks = cli_given.no_improvement_weeks;
-    t->has_no_improvement_weeks = cli_given.has_weeks;
-    for (size_t i = 0; i < cli_given.ov.n; i++) {
-        const cli_override *e = &cli_given.ov.items[i];
-        const cairn_instrument *named = NULL;
-        const cairn_scale *sc = NULL;
-        if (e->name[0] == '\0') {
-            apply(e, t);
-            continue;
-        }
-        if (resolve(ctx, e, &named, &sc) != CLI_OK) {
-            return CLI_FAIL;
-        }
-        bool same_scale =
-            sc == NULL || (scale ? strcmp(sc->id, scale) == 0
-                                 : sc == cairn_instrument_scale(named, 0));
-        if (named == inst && same_scale) {
-            apply(e, t);
-        } else if (only) {
-            return cli_usage(cmd,
-                             "%s: an override names %s, but this is about "
-                             "%s%s%s",
-                             cmd, e->name, cairn_instrument_code(inst),
-                             scale ? "." : "", scale ? scale : "");
-        }
-    }
-    return CLI_OK;
-}
-
-bool cli_params_unnamed(void)
-{
-    for (size_t i = 0; i < cli_given.ov.n; i++) {
-        if (cli_given.ov.items[i].name[0] == '\0') {
-            return true;
-        }
-    }
-    return false;
-}
-
-int cli_params_report(cli_ctx *ctx, const char *cmd, cairn_report_override *out,
-                      size_t *n)
+int cli_params_overrides(cli_ctx *ctx, const char *cmd,
+                         const cairn_instrument *inst, const char *scale,
+                         cairn_trend_override *out, size_t *n)
 {
     *n = 0;
     for (size_t i = 0; i < cli_given.ov.n; i++) {
         const cli_override *e = &cli_given.ov.items[i];
-        const cairn_instrument *inst = NULL;
+        const cairn_instrument *named = inst;
         const cairn_scale *sc = NULL;
-        if (e->name[0] == '\0') {
-            return cli_usage(cmd,
-                             "%s: covers several instruments: give "
-                             "--rci-sd, --rci-reliability and --cutoff as "
-                             "INSTRUMENT=NUMBER",
-                             cmd);
+        int rc = CLI_OK;
+        if (e->name[0] != '\0') {
+            rc = resolve(ctx, cmd, e, &named, &sc);
+        } else if (inst == NULL) {
+            rc = cli_usage(cmd,
+                           "%s: covers several instruments: give --rci-sd, "
+                           "--rci-reliability and --cutoff as "
+                           "INSTRUMENT=NUMBER, or --instrument",
+                           cmd);
+        } else {
+            rc = scale_of(cmd, inst, scale, &sc);
         }
-        if (resolve(ctx, e, &inst, &sc) != CLI_OK) {
-            return CLI_FAIL;
+        if (rc != CLI_OK) {
+            return rc;
         }
-        cairn_report_override *v = &out[(*n)++];
-        memset(v, 0, sizeof *v);
-        v->instrument = cairn_instrument_code(inst);
-        v->scale = sc ? sc->id : cairn_instrument_scale(inst, 0)->id;
-        v->has_sd = e->has_sd;
-        v->sd = e->sd;
-        v->has_reliability = e->has_reliability;
-        v->reliability = e->reliability;
-        v->has_cutoff = e->has_cutoff;
-        v->cutoff = e->cutoff;
+        cairn_trend_override *v = &out[(*n)++];
+        *v = (cairn_trend_override){cairn_instrument_code(named),
+                                    sc->id,
+                                    e->has_sd,
+                                    e->sd,
+                                    e->has_reliability,
+                                    e->reliability,
+                                    e->has_cutoff,
+                                    e->cutoff};
     }
+    return CLI_OK;
+}
+
+cairn_time_axis cli_params_axis(void)
+{
+    return cli_given.time == 1 ? CAIRN_TIME_SINCE_LOSS : CAIRN_TIME_SINCE_FIRST;
+}
+
+int cli_params_trend(cli_ctx *ctx, const char *cmd,
+                     const cairn_instrument *inst, const char *scale,
+                     cairn_trend_options *t)
+{
+    cairn_trend_override ov[CLI_MAX_OVERRIDES];
+    const cairn_scale *sc = NULL;
+    size_t n = 0;
+    int rc = scale_of(cmd, inst, scale, &sc);
+    if (rc == CLI_OK) {
+        rc = cli_params_overrides(ctx, cmd, inst, scale, ov, &n);
+    }
+    for (size_t i = 0; rc == CLI_OK && i < n; i++) {
+        if (strcmp(ov[i].instrument, cairn_instrument_code(inst)) != 0 ||
+            strcmp(ov[i].scale, sc->id) != 0) {
+            return cli_usage(cmd,
+                             "%s: an override names %s.%s, but this is "
+                             "about %s.%s",
+                             cmd, ov[i].instrument, ov[i].scale,
+                             cairn_instrument_code(inst), sc->id);
+        }
+    }
+    if (rc != CLI_OK) {
+        return rc;
+    }
+    cairn_trend_options base = CAIRN_TREND_OPTIONS_INIT;
+    base.scale = scale;
+    base.axis = cli_params_axis();
+    base.no_improvement_weeks = cli_given.no_improvement_weeks;
+    base.has_no_improvement_weeks = cli_given.has_weeks;
+    *t = cairn_trend_options_for(&base, ov, n, inst, sc);
     return CLI_OK;
 }
 

@@ -4,6 +4,7 @@
  * (cli_json.c has them as JSON) and the risk notice.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -68,8 +69,8 @@ void cli_print_assessment_line(cli_ctx *ctx, FILE *out,
                                const cairn_assessment *a)
 {
     (void)ctx;
-    fprintf(out, "%-20s #%-5lld %-7s", a->administered_at,
-            (long long)a->id, a->instrument);
+    fprintf(out, "%-20s #%-5lld %-7s", a->administered_at, (long long)a->id,
+            a->instrument);
     for (size_t i = 0; i < a->n_scales; i++) {
         const cairn_stored_scale *s = &a->scales[i];
         fprintf(out, " %s ", s->scale);
@@ -114,29 +115,27 @@ void cli_print_risk(FILE *out, const cairn_score *score)
         "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"
         "!!!!!!!!!!!!!!";
     for (size_t i = 0; i < score->n_flags; i++) {
-        fprintf(out, "\n%s\n!! RISK - FOR THE CLINICIAN NOW\n!! %s\n%s\n",
-                bar, score->flags[i].risk->message, bar);
+        fprintf(out, "\n%s\n!! RISK - FOR THE CLINICIAN NOW\n!! %s\n%s\n", bar,
+                score->flags[i].risk->message, bar);
     }
 }
 
-void cli_json_string(FILE *out, const char *s)
+int cli_fail_next(const cairn_error *err, int code, const char *next)
 {
-    if (s == NULL) {
-        fputs("null", out);
-        return;
+    if (err->code == code) {
+        cli_error("%s; %s", err->message, next);
+        return CLI_FAIL;
     }
-    fputc('"', out);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\') {
-            fputc('\\', out);
-            fputc(*p, out);
-        } else if (*p == '\n') {
-            fputs("\\n", out);
-        } else if (*p < 0x20) {
-            fprintf(out, "\\u%04x", *p);
-        } else {
-            fputc(*p, out);
-        }
+    return cli_fail(err);
+}
+
+int cli_fail_couple(const cairn_error *err, const char *code)
+{
+    char next[160];
+    snprintf(next, sizeof next, "link one with 'cairn client link %s PARTNER'",
+             code);
+    if (strstr(err->message, "no linked partner") != NULL) {
+        return cli_fail_next(err, CAIRN_ENOTFOUND, next);
     }
-    fputc('"', out);
+    return cli_fail(err);
 }

@@ -19,7 +19,8 @@ static struct {
 } given;
 
 static const cli_opt administer_opts[] = {
-    {"client", "CODE", "the client (see 'cairn client add')", .str = &given.client},
+    {"client", "CODE", "the client (see 'cairn client add')",
+     .str = &given.client},
     {"date", "D", "when it was completed (default now; UTC)",
      .str = &given.date},
     {NULL}};
@@ -113,13 +114,12 @@ static void allowed_text(const cairn_item *it, char *buf, size_t size)
     size_t used = 0;
     buf[0] = '\0';
     if (it->kind == CAIRN_ITEM_NUMBER) {
-        snprintf(buf, size, "a whole number from %d to %d", it->min,
-                 it->max);
+        snprintf(buf, size, "a whole number from %d to %d", it->min, it->max);
         return;
     }
     for (size_t k = 0; k < it->n_options && used < size; k++) {
-        int n = snprintf(buf + used, size - used, "%s%d",
-                         k == 0 ? "" : ", ", it->options[k].code);
+        int n = snprintf(buf + used, size - used, "%s%d", k == 0 ? "" : ", ",
+                         it->options[k].code);
         used += n > 0 ? (size_t)n : 0;
     }
 }
@@ -256,8 +256,7 @@ static enum step review(session *s)
     }
 }
 
-static int save(cli_ctx *ctx, session *s, const char *client,
-                const char *date)
+static int save(cli_ctx *ctx, session *s, const char *client, const char *date)
 {
     cairn_score *sc = NULL;
     cairn_store *st = NULL;
@@ -290,8 +289,8 @@ static int save(cli_ctx *ctx, session *s, const char *client,
     return rc < 0 ? cli_fail(&err) : CLI_OK;
 }
 
-static int run(cli_ctx *ctx, const cairn_instrument *inst,
-               const char *client, const char *date)
+static int run(cli_ctx *ctx, const cairn_instrument *inst, const char *client,
+               const char *date)
 {
     session s = {inst, NULL, NULL, NULL, 0};
     cairn_error err = CAIRN_ERROR_INIT;
@@ -341,8 +340,7 @@ int cmd_administer(cli_ctx *ctx, int argc, char **argv)
         return rc;
     }
     if (n > 1) {
-        return cli_usage("administer", "administer: unexpected '%s'",
-                         argv[1]);
+        return cli_usage("administer", "administer: unexpected '%s'", argv[1]);
     }
     if (n == 0 || given.client == NULL) {
         return cli_usage("administer",

@@ -27,17 +27,16 @@ static const cli_opt min_cell_opt[] = {
      "inputs, a report can raise K\nbut not lower it)",
      .whole = &given.min_cell, .min = 1, .max = CAIRN_AGGREGATE_MAX_MIN_CELL},
     {NULL}};
-static const cli_opt output_opt[] = {
-    {"output", "FILE", "where to write the summary", .str = &given.output,
-     .alias = 'o'},
-    {NULL}};
+static const cli_opt output_opt[] = {{"output", "FILE",
+                                      "where to write the summary",
+                                      .str = &given.output, .alias = 'o'},
+                                     {NULL}};
 static const cli_opt summary_opts[] = {
     {"instrument", "I", "the questionnaire to summarize",
      .str = &given.instrument},
     {.include = output_opt},
     {.include = min_cell_opt},
-    {"from", "D", "assessments administered on or after D",
-     .str = &given.from},
+    {"from", "D", "assessments administered on or after D", .str = &given.from},
     {"to", "D", "assessments administered on or before D", .str = &given.to},
     {"scale", "S", "a subscale; default the total", .str = &given.scale},
     {.include = cli_override_opts},
@@ -127,7 +126,7 @@ static int summarize(cli_ctx *ctx, agg_args *a)
     cairn_aggregate *agg = NULL;
     cairn_error err = CAIRN_ERROR_INIT;
     cairn_trend_options t = CAIRN_TREND_OPTIONS_INIT;
-    int rc = cli_params_trend(ctx, "aggregate", inst, a->scale, true, &t);
+    int rc = cli_params_trend(ctx, "aggregate", inst, a->scale, &t);
     if (rc != CLI_OK) {
         cairn_store_close(st);
         return rc;
@@ -242,13 +241,13 @@ static int report(agg_args *a)
 
 int cmd_aggregate(cli_ctx *ctx, int argc, char **argv)
 {
-    const cli_sub *sub = argc > 1 ? cli_sub_find(aggregate_subs, argv[1])
-                                  : NULL;
+    const cli_sub *sub =
+        argc > 1 ? cli_sub_find(aggregate_subs, argv[1]) : NULL;
     int n = 0;
-    int rc = sub != NULL
-                 ? cli_sub_parse("aggregate", aggregate_subs, argc, argv, &sub,
-                                 &n)
-                 : cli_opt_parse("aggregate", summary_opts, argc, argv, &n);
+    int rc =
+        sub != NULL
+            ? cli_sub_parse("aggregate", aggregate_subs, argc, argv, &sub, &n)
+            : cli_opt_parse("aggregate", summary_opts, argc, argv, &n);
     if (rc != CLI_OK) {
         return rc;
     }

@@ -23,8 +23,7 @@ static const cli_opt json_opts[] = {
     {"json", NULL, "show as JSON (README: JSON output)", .flag = &given.json},
     {NULL}};
 static const cli_opt reason_opt[] = {
-    {"reason", "R", "why (required for amend and void)",
-     .str = &given.reason},
+    {"reason", "R", "why (required for amend and void)", .str = &given.reason},
     {NULL}};
 static const cli_opt amend_opts[] = {
     {"date", "D", "the corrected date", .str = &given.date},
@@ -78,8 +77,8 @@ static int show(cli_ctx *ctx, cairn_store *st, const args *a)
 
 /* The responses of the correction: given, or the stored ones. */
 static int responses_for(const args *a, const cairn_instrument *inst,
-                         const cairn_assessment *old,
-                         cairn_responses **out, cairn_error *err)
+                         const cairn_assessment *old, cairn_responses **out,
+                         cairn_error *err)
 {
     if (a->n > 0) {
         return cairn_responses_parse_tokens(out, inst, a->tokens, a->n, err);
@@ -139,16 +138,14 @@ int cmd_assessment(cli_ctx *ctx, int argc, char **argv)
     cairn_error err = CAIRN_ERROR_INIT;
     const cli_sub *sub = NULL;
     int n = 0;
-    int rc = cli_sub_parse("assessment", assessment_subs, argc, argv, &sub,
-                           &n);
+    int rc = cli_sub_parse("assessment", assessment_subs, argc, argv, &sub, &n);
     if (rc != CLI_OK) {
         return rc;
     }
     a->sub = sub->name;
     if (n < 1 || !cli_parse_id(argv[0], &a->id)) {
         return cli_usage("assessment",
-                         "assessment %s needs an ID (a whole number)",
-                         a->sub);
+                         "assessment %s needs an ID (a whole number)", a->sub);
     }
     a->tokens = (const char **)argv + 1;
     a->n = (size_t)n - 1;

@@ -24,8 +24,7 @@ static client_args given;
 static client_seen seen;
 
 /* A whole number 0..9999, or '' (0: clears the detail in edit). */
-static int parse_small(const cli_opt *o, const char *s, char *why,
-                       size_t size)
+static int parse_small(const cli_opt *o, const char *s, char *why, size_t size)
 {
     char *end = NULL;
     int *out = o->target;
@@ -44,8 +43,7 @@ static int parse_small(const cli_opt *o, const char *s, char *why,
     return 0;
 }
 
-static int parse_kind(const cli_opt *o, const char *s, char *why,
-                      size_t size)
+static int parse_kind(const cli_opt *o, const char *s, char *why, size_t size)
 {
     cairn_error err = CAIRN_ERROR_INIT;
     cairn_loss_kind *kind = o->target;
@@ -89,10 +87,13 @@ static const cli_opt episode_opts[] = {
     {"start", "D", "open an episode of care on D", .str = &given.start},
     {"end", "D", "close the open episode on D", .str = &given.end},
     {NULL}};
-static const cli_sub client_subs[] = {
-    {"add", add_opts},   {"list", json_opts}, {"show", json_opts},
-    {"edit", detail_opts}, {"link", NULL},    {"episode", episode_opts},
-    {NULL}};
+static const cli_sub client_subs[] = {{"add", add_opts},
+                                      {"list", json_opts},
+                                      {"show", json_opts},
+                                      {"edit", detail_opts},
+                                      {"link", NULL},
+                                      {"episode", episode_opts},
+                                      {NULL}};
 
 const cli_command cli_client_command = {
     .name = "client",
@@ -165,12 +166,10 @@ static json_t *client_json(const cairn_client *c, bool notes)
     json_object_set_new(o, "birth_year", int_or_null(c->birth_year));
     json_object_set_new(o, "clinician", cli_json_str(c->clinician));
     json_object_set_new(o, "loss_date", cli_json_str(c->loss_date));
-    json_object_set_new(o, "gestation_weeks",
-                        int_or_null(c->gestation_weeks));
-    json_object_set_new(o, "loss_kind",
-                        cli_json_str(c->loss_kind
-                                         ? cairn_loss_kind_name(c->loss_kind)
-                                         : NULL));
+    json_object_set_new(o, "gestation_weeks", int_or_null(c->gestation_weeks));
+    json_object_set_new(
+        o, "loss_kind",
+        cli_json_str(c->loss_kind ? cairn_loss_kind_name(c->loss_kind) : NULL));
     json_object_set_new(o, "partner", cli_json_str(c->partner_code));
     if (notes) {
         json_object_set_new(o, "notes", cli_json_str(c->notes));
@@ -297,8 +296,7 @@ static int client_edit(cli_ctx *ctx, client_args *a, int npos, char **pos)
         m.clinician = seen.clinician ? g->clinician : m.clinician;
         m.notes = seen.notes ? g->notes : m.notes;
         m.loss_date = seen.loss_date ? g->loss_date : m.loss_date;
-        m.gestation_weeks = seen.weeks ? g->gestation_weeks
-                                       : m.gestation_weeks;
+        m.gestation_weeks = seen.weeks ? g->gestation_weeks : m.gestation_weeks;
         m.loss_kind = seen.kind ? g->loss_kind : m.loss_kind;
         rc = cairn_store_client_set(st, &m, &err);
     }
@@ -330,8 +328,7 @@ static int client_link(cli_ctx *ctx, int npos, char **pos)
     return CLI_OK;
 }
 
-static int client_episode(cli_ctx *ctx, client_args *a, int npos,
-                          char **pos)
+static int client_episode(cli_ctx *ctx, client_args *a, int npos, char **pos)
 {
     cairn_store *st = NULL;
     cairn_error err = CAIRN_ERROR_INIT;
@@ -342,10 +339,9 @@ static int client_episode(cli_ctx *ctx, client_args *a, int npos,
     if (cli_store_open(ctx, &st) != CLI_OK) {
         return CLI_FAIL;
     }
-    int rc = a->start ? cairn_store_episode_add(st, pos[0], a->start,
-                                                NULL, &err)
-                      : cairn_store_episode_set_end(st, pos[0], a->end,
-                                                    &err);
+    int rc = a->start
+                 ? cairn_store_episode_add(st, pos[0], a->start, NULL, &err)
+                 : cairn_store_episode_set_end(st, pos[0], a->end, &err);
     cairn_store_close(st);
     if (rc < 0) {
         return cli_fail(&err);

@@ -16,8 +16,7 @@ static const cli_opt cohort_opts[] = {
     {"instrument", "I", "the questionnaire (code or alias)",
      .str = &given.instrument},
     {"scale", "S", "a subscale; default the total", .str = &given.scale},
-    {"from", "D", "assessments administered on or after D",
-     .str = &given.from},
+    {"from", "D", "assessments administered on or after D", .str = &given.from},
     {"to", "D", "assessments administered on or before D", .str = &given.to},
     {"clinician", "C", "one clinician's clients", .str = &given.clinician},
     {"ml", NULL, "fit by maximum likelihood instead of REML",
@@ -33,11 +32,10 @@ const cli_command cli_cohort_command = {
     .name = "cohort",
     .run = cmd_cohort,
     .summary = "outcomes over a caseload or clinic",
-    .usage =
-        "cairn cohort --instrument I [--json] [--from D] [--to D]\n"
-        "       [--clinician C] [--scale S] [--rci-sd X] "
-        "[--rci-reliability R]\n"
-        "       [--cutoff C] [--ml] [--intercept-only]",
+    .usage = "cairn cohort --instrument I [--json] [--from D] [--to D]\n"
+             "       [--clinician C] [--scale S] [--rci-sd X] "
+             "[--rci-reliability R]\n"
+             "       [--cutoff C] [--ml] [--intercept-only]",
     .opts = cohort_opts,
     .example = "  cairn cohort --instrument phq9 --from 2026-01-01\n",
     .help =
@@ -68,7 +66,7 @@ int cmd_cohort(cli_ctx *ctx, int argc, char **argv)
     if (inst == NULL) {
         return CLI_FAIL;
     }
-    rc = cli_params_trend(ctx, "cohort", inst, given.scale, true, &t);
+    rc = cli_params_trend(ctx, "cohort", inst, given.scale, &t);
     cairn_store *st = NULL;
     if (rc != CLI_OK) {
         return rc;

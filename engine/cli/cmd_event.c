@@ -96,8 +96,8 @@ static int list(cli_ctx *ctx, const args *a)
             json_object_set_new(o, "id", json_integer(e->id));
             json_object_set_new(o, "client", cli_json_str(e->client_code));
             json_object_set_new(o, "date", cli_json_str(e->date));
-            json_object_set_new(
-                o, "kind", cli_json_str(cairn_event_kind_name(e->kind)));
+            json_object_set_new(o, "kind",
+                                cli_json_str(cairn_event_kind_name(e->kind)));
             json_object_set_new(o, "label", cli_json_str(e->label));
             json_array_append_new(arr, o);
         } else {
@@ -121,6 +121,5 @@ int cmd_event(cli_ctx *ctx, int argc, char **argv)
         return cli_usage("event", "event %s: unexpected '%s'", sub->name,
                          argv[0]);
     }
-    return strcmp(sub->name, "add") == 0 ? add(ctx, &given)
-                                         : list(ctx, &given);
+    return strcmp(sub->name, "add") == 0 ? add(ctx, &given) : list(ctx, &given);
 }

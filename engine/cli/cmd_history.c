@@ -12,8 +12,7 @@ static bool json, all;
 
 static const cli_opt history_opts[] = {
     {"client", "CODE", "the client", .str = &client},
-    {"instrument", "I", "only this instrument (code or alias)",
-     .str = &iname},
+    {"instrument", "I", "only this instrument (code or alias)", .str = &iname},
     {"all", NULL, "include superseded and void versions", .flag = &all},
     {"json", NULL, "a JSON array of assessments (README: JSON output)",
      .flag = &json},
@@ -63,8 +62,8 @@ static void print_timeline(cli_ctx *ctx, const cairn_assessment_list *l,
     while (i < l->n || j < e->n) {
         bool event_first =
             j < e->n &&
-            (i == l->n || strncmp(e->items[j].date,
-                                  l->items[i].administered_at, 10) <= 0);
+            (i == l->n ||
+             strncmp(e->items[j].date, l->items[i].administered_at, 10) <= 0);
         if (event_first) {
             const cairn_event *ev = &e->items[j++];
             printf("%-20s event  %s%s%s\n", ev->date,
@@ -110,10 +109,9 @@ int cmd_history(cli_ctx *ctx, int argc, char **argv)
     }
     rc = cairn_store_client_get(&c, st, client, &err);
     if (rc == CAIRN_OK) {
-        rc = cairn_store_assessment_list(&l, st, client, icode,
-                                         all ? CAIRN_LIST_ALL
-                                             : CAIRN_LIST_CURRENT,
-                                         &err);
+        rc = cairn_store_assessment_list(
+            &l, st, client, icode, all ? CAIRN_LIST_ALL : CAIRN_LIST_CURRENT,
+            &err);
     }
     if (rc == CAIRN_OK) {
         rc = cairn_store_event_list(&e, st, client, &err);

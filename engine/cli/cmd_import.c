@@ -96,8 +96,7 @@ int cmd_import(cli_ctx *ctx, int argc, char **argv)
     printf("%s: %zu rows read (%zu assessments), %zu %s, %zu duplicates "
            "skipped, %zu rejected",
            file, r.rows, r.assessments, nothing ? 0 : r.stored,
-           o.dry_run ? "would be stored" : "stored", r.duplicates,
-           r.rejected);
+           o.dry_run ? "would be stored" : "stored", r.duplicates, r.rejected);
     if (r.clients_created > 0 && !nothing) {
         printf(", %zu clients %s", r.clients_created,
                o.dry_run ? "would be created" : "created");

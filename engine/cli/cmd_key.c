@@ -9,10 +9,10 @@
 
 static const char *output;
 
-static const cli_opt new_opts[] = {
-    {"output", "KEYFILE", "where to write the new key", .str = &output,
-     .alias = 'o'},
-    {NULL}};
+static const cli_opt new_opts[] = {{"output", "KEYFILE",
+                                    "where to write the new key",
+                                    .str = &output, .alias = 'o'},
+                                   {NULL}};
 static const cli_sub key_subs[] = {{"new", new_opts}, {"id", NULL}, {NULL}};
 
 const cli_command cli_key_command = {
@@ -40,14 +40,11 @@ const cli_command cli_key_command = {
 int cli_key_load(const char *path, cairn_export_key **out)
 {
     cairn_error err = CAIRN_ERROR_INIT;
-    int rc = cairn_export_key_load(out, path, &err);
-    if (rc == CAIRN_ENOTFOUND) {
-        cli_error("%s: no such key file; make one with 'cairn key new -o %s'",
-                  path, path);
-        return CLI_FAIL;
-    }
-    if (rc < 0) {
-        return cli_fail(&err);
+    if (cairn_export_key_load(out, path, &err) < 0) {
+        char next[600];
+        snprintf(next, sizeof next, "make one with 'cairn key new -o %s'",
+                 path);
+        return cli_fail_next(&err, CAIRN_ENOTFOUND, next);
     }
     if (!cairn_export_key_is_private(*out)) {
         cli_error("warning: %s: permissions %04o are broader than 0600; "

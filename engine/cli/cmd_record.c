@@ -63,8 +63,7 @@ static int store(cli_ctx *ctx, const record_args *a,
     o.client_code = a->client;
     o.administered_at = a->date ? a->date : today;
     o.method = CAIRN_METHOD_CLINICIAN;
-    int rc = cairn_responses_parse_tokens(&resp, inst, a->tokens, a->n,
-                                          &err);
+    int rc = cairn_responses_parse_tokens(&resp, inst, a->tokens, a->n, &err);
     if (rc == CAIRN_OK) {
         rc = cairn_score_compute(&sc, inst, resp, &err);
     }

@@ -21,12 +21,14 @@ const cli_command cli_rescore_command = {
     .usage = "cairn rescore INSTRUMENT [--dry-run]",
     .opts = rescore_opts,
     .example = "  cairn rescore phq9 --dry-run\n",
-    .help = "When an instrument's definition changes (a corrected band, a new\n"
-    "missing-data rule), every current assessment scored with an older\n"
-    "definition is scored again from its stored answers and saved as a new\n"
-    "version that supersedes the old one; the old scores stay in the\n"
-    "record and the audit log.  All or nothing: if the new definition\n"
-    "refuses a stored answer, nothing is changed.\n",
+    .help =
+        "When an instrument's definition changes (a corrected band, a new\n"
+        "missing-data rule), every current assessment scored with an older\n"
+        "definition is scored again from its stored answers and saved as a "
+        "new\n"
+        "version that supersedes the old one; the old scores stay in the\n"
+        "record and the audit log.  All or nothing: if the new definition\n"
+        "refuses a stored answer, nothing is changed.\n",
 };
 
 int cmd_rescore(cli_ctx *ctx, int argc, char **argv)

@@ -77,8 +77,8 @@ static void print_plain(const cairn_score *s)
         printf("\n");
     }
     for (size_t i = 0; i < s->n_rules; i++) {
-        static const char *const words[] = {"cannot tell (items missing)",
-                                            "no", "yes"};
+        static const char *const words[] = {"cannot tell (items missing)", "no",
+                                            "yes"};
         printf("  %s: %s\n", s->rules[i].rule->label,
                words[s->rules[i].value + 1]);
     }
@@ -118,8 +118,8 @@ static int run_batch(const cairn_instrument *inst)
         }
         cairn_responses *resp = NULL;
         cairn_error err = CAIRN_ERROR_INIT;
-        if (cairn_responses_parse_line(&resp, inst, line, (size_t)len,
-                                       &err) < 0) {
+        if (cairn_responses_parse_line(&resp, inst, line, (size_t)len, &err) <
+            0) {
             cli_error("<stdin>:%ld: %s", lineno, err.message);
             rc = CLI_FAIL;
         } else {
@@ -155,8 +155,7 @@ int cmd_score(cli_ctx *ctx, int argc, char **argv)
     } else if (rc == CLI_OK) {
         cairn_responses *resp = NULL;
         cairn_error err = CAIRN_ERROR_INIT;
-        if (cairn_responses_parse_tokens(&resp, inst,
-                                         (const char **)argv + 1,
+        if (cairn_responses_parse_tokens(&resp, inst, (const char **)argv + 1,
                                          (size_t)n - 1, &err) < 0) {
             rc = cli_fail(&err);
         } else {

@@ -14,8 +14,7 @@
 static bool json;
 
 static const cli_opt show_opts[] = {
-    {"json", NULL,
-     "one JSON array of {key, value, type, set_by,\nset_at}",
+    {"json", NULL, "one JSON array of {key, value, type, set_by,\nset_at}",
      .flag = &json},
     {NULL}};
 static const cli_sub settings_subs[] = {
@@ -47,7 +46,8 @@ const cli_command cli_settings_command = {
         "  INSTRUMENT.SCALE.rci_reliability  its reliability (0 < r < 1)\n"
         "  INSTRUMENT.SCALE.cutoff           clinical cut-off\n"
         "  INSTRUMENT.SCALE.clinical_mean    mean and SD of a clinical sample\n"
-        "  INSTRUMENT.SCALE.clinical_sd      and of a normal one: set all four\n"
+        "  INSTRUMENT.SCALE.clinical_sd      and of a normal one: set all "
+        "four\n"
         "  INSTRUMENT.SCALE.normal_mean      to judge clinically significant\n"
         "  INSTRUMENT.SCALE.normal_sd        change by Jacobson-Truax "
         "criterion c\n"
@@ -70,12 +70,12 @@ static json_t *setting_json(const cairn_setting *s)
 {
     json_t *o = json_object();
     json_object_set_new(o, "key", json_string(s->key));
-    json_object_set_new(o, "value", s->type == CAIRN_SETTING_NUMBER
-                                        ? json_real(s->number)
-                                        : json_string(s->text));
-    json_object_set_new(o, "type", json_string(s->type == CAIRN_SETTING_NUMBER
-                                                   ? "number"
-                                                   : "text"));
+    json_object_set_new(o, "value",
+                        s->type == CAIRN_SETTING_NUMBER ? json_real(s->number)
+                                                        : json_string(s->text));
+    json_object_set_new(
+        o, "type",
+        json_string(s->type == CAIRN_SETTING_NUMBER ? "number" : "text"));
     json_object_set_new(o, "set_by", json_string(s->set_by));
     json_object_set_new(o, "set_at", json_string(s->set_at));
     return o;
@@ -121,13 +121,12 @@ static int show(cairn_store *st, const char *key)
 
 int cmd_settings(cli_ctx *ctx, int argc, char **argv)
 {
-    const cli_sub *sub = argc > 1 ? cli_sub_find(settings_subs, argv[1])
-                                  : NULL;
+    const cli_sub *sub = argc > 1 ? cli_sub_find(settings_subs, argv[1]) : NULL;
     int npos = 0;
-    int rc = sub != NULL ? cli_sub_parse("settings", settings_subs, argc,
-                                         argv, &sub, &npos)
-                         : cli_opt_parse("settings", show_opts, argc, argv,
-                                         &npos);
+    int rc =
+        sub != NULL
+            ? cli_sub_parse("settings", settings_subs, argc, argv, &sub, &npos)
+            : cli_opt_parse("settings", show_opts, argc, argv, &npos);
     if (rc != CLI_OK) {
         return rc;
     }
@@ -143,8 +142,7 @@ int cmd_settings(cli_ctx *ctx, int argc, char **argv)
                                      : is_show ? "show takes at most a KEY"
                                                : "unset takes KEY");
     }
-    const char *pos[2] = {npos > 0 ? argv[0] : NULL,
-                          npos > 1 ? argv[1] : NULL};
+    const char *pos[2] = {npos > 0 ? argv[0] : NULL, npos > 1 ? argv[1] : NULL};
     cairn_store *st = NULL;
     if (cli_store_open(ctx, &st) != CLI_OK) {
         return CLI_FAIL;

@@ -65,8 +65,7 @@ static void expectation_note(const cairn_caseload *cl, const char *code)
         } else {
             printf("  Not on track: not judged; %zu client%s of this clinic "
                    "have scores, the growth model needs %zu\n",
-                   e->n_clients, e->n_clients == 1 ? "" : "s",
-                   e->min_clients);
+                   e->n_clients, e->n_clients == 1 ? "" : "s", e->min_clients);
         }
     }
 }
@@ -89,7 +88,7 @@ int cmd_trend(cli_ctx *ctx, int argc, char **argv)
         return CLI_FAIL;
     }
     cairn_caseload_options o = CAIRN_CASELOAD_OPTIONS_INIT;
-    rc = cli_params_trend(ctx, "trend", inst, given.scale, true, &o.trend);
+    rc = cli_params_trend(ctx, "trend", inst, given.scale, &o.trend);
     cairn_store *st = NULL;
     if (rc != CLI_OK) {
         return rc;
