@@ -165,8 +165,15 @@ t_run "a global option after the command" 2 "$C" history --db x.db
 t_err_has "cairn: history: unknown option '--db' (a global option: give it before the command)"
 
 # ---- where the instrument folder is looked for (the command's policy)
-t_run "instruments beside the program" 0 env -u CAIRN_INSTRUMENTS \
-    sh -c "cd empty && \"$C\" instruments"
+mkdir -p tree/bin inst/bin inst/share/cairn
+cp "$C" tree/bin/cairn && cp "$C" inst/bin/cairn
+cp -R "$T_ROOT/instruments" tree/instruments
+cp -R "$T_ROOT/instruments" inst/share/cairn/instruments
+t_run "instruments beside the program (a build tree)" 0 \
+    env -u CAIRN_INSTRUMENTS sh -c "cd empty && ../tree/bin/cairn instruments"
+t_out_has "phq9"
+t_run "instruments beside the program (installed)" 0 \
+    env -u CAIRN_INSTRUMENTS sh -c "cd empty && ../inst/bin/cairn instruments"
 t_out_has "phq9"
 t_run "CAIRN_INSTRUMENTS" 1 env CAIRN_INSTRUMENTS=/nonexistent "$C" instruments
 t_err "cairn: cannot open the instrument folder /nonexistent: No such file or directory (give --instruments DIR or set CAIRN_INSTRUMENTS)"
