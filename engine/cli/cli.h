@@ -253,6 +253,16 @@ int cli_params_trend(cli_ctx *ctx, const char *cmd,
                      const cairn_instrument *inst, const char *scale,
                      cairn_trend_options *t);
 
+/**
+ * For a command over several instruments, or the one `instrument` names
+ * (may be NULL): `t`'s scale (which needs `instrument`), time axis and
+ * weeks, and the overrides into `ov` as cli_params_overrides.
+ * Returns CLI_OK, CLI_USAGE or CLI_FAIL (printed).
+ */
+int cli_params_many(cli_ctx *ctx, const char *cmd, const char *instrument,
+                    const char *scale, cairn_trend_options *t,
+                    cairn_trend_override *ov, size_t *n);
+
 /** The time axis given with --time. */
 cairn_time_axis cli_params_axis(void);
 

@@ -215,6 +215,26 @@ int cli_params_trend(cli_ctx *ctx, const char *cmd,
     return CLI_OK;
 }
 
+int cli_params_many(cli_ctx *ctx, const char *cmd, const char *instrument,
+                    const char *scale, cairn_trend_options *t,
+                    cairn_trend_override *ov, size_t *n)
+{
+    const cairn_instrument *inst = NULL;
+    *n = 0;
+    if (scale != NULL && instrument == NULL) {
+        return cli_usage(cmd, "%s: --scale needs --instrument", cmd);
+    }
+    if (instrument != NULL &&
+        (inst = cli_instrument(ctx, instrument)) == NULL) {
+        return CLI_FAIL;
+    }
+    t->scale = scale;
+    t->axis = cli_params_axis();
+    t->no_improvement_weeks = cli_given.no_improvement_weeks;
+    t->has_no_improvement_weeks = cli_given.has_weeks;
+    return cli_params_overrides(ctx, cmd, inst, scale, ov, n);
+}
+
 void cli_params_cohort(const cairn_trend_options *t, cairn_cohort_options *c)
 {
     c->scale = t->scale;

@@ -162,25 +162,12 @@ static int print_json(const cairn_caseload *cl)
 static int options(cli_ctx *ctx, cairn_caseload_options *o,
                    cairn_trend_override *ov)
 {
-    const cairn_instrument *inst = NULL;
-    if (given.scale != NULL && given.instrument == NULL) {
-        return cli_usage("caseload", "caseload: --scale needs --instrument");
-    }
-    if (given.instrument != NULL &&
-        (inst = cli_instrument(ctx, given.instrument)) == NULL) {
-        return CLI_FAIL;
-    }
-    int rc = cli_params_overrides(ctx, "caseload", inst, given.scale, ov,
-                                  &o->n_overrides);
     o->overrides = ov;
     o->instrument = given.instrument;
     o->clinician = given.clinician;
     o->all = given.all;
-    o->trend.scale = given.scale;
-    o->trend.axis = cli_params_axis();
-    o->trend.no_improvement_weeks = cli_given.no_improvement_weeks;
-    o->trend.has_no_improvement_weeks = cli_given.has_weeks;
-    return rc;
+    return cli_params_many(ctx, "caseload", given.instrument, given.scale,
+                           &o->trend, ov, &o->n_overrides);
 }
 
 int cmd_caseload(cli_ctx *ctx, int argc, char **argv)
