@@ -9,6 +9,8 @@
 #include <sqlite3.h>
 
 #include "internal.h"
+#include "cairn/account.h"
+#include "cairn/link.h"
 #include "store_internal.h"
 
 /* Every cached statement has a slot. */
@@ -53,6 +55,16 @@ void cairn__store_rollback(cairn_store *st);
 
 /* The current UTC time as "YYYY-MM-DDTHH:MM:SSZ". */
 void cairn__store_now(char out[CAIRN__DATE_MAX]);
+
+/* Unix time `t` as "YYYY-MM-DDTHH:MM:SSZ" (store_account.c). */
+void cairn__store_iso(int64_t t, char out[CAIRN__DATE_MAX]);
+
+/*
+ * Refuse a database on a network file system, whose locks and shared
+ * memory WAL cannot rely on (store_file.c).  Returns CAIRN_OK or
+ * CAIRN_EIO naming the file system.
+ */
+int cairn__store_check_local(const char *path, cairn_error *err);
 
 /* Copy column `i` of `s` into `b` as a JSON string (or null). */
 void cairn__store_col_json(cairn__buf *b, sqlite3_stmt *s, int i);
@@ -104,6 +116,12 @@ int cairn__episode_state(cairn_store *st, int64_t id, cairn__buf *out,
                          cairn_error *err);
 int cairn__alert_state(cairn_store *st, int64_t id, cairn__buf *out,
                        cairn_error *err);
+/* ... an account (store_account.c, without its password hash) and a
+ * self-report link (store_link.c). */
+int cairn__account_state(cairn_store *st, int64_t id, cairn__buf *out,
+                         cairn_error *err);
+int cairn__link_state(cairn_store *st, int64_t id, cairn__buf *out,
+                      cairn_error *err);
 
 /*
  * A digest over rows: SHA-256 chained over chunks of about 1 MiB, so a
