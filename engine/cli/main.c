@@ -37,6 +37,10 @@ static const cli_command *const commands[] = {
     &cli_key_command,
     &cli_export_command,
     &cli_aggregate_command,
+    &cli_serve_command,
+    &cli_user_command,
+    &cli_link_command,
+    &cli_backup_command,
 };
 
 static const char main_usage[] =

@@ -24,6 +24,9 @@
 #include "cairn/caseload.h"
 #include "cairn/export.h"
 #include "cairn/aggregate.h"
+#include "cairn/account.h"
+#include "cairn/link.h"
+#include "cairn/token.h"
 
 /** The library version, e.g. "0.1.0". */
 const char *cairn_version(void);

@@ -37,15 +37,15 @@ int cairn__link_state(cairn_store *st, int64_t id, cairn__buf *out,
                       cairn_error *err)
 {
     static const char *const keys[] = {
-        "id",         "token_hash", "kind",       "client_id",
-        "instruments", "created_by", "created_at", "expires_at",
-        "used_at",    "revoked_at"};
+        "id",         "token_hash", "kind",    "client_id",
+        "instruments", "created_by", "created_at", "expires",
+        "expires_at", "used_at",    "revoked_at"};
     return cairn__store_row_state(st,
                                   "SELECT id, token_hash, kind, client_id,"
                                   " instruments, created_by, created_at,"
-                                  " expires_at, used_at, revoked_at"
+                                  " expires, expires_at, used_at, revoked_at"
                                   " FROM link WHERE id = ?",
-                                  id, keys, 10, out, err);
+                                  id, keys, 11, out, err);
 }
 
 static int audit_link(cairn_store *st, const char *action, int64_t id,
