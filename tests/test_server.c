@@ -430,6 +430,13 @@ static void test_server_csrf_and_cross_site(void **state)
     do_call(f, &b, &site, &rs);
     assert_int_equal(rs.status, 403);
     cairn_server_response_free(&rs);
+    /* "Origin: null" (what no-referrer pages send) with a cross-site
+     * fetch is refused; with a same-origin one the token decides */
+    call null_site = {"POST", "/start", good, "null", "cross-site", NULL,
+                      NULL};
+    do_call(f, &b, &null_site, &rs);
+    assert_int_equal(rs.status, 403);
+    cairn_server_response_free(&rs);
     call plain = {"POST", "/start", good, NULL, NULL, "text/plain", NULL};
     do_call(f, &b, &plain, &rs);
     assert_int_equal(rs.status, 415);
