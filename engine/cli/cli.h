@@ -218,5 +218,8 @@ extern const cli_command cli_serve_command;
 extern const cli_command cli_user_command;
 extern const cli_command cli_link_command;
 extern const cli_command cli_backup_command;
+/* The clinic's settings (cmd_settings.c). */
+int cmd_settings(cli_ctx *ctx, int argc, char **argv);
+extern const cli_command cli_settings_command;
 
 #endif

@@ -33,9 +33,10 @@ const cli_command cli_serve_command = {
     "  --tls-key FILE      PEM private key\n"
     "  --behind-proxy      a TLS proxy is in front (cookies marked Secure)\n"
     "  --base-url URL      the address clients use, for links made here\n"
-    "  --crisis-text TEXT  what a client who endorsed a risk item reads:\n"
-    "                      your clinic's crisis contacts (default: a\n"
-    "                      general text that names no service)\n"
+    "  --crisis-text TEXT  what a client who endorsed a risk item reads\n"
+    "                      (default: the setting client.crisis_message,\n"
+    "                      see 'cairn settings'; else a general text that\n"
+    "                      names no service)\n"
     "\n"
     "Example:\n"
     "  cairn --db clinic.db serve --listen 127.0.0.1:8430\n",

@@ -41,6 +41,7 @@ static const cli_command *const commands[] = {
     &cli_user_command,
     &cli_link_command,
     &cli_backup_command,
+    &cli_settings_command,
 };
 
 static const char main_usage[] =

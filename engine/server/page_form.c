@@ -597,10 +597,20 @@ static void finished(form *f, bool risk)
     srv_put(&b, "<h1>Thank you</h1>\n<p>Your answers have been sent to "
                 "your clinic.</p>\n");
     if (risk) {
+        /* --crisis-text, else the clinic's setting, else the default */
+        char *set = NULL;
+        const char *text = f->c->app->cfg.crisis_text;
+        if (text == NULL &&
+            cairn_settings_get_text(f->c->app->cfg.store,
+                                    "client.crisis_message", &set,
+                                    NULL) == CAIRN_OK) {
+            text = set;
+        }
         srv_put(&b, "<section class=\"care\" aria-labelledby=\"care\">\n"
                     "<h2 id=\"care\">If you need help now</h2>\n<p>");
-        srv_esc(&b, f->c->app->cfg.crisis_text);
+        srv_esc(&b, text != NULL ? text : CAIRN_SERVER_DEFAULT_CRISIS_TEXT);
         srv_put(&b, "</p>\n</section>\n");
+        free(set);
     }
     if (f->tablet) {
         srv_put(&b, "<p class=\"handback\">Please hand the tablet back to "

@@ -446,9 +446,6 @@ int cairn_server_app_new(cairn_server_app **out,
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
     app->cfg = *cfg;
-    if (app->cfg.crisis_text == NULL) {
-        app->cfg.crisis_text = CAIRN_SERVER_DEFAULT_CRISIS_TEXT;
-    }
     *out = app;
     return CAIRN_OK;
 }

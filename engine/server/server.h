@@ -35,6 +35,7 @@
 #include "cairn.h"
 #include "cairn/account.h"
 #include "cairn/link.h"
+#include "cairn/settings.h"
 
 /* ------------------------------------------------------------------ */
 /* Limits (project policy)                                             */
@@ -64,7 +65,9 @@ typedef struct cairn_server_config {
                                          __Host- prefix, HSTS) */
     bool behind_proxy;              /**< a TLS proxy in front: as tls */
     const char *base_url;           /**< for printed links, or NULL */
-    const char *crisis_text;        /**< NULL: the default above */
+    const char *crisis_text;        /**< NULL: the clinic's setting
+                                         client.crisis_message, else the
+                                         default above */
     cairn_session_limits limits;
     int64_t tablet_seconds;         /**< how long a tablet session lasts */
 } cairn_server_config;

@@ -162,13 +162,32 @@ static const char *const schema_v2[] = {
 };
 
 /*
- * Version 3: the server's people and links (store_account.c,
+ * Version 3: the clinic's settings (settings.c).  A row is one change of
+ * one key; a NULL value returns the key to its default; the latest row
+ * per key is in force.  Never changed or deleted.
+ */
+static const char *const schema_v3[] = {
+    "CREATE TABLE setting_change ("
+    " id INTEGER PRIMARY KEY,"
+    " key TEXT NOT NULL, value TEXT,"
+    " who TEXT NOT NULL, at TEXT NOT NULL);",
+    "CREATE INDEX setting_change_key ON setting_change(key, id);",
+    "CREATE TRIGGER setting_change_frozen BEFORE UPDATE ON setting_change"
+    " BEGIN SELECT RAISE(ABORT, 'setting changes are never changed'); END;",
+    "CREATE TRIGGER setting_change_no_delete BEFORE DELETE ON"
+    " setting_change BEGIN SELECT RAISE(ABORT, 'setting changes are never"
+    " deleted'); END;",
+    NULL,
+};
+
+/*
+ * Version 4: the server's people and links (store_account.c,
  * store_link.c).  Accounts and links are never deleted; their changes are
  * audited.  Secrets are kept only as hashes: Argon2id for passwords,
  * SHA-256 for session ids and link tokens.  Times used for expiry
  * arithmetic are Unix seconds.
  */
-static const char *const schema_v3[] = {
+static const char *const schema_v4[] = {
     "CREATE TABLE account ("
     " id INTEGER PRIMARY KEY,"
     " name TEXT NOT NULL UNIQUE, role TEXT NOT NULL,"
@@ -206,6 +225,7 @@ static const char *const *const migrations[CAIRN_STORE_SCHEMA] = {
     [0] = schema_v1,
     [1] = schema_v2,
     [2] = schema_v3,
+    [3] = schema_v4,
 };
 
 /* ------------------------------------------------------------------ */

@@ -371,6 +371,8 @@ static int verify_targets(cairn_store *st, cairn_error *err)
         "  account WHERE id = CAST(substr(a.target, 9) AS INTEGER)))"
         " OR (a.target LIKE 'link:%' AND NOT EXISTS (SELECT 1 FROM"
         "  link WHERE id = CAST(substr(a.target, 6) AS INTEGER)))"
+        " OR (a.target LIKE 'setting:%' AND NOT EXISTS (SELECT 1 FROM"
+        "  setting_change WHERE id = CAST(substr(a.target, 9) AS INTEGER)))"
         " OR (a.target LIKE 'assessment:%' AND NOT EXISTS (SELECT 1 FROM"
         "  assessment WHERE id = CAST(substr(a.target, 12) AS INTEGER)))"
         " ORDER BY a.seq LIMIT 1";
@@ -698,6 +700,10 @@ int cairn_store_audit_verify(cairn_store *st, cairn_audit_report *rep,
     if (rc == CAIRN_OK) {
         rc = verify_states(st, "link", "link", cairn__link_state,
                            &r->events, err);
+    }
+    if (rc == CAIRN_OK) {
+        rc = verify_states(st, "setting", "setting_change",
+                           cairn__setting_state, &r->events, err);
     }
     if (rc == CAIRN_OK) {
         rc = verify_versions(st, err);

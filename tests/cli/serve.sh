@@ -47,7 +47,8 @@ stop_server() {
     STATUS=$?
 }
 
-start_server --crisis-text "Call the clinic on 0100 000 000."
+t_run "the clinic's crisis words" 0 $C settings set client.crisis_message "Call the clinic on 0100 000 000."
+start_server
 case "$URL" in
 http://127.0.0.1:[1-9]*) t_ok "serve prints its URL first" ;;
 *) t_not_ok "serve prints its URL first" "$(cat serve.out serve.err)" ;;
