@@ -590,7 +590,7 @@ static void anonymous(const cairn_server_response *rs)
 static void walk_phone(srvfix *f, const char *path, const int codes[9],
                        cairn_server_response *rs)
 {
-    char csrf[65], at[16], a[9][8], name[9][8];
+    char csrf[65], at[16], a[9][16], name[9][16];
     browser b = {"", ""};
     assert_int_equal(get(f, &b, path, rs), 200);
     assert_true(has(rs, "Your clinic has asked you to answer 1 short "
@@ -617,7 +617,7 @@ static void walk_phone(srvfix *f, const char *path, const int codes[9],
         fields[n++] = "at";
         fields[n++] = at;
         for (int k = 0; k < i; k++) {
-            static char hn[9][8];
+            static char hn[9][16];
             snprintf(hn[k], sizeof hn[k], "a0_%d", k + 1);
             fields[n++] = hn[k];
             fields[n++] = a[k];
@@ -800,7 +800,7 @@ static void test_server_tablet(void **state)
     const char *intro[] = {"csrf", lc, "at", "intro", "go", "next", NULL};
     assert_int_equal(post(f, &b, where, intro, &rs), 200);
     for (int i = 1; i <= 7; i++) {
-        char n[8];
+        char n[16];
         snprintf(n, sizeof n, "item%d", i);
         assert_true(has(&rs, n)); /* all items on one screen */
     }

@@ -49,16 +49,6 @@ static const route routes[] = {
 /* ------------------------------------------------------------------ */
 /* Responses                                                           */
 
-static char *dup_str(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *p = malloc(n);
-    if (p != NULL) {
-        memcpy(p, s, n);
-    }
-    return p;
-}
-
 void srv_header(cairn_server_response *rs, const char *name,
                 const char *value)
 {
@@ -67,8 +57,8 @@ void srv_header(cairn_server_response *rs, const char *name,
         return;
     }
     cairn_server_header *h = &rs->headers[rs->n_headers];
-    h->name = dup_str(name);
-    h->value = dup_str(value);
+    h->name = strdup(name);
+    h->value = strdup(value);
     if (h->name == NULL || h->value == NULL) {
         free(h->name);
         free(h->value);

@@ -293,6 +293,15 @@ int cairn__store_commit(cairn_store *st, cairn_error *err)
     return CAIRN_OK;
 }
 
+int cairn__store_finish(cairn_store *st, int rc, cairn_error *err)
+{
+    if (rc < 0) {
+        cairn__store_rollback(st);
+        return rc;
+    }
+    return cairn__store_commit(st, err);
+}
+
 void cairn__store_rollback(cairn_store *st)
 {
     if (!sqlite3_get_autocommit(st->db)) {

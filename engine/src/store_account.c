@@ -103,18 +103,28 @@ int cairn__account_state(cairn_store *st, int64_t id, cairn__buf *out,
                                   id, keys, 6, out, err);
 }
 
-static int audit_account(cairn_store *st, const char *action, int64_t id,
-                         const char *before, cairn_error *err)
+int cairn__audit_row(cairn_store *st, const char *action, const char *kind,
+                     int64_t id, const char *before,
+                     int (*state)(cairn_store *, int64_t, cairn__buf *,
+                                  cairn_error *),
+                     cairn_error *err)
 {
     cairn__buf after = CAIRN__BUF_INIT;
-    char target[40];
-    snprintf(target, sizeof target, "account:%lld", (long long)id);
-    int rc = cairn__account_state(st, id, &after, err);
+    char target[48];
+    snprintf(target, sizeof target, "%.20s:%lld", kind, (long long)id);
+    int rc = state(st, id, &after, err);
     if (rc == CAIRN_OK) {
         rc = cairn__audit_append(st, action, target, before, after.p, err);
     }
     cairn__buf_free(&after);
     return rc;
+}
+
+static int audit_account(cairn_store *st, const char *action, int64_t id,
+                         const char *before, cairn_error *err)
+{
+    return cairn__audit_row(st, action, "account", id, before,
+                            cairn__account_state, err);
 }
 
 /* Run `sql` (bound: ?1 = text or id) expecting one changed row. */
@@ -189,11 +199,7 @@ int cairn_store_account_add(cairn_store *st, const char *name,
 out:
     sqlite3_finalize(s);
     cairn__crypto_wipe(hash, sizeof hash);
-    if (rc < 0) {
-        cairn__store_rollback(st);
-        return rc;
-    }
-    return cairn__store_commit(st, err);
+    return cairn__store_finish(st, rc, err);
 }
 
 /* The id and audit state of account `name`, inside a transaction. */
@@ -260,11 +266,7 @@ static int change_account(cairn_store *st, const char *name,
         rc = audit_account(st, action, id, before.p, err);
     }
     cairn__buf_free(&before);
-    if (rc < 0) {
-        cairn__store_rollback(st);
-        return rc;
-    }
-    return cairn__store_commit(st, err);
+    return cairn__store_finish(st, rc, err);
 }
 
 int cairn_store_account_set_password(cairn_store *st, const char *name,
@@ -709,11 +711,7 @@ int cairn_store_session_end(cairn_store *st, const char *sid, int64_t now,
     }
 out:
     sqlite3_finalize(s);
-    if (rc < 0) {
-        cairn__store_rollback(st);
-        return rc;
-    }
-    return cairn__store_commit(st, err);
+    return cairn__store_finish(st, rc, err);
 }
 
 /* ------------------------------------------------------------------ */
@@ -751,9 +749,5 @@ int cairn_store_audit_view(cairn_store *st, const char *what,
                                              after.p, err);
     }
     cairn__buf_free(&after);
-    if (rc < 0) {
-        cairn__store_rollback(st);
-        return rc;
-    }
-    return cairn__store_commit(st, err);
+    return cairn__store_finish(st, rc, err);
 }

@@ -52,6 +52,16 @@ int cairn__store_exec(cairn_store *st, const char *sql, cairn_error *err);
 int cairn__store_begin(cairn_store *st, cairn_error *err);
 int cairn__store_commit(cairn_store *st, cairn_error *err);
 void cairn__store_rollback(cairn_store *st);
+/* End the open transaction: COMMIT when `rc` is CAIRN_OK, else ROLLBACK;
+ * returns `rc` or the commit's failure. */
+int cairn__store_finish(cairn_store *st, int rc, cairn_error *err);
+
+/* Audit the canonical state of row `kind:id` (from `state`) as `after`. */
+int cairn__audit_row(cairn_store *st, const char *action, const char *kind,
+                     int64_t id, const char *before,
+                     int (*state)(cairn_store *, int64_t, cairn__buf *,
+                                  cairn_error *),
+                     cairn_error *err);
 
 /* The current UTC time as "YYYY-MM-DDTHH:MM:SSZ". */
 void cairn__store_now(char out[CAIRN__DATE_MAX]);

@@ -51,15 +51,8 @@ int cairn__link_state(cairn_store *st, int64_t id, cairn__buf *out,
 static int audit_link(cairn_store *st, const char *action, int64_t id,
                       const char *before, cairn_error *err)
 {
-    cairn__buf after = CAIRN__BUF_INIT;
-    char target[40];
-    snprintf(target, sizeof target, "link:%lld", (long long)id);
-    int rc = cairn__link_state(st, id, &after, err);
-    if (rc == CAIRN_OK) {
-        rc = cairn__audit_append(st, action, target, before, after.p, err);
-    }
-    cairn__buf_free(&after);
-    return rc;
+    return cairn__audit_row(st, action, "link", id, before,
+                            cairn__link_state, err);
 }
 
 static bool is_instrument_code(const char *s)
@@ -392,11 +385,7 @@ int cairn_store_link_revoke(cairn_store *st, int64_t id, int64_t now,
         rc = mark(st, id, "revoked_at", "link.revoke", now, err);
     }
     cairn_store_link_free(l);
-    if (rc < 0) {
-        cairn__store_rollback(st);
-        return rc;
-    }
-    return cairn__store_commit(st, err);
+    return cairn__store_finish(st, rc, err);
 }
 
 static int check_answers(const cairn_link *l,
