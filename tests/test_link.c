@@ -47,12 +47,10 @@ static void test_link_account_login(void **state)
     cairn_error err = CAIRN_ERROR_INIT;
     cairn_account *a = NULL;
     int64_t id = 0;
-    assert_int_equal(cairn_store_account_add(st, "dr.lee",
-                                             CAIRN_ROLE_CLINICIAN,
+    assert_int_equal(cairn_store_account_add(st, "dr.lee", CAIRN_ROLE_CLINICIAN,
                                              "correct horse", &id, &err),
                      CAIRN_OK);
-    assert_int_equal(cairn_store_account_add(st, "dr.lee",
-                                             CAIRN_ROLE_MANAGER,
+    assert_int_equal(cairn_store_account_add(st, "dr.lee", CAIRN_ROLE_MANAGER,
                                              "correct horse", NULL, &err),
                      CAIRN_EEXISTS);
     assert_int_equal(cairn_store_account_add(st, "x", CAIRN_ROLE_MANAGER,
@@ -60,39 +58,36 @@ static void test_link_account_login(void **state)
                      CAIRN_EINVAL);
     assert_string_equal(err.message, "a password must be 10 to 1024 "
                                      "characters (this one has 5)");
-    assert_int_equal(cairn_store_account_add(st, "bad name",
-                                             CAIRN_ROLE_MANAGER,
+    assert_int_equal(cairn_store_account_add(st, "bad name", CAIRN_ROLE_MANAGER,
                                              "long enough pw", NULL, &err),
                      CAIRN_EINVAL);
-    assert_int_equal(cairn_store_account_login(&a, st, "dr.lee",
-                                               "correct horse", &err),
-                     CAIRN_OK);
+    assert_int_equal(
+        cairn_store_account_login(&a, st, "dr.lee", "correct horse", &err),
+        CAIRN_OK);
     assert_int_equal(a->id, id);
     assert_int_equal(a->role, CAIRN_ROLE_CLINICIAN);
     cairn_store_account_free(a);
-    assert_int_equal(cairn_store_account_login(&a, st, "dr.lee", "wrong one",
-                                               &err),
-                     CAIRN_EINVAL);
+    assert_int_equal(
+        cairn_store_account_login(&a, st, "dr.lee", "wrong one", &err),
+        CAIRN_EINVAL);
     assert_string_equal(err.message, "wrong name or password");
     assert_null(a);
-    assert_int_equal(cairn_store_account_login(&a, st, "nobody",
-                                               "correct horse", &err),
-                     CAIRN_EINVAL);
+    assert_int_equal(
+        cairn_store_account_login(&a, st, "nobody", "correct horse", &err),
+        CAIRN_EINVAL);
     assert_string_equal(err.message, "wrong name or password");
-    assert_int_equal(cairn_store_account_set_password(st, "dr.lee",
-                                                      "battery staple",
-                                                      &err),
-                     CAIRN_OK);
-    assert_int_equal(cairn_store_account_login(&a, st, "dr.lee",
-                                               "correct horse", &err),
-                     CAIRN_EINVAL);
-    assert_int_equal(cairn_store_account_disable(st, "dr.lee", &err),
-                     CAIRN_OK);
+    assert_int_equal(
+        cairn_store_account_set_password(st, "dr.lee", "battery staple", &err),
+        CAIRN_OK);
+    assert_int_equal(
+        cairn_store_account_login(&a, st, "dr.lee", "correct horse", &err),
+        CAIRN_EINVAL);
+    assert_int_equal(cairn_store_account_disable(st, "dr.lee", &err), CAIRN_OK);
     assert_int_equal(cairn_store_account_disable(st, "dr.lee", &err),
                      CAIRN_EINVAL);
-    assert_int_equal(cairn_store_account_login(&a, st, "dr.lee",
-                                               "battery staple", &err),
-                     CAIRN_EINVAL);
+    assert_int_equal(
+        cairn_store_account_login(&a, st, "dr.lee", "battery staple", &err),
+        CAIRN_EINVAL);
     assert_string_equal(err.message, "wrong name or password");
     cairn_account_list *list = NULL;
     assert_int_equal(cairn_store_account_list(&list, st, &err), CAIRN_OK);
@@ -103,8 +98,8 @@ static void test_link_account_login(void **state)
     cairn_audit_list *log = NULL;
     assert_int_equal(cairn_store_audit_list(&log, st, 0, &err), CAIRN_OK);
     for (size_t i = 0; i < log->n; i++) {
-        assert_null(strstr(log->items[i].after ? log->items[i].after : "",
-                           "argon2"));
+        assert_null(
+            strstr(log->items[i].after ? log->items[i].after : "", "argon2"));
     }
     assert_string_equal(log->items[log->n - 1].action, "account.disable");
     cairn_store_audit_list_free(log);
@@ -124,49 +119,40 @@ static void test_link_sessions(void **state)
     assert_int_equal(cairn_store_account_add(st, "sup", CAIRN_ROLE_SUPERVISOR,
                                              "correct horse", &id, &err),
                      CAIRN_OK);
-    assert_int_equal(cairn_store_session_new(sid, st, id, T0, &err),
-                     CAIRN_OK);
+    assert_int_equal(cairn_store_session_new(sid, st, id, T0, &err), CAIRN_OK);
     assert_int_equal(strlen(sid), CAIRN_SESSION_ID_LEN);
-    assert_int_equal(cairn_store_session_new(sid2, st, id, T0, &err),
-                     CAIRN_OK);
+    assert_int_equal(cairn_store_session_new(sid2, st, id, T0, &err), CAIRN_OK);
     assert_string_not_equal(sid, sid2);
-    assert_int_equal(cairn_store_session_find(&se, st, sid, &lim, T0 + 60,
-                                              &err),
-                     CAIRN_OK);
+    assert_int_equal(
+        cairn_store_session_find(&se, st, sid, &lim, T0 + 60, &err), CAIRN_OK);
     assert_string_equal(se->account.name, "sup");
     cairn_store_session_free(se);
     /* idle: 30 minutes after the last use */
-    assert_int_equal(cairn_store_session_find(&se, st, sid, &lim,
-                                              T0 + 60 + 31 * 60, &err),
-                     CAIRN_ENOTFOUND);
+    assert_int_equal(
+        cairn_store_session_find(&se, st, sid, &lim, T0 + 60 + 31 * 60, &err),
+        CAIRN_ENOTFOUND);
     /* kept alive by use, but never beyond the absolute limit */
     for (int64_t t = T0 + 1200; t < T0 + 12 * 3600; t += 1200) {
-        assert_int_equal(cairn_store_session_find(&se, st, sid2, &lim, t,
-                                                  &err),
+        assert_int_equal(cairn_store_session_find(&se, st, sid2, &lim, t, &err),
                          CAIRN_OK);
         cairn_store_session_free(se);
     }
-    assert_int_equal(cairn_store_session_find(&se, st, sid2, &lim,
-                                              T0 + 12 * 3600 + 1, &err),
-                     CAIRN_ENOTFOUND);
+    assert_int_equal(
+        cairn_store_session_find(&se, st, sid2, &lim, T0 + 12 * 3600 + 1, &err),
+        CAIRN_ENOTFOUND);
     /* logout; a made-up id; the stored value is a hash, not the id */
-    assert_int_equal(cairn_store_session_new(sid, st, id, T0, &err),
-                     CAIRN_OK);
-    assert_int_equal(cairn_store_session_end(st, sid, T0 + 5, &err),
-                     CAIRN_OK);
+    assert_int_equal(cairn_store_session_new(sid, st, id, T0, &err), CAIRN_OK);
+    assert_int_equal(cairn_store_session_end(st, sid, T0 + 5, &err), CAIRN_OK);
     assert_int_equal(cairn_store_session_end(st, sid, T0 + 6, &err),
                      CAIRN_ENOTFOUND);
-    assert_int_equal(cairn_store_session_find(&se, st, sid, &lim, T0 + 7,
-                                              &err),
+    assert_int_equal(cairn_store_session_find(&se, st, sid, &lim, T0 + 7, &err),
                      CAIRN_ENOTFOUND);
     assert_int_equal(cairn_store_session_find(&se, st, "x", &lim, T0, &err),
                      CAIRN_ENOTFOUND);
     /* disabling ends sessions */
-    assert_int_equal(cairn_store_session_new(sid, st, id, T0, &err),
-                     CAIRN_OK);
+    assert_int_equal(cairn_store_session_new(sid, st, id, T0, &err), CAIRN_OK);
     assert_int_equal(cairn_store_account_disable(st, "sup", &err), CAIRN_OK);
-    assert_int_equal(cairn_store_session_find(&se, st, sid, &lim, T0 + 1,
-                                              &err),
+    assert_int_equal(cairn_store_session_find(&se, st, sid, &lim, T0 + 1, &err),
                      CAIRN_ENOTFOUND);
     assert_int_equal(cairn_store_session_new(sid, st, id, T0, &err),
                      CAIRN_ENOTFOUND);
@@ -188,8 +174,7 @@ static cairn_score *phq9(const int codes[9], cairn_responses **resp)
     return s;
 }
 
-static void new_link(cairn_store *st, char *token, int64_t *id,
-                     int64_t expires)
+static void new_link(cairn_store *st, char *token, int64_t *id, int64_t expires)
 {
     static const char *const insts[] = {"phq9"};
     cairn_link_options o = CAIRN_LINK_OPTIONS_INIT;
@@ -232,23 +217,22 @@ static void test_link_states_and_submit(void **state)
                      CAIRN_OK);
     assert_int_equal(l->state, CAIRN_LINK_EXPIRED);
     cairn_store_link_free(l);
-    assert_int_equal(cairn_store_link_submit(st, tok, ss, rr, 1, T0 + 3601,
-                                             NULL, &err),
-                     CAIRN_EINVAL);
-    assert_int_equal(cairn_store_link_find(&l, st, "aaaaaaaaaaaaaaaaaaaaaaaaaa",
-                                           T0, &err),
-                     CAIRN_ENOTFOUND);
-    assert_int_equal(cairn_store_link_submit(st, tok, ss, rr, 1, T0 + 60,
-                                             &first, &err),
-                     CAIRN_OK);
-    assert_int_equal(cairn_store_link_submit(st, tok, ss, rr, 1, T0 + 61,
-                                             NULL, &err),
-                     CAIRN_EINVAL);
+    assert_int_equal(
+        cairn_store_link_submit(st, tok, ss, rr, 1, T0 + 3601, NULL, &err),
+        CAIRN_EINVAL);
+    assert_int_equal(
+        cairn_store_link_find(&l, st, "aaaaaaaaaaaaaaaaaaaaaaaaaa", T0, &err),
+        CAIRN_ENOTFOUND);
+    assert_int_equal(
+        cairn_store_link_submit(st, tok, ss, rr, 1, T0 + 60, &first, &err),
+        CAIRN_OK);
+    assert_int_equal(
+        cairn_store_link_submit(st, tok, ss, rr, 1, T0 + 61, NULL, &err),
+        CAIRN_EINVAL);
     assert_string_equal(err.message, "link 1 is spent");
     /* stored as record would store it, by the link, with its method */
     cairn_assessment *a = NULL;
-    assert_int_equal(cairn_store_assessment_get(&a, st, first, &err),
-                     CAIRN_OK);
+    assert_int_equal(cairn_store_assessment_get(&a, st, first, &err), CAIRN_OK);
     assert_int_equal(a->method, CAIRN_METHOD_LINK);
     assert_string_equal(a->entered_by, "link:1");
     assert_int_equal(a->n_flags, 1);
@@ -258,15 +242,14 @@ static void test_link_states_and_submit(void **state)
     cairn_store_assessment_free(a);
     assert_string_equal(cairn_store_actor(st), "admin");
     /* revoke: the second link no longer takes answers */
-    assert_int_equal(cairn_store_link_revoke(st, id2, T0 + 5, &err),
-                     CAIRN_OK);
+    assert_int_equal(cairn_store_link_revoke(st, id2, T0 + 5, &err), CAIRN_OK);
     assert_int_equal(cairn_store_link_revoke(st, id2, T0 + 6, &err),
                      CAIRN_EINVAL);
     assert_int_equal(cairn_store_link_revoke(st, id, T0 + 6, &err),
                      CAIRN_EINVAL);
-    assert_int_equal(cairn_store_link_submit(st, tok2, ss, rr, 1, T0 + 70,
-                                             NULL, &err),
-                     CAIRN_EINVAL);
+    assert_int_equal(
+        cairn_store_link_submit(st, tok2, ss, rr, 1, T0 + 70, NULL, &err),
+        CAIRN_EINVAL);
     assert_string_equal(err.message, "link 2 is revoked");
     verify(st);
     cairn_score_free(s);
@@ -310,8 +293,7 @@ static void test_link_actor_and_views(void **state)
                      CAIRN_OK);
     assert_int_equal(cairn_store_set_actor(st, "", &err), CAIRN_EINVAL);
     assert_string_equal(cairn_store_actor(st), "dr.lee");
-    assert_int_equal(cairn_store_audit_view(st, "start", NULL, &err),
-                     CAIRN_OK);
+    assert_int_equal(cairn_store_audit_view(st, "start", NULL, &err), CAIRN_OK);
     assert_int_equal(cairn_store_audit_view(st, "x", "C404", &err),
                      CAIRN_ENOTFOUND);
     assert_int_equal(cairn_store_audit_list(&log, st, 2, &err), CAIRN_OK);

@@ -53,8 +53,7 @@ static srvfix *setup_with(const cairn_catalog *cat, bool tls)
     cairn_error err = CAIRN_ERROR_INIT;
     o.create = true;
     o.actor = "admin";
-    assert_int_equal(cairn_store_open(&f->st, ":memory:", &o, &err),
-                     CAIRN_OK);
+    assert_int_equal(cairn_store_open(&f->st, ":memory:", &o, &err), CAIRN_OK);
     add_client(f->st, "C001", EVIL_NAME, "dr.lee");
     add_client(f->st, "C002", "Robin", "dr.kim");
     add_account(f->st, "dr.lee", CAIRN_ROLE_CLINICIAN);
@@ -123,8 +122,7 @@ static void do_call(srvfix *f, browser *b, const call *c,
     cairn_server_request rq = CAIRN_SERVER_REQUEST_INIT;
     cairn_server_field fields[64];
     size_t n = 0;
-    for (const char *const *p = c->fields; p != NULL && p[0] != NULL;
-         p += 2) {
+    for (const char *const *p = c->fields; p != NULL && p[0] != NULL; p += 2) {
         fields[n].name = p[0];
         fields[n].value = p[1];
         n++;
@@ -134,8 +132,8 @@ static void do_call(srvfix *f, browser *b, const call *c,
     rq.host = "127.0.0.1:8430";
     rq.origin = c->origin;
     rq.sec_fetch_site = c->fetch_site;
-    rq.content_type = c->content_type ? c->content_type
-                                      : "application/x-www-form-urlencoded";
+    rq.content_type =
+        c->content_type ? c->content_type : "application/x-www-form-urlencoded";
     rq.remote_addr = c->addr ? c->addr : "127.0.0.1";
     rq.fields = fields;
     rq.n_fields = n;
@@ -161,8 +159,8 @@ static int get(srvfix *f, browser *b, const char *path,
 static int post(srvfix *f, browser *b, const char *path,
                 const char *const *fields, cairn_server_response *rs)
 {
-    call c = {"POST", path, fields, "http://127.0.0.1:8430", "same-origin",
-              NULL, NULL};
+    call c = {"POST",        path, fields, "http://127.0.0.1:8430",
+              "same-origin", NULL, NULL};
     do_call(f, b, &c, rs);
     return rs->status;
 }
@@ -170,8 +168,8 @@ static int post(srvfix *f, browser *b, const char *path,
 /* The CSRF token in a page's form. */
 static void csrf_of(const cairn_server_response *rs, char out[65])
 {
-    const char *p = rs->body ? strstr(rs->body, "name=\"csrf\" value=\"")
-                             : NULL;
+    const char *p =
+        rs->body ? strstr(rs->body, "name=\"csrf\" value=\"") : NULL;
     assert_non_null(p);
     snprintf(out, 65, "%.64s", p + strlen("name=\"csrf\" value=\""));
 }
@@ -184,8 +182,8 @@ static bool has(const cairn_server_response *rs, const char *s)
 /* The security header set; `tls` adds HSTS. */
 static void check_headers(const cairn_server_response *rs, bool tls)
 {
-    const char *csp = cairn_server_response_header(rs,
-                                                   "Content-Security-Policy");
+    const char *csp =
+        cairn_server_response_header(rs, "Content-Security-Policy");
     assert_non_null(csp);
     assert_non_null(strstr(csp, "frame-ancestors 'none'"));
     assert_non_null(strstr(csp, "default-src 'none'"));
@@ -194,8 +192,7 @@ static void check_headers(const cairn_server_response *rs, bool tls)
     assert_string_equal(cairn_server_response_header(rs, "Cache-Control"),
                         "no-store");
     assert_string_equal(
-        cairn_server_response_header(rs, "X-Content-Type-Options"),
-        "nosniff");
+        cairn_server_response_header(rs, "X-Content-Type-Options"), "nosniff");
     assert_string_equal(cairn_server_response_header(rs, "Referrer-Policy"),
                         "no-referrer");
     const char *hsts =
@@ -252,16 +249,15 @@ static void test_server_routing_and_headers(void **state)
         const char *method, *path;
         int status;
     } cases[] = {
-        {"GET", "/", 303},           {"GET", "/login", 200},
-        {"GET", "/start", 303},      {"GET", "/style.css", 200},
-        {"GET", "/nowhere", 404},    {"PUT", "/login", 405},
-        {"DELETE", "/s/x", 405},     {"GET", "/s/abc", 404},
-        {"POST", "/login", 403},     {"POST", "/start", 303},
-        {"HEAD", "/login", 200},     {"POST", "/s/abc", 403},
+        {"GET", "/", 303},        {"GET", "/login", 200},
+        {"GET", "/start", 303},   {"GET", "/style.css", 200},
+        {"GET", "/nowhere", 404}, {"PUT", "/login", 405},
+        {"DELETE", "/s/x", 405},  {"GET", "/s/abc", 404},
+        {"POST", "/login", 403},  {"POST", "/start", 303},
+        {"HEAD", "/login", 200},  {"POST", "/s/abc", 403},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        call c = {cases[i].method, cases[i].path, NULL, NULL, NULL, NULL,
-                  NULL};
+        call c = {cases[i].method, cases[i].path, NULL, NULL, NULL, NULL, NULL};
         do_call(f, &b, &c, &rs);
         if (rs.status != cases[i].status) {
             fail_msg("%s %s: %d, want %d", cases[i].method, cases[i].path,
@@ -335,8 +331,7 @@ static void test_server_login_cookies_rotation(void **state)
     assert_int_equal(get(f, &c, "/login", &rs), 200);
     csrf_of(&rs, csrf);
     cairn_server_response_free(&rs);
-    const char *fields[] = {"csrf", csrf, "name", "sup", "password", PW,
-                            NULL};
+    const char *fields[] = {"csrf", csrf, "name", "sup", "password", PW, NULL};
     assert_int_equal(post(f, &c, "/login", fields, &rs), 303);
     const char *sc = NULL;
     for (size_t i = 0; i < rs.n_headers; i++) {
@@ -369,10 +364,9 @@ static void test_server_tls_cookie_and_hsts(void **state)
                            "__Host-cairn_login="));
     csrf_of(&rs, csrf);
     cairn_server_response_free(&rs);
-    const char *fields[] = {"csrf", csrf, "name", "sup", "password", PW,
-                            NULL};
-    call c = {"POST", "/login", fields, "https://127.0.0.1:8430",
-              "same-origin", NULL, NULL};
+    const char *fields[] = {"csrf", csrf, "name", "sup", "password", PW, NULL};
+    call c = {"POST",        "/login", fields, "https://127.0.0.1:8430",
+              "same-origin", NULL,     NULL};
     do_call(f, &b, &c, &rs);
     assert_int_equal(rs.status, 303);
     bool found = false;
@@ -389,9 +383,9 @@ static void test_server_tls_cookie_and_hsts(void **state)
     assert_true(found);
     check_headers(&rs, true);
     cairn_server_response_free(&rs);
-    assert_string_equal(cairn_server_cookie_name(f->app,
-                                                 CAIRN_SERVER_COOKIE_SESSION),
-                        "__Host-cairn_session");
+    assert_string_equal(
+        cairn_server_cookie_name(f->app, CAIRN_SERVER_COOKIE_SESSION),
+        "__Host-cairn_session");
     srvfix *g = f;
     teardown((void **)&g);
 }
@@ -406,21 +400,27 @@ static void test_server_csrf_and_cross_site(void **state)
     assert_int_equal(get(f, &b, "/start", &rs), 200);
     csrf_of(&rs, csrf);
     cairn_server_response_free(&rs);
-    const char *none[] = {"client", "C001", "instrument", "phq9", "mode",
-                          "link", NULL};
-    const char *wrong[] = {"csrf", "0000000000000000000000000000000000000000"
-                                   "000000000000000000000000",
-                           "client", "C001", "instrument", "phq9", "mode",
-                           "link", NULL};
-    const char *good[] = {"csrf", csrf, "client", "C001", "instrument",
-                          "phq9", "mode", "link", NULL};
+    const char *none[] = {"client", "C001", "instrument", "phq9",
+                          "mode",   "link", NULL};
+    const char *wrong[] = {"csrf",
+                           "0000000000000000000000000000000000000000"
+                           "000000000000000000000000",
+                           "client",
+                           "C001",
+                           "instrument",
+                           "phq9",
+                           "mode",
+                           "link",
+                           NULL};
+    const char *good[] = {"csrf", csrf,   "client", "C001", "instrument",
+                          "phq9", "mode", "link",   NULL};
     assert_int_equal(post(f, &b, "/start", none, &rs), 403);
     check_headers(&rs, false);
     cairn_server_response_free(&rs);
     assert_int_equal(post(f, &b, "/start", wrong, &rs), 403);
     cairn_server_response_free(&rs);
-    call evil = {"POST", "/start", good, "https://evil.example", NULL, NULL,
-                 NULL};
+    call evil = {"POST", "/start", good, "https://evil.example",
+                 NULL,   NULL,     NULL};
     do_call(f, &b, &evil, &rs);
     assert_int_equal(rs.status, 403);
     assert_true(has(&rs, "another site"));
@@ -432,8 +432,7 @@ static void test_server_csrf_and_cross_site(void **state)
     cairn_server_response_free(&rs);
     /* "Origin: null" (what no-referrer pages send) with a cross-site
      * fetch is refused; with a same-origin one the token decides */
-    call null_site = {"POST", "/start", good, "null", "cross-site", NULL,
-                      NULL};
+    call null_site = {"POST", "/start", good, "null", "cross-site", NULL, NULL};
     do_call(f, &b, &null_site, &rs);
     assert_int_equal(rs.status, 403);
     cairn_server_response_free(&rs);
@@ -470,8 +469,7 @@ static int failed_login(srvfix *f, const char *name, const char *addr,
     assert_int_equal(get(f, &b, "/login", &rs), 200);
     csrf_of(&rs, csrf);
     cairn_server_response_free(&rs);
-    const char *fields[] = {"csrf", csrf, "name", name, "password", pw,
-                            NULL};
+    const char *fields[] = {"csrf", csrf, "name", name, "password", pw, NULL};
     call c = {"POST", "/login", fields, NULL, NULL, NULL, addr};
     do_call(f, &b, &c, &rs);
     int status = rs.status;
@@ -526,8 +524,8 @@ static void test_server_roles(void **state)
     assert_false(has(&rs, "<script>"));
     csrf_of(&rs, csrf);
     cairn_server_response_free(&rs);
-    const char *theirs[] = {"csrf", csrf, "client", "C002", "instrument",
-                            "phq9", "mode", "link", NULL};
+    const char *theirs[] = {"csrf", csrf,   "client", "C002", "instrument",
+                            "phq9", "mode", "link",   NULL};
     assert_int_equal(post(f, &lee, "/start", theirs, &rs), 400);
     cairn_server_response_free(&rs);
     login(f, &sup, "sup");
@@ -571,8 +569,7 @@ static void make_link(srvfix *f, char *path, cairn_link_kind kind,
     o.instruments = list;
     o.n_instruments = 1;
     o.expires_seconds = 3600;
-    assert_int_equal(cairn_store_link_add(token, id, f->st, &o, f->now,
-                                          &err),
+    assert_int_equal(cairn_store_link_add(token, id, f->st, &o, f->now, &err),
                      CAIRN_OK);
     sprintf(path, "/s/%s", token);
 }
@@ -634,10 +631,11 @@ static void walk_phone(srvfix *f, const char *path, const int codes[9],
     assert_true(has(rs, "Send my answers"));
     anonymous(rs);
     cairn_server_response_free(rs);
-    const char *send[] = {"csrf", csrf, "at", "review", "go", "send",
-                          "a0_1", a[0], "a0_2", a[1], "a0_3", a[2],
-                          "a0_4", a[3], "a0_5", a[4], "a0_6", a[5],
-                          "a0_7", a[6], "a0_8", a[7], "a0_9", a[8], NULL};
+    const char *send[] = {"csrf", csrf,   "at",   "review", "go",
+                          "send", "a0_1", a[0],   "a0_2",   a[1],
+                          "a0_3", a[2],   "a0_4", a[3],     "a0_5",
+                          a[4],   "a0_6", a[5],   "a0_7",   a[6],
+                          "a0_8", a[7],   "a0_9", a[8],     NULL};
     post(f, &b, path, send, rs);
 }
 
@@ -726,16 +724,14 @@ static void test_server_get_changes_nothing(void **state)
     char path[64];
     int64_t id = 0;
     make_link(f, path, CAIRN_LINK_PHONE, "phq9", &id);
-    assert_int_equal(cairn_store_audit_list(&before, f->st, 0, &err),
-                     CAIRN_OK);
+    assert_int_equal(cairn_store_audit_list(&before, f->st, 0, &err), CAIRN_OK);
     for (int i = 0; i < 3; i++) {
         assert_int_equal(get(f, &b, path, &rs), 200);
         cairn_server_response_free(&rs);
         assert_int_equal(get(f, &b, "/login", &rs), 200);
         cairn_server_response_free(&rs);
     }
-    assert_int_equal(cairn_store_audit_list(&after, f->st, 0, &err),
-                     CAIRN_OK);
+    assert_int_equal(cairn_store_audit_list(&after, f->st, 0, &err), CAIRN_OK);
     assert_int_equal(before->n, after->n);
     cairn_store_audit_list_free(before);
     cairn_store_audit_list_free(after);
@@ -756,18 +752,18 @@ static void test_server_skip_rule(void **state)
     make_link(f, path, CAIRN_LINK_PHONE, "phq9", &id);
     cairn_token_csrf(csrf, path + 3, NULL);
     /* PHQ-9 allows two missing items: the third skip is not offered */
-    const char *two[] = {"csrf", csrf, "at", "0.2", "a0_1", "s", "a0_2",
-                         "s", "go", "next", NULL};
+    const char *two[] = {"csrf", csrf, "at", "0.2",  "a0_1", "s",
+                         "a0_2", "s",  "go", "next", NULL};
     assert_int_equal(post(f, &b, path, two, &rs), 422);
     assert_true(has(&rs, "Please choose an answer to go on."));
     assert_false(has(&rs, "value=\"skip\""));
     cairn_server_response_free(&rs);
-    const char *force[] = {"csrf", csrf, "at", "0.2", "a0_1", "s", "a0_2",
-                           "s", "go", "skip", NULL};
+    const char *force[] = {"csrf", csrf, "at", "0.2",  "a0_1", "s",
+                           "a0_2", "s",  "go", "skip", NULL};
     assert_int_equal(post(f, &b, path, force, &rs), 422);
     cairn_server_response_free(&rs);
-    const char *one[] = {"csrf", csrf, "at", "0.2", "a0_1", "s", "go",
-                         "skip", NULL};
+    const char *one[] = {"csrf", csrf, "at",   "0.2", "a0_1",
+                         "s",    "go", "skip", NULL};
     assert_int_equal(post(f, &b, path, one, &rs), 200);
     assert_true(has(&rs, "name=\"item4\""));
     assert_true(has(&rs, "name=\"a0_3\" value=\"s\""));
@@ -784,7 +780,7 @@ static void test_server_tablet(void **state)
     assert_int_equal(get(f, &b, "/start", &rs), 200);
     csrf_of(&rs, csrf);
     cairn_server_response_free(&rs);
-    const char *start[] = {"csrf", csrf, "client", "C001", "instrument",
+    const char *start[] = {"csrf", csrf,   "client", "C001", "instrument",
                            "gad7", "mode", "tablet", NULL};
     assert_int_equal(post(f, &b, "/start", start, &rs), 303);
     snprintf(where, sizeof where, "%s",
@@ -806,15 +802,17 @@ static void test_server_tablet(void **state)
     }
     anonymous(&rs);
     cairn_server_response_free(&rs);
-    const char *page[] = {"csrf", lc, "at", "0.p", "item1", "1", "item2",
-                          "1", "item3", "0", "item4", "2", "item5", "0",
-                          "item6", "1", "item7", "0", "go", "next", NULL};
+    const char *page[] = {"csrf",  lc,     "at",    "0.p", "item1", "1",
+                          "item2", "1",    "item3", "0",   "item4", "2",
+                          "item5", "0",    "item6", "1",   "item7", "0",
+                          "go",    "next", NULL};
     assert_int_equal(post(f, &b, where, page, &rs), 200);
     assert_true(has(&rs, "Check your answers"));
     cairn_server_response_free(&rs);
-    const char *send[] = {"csrf", lc, "at", "review", "a0_1", "1", "a0_2",
-                          "1", "a0_3", "0", "a0_4", "2", "a0_5", "0",
-                          "a0_6", "1", "a0_7", "0", "go", "send", NULL};
+    const char *send[] = {"csrf", lc,     "at",   "review", "a0_1", "1",
+                          "a0_2", "1",    "a0_3", "0",      "a0_4", "2",
+                          "a0_5", "0",    "a0_6", "1",      "a0_7", "0",
+                          "go",   "send", NULL};
     assert_int_equal(post(f, &b, where, send, &rs), 200);
     assert_true(has(&rs, "Please hand the tablet back"));
     assert_false(has(&rs, "href=\"/start\""));
@@ -875,14 +873,14 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_server_escape),
-        cmocka_unit_test_setup_teardown(test_server_routing_and_headers,
-                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_server_routing_and_headers, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_server_bounds, setup, teardown),
         cmocka_unit_test_setup_teardown(test_server_login_cookies_rotation,
                                         setup, teardown),
         cmocka_unit_test(test_server_tls_cookie_and_hsts),
-        cmocka_unit_test_setup_teardown(test_server_csrf_and_cross_site,
-                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_server_csrf_and_cross_site, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_server_login_throttle, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_server_roles, setup, teardown),
@@ -890,10 +888,9 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_server_link_states, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_server_get_changes_nothing,
-                                        setup, teardown),
-        cmocka_unit_test_setup_teardown(test_server_skip_rule, setup,
+        cmocka_unit_test_setup_teardown(test_server_get_changes_nothing, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_server_skip_rule, setup, teardown),
         cmocka_unit_test_setup_teardown(test_server_tablet, setup, teardown),
         cmocka_unit_test(test_server_definition_text_escaped),
     };

@@ -8,7 +8,9 @@
 #include "cli.h"
 
 const cli_command cli_backup_command = {
-    "backup", cmd_backup, "copy the database safely, even while in use",
+    "backup",
+    cmd_backup,
+    "copy the database safely, even while in use",
     "cairn backup -o FILE",
     "Writes a consistent copy of the database to FILE (a new file, mode\n"
     "0600; an existing file is never overwritten), while the server and\n"

@@ -11,7 +11,9 @@
 #include "cli.h"
 
 const cli_command cli_link_command = {
-    "link", cmd_link, "make or revoke a one-time self-report link",
+    "link",
+    cmd_link,
+    "make or revoke a one-time self-report link",
     "cairn link new --client CODE --instruments LIST [--expires DURATION]\n"
     "                [--base-url URL]\n"
     "       cairn link revoke ID",
@@ -47,8 +49,11 @@ static bool parse_duration(const char *s, int64_t *out)
     if (errno != 0 || v > 1000000 || end[0] == '\0' || end[1] != '\0') {
         return false;
     }
-    unit = end[0] == 's' ? 1 : end[0] == 'm' ? 60 : end[0] == 'h' ? 3600
-         : end[0] == 'd' ? 86400 : 0;
+    unit = end[0] == 's'   ? 1
+           : end[0] == 'm' ? 60
+           : end[0] == 'h' ? 3600
+           : end[0] == 'd' ? 86400
+                           : 0;
     *out = v * unit;
     return unit != 0;
 }
@@ -59,8 +64,8 @@ typedef struct link_args {
 
 static int parse(link_args *a, int argc, char **argv)
 {
-    static const char *const opts[] = {"--client", "--instruments",
-                                       "--expires", "--base-url"};
+    static const char *const opts[] = {"--client", "--instruments", "--expires",
+                                       "--base-url"};
     for (int i = 1; i < argc; i++) {
         const char *s = argv[i];
         const char **slot[] = {&a->client, &a->instruments, &a->expires,
@@ -91,8 +96,7 @@ static int parse(link_args *a, int argc, char **argv)
 }
 
 /* Resolve "phq9,gad7" through the catalog into codes[]. */
-static int instruments(cli_ctx *ctx, char *list, const char **codes,
-                       size_t *n)
+static int instruments(cli_ctx *ctx, char *list, const char **codes, size_t *n)
 {
     *n = 0;
     for (char *p = list; p != NULL && *p;) {
@@ -101,8 +105,9 @@ static int instruments(cli_ctx *ctx, char *list, const char **codes,
             *comma = '\0';
         }
         if (*n == CAIRN_LINK_MAX_INSTRUMENTS) {
-            return cli_usage("link", "a link carries at most %d "
-                                     "instruments",
+            return cli_usage("link",
+                             "a link carries at most %d "
+                             "instruments",
                              CAIRN_LINK_MAX_INSTRUMENTS);
         }
         const cairn_instrument *in = cli_instrument(ctx, p);
@@ -127,10 +132,10 @@ static int link_new(cli_ctx *ctx, const link_args *a)
     if (a->client == NULL || a->instruments == NULL) {
         return cli_usage("link", "link new needs --client and --instruments");
     }
-    if (a->expires != NULL && !parse_duration(a->expires,
-                                              &o.expires_seconds)) {
-        return cli_usage("link", "--expires '%s' is not a duration such as "
-                                 "72h, 30m or 7d",
+    if (a->expires != NULL && !parse_duration(a->expires, &o.expires_seconds)) {
+        return cli_usage("link",
+                         "--expires '%s' is not a duration such as "
+                         "72h, 30m or 7d",
                          a->expires);
     }
     char *list = strdup(a->instruments);
@@ -152,9 +157,8 @@ static int link_new(cli_ctx *ctx, const link_args *a)
     if (r == CAIRN_OK) {
         const char *base = a->base ? a->base : "http://127.0.0.1:8430";
         size_t bl = strlen(base);
-        printf("%.*s/s/%s\n", (int)(bl > 0 && base[bl - 1] == '/' ? bl - 1
-                                                                   : bl),
-               base, token);
+        printf("%.*s/s/%s\n",
+               (int)(bl > 0 && base[bl - 1] == '/' ? bl - 1 : bl), base, token);
         printf("link %lld for client %s (%s) expires %s; this address is "
                "shown only once\n",
                (long long)id, a->client, a->instruments, l->expires_at);

@@ -14,7 +14,9 @@
 #include "server.h"
 
 const cli_command cli_serve_command = {
-    "serve", cmd_serve, "run the web server for self-report and logins",
+    "serve",
+    cmd_serve,
+    "run the web server for self-report and logins",
     "cairn serve [--listen ADDR:PORT] [--tls-cert FILE --tls-key FILE]\n"
     "            [--behind-proxy] [--base-url URL] [--crisis-text TEXT]",
     "Serves the login page, the clinician's page for starting a tablet\n"
@@ -83,8 +85,8 @@ static int check_address(const serve_args *a)
     int port = 0;
     bool loopback = false;
     cairn_error err = CAIRN_ERROR_INIT;
-    if (cairn_server_parse_address(a->listen.address, host, sizeof host,
-                                   &port, &loopback, &err) < 0) {
+    if (cairn_server_parse_address(a->listen.address, host, sizeof host, &port,
+                                   &loopback, &err) < 0) {
         return cli_usage("serve", "%s", err.message);
     }
     if (!loopback && !a->cfg.tls && !a->cfg.behind_proxy) {
@@ -147,8 +149,7 @@ int cmd_serve(cli_ctx *ctx, int argc, char **argv)
         return rc;
     }
     a.cfg.catalog = cli_catalog(ctx);
-    if (a.cfg.catalog == NULL || cli_store_open(ctx, &a.cfg.store) !=
-                                     CLI_OK) {
+    if (a.cfg.catalog == NULL || cli_store_open(ctx, &a.cfg.store) != CLI_OK) {
         return CLI_FAIL;
     }
     rc = run(&a);

@@ -13,7 +13,9 @@
 #include "cli.h"
 
 const cli_command cli_user_command = {
-    "user", cmd_user, "manage the accounts that log in to the server",
+    "user",
+    cmd_user,
+    "manage the accounts that log in to the server",
     "cairn user add NAME --role ROLE [--password-stdin]\n"
     "       cairn user passwd NAME [--password-stdin]\n"
     "       cairn user disable NAME\n"
@@ -186,8 +188,9 @@ static int change(cli_ctx *ctx, const user_args *a)
         return cli_fail(&err);
     }
     printf("%s %s\n",
-           add ? "added account" : disable ? "disabled account"
-                                           : "changed the password of",
+           add       ? "added account"
+           : disable ? "disabled account"
+                     : "changed the password of",
            a->name);
     return CLI_OK;
 }

@@ -50,8 +50,8 @@ void srv_int(srv_buf *b, long long v)
 {
     char tmp[24];
     size_t n = 0;
-    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v
-                                 : (unsigned long long)v;
+    unsigned long long u =
+        v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
     do {
         tmp[sizeof tmp - 1 - n++] = (char)('0' + u % 10);
         u /= 10;
@@ -65,9 +65,11 @@ void srv_int(srv_buf *b, long long v)
 /* Length of the valid UTF-8 sequence at `p`, or 0. */
 static size_t utf8_len(const unsigned char *p)
 {
-    size_t n = p[0] < 0x80 ? 1 : (p[0] & 0xE0) == 0xC0 ? 2
-                              : (p[0] & 0xF0) == 0xE0 ? 3
-                              : (p[0] & 0xF8) == 0xF0 ? 4 : 0;
+    size_t n = p[0] < 0x80             ? 1
+               : (p[0] & 0xE0) == 0xC0 ? 2
+               : (p[0] & 0xF0) == 0xE0 ? 3
+               : (p[0] & 0xF8) == 0xF0 ? 4
+                                       : 0;
     if (n == 2 && p[0] < 0xC2) {
         return 0;
     }
@@ -109,8 +111,7 @@ void srv_esc(srv_buf *b, const char *s)
             continue;
         }
         size_t n = utf8_len(p);
-        if (n == 0 || (*p < 0x20 && *p != '\n' && *p != '\t') ||
-            *p == 0x7F) {
+        if (n == 0 || (*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7F) {
             srv_put(b, "\xEF\xBF\xBD"); /* U+FFFD */
             p++;
             continue;

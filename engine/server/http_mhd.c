@@ -72,8 +72,7 @@ static char *dup_n(const char *s, size_t n)
 }
 
 /* Append `size` bytes to the value of the last field. */
-static bool append_value(cairn_server_field *f, const char *data,
-                         size_t size)
+static bool append_value(cairn_server_field *f, const char *data, size_t size)
 {
     size_t old = strlen(f->value);
     if (old + size > CAIRN_SERVER_MAX_VALUE) {
@@ -98,8 +97,8 @@ static enum MHD_Result post_field(void *cls, enum MHD_ValueKind kind,
     conn_state *s = cls;
     (void)kind, (void)filename, (void)content_type, (void)encoding;
     if (off > 0 && s->n > 0 && strcmp(s->fields[s->n - 1].name, key) == 0) {
-        s->too_large = s->too_large ||
-                       !append_value(&s->fields[s->n - 1], data, size);
+        s->too_large =
+            s->too_large || !append_value(&s->fields[s->n - 1], data, size);
         return s->too_large ? MHD_NO : MHD_YES;
     }
     if (s->n >= CAIRN_SERVER_MAX_FIELDS || size > CAIRN_SERVER_MAX_VALUE) {
@@ -144,8 +143,8 @@ static void peer_address(struct MHD_Connection *conn, char *out, size_t size)
     }
     const struct sockaddr *sa = ci->client_addr;
     if (sa->sa_family == AF_INET) {
-        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)
-                               ->sin_addr,
+        inet_ntop(AF_INET,
+                  &((const struct sockaddr_in *)(const void *)sa)->sin_addr,
                   out, (socklen_t)size);
     } else if (sa->sa_family == AF_INET6) {
         inet_ntop(AF_INET6,
@@ -164,18 +163,16 @@ static enum MHD_Result send_response(struct MHD_Connection *conn,
         return MHD_NO;
     }
     for (size_t i = 0; i < rs->n_headers; i++) {
-        MHD_add_response_header(r, rs->headers[i].name,
-                                rs->headers[i].value);
+        MHD_add_response_header(r, rs->headers[i].name, rs->headers[i].value);
     }
-    enum MHD_Result ret =
-        MHD_queue_response(conn, (unsigned int)rs->status, r);
+    enum MHD_Result ret = MHD_queue_response(conn, (unsigned int)rs->status, r);
     MHD_destroy_response(r);
     return ret;
 }
 
-static enum MHD_Result answer(cairn_server_http *h,
-                              struct MHD_Connection *conn, const char *url,
-                              const char *method, conn_state *s)
+static enum MHD_Result answer(cairn_server_http *h, struct MHD_Connection *conn,
+                              const char *url, const char *method,
+                              conn_state *s)
 {
     cairn_server_request rq = CAIRN_SERVER_REQUEST_INIT;
     cairn_server_response rs;
@@ -206,8 +203,7 @@ static enum MHD_Result answer(cairn_server_http *h,
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
                                   const char *url, const char *method,
-                                  const char *version,
-                                  const char *upload_data,
+                                  const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **con_cls)
 {
     cairn_server_http *h = cls;
@@ -240,8 +236,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
     return answer(h, conn, url, method, s);
 }
 
-static void on_completed(void *cls, struct MHD_Connection *conn,
-                         void **con_cls,
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
     (void)cls, (void)conn, (void)toe;
@@ -276,8 +271,7 @@ int cairn_server_parse_address(const char *s, char *host, size_t host_size,
     host[n] = '\0';
     errno = 0;
     long p = strtol(colon + 1, &end, 10);
-    if (colon[1] == '\0' || *end != '\0' || errno != 0 || p < 0 ||
-        p > 65535) {
+    if (colon[1] == '\0' || *end != '\0' || errno != 0 || p < 0 || p > 65535) {
         goto bad;
     }
     if (strcmp(host, "localhost") == 0) {
@@ -307,8 +301,7 @@ static int read_pem(const char *path, char **out, cairn_error *err)
     char *buf = NULL;
     size_t len = 0, cap = 0;
     if (f == NULL) {
-        return cairn_error_set(err, CAIRN_EIO, "%s: %s", path,
-                               strerror(errno));
+        return cairn_error_set(err, CAIRN_EIO, "%s: %s", path, strerror(errno));
     }
     for (;;) {
         if (len + 4096 + 1 > cap) {
@@ -353,8 +346,8 @@ static void http_free(cairn_server_http *h)
 static struct MHD_Daemon *start(cairn_server_http *h, struct sockaddr *sa,
                                 bool v6)
 {
-    unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
-                         MHD_USE_ERROR_LOG;
+    unsigned int flags =
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ERROR_LOG;
     if (v6) {
         flags |= MHD_USE_IPv6;
     }
@@ -363,13 +356,13 @@ static struct MHD_Daemon *start(cairn_server_http *h, struct sockaddr *sa,
         return MHD_start_daemon(
             flags, 0, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR, sa,
             MHD_OPTION_CONNECTION_LIMIT, (unsigned int)MAX_CONNECTIONS,
-            MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-            (unsigned int)MAX_PER_ADDRESS, MHD_OPTION_CONNECTION_TIMEOUT,
-            (unsigned int)TIMEOUT_SECONDS, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-            (size_t)(128 * 1024), MHD_OPTION_NOTIFY_COMPLETED, on_completed,
-            NULL, MHD_OPTION_HTTPS_MEM_CERT, h->cert,
-            MHD_OPTION_HTTPS_MEM_KEY, h->key, MHD_OPTION_HTTPS_PRIORITIES,
-            TLS_PRIORITIES, MHD_OPTION_END);
+            MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)MAX_PER_ADDRESS,
+            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)TIMEOUT_SECONDS,
+            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024),
+            MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+            MHD_OPTION_HTTPS_MEM_CERT, h->cert, MHD_OPTION_HTTPS_MEM_KEY,
+            h->key, MHD_OPTION_HTTPS_PRIORITIES, TLS_PRIORITIES,
+            MHD_OPTION_END);
     }
     return MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR, sa,
@@ -390,8 +383,8 @@ int cairn_server_http_start(cairn_server_http **out, cairn_server_app *app,
     struct sockaddr_in a4;
     struct sockaddr_in6 a6;
     *out = NULL;
-    int rc = cairn_server_parse_address(ls->address, host, sizeof host,
-                                        &port, &loop, err);
+    int rc = cairn_server_parse_address(ls->address, host, sizeof host, &port,
+                                        &loop, err);
     if (rc < 0) {
         return rc;
     }
@@ -422,8 +415,7 @@ int cairn_server_http_start(cairn_server_http **out, cairn_server_app *app,
     } else {
         inet_pton(AF_INET, host, &a4.sin_addr);
     }
-    h->d = start(h, v6 ? (struct sockaddr *)&a6 : (struct sockaddr *)&a4,
-                 v6);
+    h->d = start(h, v6 ? (struct sockaddr *)&a6 : (struct sockaddr *)&a4, v6);
     if (h->d == NULL) {
         http_free(h);
         return cairn_error_set(err, CAIRN_EIO,

@@ -46,7 +46,7 @@ typedef struct form {
     cairn_responses *resp[MAXI];
     bool *skipped[MAXI];
     bool tablet;
-    bool ret;  /* return to the review after this screen */
+    bool ret; /* return to the review after this screen */
     char csrf[CAIRN_TOKEN_HEX_LEN + 1];
 } form;
 
@@ -290,8 +290,7 @@ static void read_answers(form *f, pos p)
         size_t num = 0;
         if (strncmp(name, "item", 4) == 0 &&
             parse_index(name + 4, n_items(f, p.k) + 1, &num, &e) &&
-            *e == '\0' && num >= 1 &&
-            (p.kind == P_PAGE || num - 1 == p.j)) {
+            *e == '\0' && num >= 1 && (p.kind == P_PAGE || num - 1 == p.j)) {
             take(f, p.k, num - 1, rq->fields[x].value);
         }
     }
@@ -377,8 +376,7 @@ static void progress(const form *f, srv_buf *b, size_t k)
 }
 
 /* One item as a group of radio buttons; `flag` marks a missing answer. */
-static void item_group(const form *f, srv_buf *b, size_t k, size_t i,
-                       bool flag)
+static void item_group(const form *f, srv_buf *b, size_t k, size_t i, bool flag)
 {
     const cairn_item *it = cairn_instrument_item(f->inst[k], i);
     srv_put(b, "<fieldset class=\"item\"");
@@ -472,9 +470,8 @@ static void render_intro(form *f, srv_buf *b)
 
 static void render_screen(form *f, srv_buf *b, pos at, const char *msg)
 {
-    const cairn_instrument *in = at.kind == P_INTRO || at.kind == P_REVIEW
-                                     ? NULL
-                                     : f->inst[at.k];
+    const cairn_instrument *in =
+        at.kind == P_INTRO || at.kind == P_REVIEW ? NULL : f->inst[at.k];
     form_begin(f, b, in ? cairn_instrument_name(in) : "Questionnaires", at);
     hidden_answers(f, b, at);
     problem(b, msg);
@@ -499,8 +496,7 @@ static void render_screen(form *f, srv_buf *b, pos at, const char *msg)
         for (size_t i = 0; i < n_items(f, at.k); i++) {
             item_group(f, b, at.k, i, msg != NULL && !answered(f, at.k, i));
         }
-        buttons(b, f->ret ? "Save and see my answers" : "Next", !f->ret,
-                false);
+        buttons(b, f->ret ? "Save and see my answers" : "Next", !f->ret, false);
     }
 }
 
@@ -567,8 +563,7 @@ static void send_page(form *f, pos at, const char *msg)
 /* Whether the screen at `p` is complete; else the message to show. */
 static const char *incomplete(const form *f, pos p)
 {
-    if (p.kind == P_ITEM && !answered(f, p.k, p.j) &&
-        !f->skipped[p.k][p.j]) {
+    if (p.kind == P_ITEM && !answered(f, p.k, p.j) && !f->skipped[p.k][p.j]) {
         return may_leave(f, p.k, p.j)
                    ? "Please choose an answer, or skip this question."
                    : "Please choose an answer to go on.";
@@ -600,10 +595,9 @@ static void finished(form *f, bool risk)
         /* --crisis-text, else the clinic's setting, else the default */
         char *set = NULL;
         const char *text = f->c->app->cfg.crisis_text;
-        if (text == NULL &&
-            cairn_settings_get_text(f->c->app->cfg.store,
-                                    "client.crisis_message", &set,
-                                    NULL) == CAIRN_OK) {
+        if (text == NULL && cairn_settings_get_text(f->c->app->cfg.store,
+                                                    "client.crisis_message",
+                                                    &set, NULL) == CAIRN_OK) {
             text = set;
         }
         srv_put(&b, "<section class=\"care\" aria-labelledby=\"care\">\n"
@@ -632,11 +626,10 @@ static void send_answers(form *f)
         risk = risk || (rc == CAIRN_OK && scores[k]->n_flags > 0);
     }
     if (rc == CAIRN_OK) {
-        rc = cairn_store_link_submit(
-            f->c->app->cfg.store, f->token,
-            (const cairn_score *const *)scores,
-            (const cairn_responses *const *)f->resp, f->n, f->c->rq->now,
-            NULL, NULL);
+        rc = cairn_store_link_submit(f->c->app->cfg.store, f->token,
+                                     (const cairn_score *const *)scores,
+                                     (const cairn_responses *const *)f->resp,
+                                     f->n, f->c->rq->now, NULL, NULL);
     }
     for (size_t k = 0; k < f->n; k++) {
         cairn_score_free(scores[k]);

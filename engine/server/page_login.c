@@ -90,8 +90,9 @@ void srv_login_post(srv_ctx *c)
         cairn_store_account_login(&a, app->cfg.store, name, pw, NULL) < 0) {
         srv_throttle_fail(&app->throttle, akey, now);
         srv_throttle_fail(&app->throttle, ikey, now);
-        login_form(c, 401, "That name and password do not match an "
-                           "account. Please try again.");
+        login_form(c, 401,
+                   "That name and password do not match an "
+                   "account. Please try again.");
         return;
     }
     srv_throttle_clear(&app->throttle, akey);
@@ -113,8 +114,7 @@ void srv_login_post(srv_ctx *c)
 
 void srv_logout_post(srv_ctx *c)
 {
-    cairn_store_session_end(c->app->cfg.store, c->session_id, c->rq->now,
-                            NULL);
+    cairn_store_session_end(c->app->cfg.store, c->session_id, c->rq->now, NULL);
     srv_session_cookie(c, NULL);
     srv_redirect(c->rs, "/login");
 }

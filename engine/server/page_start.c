@@ -135,8 +135,7 @@ static size_t chosen(srv_ctx *c, const char **codes)
         const cairn_server_field *f = &c->rq->fields[i];
         const cairn_instrument *in = NULL;
         if (strcmp(f->name, "instrument") != 0 ||
-            cairn_catalog_find(&in, c->app->cfg.catalog, f->value, NULL) <
-                0) {
+            cairn_catalog_find(&in, c->app->cfg.catalog, f->value, NULL) < 0) {
             continue;
         }
         if (n == CAIRN_LINK_MAX_INSTRUMENTS) {
@@ -183,8 +182,7 @@ void srv_start_post(srv_ctx *c)
     int64_t id = 0;
     bool tablet = mode != NULL && strcmp(mode, "tablet") == 0;
     size_t n = chosen(c, codes);
-    if (client == NULL ||
-        cairn_store_client_get(&cl, st, client, NULL) < 0 ||
+    if (client == NULL || cairn_store_client_get(&cl, st, client, NULL) < 0 ||
         !may_see(c->session, cl)) {
         cairn_store_client_free(cl);
         start_page(c, 400, "Please choose one of your clients.");

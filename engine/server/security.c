@@ -49,8 +49,7 @@ static const route routes[] = {
 /* ------------------------------------------------------------------ */
 /* Responses                                                           */
 
-void srv_header(cairn_server_response *rs, const char *name,
-                const char *value)
+void srv_header(cairn_server_response *rs, const char *name, const char *value)
 {
     if (rs->n_headers >= CAIRN_SERVER_MAX_HEADERS) {
         rs->oom = true;
@@ -250,8 +249,8 @@ static bool cross_site(const srv_ctx *c)
     if (rq->origin != NULL && strcmp(rq->origin, "null") != 0) {
         srv_buf own = SRV_BUF_INIT;
         srv_own_origin(c, &own);
-        bool same = rq->host != NULL && !own.oom &&
-                    strcmp(own.p, rq->origin) == 0;
+        bool same =
+            rq->host != NULL && !own.oom && strcmp(own.p, rq->origin) == 0;
         srv_buf_free(&own);
         return !same;
     }
@@ -343,8 +342,7 @@ static void dispatch(srv_ctx *c)
         return;
     }
     find_session(c);
-    const char *arg = r->link_page != NULL ? rq->path + strlen(r->path)
-                                           : NULL;
+    const char *arg = r->link_page != NULL ? rq->path + strlen(r->path) : NULL;
     if (strcmp(r->method, "POST") == 0) {
         if (cross_site(c)) {
             srv_message(c->rs, 403, "Not allowed",
@@ -380,8 +378,7 @@ static void dispatch(srv_ctx *c)
     }
     /* every write of this request is audited under this person */
     cairn_store_set_actor(c->app->cfg.store,
-                          c->session ? c->session->account.name
-                                     : "anonymous",
+                          c->session ? c->session->account.name : "anonymous",
                           NULL);
     if (r->link_page != NULL) {
         r->link_page(c, arg);
@@ -390,8 +387,7 @@ static void dispatch(srv_ctx *c)
     }
 }
 
-void cairn_server_handle(cairn_server_app *app,
-                         const cairn_server_request *rq,
+void cairn_server_handle(cairn_server_app *app, const cairn_server_request *rq,
                          cairn_server_response *rs)
 {
     srv_ctx c;
@@ -423,8 +419,8 @@ void cairn_server_response_free(cairn_server_response *rs)
     rs->oom = false;
 }
 
-int cairn_server_app_new(cairn_server_app **out,
-                         const cairn_server_config *cfg, cairn_error *err)
+int cairn_server_app_new(cairn_server_app **out, const cairn_server_config *cfg,
+                         cairn_error *err)
 {
     *out = NULL;
     if (cfg == NULL || cfg->store == NULL || cfg->catalog == NULL) {

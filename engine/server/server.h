@@ -51,29 +51,31 @@
 
 /** The clinic's crisis text when none is configured: a default that
  *  names no service, since only the clinic knows its own contacts. */
-#define CAIRN_SERVER_DEFAULT_CRISIS_TEXT                                    \
-    "If you are in danger now, or feel you might act on thoughts of "      \
-    "harming yourself, please call your local emergency number or go to "  \
-    "the nearest emergency department. You can also tell the clinic that " \
+#define CAIRN_SERVER_DEFAULT_CRISIS_TEXT                                       \
+    "If you are in danger now, or feel you might act on thoughts of "          \
+    "harming yourself, please call your local emergency number or go to "      \
+    "the nearest emergency department. You can also tell the clinic that "     \
     "asked you to answer these questions."
 
 /** How the application runs. */
 typedef struct cairn_server_config {
-    cairn_store *store;             /**< borrowed; used by one thread */
-    const cairn_catalog *catalog;   /**< borrowed */
-    bool tls;                       /**< served over TLS (cookie Secure,
-                                         __Host- prefix, HSTS) */
-    bool behind_proxy;              /**< a TLS proxy in front: as tls */
-    const char *base_url;           /**< for printed links, or NULL */
-    const char *crisis_text;        /**< NULL: the clinic's setting
-                                         client.crisis_message, else the
-                                         default above */
+    cairn_store *store;           /**< borrowed; used by one thread */
+    const cairn_catalog *catalog; /**< borrowed */
+    bool tls;                     /**< served over TLS (cookie Secure,
+                                       __Host- prefix, HSTS) */
+    bool behind_proxy;            /**< a TLS proxy in front: as tls */
+    const char *base_url;         /**< for printed links, or NULL */
+    const char *crisis_text;      /**< NULL: the clinic's setting
+                                       client.crisis_message, else the
+                                       default above */
     cairn_session_limits limits;
-    int64_t tablet_seconds;         /**< how long a tablet session lasts */
+    int64_t tablet_seconds; /**< how long a tablet session lasts */
 } cairn_server_config;
 
-#define CAIRN_SERVER_CONFIG_INIT                                            \
-    {NULL, NULL, false, false, NULL, NULL, CAIRN_SESSION_LIMITS_INIT, 7200}
+#define CAIRN_SERVER_CONFIG_INIT                                               \
+    {                                                                          \
+        NULL, NULL, false, false, NULL, NULL, CAIRN_SESSION_LIMITS_INIT, 7200  \
+    }
 
 /** One form field of a request (both strings borrowed). */
 typedef struct cairn_server_field {
@@ -83,24 +85,26 @@ typedef struct cairn_server_field {
 
 /** A request, as the listener (or a test) hands it over.  Borrowed. */
 typedef struct cairn_server_request {
-    const char *method;          /**< "GET", "POST", ... */
-    const char *path;            /**< without the query */
-    const char *cookie_session;  /**< the session cookie's value, or NULL */
-    const char *cookie_login;    /**< the login form's cookie, or NULL */
-    const char *host;            /**< Host header, or NULL */
-    const char *origin;          /**< Origin header, or NULL */
-    const char *sec_fetch_site;  /**< Sec-Fetch-Site header, or NULL */
-    const char *content_type;    /**< Content-Type header, or NULL */
-    const char *remote_addr;     /**< the peer's address, e.g. "127.0.0.1" */
-    size_t n_fields;             /**< form fields of a POST body */
+    const char *method;         /**< "GET", "POST", ... */
+    const char *path;           /**< without the query */
+    const char *cookie_session; /**< the session cookie's value, or NULL */
+    const char *cookie_login;   /**< the login form's cookie, or NULL */
+    const char *host;           /**< Host header, or NULL */
+    const char *origin;         /**< Origin header, or NULL */
+    const char *sec_fetch_site; /**< Sec-Fetch-Site header, or NULL */
+    const char *content_type;   /**< Content-Type header, or NULL */
+    const char *remote_addr;    /**< the peer's address, e.g. "127.0.0.1" */
+    size_t n_fields;            /**< form fields of a POST body */
     const cairn_server_field *fields;
-    bool too_large;              /**< the listener cut the body short */
-    int64_t now;                 /**< Unix time of the request */
+    bool too_large; /**< the listener cut the body short */
+    int64_t now;    /**< Unix time of the request */
 } cairn_server_request;
 
-#define CAIRN_SERVER_REQUEST_INIT                                           \
-    {"GET", "/", NULL, NULL, NULL, NULL, NULL, NULL, "127.0.0.1", 0, NULL, \
-     false, 0}
+#define CAIRN_SERVER_REQUEST_INIT                                              \
+    {                                                                          \
+        "GET", "/", NULL, NULL, NULL, NULL, NULL, NULL, "127.0.0.1", 0, NULL,  \
+            false, 0                                                           \
+    }
 
 /** One response header (both strings owned by the response). */
 typedef struct cairn_server_header {
@@ -125,8 +129,8 @@ typedef struct cairn_server_app cairn_server_app;
  * Make the application.  Returns CAIRN_OK, CAIRN_EINVAL (no store or
  * catalog) or CAIRN_ENOMEM.
  */
-int cairn_server_app_new(cairn_server_app **out,
-                         const cairn_server_config *cfg, cairn_error *err);
+int cairn_server_app_new(cairn_server_app **out, const cairn_server_config *cfg,
+                         cairn_error *err);
 
 /** Free the application.  NULL is allowed. */
 void cairn_server_app_free(cairn_server_app *app);
@@ -136,8 +140,7 @@ void cairn_server_app_free(cairn_server_app *app);
  * with a status, the security headers, any cookie and a body.  Never
  * fails: a failure becomes a 500 page that reveals nothing.
  */
-void cairn_server_handle(cairn_server_app *app,
-                         const cairn_server_request *rq,
+void cairn_server_handle(cairn_server_app *app, const cairn_server_request *rq,
                          cairn_server_response *rs);
 
 /** Which cookie. */

@@ -13,9 +13,9 @@
 #define SRV_THROTTLE_SLOTS 512
 
 typedef struct srv_throttle_slot {
-    char key[80];   /* "a:<name>" or "i:<address>"; "" = free */
+    char key[80]; /* "a:<name>" or "i:<address>"; "" = free */
     int fails;
-    int64_t first;  /* start of the window */
+    int64_t first; /* start of the window */
 } srv_throttle_slot;
 
 typedef struct srv_throttle {
@@ -44,7 +44,10 @@ typedef struct srv_buf {
     bool oom;
 } srv_buf;
 
-#define SRV_BUF_INIT {NULL, 0, 0, false}
+#define SRV_BUF_INIT                                                           \
+    {                                                                          \
+        NULL, 0, 0, false                                                      \
+    }
 
 void srv_put(srv_buf *b, const char *s);
 void srv_putn(srv_buf *b, const char *s, size_t n);
@@ -66,9 +69,9 @@ typedef struct srv_ctx {
     cairn_server_app *app;
     const cairn_server_request *rq;
     cairn_server_response *rs;
-    cairn_session *session;   /* the logged-in person, or NULL */
-    char csrf[65];            /* the session's CSRF token, or "" */
-    const char *session_id;   /* the cookie value when the session is live */
+    cairn_session *session; /* the logged-in person, or NULL */
+    char csrf[65];          /* the session's CSRF token, or "" */
+    const char *session_id; /* the cookie value when the session is live */
 } srv_ctx;
 
 /* A form field of the request, or NULL. */
@@ -76,8 +79,7 @@ const char *srv_field(const srv_ctx *c, const char *name);
 
 /* ---- responses (security.c) ---- */
 
-void srv_header(cairn_server_response *rs, const char *name,
-                const char *value);
+void srv_header(cairn_server_response *rs, const char *name, const char *value);
 /* Take `b` as the body of an HTML response with `status`. */
 void srv_html(cairn_server_response *rs, int status, srv_buf *b);
 /* 303 See Other to `location` (a path of this server). */

@@ -93,9 +93,8 @@ static int check_password(const char *pw, cairn_error *err)
 int cairn__account_state(cairn_store *st, int64_t id, cairn__buf *out,
                          cairn_error *err)
 {
-    static const char *const keys[] = {"id",         "name",
-                                       "role",       "disabled",
-                                       "created_at", "password_set_at"};
+    static const char *const keys[] = {
+        "id", "name", "role", "disabled", "created_at", "password_set_at"};
     return cairn__store_row_state(st,
                                   "SELECT id, name, role, disabled,"
                                   " created_at, password_set_at FROM account"
@@ -151,9 +150,8 @@ static int exec_one(cairn_store *st, const char *sql, int64_t a,
     return rc;
 }
 
-int cairn_store_account_add(cairn_store *st, const char *name,
-                            cairn_role role, const char *password,
-                            int64_t *id, cairn_error *err)
+int cairn_store_account_add(cairn_store *st, const char *name, cairn_role role,
+                            const char *password, int64_t *id, cairn_error *err)
 {
     char hash[CAIRN__PWHASH_MAX], now[CAIRN__DATE_MAX];
     sqlite3_stmt *s = NULL;
@@ -207,8 +205,8 @@ static int account_id(cairn_store *st, const char *name, int64_t *id,
                       cairn__buf *before, cairn_error *err)
 {
     sqlite3_stmt *s = NULL;
-    if (sqlite3_prepare_v2(st->db, "SELECT id FROM account WHERE name = ?",
-                           -1, &s, NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(st->db, "SELECT id FROM account WHERE name = ?", -1,
+                           &s, NULL) != SQLITE_OK) {
         return cairn__store_dberr(st, err);
     }
     sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
@@ -217,8 +215,7 @@ static int account_id(cairn_store *st, const char *name, int64_t *id,
     if (step == SQLITE_ROW) {
         *id = sqlite3_column_int64(s, 0);
     } else if (step == SQLITE_DONE) {
-        rc = cairn_error_set(err, CAIRN_ENOTFOUND, "no account '%.70s'",
-                             name);
+        rc = cairn_error_set(err, CAIRN_ENOTFOUND, "no account '%.70s'", name);
     } else {
         rc = cairn__store_dberr(st, err);
     }
@@ -240,10 +237,9 @@ static int end_sessions(cairn_store *st, int64_t id, cairn_error *err)
 }
 
 /* Change account `name` with `sql` (?1 = id, ?2 = text), audited. */
-static int change_account(cairn_store *st, const char *name,
-                          const char *action, const char *sql,
-                          const char *text, bool refuse_disabled,
-                          cairn_error *err)
+static int change_account(cairn_store *st, const char *name, const char *action,
+                          const char *sql, const char *text,
+                          bool refuse_disabled, cairn_error *err)
 {
     cairn__buf before = CAIRN__BUF_INIT;
     int64_t id = 0, changed = 0;
@@ -304,8 +300,7 @@ static const char account_cols[] =
     "a.id, a.name, a.role, a.disabled, a.created_at, a.password_set_at";
 
 /* Fill `a` from columns `c`.. of `s`; strings are copied into `pool`. */
-static void read_account(cairn_account *a, sqlite3_stmt *s, int c,
-                         bool *oom)
+static void read_account(cairn_account *a, sqlite3_stmt *s, int c, bool *oom)
 {
     cairn_role role = CAIRN_ROLE_RESEARCHER;
     a->id = sqlite3_column_int64(s, c);
@@ -365,8 +360,7 @@ static int load_account(cairn_account **out, char **hash, cairn_store *st,
             }
         }
     } else if (step == SQLITE_DONE) {
-        rc = cairn_error_set(err, CAIRN_ENOTFOUND, "no account '%.70s'",
-                             name);
+        rc = cairn_error_set(err, CAIRN_ENOTFOUND, "no account '%.70s'", name);
     } else {
         rc = cairn__store_dberr(st, err);
     }
@@ -509,16 +503,15 @@ static int audit_session(cairn_store *st, const char *action, int64_t id,
     cairn__buf_puts(&after, "{\"account\":");
     cairn__buf_json_str(&after, account);
     cairn__buf_putc(&after, '}');
-    int rc = after.oom ? cairn_error_set(err, CAIRN_ENOMEM, "out of memory")
-                       : cairn__audit_append(st, action, target, NULL,
-                                             after.p, err);
+    int rc = after.oom
+                 ? cairn_error_set(err, CAIRN_ENOMEM, "out of memory")
+                 : cairn__audit_append(st, action, target, NULL, after.p, err);
     cairn__buf_free(&after);
     return rc;
 }
 
-int cairn_store_session_new(char sid[CAIRN_SESSION_ID_LEN + 1],
-                            cairn_store *st, int64_t account_id,
-                            int64_t now, cairn_error *err)
+int cairn_store_session_new(char sid[CAIRN_SESSION_ID_LEN + 1], cairn_store *st,
+                            int64_t account_id, int64_t now, cairn_error *err)
 {
     char hash[CAIRN__SHA256_HEX + 1], name[NAME_MAX_LEN + 1] = "";
     sqlite3_stmt *s = NULL;
@@ -553,8 +546,7 @@ int cairn_store_session_new(char sid[CAIRN_SESSION_ID_LEN + 1],
         snprintf(name, sizeof name, "%s", cairn__store_col_text(s, 0));
         step = sqlite3_step(s);
     } else if (step == SQLITE_DONE) {
-        rc = cairn_error_set(err, CAIRN_ENOTFOUND,
-                             "no enabled account %lld",
+        rc = cairn_error_set(err, CAIRN_ENOTFOUND, "no enabled account %lld",
                              (long long)account_id);
     }
     if (rc == CAIRN_OK && step != SQLITE_DONE) {
@@ -585,22 +577,22 @@ static int touch_session(cairn_store *st, int64_t id, int64_t now,
 {
     sqlite3_stmt *s = NULL;
     if (sqlite3_prepare_v2(st->db,
-                           "UPDATE session SET last_seen = ? WHERE id = ?",
-                           -1, &s, NULL) != SQLITE_OK) {
+                           "UPDATE session SET last_seen = ? WHERE id = ?", -1,
+                           &s, NULL) != SQLITE_OK) {
         return cairn__store_dberr(st, err);
     }
     sqlite3_bind_int64(s, 1, now);
     sqlite3_bind_int64(s, 2, id);
-    int rc = sqlite3_step(s) == SQLITE_DONE ? CAIRN_OK
-                                            : cairn__store_dberr(st, err);
+    int rc =
+        sqlite3_step(s) == SQLITE_DONE ? CAIRN_OK : cairn__store_dberr(st, err);
     sqlite3_finalize(s);
     return rc;
 }
 
 int cairn_store_session_find(cairn_session **out, cairn_store *st,
                              const char *sid,
-                             const cairn_session_limits *limits,
-                             int64_t now, cairn_error *err)
+                             const cairn_session_limits *limits, int64_t now,
+                             cairn_error *err)
 {
     char hash[CAIRN__SHA256_HEX + 1], sql[400];
     sqlite3_stmt *s = NULL;
@@ -734,8 +726,7 @@ int cairn_store_audit_view(cairn_store *st, const char *what,
     }
     if (client_code != NULL) {
         rc = cairn__store_client_id(st, client_code, &client, NULL, err);
-        snprintf(target, sizeof target, "view:client:%lld",
-                 (long long)client);
+        snprintf(target, sizeof target, "view:client:%lld", (long long)client);
     } else {
         snprintf(target, sizeof target, "view:clients");
     }
@@ -744,9 +735,9 @@ int cairn_store_audit_view(cairn_store *st, const char *what,
     cairn__buf_json_str(&after, what);
     cairn__buf_putc(&after, '}');
     if (rc == CAIRN_OK) {
-        rc = after.oom ? cairn_error_set(err, CAIRN_ENOMEM, "out of memory")
-                       : cairn__audit_append(st, "view", target, NULL,
-                                             after.p, err);
+        rc = after.oom
+                 ? cairn_error_set(err, CAIRN_ENOMEM, "out of memory")
+                 : cairn__audit_append(st, "view", target, NULL, after.p, err);
     }
     cairn__buf_free(&after);
     return cairn__store_finish(st, rc, err);

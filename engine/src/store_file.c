@@ -20,12 +20,12 @@ static const struct {
     unsigned long magic;
     const char *name;
 } network_fs[] = {
-    {0x6969UL, "NFS"},         {0xFF534D42UL, "CIFS/SMB"},
-    {0xFE534D42UL, "SMB2/3"},  {0x517BUL, "SMB"},
-    {0x564CUL, "NCP"},         {0x01021997UL, "9P"},      {0x00C36400UL, "Ceph"},
-    {0x47504653UL, "GPFS"},    {0x0BD00BD0UL, "Lustre"},
-    {0x73757245UL, "Coda"},    {0x5346414FUL, "AFS"},
-    {0x6B414653UL, "AFS"},
+    {0x6969UL, "NFS"},        {0xFF534D42UL, "CIFS/SMB"},
+    {0xFE534D42UL, "SMB2/3"}, {0x517BUL, "SMB"},
+    {0x564CUL, "NCP"},        {0x01021997UL, "9P"},
+    {0x00C36400UL, "Ceph"},   {0x47504653UL, "GPFS"},
+    {0x0BD00BD0UL, "Lustre"}, {0x73757245UL, "Coda"},
+    {0x5346414FUL, "AFS"},    {0x6B414653UL, "AFS"},
 };
 
 static const char *network_name(unsigned long magic)
@@ -68,14 +68,12 @@ int cairn_store_backup(cairn_store *st, const char *dest, cairn_error *err)
                                    "overwrites a file",
                                    dest);
         }
-        return cairn_error_set(err, CAIRN_EIO, "%s: %s", dest,
-                               strerror(errno));
+        return cairn_error_set(err, CAIRN_EIO, "%s: %s", dest, strerror(errno));
     }
     close(fd);
     int rc = cairn__store_check_local(dest, err);
     if (rc == CAIRN_OK &&
-        sqlite3_open_v2(dest, &out, SQLITE_OPEN_READWRITE, NULL) !=
-            SQLITE_OK) {
+        sqlite3_open_v2(dest, &out, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
         rc = cairn_error_set(err, CAIRN_EIO, "%s: %s", dest,
                              out ? sqlite3_errmsg(out) : "out of memory");
     }
@@ -91,8 +89,7 @@ int cairn_store_backup(cairn_store *st, const char *dest, cairn_error *err)
                    step == SQLITE_LOCKED) {
                 sqlite3_sleep(50);
             }
-            if (sqlite3_backup_finish(bk) != SQLITE_OK ||
-                step != SQLITE_DONE) {
+            if (sqlite3_backup_finish(bk) != SQLITE_OK || step != SQLITE_DONE) {
                 rc = cairn_error_set(err, CAIRN_EDB,
                                      "%s: the backup could not be "
                                      "finished: %s",
@@ -101,8 +98,7 @@ int cairn_store_backup(cairn_store *st, const char *dest, cairn_error *err)
         }
     }
     if (out != NULL && sqlite3_close(out) != SQLITE_OK && rc == CAIRN_OK) {
-        rc = cairn_error_set(err, CAIRN_EIO, "%s: could not be closed",
-                             dest);
+        rc = cairn_error_set(err, CAIRN_EIO, "%s: could not be closed", dest);
     }
     if (rc < 0) {
         unlink(dest);

@@ -37,9 +37,9 @@ int cairn__link_state(cairn_store *st, int64_t id, cairn__buf *out,
                       cairn_error *err)
 {
     static const char *const keys[] = {
-        "id",         "token_hash", "kind",    "client_id",
+        "id",          "token_hash", "kind",       "client_id",
         "instruments", "created_by", "created_at", "expires",
-        "expires_at", "used_at",    "revoked_at"};
+        "expires_at",  "used_at",    "revoked_at"};
     return cairn__store_row_state(st,
                                   "SELECT id, token_hash, kind, client_id,"
                                   " instruments, created_by, created_at,"
@@ -51,8 +51,8 @@ int cairn__link_state(cairn_store *st, int64_t id, cairn__buf *out,
 static int audit_link(cairn_store *st, const char *action, int64_t id,
                       const char *before, cairn_error *err)
 {
-    return cairn__audit_row(st, action, "link", id, before,
-                            cairn__link_state, err);
+    return cairn__audit_row(st, action, "link", id, before, cairn__link_state,
+                            err);
 }
 
 static bool is_instrument_code(const char *s)
@@ -63,8 +63,8 @@ static bool is_instrument_code(const char *s)
     }
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-              c == '_' || c == '-')) {
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+              c == '-')) {
             return false;
         }
     }
@@ -85,8 +85,7 @@ static int instruments_text(const cairn_link_options *o, cairn__buf *b,
         if (!is_instrument_code(o->instruments[i])) {
             return cairn_error_set(err, CAIRN_EINVAL,
                                    "'%.40s' is not an instrument code",
-                                   o->instruments[i] ? o->instruments[i]
-                                                     : "");
+                                   o->instruments[i] ? o->instruments[i] : "");
         }
         for (size_t k = 0; k < i; k++) {
             if (strcmp(o->instruments[k], o->instruments[i]) == 0) {
@@ -142,8 +141,7 @@ int cairn_store_link_add(char token[CAIRN_LINK_TOKEN_LEN + 1], int64_t *id,
         token[0] = '\0';
         return rc;
     }
-    rc = cairn__store_client_id(st, opts->client_code ? opts->client_code
-                                                      : "",
+    rc = cairn__store_client_id(st, opts->client_code ? opts->client_code : "",
                                 &client, NULL, err);
     if (rc == CAIRN_OK &&
         sqlite3_prepare_v2(st->db,
@@ -158,8 +156,7 @@ int cairn_store_link_add(char token[CAIRN_LINK_TOKEN_LEN + 1], int64_t *id,
         cairn__store_iso(now + opts->expires_seconds, expires);
         sqlite3_bind_text(s, 1, hash, -1, SQLITE_STATIC);
         sqlite3_bind_text(s, 2,
-                          opts->kind == CAIRN_LINK_TABLET ? "tablet"
-                                                          : "phone",
+                          opts->kind == CAIRN_LINK_TABLET ? "tablet" : "phone",
                           -1, SQLITE_STATIC);
         sqlite3_bind_int64(s, 3, client);
         sqlite3_bind_text(s, 4, insts.p, -1, SQLITE_STATIC);
@@ -217,7 +214,7 @@ static int read_link(cairn_link **out, sqlite3_stmt *s, int64_t now,
     cairn_link *l = (cairn_link *)(void *)mem;
     const char **insts = (const char **)(void *)(mem + sizeof *l);
     char *pool = mem + head;
-    const char **dst[7] = {&l->client_code, NULL,          &l->created_by,
+    const char **dst[7] = {&l->client_code, NULL,           &l->created_by,
                            &l->created_at,  &l->expires_at, &l->used_at,
                            &l->revoked_at};
     for (int i = 0; i < 7; i++) {
@@ -246,10 +243,10 @@ static int read_link(cairn_link **out, sqlite3_stmt *s, int64_t now,
                                                           : CAIRN_LINK_PHONE;
     l->instruments = insts;
     l->n_instruments = n_inst;
-    l->state = l->revoked_at  ? CAIRN_LINK_REVOKED
-               : l->used_at   ? CAIRN_LINK_SPENT
+    l->state = l->revoked_at                       ? CAIRN_LINK_REVOKED
+               : l->used_at                        ? CAIRN_LINK_SPENT
                : now >= sqlite3_column_int64(s, 9) ? CAIRN_LINK_EXPIRED
-                                                  : CAIRN_LINK_ACTIVE;
+                                                   : CAIRN_LINK_ACTIVE;
     *out = l;
     return CAIRN_OK;
 }
@@ -304,8 +301,8 @@ static bool token_is_wellformed(const char *t)
     return true;
 }
 
-int cairn_store_link_find(cairn_link **out, cairn_store *st,
-                          const char *token, int64_t now, cairn_error *err)
+int cairn_store_link_find(cairn_link **out, cairn_store *st, const char *token,
+                          int64_t now, cairn_error *err)
 {
     char hash[CAIRN__SHA256_HEX + 1];
     *out = NULL;
@@ -388,8 +385,7 @@ int cairn_store_link_revoke(cairn_store *st, int64_t id, int64_t now,
     return cairn__store_finish(st, rc, err);
 }
 
-static int check_answers(const cairn_link *l,
-                         const cairn_score *const *scores,
+static int check_answers(const cairn_link *l, const cairn_score *const *scores,
                          const cairn_responses *const *resps, size_t n,
                          cairn_error *err)
 {
@@ -403,8 +399,7 @@ static int check_answers(const cairn_link *l,
         if (strcmp(code, l->instruments[i]) != 0 || resps[i] == NULL) {
             return cairn_error_set(err, CAIRN_EINVAL,
                                    "link %lld asks %s where %s was answered",
-                                   (long long)l->id, l->instruments[i],
-                                   code);
+                                   (long long)l->id, l->instruments[i], code);
         }
     }
     return CAIRN_OK;
@@ -413,8 +408,7 @@ static int check_answers(const cairn_link *l,
 int cairn_store_link_submit(cairn_store *st, const char *token,
                             const cairn_score *const *scores,
                             const cairn_responses *const *resps, size_t n,
-                            int64_t now, int64_t *batch_first,
-                            cairn_error *err)
+                            int64_t now, int64_t *batch_first, cairn_error *err)
 {
     cairn_link *l = NULL;
     cairn__batch *b = NULL;
@@ -440,11 +434,11 @@ int cairn_store_link_submit(cairn_store *st, const char *token,
     rc = cairn_store_set_actor(st, actor, err);
     cairn__store_iso(now, date);
     if (rc == CAIRN_OK) {
-        rc = cairn__store_batch_begin(
-            &b, st,
-            l->kind == CAIRN_LINK_TABLET ? CAIRN_METHOD_TABLET
-                                         : CAIRN_METHOD_LINK,
-            "assessment.add", NULL, err);
+        rc = cairn__store_batch_begin(&b, st,
+                                      l->kind == CAIRN_LINK_TABLET
+                                          ? CAIRN_METHOD_TABLET
+                                          : CAIRN_METHOD_LINK,
+                                      "assessment.add", NULL, err);
     }
     if (rc == CAIRN_OK) {
         /* state again inside the transaction: another request may have

@@ -1,6 +1,7 @@
 # Loopback tests of `cairn serve`: a real server on 127.0.0.1 (a free
 # port) over a temporary database, driven by tests/cli/http_client.py
-# (Python standard library): accounts, a phone link with PHQ-9 item 9
+# (Python standard library; a server gets up to 60 s to start, for loaded
+# machines under ASan): accounts, a phone link with PHQ-9 item 9
 # endorsed, what the record and the alerts then say, spent, revoked and
 # expired links, cross-site refusal, login throttling, an online backup
 # while serving, a clean stop, and a TLS run with a generated certificate.
@@ -35,7 +36,7 @@ start_server() {   # extra serve options...
     $C serve --listen 127.0.0.1:0 "$@" >serve.out 2>serve.err &
     SERVER=$!
     i=0
-    while [ $i -lt 100 ] && ! grep -q '^listening on ' serve.out; do
+    while [ $i -lt 600 ] && ! grep -q '^listening on ' serve.out; do
         sleep 0.1
         i=$((i + 1))
     done
@@ -163,7 +164,7 @@ $CAIRN --db copy.db serve --listen 127.0.0.1:0 --tls-cert cert.pem \
     --tls-key key.pem >serve.out 2>serve.err &
 SERVER=$!
 i=0
-while [ $i -lt 100 ] && ! grep -q '^listening on ' serve.out; do
+while [ $i -lt 600 ] && ! grep -q '^listening on ' serve.out; do
     sleep 0.1
     i=$((i + 1))
 done

@@ -58,7 +58,7 @@ bool cairn_role_sees_practice(cairn_role role);
 /** An account as read back; one allocation owned by the caller. */
 typedef struct cairn_account {
     int64_t id;
-    const char *name;            /**< 1-64 of A-Z a-z 0-9 . _ - @ */
+    const char *name; /**< 1-64 of A-Z a-z 0-9 . _ - @ */
     cairn_role role;
     bool disabled;
     const char *created_at;      /**< UTC */
@@ -79,9 +79,9 @@ typedef struct cairn_account_list {
  * Returns CAIRN_OK, CAIRN_EINVAL (name, password), CAIRN_EEXISTS (name
  * taken), CAIRN_ECRYPTO or CAIRN_EDB.
  */
-int cairn_store_account_add(cairn_store *st, const char *name,
-                            cairn_role role, const char *password,
-                            int64_t *id, cairn_error *err);
+int cairn_store_account_add(cairn_store *st, const char *name, cairn_role role,
+                            const char *password, int64_t *id,
+                            cairn_error *err);
 
 /**
  * Replace the password of account `name` and end its sessions.  Audited.
@@ -141,7 +141,10 @@ typedef struct cairn_session_limits {
 } cairn_session_limits;
 
 /** Default limits: 30 minutes idle, 12 hours in all (project policy). */
-#define CAIRN_SESSION_LIMITS_INIT {30 * 60, 12 * 3600}
+#define CAIRN_SESSION_LIMITS_INIT                                              \
+    {                                                                          \
+        30 * 60, 12 * 3600                                                     \
+    }
 
 /** A live session, as found; one allocation owned by the caller. */
 typedef struct cairn_session {
@@ -158,9 +161,8 @@ typedef struct cairn_session {
  * Returns CAIRN_OK, CAIRN_ENOTFOUND (no such enabled account),
  * CAIRN_ECRYPTO or CAIRN_EDB.
  */
-int cairn_store_session_new(char sid[CAIRN_SESSION_ID_LEN + 1],
-                            cairn_store *st, int64_t account_id,
-                            int64_t now, cairn_error *err);
+int cairn_store_session_new(char sid[CAIRN_SESSION_ID_LEN + 1], cairn_store *st,
+                            int64_t account_id, int64_t now, cairn_error *err);
 
 /**
  * Find the live session `sid` at Unix time `now` and mark it used.  A
@@ -171,8 +173,8 @@ int cairn_store_session_new(char sid[CAIRN_SESSION_ID_LEN + 1],
  */
 int cairn_store_session_find(cairn_session **out, cairn_store *st,
                              const char *sid,
-                             const cairn_session_limits *limits,
-                             int64_t now, cairn_error *err);
+                             const cairn_session_limits *limits, int64_t now,
+                             cairn_error *err);
 
 /**
  * End session `sid` (logout).  Audited as "session.logout".  An unknown

@@ -58,11 +58,14 @@ typedef struct cairn_link_options {
     const char *client_code;        /**< required */
     const char *const *instruments; /**< codes, 1..CAIRN_LINK_MAX_INSTRUMENTS */
     size_t n_instruments;
-    int64_t expires_seconds;        /**< from now; 60 s .. 30 days */
+    int64_t expires_seconds; /**< from now; 60 s .. 30 days */
 } cairn_link_options;
 
 /** Default: a phone link valid for 72 hours (project policy). */
-#define CAIRN_LINK_OPTIONS_INIT {CAIRN_LINK_PHONE, NULL, NULL, 0, 72 * 3600}
+#define CAIRN_LINK_OPTIONS_INIT                                                \
+    {                                                                          \
+        CAIRN_LINK_PHONE, NULL, NULL, 0, 72 * 3600                             \
+    }
 
 /** A link as read back; one allocation owned by the caller. */
 typedef struct cairn_link {
@@ -72,11 +75,11 @@ typedef struct cairn_link {
     size_t n_instruments;
     const char *const *instruments; /**< codes, in the order asked */
     const char *created_by;
-    const char *created_at;         /**< UTC */
-    const char *expires_at;         /**< UTC */
-    const char *used_at;            /**< or NULL */
-    const char *revoked_at;         /**< or NULL */
-    cairn_link_state state;         /**< at the time it was read */
+    const char *created_at; /**< UTC */
+    const char *expires_at; /**< UTC */
+    const char *used_at;    /**< or NULL */
+    const char *revoked_at; /**< or NULL */
+    cairn_link_state state; /**< at the time it was read */
 } cairn_link;
 
 /**
@@ -97,8 +100,8 @@ int cairn_store_link_add(char token[CAIRN_LINK_TOKEN_LEN + 1], int64_t *id,
  * freed with cairn_store_link_free.  A malformed or unknown token is
  * CAIRN_ENOTFOUND ("no such link").
  */
-int cairn_store_link_find(cairn_link **out, cairn_store *st,
-                          const char *token, int64_t now, cairn_error *err);
+int cairn_store_link_find(cairn_link **out, cairn_store *st, const char *token,
+                          int64_t now, cairn_error *err);
 
 /**
  * Link `id`, as cairn_store_link_find.  CAIRN_ENOTFOUND ("no link 7").
