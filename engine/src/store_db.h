@@ -77,7 +77,7 @@ void cairn__store_iso(int64_t t, char out[CAIRN__DATE_MAX]);
 int cairn__store_check_local(const char *path, cairn_error *err);
 
 /* Copy column `i` of `s` into `b` as a JSON string (or null). */
-void cairn__store_col_json(cairn__buf *b, sqlite3_stmt *s, int i);
+json_t *cairn__store_col_value(sqlite3_stmt *s, int i);
 
 /* A column's text, or NULL. */
 const char *cairn__store_col_text(sqlite3_stmt *s, int i);
