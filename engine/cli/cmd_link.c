@@ -10,30 +10,38 @@
 
 #include "cli.h"
 
+static const char *client, *instruments_list, *expires, *base_url;
+
+static const cli_opt new_opts[] = {
+    {"client", "CODE", "the client", .str = &client},
+    {"instruments", "LIST", "e.g. phq9,gad7 (at most 8)",
+     .str = &instruments_list},
+    {"expires", "DURATION", "e.g. 72h (default), 30m, 7d; 1 minute to 30 days",
+     .str = &expires},
+    {"base-url", "URL", "where clients reach the server", .str = &base_url},
+    {NULL}};
+static const cli_sub link_subs[] = {
+    {"new", new_opts}, {"revoke", NULL}, {NULL}};
+
 const cli_command cli_link_command = {
-    "link",
-    cmd_link,
-    "make or revoke a one-time self-report link",
-    "cairn link new --client CODE --instruments LIST [--expires DURATION]\n"
-    "                [--base-url URL]\n"
-    "       cairn link revoke ID",
-    "'new' prints a one-time address for the client to open on their\n"
-    "phone and answer the questionnaires listed (comma-separated codes)\n"
-    "while 'cairn serve' runs.  The page shows nothing that identifies\n"
-    "them.  The address is printed only once (the database keeps a hash\n"
-    "of it), takes one set of answers and expires.  'revoke' withdraws a\n"
-    "link that has not been used.\n"
-    "\n"
-    "Options:\n"
-    "  --client CODE       the client\n"
-    "  --instruments LIST  e.g. phq9,gad7 (at most 8)\n"
-    "  --expires DURATION  e.g. 72h (default), 30m, 7d; 1 minute to 30 days\n"
-    "  --base-url URL      where clients reach the server (default\n"
-    "                      http://127.0.0.1:8430)\n"
-    "\n"
-    "Example:\n"
-    "  cairn link new --client C001 --instruments phq9,gad7 \\\n"
-    "      --base-url https://cairn.example-clinic.org\n",
+    .name = "link",
+    .run = cmd_link,
+    .summary = "make or revoke a one-time self-report link",
+    .usage = "cairn link new --client CODE --instruments LIST "
+             "[--expires DURATION]\n"
+             "                [--base-url URL]\n"
+             "       cairn link revoke ID",
+    .subs = link_subs,
+    .example = "  cairn link new --client C001 --instruments phq9,gad7 \\\n"
+               "      --base-url https://cairn.example-clinic.org\n",
+    .help =
+        "'new' prints a one-time address for the client to open on their\n"
+        "phone and answer the questionnaires listed (comma-separated codes)\n"
+        "while 'cairn serve' runs.  The page shows nothing that identifies\n"
+        "them.  The address is printed only once (the database keeps a hash\n"
+        "of it), takes one set of answers and expires.  'revoke' withdraws\n"
+        "a link that has not been used.  The address starts with --base-url\n"
+        "(default http://127.0.0.1:8430).\n",
 };
 
 /* "72h", "30m", "7d", "90s" into seconds; false when not one. */
@@ -56,43 +64,6 @@ static bool parse_duration(const char *s, int64_t *out)
                            : 0;
     *out = v * unit;
     return unit != 0;
-}
-
-typedef struct link_args {
-    const char *verb, *id, *client, *instruments, *expires, *base;
-} link_args;
-
-static int parse(link_args *a, int argc, char **argv)
-{
-    static const char *const opts[] = {"--client", "--instruments", "--expires",
-                                       "--base-url"};
-    for (int i = 1; i < argc; i++) {
-        const char *s = argv[i];
-        const char **slot[] = {&a->client, &a->instruments, &a->expires,
-                               &a->base};
-        size_t k = 0;
-        while (k < 4 && strcmp(s, opts[k]) != 0) {
-            k++;
-        }
-        if (k < 4) {
-            if (i + 1 >= argc) {
-                return cli_usage("link", "%s needs a value", s);
-            }
-            *slot[k] = argv[++i];
-        } else if (s[0] == '-') {
-            return cli_usage("link", "unknown option '%s'", s);
-        } else if (a->verb == NULL) {
-            a->verb = s;
-        } else if (a->id == NULL) {
-            a->id = s;
-        } else {
-            return cli_usage("link", "unexpected '%s'", s);
-        }
-    }
-    if (a->verb == NULL) {
-        return cli_usage("link", "link needs new or revoke");
-    }
-    return CLI_OK;
 }
 
 /* Resolve "phq9,gad7" through the catalog into codes[]. */
@@ -120,7 +91,7 @@ static int instruments(cli_ctx *ctx, char *list, const char **codes, size_t *n)
     return *n == 0 ? cli_usage("link", "--instruments is empty") : CLI_OK;
 }
 
-static int link_new(cli_ctx *ctx, const link_args *a)
+static int link_new(cli_ctx *ctx)
 {
     const char *codes[CAIRN_LINK_MAX_INSTRUMENTS];
     char token[CAIRN_LINK_TOKEN_LEN + 1];
@@ -129,16 +100,16 @@ static int link_new(cli_ctx *ctx, const link_args *a)
     cairn_link *l = NULL;
     cairn_error err = CAIRN_ERROR_INIT;
     int64_t id = 0, now = (int64_t)time(NULL);
-    if (a->client == NULL || a->instruments == NULL) {
+    if (client == NULL || instruments_list == NULL) {
         return cli_usage("link", "link new needs --client and --instruments");
     }
-    if (a->expires != NULL && !parse_duration(a->expires, &o.expires_seconds)) {
+    if (expires != NULL && !parse_duration(expires, &o.expires_seconds)) {
         return cli_usage("link",
                          "--expires '%s' is not a duration such as "
                          "72h, 30m or 7d",
-                         a->expires);
+                         expires);
     }
-    char *list = strdup(a->instruments);
+    char *list = strdup(instruments_list);
     int rc = list == NULL ? CLI_FAIL
                           : instruments(ctx, list, codes, &o.n_instruments);
     if (rc == CLI_OK && cli_store_open(ctx, &st) != CLI_OK) {
@@ -148,20 +119,20 @@ static int link_new(cli_ctx *ctx, const link_args *a)
         free(list);
         return rc;
     }
-    o.client_code = a->client;
+    o.client_code = client;
     o.instruments = codes;
     int r = cairn_store_link_add(token, &id, st, &o, now, &err);
     if (r == CAIRN_OK) {
         r = cairn_store_link_get(&l, st, id, now, &err);
     }
     if (r == CAIRN_OK) {
-        const char *base = a->base ? a->base : "http://127.0.0.1:8430";
+        const char *base = base_url ? base_url : "http://127.0.0.1:8430";
         size_t bl = strlen(base);
         printf("%.*s/s/%s\n",
                (int)(bl > 0 && base[bl - 1] == '/' ? bl - 1 : bl), base, token);
         printf("link %lld for client %s (%s) expires %s; this address is "
                "shown only once\n",
-               (long long)id, a->client, a->instruments, l->expires_at);
+               (long long)id, client, instruments_list, l->expires_at);
     }
     cairn_store_link_free(l);
     cairn_store_close(st);
@@ -169,12 +140,12 @@ static int link_new(cli_ctx *ctx, const link_args *a)
     return r < 0 ? cli_fail(&err) : CLI_OK;
 }
 
-static int link_revoke(cli_ctx *ctx, const link_args *a)
+static int link_revoke(cli_ctx *ctx, const char *arg)
 {
     int64_t id = 0;
     cairn_store *st = NULL;
     cairn_error err = CAIRN_ERROR_INIT;
-    if (!cli_parse_id(a->id, &id)) {
+    if (!cli_parse_id(arg, &id)) {
         return cli_usage("link", "link revoke needs a link ID");
     }
     if (cli_store_open(ctx, &st) != CLI_OK) {
@@ -191,17 +162,16 @@ static int link_revoke(cli_ctx *ctx, const link_args *a)
 
 int cmd_link(cli_ctx *ctx, int argc, char **argv)
 {
-    link_args a = {NULL, NULL, NULL, NULL, NULL, NULL};
-    int rc = parse(&a, argc, argv);
+    const cli_sub *sub = NULL;
+    int npos = 0;
+    int rc = cli_sub_parse("link", link_subs, argc, argv, &sub, &npos);
     if (rc != CLI_OK) {
         return rc;
     }
-    if (strcmp(a.verb, "new") == 0) {
-        return a.id != NULL ? cli_usage("link", "unexpected '%s'", a.id)
-                            : link_new(ctx, &a);
+    if (strcmp(sub->name, "new") == 0) {
+        return npos > 0 ? cli_usage("link", "unexpected '%s'", argv[0])
+                        : link_new(ctx);
     }
-    if (strcmp(a.verb, "revoke") == 0) {
-        return link_revoke(ctx, &a);
-    }
-    return cli_usage("link", "unknown link command '%s'", a.verb);
+    return npos == 1 ? link_revoke(ctx, argv[0])
+                     : cli_usage("link", "link revoke needs one link ID");
 }

@@ -13,35 +13,47 @@
 #include "cli.h"
 #include "server.h"
 
+static const char *listen_at = "127.0.0.1:8430", *tls_cert, *tls_key, *base_url,
+                  *crisis_text;
+static bool behind_proxy;
+
+static const cli_opt serve_opts[] = {
+    {"listen", "ADDR:PORT", "default 127.0.0.1:8430; port 0 picks a free one",
+     .str = &listen_at},
+    {"tls-cert", "FILE", "PEM certificate (chain)", .str = &tls_cert},
+    {"tls-key", "FILE", "PEM private key", .str = &tls_key},
+    {"behind-proxy", NULL, "a TLS proxy is in front (cookies Secure)",
+     .flag = &behind_proxy},
+    {"base-url", "URL", "the address clients use, for links made here",
+     .str = &base_url},
+    {"crisis-text", "TEXT", "shown after a risk answer (default: setting)",
+     .str = &crisis_text},
+    {NULL}};
+
 const cli_command cli_serve_command = {
-    "serve",
-    cmd_serve,
-    "run the web server for self-report and logins",
-    "cairn serve [--listen ADDR:PORT] [--tls-cert FILE --tls-key FILE]\n"
-    "            [--behind-proxy] [--base-url URL] [--crisis-text TEXT]",
-    "Serves the login page, the clinician's page for starting a tablet\n"
-    "session or making a phone link, and the clients' questionnaire\n"
-    "pages, over this database.  Prints 'listening on URL' first, runs\n"
-    "in the foreground and stops cleanly on Ctrl-C or SIGTERM.  The\n"
-    "command can be used on the same database meanwhile.\n"
-    "\n"
-    "Only a loopback address is served over plain HTTP.  Any other\n"
-    "address needs --tls-cert and --tls-key (TLS 1.2 or newer), or\n"
-    "--behind-proxy when a TLS proxy on this machine forwards to it.\n"
-    "\n"
-    "Options:\n"
-    "  --listen ADDR:PORT  default 127.0.0.1:8430; port 0 picks a free one\n"
-    "  --tls-cert FILE     PEM certificate (chain)\n"
-    "  --tls-key FILE      PEM private key\n"
-    "  --behind-proxy      a TLS proxy is in front (cookies marked Secure)\n"
-    "  --base-url URL      the address clients use, for links made here\n"
-    "  --crisis-text TEXT  what a client who endorsed a risk item reads\n"
-    "                      (default: the setting client.crisis_message,\n"
-    "                      see 'cairn settings'; else a general text that\n"
-    "                      names no service)\n"
-    "\n"
-    "Example:\n"
-    "  cairn --db clinic.db serve --listen 127.0.0.1:8430\n",
+    .name = "serve",
+    .run = cmd_serve,
+    .summary = "run the web server for self-report and logins",
+    .usage = "cairn serve [--listen ADDR:PORT] [--tls-cert FILE --tls-key "
+             "FILE]\n"
+             "            [--behind-proxy] [--base-url URL] "
+             "[--crisis-text TEXT]",
+    .opts = serve_opts,
+    .example = "  cairn --db clinic.db serve --listen 127.0.0.1:8430\n",
+    .help =
+        "Serves the login page, the clinician's page for starting a tablet\n"
+        "session or making a phone link, and the clients' questionnaire\n"
+        "pages, over this database.  Prints 'listening on URL' first, runs\n"
+        "in the foreground and stops cleanly on Ctrl-C or SIGTERM.  The\n"
+        "command can be used on the same database meanwhile.\n"
+        "\n"
+        "Only a loopback address is served over plain HTTP.  Any other\n"
+        "address needs --tls-cert and --tls-key (TLS 1.2 or newer), or\n"
+        "--behind-proxy when a TLS proxy on this machine forwards to it.\n"
+        "\n"
+        "A client who endorses a risk item reads --crisis-text, else the\n"
+        "clinic's setting client.crisis_message (see 'cairn settings'),\n"
+        "else a general text that names no service.\n",
 };
 
 typedef struct serve_args {
@@ -51,31 +63,24 @@ typedef struct serve_args {
 
 static int parse(serve_args *a, int argc, char **argv)
 {
-    static const char *const opts[] = {"--listen", "--tls-cert", "--tls-key",
-                                       "--base-url", "--crisis-text"};
-    const char **slot[] = {&a->listen.address, &a->listen.tls_cert,
-                           &a->listen.tls_key, &a->cfg.base_url,
-                           &a->cfg.crisis_text};
-    for (int i = 1; i < argc; i++) {
-        size_t k = 0;
-        while (k < 5 && strcmp(argv[i], opts[k]) != 0) {
-            k++;
-        }
-        if (k < 5) {
-            if (i + 1 >= argc) {
-                return cli_usage("serve", "%s needs a value", argv[i]);
-            }
-            *slot[k] = argv[++i];
-        } else if (strcmp(argv[i], "--behind-proxy") == 0) {
-            a->cfg.behind_proxy = true;
-        } else {
-            return cli_usage("serve", "unexpected '%s'", argv[i]);
-        }
+    int npos = 0;
+    int rc = cli_opt_parse("serve", serve_opts, argc, argv, &npos);
+    if (rc != CLI_OK) {
+        return rc;
     }
-    if ((a->listen.tls_cert == NULL) != (a->listen.tls_key == NULL)) {
+    if (npos > 0) {
+        return cli_usage("serve", "unexpected '%s'", argv[0]);
+    }
+    if ((tls_cert == NULL) != (tls_key == NULL)) {
         return cli_usage("serve", "--tls-cert and --tls-key go together");
     }
-    a->cfg.tls = a->listen.tls_cert != NULL;
+    a->listen.address = listen_at;
+    a->listen.tls_cert = tls_cert;
+    a->listen.tls_key = tls_key;
+    a->cfg.base_url = base_url;
+    a->cfg.crisis_text = crisis_text;
+    a->cfg.behind_proxy = behind_proxy;
+    a->cfg.tls = tls_cert != NULL;
     return CLI_OK;
 }
 
@@ -140,7 +145,6 @@ int cmd_serve(cli_ctx *ctx, int argc, char **argv)
     cairn_server_config defaults = CAIRN_SERVER_CONFIG_INIT;
     memset(&a, 0, sizeof a);
     a.cfg = defaults;
-    a.listen.address = "127.0.0.1:8430";
     int rc = parse(&a, argc, argv);
     if (rc == CLI_OK) {
         rc = check_address(&a);

@@ -12,34 +12,47 @@
 
 #include "cli.h"
 
+static const char *role;
+static bool from_stdin;
+
+static const cli_opt add_opts[] = {
+    {"role", "ROLE", "clinician, supervisor, manager or researcher",
+     .str = &role},
+    {"password-stdin", NULL, "read the password from standard input",
+     .flag = &from_stdin},
+    {NULL}};
+static const cli_opt passwd_opts[] = {{"password-stdin", NULL,
+                                       "read the password from standard input",
+                                       .flag = &from_stdin},
+                                      {NULL}};
+static const cli_sub user_subs[] = {{"add", add_opts},
+                                    {"passwd", passwd_opts},
+                                    {"disable", NULL},
+                                    {"list", NULL},
+                                    {NULL}};
+
 const cli_command cli_user_command = {
-    "user",
-    cmd_user,
-    "manage the accounts that log in to the server",
-    "cairn user add NAME --role ROLE [--password-stdin]\n"
-    "       cairn user passwd NAME [--password-stdin]\n"
-    "       cairn user disable NAME\n"
-    "       cairn user list",
-    "Accounts log in to 'cairn serve'.  A role decides what a person sees:\n"
-    "  clinician    their own clients (the client's --clinician is their\n"
-    "               account name)\n"
-    "  supervisor   the whole practice\n"
-    "  manager      the whole practice\n"
-    "  researcher   no identifiable page at all\n"
-    "The password (at least 10 characters) is asked for twice at the\n"
-    "terminal without being shown, or read as one line from standard\n"
-    "input with --password-stdin.  It is stored only as an Argon2id hash.\n"
-    "An account is never deleted: 'disable' refuses its logins and ends\n"
-    "its sessions.  Every change is audited.\n"
-    "\n"
-    "Options:\n"
-    "  --role ROLE       clinician, supervisor, manager or researcher\n"
-    "  --password-stdin  read the password from standard input\n"
-    "\n"
-    "Example:\n"
-    "  cairn user add dr.lee --role clinician\n"
-    "  printf '%s\\n' \"$PW\" | cairn user add dr.lee --role clinician "
-    "--password-stdin\n",
+    .name = "user",
+    .run = cmd_user,
+    .summary = "manage the accounts that log in to the server",
+    .usage = "cairn user add NAME --role ROLE [--password-stdin]\n"
+             "       cairn user passwd NAME [--password-stdin]\n"
+             "       cairn user disable NAME\n"
+             "       cairn user list",
+    .subs = user_subs,
+    .example = "  cairn user add dr.lee --role clinician\n"
+               "  printf '%s\\n' \"$PW\" | cairn user add dr.lee --role "
+               "clinician --password-stdin\n",
+    .help =
+        "Accounts log in to 'cairn serve'.  A role decides what a person\n"
+        "sees: a clinician their own clients (the client's --clinician is\n"
+        "their account name), a supervisor or a manager the whole practice,\n"
+        "a researcher no identifiable page at all.  The password (at least\n"
+        "10 characters) is asked for twice at the terminal without being\n"
+        "shown, or read as one line from standard input with\n"
+        "--password-stdin.  It is stored only as an Argon2id hash.  An\n"
+        "account is never deleted: 'disable' refuses its logins and ends\n"
+        "its sessions.  Every change is audited.\n",
 };
 
 /* One line from `f` without its newline; false at end of input. */
@@ -73,10 +86,10 @@ static bool ask_hidden(const char *prompt, char *buf, size_t size)
 }
 
 /* The new password into buf; CLI_OK or an exit status (printed). */
-static int get_password(bool from_stdin, char *buf, size_t size)
+static int get_password(bool use_stdin, char *buf, size_t size)
 {
     char again[CAIRN_PASSWORD_MAX + 2];
-    if (from_stdin) {
+    if (use_stdin) {
         if (!read_line(stdin, buf, size)) {
             cli_error("no password on standard input");
             return CLI_FAIL;
@@ -121,66 +134,31 @@ static int list(cli_ctx *ctx)
     return rc < 0 ? cli_fail(&err) : CLI_OK;
 }
 
-typedef struct user_args {
-    const char *verb, *name, *role;
-    bool from_stdin;
-} user_args;
-
-static int parse(user_args *a, int argc, char **argv)
-{
-    for (int i = 1; i < argc; i++) {
-        const char *s = argv[i];
-        if (strcmp(s, "--role") == 0) {
-            if (i + 1 >= argc) {
-                return cli_usage("user", "--role needs a value");
-            }
-            a->role = argv[++i];
-        } else if (strcmp(s, "--password-stdin") == 0) {
-            a->from_stdin = true;
-        } else if (s[0] == '-') {
-            return cli_usage("user", "unknown option '%s'", s);
-        } else if (a->verb == NULL) {
-            a->verb = s;
-        } else if (a->name == NULL) {
-            a->name = s;
-        } else {
-            return cli_usage("user", "unexpected '%s'", s);
-        }
-    }
-    if (a->verb == NULL) {
-        return cli_usage("user", "user needs add, passwd, disable or list");
-    }
-    if (strcmp(a->verb, "list") != 0 && a->name == NULL) {
-        return cli_usage("user", "user %s needs a NAME", a->verb);
-    }
-    if (strcmp(a->verb, "add") == 0 && a->role == NULL) {
-        return cli_usage("user", "user add needs --role");
-    }
-    return CLI_OK;
-}
-
-static int change(cli_ctx *ctx, const user_args *a)
+static int change(cli_ctx *ctx, const char *verb, const char *name)
 {
     char pw[CAIRN_PASSWORD_MAX + 2] = "";
     cairn_store *st = NULL;
     cairn_error err = CAIRN_ERROR_INIT;
-    cairn_role role = CAIRN_ROLE_CLINICIAN;
-    bool add = strcmp(a->verb, "add") == 0;
-    bool disable = strcmp(a->verb, "disable") == 0;
-    if (add && cairn_role_parse(&role, a->role, &err) < 0) {
+    cairn_role r = CAIRN_ROLE_CLINICIAN;
+    bool add = strcmp(verb, "add") == 0;
+    bool disable = strcmp(verb, "disable") == 0;
+    if (add && role == NULL) {
+        return cli_usage("user", "user add needs --role");
+    }
+    if (add && cairn_role_parse(&r, role, &err) < 0) {
         return cli_usage("user", "%s", err.message);
     }
-    int rc = disable ? CLI_OK : get_password(a->from_stdin, pw, sizeof pw);
+    int rc = disable ? CLI_OK : get_password(from_stdin, pw, sizeof pw);
     if (rc != CLI_OK || cli_store_open(ctx, &st) != CLI_OK) {
         memset(pw, 0, sizeof pw);
         return rc != CLI_OK ? rc : CLI_FAIL;
     }
     if (add) {
-        rc = cairn_store_account_add(st, a->name, role, pw, NULL, &err);
+        rc = cairn_store_account_add(st, name, r, pw, NULL, &err);
     } else if (disable) {
-        rc = cairn_store_account_disable(st, a->name, &err);
+        rc = cairn_store_account_disable(st, name, &err);
     } else {
-        rc = cairn_store_account_set_password(st, a->name, pw, &err);
+        rc = cairn_store_account_set_password(st, name, pw, &err);
     }
     memset(pw, 0, sizeof pw);
     cairn_store_close(st);
@@ -191,23 +169,24 @@ static int change(cli_ctx *ctx, const user_args *a)
            add       ? "added account"
            : disable ? "disabled account"
                      : "changed the password of",
-           a->name);
+           name);
     return CLI_OK;
 }
 
 int cmd_user(cli_ctx *ctx, int argc, char **argv)
 {
-    user_args a = {NULL, NULL, NULL, false};
-    int rc = parse(&a, argc, argv);
+    const cli_sub *sub = NULL;
+    int npos = 0;
+    int rc = cli_sub_parse("user", user_subs, argc, argv, &sub, &npos);
     if (rc != CLI_OK) {
         return rc;
     }
-    if (strcmp(a.verb, "list") == 0) {
-        return list(ctx);
+    if (strcmp(sub->name, "list") == 0) {
+        return npos == 0 ? list(ctx)
+                         : cli_usage("user", "unexpected '%s'", argv[0]);
     }
-    if (strcmp(a.verb, "add") != 0 && strcmp(a.verb, "passwd") != 0 &&
-        strcmp(a.verb, "disable") != 0) {
-        return cli_usage("user", "unknown user command '%s'", a.verb);
+    if (npos != 1) {
+        return cli_usage("user", "user %s needs one NAME", sub->name);
     }
-    return change(ctx, &a);
+    return change(ctx, sub->name, argv[0]);
 }

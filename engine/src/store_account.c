@@ -500,9 +500,7 @@ static int audit_session(cairn_store *st, const char *action, int64_t id,
     cairn__buf after = CAIRN__BUF_INIT;
     char target[40];
     snprintf(target, sizeof target, "session:%lld", (long long)id);
-    cairn__buf_puts(&after, "{\"account\":");
-    cairn__buf_json_str(&after, account);
-    cairn__buf_putc(&after, '}');
+    cairn__buf_json(&after, json_pack("{s:s}", "account", account));
     int rc = after.oom
                  ? cairn_error_set(err, CAIRN_ENOMEM, "out of memory")
                  : cairn__audit_append(st, action, target, NULL, after.p, err);
@@ -731,9 +729,7 @@ int cairn_store_audit_view(cairn_store *st, const char *what,
         snprintf(target, sizeof target, "view:clients");
     }
     cairn__buf after = CAIRN__BUF_INIT;
-    cairn__buf_puts(&after, "{\"page\":");
-    cairn__buf_json_str(&after, what);
-    cairn__buf_putc(&after, '}');
+    cairn__buf_json(&after, json_pack("{s:s}", "page", what));
     if (rc == CAIRN_OK) {
         rc = after.oom
                  ? cairn_error_set(err, CAIRN_ENOMEM, "out of memory")
