@@ -125,6 +125,23 @@ else
     t_not_ok "429 carries Retry-After" "$(cat "$T_TMP/stdout")"
 fi
 
+printf '%s\n' "$PW" | $C user add sup --role supervisor --password-stdin >/dev/null
+t_run "a supervisor logs in" 0 $HC login "$URL" sup "$PW"
+t_out "303 -"
+t_run "user passwd" 0 sh -c "printf 'a new password\n' | $C user passwd sup --password-stdin"
+t_out "changed the password of sup"
+t_run "the old password no longer works" 0 $HC login "$URL" sup "$PW"
+t_out "401 -"
+t_run "user disable" 0 $C user disable sup
+t_run "a disabled account cannot log in" 0 $HC login "$URL" sup "a new password"
+t_out "401 -"
+t_run "user list shows it" 0 $C user list
+t_out_has "sup                      supervisor  disabled"
+t_run "link new: unknown instrument" 1 $C link new --client C001 --instruments phq10
+t_err_has "phq10"
+t_run "link new: unknown client" 1 $C link new --client C404 --instruments phq9
+t_err_has "C404"
+
 # An expired link: its expiry moved into the past behind Cairn's back
 # (the server refuses it; the audit log then reports the change).
 t_run "another link" 0 $C link new --client C001 --instruments gad7 --base-url "$URL"
