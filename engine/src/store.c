@@ -161,10 +161,30 @@ static const char *const schema_v2[] = {
     NULL,
 };
 
+/*
+ * Version 3: the clinic's settings (settings.c).  A row is one change of
+ * one key; a NULL value returns the key to its default; the latest row
+ * per key is in force.  Never changed or deleted.
+ */
+static const char *const schema_v3[] = {
+    "CREATE TABLE setting_change ("
+    " id INTEGER PRIMARY KEY,"
+    " key TEXT NOT NULL, value TEXT,"
+    " who TEXT NOT NULL, at TEXT NOT NULL);",
+    "CREATE INDEX setting_change_key ON setting_change(key, id);",
+    "CREATE TRIGGER setting_change_frozen BEFORE UPDATE ON setting_change"
+    " BEGIN SELECT RAISE(ABORT, 'setting changes are never changed'); END;",
+    "CREATE TRIGGER setting_change_no_delete BEFORE DELETE ON"
+    " setting_change BEGIN SELECT RAISE(ABORT, 'setting changes are never"
+    " deleted'); END;",
+    NULL,
+};
+
 /* Forward migrations: entry v turns schema v into v + 1. */
 static const char *const *const migrations[CAIRN_STORE_SCHEMA] = {
     [0] = schema_v1,
     [1] = schema_v2,
+    [2] = schema_v3,
 };
 
 /* ------------------------------------------------------------------ */

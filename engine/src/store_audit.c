@@ -367,6 +367,8 @@ static int verify_targets(cairn_store *st, cairn_error *err)
         "  episode WHERE id = CAST(substr(a.target, 9) AS INTEGER)))"
         " OR (a.target LIKE 'alert:%' AND NOT EXISTS (SELECT 1 FROM"
         "  alert_action WHERE id = CAST(substr(a.target, 7) AS INTEGER)))"
+        " OR (a.target LIKE 'setting:%' AND NOT EXISTS (SELECT 1 FROM"
+        "  setting_change WHERE id = CAST(substr(a.target, 9) AS INTEGER)))"
         " OR (a.target LIKE 'assessment:%' AND NOT EXISTS (SELECT 1 FROM"
         "  assessment WHERE id = CAST(substr(a.target, 12) AS INTEGER)))"
         " ORDER BY a.seq LIMIT 1";
@@ -686,6 +688,10 @@ int cairn_store_audit_verify(cairn_store *st, cairn_audit_report *rep,
     if (rc == CAIRN_OK) {
         rc = verify_states(st, "alert", "alert_action", cairn__alert_state,
                            &r->events, err);
+    }
+    if (rc == CAIRN_OK) {
+        rc = verify_states(st, "setting", "setting_change",
+                           cairn__setting_state, &r->events, err);
     }
     if (rc == CAIRN_OK) {
         rc = verify_versions(st, err);

@@ -104,6 +104,9 @@ int cairn__episode_state(cairn_store *st, int64_t id, cairn__buf *out,
                          cairn_error *err);
 int cairn__alert_state(cairn_store *st, int64_t id, cairn__buf *out,
                        cairn_error *err);
+/* The same for a setting change (settings.c). */
+int cairn__setting_state(cairn_store *st, int64_t id, cairn__buf *out,
+                         cairn_error *err);
 
 /*
  * A digest over rows: SHA-256 chained over chunks of about 1 MiB, so a
