@@ -182,6 +182,8 @@ install: $(CAIRN)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(DATADIR)/instruments
 	install -m 0755 $(CAIRN) $(DESTDIR)$(PREFIX)/bin/cairn
 	install -m 0644 instruments/*.json $(DESTDIR)$(DATADIR)/instruments/
+	install -d $(DESTDIR)$(DATADIR)/instruments/redcap
+	install -m 0644 instruments/redcap/*.json $(DESTDIR)$(DATADIR)/instruments/redcap/
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/cairn

@@ -13,6 +13,7 @@
 
 #include "cairn.h"
 #include "cairn/import.h"
+#include "cairn/import_map.h"
 #include "cairn/store.h"
 #include "cairn/caseload.h"
 
@@ -115,6 +116,34 @@ int cmd_client(cli_ctx *ctx, int argc, char **argv);
 int cmd_administer(cli_ctx *ctx, int argc, char **argv);
 int cmd_record(cli_ctx *ctx, int argc, char **argv);
 int cmd_import(cli_ctx *ctx, int argc, char **argv);
+
+/* What `cairn import` takes beyond Cairn's own CSV (cmd_redcap.c). */
+typedef struct cli_import_extra {
+    const char *from;       /* "redcap" or NULL */
+    const char *dictionary; /* --dictionary */
+    const char *map_path;   /* --map */
+    bool include_incomplete;
+    cairn_import_map *map;  /* loaded by cli_import_prepare */
+} cli_import_extra;
+
+/*
+ * Take argv[i] if it is one of import's file-format options: returns the
+ * arguments used (0 = not one of them), or -1 after a usage error.
+ */
+int cli_import_option(cli_import_extra *x, cairn_import_options *o, int argc,
+                      char **argv, int i);
+/* Check the options together and load the map.  CLI_OK or CLI_FAIL. */
+int cli_import_prepare(cli_import_extra *x, cairn_import_options *o,
+                       const cairn_catalog *cat);
+/* Import `file` as the options say (REDCap or CSV). */
+int cli_import_run(const cli_import_extra *x, cairn_store *st,
+                   const cairn_catalog *cat, const char *file,
+                   const cairn_import_options *o, cairn_import_result *r,
+                   cairn_error *err);
+/* Print the rest of the summary line (what was ignored or skipped). */
+void cli_import_summary(const cairn_import_result *r);
+void cli_import_extra_free(cli_import_extra *x);
+int cmd_redcap(cli_ctx *ctx, int argc, char **argv);
 int cmd_history(cli_ctx *ctx, int argc, char **argv);
 int cmd_assessment(cli_ctx *ctx, int argc, char **argv);
 int cmd_event(cli_ctx *ctx, int argc, char **argv);
@@ -125,6 +154,7 @@ extern const cli_command cli_client_command;
 extern const cli_command cli_administer_command;
 extern const cli_command cli_record_command;
 extern const cli_command cli_import_command;
+extern const cli_command cli_redcap_command;
 extern const cli_command cli_history_command;
 extern const cli_command cli_assessment_command;
 extern const cli_command cli_event_command;

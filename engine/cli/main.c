@@ -22,6 +22,7 @@ static const cli_command *const commands[] = {
     &cli_administer_command,
     &cli_record_command,
     &cli_import_command,
+    &cli_redcap_command,
     &cli_history_command,
     &cli_assessment_command,
     &cli_event_command,
