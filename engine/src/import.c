@@ -1288,7 +1288,7 @@ static bool map_item(importer *im, inst_slot *slot, size_t i, long line)
     v += im->offset_of[i];
     if (!cairn__map_code(im->rules->map, slot->inst, item, (int)v, &code,
                          why, sizeof why)) {
-        row_error(im, line, "%s: '%s' %s", col, shown(show, s, n), why);
+        row_error(im, line, "%s: '%s': %s", col, shown(show, s, n), why);
         return false;
     }
     if (cairn_responses_set(slot->resp, slot->inst, (size_t)item - 1, code,

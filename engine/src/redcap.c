@@ -18,7 +18,7 @@
 #include "internal.h"
 #include "redcap_internal.h"
 
-const char *const cairn_redcap_dictionary_columns[18] = {
+static const char *const dictionary_columns[18] = {
     "Variable / Field Name",
     "Form Name",
     "Section Header",
@@ -38,6 +38,11 @@ const char *const cairn_redcap_dictionary_columns[18] = {
     "Matrix Ranking?",
     "Field Annotation",
 };
+
+const char *cairn_redcap_dictionary_column(size_t i)
+{
+    return i < 18 ? dictionary_columns[i] : NULL;
+}
 
 /* The dictionary columns this reader needs, by index in the table. */
 enum { D_NAME = 0, D_FORM = 1, D_TYPE = 3, D_CHOICES = 5, D_IDENT = 10 };
@@ -150,7 +155,7 @@ static int dict_header(const dict *d, const cairn__span *x, size_t n,
         cols[k] = -1;
         for (size_t i = 0; i < n; i++) {
             if (cairn__import_name_is(x[i].s, x[i].n,
-                                      cairn_redcap_dictionary_columns[k])) {
+                                      dictionary_columns[k])) {
                 cols[k] = (int)i;
             }
         }
@@ -160,7 +165,7 @@ static int dict_header(const dict *d, const cairn__span *x, size_t n,
             return dict_error(d, 1, err,
                               "not a REDCap data dictionary: the header "
                               "has no '%s' column",
-                              cairn_redcap_dictionary_columns[need[k]]);
+                              dictionary_columns[need[k]]);
         }
     }
     return CAIRN_OK;

@@ -468,7 +468,7 @@ static int write_dictionary(exporter *ex, const char *path)
         return rc;
     }
     for (int k = 0; k < 18; k++) {
-        text_cell(x.f, cairn_redcap_dictionary_columns[k], k == 0);
+        text_cell(x.f, cairn_redcap_dictionary_column((size_t)k), k == 0);
     }
     fputs("\r\n", x.f);
     const char *c[18] = {0};

@@ -37,8 +37,14 @@
 #include "cairn/import_map.h"
 #include "cairn/store.h"
 
-/** REDCap's data dictionary columns, in order (exact header strings). */
-extern const char *const cairn_redcap_dictionary_columns[18];
+/** Number of columns in a REDCap data dictionary. */
+#define CAIRN_REDCAP_DICTIONARY_COLUMNS 18
+
+/**
+ * REDCap's data dictionary column `i` (0-based), its exact header string
+ * ("Variable / Field Name", ...), or NULL when `i` is 18 or more.
+ */
+const char *cairn_redcap_dictionary_column(size_t i);
 
 /**
  * Import the REDCap records export at `records` with the data dictionary
