@@ -97,6 +97,7 @@ static int load_items(loader *ld, json_t *items, int offset)
         char what[160];
         snprintf(what, sizeof what, "items: '%.100s'", key);
         int rc = column_text(ld, "items", key, &it->column);
+        m->n_items++;
         it->offset = offset;
         json_t *num = v;
         if (rc == CAIRN_OK && json_is_object(v)) {
@@ -110,7 +111,6 @@ static int load_items(loader *ld, json_t *items, int offset)
                 rc = small_int(ld, what, off, -1000, 1000, &it->offset);
             }
         }
-        m->n_items++;
         if (rc == CAIRN_OK) {
             rc = small_int(ld, what, num, 1, 999, &it->item);
         }
