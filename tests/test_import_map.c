@@ -36,8 +36,8 @@ static cairn_import_map *map_of(const char *json)
 {
     cairn_import_map *m = NULL;
     cairn_error err = CAIRN_ERROR_INIT;
-    if (cairn_import_map_parse(&m, json, strlen(json), "m.json",
-                               test_catalog(), &err) < 0) {
+    if (cairn_import_map_parse(&m, json, strlen(json), "m.json", test_catalog(),
+                               &err) < 0) {
         fail_msg("%s", err.message);
     }
     return m;
@@ -66,8 +66,8 @@ static int run(cairn_store *st, const cairn_import_map *m, const char *csv,
     o.on_error = on_error;
     o.on_warning = on_warning;
     o.ctx = s;
-    return cairn_import_parse(st, test_catalog(), csv, strlen(csv), "t.csv",
-                              &o, r, &err);
+    return cairn_import_parse(st, test_catalog(), csv, strlen(csv), "t.csv", &o,
+                              r, &err);
 }
 
 /* The codes of the only assessment of `client`, as "0,1,-" text. */
@@ -125,14 +125,15 @@ static void test_import_map_bad_files(void **state)
          "m.json: codes: epds's answer codes are not its item scores: say "
          "which the file holds, \"positions\" or \"scores\""},
         {"{\"client\": \"c\", \"date\": \"d\", \"instrument\": \"nope\", "
-         "\"items\": {\"q\": 1}}", NULL},
+         "\"items\": {\"q\": 1}}",
+         NULL},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         cairn_import_map *m = NULL;
         cairn_error err = CAIRN_ERROR_INIT;
-        int rc = cairn_import_map_parse(&m, cases[i].json,
-                                        strlen(cases[i].json), "m.json",
-                                        test_catalog(), &err);
+        int rc =
+            cairn_import_map_parse(&m, cases[i].json, strlen(cases[i].json),
+                                   "m.json", test_catalog(), &err);
         assert_true(rc < 0);
         assert_null(m);
         if (cases[i].message != NULL) {
@@ -176,9 +177,9 @@ static void test_import_map_scores_and_columns(void **state)
     (void)state;
     /* EPDS item 3 is scored 3-2-1-0 down the form: a typed score 3 is the
      * first answer (code 0); item 1 is 0-1-2-3. */
-    cairn_import_map *m = map_of(
-        "{\"client\": \"c\", \"date\": \"d\", \"instrument\": \"epds\", "
-        "\"codes\": \"scores\", \"items\": {\"e1\": 1, \"e3\": 3}}");
+    cairn_import_map *m =
+        map_of("{\"client\": \"c\", \"date\": \"d\", \"instrument\": \"epds\", "
+               "\"codes\": \"scores\", \"items\": {\"e1\": 1, \"e3\": 3}}");
     cairn_store *st = new_store();
     cairn_import_result r;
     seen s;
@@ -196,9 +197,9 @@ static void test_import_map_scores_and_columns(void **state)
     m = map_of("{\"client\": \"c\", \"date\": \"d\", "
                "\"instrument_column\": \"form\", \"items\": {\"x\": 1, "
                "\"y\": 2}}");
-    assert_int_equal(run(st, m, "c,d,form,x,y\nC3,2025-01-02,PHQ-2,1,2\n", &r,
-                         &s),
-                     CAIRN_OK);
+    assert_int_equal(
+        run(st, m, "c,d,form,x,y\nC3,2025-01-02,PHQ-2,1,2\n", &r, &s),
+        CAIRN_OK);
     codes_of(st, "C3", codes, sizeof codes, &total);
     assert_string_equal(codes, "1,2");
     assert_int_equal(run(st, m, "c,d,x,y\nC3,2025-01-02,1,2\n", &r, &s),
@@ -210,11 +211,11 @@ static void test_import_map_scores_and_columns(void **state)
 static void test_import_map_event_dates(void **state)
 {
     (void)state;
-    cairn_import_map *m = map_of(
-        "{\"client\": \"record_id\", \"date\": \"visit\", "
-        "\"instrument\": \"phq2\", \"items\": {\"p1\": 1, \"p2\": 2}, "
-        "\"event_dates\": {\"anchor\": \"enrolled\", \"days\": "
-        "{\"base_arm_1\": 0, \"week4_arm_1\": 28}}}");
+    cairn_import_map *m =
+        map_of("{\"client\": \"record_id\", \"date\": \"visit\", "
+               "\"instrument\": \"phq2\", \"items\": {\"p1\": 1, \"p2\": 2}, "
+               "\"event_dates\": {\"anchor\": \"enrolled\", \"days\": "
+               "{\"base_arm_1\": 0, \"week4_arm_1\": 28}}}");
     cairn_store *st = new_store();
     cairn_import_result r;
     seen s;

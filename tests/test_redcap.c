@@ -16,8 +16,7 @@ static void test_redcap_dictionary_columns(void **state)
                         "Choices, Calculations, OR Slider Labels");
     assert_string_equal(cairn_redcap_dictionary_column(11),
                         "Branching Logic (Show field only if...)");
-    assert_string_equal(cairn_redcap_dictionary_column(17),
-                        "Field Annotation");
+    assert_string_equal(cairn_redcap_dictionary_column(17), "Field Annotation");
     assert_null(cairn_redcap_dictionary_column(18));
 }
 

@@ -7,7 +7,9 @@
 #include "cli.h"
 
 const cli_command cli_import_command = {
-    "import", cmd_import, "import assessments from a CSV file",
+    "import",
+    cmd_import,
+    "import assessments from a CSV file",
     "cairn import FILE [--create-clients] [--dry-run] [--skip-bad]\n"
     "             [--delimiter C] [--date-format F] [--encoding E] "
     "[--map MAP.json]\n"
@@ -123,14 +125,13 @@ int cmd_import(cli_ctx *ctx, int argc, char **argv)
     }
     cli_import_extra_free(&x);
     if (rc < 0 && rc != CAIRN_EINVAL) {
-        return cli_fail(&err);
+        return cli_import_fail(&err);
     }
     bool nothing = rc == CAIRN_EINVAL && !o.skip_bad;
     printf("%s: %zu rows read (%zu assessments), %zu %s, %zu duplicates "
            "skipped, %zu rejected",
            file, r.rows, r.assessments, nothing ? 0 : r.stored,
-           o.dry_run ? "would be stored" : "stored", r.duplicates,
-           r.rejected);
+           o.dry_run ? "would be stored" : "stored", r.duplicates, r.rejected);
     if (r.clients_created > 0 && !nothing) {
         printf(", %zu clients %s", r.clients_created,
                o.dry_run ? "would be created" : "created");
@@ -142,6 +143,7 @@ int cmd_import(cli_ctx *ctx, int argc, char **argv)
                   "above); Cairn's scores were %s",
                   r.disagreements, nothing || o.dry_run ? "checked" : "stored");
     }
+    cli_import_advice(&r);
     if (nothing) {
         cli_error("nothing was imported: fix the rows above and run the "
                   "import again");

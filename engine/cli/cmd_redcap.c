@@ -11,7 +11,9 @@
 #include "cli.h"
 
 const cli_command cli_redcap_command = {
-    "redcap", cmd_redcap, "REDCap profiles and a REDCap project export",
+    "redcap",
+    cmd_redcap,
+    "REDCap profiles and a REDCap project export",
     "cairn redcap profile INSTRUMENT\n"
     "cairn redcap export [--instrument I] [--key KEYFILE] -o PREFIX",
     "profile prints the column map (JSON) that 'cairn import --from redcap'\n"
@@ -81,10 +83,11 @@ static int redcap_export(cli_ctx *ctx, int argc, char **argv)
     const char *key_path = NULL, *prefix = NULL;
     char dir[4200];
     for (int i = 2; i < argc; i++) {
-        const char **target = strcmp(argv[i], "--instrument") == 0 ? &o.instrument
-                              : strcmp(argv[i], "--key") == 0      ? &key_path
-                              : strcmp(argv[i], "-o") == 0         ? &prefix
-                                                                   : NULL;
+        const char **target = strcmp(argv[i], "--instrument") == 0
+                                  ? &o.instrument
+                              : strcmp(argv[i], "--key") == 0 ? &key_path
+                              : strcmp(argv[i], "-o") == 0    ? &prefix
+                                                              : NULL;
         if (target == NULL) {
             return cli_usage("redcap", "unknown option '%s'", argv[i]);
         }
@@ -172,8 +175,8 @@ int cli_import_option(cli_import_extra *x, cairn_import_options *o, int argc,
         *target = v;
     } else if (strcmp(a, "--delimiter") == 0) {
         o->delimiter = strcmp(v, "tab") == 0 || strcmp(v, "\\t") == 0 ? '\t'
-                       : strlen(v) == 1                              ? v[0]
-                                                                     : 'x';
+                       : strlen(v) == 1                               ? v[0]
+                                                                      : 'x';
         if (o->delimiter != ',' && o->delimiter != ';' &&
             o->delimiter != '\t') {
             cli_usage("import", "--delimiter '%s' is not ',', ';' or tab", v);
@@ -200,17 +203,20 @@ int cli_import_prepare(cli_import_extra *x, cairn_import_options *o,
 {
     cairn_error err = CAIRN_ERROR_INIT;
     if (x->from != NULL && strcmp(x->from, "redcap") != 0) {
-        return cli_usage("import", "--from '%s': the one other system "
-                         "known is redcap", x->from);
+        return cli_usage("import",
+                         "--from '%s': the one other system "
+                         "known is redcap",
+                         x->from);
     }
     if (x->from != NULL && (x->dictionary == NULL || x->map_path == NULL)) {
-        return cli_usage("import", "--from redcap needs --dictionary "
+        return cli_usage("import",
+                         "--from redcap needs --dictionary "
                          "DICT.csv and --map MAP.json (see 'cairn redcap "
                          "profile')");
     }
     if (x->from == NULL && (x->dictionary != NULL || x->include_incomplete)) {
         return cli_usage("import", "--dictionary and --include-incomplete "
-                         "go with --from redcap");
+                                   "go with --from redcap");
     }
     if (x->map_path != NULL &&
         cairn_import_map_load(&x->map, x->map_path, cat, &err) < 0) {
@@ -240,8 +246,8 @@ void cli_import_summary(const cairn_import_result *r)
                r->without_answers, r->incomplete);
     }
     if (r->empty_rows > 0 || r->empty_columns > 0) {
-        printf("; ignored %zu empty rows and %zu empty columns",
-               r->empty_rows, r->empty_columns);
+        printf("; ignored %zu empty rows and %zu empty columns", r->empty_rows,
+               r->empty_columns);
     }
 }
 
@@ -249,4 +255,26 @@ void cli_import_extra_free(cli_import_extra *x)
 {
     cairn_import_map_free(x->map);
     x->map = NULL;
+}
+
+void cli_import_advice(const cairn_import_result *r)
+{
+    if (r->dates_unread > 0) {
+        cli_error("name the file's date format with --date-format "
+                  "DD/MM/YYYY, MM/DD/YYYY or DD.MM.YYYY");
+    }
+    if (r->not_utf8 > 0) {
+        cli_error("save the file as CSV UTF-8, or import it with "
+                  "--encoding cp1252");
+    }
+}
+
+int cli_import_fail(const cairn_error *err)
+{
+    if (strstr(err->message, "need a column map") != NULL) {
+        return cli_fail_next(err, CAIRN_EPARSE,
+                             "give one with --map MAP.json (see 'cairn "
+                             "redcap profile')");
+    }
+    return cli_fail(err);
 }

@@ -28,19 +28,24 @@
 /* ------------------------------------------------------------------ */
 /* CSV reader                                                          */
 
-enum csv_problem { CSV_FINE, CSV_LONG_FIELD, CSV_MANY_FIELDS, CSV_QUOTE,
-                   CSV_CP1252_HOLE };
+enum csv_problem {
+    CSV_FINE,
+    CSV_LONG_FIELD,
+    CSV_MANY_FIELDS,
+    CSV_QUOTE,
+    CSV_CP1252_HOLE
+};
 
 typedef struct cairn__csv {
-    FILE *fp;                 /* or NULL when reading `mem` */
+    FILE *fp; /* or NULL when reading `mem` */
     const char *mem;
     size_t mem_len;
-    char *owned;              /* the window's buffer when reading fp */
-    const char *win;          /* window over the input */
+    char *owned;     /* the window's buffer when reading fp */
+    const char *win; /* window over the input */
     size_t len, pos;
     bool eof;
     bool io_error;
-    long line;                /* line of win[pos] */
+    long line; /* line of win[pos] */
     char rec[FIELDS_MAX * (FIELD_MAX + 1)];
     size_t rec_len;
     size_t off[FIELDS_MAX], flen[FIELDS_MAX];
@@ -48,8 +53,8 @@ typedef struct cairn__csv {
     long rec_line;
     enum csv_problem problem;
     size_t problem_field;
-    char delim;               /* ',', ';' or '\t' */
-    bool cp1252;              /* convert Windows-1252 bytes to UTF-8 */
+    char delim;  /* ',', ';' or '\t' */
+    bool cp1252; /* convert Windows-1252 bytes to UTF-8 */
     cairn__span spans[FIELDS_MAX];
     char problem_text[96];
 } csv;
@@ -290,8 +295,7 @@ int cairn__csv_open(cairn__csv **out, const char *path, char delim,
     *out = NULL;
     FILE *fp = fopen(path, "rb");
     if (fp == NULL) {
-        return cairn_error_set(err, CAIRN_EIO, "%s: %s", path,
-                               strerror(errno));
+        return cairn_error_set(err, CAIRN_EIO, "%s: %s", path, strerror(errno));
     }
     csv *c = calloc(1, sizeof *c);
     char *win = malloc(WINDOW);
@@ -334,8 +338,7 @@ int cairn__csv_read(cairn__csv *c, const cairn__span **fields, size_t *n,
         return 1;
     }
     for (size_t i = 0; i < c->nf; i++) {
-        if (!cairn__store_text_is_clean(c->rec + c->off[i], c->flen[i],
-                                        true)) {
+        if (!cairn__store_text_is_clean(c->rec + c->off[i], c->flen[i], true)) {
             snprintf(c->problem_text, sizeof c->problem_text,
                      "field %zu holds a control byte or is not UTF-8", i + 1);
             *problem = c->problem_text;
@@ -392,11 +395,11 @@ typedef struct importer {
     csv *c;
     cairn__batch *batch;
     enum form form;
-    int col[5];                  /* column of each named field */
-    int *item_of;                /* wide: column -> item number, 0 = none */
-    int max_item;                /* wide: highest item column */
+    int col[5];   /* column of each named field */
+    int *item_of; /* wide: column -> item number, 0 = none */
+    int max_item; /* wide: highest item column */
     size_t ncols;
-    bool failed;                 /* a bad row was seen */
+    bool failed; /* a bad row was seen */
     inst_slot slots[INST_SLOTS];
     size_t n_slots;
     char last_inst_text[64];
@@ -409,14 +412,14 @@ typedef struct importer {
     char group_date[CAIRN__DATE_MAX];
     inst_slot *group_slot;
     size_t group_rows;
-    uint64_t *groups;            /* long form: hashes of groups seen */
+    uint64_t *groups; /* long form: hashes of groups seen */
     size_t n_groups, cap_groups;
-    size_t header_nf;            /* header fields, with empty trailing */
+    size_t header_nf;                 /* header fields, with empty trailing */
     const cairn__import_rules *rules; /* a map's columns, or NULL */
-    int *offset_of;              /* map: column -> offset of its item */
-    int *total_col;              /* map: column of each stored total */
+    int *offset_of;                   /* map: column -> offset of its item */
+    int *total_col;                   /* map: column of each stored total */
     int event_col, repeat_col, complete_col, anchor_col; /* map, or -1 */
-    char anchor_client[72];      /* event dates: whose anchor is kept */
+    char anchor_client[72]; /* event dates: whose anchor is kept */
     char anchor_date[CAIRN__DATE_MAX];
     cairn__import_rules map_rules; /* rules of options->map */
 } importer;
@@ -489,7 +492,8 @@ static const char *shown(char out[48], const char *s, size_t n)
 #if defined(__GNUC__)
 __attribute__((format(printf, 3, 4)))
 #endif
-static void row_error(importer *im, long line, const char *fmt, ...)
+static void
+row_error(importer *im, long line, const char *fmt, ...)
 {
     cairn_error e = CAIRN_ERROR_INIT;
     char msg[CAIRN_ERROR_MAX - 128];
@@ -517,8 +521,7 @@ static bool writing(const importer *im)
 }
 
 /* The instrument named by `len` bytes at `s`, with its response set. */
-static inst_slot *find_slot(importer *im, const char *s, size_t len,
-                            long line)
+static inst_slot *find_slot(importer *im, const char *s, size_t len, long line)
 {
     char name[64], show[48];
     if (im->last_slot != NULL && len < sizeof im->last_inst_text &&
@@ -535,8 +538,14 @@ static inst_slot *find_slot(importer *im, const char *s, size_t len,
     name[len] = '\0';
     const cairn_instrument *inst = NULL;
     cairn_error e = CAIRN_ERROR_INIT;
-    if (!cairn__store_text_is_clean(s, len, false) ||
-        cairn_catalog_find(&inst, im->cat, name, &e) < 0) {
+    int found = cairn__store_text_is_clean(s, len, false)
+                    ? cairn_catalog_find(&inst, im->cat, name, &e)
+                    : CAIRN_ENOTFOUND;
+    if (found == CAIRN_EINVAL) { /* its worked examples fail */
+        row_error(im, line, "%s", e.message);
+        return NULL;
+    }
+    if (found < 0) {
         row_error(im, line, "instrument '%s' is not known",
                   shown(show, s, len));
         return NULL;
@@ -556,8 +565,7 @@ static inst_slot *find_slot(importer *im, const char *s, size_t len,
         im->n_slots++;
     }
     if (slot == NULL) {
-        row_error(im, line, "more than %d instruments in one file",
-                  INST_SLOTS);
+        row_error(im, line, "more than %d instruments in one file", INST_SLOTS);
         return NULL;
     }
     memcpy(im->last_inst_text, name, len + 1);
@@ -582,8 +590,8 @@ static bool parse_code(const char *s, size_t len, long *v)
     return cairn__util_parse_int(s, len, v) == 0;
 }
 
-static bool set_item(importer *im, inst_slot *slot, int item,
-                     const char *s, size_t len, long line)
+static bool set_item(importer *im, inst_slot *slot, int item, const char *s,
+                     size_t len, long line)
 {
     char show[48];
     long v = 0;
@@ -593,8 +601,8 @@ static bool set_item(importer *im, inst_slot *slot, int item,
                   shown(show, s, len));
         return false;
     }
-    if (cairn_responses_set(slot->resp, slot->inst, (size_t)item - 1,
-                            (int)v, &e) < 0) {
+    if (cairn_responses_set(slot->resp, slot->inst, (size_t)item - 1, (int)v,
+                            &e) < 0) {
         row_error(im, line, "%s", e.message);
         return false;
     }
@@ -620,39 +628,37 @@ static bool check_client(importer *im, const char *s, size_t len, long line,
 static bool check_date(importer *im, const char *s, size_t len, long line,
                        char out[CAIRN__DATE_MAX])
 {
-    char show[48], iso[CAIRN_DATE_FORMAT_MAX], why[400];
+    char show[48], why[400];
     const char *col = im->rules != NULL && im->rules->map->date != NULL
                           ? im->rules->map->date
                           : "administered_at";
     cairn_error e = CAIRN_ERROR_INIT;
-    const char *d = s;
-    size_t dn = len;
-    if (im->o->date_format != CAIRN_DATE_ISO) {
-        if (cairn_date_format_to_iso(iso, s, len, im->o->date_format, &e) <
-            0) {
-            row_error(im, line, "%s %s", col, e.message);
-            return false;
-        }
-        d = iso;
-        dn = strlen(iso);
+    cairn_date d;
+    if (im->o->date_format != CAIRN_DATE_ISO &&
+        cairn_date_parse_format(&d, s, len, im->o->date_format, &e) < 0) {
+        row_error(im, line, "%s %s", col, e.message);
+        return false;
     }
-    int r = cairn__store_date_normalize(out, d, dn, false, false);
+    int r = im->o->date_format != CAIRN_DATE_ISO
+                ? cairn__store_date_normalize(out, d.text, strlen(d.text),
+                                              false, false)
+                : cairn__store_date_normalize(out, s, len, false, false);
     if (r == CAIRN__DATE_BAD && im->o->date_format == CAIRN_DATE_ISO &&
-        cairn_date_format_explain(why, sizeof why, s, len)) {
+        cairn_date_explain(why, sizeof why, s, len)) {
         row_error(im, line, "%s %s", col, why);
+        im->res->dates_unread++;
         return false;
     }
     if (r == CAIRN__DATE_BAD) {
-        row_error(im, line,
-                  "%s '%s' is not a date (%s)", col, shown(show, s, len),
+        row_error(im, line, "%s '%s' is not a date (%s)", col,
+                  shown(show, s, len),
                   im->o->date_format == CAIRN_DATE_ISO
                       ? "YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][Z]"
                       : cairn_date_format_name(im->o->date_format));
         return false;
     }
     if (r == CAIRN__DATE_FUTURE) {
-        row_error(im, line, "%s %s is in the future", col,
-                  shown(show, s, len));
+        row_error(im, line, "%s %s is in the future", col, shown(show, s, len));
         return false;
     }
     return true;
@@ -676,8 +682,8 @@ static int store_one(importer *im, inst_slot *slot, const char *client,
             return CAIRN_OK; /* would be created; nothing is written now */
         }
         row_error(im, line,
-                  "client '%s' is not known (add it with 'cairn client "
-                  "add' or import with --create-clients)",
+                  "client '%s' is not known (add the client first, or "
+                  "let the import create clients)",
                   client);
         return CAIRN_OK;
     }
@@ -687,8 +693,8 @@ static int store_one(importer *im, inst_slot *slot, const char *client,
     }
     im->res->clients_created += created;
     if (im->form == LONG &&
-        group_seen(im, group_hash(client, cairn_instrument_code(slot->inst),
-                                  date))) {
+        group_seen(
+            im, group_hash(client, cairn_instrument_code(slot->inst), date))) {
         row_error(im, line,
                   "the rows of this assessment continue here after other "
                   "rows; keep an assessment's rows together");
@@ -752,7 +758,8 @@ static int item_column(const char *s, size_t n)
 #if defined(__GNUC__)
 __attribute__((format(printf, 2, 3)))
 #endif
-static int header_error(importer *im, const char *fmt, ...)
+static int
+header_error(importer *im, const char *fmt, ...)
 {
     char msg[CAIRN_ERROR_MAX - 300];
     va_list ap;
@@ -775,8 +782,7 @@ static int classify_column(importer *im, size_t i, const char *s, size_t n)
     for (int k = 0; k < 5; k++) {
         if (name_is(s, n, names[k])) {
             if (im->col[k] >= 0) {
-                return header_error(im, "column '%s' appears twice",
-                                    names[k]);
+                return header_error(im, "column '%s' appears twice", names[k]);
             }
             im->col[k] = (int)i;
             return CAIRN_OK;
@@ -788,8 +794,8 @@ static int classify_column(importer *im, size_t i, const char *s, size_t n)
                             "unknown column '%s'; the columns can be "
                             "client_id, administered_at, instrument, then "
                             "item1..itemN (wide) or item and response "
-                            "(long); for another system's columns use "
-                            "--map",
+                            "(long); another system's columns need a "
+                            "column map",
                             shown(show, s, n));
     }
     for (size_t j = 0; j < i; j++) {
@@ -847,8 +853,7 @@ static int read_header(importer *im)
                                         "instrument"};
     for (int k = 0; k < 3; k++) {
         if (im->col[k] < 0) {
-            return header_error(im, "the header has no '%s' column",
-                                need[k]);
+            return header_error(im, "the header has no '%s' column", need[k]);
         }
     }
     bool is_long = im->col[COL_ITEM] >= 0 || im->col[COL_RESPONSE] >= 0;
@@ -914,8 +919,7 @@ static bool record_empty(const csv *c)
 /* A field that is not UTF-8: say how to save the file as UTF-8. */
 static void not_utf8(importer *im, long line, size_t i)
 {
-    const unsigned char *p = (const unsigned char *)im->c->rec +
-                             im->c->off[i];
+    const unsigned char *p = (const unsigned char *)im->c->rec + im->c->off[i];
     size_t n = im->c->flen[i];
     for (size_t k = 0; k < n; k++) {
         if (p[k] < 0x20 || p[k] == 0x7F) {
@@ -928,8 +932,9 @@ static void not_utf8(importer *im, long line, size_t i)
             row_error(im, line,
                       "field %zu is not UTF-8 (byte 0x%02X): a file Excel "
                       "saved as plain CSV is Windows-1252; save it as \"CSV "
-                      "UTF-8\" or import with --encoding cp1252",
+                      "UTF-8\" or say that it is Windows-1252",
                       i + 1, p[k]);
+            im->res->not_utf8++;
             return;
         }
     }
@@ -951,7 +956,8 @@ static bool record_ok(importer *im)
         return false;
     }
     if (c->problem == CSV_CP1252_HOLE) {
-        row_error(im, line, "field %zu holds a byte Windows-1252 does not "
+        row_error(im, line,
+                  "field %zu holds a byte Windows-1252 does not "
                   "define; is the file really Windows-1252?",
                   c->problem_field);
         return false;
@@ -994,13 +1000,13 @@ static int wide_row(importer *im)
     s = csv_field(c, (size_t)im->col[COL_INSTRUMENT], &n);
     inst_slot *slot = find_slot(im, s, n, line);
     if (slot == NULL) {
-        return im->err != NULL && im->err->code == CAIRN_ENOMEM
-                   ? CAIRN_ENOMEM
-                   : CAIRN_OK;
+        return im->err != NULL && im->err->code == CAIRN_ENOMEM ? CAIRN_ENOMEM
+                                                                : CAIRN_OK;
     }
     int items = (int)slot->resp->n;
     if (items > im->max_item) {
-        row_error(im, line, "%s needs columns item1..item%d; the header "
+        row_error(im, line,
+                  "%s needs columns item1..item%d; the header "
                   "stops at item%d",
                   cairn_instrument_code(slot->inst), items, im->max_item);
         return CAIRN_OK;
@@ -1016,7 +1022,8 @@ static int wide_row(importer *im)
             continue;
         }
         if (item > items) {
-            row_error(im, line, "item%d: %s has %d items, but the column "
+            row_error(im, line,
+                      "item%d: %s has %d items, but the column "
                       "holds '%s'",
                       item, cairn_instrument_code(slot->inst), items,
                       shown(show, s, n));
@@ -1146,8 +1153,10 @@ static int need_column(importer *im, const char *name, const char *what,
 {
     *col = find_column(im, name);
     if (*col < 0) {
-        return header_error(im, "the map's %s column '%s' is not in the "
-                            "header", what, name);
+        return header_error(im,
+                            "the map's %s column '%s' is not in the "
+                            "header",
+                            what, name);
     }
     return CAIRN_OK;
 }
@@ -1187,9 +1196,8 @@ static int map_header(importer *im)
         rc = need_column(im, m->totals[k].column, "total", &im->total_col[k]);
     }
     im->event_col = find_column(im, "redcap_event_name");
-    im->repeat_col = im->rules->redcap
-                         ? find_column(im, "redcap_repeat_instrument")
-                         : -1;
+    im->repeat_col =
+        im->rules->redcap ? find_column(im, "redcap_repeat_instrument") : -1;
     im->complete_col = -1;
     if (im->rules->redcap && im->rules->form != NULL) {
         char name[160];
@@ -1198,10 +1206,10 @@ static int map_header(importer *im)
     }
     im->anchor_col = -1;
     if (rc == CAIRN_OK && m->anchor != NULL) {
-        rc = need_column(im, m->anchor, "event_dates anchor",
-                         &im->anchor_col);
+        rc = need_column(im, m->anchor, "event_dates anchor", &im->anchor_col);
         if (rc == CAIRN_OK && im->event_col < 0) {
-            rc = header_error(im, "%s", "the map's event_dates need a "
+            rc = header_error(im, "%s",
+                              "the map's event_dates need a "
                               "redcap_event_name column");
         }
     }
@@ -1219,18 +1227,19 @@ static void keep_anchor(importer *im)
 {
     size_t n, dn;
     const char *s = cell(im, im->col[COL_CLIENT], &n);
-    if (n >= sizeof im->anchor_client ||
-        memcmp(im->anchor_client, s, n) != 0 || im->anchor_client[n] != 0) {
+    if (n >= sizeof im->anchor_client || memcmp(im->anchor_client, s, n) != 0 ||
+        im->anchor_client[n] != 0) {
         snprintf(im->anchor_client, sizeof im->anchor_client, "%.*s",
                  (int)(n < 71 ? n : 71), s);
         im->anchor_date[0] = '\0';
     }
     const char *d = cell(im, im->anchor_col, &dn);
-    char iso[CAIRN_DATE_FORMAT_MAX];
+    cairn_date parsed;
     if (dn > 0 && im->o->date_format != CAIRN_DATE_ISO &&
-        cairn_date_format_to_iso(iso, d, dn, im->o->date_format, NULL) == 0) {
-        d = iso;
-        dn = strlen(iso);
+        cairn_date_parse_format(&parsed, d, dn, im->o->date_format, NULL) ==
+            0) {
+        d = parsed.text;
+        dn = strlen(d);
     }
     if (dn > 0 && cairn__store_date_normalize(im->anchor_date, d, dn, true,
                                               true) != CAIRN__DATE_OK) {
@@ -1275,26 +1284,25 @@ static bool map_item(importer *im, inst_slot *slot, size_t i, long line)
     }
     cairn_error e = CAIRN_ERROR_INIT;
     if ((size_t)item > slot->resp->n) {
-        row_error(im, line, "%s: %s has %zu items, but the map gives this "
-                  "column item %d", col, cairn_instrument_code(slot->inst),
-                  slot->resp->n, item);
+        row_error(im, line,
+                  "%s: %s has %zu items, but the map gives this "
+                  "column item %d",
+                  col, cairn_instrument_code(slot->inst), slot->resp->n, item);
         return false;
     }
     if (!parse_code(s, n, &v) || v < -100000 || v > 100000) {
-        row_error(im, line, "%s: '%s' is not a number", col,
-                  shown(show, s, n));
+        row_error(im, line, "%s: '%s' is not a number", col, shown(show, s, n));
         return false;
     }
     v += im->offset_of[i];
-    if (!cairn__map_code(im->rules->map, slot->inst, item, (int)v, &code,
-                         why, sizeof why)) {
+    if (!cairn__map_code(im->rules->map, slot->inst, item, (int)v, &code, why,
+                         sizeof why)) {
         row_error(im, line, "%s: '%s': %s", col, shown(show, s, n), why);
         return false;
     }
     if (cairn_responses_set(slot->resp, slot->inst, (size_t)item - 1, code,
                             &e) < 0) {
-        row_error(im, line, "%s: '%s': %s", col, shown(show, s, n),
-                  e.message);
+        row_error(im, line, "%s: '%s': %s", col, shown(show, s, n), e.message);
         return false;
     }
     return true;
@@ -1319,16 +1327,26 @@ static bool event_date(importer *im, long line, char date[CAIRN__DATE_MAX])
         return false;
     }
     if (im->anchor_date[0] == '\0') {
-        row_error(im, line, "record '%s' has no %s on this or an earlier row, "
+        row_error(im, line,
+                  "record '%s' has no %s on this or an earlier row, "
                   "so event '%s' cannot be dated",
                   im->anchor_client, m->anchor, hit->event);
         return false;
     }
-    if (cairn__date_add_days(date, im->anchor_date, hit->days) < 0 ||
-        cairn__store_date_normalize(date, date, strlen(date), true, false) !=
-            CAIRN__DATE_OK) {
-        row_error(im, line, "event '%s' falls %d days after %s, which is in "
-                  "the future", hit->event, hit->days, im->anchor_date);
+    cairn_date a;
+    char day[CAIRN_DATE_MAX] = "";
+    if (cairn_date_parse(&a, im->anchor_date, strlen(im->anchor_date), NULL) ==
+        0) {
+        cairn_date_from_days(
+            day,
+            cairn_date_days_from_civil(a.year, a.month, a.day) + hit->days);
+    }
+    if (cairn__store_date_normalize(date, day, strlen(day), true, false) !=
+        CAIRN__DATE_OK) {
+        row_error(im, line,
+                  "event '%s' falls %d days after %s, which is in "
+                  "the future",
+                  hit->event, hit->days, im->anchor_date);
         return false;
     }
     return true;
@@ -1390,9 +1408,8 @@ static int mapped_row(importer *im)
     }
     inst_slot *slot = find_slot(im, s, n, line);
     if (slot == NULL) {
-        return im->err != NULL && im->err->code == CAIRN_ENOMEM
-                   ? CAIRN_ENOMEM
-                   : CAIRN_OK;
+        return im->err != NULL && im->err->code == CAIRN_ENOMEM ? CAIRN_ENOMEM
+                                                                : CAIRN_OK;
     }
     reset_responses(slot->resp);
     for (size_t i = 0; i < im->ncols; i++) {
@@ -1470,7 +1487,7 @@ static int run(importer *im)
             continue;
         }
         im->res->rows++;
-        rc = im->rules != NULL ? mapped_row(im)
+        rc = im->rules != NULL  ? mapped_row(im)
              : im->form == WIDE ? wide_row(im)
                                 : long_row(im);
     }
@@ -1561,8 +1578,7 @@ int cairn_import_load(cairn_store *st, const cairn_catalog *cat,
 }
 
 int cairn__import_load_rules(cairn_store *st, const cairn_catalog *cat,
-                             const char *path,
-                             const cairn_import_options *opts,
+                             const char *path, const cairn_import_options *opts,
                              const cairn__import_rules *rules,
                              cairn_import_result *res, cairn_error *err)
 {
@@ -1571,8 +1587,7 @@ int cairn__import_load_rules(cairn_store *st, const cairn_catalog *cat,
         if (res != NULL) {
             memset(res, 0, sizeof *res);
         }
-        return cairn_error_set(err, CAIRN_EIO, "%s: %s", path,
-                               strerror(errno));
+        return cairn_error_set(err, CAIRN_EIO, "%s: %s", path, strerror(errno));
     }
     csv *c = calloc(1, sizeof *c);
     char *win = malloc(WINDOW);

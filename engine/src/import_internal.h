@@ -83,8 +83,11 @@ typedef struct cairn__map_event {
 } cairn__map_event;
 
 /* How codes in the file relate to the instrument's option codes. */
-enum { CAIRN__CODES_UNSAID = 0, CAIRN__CODES_POSITIONS = 1,
-       CAIRN__CODES_SCORES = 2 };
+enum {
+    CAIRN__CODES_UNSAID = 0,
+    CAIRN__CODES_POSITIONS = 1,
+    CAIRN__CODES_SCORES = 2
+};
 
 struct cairn_import_map {
     char *name;              /* the file it came from */
@@ -92,17 +95,17 @@ struct cairn_import_map {
     char *date;              /* column of the date, or NULL */
     char *instrument_column; /* or NULL when `inst` is fixed */
     const cairn_instrument *inst;
-    char *form;              /* REDCap form name, or NULL */
-    int codes;               /* CAIRN__CODES_* */
+    char *form; /* REDCap form name, or NULL */
+    int codes;  /* CAIRN__CODES_* */
     cairn__map_item *items;
     size_t n_items;
     cairn__map_total *totals;
     size_t n_totals;
     cairn__map_unscored *unscored;
     size_t n_unscored;
-    char **identifiers;      /* columns never read */
+    char **identifiers; /* columns never read */
     size_t n_identifiers;
-    char *anchor;            /* event dates: column of the anchor date */
+    char *anchor; /* event dates: column of the anchor date */
     cairn__map_event *events;
     size_t n_events;
 };
@@ -114,12 +117,6 @@ struct cairn_import_map {
  */
 bool cairn__map_code(const cairn_import_map *m, const cairn_instrument *inst,
                      int item, int value, int *code, char *msg, size_t size);
-
-/*
- * The date `days` days after the "YYYY-MM-DD..." date `iso`, as
- * "YYYY-MM-DD" (date_format.c; moves into the date module).
- */
-int cairn__date_add_days(char out[11], const char *iso, int days);
 
 /* ---- what a REDCap records export adds (redcap.c -> import.c) ---- */
 
@@ -134,8 +131,7 @@ typedef struct cairn__import_rules {
  * Import the file at `path` under `rules` as cairn_import_load does.
  */
 int cairn__import_load_rules(cairn_store *st, const cairn_catalog *cat,
-                             const char *path,
-                             const cairn_import_options *opts,
+                             const char *path, const cairn_import_options *opts,
                              const cairn__import_rules *rules,
                              cairn_import_result *res, cairn_error *err);
 

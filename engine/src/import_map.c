@@ -27,7 +27,8 @@ typedef struct loader {
 #if defined(__GNUC__)
 __attribute__((format(printf, 2, 3)))
 #endif
-static int bad(loader *ld, const char *fmt, ...)
+static int
+bad(loader *ld, const char *fmt, ...)
 {
     char msg[CAIRN_ERROR_MAX - 160];
     va_list ap;
@@ -48,8 +49,7 @@ static char *dup_str(const char *s)
 }
 
 /* A column name: 1-100 bytes of UTF-8 without control bytes. */
-static int column_text(loader *ld, const char *key, const char *s,
-                       char **out)
+static int column_text(loader *ld, const char *key, const char *s, char **out)
 {
     if (s == NULL || s[0] == '\0' || strlen(s) > MAP_NAME_MAX ||
         !cairn__store_text_is_clean(s, strlen(s), false)) {
@@ -57,9 +57,9 @@ static int column_text(loader *ld, const char *key, const char *s,
                    MAP_NAME_MAX);
     }
     *out = dup_str(s);
-    return *out != NULL ? CAIRN_OK
-                        : cairn_error_set(ld->err, CAIRN_ENOMEM,
-                                          "out of memory");
+    return *out != NULL
+               ? CAIRN_OK
+               : cairn_error_set(ld->err, CAIRN_ENOMEM, "out of memory");
 }
 
 static int column(loader *ld, const char *key, json_t *v, char **out)
@@ -83,7 +83,8 @@ static int load_items(loader *ld, json_t *items, int offset)
     cairn_import_map *m = ld->m;
     size_t n = json_object_size(items);
     if (!json_is_object(items) || n == 0) {
-        return bad(ld, "%s", "items: must map at least one column to an "
+        return bad(ld, "%s",
+                   "items: must map at least one column to an "
                    "item number");
     }
     m->items = calloc(n, sizeof *m->items);
@@ -92,7 +93,8 @@ static int load_items(loader *ld, json_t *items, int offset)
     }
     const char *key;
     json_t *v;
-    json_object_foreach(items, key, v) {
+    json_object_foreach(items, key, v)
+    {
         cairn__map_item *it = &m->items[m->n_items];
         char what[160];
         snprintf(what, sizeof what, "items: '%.100s'", key);
@@ -104,8 +106,7 @@ static int load_items(loader *ld, json_t *items, int offset)
             json_t *off = json_object_get(v, "offset");
             num = json_object_get(v, "item");
             if (json_object_size(v) != (size_t)(1 + (off != NULL))) {
-                return bad(ld, "%s: takes only \"item\" and \"offset\"",
-                           what);
+                return bad(ld, "%s: takes only \"item\" and \"offset\"", what);
             }
             if (off != NULL) {
                 rc = small_int(ld, what, off, -1000, 1000, &it->offset);
@@ -125,8 +126,10 @@ static int load_items(loader *ld, json_t *items, int offset)
         }
         for (size_t k = 0; k + 1 < m->n_items; k++) {
             if (m->items[k].item == it->item) {
-                return bad(ld, "items: item %d is mapped from both '%s' and "
-                           "'%s'", it->item, m->items[k].column, it->column);
+                return bad(ld,
+                           "items: item %d is mapped from both '%s' and "
+                           "'%s'",
+                           it->item, m->items[k].column, it->column);
             }
         }
     }
@@ -149,7 +152,8 @@ static int load_totals(loader *ld, json_t *totals)
     }
     const char *key;
     json_t *v;
-    json_object_foreach(totals, key, v) {
+    json_object_foreach(totals, key, v)
+    {
         cairn__map_total *t = &m->totals[m->n_totals++];
         int rc = column_text(ld, "totals", key, &t->column);
         const char *scale = json_string_value(v);
@@ -183,7 +187,8 @@ static int load_unscored(loader *ld, json_t *un)
     }
     const char *key;
     json_t *v;
-    json_object_foreach(un, key, v) {
+    json_object_foreach(un, key, v)
+    {
         cairn__map_unscored *u = &m->unscored[m->n_unscored++];
         int rc = column_text(ld, "unscored", key, &u->column);
         if (rc < 0) {
@@ -198,8 +203,8 @@ static int load_unscored(loader *ld, json_t *un)
             return cairn_error_set(ld->err, CAIRN_ENOMEM, "out of memory");
         }
         for (size_t i = 0; i < k; i++) {
-            rc = small_int(ld, "unscored codes", json_array_get(v, i),
-                           -1000000, 1000000, &u->codes[i]);
+            rc = small_int(ld, "unscored codes", json_array_get(v, i), -1000000,
+                           1000000, &u->codes[i]);
             if (rc < 0) {
                 return rc;
             }
@@ -237,7 +242,8 @@ static int load_events(loader *ld, json_t *ev)
     json_t *days = json_object_get(ev, "days");
     if (!json_is_object(ev) || json_object_size(ev) != 2 ||
         !json_is_object(days) || json_object_size(days) == 0) {
-        return bad(ld, "%s", "event_dates: must be {\"anchor\": COLUMN, "
+        return bad(ld, "%s",
+                   "event_dates: must be {\"anchor\": COLUMN, "
                    "\"days\": {EVENT: N, ...}}");
     }
     int rc = column(ld, "event_dates: anchor", json_object_get(ev, "anchor"),
@@ -251,12 +257,12 @@ static int load_events(loader *ld, json_t *ev)
     }
     const char *key;
     json_t *v;
-    json_object_foreach(days, key, v) {
+    json_object_foreach(days, key, v)
+    {
         cairn__map_event *e = &m->events[m->n_events++];
         rc = column_text(ld, "event_dates: days", key, &e->event);
         if (rc == CAIRN_OK) {
-            rc = small_int(ld, "event_dates: days", v, -36500, 36500,
-                           &e->days);
+            rc = small_int(ld, "event_dates: days", v, -36500, 36500, &e->days);
         }
         if (rc < 0) {
             return rc;
@@ -300,7 +306,8 @@ static int load_instrument(loader *ld, json_t *root)
     json_t *fixed = json_object_get(root, "instrument");
     json_t *col = json_object_get(root, "instrument_column");
     if ((fixed == NULL) == (col == NULL)) {
-        return bad(ld, "%s", "give either \"instrument\" (one for every "
+        return bad(ld, "%s",
+                   "give either \"instrument\" (one for every "
                    "row) or \"instrument_column\"");
     }
     if (col != NULL) {
@@ -312,8 +319,8 @@ static int load_instrument(loader *ld, json_t *root)
         return bad(ld, "%s", "instrument: must be an instrument code");
     }
     if (cairn_catalog_find(&m->inst, ld->cat, code, &e) < 0) {
-        return cairn_error_set(ld->err, e.code, "%s: instrument: %s",
-                               m->name, e.message);
+        return cairn_error_set(ld->err, e.code, "%s: instrument: %s", m->name,
+                               e.message);
     }
     return CAIRN_OK;
 }
@@ -321,16 +328,18 @@ static int load_instrument(loader *ld, json_t *root)
 static int load_root(loader *ld, json_t *root)
 {
     static const char *const keys[] = {
-        "client", "date",   "instrument", "instrument_column",
-        "items",  "offset", "codes",      "totals",
-        "unscored", "identifiers", "form", "event_dates", "about"};
+        "client",   "date",        "instrument", "instrument_column",
+        "items",    "offset",      "codes",      "totals",
+        "unscored", "identifiers", "form",       "event_dates",
+        "about"};
     cairn_import_map *m = ld->m;
     const char *key;
     json_t *v;
     if (!json_is_object(root)) {
         return bad(ld, "%s", "a map is a JSON object");
     }
-    json_object_foreach(root, key, v) {
+    json_object_foreach(root, key, v)
+    {
         bool known = false;
         for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
             known = known || strcmp(key, keys[i]) == 0;
@@ -341,8 +350,7 @@ static int load_root(loader *ld, json_t *root)
     }
     int offset = 0, rc = load_instrument(ld, root);
     if (rc == CAIRN_OK) {
-        rc = column(ld, "client", json_object_get(root, "client"),
-                    &m->client);
+        rc = column(ld, "client", json_object_get(root, "client"), &m->client);
     }
     if (rc == CAIRN_OK && json_object_get(root, "date") != NULL) {
         rc = column(ld, "date", json_object_get(root, "date"), &m->date);
@@ -375,18 +383,19 @@ static int load_root(loader *ld, json_t *root)
     if (rc == CAIRN_OK && m->date == NULL && m->anchor == NULL) {
         return bad(ld, "%s", "give \"date\" (a column) or \"event_dates\"");
     }
-    if (rc == CAIRN_OK && m->inst != NULL &&
-        m->codes == CAIRN__CODES_UNSAID && codes_differ(m->inst)) {
-        return bad(ld, "codes: %s's answer codes are not its item scores: "
+    if (rc == CAIRN_OK && m->inst != NULL && m->codes == CAIRN__CODES_UNSAID &&
+        codes_differ(m->inst)) {
+        return bad(ld,
+                   "codes: %s's answer codes are not its item scores: "
                    "say which the file holds, \"positions\" or \"scores\"",
                    cairn_instrument_code(m->inst));
     }
     return rc;
 }
 
-int cairn_import_map_parse(cairn_import_map **out, const char *buf,
-                           size_t len, const char *name,
-                           const cairn_catalog *cat, cairn_error *err)
+int cairn_import_map_parse(cairn_import_map **out, const char *buf, size_t len,
+                           const char *name, const cairn_catalog *cat,
+                           cairn_error *err)
 {
     json_error_t je;
     *out = NULL;
@@ -399,8 +408,8 @@ int cairn_import_map_parse(cairn_import_map **out, const char *buf,
     int rc;
     json_t *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
     if (root == NULL) {
-        rc = cairn_error_set(err, CAIRN_EPARSE, "%s:%d:%d: %s", name,
-                             je.line, je.column, je.text);
+        rc = cairn_error_set(err, CAIRN_EPARSE, "%s:%d:%d: %s", name, je.line,
+                             je.column, je.text);
     } else {
         rc = load_root(&ld, root);
     }

@@ -59,7 +59,7 @@ typedef struct dict_field {
     bool identifier;
     size_t n_codes;
     int codes[CHOICES_MAX];
-    bool codes_bad;   /* a choice code that is not a whole number */
+    bool codes_bad; /* a choice code that is not a whole number */
     char bad_code[32];
 } dict_field;
 
@@ -73,8 +73,8 @@ typedef struct dict {
 #if defined(__GNUC__)
 __attribute__((format(printf, 4, 5)))
 #endif
-static int dict_error(const dict *d, long line, cairn_error *err,
-                      const char *fmt, ...)
+static int
+dict_error(const dict *d, long line, cairn_error *err, const char *fmt, ...)
 {
     char msg[CAIRN_ERROR_MAX - 160];
     va_list ap;
@@ -135,8 +135,8 @@ static void keep_field(dict_field *f, const cairn__span *x, long line)
              (int)(x[D_FORM].n < 100 ? x[D_FORM].n : 100), x[D_FORM].s);
     snprintf(f->type, sizeof f->type, "%.*s",
              (int)(x[D_TYPE].n < 30 ? x[D_TYPE].n : 30), x[D_TYPE].s);
-    f->identifier = x[D_IDENT].n == 1 &&
-                    (x[D_IDENT].s[0] == 'y' || x[D_IDENT].s[0] == 'Y');
+    f->identifier =
+        x[D_IDENT].n == 1 && (x[D_IDENT].s[0] == 'y' || x[D_IDENT].s[0] == 'Y');
     if (strcmp(f->type, "yesno") == 0 || strcmp(f->type, "truefalse") == 0) {
         f->n_codes = 2;
         f->codes[0] = 0;
@@ -154,8 +154,7 @@ static int dict_header(const dict *d, const cairn__span *x, size_t n,
     for (int k = 0; k < 18; k++) {
         cols[k] = -1;
         for (size_t i = 0; i < n; i++) {
-            if (cairn__import_name_is(x[i].s, x[i].n,
-                                      dictionary_columns[k])) {
+            if (cairn__import_name_is(x[i].s, x[i].n, dictionary_columns[k])) {
                 cols[k] = (int)i;
             }
         }
@@ -184,17 +183,18 @@ static int dict_read(dict *d, cairn_error *err)
         return rc;
     }
     if (cairn__csv_read(c, &x, &n, &problem) != 1 || problem != NULL) {
-        rc = dict_error(d, 1, err, "%s", problem != NULL ? problem
-                                         : "the file is empty; it needs "
-                                           "REDCap's header row");
+        rc = dict_error(d, 1, err, "%s",
+                        problem != NULL ? problem
+                                        : "the file is empty; it needs "
+                                          "REDCap's header row");
         goto out;
     }
     rc = dict_header(d, x, n, cols, err);
     while (rc == CAIRN_OK && cairn__csv_read(c, &x, &n, &problem) == 1) {
         cairn__span row[18];
         if (problem != NULL) {
-            d->first_problem = d->first_problem ? d->first_problem
-                                                : cairn__csv_line(c);
+            d->first_problem =
+                d->first_problem ? d->first_problem : cairn__csv_line(c);
             continue;
         }
         for (int k = 0; k < 18; k++) {
@@ -256,8 +256,8 @@ static int check_item(const dict *d, const cairn_import_map *m,
     }
     if (f->codes_bad) {
         return dict_error(d, f->line, err,
-                          "%s: choice code '%s' is not a whole number",
-                          f->name, f->bad_code);
+                          "%s: choice code '%s' is not a whole number", f->name,
+                          f->bad_code);
     }
     if (strcmp(f->type, "text") == 0 || it->kind != CAIRN_ITEM_CHOICE) {
         return CAIRN_OK; /* each value is checked as it is read */
@@ -271,14 +271,13 @@ static int check_item(const dict *d, const cairn_import_map *m,
         }
         if (o == NULL) {
             list_codes(list, sizeof list, f->codes, f->n_codes);
-            return dict_error(d, f->line, err,
-                              "%s: choice %d is not an answer of %s item %d "
-                              "as the map reads it (offset %d, codes %s); "
-                              "the choices are %s",
-                              f->name, f->codes[i], code, item, offset,
-                              m->codes == CAIRN__CODES_SCORES ? "scores"
-                                                              : "positions",
-                              list);
+            return dict_error(
+                d, f->line, err,
+                "%s: choice %d is not an answer of %s item %d "
+                "as the map reads it (offset %d, codes %s); "
+                "the choices are %s",
+                f->name, f->codes[i], code, item, offset,
+                m->codes == CAIRN__CODES_SCORES ? "scores" : "positions", list);
         }
         covered[o - it->options] = true;
     }
@@ -381,8 +380,7 @@ static int dict_check(dict *d, const cairn_import_map *m, const char **form,
     size_t k = 0;
     int rc = CAIRN_OK;
     *form = m->form;
-    dict_field *items = d->fields + 1 + (m->date != NULL) +
-                        (m->anchor != NULL);
+    dict_field *items = d->fields + 1 + (m->date != NULL) + (m->anchor != NULL);
     if (*form == NULL && items[0].found) {
         *form = items[0].form;
     }
@@ -482,8 +480,8 @@ static json_t *template_profile(const cairn_instrument *inst)
         char num[16];
         snprintf(num, sizeof num, "%d", cairn_instrument_item(inst, i)->number);
         cairn__redcap_field_name(name, sizeof name, form, num);
-        json_object_set_new(items, name,
-                            json_integer(cairn_instrument_item(inst, i)->number));
+        json_object_set_new(
+            items, name, json_integer(cairn_instrument_item(inst, i)->number));
     }
     for (size_t i = 0; i < cairn_instrument_scale_count(inst); i++) {
         const char *id = cairn_instrument_scale(inst, i)->id;
@@ -519,9 +517,9 @@ int cairn_redcap_profile(char **out, const cairn_instrument *inst,
         }
     }
     json_t *root = template_profile(inst);
-    char *text = root != NULL ? json_dumps(root, JSON_INDENT(2) |
-                                                     JSON_PRESERVE_ORDER)
-                              : NULL;
+    char *text = root != NULL
+                     ? json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER)
+                     : NULL;
     json_decref(root);
     if (text == NULL) {
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cairn/date.h"
 #include "cairn/redcap.h"
 #include "export_internal.h"
 #include "import_internal.h"
@@ -170,26 +171,34 @@ static int who_and_when(exporter *ex, const cairn_cohort_row *r, row *out,
     int offset = 0;
     snprintf(out->record, sizeof out->record, "%s", r->client_code);
     if (ex->o->key != NULL) {
-        int rc = cairn_export_pseudonym(out->record, ex->o->key,
-                                        r->client_code, ex->err);
+        int rc = cairn_export_pseudonym(out->record, ex->o->key, r->client_code,
+                                        ex->err);
         if (rc == CAIRN_OK) {
-            rc = cairn_export_date_offset(&offset, ex->o->key,
-                                          r->client_code, ex->err);
+            rc = cairn_export_date_offset(&offset, ex->o->key, r->client_code,
+                                          ex->err);
         }
         if (rc < 0) {
             return rc;
         }
     }
-    char day[11];
-    if (cairn__date_add_days(day, at, -offset) < 0) {
+    char day[CAIRN_DATE_MAX];
+    cairn_date d;
+    if (cairn_date_parse(&d, at, strlen(at), NULL) < 0) {
         return cairn_error_set(ex->err, CAIRN_EINVAL,
                                "assessment %lld: stored date '%s' is not a "
                                "date",
                                (long long)r->assessment_id, at);
     }
-    bool timed = strlen(at) >= 19 && at[10] == 'T';
-    snprintf(out->date, sizeof out->date, "%s%s%.8s", day, timed ? " " : "",
-             timed ? at + 11 : "");
+    cairn_date_from_days(
+        day, cairn_date_days_from_civil(d.year, d.month, d.day) - offset);
+    bool timed = d.has_time;
+    memcpy(out->date, day, 10);
+    out->date[10] = '\0';
+    if (timed) {
+        out->date[10] = ' ';
+        memcpy(out->date + 11, d.text + 11, 8);
+        out->date[19] = '\0';
+    }
     f->has_time = f->has_time || timed;
     f->has_day = f->has_day || !timed;
     return CAIRN_OK;
@@ -295,9 +304,8 @@ static int scan_form(exporter *ex, size_t fi)
 {
     cairn_store_cursor *cur = NULL;
     const cairn_cohort_row *r = NULL;
-    int rc = cairn_store_cursor_open(&cur, ex->st,
-                                     cairn_instrument_code(ex->forms[fi].inst),
-                                     ex->err);
+    int rc = cairn_store_cursor_open(
+        &cur, ex->st, cairn_instrument_code(ex->forms[fi].inst), ex->err);
     while (rc == CAIRN_OK) {
         rc = cairn_store_cursor_next(cur, &r, ex->err);
         if (rc != 1) {
@@ -388,8 +396,8 @@ static void choices(char *out, size_t size, const form *fm, size_t i)
     out[0] = '\0';
     for (size_t o = 0; o < it->n_options && k + 8 < size; o++) {
         double v = item_value(fm, i, it->options[o].code);
-        k += (size_t)snprintf(out + k, size - k, "%s%g, %s", o ? " | " : "",
-                              v, it->options[o].label);
+        k += (size_t)snprintf(out + k, size - k, "%s%g, %s", o ? " | " : "", v,
+                              it->options[o].label);
     }
 }
 
@@ -403,9 +411,9 @@ static void form_dictionary(FILE *f, const form *fm)
     c[2] = cairn_instrument_name(fm->inst);
     c[3] = "text";
     c[4] = "Date administered (UTC)";
-    c[7] = fm->has_time && !fm->has_day   ? "datetime_seconds_ymd"
-           : !fm->has_time                ? "date_ymd"
-                                          : NULL;
+    c[7] = fm->has_time && !fm->has_day ? "datetime_seconds_ymd"
+           : !fm->has_time              ? "date_ymd"
+                                        : NULL;
     c[12] = "y";
     dict_row(f, c);
     memset(c, 0, sizeof c);
@@ -440,8 +448,8 @@ static void form_dictionary(FILE *f, const form *fm)
     for (size_t s = 0; s < cairn_instrument_scale_count(fm->inst); s++) {
         const cairn_scale *sc = cairn_instrument_scale(fm->inst, s);
         size_t k = (size_t)snprintf(note, sizeof note,
-                                    "Scored by Cairn (%s %s), definition",
-                                    code, sc->id);
+                                    "Scored by Cairn (%s %s), definition", code,
+                                    sc->id);
         for (size_t i = 0; i < fm->n_fingerprints && k < sizeof note; i++) {
             k += (size_t)snprintf(note + k, sizeof note - k, "%s %s",
                                   i ? "," : "", fm->fingerprints[i]);
@@ -506,8 +514,8 @@ static int has_rows(exporter *ex, const cairn_instrument *inst, bool *yes)
 {
     cairn_store_cursor *cur = NULL;
     const cairn_cohort_row *r = NULL;
-    int rc = cairn_store_cursor_open(&cur, ex->st,
-                                     cairn_instrument_code(inst), ex->err);
+    int rc = cairn_store_cursor_open(&cur, ex->st, cairn_instrument_code(inst),
+                                     ex->err);
     if (rc == CAIRN_OK) {
         rc = cairn_store_cursor_next(cur, &r, ex->err);
     }
@@ -525,8 +533,7 @@ static int choose_forms(exporter *ex)
     }
     if (ex->o->instrument != NULL) {
         const cairn_instrument *inst = NULL;
-        int rc = cairn_catalog_find(&inst, ex->cat, ex->o->instrument,
-                                    ex->err);
+        int rc = cairn_catalog_find(&inst, ex->cat, ex->o->instrument, ex->err);
         if (rc < 0) {
             return rc;
         }
@@ -582,8 +589,8 @@ static int export_all(exporter *ex, const char *prefix,
                        cairn_instrument_scale_count(ex->forms[f].inst);
     }
     for (size_t i = 0; i < ex->n_rows; i++) {
-        bool same = i > 0 &&
-                    strcmp(ex->rows[i].record, ex->rows[i - 1].record) == 0;
+        bool same =
+            i > 0 && strcmp(ex->rows[i].record, ex->rows[i - 1].record) == 0;
         res->records += !same;
     }
     return rc;

@@ -16,8 +16,9 @@ c client add C002 >/dev/null
 printf '\357\273\277client_id;administered_at;instrument;item1;item2;item3;item4;item5;item6;item7;item8;item9;;\r\nC001;06/10/2025;phq9;1;2;0;3;1;0;2;1;1;;\r\n;;;;;;;;;;;;;\r\nC002;25/10/2025 14:30;PHQ-9;0;0;0;1;1;1;0;0;0;;\r\n' > eu.csv
 before=$(snapshot)
 t_run "day-first dates without --date-format" 1 c import eu.csv
-t_err "cairn: eu.csv:2: administered_at '06/10/2025' is not an ISO date (YYYY-MM-DD) and can be read two ways: 6 October 2025 (--date-format DD/MM/YYYY) or 10 June 2025 (--date-format MM/DD/YYYY); say which with --date-format
-cairn: eu.csv:4: administered_at '25/10/2025 14:30' is not an ISO date (YYYY-MM-DD); it reads as 25 October 2025: import with --date-format DD/MM/YYYY
+t_err "cairn: eu.csv:2: administered_at '06/10/2025' is not an ISO date (YYYY-MM-DD) and can be read two ways: 6 October 2025 (DD/MM/YYYY) or 10 June 2025 (MM/DD/YYYY); say which date format the file uses
+cairn: eu.csv:4: administered_at '25/10/2025 14:30' is not an ISO date (YYYY-MM-DD); it reads as 25 October 2025 (DD/MM/YYYY): say which date format the file uses
+cairn: name the file's date format with --date-format DD/MM/YYYY, MM/DD/YYYY or DD.MM.YYYY
 cairn: nothing was imported: fix the rows above and run the import again"
 [ "$(snapshot)" = "$before" ] && t_ok "refused file leaves the database unchanged" || t_not_ok "refused file leaves the database unchanged" "dump differs"
 t_run "semicolons, BOM, CRLF, DD/MM/YYYY, empty columns and row" 0 c import eu.csv --date-format DD/MM/YYYY
@@ -31,13 +32,17 @@ t_run "tabs and DD.MM.YYYY" 0 c import tab.csv --date-format DD.MM.YYYY
 t_out "tab.csv: 1 rows read (1 assessments), 1 stored, 0 duplicates skipped, 0 rejected"
 printf 'client_id,administered_at,instrument,item1,item2\nC001,45936,phq2,1,1\n' > serial.csv
 t_run "an Excel serial number" 1 c import serial.csv
-t_err_has "serial.csv:2: administered_at '45936' is an Excel serial day number (day 45936 is 2025-10-06), not a date: format the column as a date in the spreadsheet, save again and import with --date-format"
+t_err "cairn: serial.csv:2: administered_at '45936' is an Excel serial day number (day 45936 is 2025-10-06), not a date: format the column as a date in the spreadsheet, save it again and say which date format it then shows
+cairn: name the file's date format with --date-format DD/MM/YYYY, MM/DD/YYYY or DD.MM.YYYY
+cairn: nothing was imported: fix the rows above and run the import again"
 printf 'client_id,administered_at,instrument,item1,item2\nC001,6-10-2025,phq2,1,1\n' > dash.csv
 t_run "a date not in the named format" 1 c import dash.csv --date-format DD/MM/YYYY
 t_err_has "dash.csv:2: administered_at '6-10-2025' is not written DD/MM/YYYY"
 printf 'client_id,administered_at,instrument,item1,item2\nC001,2025-01-02,caf\351,1,1\n' > w.csv
 t_run "Windows-1252 refused with how to save as UTF-8" 1 c import w.csv
-t_err_has 'w.csv:2: field 3 is not UTF-8 (byte 0xE9): a file Excel saved as plain CSV is Windows-1252; save it as "CSV UTF-8" or import with --encoding cp1252'
+t_err 'cairn: w.csv:2: field 3 is not UTF-8 (byte 0xE9): a file Excel saved as plain CSV is Windows-1252; save it as "CSV UTF-8" or say that it is Windows-1252
+cairn: save the file as CSV UTF-8, or import it with --encoding cp1252
+cairn: nothing was imported: fix the rows above and run the import again'
 t_run "--encoding cp1252 converts" 1 c import w.csv --encoding cp1252
 t_err_has "w.csv:2: instrument 'caf??' is not known"
 t_run "a bad --delimiter" 2 c import w.csv --delimiter '|'
@@ -60,6 +65,9 @@ printf 'Patient,Visit,G1,G2,G3,G4,G5,G6,G7,GADTOT\nC001,2025-02-08,5,1,1,1,1,1,1
 t_run "a mapped value outside the options" 1 c import other2.csv --map map.json
 t_err_has "other2.csv:2: G1: '5': item 1: "
 printf '{"client": "Patient", "date": "Visit", "instrument": "gad7", "itmes": {}}' > typo.json
+printf 'who,when\nC1,2025-01-01\n' > foreign.csv
+t_run "foreign columns without a map" 1 c import foreign.csv
+t_err "cairn: foreign.csv:1: unknown column 'who'; the columns can be client_id, administered_at, instrument, then item1..itemN (wide) or item and response (long); another system's columns need a column map; give one with --map MAP.json (see 'cairn redcap profile')"
 t_run "a misspelt map key" 1 c import other.csv --map typo.json
 t_err "cairn: typo.json: unknown key 'itmes'"
 printf '{"client": "P", "date": "V", "instrument": "epds", "items": {"e1": 1}}' > epds.json

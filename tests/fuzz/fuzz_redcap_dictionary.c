@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "cairn.h"
-#include "cairn/date_format.h"
+#include "cairn/date.h"
 #include "cairn/import_map.h"
 #include "cairn/redcap.h"
 #include "cairn/store.h"
@@ -69,15 +69,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     cairn_import_options o = CAIRN_IMPORT_OPTIONS_INIT;
     cairn_import_result r;
-    char iso[CAIRN_DATE_FORMAT_MAX], msg[400];
+    cairn_date d;
+    char msg[400];
     if (st == NULL) {
         setup();
     }
     for (int f = 0; f < 4; f++) {
-        cairn_date_format_to_iso(iso, (const char *)data, size,
-                                 (cairn_date_format)f, NULL);
+        cairn_date_parse_format(&d, (const char *)data, size,
+                                (cairn_date_format)f, NULL);
     }
-    cairn_date_format_explain(msg, sizeof msg, (const char *)data, size);
+    cairn_date_explain(msg, sizeof msg, (const char *)data, size);
     FILE *f = fopen(dict_path, "wb");
     if (f == NULL || fwrite(data, 1, size, f) != size || fclose(f) != 0) {
         abort();

@@ -18,7 +18,7 @@
  * the decimal mark is a comma) or tabs: the header's most frequent one
  * unless the options name it.  Unnamed trailing columns (Excel's ",,,")
  * and rows with every field empty are ignored and counted.  Dates are
- * ISO 8601 unless the options give a format (cairn/date_format.h); a
+ * ISO 8601 unless the options give a format (cairn/date.h); a
  * day/month date or an Excel serial number without one is refused with
  * what it could mean.  With a map (cairn/import_map.h) the columns are
  * another system's, named in the map; other columns are ignored.
@@ -38,7 +38,7 @@
 #include <stddef.h>
 
 #include "cairn/catalog.h"
-#include "cairn/date_format.h"
+#include "cairn/date.h"
 #include "cairn/error.h"
 #include "cairn/store.h"
 
@@ -63,14 +63,14 @@ typedef struct cairn_import_options {
     bool dry_run;        /**< check and count, store nothing */
     bool skip_bad;       /**< store the good rows even if some are bad */
     cairn_import_error_fn on_error; /**< each bad row, or NULL */
-    void *ctx;           /**< passed to on_error and on_warning */
-    char delimiter;      /**< ',', ';' or '\t'; 0 = the one the header
-                              uses most (outside quotes) */
+    void *ctx;                      /**< passed to on_error and on_warning */
+    char delimiter;                /**< ',', ';' or '\t'; 0 = the one the header
+                                        uses most (outside quotes) */
     cairn_date_format date_format; /**< how dates are written; ISO reads
                               only ISO 8601 and explains any other */
     cairn_import_encoding encoding;
-    const cairn_import_map *map; /**< columns named by another system,
-                              or NULL for Cairn's own (borrowed) */
+    const cairn_import_map *map;      /**< columns named by another system,
+                                   or NULL for Cairn's own (borrowed) */
     cairn_import_error_fn on_warning; /**< each stored total that differs
                               from Cairn's score, or NULL */
 } cairn_import_options;
@@ -96,6 +96,9 @@ typedef struct cairn_import_result {
                                  (REDCap: another event's or form's row) */
     size_t incomplete;      /**< REDCap rows whose form is not complete */
     size_t disagreements;   /**< stored totals that differ from Cairn's */
+    size_t dates_unread;    /**< bad rows whose date needs its format
+                                 named (day/month, Excel serial) */
+    size_t not_utf8;        /**< bad rows with bytes that are not UTF-8 */
 } cairn_import_result;
 
 /**

@@ -62,9 +62,9 @@ int cairn_import_map_load(cairn_import_map **out, const char *path,
  * As cairn_import_map_load for `len` bytes at `buf`; `name` stands for
  * the path in messages.
  */
-int cairn_import_map_parse(cairn_import_map **out, const char *buf,
-                           size_t len, const char *name,
-                           const cairn_catalog *cat, cairn_error *err);
+int cairn_import_map_parse(cairn_import_map **out, const char *buf, size_t len,
+                           const char *name, const cairn_catalog *cat,
+                           cairn_error *err);
 
 /** Free a map.  NULL is allowed. */
 void cairn_import_map_free(cairn_import_map *map);

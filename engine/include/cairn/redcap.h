@@ -77,23 +77,26 @@ int cairn_redcap_profile(char **out, const cairn_instrument *inst,
 
 /** What to export. */
 typedef struct cairn_redcap_export_options {
-    const char *instrument;       /**< a code; NULL = every instrument
-                                       with a current assessment */
-    const cairn_export_key *key;  /**< de-identify: pseudonyms as record
-                                       ids, dates shifted; NULL = client
-                                       codes and real dates */
-    const char *profiles_dir;     /**< shipped profiles, or NULL */
+    const char *instrument;      /**< a code; NULL = every instrument
+                                      with a current assessment */
+    const cairn_export_key *key; /**< de-identify: pseudonyms as record
+                                      ids, dates shifted; NULL = client
+                                      codes and real dates */
+    const char *profiles_dir;    /**< shipped profiles, or NULL */
 } cairn_redcap_export_options;
 
 /** Defaults: every instrument, identified. */
-#define CAIRN_REDCAP_EXPORT_OPTIONS_INIT {NULL, NULL, NULL}
+#define CAIRN_REDCAP_EXPORT_OPTIONS_INIT                                       \
+    {                                                                          \
+        NULL, NULL, NULL                                                       \
+    }
 
 /** What an export wrote. */
 typedef struct cairn_redcap_export_result {
-    size_t records;     /**< distinct record ids */
-    size_t rows;        /**< assessments (rows of PREFIX.csv) */
-    size_t forms;       /**< instruments exported */
-    size_t fields;      /**< rows of the dictionary */
+    size_t records; /**< distinct record ids */
+    size_t rows;    /**< assessments (rows of PREFIX.csv) */
+    size_t forms;   /**< instruments exported */
+    size_t fields;  /**< rows of the dictionary */
 } cairn_redcap_export_result;
 
 /**
