@@ -416,12 +416,8 @@ typedef struct importer {
     size_t n_groups, cap_groups;
     size_t header_nf;                 /* header fields, with empty trailing */
     const cairn__import_rules *rules; /* a map's columns, or NULL */
-    int *offset_of;                   /* map: column -> offset of its item */
-    int *total_col;                   /* map: column of each stored total */
-    int event_col, repeat_col, complete_col, anchor_col; /* map, or -1 */
-    char anchor_client[72]; /* event dates: whose anchor is kept */
-    char anchor_date[CAIRN__DATE_MAX];
-    cairn__import_rules map_rules; /* rules of options->map */
+    cairn__map_cols mc;               /* where the map's columns are */
+    cairn__import_rules map_rules;    /* rules of options->map */
 } importer;
 
 /* FNV-1a of a long-form group's client, instrument and date. */
@@ -1135,153 +1131,49 @@ bool cairn__import_name_is(const char *s, size_t n, const char *want)
     return true;
 }
 
-/* The header column called `name`: its index, -1 when absent. */
-static int find_column(const importer *im, const char *name)
+/* The current record's fields as spans (trimmed, as csv_field gives). */
+static const cairn__span *spans(importer *im)
 {
-    for (size_t i = 0; i < im->ncols; i++) {
-        size_t n;
-        const char *s = csv_field(im->c, i, &n);
-        if (cairn__import_name_is(s, n, name)) {
-            return (int)i;
-        }
+    csv *c = im->c;
+    for (size_t i = 0; i < c->nf; i++) {
+        c->spans[i].s = csv_field(c, i, &c->spans[i].n);
     }
-    return -1;
-}
-
-static int need_column(importer *im, const char *name, const char *what,
-                       int *col)
-{
-    *col = find_column(im, name);
-    if (*col < 0) {
-        return header_error(im,
-                            "the map's %s column '%s' is not in the "
-                            "header",
-                            what, name);
-    }
-    return CAIRN_OK;
+    return c->spans;
 }
 
 static int map_header(importer *im)
 {
-    const cairn_import_map *m = im->rules->map;
-    int rc = CAIRN_OK;
+    char why[300];
     im->form = WIDE;
-    im->offset_of = calloc(im->header_nf, sizeof *im->offset_of);
-    im->total_col = calloc(m->n_totals + 1, sizeof *im->total_col);
-    if (im->offset_of == NULL || im->total_col == NULL) {
-        return cairn_error_set(im->err, CAIRN_ENOMEM, "out of memory");
+    int rc = cairn__map_columns(&im->mc, im->rules, spans(im), im->ncols, why,
+                                sizeof why);
+    if (rc == CAIRN_ENOMEM) {
+        return cairn_error_set(im->err, rc, "out of memory");
     }
-    rc = need_column(im, m->client, "client", &im->col[COL_CLIENT]);
-    if (rc == CAIRN_OK && m->date != NULL) {
-        im->col[COL_DATE] = find_column(im, m->date);
-        if (im->col[COL_DATE] < 0 && m->anchor == NULL) {
-            rc = need_column(im, m->date, "date", &im->col[COL_DATE]);
-        }
-    }
-    if (rc == CAIRN_OK && m->instrument_column != NULL) {
-        rc = need_column(im, m->instrument_column, "instrument",
-                         &im->col[COL_INSTRUMENT]);
-    }
-    for (size_t k = 0; rc == CAIRN_OK && k < m->n_items; k++) {
-        int col = -1;
-        rc = need_column(im, m->items[k].column, "item", &col);
-        if (rc == CAIRN_OK) {
-            im->item_of[col] = m->items[k].item;
-            im->offset_of[col] = m->items[k].offset;
-            im->max_item = m->items[k].item > im->max_item ? m->items[k].item
-                                                           : im->max_item;
-        }
-    }
-    for (size_t k = 0; rc == CAIRN_OK && k < m->n_totals; k++) {
-        rc = need_column(im, m->totals[k].column, "total", &im->total_col[k]);
-    }
-    im->event_col = find_column(im, "redcap_event_name");
-    im->repeat_col =
-        im->rules->redcap ? find_column(im, "redcap_repeat_instrument") : -1;
-    im->complete_col = -1;
-    if (im->rules->redcap && im->rules->form != NULL) {
-        char name[160];
-        snprintf(name, sizeof name, "%s_complete", im->rules->form);
-        im->complete_col = find_column(im, name);
-    }
-    im->anchor_col = -1;
-    if (rc == CAIRN_OK && m->anchor != NULL) {
-        rc = need_column(im, m->anchor, "event_dates anchor", &im->anchor_col);
-        if (rc == CAIRN_OK && im->event_col < 0) {
-            rc = header_error(im, "%s",
-                              "the map's event_dates need a "
-                              "redcap_event_name column");
-        }
-    }
-    return rc;
+    return rc < 0 ? header_error(im, "%s", why) : CAIRN_OK;
 }
 
-/* The field in column `col` of the current record. */
-static const char *cell(const importer *im, int col, size_t *n)
+/* The column a map reads item `item` from. */
+static const char *item_column_name(const importer *im, int item)
 {
-    return csv_field(im->c, (size_t)col, n);
-}
-
-/* Keep the record's anchor date for event dates (REDCap). */
-static void keep_anchor(importer *im)
-{
-    size_t n, dn;
-    const char *s = cell(im, im->col[COL_CLIENT], &n);
-    if (n >= sizeof im->anchor_client || memcmp(im->anchor_client, s, n) != 0 ||
-        im->anchor_client[n] != 0) {
-        snprintf(im->anchor_client, sizeof im->anchor_client, "%.*s",
-                 (int)(n < 71 ? n : 71), s);
-        im->anchor_date[0] = '\0';
-    }
-    const char *d = cell(im, im->anchor_col, &dn);
-    cairn_date parsed;
-    if (dn > 0 && im->o->date_format != CAIRN_DATE_ISO &&
-        cairn_date_parse_format(&parsed, d, dn, im->o->date_format, NULL) ==
-            0) {
-        d = parsed.text;
-        dn = strlen(d);
-    }
-    if (dn > 0 && cairn__store_date_normalize(im->anchor_date, d, dn, true,
-                                              true) != CAIRN__DATE_OK) {
-        im->anchor_date[0] = '\0';
-    }
-}
-
-/* Whether the record belongs to another form or has no mapped answer. */
-static bool without_answers(const importer *im)
-{
-    size_t n;
-    if (im->repeat_col >= 0 && im->rules->form != NULL) {
-        const char *s = cell(im, im->repeat_col, &n);
-        if (n > 0 && !cairn__import_name_is(s, n, im->rules->form)) {
-            return true;
+    const cairn_import_map *m = im->rules->map;
+    for (size_t k = 0; k < m->n_items; k++) {
+        if (m->items[k].item == item) {
+            return m->items[k].column;
         }
     }
-    for (size_t i = 0; i < im->ncols; i++) {
-        if (im->item_of[i] != 0) {
-            cell(im, (int)i, &n);
-            if (n > 0) {
-                return false;
-            }
-        }
-    }
-    return true;
+    return "?";
 }
 
 /* Set the item in column `i` from its text through the map. */
-static bool map_item(importer *im, inst_slot *slot, size_t i, long line)
+static bool map_item(importer *im, inst_slot *slot, const cairn__span *f,
+                     size_t i, long line)
 {
     char show[48], why[200];
-    size_t n;
-    const char *s = cell(im, (int)i, &n);
-    int item = im->item_of[i], code = 0;
+    int item = im->mc.item_of[i], code = 0;
     long v = 0;
-    const char *col = im->rules->map->items[0].column;
-    for (size_t k = 0; k < im->rules->map->n_items; k++) {
-        if (im->rules->map->items[k].item == item) {
-            col = im->rules->map->items[k].column;
-        }
-    }
+    const char *col = item_column_name(im, item);
+    const char *text = shown(show, f[i].s, f[i].n);
     cairn_error e = CAIRN_ERROR_INIT;
     if ((size_t)item > slot->resp->n) {
         row_error(im, line,
@@ -1290,122 +1182,83 @@ static bool map_item(importer *im, inst_slot *slot, size_t i, long line)
                   col, cairn_instrument_code(slot->inst), slot->resp->n, item);
         return false;
     }
-    if (!parse_code(s, n, &v) || v < -100000 || v > 100000) {
-        row_error(im, line, "%s: '%s' is not a number", col, shown(show, s, n));
+    if (!parse_code(f[i].s, f[i].n, &v) || v < -100000 || v > 100000) {
+        row_error(im, line, "%s: '%s' is not a number", col, text);
         return false;
     }
-    v += im->offset_of[i];
+    v += im->mc.offset_of[i];
     if (!cairn__map_code(im->rules->map, slot->inst, item, (int)v, &code, why,
                          sizeof why)) {
-        row_error(im, line, "%s: '%s': %s", col, shown(show, s, n), why);
+        row_error(im, line, "%s: '%s': %s", col, text, why);
         return false;
     }
     if (cairn_responses_set(slot->resp, slot->inst, (size_t)item - 1, code,
                             &e) < 0) {
-        row_error(im, line, "%s: '%s': %s", col, shown(show, s, n), e.message);
-        return false;
-    }
-    return true;
-}
-
-/* The row's date from its event: the event's days after the anchor. */
-static bool event_date(importer *im, long line, char date[CAIRN__DATE_MAX])
-{
-    const cairn_import_map *m = im->rules->map;
-    char show[48];
-    size_t n;
-    const char *ev = cell(im, im->event_col, &n);
-    const cairn__map_event *hit = NULL;
-    for (size_t k = 0; k < m->n_events; k++) {
-        if (cairn__import_name_is(ev, n, m->events[k].event)) {
-            hit = &m->events[k];
-        }
-    }
-    if (hit == NULL) {
-        row_error(im, line, "event '%s' has no day in the map's event_dates",
-                  shown(show, ev, n));
-        return false;
-    }
-    if (im->anchor_date[0] == '\0') {
-        row_error(im, line,
-                  "record '%s' has no %s on this or an earlier row, "
-                  "so event '%s' cannot be dated",
-                  im->anchor_client, m->anchor, hit->event);
-        return false;
-    }
-    cairn_date a;
-    char day[CAIRN_DATE_MAX] = "";
-    if (cairn_date_parse(&a, im->anchor_date, strlen(im->anchor_date), NULL) ==
-        0) {
-        cairn_date_from_days(
-            day,
-            cairn_date_days_from_civil(a.year, a.month, a.day) + hit->days);
-    }
-    if (cairn__store_date_normalize(date, day, strlen(day), true, false) !=
-        CAIRN__DATE_OK) {
-        row_error(im, line,
-                  "event '%s' falls %d days after %s, which is in "
-                  "the future",
-                  hit->event, hit->days, im->anchor_date);
+        row_error(im, line, "%s: '%s': %s", col, text, e.message);
         return false;
     }
     return true;
 }
 
 /* The row's date: its date column, else the event's day after the anchor. */
-static bool map_date(importer *im, long line, char date[CAIRN__DATE_MAX])
+static bool map_date(importer *im, const cairn__span *f, long line,
+                     char date[CAIRN__DATE_MAX])
 {
     const cairn_import_map *m = im->rules->map;
-    size_t n = 0;
-    const char *s = NULL;
-    if (im->col[COL_DATE] >= 0) {
-        s = cell(im, im->col[COL_DATE], &n);
-        if (n > 0) {
-            return check_date(im, s, n, line, date);
-        }
+    char why[300];
+    if (im->mc.date >= 0 && f[im->mc.date].n > 0) {
+        return check_date(im, f[im->mc.date].s, f[im->mc.date].n, line, date);
     }
     if (m->anchor == NULL) {
         row_error(im, line, "%s is empty; the row needs a date", m->date);
         return false;
     }
-    return event_date(im, line, date);
+    if (cairn__map_event_date(&im->mc, m, f, date, why, sizeof why) < 0) {
+        row_error(im, line, "%s", why);
+        return false;
+    }
+    return true;
+}
+
+/* Whether a REDCap row's form is complete (or incomplete ones are taken). */
+static bool form_complete(const importer *im, const cairn__span *f)
+{
+    if (im->mc.complete < 0 || im->rules->include_incomplete) {
+        return true;
+    }
+    const cairn__span *c = &f[im->mc.complete];
+    return c->n == 1 && c->s[0] == '2';
 }
 
 static int mapped_row(importer *im)
 {
     long line = im->c->rec_line;
     char client[72], date[CAIRN__DATE_MAX];
-    size_t n;
-    const char *s;
     if (!record_ok(im)) {
         return CAIRN_OK;
     }
-    if (im->anchor_col >= 0) {
-        keep_anchor(im);
+    const cairn__span *f = spans(im);
+    if (im->mc.anchor >= 0) {
+        cairn__map_keep_anchor(&im->mc, f, im->o->date_format);
     }
-    if (without_answers(im)) {
+    if (cairn__map_without_answers(&im->mc, im->rules, f)) {
         im->res->without_answers++;
         return CAIRN_OK;
     }
-    if (im->complete_col >= 0 && !im->rules->include_incomplete) {
-        s = cell(im, im->complete_col, &n);
-        if (n != 1 || s[0] != '2') {
-            im->res->incomplete++;
-            return CAIRN_OK;
-        }
+    if (!form_complete(im, f)) {
+        im->res->incomplete++;
+        return CAIRN_OK;
     }
     im->res->assessments++;
-    s = cell(im, im->col[COL_CLIENT], &n);
-    if (!check_client(im, s, n, line, client) || !map_date(im, line, date)) {
+    if (!check_client(im, f[im->mc.client].s, f[im->mc.client].n, line,
+                      client) ||
+        !map_date(im, f, line, date)) {
         return CAIRN_OK;
     }
     const cairn_instrument *fixed = im->rules->map->inst;
-    if (fixed != NULL) {
-        s = cairn_instrument_code(fixed);
-        n = strlen(s);
-    } else {
-        s = cell(im, im->col[COL_INSTRUMENT], &n);
-    }
+    const char *s =
+        fixed != NULL ? cairn_instrument_code(fixed) : f[im->mc.instrument].s;
+    size_t n = fixed != NULL ? strlen(s) : f[im->mc.instrument].n;
     inst_slot *slot = find_slot(im, s, n, line);
     if (slot == NULL) {
         return im->err != NULL && im->err->code == CAIRN_ENOMEM ? CAIRN_ENOMEM
@@ -1413,8 +1266,8 @@ static int mapped_row(importer *im)
     }
     reset_responses(slot->resp);
     for (size_t i = 0; i < im->ncols; i++) {
-        cell(im, (int)i, &n);
-        if (im->item_of[i] != 0 && n > 0 && !map_item(im, slot, i, line)) {
+        if (im->mc.item_of[i] != 0 && f[i].n > 0 &&
+            !map_item(im, slot, f, i, line)) {
             return CAIRN_OK;
         }
     }
@@ -1425,40 +1278,19 @@ static int mapped_row(importer *im)
 static void compare_totals(importer *im, const cairn_score *sc, long line)
 {
     const cairn_import_map *m = im->rules->map;
+    const cairn__span *f = im->c->spans;
     for (size_t k = 0; k < m->n_totals; k++) {
-        size_t n;
-        char text[48], show[48];
-        const char *s = cell(im, im->total_col[k], &n);
-        const cairn_scale_score *ss = cairn_score_find(sc, m->totals[k].scale);
-        if (n == 0 || n >= sizeof text || ss == NULL) {
-            continue;
-        }
-        memcpy(text, s, n);
-        text[n] = '\0';
-        char *end = NULL;
-        double v = strtod(text, &end);
-        bool same = end == text + n && ss->has_score && v == ss->score;
-        if (same) {
-            continue;
-        }
         cairn_error e = CAIRN_ERROR_INIT;
+        char why[CAIRN_ERROR_MAX - 160];
+        if (!cairn__map_total_differs(m, k, &f[im->mc.total_col[k]], sc, why,
+                                      sizeof why)) {
+            continue;
+        }
         e.code = CAIRN_EINVAL;
         e.line = line;
         snprintf(e.path, sizeof e.path, "%s", im->name);
-        if (ss->has_score) {
-            snprintf(e.message, sizeof e.message,
-                     "%s:%ld: %s is %s but Cairn's %s %s is %g (check the "
-                     "map's codes and offsets); Cairn's score is stored",
-                     im->name, line, m->totals[k].column, shown(show, s, n),
-                     cairn_instrument_code(sc->instrument), m->totals[k].scale,
-                     ss->score);
-        } else {
-            snprintf(e.message, sizeof e.message,
-                     "%s:%ld: %s is %s but Cairn gives no %s %s (too many "
-                     "items missing)",
-                     im->name, line, m->totals[k].column, shown(show, s, n),
-                     cairn_instrument_code(sc->instrument), m->totals[k].scale);
-        }
+        snprintf(e.message, sizeof e.message, "%s:%ld: %s", im->name, line,
+                 why);
         im->res->disagreements++;
         if (im->o->on_warning != NULL) {
             im->o->on_warning(&e, im->o->ctx);
@@ -1544,8 +1376,7 @@ static int import_csv(cairn_store *st, const cairn_catalog *cat, csv *c,
     }
     free(im.item_of);
     free(im.groups);
-    free(im.offset_of);
-    free(im.total_col);
+    cairn__map_columns_free(&im.mc);
     return rc;
 }
 

@@ -11,7 +11,9 @@
 #include <stddef.h>
 
 #include "cairn/import.h"
+#include "cairn/date.h"
 #include "cairn/import_map.h"
+#include "cairn/score.h"
 
 /* ---- the CSV reader (import.c) ---- */
 
@@ -126,6 +128,57 @@ typedef struct cairn__import_rules {
     const char *form;            /* the map's form (REDCap) */
     bool include_incomplete;     /* take _complete 0 and 1 too */
 } cairn__import_rules;
+
+/* ---- a map over a file's header and rows (import_map.c) ---- */
+
+/* Where a map's columns are in a header, and the current record's anchor
+ * date (event dates). */
+typedef struct cairn__map_cols {
+    int client, date, instrument; /* -1 when absent */
+    int event, repeat, complete, anchor;
+    int *item_of;   /* per column: item number, 0 = none */
+    int *offset_of; /* per column: the item's offset */
+    int *total_col; /* per map total: its column */
+    size_t ncols;
+    char anchor_client[72];
+    char anchor_date[CAIRN_DATE_MAX];
+} cairn__map_cols;
+
+/*
+ * Find the map's columns among the `n` header names.  Returns CAIRN_OK,
+ * CAIRN_EPARSE (a mapped column is missing; `why` says which) or
+ * CAIRN_ENOMEM.  Free with cairn__map_columns_free, also on failure.
+ */
+int cairn__map_columns(cairn__map_cols *mc, const cairn__import_rules *r,
+                       const cairn__span *names, size_t n, char *why,
+                       size_t size);
+
+void cairn__map_columns_free(cairn__map_cols *mc);
+
+/* Keep the record's anchor date from row `f` (a new record resets it). */
+void cairn__map_keep_anchor(cairn__map_cols *mc, const cairn__span *f,
+                            cairn_date_format fmt);
+
+/* Whether row `f` belongs to another repeating form or has no answer. */
+bool cairn__map_without_answers(const cairn__map_cols *mc,
+                                const cairn__import_rules *r,
+                                const cairn__span *f);
+
+/*
+ * The date of row `f` from its event: the event's days after the anchor.
+ * Returns CAIRN_OK or CAIRN_EINVAL with `why`.
+ */
+int cairn__map_event_date(const cairn__map_cols *mc, const cairn_import_map *m,
+                          const cairn__span *f, char date[CAIRN_DATE_MAX],
+                          char *why, size_t size);
+
+/*
+ * Whether the stored total in `cell` (map total `k`) differs from the
+ * score; `why` then says how.
+ */
+bool cairn__map_total_differs(const cairn_import_map *m, size_t k,
+                              const cairn__span *cell, const cairn_score *sc,
+                              char *why, size_t size);
 
 /*
  * Import the file at `path` under `rules` as cairn_import_load does.

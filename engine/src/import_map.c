@@ -500,3 +500,205 @@ bool cairn__map_code(const cairn_import_map *m, const cairn_instrument *inst,
              cairn_instrument_code(inst), value);
     return false;
 }
+
+/* ------------------------------------------------------------------ */
+/* A map over a file's header and rows (for import.c)                  */
+
+static int find_col(const cairn__span *names, size_t n, const char *want)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (cairn__import_name_is(names[i].s, names[i].n, want)) {
+            return (int)i;
+        }
+    }
+    return -1;
+}
+
+static bool need_col(int *col, const cairn__span *names, size_t n,
+                     const char *want, const char *what, char *why, size_t size)
+{
+    *col = find_col(names, n, want);
+    if (*col < 0) {
+        snprintf(why, size, "the map's %s column '%s' is not in the header",
+                 what, want);
+        return false;
+    }
+    return true;
+}
+
+int cairn__map_columns(cairn__map_cols *mc, const cairn__import_rules *r,
+                       const cairn__span *names, size_t n, char *why,
+                       size_t size)
+{
+    const cairn_import_map *m = r->map;
+    memset(mc, 0, sizeof *mc);
+    mc->ncols = n;
+    mc->item_of = calloc(n + 1, sizeof *mc->item_of);
+    mc->offset_of = calloc(n + 1, sizeof *mc->offset_of);
+    mc->total_col = calloc(m->n_totals + 1, sizeof *mc->total_col);
+    if (mc->item_of == NULL || mc->offset_of == NULL || mc->total_col == NULL) {
+        return CAIRN_ENOMEM;
+    }
+    bool ok = need_col(&mc->client, names, n, m->client, "client", why, size);
+    mc->date = m->date != NULL ? find_col(names, n, m->date) : -1;
+    if (ok && m->date != NULL && mc->date < 0 && m->anchor == NULL) {
+        ok = need_col(&mc->date, names, n, m->date, "date", why, size);
+    }
+    mc->instrument = -1;
+    if (ok && m->instrument_column != NULL) {
+        ok = need_col(&mc->instrument, names, n, m->instrument_column,
+                      "instrument", why, size);
+    }
+    for (size_t k = 0; ok && k < m->n_items; k++) {
+        int col = -1;
+        ok = need_col(&col, names, n, m->items[k].column, "item", why, size);
+        if (ok) {
+            mc->item_of[col] = m->items[k].item;
+            mc->offset_of[col] = m->items[k].offset;
+        }
+    }
+    for (size_t k = 0; ok && k < m->n_totals; k++) {
+        ok = need_col(&mc->total_col[k], names, n, m->totals[k].column, "total",
+                      why, size);
+    }
+    mc->event = find_col(names, n, "redcap_event_name");
+    mc->repeat =
+        r->redcap ? find_col(names, n, "redcap_repeat_instrument") : -1;
+    mc->complete = -1;
+    if (r->redcap && r->form != NULL) {
+        char name[160];
+        snprintf(name, sizeof name, "%s_complete", r->form);
+        mc->complete = find_col(names, n, name);
+    }
+    mc->anchor = -1;
+    if (ok && m->anchor != NULL) {
+        ok = need_col(&mc->anchor, names, n, m->anchor, "event_dates anchor",
+                      why, size);
+        if (ok && mc->event < 0) {
+            snprintf(why, size, "%s",
+                     "the map's event_dates need a "
+                     "redcap_event_name column");
+            ok = false;
+        }
+    }
+    return ok ? CAIRN_OK : CAIRN_EPARSE;
+}
+
+void cairn__map_columns_free(cairn__map_cols *mc)
+{
+    free(mc->item_of);
+    free(mc->offset_of);
+    free(mc->total_col);
+    memset(mc, 0, sizeof *mc);
+}
+
+void cairn__map_keep_anchor(cairn__map_cols *mc, const cairn__span *f,
+                            cairn_date_format fmt)
+{
+    const cairn__span *who = &f[mc->client], *d = &f[mc->anchor];
+    if (who->n >= sizeof mc->anchor_client ||
+        memcmp(mc->anchor_client, who->s, who->n) != 0 ||
+        mc->anchor_client[who->n] != '\0') {
+        snprintf(mc->anchor_client, sizeof mc->anchor_client, "%.*s",
+                 (int)(who->n < 71 ? who->n : 71), who->s);
+        mc->anchor_date[0] = '\0';
+    }
+    cairn_date parsed;
+    if (d->n > 0 &&
+        (cairn_date_parse_format(&parsed, d->s, d->n, fmt, NULL) < 0 ||
+         cairn__store_date_normalize(mc->anchor_date, parsed.text,
+                                     strlen(parsed.text), true,
+                                     true) != CAIRN__DATE_OK)) {
+        mc->anchor_date[0] = '\0';
+    }
+}
+
+bool cairn__map_without_answers(const cairn__map_cols *mc,
+                                const cairn__import_rules *r,
+                                const cairn__span *f)
+{
+    if (mc->repeat >= 0 && r->form != NULL && f[mc->repeat].n > 0 &&
+        !cairn__import_name_is(f[mc->repeat].s, f[mc->repeat].n, r->form)) {
+        return true;
+    }
+    for (size_t i = 0; i < mc->ncols; i++) {
+        if (mc->item_of[i] != 0 && f[i].n > 0) {
+            return false;
+        }
+    }
+    return true;
+}
+
+int cairn__map_event_date(const cairn__map_cols *mc, const cairn_import_map *m,
+                          const cairn__span *f, char date[CAIRN_DATE_MAX],
+                          char *why, size_t size)
+{
+    const cairn__span *ev = &f[mc->event];
+    const cairn__map_event *hit = NULL;
+    for (size_t k = 0; k < m->n_events; k++) {
+        if (cairn__import_name_is(ev->s, ev->n, m->events[k].event)) {
+            hit = &m->events[k];
+        }
+    }
+    if (hit == NULL) {
+        snprintf(why, size,
+                 "event '%.*s' has no day in the map's "
+                 "event_dates",
+                 (int)(ev->n < 60 ? ev->n : 60), ev->s);
+        return CAIRN_EINVAL;
+    }
+    cairn_date a;
+    char day[CAIRN_DATE_MAX] = "";
+    if (mc->anchor_date[0] == '\0' ||
+        cairn_date_parse(&a, mc->anchor_date, strlen(mc->anchor_date), NULL) <
+            0) {
+        snprintf(why, size,
+                 "record '%s' has no %s on this or an earlier row, "
+                 "so event '%s' cannot be dated",
+                 mc->anchor_client, m->anchor, hit->event);
+        return CAIRN_EINVAL;
+    }
+    cairn_date_from_days(
+        day, cairn_date_days_from_civil(a.year, a.month, a.day) + hit->days);
+    if (cairn__store_date_normalize(date, day, strlen(day), true, false) !=
+        CAIRN__DATE_OK) {
+        snprintf(why, size,
+                 "event '%s' falls %d days after %s, which is in "
+                 "the future",
+                 hit->event, hit->days, mc->anchor_date);
+        return CAIRN_EINVAL;
+    }
+    return CAIRN_OK;
+}
+
+bool cairn__map_total_differs(const cairn_import_map *m, size_t k,
+                              const cairn__span *cell, const cairn_score *sc,
+                              char *why, size_t size)
+{
+    char text[48];
+    const cairn_scale_score *ss = cairn_score_find(sc, m->totals[k].scale);
+    if (cell->n == 0 || cell->n >= sizeof text || ss == NULL) {
+        return false;
+    }
+    memcpy(text, cell->s, cell->n);
+    text[cell->n] = '\0';
+    char *end = NULL;
+    double v = strtod(text, &end);
+    if (end == text + cell->n && ss->has_score && v == ss->score) {
+        return false;
+    }
+    const char *code = cairn_instrument_code(sc->instrument);
+    if (ss->has_score) {
+        snprintf(why, size,
+                 "%s is %.40s but Cairn's %s %s is %g (check the "
+                 "map's codes and offsets); Cairn's score is stored",
+                 m->totals[k].column, text, code, m->totals[k].scale,
+                 ss->score);
+    } else {
+        snprintf(why, size,
+                 "%s is %.40s but Cairn gives no %s %s (too many "
+                 "items missing)",
+                 m->totals[k].column, text, code, m->totals[k].scale);
+    }
+    return true;
+}
