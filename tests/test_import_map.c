@@ -124,6 +124,10 @@ static void test_import_map_bad_files(void **state)
          "\"items\": {\"q\": 1}}",
          "m.json: codes: epds's answer codes are not its item scores: say "
          "which the file holds, \"positions\" or \"scores\""},
+        {"{\"client\": \"c\", \"date\": \"d\", \"instrument\": \"phq9\", "
+         "\"items\": {\"q\": 1}, \"identifiers\": [\"name\", \"q\"]}",
+         "m.json: identifiers: 'q' identifies a person, so it cannot also be "
+         "read"},
         {"{\"client\": \"c\", \"date\": \"d\", \"instrument\": \"nope\", "
          "\"items\": {\"q\": 1}}",
          NULL},

@@ -325,6 +325,31 @@ static int load_instrument(loader *ld, json_t *root)
     return CAIRN_OK;
 }
 
+/* A column the map lists as identifying is never read as anything. */
+static int identifiers_unread(loader *ld)
+{
+    const cairn_import_map *m = ld->m;
+    for (size_t i = 0; i < m->n_identifiers; i++) {
+        const char *id = m->identifiers[i];
+        bool read = strcmp(id, m->client) == 0 ||
+                    (m->date != NULL && strcmp(id, m->date) == 0) ||
+                    (m->anchor != NULL && strcmp(id, m->anchor) == 0);
+        for (size_t k = 0; k < m->n_items; k++) {
+            read = read || strcmp(id, m->items[k].column) == 0;
+        }
+        for (size_t k = 0; k < m->n_totals; k++) {
+            read = read || strcmp(id, m->totals[k].column) == 0;
+        }
+        if (read) {
+            return bad(ld,
+                       "identifiers: '%s' identifies a person, so it "
+                       "cannot also be read",
+                       id);
+        }
+    }
+    return CAIRN_OK;
+}
+
 static int load_root(loader *ld, json_t *root)
 {
     static const char *const keys[] = {
@@ -379,6 +404,9 @@ static int load_root(loader *ld, json_t *root)
     }
     if (rc == CAIRN_OK && json_object_get(root, "event_dates") != NULL) {
         rc = load_events(ld, json_object_get(root, "event_dates"));
+    }
+    if (rc == CAIRN_OK) {
+        rc = identifiers_unread(ld);
     }
     if (rc == CAIRN_OK && m->date == NULL && m->anchor == NULL) {
         return bad(ld, "%s", "give \"date\" (a column) or \"event_dates\"");
