@@ -10,45 +10,54 @@
 #include "cairn/redcap.h"
 #include "cli.h"
 
+static const char *export_instrument, *export_key, *export_prefix;
+
+static const cli_opt export_opts[] = {
+    {"instrument", "I", "one instrument (default: every one with data)",
+     .str = &export_instrument},
+    {"key", "KEYFILE",
+     "de-identify with the site key: pseudonyms as record\nids, shifted "
+     "dates",
+     .str = &export_key},
+    {"output", "PREFIX", "where to write the three files",
+     .str = &export_prefix, .alias = 'o'},
+    {NULL}};
+
+static const cli_sub redcap_subs[] = {
+    {"profile", NULL}, {"export", export_opts}, {NULL, NULL}};
+
 const cli_command cli_redcap_command = {
-    "redcap",
-    cmd_redcap,
-    "REDCap profiles and a REDCap project export",
-    "cairn redcap profile INSTRUMENT\n"
-    "cairn redcap export [--instrument I] [--key KEYFILE] -o PREFIX",
-    "profile prints the column map (JSON) that 'cairn import --from redcap'\n"
-    "uses for an instrument: the shipped one for a REDCap Shared Library\n"
-    "form (phq9), else a template with Cairn's own field names.\n"
-    "\n"
-    "export writes a REDCap project of the current assessments:\n"
-    "  PREFIX.dictionary.csv  the data dictionary (REDCap's 18 columns)\n"
-    "  PREFIX.csv             the records: one row per assessment, each\n"
-    "                         instrument a repeating form\n"
-    "  PREFIX.repeating.csv   the forms to set up as repeating\n"
-    "Scores are read-only fields noting the definition's fingerprint.\n"
-    "Without --key record ids are client codes and dates are real: the\n"
-    "files identify clients.  With --key record ids are the research\n"
-    "pseudonyms and dates are shifted, as in 'cairn export'.\n"
-    "\n"
-    "Options:\n"
-    "  --instrument I    one instrument (default: every one with data)\n"
-    "  --key KEYFILE     de-identify with the site key\n"
-    "  -o PREFIX         where to write the three files\n"
-    "\n"
-    "Examples:\n"
-    "  cairn redcap profile phq9 > phq9-map.json\n"
-    "  cairn redcap export --key site.key -o study\n",
+    .name = "redcap",
+    .run = cmd_redcap,
+    .summary = "REDCap profiles and a REDCap project export",
+    .usage = "cairn redcap profile INSTRUMENT\n"
+             "       cairn redcap export [--instrument I] [--key KEYFILE] "
+             "-o PREFIX",
+    .subs = redcap_subs,
+    .example = "  cairn redcap profile phq9 > phq9-map.json\n"
+               "  cairn redcap export --key site.key -o study\n",
+    .help =
+        "profile prints the column map (JSON) that 'cairn import --from\n"
+        "redcap' uses for an instrument: the shipped one for a REDCap\n"
+        "Shared Library form (phq9), else a template with Cairn's own field\n"
+        "names.\n"
+        "\n"
+        "export writes a REDCap project of the current assessments:\n"
+        "  PREFIX.dictionary.csv  the data dictionary (REDCap's 18 columns)\n"
+        "  PREFIX.csv             the records: one row per assessment, each\n"
+        "                         instrument a repeating form\n"
+        "  PREFIX.repeating.csv   the forms to set up as repeating\n"
+        "Scores are read-only fields noting the definition's fingerprint.\n"
+        "Without --key record ids are client codes and dates are real: the\n"
+        "files identify clients.  With --key record ids are the research\n"
+        "pseudonyms and dates are shifted, as in 'cairn export'.\n",
 };
 
 /* The folder of shipped REDCap profiles: <instruments>/redcap. */
 static const char *profiles_dir(cli_ctx *ctx, char *buf, size_t size)
 {
     char dir[4096];
-    const char *d = ctx->instruments_dir;
-    if (d == NULL) {
-        d = cairn_catalog_default_dir(dir, sizeof dir, ctx->argv0);
-    }
-    snprintf(buf, size, "%s/redcap", d);
+    snprintf(buf, size, "%s/redcap", cli_instruments_dir(ctx, dir, sizeof dir));
     return buf;
 }
 
@@ -57,10 +66,10 @@ static int redcap_profile(cli_ctx *ctx, int argc, char **argv)
     char dir[4200];
     char *text = NULL;
     cairn_error err = CAIRN_ERROR_INIT;
-    if (argc != 3) {
+    if (argc != 1) {
         return cli_usage("redcap", "redcap profile takes one INSTRUMENT");
     }
-    const cairn_instrument *inst = cli_instrument(ctx, argv[2]);
+    const cairn_instrument *inst = cli_instrument(ctx, argv[0]);
     if (inst == NULL) {
         return CLI_FAIL;
     }
@@ -73,47 +82,37 @@ static int redcap_profile(cli_ctx *ctx, int argc, char **argv)
     return CLI_OK;
 }
 
-static int redcap_export(cli_ctx *ctx, int argc, char **argv)
+static int redcap_export(cli_ctx *ctx, int argc)
 {
     cairn_redcap_export_options o = CAIRN_REDCAP_EXPORT_OPTIONS_INIT;
     cairn_redcap_export_result r;
     cairn_error err = CAIRN_ERROR_INIT;
     cairn_export_key *key = NULL;
     cairn_store *st = NULL;
-    const char *key_path = NULL, *prefix = NULL;
     char dir[4200];
-    for (int i = 2; i < argc; i++) {
-        const char **target = strcmp(argv[i], "--instrument") == 0
-                                  ? &o.instrument
-                              : strcmp(argv[i], "--key") == 0 ? &key_path
-                              : strcmp(argv[i], "-o") == 0    ? &prefix
-                                                              : NULL;
-        if (target == NULL) {
-            return cli_usage("redcap", "unknown option '%s'", argv[i]);
-        }
-        if (i + 1 >= argc) {
-            return cli_usage("redcap", "%s needs a value", argv[i]);
-        }
-        *target = argv[++i];
+    if (argc != 0) {
+        return cli_usage("redcap", "redcap export takes no arguments");
     }
-    if (prefix == NULL) {
+    if (export_prefix == NULL) {
         return cli_usage("redcap", "redcap export needs -o PREFIX");
     }
     const cairn_catalog *cat = cli_catalog(ctx);
     if (cat == NULL ||
-        (key_path != NULL && cli_key_load(key_path, &key) != CLI_OK)) {
+        (export_key != NULL && cli_key_load(export_key, &key) != CLI_OK)) {
         return CLI_FAIL;
     }
+    o.instrument = export_instrument;
     o.key = key;
     o.profiles_dir = profiles_dir(ctx, dir, sizeof dir);
     int rc = cli_store_open(ctx, &st);
     if (rc == CLI_OK &&
-        cairn_redcap_export(st, cat, prefix, &o, &r, &err) < 0) {
+        cairn_redcap_export(st, cat, export_prefix, &o, &r, &err) < 0) {
         rc = cli_fail(&err);
     } else if (rc == CLI_OK) {
         printf("%s.csv: %zu records, %zu rows, %zu forms; %s.dictionary.csv: "
                "%zu fields; %s.repeating.csv\n",
-               prefix, r.records, r.rows, r.forms, prefix, r.fields, prefix);
+               export_prefix, r.records, r.rows, r.forms, export_prefix,
+               r.fields, export_prefix);
         if (key == NULL) {
             cli_error("these files identify clients (client codes, real "
                       "dates); use --key for a de-identified project");
@@ -126,76 +125,62 @@ static int redcap_export(cli_ctx *ctx, int argc, char **argv)
 
 int cmd_redcap(cli_ctx *ctx, int argc, char **argv)
 {
-    if (argc >= 2 && strcmp(argv[1], "profile") == 0) {
-        return redcap_profile(ctx, argc, argv);
+    const cli_sub *sub = NULL;
+    int n = 0;
+    int rc = cli_sub_parse("redcap", redcap_subs, argc, argv, &sub, &n);
+    if (rc != CLI_OK) {
+        return rc;
     }
-    if (argc >= 2 && strcmp(argv[1], "export") == 0) {
-        return redcap_export(ctx, argc, argv);
+    if (strcmp(sub->name, "profile") == 0) {
+        return redcap_profile(ctx, n, argv);
     }
-    return cli_usage("redcap", "redcap needs 'profile' or 'export'");
+    return redcap_export(ctx, n);
 }
 
 /* ------------------------------------------------------------------ */
 /* import's options for files from other systems                       */
 
-static int value_of(int argc, char **argv, int i, const char **out)
+int cli_parse_delimiter(const cli_opt *opt, const char *value, char *why,
+                        size_t size)
 {
-    if (i + 1 >= argc) {
-        cli_usage("import", "%s needs a value", argv[i]);
+    char *out = opt->target;
+    if (strcmp(value, "tab") == 0 || strcmp(value, "\\t") == 0) {
+        *out = '\t';
+    } else if (strlen(value) == 1 &&
+               (value[0] == ',' || value[0] == ';' || value[0] == '\t')) {
+        *out = value[0];
+    } else {
+        snprintf(why, size, "--delimiter '%s' is not ',', ';' or tab", value);
         return -1;
     }
-    *out = argv[i + 1];
-    return 2;
+    return 0;
 }
 
-int cli_import_option(cli_import_extra *x, cairn_import_options *o, int argc,
-                      char **argv, int i)
+int cli_parse_date_format(const cli_opt *opt, const char *value, char *why,
+                          size_t size)
 {
-    const char *v = NULL;
     cairn_error err = CAIRN_ERROR_INIT;
-    const char *a = argv[i];
-    if (strcmp(a, "--include-incomplete") == 0) {
-        x->include_incomplete = true;
-        return 1;
-    }
-    const char **target = strcmp(a, "--from") == 0         ? &x->from
-                          : strcmp(a, "--dictionary") == 0 ? &x->dictionary
-                          : strcmp(a, "--map") == 0        ? &x->map_path
-                                                           : NULL;
-    bool known = target != NULL || strcmp(a, "--delimiter") == 0 ||
-                 strcmp(a, "--date-format") == 0 ||
-                 strcmp(a, "--encoding") == 0;
-    if (!known) {
-        return 0;
-    }
-    if (value_of(argc, argv, i, &v) < 0) {
+    if (cairn_date_format_parse(opt->target, value, &err) < 0) {
+        snprintf(why, size, "--date-format %s", err.message);
         return -1;
     }
-    if (target != NULL) {
-        *target = v;
-    } else if (strcmp(a, "--delimiter") == 0) {
-        o->delimiter = strcmp(v, "tab") == 0 || strcmp(v, "\\t") == 0 ? '\t'
-                       : strlen(v) == 1                               ? v[0]
-                                                                      : 'x';
-        if (o->delimiter != ',' && o->delimiter != ';' &&
-            o->delimiter != '\t') {
-            cli_usage("import", "--delimiter '%s' is not ',', ';' or tab", v);
-            return -1;
-        }
-    } else if (strcmp(a, "--date-format") == 0) {
-        if (cairn_date_format_parse(&o->date_format, v, &err) < 0) {
-            cli_usage("import", "--date-format: %s", err.message);
-            return -1;
-        }
-    } else if (strcmp(v, "utf-8") == 0 || strcmp(v, "utf8") == 0) {
-        o->encoding = CAIRN_ENCODING_UTF8;
-    } else if (strcmp(v, "cp1252") == 0 || strcmp(v, "windows-1252") == 0) {
-        o->encoding = CAIRN_ENCODING_CP1252;
+    return 0;
+}
+
+int cli_parse_encoding(const cli_opt *opt, const char *value, char *why,
+                       size_t size)
+{
+    cairn_import_encoding *out = opt->target;
+    if (strcmp(value, "utf-8") == 0 || strcmp(value, "utf8") == 0) {
+        *out = CAIRN_ENCODING_UTF8;
+    } else if (strcmp(value, "cp1252") == 0 ||
+               strcmp(value, "windows-1252") == 0) {
+        *out = CAIRN_ENCODING_CP1252;
     } else {
-        cli_usage("import", "--encoding '%s' is not utf-8 or cp1252", v);
+        snprintf(why, size, "--encoding '%s' is not utf-8 or cp1252", value);
         return -1;
     }
-    return 2;
+    return 0;
 }
 
 int cli_import_prepare(cli_import_extra *x, cairn_import_options *o,

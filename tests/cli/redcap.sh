@@ -46,7 +46,7 @@ cairn: nothing was imported: fix the rows above and run the import again'
 t_run "--encoding cp1252 converts" 1 c import w.csv --encoding cp1252
 t_err_has "w.csv:2: instrument 'caf??' is not known"
 t_run "a bad --delimiter" 2 c import w.csv --delimiter '|'
-t_err_has "cairn: --delimiter '|' is not ',', ';' or tab"
+t_err_has "cairn: import: --delimiter '|' is not ',', ';' or tab"
 t_run "a bad --date-format" 2 c import w.csv --date-format YYYY/DD/MM
 t_err_has "'YYYY/DD/MM' is not a date format (DD/MM/YYYY, MM/DD/YYYY, DD.MM.YYYY or ISO)"
 
