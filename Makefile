@@ -245,6 +245,8 @@ install: $(CAIRN)
 	install -d $(DESTDIR)$(DATADIR)/instruments/codes
 	install -m 0644 instruments/codes/*.json \
 	    $(DESTDIR)$(DATADIR)/instruments/codes/
+	install -d $(DESTDIR)$(DATADIR)/instruments/redcap
+	install -m 0644 instruments/redcap/*.json $(DESTDIR)$(DATADIR)/instruments/redcap/
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/cairn
