@@ -121,6 +121,23 @@ int cairn__crypto_random(void *buf, size_t len, cairn_error *err);
 /** Overwrite `len` bytes at `buf` with zeros the compiler cannot skip. */
 void cairn__crypto_wipe(void *buf, size_t len);
 
+/* ---- the growth model (mixed.c), for the pooling test ---- */
+
+struct cairn_mixed_group;
+struct cairn_mixed_options;
+struct cairn_mixed_fit_result;
+
+/**
+ * cairn_mixed_fit() without pooling groups of equal design: the criterion
+ * loops over every group.  The same model; for the test that pooling does
+ * not change the fit.
+ */
+int cairn__mixed_fit_by_group(struct cairn_mixed_fit_result **out,
+                              const struct cairn_mixed_group *groups,
+                              size_t n_groups,
+                              const struct cairn_mixed_options *opts,
+                              cairn_error *err);
+
 /* ---- research export (export.c), for the allow-list test ---- */
 
 struct cairn_export_sink;

@@ -24,6 +24,7 @@
  * checked, and a failure becomes CAIRN_ESTATS.
  */
 #include "cairn/mixed.h"
+#include "internal.h"
 
 #include <assert.h>
 #include <float.h>
@@ -223,10 +224,28 @@ void cairn_mixed_groups_free(cairn_mixed_groups *groups)
 
 /* ---- the profiled criterion ----------------------------------------- */
 
+/*
+ * Groups that share a design (n, sum t, sum t^2) share every matrix of
+ * the criterion; they differ only in X'y, which enters linearly (R_ZX'c_u)
+ * or as a quadratic form (c_u'c_u).  So a design class keeps its count,
+ * the sums of the groups' X'y and of their outer products, and the
+ * criterion loops over distinct designs instead of groups (a clinic with
+ * weekly sessions has far fewer designs than clients).  Exact up to the
+ * order of rounding.
+ */
+typedef struct design {
+    double n, st, stt; /* the shared design (standardised) */
+    double count;      /* groups with this design */
+    double sy, sty;    /* sums of the groups' X'y */
+    double yy[3];      /* sums of sy^2, sy*sty and sty^2 */
+} design;
+
 /* What the criterion needs: the groups and their totals. */
 typedef struct crit_ctx {
     const cairn_mixed_group *groups; /* standardised data */
     size_t n_groups;
+    const design *designs; /* the groups by design, for the criterion */
+    size_t n_designs;
     bool reml;
     bool intercept_only;
     double xtx[3]; /* X'X: n, sum t, sum t^2 */
@@ -257,7 +276,9 @@ typedef struct profile {
  * Add every group's block at theta to `b`.  With M = Lambda' A Lambda,
  * P = Lambda' A and w = Lambda' X'y, the group adds P'(M+I)^-1 P,
  * P'(M+I)^-1 w and w'(M+I)^-1 w, the same as R_ZX'R_ZX, R_ZX'c_u and
- * c_u'c_u of lme4's Cholesky form.  Determinants are multiplied and only
+ * c_u'c_u of lme4's Cholesky form; a design class adds count times the
+ * first, the second at its summed w, and the third as the trace of
+ * (M+I)^-1 with its summed w w'.  Determinants are multiplied and only
  * occasionally logged: each is >= 1, and a log per group made the loop
  * half as slow again.
  */
@@ -267,8 +288,8 @@ static void accumulate(const crit_ctx *c, const double th[3], block_sums *b)
     double s00 = 0, s01 = 0, s11 = 0, sy0 = 0, sy1 = 0, cc = 0;
     double logdet = 0, prod = 1;
 
-    for (size_t i = 0; i < c->n_groups; i++) {
-        const cairn_mixed_group *g = &c->groups[i];
+    for (size_t i = 0; i < c->n_designs; i++) {
+        const design *g = &c->designs[i];
         double p00 = t0 * g->n + t1 * g->st, p01 = t0 * g->st + t1 * g->stt;
         double p10 = t2 * g->st, p11 = t2 * g->stt;
         double w0 = t0 * g->sy + t1 * g->sty, w1 = t2 * g->sty;
@@ -282,15 +303,20 @@ static void accumulate(const crit_ctx *c, const double th[3], block_sums *b)
         double k00 = q00 * p00 + q01 * p10, k01 = q00 * p01 + q01 * p11;
         double k10 = q01 * p00 + q11 * p10, k11 = q01 * p01 + q11 * p11;
         double k02 = q00 * w0 + q01 * w1, k12 = q01 * w0 + q11 * w1;
+        /* sum of w w' = Lambda' (sum of X'y y'X) Lambda */
+        double ww00 =
+            t0 * t0 * g->yy[0] + 2.0 * t0 * t1 * g->yy[1] + t1 * t1 * g->yy[2];
+        double ww01 = t2 * (t0 * g->yy[1] + t1 * g->yy[2]);
+        double ww11 = t2 * t2 * g->yy[2];
 
-        s00 += p00 * k00 + p10 * k10;
-        s01 += p00 * k01 + p10 * k11;
-        s11 += p01 * k01 + p11 * k11;
+        s00 += g->count * (p00 * k00 + p10 * k10);
+        s01 += g->count * (p00 * k01 + p10 * k11);
+        s11 += g->count * (p01 * k01 + p11 * k11);
         sy0 += p00 * k02 + p10 * k12;
         sy1 += p01 * k02 + p11 * k12;
-        cc += w0 * k02 + w1 * k12;
-        if (det > 1e30) {
-            logdet += log(det);
+        cc += q00 * ww00 + 2.0 * q01 * ww01 + q11 * ww11;
+        if (g->count != 1.0 || det > 1e30) {
+            logdet += g->count * log(det);
         } else {
             prod *= det;
             if (prod > 1e250) {
@@ -695,6 +721,70 @@ static void standardise(const cairn_mixed_group *in,
     ts->y_centre = my;
 }
 
+/* A design and the group it came from, for sorting. */
+typedef struct design_key {
+    double n, st, stt;
+    size_t group;
+} design_key;
+
+static int compare_designs(const void *pa, const void *pb)
+{
+    const design_key *a = pa;
+    const design_key *b = pb;
+    const double x[3] = {a->n, a->st, a->stt}, y[3] = {b->n, b->st, b->stt};
+    for (int k = 0; k < 3; k++) {
+        if (x[k] != y[k]) {
+            return x[k] < y[k] ? -1 : 1;
+        }
+    }
+    return a->group < b->group ? -1 : (a->group > b->group ? 1 : 0);
+}
+
+static bool same_design(const design_key *a, const design_key *b)
+{
+    return a->n == b->n && a->st == b->st && a->stt == b->stt;
+}
+
+/* Add group `g` (standardised) to the design class `d`. */
+static void design_add(design *d, const cairn_mixed_group *g)
+{
+    d->n = g->n;
+    d->st = g->st;
+    d->stt = g->stt;
+    d->count += 1.0;
+    d->sy += g->sy;
+    d->sty += g->sty;
+    d->yy[0] += g->sy * g->sy;
+    d->yy[1] += g->sy * g->sty;
+    d->yy[2] += g->sty * g->sty;
+}
+
+/*
+ * The standardised groups of `c` by design into `out` (room for every
+ * group): one class per distinct (n, sum t, sum t^2) in ascending order,
+ * or with `pool` false one class per group in input order.  `keys` has
+ * room for every group.
+ */
+static void group_designs(crit_ctx *c, design *out, design_key *keys, bool pool)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < c->n_groups; i++) {
+        const cairn_mixed_group *g = &c->groups[i];
+        keys[i] = (design_key){g->n, g->st, g->stt, i};
+    }
+    if (pool) {
+        qsort(keys, c->n_groups, sizeof *keys, compare_designs);
+    }
+    for (size_t i = 0; i < c->n_groups; i++) {
+        if (i == 0 || !pool || !same_design(&keys[i], &keys[i - 1])) {
+            out[k++] = (design){.count = 0.0};
+        }
+        design_add(&out[k - 1], &c->groups[keys[i].group]);
+    }
+    c->designs = out;
+    c->n_designs = k;
+}
+
 /* A m A' for a symmetric m = {m00, m01, m11}, in place. */
 static void sym_to_time(const time_scale *ts, double m[3])
 {
@@ -837,9 +927,10 @@ static int fill_result(cairn_mixed_fit_result *r, const crit_ctx *c,
     return CAIRN_OK;
 }
 
-int cairn_mixed_fit(cairn_mixed_fit_result **out,
-                    const cairn_mixed_group *groups, size_t n_groups,
-                    const cairn_mixed_options *opts, cairn_error *err)
+/* The fit, with the groups pooled by design or (pool false) not. */
+static int fit(cairn_mixed_fit_result **out, const cairn_mixed_group *groups,
+               size_t n_groups, const cairn_mixed_options *opts, bool pool,
+               cairn_error *err)
 {
     assert(out != NULL);
     assert(groups != NULL || n_groups == 0);
@@ -851,6 +942,8 @@ int cairn_mixed_fit(cairn_mixed_fit_result **out,
                   .intercept_only = o->intercept_only};
     cairn_mixed_fit_result *r = NULL;
     cairn_mixed_group *std = NULL;
+    design *designs = NULL;
+    design_key *keys = NULL;
     cairn_mixed_group tot = CAIRN_MIXED_GROUP_INIT;
     time_scale ts = {.scale = 1.0};
     optimum best = {.converged = false};
@@ -860,17 +953,22 @@ int cairn_mixed_fit(cairn_mixed_fit_result **out,
         goto out;
     }
     std = malloc(n_groups * sizeof *std);
+    designs = malloc(n_groups * sizeof *designs);
+    keys = malloc(n_groups * sizeof *keys);
     r = calloc(1, sizeof *r);
     if (r != NULL) {
         r->blups = calloc(n_groups, sizeof *r->blups);
     }
-    if (std == NULL || r == NULL || r->blups == NULL ||
-        n_groups > SIZE_MAX / sizeof *std) {
+    if (std == NULL || designs == NULL || keys == NULL || r == NULL ||
+        r->blups == NULL || n_groups > SIZE_MAX / sizeof *designs) {
         rc = cairn_error_set(err, CAIRN_ENOMEM, "out of memory for %zu groups",
                              n_groups);
         goto out;
     }
     standardise(groups, &tot, std, &c, &ts);
+    group_designs(&c, designs, keys, pool);
+    free(keys);
+    keys = NULL;
     rc = minimise(&c, o, &best, err);
     if (rc != CAIRN_OK) {
         goto out;
@@ -882,9 +980,25 @@ int cairn_mixed_fit(cairn_mixed_fit_result **out,
     *out = r;
     r = NULL;
 out:
+    free(keys);
+    free(designs);
     free(std);
     cairn_mixed_result_free(r);
     return rc;
+}
+
+int cairn_mixed_fit(cairn_mixed_fit_result **out,
+                    const cairn_mixed_group *groups, size_t n_groups,
+                    const cairn_mixed_options *opts, cairn_error *err)
+{
+    return fit(out, groups, n_groups, opts, true, err);
+}
+
+int cairn__mixed_fit_by_group(cairn_mixed_fit_result **out,
+                              const cairn_mixed_group *groups, size_t n_groups,
+                              const cairn_mixed_options *opts, cairn_error *err)
+{
+    return fit(out, groups, n_groups, opts, false, err);
 }
 
 void cairn_mixed_result_free(cairn_mixed_fit_result *result)
