@@ -469,6 +469,35 @@ static void check_pooled_fit(const cairn_mixed_group *groups, size_t n,
         check_close("blup slope", a->blups[i].slope, b->blups[i].slope, 1e-8,
                     fmax(b->sd_slope, 1e-300));
     }
+    /* the same from the pooled classes (cairn_mixed_fit_designs) */
+    static cairn_mixed_design d[256];
+    size_t n_d = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t k = 0;
+        while (k < n_d && !(d[k].n == groups[i].n && d[k].st == groups[i].st &&
+                            d[k].stt == groups[i].stt)) {
+            k++;
+        }
+        assert_true(k < 256);
+        if (k == n_d) {
+            d[n_d++] = (cairn_mixed_design){.count = 0.0};
+        }
+        cairn_mixed_design_add(&d[k], &groups[i]);
+    }
+    cairn_mixed_fit_result *c = NULL;
+    assert_int_equal(cairn_mixed_fit_designs(&c, d, n_d, &o, &err), CAIRN_OK);
+    assert_null(c->blups);
+    assert_int_equal(c->n_groups, n);
+    assert_int_equal(c->n_obs, b->n_obs);
+    check_rel("criterion", c->criterion, b->criterion, 1e-12);
+    check_rel("intercept", c->intercept, b->intercept, 1e-9);
+    check_rel("slope", c->slope, b->slope, 1e-9);
+    check_rel("slope se", c->slope_se, b->slope_se, 1e-8);
+    check_rel("sd intercept", c->sd_intercept, b->sd_intercept, 1e-8);
+    check_close("sd slope", c->sd_slope, b->sd_slope, 1e-8, 1.0);
+    check_close("cor", c->cor, b->cor, 1e-8, 1.0);
+    check_rel("sigma", c->sigma, b->sigma, 1e-8);
+    cairn_mixed_result_free(c);
     cairn_mixed_result_free(a);
     cairn_mixed_result_free(plain);
 }

@@ -100,6 +100,23 @@ void cairn_mixed_group_merge(cairn_mixed_group *into,
     into->syy += from->syy;
 }
 
+void cairn_mixed_design_add(cairn_mixed_design *d, const cairn_mixed_group *g)
+{
+    assert(d != NULL && g != NULL);
+    assert(d->count == 0.0 ||
+           (d->n == g->n && d->st == g->st && d->stt == g->stt));
+    d->count += 1.0;
+    d->n = g->n;
+    d->st = g->st;
+    d->stt = g->stt;
+    d->sy += g->sy;
+    d->sty += g->sty;
+    d->syy += g->syy;
+    d->yy[0] += g->sy * g->sy;
+    d->yy[1] += g->sy * g->sty;
+    d->yy[2] += g->sty * g->sty;
+}
+
 /* ---- groups from rows ------------------------------------------------ */
 
 typedef struct row_key {
@@ -627,10 +644,7 @@ static int check_group(const cairn_mixed_group *g, size_t i, cairn_error *err)
     return CAIRN_OK;
 }
 
-/* Check options and groups, and sum the groups into `tot`. */
-static int check_input(const cairn_mixed_group *groups, size_t n_groups,
-                       const cairn_mixed_options *o, cairn_mixed_group *tot,
-                       cairn_error *err)
+static int check_options(const cairn_mixed_options *o, cairn_error *err)
 {
     if (o->max_iter < 1 || !(o->tol > 0.0) || !isfinite(o->tol)) {
         return cairn_error_set(err, CAIRN_EINVAL,
@@ -638,20 +652,19 @@ static int check_input(const cairn_mixed_group *groups, size_t n_groups,
                                "must be positive",
                                o->max_iter, o->tol);
     }
+    return CAIRN_OK;
+}
+
+/* Check that the totals `tot` of `n_groups` groups identify the model. */
+static int check_totals(const cairn_mixed_group *tot, double n_groups,
+                        const cairn_mixed_options *o, cairn_error *err)
+{
     if (n_groups < 2) {
         return cairn_error_set(err, CAIRN_EINVAL,
-                               "mixed model needs at least 2 groups, got %zu",
+                               "mixed model needs at least 2 groups, got %g",
                                n_groups);
     }
-    *tot = (cairn_mixed_group)CAIRN_MIXED_GROUP_INIT;
-    for (size_t i = 0; i < n_groups; i++) {
-        int rc = check_group(&groups[i], i, err);
-        if (rc != CAIRN_OK) {
-            return rc;
-        }
-        cairn_mixed_group_merge(tot, &groups[i]);
-    }
-    double n_re = (o->intercept_only ? 1.0 : 2.0) * (double)n_groups;
+    double n_re = (o->intercept_only ? 1.0 : 2.0) * n_groups;
     if (!(tot->n > n_re)) {
         return cairn_error_set(err, CAIRN_EINVAL,
                                "mixed model has %g rows, which must exceed "
@@ -665,6 +678,54 @@ static int check_input(const cairn_mixed_group *groups, size_t n_groups,
                                tot->st / tot->n);
     }
     return CAIRN_OK;
+}
+
+/* Check options and groups, and sum the groups into `tot`. */
+static int check_input(const cairn_mixed_group *groups, size_t n_groups,
+                       const cairn_mixed_options *o, cairn_mixed_group *tot,
+                       cairn_error *err)
+{
+    int rc = check_options(o, err);
+    *tot = (cairn_mixed_group)CAIRN_MIXED_GROUP_INIT;
+    for (size_t i = 0; rc == CAIRN_OK && i < n_groups; i++) {
+        rc = check_group(&groups[i], i, err);
+        cairn_mixed_group_merge(tot, &groups[i]);
+    }
+    return rc == CAIRN_OK ? check_totals(tot, (double)n_groups, o, err) : rc;
+}
+
+/*
+ * Check options and pooled classes, and sum their rows into `tot` and
+ * their groups into *n_groups.
+ */
+static int check_designs(const cairn_mixed_design *d, size_t n_designs,
+                         const cairn_mixed_options *o, cairn_mixed_group *tot,
+                         double *n_groups, cairn_error *err)
+{
+    int rc = check_options(o, err);
+    *tot = (cairn_mixed_group)CAIRN_MIXED_GROUP_INIT;
+    *n_groups = 0.0;
+    for (size_t i = 0; rc == CAIRN_OK && i < n_designs; i++) {
+        const double c = d[i].count;
+        const cairn_mixed_group g = {d[i].n,  d[i].st,  d[i].stt,
+                                     d[i].sy, d[i].sty, d[i].syy};
+        if (!(c >= 1.0) || c != floor(c) || !isfinite(c)) {
+            rc = cairn_error_set(err, CAIRN_EINVAL,
+                                 "design %zu: group count %g is not a whole "
+                                 "positive number",
+                                 i, c);
+            break;
+        }
+        rc = check_group(&g, i, err);
+        *n_groups += c;
+        tot->n += c * g.n;
+        tot->st += c * g.st;
+        tot->stt += c * g.stt;
+        tot->sy += g.sy;
+        tot->sty += g.sty;
+        tot->syy += g.syy;
+    }
+    return rc == CAIRN_OK ? check_totals(tot, *n_groups, o, err) : rc;
 }
 
 /* ---- standardised data ------------------------------------------------ */
@@ -715,6 +776,56 @@ static void standardise(const cairn_mixed_group *in,
     c->xty[1] = sum.sty;
     c->yty = sum.syy;
     c->n_obs = sum.n;
+    c->pwrss_floor = PWRSS_FLOOR * tot->syy;
+    ts->centre = m;
+    ts->scale = s;
+    ts->y_centre = my;
+}
+
+/*
+ * Pooled classes in standardised data, as standardise() does to their
+ * groups, with the products of the sums expanded, and the totals into `c`.
+ */
+static void standardise_designs(const cairn_mixed_design *in, size_t n,
+                                const cairn_mixed_group *tot, design *out,
+                                crit_ctx *c, time_scale *ts)
+{
+    double m = tot->st / tot->n, my = tot->sy / tot->n;
+    double s = sqrt((tot->stt - m * tot->st) / tot->n);
+    double xtx[3] = {0, 0, 0}, xty[2] = {0, 0}, yty = 0;
+    for (size_t i = 0; i < n; i++) {
+        const cairn_mixed_design *g = &in[i];
+        design *d = &out[i];
+        /* per group: a = sy - n my, b = (sty - m sy - k) / s */
+        double st_c = g->st - g->n * m, k = my * st_c, an = g->n * my;
+        d->count = g->count;
+        d->n = g->n;
+        d->st = st_c / s;
+        d->stt = fmax((g->stt - m * g->st - m * st_c) / (s * s), 0.0);
+        d->sy = g->sy - g->count * an;
+        d->sty = (g->sty - m * g->sy - g->count * k) / s;
+        double y0 = g->yy[0], y1 = g->yy[1], y2 = g->yy[2];
+        d->yy[0] = fmax(y0 - 2.0 * an * g->sy + g->count * an * an, 0.0);
+        d->yy[1] = (y1 - m * y0 - k * g->sy - an * g->sty + an * m * g->sy +
+                    g->count * an * k) /
+                   s;
+        d->yy[2] = fmax((y2 + m * m * y0 + g->count * k * k - 2.0 * m * y1 -
+                         2.0 * k * g->sty + 2.0 * m * k * g->sy) /
+                            (s * s),
+                        0.0);
+        xtx[0] += g->count * d->n;
+        xtx[1] += g->count * d->st;
+        xtx[2] += g->count * d->stt;
+        xty[0] += d->sy;
+        xty[1] += d->sty;
+        yty += fmax(g->syy - my * g->sy - my * d->sy, 0.0);
+    }
+    c->designs = out;
+    c->n_designs = n;
+    memcpy(c->xtx, xtx, sizeof xtx);
+    memcpy(c->xty, xty, sizeof xty);
+    c->yty = yty;
+    c->n_obs = xtx[0];
     c->pwrss_floor = PWRSS_FLOOR * tot->syy;
     ts->centre = m;
     ts->scale = s;
@@ -992,6 +1103,51 @@ int cairn_mixed_fit(cairn_mixed_fit_result **out,
                     const cairn_mixed_options *opts, cairn_error *err)
 {
     return fit(out, groups, n_groups, opts, true, err);
+}
+
+int cairn_mixed_fit_designs(cairn_mixed_fit_result **out,
+                            const cairn_mixed_design *designs, size_t n_designs,
+                            const cairn_mixed_options *opts, cairn_error *err)
+{
+    assert(out != NULL);
+    assert(designs != NULL || n_designs == 0);
+    *out = NULL;
+    const cairn_mixed_options defaults = CAIRN_MIXED_OPTIONS_INIT;
+    const cairn_mixed_options *o = opts != NULL ? opts : &defaults;
+    crit_ctx c = {.reml = o->reml, .intercept_only = o->intercept_only};
+    cairn_mixed_fit_result *r = NULL;
+    design *std = NULL;
+    cairn_mixed_group tot = CAIRN_MIXED_GROUP_INIT;
+    time_scale ts = {.scale = 1.0};
+    optimum best = {.converged = false};
+    double n_groups = 0.0;
+
+    int rc = check_designs(designs, n_designs, o, &tot, &n_groups, err);
+    if (rc != CAIRN_OK) {
+        goto out;
+    }
+    std = malloc(n_designs * sizeof *std);
+    r = calloc(1, sizeof *r);
+    if (std == NULL || r == NULL || n_designs > SIZE_MAX / sizeof *std) {
+        rc = cairn_error_set(err, CAIRN_ENOMEM, "out of memory for %zu designs",
+                             n_designs);
+        goto out;
+    }
+    standardise_designs(designs, n_designs, &tot, std, &c, &ts);
+    rc = minimise(&c, o, &best, err);
+    if (rc == CAIRN_OK) {
+        rc = fill_result(r, &c, &ts, &best, err);
+    }
+    if (rc != CAIRN_OK) {
+        goto out;
+    }
+    r->n_groups = (size_t)n_groups;
+    *out = r;
+    r = NULL;
+out:
+    free(std);
+    cairn_mixed_result_free(r);
+    return rc;
 }
 
 int cairn__mixed_fit_by_group(cairn_mixed_fit_result **out,
