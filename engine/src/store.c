@@ -231,6 +231,27 @@ static const char *const schema_v5[] = {
     NULL,
 };
 
+/*
+ * Version 6: the store's change counter and the growth-model cache.
+ * store_change.n goes up by one in every write transaction Cairn commits
+ * (cairn__store_commit), so it names the state of the data durably
+ * across processes (PRAGMA data_version is per connection).  A
+ * model_cache row holds the pooled sufficient statistics of one
+ * instrument scale's growth model (cohort.c) as of counter value
+ * `change`; a row whose change is not the counter's is never used.
+ */
+static const char *const schema_v6[] = {
+    "CREATE TABLE store_change ("
+    " id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER NOT NULL);",
+    "INSERT INTO store_change VALUES (1, 0);",
+    "CREATE TABLE model_cache ("
+    " instrument TEXT NOT NULL, scale TEXT NOT NULL,"
+    " fingerprint TEXT NOT NULL, change INTEGER NOT NULL,"
+    " n_clients INTEGER NOT NULL, designs BLOB NOT NULL,"
+    " PRIMARY KEY (instrument, scale, fingerprint));",
+    NULL,
+};
+
 /* Forward migrations: entry v turns schema v into v + 1. */
 static const char *const *const migrations[CAIRN_STORE_SCHEMA] = {
     [0] = schema_v1,
@@ -238,6 +259,7 @@ static const char *const *const migrations[CAIRN_STORE_SCHEMA] = {
     [2] = schema_v3,
     [3] = schema_v4,
     [4] = schema_v5,
+    [5] = schema_v6,
 };
 
 /* ------------------------------------------------------------------ */
@@ -297,6 +319,14 @@ int cairn__store_begin(cairn_store *st, cairn_error *err)
 
 int cairn__store_commit(cairn_store *st, cairn_error *err)
 {
+    /* Not while migrating: an older schema has no counter yet. */
+    if (st->schema >= CAIRN__STORE_CHANGE_SCHEMA &&
+        sqlite3_exec(st->db, "UPDATE store_change SET n = n + 1", NULL, NULL,
+                     NULL) != SQLITE_OK) {
+        int rc = cairn__store_dberr(st, err);
+        cairn__store_rollback(st);
+        return rc;
+    }
     if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
         int rc = cairn__store_dberr(st, err);
         cairn__store_rollback(st);
@@ -455,6 +485,7 @@ static int check_existing(const char *path, cairn_error *err)
 static int configure(cairn_store *st, const cairn_store_options *o, bool memory,
                      cairn_error *err)
 {
+    st->busy_timeout_ms = o->busy_timeout_ms;
     sqlite3_busy_timeout(st->db, o->busy_timeout_ms);
     sqlite3_extended_result_codes(st->db, 0);
     int rc = cairn__store_exec(st, "PRAGMA foreign_keys = ON", err);

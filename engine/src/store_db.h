@@ -35,6 +35,7 @@ struct cairn_store {
     char *actor;
     bool read_only;
     int schema;
+    int busy_timeout_ms; /* as opened, restored after a no-wait try */
     sqlite3_stmt *stmt[ST_COUNT];
 };
 
@@ -48,7 +49,13 @@ int cairn__store_dberr(cairn_store *st, cairn_error *err);
 /* Run SQL without results. */
 int cairn__store_exec(cairn_store *st, const char *sql, cairn_error *err);
 
-/* BEGIN IMMEDIATE (refused on a read-only store), COMMIT, ROLLBACK. */
+/* The schema version from which the store has its change counter. */
+#define CAIRN__STORE_CHANGE_SCHEMA 6
+
+/*
+ * BEGIN IMMEDIATE (refused on a read-only store), COMMIT, ROLLBACK.
+ * Commit first adds one to the store's change counter (store.c).
+ */
 int cairn__store_begin(cairn_store *st, cairn_error *err);
 int cairn__store_commit(cairn_store *st, cairn_error *err);
 void cairn__store_rollback(cairn_store *st);

@@ -50,7 +50,7 @@
 #include "cairn/score.h"
 
 /** The schema version this library writes (PRAGMA user_version). */
-#define CAIRN_STORE_SCHEMA 5
+#define CAIRN_STORE_SCHEMA 6
 
 /** An open database (opaque). */
 typedef struct cairn_store cairn_store;
