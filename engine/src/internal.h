@@ -121,13 +121,41 @@ int cairn__crypto_random(void *buf, size_t len, cairn_error *err);
 /** Overwrite `len` bytes at `buf` with zeros the compiler cannot skip. */
 void cairn__crypto_wipe(void *buf, size_t len);
 
+/** Room for an Argon2id hash string (crypto_pwhash_STRBYTES) and NUL. */
+#define CAIRN__PWHASH_MAX 128
+
+/**
+ * Hash `password` with Argon2id at libsodium's interactive limits into a
+ * self-describing string (crypto.c).  Returns CAIRN_OK or CAIRN_ECRYPTO.
+ */
+int cairn__crypto_pwhash(char out[CAIRN__PWHASH_MAX], const char *password,
+                         cairn_error *err);
+
+/** Whether `password` matches the Argon2id `hash` string. */
+bool cairn__crypto_pwverify(const char *hash, const char *password);
+
+/**
+ * `bytes` (at most 64) random bytes as lowercase hex plus NUL in `out`
+ * (2 * bytes + 1 chars).  Returns CAIRN_OK or CAIRN_ECRYPTO.
+ */
+int cairn__crypto_token_hex(char *out, size_t bytes, cairn_error *err);
+
+/**
+ * `chars` (at most 64) random characters of lowercase base32 (5 bits
+ * each) plus NUL in `out`.  Returns CAIRN_OK or CAIRN_ECRYPTO.
+ */
+int cairn__crypto_token_b32(char *out, size_t chars, cairn_error *err);
+
+/** Compare `len` bytes in constant time. */
+bool cairn__crypto_equal(const void *a, const void *b, size_t len);
+
 /* ---- the change counter and the model cache (store_cache.c) ---- */
 
 struct cairn_store;
 
 /**
  * The store's change counter into *out, which every write Cairn commits
- * moves; *has false (and CAIRN_OK) on a store older than schema 4.
+ * moves; *has false (and CAIRN_OK) on a store older than schema 6.
  * Returns CAIRN_OK or CAIRN_EDB.
  */
 int cairn__store_change_get(struct cairn_store *st, int64_t *out, bool *has,

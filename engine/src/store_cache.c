@@ -1,6 +1,6 @@
 /*
  * store_cache.c - the store's change counter and the growth-model cache
- * (schema version 4, see store.c).
+ * (schema version 6, see store.c).
  *
  * A cache row is the pooled sufficient statistics of one instrument
  * scale's growth model, written with the counter value read before the
