@@ -354,7 +354,8 @@ static size_t len_or_0(const char *s)
 /*
  * Copy the strings the trend borrowed from the list into one block it
  * owns, so a caller (the caseload) can free each client's assessments as
- * soon as the trend is computed.
+ * soon as the trend is computed, and trim the arrays (a caseload keeps a
+ * trend per client).
  */
 static int own_strings(trend_impl *ti, cairn_error *err)
 {
@@ -366,6 +367,11 @@ static int own_strings(trend_impl *ti, cairn_error *err)
     for (size_t i = 0; i < t->n_alerts; i++) {
         need += len_or_0(t->alerts[i].date);
     }
+    /* The arrays were sized for the worst case; keep what is used. */
+    cairn_alert *al = realloc(t->alerts, (t->n_alerts + 1) * sizeof *al);
+    cairn_trend_point *pt = realloc(t->points, (t->n + 1) * sizeof *pt);
+    t->alerts = al != NULL ? al : t->alerts;
+    t->points = pt != NULL ? pt : t->points;
     ti->strings = malloc(need);
     if (ti->strings == NULL) {
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");

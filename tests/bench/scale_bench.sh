@@ -46,11 +46,14 @@ measure() { # command...
     echo "$bt $bm"
 }
 
-verdict() { # ok-condition (awk) -> met / MISSED, and sets status
+# Prints met / MISSED; a miss is noted in $missed (verdict runs in $(...)).
+missed=$dir/scale_missed
+rm -f "$missed"
+verdict() { # ok-condition (awk)
     if awk "BEGIN { exit !($1) }"; then
         echo met
     else
-        status=1
+        echo x >>"$missed"
         echo MISSED
     fi
 }
@@ -59,7 +62,9 @@ db=$dir/cohort_$CLIENTS.db
 make_db "$CLIENTS" "$db"
 client=$(sqlite3 "$db" "SELECT code FROM client ORDER BY id LIMIT 1 OFFSET \
     (SELECT count(*) / 2 FROM client)") || exit 1
-# Move the change counter as every write does, so the next trend scans.
+# Open once (a store made by an older cairn migrates), then move the
+# change counter as every write does, so the next trend scans.
+"$CAIRN" --db "$db" history --client "$client" >/dev/null || exit 1
 sqlite3 "$db" "UPDATE store_change SET n = n + 1" || exit 1
 /usr/bin/time -f "%e %M" -o "$dir/time.out" \
     "$CAIRN" --db "$db" trend --client "$client" --instrument phq9 \
@@ -100,4 +105,5 @@ printf '  %-34s %8.2f s\n' "cairn cohort, $CLIENTS clients" "$co_t"
 r=$(awk -v a="$cl_t" -v b="$co_t" 'BEGIN { printf "%.1f", a / b }')
 printf '  caseload / cohort = %sx  (target <= 1x: %s)\n' "$r" \
     "$(verdict "$r <= 1")"
+[ -f "$missed" ] && status=1
 exit $status
