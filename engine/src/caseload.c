@@ -261,7 +261,10 @@ static int all_entries(caseload_impl *c, const cairn_instrument *const *insts,
                                          CAIRN_LIST_CURRENT, err);
         more = 0;
     } else {
-        qsort(c->clients->items, n, sizeof *c->clients->items, by_client_id);
+        if (n > 0) {
+            qsort(c->clients->items, n, sizeof *c->clients->items,
+                  by_client_id);
+        }
         rc = cairn_store_assessment_stream_open(&as, c->st, err);
     }
     for (size_t k = 0; rc == CAIRN_OK && k < n; k++) {
