@@ -355,8 +355,21 @@ extern const cli_command cli_key_command;
 extern const cli_command cli_export_command;
 extern const cli_command cli_aggregate_command;
 
+/* The server and its accounts and links (cmd_serve.c, cmd_user.c,
+ * cmd_link.c, cmd_backup.c). */
+int cmd_serve(cli_ctx *ctx, int argc, char **argv);
+int cmd_user(cli_ctx *ctx, int argc, char **argv);
+int cmd_link(cli_ctx *ctx, int argc, char **argv);
+int cmd_backup(cli_ctx *ctx, int argc, char **argv);
+extern const cli_command cli_serve_command;
+extern const cli_command cli_user_command;
+extern const cli_command cli_link_command;
+extern const cli_command cli_backup_command;
 /* The clinic's settings (cmd_settings.c). */
 int cmd_settings(cli_ctx *ctx, int argc, char **argv);
 extern const cli_command cli_settings_command;
+/* HL7 FHIR R4 exchange (cmd_fhir.c). */
+int cmd_fhir(cli_ctx *ctx, int argc, char **argv);
+extern const cli_command cli_fhir_command;
 
 #endif

@@ -14,15 +14,16 @@
 #include "cli.h"
 
 static const cli_command *const commands[] = {
-    &cli_score_command,    &cli_instruments_command, &cli_instrument_command,
-    &cli_init_command,     &cli_client_command,      &cli_administer_command,
-    &cli_record_command,   &cli_import_command,      &cli_redcap_command,
-    &cli_history_command,  &cli_assessment_command,  &cli_event_command,
-    &cli_audit_command,    &cli_rescore_command,     &cli_trend_command,
-    &cli_caseload_command, &cli_couple_command,      &cli_cohort_command,
-    &cli_alerts_command,   &cli_alert_command,       &cli_report_command,
-    &cli_key_command,      &cli_export_command,      &cli_aggregate_command,
-    &cli_settings_command,
+    &cli_score_command,      &cli_instruments_command, &cli_instrument_command,
+    &cli_init_command,       &cli_client_command,      &cli_administer_command,
+    &cli_record_command,     &cli_import_command,      &cli_history_command,
+    &cli_assessment_command, &cli_event_command,       &cli_audit_command,
+    &cli_rescore_command,    &cli_trend_command,       &cli_caseload_command,
+    &cli_couple_command,     &cli_cohort_command,      &cli_alerts_command,
+    &cli_alert_command,      &cli_report_command,      &cli_key_command,
+    &cli_export_command,     &cli_aggregate_command,   &cli_settings_command,
+    &cli_fhir_command,       &cli_serve_command,       &cli_user_command,
+    &cli_link_command,       &cli_backup_command,     &cli_redcap_command,
 };
 
 static const char main_usage[] =
