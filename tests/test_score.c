@@ -428,6 +428,35 @@ static void test_score_json_shape(void **state)
     cairn_score_free(s);
 }
 
+/* A blank risk item is a flag of its own, for every instrument with a
+ * risk rule (issue 10, point 6). */
+static void test_score_unanswered_risk_items(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *code;
+        int item;
+    } risk[] = {{"phq9", 9}, {"epds", 10}, {"pcl5", 16}, {"pgs33", 8}};
+    for (size_t k = 0; k < sizeof risk / sizeof risk[0]; k++) {
+        const cairn_instrument *in = test_instrument(risk[k].code);
+        size_t n = cairn_instrument_item_count(in);
+        int codes[64];
+        for (size_t i = 0; i < n; i++) {
+            codes[i] = cairn_instrument_item(in, i)->options[0].code;
+        }
+        codes[risk[k].item - 1] = NA;
+        cairn_score *s = test_score(risk[k].code, codes, n);
+        assert_int_equal(s->n_flags, 0);
+        assert_int_equal(s->n_unanswered_risks, 1);
+        assert_int_equal(s->unanswered_risks[0].item, risk[k].item);
+        char *json = NULL;
+        assert_int_equal(cairn_score_to_json(s, &json, NULL), CAIRN_OK);
+        assert_non_null(strstr(json, "\"kind\":\"risk_unanswered\""));
+        free(json);
+        cairn_score_free(s);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -447,6 +476,7 @@ int main(void)
         cmocka_unit_test(test_score_pcl5_provisional_diagnosis),
         cmocka_unit_test(test_score_pg13r_rules),
         cmocka_unit_test(test_score_json_shape),
+        cmocka_unit_test(test_score_unanswered_risk_items),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

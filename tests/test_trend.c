@@ -275,6 +275,41 @@ static int setup(void **state)
     return 0;
 }
 
+/* A risk item left blank raises its own alert (issue 10, point 6), and a
+ * scale without reliable-change values leaves "reliably recovered"
+ * undefined (null), never false (point 3). */
+static void test_trend_unanswered_risk_and_undefined_recovery(void **state)
+{
+    (void)state;
+    fixture f = {0};
+    static int codes[9] = {1, 1, 1, 1, 1, 1, 1, 1, 0};
+    static bool missing[9] = {false, false, false, false, false,
+                              false, false, false, true};
+    add(&f, "phq9", "2026-01-05", 9, 0);
+    f.a[0].n_items = 9;
+    f.a[0].codes = codes;
+    f.a[0].missing = missing;
+    cairn_trend *t = trend(&f, "phq9", NULL, NULL, NULL);
+    assert_int_equal(t->n_alerts, 1);
+    assert_int_equal(t->alerts[0].kind, CAIRN_ALERT_RISK_UNANSWERED);
+    assert_int_equal(t->alerts[0].item, 9);
+    assert_string_equal(t->alerts[0].key, "risk_unanswered:1:9");
+    assert_non_null(strstr(t->alerts[0].reason, "was not answered"));
+    cairn_trend_free(t);
+
+    fixture g = {0};
+    add(&g, "pg13r", "2026-01-05", 40, 0);
+    add(&g, "pg13r", "2026-03-05", 20, 0);
+    t = trend(&g, "pg13r", NULL, NULL, NULL);
+    assert_false(t->has_rci);
+    assert_true(t->has_clinical && t->clinical.recovered);
+    char *json = NULL;
+    assert_int_equal(cairn_trend_to_json(t, &json, NULL), 0);
+    assert_non_null(strstr(json, "\"reliably_recovered\":null"));
+    free(json);
+    cairn_trend_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -289,6 +324,7 @@ int main(void)
         cmocka_unit_test(test_trend_off_track),
         cmocka_unit_test(test_trend_since_loss_axis),
         cmocka_unit_test(test_trend_dates),
+        cmocka_unit_test(test_trend_unanswered_risk_and_undefined_recovery),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -178,10 +178,25 @@ void cli_print_assessment_json(cli_ctx *ctx, FILE *out,
     print_items_json(out, a);
     fputs(",\"flags\":[", out);
     for (size_t i = 0; i < a->n_flags; i++) {
-        fprintf(out, "%s{\"item\":%d,\"code\":%d,\"message\":",
+        fprintf(out, "%s{\"kind\":\"risk\",\"item\":%d,\"code\":%d,"
+                     "\"message\":",
                 i > 0 ? "," : "", a->flags[i].item, a->flags[i].code);
         cli_json_string(out, flag_message(inst, a->flags[i].item));
         fputc('}', out);
+    }
+    size_t n_risk = inst ? cairn_instrument_risk_count(inst) : 0;
+    for (size_t k = 0, n = a->n_flags; k < n_risk; k++) {
+        int item = cairn_instrument_risk(inst, k)->item;
+        if ((size_t)item <= a->n_items && a->missing[item - 1]) {
+            char msg[256];
+            cairn_score_unanswered_message(inst, item, msg, sizeof msg);
+            fprintf(out,
+                    "%s{\"kind\":\"risk_unanswered\",\"item\":%d,"
+                    "\"code\":null,\"message\":",
+                    n++ > 0 ? "," : "", item);
+            cli_json_string(out, msg);
+            fputc('}', out);
+        }
     }
     fputs("],\"rules\":{", out);
     for (size_t i = 0; i < a->n_rules; i++) {
@@ -244,5 +259,15 @@ void cli_print_risk(FILE *out, const cairn_score *score)
     for (size_t i = 0; i < score->n_flags; i++) {
         fprintf(out, "\n%s\n!! RISK - FOR THE CLINICIAN NOW\n!! %s\n%s\n",
                 bar, score->flags[i].risk->message, bar);
+    }
+    for (size_t i = 0; i < score->n_unanswered_risks; i++) {
+        char msg[256];
+        cairn_score_unanswered_message(score->instrument,
+                                       score->unanswered_risks[i].item, msg,
+                                       sizeof msg);
+        fprintf(out,
+                "\n%s\n!! RISK ITEM NOT ANSWERED - FOR THE CLINICIAN NOW\n"
+                "!! %s\n%s\n",
+                bar, msg, bar);
     }
 }

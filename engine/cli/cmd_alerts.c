@@ -124,7 +124,7 @@ int cmd_alerts(cli_ctx *ctx, int argc, char **argv)
                    "STATE", "WHY");
         }
         /* by kind across clients, then the caseload's order */
-        for (int kind = 0; kind < 4; kind++) {
+        for (int kind = 0; kind < CAIRN_ALERT_KIND_COUNT; kind++) {
             for (size_t k = 0; k < cl->n; k++) {
                 const cairn_caseload_entry *e = &cl->entries[k];
                 for (size_t i = 0; i < e->n_trends; i++) {

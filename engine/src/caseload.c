@@ -126,7 +126,8 @@ static int urgency(const cairn_caseload_entry *e)
     if (e->most_urgent >= 0) {
         return e->most_urgent;
     }
-    return e->n_acknowledged > 0 ? 4 : 5;
+    return e->n_acknowledged > 0 ? CAIRN_ALERT_KIND_COUNT
+                                 : CAIRN_ALERT_KIND_COUNT + 1;
 }
 
 static int by_urgency(const void *x, const void *y)

@@ -144,7 +144,13 @@ static void collect_flags(const cairn_instrument *inst,
     for (size_t i = 0; i < resp->n; i++) {
         for (size_t k = 0; k < cairn_instrument_risk_count(inst); k++) {
             const cairn_risk_item *risk = cairn_instrument_risk(inst, k);
-            if ((size_t)risk->item != i + 1 || resp->missing[i]) {
+            if ((size_t)risk->item != i + 1) {
+                continue;
+            }
+            if (resp->missing[i]) {
+                /* a blank risk answer is not a reassuring one */
+                s->unanswered_risks[s->n_unanswered_risks++] = (cairn_flag){
+                    .item = risk->item, .code = -1, .risk = risk};
                 continue;
             }
             if (test_item(inst, risk->item, resp->codes[i],
@@ -179,9 +185,10 @@ int cairn_score_compute(cairn_score **out, const cairn_instrument *inst,
     s->scales = calloc(n_scales, sizeof *s->scales);
     s->missing_items = calloc(resp->n + 1, sizeof *s->missing_items);
     s->flags = calloc(n_risks + 1, sizeof *s->flags);
+    s->unanswered_risks = calloc(n_risks + 1, sizeof *s->unanswered_risks);
     s->rules = calloc(n_rules + 1, sizeof *s->rules);
     if (s->scales == NULL || s->missing_items == NULL || s->flags == NULL ||
-        s->rules == NULL) {
+        s->rules == NULL || s->unanswered_risks == NULL) {
         goto nomem;
     }
     s->n_scales = n_scales;
@@ -207,6 +214,16 @@ nomem:
     return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
 }
 
+void cairn_score_unanswered_message(const cairn_instrument *inst, int item,
+                                    char *buf, size_t size)
+{
+    const cairn_item *it = cairn_instrument_find_item(inst, item);
+    snprintf(buf, size,
+             "item %d (%s) was not answered: ask about it with the client "
+             "today",
+             item, it ? it->label : "a risk item");
+}
+
 void cairn_score_free(cairn_score *score)
 {
     if (score == NULL) {
@@ -215,6 +232,7 @@ void cairn_score_free(cairn_score *score)
     free(score->scales);
     free(score->missing_items);
     free(score->flags);
+    free(score->unanswered_risks);
     free(score->rules);
     free(score);
 }
@@ -266,11 +284,21 @@ static json_t *score_json(const cairn_score *s)
     json_object_set_new(o, "missing", missing);
     for (size_t i = 0; i < s->n_flags; i++) {
         json_t *f = json_object();
+        json_object_set_new(f, "kind", json_string("risk"));
         json_object_set_new(f, "item", json_integer(s->flags[i].item));
         json_object_set_new(f, "code", json_integer(s->flags[i].code));
         json_object_set_new(f, "message",
                             json_string(s->flags[i].risk->message));
         json_array_append_new(flags, f);
+    }
+    for (size_t i = 0; i < s->n_unanswered_risks; i++) {
+        char msg[256];
+        int item = s->unanswered_risks[i].item;
+        cairn_score_unanswered_message(inst, item, msg, sizeof msg);
+        json_array_append_new(flags,
+                              json_pack("{s:s,s:i,s:n,s:s}", "kind",
+                                        "risk_unanswered", "item", item,
+                                        "code", "message", msg));
     }
     json_object_set_new(o, "flags", flags);
     for (size_t i = 0; i < s->n_rules; i++) {
@@ -370,6 +398,25 @@ static int check_flags(const cairn_score *s, json_t *want, size_t ex,
     return CAIRN_OK;
 }
 
+static int check_unanswered(const cairn_score *s, json_t *want, size_t ex,
+                            cairn_error *err)
+{
+    bool same = json_array_size(want) == s->n_unanswered_risks;
+    for (size_t i = 0; same && i < s->n_unanswered_risks; i++) {
+        json_t *v = json_array_get(want, i);
+        same = json_is_integer(v) &&
+               json_integer_value(v) == s->unanswered_risks[i].item;
+    }
+    if (!same) {
+        return cairn_error_set(err, CAIRN_EINVAL,
+                               "example %zu: risk_unanswered: expected %zu "
+                               "item(s), got %zu",
+                               ex, json_array_size(want),
+                               s->n_unanswered_risks);
+    }
+    return CAIRN_OK;
+}
+
 static int check_rules(const cairn_score *s, json_t *want, size_t ex,
                        cairn_error *err)
 {
@@ -446,6 +493,10 @@ static int run_example(const cairn_instrument *inst, json_t *ex, size_t n,
     }
     if (rc == 0 && json_object_get(expect, "rules") != NULL) {
         rc = check_rules(s, json_object_get(expect, "rules"), n, err);
+    }
+    if (rc == 0 && json_object_get(expect, "risk_unanswered") != NULL) {
+        rc = check_unanswered(s, json_object_get(expect, "risk_unanswered"),
+                              n, err);
     }
     cairn_score_free(s);
     cairn_responses_free(resp);

@@ -7,6 +7,7 @@
  * score, given the baseline, is normal with the model's conditional mean
  * and variance, and a latest score beyond the 90% band is off track.
  */
+#include <assert.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -26,12 +27,20 @@ typedef struct trend_impl {
     char window_source[300];
 } trend_impl;
 
-static const char *const alert_names[] = {"risk", "deterioration", "off_track",
-                                          "no_improvement"};
+static const char *const alert_names[] = {
+    [CAIRN_ALERT_RISK] = "risk",
+    [CAIRN_ALERT_RISK_UNANSWERED] = "risk_unanswered",
+    [CAIRN_ALERT_DETERIORATION] = "deterioration",
+    [CAIRN_ALERT_OFF_TRACK] = "off_track",
+    [CAIRN_ALERT_NO_IMPROVEMENT] = "no_improvement"};
+static_assert(sizeof alert_names / sizeof alert_names[0] ==
+                  CAIRN_ALERT_KIND_COUNT,
+              "one name per alert kind");
 
 const char *cairn_alert_kind_name(cairn_alert_kind kind)
 {
-    return (unsigned)kind < 4 ? alert_names[kind] : "unknown";
+    return (unsigned)kind < CAIRN_ALERT_KIND_COUNT ? alert_names[kind]
+                                                   : "unknown";
 }
 
 /* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar
@@ -202,6 +211,19 @@ static void risk_alerts(cairn_trend *t, const cairn_instrument *inst,
             snprintf(reason, sizeof reason, "%.10s: %s", a->administered_at,
                      msg);
             add_alert(t, CAIRN_ALERT_RISK, &p, a->flags[f].item, reason);
+        }
+        for (size_t k = 0; k < cairn_instrument_risk_count(inst); k++) {
+            int item = cairn_instrument_risk(inst, k)->item;
+            if ((size_t)item > a->n_items || !a->missing[item - 1]) {
+                continue;
+            }
+            cairn_trend_point p = {.assessment_id = a->id,
+                                   .date = a->administered_at};
+            char msg[200], reason[256];
+            cairn_score_unanswered_message(inst, item, msg, sizeof msg);
+            snprintf(reason, sizeof reason, "%.10s: %s", a->administered_at,
+                     msg);
+            add_alert(t, CAIRN_ALERT_RISK_UNANSWERED, &p, item, reason);
         }
     }
 }
@@ -383,7 +405,7 @@ int cairn_trend_compute(cairn_trend **out, const cairn_instrument *inst,
     double first = 0;
     size_t flags = 0;
     for (size_t i = 0; i < list->n; i++) {
-        flags += list->items[i].n_flags;
+        flags += list->items[i].n_flags + cairn_instrument_risk_count(inst);
     }
     t->alerts = calloc(flags + 4, sizeof *t->alerts);
     int rc = t->alerts ? CAIRN_OK

@@ -103,13 +103,16 @@ typedef struct cairn_trend_point {
 
 /** Kinds of alert, most urgent first. */
 typedef enum cairn_alert_kind {
-    CAIRN_ALERT_RISK = 0,          /**< a risk item was endorsed */
-    CAIRN_ALERT_DETERIORATION = 1, /**< reliable deterioration */
-    CAIRN_ALERT_OFF_TRACK = 2,     /**< worse than the 90% band expected */
-    CAIRN_ALERT_NO_IMPROVEMENT = 3 /**< no reliable improvement in time */
+    CAIRN_ALERT_RISK = 0,            /**< a risk item was endorsed */
+    CAIRN_ALERT_RISK_UNANSWERED = 1, /**< a risk item was left blank */
+    CAIRN_ALERT_DETERIORATION = 2,   /**< reliable deterioration */
+    CAIRN_ALERT_OFF_TRACK = 3,       /**< worse than the 90% band expected */
+    CAIRN_ALERT_NO_IMPROVEMENT = 4,  /**< no reliable improvement in time */
+    CAIRN_ALERT_KIND_COUNT = 5
 } cairn_alert_kind;
 
-/** Machine name: "risk", "deterioration", "off_track", "no_improvement". */
+/** Machine name: "risk", "risk_unanswered", "deterioration", "off_track",
+ *  "no_improvement". */
 const char *cairn_alert_kind_name(cairn_alert_kind kind);
 
 /** An alert raised by a client's data. */
