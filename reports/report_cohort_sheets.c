@@ -386,25 +386,30 @@ static size_t kv(cairn__sheet *s, size_t row, const char *key,
 static size_t parameter_rows(cairn__sheet *s, size_t row,
                              const cairn_report_cohort *r)
 {
+    /* the engine says where each value came from: definition, clinic
+     * setting or command line */
     const cairn_cohort_summary *m = r->summary;
-    const cairn_cohort_options *o = &r->options.cohort;
-    const char *line =
-        o->has_sd || o->has_reliability ? "command line" : r->scale->rc_source;
-    cairn__xlsx_text(s, row, 0, "Reliable-change SD", &KEY);
-    if (m->has_rc) {
+    if (m->has_rc && m->rc_points > 0) {
+        cairn__xlsx_text(s, row, 0, "Reliable-change threshold", &KEY);
+        cairn__xlsx_number(s, row, 1, m->rc_points, &PLAIN);
+        row = kv(s, row + 1, "Its source", m->rc_source);
+    } else if (m->has_rc) {
+        cairn__xlsx_text(s, row, 0, "Reliable-change SD", &KEY);
         cairn__xlsx_number(s, row, 1, m->rc_sd, &PLAIN);
         cairn__xlsx_text(s, row + 1, 0, "Reliability", &KEY);
         cairn__xlsx_number(s, row + 1, 1, m->rc_reliability, &PLAIN);
-        row = kv(s, row + 2, "Their source", line);
+        row = kv(s, row + 2, "Their source", m->rc_source);
     } else {
+        cairn__xlsx_text(s, row, 0, "Reliable-change SD", &KEY);
         cairn__xlsx_text(s, row++, 1, "none: reliable change not judged",
                          &PLAIN);
     }
     cairn__xlsx_text(s, row, 0, "Clinical cut-off", &KEY);
     if (m->has_cutoff) {
         cairn__xlsx_number(s, row, 1, m->cutoff, &PLAIN);
-        return kv(s, row + 1, "Its source",
-                  o->has_cutoff ? "command line" : r->scale->cutoff_source);
+        row = kv(s, row + 1, "Its source", m->cutoff_source);
+        return kv(s, row, "Clinically significant change",
+                  cairn_cs_criterion_name(m->criterion));
     }
     cairn__xlsx_text(s, row, 1, "none: recovery not judged", &PLAIN);
     return row + 1;

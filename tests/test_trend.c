@@ -88,9 +88,39 @@ static void test_trend_identical_scores(void **state)
     NEAR(t->slope.estimate, 0, 1e-12);
     NEAR(t->slope.se, 0, 1e-12);
     assert_true(t->change == 0);
-    /* GAD-7 has no published SD/reliability pair: no RCI unless given */
-    assert_false(t->has_rci);
+    /* GAD-7 has a published threshold (6 points): judged, unchanged */
+    assert_true(t->has_rci && t->rci.from_points);
+    assert_int_equal(t->rci.category, CAIRN_RC_NO_RELIABLE_CHANGE);
     cairn_trend_free(t);
+}
+
+/* Reliable change for the scales that have only a published threshold
+ * (issue 10, point 8): EPDS 4 points (Matthey 2004), GAD-7 6 (Bischoff
+ * 2020), PCL-5 15 (Marx 2022); deterioration alerts fire without any
+ * option. */
+static void test_trend_published_thresholds(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *code;
+        double from, to, points;
+    } cases[] = {{"epds", 8, 12, 4}, {"gad7", 5, 11, 6}, {"pcl5", 20, 35, 15}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        fixture f = {0};
+        add(&f, cases[i].code, "2026-01-05", cases[i].from, 0);
+        add(&f, cases[i].code, "2026-02-02", cases[i].to, 0);
+        cairn_trend *t = trend(&f, cases[i].code, NULL, NULL, NULL);
+        assert_true(t->has_rci && t->rci.from_points);
+        NEAR(t->rci.threshold_points, cases[i].points, 1e-12);
+        assert_int_equal(t->rci.category, CAIRN_RC_DETERIORATED);
+        assert_true(has_alert(t, CAIRN_ALERT_DETERIORATION));
+        cairn_trend_free(t);
+        /* one point less is not reliable */
+        f.scales[1][0].score = cases[i].to - 1;
+        t = trend(&f, cases[i].code, NULL, NULL, NULL);
+        assert_int_equal(t->rci.category, CAIRN_RC_NO_RELIABLE_CHANGE);
+        cairn_trend_free(t);
+    }
 }
 
 static void test_trend_missing_scores_and_risk(void **state)
@@ -324,6 +354,7 @@ int main(void)
         cmocka_unit_test(test_trend_off_track),
         cmocka_unit_test(test_trend_since_loss_axis),
         cmocka_unit_test(test_trend_dates),
+        cmocka_unit_test(test_trend_published_thresholds),
         cmocka_unit_test(test_trend_unanswered_risk_and_undefined_recovery),
     };
     return cmocka_run_group_tests(tests, setup, NULL);

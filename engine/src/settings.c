@@ -33,6 +33,7 @@ typedef struct key_kind {
 /* The last part of INSTRUMENT.SCALE.NAME keys. */
 static const key_kind scale_keys[] = {
     {"rci_sd", POSITIVE},       {"rci_reliability", UNIT_OPEN},
+    {"rci_points", POSITIVE},
     {"cutoff", ANY_NUMBER},     {"clinical_mean", ANY_NUMBER},
     {"clinical_sd", POSITIVE},  {"normal_mean", ANY_NUMBER},
     {"normal_sd", POSITIVE},

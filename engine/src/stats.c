@@ -310,8 +310,60 @@ int cairn_stats_params_resolve(cairn_change_params *out, const char *code,
                      scale->rc_source);
         }
     }
+    if (!out->has_rc) {
+        param_pick pts = pick(false, 0, st, code, scale->id, "rci_points",
+                              scale->has_rc_points, scale->rc_points);
+        out->has_rc = pts.has;
+        out->rc_from_points = pts.has;
+        out->rc_points = pts.value;
+        out->points_from = pts.from;
+        if (pts.from == CAIRN_PARAM_DEFINITION) {
+            snprintf(out->rc_source, sizeof out->rc_source, "%s",
+                     scale->rc_source);
+        } else if (pts.has) {
+            describe(out->rc_source, sizeof out->rc_source, "threshold",
+                     &pts);
+        }
+    }
     cutoff_from(out, code, scale, st, o);
     return CAIRN_OK;
+}
+
+int cairn_stats_rci_points(cairn_rci *out, double baseline, double latest,
+                           double points, cairn_direction dir,
+                           cairn_error *err)
+{
+    memset(out, 0, sizeof *out);
+    if (!(points > 0) || !isfinite(points)) {
+        return cairn_error_set(err, CAIRN_EINVAL,
+                               "reliable change: threshold %g must be "
+                               "positive",
+                               points);
+    }
+    double change = latest - baseline;
+    out->from_points = true;
+    out->threshold_points = points;
+    out->s_diff = points / CAIRN_RCI_Z;
+    out->value = change / out->s_diff;
+    out->category = CAIRN_RC_NO_RELIABLE_CHANGE;
+    /* compared in points, so a change of exactly the threshold counts */
+    if (fabs(change) >= points) {
+        bool better = dir == CAIRN_HIGHER_IS_BETTER ? change > 0 : change < 0;
+        out->category = better ? CAIRN_RC_IMPROVED : CAIRN_RC_DETERIORATED;
+    }
+    return CAIRN_OK;
+}
+
+int cairn_stats_rci_in_force(cairn_rci *out, double baseline, double latest,
+                             const cairn_change_params *p,
+                             cairn_direction dir, cairn_error *err)
+{
+    if (p->rc_from_points) {
+        return cairn_stats_rci_points(out, baseline, latest, p->rc_points,
+                                      dir, err);
+    }
+    return cairn_stats_rci(out, baseline, latest, p->sd, p->reliability, dir,
+                           err);
 }
 
 int cairn_stats_params(cairn_change_params *out, const cairn_scale *scale,

@@ -242,8 +242,8 @@ static int parameters(trend_impl *ti, const cairn_scale *sc,
         return rc;
     }
     if (p->has_rc && t->n >= 2) {
-        rc = cairn_stats_rci(&t->rci, t->baseline.score, t->latest.score,
-                             p->sd, p->reliability, sc->direction, err);
+        rc = cairn_stats_rci_in_force(&t->rci, t->baseline.score,
+                                      t->latest.score, p, sc->direction, err);
         if (rc < 0) {
             return rc;
         }
@@ -474,18 +474,24 @@ static json_t *rci_json(const cairn_trend *t)
     json_object_set_new(o, "value", json_real(t->rci.value));
     json_object_set_new(o, "category",
                         json_string(cairn_rc_category_name(t->rci.category)));
-    json_object_set_new(o, "sd", cairn__util_json_number(t->rci.sd));
+    bool pts = t->rci.from_points;
+    json_object_set_new(o, "sd", pts ? json_null()
+                                     : cairn__util_json_number(t->rci.sd));
     json_object_set_new(o, "reliability",
-                        cairn__util_json_number(t->rci.reliability));
+                        pts ? json_null()
+                            : cairn__util_json_number(t->rci.reliability));
     json_object_set_new(o, "reliability_kind",
                         t->rc_kind ? json_string(t->rc_kind) : json_null());
     json_object_set_new(o, "s_diff", json_real(t->rci.s_diff));
     json_object_set_new(o, "threshold_points",
                         json_real(t->rci.threshold_points));
-    json_object_set_new(o, "method",
-                        json_string("Jacobson-Truax: S_diff = sqrt(2) SD "
-                                    "sqrt(1 - r); reliable when |RCI| >= "
-                                    "1.96"));
+    json_object_set_new(
+        o, "method",
+        json_string(pts ? "published reliable-change threshold: a change of "
+                          "at least threshold_points is reliable; RCI = "
+                          "change x 1.96 / threshold_points"
+                        : "Jacobson-Truax: S_diff = sqrt(2) SD sqrt(1 - r); "
+                          "reliable when |RCI| >= 1.96"));
     json_object_set_new(o, "source", json_string(t->rc_source));
     json_object_set_new(
         o, "sd_from", json_string(cairn_param_origin_name(t->params.sd_from)));

@@ -58,6 +58,9 @@ const char *cairn_rc_category_name(cairn_rc_category c);
 typedef struct cairn_rci {
     double sd;               /**< SD used */
     double reliability;      /**< reliability used */
+    bool from_points;        /**< a published threshold in points was
+                                  used (sd and reliability are 0): s_diff
+                                  is threshold / 1.96 */
     double s_diff;           /**< sqrt(2) x SD x sqrt(1 - r) */
     double value;            /**< (latest - baseline) / s_diff */
     double threshold_points; /**< 1.96 x s_diff: the change that counts */
@@ -73,6 +76,15 @@ typedef struct cairn_rci {
 int cairn_stats_rci(cairn_rci *out, double baseline, double latest,
                     double sd, double r, cairn_direction dir,
                     cairn_error *err);
+
+/**
+ * Reliable change from `baseline` to `latest` with a published threshold:
+ * a change of at least `points` is reliable (RCI reported as change x
+ * 1.96 / points).  Returns CAIRN_OK or CAIRN_EINVAL (points <= 0).
+ */
+int cairn_stats_rci_points(cairn_rci *out, double baseline, double latest,
+                           double points, cairn_direction dir,
+                           cairn_error *err);
 
 /** Values given in place of a scale's published ones (populations
  *  differ). */
@@ -121,9 +133,14 @@ const char *cairn_cs_criterion_name(cairn_cs_criterion c);
 
 /** The reliable-change and cut-off values in force for a scale. */
 typedef struct cairn_change_params {
-    bool has_rc;               /**< SD and reliability both known */
-    double sd, reliability;
+    bool has_rc;               /**< reliable change can be judged: SD
+                                    and reliability, or a threshold */
+    double sd, reliability;    /**< 0 when only a threshold is known */
     cairn_param_origin sd_from, reliability_from;
+    bool rc_from_points;       /**< no SD and reliability: a published
+                                    threshold in points (rc_points) */
+    double rc_points;
+    cairn_param_origin points_from;
     bool has_cutoff;
     double cutoff;
     cairn_case_when case_when; /**< the scale's, or by its direction when
@@ -160,6 +177,15 @@ int cairn_stats_params_resolve(cairn_change_params *out, const char *code,
                                const cairn_settings *settings,
                                const cairn_param_overrides *o,
                                cairn_error *err);
+
+/**
+ * Reliable change from `baseline` to `latest` by the values in force `p`
+ * (p->has_rc must be true): Jacobson-Truax from SD and reliability, or
+ * the published threshold.
+ */
+int cairn_stats_rci_in_force(cairn_rci *out, double baseline, double latest,
+                             const cairn_change_params *p,
+                             cairn_direction dir, cairn_error *err);
 
 /** Clinically significant change against a cut-off. */
 typedef struct cairn_clinical {
