@@ -84,6 +84,34 @@ static cairn_tristate bounded(const cairn__condition *c, double lo,
     return surely ? CAIRN_TRUE : never ? CAIRN_FALSE : CAIRN_UNKNOWN;
 }
 
+/* The least and greatest totals `sc` could have once its missing items
+ * are answered (answered items as they are). */
+static void scale_bounds(const cairn_instrument *inst,
+                         const cairn_responses *resp, const cairn_scale *sc,
+                         double *lo, double *hi)
+{
+    double a = 0, b = 0;
+    for (size_t k = 0; k < sc->n_items; k++) {
+        size_t i = (size_t)sc->items[k] - 1;
+        const cairn_item *item = cairn_instrument_find_item(inst, sc->items[k]);
+        if (!resp->missing[i]) {
+            double v = item_score(inst, sc->items[k], resp->codes[i]);
+            a += v;
+            b += v;
+            continue;
+        }
+        double mn = item->options[0].score, mx = mn;
+        for (size_t o = 1; o < item->n_options; o++) {
+            mn = fmin(mn, item->options[o].score);
+            mx = fmax(mx, item->options[o].score);
+        }
+        a += mn;
+        b += mx;
+    }
+    *lo = fmin(a * sc->multiplier, b * sc->multiplier);
+    *hi = fmax(a * sc->multiplier, b * sc->multiplier);
+}
+
 static cairn_tristate eval_condition(const cairn_instrument *inst,
                                      const cairn_responses *resp,
                                      const cairn_score *score,
@@ -107,7 +135,14 @@ static cairn_tristate eval_condition(const cairn_instrument *inst,
     }
     if (c->kind == CAIRN__COND_SCALE) {
         const cairn_scale_score *s = &score->scales[c->scale];
-        return s->has_score ? bounded(c, s->score, s->score) : CAIRN_UNKNOWN;
+        if (s->has_score) {
+            return bounded(c, s->score, s->score);
+        }
+        /* No score: the rule is still decided when every possible answer
+         * to the missing items gives the same outcome. */
+        double lo = 0, hi = 0;
+        scale_bounds(inst, resp, s->scale, &lo, &hi);
+        return bounded(c, lo, hi);
     }
     size_t i = (size_t)c->item - 1;
     if (resp->missing[i]) {
