@@ -228,6 +228,22 @@ static void test_instrument_every_scale_says_its_reliable_change(void **state)
     }
 }
 
+/* CES-D texts as their cited sources print them (issue 10, point 4):
+ * item 3 is not truncated, the instructions are cesd.xml's. */
+static void test_instrument_cesd_texts(void **state)
+{
+    (void)state;
+    const cairn_instrument *in = test_instrument("cesd");
+    assert_string_equal(cairn_instrument_find_item(in, 3)->text,
+                        "I felt that I could not shake off the blues even "
+                        "with help from my family or friends");
+    assert_string_equal(cairn_instrument_instructions(in),
+                        "This form has 20 statements about how you have "
+                        "been OVER THE LAST WEEK. Please read each statement "
+                        "and think how often you felt that way last week. "
+                        "Then choose the option which is closest to this.");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -240,6 +256,7 @@ int main(void)
         cmocka_unit_test(test_instrument_strerror_covers_every_status),
         cmocka_unit_test(test_instrument_free_accepts_null),
         cmocka_unit_test(test_instrument_every_scale_says_its_reliable_change),
+        cmocka_unit_test(test_instrument_cesd_texts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
