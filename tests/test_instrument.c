@@ -12,7 +12,7 @@
 static void test_instrument_ships_ten_valid_definitions(void **state)
 {
     (void)state;
-    static const char *const codes[] = {"cesd", "epds",  "gad2", "gad7",
+    static const char *const codes[] = {"cesd", "epds",  "gad2",  "gad7",
                                         "pcl5", "pg13r", "pgs33", "phq2",
                                         "phq9", "who5"};
     const cairn_catalog *cat = test_catalog();
@@ -22,9 +22,8 @@ static void test_instrument_ships_ten_valid_definitions(void **state)
         cairn_error err = CAIRN_ERROR_INIT;
         size_t n = 0;
         assert_string_equal(cairn_instrument_code(in), codes[i]);
-        assert_int_equal(strncmp(cairn_instrument_fingerprint(in), "sha256:",
-                                 7),
-                         0);
+        assert_int_equal(
+            strncmp(cairn_instrument_fingerprint(in), "sha256:", 7), 0);
         assert_int_equal(strlen(cairn_instrument_fingerprint(in)), 7 + 64);
         if (cairn_score_check_examples(in, &n, &err) < 0) {
             fail_msg("%s", err.message);
@@ -48,8 +47,8 @@ static void test_instrument_bad_definitions_give_exact_messages(void **state)
         }
         char path[512], msgpath[512], want[1024];
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        snprintf(msgpath, sizeof msgpath, "%s/%.*s.msg", dir,
-                 (int)(len - 5), e->d_name);
+        snprintf(msgpath, sizeof msgpath, "%s/%.*s.msg", dir, (int)(len - 5),
+                 e->d_name);
         test_read_text(msgpath, want, sizeof want);
         cairn_instrument *in = NULL;
         cairn_error err = CAIRN_ERROR_INIT;
@@ -150,8 +149,7 @@ static void test_instrument_site_texts_keep_fingerprint(void **state)
     (void)state;
     cairn_instrument *in = NULL;
     cairn_error err = CAIRN_ERROR_INIT;
-    assert_int_equal(cairn_instrument_load(&in, "instruments/epds.json",
-                                           &err),
+    assert_int_equal(cairn_instrument_load(&in, "instruments/epds.json", &err),
                      0);
     char before[80];
     snprintf(before, sizeof before, "%s", cairn_instrument_fingerprint(in));
@@ -168,9 +166,9 @@ static void test_instrument_site_texts_keep_fingerprint(void **state)
     assert_string_not_equal(cairn_instrument_item(in, 1)->options[3].label,
                             "placeholder option 4");
     assert_string_equal(cairn_instrument_fingerprint(in), before);
-    assert_int_equal(cairn_instrument_add_texts(
-                         in, "tests/data/good/mini3.json", &err),
-                     CAIRN_EINVAL);
+    assert_int_equal(
+        cairn_instrument_add_texts(in, "tests/data/good/mini3.json", &err),
+        CAIRN_EINVAL);
     cairn_instrument_free(in);
 }
 
@@ -208,8 +206,8 @@ static void test_instrument_every_scale_says_its_reliable_change(void **state)
         json_t *scales = json_object_get(root, "scales");
         for (size_t k = 0; k < json_array_size(scales); k++) {
             const cairn_scale *sc = cairn_instrument_scale(in, k);
-            json_t *rc = json_object_get(json_array_get(scales, k),
-                                         "reliable_change");
+            json_t *rc =
+                json_object_get(json_array_get(scales, k), "reliable_change");
             if (rc == NULL) {
                 fail_msg("%s %s: no reliable_change entry",
                          cairn_instrument_code(in), sc->id);

@@ -61,8 +61,7 @@ static void print_counts(const cairn_cohort_summary *s,
         }
         printf("  reliable change (%s): %s improved, %s no "
                "reliable change, %s deteriorated\n",
-               how,
-               count(a, t, "rci_counts.improved", s->rc_counts[0]),
+               how, count(a, t, "rci_counts.improved", s->rc_counts[0]),
                count(b, t, "rci_counts.no_reliable_change", s->rc_counts[1]),
                count(c, t, "rci_counts.deteriorated", s->rc_counts[2]));
     }

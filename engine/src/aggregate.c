@@ -140,8 +140,7 @@ static json_t *parameters_json(const cairn_cohort_summary *s)
         s->has_cutoff ? num(s->cutoff) : json_null(), "case_when",
         s->has_cutoff ? json_string(case_names[s->case_when]) : json_null(),
         "rc_source",
-        s->has_rc && s->rc_source[0] ? json_string(s->rc_source)
-                                     : json_null(),
+        s->has_rc && s->rc_source[0] ? json_string(s->rc_source) : json_null(),
         "cutoff_source",
         s->has_cutoff && s->cutoff_source[0] ? json_string(s->cutoff_source)
                                              : json_null(),
@@ -430,9 +429,9 @@ static bool read_parameters(const reader *r, json_t *p, cairn_cohort_summary *s)
     s->direction = dir ? CAIRN_HIGHER_IS_BETTER : CAIRN_HIGHER_IS_WORSE;
     json_t *pts = json_object_get(p, "rci_points");
     bool by_points = pts != NULL && !json_is_null(pts);
-    if (by_points && (!get_real(r, pts, "parameters.rci_points",
-                                &s->rc_points) ||
-                      !(s->rc_points > 0) || !json_is_null(sd))) {
+    if (by_points &&
+        (!get_real(r, pts, "parameters.rci_points", &s->rc_points) ||
+         !(s->rc_points > 0) || !json_is_null(sd))) {
         return bad(r, "parameters.rci_points",
                    "expected a positive threshold, with rci_sd null");
     }

@@ -580,10 +580,9 @@ static int parse_bands(parser *p, json_t *arr, const char *where,
 static int parse_reliable_change(parser *p, json_t *rc_obj, const char *where,
                                  cairn_scale *s)
 {
-    static const char *const keys[] = {"sd",     "reliability",
-                                       "reliability_kind", "points",
-                                       "sample", "source",
-                                       "note",   NULL};
+    static const char *const keys[] = {
+        "sd",   "reliability", "reliability_kind", "points", "sample", "source",
+        "note", NULL};
     char w[160];
     snprintf(w, sizeof w, "%sreliable_change: ", where);
     if (rc_obj == NULL) {
@@ -702,9 +701,12 @@ static int parse_extensions(parser *p, json_t *ext, const char *where,
                             cairn_scale *s)
 {
     static const char *const keys[] = {"nhs_talking_therapies", NULL};
-    static const char *const tt_keys[] = {
-        "measure", "caseness_at_or_above", "reliable_change_points",
-        "source",  "note",                 NULL};
+    static const char *const tt_keys[] = {"measure",
+                                          "caseness_at_or_above",
+                                          "reliable_change_points",
+                                          "source",
+                                          "note",
+                                          NULL};
     const char *measure = NULL;
     char w[256];
     if (ext == NULL) {
@@ -729,8 +731,8 @@ static int parse_extensions(parser *p, json_t *ext, const char *where,
     }
     if (rc == 0 && strcmp(measure, "depression") != 0 &&
         strcmp(measure, "anxiety") != 0) {
-        rc = cairn__def_bad(p, "%smeasure '%s' is not depression or anxiety",
-                            w, measure);
+        rc = cairn__def_bad(p, "%smeasure '%s' is not depression or anxiety", w,
+                            measure);
     }
     s->nhstt_anxiety = rc == 0 && strcmp(measure, "anxiety") == 0;
     if (rc == 0) {

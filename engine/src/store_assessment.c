@@ -26,7 +26,6 @@ const char *cairn_method_name(cairn_method method)
     return method_names[method];
 }
 
-
 static int normalize_date(const char *s, char out[CAIRN__DATE_MAX],
                           cairn_error *err)
 {
@@ -38,8 +37,8 @@ static int normalize_date(const char *s, char out[CAIRN__DATE_MAX],
                                s);
     }
     if (r == CAIRN__DATE_FUTURE) {
-        return cairn_error_set(err, CAIRN_EINVAL,
-                               "date %.40s is in the future", s);
+        return cairn_error_set(err, CAIRN_EINVAL, "date %.40s is in the future",
+                               s);
     }
     return CAIRN_OK;
 }
@@ -59,14 +58,14 @@ int cairn_store_assessment_add(cairn_store *st, const cairn_score *score,
     }
     int rc = normalize_date(opts->administered_at, date, err);
     if (rc == CAIRN_OK) {
-        rc = cairn__store_batch_begin(&b, st, opts->method,
-                                      "assessment.add", NULL, err);
+        rc = cairn__store_batch_begin(&b, st, opts->method, "assessment.add",
+                                      NULL, err);
     }
     if (rc < 0) {
         return rc;
     }
-    rc = cairn__store_batch_client(b, opts->client_code, false, &client,
-                                   NULL, err);
+    rc = cairn__store_batch_client(b, opts->client_code, false, &client, NULL,
+                                   err);
     if (rc == CAIRN_OK) {
         cairn__batch_row row = {client, date, resp, score, 0, NULL, true};
         rc = cairn__store_batch_add(b, &row, &dup, id, err);
@@ -95,8 +94,7 @@ typedef struct old_row {
     cairn__buf before;
 } old_row;
 
-static int load_old(cairn_store *st, int64_t id, old_row *o,
-                    cairn_error *err)
+static int load_old(cairn_store *st, int64_t id, old_row *o, cairn_error *err)
 {
     sqlite3_stmt *s = NULL;
     int rc = CAIRN_OK;
@@ -117,15 +115,18 @@ static int load_old(cairn_store *st, int64_t id, old_row *o,
         snprintf(o->date, sizeof o->date, "%s", cairn__store_col_text(s, 2));
         o->superseded = sqlite3_column_int(s, 3);
         o->voided = sqlite3_column_int(s, 4);
-        cairn__buf_puts(&o->before, "{\"assessment\":");
-        cairn__buf_int(&o->before, id);
-        cairn__buf_puts(&o->before, ",\"administered_at\":");
-        cairn__buf_json_str(&o->before, o->date);
-        cairn__buf_puts(&o->before, ",\"responses\":");
-        cairn__buf_puts(&o->before, cairn__store_col_text(s, 5));
-        cairn__buf_puts(&o->before, ",\"scores\":");
-        cairn__buf_puts(&o->before, cairn__store_col_text(s, 6));
-        cairn__buf_putc(&o->before, '}');
+        json_t *before = json_object();
+        bool oom = before == NULL;
+        cairn__json_set(before, "assessment", json_integer(id), &oom);
+        cairn__json_set(before, "administered_at", json_string(o->date), &oom);
+        cairn__json_set(before, "responses",
+                        json_loads(cairn__store_col_text(s, 5), 0, NULL), &oom);
+        cairn__json_set(before, "scores",
+                        json_loads(cairn__store_col_text(s, 6), 0, NULL), &oom);
+        cairn__buf_json(&o->before, oom ? NULL : before);
+        if (oom) {
+            json_decref(before);
+        }
     } else if (step == SQLITE_DONE) {
         rc = cairn_error_set(err, CAIRN_ENOTFOUND, "no assessment %lld",
                              (long long)id);
@@ -146,8 +147,8 @@ static int check_current(const old_row *o, int64_t id, const char *what,
                                (long long)id, what);
     }
     if (o->voided) {
-        return cairn_error_set(err, CAIRN_EINVAL,
-                               "assessment %lld is void", (long long)id);
+        return cairn_error_set(err, CAIRN_EINVAL, "assessment %lld is void",
+                               (long long)id);
     }
     return CAIRN_OK;
 }
@@ -215,17 +216,18 @@ int cairn_store_assessment_amend(cairn_store *st, int64_t id,
     if (rc == CAIRN_OK &&
         strcmp(o.instrument, cairn_instrument_code(score->instrument)) != 0) {
         rc = cairn_error_set(err, CAIRN_EINVAL,
-                             "assessment %lld is a %s, not a %s",
-                             (long long)id, o.instrument,
+                             "assessment %lld is a %s, not a %s", (long long)id,
+                             o.instrument,
                              cairn_instrument_code(score->instrument));
     }
     if (rc == CAIRN_OK) {
         rc = cairn__store_batch_set_before(b, o.before.p, err);
     }
     if (rc == CAIRN_OK) {
-        cairn__batch_row row = {o.client_id,
-                                administered_at ? date : o.date,
-                                resp, score, id, reason, false};
+        cairn__batch_row row = {o.client_id, administered_at ? date : o.date,
+                                resp,        score,
+                                id,          reason,
+                                false};
         rc = cairn__store_batch_add(b, &row, NULL, &nid, err);
     }
     if (rc == CAIRN_OK) {
@@ -264,11 +266,17 @@ static int write_void(cairn_store *st, int64_t id, const char *reason,
         rc = cairn__store_dberr(st, err);
     }
     sqlite3_finalize(s);
-    cairn__buf_puts(&after, "{\"voided_at\":");
-    cairn__buf_json_str(&after, now);
-    cairn__buf_puts(&after, ",\"reason\":");
-    cairn__buf_json_str(&after, reason);
-    cairn__buf_putc(&after, '}');
+    json_t *a = json_object();
+    bool oom = a == NULL;
+    cairn__json_set(a, "voided_at", json_string(now), &oom);
+    cairn__json_set(a, "reason", cairn__json_string(reason), &oom);
+    cairn__buf_json(&after, oom ? NULL : a);
+    if (oom) {
+        json_decref(a);
+        rc = rc == CAIRN_OK
+                 ? cairn_error_set(err, CAIRN_ENOMEM, "out of memory")
+                 : rc;
+    }
     snprintf(target, sizeof target, "assessment:%lld", (long long)id);
     if (rc == CAIRN_OK) {
         rc = cairn__audit_append(st, "assessment.void", target,
@@ -278,8 +286,8 @@ static int write_void(cairn_store *st, int64_t id, const char *reason,
     return rc;
 }
 
-int cairn_store_assessment_void(cairn_store *st, int64_t id,
-                                const char *reason, cairn_error *err)
+int cairn_store_assessment_void(cairn_store *st, int64_t id, const char *reason,
+                                cairn_error *err)
 {
     old_row o = {0, {0}, {0}, false, false, CAIRN__BUF_INIT};
     int rc = check_reason(reason, err);

@@ -55,7 +55,7 @@ void cairn__store_rollback(cairn_store *st);
 void cairn__store_now(char out[CAIRN__DATE_MAX]);
 
 /* Copy column `i` of `s` into `b` as a JSON string (or null). */
-void cairn__store_col_json(cairn__buf *b, sqlite3_stmt *s, int i);
+json_t *cairn__store_col_value(sqlite3_stmt *s, int i);
 
 /* A column's text, or NULL. */
 const char *cairn__store_col_text(sqlite3_stmt *s, int i);
@@ -71,9 +71,9 @@ int cairn__store_bind_text(sqlite3_stmt *s, int i, const char *v);
  * Append an audit entry chained to the last one, inside the caller's
  * transaction.  `before` and `after` are JSON or NULL.
  */
-int cairn__audit_append(cairn_store *st, const char *action,
-                        const char *target, const char *before,
-                        const char *after, cairn_error *err);
+int cairn__audit_append(cairn_store *st, const char *action, const char *target,
+                        const char *before, const char *after,
+                        cairn_error *err);
 
 /*
  * The canonical JSON of client row `id` as the audit log records it
