@@ -59,8 +59,11 @@ static size_t change_rows(cairn__sheet *s, size_t row,
                &DP2, NULL);
     row = stat(s, row, "SD of change", ch, c->change_sd, &DP2, NULL);
     row = stat(s, row, "Baseline-latest correlation", ch, c->r, &DP3, NULL);
-    row = effect(s, row, "Effect size d", &c->d,
+    row = effect(s, row, "Effect size d (uncorrected)", &c->d,
                  "mean change / baseline SD; normal 95% interval");
+    row = effect(s, row, "Effect size g (Hedges)", &c->g,
+                 "d x c(n - 1), the small-sample correction; normal 95% "
+                 "interval");
     row = effect(s, row, "Effect size d_z", &c->d_z,
                  "mean change / SD of change; normal 95% interval");
     return row;
@@ -340,8 +343,11 @@ static void dictionary(cairn__xlsx *x)
         {"Statistics", "Baseline, latest",
          "each client's first and last score in the range (clients with "
          "two or more)"},
-        {"Statistics", "Effect size d",
+        {"Statistics", "Effect size d (uncorrected)",
          "mean change / baseline SD (standardized mean change)"},
+        {"Statistics", "Effect size g (Hedges)",
+         "d x c(n - 1), c(m) = Gamma(m/2) / (sqrt(m/2) Gamma((m-1)/2)); "
+         "variance 2(1-r)/n + g^2/(2n) (metafor's SMCR)"},
         {"Statistics", "Effect size d_z", "mean change / SD of change"},
         {"Statistics", "Reliably improved ...",
          "Jacobson-Truax: |change| >= 1.96 x sqrt(2) x SD x sqrt(1 - r), "

@@ -43,7 +43,8 @@ static void print_change(const cairn_cohort_result *r,
            "%+.2f (SD %.2f)\n",
            c->baseline_mean, c->baseline_sd, c->latest_mean, c->latest_sd,
            c->change_mean, c->change_sd);
-    print_effect("d", &c->d);
+    print_effect("d (uncorrected)", &c->d);
+    print_effect("g (Hedges, small-sample corrected)", &c->g);
     print_effect("d_z", &c->d_z);
 }
 

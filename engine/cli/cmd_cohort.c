@@ -16,7 +16,8 @@ const cli_command cli_cohort_command = {
     "       [--cutoff C] [--ml] [--intercept-only]",
     "Summarises a questionnaire over every client (or a clinician's, or a\n"
     "date range): baseline and latest mean and SD, pre-post effect sizes\n"
-    "d (change / baseline SD) and d_z (change / SD of change) with 95%\n"
+    "d (change / baseline SD), Hedges' g (d corrected for small samples)\n"
+    "and d_z (change / SD of change) with 95%\n"
     "intervals, how many clients reliably improved, did not change or\n"
     "deteriorated, recovered and reliably recovered, Cronbach's alpha at\n"
     "baseline, and a linear mixed-effects growth model\n"

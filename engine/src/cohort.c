@@ -553,9 +553,16 @@ static json_t *change_json(const cairn_cohort_result *r)
     const cairn_cohort_change *c = &r->change;
     json_t *o = json_object();
     json_object_set_new(o, "d",
-                        effect_json(&c->d, "mean change / baseline SD; "
-                                           "variance 2(1-r)/n + d^2/(2n) "
-                                           "(Becker 1988); normal interval"));
+                        effect_json(&c->d, "uncorrected: mean change / "
+                                           "baseline SD; variance 2(1-r)/n "
+                                           "+ d^2/(2n) (Becker 1988); "
+                                           "normal interval"));
+    json_object_set_new(
+        o, "g",
+        effect_json(&c->g, "Hedges' g: d x c(n - 1), c(m) = Gamma(m/2) / "
+                           "(sqrt(m/2) Gamma((m-1)/2)); variance 2(1-r)/n + "
+                           "g^2/(2n); normal interval (metafor escalc "
+                           "\"SMCR\")"));
     json_object_set_new(o, "d_z",
                         effect_json(&c->d_z, "mean change / SD of change; "
                                              "variance 1/n + d_z^2/(2n); "

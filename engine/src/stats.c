@@ -10,6 +10,7 @@
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_fit.h>
+#include <gsl/gsl_sf_gamma.h>
 
 #include "cairn.h"
 #include "cairn/settings.h"
@@ -447,6 +448,29 @@ static cairn_effect effect(double value, double var)
     return e;
 }
 
+void cairn_stats_smcr(cairn_effect *d, cairn_effect *g, double pre, double post,
+                      double sd_pre, double n, double r)
+{
+    cairn_effect none = {0};
+    bool ok = sd_pre > 0 && n >= 2 && r >= -1 && r <= 1;
+    double dv = ok ? (post - pre) / sd_pre : 0;
+    if (d != NULL) {
+        *d = ok ? effect(dv, 2 * (1 - r) / n + dv * dv / (2 * n)) : none;
+    }
+    if (g != NULL) {
+        /* exact c(m), m = n - 1, on the log scale (no overflow); metafor
+         * uses the same and leaves it undefined for m <= 1 */
+        double m = n - 1;
+        *g = none;
+        if (ok && m > 1) {
+            double c = exp(gsl_sf_lngamma(m / 2) - 0.5 * log(m / 2) -
+                           gsl_sf_lngamma((m - 1) / 2));
+            double gv = c * dv;
+            *g = effect(gv, 2 * (1 - r) / n + gv * gv / (2 * n));
+        }
+    }
+}
+
 int cairn_stats_cohort_change(cairn_cohort_change *out, const cairn_moments *m,
                               cairn_error *err)
 {
@@ -474,9 +498,9 @@ int cairn_stats_cohort_change(cairn_cohort_change *out, const cairn_moments *m,
     out->latest_sd = sqrt(fmax(cll, 0) / (n - 1));
     out->change_sd = sqrt(fmax(cdd, 0) / (n - 1));
     out->r = cbb > 0 && cll > 0 ? cbl / sqrt(cbb * cll) : NAN;
-    if (out->baseline_sd > 0 && isfinite(out->r)) {
-        double d = out->change_mean / out->baseline_sd;
-        out->d = effect(d, 2 * (1 - out->r) / n + d * d / (2 * n));
+    if (isfinite(out->r)) {
+        cairn_stats_smcr(&out->d, &out->g, out->baseline_mean, out->latest_mean,
+                         out->baseline_sd, n, out->r);
     }
     if (out->change_sd > 0) {
         double dz = out->change_mean / out->change_sd;

@@ -263,7 +263,23 @@ typedef struct cairn_cohort_change {
                            2(1-r)/n + d^2/(2n), normal interval */
     cairn_effect d_z; /**< change / SD of change; variance
                            1/n + d_z^2/(2n), normal interval */
+    cairn_effect g;   /**< Hedges' g: d with the small-sample correction
+                           c(n - 1) (exact gamma form); variance
+                           2(1-r)/n + g^2/(2n), normal interval (metafor's
+                           "SMCR") */
 } cairn_cohort_change;
+
+/**
+ * The standardized mean change with raw-score standardization from
+ * summary statistics: `d` = (post - pre) / sd_pre, variance
+ * 2(1-r)/n + d^2/(2n); `g` = c(n - 1) d with Hedges' correction
+ * c(m) = Gamma(m/2) / (sqrt(m/2) Gamma((m-1)/2)), variance
+ * 2(1-r)/n + g^2/(2n) (Becker 1988; metafor escalc measure "SMCR").
+ * Either may be NULL.  n < 3 (c undefined), sd_pre <= 0 or r outside
+ * [-1, 1] leave them without a value.
+ */
+void cairn_stats_smcr(cairn_effect *d, cairn_effect *g, double pre, double post,
+                      double sd_pre, double n, double r);
 
 /**
  * Means, SDs (n - 1), correlation and effect sizes from `m`.  Fewer than
