@@ -338,6 +338,49 @@ static void test_trend_unanswered_risk_and_undefined_recovery(void **state)
     cairn_trend_free(t);
 }
 
+/* Change statistics use the current episode of care by default; the
+ * others on request (issue 10, point 1). */
+static void test_trend_episodes(void **state)
+{
+    (void)state;
+    fixture f = {0};
+    add(&f, "phq9", "2023-01-10", 20, 0);
+    add(&f, "phq9", "2023-04-10", 20, 0);
+    add(&f, "phq9", "2023-08-01", 16, 0); /* between episodes: in none */
+    add(&f, "phq9", "2024-01-10", 10, 0);
+    add(&f, "phq9", "2024-04-10", 17, 0);
+    cairn_episode eps[2] = {{1, "2023-01-01", "2023-04-30"},
+                            {2, "2024-01-01", NULL}};
+    cairn_episode_list list = {2, eps};
+    cairn_trend_options o = CAIRN_TREND_OPTIONS_INIT;
+    o.episodes = &list;
+    cairn_trend *t = trend(&f, "phq9", &o, NULL, NULL);
+    assert_int_equal(t->episode, 2);
+    assert_int_equal(t->n, 2);
+    assert_int_equal(t->n_outside, 3);
+    assert_true(t->baseline.score == 10 && t->latest.score == 17);
+    assert_int_equal(t->rci.category, CAIRN_RC_DETERIORATED);
+    assert_true(has_alert(t, CAIRN_ALERT_DETERIORATION));
+    cairn_trend_free(t);
+    o.episode = 1;
+    t = trend(&f, "phq9", &o, NULL, NULL);
+    assert_true(t->n == 2 && t->baseline.score == 20 && t->latest.score == 20);
+    cairn_trend_free(t);
+    o.episode = CAIRN_EPISODE_ALL;
+    t = trend(&f, "phq9", &o, NULL, NULL);
+    assert_int_equal(t->episode, 0);
+    assert_true(t->n == 5 && t->baseline.score == 20 && t->latest.score == 17);
+    assert_false(has_alert(t, CAIRN_ALERT_DETERIORATION));
+    cairn_trend_free(t);
+    o.episode = 3;
+    cairn_trend *none = NULL;
+    cairn_error err = CAIRN_ERROR_INIT;
+    assert_int_equal(cairn_trend_compute(&none, test_instrument("phq9"),
+                                         &f.list, NULL, &o, NULL, &err),
+                     CAIRN_ENOTFOUND);
+    assert_null(none);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -353,6 +396,7 @@ int main(void)
         cmocka_unit_test(test_trend_since_loss_axis),
         cmocka_unit_test(test_trend_dates),
         cmocka_unit_test(test_trend_published_thresholds),
+        cmocka_unit_test(test_trend_episodes),
         cmocka_unit_test(test_trend_unanswered_risk_and_undefined_recovery),
     };
     return cmocka_run_group_tests(tests, setup, NULL);

@@ -22,6 +22,7 @@ static const struct option cli_stats_options[] = {
     {"cutoff", required_argument, NULL, 1},
     {"time", required_argument, NULL, 1},
     {"no-improvement-weeks", required_argument, NULL, 1},
+    {"episode", required_argument, NULL, 1},
     {"clinician", required_argument, NULL, 'C'},
     {"from", required_argument, NULL, 'f'},
     {"to", required_argument, NULL, 't'},
@@ -113,6 +114,23 @@ int cli_trend_option(const char *cmd, const char *opt, const char *value,
             return cli_usage(cmd,
                              "--time takes since-first or since-loss, "
                              "not '%s'",
+                             value);
+        }
+        return CLI_OK;
+    }
+    if (strcmp(opt, "episode") == 0) {
+        double n = 0;
+        if (strcmp(value, "all") == 0) {
+            o->episode = CAIRN_EPISODE_ALL;
+        } else if (strcmp(value, "current") == 0) {
+            o->episode = CAIRN_EPISODE_CURRENT;
+        } else if (cli_parse_number(value, &n) && n >= 1 && n <= 10000 &&
+                   n == (int)n) {
+            o->episode = (int)n;
+        } else {
+            return cli_usage(cmd,
+                             "--episode takes current, all or an episode "
+                             "number, not '%s'",
                              value);
         }
         return CLI_OK;

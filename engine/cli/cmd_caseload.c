@@ -14,7 +14,8 @@ const cli_command cli_caseload_command = {
     "every client's progress, most urgent first",
     "cairn caseload [--instrument I] [--clinician C] [--all] [--json]\n"
     "       [--rci-sd X] [--rci-reliability R] [--cutoff C] [--scale S]\n"
-    "       [--time since-first|since-loss] [--no-improvement-weeks N]",
+    "       [--time since-first|since-loss] [--no-improvement-weeks N]\n"
+    "       [--episode current|all|N]",
     "Lists every active client (no episode of care, or one still open)\n"
     "with their latest score, change and status on\n"
     "each questionnaire, and a small chart of their scores; clients with\n"
@@ -26,7 +27,11 @@ const cli_command cli_caseload_command = {
     "  --clinician C      one clinician's clients only\n"
     "  --all              discharged clients too (episode of care ended)\n"
     "  --json             an array with one object per client\n"
-    "  (and the options of 'cairn trend')\n"
+    "  (and the options of 'cairn trend'; --episode chooses the episode of\n"
+    "  care, the current one by default.  NHS Talking Therapies outcomes\n"
+    "  use each measure's first and last score in that episode (referral)\n"
+    "  and say whether it was a finished course of treatment: two or more\n"
+    "  session events, or 'cannot be judged' when none is recorded)\n"
     "\n"
     "Example:\n"
     "  cairn caseload --clinician dr.lee\n",
@@ -111,15 +116,28 @@ static int print_json(const cairn_caseload *cl)
                e->n_acknowledged);
         if (e->has_nhstt) {
             const cairn_nhstt *o = &e->nhstt;
-            printf("\"nhs_talking_therapies\":{\"at_caseness\":%s,"
+            /* recovery is defined only for referrals at caseness, and
+             * "finished treatment" only where sessions are recorded */
+            const char *undefined = o->at_caseness ? NULL : "null";
+            printf("\"nhs_talking_therapies\":{\"episode\":%d,"
+                   "\"at_caseness\":%s,"
                    "\"recovered\":%s,\"reliable_improvement\":%s,"
                    "\"reliable_deterioration\":%s,"
-                   "\"reliable_recovery\":%s},",
-                   o->at_caseness ? "true" : "false",
-                   o->recovered ? "true" : "false",
+                   "\"reliable_recovery\":%s,\"sessions\":%zu,"
+                   "\"finished_treatment\":%s},",
+                   e->trends[0]->episode, o->at_caseness ? "true" : "false",
+                   undefined      ? undefined
+                   : o->recovered ? "true"
+                                  : "false",
                    o->reliable_improvement ? "true" : "false",
                    o->reliable_deterioration ? "true" : "false",
-                   o->reliable_recovery ? "true" : "false");
+                   undefined              ? undefined
+                   : o->reliable_recovery ? "true"
+                                          : "false",
+                   e->nhstt_sessions,
+                   e->nhstt_finished < 0   ? "null"
+                   : e->nhstt_finished > 0 ? "true"
+                                           : "false");
         } else {
             printf("\"nhs_talking_therapies\":null,");
         }
@@ -184,6 +202,13 @@ int cmd_caseload(cli_ctx *ctx, int argc, char **argv)
                 nhstt_words(&e->nhstt, words, sizeof words);
                 printf("%-12s NHS Talking Therapies (PHQ-9 and GAD-7): %s\n",
                        "", words);
+                int ep = e->trends[0]->episode;
+                printf("%-12s   (%s%.0d; finished a course of treatment: %s)\n",
+                       "", ep > 0 ? "episode " : "all assessments", ep,
+                       e->nhstt_finished < 0
+                           ? "cannot be judged, no sessions recorded"
+                       : e->nhstt_finished > 0 ? "yes, two or more sessions"
+                                               : "no, fewer than two sessions");
             }
         }
     }

@@ -14,7 +14,8 @@ const cli_command cli_trend_command = {
     "a client's change on one questionnaire",
     "cairn trend --client CODE --instrument I [--json] [--scale S]\n"
     "       [--rci-sd X] [--rci-reliability R] [--cutoff C]\n"
-    "       [--time since-first|since-loss] [--no-improvement-weeks N]",
+    "       [--time since-first|since-loss] [--no-improvement-weeks N]\n"
+    "       [--episode current|all|N]",
     "Shows a client's course on one questionnaire: first and latest score,\n"
     "the change, the trend per week with its 95% interval, whether the\n"
     "change is reliable (more than measurement noise: Jacobson-Truax) and\n"
@@ -38,6 +39,9 @@ const cli_command cli_trend_command = {
     "  --time since-loss        weeks since the loss (grief measures)\n"
     "  --no-improvement-weeks N alert after N weeks without reliable\n"
     "                           improvement (default 12)\n"
+    "  --episode E              the episode of care: current (default: the\n"
+    "                           latest), all, or its number (1 = first);\n"
+    "                           risk alerts come from every assessment\n"
     "\n"
     "Example:\n"
     "  cairn trend --client SARAH --instrument pgs33 --time since-loss\n",

@@ -18,8 +18,9 @@ typedef struct caseload_impl {
     cairn_assessment_list *all;    /* every current assessment, by client */
     cairn_assessment_list *slices; /* one client's part of `all` each */
     cairn_alert_record_list *records;
-    cairn_settings *settings;    /* the clinic's, when the caller gave none */
-    cairn_caseload_options opts; /* the caller's, with the settings */
+    cairn_episode_list **episodes; /* one per kept client */
+    cairn_settings *settings;      /* the clinic's, when the caller gave none */
+    cairn_caseload_options opts;   /* the caller's, with the settings */
 } caseload_impl;
 
 /* Clients the growth model needs: this instrument's setting, the
@@ -194,8 +195,36 @@ static const cairn_scale *nhstt_scale(const cairn_trend *t,
     return NULL;
 }
 
-/* Paired NHS Talking Therapies outcomes when both measures share their
- * first and last dates. */
+/* Session events of client `code` within the trend's episode (the whole
+ * record when no episode was used); -1 when none is recorded at all. */
+static int count_sessions(cairn_store *st, const char *code,
+                          const cairn_trend *t, size_t *n, int *finished,
+                          cairn_error *err)
+{
+    cairn_event_list *ev = NULL;
+    size_t any = 0;
+    *n = 0;
+    int rc = cairn_store_event_list(&ev, st, code, err);
+    for (size_t i = 0; rc == 0 && i < ev->n; i++) {
+        const cairn_event *e = &ev->items[i];
+        if (e->kind != CAIRN_EVENT_SESSION) {
+            continue;
+        }
+        any++;
+        bool in =
+            t->episode == 0 || (strncmp(e->date, t->episode_start, 10) >= 0 &&
+                                (t->episode_end == NULL ||
+                                 strncmp(e->date, t->episode_end, 10) <= 0));
+        *n += in;
+    }
+    *finished = any == 0 ? -1 : *n >= 2;
+    cairn_store_event_list_free(ev);
+    return rc;
+}
+
+/* Paired NHS Talking Therapies outcomes per referral (the episode the
+ * trends use): each measure's own first and last score, as NHS England's
+ * PHQ9_FirstScore/PHQ9_LastScore are. */
 static void nhs_outcomes(cairn_caseload_entry *e,
                          const cairn_instrument *const *insts, size_t n_insts)
 {
@@ -208,9 +237,7 @@ static void nhs_outcomes(cairn_caseload_entry *e,
             sc[s->nhstt_anxiety] = s;
         }
     }
-    if (t[0] == NULL || t[1] == NULL || t[0]->n < 2 || t[1]->n < 2 ||
-        strncmp(t[0]->baseline.date, t[1]->baseline.date, 10) != 0 ||
-        strncmp(t[0]->latest.date, t[1]->latest.date, 10) != 0) {
+    if (t[0] == NULL || t[1] == NULL || t[0]->n < 2 || t[1]->n < 2) {
         return;
     }
     cairn_nhstt_measure m[2];
@@ -223,14 +250,18 @@ static void nhs_outcomes(cairn_caseload_entry *e,
     e->nhstt = cairn_stats_nhstt(&m[0], &m[1]);
 }
 
-static int client_entry(caseload_impl *c, size_t k,
+static int client_entry(caseload_impl *c, cairn_store *st, size_t k,
                         const cairn_instrument *const *insts, size_t n_insts,
                         const cairn_caseload_options *o, cairn_error *err)
 {
     cairn_caseload_entry *e = &c->pub.entries[k];
     const cairn_client *cl = &c->clients->items[k];
     const cairn_assessment_list *list = &c->slices[k];
-    int rc = CAIRN_OK;
+    int rc = cairn_store_episode_list(&c->episodes[k], st, cl->code, err);
+    if (rc < 0) {
+        return rc;
+    }
+    e->episodes = c->episodes[k];
     e->client = cl;
     e->most_urgent = -1;
     e->trends = calloc(n_insts + 1, sizeof *e->trends);
@@ -262,6 +293,7 @@ static int client_entry(caseload_impl *c, size_t k,
             to = cairn_trend_options_for(&o->trend, o->overrides,
                                          o->n_overrides, inst, sc);
         }
+        to.episodes = c->episodes[k];
         cairn_trend *t = NULL;
         rc = cairn_trend_compute(&t, inst, list, cl->loss_date, &to, ex, err);
         if (rc == 0) {
@@ -271,6 +303,10 @@ static int client_entry(caseload_impl *c, size_t k,
     }
     if (rc == 0) {
         nhs_outcomes(e, insts, n_insts);
+    }
+    if (rc == 0 && e->has_nhstt) {
+        rc = count_sessions(st, cl->code, e->trends[0], &e->nhstt_sessions,
+                            &e->nhstt_finished, err);
     }
     return rc;
 }
@@ -390,11 +426,12 @@ int cairn_caseload_compute(cairn_caseload **out, cairn_store *st,
     if (rc == 0) {
         size_t n = c->clients->n;
         c->pub.entries = calloc(n + 1, sizeof *c->pub.entries);
-        rc = c->pub.entries
+        c->episodes = calloc(n + 1, sizeof *c->episodes);
+        rc = c->pub.entries && c->episodes
                  ? CAIRN_OK
                  : cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
         for (size_t k = 0; rc == 0 && k < n; k++) {
-            rc = client_entry(c, k, insts, n_insts, o, err);
+            rc = client_entry(c, st, k, insts, n_insts, o, err);
             c->pub.n = k + 1;
         }
     }
@@ -421,6 +458,10 @@ void cairn_caseload_free(cairn_caseload *cl)
         free(cl->entries[k].trends);
     }
     free(c->slices);
+    for (size_t k = 0; c->episodes != NULL && k < c->clients->n; k++) {
+        cairn_store_episode_list_free(c->episodes[k]);
+    }
+    free(c->episodes);
     cairn_store_assessment_list_free(c->all);
     free(cl->entries);
     free(cl->expectations);

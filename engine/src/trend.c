@@ -139,10 +139,45 @@ static void add_alert(cairn_trend *t, cairn_alert_kind kind,
 }
 
 /* The scored points of the scale, in date order (the list's order). */
+/* Choose the episode: its window in days [*from, *to), or none. */
+static int pick_episode(cairn_trend *t, const cairn_trend_options *o,
+                        bool *limit, double *from, double *to, cairn_error *err)
+{
+    const cairn_episode_list *ep = o->episodes;
+    *limit = false;
+    if (o->episode == CAIRN_EPISODE_ALL || ep == NULL || ep->n == 0) {
+        return CAIRN_OK;
+    }
+    size_t k = o->episode == CAIRN_EPISODE_CURRENT ? ep->n : (size_t)o->episode;
+    if (o->episode < 0 || k > ep->n) {
+        return cairn_error_set(err, CAIRN_ENOTFOUND,
+                               "client has %zu episode%s of care, not %d",
+                               ep->n, ep->n == 1 ? "" : "s", o->episode);
+    }
+    const cairn_episode *e = &ep->items[k - 1];
+    int rc = cairn_date_days(e->started_on, from, err);
+    *to = INFINITY;
+    if (rc == 0 && e->ended_on != NULL) {
+        rc = cairn_date_days(e->ended_on, to, err);
+        *to += 1; /* the whole last day */
+    }
+    t->episode = (int)k;
+    t->episode_start = e->started_on;
+    t->episode_end = e->ended_on;
+    *limit = true;
+    return rc;
+}
+
 static int collect_points(cairn_trend *t, const cairn_assessment_list *list,
                           size_t scale_index, const char *code,
-                          cairn_error *err)
+                          const cairn_trend_options *o, cairn_error *err)
 {
+    bool limit = false;
+    double from = 0, to = 0;
+    int erc = pick_episode(t, o, &limit, &from, &to, err);
+    if (erc < 0) {
+        return erc;
+    }
     t->points = calloc(list->n + 1, sizeof *t->points);
     if (t->points == NULL) {
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
@@ -156,12 +191,16 @@ static int collect_points(cairn_trend *t, const cairn_assessment_list *list,
         if (scale_index >= a->n_scales || !a->scales[scale_index].has_score) {
             continue;
         }
-        cairn_trend_point *p = &t->points[t->n++];
         double days = 0;
         int rc = cairn_date_days(a->administered_at, &days, err);
         if (rc < 0) {
             return rc;
         }
+        if (limit && (days < from || days >= to)) {
+            t->n_outside++;
+            continue;
+        }
+        cairn_trend_point *p = &t->points[t->n++];
         p->assessment_id = a->id;
         p->date = a->administered_at;
         p->weeks = days / 7.0; /* absolute until the axis is chosen */
@@ -391,7 +430,7 @@ int cairn_trend_compute(cairn_trend **out, const cairn_instrument *inst,
     int rc = t->alerts ? CAIRN_OK
                        : cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     if (rc == 0) {
-        rc = collect_points(t, list, scale_index, t->instrument, err);
+        rc = collect_points(t, list, scale_index, t->instrument, o, err);
     }
     if (rc == 0) {
         rc = time_axis(t, loss_date, o, &first, err);
@@ -581,6 +620,14 @@ static json_t *trend_json(const cairn_trend *t)
                                         ? "weeks_since_loss"
                                         : "weeks_since_first"));
     json_object_set_new(o, "n", json_integer((json_int_t)t->n));
+    json_object_set_new(
+        o, "episode",
+        t->episode > 0 ? json_pack("{s:i,s:s,s:o,s:I}", "number", t->episode,
+                                   "started_on", t->episode_start, "ended_on",
+                                   t->episode_end ? json_string(t->episode_end)
+                                                  : json_null(),
+                                   "scores_outside", (json_int_t)t->n_outside)
+                       : json_null());
     json_object_set_new(
         o, "baseline",
         t->has_baseline
