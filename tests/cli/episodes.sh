@@ -36,7 +36,7 @@ t_out_has '"n":4,"episode":null,"baseline":{"date":"2023-01-10","score":20},"lat
 t_run "trend: no such episode" 1 "$C" trend --client E1 --instrument phq9 --episode 3
 t_err "cairn: client has 2 episodes of care, not 3"
 t_run "trend: bad --episode" 2 "$C" trend --client E1 --instrument phq9 --episode last
-t_err_has "cairn: --episode takes current, all or an episode number, not 'last'"
+t_err_has "cairn: trend: --episode takes current, all or an episode number, not 'last'"
 
 "$C" event add --client E1 --date 2024-01-17 --kind session >/dev/null
 "$C" event add --client E1 --date 2023-02-01 --kind session >/dev/null
