@@ -59,8 +59,11 @@ static size_t change_rows(cairn__sheet *s, size_t row,
                &DP2, NULL);
     row = stat(s, row, "SD of change", ch, c->change_sd, &DP2, NULL);
     row = stat(s, row, "Baseline-latest correlation", ch, c->r, &DP3, NULL);
-    row = effect(s, row, "Effect size d", &c->d,
+    row = effect(s, row, "Effect size d (uncorrected)", &c->d,
                  "mean change / baseline SD; normal 95% interval");
+    row = effect(s, row, "Effect size g (Hedges)", &c->g,
+                 "d x c(n - 1), the small-sample correction; normal 95% "
+                 "interval");
     row = effect(s, row, "Effect size d_z", &c->d_z,
                  "mean change / SD of change; normal 95% interval");
     return row;
@@ -340,8 +343,11 @@ static void dictionary(cairn__xlsx *x)
         {"Statistics", "Baseline, latest",
          "each client's first and last score in the range (clients with "
          "two or more)"},
-        {"Statistics", "Effect size d",
+        {"Statistics", "Effect size d (uncorrected)",
          "mean change / baseline SD (standardized mean change)"},
+        {"Statistics", "Effect size g (Hedges)",
+         "d x c(n - 1), c(m) = Gamma(m/2) / (sqrt(m/2) Gamma((m-1)/2)); "
+         "variance 2(1-r)/n + g^2/(2n) (metafor's SMCR)"},
         {"Statistics", "Effect size d_z", "mean change / SD of change"},
         {"Statistics", "Reliably improved ...",
          "Jacobson-Truax: |change| >= 1.96 x sqrt(2) x SD x sqrt(1 - r), "
@@ -386,25 +392,30 @@ static size_t kv(cairn__sheet *s, size_t row, const char *key,
 static size_t parameter_rows(cairn__sheet *s, size_t row,
                              const cairn_report_cohort *r)
 {
+    /* the engine says where each value came from: definition, clinic
+     * setting or command line */
     const cairn_cohort_summary *m = r->summary;
-    const cairn_cohort_options *o = &r->options.cohort;
-    const char *line =
-        o->has_sd || o->has_reliability ? "command line" : r->scale->rc_source;
-    cairn__xlsx_text(s, row, 0, "Reliable-change SD", &KEY);
-    if (m->has_rc) {
+    if (m->has_rc && m->rc_points > 0) {
+        cairn__xlsx_text(s, row, 0, "Reliable-change threshold", &KEY);
+        cairn__xlsx_number(s, row, 1, m->rc_points, &PLAIN);
+        row = kv(s, row + 1, "Its source", m->rc_source);
+    } else if (m->has_rc) {
+        cairn__xlsx_text(s, row, 0, "Reliable-change SD", &KEY);
         cairn__xlsx_number(s, row, 1, m->rc_sd, &PLAIN);
         cairn__xlsx_text(s, row + 1, 0, "Reliability", &KEY);
         cairn__xlsx_number(s, row + 1, 1, m->rc_reliability, &PLAIN);
-        row = kv(s, row + 2, "Their source", line);
+        row = kv(s, row + 2, "Their source", m->rc_source);
     } else {
+        cairn__xlsx_text(s, row, 0, "Reliable-change SD", &KEY);
         cairn__xlsx_text(s, row++, 1, "none: reliable change not judged",
                          &PLAIN);
     }
     cairn__xlsx_text(s, row, 0, "Clinical cut-off", &KEY);
     if (m->has_cutoff) {
         cairn__xlsx_number(s, row, 1, m->cutoff, &PLAIN);
-        return kv(s, row + 1, "Its source",
-                  o->has_cutoff ? "command line" : r->scale->cutoff_source);
+        row = kv(s, row + 1, "Its source", m->cutoff_source);
+        return kv(s, row, "Clinically significant change",
+                  cairn_cs_criterion_name(m->criterion));
     }
     cairn__xlsx_text(s, row, 1, "none: recovery not judged", &PLAIN);
     return row + 1;

@@ -73,6 +73,7 @@ const char *cairn__report_alert_words(cairn_alert_kind kind)
 {
     static const char *const words[] = {
         [CAIRN_ALERT_RISK] = "risk item endorsed",
+        [CAIRN_ALERT_RISK_UNANSWERED] = "risk item not answered",
         [CAIRN_ALERT_DETERIORATION] = "reliable deterioration",
         [CAIRN_ALERT_OFF_TRACK] = "not on track",
         [CAIRN_ALERT_NO_IMPROVEMENT] = "no reliable improvement",

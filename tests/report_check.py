@@ -681,7 +681,10 @@ def check_cohort(wb, pkg, eng, instrument, extra):
              ("Clients with two or more scores", want["n_paired"]),
              ("Baseline mean", want["baseline"]["mean"]),
              ("Latest SD", want["latest"]["sd"]),
-             ("Effect size d", want["effect_sizes"]["d"]["estimate"]),
+             ("Effect size d (uncorrected)",
+              want["effect_sizes"]["d"]["estimate"]),
+             ("Effect size g (Hedges)",
+              (want["effect_sizes"]["g"] or {}).get("estimate")),
              ("Effect size d_z", want["effect_sizes"]["d_z"]["estimate"])]
     rc = want.get("rci_counts")
     pairs += [("Reliably improved", rc and rc["improved"]),
@@ -691,9 +694,13 @@ def check_cohort(wb, pkg, eng, instrument, extra):
     bad = ["%s: %r, want %r" % (k, value_of(ws, k), v) for k, v in pairs
            if not (near(value_of(ws, k), v, 1e-8) if v is not None
                    else value_of(ws, k) is None)]
-    lo = value_of(ws, "Effect size d", 3)
+    lo = value_of(ws, "Effect size d (uncorrected)", 3)
     if not near(lo, want["effect_sizes"]["d"]["ci95"][0], 1e-8):
         bad.append("d interval %r" % lo)
+    g = want["effect_sizes"]["g"]
+    lo = value_of(ws, "Effect size g (Hedges)", 3)
+    if g is not None and not near(lo, g["ci95"][0], 1e-8):
+        bad.append("g interval %r" % lo)
     check(not bad, "cohort statistics as 'cairn cohort --json'",
           "\n".join(bad))
     mm = want["mixed_model"]

@@ -5,6 +5,8 @@
 #include <dirent.h>
 #include <stdio.h>
 
+#include <jansson.h>
+
 #include "helpers.h"
 
 static void test_instrument_ships_ten_valid_definitions(void **state)
@@ -190,6 +192,56 @@ static void test_instrument_free_accepts_null(void **state)
     cairn_score_free(NULL);
 }
 
+/* Every shipped scale has cited reliable-change values (SD and
+ * reliability, or a published threshold) or says in a note that none are
+ * published and where Cairn looked (issue 10, point 8). */
+static void test_instrument_every_scale_says_its_reliable_change(void **state)
+{
+    (void)state;
+    const cairn_catalog *cat = test_catalog();
+    for (size_t i = 0; i < cairn_catalog_count(cat); i++) {
+        const cairn_instrument *in = cairn_catalog_get(cat, i);
+        json_t *root = json_load_file(cairn_instrument_path(in), 0, NULL);
+        assert_non_null(root);
+        json_t *scales = json_object_get(root, "scales");
+        for (size_t k = 0; k < json_array_size(scales); k++) {
+            const cairn_scale *sc = cairn_instrument_scale(in, k);
+            json_t *rc =
+                json_object_get(json_array_get(scales, k), "reliable_change");
+            if (rc == NULL) {
+                fail_msg("%s %s: no reliable_change entry",
+                         cairn_instrument_code(in), sc->id);
+            }
+            if (!sc->has_reliable_change && !sc->has_rc_points) {
+                const char *note =
+                    json_string_value(json_object_get(rc, "note"));
+                if (note == NULL || strstr(note, "Searched") == NULL) {
+                    fail_msg("%s %s: no values and no note on where Cairn "
+                             "looked",
+                             cairn_instrument_code(in), sc->id);
+                }
+            }
+        }
+        json_decref(root);
+    }
+}
+
+/* CES-D texts as their cited sources print them (issue 10, point 4):
+ * item 3 is not truncated, the instructions are cesd.xml's. */
+static void test_instrument_cesd_texts(void **state)
+{
+    (void)state;
+    const cairn_instrument *in = test_instrument("cesd");
+    assert_string_equal(cairn_instrument_find_item(in, 3)->text,
+                        "I felt that I could not shake off the blues even "
+                        "with help from my family or friends");
+    assert_string_equal(cairn_instrument_instructions(in),
+                        "This form has 20 statements about how you have "
+                        "been OVER THE LAST WEEK. Please read each statement "
+                        "and think how often you felt that way last week. "
+                        "Then choose the option which is closest to this.");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -201,6 +253,8 @@ int main(void)
         cmocka_unit_test(test_instrument_site_texts_keep_fingerprint),
         cmocka_unit_test(test_instrument_strerror_covers_every_status),
         cmocka_unit_test(test_instrument_free_accepts_null),
+        cmocka_unit_test(test_instrument_every_scale_says_its_reliable_change),
+        cmocka_unit_test(test_instrument_cesd_texts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

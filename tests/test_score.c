@@ -378,19 +378,19 @@ static void test_score_pg13r_rules(void **state)
     cairn_score *s = test_score("pg13r", yes, 13);
     assert_true(test_scale(s, "total") == 30);
     assert_int_equal(test_rule(s, "symptom_threshold"), 1);
-    assert_int_equal(test_rule(s, "provisional_pgd"), 1);
+    assert_int_equal(test_rule(s, "gateways_and_threshold"), 1);
     cairn_score_free(s);
     /* Only 11 months since the loss. */
     int early[13] = {1, 11, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 1};
     s = test_score("pg13r", early, 13);
     assert_int_equal(test_rule(s, "symptom_threshold"), 1);
-    assert_int_equal(test_rule(s, "provisional_pgd"), 0);
+    assert_int_equal(test_rule(s, "gateways_and_threshold"), 0);
     cairn_score_free(s);
     /* Below threshold: 29. */
     int low[13] = {1, 24, 2, 3, 3, 3, 3, 3, 3, 3, 3, 3, 1};
     s = test_score("pg13r", low, 13);
     assert_int_equal(test_rule(s, "symptom_threshold"), 0);
-    assert_int_equal(test_rule(s, "provisional_pgd"), 0);
+    assert_int_equal(test_rule(s, "gateways_and_threshold"), 0);
     cairn_score_free(s);
 }
 
@@ -427,6 +427,70 @@ static void test_score_json_shape(void **state)
     cairn_score_free(s);
 }
 
+/* A blank risk item is a flag of its own, for every instrument with a
+ * risk rule (issue 10, point 6). */
+static void test_score_unanswered_risk_items(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *code;
+        int item;
+    } risk[] = {{"phq9", 9}, {"epds", 10}, {"pcl5", 16}, {"pgs33", 8}};
+    for (size_t k = 0; k < sizeof risk / sizeof risk[0]; k++) {
+        const cairn_instrument *in = test_instrument(risk[k].code);
+        size_t n = cairn_instrument_item_count(in);
+        int codes[64];
+        for (size_t i = 0; i < n; i++) {
+            codes[i] = cairn_instrument_item(in, i)->options[0].code;
+        }
+        codes[risk[k].item - 1] = NA;
+        cairn_score *s = test_score(risk[k].code, codes, n);
+        assert_int_equal(s->n_flags, 0);
+        assert_int_equal(s->n_unanswered_risks, 1);
+        assert_int_equal(s->unanswered_risks[0].item, risk[k].item);
+        char *json = NULL;
+        assert_int_equal(cairn_score_to_json(s, &json, NULL), CAIRN_OK);
+        assert_non_null(strstr(json, "\"kind\":\"risk_unanswered\""));
+        free(json);
+        cairn_score_free(s);
+    }
+}
+
+/* A scale rule is decided when the bounds of the possible totals decide
+ * it (issue 10, point 7), and the PG-13-R rule that ignores criterion B
+ * is not called a provisional diagnosis (point 2). */
+static void test_score_scale_rules_by_bounds(void **state)
+{
+    (void)state;
+    int phq2[2] = {3, NA};
+    cairn_score *s = test_score("phq2", phq2, 2);
+    assert_false(s->scales[0].has_score);
+    assert_int_equal(test_rule(s, "positive_screen"), CAIRN_TRUE);
+    cairn_score_free(s);
+    int phq2_low[2] = {1, NA};
+    s = test_score("phq2", phq2_low, 2);
+    assert_int_equal(test_rule(s, "positive_screen"), CAIRN_UNKNOWN);
+    cairn_score_free(s);
+    int pg[13] = {1, 24, 5, 5, 5, 5, NA, 5, 5, 5, 5, 5, 1};
+    s = test_score("pg13r", pg, 13);
+    assert_int_equal(test_rule(s, "symptom_threshold"), CAIRN_TRUE);
+    cairn_score_free(s);
+    int pg_low[13] = {1, 24, 1, 1, 1, 1, NA, 1, 1, 1, 1, 1, 1};
+    s = test_score("pg13r", pg_low, 13);
+    assert_int_equal(test_rule(s, "symptom_threshold"), CAIRN_FALSE);
+    cairn_score_free(s);
+    /* the issue's repro: yearning and preoccupation "not at all" */
+    int repro[13] = {1, 12, 1, 1, 5, 5, 5, 5, 5, 5, 1, 1, 1};
+    s = test_score("pg13r", repro, 13);
+    for (size_t i = 0; i < s->n_rules; i++) {
+        assert_null(strstr(s->rules[i].rule->id, "pgd"));
+        assert_null(strstr(s->rules[i].rule->label, "rovisional prolonged"));
+    }
+    assert_non_null(strstr(s->rules[1].rule->label, "criterion B is not "
+                                                    "checked"));
+    cairn_score_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -446,6 +510,8 @@ int main(void)
         cmocka_unit_test(test_score_pcl5_provisional_diagnosis),
         cmocka_unit_test(test_score_pg13r_rules),
         cmocka_unit_test(test_score_json_shape),
+        cmocka_unit_test(test_score_unanswered_risk_items),
+        cmocka_unit_test(test_score_scale_rules_by_bounds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

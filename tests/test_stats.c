@@ -270,6 +270,52 @@ static int setup(void **state)
     return 0;
 }
 
+/* Hedges' g beside d, against metafor's published SMCR test values
+ * (wviechtb/metafor tests/testthat/test_analysis_example_morris2008.r:
+ * escalc(measure = "SMCR", m1i = post, m2i = pre, sd1i = sd_pre, ni, ri),
+ * treatment and control rows; yi and vi to 4 decimals).  The n = 9 and
+ * n = 10 rows tell the exact c(m) from the approximation 1 - 3/(4m - 1).
+ */
+static void test_stats_smcr_matches_metafor(void **state)
+{
+    (void)state;
+    static const struct {
+        double pre, post, sd, n, r, yi, vi;
+    } rows[] = {
+        {30.6, 38.5, 15.0, 20, .47, 0.5056, 0.0594},
+        {23.5, 26.8, 3.1, 50, .64, 1.0481, 0.0254},
+        {0.5, 0.7, 0.1, 9, .77, 1.8054, 0.2322},
+        {53.4, 75.9, 14.5, 10, .89, 1.4181, 0.1225},
+        {35.6, 36.0, 4.7, 14, .44, 0.0801, 0.0802},
+        {23.1, 19.7, 13.8, 20, .47, -0.2365, 0.0544},
+        {24.9, 25.3, 4.1, 42, .64, 0.0958, 0.0173},
+        {0.6, 0.6, 0.2, 9, .77, 0.0000, 0.0511},
+        {55.7, 60.7, 17.3, 11, .89, 0.2667, 0.0232},
+        {34.8, 33.4, 3.1, 14, .44, -0.4250, 0.0864},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        cairn_effect d, g;
+        cairn_stats_smcr(&d, &g, rows[i].pre, rows[i].post, rows[i].sd,
+                         rows[i].n, rows[i].r);
+        assert_true(d.has_value && g.has_value);
+        if (fabs(g.value - rows[i].yi) > 5e-5 ||
+            fabs(g.se * g.se - rows[i].vi) > 5e-5) {
+            fail_msg("row %zu: g %.5f vi %.5f, metafor %.4f %.4f", i + 1,
+                     g.value, g.se * g.se, rows[i].yi, rows[i].vi);
+        }
+        NEAR(d.value, (rows[i].post - rows[i].pre) / rows[i].sd, 1e-12);
+        NEAR(g.ci_low, g.value - 1.959963985 * g.se, 1e-8);
+    }
+    /* the row: d is 0.527, g 0.5056 */
+    cairn_effect d, g;
+    cairn_stats_smcr(&d, &g, 30.6, 38.5, 15, 20, .47);
+    NEAR(d.value, 0.526667, 1e-6);
+    /* c(m) is undefined for m <= 1 (n = 2), as in metafor */
+    cairn_stats_smcr(&d, &g, 1, 2, 1, 2, .5);
+    assert_true(d.has_value);
+    assert_false(g.has_value);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -284,6 +330,7 @@ int main(void)
         cmocka_unit_test(test_stats_cohort_edge_cases),
         cmocka_unit_test(test_stats_cronbach_alpha),
         cmocka_unit_test(test_stats_params_from_definition_and_overrides),
+        cmocka_unit_test(test_stats_smcr_matches_metafor),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -86,9 +86,39 @@ static void test_trend_identical_scores(void **state)
     NEAR(t->slope.estimate, 0, 1e-12);
     NEAR(t->slope.se, 0, 1e-12);
     assert_true(t->change == 0);
-    /* GAD-7 has no published SD/reliability pair: no RCI unless given */
-    assert_false(t->has_rci);
+    /* GAD-7 has a published threshold (6 points): judged, unchanged */
+    assert_true(t->has_rci && t->rci.from_points);
+    assert_int_equal(t->rci.category, CAIRN_RC_NO_RELIABLE_CHANGE);
     cairn_trend_free(t);
+}
+
+/* Reliable change for the scales that have only a published threshold
+ * (issue 10, point 8): EPDS 4 points (Matthey 2004), GAD-7 6 (Bischoff
+ * 2020), PCL-5 15 (Marx 2022); deterioration alerts fire without any
+ * option. */
+static void test_trend_published_thresholds(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *code;
+        double from, to, points;
+    } cases[] = {{"epds", 8, 12, 4}, {"gad7", 5, 11, 6}, {"pcl5", 20, 35, 15}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        fixture f = {0};
+        add(&f, cases[i].code, "2026-01-05", cases[i].from, 0);
+        add(&f, cases[i].code, "2026-02-02", cases[i].to, 0);
+        cairn_trend *t = trend(&f, cases[i].code, NULL, NULL, NULL);
+        assert_true(t->has_rci && t->rci.from_points);
+        NEAR(t->rci.threshold_points, cases[i].points, 1e-12);
+        assert_int_equal(t->rci.category, CAIRN_RC_DETERIORATED);
+        assert_true(has_alert(t, CAIRN_ALERT_DETERIORATION));
+        cairn_trend_free(t);
+        /* one point less is not reliable */
+        f.scales[1][0].score = cases[i].to - 1;
+        t = trend(&f, cases[i].code, NULL, NULL, NULL);
+        assert_int_equal(t->rci.category, CAIRN_RC_NO_RELIABLE_CHANGE);
+        cairn_trend_free(t);
+    }
 }
 
 static void test_trend_missing_scores_and_risk(void **state)
@@ -303,6 +333,84 @@ static int setup(void **state)
     return 0;
 }
 
+/* A risk item left blank raises its own alert (issue 10, point 6), and a
+ * scale without reliable-change values leaves "reliably recovered"
+ * undefined (null), never false (point 3). */
+static void test_trend_unanswered_risk_and_undefined_recovery(void **state)
+{
+    (void)state;
+    fixture f = {0};
+    static int codes[9] = {1, 1, 1, 1, 1, 1, 1, 1, 0};
+    static bool missing[9] = {false, false, false, false, false,
+                              false, false, false, true};
+    add(&f, "phq9", "2026-01-05", 9, 0);
+    f.a[0].n_items = 9;
+    f.a[0].codes = codes;
+    f.a[0].missing = missing;
+    cairn_trend *t = trend(&f, "phq9", NULL, NULL, NULL);
+    assert_int_equal(t->n_alerts, 1);
+    assert_int_equal(t->alerts[0].kind, CAIRN_ALERT_RISK_UNANSWERED);
+    assert_int_equal(t->alerts[0].item, 9);
+    assert_string_equal(t->alerts[0].key, "risk_unanswered:1:9");
+    assert_non_null(strstr(t->alerts[0].reason, "was not answered"));
+    cairn_trend_free(t);
+
+    fixture g = {0};
+    add(&g, "pg13r", "2026-01-05", 40, 0);
+    add(&g, "pg13r", "2026-03-05", 20, 0);
+    t = trend(&g, "pg13r", NULL, NULL, NULL);
+    assert_false(t->has_rci);
+    assert_true(t->has_clinical && t->clinical.recovered);
+    char *json = NULL;
+    assert_int_equal(cairn_trend_to_json(t, &json, NULL), 0);
+    assert_non_null(strstr(json, "\"reliably_recovered\":null"));
+    free(json);
+    cairn_trend_free(t);
+}
+
+/* Change statistics use the current episode of care by default; the
+ * others on request (issue 10, point 1). */
+static void test_trend_episodes(void **state)
+{
+    (void)state;
+    fixture f = {0};
+    add(&f, "phq9", "2023-01-10", 20, 0);
+    add(&f, "phq9", "2023-04-10", 20, 0);
+    add(&f, "phq9", "2023-08-01", 16, 0); /* between episodes: in none */
+    add(&f, "phq9", "2024-01-10", 10, 0);
+    add(&f, "phq9", "2024-04-10", 17, 0);
+    cairn_episode eps[2] = {{1, "2023-01-01", "2023-04-30"},
+                            {2, "2024-01-01", NULL}};
+    cairn_episode_list list = {2, eps};
+    cairn_trend_options o = CAIRN_TREND_OPTIONS_INIT;
+    o.episodes = &list;
+    cairn_trend *t = trend(&f, "phq9", &o, NULL, NULL);
+    assert_int_equal(t->episode, 2);
+    assert_int_equal(t->n, 2);
+    assert_int_equal(t->n_outside, 3);
+    assert_true(t->baseline.score == 10 && t->latest.score == 17);
+    assert_int_equal(t->rci.category, CAIRN_RC_DETERIORATED);
+    assert_true(has_alert(t, CAIRN_ALERT_DETERIORATION));
+    cairn_trend_free(t);
+    o.episode = 1;
+    t = trend(&f, "phq9", &o, NULL, NULL);
+    assert_true(t->n == 2 && t->baseline.score == 20 && t->latest.score == 20);
+    cairn_trend_free(t);
+    o.episode = CAIRN_EPISODE_ALL;
+    t = trend(&f, "phq9", &o, NULL, NULL);
+    assert_int_equal(t->episode, 0);
+    assert_true(t->n == 5 && t->baseline.score == 20 && t->latest.score == 17);
+    assert_false(has_alert(t, CAIRN_ALERT_DETERIORATION));
+    cairn_trend_free(t);
+    o.episode = 3;
+    cairn_trend *none = NULL;
+    cairn_error err = CAIRN_ERROR_INIT;
+    assert_int_equal(cairn_trend_compute(&none, test_instrument("phq9"),
+                                         &f.list, NULL, &o, NULL, &err),
+                     CAIRN_ENOTFOUND);
+    assert_null(none);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -318,6 +426,9 @@ int main(void)
         cmocka_unit_test(test_trend_off_track),
         cmocka_unit_test(test_trend_since_loss_axis),
         cmocka_unit_test(test_trend_dates),
+        cmocka_unit_test(test_trend_published_thresholds),
+        cmocka_unit_test(test_trend_episodes),
+        cmocka_unit_test(test_trend_unanswered_risk_and_undefined_recovery),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -256,6 +256,8 @@ typedef struct cli_params {
     int time;                    /* --time: 0 since-first, 1 since-loss */
     double no_improvement_weeks; /* --no-improvement-weeks (> 0) */
     bool has_weeks;              /* --no-improvement-weeks was given */
+    int episode;                 /* --episode: CAIRN_EPISODE_CURRENT,
+                                    CAIRN_EPISODE_ALL or a number */
 } cli_params;
 
 /** The values given to cli_override_opts and cli_time_opts. */

@@ -43,7 +43,8 @@ static void print_change(const cairn_cohort_result *r,
            "%+.2f (SD %.2f)\n",
            c->baseline_mean, c->baseline_sd, c->latest_mean, c->latest_sd,
            c->change_mean, c->change_sd);
-    print_effect("d", &c->d);
+    print_effect("d (uncorrected)", &c->d);
+    print_effect("g (Hedges, small-sample corrected)", &c->g);
     print_effect("d_z", &c->d_z);
 }
 
@@ -52,10 +53,16 @@ static void print_counts(const cairn_cohort_summary *s,
 {
     char a[32], b[32], c[32];
     if (s->has_rc) {
-        printf("  reliable change (SD %g, r %g): %s improved, %s no "
+        char how[64];
+        if (s->rc_points > 0) {
+            snprintf(how, sizeof how, "%g points or more", s->rc_points);
+        } else {
+            snprintf(how, sizeof how, "SD %g, r %g", s->rc_sd,
+                     s->rc_reliability);
+        }
+        printf("  reliable change (%s): %s improved, %s no "
                "reliable change, %s deteriorated\n",
-               s->rc_sd, s->rc_reliability,
-               count(a, t, "rci_counts.improved", s->rc_counts[0]),
+               how, count(a, t, "rci_counts.improved", s->rc_counts[0]),
                count(b, t, "rci_counts.no_reliable_change", s->rc_counts[1]),
                count(c, t, "rci_counts.deteriorated", s->rc_counts[2]));
     }

@@ -127,11 +127,24 @@ static json_t *flags_and_rules(json_t *o, const cairn_assessment *a,
     json_t *flags = json_array(), *rules = json_object();
     for (size_t i = 0; i < a->n_flags; i++) {
         json_t *f = json_object();
+        json_object_set_new(f, "kind", json_string("risk"));
         json_object_set_new(f, "item", json_integer(a->flags[i].item));
         json_object_set_new(f, "code", json_integer(a->flags[i].code));
         json_object_set_new(f, "message",
                             cli_json_str(flag_message(inst, a->flags[i].item)));
         json_array_append_new(flags, f);
+    }
+    /* a risk item left blank is a flag of its own */
+    size_t n_risk = inst ? cairn_instrument_risk_count(inst) : 0;
+    for (size_t k = 0; k < n_risk; k++) {
+        int item = cairn_instrument_risk(inst, k)->item;
+        if ((size_t)item <= a->n_items && a->missing[item - 1]) {
+            char msg[256];
+            cairn_score_unanswered_message(inst, item, msg, sizeof msg);
+            json_array_append_new(
+                flags, json_pack("{s:s,s:i,s:n,s:s}", "kind", "risk_unanswered",
+                                 "item", item, "code", "message", msg));
+        }
     }
     for (size_t i = 0; i < a->n_rules; i++) {
         int v = a->rules[i].value;

@@ -98,6 +98,28 @@ const cli_opt cli_override_opts[] = {
      .parse = parse_cutoff, .target = &cli_given.ov},
     {NULL}};
 
+/* --episode current|all|N */
+static int parse_episode(const cli_opt *o, const char *v, char *why,
+                         size_t size)
+{
+    double n = 0;
+    (void)o;
+    if (strcmp(v, "all") == 0) {
+        cli_given.episode = CAIRN_EPISODE_ALL;
+    } else if (strcmp(v, "current") == 0) {
+        cli_given.episode = CAIRN_EPISODE_CURRENT;
+    } else if (cli_parse_number(v, &n) && n >= 1 && n <= 10000 && n == (int)n) {
+        cli_given.episode = (int)n;
+    } else {
+        snprintf(why, size,
+                 "--episode takes current, all or an episode number, not "
+                 "'%s'",
+                 v);
+        return -1;
+    }
+    return 0;
+}
+
 const cli_opt cli_time_opts[] = {
     {"time", "since-first|since-loss",
      "time axis of the weekly slopes (default\nsince-first)",
@@ -106,6 +128,11 @@ const cli_opt cli_time_opts[] = {
      "alert after N weeks without reliable\nimprovement (default 12)",
      .num = &cli_given.no_improvement_weeks, .range = CLI_POSITIVE,
      .given = &cli_given.has_weeks},
+    {"episode", "current|all|N",
+     "the episode of care change is measured in:\nthe current (latest) one, "
+     "all, or its\nnumber (1 = the first); risk alerts come\nfrom every "
+     "assessment",
+     .parse = parse_episode},
     {NULL}};
 
 /* The scale `name` of `inst` (NULL: the main one); a usage error of
@@ -211,6 +238,7 @@ int cli_params_trend(cli_ctx *ctx, const char *cmd,
     base.axis = cli_params_axis();
     base.no_improvement_weeks = cli_given.no_improvement_weeks;
     base.has_no_improvement_weeks = cli_given.has_weeks;
+    base.episode = cli_given.episode;
     *t = cairn_trend_options_for(&base, ov, n, inst, sc);
     return CLI_OK;
 }
@@ -232,6 +260,7 @@ int cli_params_many(cli_ctx *ctx, const char *cmd, const char *instrument,
     t->axis = cli_params_axis();
     t->no_improvement_weeks = cli_given.no_improvement_weeks;
     t->has_no_improvement_weeks = cli_given.has_weeks;
+    t->episode = cli_given.episode;
     return cli_params_overrides(ctx, cmd, inst, scale, ov, n);
 }
 

@@ -26,7 +26,12 @@ static void print_change(const cairn_trend *t)
         }
         printf("\n");
     }
-    if (t->has_rci) {
+    if (t->has_rci && t->rci.from_points) {
+        printf("  Reliable   %s: a change of %g points or more counts\n"
+               "             (published threshold; %s)\n",
+               cairn_rc_category_name(t->rci.category), t->rci.threshold_points,
+               t->rc_source);
+    } else if (t->has_rci) {
         printf("  Reliable   %s: RCI %.2f; a change of %.1f points or "
                "more counts\n"
                "             (Jacobson-Truax, SD %g, reliability %g; %s)\n",

@@ -118,6 +118,16 @@ void cli_print_risk(FILE *out, const cairn_score *score)
         fprintf(out, "\n%s\n!! RISK - FOR THE CLINICIAN NOW\n!! %s\n%s\n", bar,
                 score->flags[i].risk->message, bar);
     }
+    for (size_t i = 0; i < score->n_unanswered_risks; i++) {
+        char msg[256];
+        cairn_score_unanswered_message(score->instrument,
+                                       score->unanswered_risks[i].item, msg,
+                                       sizeof msg);
+        fprintf(out,
+                "\n%s\n!! RISK ITEM NOT ANSWERED - FOR THE CLINICIAN NOW\n"
+                "!! %s\n%s\n",
+                bar, msg, bar);
+    }
 }
 
 int cli_fail_next(const cairn_error *err, int code, const char *next)

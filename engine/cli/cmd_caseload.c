@@ -36,7 +36,7 @@ const cli_command cli_caseload_command = {
              "       [--rci-sd [I=]X] [--rci-reliability [I=]R] "
              "[--cutoff [I=]C]\n"
              "       [--scale S] [--time since-first|since-loss]\n"
-             "       [--no-improvement-weeks N]",
+             "       [--no-improvement-weeks N] [--episode current|all|N]",
     .opts = caseload_opts,
     .example = "  cairn caseload --clinician dr.lee\n"
                "  cairn caseload --rci-sd epds=5.5 --rci-reliability "
@@ -124,15 +124,26 @@ static json_t *nhstt_json(const cairn_caseload_entry *e)
     if (!e->has_nhstt) {
         return json_null();
     }
+    /* recovery is defined only for referrals at caseness, and "finished
+     * a course of treatment" only where sessions are recorded */
+    bool c = o->at_caseness;
     json_t *j = json_object();
-    json_object_set_new(j, "at_caseness", json_boolean(o->at_caseness));
-    json_object_set_new(j, "recovered", json_boolean(o->recovered));
+    json_object_set_new(j, "episode", json_integer(e->trends[0]->episode));
+    json_object_set_new(j, "at_caseness", json_boolean(c));
+    json_object_set_new(j, "recovered",
+                        c ? json_boolean(o->recovered) : json_null());
     json_object_set_new(j, "reliable_improvement",
                         json_boolean(o->reliable_improvement));
     json_object_set_new(j, "reliable_deterioration",
                         json_boolean(o->reliable_deterioration));
     json_object_set_new(j, "reliable_recovery",
-                        json_boolean(o->reliable_recovery));
+                        c ? json_boolean(o->reliable_recovery) : json_null());
+    json_object_set_new(j, "sessions",
+                        json_integer((json_int_t)e->nhstt_sessions));
+    json_object_set_new(j, "finished_treatment",
+                        e->nhstt_finished < 0
+                            ? json_null()
+                            : json_boolean(e->nhstt_finished > 0));
     return j;
 }
 
@@ -216,6 +227,13 @@ int cmd_caseload(cli_ctx *ctx, int argc, char **argv)
                 nhstt_words(&e->nhstt, words, sizeof words);
                 printf("%-12s NHS Talking Therapies (PHQ-9 and GAD-7): %s\n",
                        "", words);
+                int ep = e->trends[0]->episode;
+                printf("%-12s   (%s%.0d; finished a course of treatment: %s)\n",
+                       "", ep > 0 ? "episode " : "all assessments", ep,
+                       e->nhstt_finished < 0
+                           ? "cannot be judged, no sessions recorded"
+                       : e->nhstt_finished > 0 ? "yes, two or more sessions"
+                                               : "no, fewer than two sessions");
             }
         }
     }

@@ -41,7 +41,8 @@ const cli_command cli_cohort_command = {
     .help =
         "Summarises a questionnaire over every client (or a clinician's, or\n"
         "a date range): baseline and latest mean and SD, pre-post effect\n"
-        "sizes d (change / baseline SD) and d_z (change / SD of change) with\n"
+        "sizes d (change / baseline SD), Hedges' g (d corrected for small\n"
+        "samples) and d_z (change / SD of change) with\n"
         "95% intervals, how many clients reliably improved, did not change\n"
         "or deteriorated, recovered and reliably recovered, Cronbach's alpha\n"
         "at baseline, and a linear mixed-effects growth model\n"

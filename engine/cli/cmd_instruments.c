@@ -199,9 +199,16 @@ static void show_scale(const cairn_scale *s)
     if (s->has_reliable_change) {
         printf("  reliable change: SD %g, reliability %g (%s) [%s]\n", s->rc_sd,
                s->rc_reliability, s->rc_kind, s->rc_source);
+    } else if (s->has_rc_points) {
+        printf("  reliable change: a change of %g points or more (published "
+               "threshold) [%s]\n",
+               s->rc_points, s->rc_source);
     } else {
-        printf("  reliable change: no published SD and reliability; give "
-               "them to 'cairn trend'\n");
+        printf("  reliable change: none published; set them with 'cairn "
+               "settings' or give them to 'cairn trend'\n");
+    }
+    if (s->rc_sample != NULL) {
+        printf("    sample: %s\n", s->rc_sample);
     }
     if (s->has_cutoff) {
         printf("  clinical cut-off: a case %s %g [%s]\n",
@@ -300,13 +307,18 @@ static json_t *scale_json(const cairn_scale *s)
                                         x->max, "source", x->source));
     }
     json_object_set_new(o, "bands", bands);
-    json_object_set_new(o, "reliable_change",
-                        s->has_reliable_change
-                            ? json_pack("{s:f,s:f,s:s,s:s}", "sd", s->rc_sd,
-                                        "reliability", s->rc_reliability,
-                                        "reliability_kind", s->rc_kind,
-                                        "source", s->rc_source)
-                            : json_null());
+    json_object_set_new(
+        o, "reliable_change",
+        s->has_reliable_change
+            ? json_pack("{s:f,s:f,s:s,s:n,s:s,s:s*}", "sd", s->rc_sd,
+                        "reliability", s->rc_reliability, "reliability_kind",
+                        s->rc_kind, "points", "source", s->rc_source, "sample",
+                        s->rc_sample)
+        : s->has_rc_points
+            ? json_pack("{s:n,s:n,s:n,s:f,s:s,s:s*}", "sd", "reliability",
+                        "reliability_kind", "points", s->rc_points, "source",
+                        s->rc_source, "sample", s->rc_sample)
+            : json_null());
     static const char *const whens[] = {"at_or_above", "above", "at_or_below",
                                         "below"};
     json_object_set_new(o, "clinical_cutoff",

@@ -44,6 +44,12 @@ static void print_plain(const cairn_score *s)
     for (size_t i = 0; i < s->n_flags; i++) {
         printf("  !! RISK: %s\n", s->flags[i].risk->message);
     }
+    for (size_t i = 0; i < s->n_unanswered_risks; i++) {
+        char msg[256];
+        cairn_score_unanswered_message(inst, s->unanswered_risks[i].item, msg,
+                                       sizeof msg);
+        printf("  !! RISK ITEM NOT ANSWERED: %s\n", msg);
+    }
     for (size_t i = 0; i < s->n_scales; i++) {
         const cairn_scale_score *sc = &s->scales[i];
         printf("  %s: ", sc->scale->label);

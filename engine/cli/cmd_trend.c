@@ -32,7 +32,8 @@ const cli_command cli_trend_command = {
     .usage = "cairn trend --client CODE --instrument I [--json] [--scale S]\n"
              "       [--rci-sd X] [--rci-reliability R] [--cutoff C]\n"
              "       [--time since-first|since-loss] "
-             "[--no-improvement-weeks N]",
+             "[--no-improvement-weeks N]\n"
+             "       [--episode current|all|N]",
     .opts = trend_opts,
     .example =
         "  cairn trend --client SARAH --instrument pgs33 --time since-loss\n"

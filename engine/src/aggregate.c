@@ -130,11 +130,13 @@ static json_t *parameters_json(const cairn_cohort_summary *s)
 {
     /* provenance only: where the values came from (definition, clinic
      * setting or command line); merging does not read it */
+    bool jt = s->has_rc && !(s->rc_points > 0);
     return json_pack(
-        "{s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "direction",
+        "{s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "direction",
         direction_names[s->direction == CAIRN_HIGHER_IS_BETTER], "rci_sd",
-        s->has_rc ? num(s->rc_sd) : json_null(), "rci_reliability",
-        s->has_rc ? num(s->rc_reliability) : json_null(), "cutoff",
+        jt ? num(s->rc_sd) : json_null(), "rci_reliability",
+        jt ? num(s->rc_reliability) : json_null(), "rci_points",
+        s->has_rc && !jt ? num(s->rc_points) : json_null(), "cutoff",
         s->has_cutoff ? num(s->cutoff) : json_null(), "case_when",
         s->has_cutoff ? json_string(case_names[s->case_when]) : json_null(),
         "rc_source",
@@ -425,19 +427,27 @@ static bool read_parameters(const reader *r, json_t *p, cairn_cohort_summary *s)
         return false;
     }
     s->direction = dir ? CAIRN_HIGHER_IS_BETTER : CAIRN_HIGHER_IS_WORSE;
-    s->has_rc = !json_is_null(sd);
-    if (s->has_rc &&
+    json_t *pts = json_object_get(p, "rci_points");
+    bool by_points = pts != NULL && !json_is_null(pts);
+    if (by_points &&
+        (!get_real(r, pts, "parameters.rci_points", &s->rc_points) ||
+         !(s->rc_points > 0) || !json_is_null(sd))) {
+        return bad(r, "parameters.rci_points",
+                   "expected a positive threshold, with rci_sd null");
+    }
+    s->has_rc = by_points || !json_is_null(sd);
+    if (s->has_rc && !by_points &&
         (!get_real(r, sd, "parameters.rci_sd", &s->rc_sd) ||
          !get_real(r, rel, "parameters.rci_reliability", &s->rc_reliability))) {
         return false;
     }
-    if (s->has_rc &&
+    if (s->has_rc && !by_points &&
         !(s->rc_sd > 0 && s->rc_reliability > 0 && s->rc_reliability < 1)) {
         return bad(r, "parameters",
                    "reliable-change SD or reliability out "
                    "of range");
     }
-    if (!s->has_rc && !json_is_null(rel)) {
+    if ((!s->has_rc || by_points) && !json_is_null(rel)) {
         return bad(r, "parameters.rci_reliability", "expected null");
     }
     s->has_cutoff = !json_is_null(cut);

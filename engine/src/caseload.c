@@ -16,9 +16,10 @@ typedef struct caseload_impl {
     cairn_client_list *clients; /* the kept clients first, see filter */
     size_t n_clients;           /* all of them, for freeing */
     cairn_alert_record_list *records;
-    cairn_settings *settings;    /* the clinic's, when the caller gave none */
-    cairn_caseload_options opts; /* the caller's, with the settings */
-    cairn_store *st;             /* borrowed while computing */
+    cairn_episode_list **episodes; /* one per kept client */
+    cairn_settings *settings;      /* the clinic's, when the caller gave none */
+    cairn_caseload_options opts;   /* the caller's, with the settings */
+    cairn_store *st;               /* borrowed while computing */
 } caseload_impl;
 
 /* Clients the growth model needs: this instrument's setting, the
@@ -98,7 +99,8 @@ static int urgency(const cairn_caseload_entry *e)
     if (e->most_urgent >= 0) {
         return e->most_urgent;
     }
-    return e->n_acknowledged > 0 ? 4 : 5;
+    return e->n_acknowledged > 0 ? CAIRN_ALERT_KIND_COUNT
+                                 : CAIRN_ALERT_KIND_COUNT + 1;
 }
 
 static int by_urgency(const void *x, const void *y)
@@ -148,8 +150,36 @@ static const cairn_scale *nhstt_scale(const cairn_trend *t,
     return NULL;
 }
 
-/* Paired NHS Talking Therapies outcomes when both measures share their
- * first and last dates. */
+/* Session events of client `code` within the trend's episode (the whole
+ * record when no episode was used); -1 when none is recorded at all. */
+static int count_sessions(cairn_store *st, const char *code,
+                          const cairn_trend *t, size_t *n, int *finished,
+                          cairn_error *err)
+{
+    cairn_event_list *ev = NULL;
+    size_t any = 0;
+    *n = 0;
+    int rc = cairn_store_event_list(&ev, st, code, err);
+    for (size_t i = 0; rc == 0 && i < ev->n; i++) {
+        const cairn_event *e = &ev->items[i];
+        if (e->kind != CAIRN_EVENT_SESSION) {
+            continue;
+        }
+        any++;
+        bool in =
+            t->episode == 0 || (strncmp(e->date, t->episode_start, 10) >= 0 &&
+                                (t->episode_end == NULL ||
+                                 strncmp(e->date, t->episode_end, 10) <= 0));
+        *n += in;
+    }
+    *finished = any == 0 ? -1 : *n >= 2;
+    cairn_store_event_list_free(ev);
+    return rc;
+}
+
+/* Paired NHS Talking Therapies outcomes per referral (the episode the
+ * trends use): each measure's own first and last score, as NHS England's
+ * PHQ9_FirstScore/PHQ9_LastScore are. */
 static void nhs_outcomes(cairn_caseload_entry *e,
                          const cairn_instrument *const *insts, size_t n_insts)
 {
@@ -162,9 +192,7 @@ static void nhs_outcomes(cairn_caseload_entry *e,
             sc[s->nhstt_anxiety] = s;
         }
     }
-    if (t[0] == NULL || t[1] == NULL || t[0]->n < 2 || t[1]->n < 2 ||
-        strncmp(t[0]->baseline.date, t[1]->baseline.date, 10) != 0 ||
-        strncmp(t[0]->latest.date, t[1]->latest.date, 10) != 0) {
+    if (t[0] == NULL || t[1] == NULL || t[0]->n < 2 || t[1]->n < 2) {
         return;
     }
     cairn_nhstt_measure m[2];
@@ -185,7 +213,11 @@ static int client_entry(caseload_impl *c, size_t k,
 {
     cairn_caseload_entry *e = &c->pub.entries[k];
     const cairn_client *cl = &c->clients->items[k];
-    int rc = CAIRN_OK;
+    int rc = cairn_store_episode_list(&c->episodes[k], c->st, cl->code, err);
+    if (rc < 0) {
+        return rc;
+    }
+    e->episodes = c->episodes[k];
     e->client = cl;
     e->most_urgent = -1;
     e->trends = calloc(n_insts + 1, sizeof *e->trends);
@@ -217,6 +249,7 @@ static int client_entry(caseload_impl *c, size_t k,
             to = cairn_trend_options_for(&o->trend, o->overrides,
                                          o->n_overrides, inst, sc);
         }
+        to.episodes = c->episodes[k];
         cairn_trend *t = NULL;
         rc = cairn_trend_compute(&t, inst, list, cl->loss_date, &to, ex, err);
         if (rc == 0) {
@@ -226,6 +259,10 @@ static int client_entry(caseload_impl *c, size_t k,
     }
     if (rc == 0) {
         nhs_outcomes(e, insts, n_insts);
+    }
+    if (rc == 0 && e->has_nhstt) {
+        rc = count_sessions(c->st, cl->code, e->trends[0], &e->nhstt_sessions,
+                            &e->nhstt_finished, err);
     }
     return rc;
 }
@@ -253,7 +290,8 @@ static int all_entries(caseload_impl *c, const cairn_instrument *const *insts,
     size_t n = c->clients->n;
     int rc = CAIRN_OK, more = 1;
     c->pub.entries = calloc(n + 1, sizeof *c->pub.entries);
-    if (c->pub.entries == NULL) {
+    c->episodes = calloc(n + 1, sizeof *c->episodes);
+    if (c->pub.entries == NULL || c->episodes == NULL) {
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
     if (o->client != NULL && n == 1) {
@@ -445,6 +483,10 @@ void cairn_caseload_free(cairn_caseload *cl)
         }
         free(cl->entries[k].trends);
     }
+    for (size_t k = 0; c->episodes != NULL && k < c->clients->n; k++) {
+        cairn_store_episode_list_free(c->episodes[k]);
+    }
+    free(c->episodes);
     free(cl->entries);
     free(cl->expectations);
     free(cl->expectation_codes);

@@ -82,8 +82,12 @@ static int finish_client(cairn_cohort_summary *s, scan *sc, client_acc *c,
         if (s->has_rc) {
             cairn_rci r;
             int rc =
-                cairn_stats_rci(&r, c->first_score, c->last_score, s->rc_sd,
-                                s->rc_reliability, s->direction, err);
+                s->rc_points > 0
+                    ? cairn_stats_rci_points(&r, c->first_score, c->last_score,
+                                             s->rc_points, s->direction, err)
+                    : cairn_stats_rci(&r, c->first_score, c->last_score,
+                                      s->rc_sd, s->rc_reliability, s->direction,
+                                      err);
             if (rc < 0) {
                 return rc;
             }
@@ -198,6 +202,7 @@ static int set_parameters(cairn_cohort_summary *s, const cairn_scale *scale,
     s->has_rc = p.has_rc;
     s->rc_sd = p.sd;
     s->rc_reliability = p.reliability;
+    s->rc_points = p.rc_from_points ? p.rc_points : 0;
     s->has_cutoff = p.has_cutoff;
     s->cutoff = p.cutoff;
     s->case_when = p.case_when;
@@ -338,6 +343,16 @@ void cairn_cohort_summary_free(cairn_cohort_summary *s)
     free(s);
 }
 
+/* "SD 6.1, r 0.89" or "a threshold of 4 points" */
+static void rc_words(char *buf, size_t size, const cairn_cohort_summary *s)
+{
+    if (s->rc_points > 0) {
+        snprintf(buf, size, "a threshold of %g points", s->rc_points);
+    } else {
+        snprintf(buf, size, "SD %g, r %g", s->rc_sd, s->rc_reliability);
+    }
+}
+
 static int differs(cairn_error *err, const char *what, const char *a,
                    const char *b)
 {
@@ -362,9 +377,10 @@ static int check_compatible(const cairn_cohort_summary *a,
                        b->fingerprint);
     }
     if (a->has_rc != b->has_rc || a->rc_sd != b->rc_sd ||
-        a->rc_reliability != b->rc_reliability) {
-        snprintf(x, sizeof x, "SD %g, r %g", a->rc_sd, a->rc_reliability);
-        snprintf(y, sizeof y, "SD %g, r %g", b->rc_sd, b->rc_reliability);
+        a->rc_reliability != b->rc_reliability ||
+        a->rc_points != b->rc_points) {
+        rc_words(x, sizeof x, a);
+        rc_words(y, sizeof y, b);
         return differs(err, "reliable-change parameters", x, y);
     }
     if (a->has_cutoff != b->has_cutoff || a->cutoff != b->cutoff ||
@@ -507,10 +523,13 @@ static json_t *parameters_json(const cairn_cohort_summary *s)
                                         "below"};
     json_t *o = json_object();
     json_object_set_new(o, "fingerprint", json_string(s->fingerprint));
-    json_object_set_new(o, "rci_sd",
-                        s->has_rc ? json_real(s->rc_sd) : json_null());
+    bool jt = s->has_rc && !(s->rc_points > 0);
+    json_object_set_new(o, "rci_sd", jt ? json_real(s->rc_sd) : json_null());
     json_object_set_new(o, "rci_reliability",
-                        s->has_rc ? json_real(s->rc_reliability) : json_null());
+                        jt ? json_real(s->rc_reliability) : json_null());
+    json_object_set_new(o, "rci_points",
+                        s->rc_points > 0 ? cairn__util_json_number(s->rc_points)
+                                         : json_null());
     json_object_set_new(o, "cutoff",
                         s->has_cutoff ? cairn__util_json_number(s->cutoff)
                                       : json_null());
@@ -534,9 +553,16 @@ static json_t *change_json(const cairn_cohort_result *r)
     const cairn_cohort_change *c = &r->change;
     json_t *o = json_object();
     json_object_set_new(o, "d",
-                        effect_json(&c->d, "mean change / baseline SD; "
-                                           "variance 2(1-r)/n + d^2/(2n) "
-                                           "(Becker 1988); normal interval"));
+                        effect_json(&c->d, "uncorrected: mean change / "
+                                           "baseline SD; variance 2(1-r)/n "
+                                           "+ d^2/(2n) (Becker 1988); "
+                                           "normal interval"));
+    json_object_set_new(
+        o, "g",
+        effect_json(&c->g, "Hedges' g: d x c(n - 1), c(m) = Gamma(m/2) / "
+                           "(sqrt(m/2) Gamma((m-1)/2)); variance 2(1-r)/n + "
+                           "g^2/(2n); normal interval (metafor escalc "
+                           "\"SMCR\")"));
     json_object_set_new(o, "d_z",
                         effect_json(&c->d_z, "mean change / SD of change; "
                                              "variance 1/n + d_z^2/(2n); "

@@ -581,7 +581,8 @@ static int parse_reliable_change(parser *p, json_t *rc_obj, const char *where,
                                  cairn_scale *s)
 {
     static const char *const keys[] = {
-        "sd", "reliability", "reliability_kind", "source", "note", NULL};
+        "sd",   "reliability", "reliability_kind", "points", "sample", "source",
+        "note", NULL};
     char w[160];
     snprintf(w, sizeof w, "%sreliable_change: ", where);
     if (rc_obj == NULL) {
@@ -599,6 +600,19 @@ static int parse_reliable_change(parser *p, json_t *rc_obj, const char *where,
     }
     json_t *sd = json_object_get(rc_obj, "sd");
     json_t *r = json_object_get(rc_obj, "reliability");
+    json_t *pts = json_object_get(rc_obj, "points");
+    rc = cairn__def_get_string(p, rc_obj, "sample", w, false, &s->rc_sample);
+    if (rc == 0 && pts != NULL && !json_is_null(pts)) {
+        rc = cairn__def_get_number(p, rc_obj, "points", w, &s->rc_points);
+        if (rc == 0 && !(s->rc_points > 0)) {
+            return cairn__def_bad(p, "%spoints %g must be positive", w,
+                                  s->rc_points);
+        }
+        s->has_rc_points = rc == 0;
+    }
+    if (rc < 0) {
+        return rc;
+    }
     if ((sd == NULL || json_is_null(sd)) && (r == NULL || json_is_null(r))) {
         const char *note = NULL;
         rc = cairn__def_get_string(p, rc_obj, "note", w, true, &note);

@@ -331,7 +331,8 @@ static int parse_example(parser *p, json_t *ex, size_t i)
 {
     static const char *const keys[] = {"source", "responses", "expect", "note",
                                        NULL};
-    static const char *const expect_keys[] = {"scales", "flags", "rules", NULL};
+    static const char *const expect_keys[] = {"scales", "flags", "rules",
+                                              "risk_unanswered", NULL};
     char where[64];
     const char *source = NULL;
     snprintf(where, sizeof where, "example %zu: ", i + 1);

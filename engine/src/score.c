@@ -86,6 +86,34 @@ static cairn_tristate bounded(const cairn__condition *c, double lo, double hi)
     return surely ? CAIRN_TRUE : never ? CAIRN_FALSE : CAIRN_UNKNOWN;
 }
 
+/* The least and greatest totals `sc` could have once its missing items
+ * are answered (answered items as they are). */
+static void scale_bounds(const cairn_instrument *inst,
+                         const cairn_responses *resp, const cairn_scale *sc,
+                         double *lo, double *hi)
+{
+    double a = 0, b = 0;
+    for (size_t k = 0; k < sc->n_items; k++) {
+        size_t i = (size_t)sc->items[k] - 1;
+        const cairn_item *item = cairn_instrument_find_item(inst, sc->items[k]);
+        if (!resp->missing[i]) {
+            double v = item_score(inst, sc->items[k], resp->codes[i]);
+            a += v;
+            b += v;
+            continue;
+        }
+        double mn = item->options[0].score, mx = mn;
+        for (size_t o = 1; o < item->n_options; o++) {
+            mn = fmin(mn, item->options[o].score);
+            mx = fmax(mx, item->options[o].score);
+        }
+        a += mn;
+        b += mx;
+    }
+    *lo = fmin(a * sc->multiplier, b * sc->multiplier);
+    *hi = fmax(a * sc->multiplier, b * sc->multiplier);
+}
+
 static cairn_tristate eval_condition(const cairn_instrument *inst,
                                      const cairn_responses *resp,
                                      const cairn_score *score,
@@ -109,7 +137,14 @@ static cairn_tristate eval_condition(const cairn_instrument *inst,
     }
     if (c->kind == CAIRN__COND_SCALE) {
         const cairn_scale_score *s = &score->scales[c->scale];
-        return s->has_score ? bounded(c, s->score, s->score) : CAIRN_UNKNOWN;
+        if (s->has_score) {
+            return bounded(c, s->score, s->score);
+        }
+        /* No score: the rule is still decided when every possible answer
+         * to the missing items gives the same outcome. */
+        double lo = 0, hi = 0;
+        scale_bounds(inst, resp, s->scale, &lo, &hi);
+        return bounded(c, lo, hi);
     }
     size_t i = (size_t)c->item - 1;
     if (resp->missing[i]) {
@@ -146,7 +181,13 @@ static void collect_flags(const cairn_instrument *inst,
     for (size_t i = 0; i < resp->n; i++) {
         for (size_t k = 0; k < cairn_instrument_risk_count(inst); k++) {
             const cairn_risk_item *risk = cairn_instrument_risk(inst, k);
-            if ((size_t)risk->item != i + 1 || resp->missing[i]) {
+            if ((size_t)risk->item != i + 1) {
+                continue;
+            }
+            if (resp->missing[i]) {
+                /* a blank risk answer is not a reassuring one */
+                s->unanswered_risks[s->n_unanswered_risks++] =
+                    (cairn_flag){.item = risk->item, .code = -1, .risk = risk};
                 continue;
             }
             if (test_item(inst, risk->item, resp->codes[i],
@@ -180,9 +221,10 @@ int cairn_score_compute(cairn_score **out, const cairn_instrument *inst,
     s->scales = calloc(n_scales, sizeof *s->scales);
     s->missing_items = calloc(resp->n + 1, sizeof *s->missing_items);
     s->flags = calloc(n_risks + 1, sizeof *s->flags);
+    s->unanswered_risks = calloc(n_risks + 1, sizeof *s->unanswered_risks);
     s->rules = calloc(n_rules + 1, sizeof *s->rules);
     if (s->scales == NULL || s->missing_items == NULL || s->flags == NULL ||
-        s->rules == NULL) {
+        s->rules == NULL || s->unanswered_risks == NULL) {
         goto nomem;
     }
     s->n_scales = n_scales;
@@ -207,6 +249,16 @@ nomem:
     return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
 }
 
+void cairn_score_unanswered_message(const cairn_instrument *inst, int item,
+                                    char *buf, size_t size)
+{
+    const cairn_item *it = cairn_instrument_find_item(inst, item);
+    snprintf(buf, size,
+             "item %d (%s) was not answered: ask about it with the client "
+             "today",
+             item, it ? it->label : "a risk item");
+}
+
 void cairn_score_free(cairn_score *score)
 {
     if (score == NULL) {
@@ -215,6 +267,7 @@ void cairn_score_free(cairn_score *score)
     free(score->scales);
     free(score->missing_items);
     free(score->flags);
+    free(score->unanswered_risks);
     free(score->rules);
     free(score);
 }
@@ -266,11 +319,20 @@ static json_t *score_json(const cairn_score *s)
     json_object_set_new(o, "missing", missing);
     for (size_t i = 0; i < s->n_flags; i++) {
         json_t *f = json_object();
+        json_object_set_new(f, "kind", json_string("risk"));
         json_object_set_new(f, "item", json_integer(s->flags[i].item));
         json_object_set_new(f, "code", json_integer(s->flags[i].code));
         json_object_set_new(f, "message",
                             json_string(s->flags[i].risk->message));
         json_array_append_new(flags, f);
+    }
+    for (size_t i = 0; i < s->n_unanswered_risks; i++) {
+        char msg[256];
+        int item = s->unanswered_risks[i].item;
+        cairn_score_unanswered_message(inst, item, msg, sizeof msg);
+        json_array_append_new(flags, json_pack("{s:s,s:i,s:n,s:s}", "kind",
+                                               "risk_unanswered", "item", item,
+                                               "code", "message", msg));
     }
     json_object_set_new(o, "flags", flags);
     for (size_t i = 0; i < s->n_rules; i++) {
@@ -369,6 +431,25 @@ static int check_flags(const cairn_score *s, json_t *want, size_t ex,
     return CAIRN_OK;
 }
 
+static int check_unanswered(const cairn_score *s, json_t *want, size_t ex,
+                            cairn_error *err)
+{
+    bool same = json_array_size(want) == s->n_unanswered_risks;
+    for (size_t i = 0; same && i < s->n_unanswered_risks; i++) {
+        json_t *v = json_array_get(want, i);
+        same = json_is_integer(v) &&
+               json_integer_value(v) == s->unanswered_risks[i].item;
+    }
+    if (!same) {
+        return cairn_error_set(err, CAIRN_EINVAL,
+                               "example %zu: risk_unanswered: expected %zu "
+                               "item(s), got %zu",
+                               ex, json_array_size(want),
+                               s->n_unanswered_risks);
+    }
+    return CAIRN_OK;
+}
+
 static int check_rules(const cairn_score *s, json_t *want, size_t ex,
                        cairn_error *err)
 {
@@ -446,6 +527,10 @@ static int run_example(const cairn_instrument *inst, json_t *ex, size_t n,
     }
     if (rc == 0 && json_object_get(expect, "rules") != NULL) {
         rc = check_rules(s, json_object_get(expect, "rules"), n, err);
+    }
+    if (rc == 0 && json_object_get(expect, "risk_unanswered") != NULL) {
+        rc = check_unanswered(s, json_object_get(expect, "risk_unanswered"), n,
+                              err);
     }
     cairn_score_free(s);
     cairn_responses_free(resp);

@@ -32,10 +32,10 @@ typedef struct key_kind {
 
 /* The last part of INSTRUMENT.SCALE.NAME keys. */
 static const key_kind scale_keys[] = {
-    {"rci_sd", POSITIVE},      {"rci_reliability", UNIT_OPEN},
-    {"cutoff", ANY_NUMBER},    {"clinical_mean", ANY_NUMBER},
-    {"clinical_sd", POSITIVE}, {"normal_mean", ANY_NUMBER},
-    {"normal_sd", POSITIVE},
+    {"rci_sd", POSITIVE},          {"rci_reliability", UNIT_OPEN},
+    {"rci_points", POSITIVE},      {"cutoff", ANY_NUMBER},
+    {"clinical_mean", ANY_NUMBER}, {"clinical_sd", POSITIVE},
+    {"normal_mean", ANY_NUMBER},   {"normal_sd", POSITIVE},
 };
 
 /* The last part of INSTRUMENT.NAME keys (and alerts./model. ones). */

@@ -10,6 +10,7 @@
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_fit.h>
+#include <gsl/gsl_sf_gamma.h>
 
 #include "cairn.h"
 #include "cairn/settings.h"
@@ -306,8 +307,58 @@ int cairn_stats_params_resolve(cairn_change_params *out, const char *code,
                      len ? "; the other value: " : "", scale->rc_source);
         }
     }
+    if (!out->has_rc) {
+        param_pick pts = pick(false, 0, st, code, scale->id, "rci_points",
+                              scale->has_rc_points, scale->rc_points);
+        out->has_rc = pts.has;
+        out->rc_from_points = pts.has;
+        out->rc_points = pts.value;
+        out->points_from = pts.from;
+        if (pts.from == CAIRN_PARAM_DEFINITION) {
+            snprintf(out->rc_source, sizeof out->rc_source, "%s",
+                     scale->rc_source);
+        } else if (pts.has) {
+            describe(out->rc_source, sizeof out->rc_source, "threshold", &pts);
+        }
+    }
     cutoff_from(out, code, scale, st, o);
     return CAIRN_OK;
+}
+
+int cairn_stats_rci_points(cairn_rci *out, double baseline, double latest,
+                           double points, cairn_direction dir, cairn_error *err)
+{
+    memset(out, 0, sizeof *out);
+    if (!(points > 0) || !isfinite(points)) {
+        return cairn_error_set(err, CAIRN_EINVAL,
+                               "reliable change: threshold %g must be "
+                               "positive",
+                               points);
+    }
+    double change = latest - baseline;
+    out->from_points = true;
+    out->threshold_points = points;
+    out->s_diff = points / CAIRN_RCI_Z;
+    out->value = change / out->s_diff;
+    out->category = CAIRN_RC_NO_RELIABLE_CHANGE;
+    /* compared in points, so a change of exactly the threshold counts */
+    if (fabs(change) >= points) {
+        bool better = dir == CAIRN_HIGHER_IS_BETTER ? change > 0 : change < 0;
+        out->category = better ? CAIRN_RC_IMPROVED : CAIRN_RC_DETERIORATED;
+    }
+    return CAIRN_OK;
+}
+
+int cairn_stats_rci_in_force(cairn_rci *out, double baseline, double latest,
+                             const cairn_change_params *p, cairn_direction dir,
+                             cairn_error *err)
+{
+    if (p->rc_from_points) {
+        return cairn_stats_rci_points(out, baseline, latest, p->rc_points, dir,
+                                      err);
+    }
+    return cairn_stats_rci(out, baseline, latest, p->sd, p->reliability, dir,
+                           err);
 }
 
 int cairn_stats_params(cairn_change_params *out, const cairn_scale *scale,
@@ -397,6 +448,29 @@ static cairn_effect effect(double value, double var)
     return e;
 }
 
+void cairn_stats_smcr(cairn_effect *d, cairn_effect *g, double pre, double post,
+                      double sd_pre, double n, double r)
+{
+    cairn_effect none = {0};
+    bool ok = sd_pre > 0 && n >= 2 && r >= -1 && r <= 1;
+    double dv = ok ? (post - pre) / sd_pre : 0;
+    if (d != NULL) {
+        *d = ok ? effect(dv, 2 * (1 - r) / n + dv * dv / (2 * n)) : none;
+    }
+    if (g != NULL) {
+        /* exact c(m), m = n - 1, on the log scale (no overflow); metafor
+         * uses the same and leaves it undefined for m <= 1 */
+        double m = n - 1;
+        *g = none;
+        if (ok && m > 1) {
+            double c = exp(gsl_sf_lngamma(m / 2) - 0.5 * log(m / 2) -
+                           gsl_sf_lngamma((m - 1) / 2));
+            double gv = c * dv;
+            *g = effect(gv, 2 * (1 - r) / n + gv * gv / (2 * n));
+        }
+    }
+}
+
 int cairn_stats_cohort_change(cairn_cohort_change *out, const cairn_moments *m,
                               cairn_error *err)
 {
@@ -424,9 +498,9 @@ int cairn_stats_cohort_change(cairn_cohort_change *out, const cairn_moments *m,
     out->latest_sd = sqrt(fmax(cll, 0) / (n - 1));
     out->change_sd = sqrt(fmax(cdd, 0) / (n - 1));
     out->r = cbb > 0 && cll > 0 ? cbl / sqrt(cbb * cll) : NAN;
-    if (out->baseline_sd > 0 && isfinite(out->r)) {
-        double d = out->change_mean / out->baseline_sd;
-        out->d = effect(d, 2 * (1 - out->r) / n + d * d / (2 * n));
+    if (isfinite(out->r)) {
+        cairn_stats_smcr(&out->d, &out->g, out->baseline_mean, out->latest_mean,
+                         out->baseline_sd, n, out->r);
     }
     if (out->change_sd > 0) {
         double dz = out->change_mean / out->change_sd;

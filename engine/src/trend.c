@@ -7,6 +7,7 @@
  * score, given the baseline, is normal with the model's conditional mean
  * and variance, and a latest score beyond the 90% band is off track.
  */
+#include <assert.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -27,12 +28,20 @@ typedef struct trend_impl {
     char *strings; /* the client code, dates and bands, owned */
 } trend_impl;
 
-static const char *const alert_names[] = {"risk", "deterioration", "off_track",
-                                          "no_improvement"};
+static const char *const alert_names[] = {
+    [CAIRN_ALERT_RISK] = "risk",
+    [CAIRN_ALERT_RISK_UNANSWERED] = "risk_unanswered",
+    [CAIRN_ALERT_DETERIORATION] = "deterioration",
+    [CAIRN_ALERT_OFF_TRACK] = "off_track",
+    [CAIRN_ALERT_NO_IMPROVEMENT] = "no_improvement"};
+static_assert(sizeof alert_names / sizeof alert_names[0] ==
+                  CAIRN_ALERT_KIND_COUNT,
+              "one name per alert kind");
 
 const char *cairn_alert_kind_name(cairn_alert_kind kind)
 {
-    return (unsigned)kind < 4 ? alert_names[kind] : "unknown";
+    return (unsigned)kind < CAIRN_ALERT_KIND_COUNT ? alert_names[kind]
+                                                   : "unknown";
 }
 
 int cairn_trend_date_days(const char *iso, double *days, cairn_error *err)
@@ -131,10 +140,45 @@ static void add_alert(cairn_trend *t, cairn_alert_kind kind,
 }
 
 /* The scored points of the scale, in date order (the list's order). */
+/* Choose the episode: its window in days [*from, *to), or none. */
+static int pick_episode(cairn_trend *t, const cairn_trend_options *o,
+                        bool *limit, double *from, double *to, cairn_error *err)
+{
+    const cairn_episode_list *ep = o->episodes;
+    *limit = false;
+    if (o->episode == CAIRN_EPISODE_ALL || ep == NULL || ep->n == 0) {
+        return CAIRN_OK;
+    }
+    size_t k = o->episode == CAIRN_EPISODE_CURRENT ? ep->n : (size_t)o->episode;
+    if (o->episode < 0 || k > ep->n) {
+        return cairn_error_set(err, CAIRN_ENOTFOUND,
+                               "client has %zu episode%s of care, not %d",
+                               ep->n, ep->n == 1 ? "" : "s", o->episode);
+    }
+    const cairn_episode *e = &ep->items[k - 1];
+    int rc = cairn_date_days(e->started_on, from, err);
+    *to = INFINITY;
+    if (rc == 0 && e->ended_on != NULL) {
+        rc = cairn_date_days(e->ended_on, to, err);
+        *to += 1; /* the whole last day */
+    }
+    t->episode = (int)k;
+    t->episode_start = e->started_on;
+    t->episode_end = e->ended_on;
+    *limit = true;
+    return rc;
+}
+
 static int collect_points(cairn_trend *t, const cairn_assessment_list *list,
                           size_t scale_index, const char *code,
-                          cairn_error *err)
+                          const cairn_trend_options *o, cairn_error *err)
 {
+    bool limit = false;
+    double from = 0, to = 0;
+    int erc = pick_episode(t, o, &limit, &from, &to, err);
+    if (erc < 0) {
+        return erc;
+    }
     t->points = calloc(list->n + 1, sizeof *t->points);
     if (t->points == NULL) {
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
@@ -148,12 +192,16 @@ static int collect_points(cairn_trend *t, const cairn_assessment_list *list,
         if (scale_index >= a->n_scales || !a->scales[scale_index].has_score) {
             continue;
         }
-        cairn_trend_point *p = &t->points[t->n++];
         double days = 0;
         int rc = cairn_date_days(a->administered_at, &days, err);
         if (rc < 0) {
             return rc;
         }
+        if (limit && (days < from || days >= to)) {
+            t->n_outside++;
+            continue;
+        }
+        cairn_trend_point *p = &t->points[t->n++];
         p->assessment_id = a->id;
         p->date = a->administered_at;
         p->weeks = days / 7.0; /* absolute until the axis is chosen */
@@ -186,6 +234,19 @@ static void risk_alerts(cairn_trend *t, const cairn_instrument *inst,
                      msg);
             add_alert(t, CAIRN_ALERT_RISK, &p, a->flags[f].item, reason);
         }
+        for (size_t k = 0; k < cairn_instrument_risk_count(inst); k++) {
+            int item = cairn_instrument_risk(inst, k)->item;
+            if ((size_t)item > a->n_items || !a->missing[item - 1]) {
+                continue;
+            }
+            cairn_trend_point p = {.assessment_id = a->id,
+                                   .date = a->administered_at};
+            char msg[200], reason[256];
+            cairn_score_unanswered_message(inst, item, msg, sizeof msg);
+            snprintf(reason, sizeof reason, "%.10s: %s", a->administered_at,
+                     msg);
+            add_alert(t, CAIRN_ALERT_RISK_UNANSWERED, &p, item, reason);
+        }
     }
 }
 
@@ -203,8 +264,8 @@ static int parameters(trend_impl *ti, const cairn_scale *sc,
         return rc;
     }
     if (p->has_rc && t->n >= 2) {
-        rc = cairn_stats_rci(&t->rci, t->baseline.score, t->latest.score, p->sd,
-                             p->reliability, sc->direction, err);
+        rc = cairn_stats_rci_in_force(&t->rci, t->baseline.score,
+                                      t->latest.score, p, sc->direction, err);
         if (rc < 0) {
             return rc;
         }
@@ -421,13 +482,13 @@ int cairn_trend_compute(cairn_trend **out, const cairn_instrument *inst,
     double first = 0;
     size_t flags = 0;
     for (size_t i = 0; i < list->n; i++) {
-        flags += list->items[i].n_flags;
+        flags += list->items[i].n_flags + cairn_instrument_risk_count(inst);
     }
     t->alerts = calloc(flags + 4, sizeof *t->alerts);
     int rc = t->alerts ? CAIRN_OK
                        : cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     if (rc == 0) {
-        rc = collect_points(t, list, scale_index, t->instrument, err);
+        rc = collect_points(t, list, scale_index, t->instrument, o, err);
     }
     if (rc == 0) {
         rc = time_axis(t, loss_date, o, &first, err);
@@ -494,18 +555,24 @@ static json_t *rci_json(const cairn_trend *t)
     json_object_set_new(o, "value", json_real(t->rci.value));
     json_object_set_new(o, "category",
                         json_string(cairn_rc_category_name(t->rci.category)));
-    json_object_set_new(o, "sd", cairn__util_json_number(t->rci.sd));
+    bool pts = t->rci.from_points;
+    json_object_set_new(o, "sd",
+                        pts ? json_null() : cairn__util_json_number(t->rci.sd));
     json_object_set_new(o, "reliability",
-                        cairn__util_json_number(t->rci.reliability));
+                        pts ? json_null()
+                            : cairn__util_json_number(t->rci.reliability));
     json_object_set_new(o, "reliability_kind",
                         t->rc_kind ? json_string(t->rc_kind) : json_null());
     json_object_set_new(o, "s_diff", json_real(t->rci.s_diff));
     json_object_set_new(o, "threshold_points",
                         json_real(t->rci.threshold_points));
-    json_object_set_new(o, "method",
-                        json_string("Jacobson-Truax: S_diff = sqrt(2) SD "
-                                    "sqrt(1 - r); reliable when |RCI| >= "
-                                    "1.96"));
+    json_object_set_new(
+        o, "method",
+        json_string(pts ? "published reliable-change threshold: a change of "
+                          "at least threshold_points is reliable; RCI = "
+                          "change x 1.96 / threshold_points"
+                        : "Jacobson-Truax: S_diff = sqrt(2) SD sqrt(1 - r); "
+                          "reliable when |RCI| >= 1.96"));
     json_object_set_new(o, "source", json_string(t->rc_source));
     json_object_set_new(
         o, "sd_from", json_string(cairn_param_origin_name(t->params.sd_from)));
@@ -615,6 +682,14 @@ static json_t *trend_json(const cairn_trend *t)
                                         ? "weeks_since_loss"
                                         : "weeks_since_first"));
     json_object_set_new(o, "n", json_integer((json_int_t)t->n));
+    json_object_set_new(
+        o, "episode",
+        t->episode > 0 ? json_pack("{s:i,s:s,s:o,s:I}", "number", t->episode,
+                                   "started_on", t->episode_start, "ended_on",
+                                   t->episode_end ? json_string(t->episode_end)
+                                                  : json_null(),
+                                   "scores_outside", (json_int_t)t->n_outside)
+                       : json_null());
     json_object_set_new(
         o, "baseline",
         t->has_baseline

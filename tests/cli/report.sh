@@ -54,7 +54,7 @@ nothing_left() {
 
 # ---- the three workbooks of the example clinic ----
 t_run "client workbook" 0 r client S01 -o "$T_TMP/s01.xlsx"
-t_out "wrote $T_TMP/s01.xlsx: client S01, 4 instruments, 2 open alerts"
+t_out "wrote $T_TMP/s01.xlsx: client S01, 4 instruments, 4 open alerts"
 check client "$T_TMP/s01.xlsx" --client S01
 t_run "client workbook again" 0 r client S01 -o "$T_TMP/s01b.xlsx"
 same "$T_TMP/s01.xlsx" "$T_TMP/s01b.xlsx" "client workbook"
@@ -209,7 +209,7 @@ t_out_has "   EPDS risk: 2026-03-16"
 t_out_has "(acknowledged by "
 t_run "acknowledged alert: client workbook" 0 r client S01 \
     -o "$T_TMP/ack.xlsx"
-t_out "wrote $T_TMP/ack.xlsx: client S01, 4 instruments, 1 open alert"
+t_out "wrote $T_TMP/ack.xlsx: client S01, 4 instruments, 3 open alerts"
 check client "$T_TMP/ack.xlsx" --client S01
 "$CAIRN" --db "$DB" alert resolve "$key" --note "risk reviewed" >/dev/null
 t_run "resolved alert: client workbook" 0 r client S01 -o "$T_TMP/res.xlsx"

@@ -3,7 +3,7 @@
 
 t_run "phq9 acceptance example" 0 "$CAIRN" score phq9 --json 1 2 0 3 1 0 2 1 1
 t_out_has '"scales":{"total":{"score":11,"band":"moderate","prorated":false}}'
-t_out_has '"flags":[{"item":9,'
+t_out_has '"flags":[{"kind":"risk","item":9,'
 t_out_has '"fingerprint":"sha256:'
 
 t_run "alias and options after codes" 0 "$CAIRN" score PHQ-9 1 2 0 3 1 0 2 1 1 --json
@@ -48,7 +48,7 @@ t_err "cairn: <stdin>:2: item 3: code 9 is not one of 0, 1, 2, 3"
 
 t_run "epds scoring key" 0 "$CAIRN" score epds --json 0 0 3 0 3 3 3 3 3 2
 t_out_has '"total":{"score":1,"band":"none","prorated":false}'
-t_out_has '"flags":[{"item":10,"code":2,'
+t_out_has '"flags":[{"kind":"risk","item":10,"code":2,'
 
 t_run "who5 raw and percentage" 0 "$CAIRN" score who5 --json 5 4 3 2 1
 t_out_has '"total":{"score":15,'

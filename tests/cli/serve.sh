@@ -83,7 +83,7 @@ fi
 t_run "history" 0 $C history --client C001 --json
 t_out_has '"method":"self_report_link"'
 t_out_has '"entered_by":"link:1"'
-t_out_has '"flags":[{"item":9,"code":1'
+t_out_has '"flags":[{"kind":"risk","item":9,"code":1'
 t_out_has '"score":11'
 t_run "the risk alert is open" 0 $C alerts
 t_out_has "C001"

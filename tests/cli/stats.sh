@@ -71,7 +71,7 @@ t_out_has "!! deterioration"
 t_run "NHS Talking Therapies outcomes" 0 "$C" caseload
 t_out_has "NHS Talking Therapies (PHQ-9 and GAD-7): at caseness; reliable recovery; reliable improvement"
 t_run "NHS Talking Therapies outcomes --json" 0 "$C" caseload --json
-t_out_has '"nhs_talking_therapies":{"at_caseness":true,"recovered":true,"reliable_improvement":true,"reliable_deterioration":false,"reliable_recovery":true}'
+t_out_has '"nhs_talking_therapies":{"episode":0,"at_caseness":true,"recovered":true,"reliable_improvement":true,"reliable_deterioration":false,"reliable_recovery":true,"sessions":0,"finished_treatment":null}'
 t_run "caseload --json" 0 "$C" caseload --json --instrument phq9
 t_out_has '"client":"SARAH","open_alerts":1'
 t_run "caseload overrides need an instrument" 2 "$C" caseload --cutoff 5

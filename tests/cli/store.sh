@@ -144,7 +144,7 @@ t_out_has "2024-04-20           event  intervention_start: mindfulness group"
 t_out_has "2024-05-02           #4     epds    total 17 (probable); !! RISK item 10"
 t_run "history --instrument takes an alias" 0 c history --client C001 --instrument PHQ-9 --json
 t_out_has '[{"id":1,"client":"C001","instrument":"phq9","version":"1"'
-t_out_has '"scales":{"total":{"score":11,"band":"moderate","prorated":false}},"missing":[],"responses":[1,2,0,3,1,0,2,1,1],"flags":[{"item":9,"code":1,"message":"item 9 (thoughts of being better off dead or of self-harm) was endorsed: review risk with the client today"}],"rules":{"major_depressive_syndrome":false,"other_depressive_syndrome":true}}]'
+t_out_has '"scales":{"total":{"score":11,"band":"moderate","prorated":false}},"missing":[],"responses":[1,2,0,3,1,0,2,1,1],"flags":[{"kind":"risk","item":9,"code":1,"message":"item 9 (thoughts of being better off dead or of self-harm) was endorsed: review risk with the client today"}],"rules":{"major_depressive_syndrome":false,"other_depressive_syndrome":true}}]'
 
 # --- corrections keep history
 t_run "amend answers" 0 c assessment amend 1 1 2 0 3 1 0 2 1 0 --reason "item 9 misread"

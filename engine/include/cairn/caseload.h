@@ -61,9 +61,16 @@ typedef struct cairn_caseload_entry {
                                 or -1 */
     bool has_nhstt;        /**< the client has the depression and the
                                 anxiety measure of NHS Talking
-                                Therapies at the same first and last
-                                dates, at least two of each */
+                                Therapies, at least two of each in the
+                                episode (referral): each measure's own
+                                first and last score */
     cairn_nhstt nhstt;     /**< their paired outcomes */
+    int nhstt_finished;    /**< "finished a course of treatment" (two or
+                                more treatment sessions in the episode):
+                                1 or 0 from session events, -1 when no
+                                session is recorded (cannot be judged) */
+    size_t nhstt_sessions; /**< session events in the episode */
+    const cairn_episode_list *episodes; /**< the client's episodes */
 } cairn_caseload_entry;
 
 /** A computed caseload (entries in urgency order). */

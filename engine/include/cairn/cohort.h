@@ -58,8 +58,10 @@ typedef struct cairn_cohort_summary {
     char scale[32];       /**< scale id */
     char fingerprint[80]; /**< definition fingerprint */
     cairn_direction direction;
-    bool has_rc; /**< SD and reliability known */
-    double rc_sd, rc_reliability;
+    bool has_rc;                  /**< reliable change can be judged */
+    double rc_sd, rc_reliability; /**< 0 when a threshold is used */
+    double rc_points;             /**< a published threshold in points, or 0
+                                       (Jacobson-Truax from SD and r) */
     bool has_cutoff;
     double cutoff;
     cairn_case_when case_when;

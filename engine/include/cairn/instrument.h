@@ -99,7 +99,15 @@ typedef struct cairn_scale {
     double rc_sd;                 /**< SD for Jacobson-Truax */
     double rc_reliability;        /**< reliability coefficient */
     const char *rc_kind;          /**< "internal_consistency", ... */
-    const char *rc_source;        /**< source of SD and reliability */
+    const char *rc_source;        /**< source of SD and reliability (or of
+                                       the published threshold) */
+    bool has_rc_points;           /**< a published reliable-change
+                                       threshold in points, used when no SD
+                                       and reliability are known */
+    double rc_points;             /**< a change of at least this many points
+                                       is reliable */
+    const char *rc_sample;        /**< the sample the values come from, or
+                                       NULL */
     bool has_cutoff;              /**< a clinical cut-off is defined */
     double cutoff;                /**< the cut-off score */
     cairn_case_when case_when;    /**< which side is a case */

@@ -62,6 +62,10 @@ typedef struct cairn_score {
     int *missing_items; /**< numbers of unanswered items */
     size_t n_flags;
     cairn_flag *flags; /**< endorsed risk items, item order */
+    size_t n_unanswered_risks;
+    cairn_flag *unanswered_risks; /**< risk items left unanswered (code
+                                       -1), item order: a flag of their
+                                       own, "risk_unanswered" in JSON */
     size_t n_rules;
     cairn_rule_result *rules; /**< in the instrument's rule order */
 } cairn_score;
@@ -75,6 +79,14 @@ typedef struct cairn_score {
  */
 int cairn_score_compute(cairn_score **out, const cairn_instrument *inst,
                         const cairn_responses *resp, cairn_error *err);
+
+/**
+ * What a clinician is told when risk item `item` of `inst` was left
+ * unanswered ("item 9 (thoughts of death or self-harm) was not answered:
+ * ask about it today"), into `buf` of `size` bytes.
+ */
+void cairn_score_unanswered_message(const cairn_instrument *inst, int item,
+                                    char *buf, size_t size);
 
 /** Free a score.  NULL is allowed. */
 void cairn_score_free(cairn_score *score);

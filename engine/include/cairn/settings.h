@@ -12,6 +12,10 @@
  *
  *   INSTRUMENT.SCALE.rci_sd            number > 0   reliable-change SD
  *   INSTRUMENT.SCALE.rci_reliability   0 < r < 1    its reliability
+ *   INSTRUMENT.SCALE.rci_points        number > 0   a reliable-change
+ *                                                   threshold in points
+ *                                                   (used without SD and
+ *                                                   reliability)
  *   INSTRUMENT.SCALE.cutoff            number       clinical cut-off
  *   INSTRUMENT.SCALE.clinical_mean     number       Jacobson-Truax
  *   INSTRUMENT.SCALE.clinical_sd       number > 0   criterion c: mean and

@@ -58,6 +58,9 @@ const char *cairn_rc_category_name(cairn_rc_category c);
 typedef struct cairn_rci {
     double sd;               /**< SD used */
     double reliability;      /**< reliability used */
+    bool from_points;        /**< a published threshold in points was
+                                  used (sd and reliability are 0): s_diff
+                                  is threshold / 1.96 */
     double s_diff;           /**< sqrt(2) x SD x sqrt(1 - r) */
     double value;            /**< (latest - baseline) / s_diff */
     double threshold_points; /**< 1.96 x s_diff: the change that counts */
@@ -72,6 +75,15 @@ typedef struct cairn_rci {
  */
 int cairn_stats_rci(cairn_rci *out, double baseline, double latest, double sd,
                     double r, cairn_direction dir, cairn_error *err);
+
+/**
+ * Reliable change from `baseline` to `latest` with a published threshold:
+ * a change of at least `points` is reliable (RCI reported as change x
+ * 1.96 / points).  Returns CAIRN_OK or CAIRN_EINVAL (points <= 0).
+ */
+int cairn_stats_rci_points(cairn_rci *out, double baseline, double latest,
+                           double points, cairn_direction dir,
+                           cairn_error *err);
 
 /** Values given in place of a scale's published ones (populations
  *  differ). */
@@ -120,9 +132,14 @@ const char *cairn_cs_criterion_name(cairn_cs_criterion c);
 
 /** The reliable-change and cut-off values in force for a scale. */
 typedef struct cairn_change_params {
-    bool has_rc; /**< SD and reliability both known */
-    double sd, reliability;
+    bool has_rc;            /**< reliable change can be judged: SD
+                                 and reliability, or a threshold */
+    double sd, reliability; /**< 0 when only a threshold is known */
     cairn_param_origin sd_from, reliability_from;
+    bool rc_from_points; /**< no SD and reliability: a published
+                              threshold in points (rc_points) */
+    double rc_points;
+    cairn_param_origin points_from;
     bool has_cutoff;
     double cutoff;
     cairn_case_when case_when; /**< the scale's, or by its direction when
@@ -159,6 +176,15 @@ int cairn_stats_params_resolve(cairn_change_params *out, const char *code,
                                const cairn_settings *settings,
                                const cairn_param_overrides *o,
                                cairn_error *err);
+
+/**
+ * Reliable change from `baseline` to `latest` by the values in force `p`
+ * (p->has_rc must be true): Jacobson-Truax from SD and reliability, or
+ * the published threshold.
+ */
+int cairn_stats_rci_in_force(cairn_rci *out, double baseline, double latest,
+                             const cairn_change_params *p, cairn_direction dir,
+                             cairn_error *err);
 
 /** Clinically significant change against a cut-off. */
 typedef struct cairn_clinical {
@@ -237,7 +263,23 @@ typedef struct cairn_cohort_change {
                            2(1-r)/n + d^2/(2n), normal interval */
     cairn_effect d_z; /**< change / SD of change; variance
                            1/n + d_z^2/(2n), normal interval */
+    cairn_effect g;   /**< Hedges' g: d with the small-sample correction
+                           c(n - 1) (exact gamma form); variance
+                           2(1-r)/n + g^2/(2n), normal interval (metafor's
+                           "SMCR") */
 } cairn_cohort_change;
+
+/**
+ * The standardized mean change with raw-score standardization from
+ * summary statistics: `d` = (post - pre) / sd_pre, variance
+ * 2(1-r)/n + d^2/(2n); `g` = c(n - 1) d with Hedges' correction
+ * c(m) = Gamma(m/2) / (sqrt(m/2) Gamma((m-1)/2)), variance
+ * 2(1-r)/n + g^2/(2n) (Becker 1988; metafor escalc measure "SMCR").
+ * Either may be NULL.  n < 3 (c undefined), sd_pre <= 0 or r outside
+ * [-1, 1] leave them without a value.
+ */
+void cairn_stats_smcr(cairn_effect *d, cairn_effect *g, double pre, double post,
+                      double sd_pre, double n, double r);
 
 /**
  * Means, SDs (n - 1), correlation and effect sizes from `m`.  Fewer than

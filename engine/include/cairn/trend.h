@@ -55,13 +55,25 @@ typedef struct cairn_trend_options {
     const cairn_settings *settings; /**< the clinic's settings (borrowed,
                                          may be NULL): between the
                                          definition and the overrides */
+    int episode; /**< which episode of care the change statistics use:
+                      CAIRN_EPISODE_CURRENT (the latest), CAIRN_EPISODE_ALL
+                      or its number (1 = the first) */
+    const cairn_episode_list *episodes; /**< the client's episodes
+                                             (borrowed, may be NULL: none
+                                             recorded) */
 } cairn_trend_options;
+
+/** The latest episode of care (the default). */
+#define CAIRN_EPISODE_CURRENT 0
+/** Every assessment, across episodes and outside them. */
+#define CAIRN_EPISODE_ALL (-1)
 
 /** Defaults: main scale, weeks since first, definition's values. */
 #define CAIRN_TREND_OPTIONS_INIT                                               \
     {                                                                          \
         NULL, CAIRN_TIME_SINCE_FIRST, false, 0, false, 0, false, 0,            \
-            CAIRN_NO_IMPROVEMENT_WEEKS, false, NULL                            \
+            CAIRN_NO_IMPROVEMENT_WEEKS, false, NULL, CAIRN_EPISODE_CURRENT,    \
+            NULL                                                               \
     }
 
 /**
@@ -135,13 +147,16 @@ typedef struct cairn_trend_point {
 
 /** Kinds of alert, most urgent first. */
 typedef enum cairn_alert_kind {
-    CAIRN_ALERT_RISK = 0,          /**< a risk item was endorsed */
-    CAIRN_ALERT_DETERIORATION = 1, /**< reliable deterioration */
-    CAIRN_ALERT_OFF_TRACK = 2,     /**< worse than the 90% band expected */
-    CAIRN_ALERT_NO_IMPROVEMENT = 3 /**< no reliable improvement in time */
+    CAIRN_ALERT_RISK = 0,            /**< a risk item was endorsed */
+    CAIRN_ALERT_RISK_UNANSWERED = 1, /**< a risk item was left blank */
+    CAIRN_ALERT_DETERIORATION = 2,   /**< reliable deterioration */
+    CAIRN_ALERT_OFF_TRACK = 3,       /**< worse than the 90% band expected */
+    CAIRN_ALERT_NO_IMPROVEMENT = 4,  /**< no reliable improvement in time */
+    CAIRN_ALERT_KIND_COUNT = 5
 } cairn_alert_kind;
 
-/** Machine name: "risk", "deterioration", "off_track", "no_improvement". */
+/** Machine name: "risk", "risk_unanswered", "deterioration", "off_track",
+ *  "no_improvement". */
 const char *cairn_alert_kind_name(cairn_alert_kind kind);
 
 /** An alert raised by a client's data. */
@@ -169,6 +184,14 @@ typedef struct cairn_trend {
     bool axis_fallback;        /**< since-loss asked, no loss date: since
                                     first used instead */
     size_t n_assessments;      /**< current assessments of the instrument */
+    int episode;               /**< the episode used (1-based), or 0: all
+                                    assessments (asked for, or no episode
+                                    recorded) */
+    const char *episode_start; /**< its dates (borrowed), or NULL */
+    const char *episode_end;   /**< NULL while open */
+    size_t n_outside;          /**< scored assessments left out: outside
+                                    the episode (risk alerts still come
+                                    from every assessment) */
     size_t n;                  /**< of them with a score on the scale */
     cairn_trend_point *points; /**< the n scored ones, in date order */
     bool has_baseline;         /**< n >= 1 */

@@ -1,0 +1,47 @@
+# Episodes of care (issue 10, point 1): change statistics use the current
+# episode by default; --episode all|N chooses; NHS Talking Therapies
+# outcomes per referral with each measure's own first and last score, and
+# "finished a course of treatment" from session events.
+. tests/cli/lib.sh
+cd "$T_TMP" || exit 1
+export CAIRN_USER=dr.test
+C="$CAIRN"
+
+"$C" init >/dev/null
+"$C" client add E1 >/dev/null
+"$C" client episode E1 --start 2023-01-01 >/dev/null
+rec() { "$C" record "$1" --client E1 --date "$2" $3 >/dev/null || echo "record failed: $*"; }
+rec phq9 2023-01-10 "3 3 2 2 2 2 2 2 2"   # 20
+rec gad7 2023-01-10 "2 2 2 2 2 2 2"       # 14
+rec phq9 2023-04-10 "3 3 2 2 2 2 2 2 2"
+rec gad7 2023-04-10 "2 2 2 2 2 2 2"
+"$C" client episode E1 --end 2023-04-30 >/dev/null
+"$C" client episode E1 --start 2024-01-01 >/dev/null
+rec phq9 2024-01-10 "2 2 1 1 1 1 1 1 0"   # 10
+rec gad7 2024-01-10 "2 1 1 1 1 1 1"       # 8
+rec gad7 2024-02-10 "2 2 1 1 1 1 1"       # 9: GAD-7's own dates differ
+rec phq9 2024-04-10 "2 2 2 2 2 1 1 1 1"   # 14
+rec gad7 2024-04-20 "2 2 2 2 1 1 1"       # 11
+
+t_run "caseload: the current episode" 0 "$C" caseload --json
+t_out_has '"nhs_talking_therapies":{"episode":2,"at_caseness":true,"recovered":false,"reliable_improvement":false,"reliable_deterioration":false,"reliable_recovery":false,"sessions":0,"finished_treatment":null}'
+t_out_has '"episode":{"number":2,"started_on":"2024-01-01","ended_on":null,"scores_outside":2},"baseline":{"date":"2024-01-10","score":10},"latest":{"date":"2024-04-10","score":14}'
+t_run "caseload for people" 0 "$C" caseload
+t_out_has "(episode 2; finished a course of treatment: cannot be judged, no sessions recorded)"
+
+t_run "trend: episode 1" 0 "$C" trend --client E1 --instrument phq9 --episode 1 --json
+t_out_has '"episode":{"number":1,"started_on":"2023-01-01","ended_on":"2023-04-30","scores_outside":2},"baseline":{"date":"2023-01-10","score":20},"latest":{"date":"2023-04-10","score":20}'
+t_run "trend: every episode" 0 "$C" trend --client E1 --instrument phq9 --episode all --json
+t_out_has '"n":4,"episode":null,"baseline":{"date":"2023-01-10","score":20},"latest":{"date":"2024-04-10","score":14}'
+t_run "trend: no such episode" 1 "$C" trend --client E1 --instrument phq9 --episode 3
+t_err "cairn: client has 2 episodes of care, not 3"
+t_run "trend: bad --episode" 2 "$C" trend --client E1 --instrument phq9 --episode last
+t_err_has "cairn: trend: --episode takes current, all or an episode number, not 'last'"
+
+"$C" event add --client E1 --date 2024-01-17 --kind session >/dev/null
+"$C" event add --client E1 --date 2023-02-01 --kind session >/dev/null
+t_run "one session in the episode" 0 "$C" caseload --json
+t_out_has '"sessions":1,"finished_treatment":false'
+"$C" event add --client E1 --date 2024-02-14 --kind session >/dev/null
+t_run "two sessions in the episode" 0 "$C" caseload --json
+t_out_has '"sessions":2,"finished_treatment":true'
