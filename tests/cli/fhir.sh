@@ -136,7 +136,9 @@ t_err "cairn: system 'my clinic' is not a URI (e.g. https://clinic.example/fhir)
 c settings unset fhir.system >/dev/null
 
 # --- research: pseudonyms and shifted dates
-c key new -o site.key >/dev/null 2>&1
+# a fixed key, so the per-client date offsets (1-364 days) are fixed too
+printf 'kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk' > site.key
+chmod 600 site.key
 t_run "pseudonymised export" 0 c fhir export --pseudonymise --key site.key -o p.json
 t_run "pseudonymised export validates" 0 check p.json
 t_run "no client code, MRN or date leaves" 1 grep -E -q 'C001|C002|MRN-4711|2026-03-02|2026-03-09' p.json
