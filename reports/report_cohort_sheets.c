@@ -445,6 +445,7 @@ static void provenance(cairn__xlsx *x, const cairn_report_cohort *r,
 }
 
 int cairn_report_cohort_write(const cairn_report_cohort *r, const char *path,
+                              const cairn_outfile_options *output,
                               cairn_error *err)
 {
     char when[64], title[160];
@@ -453,6 +454,7 @@ int cairn_report_cohort_write(const cairn_report_cohort *r, const char *path,
              cairn_report_short_name(r->instrument));
     cairn__xlsx_props props = cairn__report_props(
         title, "Outcomes and growth model of a cohort", r->as_of);
+    props.output = output;
     cairn__xlsx *x = NULL;
     int rc = cairn__xlsx_open(&x, path, &props, err);
     if (rc < 0) {

@@ -34,7 +34,7 @@ static cairn_aggregate *through_file(const cairn_aggregate *a, const char *dir,
     cairn_aggregate *back = NULL;
     cairn_error err = CAIRN_ERROR_INIT;
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    if (cairn_aggregate_write(a, path, &err) < 0 ||
+    if (cairn_aggregate_write(a, path, NULL, &err) < 0 ||
         cairn_aggregate_load(&back, path, &err) < 0) {
         fail_msg("%s", err.message);
     }

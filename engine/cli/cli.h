@@ -24,6 +24,9 @@ typedef struct cli_ctx {
     const char *db_path;         /* --db, else $CAIRN_DB, else cairn.db */
     const char *instruments_dir; /* --instruments, else the default */
     const char *texts_dir;       /* --texts, else $CAIRN_TEXTS, or NULL */
+    const char *audit_key;       /* --audit-key, else $CAIRN_AUDIT_KEY, else
+                                    NULL: the database's path + ".auditkey" */
+    char audit_key_buf[4096];
     cairn_catalog *catalog;      /* loaded on first use */
 } cli_ctx;
 
@@ -92,6 +95,20 @@ const char *cli_actor(void);
  * error and returns CLI_FAIL when it is missing or not a Cairn database.
  */
 int cli_store_open(cli_ctx *ctx, cairn_store **out);
+
+/**
+ * What an output file named with -o may not replace: the database in
+ * use, `key` (may be NULL) and the audit key; `force` lets it replace
+ * an existing regular file.
+ */
+cairn_outfile_options cli_output_options(const cli_ctx *ctx, bool force,
+                                         const char *key);
+
+/**
+ * Remove the temporary files of outputs being written when SIGINT,
+ * SIGTERM or SIGHUP arrives, then die of the signal as usual.
+ */
+void cli_install_signal_cleanup(void);
 
 /** Print `s` as a JSON string (null for NULL). */
 void cli_json_string(FILE *out, const char *s);

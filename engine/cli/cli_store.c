@@ -4,6 +4,7 @@
  * as JSON) and the risk notice.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,6 +31,36 @@ int cli_store_open(cli_ctx *ctx, cairn_store **out)
         return cli_fail(&err);
     }
     return CLI_OK;
+}
+
+cairn_outfile_options cli_output_options(const cli_ctx *ctx, bool force,
+                                         const char *key)
+{
+    cairn_outfile_options o = CAIRN_OUTFILE_OPTIONS_INIT;
+    o.force = force;
+    o.database = ctx->db_path;
+    o.keys[0] = key;
+    o.keys[1] = ctx->audit_key;
+    return o;
+}
+
+static void on_signal(int sig)
+{
+    cairn_outfile_remove_temporaries();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+void cli_install_signal_cleanup(void)
+{
+    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_signal;
+        sigemptyset(&sa.sa_mask);
+        sigaction(sigs[i], &sa, NULL);
+    }
 }
 
 bool cli_parse_id(const char *s, int64_t *id)

@@ -37,7 +37,8 @@ const cli_command cli_aggregate_command = {
     "\n"
     "Options:\n"
     "  --instrument I   the questionnaire to summarize\n"
-    "  -o FILE          where to write the summary\n"
+    "  -o FILE          where to write the summary (a new file)\n"
+    "  --force          replace FILE if it exists\n"
     "  --min-cell K     suppress published counts below K (1..1000; a\n"
     "                   merge keeps the largest K of its inputs, a report\n"
     "                   can raise K but not lower it)\n"
@@ -56,7 +57,7 @@ const cli_command cli_aggregate_command = {
 /* Everything the three forms accept. */
 typedef struct agg_args {
     const char *output, *instrument;
-    bool json, ml, intercept_only;
+    bool json, ml, intercept_only, force;
     int min_cell; /* 0: not given */
     cairn_trend_options trend;
     const char *from, *to;
@@ -86,6 +87,7 @@ static int parse(int argc, char **argv, agg_args *a)
         {"json", no_argument, NULL, 'j'},
         {"ml", no_argument, NULL, 'm'},
         {"intercept-only", no_argument, NULL, 'O'},
+        {"force", no_argument, NULL, 'X'},
         {"from", required_argument, NULL, 'F'},
         {"to", required_argument, NULL, 'T'},
         {"scale", required_argument, NULL, 1},
@@ -116,6 +118,9 @@ static int parse(int argc, char **argv, agg_args *a)
             break;
         case 'O':
             a->intercept_only = true;
+            break;
+        case 'X':
+            a->force = true;
             break;
         case 'F':
             a->from = optarg;
@@ -183,8 +188,10 @@ static int summarize(cli_ctx *ctx, agg_args *a)
     o.cohort.reliability = a->trend.reliability;
     o.cohort.has_cutoff = a->trend.has_cutoff;
     o.cohort.cutoff = a->trend.cutoff;
-    if (cairn_aggregate_new(&agg, st, inst, &o, &err) < 0 ||
-        cairn_aggregate_write(agg, a->output, &err) < 0) {
+    cairn_outfile_options out = cli_output_options(ctx, a->force, NULL);
+    if (cairn_outfile_check(a->output, &out, &err) < 0 ||
+        cairn_aggregate_new(&agg, st, inst, &o, &err) < 0 ||
+        cairn_aggregate_write(agg, a->output, &out, &err) < 0) {
         rc = cli_fail(&err);
     } else {
         print_written(a->output, agg);
@@ -196,15 +203,17 @@ static int summarize(cli_ctx *ctx, agg_args *a)
 
 /* ---- cairn aggregate merge ---- */
 
-static int merge(agg_args *a)
+static int merge(cli_ctx *ctx, agg_args *a)
 {
+    cairn_outfile_options out = cli_output_options(ctx, a->force, NULL);
     if (a->output == NULL || a->n_files < 2 || a->instrument != NULL) {
         return cli_usage("aggregate", "give two or more summaries and -o FILE");
     }
     cairn_aggregate *pooled = NULL, *next = NULL;
     cairn_error err = CAIRN_ERROR_INIT;
     int rc = CLI_OK;
-    if (cairn_aggregate_load(&pooled, a->files[0], &err) < 0) {
+    if (cairn_outfile_check(a->output, &out, &err) < 0 ||
+        cairn_aggregate_load(&pooled, a->files[0], &err) < 0) {
         return cli_fail(&err);
     }
     for (size_t i = 1; rc == CLI_OK && i < a->n_files; i++) {
@@ -220,7 +229,7 @@ static int merge(agg_args *a)
     if (rc == CLI_OK && a->min_cell > pooled->min_cell) {
         pooled->min_cell = a->min_cell;
     }
-    if (rc == CLI_OK && cairn_aggregate_write(pooled, a->output, &err) < 0) {
+    if (rc == CLI_OK && cairn_aggregate_write(pooled, a->output, &out, &err) < 0) {
         rc = cli_fail(&err);
     } else if (rc == CLI_OK) {
         print_written(a->output, pooled);
@@ -297,7 +306,7 @@ int cmd_aggregate(cli_ctx *ctx, int argc, char **argv)
         return rc;
     }
     if (strcmp(mode, "merge") == 0) {
-        return merge(&a);
+        return merge(ctx, &a);
     }
     if (strcmp(mode, "report") == 0) {
         return report(&a);

@@ -36,7 +36,8 @@ const cli_command cli_export_command = {
     "Options:\n"
     "  --key KEYFILE     the site key (32 bytes, mode 0600; a key others\n"
     "                    can read is used with a warning)\n"
-    "  -o, --output FILE where to write (.csv, or .xlsx)\n"
+    "  -o, --output FILE where to write (.csv, or .xlsx): new files\n"
+    "  --force           replace FILE and its companions if they exist\n"
     "  --format wide     one row per assessment (default)\n"
     "  --format long     one row per assessment and item or scale score\n"
     "  --instrument I    one questionnaire only\n"
@@ -59,6 +60,7 @@ static bool is_xlsx(const char *path)
 
 typedef struct export_args {
     const char *key, *output;
+    bool force;
     cairn_export_options o;
 } export_args;
 
@@ -72,6 +74,7 @@ static int parse(int argc, char **argv, export_args *a)
         {"from", required_argument, NULL, 'F'},
         {"to", required_argument, NULL, 'T'},
         {"shift-dates", no_argument, NULL, 's'},
+        {"force", no_argument, NULL, 'X'},
         {NULL, 0, NULL, 0}};
     int c;
     optind = 0;
@@ -98,6 +101,8 @@ static int parse(int argc, char **argv, export_args *a)
             a->o.to = optarg;
         } else if (c == 's') {
             a->o.shift_dates = true;
+        } else if (c == 'X') {
+            a->force = true;
         } else {
             return cli_usage("export", "unknown option '%s'", argv[optind - 1]);
         }
@@ -147,8 +152,9 @@ int cmd_export(cli_ctx *ctx, int argc, char **argv)
     cairn_export_sink *sink = NULL;
     cairn_export_result res;
     cairn_error err = CAIRN_ERROR_INIT;
+    a.o.output = cli_output_options(ctx, a.force, a.key);
     if (is_xlsx(a.output) &&
-        cairn_report_export_sink_new(&sink, a.output, &err) < 0) {
+        cairn_report_export_sink_new(&sink, a.output, &a.o.output, &err) < 0) {
         rc = cli_fail(&err);
     } else {
         a.o.sink = sink;

@@ -52,7 +52,8 @@ const cli_command cli_report_command = {
     "temporary name and renamed, so a failure leaves nothing behind.\n"
     "\n"
     "Options:\n"
-    "  -o, --output FILE           write the workbook to FILE\n"
+    "  -o, --output FILE           write the workbook to FILE (a new file)\n"
+    "  --force                     replace FILE if it exists\n"
     "  --clinician C               caseload, cohort: clinician C's clients\n"
     "  --instrument I              cohort: the instrument\n"
     "  --scale S                   cohort: a subscale (default the main one)\n"
@@ -81,6 +82,8 @@ typedef struct report_args {
     const char *kind;
     const char *code;
     const char *output;
+    bool force;
+    cairn_outfile_options out; /* filled from force and the context */
     cairn_report_options opts;
     cairn_report_override ov[MAX_OVERRIDES];
     const char *instrument, *scale, *from, *to; /* cohort */
@@ -99,7 +102,8 @@ enum {
     OPT_FROM,
     OPT_TO,
     OPT_ML,
-    OPT_IONLY
+    OPT_IONLY,
+    OPT_FORCE
 };
 
 static const struct option long_opts[] = {
@@ -116,6 +120,7 @@ static const struct option long_opts[] = {
     {"to", required_argument, NULL, OPT_TO},
     {"ml", no_argument, NULL, OPT_ML},
     {"intercept-only", no_argument, NULL, OPT_IONLY},
+    {"force", no_argument, NULL, OPT_FORCE},
     {NULL, 0, NULL, 0},
 };
 
@@ -232,6 +237,9 @@ static int apply_opt(cli_ctx *ctx, report_args *a, int opt, const char *v)
         return CLI_OK;
     case OPT_NOEXP:
         a->opts.expectation = false;
+        return CLI_OK;
+    case OPT_FORCE:
+        a->force = true;
         return CLI_OK;
     case OPT_INST:
         a->instrument = v;
@@ -477,7 +485,7 @@ static int run_client(report_args *a, cairn_store *st, const cairn_catalog *cat,
     cairn_report_client *r = NULL;
     int rc = cairn_report_client_load(&r, st, cat, a->code, &a->opts, err);
     if (rc == CAIRN_OK && a->output != NULL) {
-        rc = cairn_report_client_write(r, a->output, err);
+        rc = cairn_report_client_write(r, a->output, &a->out, err);
         if (rc == CAIRN_OK) {
             printf("wrote %s: client %s, %zu instrument%s, %zu open "
                    "alert%s\n",
@@ -498,7 +506,7 @@ static int run_couple(report_args *a, cairn_store *st, const cairn_catalog *cat,
     cairn_report_couple *r = NULL;
     int rc = cairn_report_couple_load(&r, st, cat, a->code, &a->opts, err);
     if (rc == CAIRN_OK && a->output != NULL) {
-        rc = cairn_report_couple_write(r, a->output, err);
+        rc = cairn_report_couple_write(r, a->output, &a->out, err);
         if (rc == CAIRN_OK) {
             printf("wrote %s: %s and %s, %zu shared instrument%s\n", a->output,
                    r->a->client->code, r->b->client->code, r->n_shared,
@@ -517,7 +525,7 @@ static int run_caseload(report_args *a, cairn_store *st,
     cairn_report_caseload *r = NULL;
     int rc = cairn_report_caseload_load(&r, st, cat, &a->opts, err);
     if (rc == CAIRN_OK && a->output != NULL) {
-        rc = cairn_report_caseload_write(r, a->output, err);
+        rc = cairn_report_caseload_write(r, a->output, &a->out, err);
         if (rc == CAIRN_OK) {
             printf("wrote %s: %zu client%s\n", a->output, r->n_rows,
                    r->n_rows == 1 ? "" : "s");
@@ -577,7 +585,7 @@ static int run_cohort(cli_ctx *ctx, report_args *a, cairn_store *st,
     cairn_report_cohort *r = NULL;
     int rc = cairn_report_cohort_load(&r, st, inst, &co, err);
     if (rc == CAIRN_OK) {
-        rc = cairn_report_cohort_write(r, a->output, err);
+        rc = cairn_report_cohort_write(r, a->output, &a->out, err);
     }
     if (rc == CAIRN_OK) {
         printf("wrote %s: %s, %.0f clients%s\n", a->output, r->scale->label,
@@ -595,12 +603,16 @@ int cmd_report(cli_ctx *ctx, int argc, char **argv)
     if (rc != CLI_OK) {
         return rc;
     }
+    cairn_error err = CAIRN_ERROR_INIT;
+    a.out = cli_output_options(ctx, a.force, NULL);
+    if (a.output != NULL && cairn_outfile_check(a.output, &a.out, &err) < 0) {
+        return cli_fail(&err);
+    }
     const cairn_catalog *cat = cli_catalog(ctx);
     cairn_store *st = NULL;
     if (cat == NULL || open_store(ctx, &st) != CLI_OK) {
         return CLI_FAIL;
     }
-    cairn_error err = CAIRN_ERROR_INIT;
     if (strcmp(a.kind, "cohort") == 0) {
         rc = run_cohort(ctx, &a, st, &err);
         cairn_store_close(st);

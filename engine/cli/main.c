@@ -41,7 +41,7 @@ static const cli_command *const commands[] = {
 
 static const char main_usage[] =
     "usage: cairn [--db PATH] [--instruments DIR] [--texts DIR] "
-    "<command> [options] [args]\n";
+    "[--audit-key FILE]\n             <command> [options] [args]\n";
 
 const cli_command *cli_find_command(const char *name)
 {
@@ -73,6 +73,10 @@ static void print_main_help(FILE *out)
           "  --texts DIR        your site's licensed item texts "
           "(<code>.texts.json;\n"
           "                     default $CAIRN_TEXTS)\n"
+          "  --audit-key FILE   the secret that keys the audit log "
+          "(default\n"
+          "                     $CAIRN_AUDIT_KEY, else the database's "
+          "path + .auditkey)\n"
           "  --version          print the version\n"
           "\nExit status: 0 success, 1 data or runtime error, 2 usage "
           "error.\n"
@@ -118,17 +122,21 @@ int main(int argc, char **argv)
     cli_ctx ctx = {.argv0 = argv[0]};
     ctx.db_path = getenv("CAIRN_DB");
     ctx.texts_dir = getenv("CAIRN_TEXTS");
+    ctx.audit_key = getenv("CAIRN_AUDIT_KEY");
+    cli_install_signal_cleanup();
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--db") == 0 || strcmp(a, "--instruments") == 0 ||
-            strcmp(a, "--texts") == 0) {
+            strcmp(a, "--texts") == 0 || strcmp(a, "--audit-key") == 0) {
             if (needs_value(a, i, argc) < 0) {
                 return CLI_USAGE;
             }
             const char *v = argv[++i];
             if (a[2] == 'd') {
                 ctx.db_path = v;
+            } else if (a[2] == 'a') {
+                ctx.audit_key = v;
             } else if (a[2] == 'i') {
                 ctx.instruments_dir = v;
             } else {
@@ -148,6 +156,11 @@ int main(int argc, char **argv)
     }
     if (ctx.db_path == NULL || ctx.db_path[0] == '\0') {
         ctx.db_path = "cairn.db";
+    }
+    if (ctx.audit_key == NULL || ctx.audit_key[0] == '\0') {
+        snprintf(ctx.audit_key_buf, sizeof ctx.audit_key_buf, "%s.auditkey",
+                 ctx.db_path);
+        ctx.audit_key = ctx.audit_key_buf;
     }
     if (i >= argc) {
         print_main_help(stderr);

@@ -282,13 +282,13 @@ int cairn_aggregate_to_json(const cairn_aggregate *a, char **out,
 }
 
 int cairn_aggregate_write(const cairn_aggregate *a, const char *path,
-                          cairn_error *err)
+                          const cairn_outfile_options *opts, cairn_error *err)
 {
     char *text = NULL;
     cairn__export_file f;
     int rc = cairn_aggregate_to_json(a, &text, err);
     if (rc == CAIRN_OK) {
-        rc = cairn__export_file_open(&f, path, err);
+        rc = cairn__export_file_open(&f, path, opts, err);
     }
     if (rc == CAIRN_OK) {
         fputs(text, f.f);

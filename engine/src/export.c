@@ -71,29 +71,25 @@ int cairn_export_key_parse(cairn_export_key **out, const void *bytes,
 int cairn_export_key_write(const cairn_export_key *key, const char *path,
                            cairn_error *err)
 {
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
-    if (fd < 0 && errno == EEXIST) {
+    cairn_outfile *f = NULL;
+    int rc = cairn_outfile_open(&f, path, NULL, err);
+    if (rc == CAIRN_EEXISTS) {
         return cairn_error_set(err, CAIRN_EEXISTS,
                                "%s: already exists; a new key would change "
                                "every pseudonym, so remove the old one "
                                "yourself if you mean to",
                                path);
     }
-    if (fd < 0) {
-        return cairn_error_set(err, CAIRN_EIO, "%s: cannot create: %s", path,
-                               strerror(errno));
+    if (rc < 0) {
+        return rc;
     }
-    ssize_t n = write(fd, key->bytes, sizeof key->bytes);
-    int e = errno;
-    if (n == (ssize_t)sizeof key->bytes && fchmod(fd, 0600) == 0 &&
-        fsync(fd) == 0 && close(fd) == 0) {
-        return CAIRN_OK;
+    FILE *fp = cairn_outfile_stream(f);
+    if (fp == NULL ||
+        fwrite(key->bytes, 1, sizeof key->bytes, fp) != sizeof key->bytes) {
+        cairn_outfile_abort(f);
+        return cairn_error_set(err, CAIRN_EIO, "%s: cannot write", path);
     }
-    e = n < 0 ? e : errno;
-    close(fd);
-    unlink(path);
-    return cairn_error_set(err, CAIRN_EIO, "%s: cannot write: %s", path,
-                           strerror(e ? e : EIO));
+    return cairn_outfile_commit(f, err);
 }
 
 static int key_read(int fd, const char *path, uint8_t *buf, size_t *got,
@@ -442,30 +438,20 @@ int cairn__export_begin(const cairn_export_sink *sink, const char *const *names,
 /* Files                                                               */
 
 int cairn__export_file_open(cairn__export_file *x, const char *path,
+                            const cairn_outfile_options *opts,
                             cairn_error *err)
 {
-    size_t n = strlen(path) + 16;
     x->path = path;
     x->f = NULL;
-    x->tmp = malloc(n);
-    if (x->tmp == NULL) {
-        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    int rc = cairn_outfile_open(&x->out, path, opts, err);
+    if (rc < 0) {
+        return rc;
     }
-    snprintf(x->tmp, n, "%s.tmp-XXXXXX", path);
-    int fd = mkstemp(x->tmp); /* mode 0600 */
-    if (fd >= 0) {
-        x->f = fdopen(fd, "w");
-        if (x->f == NULL) {
-            close(fd);
-            unlink(x->tmp);
-        }
-    }
+    x->f = cairn_outfile_stream(x->out);
     if (x->f == NULL) {
-        int e = errno;
-        free(x->tmp);
-        x->tmp = NULL;
-        return cairn_error_set(err, CAIRN_EIO, "%s: cannot write: %s", path,
-                               strerror(e));
+        cairn_outfile_abort(x->out);
+        x->out = NULL;
+        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
     return CAIRN_OK;
 }
@@ -473,28 +459,16 @@ int cairn__export_file_open(cairn__export_file *x, const char *path,
 int cairn__export_file_close(cairn__export_file *x, bool ok, cairn_error *err)
 {
     int rc = CAIRN_OK;
-    if (x->f == NULL) {
+    if (x->out == NULL) {
         return rc;
     }
-    bool bad = ferror(x->f) != 0;
-    int e = bad ? EIO : 0;
-    if (fclose(x->f) != 0 && !bad) {
-        bad = true;
-        e = errno;
+    if (ok) {
+        rc = cairn_outfile_commit(x->out, err);
+    } else {
+        cairn_outfile_abort(x->out);
     }
+    x->out = NULL;
     x->f = NULL;
-    if (ok && bad) {
-        rc = cairn_error_set(err, CAIRN_EIO, "%s: cannot write: %s", x->path,
-                             strerror(e));
-    } else if (ok && rename(x->tmp, x->path) != 0) {
-        rc = cairn_error_set(err, CAIRN_EIO, "%s: cannot write: %s", x->path,
-                             strerror(errno));
-    }
-    if (!ok || rc < 0) {
-        unlink(x->tmp);
-    }
-    free(x->tmp);
-    x->tmp = NULL;
     return rc;
 }
 
@@ -623,13 +597,14 @@ static int csv_finish(void *ctx, bool ok, cairn_error *err)
 }
 
 int cairn__export_csv_sink(cairn_export_sink *out, const char *path,
+                           const cairn_outfile_options *opts,
                            cairn_error *err)
 {
     cairn__export_file *x = calloc(1, sizeof *x);
     if (x == NULL) {
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
-    int rc = cairn__export_file_open(x, path, err);
+    int rc = cairn__export_file_open(x, path, opts, err);
     if (rc < 0) {
         free(x);
         return rc;
@@ -698,12 +673,14 @@ static void dictionary_variables(FILE *f, const cairn_instrument *in)
 int cairn__export_dictionary(const char *path, const cairn__export_column *cols,
                              size_t n, bool long_format,
                              const cairn_instrument *const *insts,
-                             size_t n_insts, cairn_error *err)
+                             size_t n_insts,
+                             const cairn_outfile_options *opts,
+                             cairn_error *err)
 {
     cairn__export_file x;
     char detail[512];
     const char *type, *cls, *meaning;
-    int rc = cairn__export_file_open(&x, path, err);
+    int rc = cairn__export_file_open(&x, path, opts, err);
     if (rc < 0) {
         return rc;
     }

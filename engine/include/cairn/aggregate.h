@@ -39,6 +39,7 @@
 #include "cairn/cohort.h"
 #include "cairn/error.h"
 #include "cairn/instrument.h"
+#include "cairn/outfile.h"
 #include "cairn/store.h"
 
 /** The summary file format this library reads and writes. */
@@ -110,11 +111,12 @@ int cairn_aggregate_to_json(const cairn_aggregate *a, char **out,
                             cairn_error *err);
 
 /**
- * Write the summary file to `path` (a temporary file, mode 0600, renamed
- * into place when complete).  Returns CAIRN_OK, CAIRN_EIO, CAIRN_ENOMEM.
+ * Write the summary file to `path` through cairn_outfile_open (`opts`
+ * NULL = keep an existing file; see cairn/outfile.h).  Returns CAIRN_OK,
+ * what cairn_outfile_open and _commit return, or CAIRN_ENOMEM.
  */
 int cairn_aggregate_write(const cairn_aggregate *a, const char *path,
-                          cairn_error *err);
+                          const cairn_outfile_options *opts, cairn_error *err);
 
 /**
  * Read a summary from `len` bytes at `buf`; `name` stands for the file in
