@@ -27,6 +27,7 @@ int cli_store_open(cli_ctx *ctx, cairn_store **out)
     cairn_store_options o = CAIRN_STORE_OPTIONS_INIT;
     cairn_error err = CAIRN_ERROR_INIT;
     o.actor = cli_actor();
+    o.audit_key = ctx->audit_key;
     if (cairn_store_open(out, ctx->db_path, &o, &err) < 0) {
         return cli_fail(&err);
     }
@@ -84,6 +85,19 @@ void cli_json_string(FILE *out, const char *s)
         fputs("null", out);
         return;
     }
+    if (!cairn_text_is_utf8(s, strlen(s))) {
+        /* written by another tool: the bytes as \xNN, still valid JSON */
+        size_t n = 4 * strlen(s) + 8;
+        char *safe = malloc(n);
+        if (safe != NULL) {
+            cairn_text_escape(safe, n, s);
+            cli_json_string(out, safe);
+            free(safe);
+        } else {
+            fputs("null", out);
+        }
+        return;
+    }
     fputc('"', out);
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         if (*p == '"' || *p == '\\') {
@@ -91,7 +105,7 @@ void cli_json_string(FILE *out, const char *s)
             fputc(*p, out);
         } else if (*p == '\n') {
             fputs("\\n", out);
-        } else if (*p < 0x20) {
+        } else if (*p < 0x20 || *p == 0x7F) {
             fprintf(out, "\\u%04x", *p);
         } else {
             fputc(*p, out);

@@ -473,6 +473,7 @@ static int open_store(cli_ctx *ctx, cairn_store **st)
     cairn_error err = CAIRN_ERROR_INIT;
     o.read_only = true;
     o.actor = cli_actor();
+    o.audit_key = ctx->audit_key;
     if (cairn_store_open(st, ctx->db_path, &o, &err) < 0) {
         return cli_fail(&err);
     }

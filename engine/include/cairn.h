@@ -25,6 +25,7 @@
 #include "cairn/export.h"
 #include "cairn/aggregate.h"
 #include "cairn/outfile.h"
+#include "cairn/text.h"
 
 /** The library version, e.g. "0.1.0". */
 const char *cairn_version(void);

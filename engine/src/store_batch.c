@@ -777,6 +777,9 @@ static int insert_definition(cairn__batch *b, const cairn_instrument *inst,
     sqlite3_reset(s);
     cairn__buf_free(&scales);
     cairn__buf_free(&rules);
+    if (rc == CAIRN_OK) {
+        rc = cairn__audit_definition(b->st, *id, err);
+    }
     return rc;
 }
 

@@ -128,13 +128,15 @@ t_run "audit catches an edited alert action" 1 "$C" audit verify
 t_err "cairn: alert 1 differs from its last audited state: it was changed behind Cairn's back"
 
 # A database written by schema version 1 (before alert actions) is
-# migrated forward when opened.
-"$C" --db old.db init >/dev/null
+# migrated forward when opened: tests/data/good/schema2.db was written by
+# Cairn 0.1 (schema 2, no alert actions), taken back to version 1.
+cp "$T_ROOT/tests/data/good/schema2.db" old.db
+chmod 600 old.db
 sqlite3 old.db "DROP TRIGGER alert_action_frozen; DROP TRIGGER alert_action_no_delete; DROP TABLE alert_action; PRAGMA user_version = 1;"
 t_run "version 1 database opens" 0 "$C" --db old.db alerts
-if [ "$(sqlite3 old.db 'PRAGMA user_version')" = 2 ] &&
+if [ "$(sqlite3 old.db 'PRAGMA user_version')" = 3 ] &&
    [ "$(sqlite3 old.db "SELECT count(*) FROM sqlite_master WHERE name = 'alert_action'")" = 1 ]; then
-    t_ok "migrated to version 2"
+    t_ok "migrated to version 3"
 else
-    t_not_ok "migrated to version 2" "$(sqlite3 old.db 'PRAGMA user_version')"
+    t_not_ok "migrated to version 3" "$(sqlite3 old.db 'PRAGMA user_version')"
 fi
