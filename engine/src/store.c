@@ -552,6 +552,7 @@ int cairn_store_open(cairn_store **out, const char *path,
     if (rc < 0) {
         return rc;
     }
+    bool made_db = o->create && !memory;
     st = calloc(1, sizeof *st);
     if (st == NULL || (st->path = dup_str(path)) == NULL ||
         (st->actor = dup_str(actor)) == NULL) {
@@ -583,7 +584,6 @@ out:
                              path);
     }
     if (rc < 0) {
-        bool made_db = o->create && !memory && rc != CAIRN_EEXISTS;
         if (st != NULL && st->made_key) {
             unlink(st->audit_key_path);
         }

@@ -317,7 +317,7 @@ int cairn__audit_key_migrate(cairn_store *st, int from, cairn_error *err)
     }
     int rc = make_key(st, err);
     if (rc == CAIRN_OK) {
-        rc = cairn__store_exec(st, "DROP TRIGGER audit_no_update", err);
+        rc = cairn__store_exec(st, "DROP TRIGGER IF EXISTS audit_no_update", err);
     }
     if (rc == CAIRN_OK) {
         rc = rechain(st, err);
