@@ -28,7 +28,12 @@ typedef struct cli_ctx {
                                     NULL: the database's path + ".auditkey" */
     char audit_key_buf[4096];
     cairn_catalog *catalog;      /* loaded on first use */
+    char saved[192];             /* what a command stored, for the message
+                                    when its output cannot be written */
 } cli_ctx;
+
+/** Exit status when a change was saved but its confirmation was lost. */
+enum { CLI_SAVED_UNCONFIRMED = 3 };
 
 /** One entry of the command table in main.c. */
 typedef struct cli_command {

@@ -92,6 +92,15 @@ static int store(cli_ctx *ctx, const record_args *a,
         rc = cairn_store_assessment_add(st, sc, resp, &o, &id, &err);
     }
     if (rc == CAIRN_OK) {
+        snprintf(ctx->saved, sizeof ctx->saved,
+                 "assessment %lld for client %s was stored", (long long)id,
+                 a->client);
+        if (sc->n_flags > 0) {
+            size_t n = strlen(ctx->saved);
+            snprintf(ctx->saved + n, sizeof ctx->saved - n,
+                     " and raised %zu risk flag%s", sc->n_flags,
+                     sc->n_flags == 1 ? "" : "s");
+        }
         rc = cairn_store_assessment_get(&stored, st, id, &err);
     }
     if (rc == CAIRN_OK && a->json) {
@@ -103,6 +112,7 @@ static int store(cli_ctx *ctx, const record_args *a,
         cli_print_assessment_line(ctx, stdout, stored);
         cli_print_risk(stdout, sc);
     }
+
     cairn_store_assessment_free(stored);
     cairn_store_close(st);
     cairn_score_free(sc);

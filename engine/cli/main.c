@@ -4,6 +4,7 @@
  * logic.
  */
 #define _DEFAULT_SOURCE
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,7 +80,8 @@ static void print_main_help(FILE *out)
           "path + .auditkey)\n"
           "  --version          print the version\n"
           "\nExit status: 0 success, 1 data or runtime error, 2 usage "
-          "error.\n"
+          "error,\n3 the change was saved but its confirmation could not "
+          "be printed.\n"
           "Run 'cairn help <command>' for a command's options and an "
           "example.\n",
           out);
@@ -183,8 +185,15 @@ int main(int argc, char **argv)
     }
     int rc = cmd->run(&ctx, argc - i, argv + i);
     cairn_catalog_free(ctx.catalog);
-    if (fflush(stdout) != 0 && rc == CLI_OK) {
-        cli_error("cannot write the output");
+    bool lost = fflush(stdout) != 0 || ferror(stdout);
+    if (lost && rc == CLI_OK && ctx.saved[0] != '\0') {
+        /* say what happened, so nobody enters it again */
+        cli_error("%s, but its confirmation could not be printed: %s; "
+                  "do not enter it again (see 'cairn history')",
+                  ctx.saved, strerror(errno));
+        rc = CLI_SAVED_UNCONFIRMED;
+    } else if (lost && rc == CLI_OK) {
+        cli_error("cannot write the output: %s", strerror(errno));
         rc = CLI_FAIL;
     }
     return rc;

@@ -46,6 +46,10 @@ typedef struct csv {
     long rec_line;
     enum csv_problem problem;
     size_t problem_field;
+    size_t cur;               /* bytes of the current field so far, kept
+                                 after a problem too, so quotes are still
+                                 honoured and the record ends where it
+                                 really ends */
 } csv;
 
 static bool csv_fill(csv *c)
@@ -94,6 +98,7 @@ static int csv_peek(csv *c)
 static void field_put(csv *c, int ch)
 {
     size_t i = c->nf - 1;
+    c->cur++;
     if (c->problem != CSV_FINE) {
         return;
     }
@@ -108,6 +113,7 @@ static void field_put(csv *c, int ch)
 
 static void field_start(csv *c)
 {
+    c->cur = 0;
     if (c->problem == CSV_FINE && c->nf > 0) {
         c->rec[c->rec_len++] = '\0';
     }
@@ -162,8 +168,7 @@ static int csv_next(csv *c)
         field_start(c);
         for (;;) {
             ch = csv_get(c);
-            if (ch == '"' && c->problem == CSV_FINE &&
-                c->flen[c->nf - 1] == 0) {
+            if (ch == '"' && c->cur == 0) {
                 ch = csv_quoted(c);
                 while (ch == ' ' || ch == '\t') {
                     ch = csv_get(c);

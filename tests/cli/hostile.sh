@@ -1,0 +1,84 @@
+# Command tests for hostile input: malformed UTF-8 in every text field,
+# files that are not Cairn databases (left unchanged), a confirmation
+# that cannot be printed, and the smaller red-team findings.
+. tests/cli/lib.sh
+cd "$T_TMP" || exit 1
+export CAIRN_USER=dr.test
+C="$CAIRN"
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=python3
+"$C" init >/dev/null
+
+# --- UTF-8: surrogates, overlong forms, beyond U+10FFFF
+sur=$(printf 'Ann\355\240\200')
+over=$(printf 'Ann\300\257')
+over3=$(printf 'Ann\340\200\257')
+big=$(printf 'Ann\364\220\200\200')
+f5=$(printf 'Ann\365\200\200\200')
+for v in "$sur" "$over" "$over3" "$big" "$f5"; do
+    t_run "client name $(printf '%s' "$v" | od -An -tx1 | tr -d ' \n')" 1 \
+        "$C" client add C001 --name "$v"
+    t_err "cairn: name holds a control byte or is not UTF-8"
+done
+c1=$(printf 'x\302\233[2J')
+t_run "a C1 control (CSI) in a note" 1 "$C" client add C001 --notes "$c1"
+t_run "4-byte UTF-8 up to U+10FFFF is fine" 0 "$C" client add C001 \
+    --name "$(printf 'Ann \360\237\214\261 \364\217\277\277')"
+t_run "client show --json" 0 "$C" client show C001 --json
+"$PY" -c 'import json,sys; json.load(open(sys.argv[1]))' "$T_TMP/stdout" &&
+    t_ok "valid JSON" || t_not_ok "valid JSON" "$(cat "$T_TMP/stdout")"
+printf 'client_id,administered_at,instrument,item1,item2,item3,item4,item5,item6,item7,item8,item9\nC001,2025-01-01,phq9\355\240\200,1,1,1,1,1,1,1,1,0\n' >sur.csv
+t_run "a surrogate in a CSV field" 1 "$C" import sur.csv
+t_err_has "cairn: sur.csv:2: field 3 holds a control byte or is not UTF-8"
+
+# --- files that are not Cairn databases are left unchanged
+: >empty.db
+t_run "an empty file" 1 "$C" --db empty.db client list
+t_err "cairn: empty.db: not a Cairn database (an empty file); 'cairn init' makes a new one under a new name"
+[ "$(stat -c %s empty.db)" = 0 ] && t_ok "still 0 bytes" ||
+    t_not_ok "still 0 bytes" "$(stat -c %s empty.db)"
+sqlite3 other.db "CREATE TABLE t(x); INSERT INTO t VALUES (1);"
+cp other.db other.copy
+for cmd in "client list" "audit verify" "client add X1" "history --client X"; do
+    t_run "another program's file: $cmd" 1 "$C" --db other.db $cmd
+    t_err "cairn: other.db: not a Cairn database (another program's SQLite file; left unchanged)"
+done
+cmp -s other.db other.copy && [ ! -e other.db-wal ] &&
+    [ "$(sqlite3 other.db 'PRAGMA journal_mode')" = delete ] &&
+    t_ok "not converted to WAL, not changed" ||
+    t_not_ok "left unchanged" "$(ls -l other.db*)"
+printf 'hello, not a database at all, just some words to fill the header of more than a hundred bytes............\n' >text.db
+t_run "a text file" 1 "$C" --db text.db client list
+t_err "cairn: text.db: not a Cairn database"
+
+# --- a confirmation that cannot be printed
+t_run "record > /dev/full" 3 sh -c \
+    "'$C' record phq9 --client C001 --date 2025-02-01 1 1 1 1 1 1 1 1 2 >/dev/full"
+t_err "cairn: assessment 1 for client C001 was stored and raised 1 risk flag, but its confirmation could not be printed: No space left on device; do not enter it again (see 'cairn history')"
+t_run "it is stored" 0 "$C" history --client C001
+t_out_has "#1 "
+t_run "a failed print of a read is plain failure" 1 sh -c \
+    "'$C' history --client C001 >/dev/full"
+t_err "cairn: cannot write the output: No space left on device"
+
+# --- CSV: one overlong field does not make the reader lose its place
+H9='client_id,administered_at,instrument,item1,item2,item3,item4,item5,item6,item7,item8,item9'
+long=$(printf '%01100d' 0)
+"$C" client add C002 >/dev/null
+"$C" client add C003 >/dev/null
+{
+    echo "$H9"
+    echo "C002,2025-03-01,phq9,1,1,1,1,1,1,1,1,$long"
+    printf 'C002,2025-03-02,phq9,1,1,1,1,1,1,1,"1\n0",%s\n' 0
+    echo "C003,2025-03-03,phq9,2,2,2,2,2,2,2,2,0"
+    printf 'C003,%s,phq9,1,1,1,1,1,1,1,1,"x,\n' "$long"
+    echo 'C003,2025-03-05,phq9,0,0,0,0,0,0,0,0,0"'
+    echo "C002,2025-03-06,phq9,3,3,3,3,3,3,3,3,0"
+} >resync.csv
+t_run "skip-bad after overlong fields" 1 "$C" import resync.csv --skip-bad
+t_out "resync.csv: 5 rows read (2 assessments), 2 stored, 0 duplicates skipped, 3 rejected"
+t_err "cairn: resync.csv:2: field 12 is longer than 1024 bytes
+cairn: resync.csv:3: field 11 holds a control byte or is not UTF-8
+cairn: resync.csv:6: field 2 is longer than 1024 bytes"
+t_run "the good rows are there" 0 "$C" history --client C003
+t_out_has "2025-03-03"
