@@ -155,6 +155,19 @@ void cairn__crypto_hex(char *out, const uint8_t *bin, size_t len);
 /** Exactly 2 * `len` hex digits at `hex` into `bin`; false otherwise. */
 bool cairn__crypto_unhex(uint8_t *bin, size_t len, const char *hex);
 
+/* ---- aggregate summaries (aggregate_check.c) ---- */
+
+struct cairn_aggregate;
+
+/**
+ * Check every sum of `a` against its scale range and counts (see
+ * aggregate_check.c); `name` locates the message ("north.json:
+ * sums.moments.sbb: gives a negative variance (-4)").  CAIRN_OK or
+ * CAIRN_EINVAL.
+ */
+int cairn__aggregate_check(const struct cairn_aggregate *a, const char *name,
+                           cairn_error *err);
+
 /* ---- research export (export.c), for the allow-list test ---- */
 
 struct cairn_export_sink;

@@ -245,7 +245,7 @@ t_err "cairn: sd5.json: cannot merge summaries with different reliable-change pa
 echo '{"format": "cairn-aggregate", "format_version": 7}' >future.json
 t_run "merge refuses a newer format" 1 "$C" aggregate merge site0.json \
     future.json -o bad.json
-t_err "cairn: future.json: summary format version 7 is not one this Cairn reads (1)"
+t_err "cairn: future.json: summary format version 7 is not one this Cairn reads (2)"
 printf 'not json' >junk.json
 t_run "report: not a summary" 1 "$C" aggregate report junk.json
 t_err_has "cairn: junk.json:1:"

@@ -82,3 +82,14 @@ cairn: resync.csv:3: field 11 holds a control byte or is not UTF-8
 cairn: resync.csv:6: field 2 is longer than 1024 bytes"
 t_run "the good rows are there" 0 "$C" history --client C003
 t_out_has "2025-03-03"
+
+# --- aggregate summaries: merged twice, hostile numbers
+"$C" aggregate --instrument phq9 -o north.json >/dev/null
+t_run "a summary merged with itself" 1 "$C" aggregate merge north.json \
+    north.json -o pooled.json
+t_err_has "cairn: north.json: summary "
+t_err_has " is already in this pool: merging it again would count its clients twice"
+[ ! -e pooled.json ] && t_ok "nothing written" || t_not_ok "pooled" "written"
+sed 's/"sbb": [0-9]*/"sbb": -5/' north.json >neg.json
+t_run "a negative sum of squares" 1 "$C" aggregate report neg.json
+t_err "cairn: neg.json: sums.moments.sbb: outside what the scale's range allows (-5)"
