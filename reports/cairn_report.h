@@ -301,8 +301,12 @@ typedef struct cairn_report_cohort_options {
                                       borrowed: they must outlive the
                                       model) */
     cairn_mixed_options model;   /**< REML or ML, random slope or not */
-    time_t created;              /**< document time; 0 = the database's
-                                      last change */
+    time_t created;              /**< the "as of" time; 0 = the database's
+                                      last change.  The document
+                                      properties get this time when given,
+                                      else the time of writing: never the
+                                      database's last change, since the
+                                      workbook is de-identified */
 } cairn_report_cohort_options;
 
 /** Defaults: main scale, every assessment, REML with random slopes. */

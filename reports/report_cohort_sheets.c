@@ -452,8 +452,11 @@ int cairn_report_cohort_write(const cairn_report_cohort *r, const char *path,
     cairn__report_as_of_text(when, sizeof when, r->as_of);
     snprintf(title, sizeof title, "Cohort report: %s",
              cairn_report_short_name(r->instrument));
+    /* De-identified: the document properties carry the time the file was
+     * made (or the caller's fixed time), never the database's last
+     * change, which dates the last client seen. */
     cairn__xlsx_props props = cairn__report_props(
-        title, "Outcomes and growth model of a cohort", r->as_of);
+        title, "Outcomes and growth model of a cohort", r->options.created);
     props.output = output;
     cairn__xlsx *x = NULL;
     int rc = cairn__xlsx_open(&x, path, &props, err);

@@ -967,8 +967,13 @@ static int parse_header(parser *p, json_t *root)
     }
     rc = cairn__def_get_string(p, root, "code", "", true, &inst->code);
     if (rc == 0 && !cairn__def_is_id(inst->code)) {
-        rc = cairn__def_bad(p, "code '%s' must use only a-z, 0-9 and _",
+        rc = cairn__def_bad(p, "code '%.80s' must use only a-z, 0-9 and _",
                             inst->code);
+    }
+    /* the store, imports and amends hold a code in 64 bytes */
+    if (rc == 0 && strlen(inst->code) > CAIRN_INSTRUMENT_CODE_MAX) {
+        rc = cairn__def_bad(p, "code '%.20s...' is longer than %d bytes",
+                            inst->code, CAIRN_INSTRUMENT_CODE_MAX);
     }
     if (rc == 0) {
         rc = cairn__def_get_string(p, root, "name", "", true, &inst->name);

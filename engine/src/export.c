@@ -121,7 +121,8 @@ int cairn_export_key_load(cairn_export_key **out, const char *path,
     struct stat sb;
     size_t got = 0;
     *out = NULL;
-    int fd = open(path, O_RDONLY);
+    /* O_NONBLOCK: a FIFO named as the key must not hang the command */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
     if (fd < 0 && errno == ENOENT) {
         return cairn_error_set(err, CAIRN_ENOTFOUND,
                                "%s: no such key file; make one with "
@@ -132,10 +133,14 @@ int cairn_export_key_load(cairn_export_key **out, const char *path,
         return cairn_error_set(err, CAIRN_EIO, "%s: cannot read: %s", path,
                                strerror(errno));
     }
-    int rc = fstat(fd, &sb) == 0
-                 ? key_read(fd, path, buf, &got, err)
-                 : cairn_error_set(err, CAIRN_EIO, "%s: cannot read: %s", path,
-                                   strerror(errno));
+    int rc = fstat(fd, &sb) != 0
+                 ? cairn_error_set(err, CAIRN_EIO, "%s: cannot read: %s", path,
+                                   strerror(errno))
+             : !S_ISREG(sb.st_mode)
+                 ? cairn_error_set(err, CAIRN_EINVAL,
+                                   "%s: not a key file (not a regular file)",
+                                   path)
+                 : key_read(fd, path, buf, &got, err);
     close(fd);
     if (rc == CAIRN_OK && got != CAIRN_EXPORT_KEY_SIZE) {
         rc = cairn_error_set(err, CAIRN_EINVAL,

@@ -93,3 +93,28 @@ t_err_has " is already in this pool: merging it again would count its clients tw
 sed 's/"sbb": [0-9]*/"sbb": -5/' north.json >neg.json
 t_run "a negative sum of squares" 1 "$C" aggregate report neg.json
 t_err "cairn: neg.json: sums.moments.sbb: outside what the scale's range allows (-5)"
+
+# --- the smaller findings
+mkfifo key.fifo
+t_run "a FIFO as --key" 1 timeout 20 "$C" export --key key.fifo -o f.csv
+t_err "cairn: key.fifo: not a key file (not a regular file)"
+t_run "a missing --texts folder" 1 "$C" --texts nowhere instruments
+t_err "cairn: the texts folder nowhere does not exist (set --texts or CAIRN_TEXTS)"
+mkdir defs
+cp "$CAIRN_INSTRUMENTS"/*.json defs/
+code=$(printf 'x%.0s' $(seq 1 70))
+sed -i "s/\"code\": \"gad7\"/\"code\": \"$code\"/" defs/gad7.json
+t_run "a definition code over 63 bytes" 1 "$C" --instruments defs instruments
+t_err_has "is longer than 63 bytes"
+printf '1 1 1\0002 2 2 2 2 2\n' >nul.txt
+t_run "score --batch with a NUL" 1 sh -c "'$C' score phq9 --batch <nul.txt"
+t_err "cairn: <stdin>:1: the line holds a NUL byte at column 6"
+# a de-identified workbook does not date the database's last change
+sqlite3 cairn.db "DROP TRIGGER audit_no_update; UPDATE audit SET at = '2020-02-02T02:02:02Z'"
+t_run "cohort workbook" 0 "$C" report cohort --instrument phq9 -o co.xlsx
+"$PY" - co.xlsx <<'PY' && t_ok "no last-change time in its properties" ||
+import sys, zipfile
+core = zipfile.ZipFile(sys.argv[1]).read("docProps/core.xml").decode()
+sys.exit(1 if "2020-02-02" in core else 0)
+PY
+    t_not_ok "no last-change time in its properties" "found 2020-02-02"

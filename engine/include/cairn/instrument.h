@@ -30,6 +30,9 @@
 /** A loaded, validated instrument definition (opaque). */
 typedef struct cairn_instrument cairn_instrument;
 
+/** Longest instrument code, in bytes (a longer one is refused on load). */
+#define CAIRN_INSTRUMENT_CODE_MAX 63
+
 /** One response option: the code a person enters and the score it counts. */
 typedef struct cairn_option {
     int code;          /**< what is entered (e.g. 0-3 for PHQ-9) */
