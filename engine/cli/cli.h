@@ -230,4 +230,8 @@ extern const cli_command cli_key_command;
 extern const cli_command cli_export_command;
 extern const cli_command cli_aggregate_command;
 
+/* The clinic's settings (cmd_settings.c). */
+int cmd_settings(cli_ctx *ctx, int argc, char **argv);
+extern const cli_command cli_settings_command;
+
 #endif

@@ -128,6 +128,7 @@ int cli_trend_option(const char *cmd, const char *opt, const char *value,
         o->cutoff = v;
     } else {
         o->no_improvement_weeks = v;
+        o->has_no_improvement_weeks = true;
     }
     return CLI_OK;
 }
@@ -168,13 +169,26 @@ static void print_change(const cairn_trend *t)
                t->clinical.case_at_baseline ? "a case" : "not a case",
                t->clinical.case_at_latest ? "a case" : "not a case",
                t->clinical.reliably_recovered ? "; reliably recovered"
-               : t->clinical.recovered        ? "; recovered"
-                                              : "");
+               : t->clinical.recovered && !t->has_rci
+                   ? "; recovered (reliable change not judged)"
+               : t->clinical.recovered ? "; recovered"
+                                       : "");
+        printf("             (%s%s%s)\n", t->params.criterion_text,
+               t->params.cutoff_from == CAIRN_PARAM_DEFINITION ? "" : "; ",
+               t->params.cutoff_from == CAIRN_PARAM_DEFINITION
+                   ? ""
+                   : t->cutoff_source);
     }
+
     if (t->expectation_checked) {
         printf("  Expected   %.1f now for this clinic's clients with the "
                "same start (90%%: %.1f to %.1f)\n",
                t->expected, t->expected_low, t->expected_high);
+    }
+    if (t->has_rci &&
+        strncmp(t->no_improvement_source, "project policy", 14) != 0) {
+        printf("  Window     no-improvement alert after %g weeks (%s)\n",
+               t->no_improvement_weeks, t->no_improvement_source);
     }
 }
 

@@ -38,6 +38,7 @@ static const cli_command *const commands[] = {
     &cli_key_command,
     &cli_export_command,
     &cli_aggregate_command,
+    &cli_settings_command,
 };
 
 static const char main_usage[] =

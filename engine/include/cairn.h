@@ -16,6 +16,7 @@
 #include "cairn/score.h"
 #include "cairn/catalog.h"
 #include "cairn/store.h"
+#include "cairn/settings.h"
 #include "cairn/import.h"
 #include "cairn/stats.h"
 #include "cairn/trend.h"

@@ -9,6 +9,7 @@
 #include "cairn.h"
 #include "cairn/caseload.h"
 #include "cairn/cohort.h"
+#include "cairn/settings.h"
 
 typedef struct caseload_impl {
     cairn_caseload pub;
@@ -17,31 +18,64 @@ typedef struct caseload_impl {
     cairn_assessment_list *all;    /* every current assessment, by client */
     cairn_assessment_list *slices; /* one client's part of `all` each */
     cairn_alert_record_list *records;
+    cairn_settings *settings;   /* the clinic's, when the caller gave none */
+    cairn_caseload_options opts; /* the caller's, with the settings */
 } caseload_impl;
 
-int cairn_caseload_expectation(cairn_expectation *out, cairn_store *st,
-                               const cairn_instrument *inst, const char *scale,
-                               cairn_error *err)
+/* Clients the growth model needs: this instrument's setting, the
+ * clinic's, or the default (project policy). */
+static size_t min_clients(const cairn_settings *set, const char *code)
+{
+    double v = 0;
+    char key[96];
+    snprintf(key, sizeof key, "%s.min_clients", code);
+    if (cairn_settings_number(set, key, &v) ||
+        cairn_settings_number(set, "model.min_clients", &v)) {
+        return (size_t)v;
+    }
+    return CAIRN_EXPECTATION_MIN_CLIENTS;
+}
+
+static int expectation(cairn_expectation *out, cairn_store *st,
+                       const cairn_instrument *inst, const char *scale,
+                       const cairn_settings *set, cairn_error *err)
 {
     cairn_cohort_options o = CAIRN_COHORT_OPTIONS_INIT;
     cairn_cohort_summary *s = NULL;
     cairn_mixed_fit_result *fit = NULL;
+    size_t need = min_clients(set, cairn_instrument_code(inst));
     o.scale = scale;
+    o.settings = set;
     memset(out, 0, sizeof *out);
-    out->min_clients = CAIRN_EXPECTATION_MIN_CLIENTS;
+    out->min_clients = need;
     int rc = cairn_cohort_summarize(&s, st, inst, &o, err);
     if (rc < 0) {
         return rc;
     }
     size_t n = (size_t)s->n_clients;
-    if (n >= CAIRN_EXPECTATION_MIN_CLIENTS &&
+    if (n >= need &&
         cairn_mixed_fit(&fit, s->groups, s->n_groups, NULL, NULL) == 0) {
         *out = cairn_expectation_from_fit(fit, n);
+        out->min_clients = need;
+        out->available = n >= need;
     }
     out->n_clients = n;
     cairn_mixed_result_free(fit);
     cairn_cohort_summary_free(s);
     return CAIRN_OK;
+}
+
+int cairn_caseload_expectation(cairn_expectation *out, cairn_store *st,
+                               const cairn_instrument *inst, const char *scale,
+                               cairn_error *err)
+{
+    cairn_settings *set = NULL;
+    int rc = cairn_settings_list(&set, st, err);
+    if (rc == CAIRN_OK) {
+        rc = expectation(out, st, inst, scale, set, err);
+    }
+    cairn_settings_free(set);
+    return rc;
 }
 
 static const cairn_alert_record *find_record(const cairn_alert_record_list *r,
@@ -270,8 +304,8 @@ static int expectations(caseload_impl *c, cairn_store *st,
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
     for (size_t i = 0; o->with_expectation && i < n; i++) {
-        int rc = cairn_caseload_expectation(&c->pub.expectations[i], st,
-                                            insts[i], o->trend.scale, err);
+        int rc = expectation(&c->pub.expectations[i], st, insts[i],
+                             o->trend.scale, o->trend.settings, err);
         if (rc < 0) {
             return rc;
         }
@@ -312,7 +346,6 @@ int cairn_caseload_compute(cairn_caseload **out, cairn_store *st,
                            const cairn_caseload_options *opts, cairn_error *err)
 {
     cairn_caseload_options defaults = CAIRN_CASELOAD_OPTIONS_INIT;
-    const cairn_caseload_options *o = opts ? opts : &defaults;
     const cairn_instrument **insts = NULL;
     size_t n_insts = 0;
     *out = NULL;
@@ -320,7 +353,16 @@ int cairn_caseload_compute(cairn_caseload **out, cairn_store *st,
     if (c == NULL) {
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
-    int rc = pick_instruments(&insts, &n_insts, cat, o->instrument, err);
+    c->opts = opts ? *opts : defaults;
+    const cairn_caseload_options *o = &c->opts;
+    int rc = CAIRN_OK;
+    if (o->trend.settings == NULL) {
+        rc = cairn_settings_list(&c->settings, st, err);
+        c->opts.trend.settings = c->settings;
+    }
+    if (rc == 0) {
+        rc = pick_instruments(&insts, &n_insts, cat, o->instrument, err);
+    }
     if (rc == 0) {
         rc = cairn_store_client_list(&c->clients, st, err);
     }
@@ -380,6 +422,7 @@ void cairn_caseload_free(cairn_caseload *cl)
     free(cl->expectations);
     free(cl->expectation_codes);
     cairn_store_alert_list_free(c->records);
+    cairn_settings_free(c->settings);
     if (c->clients != NULL) {
         c->clients->n = c->n_clients;
     }

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "cairn.h"
+#include "cairn/settings.h"
 #include "export_internal.h"
 
 /* Clients per bucket, and the most buckets (open files) at once. */
@@ -760,7 +761,11 @@ static int write_provenance(exporter *x, const char *path, const char *dict,
 {
     char key_id[9];
     cairn__export_file f;
+    cairn_settings *set = NULL;
     int rc = cairn_export_key_id(x->key, key_id, err);
+    if (rc == CAIRN_OK) {
+        rc = cairn_settings_list(&set, x->st, err);
+    }
     if (rc < 0) {
         return rc;
     }
@@ -773,6 +778,13 @@ static int write_provenance(exporter *x, const char *path, const char *dict,
         (json_int_t)x->res.assessments, "clients", (json_int_t)x->res.clients,
         "instruments", instruments_json(x), "deidentification",
         deidentification_json(x));
+    if (o != NULL) {
+        /* the exported scores do not depend on them; statistics computed
+         * from the same database (reports, aggregates) do */
+        json_object_set_new(o, "clinic_settings",
+                            cairn__settings_parameters_json(set));
+    }
+    cairn_settings_free(set);
     if (o == NULL) {
         return oom(err);
     }

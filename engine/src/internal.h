@@ -63,6 +63,14 @@ size_t cairn__util_escape(char *out, size_t size, const char *s, size_t len);
 /** Parse a whole decimal int from `s` (util.c); -1 when not one. */
 int cairn__util_parse_int(const char *s, size_t len, long *out);
 
+struct cairn_settings;
+
+/**
+ * The clinic's numeric settings (parameters, no texts and no names) as a
+ * JSON array of {key, value}, for provenance (settings.c).  New reference.
+ */
+json_t *cairn__settings_parameters_json(const struct cairn_settings *s);
+
 /* ---- instrument internals (instrument.c), read by score.c ---- */
 
 /** What an item condition tests. */

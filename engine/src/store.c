@@ -162,24 +162,44 @@ static const char *const schema_v2[] = {
 };
 
 /*
- * Version 3: the audit log keyed.  Only code: cairn__audit_key_migrate
+ * Version 3: the clinic's settings (settings.c).  A row is one change of
+ * one key; a NULL value returns the key to its default; the latest row
+ * per key is in force.  Never changed or deleted.
+ */
+static const char *const schema_v3[] = {
+    "CREATE TABLE setting_change ("
+    " id INTEGER PRIMARY KEY,"
+    " key TEXT NOT NULL, value TEXT,"
+    " who TEXT NOT NULL, at TEXT NOT NULL);",
+    "CREATE INDEX setting_change_key ON setting_change(key, id);",
+    "CREATE TRIGGER setting_change_frozen BEFORE UPDATE ON setting_change"
+    " BEGIN SELECT RAISE(ABORT, 'setting changes are never changed'); END;",
+    "CREATE TRIGGER setting_change_no_delete BEFORE DELETE ON"
+    " setting_change BEGIN SELECT RAISE(ABORT, 'setting changes are never"
+    " deleted'); END;",
+    NULL,
+};
+
+/*
+ * Version 4: the audit log keyed.  Only code: cairn__audit_key_migrate
  * checks the SHA-256 chain, re-chains every entry with HMAC-SHA-256
  * under the audit key and audits the definitions stored so far.
  */
-static const char *const schema_v3[] = {NULL};
+static const char *const schema_v4[] = {NULL};
 
 /* Forward migrations: entry v turns schema v into v + 1. */
 static const char *const *const migrations[CAIRN_STORE_SCHEMA] = {
     [0] = schema_v1,
     [1] = schema_v2,
     [2] = schema_v3,
+    [3] = schema_v4,
 };
 
 /* Code run after migration v's SQL (NULL: none); `from` is where the
  * file started (0: new). */
 typedef int (*migration_hook)(cairn_store *st, int from, cairn_error *err);
 static const migration_hook hooks[CAIRN_STORE_SCHEMA] = {
-    [2] = cairn__audit_key_migrate,
+    [CAIRN__SCHEMA_KEYED - 1] = cairn__audit_key_migrate,
 };
 
 /* ------------------------------------------------------------------ */
@@ -341,7 +361,7 @@ static int migrate(cairn_store *st, int from, cairn_error *err)
         if (rc == CAIRN_OK && hooks[v] != NULL) {
             rc = hooks[v](st, now, err);
         }
-        if (rc == CAIRN_OK && v + 1 >= 3) {
+        if (rc == CAIRN_OK && v + 1 >= CAIRN__SCHEMA_KEYED) {
             st->keyed = true;
         }
     }
@@ -574,7 +594,7 @@ int cairn_store_open(cairn_store **out, const char *path,
         rc = check_schema(st, err);
     }
     if (rc == CAIRN_OK) {
-        st->keyed = st->schema >= 3;
+        st->keyed = st->schema >= CAIRN__SCHEMA_KEYED;
         rc = cairn__audit_key_reload(st, err);
     }
 out:

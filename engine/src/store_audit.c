@@ -393,6 +393,8 @@ static int verify_targets(cairn_store *st, cairn_error *err)
         "  episode WHERE id = CAST(substr(a.target, 9) AS INTEGER)))"
         " OR (a.target LIKE 'alert:%' AND NOT EXISTS (SELECT 1 FROM"
         "  alert_action WHERE id = CAST(substr(a.target, 7) AS INTEGER)))"
+        " OR (a.target LIKE 'setting:%' AND NOT EXISTS (SELECT 1 FROM"
+        "  setting_change WHERE id = CAST(substr(a.target, 9) AS INTEGER)))"
         " OR (a.target LIKE 'assessment:%' AND NOT EXISTS (SELECT 1 FROM"
         "  assessment WHERE id = CAST(substr(a.target, 12) AS INTEGER)))"
         " OR (a.target LIKE 'definition:%' AND NOT EXISTS (SELECT 1 FROM"
@@ -683,7 +685,8 @@ static int verify_tables(cairn_store *st, cairn_error *err)
     static const char *const sql =
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN"
         " ('batch', 'client', 'episode', 'definition', 'assessment',"
-        " 'event', 'audit', 'alert_action') AND name NOT LIKE 'sqlite_%'"
+        " 'event', 'audit', 'alert_action', 'setting_change')"
+        " AND name NOT LIKE 'sqlite_%'"
         " ORDER BY name LIMIT 1";
     sqlite3_stmt *s = NULL;
     int rc = prepare(st, sql, &s, err);
@@ -770,6 +773,10 @@ int cairn_store_audit_verify(cairn_store *st, cairn_audit_report *rep,
     if (rc == CAIRN_OK) {
         rc = verify_states(st, "definition", "definition",
                            cairn__definition_state, &r->definitions, err);
+    }
+    if (rc == CAIRN_OK) {
+        rc = verify_states(st, "setting", "setting_change",
+                           cairn__setting_state, &r->events, err);
     }
     if (rc == CAIRN_OK) {
         rc = verify_versions(st, err);

@@ -168,7 +168,7 @@ int cairn__audit_need_key(const cairn_store *st, const char *what,
 }
 
 /* ------------------------------------------------------------------ */
-/* The migration to schema 3                                           */
+/* The migration to schema 4                                           */
 
 /* Check the SHA-256 chain and re-chain every entry under the key. */
 static int rechain(cairn_store *st, cairn_error *err)
@@ -206,7 +206,7 @@ static int rechain(cairn_store *st, cairn_error *err)
              strcmp(stored_prev, old_prev) != 0 || strcmp(stored, h) != 0)) {
             rc = cairn_error_set(err, CAIRN_EINVAL,
                                  "%s: audit entry %lld does not verify, so "
-                                 "the log cannot be keyed (schema 3); "
+                                 "the log cannot be keyed (schema 4); "
                                  "nothing was changed",
                                  st->path, (long long)want);
         }
@@ -261,7 +261,7 @@ int cairn__audit_definition(cairn_store *st, int64_t id, cairn_error *err)
     return rc;
 }
 
-/* Definitions stored before schema 3 had no audit entry: give them one. */
+/* Definitions stored before schema 4 had no audit entry: give them one. */
 static int audit_old_definitions(cairn_store *st, cairn_error *err)
 {
     sqlite3_stmt *s = NULL;

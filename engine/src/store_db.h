@@ -27,6 +27,9 @@ enum cairn__stmt {
     ST_COUNT
 };
 
+/* The first schema whose audit log is keyed (HMAC-SHA-256). */
+#define CAIRN__SCHEMA_KEYED 4
+
 struct cairn_store {
     sqlite3 *db;
     char *path;
@@ -36,7 +39,8 @@ struct cairn_store {
     sqlite3_stmt *stmt[ST_COUNT];
     /* the audit key (store_audit.c) */
     char *audit_key_path;
-    bool keyed;             /* schema >= 3: entries are HMAC-SHA-256 */
+    bool keyed;             /* schema >= CAIRN__SCHEMA_KEYED: entries are
+                               HMAC-SHA-256 */
     bool has_key;           /* the key was read (or made) */
     bool made_key;          /* this open made the key file */
     uint8_t chain_key[32];  /* HMAC key of the chain, derived */
@@ -110,7 +114,7 @@ int cairn__audit_key_setup(cairn_store *st, const char *path, bool create,
 int cairn__audit_key_reload(cairn_store *st, cairn_error *err);
 
 /*
- * The migration to schema 3, inside its transaction: refuse an old
+ * The migration to schema 4, inside its transaction: refuse an old
  * schema beside an existing key (a rolled-back file), check the SHA-256
  * chain, make the key, re-chain every entry under it and audit every
  * definition.  `from` 0 (a new file) only makes sure the key is there.
@@ -153,6 +157,9 @@ int cairn__episode_state(cairn_store *st, int64_t id, cairn__buf *out,
                          cairn_error *err);
 int cairn__alert_state(cairn_store *st, int64_t id, cairn__buf *out,
                        cairn_error *err);
+/* The same for a setting change (settings.c). */
+int cairn__setting_state(cairn_store *st, int64_t id, cairn__buf *out,
+                         cairn_error *err);
 
 /*
  * A digest over rows: SHA-256 chained over chunks of about 1 MiB, so a

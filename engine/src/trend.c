@@ -16,14 +16,14 @@
 #include <gsl/gsl_cdf.h>
 
 #include "cairn.h"
+#include "cairn/settings.h"
 #include "cairn/trend.h"
 #include "internal.h"
 
 /* The public struct plus storage for composed strings. */
 typedef struct trend_impl {
     cairn_trend pub;
-    char rc_source[600];
-    char cutoff_source[600];
+    char window_source[300];
 } trend_impl;
 
 static const char *const alert_names[] = {"risk", "deterioration", "off_track",
@@ -213,35 +213,29 @@ static int parameters(trend_impl *ti, const cairn_scale *sc,
     cairn_param_overrides ov = {o->has_sd,          o->sd,
                                 o->has_reliability, o->reliability,
                                 o->has_cutoff,      o->cutoff};
-    cairn_change_params p;
-    int rc = cairn_stats_params(&p, sc, &ov, err);
+    cairn_change_params *p = &t->params;
+    int rc = cairn_stats_params_resolve(p, t->instrument, sc, o->settings,
+                                        &ov, err);
     if (rc < 0) {
         return rc;
     }
-    if (p.has_rc && t->n >= 2) {
-        rc = cairn_stats_rci(&t->rci, t->baseline.score, t->latest.score, p.sd,
-                             p.reliability, sc->direction, err);
+    if (p->has_rc && t->n >= 2) {
+        rc = cairn_stats_rci(&t->rci, t->baseline.score, t->latest.score,
+                             p->sd, p->reliability, sc->direction, err);
         if (rc < 0) {
             return rc;
         }
         t->has_rci = true;
-        t->rc_kind = o->has_reliability ? NULL : sc->rc_kind;
-        snprintf(ti->rc_source, sizeof ti->rc_source, "%s%s%s",
-                 o->has_sd || o->has_reliability ? "command line" : "",
-                 (o->has_sd || o->has_reliability) &&
-                         !(o->has_sd && o->has_reliability)
-                     ? "; the other value: "
-                     : "",
-                 o->has_sd && o->has_reliability ? "" : sc->rc_source);
-        t->rc_source = ti->rc_source;
+        t->rc_kind = p->reliability_from == CAIRN_PARAM_DEFINITION
+                         ? sc->rc_kind
+                         : NULL;
+        t->rc_source = p->rc_source;
     }
-    if (p.has_cutoff) {
+    if (p->has_cutoff) {
         t->has_cutoff = true;
-        t->cutoff = p.cutoff;
-        t->case_when = p.case_when;
-        snprintf(ti->cutoff_source, sizeof ti->cutoff_source, "%s",
-                 o->has_cutoff ? "command line" : sc->cutoff_source);
-        t->cutoff_source = ti->cutoff_source;
+        t->cutoff = p->cutoff;
+        t->case_when = p->case_when;
+        t->cutoff_source = p->cutoff_source;
     }
     if (t->has_cutoff && t->n >= 2) {
         t->has_clinical = true;
@@ -252,7 +246,36 @@ static int parameters(trend_impl *ti, const cairn_scale *sc,
     return CAIRN_OK;
 }
 
-static void change_alerts(cairn_trend *t, const cairn_trend_options *o,
+/* The no-improvement window: the caller's, a setting (this instrument's,
+ * then the clinic's), or the default. */
+static void improvement_window(trend_impl *ti, const cairn_trend_options *o)
+{
+    cairn_trend *t = &ti->pub;
+    char key[96];
+    const cairn_setting *set = NULL;
+    snprintf(key, sizeof key, "%s.no_improvement_weeks", t->instrument);
+    set = cairn_settings_find(o->settings, key);
+    if (set == NULL || set->type != CAIRN_SETTING_NUMBER) {
+        set = cairn_settings_find(o->settings, "alerts.no_improvement_weeks");
+    }
+    t->no_improvement_weeks = o->no_improvement_weeks;
+    if (o->has_no_improvement_weeks) {
+        snprintf(ti->window_source, sizeof ti->window_source,
+                 "command line");
+    } else if (set != NULL && set->type == CAIRN_SETTING_NUMBER) {
+        t->no_improvement_weeks = set->number;
+        snprintf(ti->window_source, sizeof ti->window_source,
+                 "clinic setting %s = %s (set by %s on %.10s)", set->key,
+                 set->text, set->set_by, set->set_at);
+    } else {
+        snprintf(ti->window_source, sizeof ti->window_source,
+                 "project policy (default %g weeks)",
+                 CAIRN_NO_IMPROVEMENT_WEEKS);
+    }
+    t->no_improvement_source = ti->window_source;
+}
+
+static void change_alerts(cairn_trend *t,
                           const cairn_expectation *expect, double first)
 {
     char reason[256];
@@ -281,7 +304,7 @@ static void change_alerts(cairn_trend *t, const cairn_trend_options *o,
             add_alert(t, CAIRN_ALERT_OFF_TRACK, &t->latest, 0, reason);
         }
     }
-    if (t->has_rci && t->weeks >= o->no_improvement_weeks &&
+    if (t->has_rci && t->weeks >= t->no_improvement_weeks &&
         t->rci.category != CAIRN_RC_IMPROVED) {
         snprintf(reason, sizeof reason,
                  "no reliable improvement after %.0f weeks (%g to %g)",
@@ -356,6 +379,7 @@ int cairn_trend_compute(cairn_trend **out, const cairn_instrument *inst,
     t->scale = sc->id;
     t->direction = sc->direction;
     t->client = list->n > 0 ? list->items[0].client_code : NULL;
+    improvement_window(ti, o);
     double first = 0;
     size_t flags = 0;
     for (size_t i = 0; i < list->n; i++) {
@@ -381,7 +405,7 @@ int cairn_trend_compute(cairn_trend **out, const cairn_instrument *inst,
     if (rc == 0) {
         risk_alerts(t, inst, list);
         if (t->n > 0) {
-            change_alerts(t, o, expect, first);
+            change_alerts(t, expect, first);
         }
         *out = t;
         return CAIRN_OK;
@@ -441,6 +465,11 @@ static json_t *rci_json(const cairn_trend *t)
                                     "sqrt(1 - r); reliable when |RCI| >= "
                                     "1.96"));
     json_object_set_new(o, "source", json_string(t->rc_source));
+    json_object_set_new(
+        o, "sd_from", json_string(cairn_param_origin_name(t->params.sd_from)));
+    json_object_set_new(o, "reliability_from",
+                        json_string(cairn_param_origin_name(
+                            t->params.reliability_from)));
     return o;
 }
 
@@ -466,10 +495,19 @@ static json_t *clinical_json(const cairn_trend *t)
     json_object_set_new(o, "recovered",
                         t->has_clinical ? json_boolean(t->clinical.recovered)
                                         : json_null());
+    /* undefined without reliable change: null, never false */
     json_object_set_new(o, "reliably_recovered",
-                        t->has_clinical
+                        t->has_clinical && t->has_rci
                             ? json_boolean(t->clinical.reliably_recovered)
                             : json_null());
+    json_object_set_new(
+        o, "criterion",
+        json_string(cairn_cs_criterion_name(t->params.criterion)));
+    json_object_set_new(o, "criterion_text",
+                        json_string(t->params.criterion_text));
+    json_object_set_new(
+        o, "cutoff_from",
+        json_string(cairn_param_origin_name(t->params.cutoff_from)));
     return o;
 }
 
@@ -558,6 +596,11 @@ static json_t *trend_json(const cairn_trend *t)
                                         "low90", t->expected_low, "high90",
                                         t->expected_high)
                             : json_null());
+    json_object_set_new(o, "no_improvement_weeks",
+                        json_pack("{s:o,s:s}", "value",
+                                  cairn__util_json_number(
+                                      t->no_improvement_weeks),
+                                  "source", t->no_improvement_source));
     json_object_set_new(o, "alerts", alerts_json(t));
     for (size_t i = 0; i < t->n; i++) {
         json_array_append_new(pts, point_json(&t->points[i]));

@@ -39,11 +39,13 @@ typedef struct cairn_cohort_options {
     double reliability;
     bool has_cutoff;       /**< override its clinical cut-off */
     double cutoff;
+    const cairn_settings *settings; /**< the clinic's settings (borrowed);
+                                         NULL: read from the store */
 } cairn_cohort_options;
 
 /** Defaults: main scale, everything, the definition's parameters. */
 #define CAIRN_COHORT_OPTIONS_INIT                                           \
-    {NULL, NULL, NULL, NULL, false, 0, false, 0, false, 0}
+    {NULL, NULL, NULL, NULL, false, 0, false, 0, false, 0, NULL}
 
 /** Most bands a summary counts. */
 #define CAIRN_COHORT_MAX_BANDS 16
@@ -59,6 +61,10 @@ typedef struct cairn_cohort_summary {
     bool has_cutoff;
     double cutoff;
     cairn_case_when case_when;
+    cairn_cs_criterion criterion; /**< clinically significant change */
+    char rc_source[CAIRN_PARAM_SOURCE_MAX];     /**< where SD and
+                                                     reliability come from */
+    char cutoff_source[CAIRN_PARAM_SOURCE_MAX]; /**< and the cut-off */
     double n_clients;         /**< clients with a score on the scale */
     double n_paired;          /**< of them with two or more */
     cairn_moments moments;    /**< baseline and latest of paired clients */

@@ -85,14 +85,56 @@ typedef struct cairn_param_overrides {
     double cutoff;      /**< clinical cut-off */
 } cairn_param_overrides;
 
+/** The clinic's settings (cairn/settings.h). */
+typedef struct cairn_settings cairn_settings;
+
+/** Where a parameter in force came from. */
+typedef enum cairn_param_origin {
+    CAIRN_PARAM_NONE = 0,       /**< not known */
+    CAIRN_PARAM_DEFINITION = 1, /**< the instrument's definition */
+    CAIRN_PARAM_SETTING = 2,    /**< a clinic setting (cairn settings) */
+    CAIRN_PARAM_OVERRIDE = 3    /**< the caller's override (command line) */
+} cairn_param_origin;
+
+/** Machine name: "none", "definition", "setting", "command_line". */
+const char *cairn_param_origin_name(cairn_param_origin o);
+
+/**
+ * Which criterion of clinically significant change is in force
+ * (Jacobson & Truax 1991): the instrument's screening cut-off, or one of
+ * their criteria a, b, c computed from a clinic's normative means and SDs.
+ */
+typedef enum cairn_cs_criterion {
+    CAIRN_CS_CUTOFF = 0, /**< a cut-off score (definition, setting or
+                              command line): not a Jacobson-Truax one */
+    CAIRN_CS_JT_A = 1,   /**< 2 SD beyond the clinical sample's mean */
+    CAIRN_CS_JT_B = 2,   /**< within 2 SD of the normal sample's mean */
+    CAIRN_CS_JT_C = 3    /**< nearer the normal mean than the clinical one:
+                              (s_c M_n + s_n M_c) / (s_c + s_n) */
+} cairn_cs_criterion;
+
+/** Machine name: "cutoff", "jacobson_truax_a", "..._b", "..._c". */
+const char *cairn_cs_criterion_name(cairn_cs_criterion c);
+
+/** Longest source text of a parameter in force. */
+#define CAIRN_PARAM_SOURCE_MAX 640
+
 /** The reliable-change and cut-off values in force for a scale. */
 typedef struct cairn_change_params {
     bool has_rc;               /**< SD and reliability both known */
     double sd, reliability;
+    cairn_param_origin sd_from, reliability_from;
     bool has_cutoff;
     double cutoff;
     cairn_case_when case_when; /**< the scale's, or by its direction when
                                     only an override gives a cut-off */
+    cairn_param_origin cutoff_from;
+    cairn_cs_criterion criterion; /**< how the cut-off was reached */
+    char rc_source[CAIRN_PARAM_SOURCE_MAX];     /**< where SD and
+                                                     reliability come from */
+    char cutoff_source[CAIRN_PARAM_SOURCE_MAX]; /**< where the cut-off
+                                                     comes from */
+    char criterion_text[200]; /**< the criterion in words */
 } cairn_change_params;
 
 /**
@@ -102,6 +144,22 @@ typedef struct cairn_change_params {
  */
 int cairn_stats_params(cairn_change_params *out, const cairn_scale *scale,
                        const cairn_param_overrides *o, cairn_error *err);
+
+/**
+ * Resolve the values in force for `scale` of instrument `code`, each from
+ * the first of: the override in `o` (may be NULL), the clinic's setting
+ * in `settings` (may be NULL; keys "<code>.<scale>.rci_sd" and the like),
+ * the definition.  When the clinic set a clinical and/or a normal mean
+ * and SD (and no cut-off of its own), the cut-off is Jacobson-Truax
+ * criterion c (both), a (clinical only) or b (normal only).  The sources
+ * say which values came from where.
+ * Returns CAIRN_OK or CAIRN_EINVAL (a bad override).
+ */
+int cairn_stats_params_resolve(cairn_change_params *out, const char *code,
+                               const cairn_scale *scale,
+                               const cairn_settings *settings,
+                               const cairn_param_overrides *o,
+                               cairn_error *err);
 
 /** Clinically significant change against a cut-off. */
 typedef struct cairn_clinical {

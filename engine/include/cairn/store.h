@@ -50,7 +50,7 @@
 #include "cairn/score.h"
 
 /** The schema version this library writes (PRAGMA user_version). */
-#define CAIRN_STORE_SCHEMA 3
+#define CAIRN_STORE_SCHEMA 4
 
 /** An open database (opaque). */
 typedef struct cairn_store cairn_store;
@@ -68,7 +68,7 @@ typedef struct cairn_store_options {
     const char *audit_key; /**< the file holding the secret that keys the
                                 audit log; NULL = `path` + ".auditkey".
                                 Made (mode 0600) with the database and
-                                by the migration to schema 3 */
+                                by the migration to schema 4 */
 } cairn_store_options;
 
 /** Default options: open an existing file for writing, wait 30 s. */
@@ -79,7 +79,7 @@ typedef struct cairn_store_options {
  * the defaults).  The file's header is read before SQLite touches it, so
  * an empty file or another program's SQLite file is refused unchanged.
  * An older schema is migrated forward in one transaction; the migration
- * to schema 3 checks the old SHA-256 chain, makes the audit key and
+ * to schema 4 checks the old SHA-256 chain, makes the audit key and
  * re-chains the log under it.  `actor` must be printable UTF-8 of at
  * most CAIRN_STORE_ACTOR_MAX bytes.
  * Returns CAIRN_OK, CAIRN_ENOTFOUND ("cairn.db: no such database; run
@@ -630,14 +630,14 @@ typedef struct cairn_audit_report {
     size_t clients;      /**< client rows checked */
     size_t events;       /**< event, episode and alert rows checked */
     size_t definitions;  /**< definition rows checked */
-    bool keyed;          /**< the chain is keyed (schema 3 and later) */
+    bool keyed;          /**< the chain is keyed (schema 4 and later) */
     char head[65];       /**< hash of the last entry (keep it elsewhere to
                               detect a truncated log) */
 } cairn_audit_report;
 
 /**
  * Check the whole store against its audit log: every entry's MAC (under
- * the audit key; plain SHA-256 before schema 3) and link to the previous
+ * the audit key; plain SHA-256 before schema 4) and link to the previous
  * one, no gap in the sequence, every client, assessment, event, episode,
  * alert-action and definition row equal to what its last audit entry
  * recorded, and no table the log does not cover.  It does not prove the

@@ -46,13 +46,20 @@ typedef struct cairn_trend_options {
     double reliability;
     bool has_cutoff;            /**< use `cutoff` instead */
     double cutoff;
-    double no_improvement_weeks; /**< alert threshold in weeks */
+    double no_improvement_weeks; /**< alert threshold in weeks, used when
+                                      neither the caller (below) nor a
+                                      setting gives one */
+    bool has_no_improvement_weeks; /**< the caller's value wins over the
+                                        clinic's settings */
+    const cairn_settings *settings; /**< the clinic's settings (borrowed,
+                                         may be NULL): between the
+                                         definition and the overrides */
 } cairn_trend_options;
 
 /** Defaults: main scale, weeks since first, definition's values. */
 #define CAIRN_TREND_OPTIONS_INIT                                            \
     {NULL, CAIRN_TIME_SINCE_FIRST, false, 0, false, 0, false, 0,          \
-     CAIRN_NO_IMPROVEMENT_WEEKS}
+     CAIRN_NO_IMPROVEMENT_WEEKS, false, NULL}
 
 /** What the clinic's own data say a client's course should look like. */
 typedef struct cairn_expectation {
@@ -139,13 +146,20 @@ typedef struct cairn_trend {
     cairn_slope slope;       /**< points per week */
     bool has_rci;            /**< SD and reliability known, n >= 2 */
     cairn_rci rci;
-    const char *rc_source;   /**< the definition's source, or "command
-                                  line" when overridden */
+    const char *rc_source;   /**< where SD and reliability come from:
+                                  the definition's source, a clinic
+                                  setting (key, value, who, when) or
+                                  "command line" */
     const char *rc_kind;     /**< reliability kind, or NULL */
     bool has_cutoff;
     double cutoff;
     cairn_case_when case_when;
-    const char *cutoff_source;
+    const char *cutoff_source; /**< where the cut-off comes from */
+    cairn_change_params params; /**< every value in force, with origins
+                                     and the clinical-significance
+                                     criterion */
+    double no_improvement_weeks;       /**< the alert window used */
+    const char *no_improvement_source; /**< where it comes from */
     bool has_clinical;       /**< cut-off known and n >= 2 */
     cairn_clinical clinical;
     bool expectation_checked; /**< "not on track" could be judged */
