@@ -304,7 +304,7 @@ typedef struct cairn_report_cohort_options {
     time_t created;              /**< the "as of" time; 0 = the database's
                                       last change.  The document
                                       properties get this time when given,
-                                      else the time of writing: never the
+                                      else 2000-01-01: never the
                                       database's last change, since the
                                       workbook is de-identified */
 } cairn_report_cohort_options;

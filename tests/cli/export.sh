@@ -61,7 +61,7 @@ chmod 600 short.key
 t_run "export: key of the wrong size" 1 "$C" export --key short.key -o x.csv
 t_err "cairn: short.key: a site key is 32 bytes, this file has 31"
 t_run "export: unreadable key (a directory)" 1 "$C" export --key . -o x.csv
-t_err "cairn: .: cannot read: Is a directory"
+t_err "cairn: .: not a key file (not a regular file)"
 [ ! -e x.csv ] && t_ok "no output after a key error" ||
     t_not_ok "no output after a key error" "x.csv exists"
 cp site.key open.key
