@@ -505,6 +505,23 @@ static void test_aggregate_report_json(void **state)
     assert_int_equal(json_array_size(list), 5);
     assert_non_null(json_object_get(o, "effect_sizes"));
     assert_false(json_is_null(json_object_get(o, "baseline")));
+    /* 52 clients with two scores: means and SDs to one decimal */
+    assert_int_equal(t->mean_decimals, 1);
+    double sd = json_real_value(
+        json_object_get(json_object_get(o, "baseline"), "sd"));
+    assert_true(fabs(sd * 10 - round(sd * 10)) < 1e-9);
+    assert_true(fabs(sd - r->change.baseline_sd) <= 0.05);
+    cairn_aggregate_table *few = table(s, 5);
+    s->n_paired = 19;
+    cairn_aggregate_table_free(few);
+    few = table(s, 5);
+    assert_int_equal(few->mean_decimals, 0);
+    s->n_paired = 100;
+    cairn_aggregate_table_free(few);
+    few = table(s, 5);
+    assert_int_equal(few->mean_decimals, 2);
+    s->n_paired = 52;
+    cairn_aggregate_table_free(few);
     /* the same keys as `cairn cohort --json`, in the same order */
     char *plain = NULL;
     assert_int_equal(cairn_cohort_to_json(r, &plain, NULL), 0);

@@ -187,7 +187,19 @@ typedef struct cairn_aggregate_table {
     bool withhold_change;
     bool withhold_alpha;
     bool withhold_model;
+    int mean_decimals; /**< decimals of published means and SDs: fewer
+                            for fewer clients (project policy: 0 below
+                            CAIRN_AGGREGATE_COARSE_N clients with two
+                            scores, 1 below CAIRN_AGGREGATE_FINE_N, else
+                            2), so a mean does not give its sum away */
 } cairn_aggregate_table;
+
+/** Below this many clients with two scores, means publish as whole
+ * points (project policy). */
+#define CAIRN_AGGREGATE_COARSE_N 20
+
+/** Below this many, means publish with one decimal (project policy). */
+#define CAIRN_AGGREGATE_FINE_N 100
 
 /**
  * Compute the published counts of `s` under threshold `min_cell` (>= 1).
