@@ -37,7 +37,10 @@ const cli_command cli_aggregate_command = {
     "\n"
     "Options:\n"
     "  --instrument I   the questionnaire to summarize\n"
-    "  -o FILE          where to write the summary (a new file)\n"
+    "  -o FILE          where to write the summary (a new file); the\n"
+    "                   clients it counts go into the release log, and a\n"
+    "                   summary whose clients differ from an earlier one\n"
+    "                   by fewer than K is refused\n"
     "  --force          replace FILE if it exists\n"
     "  --min-cell K     suppress published counts below K (1..1000; a\n"
     "                   merge keeps the largest K of its inputs, a report\n"
@@ -189,13 +192,20 @@ static int summarize(cli_ctx *ctx, agg_args *a)
     o.cohort.has_cutoff = a->trend.has_cutoff;
     o.cohort.cutoff = a->trend.cutoff;
     cairn_outfile_options out = cli_output_options(ctx, a->force, NULL);
+    int64_t *ids = NULL;
+    size_t n = 0;
     if (cairn_outfile_check(a->output, &out, &err) < 0 ||
         cairn_aggregate_new(&agg, st, inst, &o, &err) < 0 ||
+        cairn_cohort_members(&ids, &n, st, inst, &o.cohort, &err) < 0 ||
+        cairn_store_release_add(st, agg->summary->instrument,
+                                agg->summary->scale, ids, n, agg->min_cell,
+                                NULL, &err) < 0 ||
         cairn_aggregate_write(agg, a->output, &out, &err) < 0) {
         rc = cli_fail(&err);
     } else {
         print_written(a->output, agg);
     }
+    free(ids);
     cairn_aggregate_free(agg);
     cairn_store_close(st);
     return rc;

@@ -187,12 +187,33 @@ static const char *const schema_v3[] = {
  */
 static const char *const schema_v4[] = {NULL};
 
+/*
+ * Version 5: the release log (store_release.c).  A row is one population
+ * published from this store (an aggregate summary): which clients, for
+ * which scale, under which min-cell; never changed or deleted.  `members`
+ * is a JSON array of client ids, ascending; it never leaves the store.
+ */
+static const char *const schema_v5[] = {
+    "CREATE TABLE release_log ("
+    " id INTEGER PRIMARY KEY,"
+    " instrument TEXT NOT NULL, scale TEXT NOT NULL,"
+    " min_cell INTEGER NOT NULL, n INTEGER NOT NULL,"
+    " members TEXT NOT NULL, who TEXT NOT NULL, at TEXT NOT NULL);",
+    "CREATE INDEX release_log_scale ON release_log(instrument, scale, id);",
+    "CREATE TRIGGER release_log_frozen BEFORE UPDATE ON release_log BEGIN"
+    " SELECT RAISE(ABORT, 'releases are never changed'); END;",
+    "CREATE TRIGGER release_log_no_delete BEFORE DELETE ON release_log"
+    " BEGIN SELECT RAISE(ABORT, 'releases are never deleted'); END;",
+    NULL,
+};
+
 /* Forward migrations: entry v turns schema v into v + 1. */
 static const char *const *const migrations[CAIRN_STORE_SCHEMA] = {
     [0] = schema_v1,
     [1] = schema_v2,
     [2] = schema_v3,
     [3] = schema_v4,
+    [4] = schema_v5,
 };
 
 /* Code run after migration v's SQL (NULL: none); `from` is where the

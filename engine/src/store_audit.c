@@ -397,6 +397,8 @@ static int verify_targets(cairn_store *st, cairn_error *err)
         "  setting_change WHERE id = CAST(substr(a.target, 9) AS INTEGER)))"
         " OR (a.target LIKE 'assessment:%' AND NOT EXISTS (SELECT 1 FROM"
         "  assessment WHERE id = CAST(substr(a.target, 12) AS INTEGER)))"
+        " OR (a.target LIKE 'release:%' AND NOT EXISTS (SELECT 1 FROM"
+        "  release_log WHERE id = CAST(substr(a.target, 9) AS INTEGER)))"
         " OR (a.target LIKE 'definition:%' AND NOT EXISTS (SELECT 1 FROM"
         "  definition WHERE id = CAST(substr(a.target, 12) AS INTEGER)))"
         " ORDER BY a.seq LIMIT 1";
@@ -685,7 +687,8 @@ static int verify_tables(cairn_store *st, cairn_error *err)
     static const char *const sql =
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN"
         " ('batch', 'client', 'episode', 'definition', 'assessment',"
-        " 'event', 'audit', 'alert_action', 'setting_change')"
+        " 'event', 'audit', 'alert_action', 'setting_change',"
+        " 'release_log')"
         " AND name NOT LIKE 'sqlite_%'"
         " ORDER BY name LIMIT 1";
     sqlite3_stmt *s = NULL;
@@ -777,6 +780,10 @@ int cairn_store_audit_verify(cairn_store *st, cairn_audit_report *rep,
     if (rc == CAIRN_OK) {
         rc = verify_states(st, "setting", "setting_change",
                            cairn__setting_state, &r->events, err);
+    }
+    if (rc == CAIRN_OK) {
+        rc = verify_states(st, "release", "release_log",
+                           cairn__release_state, &r->events, err);
     }
     if (rc == CAIRN_OK) {
         rc = verify_versions(st, err);

@@ -121,6 +121,10 @@ int cairn__audit_key_reload(cairn_store *st, cairn_error *err);
  */
 int cairn__audit_key_migrate(cairn_store *st, int from, cairn_error *err);
 
+/* The canonical JSON of release-log row `id` (store_release.c). */
+int cairn__release_state(cairn_store *st, int64_t id, cairn__buf *out,
+                         cairn_error *err);
+
 /* Append the "definition.add" entry of definition row `id`. */
 int cairn__audit_definition(cairn_store *st, int64_t id, cairn_error *err);
 

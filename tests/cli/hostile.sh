@@ -118,3 +118,27 @@ core = zipfile.ZipFile(sys.argv[1]).read("docProps/core.xml").decode()
 sys.exit(1 if "2020-02-02" in core else 0)
 PY
     t_not_ok "no last-change time in its properties" "found 2020-02-02"
+
+# --- disclosure by differencing: the release log
+"$C" --db rel.db init >/dev/null
+for i in 1 2 3 4 5 6; do
+    "$C" --db rel.db client add R0$i >/dev/null
+    "$C" --db rel.db record phq9 --client R0$i --date 2025-01-0$i \
+        1 1 1 1 1 1 1 1 0 >/dev/null
+    "$C" --db rel.db record phq9 --client R0$i --date 2025-02-0$i \
+        0 1 0 1 0 1 0 1 0 >/dev/null
+done
+t_run "a first release" 0 "$C" --db rel.db aggregate --instrument phq9 \
+    --to 2025-01-05 -o jan.json
+t_run "the same population again" 0 "$C" --db rel.db aggregate \
+    --instrument phq9 --to 2025-01-05 -o jan2.json
+t_run "one client more is refused" 1 "$C" --db rel.db aggregate \
+    --instrument phq9 -o feb.json
+t_err_has "cairn: these 6 clients differ from release 1 ("
+t_err_has ", 5 clients) by 1, fewer than the min-cell 5: published side by side they would reveal those clients"
+[ ! -e feb.json ] && t_ok "nothing written" || t_not_ok "feb.json" "written"
+t_run "the release log is audited" 0 "$C" --db rel.db audit verify
+sqlite3 rel.db "DROP TRIGGER release_log_no_delete; DELETE FROM release_log"
+t_run "a release log emptied behind Cairn's back" 1 "$C" --db rel.db \
+    audit verify
+t_err_has "cairn: release:1 named by audit entry "

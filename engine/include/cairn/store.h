@@ -50,7 +50,7 @@
 #include "cairn/score.h"
 
 /** The schema version this library writes (PRAGMA user_version). */
-#define CAIRN_STORE_SCHEMA 4
+#define CAIRN_STORE_SCHEMA 5
 
 /** An open database (opaque). */
 typedef struct cairn_store cairn_store;
@@ -591,6 +591,26 @@ int cairn_store_alert_list(cairn_alert_record_list **out, cairn_store *st,
 
 /** Free an alert record list.  NULL is allowed. */
 void cairn_store_alert_list_free(cairn_alert_record_list *list);
+
+/* ------------------------------------------------------------------ */
+/* The release log                                                     */
+
+/**
+ * Record that the population `ids` (store client ids, ascending, `n` of
+ * them) of `instrument` `scale` is being published under min-cell
+ * `min_cell`, audited.  Refused when an earlier release of the same
+ * scale holds a population that differs from this one by 1 to K-1
+ * clients (K the larger min-cell of the two): the two published side by
+ * side would reveal those clients by subtraction.  The same population
+ * again, or one at least K clients away, is allowed.  `*id` (may be NULL)
+ * receives the release's id.
+ * Returns CAIRN_OK, CAIRN_EINVAL ("these 41 clients differ from release 2
+ * (2026-11-01T09:00:00Z, 40 clients) by 1, fewer than the min-cell 5:
+ * ..."), CAIRN_EDB or CAIRN_ENOMEM.
+ */
+int cairn_store_release_add(cairn_store *st, const char *instrument,
+                            const char *scale, const int64_t *ids, size_t n,
+                            int min_cell, int64_t *id, cairn_error *err);
 
 /* ------------------------------------------------------------------ */
 /* The audit log                                                       */
