@@ -22,8 +22,8 @@ static void test_response_bad_sets_give_exact_messages(void **state)
         }
         char path[512], msgpath[512], text[2048], want[1024];
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        snprintf(msgpath, sizeof msgpath, "%s/%.*s.msg", dir,
-                 (int)(len - 4), e->d_name);
+        snprintf(msgpath, sizeof msgpath, "%s/%.*s.msg", dir, (int)(len - 4),
+                 e->d_name);
         test_read_text(path, text, sizeof text);
         test_read_text(msgpath, want, sizeof want);
         char *nl = strchr(text, '\n');
@@ -61,9 +61,8 @@ static void test_response_tokens_and_missing(void **state)
     cairn_responses_free(r);
     /* A line with tabs and a newline parses the same way. */
     const char *line = "1\t-  0 3 1 0 - 1 1\n";
-    assert_int_equal(cairn_responses_parse_line(&r, in, line, strlen(line),
-                                                NULL),
-                     0);
+    assert_int_equal(
+        cairn_responses_parse_line(&r, in, line, strlen(line), NULL), 0);
     assert_int_equal(cairn_responses_missing_count(r), 2);
     cairn_responses_free(r);
 }

@@ -71,9 +71,9 @@ static void test_settings_round_trip(void **state)
     NEAR(v, 4.2, 1e-12);
 
     must(cairn_settings_unset(st, cat, "gad7.total.rci_sd", &err), &err);
-    assert_int_equal(cairn_settings_get_number(st, "gad7.total.rci_sd", &v,
-                                               &err),
-                     CAIRN_ENOTFOUND);
+    assert_int_equal(
+        cairn_settings_get_number(st, "gad7.total.rci_sd", &v, &err),
+        CAIRN_ENOTFOUND);
     assert_int_equal(cairn_settings_unset(st, cat, "gad7.total.rci_sd", &err),
                      CAIRN_ENOTFOUND);
     assert_string_equal(err.message, "'gad7.total.rci_sd' is not set");
@@ -93,8 +93,9 @@ static void test_settings_refused(void **state)
     static const struct {
         const char *key, *value, *message;
     } bad[] = {
-        {"phq9.totl.cutoff", "10", "'phq9.totl.cutoff': phq9 has no scale "
-                                   "'totl'"},
+        {"phq9.totl.cutoff", "10",
+         "'phq9.totl.cutoff': phq9 has no scale "
+         "'totl'"},
         {"phq99.total.cutoff", "10",
          "'phq99.total.cutoff': no instrument with code 'phq99'"},
         {"phq9.total.colour", "1",
@@ -102,8 +103,7 @@ static void test_settings_refused(void **state)
         {"gad7.total.rci_reliability", "1.2",
          "gad7.total.rci_reliability: 1.2 must be between 0 and 1"},
         {"gad7.total.rci_sd", "-3", "gad7.total.rci_sd: -3 must be positive"},
-        {"gad7.total.rci_sd", "4x",
-         "gad7.total.rci_sd: '4x' is not a number"},
+        {"gad7.total.rci_sd", "4x", "gad7.total.rci_sd: '4x' is not a number"},
         {"model.min_clients", "2.5",
          "model.min_clients: 2.5 must be a whole number, 2 or more"},
         {"client.crisis_message", "",
@@ -142,8 +142,7 @@ static void test_settings_params_in_force(void **state)
     static const char *const kv[] = {"phq9.total.rci_sd", "5",
                                      "phq9.total.cutoff", "12"};
     cairn_settings *s = settings_with(st, kv, 4);
-    const cairn_scale *sc =
-        cairn_instrument_scale(test_instrument("phq9"), 0);
+    const cairn_scale *sc = cairn_instrument_scale(test_instrument("phq9"), 0);
     cairn_change_params p;
     must(cairn_stats_params_resolve(&p, "phq9", sc, s, NULL, NULL), NULL);
     assert_true(p.has_rc);
@@ -173,8 +172,7 @@ static void test_settings_jacobson_truax_criteria(void **state)
     (void)state;
     char dir[64];
     cairn_store *st = test_store_new(dir, sizeof dir);
-    const cairn_scale *sc =
-        cairn_instrument_scale(test_instrument("gad7"), 0);
+    const cairn_scale *sc = cairn_instrument_scale(test_instrument("gad7"), 0);
     cairn_change_params p;
     /* criterion a: clinical mean 15, SD 5 -> 15 - 2 x 5 = 5 */
     static const char *const a[] = {"gad7.total.clinical_mean", "15",
@@ -235,8 +233,8 @@ static void test_settings_change_the_trend(void **state)
     /* 1.96 x sqrt(2) x 1 x sqrt(0.11) = 0.92 points: 2 is reliable */
     assert_int_equal(t->rci.category, CAIRN_RC_IMPROVED);
     NEAR(t->no_improvement_weeks, 20, 1e-12);
-    assert_non_null(strstr(t->no_improvement_source,
-                           "alerts.no_improvement_weeks = 20"));
+    assert_non_null(
+        strstr(t->no_improvement_source, "alerts.no_improvement_weeks = 20"));
     assert_non_null(strstr(t->rc_source, "phq9.total.rci_sd = 1"));
     cairn_trend_free(t);
     /* the option wins over the setting */

@@ -27,6 +27,7 @@ static const struct option cli_stats_options[] = {
     {"to", required_argument, NULL, 't'},
     {"ml", no_argument, NULL, 'm'},
     {"intercept-only", no_argument, NULL, 'o'},
+    {"all", no_argument, NULL, 'a'},
     {NULL, 0, NULL, 0}};
 
 int cli_stats_parse(const char *cmd, int argc, char **argv, cli_stats_args *a)
@@ -60,6 +61,12 @@ int cli_stats_parse(const char *cmd, int argc, char **argv, cli_stats_args *a)
             break;
         case 'o':
             a->intercept_only = true;
+            break;
+        case 'a':
+            if (strcmp(cmd, "caseload") != 0) {
+                return cli_usage(cmd, "unknown option '--all'");
+            }
+            a->all = true;
             break;
         case 1: {
             int rc = cli_trend_option(cmd, name, optarg, &a->trend);
@@ -116,6 +123,12 @@ int cli_trend_option(const char *cmd, const char *opt, const char *value,
     }
     if (!cli_parse_number(value, &v)) {
         return cli_usage(cmd, "--%s takes a number, not '%s'", opt, value);
+    }
+    if ((strcmp(opt, "rci-sd") == 0 && !(v > 0)) ||
+        (strcmp(opt, "rci-reliability") == 0 && !(v > 0 && v < 1))) {
+        return cli_usage(cmd, "--%s %s: %s", opt, value,
+                         v > 0 ? "a reliability is between 0 and 1"
+                               : "must be positive");
     }
     if (strcmp(opt, "rci-sd") == 0) {
         o->has_sd = true;

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,7 +30,7 @@ int cli_store_open(cli_ctx *ctx, cairn_store **out)
     o.actor = cli_actor();
     o.audit_key = ctx->audit_key;
     if (cairn_store_open(out, ctx->db_path, &o, &err) < 0) {
-        return cli_fail(&err);
+        return cli_fail_next(&err, CAIRN_ENOTFOUND, "run 'cairn init' first");
     }
     return CLI_OK;
 }
@@ -207,8 +208,8 @@ void cli_print_assessment_json(cli_ctx *ctx, FILE *out,
     cli_json_string(out, cairn_method_name(a->method));
     fprintf(out, ",\"status\":\"%s\"", status_of(a));
     if (a->supersedes != 0) {
-        fprintf(out, ",\"supersedes\":%lld,\"reason\":",
-                (long long)a->supersedes);
+        fprintf(out,
+                ",\"supersedes\":%lld,\"reason\":", (long long)a->supersedes);
         cli_json_string(out, a->reason);
     }
     if (a->superseded_by != 0) {
@@ -223,8 +224,9 @@ void cli_print_assessment_json(cli_ctx *ctx, FILE *out,
     print_items_json(out, a);
     fputs(",\"flags\":[", out);
     for (size_t i = 0; i < a->n_flags; i++) {
-        fprintf(out, "%s{\"item\":%d,\"code\":%d,\"message\":",
-                i > 0 ? "," : "", a->flags[i].item, a->flags[i].code);
+        fprintf(out,
+                "%s{\"item\":%d,\"code\":%d,\"message\":", i > 0 ? "," : "",
+                a->flags[i].item, a->flags[i].code);
         cli_json_string(out, flag_message(inst, a->flags[i].item));
         fputc('}', out);
     }
@@ -241,8 +243,8 @@ void cli_print_assessment_line(cli_ctx *ctx, FILE *out,
                                const cairn_assessment *a)
 {
     (void)ctx;
-    fprintf(out, "%-20s #%-5lld %-7s", a->administered_at,
-            (long long)a->id, a->instrument);
+    fprintf(out, "%-20s #%-5lld %-7s", a->administered_at, (long long)a->id,
+            a->instrument);
     for (size_t i = 0; i < a->n_scales; i++) {
         const cairn_stored_scale *s = &a->scales[i];
         fprintf(out, " %s ", s->scale);
@@ -287,7 +289,27 @@ void cli_print_risk(FILE *out, const cairn_score *score)
         "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"
         "!!!!!!!!!!!!!!";
     for (size_t i = 0; i < score->n_flags; i++) {
-        fprintf(out, "\n%s\n!! RISK - FOR THE CLINICIAN NOW\n!! %s\n%s\n",
-                bar, score->flags[i].risk->message, bar);
+        fprintf(out, "\n%s\n!! RISK - FOR THE CLINICIAN NOW\n!! %s\n%s\n", bar,
+                score->flags[i].risk->message, bar);
     }
+}
+
+int cli_fail_next(const cairn_error *err, int code, const char *next)
+{
+    if (err->code == code) {
+        cli_error("%s; %s", err->message, next);
+        return CLI_FAIL;
+    }
+    return cli_fail(err);
+}
+
+int cli_fail_couple(const cairn_error *err, const char *code)
+{
+    char next[160];
+    snprintf(next, sizeof next, "link one with 'cairn client link %s PARTNER'",
+             code);
+    if (strstr(err->message, "no linked partner") != NULL) {
+        return cli_fail_next(err, CAIRN_ENOTFOUND, next);
+    }
+    return cli_fail(err);
 }

@@ -15,7 +15,9 @@
 #include "cli.h"
 
 const cli_command cli_administer_command = {
-    "administer", cmd_administer, "give a questionnaire at the terminal",
+    "administer",
+    cmd_administer,
+    "give a questionnaire at the terminal",
     "cairn administer INSTRUMENT --client CODE [--date D]",
     "Shows the instructions, then each item with its numbered options, for\n"
     "the client to answer by typing the option's number and Enter.  Only\n"
@@ -105,13 +107,12 @@ static void allowed_text(const cairn_item *it, char *buf, size_t size)
     size_t used = 0;
     buf[0] = '\0';
     if (it->kind == CAIRN_ITEM_NUMBER) {
-        snprintf(buf, size, "a whole number from %d to %d", it->min,
-                 it->max);
+        snprintf(buf, size, "a whole number from %d to %d", it->min, it->max);
         return;
     }
     for (size_t k = 0; k < it->n_options && used < size; k++) {
-        int n = snprintf(buf + used, size - used, "%s%d",
-                         k == 0 ? "" : ", ", it->options[k].code);
+        int n = snprintf(buf + used, size - used, "%s%d", k == 0 ? "" : ", ",
+                         it->options[k].code);
         used += n > 0 ? (size_t)n : 0;
     }
 }
@@ -248,8 +249,7 @@ static enum step review(session *s)
     }
 }
 
-static int save(cli_ctx *ctx, session *s, const char *client,
-                const char *date)
+static int save(cli_ctx *ctx, session *s, const char *client, const char *date)
 {
     cairn_score *sc = NULL;
     cairn_store *st = NULL;
@@ -282,8 +282,8 @@ static int save(cli_ctx *ctx, session *s, const char *client,
     return rc < 0 ? cli_fail(&err) : CLI_OK;
 }
 
-static int run(cli_ctx *ctx, const cairn_instrument *inst,
-               const char *client, const char *date)
+static int run(cli_ctx *ctx, const cairn_instrument *inst, const char *client,
+               const char *date)
 {
     session s = {inst, NULL, NULL, NULL, 0};
     cairn_error err = CAIRN_ERROR_INIT;

@@ -9,7 +9,9 @@
 #include "cli.h"
 
 const cli_command cli_assessment_command = {
-    "assessment", cmd_assessment, "show, correct or void an assessment",
+    "assessment",
+    cmd_assessment,
+    "show, correct or void an assessment",
     "cairn assessment show ID [--json]\n"
     "       cairn assessment amend ID [--date D] [RESPONSE...] --reason R\n"
     "       cairn assessment void ID --reason R",
@@ -60,8 +62,10 @@ static int parse(args *a, int argc, char **argv)
         }
     }
     if (id == NULL || !cli_parse_id(id, &a->id)) {
-        return cli_usage("assessment", "assessment %s needs an ID (a whole "
-                         "number)", a->sub);
+        return cli_usage("assessment",
+                         "assessment %s needs an ID (a whole "
+                         "number)",
+                         a->sub);
     }
     return CLI_OK;
 }
@@ -89,8 +93,8 @@ static int show(cli_ctx *ctx, cairn_store *st, const args *a)
 
 /* The responses of the correction: given, or the stored ones. */
 static int responses_for(const args *a, const cairn_instrument *inst,
-                         const cairn_assessment *old,
-                         cairn_responses **out, cairn_error *err)
+                         const cairn_assessment *old, cairn_responses **out,
+                         cairn_error *err)
 {
     if (a->n > 0) {
         return cairn_responses_parse_tokens(out, inst, a->tokens, a->n, err);

@@ -10,7 +10,9 @@
 #include "cli.h"
 
 const cli_command cli_record_command = {
-    "record", cmd_record, "store answers entered from a paper form",
+    "record",
+    cmd_record,
+    "store answers entered from a paper form",
     "cairn record INSTRUMENT --client CODE [--date D] [--json] RESPONSE...",
     "Scores the response set and stores it in the client's record as\n"
     "entered by the clinician.  A response is the code the person chose\n"
@@ -78,8 +80,7 @@ static int store(cli_ctx *ctx, const record_args *a,
     o.client_code = a->client;
     o.administered_at = a->date ? a->date : today;
     o.method = CAIRN_METHOD_CLINICIAN;
-    int rc = cairn_responses_parse_tokens(&resp, inst, a->tokens, a->n,
-                                          &err);
+    int rc = cairn_responses_parse_tokens(&resp, inst, a->tokens, a->n, &err);
     if (rc == CAIRN_OK) {
         rc = cairn_score_compute(&sc, inst, resp, &err);
     }

@@ -24,7 +24,8 @@ const cli_command cli_report_command = {
     "write spreadsheet reports, or show them briefly",
     "cairn report client CODE [-o FILE.xlsx] [options]\n"
     "       cairn report couple CODE [-o FILE.xlsx] [options]\n"
-    "       cairn report caseload [-o FILE.xlsx] [--clinician C] [options]\n"
+    "       cairn report caseload [-o FILE.xlsx] [--clinician C] [--all]\n"
+    "                             [options]\n"
     "       cairn report cohort --instrument I -o FILE.xlsx [--from D] "
     "[--to D]\n"
     "                    [--clinician C] [--scale S] [--ml] "
@@ -55,6 +56,7 @@ const cli_command cli_report_command = {
     "  -o, --output FILE           write the workbook to FILE (a new file)\n"
     "  --force                     replace FILE if it exists\n"
     "  --clinician C               caseload, cohort: clinician C's clients\n"
+    "  --all                       caseload: discharged clients too\n"
     "  --instrument I              cohort: the instrument\n"
     "  --scale S                   cohort: a subscale (default the main one)\n"
     "  --from D, --to D            cohort: assessments in this date range\n"
@@ -103,6 +105,7 @@ enum {
     OPT_TO,
     OPT_ML,
     OPT_IONLY,
+    OPT_ALL,
     OPT_FORCE
 };
 
@@ -120,6 +123,7 @@ static const struct option long_opts[] = {
     {"to", required_argument, NULL, OPT_TO},
     {"ml", no_argument, NULL, OPT_ML},
     {"intercept-only", no_argument, NULL, OPT_IONLY},
+    {"all", no_argument, NULL, OPT_ALL},
     {"force", no_argument, NULL, OPT_FORCE},
     {NULL, 0, NULL, 0},
 };
@@ -237,6 +241,9 @@ static int apply_opt(cli_ctx *ctx, report_args *a, int opt, const char *v)
         return CLI_OK;
     case OPT_NOEXP:
         a->opts.expectation = false;
+        return CLI_OK;
+    case OPT_ALL:
+        a->opts.all = true;
         return CLI_OK;
     case OPT_FORCE:
         a->force = true;
@@ -475,7 +482,7 @@ static int open_store(cli_ctx *ctx, cairn_store **st)
     o.actor = cli_actor();
     o.audit_key = ctx->audit_key;
     if (cairn_store_open(st, ctx->db_path, &o, &err) < 0) {
-        return cli_fail(&err);
+        return cli_fail_next(&err, CAIRN_ENOTFOUND, "run 'cairn init' first");
     }
     return CLI_OK;
 }
@@ -627,5 +634,8 @@ int cmd_report(cli_ctx *ctx, int argc, char **argv)
         rc = run_caseload(&a, st, cat, &err);
     }
     cairn_store_close(st);
+    if (rc < 0 && strcmp(a.kind, "couple") == 0) {
+        return cli_fail_couple(&err, a.code);
+    }
     return rc < 0 ? cli_fail(&err) : CLI_OK;
 }

@@ -8,7 +8,9 @@
 #include "cli.h"
 
 const cli_command cli_score_command = {
-    "score", cmd_score, "score one questionnaire's responses",
+    "score",
+    cmd_score,
+    "score one questionnaire's responses",
     "cairn score INSTRUMENT [--json] RESPONSE...\n"
     "       cairn score INSTRUMENT [--json] --batch < FILE",
     "Scores one response set exactly as the instrument's manual says and\n"
@@ -69,8 +71,8 @@ static void print_plain(const cairn_score *s)
         printf("\n");
     }
     for (size_t i = 0; i < s->n_rules; i++) {
-        static const char *const words[] = {"cannot tell (items missing)",
-                                            "no", "yes"};
+        static const char *const words[] = {"cannot tell (items missing)", "no",
+                                            "yes"};
         printf("  %s: %s\n", s->rules[i].rule->label,
                words[s->rules[i].value + 1]);
     }
@@ -113,8 +115,8 @@ static int run_batch(const cairn_instrument *inst, bool json)
         }
         cairn_responses *resp = NULL;
         cairn_error err = CAIRN_ERROR_INIT;
-        if (cairn_responses_parse_line(&resp, inst, line, (size_t)len,
-                                       &err) < 0) {
+        if (cairn_responses_parse_line(&resp, inst, line, (size_t)len, &err) <
+            0) {
             cli_error("<stdin>:%ld: %s", lineno, err.message);
             rc = CLI_FAIL;
         } else {

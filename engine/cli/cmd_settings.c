@@ -59,12 +59,12 @@ static json_t *setting_json(const cairn_setting *s)
 {
     json_t *o = json_object();
     json_object_set_new(o, "key", json_string(s->key));
-    json_object_set_new(o, "value", s->type == CAIRN_SETTING_NUMBER
-                                        ? json_real(s->number)
-                                        : json_string(s->text));
-    json_object_set_new(o, "type", json_string(s->type == CAIRN_SETTING_NUMBER
-                                                   ? "number"
-                                                   : "text"));
+    json_object_set_new(o, "value",
+                        s->type == CAIRN_SETTING_NUMBER ? json_real(s->number)
+                                                        : json_string(s->text));
+    json_object_set_new(
+        o, "type",
+        json_string(s->type == CAIRN_SETTING_NUMBER ? "number" : "text"));
     json_object_set_new(o, "set_by", json_string(s->set_by));
     json_object_set_new(o, "set_at", json_string(s->set_at));
     return o;
@@ -94,8 +94,8 @@ static int show(cairn_store *st, const char *key, bool json)
     }
     int rc = CLI_OK;
     if (json) {
-        char *text = json_dumps(arr, JSON_PRESERVE_ORDER |
-                                         JSON_REAL_PRECISION(15));
+        char *text =
+            json_dumps(arr, JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
         printf("%s\n", text ? text : "[]");
         free(text);
     } else if (key != NULL && shown == 0) {

@@ -11,6 +11,7 @@
 #define CAIRN_H
 
 #include "cairn/error.h"
+#include "cairn/date.h"
 #include "cairn/instrument.h"
 #include "cairn/response.h"
 #include "cairn/score.h"
@@ -23,6 +24,7 @@
 #include "cairn/cohort.h"
 #include "cairn/couple.h"
 #include "cairn/caseload.h"
+#include "cairn/alert.h"
 #include "cairn/export.h"
 #include "cairn/aggregate.h"
 #include "cairn/outfile.h"

@@ -211,8 +211,7 @@ static json_t *parameters_json(const cairn_cohort_summary *s)
         s->has_cutoff ? num(s->cutoff) : json_null(), "case_when",
         s->has_cutoff ? json_string(case_names[s->case_when]) : json_null(),
         "rc_source",
-        s->has_rc && s->rc_source[0] ? json_string(s->rc_source)
-                                     : json_null(),
+        s->has_rc && s->rc_source[0] ? json_string(s->rc_source) : json_null(),
         "cutoff_source",
         s->has_cutoff && s->cutoff_source[0] ? json_string(s->cutoff_source)
                                              : json_null(),

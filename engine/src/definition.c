@@ -687,9 +687,12 @@ static int parse_extensions(parser *p, json_t *ext, const char *where,
                             cairn_scale *s)
 {
     static const char *const keys[] = {"nhs_talking_therapies", NULL};
-    static const char *const tt_keys[] = {
-        "measure", "caseness_at_or_above", "reliable_change_points",
-        "source",  "note",                 NULL};
+    static const char *const tt_keys[] = {"measure",
+                                          "caseness_at_or_above",
+                                          "reliable_change_points",
+                                          "source",
+                                          "note",
+                                          NULL};
     const char *measure = NULL;
     char w[256];
     if (ext == NULL) {
@@ -714,8 +717,8 @@ static int parse_extensions(parser *p, json_t *ext, const char *where,
     }
     if (rc == 0 && strcmp(measure, "depression") != 0 &&
         strcmp(measure, "anxiety") != 0) {
-        rc = cairn__def_bad(p, "%smeasure '%s' is not depression or anxiety",
-                            w, measure);
+        rc = cairn__def_bad(p, "%smeasure '%s' is not depression or anxiety", w,
+                            measure);
     }
     s->nhstt_anxiety = rc == 0 && strcmp(measure, "anxiety") == 0;
     if (rc == 0) {

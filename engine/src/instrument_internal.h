@@ -11,7 +11,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "cairn.h"
+#include "cairn/error.h"
+#include "cairn/instrument.h"
+#include "cairn/response.h"
+#include "cairn/score.h"
 #include "internal.h"
 
 typedef struct block {

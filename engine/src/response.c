@@ -7,7 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cairn.h"
+#include "cairn/catalog.h"
+#include "cairn/error.h"
+#include "cairn/instrument.h"
+#include "cairn/response.h"
+#include "cairn/score.h"
 #include "internal.h"
 
 int cairn_responses_new(cairn_responses **out, const cairn_instrument *inst,
@@ -86,10 +90,9 @@ int cairn_responses_set(cairn_responses *resp, const cairn_instrument *inst,
     }
     if (item->kind == CAIRN_ITEM_NUMBER) {
         if (code < item->min || code > item->max) {
-            return cairn_error_set(err, CAIRN_EINVAL,
-                                   "item %d (%s): %d is outside %d..%d",
-                                   item->number, item->label, code,
-                                   item->min, item->max);
+            return cairn_error_set(
+                err, CAIRN_EINVAL, "item %d (%s): %d is outside %d..%d",
+                item->number, item->label, code, item->min, item->max);
         }
     } else if (cairn_item_find_option(item, code) == NULL) {
         char allowed[128];
@@ -104,8 +107,8 @@ int cairn_responses_set(cairn_responses *resp, const cairn_instrument *inst,
 }
 
 /* Set item i from a token: a code, or "-" for missing. */
-static int set_token(cairn_responses *r, const cairn_instrument *inst,
-                     size_t i, const char *tok, size_t len, cairn_error *err)
+static int set_token(cairn_responses *r, const cairn_instrument *inst, size_t i,
+                     const char *tok, size_t len, cairn_error *err)
 {
     long v = 0;
     if (len == 1 && tok[0] == '-') {
@@ -137,10 +140,9 @@ int cairn_responses_parse_tokens(cairn_responses **out,
     *out = NULL;
     size_t want = cairn_instrument_item_count(inst);
     if (n != want) {
-        return cairn_error_set(err, CAIRN_EINVAL,
-                               "%s has %zu items; got %zu response%s",
-                               cairn_instrument_code(inst), want, n,
-                               n == 1 ? "" : "s");
+        return cairn_error_set(
+            err, CAIRN_EINVAL, "%s has %zu items; got %zu response%s",
+            cairn_instrument_code(inst), want, n, n == 1 ? "" : "s");
     }
     int rc = cairn_responses_new(&r, inst, err);
     for (size_t i = 0; rc == 0 && i < n; i++) {
@@ -155,9 +157,8 @@ int cairn_responses_parse_tokens(cairn_responses **out,
 }
 
 int cairn_responses_parse_line(cairn_responses **out,
-                               const cairn_instrument *inst,
-                               const char *line, size_t len,
-                               cairn_error *err)
+                               const cairn_instrument *inst, const char *line,
+                               size_t len, cairn_error *err)
 {
     cairn_responses *r = NULL;
     size_t want = cairn_instrument_item_count(inst);
@@ -189,10 +190,9 @@ int cairn_responses_parse_line(cairn_responses **out,
         count++;
     }
     if (rc == 0 && count != want) {
-        rc = cairn_error_set(err, CAIRN_EINVAL,
-                             "%s has %zu items; got %zu response%s",
-                             cairn_instrument_code(inst), want, count,
-                             count == 1 ? "" : "s");
+        rc = cairn_error_set(
+            err, CAIRN_EINVAL, "%s has %zu items; got %zu response%s",
+            cairn_instrument_code(inst), want, count, count == 1 ? "" : "s");
     }
     if (rc < 0) {
         cairn_responses_free(r);

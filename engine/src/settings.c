@@ -32,9 +32,9 @@ typedef struct key_kind {
 
 /* The last part of INSTRUMENT.SCALE.NAME keys. */
 static const key_kind scale_keys[] = {
-    {"rci_sd", POSITIVE},       {"rci_reliability", UNIT_OPEN},
-    {"cutoff", ANY_NUMBER},     {"clinical_mean", ANY_NUMBER},
-    {"clinical_sd", POSITIVE},  {"normal_mean", ANY_NUMBER},
+    {"rci_sd", POSITIVE},      {"rci_reliability", UNIT_OPEN},
+    {"cutoff", ANY_NUMBER},    {"clinical_mean", ANY_NUMBER},
+    {"clinical_sd", POSITIVE}, {"normal_mean", ANY_NUMBER},
     {"normal_sd", POSITIVE},
 };
 
@@ -58,8 +58,7 @@ static const struct {
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
-static const key_kind *find_kind(const key_kind *k, size_t n,
-                                 const char *name)
+static const key_kind *find_kind(const key_kind *k, size_t n, const char *name)
 {
     for (size_t i = 0; i < n; i++) {
         if (strcmp(k[i].name, name) == 0) {
@@ -107,9 +106,8 @@ static int split(const char *key, char parts[3][CAIRN_SETTING_KEY_MAX + 1])
     }
 }
 
-static int instrument_part(const char *key, const char *code,
-                           const char *scale, const cairn_catalog *cat,
-                           cairn_error *err)
+static int instrument_part(const char *key, const char *code, const char *scale,
+                           const cairn_catalog *cat, cairn_error *err)
 {
     const cairn_instrument *inst = NULL;
     if (cat == NULL) {
@@ -118,8 +116,7 @@ static int instrument_part(const char *key, const char *code,
     if (cairn_catalog_find(&inst, cat, code, NULL) < 0 ||
         strcmp(cairn_instrument_code(inst), code) != 0) {
         return cairn_error_set(err, CAIRN_EINVAL,
-                               "'%s': no instrument with code '%s'", key,
-                               code);
+                               "'%s': no instrument with code '%s'", key, code);
     }
     if (scale != NULL && cairn_instrument_find_scale(inst, scale) == NULL) {
         return cairn_error_set(err, CAIRN_EINVAL, "'%s': %s has no scale '%s'",
@@ -134,8 +131,8 @@ static int classify(const char *key, const cairn_catalog *cat,
                     cairn_error *err)
 {
     char parts[3][CAIRN_SETTING_KEY_MAX + 1];
-    int n = key && strlen(key) <= CAIRN_SETTING_KEY_MAX ? split(key, parts)
-                                                        : -1;
+    int n =
+        key && strlen(key) <= CAIRN_SETTING_KEY_MAX ? split(key, parts) : -1;
     for (size_t i = 0; n > 0 && i < COUNT(clinic_keys); i++) {
         if (strcmp(clinic_keys[i].key, key) == 0) {
             *type = clinic_keys[i].type;
@@ -176,8 +173,8 @@ int cairn_settings_check_key(const char *key, const cairn_catalog *cat,
 
 /* Check `value` for `key` and write its stored form into `out`. */
 static int check_value(const char *key, const char *value,
-                       cairn_setting_type type, range_kind range,
-                       char *out, size_t cap, cairn_error *err)
+                       cairn_setting_type type, range_kind range, char *out,
+                       size_t cap, cairn_error *err)
 {
     size_t len = value ? strlen(value) : 0;
     if (type == CAIRN_SETTING_TEXT) {
@@ -234,8 +231,8 @@ static int need_schema(cairn_store *st, cairn_error *err)
 }
 
 /* The row id and value in force for `key` (id 0: none). */
-static int current(cairn_store *st, const char *key, int64_t *id,
-                   char **value, cairn_error *err)
+static int current(cairn_store *st, const char *key, int64_t *id, char **value,
+                   cairn_error *err)
 {
     sqlite3_stmt *s = NULL;
     bool oom = false;
@@ -376,8 +373,7 @@ static void read_row(cairn_setting *it, sqlite3_stmt *s, bool *oom)
                      : 0;
 }
 
-int cairn_settings_list(cairn_settings **out, cairn_store *st,
-                        cairn_error *err)
+int cairn_settings_list(cairn_settings **out, cairn_store *st, cairn_error *err)
 {
     sqlite3_stmt *s = NULL;
     size_t cap = 0;

@@ -202,9 +202,9 @@ static bool norms_cutoff(cairn_change_params *out, const char *code,
     }
     out->has_cutoff = true;
     out->cutoff_from = CAIRN_PARAM_SETTING;
-    out->case_when =
-        scale->direction == CAIRN_HIGHER_IS_WORSE ? CAIRN_CASE_ABOVE
-                                                  : CAIRN_CASE_BELOW;
+    out->case_when = scale->direction == CAIRN_HIGHER_IS_WORSE
+                         ? CAIRN_CASE_ABOVE
+                         : CAIRN_CASE_BELOW;
     snprintf(out->cutoff_source, sizeof out->cutoff_source,
              "Jacobson-Truax criterion %c (Jacobson NS, Truax P. J Consult "
              "Clin Psychol 1991;59(1):12-19) from clinic settings",
@@ -232,8 +232,8 @@ static void cutoff_from(cairn_change_params *out, const char *code,
                         const cairn_scale *scale, const cairn_settings *st,
                         const cairn_param_overrides *o)
 {
-    param_pick c = pick(o->has_cutoff, o->cutoff, st, code, scale->id,
-                        "cutoff", scale->has_cutoff, scale->cutoff);
+    param_pick c = pick(o->has_cutoff, o->cutoff, st, code, scale->id, "cutoff",
+                        scale->has_cutoff, scale->cutoff);
     if (c.from != CAIRN_PARAM_OVERRIDE && c.from != CAIRN_PARAM_SETTING &&
         norms_cutoff(out, code, scale, st)) {
         return;
@@ -267,47 +267,43 @@ static void cutoff_from(cairn_change_params *out, const char *code,
 int cairn_stats_params_resolve(cairn_change_params *out, const char *code,
                                const cairn_scale *scale,
                                const cairn_settings *st,
-                               const cairn_param_overrides *o,
-                               cairn_error *err)
+                               const cairn_param_overrides *o, cairn_error *err)
 {
     static const cairn_param_overrides none = {0};
     o = o ? o : &none;
     memset(out, 0, sizeof *out);
     if (o->has_sd && !(o->sd > 0)) {
         return cairn_error_set(err, CAIRN_EINVAL,
-                               "--rci-sd %g must be positive", o->sd);
+                               "reliable-change SD must be positive, not %g",
+                               o->sd);
     }
     if (o->has_reliability && !(o->reliability > 0 && o->reliability < 1)) {
         return cairn_error_set(err, CAIRN_EINVAL,
-                               "--rci-reliability %g must be between 0 "
-                               "and 1",
+                               "reliability must be between 0 and 1, not %g",
                                o->reliability);
     }
     param_pick sd = pick(o->has_sd, o->sd, st, code, scale->id, "rci_sd",
                          scale->has_reliable_change, scale->rc_sd);
-    param_pick r = pick(o->has_reliability, o->reliability, st, code,
-                        scale->id, "rci_reliability",
-                        scale->has_reliable_change, scale->rc_reliability);
+    param_pick r = pick(o->has_reliability, o->reliability, st, code, scale->id,
+                        "rci_reliability", scale->has_reliable_change,
+                        scale->rc_reliability);
     out->has_rc = sd.has && r.has;
     if (out->has_rc) {
         out->sd = sd.value;
         out->reliability = r.value;
         out->sd_from = sd.from;
         out->reliability_from = r.from;
-        if (sd.from == CAIRN_PARAM_OVERRIDE &&
-            r.from == CAIRN_PARAM_OVERRIDE) {
+        if (sd.from == CAIRN_PARAM_OVERRIDE && r.from == CAIRN_PARAM_OVERRIDE) {
             describe(out->rc_source, sizeof out->rc_source, NULL, &sd);
         } else {
             describe(out->rc_source, sizeof out->rc_source, "SD", &sd);
-            describe(out->rc_source, sizeof out->rc_source, "reliability",
-                     &r);
+            describe(out->rc_source, sizeof out->rc_source, "reliability", &r);
         }
         if (sd.from == CAIRN_PARAM_DEFINITION ||
             r.from == CAIRN_PARAM_DEFINITION) {
             size_t len = strlen(out->rc_source);
-            snprintf(out->rc_source + len, sizeof out->rc_source - len,
-                     "%s%s", len ? "; the other value: " : "",
-                     scale->rc_source);
+            snprintf(out->rc_source + len, sizeof out->rc_source - len, "%s%s",
+                     len ? "; the other value: " : "", scale->rc_source);
         }
     }
     cutoff_from(out, code, scale, st, o);

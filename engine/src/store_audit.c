@@ -315,25 +315,25 @@ static int load_batches(cairn_store *st, batch_table *t, cairn_error *err)
 {
     sqlite3_stmt *s = NULL;
     size_t cap = 0;
-    int rc = prepare(
-        st,
-        "SELECT b.id, a.seq, json_extract(a.after, '$.digest'),"
-        " json_extract(a.after, '$.assessments'),"
-        " json_extract(a.after, '$.clients_digest'),"
-        " json_extract(a.after, '$.clients_created'),"
-        " json_extract(a.after, '$.method') IS b.method"
-        " AND json_extract(a.after, '$.source') IS b.source"
-        " AND json_extract(a.after, '$.assessments') IS b.assessments"
-        " AND (b.assessments = 0 OR"
-        "  (json_extract(a.after, '$.first_id') IS b.first_id"
-        "   AND json_extract(a.after, '$.last_id') IS b.last_id"
-        "   AND b.last_id - b.first_id + 1 = b.assessments))"
-        " AND a.who IS b.entered_by AND a.action IS b.action"
-        " AND json_extract(a.after, '$.at') IS b.entered_at"
-        ", b.first_id, b.last_id"
-        " FROM batch b LEFT JOIN audit a ON a.target = 'batch:' || b.id"
-        " ORDER BY b.id",
-        &s, err);
+    int rc =
+        prepare(st,
+                "SELECT b.id, a.seq, json_extract(a.after, '$.digest'),"
+                " json_extract(a.after, '$.assessments'),"
+                " json_extract(a.after, '$.clients_digest'),"
+                " json_extract(a.after, '$.clients_created'),"
+                " json_extract(a.after, '$.method') IS b.method"
+                " AND json_extract(a.after, '$.source') IS b.source"
+                " AND json_extract(a.after, '$.assessments') IS b.assessments"
+                " AND (b.assessments = 0 OR"
+                "  (json_extract(a.after, '$.first_id') IS b.first_id"
+                "   AND json_extract(a.after, '$.last_id') IS b.last_id"
+                "   AND b.last_id - b.first_id + 1 = b.assessments))"
+                " AND a.who IS b.entered_by AND a.action IS b.action"
+                " AND json_extract(a.after, '$.at') IS b.entered_at"
+                ", b.first_id, b.last_id"
+                " FROM batch b LEFT JOIN audit a ON a.target = 'batch:' || b.id"
+                " ORDER BY b.id",
+                &s, err);
     int step = SQLITE_DONE;
     while (rc == CAIRN_OK && (step = sqlite3_step(s)) == SQLITE_ROW) {
         int64_t id = sqlite3_column_int64(s, 0);
@@ -409,10 +409,9 @@ static int verify_targets(cairn_store *st, cairn_error *err)
     }
     int step = sqlite3_step(s);
     if (step == SQLITE_ROW) {
-        rc = cairn_error_set(err, CAIRN_EINVAL,
-                             "%s named by audit entry %lld was removed",
-                             cairn__store_col_text(s, 1),
-                             (long long)sqlite3_column_int64(s, 0));
+        rc = cairn_error_set(
+            err, CAIRN_EINVAL, "%s named by audit entry %lld was removed",
+            cairn__store_col_text(s, 1), (long long)sqlite3_column_int64(s, 0));
     } else if (step != SQLITE_DONE) {
         rc = cairn__store_dberr(st, err);
     }
@@ -448,8 +447,7 @@ static int close_batch(batch_table *t, int64_t id, cairn__digest *d,
                                "the %s of batch %lld differ from what the "
                                "audit log recorded (%lld rows recorded, "
                                "%zu found)",
-                               what, (long long)id, (long long)want,
-                               d->rows);
+                               what, (long long)id, (long long)want, d->rows);
     }
     return CAIRN_OK;
 }
@@ -573,17 +571,15 @@ static int verify_created_clients(cairn_store *st, batch_table *t,
     return rc;
 }
 
-typedef int (*state_fn)(cairn_store *, int64_t, cairn__buf *,
-                        cairn_error *);
+typedef int (*state_fn)(cairn_store *, int64_t, cairn__buf *, cairn_error *);
 
 /*
  * Every row of `table` equals the `after` of its last audit entry; rows
  * without one are allowed only for clients an import created, which must
  * still hold nothing but their code.
  */
-static int verify_states(cairn_store *st, const char *kind,
-                         const char *table, state_fn fn, size_t *count,
-                         cairn_error *err)
+static int verify_states(cairn_store *st, const char *kind, const char *table,
+                         state_fn fn, size_t *count, cairn_error *err)
 {
     char sql[512];
     sqlite3_stmt *s = NULL;
@@ -667,9 +663,9 @@ static int verify_versions(cairn_store *st, cairn_error *err)
         }
         int step = sqlite3_step(s);
         if (step == SQLITE_ROW) {
-            rc = cairn_error_set(err, CAIRN_EINVAL, "assessment %lld %s",
-                                 (long long)sqlite3_column_int64(s, 0),
-                                 what[i]);
+            rc =
+                cairn_error_set(err, CAIRN_EINVAL, "assessment %lld %s",
+                                (long long)sqlite3_column_int64(s, 0), what[i]);
         } else if (step != SQLITE_DONE) {
             rc = cairn__store_dberr(st, err);
         }
@@ -762,8 +758,8 @@ int cairn_store_audit_verify(cairn_store *st, cairn_audit_report *rep,
                            &r->clients, err);
     }
     if (rc == CAIRN_OK) {
-        rc = verify_states(st, "event", "event", cairn__event_state,
-                           &r->events, err);
+        rc = verify_states(st, "event", "event", cairn__event_state, &r->events,
+                           err);
     }
     if (rc == CAIRN_OK) {
         rc = verify_states(st, "episode", "episode", cairn__episode_state,

@@ -82,9 +82,9 @@ int cairn__store_bind_text(sqlite3_stmt *s, int i, const char *v);
  * Append an audit entry chained to the last one, inside the caller's
  * transaction.  `before` and `after` are JSON or NULL.
  */
-int cairn__audit_append(cairn_store *st, const char *action,
-                        const char *target, const char *before,
-                        const char *after, cairn_error *err);
+int cairn__audit_append(cairn_store *st, const char *action, const char *target,
+                        const char *before, const char *after,
+                        cairn_error *err);
 
 /*
  * The hash of audit entry `seq` with fields at, who, action, target,

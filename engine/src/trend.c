@@ -34,59 +34,41 @@ const char *cairn_alert_kind_name(cairn_alert_kind kind)
     return (unsigned)kind < 4 ? alert_names[kind] : "unknown";
 }
 
-/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar
- * (H. Hinnant's days_from_civil). */
-static long days_from_civil(long y, long m, long d)
-{
-    y -= m <= 2;
-    long era = (y >= 0 ? y : y - 399) / 400;
-    long yoe = y - era * 400;
-    long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-/* `n` decimal digits at `s` as a number, or -1. */
-static int digits(const char *s, int n)
-{
-    int v = 0;
-    for (int i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9') {
-            return -1;
-        }
-        v = v * 10 + (s[i] - '0');
-    }
-    return v;
-}
-
 int cairn_trend_date_days(const char *iso, double *days, cairn_error *err)
 {
-    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    size_t len = iso ? strlen(iso) : 0;
-    int y = -1, m = -1, d = -1, hh = 0, mm = 0, ss = 0;
-    /* "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM:SSZ", as the store writes them */
-    if ((len == 10 || (len == 20 && iso[10] == 'T' && iso[13] == ':' &&
-                       iso[16] == ':' && iso[19] == 'Z')) &&
-        iso[4] == '-' && iso[7] == '-') {
-        y = digits(iso, 4);
-        m = digits(iso + 5, 2);
-        d = digits(iso + 8, 2);
-        if (len == 20) {
-            hh = digits(iso + 11, 2);
-            mm = digits(iso + 14, 2);
-            ss = digits(iso + 17, 2);
+    return cairn_date_days(iso, days, err);
+}
+
+cairn_trend_options cairn_trend_options_for(const cairn_trend_options *base,
+                                            const cairn_trend_override *ov,
+                                            size_t n,
+                                            const cairn_instrument *inst,
+                                            const cairn_scale *scale)
+{
+    cairn_trend_options t = *base;
+    t.scale = scale->id;
+    bool main = scale == cairn_instrument_scale(inst, 0);
+    for (size_t i = 0; i < n; i++) {
+        const cairn_trend_override *v = &ov[i];
+        bool same_scale = v->scale ? strcmp(v->scale, scale->id) == 0 : main;
+        if (strcmp(v->instrument, cairn_instrument_code(inst)) != 0 ||
+            !same_scale) {
+            continue;
+        }
+        if (v->has_sd) {
+            t.has_sd = true;
+            t.sd = v->sd;
+        }
+        if (v->has_reliability) {
+            t.has_reliability = true;
+            t.reliability = v->reliability;
+        }
+        if (v->has_cutoff) {
+            t.has_cutoff = true;
+            t.cutoff = v->cutoff;
         }
     }
-    if (y < 0 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1] || hh < 0 ||
-        hh > 23 || mm < 0 || mm > 59 || ss < 0 || ss > 60 ||
-        (m == 2 && d == 29 &&
-         !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))) {
-        return cairn_error_set(err, CAIRN_EINVAL, "'%.40s' is not a date",
-                               iso ? iso : "");
-    }
-    *days = (double)days_from_civil(y, m, d) +
-            (hh * 3600.0 + mm * 60.0 + ss) / 86400.0;
-    return CAIRN_OK;
+    return t;
 }
 
 cairn_expectation cairn_expectation_from_fit(const cairn_mixed_fit_result *fit,
@@ -167,7 +149,7 @@ static int collect_points(cairn_trend *t, const cairn_assessment_list *list,
         }
         cairn_trend_point *p = &t->points[t->n++];
         double days = 0;
-        int rc = cairn_trend_date_days(a->administered_at, &days, err);
+        int rc = cairn_date_days(a->administered_at, &days, err);
         if (rc < 0) {
             return rc;
         }
@@ -214,21 +196,20 @@ static int parameters(trend_impl *ti, const cairn_scale *sc,
                                 o->has_reliability, o->reliability,
                                 o->has_cutoff,      o->cutoff};
     cairn_change_params *p = &t->params;
-    int rc = cairn_stats_params_resolve(p, t->instrument, sc, o->settings,
-                                        &ov, err);
+    int rc =
+        cairn_stats_params_resolve(p, t->instrument, sc, o->settings, &ov, err);
     if (rc < 0) {
         return rc;
     }
     if (p->has_rc && t->n >= 2) {
-        rc = cairn_stats_rci(&t->rci, t->baseline.score, t->latest.score,
-                             p->sd, p->reliability, sc->direction, err);
+        rc = cairn_stats_rci(&t->rci, t->baseline.score, t->latest.score, p->sd,
+                             p->reliability, sc->direction, err);
         if (rc < 0) {
             return rc;
         }
         t->has_rci = true;
-        t->rc_kind = p->reliability_from == CAIRN_PARAM_DEFINITION
-                         ? sc->rc_kind
-                         : NULL;
+        t->rc_kind =
+            p->reliability_from == CAIRN_PARAM_DEFINITION ? sc->rc_kind : NULL;
         t->rc_source = p->rc_source;
     }
     if (p->has_cutoff) {
@@ -260,8 +241,7 @@ static void improvement_window(trend_impl *ti, const cairn_trend_options *o)
     }
     t->no_improvement_weeks = o->no_improvement_weeks;
     if (o->has_no_improvement_weeks) {
-        snprintf(ti->window_source, sizeof ti->window_source,
-                 "command line");
+        snprintf(ti->window_source, sizeof ti->window_source, "command line");
     } else if (set != NULL && set->type == CAIRN_SETTING_NUMBER) {
         t->no_improvement_weeks = set->number;
         snprintf(ti->window_source, sizeof ti->window_source,
@@ -275,8 +255,8 @@ static void improvement_window(trend_impl *ti, const cairn_trend_options *o)
     t->no_improvement_source = ti->window_source;
 }
 
-static void change_alerts(cairn_trend *t,
-                          const cairn_expectation *expect, double first)
+static void change_alerts(cairn_trend *t, const cairn_expectation *expect,
+                          double first)
 {
     char reason[256];
     if (t->has_rci && t->rci.category == CAIRN_RC_DETERIORATED) {
@@ -327,7 +307,7 @@ static int time_axis(cairn_trend *t, const char *loss_date,
             t->axis = CAIRN_TIME_SINCE_FIRST;
             t->axis_fallback = true;
         } else {
-            int rc = cairn_trend_date_days(loss_date, &days, err);
+            int rc = cairn_date_days(loss_date, &days, err);
             if (rc < 0) {
                 return rc;
             }
@@ -467,9 +447,9 @@ static json_t *rci_json(const cairn_trend *t)
     json_object_set_new(o, "source", json_string(t->rc_source));
     json_object_set_new(
         o, "sd_from", json_string(cairn_param_origin_name(t->params.sd_from)));
-    json_object_set_new(o, "reliability_from",
-                        json_string(cairn_param_origin_name(
-                            t->params.reliability_from)));
+    json_object_set_new(
+        o, "reliability_from",
+        json_string(cairn_param_origin_name(t->params.reliability_from)));
     return o;
 }
 
@@ -596,11 +576,11 @@ static json_t *trend_json(const cairn_trend *t)
                                         "low90", t->expected_low, "high90",
                                         t->expected_high)
                             : json_null());
-    json_object_set_new(o, "no_improvement_weeks",
-                        json_pack("{s:o,s:s}", "value",
-                                  cairn__util_json_number(
-                                      t->no_improvement_weeks),
-                                  "source", t->no_improvement_source));
+    json_object_set_new(
+        o, "no_improvement_weeks",
+        json_pack("{s:o,s:s}", "value",
+                  cairn__util_json_number(t->no_improvement_weeks), "source",
+                  t->no_improvement_source));
     json_object_set_new(o, "alerts", alerts_json(t));
     for (size_t i = 0; i < t->n; i++) {
         json_array_append_new(pts, point_json(&t->points[i]));

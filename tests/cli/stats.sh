@@ -52,8 +52,10 @@ t_run "trend: missing options" 2 "$C" trend --client SARAH
 t_err_has "cairn: give --client and --instrument"
 t_run "trend: bad number" 2 "$C" trend --client SARAH --instrument phq9 --rci-sd lots
 t_err_has "cairn: --rci-sd takes a number, not 'lots'"
-t_run "trend: bad reliability" 1 "$C" trend --client SARAH --instrument phq9 --rci-reliability 1.5
-t_err "cairn: --rci-reliability 1.5 must be between 0 and 1"
+t_run "trend: bad reliability" 2 "$C" trend --client SARAH --instrument phq9 --rci-reliability 1.5
+t_err_has "cairn: --rci-reliability 1.5: a reliability is between 0 and 1"
+t_run "trend: bad SD" 2 "$C" trend --client SARAH --instrument phq9 --rci-sd -3
+t_err_has "cairn: --rci-sd -3: must be positive"
 
 t_run "caseload: most urgent first" 0 "$C" caseload
 if [ "$(sed -n 2p "$T_TMP/stdout" | cut -c1-5)" = "SARAH" ] &&

@@ -59,9 +59,8 @@ int cairn_responses_parse_tokens(cairn_responses **out,
  * not be NUL-terminated), as cairn_responses_parse_tokens.
  */
 int cairn_responses_parse_line(cairn_responses **out,
-                               const cairn_instrument *inst,
-                               const char *line, size_t len,
-                               cairn_error *err);
+                               const cairn_instrument *inst, const char *line,
+                               size_t len, cairn_error *err);
 
 /** Number of missing items. */
 size_t cairn_responses_missing_count(const cairn_responses *resp);

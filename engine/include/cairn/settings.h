@@ -59,12 +59,12 @@ typedef enum cairn_setting_type {
 
 /** One setting in force. */
 typedef struct cairn_setting {
-    const char *key;         /**< e.g. "gad7.total.rci_sd" */
+    const char *key; /**< e.g. "gad7.total.rci_sd" */
     cairn_setting_type type;
-    double number;           /**< NUMBER settings */
-    const char *text;        /**< the value as stored (both types) */
-    const char *set_by;      /**< who set it */
-    const char *set_at;      /**< when (UTC) */
+    double number;      /**< NUMBER settings */
+    const char *text;   /**< the value as stored (both types) */
+    const char *set_by; /**< who set it */
+    const char *set_at; /**< when (UTC) */
 } cairn_setting;
 
 /** The settings in force, sorted by key (strcmp order). */
