@@ -80,6 +80,8 @@ static int store(cli_ctx *ctx, const record_args *a,
     o.client_code = a->client;
     o.administered_at = a->date ? a->date : today;
     o.method = CAIRN_METHOD_CLINICIAN;
+    cairn_error warning = CAIRN_ERROR_INIT;
+    o.warning = &warning;
     int rc = cairn_responses_parse_tokens(&resp, inst, a->tokens, a->n, &err);
     if (rc == CAIRN_OK) {
         rc = cairn_score_compute(&sc, inst, resp, &err);
@@ -91,6 +93,9 @@ static int store(cli_ctx *ctx, const record_args *a,
     }
     if (rc == CAIRN_OK) {
         rc = cairn_store_assessment_add(st, sc, resp, &o, &id, &err);
+    }
+    if (rc == CAIRN_OK && warning.message[0] != '\0') {
+        cli_error("warning: %s", warning.message);
     }
     if (rc == CAIRN_OK) {
         snprintf(ctx->saved, sizeof ctx->saved,

@@ -955,6 +955,7 @@ static int parse_header(parser *p, json_t *root)
                                        "decision_rules",
                                        "examples",
                                        "notes",
+                                       "about_a_loss",
                                        NULL};
     cairn_instrument *inst = p->inst;
     int rc = cairn__def_want_object(p, root, "", "the definition");
@@ -978,6 +979,11 @@ static int parse_header(parser *p, json_t *root)
         rc = cairn__def_bad(p, "code '%.20s...' is longer than %d bytes",
                             inst->code, CAIRN_INSTRUMENT_CODE_MAX);
     }
+    json_t *loss = json_object_get(root, "about_a_loss");
+    if (rc == 0 && loss != NULL && !json_is_boolean(loss)) {
+        rc = cairn__def_bad(p, "'about_a_loss' must be true or false");
+    }
+    inst->about_a_loss = json_is_true(loss);
     if (rc == 0) {
         rc = cairn__def_get_string(p, root, "name", "", true, &inst->name);
     }

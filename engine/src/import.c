@@ -512,6 +512,18 @@ static int store_one(importer *im, inst_slot *slot, const char *client,
                   "rows; keep an assessment's rows together");
         return CAIRN_OK;
     }
+    if (!created) {
+        rc = cairn__store_batch_plausible(im->batch, cid, date, slot->inst,
+                                          NULL, 0, &e);
+        if (rc == CAIRN_EINVAL) {
+            row_error(im, line, "%s", e.message);
+            return CAIRN_OK;
+        }
+        if (rc < 0) {
+            *im->err = e;
+            return rc;
+        }
+    }
     if (!writing(im)) {
         return CAIRN_OK;
     }

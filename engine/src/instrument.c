@@ -265,6 +265,11 @@ const char *cairn_instrument_fingerprint(const cairn_instrument *inst)
     return inst->fingerprint;
 }
 
+bool cairn_instrument_is_about_a_loss(const cairn_instrument *inst)
+{
+    return inst->about_a_loss;
+}
+
 const char *cairn_instrument_instructions(const cairn_instrument *inst)
 {
     return inst->instructions;

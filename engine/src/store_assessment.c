@@ -66,6 +66,14 @@ int cairn_store_assessment_add(cairn_store *st, const cairn_score *score,
     }
     rc = cairn__store_batch_client(b, opts->client_code, false, &client, NULL,
                                    err);
+    char warning[CAIRN_ERROR_MAX];
+    if (rc == CAIRN_OK) {
+        rc = cairn__store_batch_plausible(b, client, date, score->instrument,
+                                          warning, sizeof warning, err);
+    }
+    if (rc == CAIRN_OK && warning[0] != '\0' && opts->warning != NULL) {
+        cairn_error_set(opts->warning, CAIRN_OK, "%s", warning);
+    }
     if (rc == CAIRN_OK) {
         cairn__batch_row row = {client, date, resp, score, 0, NULL, true};
         rc = cairn__store_batch_add(b, &row, &dup, id, err);

@@ -121,6 +121,30 @@ int cairn__audit_key_reload(cairn_store *st, cairn_error *err);
  */
 int cairn__audit_key_migrate(cairn_store *st, int from, cairn_error *err);
 
+/* What dates of a client are checked against (store_plausible.c). */
+typedef struct cairn__client_dates {
+    int64_t id;     /* the client (0: none read yet) */
+    int birth_year; /* 0: not known */
+    char loss[CAIRN__DATE_MAX]; /* "" when not known */
+} cairn__client_dates;
+
+/* Read client `id`'s birth year and loss date into `out` (kept when
+ * `out` already holds that client). */
+int cairn__store_client_dates(cairn_store *st, int64_t id,
+                              cairn__client_dates *out, cairn_error *err);
+
+/*
+ * Whether an administration of `inst` on normalized `date` can be true
+ * for the client: CAIRN_EINVAL before the birth year ("date 1900-01-01 is
+ * before the client was born (birth year 1987)"); before the loss for an
+ * instrument about a loss, CAIRN_OK with `warning` (may be NULL) saying
+ * so; otherwise CAIRN_OK and `warning` empty.
+ */
+int cairn__store_date_plausible(const cairn__client_dates *c,
+                                const char *date,
+                                const cairn_instrument *inst, char *warning,
+                                size_t size, cairn_error *err);
+
 /* The canonical JSON of release-log row `id` (store_release.c). */
 int cairn__release_state(cairn_store *st, int64_t id, cairn__buf *out,
                          cairn_error *err);

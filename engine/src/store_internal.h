@@ -112,6 +112,18 @@ typedef struct cairn__batch_row {
 int cairn__store_batch_add(cairn__batch *b, const cairn__batch_row *row,
                            bool *duplicate, int64_t *id, cairn_error *err);
 
+/*
+ * Whether `inst` on normalized `date` can be true for client
+ * `client_id` (see cairn__store_date_plausible in store_db.h):
+ * CAIRN_EINVAL when it cannot, CAIRN_OK with `warning` (may be NULL) set
+ * when it is only unlikely.
+ */
+int cairn__store_batch_plausible(cairn__batch *b, int64_t client_id,
+                                 const char *date,
+                                 const cairn_instrument *inst,
+                                 char *warning, size_t size,
+                                 cairn_error *err);
+
 /* JSON of what the change replaced, for the audit entry (copied). */
 int cairn__store_batch_set_before(cairn__batch *b, const char *json,
                                   cairn_error *err);

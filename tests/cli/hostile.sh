@@ -142,3 +142,26 @@ sqlite3 rel.db "DROP TRIGGER release_log_no_delete; DELETE FROM release_log"
 t_run "a release log emptied behind Cairn's back" 1 "$C" --db rel.db \
     audit verify
 t_err_has "cairn: release:1 named by audit entry "
+
+# --- implausible dates
+"$C" client add D01 --birth-year 1987 --loss-date 2025-03-14 >/dev/null
+t_run "an assessment before birth" 1 "$C" record phq9 --client D01 \
+    --date 1900-01-01 0 0 0 0 0 0 0 0 0
+t_err "cairn: date 1900-01-01 is before the client was born (birth year 1987)"
+t_run "a birth year after the loss" 1 "$C" client add D02 --birth-year 2026 \
+    --loss-date 2025-03-14
+t_err "cairn: loss date 2025-03-14 is before the birth year 2026"
+t_run "a session in 2150" 1 "$C" event add --client D01 --date 2150-01-01 \
+    --kind session
+t_err "cairn: event date 2150-01-01 is in the future"
+t_run "a due date ahead is fine" 0 "$C" event add --client D01 \
+    --date 2150-01-01 --kind due_date
+t_run "a grief scale before the loss: a warning" 0 "$C" record pg13r \
+    --client D01 --date 2024-01-01 1 6 2 2 2 2 2 2 2 2 2 2 1
+t_err_has "cairn: warning: pg13r dated 2024-01-01, 438 days before the client's loss on 2025-03-14: it asks about the loss, so check the date"
+t_run "a PHQ-9 before the loss: no warning" 0 "$C" record phq9 --client D01 \
+    --date 2024-01-01 0 0 0 0 0 0 0 0 0
+t_err ""
+printf '%s\nD01,1950-06-01,phq9,1,1,1,1,1,1,1,1,0\nD01,2025-04-01,phq9,1,1,1,1,1,1,1,1,0\n' "$H9" >old.csv
+t_run "an import row before birth" 1 "$C" import old.csv
+t_err_has "cairn: old.csv:2: date 1950-06-01 is before the client was born (birth year 1987)"

@@ -161,6 +161,13 @@ int cairn_instrument_add_texts(cairn_instrument *inst, const char *path,
 /** Free an instrument.  NULL is allowed. */
 void cairn_instrument_free(cairn_instrument *inst);
 
+/**
+ * Whether the instrument asks about a loss ("about_a_loss": true in the
+ * definition: the grief scales), so an administration before the
+ * client's loss is unlikely.
+ */
+bool cairn_instrument_is_about_a_loss(const cairn_instrument *inst);
+
 /** Short code, e.g. "phq9". */
 const char *cairn_instrument_code(const cairn_instrument *inst);
 /** Full name, e.g. "Patient Health Questionnaire-9". */

@@ -328,20 +328,25 @@ typedef struct cairn_assessment_options {
     const char *client_code;     /**< required */
     const char *administered_at; /**< required, see dates above */
     cairn_method method;
+    cairn_error *warning;        /**< may be NULL; when the date is only
+                                      unlikely (a grief scale before the
+                                      client's loss) its message says so,
+                                      code CAIRN_OK */
 } cairn_assessment_options;
 
 /** Default: clinician-entered; client and date must be set. */
 #define CAIRN_ASSESSMENT_OPTIONS_INIT                                          \
     {                                                                          \
-        NULL, NULL, CAIRN_METHOD_CLINICIAN                                     \
+        NULL, NULL, CAIRN_METHOD_CLINICIAN, NULL                               \
     }
 
 /**
  * Store `score` of `resp` (both for the same instrument, score computed
  * from resp) as a new assessment, audited.  `*id` (may be NULL) receives
  * its id.
- * Returns CAIRN_OK, CAIRN_ENOTFOUND (client), CAIRN_EINVAL (date, or
- * score and responses that do not belong together), CAIRN_EDB.
+ * Returns CAIRN_OK, CAIRN_ENOTFOUND (client), CAIRN_EINVAL (date, a date
+ * before the client's birth year, or score and responses that do not
+ * belong together), CAIRN_EDB.
  */
 int cairn_store_assessment_add(cairn_store *st, const cairn_score *score,
                                const cairn_responses *resp,
