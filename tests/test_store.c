@@ -280,7 +280,8 @@ static void test_store_assessment_roundtrip(void **state)
             cairn_responses_set(r, in, i, phq_b[i], &err);
         }
     }
-    cairn_assessment_options o = {"C001", "2024-01-12", CAIRN_METHOD_CLINICIAN};
+    cairn_assessment_options o = {"C001", "2024-01-12", CAIRN_METHOD_CLINICIAN,
+                                  NULL};
     assert_int_equal(cairn_store_assessment_add(st, s, r, &o, NULL, &err),
                      CAIRN_EEXISTS);
     o.administered_at = "2023-02-29";
