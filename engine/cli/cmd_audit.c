@@ -1,6 +1,7 @@
 /*
- * cmd_audit.c - `cairn audit`: check the store against its hash-chained
- * audit log, or read the log.
+ * cmd_audit.c - `cairn audit`: check the store against its keyed,
+ * hash-chained audit log (and checkpoints), write a checkpoint, or read
+ * the log.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -9,42 +10,82 @@
 
 #include "cli.h"
 
-const cli_command cli_audit_command = {
-    "audit", cmd_audit, "verify, anchor or read the audit log",
-    "cairn audit verify [--checkpoint FILE]...\n"
-    "       cairn audit checkpoint [-o FILE [--force]]\n"
-    "       cairn audit log [--last N] [--json]",
-    "Every change Cairn makes is written to an append-only audit log (who,\n"
-    "when, what, before and after).  Each entry is chained to the one\n"
-    "before by HMAC-SHA-256 under the audit key, a secret kept beside the\n"
-    "database (DB.auditkey, mode 0600, made by 'cairn init'; or where\n"
-    "--audit-key or $CAIRN_AUDIT_KEY says), never inside it, and records\n"
-    "what the rows it wrote hold.\n"
-    "\n"
-    "'verify' checks the chain and every client, assessment, event,\n"
-    "episode, alert action and definition against it, so an edit, a\n"
-    "removal or a renumbering made without the key is found.  It cannot\n"
-    "see a log cut short at its end or an older copy of the file put back:\n"
-    "'checkpoint' writes a small signed statement of the log's length,\n"
-    "last hash and time (print it, mail it, store it elsewhere), and\n"
-    "'verify --checkpoint FILE' finds a log that no longer holds what the\n"
-    "checkpoint saw.  Exit status 1 when anything does not match.\n"
-    "\n"
-    "Options:\n"
-    "  --checkpoint FILE  also check the log against this checkpoint\n"
-    "                     (verify; may be given more than once)\n"
-    "  -o FILE            write the checkpoint to FILE, a new file\n"
-    "                     (checkpoint; default: print it)\n"
-    "  --force            replace FILE if it exists (checkpoint)\n"
-    "  --last N           only the last N entries (log)\n"
-    "  --json             one JSON object per line (log)\n"
-    "\n"
-    "Example:\n"
-    "  cairn audit checkpoint -o /mnt/usb/cairn-2026-12-01.json\n"
-    "  cairn audit verify --checkpoint /mnt/usb/cairn-2026-12-01.json\n",
-};
-
 #define MAX_CHECKPOINTS 16
+
+static struct {
+    int last;
+    bool json, force;
+    const char *output;
+    const char *cps[MAX_CHECKPOINTS];
+    size_t n_cps;
+} given;
+
+/* --checkpoint FILE, as often as needed. */
+static int add_checkpoint(const cli_opt *opt, const char *value, char *why,
+                          size_t size)
+{
+    (void)opt;
+    if (given.n_cps == MAX_CHECKPOINTS) {
+        snprintf(why, size, "at most %d checkpoints", MAX_CHECKPOINTS);
+        return -1;
+    }
+    given.cps[given.n_cps++] = value;
+    return 0;
+}
+
+static const cli_opt log_opts[] = {
+    {"last", "N", "only the last N entries", .whole = &given.last, .min = 1,
+     .max = 1000000000},
+    {"json", NULL, "one JSON object per line (README: JSON output)",
+     .flag = &given.json},
+    {NULL}};
+static const cli_opt verify_opts[] = {
+    {"checkpoint", "FILE",
+     "also check the log against this checkpoint (may\nbe given more than "
+     "once)",
+     .parse = add_checkpoint},
+    {NULL}};
+static const cli_opt checkpoint_opts[] = {
+    {"output", "FILE", "write the checkpoint to FILE, a new file\n(default: "
+                       "print it)",
+     .str = &given.output, .alias = 'o'},
+    {"force", NULL, "replace FILE if it exists", .flag = &given.force},
+    {NULL}};
+static const cli_sub audit_subs[] = {{"verify", verify_opts},
+                                     {"checkpoint", checkpoint_opts},
+                                     {"log", log_opts},
+                                     {NULL}};
+
+const cli_command cli_audit_command = {
+    .name = "audit",
+    .run = cmd_audit,
+    .summary = "verify, anchor or read the audit log",
+    .usage = "cairn audit verify [--checkpoint FILE]...\n"
+             "       cairn audit checkpoint [-o FILE [--force]]\n"
+             "       cairn audit log [--last N] [--json]",
+    .subs = audit_subs,
+    .example = "  cairn audit checkpoint -o /mnt/usb/cairn-2026-12-01.json\n"
+               "  cairn audit verify --checkpoint "
+               "/mnt/usb/cairn-2026-12-01.json\n"
+               "  cairn audit log --last 20\n",
+    .help =
+        "Every change Cairn makes is written to an append-only audit log\n"
+        "(who, when, what, before and after).  Each entry is chained to the\n"
+        "one before by HMAC-SHA-256 under the audit key, a secret kept\n"
+        "beside the database (DB.auditkey, mode 0600, made by 'cairn init';\n"
+        "or where --audit-key or $CAIRN_AUDIT_KEY says), never inside it,\n"
+        "and records what the rows it wrote hold.\n"
+        "\n"
+        "'verify' checks the chain and every client, assessment, event,\n"
+        "episode, alert action, setting, release and definition against it,\n"
+        "so an edit, a removal or a renumbering made without the key is\n"
+        "found.  It cannot see a log cut short at its end or an older copy\n"
+        "of the file put back: 'checkpoint' writes a small signed statement\n"
+        "of the log's length, last hash and time (print it, mail it, store\n"
+        "it elsewhere), and 'verify --checkpoint FILE' finds a log that no\n"
+        "longer holds what the checkpoint saw.  Exit status 1 when anything\n"
+        "does not match.\n",
+};
 
 /* Read a checkpoint file and check the store against it. */
 static int check_one(cairn_store *st, const char *path, cairn_error *err)
@@ -130,31 +171,11 @@ static int checkpoint(cli_ctx *ctx, const char *output, bool force)
     return rc < 0 ? cli_fail(&err) : CLI_OK;
 }
 
-static void print_entry(const cairn_audit_entry *e, bool json)
+/* A log entry's stored state: the JSON the store wrote, or null. */
+static json_t *before_after(const char *text)
 {
-    char who[4 * CAIRN_STORE_ACTOR_MAX + 8], action[128], target[128];
-    if (json) {
-        printf("{\"seq\":%lld,\"at\":", (long long)e->seq);
-        cli_json_string(stdout, e->at);
-        printf(",\"who\":");
-        cli_json_string(stdout, e->who);
-        printf(",\"action\":");
-        cli_json_string(stdout, e->action);
-        printf(",\"target\":");
-        cli_json_string(stdout, e->target);
-        printf(",\"before\":%s,\"after\":%s,\"hash\":",
-               e->before ? e->before : "null",
-               e->after ? e->after : "null");
-        cli_json_string(stdout, e->hash);
-        printf("}\n");
-        return;
-    }
-    /* escaped: a who-name written by another tool cannot forge a line */
-    cairn_text_escape(who, sizeof who, e->who);
-    cairn_text_escape(action, sizeof action, e->action);
-    cairn_text_escape(target, sizeof target, e->target);
-    printf("%5lld %s %-10s %-17s %s\n", (long long)e->seq,
-           e->at ? e->at : "", who, action, target);
+    json_t *j = cli_json_parse(text);
+    return j != NULL ? j : cli_json_str(text);
 }
 
 static int show_log(cli_ctx *ctx, size_t last, bool json)
@@ -170,61 +191,51 @@ static int show_log(cli_ctx *ctx, size_t last, bool json)
     if (rc < 0) {
         return cli_fail(&err);
     }
-    for (size_t i = 0; i < l->n; i++) {
-        print_entry(&l->items[i], json);
+    for (size_t i = 0; rc == CLI_OK && i < l->n; i++) {
+        const cairn_audit_entry *e = &l->items[i];
+        if (json) {
+            json_t *o = json_object();
+            json_object_set_new(o, "seq", json_integer(e->seq));
+            json_object_set_new(o, "at", cli_json_str(e->at));
+            json_object_set_new(o, "who", cli_json_str(e->who));
+            json_object_set_new(o, "action", cli_json_str(e->action));
+            json_object_set_new(o, "target", cli_json_str(e->target));
+            json_object_set_new(o, "before", before_after(e->before));
+            json_object_set_new(o, "after", before_after(e->after));
+            json_object_set_new(o, "hash", cli_json_str(e->hash));
+            rc = cli_json_print(o);
+        } else {
+            /* escaped: a who-name written by another tool cannot forge a
+             * line or reach the terminal raw */
+            char who[4 * CAIRN_STORE_ACTOR_MAX + 8], act[128], target[128];
+            cairn_text_escape(who, sizeof who, e->who);
+            cairn_text_escape(act, sizeof act, e->action);
+            cairn_text_escape(target, sizeof target, e->target);
+            printf("%5lld %s %-10s %-17s %s\n", (long long)e->seq,
+                   e->at ? e->at : "", who, act, target);
+        }
     }
     cairn_store_audit_list_free(l);
-    return CLI_OK;
+    return rc;
 }
 
 int cmd_audit(cli_ctx *ctx, int argc, char **argv)
 {
-    bool json = false, force = false;
-    size_t last = 0, n_cps = 0;
-    const char *cps[MAX_CHECKPOINTS];
-    const char *output = NULL;
-    if (argc < 2) {
-        return cli_usage("audit", "audit needs verify, checkpoint or log");
+    const cli_sub *sub = NULL;
+    int n = 0;
+    int rc = cli_sub_parse("audit", audit_subs, argc, argv, &sub, &n);
+    if (rc != CLI_OK) {
+        return rc;
     }
-    const char *sub = argv[1];
-    bool is_verify = strcmp(sub, "verify") == 0;
-    bool is_cp = strcmp(sub, "checkpoint") == 0;
-    bool is_log = strcmp(sub, "log") == 0;
-    if (!is_verify && !is_cp && !is_log) {
-        return cli_usage("audit", "unknown subcommand '%s'", sub);
+    if (n > 0) {
+        return cli_usage("audit", "audit %s: unexpected '%s'", sub->name,
+                         argv[0]);
     }
-    for (int i = 2; i < argc; i++) {
-        char *end = NULL;
-        const char *a = argv[i];
-        bool has_value = i + 1 < argc;
-        if (is_log && strcmp(a, "--json") == 0) {
-            json = true;
-        } else if (is_log && strcmp(a, "--last") == 0 && has_value &&
-                   argv[i + 1][0] >= '0' && argv[i + 1][0] <= '9') {
-            last = strtoul(argv[++i], &end, 10);
-            if (*end != '\0') {
-                return cli_usage("audit", "--last needs a whole number");
-            }
-        } else if (is_verify && strcmp(a, "--checkpoint") == 0 && has_value) {
-            if (n_cps == MAX_CHECKPOINTS) {
-                return cli_usage("audit", "at most %d checkpoints",
-                                 MAX_CHECKPOINTS);
-            }
-            cps[n_cps++] = argv[++i];
-        } else if (is_cp && (strcmp(a, "-o") == 0 ||
-                             strcmp(a, "--output") == 0) && has_value) {
-            output = argv[++i];
-        } else if (is_cp && strcmp(a, "--force") == 0) {
-            force = true;
-        } else {
-            return cli_usage("audit", "unexpected '%s' for audit %s", a, sub);
-        }
+    if (strcmp(sub->name, "verify") == 0) {
+        return verify(ctx, given.cps, given.n_cps);
     }
-    if (is_verify) {
-        return verify(ctx, cps, n_cps);
+    if (strcmp(sub->name, "checkpoint") == 0) {
+        return checkpoint(ctx, given.output, given.force);
     }
-    if (is_cp) {
-        return checkpoint(ctx, output, force);
-    }
-    return show_log(ctx, last, json);
+    return show_log(ctx, (size_t)given.last, given.json);
 }

@@ -6,35 +6,42 @@
 
 #include "cli.h"
 
+static cairn_import_options opts = CAIRN_IMPORT_OPTIONS_INIT;
+
+static const cli_opt import_opts[] = {
+    {"create-clients", NULL, "add client codes not yet known (else an error)",
+     .flag = &opts.create_clients},
+    {"dry-run", NULL, "check everything and count, store nothing",
+     .flag = &opts.dry_run},
+    {"skip-bad", NULL,
+     "store the good rows even when some are bad\n(the exit status is "
+     "still 1)",
+     .flag = &opts.skip_bad},
+    {NULL}};
+
 const cli_command cli_import_command = {
-    "import",
-    cmd_import,
-    "import assessments from a CSV file",
-    "cairn import FILE [--create-clients] [--dry-run] [--skip-bad]",
-    "Reads a CSV file with a header row, in one of two shapes:\n"
-    "  wide: client_id,administered_at,instrument,item1,...,itemN\n"
-    "        one assessment per row; an empty cell is a missing item\n"
-    "  long: client_id,administered_at,instrument,item,response\n"
-    "        one item per row, an assessment's rows together\n"
-    "The instrument column takes a code or an alias (PHQ-9).  A file may mix\n"
-    "instruments.  Dates are YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][Z].\n"
-    "\n"
-    "The whole file is one transaction: by default one bad row means\n"
-    "nothing is imported, and every bad row is reported as FILE:LINE:\n"
-    "reason.  A row that repeats an assessment already stored (same client,\n"
-    "instrument, date and answers) is skipped and counted, so importing a\n"
-    "file twice changes nothing.\n"
-    "\n"
-    "Options:\n"
-    "  --create-clients  add client codes not yet known (else an error)\n"
-    "  --dry-run         check everything and count, store nothing\n"
-    "  --skip-bad        store the good rows even when some are bad\n"
-    "                    (the exit status is still 1)\n"
-    "\n"
-    "Exit status: 0 when every row was good, 1 otherwise.\n"
-    "\n"
-    "Example:\n"
-    "  cairn import clinic-export.csv --create-clients\n",
+    .name = "import",
+    .run = cmd_import,
+    .summary = "import assessments from a CSV file",
+    .usage = "cairn import FILE [--create-clients] [--dry-run] [--skip-bad]",
+    .opts = import_opts,
+    .example = "  cairn import clinic-export.csv --create-clients\n",
+    .help =
+        "Reads a CSV file with a header row, in one of two shapes:\n"
+        "  wide: client_id,administered_at,instrument,item1,...,itemN\n"
+        "        one assessment per row; an empty cell is a missing item\n"
+        "  long: client_id,administered_at,instrument,item,response\n"
+        "        one item per row, an assessment's rows together\n"
+        "The instrument column takes a code or an alias (PHQ-9).  A file may\n"
+        "mix instruments.  Dates are YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][Z].\n"
+        "\n"
+        "The whole file is one transaction: by default one bad row means\n"
+        "nothing is imported, and every bad row is reported as FILE:LINE:\n"
+        "reason.  A row that repeats an assessment already stored (same\n"
+        "client, instrument, date and answers) is skipped and counted, so\n"
+        "importing a file twice changes nothing.\n"
+        "\n"
+        "Exit status: 0 when every row was good, 1 otherwise.\n",
 };
 
 #define SHOW_ERRORS 50
@@ -53,37 +60,31 @@ static void on_error(const cairn_error *e, void *ctx)
 
 int cmd_import(cli_ctx *ctx, int argc, char **argv)
 {
-    cairn_import_options o = CAIRN_IMPORT_OPTIONS_INIT;
+    cairn_import_options o;
     cairn_import_result r;
     cairn_error err = CAIRN_ERROR_INIT;
     cairn_store *st = NULL;
     shown count = {0};
-    const char *file = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--create-clients") == 0) {
-            o.create_clients = true;
-        } else if (strcmp(argv[i], "--dry-run") == 0) {
-            o.dry_run = true;
-        } else if (strcmp(argv[i], "--skip-bad") == 0) {
-            o.skip_bad = true;
-        } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
-            return cli_usage("import", "unknown option '%s'", argv[i]);
-        } else if (file == NULL) {
-            file = argv[i];
-        } else {
-            return cli_usage("import", "import takes one FILE");
-        }
+    int n = 0;
+    int rc = cli_opt_parse("import", import_opts, argc, argv, &n);
+    if (rc != CLI_OK) {
+        return rc;
     }
-    if (file == NULL) {
+    if (n == 0) {
         return cli_usage("import", "import needs a FILE");
     }
+    if (n > 1) {
+        return cli_usage("import", "import takes one FILE");
+    }
+    const char *file = argv[0];
+    o = opts;
     const cairn_catalog *cat = cli_catalog(ctx);
     if (cat == NULL || cli_store_open(ctx, &st) != CLI_OK) {
         return CLI_FAIL;
     }
     o.on_error = on_error;
     o.ctx = &count;
-    int rc = cairn_import_load(st, cat, file, &o, &r, &err);
+    rc = cairn_import_load(st, cat, file, &o, &r, &err);
     cairn_store_close(st);
     if (count.n > SHOW_ERRORS) {
         cli_error("... and %zu more bad rows", count.n - SHOW_ERRORS);

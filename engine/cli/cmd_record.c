@@ -9,27 +9,6 @@
 
 #include "cli.h"
 
-const cli_command cli_record_command = {
-    "record",
-    cmd_record,
-    "store answers entered from a paper form",
-    "cairn record INSTRUMENT --client CODE [--date D] [--json] RESPONSE...",
-    "Scores the response set and stores it in the client's record as\n"
-    "entered by the clinician.  A response is the code the person chose\n"
-    "(see 'cairn instrument show INSTRUMENT'), or - for an item left\n"
-    "unanswered.  Recording the same answers for the same date twice is\n"
-    "refused.  A risk flag is shown as a notice after saving.\n"
-    "\n"
-    "Options:\n"
-    "  --client CODE  the client (see 'cairn client add')\n"
-    "  --date D       when the form was completed: YYYY-MM-DD or\n"
-    "                 YYYY-MM-DDTHH:MM (UTC; default today)\n"
-    "  --json         print the stored assessment as JSON\n"
-    "\n"
-    "Example:\n"
-    "  cairn record epds --client C001 --date 2024-05-02 1 1 2 1 0 1 2 1 0 0\n",
-};
-
 typedef struct record_args {
     const char *inst, *client, *date;
     bool json;
@@ -37,30 +16,34 @@ typedef struct record_args {
     size_t n;
 } record_args;
 
-static int parse(record_args *a, int argc, char **argv)
-{
-    for (int i = 1; i < argc; i++) {
-        const char *s = argv[i];
-        if (strcmp(s, "--json") == 0) {
-            a->json = true;
-        } else if (strcmp(s, "--client") == 0 || strcmp(s, "--date") == 0) {
-            if (i + 1 >= argc) {
-                return cli_usage("record", "%s needs a value", s);
-            }
-            *(s[2] == 'c' ? &a->client : &a->date) = argv[++i];
-        } else if (s[0] == '-' && s[1] == '-') {
-            return cli_usage("record", "unknown option '%s'", s);
-        } else if (a->inst == NULL) {
-            a->inst = s;
-        } else {
-            a->tokens[a->n++] = s;
-        }
-    }
-    if (a->inst == NULL || a->client == NULL) {
-        return cli_usage("record", "record needs INSTRUMENT and --client");
-    }
-    return CLI_OK;
-}
+static record_args args;
+
+static const cli_opt record_opts[] = {
+    {"client", "CODE", "the client (see 'cairn client add')",
+     .str = &args.client},
+    {"date", "D",
+     "when the form was completed: YYYY-MM-DD or\nYYYY-MM-DDTHH:MM (UTC; "
+     "default today)",
+     .str = &args.date},
+    {"json", NULL, "print the stored assessment as JSON", .flag = &args.json},
+    {NULL}};
+
+const cli_command cli_record_command = {
+    .name = "record",
+    .run = cmd_record,
+    .summary = "store answers entered from a paper form",
+    .usage = "cairn record INSTRUMENT --client CODE [--date D] [--json] "
+             "RESPONSE...",
+    .opts = record_opts,
+    .example = "  cairn record epds --client C001 --date 2024-05-02 "
+               "1 1 2 1 0 1 2 1 0 0\n",
+    .help =
+        "Scores the response set and stores it in the client's record as\n"
+        "entered by the clinician.  A response is the code the person chose\n"
+        "(see 'cairn instrument show INSTRUMENT'), or - for an item left\n"
+        "unanswered.  Recording the same answers for the same date twice is\n"
+        "refused.  A risk flag is shown as a notice after saving.\n",
+};
 
 static int store(cli_ctx *ctx, const record_args *a,
                  const cairn_instrument *inst)
@@ -109,9 +92,9 @@ static int store(cli_ctx *ctx, const record_args *a,
         }
         rc = cairn_store_assessment_get(&stored, st, id, &err);
     }
+    int shown = CLI_OK;
     if (rc == CAIRN_OK && a->json) {
-        cli_print_assessment_json(ctx, stdout, stored);
-        printf("\n");
+        shown = cli_json_print(cli_assessment_json(ctx, stored));
     } else if (rc == CAIRN_OK) {
         printf("stored assessment %lld for client %s:\n", (long long)id,
                a->client);
@@ -123,23 +106,22 @@ static int store(cli_ctx *ctx, const record_args *a,
     cairn_store_close(st);
     cairn_score_free(sc);
     cairn_responses_free(resp);
-    return rc < 0 ? cli_fail(&err) : CLI_OK;
+    return rc < 0 ? cli_fail(&err) : shown;
 }
 
 int cmd_record(cli_ctx *ctx, int argc, char **argv)
 {
-    record_args a;
-    memset(&a, 0, sizeof a);
-    a.tokens = calloc((size_t)argc + 1, sizeof *a.tokens);
-    if (a.tokens == NULL) {
-        cli_error("out of memory");
-        return CLI_FAIL;
+    int n = 0;
+    int rc = cli_opt_parse("record", record_opts, argc, argv, &n);
+    if (rc != CLI_OK) {
+        return rc;
     }
-    int rc = parse(&a, argc, argv);
-    if (rc == CLI_OK) {
-        const cairn_instrument *inst = cli_instrument(ctx, a.inst);
-        rc = inst == NULL ? CLI_FAIL : store(ctx, &a, inst);
+    if (n < 1 || args.client == NULL) {
+        return cli_usage("record", "record needs INSTRUMENT and --client");
     }
-    free(a.tokens);
-    return rc;
+    args.inst = argv[0];
+    args.tokens = (const char **)argv + 1;
+    args.n = (size_t)n - 1;
+    const cairn_instrument *inst = cli_instrument(ctx, args.inst);
+    return inst == NULL ? CLI_FAIL : store(ctx, &args, inst);
 }

@@ -7,27 +7,33 @@
 
 #include "cli.h"
 
+static bool json, batch;
+
+static const cli_opt score_opts[] = {
+    {"json", NULL, "one JSON object per response set, for scripts",
+     .flag = &json},
+    {"batch", NULL,
+     "read one response set per line from standard input\n(blank lines "
+     "and lines starting with # are skipped)",
+     .flag = &batch},
+    {NULL}};
+
 const cli_command cli_score_command = {
-    "score",
-    cmd_score,
-    "score one questionnaire's responses",
-    "cairn score INSTRUMENT [--json] RESPONSE...\n"
-    "       cairn score INSTRUMENT [--json] --batch < FILE",
-    "Scores one response set exactly as the instrument's manual says and\n"
-    "shows each scale's score and band, risk flags and decision rules.\n"
-    "Nothing is stored: use 'cairn record' to keep a result.\n"
-    "\n"
-    "A response is the code the person chose (see 'cairn instrument show\n"
-    "INSTRUMENT' for the codes), or - for an item left unanswered.\n"
-    "\n"
-    "Options:\n"
-    "  --json    one JSON object per response set, for scripts\n"
-    "  --batch   read one response set per line from standard input\n"
-    "            (blank lines and lines starting with # are skipped)\n"
-    "\n"
-    "Example:\n"
-    "  cairn score phq9 1 2 0 3 1 0 2 1 1\n"
-    "  cairn score PHQ-9 --json 1 2 0 3 1 0 2 1 1\n",
+    .name = "score",
+    .run = cmd_score,
+    .summary = "score one questionnaire's responses",
+    .usage = "cairn score INSTRUMENT [--json] RESPONSE...\n"
+             "       cairn score INSTRUMENT [--json] --batch < FILE",
+    .opts = score_opts,
+    .example = "  cairn score phq9 1 2 0 3 1 0 2 1 1\n"
+               "  cairn score PHQ-9 --json 1 2 0 3 1 0 2 1 1\n",
+    .help =
+        "Scores one response set exactly as the instrument's manual says and\n"
+        "shows each scale's score and band, risk flags and decision rules.\n"
+        "Nothing is stored: use 'cairn record' to keep a result.\n"
+        "\n"
+        "A response is the code the person chose (see 'cairn instrument show\n"
+        "INSTRUMENT' for the codes), or - for an item left unanswered.\n",
 };
 
 static void print_plain(const cairn_score *s)
@@ -78,8 +84,7 @@ static void print_plain(const cairn_score *s)
     }
 }
 
-static int score_one(const cairn_instrument *inst, cairn_responses *resp,
-                     bool json)
+static int score_one(const cairn_instrument *inst, cairn_responses *resp)
 {
     cairn_score *s = NULL;
     char *text = NULL;
@@ -98,7 +103,7 @@ static int score_one(const cairn_instrument *inst, cairn_responses *resp,
     return rc < 0 ? cli_fail(&err) : CLI_OK;
 }
 
-static int run_batch(const cairn_instrument *inst, bool json)
+static int run_batch(const cairn_instrument *inst)
 {
     char *line = NULL;
     size_t cap = 0;
@@ -120,7 +125,7 @@ static int run_batch(const cairn_instrument *inst, bool json)
             cli_error("<stdin>:%ld: %s", lineno, err.message);
             rc = CLI_FAIL;
         } else {
-            rc = score_one(inst, resp, json);
+            rc = score_one(inst, resp);
         }
         cairn_responses_free(resp);
     }
@@ -130,57 +135,35 @@ static int run_batch(const cairn_instrument *inst, bool json)
 
 int cmd_score(cli_ctx *ctx, int argc, char **argv)
 {
-    bool json = false, batch = false;
-    /* Options are read by hand, not getopt, so that "-" (a missing answer)
-     * and codes are never taken for options, wherever they stand. */
-    const char *name = NULL;
-    const char **tokens = calloc((size_t)argc + 1, sizeof *tokens);
-    size_t n = 0;
-    if (tokens == NULL) {
-        cli_error("out of memory");
-        return CLI_FAIL;
-    }
-    int rc = CLI_OK;
-    for (int i = 1; i < argc && rc == CLI_OK; i++) {
-        if (strcmp(argv[i], "--json") == 0) {
-            json = true;
-        } else if (strcmp(argv[i], "--batch") == 0) {
-            batch = true;
-        } else if (argv[i][0] == '-' && argv[i][1] == '-') {
-            rc = cli_usage("score", "unknown option '%s'", argv[i]);
-        } else if (name == NULL) {
-            name = argv[i];
-        } else {
-            tokens[n++] = argv[i];
-        }
-    }
-    if (rc == CLI_OK && name == NULL) {
+    int n = 0;
+    int rc = cli_opt_parse("score", score_opts, argc, argv, &n);
+    if (rc == CLI_OK && n == 0) {
         rc = cli_usage("score", "name the instrument to score");
     }
-    if (rc == CLI_OK && batch && n > 0) {
+    if (rc == CLI_OK && batch && n > 1) {
         rc = cli_usage("score", "--batch reads responses from standard "
                                 "input; give none on the command line");
     }
-    if (rc == CLI_OK && !batch && n == 0) {
+    if (rc == CLI_OK && !batch && n == 1) {
         rc = cli_usage("score", "give one response per item, or --batch");
     }
     const cairn_instrument *inst = NULL;
     if (rc == CLI_OK) {
-        inst = cli_instrument(ctx, name);
+        inst = cli_instrument(ctx, argv[0]);
         rc = inst == NULL ? CLI_FAIL : CLI_OK;
     }
     if (rc == CLI_OK && batch) {
-        rc = run_batch(inst, json);
+        rc = run_batch(inst);
     } else if (rc == CLI_OK) {
         cairn_responses *resp = NULL;
         cairn_error err = CAIRN_ERROR_INIT;
-        if (cairn_responses_parse_tokens(&resp, inst, tokens, n, &err) < 0) {
+        if (cairn_responses_parse_tokens(&resp, inst, (const char **)argv + 1,
+                                         (size_t)n - 1, &err) < 0) {
             rc = cli_fail(&err);
         } else {
-            rc = score_one(inst, resp, json);
+            rc = score_one(inst, resp);
         }
         cairn_responses_free(resp);
     }
-    free(tokens);
     return rc;
 }

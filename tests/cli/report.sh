@@ -195,9 +195,9 @@ t_err_has "cairn: unknown report 'weekly'"
 t_run "client without a code" 2 r client
 t_err_has "cairn: report client needs one client CODE"
 t_run "bad override" 2 r client S01 --rci-sd epds
-t_err_has "cairn: --rci-sd 'epds' is not INSTRUMENT=NUMBER"
+t_err_has "cairn: report client: --rci-sd takes [INSTRUMENT[.SCALE]=]NUMBER, not 'epds'"
 t_run "bad reliability" 2 r client S01 --rci-reliability epds=1.2
-t_err_has "the reliability must be between 0 and 1"
+t_err_has "cairn: report client: --rci-reliability must be between 0 and 1, not 'epds=1.2'"
 t_run "help" 0 "$CAIRN" help report
 t_out_has "cairn report client S01 -o sarah.xlsx"
 
