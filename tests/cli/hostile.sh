@@ -165,3 +165,19 @@ t_err ""
 printf '%s\nD01,1950-06-01,phq9,1,1,1,1,1,1,1,1,0\nD01,2025-04-01,phq9,1,1,1,1,1,1,1,1,0\n' "$H9" >old.csv
 t_run "an import row before birth" 1 "$C" import old.csv
 t_err_has "cairn: old.csv:2: date 1950-06-01 is before the client was born (birth year 1987)"
+
+# --- what another tool wrote is escaped on the terminal
+"$C" client add E01 --notes "first line
+second line" >/dev/null
+sqlite3 cairn.db "UPDATE client SET name = 'Ann' || char(27) || ']0;pwned' || char(7) WHERE code = 'E01'"
+t_run "client show escapes the name" 0 "$C" client show E01
+t_out_has "  name:        Ann\\x1b]0;pwned\\x07"
+t_out_has "  notes:       first line"
+t_out_has "               second line"
+t_run "client list escapes it too" 0 "$C" client list
+t_out_has "Ann\\x1b]0;pwned\\x07"
+if grep -q "$(printf '\033')" "$T_TMP/stdout"; then
+    t_not_ok "no escape byte reaches the terminal" "found ESC"
+else
+    t_ok "no escape byte reaches the terminal"
+fi
