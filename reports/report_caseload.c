@@ -364,8 +364,9 @@ static void summary_sheet(cairn__xlsx *x, const cairn_report_caseload *r,
 }
 
 int cairn_report_caseload_write(const cairn_report_caseload *r,
-                                const char *path, const cairn_outfile_options *output,
-                              cairn_error *err)
+                                const char *path,
+                                const cairn_outfile_options *output,
+                                cairn_error *err)
 {
     char when[64];
     cairn__report_as_of_text(when, sizeof when, r->as_of);

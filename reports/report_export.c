@@ -105,8 +105,7 @@ int cairn_report_export_sink_new(cairn_export_sink **out, const char *path,
     if (output != NULL) {
         s->state.output = *output;
     }
-    s->pub = (cairn_export_sink){&s->state, xlsx_begin, xlsx_row,
-                                 xlsx_finish};
+    s->pub = (cairn_export_sink){&s->state, xlsx_begin, xlsx_row, xlsx_finish};
     *out = &s->pub;
     return CAIRN_OK;
 }

@@ -507,8 +507,8 @@ static void test_aggregate_report_json(void **state)
     assert_false(json_is_null(json_object_get(o, "baseline")));
     /* 52 clients with two scores: means and SDs to one decimal */
     assert_int_equal(t->mean_decimals, 1);
-    double sd = json_real_value(
-        json_object_get(json_object_get(o, "baseline"), "sd"));
+    double sd =
+        json_real_value(json_object_get(json_object_get(o, "baseline"), "sd"));
     assert_true(fabs(sd * 10 - round(sd * 10)) < 1e-9);
     assert_true(fabs(sd - r->change.baseline_sd) <= 0.05);
     cairn_aggregate_table *few = table(s, 5);
@@ -627,8 +627,7 @@ static char *with_value(const char *text, const char *const *path, size_t n,
     assert_non_null(v);
     const char *last = path[n - 1];
     if (last[0] == '[') {
-        assert_int_equal(
-            json_array_set_new(o, (size_t)(last[1] - '0'), v), 0);
+        assert_int_equal(json_array_set_new(o, (size_t)(last[1] - '0'), v), 0);
     } else {
         assert_int_equal(json_object_set_new(o, last, v), 0);
     }
@@ -653,42 +652,65 @@ static void test_aggregate_hostile_numbers(void **state)
         const char *value;
         const char *message; /* its start */
     } cases[] = {
-        {{"sums", "moments", "sbb"}, 3, "-40",
+        {{"sums", "moments", "sbb"},
+         3,
+         "-40",
          "h.json: sums.moments.sbb: outside what the scale's range allows"},
-        {{"sums", "moments", "sbb"}, 3, "30",
+        {{"sums", "moments", "sbb"},
+         3,
+         "30",
          "h.json: sums.moments.sbb: gives a negative variance"},
-        {{"sums", "moments", "sb"}, 3, "1e308",
+        {{"sums", "moments", "sb"},
+         3,
+         "1e308",
          "h.json: sums.moments.sb: outside what the scale's range allows"},
-        {{"sums", "moments", "sl"}, 3, "-1",
+        {{"sums", "moments", "sl"},
+         3,
+         "-1",
          "h.json: sums.moments.sl: outside"},
-        {{"sums", "moments", "sbl"}, 3, "100000",
+        {{"sums", "moments", "sbl"},
+         3,
+         "100000",
          "h.json: sums.moments.sbl: gives a correlation beyond -1..1"},
-        {{"sums", "growth_blocks", "rows", "[0", "[5"}, 5, "-1",
+        {{"sums", "growth_blocks", "rows", "[0", "[5"},
+         5,
+         "-1",
          "h.json: sums.growth_blocks.rows (syy): outside"},
-        {{"sums", "growth_blocks", "rows", "[0", "[1"}, 5, "-2",
+        {{"sums", "growth_blocks", "rows", "[0", "[1"},
+         5,
+         "-2",
          "h.json: sums.growth_blocks.rows (st): outside"},
-        {{"sums", "items", "s", "[0"}, 4, "1e300",
+        {{"sums", "items", "s", "[0"},
+         4,
+         "1e300",
          "h.json: sums.items.s: outside"},
-        {{"sums", "items", "ss", "[0", "[1"}, 5, "1e9",
+        {{"sums", "items", "ss", "[0", "[1"},
+         5,
+         "1e9",
          "h.json: sums.items.ss: is not symmetric"},
-        {{"scale_range", "[1"}, 2, "-5",
+        {{"scale_range", "[1"},
+         2,
+         "-5",
          "h.json: scale_range: expected two numbers, low to high"},
-        {{"parameters", "cutoff"}, 2, "99",
+        {{"parameters", "cutoff"},
+         2,
+         "99",
          "h.json: parameters.cutoff: outside the scale's range"},
-        {{"id"}, 1, "\"xyz\"",
-         "h.json: id: expected an id of 32 hex digits"},
-        {{"sums", "n_clients"}, 2, "1e300",
+        {{"id"}, 1, "\"xyz\"", "h.json: id: expected an id of 32 hex digits"},
+        {{"sums", "n_clients"},
+         2,
+         "1e300",
          "h.json: sums.n_clients: expected a whole number >= 0"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-        char *text = with_value(good, cases[i].path, cases[i].n,
-                                cases[i].value);
+        char *text =
+            with_value(good, cases[i].path, cases[i].n, cases[i].value);
         assert_int_equal(
             cairn_aggregate_parse(&a, text, strlen(text), "h.json", &err),
             CAIRN_EINVAL);
         assert_null(a);
-        if (strncmp(err.message, cases[i].message,
-                    strlen(cases[i].message)) != 0) {
+        if (strncmp(err.message, cases[i].message, strlen(cases[i].message)) !=
+            0) {
             fail_msg("case %zu: %s", i, err.message);
         }
         free(text);

@@ -140,8 +140,7 @@ static void test_export_key_bad_files(void **state)
     assert_string_equal(err.message, want);
     /* not a file (a directory; a FIFO would have hung the reader) */
     assert_int_equal(cairn_export_key_load(&k, dir, &err), CAIRN_EINVAL);
-    snprintf(want, sizeof want, "%s: not a key file (not a regular file)",
-             dir);
+    snprintf(want, sizeof want, "%s: not a key file (not a regular file)", dir);
     assert_string_equal(err.message, want);
     /* too short, too long, empty */
     snprintf(path, sizeof path, "%s/short.key", dir);

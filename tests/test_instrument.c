@@ -164,9 +164,9 @@ static void test_instrument_site_texts_keep_fingerprint(void **state)
     assert_string_not_equal(cairn_instrument_item(in, 1)->options[3].label,
                             "placeholder option 4");
     assert_string_equal(cairn_instrument_fingerprint(in), before);
-    assert_int_equal(cairn_instrument_add_texts(
-                         in, "tests/data/good/mini3.json", &err),
-                     CAIRN_EINVAL);
+    assert_int_equal(
+        cairn_instrument_add_texts(in, "tests/data/good/mini3.json", &err),
+        CAIRN_EINVAL);
     /* a file that fails half-way leaves the texts as they were (they
      * pointed into the freed file: a use-after-free under ASan) */
     assert_int_equal(cairn_instrument_add_texts(

@@ -96,8 +96,8 @@ static void test_outfile_new_and_existing(void **state)
     assert_int_equal(sb.st_mode & 0777, 0600);
     assert_int_equal(write_text(p, &o, "two\n", &err), CAIRN_EEXISTS);
     char want[256];
-    snprintf(want, sizeof want,
-             "%s already exists; give --force to replace it", p);
+    snprintf(want, sizeof want, "%s already exists; give --force to replace it",
+             p);
     assert_string_equal(err.message, want);
     assert_holds(p, "one\n");
     o.force = true;
@@ -120,12 +120,12 @@ static void test_outfile_refuses_database_and_keys(void **state)
     assert_int_equal(write_text(db, &o, "x", &err), CAIRN_EINVAL);
     assert_non_null(strstr(err.message, "is the database in use"));
     /* the -wal and -shm files, even before SQLite makes them */
-    assert_int_equal(write_text(in_dir(wal, sizeof wal, "clinic.db-wal"), &o,
-                                "x", &err),
-                     CAIRN_EINVAL);
-    assert_int_equal(write_text(in_dir(shm, sizeof shm, "clinic.db-shm"), &o,
-                                "x", &err),
-                     CAIRN_EINVAL);
+    assert_int_equal(
+        write_text(in_dir(wal, sizeof wal, "clinic.db-wal"), &o, "x", &err),
+        CAIRN_EINVAL);
+    assert_int_equal(
+        write_text(in_dir(shm, sizeof shm, "clinic.db-shm"), &o, "x", &err),
+        CAIRN_EINVAL);
     assert_int_equal(access(wal, F_OK), -1);
     /* another spelling of the same name, and a hard link to it */
     snprintf(alias, sizeof alias, "%s/./clinic.db", dir);

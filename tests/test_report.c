@@ -247,12 +247,12 @@ static void test_report_client_deterministic(void **state)
     assert_int_equal(
         cairn_report_client_load(&r, *state, test_catalog(), "C1", &o, &err),
         CAIRN_OK);
-    assert_int_equal(
-        cairn_report_client_write(r, path_in(p1, sizeof p1, "c1a.xlsx"), NULL, &err),
-        CAIRN_OK);
-    assert_int_equal(
-        cairn_report_client_write(r, path_in(p2, sizeof p2, "c1b.xlsx"), NULL, &err),
-        CAIRN_OK);
+    assert_int_equal(cairn_report_client_write(
+                         r, path_in(p1, sizeof p1, "c1a.xlsx"), NULL, &err),
+                     CAIRN_OK);
+    assert_int_equal(cairn_report_client_write(
+                         r, path_in(p2, sizeof p2, "c1b.xlsx"), NULL, &err),
+                     CAIRN_OK);
     assert_true(same_bytes(p1, p2));
     /* a second write over an existing file is refused, unless forced */
     cairn_outfile_options force = CAIRN_OUTFILE_OPTIONS_INIT;
@@ -273,8 +273,9 @@ static void test_report_unwritable(void **state)
     assert_int_equal(
         cairn_report_client_load(&r, *state, test_catalog(), "C1", &o, &err),
         CAIRN_OK);
-    assert_int_equal(cairn_report_client_write(r, "/nonexistent/r.xlsx", NULL, &err),
-                     CAIRN_EIO);
+    assert_int_equal(
+        cairn_report_client_write(r, "/nonexistent/r.xlsx", NULL, &err),
+        CAIRN_EIO);
     assert_string_equal(err.message, "cannot write /nonexistent/r.xlsx: "
                                      "No such file or directory");
     /* under a regular file */
@@ -476,9 +477,10 @@ static void test_report_caseload_empty(void **state)
         cairn_report_caseload_load(&r, st, test_catalog(), &o, &err), CAIRN_OK);
     assert_int_equal(r->n_rows, 0);
     assert_int_equal(r->n_instruments, 0);
-    assert_int_equal(cairn_report_caseload_write(
-                         r, path_in(path, sizeof path, "empty.xlsx"), NULL, &err),
-                     CAIRN_OK);
+    assert_int_equal(
+        cairn_report_caseload_write(r, path_in(path, sizeof path, "empty.xlsx"),
+                                    NULL, &err),
+        CAIRN_OK);
     cairn_report_caseload_free(r);
     cairn_store_close(st);
 }
@@ -508,12 +510,12 @@ static void test_report_cohort(void **state)
     assert_int_equal(r->weeks[0].n, 5);
     assert_true(fabs(r->weeks[0].mean - (16 + 15 + 11 + 10 + 7) / 5.0) < 1e-12);
     assert_non_null(r->result->model);
-    assert_int_equal(
-        cairn_report_cohort_write(r, path_in(p1, sizeof p1, "co1.xlsx"), NULL, &err),
-        CAIRN_OK);
-    assert_int_equal(
-        cairn_report_cohort_write(r, path_in(p2, sizeof p2, "co2.xlsx"), NULL, &err),
-        CAIRN_OK);
+    assert_int_equal(cairn_report_cohort_write(
+                         r, path_in(p1, sizeof p1, "co1.xlsx"), NULL, &err),
+                     CAIRN_OK);
+    assert_int_equal(cairn_report_cohort_write(
+                         r, path_in(p2, sizeof p2, "co2.xlsx"), NULL, &err),
+                     CAIRN_OK);
     assert_true(same_bytes(p1, p2));
     cairn_report_cohort_free(r);
 }

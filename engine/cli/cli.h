@@ -31,9 +31,9 @@ typedef struct cli_ctx {
     const char *audit_key;       /* --audit-key, else $CAIRN_AUDIT_KEY, else
                                     NULL: the database's path + ".auditkey" */
     char audit_key_buf[4096];
-    cairn_catalog *catalog;      /* loaded on first use */
-    char saved[192];             /* what a command stored, for the message
-                                    when its output cannot be written */
+    cairn_catalog *catalog; /* loaded on first use */
+    char saved[192];        /* what a command stored, for the message
+                               when its output cannot be written */
 } cli_ctx;
 
 /**

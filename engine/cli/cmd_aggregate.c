@@ -187,7 +187,8 @@ static int merge(cli_ctx *ctx, agg_args *a)
     if (rc == CLI_OK && a->min_cell > pooled->min_cell) {
         pooled->min_cell = a->min_cell;
     }
-    if (rc == CLI_OK && cairn_aggregate_write(pooled, a->output, &out, &err) < 0) {
+    if (rc == CLI_OK &&
+        cairn_aggregate_write(pooled, a->output, &out, &err) < 0) {
         rc = cli_fail(&err);
     } else if (rc == CLI_OK) {
         print_written(a->output, pooled);
@@ -271,5 +272,6 @@ int cmd_aggregate(cli_ctx *ctx, int argc, char **argv)
     if (sub == NULL) {
         return summarize(ctx, &given);
     }
-    return strcmp(sub->name, "merge") == 0 ? merge(ctx, &given) : report(&given);
+    return strcmp(sub->name, "merge") == 0 ? merge(ctx, &given)
+                                           : report(&given);
 }

@@ -46,8 +46,9 @@ static const cli_opt verify_opts[] = {
      .parse = add_checkpoint},
     {NULL}};
 static const cli_opt checkpoint_opts[] = {
-    {"output", "FILE", "write the checkpoint to FILE, a new file\n(default: "
-                       "print it)",
+    {"output", "FILE",
+     "write the checkpoint to FILE, a new file\n(default: "
+     "print it)",
      .str = &given.output, .alias = 'o'},
     {"force", NULL, "replace FILE if it exists", .flag = &given.force},
     {NULL}};

@@ -133,8 +133,7 @@ int cmd_export(cli_ctx *ctx, int argc, char **argv)
     cairn_error err = CAIRN_ERROR_INIT;
     a.o.output = cli_output_options(ctx, a.force, a.key);
     if (is_xlsx(a.output) &&
-        cairn_report_export_sink_new(&sink, a.output, &a.o.output, &err) <
-            0) {
+        cairn_report_export_sink_new(&sink, a.output, &a.o.output, &err) < 0) {
         rc = cli_fail(&err);
     } else {
         a.o.sink = sink;

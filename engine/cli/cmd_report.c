@@ -442,7 +442,8 @@ int cmd_report(cli_ctx *ctx, int argc, char **argv)
     }
     cairn_error err = CAIRN_ERROR_INIT;
     a->out = cli_output_options(ctx, a->force, NULL);
-    if (a->output != NULL && cairn_outfile_check(a->output, &a->out, &err) < 0) {
+    if (a->output != NULL &&
+        cairn_outfile_check(a->output, &a->out, &err) < 0) {
         return cli_fail(&err);
     }
     const cairn_catalog *cat = cli_catalog(ctx);
