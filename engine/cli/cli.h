@@ -13,6 +13,7 @@
 
 #include "cairn.h"
 #include "cairn/import.h"
+#include "cairn/import_map.h"
 #include "cairn/store.h"
 #include "cairn/caseload.h"
 #include "cli_opt.h"
@@ -192,6 +193,41 @@ int cmd_client(cli_ctx *ctx, int argc, char **argv);
 int cmd_administer(cli_ctx *ctx, int argc, char **argv);
 int cmd_record(cli_ctx *ctx, int argc, char **argv);
 int cmd_import(cli_ctx *ctx, int argc, char **argv);
+
+/* What `cairn import` takes beyond Cairn's own CSV (cmd_redcap.c). */
+typedef struct cli_import_extra {
+    const char *from;       /* "redcap" or NULL */
+    const char *dictionary; /* --dictionary */
+    const char *map_path;   /* --map */
+    bool include_incomplete;
+    cairn_import_map *map; /* loaded by cli_import_prepare */
+} cli_import_extra;
+
+/* cli_opt parse callbacks for import's --delimiter, --date-format and
+ * --encoding (targets: a char, a cairn_date_format, a
+ * cairn_import_encoding). */
+int cli_parse_delimiter(const cli_opt *opt, const char *value, char *why,
+                        size_t size);
+int cli_parse_date_format(const cli_opt *opt, const char *value, char *why,
+                          size_t size);
+int cli_parse_encoding(const cli_opt *opt, const char *value, char *why,
+                       size_t size);
+/* Check the options together and load the map.  CLI_OK or CLI_FAIL. */
+int cli_import_prepare(cli_import_extra *x, cairn_import_options *o,
+                       const cairn_catalog *cat);
+/* Import `file` as the options say (REDCap or CSV). */
+int cli_import_run(const cli_import_extra *x, cairn_store *st,
+                   const cairn_catalog *cat, const char *file,
+                   const cairn_import_options *o, cairn_import_result *r,
+                   cairn_error *err);
+/* Print the rest of the summary line (what was ignored or skipped). */
+void cli_import_summary(const cairn_import_result *r);
+void cli_import_extra_free(cli_import_extra *x);
+/* Say which option fixes the refused rows' dates or encoding. */
+void cli_import_advice(const cairn_import_result *r);
+/* Print an import's failure, adding the option that helps. */
+int cli_import_fail(const cairn_error *err);
+int cmd_redcap(cli_ctx *ctx, int argc, char **argv);
 int cmd_history(cli_ctx *ctx, int argc, char **argv);
 int cmd_assessment(cli_ctx *ctx, int argc, char **argv);
 int cmd_event(cli_ctx *ctx, int argc, char **argv);
@@ -202,6 +238,7 @@ extern const cli_command cli_client_command;
 extern const cli_command cli_administer_command;
 extern const cli_command cli_record_command;
 extern const cli_command cli_import_command;
+extern const cli_command cli_redcap_command;
 extern const cli_command cli_history_command;
 extern const cli_command cli_assessment_command;
 extern const cli_command cli_event_command;
@@ -340,8 +377,21 @@ extern const cli_command cli_key_command;
 extern const cli_command cli_export_command;
 extern const cli_command cli_aggregate_command;
 
+/* The server and its accounts and links (cmd_serve.c, cmd_user.c,
+ * cmd_link.c, cmd_backup.c). */
+int cmd_serve(cli_ctx *ctx, int argc, char **argv);
+int cmd_user(cli_ctx *ctx, int argc, char **argv);
+int cmd_link(cli_ctx *ctx, int argc, char **argv);
+int cmd_backup(cli_ctx *ctx, int argc, char **argv);
+extern const cli_command cli_serve_command;
+extern const cli_command cli_user_command;
+extern const cli_command cli_link_command;
+extern const cli_command cli_backup_command;
 /* The clinic's settings (cmd_settings.c). */
 int cmd_settings(cli_ctx *ctx, int argc, char **argv);
 extern const cli_command cli_settings_command;
+/* HL7 FHIR R4 exchange (cmd_fhir.c). */
+int cmd_fhir(cli_ctx *ctx, int argc, char **argv);
+extern const cli_command cli_fhir_command;
 
 #endif

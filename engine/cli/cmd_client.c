@@ -17,7 +17,7 @@ typedef struct client_args {
 
 /* Which details were given, for edit (only those change). */
 typedef struct client_seen {
-    bool name, birth, clinician, notes, loss_date, weeks, kind;
+    bool name, birth, clinician, notes, loss_date, weeks, kind, external;
 } client_seen;
 
 static client_args given;
@@ -73,6 +73,10 @@ static const cli_opt detail_opts[] = {
      "miscarriage, stillbirth, neonatal_death, tfmr\n(termination for "
      "medical reasons) or other",
      .parse = parse_kind, .target = &given.c.loss_kind, .given = &seen.kind},
+    {"external-id", "SYSTEM|VALUE",
+     "the client's identifier in another system (the\nhospital's MRN), "
+     "used by 'cairn fhir'",
+     .str = &given.c.external_id, .given = &seen.external},
     {NULL}};
 static const cli_opt add_opts[] = {
     {.include = detail_opts},
@@ -103,7 +107,8 @@ const cli_command cli_client_command = {
         "cairn client add CODE [--name N] [--birth-year Y] [--clinician C]\n"
         "                 [--notes TEXT] [--loss-date D] "
         "[--gestation-weeks W]\n"
-        "                 [--loss-kind K] [--partner CODE]\n"
+        "                 [--loss-kind K] [--external-id SYSTEM|VALUE]\n"
+        "                 [--partner CODE]\n"
         "       cairn client list [--json]\n"
         "       cairn client show CODE [--json]\n"
         "       cairn client edit CODE [the options of add, without "
@@ -171,6 +176,7 @@ static json_t *client_json(const cairn_client *c, bool notes)
         o, "loss_kind",
         cli_json_str(c->loss_kind ? cairn_loss_kind_name(c->loss_kind) : NULL));
     json_object_set_new(o, "partner", cli_json_str(c->partner_code));
+    json_object_set_new(o, "external_id", cli_json_str(c->external_id));
     if (notes) {
         json_object_set_new(o, "notes", cli_json_str(c->notes));
     }
@@ -263,6 +269,9 @@ static void show_plain(const cairn_client *c, const cairn_episode_list *e)
         printf(" at %d weeks", c->gestation_weeks);
     }
     printf("\n  partner:     %s\n", c->partner_code ? c->partner_code : "-");
+    if (c->external_id) {
+        printf("  external id: %s\n", c->external_id);
+    }
     for (size_t i = 0; i < e->n; i++) {
         printf("  episode:     %s to %s\n", e->items[i].started_on,
                e->items[i].ended_on ? e->items[i].ended_on : "(open)");
@@ -326,6 +335,7 @@ static int client_edit(cli_ctx *ctx, client_args *a, int npos, char **pos)
         m.loss_date = seen.loss_date ? g->loss_date : m.loss_date;
         m.gestation_weeks = seen.weeks ? g->gestation_weeks : m.gestation_weeks;
         m.loss_kind = seen.kind ? g->loss_kind : m.loss_kind;
+        m.external_id = seen.external ? g->external_id : m.external_id;
         rc = cairn_store_client_set(st, &m, &err);
     }
     cairn_store_client_free(c);
@@ -393,6 +403,7 @@ int cmd_client(cli_ctx *ctx, int argc, char **argv)
     a->c.clinician = empty_to_null(a->c.clinician);
     a->c.notes = empty_to_null(a->c.notes);
     a->c.loss_date = empty_to_null(a->c.loss_date);
+    a->c.external_id = empty_to_null(a->c.external_id);
     const char *s = sub->name;
     if (strcmp(s, "add") == 0) {
         return client_add(ctx, a, n, argv);

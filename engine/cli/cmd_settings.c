@@ -63,7 +63,10 @@ const cli_command cli_settings_command = {
         "  client.crisis_message             the clinic's own words and "
         "crisis\n"
         "                                    contacts, shown to a client who\n"
-        "                                    answers a risk question\n",
+        "                                    answers a risk question\n"
+        "  fhir.system                       the clinic's FHIR identifier "
+        "system\n"
+        "                                    (a URI; see 'cairn help fhir')\n",
 };
 
 static json_t *setting_json(const cairn_setting *s)

@@ -393,6 +393,10 @@ static int verify_targets(cairn_store *st, cairn_error *err)
         "  episode WHERE id = CAST(substr(a.target, 9) AS INTEGER)))"
         " OR (a.target LIKE 'alert:%' AND NOT EXISTS (SELECT 1 FROM"
         "  alert_action WHERE id = CAST(substr(a.target, 7) AS INTEGER)))"
+        " OR (a.target LIKE 'account:%' AND NOT EXISTS (SELECT 1 FROM"
+        "  account WHERE id = CAST(substr(a.target, 9) AS INTEGER)))"
+        " OR (a.target LIKE 'link:%' AND NOT EXISTS (SELECT 1 FROM"
+        "  link WHERE id = CAST(substr(a.target, 6) AS INTEGER)))"
         " OR (a.target LIKE 'setting:%' AND NOT EXISTS (SELECT 1 FROM"
         "  setting_change WHERE id = CAST(substr(a.target, 9) AS INTEGER)))"
         " OR (a.target LIKE 'assessment:%' AND NOT EXISTS (SELECT 1 FROM"
@@ -594,7 +598,7 @@ static int verify_states(cairn_store *st, const char *kind, const char *table,
                       " t.birth_year IS NULL AND t.clinician IS NULL AND"
                       " t.notes IS NULL AND t.loss_date IS NULL AND"
                       " t.gestation_weeks IS NULL AND t.loss_kind IS NULL"
-                      " AND t.partner_id IS NULL"
+                      " AND t.partner_id IS NULL AND t.external_id IS NULL"
                     : "0",
              table);
     int rc = prepare(st, sql, &s, err);
@@ -684,7 +688,11 @@ static int verify_tables(cairn_store *st, cairn_error *err)
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN"
         " ('batch', 'client', 'episode', 'definition', 'assessment',"
         " 'event', 'audit', 'alert_action', 'setting_change',"
-        " 'release_log')"
+        " 'release_log', 'account', 'link',"
+        /* not clinical data: login sessions (hashes, expire), the change
+         * counter, and the growth-model cache (derived, recomputed when
+         * the counter moves) */
+        " 'session', 'store_change', 'model_cache')"
         " AND name NOT LIKE 'sqlite_%'"
         " ORDER BY name LIMIT 1";
     sqlite3_stmt *s = NULL;
@@ -772,6 +780,14 @@ int cairn_store_audit_verify(cairn_store *st, cairn_audit_report *rep,
     if (rc == CAIRN_OK) {
         rc = verify_states(st, "definition", "definition",
                            cairn__definition_state, &r->definitions, err);
+    }
+    if (rc == CAIRN_OK) {
+        rc = verify_states(st, "account", "account", cairn__account_state,
+                           &r->events, err);
+    }
+    if (rc == CAIRN_OK) {
+        rc = verify_states(st, "link", "link", cairn__link_state, &r->events,
+                           err);
     }
     if (rc == CAIRN_OK) {
         rc = verify_states(st, "setting", "setting_change",

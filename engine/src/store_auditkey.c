@@ -168,7 +168,7 @@ int cairn__audit_need_key(const cairn_store *st, const char *what,
 }
 
 /* ------------------------------------------------------------------ */
-/* The migration to schema 4                                           */
+/* The migration to the keyed schema (CAIRN__SCHEMA_KEYED)            */
 
 /* Check the SHA-256 chain and re-chain every entry under the key. */
 static int rechain(cairn_store *st, cairn_error *err)
@@ -206,9 +206,10 @@ static int rechain(cairn_store *st, cairn_error *err)
              strcmp(stored_prev, old_prev) != 0 || strcmp(stored, h) != 0)) {
             rc = cairn_error_set(err, CAIRN_EINVAL,
                                  "%s: audit entry %lld does not verify, so "
-                                 "the log cannot be keyed (schema 4); "
+                                 "the log cannot be keyed (schema %d); "
                                  "nothing was changed",
-                                 st->path, (long long)want);
+                                 st->path, (long long)want,
+                                 CAIRN__SCHEMA_KEYED);
         }
         if (rc == CAIRN_OK) {
             rc = cairn__audit_entry_hash(st, true, seq, f, new_prev, mac, err);
@@ -261,7 +262,7 @@ int cairn__audit_definition(cairn_store *st, int64_t id, cairn_error *err)
     return rc;
 }
 
-/* Definitions stored before schema 4 had no audit entry: give them one. */
+/* Definitions stored before the keyed schema had no audit entry. */
 static int audit_old_definitions(cairn_store *st, cairn_error *err)
 {
     sqlite3_stmt *s = NULL;
@@ -296,6 +297,36 @@ static int audit_old_definitions(cairn_store *st, cairn_error *err)
     return rc;
 }
 
+/* Whether every entry's hash is already this key's MAC (and there is
+ * at least one). */
+static bool keyed_already(cairn_store *st)
+{
+    sqlite3_stmt *s = NULL;
+    char prev[CAIRN__SHA256_HEX + 1], mac[CAIRN__SHA256_HEX + 1];
+    bool ok = sqlite3_prepare_v2(st->db,
+                                 "SELECT seq, at, who, action, target,"
+                                 " before, after, hash FROM audit ORDER BY"
+                                 " seq",
+                                 -1, &s, NULL) == SQLITE_OK;
+    size_t n = 0;
+    memset(prev, '0', CAIRN__SHA256_HEX);
+    prev[CAIRN__SHA256_HEX] = '\0';
+    while (ok && sqlite3_step(s) == SQLITE_ROW) {
+        const char *f[6];
+        for (int i = 0; i < 6; i++) {
+            f[i] = cairn__store_col_text(s, i + 1);
+        }
+        const char *stored = cairn__store_col_text(s, 7);
+        ok = cairn__audit_entry_hash(st, true, sqlite3_column_int64(s, 0), f,
+                                     prev, mac, NULL) == CAIRN_OK &&
+             stored != NULL && strcmp(stored, mac) == 0;
+        memcpy(prev, mac, sizeof prev);
+        n++;
+    }
+    sqlite3_finalize(s);
+    return ok && n > 0;
+}
+
 int cairn__audit_key_migrate(cairn_store *st, int from, cairn_error *err)
 {
     char after[64];
@@ -309,6 +340,13 @@ int cairn__audit_key_migrate(cairn_store *st, int from, cairn_error *err)
                                             after, err);
     }
     if (st->has_key) {
+        /* a log already keyed under this key (a file taken back to an
+         * older version number) needs nothing; an unkeyed one beside an
+         * existing key is an older copy put back */
+        if (keyed_already(st)) {
+            st->keyed = true;
+            return CAIRN_OK;
+        }
         return cairn_error_set(err, CAIRN_EINVAL,
                                "%s: schema %d, yet its audit key %s "
                                "exists: the file may have been rolled back "

@@ -13,7 +13,7 @@
 
 #include "store_db.h"
 
-#define RELEASE_SCHEMA 5
+#define RELEASE_SCHEMA 8
 
 /* Clients in one ascending list but not the other. */
 static size_t sym_diff(const int64_t *a, size_t na, const int64_t *b,

@@ -152,9 +152,9 @@ t_err "cairn: cp1.json already exists; give --force to replace it"
 cp "$T_ROOT/tests/data/good/schema2.db" s2.db
 chmod 600 s2.db
 t_run "schema 2 migrates" 0 "$C" --db s2.db client list
-[ "$(sqlite3 s2.db 'PRAGMA user_version')" = 5 ] &&
+[ "$(sqlite3 s2.db 'PRAGMA user_version')" = 8 ] &&
     [ "$(stat -c %a s2.db.auditkey)" = 600 ] &&
-    t_ok "schema 5, key made" || t_not_ok "migration" "$(ls -l s2.db*)"
+    t_ok "schema 8, key made" || t_not_ok "migration" "$(ls -l s2.db*)"
 t_run "the migrated log verifies" 0 "$C" --db s2.db audit verify
 t_out_has "audit log intact: 10 entries; 3 assessments, 2 clients, 1 events and episodes, 2 definitions match it"
 t_run "the migration is in the log" 0 "$C" --db s2.db audit log --last 3
@@ -167,7 +167,7 @@ t_err "cairn: s2.db: schema 2, yet its audit key s2.db.auditkey exists: the file
 rm s2.db.auditkey
 sqlite3 s2.db "DROP TRIGGER audit_no_update; UPDATE audit SET who = 'x' WHERE seq = 2"
 t_run "a broken old log is not keyed" 1 "$C" --db s2.db client list
-t_err "cairn: s2.db: audit entry 2 does not verify, so the log cannot be keyed (schema 4); nothing was changed"
+t_err "cairn: s2.db: audit entry 2 does not verify, so the log cannot be keyed (schema 7); nothing was changed"
 [ "$(sqlite3 s2.db 'PRAGMA user_version')" = 2 ] && [ ! -e s2.db.auditkey ] &&
     t_ok "left at schema 2, no key" || t_not_ok "left alone" "$(ls s2.db*)"
 
