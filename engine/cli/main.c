@@ -24,7 +24,7 @@ static const cli_command *const commands[] = {
     &cli_alert_command,      &cli_report_command,      &cli_key_command,
     &cli_export_command,     &cli_aggregate_command,   &cli_settings_command,
     &cli_fhir_command,       &cli_serve_command,       &cli_user_command,
-    &cli_link_command,       &cli_backup_command,     &cli_redcap_command,
+    &cli_link_command,       &cli_backup_command,      &cli_redcap_command,
 };
 
 static const char main_usage[] =
