@@ -364,12 +364,15 @@ static void summary_sheet(cairn__xlsx *x, const cairn_report_caseload *r,
 }
 
 int cairn_report_caseload_write(const cairn_report_caseload *r,
-                                const char *path, cairn_error *err)
+                                const char *path,
+                                const cairn_outfile_options *output,
+                                cairn_error *err)
 {
     char when[64];
     cairn__report_as_of_text(when, sizeof when, r->as_of);
     cairn__xlsx_props props = cairn__report_props(
         "Caseload", "Every active client, most urgent first", r->as_of);
+    props.output = output;
     cairn__xlsx *x = NULL;
     int rc = cairn__xlsx_open(&x, path, &props, err);
     if (rc < 0) {

@@ -330,12 +330,14 @@ static int course_sheets(cairn__xlsx *x, const cairn_report_client *r,
 }
 
 int cairn_report_client_write(const cairn_report_client *r, const char *path,
+                              const cairn_outfile_options *output,
                               cairn_error *err)
 {
     char title[128];
     snprintf(title, sizeof title, "Client report: %s", r->client->code);
     cairn__xlsx_props props = cairn__report_props(
         title, "Scores, change and alerts of one client", r->as_of);
+    props.output = output;
     cairn__xlsx *x = NULL;
     int rc = cairn__xlsx_open(&x, path, &props, err);
     if (rc < 0) {

@@ -455,15 +455,25 @@ static void provenance(cairn__xlsx *x, const cairn_report_cohort *r,
     cairn__xlsx_freeze(s, 2, 0);
 }
 
+/* 2000-01-01T00:00:00Z: the document time of de-identified workbooks. */
+#define DEIDENTIFIED_TIME ((time_t)946684800)
+
 int cairn_report_cohort_write(const cairn_report_cohort *r, const char *path,
+                              const cairn_outfile_options *output,
                               cairn_error *err)
 {
     char when[64], title[160];
     cairn__report_as_of_text(when, sizeof when, r->as_of);
     snprintf(title, sizeof title, "Cohort report: %s",
              cairn_report_short_name(r->instrument));
+    /* De-identified: the document properties carry the caller's fixed
+     * time or a fixed date, never the database's last change, which
+     * dates the last client seen; the same data still give the same
+     * file. */
     cairn__xlsx_props props = cairn__report_props(
-        title, "Outcomes and growth model of a cohort", r->as_of);
+        title, "Outcomes and growth model of a cohort",
+        r->options.created ? r->options.created : DEIDENTIFIED_TIME);
+    props.output = output;
     cairn__xlsx *x = NULL;
     int rc = cairn__xlsx_open(&x, path, &props, err);
     if (rc < 0) {

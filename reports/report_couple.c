@@ -370,6 +370,7 @@ static void shared_chart(cairn__xlsx *x, const cairn_report_couple *r,
 }
 
 int cairn_report_couple_write(const cairn_report_couple *r, const char *path,
+                              const cairn_outfile_options *output,
                               cairn_error *err)
 {
     char title[160];
@@ -377,6 +378,7 @@ int cairn_report_couple_write(const cairn_report_couple *r, const char *path,
              r->a->client->code, r->b->client->code);
     cairn__xlsx_props props = cairn__report_props(
         title, "Two partners' scores side by side", r->a->as_of);
+    props.output = output;
     cairn__xlsx *x = NULL;
     int rc = cairn__xlsx_open(&x, path, &props, err);
     if (rc < 0) {

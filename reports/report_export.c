@@ -15,6 +15,7 @@
 
 typedef struct xlsx_sink {
     const char *path;
+    cairn_outfile_options output;
     cairn__xlsx *x;
     cairn__sheet *sheet;
     size_t row;
@@ -30,6 +31,7 @@ static int xlsx_begin(void *ctx, const char *const *columns, size_t n,
         .subject = "Pseudonymised questionnaire results",
         .keywords = "Cairn, research export, de-identified",
         .comments = "See the dictionary and provenance files beside it.",
+        .output = &s->output,
     };
     int rc = cairn__xlsx_open(&s->x, s->path, &props, err);
     if (rc < 0) {
@@ -90,6 +92,7 @@ typedef struct sink_impl {
 } sink_impl;
 
 int cairn_report_export_sink_new(cairn_export_sink **out, const char *path,
+                                 const cairn_outfile_options *output,
                                  cairn_error *err)
 {
     *out = NULL;
@@ -99,6 +102,9 @@ int cairn_report_export_sink_new(cairn_export_sink **out, const char *path,
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
     s->state.path = s->path;
+    if (output != NULL) {
+        s->state.output = *output;
+    }
     s->pub = (cairn_export_sink){&s->state, xlsx_begin, xlsx_row, xlsx_finish};
     *out = &s->pub;
     return CAIRN_OK;

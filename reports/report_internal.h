@@ -103,6 +103,7 @@ typedef struct cairn__xlsx_props {
     const char *keywords;
     const char *comments;
     time_t created; /**< fixed, so the same data give the same file */
+    const cairn_outfile_options *output; /**< what it may not replace */
 } cairn__xlsx_props;
 
 /**

@@ -7,10 +7,11 @@
  * the writers can lay out a sheet without checking every call:
  * cairn__xlsx_close() reports it and removes the temporary file.
  *
- * The workbook is written to a temporary file made with mkstemp() next to
- * the requested path and renamed over it at the end, so a failure (an
- * unwritable place, a full disk seen only by workbook_close) never leaves
- * a partial file under the requested name.
+ * The workbook is written through cairn_outfile (cairn/outfile.h): a
+ * temporary file next to the requested path, put in its place at the end,
+ * so a failure (an unwritable place, a full disk seen only by
+ * workbook_close) never leaves a partial file under the requested name,
+ * and the database, a key or a device is never written over.
  */
 #include <errno.h>
 #include <math.h>
@@ -61,7 +62,7 @@ struct cairn__chart {
 struct cairn__xlsx {
     lxw_workbook *wb;
     char *path;
-    char *tmp;
+    cairn_outfile *out;
     format_entry *formats;
     size_t n_formats, cap_formats;
     cairn__sheet **sheets;
@@ -111,40 +112,21 @@ static char *dup_str(const char *s)
     return d;
 }
 
-/* "dir/.base.XXXXXX" next to `path`. */
-static char *temp_name(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    size_t dir = slash ? (size_t)(slash - path) + 1 : 0;
-    size_t n = strlen(path) + 16;
-    char *t = malloc(n);
-    if (t != NULL) {
-        snprintf(t, n, "%.*s.%s.XXXXXX", (int)dir, path, path + dir);
-    }
-    return t;
-}
-
 int cairn__xlsx_open(cairn__xlsx **out, const char *path,
                      const cairn__xlsx_props *props, cairn_error *err)
 {
     *out = NULL;
     cairn__xlsx *x = calloc(1, sizeof *x);
-    if (x == NULL || (x->path = dup_str(path)) == NULL ||
-        (x->tmp = temp_name(path)) == NULL) {
+    if (x == NULL || (x->path = dup_str(path)) == NULL) {
         cairn__xlsx_abort(x);
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
-    int fd = mkstemp(x->tmp);
-    if (fd < 0) {
-        int e = errno;
-        free(x->tmp);
-        x->tmp = NULL;
+    int rc = cairn_outfile_open(&x->out, path, props->output, err);
+    if (rc < 0) {
         cairn__xlsx_abort(x);
-        return cairn_error_set(err, CAIRN_EIO, "cannot write %s: %s", path,
-                               strerror(e));
+        return rc;
     }
-    close(fd);
-    x->wb = workbook_new(x->tmp);
+    x->wb = workbook_new(cairn_outfile_temp_path(x->out));
     if (x->wb == NULL) {
         cairn__xlsx_abort(x);
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
@@ -178,7 +160,6 @@ static void free_parts(cairn__xlsx *x)
     free(x->charts);
     free(x->formats);
     free(x->path);
-    free(x->tmp);
     free(x);
 }
 
@@ -190,9 +171,7 @@ void cairn__xlsx_abort(cairn__xlsx *x)
     if (x->wb != NULL) {
         lxw_workbook_free(x->wb);
     }
-    if (x->tmp != NULL) {
-        unlink(x->tmp);
-    }
+    cairn_outfile_abort(x->out);
     free_parts(x);
 }
 
@@ -264,12 +243,9 @@ int cairn__xlsx_close(cairn__xlsx *x, cairn_error *err)
         rc = cairn_error_set(err, CAIRN_EREPORT, "cannot write %s: %s%s%s",
                              x->path, lxw_text(why, sizeof why, e),
                              sys ? ": " : "", sys ? strerror(sys) : "");
-    } else if (rename(x->tmp, x->path) != 0) {
-        rc = cairn_error_set(err, CAIRN_EIO, "cannot write %s: %s", x->path,
-                             strerror(errno));
     } else {
-        free(x->tmp);
-        x->tmp = NULL;
+        rc = cairn_outfile_commit(x->out, err);
+        x->out = NULL;
     }
     cairn__xlsx_abort(x);
     return rc;

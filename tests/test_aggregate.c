@@ -34,7 +34,7 @@ static cairn_aggregate *through_file(const cairn_aggregate *a, const char *dir,
     cairn_aggregate *back = NULL;
     cairn_error err = CAIRN_ERROR_INIT;
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    if (cairn_aggregate_write(a, path, &err) < 0 ||
+    if (cairn_aggregate_write(a, path, NULL, &err) < 0 ||
         cairn_aggregate_load(&back, path, &err) < 0) {
         fail_msg("%s", err.message);
     }
@@ -505,6 +505,23 @@ static void test_aggregate_report_json(void **state)
     assert_int_equal(json_array_size(list), 5);
     assert_non_null(json_object_get(o, "effect_sizes"));
     assert_false(json_is_null(json_object_get(o, "baseline")));
+    /* 52 clients with two scores: means and SDs to one decimal */
+    assert_int_equal(t->mean_decimals, 1);
+    double sd =
+        json_real_value(json_object_get(json_object_get(o, "baseline"), "sd"));
+    assert_true(fabs(sd * 10 - round(sd * 10)) < 1e-9);
+    assert_true(fabs(sd - r->change.baseline_sd) <= 0.05);
+    cairn_aggregate_table *few = table(s, 5);
+    s->n_paired = 19;
+    cairn_aggregate_table_free(few);
+    few = table(s, 5);
+    assert_int_equal(few->mean_decimals, 0);
+    s->n_paired = 100;
+    cairn_aggregate_table_free(few);
+    few = table(s, 5);
+    assert_int_equal(few->mean_decimals, 2);
+    s->n_paired = 52;
+    cairn_aggregate_table_free(few);
     /* the same keys as `cairn cohort --json`, in the same order */
     char *plain = NULL;
     assert_int_equal(cairn_cohort_to_json(r, &plain, NULL), 0);
@@ -545,8 +562,8 @@ static void test_aggregate_bad_files(void **state)
          CAIRN_EINVAL,
          "s.json: not a Cairn summary file (no \"format\": "
          "\"cairn-aggregate\")"},
-        {"\"format_version\": 1", "\"format_version\": 2", CAIRN_EINVAL,
-         "s.json: summary format version 2 is not one this Cairn reads (1)"},
+        {"\"format_version\": 2", "\"format_version\": 3", CAIRN_EINVAL,
+         "s.json: summary format version 3 is not one this Cairn reads (2)"},
         {"\"min_cell\": 5", "\"min_cell\": 0", CAIRN_EINVAL,
          "s.json: min_cell: expected a whole number in 1..1000"},
         {"\"n_paired\": 30", "\"n_paired\": -3", CAIRN_EINVAL,
@@ -595,6 +612,165 @@ static void test_aggregate_bad_files(void **state)
     test_store_done(st, dir);
 }
 
+/* Set `path` (dotted; [i] for an element) in `text` to `value` (JSON). */
+static char *with_value(const char *text, const char *const *path, size_t n,
+                        const char *value)
+{
+    json_t *root = json_loads(text, 0, NULL), *o = root;
+    assert_non_null(root);
+    for (size_t i = 0; i + 1 < n; i++) {
+        o = path[i][0] == '[' ? json_array_get(o, (size_t)(path[i][1] - '0'))
+                              : json_object_get(o, path[i]);
+        assert_non_null(o);
+    }
+    json_t *v = json_loads(value, JSON_DECODE_ANY, NULL);
+    assert_non_null(v);
+    const char *last = path[n - 1];
+    if (last[0] == '[') {
+        assert_int_equal(json_array_set_new(o, (size_t)(last[1] - '0'), v), 0);
+    } else {
+        assert_int_equal(json_object_set_new(o, last, v), 0);
+    }
+    char *out = json_dumps(root, JSON_PRESERVE_ORDER);
+    json_decref(root);
+    return out;
+}
+
+static void test_aggregate_hostile_numbers(void **state)
+{
+    (void)state;
+    char dir[64], *good = NULL;
+    cairn_store *st = test_store_new(dir, sizeof dir);
+    cairn_aggregate *a = NULL;
+    cairn_error err = CAIRN_ERROR_INIT;
+    fill(st, NULL);
+    cairn_aggregate *s = aggregate(st, "phq9", 5);
+    assert_int_equal(cairn_aggregate_to_json(s, &good, NULL), 0);
+    static const struct {
+        const char *path[6];
+        size_t n;
+        const char *value;
+        const char *message; /* its start */
+    } cases[] = {
+        {{"sums", "moments", "sbb"},
+         3,
+         "-40",
+         "h.json: sums.moments.sbb: outside what the scale's range allows"},
+        {{"sums", "moments", "sbb"},
+         3,
+         "30",
+         "h.json: sums.moments.sbb: gives a negative variance"},
+        {{"sums", "moments", "sb"},
+         3,
+         "1e308",
+         "h.json: sums.moments.sb: outside what the scale's range allows"},
+        {{"sums", "moments", "sl"},
+         3,
+         "-1",
+         "h.json: sums.moments.sl: outside"},
+        {{"sums", "moments", "sbl"},
+         3,
+         "100000",
+         "h.json: sums.moments.sbl: gives a correlation beyond -1..1"},
+        {{"sums", "growth_blocks", "rows", "[0", "[5"},
+         5,
+         "-1",
+         "h.json: sums.growth_blocks.rows (syy): outside"},
+        {{"sums", "growth_blocks", "rows", "[0", "[1"},
+         5,
+         "-2",
+         "h.json: sums.growth_blocks.rows (st): outside"},
+        {{"sums", "items", "s", "[0"},
+         4,
+         "1e300",
+         "h.json: sums.items.s: outside"},
+        {{"sums", "items", "ss", "[0", "[1"},
+         5,
+         "1e9",
+         "h.json: sums.items.ss: is not symmetric"},
+        {{"scale_range", "[1"},
+         2,
+         "-5",
+         "h.json: scale_range: expected two numbers, low to high"},
+        {{"parameters", "cutoff"},
+         2,
+         "99",
+         "h.json: parameters.cutoff: outside the scale's range"},
+        {{"id"}, 1, "\"xyz\"", "h.json: id: expected an id of 32 hex digits"},
+        {{"sums", "n_clients"},
+         2,
+         "1e300",
+         "h.json: sums.n_clients: expected a whole number >= 0"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char *text =
+            with_value(good, cases[i].path, cases[i].n, cases[i].value);
+        assert_int_equal(
+            cairn_aggregate_parse(&a, text, strlen(text), "h.json", &err),
+            CAIRN_EINVAL);
+        assert_null(a);
+        if (strncmp(err.message, cases[i].message, strlen(cases[i].message)) !=
+            0) {
+            fail_msg("case %zu: %s", i, err.message);
+        }
+        free(text);
+    }
+    free(good);
+    cairn_aggregate_free(s);
+    test_store_done(st, dir);
+}
+
+static void test_aggregate_merged_twice(void **state)
+{
+    (void)state;
+    char dir[64];
+    cairn_store *st = test_store_new(dir, sizeof dir);
+    cairn_error err = CAIRN_ERROR_INIT;
+    fill(st, NULL);
+    cairn_aggregate *a = aggregate(st, "phq9", 5);
+    cairn_aggregate *b = aggregate(st, "phq9", 5);
+    assert_string_not_equal(a->id, b->id);
+    cairn_aggregate *a2 = through_file(a, dir, "a.json");
+    assert_string_equal(a2->id, a->id);
+    /* the same summary twice */
+    assert_int_equal(cairn_aggregate_merge(a, a2, &err), CAIRN_EINVAL);
+    char want[200];
+    snprintf(want, sizeof want,
+             "summary %s is already in this pool: merging it again would "
+             "count its clients twice",
+             a2->id);
+    assert_string_equal(err.message, want);
+    assert_int_equal(a->n_sites, 1);
+    /* a pool, then one of its parts again */
+    char before[CAIRN_AGGREGATE_ID_HEX + 1];
+    memcpy(before, a->id, sizeof before);
+    assert_int_equal(cairn_aggregate_merge(a, b, &err), CAIRN_OK);
+    assert_string_not_equal(a->id, before);
+    cairn_aggregate *pooled = through_file(a, dir, "pooled.json");
+    assert_int_equal(pooled->n_sites, 2);
+    assert_int_equal(cairn_aggregate_merge(pooled, b, &err), CAIRN_EINVAL);
+    assert_non_null(strstr(err.message, "already in this pool"));
+    /* one file naming the same site twice */
+    char *text = NULL, path[128];
+    assert_int_equal(cairn_aggregate_to_json(pooled, &text, NULL), 0);
+    char *second = strstr(strstr(text, "\"sites\""), b->id);
+    assert_non_null(second);
+    memcpy(second, a2->id, CAIRN_AGGREGATE_ID_HEX);
+    cairn_aggregate *x = NULL;
+    assert_int_equal(
+        cairn_aggregate_parse(&x, text, strlen(text), "p.json", &err),
+        CAIRN_EINVAL);
+    assert_string_equal(err.message, "p.json: sites: a site appears twice: "
+                                     "its clients would be counted twice");
+    (void)path;
+    free(text);
+    cairn_aggregate_free(a);
+    cairn_aggregate_free(a2);
+    cairn_aggregate_free(b);
+    cairn_aggregate_free(pooled);
+    test_store_done(st, dir);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -613,6 +789,8 @@ int main(void)
         cmocka_unit_test(test_aggregate_no_recovery_by_subtraction),
         cmocka_unit_test(test_aggregate_report_json),
         cmocka_unit_test(test_aggregate_bad_files),
+        cmocka_unit_test(test_aggregate_hostile_numbers),
+        cmocka_unit_test(test_aggregate_merged_twice),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

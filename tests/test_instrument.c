@@ -169,6 +169,26 @@ static void test_instrument_site_texts_keep_fingerprint(void **state)
     assert_int_equal(
         cairn_instrument_add_texts(in, "tests/data/good/mini3.json", &err),
         CAIRN_EINVAL);
+    /* a file that fails half-way leaves the texts as they were (they
+     * pointed into the freed file: a use-after-free under ASan) */
+    assert_int_equal(cairn_instrument_add_texts(
+                         in, "tests/data/bad/epds.half.texts.json", &err),
+                     CAIRN_EINVAL);
+    assert_string_equal(cairn_instrument_item(in, 0)->text,
+                        "Placeholder text for item 1 (fixture)");
+    assert_string_equal(cairn_instrument_instructions(in),
+                        "Placeholder instructions (fixture; not the EPDS "
+                        "text)");
+    /* a second file for some items: the others keep the first file's */
+    assert_int_equal(cairn_instrument_add_texts(
+                         in, "tests/data/good/epds.item3.texts.json", &err),
+                     CAIRN_OK);
+    assert_string_equal(cairn_instrument_item(in, 2)->text,
+                        "Another placeholder text for item 3 (fixture)");
+    assert_string_equal(cairn_instrument_item(in, 0)->text,
+                        "Placeholder text for item 1 (fixture)");
+    assert_string_equal(cairn_instrument_item(in, 0)->options[3].label,
+                        "placeholder option 4");
     cairn_instrument_free(in);
 }
 

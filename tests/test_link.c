@@ -329,6 +329,10 @@ static void test_link_backup(void **state)
     assert_int_equal(stat(copy, &sb), 0);
     assert_int_equal(sb.st_mode & 0777, 0600);
     o.create = false;
+    /* a backup is verified with the database's own audit key */
+    char key[80];
+    snprintf(key, sizeof key, "%s.auditkey", path);
+    o.audit_key = key;
     assert_int_equal(cairn_store_open(&b, copy, &o, &err), CAIRN_OK);
     cairn_client *got = NULL;
     assert_int_equal(cairn_store_client_get(&got, b, "C7", &err), CAIRN_OK);

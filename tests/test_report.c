@@ -231,7 +231,7 @@ static void test_report_client_one_assessment(void **state)
     assert_true(t->n == 1 && !t->has_rci && !t->slope.has_estimate);
     assert_int_equal(r->n_alerts, 0);
     assert_int_equal(cairn_report_client_write(
-                         r, path_in(path, sizeof path, "c4.xlsx"), &err),
+                         r, path_in(path, sizeof path, "c4.xlsx"), NULL, &err),
                      CAIRN_OK);
     assert_true(exists(path));
     assert_int_equal(count_files(tmpdir, ".c4.xlsx."), 0);
@@ -247,15 +247,19 @@ static void test_report_client_deterministic(void **state)
     assert_int_equal(
         cairn_report_client_load(&r, *state, test_catalog(), "C1", &o, &err),
         CAIRN_OK);
-    assert_int_equal(
-        cairn_report_client_write(r, path_in(p1, sizeof p1, "c1a.xlsx"), &err),
-        CAIRN_OK);
-    assert_int_equal(
-        cairn_report_client_write(r, path_in(p2, sizeof p2, "c1b.xlsx"), &err),
-        CAIRN_OK);
+    assert_int_equal(cairn_report_client_write(
+                         r, path_in(p1, sizeof p1, "c1a.xlsx"), NULL, &err),
+                     CAIRN_OK);
+    assert_int_equal(cairn_report_client_write(
+                         r, path_in(p2, sizeof p2, "c1b.xlsx"), NULL, &err),
+                     CAIRN_OK);
     assert_true(same_bytes(p1, p2));
-    /* a second write over an existing file replaces it */
-    assert_int_equal(cairn_report_client_write(r, p1, &err), CAIRN_OK);
+    /* a second write over an existing file is refused, unless forced */
+    cairn_outfile_options force = CAIRN_OUTFILE_OPTIONS_INIT;
+    force.force = true;
+    assert_int_equal(cairn_report_client_write(r, p1, NULL, &err),
+                     CAIRN_EEXISTS);
+    assert_int_equal(cairn_report_client_write(r, p1, &force, &err), CAIRN_OK);
     assert_true(same_bytes(p1, p2));
     cairn_report_client_free(r);
 }
@@ -269,8 +273,9 @@ static void test_report_unwritable(void **state)
     assert_int_equal(
         cairn_report_client_load(&r, *state, test_catalog(), "C1", &o, &err),
         CAIRN_OK);
-    assert_int_equal(cairn_report_client_write(r, "/nonexistent/r.xlsx", &err),
-                     CAIRN_EIO);
+    assert_int_equal(
+        cairn_report_client_write(r, "/nonexistent/r.xlsx", NULL, &err),
+        CAIRN_EIO);
     assert_string_equal(err.message, "cannot write /nonexistent/r.xlsx: "
                                      "No such file or directory");
     /* under a regular file */
@@ -278,12 +283,13 @@ static void test_report_unwritable(void **state)
     assert_non_null(f);
     fclose(f);
     snprintf(path, sizeof path, "%s/r.xlsx", file);
-    assert_int_equal(cairn_report_client_write(r, path, &err), CAIRN_EIO);
+    assert_int_equal(cairn_report_client_write(r, path, NULL, &err), CAIRN_EIO);
     assert_non_null(strstr(err.message, "Not a directory"));
-    /* a directory in the way: written, then not renamed, and cleaned up */
+    /* a directory in the way: refused before anything is written */
     snprintf(path, sizeof path, "%s/adir", tmpdir);
     assert_int_equal(mkdir(path, 0700), 0);
-    assert_int_equal(cairn_report_client_write(r, path, &err), CAIRN_EIO);
+    assert_int_equal(cairn_report_client_write(r, path, NULL, &err),
+                     CAIRN_EINVAL);
     assert_int_equal(count_files(tmpdir, ".adir."), 0);
     assert_int_equal(rmdir(path), 0);
     unlink(file);
@@ -305,7 +311,7 @@ static void test_report_readonly_dir(void **state)
     assert_int_equal(
         cairn_report_client_load(&r, *state, test_catalog(), "C1", &o, &err),
         CAIRN_OK);
-    assert_int_equal(cairn_report_client_write(r, path, &err), CAIRN_EIO);
+    assert_int_equal(cairn_report_client_write(r, path, NULL, &err), CAIRN_EIO);
     assert_non_null(strstr(err.message, "cannot write"));
     assert_false(exists(path));
     if (!root) {
@@ -382,10 +388,10 @@ static void test_report_couple(void **state)
     assert_true(sh->couple->pairs[3].difference == 8);
     assert_non_null(strstr(sh->reason, "differ by 8 points"));
     assert_int_equal(cairn_report_couple_write(
-                         r, path_in(p1, sizeof p1, "couple1.xlsx"), &err),
+                         r, path_in(p1, sizeof p1, "couple1.xlsx"), NULL, &err),
                      CAIRN_OK);
     assert_int_equal(cairn_report_couple_write(
-                         r, path_in(p2, sizeof p2, "couple2.xlsx"), &err),
+                         r, path_in(p2, sizeof p2, "couple2.xlsx"), NULL, &err),
                      CAIRN_OK);
     assert_true(same_bytes(p1, p2));
     cairn_report_couple_free(r);
@@ -431,10 +437,10 @@ static void test_report_caseload(void **state)
     assert_true(c6->latest == 15 && c6->change == 8 && c6->n_points == 4);
     assert_string_equal(c6->latest_date, "2026-02-09");
     assert_int_equal(cairn_report_caseload_write(
-                         r, path_in(p1, sizeof p1, "cl1.xlsx"), &err),
+                         r, path_in(p1, sizeof p1, "cl1.xlsx"), NULL, &err),
                      CAIRN_OK);
     assert_int_equal(cairn_report_caseload_write(
-                         r, path_in(p2, sizeof p2, "cl2.xlsx"), &err),
+                         r, path_in(p2, sizeof p2, "cl2.xlsx"), NULL, &err),
                      CAIRN_OK);
     assert_true(same_bytes(p1, p2));
     cairn_report_caseload_free(r);
@@ -471,9 +477,10 @@ static void test_report_caseload_empty(void **state)
         cairn_report_caseload_load(&r, st, test_catalog(), &o, &err), CAIRN_OK);
     assert_int_equal(r->n_rows, 0);
     assert_int_equal(r->n_instruments, 0);
-    assert_int_equal(cairn_report_caseload_write(
-                         r, path_in(path, sizeof path, "empty.xlsx"), &err),
-                     CAIRN_OK);
+    assert_int_equal(
+        cairn_report_caseload_write(r, path_in(path, sizeof path, "empty.xlsx"),
+                                    NULL, &err),
+        CAIRN_OK);
     cairn_report_caseload_free(r);
     cairn_store_close(st);
 }
@@ -503,12 +510,12 @@ static void test_report_cohort(void **state)
     assert_int_equal(r->weeks[0].n, 5);
     assert_true(fabs(r->weeks[0].mean - (16 + 15 + 11 + 10 + 7) / 5.0) < 1e-12);
     assert_non_null(r->result->model);
-    assert_int_equal(
-        cairn_report_cohort_write(r, path_in(p1, sizeof p1, "co1.xlsx"), &err),
-        CAIRN_OK);
-    assert_int_equal(
-        cairn_report_cohort_write(r, path_in(p2, sizeof p2, "co2.xlsx"), &err),
-        CAIRN_OK);
+    assert_int_equal(cairn_report_cohort_write(
+                         r, path_in(p1, sizeof p1, "co1.xlsx"), NULL, &err),
+                     CAIRN_OK);
+    assert_int_equal(cairn_report_cohort_write(
+                         r, path_in(p2, sizeof p2, "co2.xlsx"), NULL, &err),
+                     CAIRN_OK);
     assert_true(same_bytes(p1, p2));
     cairn_report_cohort_free(r);
 }

@@ -280,7 +280,8 @@ static void test_store_assessment_roundtrip(void **state)
             cairn_responses_set(r, in, i, phq_b[i], &err);
         }
     }
-    cairn_assessment_options o = {"C001", "2024-01-12", CAIRN_METHOD_CLINICIAN};
+    cairn_assessment_options o = {"C001", "2024-01-12", CAIRN_METHOD_CLINICIAN,
+                                  NULL};
     assert_int_equal(cairn_store_assessment_add(st, s, r, &o, NULL, &err),
                      CAIRN_EEXISTS);
     o.administered_at = "2023-02-29";
@@ -357,7 +358,7 @@ static void test_store_amend_and_void(void **state)
     cairn_audit_report rep;
     assert_int_equal(cairn_store_audit_verify(st, &rep, &err), CAIRN_OK);
     assert_int_equal(rep.assessments, 3);
-    assert_int_equal(rep.entries, 5);
+    assert_int_equal(rep.entries, 8); /* with store.create, 2 definitions */
     cairn_score_free(s);
     cairn_responses_free(r);
     cairn_store_close(st);
@@ -420,17 +421,20 @@ static void test_store_audit_list(void **state)
     add_client(st, "C001");
     add_assessment(st, "C001", "phq9", "2024-01-05", phq_a, 9);
     assert_int_equal(cairn_store_audit_list(&l, st, 0, &err), CAIRN_OK);
-    assert_int_equal(l->n, 2);
-    assert_string_equal(l->items[0].action, "client.add");
-    assert_string_equal(l->items[0].who, "tester");
-    assert_string_equal(l->items[1].action, "assessment.add");
-    assert_string_equal(l->items[1].target, "batch:1");
-    assert_non_null(strstr(l->items[1].after, "\"responses\":[1,2,0,3,1,"));
-    assert_int_equal(strlen(l->items[1].hash), 64);
+    assert_int_equal(l->n, 4);
+    assert_string_equal(l->items[0].action, "store.create");
+    assert_string_equal(l->items[1].action, "client.add");
+    assert_string_equal(l->items[1].who, "tester");
+    assert_string_equal(l->items[2].action, "definition.add");
+    assert_string_equal(l->items[2].target, "definition:1");
+    assert_string_equal(l->items[3].action, "assessment.add");
+    assert_string_equal(l->items[3].target, "batch:1");
+    assert_non_null(strstr(l->items[3].after, "\"responses\":[1,2,0,3,1,"));
+    assert_int_equal(strlen(l->items[3].hash), 64);
     cairn_store_audit_list_free(l);
     assert_int_equal(cairn_store_audit_list(&l, st, 1, &err), CAIRN_OK);
     assert_int_equal(l->n, 1);
-    assert_int_equal(l->items[0].seq, 2);
+    assert_int_equal(l->items[0].seq, 4);
     cairn_store_audit_list_free(l);
     cairn_store_close(st);
 }

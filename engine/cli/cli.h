@@ -29,7 +29,12 @@ typedef struct cli_ctx {
     const char *db_from;         /* where db_path came from, in words */
     const char *instruments_dir; /* --instruments, else the default */
     const char *texts_dir;       /* --texts, else $CAIRN_TEXTS, or NULL */
-    cairn_catalog *catalog;      /* loaded on first use */
+    const char *audit_key;       /* --audit-key, else $CAIRN_AUDIT_KEY, else
+                                    NULL: the database's path + ".auditkey" */
+    char audit_key_buf[4096];
+    cairn_catalog *catalog; /* loaded on first use */
+    char saved[192];        /* what a command stored, for the message
+                               when its output cannot be written */
 } cli_ctx;
 
 /**
@@ -125,6 +130,23 @@ int cli_store_open(cli_ctx *ctx, cairn_store **out);
 
 /** cli_store_open, read-only (for the reports). */
 int cli_store_open_read_only(cli_ctx *ctx, cairn_store **out);
+
+/** Exit status when a change was saved but its confirmation was lost. */
+enum { CLI_SAVED_UNCONFIRMED = 3 };
+
+/**
+ * What an output file named with -o may not replace: the database in
+ * use, `key` (may be NULL) and the audit key; `force` lets it replace
+ * an existing regular file.
+ */
+cairn_outfile_options cli_output_options(const cli_ctx *ctx, bool force,
+                                         const char *key);
+
+/**
+ * Remove the temporary files of outputs being written when SIGINT,
+ * SIGTERM or SIGHUP arrives, then die of the signal as usual.
+ */
+void cli_install_signal_cleanup(void);
 
 /* JSON output (cli_json.c): built with jansson, printed compact with the
  * keys in the order they were added. */

@@ -39,10 +39,13 @@ static void print_change(const cairn_cohort_result *r,
                "suppressed count\n");
         return;
     }
-    printf("  baseline %.2f (SD %.2f), latest %.2f (SD %.2f), change "
-           "%+.2f (SD %.2f)\n",
-           c->baseline_mean, c->baseline_sd, c->latest_mean, c->latest_sd,
-           c->change_mean, c->change_sd);
+    /* published: fewer decimals for fewer clients (the table says) */
+    int d = t != NULL ? t->mean_decimals : 2;
+    printf("  baseline %.*f (SD %.*f), latest %.*f (SD %.*f), change "
+           "%+.*f (SD %.*f)%s\n",
+           d, c->baseline_mean, d, c->baseline_sd, d, c->latest_mean, d,
+           c->latest_sd, d, c->change_mean, d, c->change_sd,
+           t != NULL && d < 2 ? " (rounded for a small cohort)" : "");
     print_effect("d (uncorrected)", &c->d);
     print_effect("g (Hedges, small-sample corrected)", &c->g);
     print_effect("d_z", &c->d_z);

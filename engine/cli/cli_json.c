@@ -30,7 +30,22 @@ int cli_json_print(json_t *j)
 
 json_t *cli_json_str(const char *s)
 {
-    return s != NULL ? json_string(s) : json_null();
+    if (s == NULL) {
+        return json_null();
+    }
+    if (cairn_text_is_utf8(s, strlen(s))) {
+        return json_string(s);
+    }
+    /* written by another tool: the bad bytes as \xNN, still JSON */
+    size_t n = 4 * strlen(s) + 8;
+    char *safe = malloc(n);
+    json_t *j = NULL;
+    if (safe != NULL) {
+        cairn_text_escape(safe, n, s);
+        j = json_string(safe);
+        free(safe);
+    }
+    return j;
 }
 
 json_t *cli_json_number(double x, int digits)

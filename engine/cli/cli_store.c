@@ -4,6 +4,7 @@
  * (cli_json.c has them as JSON) and the risk notice.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,7 @@ static int open_store(cli_ctx *ctx, bool read_only, cairn_store **out)
     cairn_store_options o = CAIRN_STORE_OPTIONS_INIT;
     cairn_error err = CAIRN_ERROR_INIT;
     o.actor = cli_actor();
+    o.audit_key = ctx->audit_key;
     o.read_only = read_only;
     if (cairn_store_open(out, ctx->db_path, &o, &err) == CAIRN_OK) {
         return CLI_OK;
@@ -48,6 +50,36 @@ int cli_store_open(cli_ctx *ctx, cairn_store **out)
 int cli_store_open_read_only(cli_ctx *ctx, cairn_store **out)
 {
     return open_store(ctx, true, out);
+}
+
+cairn_outfile_options cli_output_options(const cli_ctx *ctx, bool force,
+                                         const char *key)
+{
+    cairn_outfile_options o = CAIRN_OUTFILE_OPTIONS_INIT;
+    o.force = force;
+    o.database = ctx->db_path;
+    o.keys[0] = key;
+    o.keys[1] = ctx->audit_key;
+    return o;
+}
+
+static void on_signal(int sig)
+{
+    cairn_outfile_remove_temporaries();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+void cli_install_signal_cleanup(void)
+{
+    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_signal;
+        sigemptyset(&sa.sa_mask);
+        sigaction(sigs[i], &sa, NULL);
+    }
 }
 
 bool cli_parse_id(const char *s, int64_t *id)

@@ -12,7 +12,7 @@
 /* Everything the three forms accept. */
 typedef struct agg_args {
     const char *output, *instrument, *scale;
-    bool json, ml, intercept_only;
+    bool json, ml, intercept_only, force;
     int min_cell; /* 0: not given */
     const char *from, *to;
     char **files;
@@ -27,10 +27,14 @@ static const cli_opt min_cell_opt[] = {
      "inputs, a report can raise K\nbut not lower it)",
      .whole = &given.min_cell, .min = 1, .max = CAIRN_AGGREGATE_MAX_MIN_CELL},
     {NULL}};
-static const cli_opt output_opt[] = {{"output", "FILE",
-                                      "where to write the summary",
-                                      .str = &given.output, .alias = 'o'},
-                                     {NULL}};
+static const cli_opt output_opt[] = {
+    {"output", "FILE",
+     "where to write the summary (a new file); its\nclients go into the "
+     "release log, and a summary\nwhose clients differ from an earlier one "
+     "by\nfewer than K is refused",
+     .str = &given.output, .alias = 'o'},
+    {"force", NULL, "replace FILE if it exists", .flag = &given.force},
+    {NULL}};
 static const cli_opt summary_opts[] = {
     {"instrument", "I", "the questionnaire to summarize",
      .str = &given.instrument},
@@ -135,12 +139,21 @@ static int summarize(cli_ctx *ctx, agg_args *a)
     cli_params_cohort(&t, &o.cohort);
     o.cohort.from = a->from;
     o.cohort.to = a->to;
-    if (cairn_aggregate_new(&agg, st, inst, &o, &err) < 0 ||
-        cairn_aggregate_write(agg, a->output, &err) < 0) {
+    cairn_outfile_options out = cli_output_options(ctx, a->force, NULL);
+    int64_t *ids = NULL;
+    size_t n = 0;
+    if (cairn_outfile_check(a->output, &out, &err) < 0 ||
+        cairn_aggregate_new(&agg, st, inst, &o, &err) < 0 ||
+        cairn_cohort_members(&ids, &n, st, inst, &o.cohort, &err) < 0 ||
+        cairn_store_release_add(st, agg->summary->instrument,
+                                agg->summary->scale, ids, n, agg->min_cell,
+                                NULL, &err) < 0 ||
+        cairn_aggregate_write(agg, a->output, &out, &err) < 0) {
         rc = cli_fail(&err);
     } else {
         print_written(a->output, agg);
     }
+    free(ids);
     cairn_aggregate_free(agg);
     cairn_store_close(st);
     return rc;
@@ -148,15 +161,17 @@ static int summarize(cli_ctx *ctx, agg_args *a)
 
 /* ---- cairn aggregate merge ---- */
 
-static int merge(agg_args *a)
+static int merge(cli_ctx *ctx, agg_args *a)
 {
     if (a->output == NULL || a->n_files < 2 || a->instrument != NULL) {
         return cli_usage("aggregate", "give two or more summaries and -o FILE");
     }
     cairn_aggregate *pooled = NULL, *next = NULL;
     cairn_error err = CAIRN_ERROR_INIT;
+    cairn_outfile_options out = cli_output_options(ctx, a->force, NULL);
     int rc = CLI_OK;
-    if (cairn_aggregate_load(&pooled, a->files[0], &err) < 0) {
+    if (cairn_outfile_check(a->output, &out, &err) < 0 ||
+        cairn_aggregate_load(&pooled, a->files[0], &err) < 0) {
         return cli_fail(&err);
     }
     for (size_t i = 1; rc == CLI_OK && i < a->n_files; i++) {
@@ -172,7 +187,8 @@ static int merge(agg_args *a)
     if (rc == CLI_OK && a->min_cell > pooled->min_cell) {
         pooled->min_cell = a->min_cell;
     }
-    if (rc == CLI_OK && cairn_aggregate_write(pooled, a->output, &err) < 0) {
+    if (rc == CLI_OK &&
+        cairn_aggregate_write(pooled, a->output, &out, &err) < 0) {
         rc = cli_fail(&err);
     } else if (rc == CLI_OK) {
         print_written(a->output, pooled);
@@ -256,5 +272,6 @@ int cmd_aggregate(cli_ctx *ctx, int argc, char **argv)
     if (sub == NULL) {
         return summarize(ctx, &given);
     }
-    return strcmp(sub->name, "merge") == 0 ? merge(&given) : report(&given);
+    return strcmp(sub->name, "merge") == 0 ? merge(ctx, &given)
+                                           : report(&given);
 }

@@ -209,7 +209,9 @@ static int client_list(cli_ctx *ctx, client_args *a, int npos)
     } else {
         for (size_t i = 0; i < list->n; i++) {
             const cairn_client *c = &list->items[i];
-            printf("%-12s %-24s", c->code, c->name ? c->name : "-");
+            char name[1024];
+            cairn_text_escape(name, sizeof name, c->name ? c->name : "-");
+            printf("%-12s %-24s", c->code, name);
             if (c->loss_kind != CAIRN_LOSS_UNKNOWN) {
                 printf(" %s", cairn_loss_kind_name(c->loss_kind));
             }
@@ -224,14 +226,40 @@ static int client_list(cli_ctx *ctx, client_args *a, int npos)
     return rc;
 }
 
+/* Notes line by line, each escaped: nothing reaches the terminal raw. */
+static void print_notes(const char *notes)
+{
+    char line[4096];
+    const char *p = notes;
+    fputs("  notes:       ", stdout);
+    for (;;) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+        char *seg = strndup(p, n);
+        cairn_text_escape(line, sizeof line, seg ? seg : "");
+        free(seg);
+        fputs(line, stdout);
+        if (nl == NULL) {
+            break;
+        }
+        fputs("\n               ", stdout);
+        p = nl + 1;
+    }
+    fputc('\n', stdout);
+}
+
 static void show_plain(const cairn_client *c, const cairn_episode_list *e)
 {
+    char name[1024], clinician[1024];
+    cairn_text_escape(name, sizeof name, c->name ? c->name : "-");
+    cairn_text_escape(clinician, sizeof clinician,
+                      c->clinician ? c->clinician : "-");
     printf("client %s\n", c->code);
-    printf("  name:        %s\n", c->name ? c->name : "-");
+    printf("  name:        %s\n", name);
     if (c->birth_year) {
         printf("  birth year:  %d\n", c->birth_year);
     }
-    printf("  clinician:   %s\n", c->clinician ? c->clinician : "-");
+    printf("  clinician:   %s\n", clinician);
     printf("  loss:        %s",
            c->loss_kind ? cairn_loss_kind_name(c->loss_kind) : "-");
     if (c->loss_date) {
@@ -249,7 +277,7 @@ static void show_plain(const cairn_client *c, const cairn_episode_list *e)
                e->items[i].ended_on ? e->items[i].ended_on : "(open)");
     }
     if (c->notes) {
-        printf("  notes:       %s\n", c->notes);
+        print_notes(c->notes);
     }
     printf("  added:       %s\n", c->created_at);
 }

@@ -14,6 +14,7 @@
 
 typedef struct export_args {
     const char *key, *output;
+    bool force;
     int format; /* index of export_formats */
     cairn_export_options o;
 } export_args;
@@ -26,8 +27,10 @@ static const cli_opt export_opts[] = {
      "the site key (32 bytes, mode 0600; a key others\ncan read is used "
      "with a warning)",
      .str = &given.key},
-    {"output", "FILE", "where to write (.csv, or .xlsx)", .str = &given.output,
-     .alias = 'o'},
+    {"output", "FILE", "where to write (.csv, or .xlsx): new files",
+     .str = &given.output, .alias = 'o'},
+    {"force", NULL, "replace FILE and its companions if they exist",
+     .flag = &given.force},
     {"format", "wide|long",
      "one row per assessment (wide, the default), or per\nassessment and "
      "item or scale score (long)",
@@ -128,8 +131,9 @@ int cmd_export(cli_ctx *ctx, int argc, char **argv)
     cairn_export_sink *sink = NULL;
     cairn_export_result res;
     cairn_error err = CAIRN_ERROR_INIT;
+    a.o.output = cli_output_options(ctx, a.force, a.key);
     if (is_xlsx(a.output) &&
-        cairn_report_export_sink_new(&sink, a.output, &err) < 0) {
+        cairn_report_export_sink_new(&sink, a.output, &a.o.output, &err) < 0) {
         rc = cli_fail(&err);
     } else {
         a.o.sink = sink;

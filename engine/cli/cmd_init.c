@@ -12,9 +12,11 @@ const cli_command cli_init_command = {
     .summary = "create a new, empty Cairn database",
     .usage = "cairn [--db PATH] init",
     .help = "Creates the database file (default ./cairn.db, or --db PATH, or\n"
-            "$CAIRN_DB) readable by you alone (mode 0600).  Every other\n"
-            "command needs an existing database and never creates one; an\n"
-            "existing file is never overwritten.\n",
+            "$CAIRN_DB) readable by you alone (mode 0600), and its audit key\n"
+            "(the secret that keys the audit log: PATH.auditkey, or\n"
+            "--audit-key FILE, or $CAIRN_AUDIT_KEY), also mode 0600.  Every\n"
+            "other command needs an existing database and never creates\n"
+            "one; an existing file or key is never overwritten.\n",
     .example = "  cairn --db clinic.db init\n",
 };
 
@@ -33,11 +35,15 @@ int cmd_init(cli_ctx *ctx, int argc, char **argv)
     }
     o.create = true;
     o.actor = cli_actor();
+    o.audit_key = ctx->audit_key;
     if (cairn_store_open(&st, ctx->db_path, &o, &err) < 0) {
         return cli_fail(&err);
     }
-    printf("created %s (schema version %d)\n", ctx->db_path,
-           cairn_store_schema_version(st));
+    printf("created %s (schema version %d)\n"
+           "audit key %s (mode 0600): keep a copy apart from the "
+           "database; without it\nthe audit log cannot be verified or "
+           "changed\n",
+           ctx->db_path, cairn_store_schema_version(st), ctx->audit_key);
     cairn_store_close(st);
     return CLI_OK;
 }

@@ -63,6 +63,8 @@ static int store(cli_ctx *ctx, const record_args *a,
     o.client_code = a->client;
     o.administered_at = a->date ? a->date : today;
     o.method = CAIRN_METHOD_CLINICIAN;
+    cairn_error warning = CAIRN_ERROR_INIT;
+    o.warning = &warning;
     int rc = cairn_responses_parse_tokens(&resp, inst, a->tokens, a->n, &err);
     if (rc == CAIRN_OK) {
         rc = cairn_score_compute(&sc, inst, resp, &err);
@@ -75,7 +77,19 @@ static int store(cli_ctx *ctx, const record_args *a,
     if (rc == CAIRN_OK) {
         rc = cairn_store_assessment_add(st, sc, resp, &o, &id, &err);
     }
+    if (rc == CAIRN_OK && warning.message[0] != '\0') {
+        cli_error("warning: %s", warning.message);
+    }
     if (rc == CAIRN_OK) {
+        snprintf(ctx->saved, sizeof ctx->saved,
+                 "assessment %lld for client %s was stored", (long long)id,
+                 a->client);
+        if (sc->n_flags > 0) {
+            size_t n = strlen(ctx->saved);
+            snprintf(ctx->saved + n, sizeof ctx->saved - n,
+                     " and raised %zu risk flag%s", sc->n_flags,
+                     sc->n_flags == 1 ? "" : "s");
+        }
         rc = cairn_store_assessment_get(&stored, st, id, &err);
     }
     int shown = CLI_OK;
@@ -87,6 +101,7 @@ static int store(cli_ctx *ctx, const record_args *a,
         cli_print_assessment_line(ctx, stdout, stored);
         cli_print_risk(stdout, sc);
     }
+
     cairn_store_assessment_free(stored);
     cairn_store_close(st);
     cairn_score_free(sc);

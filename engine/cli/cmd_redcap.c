@@ -85,6 +85,7 @@ static int redcap_profile(cli_ctx *ctx, int argc, char **argv)
 static int redcap_export(cli_ctx *ctx, int argc)
 {
     cairn_redcap_export_options o = CAIRN_REDCAP_EXPORT_OPTIONS_INIT;
+    o.output = cli_output_options(ctx, false, NULL);
     cairn_redcap_export_result r;
     cairn_error err = CAIRN_ERROR_INIT;
     cairn_export_key *key = NULL;

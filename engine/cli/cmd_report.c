@@ -20,6 +20,8 @@ typedef struct report_args {
     const char *kind;
     const char *code;
     const char *output;
+    bool force;
+    cairn_outfile_options out; /* filled from force and the context */
     cairn_report_options opts;
     cairn_trend_override ov[CLI_MAX_OVERRIDES];
     const char *instrument, *scale, *from, *to; /* cohort */
@@ -28,10 +30,11 @@ typedef struct report_args {
 
 static report_args given = {.opts = CAIRN_REPORT_OPTIONS_INIT};
 
-static const cli_opt output_opt[] = {{"output", "FILE",
-                                      "write the workbook to FILE (.xlsx)",
-                                      .str = &given.output, .alias = 'o'},
-                                     {NULL}};
+static const cli_opt output_opt[] = {
+    {"output", "FILE", "write the workbook to FILE (.xlsx), a new file",
+     .str = &given.output, .alias = 'o'},
+    {"force", NULL, "replace FILE if it exists", .flag = &given.force},
+    {NULL}};
 static const cli_opt clinician_opt[] = {{"clinician", "C",
                                          "clinician C's clients only",
                                          .str = &given.opts.clinician},
@@ -336,7 +339,7 @@ static int run_client(report_args *a, cairn_store *st, const cairn_catalog *cat,
     cairn_report_client *r = NULL;
     int rc = cairn_report_client_load(&r, st, cat, a->code, &a->opts, err);
     if (rc == CAIRN_OK && a->output != NULL) {
-        rc = cairn_report_client_write(r, a->output, err);
+        rc = cairn_report_client_write(r, a->output, &a->out, err);
         if (rc == CAIRN_OK) {
             printf("wrote %s: client %s, %zu instrument%s, %zu open "
                    "alert%s\n",
@@ -357,7 +360,7 @@ static int run_couple(report_args *a, cairn_store *st, const cairn_catalog *cat,
     cairn_report_couple *r = NULL;
     int rc = cairn_report_couple_load(&r, st, cat, a->code, &a->opts, err);
     if (rc == CAIRN_OK && a->output != NULL) {
-        rc = cairn_report_couple_write(r, a->output, err);
+        rc = cairn_report_couple_write(r, a->output, &a->out, err);
         if (rc == CAIRN_OK) {
             printf("wrote %s: %s and %s, %zu shared instrument%s\n", a->output,
                    r->a->client->code, r->b->client->code, r->n_shared,
@@ -376,7 +379,7 @@ static int run_caseload(report_args *a, cairn_store *st,
     cairn_report_caseload *r = NULL;
     int rc = cairn_report_caseload_load(&r, st, cat, &a->opts, err);
     if (rc == CAIRN_OK && a->output != NULL) {
-        rc = cairn_report_caseload_write(r, a->output, err);
+        rc = cairn_report_caseload_write(r, a->output, &a->out, err);
         if (rc == CAIRN_OK) {
             printf("wrote %s: %zu client%s\n", a->output, r->n_rows,
                    r->n_rows == 1 ? "" : "s");
@@ -419,7 +422,7 @@ static int run_cohort(cli_ctx *ctx, report_args *a, cairn_store *st,
     cairn_report_cohort *r = NULL;
     int rc = cairn_report_cohort_load(&r, st, inst, &co, err);
     if (rc == CAIRN_OK) {
-        rc = cairn_report_cohort_write(r, a->output, err);
+        rc = cairn_report_cohort_write(r, a->output, &a->out, err);
     }
     if (rc == CAIRN_OK) {
         printf("wrote %s: %s, %.0f clients%s\n", a->output, r->scale->label,
@@ -437,6 +440,12 @@ int cmd_report(cli_ctx *ctx, int argc, char **argv)
     if (rc != CLI_OK) {
         return rc;
     }
+    cairn_error err = CAIRN_ERROR_INIT;
+    a->out = cli_output_options(ctx, a->force, NULL);
+    if (a->output != NULL &&
+        cairn_outfile_check(a->output, &a->out, &err) < 0) {
+        return cli_fail(&err);
+    }
     const cairn_catalog *cat = cli_catalog(ctx);
     if (cat == NULL) {
         return CLI_FAIL;
@@ -449,7 +458,6 @@ int cmd_report(cli_ctx *ctx, int argc, char **argv)
     if (cli_store_open_read_only(ctx, &st) != CLI_OK) {
         return CLI_FAIL;
     }
-    cairn_error err = CAIRN_ERROR_INIT;
     if (strcmp(a->kind, "cohort") == 0) {
         rc = run_cohort(ctx, a, st, &err);
         cairn_store_close(st);

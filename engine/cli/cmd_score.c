@@ -119,7 +119,9 @@ static int run_batch(const cairn_instrument *inst)
     while (rc == CLI_OK && (len = getline(&line, &cap, stdin)) >= 0) {
         lineno++;
         size_t k = strspn(line, " \t\r\n");
-        if (line[k] == '\0' || line[k] == '#') {
+        /* a NUL is not the end of the line: the parser refuses it */
+        if ((k == (size_t)len || line[k] == '#') &&
+            memchr(line, '\0', (size_t)len) == NULL) {
             continue;
         }
         cairn_responses *resp = NULL;

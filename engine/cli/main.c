@@ -4,6 +4,7 @@
  * logic.
  */
 #define _DEFAULT_SOURCE
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,7 +29,7 @@ static const cli_command *const commands[] = {
 
 static const char main_usage[] =
     "usage: cairn [--db PATH] [--instruments DIR] [--texts DIR] "
-    "<command> [options] [args]\n";
+    "[--audit-key FILE]\n             <command> [options] [args]\n";
 
 const cli_command *cli_find_command(const char *name)
 {
@@ -59,9 +60,14 @@ static void print_main_help(FILE *out)
           "  --texts DIR        your site's licensed item texts "
           "(<code>.texts.json;\n"
           "                     default $CAIRN_TEXTS)\n"
+          "  --audit-key FILE   the secret that keys the audit log "
+          "(default\n"
+          "                     $CAIRN_AUDIT_KEY, else the database's "
+          "path + .auditkey)\n"
           "  --version          print the version\n"
           "\nExit status: 0 success, 1 data or runtime error, 2 usage "
-          "error.\n"
+          "error,\n3 the change was saved but its confirmation could not "
+          "be printed.\n"
           "Run 'cairn help <command>' for a command's options and an "
           "example.\n",
           out);
@@ -103,11 +109,14 @@ int main(int argc, char **argv)
         {"instruments", "DIR", "instrument definitions",
          .str = &ctx.instruments_dir},
         {"texts", "DIR", "licensed item texts", .str = &ctx.texts_dir},
+        {"audit-key", "FILE", "the audit key", .str = &ctx.audit_key},
         {"version", NULL, "print the version", .flag = &version},
         {"help", NULL, "this help", .flag = &help, .alias = 'h'},
         {NULL}};
     int i = 0;
     ctx.texts_dir = getenv("CAIRN_TEXTS");
+    ctx.audit_key = getenv("CAIRN_AUDIT_KEY");
+    cli_install_signal_cleanup();
     if (cli_opt_parse_head(global_opts, argc, argv, &i) != CLI_OK) {
         fputs(main_usage, stderr);
         return CLI_USAGE;
@@ -132,6 +141,11 @@ int main(int argc, char **argv)
         ctx.db_from = "the default when neither --db nor $CAIRN_DB names "
                       "one";
     }
+    if (ctx.audit_key == NULL || ctx.audit_key[0] == '\0') {
+        snprintf(ctx.audit_key_buf, sizeof ctx.audit_key_buf, "%s.auditkey",
+                 ctx.db_path);
+        ctx.audit_key = ctx.audit_key_buf;
+    }
     if (i >= argc) {
         print_main_help(stderr);
         return CLI_USAGE;
@@ -151,8 +165,15 @@ int main(int argc, char **argv)
     }
     int rc = cmd->run(&ctx, argc - i, argv + i);
     cairn_catalog_free(ctx.catalog);
-    if (fflush(stdout) != 0 && rc == CLI_OK) {
-        cli_error("cannot write the output");
+    bool lost = fflush(stdout) != 0 || ferror(stdout);
+    if (lost && rc == CLI_OK && ctx.saved[0] != '\0') {
+        /* say what happened, so nobody enters it again */
+        cli_error("%s, but its confirmation could not be printed: %s; "
+                  "do not enter it again (see 'cairn history')",
+                  ctx.saved, strerror(errno));
+        rc = CLI_SAVED_UNCONFIRMED;
+    } else if (lost && rc == CLI_OK) {
+        cli_error("cannot write the output: %s", strerror(errno));
         rc = CLI_FAIL;
     }
     return rc;

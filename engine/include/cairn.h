@@ -27,6 +27,8 @@
 #include "cairn/alert.h"
 #include "cairn/export.h"
 #include "cairn/aggregate.h"
+#include "cairn/outfile.h"
+#include "cairn/text.h"
 #include "cairn/terminology.h"
 #include "cairn/fhir.h"
 #include "cairn/account.h"

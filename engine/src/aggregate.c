@@ -41,6 +41,17 @@ static int oom(cairn_error *err)
     return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
 }
 
+/* A fresh unique id: 128 random bits as hex. */
+static int new_id(char out[CAIRN_AGGREGATE_ID_HEX + 1], cairn_error *err)
+{
+    uint8_t b[CAIRN_AGGREGATE_ID_HEX / 2];
+    int rc = cairn__crypto_random(b, sizeof b, err);
+    if (rc == CAIRN_OK) {
+        cairn__crypto_hex(out, b, sizeof b);
+    }
+    return rc;
+}
+
 int cairn_aggregate_new(cairn_aggregate **out, cairn_store *st,
                         const cairn_instrument *inst,
                         const cairn_aggregate_options *opts, cairn_error *err)
@@ -59,13 +70,21 @@ int cairn_aggregate_new(cairn_aggregate **out, cairn_store *st,
         return oom(err);
     }
     int rc = cairn_cohort_summarize(&a->summary, st, inst, &o->cohort, err);
+    if (rc == CAIRN_OK) {
+        rc = new_id(a->id, err);
+    }
     if (rc < 0) {
         cairn_aggregate_free(a);
         return rc;
     }
+    const cairn_scale *scale =
+        cairn_instrument_find_scale(inst, a->summary->scale);
+    a->scale_min = scale ? scale->min : 0;
+    a->scale_max = scale ? scale->max : 0;
     a->min_cell = o->min_cell;
     a->n_sites = 1;
     cairn_aggregate_site *site = &a->sites[0];
+    memcpy(site->id, a->id, sizeof site->id);
     snprintf(site->cairn_version, sizeof site->cairn_version, "%s",
              cairn_version());
     snprintf(site->from, sizeof site->from, "%.20s",
@@ -86,10 +105,38 @@ void cairn_aggregate_free(cairn_aggregate *a)
     free(a);
 }
 
+/* A site of `from` already in `into`, or NULL. */
+static const char *twice(const cairn_aggregate *into,
+                         const cairn_aggregate *from)
+{
+    for (size_t i = 0; i < from->n_sites; i++) {
+        for (size_t j = 0; j < into->n_sites; j++) {
+            if (strcmp(from->sites[i].id, into->sites[j].id) == 0) {
+                return from->sites[i].id;
+            }
+        }
+    }
+    return NULL;
+}
+
+/* Counts a merge would take past what a summary holds. */
+static const char *overflow(const cairn_cohort_summary *a,
+                            const cairn_cohort_summary *b)
+{
+    if (a->n_clients + b->n_clients > MAX_COUNT) {
+        return "more than 1e12 clients";
+    }
+    if ((double)a->n_groups + (double)b->n_groups > MAX_COUNT) {
+        return "more than 1e12 growth-model blocks";
+    }
+    return NULL;
+}
+
 int cairn_aggregate_merge(cairn_aggregate *into, const cairn_aggregate *from,
                           cairn_error *err)
 {
     const cairn_cohort_summary *a = into->summary, *b = from->summary;
+    char id[CAIRN_AGGREGATE_ID_HEX + 1];
     bool same = strcmp(a->instrument, b->instrument) == 0 &&
                 strcmp(a->scale, b->scale) == 0 &&
                 strcmp(a->fingerprint, b->fingerprint) == 0;
@@ -101,18 +148,44 @@ int cairn_aggregate_merge(cairn_aggregate *into, const cairn_aggregate *from,
                                    a->band_ids[i], b->band_ids[i]);
         }
     }
+    /* after the identity checks (cairn_cohort_merge), so they speak first */
+    const char *dup = same ? twice(into, from) : NULL;
+    const char *over = same ? overflow(a, b) : NULL;
+    if (dup != NULL) {
+        return cairn_error_set(err, CAIRN_EINVAL,
+                               "summary %s is already in this pool: merging "
+                               "it again would count its clients twice",
+                               dup);
+    }
+    if (over != NULL) {
+        return cairn_error_set(err, CAIRN_EINVAL,
+                               "the pooled sums would overflow: %s", over);
+    }
+    if (same && (into->scale_min != from->scale_min ||
+                 into->scale_max != from->scale_max)) {
+        return cairn_error_set(err, CAIRN_EINVAL,
+                               "cannot merge summaries of different score "
+                               "ranges (%g-%g and %g-%g)",
+                               into->scale_min, into->scale_max,
+                               from->scale_min, from->scale_max);
+    }
+    int rc = new_id(id, err);
+    if (rc < 0) {
+        return rc;
+    }
     cairn_aggregate_site *sites = realloc(
         into->sites, (into->n_sites + from->n_sites + 1) * sizeof *sites);
     if (sites == NULL) {
         return oom(err);
     }
     into->sites = sites;
-    int rc = cairn_cohort_merge(into->summary, b, err);
+    rc = cairn_cohort_merge(into->summary, b, err);
     if (rc < 0) {
         return rc;
     }
     memcpy(sites + into->n_sites, from->sites, from->n_sites * sizeof *sites);
     into->n_sites += from->n_sites;
+    memcpy(into->id, id, sizeof id);
     into->min_cell =
         from->min_cell > into->min_cell ? from->min_cell : into->min_cell;
     return CAIRN_OK;
@@ -259,8 +332,9 @@ static json_t *sites_json(const cairn_aggregate *a)
         const cairn_aggregate_site *s = &a->sites[i];
         json_array_append_new(
             sites,
-            json_pack("{s:s,s:o,s:o}", "cairn_version", s->cairn_version,
-                      "from", s->from[0] ? json_string(s->from) : json_null(),
+            json_pack("{s:s,s:s,s:o,s:o}", "id", s->id, "cairn_version",
+                      s->cairn_version, "from",
+                      s->from[0] ? json_string(s->from) : json_null(),
                       "to", s->to[0] ? json_string(s->to) : json_null()));
     }
     return sites;
@@ -276,14 +350,20 @@ int cairn_aggregate_to_json(const cairn_aggregate *a, char **out,
     if (rc < 0) {
         return rc;
     }
-    json_t *o =
-        json_pack("{s:s,s:i,s:s,s:s,s:s,s:s,s:s,s:o,s:i,s:o,s:o,s:o}", "format",
-                  FORMAT_NAME, "format_version", CAIRN_AGGREGATE_FORMAT_VERSION,
-                  "cairn_version", cairn_version(), "about", aggregate_about,
-                  "instrument", s->instrument, "scale", s->scale, "fingerprint",
-                  s->fingerprint, "parameters", parameters_json(s), "min_cell",
-                  a->min_cell, "sites", sites_json(a), "sums", sums_json(s),
-                  "published", published_json(t));
+    rc = cairn__aggregate_check(a, "the summary", err);
+    if (rc < 0) {
+        cairn_aggregate_table_free(t);
+        return rc;
+    }
+    json_t *o = json_pack(
+        "{s:s,s:i,s:s,s:s,s:s,s:s,s:s,s:s,s:[o,o],s:o,s:i,s:o,s:o,s:o}",
+        "format", FORMAT_NAME, "format_version",
+        CAIRN_AGGREGATE_FORMAT_VERSION, "cairn_version", cairn_version(),
+        "about", aggregate_about, "id", a->id, "instrument", s->instrument,
+        "scale", s->scale, "fingerprint", s->fingerprint, "scale_range",
+        num(a->scale_min), num(a->scale_max), "parameters",
+        parameters_json(s), "min_cell", a->min_cell, "sites", sites_json(a),
+        "sums", sums_json(s), "published", published_json(t));
     cairn_aggregate_table_free(t);
     if (o != NULL) {
         *out = json_dumps(o, JSON_INDENT(1) | JSON_PRESERVE_ORDER |
@@ -294,13 +374,13 @@ int cairn_aggregate_to_json(const cairn_aggregate *a, char **out,
 }
 
 int cairn_aggregate_write(const cairn_aggregate *a, const char *path,
-                          cairn_error *err)
+                          const cairn_outfile_options *opts, cairn_error *err)
 {
     char *text = NULL;
     cairn__export_file f;
     int rc = cairn_aggregate_to_json(a, &text, err);
     if (rc == CAIRN_OK) {
-        rc = cairn__export_file_open(&f, path, err);
+        rc = cairn__export_file_open(&f, path, opts, err);
     }
     if (rc == CAIRN_OK) {
         fputs(text, f.f);
@@ -635,6 +715,32 @@ static bool consistent(const reader *r, const cairn_cohort_summary *s)
     return true;
 }
 
+/* A summary id: exactly CAIRN_AGGREGATE_ID_HEX lowercase hex digits. */
+static bool get_id(const reader *r, json_t *v, const char *path,
+                   char out[CAIRN_AGGREGATE_ID_HEX + 1])
+{
+    const char *s = json_string_value(v);
+    bool ok = s != NULL && strlen(s) == CAIRN_AGGREGATE_ID_HEX;
+    for (size_t i = 0; ok && i < CAIRN_AGGREGATE_ID_HEX; i++) {
+        ok = (s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f');
+    }
+    if (!ok) {
+        return bad(r, path, "expected an id of 32 hex digits");
+    }
+    memcpy(out, s, CAIRN_AGGREGATE_ID_HEX + 1);
+    return true;
+}
+
+static bool read_range(const reader *r, json_t *v, cairn_aggregate *a)
+{
+    if (json_array_size(v) != 2 ||
+        !get_real(r, json_array_get(v, 0), "scale_range", &a->scale_min) ||
+        !get_real(r, json_array_get(v, 1), "scale_range", &a->scale_max)) {
+        return bad(r, "scale_range", "expected [low, high]");
+    }
+    return true;
+}
+
 static bool read_sites(const reader *r, json_t *a, cairn_aggregate *agg)
 {
     if (!json_is_array(a) || json_array_size(a) == 0) {
@@ -651,6 +757,16 @@ static bool read_sites(const reader *r, json_t *a, cairn_aggregate *agg)
         json_t *from = json_object_get(s, "from"),
                *to = json_object_get(s, "to");
         cairn_aggregate_site *site = &agg->sites[i];
+        if (!get_id(r, json_object_get(s, "id"), "sites.id", site->id)) {
+            return false;
+        }
+        for (size_t j = 0; j < i; j++) {
+            if (strcmp(agg->sites[j].id, site->id) == 0) {
+                return bad(r, "sites",
+                           "a site appears twice: its clients would be "
+                           "counted twice");
+            }
+        }
         if (!get_text(r, json_object_get(s, "cairn_version"),
                       "sites.cairn_version", site->cairn_version,
                       sizeof site->cairn_version) ||
@@ -694,7 +810,9 @@ static bool read_head(const reader *r, json_t *o, cairn_aggregate *a)
         return bad(r, "min_cell", "expected a whole number in 1..1000");
     }
     a->min_cell = (int)json_integer_value(k);
-    return get_text(r, json_object_get(o, "instrument"), "instrument",
+    return get_id(r, json_object_get(o, "id"), "id", a->id) &&
+           read_range(r, json_object_get(o, "scale_range"), a) &&
+           get_text(r, json_object_get(o, "instrument"), "instrument",
                     s->instrument, sizeof s->instrument) &&
            get_text(r, json_object_get(o, "scale"), "scale", s->scale,
                     sizeof s->scale) &&
@@ -723,7 +841,8 @@ int cairn_aggregate_parse(cairn_aggregate **out, const char *buf, size_t len,
     }
     bool ok = read_head(&r, o, a) &&
               read_sums(&r, json_object_get(o, "sums"), a->summary) &&
-              consistent(&r, a->summary);
+              consistent(&r, a->summary) &&
+              cairn__aggregate_check(a, name, err) == CAIRN_OK;
     json_decref(o);
     if (!ok) {
         cairn_aggregate_free(a);

@@ -320,6 +320,9 @@ int cairn_aggregate_table_compute(cairn_aggregate_table **out,
     t->withhold_model =
         cairn_aggregate_table_is_suppressed(t, "n_clients") ||
         cairn_aggregate_table_is_suppressed(t, "mixed_model.n_obs");
+    t->mean_decimals = s->n_paired < CAIRN_AGGREGATE_COARSE_N ? 0
+                       : s->n_paired < CAIRN_AGGREGATE_FINE_N ? 1
+                                                              : 2;
     *out = t;
     return CAIRN_OK;
 }
@@ -379,6 +382,21 @@ static void withhold(json_t *o, json_t *withheld, const char *key,
     }
 }
 
+/* Round the mean and SD of `o` to `decimals` places. */
+static void coarsen(json_t *o, int decimals)
+{
+    static const char *const keys[] = {"mean", "sd"};
+    double scale = pow(10, decimals);
+    for (size_t i = 0; json_is_object(o) && i < 2; i++) {
+        json_t *v = json_object_get(o, keys[i]);
+        if (json_is_number(v)) {
+            json_object_set_new(
+                o, keys[i], json_real(round(json_number_value(v) * scale) /
+                                      scale));
+        }
+    }
+}
+
 int cairn_aggregate_report_to_json(const cairn_cohort_result *r,
                                    const cairn_aggregate_table *t,
                                    size_t n_sites, char **out, cairn_error *err)
@@ -402,6 +420,9 @@ int cairn_aggregate_report_to_json(const cairn_cohort_result *r,
     }
     for (size_t i = 0; o != NULL && t->withhold_change && i < 4; i++) {
         withhold(o, withheld, change[i], json_null());
+    }
+    for (size_t i = 0; o != NULL && !t->withhold_change && i < 3; i++) {
+        coarsen(json_object_get(o, change[i]), t->mean_decimals);
     }
     if (o != NULL && t->withhold_alpha) {
         withhold(o, withheld, "alpha", json_null());

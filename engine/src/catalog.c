@@ -180,7 +180,16 @@ int cairn_catalog_load(cairn_catalog **out, const char *dir,
 {
     cairn_catalog *cat = NULL;
     int rc = CAIRN_OK;
+    struct stat sb;
     *out = NULL;
+    bool gone = texts_dir != NULL && stat(texts_dir, &sb) != 0;
+    if (texts_dir != NULL && (gone || !S_ISDIR(sb.st_mode))) {
+        return cairn_error_set(err, CAIRN_ENOTFOUND,
+                               "the texts folder %s %s (set --texts or "
+                               "CAIRN_TEXTS)",
+                               texts_dir,
+                               gone ? "does not exist" : "is not a folder");
+    }
     DIR *d = opendir(dir);
     if (d == NULL) {
         return cairn_error_set(err, CAIRN_EIO,

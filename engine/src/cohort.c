@@ -34,6 +34,9 @@ typedef struct scan {
     int64_t *allowed; /* sorted client ids of the clinician, or NULL */
     size_t n_allowed;
     size_t cap_groups;
+    bool collect;     /* keep the ids of the clients summarized */
+    int64_t *members; /* ascending: the scan goes client by client */
+    size_t n_members, cap_members;
 } scan;
 
 static int band_index(const cairn_cohort_summary *s, const char *band)
@@ -67,6 +70,18 @@ static int finish_client(cairn_cohort_summary *s, scan *sc, client_acc *c,
 {
     if (c->n == 0) {
         return CAIRN_OK;
+    }
+    if (sc->collect && sc->n_members == sc->cap_members) {
+        size_t cap = sc->cap_members ? sc->cap_members * 2 : 256;
+        int64_t *p = realloc(sc->members, cap * sizeof *p);
+        if (p == NULL) {
+            return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+        }
+        sc->members = p;
+        sc->cap_members = cap;
+    }
+    if (sc->collect) {
+        sc->members[sc->n_members++] = c->id;
     }
     s->n_clients += 1;
     if (first_band >= 0) {
@@ -285,9 +300,39 @@ static int run_scan(cairn_cohort_summary *s, scan *sc, cairn_store *st,
     return rc;
 }
 
+static int summarize(cairn_cohort_summary **out, scan *members,
+                     cairn_store *st, const cairn_instrument *inst,
+                     const cairn_cohort_options *opts, cairn_error *err);
+
 int cairn_cohort_summarize(cairn_cohort_summary **out, cairn_store *st,
                            const cairn_instrument *inst,
                            const cairn_cohort_options *opts, cairn_error *err)
+{
+    return summarize(out, NULL, st, inst, opts, err);
+}
+
+int cairn_cohort_members(int64_t **ids, size_t *n, cairn_store *st,
+                         const cairn_instrument *inst,
+                         const cairn_cohort_options *opts, cairn_error *err)
+{
+    cairn_cohort_summary *s = NULL;
+    scan m = {.collect = true};
+    *ids = NULL;
+    *n = 0;
+    int rc = summarize(&s, &m, st, inst, opts, err);
+    cairn_cohort_summary_free(s);
+    if (rc < 0) {
+        free(m.members);
+        return rc;
+    }
+    *ids = m.members;
+    *n = m.n_members;
+    return CAIRN_OK;
+}
+
+static int summarize(cairn_cohort_summary **out, scan *members,
+                     cairn_store *st, const cairn_instrument *inst,
+                     const cairn_cohort_options *opts, cairn_error *err)
 {
     cairn_cohort_options defaults = CAIRN_COHORT_OPTIONS_INIT;
     const cairn_cohort_options *o = opts ? opts : &defaults;
@@ -322,8 +367,13 @@ int cairn_cohort_summarize(cairn_cohort_summary **out, cairn_store *st,
     if (rc == 0 && o->clinician != NULL) {
         rc = load_clinician(&sc, st, o->clinician, err);
     }
+    sc.collect = members != NULL;
     if (rc == 0) {
         rc = run_scan(s, &sc, st, err);
+    }
+    if (members != NULL) {
+        members->members = sc.members;
+        members->n_members = sc.n_members;
     }
     free(sc.allowed);
     if (rc < 0) {

@@ -1,7 +1,9 @@
 /*
  * crypto.c - the one file that talks to libsodium: SHA-256 (definition
- * fingerprints, the audit chain), HMAC-SHA-256 (research pseudonyms and
- * per-client date offsets), random bytes (site keys) and wiping secrets;
+ * fingerprints, the audit chain of old databases), HMAC-SHA-256 (the
+ * keyed audit chain, research pseudonyms and per-client date offsets),
+ * Ed25519 (signed audit checkpoints), random bytes (keys) and wiping
+ * secrets;
  * Argon2id password hashes (crypto_pwhash_str at the interactive limits)
  * and random tokens for the server's sessions and links.
  */
@@ -120,4 +122,56 @@ int cairn__crypto_token_b32(char *out, size_t chars, cairn_error *err)
 bool cairn__crypto_equal(const void *a, const void *b, size_t len)
 {
     return sodium_memcmp(a, b, len) == 0;
+}
+
+int cairn__crypto_sign_public(const uint8_t seed[32], uint8_t pk[32],
+                              cairn_error *err)
+{
+    unsigned char sk[crypto_sign_SECRETKEYBYTES];
+    int rc = ready(err);
+    if (rc < 0) {
+        return rc;
+    }
+    if (crypto_sign_seed_keypair(pk, sk, seed) != 0) {
+        rc = cairn_error_set(err, CAIRN_ECRYPTO, "cannot derive a signing key");
+    }
+    sodium_memzero(sk, sizeof sk);
+    return rc;
+}
+
+int cairn__crypto_sign(const uint8_t seed[32], const void *msg, size_t len,
+                       uint8_t sig[64], cairn_error *err)
+{
+    unsigned char pk[crypto_sign_PUBLICKEYBYTES];
+    unsigned char sk[crypto_sign_SECRETKEYBYTES];
+    int rc = ready(err);
+    if (rc < 0) {
+        return rc;
+    }
+    if (crypto_sign_seed_keypair(pk, sk, seed) != 0 ||
+        crypto_sign_detached(sig, NULL, msg, len, sk) != 0) {
+        rc = cairn_error_set(err, CAIRN_ECRYPTO, "cannot sign");
+    }
+    sodium_memzero(sk, sizeof sk);
+    return rc;
+}
+
+bool cairn__crypto_sign_verify(const uint8_t pk[32], const void *msg,
+                               size_t len, const uint8_t sig[64])
+{
+    return ready(NULL) == CAIRN_OK &&
+           crypto_sign_verify_detached(sig, msg, len, pk) == 0;
+}
+
+void cairn__crypto_hex(char *out, const uint8_t *bin, size_t len)
+{
+    sodium_bin2hex(out, len * 2 + 1, bin, len);
+}
+
+bool cairn__crypto_unhex(uint8_t *bin, size_t len, const char *hex)
+{
+    size_t got = 0;
+    return hex != NULL && strlen(hex) == len * 2 &&
+           sodium_hex2bin(bin, len, hex, len * 2, NULL, &got, NULL) == 0 &&
+           got == len;
 }

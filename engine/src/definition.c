@@ -969,6 +969,7 @@ static int parse_header(parser *p, json_t *root)
                                        "decision_rules",
                                        "examples",
                                        "notes",
+                                       "about_a_loss",
                                        NULL};
     cairn_instrument *inst = p->inst;
     int rc = cairn__def_want_object(p, root, "", "the definition");
@@ -984,9 +985,19 @@ static int parse_header(parser *p, json_t *root)
     }
     rc = cairn__def_get_string(p, root, "code", "", true, &inst->code);
     if (rc == 0 && !cairn__def_is_id(inst->code)) {
-        rc = cairn__def_bad(p, "code '%s' must use only a-z, 0-9 and _",
+        rc = cairn__def_bad(p, "code '%.80s' must use only a-z, 0-9 and _",
                             inst->code);
     }
+    /* the store, imports and amends hold a code in 64 bytes */
+    if (rc == 0 && strlen(inst->code) > CAIRN_INSTRUMENT_CODE_MAX) {
+        rc = cairn__def_bad(p, "code '%.20s...' is longer than %d bytes",
+                            inst->code, CAIRN_INSTRUMENT_CODE_MAX);
+    }
+    json_t *loss = json_object_get(root, "about_a_loss");
+    if (rc == 0 && loss != NULL && !json_is_boolean(loss)) {
+        rc = cairn__def_bad(p, "'about_a_loss' must be true or false");
+    }
+    inst->about_a_loss = json_is_true(loss);
     if (rc == 0) {
         rc = cairn__def_get_string(p, root, "name", "", true, &inst->name);
     }

@@ -71,29 +71,25 @@ int cairn_export_key_parse(cairn_export_key **out, const void *bytes,
 int cairn_export_key_write(const cairn_export_key *key, const char *path,
                            cairn_error *err)
 {
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
-    if (fd < 0 && errno == EEXIST) {
+    cairn_outfile *f = NULL;
+    int rc = cairn_outfile_open(&f, path, NULL, err);
+    if (rc == CAIRN_EEXISTS) {
         return cairn_error_set(err, CAIRN_EEXISTS,
                                "%s: already exists; a new key would change "
                                "every pseudonym, so remove the old one "
                                "yourself if you mean to",
                                path);
     }
-    if (fd < 0) {
-        return cairn_error_set(err, CAIRN_EIO, "%s: cannot create: %s", path,
-                               strerror(errno));
+    if (rc < 0) {
+        return rc;
     }
-    ssize_t n = write(fd, key->bytes, sizeof key->bytes);
-    int e = errno;
-    if (n == (ssize_t)sizeof key->bytes && fchmod(fd, 0600) == 0 &&
-        fsync(fd) == 0 && close(fd) == 0) {
-        return CAIRN_OK;
+    FILE *fp = cairn_outfile_stream(f);
+    if (fp == NULL ||
+        fwrite(key->bytes, 1, sizeof key->bytes, fp) != sizeof key->bytes) {
+        cairn_outfile_abort(f);
+        return cairn_error_set(err, CAIRN_EIO, "%s: cannot write", path);
     }
-    e = n < 0 ? e : errno;
-    close(fd);
-    unlink(path);
-    return cairn_error_set(err, CAIRN_EIO, "%s: cannot write: %s", path,
-                           strerror(e ? e : EIO));
+    return cairn_outfile_commit(f, err);
 }
 
 static int key_read(int fd, const char *path, uint8_t *buf, size_t *got,
@@ -125,7 +121,8 @@ int cairn_export_key_load(cairn_export_key **out, const char *path,
     struct stat sb;
     size_t got = 0;
     *out = NULL;
-    int fd = open(path, O_RDONLY);
+    /* O_NONBLOCK: a FIFO named as the key must not hang the command */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
     if (fd < 0 && errno == ENOENT) {
         return cairn_error_set(err, CAIRN_ENOTFOUND, "%s: no such key file",
                                path);
@@ -134,10 +131,14 @@ int cairn_export_key_load(cairn_export_key **out, const char *path,
         return cairn_error_set(err, CAIRN_EIO, "%s: cannot read: %s", path,
                                strerror(errno));
     }
-    int rc = fstat(fd, &sb) == 0
-                 ? key_read(fd, path, buf, &got, err)
-                 : cairn_error_set(err, CAIRN_EIO, "%s: cannot read: %s", path,
-                                   strerror(errno));
+    int rc = fstat(fd, &sb) != 0
+                 ? cairn_error_set(err, CAIRN_EIO, "%s: cannot read: %s", path,
+                                   strerror(errno))
+             : !S_ISREG(sb.st_mode)
+                 ? cairn_error_set(err, CAIRN_EINVAL,
+                                   "%s: not a key file (not a regular file)",
+                                   path)
+                 : key_read(fd, path, buf, &got, err);
     close(fd);
     if (rc == CAIRN_OK && got != CAIRN_EXPORT_KEY_SIZE) {
         rc = cairn_error_set(err, CAIRN_EINVAL,
@@ -440,30 +441,20 @@ int cairn__export_begin(const cairn_export_sink *sink, const char *const *names,
 /* Files                                                               */
 
 int cairn__export_file_open(cairn__export_file *x, const char *path,
+                            const cairn_outfile_options *opts,
                             cairn_error *err)
 {
-    size_t n = strlen(path) + 16;
     x->path = path;
     x->f = NULL;
-    x->tmp = malloc(n);
-    if (x->tmp == NULL) {
-        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    int rc = cairn_outfile_open(&x->out, path, opts, err);
+    if (rc < 0) {
+        return rc;
     }
-    snprintf(x->tmp, n, "%s.tmp-XXXXXX", path);
-    int fd = mkstemp(x->tmp); /* mode 0600 */
-    if (fd >= 0) {
-        x->f = fdopen(fd, "w");
-        if (x->f == NULL) {
-            close(fd);
-            unlink(x->tmp);
-        }
-    }
+    x->f = cairn_outfile_stream(x->out);
     if (x->f == NULL) {
-        int e = errno;
-        free(x->tmp);
-        x->tmp = NULL;
-        return cairn_error_set(err, CAIRN_EIO, "%s: cannot write: %s", path,
-                               strerror(e));
+        cairn_outfile_abort(x->out);
+        x->out = NULL;
+        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
     return CAIRN_OK;
 }
@@ -471,28 +462,16 @@ int cairn__export_file_open(cairn__export_file *x, const char *path,
 int cairn__export_file_close(cairn__export_file *x, bool ok, cairn_error *err)
 {
     int rc = CAIRN_OK;
-    if (x->f == NULL) {
+    if (x->out == NULL) {
         return rc;
     }
-    bool bad = ferror(x->f) != 0;
-    int e = bad ? EIO : 0;
-    if (fclose(x->f) != 0 && !bad) {
-        bad = true;
-        e = errno;
+    if (ok) {
+        rc = cairn_outfile_commit(x->out, err);
+    } else {
+        cairn_outfile_abort(x->out);
     }
+    x->out = NULL;
     x->f = NULL;
-    if (ok && bad) {
-        rc = cairn_error_set(err, CAIRN_EIO, "%s: cannot write: %s", x->path,
-                             strerror(e));
-    } else if (ok && rename(x->tmp, x->path) != 0) {
-        rc = cairn_error_set(err, CAIRN_EIO, "%s: cannot write: %s", x->path,
-                             strerror(errno));
-    }
-    if (!ok || rc < 0) {
-        unlink(x->tmp);
-    }
-    free(x->tmp);
-    x->tmp = NULL;
     return rc;
 }
 
@@ -610,13 +589,14 @@ static int csv_finish(void *ctx, bool ok, cairn_error *err)
 }
 
 int cairn__export_csv_sink(cairn_export_sink *out, const char *path,
+                           const cairn_outfile_options *opts,
                            cairn_error *err)
 {
     cairn__export_file *x = calloc(1, sizeof *x);
     if (x == NULL) {
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
-    int rc = cairn__export_file_open(x, path, err);
+    int rc = cairn__export_file_open(x, path, opts, err);
     if (rc < 0) {
         free(x);
         return rc;
@@ -685,12 +665,14 @@ static void dictionary_variables(FILE *f, const cairn_instrument *in)
 int cairn__export_dictionary(const char *path, const cairn__export_column *cols,
                              size_t n, bool long_format,
                              const cairn_instrument *const *insts,
-                             size_t n_insts, cairn_error *err)
+                             size_t n_insts,
+                             const cairn_outfile_options *opts,
+                             cairn_error *err)
 {
     cairn__export_file x;
     char detail[512];
     const char *type, *cls, *meaning;
-    int rc = cairn__export_file_open(&x, path, err);
+    int rc = cairn__export_file_open(&x, path, opts, err);
     if (rc < 0) {
         return rc;
     }

@@ -41,17 +41,23 @@ bool cairn__export_classify(const char *name,
 int cairn__export_dictionary(const char *path, const cairn__export_column *cols,
                              size_t n, bool long_format,
                              const cairn_instrument *const *insts,
-                             size_t n_insts, cairn_error *err);
+                             size_t n_insts,
+                             const cairn_outfile_options *opts,
+                             cairn_error *err);
 
 /** A file being written under a temporary name next to its path. */
 typedef struct cairn__export_file {
     FILE *f;
-    char *tmp;        /* the temporary path */
+    cairn_outfile *out;
     const char *path; /* borrowed */
 } cairn__export_file;
 
-/** Create the temporary file (mode 0600).  CAIRN_OK or CAIRN_EIO. */
+/**
+ * Open `path` for writing through cairn_outfile_open (`opts` may be NULL:
+ * the defaults).  Returns what it returns, or CAIRN_ENOMEM.
+ */
 int cairn__export_file_open(cairn__export_file *x, const char *path,
+                            const cairn_outfile_options *opts,
                             cairn_error *err);
 
 /**
@@ -74,6 +80,7 @@ void cairn__export_date(char out[11], int32_t days);
  * `*out` is freed by the sink's finish call.
  */
 int cairn__export_csv_sink(cairn_export_sink *out, const char *path,
+                           const cairn_outfile_options *opts,
                            cairn_error *err);
 
 #endif

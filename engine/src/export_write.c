@@ -788,7 +788,7 @@ static int write_provenance(exporter *x, const char *path, const char *dict,
     if (o == NULL) {
         return oom(err);
     }
-    rc = cairn__export_file_open(&f, path, err);
+    rc = cairn__export_file_open(&f, path, &x->o->output, err);
     if (rc == CAIRN_OK) {
         bool bad =
             json_dumpf(o, f.f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0;
@@ -872,14 +872,25 @@ int cairn_export_write(cairn_store *st, const cairn_catalog *cat,
                                path);
     }
     char *dict = malloc(n), *prov = malloc(n);
-    int rc = dict && prov ? collect(&x, cat, err) : oom(err);
+    int rc = dict && prov ? CAIRN_OK : oom(err);
     if (rc == CAIRN_OK) {
+        /* all three names are checked before anything is written */
         snprintf(dict, n, "%s.dictionary.csv", path);
         snprintf(prov, n, "%s.provenance.json", path);
-        if (sink == NULL) {
-            rc = cairn__export_csv_sink(&csv, path, err);
-            sink = &csv;
-        }
+        rc = cairn_outfile_check(path, &x.o->output, err);
+    }
+    if (rc == CAIRN_OK) {
+        rc = cairn_outfile_check(dict, &x.o->output, err);
+    }
+    if (rc == CAIRN_OK) {
+        rc = cairn_outfile_check(prov, &x.o->output, err);
+    }
+    if (rc == CAIRN_OK) {
+        rc = collect(&x, cat, err);
+    }
+    if (rc == CAIRN_OK && sink == NULL) {
+        rc = cairn__export_csv_sink(&csv, path, &x.o->output, err);
+        sink = &csv;
     }
     if (rc == CAIRN_OK) {
         rc = write_rows(&x, sink, err);
@@ -889,7 +900,7 @@ int cairn_export_write(cairn_store *st, const cairn_catalog *cat,
     if (rc == CAIRN_OK) {
         rc = cairn__export_dictionary(dict, x.cols, x.n_cols,
                                       x.o->format == CAIRN_EXPORT_LONG, x.used,
-                                      x.n_used, err);
+                                      x.n_used, &x.o->output, err);
         if (rc == CAIRN_OK) {
             rc = write_provenance(&x, prov, dict, err);
         }

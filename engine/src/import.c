@@ -53,6 +53,10 @@ typedef struct cairn__csv {
     long rec_line;
     enum csv_problem problem;
     size_t problem_field;
+    size_t cur;               /* bytes of the current field so far, kept
+                                 after a problem too, so quotes are still
+                                 honoured and the record ends where it
+                                 really ends */
     char delim;  /* ',', ';' or '\t' */
     bool cp1252; /* convert Windows-1252 bytes to UTF-8 */
     cairn__span spans[FIELDS_MAX];
@@ -111,6 +115,7 @@ static void field_put(csv *c, int ch)
         return;
     }
     size_t i = c->nf - 1;
+    c->cur++;
     if (c->problem != CSV_FINE) {
         return;
     }
@@ -125,6 +130,7 @@ static void field_put(csv *c, int ch)
 
 static void field_start(csv *c)
 {
+    c->cur = 0;
     if (c->problem == CSV_FINE && c->nf > 0) {
         c->rec[c->rec_len++] = '\0';
     }
@@ -179,8 +185,7 @@ static int csv_next(csv *c)
         field_start(c);
         for (;;) {
             ch = csv_get(c);
-            if (ch == '"' && c->problem == CSV_FINE &&
-                c->flen[c->nf - 1] == 0) {
+            if (ch == '"' && c->cur == 0) {
                 ch = csv_quoted(c);
                 while (ch == ' ' || ch == '\t') {
                     ch = csv_get(c);
@@ -695,6 +700,18 @@ static int store_one(importer *im, inst_slot *slot, const char *client,
                   "the rows of this assessment continue here after other "
                   "rows; keep an assessment's rows together");
         return CAIRN_OK;
+    }
+    if (!created) {
+        rc = cairn__store_batch_plausible(im->batch, cid, date, slot->inst,
+                                          NULL, 0, &e);
+        if (rc == CAIRN_EINVAL) {
+            row_error(im, line, "%s", e.message);
+            return CAIRN_OK;
+        }
+        if (rc < 0) {
+            *im->err = e;
+            return rc;
+        }
     }
     if (!writing(im)) {
         return CAIRN_OK;

@@ -172,7 +172,21 @@ int cairn_instrument_add_texts(cairn_instrument *inst, const char *path,
     json_error_t jerr;
     json_t *root = NULL;
     parser p = {inst, path, err};
-    int rc = cairn__util_read_file(path, &buf, &len, err);
+    /* What the items point at now, put back if this file fails: their
+     * texts live in the file's JSON, freed on failure. */
+    const char **texts = calloc(inst->n_items + 1, sizeof *texts);
+    const cairn_option **opts = calloc(inst->n_items + 1, sizeof *opts);
+    const char *instructions = inst->instructions;
+    int rc = texts && opts ? CAIRN_OK
+                           : cairn_error_set(err, CAIRN_ENOMEM,
+                                             "out of memory");
+    for (size_t i = 0; rc == CAIRN_OK && i < inst->n_items; i++) {
+        texts[i] = inst->items[i].text;
+        opts[i] = inst->items[i].options;
+    }
+    if (rc == CAIRN_OK) {
+        rc = cairn__util_read_file(path, &buf, &len, err);
+    }
     if (rc < 0) {
         goto out;
     }
@@ -208,14 +222,26 @@ int cairn_instrument_add_texts(cairn_instrument *inst, const char *path,
             inst->instructions = instr;
         }
     }
-    if (rc == 0) {
-        json_decref(inst->texts);
-        inst->texts = root;
-        root = NULL;
+    if (rc == 0 && inst->texts == NULL &&
+        (inst->texts = json_array()) == NULL) {
+        rc = cairn__def_nomem(&p);
+    }
+    /* earlier files stay alive: items they named still point into them */
+    if (rc == 0 && json_array_append(inst->texts, root) != 0) {
+        rc = cairn__def_nomem(&p);
+    }
+    if (rc != 0 && texts != NULL && opts != NULL) {
+        for (size_t i = 0; i < inst->n_items; i++) {
+            inst->items[i].text = texts[i];
+            inst->items[i].options = opts[i];
+        }
+        inst->instructions = instructions;
     }
 out:
     json_decref(root);
     free(buf);
+    free(texts);
+    free(opts);
     return rc;
 }
 
@@ -237,6 +263,11 @@ const char *cairn_instrument_version(const cairn_instrument *inst)
 const char *cairn_instrument_fingerprint(const cairn_instrument *inst)
 {
     return inst->fingerprint;
+}
+
+bool cairn_instrument_is_about_a_loss(const cairn_instrument *inst)
+{
+    return inst->about_a_loss;
 }
 
 const char *cairn_instrument_instructions(const cairn_instrument *inst)

@@ -41,6 +41,7 @@ struct cairn_instrument {
     char fingerprint[8 + CAIRN__SHA256_HEX];
     const char *code, *name, *version, *instructions, *recall, *licence;
     bool text_allowed;
+    bool about_a_loss; /* its items ask about a loss (grief scales) */
     size_t n_aliases;
     const char **aliases;
     size_t n_citations;

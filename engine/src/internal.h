@@ -41,6 +41,24 @@ int cairn__util_read_file(const char *path, char **out, size_t *len,
  */
 json_t *cairn__util_json_number(double x);
 
+/**
+ * Decode one UTF-8 character at `s` (at most `len` bytes) into `*cp`:
+ * the bytes it takes, or 0 when they are not well-formed UTF-8 (a stray
+ * or missing continuation byte, an overlong form, a surrogate, a code
+ * point above U+10FFFF).  The one UTF-8 decoder of the engine (util.c).
+ */
+size_t cairn__utf8_next(const char *s, size_t len, uint32_t *cp);
+
+/** Whether `len` bytes at `s` are well-formed UTF-8 throughout. */
+bool cairn__utf8_valid(const char *s, size_t len);
+
+/**
+ * Copy `len` bytes at `s` into `out` (`size` bytes, NUL-terminated) with
+ * control characters (C0, DEL, C1) and bytes that are not UTF-8 written
+ * as \xNN, for quoting untrusted text in a message.  Returns the length.
+ */
+size_t cairn__util_escape(char *out, size_t size, const char *s, size_t len);
+
 /** Parse a whole decimal int from `s` (util.c); -1 when not one. */
 int cairn__util_parse_int(const char *s, size_t len, long *out);
 
@@ -121,6 +139,39 @@ int cairn__crypto_random(void *buf, size_t len, cairn_error *err);
 /** Overwrite `len` bytes at `buf` with zeros the compiler cannot skip. */
 void cairn__crypto_wipe(void *buf, size_t len);
 
+/**
+ * The Ed25519 public key of the key pair made from a 32-byte `seed`
+ * (crypto.c).  Returns CAIRN_OK or CAIRN_ECRYPTO.
+ */
+int cairn__crypto_sign_public(const uint8_t seed[32], uint8_t pk[32],
+                              cairn_error *err);
+
+/** An Ed25519 signature of `len` bytes at `msg` by the seed's key. */
+int cairn__crypto_sign(const uint8_t seed[32], const void *msg, size_t len,
+                       uint8_t sig[64], cairn_error *err);
+
+/** Whether `sig` is public key `pk`'s signature of `msg`. */
+bool cairn__crypto_sign_verify(const uint8_t pk[32], const void *msg,
+                               size_t len, const uint8_t sig[64]);
+
+/** `len` bytes as lowercase hex plus NUL in `out` (2 * len + 1 bytes). */
+void cairn__crypto_hex(char *out, const uint8_t *bin, size_t len);
+
+/** Exactly 2 * `len` hex digits at `hex` into `bin`; false otherwise. */
+bool cairn__crypto_unhex(uint8_t *bin, size_t len, const char *hex);
+
+/* ---- aggregate summaries (aggregate_check.c) ---- */
+
+struct cairn_aggregate;
+
+/**
+ * Check every sum of `a` against its scale range and counts (see
+ * aggregate_check.c); `name` locates the message ("north.json:
+ * sums.moments.sbb: gives a negative variance (-4)").  CAIRN_OK or
+ * CAIRN_EINVAL.
+ */
+int cairn__aggregate_check(const struct cairn_aggregate *a, const char *name,
+                           cairn_error *err);
 /** Room for an Argon2id hash string (crypto_pwhash_STRBYTES) and NUL. */
 #define CAIRN__PWHASH_MAX 128
 

@@ -342,7 +342,7 @@ static void text_cell(FILE *f, const char *s, bool first)
 static int write_records(exporter *ex, const char *path)
 {
     cairn__export_file x = {0};
-    int rc = cairn__export_file_open(&x, path, ex->err);
+    int rc = cairn__export_file_open(&x, path, &ex->o->output, ex->err);
     if (rc < 0) {
         return rc;
     }
@@ -471,7 +471,7 @@ static void form_dictionary(FILE *f, const form *fm)
 static int write_dictionary(exporter *ex, const char *path)
 {
     cairn__export_file x = {0};
-    int rc = cairn__export_file_open(&x, path, ex->err);
+    int rc = cairn__export_file_open(&x, path, &ex->o->output, ex->err);
     if (rc < 0) {
         return rc;
     }
@@ -495,7 +495,7 @@ static int write_repeating(exporter *ex, const char *path)
 {
     cairn__export_file x = {0};
     char label[NAME_MAX_ + 4];
-    int rc = cairn__export_file_open(&x, path, ex->err);
+    int rc = cairn__export_file_open(&x, path, &ex->o->output, ex->err);
     if (rc < 0) {
         return rc;
     }

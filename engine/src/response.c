@@ -164,6 +164,13 @@ int cairn_responses_parse_line(cairn_responses **out,
     size_t want = cairn_instrument_item_count(inst);
     size_t count = 0, pos = 0;
     *out = NULL;
+    if (memchr(line, '\0', len) != NULL) {
+        return cairn_error_set(err, CAIRN_EINVAL,
+                               "the line holds a NUL byte at column %zu",
+                               (size_t)((const char *)memchr(line, '\0',
+                                                             len) -
+                                        line) + 1);
+    }
     int rc = cairn_responses_new(&r, inst, err);
     while (rc == 0) {
         while (pos < len && isspace((unsigned char)line[pos])) {

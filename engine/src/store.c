@@ -252,10 +252,50 @@ static const char *const schema_v6[] = {
     NULL,
 };
 
+/*
+ * Version 7: the audit log keyed.  Only code: cairn__audit_key_migrate
+ * checks the SHA-256 chain, re-chains every entry with HMAC-SHA-256
+ * under the audit key and audits the definitions stored so far.
+ */
+static const char *const schema_v7[] = {NULL};
+
+/*
+ * Version 8: the release log (store_release.c).  A row is one population
+ * published from this store (an aggregate summary): which clients, for
+ * which scale, under which min-cell; never changed or deleted.  `members`
+ * is a JSON array of client ids, ascending; it never leaves the store.
+ */
+static const char *const schema_v8[] = {
+    "CREATE TABLE release_log ("
+    " id INTEGER PRIMARY KEY,"
+    " instrument TEXT NOT NULL, scale TEXT NOT NULL,"
+    " min_cell INTEGER NOT NULL, n INTEGER NOT NULL,"
+    " members TEXT NOT NULL, who TEXT NOT NULL, at TEXT NOT NULL);",
+    "CREATE INDEX release_log_scale ON release_log(instrument, scale, id);",
+    "CREATE TRIGGER release_log_frozen BEFORE UPDATE ON release_log BEGIN"
+    " SELECT RAISE(ABORT, 'releases are never changed'); END;",
+    "CREATE TRIGGER release_log_no_delete BEFORE DELETE ON release_log"
+    " BEGIN SELECT RAISE(ABORT, 'releases are never deleted'); END;",
+    NULL,
+};
+
 /* Forward migrations: entry v turns schema v into v + 1. */
 static const char *const *const migrations[CAIRN_STORE_SCHEMA] = {
-    [0] = schema_v1, [1] = schema_v2, [2] = schema_v3,
-    [3] = schema_v4, [4] = schema_v5, [5] = schema_v6,
+    [0] = schema_v1,
+    [1] = schema_v2,
+    [2] = schema_v3,
+    [3] = schema_v4,
+    [4] = schema_v5,
+    [5] = schema_v6,
+    [6] = schema_v7,
+    [7] = schema_v8,
+};
+
+/* Code run after migration v's SQL (NULL: none); `from` is where the
+ * file started (0: new). */
+typedef int (*migration_hook)(cairn_store *st, int from, cairn_error *err);
+static const migration_hook hooks[CAIRN_STORE_SCHEMA] = {
+    [CAIRN__SCHEMA_KEYED - 1] = cairn__audit_key_migrate,
 };
 
 /* ------------------------------------------------------------------ */
@@ -427,6 +467,12 @@ static int migrate(cairn_store *st, int from, cairn_error *err)
         for (size_t i = 0; rc == CAIRN_OK && migrations[v][i] != NULL; i++) {
             rc = cairn__store_exec(st, migrations[v][i], err);
         }
+        if (rc == CAIRN_OK && hooks[v] != NULL) {
+            rc = hooks[v](st, now, err);
+        }
+        if (rc == CAIRN_OK && v + 1 >= CAIRN__SCHEMA_KEYED) {
+            st->keyed = true;
+        }
     }
     if (rc == CAIRN_OK && now < CAIRN_STORE_SCHEMA) {
         char sql[64];
@@ -461,6 +507,47 @@ static int create_file(const char *path, cairn_error *err)
     return CAIRN_OK;
 }
 
+/*
+ * Read the first 100 bytes (SQLite's file header) before SQLite opens the
+ * file, so nothing is changed in an empty file or another program's
+ * database.  A Cairn file carries CAIRN_APP_ID at offset 68; a new one
+ * whose first commit still sits in its write-ahead log has 0 there and
+ * is already in WAL mode (bytes 18-19 = 2), so opening it converts
+ * nothing and the schema check after the open decides.
+ */
+static int check_header(const char *path, cairn_error *err)
+{
+    unsigned char h[100];
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
+    if (fd < 0) {
+        return cairn_error_set(err, CAIRN_EIO, "%s: %s", path,
+                               strerror(errno));
+    }
+    ssize_t n = read(fd, h, sizeof h);
+    close(fd);
+    if (n == 0) {
+        return cairn_error_set(err, CAIRN_EINVAL,
+                               "%s: not a Cairn database (an empty file); "
+                               "'cairn init' makes a new one under a new "
+                               "name",
+                               path);
+    }
+    if (n < (ssize_t)sizeof h || memcmp(h, "SQLite format 3", 16) != 0) {
+        return cairn_error_set(err, CAIRN_EINVAL,
+                               "%s: not a Cairn database", path);
+    }
+    uint32_t app = (uint32_t)h[68] << 24 | (uint32_t)h[69] << 16 |
+                   (uint32_t)h[70] << 8 | h[71];
+    bool wal = h[18] == 2 && h[19] == 2;
+    if (app != CAIRN_APP_ID && !(app == 0 && wal)) {
+        return cairn_error_set(err, CAIRN_EINVAL,
+                               "%s: not a Cairn database (another "
+                               "program's SQLite file; left unchanged)",
+                               path);
+    }
+    return CAIRN_OK;
+}
+
 static int check_existing(const char *path, cairn_error *err)
 {
     struct stat sb;
@@ -475,7 +562,7 @@ static int check_existing(const char *path, cairn_error *err)
         return cairn_error_set(err, CAIRN_EINVAL,
                                "%s: not a Cairn database (not a file)", path);
     }
-    return CAIRN_OK;
+    return check_header(path, err);
 }
 
 static int configure(cairn_store *st, const cairn_store_options *o, bool memory,
@@ -570,6 +657,20 @@ int cairn_store_open(cairn_store **out, const char *path,
         return cairn_error_set(err, CAIRN_EINVAL,
                                "an in-memory store must be created");
     }
+    const char *actor = o->actor ? o->actor : "unknown";
+    size_t an = strlen(actor);
+    if (an == 0 || an > CAIRN_STORE_ACTOR_MAX ||
+        !cairn__store_text_is_clean(actor, an, false)) {
+        char shown[4 * CAIRN_STORE_ACTOR_MAX + 8];
+        cairn__util_escape(shown, sizeof shown, actor,
+                           an > CAIRN_STORE_ACTOR_MAX
+                               ? CAIRN_STORE_ACTOR_MAX : an);
+        return cairn_error_set(err, CAIRN_EINVAL,
+                               "who-name '%s%s' is not printable text of "
+                               "1 to %d bytes",
+                               shown, an > CAIRN_STORE_ACTOR_MAX ? "..." : "",
+                               CAIRN_STORE_ACTOR_MAX);
+    }
     rc = o->create ? (memory ? CAIRN_OK : create_file(path, err))
                    : check_existing(path, err);
     if (rc == CAIRN_OK && !memory) {
@@ -581,14 +682,18 @@ int cairn_store_open(cairn_store **out, const char *path,
     if (rc < 0) {
         return rc;
     }
+    bool made_db = o->create && !memory;
     st = calloc(1, sizeof *st);
     if (st == NULL || (st->path = dup_str(path)) == NULL ||
-        (st->actor = dup_str(o->actor ? o->actor : "unknown")) == NULL) {
+        (st->actor = dup_str(actor)) == NULL) {
         rc = cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
         goto out;
     }
     st->read_only = o->read_only && !o->create;
-    rc = open_db(st, o, memory, err);
+    rc = cairn__audit_key_setup(st, o->audit_key, o->create, memory, err);
+    if (rc == CAIRN_OK) {
+        rc = open_db(st, o, memory, err);
+    }
     if (rc == CAIRN_OK) {
         rc = configure(st, o, memory, err);
     }
@@ -598,6 +703,10 @@ int cairn_store_open(cairn_store **out, const char *path,
     if (rc == CAIRN_OK) {
         rc = check_schema(st, err);
     }
+    if (rc == CAIRN_OK) {
+        st->keyed = st->schema >= CAIRN__SCHEMA_KEYED;
+        rc = cairn__audit_key_reload(st, err);
+    }
 out:
     if (rc < 0 && st != NULL && st->db != NULL &&
         sqlite3_errcode(st->db) == SQLITE_NOTADB) {
@@ -605,8 +714,11 @@ out:
                              path);
     }
     if (rc < 0) {
+        if (st != NULL && st->made_key) {
+            unlink(st->audit_key_path);
+        }
         cairn_store_close(st);
-        if (o->create && !memory && rc != CAIRN_EEXISTS) {
+        if (made_db) {
             unlink(path);
         }
         return rc;
@@ -624,8 +736,11 @@ void cairn_store_close(cairn_store *st)
         sqlite3_finalize(st->stmt[i]);
     }
     sqlite3_close(st->db);
+    cairn__crypto_wipe(st->chain_key, sizeof st->chain_key);
+    cairn__crypto_wipe(st->sign_seed, sizeof st->sign_seed);
     free(st->path);
     free(st->actor);
+    free(st->audit_key_path);
     free(st);
 }
 
@@ -796,25 +911,18 @@ int cairn__store_date_normalize(char out[CAIRN__DATE_MAX], const char *s,
 
 bool cairn__store_text_is_clean(const char *s, size_t len, bool multiline)
 {
-    const unsigned char *p = (const unsigned char *)s;
     size_t i = 0;
     while (i < len) {
-        unsigned char c = p[i];
-        size_t n = c < 0x80             ? 1
-                   : (c & 0xE0) == 0xC0 ? 2
-                   : (c & 0xF0) == 0xE0 ? 3
-                   : (c & 0xF8) == 0xF0 ? 4
-                                        : 0;
-        if (n == 0 || i + n > len ||
-            (c < 0x80 && c < 0x20 &&
-             !(multiline && (c == '\n' || c == '\t'))) ||
-            c == 0x7F || (n == 2 && c < 0xC2)) {
+        uint32_t cp = 0;
+        size_t n = cairn__utf8_next(s + i, len - i, &cp);
+        if (n == 0) {
             return false;
         }
-        for (size_t k = 1; k < n; k++) {
-            if ((p[i + k] & 0xC0) != 0x80) {
-                return false;
-            }
+        /* C0 (but tab and newline in notes), DEL and C1 controls: C1
+         * holds the terminal's CSI, so none of them is ever stored */
+        bool control = cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp < 0xA0);
+        if (control && !(multiline && (cp == '\n' || cp == '\t'))) {
+            return false;
         }
         i += n;
     }

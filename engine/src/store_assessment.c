@@ -45,14 +45,24 @@ static int normalize_date(const char *s, char out[CAIRN__DATE_MAX],
     return CAIRN_OK;
 }
 
-int cairn__store_assessment_add_to(cairn__batch *b, const cairn_score *score,
-                                   const cairn_responses *resp,
-                                   const char *code, const char *date,
-                                   int64_t *id, cairn_error *err)
+/* The work of cairn__store_assessment_add_to, with the plausibility
+ * warning (see cairn__store_batch_plausible) into `warning`. */
+static int add_to(cairn__batch *b, const cairn_score *score,
+                  const cairn_responses *resp, const char *code,
+                  const char *date, int64_t *id, cairn_error *warning,
+                  cairn_error *err)
 {
     int64_t client = 0;
     bool dup = false;
+    char why[CAIRN_ERROR_MAX];
     int rc = cairn__store_batch_client(b, code, false, &client, NULL, err);
+    if (rc == CAIRN_OK) {
+        rc = cairn__store_batch_plausible(b, client, date, score->instrument,
+                                          why, sizeof why, err);
+    }
+    if (rc == CAIRN_OK && why[0] != '\0' && warning != NULL) {
+        cairn_error_set(warning, CAIRN_OK, "%s", why);
+    }
     if (rc == CAIRN_OK) {
         cairn__batch_row row = {client, date, resp, score, 0, NULL, true};
         rc = cairn__store_batch_add(b, &row, &dup, id, err);
@@ -65,6 +75,14 @@ int cairn__store_assessment_add_to(cairn__batch *b, const cairn_score *score,
                              date);
     }
     return rc;
+}
+
+int cairn__store_assessment_add_to(cairn__batch *b, const cairn_score *score,
+                                   const cairn_responses *resp,
+                                   const char *code, const char *date,
+                                   int64_t *id, cairn_error *err)
+{
+    return add_to(b, score, resp, code, date, id, NULL, err);
 }
 
 int cairn_store_assessment_add(cairn_store *st, const cairn_score *score,
@@ -86,8 +104,8 @@ int cairn_store_assessment_add(cairn_store *st, const cairn_score *score,
     if (rc < 0) {
         return rc;
     }
-    rc = cairn__store_assessment_add_to(b, score, resp, opts->client_code, date,
-                                        id, err);
+    rc = add_to(b, score, resp, opts->client_code, date, id, opts->warning,
+                err);
     if (rc < 0) {
         cairn__store_batch_abort(b);
         return rc;

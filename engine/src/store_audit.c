@@ -1,9 +1,12 @@
 /*
  * store_audit.c - the append-only audit log and its verification.
  *
- * Entry n's hash is SHA-256(hash of entry n-1 || canonical entry n), the
- * first entry chaining to 64 zeros; the canonical form length-prefixes
- * every field so no text can forge a boundary.  Entries about single rows
+ * Entry n's hash is HMAC-SHA-256 under a key derived from the audit key
+ * (a secret kept outside the database, see store_auditkey.c) of (hash of
+ * entry n-1 || canonical entry n), the first entry chaining to 64 zeros;
+ * files of schema 1 and 2 used plain SHA-256 until their migration
+ * re-chains them.  The canonical form length-prefixes every field so no
+ * text can forge a boundary.  Entries about single rows
  * (clients, events, episodes) keep the row's canonical JSON as `after`;
  * entries about a batch of assessments keep a digest of its rows.
  * Verification recomputes both, so a row or entry changed or removed with
@@ -28,31 +31,55 @@ static void canon_field(cairn__buf *b, const char *s)
     cairn__buf_putc(b, '|');
 }
 
-/* hash = SHA-256(prev || seq|at|who|action|target|before|after|) */
-static int entry_hash(int64_t seq, const char *const f[6], const char *prev,
-                      char out[CAIRN__SHA256_HEX + 1], cairn_error *err)
+/* hash = MAC(prev || seq|at|who|action|target|before|after|) */
+int cairn__audit_entry_hash(const cairn_store *st, bool keyed, int64_t seq,
+                            const char *const f[6], const char *prev,
+                            char out[CAIRN__SHA256_HEX + 1],
+                            cairn_error *err)
 {
     cairn__buf b = CAIRN__BUF_INIT;
+    uint8_t mac[32];
     cairn__buf_puts(&b, prev);
     cairn__buf_int(&b, seq);
     cairn__buf_putc(&b, '|');
     for (int i = 0; i < 6; i++) {
         canon_field(&b, f[i]);
     }
-    int rc = b.oom ? cairn_error_set(err, CAIRN_ENOMEM, "out of memory")
-                   : cairn__crypto_sha256_hex(b.p, b.len, out, err);
+    int rc = CAIRN_OK;
+    if (b.oom) {
+        rc = cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    } else if (!keyed) {
+        rc = cairn__crypto_sha256_hex(b.p, b.len, out, err);
+    } else {
+        rc = cairn__crypto_hmac_sha256(st->chain_key, b.p, b.len, mac, err);
+        if (rc == CAIRN_OK) {
+            cairn__crypto_hex(out, mac, sizeof mac);
+        }
+    }
     cairn__buf_free(&b);
     return rc;
 }
 
-int cairn__audit_append(cairn_store *st, const char *action, const char *target,
-                        const char *before, const char *after, cairn_error *err)
+static int entry_hash(const cairn_store *st, int64_t seq,
+                      const char *const f[6], const char *prev,
+                      char out[CAIRN__SHA256_HEX + 1], cairn_error *err)
+{
+    return cairn__audit_entry_hash(st, st->keyed, seq, f, prev, out, err);
+}
+
+int cairn__audit_append(cairn_store *st, const char *action,
+                        const char *target, const char *before,
+                        const char *after, cairn_error *err)
 {
     sqlite3_stmt *s = NULL;
     char prev[CAIRN__SHA256_HEX + 1], hash[CAIRN__SHA256_HEX + 1];
     char now[CAIRN__DATE_MAX];
     int64_t seq = 1;
-    int rc = cairn__store_prep(st, ST_AUDIT_LAST,
+    int rc = cairn__audit_need_key(st, "change the database", err);
+    if (rc < 0) {
+        return rc;
+    }
+    rc = cairn__store_prep(st, ST_AUDIT_LAST,
                                "SELECT seq, hash FROM audit "
                                "ORDER BY seq DESC LIMIT 1",
                                &s, err);
@@ -74,7 +101,7 @@ int cairn__audit_append(cairn_store *st, const char *action, const char *target,
     }
     cairn__store_now(now);
     const char *f[6] = {now, st->actor, action, target, before, after};
-    rc = entry_hash(seq, f, prev, hash, err);
+    rc = entry_hash(st, seq, f, prev, hash, err);
     if (rc == CAIRN_OK) {
         rc = cairn__store_prep(st, ST_AUDIT_INSERT,
                                "INSERT INTO audit (seq, at, who, action,"
@@ -218,7 +245,7 @@ static int verify_chain(cairn_store *st, cairn_audit_report *rep,
                                  (long long)seq);
             break;
         }
-        rc = entry_hash(seq, f, prev, hash, err);
+        rc = entry_hash(st, seq, f, prev, hash, err);
         if (rc == CAIRN_OK &&
             (stored_prev == NULL || strcmp(stored_prev, prev) != 0)) {
             rc = cairn_error_set(err, CAIRN_EINVAL,
@@ -374,6 +401,10 @@ static int verify_targets(cairn_store *st, cairn_error *err)
         "  setting_change WHERE id = CAST(substr(a.target, 9) AS INTEGER)))"
         " OR (a.target LIKE 'assessment:%' AND NOT EXISTS (SELECT 1 FROM"
         "  assessment WHERE id = CAST(substr(a.target, 12) AS INTEGER)))"
+        " OR (a.target LIKE 'release:%' AND NOT EXISTS (SELECT 1 FROM"
+        "  release_log WHERE id = CAST(substr(a.target, 9) AS INTEGER)))"
+        " OR (a.target LIKE 'definition:%' AND NOT EXISTS (SELECT 1 FROM"
+        "  definition WHERE id = CAST(substr(a.target, 12) AS INTEGER)))"
         " ORDER BY a.seq LIMIT 1";
     sqlite3_stmt *s = NULL;
     int rc = prepare(st, sql, &s, err);
@@ -647,6 +678,53 @@ static int verify_versions(cairn_store *st, cairn_error *err)
     return rc;
 }
 
+/*
+ * The tables verification covers; any other is refused, so a table added
+ * without audit coverage (or by another tool) cannot hide data.
+ */
+static int verify_tables(cairn_store *st, cairn_error *err)
+{
+    static const char *const sql =
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN"
+        " ('batch', 'client', 'episode', 'definition', 'assessment',"
+        " 'event', 'audit', 'alert_action', 'setting_change',"
+        " 'release_log', 'account', 'link',"
+        /* not clinical data: login sessions (hashes, expire), the change
+         * counter, and the growth-model cache (derived, recomputed when
+         * the counter moves) */
+        " 'session', 'store_change', 'model_cache')"
+        " AND name NOT LIKE 'sqlite_%'"
+        " ORDER BY name LIMIT 1";
+    sqlite3_stmt *s = NULL;
+    int rc = prepare(st, sql, &s, err);
+    if (rc < 0) {
+        return rc;
+    }
+    int step = sqlite3_step(s);
+    if (step == SQLITE_ROW) {
+        rc = cairn_error_set(err, CAIRN_EINVAL,
+                             "table '%.64s' is not covered by the audit "
+                             "log: it was added behind Cairn's back",
+                             cairn__store_col_text(s, 0));
+    } else if (step != SQLITE_DONE) {
+        rc = cairn__store_dberr(st, err);
+    }
+    sqlite3_finalize(s);
+    return rc;
+}
+
+/* A keyed log starts at entry 1, which init writes: never empty. */
+static int verify_not_empty(cairn_store *st, const cairn_audit_report *r,
+                            cairn_error *err)
+{
+    if (!st->keyed || r->entries > 0) {
+        return CAIRN_OK;
+    }
+    return cairn_error_set(err, CAIRN_EINVAL,
+                           "the audit log is empty, but every Cairn "
+                           "database starts with an entry: it was emptied");
+}
+
 int cairn_store_audit_verify(cairn_store *st, cairn_audit_report *rep,
                              cairn_error *err)
 {
@@ -654,12 +732,23 @@ int cairn_store_audit_verify(cairn_store *st, cairn_audit_report *rep,
     batch_table batches = {0, NULL};
     cairn_audit_report *r = rep != NULL ? rep : &local;
     memset(r, 0, sizeof *r);
+    r->keyed = st->keyed;
+    int rc = cairn__audit_need_key(st, "verify the audit log", err);
+    if (rc < 0) {
+        return rc;
+    }
     /* one read transaction: a consistent snapshot */
-    int rc = cairn__store_exec(st, "BEGIN", err);
+    rc = cairn__store_exec(st, "BEGIN", err);
     if (rc < 0) {
         return rc;
     }
     rc = verify_chain(st, r, err);
+    if (rc == CAIRN_OK) {
+        rc = verify_not_empty(st, r, err);
+    }
+    if (rc == CAIRN_OK) {
+        rc = verify_tables(st, err);
+    }
     if (rc == CAIRN_OK) {
         rc = verify_targets(st, err);
     }
@@ -689,6 +778,10 @@ int cairn_store_audit_verify(cairn_store *st, cairn_audit_report *rep,
                            &r->events, err);
     }
     if (rc == CAIRN_OK) {
+        rc = verify_states(st, "definition", "definition",
+                           cairn__definition_state, &r->definitions, err);
+    }
+    if (rc == CAIRN_OK) {
         rc = verify_states(st, "account", "account", cairn__account_state,
                            &r->events, err);
     }
@@ -699,6 +792,10 @@ int cairn_store_audit_verify(cairn_store *st, cairn_audit_report *rep,
     if (rc == CAIRN_OK) {
         rc = verify_states(st, "setting", "setting_change",
                            cairn__setting_state, &r->events, err);
+    }
+    if (rc == CAIRN_OK) {
+        rc = verify_states(st, "release", "release_log",
+                           cairn__release_state, &r->events, err);
     }
     if (rc == CAIRN_OK) {
         rc = verify_versions(st, err);

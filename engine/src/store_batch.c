@@ -73,6 +73,7 @@ typedef struct cmap {
 
 struct cairn__batch {
     cairn_store *st;
+    cairn__client_dates dates; /* the last client's, for plausibility */
     int64_t id;
     cairn_method method;
     char *action, *source, *before;
@@ -775,6 +776,9 @@ static int insert_definition(cairn__batch *b, const cairn_instrument *inst,
     sqlite3_reset(s);
     cairn__buf_free(&scales);
     cairn__buf_free(&rules);
+    if (rc == CAIRN_OK) {
+        rc = cairn__audit_definition(b->st, *id, err);
+    }
     return rc;
 }
 
@@ -1028,6 +1032,27 @@ static int write_row(cairn__batch *b, cairn__assess_fields *f, cairn_error *err)
         content_json(&b->content, f);
     }
     b->last_id = f->id;
+    return rc;
+}
+
+int cairn__store_batch_plausible(cairn__batch *b, int64_t client_id,
+                                 const char *date,
+                                 const cairn_instrument *inst,
+                                 char *warning, size_t size,
+                                 cairn_error *err)
+{
+    int rc = CAIRN_OK;
+    if (b->dates.id != client_id) {
+        /* the writer thread owns the connection while it runs */
+        rc = drain(b, err);
+        if (rc == CAIRN_OK) {
+            rc = cairn__store_client_dates(b->st, client_id, &b->dates, err);
+        }
+    }
+    if (rc == CAIRN_OK) {
+        rc = cairn__store_date_plausible(&b->dates, date, inst, warning, size,
+                                         err);
+    }
     return rc;
 }
 

@@ -202,6 +202,14 @@ static int check_client(const cairn_client *c, char loss[CAIRN__DATE_MAX],
     if (rc == CAIRN_OK && c->loss_date != NULL) {
         rc = check_date("loss date", c->loss_date, false, loss, err);
     }
+    if (rc == CAIRN_OK && c->birth_year != 0 && loss[0] != '\0' &&
+        (loss[0] - '0') * 1000 + (loss[1] - '0') * 100 +
+                (loss[2] - '0') * 10 + (loss[3] - '0') <
+            c->birth_year) {
+        rc = cairn_error_set(err, CAIRN_EINVAL,
+                             "loss date %s is before the birth year %d", loss,
+                             c->birth_year);
+    }
     return rc;
 }
 
@@ -1005,8 +1013,13 @@ int cairn_store_event_add(cairn_store *st, const cairn_event *ev, int64_t *id,
         rc = cairn_error_set(err, CAIRN_EINVAL, "event kind %d is unknown",
                              (int)ev->kind);
     }
+    /* what happened (a session, an intervention) is never in the
+     * future; a due date or an anniversary may lie ahead */
+    bool ahead = ev->kind != CAIRN_EVENT_SESSION &&
+                 ev->kind != CAIRN_EVENT_INTERVENTION_START &&
+                 ev->kind != CAIRN_EVENT_INTERVENTION_CHANGE;
     if (rc == CAIRN_OK) {
-        rc = check_date("event date", ev->date, true, day, err);
+        rc = check_date("event date", ev->date, ahead, day, err);
     }
     if (rc == CAIRN_OK) {
         rc = cairn__store_begin(st, err);

@@ -29,6 +29,9 @@ enum cairn__stmt {
     ST_COUNT
 };
 
+/* The first schema whose audit log is keyed (HMAC-SHA-256). */
+#define CAIRN__SCHEMA_KEYED 7
+
 struct cairn_store {
     sqlite3 *db;
     char *path;
@@ -37,6 +40,14 @@ struct cairn_store {
     int schema;
     int busy_timeout_ms; /* as opened, restored after a no-wait try */
     sqlite3_stmt *stmt[ST_COUNT];
+    /* the audit key (store_audit.c) */
+    char *audit_key_path;
+    bool keyed;             /* schema >= CAIRN__SCHEMA_KEYED: entries are
+                               HMAC-SHA-256 */
+    bool has_key;           /* the key was read (or made) */
+    bool made_key;          /* this open made the key file */
+    uint8_t chain_key[32];  /* HMAC key of the chain, derived */
+    uint8_t sign_seed[32];  /* Ed25519 seed of checkpoints, derived */
 };
 
 /* A prepared statement from the cache, reset and with bindings cleared. */
@@ -107,6 +118,76 @@ int cairn__store_bind_text(sqlite3_stmt *s, int i, const char *v);
 int cairn__audit_append(cairn_store *st, const char *action, const char *target,
                         const char *before, const char *after,
                         cairn_error *err);
+
+/*
+ * The hash of audit entry `seq` with fields at, who, action, target,
+ * before, after chained to `prev`: HMAC-SHA-256 under the chain key when
+ * `keyed`, else SHA-256 (schemas 1 and 2), as 64 hex digits.
+ */
+int cairn__audit_entry_hash(const cairn_store *st, bool keyed, int64_t seq,
+                            const char *const f[6], const char *prev,
+                            char out[CAIRN__SHA256_HEX + 1],
+                            cairn_error *err);
+
+/* CAIRN_OK when the store is unkeyed or has its key; otherwise
+ * CAIRN_ENOTFOUND saying the key is missing and what needs it. */
+int cairn__audit_need_key(const cairn_store *st, const char *what,
+                          cairn_error *err);
+
+/*
+ * Find the audit key (`path`, NULL = the store's path + ".auditkey") and
+ * read it when the file exists; with `create`, make it (mode 0600, an
+ * existing one is CAIRN_EEXISTS); an in-memory store gets a random key.
+ * A missing key is not an error here: writes and verification say so.
+ */
+int cairn__audit_key_setup(cairn_store *st, const char *path, bool create,
+                           bool memory, cairn_error *err);
+
+/* Read the key if setup did not find it (another process made it). */
+int cairn__audit_key_reload(cairn_store *st, cairn_error *err);
+
+/*
+ * The migration to schema CAIRN__SCHEMA_KEYED, inside its transaction: refuse an old
+ * schema beside an existing key (a rolled-back file), check the SHA-256
+ * chain, make the key, re-chain every entry under it and audit every
+ * definition.  `from` 0 (a new file) only makes sure the key is there.
+ */
+int cairn__audit_key_migrate(cairn_store *st, int from, cairn_error *err);
+
+/* What dates of a client are checked against (store_plausible.c). */
+typedef struct cairn__client_dates {
+    int64_t id;     /* the client (0: none read yet) */
+    int birth_year; /* 0: not known */
+    char loss[CAIRN__DATE_MAX]; /* "" when not known */
+} cairn__client_dates;
+
+/* Read client `id`'s birth year and loss date into `out` (kept when
+ * `out` already holds that client). */
+int cairn__store_client_dates(cairn_store *st, int64_t id,
+                              cairn__client_dates *out, cairn_error *err);
+
+/*
+ * Whether an administration of `inst` on normalized `date` can be true
+ * for the client: CAIRN_EINVAL before the birth year ("date 1900-01-01 is
+ * before the client was born (birth year 1987)"); before the loss for an
+ * instrument about a loss, CAIRN_OK with `warning` (may be NULL) saying
+ * so; otherwise CAIRN_OK and `warning` empty.
+ */
+int cairn__store_date_plausible(const cairn__client_dates *c,
+                                const char *date,
+                                const cairn_instrument *inst, char *warning,
+                                size_t size, cairn_error *err);
+
+/* The canonical JSON of release-log row `id` (store_release.c). */
+int cairn__release_state(cairn_store *st, int64_t id, cairn__buf *out,
+                         cairn_error *err);
+
+/* Append the "definition.add" entry of definition row `id`. */
+int cairn__audit_definition(cairn_store *st, int64_t id, cairn_error *err);
+
+/* The canonical JSON of definition row `id` (its audit "after"). */
+int cairn__definition_state(cairn_store *st, int64_t id, cairn__buf *out,
+                            cairn_error *err);
 
 /*
  * The canonical JSON of client row `id` as the audit log records it

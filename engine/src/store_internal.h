@@ -125,6 +125,18 @@ int cairn__store_batch_add(cairn__batch *b, const cairn__batch_row *row,
                            bool *duplicate, int64_t *id, cairn_error *err);
 
 /*
+ * Whether `inst` on normalized `date` can be true for client
+ * `client_id` (see cairn__store_date_plausible in store_db.h):
+ * CAIRN_EINVAL when it cannot, CAIRN_OK with `warning` (may be NULL) set
+ * when it is only unlikely.
+ */
+int cairn__store_batch_plausible(cairn__batch *b, int64_t client_id,
+                                 const char *date,
+                                 const cairn_instrument *inst,
+                                 char *warning, size_t size,
+                                 cairn_error *err);
+
+/*
  * Add one assessment of client `code` administered at the normalised
  * `date` to the open batch `b`, refusing a duplicate with CAIRN_EEXISTS:
  * what cairn_store_assessment_add does inside its own batch, for callers

@@ -25,7 +25,7 @@
  *     cairn_report_client *r = NULL;
  *     cairn_report_options o = CAIRN_REPORT_OPTIONS_INIT;
  *     if (cairn_report_client_load(&r, st, cat, "S01", &o, &err) < 0 ||
- *         cairn_report_client_write(r, "s01.xlsx", &err) < 0)
+ *         cairn_report_client_write(r, "s01.xlsx", NULL, &err) < 0)
  *         fprintf(stderr, "%s\n", err.message);
  *     cairn_report_client_free(r);
  *
@@ -138,7 +138,9 @@ int cairn_report_client_load(cairn_report_client **out, cairn_store *st,
 void cairn_report_client_free(cairn_report_client *r);
 
 /**
- * Write the client workbook to `path`: a Summary sheet (client details,
+ * Write the client workbook to `path` through cairn_outfile (`output`
+ * says what it may not replace; NULL = keep any existing file; the same
+ * for every writer below): a Summary sheet (client details,
  * open alerts first and highlighted, each scale's baseline, latest,
  * change, slope, reliable change and clinical significance with the
  * parameters used and their sources, the events); per instrument a sheet
@@ -150,6 +152,7 @@ void cairn_report_client_free(cairn_report_client *r);
  * CAIRN_EREPORT (libxlsxwriter failed; nothing is left at `path`).
  */
 int cairn_report_client_write(const cairn_report_client *r, const char *path,
+                              const cairn_outfile_options *output,
                               cairn_error *err);
 
 /** One instrument both partners completed. */
@@ -203,6 +206,7 @@ void cairn_report_couple_free(cairn_report_couple *r);
  * Returns CAIRN_OK, CAIRN_EIO or CAIRN_EREPORT.
  */
 int cairn_report_couple_write(const cairn_report_couple *r, const char *path,
+                              const cairn_outfile_options *output,
                               cairn_error *err);
 
 /** One client on one instrument in a caseload. */
@@ -279,7 +283,9 @@ void cairn_report_caseload_free(cairn_report_caseload *r);
  * Returns CAIRN_OK, CAIRN_EIO or CAIRN_EREPORT.
  */
 int cairn_report_caseload_write(const cairn_report_caseload *r,
-                                const char *path, cairn_error *err);
+                                const char *path,
+                                const cairn_outfile_options *output,
+                                cairn_error *err);
 
 /** What a cohort workbook is computed with. */
 typedef struct cairn_report_cohort_options {
@@ -288,8 +294,12 @@ typedef struct cairn_report_cohort_options {
                                       borrowed: they must outlive the
                                       model) */
     cairn_mixed_options model;   /**< REML or ML, random slope or not */
-    time_t created;              /**< document time; 0 = the database's
-                                      last change */
+    time_t created;              /**< the "as of" time; 0 = the database's
+                                      last change.  The document
+                                      properties get this time when given,
+                                      else 2000-01-01: never the
+                                      database's last change, since the
+                                      workbook is de-identified */
 } cairn_report_cohort_options;
 
 /** Defaults: main scale, every assessment, REML with random slopes. */
@@ -370,6 +380,7 @@ void cairn_report_cohort_free(cairn_report_cohort *r);
  * Returns CAIRN_OK, CAIRN_EIO or CAIRN_EREPORT.
  */
 int cairn_report_cohort_write(const cairn_report_cohort *r, const char *path,
+                              const cairn_outfile_options *output,
                               cairn_error *err);
 
 /* ------------------------------------------------------------------ */
@@ -384,6 +395,7 @@ int cairn_report_cohort_write(const cairn_report_cohort *r, const char *path,
  * Returns CAIRN_OK or CAIRN_ENOMEM.
  */
 int cairn_report_export_sink_new(cairn_export_sink **out, const char *path,
+                                 const cairn_outfile_options *output,
                                  cairn_error *err);
 
 /** Free a sink (removing a half-written workbook).  NULL is allowed. */

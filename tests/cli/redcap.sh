@@ -75,7 +75,7 @@ t_run "a map for EPDS must say positions or scores" 1 c import other.csv --map e
 t_err_has "codes: epds's answer codes are not its item scores"
 
 # --- REDCap in
-cd "$T_TMP" && rm -f "$DB" && c init >/dev/null
+cd "$T_TMP" && rm -f "$DB" "$DB.auditkey" && c init >/dev/null
 t_run "REDCap profile" 0 c redcap profile phq9
 t_out_has '"form": "patient_health_questionnaire_9"'
 before=$(snapshot)

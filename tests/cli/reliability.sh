@@ -28,7 +28,7 @@ gen big.csv 25000 1000 2
 base=$(count base.db)
 rows=$(($(wc -l < big.csv) - 1))
 
-cp base.db full.db
+cp base.db full.db && cp base.db.auditkey full.db.auditkey
 s=$(now)
 t_run "an uninterrupted import" 0 "$CAIRN" --db full.db import big.csv --create-clients
 took=$(awk -v s="$s" -v e="$(now)" 'BEGIN { print e - s }')
@@ -41,7 +41,7 @@ k=0
 mid=0
 for d in $delays; do
     k=$((k + 1))
-    cp base.db kill.db
+    cp base.db kill.db && cp base.db.auditkey kill.db.auditkey
     rm -f kill.db-wal kill.db-shm
     "$CAIRN" --db kill.db import big.csv --create-clients >/dev/null 2>&1 &
     pid=$!
@@ -68,7 +68,7 @@ t_run "after the kills the database takes an import" 0 "$CAIRN" --db kill.db imp
 # two importers at once: both succeed, nothing lost
 gen a.csv 8000 100000 3
 gen b.csv 8000 200000 4
-cp base.db two.db
+cp base.db two.db && cp base.db.auditkey two.db.auditkey
 "$CAIRN" --db two.db import a.csv --create-clients > a.out 2>&1 &
 pa=$!
 "$CAIRN" --db two.db import b.csv --create-clients > b.out 2>&1 &
@@ -80,7 +80,7 @@ n=$(count two.db)
 [ "$n" -eq $((base + 128000)) ] && t_ok "nothing lost: $n rows" || t_not_ok "nothing lost" "$n rows, want $((base + 128000))"
 
 # the same file twice at once: one stores it, the other finds duplicates
-cp base.db same.db
+cp base.db same.db && cp base.db.auditkey same.db.auditkey
 "$CAIRN" --db same.db import a.csv --create-clients > a.out 2>&1 &
 pa=$!
 "$CAIRN" --db same.db import a.csv --create-clients > b.out 2>&1 &

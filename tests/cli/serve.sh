@@ -105,7 +105,8 @@ t_run "revoke twice" 1 $C link revoke 2
 t_err "cairn: link 2 is revoked"
 
 t_run "backup while serving" 0 $C backup -o copy.db
-t_run "the backup verifies" 0 $CAIRN --db copy.db audit verify
+t_run "the backup verifies (with the database's audit key)" 0 $CAIRN \
+    --db copy.db --audit-key clinic.db.auditkey audit verify
 t_run "backup never overwrites" 1 $C backup -o copy.db
 t_err "cairn: copy.db already exists; a backup never overwrites a file"
 
@@ -177,7 +178,7 @@ if certtool --generate-privkey --outfile key.pem >/dev/null 2>&1 &&
 else
     t_not_ok "certificate generated" "certtool (gnutls-bin) failed or is missing"
 fi
-$CAIRN --db copy.db serve --listen 127.0.0.1:0 --tls-cert cert.pem \
+$CAIRN --db copy.db --audit-key clinic.db.auditkey serve --listen 127.0.0.1:0 --tls-cert cert.pem \
     --tls-key key.pem >serve.out 2>serve.err &
 SERVER=$!
 i=0

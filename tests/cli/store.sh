@@ -12,7 +12,9 @@ t_err "cairn: clinic.db: no such database (named by --db); create it with 'cairn
 [ ! -e clinic.db ] && t_ok "no file was created" || t_not_ok "no file was created" "clinic.db exists"
 
 t_run "init" 0 c init
-t_out "created clinic.db (schema version 6)"
+t_out "created clinic.db (schema version 8)
+audit key clinic.db.auditkey (mode 0600): keep a copy apart from the database; without it
+the audit log cannot be verified or changed"
 mode=$(stat -c %a clinic.db)
 [ "$mode" = 600 ] && t_ok "database mode 0600" || t_not_ok "database mode 0600" "mode $mode"
 t_run "init never overwrites" 1 c init
@@ -23,7 +25,7 @@ t_run "a foreign file is refused" 1 "$CAIRN" --db foreign.db client list
 t_err "cairn: foreign.db: not a Cairn database"
 sqlite3 other.db "CREATE TABLE t(x); INSERT INTO t VALUES (1);"
 t_run "another SQLite file is refused" 1 "$CAIRN" --db other.db client list
-t_err "cairn: other.db: not a Cairn database"
+t_err "cairn: other.db: not a Cairn database (another program's SQLite file; left unchanged)"
 t_run "CAIRN_DB names the database" 0 env CAIRN_DB=clinic.db "$CAIRN" client list
 t_out "0 clients"
 
@@ -186,28 +188,28 @@ t_run "audit verify" 0 c audit verify
 t_out_has "audit log intact:"
 t_run "audit log" 0 c audit log --last 3
 t_out_has "dr.lee     assessment.void   assessment:8"
-cp "$DB" tamper.db
+cp "$DB" tamper.db && cp "$DB.auditkey" tamper.db.auditkey
 t_run "the triggers refuse an edit" 0 sh -c "! sqlite3 tamper.db \"UPDATE assessment SET responses = '[0]' WHERE id = 2\" 2>/dev/null"
-t_run "sqlite3 changes an audit row" 0 sqlite3 tamper.db "DROP TRIGGER audit_no_update; UPDATE audit SET who = 'someone' WHERE seq = 3"
+t_run "sqlite3 changes an audit row" 0 sqlite3 tamper.db "DROP TRIGGER audit_no_update; UPDATE audit SET who = 'someone' WHERE seq = 4"
 t_run "verify detects the changed audit row" 1 "$CAIRN" --db tamper.db audit verify
-t_err "cairn: audit entry 3 does not match its hash: it was changed after it was written"
-cp "$DB" tamper.db
+t_err "cairn: audit entry 4 does not match its hash: it was changed after it was written"
+cp "$DB" tamper.db && cp "$DB.auditkey" tamper.db.auditkey
 sqlite3 tamper.db "DROP TRIGGER assessment_frozen; UPDATE assessment SET responses = '[0,0,0,0,0,0,0,0,0]' WHERE id = 2"
 t_run "verify detects a changed assessment" 1 "$CAIRN" --db tamper.db audit verify
 t_err_has "cairn: the assessments of batch "
-cp "$DB" tamper.db
+cp "$DB" tamper.db && cp "$DB.auditkey" tamper.db.auditkey
 sqlite3 tamper.db "UPDATE client SET name = 'Eve' WHERE code = 'C001'"
 t_run "verify detects a changed client" 1 "$CAIRN" --db tamper.db audit verify
 t_err "cairn: client 1 differs from its last audited state: it was changed behind Cairn's back"
-cp "$DB" tamper.db
-sqlite3 tamper.db "DROP TRIGGER audit_no_delete; DELETE FROM audit WHERE seq = 5"
+cp "$DB" tamper.db && cp "$DB.auditkey" tamper.db.auditkey
+sqlite3 tamper.db "DROP TRIGGER audit_no_delete; DELETE FROM audit WHERE seq = 6"
 t_run "verify detects a removed audit row" 1 "$CAIRN" --db tamper.db audit verify
-t_err "cairn: audit entry 5 is missing: the log jumps from 4 to 6"
-cp "$DB" tamper.db
+t_err "cairn: audit entry 6 is missing: the log jumps from 5 to 7"
+cp "$DB" tamper.db && cp "$DB.auditkey" tamper.db.auditkey
 sqlite3 tamper.db "DROP TRIGGER assessment_no_delete; DELETE FROM assessment WHERE id = 3"
 t_run "verify detects a removed assessment" 1 "$CAIRN" --db tamper.db audit verify
 t_err_has "differ from what the audit log recorded (1 rows recorded, 0 found)"
-cp "$DB" tamper.db
+cp "$DB" tamper.db && cp "$DB.auditkey" tamper.db.auditkey
 sqlite3 tamper.db "UPDATE assessment SET voided_at = '2024-01-01', void_reason = 'x' WHERE id = 5"
 t_run "verify detects a void behind Cairn's back" 1 "$CAIRN" --db tamper.db audit verify
 t_err "cairn: assessment 5 was voided behind Cairn's back"

@@ -39,10 +39,14 @@
 #include "cairn/cohort.h"
 #include "cairn/error.h"
 #include "cairn/instrument.h"
+#include "cairn/outfile.h"
 #include "cairn/store.h"
 
 /** The summary file format this library reads and writes. */
-#define CAIRN_AGGREGATE_FORMAT_VERSION 1
+#define CAIRN_AGGREGATE_FORMAT_VERSION 2
+
+/** Hex digits of a summary's id (128 random bits). */
+#define CAIRN_AGGREGATE_ID_HEX 32
 
 /** Default small-cell threshold: counts below it are suppressed. */
 #define CAIRN_AGGREGATE_MIN_CELL 5
@@ -52,6 +56,7 @@
 
 /** One clinic's summary merged into an aggregate. */
 typedef struct cairn_aggregate_site {
+    char id[CAIRN_AGGREGATE_ID_HEX + 1]; /**< the site summary's unique id */
     char cairn_version[32]; /**< the Cairn that summarized it */
     char from[32];          /**< its --from, or "" */
     char to[32];            /**< its --to, or "" */
@@ -60,6 +65,10 @@ typedef struct cairn_aggregate_site {
 /** Pooled sums for one instrument scale.  Read the fields. */
 typedef struct cairn_aggregate {
     cairn_cohort_summary *summary; /**< the exact sums (owned) */
+    char id[CAIRN_AGGREGATE_ID_HEX + 1]; /**< this summary's unique id (a
+                                              merge makes a new one) */
+    double scale_min, scale_max;   /**< the scale's score range: every sum
+                                        is checked against it */
     int min_cell;                  /**< K for everything published */
     size_t n_sites;
     cairn_aggregate_site *sites; /**< the clinics merged, in order */
@@ -94,7 +103,11 @@ void cairn_aggregate_free(cairn_aggregate *a);
 /**
  * Add `from` into `into`: the sums with cairn_cohort_merge (which refuses
  * another instrument, scale, fingerprint or parameters, naming both
- * values), the sites appended, and K the larger of the two.
+ * values), the sites appended, K the larger of the two, and a new id.
+ * A site summary already in `into` is refused ("summary 3f2a... is
+ * already in this pool: merging it again would count its clients
+ * twice"), and so are pooled sums past what a summary holds ("the pooled
+ * sums would overflow: ...").
  * Returns CAIRN_OK, CAIRN_EINVAL or CAIRN_ENOMEM; on failure `into` is
  * unchanged.
  */
@@ -110,17 +123,21 @@ int cairn_aggregate_to_json(const cairn_aggregate *a, char **out,
                             cairn_error *err);
 
 /**
- * Write the summary file to `path` (a temporary file, mode 0600, renamed
- * into place when complete).  Returns CAIRN_OK, CAIRN_EIO, CAIRN_ENOMEM.
+ * Write the summary file to `path` through cairn_outfile_open (`opts`
+ * NULL = keep an existing file; see cairn/outfile.h).  Returns CAIRN_OK,
+ * what cairn_outfile_open and _commit return, or CAIRN_ENOMEM.
  */
 int cairn_aggregate_write(const cairn_aggregate *a, const char *path,
-                          cairn_error *err);
+                          const cairn_outfile_options *opts, cairn_error *err);
 
 /**
  * Read a summary from `len` bytes at `buf`; `name` stands for the file in
  * messages ("north.json: sums.n_paired: expected a whole number >= 0").
- * Everything is checked: the format and version, every field's type and
- * range, and that the counts add up.
+ * Everything is checked: the format and version, every field's type,
+ * sign and finiteness, every sum against the range the scale's scores
+ * and the count imply (sums within n times the range, no negative
+ * variance, correlations within -1..1), that the counts add up, and that
+ * no site appears twice.
  * Returns CAIRN_OK, CAIRN_EPARSE (not JSON), CAIRN_EINVAL (not a valid
  * summary) or CAIRN_ENOMEM.  On failure `*out` is NULL.
  */
@@ -170,7 +187,19 @@ typedef struct cairn_aggregate_table {
     bool withhold_change;
     bool withhold_alpha;
     bool withhold_model;
+    int mean_decimals; /**< decimals of published means and SDs: fewer
+                            for fewer clients (project policy: 0 below
+                            CAIRN_AGGREGATE_COARSE_N clients with two
+                            scores, 1 below CAIRN_AGGREGATE_FINE_N, else
+                            2), so a mean does not give its sum away */
 } cairn_aggregate_table;
+
+/** Below this many clients with two scores, means publish as whole
+ * points (project policy). */
+#define CAIRN_AGGREGATE_COARSE_N 20
+
+/** Below this many, means publish with one decimal (project policy). */
+#define CAIRN_AGGREGATE_FINE_N 100
 
 /**
  * Compute the published counts of `s` under threshold `min_cell` (>= 1).

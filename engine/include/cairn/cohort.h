@@ -108,6 +108,16 @@ int cairn_cohort_merge(cairn_cohort_summary *into,
 /** Free a summary.  NULL is allowed. */
 void cairn_cohort_summary_free(cairn_cohort_summary *s);
 
+/**
+ * The store ids of the clients cairn_cohort_summarize would count with
+ * the same options, ascending, for a release log (they never leave the
+ * store).  `*ids` is malloc'd (free with free()); NULL when `*n` is 0.
+ * Returns what cairn_cohort_summarize returns.
+ */
+int cairn_cohort_members(int64_t **ids, size_t *n, cairn_store *st,
+                         const cairn_instrument *inst,
+                         const cairn_cohort_options *opts, cairn_error *err);
+
 /** Cohort statistics computed from a summary. */
 typedef struct cairn_cohort_result {
     const cairn_cohort_summary *summary; /**< borrowed */

@@ -41,6 +41,7 @@
 
 #include "cairn/catalog.h"
 #include "cairn/error.h"
+#include "cairn/outfile.h"
 #include "cairn/store.h"
 
 /* ------------------------------------------------------------------ */
@@ -203,12 +204,16 @@ typedef struct cairn_export_options {
     bool shift_dates;              /**< add shifted dates (date_shifted,
                                         loss_date_shifted) */
     const cairn_export_sink *sink; /**< NULL = CSV at the path */
+    cairn_outfile_options output;  /**< what the files may not replace
+                                        (cairn/outfile.h); also for the
+                                        dictionary and provenance */
 } cairn_export_options;
 
 /** Defaults: wide CSV of every instrument, all dates, no shifted dates. */
 #define CAIRN_EXPORT_OPTIONS_INIT                                              \
     {                                                                          \
-        CAIRN_EXPORT_WIDE, NULL, NULL, NULL, false, NULL                       \
+        CAIRN_EXPORT_WIDE, NULL, NULL, NULL, false, NULL,                      \
+            CAIRN_OUTFILE_OPTIONS_INIT                                         \
     }
 
 /** What an export wrote. */

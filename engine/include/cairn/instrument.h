@@ -30,6 +30,9 @@
 /** A loaded, validated instrument definition (opaque). */
 typedef struct cairn_instrument cairn_instrument;
 
+/** Longest instrument code, in bytes (a longer one is refused on load). */
+#define CAIRN_INSTRUMENT_CODE_MAX 63
+
 /** One response option: the code a person enters and the score it counts. */
 typedef struct cairn_option {
     int code;          /**< what is entered (e.g. 0-3 for PHQ-9) */
@@ -165,6 +168,13 @@ int cairn_instrument_add_texts(cairn_instrument *inst, const char *path,
 
 /** Free an instrument.  NULL is allowed. */
 void cairn_instrument_free(cairn_instrument *inst);
+
+/**
+ * Whether the instrument asks about a loss ("about_a_loss": true in the
+ * definition: the grief scales), so an administration before the
+ * client's loss is unlikely.
+ */
+bool cairn_instrument_is_about_a_loss(const cairn_instrument *inst);
 
 /** Short code, e.g. "phq9". */
 const char *cairn_instrument_code(const cairn_instrument *inst);

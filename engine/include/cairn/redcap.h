@@ -32,6 +32,7 @@
 
 #include "cairn/catalog.h"
 #include "cairn/error.h"
+#include "cairn/outfile.h"
 #include "cairn/export.h"
 #include "cairn/import.h"
 #include "cairn/import_map.h"
@@ -83,12 +84,14 @@ typedef struct cairn_redcap_export_options {
                                       ids, dates shifted; NULL = client
                                       codes and real dates */
     const char *profiles_dir;    /**< shipped profiles, or NULL */
+    cairn_outfile_options output; /**< what the files may not replace
+                                       (cairn/outfile.h) */
 } cairn_redcap_export_options;
 
-/** Defaults: every instrument, identified. */
+/** Defaults: every instrument, identified, new files only. */
 #define CAIRN_REDCAP_EXPORT_OPTIONS_INIT                                       \
     {                                                                          \
-        NULL, NULL, NULL                                                       \
+        NULL, NULL, NULL, CAIRN_OUTFILE_OPTIONS_INIT                           \
     }
 
 /** What an export wrote. */

@@ -50,7 +50,7 @@
 #include "cairn/score.h"
 
 /** The schema version this library writes (PRAGMA user_version). */
-#define CAIRN_STORE_SCHEMA 6
+#define CAIRN_STORE_SCHEMA 8
 
 /** An open database (opaque). */
 typedef struct cairn_store cairn_store;
@@ -65,27 +65,38 @@ typedef struct cairn_store_options {
                               NULL = "unknown" */
     int busy_timeout_ms; /**< how long a write waits for another
                               process's transaction */
+    const char *audit_key; /**< the file holding the secret that keys the
+                                audit log; NULL = `path` + ".auditkey".
+                                Made (mode 0600) with the database and
+                                by the migration to schema 7 */
 } cairn_store_options;
 
 /** Default options: open an existing file for writing, wait 30 s. */
-#define CAIRN_STORE_OPTIONS_INIT                                               \
-    {                                                                          \
-        false, false, NULL, 30000                                              \
-    }
+#define CAIRN_STORE_OPTIONS_INIT {false, false, NULL, 30000, NULL}
 
 /**
  * Open the store at `path` (or create it, see options; NULL options are
- * the defaults).  An older schema is migrated forward in one transaction.
+ * the defaults).  The file's header is read before SQLite touches it, so
+ * an empty file or another program's SQLite file is refused unchanged.
+ * An older schema is migrated forward in one transaction; the migration
+ * to schema 7 checks the old SHA-256 chain, makes the audit key and
+ * re-chains the log under it.  `actor` must be printable UTF-8 of at
+ * most CAIRN_STORE_ACTOR_MAX bytes.
  * A file on a network file system (NFS, SMB/CIFS, ...) is refused with
  * CAIRN_EIO saying why: SQLite's WAL journal needs the shared memory and
  * locks of a local file system.
  * Returns CAIRN_OK, CAIRN_ENOTFOUND ("cairn.db: no such database; run
- * 'cairn init' first"), CAIRN_EEXISTS (create, file exists), CAIRN_EINVAL
- * (not a Cairn database, or a newer schema), CAIRN_EIO, CAIRN_EDB or
+ * 'cairn init' first"), CAIRN_EEXISTS (create, the file or its audit key
+ * exists), CAIRN_EINVAL (not a Cairn database, a newer schema, a bad
+ * actor, an old log that does not verify, or an old schema beside an
+ * audit key: a rolled-back file), CAIRN_EIO, CAIRN_EDB, CAIRN_ECRYPTO or
  * CAIRN_ENOMEM.  On failure `*out` is NULL.
  */
 int cairn_store_open(cairn_store **out, const char *path,
                      const cairn_store_options *opts, cairn_error *err);
+
+/** Longest who-name (audit "who"), in bytes. */
+#define CAIRN_STORE_ACTOR_MAX 64
 
 /** Close the store.  NULL is allowed. */
 void cairn_store_close(cairn_store *st);
@@ -356,20 +367,25 @@ typedef struct cairn_assessment_options {
     const char *client_code;     /**< required */
     const char *administered_at; /**< required, see dates above */
     cairn_method method;
+    cairn_error *warning;        /**< may be NULL; when the date is only
+                                      unlikely (a grief scale before the
+                                      client's loss) its message says so,
+                                      code CAIRN_OK */
 } cairn_assessment_options;
 
 /** Default: clinician-entered; client and date must be set. */
 #define CAIRN_ASSESSMENT_OPTIONS_INIT                                          \
     {                                                                          \
-        NULL, NULL, CAIRN_METHOD_CLINICIAN                                     \
+        NULL, NULL, CAIRN_METHOD_CLINICIAN, NULL                               \
     }
 
 /**
  * Store `score` of `resp` (both for the same instrument, score computed
  * from resp) as a new assessment, audited.  `*id` (may be NULL) receives
  * its id.
- * Returns CAIRN_OK, CAIRN_ENOTFOUND (client), CAIRN_EINVAL (date, or
- * score and responses that do not belong together), CAIRN_EDB.
+ * Returns CAIRN_OK, CAIRN_ENOTFOUND (client), CAIRN_EINVAL (date, a date
+ * before the client's birth year, or score and responses that do not
+ * belong together), CAIRN_EDB.
  */
 int cairn_store_assessment_add(cairn_store *st, const cairn_score *score,
                                const cairn_responses *resp,
@@ -647,6 +663,26 @@ int cairn_store_alert_list(cairn_alert_record_list **out, cairn_store *st,
 void cairn_store_alert_list_free(cairn_alert_record_list *list);
 
 /* ------------------------------------------------------------------ */
+/* The release log                                                     */
+
+/**
+ * Record that the population `ids` (store client ids, ascending, `n` of
+ * them) of `instrument` `scale` is being published under min-cell
+ * `min_cell`, audited.  Refused when an earlier release of the same
+ * scale holds a population that differs from this one by 1 to K-1
+ * clients (K the larger min-cell of the two): the two published side by
+ * side would reveal those clients by subtraction.  The same population
+ * again, or one at least K clients away, is allowed.  `*id` (may be NULL)
+ * receives the release's id.
+ * Returns CAIRN_OK, CAIRN_EINVAL ("these 41 clients differ from release 2
+ * (2026-11-01T09:00:00Z, 40 clients) by 1, fewer than the min-cell 5:
+ * ..."), CAIRN_EDB or CAIRN_ENOMEM.
+ */
+int cairn_store_release_add(cairn_store *st, const char *instrument,
+                            const char *scale, const int64_t *ids, size_t n,
+                            int min_cell, int64_t *id, cairn_error *err);
+
+/* ------------------------------------------------------------------ */
 /* The audit log                                                       */
 
 /** One audit entry; strings live as long as the list. */
@@ -679,25 +715,59 @@ void cairn_store_audit_list_free(cairn_audit_list *list);
 
 /** What verification looked at. */
 typedef struct cairn_audit_report {
-    size_t entries;     /**< audit entries whose chain was checked */
-    size_t assessments; /**< assessment rows checked against digests */
-    size_t clients;     /**< client rows checked */
-    size_t events;      /**< event, episode, alert, account and
-                             link rows checked */
-    char head[65];      /**< hash of the last entry (keep it elsewhere to
-                             detect a truncated log) */
+    size_t entries;      /**< audit entries whose chain was checked */
+    size_t assessments;  /**< assessment rows checked against digests */
+    size_t clients;      /**< client rows checked */
+    size_t events;       /**< event, episode, alert, account, link,
+                              setting and release rows checked */
+    size_t definitions;  /**< definition rows checked */
+    bool keyed;          /**< the chain is keyed (schema 7 and later) */
+    char head[65];       /**< hash of the last entry (keep it elsewhere to
+                              detect a truncated log) */
 } cairn_audit_report;
 
 /**
- * Check the whole store against its audit log: every entry's hash and
- * link to the previous one, no gap in the sequence, and every client,
- * assessment, event, episode and alert-action row equal to what its last
- * audit entry recorded.  `rep` (may be NULL) receives the counts.
+ * Check the whole store against its audit log: every entry's MAC (under
+ * the audit key; plain SHA-256 before schema 7) and link to the previous
+ * one, no gap in the sequence, every client, assessment, event, episode,
+ * alert-action and definition row equal to what its last audit entry
+ * recorded, and no table the log does not cover.  It does not prove the
+ * log is complete at its end: keep checkpoints for that.  `rep` (may be NULL) receives the counts.
  * Returns CAIRN_OK, CAIRN_EINVAL naming the first mismatch ("audit entry
  * 7 does not match its hash: it was changed after it was written"),
- * CAIRN_ENOMEM, CAIRN_ECRYPTO or CAIRN_EDB.
+ * CAIRN_ENOTFOUND (the audit key is missing), CAIRN_ENOMEM, CAIRN_ECRYPTO
+ * or CAIRN_EDB.
  */
 int cairn_store_audit_verify(cairn_store *st, cairn_audit_report *rep,
                              cairn_error *err);
+
+/**
+ * Verify the store (as cairn_store_audit_verify) and make a checkpoint:
+ * a small JSON statement of the number of audit entries, the last one's
+ * hash and the time, signed with the Ed25519 key derived from the audit
+ * key, with its public key.  Keep it outside the database (print it,
+ * mail it, store it elsewhere); cairn_store_audit_check_checkpoint later
+ * finds a log cut short, rolled back or rewritten behind it.  `*out` is
+ * malloc'd; free it with free().
+ * Returns CAIRN_OK, what verification returns, CAIRN_ENOTFOUND (the
+ * audit key is missing) or CAIRN_ENOMEM.
+ */
+int cairn_store_audit_checkpoint(cairn_store *st, char **out,
+                                 cairn_error *err);
+
+/**
+ * Check `len` bytes at `text`, a checkpoint (`name` stands for it in
+ * messages), against the store: its signature, that this database's
+ * audit key made it, and that the log still holds the entry it saw with
+ * the same hash.  Verify the chain itself with cairn_store_audit_verify.
+ * Returns CAIRN_OK, CAIRN_EPARSE (not JSON), CAIRN_EINVAL ("the audit log
+ * has 7 entries, fewer than the 9 that checkpoint cp.json saw at ...: it
+ * was cut short or rolled back"; "audit entry 9 differs from checkpoint
+ * ...: the log was rewritten or rolled back"; an altered checkpoint or
+ * another database's), CAIRN_ENOTFOUND (no audit key) or CAIRN_EDB.
+ */
+int cairn_store_audit_check_checkpoint(cairn_store *st, const char *text,
+                                       size_t len, const char *name,
+                                       cairn_error *err);
 
 #endif

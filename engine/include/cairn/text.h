@@ -1,0 +1,31 @@
+/*
+ * cairn/text.h - checking and quoting text from outside: files, the
+ * environment, the database.  Every text Cairn stores is well-formed
+ * UTF-8 without control characters (newline and tab only in notes);
+ * front ends escape what they print from the database all the same,
+ * since another tool may have written it.
+ */
+#ifndef CAIRN_TEXT_H
+#define CAIRN_TEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/**
+ * Whether `len` bytes at `s` are well-formed UTF-8: no overlong form,
+ * no surrogate, nothing above U+10FFFF, no stray continuation byte.
+ */
+bool cairn_text_is_utf8(const char *s, size_t len);
+
+/**
+ * Copy `s` (NULL = "") into `out` (`size` bytes, always NUL-terminated,
+ * cut short when it does not fit) with every control character (C0, DEL,
+ * C1: the terminal's escapes) and every byte that is not UTF-8 written
+ * as \xNN, so it prints as one harmless line.  Returns the length.
+ *
+ *     char safe[256];
+ *     cairn_text_escape(safe, sizeof safe, entry->who);
+ */
+size_t cairn_text_escape(char *out, size_t size, const char *s);
+
+#endif
