@@ -192,22 +192,39 @@ void cli_print_assessment_json(cli_ctx *ctx, FILE *out,
     fputs("}}", out);
 }
 
-void cli_print_assessment_line(cli_ctx *ctx, FILE *out,
-                               const cairn_assessment *a)
+/* The scale's and band's labels for people, or their ids when the
+ * definition is not in the catalog. */
+static void scale_words(const cairn_instrument *inst,
+                        const cairn_stored_scale *s, const char **scale,
+                        const char **band)
 {
-    (void)ctx;
-    fprintf(out, "%-20s #%-5lld %-7s", a->administered_at,
-            (long long)a->id, a->instrument);
+    const cairn_scale *sc =
+        inst != NULL ? cairn_instrument_find_scale(inst, s->scale) : NULL;
+    *scale = sc != NULL ? sc->label : s->scale;
+    *band = s->band;
+    for (size_t k = 0; sc != NULL && s->band != NULL && k < sc->n_bands;
+         k++) {
+        if (strcmp(sc->bands[k].id, s->band) == 0) {
+            *band = sc->bands[k].label;
+        }
+    }
+}
+
+static void print_line_body(FILE *out, const cairn_instrument *inst,
+                            const cairn_assessment *a)
+{
     for (size_t i = 0; i < a->n_scales; i++) {
         const cairn_stored_scale *s = &a->scales[i];
-        fprintf(out, " %s ", s->scale);
+        const char *scale = NULL, *band = NULL;
+        scale_words(inst, s, &scale, &band);
+        fprintf(out, "%s%s ", i > 0 ? "; " : "", scale);
         if (s->has_score) {
             cli_print_number(out, s->score);
         } else {
             fputs("-", out);
         }
-        if (s->band != NULL) {
-            fprintf(out, " (%s)", s->band);
+        if (band != NULL) {
+            fprintf(out, " (%s)", band);
         }
         if (s->prorated) {
             fputs(" prorated", out);
@@ -233,7 +250,26 @@ void cli_print_assessment_line(cli_ctx *ctx, FILE *out,
         fprintf(out, "; corrects #%lld: %s", (long long)a->supersedes,
                 a->reason ? a->reason : "");
     }
-    fputc('\n', out);
+}
+
+void cli_print_assessment_line(cli_ctx *ctx, FILE *out,
+                               const cairn_assessment *a)
+{
+    char head[64];
+    char *body = NULL;
+    size_t len = 0;
+    snprintf(head, sizeof head, "%-20s #%-5lld %-7s ", a->administered_at,
+             (long long)a->id, a->instrument);
+    FILE *mem = open_memstream(&body, &len);
+    if (mem == NULL) {
+        fprintf(out, "%s\n", head);
+        return;
+    }
+    print_line_body(mem, instrument_of(ctx, a), a);
+    fclose(mem);
+    cli_print_wrapped(out, head, "                                    ",
+                      body);
+    free(body);
 }
 
 void cli_print_risk(FILE *out, const cairn_score *score)
@@ -242,7 +278,8 @@ void cli_print_risk(FILE *out, const cairn_score *score)
         "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"
         "!!!!!!!!!!!!!!";
     for (size_t i = 0; i < score->n_flags; i++) {
-        fprintf(out, "\n%s\n!! RISK - FOR THE CLINICIAN NOW\n!! %s\n%s\n",
-                bar, score->flags[i].risk->message, bar);
+        fprintf(out, "\n%s\n!! RISK - FOR THE CLINICIAN NOW\n", bar);
+        cli_print_wrapped(out, "!! ", "!! ", score->flags[i].risk->message);
+        fprintf(out, "%s\n", bar);
     }
 }

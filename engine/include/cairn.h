@@ -24,6 +24,7 @@
 #include "cairn/caseload.h"
 #include "cairn/export.h"
 #include "cairn/aggregate.h"
+#include "cairn/client_text.h"
 
 /** The library version, e.g. "0.1.0". */
 const char *cairn_version(void);

@@ -913,7 +913,7 @@ static int parse_aliases(parser *p, json_t *arr)
 static int parse_licence(parser *p, json_t *lic)
 {
     static const char *const keys[] = {"item_text", "statement", "source",
-                                       "note", NULL};
+                                       "form",      "note",      NULL};
     const char *source = NULL;
     int rc = cairn__def_want_object(p, lic, "", "'licence'");
     if (rc == 0) {
@@ -926,6 +926,10 @@ static int parse_licence(parser *p, json_t *lic)
         p->inst->text_allowed = json_is_true(json_object_get(lic, "item_text"));
         rc = cairn__def_get_string(p, lic, "statement", "licence: ", true,
                                    &p->inst->licence);
+    }
+    if (rc == 0) {
+        rc = cairn__def_get_string(p, lic, "form", "licence: ", false,
+                                   &p->inst->form);
     }
     if (rc == 0) {
         rc = cairn__def_get_source(p, lic, "licence: ", &source);
@@ -951,6 +955,7 @@ static int parse_header(parser *p, json_t *root)
                                        "risk_items",
                                        "decision_rules",
                                        "examples",
+                                       "entry_codes",
                                        "notes",
                                        NULL};
     cairn_instrument *inst = p->inst;
@@ -1010,6 +1015,9 @@ int cairn__def_parse(parser *p, json_t *root)
     }
     if (rc == 0) {
         rc = parse_items(p, json_object_get(root, "items"));
+    }
+    if (rc == 0) {
+        rc = cairn__def_parse_entry(p, json_object_get(root, "entry_codes"));
     }
     if (rc == 0) {
         rc = parse_scales(p, json_object_get(root, "scales"));

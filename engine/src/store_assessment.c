@@ -44,6 +44,24 @@ static int normalize_date(const char *s, char out[CAIRN__DATE_MAX],
     return CAIRN_OK;
 }
 
+int cairn_store_assessment_check(cairn_store *st,
+                                 const cairn_assessment_options *opts,
+                                 cairn_error *err)
+{
+    char date[CAIRN__DATE_MAX];
+    cairn_client *c = NULL;
+    if (opts->client_code == NULL || opts->administered_at == NULL) {
+        return cairn_error_set(err, CAIRN_EINVAL,
+                               "an assessment needs a client and a date");
+    }
+    int rc = normalize_date(opts->administered_at, date, err);
+    if (rc == CAIRN_OK) {
+        rc = cairn_store_client_get(&c, st, opts->client_code, err);
+    }
+    cairn_store_client_free(c);
+    return rc;
+}
+
 int cairn_store_assessment_add(cairn_store *st, const cairn_score *score,
                                const cairn_responses *resp,
                                const cairn_assessment_options *opts,

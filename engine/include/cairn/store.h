@@ -321,6 +321,18 @@ typedef struct cairn_assessment_options {
 #define CAIRN_ASSESSMENT_OPTIONS_INIT {NULL, NULL, CAIRN_METHOD_CLINICIAN}
 
 /**
+ * Check what cairn_store_assessment_add will check of `opts` before any
+ * answer is collected: the client exists and the date is a date, not in
+ * the future.  So a questionnaire is refused before its first item rather
+ * than after the client has answered everything.
+ * Returns CAIRN_OK, CAIRN_ENOTFOUND (client), CAIRN_EINVAL (date),
+ * CAIRN_EDB.
+ */
+int cairn_store_assessment_check(cairn_store *st,
+                                 const cairn_assessment_options *opts,
+                                 cairn_error *err);
+
+/**
  * Store `score` of `resp` (both for the same instrument, score computed
  * from resp) as a new assessment, audited.  `*id` (may be NULL) receives
  * its id.
