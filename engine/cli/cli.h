@@ -139,6 +139,14 @@ void cli_print_assessment_json(cli_ctx *ctx, FILE *out,
 void cli_print_assessment_line(cli_ctx *ctx, FILE *out,
                                const cairn_assessment *a);
 
+/**
+ * Print a stored assessment's item answers, one line each, as
+ * cli_print_entries does ("  10  Never -> 0"); a definition no longer in
+ * the catalog prints the codes alone.
+ */
+void cli_print_stored_items(cli_ctx *ctx, FILE *out,
+                            const cairn_assessment *a);
+
 /** Print the unmistakable notice for each risk flag of `score`. */
 void cli_print_risk(FILE *out, const cairn_score *score);
 

@@ -217,7 +217,10 @@ static void print_line_body(FILE *out, const cairn_instrument *inst,
         const cairn_stored_scale *s = &a->scales[i];
         const char *scale = NULL, *band = NULL;
         scale_words(inst, s, &scale, &band);
-        fprintf(out, "%s%s ", i > 0 ? "; " : "", scale);
+        /* the main scale is what the instrument column already names */
+        if (i > 0) {
+            fprintf(out, "; %s ", scale);
+        }
         if (s->has_score) {
             cli_print_number(out, s->score);
         } else {
@@ -270,6 +273,32 @@ void cli_print_assessment_line(cli_ctx *ctx, FILE *out,
     cli_print_wrapped(out, head, "                                    ",
                       body);
     free(body);
+}
+
+void cli_print_stored_items(cli_ctx *ctx, FILE *out,
+                            const cairn_assessment *a)
+{
+    const cairn_instrument *inst = instrument_of(ctx, a);
+    cairn_responses *resp = NULL;
+    int rc = inst != NULL ? cairn_responses_new(&resp, inst, NULL)
+                          : CAIRN_ENOTFOUND;
+    for (size_t i = 0; rc == CAIRN_OK && i < a->n_items; i++) {
+        if (!a->missing[i]) {
+            rc = cairn_responses_set(resp, inst, i, a->codes[i], NULL);
+        }
+    }
+    if (rc == CAIRN_OK && resp->n == a->n_items) {
+        cli_print_entries(out, inst, resp);
+    } else {
+        for (size_t i = 0; i < a->n_items; i++) {
+            if (a->missing[i]) {
+                fprintf(out, "  %2zu  (left blank)\n", i + 1);
+            } else {
+                fprintf(out, "  %2zu  code %d\n", i + 1, a->codes[i]);
+            }
+        }
+    }
+    cairn_responses_free(resp);
 }
 
 void cli_print_risk(FILE *out, const cairn_score *score)

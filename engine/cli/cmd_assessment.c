@@ -10,17 +10,25 @@
 
 const cli_command cli_assessment_command = {
     "assessment", cmd_assessment, "show, correct or void an assessment",
-    "cairn assessment show ID [--json]\n"
-    "       cairn assessment amend ID [--date D] [RESPONSE...] --reason R\n"
+    "cairn assessment show ID [--items] [--json]\n"
+    "       cairn assessment amend ID [--date D] [--codes positions|scores]"
+    "\n"
+    "                              [RESPONSE...] --reason R\n"
     "       cairn assessment void ID --reason R",
     "amend stores a corrected version (new answers, a new date, or both)\n"
     "that supersedes the old one; void marks an assessment entered in\n"
     "error.  Both keep the old row, need a reason, and are written to the\n"
     "audit log.  Only the current version can be amended or voided.  Find\n"
-    "ids with 'cairn history'.\n"
+    "ids with 'cairn history'.  New answers are echoed item by item as\n"
+    "the answer's label and its score; where an instrument's codes are not\n"
+    "its item scores (EPDS, PGS-33, CES-D) say which you typed with\n"
+    "--codes.\n"
     "\n"
     "Options:\n"
     "  --date D      the corrected date (amend)\n"
+    "  --codes K     positions or scores (amend with new answers, where\n"
+    "                they differ)\n"
+    "  --items       show every item's answer and score (show)\n"
     "  --reason R    why (required for amend and void)\n"
     "  --json        show as JSON\n"
     "\n"
@@ -33,8 +41,8 @@ const cli_command cli_assessment_command = {
 typedef struct args {
     const char *sub;
     int64_t id;
-    const char *date, *reason;
-    bool json;
+    const char *date, *reason, *codes;
+    bool json, items;
     const char **tokens;
     size_t n;
 } args;
@@ -46,11 +54,16 @@ static int parse(args *a, int argc, char **argv)
         const char *s = argv[i];
         if (strcmp(s, "--json") == 0) {
             a->json = true;
-        } else if (strcmp(s, "--date") == 0 || strcmp(s, "--reason") == 0) {
+        } else if (strcmp(s, "--items") == 0) {
+            a->items = true;
+        } else if (strcmp(s, "--date") == 0 || strcmp(s, "--reason") == 0 ||
+                   strcmp(s, "--codes") == 0) {
             if (i + 1 >= argc) {
                 return cli_usage("assessment", "%s needs a value", s);
             }
-            *(s[2] == 'd' ? &a->date : &a->reason) = argv[++i];
+            *(strcmp(s, "--date") == 0     ? &a->date
+              : strcmp(s, "--reason") == 0 ? &a->reason
+                                           : &a->codes) = argv[++i];
         } else if (s[0] == '-' && s[1] == '-') {
             return cli_usage("assessment", "unknown option '%s'", s);
         } else if (id == NULL) {
@@ -82,6 +95,9 @@ static int show(cli_ctx *ctx, cairn_store *st, const args *a)
                x->entered_at, x->entered_by);
         cli_print_assessment_line(ctx, stdout, x);
         printf("definition %s %s\n", x->version, x->fingerprint);
+        if (a->items) {
+            cli_print_stored_items(ctx, stdout, x);
+        }
     }
     cairn_store_assessment_free(x);
     return CLI_OK;
@@ -89,11 +105,12 @@ static int show(cli_ctx *ctx, cairn_store *st, const args *a)
 
 /* The responses of the correction: given, or the stored ones. */
 static int responses_for(const args *a, const cairn_instrument *inst,
-                         const cairn_assessment *old,
+                         const cairn_assessment *old, cairn_entry entry,
                          cairn_responses **out, cairn_error *err)
 {
     if (a->n > 0) {
-        return cairn_responses_parse_tokens(out, inst, a->tokens, a->n, err);
+        return cairn_responses_parse_entered(out, inst, a->tokens, a->n,
+                                             entry, err);
     }
     int rc = cairn_responses_new(out, inst, err);
     for (size_t i = 0; rc == CAIRN_OK && i < old->n_items; i++) {
@@ -115,15 +132,29 @@ static int amend(cli_ctx *ctx, cairn_store *st, const args *a)
         return cli_usage("assessment", "amend needs new answers, --date, "
                                        "or both");
     }
+    cairn_entry entry = CAIRN_ENTRY_UNSAID;
+    if (a->codes != NULL &&
+        cli_parse_entry("assessment", a->codes, &entry) != CLI_OK) {
+        return CLI_USAGE;
+    }
     int rc = cairn_store_assessment_get(&old, st, a->id, &err);
     const cairn_instrument *inst = NULL;
     if (rc == CAIRN_OK) {
         inst = cli_instrument(ctx, old->instrument);
-        if (inst == NULL) {
-            cairn_store_assessment_free(old);
-            return CLI_FAIL;
+        int crc = inst == NULL ? CLI_FAIL : CLI_OK;
+        if (crc == CLI_OK && a->n > 0) {
+            crc = cli_check_entry("assessment", inst, entry);
         }
-        rc = responses_for(a, inst, old, &resp, &err);
+        if (crc != CLI_OK) {
+            cairn_store_assessment_free(old);
+            return crc;
+        }
+        rc = responses_for(a, inst, old, entry, &resp, &err);
+    }
+    if (rc == CAIRN_OK && a->n > 0) {
+        printf("%s answers as entered (answer -> score):\n",
+               cairn_instrument_code(inst));
+        cli_print_entries(stdout, inst, resp);
     }
     if (rc == CAIRN_OK) {
         rc = cairn_score_compute(&sc, inst, resp, &err);

@@ -11,25 +11,36 @@
 
 const cli_command cli_record_command = {
     "record", cmd_record, "store answers entered from a paper form",
-    "cairn record INSTRUMENT --client CODE [--date D] [--json] RESPONSE...",
+    "cairn record INSTRUMENT --client CODE [--date D] [--codes positions|"
+    "scores]\n"
+    "                    [--json] RESPONSE...",
     "Scores the response set and stores it in the client's record as\n"
     "entered by the clinician.  A response is the code the person chose\n"
     "(see 'cairn instrument show INSTRUMENT'), or - for an item left\n"
-    "unanswered.  Recording the same answers for the same date twice is\n"
-    "refused.  A risk flag is shown as a notice after saving.\n"
+    "unanswered.  Every entry is echoed as the answer's label and its\n"
+    "score ('10  Never -> 0'), so a misread form is seen at once.\n"
+    "Recording the same answers for the same date twice is refused.  A\n"
+    "risk flag is shown as a notice after saving.\n"
+    "\n"
+    "Where an instrument's answer codes are not its item scores (EPDS,\n"
+    "PGS-33, CES-D), say which you are typing: --codes positions (the\n"
+    "position of the ticked answer on the form) or --codes scores (each\n"
+    "item's score from the scoring key).  There is no default.\n"
     "\n"
     "Options:\n"
     "  --client CODE  the client (see 'cairn client add')\n"
     "  --date D       when the form was completed: YYYY-MM-DD or\n"
     "                 YYYY-MM-DDTHH:MM (UTC; default today)\n"
+    "  --codes K      positions or scores (required where they differ)\n"
     "  --json         print the stored assessment as JSON\n"
     "\n"
     "Example:\n"
-    "  cairn record epds --client C001 --date 2024-05-02 1 1 2 1 0 1 2 1 0 0\n",
+    "  cairn record epds --client C001 --date 2024-05-02 --codes positions "
+    "\\\n      1 1 2 1 0 1 2 1 0 0\n",
 };
 
 typedef struct record_args {
-    const char *inst, *client, *date;
+    const char *inst, *client, *date, *codes;
     bool json;
     const char **tokens;
     size_t n;
@@ -41,11 +52,14 @@ static int parse(record_args *a, int argc, char **argv)
         const char *s = argv[i];
         if (strcmp(s, "--json") == 0) {
             a->json = true;
-        } else if (strcmp(s, "--client") == 0 || strcmp(s, "--date") == 0) {
+        } else if (strcmp(s, "--client") == 0 || strcmp(s, "--date") == 0 ||
+                   strcmp(s, "--codes") == 0) {
             if (i + 1 >= argc) {
                 return cli_usage("record", "%s needs a value", s);
             }
-            *(s[2] == 'c' ? &a->client : &a->date) = argv[++i];
+            *(strcmp(s, "--client") == 0 ? &a->client
+              : strcmp(s, "--date") == 0 ? &a->date
+                                         : &a->codes) = argv[++i];
         } else if (s[0] == '-' && s[1] == '-') {
             return cli_usage("record", "unknown option '%s'", s);
         } else if (a->inst == NULL) {
@@ -61,7 +75,7 @@ static int parse(record_args *a, int argc, char **argv)
 }
 
 static int store(cli_ctx *ctx, const record_args *a,
-                 const cairn_instrument *inst)
+                 const cairn_instrument *inst, cairn_entry entry)
 {
     cairn_responses *resp = NULL;
     cairn_score *sc = NULL;
@@ -78,8 +92,13 @@ static int store(cli_ctx *ctx, const record_args *a,
     o.client_code = a->client;
     o.administered_at = a->date ? a->date : today;
     o.method = CAIRN_METHOD_CLINICIAN;
-    int rc = cairn_responses_parse_tokens(&resp, inst, a->tokens, a->n,
-                                          &err);
+    int rc = cairn_responses_parse_entered(&resp, inst, a->tokens, a->n,
+                                           entry, &err);
+    if (rc == CAIRN_OK && !a->json) {
+        printf("%s answers as entered (answer -> score):\n",
+               cairn_instrument_code(inst));
+        cli_print_entries(stdout, inst, resp);
+    }
     if (rc == CAIRN_OK) {
         rc = cairn_score_compute(&sc, inst, resp, &err);
     }
@@ -119,10 +138,21 @@ int cmd_record(cli_ctx *ctx, int argc, char **argv)
         cli_error("out of memory");
         return CLI_FAIL;
     }
+    cairn_entry entry = CAIRN_ENTRY_UNSAID;
+    const cairn_instrument *inst = NULL;
     int rc = parse(&a, argc, argv);
+    if (rc == CLI_OK && a.codes != NULL) {
+        rc = cli_parse_entry("record", a.codes, &entry);
+    }
     if (rc == CLI_OK) {
-        const cairn_instrument *inst = cli_instrument(ctx, a.inst);
-        rc = inst == NULL ? CLI_FAIL : store(ctx, &a, inst);
+        inst = cli_instrument(ctx, a.inst);
+        rc = inst == NULL ? CLI_FAIL : CLI_OK;
+    }
+    if (rc == CLI_OK) {
+        rc = cli_check_entry("record", inst, entry);
+    }
+    if (rc == CLI_OK) {
+        rc = store(ctx, &a, inst, entry);
     }
     free(a.tokens);
     return rc;

@@ -9,16 +9,24 @@
 
 const cli_command cli_score_command = {
     "score", cmd_score, "score one questionnaire's responses",
-    "cairn score INSTRUMENT [--json] RESPONSE...\n"
-    "       cairn score INSTRUMENT [--json] --batch < FILE",
+    "cairn score INSTRUMENT [--codes positions|scores] [--json] "
+    "RESPONSE...\n"
+    "       cairn score INSTRUMENT [--codes positions|scores] [--json] "
+    "--batch < FILE",
     "Scores one response set exactly as the instrument's manual says and\n"
     "shows each scale's score and band, risk flags and decision rules.\n"
     "Nothing is stored: use 'cairn record' to keep a result.\n"
     "\n"
     "A response is the code the person chose (see 'cairn instrument show\n"
-    "INSTRUMENT' for the codes), or - for an item left unanswered.\n"
+    "INSTRUMENT' for the codes), or - for an item left unanswered.  Each\n"
+    "entry is echoed as the answer's label and its score before the\n"
+    "result (not with --json or --batch).  Where an instrument's codes are\n"
+    "not its item scores (EPDS, PGS-33, CES-D), --codes is required:\n"
+    "positions (the position of the ticked answer) or scores (each item's\n"
+    "score from the scoring key).\n"
     "\n"
     "Options:\n"
+    "  --codes K positions or scores (required where they differ)\n"
     "  --json    one JSON object per response set, for scripts\n"
     "  --batch   read one response set per line from standard input\n"
     "            (blank lines and lines starting with # are skipped)\n"
@@ -77,7 +85,7 @@ static void print_plain(const cairn_score *s)
 }
 
 static int score_one(const cairn_instrument *inst, cairn_responses *resp,
-                     bool json)
+                     bool json, bool echo)
 {
     cairn_score *s = NULL;
     char *text = NULL;
@@ -89,6 +97,11 @@ static int score_one(const cairn_instrument *inst, cairn_responses *resp,
             printf("%s\n", text);
         }
     } else if (rc == 0) {
+        if (echo) {
+            printf("%s answers as entered (answer -> score):\n",
+                   cairn_instrument_code(inst));
+            cli_print_entries(stdout, inst, resp);
+        }
         print_plain(s);
     }
     free(text);
@@ -96,7 +109,8 @@ static int score_one(const cairn_instrument *inst, cairn_responses *resp,
     return rc < 0 ? cli_fail(&err) : CLI_OK;
 }
 
-static int run_batch(const cairn_instrument *inst, bool json)
+static int run_batch(const cairn_instrument *inst, bool json,
+                     cairn_entry entry)
 {
     char *line = NULL;
     size_t cap = 0;
@@ -111,12 +125,13 @@ static int run_batch(const cairn_instrument *inst, bool json)
         }
         cairn_responses *resp = NULL;
         cairn_error err = CAIRN_ERROR_INIT;
-        if (cairn_responses_parse_line(&resp, inst, line, (size_t)len,
-                                       &err) < 0) {
+        if (cairn_responses_parse_line_entered(&resp, inst, line,
+                                               (size_t)len, entry,
+                                               &err) < 0) {
             cli_error("<stdin>:%ld: %s", lineno, err.message);
             rc = CLI_FAIL;
         } else {
-            rc = score_one(inst, resp, json);
+            rc = score_one(inst, resp, json, false);
         }
         cairn_responses_free(resp);
     }
@@ -129,7 +144,8 @@ int cmd_score(cli_ctx *ctx, int argc, char **argv)
     bool json = false, batch = false;
     /* Options are read by hand, not getopt, so that "-" (a missing answer)
      * and codes are never taken for options, wherever they stand. */
-    const char *name = NULL;
+    const char *name = NULL, *codes = NULL;
+    cairn_entry entry = CAIRN_ENTRY_UNSAID;
     const char **tokens = calloc((size_t)argc + 1, sizeof *tokens);
     size_t n = 0;
     if (tokens == NULL) {
@@ -142,6 +158,12 @@ int cmd_score(cli_ctx *ctx, int argc, char **argv)
             json = true;
         } else if (strcmp(argv[i], "--batch") == 0) {
             batch = true;
+        } else if (strcmp(argv[i], "--codes") == 0) {
+            if (i + 1 >= argc) {
+                rc = cli_usage("score", "--codes needs a value");
+            } else {
+                codes = argv[++i];
+            }
         } else if (argv[i][0] == '-' && argv[i][1] == '-') {
             rc = cli_usage("score", "unknown option '%s'", argv[i]);
         } else if (name == NULL) {
@@ -160,20 +182,27 @@ int cmd_score(cli_ctx *ctx, int argc, char **argv)
     if (rc == CLI_OK && !batch && n == 0) {
         rc = cli_usage("score", "give one response per item, or --batch");
     }
+    if (rc == CLI_OK && codes != NULL) {
+        rc = cli_parse_entry("score", codes, &entry);
+    }
     const cairn_instrument *inst = NULL;
     if (rc == CLI_OK) {
         inst = cli_instrument(ctx, name);
         rc = inst == NULL ? CLI_FAIL : CLI_OK;
     }
+    if (rc == CLI_OK) {
+        rc = cli_check_entry("score", inst, entry);
+    }
     if (rc == CLI_OK && batch) {
-        rc = run_batch(inst, json);
+        rc = run_batch(inst, json, entry);
     } else if (rc == CLI_OK) {
         cairn_responses *resp = NULL;
         cairn_error err = CAIRN_ERROR_INIT;
-        if (cairn_responses_parse_tokens(&resp, inst, tokens, n, &err) < 0) {
+        if (cairn_responses_parse_entered(&resp, inst, tokens, n, entry,
+                                          &err) < 0) {
             rc = cli_fail(&err);
         } else {
-            rc = score_one(inst, resp, json);
+            rc = score_one(inst, resp, json, !json);
         }
         cairn_responses_free(resp);
     }
