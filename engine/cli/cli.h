@@ -74,6 +74,10 @@ void cli_print_help(const cli_command *cmd, FILE *out);
 /** The width plain output fits: a 100-column terminal. */
 #define CLI_WIDTH 100
 
+/** A no-break space for cli_print_wrapped: printed as a space, never
+ * broken at ("!! RISK item" CLI_NBSP "10"). */
+#define CLI_NBSP "\xc2\xa0"
+
 /**
  * Print `text` wrapped at word boundaries to CLI_WIDTH columns: the first
  * line after `first`, the others after `rest` (an indent); a newline in

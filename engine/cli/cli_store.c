@@ -241,7 +241,9 @@ static void print_line_body(FILE *out, const cairn_instrument *inst,
         }
     }
     for (size_t i = 0; i < a->n_flags; i++) {
-        fprintf(out, "%s%d", i == 0 ? "; !! RISK item " : ",",
+        fprintf(out, "%s%d",
+                i == 0 ? "; !!" CLI_NBSP "RISK" CLI_NBSP "item" CLI_NBSP
+                       : ",",
                 a->flags[i].item);
     }
     if (a->voided) {

@@ -9,39 +9,59 @@
 
 #include "cli.h"
 
+/* Columns taken by `len` bytes of UTF-8: one per code point. */
+static size_t columns(const char *s, size_t len)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++) {
+        n += ((unsigned char)s[i] & 0xC0) != 0x80;
+    }
+    return n;
+}
+
+/* Write a word, turning no-break spaces (CLI_NBSP) into spaces. */
+static void put_word(FILE *out, const char *w, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        if (i + 1 < len && (unsigned char)w[i] == 0xC2 &&
+            (unsigned char)w[i + 1] == 0xA0) {
+            fputc(' ', out);
+            i++;
+        } else {
+            fputc(w[i], out);
+        }
+    }
+}
+
 void cli_print_wrapped(FILE *out, const char *first, const char *rest,
                        const char *text)
 {
-    size_t col = strlen(first), width = CLI_WIDTH;
+    size_t col = columns(first, strlen(first));
     const char *p = text;
-    fputs(first, out);
     bool line_empty = true;
+    fputs(first, out);
     while (*p != '\0') {
-        if (*p == '\n') {
-            fputc('\n', out);
-            fputs(rest, out);
-            col = strlen(rest);
-            line_empty = true;
+        if (*p == '\n' || *p == ' ') {
+            if (*p == '\n') {
+                fprintf(out, "\n%s", rest);
+                col = columns(rest, strlen(rest));
+                line_empty = true;
+            }
             p++;
             continue;
         }
-        if (*p == ' ') {
-            p++;
-            continue;
-        }
-        size_t len = strcspn(p, " \n");
-        if (!line_empty && col + 1 + len > width) {
-            fputc('\n', out);
-            fputs(rest, out);
-            col = strlen(rest);
+        size_t len = strcspn(p, " \n"), w = columns(p, len);
+        if (!line_empty && col + 1 + w > CLI_WIDTH) {
+            fprintf(out, "\n%s", rest);
+            col = columns(rest, strlen(rest));
             line_empty = true;
         }
         if (!line_empty) {
             fputc(' ', out);
             col++;
         }
-        fwrite(p, 1, len, out);
-        col += len;
+        put_word(out, p, len);
+        col += w;
         line_empty = false;
         p += len;
     }
@@ -108,15 +128,22 @@ void cli_print_text_guidance(FILE *out, const cairn_instrument *inst)
                  code);
     }
     cli_print_wrapped(out, "  ", "     ", step);
-    fprintf(out, "  2. Type its words into DIR/%s.texts.json, one entry per "
-                 "item, the answers in the form's order:\n", code);
-    fprintf(out, "       {\"instrument\": \"%s\", \"instructions\": \"...\","
-                 "\n        \"items\": [{\"number\": 1, \"text\": \"...\", "
-                 "\"options\": [\"...\", \"...\"]}, ...]}\n", code);
-    fprintf(out, "  3. Give the folder: cairn --texts DIR administer %s "
-                 "... (or set CAIRN_TEXTS=DIR).\n", code);
-    fprintf(out, "  A paper form can be entered now: cairn record %s "
-                 "--client CODE%s RESPONSE...\n", code,
-            cairn_instrument_codes_differ(inst) ? " --codes positions"
-                                                : "");
+    fprintf(out,
+            "  2. Type its words into DIR/%s.texts.json, one entry per "
+            "item, the answers in the form's order:\n",
+            code);
+    fprintf(out,
+            "       {\"instrument\": \"%s\", \"instructions\": \"...\","
+            "\n        \"items\": [{\"number\": 1, \"text\": \"...\", "
+            "\"options\": [\"...\", \"...\"]}, ...]}\n",
+            code);
+    fprintf(out,
+            "  3. Give the folder: cairn --texts DIR administer %s "
+            "... (or set CAIRN_TEXTS=DIR).\n",
+            code);
+    fprintf(out,
+            "  A paper form can be entered now: cairn record %s "
+            "--client CODE%s RESPONSE...\n",
+            code,
+            cairn_instrument_codes_differ(inst) ? " --codes positions" : "");
 }
