@@ -20,7 +20,7 @@ TEST_PKGS  := cmocka
 # and those only the benchmarks' peers need.
 DEB_PKGS   := build-essential pkg-config libsqlite3-dev libgsl-dev \
               libxlsxwriter-dev libjansson-dev libsodium-dev libcmocka-dev \
-              python3 python3-openpyxl sqlite3
+              python3 python3-openpyxl sqlite3 clang-format
 BENCH_PKGS := time python3-pandas r-cran-lme4
 
 WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
@@ -39,9 +39,18 @@ PC_RLIBS    = $(shell $(PKG_CONFIG) --libs $(REPORT_PKGS) 2>/dev/null)
 PC_TLIBS    = $(shell $(PKG_CONFIG) --libs $(TEST_PKGS) 2>/dev/null)
 PC_TCFLAGS  = $(shell $(PKG_CONFIG) --cflags $(TEST_PKGS) 2>/dev/null)
 
-CPPFLAGS_P := -std=c11 -D_POSIX_C_SOURCE=200809L -Iengine/include -Ireports \
+CPPFLAGS_P := -std=c11 -D_POSIX_C_SOURCE=200809L \
               -DCAIRN_VERSION='"$(VERSION)"' \
               -DCAIRN_DATADIR='"$(DATADIR)"'
+# Each part sees only what it may use (make check-layers checks the rest):
+# the engine its public headers (its internal ones sit next to its
+# sources); reports those and its own public header; the command and the
+# tests the public headers of both (tests may name an engine internal
+# header by its path, for white-box tests).
+INC_ENGINE := -Iengine/include
+INC_REPORT := -Iengine/include -Ireports/include
+INC_CLI    := -Iengine/include -Ireports/include
+INC_TEST   := -Iengine/include -Ireports/include -Itests
 ALL_CFLAGS  = $(CPPFLAGS_P) $(WARN) $(SANFLAGS) $(PC_CFLAGS) -MMD -MP \
               $(CFLAGS)
 ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
@@ -63,7 +72,7 @@ REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/tests/replay_%)
 
 .PHONY: all test asan valgrind fuzz bench bench-deps demo deps install \
         uninstall \
-        clean format check-symbols check-headers help
+        clean format lint check-symbols check-headers check-layers help
 .DEFAULT_GOAL := all
 .SECONDARY:
 
@@ -75,16 +84,28 @@ help:
 	@echo "make demo       deps + build + score the shipped example"
 	@echo "make test       run every test suite; ends with 'N passed, N failed'"
 	@echo "make asan       the same suite under ASan+UBSan"
+	@echo "make lint       check the C layout with clang-format"
+	@echo "make check-layers  check what may include and call what"
 	@echo "make valgrind   the unit suites under valgrind"
 	@echo "make fuzz       build libFuzzer targets with clang (FUZZ_SECONDS=60 runs)"
 	@echo "make bench      benchmarks, side by side with their peers"
 	@echo "                (installs $(BENCH_PKGS) first)"
 	@echo "make install    install to DESTDIR/PREFIX (default $(PREFIX))"
 
-$(BUILD)/obj/%.o: %.c
+$(BUILD)/obj/engine/src/%.o: engine/src/%.c
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  CC      $<")
-	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(INC_ENGINE) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/obj/reports/%.o: reports/%.c
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  CC      $<")
+	$(Q)$(CC) $(INC_REPORT) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/obj/engine/cli/%.o: engine/cli/%.c
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  CC      $<")
+	$(Q)$(CC) $(INC_CLI) $(ALL_CFLAGS) -c -o $@ $<
 
 $(LIBCAIRN): $(ENGINE_OBJ)
 	$(Q)rm -f $@ && ar rcs $@ $^
@@ -100,7 +121,7 @@ $(CAIRN): $(CLI_OBJ) $(LIBREPORTS) $(LIBCAIRN)
 $(BUILD)/obj/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  CC      $<")
-	$(Q)$(CC) $(ALL_CFLAGS) $(PC_TCFLAGS) -Itests -c -o $@ $<
+	$(Q)$(CC) $(INC_TEST) $(ALL_CFLAGS) $(PC_TCFLAGS) -c -o $@ $<
 
 $(BUILD)/tests/test_%: $(BUILD)/obj/tests/test_%.o $(LIBREPORTS) $(LIBCAIRN)
 	@mkdir -p $(dir $@)
@@ -125,10 +146,22 @@ check-symbols: $(LIBCAIRN) $(LIBREPORTS)
 check-headers:
 	$(Q)for h in engine/include/cairn.h engine/include/cairn/*.h; do \
 	  printf '#include "%s"\n' "$${h#engine/include/}" | \
-	  $(CC) $(CPPFLAGS_P) $(WARN) -Werror -fsyntax-only -x c - || exit 1; \
+	  $(CC) $(CPPFLAGS_P) $(INC_ENGINE) $(WARN) -Werror -fsyntax-only \
+	    -x c - || exit 1; \
+	done
+	$(Q)for h in reports/include/*.h; do \
+	  printf '#include "%s"\n' "$${h#reports/include/}" | \
+	  $(CC) $(CPPFLAGS_P) $(INC_REPORT) $(WARN) -Werror -fsyntax-only \
+	    $(PC_CFLAGS) -x c - || exit 1; \
 	done
 
-test: $(CAIRN) $(TEST_BIN) $(REPLAY_BIN) check-symbols check-headers
+# The architecture's rules (tests/check_layers.sh says which).
+check-layers:
+	$(Q)CC="$(CC)" CFLAGS_LAYERS="$(CPPFLAGS_P) $(PC_CFLAGS)" \
+	    sh tests/check_layers.sh
+
+test: $(CAIRN) $(TEST_BIN) $(REPLAY_BIN) check-symbols check-headers \
+      check-layers
 	$(Q)BUILD=$(BUILD) CAIRN=$(CAIRN) sh tests/run.sh
 
 asan:
@@ -141,7 +174,7 @@ FUZZ_SECONDS ?= 30
 fuzz:
 	$(Q)mkdir -p build/fuzz
 	$(Q)for f in $(FUZZ_SRC); do n=$$(basename $$f .c); \
-	  clang $(CPPFLAGS_P) -g -O1 -fsanitize=fuzzer,address,undefined \
+	  clang $(CPPFLAGS_P) $(INC_TEST) -g -O1 -fsanitize=fuzzer,address,undefined \
 	    $$(pkg-config --cflags $(PKGS)) -o build/fuzz/$$n $$f $(ENGINE_SRC) \
 	    $(PC_LIBS) -lm || exit 1; \
 	  mkdir -p build/fuzz/$$n.corpus; \
@@ -187,10 +220,17 @@ uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/cairn
 	rm -rf $(DESTDIR)$(DATADIR)
 
+C_FILES = $(wildcard engine/include/*.h engine/include/cairn/*.h \
+            engine/src/*.c engine/src/*.h engine/cli/*.c engine/cli/*.h \
+            reports/*.c reports/*.h reports/include/*.h tests/*.c tests/*.h \
+            tests/fuzz/*.c)
+
 format:
-	clang-format -i engine/include/*.h engine/include/cairn/*.h \
-	    engine/src/*.c engine/src/*.h engine/cli/*.c engine/cli/*.h \
-	    reports/*.c reports/*.h tests/*.c tests/*.h
+	clang-format -i $(C_FILES)
+
+# The layout of every C file is clang-format's (.clang-format).
+lint:
+	$(Q)clang-format --dry-run -Werror $(C_FILES)
 
 clean:
 	rm -rf build

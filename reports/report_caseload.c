@@ -4,11 +4,11 @@
  * on (so it reads, filters and prints as a list, however many
  * questionnaires the clinic uses), and a summary of who improved.
  *
- * Every current assessment is read in one query (grouped by client), and
- * each client's part is summarised into small cells (latest score, band,
- * change, reliable change, the last few scores for a sparkline); the
- * trends are released client by client.  The clinic's expected course is
- * fitted once per instrument and shared by every client.
+ * The caseload itself (which clients, their trends, alerts and states,
+ * the order) is the engine's cairn_caseload_compute, as `cairn caseload`
+ * prints it; this file summarises each client into small cells (latest
+ * score, band, change, reliable change, the last few scores for a
+ * sparkline) and lays them out.
  */
 #include <math.h>
 #include <stdio.h>
@@ -44,124 +44,46 @@ static void fill_cell(cairn_report_cell *cell, const cairn_trend *t,
 }
 
 /* Fill row cells (one per catalog instrument) and alerts of one client. */
-static int summarise(cairn_report_row *w, const cairn_report_course *c,
-                     size_t n_courses, const cairn_report_alert *alerts,
-                     size_t n_alerts, size_t n_open, const cairn_catalog *cat,
-                     cairn_error *err)
+static int summarise(cairn_report_row *w, const cairn_caseload_entry *e,
+                     const cairn_catalog *cat, cairn_error *err)
 {
-    for (size_t i = 0; i < n_courses; i++) {
-        const cairn_trend *t = c[i].trends[0];
+    for (size_t i = 0; i < e->n_trends; i++) {
+        const cairn_trend *t = e->trends[i];
         size_t k = 0;
-        while (cairn_catalog_get(cat, k) != c[i].instrument) {
+        while (strcmp(cairn_instrument_code(cairn_catalog_get(cat, k)),
+                      t->instrument) != 0) {
             k++;
         }
         if (t->n == 0) {
             continue;
         }
+        const cairn_instrument *inst = cairn_catalog_get(cat, k);
         cairn_report_cell *cell = &w->cells[k];
         cell->points = calloc(CAIRN_REPORT_SPARK_POINTS, sizeof *cell->points);
         if (cell->points == NULL) {
             return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
         }
-        fill_cell(cell, t, cairn_instrument_scale(c[i].instrument, 0));
+        fill_cell(cell, t, cairn_instrument_scale(inst, 0));
     }
-    w->n_alerts = n_open;
-    w->n_acknowledged = n_alerts - n_open;
-    if (n_open > 0) {
+    cairn_alert_list *alerts = NULL;
+    int rc = cairn_alert_list_of_trends(&alerts, e->client->code, e->trends,
+                                        e->n_trends, false, err);
+    if (rc < 0) {
+        return rc;
+    }
+    w->n_alerts = alerts->n_open;
+    w->n_acknowledged = alerts->n_acknowledged;
+    if (alerts->n_open > 0) {
+        const cairn_alert_ref *top = &alerts->items[0];
         w->has_alert = true;
-        w->urgent = alerts[0].alert->kind;
-        w->alert_instrument = alerts[0].instrument;
+        w->urgent = top->alert->kind;
+        cairn_catalog_find(&w->alert_instrument, cat, top->trend->instrument,
+                           NULL);
         snprintf(w->alert_reason, sizeof w->alert_reason, "%s",
-                 alerts[0].alert->reason);
+                 top->alert->reason);
     }
+    cairn_alert_list_free(alerts);
     return CAIRN_OK;
-}
-
-/* Active: no episode of care recorded, or the latest one still open. */
-static int is_active(cairn_store *st, const char *code, bool *active,
-                     cairn_error *err)
-{
-    cairn_episode_list *ep = NULL;
-    int rc = cairn_store_episode_list(&ep, st, code, err);
-    if (rc == CAIRN_OK) {
-        *active = ep->n == 0 || ep->items[ep->n - 1].ended_on == NULL;
-    }
-    cairn_store_episode_list_free(ep);
-    return rc;
-}
-
-/* What every client's row needs besides the client. */
-typedef struct row_in {
-    cairn_store *st;
-    const cairn_catalog *cat;
-    const cairn_report_options *o;
-    cairn__report_cache *cache;
-    const cairn_alert_record_list *states;
-} row_in;
-
-static int read_row(cairn_report_row *w, const row_in *ri,
-                    const cairn_client *c, const cairn_assessment_list *list,
-                    cairn_error *err)
-{
-    cairn_store *st = ri->st;
-    const cairn_catalog *cat = ri->cat;
-    cairn_report_course *courses = NULL;
-    cairn_report_alert *alerts = NULL;
-    size_t n_courses = 0, n_alerts = 0, n_open = 0;
-    int rc = CAIRN_OK;
-    if (list->n > 0) {
-        cairn_report_in in = {st, cat, ri->o, list, c->loss_date, ri->cache};
-        rc = cairn__report_courses(&courses, &n_courses, &in, err);
-    }
-    if (rc == CAIRN_OK && n_courses > 0) {
-        rc = cairn__report_alerts(&alerts, &n_alerts, &n_open, ri->states,
-                                  c->code, courses, n_courses, err);
-    }
-    if (rc == CAIRN_OK) {
-        rc = summarise(w, courses, n_courses, alerts, n_alerts, n_open, cat,
-                       err);
-    }
-    free(alerts);
-    cairn__report_courses_free(courses, n_courses);
-    return rc;
-}
-
-/* The part of `all` (grouped by client id) that is client `id`'s. */
-static cairn_assessment_list slice_of(const cairn_assessment_list *all,
-                                      int64_t id)
-{
-    size_t lo = 0, hi = all->n;
-    while (lo < hi) { /* the first item of a client id >= id */
-        size_t mid = lo + (hi - lo) / 2;
-        if (all->items[mid].client_id < id) {
-            lo = mid + 1;
-        } else {
-            hi = mid;
-        }
-    }
-    size_t end = lo;
-    while (end < all->n && all->items[end].client_id == id) {
-        end++;
-    }
-    return (cairn_assessment_list){end - lo, all->items + lo};
-}
-
-static int row_order(const void *pa, const void *pb)
-{
-    const cairn_report_row *a = pa, *b = pb;
-    if (a->has_alert != b->has_alert) {
-        return a->has_alert ? -1 : 1;
-    }
-    if (a->has_alert && a->urgent != b->urgent) {
-        return a->urgent < b->urgent ? -1 : 1;
-    }
-    if (a->n_alerts != b->n_alerts) {
-        return a->n_alerts > b->n_alerts ? -1 : 1;
-    }
-    if ((a->n_acknowledged > 0) != (b->n_acknowledged > 0)) {
-        return a->n_acknowledged > 0 ? -1 : 1;
-    }
-    return strcmp(a->code, b->code);
 }
 
 static int add_row(cairn_report_caseload *r, size_t n_cat,
@@ -216,48 +138,18 @@ static int compact(cairn_report_caseload *r, const cairn_catalog *cat,
     return CAIRN_OK;
 }
 
-static int read_rows(cairn_report_caseload *r, cairn_store *st,
-                     const cairn_catalog *cat, const cairn_client_list *cl,
-                     const cairn_report_options *o, cairn_error *err)
+/* The engine's caseload options for the report's options. */
+static cairn_caseload_options caseload_options(const cairn_report_options *o)
 {
-    cairn__report_cache *cache = calloc(1, sizeof *cache);
-    cairn_alert_record_list *states = NULL;
-    cairn_assessment_list *all = NULL;
-    r->rows = calloc(cl->n + 1, sizeof *r->rows);
-    int rc = cache && r->rows
-                 ? CAIRN_OK
-                 : cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
-    if (rc == CAIRN_OK) {
-        rc = cairn__report_alert_states(&states, st, err);
-    }
-    if (rc == CAIRN_OK) { /* one query: every current assessment */
-        rc = cairn_store_assessment_list(&all, st, NULL, NULL,
-                                         CAIRN_LIST_CURRENT, err);
-    }
-    row_in ri = {st, cat, o, cache, states};
-    for (size_t i = 0; rc == CAIRN_OK && i < cl->n; i++) {
-        const cairn_client *c = &cl->items[i];
-        bool active = false;
-        if (o->clinician != NULL &&
-            (c->clinician == NULL || strcmp(c->clinician, o->clinician))) {
-            continue;
-        }
-        rc = is_active(st, c->code, &active, err);
-        if (rc < 0 || !active) {
-            continue;
-        }
-        cairn_report_row *w = NULL;
-        rc = add_row(r, cairn_catalog_count(cat), c, &w, err);
-        r->n_cells = cairn_catalog_count(cat);
-        cairn_assessment_list slice = slice_of(all, c->id);
-        if (rc == CAIRN_OK) {
-            rc = read_row(w, &ri, c, &slice, err);
-        }
-    }
-    cairn_store_assessment_list_free(all);
-    cairn_store_alert_list_free(states);
-    free(cache);
-    return rc;
+    cairn_caseload_options c = CAIRN_CASELOAD_OPTIONS_INIT;
+    c.clinician = o->clinician;
+    c.all = o->all;
+    c.trend.axis = o->axis;
+    c.trend.no_improvement_weeks = o->no_improvement_weeks;
+    c.with_expectation = o->expectation;
+    c.overrides = o->overrides;
+    c.n_overrides = o->n_overrides;
+    return c;
 }
 
 int cairn_report_caseload_load(cairn_report_caseload **out, cairn_store *st,
@@ -267,23 +159,34 @@ int cairn_report_caseload_load(cairn_report_caseload **out, cairn_store *st,
 {
     cairn_report_options defaults = CAIRN_REPORT_OPTIONS_INIT;
     const cairn_report_options *o = opts ? opts : &defaults;
-    cairn_client_list *cl = NULL;
+    cairn_caseload_options co = caseload_options(o);
+    cairn_caseload *cl = NULL;
+    size_t n_cat = cairn_catalog_count(cat);
     *out = NULL;
     cairn_report_caseload *r = calloc(1, sizeof *r);
-    int rc = r ? cairn_store_client_list(&cl, st, err)
+    int rc = r ? cairn_caseload_compute(&cl, st, cat, &co, err)
                : cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     if (rc == CAIRN_OK) {
-        rc = read_rows(r, st, cat, cl, o, err);
+        r->n_cells = n_cat;
+        r->rows = calloc(cl->n + 1, sizeof *r->rows);
+        rc = r->rows ? CAIRN_OK
+                     : cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; rc == CAIRN_OK && i < cl->n; i++) {
+        cairn_report_row *w = NULL;
+        rc = add_row(r, n_cat, cl->entries[i].client, &w, err);
+        if (rc == CAIRN_OK) {
+            rc = summarise(w, &cl->entries[i], cat, err);
+        }
     }
     if (rc == CAIRN_OK) {
         rc = compact(r, cat, err);
     }
-    cairn_store_client_list_free(cl);
+    cairn_caseload_free(cl);
     if (rc < 0) {
         cairn_report_caseload_free(r);
         return rc;
     }
-    qsort(r->rows, r->n_rows, sizeof *r->rows, row_order);
     r->as_of = cairn__report_as_of(st, o);
     r->clinician = o->clinician;
     *out = r;
@@ -325,9 +228,9 @@ static const char *rc_text(const cairn_report_cell *c)
 static void header(cairn__sheet *s)
 {
     static const char *const head[LIST_COLS] = {
-        "Client", "Clinician", "Open alerts", "Most urgent alert",
-        "Instrument", "Scores", "Latest", "Band", "Change",
-        "Reliable change"};
+        "Client",     "Clinician",      "Open alerts", "Most urgent alert",
+        "Instrument", "Scores",         "Latest",      "Band",
+        "Change",     "Reliable change"};
     for (size_t k = 0; k < LIST_COLS; k++) {
         cairn__xlsx_text(s, FIRST_ROW - 1, k, head[k], &HEAD_WRAP);
     }

@@ -110,7 +110,7 @@ static double row_score(const scan *sc, const cairn_cohort_row *row,
         sc->scale_index < row->n_scales ? &row->scales[sc->scale_index] : NULL;
     *days = 0;
     if (s == NULL || !s->has_score || !allowed(sc, row->client_id) ||
-        cairn_trend_date_days(row->administered_at, days, NULL) < 0 ||
+        cairn_date_days(row->administered_at, days, NULL) < 0 ||
         (sc->has_from && *days < sc->from) || (sc->has_to && *days >= sc->to)) {
         return NAN;
     }
@@ -181,11 +181,11 @@ static int prepare_scan(scan *sc, const cairn_report_cohort *r, cairn_store *st,
         (size_t)(r->scale - cairn_instrument_scale(r->instrument, 0));
     if (o->from != NULL) {
         sc->has_from = true;
-        rc = cairn_trend_date_days(o->from, &sc->from, err);
+        rc = cairn_date_days(o->from, &sc->from, err);
     }
     if (rc == CAIRN_OK && o->to != NULL) {
         sc->has_to = true;
-        rc = cairn_trend_date_days(o->to, &sc->to, err);
+        rc = cairn_date_days(o->to, &sc->to, err);
         sc->to += 1; /* the whole last day, as the summary counts it */
     }
     if (rc == CAIRN_OK && o->clinician != NULL) {

@@ -2,9 +2,11 @@
  * report_couple.c - the couple workbook: a client and the linked partner
  * side by side on every instrument both have completed.
  *
- * The comparison itself (pairs within 14 days, differences, the reliable
- * difference, divergence and incongruent change) is the engine's
- * cairn_couple_compare(); this file adds the wording and the layout.
+ * The comparison itself (which instruments both partners share, pairs
+ * within 14 days, differences, the reliable difference, divergence and
+ * incongruent change) is the engine's couple view
+ * (cairn_couple_view_compute), as `cairn couple` prints it; this file
+ * adds the wording and the layout.
  * Grief is often incongruent between partners.
  */
 #include <math.h>
@@ -29,8 +31,7 @@ static void judge(cairn_report_shared *sh)
         snprintf(sh->reason, sizeof sh->reason, "%s", c->reason);
     } else if (!c->has_reliable_difference) {
         snprintf(sh->reason, sizeof sh->reason,
-                 "not judged: no reliable-change parameters for %s (give "
-                 "--rci-sd and --rci-reliability)",
+                 "not judged: no reliable-change parameters for %s",
                  cairn_instrument_code(sh->instrument));
     } else if (c->n_pairs == 0) {
         snprintf(sh->reason, sizeof sh->reason,
@@ -45,44 +46,27 @@ static void judge(cairn_report_shared *sh)
     }
 }
 
-static const cairn_report_course *course_of(const cairn_report_client *r,
-                                            const cairn_instrument *inst)
-{
-    for (size_t i = 0; i < r->n_courses; i++) {
-        if (r->courses[i].instrument == inst) {
-            return &r->courses[i];
-        }
-    }
-    return NULL;
-}
-
+/* The shared instruments: the engine's couple view, worded. */
 static int compare(cairn_report_couple *r, cairn_error *err)
 {
-    r->shared = calloc(r->a->n_courses + 1, sizeof *r->shared);
+    const cairn_couple_view *v = r->view;
+    r->shared = calloc(v->n + 1, sizeof *r->shared);
     if (r->shared == NULL) {
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
-    for (size_t i = 0; i < r->a->n_courses; i++) {
-        const cairn_report_course *ca = &r->a->courses[i];
-        const cairn_report_course *cb = course_of(r->b, ca->instrument);
-        if (cb == NULL || ca->trends[0]->n == 0 || cb->trends[0]->n == 0) {
-            continue;
-        }
+    for (size_t i = 0; i < v->n; i++) {
         cairn_report_shared *sh = &r->shared[r->n_shared++];
-        sh->instrument = ca->instrument;
-        sh->a = ca->trends[0];
-        sh->b = cb->trends[0];
-        int rc = cairn_couple_compare(&sh->couple, sh->a, sh->b, 0, err);
-        if (rc < 0) {
-            return rc;
-        }
+        sh->instrument = v->shared[i].instrument;
+        sh->a = v->shared[i].a;
+        sh->b = v->shared[i].b;
+        sh->couple = v->shared[i].couple;
         judge(sh);
     }
     if (r->n_shared == 0) {
         return cairn_error_set(err, CAIRN_ENOTFOUND,
                                "%s and %s have no scored instrument in "
                                "common",
-                               r->a->client->code, r->b->client->code);
+                               v->a->code, v->b->code);
     }
     return CAIRN_OK;
 }
@@ -91,32 +75,29 @@ int cairn_report_couple_load(cairn_report_couple **out, cairn_store *st,
                              const cairn_catalog *cat, const char *code,
                              const cairn_report_options *opts, cairn_error *err)
 {
+    cairn_report_options defaults = CAIRN_REPORT_OPTIONS_INIT;
+    const cairn_report_options *o = opts ? opts : &defaults;
+    cairn_couple_view_options vo = CAIRN_COUPLE_VIEW_OPTIONS_INIT;
     cairn__report_cache cache;
-    cairn_client *c = NULL;
     memset(&cache, 0, sizeof cache);
+    vo.trend.axis = o->axis;
+    vo.trend.no_improvement_weeks = o->no_improvement_weeks;
+    vo.overrides = o->overrides;
+    vo.n_overrides = o->n_overrides;
     *out = NULL;
-    int rc = cairn_store_client_get(&c, st, code, err);
-    if (rc == CAIRN_OK && c->partner_code == NULL) {
-        rc = cairn_error_set(err, CAIRN_ENOTFOUND,
-                             "client '%s' has no linked partner; link one "
-                             "with 'cairn client link'",
-                             code);
-    }
-    cairn_report_couple *r = rc == CAIRN_OK ? calloc(1, sizeof *r) : NULL;
-    if (rc == CAIRN_OK && r == NULL) {
-        rc = cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    cairn_report_couple *r = calloc(1, sizeof *r);
+    int rc = r ? cairn_couple_view_compute(&r->view, st, cat, code, &vo, err)
+               : cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    if (rc == CAIRN_OK) {
+        rc = cairn__report_client_read(&r->a, st, cat, code, o, &cache, err);
     }
     if (rc == CAIRN_OK) {
-        rc = cairn__report_client_read(&r->a, st, cat, code, opts, &cache, err);
-    }
-    if (rc == CAIRN_OK) {
-        rc = cairn__report_client_read(&r->b, st, cat, c->partner_code, opts,
+        rc = cairn__report_client_read(&r->b, st, cat, r->view->b->code, o,
                                        &cache, err);
     }
     if (rc == CAIRN_OK) {
         rc = compare(r, err);
     }
-    cairn_store_client_free(c);
     if (rc < 0) {
         cairn_report_couple_free(r);
         return rc;
@@ -130,10 +111,8 @@ void cairn_report_couple_free(cairn_report_couple *r)
     if (r == NULL) {
         return;
     }
-    for (size_t i = 0; i < r->n_shared; i++) {
-        cairn_couple_free(r->shared[i].couple);
-    }
     free(r->shared);
+    cairn_couple_view_free(r->view);
     cairn_report_client_free(r->a);
     cairn_report_client_free(r->b);
     free(r);

@@ -23,32 +23,11 @@ cairn_trend_options cairn__report_trend_options(const cairn_report_options *o,
                                                 const cairn_instrument *inst,
                                                 const cairn_scale *scale)
 {
-    cairn_trend_options t = CAIRN_TREND_OPTIONS_INIT;
-    t.scale = scale->id;
-    t.axis = o->axis;
-    t.no_improvement_weeks = o->no_improvement_weeks;
-    bool main = scale == cairn_instrument_scale(inst, 0);
-    for (size_t i = 0; i < o->n_overrides; i++) {
-        const cairn_report_override *v = &o->overrides[i];
-        bool same_scale = v->scale ? strcmp(v->scale, scale->id) == 0 : main;
-        if (strcmp(v->instrument, cairn_instrument_code(inst)) != 0 ||
-            !same_scale) {
-            continue;
-        }
-        if (v->has_sd) {
-            t.has_sd = true;
-            t.sd = v->sd;
-        }
-        if (v->has_reliability) {
-            t.has_reliability = true;
-            t.reliability = v->reliability;
-        }
-        if (v->has_cutoff) {
-            t.has_cutoff = true;
-            t.cutoff = v->cutoff;
-        }
-    }
-    return t;
+    cairn_trend_options base = CAIRN_TREND_OPTIONS_INIT;
+    base.axis = o->axis;
+    base.no_improvement_weeks = o->no_improvement_weeks;
+    return cairn_trend_options_for(&base, o->overrides, o->n_overrides, inst,
+                                   scale);
 }
 
 /* The cached expectation for catalog instrument `inst`. */
@@ -209,48 +188,16 @@ int cairn__report_alert_states(cairn_alert_record_list **out, cairn_store *st,
     return cairn_store_alert_list(out, st, err);
 }
 
-/* Copy a clinician's latest action on `a` from `rec` (sorted by key). */
-static void apply_state(const cairn_alert_record_list *rec, const char *client,
-                        cairn_alert *a)
+/* The course whose main trend is `t`. */
+static const cairn_instrument *course_of(const cairn_report_course *c, size_t n,
+                                         const cairn_trend *t)
 {
-    size_t lo = 0, hi = rec ? rec->n : 0;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int c = strcmp(rec->items[mid].key, a->key);
-        if (c == 0) {
-            const cairn_alert_record *r = &rec->items[mid];
-            if (client != NULL && strcmp(r->client_code, client) != 0) {
-                return;
-            }
-            a->state = r->state;
-            a->state_by = r->who;
-            a->state_at = r->at;
-            a->state_note = r->note;
-            return;
-        }
-        if (c < 0) {
-            lo = mid + 1;
-        } else {
-            hi = mid;
+    for (size_t i = 0; i < n; i++) {
+        if (c[i].n_trends > 0 && c[i].trends[0] == t) {
+            return c[i].instrument;
         }
     }
-}
-
-static int alert_order(const void *pa, const void *pb)
-{
-    const cairn_report_alert *a = pa, *b = pb;
-    if (a->alert->state != b->alert->state) {
-        return a->alert->state < b->alert->state ? -1 : 1;
-    }
-    if (a->alert->kind != b->alert->kind) {
-        return a->alert->kind < b->alert->kind ? -1 : 1;
-    }
-    int d = strcmp(b->alert->date ? b->alert->date : "",
-                   a->alert->date ? a->alert->date : "");
-    if (d != 0) {
-        return d; /* the newest first */
-    }
-    return strcmp(a->alert->key, b->alert->key);
+    return NULL;
 }
 
 int cairn__report_alerts(cairn_report_alert **out, size_t *n_out,
@@ -258,30 +205,37 @@ int cairn__report_alerts(cairn_report_alert **out, size_t *n_out,
                          const char *client, cairn_report_course *c,
                          size_t n_courses, cairn_error *err)
 {
-    size_t total = 0, n = 0;
-    for (size_t i = 0; i < n_courses; i++) {
-        total += c[i].n_trends ? c[i].trends[0]->n_alerts : 0;
-    }
-    cairn_report_alert *a = calloc(total + 1, sizeof *a);
-    if (a == NULL) {
-        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
-    }
-    *n_open = 0;
-    for (size_t i = 0; i < n_courses; i++) {
-        cairn_trend *t = c[i].n_trends ? c[i].trends[0] : NULL;
-        for (size_t k = 0; t != NULL && k < t->n_alerts; k++) {
-            apply_state(rec, client, &t->alerts[k]);
-            if (t->alerts[k].state == CAIRN_ALERT_RESOLVED) {
-                continue; /* dealt with: leaves the report */
-            }
-            *n_open += t->alerts[k].state == CAIRN_ALERT_OPEN;
-            a[n++] = (cairn_report_alert){c[i].instrument, &t->alerts[k]};
+    cairn_trend **main = calloc(n_courses + 1, sizeof *main);
+    cairn_alert_list *l = NULL;
+    size_t n = 0;
+    int rc =
+        main ? CAIRN_OK : cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    for (size_t i = 0; rc == CAIRN_OK && i < n_courses; i++) {
+        if (c[i].n_trends > 0) {
+            cairn_alert_apply_states(c[i].trends[0], rec);
+            main[n++] = c[i].trends[0];
         }
     }
-    qsort(a, n, sizeof *a, alert_order);
-    *out = a;
-    *n_out = n;
-    return CAIRN_OK;
+    if (rc == CAIRN_OK) {
+        rc = cairn_alert_list_of_trends(&l, client, main, n, false, err);
+    }
+    cairn_report_alert *a = NULL;
+    if (rc == CAIRN_OK) {
+        a = calloc(l->n + 1, sizeof *a);
+        rc = a ? CAIRN_OK : cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; rc == CAIRN_OK && i < l->n; i++) {
+        a[i] = (cairn_report_alert){course_of(c, n_courses, l->items[i].trend),
+                                    l->items[i].alert};
+    }
+    if (rc == CAIRN_OK) {
+        *out = a;
+        *n_out = l->n;
+        *n_open = l->n_open;
+    }
+    cairn_alert_list_free(l);
+    free(main);
+    return rc;
 }
 
 /* ---- the time the report describes ---- */

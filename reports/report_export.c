@@ -99,8 +99,7 @@ int cairn_report_export_sink_new(cairn_export_sink **out, const char *path,
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
     s->state.path = s->path;
-    s->pub = (cairn_export_sink){&s->state, xlsx_begin, xlsx_row,
-                                 xlsx_finish};
+    s->pub = (cairn_export_sink){&s->state, xlsx_begin, xlsx_row, xlsx_finish};
     *out = &s->pub;
     return CAIRN_OK;
 }

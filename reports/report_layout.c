@@ -137,7 +137,7 @@ const char *cairn__report_clinical_text(const cairn_trend *t)
 double cairn__report_days(const char *iso)
 {
     double d = 0;
-    if (iso == NULL || cairn_trend_date_days(iso, &d, NULL) < 0) {
+    if (iso == NULL || cairn_date_days(iso, &d, NULL) < 0) {
         return NAN;
     }
     return d;

@@ -74,11 +74,11 @@ struct cairn__sheet {
     bool used;
     bool col_used[MAX_COLS];
     size_t freeze_row, freeze_col;
-    size_t n_charts;        /* charts placed, for the print area: */
-    size_t chart_col[MAX_SHEET_CHARTS];  /* their first column */
-    int chart_px[MAX_SHEET_CHARTS];      /* and width in pixels */
-    size_t chart_last_row;  /* last row a chart covers */
-    bool charts_only;       /* a sheet of chart data, never printed */
+    size_t n_charts;                    /* charts placed, for the print area: */
+    size_t chart_col[MAX_SHEET_CHARTS]; /* their first column */
+    int chart_px[MAX_SHEET_CHARTS];     /* and width in pixels */
+    size_t chart_last_row;              /* last row a chart covers */
+    bool charts_only; /* a sheet of chart data, never printed */
 };
 
 struct cairn__chart {
@@ -291,8 +291,8 @@ static void break_between_blocks(cairn__sheet *s, const double *left,
 {
     lxw_col_t breaks[MAX_COLS + 1];
     size_t n = 0, page = 0, c = 0;
-    double room = PRINT_LANDSCAPE_IN * PIXELS_PER_INCH * 100.0 /
-                  MIN_PRINT_SCALE;
+    double room =
+        PRINT_LANDSCAPE_IN * PIXELS_PER_INCH * 100.0 / MIN_PRINT_SCALE;
     while (c <= last_col) {
         while (c <= last_col && !col_occupied(s, left, c)) {
             c++;
@@ -340,8 +340,8 @@ static void fit_print(cairn__sheet *s)
         last_col++;
     }
     double inches = px / PIXELS_PER_INCH;
-    size_t last_row = s->last_row > s->chart_last_row ? s->last_row
-                                                     : s->chart_last_row;
+    size_t last_row =
+        s->last_row > s->chart_last_row ? s->last_row : s->chart_last_row;
     worksheet_gridlines(ws, LXW_SHOW_SCREEN_GRIDLINES);
     worksheet_set_margins(ws, PRINT_MARGIN_IN, PRINT_MARGIN_IN, 0.6, 0.6);
     check(s->x, worksheet_set_footer(ws, "&L&A&CPage &P of &N&RConfidential"),
@@ -363,10 +363,10 @@ static void fit_print(cairn__sheet *s)
         worksheet_set_print_scale(ws, MIN_PRINT_SCALE);
         break_between_blocks(s, left, last_col);
         if (s->freeze_col > 0 && s->n_charts == 0) {
-            check(s->x,
-                  worksheet_repeat_columns(ws, 0,
-                                           (lxw_col_t)(s->freeze_col - 1)),
-                  s->name);
+            check(
+                s->x,
+                worksheet_repeat_columns(ws, 0, (lxw_col_t)(s->freeze_col - 1)),
+                s->name);
         }
     }
     if (s->freeze_row > 0) {
@@ -1020,7 +1020,8 @@ void cairn__xlsx_chart_insert(cairn__sheet *s, size_t row, size_t col,
         s->chart_col[s->n_charts] = col;
         s->chart_px[s->n_charts++] = width;
     }
-    size_t rows = row + (size_t)ceil(height / (double)LXW_DEF_ROW_HEIGHT_PIXELS);
+    size_t rows =
+        row + (size_t)ceil(height / (double)LXW_DEF_ROW_HEIGHT_PIXELS);
     s->chart_last_row = rows > s->chart_last_row ? rows : s->chart_last_row;
     check(s->x,
           worksheet_insert_chart_opt(s->ws, (lxw_row_t)row, (lxw_col_t)col,

@@ -127,8 +127,8 @@ typedef struct fixture {
 
 /* Add an assessment of `code` on `date` with total `score` (< 0: no
  * score) and, when flag_item > 0, a risk flag on that item. */
-static inline void add(fixture *f, const char *code, const char *date, double score,
-                int flag_item)
+static inline void add(fixture *f, const char *code, const char *date,
+                       double score, int flag_item)
 {
     size_t i = f->list.n++;
     cairn_assessment *a = &f->a[i];
@@ -137,10 +137,10 @@ static inline void add(fixture *f, const char *code, const char *date, double sc
     a->client_code = "C1";
     a->instrument = code;
     a->administered_at = date;
-    f->scales[i][0] = (cairn_stored_scale){"total", score >= 0, score, NULL,
-                                           false};
-    f->scales[i][1] = (cairn_stored_scale){"percentage", score >= 0,
-                                           score * 4, NULL, false};
+    f->scales[i][0] =
+        (cairn_stored_scale){"total", score >= 0, score, NULL, false};
+    f->scales[i][1] =
+        (cairn_stored_scale){"percentage", score >= 0, score * 4, NULL, false};
     a->n_scales = 2;
     a->scales = f->scales[i];
     if (flag_item > 0) {
@@ -152,8 +152,8 @@ static inline void add(fixture *f, const char *code, const char *date, double sc
 }
 
 static inline cairn_trend *trend(fixture *f, const char *code,
-                          const cairn_trend_options *o, const char *loss,
-                          const cairn_expectation *e)
+                                 const cairn_trend_options *o, const char *loss,
+                                 const cairn_expectation *e)
 {
     cairn_trend *t = NULL;
     cairn_error err = CAIRN_ERROR_INIT;

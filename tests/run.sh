@@ -10,13 +10,7 @@ export CAIRN BUILD
 export TZ=UTC LC_ALL=C
 export CMOCKA_MESSAGE_OUTPUT=TAP
 export CAIRN_INSTRUMENTS="$(pwd)/instruments"
-unset CAIRN_DB CAIRN_TEXTS
-if [ -z "$CAIRN_SHARED" ]; then
-    for d in ../shared ../../shared; do
-        [ -d "$d/reference" ] && CAIRN_SHARED=$(cd "$d/reference" && pwd) && break
-    done
-fi
-export CAIRN_SHARED
+unset CAIRN_DB CAIRN_TEXTS CAIRN_SHARED
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
 passed=0

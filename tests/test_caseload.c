@@ -65,8 +65,7 @@ static void test_caseload_urgency_and_alert_states(void **state)
                                            "called, safe", &err),
                      0);
     order(st, "BACE");
-    assert_int_equal(cairn_store_alert_set(st, "A", key,
-                                           CAIRN_ALERT_RESOLVED,
+    assert_int_equal(cairn_store_alert_set(st, "A", key, CAIRN_ALERT_RESOLVED,
                                            "reviewed in session", &err),
                      0);
     c = caseload(st);
@@ -83,16 +82,16 @@ static void test_caseload_urgency_and_alert_states(void **state)
     assert_int_equal(l->items[0].state, CAIRN_ALERT_RESOLVED);
     cairn_store_alert_list_free(l);
     /* refused: no note, open state, unknown client */
-    assert_int_equal(cairn_store_alert_set(st, "A", key,
-                                           CAIRN_ALERT_RESOLVED, "", &err),
-                     CAIRN_EINVAL);
+    assert_int_equal(
+        cairn_store_alert_set(st, "A", key, CAIRN_ALERT_RESOLVED, "", &err),
+        CAIRN_EINVAL);
     assert_string_equal(err.message, "say what was done in the note");
-    assert_int_equal(cairn_store_alert_set(st, "A", key, CAIRN_ALERT_OPEN,
-                                           "x", &err),
-                     CAIRN_EINVAL);
-    assert_int_equal(cairn_store_alert_set(st, "Z", key,
-                                           CAIRN_ALERT_RESOLVED, "x", &err),
-                     CAIRN_ENOTFOUND);
+    assert_int_equal(
+        cairn_store_alert_set(st, "A", key, CAIRN_ALERT_OPEN, "x", &err),
+        CAIRN_EINVAL);
+    assert_int_equal(
+        cairn_store_alert_set(st, "Z", key, CAIRN_ALERT_RESOLVED, "x", &err),
+        CAIRN_ENOTFOUND);
     cairn_audit_report rep;
     if (cairn_store_audit_verify(st, &rep, &err) < 0) {
         fail_msg("%s", err.message);
@@ -111,15 +110,13 @@ static void test_caseload_one_client_and_instrument(void **state)
     cairn_error err = CAIRN_ERROR_INIT;
     o.client = "C";
     o.instrument = "PHQ-9";
-    assert_int_equal(cairn_caseload_compute(&c, st, test_catalog(), &o,
-                                            &err),
+    assert_int_equal(cairn_caseload_compute(&c, st, test_catalog(), &o, &err),
                      0);
     assert_int_equal(c->n, 1);
     assert_true(c->entries[0].trends[0]->change == -10);
     cairn_caseload_free(c);
     o.client = "NOBODY";
-    assert_int_equal(cairn_caseload_compute(&c, st, test_catalog(), &o,
-                                            &err),
+    assert_int_equal(cairn_caseload_compute(&c, st, test_catalog(), &o, &err),
                      CAIRN_ENOTFOUND);
     assert_string_equal(err.message, "no client 'NOBODY'");
     test_store_done(st, dir);
@@ -157,12 +154,98 @@ static int setup(void **state)
     return 0;
 }
 
+/* The codes of a caseload with `all` as given. */
+static void codes_of(cairn_store *st, bool all, const char *want)
+{
+    cairn_caseload_options o = CAIRN_CASELOAD_OPTIONS_INIT;
+    cairn_caseload *c = NULL;
+    cairn_error err = CAIRN_ERROR_INIT;
+    char got[64] = "";
+    o.all = all;
+    assert_int_equal(cairn_caseload_compute(&c, st, test_catalog(), &o, &err),
+                     0);
+    for (size_t i = 0; i < c->n; i++) {
+        strncat(got, c->entries[i].client->code, 8);
+    }
+    cairn_caseload_free(c);
+    assert_string_equal(got, want);
+}
+
+static void test_caseload_active_rule(void **state)
+{
+    (void)state;
+    char dir[64];
+    cairn_error err = CAIRN_ERROR_INIT;
+    cairn_store *st = test_store_new(dir, sizeof dir);
+    fill(st); /* A, B, C, E: no episode */
+    assert_int_equal(cairn_store_episode_add(st, "B", "2026-01-01", NULL, &err),
+                     0);
+    assert_int_equal(cairn_store_episode_add(st, "C", "2026-01-01", NULL, &err),
+                     0);
+    assert_int_equal(cairn_store_episode_set_end(st, "C", "2026-02-01", &err),
+                     0);
+    codes_of(st, false, "ABE"); /* C was discharged */
+    codes_of(st, true, "ABCE");
+    bool active = true;
+    assert_int_equal(cairn_caseload_is_active(st, "C", &active, &err), 0);
+    assert_false(active);
+    assert_int_equal(cairn_caseload_is_active(st, "E", &active, &err), 0);
+    assert_true(active);
+    test_store_done(st, dir);
+}
+
+static void test_caseload_alert_list_and_actions(void **state)
+{
+    (void)state;
+    char dir[64], owner[16] = "";
+    cairn_error err = CAIRN_ERROR_INIT;
+    cairn_store *st = test_store_new(dir, sizeof dir);
+    fill(st); /* A: a risk item, B: reliable deterioration */
+    cairn_caseload *c = caseload(st);
+    cairn_alert_list *l = NULL;
+    assert_int_equal(cairn_alert_list_compute(&l, c, false, &err), 0);
+    assert_true(l->n >= 2);
+    assert_int_equal(l->n_open, l->n);
+    assert_int_equal(l->items[0].alert->kind, CAIRN_ALERT_RISK);
+    assert_string_equal(l->items[0].client, "A");
+    char key[64];
+    snprintf(key, sizeof key, "%s", l->items[0].alert->key);
+    cairn_alert_list_free(l);
+    cairn_caseload_free(c);
+    assert_int_equal(cairn_alert_set(st, test_catalog(), key,
+                                     CAIRN_ALERT_RESOLVED, "reviewed", owner,
+                                     sizeof owner, &err),
+                     0);
+    assert_string_equal(owner, "A");
+    assert_int_equal(cairn_alert_set(st, test_catalog(), "risk:999:9",
+                                     CAIRN_ALERT_RESOLVED, "x", NULL, 0, &err),
+                     CAIRN_ENOTFOUND);
+    assert_string_equal(err.message, "no alert 'risk:999:9'");
+    c = caseload(st);
+    assert_int_equal(cairn_alert_list_compute(&l, c, true, &err), 0);
+    assert_int_equal(l->n_resolved, 1); /* resolved ones come last */
+    assert_string_equal(l->items[l->n - 1].alert->key, key);
+    assert_int_equal(l->items[l->n - 1].alert->state, CAIRN_ALERT_RESOLVED);
+    cairn_alert_list_free(l);
+    assert_int_equal(cairn_alert_list_compute(&l, c, false, &err), 0);
+    assert_int_equal(l->n_resolved, 0);
+    for (size_t i = 0; i < l->n; i++) {
+        assert_string_not_equal(l->items[i].alert->key, key);
+    }
+    cairn_alert_list_free(l);
+    cairn_alert_list_free(NULL);
+    cairn_caseload_free(c);
+    test_store_done(st, dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_caseload_urgency_and_alert_states),
         cmocka_unit_test(test_caseload_one_client_and_instrument),
         cmocka_unit_test(test_caseload_expectation_needs_enough_clients),
+        cmocka_unit_test(test_caseload_active_rule),
+        cmocka_unit_test(test_caseload_alert_list_and_actions),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -118,10 +118,11 @@ static void test_cohort_filters(void **state)
     o.sd = -1;
     cairn_cohort_summary *bad = NULL;
     cairn_error err = CAIRN_ERROR_INIT;
-    assert_int_equal(cairn_cohort_summarize(&bad, st, test_instrument("phq9"),
-                                            &o, &err),
-                     CAIRN_EINVAL);
-    assert_string_equal(err.message, "--rci-sd -1 must be positive");
+    assert_int_equal(
+        cairn_cohort_summarize(&bad, st, test_instrument("phq9"), &o, &err),
+        CAIRN_EINVAL);
+    assert_string_equal(err.message,
+                        "reliable-change SD must be positive, not -1");
     /* nobody has a GAD-7 */
     s = summarize(st, "gad7", NULL);
     assert_int_equal(cairn_cohort_compute(&r, s, NULL, &err), CAIRN_EINVAL);
@@ -137,8 +138,10 @@ static void test_cohort_alpha(void **state)
     (void)state;
     char dir[64];
     cairn_store *st = test_store_new(dir, sizeof dir);
-    int sets[5][7] = {{1, 2, 1, 0, 1, 2, 1}, {3, 3, 2, 2, 3, 2, 3},
-                      {0, 1, 0, 0, 1, 0, 0}, {2, 2, 3, 1, 2, 2, 2},
+    int sets[5][7] = {{1, 2, 1, 0, 1, 2, 1},
+                      {3, 3, 2, 2, 3, 2, 3},
+                      {0, 1, 0, 0, 1, 0, 0},
+                      {2, 2, 3, 1, 2, 2, 2},
                       {1, 0, 1, 1, 0, 1, 1}};
     char code[16];
     for (int i = 0; i < 5; i++) {

@@ -14,8 +14,8 @@ static void test_couple_pairs_within_14_days(void **state)
     add(&fa, "phq9", "2026-01-05", 16, 0);
     add(&fa, "phq9", "2026-02-02", 12, 0);
     add(&fa, "phq9", "2026-03-02", 8, 0);
-    add(&fb, "phq9", "2026-01-09", 12, 0);  /* 4 days after */
-    add(&fb, "phq9", "2026-02-25", 11, 0);  /* 23 days: no pair for 02-02 */
+    add(&fb, "phq9", "2026-01-09", 12, 0); /* 4 days after */
+    add(&fb, "phq9", "2026-02-25", 11, 0); /* 23 days: no pair for 02-02 */
     add(&fb, "phq9", "2026-03-03", 18, 0);
     cairn_trend *a = trend(&fa, "phq9", NULL, NULL, NULL);
     cairn_trend *b = trend(&fb, "phq9", NULL, NULL, NULL);
@@ -66,6 +66,44 @@ static void test_couple_congruent_and_unpaired(void **state)
     cairn_trend_free(b);
 }
 
+static void test_couple_view_of_a_store(void **state)
+{
+    (void)state;
+    char dir[64];
+    cairn_store *st = test_store_new(dir, sizeof dir);
+    cairn_couple_view *v = NULL;
+    cairn_error err = CAIRN_ERROR_INIT;
+    test_client(st, "S01", NULL, NULL);
+    test_client(st, "J01", NULL, "S01");
+    test_client(st, "L01", NULL, NULL);
+    test_phq9(st, "S01", "2026-01-05", 16, false);
+    test_phq9(st, "S01", "2026-03-02", 8, false);
+    test_phq9(st, "J01", "2026-01-09", 12, false);
+    test_phq9(st, "J01", "2026-03-03", 18, false);
+    int gad[7] = {1, 1, 1, 1, 1, 1, 1};
+    test_record(st, "S01", "2026-01-05", "gad7", gad, 7); /* J01 has none */
+    assert_int_equal(
+        cairn_couple_view_compute(&v, st, test_catalog(), "J01", NULL, &err),
+        0);
+    assert_string_equal(v->a->code, "J01");
+    assert_string_equal(v->b->code, "S01");
+    assert_int_equal(v->n, 1); /* only the PHQ-9 is shared */
+    assert_string_equal(cairn_instrument_code(v->shared[0].instrument), "phq9");
+    const cairn_couple *c = v->shared[0].couple;
+    assert_int_equal(c->n_pairs, 2);
+    assert_true(c->pairs[1].difference == 10); /* J01 18 - S01 8 */
+    assert_true(c->diverging && c->incongruent);
+    assert_string_equal(c->a->client, "J01");
+    cairn_couple_view_free(v);
+    assert_int_equal(
+        cairn_couple_view_compute(&v, st, test_catalog(), "L01", NULL, &err),
+        CAIRN_ENOTFOUND);
+    assert_null(v);
+    assert_string_equal(err.message, "client 'L01' has no linked partner");
+    cairn_couple_view_free(NULL);
+    test_store_done(st, dir);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -78,6 +116,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_couple_pairs_within_14_days),
         cmocka_unit_test(test_couple_congruent_and_unpaired),
+        cmocka_unit_test(test_couple_view_of_a_store),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -136,9 +136,7 @@ static void test_export_key_bad_files(void **state)
     snprintf(path, sizeof path, "%s/none.key", dir);
     assert_int_equal(cairn_export_key_load(&k, path, &err), CAIRN_ENOTFOUND);
     assert_null(k);
-    snprintf(want, sizeof want,
-             "%s: no such key file; make one with 'cairn key new -o %s'", path,
-             path);
+    snprintf(want, sizeof want, "%s: no such key file", path);
     assert_string_equal(err.message, want);
     /* unreadable (a directory: tests may run as root, who reads all) */
     assert_int_equal(cairn_export_key_load(&k, dir, &err), CAIRN_EIO);
@@ -731,7 +729,7 @@ static void test_export_bad_input(void **state)
     assert_int_equal(
         cairn_export_write(st, test_catalog(), key, path, &o, NULL, &err),
         CAIRN_EINVAL);
-    assert_non_null(strstr(err.message, "a workbook needs a sink"));
+    assert_non_null(strstr(err.message, "writing .xlsx needs a workbook sink"));
     assert_int_equal(access(path, F_OK), -1);
     /* nothing written for a failed export */
     snprintf(path, sizeof path, "%s/x.csv", dir);

@@ -36,16 +36,16 @@ static cairn_store *store_with(const char *const *codes)
     for (; codes != NULL && *codes != NULL; codes++) {
         cairn_client c = {0};
         c.code = *codes;
-        assert_int_equal(cairn_store_client_add(st, &c, NULL, &err),
-                         CAIRN_OK);
+        assert_int_equal(cairn_store_client_add(st, &c, NULL, &err), CAIRN_OK);
     }
     return st;
 }
 
 static const char *const two[] = {"C001", "C002", NULL};
 
-#define H9 "client_id,administered_at,instrument,item1,item2,item3,item4," \
-           "item5,item6,item7,item8,item9\n"
+#define H9                                                                     \
+    "client_id,administered_at,instrument,item1,item2,item3,item4,"            \
+    "item5,item6,item7,item8,item9\n"
 
 /* Import `csv`; returns the status, fills res and the seen errors. */
 static int run(cairn_store *st, const char *csv, cairn_import_options *o,
@@ -59,17 +59,17 @@ static int run(cairn_store *st, const char *csv, cairn_import_options *o,
     memset(s, 0, sizeof *s);
     o->on_error = collect;
     o->ctx = s;
-    return cairn_import_parse(st, test_catalog(), csv, strlen(csv), "t.csv",
-                              o, res, &err);
+    return cairn_import_parse(st, test_catalog(), csv, strlen(csv), "t.csv", o,
+                              res, &err);
 }
 
 static size_t stored(cairn_store *st, const char *code)
 {
     cairn_assessment_list *l = NULL;
     cairn_error err = CAIRN_ERROR_INIT;
-    assert_int_equal(cairn_store_assessment_list(&l, st, code, NULL,
-                                                 CAIRN_LIST_ALL, &err),
-                     CAIRN_OK);
+    assert_int_equal(
+        cairn_store_assessment_list(&l, st, code, NULL, CAIRN_LIST_ALL, &err),
+        CAIRN_OK);
     size_t n = l->n;
     cairn_store_assessment_list_free(l);
     return n;
@@ -81,12 +81,12 @@ static void test_import_wide_and_duplicates(void **state)
     cairn_store *st = store_with(two);
     cairn_import_result r;
     seen s;
-    const char *csv = "\xEF\xBB\xBF" H9
-                      "C001,2024-01-05,PHQ-9,1,2,0,3,1,0,2,1,1\r\n"
-                      "\"C002\",\"2024-01-05\",phq9,1,1,1,1,1,1,1,1,\"\"\r\n"
-                      "\n"
-                      "C001,2024-01-05,phq9,1,2,0,3,1,0,2,1,1\n"
-                      "C002,2024-01-12,phq2,0,1,,,,,,,\n";
+    const char *csv =
+        "\xEF\xBB\xBF" H9 "C001,2024-01-05,PHQ-9,1,2,0,3,1,0,2,1,1\r\n"
+        "\"C002\",\"2024-01-05\",phq9,1,1,1,1,1,1,1,1,\"\"\r\n"
+        "\n"
+        "C001,2024-01-05,phq9,1,2,0,3,1,0,2,1,1\n"
+        "C002,2024-01-12,phq2,0,1,,,,,,,\n";
     assert_int_equal(run(st, csv, NULL, &r, &s), CAIRN_OK);
     assert_int_equal(s.n, 0);
     assert_int_equal(r.rows, 4);
@@ -116,9 +116,9 @@ static void test_import_long_form(void **state)
     assert_int_equal(r.assessments, 2);
     assert_int_equal(r.stored, 2);
     cairn_assessment_list *l = NULL;
-    assert_int_equal(cairn_store_assessment_list(&l, st, "C001", NULL,
-                                                 CAIRN_LIST_ALL, NULL),
-                     CAIRN_OK);
+    assert_int_equal(
+        cairn_store_assessment_list(&l, st, "C001", NULL, CAIRN_LIST_ALL, NULL),
+        CAIRN_OK);
     assert_int_equal(l->items[0].codes[0], 1);
     assert_int_equal(l->items[0].codes[1], 3);
     cairn_store_assessment_list_free(l);
@@ -138,8 +138,8 @@ static void test_import_create_clients_and_dry_run(void **state)
     assert_int_equal(run(st, csv, NULL, &r, &s), CAIRN_EINVAL);
     assert_int_equal(s.n, 3);
     assert_string_equal(s.first, "t.csv:2: client 'N1' is not known (add "
-                                 "it with 'cairn client add' or import with "
-                                 "--create-clients)");
+                                 "the client first, or let the import "
+                                 "create clients)");
     o.create_clients = true;
     o.dry_run = true;
     assert_int_equal(run(st, csv, &o, &r, &s), CAIRN_OK);
@@ -223,8 +223,8 @@ static void test_import_header_errors(void **state)
         cairn_error err = CAIRN_ERROR_INIT;
         cairn_import_result r;
         assert_int_equal(cairn_import_parse(st, test_catalog(), cases[i].csv,
-                                            strlen(cases[i].csv), "t.csv",
-                                            NULL, &r, &err),
+                                            strlen(cases[i].csv), "t.csv", NULL,
+                                            &r, &err),
                          CAIRN_EPARSE);
         assert_string_equal(err.message, cases[i].message);
         cairn_store_close(st);

@@ -10,7 +10,7 @@
 static void test_instrument_ships_ten_valid_definitions(void **state)
 {
     (void)state;
-    static const char *const codes[] = {"cesd", "epds",  "gad2", "gad7",
+    static const char *const codes[] = {"cesd", "epds",  "gad2",  "gad7",
                                         "pcl5", "pg13r", "pgs33", "phq2",
                                         "phq9", "who5"};
     const cairn_catalog *cat = test_catalog();
@@ -20,9 +20,8 @@ static void test_instrument_ships_ten_valid_definitions(void **state)
         cairn_error err = CAIRN_ERROR_INIT;
         size_t n = 0;
         assert_string_equal(cairn_instrument_code(in), codes[i]);
-        assert_int_equal(strncmp(cairn_instrument_fingerprint(in), "sha256:",
-                                 7),
-                         0);
+        assert_int_equal(
+            strncmp(cairn_instrument_fingerprint(in), "sha256:", 7), 0);
         assert_int_equal(strlen(cairn_instrument_fingerprint(in)), 7 + 64);
         if (cairn_score_check_examples(in, &n, &err) < 0) {
             fail_msg("%s", err.message);
@@ -46,8 +45,8 @@ static void test_instrument_bad_definitions_give_exact_messages(void **state)
         }
         char path[512], msgpath[512], want[1024];
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        snprintf(msgpath, sizeof msgpath, "%s/%.*s.msg", dir,
-                 (int)(len - 5), e->d_name);
+        snprintf(msgpath, sizeof msgpath, "%s/%.*s.msg", dir, (int)(len - 5),
+                 e->d_name);
         test_read_text(msgpath, want, sizeof want);
         cairn_instrument *in = NULL;
         cairn_error err = CAIRN_ERROR_INIT;
@@ -148,8 +147,7 @@ static void test_instrument_site_texts_keep_fingerprint(void **state)
     (void)state;
     cairn_instrument *in = NULL;
     cairn_error err = CAIRN_ERROR_INIT;
-    assert_int_equal(cairn_instrument_load(&in, "instruments/epds.json",
-                                           &err),
+    assert_int_equal(cairn_instrument_load(&in, "instruments/epds.json", &err),
                      0);
     char before[80];
     snprintf(before, sizeof before, "%s", cairn_instrument_fingerprint(in));
@@ -166,9 +164,9 @@ static void test_instrument_site_texts_keep_fingerprint(void **state)
     assert_string_not_equal(cairn_instrument_item(in, 1)->options[3].label,
                             "placeholder option 4");
     assert_string_equal(cairn_instrument_fingerprint(in), before);
-    assert_int_equal(cairn_instrument_add_texts(
-                         in, "tests/data/good/mini3.json", &err),
-                     CAIRN_EINVAL);
+    assert_int_equal(
+        cairn_instrument_add_texts(in, "tests/data/good/mini3.json", &err),
+        CAIRN_EINVAL);
     cairn_instrument_free(in);
 }
 

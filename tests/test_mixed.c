@@ -4,8 +4,8 @@
  * The reference numbers come from sleepstudy_ref.json (R lme4 1.1.31):
  * models_tight_optimizer.* (bobyqa, rhoend 1e-12) for the slope models,
  * models.* for the intercept-only models and for the BLUPs, which only the
- * default fits record.  The data directory is $CAIRN_SHARED, else
- * ../shared/reference relative to the repository root (tests run there).
+ * default fits record.  Both files live in tests/data/sleepstudy (see its
+ * README for their provenance); tests run from the repository root.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -41,11 +41,7 @@ typedef struct fixture {
     json_t *ref;
 } fixture;
 
-static const char *data_dir(void)
-{
-    const char *dir = getenv("CAIRN_SHARED");
-    return dir != NULL ? dir : "../shared/reference";
-}
+#define DATA_DIR "tests/data/sleepstudy"
 
 static int parse_row(fixture *f, char *line)
 {
@@ -76,7 +72,7 @@ static int read_csv(fixture *f, const char *path)
     char line[256];
     int rc = 0;
     if (fp == NULL) {
-        print_error("cannot open %s (set CAIRN_SHARED)\n", path);
+        print_error("cannot open %s\n", path);
         return -1;
     }
     if (fgets(line, sizeof line, fp) == NULL) {
@@ -102,11 +98,11 @@ static int setup(void **state)
         return -1;
     }
     *state = f;
-    snprintf(path, sizeof path, "%s/sleepstudy.csv", data_dir());
+    snprintf(path, sizeof path, "%s", DATA_DIR "/sleepstudy.csv");
     if (read_csv(f, path) != 0) {
         return -1;
     }
-    snprintf(path, sizeof path, "%s/sleepstudy_ref.json", data_dir());
+    snprintf(path, sizeof path, "%s", DATA_DIR "/sleepstudy_ref.json");
     f->ref = json_load_file(path, 0, &jerr);
     if (f->ref == NULL) {
         print_error("%s:%d: %s\n", path, jerr.line, jerr.text);
@@ -136,8 +132,8 @@ static double ref3(const fixture *f, const char *section, const char *model,
                    const char *key)
 {
     double v = NAN;
-    assert_int_equal(json_unpack(f->ref, "{s:{s:{s:F}}}", section, model,
-                                 key, &v), 0);
+    assert_int_equal(
+        json_unpack(f->ref, "{s:{s:{s:F}}}", section, model, key, &v), 0);
     return v;
 }
 
@@ -145,8 +141,9 @@ static double ref4(const fixture *f, const char *section, const char *model,
                    const char *key, const char *sub)
 {
     double v = NAN;
-    assert_int_equal(json_unpack(f->ref, "{s:{s:{s:{s:F}}}}", section,
-                                 model, key, sub, &v), 0);
+    assert_int_equal(
+        json_unpack(f->ref, "{s:{s:{s:{s:F}}}}", section, model, key, sub, &v),
+        0);
     return v;
 }
 
@@ -155,13 +152,14 @@ static double ref5(const fixture *f, const char *section, const char *model,
 {
     double v = NAN;
     assert_int_equal(json_unpack(f->ref, "{s:{s:{s:{s:{s:F}}}}}", section,
-                                 model, key, sub, sub2, &v), 0);
+                                 model, key, sub, sub2, &v),
+                     0);
     return v;
 }
 
 /* |got - want| <= tol * max(|want|, floor). */
-static void check_close(const char *what, double got, double want,
-                        double tol, double floor_)
+static void check_close(const char *what, double got, double want, double tol,
+                        double floor_)
 {
     double diff = fabs(got - want);
     if (!(diff <= tol * fmax(fabs(want), floor_))) {
@@ -200,14 +198,15 @@ static void check_theta(const fixture *f, const cairn_mixed_fit_result *r,
 {
     double th[3] = {0.0, 0.0, 0.0};
     if (r->intercept_only) {
-        assert_int_equal(json_unpack(f->ref, "{s:{s:{s:[F]}}}", section,
-                                     model, "theta", &th[0]), 0);
+        assert_int_equal(json_unpack(f->ref, "{s:{s:{s:[F]}}}", section, model,
+                                     "theta", &th[0]),
+                         0);
         check_rel("theta0", r->theta[0], th[0], TOL_VARCOMP);
         assert_true(r->theta[1] == 0.0 && r->theta[2] == 0.0);
         return;
     }
-    assert_int_equal(json_unpack(f->ref, "{s:{s:{s:[FFF]}}}", section,
-                                 model, "theta", &th[0], &th[1], &th[2]),
+    assert_int_equal(json_unpack(f->ref, "{s:{s:{s:[FFF]}}}", section, model,
+                                 "theta", &th[0], &th[1], &th[2]),
                      0);
     check_rel("theta0", r->theta[0], th[0], TOL_VARCOMP);
     check_rel("theta1", r->theta[1], th[1], TOL_VARCOMP);
@@ -227,8 +226,7 @@ static void check_model(const fixture *f, const cairn_mixed_fit_result *r,
     check_rel("slope", r->slope, ref4(f, section, model, "fixef", "Days"),
               TOL_FIXEF);
     check_rel("sd intercept", r->sd_intercept,
-              ref4(f, section, model, "random_sd", "(Intercept)"),
-              TOL_VARCOMP);
+              ref4(f, section, model, "random_sd", "(Intercept)"), TOL_VARCOMP);
     check_rel("sigma", r->sigma, ref3(f, section, model, "residual_sd"),
               TOL_VARCOMP);
     if (!r->intercept_only) {
@@ -294,18 +292,17 @@ static void check_se(const fixture *f, bool reml, bool intercept_only,
 {
     static const char *const name[2] = {"(Intercept)", "Days"};
     const double z = 1.959963984540054;
-    cairn_mixed_fit_result *r = fit(f->groups->groups, f->groups->n_groups,
-                                    reml, intercept_only);
+    cairn_mixed_fit_result *r =
+        fit(f->groups->groups, f->groups->n_groups, reml, intercept_only);
     check_rel("intercept se", r->intercept_se,
-              ref4(f, section, model, "fixef_se", "(Intercept)"),
-              TOL_VARCOMP);
+              ref4(f, section, model, "fixef_se", "(Intercept)"), TOL_VARCOMP);
     check_rel("slope se", r->slope_se,
               ref4(f, section, model, "fixef_se", "Days"), TOL_VARCOMP);
     for (size_t i = 0; i < 2; i++) {
         for (size_t j = 0; j < 2; j++) {
             check_rel("vcov", r->vcov[i][j],
-                      ref5(f, section, model, "vcov_fixef", name[i],
-                           name[j]), TOL_VARCOMP);
+                      ref5(f, section, model, "vcov_fixef", name[i], name[j]),
+                      TOL_VARCOMP);
         }
     }
     check_rel("slope ci low", r->slope_ci[0], r->slope - z * r->slope_se,
@@ -348,8 +345,7 @@ static double ranef_intercept(const fixture *f, const char *model,
                     "ranef_by_group", subject, &v) == 0) {
         return v;
     }
-    return ref5(f, "models", model, "ranef_by_group", subject,
-                "(Intercept)");
+    return ref5(f, "models", model, "ranef_by_group", subject, "(Intercept)");
 }
 
 /*
@@ -367,14 +363,17 @@ static void check_blups(const fixture *f, const cairn_mixed_fit_result *r,
                     ranef_intercept(f, model, subjects[k]), 1e-4, 1.0);
         check_close("coef intercept", b->coef_intercept,
                     ref5(f, "models", model, "coef_by_group", subjects[k],
-                         "(Intercept)"), 1e-4, 1.0);
-        check_close("coef slope", b->coef_slope,
-                    ref5(f, "models", model, "coef_by_group", subjects[k],
-                         "Days"), 1e-4, 1.0);
+                         "(Intercept)"),
+                    1e-4, 1.0);
+        check_close(
+            "coef slope", b->coef_slope,
+            ref5(f, "models", model, "coef_by_group", subjects[k], "Days"),
+            1e-4, 1.0);
         if (!r->intercept_only) {
-            check_close("ranef slope", b->slope,
-                        ref5(f, "models", model, "ranef_by_group",
-                             subjects[k], "Days"), 1e-4, 1.0);
+            check_close(
+                "ranef slope", b->slope,
+                ref5(f, "models", model, "ranef_by_group", subjects[k], "Days"),
+                1e-4, 1.0);
         } else {
             assert_true(b->slope == 0.0);
         }
@@ -427,8 +426,8 @@ static void check_same_fit(const cairn_mixed_fit_result *a,
         /* relative to the spread of the BLUPs, their random SD */
         check_close("blup intercept", a->blups[i].intercept,
                     b->blups[i].intercept, 1e-7, b->sd_intercept);
-        check_close("blup slope", a->blups[i].slope, b->blups[i].slope,
-                    1e-7, b->sd_slope);
+        check_close("blup slope", a->blups[i].slope, b->blups[i].slope, 1e-7,
+                    b->sd_slope);
     }
 }
 
@@ -488,8 +487,9 @@ static void test_mixed_merged_summaries_equal_pooled_rows(void **state)
         n[s]++;
     }
     for (size_t s = 0; s < 2; s++) {
-        assert_int_equal(cairn_mixed_groups_new(&site[s], id[s], t[s], y[s],
-                                                n[s], &err), CAIRN_OK);
+        assert_int_equal(
+            cairn_mixed_groups_new(&site[s], id[s], t[s], y[s], n[s], &err),
+            CAIRN_OK);
     }
     assert_int_equal(site[0]->n_groups, 18);
     assert_true(site[1]->n_groups > 0 && site[1]->n_groups < 18);
@@ -543,8 +543,7 @@ static void test_mixed_time_origin_and_unit_do_not_matter(void **state)
     check_rel("slope", a->slope, b->slope, 1e-9);
     check_rel("sd slope", a->sd_slope, b->sd_slope, 1e-6);
     check_rel("sigma", a->sigma, b->sigma, 1e-6);
-    check_close("coef intercept at the new origin",
-                a->blups[0].coef_intercept,
+    check_close("coef intercept at the new origin", a->blups[0].coef_intercept,
                 b->blups[0].coef_intercept - 10000.0 * b->blups[0].coef_slope,
                 1e-6, 1.0);
     cairn_mixed_result_free(a);

@@ -22,8 +22,8 @@ static void test_response_bad_sets_give_exact_messages(void **state)
         }
         char path[512], msgpath[512], text[2048], want[1024];
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        snprintf(msgpath, sizeof msgpath, "%s/%.*s.msg", dir,
-                 (int)(len - 4), e->d_name);
+        snprintf(msgpath, sizeof msgpath, "%s/%.*s.msg", dir, (int)(len - 4),
+                 e->d_name);
         test_read_text(path, text, sizeof text);
         test_read_text(msgpath, want, sizeof want);
         char *nl = strchr(text, '\n');
@@ -61,9 +61,8 @@ static void test_response_tokens_and_missing(void **state)
     cairn_responses_free(r);
     /* A line with tabs and a newline parses the same way. */
     const char *line = "1\t-  0 3 1 0 - 1 1\n";
-    assert_int_equal(cairn_responses_parse_line(&r, in, line, strlen(line),
-                                                NULL),
-                     0);
+    assert_int_equal(
+        cairn_responses_parse_line(&r, in, line, strlen(line), NULL), 0);
     assert_int_equal(cairn_responses_missing_count(r), 2);
     cairn_responses_free(r);
 }
@@ -114,8 +113,7 @@ static void test_response_entry_scores_and_positions(void **state)
     cairn_responses_free(r);
     /* The same numbers as positions: 18, and no flag. */
     assert_int_equal(cairn_responses_parse_entered(&r, in, tok, 10,
-                                                   CAIRN_ENTRY_POSITIONS,
-                                                   &err),
+                                                   CAIRN_ENTRY_POSITIONS, &err),
                      CAIRN_OK);
     assert_int_equal(cairn_score_compute(&sc, in, r, &err), CAIRN_OK);
     assert_int_equal(sc->n_flags, 0);
@@ -123,9 +121,9 @@ static void test_response_entry_scores_and_positions(void **state)
     cairn_score_free(sc);
     cairn_responses_free(r);
     assert_int_equal(cairn_responses_new(&r, in, &err), CAIRN_OK);
-    assert_int_equal(cairn_responses_set_entered(r, in, 9, 7,
-                                                 CAIRN_ENTRY_SCORES, &err),
-                     CAIRN_EINVAL);
+    assert_int_equal(
+        cairn_responses_set_entered(r, in, 9, 7, CAIRN_ENTRY_SCORES, &err),
+        CAIRN_EINVAL);
     assert_string_equal(err.message,
                         "item 10: no answer scores 7; the scores are 3, 2, "
                         "1, 0");
@@ -160,9 +158,9 @@ static void test_response_client_text_availability(void **state)
     assert_string_equal(t.items, "4, 8, 12-13, 15, 19-33");
     assert_int_equal(t.n_missing, 20);
     cairn_error err = CAIRN_ERROR_INIT;
-    assert_int_equal(cairn_instrument_check_client_text(
-                         test_instrument("pg13r"), &err),
-                     CAIRN_ENOTFOUND);
+    assert_int_equal(
+        cairn_instrument_check_client_text(test_instrument("pg13r"), &err),
+        CAIRN_ENOTFOUND);
     assert_string_equal(err.message,
                         "pg13r: the exact wording of items 1-13 is not "
                         "available, so it cannot be shown to a client (its "
@@ -172,9 +170,9 @@ static void test_response_client_text_availability(void **state)
     cairn_instrument *in = NULL;
     assert_int_equal(cairn_instrument_load(&in, "instruments/epds.json", &err),
                      CAIRN_OK);
-    assert_int_equal(cairn_instrument_add_texts(
-                         in, "tests/data/good/epds.texts.json", &err),
-                     CAIRN_OK);
+    assert_int_equal(
+        cairn_instrument_add_texts(in, "tests/data/good/epds.texts.json", &err),
+        CAIRN_OK);
     assert_false(cairn_instrument_client_text(in, &t));
     assert_string_equal(t.items, "2-10");
     assert_int_equal(cairn_instrument_add_texts(

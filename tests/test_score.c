@@ -10,15 +10,15 @@
 
 /* Build responses that give `target` on `scale`; other items at their
  * first option (or minimum). */
-static cairn_score *score_at(const cairn_instrument *in,
-                             const cairn_scale *sc, double target)
+static cairn_score *score_at(const cairn_instrument *in, const cairn_scale *sc,
+                             double target)
 {
     size_t n = cairn_instrument_item_count(in);
     int *codes = calloc(n, sizeof *codes);
     for (size_t i = 0; i < n; i++) {
         const cairn_item *it = cairn_instrument_item(in, i);
-        codes[i] = it->kind == CAIRN_ITEM_NUMBER ? it->min
-                                                 : it->options[0].code;
+        codes[i] =
+            it->kind == CAIRN_ITEM_NUMBER ? it->min : it->options[0].code;
     }
     double remaining = target / sc->multiplier;
     for (size_t k = 0; k < sc->n_items; k++) {
@@ -63,8 +63,7 @@ static void test_score_every_band_edge(void **state)
                 for (int end = 0; end < 2; end++) {
                     double t = end ? sc->bands[b].max : sc->bands[b].min;
                     cairn_score *s = score_at(in, sc, t);
-                    const cairn_scale_score *got =
-                        cairn_score_find(s, sc->id);
+                    const cairn_scale_score *got = cairn_score_find(s, sc->id);
                     if (!got->has_score || got->score != t ||
                         got->band != &sc->bands[b]) {
                         fail_msg("%s %s: score %g should be band %s",
@@ -87,16 +86,16 @@ static void test_score_issue_band_ids(void **state)
         const char *code, *band;
         int min, max;
     } want[] = {
-        {"phq9", "minimal", 0, 4},  {"phq9", "mild", 5, 9},
+        {"phq9", "minimal", 0, 4},    {"phq9", "mild", 5, 9},
         {"phq9", "moderate", 10, 14}, {"phq9", "moderately_severe", 15, 19},
-        {"phq9", "severe", 20, 27}, {"gad7", "minimal", 0, 4},
-        {"gad7", "mild", 5, 9},     {"gad7", "moderate", 10, 14},
-        {"gad7", "severe", 15, 21}, {"epds", "none", 0, 9},
+        {"phq9", "severe", 20, 27},   {"gad7", "minimal", 0, 4},
+        {"gad7", "mild", 5, 9},       {"gad7", "moderate", 10, 14},
+        {"gad7", "severe", 15, 21},   {"epds", "none", 0, 9},
         {"epds", "possible", 10, 12}, {"epds", "probable", 13, 30},
     };
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
-        const cairn_scale *sc = cairn_instrument_find_scale(
-            test_instrument(want[i].code), "total");
+        const cairn_scale *sc =
+            cairn_instrument_find_scale(test_instrument(want[i].code), "total");
         const cairn_band *lo = cairn_scale_band(sc, want[i].min);
         const cairn_band *hi = cairn_scale_band(sc, want[i].max);
         assert_non_null(lo);
@@ -407,10 +406,10 @@ static void test_score_json_shape(void **state)
     assert_non_null(j);
     assert_string_equal(json_string_value(json_object_get(j, "instrument")),
                         "phq9");
-    assert_int_equal(strncmp(json_string_value(
-                                 json_object_get(j, "fingerprint")),
-                             "sha256:", 7),
-                     0);
+    assert_int_equal(
+        strncmp(json_string_value(json_object_get(j, "fingerprint")),
+                "sha256:", 7),
+        0);
     json_t *total = json_object_get(json_object_get(j, "scales"), "total");
     assert_int_equal(json_integer_value(json_object_get(total, "score")), 11);
     assert_string_equal(json_string_value(json_object_get(total, "band")),

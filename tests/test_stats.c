@@ -260,7 +260,7 @@ static void test_stats_params_from_definition_and_overrides(void **state)
     o.reliability = 1;
     assert_int_equal(cairn_stats_params(&p, pgs, &o, &err), CAIRN_EINVAL);
     assert_string_equal(err.message,
-                        "--rci-reliability 1 must be between 0 and 1");
+                        "reliability must be between 0 and 1, not 1");
 }
 
 static int setup(void **state)

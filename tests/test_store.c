@@ -71,12 +71,11 @@ static void test_store_open_missing_file(void **state)
     (void)state;
     cairn_store *st = NULL;
     cairn_error err = CAIRN_ERROR_INIT;
-    assert_int_equal(cairn_store_open(&st, "/nonexistent/cairn.db", NULL,
-                                      &err),
+    assert_int_equal(cairn_store_open(&st, "/nonexistent/cairn.db", NULL, &err),
                      CAIRN_ENOTFOUND);
     assert_null(st);
     assert_string_equal(err.message, "/nonexistent/cairn.db: no such "
-                                     "database; run 'cairn init' first");
+                                     "database");
 }
 
 static void test_store_create_file(void **state)
@@ -127,14 +126,12 @@ static void test_store_clients_and_couples(void **state)
     c.loss_kind = CAIRN_LOSS_STILLBIRTH;
     c.notes = "line one\nline two";
     assert_int_equal(cairn_store_client_add(st, &c, NULL, &err), CAIRN_OK);
-    assert_int_equal(cairn_store_client_add(st, &c, NULL, &err),
-                     CAIRN_EEXISTS);
+    assert_int_equal(cairn_store_client_add(st, &c, NULL, &err), CAIRN_EEXISTS);
     cairn_client p = {0};
     p.code = "C002";
     p.partner_code = "C001";
     assert_int_equal(cairn_store_client_add(st, &p, NULL, &err), CAIRN_OK);
-    assert_int_equal(cairn_store_client_get(&got, st, "C001", &err),
-                     CAIRN_OK);
+    assert_int_equal(cairn_store_client_get(&got, st, "C001", &err), CAIRN_OK);
     assert_string_equal(got->name, "Anna");
     assert_string_equal(got->partner_code, "C002");
     assert_int_equal(got->loss_kind, CAIRN_LOSS_STILLBIRTH);
@@ -145,8 +142,7 @@ static void test_store_clients_and_couples(void **state)
     assert_int_equal(cairn_store_client_set(st, &edit, &err), CAIRN_OK);
     cairn_store_client_free(got);
     got = NULL;
-    assert_int_equal(cairn_store_client_get(&got, st, "C001", &err),
-                     CAIRN_OK);
+    assert_int_equal(cairn_store_client_get(&got, st, "C001", &err), CAIRN_OK);
     assert_null(got->name);
     assert_string_equal(got->clinician, "dr lee");
     cairn_store_client_free(got);
@@ -163,12 +159,10 @@ static void test_store_clients_and_couples(void **state)
                      CAIRN_ENOTFOUND);
     assert_string_equal(err.message, "no client 'nope'");
     c.code = "bad code";
-    assert_int_equal(cairn_store_client_add(st, &c, NULL, &err),
-                     CAIRN_EINVAL);
+    assert_int_equal(cairn_store_client_add(st, &c, NULL, &err), CAIRN_EINVAL);
     c.code = "C009";
     c.gestation_weeks = 60;
-    assert_int_equal(cairn_store_client_add(st, &c, NULL, &err),
-                     CAIRN_EINVAL);
+    assert_int_equal(cairn_store_client_add(st, &c, NULL, &err), CAIRN_EINVAL);
     assert_string_equal(err.message, "gestation weeks 60 is outside 1..45");
     assert_int_equal(cairn_store_audit_verify(st, NULL, &err), CAIRN_OK);
     cairn_store_close(st);
@@ -183,17 +177,15 @@ static void test_store_kind_names(void **state)
         if (i == CAIRN_LOSS_UNKNOWN) {
             continue;
         }
-        assert_int_equal(cairn_loss_kind_parse(&k, cairn_loss_kind_name(i),
-                                               &err),
-                         CAIRN_OK);
+        assert_int_equal(
+            cairn_loss_kind_parse(&k, cairn_loss_kind_name(i), &err), CAIRN_OK);
         assert_int_equal(k, i);
     }
     for (int i = 0; i < CAIRN_EVENT_KIND_COUNT; i++) {
         cairn_event_kind k;
-        assert_int_equal(cairn_event_kind_parse(&k,
-                                                cairn_event_kind_name(i),
-                                                &err),
-                         CAIRN_OK);
+        assert_int_equal(
+            cairn_event_kind_parse(&k, cairn_event_kind_name(i), &err),
+            CAIRN_OK);
         assert_int_equal(k, i);
     }
     for (int i = 0; i < CAIRN_METHOD_COUNT; i++) {
@@ -209,18 +201,17 @@ static void test_store_episodes_and_events(void **state)
     cairn_episode_list *eps = NULL;
     cairn_event_list *evs = NULL;
     add_client(st, "C001");
-    assert_int_equal(cairn_store_episode_add(st, "C001", "2024-01-10", NULL,
-                                             &err),
-                     CAIRN_OK);
-    assert_int_equal(cairn_store_episode_add(st, "C001", "2024-01-11", NULL,
-                                             &err),
-                     CAIRN_EEXISTS);
-    assert_int_equal(cairn_store_episode_set_end(st, "C001", "2024-01-01",
-                                                 &err),
-                     CAIRN_EINVAL);
-    assert_int_equal(cairn_store_episode_set_end(st, "C001", "2024-03-01",
-                                                 &err),
-                     CAIRN_OK);
+    assert_int_equal(
+        cairn_store_episode_add(st, "C001", "2024-01-10", NULL, &err),
+        CAIRN_OK);
+    assert_int_equal(
+        cairn_store_episode_add(st, "C001", "2024-01-11", NULL, &err),
+        CAIRN_EEXISTS);
+    assert_int_equal(
+        cairn_store_episode_set_end(st, "C001", "2024-01-01", &err),
+        CAIRN_EINVAL);
+    assert_int_equal(
+        cairn_store_episode_set_end(st, "C001", "2024-03-01", &err), CAIRN_OK);
     assert_int_equal(cairn_store_episode_list(&eps, st, "C001", &err),
                      CAIRN_OK);
     assert_int_equal(eps->n, 1);
@@ -234,10 +225,8 @@ static void test_store_episodes_and_events(void **state)
     ev.label = NULL;
     assert_int_equal(cairn_store_event_add(st, &ev, NULL, &err), CAIRN_OK);
     ev.date = "2024-02-30";
-    assert_int_equal(cairn_store_event_add(st, &ev, NULL, &err),
-                     CAIRN_EINVAL);
-    assert_int_equal(cairn_store_event_list(&evs, st, "C001", &err),
-                     CAIRN_OK);
+    assert_int_equal(cairn_store_event_add(st, &ev, NULL, &err), CAIRN_EINVAL);
+    assert_int_equal(cairn_store_event_list(&evs, st, "C001", &err), CAIRN_OK);
     assert_int_equal(evs->n, 2);
     assert_int_equal(evs->items[1].kind, CAIRN_EVENT_DUE_DATE);
     cairn_store_event_list_free(evs);
@@ -253,8 +242,7 @@ static void test_store_assessment_roundtrip(void **state)
     cairn_assessment_list *l = NULL;
     add_client(st, "C001");
     add_assessment(st, "C001", "phq9", "2024-01-12", phq_b, 9);
-    add_assessment(st, "C001", "phq9", "2024-01-05T10:00:00+01:00", phq_a,
-                   9);
+    add_assessment(st, "C001", "phq9", "2024-01-05T10:00:00+01:00", phq_a, 9);
     assert_int_equal(cairn_store_assessment_list(&l, st, "C001", "phq9",
                                                  CAIRN_LIST_CURRENT, &err),
                      CAIRN_OK);
@@ -292,8 +280,7 @@ static void test_store_assessment_roundtrip(void **state)
             cairn_responses_set(r, in, i, phq_b[i], &err);
         }
     }
-    cairn_assessment_options o = {"C001", "2024-01-12",
-                                  CAIRN_METHOD_CLINICIAN};
+    cairn_assessment_options o = {"C001", "2024-01-12", CAIRN_METHOD_CLINICIAN};
     assert_int_equal(cairn_store_assessment_add(st, s, r, &o, NULL, &err),
                      CAIRN_EEXISTS);
     o.administered_at = "2023-02-29";
@@ -329,9 +316,9 @@ static void test_store_amend_and_void(void **state)
             cairn_responses_set(r, in, i, phq_b[i], &err);
         }
     }
-    assert_int_equal(cairn_store_assessment_amend(st, id, s, r, NULL, NULL,
-                                                  &nid, &err),
-                     CAIRN_EINVAL);
+    assert_int_equal(
+        cairn_store_assessment_amend(st, id, s, r, NULL, NULL, &nid, &err),
+        CAIRN_EINVAL);
     assert_int_equal(cairn_store_assessment_amend(st, other, s, r, NULL,
                                                   "wrong", &nid, &err),
                      CAIRN_EINVAL);
@@ -339,21 +326,19 @@ static void test_store_amend_and_void(void **state)
     assert_int_equal(cairn_store_assessment_amend(st, id, s, r, "2024-01-06",
                                                   "misread", &nid, &err),
                      CAIRN_OK);
-    assert_int_equal(cairn_store_assessment_amend(st, id, s, r, NULL, "again",
-                                                  NULL, &err),
-                     CAIRN_EINVAL);
+    assert_int_equal(
+        cairn_store_assessment_amend(st, id, s, r, NULL, "again", NULL, &err),
+        CAIRN_EINVAL);
     assert_int_equal(cairn_store_assessment_get(&x, st, id, &err), CAIRN_OK);
     assert_int_equal(x->superseded_by, nid);
     cairn_store_assessment_free(x);
-    assert_int_equal(cairn_store_assessment_get(&x, st, nid, &err),
-                     CAIRN_OK);
+    assert_int_equal(cairn_store_assessment_get(&x, st, nid, &err), CAIRN_OK);
     assert_int_equal(x->supersedes, id);
     assert_string_equal(x->reason, "misread");
     assert_string_equal(x->administered_at, "2024-01-06");
     cairn_store_assessment_free(x);
-    assert_int_equal(cairn_store_assessment_void(st, other, "wrong client",
-                                                 &err),
-                     CAIRN_OK);
+    assert_int_equal(
+        cairn_store_assessment_void(st, other, "wrong client", &err), CAIRN_OK);
     assert_int_equal(cairn_store_assessment_void(st, other, "again", &err),
                      CAIRN_EINVAL);
     assert_int_equal(cairn_store_assessment_list(&l, st, "C001", NULL,
@@ -362,9 +347,9 @@ static void test_store_amend_and_void(void **state)
     assert_int_equal(l->n, 1);
     assert_int_equal(l->items[0].id, nid);
     cairn_store_assessment_list_free(l);
-    assert_int_equal(cairn_store_assessment_list(&l, st, "C001", NULL,
-                                                 CAIRN_LIST_ALL, &err),
-                     CAIRN_OK);
+    assert_int_equal(
+        cairn_store_assessment_list(&l, st, "C001", NULL, CAIRN_LIST_ALL, &err),
+        CAIRN_OK);
     assert_int_equal(l->n, 3);
     cairn_store_assessment_list_free(l);
     assert_int_equal(cairn_store_assessment_get(&x, st, 99, &err),
@@ -392,10 +377,9 @@ static void test_store_cursor_reads_a_cohort(void **state)
     add_assessment(st, "A", "phq9", "2024-01-01", phq_a, 9);
     add_assessment(st, "A", "gad7", "2024-01-01",
                    (const int[]){0, 0, 0, 0, 0, 0, 0}, 7);
-    assert_int_equal(cairn_store_cursor_open(&cur, st, "phq9", &err),
-                     CAIRN_OK);
-    const char *want[3][2] = {{"B", "2024-01-01"}, {"A", "2024-01-01"},
-                              {"A", "2024-02-01"}};
+    assert_int_equal(cairn_store_cursor_open(&cur, st, "phq9", &err), CAIRN_OK);
+    const char *want[3][2] = {
+        {"B", "2024-01-01"}, {"A", "2024-01-01"}, {"A", "2024-02-01"}};
     int n = 0, rc;
     while ((rc = cairn_store_cursor_next(cur, &row, &err)) == 1) {
         assert_true(n < 3);
@@ -418,9 +402,9 @@ static void test_store_rescore_same_definition(void **state)
     cairn_rescore_result res;
     add_client(st, "C001");
     add_assessment(st, "C001", "phq9", "2024-01-05", phq_a, 9);
-    assert_int_equal(cairn_store_rescore(st, test_instrument("phq9"), false,
-                                         &res, &err),
-                     CAIRN_OK);
+    assert_int_equal(
+        cairn_store_rescore(st, test_instrument("phq9"), false, &res, &err),
+        CAIRN_OK);
     assert_int_equal(res.examined, 1);
     assert_int_equal(res.current, 1);
     assert_int_equal(res.rescored, 0);

@@ -46,17 +46,15 @@ static void test_trend_phq9_course(void **state)
     assert_int_equal(cairn_trend_to_json(t, &json, NULL), 0);
     json_t *j = json_loads(json, 0, NULL);
     assert_non_null(j);
-    assert_string_equal(json_string_value(json_object_get(j, "client")),
-                        "C1");
+    assert_string_equal(json_string_value(json_object_get(j, "client")), "C1");
     assert_int_equal(json_integer_value(json_object_get(
                          json_object_get(j, "baseline"), "score")),
                      18);
-    assert_string_equal(
-        json_string_value(json_object_get(json_object_get(j, "rci"),
-                                          "category")),
-        "improved");
-    assert_non_null(json_object_get(json_object_get(j, "slope_per_week"),
-                                    "ci95"));
+    assert_string_equal(json_string_value(json_object_get(
+                            json_object_get(j, "rci"), "category")),
+                        "improved");
+    assert_non_null(
+        json_object_get(json_object_get(j, "slope_per_week"), "ci95"));
     json_decref(j);
     free(json);
     cairn_trend_free(t);
@@ -143,8 +141,8 @@ static void test_trend_higher_is_better_with_overrides(void **state)
     o.scale = "nonsense";
     cairn_trend *bad = NULL;
     cairn_error err = CAIRN_ERROR_INIT;
-    assert_int_equal(cairn_trend_compute(&bad, test_instrument("who5"),
-                                         &f.list, NULL, &o, NULL, &err),
+    assert_int_equal(cairn_trend_compute(&bad, test_instrument("who5"), &f.list,
+                                         NULL, &o, NULL, &err),
                      CAIRN_ENOTFOUND);
     assert_string_equal(err.message, "who5 has no scale 'nonsense'");
 }

@@ -58,6 +58,14 @@ void cli_error(const char *fmt, ...)
 /** Print err's message as "cairn: <message>" and return CLI_FAIL. */
 int cli_fail(const cairn_error *err);
 
+/** cli_fail, adding "; <next>" (the next step, in the command's words)
+ *  when err's code is `code`; returns CLI_FAIL. */
+int cli_fail_next(const cairn_error *err, int code, const char *next);
+
+/** cli_fail, adding how to link a partner when client `code` has none
+ *  (the couple commands); returns CLI_FAIL. */
+int cli_fail_couple(const cairn_error *err, const char *code);
+
 /**
  * Print a usage error for command `cmd`: the message, the usage line and
  * "try 'cairn help <cmd>'"; return CLI_USAGE.
@@ -148,8 +156,7 @@ void cli_print_assessment_line(cli_ctx *ctx, FILE *out,
  * cli_print_entries does ("  10  Never -> 0"); a definition no longer in
  * the catalog prints the codes alone.
  */
-void cli_print_stored_items(cli_ctx *ctx, FILE *out,
-                            const cairn_assessment *a);
+void cli_print_stored_items(cli_ctx *ctx, FILE *out, const cairn_assessment *a);
 
 /** Print the unmistakable notice for each risk flag of `score`. */
 void cli_print_risk(FILE *out, const cairn_score *score);
@@ -184,8 +191,7 @@ extern const cli_command cli_rescore_command;
  * Print `n` values as Unicode blocks (U+2581-U+2588) placed on the fixed
  * range [lo, hi]; a non-finite value prints as a space.  No newline.
  */
-void cli_sparkline(FILE *out, const double *v, size_t n, double lo,
-                   double hi);
+void cli_sparkline(FILE *out, const double *v, size_t n, double lo, double hi);
 
 int cmd_report(cli_ctx *ctx, int argc, char **argv);
 extern const cli_command cli_report_command;
@@ -196,17 +202,18 @@ extern const cli_command cli_report_command;
 /** Options of the statistics commands, parsed by cli_stats_parse. */
 typedef struct cli_stats_args {
     const char *client, *instrument, *clinician, *from, *to;
-    bool json, ml, intercept_only;
+    bool json, ml, intercept_only, all;
     cairn_trend_options trend; /* --scale, --rci-*, --cutoff, --time, ... */
 } cli_stats_args;
 
-#define CLI_STATS_ARGS_INIT                                                 \
-    {NULL, NULL, NULL, NULL, NULL, false, false, false,                    \
-     CAIRN_TREND_OPTIONS_INIT}
+#define CLI_STATS_ARGS_INIT                                                    \
+    {                                                                          \
+        NULL, NULL, NULL, NULL, NULL, false, false, false, false,              \
+            CAIRN_TREND_OPTIONS_INIT                                           \
+    }
 
 /** Parse the statistics options; CLI_OK or a usage error (printed). */
-int cli_stats_parse(const char *cmd, int argc, char **argv,
-                    cli_stats_args *a);
+int cli_stats_parse(const char *cmd, int argc, char **argv, cli_stats_args *a);
 
 /** Parse a finite decimal number; false when `s` is not one. */
 bool cli_parse_number(const char *s, double *out);
@@ -254,5 +261,9 @@ int cmd_aggregate(cli_ctx *ctx, int argc, char **argv);
 extern const cli_command cli_key_command;
 extern const cli_command cli_export_command;
 extern const cli_command cli_aggregate_command;
+
+/* The clinic's settings (cmd_settings.c). */
+int cmd_settings(cli_ctx *ctx, int argc, char **argv);
+extern const cli_command cli_settings_command;
 
 #endif

@@ -27,6 +27,7 @@ static const struct option cli_stats_options[] = {
     {"to", required_argument, NULL, 't'},
     {"ml", no_argument, NULL, 'm'},
     {"intercept-only", no_argument, NULL, 'o'},
+    {"all", no_argument, NULL, 'a'},
     {NULL, 0, NULL, 0}};
 
 int cli_stats_parse(const char *cmd, int argc, char **argv, cli_stats_args *a)
@@ -60,6 +61,12 @@ int cli_stats_parse(const char *cmd, int argc, char **argv, cli_stats_args *a)
             break;
         case 'o':
             a->intercept_only = true;
+            break;
+        case 'a':
+            if (strcmp(cmd, "caseload") != 0) {
+                return cli_usage(cmd, "unknown option '--all'");
+            }
+            a->all = true;
             break;
         case 1: {
             int rc = cli_trend_option(cmd, name, optarg, &a->trend);
@@ -117,6 +124,12 @@ int cli_trend_option(const char *cmd, const char *opt, const char *value,
     if (!cli_parse_number(value, &v)) {
         return cli_usage(cmd, "--%s takes a number, not '%s'", opt, value);
     }
+    if ((strcmp(opt, "rci-sd") == 0 && !(v > 0)) ||
+        (strcmp(opt, "rci-reliability") == 0 && !(v > 0 && v < 1))) {
+        return cli_usage(cmd, "--%s %s: %s", opt, value,
+                         v > 0 ? "a reliability is between 0 and 1"
+                               : "must be positive");
+    }
     if (strcmp(opt, "rci-sd") == 0) {
         o->has_sd = true;
         o->sd = v;
@@ -128,6 +141,7 @@ int cli_trend_option(const char *cmd, const char *opt, const char *value,
         o->cutoff = v;
     } else {
         o->no_improvement_weeks = v;
+        o->has_no_improvement_weeks = true;
     }
     return CLI_OK;
 }
@@ -168,13 +182,26 @@ static void print_change(const cairn_trend *t)
                t->clinical.case_at_baseline ? "a case" : "not a case",
                t->clinical.case_at_latest ? "a case" : "not a case",
                t->clinical.reliably_recovered ? "; reliably recovered"
-               : t->clinical.recovered        ? "; recovered"
-                                              : "");
+               : t->clinical.recovered && !t->has_rci
+                   ? "; recovered (reliable change not judged)"
+               : t->clinical.recovered ? "; recovered"
+                                       : "");
+        printf("             (%s%s%s)\n", t->params.criterion_text,
+               t->params.cutoff_from == CAIRN_PARAM_DEFINITION ? "" : "; ",
+               t->params.cutoff_from == CAIRN_PARAM_DEFINITION
+                   ? ""
+                   : t->cutoff_source);
     }
+
     if (t->expectation_checked) {
         printf("  Expected   %.1f now for this clinic's clients with the "
                "same start (90%%: %.1f to %.1f)\n",
                t->expected, t->expected_low, t->expected_high);
+    }
+    if (t->has_rci &&
+        strncmp(t->no_improvement_source, "project policy", 14) != 0) {
+        printf("  Window     no-improvement alert after %g weeks (%s)\n",
+               t->no_improvement_weeks, t->no_improvement_source);
     }
 }
 

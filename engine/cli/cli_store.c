@@ -4,6 +4,7 @@
  * as JSON) and the risk notice.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,7 +28,7 @@ int cli_store_open(cli_ctx *ctx, cairn_store **out)
     cairn_error err = CAIRN_ERROR_INIT;
     o.actor = cli_actor();
     if (cairn_store_open(out, ctx->db_path, &o, &err) < 0) {
-        return cli_fail(&err);
+        return cli_fail_next(&err, CAIRN_ENOTFOUND, "run 'cairn init' first");
     }
     return CLI_OK;
 }
@@ -162,8 +163,8 @@ void cli_print_assessment_json(cli_ctx *ctx, FILE *out,
     cli_json_string(out, cairn_method_name(a->method));
     fprintf(out, ",\"status\":\"%s\"", status_of(a));
     if (a->supersedes != 0) {
-        fprintf(out, ",\"supersedes\":%lld,\"reason\":",
-                (long long)a->supersedes);
+        fprintf(out,
+                ",\"supersedes\":%lld,\"reason\":", (long long)a->supersedes);
         cli_json_string(out, a->reason);
     }
     if (a->superseded_by != 0) {
@@ -178,8 +179,9 @@ void cli_print_assessment_json(cli_ctx *ctx, FILE *out,
     print_items_json(out, a);
     fputs(",\"flags\":[", out);
     for (size_t i = 0; i < a->n_flags; i++) {
-        fprintf(out, "%s{\"item\":%d,\"code\":%d,\"message\":",
-                i > 0 ? "," : "", a->flags[i].item, a->flags[i].code);
+        fprintf(out,
+                "%s{\"item\":%d,\"code\":%d,\"message\":", i > 0 ? "," : "",
+                a->flags[i].item, a->flags[i].code);
         cli_json_string(out, flag_message(inst, a->flags[i].item));
         fputc('}', out);
     }
@@ -202,8 +204,7 @@ static void scale_words(const cairn_instrument *inst,
         inst != NULL ? cairn_instrument_find_scale(inst, s->scale) : NULL;
     *scale = sc != NULL ? sc->label : s->scale;
     *band = s->band;
-    for (size_t k = 0; sc != NULL && s->band != NULL && k < sc->n_bands;
-         k++) {
+    for (size_t k = 0; sc != NULL && s->band != NULL && k < sc->n_bands; k++) {
         if (strcmp(sc->bands[k].id, s->band) == 0) {
             *band = sc->bands[k].label;
         }
@@ -242,8 +243,7 @@ static void print_line_body(FILE *out, const cairn_instrument *inst,
     }
     for (size_t i = 0; i < a->n_flags; i++) {
         fprintf(out, "%s%d",
-                i == 0 ? "; !!" CLI_NBSP "RISK" CLI_NBSP "item" CLI_NBSP
-                       : ",",
+                i == 0 ? "; !!" CLI_NBSP "RISK" CLI_NBSP "item" CLI_NBSP : ",",
                 a->flags[i].item);
     }
     if (a->voided) {
@@ -272,18 +272,16 @@ void cli_print_assessment_line(cli_ctx *ctx, FILE *out,
     }
     print_line_body(mem, instrument_of(ctx, a), a);
     fclose(mem);
-    cli_print_wrapped(out, head, "                                    ",
-                      body);
+    cli_print_wrapped(out, head, "                                    ", body);
     free(body);
 }
 
-void cli_print_stored_items(cli_ctx *ctx, FILE *out,
-                            const cairn_assessment *a)
+void cli_print_stored_items(cli_ctx *ctx, FILE *out, const cairn_assessment *a)
 {
     const cairn_instrument *inst = instrument_of(ctx, a);
     cairn_responses *resp = NULL;
-    int rc = inst != NULL ? cairn_responses_new(&resp, inst, NULL)
-                          : CAIRN_ENOTFOUND;
+    int rc =
+        inst != NULL ? cairn_responses_new(&resp, inst, NULL) : CAIRN_ENOTFOUND;
     for (size_t i = 0; rc == CAIRN_OK && i < a->n_items; i++) {
         if (!a->missing[i]) {
             rc = cairn_responses_set(resp, inst, i, a->codes[i], NULL);
@@ -313,4 +311,24 @@ void cli_print_risk(FILE *out, const cairn_score *score)
         cli_print_wrapped(out, "!! ", "!! ", score->flags[i].risk->message);
         fprintf(out, "%s\n", bar);
     }
+}
+
+int cli_fail_next(const cairn_error *err, int code, const char *next)
+{
+    if (err->code == code) {
+        cli_error("%s; %s", err->message, next);
+        return CLI_FAIL;
+    }
+    return cli_fail(err);
+}
+
+int cli_fail_couple(const cairn_error *err, const char *code)
+{
+    char next[160];
+    snprintf(next, sizeof next, "link one with 'cairn client link %s PARTNER'",
+             code);
+    if (strstr(err->message, "no linked partner") != NULL) {
+        return cli_fail_next(err, CAIRN_ENOTFOUND, next);
+    }
+    return cli_fail(err);
 }

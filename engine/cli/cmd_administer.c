@@ -24,7 +24,9 @@
 #include "cli.h"
 
 const cli_command cli_administer_command = {
-    "administer", cmd_administer, "give a questionnaire at the terminal",
+    "administer",
+    cmd_administer,
+    "give a questionnaire at the terminal",
     "cairn administer INSTRUMENT --client CODE [--date D]",
     "Shows the instructions, then each item with its numbered options, for\n"
     "the client to answer by typing the option's number and Enter.  Only\n"
@@ -122,13 +124,12 @@ static void allowed_text(const cairn_item *it, char *buf, size_t size)
     size_t used = 0;
     buf[0] = '\0';
     if (it->kind == CAIRN_ITEM_NUMBER) {
-        snprintf(buf, size, "a whole number from %d to %d", it->min,
-                 it->max);
+        snprintf(buf, size, "a whole number from %d to %d", it->min, it->max);
         return;
     }
     for (size_t k = 0; k < it->n_options && used < size; k++) {
-        int n = snprintf(buf + used, size - used, "%s%d",
-                         k == 0 ? "" : ", ", it->options[k].code);
+        int n = snprintf(buf + used, size - used, "%s%d", k == 0 ? "" : ", ",
+                         it->options[k].code);
         used += n > 0 ? (size_t)n : 0;
     }
 }
@@ -296,8 +297,7 @@ static void client_goodbye(const cairn_score *sc, const char *clinic)
 
 /* Store the answers; then the client's goodbye, and the clinician's
  * summary only after the next line. */
-static int save(cli_ctx *ctx, session *s, const char *client,
-                const char *date)
+static int save(cli_ctx *ctx, session *s, const char *client, const char *date)
 {
     cairn_score *sc = NULL;
     cairn_store *st = NULL;
@@ -324,7 +324,8 @@ static int save(cli_ctx *ctx, session *s, const char *client,
     }
     if (rc == CAIRN_OK && read_answer(s) != NULL) {
         printf("\nFor the clinician: saved as assessment %lld for client "
-               "%s.\n", (long long)id, client);
+               "%s.\n",
+               (long long)id, client);
         cli_print_assessment_line(ctx, stdout, stored);
         cli_print_risk(stdout, sc);
     }
@@ -334,8 +335,8 @@ static int save(cli_ctx *ctx, session *s, const char *client,
     return rc < 0 ? cli_fail(&err) : CLI_OK;
 }
 
-static int run(cli_ctx *ctx, const cairn_instrument *inst,
-               const char *client, const char *date)
+static int run(cli_ctx *ctx, const cairn_instrument *inst, const char *client,
+               const char *date)
 {
     session s = {inst, NULL, NULL, NULL, 0};
     cairn_error err = CAIRN_ERROR_INIT;

@@ -45,11 +45,11 @@ const cli_command cli_alert_command = {
     "reviewed\"\n",
 };
 
-static void print_alert(const cairn_caseload_entry *e, const cairn_alert *a,
-                        bool json, bool *first)
+static void print_alert(const cairn_alert_ref *r, bool json, bool *first)
 {
+    const cairn_alert *a = r->alert;
     if (!json) {
-        printf("%-18s %-12s %-14s %-13s %s\n", a->key, e->client->code,
+        printf("%-18s %-12s %-14s %-13s %s\n", a->key, r->client,
                cairn_alert_kind_name(a->kind), cairn_alert_state_name(a->state),
                a->reason);
         if (a->state != CAIRN_ALERT_OPEN && a->state_note != NULL) {
@@ -64,7 +64,7 @@ static void print_alert(const cairn_caseload_entry *e, const cairn_alert *a,
     *first = false;
     cli_json_string(stdout, a->key);
     printf(",\"client\":");
-    cli_json_string(stdout, e->client->code);
+    cli_json_string(stdout, r->client);
     printf(",\"kind\":\"%s\",\"state\":\"%s\",\"assessment_id\":%lld,"
            "\"date\":",
            cairn_alert_kind_name(a->kind), cairn_alert_state_name(a->state),
@@ -111,6 +111,7 @@ int cmd_alerts(cli_ctx *ctx, int argc, char **argv)
     cairn_caseload *cl = NULL;
     cairn_error err = CAIRN_ERROR_INIT;
     o.clinician = clinician;
+    o.all = true; /* a discharged client's alerts still need an answer */
     int rc = CLI_OK;
     if (cairn_caseload_compute(&cl, st, cat, &o, &err) < 0) {
         rc = cli_fail(&err);
@@ -123,24 +124,15 @@ int cmd_alerts(cli_ctx *ctx, int argc, char **argv)
             printf("%-18s %-12s %-14s %-13s %s\n", "ID", "CLIENT", "KIND",
                    "STATE", "WHY");
         }
-        /* by kind across clients, then the caseload's order */
-        for (int kind = 0; kind < 4; kind++) {
-            for (size_t k = 0; k < cl->n; k++) {
-                const cairn_caseload_entry *e = &cl->entries[k];
-                for (size_t i = 0; i < e->n_trends; i++) {
-                    const cairn_trend *t = e->trends[i];
-                    for (size_t j = 0; j < t->n_alerts; j++) {
-                        const cairn_alert *a = &t->alerts[j];
-                        if ((int)a->kind != kind ||
-                            (a->state == CAIRN_ALERT_RESOLVED && !all)) {
-                            continue;
-                        }
-                        print_alert(e, a, json, &first);
-                        shown++;
-                    }
-                }
-            }
+        cairn_alert_list *l = NULL;
+        if (cairn_alert_list_compute(&l, cl, all, &err) < 0) {
+            rc = cli_fail(&err);
         }
+        for (size_t i = 0; l != NULL && i < l->n; i++) {
+            print_alert(&l->items[i], json, &first);
+            shown++;
+        }
+        cairn_alert_list_free(l);
         if (json) {
             printf("\n]\n");
         } else if (shown == 0) {
@@ -149,36 +141,6 @@ int cmd_alerts(cli_ctx *ctx, int argc, char **argv)
     }
     cairn_caseload_free(cl);
     cairn_store_close(st);
-    return rc;
-}
-
-/* The client whose data raise alert `key`, checking it exists. */
-static int find_alert(cairn_store *st, const cairn_catalog *cat,
-                      const char *key, char *client, size_t size)
-{
-    cairn_caseload *cl = NULL;
-    cairn_error err = CAIRN_ERROR_INIT;
-    int rc = CLI_FAIL;
-    if (cairn_caseload_compute(&cl, st, cat, NULL, &err) < 0) {
-        return cli_fail(&err);
-    }
-    for (size_t k = 0; rc != CLI_OK && k < cl->n; k++) {
-        const cairn_caseload_entry *e = &cl->entries[k];
-        for (size_t i = 0; i < e->n_trends; i++) {
-            for (size_t j = 0; j < e->trends[i]->n_alerts; j++) {
-                if (strcmp(e->trends[i]->alerts[j].key, key) == 0) {
-                    snprintf(client, size, "%s", e->client->code);
-                    rc = CLI_OK;
-                }
-            }
-        }
-    }
-    cairn_caseload_free(cl);
-    if (rc != CLI_OK) {
-        cli_error("no alert '%s' (run 'cairn alerts --all' to see the "
-                  "ids)",
-                  key);
-    }
     return rc;
 }
 
@@ -213,11 +175,17 @@ int cmd_alert(cli_ctx *ctx, int argc, char **argv)
     if (cat == NULL || cli_store_open(ctx, &st) != CLI_OK) {
         return CLI_FAIL;
     }
-    int rc = find_alert(st, cat, key, client, sizeof client);
     cairn_error err = CAIRN_ERROR_INIT;
-    if (rc == CLI_OK &&
-        cairn_store_alert_set(st, client, key, state, note, &err) < 0) {
-        rc = cli_fail(&err);
+    int rc = CLI_OK;
+    if (cairn_alert_set(st, cat, key, state, note, client, sizeof client,
+                        &err) < 0) {
+        if (err.code == CAIRN_ENOTFOUND) {
+            cli_error("%s (run 'cairn alerts --all' to see the ids)",
+                      err.message);
+            rc = CLI_FAIL;
+        } else {
+            rc = cli_fail(&err);
+        }
     }
     if (rc == CLI_OK) {
         printf("alert %s (%s): %s\n", key, client,

@@ -9,7 +9,9 @@
 #include "cli.h"
 
 const cli_command cli_assessment_command = {
-    "assessment", cmd_assessment, "show, correct or void an assessment",
+    "assessment",
+    cmd_assessment,
+    "show, correct or void an assessment",
     "cairn assessment show ID [--items] [--json]\n"
     "       cairn assessment amend ID [--date D] [--codes positions|scores]"
     "\n"
@@ -73,8 +75,10 @@ static int parse(args *a, int argc, char **argv)
         }
     }
     if (id == NULL || !cli_parse_id(id, &a->id)) {
-        return cli_usage("assessment", "assessment %s needs an ID (a whole "
-                         "number)", a->sub);
+        return cli_usage("assessment",
+                         "assessment %s needs an ID (a whole "
+                         "number)",
+                         a->sub);
     }
     return CLI_OK;
 }
@@ -109,8 +113,8 @@ static int responses_for(const args *a, const cairn_instrument *inst,
                          cairn_responses **out, cairn_error *err)
 {
     if (a->n > 0) {
-        return cairn_responses_parse_entered(out, inst, a->tokens, a->n,
-                                             entry, err);
+        return cairn_responses_parse_entered(out, inst, a->tokens, a->n, entry,
+                                             err);
     }
     int rc = cairn_responses_new(out, inst, err);
     for (size_t i = 0; rc == CAIRN_OK && i < old->n_items; i++) {

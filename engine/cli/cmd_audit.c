@@ -9,7 +9,9 @@
 #include "cli.h"
 
 const cli_command cli_audit_command = {
-    "audit", cmd_audit, "verify or read the audit log",
+    "audit",
+    cmd_audit,
+    "verify or read the audit log",
     "cairn audit verify\n"
     "       cairn audit log [--last N] [--json]",
     "Every change Cairn makes is written to an append-only audit log (who,\n"
@@ -73,8 +75,8 @@ static int show_log(cli_ctx *ctx, size_t last, bool json)
             printf(",\"target\":");
             cli_json_string(stdout, e->target);
             printf(",\"before\":%s,\"after\":%s,\"hash\":\"%s\"}\n",
-                   e->before ? e->before : "null",
-                   e->after ? e->after : "null", e->hash);
+                   e->before ? e->before : "null", e->after ? e->after : "null",
+                   e->hash);
         } else {
             printf("%5lld %s %-10s %-17s %s\n", (long long)e->seq, e->at,
                    e->who, e->action, e->target);

@@ -12,10 +12,11 @@ const cli_command cli_caseload_command = {
     "caseload",
     cmd_caseload,
     "every client's progress, most urgent first",
-    "cairn caseload [--instrument I] [--clinician C] [--json]\n"
+    "cairn caseload [--instrument I] [--clinician C] [--all] [--json]\n"
     "       [--rci-sd X] [--rci-reliability R] [--cutoff C] [--scale S]\n"
     "       [--time since-first|since-loss] [--no-improvement-weeks N]",
-    "Lists every client with their latest score, change and status on\n"
+    "Lists every active client (no episode of care, or one still open)\n"
+    "with their latest score, change and status on\n"
     "each questionnaire, and a small chart of their scores; clients with\n"
     "open alerts come first (risk items, then reliable deterioration, not\n"
     "on track, no reliable improvement).  The overrides need --instrument.\n"
@@ -23,6 +24,7 @@ const cli_command cli_caseload_command = {
     "Options:\n"
     "  --instrument I     one questionnaire only\n"
     "  --clinician C      one clinician's clients only\n"
+    "  --all              discharged clients too (episode of care ended)\n"
     "  --json             an array with one object per client\n"
     "  (and the options of 'cairn trend')\n"
     "\n"
@@ -105,8 +107,8 @@ static int print_json(const cairn_caseload *cl)
         const cairn_caseload_entry *e = &cl->entries[k];
         printf("%s{\"client\":", k ? ",\n" : "\n");
         cli_json_string(stdout, e->client->code);
-        printf(",\"open_alerts\":%zu,\"acknowledged_alerts\":%zu,",
-               e->n_open, e->n_acknowledged);
+        printf(",\"open_alerts\":%zu,\"acknowledged_alerts\":%zu,", e->n_open,
+               e->n_acknowledged);
         if (e->has_nhstt) {
             const cairn_nhstt *o = &e->nhstt;
             printf("\"nhs_talking_therapies\":{\"at_caseness\":%s,"
@@ -161,6 +163,7 @@ int cmd_caseload(cli_ctx *ctx, int argc, char **argv)
     o.instrument = a.instrument;
     o.clinician = a.clinician;
     o.trend = a.trend;
+    o.all = a.all;
     if (cairn_caseload_compute(&cl, st, cat, &o, &err) < 0) {
         rc = cli_fail(&err);
     } else if (a.json) {

@@ -11,7 +11,9 @@
 #include "cli.h"
 
 const cli_command cli_client_command = {
-    "client", cmd_client, "add, list, show, edit and link clients",
+    "client",
+    cmd_client,
+    "add, list, show, edit and link clients",
     "cairn client add CODE [--name N] [--birth-year Y] [--clinician C]\n"
     "                 [--notes TEXT] [--loss-date D] [--gestation-weeks W]\n"
     "                 [--loss-kind K] [--partner CODE]\n"
@@ -109,28 +111,43 @@ static int apply_opt(client_args *a, int opt, const char *v)
 {
     cairn_error err = CAIRN_ERROR_INIT;
     switch (opt) {
-    case OPT_NAME: a->c.name = empty_to_null(v); break;
-    case OPT_CLINICIAN: a->c.clinician = empty_to_null(v); break;
-    case OPT_NOTES: a->c.notes = empty_to_null(v); break;
-    case OPT_LOSS_DATE: a->c.loss_date = empty_to_null(v); break;
-    case OPT_PARTNER: a->c.partner_code = v; break;
-    case OPT_JSON: a->json = true; break;
-    case OPT_START: a->start = v; break;
-    case OPT_END: a->end = v; break;
+    case OPT_NAME:
+        a->c.name = empty_to_null(v);
+        break;
+    case OPT_CLINICIAN:
+        a->c.clinician = empty_to_null(v);
+        break;
+    case OPT_NOTES:
+        a->c.notes = empty_to_null(v);
+        break;
+    case OPT_LOSS_DATE:
+        a->c.loss_date = empty_to_null(v);
+        break;
+    case OPT_PARTNER:
+        a->c.partner_code = v;
+        break;
+    case OPT_JSON:
+        a->json = true;
+        break;
+    case OPT_START:
+        a->start = v;
+        break;
+    case OPT_END:
+        a->end = v;
+        break;
     case OPT_BIRTH:
     case OPT_WEEKS:
         if (!parse_small(v, opt == OPT_BIRTH ? &a->c.birth_year
                                              : &a->c.gestation_weeks)) {
-            return cli_usage("client", "%s '%s' is not a whole number",
-                             opt == OPT_BIRTH ? "--birth-year"
-                                              : "--gestation-weeks",
-                             v);
+            return cli_usage(
+                "client", "%s '%s' is not a whole number",
+                opt == OPT_BIRTH ? "--birth-year" : "--gestation-weeks", v);
         }
         break;
     case OPT_KIND:
         a->c.loss_kind = CAIRN_LOSS_UNKNOWN;
-        if (v[0] != '\0' && cairn_loss_kind_parse(&a->c.loss_kind, v,
-                                                  &err) < 0) {
+        if (v[0] != '\0' &&
+            cairn_loss_kind_parse(&a->c.loss_kind, v, &err) < 0) {
             return cli_usage("client", "%s", err.message);
         }
         break;
@@ -148,8 +165,7 @@ static int parse(client_args *a, int argc, char **argv, bool *seen)
     opterr = 0;
     while ((opt = getopt_long(argc, argv, ":", long_opts, NULL)) != -1) {
         if (opt == '?') {
-            return cli_usage("client", "unknown option '%s'",
-                             argv[optind - 1]);
+            return cli_usage("client", "unknown option '%s'", argv[optind - 1]);
         }
         if (opt == ':') {
             return cli_usage("client", "%s needs a value", argv[optind - 1]);
@@ -208,8 +224,8 @@ static void client_json(const cairn_client *c, bool notes)
     printf(",\"gestation_weeks\":");
     c->gestation_weeks ? printf("%d", c->gestation_weeks) : printf("null");
     printf(",\"loss_kind\":");
-    cli_json_string(stdout, c->loss_kind ? cairn_loss_kind_name(c->loss_kind)
-                                         : NULL);
+    cli_json_string(stdout,
+                    c->loss_kind ? cairn_loss_kind_name(c->loss_kind) : NULL);
     printf(",\"partner\":");
     cli_json_string(stdout, c->partner_code);
     if (notes) {
@@ -343,9 +359,9 @@ static int client_edit(cli_ctx *ctx, int argc, char **argv)
         /* start from the stored details, apply what was given */
         cairn_client merged = *c;
         const cairn_client *g = &a.c;
-#define TAKE(opt, field)                                                    \
-    if (seen[(opt) - OPT_NAME]) {                                           \
-        merged.field = g->field;                                            \
+#define TAKE(opt, field)                                                       \
+    if (seen[(opt)-OPT_NAME]) {                                                \
+        merged.field = g->field;                                               \
     }
         TAKE(OPT_NAME, name)
         TAKE(OPT_BIRTH, birth_year)
@@ -396,10 +412,9 @@ static int client_episode(cli_ctx *ctx, client_args *a)
     if (cli_store_open(ctx, &st) != CLI_OK) {
         return CLI_FAIL;
     }
-    int rc = a->start ? cairn_store_episode_add(st, a->pos[0], a->start,
-                                                NULL, &err)
-                      : cairn_store_episode_set_end(st, a->pos[0], a->end,
-                                                    &err);
+    int rc = a->start
+                 ? cairn_store_episode_add(st, a->pos[0], a->start, NULL, &err)
+                 : cairn_store_episode_set_end(st, a->pos[0], a->end, &err);
     cairn_store_close(st);
     if (rc < 0) {
         return cli_fail(&err);

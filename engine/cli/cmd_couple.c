@@ -25,11 +25,6 @@ const cli_command cli_couple_command = {
     "  cairn couple --client SARAH --instrument pgs33\n",
 };
 
-typedef struct side {
-    cairn_client *client;
-    cairn_assessment_list *list;
-} side;
-
 static void print_side(const cairn_trend *t, const char *code)
 {
     printf("  %-12s n=%-3zu", code, t->n);
@@ -96,48 +91,6 @@ static void print_json(const cairn_couple *c, bool first)
     free(jb);
 }
 
-static int load_side(cairn_store *st, const char *code, side *s)
-{
-    cairn_error err = CAIRN_ERROR_INIT;
-    if (cairn_store_client_get(&s->client, st, code, &err) < 0 ||
-        cairn_store_assessment_list(&s->list, st, code, NULL,
-                                    CAIRN_LIST_CURRENT, &err) < 0) {
-        return cli_fail(&err);
-    }
-    return CLI_OK;
-}
-
-/* Compare on one instrument; *shown counts the instruments printed. */
-static int compare(const cairn_instrument *inst, side *sa, side *sb,
-                   const cli_stats_args *a, size_t *shown)
-{
-    cairn_trend *ta = NULL, *tb = NULL;
-    cairn_couple *c = NULL;
-    cairn_error err = CAIRN_ERROR_INIT;
-    int rc = CLI_OK;
-    if (cairn_trend_compute(&ta, inst, sa->list, sa->client->loss_date,
-                            &a->trend, NULL, &err) < 0 ||
-        cairn_trend_compute(&tb, inst, sb->list, sb->client->loss_date,
-                            &a->trend, NULL, &err) < 0) {
-        rc = cli_fail(&err);
-    } else if (ta->n > 0 && tb->n > 0) {
-        ta->client = sa->client->code;
-        tb->client = sb->client->code;
-        if (cairn_couple_compare(&c, ta, tb, 0, &err) < 0) {
-            rc = cli_fail(&err);
-        } else if (a->json) {
-            print_json(c, *shown == 0);
-        } else {
-            print_plain(c, inst);
-        }
-        *shown += rc == CLI_OK;
-    }
-    cairn_couple_free(c);
-    cairn_trend_free(ta);
-    cairn_trend_free(tb);
-    return rc;
-}
-
 int cmd_couple(cli_ctx *ctx, int argc, char **argv)
 {
     cli_stats_args a = CLI_STATS_ARGS_INIT;
@@ -149,49 +102,37 @@ int cmd_couple(cli_ctx *ctx, int argc, char **argv)
         return cli_usage("couple", "give --client");
     }
     const cairn_catalog *cat = cli_catalog(ctx);
-    const cairn_instrument *only =
-        a.instrument ? cli_instrument(ctx, a.instrument) : NULL;
     cairn_store *st = NULL;
-    side sa = {0}, sb = {0};
-    if (cat == NULL || (a.instrument && only == NULL) ||
-        cli_store_open(ctx, &st) != CLI_OK) {
+    if (cat == NULL || cli_store_open(ctx, &st) != CLI_OK) {
         return CLI_FAIL;
     }
-    rc = load_side(st, a.client, &sa);
-    if (rc == CLI_OK && sa.client->partner_code == NULL) {
-        cli_error("client '%s' has no linked partner (cairn client edit "
-                  "%s --partner CODE links one)",
-                  a.client, a.client);
-        rc = CLI_FAIL;
-    }
-    if (rc == CLI_OK) {
-        rc = load_side(st, sa.client->partner_code, &sb);
-    }
-    size_t shown = 0;
-    if (rc == CLI_OK && a.json) {
+    cairn_couple_view_options o = CAIRN_COUPLE_VIEW_OPTIONS_INIT;
+    cairn_couple_view *v = NULL;
+    cairn_error err = CAIRN_ERROR_INIT;
+    o.instrument = a.instrument;
+    o.trend = a.trend;
+    if (cairn_couple_view_compute(&v, st, cat, a.client, &o, &err) < 0) {
+        rc = cli_fail_couple(&err, a.client);
+    } else if (a.json) {
         printf("{\"couple\":[");
-        cli_json_string(stdout, sa.client->code);
+        cli_json_string(stdout, v->a->code);
         printf(",");
-        cli_json_string(stdout, sb.client->code);
+        cli_json_string(stdout, v->b->code);
         printf("],\"instruments\":[");
-    } else if (rc == CLI_OK) {
-        printf("Couple %s and %s\n", sa.client->code, sb.client->code);
-    }
-    for (size_t i = 0; rc == CLI_OK && i < cairn_catalog_count(cat); i++) {
-        const cairn_instrument *inst = cairn_catalog_get(cat, i);
-        if (only == NULL || only == inst) {
-            rc = compare(inst, &sa, &sb, &a, &shown);
+        for (size_t i = 0; i < v->n; i++) {
+            print_json(v->shared[i].couple, i == 0);
+        }
+        printf("]}\n");
+    } else {
+        printf("Couple %s and %s\n", v->a->code, v->b->code);
+        for (size_t i = 0; i < v->n; i++) {
+            print_plain(v->shared[i].couple, v->shared[i].instrument);
+        }
+        if (v->n == 0) {
+            printf("  no questionnaire that both partners have completed\n");
         }
     }
-    if (rc == CLI_OK && a.json) {
-        printf("]}\n");
-    } else if (rc == CLI_OK && shown == 0) {
-        printf("  no questionnaire that both partners have completed\n");
-    }
-    cairn_store_assessment_list_free(sa.list);
-    cairn_store_assessment_list_free(sb.list);
-    cairn_store_client_free(sa.client);
-    cairn_store_client_free(sb.client);
+    cairn_couple_view_free(v);
     cairn_store_close(st);
     return rc;
 }

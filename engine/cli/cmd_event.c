@@ -7,7 +7,9 @@
 #include "cli.h"
 
 const cli_command cli_event_command = {
-    "event", cmd_event, "add or list events on a client's timeline",
+    "event",
+    cmd_event,
+    "add or list events on a client's timeline",
     "cairn event add --client CODE --date D --kind K [--label TEXT]\n"
     "       cairn event list [--client CODE] [--json]",
     "Events put the scores in context: when an intervention started or\n"

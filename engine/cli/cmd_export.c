@@ -152,8 +152,7 @@ int cmd_export(cli_ctx *ctx, int argc, char **argv)
         rc = cli_fail(&err);
     } else {
         a.o.sink = sink;
-        if (cairn_export_write(st, cat, key, a.output, &a.o, &res, &err) <
-            0) {
+        if (cairn_export_write(st, cat, key, a.output, &a.o, &res, &err) < 0) {
             rc = cli_fail(&err);
         } else {
             print_result(&a, &res);

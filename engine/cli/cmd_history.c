@@ -8,7 +8,9 @@
 #include "cli.h"
 
 const cli_command cli_history_command = {
-    "history", cmd_history, "show a client's assessments over time",
+    "history",
+    cmd_history,
+    "show a client's assessments over time",
     "cairn history --client CODE [--instrument I] [--all] [--json]",
     "Lists the client's assessments in date order with their scores,\n"
     "bands, missing items and risk flags, and the events on the client's\n"
@@ -56,8 +58,8 @@ static void print_timeline(cli_ctx *ctx, const cairn_assessment_list *l,
     while (i < l->n || j < e->n) {
         bool event_first =
             j < e->n &&
-            (i == l->n || strncmp(e->items[j].date,
-                                  l->items[i].administered_at, 10) <= 0);
+            (i == l->n ||
+             strncmp(e->items[j].date, l->items[i].administered_at, 10) <= 0);
         if (event_first) {
             const cairn_event *ev = &e->items[j++];
             printf("%-20s event  %s%s%s\n", ev->date,
@@ -110,10 +112,9 @@ int cmd_history(cli_ctx *ctx, int argc, char **argv)
     }
     int rc = cairn_store_client_get(&c, st, client, &err);
     if (rc == CAIRN_OK) {
-        rc = cairn_store_assessment_list(&l, st, client, icode,
-                                         all ? CAIRN_LIST_ALL
-                                             : CAIRN_LIST_CURRENT,
-                                         &err);
+        rc = cairn_store_assessment_list(
+            &l, st, client, icode, all ? CAIRN_LIST_ALL : CAIRN_LIST_CURRENT,
+            &err);
     }
     if (rc == CAIRN_OK) {
         rc = cairn_store_event_list(&e, st, client, &err);

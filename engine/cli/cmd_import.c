@@ -7,7 +7,9 @@
 #include "cli.h"
 
 const cli_command cli_import_command = {
-    "import", cmd_import, "import assessments from a CSV file",
+    "import",
+    cmd_import,
+    "import assessments from a CSV file",
     "cairn import FILE [--create-clients] [--dry-run] [--skip-bad]",
     "Reads a CSV file with a header row, in one of two shapes:\n"
     "  wide: client_id,administered_at,instrument,item1,...,itemN\n"
@@ -93,8 +95,7 @@ int cmd_import(cli_ctx *ctx, int argc, char **argv)
     printf("%s: %zu rows read (%zu assessments), %zu %s, %zu duplicates "
            "skipped, %zu rejected",
            file, r.rows, r.assessments, nothing ? 0 : r.stored,
-           o.dry_run ? "would be stored" : "stored", r.duplicates,
-           r.rejected);
+           o.dry_run ? "would be stored" : "stored", r.duplicates, r.rejected);
     if (r.clients_created > 0 && !nothing) {
         printf(", %zu clients %s", r.clients_created,
                o.dry_run ? "would be created" : "created");

@@ -7,7 +7,9 @@
 #include "cli.h"
 
 const cli_command cli_init_command = {
-    "init", cmd_init, "create a new, empty Cairn database",
+    "init",
+    cmd_init,
+    "create a new, empty Cairn database",
     "cairn [--db PATH] init",
     "Creates the database file (default ./cairn.db, or --db PATH, or\n"
     "$CAIRN_DB) readable by you alone (mode 0600).  Every other command\n"

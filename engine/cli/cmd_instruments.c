@@ -10,7 +10,9 @@
 #include "cli.h"
 
 const cli_command cli_instruments_command = {
-    "instruments", cmd_instruments, "list instruments, or check definitions",
+    "instruments",
+    cmd_instruments,
+    "list instruments, or check definitions",
     "cairn instruments [--json]\n"
     "       cairn instruments check FILE...",
     "Lists the questionnaires Cairn can administer and score, with the\n"
@@ -29,7 +31,9 @@ const cli_command cli_instruments_command = {
 };
 
 const cli_command cli_instrument_command = {
-    "instrument", cmd_instrument, "show an instrument's items and rules",
+    "instrument",
+    cmd_instrument,
+    "show an instrument's items and rules",
     "cairn instrument show INSTRUMENT [--json]",
     "Shows an instrument's items with their response codes, and every\n"
     "scoring rule with its source: scales, bands, missing-data rule,\n"
@@ -67,8 +71,7 @@ static int run_check(int argc, char **argv)
 
 static int print_json(json_t *j)
 {
-    char *text = j ? json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER)
-                   : NULL;
+    char *text = j ? json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
     json_decref(j);
     if (text == NULL) {
         cli_error("out of memory");
@@ -108,8 +111,8 @@ int cmd_instruments(cli_ctx *ctx, int argc, char **argv)
         json_t *o = json_object();
         json_t *aliases = json_array();
         for (size_t k = 0; k < cairn_instrument_alias_count(in); k++) {
-            json_array_append_new(
-                aliases, json_string(cairn_instrument_alias(in, k)));
+            json_array_append_new(aliases,
+                                  json_string(cairn_instrument_alias(in, k)));
         }
         json_object_set_new(o, "code", json_string(cairn_instrument_code(in)));
         json_object_set_new(o, "aliases", aliases);
@@ -118,9 +121,9 @@ int cmd_instruments(cli_ctx *ctx, int argc, char **argv)
                             json_string(cairn_instrument_version(in)));
         json_object_set_new(o, "fingerprint",
                             json_string(cairn_instrument_fingerprint(in)));
-        json_object_set_new(o, "items",
-                            json_integer((json_int_t)
-                                             cairn_instrument_item_count(in)));
+        json_object_set_new(
+            o, "items",
+            json_integer((json_int_t)cairn_instrument_item_count(in)));
         json_array_append_new(arr, o);
     }
     return json ? print_json(arr) : CLI_OK;
@@ -128,8 +131,8 @@ int cmd_instruments(cli_ctx *ctx, int argc, char **argv)
 
 /* ---- show ---- */
 
-static const char *const case_words[] = {"at or above", "above",
-                                         "at or below", "below"};
+static const char *const case_words[] = {"at or above", "above", "at or below",
+                                         "below"};
 
 static void show_items(const cairn_instrument *in)
 {
@@ -162,7 +165,7 @@ static void show_scale(const cairn_scale *s)
     printf("-");
     cli_print_number(stdout, s->max);
     printf(", %s", s->direction == CAIRN_HIGHER_IS_WORSE ? "higher is worse"
-                                                        : "higher is better");
+                                                         : "higher is better");
     if (s->multiplier != 1) {
         printf(", sum x ");
         cli_print_number(stdout, s->multiplier);
@@ -184,8 +187,8 @@ static void show_scale(const cairn_scale *s)
         printf("  %s [%s]\n", band->label, band->source);
     }
     if (s->has_reliable_change) {
-        printf("  reliable change: SD %g, reliability %g (%s) [%s]\n",
-               s->rc_sd, s->rc_reliability, s->rc_kind, s->rc_source);
+        printf("  reliable change: SD %g, reliability %g (%s) [%s]\n", s->rc_sd,
+               s->rc_reliability, s->rc_kind, s->rc_source);
     } else {
         printf("  reliable change: no published SD and reliability; give "
                "them to 'cairn trend'\n");
@@ -215,8 +218,8 @@ static void show_plain(const cairn_instrument *in)
     }
     for (size_t i = 0; i < cairn_instrument_risk_count(in); i++) {
         const cairn_risk_item *r = cairn_instrument_risk(in, i);
-        printf("\nRisk item %d (%s): %s [%s]\n", r->item, r->rule,
-               r->message, r->source);
+        printf("\nRisk item %d (%s): %s [%s]\n", r->item, r->rule, r->message,
+               r->source);
     }
     for (size_t i = 0; i < cairn_instrument_rule_count(in); i++) {
         const cairn_rule *r = cairn_instrument_rule(in, i);
@@ -283,19 +286,19 @@ static json_t *scale_json(const cairn_scale *s)
         const cairn_band *x = &s->bands[b];
         json_array_append_new(bands,
                               json_pack("{s:s,s:s,s:f,s:f,s:s}", "id", x->id,
-                                        "label", x->label, "min", x->min,
-                                        "max", x->max, "source", x->source));
+                                        "label", x->label, "min", x->min, "max",
+                                        x->max, "source", x->source));
     }
     json_object_set_new(o, "bands", bands);
-    json_object_set_new(
-        o, "reliable_change",
-        s->has_reliable_change
-            ? json_pack("{s:f,s:f,s:s,s:s}", "sd", s->rc_sd, "reliability",
-                        s->rc_reliability, "reliability_kind", s->rc_kind,
-                        "source", s->rc_source)
-            : json_null());
-    static const char *const whens[] = {"at_or_above", "above",
-                                        "at_or_below", "below"};
+    json_object_set_new(o, "reliable_change",
+                        s->has_reliable_change
+                            ? json_pack("{s:f,s:f,s:s,s:s}", "sd", s->rc_sd,
+                                        "reliability", s->rc_reliability,
+                                        "reliability_kind", s->rc_kind,
+                                        "source", s->rc_source)
+                            : json_null());
+    static const char *const whens[] = {"at_or_above", "above", "at_or_below",
+                                        "below"};
     json_object_set_new(o, "clinical_cutoff",
                         s->has_cutoff
                             ? json_pack("{s:f,s:s,s:s}", "value", s->cutoff,
@@ -330,18 +333,17 @@ static json_t *show_json(const cairn_instrument *in)
     json_object_set_new(o, "scales", scales);
     for (size_t i = 0; i < cairn_instrument_risk_count(in); i++) {
         const cairn_risk_item *r = cairn_instrument_risk(in, i);
-        json_array_append_new(risks, json_pack("{s:i,s:s,s:s,s:s}", "item",
-                                               r->item, "rule", r->rule,
-                                               "message", r->message,
-                                               "source", r->source));
+        json_array_append_new(risks,
+                              json_pack("{s:i,s:s,s:s,s:s}", "item", r->item,
+                                        "rule", r->rule, "message", r->message,
+                                        "source", r->source));
     }
     json_object_set_new(o, "risk_items", risks);
     for (size_t i = 0; i < cairn_instrument_rule_count(in); i++) {
         const cairn_rule *r = cairn_instrument_rule(in, i);
-        json_array_append_new(rules, json_pack("{s:s,s:s,s:s,s:s}", "id",
-                                               r->id, "label", r->label,
-                                               "text", r->text, "source",
-                                               r->source));
+        json_array_append_new(rules, json_pack("{s:s,s:s,s:s,s:s}", "id", r->id,
+                                               "label", r->label, "text",
+                                               r->text, "source", r->source));
     }
     json_object_set_new(o, "decision_rules", rules);
     return o;

@@ -37,7 +37,10 @@ int cli_key_load(const char *path, cairn_export_key **out)
 {
     cairn_error err = CAIRN_ERROR_INIT;
     if (cairn_export_key_load(out, path, &err) < 0) {
-        return cli_fail(&err);
+        char next[600];
+        snprintf(next, sizeof next, "make one with 'cairn key new -o %s'",
+                 path);
+        return cli_fail_next(&err, CAIRN_ENOTFOUND, next);
     }
     if (!cairn_export_key_is_private(*out)) {
         cli_error("warning: %s: permissions %04o are broader than 0600; "

@@ -10,7 +10,9 @@
 #include "cli.h"
 
 const cli_command cli_record_command = {
-    "record", cmd_record, "store answers entered from a paper form",
+    "record",
+    cmd_record,
+    "store answers entered from a paper form",
     "cairn record INSTRUMENT --client CODE [--date D] [--codes positions|"
     "scores]\n"
     "                    [--json] RESPONSE...",
@@ -92,8 +94,8 @@ static int store(cli_ctx *ctx, const record_args *a,
     o.client_code = a->client;
     o.administered_at = a->date ? a->date : today;
     o.method = CAIRN_METHOD_CLINICIAN;
-    int rc = cairn_responses_parse_entered(&resp, inst, a->tokens, a->n,
-                                           entry, &err);
+    int rc = cairn_responses_parse_entered(&resp, inst, a->tokens, a->n, entry,
+                                           &err);
     if (rc == CAIRN_OK && !a->json) {
         printf("%s answers as entered (answer -> score):\n",
                cairn_instrument_code(inst));

@@ -24,7 +24,8 @@ const cli_command cli_report_command = {
     "write spreadsheet reports, or show them briefly",
     "cairn report client CODE [-o FILE.xlsx] [options]\n"
     "       cairn report couple CODE [-o FILE.xlsx] [options]\n"
-    "       cairn report caseload [-o FILE.xlsx] [--clinician C] [options]\n"
+    "       cairn report caseload [-o FILE.xlsx] [--clinician C] [--all]\n"
+    "                             [options]\n"
     "       cairn report cohort --instrument I -o FILE.xlsx [--from D] "
     "[--to D]\n"
     "                    [--clinician C] [--scale S] [--ml] "
@@ -54,6 +55,7 @@ const cli_command cli_report_command = {
     "Options:\n"
     "  -o, --output FILE           write the workbook to FILE\n"
     "  --clinician C               caseload, cohort: clinician C's clients\n"
+    "  --all                       caseload: discharged clients too\n"
     "  --instrument I              cohort: the instrument\n"
     "  --scale S                   cohort: a subscale (default the main one)\n"
     "  --from D, --to D            cohort: assessments in this date range\n"
@@ -99,7 +101,8 @@ enum {
     OPT_FROM,
     OPT_TO,
     OPT_ML,
-    OPT_IONLY
+    OPT_IONLY,
+    OPT_ALL
 };
 
 static const struct option long_opts[] = {
@@ -116,6 +119,7 @@ static const struct option long_opts[] = {
     {"to", required_argument, NULL, OPT_TO},
     {"ml", no_argument, NULL, OPT_ML},
     {"intercept-only", no_argument, NULL, OPT_IONLY},
+    {"all", no_argument, NULL, OPT_ALL},
     {NULL, 0, NULL, 0},
 };
 
@@ -232,6 +236,9 @@ static int apply_opt(cli_ctx *ctx, report_args *a, int opt, const char *v)
         return CLI_OK;
     case OPT_NOEXP:
         a->opts.expectation = false;
+        return CLI_OK;
+    case OPT_ALL:
+        a->opts.all = true;
         return CLI_OK;
     case OPT_INST:
         a->instrument = v;
@@ -466,7 +473,7 @@ static int open_store(cli_ctx *ctx, cairn_store **st)
     o.read_only = true;
     o.actor = cli_actor();
     if (cairn_store_open(st, ctx->db_path, &o, &err) < 0) {
-        return cli_fail(&err);
+        return cli_fail_next(&err, CAIRN_ENOTFOUND, "run 'cairn init' first");
     }
     return CLI_OK;
 }
@@ -614,5 +621,8 @@ int cmd_report(cli_ctx *ctx, int argc, char **argv)
         rc = run_caseload(&a, st, cat, &err);
     }
     cairn_store_close(st);
+    if (rc < 0 && strcmp(a.kind, "couple") == 0) {
+        return cli_fail_couple(&err, a.code);
+    }
     return rc < 0 ? cli_fail(&err) : CLI_OK;
 }

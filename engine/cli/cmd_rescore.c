@@ -8,8 +8,10 @@
 #include "cli.h"
 
 const cli_command cli_rescore_command = {
-    "rescore", cmd_rescore, "rescore stored assessments with a newer "
-                            "definition",
+    "rescore",
+    cmd_rescore,
+    "rescore stored assessments with a newer "
+    "definition",
     "cairn rescore INSTRUMENT [--dry-run]",
     "When an instrument's definition changes (a corrected band, a new\n"
     "missing-data rule), every current assessment scored with an older\n"

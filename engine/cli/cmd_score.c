@@ -8,7 +8,9 @@
 #include "cli.h"
 
 const cli_command cli_score_command = {
-    "score", cmd_score, "score one questionnaire's responses",
+    "score",
+    cmd_score,
+    "score one questionnaire's responses",
     "cairn score INSTRUMENT [--codes positions|scores] [--json] "
     "RESPONSE...\n"
     "       cairn score INSTRUMENT [--codes positions|scores] [--json] "
@@ -77,8 +79,8 @@ static void print_plain(const cairn_score *s)
         printf("\n");
     }
     for (size_t i = 0; i < s->n_rules; i++) {
-        static const char *const words[] = {"cannot tell (items missing)",
-                                            "no", "yes"};
+        static const char *const words[] = {"cannot tell (items missing)", "no",
+                                            "yes"};
         printf("  %s: %s\n", s->rules[i].rule->label,
                words[s->rules[i].value + 1]);
     }
@@ -109,8 +111,7 @@ static int score_one(const cairn_instrument *inst, cairn_responses *resp,
     return rc < 0 ? cli_fail(&err) : CLI_OK;
 }
 
-static int run_batch(const cairn_instrument *inst, bool json,
-                     cairn_entry entry)
+static int run_batch(const cairn_instrument *inst, bool json, cairn_entry entry)
 {
     char *line = NULL;
     size_t cap = 0;
@@ -125,9 +126,8 @@ static int run_batch(const cairn_instrument *inst, bool json,
         }
         cairn_responses *resp = NULL;
         cairn_error err = CAIRN_ERROR_INIT;
-        if (cairn_responses_parse_line_entered(&resp, inst, line,
-                                               (size_t)len, entry,
-                                               &err) < 0) {
+        if (cairn_responses_parse_line_entered(&resp, inst, line, (size_t)len,
+                                               entry, &err) < 0) {
             cli_error("<stdin>:%ld: %s", lineno, err.message);
             rc = CLI_FAIL;
         } else {
@@ -198,8 +198,8 @@ int cmd_score(cli_ctx *ctx, int argc, char **argv)
     } else if (rc == CLI_OK) {
         cairn_responses *resp = NULL;
         cairn_error err = CAIRN_ERROR_INIT;
-        if (cairn_responses_parse_entered(&resp, inst, tokens, n, entry,
-                                          &err) < 0) {
+        if (cairn_responses_parse_entered(&resp, inst, tokens, n, entry, &err) <
+            0) {
             rc = cli_fail(&err);
         } else {
             rc = score_one(inst, resp, json, !json);

@@ -56,8 +56,7 @@ static void expectation_note(const cairn_caseload *cl, const char *code)
         } else {
             printf("  Not on track: not judged; %zu client%s of this clinic "
                    "have scores, the growth model needs %zu\n",
-                   e->n_clients, e->n_clients == 1 ? "" : "s",
-                   e->min_clients);
+                   e->n_clients, e->n_clients == 1 ? "" : "s", e->min_clients);
         }
     }
 }

@@ -14,29 +14,14 @@
 #include "cli.h"
 
 static const cli_command *const commands[] = {
-    &cli_score_command,
-    &cli_instruments_command,
-    &cli_instrument_command,
-    &cli_init_command,
-    &cli_client_command,
-    &cli_administer_command,
-    &cli_record_command,
-    &cli_import_command,
-    &cli_history_command,
-    &cli_assessment_command,
-    &cli_event_command,
-    &cli_audit_command,
-    &cli_rescore_command,
-    &cli_trend_command,
-    &cli_caseload_command,
-    &cli_couple_command,
-    &cli_cohort_command,
-    &cli_alerts_command,
-    &cli_alert_command,
-    &cli_report_command,
-    &cli_key_command,
-    &cli_export_command,
-    &cli_aggregate_command,
+    &cli_score_command,      &cli_instruments_command, &cli_instrument_command,
+    &cli_init_command,       &cli_client_command,      &cli_administer_command,
+    &cli_record_command,     &cli_import_command,      &cli_history_command,
+    &cli_assessment_command, &cli_event_command,       &cli_audit_command,
+    &cli_rescore_command,    &cli_trend_command,       &cli_caseload_command,
+    &cli_couple_command,     &cli_cohort_command,      &cli_alerts_command,
+    &cli_alert_command,      &cli_report_command,      &cli_key_command,
+    &cli_export_command,     &cli_aggregate_command,   &cli_settings_command,
 };
 
 static const char main_usage[] =
@@ -61,8 +46,7 @@ static void print_main_help(FILE *out)
           "Commands:\n",
           out);
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
-        fprintf(out, "  %-13s %s\n", commands[i]->name,
-                commands[i]->summary);
+        fprintf(out, "  %-13s %s\n", commands[i]->name, commands[i]->summary);
     }
     fputs("\nGlobal options:\n"
           "  --db PATH          database file (default $CAIRN_DB, else "

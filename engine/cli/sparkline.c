@@ -12,8 +12,7 @@
 
 #include "cli.h"
 
-void cli_sparkline(FILE *out, const double *v, size_t n, double lo,
-                   double hi)
+void cli_sparkline(FILE *out, const double *v, size_t n, double lo, double hi)
 {
     static const char *const blocks[8] = {"\u2581", "\u2582", "\u2583",
                                           "\u2584", "\u2585", "\u2586",

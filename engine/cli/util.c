@@ -20,8 +20,7 @@ void cli_error(const char *fmt, ...)
 
 int cli_fail(const cairn_error *err)
 {
-    cli_error("%s", err->message[0] ? err->message
-                                    : cairn_strerror(err->code));
+    cli_error("%s", err->message[0] ? err->message : cairn_strerror(err->code));
     return CLI_FAIL;
 }
 

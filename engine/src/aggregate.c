@@ -128,13 +128,23 @@ static json_t *num(double x)
 
 static json_t *parameters_json(const cairn_cohort_summary *s)
 {
+    /* provenance only: where the values came from (definition, clinic
+     * setting or command line); merging does not read it */
     return json_pack(
-        "{s:s,s:o,s:o,s:o,s:o}", "direction",
+        "{s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "direction",
         direction_names[s->direction == CAIRN_HIGHER_IS_BETTER], "rci_sd",
         s->has_rc ? num(s->rc_sd) : json_null(), "rci_reliability",
         s->has_rc ? num(s->rc_reliability) : json_null(), "cutoff",
         s->has_cutoff ? num(s->cutoff) : json_null(), "case_when",
-        s->has_cutoff ? json_string(case_names[s->case_when]) : json_null());
+        s->has_cutoff ? json_string(case_names[s->case_when]) : json_null(),
+        "rc_source",
+        s->has_rc && s->rc_source[0] ? json_string(s->rc_source) : json_null(),
+        "cutoff_source",
+        s->has_cutoff && s->cutoff_source[0] ? json_string(s->cutoff_source)
+                                             : json_null(),
+        "criterion",
+        s->has_cutoff ? json_string(cairn_cs_criterion_name(s->criterion))
+                      : json_null());
 }
 
 static json_t *items_json(const cairn_item_moments *m)
@@ -373,6 +383,34 @@ static bool get_name(const reader *r, json_t *v, const char *path,
     return bad(r, path, "not a known value");
 }
 
+/* Where the parameters came from: optional texts (files written before
+ * they were recorded have none). */
+static bool read_provenance(const reader *r, json_t *p, cairn_cohort_summary *s)
+{
+    static const char *const crit[] = {"cutoff", "jacobson_truax_a",
+                                       "jacobson_truax_b", "jacobson_truax_c"};
+    json_t *rs = json_object_get(p, "rc_source");
+    json_t *cs = json_object_get(p, "cutoff_source");
+    json_t *cr = json_object_get(p, "criterion");
+    int c = 0;
+    if (rs != NULL && !json_is_null(rs) &&
+        !get_text(r, rs, "parameters.rc_source", s->rc_source,
+                  sizeof s->rc_source)) {
+        return false;
+    }
+    if (cs != NULL && !json_is_null(cs) &&
+        !get_text(r, cs, "parameters.cutoff_source", s->cutoff_source,
+                  sizeof s->cutoff_source)) {
+        return false;
+    }
+    if (cr != NULL && !json_is_null(cr) &&
+        !get_name(r, cr, "parameters.criterion", crit, 4, &c)) {
+        return false;
+    }
+    s->criterion = (cairn_cs_criterion)c;
+    return true;
+}
+
 static bool read_parameters(const reader *r, json_t *p, cairn_cohort_summary *s)
 {
     json_t *sd = json_object_get(p, "rci_sd");
@@ -410,7 +448,7 @@ static bool read_parameters(const reader *r, json_t *p, cairn_cohort_summary *s)
         return false;
     }
     s->case_when = (cairn_case_when)when;
-    return true;
+    return read_provenance(r, p, s);
 }
 
 static bool read_moments(const reader *r, json_t *m, cairn_moments *out)

@@ -9,34 +9,55 @@
 #include "cairn.h"
 #include "cairn/caseload.h"
 #include "cairn/cohort.h"
+#include "cairn/settings.h"
 
 typedef struct caseload_impl {
     cairn_caseload pub;
-    cairn_client_list *clients; /* the kept clients first, see filter */
-    size_t n_clients;           /* all of them, for freeing */
+    cairn_client_list *clients;    /* the kept clients first, see filter */
+    size_t n_clients;              /* all of them, for freeing */
     cairn_assessment_list *all;    /* every current assessment, by client */
     cairn_assessment_list *slices; /* one client's part of `all` each */
     cairn_alert_record_list *records;
+    cairn_settings *settings;    /* the clinic's, when the caller gave none */
+    cairn_caseload_options opts; /* the caller's, with the settings */
 } caseload_impl;
 
-int cairn_caseload_expectation(cairn_expectation *out, cairn_store *st,
-                               const cairn_instrument *inst, const char *scale,
-                               cairn_error *err)
+/* Clients the growth model needs: this instrument's setting, the
+ * clinic's, or the default (project policy). */
+static size_t min_clients(const cairn_settings *set, const char *code)
+{
+    double v = 0;
+    char key[96];
+    snprintf(key, sizeof key, "%s.min_clients", code);
+    if (cairn_settings_number(set, key, &v) ||
+        cairn_settings_number(set, "model.min_clients", &v)) {
+        return (size_t)v;
+    }
+    return CAIRN_EXPECTATION_MIN_CLIENTS;
+}
+
+static int expectation(cairn_expectation *out, cairn_store *st,
+                       const cairn_instrument *inst, const char *scale,
+                       const cairn_settings *set, cairn_error *err)
 {
     cairn_cohort_options o = CAIRN_COHORT_OPTIONS_INIT;
     cairn_cohort_summary *s = NULL;
     cairn_mixed_fit_result *fit = NULL;
+    size_t need = min_clients(set, cairn_instrument_code(inst));
     o.scale = scale;
+    o.settings = set;
     memset(out, 0, sizeof *out);
-    out->min_clients = CAIRN_EXPECTATION_MIN_CLIENTS;
+    out->min_clients = need;
     int rc = cairn_cohort_summarize(&s, st, inst, &o, err);
     if (rc < 0) {
         return rc;
     }
     size_t n = (size_t)s->n_clients;
-    if (n >= CAIRN_EXPECTATION_MIN_CLIENTS &&
+    if (n >= need &&
         cairn_mixed_fit(&fit, s->groups, s->n_groups, NULL, NULL) == 0) {
         *out = cairn_expectation_from_fit(fit, n);
+        out->min_clients = need;
+        out->available = n >= need;
     }
     out->n_clients = n;
     cairn_mixed_result_free(fit);
@@ -44,38 +65,26 @@ int cairn_caseload_expectation(cairn_expectation *out, cairn_store *st,
     return CAIRN_OK;
 }
 
-static const cairn_alert_record *find_record(const cairn_alert_record_list *r,
-                                             const char *key)
+int cairn_caseload_expectation(cairn_expectation *out, cairn_store *st,
+                               const cairn_instrument *inst, const char *scale,
+                               cairn_error *err)
 {
-    size_t lo = 0, hi = r->n;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        int c = strcmp(r->items[mid].key, key);
-        if (c == 0) {
-            return &r->items[mid];
-        }
-        if (c < 0) {
-            lo = mid + 1;
-        } else {
-            hi = mid;
-        }
+    cairn_settings *set = NULL;
+    int rc = cairn_settings_list(&set, st, err);
+    if (rc == CAIRN_OK) {
+        rc = expectation(out, st, inst, scale, set, err);
     }
-    return NULL;
+    cairn_settings_free(set);
+    return rc;
 }
 
 /* Set each alert's state from the records; count open and acknowledged. */
 static void apply_states(cairn_caseload_entry *e, cairn_trend *t,
                          const cairn_alert_record_list *records)
 {
+    cairn_alert_apply_states(t, records);
     for (size_t i = 0; i < t->n_alerts; i++) {
-        cairn_alert *a = &t->alerts[i];
-        const cairn_alert_record *r = find_record(records, a->key);
-        if (r != NULL) {
-            a->state = r->state;
-            a->state_by = r->who;
-            a->state_at = r->at;
-            a->state_note = r->note;
-        }
+        const cairn_alert *a = &t->alerts[i];
         if (a->state == CAIRN_ALERT_OPEN) {
             e->n_open++;
             if (e->most_urgent < 0 || (int)a->kind < e->most_urgent) {
@@ -187,8 +196,7 @@ static const cairn_scale *nhstt_scale(const cairn_trend *t,
 /* Paired NHS Talking Therapies outcomes when both measures share their
  * first and last dates. */
 static void nhs_outcomes(cairn_caseload_entry *e,
-                         const cairn_instrument *const *insts,
-                         size_t n_insts)
+                         const cairn_instrument *const *insts, size_t n_insts)
 {
     const cairn_trend *t[2] = {NULL, NULL};
     const cairn_scale *sc[2] = {NULL, NULL};
@@ -206,8 +214,7 @@ static void nhs_outcomes(cairn_caseload_entry *e,
     }
     cairn_nhstt_measure m[2];
     for (int i = 0; i < 2; i++) {
-        m[i] = (cairn_nhstt_measure){t[i]->baseline.score,
-                                     t[i]->latest.score,
+        m[i] = (cairn_nhstt_measure){t[i]->baseline.score, t[i]->latest.score,
                                      sc[i]->nhstt_caseness,
                                      sc[i]->nhstt_reliable_change};
     }
@@ -246,9 +253,16 @@ static int client_entry(caseload_impl *c, size_t k,
                 ex = &c->pub.expectations[x];
             }
         }
+        const cairn_scale *sc =
+            o->trend.scale ? cairn_instrument_find_scale(inst, o->trend.scale)
+                           : cairn_instrument_scale(inst, 0);
+        cairn_trend_options to = o->trend;
+        if (sc != NULL) {
+            to = cairn_trend_options_for(&o->trend, o->overrides,
+                                         o->n_overrides, inst, sc);
+        }
         cairn_trend *t = NULL;
-        rc = cairn_trend_compute(&t, inst, list, cl->loss_date, &o->trend, ex,
-                                 err);
+        rc = cairn_trend_compute(&t, inst, list, cl->loss_date, &to, ex, err);
         if (rc == 0) {
             apply_states(e, t, c->records);
             e->trends[e->n_trends++] = t;
@@ -270,8 +284,8 @@ static int expectations(caseload_impl *c, cairn_store *st,
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
     for (size_t i = 0; o->with_expectation && i < n; i++) {
-        int rc = cairn_caseload_expectation(&c->pub.expectations[i], st,
-                                            insts[i], o->trend.scale, err);
+        int rc = expectation(&c->pub.expectations[i], st, insts[i],
+                             o->trend.scale, o->trend.settings, err);
         if (rc < 0) {
             return rc;
         }
@@ -281,18 +295,41 @@ static int expectations(caseload_impl *c, cairn_store *st,
     return CAIRN_OK;
 }
 
+int cairn_caseload_is_active(cairn_store *st, const char *code, bool *active,
+                             cairn_error *err)
+{
+    cairn_episode_list *ep = NULL;
+    int rc = cairn_store_episode_list(&ep, st, code, err);
+    if (rc == CAIRN_OK) {
+        *active = ep->n == 0 || ep->items[ep->n - 1].ended_on == NULL;
+    }
+    cairn_store_episode_list_free(ep);
+    return rc;
+}
+
 /* Keep only the clients the options ask for (in place). */
-static int filter_clients(cairn_client_list *l, const cairn_caseload_options *o,
-                          cairn_error *err)
+static int filter_clients(cairn_client_list *l, cairn_store *st,
+                          const cairn_caseload_options *o, cairn_error *err)
 {
     size_t kept = 0;
     for (size_t i = 0; i < l->n; i++) {
         const cairn_client *cl = &l->items[i];
+        bool active = true;
         if (o->client != NULL && strcmp(cl->code, o->client) != 0) {
             continue;
         }
         if (o->clinician != NULL &&
             (cl->clinician == NULL || strcmp(cl->clinician, o->clinician))) {
+            continue;
+        }
+        if (!o->all && o->client == NULL) {
+            int rc = cairn_caseload_is_active(st, cl->code, &active, err);
+            if (rc < 0) {
+                l->n = kept; /* the rest stay where they were */
+                return rc;
+            }
+        }
+        if (!active) {
             continue;
         }
         cairn_client keep = *cl;
@@ -312,7 +349,6 @@ int cairn_caseload_compute(cairn_caseload **out, cairn_store *st,
                            const cairn_caseload_options *opts, cairn_error *err)
 {
     cairn_caseload_options defaults = CAIRN_CASELOAD_OPTIONS_INIT;
-    const cairn_caseload_options *o = opts ? opts : &defaults;
     const cairn_instrument **insts = NULL;
     size_t n_insts = 0;
     *out = NULL;
@@ -320,13 +356,22 @@ int cairn_caseload_compute(cairn_caseload **out, cairn_store *st,
     if (c == NULL) {
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
-    int rc = pick_instruments(&insts, &n_insts, cat, o->instrument, err);
+    c->opts = opts ? *opts : defaults;
+    const cairn_caseload_options *o = &c->opts;
+    int rc = CAIRN_OK;
+    if (o->trend.settings == NULL) {
+        rc = cairn_settings_list(&c->settings, st, err);
+        c->opts.trend.settings = c->settings;
+    }
+    if (rc == 0) {
+        rc = pick_instruments(&insts, &n_insts, cat, o->instrument, err);
+    }
     if (rc == 0) {
         rc = cairn_store_client_list(&c->clients, st, err);
     }
     if (rc == 0) {
         c->n_clients = c->clients->n;
-        rc = filter_clients(c->clients, o, err);
+        rc = filter_clients(c->clients, st, o, err);
     }
     if (rc == 0) {
         rc = cairn_store_alert_list(&c->records, st, err);
@@ -380,6 +425,7 @@ void cairn_caseload_free(cairn_caseload *cl)
     free(cl->expectations);
     free(cl->expectation_codes);
     cairn_store_alert_list_free(c->records);
+    cairn_settings_free(c->settings);
     if (c->clients != NULL) {
         c->clients->n = c->n_clients;
     }

@@ -12,12 +12,26 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cairn.h"
+#include "cairn/catalog.h"
+#include "cairn/error.h"
+#include "cairn/instrument.h"
+#include "cairn/response.h"
+#include "cairn/score.h"
 #include "internal.h"
+
+/* A definition whose worked examples fail: kept in the catalog (so it is
+ * listed and its stored assessments stay readable) but refused by
+ * cairn_catalog_find, with the failing example in the message. */
+typedef struct refusal {
+    const cairn_instrument *inst;
+    char *message;
+} refusal;
 
 struct cairn_catalog {
     size_t n;
     cairn_instrument **items;
+    size_t n_refused;
+    refusal *refused;
 };
 
 /* Code or alias without case, '-', '_' or spaces: "PHQ-9" -> "phq9". */
@@ -63,8 +77,8 @@ static bool is_definition(const char *name)
 }
 
 /* A code or alias of `inst` already used by an earlier instrument. */
-static int check_unique(const cairn_catalog *cat,
-                        const cairn_instrument *inst, cairn_error *err)
+static int check_unique(const cairn_catalog *cat, const cairn_instrument *inst,
+                        cairn_error *err)
 {
     char key[128];
     size_t n_names = cairn_instrument_alias_count(inst) + 1;
@@ -74,10 +88,10 @@ static int check_unique(const cairn_catalog *cat,
         normalize(name, key, sizeof key);
         for (size_t i = 0; i < cat->n; i++) {
             if (matches(cat->items[i], key)) {
-                return cairn_error_set(
-                    err, CAIRN_EEXISTS, "%s: name '%s' is already used by %s",
-                    cairn_instrument_path(inst), name,
-                    cairn_instrument_path(cat->items[i]));
+                return cairn_error_set(err, CAIRN_EEXISTS,
+                                       "%s: name '%s' is already used by %s",
+                                       cairn_instrument_path(inst), name,
+                                       cairn_instrument_path(cat->items[i]));
             }
         }
     }
@@ -100,6 +114,33 @@ static int add_texts(cairn_instrument *inst, const char *texts_dir,
     return cairn_instrument_add_texts(inst, path, err);
 }
 
+/* Run `inst`'s worked examples; remember a failure as a refusal. */
+static int check_examples(cairn_catalog *cat, const cairn_instrument *inst,
+                          cairn_error *err)
+{
+    cairn_error e = CAIRN_ERROR_INIT;
+    int rc = cairn_score_check_examples(inst, NULL, &e);
+    if (rc == CAIRN_ENOMEM) {
+        return cairn_error_set(err, rc, "%s", e.message);
+    }
+    if (rc == CAIRN_OK) {
+        return CAIRN_OK;
+    }
+    refusal *grown =
+        realloc(cat->refused, (cat->n_refused + 1) * sizeof *grown);
+    char *message = strdup(e.message);
+    if (grown == NULL || message == NULL) {
+        free(message);
+        if (grown != NULL) {
+            cat->refused = grown;
+        }
+        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    cat->refused = grown;
+    cat->refused[cat->n_refused++] = (refusal){inst, message};
+    return CAIRN_OK;
+}
+
 static int load_one(cairn_catalog *cat, const char *dir, const char *name,
                     const char *texts_dir, cairn_error *err)
 {
@@ -116,6 +157,9 @@ static int load_one(cairn_catalog *cat, const char *dir, const char *name,
     }
     if (rc == 0) {
         rc = add_texts(inst, texts_dir, err);
+    }
+    if (rc == 0) {
+        rc = check_examples(cat, inst, err);
     }
     if (rc == 0) {
         cairn_instrument **grown =
@@ -181,6 +225,10 @@ void cairn_catalog_free(cairn_catalog *cat)
     for (size_t i = 0; i < cat->n; i++) {
         cairn_instrument_free(cat->items[i]);
     }
+    for (size_t i = 0; i < cat->n_refused; i++) {
+        free(cat->refused[i].message);
+    }
+    free(cat->refused);
     free(cat->items);
     free(cat);
 }
@@ -195,6 +243,17 @@ const cairn_instrument *cairn_catalog_get(const cairn_catalog *cat, size_t i)
     return i < cat->n ? cat->items[i] : NULL;
 }
 
+const char *cairn_catalog_refusal(const cairn_catalog *cat,
+                                  const cairn_instrument *inst)
+{
+    for (size_t i = 0; i < cat->n_refused; i++) {
+        if (cat->refused[i].inst == inst) {
+            return cat->refused[i].message;
+        }
+    }
+    return NULL;
+}
+
 int cairn_catalog_find(const cairn_instrument **out, const cairn_catalog *cat,
                        const char *name, cairn_error *err)
 {
@@ -203,6 +262,10 @@ int cairn_catalog_find(const cairn_instrument **out, const cairn_catalog *cat,
     normalize(name, key, sizeof key);
     for (size_t i = 0; key[0] != '\0' && i < cat->n; i++) {
         if (matches(cat->items[i], key)) {
+            const char *why = cairn_catalog_refusal(cat, cat->items[i]);
+            if (why != NULL) {
+                return cairn_error_set(err, CAIRN_EINVAL, "%s", why);
+            }
             *out = cat->items[i];
             return CAIRN_OK;
         }
@@ -217,8 +280,7 @@ int cairn_catalog_find(const cairn_instrument **out, const cairn_catalog *cat,
     char shown[40];
     snprintf(shown, sizeof shown, "%s", name);
     return cairn_error_set(err, CAIRN_ENOTFOUND,
-                           "unknown instrument '%s' (known: %s)", shown,
-                           known);
+                           "unknown instrument '%s' (known: %s)", shown, known);
 }
 
 static bool is_dir(const char *path)
@@ -227,8 +289,7 @@ static bool is_dir(const char *path)
     return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-const char *cairn_catalog_default_dir(char *buf, size_t size,
-                                      const char *exe)
+const char *cairn_catalog_default_dir(char *buf, size_t size, const char *exe)
 {
     const char *env = getenv("CAIRN_INSTRUMENTS");
     char self[PATH_MAX];

@@ -11,6 +11,7 @@
 
 #include "cairn.h"
 #include "cairn/cohort.h"
+#include "cairn/settings.h"
 #include "internal.h"
 
 /* One client's course while the scan is on their rows. */
@@ -175,18 +176,24 @@ static int load_clinician(scan *sc, cairn_store *st, const char *clinician,
     return CAIRN_OK;
 }
 
-/* Parameters from the definition and the overrides. */
+/* Parameters from the definition, the clinic's settings and the
+ * overrides. */
 static int set_parameters(cairn_cohort_summary *s, const cairn_scale *scale,
-                          const cairn_cohort_options *o, cairn_error *err)
+                          const cairn_cohort_options *o,
+                          const cairn_settings *set, cairn_error *err)
 {
     cairn_param_overrides ov = {o->has_sd,          o->sd,
                                 o->has_reliability, o->reliability,
                                 o->has_cutoff,      o->cutoff};
     cairn_change_params p;
-    int rc = cairn_stats_params(&p, scale, &ov, err);
+    int rc =
+        cairn_stats_params_resolve(&p, s->instrument, scale, set, &ov, err);
     if (rc < 0) {
         return rc;
     }
+    s->criterion = p.criterion;
+    snprintf(s->rc_source, sizeof s->rc_source, "%s", p.rc_source);
+    snprintf(s->cutoff_source, sizeof s->cutoff_source, "%s", p.cutoff_source);
     s->direction = scale->direction;
     s->has_rc = p.has_rc;
     s->rc_sd = p.sd;
@@ -215,11 +222,11 @@ static int set_range(scan *sc, const cairn_cohort_options *o, cairn_error *err)
     int rc = CAIRN_OK;
     if (o->from != NULL) {
         sc->has_from = true;
-        rc = cairn_trend_date_days(o->from, &sc->from, err);
+        rc = cairn_date_days(o->from, &sc->from, err);
     }
     if (rc == 0 && o->to != NULL) {
         sc->has_to = true;
-        rc = cairn_trend_date_days(o->to, &sc->to, err);
+        rc = cairn_date_days(o->to, &sc->to, err);
         sc->to += 1; /* the whole last day */
     }
     return rc;
@@ -243,7 +250,7 @@ static int run_scan(cairn_cohort_summary *s, scan *sc, cairn_store *st,
             !client_allowed(sc, r->client_id)) {
             continue;
         }
-        rc = cairn_trend_date_days(r->administered_at, &days, err);
+        rc = cairn_date_days(r->administered_at, &days, err);
         if (rc < 0 || (sc->has_from && days < sc->from) ||
             (sc->has_to && days >= sc->to)) {
             continue;
@@ -298,7 +305,12 @@ int cairn_cohort_summarize(cairn_cohort_summary **out, cairn_store *st,
     snprintf(s->scale, sizeof s->scale, "%s", scale->id);
     snprintf(s->fingerprint, sizeof s->fingerprint, "%s",
              cairn_instrument_fingerprint(inst));
-    int rc = set_parameters(s, scale, o, err);
+    cairn_settings *own = NULL;
+    int rc = o->settings ? CAIRN_OK : cairn_settings_list(&own, st, err);
+    if (rc == 0) {
+        rc = set_parameters(s, scale, o, o->settings ? o->settings : own, err);
+    }
+    cairn_settings_free(own);
     if (rc == 0) {
         rc = set_range(&sc, o, err);
     }
@@ -505,6 +517,15 @@ static json_t *parameters_json(const cairn_cohort_summary *s)
     json_object_set_new(o, "case_when",
                         s->has_cutoff ? json_string(whens[s->case_when])
                                       : json_null());
+    json_object_set_new(o, "rc_source",
+                        s->has_rc ? json_string(s->rc_source) : json_null());
+    json_object_set_new(o, "cutoff_source",
+                        s->has_cutoff ? json_string(s->cutoff_source)
+                                      : json_null());
+    json_object_set_new(o, "criterion",
+                        s->has_cutoff
+                            ? json_string(cairn_cs_criterion_name(s->criterion))
+                            : json_null());
     return o;
 }
 

@@ -17,8 +17,7 @@ static int ready(cairn_error *err)
 }
 
 int cairn__crypto_sha256_hex(const void *data, size_t len,
-                             char out[CAIRN__SHA256_HEX + 1],
-                             cairn_error *err)
+                             char out[CAIRN__SHA256_HEX + 1], cairn_error *err)
 {
     unsigned char digest[crypto_hash_sha256_BYTES];
     int rc = ready(err);

@@ -687,9 +687,12 @@ static int parse_extensions(parser *p, json_t *ext, const char *where,
                             cairn_scale *s)
 {
     static const char *const keys[] = {"nhs_talking_therapies", NULL};
-    static const char *const tt_keys[] = {
-        "measure", "caseness_at_or_above", "reliable_change_points",
-        "source",  "note",                 NULL};
+    static const char *const tt_keys[] = {"measure",
+                                          "caseness_at_or_above",
+                                          "reliable_change_points",
+                                          "source",
+                                          "note",
+                                          NULL};
     const char *measure = NULL;
     char w[256];
     if (ext == NULL) {
@@ -714,8 +717,8 @@ static int parse_extensions(parser *p, json_t *ext, const char *where,
     }
     if (rc == 0 && strcmp(measure, "depression") != 0 &&
         strcmp(measure, "anxiety") != 0) {
-        rc = cairn__def_bad(p, "%smeasure '%s' is not depression or anxiety",
-                            w, measure);
+        rc = cairn__def_bad(p, "%smeasure '%s' is not depression or anxiety", w,
+                            measure);
     }
     s->nhstt_anxiety = rc == 0 && strcmp(measure, "anxiety") == 0;
     if (rc == 0) {
@@ -940,24 +943,13 @@ static int parse_licence(parser *p, json_t *lic)
 /* Top-level scalars: format, code, names, recall, instructions. */
 static int parse_header(parser *p, json_t *root)
 {
-    static const char *const keys[] = {"format",
-                                       "code",
-                                       "aliases",
-                                       "name",
-                                       "version",
-                                       "citations",
-                                       "licence",
-                                       "recall_period",
-                                       "instructions",
-                                       "option_sets",
-                                       "items",
-                                       "scales",
-                                       "risk_items",
-                                       "decision_rules",
-                                       "examples",
-                                       "entry_codes",
-                                       "notes",
-                                       NULL};
+    static const char *const keys[] = {
+        "format",      "code",           "aliases",
+        "name",        "version",        "citations",
+        "licence",     "recall_period",  "instructions",
+        "option_sets", "items",          "scales",
+        "risk_items",  "decision_rules", "examples",
+        "entry_codes", "notes",          NULL};
     cairn_instrument *inst = p->inst;
     int rc = cairn__def_want_object(p, root, "", "the definition");
     if (rc == 0) {

@@ -78,8 +78,8 @@ int cairn__def_parse_entry(parser *p, json_t *entry)
         rc = cairn__def_check_keys(p, entry, "entry_codes: ", keys);
     }
     if (rc == 0) {
-        rc = cairn__def_get_string(p, entry, "positions", "entry_codes: ",
-                                   true, &p->inst->entry_positions);
+        rc = cairn__def_get_string(p, entry, "positions", "entry_codes: ", true,
+                                   &p->inst->entry_positions);
     }
     if (rc == 0) {
         rc = cairn__def_get_string(p, entry, "scores", "entry_codes: ", true,

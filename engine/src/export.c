@@ -127,10 +127,8 @@ int cairn_export_key_load(cairn_export_key **out, const char *path,
     *out = NULL;
     int fd = open(path, O_RDONLY);
     if (fd < 0 && errno == ENOENT) {
-        return cairn_error_set(err, CAIRN_ENOTFOUND,
-                               "%s: no such key file; make one with "
-                               "'cairn key new -o %s'",
-                               path, path);
+        return cairn_error_set(err, CAIRN_ENOTFOUND, "%s: no such key file",
+                               path);
     }
     if (fd < 0) {
         return cairn_error_set(err, CAIRN_EIO, "%s: cannot read: %s", path,
@@ -500,20 +498,9 @@ int cairn__export_file_close(cairn__export_file *x, bool ok, cairn_error *err)
 
 void cairn__export_date(char out[11], int32_t days)
 {
-    /* civil_from_days (H. Hinnant's algorithm) */
-    int64_t z = (int64_t)days + 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    int64_t d = doy - (153 * mp + 2) / 5 + 1;
-    int64_t m = mp < 10 ? mp + 3 : mp - 9;
-    int64_t y = yoe + era * 400 + (m <= 2);
-    char buf[48];
-    snprintf(buf, sizeof buf, "%04d-%02d-%02d", (int)y, (int)m, (int)d);
-    memcpy(out, buf, 10);
-    out[10] = '\0';
+    char buf[CAIRN_DATE_MAX];
+    cairn_date_from_days(buf, days);
+    memcpy(out, buf, 11);
 }
 
 /* The shortest text that reads back as `x`. */

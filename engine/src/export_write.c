@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "cairn.h"
+#include "cairn/settings.h"
 #include "export_internal.h"
 
 /* Clients per bucket, and the most buckets (open files) at once. */
@@ -192,7 +193,7 @@ static int client_from(exporter *x, xclient *c, const cairn_client *in,
     c->age_band = cairn_export_age_band(in->birth_year, in->loss_date);
     c->gestation_band = cairn_export_gestation_band(in->gestation_weeks);
     if (in->loss_date != NULL &&
-        cairn_trend_date_days(in->loss_date, &loss, NULL) == CAIRN_OK) {
+        cairn_date_days(in->loss_date, &loss, NULL) == CAIRN_OK) {
         c->loss_day = (int32_t)floor(loss);
     }
     int rc = cairn_export_pseudonym(c->pseudonym, x->key, in->code, err);
@@ -374,7 +375,7 @@ static int scan(exporter *x, size_t ii, cairn_error *err)
             continue;
         }
         occasion++;
-        rc = cairn_trend_date_days(r->administered_at, &d, err);
+        rc = cairn_date_days(r->administered_at, &d, err);
         int32_t day = (int32_t)floor(d);
         if (rc < 0) {
             break;
@@ -399,12 +400,12 @@ static int set_range(exporter *x, cairn_error *err)
     double d = 0;
     int rc = CAIRN_OK;
     if (x->o->from != NULL) {
-        rc = cairn_trend_date_days(x->o->from, &d, err);
+        rc = cairn_date_days(x->o->from, &d, err);
         x->has_from = true;
         x->from = (int32_t)floor(d);
     }
     if (rc == CAIRN_OK && x->o->to != NULL) {
-        rc = cairn_trend_date_days(x->o->to, &d, err);
+        rc = cairn_date_days(x->o->to, &d, err);
         x->has_to = true;
         x->to = (int32_t)floor(d);
     }
@@ -760,7 +761,11 @@ static int write_provenance(exporter *x, const char *path, const char *dict,
 {
     char key_id[9];
     cairn__export_file f;
+    cairn_settings *set = NULL;
     int rc = cairn_export_key_id(x->key, key_id, err);
+    if (rc == CAIRN_OK) {
+        rc = cairn_settings_list(&set, x->st, err);
+    }
     if (rc < 0) {
         return rc;
     }
@@ -773,6 +778,13 @@ static int write_provenance(exporter *x, const char *path, const char *dict,
         (json_int_t)x->res.assessments, "clients", (json_int_t)x->res.clients,
         "instruments", instruments_json(x), "deidentification",
         deidentification_json(x));
+    if (o != NULL) {
+        /* the exported scores do not depend on them; statistics computed
+         * from the same database (reports, aggregates) do */
+        json_object_set_new(o, "clinic_settings",
+                            cairn__settings_parameters_json(set));
+    }
+    cairn_settings_free(set);
     if (o == NULL) {
         return oom(err);
     }
@@ -854,9 +866,9 @@ int cairn_export_write(cairn_store *st, const cairn_catalog *cat,
     size_t n = strlen(path) + 24;
     if (sink == NULL && n > 29 && strcmp(path + n - 29, ".xlsx") == 0) {
         return cairn_error_set(err, CAIRN_EINVAL,
-                               "%s: a workbook needs a sink that writes "
-                               ".xlsx (the cairn command has one); this "
-                               "library writes CSV",
+                               "%s: writing .xlsx needs a workbook sink "
+                               "(cairn_export_options.sink); without one "
+                               "this library writes CSV",
                                path);
     }
     char *dict = malloc(n), *prov = malloc(n);

@@ -30,15 +30,15 @@
 enum csv_problem { CSV_FINE, CSV_LONG_FIELD, CSV_MANY_FIELDS, CSV_QUOTE };
 
 typedef struct csv {
-    FILE *fp;                 /* or NULL when reading `mem` */
+    FILE *fp; /* or NULL when reading `mem` */
     const char *mem;
     size_t mem_len;
-    char *owned;              /* the window's buffer when reading fp */
-    const char *win;          /* window over the input */
+    char *owned;     /* the window's buffer when reading fp */
+    const char *win; /* window over the input */
     size_t len, pos;
     bool eof;
     bool io_error;
-    long line;                /* line of win[pos] */
+    long line; /* line of win[pos] */
     char rec[FIELDS_MAX * (FIELD_MAX + 1)];
     size_t rec_len;
     size_t off[FIELDS_MAX], flen[FIELDS_MAX];
@@ -231,11 +231,11 @@ typedef struct importer {
     csv *c;
     cairn__batch *batch;
     enum form form;
-    int col[5];                  /* column of each named field */
-    int *item_of;                /* wide: column -> item number, 0 = none */
-    int max_item;                /* wide: highest item column */
+    int col[5];   /* column of each named field */
+    int *item_of; /* wide: column -> item number, 0 = none */
+    int max_item; /* wide: highest item column */
     size_t ncols;
-    bool failed;                 /* a bad row was seen */
+    bool failed; /* a bad row was seen */
     inst_slot slots[INST_SLOTS];
     size_t n_slots;
     char last_inst_text[64];
@@ -248,7 +248,7 @@ typedef struct importer {
     char group_date[CAIRN__DATE_MAX];
     inst_slot *group_slot;
     size_t group_rows;
-    uint64_t *groups;            /* long form: hashes of groups seen */
+    uint64_t *groups; /* long form: hashes of groups seen */
     size_t n_groups, cap_groups;
 } importer;
 
@@ -320,7 +320,8 @@ static const char *shown(char out[48], const char *s, size_t n)
 #if defined(__GNUC__)
 __attribute__((format(printf, 3, 4)))
 #endif
-static void row_error(importer *im, long line, const char *fmt, ...)
+static void
+row_error(importer *im, long line, const char *fmt, ...)
 {
     cairn_error e = CAIRN_ERROR_INIT;
     char msg[CAIRN_ERROR_MAX - 128];
@@ -348,8 +349,7 @@ static bool writing(const importer *im)
 }
 
 /* The instrument named by `len` bytes at `s`, with its response set. */
-static inst_slot *find_slot(importer *im, const char *s, size_t len,
-                            long line)
+static inst_slot *find_slot(importer *im, const char *s, size_t len, long line)
 {
     char name[64], show[48];
     if (im->last_slot != NULL && len < sizeof im->last_inst_text &&
@@ -366,8 +366,14 @@ static inst_slot *find_slot(importer *im, const char *s, size_t len,
     name[len] = '\0';
     const cairn_instrument *inst = NULL;
     cairn_error e = CAIRN_ERROR_INIT;
-    if (!cairn__store_text_is_clean(s, len, false) ||
-        cairn_catalog_find(&inst, im->cat, name, &e) < 0) {
+    int found = cairn__store_text_is_clean(s, len, false)
+                    ? cairn_catalog_find(&inst, im->cat, name, &e)
+                    : CAIRN_ENOTFOUND;
+    if (found == CAIRN_EINVAL) { /* its worked examples fail */
+        row_error(im, line, "%s", e.message);
+        return NULL;
+    }
+    if (found < 0) {
         row_error(im, line, "instrument '%s' is not known",
                   shown(show, s, len));
         return NULL;
@@ -387,8 +393,7 @@ static inst_slot *find_slot(importer *im, const char *s, size_t len,
         im->n_slots++;
     }
     if (slot == NULL) {
-        row_error(im, line, "more than %d instruments in one file",
-                  INST_SLOTS);
+        row_error(im, line, "more than %d instruments in one file", INST_SLOTS);
         return NULL;
     }
     memcpy(im->last_inst_text, name, len + 1);
@@ -413,8 +418,8 @@ static bool parse_code(const char *s, size_t len, long *v)
     return cairn__util_parse_int(s, len, v) == 0;
 }
 
-static bool set_item(importer *im, inst_slot *slot, int item,
-                     const char *s, size_t len, long line)
+static bool set_item(importer *im, inst_slot *slot, int item, const char *s,
+                     size_t len, long line)
 {
     char show[48];
     long v = 0;
@@ -424,8 +429,8 @@ static bool set_item(importer *im, inst_slot *slot, int item,
                   shown(show, s, len));
         return false;
     }
-    if (cairn_responses_set(slot->resp, slot->inst, (size_t)item - 1,
-                            (int)v, &e) < 0) {
+    if (cairn_responses_set(slot->resp, slot->inst, (size_t)item - 1, (int)v,
+                            &e) < 0) {
         row_error(im, line, "%s", e.message);
         return false;
     }
@@ -484,8 +489,8 @@ static int store_one(importer *im, inst_slot *slot, const char *client,
             return CAIRN_OK; /* would be created; nothing is written now */
         }
         row_error(im, line,
-                  "client '%s' is not known (add it with 'cairn client "
-                  "add' or import with --create-clients)",
+                  "client '%s' is not known (add the client first, or "
+                  "let the import create clients)",
                   client);
         return CAIRN_OK;
     }
@@ -495,8 +500,8 @@ static int store_one(importer *im, inst_slot *slot, const char *client,
     }
     im->res->clients_created += created;
     if (im->form == LONG &&
-        group_seen(im, group_hash(client, cairn_instrument_code(slot->inst),
-                                  date))) {
+        group_seen(
+            im, group_hash(client, cairn_instrument_code(slot->inst), date))) {
         row_error(im, line,
                   "the rows of this assessment continue here after other "
                   "rows; keep an assessment's rows together");
@@ -557,7 +562,8 @@ static int item_column(const char *s, size_t n)
 #if defined(__GNUC__)
 __attribute__((format(printf, 2, 3)))
 #endif
-static int header_error(importer *im, const char *fmt, ...)
+static int
+header_error(importer *im, const char *fmt, ...)
 {
     char msg[CAIRN_ERROR_MAX - 300];
     va_list ap;
@@ -580,8 +586,7 @@ static int classify_column(importer *im, size_t i, const char *s, size_t n)
     for (int k = 0; k < 5; k++) {
         if (name_is(s, n, names[k])) {
             if (im->col[k] >= 0) {
-                return header_error(im, "column '%s' appears twice",
-                                    names[k]);
+                return header_error(im, "column '%s' appears twice", names[k]);
             }
             im->col[k] = (int)i;
             return CAIRN_OK;
@@ -640,8 +645,7 @@ static int read_header(importer *im)
                                         "instrument"};
     for (int k = 0; k < 3; k++) {
         if (im->col[k] < 0) {
-            return header_error(im, "the header has no '%s' column",
-                                need[k]);
+            return header_error(im, "the header has no '%s' column", need[k]);
         }
     }
     bool is_long = im->col[COL_ITEM] >= 0 || im->col[COL_RESPONSE] >= 0;
@@ -695,8 +699,7 @@ static bool record_ok(importer *im)
         if (!cairn__store_text_is_clean(c->rec + c->off[i], c->flen[i],
                                         false)) {
             row_error(im, line,
-                      "field %zu holds a control byte or is not UTF-8",
-                      i + 1);
+                      "field %zu holds a control byte or is not UTF-8", i + 1);
             return false;
         }
     }
@@ -725,13 +728,13 @@ static int wide_row(importer *im)
     s = csv_field(c, (size_t)im->col[COL_INSTRUMENT], &n);
     inst_slot *slot = find_slot(im, s, n, line);
     if (slot == NULL) {
-        return im->err != NULL && im->err->code == CAIRN_ENOMEM
-                   ? CAIRN_ENOMEM
-                   : CAIRN_OK;
+        return im->err != NULL && im->err->code == CAIRN_ENOMEM ? CAIRN_ENOMEM
+                                                                : CAIRN_OK;
     }
     int items = (int)slot->resp->n;
     if (items > im->max_item) {
-        row_error(im, line, "%s needs columns item1..item%d; the header "
+        row_error(im, line,
+                  "%s needs columns item1..item%d; the header "
                   "stops at item%d",
                   cairn_instrument_code(slot->inst), items, im->max_item);
         return CAIRN_OK;
@@ -747,7 +750,8 @@ static int wide_row(importer *im)
             continue;
         }
         if (item > items) {
-            row_error(im, line, "item%d: %s has %d items, but the column "
+            row_error(im, line,
+                      "item%d: %s has %d items, but the column "
                       "holds '%s'",
                       item, cairn_instrument_code(slot->inst), items,
                       shown(show, s, n));
@@ -938,8 +942,7 @@ int cairn_import_load(cairn_store *st, const cairn_catalog *cat,
         if (res != NULL) {
             memset(res, 0, sizeof *res);
         }
-        return cairn_error_set(err, CAIRN_EIO, "%s: %s", path,
-                               strerror(errno));
+        return cairn_error_set(err, CAIRN_EIO, "%s: %s", path, strerror(errno));
     }
     csv *c = calloc(1, sizeof *c);
     char *win = malloc(WINDOW);

@@ -274,17 +274,16 @@ bool cairn_instrument_client_text(const cairn_instrument *inst,
             end++;
         }
         out->n_missing += end - i + 1;
-        int n = end == i ? snprintf(out->items + used,
-                                    sizeof out->items - used, "%s%zu",
-                                    used ? ", " : "", i + 1)
-                         : snprintf(out->items + used,
-                                    sizeof out->items - used, "%s%zu-%zu",
-                                    used ? ", " : "", i + 1, end + 1);
+        int n = end == i
+                    ? snprintf(out->items + used, sizeof out->items - used,
+                               "%s%zu", used ? ", " : "", i + 1)
+                    : snprintf(out->items + used, sizeof out->items - used,
+                               "%s%zu-%zu", used ? ", " : "", i + 1, end + 1);
         used += n > 0 ? (size_t)n : 0;
         used = used < sizeof out->items ? used : sizeof out->items - 1;
         i = end + 1;
     }
-    out->reason = out->n_missing == 0 ? CAIRN_TEXT_READY
+    out->reason = out->n_missing == 0  ? CAIRN_TEXT_READY
                   : inst->text_allowed ? CAIRN_TEXT_UNVERIFIED
                                        : CAIRN_TEXT_WITHHELD;
     out->form = inst->form;

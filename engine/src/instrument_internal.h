@@ -11,7 +11,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "cairn.h"
+#include "cairn/error.h"
+#include "cairn/instrument.h"
+#include "cairn/response.h"
+#include "cairn/score.h"
 #include "internal.h"
 
 typedef struct block {
@@ -37,9 +40,9 @@ struct cairn_instrument {
     char *path;
     char fingerprint[8 + CAIRN__SHA256_HEX];
     const char *code, *name, *version, *instructions, *recall, *licence;
-    const char *form;         /* licence.form: where a clinic gets the form */
+    const char *form; /* licence.form: where a clinic gets the form */
     bool text_allowed;
-    bool *pack_options;       /* per item: option labels from site texts */
+    bool *pack_options; /* per item: option labels from site texts */
     const char *entry_positions, *entry_scores; /* entry_codes, or NULL */
     size_t n_aliases;
     const char **aliases;

@@ -22,8 +22,7 @@
  * `out` (crypto.c, libsodium).  Returns CAIRN_OK or CAIRN_ECRYPTO.
  */
 int cairn__crypto_sha256_hex(const void *data, size_t len,
-                             char out[CAIRN__SHA256_HEX + 1],
-                             cairn_error *err);
+                             char out[CAIRN__SHA256_HEX + 1], cairn_error *err);
 
 /**
  * HMAC-SHA-256 of `len` bytes at `data` under a 32-byte `key`, as raw
@@ -45,6 +44,14 @@ json_t *cairn__util_json_number(double x);
 /** Parse a whole decimal int from `s` (util.c); -1 when not one. */
 int cairn__util_parse_int(const char *s, size_t len, long *out);
 
+struct cairn_settings;
+
+/**
+ * The clinic's numeric settings (parameters, no texts and no names) as a
+ * JSON array of {key, value}, for provenance (settings.c).  New reference.
+ */
+json_t *cairn__settings_parameters_json(const struct cairn_settings *s);
+
 /* ---- instrument internals (instrument.c), read by score.c ---- */
 
 /** What an item condition tests. */
@@ -57,8 +64,8 @@ typedef enum cairn__test_kind {
 /** An item condition: {"score_at_least": k} and the like. */
 typedef struct cairn__item_test {
     cairn__test_kind kind;
-    double value;      /* threshold for the *_AT_LEAST kinds */
-    size_t n_codes;    /* CODE_IN */
+    double value;   /* threshold for the *_AT_LEAST kinds */
+    size_t n_codes; /* CODE_IN */
     const int *codes;
 } cairn__item_test;
 
@@ -79,22 +86,23 @@ typedef enum cairn__cond_kind {
 /** One condition of a decision rule's "all" list. */
 typedef struct cairn__condition {
     cairn__cond_kind kind;
-    size_t n_terms;                  /* COUNT */
-    const cairn__count_term *terms;  /* COUNT */
-    size_t scale;                    /* SCALE: index into the scales */
-    int item;                        /* ITEM: item number */
-    cairn__item_test test;           /* ITEM */
-    bool has_min, has_max;           /* COUNT and SCALE bounds */
+    size_t n_terms;                 /* COUNT */
+    const cairn__count_term *terms; /* COUNT */
+    size_t scale;                   /* SCALE: index into the scales */
+    int item;                       /* ITEM: item number */
+    cairn__item_test test;          /* ITEM */
+    bool has_min, has_max;          /* COUNT and SCALE bounds */
     double min, max;
 } cairn__condition;
 
 /** The test of risk item `i`. */
-const cairn__item_test *cairn__instrument_risk_test(
-    const cairn_instrument *inst, size_t i);
+const cairn__item_test *
+cairn__instrument_risk_test(const cairn_instrument *inst, size_t i);
 
 /** The conditions of decision rule `i` (all must hold). */
-const cairn__condition *cairn__instrument_rule_conditions(
-    const cairn_instrument *inst, size_t i, size_t *n);
+const cairn__condition *
+cairn__instrument_rule_conditions(const cairn_instrument *inst, size_t i,
+                                  size_t *n);
 
 /** The worked examples (a JSON array, borrowed). */
 json_t *cairn__instrument_examples(const cairn_instrument *inst);

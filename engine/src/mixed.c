@@ -117,9 +117,8 @@ static int compare_keys(const void *pa, const void *pb)
 }
 
 /* Check the rows; set *sorted when the ids never decrease. */
-static int check_rows(const int64_t *group, const double *t,
-                      const double *y, size_t n_rows, bool *sorted,
-                      cairn_error *err)
+static int check_rows(const int64_t *group, const double *t, const double *y,
+                      size_t n_rows, bool *sorted, cairn_error *err)
 {
     *sorted = true;
     for (size_t i = 0; i < n_rows; i++) {
@@ -191,8 +190,7 @@ int cairn_mixed_groups_new(cairn_mixed_groups **out, const int64_t *group,
     if (!sorted) {
         keys = malloc(n_rows * sizeof *keys);
     }
-    if (res->ids == NULL || res->groups == NULL ||
-        (!sorted && keys == NULL)) {
+    if (res->ids == NULL || res->groups == NULL || (!sorted && keys == NULL)) {
         rc = cairn_error_set(err, CAIRN_ENOMEM,
                              "out of memory summarising %zu rows", n_rows);
         goto out;
@@ -240,19 +238,19 @@ typedef struct crit_ctx {
 
 /* Sums over groups of the blocks of the penalised least-squares system. */
 typedef struct block_sums {
-    double s[3];     /* sum of R_ZX' R_ZX (symmetric: 00, 01, 11) */
-    double sy[2];    /* sum of R_ZX' c_u */
-    double cc;       /* sum of c_u' c_u */
-    double logdet;   /* log det(Lambda' Z'Z Lambda + I) */
+    double s[3];   /* sum of R_ZX' R_ZX (symmetric: 00, 01, 11) */
+    double sy[2];  /* sum of R_ZX' c_u */
+    double cc;     /* sum of c_u' c_u */
+    double logdet; /* log det(Lambda' Z'Z Lambda + I) */
 } block_sums;
 
 /* The profiled fit at one theta. */
 typedef struct profile {
-    double crit;      /* REML criterion or ML deviance */
+    double crit; /* REML criterion or ML deviance */
     double beta[2];
-    double rx[4];     /* Cholesky factor of R_X'R_X, row-major, lower */
-    double pwrss;     /* penalised residual sum of squares */
-    double sigma2;    /* residual variance */
+    double rx[4];  /* Cholesky factor of R_X'R_X, row-major, lower */
+    double pwrss;  /* penalised residual sum of squares */
+    double sigma2; /* residual variance */
 } profile;
 
 /*
@@ -323,8 +321,7 @@ static void model_theta(const crit_ctx *c, const double *x, double th[3])
  * beta, and form the criterion.  Returns -1 when R_X'R_X is not positive
  * definite or the penalised RSS is not above rounding noise.
  */
-static int profile_fixed(const crit_ctx *c, const block_sums *b,
-                         profile *p)
+static int profile_fixed(const crit_ctx *c, const block_sums *b, profile *p)
 {
     p->rx[0] = c->xtx[0] - b->s[0];
     p->rx[1] = c->xtx[1] - b->s[1];
@@ -399,9 +396,8 @@ typedef struct optimum {
  * `best` to the end point when that is lower; sets *met when tol was met.
  */
 static int run_simplex(gsl_multimin_fminimizer *s, gsl_multimin_function *fn,
-                       gsl_vector *x, double step,
-                       const cairn_mixed_options *o, optimum *best,
-                       bool *met, cairn_error *err)
+                       gsl_vector *x, double step, const cairn_mixed_options *o,
+                       optimum *best, bool *met, cairn_error *err)
 {
     double steps[3] = {step, step, step};
     gsl_vector_view sv = gsl_vector_view_array(steps, fn->n);
@@ -422,8 +418,8 @@ static int run_simplex(gsl_multimin_fminimizer *s, gsl_multimin_function *fn,
         if (st != GSL_SUCCESS) {
             return cairn_error_set(err, CAIRN_ESTATS,
                                    "mixed model minimiser failed after %d "
-                                   "iterations (%s)", best->iterations,
-                                   gsl_strerror(st));
+                                   "iterations (%s)",
+                                   best->iterations, gsl_strerror(st));
         }
         double size = gsl_multimin_fminimizer_size(s);
         double f = gsl_multimin_fminimizer_minimum(s);
@@ -543,8 +539,7 @@ static int minimise(const crit_ctx *c, const cairn_mixed_options *o,
     int rc = CAIRN_OK;
 
     *best = (optimum){.fval = GSL_POSINF};
-    s = gsl_multimin_fminimizer_alloc(gsl_multimin_fminimizer_nmsimplex2,
-                                      dim);
+    s = gsl_multimin_fminimizer_alloc(gsl_multimin_fminimizer_nmsimplex2, dim);
     x = gsl_vector_alloc(dim);
     if (s == NULL || x == NULL) {
         rc = cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
@@ -557,8 +552,8 @@ static int minimise(const crit_ctx *c, const cairn_mixed_options *o,
     for (int round = 0; round <= MAX_RESTARTS; round++) {
         double before = best->fval;
         bool met = false;
-        rc = run_simplex(s, &fn, x, round == 0 ? 0.5 : RESTART_STEP, o,
-                         best, &met, err);
+        rc = run_simplex(s, &fn, x, round == 0 ? 0.5 : RESTART_STEP, o, best,
+                         &met, err);
         if (rc != CAIRN_OK) {
             goto out;
         }
@@ -584,8 +579,8 @@ static int check_group(const cairn_mixed_group *g, size_t i, cairn_error *err)
     for (size_t k = 0; k < 6; k++) {
         if (!isfinite(v[k])) {
             return cairn_error_set(err, CAIRN_EINVAL,
-                                   "group %zu: sum of %s is not finite (%g)",
-                                   i, name[k], v[k]);
+                                   "group %zu: sum of %s is not finite (%g)", i,
+                                   name[k], v[k]);
         }
     }
     if (g->n == 0.0) {
@@ -594,12 +589,14 @@ static int check_group(const cairn_mixed_group *g, size_t i, cairn_error *err)
     if (g->n < 0.0 || g->n != floor(g->n)) {
         return cairn_error_set(err, CAIRN_EINVAL,
                                "group %zu: row count %g is not a whole "
-                               "positive number", i, g->n);
+                               "positive number",
+                               i, g->n);
     }
     if (g->stt < 0.0 || g->syy < 0.0) {
         return cairn_error_set(err, CAIRN_EINVAL,
                                "group %zu: a sum of squares is negative "
-                               "(t^2 %g, y^2 %g)", i, g->stt, g->syy);
+                               "(t^2 %g, y^2 %g)",
+                               i, g->stt, g->syy);
     }
     return CAIRN_OK;
 }
@@ -612,7 +609,8 @@ static int check_input(const cairn_mixed_group *groups, size_t n_groups,
     if (o->max_iter < 1 || !(o->tol > 0.0) || !isfinite(o->tol)) {
         return cairn_error_set(err, CAIRN_EINVAL,
                                "mixed model options: max_iter %d and tol %g "
-                               "must be positive", o->max_iter, o->tol);
+                               "must be positive",
+                               o->max_iter, o->tol);
     }
     if (n_groups < 2) {
         return cairn_error_set(err, CAIRN_EINVAL,
@@ -631,13 +629,14 @@ static int check_input(const cairn_mixed_group *groups, size_t n_groups,
     if (!(tot->n > n_re)) {
         return cairn_error_set(err, CAIRN_EINVAL,
                                "mixed model has %g rows, which must exceed "
-                               "the %g random effects", tot->n, n_re);
+                               "the %g random effects",
+                               tot->n, n_re);
     }
-    if (!(tot->n * tot->stt - tot->st * tot->st >
-          1e-12 * tot->n * tot->stt)) {
+    if (!(tot->n * tot->stt - tot->st * tot->st > 1e-12 * tot->n * tot->stt)) {
         return cairn_error_set(err, CAIRN_EINVAL,
                                "t is the same (%g) in every row, so the "
-                               "slope cannot be estimated", tot->st / tot->n);
+                               "slope cannot be estimated",
+                               tot->st / tot->n);
     }
     return CAIRN_OK;
 }
@@ -759,8 +758,7 @@ static int fill_fixed(cairn_mixed_fit_result *r, profile *p,
 static void fill_random(cairn_mixed_fit_result *r, const double th[3],
                         double sigma2, const time_scale *ts)
 {
-    double m[3] = {th[0] * th[0], th[0] * th[1],
-                   th[1] * th[1] + th[2] * th[2]};
+    double m[3] = {th[0] * th[0], th[0] * th[1], th[1] * th[1] + th[2] * th[2]};
     double sigma = sqrt(sigma2);
     sym_to_time(ts, m);
     r->theta[0] = sqrt(m[0]);
@@ -818,8 +816,8 @@ static int fill_result(cairn_mixed_fit_result *r, const crit_ctx *c,
     if (evaluate(c, x, &p) != 0) {
         return cairn_error_set(err, CAIRN_ESTATS,
                                "mixed model criterion is undefined at the "
-                               "optimum (theta %g, %g, %g)", th[0], th[1],
-                               th[2]);
+                               "optimum (theta %g, %g, %g)",
+                               th[0], th[1], th[2]);
     }
     double beta_u[2] = {p.beta[0], p.beta[1]};
     int rc = fill_fixed(r, &p, ts, err);
@@ -848,7 +846,8 @@ int cairn_mixed_fit(cairn_mixed_fit_result **out,
     *out = NULL;
     const cairn_mixed_options defaults = CAIRN_MIXED_OPTIONS_INIT;
     const cairn_mixed_options *o = opts != NULL ? opts : &defaults;
-    crit_ctx c = {.n_groups = n_groups, .reml = o->reml,
+    crit_ctx c = {.n_groups = n_groups,
+                  .reml = o->reml,
                   .intercept_only = o->intercept_only};
     cairn_mixed_fit_result *r = NULL;
     cairn_mixed_group *std = NULL;
@@ -867,8 +866,8 @@ int cairn_mixed_fit(cairn_mixed_fit_result **out,
     }
     if (std == NULL || r == NULL || r->blups == NULL ||
         n_groups > SIZE_MAX / sizeof *std) {
-        rc = cairn_error_set(err, CAIRN_ENOMEM,
-                             "out of memory for %zu groups", n_groups);
+        rc = cairn_error_set(err, CAIRN_ENOMEM, "out of memory for %zu groups",
+                             n_groups);
         goto out;
     }
     standardise(groups, &tot, std, &c, &ts);

@@ -7,7 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cairn.h"
+#include "cairn/catalog.h"
+#include "cairn/error.h"
+#include "cairn/instrument.h"
+#include "cairn/response.h"
+#include "cairn/score.h"
 #include "internal.h"
 
 int cairn_responses_new(cairn_responses **out, const cairn_instrument *inst,
@@ -86,10 +90,9 @@ int cairn_responses_set(cairn_responses *resp, const cairn_instrument *inst,
     }
     if (item->kind == CAIRN_ITEM_NUMBER) {
         if (code < item->min || code > item->max) {
-            return cairn_error_set(err, CAIRN_EINVAL,
-                                   "item %d (%s): %d is outside %d..%d",
-                                   item->number, item->label, code,
-                                   item->min, item->max);
+            return cairn_error_set(
+                err, CAIRN_EINVAL, "item %d (%s): %d is outside %d..%d",
+                item->number, item->label, code, item->min, item->max);
         }
     } else if (cairn_item_find_option(item, code) == NULL) {
         char allowed[128];
@@ -117,8 +120,8 @@ int cairn_entry_parse(cairn_entry *out, const char *word, cairn_error *err)
     return CAIRN_OK;
 }
 
-int cairn_responses_check_entry(const cairn_instrument *inst,
-                                cairn_entry entry, cairn_error *err)
+int cairn_responses_check_entry(const cairn_instrument *inst, cairn_entry entry,
+                                cairn_error *err)
 {
     if (entry != CAIRN_ENTRY_UNSAID || !cairn_instrument_codes_differ(inst)) {
         return CAIRN_OK;
@@ -145,8 +148,7 @@ static void allowed_scores(const cairn_item *item, char *buf, size_t size)
 
 int cairn_responses_set_entered(cairn_responses *resp,
                                 const cairn_instrument *inst, size_t i,
-                                int value, cairn_entry entry,
-                                cairn_error *err)
+                                int value, cairn_entry entry, cairn_error *err)
 {
     const cairn_item *item = cairn_instrument_item(inst, i);
     int rc = cairn_responses_check_entry(inst, entry, err);
@@ -168,8 +170,8 @@ int cairn_responses_set_entered(cairn_responses *resp,
 }
 
 /* Set item i from a token: a code, or "-" for missing. */
-static int set_token(cairn_responses *r, const cairn_instrument *inst,
-                     size_t i, const char *tok, size_t len, cairn_entry entry,
+static int set_token(cairn_responses *r, const cairn_instrument *inst, size_t i,
+                     const char *tok, size_t len, cairn_entry entry,
                      cairn_error *err)
 {
     long v = 0;
@@ -202,18 +204,16 @@ int cairn_responses_parse_entered(cairn_responses **out,
     *out = NULL;
     size_t want = cairn_instrument_item_count(inst);
     if (n != want) {
-        return cairn_error_set(err, CAIRN_EINVAL,
-                               "%s has %zu items; got %zu response%s",
-                               cairn_instrument_code(inst), want, n,
-                               n == 1 ? "" : "s");
+        return cairn_error_set(
+            err, CAIRN_EINVAL, "%s has %zu items; got %zu response%s",
+            cairn_instrument_code(inst), want, n, n == 1 ? "" : "s");
     }
     int rc = cairn_responses_check_entry(inst, entry, err);
     if (rc == 0) {
         rc = cairn_responses_new(&r, inst, err);
     }
     for (size_t i = 0; rc == 0 && i < n; i++) {
-        rc = set_token(r, inst, i, tokens[i], strlen(tokens[i]), entry,
-                       err);
+        rc = set_token(r, inst, i, tokens[i], strlen(tokens[i]), entry, err);
     }
     if (rc < 0) {
         cairn_responses_free(r);
@@ -264,10 +264,9 @@ int cairn_responses_parse_line_entered(cairn_responses **out,
         count++;
     }
     if (rc == 0 && count != want) {
-        rc = cairn_error_set(err, CAIRN_EINVAL,
-                             "%s has %zu items; got %zu response%s",
-                             cairn_instrument_code(inst), want, count,
-                             count == 1 ? "" : "s");
+        rc = cairn_error_set(
+            err, CAIRN_EINVAL, "%s has %zu items; got %zu response%s",
+            cairn_instrument_code(inst), want, count, count == 1 ? "" : "s");
     }
     if (rc < 0) {
         cairn_responses_free(r);
@@ -278,9 +277,8 @@ int cairn_responses_parse_line_entered(cairn_responses **out,
 }
 
 int cairn_responses_parse_line(cairn_responses **out,
-                               const cairn_instrument *inst,
-                               const char *line, size_t len,
-                               cairn_error *err)
+                               const cairn_instrument *inst, const char *line,
+                               size_t len, cairn_error *err)
 {
     return cairn_responses_parse_line_entered(out, inst, line, len,
                                               CAIRN_ENTRY_POSITIONS, err);

@@ -11,11 +11,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cairn.h"
+#include "cairn/catalog.h"
+#include "cairn/error.h"
+#include "cairn/instrument.h"
+#include "cairn/response.h"
+#include "cairn/score.h"
 #include "internal.h"
 
-static double item_score(const cairn_instrument *inst, int number,
-                         int code)
+static double item_score(const cairn_instrument *inst, int number, int code)
 {
     const cairn_item *item = cairn_instrument_find_item(inst, number);
     const cairn_option *opt = cairn_item_find_option(item, code);
@@ -75,11 +78,10 @@ static bool test_item(const cairn_instrument *inst, int number, int code,
 }
 
 /* A bounded value known only to lie in [lo, hi]. */
-static cairn_tristate bounded(const cairn__condition *c, double lo,
-                              double hi)
+static cairn_tristate bounded(const cairn__condition *c, double lo, double hi)
 {
-    bool surely = (!c->has_min || lo >= c->min) &&
-                  (!c->has_max || hi <= c->max);
+    bool surely =
+        (!c->has_min || lo >= c->min) && (!c->has_max || hi <= c->max);
     bool never = (c->has_min && hi < c->min) || (c->has_max && lo > c->max);
     return surely ? CAIRN_TRUE : never ? CAIRN_FALSE : CAIRN_UNKNOWN;
 }
@@ -150,8 +152,7 @@ static void collect_flags(const cairn_instrument *inst,
             if (test_item(inst, risk->item, resp->codes[i],
                           cairn__instrument_risk_test(inst, k))) {
                 s->flags[s->n_flags++] = (cairn_flag){
-                    .item = risk->item, .code = resp->codes[i],
-                    .risk = risk};
+                    .item = risk->item, .code = resp->codes[i], .risk = risk};
             }
         }
     }
@@ -186,8 +187,7 @@ int cairn_score_compute(cairn_score **out, const cairn_instrument *inst,
     }
     s->n_scales = n_scales;
     for (size_t i = 0; i < n_scales; i++) {
-        score_scale(inst, resp, cairn_instrument_scale(inst, i),
-                    &s->scales[i]);
+        score_scale(inst, resp, cairn_instrument_scale(inst, i), &s->scales[i]);
     }
     for (size_t i = 0; i < resp->n; i++) {
         if (resp->missing[i]) {
@@ -240,8 +240,8 @@ static json_t *tristate_json(cairn_tristate v)
 static json_t *score_json(const cairn_score *s)
 {
     const cairn_instrument *inst = s->instrument;
-    json_t *o = json_object(), *scales = json_object(), *missing =
-        json_array(), *flags = json_array(), *rules = json_object();
+    json_t *o = json_object(), *scales = json_object(), *missing = json_array(),
+           *flags = json_array(), *rules = json_object();
     json_object_set_new(o, "instrument",
                         json_string(cairn_instrument_code(inst)));
     json_object_set_new(o, "version",
@@ -254,8 +254,8 @@ static json_t *score_json(const cairn_score *s)
         json_object_set_new(j, "score",
                             sc->has_score ? cairn__util_json_number(sc->score)
                                           : json_null());
-        json_object_set_new(j, "band", sc->band ? json_string(sc->band->id)
-                                                : json_null());
+        json_object_set_new(j, "band",
+                            sc->band ? json_string(sc->band->id) : json_null());
         json_object_set_new(j, "prorated", json_boolean(sc->prorated));
         json_object_set_new(scales, sc->scale->id, j);
     }
@@ -281,8 +281,7 @@ static json_t *score_json(const cairn_score *s)
     return o;
 }
 
-int cairn_score_to_json(const cairn_score *score, char **out,
-                        cairn_error *err)
+int cairn_score_to_json(const cairn_score *score, char **out, cairn_error *err)
 {
     json_t *o = score_json(score);
     *out = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
@@ -375,7 +374,8 @@ static int check_rules(const cairn_score *s, json_t *want, size_t ex,
 {
     const char *id;
     json_t *v;
-    json_object_foreach(want, id, v) {
+    json_object_foreach(want, id, v)
+    {
         const cairn_rule_result *got = NULL;
         for (size_t i = 0; i < s->n_rules; i++) {
             if (strcmp(s->rules[i].rule->id, id) == 0) {
@@ -396,8 +396,7 @@ static int check_rules(const cairn_score *s, json_t *want, size_t ex,
             return cairn_error_set(err, CAIRN_EINVAL,
                                    "example %zu: rule %s: expected %s, got "
                                    "%s",
-                                   ex, id, names[w + 1],
-                                   names[got->value + 1]);
+                                   ex, id, names[w + 1], names[got->value + 1]);
         }
     }
     return CAIRN_OK;
@@ -422,8 +421,8 @@ static int run_example(const cairn_instrument *inst, json_t *ex, size_t n,
                                  "number or null",
                                  n, i + 1);
         } else {
-            rc = cairn_responses_set(resp, inst, i,
-                                     (int)json_integer_value(c), err);
+            rc = cairn_responses_set(resp, inst, i, (int)json_integer_value(c),
+                                     err);
             if (rc < 0) {
                 char msg[CAIRN_ERROR_MAX];
                 snprintf(msg, sizeof msg, "%s", err ? err->message : "");
@@ -436,7 +435,8 @@ static int run_example(const cairn_instrument *inst, json_t *ex, size_t n,
     }
     const char *id;
     json_t *v;
-    json_object_foreach(json_object_get(expect, "scales"), id, v) {
+    json_object_foreach(json_object_get(expect, "scales"), id, v)
+    {
         if (rc == 0) {
             rc = check_scale(s, id, v, n, err);
         }
@@ -452,8 +452,8 @@ static int run_example(const cairn_instrument *inst, json_t *ex, size_t n,
     return rc;
 }
 
-int cairn_score_check_examples(const cairn_instrument *inst,
-                               size_t *n_checked, cairn_error *err)
+int cairn_score_check_examples(const cairn_instrument *inst, size_t *n_checked,
+                               cairn_error *err)
 {
     json_t *examples = cairn__instrument_examples(inst);
     size_t i = 0;

@@ -4,6 +4,7 @@
  * pre-post effect sizes and Cronbach's alpha from mergeable sums.
  */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <gsl/gsl_cdf.h>
@@ -11,6 +12,7 @@
 #include <gsl/gsl_fit.h>
 
 #include "cairn.h"
+#include "cairn/settings.h"
 #include "cairn/stats.h"
 
 int cairn_stats_slope(cairn_slope *out, const double *t, const double *y,
@@ -94,38 +96,224 @@ int cairn_stats_rci(cairn_rci *out, double baseline, double latest, double sd,
     return CAIRN_OK;
 }
 
-int cairn_stats_params(cairn_change_params *out, const cairn_scale *scale,
-                       const cairn_param_overrides *o, cairn_error *err)
+const char *cairn_param_origin_name(cairn_param_origin o)
+{
+    switch (o) {
+    case CAIRN_PARAM_DEFINITION:
+        return "definition";
+    case CAIRN_PARAM_SETTING:
+        return "setting";
+    case CAIRN_PARAM_OVERRIDE:
+        return "command_line";
+    case CAIRN_PARAM_NONE:
+        break;
+    }
+    return "none";
+}
+
+const char *cairn_cs_criterion_name(cairn_cs_criterion c)
+{
+    switch (c) {
+    case CAIRN_CS_JT_A:
+        return "jacobson_truax_a";
+    case CAIRN_CS_JT_B:
+        return "jacobson_truax_b";
+    case CAIRN_CS_JT_C:
+        return "jacobson_truax_c";
+    case CAIRN_CS_CUTOFF:
+        break;
+    }
+    return "cutoff";
+}
+
+/* One value in force: override, else setting, else the definition's. */
+typedef struct param_pick {
+    bool has;
+    double value;
+    cairn_param_origin from;
+    const cairn_setting *setting;
+} param_pick;
+
+static param_pick pick(bool has_override, double override,
+                       const cairn_settings *st, const char *code,
+                       const char *scale, const char *name, bool has_def,
+                       double def)
+{
+    param_pick p = {false, 0, CAIRN_PARAM_NONE, NULL};
+    char key[3 * CAIRN_SETTING_KEY_MAX];
+    snprintf(key, sizeof key, "%s.%s.%s", code ? code : "", scale, name);
+    const cairn_setting *set = code ? cairn_settings_find(st, key) : NULL;
+    if (has_override) {
+        p = (param_pick){true, override, CAIRN_PARAM_OVERRIDE, NULL};
+    } else if (set != NULL && set->type == CAIRN_SETTING_NUMBER) {
+        p = (param_pick){true, set->number, CAIRN_PARAM_SETTING, set};
+    } else if (has_def) {
+        p = (param_pick){true, def, CAIRN_PARAM_DEFINITION, NULL};
+    }
+    return p;
+}
+
+/* "clinic setting KEY = V (set by W on D)" or "command line". */
+static void describe(char *buf, size_t cap, const char *what,
+                     const param_pick *p)
+{
+    size_t len = strlen(buf);
+    if (len >= cap) {
+        return;
+    }
+    const char *sep = len ? "; " : "";
+    if (p->from == CAIRN_PARAM_OVERRIDE) {
+        snprintf(buf + len, cap - len, "%s%s%scommand line", sep,
+                 what ? what : "", what ? ": " : "");
+    } else if (p->from == CAIRN_PARAM_SETTING) {
+        snprintf(buf + len, cap - len,
+                 "%s%s%sclinic setting %s = %s (set by %s on %.10s)", sep,
+                 what ? what : "", what ? ": " : "", p->setting->key,
+                 p->setting->text, p->setting->set_by, p->setting->set_at);
+    }
+}
+
+/* Jacobson-Truax criteria a, b, c from the clinic's normative values. */
+static bool norms_cutoff(cairn_change_params *out, const char *code,
+                         const cairn_scale *scale, const cairn_settings *st)
+{
+    static const char *const names[] = {"clinical_mean", "clinical_sd",
+                                        "normal_mean", "normal_sd"};
+    param_pick v[4];
+    for (int i = 0; i < 4; i++) {
+        v[i] = pick(false, 0, st, code, scale->id, names[i], false, 0);
+    }
+    bool clin = v[0].has && v[1].has, norm = v[2].has && v[3].has;
+    if (!clin && !norm) {
+        return false;
+    }
+    /* the direction of functionality: down when higher is worse */
+    double sign = scale->direction == CAIRN_HIGHER_IS_WORSE ? 1 : -1;
+    double mc = v[0].value, sc = v[1].value, mn = v[2].value, sn = v[3].value;
+    if (clin && norm) {
+        out->criterion = CAIRN_CS_JT_C;
+        out->cutoff = (sc * mn + sn * mc) / (sc + sn);
+    } else if (clin) {
+        out->criterion = CAIRN_CS_JT_A;
+        out->cutoff = mc - sign * 2 * sc;
+    } else {
+        out->criterion = CAIRN_CS_JT_B;
+        out->cutoff = mn + sign * 2 * sn;
+    }
+    out->has_cutoff = true;
+    out->cutoff_from = CAIRN_PARAM_SETTING;
+    out->case_when = scale->direction == CAIRN_HIGHER_IS_WORSE
+                         ? CAIRN_CASE_ABOVE
+                         : CAIRN_CASE_BELOW;
+    snprintf(out->cutoff_source, sizeof out->cutoff_source,
+             "Jacobson-Truax criterion %c (Jacobson NS, Truax P. J Consult "
+             "Clin Psychol 1991;59(1):12-19) from clinic settings",
+             "?abc"[out->criterion]);
+    for (int i = 0; i < 4; i++) {
+        if (v[i].has) {
+            describe(out->cutoff_source, sizeof out->cutoff_source, names[i],
+                     &v[i]);
+        }
+    }
+    snprintf(out->criterion_text, sizeof out->criterion_text,
+             out->criterion == CAIRN_CS_JT_C
+                 ? "Jacobson-Truax criterion c: nearer the normal mean "
+                   "than the clinical mean (cut-off %.2f)"
+             : out->criterion == CAIRN_CS_JT_A
+                 ? "Jacobson-Truax criterion a: 2 SD beyond the clinical "
+                   "mean (cut-off %.2f)"
+                 : "Jacobson-Truax criterion b: within 2 SD of the normal "
+                   "mean (cut-off %.2f)",
+             out->cutoff);
+    return true;
+}
+
+static void cutoff_from(cairn_change_params *out, const char *code,
+                        const cairn_scale *scale, const cairn_settings *st,
+                        const cairn_param_overrides *o)
+{
+    param_pick c = pick(o->has_cutoff, o->cutoff, st, code, scale->id, "cutoff",
+                        scale->has_cutoff, scale->cutoff);
+    if (c.from != CAIRN_PARAM_OVERRIDE && c.from != CAIRN_PARAM_SETTING &&
+        norms_cutoff(out, code, scale, st)) {
+        return;
+    }
+    out->criterion = CAIRN_CS_CUTOFF;
+    out->has_cutoff = c.has;
+    out->cutoff_from = c.from;
+    if (!c.has) {
+        return;
+    }
+    out->cutoff = c.value;
+    out->case_when = scale->has_cutoff ? scale->case_when
+                     : scale->direction == CAIRN_HIGHER_IS_WORSE
+                         ? CAIRN_CASE_AT_OR_ABOVE
+                         : CAIRN_CASE_BELOW;
+    if (c.from == CAIRN_PARAM_DEFINITION) {
+        snprintf(out->cutoff_source, sizeof out->cutoff_source, "%s",
+                 scale->cutoff_source);
+    } else {
+        describe(out->cutoff_source, sizeof out->cutoff_source, NULL, &c);
+    }
+    snprintf(out->criterion_text, sizeof out->criterion_text,
+             c.from == CAIRN_PARAM_DEFINITION
+                 ? "crossed the instrument's cut-off (%g): a screening or "
+                   "caseness threshold, not a Jacobson-Truax criterion"
+                 : "crossed a cut-off of %g chosen by the clinic, not a "
+                   "Jacobson-Truax criterion",
+             c.value);
+}
+
+int cairn_stats_params_resolve(cairn_change_params *out, const char *code,
+                               const cairn_scale *scale,
+                               const cairn_settings *st,
+                               const cairn_param_overrides *o, cairn_error *err)
 {
     static const cairn_param_overrides none = {0};
     o = o ? o : &none;
     memset(out, 0, sizeof *out);
     if (o->has_sd && !(o->sd > 0)) {
         return cairn_error_set(err, CAIRN_EINVAL,
-                               "--rci-sd %g must be positive", o->sd);
+                               "reliable-change SD must be positive, not %g",
+                               o->sd);
     }
     if (o->has_reliability && !(o->reliability > 0 && o->reliability < 1)) {
         return cairn_error_set(err, CAIRN_EINVAL,
-                               "--rci-reliability %g must be between 0 "
-                               "and 1",
+                               "reliability must be between 0 and 1, not %g",
                                o->reliability);
     }
-    out->has_rc = (o->has_sd || scale->has_reliable_change) &&
-                  (o->has_reliability || scale->has_reliable_change);
+    param_pick sd = pick(o->has_sd, o->sd, st, code, scale->id, "rci_sd",
+                         scale->has_reliable_change, scale->rc_sd);
+    param_pick r = pick(o->has_reliability, o->reliability, st, code, scale->id,
+                        "rci_reliability", scale->has_reliable_change,
+                        scale->rc_reliability);
+    out->has_rc = sd.has && r.has;
     if (out->has_rc) {
-        out->sd = o->has_sd ? o->sd : scale->rc_sd;
-        out->reliability =
-            o->has_reliability ? o->reliability : scale->rc_reliability;
+        out->sd = sd.value;
+        out->reliability = r.value;
+        out->sd_from = sd.from;
+        out->reliability_from = r.from;
+        if (sd.from == CAIRN_PARAM_OVERRIDE && r.from == CAIRN_PARAM_OVERRIDE) {
+            describe(out->rc_source, sizeof out->rc_source, NULL, &sd);
+        } else {
+            describe(out->rc_source, sizeof out->rc_source, "SD", &sd);
+            describe(out->rc_source, sizeof out->rc_source, "reliability", &r);
+        }
+        if (sd.from == CAIRN_PARAM_DEFINITION ||
+            r.from == CAIRN_PARAM_DEFINITION) {
+            size_t len = strlen(out->rc_source);
+            snprintf(out->rc_source + len, sizeof out->rc_source - len, "%s%s",
+                     len ? "; the other value: " : "", scale->rc_source);
+        }
     }
-    out->has_cutoff = o->has_cutoff || scale->has_cutoff;
-    if (out->has_cutoff) {
-        out->cutoff = o->has_cutoff ? o->cutoff : scale->cutoff;
-        out->case_when = scale->has_cutoff ? scale->case_when
-                         : scale->direction == CAIRN_HIGHER_IS_WORSE
-                             ? CAIRN_CASE_AT_OR_ABOVE
-                             : CAIRN_CASE_BELOW;
-    }
+    cutoff_from(out, code, scale, st, o);
     return CAIRN_OK;
+}
+
+int cairn_stats_params(cairn_change_params *out, const cairn_scale *scale,
+                       const cairn_param_overrides *o, cairn_error *err)
+{
+    return cairn_stats_params_resolve(out, NULL, scale, NULL, o, err);
 }
 
 bool cairn_stats_is_case(double score, double cutoff, cairn_case_when when)

@@ -161,10 +161,30 @@ static const char *const schema_v2[] = {
     NULL,
 };
 
+/*
+ * Version 3: the clinic's settings (settings.c).  A row is one change of
+ * one key; a NULL value returns the key to its default; the latest row
+ * per key is in force.  Never changed or deleted.
+ */
+static const char *const schema_v3[] = {
+    "CREATE TABLE setting_change ("
+    " id INTEGER PRIMARY KEY,"
+    " key TEXT NOT NULL, value TEXT,"
+    " who TEXT NOT NULL, at TEXT NOT NULL);",
+    "CREATE INDEX setting_change_key ON setting_change(key, id);",
+    "CREATE TRIGGER setting_change_frozen BEFORE UPDATE ON setting_change"
+    " BEGIN SELECT RAISE(ABORT, 'setting changes are never changed'); END;",
+    "CREATE TRIGGER setting_change_no_delete BEFORE DELETE ON"
+    " setting_change BEGIN SELECT RAISE(ABORT, 'setting changes are never"
+    " deleted'); END;",
+    NULL,
+};
+
 /* Forward migrations: entry v turns schema v into v + 1. */
 static const char *const *const migrations[CAIRN_STORE_SCHEMA] = {
     [0] = schema_v1,
     [1] = schema_v2,
+    [2] = schema_v3,
 };
 
 /* ------------------------------------------------------------------ */
@@ -181,8 +201,8 @@ int cairn__store_prep(cairn_store *st, enum cairn__stmt id, const char *sql,
 {
     sqlite3_stmt *s = st->stmt[id];
     if (s == NULL) {
-        if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
-                               &s, NULL) != SQLITE_OK) {
+        if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s,
+                               NULL) != SQLITE_OK) {
             *out = NULL;
             return cairn__store_dberr(st, err);
         }
@@ -206,8 +226,8 @@ int cairn__store_exec(cairn_store *st, const char *sql, cairn_error *err)
 int cairn__store_begin(cairn_store *st, cairn_error *err)
 {
     if (st->read_only) {
-        return cairn_error_set(err, CAIRN_EINVAL,
-                               "%s: opened read-only", st->path);
+        return cairn_error_set(err, CAIRN_EINVAL, "%s: opened read-only",
+                               st->path);
     }
     int rc = sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
     if (rc == SQLITE_BUSY) {
@@ -241,10 +261,7 @@ void cairn__store_rollback(cairn_store *st)
 
 void cairn__store_now(char out[CAIRN__DATE_MAX])
 {
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, CAIRN__DATE_MAX, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    cairn_date_now(out);
 }
 
 const char *cairn__store_col_text(sqlite3_stmt *s, int i)
@@ -332,8 +349,7 @@ static int migrate(cairn_store *st, int from, cairn_error *err)
     }
     if (rc == CAIRN_OK && from == 0) {
         char sql[64];
-        snprintf(sql, sizeof sql, "PRAGMA application_id = %d",
-                 CAIRN_APP_ID);
+        snprintf(sql, sizeof sql, "PRAGMA application_id = %d", CAIRN_APP_ID);
         rc = cairn__store_exec(st, sql, err);
     }
     if (rc < 0) {
@@ -352,8 +368,7 @@ static int create_file(const char *path, cairn_error *err)
             return cairn_error_set(err, CAIRN_EEXISTS, "%s already exists",
                                    path);
         }
-        return cairn_error_set(err, CAIRN_EIO, "%s: %s", path,
-                               strerror(errno));
+        return cairn_error_set(err, CAIRN_EIO, "%s: %s", path, strerror(errno));
     }
     close(fd);
     return CAIRN_OK;
@@ -364,24 +379,20 @@ static int check_existing(const char *path, cairn_error *err)
     struct stat sb;
     if (stat(path, &sb) != 0) {
         if (errno == ENOENT) {
-            return cairn_error_set(err, CAIRN_ENOTFOUND,
-                                   "%s: no such database; run 'cairn init' "
-                                   "first",
+            return cairn_error_set(err, CAIRN_ENOTFOUND, "%s: no such database",
                                    path);
         }
-        return cairn_error_set(err, CAIRN_EIO, "%s: %s", path,
-                               strerror(errno));
+        return cairn_error_set(err, CAIRN_EIO, "%s: %s", path, strerror(errno));
     }
     if (!S_ISREG(sb.st_mode)) {
         return cairn_error_set(err, CAIRN_EINVAL,
-                               "%s: not a Cairn database (not a file)",
-                               path);
+                               "%s: not a Cairn database (not a file)", path);
     }
     return CAIRN_OK;
 }
 
-static int configure(cairn_store *st, const cairn_store_options *o,
-                     bool memory, cairn_error *err)
+static int configure(cairn_store *st, const cairn_store_options *o, bool memory,
+                     cairn_error *err)
 {
     sqlite3_busy_timeout(st->db, o->busy_timeout_ms);
     sqlite3_extended_result_codes(st->db, 0);
@@ -392,8 +403,8 @@ static int configure(cairn_store *st, const cairn_store_options *o,
     if (rc == CAIRN_OK && !memory && !o->read_only) {
         rc = cairn__store_exec(st, "PRAGMA journal_mode = WAL", err);
         if (rc < 0 && sqlite3_errcode(st->db) == SQLITE_NOTADB) {
-            rc = cairn_error_set(err, CAIRN_EINVAL,
-                                 "%s: not a Cairn database", st->path);
+            rc = cairn_error_set(err, CAIRN_EINVAL, "%s: not a Cairn database",
+                                 st->path);
         }
     }
     if (rc == CAIRN_OK) {
@@ -440,8 +451,8 @@ static char *dup_str(const char *s)
     return p;
 }
 
-static int open_db(cairn_store *st, const cairn_store_options *o,
-                   bool memory, cairn_error *err)
+static int open_db(cairn_store *st, const cairn_store_options *o, bool memory,
+                   cairn_error *err)
 {
     int flags = o->read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
     if (memory) {
@@ -587,8 +598,8 @@ void cairn__buf_int(cairn__buf *b, long long v)
 {
     char tmp[24];
     size_t n = 0;
-    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v
-                                 : (unsigned long long)v;
+    unsigned long long u =
+        v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
     do {
         tmp[n++] = (char)('0' + u % 10);
         u /= 10;
@@ -651,143 +662,18 @@ void cairn__buf_free(cairn__buf *b)
 /* ------------------------------------------------------------------ */
 /* Dates and codes                                                     */
 
-static long long days_from_civil(int y, int m, int d)
-{
-    y -= m <= 2;
-    long long era = (y >= 0 ? y : y - 399) / 400;
-    long long yoe = y - era * 400;
-    long long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    long long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static void civil_from_days(long long z, int *y, int *m, int *d)
-{
-    z += 719468;
-    long long era = (z >= 0 ? z : z - 146096) / 146097;
-    long long doe = z - era * 146097;
-    long long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    long long mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = (int)(yoe + era * 400 + (*m <= 2));
-}
-
-static bool digits(const char *s, size_t n, int *out)
-{
-    int v = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9') {
-            return false;
-        }
-        v = v * 10 + (s[i] - '0');
-    }
-    *out = v;
-    return true;
-}
-
-static int days_in_month(int y, int m)
-{
-    static const int dim[12] = {31, 28, 31, 30, 31, 30,
-                                31, 31, 30, 31, 30, 31};
-    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    return m == 2 && leap ? 29 : dim[m - 1];
-}
-
-/* Parse the time part after the date: HH:MM[:SS][Z|+HH:MM|-HH:MM]. */
-static bool parse_time(const char *s, size_t len, long long *secs)
-{
-    int h, mi, sec = 0, oh = 0, om = 0, sign = 0;
-    size_t i = 5;
-    if (len < 5 || s[2] != ':' || !digits(s, 2, &h) ||
-        !digits(s + 3, 2, &mi)) {
-        return false;
-    }
-    if (i + 3 <= len && s[i] == ':') {
-        if (!digits(s + i + 1, 2, &sec)) {
-            return false;
-        }
-        i += 3;
-    }
-    if (i < len && (s[i] == 'Z' || s[i] == 'z')) {
-        i++;
-    } else if (i < len && (s[i] == '+' || s[i] == '-')) {
-        sign = s[i] == '+' ? 1 : -1;
-        if (i + 6 != len || s[i + 3] != ':' || !digits(s + i + 1, 2, &oh) ||
-            !digits(s + i + 4, 2, &om) || oh > 14 || om > 59) {
-            return false;
-        }
-        i += 6;
-    }
-    if (i != len || h > 23 || mi > 59 || sec > 59) {
-        return false;
-    }
-    *secs = h * 3600LL + mi * 60LL + sec - sign * (oh * 3600LL + om * 60LL);
-    return true;
-}
-
-static void put_digits(char *out, int v, int n)
-{
-    for (int i = n - 1; i >= 0; i--) {
-        out[i] = (char)('0' + v % 10);
-        v /= 10;
-    }
-}
-
-/* "YYYY-MM-DD" and a NUL at out[10]. */
-static void put_date(char *out, int y, int m, int d)
-{
-    put_digits(out, y, 4);
-    out[4] = '-';
-    put_digits(out + 5, m, 2);
-    out[7] = '-';
-    put_digits(out + 8, d, 2);
-    out[10] = '\0';
-}
-
 int cairn__store_date_normalize(char out[CAIRN__DATE_MAX], const char *s,
-                                size_t len, bool date_only,
-                                bool allow_future)
+                                size_t len, bool date_only, bool allow_future)
 {
-    int y, m, d;
-    if (len < 10 || s[4] != '-' || s[7] != '-' || !digits(s, 4, &y) ||
-        !digits(s + 5, 2, &m) || !digits(s + 8, 2, &d) || y < 1900 ||
-        y > 2199 || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m)) {
+    cairn_date d;
+    if (cairn_date_parse(&d, s, len, NULL) < 0 || (date_only && d.has_time) ||
+        d.year < 1900 || d.year > 2199) {
         return CAIRN__DATE_BAD;
     }
-    long long day = days_from_civil(y, m, d);
-    long long secs = 0;
-    bool has_time = len > 10;
-    if (has_time) {
-        if (date_only || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
-            !parse_time(s + 11, len - 11, &secs)) {
-            return CAIRN__DATE_BAD;
-        }
-    }
-    long long t = day * 86400LL + secs;
-    if (!allow_future && t > (long long)time(NULL) + 86400LL) {
+    if (!allow_future && d.seconds > (int64_t)time(NULL) + 86400) {
         return CAIRN__DATE_FUTURE;
     }
-    if (!has_time) {
-        put_date(out, y, m, d);
-        return CAIRN__DATE_OK;
-    }
-    long long dd = t >= 0 ? t / 86400 : (t - 86399) / 86400;
-    int rem = (int)(t - dd * 86400);
-    civil_from_days(dd, &y, &m, &d);
-    if (y < 1900 || y > 2199) {
-        return CAIRN__DATE_BAD;
-    }
-    put_date(out, y, m, d);
-    out[10] = 'T';
-    put_digits(out + 11, rem / 3600, 2);
-    out[13] = ':';
-    put_digits(out + 14, rem / 60 % 60, 2);
-    out[16] = ':';
-    put_digits(out + 17, rem % 60, 2);
-    out[19] = 'Z';
-    out[20] = '\0';
+    memcpy(out, d.text, CAIRN__DATE_MAX);
     return CAIRN__DATE_OK;
 }
 
@@ -797,12 +683,14 @@ bool cairn__store_text_is_clean(const char *s, size_t len, bool multiline)
     size_t i = 0;
     while (i < len) {
         unsigned char c = p[i];
-        size_t n = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2
-                            : (c & 0xF0) == 0xE0 ? 3
-                            : (c & 0xF8) == 0xF0 ? 4 : 0;
-        if (n == 0 || i + n > len || (c < 0x80 && c < 0x20 &&
-                                      !(multiline && (c == '\n' ||
-                                                      c == '\t'))) ||
+        size_t n = c < 0x80             ? 1
+                   : (c & 0xE0) == 0xC0 ? 2
+                   : (c & 0xF0) == 0xE0 ? 3
+                   : (c & 0xF8) == 0xF0 ? 4
+                                        : 0;
+        if (n == 0 || i + n > len ||
+            (c < 0x80 && c < 0x20 &&
+             !(multiline && (c == '\n' || c == '\t'))) ||
             c == 0x7F || (n == 2 && c < 0xC2)) {
             return false;
         }
@@ -824,8 +712,8 @@ bool cairn__store_code_is_valid(const char *s, size_t len)
     for (size_t i = 0; i < len; i++) {
         char c = s[i];
         bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-                  (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-                  c == '-' || c == '/';
+                  (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-' ||
+                  c == '/';
         if (!ok) {
             return false;
         }

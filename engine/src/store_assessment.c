@@ -26,7 +26,6 @@ const char *cairn_method_name(cairn_method method)
     return method_names[method];
 }
 
-
 static int normalize_date(const char *s, char out[CAIRN__DATE_MAX],
                           cairn_error *err)
 {
@@ -38,8 +37,8 @@ static int normalize_date(const char *s, char out[CAIRN__DATE_MAX],
                                s);
     }
     if (r == CAIRN__DATE_FUTURE) {
-        return cairn_error_set(err, CAIRN_EINVAL,
-                               "date %.40s is in the future", s);
+        return cairn_error_set(err, CAIRN_EINVAL, "date %.40s is in the future",
+                               s);
     }
     return CAIRN_OK;
 }
@@ -77,14 +76,14 @@ int cairn_store_assessment_add(cairn_store *st, const cairn_score *score,
     }
     int rc = normalize_date(opts->administered_at, date, err);
     if (rc == CAIRN_OK) {
-        rc = cairn__store_batch_begin(&b, st, opts->method,
-                                      "assessment.add", NULL, err);
+        rc = cairn__store_batch_begin(&b, st, opts->method, "assessment.add",
+                                      NULL, err);
     }
     if (rc < 0) {
         return rc;
     }
-    rc = cairn__store_batch_client(b, opts->client_code, false, &client,
-                                   NULL, err);
+    rc = cairn__store_batch_client(b, opts->client_code, false, &client, NULL,
+                                   err);
     if (rc == CAIRN_OK) {
         cairn__batch_row row = {client, date, resp, score, 0, NULL, true};
         rc = cairn__store_batch_add(b, &row, &dup, id, err);
@@ -113,8 +112,7 @@ typedef struct old_row {
     cairn__buf before;
 } old_row;
 
-static int load_old(cairn_store *st, int64_t id, old_row *o,
-                    cairn_error *err)
+static int load_old(cairn_store *st, int64_t id, old_row *o, cairn_error *err)
 {
     sqlite3_stmt *s = NULL;
     int rc = CAIRN_OK;
@@ -164,8 +162,8 @@ static int check_current(const old_row *o, int64_t id, const char *what,
                                (long long)id, what);
     }
     if (o->voided) {
-        return cairn_error_set(err, CAIRN_EINVAL,
-                               "assessment %lld is void", (long long)id);
+        return cairn_error_set(err, CAIRN_EINVAL, "assessment %lld is void",
+                               (long long)id);
     }
     return CAIRN_OK;
 }
@@ -233,17 +231,18 @@ int cairn_store_assessment_amend(cairn_store *st, int64_t id,
     if (rc == CAIRN_OK &&
         strcmp(o.instrument, cairn_instrument_code(score->instrument)) != 0) {
         rc = cairn_error_set(err, CAIRN_EINVAL,
-                             "assessment %lld is a %s, not a %s",
-                             (long long)id, o.instrument,
+                             "assessment %lld is a %s, not a %s", (long long)id,
+                             o.instrument,
                              cairn_instrument_code(score->instrument));
     }
     if (rc == CAIRN_OK) {
         rc = cairn__store_batch_set_before(b, o.before.p, err);
     }
     if (rc == CAIRN_OK) {
-        cairn__batch_row row = {o.client_id,
-                                administered_at ? date : o.date,
-                                resp, score, id, reason, false};
+        cairn__batch_row row = {o.client_id, administered_at ? date : o.date,
+                                resp,        score,
+                                id,          reason,
+                                false};
         rc = cairn__store_batch_add(b, &row, NULL, &nid, err);
     }
     if (rc == CAIRN_OK) {
@@ -296,8 +295,8 @@ static int write_void(cairn_store *st, int64_t id, const char *reason,
     return rc;
 }
 
-int cairn_store_assessment_void(cairn_store *st, int64_t id,
-                                const char *reason, cairn_error *err)
+int cairn_store_assessment_void(cairn_store *st, int64_t id, const char *reason,
+                                cairn_error *err)
 {
     old_row o = {0, {0}, {0}, false, false, CAIRN__BUF_INIT};
     int rc = check_reason(reason, err);

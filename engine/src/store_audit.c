@@ -45,9 +45,8 @@ static int entry_hash(int64_t seq, const char *const f[6], const char *prev,
     return rc;
 }
 
-int cairn__audit_append(cairn_store *st, const char *action,
-                        const char *target, const char *before,
-                        const char *after, cairn_error *err)
+int cairn__audit_append(cairn_store *st, const char *action, const char *target,
+                        const char *before, const char *after, cairn_error *err)
 {
     sqlite3_stmt *s = NULL;
     char prev[CAIRN__SHA256_HEX + 1], hash[CAIRN__SHA256_HEX + 1];
@@ -289,25 +288,25 @@ static int load_batches(cairn_store *st, batch_table *t, cairn_error *err)
 {
     sqlite3_stmt *s = NULL;
     size_t cap = 0;
-    int rc = prepare(
-        st,
-        "SELECT b.id, a.seq, json_extract(a.after, '$.digest'),"
-        " json_extract(a.after, '$.assessments'),"
-        " json_extract(a.after, '$.clients_digest'),"
-        " json_extract(a.after, '$.clients_created'),"
-        " json_extract(a.after, '$.method') IS b.method"
-        " AND json_extract(a.after, '$.source') IS b.source"
-        " AND json_extract(a.after, '$.assessments') IS b.assessments"
-        " AND (b.assessments = 0 OR"
-        "  (json_extract(a.after, '$.first_id') IS b.first_id"
-        "   AND json_extract(a.after, '$.last_id') IS b.last_id"
-        "   AND b.last_id - b.first_id + 1 = b.assessments))"
-        " AND a.who IS b.entered_by AND a.action IS b.action"
-        " AND json_extract(a.after, '$.at') IS b.entered_at"
-        ", b.first_id, b.last_id"
-        " FROM batch b LEFT JOIN audit a ON a.target = 'batch:' || b.id"
-        " ORDER BY b.id",
-        &s, err);
+    int rc =
+        prepare(st,
+                "SELECT b.id, a.seq, json_extract(a.after, '$.digest'),"
+                " json_extract(a.after, '$.assessments'),"
+                " json_extract(a.after, '$.clients_digest'),"
+                " json_extract(a.after, '$.clients_created'),"
+                " json_extract(a.after, '$.method') IS b.method"
+                " AND json_extract(a.after, '$.source') IS b.source"
+                " AND json_extract(a.after, '$.assessments') IS b.assessments"
+                " AND (b.assessments = 0 OR"
+                "  (json_extract(a.after, '$.first_id') IS b.first_id"
+                "   AND json_extract(a.after, '$.last_id') IS b.last_id"
+                "   AND b.last_id - b.first_id + 1 = b.assessments))"
+                " AND a.who IS b.entered_by AND a.action IS b.action"
+                " AND json_extract(a.after, '$.at') IS b.entered_at"
+                ", b.first_id, b.last_id"
+                " FROM batch b LEFT JOIN audit a ON a.target = 'batch:' || b.id"
+                " ORDER BY b.id",
+                &s, err);
     int step = SQLITE_DONE;
     while (rc == CAIRN_OK && (step = sqlite3_step(s)) == SQLITE_ROW) {
         int64_t id = sqlite3_column_int64(s, 0);
@@ -367,6 +366,8 @@ static int verify_targets(cairn_store *st, cairn_error *err)
         "  episode WHERE id = CAST(substr(a.target, 9) AS INTEGER)))"
         " OR (a.target LIKE 'alert:%' AND NOT EXISTS (SELECT 1 FROM"
         "  alert_action WHERE id = CAST(substr(a.target, 7) AS INTEGER)))"
+        " OR (a.target LIKE 'setting:%' AND NOT EXISTS (SELECT 1 FROM"
+        "  setting_change WHERE id = CAST(substr(a.target, 9) AS INTEGER)))"
         " OR (a.target LIKE 'assessment:%' AND NOT EXISTS (SELECT 1 FROM"
         "  assessment WHERE id = CAST(substr(a.target, 12) AS INTEGER)))"
         " ORDER BY a.seq LIMIT 1";
@@ -377,10 +378,9 @@ static int verify_targets(cairn_store *st, cairn_error *err)
     }
     int step = sqlite3_step(s);
     if (step == SQLITE_ROW) {
-        rc = cairn_error_set(err, CAIRN_EINVAL,
-                             "%s named by audit entry %lld was removed",
-                             cairn__store_col_text(s, 1),
-                             (long long)sqlite3_column_int64(s, 0));
+        rc = cairn_error_set(
+            err, CAIRN_EINVAL, "%s named by audit entry %lld was removed",
+            cairn__store_col_text(s, 1), (long long)sqlite3_column_int64(s, 0));
     } else if (step != SQLITE_DONE) {
         rc = cairn__store_dberr(st, err);
     }
@@ -416,8 +416,7 @@ static int close_batch(batch_table *t, int64_t id, cairn__digest *d,
                                "the %s of batch %lld differ from what the "
                                "audit log recorded (%lld rows recorded, "
                                "%zu found)",
-                               what, (long long)id, (long long)want,
-                               d->rows);
+                               what, (long long)id, (long long)want, d->rows);
     }
     return CAIRN_OK;
 }
@@ -541,17 +540,15 @@ static int verify_created_clients(cairn_store *st, batch_table *t,
     return rc;
 }
 
-typedef int (*state_fn)(cairn_store *, int64_t, cairn__buf *,
-                        cairn_error *);
+typedef int (*state_fn)(cairn_store *, int64_t, cairn__buf *, cairn_error *);
 
 /*
  * Every row of `table` equals the `after` of its last audit entry; rows
  * without one are allowed only for clients an import created, which must
  * still hold nothing but their code.
  */
-static int verify_states(cairn_store *st, const char *kind,
-                         const char *table, state_fn fn, size_t *count,
-                         cairn_error *err)
+static int verify_states(cairn_store *st, const char *kind, const char *table,
+                         state_fn fn, size_t *count, cairn_error *err)
 {
     char sql[512];
     sqlite3_stmt *s = NULL;
@@ -635,9 +632,9 @@ static int verify_versions(cairn_store *st, cairn_error *err)
         }
         int step = sqlite3_step(s);
         if (step == SQLITE_ROW) {
-            rc = cairn_error_set(err, CAIRN_EINVAL, "assessment %lld %s",
-                                 (long long)sqlite3_column_int64(s, 0),
-                                 what[i]);
+            rc =
+                cairn_error_set(err, CAIRN_EINVAL, "assessment %lld %s",
+                                (long long)sqlite3_column_int64(s, 0), what[i]);
         } else if (step != SQLITE_DONE) {
             rc = cairn__store_dberr(st, err);
         }
@@ -676,8 +673,8 @@ int cairn_store_audit_verify(cairn_store *st, cairn_audit_report *rep,
                            &r->clients, err);
     }
     if (rc == CAIRN_OK) {
-        rc = verify_states(st, "event", "event", cairn__event_state,
-                           &r->events, err);
+        rc = verify_states(st, "event", "event", cairn__event_state, &r->events,
+                           err);
     }
     if (rc == CAIRN_OK) {
         rc = verify_states(st, "episode", "episode", cairn__episode_state,
@@ -686,6 +683,10 @@ int cairn_store_audit_verify(cairn_store *st, cairn_audit_report *rep,
     if (rc == CAIRN_OK) {
         rc = verify_states(st, "alert", "alert_action", cairn__alert_state,
                            &r->events, err);
+    }
+    if (rc == CAIRN_OK) {
+        rc = verify_states(st, "setting", "setting_change",
+                           cairn__setting_state, &r->events, err);
     }
     if (rc == CAIRN_OK) {
         rc = verify_versions(st, err);

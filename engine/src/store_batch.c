@@ -471,7 +471,7 @@ static void batch_free(cairn__batch *b)
     free(b->before);
     cairn__digest_free(&b->digest);
     cairn__digest_free(&b->clients);
-    cairn__buf *bufs[] = {&b->resp, &b->scores, &b->flags,   &b->rules,
+    cairn__buf *bufs[] = {&b->resp, &b->scores,  &b->flags,        &b->rules,
                           &b->line, &b->content, &b->created.codes};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) {
         cairn__buf_free(bufs[i]);
@@ -570,10 +570,10 @@ static int open_reader(cairn__batch *b, cairn_error *err)
                         SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
                         NULL) != SQLITE_OK ||
         sqlite3_exec(b->rdb, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
-        sqlite3_exec(b->rdb, "SELECT count(*) FROM batch", NULL, NULL,
-                     NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(b->rdb, "SELECT id FROM client WHERE code = ?",
-                           -1, &b->r_client, NULL) != SQLITE_OK ||
+        sqlite3_exec(b->rdb, "SELECT count(*) FROM batch", NULL, NULL, NULL) !=
+            SQLITE_OK ||
+        sqlite3_prepare_v2(b->rdb, "SELECT id FROM client WHERE code = ?", -1,
+                           &b->r_client, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(b->rdb,
                            "SELECT 1 FROM assessment WHERE client_id = ?1"
                            " AND administered_at = ?3 AND instrument = ?2"
@@ -633,8 +633,7 @@ int cairn__store_batch_set_before(cairn__batch *b, const char *json,
     bool oom = false;
     free(b->before);
     b->before = dup_or_null(json, &oom);
-    return oom ? cairn_error_set(err, CAIRN_ENOMEM, "out of memory")
-               : CAIRN_OK;
+    return oom ? cairn_error_set(err, CAIRN_ENOMEM, "out of memory") : CAIRN_OK;
 }
 
 /* ------------------------------------------------------------------ */
@@ -691,9 +690,8 @@ static int create_client(cairn__batch *b, const char *code, int64_t *id,
     return rc;
 }
 
-int cairn__store_batch_client(cairn__batch *b, const char *code,
-                              bool create, int64_t *id, bool *created,
-                              cairn_error *err)
+int cairn__store_batch_client(cairn__batch *b, const char *code, bool create,
+                              int64_t *id, bool *created, cairn_error *err)
 {
     size_t n = strlen(code);
     if (created != NULL) {
@@ -725,8 +723,7 @@ int cairn__store_batch_client(cairn__batch *b, const char *code,
 /* ------------------------------------------------------------------ */
 /* Definitions                                                         */
 
-static void id_array(cairn__buf *o, const cairn_instrument *inst,
-                     bool rules)
+static void id_array(cairn__buf *o, const cairn_instrument *inst, bool rules)
 {
     size_t n = rules ? cairn_instrument_rule_count(inst)
                      : cairn_instrument_scale_count(inst);
@@ -761,8 +758,7 @@ static int insert_definition(cairn__batch *b, const cairn_instrument *inst,
     } else {
         sqlite3_bind_text(s, 1, cairn_instrument_fingerprint(inst), -1,
                           SQLITE_STATIC);
-        sqlite3_bind_text(s, 2, cairn_instrument_code(inst), -1,
-                          SQLITE_STATIC);
+        sqlite3_bind_text(s, 2, cairn_instrument_code(inst), -1, SQLITE_STATIC);
         sqlite3_bind_text(s, 3, cairn_instrument_version(inst), -1,
                           SQLITE_STATIC);
         sqlite3_bind_int64(s, 4,
@@ -853,8 +849,7 @@ static void encode_scores(cairn__buf *o, const cairn_score *sc)
             cairn__buf_put(o, "null", 4);
         }
         cairn__buf_putc(o, ',');
-        cairn__buf_json_str(o, ss->has_score && ss->band ? ss->band->id
-                                                         : NULL);
+        cairn__buf_json_str(o, ss->has_score && ss->band ? ss->band->id : NULL);
         cairn__buf_puts(o, ss->prorated ? ",true]" : ",false]");
     }
     cairn__buf_putc(o, ']');
@@ -932,13 +927,13 @@ static int is_duplicate(cairn__batch *b, const cairn__batch_row *row,
         /* seen in this batch (or cannot tell): ask the transaction */
         rc = drain(b, err);
         if (rc == CAIRN_OK) {
-            rc = probe(b, NULL, row->client_id, inst, row->administered_at,
-                       dup, err);
+            rc = probe(b, NULL, row->client_id, inst, row->administered_at, dup,
+                       err);
         }
     } else if (row->client_id <= b->base_client) {
         /* committed rows only; the batch's own are all in the set */
-        rc = probe(b, b->r_dup, row->client_id, inst, row->administered_at,
-                   dup, err);
+        rc = probe(b, b->r_dup, row->client_id, inst, row->administered_at, dup,
+                   err);
     }
     return rc;
 }
@@ -983,8 +978,7 @@ static int check_row(const cairn__batch_row *row, cairn_error *err)
 }
 
 /* Write the row described by `f` (id given here) and digest it. */
-static int write_row(cairn__batch *b, cairn__assess_fields *f,
-                     cairn_error *err)
+static int write_row(cairn__batch *b, cairn__assess_fields *f, cairn_error *err)
 {
     wop o;
     memset(&o, 0, sizeof o);
@@ -1076,8 +1070,7 @@ static int insert_batch(cairn__batch *b, cairn_error *err)
         return rc;
     }
     sqlite3_bind_int64(s, 1, b->id);
-    sqlite3_bind_text(s, 2, cairn_method_name(b->method), -1,
-                      SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, cairn_method_name(b->method), -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, b->action, -1, SQLITE_STATIC);
     cairn__store_bind_text(s, 4, b->source);
     sqlite3_bind_text(s, 5, b->st->actor, -1, SQLITE_STATIC);
@@ -1152,8 +1145,8 @@ int cairn__store_batch_commit(cairn__batch *b, cairn_error *err)
     }
     if (rc == CAIRN_OK) {
         snprintf(target, sizeof target, "batch:%lld", (long long)b->id);
-        rc = cairn__audit_append(b->st, b->action, target, b->before,
-                                 after.p, err);
+        rc = cairn__audit_append(b->st, b->action, target, b->before, after.p,
+                                 err);
     }
     cairn__buf_free(&after);
     if (rc < 0) {

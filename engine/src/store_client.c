@@ -100,13 +100,12 @@ static int check_text(const char *what, const char *s, size_t max,
     }
     size_t n = strlen(s);
     if (n > max) {
-        return cairn_error_set(err, CAIRN_EINVAL,
-                               "%s is longer than %zu bytes", what, max);
+        return cairn_error_set(err, CAIRN_EINVAL, "%s is longer than %zu bytes",
+                               what, max);
     }
     if (!cairn__store_text_is_clean(s, n, multiline)) {
         return cairn_error_set(err, CAIRN_EINVAL,
-                               "%s holds a control byte or is not UTF-8",
-                               what);
+                               "%s holds a control byte or is not UTF-8", what);
     }
     return CAIRN_OK;
 }
@@ -125,16 +124,15 @@ static int check_code(const char *code, cairn_error *err)
 static int check_date(const char *what, const char *s, bool allow_future,
                       char out[CAIRN__DATE_MAX], cairn_error *err)
 {
-    int r = cairn__store_date_normalize(out, s, strlen(s), true,
-                                        allow_future);
+    int r = cairn__store_date_normalize(out, s, strlen(s), true, allow_future);
     if (r == CAIRN__DATE_BAD) {
         return cairn_error_set(err, CAIRN_EINVAL,
                                "%s '%.40s' is not a date (YYYY-MM-DD)", what,
                                s);
     }
     if (r == CAIRN__DATE_FUTURE) {
-        return cairn_error_set(err, CAIRN_EINVAL,
-                               "%s %.40s is in the future", what, s);
+        return cairn_error_set(err, CAIRN_EINVAL, "%s %.40s is in the future",
+                               what, s);
     }
     return CAIRN_OK;
 }
@@ -159,8 +157,8 @@ static int check_client(const cairn_client *c, char loss[CAIRN__DATE_MAX],
     if (rc == CAIRN_OK && c->birth_year != 0 &&
         (c->birth_year < 1900 || c->birth_year > year)) {
         rc = cairn_error_set(err, CAIRN_EINVAL,
-                             "birth year %d is outside 1900..%d",
-                             c->birth_year, year);
+                             "birth year %d is outside 1900..%d", c->birth_year,
+                             year);
     }
     if (rc == CAIRN_OK && c->gestation_weeks != 0 &&
         (c->gestation_weeks < 1 || c->gestation_weeks > 45)) {
@@ -168,8 +166,8 @@ static int check_client(const cairn_client *c, char loss[CAIRN__DATE_MAX],
                              "gestation weeks %d is outside 1..45",
                              c->gestation_weeks);
     }
-    if (rc == CAIRN_OK && ((int)c->loss_kind < 0 ||
-                           c->loss_kind >= CAIRN_LOSS_KIND_COUNT)) {
+    if (rc == CAIRN_OK &&
+        ((int)c->loss_kind < 0 || c->loss_kind >= CAIRN_LOSS_KIND_COUNT)) {
         rc = cairn_error_set(err, CAIRN_EINVAL, "loss kind %d is unknown",
                              (int)c->loss_kind);
     }
@@ -183,10 +181,10 @@ static int check_client(const cairn_client *c, char loss[CAIRN__DATE_MAX],
 /* ------------------------------------------------------------------ */
 /* Canonical states                                                    */
 
-#define CLIENT_COLS                                                         \
-    "c.id, c.code, c.name, c.birth_year, c.clinician, c.notes,"            \
-    " c.loss_date, c.gestation_weeks, c.loss_kind, c.partner_id,"          \
-    " p.code, c.created_at FROM client c LEFT JOIN client p"               \
+#define CLIENT_COLS                                                            \
+    "c.id, c.code, c.name, c.birth_year, c.clinician, c.notes,"                \
+    " c.loss_date, c.gestation_weeks, c.loss_kind, c.partner_id,"              \
+    " p.code, c.created_at FROM client c LEFT JOIN client p"                   \
     " ON p.id = c.partner_id"
 
 static void json_key(cairn__buf *b, const char *key)
@@ -200,8 +198,8 @@ static void json_key(cairn__buf *b, const char *key)
 static void client_json(cairn__buf *b, sqlite3_stmt *s)
 {
     static const char *const keys[] = {
-        "id",        "code",      "name",           "birth_year",
-        "clinician", "notes",     "loss_date",      "gestation_weeks",
+        "id",        "code",      "name",      "birth_year",
+        "clinician", "notes",     "loss_date", "gestation_weeks",
         "loss_kind", "partner_id"};
     b->len = 0;
     for (int i = 0; i < 10; i++) {
@@ -215,9 +213,8 @@ int cairn__client_state(cairn_store *st, int64_t id, cairn__buf *out,
                         cairn_error *err)
 {
     sqlite3_stmt *s = NULL;
-    int rc = cairn__store_prep(st, ST_CLIENT_SELECT,
-                               "SELECT " CLIENT_COLS " WHERE c.id = ?", &s,
-                               err);
+    int rc = cairn__store_prep(
+        st, ST_CLIENT_SELECT, "SELECT " CLIENT_COLS " WHERE c.id = ?", &s, err);
     if (rc < 0) {
         return rc;
     }
@@ -241,8 +238,8 @@ int cairn__client_state(cairn_store *st, int64_t id, cairn__buf *out,
 
 /* Run a one-row query bound to `id` and render it with keys[]. */
 int cairn__store_row_state(cairn_store *st, const char *sql, int64_t id,
-                     const char *const *keys, int n, cairn__buf *out,
-                     cairn_error *err)
+                           const char *const *keys, int n, cairn__buf *out,
+                           cairn_error *err)
 {
     sqlite3_stmt *s = NULL;
     if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
@@ -259,8 +256,8 @@ int cairn__store_row_state(cairn_store *st, const char *sql, int64_t id,
         }
         cairn__buf_putc(out, '}');
     } else if (step == SQLITE_DONE) {
-        rc = cairn_error_set(err, CAIRN_ENOTFOUND, "no row %lld",
-                             (long long)id);
+        rc =
+            cairn_error_set(err, CAIRN_ENOTFOUND, "no row %lld", (long long)id);
     } else {
         rc = cairn__store_dberr(st, err);
     }
@@ -273,10 +270,11 @@ int cairn__event_state(cairn_store *st, int64_t id, cairn__buf *out,
 {
     static const char *const keys[] = {"id", "client_id", "date", "kind",
                                        "label"};
-    return cairn__store_row_state(st,
-                     "SELECT id, client_id, date, kind, label FROM event "
-                     "WHERE id = ?",
-                     id, keys, 5, out, err);
+    return cairn__store_row_state(
+        st,
+        "SELECT id, client_id, date, kind, label FROM event "
+        "WHERE id = ?",
+        id, keys, 5, out, err);
 }
 
 int cairn__episode_state(cairn_store *st, int64_t id, cairn__buf *out,
@@ -284,10 +282,11 @@ int cairn__episode_state(cairn_store *st, int64_t id, cairn__buf *out,
 {
     static const char *const keys[] = {"id", "client_id", "started_on",
                                        "ended_on"};
-    return cairn__store_row_state(st,
-                     "SELECT id, client_id, started_on, ended_on FROM "
-                     "episode WHERE id = ?",
-                     id, keys, 4, out, err);
+    return cairn__store_row_state(
+        st,
+        "SELECT id, client_id, started_on, ended_on FROM "
+        "episode WHERE id = ?",
+        id, keys, 4, out, err);
 }
 
 /* Audit the current state of `kind:id` (after), with `before` or NULL. */
@@ -334,8 +333,7 @@ int cairn__store_client_id(cairn_store *st, const char *code, int64_t *id,
             *partner = sqlite3_column_int64(s, 1);
         }
     } else if (step == SQLITE_DONE) {
-        rc = cairn_error_set(err, CAIRN_ENOTFOUND, "no client '%.64s'",
-                             code);
+        rc = cairn_error_set(err, CAIRN_ENOTFOUND, "no client '%.64s'", code);
     } else {
         rc = cairn__store_dberr(st, err);
     }
@@ -417,8 +415,8 @@ static int insert_client(cairn_store *st, const cairn_client *c,
     int step = sqlite3_step(s);
     sqlite3_reset(s);
     if (step == SQLITE_CONSTRAINT) {
-        return cairn_error_set(err, CAIRN_EEXISTS,
-                               "client '%s' already exists", c->code);
+        return cairn_error_set(err, CAIRN_EEXISTS, "client '%s' already exists",
+                               c->code);
     }
     if (step != SQLITE_DONE) {
         return cairn__store_dberr(st, err);
@@ -427,8 +425,8 @@ static int insert_client(cairn_store *st, const cairn_client *c,
     return CAIRN_OK;
 }
 
-static int find_partner(cairn_store *st, const cairn_client *c,
-                        int64_t *pid, cairn_error *err)
+static int find_partner(cairn_store *st, const cairn_client *c, int64_t *pid,
+                        cairn_error *err)
 {
     int64_t taken = 0;
     *pid = 0;
@@ -448,8 +446,8 @@ static int find_partner(cairn_store *st, const cairn_client *c,
     return rc;
 }
 
-int cairn_store_client_add(cairn_store *st, const cairn_client *c,
-                           int64_t *id, cairn_error *err)
+int cairn_store_client_add(cairn_store *st, const cairn_client *c, int64_t *id,
+                           cairn_error *err)
 {
     char loss[CAIRN__DATE_MAX];
     int64_t pid = 0, new_id = 0;
@@ -611,8 +609,7 @@ int cairn_store_client_get(cairn_client **out, cairn_store *st,
     int rc = CAIRN_OK;
     int step = sqlite3_step(s);
     if (step == SQLITE_DONE) {
-        rc = cairn_error_set(err, CAIRN_ENOTFOUND, "no client '%.64s'",
-                             code);
+        rc = cairn_error_set(err, CAIRN_ENOTFOUND, "no client '%.64s'", code);
     } else if (step != SQLITE_ROW) {
         rc = cairn__store_dberr(st, err);
     } else if ((c = calloc(1, sizeof *c)) == NULL || !client_from_row(c, s)) {
@@ -645,8 +642,8 @@ int cairn_store_client_list(cairn_client_list **out, cairn_store *st,
     if (list == NULL) {
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
-    if (sqlite3_prepare_v2(st->db, "SELECT " CLIENT_COLS " ORDER BY c.code",
-                           -1, &s, NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(st->db, "SELECT " CLIENT_COLS " ORDER BY c.code", -1,
+                           &s, NULL) != SQLITE_OK) {
         rc = cairn__store_dberr(st, err);
         goto out;
     }
@@ -712,8 +709,7 @@ static int episode_open_id(cairn_store *st, int64_t client, int64_t *id,
     int step = sqlite3_step(s);
     if (step == SQLITE_ROW) {
         *id = sqlite3_column_int64(s, 0);
-        snprintf(started, CAIRN__DATE_MAX, "%s",
-                 cairn__store_col_text(s, 1));
+        snprintf(started, CAIRN__DATE_MAX, "%s", cairn__store_col_text(s, 1));
     } else if (step != SQLITE_DONE) {
         rc = cairn__store_dberr(st, err);
     }
@@ -746,8 +742,8 @@ static int episode_write(cairn_store *st, const char *sql, const char *date,
     return rc;
 }
 
-int cairn_store_episode_add(cairn_store *st, const char *code,
-                            const char *date, int64_t *id, cairn_error *err)
+int cairn_store_episode_add(cairn_store *st, const char *code, const char *date,
+                            int64_t *id, cairn_error *err)
 {
     char day[CAIRN__DATE_MAX], started[CAIRN__DATE_MAX];
     int64_t client = 0, open_id = 0;
@@ -816,10 +812,8 @@ int cairn_store_episode_set_end(cairn_store *st, const char *code,
         rc = cairn__episode_state(st, open_id, &before, err);
     }
     if (rc == CAIRN_OK) {
-        rc = episode_write(st,
-                           "UPDATE episode SET ended_on = ? WHERE id = ?",
-                           day, open_id, "episode.end", open_id, before.p,
-                           err);
+        rc = episode_write(st, "UPDATE episode SET ended_on = ? WHERE id = ?",
+                           day, open_id, "episode.end", open_id, before.p, err);
     }
     cairn__buf_free(&before);
     if (rc < 0) {
@@ -900,15 +894,15 @@ void cairn_store_episode_list_free(cairn_episode_list *list)
 /* ------------------------------------------------------------------ */
 /* Events                                                              */
 
-int cairn_store_event_add(cairn_store *st, const cairn_event *ev,
-                          int64_t *id, cairn_error *err)
+int cairn_store_event_add(cairn_store *st, const cairn_event *ev, int64_t *id,
+                          cairn_error *err)
 {
     char day[CAIRN__DATE_MAX], now[CAIRN__DATE_MAX];
     int64_t client = 0;
     sqlite3_stmt *s = NULL;
     int rc = check_text("event label", ev->label, 200, false, err);
-    if (rc == CAIRN_OK && ((int)ev->kind < 0 ||
-                           ev->kind >= CAIRN_EVENT_KIND_COUNT)) {
+    if (rc == CAIRN_OK &&
+        ((int)ev->kind < 0 || ev->kind >= CAIRN_EVENT_KIND_COUNT)) {
         rc = cairn_error_set(err, CAIRN_EINVAL, "event kind %d is unknown",
                              (int)ev->kind);
     }
@@ -965,9 +959,8 @@ int cairn_store_event_list(cairn_event_list **out, cairn_store *st,
     size_t cap = 0;
     bool oom = false;
     *out = NULL;
-    int rc = code != NULL
-                 ? cairn__store_client_id(st, code, &client, NULL, err)
-                 : CAIRN_OK;
+    int rc = code != NULL ? cairn__store_client_id(st, code, &client, NULL, err)
+                          : CAIRN_OK;
     if (rc < 0) {
         return rc;
     }

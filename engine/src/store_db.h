@@ -71,9 +71,9 @@ int cairn__store_bind_text(sqlite3_stmt *s, int i, const char *v);
  * Append an audit entry chained to the last one, inside the caller's
  * transaction.  `before` and `after` are JSON or NULL.
  */
-int cairn__audit_append(cairn_store *st, const char *action,
-                        const char *target, const char *before,
-                        const char *after, cairn_error *err);
+int cairn__audit_append(cairn_store *st, const char *action, const char *target,
+                        const char *before, const char *after,
+                        cairn_error *err);
 
 /*
  * The canonical JSON of client row `id` as the audit log records it
@@ -104,6 +104,9 @@ int cairn__episode_state(cairn_store *st, int64_t id, cairn__buf *out,
                          cairn_error *err);
 int cairn__alert_state(cairn_store *st, int64_t id, cairn__buf *out,
                        cairn_error *err);
+/* The same for a setting change (settings.c). */
+int cairn__setting_state(cairn_store *st, int64_t id, cairn__buf *out,
+                         cairn_error *err);
 
 /*
  * A digest over rows: SHA-256 chained over chunks of about 1 MiB, so a

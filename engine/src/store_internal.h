@@ -11,18 +11,22 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cairn/date.h"
 #include "cairn/store.h"
 
 /* ---- a growable text buffer; on allocation failure `oom` is set ---- */
 
 typedef struct cairn__buf {
-    char *p;     /* NUL-terminated when len > 0 */
+    char *p; /* NUL-terminated when len > 0 */
     size_t len;
     size_t cap;
     bool oom;
 } cairn__buf;
 
-#define CAIRN__BUF_INIT {NULL, 0, 0, false}
+#define CAIRN__BUF_INIT                                                        \
+    {                                                                          \
+        NULL, 0, 0, false                                                      \
+    }
 
 void cairn__buf_put(cairn__buf *b, const char *s, size_t n);
 void cairn__buf_puts(cairn__buf *b, const char *s);
@@ -37,7 +41,7 @@ void cairn__buf_free(cairn__buf *b);
 /* ---- dates ---- */
 
 /* Longest normalised date: "YYYY-MM-DDTHH:MM:SSZ" plus NUL. */
-#define CAIRN__DATE_MAX 21
+#define CAIRN__DATE_MAX CAIRN_DATE_MAX /* cairn/date.h */
 
 /* Outcomes of cairn__store_date_normalize. */
 enum { CAIRN__DATE_OK = 0, CAIRN__DATE_BAD = 1, CAIRN__DATE_FUTURE = 2 };
@@ -50,8 +54,7 @@ enum { CAIRN__DATE_OK = 0, CAIRN__DATE_BAD = 1, CAIRN__DATE_FUTURE = 2 };
  * `allow_future`.  Returns one of the CAIRN__DATE_* values.
  */
 int cairn__store_date_normalize(char out[CAIRN__DATE_MAX], const char *s,
-                                size_t len, bool date_only,
-                                bool allow_future);
+                                size_t len, bool date_only, bool allow_future);
 
 /*
  * Whether `len` bytes at `s` are UTF-8 without control bytes (tab and
@@ -87,19 +90,18 @@ int cairn__store_batch_parallel(cairn__batch *b, cairn_error *err);
  * this batch).  Returns CAIRN_OK or CAIRN_ENOTFOUND ("client 'X' is not
  * known"), CAIRN_EDB.
  */
-int cairn__store_batch_client(cairn__batch *b, const char *code,
-                              bool create, int64_t *id, bool *created,
-                              cairn_error *err);
+int cairn__store_batch_client(cairn__batch *b, const char *code, bool create,
+                              int64_t *id, bool *created, cairn_error *err);
 
 /* A new assessment for the batch. */
 typedef struct cairn__batch_row {
     int64_t client_id;
     const char *administered_at; /* normalised */
     const cairn_responses *resp;
-    const cairn_score *score;    /* computed from resp */
-    int64_t supersedes;          /* 0 = none */
-    const char *reason;          /* NULL = none */
-    bool check_duplicate;        /* skip when already stored */
+    const cairn_score *score; /* computed from resp */
+    int64_t supersedes;       /* 0 = none */
+    const char *reason;       /* NULL = none */
+    bool check_duplicate;     /* skip when already stored */
 } cairn__batch_row;
 
 /*

@@ -100,8 +100,7 @@ static json_t *load_array(const char *text)
 }
 
 /* ["id", ...]: the scale or rule ids of a definition. */
-static bool decode_ids(arena *a, const char *text, const char ***out,
-                       size_t *n)
+static bool decode_ids(arena *a, const char *text, const char ***out, size_t *n)
 {
     json_t *j = load_array(text);
     size_t k = j ? json_array_size(j) : 0;
@@ -122,8 +121,7 @@ static bool decode_ids(arena *a, const char *text, const char ***out,
 }
 
 /* [code|null, ...]: one entry per item. */
-static bool decode_responses(arena *a, const char *text,
-                             cairn_assessment *x)
+static bool decode_responses(arena *a, const char *text, cairn_assessment *x)
 {
     json_t *j = load_array(text);
     size_t k = j ? json_array_size(j) : 0;
@@ -170,8 +168,8 @@ static bool decode_scales(arena *a, const char *text, const char **ids,
         sc[i].score = json_number_value(score);
         sc[i].prorated = json_is_true(pro);
         if (json_is_string(band)) {
-            sc[i].band = arena_str(a, json_string_value(band),
-                                   json_string_length(band));
+            sc[i].band =
+                arena_str(a, json_string_value(band), json_string_length(band));
             ok = sc[i].band != NULL;
         }
     }
@@ -195,8 +193,7 @@ static bool decode_flags(arena *a, const char *text, cairn_assessment *x)
     bool ok = f != NULL;
     for (size_t i = 0; ok && i < k; i++) {
         json_t *v = json_array_get(j, i);
-        ok = json_array_size(v) == 2 &&
-             json_is_integer(json_array_get(v, 0)) &&
+        ok = json_array_size(v) == 2 && json_is_integer(json_array_get(v, 0)) &&
              json_is_integer(json_array_get(v, 1));
         if (ok) {
             f[i].item = (int)json_integer_value(json_array_get(v, 0));
@@ -241,21 +238,21 @@ static bool decode_rules(arena *a, const char *text, const char **ids,
 /* ------------------------------------------------------------------ */
 /* Assessments                                                         */
 
-#define ASSESS_SELECT                                                       \
-    "SELECT a.id, a.client_id, c.code, a.instrument, d.version,"           \
-    " d.fingerprint, a.administered_at, b.entered_at, b.entered_by,"       \
-    " b.method, b.source, a.supersedes, a.superseded_by, a.reason,"        \
-    " a.voided_at, a.void_reason, a.responses, d.scales, a.scores,"        \
-    " a.flags, d.rules, a.rules, d.id"                                     \
-    " FROM assessment a JOIN client c ON c.id = a.client_id"               \
-    " JOIN definition d ON d.id = a.definition_id"                         \
-    " LEFT JOIN batch b ON b.id = (SELECT id FROM batch"                   \
+#define ASSESS_SELECT                                                          \
+    "SELECT a.id, a.client_id, c.code, a.instrument, d.version,"               \
+    " d.fingerprint, a.administered_at, b.entered_at, b.entered_by,"           \
+    " b.method, b.source, a.supersedes, a.superseded_by, a.reason,"            \
+    " a.voided_at, a.void_reason, a.responses, d.scales, a.scores,"            \
+    " a.flags, d.rules, a.rules, d.id"                                         \
+    " FROM assessment a JOIN client c ON c.id = a.client_id"                   \
+    " JOIN definition d ON d.id = a.definition_id"                             \
+    " LEFT JOIN batch b ON b.id = (SELECT id FROM batch"                       \
     " WHERE last_id >= a.id ORDER BY last_id LIMIT 1)"
 
 /* The rest of a list query after its client condition. */
-#define LIST_WHERE                                                          \
-    " AND (?2 IS NULL OR a.instrument = ?2)"                               \
-    " AND (?3 = 1 OR (a.superseded_by IS NULL AND a.voided_at IS NULL))"   \
+#define LIST_WHERE                                                             \
+    " AND (?2 IS NULL OR a.instrument = ?2)"                                   \
+    " AND (?3 = 1 OR (a.superseded_by IS NULL AND a.voided_at IS NULL))"       \
     " ORDER BY a.client_id, a.administered_at, a.id"
 
 static const char *astr(arena *a, sqlite3_stmt *s, int i, bool *oom)
@@ -296,10 +293,9 @@ static bool cached_ids(arena *a, sqlite3_stmt *s, ids_cache *c)
     if (c->valid && c->definition == def) {
         return true;
     }
-    c->valid = decode_ids(a, cairn__store_col_text(s, 17), &c->scales,
-                          &c->n_scales) &&
-               decode_ids(a, cairn__store_col_text(s, 20), &c->rules,
-                          &c->n_rules);
+    c->valid =
+        decode_ids(a, cairn__store_col_text(s, 17), &c->scales, &c->n_scales) &&
+        decode_ids(a, cairn__store_col_text(s, 20), &c->rules, &c->n_rules);
     c->definition = def;
     return c->valid;
 }
@@ -337,8 +333,8 @@ static int assessment_from_row(arena *a, sqlite3_stmt *s, ids_cache *ids,
         !decode_scales(a, scores, ids->scales, ids->n_scales, &x->scales,
                        &x->n_scales) ||
         !decode_flags(a, cairn__store_col_text(s, 19), x) ||
-        !decode_rules(a, cairn__store_col_text(s, 21), ids->rules,
-                      ids->n_rules, x)) {
+        !decode_rules(a, cairn__store_col_text(s, 21), ids->rules, ids->n_rules,
+                      x)) {
         return cairn_error_set(err, CAIRN_EINVAL,
                                "assessment %lld: stored responses or scores "
                                "are malformed",
@@ -418,8 +414,8 @@ static int list_rows(cairn_store *st, list_impl *l, sqlite3_stmt *s,
             }
             l->pub.items = p;
         }
-        rc = assessment_from_row(&l->mem, s, &ids, &l->pub.items[l->pub.n],
-                                 err);
+        rc =
+            assessment_from_row(&l->mem, s, &ids, &l->pub.items[l->pub.n], err);
         l->pub.n++;
     }
     if (rc == CAIRN_OK && step != SQLITE_DONE) {
@@ -428,16 +424,15 @@ static int list_rows(cairn_store *st, list_impl *l, sqlite3_stmt *s,
     return rc;
 }
 
-int cairn_store_assessment_list(cairn_assessment_list **out,
-                                cairn_store *st, const char *code,
-                                const char *instrument,
+int cairn_store_assessment_list(cairn_assessment_list **out, cairn_store *st,
+                                const char *code, const char *instrument,
                                 cairn_list_scope scope, cairn_error *err)
 {
     sqlite3_stmt *s = NULL;
     int64_t client = 0;
     *out = NULL;
-    int rc = code ? cairn__store_client_id(st, code, &client, NULL, err)
-                  : CAIRN_OK;
+    int rc =
+        code ? cairn__store_client_id(st, code, &client, NULL, err) : CAIRN_OK;
     if (rc < 0) {
         return rc;
     }
@@ -446,9 +441,9 @@ int cairn_store_assessment_list(cairn_assessment_list **out,
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
     /* Two statements, so that one client's history uses the index. */
-    const char *sql = code != NULL
-                          ? ASSESS_SELECT " WHERE a.client_id = ?1" LIST_WHERE
-                          : ASSESS_SELECT " WHERE ?1 = 0" LIST_WHERE;
+    const char *sql = code != NULL ? ASSESS_SELECT
+                          " WHERE a.client_id = ?1" LIST_WHERE
+                                   : ASSESS_SELECT " WHERE ?1 = 0" LIST_WHERE;
     if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
         rc = cairn__store_dberr(st, err);
     } else {
@@ -484,8 +479,8 @@ struct cairn_store_cursor {
     cairn_store *st;
     sqlite3_stmt *stmt;
     bool empty; /* nothing of the instrument was ever stored */
-    arena mem;   /* this row's strings and arrays */
-    arena ids;   /* the scale ids of the last definition seen */
+    arena mem;  /* this row's strings and arrays */
+    arena ids;  /* the scale ids of the last definition seen */
     int64_t ids_definition;
     const char **scale_ids;
     size_t n_scale_ids;
@@ -523,8 +518,8 @@ int cairn_store_cursor_open(cairn_store_cursor **out, cairn_store *st,
     sqlite3_stmt *any = NULL;
     int rc = CAIRN_OK;
     if (sqlite3_prepare_v2(st->db,
-                           "SELECT 1 FROM definition WHERE instrument = ?",
-                           -1, &any, NULL) != SQLITE_OK) {
+                           "SELECT 1 FROM definition WHERE instrument = ?", -1,
+                           &any, NULL) != SQLITE_OK) {
         rc = cairn__store_dberr(st, err);
     } else {
         sqlite3_bind_text(any, 1, instrument, -1, SQLITE_STATIC);
@@ -553,8 +548,8 @@ static bool cursor_ids(cairn_store_cursor *cur, sqlite3_stmt *s)
     arena_reset(&cur->ids);
     cur->scale_ids = NULL;
     cur->ids_definition = def;
-    return decode_ids(&cur->ids, cairn__store_col_text(s, 5),
-                      &cur->scale_ids, &cur->n_scale_ids);
+    return decode_ids(&cur->ids, cairn__store_col_text(s, 5), &cur->scale_ids,
+                      &cur->n_scale_ids);
 }
 
 int cairn_store_cursor_next(cairn_store_cursor *cur,
@@ -585,9 +580,8 @@ int cairn_store_cursor_next(cairn_store_cursor *cur,
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
     if (!cursor_ids(cur, s) ||
-        !decode_scales(&cur->mem, cairn__store_col_text(s, 6),
-                       cur->scale_ids, cur->n_scale_ids, &r->scales,
-                       &r->n_scales)) {
+        !decode_scales(&cur->mem, cairn__store_col_text(s, 6), cur->scale_ids,
+                       cur->n_scale_ids, &r->scales, &r->n_scales)) {
         return cairn_error_set(err, CAIRN_EINVAL,
                                "assessment %lld: stored scores are "
                                "malformed",
@@ -603,8 +597,7 @@ int cairn_store_cursor_items(cairn_store_cursor *cur, cairn_error *err)
     cairn_assessment items = {0};
     if (!decode_responses(&cur->mem, cairn__store_col_text(cur->stmt, 7),
                           &items) ||
-        !decode_flags(&cur->mem, cairn__store_col_text(cur->stmt, 8),
-                      &items)) {
+        !decode_flags(&cur->mem, cairn__store_col_text(cur->stmt, 8), &items)) {
         return cairn_error_set(err, CAIRN_EINVAL,
                                "assessment %lld: stored responses are "
                                "malformed",

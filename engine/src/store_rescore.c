@@ -40,9 +40,8 @@ static char *dup_text(sqlite3_stmt *s, int i)
 }
 
 /* The current assessments of `inst` scored with another definition. */
-static int collect(cairn_store *st, const cairn_instrument *inst,
-                   pending **out, size_t *n, cairn_rescore_result *res,
-                   cairn_error *err)
+static int collect(cairn_store *st, const cairn_instrument *inst, pending **out,
+                   size_t *n, cairn_rescore_result *res, cairn_error *err)
 {
     sqlite3_stmt *s = NULL;
     size_t cap = 0;
@@ -125,8 +124,7 @@ static int parse_stored(const cairn_instrument *inst, const pending *e,
                 goto bad;
             }
             if (cairn_responses_set(r, inst, i, (int)v, &inner) < 0) {
-                return cairn_error_set(err, CAIRN_EINVAL,
-                                       "assessment %lld: %s",
+                return cairn_error_set(err, CAIRN_EINVAL, "assessment %lld: %s",
                                        (long long)e->id, inner.message);
             }
             p = end;
@@ -143,8 +141,8 @@ static int parse_stored(const cairn_instrument *inst, const pending *e,
         return cairn_error_set(err, CAIRN_EINVAL,
                                "assessment %lld: %zu responses, but %s has "
                                "%zu items",
-                               (long long)e->id, i,
-                               cairn_instrument_code(inst), r->n);
+                               (long long)e->id, i, cairn_instrument_code(inst),
+                               r->n);
     }
 bad:
     return cairn_error_set(err, CAIRN_EINVAL,
@@ -167,8 +165,8 @@ static int rescore_one(cairn__batch *b, cairn_store *st,
         rc = cairn_score_compute(&sc, inst, r, err);
     }
     if (rc == CAIRN_OK) {
-        cairn__batch_row row = {e->client_id, e->date, r, sc, e->id,
-                                reason, false};
+        cairn__batch_row row = {e->client_id, e->date, r,    sc,
+                                e->id,        reason,  false};
         rc = cairn__store_batch_add(b, &row, NULL, &nid, err);
     }
     if (rc == CAIRN_OK) {
@@ -206,8 +204,8 @@ int cairn_store_rescore(cairn_store *st, const cairn_instrument *inst,
     snprintf(reason, sizeof reason, "rescored with %s definition %s (%.19s)",
              cairn_instrument_code(inst), cairn_instrument_version(inst),
              cairn_instrument_fingerprint(inst));
-    int rc = cairn__store_batch_begin(&b, st, CAIRN_METHOD_RESCORE,
-                                      "rescore", NULL, err);
+    int rc = cairn__store_batch_begin(&b, st, CAIRN_METHOD_RESCORE, "rescore",
+                                      NULL, err);
     if (rc < 0) {
         return rc;
     }

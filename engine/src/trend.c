@@ -16,14 +16,14 @@
 #include <gsl/gsl_cdf.h>
 
 #include "cairn.h"
+#include "cairn/settings.h"
 #include "cairn/trend.h"
 #include "internal.h"
 
 /* The public struct plus storage for composed strings. */
 typedef struct trend_impl {
     cairn_trend pub;
-    char rc_source[600];
-    char cutoff_source[600];
+    char window_source[300];
 } trend_impl;
 
 static const char *const alert_names[] = {"risk", "deterioration", "off_track",
@@ -34,59 +34,41 @@ const char *cairn_alert_kind_name(cairn_alert_kind kind)
     return (unsigned)kind < 4 ? alert_names[kind] : "unknown";
 }
 
-/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar
- * (H. Hinnant's days_from_civil). */
-static long days_from_civil(long y, long m, long d)
-{
-    y -= m <= 2;
-    long era = (y >= 0 ? y : y - 399) / 400;
-    long yoe = y - era * 400;
-    long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-/* `n` decimal digits at `s` as a number, or -1. */
-static int digits(const char *s, int n)
-{
-    int v = 0;
-    for (int i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9') {
-            return -1;
-        }
-        v = v * 10 + (s[i] - '0');
-    }
-    return v;
-}
-
 int cairn_trend_date_days(const char *iso, double *days, cairn_error *err)
 {
-    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    size_t len = iso ? strlen(iso) : 0;
-    int y = -1, m = -1, d = -1, hh = 0, mm = 0, ss = 0;
-    /* "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM:SSZ", as the store writes them */
-    if ((len == 10 || (len == 20 && iso[10] == 'T' && iso[13] == ':' &&
-                       iso[16] == ':' && iso[19] == 'Z')) &&
-        iso[4] == '-' && iso[7] == '-') {
-        y = digits(iso, 4);
-        m = digits(iso + 5, 2);
-        d = digits(iso + 8, 2);
-        if (len == 20) {
-            hh = digits(iso + 11, 2);
-            mm = digits(iso + 14, 2);
-            ss = digits(iso + 17, 2);
+    return cairn_date_days(iso, days, err);
+}
+
+cairn_trend_options cairn_trend_options_for(const cairn_trend_options *base,
+                                            const cairn_trend_override *ov,
+                                            size_t n,
+                                            const cairn_instrument *inst,
+                                            const cairn_scale *scale)
+{
+    cairn_trend_options t = *base;
+    t.scale = scale->id;
+    bool main = scale == cairn_instrument_scale(inst, 0);
+    for (size_t i = 0; i < n; i++) {
+        const cairn_trend_override *v = &ov[i];
+        bool same_scale = v->scale ? strcmp(v->scale, scale->id) == 0 : main;
+        if (strcmp(v->instrument, cairn_instrument_code(inst)) != 0 ||
+            !same_scale) {
+            continue;
+        }
+        if (v->has_sd) {
+            t.has_sd = true;
+            t.sd = v->sd;
+        }
+        if (v->has_reliability) {
+            t.has_reliability = true;
+            t.reliability = v->reliability;
+        }
+        if (v->has_cutoff) {
+            t.has_cutoff = true;
+            t.cutoff = v->cutoff;
         }
     }
-    if (y < 0 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1] || hh < 0 ||
-        hh > 23 || mm < 0 || mm > 59 || ss < 0 || ss > 60 ||
-        (m == 2 && d == 29 &&
-         !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))) {
-        return cairn_error_set(err, CAIRN_EINVAL, "'%.40s' is not a date",
-                               iso ? iso : "");
-    }
-    *days = (double)days_from_civil(y, m, d) +
-            (hh * 3600.0 + mm * 60.0 + ss) / 86400.0;
-    return CAIRN_OK;
+    return t;
 }
 
 cairn_expectation cairn_expectation_from_fit(const cairn_mixed_fit_result *fit,
@@ -167,7 +149,7 @@ static int collect_points(cairn_trend *t, const cairn_assessment_list *list,
         }
         cairn_trend_point *p = &t->points[t->n++];
         double days = 0;
-        int rc = cairn_trend_date_days(a->administered_at, &days, err);
+        int rc = cairn_date_days(a->administered_at, &days, err);
         if (rc < 0) {
             return rc;
         }
@@ -213,35 +195,28 @@ static int parameters(trend_impl *ti, const cairn_scale *sc,
     cairn_param_overrides ov = {o->has_sd,          o->sd,
                                 o->has_reliability, o->reliability,
                                 o->has_cutoff,      o->cutoff};
-    cairn_change_params p;
-    int rc = cairn_stats_params(&p, sc, &ov, err);
+    cairn_change_params *p = &t->params;
+    int rc =
+        cairn_stats_params_resolve(p, t->instrument, sc, o->settings, &ov, err);
     if (rc < 0) {
         return rc;
     }
-    if (p.has_rc && t->n >= 2) {
-        rc = cairn_stats_rci(&t->rci, t->baseline.score, t->latest.score, p.sd,
-                             p.reliability, sc->direction, err);
+    if (p->has_rc && t->n >= 2) {
+        rc = cairn_stats_rci(&t->rci, t->baseline.score, t->latest.score, p->sd,
+                             p->reliability, sc->direction, err);
         if (rc < 0) {
             return rc;
         }
         t->has_rci = true;
-        t->rc_kind = o->has_reliability ? NULL : sc->rc_kind;
-        snprintf(ti->rc_source, sizeof ti->rc_source, "%s%s%s",
-                 o->has_sd || o->has_reliability ? "command line" : "",
-                 (o->has_sd || o->has_reliability) &&
-                         !(o->has_sd && o->has_reliability)
-                     ? "; the other value: "
-                     : "",
-                 o->has_sd && o->has_reliability ? "" : sc->rc_source);
-        t->rc_source = ti->rc_source;
+        t->rc_kind =
+            p->reliability_from == CAIRN_PARAM_DEFINITION ? sc->rc_kind : NULL;
+        t->rc_source = p->rc_source;
     }
-    if (p.has_cutoff) {
+    if (p->has_cutoff) {
         t->has_cutoff = true;
-        t->cutoff = p.cutoff;
-        t->case_when = p.case_when;
-        snprintf(ti->cutoff_source, sizeof ti->cutoff_source, "%s",
-                 o->has_cutoff ? "command line" : sc->cutoff_source);
-        t->cutoff_source = ti->cutoff_source;
+        t->cutoff = p->cutoff;
+        t->case_when = p->case_when;
+        t->cutoff_source = p->cutoff_source;
     }
     if (t->has_cutoff && t->n >= 2) {
         t->has_clinical = true;
@@ -252,8 +227,36 @@ static int parameters(trend_impl *ti, const cairn_scale *sc,
     return CAIRN_OK;
 }
 
-static void change_alerts(cairn_trend *t, const cairn_trend_options *o,
-                          const cairn_expectation *expect, double first)
+/* The no-improvement window: the caller's, a setting (this instrument's,
+ * then the clinic's), or the default. */
+static void improvement_window(trend_impl *ti, const cairn_trend_options *o)
+{
+    cairn_trend *t = &ti->pub;
+    char key[96];
+    const cairn_setting *set = NULL;
+    snprintf(key, sizeof key, "%s.no_improvement_weeks", t->instrument);
+    set = cairn_settings_find(o->settings, key);
+    if (set == NULL || set->type != CAIRN_SETTING_NUMBER) {
+        set = cairn_settings_find(o->settings, "alerts.no_improvement_weeks");
+    }
+    t->no_improvement_weeks = o->no_improvement_weeks;
+    if (o->has_no_improvement_weeks) {
+        snprintf(ti->window_source, sizeof ti->window_source, "command line");
+    } else if (set != NULL && set->type == CAIRN_SETTING_NUMBER) {
+        t->no_improvement_weeks = set->number;
+        snprintf(ti->window_source, sizeof ti->window_source,
+                 "clinic setting %s = %s (set by %s on %.10s)", set->key,
+                 set->text, set->set_by, set->set_at);
+    } else {
+        snprintf(ti->window_source, sizeof ti->window_source,
+                 "project policy (default %g weeks)",
+                 CAIRN_NO_IMPROVEMENT_WEEKS);
+    }
+    t->no_improvement_source = ti->window_source;
+}
+
+static void change_alerts(cairn_trend *t, const cairn_expectation *expect,
+                          double first)
 {
     char reason[256];
     if (t->has_rci && t->rci.category == CAIRN_RC_DETERIORATED) {
@@ -281,7 +284,7 @@ static void change_alerts(cairn_trend *t, const cairn_trend_options *o,
             add_alert(t, CAIRN_ALERT_OFF_TRACK, &t->latest, 0, reason);
         }
     }
-    if (t->has_rci && t->weeks >= o->no_improvement_weeks &&
+    if (t->has_rci && t->weeks >= t->no_improvement_weeks &&
         t->rci.category != CAIRN_RC_IMPROVED) {
         snprintf(reason, sizeof reason,
                  "no reliable improvement after %.0f weeks (%g to %g)",
@@ -304,7 +307,7 @@ static int time_axis(cairn_trend *t, const char *loss_date,
             t->axis = CAIRN_TIME_SINCE_FIRST;
             t->axis_fallback = true;
         } else {
-            int rc = cairn_trend_date_days(loss_date, &days, err);
+            int rc = cairn_date_days(loss_date, &days, err);
             if (rc < 0) {
                 return rc;
             }
@@ -356,6 +359,7 @@ int cairn_trend_compute(cairn_trend **out, const cairn_instrument *inst,
     t->scale = sc->id;
     t->direction = sc->direction;
     t->client = list->n > 0 ? list->items[0].client_code : NULL;
+    improvement_window(ti, o);
     double first = 0;
     size_t flags = 0;
     for (size_t i = 0; i < list->n; i++) {
@@ -381,7 +385,7 @@ int cairn_trend_compute(cairn_trend **out, const cairn_instrument *inst,
     if (rc == 0) {
         risk_alerts(t, inst, list);
         if (t->n > 0) {
-            change_alerts(t, o, expect, first);
+            change_alerts(t, expect, first);
         }
         *out = t;
         return CAIRN_OK;
@@ -441,6 +445,11 @@ static json_t *rci_json(const cairn_trend *t)
                                     "sqrt(1 - r); reliable when |RCI| >= "
                                     "1.96"));
     json_object_set_new(o, "source", json_string(t->rc_source));
+    json_object_set_new(
+        o, "sd_from", json_string(cairn_param_origin_name(t->params.sd_from)));
+    json_object_set_new(
+        o, "reliability_from",
+        json_string(cairn_param_origin_name(t->params.reliability_from)));
     return o;
 }
 
@@ -466,10 +475,19 @@ static json_t *clinical_json(const cairn_trend *t)
     json_object_set_new(o, "recovered",
                         t->has_clinical ? json_boolean(t->clinical.recovered)
                                         : json_null());
+    /* undefined without reliable change: null, never false */
     json_object_set_new(o, "reliably_recovered",
-                        t->has_clinical
+                        t->has_clinical && t->has_rci
                             ? json_boolean(t->clinical.reliably_recovered)
                             : json_null());
+    json_object_set_new(
+        o, "criterion",
+        json_string(cairn_cs_criterion_name(t->params.criterion)));
+    json_object_set_new(o, "criterion_text",
+                        json_string(t->params.criterion_text));
+    json_object_set_new(
+        o, "cutoff_from",
+        json_string(cairn_param_origin_name(t->params.cutoff_from)));
     return o;
 }
 
@@ -558,6 +576,11 @@ static json_t *trend_json(const cairn_trend *t)
                                         "low90", t->expected_low, "high90",
                                         t->expected_high)
                             : json_null());
+    json_object_set_new(
+        o, "no_improvement_weeks",
+        json_pack("{s:o,s:s}", "value",
+                  cairn__util_json_number(t->no_improvement_weeks), "source",
+                  t->no_improvement_source));
     json_object_set_new(o, "alerts", alerts_json(t));
     for (size_t i = 0; i < t->n; i++) {
         json_array_append_new(pts, point_json(&t->points[i]));

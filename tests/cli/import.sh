@@ -47,9 +47,9 @@ t_out_has '"responses":[0,0]'
 
 printf '%s\nC003,2024-01-05,phq9,0,0,0,0,0,0,0,0,0\nC004,2024-01-05,phq9,1,1,1,1,1,1,1,1,1\nC003,2024-01-05,phq9,0,0,0,0,0,0,0,0,0\n' "$H9" > new.csv
 t_run "unknown clients are an error" 1 c import new.csv
-t_err "cairn: new.csv:2: client 'C003' is not known (add it with 'cairn client add' or import with --create-clients)
-cairn: new.csv:3: client 'C004' is not known (add it with 'cairn client add' or import with --create-clients)
-cairn: new.csv:4: client 'C003' is not known (add it with 'cairn client add' or import with --create-clients)
+t_err "cairn: new.csv:2: client 'C003' is not known (add the client first, or let the import create clients)
+cairn: new.csv:3: client 'C004' is not known (add the client first, or let the import create clients)
+cairn: new.csv:4: client 'C003' is not known (add the client first, or let the import create clients)
 cairn: nothing was imported: fix the rows above and run the import again"
 t_run "--dry-run counts, stores nothing" 0 c import new.csv --create-clients --dry-run
 t_out "new.csv: 3 rows read (3 assessments), 2 would be stored, 1 duplicates skipped, 0 rejected, 2 clients would be created"

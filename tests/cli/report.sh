@@ -160,7 +160,7 @@ rm -f "$T_TMP/out/one.xlsx"
 
 t_run "couple without a partner" 1 r couple C03 -o "$T_TMP/out/x.xlsx"
 t_err "cairn: client 'C03' has no linked partner; link one with \
-'cairn client link'"
+'cairn client link C03 PARTNER'"
 nothing_left "$T_TMP/out"
 
 t_run "unwritable path" 1 r client S01 -o /nonexistent/x.xlsx

@@ -52,8 +52,10 @@ t_run "trend: missing options" 2 "$C" trend --client SARAH
 t_err_has "cairn: give --client and --instrument"
 t_run "trend: bad number" 2 "$C" trend --client SARAH --instrument phq9 --rci-sd lots
 t_err_has "cairn: --rci-sd takes a number, not 'lots'"
-t_run "trend: bad reliability" 1 "$C" trend --client SARAH --instrument phq9 --rci-reliability 1.5
-t_err "cairn: --rci-reliability 1.5 must be between 0 and 1"
+t_run "trend: bad reliability" 2 "$C" trend --client SARAH --instrument phq9 --rci-reliability 1.5
+t_err_has "cairn: --rci-reliability 1.5: a reliability is between 0 and 1"
+t_run "trend: bad SD" 2 "$C" trend --client SARAH --instrument phq9 --rci-sd -3
+t_err_has "cairn: --rci-sd -3: must be positive"
 
 t_run "caseload: most urgent first" 0 "$C" caseload
 if [ "$(sed -n 2p "$T_TMP/stdout" | cut -c1-5)" = "SARAH" ] &&
@@ -130,11 +132,11 @@ t_err "cairn: alert 1 differs from its last audited state: it was changed behind
 # A database written by schema version 1 (before alert actions) is
 # migrated forward when opened.
 "$C" --db old.db init >/dev/null
-sqlite3 old.db "DROP TRIGGER alert_action_frozen; DROP TRIGGER alert_action_no_delete; DROP TABLE alert_action; PRAGMA user_version = 1;"
+sqlite3 old.db "DROP TRIGGER alert_action_frozen; DROP TRIGGER alert_action_no_delete; DROP TABLE alert_action; DROP TRIGGER setting_change_frozen; DROP TRIGGER setting_change_no_delete; DROP TABLE setting_change; PRAGMA user_version = 1;"
 t_run "version 1 database opens" 0 "$C" --db old.db alerts
-if [ "$(sqlite3 old.db 'PRAGMA user_version')" = 2 ] &&
-   [ "$(sqlite3 old.db "SELECT count(*) FROM sqlite_master WHERE name = 'alert_action'")" = 1 ]; then
-    t_ok "migrated to version 2"
+if [ "$(sqlite3 old.db 'PRAGMA user_version')" = 3 ] &&
+   [ "$(sqlite3 old.db "SELECT count(*) FROM sqlite_master WHERE name IN ('alert_action', 'setting_change')")" = 2 ]; then
+    t_ok "migrated to version 3"
 else
-    t_not_ok "migrated to version 2" "$(sqlite3 old.db 'PRAGMA user_version')"
+    t_not_ok "migrated to version 3" "$(sqlite3 old.db 'PRAGMA user_version')"
 fi

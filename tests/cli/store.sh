@@ -12,7 +12,7 @@ t_err "cairn: clinic.db: no such database; run 'cairn init' first"
 [ ! -e clinic.db ] && t_ok "no file was created" || t_not_ok "no file was created" "clinic.db exists"
 
 t_run "init" 0 c init
-t_out "created clinic.db (schema version 2)"
+t_out "created clinic.db (schema version 3)"
 mode=$(stat -c %a clinic.db)
 [ "$mode" = 600 ] && t_ok "database mode 0600" || t_not_ok "database mode 0600" "mode $mode"
 t_run "init never overwrites" 1 c init

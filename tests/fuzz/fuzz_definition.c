@@ -13,8 +13,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     cairn_instrument *in = NULL;
     cairn_error err = CAIRN_ERROR_INIT;
-    if (cairn_instrument_parse(&in, (const char *)data, size, "fuzz",
-                               &err) == CAIRN_OK) {
+    if (cairn_instrument_parse(&in, (const char *)data, size, "fuzz", &err) ==
+        CAIRN_OK) {
         cairn_score_check_examples(in, NULL, &err);
     }
     cairn_instrument_free(in);

@@ -16,8 +16,8 @@ static cairn_catalog *catalog(void)
     static cairn_catalog *cat = NULL;
     if (cat == NULL) {
         const char *dir = getenv("CAIRN_INSTRUMENTS");
-        if (cairn_catalog_load(&cat, dir ? dir : "instruments", NULL,
-                               NULL) < 0) {
+        if (cairn_catalog_load(&cat, dir ? dir : "instruments", NULL, NULL) <
+            0) {
             abort();
         }
     }

@@ -20,7 +20,8 @@ static int replay_file(const char *path)
     }
     size_t cap = 1 << 16, n = 0;
     uint8_t *buf = malloc(cap);
-    for (size_t got; buf != NULL && (got = fread(buf + n, 1, cap - n, f)) > 0;) {
+    for (size_t got;
+         buf != NULL && (got = fread(buf + n, 1, cap - n, f)) > 0;) {
         n += got;
         if (n == cap) {
             uint8_t *nb = realloc(buf, cap *= 2);

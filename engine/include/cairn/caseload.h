@@ -1,11 +1,13 @@
 /*
  * cairn/caseload.h - every active client's course, most urgent first.
  *
- * A caseload holds, for each client, a trend per instrument (its main
- * scale, or the scale asked for) with the alerts their data raise and the
- * state clinicians have recorded for each alert.  Clients with open risk
- * alerts come first, then reliable deterioration, off track, no reliable
- * improvement, acknowledged alerts, and the rest by client code.
+ * A caseload holds, for each active client (no episode of care recorded,
+ * or the latest one still open; with `all`, discharged clients too), a
+ * trend per instrument (its main scale, or the scale asked for) with the alerts
+ * their data raise and the state clinicians have recorded for each alert.
+ * Clients with open risk alerts come first, then reliable deterioration, off
+ * track, no reliable improvement, acknowledged alerts, and the rest by client
+ * code.
  */
 #ifndef CAIRN_CASELOAD_H
 #define CAIRN_CASELOAD_H
@@ -20,32 +22,48 @@
 
 /** Which clients and instruments, and the trend settings. */
 typedef struct cairn_caseload_options {
-    const char *instrument; /**< one instrument (code or alias), or NULL */
-    const char *client;     /**< one client's code, or NULL for all */
-    const char *clinician;  /**< only this clinician's clients, or NULL */
-    cairn_trend_options trend; /**< overrides need `instrument` */
-    bool with_expectation;  /**< fit each instrument's growth model for
-                                 the "not on track" alert */
+    const char *instrument;    /**< one instrument (code or alias), or NULL */
+    const char *client;        /**< one client's code, or NULL for all */
+    const char *clinician;     /**< only this clinician's clients, or NULL */
+    cairn_trend_options trend; /**< axis, threshold, scale; its
+                                    overrides need `instrument` */
+    bool with_expectation;     /**< fit each instrument's growth model for
+                                    the "not on track" alert */
+    bool all;                  /**< also clients whose last episode of care
+                                    has ended (discharged) */
+    const cairn_trend_override *overrides; /**< per instrument and scale,
+                                                borrowed; n_overrides */
+    size_t n_overrides;
 } cairn_caseload_options;
 
-/** Defaults: all clients and instruments, with the growth model. */
-#define CAIRN_CASELOAD_OPTIONS_INIT                                         \
-    {NULL, NULL, NULL, CAIRN_TREND_OPTIONS_INIT, true}
+/** Defaults: active clients, all instruments, with the growth model. */
+#define CAIRN_CASELOAD_OPTIONS_INIT                                            \
+    {                                                                          \
+        NULL, NULL, NULL, CAIRN_TREND_OPTIONS_INIT, true, false, NULL, 0       \
+    }
+
+/**
+ * Whether client `code` is active: no episode of care recorded, or the
+ * latest one still open.  The one rule every caseload uses.
+ * Returns CAIRN_OK, CAIRN_ENOTFOUND, CAIRN_ENOMEM or CAIRN_EDB.
+ */
+int cairn_caseload_is_active(cairn_store *st, const char *code, bool *active,
+                             cairn_error *err);
 
 /** One client's line of the caseload. */
 typedef struct cairn_caseload_entry {
     const cairn_client *client; /**< borrowed from the caseload */
     size_t n_trends;
-    cairn_trend **trends;       /**< one per instrument, by code */
-    size_t n_open;              /**< open alerts over all trends */
-    size_t n_acknowledged;      /**< acknowledged alerts */
-    int most_urgent;            /**< kind of the most urgent open alert,
-                                     or -1 */
-    bool has_nhstt;             /**< the client has the depression and the
-                                     anxiety measure of NHS Talking
-                                     Therapies at the same first and last
-                                     dates, at least two of each */
-    cairn_nhstt nhstt;          /**< their paired outcomes */
+    cairn_trend **trends;  /**< one per instrument, by code */
+    size_t n_open;         /**< open alerts over all trends */
+    size_t n_acknowledged; /**< acknowledged alerts */
+    int most_urgent;       /**< kind of the most urgent open alert,
+                                or -1 */
+    bool has_nhstt;        /**< the client has the depression and the
+                                anxiety measure of NHS Talking
+                                Therapies at the same first and last
+                                dates, at least two of each */
+    cairn_nhstt nhstt;     /**< their paired outcomes */
 } cairn_caseload_entry;
 
 /** A computed caseload (entries in urgency order). */
@@ -58,9 +76,11 @@ typedef struct cairn_caseload {
 } cairn_caseload;
 
 /**
- * Read every client's current assessments and compute their trends and
- * alerts, with the alert states stored by clinicians.  Clients without
- * assessments are listed with no trends.
+ * Read every active client's (with `all`, every client's) current
+ * assessments and compute their trends and alerts, with the alert states
+ * stored by clinicians (cairn_alert_apply_states).  Clients without
+ * assessments are listed with no trends.  A client asked for by code is
+ * listed whether active or not.
  * Returns CAIRN_OK, CAIRN_ENOTFOUND (instrument or client), CAIRN_EINVAL,
  * CAIRN_ENOMEM or CAIRN_EDB.
  */
@@ -80,7 +100,7 @@ void cairn_caseload_free(cairn_caseload *c);
  * Returns CAIRN_OK, CAIRN_ENOMEM or CAIRN_EDB.
  */
 int cairn_caseload_expectation(cairn_expectation *out, cairn_store *st,
-                               const cairn_instrument *inst,
-                               const char *scale, cairn_error *err);
+                               const cairn_instrument *inst, const char *scale,
+                               cairn_error *err);
 
 #endif

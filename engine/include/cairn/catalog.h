@@ -34,14 +34,25 @@ void cairn_catalog_free(cairn_catalog *cat);
 size_t cairn_catalog_count(const cairn_catalog *cat);
 
 /** Instrument `i` (sorted by code), borrowed from the catalog. */
-const cairn_instrument *cairn_catalog_get(const cairn_catalog *cat,
-                                          size_t i);
+const cairn_instrument *cairn_catalog_get(const cairn_catalog *cat, size_t i);
+
+/**
+ * Why `inst` (an instrument of `cat`) may not be used, or NULL when it
+ * may: every definition's worked examples are run when the catalog is
+ * loaded, and one whose examples fail is refused, e.g.
+ * "instruments/phq9.json: example 1: scale total: expected band moderate,
+ * got mild".  Borrowed from the catalog.
+ */
+const char *cairn_catalog_refusal(const cairn_catalog *cat,
+                                  const cairn_instrument *inst);
 
 /**
  * Find the instrument whose code or alias matches `name`.  `*out` is
  * borrowed from the catalog.
- * Returns CAIRN_OK or CAIRN_ENOTFOUND ("unknown instrument 'phq10'
- * (known: ...)").
+ * Returns CAIRN_OK, CAIRN_ENOTFOUND ("unknown instrument 'phq10'
+ * (known: ...)") or CAIRN_EINVAL (its worked examples fail; the message
+ * is cairn_catalog_refusal's).  Every command that scores finds its
+ * instrument here, so a definition with stale examples scores nothing.
  */
 int cairn_catalog_find(const cairn_instrument **out, const cairn_catalog *cat,
                        const char *name, cairn_error *err);
@@ -53,7 +64,6 @@ int cairn_catalog_find(const cairn_instrument **out, const cairn_catalog *cat,
  * the compiled-in data directory.  `exe` is argv[0] or NULL.  Writes into
  * `buf` and returns it.
  */
-const char *cairn_catalog_default_dir(char *buf, size_t size,
-                                      const char *exe);
+const char *cairn_catalog_default_dir(char *buf, size_t size, const char *exe);
 
 #endif

@@ -35,43 +35,51 @@ typedef struct cairn_cohort_options {
     const char *clinician; /**< only this clinician's clients, or NULL */
     bool has_sd;           /**< override the definition's RCI SD */
     double sd;
-    bool has_reliability;  /**< override its reliability */
+    bool has_reliability; /**< override its reliability */
     double reliability;
-    bool has_cutoff;       /**< override its clinical cut-off */
+    bool has_cutoff; /**< override its clinical cut-off */
     double cutoff;
+    const cairn_settings *settings; /**< the clinic's settings (borrowed);
+                                         NULL: read from the store */
 } cairn_cohort_options;
 
 /** Defaults: main scale, everything, the definition's parameters. */
-#define CAIRN_COHORT_OPTIONS_INIT                                           \
-    {NULL, NULL, NULL, NULL, false, 0, false, 0, false, 0}
+#define CAIRN_COHORT_OPTIONS_INIT                                              \
+    {                                                                          \
+        NULL, NULL, NULL, NULL, false, 0, false, 0, false, 0, NULL             \
+    }
 
 /** Most bands a summary counts. */
 #define CAIRN_COHORT_MAX_BANDS 16
 
 /** Mergeable sums and counts for one instrument scale. */
 typedef struct cairn_cohort_summary {
-    char instrument[32];      /**< instrument code */
-    char scale[32];           /**< scale id */
-    char fingerprint[80];     /**< definition fingerprint */
+    char instrument[32];  /**< instrument code */
+    char scale[32];       /**< scale id */
+    char fingerprint[80]; /**< definition fingerprint */
     cairn_direction direction;
-    bool has_rc;              /**< SD and reliability known */
+    bool has_rc; /**< SD and reliability known */
     double rc_sd, rc_reliability;
     bool has_cutoff;
     double cutoff;
     cairn_case_when case_when;
-    double n_clients;         /**< clients with a score on the scale */
-    double n_paired;          /**< of them with two or more */
-    cairn_moments moments;    /**< baseline and latest of paired clients */
-    double rc_counts[3];      /**< by cairn_rc_category, paired clients */
-    double case_at_baseline;  /**< paired clients at or past the cut-off */
+    cairn_cs_criterion criterion; /**< clinically significant change */
+    char rc_source[CAIRN_PARAM_SOURCE_MAX];     /**< where SD and
+                                                     reliability come from */
+    char cutoff_source[CAIRN_PARAM_SOURCE_MAX]; /**< and the cut-off */
+    double n_clients;        /**< clients with a score on the scale */
+    double n_paired;         /**< of them with two or more */
+    cairn_moments moments;   /**< baseline and latest of paired clients */
+    double rc_counts[3];     /**< by cairn_rc_category, paired clients */
+    double case_at_baseline; /**< paired clients at or past the cut-off */
     double recovered;
     double reliably_recovered;
     size_t n_bands;
     char band_ids[CAIRN_COHORT_MAX_BANDS][32];
     double band_baseline[CAIRN_COHORT_MAX_BANDS]; /**< all clients */
     double band_latest[CAIRN_COHORT_MAX_BANDS];   /**< paired clients */
-    cairn_item_moments items; /**< complete baseline item sets */
-    size_t n_groups;          /**< growth-model blocks, one per client */
+    cairn_item_moments items;  /**< complete baseline item sets */
+    size_t n_groups;           /**< growth-model blocks, one per client */
     cairn_mixed_group *groups; /**< t = weeks since the client's first */
 } cairn_cohort_summary;
 
@@ -84,8 +92,7 @@ typedef struct cairn_cohort_summary {
  */
 int cairn_cohort_summarize(cairn_cohort_summary **out, cairn_store *st,
                            const cairn_instrument *inst,
-                           const cairn_cohort_options *opts,
-                           cairn_error *err);
+                           const cairn_cohort_options *opts, cairn_error *err);
 
 /**
  * Add `from` into `into`.  Both must be for the same instrument scale,
@@ -102,12 +109,12 @@ void cairn_cohort_summary_free(cairn_cohort_summary *s);
 /** Cohort statistics computed from a summary. */
 typedef struct cairn_cohort_result {
     const cairn_cohort_summary *summary; /**< borrowed */
-    bool has_change;            /**< at least one paired client */
-    cairn_cohort_change change; /**< means, SDs, d and d_z */
+    bool has_change;                     /**< at least one paired client */
+    cairn_cohort_change change;          /**< means, SDs, d and d_z */
     bool has_alpha;
-    double alpha;               /**< Cronbach's alpha at baseline */
-    size_t alpha_n;             /**< complete baseline sets used */
-    cairn_mixed_fit_result *model; /**< growth model, or NULL */
+    double alpha;                     /**< Cronbach's alpha at baseline */
+    size_t alpha_n;                   /**< complete baseline sets used */
+    cairn_mixed_fit_result *model;    /**< growth model, or NULL */
     char model_note[CAIRN_ERROR_MAX]; /**< why there is no model, if none */
 } cairn_cohort_result;
 

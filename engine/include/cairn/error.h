@@ -45,7 +45,10 @@ typedef struct cairn_error {
 } cairn_error;
 
 /** Initializer for a cleared error record. */
-#define CAIRN_ERROR_INIT {0, {0}, {0}, 0}
+#define CAIRN_ERROR_INIT                                                       \
+    {                                                                          \
+        0, {0}, {0}, 0                                                         \
+    }
 
 /** Static English text for a status code; never NULL. */
 const char *cairn_strerror(int code);

@@ -42,11 +42,14 @@ typedef struct cairn_import_options {
     bool dry_run;        /**< check and count, store nothing */
     bool skip_bad;       /**< store the good rows even if some are bad */
     cairn_import_error_fn on_error; /**< each bad row, or NULL */
-    void *ctx;           /**< passed to on_error */
+    void *ctx;                      /**< passed to on_error */
 } cairn_import_options;
 
 /** Default: all-or-nothing, unknown clients are errors. */
-#define CAIRN_IMPORT_OPTIONS_INIT {false, false, false, NULL, NULL}
+#define CAIRN_IMPORT_OPTIONS_INIT                                              \
+    {                                                                          \
+        false, false, false, NULL, NULL                                        \
+    }
 
 /** What an import did. */
 typedef struct cairn_import_result {

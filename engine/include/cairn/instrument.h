@@ -82,33 +82,33 @@ typedef struct cairn_band {
 
 /** A scale: the items it sums and how to read the result. */
 typedef struct cairn_scale {
-    const char *id;             /**< "total", "active_grief", ... */
-    const char *label;          /**< for people */
-    size_t n_items;             /**< items summed */
-    const int *items;           /**< their numbers */
-    double multiplier;          /**< applied after summing (WHO-5 %: 4) */
-    double min, max;            /**< possible range after the multiplier */
-    cairn_direction direction;  /**< higher is worse, or better */
-    int max_missing;            /**< items that may be missing */
-    bool prorate;               /**< missing items take the mean of the
-                                     answered ones, total rounded half up */
-    const char *missing_source; /**< source of the missing-data rule */
-    size_t n_bands;             /**< 0 when the manual gives no bands */
-    const cairn_band *bands;    /**< ascending, covering [min, max] */
-    bool has_reliable_change;   /**< SD and reliability are known */
-    double rc_sd;               /**< SD for Jacobson-Truax */
-    double rc_reliability;      /**< reliability coefficient */
-    const char *rc_kind;        /**< "internal_consistency", ... */
-    const char *rc_source;      /**< source of SD and reliability */
-    bool has_cutoff;            /**< a clinical cut-off is defined */
-    double cutoff;              /**< the cut-off score */
-    cairn_case_when case_when;  /**< which side is a case */
-    const char *cutoff_source;  /**< source of the cut-off */
-    bool has_nhstt;             /**< NHS Talking Therapies values known */
-    bool nhstt_anxiety;         /**< its anxiety measure (else depression) */
-    double nhstt_caseness;      /**< a case at or above this */
+    const char *id;               /**< "total", "active_grief", ... */
+    const char *label;            /**< for people */
+    size_t n_items;               /**< items summed */
+    const int *items;             /**< their numbers */
+    double multiplier;            /**< applied after summing (WHO-5 %: 4) */
+    double min, max;              /**< possible range after the multiplier */
+    cairn_direction direction;    /**< higher is worse, or better */
+    int max_missing;              /**< items that may be missing */
+    bool prorate;                 /**< missing items take the mean of the
+                                       answered ones, total rounded half up */
+    const char *missing_source;   /**< source of the missing-data rule */
+    size_t n_bands;               /**< 0 when the manual gives no bands */
+    const cairn_band *bands;      /**< ascending, covering [min, max] */
+    bool has_reliable_change;     /**< SD and reliability are known */
+    double rc_sd;                 /**< SD for Jacobson-Truax */
+    double rc_reliability;        /**< reliability coefficient */
+    const char *rc_kind;          /**< "internal_consistency", ... */
+    const char *rc_source;        /**< source of SD and reliability */
+    bool has_cutoff;              /**< a clinical cut-off is defined */
+    double cutoff;                /**< the cut-off score */
+    cairn_case_when case_when;    /**< which side is a case */
+    const char *cutoff_source;    /**< source of the cut-off */
+    bool has_nhstt;               /**< NHS Talking Therapies values known */
+    bool nhstt_anxiety;           /**< its anxiety measure (else depression) */
+    double nhstt_caseness;        /**< a case at or above this */
     double nhstt_reliable_change; /**< points that count as reliable */
-    const char *nhstt_source;   /**< their source */
+    const char *nhstt_source;     /**< their source */
 } cairn_scale;
 
 /** An item whose answer must be brought to a clinician's attention. */
@@ -142,8 +142,8 @@ int cairn_instrument_load(cairn_instrument **out, const char *path,
  * Like cairn_instrument_load, from `len` bytes at `buf`; `name` stands for
  * the path in messages.
  */
-int cairn_instrument_parse(cairn_instrument **out, const char *buf,
-                           size_t len, const char *name, cairn_error *err);
+int cairn_instrument_parse(cairn_instrument **out, const char *buf, size_t len,
+                           const char *name, cairn_error *err);
 
 /**
  * Add verbatim item and option texts from a site's text file (format in
@@ -179,20 +179,20 @@ const char *cairn_instrument_form(const cairn_instrument *inst);
 
 /** Whether a client can be shown an instrument word for word. */
 typedef enum cairn_text_reason {
-    CAIRN_TEXT_READY = 0,      /**< every item's text and options */
-    CAIRN_TEXT_WITHHELD = 1,   /**< the licence keeps the text out of
-                                    Cairn and no site text file gave it */
-    CAIRN_TEXT_UNVERIFIED = 2  /**< the definition ships only wording
-                                    checked against the form, and some is
-                                    missing (no site text file gave it) */
+    CAIRN_TEXT_READY = 0,     /**< every item's text and options */
+    CAIRN_TEXT_WITHHELD = 1,  /**< the licence keeps the text out of
+                                   Cairn and no site text file gave it */
+    CAIRN_TEXT_UNVERIFIED = 2 /**< the definition ships only wording
+                                   checked against the form, and some is
+                                   missing (no site text file gave it) */
 } cairn_text_reason;
 
 /** What cairn_instrument_client_text found. */
 typedef struct cairn_client_text {
     cairn_text_reason reason;
-    size_t n_missing;  /**< items lacking their exact wording */
-    char items[256];   /**< those items as "1-10" or "4, 8, 19-33" */
-    const char *form;  /**< cairn_instrument_form(), may be NULL */
+    size_t n_missing; /**< items lacking their exact wording */
+    char items[256];  /**< those items as "1-10" or "4, 8, 19-33" */
+    const char *form; /**< cairn_instrument_form(), may be NULL */
 } cairn_client_text;
 
 /**
@@ -245,8 +245,7 @@ const char *cairn_instrument_citation(const cairn_instrument *inst, size_t i,
 /** Number of items. */
 size_t cairn_instrument_item_count(const cairn_instrument *inst);
 /** Item at position `i` (0-based, printed order). */
-const cairn_item *cairn_instrument_item(const cairn_instrument *inst,
-                                        size_t i);
+const cairn_item *cairn_instrument_item(const cairn_instrument *inst, size_t i);
 /** Item numbered `number`, or NULL. */
 const cairn_item *cairn_instrument_find_item(const cairn_instrument *inst,
                                              int number);
@@ -275,7 +274,6 @@ const cairn_risk_item *cairn_instrument_risk(const cairn_instrument *inst,
 /** Number of decision rules. */
 size_t cairn_instrument_rule_count(const cairn_instrument *inst);
 /** Decision rule `i`. */
-const cairn_rule *cairn_instrument_rule(const cairn_instrument *inst,
-                                        size_t i);
+const cairn_rule *cairn_instrument_rule(const cairn_instrument *inst, size_t i);
 
 #endif

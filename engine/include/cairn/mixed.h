@@ -66,7 +66,10 @@ typedef struct cairn_mixed_group {
 } cairn_mixed_group;
 
 /** Initializer for an empty group. */
-#define CAIRN_MIXED_GROUP_INIT {0.0, 0.0, 0.0, 0.0, 0.0, 0.0}
+#define CAIRN_MIXED_GROUP_INIT                                                 \
+    {                                                                          \
+        0.0, 0.0, 0.0, 0.0, 0.0, 0.0                                           \
+    }
 
 /** Add one row (time `t`, outcome `y`) to `g`.  Cannot fail. */
 void cairn_mixed_group_add(cairn_mixed_group *g, double t, double y);
@@ -122,7 +125,10 @@ typedef struct cairn_mixed_options {
  * The simplex result is then polished by Newton steps, which take theta
  * to about 1e-9 on data of clinic size.
  */
-#define CAIRN_MIXED_OPTIONS_INIT {true, false, 5000, 1e-6}
+#define CAIRN_MIXED_OPTIONS_INIT                                               \
+    {                                                                          \
+        true, false, 5000, 1e-6                                                \
+    }
 
 /** The random effects of one group (best linear unbiased predictions). */
 typedef struct cairn_mixed_blup {
@@ -138,30 +144,30 @@ typedef struct cairn_mixed_blup {
  * slope is 0 (coef_slope equals the fixed slope).
  */
 typedef struct cairn_mixed_fit_result {
-    bool reml;             /**< fitted by REML (else ML) */
-    bool intercept_only;   /**< (1 | group) model */
-    double intercept;      /**< fixed intercept */
-    double slope;          /**< fixed slope (per unit of t) */
-    double intercept_se;   /**< standard error of the fixed intercept */
-    double slope_se;       /**< standard error of the fixed slope */
+    bool reml;           /**< fitted by REML (else ML) */
+    bool intercept_only; /**< (1 | group) model */
+    double intercept;    /**< fixed intercept */
+    double slope;        /**< fixed slope (per unit of t) */
+    double intercept_se; /**< standard error of the fixed intercept */
+    double slope_se;     /**< standard error of the fixed slope */
     /**
      * 95% Wald intervals, estimate -/+ z * SE with the normal quantile
      * z = gsl_cdf_ugaussian_Pinv(0.975) (not a t quantile).
      */
     double intercept_ci[2];
-    double slope_ci[2];    /**< 95% Wald interval of the slope, as above */
+    double slope_ci[2]; /**< 95% Wald interval of the slope, as above */
     /**
      * Covariance of (intercept, slope): sigma^2 (X'V^-1 X)^-1 as lme4's
      * vcov(); under REML with the REML sigma.
      */
     double vcov[2][2];
-    double sd_intercept;   /**< SD of the random intercepts */
-    double sd_slope;       /**< SD of the random slopes (0: no slope) */
-    double cor;            /**< intercept-slope correlation (0: an SD 0) */
-    double sigma;          /**< residual SD */
+    double sd_intercept; /**< SD of the random intercepts */
+    double sd_slope;     /**< SD of the random slopes (0: no slope) */
+    double cor;          /**< intercept-slope correlation (0: an SD 0) */
+    double sigma;        /**< residual SD */
     /** REML criterion (-2 REML log-likelihood) or ML deviance (-2 logLik) */
     double criterion;
-    double loglik;         /**< -criterion / 2, as lme4's logLik() */
+    double loglik; /**< -criterion / 2, as lme4's logLik() */
     /**
      * lme4's theta: the lower-triangular relative covariance factor
      * Lambda = [theta0 0; theta1 theta2] with Sigma = sigma^2 Lambda
@@ -169,10 +175,10 @@ typedef struct cairn_mixed_fit_result {
      * fits.
      */
     double theta[3];
-    bool converged;        /**< the last simplex run ended before max_iter */
-    int iterations;        /**< Nelder-Mead iterations, all runs */
-    size_t n_obs;          /**< rows (sum of the groups' n) */
-    size_t n_groups;       /**< groups */
+    bool converged;          /**< the last simplex run ended before max_iter */
+    int iterations;          /**< Nelder-Mead iterations, all runs */
+    size_t n_obs;            /**< rows (sum of the groups' n) */
+    size_t n_groups;         /**< groups */
     cairn_mixed_blup *blups; /**< n_groups entries, in input group order */
 } cairn_mixed_fit_result;
 

@@ -59,9 +59,8 @@ int cairn_responses_parse_tokens(cairn_responses **out,
  * not be NUL-terminated), as cairn_responses_parse_tokens.
  */
 int cairn_responses_parse_line(cairn_responses **out,
-                               const cairn_instrument *inst,
-                               const char *line, size_t len,
-                               cairn_error *err);
+                               const cairn_instrument *inst, const char *line,
+                               size_t len, cairn_error *err);
 
 /**
  * What the numbers a person types stand for.  They differ only for an
@@ -91,8 +90,8 @@ int cairn_entry_parse(cairn_entry *out, const char *word, cairn_error *err);
  * entered, positions (...) or scores (...)").
  * Returns CAIRN_OK or CAIRN_EINVAL.
  */
-int cairn_responses_check_entry(const cairn_instrument *inst,
-                                cairn_entry entry, cairn_error *err);
+int cairn_responses_check_entry(const cairn_instrument *inst, cairn_entry entry,
+                                cairn_error *err);
 
 /**
  * Set item at position `i` from a typed `value` read as `entry` says:
@@ -104,8 +103,7 @@ int cairn_responses_check_entry(const cairn_instrument *inst,
  */
 int cairn_responses_set_entered(cairn_responses *resp,
                                 const cairn_instrument *inst, size_t i,
-                                int value, cairn_entry entry,
-                                cairn_error *err);
+                                int value, cairn_entry entry, cairn_error *err);
 
 /**
  * As cairn_responses_parse_tokens, reading every number as `entry` says

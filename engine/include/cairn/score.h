@@ -25,19 +25,19 @@
 /** The result for one scale. */
 typedef struct cairn_scale_score {
     const cairn_scale *scale; /**< borrowed from the instrument */
-    bool has_score;    /**< false when the missing-data rule allows none */
-    double score;      /**< valid when has_score */
+    bool has_score;         /**< false when the missing-data rule allows none */
+    double score;           /**< valid when has_score */
     const cairn_band *band; /**< band of the score, or NULL */
-    bool prorated;     /**< missing items were filled in by the rule */
-    size_t answered;   /**< items of the scale that were answered */
-    size_t missing;    /**< items of the scale that were missing */
+    bool prorated;          /**< missing items were filled in by the rule */
+    size_t answered;        /**< items of the scale that were answered */
+    size_t missing;         /**< items of the scale that were missing */
 } cairn_scale_score;
 
 /** A risk item that was endorsed. */
 typedef struct cairn_flag {
-    int item;                     /**< item number */
-    int code;                     /**< the code entered */
-    const cairn_risk_item *risk;  /**< rule and message (borrowed) */
+    int item;                    /**< item number */
+    int code;                    /**< the code entered */
+    const cairn_risk_item *risk; /**< rule and message (borrowed) */
 } cairn_flag;
 
 /** Outcome of a decision rule. */
@@ -57,13 +57,13 @@ typedef struct cairn_rule_result {
 typedef struct cairn_score {
     const cairn_instrument *instrument; /**< borrowed; must outlive this */
     size_t n_scales;
-    cairn_scale_score *scales;  /**< in the instrument's scale order */
+    cairn_scale_score *scales; /**< in the instrument's scale order */
     size_t n_missing;
-    int *missing_items;         /**< numbers of unanswered items */
+    int *missing_items; /**< numbers of unanswered items */
     size_t n_flags;
-    cairn_flag *flags;          /**< endorsed risk items, item order */
+    cairn_flag *flags; /**< endorsed risk items, item order */
     size_t n_rules;
-    cairn_rule_result *rules;   /**< in the instrument's rule order */
+    cairn_rule_result *rules; /**< in the instrument's rule order */
 } cairn_score;
 
 /**
@@ -89,8 +89,7 @@ const cairn_scale_score *cairn_score_find(const cairn_score *score,
  * flags, rules.  `*out` is a malloc'd string the caller frees with free().
  * Returns CAIRN_OK or CAIRN_ENOMEM.
  */
-int cairn_score_to_json(const cairn_score *score, char **out,
-                        cairn_error *err);
+int cairn_score_to_json(const cairn_score *score, char **out, cairn_error *err);
 
 /**
  * Run the worked examples of `inst` and report the first that does not
@@ -99,7 +98,7 @@ int cairn_score_to_json(const cairn_score *score, char **out,
  * Returns CAIRN_OK or CAIRN_EINVAL ("example 2: scale total: expected 11,
  * got 12").
  */
-int cairn_score_check_examples(const cairn_instrument *inst,
-                               size_t *n_checked, cairn_error *err);
+int cairn_score_check_examples(const cairn_instrument *inst, size_t *n_checked,
+                               cairn_error *err);
 
 #endif

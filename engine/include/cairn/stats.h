@@ -25,13 +25,13 @@
 
 /** An ordinary least-squares slope of score on time. */
 typedef struct cairn_slope {
-    size_t n;           /**< points used */
-    bool has_estimate;  /**< n >= 2 and time varies */
-    double estimate;    /**< change per unit of time */
-    double intercept;   /**< fitted score at time 0 */
-    bool has_interval;  /**< n >= 3: se and the 95% interval are set */
-    double se;          /**< standard error of the slope */
-    double ci_low;      /**< 95% interval, t with n - 2 df */
+    size_t n;          /**< points used */
+    bool has_estimate; /**< n >= 2 and time varies */
+    double estimate;   /**< change per unit of time */
+    double intercept;  /**< fitted score at time 0 */
+    bool has_interval; /**< n >= 3: se and the 95% interval are set */
+    double se;         /**< standard error of the slope */
+    double ci_low;     /**< 95% interval, t with n - 2 df */
     double ci_high;
 } cairn_slope;
 
@@ -70,29 +70,70 @@ typedef struct cairn_rci {
  * improvement depends on `dir`.
  * Returns CAIRN_OK or CAIRN_EINVAL (sd <= 0, r outside (0, 1)).
  */
-int cairn_stats_rci(cairn_rci *out, double baseline, double latest,
-                    double sd, double r, cairn_direction dir,
-                    cairn_error *err);
+int cairn_stats_rci(cairn_rci *out, double baseline, double latest, double sd,
+                    double r, cairn_direction dir, cairn_error *err);
 
 /** Values given in place of a scale's published ones (populations
  *  differ). */
 typedef struct cairn_param_overrides {
     bool has_sd;
-    double sd;          /**< SD for reliable change, > 0 */
+    double sd; /**< SD for reliable change, > 0 */
     bool has_reliability;
     double reliability; /**< 0 < r < 1 */
     bool has_cutoff;
-    double cutoff;      /**< clinical cut-off */
+    double cutoff; /**< clinical cut-off */
 } cairn_param_overrides;
+
+/** The clinic's settings (cairn/settings.h). */
+typedef struct cairn_settings cairn_settings;
+
+/** Where a parameter in force came from. */
+typedef enum cairn_param_origin {
+    CAIRN_PARAM_NONE = 0,       /**< not known */
+    CAIRN_PARAM_DEFINITION = 1, /**< the instrument's definition */
+    CAIRN_PARAM_SETTING = 2,    /**< a clinic setting (cairn settings) */
+    CAIRN_PARAM_OVERRIDE = 3    /**< the caller's override (command line) */
+} cairn_param_origin;
+
+/** Machine name: "none", "definition", "setting", "command_line". */
+const char *cairn_param_origin_name(cairn_param_origin o);
+
+/**
+ * Which criterion of clinically significant change is in force
+ * (Jacobson & Truax 1991): the instrument's screening cut-off, or one of
+ * their criteria a, b, c computed from a clinic's normative means and SDs.
+ */
+typedef enum cairn_cs_criterion {
+    CAIRN_CS_CUTOFF = 0, /**< a cut-off score (definition, setting or
+                              command line): not a Jacobson-Truax one */
+    CAIRN_CS_JT_A = 1,   /**< 2 SD beyond the clinical sample's mean */
+    CAIRN_CS_JT_B = 2,   /**< within 2 SD of the normal sample's mean */
+    CAIRN_CS_JT_C = 3    /**< nearer the normal mean than the clinical one:
+                              (s_c M_n + s_n M_c) / (s_c + s_n) */
+} cairn_cs_criterion;
+
+/** Machine name: "cutoff", "jacobson_truax_a", "..._b", "..._c". */
+const char *cairn_cs_criterion_name(cairn_cs_criterion c);
+
+/** Longest source text of a parameter in force. */
+#define CAIRN_PARAM_SOURCE_MAX 640
 
 /** The reliable-change and cut-off values in force for a scale. */
 typedef struct cairn_change_params {
-    bool has_rc;               /**< SD and reliability both known */
+    bool has_rc; /**< SD and reliability both known */
     double sd, reliability;
+    cairn_param_origin sd_from, reliability_from;
     bool has_cutoff;
     double cutoff;
     cairn_case_when case_when; /**< the scale's, or by its direction when
                                     only an override gives a cut-off */
+    cairn_param_origin cutoff_from;
+    cairn_cs_criterion criterion;           /**< how the cut-off was reached */
+    char rc_source[CAIRN_PARAM_SOURCE_MAX]; /**< where SD and
+                                                 reliability come from */
+    char cutoff_source[CAIRN_PARAM_SOURCE_MAX]; /**< where the cut-off
+                                                     comes from */
+    char criterion_text[200];                   /**< the criterion in words */
 } cairn_change_params;
 
 /**
@@ -103,9 +144,25 @@ typedef struct cairn_change_params {
 int cairn_stats_params(cairn_change_params *out, const cairn_scale *scale,
                        const cairn_param_overrides *o, cairn_error *err);
 
+/**
+ * Resolve the values in force for `scale` of instrument `code`, each from
+ * the first of: the override in `o` (may be NULL), the clinic's setting
+ * in `settings` (may be NULL; keys "<code>.<scale>.rci_sd" and the like),
+ * the definition.  When the clinic set a clinical and/or a normal mean
+ * and SD (and no cut-off of its own), the cut-off is Jacobson-Truax
+ * criterion c (both), a (clinical only) or b (normal only).  The sources
+ * say which values came from where.
+ * Returns CAIRN_OK or CAIRN_EINVAL (a bad override).
+ */
+int cairn_stats_params_resolve(cairn_change_params *out, const char *code,
+                               const cairn_scale *scale,
+                               const cairn_settings *settings,
+                               const cairn_param_overrides *o,
+                               cairn_error *err);
+
 /** Clinically significant change against a cut-off. */
 typedef struct cairn_clinical {
-    bool case_at_baseline;   /**< baseline at or past the cut-off */
+    bool case_at_baseline; /**< baseline at or past the cut-off */
     bool case_at_latest;
     bool recovered;          /**< a case at baseline and not at latest */
     bool reliably_recovered; /**< recovered and reliably improved */
@@ -123,20 +180,20 @@ cairn_clinical cairn_stats_clinical(double baseline, double latest,
 
 /** One measure of an NHS Talking Therapies pair (PHQ-9 or GAD-7). */
 typedef struct cairn_nhstt_measure {
-    double first, last;       /**< first and last scores */
-    double caseness;          /**< a case at or above this */
-    double reliable_change;   /**< points that count as reliable */
+    double first, last;     /**< first and last scores */
+    double caseness;        /**< a case at or above this */
+    double reliable_change; /**< points that count as reliable */
 } cairn_nhstt_measure;
 
 /** NHS Talking Therapies paired outcomes. */
 typedef struct cairn_nhstt {
-    bool at_caseness;             /**< a case on either measure at first */
-    bool recovered;               /**< at caseness, and a case on neither
-                                       measure at last */
-    bool reliable_improvement;    /**< reliably better on at least one
-                                       measure, reliably worse on none */
-    bool reliable_deterioration;  /**< reliably worse on at least one */
-    bool reliable_recovery;       /**< recovered and reliably improved */
+    bool at_caseness;            /**< a case on either measure at first */
+    bool recovered;              /**< at caseness, and a case on neither
+                                      measure at last */
+    bool reliable_improvement;   /**< reliably better on at least one
+                                      measure, reliably worse on none */
+    bool reliable_deterioration; /**< reliably worse on at least one */
+    bool reliable_recovery;      /**< recovered and reliably improved */
 } cairn_nhstt;
 
 /**
@@ -187,17 +244,17 @@ typedef struct cairn_cohort_change {
  * two clients, or a zero SD, leave the affected effect without a value.
  * Returns CAIRN_OK or CAIRN_EINVAL (n < 1).
  */
-int cairn_stats_cohort_change(cairn_cohort_change *out,
-                              const cairn_moments *m, cairn_error *err);
+int cairn_stats_cohort_change(cairn_cohort_change *out, const cairn_moments *m,
+                              cairn_error *err);
 
 /** Largest item count for Cronbach's alpha. */
 #define CAIRN_ALPHA_MAX_ITEMS 64
 
 /** Sums for Cronbach's alpha: n, item sums and cross-products. */
 typedef struct cairn_item_moments {
-    size_t k;                                  /**< items */
-    double n;                                  /**< complete sets */
-    double s[CAIRN_ALPHA_MAX_ITEMS];           /**< sum of item i */
+    size_t k;                        /**< items */
+    double n;                        /**< complete sets */
+    double s[CAIRN_ALPHA_MAX_ITEMS]; /**< sum of item i */
     double ss[CAIRN_ALPHA_MAX_ITEMS][CAIRN_ALPHA_MAX_ITEMS]; /**< sum x_i x_j */
 } cairn_item_moments;
 

@@ -50,7 +50,7 @@
 #include "cairn/score.h"
 
 /** The schema version this library writes (PRAGMA user_version). */
-#define CAIRN_STORE_SCHEMA 2
+#define CAIRN_STORE_SCHEMA 3
 
 /** An open database (opaque). */
 typedef struct cairn_store cairn_store;
@@ -68,7 +68,10 @@ typedef struct cairn_store_options {
 } cairn_store_options;
 
 /** Default options: open an existing file for writing, wait 30 s. */
-#define CAIRN_STORE_OPTIONS_INIT {false, false, NULL, 30000}
+#define CAIRN_STORE_OPTIONS_INIT                                               \
+    {                                                                          \
+        false, false, NULL, 30000                                              \
+    }
 
 /**
  * Open the store at `path` (or create it, see options; NULL options are
@@ -95,11 +98,11 @@ int cairn_store_schema_version(const cairn_store *st);
 
 /** What brought the client: the kind of loss. */
 typedef enum cairn_loss_kind {
-    CAIRN_LOSS_UNKNOWN = 0,     /**< not recorded */
+    CAIRN_LOSS_UNKNOWN = 0, /**< not recorded */
     CAIRN_LOSS_MISCARRIAGE = 1,
     CAIRN_LOSS_STILLBIRTH = 2,
     CAIRN_LOSS_NEONATAL_DEATH = 3,
-    CAIRN_LOSS_TFMR = 4,        /**< termination for medical reasons */
+    CAIRN_LOSS_TFMR = 4, /**< termination for medical reasons */
     CAIRN_LOSS_OTHER = 5
 } cairn_loss_kind;
 
@@ -122,15 +125,15 @@ int cairn_loss_kind_parse(cairn_loss_kind *out, const char *name,
  * NULL text and 0 numbers mean "not recorded".
  */
 typedef struct cairn_client {
-    int64_t id;               /**< output only */
-    const char *code;         /**< the clinic's code: 1-64 of A-Z a-z 0-9
-                                   . _ - /, unique */
-    const char *name;         /**< display name, or NULL */
-    int birth_year;           /**< or 0 */
-    const char *clinician;    /**< responsible clinician, or NULL */
-    const char *notes;        /**< free text, never exported, or NULL */
-    const char *loss_date;    /**< "YYYY-MM-DD", or NULL */
-    int gestation_weeks;      /**< weeks of gestation at the loss, or 0 */
+    int64_t id;            /**< output only */
+    const char *code;      /**< the clinic's code: 1-64 of A-Z a-z 0-9
+                                . _ - /, unique */
+    const char *name;      /**< display name, or NULL */
+    int birth_year;        /**< or 0 */
+    const char *clinician; /**< responsible clinician, or NULL */
+    const char *notes;     /**< free text, never exported, or NULL */
+    const char *loss_date; /**< "YYYY-MM-DD", or NULL */
+    int gestation_weeks;   /**< weeks of gestation at the loss, or 0 */
     cairn_loss_kind loss_kind;
     const char *partner_code; /**< output: the linked partner, or NULL */
     const char *created_at;   /**< output only */
@@ -144,8 +147,8 @@ typedef struct cairn_client {
  * CAIRN_EINVAL (bad code, date, year or weeks), CAIRN_ENOTFOUND (partner)
  * or CAIRN_EDB.
  */
-int cairn_store_client_add(cairn_store *st, const cairn_client *c,
-                           int64_t *id, cairn_error *err);
+int cairn_store_client_add(cairn_store *st, const cairn_client *c, int64_t *id,
+                           cairn_error *err);
 
 /**
  * Find the client with `code`.  `*out` is a new record the caller frees
@@ -213,9 +216,8 @@ typedef struct cairn_episode_list {
  * one open episode.  Returns CAIRN_OK, CAIRN_ENOTFOUND, CAIRN_EEXISTS (one
  * is open), CAIRN_EINVAL (date) or CAIRN_EDB.
  */
-int cairn_store_episode_add(cairn_store *st, const char *code,
-                            const char *date, int64_t *id,
-                            cairn_error *err);
+int cairn_store_episode_add(cairn_store *st, const char *code, const char *date,
+                            int64_t *id, cairn_error *err);
 
 /**
  * End the open episode of `code` on `date` (not before its start).
@@ -251,10 +253,10 @@ const char *cairn_method_name(cairn_method method);
 
 /** One stored scale result. */
 typedef struct cairn_stored_scale {
-    const char *scale;  /**< scale id, e.g. "total" */
-    bool has_score;     /**< false when the missing-data rule gave none */
+    const char *scale; /**< scale id, e.g. "total" */
+    bool has_score;    /**< false when the missing-data rule gave none */
     double score;
-    const char *band;   /**< band id, or NULL */
+    const char *band; /**< band id, or NULL */
     bool prorated;
 } cairn_stored_scale;
 
@@ -266,7 +268,7 @@ typedef struct cairn_stored_flag {
 
 /** One stored decision-rule result. */
 typedef struct cairn_stored_rule {
-    const char *rule;      /**< rule id */
+    const char *rule; /**< rule id */
     cairn_tristate value;
 } cairn_stored_rule;
 
@@ -286,13 +288,13 @@ typedef struct cairn_assessment {
     const char *entered_at;      /**< when it was stored, UTC */
     const char *entered_by;      /**< who stored it */
     cairn_method method;
-    const char *source;          /**< import file name, or NULL */
-    int64_t supersedes;          /**< the version this corrects, or 0 */
-    int64_t superseded_by;       /**< the newer version, or 0 */
-    const char *reason;          /**< why this version was made, or NULL */
+    const char *source;    /**< import file name, or NULL */
+    int64_t supersedes;    /**< the version this corrects, or 0 */
+    int64_t superseded_by; /**< the newer version, or 0 */
+    const char *reason;    /**< why this version was made, or NULL */
     bool voided;
-    const char *voided_at;       /**< or NULL */
-    const char *void_reason;     /**< or NULL */
+    const char *voided_at;   /**< or NULL */
+    const char *void_reason; /**< or NULL */
     size_t n_items;
     const int *codes;
     const bool *missing;
@@ -318,7 +320,10 @@ typedef struct cairn_assessment_options {
 } cairn_assessment_options;
 
 /** Default: clinician-entered; client and date must be set. */
-#define CAIRN_ASSESSMENT_OPTIONS_INIT {NULL, NULL, CAIRN_METHOD_CLINICIAN}
+#define CAIRN_ASSESSMENT_OPTIONS_INIT                                          \
+    {                                                                          \
+        NULL, NULL, CAIRN_METHOD_CLINICIAN                                     \
+    }
 
 /**
  * Check what cairn_store_assessment_add will check of `opts` before any
@@ -366,8 +371,8 @@ int cairn_store_assessment_amend(cairn_store *st, int64_t id,
  * Returns CAIRN_OK, CAIRN_ENOTFOUND, CAIRN_EINVAL (no reason, already void
  * or superseded) or CAIRN_EDB.
  */
-int cairn_store_assessment_void(cairn_store *st, int64_t id,
-                                const char *reason, cairn_error *err);
+int cairn_store_assessment_void(cairn_store *st, int64_t id, const char *reason,
+                                cairn_error *err);
 
 /**
  * One assessment, whatever its state.  `*out` is freed with
@@ -393,9 +398,8 @@ typedef enum cairn_list_scope {
  * cairn_store_assessment_list_free.
  * Returns CAIRN_OK, CAIRN_ENOTFOUND (client), CAIRN_ENOMEM, CAIRN_EDB.
  */
-int cairn_store_assessment_list(cairn_assessment_list **out,
-                                cairn_store *st, const char *code,
-                                const char *instrument,
+int cairn_store_assessment_list(cairn_assessment_list **out, cairn_store *st,
+                                const char *code, const char *instrument,
                                 cairn_list_scope scope, cairn_error *err);
 
 /** Free an assessment list.  NULL is allowed. */
@@ -414,10 +418,10 @@ typedef struct cairn_cohort_row {
     size_t n_scales;
     const cairn_stored_scale *scales;
     /* Filled only after cairn_store_cursor_items() for this row: */
-    size_t n_items;               /**< item `k` answered codes[k-1] */
-    const int *codes;             /**< unless missing[k-1] */
+    size_t n_items;   /**< item `k` answered codes[k-1] */
+    const int *codes; /**< unless missing[k-1] */
     const bool *missing;
-    size_t n_flags;               /**< risk flags raised */
+    size_t n_flags; /**< risk flags raised */
     const cairn_stored_flag *flags;
 } cairn_cohort_row;
 
@@ -485,12 +489,12 @@ int cairn_event_kind_parse(cairn_event_kind *out, const char *name,
  * started"); exports carry the kind and date only.
  */
 typedef struct cairn_event {
-    int64_t id;              /**< output only */
+    int64_t id; /**< output only */
     const char *client_code;
-    const char *date;        /**< "YYYY-MM-DD" (future dates allowed:
-                                  a due date may lie ahead) */
+    const char *date; /**< "YYYY-MM-DD" (future dates allowed:
+                           a due date may lie ahead) */
     cairn_event_kind kind;
-    const char *label;       /**< up to 200 bytes, or NULL */
+    const char *label; /**< up to 200 bytes, or NULL */
 } cairn_event;
 
 /** A list of events, by date then id. */
@@ -503,8 +507,8 @@ typedef struct cairn_event_list {
  * Add an event.  Returns CAIRN_OK, CAIRN_ENOTFOUND (client), CAIRN_EINVAL
  * (date, label) or CAIRN_EDB.
  */
-int cairn_store_event_add(cairn_store *st, const cairn_event *ev,
-                          int64_t *id, cairn_error *err);
+int cairn_store_event_add(cairn_store *st, const cairn_event *ev, int64_t *id,
+                          cairn_error *err);
 
 /**
  * The events of client `code` (NULL = every client), by date.  Free with
@@ -521,9 +525,9 @@ void cairn_store_event_list_free(cairn_event_list *list);
 
 /** What a rescore did. */
 typedef struct cairn_rescore_result {
-    size_t examined;   /**< current assessments of the instrument */
-    size_t rescored;   /**< new versions written */
-    size_t current;    /**< already scored with this definition */
+    size_t examined; /**< current assessments of the instrument */
+    size_t rescored; /**< new versions written */
+    size_t current;  /**< already scored with this definition */
 } cairn_rescore_result;
 
 /**
@@ -623,12 +627,12 @@ void cairn_store_audit_list_free(cairn_audit_list *list);
 
 /** What verification looked at. */
 typedef struct cairn_audit_report {
-    size_t entries;      /**< audit entries whose chain was checked */
-    size_t assessments;  /**< assessment rows checked against digests */
-    size_t clients;      /**< client rows checked */
-    size_t events;       /**< event, episode and alert rows checked */
-    char head[65];       /**< hash of the last entry (keep it elsewhere to
-                              detect a truncated log) */
+    size_t entries;     /**< audit entries whose chain was checked */
+    size_t assessments; /**< assessment rows checked against digests */
+    size_t clients;     /**< client rows checked */
+    size_t events;      /**< event, episode and alert rows checked */
+    char head[65];      /**< hash of the last entry (keep it elsewhere to
+                             detect a truncated log) */
 } cairn_audit_report;
 
 /**

@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cairn/date.h"
 #include "cairn/error.h"
 #include "cairn/instrument.h"
 #include "cairn/mixed.h"
@@ -38,30 +39,68 @@ typedef enum cairn_time_axis {
 
 /** Overrides and settings for a trend. */
 typedef struct cairn_trend_options {
-    const char *scale;          /**< scale id; NULL = the main scale */
-    cairn_time_axis axis;       /**< time axis for the slope */
-    bool has_sd;                /**< use `sd` instead of the definition's */
+    const char *scale;    /**< scale id; NULL = the main scale */
+    cairn_time_axis axis; /**< time axis for the slope */
+    bool has_sd;          /**< use `sd` instead of the definition's */
     double sd;
-    bool has_reliability;       /**< use `reliability` instead */
+    bool has_reliability; /**< use `reliability` instead */
     double reliability;
-    bool has_cutoff;            /**< use `cutoff` instead */
+    bool has_cutoff; /**< use `cutoff` instead */
     double cutoff;
-    double no_improvement_weeks; /**< alert threshold in weeks */
+    double no_improvement_weeks;    /**< alert threshold in weeks, used when
+                                         neither the caller (below) nor a
+                                         setting gives one */
+    bool has_no_improvement_weeks;  /**< the caller's value wins over the
+                                         clinic's settings */
+    const cairn_settings *settings; /**< the clinic's settings (borrowed,
+                                         may be NULL): between the
+                                         definition and the overrides */
 } cairn_trend_options;
 
 /** Defaults: main scale, weeks since first, definition's values. */
-#define CAIRN_TREND_OPTIONS_INIT                                            \
-    {NULL, CAIRN_TIME_SINCE_FIRST, false, 0, false, 0, false, 0,          \
-     CAIRN_NO_IMPROVEMENT_WEEKS}
+#define CAIRN_TREND_OPTIONS_INIT                                               \
+    {                                                                          \
+        NULL, CAIRN_TIME_SINCE_FIRST, false, 0, false, 0, false, 0,            \
+            CAIRN_NO_IMPROVEMENT_WEEKS, false, NULL                            \
+    }
+
+/**
+ * Reliable-change parameters or a cut-off for one scale of one
+ * instrument, replacing the definition's (populations differ, and some
+ * definitions have none).  Front ends that cover several instruments at
+ * once (the caseload, the reports) pass a list of these.
+ */
+typedef struct cairn_trend_override {
+    const char *instrument; /**< code, e.g. "epds" */
+    const char *scale;      /**< scale id; NULL = the main scale */
+    bool has_sd;
+    double sd;
+    bool has_reliability;
+    double reliability;
+    bool has_cutoff;
+    double cutoff;
+} cairn_trend_override;
+
+/**
+ * The options for `inst`'s scale `scale`: `base` (its scale, axis and
+ * threshold; its own overrides are kept) with every matching entry of
+ * `ov` (n of them, may be NULL when n is 0) applied in order.  An entry
+ * with no scale matches the main scale only.  Never fails.
+ */
+cairn_trend_options cairn_trend_options_for(const cairn_trend_options *base,
+                                            const cairn_trend_override *ov,
+                                            size_t n,
+                                            const cairn_instrument *inst,
+                                            const cairn_scale *scale);
 
 /** What the clinic's own data say a client's course should look like. */
 typedef struct cairn_expectation {
-    bool available;       /**< enough clients for a stable model */
-    size_t n_clients;     /**< clients with a score on the scale */
-    size_t min_clients;   /**< the threshold (project policy) */
-    double b0, b1;        /**< fixed intercept and slope per week */
-    double v0, v1, c01;   /**< random intercept/slope (co)variances */
-    double s2;            /**< residual variance */
+    bool available;     /**< enough clients for a stable model */
+    size_t n_clients;   /**< clients with a score on the scale */
+    size_t min_clients; /**< the threshold (project policy) */
+    double b0, b1;      /**< fixed intercept and slope per week */
+    double v0, v1, c01; /**< random intercept/slope (co)variances */
+    double s2;          /**< residual variance */
 } cairn_expectation;
 
 /** Clients a clinic needs before "not on track" is judged (project
@@ -72,8 +111,8 @@ typedef struct cairn_expectation {
  * The expectation from a fitted growth model (time in weeks since the
  * first assessment) over `n_clients` clients.
  */
-cairn_expectation cairn_expectation_from_fit(
-    const cairn_mixed_fit_result *fit, size_t n_clients);
+cairn_expectation cairn_expectation_from_fit(const cairn_mixed_fit_result *fit,
+                                             size_t n_clients);
 
 /**
  * The expected score at week `w` for a client whose baseline (week 0) was
@@ -87,11 +126,11 @@ bool cairn_expectation_band(const cairn_expectation *e, double y0, double w,
 /** One scored assessment on the trend's time axis. */
 typedef struct cairn_trend_point {
     int64_t assessment_id;
-    const char *date;  /**< administered_at (borrowed from the list) */
-    double weeks;      /**< on the chosen axis */
+    const char *date; /**< administered_at (borrowed from the list) */
+    double weeks;     /**< on the chosen axis */
     double score;
-    const char *band;  /**< band id or NULL */
-    size_t n_flags;    /**< risk flags raised in this assessment */
+    const char *band; /**< band id or NULL */
+    size_t n_flags;   /**< risk flags raised in this assessment */
 } cairn_trend_point;
 
 /** Kinds of alert, most urgent first. */
@@ -108,11 +147,11 @@ const char *cairn_alert_kind_name(cairn_alert_kind kind);
 /** An alert raised by a client's data. */
 typedef struct cairn_alert {
     cairn_alert_kind kind;
-    char key[64];          /**< stable: "<kind>:<assessment id>[:<item>]" */
-    int64_t assessment_id; /**< the assessment it comes from */
-    const char *date;      /**< its date (borrowed) */
-    int item;              /**< risk item, else 0 */
-    char reason[256];      /**< for the clinician */
+    char key[64];            /**< stable: "<kind>:<assessment id>[:<item>]" */
+    int64_t assessment_id;   /**< the assessment it comes from */
+    const char *date;        /**< its date (borrowed) */
+    int item;                /**< risk item, else 0 */
+    char reason[256];        /**< for the clinician */
     cairn_alert_state state; /**< open unless the caller sets it from the
                                   store (cairn_store_alert_list) */
     const char *state_by;    /**< who acted last, or NULL (borrowed) */
@@ -122,36 +161,43 @@ typedef struct cairn_alert {
 
 /** A client's trend on one scale. */
 typedef struct cairn_trend {
-    const char *client;      /**< client code (borrowed) */
-    const char *instrument;  /**< instrument code */
-    const char *scale;       /**< scale id */
+    const char *client;     /**< client code (borrowed) */
+    const char *instrument; /**< instrument code */
+    const char *scale;      /**< scale id */
     cairn_direction direction;
-    cairn_time_axis axis;    /**< the axis actually used */
-    bool axis_fallback;      /**< since-loss asked, no loss date: since
-                                  first used instead */
-    size_t n_assessments;    /**< current assessments of the instrument */
-    size_t n;                /**< of them with a score on the scale */
+    cairn_time_axis axis;      /**< the axis actually used */
+    bool axis_fallback;        /**< since-loss asked, no loss date: since
+                                    first used instead */
+    size_t n_assessments;      /**< current assessments of the instrument */
+    size_t n;                  /**< of them with a score on the scale */
     cairn_trend_point *points; /**< the n scored ones, in date order */
-    bool has_baseline;       /**< n >= 1 */
+    bool has_baseline;         /**< n >= 1 */
     cairn_trend_point baseline, latest;
-    double change;           /**< latest - baseline */
-    double weeks;            /**< weeks from baseline to latest */
-    cairn_slope slope;       /**< points per week */
-    bool has_rci;            /**< SD and reliability known, n >= 2 */
+    double change;     /**< latest - baseline */
+    double weeks;      /**< weeks from baseline to latest */
+    cairn_slope slope; /**< points per week */
+    bool has_rci;      /**< SD and reliability known, n >= 2 */
     cairn_rci rci;
-    const char *rc_source;   /**< the definition's source, or "command
-                                  line" when overridden */
-    const char *rc_kind;     /**< reliability kind, or NULL */
+    const char *rc_source; /**< where SD and reliability come from:
+                                the definition's source, a clinic
+                                setting (key, value, who, when) or
+                                "command line" */
+    const char *rc_kind;   /**< reliability kind, or NULL */
     bool has_cutoff;
     double cutoff;
     cairn_case_when case_when;
-    const char *cutoff_source;
-    bool has_clinical;       /**< cut-off known and n >= 2 */
+    const char *cutoff_source;         /**< where the cut-off comes from */
+    cairn_change_params params;        /**< every value in force, with origins
+                                            and the clinical-significance
+                                            criterion */
+    double no_improvement_weeks;       /**< the alert window used */
+    const char *no_improvement_source; /**< where it comes from */
+    bool has_clinical;                 /**< cut-off known and n >= 2 */
     cairn_clinical clinical;
     bool expectation_checked; /**< "not on track" could be judged */
     double expected, expected_low, expected_high; /**< for the latest */
     size_t n_alerts;
-    cairn_alert *alerts;     /**< most urgent first */
+    cairn_alert *alerts; /**< most urgent first */
 } cairn_trend;
 
 /**
@@ -165,8 +211,7 @@ typedef struct cairn_trend {
  */
 int cairn_trend_compute(cairn_trend **out, const cairn_instrument *inst,
                         const cairn_assessment_list *list,
-                        const char *loss_date,
-                        const cairn_trend_options *opts,
+                        const char *loss_date, const cairn_trend_options *opts,
                         const cairn_expectation *expect, cairn_error *err);
 
 /** Free a trend.  NULL is allowed. */
@@ -180,9 +225,9 @@ void cairn_trend_free(cairn_trend *t);
 int cairn_trend_to_json(const cairn_trend *t, char **out, cairn_error *err);
 
 /**
- * Days since 1970-01-01 of an ISO 8601 date or UTC date-time
- * ("YYYY-MM-DD", "YYYY-MM-DDTHH:MM:SSZ"), with the time as a fraction.
- * Returns CAIRN_OK or CAIRN_EINVAL.
+ * Days since 1970-01-01 of a date or date-time, with the time as a
+ * fraction: cairn_date_days (cairn/date.h), under the name older callers
+ * use.  Returns CAIRN_OK or CAIRN_EINVAL.
  */
 int cairn_trend_date_days(const char *iso, double *days, cairn_error *err);
 

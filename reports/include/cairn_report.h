@@ -45,20 +45,8 @@
 #include "cairn/store.h"
 #include "cairn/trend.h"
 
-/**
- * Reliable-change parameters or a cut-off for one scale, replacing the
- * definition's (populations differ, and some definitions have none).
- */
-typedef struct cairn_report_override {
-    const char *instrument; /**< code, e.g. "epds" */
-    const char *scale;      /**< scale id; NULL = the main scale */
-    bool has_sd;
-    double sd;
-    bool has_reliability;
-    double reliability;
-    bool has_cutoff;
-    double cutoff;
-} cairn_report_override;
+/** A per-scale override (the engine's; see cairn/trend.h). */
+typedef cairn_trend_override cairn_report_override;
 
 /** What every report is computed with. */
 typedef struct cairn_report_options {
@@ -72,13 +60,14 @@ typedef struct cairn_report_options {
                                 last change */
     bool expectation;      /**< judge "not on track" against the
                                 clinic's growth model (default on) */
+    bool all;              /**< caseload: discharged clients too */
 } cairn_report_options;
 
 /** Defaults: weeks since first, the definitions' values, every client. */
 #define CAIRN_REPORT_OPTIONS_INIT                                              \
     {                                                                          \
         CAIRN_TIME_SINCE_FIRST, CAIRN_NO_IMPROVEMENT_WEEKS, NULL, 0, NULL, 0,  \
-            true                                                               \
+            true, false                                                        \
     }
 
 /**
@@ -166,25 +155,29 @@ int cairn_report_client_write(const cairn_report_client *r, const char *path,
 /** One instrument both partners completed. */
 typedef struct cairn_report_shared {
     const cairn_instrument *instrument;
-    const cairn_trend *a, *b; /**< main-scale trends (borrowed) */
-    cairn_couple *couple;     /**< the engine's comparison: pairs within
+    const cairn_trend *a, *b;   /**< main-scale trends (borrowed) */
+    const cairn_couple *couple; /**< the engine's comparison (borrowed
+                                   from the view): pairs within
                                    CAIRN_COUPLE_PAIR_DAYS, differences,
                                    reliable difference, flags */
-    bool diverged;            /**< diverging or incongruent */
-    char reason[256];         /**< why flagged, or why not (judged) */
+    bool diverged;              /**< diverging or incongruent */
+    char reason[256];           /**< why flagged, or why not (judged) */
 } cairn_report_shared;
 
 /** A couple's records side by side. */
 typedef struct cairn_report_couple {
-    cairn_report_client *a; /**< the client asked for */
-    cairn_report_client *b; /**< the linked partner */
+    cairn_report_client *a;  /**< the client asked for */
+    cairn_report_client *b;  /**< the linked partner */
+    cairn_couple_view *view; /**< the engine's couple view, which the
+                                  shared instruments borrow from */
     size_t n_shared;
     cairn_report_shared *shared; /**< in catalog order */
 } cairn_report_couple;
 
 /**
  * Load client `code` and the linked partner, and compare them on every
- * instrument both have scores on with cairn_couple_compare(): pairs of
+ * instrument both have scores on (the engine's couple view,
+ * cairn_couple_view_compute, as `cairn couple` shows it): pairs of
  * assessments within CAIRN_COUPLE_PAIR_DAYS, their differences, and the
  * divergence flag (the latest pair differs by more than a reliable
  * difference, or one partner reliably improved while the other reliably
@@ -259,16 +252,16 @@ typedef struct cairn_report_caseload {
 } cairn_report_caseload;
 
 /**
- * Every active client (no episode of care, or one still open) of
- * `opts->clinician` (or every client): latest score, band, change and
- * reliable-change status per instrument, and the open alerts, sorted by
- * urgency (open risk, deterioration, not on track, no improvement; then
- * more open alerts first; then clients with acknowledged alerts; then
- * code).  Resolved alerts are left out.  Every current assessment is
- * read in one query and held while the caseload is computed; the result
- * keeps a few hundred bytes per client and instrument.
- * Returns CAIRN_OK, CAIRN_EINVAL (bad override), CAIRN_EDB, CAIRN_ESTATS
- * or CAIRN_ENOMEM.  Free with cairn_report_caseload_free.
+ * The engine's caseload (cairn_caseload_compute: every active client, no
+ * episode of care or one still open, and with `opts->all` discharged
+ * clients too) of `opts->clinician` (or every clinician): latest score, band,
+ * change and reliable-change status per instrument, and the open alerts, sorted
+ * by urgency (open risk, deterioration, not on track, no improvement; then more
+ * open alerts first; then clients with acknowledged alerts; then code).
+ * Resolved alerts are left out.  The result keeps a few hundred bytes per
+ * client and instrument. Returns CAIRN_OK, CAIRN_EINVAL (bad override),
+ * CAIRN_EDB, CAIRN_ESTATS or CAIRN_ENOMEM.  Free with
+ * cairn_report_caseload_free.
  */
 int cairn_report_caseload_load(cairn_report_caseload **out, cairn_store *st,
                                const cairn_catalog *cat,

@@ -1,0 +1,95 @@
+/*
+ * cairn/alert.h - the alerts clients' data raise, with what clinicians
+ * did about them.
+ *
+ * Alerts are computed from the data with every trend (cairn/trend.h);
+ * what a clinician recorded (acknowledged, resolved) is stored under the
+ * alert's key (cairn_store_alert_set).  This module is the one place
+ * where the two meet: cairn_alert_apply_states() sets each alert's state
+ * from the store's records, and the lists below order alerts the same
+ * way for every front end: open ones first, then acknowledged, then
+ * resolved; within a state the most urgent kind first, then the caseload's
+ * order of clients, then the newest first.
+ *
+ *     cairn_caseload *cl = NULL;
+ *     cairn_alert_list *l = NULL;
+ *     if (cairn_caseload_compute(&cl, st, cat, NULL, &err) == 0 &&
+ *         cairn_alert_list_compute(&l, cl, false, &err) == 0)
+ *         for (size_t i = 0; i < l->n; i++)
+ *             show(l->items[i].client, l->items[i].alert);
+ *     cairn_alert_list_free(l);
+ *     cairn_caseload_free(cl);
+ */
+#ifndef CAIRN_ALERT_H
+#define CAIRN_ALERT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cairn/caseload.h"
+#include "cairn/catalog.h"
+#include "cairn/error.h"
+#include "cairn/store.h"
+#include "cairn/trend.h"
+
+/**
+ * Set the state, who, when and note of each of `t`'s alerts from
+ * `records` (the store's latest action per key, sorted by key, as
+ * cairn_store_alert_list returns them; NULL = none).  Alerts without a
+ * record stay open.  The alerts borrow the records' strings, so `records`
+ * must outlive `t`'s use.
+ */
+void cairn_alert_apply_states(cairn_trend *t,
+                              const cairn_alert_record_list *records);
+
+/** One alert and where it comes from (all borrowed). */
+typedef struct cairn_alert_ref {
+    const char *client;       /**< client code */
+    const cairn_trend *trend; /**< the trend that raised it */
+    const cairn_alert *alert; /**< the alert, its state applied */
+} cairn_alert_ref;
+
+/** Alerts in the order above, with counts per state. */
+typedef struct cairn_alert_list {
+    size_t n;
+    cairn_alert_ref *items;
+    size_t n_open;         /**< the first n_open items are open */
+    size_t n_acknowledged; /**< then the acknowledged ones */
+    size_t n_resolved;     /**< then resolved ones, if asked for */
+} cairn_alert_list;
+
+/**
+ * The alerts of `n` trends of client `client` (their states already
+ * applied with cairn_alert_apply_states), resolved ones only when
+ * `with_resolved`.  The list borrows from the trends.
+ * Returns CAIRN_OK or CAIRN_ENOMEM.
+ */
+int cairn_alert_list_of_trends(cairn_alert_list **out, const char *client,
+                               cairn_trend *const *trends, size_t n,
+                               bool with_resolved, cairn_error *err);
+
+/**
+ * Every alert of a caseload (whose states cairn_caseload_compute has
+ * applied), resolved ones only when `with_resolved`.  The list borrows
+ * from the caseload.  Returns CAIRN_OK or CAIRN_ENOMEM.
+ */
+int cairn_alert_list_compute(cairn_alert_list **out, const cairn_caseload *cl,
+                             bool with_resolved, cairn_error *err);
+
+/** Free an alert list.  NULL is allowed. */
+void cairn_alert_list_free(cairn_alert_list *l);
+
+/**
+ * Record that a clinician acknowledged or resolved alert `key`, with a
+ * note saying what was done: the alert is looked up among every client's
+ * current alerts (so a key nobody's data raise is refused), and the
+ * action is stored for the client whose data raise it.  If `client` is
+ * not NULL it receives that client's code (at most `size` bytes).
+ * Returns CAIRN_OK, CAIRN_ENOTFOUND ("no alert 'risk:99:9'"),
+ * CAIRN_EINVAL (state open, bad note), CAIRN_ENOMEM or CAIRN_EDB.
+ */
+int cairn_alert_set(cairn_store *st, const cairn_catalog *cat, const char *key,
+                    cairn_alert_state state, const char *note, char *client,
+                    size_t size, cairn_error *err);
+
+#endif

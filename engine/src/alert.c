@@ -1,0 +1,202 @@
+/*
+ * alert.c - alerts with their states: applying the clinicians' records
+ * to computed alerts, ordering them, and recording an action.
+ *
+ * Alert keys hold the assessment id, which is unique in the store, so a
+ * key names one client's alert; the record's client is still checked.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cairn/alert.h"
+
+static const cairn_alert_record *find_record(const cairn_alert_record_list *r,
+                                             const char *key)
+{
+    size_t lo = 0, hi = r ? r->n : 0;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(r->items[mid].key, key);
+        if (c == 0) {
+            return &r->items[mid];
+        }
+        if (c < 0) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return NULL;
+}
+
+void cairn_alert_apply_states(cairn_trend *t,
+                              const cairn_alert_record_list *records)
+{
+    for (size_t i = 0; i < t->n_alerts; i++) {
+        cairn_alert *a = &t->alerts[i];
+        const cairn_alert_record *r = find_record(records, a->key);
+        if (r == NULL || (t->client != NULL && r->client_code != NULL &&
+                          strcmp(r->client_code, t->client) != 0)) {
+            continue;
+        }
+        a->state = r->state;
+        a->state_by = r->who;
+        a->state_at = r->at;
+        a->state_note = r->note;
+    }
+}
+
+typedef struct ranked {
+    cairn_alert_ref ref;
+    size_t client_pos; /* the client's place in the caseload */
+} ranked;
+
+static int by_rank(const void *pa, const void *pb)
+{
+    const ranked *ra = pa, *rb = pb;
+    const cairn_alert *a = ra->ref.alert, *b = rb->ref.alert;
+    if (a->state != b->state) {
+        return a->state < b->state ? -1 : 1;
+    }
+    if (a->kind != b->kind) {
+        return a->kind < b->kind ? -1 : 1;
+    }
+    if (ra->client_pos != rb->client_pos) {
+        return ra->client_pos < rb->client_pos ? -1 : 1;
+    }
+    int d = strcmp(b->date ? b->date : "", a->date ? a->date : "");
+    if (d != 0) {
+        return d; /* the newest first */
+    }
+    return strcmp(a->key, b->key);
+}
+
+/* Append the alerts of one client's trends to `r` (room for them). */
+static size_t collect(ranked *r, size_t n, const char *client, size_t pos,
+                      cairn_trend *const *trends, size_t n_trends,
+                      bool with_resolved)
+{
+    for (size_t i = 0; i < n_trends; i++) {
+        const cairn_trend *t = trends[i];
+        for (size_t k = 0; k < t->n_alerts; k++) {
+            const cairn_alert *a = &t->alerts[k];
+            if (a->state == CAIRN_ALERT_RESOLVED && !with_resolved) {
+                continue;
+            }
+            r[n++] = (ranked){{client, t, a}, pos};
+        }
+    }
+    return n;
+}
+
+/* Sort `r` and move it into a new list. */
+static int finish(cairn_alert_list **out, ranked *r, size_t n, cairn_error *err)
+{
+    cairn_alert_list *l = calloc(1, sizeof *l);
+    cairn_alert_ref *items = calloc(n + 1, sizeof *items);
+    if (l == NULL || items == NULL) {
+        free(l);
+        free(items);
+        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    qsort(r, n, sizeof *r, by_rank);
+    for (size_t i = 0; i < n; i++) {
+        items[i] = r[i].ref;
+        cairn_alert_state s = r[i].ref.alert->state;
+        l->n_open += s == CAIRN_ALERT_OPEN;
+        l->n_acknowledged += s == CAIRN_ALERT_ACKNOWLEDGED;
+        l->n_resolved += s == CAIRN_ALERT_RESOLVED;
+    }
+    l->n = n;
+    l->items = items;
+    *out = l;
+    return CAIRN_OK;
+}
+
+static size_t count_alerts(cairn_trend *const *trends, size_t n)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++) {
+        total += trends[i]->n_alerts;
+    }
+    return total;
+}
+
+int cairn_alert_list_of_trends(cairn_alert_list **out, const char *client,
+                               cairn_trend *const *trends, size_t n,
+                               bool with_resolved, cairn_error *err)
+{
+    *out = NULL;
+    ranked *r = calloc(count_alerts(trends, n) + 1, sizeof *r);
+    if (r == NULL) {
+        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    size_t k = collect(r, 0, client, 0, trends, n, with_resolved);
+    int rc = finish(out, r, k, err);
+    free(r);
+    return rc;
+}
+
+int cairn_alert_list_compute(cairn_alert_list **out, const cairn_caseload *cl,
+                             bool with_resolved, cairn_error *err)
+{
+    size_t total = 0, k = 0;
+    *out = NULL;
+    for (size_t i = 0; i < cl->n; i++) {
+        total += count_alerts(cl->entries[i].trends, cl->entries[i].n_trends);
+    }
+    ranked *r = calloc(total + 1, sizeof *r);
+    if (r == NULL) {
+        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < cl->n; i++) {
+        const cairn_caseload_entry *e = &cl->entries[i];
+        k = collect(r, k, e->client->code, i, e->trends, e->n_trends,
+                    with_resolved);
+    }
+    int rc = finish(out, r, k, err);
+    free(r);
+    return rc;
+}
+
+void cairn_alert_list_free(cairn_alert_list *l)
+{
+    if (l == NULL) {
+        return;
+    }
+    free(l->items);
+    free(l);
+}
+
+int cairn_alert_set(cairn_store *st, const cairn_catalog *cat, const char *key,
+                    cairn_alert_state state, const char *note, char *client,
+                    size_t size, cairn_error *err)
+{
+    cairn_caseload_options o = CAIRN_CASELOAD_OPTIONS_INIT;
+    cairn_caseload *cl = NULL;
+    const char *owner = NULL;
+    o.all = true;
+    int rc = cairn_caseload_compute(&cl, st, cat, &o, err);
+    for (size_t k = 0; rc == 0 && owner == NULL && k < cl->n; k++) {
+        const cairn_caseload_entry *e = &cl->entries[k];
+        for (size_t i = 0; owner == NULL && i < e->n_trends; i++) {
+            for (size_t j = 0; j < e->trends[i]->n_alerts; j++) {
+                if (strcmp(e->trends[i]->alerts[j].key, key) == 0) {
+                    owner = e->client->code;
+                }
+            }
+        }
+    }
+    if (rc == 0 && owner == NULL) {
+        rc = cairn_error_set(err, CAIRN_ENOTFOUND, "no alert '%s'", key);
+    }
+    if (rc == 0) {
+        rc = cairn_store_alert_set(st, owner, key, state, note, err);
+    }
+    if (rc == 0 && client != NULL && size > 0) {
+        snprintf(client, size, "%s", owner);
+    }
+    cairn_caseload_free(cl);
+    return rc;
+}

@@ -1,0 +1,199 @@
+/*
+ * date.c - the one date parser and the calendar arithmetic.
+ *
+ * Everything that reads a date (the store's checks, trends, cohorts,
+ * exports, reports) goes through cairn_date_parse, so every module
+ * accepts and rejects the same text.  Conversions use H. Hinnant's
+ * days-from-civil and civil-from-days algorithms (proleptic Gregorian).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "cairn/date.h"
+
+int64_t cairn_date_days_from_civil(int year, int month, int day)
+{
+    int64_t y = year - (month <= 2);
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static void civil_from_days(int64_t z, int *y, int *m, int *d)
+{
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *y = (int)(yoe + era * 400 + (*m <= 2));
+}
+
+static bool digits(const char *s, size_t n, int *out)
+{
+    int v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9') {
+            return false;
+        }
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return true;
+}
+
+static int days_in_month(int y, int m)
+{
+    static const int dim[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return m == 2 && leap ? 29 : dim[m - 1];
+}
+
+/* The time after the date: HH:MM[:SS][Z|z|+HH:MM|-HH:MM], as seconds
+ * from midnight UTC. */
+static bool parse_time(const char *s, size_t len, int64_t *secs)
+{
+    int h, mi, sec = 0, oh = 0, om = 0, sign = 0;
+    size_t i = 5;
+    if (len < 5 || s[2] != ':' || !digits(s, 2, &h) || !digits(s + 3, 2, &mi)) {
+        return false;
+    }
+    if (i + 3 <= len && s[i] == ':') {
+        if (!digits(s + i + 1, 2, &sec)) {
+            return false;
+        }
+        i += 3;
+    }
+    if (i < len && (s[i] == 'Z' || s[i] == 'z')) {
+        i++;
+    } else if (i < len && (s[i] == '+' || s[i] == '-')) {
+        sign = s[i] == '+' ? 1 : -1;
+        if (i + 6 != len || s[i + 3] != ':' || !digits(s + i + 1, 2, &oh) ||
+            !digits(s + i + 4, 2, &om) || oh > 14 || om > 59) {
+            return false;
+        }
+        i += 6;
+    }
+    if (i != len || h > 23 || mi > 59 || sec > 59) {
+        return false;
+    }
+    *secs = h * 3600LL + mi * 60LL + sec - sign * (oh * 3600LL + om * 60LL);
+    return true;
+}
+
+static int not_a_date(const char *s, size_t len, cairn_error *err)
+{
+    return cairn_error_set(err, CAIRN_EINVAL, "'%.*s' is not a date",
+                           (int)(len < 40 ? len : 40), s ? s : "");
+}
+
+int cairn_date_parse(cairn_date *out, const char *s, size_t len,
+                     cairn_error *err)
+{
+    int y, m, d;
+    int64_t secs = 0;
+    memset(out, 0, sizeof *out);
+    if (s == NULL || len < 10 || s[4] != '-' || s[7] != '-' ||
+        !digits(s, 4, &y) || !digits(s + 5, 2, &m) || !digits(s + 8, 2, &d) ||
+        y < 1 || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m)) {
+        return not_a_date(s, len, err);
+    }
+    out->has_time = len > 10;
+    if (out->has_time && ((s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
+                          !parse_time(s + 11, len - 11, &secs))) {
+        return not_a_date(s, len, err);
+    }
+    out->seconds = cairn_date_days_from_civil(y, m, d) * 86400 + secs;
+    int64_t day = out->seconds >= 0 ? out->seconds / 86400
+                                    : (out->seconds - 86399) / 86400;
+    int rem = (int)(out->seconds - day * 86400);
+    civil_from_days(day, &out->year, &out->month, &out->day);
+    if (out->year < 1 || out->year > 9999) {
+        return not_a_date(s, len, err);
+    }
+    char text[80]; /* room for any int, so no truncation warning */
+    if (!out->has_time) {
+        snprintf(text, sizeof text, "%04d-%02d-%02d", out->year, out->month,
+                 out->day);
+    } else {
+        snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02dZ", out->year,
+                 out->month, out->day, rem / 3600, rem / 60 % 60, rem % 60);
+    }
+    size_t n = strlen(text);
+    n = n < CAIRN_DATE_MAX ? n : CAIRN_DATE_MAX - 1;
+    memcpy(out->text, text, n);
+    out->text[n] = '\0';
+    return CAIRN_OK;
+}
+
+int cairn_date_days(const char *iso, double *days, cairn_error *err)
+{
+    cairn_date d;
+    int rc = cairn_date_parse(&d, iso, iso ? strlen(iso) : 0, err);
+    if (rc == CAIRN_OK) {
+        *days = (double)d.seconds / 86400.0;
+    }
+    return rc;
+}
+
+int cairn_date_days_between(const char *from, const char *to, double *days,
+                            cairn_error *err)
+{
+    double a = 0, b = 0;
+    int rc = cairn_date_days(from, &a, err);
+    if (rc == CAIRN_OK) {
+        rc = cairn_date_days(to, &b, err);
+    }
+    if (rc == CAIRN_OK) {
+        *days = b - a;
+    }
+    return rc;
+}
+
+int cairn_date_weeks_between(const char *from, const char *to, double *weeks,
+                             cairn_error *err)
+{
+    double days = 0;
+    int rc = cairn_date_days_between(from, to, &days, err);
+    if (rc == CAIRN_OK) {
+        *weeks = days / 7.0;
+    }
+    return rc;
+}
+
+int cairn_date_add_weeks(char out[CAIRN_DATE_MAX], const char *iso,
+                         double weeks, cairn_error *err)
+{
+    cairn_date d;
+    int rc = cairn_date_parse(&d, iso, iso ? strlen(iso) : 0, err);
+    if (rc == CAIRN_OK) {
+        int64_t day = cairn_date_days_from_civil(d.year, d.month, d.day);
+        cairn_date_from_days(out, day + (int64_t)llround(weeks * 7.0));
+    }
+    return rc;
+}
+
+void cairn_date_from_days(char out[CAIRN_DATE_MAX], int64_t days)
+{
+    int y, m, d;
+    char text[48];
+    civil_from_days(days, &y, &m, &d);
+    snprintf(text, sizeof text, "%04d-%02d-%02d", y, m, d);
+    memcpy(out, text, 11);
+    out[10] = '\0';
+}
+
+void cairn_date_now(char out[CAIRN_DATE_MAX])
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, CAIRN_DATE_MAX, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}

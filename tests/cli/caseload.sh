@@ -1,0 +1,52 @@
+# Command tests: `cairn caseload` and `cairn report caseload` list the same
+# clients by the same rule (active: no episode of care, or the latest one
+# still open), and with --all the discharged ones too.
+. tests/cli/lib.sh
+cd "$T_TMP" || exit 1
+export CAIRN_USER=dr.test
+C="$CAIRN"
+PY=/usr/bin/python3   # Debian's, with python3-openpyxl
+
+"$C" init >/dev/null
+for c in OPEN NOEP GONE NEVER; do "$C" client add $c >/dev/null; done
+"$C" client episode OPEN --start 2026-01-05 >/dev/null
+"$C" client episode GONE --start 2026-01-05 >/dev/null
+"$C" client episode GONE --end 2026-03-01 >/dev/null
+for c in OPEN NOEP GONE; do
+    "$C" record phq9 --client $c --date 2026-01-12 2 2 1 2 1 2 1 0 0 >/dev/null
+    "$C" record phq9 --client $c --date 2026-02-16 1 1 1 1 0 1 0 0 0 >/dev/null
+done
+
+# The clients of `cairn caseload --json`, sorted, one line.
+cl_codes() {
+    "$C" caseload --json "$@" |
+        "$PY" -c 'import json,sys; print(" ".join(sorted(e["client"] for e in json.load(sys.stdin))))'
+}
+# The clients of the caseload workbook (column A below the header).
+wb_codes() {
+    "$PY" -c '
+import sys, openpyxl
+ws = openpyxl.load_workbook(sys.argv[1])["Caseload"]
+print(" ".join(sorted(r[0] for r in ws.iter_rows(min_row=5, max_col=1, values_only=True) if r[0])))' "$1"
+}
+
+same() {    # name, expected, command list, workbook list
+    if [ "$3" = "$2" ] && [ "$4" = "$2" ]; then
+        t_ok "$1"
+    else
+        t_not_ok "$1" "expected '$2'; caseload '$3'; workbook '$4'"
+    fi
+}
+
+t_run "report caseload" 0 "$C" report caseload -o "$T_TMP/active.xlsx"
+same "active clients: no episode, or an open one" "NEVER NOEP OPEN" \
+    "$(cl_codes)" "$(wb_codes "$T_TMP/active.xlsx")"
+
+t_run "report caseload --all" 0 "$C" report caseload --all -o "$T_TMP/all.xlsx"
+same "--all: discharged clients too" "GONE NEVER NOEP OPEN" \
+    "$(cl_codes --all)" "$(wb_codes "$T_TMP/all.xlsx")"
+
+t_run "caseload --all for people" 0 "$C" caseload --all
+t_out_has "GONE"
+t_run "--all is not a trend option" 2 "$C" trend --client OPEN --all
+t_err_has "unknown option '--all'"
