@@ -21,6 +21,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cairn/settings.h"
 #include "cli.h"
 
 const cli_command cli_administer_command = {
@@ -273,12 +274,18 @@ static enum step review(session *s)
 }
 
 /* The clinic's own supportive words for a client who endorsed a risk
- * item, or NULL for the default.  TODO(#11): read the setting
- * client.crisis_message through cairn/settings.h once it is on main. */
-static const char *clinic_support_words(cairn_store *st)
+ * item (the setting client.crisis_message), or NULL for the default.  A
+ * store that cannot say is no reason to keep the client waiting: the
+ * default words are calm too.  Free with free(). */
+static char *clinic_support_words(cairn_store *st)
 {
-    (void)st;
-    return NULL;
+    char *words = NULL;
+    if (cairn_settings_get_text(st, "client.crisis_message", &words, NULL) !=
+        CAIRN_OK) {
+        free(words);
+        return NULL;
+    }
+    return words;
 }
 
 /* What the client sees once the answers are kept. */
@@ -320,7 +327,9 @@ static int save(cli_ctx *ctx, session *s, const char *client, const char *date)
         rc = cairn_store_assessment_get(&stored, st, id, &err);
     }
     if (rc == CAIRN_OK) {
-        client_goodbye(sc, clinic_support_words(st));
+        char *words = sc->n_flags > 0 ? clinic_support_words(st) : NULL;
+        client_goodbye(sc, words);
+        free(words);
     }
     if (rc == CAIRN_OK && read_answer(s) != NULL) {
         printf("\nFor the clinician: saved as assessment %lld for client "

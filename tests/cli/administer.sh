@@ -117,3 +117,15 @@ t_out_has "  10  4th option (bottom) -> 0"
 t_out_has "assessment 4 corrected as 5"
 t_run "assessment show --items" 0 c assessment show 5 --items
 t_out_has "  10  4th option (bottom) -> 0"
+
+# --- the clinic's own words replace the default supportive line
+t_run "set the clinic's words" 0 c settings set client.crisis_message \
+    "Our team is here for you; you can call the clinic any weekday."
+t_run "the client sees the clinic's words" 0 adm '0\n0\n0\n0\n0\n0\n0\n0\n2\ny\n' \
+    phq9 --client C1 --date 2024-06-01
+t_out_has "Our team is here for you; you can call the clinic any weekday."
+if grep -q "talk this through" "$T_TMP/stdout"; then
+    t_not_ok "not the default words as well" "$(cat "$T_TMP/stdout")"
+else
+    t_ok "not the default words as well"
+fi
