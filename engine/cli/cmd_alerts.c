@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cairn/alert.h"
+#include "cairn/date.h"
 #include "cli.h"
 
 const cli_command cli_alerts_command = {
@@ -15,9 +17,13 @@ const cli_command cli_alerts_command = {
     "what needs attention, most urgent first",
     "cairn alerts [--json] [--all] [--clinician C]",
     "Lists the alerts clients' results raise, most urgent first: a risk\n"
-    "item endorsed, reliable deterioration, not on track compared with\n"
-    "the clinic's own clients, no reliable improvement after 12 weeks.\n"
-    "Open and acknowledged alerts are shown; resolved ones only with --all.\n"
+    "item endorsed on a client's latest assessment, then risk items\n"
+    "endorsed earlier, reliable deterioration, not on track compared with\n"
+    "the clinic's own clients, no reliable improvement after 12 weeks; the\n"
+    "newest first within each.  Open alerts come before acknowledged ones;\n"
+    "resolved ones are shown only with --all.  Each alert shows the\n"
+    "client's clinician, how long ago it was raised, its reason and every\n"
+    "note recorded on it, with who and when.\n"
     "Each alert has an id such as risk:12:9 (kind, assessment, item) for\n"
     "'cairn alert ack' and 'cairn alert resolve'.\n"
     "\n"
@@ -37,38 +43,57 @@ const cli_command cli_alert_command = {
     "cairn alert ack ID --note TEXT\n"
     "       cairn alert resolve ID --note TEXT",
     "Records that an alert was seen (ack) or dealt with (resolve), with a\n"
-    "note, who and when; the change is audited.  A resolved alert leaves\n"
-    "'cairn alerts' and the caseload.\n"
+    "note, who and when; the change is audited.  Notes add up: each one\n"
+    "stays, shown with who wrote it and when.  A resolved alert leaves\n"
+    "'cairn alerts' and the caseload, and cannot be acknowledged again.\n"
     "\n"
     "Example:\n"
     "  cairn alert ack risk:12:9 --note \"called client, safety plan "
     "reviewed\"\n",
 };
 
-static void print_alert(const cairn_alert_ref *r, bool json, bool *first)
+/* One alert for people: a line that names it, then its reason and every
+ * note (who and when), wrapped under it. */
+static void print_plain(const cairn_alert_ref *r,
+                        const cairn_alert_record_list *history,
+                        const char *today)
 {
     const cairn_alert *a = r->alert;
-    if (!json) {
-        printf("%-18s %-12s %-14s %-13s %s\n", a->key, r->client,
-               cairn_alert_kind_name(a->kind), cairn_alert_state_name(a->state),
-               a->reason);
-        if (a->state != CAIRN_ALERT_OPEN && a->state_note != NULL) {
-            printf("%-18s %-12s %s by %s on %.10s: %s\n", "", "",
-                   cairn_alert_state_name(a->state),
-                   a->state_by ? a->state_by : "?",
-                   a->state_at ? a->state_at : "?", a->state_note);
-        }
-        return;
+    char age[32];
+    size_t first = 0;
+    size_t n = cairn_alert_notes(history, a->key, &first);
+    printf("%-20s %-10s %-12s %-23s %-12s %s\n", a->key, r->client,
+           r->clinician ? r->clinician : "-", cairn_alert_kind_label(a->kind),
+           cairn_alert_state_name(a->state),
+           cairn_alert_age(age, sizeof age, a->date, today));
+    cli_print_wrapped(stdout, "    ", "      ", a->reason);
+    for (size_t i = first; i < first + n; i++) {
+        const cairn_alert_record *rec = &history->items[i];
+        char line[800];
+        snprintf(line, sizeof line, "%s by %s on %.10s: %s",
+                 cairn_alert_state_name(rec->state), rec->who ? rec->who : "?",
+                 rec->at ? rec->at : "?", rec->note ? rec->note : "");
+        cli_print_wrapped(stdout, "    ", "      ", line);
     }
+}
+
+static void print_json(const cairn_alert_ref *r,
+                       const cairn_alert_record_list *history, bool *first)
+{
+    const cairn_alert *a = r->alert;
+    size_t from = 0;
+    size_t n = cairn_alert_notes(history, a->key, &from);
     printf("%s{\"id\":", *first ? "\n" : ",\n");
     *first = false;
     cli_json_string(stdout, a->key);
     printf(",\"client\":");
     cli_json_string(stdout, r->client);
-    printf(",\"kind\":\"%s\",\"state\":\"%s\",\"assessment_id\":%lld,"
-           "\"date\":",
+    printf(",\"clinician\":");
+    cli_json_string(stdout, r->clinician);
+    printf(",\"kind\":\"%s\",\"state\":\"%s\",\"on_latest\":%s,"
+           "\"assessment_id\":%lld,\"date\":",
            cairn_alert_kind_name(a->kind), cairn_alert_state_name(a->state),
-           (long long)a->assessment_id);
+           r->on_latest ? "true" : "false", (long long)a->assessment_id);
     cli_json_string(stdout, a->date);
     printf(",\"reason\":");
     cli_json_string(stdout, a->reason);
@@ -76,7 +101,19 @@ static void print_alert(const cairn_alert_ref *r, bool json, bool *first)
     cli_json_string(stdout, a->state_by);
     printf(",\"note\":");
     cli_json_string(stdout, a->state_note);
-    printf("}");
+    printf(",\"notes\":[");
+    for (size_t i = from; i < from + n; i++) {
+        const cairn_alert_record *rec = &history->items[i];
+        printf("%s{\"state\":\"%s\",\"by\":", i > from ? "," : "",
+               cairn_alert_state_name(rec->state));
+        cli_json_string(stdout, rec->who);
+        printf(",\"at\":");
+        cli_json_string(stdout, rec->at);
+        printf(",\"note\":");
+        cli_json_string(stdout, rec->note);
+        printf("}");
+    }
+    printf("]}");
 }
 
 int cmd_alerts(cli_ctx *ctx, int argc, char **argv)
@@ -118,24 +155,33 @@ int cmd_alerts(cli_ctx *ctx, int argc, char **argv)
     } else {
         bool first = true;
         size_t shown = 0;
-        if (json) {
-            printf("[");
-        } else {
-            printf("%-18s %-12s %-14s %-13s %s\n", "ID", "CLIENT", "KIND",
-                   "STATE", "WHY");
-        }
+        char today[CAIRN_DATE_MAX];
+        cairn_date_now(today);
         cairn_alert_list *l = NULL;
-        if (cairn_alert_list_compute(&l, cl, all, &err) < 0) {
+        cairn_alert_record_list *history = NULL;
+        if (cairn_alert_list_compute(&l, cl, all, &err) < 0 ||
+            cairn_store_alert_history(&history, st, &err) < 0) {
             rc = cli_fail(&err);
         }
-        for (size_t i = 0; l != NULL && i < l->n; i++) {
-            print_alert(&l->items[i], json, &first);
+        if (rc == CLI_OK && json) {
+            printf("[");
+        } else if (rc == CLI_OK && l->n > 0) {
+            printf("%-20s %-10s %-12s %-23s %-12s %s\n", "ID", "CLIENT",
+                   "CLINICIAN", "ALERT", "STATE", "RAISED");
+        }
+        for (size_t i = 0; rc == CLI_OK && i < l->n; i++) {
+            if (json) {
+                print_json(&l->items[i], history, &first);
+            } else {
+                print_plain(&l->items[i], history, today);
+            }
             shown++;
         }
+        cairn_store_alert_list_free(history);
         cairn_alert_list_free(l);
-        if (json) {
+        if (rc == CLI_OK && json) {
             printf("\n]\n");
-        } else if (shown == 0) {
+        } else if (rc == CLI_OK && shown == 0) {
             printf("No open alerts.\n");
         }
     }

@@ -210,7 +210,7 @@ t_run "help" 0 "$CAIRN" help report
 t_out_has "cairn report client S01 -o sarah.xlsx"
 
 # ---- a clinician's action on an alert ----
-key=$("$CAIRN" --db "$DB" alerts | awk '$2 == "S01" && $3 == "risk" {print $1}')
+key=$("$CAIRN" --db "$DB" alerts --json | tr ',' '\n' | sed -n 's/^{"id":"\(risk:[0-9]*:[0-9]*\)"$/\1/p' | head -1)
 "$CAIRN" --db "$DB" alert ack "$key" --note "safety plan reviewed" >/dev/null
 t_run "acknowledged alert: client view" 0 r client S01
 t_out_has "   EPDS risk: 2026-03-16"

@@ -108,8 +108,8 @@ t_run "cohort: bad date" 1 "$C" cohort --instrument phq9 --from 2026-13-01
 t_err "cairn: '2026-13-01' is not a date"
 
 t_run "alerts" 0 "$C" alerts
-t_out_has "risk:1:9           SARAH"
-t_out_has "deterioration:7    JAMES"
+t_out_has "risk:1:9             SARAH"
+t_out_has "deterioration:7      JAMES"
 t_run "alert ack" 0 "$C" alert ack risk:1:9 --note "called Sarah; safety plan reviewed"
 t_out "alert risk:1:9 (SARAH): acknowledged"
 t_run "acknowledged alert shows who and why" 0 "$C" alerts
@@ -119,6 +119,14 @@ t_run "resolved alerts leave the list" 0 "$C" alerts --json
 if grep -q 'risk:1:9' "$T_TMP/stdout"; then t_not_ok "resolved hidden" "$(cat "$T_TMP/stdout")"; else t_ok "resolved hidden"; fi
 t_run "--all shows them" 0 "$C" alerts --all --json
 t_out_has '"state":"resolved"'
+t_run "a resolved alert cannot be acknowledged again" 1 "$C" alert ack risk:1:9 --note "again"
+t_err_has "cairn: alert risk:1:9 was resolved by dr.test on "
+t_err_has "; it cannot be acknowledged again"
+t_run "every note stays, with who and when" 0 "$C" alerts --all
+t_out_has "acknowledged by dr.test on "
+t_out_has ": called Sarah; safety plan reviewed"
+t_out_has "resolved by dr.test on "
+t_out_has ": reviewed in session"
 t_run "alert: unknown id" 1 "$C" alert ack risk:99:9 --note x
 t_err "cairn: no alert 'risk:99:9' (run 'cairn alerts --all' to see the ids)"
 t_run "alert: no note" 2 "$C" alert ack risk:1:9

@@ -591,6 +591,16 @@ int cairn_store_alert_set(cairn_store *st, const char *client_code,
 int cairn_store_alert_list(cairn_alert_record_list **out, cairn_store *st,
                            cairn_error *err);
 
+/**
+ * Every action ever recorded on alerts, sorted by key and, within a key,
+ * oldest first: each acknowledgement and resolution with its note, who
+ * and when (see cairn_alert_notes in cairn/alert.h).  Free with
+ * cairn_store_alert_list_free.  Returns CAIRN_OK, CAIRN_EDB or
+ * CAIRN_ENOMEM.
+ */
+int cairn_store_alert_history(cairn_alert_record_list **out, cairn_store *st,
+                              cairn_error *err);
+
 /** Free an alert record list.  NULL is allowed. */
 void cairn_store_alert_list_free(cairn_alert_record_list *list);
 
