@@ -44,7 +44,8 @@ static void print_plain(const cairn_score *s)
     printf("%s (%s), definition %s\n", cairn_instrument_name(inst),
            cairn_instrument_code(inst), cairn_instrument_version(inst));
     for (size_t i = 0; i < s->n_flags; i++) {
-        printf("  !! RISK: %s\n", s->flags[i].risk->message);
+        cli_print_wrapped(stdout, "  !! RISK: ", "     ",
+                          s->flags[i].risk->message);
     }
     for (size_t i = 0; i < s->n_scales; i++) {
         const cairn_scale_score *sc = &s->scales[i];

@@ -81,10 +81,11 @@ while [ "$i" -le "$count" ]; do
     # a block's trailing blank lines are layout, not output
     sed -e :a -e '/^\n*$/{$d;N;ba' -e '}' "$T_TMP/want.$k" >"$T_TMP/w.$k"
     sed -e :a -e '/^\n*$/{$d;N;ba' -e '}' "$T_TMP/got.$k" >"$T_TMP/g.$k"
+    name=$(printf '%s' "$cmd" | tr '\\' '/') # echo would expand \n
     if matches "$T_TMP/w.$k" "$T_TMP/g.$k"; then
-        t_ok "README: \$ $cmd"
+        t_ok "README: \$ $name"
     else
-        t_not_ok "README: \$ $cmd" "$(diff "$T_TMP/w.$k" "$T_TMP/g.$k" | head -30)"
+        t_not_ok "README: \$ $name" "$(diff "$T_TMP/w.$k" "$T_TMP/g.$k" | head -30)"
     fi
     i=$((i + 1))
 done

@@ -18,12 +18,23 @@ rec JAMES 2026-02-24 "2 2 1 2 1 2 1 1 0"
 rec JAMES 2026-03-10 "2 3 2 2 2 2 2 1 0"
 
 t_run "trend for people" 0 "$C" trend --client SARAH --instrument phq9
-t_out_has "Baseline 12 on 2026-02-02 (moderate), latest 5 on 2026-03-09 (mild): change -7 over 5 weeks"
-t_out_has "Reliable   improved: RCI -2.45"
+t_out_has "Baseline 12 on 2026-02-02 (Moderate), latest 5 on 2026-03-09 (Mild): change -7 over 5"
+t_out_has "Reliable   reliably improved: RCI -2.45"
 t_out_has "reliably recovered"
 t_out_has "!! ALERT 2026-02-02: item 9"
 t_out_has "Not on track: not judged; 2 clients of this clinic have scores, the growth model needs 20"
 
+"$C" trend --client SARAH --instrument phq9 >"$T_TMP/first.txt"
+t_run "trend --time since-loss" 0 "$C" trend --client SARAH --instrument phq9 --time since-loss
+t_out_has "  Time       weeks since the loss"
+t_out_has "(week 3 after the loss; Moderate)"
+if cmp -s "$T_TMP/first.txt" "$T_TMP/stdout"; then
+    t_not_ok "since-loss changes what trend prints" "the same output"
+else
+    t_ok "since-loss changes what trend prints"
+fi
+wide=$(python3 -c 'import sys; print("\n".join(l for l in open(sys.argv[1], encoding="utf-8").read().splitlines() if len(l) > 100))' "$T_TMP/stdout")
+if [ -z "$wide" ]; then t_ok "trend fits 100 columns"; else t_not_ok "trend fits 100 columns" "$wide"; fi
 t_run "trend --json" 0 "$C" trend --client SARAH --instrument PHQ-9 --json
 t_out_has '"client":"SARAH","instrument":"phq9","scale":"total"'
 t_out_has '"baseline":{"date":"2026-02-02","score":12}'
@@ -59,17 +70,19 @@ t_err_has "cairn: --rci-sd -3: must be positive"
 
 t_run "caseload: most urgent first" 0 "$C" caseload
 if [ "$(sed -n 2p "$T_TMP/stdout" | cut -c1-5)" = "SARAH" ] &&
-   [ "$(sed -n 3p "$T_TMP/stdout" | cut -c1-5)" = "JAMES" ]; then
+   [ "$(sed -n 4p "$T_TMP/stdout" | cut -c1-5)" = "JAMES" ]; then
     t_ok "caseload order"
 else
     t_not_ok "caseload order" "$(cat "$T_TMP/stdout")"
 fi
-t_out_has "!! risk"
-t_out_has "!! deterioration"
+t_out_has "!! risk item endorsed (PHQ-9)"
+t_out_has "!! reliable deterioration (PHQ-9)"
 "$C" record gad7 --client SARAH --date 2026-02-02 2 2 2 1 1 1 1 >/dev/null
 "$C" record gad7 --client SARAH --date 2026-03-09 1 1 0 0 0 1 0 >/dev/null
 t_run "NHS Talking Therapies outcomes" 0 "$C" caseload
-t_out_has "NHS Talking Therapies (PHQ-9 and GAD-7): at caseness; reliable recovery; reliable improvement"
+wide=$(python3 -c 'import sys; print("\n".join(l for l in open(sys.argv[1], encoding="utf-8").read().splitlines() if len(l) > 100))' "$T_TMP/stdout")
+if [ -z "$wide" ]; then t_ok "caseload fits 100 columns"; else t_not_ok "caseload fits 100 columns" "$wide"; fi
+t_out_has "NHS Talking Therapies (PHQ-9 and GAD-7): at caseness; reliable recovery; reliable"
 t_run "NHS Talking Therapies outcomes --json" 0 "$C" caseload --json
 t_out_has '"nhs_talking_therapies":{"at_caseness":true,"recovered":true,"reliable_improvement":true,"reliable_deterioration":false,"reliable_recovery":true}'
 t_run "caseload --json" 0 "$C" caseload --json --instrument phq9
