@@ -285,13 +285,12 @@ char *cairn__store_col_dup(sqlite3_stmt *s, int i, bool *oom)
     return p;
 }
 
-void cairn__store_col_json(cairn__buf *b, sqlite3_stmt *s, int i)
+json_t *cairn__store_col_value(sqlite3_stmt *s, int i)
 {
     if (sqlite3_column_type(s, i) == SQLITE_INTEGER) {
-        cairn__buf_int(b, sqlite3_column_int64(s, i));
-    } else {
-        cairn__buf_json_str(b, cairn__store_col_text(s, i));
+        return json_integer(sqlite3_column_int64(s, i));
     }
+    return cairn__json_string(cairn__store_col_text(s, i));
 }
 
 int cairn__store_bind_text(sqlite3_stmt *s, int i, const char *v)
@@ -616,39 +615,40 @@ void cairn__buf_int(cairn__buf *b, long long v)
     b->p[b->len] = '\0';
 }
 
-void cairn__buf_num(cairn__buf *b, double v)
+static int append_json(const char *buffer, size_t size, void *data)
 {
-    if (v == floor(v) && fabs(v) < 1e15) {
-        cairn__buf_int(b, (long long)v);
-        return;
-    }
-    char tmp[32];
-    int n = snprintf(tmp, sizeof tmp, "%.17g", v);
-    cairn__buf_put(b, tmp, (size_t)n);
+    cairn__buf *b = data;
+    cairn__buf_put(b, buffer, size);
+    return b->oom ? -1 : 0;
 }
 
-void cairn__buf_json_str(cairn__buf *b, const char *s)
+void cairn__buf_json(cairn__buf *b, json_t *v)
 {
-    if (s == NULL) {
-        cairn__buf_put(b, "null", 4);
-        return;
+    if (v == NULL || json_dump_callback(v, append_json, b,
+                                        JSON_COMPACT | JSON_ENCODE_ANY) != 0) {
+        b->oom = true;
     }
-    cairn__buf_putc(b, '"');
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\') {
-            cairn__buf_putc(b, '\\');
-            cairn__buf_putc(b, (char)*p);
-        } else if (*p == '\n') {
-            cairn__buf_put(b, "\\n", 2);
-        } else if (*p < 0x20) {
-            char tmp[8];
-            snprintf(tmp, sizeof tmp, "\\u%04x", *p);
-            cairn__buf_put(b, tmp, 6);
-        } else {
-            cairn__buf_putc(b, (char)*p);
-        }
+    json_decref(v);
+}
+
+json_t *cairn__json_number(double v)
+{
+    if (v == floor(v) && fabs(v) < 1e15) {
+        return json_integer((json_int_t)v);
     }
-    cairn__buf_putc(b, '"');
+    return json_real(v);
+}
+
+json_t *cairn__json_string(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+void cairn__json_set(json_t *o, const char *key, json_t *v, bool *oom)
+{
+    if (v == NULL || json_object_set_new(o, key, v) != 0) {
+        *oom = true;
+    }
 }
 
 void cairn__buf_free(cairn__buf *b)

@@ -133,15 +133,18 @@ static int load_old(cairn_store *st, int64_t id, old_row *o, cairn_error *err)
         snprintf(o->date, sizeof o->date, "%s", cairn__store_col_text(s, 2));
         o->superseded = sqlite3_column_int(s, 3);
         o->voided = sqlite3_column_int(s, 4);
-        cairn__buf_puts(&o->before, "{\"assessment\":");
-        cairn__buf_int(&o->before, id);
-        cairn__buf_puts(&o->before, ",\"administered_at\":");
-        cairn__buf_json_str(&o->before, o->date);
-        cairn__buf_puts(&o->before, ",\"responses\":");
-        cairn__buf_puts(&o->before, cairn__store_col_text(s, 5));
-        cairn__buf_puts(&o->before, ",\"scores\":");
-        cairn__buf_puts(&o->before, cairn__store_col_text(s, 6));
-        cairn__buf_putc(&o->before, '}');
+        json_t *before = json_object();
+        bool oom = before == NULL;
+        cairn__json_set(before, "assessment", json_integer(id), &oom);
+        cairn__json_set(before, "administered_at", json_string(o->date), &oom);
+        cairn__json_set(before, "responses",
+                        json_loads(cairn__store_col_text(s, 5), 0, NULL), &oom);
+        cairn__json_set(before, "scores",
+                        json_loads(cairn__store_col_text(s, 6), 0, NULL), &oom);
+        cairn__buf_json(&o->before, oom ? NULL : before);
+        if (oom) {
+            json_decref(before);
+        }
     } else if (step == SQLITE_DONE) {
         rc = cairn_error_set(err, CAIRN_ENOTFOUND, "no assessment %lld",
                              (long long)id);
@@ -281,11 +284,17 @@ static int write_void(cairn_store *st, int64_t id, const char *reason,
         rc = cairn__store_dberr(st, err);
     }
     sqlite3_finalize(s);
-    cairn__buf_puts(&after, "{\"voided_at\":");
-    cairn__buf_json_str(&after, now);
-    cairn__buf_puts(&after, ",\"reason\":");
-    cairn__buf_json_str(&after, reason);
-    cairn__buf_putc(&after, '}');
+    json_t *a = json_object();
+    bool oom = a == NULL;
+    cairn__json_set(a, "voided_at", json_string(now), &oom);
+    cairn__json_set(a, "reason", cairn__json_string(reason), &oom);
+    cairn__buf_json(&after, oom ? NULL : a);
+    if (oom) {
+        json_decref(a);
+        rc = rc == CAIRN_OK
+                 ? cairn_error_set(err, CAIRN_ENOMEM, "out of memory")
+                 : rc;
+    }
     snprintf(target, sizeof target, "assessment:%lld", (long long)id);
     if (rc == CAIRN_OK) {
         rc = cairn__audit_append(st, "assessment.void", target,

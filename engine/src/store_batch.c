@@ -90,6 +90,7 @@ struct cairn__batch {
     hset keys; /* duplicate keys of the rows written */
     cmap created;
     cairn__buf resp, scores, flags, rules, line, content;
+    json_t *resp_json; /* reused by encode_responses: no allocation per row */
     /* parallel mode */
     sqlite3 *rdb;
     sqlite3_stmt *r_client, *r_dup;
@@ -482,6 +483,7 @@ static void batch_free(cairn__batch *b)
     free(b->chunks);
     free(b->keys.t);
     free(b->created.t);
+    json_decref(b->resp_json);
     free(b);
 }
 
@@ -727,15 +729,15 @@ static void id_array(cairn__buf *o, const cairn_instrument *inst, bool rules)
 {
     size_t n = rules ? cairn_instrument_rule_count(inst)
                      : cairn_instrument_scale_count(inst);
-    cairn__buf_putc(o, '[');
-    for (size_t i = 0; i < n; i++) {
-        if (i > 0) {
-            cairn__buf_putc(o, ',');
-        }
-        cairn__buf_json_str(o, rules ? cairn_instrument_rule(inst, i)->id
-                                     : cairn_instrument_scale(inst, i)->id);
+    json_t *a = json_array();
+    bool oom = a == NULL;
+    for (size_t i = 0; a != NULL && i < n; i++) {
+        const char *id = rules ? cairn_instrument_rule(inst, i)->id
+                               : cairn_instrument_scale(inst, i)->id;
+        oom = json_array_append_new(a, json_string(id)) != 0 || oom;
     }
-    cairn__buf_putc(o, ']');
+    cairn__buf_json(o, a);
+    o->oom = o->oom || oom;
 }
 
 static int insert_definition(cairn__batch *b, const cairn_instrument *inst,
@@ -817,71 +819,101 @@ static int definition_id(cairn__batch *b, const cairn_instrument *inst,
 /* ------------------------------------------------------------------ */
 /* Encoding                                                            */
 
-static void encode_responses(cairn__buf *o, const cairn_responses *r)
+/* Append `v` to array `a`; a failure marks `*oom`. */
+static void push(json_t *a, json_t *v, bool *oom)
+{
+    if (a == NULL || json_array_append_new(a, v) != 0) {
+        *oom = true;
+    }
+}
+
+/* Dump `a` into `o` (emptied first) and record any failure. */
+static void encode(cairn__buf *o, json_t *a, bool oom)
 {
     o->len = 0;
-    cairn__buf_putc(o, '[');
-    for (size_t i = 0; i < r->n; i++) {
-        if (i > 0) {
-            cairn__buf_putc(o, ',');
-        }
-        if (r->missing[i]) {
-            cairn__buf_put(o, "null", 4);
-        } else if (r->codes[i] >= 0 && r->codes[i] <= 9) {
-            cairn__buf_putc(o, (char)('0' + r->codes[i]));
-        } else {
-            cairn__buf_int(o, r->codes[i]);
+    cairn__buf_json(o, a);
+    o->oom = o->oom || oom;
+}
+
+/* The responses as a JSON array of codes (null when missing).  Imports
+ * write millions of rows, so the array `*keep` is kept between rows and
+ * only its values change. */
+static void encode_responses(cairn__buf *o, json_t **keep,
+                             const cairn_responses *r)
+{
+    bool oom = false;
+    if (*keep == NULL || json_array_size(*keep) != r->n) {
+        json_decref(*keep);
+        *keep = json_array();
+        for (size_t i = 0; i < r->n; i++) {
+            push(*keep, json_null(), &oom);
         }
     }
-    cairn__buf_putc(o, ']');
+    json_t *a = *keep;
+    for (size_t i = 0; a != NULL && i < r->n; i++) {
+        json_t *v = json_array_get(a, i);
+        if (r->missing[i]) {
+            oom = json_array_set(a, i, json_null()) != 0 || oom;
+        } else if (json_is_integer(v)) {
+            json_integer_set(v, r->codes[i]);
+        } else {
+            oom =
+                json_array_set_new(a, i, json_integer(r->codes[i])) != 0 || oom;
+        }
+    }
+    encode(o, json_incref(a), oom);
 }
 
 static void encode_scores(cairn__buf *o, const cairn_score *sc)
 {
-    o->len = 0;
-    cairn__buf_putc(o, '[');
+    json_t *a = json_array();
+    bool oom = false;
     for (size_t i = 0; i < sc->n_scales; i++) {
         const cairn_scale_score *ss = &sc->scales[i];
-        cairn__buf_put(o, i > 0 ? ",[" : "[", i > 0 ? 2 : 1);
-        if (ss->has_score) {
-            cairn__buf_num(o, ss->score);
-        } else {
-            cairn__buf_put(o, "null", 4);
-        }
-        cairn__buf_putc(o, ',');
-        cairn__buf_json_str(o, ss->has_score && ss->band ? ss->band->id : NULL);
-        cairn__buf_puts(o, ss->prorated ? ",true]" : ",false]");
+        json_t *e = json_array();
+        bool banded = ss->has_score && ss->band;
+        push(e, ss->has_score ? cairn__json_number(ss->score) : json_null(),
+             &oom);
+        push(e, cairn__json_string(banded ? ss->band->id : NULL), &oom);
+        push(e, json_boolean(ss->prorated), &oom);
+        push(a, e, &oom);
     }
-    cairn__buf_putc(o, ']');
+    encode(o, a, oom);
 }
 
+/* Flags and rules are stored as nothing (len 0) when there are none. */
 static void encode_flags(cairn__buf *o, const cairn_score *sc)
 {
     o->len = 0;
+    if (sc->n_flags == 0) {
+        return;
+    }
+    json_t *a = json_array();
+    bool oom = false;
     for (size_t i = 0; i < sc->n_flags; i++) {
-        cairn__buf_put(o, i > 0 ? ",[" : "[[", 2);
-        cairn__buf_int(o, sc->flags[i].item);
-        cairn__buf_putc(o, ',');
-        cairn__buf_int(o, sc->flags[i].code);
-        cairn__buf_putc(o, ']');
+        push(a,
+             json_pack("[II]", (json_int_t)sc->flags[i].item,
+                       (json_int_t)sc->flags[i].code),
+             &oom);
     }
-    if (sc->n_flags > 0) {
-        cairn__buf_putc(o, ']');
-    }
+    encode(o, a, oom);
 }
 
 static void encode_rules(cairn__buf *o, const cairn_score *sc)
 {
     o->len = 0;
+    if (sc->n_rules == 0) {
+        return;
+    }
+    json_t *a = json_array();
+    bool oom = false;
     for (size_t i = 0; i < sc->n_rules; i++) {
-        cairn__buf_putc(o, i > 0 ? ',' : '[');
-        cairn__buf_puts(o, sc->rules[i].value == CAIRN_TRUE    ? "true"
-                           : sc->rules[i].value == CAIRN_FALSE ? "false"
-                                                               : "null");
+        cairn_tristate v = sc->rules[i].value;
+        push(a,
+             v == CAIRN_UNKNOWN ? json_null() : json_boolean(v == CAIRN_TRUE),
+             &oom);
     }
-    if (sc->n_rules > 0) {
-        cairn__buf_putc(o, ']');
-    }
+    encode(o, a, oom);
 }
 
 /* ------------------------------------------------------------------ */
@@ -941,26 +973,20 @@ static int is_duplicate(cairn__batch *b, const cairn__batch_row *row,
 /* What a single-assessment batch shows in its audit entry. */
 static void content_json(cairn__buf *o, const cairn__assess_fields *f)
 {
-    o->len = 0;
-    cairn__buf_puts(o, "{\"id\":");
-    cairn__buf_int(o, f->id);
-    cairn__buf_puts(o, ",\"client_id\":");
-    cairn__buf_int(o, f->client_id);
-    cairn__buf_puts(o, ",\"instrument\":");
-    cairn__buf_json_str(o, f->instrument);
-    cairn__buf_puts(o, ",\"administered_at\":");
-    cairn__buf_json_str(o, f->administered_at);
-    cairn__buf_puts(o, ",\"responses\":");
-    cairn__buf_puts(o, f->responses);
-    cairn__buf_puts(o, ",\"scores\":");
-    cairn__buf_puts(o, f->scores);
+    json_t *c = json_object();
+    bool oom = c == NULL;
+    cairn__json_set(c, "id", json_integer(f->id), &oom);
+    cairn__json_set(c, "client_id", json_integer(f->client_id), &oom);
+    cairn__json_set(c, "instrument", cairn__json_string(f->instrument), &oom);
+    cairn__json_set(c, "administered_at",
+                    cairn__json_string(f->administered_at), &oom);
+    cairn__json_set(c, "responses", json_loads(f->responses, 0, NULL), &oom);
+    cairn__json_set(c, "scores", json_loads(f->scores, 0, NULL), &oom);
     if (f->supersedes != 0) {
-        cairn__buf_puts(o, ",\"supersedes\":");
-        cairn__buf_int(o, f->supersedes);
-        cairn__buf_puts(o, ",\"reason\":");
-        cairn__buf_json_str(o, f->reason);
+        cairn__json_set(c, "supersedes", json_integer(f->supersedes), &oom);
+        cairn__json_set(c, "reason", cairn__json_string(f->reason), &oom);
     }
-    cairn__buf_putc(o, '}');
+    encode(o, c, oom);
 }
 
 static int check_row(const cairn__batch_row *row, cairn_error *err)
@@ -1020,7 +1046,7 @@ int cairn__store_batch_add(cairn__batch *b, const cairn__batch_row *row,
         return rc;
     }
     f.instrument = cairn_instrument_code(inst);
-    encode_responses(&b->resp, row->resp);
+    encode_responses(&b->resp, &b->resp_json, row->resp);
     uint64_t h = row_hash(row->client_id, f.instrument, row->administered_at,
                           b->resp.p, b->resp.len);
     if (row->check_duplicate) {
@@ -1089,31 +1115,25 @@ static int insert_batch(cairn__batch *b, cairn_error *err)
 
 static void batch_after(cairn__batch *b, cairn__buf *o)
 {
-    cairn__buf_puts(o, "{\"batch\":");
-    cairn__buf_int(o, b->id);
-    cairn__buf_puts(o, ",\"method\":");
-    cairn__buf_json_str(o, cairn_method_name(b->method));
-    cairn__buf_puts(o, ",\"source\":");
-    cairn__buf_json_str(o, b->source);
-    cairn__buf_puts(o, ",\"at\":");
-    cairn__buf_json_str(o, b->at);
-    cairn__buf_puts(o, ",\"assessments\":");
-    cairn__buf_int(o, (long long)b->n);
-    cairn__buf_puts(o, ",\"first_id\":");
-    cairn__buf_int(o, b->first_id);
-    cairn__buf_puts(o, ",\"last_id\":");
-    cairn__buf_int(o, b->last_id);
-    cairn__buf_puts(o, ",\"digest\":");
-    cairn__buf_json_str(o, b->digest.hex);
-    cairn__buf_puts(o, ",\"clients_created\":");
-    cairn__buf_int(o, (long long)b->clients.rows);
-    cairn__buf_puts(o, ",\"clients_digest\":");
-    cairn__buf_json_str(o, b->clients.hex);
+    json_t *a = json_object();
+    bool oom = a == NULL;
+    cairn__json_set(a, "batch", json_integer(b->id), &oom);
+    cairn__json_set(a, "method", json_string(cairn_method_name(b->method)),
+                    &oom);
+    cairn__json_set(a, "source", cairn__json_string(b->source), &oom);
+    cairn__json_set(a, "at", cairn__json_string(b->at), &oom);
+    cairn__json_set(a, "assessments", json_integer((json_int_t)b->n), &oom);
+    cairn__json_set(a, "first_id", json_integer(b->first_id), &oom);
+    cairn__json_set(a, "last_id", json_integer(b->last_id), &oom);
+    cairn__json_set(a, "digest", json_string(b->digest.hex), &oom);
+    cairn__json_set(a, "clients_created",
+                    json_integer((json_int_t)b->clients.rows), &oom);
+    cairn__json_set(a, "clients_digest", json_string(b->clients.hex), &oom);
     if (b->n == 1) {
-        cairn__buf_puts(o, ",\"assessment\":");
-        cairn__buf_put(o, b->content.p, b->content.len);
+        cairn__json_set(a, "assessment", json_loads(b->content.p, 0, NULL),
+                        &oom);
     }
-    cairn__buf_putc(o, '}');
+    encode(o, a, oom);
 }
 
 int cairn__store_batch_commit(cairn__batch *b, cairn_error *err)

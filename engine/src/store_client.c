@@ -187,11 +187,18 @@ static int check_client(const cairn_client *c, char loss[CAIRN__DATE_MAX],
     " p.code, c.created_at FROM client c LEFT JOIN client p"                   \
     " ON p.id = c.partner_id"
 
-static void json_key(cairn__buf *b, const char *key)
+/* The first `n` columns of a row as one JSON object under `keys`. */
+static void row_json(cairn__buf *b, sqlite3_stmt *s, const char *const *keys,
+                     int n)
 {
-    cairn__buf_putc(b, b->len > 1 ? ',' : '{');
-    cairn__buf_json_str(b, key);
-    cairn__buf_putc(b, ':');
+    json_t *o = json_object();
+    bool oom = o == NULL;
+    for (int i = 0; o != NULL && i < n; i++) {
+        cairn__json_set(o, keys[i], cairn__store_col_value(s, i), &oom);
+    }
+    b->len = 0;
+    cairn__buf_json(b, o);
+    b->oom = b->oom || oom;
 }
 
 /* The row selected with CLIENT_COLS as canonical JSON. */
@@ -201,12 +208,7 @@ static void client_json(cairn__buf *b, sqlite3_stmt *s)
         "id",        "code",      "name",      "birth_year",
         "clinician", "notes",     "loss_date", "gestation_weeks",
         "loss_kind", "partner_id"};
-    b->len = 0;
-    for (int i = 0; i < 10; i++) {
-        json_key(b, keys[i]);
-        cairn__store_col_json(b, s, i);
-    }
-    cairn__buf_putc(b, '}');
+    row_json(b, s, keys, 10);
 }
 
 int cairn__client_state(cairn_store *st, int64_t id, cairn__buf *out,
@@ -249,12 +251,7 @@ int cairn__store_row_state(cairn_store *st, const char *sql, int64_t id,
     int rc = CAIRN_OK;
     int step = sqlite3_step(s);
     if (step == SQLITE_ROW) {
-        out->len = 0;
-        for (int i = 0; i < n; i++) {
-            json_key(out, keys[i]);
-            cairn__store_col_json(out, s, i);
-        }
-        cairn__buf_putc(out, '}');
+        row_json(out, s, keys, n);
     } else if (step == SQLITE_DONE) {
         rc =
             cairn_error_set(err, CAIRN_ENOTFOUND, "no row %lld", (long long)id);

@@ -55,7 +55,7 @@ void cairn__store_rollback(cairn_store *st);
 void cairn__store_now(char out[CAIRN__DATE_MAX]);
 
 /* Copy column `i` of `s` into `b` as a JSON string (or null). */
-void cairn__store_col_json(cairn__buf *b, sqlite3_stmt *s, int i);
+json_t *cairn__store_col_value(sqlite3_stmt *s, int i);
 
 /* A column's text, or NULL. */
 const char *cairn__store_col_text(sqlite3_stmt *s, int i);

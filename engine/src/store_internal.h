@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "cairn/date.h"
 #include "cairn/store.h"
 
@@ -32,11 +34,21 @@ void cairn__buf_put(cairn__buf *b, const char *s, size_t n);
 void cairn__buf_puts(cairn__buf *b, const char *s);
 void cairn__buf_putc(cairn__buf *b, char c);
 void cairn__buf_int(cairn__buf *b, long long v);
-/* A number as JSON: integers without a decimal point, else %.17g. */
-void cairn__buf_num(cairn__buf *b, double v);
-/* A JSON string with quotes and escapes, or null for NULL. */
-void cairn__buf_json_str(cairn__buf *b, const char *s);
 void cairn__buf_free(cairn__buf *b);
+
+/* ---- JSON, through jansson ---- */
+
+/* Append the compact JSON text of `v` (keys in insertion order) to `b`
+ * and release `v`.  A NULL `v` (a jansson allocation that failed) or a
+ * failed dump sets b->oom. */
+void cairn__buf_json(cairn__buf *b, json_t *v);
+/* A number: an integer when whole and below 1e15 in magnitude, else a
+ * real (jansson prints it with 17 significant digits). */
+json_t *cairn__json_number(double v);
+/* A string, or null for NULL. */
+json_t *cairn__json_string(const char *s);
+/* Set `key` of object `o` to `v` (stolen); a NULL `v` marks `*oom`. */
+void cairn__json_set(json_t *o, const char *key, json_t *v, bool *oom);
 
 /* ---- dates ---- */
 
