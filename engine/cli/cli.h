@@ -22,6 +22,8 @@ enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
 typedef struct cli_ctx {
     const char *argv0;           /* for locating the instrument folder */
     const char *db_path;         /* --db, else $CAIRN_DB, else cairn.db */
+    const char *db_from;         /* which of them: "--db", "CAIRN_DB", or
+                                    NULL for the default */
     const char *instruments_dir; /* --instruments, else the default */
     const char *texts_dir;       /* --texts, else $CAIRN_TEXTS, or NULL */
     cairn_catalog *catalog;      /* loaded on first use */

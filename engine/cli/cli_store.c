@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -28,7 +29,25 @@ int cli_store_open(cli_ctx *ctx, cairn_store **out)
     cairn_error err = CAIRN_ERROR_INIT;
     o.actor = cli_actor();
     if (cairn_store_open(out, ctx->db_path, &o, &err) < 0) {
-        return cli_fail_next(&err, CAIRN_ENOTFOUND, "run 'cairn init' first");
+        if (err.code != CAIRN_ENOTFOUND) {
+            return cli_fail(&err);
+        }
+        /* say where we looked: "run cairn init" alone would make a second,
+         * empty database in the wrong folder */
+        char cwd[1024];
+        if (getcwd(cwd, sizeof cwd) == NULL) {
+            snprintf(cwd, sizeof cwd, "the current folder");
+        }
+        cli_error("no database found at %s (%s%s%s); open yours with --db "
+                  "PATH or CAIRN_DB=PATH, or create a new one there with "
+                  "'cairn init'",
+                  ctx->db_path,
+                  ctx->db_from == NULL ? "the default, in " : "from ",
+                  ctx->db_from == NULL ? cwd : ctx->db_from,
+                  ctx->db_from == NULL || ctx->db_path[0] == '/'
+                      ? ""
+                      : ", relative to the current folder");
+        return CLI_FAIL;
     }
     return CLI_OK;
 }

@@ -101,6 +101,7 @@ int main(int argc, char **argv)
     gsl_set_error_handler_off();
     cli_ctx ctx = {.argv0 = argv[0]};
     ctx.db_path = getenv("CAIRN_DB");
+    ctx.db_from = ctx.db_path != NULL && ctx.db_path[0] ? "CAIRN_DB" : NULL;
     ctx.texts_dir = getenv("CAIRN_TEXTS");
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {
@@ -113,6 +114,7 @@ int main(int argc, char **argv)
             const char *v = argv[++i];
             if (a[2] == 'd') {
                 ctx.db_path = v;
+                ctx.db_from = "--db";
             } else if (a[2] == 'i') {
                 ctx.instruments_dir = v;
             } else {

@@ -102,6 +102,7 @@ t_err_has "client 'EMPTY' has no linked partner"
 t_run "cohort" 0 "$C" cohort --instrument phq9
 t_out_has "phq9 total: 2 clients, 2 with two or more scores"
 t_out_has "1 improved, 0 no reliable change, 1 deteriorated"
+t_out_has "(not meaningful: 2 clients with two scores; effect sizes need at least 10)"
 t_run "cohort --json" 0 "$C" cohort --instrument phq9 --json
 t_out_has '"n_clients": 2'
 t_out_has '"effect_sizes": {'

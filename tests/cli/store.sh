@@ -8,7 +8,9 @@ DB=clinic.db
 c() { "$CAIRN" --db "$DB" "$@"; }
 
 t_run "commands refuse a missing database" 1 c client list
-t_err "cairn: clinic.db: no such database; run 'cairn init' first"
+t_err "cairn: no database found at clinic.db (from --db, relative to the current folder); open yours with --db PATH or CAIRN_DB=PATH, or create a new one there with 'cairn init'"
+t_run "the default database is named with the folder searched" 1 sh -c "cd '$T_TMP' && CAIRN_DB= '$CAIRN' alerts"
+t_err "cairn: no database found at cairn.db (the default, in $T_TMP); open yours with --db PATH or CAIRN_DB=PATH, or create a new one there with 'cairn init'"
 [ ! -e clinic.db ] && t_ok "no file was created" || t_not_ok "no file was created" "clinic.db exists"
 
 t_run "init" 0 c init

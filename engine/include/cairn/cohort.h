@@ -107,6 +107,15 @@ int cairn_cohort_merge(cairn_cohort_summary *into,
 void cairn_cohort_summary_free(cairn_cohort_summary *s);
 
 /** Cohort statistics computed from a summary. */
+/**
+ * Below this many clients (clients with two scores for change statistics,
+ * complete item sets for Cronbach's alpha, clients for the growth
+ * model's random-effect correlation) a figure is too unstable to mean
+ * anything, and front ends say so beside it (project policy: no
+ * published minimum was adopted).
+ */
+#define CAIRN_COHORT_MEANINGFUL_N 10
+
 typedef struct cairn_cohort_result {
     const cairn_cohort_summary *summary; /**< borrowed */
     bool has_change;                     /**< at least one paired client */
