@@ -11,7 +11,8 @@ const cli_command cli_history_command = {
     "history",
     cmd_history,
     "show a client's assessments over time",
-    "cairn history --client CODE [--instrument I] [--all] [--json]",
+    "cairn history --client CODE [--instrument I] [--all] [--items] "
+    "[--json]",
     "Lists the client's assessments in date order with their scores,\n"
     "bands, missing items and risk flags, and the events on the client's\n"
     "timeline (interventions, due date, anniversaries...) between them.\n"
@@ -21,6 +22,7 @@ const cli_command cli_history_command = {
     "  --client CODE     the client\n"
     "  --instrument I    only this instrument (code or alias)\n"
     "  --all             include superseded and void versions\n"
+    "  --items           every item's answer and score under each\n"
     "  --json            a JSON array of assessments (id, instrument,\n"
     "                    administered_at, scales, missing, flags, rules...)\n"
     "\n"
@@ -52,7 +54,7 @@ static void print_header(const cairn_client *c)
 }
 
 static void print_timeline(cli_ctx *ctx, const cairn_assessment_list *l,
-                           const cairn_event_list *e)
+                           const cairn_event_list *e, bool items)
 {
     size_t i = 0, j = 0;
     while (i < l->n || j < e->n) {
@@ -62,11 +64,26 @@ static void print_timeline(cli_ctx *ctx, const cairn_assessment_list *l,
              strncmp(e->items[j].date, l->items[i].administered_at, 10) <= 0);
         if (event_first) {
             const cairn_event *ev = &e->items[j++];
-            printf("%-20s event  %s%s%s\n", ev->date,
-                   cairn_event_kind_name(ev->kind), ev->label ? ": " : "",
-                   ev->label ? ev->label : "");
+            char kind[32], line[300];
+            snprintf(kind, sizeof kind, "%s", cairn_event_kind_name(ev->kind));
+            for (char *p = kind; *p; p++) {
+                *p = *p == '_' ? ' ' : *p; /* "due_date": "due date" */
+            }
+            bool plain = ev->id == 0 || ev->label == NULL ||
+                         strcmp(ev->label, kind) == 0;
+            snprintf(line, sizeof line, "%s%s%s", plain ? "" : kind,
+                     plain ? "" : ": ", ev->label ? ev->label : kind);
+            char head[48];
+            snprintf(head, sizeof head, "%-20s %-6s ", ev->date,
+                     ev->id == 0 ? "marker" : "event");
+            cli_print_wrapped(stdout, head, "                            ",
+                              line);
         } else {
-            cli_print_assessment_line(ctx, stdout, &l->items[i++]);
+            cli_print_assessment_line(ctx, stdout, &l->items[i]);
+            if (items) {
+                cli_print_stored_items(ctx, stdout, &l->items[i]);
+            }
+            i++;
         }
     }
     if (l->n == 0) {
@@ -77,12 +94,14 @@ static void print_timeline(cli_ctx *ctx, const cairn_assessment_list *l,
 int cmd_history(cli_ctx *ctx, int argc, char **argv)
 {
     const char *client = NULL, *iname = NULL, *icode = NULL;
-    bool json = false, all = false;
+    bool json = false, all = false, items = false;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--json") == 0) {
             json = true;
         } else if (strcmp(argv[i], "--all") == 0) {
             all = true;
+        } else if (strcmp(argv[i], "--items") == 0) {
+            items = true;
         } else if ((strcmp(argv[i], "--client") == 0 ||
                     strcmp(argv[i], "--instrument") == 0) &&
                    i + 1 < argc) {
@@ -127,8 +146,13 @@ int cmd_history(cli_ctx *ctx, int argc, char **argv)
         }
         printf("]\n");
     } else if (rc == CAIRN_OK) {
+        char today[CAIRN_DATE_MAX];
+        cairn_date_now(today);
+        rc = cairn_timeline_add_markers(e, c, today, &err);
+    }
+    if (rc == CAIRN_OK && !json) {
         print_header(c);
-        print_timeline(ctx, l, e);
+        print_timeline(ctx, l, e, items);
     }
     cairn_store_event_list_free(e);
     cairn_store_assessment_list_free(l);

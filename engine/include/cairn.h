@@ -28,6 +28,7 @@
 #include "cairn/export.h"
 #include "cairn/aggregate.h"
 #include "cairn/client_text.h"
+#include "cairn/timeline.h"
 
 /** The library version, e.g. "0.1.0". */
 const char *cairn_version(void);

@@ -144,7 +144,10 @@ t_out_has '{"id":1,"client":"C001","date":"2024-04-20","kind":"intervention_star
 t_run "history" 0 c history --client C001
 t_out_has "client C001 (Anna), partner C002"
 t_out_has "loss: stillbirth on 2024-03-02 at 31 weeks"
-t_out_has "2024-04-20           event  intervention_start: mindfulness group"
+t_out_has "2024-04-20           event  intervention start: mindfulness group"
+t_out_has "2024-05-04           marker due date, from the loss at 31 weeks"
+t_out_has "2025-03-02           marker 1st anniversary of the loss"
+t_out_has "2026-03-02           marker 2nd anniversary of the loss"
 t_out_has "2024-05-02           #4     epds    17 (Probable depression (13 or more)); !! RISK item 10"
 t_run "history --instrument takes an alias" 0 c history --client C001 --instrument PHQ-9 --json
 t_out_has '[{"id":1,"client":"C001","instrument":"phq9","version":"1"'
