@@ -15,12 +15,14 @@ DATADIR    := $(PREFIX)/share/cairn
 PKGS       := sqlite3 gsl jansson libsodium
 REPORT_PKGS:= xlsxwriter
 TEST_PKGS  := cmocka
+SERVER_PKGS:= libmicrohttpd
 
 # Debian packages the build, the tests and the demo need (see README),
 # and those only the benchmarks' peers need.
 DEB_PKGS   := build-essential pkg-config libsqlite3-dev libgsl-dev \
               libxlsxwriter-dev libjansson-dev libsodium-dev libcmocka-dev \
-              python3 python3-openpyxl sqlite3 clang-format
+              python3 python3-openpyxl sqlite3 clang-format \
+              python3-jsonschema libmicrohttpd-dev gnutls-bin chromium
 BENCH_PKGS := time python3-pandas r-cran-lme4
 
 WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
@@ -38,6 +40,8 @@ PC_LIBS     = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 PC_RLIBS    = $(shell $(PKG_CONFIG) --libs $(REPORT_PKGS) 2>/dev/null)
 PC_TLIBS    = $(shell $(PKG_CONFIG) --libs $(TEST_PKGS) 2>/dev/null)
 PC_TCFLAGS  = $(shell $(PKG_CONFIG) --cflags $(TEST_PKGS) 2>/dev/null)
+PC_SCFLAGS  = $(shell $(PKG_CONFIG) --cflags $(SERVER_PKGS) 2>/dev/null)
+PC_SLIBS    = $(shell $(PKG_CONFIG) --libs $(SERVER_PKGS) 2>/dev/null)
 
 CPPFLAGS_P := -std=c11 -D_POSIX_C_SOURCE=200809L \
               -DCAIRN_VERSION='"$(VERSION)"' \
@@ -58,12 +62,15 @@ ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
 ENGINE_SRC := $(wildcard engine/src/*.c)
 REPORT_SRC := $(wildcard reports/*.c)
 CLI_SRC    := $(wildcard engine/cli/*.c)
+SERVER_SRC := $(wildcard engine/server/*.c)
 TEST_SRC   := $(wildcard tests/test_*.c)
 FUZZ_SRC   := $(wildcard tests/fuzz/fuzz_*.c)
 
 ENGINE_OBJ := $(ENGINE_SRC:%.c=$(BUILD)/obj/%.o)
 REPORT_OBJ := $(REPORT_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_OBJ    := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
+SERVER_OBJ := $(SERVER_SRC:%.c=$(BUILD)/obj/%.o)
+LIBSERVER  := $(BUILD)/libcairnserver.a
 LIBCAIRN   := $(BUILD)/libcairn.a
 LIBREPORTS := $(if $(REPORT_SRC),$(BUILD)/libcairnreports.a)
 CAIRN      := $(BUILD)/cairn
@@ -113,10 +120,30 @@ $(LIBCAIRN): $(ENGINE_OBJ)
 $(BUILD)/libcairnreports.a: $(REPORT_OBJ)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(CAIRN): $(CLI_OBJ) $(LIBREPORTS) $(LIBCAIRN)
+# The web server is a front end like the command: public engine headers
+# only, its own include path, libmicrohttpd in http_mhd.c alone.
+# cmd_serve.c, the command's one door to it, also sees engine/server.
+INC_SERVER := -Iengine/include
+$(BUILD)/obj/engine/server/%.o: engine/server/%.c
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  CC      $<")
+	$(Q)$(CC) $(INC_SERVER) $(ALL_CFLAGS) $(PC_SCFLAGS) -c -o $@ $<
+$(BUILD)/obj/engine/cli/cmd_serve.o: ALL_CFLAGS += -Iengine/server
+$(BUILD)/obj/tests/test_server.o: ALL_CFLAGS += -Iengine/server
+
+$(LIBSERVER): $(SERVER_OBJ)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(CAIRN): $(CLI_OBJ) $(LIBSERVER) $(LIBREPORTS) $(LIBCAIRN)
 	$(if $(Q),@echo "  LINK    $@")
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJ) $(LIBREPORTS) $(LIBCAIRN) \
-	    $(PC_RLIBS) $(PC_LIBS) -lm
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJ) $(LIBSERVER) $(LIBREPORTS) \
+	    $(LIBCAIRN) $(PC_SLIBS) $(PC_RLIBS) $(PC_LIBS) -lm
+
+$(BUILD)/tests/test_server: $(BUILD)/obj/tests/test_server.o $(LIBSERVER) \
+                            $(LIBCAIRN)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBSERVER) $(LIBCAIRN) \
+	    $(PC_TLIBS) $(PC_SLIBS) $(PC_LIBS) -lm
 
 $(BUILD)/obj/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)
@@ -215,6 +242,11 @@ install: $(CAIRN)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(DATADIR)/instruments
 	install -m 0755 $(CAIRN) $(DESTDIR)$(PREFIX)/bin/cairn
 	install -m 0644 instruments/*.json $(DESTDIR)$(DATADIR)/instruments/
+	install -d $(DESTDIR)$(DATADIR)/instruments/codes
+	install -m 0644 instruments/codes/*.json \
+	    $(DESTDIR)$(DATADIR)/instruments/codes/
+	install -d $(DESTDIR)$(DATADIR)/instruments/redcap
+	install -m 0644 instruments/redcap/*.json $(DESTDIR)$(DATADIR)/instruments/redcap/
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/cairn
@@ -222,6 +254,7 @@ uninstall:
 
 C_FILES = $(wildcard engine/include/*.h engine/include/cairn/*.h \
             engine/src/*.c engine/src/*.h engine/cli/*.c engine/cli/*.h \
+            engine/server/*.c engine/server/*.h \
             reports/*.c reports/*.h reports/include/*.h tests/*.c tests/*.h \
             tests/fuzz/*.c)
 

@@ -52,5 +52,18 @@ c export --key "$out/site.key" -o "$out/export.csv"
 c aggregate --instrument phq9 -o "$out/phq9-summary.json"
 c aggregate report "$out/phq9-summary.json"
 
+say "Self-report: an account for dr.okafor and a one-time phone link for Sarah"
+printf '%s\n' 'okafor demo password' |
+    c user add dr.okafor --role clinician --password-stdin
+c link new --client S01 --instruments phq9,gad7
+cat <<EOF
+
+To answer it, start the server on the example clinic:
+  $CAIRN --db $db serve
+then open the address above in a browser (a phone-sized window works), or
+log in at http://127.0.0.1:8430/login as dr.okafor with the password
+'okafor demo password' to start a tablet session.  Ctrl-C stops it.
+EOF
+
 say "Done"
 ls -l "$out"

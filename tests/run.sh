@@ -30,6 +30,8 @@ run_suite() {   # name, command...
     fi
     if [ "$f" -ne 0 ] || [ -n "$VERBOSE" ]; then
         grep -v '^ok ' "$out" | head -60
+    else
+        grep '^# SKIP' "$out"
     fi
     printf '%-28s %4d passed, %d failed\n' "$name" "$p" "$f"
     passed=$((passed + p))

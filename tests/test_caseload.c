@@ -147,6 +147,51 @@ static void test_caseload_expectation_needs_enough_clients(void **state)
     test_store_done(st, dir);
 }
 
+/* The clinic model's pooled statistics, and whether they were cached. */
+static bool designs(cairn_store *st, cairn_mixed_design **d, size_t *n,
+                    size_t *clients)
+{
+    bool cached = false;
+    cairn_error err = CAIRN_ERROR_INIT;
+    if (cairn_cohort_designs_get(d, n, clients, &cached, st,
+                                 test_instrument("phq9"), NULL, NULL,
+                                 &err) < 0) {
+        fail_msg("%s", err.message);
+    }
+    return cached;
+}
+
+/*
+ * The second call reads the cache and gives the scan's classes bit for
+ * bit; any write (here each new assessment) makes the next
+ * call scan again, so the cache never answers for data it has not seen.
+ */
+static void test_caseload_model_cache_is_never_stale(void **state)
+{
+    (void)state;
+    char dir[64], code[16], date[32];
+    cairn_store *st = test_store_new(dir, sizeof dir);
+    cairn_mixed_design *a = NULL, *b = NULL;
+    size_t na = 0, nb = 0, ca = 0, cb = 0;
+    for (int c = 0; c < 6; c++) {
+        snprintf(code, sizeof code, "K%02d", c);
+        test_client(st, code, NULL, NULL);
+        for (int k = 0; k < 2 + c % 3; k++) {
+            snprintf(date, sizeof date, "2026-02-%02d", 1 + 7 * k);
+            test_phq9(st, code, date, 14 - k * (1 + c % 2), false);
+        }
+        assert_false(designs(st, &a, &na, &ca)); /* written: a scan */
+        assert_true(designs(st, &b, &nb, &cb));  /* unchanged: the cache */
+        assert_int_equal(ca, (size_t)c + 1);
+        assert_int_equal(cb, ca);
+        assert_int_equal(nb, na);
+        assert_memory_equal(a, b, na * sizeof *a);
+        free(a);
+        free(b);
+    }
+    test_store_done(st, dir);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -270,6 +315,7 @@ int main(void)
         cmocka_unit_test(test_caseload_urgency_and_alert_states),
         cmocka_unit_test(test_caseload_one_client_and_instrument),
         cmocka_unit_test(test_caseload_expectation_needs_enough_clients),
+        cmocka_unit_test(test_caseload_model_cache_is_never_stale),
         cmocka_unit_test(test_caseload_active_rule),
         cmocka_unit_test(test_caseload_alert_list_and_actions),
         cmocka_unit_test(test_caseload_alert_age_words),

@@ -90,12 +90,102 @@ static void test_date_arithmetic(void **state)
     assert_int_equal(cairn_date_parse(&(cairn_date){0}, out, 20, NULL), 0);
 }
 
+static void test_date_day_month_forms(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in;
+        cairn_date_format fmt;
+        const char *out;
+    } cases[] = {
+        {"06/10/2026", CAIRN_DATE_DMY, "2026-10-06"},
+        {"06/10/2026", CAIRN_DATE_MDY, "2026-06-10"},
+        {"6/1/2026", CAIRN_DATE_DMY, "2026-01-06"},
+        {"25.10.2026", CAIRN_DATE_DMY_DOT, "2026-10-25"},
+        {"25/10/2026 14:30", CAIRN_DATE_DMY, "2026-10-25T14:30:00Z"},
+        {"25/10/2026 14:30:05", CAIRN_DATE_DMY, "2026-10-25T14:30:05Z"},
+        {"10/25/2026T09:05", CAIRN_DATE_MDY, "2026-10-25T09:05:00Z"},
+        {"2026-10-25", CAIRN_DATE_ISO, "2026-10-25"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        cairn_date d;
+        cairn_error err = CAIRN_ERROR_INIT;
+        assert_int_equal(cairn_date_parse_format(&d, cases[i].in,
+                                                 strlen(cases[i].in),
+                                                 cases[i].fmt, &err),
+                         CAIRN_OK);
+        assert_string_equal(d.text, cases[i].out);
+    }
+}
+
+static void test_date_day_month_refused(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {
+        "6-10-2026",          "06/10/26",  "06.10.2026",  "06/10/2026 14",
+        "06/10/2026 1:2:3:4", "/10/2026",  "06/10/20267", "",
+        "31/02/2026",         "29/02/2025"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        cairn_date d;
+        cairn_error err = CAIRN_ERROR_INIT;
+        assert_int_equal(cairn_date_parse_format(&d, bad[i], strlen(bad[i]),
+                                                 CAIRN_DATE_DMY, &err),
+                         CAIRN_EINVAL);
+    }
+    cairn_error err = CAIRN_ERROR_INIT;
+    cairn_date d;
+    cairn_date_parse_format(&d, "6-10-2026", 9, CAIRN_DATE_DMY, &err);
+    assert_string_equal(err.message, "'6-10-2026' is not written DD/MM/YYYY");
+    cairn_date_parse_format(&d, "31/02/2026", 10, CAIRN_DATE_DMY, &err);
+    assert_string_equal(err.message, "'31/02/2026' is not a date");
+}
+
+static void test_date_explain_non_iso(void **state)
+{
+    (void)state;
+    char msg[400];
+    assert_true(cairn_date_explain(msg, sizeof msg, "06/10/2026", 10));
+    assert_string_equal(msg,
+                        "'06/10/2026' is not an ISO date (YYYY-MM-DD) and can "
+                        "be read two ways: 6 October 2026 (DD/MM/YYYY) or 10 "
+                        "June 2026 (MM/DD/YYYY); say which date format the "
+                        "file uses");
+    assert_true(cairn_date_explain(msg, sizeof msg, "10/25/2026", 10));
+    assert_string_equal(msg, "'10/25/2026' is not an ISO date (YYYY-MM-DD); "
+                             "it reads as 25 October 2026 (MM/DD/YYYY): say "
+                             "which date format the file uses");
+    assert_true(cairn_date_explain(msg, sizeof msg, "05/05/2026", 10));
+    assert_non_null(strstr(msg, "it reads as 5 May 2026"));
+    assert_true(cairn_date_explain(msg, sizeof msg, "46301", 5));
+    assert_non_null(strstr(msg, "(day 46301 is 2026-10-06)"));
+    assert_true(cairn_date_explain(msg, sizeof msg, "46301.5", 7));
+    assert_false(cairn_date_explain(msg, sizeof msg, "13/13/2026", 10));
+    assert_false(cairn_date_explain(msg, sizeof msg, "yesterday", 9));
+    assert_false(cairn_date_explain(msg, sizeof msg, "12", 2));
+}
+
+static void test_date_format_names(void **state)
+{
+    (void)state;
+    cairn_date_format f = CAIRN_DATE_ISO;
+    cairn_error err = CAIRN_ERROR_INIT;
+    assert_int_equal(cairn_date_format_parse(&f, "dd.mm.yyyy", &err), CAIRN_OK);
+    assert_int_equal(f, CAIRN_DATE_DMY_DOT);
+    assert_string_equal(cairn_date_format_name(f), "DD.MM.YYYY");
+    assert_int_equal(cairn_date_format_parse(&f, "YYYY/MM/DD", &err),
+                     CAIRN_EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_date_accepted_forms),
         cmocka_unit_test(test_date_refused_forms),
         cmocka_unit_test(test_date_arithmetic),
+        cmocka_unit_test(test_date_day_month_forms),
+        cmocka_unit_test(test_date_day_month_refused),
+        cmocka_unit_test(test_date_explain_non_iso),
+        cmocka_unit_test(test_date_format_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -179,7 +179,7 @@ static void test_import_bad_rows(void **state)
         {H9 "C001,2024-01-05,phq9,1,1,1,1,1,1,1,1,\"1\"x\n",
          "t.csv:2: a quoted field is not closed properly"},
         {H9 "C0\x01,2024-01-05,phq9,1,1,1,1,1,1,1,1,1\n",
-         "t.csv:2: field 1 holds a control byte or is not UTF-8"},
+         "t.csv:2: field 1 holds a control byte"},
         {H9 "C001,2024-01-05,phq9,1,1,1,1,1,1,1,1,-1\n",
          "t.csv:2: item 9: code -1 is not one of 0, 1, 2, 3"},
         {H9 "C001,2024-01-05,phq9,1,1,1,1,1,1,1,1,1\n"
@@ -249,6 +249,83 @@ static void test_import_skip_bad(void **state)
     cairn_store_close(st);
 }
 
+static void test_import_spreadsheet_forms(void **state)
+{
+    (void)state;
+    cairn_store *st = store_with(two);
+    cairn_import_result r;
+    cairn_import_options o = CAIRN_IMPORT_OPTIONS_INIT;
+    seen s;
+    /* semicolons detected; a quoted comma stays inside its field */
+    assert_int_equal(run(st,
+                         "client_id;administered_at;instrument;item1;item2\r\n"
+                         "C001;2024-01-05;phq2;\"1,0\";1\r\n",
+                         NULL, &r, &s),
+                     CAIRN_EINVAL);
+    assert_string_equal(s.first, "t.csv:2: item 1: '1,0' is not a number");
+    assert_int_equal(run(st,
+                         "client_id;administered_at;instrument;item1;item2;;\n"
+                         "C001;2024-01-05;phq2;1;1;;\n"
+                         ";;;;;;\n"
+                         "C002;2024-01-05;phq2;0;1\n",
+                         NULL, &r, &s),
+                     CAIRN_OK);
+    assert_int_equal(r.stored, 2);
+    assert_int_equal(r.empty_rows, 1);
+    assert_int_equal(r.empty_columns, 2);
+    /* a named delimiter is used even when another is more frequent */
+    o.delimiter = '\t';
+    assert_int_equal(run(st,
+                         "client_id\tadministered_at\tinstrument\titem1\t"
+                         "item2\nC001\t2024-01-06\tphq2\t1,0\t1\n",
+                         &o, &r, &s),
+                     CAIRN_EINVAL);
+    assert_string_equal(s.first, "t.csv:2: item 1: '1,0' is not a number");
+    /* Windows-1252: refused, converted, and a byte it does not define */
+    static const char w[] = "client_id,administered_at,instrument,item1,"
+                            "item2\nC001,2024-01-07,caf\xe9,1,1\n";
+    assert_int_equal(run(st, w, NULL, &r, &s), CAIRN_EINVAL);
+    assert_int_equal(r.not_utf8, 1);
+    o = (cairn_import_options)CAIRN_IMPORT_OPTIONS_INIT;
+    o.encoding = CAIRN_ENCODING_CP1252;
+    assert_int_equal(run(st, w, &o, &r, &s), CAIRN_EINVAL);
+    assert_string_equal(s.first, "t.csv:2: instrument 'caf?"
+                                 "?' is not known");
+    o = (cairn_import_options)CAIRN_IMPORT_OPTIONS_INIT;
+    o.encoding = CAIRN_ENCODING_CP1252;
+    assert_int_equal(run(st,
+                         "client_id,administered_at,instrument,item1,item2\n"
+                         "C001,2024-01-07,x\x81,1,1\n",
+                         &o, &r, &s),
+                     CAIRN_EINVAL);
+    assert_string_equal(s.first, "t.csv:2: field 3 holds a byte Windows-1252 "
+                                 "does not define; is the file really "
+                                 "Windows-1252?");
+    /* a day-first date is read only with its format named */
+    o = (cairn_import_options)CAIRN_IMPORT_OPTIONS_INIT;
+    assert_int_equal(run(st,
+                         "client_id,administered_at,instrument,item1,item2\n"
+                         "C001,07/01/2024 09:30,phq2,0,0\n",
+                         &o, &r, &s),
+                     CAIRN_EINVAL);
+    assert_int_equal(r.dates_unread, 1);
+    o.date_format = CAIRN_DATE_DMY;
+    assert_int_equal(run(st,
+                         "client_id,administered_at,instrument,item1,item2\n"
+                         "C001,07/01/2024 09:30,phq2,0,0\n",
+                         &o, &r, &s),
+                     CAIRN_OK);
+    cairn_assessment_list *l = NULL;
+    cairn_error err = CAIRN_ERROR_INIT;
+    assert_int_equal(cairn_store_assessment_list(&l, st, "C001", "phq2",
+                                                 CAIRN_LIST_CURRENT, &err),
+                     CAIRN_OK);
+    assert_string_equal(l->items[l->n - 1].administered_at,
+                        "2024-01-07T09:30:00Z");
+    cairn_store_assessment_list_free(l);
+    cairn_store_close(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -258,6 +335,7 @@ int main(void)
         cmocka_unit_test(test_import_bad_rows),
         cmocka_unit_test(test_import_header_errors),
         cmocka_unit_test(test_import_skip_bad),
+        cmocka_unit_test(test_import_spreadsheet_forms),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -24,6 +24,7 @@
 #include <jansson.h>
 
 #include "cairn/mixed.h"
+#include "../engine/src/internal.h"
 
 #define MAX_ROWS 1000
 
@@ -431,6 +432,118 @@ static void check_same_fit(const cairn_mixed_fit_result *a,
     }
 }
 
+/*
+ * The fit pools groups of equal design (n, sum t, sum t^2) before it
+ * minimises; the plain fit loops over every group.  The two are the same
+ * model summed in another order: the criterion and the fixed effects agree
+ * to 1e-12 and 1e-9; the variance components, their SEs and the BLUPs to
+ * 1e-8, as far as rounding moves the optimum of the flat criterion (about
+ * 3e-9 here; see check_same_fit).
+ */
+static void check_pooled_fit(const cairn_mixed_group *groups, size_t n,
+                             bool reml, bool intercept_only)
+{
+    cairn_mixed_options o = CAIRN_MIXED_OPTIONS_INIT;
+    cairn_mixed_fit_result *plain = NULL;
+    cairn_error err = CAIRN_ERROR_INIT;
+    o.reml = reml;
+    o.intercept_only = intercept_only;
+    cairn_mixed_fit_result *a = fit(groups, n, reml, intercept_only);
+    assert_int_equal(cairn__mixed_fit_by_group(&plain, groups, n, &o, &err),
+                     CAIRN_OK);
+    const cairn_mixed_fit_result *b = plain;
+    assert_int_equal(a->n_obs, b->n_obs);
+    assert_int_equal(a->n_groups, b->n_groups);
+    check_rel("criterion", a->criterion, b->criterion, 1e-12);
+    check_rel("intercept", a->intercept, b->intercept, 1e-9);
+    check_rel("slope", a->slope, b->slope, 1e-9);
+    check_rel("intercept se", a->intercept_se, b->intercept_se, 1e-8);
+    check_rel("slope se", a->slope_se, b->slope_se, 1e-8);
+    check_rel("sd intercept", a->sd_intercept, b->sd_intercept, 1e-8);
+    check_close("sd slope", a->sd_slope, b->sd_slope, 1e-8, 1.0);
+    check_close("cor", a->cor, b->cor, 1e-8, 1.0);
+    check_rel("sigma", a->sigma, b->sigma, 1e-8);
+    for (size_t i = 0; i < n; i++) {
+        check_close("blup intercept", a->blups[i].intercept,
+                    b->blups[i].intercept, 1e-8, b->sd_intercept);
+        check_close("blup slope", a->blups[i].slope, b->blups[i].slope, 1e-8,
+                    fmax(b->sd_slope, 1e-300));
+    }
+    /* the same from the pooled classes (cairn_mixed_fit_designs) */
+    static cairn_mixed_design d[256];
+    size_t n_d = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t k = 0;
+        while (k < n_d && !(d[k].n == groups[i].n && d[k].st == groups[i].st &&
+                            d[k].stt == groups[i].stt)) {
+            k++;
+        }
+        assert_true(k < 256);
+        if (k == n_d) {
+            d[n_d++] = (cairn_mixed_design){.count = 0.0};
+        }
+        cairn_mixed_design_add(&d[k], &groups[i]);
+    }
+    cairn_mixed_fit_result *c = NULL;
+    assert_int_equal(cairn_mixed_fit_designs(&c, d, n_d, &o, &err), CAIRN_OK);
+    assert_null(c->blups);
+    assert_int_equal(c->n_groups, n);
+    assert_int_equal(c->n_obs, b->n_obs);
+    check_rel("criterion", c->criterion, b->criterion, 1e-12);
+    check_rel("intercept", c->intercept, b->intercept, 1e-9);
+    check_rel("slope", c->slope, b->slope, 1e-9);
+    check_rel("slope se", c->slope_se, b->slope_se, 1e-8);
+    check_rel("sd intercept", c->sd_intercept, b->sd_intercept, 1e-8);
+    check_close("sd slope", c->sd_slope, b->sd_slope, 1e-8, 1.0);
+    check_close("cor", c->cor, b->cor, 1e-8, 1.0);
+    check_rel("sigma", c->sigma, b->sigma, 1e-8);
+    cairn_mixed_result_free(c);
+    cairn_mixed_result_free(a);
+    cairn_mixed_result_free(plain);
+}
+
+/* A fixed pseudo-random stream in [0, 1) (a 64-bit LCG, Knuth's MMIX). */
+static double next_uniform(uint64_t *state)
+{
+    *state = *state * 6364136223846793005u + 1442695040888963407u;
+    return (double)(*state >> 11) / 9007199254740992.0;
+}
+
+static void test_mixed_pooled_designs_equal_plain_fit(void **state)
+{
+    fixture *f = *state;
+    /* sleepstudy: all 18 subjects share one design, days 0-9 */
+    for (int m = 0; m < 4; m++) {
+        check_pooled_fit(f->groups->groups, f->groups->n_groups, m & 1, m & 2);
+    }
+    /*
+     * 4000 clients seen weekly for 3 to 10 sessions, a few missing one
+     * (so about 60 designs), with random intercepts, slopes and noise.
+     */
+    enum { N_CLIENTS = 4000 };
+    static cairn_mixed_group g[N_CLIENTS];
+    uint64_t seed = 17;
+    for (size_t i = 0; i < N_CLIENTS; i++) {
+        int sessions = 3 + (int)(next_uniform(&seed) * 8.0);
+        int missed = next_uniform(&seed) < 0.3
+                         ? 1 + (int)(next_uniform(&seed) * (sessions - 1))
+                         : -1;
+        double b0 = 15.0 + 4.0 * (next_uniform(&seed) - 0.5);
+        double b1 = -0.8 + 0.6 * (next_uniform(&seed) - 0.5);
+        g[i] = (cairn_mixed_group)CAIRN_MIXED_GROUP_INIT;
+        for (int w = 0; w <= sessions; w++) {
+            if (w == missed) {
+                continue;
+            }
+            double e = 6.0 * (next_uniform(&seed) - 0.5);
+            cairn_mixed_group_add(&g[i], (double)w, b0 + b1 * w + e);
+        }
+    }
+    for (int m = 0; m < 4; m++) {
+        check_pooled_fit(g, N_CLIENTS, m & 1, m & 2);
+    }
+}
+
 static void test_mixed_groups_from_unsorted_rows(void **state)
 {
     fixture *f = *state;
@@ -706,6 +819,7 @@ int main(void)
         cmocka_unit_test(test_mixed_intercept_ml_matches_lme4),
         cmocka_unit_test(test_mixed_fixef_se_match_lme4),
         cmocka_unit_test(test_mixed_blups_match_lme4),
+        cmocka_unit_test(test_mixed_pooled_designs_equal_plain_fit),
         cmocka_unit_test(test_mixed_groups_from_unsorted_rows),
         cmocka_unit_test(test_mixed_merged_summaries_equal_pooled_rows),
         cmocka_unit_test(test_mixed_time_origin_and_unit_do_not_matter),

@@ -13,8 +13,12 @@
 
 #include "cairn.h"
 #include "cairn/import.h"
+#include "cairn/import_map.h"
 #include "cairn/store.h"
 #include "cairn/caseload.h"
+#include "cli_opt.h"
+
+#include <jansson.h>
 
 enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
 
@@ -22,20 +26,26 @@ enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
 typedef struct cli_ctx {
     const char *argv0;           /* for locating the instrument folder */
     const char *db_path;         /* --db, else $CAIRN_DB, else cairn.db */
-    const char *db_from;         /* which of them: "--db", "CAIRN_DB", or
-                                    NULL for the default */
+    const char *db_from;         /* where db_path came from, in words */
     const char *instruments_dir; /* --instruments, else the default */
     const char *texts_dir;       /* --texts, else $CAIRN_TEXTS, or NULL */
     cairn_catalog *catalog;      /* loaded on first use */
 } cli_ctx;
 
-/** One entry of the command table in main.c. */
+/**
+ * One entry of the command table in main.c.  `cairn help <name>` and
+ * `cairn <name> --help` print the usage, the description, the options
+ * generated from `opts` and `subs`, and the example.
+ */
 typedef struct cli_command {
     const char *name;
     int (*run)(cli_ctx *ctx, int argc, char **argv);
     const char *summary; /* one line for `cairn help` */
     const char *usage;   /* the usage line(s) */
-    const char *help;    /* description, options and an example */
+    const char *help;    /* what it does, in a few paragraphs */
+    const cli_opt *opts; /* options of the form without subcommand */
+    const cli_sub *subs; /* subcommands and their options, or NULL */
+    const char *example; /* indented example lines */
 } cli_command;
 
 /** Find a command by name, or NULL. */
@@ -49,6 +59,14 @@ const cairn_catalog *cli_catalog(cli_ctx *ctx);
 
 /** Find an instrument by code or alias; prints the error on failure. */
 const cairn_instrument *cli_instrument(cli_ctx *ctx, const char *name);
+
+/**
+ * The instrument folder: --instruments, else $CAIRN_INSTRUMENTS, else
+ * <exe dir>/../instruments (a build tree), else
+ * <exe dir>/../share/cairn/instruments, else the compiled-in data
+ * directory.  Writes into `buf` and returns it.
+ */
+const char *cli_instruments_dir(const cli_ctx *ctx, char *buf, size_t size);
 
 /** Print "cairn: <message>" to stderr. */
 void cli_error(const char *fmt, ...)
@@ -69,8 +87,9 @@ int cli_fail_next(const cairn_error *err, int code, const char *next);
 int cli_fail_couple(const cairn_error *err, const char *code);
 
 /**
- * Print a usage error for command `cmd`: the message, the usage line and
- * "try 'cairn help <cmd>'"; return CLI_USAGE.
+ * Print a usage error for command `cmd` ("client" or "client add"): the
+ * message, the command's usage line and "try 'cairn help <command>'";
+ * return CLI_USAGE.
  */
 int cli_usage(const char *cmd, const char *fmt, ...)
 #if defined(__GNUC__)
@@ -138,16 +157,43 @@ const char *cli_actor(void);
 
 /**
  * Open the database named by --db / $CAIRN_DB / ./cairn.db; prints the
- * error and returns CLI_FAIL when it is missing or not a Cairn database.
+ * error and returns CLI_FAIL when it is missing (saying where the name
+ * came from and what to do) or not a Cairn database.
  */
 int cli_store_open(cli_ctx *ctx, cairn_store **out);
 
-/** Print `s` as a JSON string (null for NULL). */
-void cli_json_string(FILE *out, const char *s);
+/** cli_store_open, read-only (for the reports). */
+int cli_store_open_read_only(cli_ctx *ctx, cairn_store **out);
 
-/** Print a stored assessment as one JSON object (no newline). */
-void cli_print_assessment_json(cli_ctx *ctx, FILE *out,
-                               const cairn_assessment *a);
+/* JSON output (cli_json.c): built with jansson, printed compact with the
+ * keys in the order they were added. */
+
+/**
+ * Print `j` compactly and a newline to stdout, then release it; NULL (a
+ * failed allocation) prints the error.  Returns CLI_OK or CLI_FAIL.
+ */
+int cli_json_print(json_t *j);
+
+/** A JSON string, or null for NULL. */
+json_t *cli_json_str(const char *s);
+
+/**
+ * A number as people read it, rounded to `digits` significant digits: a
+ * whole value is an integer (11), others a real (12.5, 0.333).
+ */
+json_t *cli_json_number(double x, int digits);
+
+/** JSON made by the engine (a trend, say) as a value; NULL if unparsable. */
+json_t *cli_json_parse(const char *text);
+
+/**
+ * A trend as cairn_trend_to_json writes it, as a value (its digits kept);
+ * null when it cannot be made (out of memory).
+ */
+json_t *cli_trend_json(const cairn_trend *t);
+
+/** A stored assessment as one JSON object (keys: README, JSON output). */
+json_t *cli_assessment_json(cli_ctx *ctx, const cairn_assessment *a);
 
 /** Print a stored assessment as one line for people. */
 void cli_print_assessment_line(cli_ctx *ctx, FILE *out,
@@ -171,6 +217,41 @@ int cmd_client(cli_ctx *ctx, int argc, char **argv);
 int cmd_administer(cli_ctx *ctx, int argc, char **argv);
 int cmd_record(cli_ctx *ctx, int argc, char **argv);
 int cmd_import(cli_ctx *ctx, int argc, char **argv);
+
+/* What `cairn import` takes beyond Cairn's own CSV (cmd_redcap.c). */
+typedef struct cli_import_extra {
+    const char *from;       /* "redcap" or NULL */
+    const char *dictionary; /* --dictionary */
+    const char *map_path;   /* --map */
+    bool include_incomplete;
+    cairn_import_map *map; /* loaded by cli_import_prepare */
+} cli_import_extra;
+
+/* cli_opt parse callbacks for import's --delimiter, --date-format and
+ * --encoding (targets: a char, a cairn_date_format, a
+ * cairn_import_encoding). */
+int cli_parse_delimiter(const cli_opt *opt, const char *value, char *why,
+                        size_t size);
+int cli_parse_date_format(const cli_opt *opt, const char *value, char *why,
+                          size_t size);
+int cli_parse_encoding(const cli_opt *opt, const char *value, char *why,
+                       size_t size);
+/* Check the options together and load the map.  CLI_OK or CLI_FAIL. */
+int cli_import_prepare(cli_import_extra *x, cairn_import_options *o,
+                       const cairn_catalog *cat);
+/* Import `file` as the options say (REDCap or CSV). */
+int cli_import_run(const cli_import_extra *x, cairn_store *st,
+                   const cairn_catalog *cat, const char *file,
+                   const cairn_import_options *o, cairn_import_result *r,
+                   cairn_error *err);
+/* Print the rest of the summary line (what was ignored or skipped). */
+void cli_import_summary(const cairn_import_result *r);
+void cli_import_extra_free(cli_import_extra *x);
+/* Say which option fixes the refused rows' dates or encoding. */
+void cli_import_advice(const cairn_import_result *r);
+/* Print an import's failure, adding the option that helps. */
+int cli_import_fail(const cairn_error *err);
+int cmd_redcap(cli_ctx *ctx, int argc, char **argv);
 int cmd_history(cli_ctx *ctx, int argc, char **argv);
 int cmd_assessment(cli_ctx *ctx, int argc, char **argv);
 int cmd_event(cli_ctx *ctx, int argc, char **argv);
@@ -181,6 +262,7 @@ extern const cli_command cli_client_command;
 extern const cli_command cli_administer_command;
 extern const cli_command cli_record_command;
 extern const cli_command cli_import_command;
+extern const cli_command cli_redcap_command;
 extern const cli_command cli_history_command;
 extern const cli_command cli_assessment_command;
 extern const cli_command cli_event_command;
@@ -198,31 +280,86 @@ void cli_sparkline(FILE *out, const double *v, size_t n, double lo, double hi);
 int cmd_report(cli_ctx *ctx, int argc, char **argv);
 extern const cli_command cli_report_command;
 
+/* The clinical parameters of the statistics commands (cli_params.c). */
+
+#define CLI_MAX_OVERRIDES 32
+
+/** One --rci-sd/--rci-reliability/--cutoff target as given. */
+typedef struct cli_override {
+    char name[64]; /* "pgs33.despair" as given, "" when unnamed */
+    bool has_sd, has_reliability, has_cutoff;
+    double sd, reliability, cutoff;
+} cli_override;
+
+typedef struct cli_overrides {
+    size_t n;
+    cli_override items[CLI_MAX_OVERRIDES];
+} cli_overrides;
+
+/** What the shared option tables below fill in. */
+typedef struct cli_params {
+    cli_overrides ov;            /* --rci-sd, --rci-reliability, --cutoff */
+    int time;                    /* --time: 0 since-first, 1 since-loss */
+    double no_improvement_weeks; /* --no-improvement-weeks (> 0) */
+    bool has_weeks;              /* --no-improvement-weeks was given */
+} cli_params;
+
+/** The values given to cli_override_opts and cli_time_opts. */
+extern cli_params cli_given;
+
+/** --rci-sd, --rci-reliability, --cutoff as [INSTRUMENT[.SCALE]=]NUMBER;
+ *  include in a table with {.include = cli_override_opts}. */
+extern const cli_opt cli_override_opts[];
+
+/** --time since-first|since-loss and --no-improvement-weeks N. */
+extern const cli_opt cli_time_opts[];
+
+/**
+ * The overrides given (--rci-sd, --rci-reliability, --cutoff), resolved
+ * into `out` (room for CLI_MAX_OVERRIDES), `*n` of them: a named one for
+ * the instrument and scale it names, an unnamed one for `inst` and
+ * `scale` (NULL: the main scale); with `inst` NULL (a command over
+ * several instruments) an unnamed one is a usage error of `cmd`.
+ * Returns CLI_OK, CLI_USAGE or CLI_FAIL (printed).
+ */
+int cli_params_overrides(cli_ctx *ctx, const char *cmd,
+                         const cairn_instrument *inst, const char *scale,
+                         cairn_trend_override *out, size_t *n);
+
+/**
+ * Fill `t` for a command about instrument `inst` alone, on scale `scale`
+ * (NULL: the main one): time axis, weeks, and the overrides, of which
+ * one naming another instrument or scale is a usage error of `cmd`.
+ * Returns CLI_OK, CLI_USAGE or CLI_FAIL (printed).
+ */
+int cli_params_trend(cli_ctx *ctx, const char *cmd,
+                     const cairn_instrument *inst, const char *scale,
+                     cairn_trend_options *t);
+
+/**
+ * For a command over several instruments, or the one `instrument` names
+ * (may be NULL): `t`'s scale (which needs `instrument`), time axis and
+ * weeks, and the overrides into `ov` as cli_params_overrides.
+ * Returns CLI_OK, CLI_USAGE or CLI_FAIL (printed).
+ */
+int cli_params_many(cli_ctx *ctx, const char *cmd, const char *instrument,
+                    const char *scale, cairn_trend_options *t,
+                    cairn_trend_override *ov, size_t *n);
+
+/** The time axis given with --time. */
+cairn_time_axis cli_params_axis(void);
+
+/** Copy the scale and overrides of `t` into cohort options `c`. */
+void cli_params_cohort(const cairn_trend_options *t, cairn_cohort_options *c);
+
 /* The statistics commands (cli_stats.c and cmd_{trend,caseload,cohort,
  * alerts,couple}.c). */
 
-/** Options of the statistics commands, parsed by cli_stats_parse. */
-typedef struct cli_stats_args {
-    const char *client, *instrument, *clinician, *from, *to;
-    bool json, ml, intercept_only, all;
-    cairn_trend_options trend; /* --scale, --rci-*, --cutoff, --time, ... */
-} cli_stats_args;
-
-#define CLI_STATS_ARGS_INIT                                                    \
-    {                                                                          \
-        NULL, NULL, NULL, NULL, NULL, false, false, false, false,              \
-            CAIRN_TREND_OPTIONS_INIT                                           \
-    }
-
-/** Parse the statistics options; CLI_OK or a usage error (printed). */
-int cli_stats_parse(const char *cmd, int argc, char **argv, cli_stats_args *a);
-
-/** Parse a finite decimal number; false when `s` is not one. */
+/**
+ * Parse a finite decimal number (strtod, the whole string); false when
+ * `s` is not one.
+ */
 bool cli_parse_number(const char *s, double *out);
-
-/** Apply one trend option (`opt` without "--") to `o`. */
-int cli_trend_option(const char *cmd, const char *opt, const char *value,
-                     cairn_trend_options *o);
 
 /** Print a trend for people: sparkline, change, reliability, alerts. */
 void cli_print_trend(const cairn_trend *t, const cairn_instrument *inst);
@@ -264,8 +401,21 @@ extern const cli_command cli_key_command;
 extern const cli_command cli_export_command;
 extern const cli_command cli_aggregate_command;
 
+/* The server and its accounts and links (cmd_serve.c, cmd_user.c,
+ * cmd_link.c, cmd_backup.c). */
+int cmd_serve(cli_ctx *ctx, int argc, char **argv);
+int cmd_user(cli_ctx *ctx, int argc, char **argv);
+int cmd_link(cli_ctx *ctx, int argc, char **argv);
+int cmd_backup(cli_ctx *ctx, int argc, char **argv);
+extern const cli_command cli_serve_command;
+extern const cli_command cli_user_command;
+extern const cli_command cli_link_command;
+extern const cli_command cli_backup_command;
 /* The clinic's settings (cmd_settings.c). */
 int cmd_settings(cli_ctx *ctx, int argc, char **argv);
 extern const cli_command cli_settings_command;
+/* HL7 FHIR R4 exchange (cmd_fhir.c). */
+int cmd_fhir(cli_ctx *ctx, int argc, char **argv);
+extern const cli_command cli_fhir_command;
 
 #endif

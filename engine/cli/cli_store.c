@@ -1,13 +1,12 @@
 /*
  * cli_store.c - what the store commands share: opening the database as
- * the person at the keyboard, printing stored assessments (for people and
- * as JSON) and the risk notice.
+ * the person at the keyboard, printing stored assessments for people
+ * (cli_json.c has them as JSON) and the risk notice.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli.h"
 
@@ -23,33 +22,32 @@ const char *cli_actor(void)
     return "unknown";
 }
 
-int cli_store_open(cli_ctx *ctx, cairn_store **out)
+static int open_store(cli_ctx *ctx, bool read_only, cairn_store **out)
 {
     cairn_store_options o = CAIRN_STORE_OPTIONS_INIT;
     cairn_error err = CAIRN_ERROR_INIT;
     o.actor = cli_actor();
-    if (cairn_store_open(out, ctx->db_path, &o, &err) < 0) {
-        if (err.code != CAIRN_ENOTFOUND) {
-            return cli_fail(&err);
-        }
-        /* say where we looked: "run cairn init" alone would make a second,
-         * empty database in the wrong folder */
-        char cwd[1024];
-        if (getcwd(cwd, sizeof cwd) == NULL) {
-            snprintf(cwd, sizeof cwd, "the current folder");
-        }
-        cli_error("no database found at %s (%s%s%s); open yours with --db "
-                  "PATH or CAIRN_DB=PATH, or create a new one there with "
-                  "'cairn init'",
-                  ctx->db_path,
-                  ctx->db_from == NULL ? "the default, in " : "from ",
-                  ctx->db_from == NULL ? cwd : ctx->db_from,
-                  ctx->db_from == NULL || ctx->db_path[0] == '/'
-                      ? ""
-                      : ", relative to the current folder");
+    o.read_only = read_only;
+    if (cairn_store_open(out, ctx->db_path, &o, &err) == CAIRN_OK) {
+        return CLI_OK;
+    }
+    if (err.code == CAIRN_ENOTFOUND) {
+        cli_error("%s: no such database (%s); create it with 'cairn "
+                  "init', or give --db the right path",
+                  ctx->db_path, ctx->db_from);
         return CLI_FAIL;
     }
-    return CLI_OK;
+    return cli_fail(&err);
+}
+
+int cli_store_open(cli_ctx *ctx, cairn_store **out)
+{
+    return open_store(ctx, false, out);
+}
+
+int cli_store_open_read_only(cli_ctx *ctx, cairn_store **out)
+{
+    return open_store(ctx, true, out);
 }
 
 bool cli_parse_id(const char *s, int64_t *id)
@@ -67,28 +65,6 @@ bool cli_parse_id(const char *s, int64_t *id)
     return true;
 }
 
-void cli_json_string(FILE *out, const char *s)
-{
-    if (s == NULL) {
-        fputs("null", out);
-        return;
-    }
-    fputc('"', out);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\') {
-            fputc('\\', out);
-            fputc(*p, out);
-        } else if (*p == '\n') {
-            fputs("\\n", out);
-        } else if (*p < 0x20) {
-            fprintf(out, "\\u%04x", *p);
-        } else {
-            fputc(*p, out);
-        }
-    }
-    fputc('"', out);
-}
-
 /* The catalog's definition of `a`'s instrument, quietly NULL if none. */
 static const cairn_instrument *instrument_of(cli_ctx *ctx,
                                              const cairn_assessment *a)
@@ -100,117 +76,6 @@ static const cairn_instrument *instrument_of(cli_ctx *ctx,
         return NULL;
     }
     return inst;
-}
-
-static const char *flag_message(const cairn_instrument *inst, int item)
-{
-    for (size_t i = 0; inst != NULL && i < cairn_instrument_risk_count(inst);
-         i++) {
-        if (cairn_instrument_risk(inst, i)->item == item) {
-            return cairn_instrument_risk(inst, i)->message;
-        }
-    }
-    return NULL;
-}
-
-static const char *status_of(const cairn_assessment *a)
-{
-    return a->voided ? "void" : a->superseded_by ? "superseded" : "current";
-}
-
-static void print_scales_json(FILE *out, const cairn_assessment *a)
-{
-    fputs("\"scales\":{", out);
-    for (size_t i = 0; i < a->n_scales; i++) {
-        const cairn_stored_scale *s = &a->scales[i];
-        fprintf(out, "%s", i > 0 ? "," : "");
-        cli_json_string(out, s->scale);
-        fputs(":{\"score\":", out);
-        if (s->has_score) {
-            cli_print_number(out, s->score);
-        } else {
-            fputs("null", out);
-        }
-        fputs(",\"band\":", out);
-        cli_json_string(out, s->band);
-        fprintf(out, ",\"prorated\":%s}", s->prorated ? "true" : "false");
-    }
-    fputs("}", out);
-}
-
-static void print_items_json(FILE *out, const cairn_assessment *a)
-{
-    bool first = true;
-    fputs(",\"missing\":[", out);
-    for (size_t i = 0; i < a->n_items; i++) {
-        if (a->missing[i]) {
-            fprintf(out, "%s%zu", first ? "" : ",", i + 1);
-            first = false;
-        }
-    }
-    fputs("],\"responses\":[", out);
-    for (size_t i = 0; i < a->n_items; i++) {
-        if (a->missing[i]) {
-            fprintf(out, "%snull", i > 0 ? "," : "");
-        } else {
-            fprintf(out, "%s%d", i > 0 ? "," : "", a->codes[i]);
-        }
-    }
-    fputs("]", out);
-}
-
-void cli_print_assessment_json(cli_ctx *ctx, FILE *out,
-                               const cairn_assessment *a)
-{
-    static const char *const tri[] = {"null", "false", "true"};
-    const cairn_instrument *inst = instrument_of(ctx, a);
-    fprintf(out, "{\"id\":%lld,\"client\":", (long long)a->id);
-    cli_json_string(out, a->client_code);
-    fputs(",\"instrument\":", out);
-    cli_json_string(out, a->instrument);
-    fputs(",\"version\":", out);
-    cli_json_string(out, a->version);
-    fputs(",\"fingerprint\":", out);
-    cli_json_string(out, a->fingerprint);
-    fputs(",\"administered_at\":", out);
-    cli_json_string(out, a->administered_at);
-    fputs(",\"entered_at\":", out);
-    cli_json_string(out, a->entered_at);
-    fputs(",\"entered_by\":", out);
-    cli_json_string(out, a->entered_by);
-    fputs(",\"method\":", out);
-    cli_json_string(out, cairn_method_name(a->method));
-    fprintf(out, ",\"status\":\"%s\"", status_of(a));
-    if (a->supersedes != 0) {
-        fprintf(out,
-                ",\"supersedes\":%lld,\"reason\":", (long long)a->supersedes);
-        cli_json_string(out, a->reason);
-    }
-    if (a->superseded_by != 0) {
-        fprintf(out, ",\"superseded_by\":%lld", (long long)a->superseded_by);
-    }
-    if (a->voided) {
-        fputs(",\"void_reason\":", out);
-        cli_json_string(out, a->void_reason);
-    }
-    fputc(',', out);
-    print_scales_json(out, a);
-    print_items_json(out, a);
-    fputs(",\"flags\":[", out);
-    for (size_t i = 0; i < a->n_flags; i++) {
-        fprintf(out,
-                "%s{\"item\":%d,\"code\":%d,\"message\":", i > 0 ? "," : "",
-                a->flags[i].item, a->flags[i].code);
-        cli_json_string(out, flag_message(inst, a->flags[i].item));
-        fputc('}', out);
-    }
-    fputs("],\"rules\":{", out);
-    for (size_t i = 0; i < a->n_rules; i++) {
-        fprintf(out, "%s", i > 0 ? "," : "");
-        cli_json_string(out, a->rules[i].rule);
-        fprintf(out, ":%s", tri[a->rules[i].value + 1]);
-    }
-    fputs("}}", out);
 }
 
 /* The scale's and band's labels for people, or their ids when the

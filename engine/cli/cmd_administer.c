@@ -24,39 +24,46 @@
 #include "cairn/settings.h"
 #include "cli.h"
 
+static struct {
+    const char *client, *date;
+} given;
+
+static const cli_opt administer_opts[] = {
+    {"client", "CODE", "the client (see 'cairn client add')",
+     .str = &given.client},
+    {"date", "D", "when it was completed (default now; UTC)",
+     .str = &given.date},
+    {NULL}};
+
 const cli_command cli_administer_command = {
-    "administer",
-    cmd_administer,
-    "give a questionnaire at the terminal",
-    "cairn administer INSTRUMENT --client CODE [--date D]",
-    "Shows the instructions, then each item with its numbered options, for\n"
-    "the client to answer by typing the option's number and Enter.  Only\n"
-    "valid answers are accepted.  At any item:\n"
-    "  b   go back to the previous item\n"
-    "  s   skip the item, where the instrument's missing-data rule allows\n"
-    "  q   stop without saving anything\n"
-    "After the last item the answers are shown for review: type y to save,\n"
-    "an item's number to change it, or q to stop without saving.  Once\n"
-    "saved (and any alert raised), the client is thanked and asked to hand\n"
-    "the device back; they never see scores or risk notices.  The\n"
-    "clinician then presses Enter for the summary: scores, bands and a\n"
-    "notice for any risk flag (for example PHQ-9 item 9).  Answers may be\n"
-    "piped in, one per line; the summary follows one extra line.\n"
-    "\n"
-    "A client sees an instrument's exact wording or nothing: where it is\n"
-    "not available (EPDS, PG-13-R and PGS-33 without the clinic's text\n"
-    "file, see --texts), administer refuses before the first item and says\n"
-    "how to add it.  The client and --date are checked before the first\n"
-    "item too.\n"
-    "\n"
-    "Options:\n"
-    "  --client CODE  the client (see 'cairn client add')\n"
-    "  --date D       when it was completed (default now; UTC)\n"
-    "\n"
-    "Example:\n"
-    "  cairn administer phq9 --client C001\n"
-    "  printf '1\\n2\\n0\\n3\\n1\\n0\\n2\\n1\\n1\\ny\\n\\n' | "
-    "cairn administer phq9 --client C001\n",
+    .name = "administer",
+    .run = cmd_administer,
+    .summary = "give a questionnaire at the terminal",
+    .usage = "cairn administer INSTRUMENT --client CODE [--date D]",
+    .opts = administer_opts,
+    .example = "  cairn administer phq9 --client C001\n"
+               "  printf '1\\n2\\n0\\n3\\n1\\n0\\n2\\n1\\n1\\ny\\n\\n' |\n"
+               "      cairn administer phq9 --client C001\n",
+    .help =
+        "Shows the instructions, then each item with its numbered options,\n"
+        "for the client to answer by typing the option's number and Enter.\n"
+        "Only valid answers are accepted.  At any item:\n"
+        "  b   go back to the previous item\n"
+        "  s   skip the item, where the instrument's missing-data rule allows\n"
+        "  q   stop without saving anything\n"
+        "After the last item the answers are shown for review: type y to\n"
+        "save, an item's number to change it, or q to stop without saving.\n"
+        "Once saved (and any alert raised), the client is thanked and asked\n"
+        "to hand the device back; they never see scores or risk notices.\n"
+        "The clinician then presses Enter for the summary: scores, bands and\n"
+        "a notice for any risk flag (for example PHQ-9 item 9).  Answers may\n"
+        "be piped in, one per line; the summary follows one extra line.\n"
+        "\n"
+        "A client sees an instrument's exact wording or nothing: where it is\n"
+        "not available (EPDS, PG-13-R and PGS-33 without the clinic's text\n"
+        "file, see --texts), administer refuses before the first item and\n"
+        "says how to add it.  The client and --date are checked before the\n"
+        "first item too.\n",
 };
 
 typedef struct session {
@@ -388,28 +395,20 @@ static int run(cli_ctx *ctx, const cairn_instrument *inst, const char *client,
 
 int cmd_administer(cli_ctx *ctx, int argc, char **argv)
 {
-    const char *name = NULL, *client = NULL, *date = NULL;
     char now[32];
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--client") == 0 ||
-            strcmp(argv[i], "--date") == 0) {
-            if (i + 1 >= argc) {
-                return cli_usage("administer", "%s needs a value", argv[i]);
-            }
-            *(argv[i][2] == 'c' ? &client : &date) = argv[i + 1];
-            i++;
-        } else if (argv[i][0] == '-') {
-            return cli_usage("administer", "unknown option '%s'", argv[i]);
-        } else if (name == NULL) {
-            name = argv[i];
-        } else {
-            return cli_usage("administer", "unexpected '%s'", argv[i]);
-        }
+    int n = 0;
+    int rc = cli_opt_parse("administer", administer_opts, argc, argv, &n);
+    if (rc != CLI_OK) {
+        return rc;
     }
-    if (name == NULL || client == NULL) {
+    if (n > 1) {
+        return cli_usage("administer", "administer: unexpected '%s'", argv[1]);
+    }
+    if (n == 0 || given.client == NULL) {
         return cli_usage("administer",
                          "administer needs INSTRUMENT and --client");
     }
+    const char *name = argv[0];
     const cairn_instrument *inst = cli_instrument(ctx, name);
     if (inst == NULL) {
         return CLI_FAIL;
@@ -422,6 +421,7 @@ int cmd_administer(cli_ctx *ctx, int argc, char **argv)
         cli_print_text_guidance(stderr, inst);
         return CLI_FAIL;
     }
+    const char *date = given.date;
     if (date == NULL) {
         time_t t = time(NULL);
         struct tm tm;
@@ -434,12 +434,12 @@ int cmd_administer(cli_ctx *ctx, int argc, char **argv)
         return CLI_FAIL;
     }
     cairn_assessment_options o = CAIRN_ASSESSMENT_OPTIONS_INIT;
-    o.client_code = client;
+    o.client_code = given.client;
     o.administered_at = date;
-    int rc = cairn_store_assessment_check(st, &o, &err);
+    rc = cairn_store_assessment_check(st, &o, &err);
     cairn_store_close(st);
     if (rc < 0) {
         return cli_fail(&err);
     }
-    return run(ctx, inst, client, date);
+    return run(ctx, inst, given.client, date);
 }

@@ -3,139 +3,92 @@
  * questionnaire, merging several clinics' summaries, and the pooled
  * report with small counts suppressed.
  */
-#include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 
-const cli_command cli_aggregate_command = {
-    "aggregate",
-    cmd_aggregate,
-    "mergeable summaries for pooled research",
-    "cairn aggregate --instrument I -o SUMMARY.json [--min-cell K]\n"
-    "       [--from D] [--to D] [--scale S] [--rci-sd X]\n"
-    "       [--rci-reliability R] [--cutoff C]\n"
-    "       cairn aggregate merge A.json B.json ... -o POOLED.json "
-    "[--min-cell K]\n"
-    "       cairn aggregate report POOLED.json [--json] [--min-cell K] "
-    "[--ml]\n"
-    "       [--intercept-only]",
-    "Clinics pool outcomes without sharing rows.  Each clinic writes the\n"
-    "sufficient statistics of its cohort on one questionnaire scale (the\n"
-    "sums 'cairn cohort' computes everything from, with one block of sums\n"
-    "per client for the growth model and no client identity); the\n"
-    "summaries merge by addition, and the pooled report equals 'cairn\n"
-    "cohort' on the clinics' rows put together.\n"
-    "\n"
-    "A summary file holds exact counts, so share it only between the\n"
-    "participating clinics under your agreement.  Its \"published\" part,\n"
-    "and every report, suppress counts below K (default 5), and any count\n"
-    "that would let a suppressed one be worked out by subtraction, and\n"
-    "withhold the statistics that would reveal them.\n"
-    "\n"
-    "Options:\n"
-    "  --instrument I   the questionnaire to summarize\n"
-    "  -o FILE          where to write the summary\n"
-    "  --min-cell K     suppress published counts below K (1..1000; a\n"
-    "                   merge keeps the largest K of its inputs, a report\n"
-    "                   can raise K but not lower it)\n"
-    "  --from D, --to D assessments administered in this range\n"
-    "  --json           the report as JSON, as 'cairn cohort --json' plus\n"
-    "                   min_cell, sites, suppressed and withheld\n"
-    "  --ml, --intercept-only  how to fit the growth model, as in cohort\n"
-    "  (and --scale, --rci-sd, --rci-reliability, --cutoff as in cohort)\n"
-    "\n"
-    "Example:\n"
-    "  cairn aggregate --instrument phq9 -o north.json\n"
-    "  cairn aggregate merge north.json south.json -o pooled.json\n"
-    "  cairn aggregate report pooled.json\n",
-};
-
 /* Everything the three forms accept. */
 typedef struct agg_args {
-    const char *output, *instrument;
+    const char *output, *instrument, *scale;
     bool json, ml, intercept_only;
     int min_cell; /* 0: not given */
-    cairn_trend_options trend;
     const char *from, *to;
     char **files;
     size_t n_files;
 } agg_args;
 
-static int parse_min_cell(const char *s, int *out)
-{
-    double v = 0;
-    if (!cli_parse_number(s, &v) || v != floor(v) || v < 1 ||
-        v > CAIRN_AGGREGATE_MAX_MIN_CELL) {
-        return cli_usage("aggregate",
-                         "--min-cell takes a whole number 1..%d, not '%s'",
-                         CAIRN_AGGREGATE_MAX_MIN_CELL, s);
-    }
-    *out = (int)v;
-    return CLI_OK;
-}
+static agg_args given;
 
-static int parse(int argc, char **argv, agg_args *a)
-{
-    static const struct option opts[] = {
-        {"output", required_argument, NULL, 'o'},
-        {"instrument", required_argument, NULL, 'i'},
-        {"min-cell", required_argument, NULL, 'k'},
-        {"json", no_argument, NULL, 'j'},
-        {"ml", no_argument, NULL, 'm'},
-        {"intercept-only", no_argument, NULL, 'O'},
-        {"from", required_argument, NULL, 'F'},
-        {"to", required_argument, NULL, 'T'},
-        {"scale", required_argument, NULL, 1},
-        {"rci-sd", required_argument, NULL, 1},
-        {"rci-reliability", required_argument, NULL, 1},
-        {"cutoff", required_argument, NULL, 1},
-        {NULL, 0, NULL, 0}};
-    int c, idx = 0, rc = CLI_OK;
-    optind = 0;
-    opterr = 0;
-    while (rc == CLI_OK &&
-           (c = getopt_long(argc, argv, "o:", opts, &idx)) != -1) {
-        switch (c) {
-        case 'o':
-            a->output = optarg;
-            break;
-        case 'i':
-            a->instrument = optarg;
-            break;
-        case 'k':
-            rc = parse_min_cell(optarg, &a->min_cell);
-            break;
-        case 'j':
-            a->json = true;
-            break;
-        case 'm':
-            a->ml = true;
-            break;
-        case 'O':
-            a->intercept_only = true;
-            break;
-        case 'F':
-            a->from = optarg;
-            break;
-        case 'T':
-            a->to = optarg;
-            break;
-        case 1:
-            rc = cli_trend_option("aggregate", opts[idx].name, optarg,
-                                  &a->trend);
-            break;
-        default:
-            return cli_usage("aggregate", "unknown option '%s'",
-                             argv[optind - 1]);
-        }
-    }
-    a->files = argv + optind;
-    a->n_files = (size_t)(argc - optind);
-    return rc;
-}
+static const cli_opt min_cell_opt[] = {
+    {"min-cell", "K",
+     "suppress published counts below K (a merge keeps\nthe largest K of its "
+     "inputs, a report can raise K\nbut not lower it)",
+     .whole = &given.min_cell, .min = 1, .max = CAIRN_AGGREGATE_MAX_MIN_CELL},
+    {NULL}};
+static const cli_opt output_opt[] = {{"output", "FILE",
+                                      "where to write the summary",
+                                      .str = &given.output, .alias = 'o'},
+                                     {NULL}};
+static const cli_opt summary_opts[] = {
+    {"instrument", "I", "the questionnaire to summarize",
+     .str = &given.instrument},
+    {.include = output_opt},
+    {.include = min_cell_opt},
+    {"from", "D", "assessments administered on or after D", .str = &given.from},
+    {"to", "D", "assessments administered on or before D", .str = &given.to},
+    {"scale", "S", "a subscale; default the total", .str = &given.scale},
+    {.include = cli_override_opts},
+    {NULL}};
+static const cli_opt merge_opts[] = {
+    {.include = output_opt}, {.include = min_cell_opt}, {NULL}};
+static const cli_opt report_opts[] = {
+    {"json", NULL,
+     "the report as JSON, as 'cairn cohort --json' plus\nmin_cell, sites, "
+     "suppressed and withheld",
+     .flag = &given.json},
+    {.include = min_cell_opt},
+    {"ml", NULL, "fit the growth model by maximum likelihood",
+     .flag = &given.ml},
+    {"intercept-only", NULL, "random intercepts only: (1 | client)",
+     .flag = &given.intercept_only},
+    {NULL}};
+static const cli_sub aggregate_subs[] = {
+    {"merge", merge_opts}, {"report", report_opts}, {NULL}};
+
+const cli_command cli_aggregate_command = {
+    .name = "aggregate",
+    .run = cmd_aggregate,
+    .summary = "mergeable summaries for pooled research",
+    .usage =
+        "cairn aggregate --instrument I -o SUMMARY.json [--min-cell K]\n"
+        "       [--from D] [--to D] [--scale S] [--rci-sd X]\n"
+        "       [--rci-reliability R] [--cutoff C]\n"
+        "       cairn aggregate merge A.json B.json ... -o POOLED.json "
+        "[--min-cell K]\n"
+        "       cairn aggregate report POOLED.json [--json] [--min-cell K] "
+        "[--ml]\n"
+        "       [--intercept-only]",
+    .opts = summary_opts,
+    .subs = aggregate_subs,
+    .example = "  cairn aggregate --instrument phq9 -o north.json\n"
+               "  cairn aggregate merge north.json south.json -o pooled.json\n"
+               "  cairn aggregate report pooled.json\n",
+    .help =
+        "Clinics pool outcomes without sharing rows.  Each clinic writes the\n"
+        "sufficient statistics of its cohort on one questionnaire scale (the\n"
+        "sums 'cairn cohort' computes everything from, with one block of\n"
+        "sums per client for the growth model and no client identity); the\n"
+        "summaries merge by addition, and the pooled report equals 'cairn\n"
+        "cohort' on the clinics' rows put together.\n"
+        "\n"
+        "A summary file holds exact counts, so share it only between the\n"
+        "participating clinics under your agreement.  Its \"published\"\n"
+        "part, and every report, suppress counts below K (default 5), and\n"
+        "any count that would let a suppressed one be worked out by\n"
+        "subtraction, and withhold the statistics that would reveal them.\n",
+};
 
 /* ---- cairn aggregate --instrument I -o FILE ---- */
 
@@ -172,17 +125,16 @@ static int summarize(cli_ctx *ctx, agg_args *a)
     cairn_aggregate_options o = CAIRN_AGGREGATE_OPTIONS_INIT;
     cairn_aggregate *agg = NULL;
     cairn_error err = CAIRN_ERROR_INIT;
-    int rc = CLI_OK;
+    cairn_trend_options t = CAIRN_TREND_OPTIONS_INIT;
+    int rc = cli_params_trend(ctx, "aggregate", inst, a->scale, &t);
+    if (rc != CLI_OK) {
+        cairn_store_close(st);
+        return rc;
+    }
     o.min_cell = a->min_cell ? a->min_cell : CAIRN_AGGREGATE_MIN_CELL;
-    o.cohort.scale = a->trend.scale;
+    cli_params_cohort(&t, &o.cohort);
     o.cohort.from = a->from;
     o.cohort.to = a->to;
-    o.cohort.has_sd = a->trend.has_sd;
-    o.cohort.sd = a->trend.sd;
-    o.cohort.has_reliability = a->trend.has_reliability;
-    o.cohort.reliability = a->trend.reliability;
-    o.cohort.has_cutoff = a->trend.has_cutoff;
-    o.cohort.cutoff = a->trend.cutoff;
     if (cairn_aggregate_new(&agg, st, inst, &o, &err) < 0 ||
         cairn_aggregate_write(agg, a->output, &err) < 0) {
         rc = cli_fail(&err);
@@ -289,18 +241,20 @@ static int report(agg_args *a)
 
 int cmd_aggregate(cli_ctx *ctx, int argc, char **argv)
 {
-    agg_args a = {.trend = CAIRN_TREND_OPTIONS_INIT};
-    const char *mode = argc > 1 ? argv[1] : "";
-    bool sub = strcmp(mode, "merge") == 0 || strcmp(mode, "report") == 0;
-    int rc = sub ? parse(argc - 1, argv + 1, &a) : parse(argc, argv, &a);
+    const cli_sub *sub =
+        argc > 1 ? cli_sub_find(aggregate_subs, argv[1]) : NULL;
+    int n = 0;
+    int rc =
+        sub != NULL
+            ? cli_sub_parse("aggregate", aggregate_subs, argc, argv, &sub, &n)
+            : cli_opt_parse("aggregate", summary_opts, argc, argv, &n);
     if (rc != CLI_OK) {
         return rc;
     }
-    if (strcmp(mode, "merge") == 0) {
-        return merge(&a);
+    given.files = argv;
+    given.n_files = (size_t)n;
+    if (sub == NULL) {
+        return summarize(ctx, &given);
     }
-    if (strcmp(mode, "report") == 0) {
-        return report(&a);
-    }
-    return summarize(ctx, &a);
+    return strcmp(sub->name, "merge") == 0 ? merge(&given) : report(&given);
 }

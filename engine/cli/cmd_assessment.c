@@ -8,38 +8,6 @@
 
 #include "cli.h"
 
-const cli_command cli_assessment_command = {
-    "assessment",
-    cmd_assessment,
-    "show, correct or void an assessment",
-    "cairn assessment show ID [--items] [--json]\n"
-    "       cairn assessment amend ID [--date D] [--codes positions|scores]"
-    "\n"
-    "                              [RESPONSE...] --reason R\n"
-    "       cairn assessment void ID --reason R",
-    "amend stores a corrected version (new answers, a new date, or both)\n"
-    "that supersedes the old one; void marks an assessment entered in\n"
-    "error.  Both keep the old row, need a reason, and are written to the\n"
-    "audit log.  Only the current version can be amended or voided.  Find\n"
-    "ids with 'cairn history'.  New answers are echoed item by item as\n"
-    "the answer's label and its score; where an instrument's codes are not\n"
-    "its item scores (EPDS, PGS-33, CES-D) say which you typed with\n"
-    "--codes.\n"
-    "\n"
-    "Options:\n"
-    "  --date D      the corrected date (amend)\n"
-    "  --codes K     positions or scores (amend with new answers, where\n"
-    "                they differ)\n"
-    "  --items       show every item's answer and score (show)\n"
-    "  --reason R    why (required for amend and void)\n"
-    "  --json        show as JSON\n"
-    "\n"
-    "Example:\n"
-    "  cairn assessment amend 12 1 2 0 3 1 0 2 1 0 --reason 'item 9 "
-    "misread'\n"
-    "  cairn assessment void 13 --reason 'entered for the wrong client'\n",
-};
-
 typedef struct args {
     const char *sub;
     int64_t id;
@@ -49,39 +17,51 @@ typedef struct args {
     size_t n;
 } args;
 
-static int parse(args *a, int argc, char **argv)
-{
-    const char *id = NULL;
-    for (int i = 2; i < argc; i++) {
-        const char *s = argv[i];
-        if (strcmp(s, "--json") == 0) {
-            a->json = true;
-        } else if (strcmp(s, "--items") == 0) {
-            a->items = true;
-        } else if (strcmp(s, "--date") == 0 || strcmp(s, "--reason") == 0 ||
-                   strcmp(s, "--codes") == 0) {
-            if (i + 1 >= argc) {
-                return cli_usage("assessment", "%s needs a value", s);
-            }
-            *(strcmp(s, "--date") == 0     ? &a->date
-              : strcmp(s, "--reason") == 0 ? &a->reason
-                                           : &a->codes) = argv[++i];
-        } else if (s[0] == '-' && s[1] == '-') {
-            return cli_usage("assessment", "unknown option '%s'", s);
-        } else if (id == NULL) {
-            id = s;
-        } else {
-            a->tokens[a->n++] = s;
-        }
-    }
-    if (id == NULL || !cli_parse_id(id, &a->id)) {
-        return cli_usage("assessment",
-                         "assessment %s needs an ID (a whole "
-                         "number)",
-                         a->sub);
-    }
-    return CLI_OK;
-}
+static args given;
+
+static const cli_opt json_opts[] = {
+    {"json", NULL, "show as JSON (README: JSON output)", .flag = &given.json},
+    {"items", NULL, "every item's answer and its score", .flag = &given.items},
+    {NULL}};
+static const cli_opt reason_opt[] = {
+    {"reason", "R", "why (required for amend and void)", .str = &given.reason},
+    {NULL}};
+static const cli_opt amend_opts[] = {
+    {"date", "D", "the corrected date", .str = &given.date},
+    {"codes", "K",
+     "positions or scores: what new answers are (required\nwhere an "
+     "instrument's codes are not its scores)",
+     .str = &given.codes},
+    {.include = reason_opt},
+    {NULL}};
+
+static const cli_sub assessment_subs[] = {
+    {"show", json_opts}, {"amend", amend_opts}, {"void", reason_opt}, {NULL}};
+
+const cli_command cli_assessment_command = {
+    .name = "assessment",
+    .run = cmd_assessment,
+    .summary = "show, correct or void an assessment",
+    .usage = "cairn assessment show ID [--items] [--json]\n"
+             "       cairn assessment amend ID [--date D] [--codes "
+             "positions|scores]\n"
+             "                              [RESPONSE...] --reason R\n"
+             "       cairn assessment void ID --reason R",
+    .subs = assessment_subs,
+    .example = "  cairn assessment amend 12 1 2 0 3 1 0 2 1 0 --reason 'item 9 "
+               "misread'\n"
+               "  cairn assessment void 13 --reason 'entered for the wrong "
+               "client'\n",
+    .help =
+        "amend stores a corrected version (new answers, a new date, or\n"
+        "both) that supersedes the old one; void marks an assessment entered\n"
+        "in error.  Both keep the old row, need a reason, and are written to\n"
+        "the audit log.  Only the current version can be amended or voided.\n"
+        "Find ids with 'cairn history'.  New answers are echoed item by\n"
+        "item as the answer's label and its score; where an instrument's\n"
+        "codes are not its item scores (EPDS, PGS-33, CES-D) say which you\n"
+        "typed with --codes.\n",
+};
 
 static int show(cli_ctx *ctx, cairn_store *st, const args *a)
 {
@@ -90,9 +70,9 @@ static int show(cli_ctx *ctx, cairn_store *st, const args *a)
     if (cairn_store_assessment_get(&x, st, a->id, &err) < 0) {
         return cli_fail(&err);
     }
+    int rc = CLI_OK;
     if (a->json) {
-        cli_print_assessment_json(ctx, stdout, x);
-        printf("\n");
+        rc = cli_json_print(cli_assessment_json(ctx, x));
     } else {
         printf("assessment %lld of client %s (%s, entered %s by %s)\n",
                (long long)x->id, x->client_code, cairn_method_name(x->method),
@@ -104,7 +84,7 @@ static int show(cli_ctx *ctx, cairn_store *st, const args *a)
         }
     }
     cairn_store_assessment_free(x);
-    return CLI_OK;
+    return rc;
 }
 
 /* The responses of the correction: given, or the stored ones. */
@@ -180,46 +160,40 @@ static int amend(cli_ctx *ctx, cairn_store *st, const args *a)
 
 int cmd_assessment(cli_ctx *ctx, int argc, char **argv)
 {
-    args a;
+    args *a = &given;
     cairn_store *st = NULL;
     cairn_error err = CAIRN_ERROR_INIT;
-    memset(&a, 0, sizeof a);
-    if (argc < 2) {
-        return cli_usage("assessment", "assessment needs show, amend or "
-                                       "void");
+    const cli_sub *sub = NULL;
+    int n = 0;
+    int rc = cli_sub_parse("assessment", assessment_subs, argc, argv, &sub, &n);
+    if (rc != CLI_OK) {
+        return rc;
     }
-    a.sub = argv[1];
-    if (strcmp(a.sub, "show") != 0 && strcmp(a.sub, "amend") != 0 &&
-        strcmp(a.sub, "void") != 0) {
-        return cli_usage("assessment", "unknown subcommand '%s'", a.sub);
+    a->sub = sub->name;
+    if (n < 1 || !cli_parse_id(argv[0], &a->id)) {
+        return cli_usage("assessment",
+                         "assessment %s needs an ID (a whole number)", a->sub);
     }
-    a.tokens = calloc((size_t)argc + 1, sizeof *a.tokens);
-    if (a.tokens == NULL) {
-        cli_error("out of memory");
+    a->tokens = (const char **)argv + 1;
+    a->n = (size_t)n - 1;
+    if (strcmp(a->sub, "show") != 0 && a->reason == NULL) {
+        return cli_usage("assessment", "%s needs --reason", a->sub);
+    }
+    if (strcmp(a->sub, "amend") != 0 && a->n > 0) {
+        return cli_usage("assessment", "%s takes one ID", a->sub);
+    }
+    if (cli_store_open(ctx, &st) != CLI_OK) {
         return CLI_FAIL;
     }
-    int rc = parse(&a, argc, argv);
-    if (rc == CLI_OK && strcmp(a.sub, "show") != 0 && a.reason == NULL) {
-        rc = cli_usage("assessment", "%s needs --reason", a.sub);
-    }
-    if (rc == CLI_OK && strcmp(a.sub, "void") == 0 && a.n > 0) {
-        rc = cli_usage("assessment", "void takes no answers");
-    }
-    if (rc == CLI_OK && cli_store_open(ctx, &st) != CLI_OK) {
-        rc = CLI_FAIL;
-    }
-    if (rc == CLI_OK && strcmp(a.sub, "show") == 0) {
-        rc = show(ctx, st, &a);
-    } else if (rc == CLI_OK && strcmp(a.sub, "amend") == 0) {
-        rc = amend(ctx, st, &a);
-    } else if (rc == CLI_OK) {
-        if (cairn_store_assessment_void(st, a.id, a.reason, &err) < 0) {
-            rc = cli_fail(&err);
-        } else {
-            printf("assessment %lld is void\n", (long long)a.id);
-        }
+    if (strcmp(a->sub, "show") == 0) {
+        rc = show(ctx, st, a);
+    } else if (strcmp(a->sub, "amend") == 0) {
+        rc = amend(ctx, st, a);
+    } else if (cairn_store_assessment_void(st, a->id, a->reason, &err) < 0) {
+        rc = cli_fail(&err);
+    } else {
+        printf("assessment %lld is void\n", (long long)a->id);
     }
     cairn_store_close(st);
-    free(a.tokens);
     return rc;
 }

@@ -8,26 +8,38 @@
 
 #include "cli.h"
 
+static struct {
+    int last;
+    bool json;
+} given;
+
+static const cli_opt log_opts[] = {
+    {"last", "N", "only the last N entries", .whole = &given.last, .min = 1,
+     .max = 1000000000},
+    {"json", NULL, "one JSON object per line (README: JSON output)",
+     .flag = &given.json},
+    {NULL}};
+static const cli_sub audit_subs[] = {
+    {"verify", NULL}, {"log", log_opts}, {NULL}};
+
 const cli_command cli_audit_command = {
-    "audit",
-    cmd_audit,
-    "verify or read the audit log",
-    "cairn audit verify\n"
-    "       cairn audit log [--last N] [--json]",
-    "Every change Cairn makes is written to an append-only audit log (who,\n"
-    "when, what, before and after); each entry is chained to the one before\n"
-    "by SHA-256 and records what the rows it wrote hold.  'verify' checks\n"
-    "the chain and every client, assessment, event and episode against it,\n"
-    "so an edit or removal made with another tool is found; it prints the\n"
-    "hash of the last entry, which you can note elsewhere to detect a log\n"
-    "cut short.  Exit status 1 when anything does not match.\n"
-    "\n"
-    "Options:\n"
-    "  --last N   only the last N entries (log)\n"
-    "  --json     one JSON object per line (log)\n"
-    "\n"
-    "Example:\n"
-    "  cairn audit verify\n",
+    .name = "audit",
+    .run = cmd_audit,
+    .summary = "verify or read the audit log",
+    .usage = "cairn audit verify\n"
+             "       cairn audit log [--last N] [--json]",
+    .subs = audit_subs,
+    .example = "  cairn audit verify\n"
+               "  cairn audit log --last 20\n",
+    .help =
+        "Every change Cairn makes is written to an append-only audit log\n"
+        "(who, when, what, before and after); each entry is chained to the\n"
+        "one before by SHA-256 and records what the rows it wrote hold.\n"
+        "'verify' checks the chain and every client, assessment, event and\n"
+        "episode against it, so an edit or removal made with another tool is\n"
+        "found; it prints the hash of the last entry, which you can note\n"
+        "elsewhere to detect a log cut short.  Exit status 1 when anything\n"
+        "does not match.\n",
 };
 
 static int verify(cli_ctx *ctx)
@@ -50,6 +62,13 @@ static int verify(cli_ctx *ctx)
     return CLI_OK;
 }
 
+/* A log entry's stored state: the JSON the store wrote, or null. */
+static json_t *before_after(const char *text)
+{
+    json_t *j = cli_json_parse(text);
+    return j != NULL ? j : cli_json_str(text);
+}
+
 static int show_log(cli_ctx *ctx, size_t last, bool json)
 {
     cairn_store *st = NULL;
@@ -63,56 +82,42 @@ static int show_log(cli_ctx *ctx, size_t last, bool json)
     if (rc < 0) {
         return cli_fail(&err);
     }
-    for (size_t i = 0; i < l->n; i++) {
+    for (size_t i = 0; rc == CLI_OK && i < l->n; i++) {
         const cairn_audit_entry *e = &l->items[i];
         if (json) {
-            printf("{\"seq\":%lld,\"at\":", (long long)e->seq);
-            cli_json_string(stdout, e->at);
-            printf(",\"who\":");
-            cli_json_string(stdout, e->who);
-            printf(",\"action\":");
-            cli_json_string(stdout, e->action);
-            printf(",\"target\":");
-            cli_json_string(stdout, e->target);
-            printf(",\"before\":%s,\"after\":%s,\"hash\":\"%s\"}\n",
-                   e->before ? e->before : "null", e->after ? e->after : "null",
-                   e->hash);
+            json_t *o = json_object();
+            json_object_set_new(o, "seq", json_integer(e->seq));
+            json_object_set_new(o, "at", cli_json_str(e->at));
+            json_object_set_new(o, "who", cli_json_str(e->who));
+            json_object_set_new(o, "action", cli_json_str(e->action));
+            json_object_set_new(o, "target", cli_json_str(e->target));
+            json_object_set_new(o, "before", before_after(e->before));
+            json_object_set_new(o, "after", before_after(e->after));
+            json_object_set_new(o, "hash", cli_json_str(e->hash));
+            rc = cli_json_print(o);
         } else {
             printf("%5lld %s %-10s %-17s %s\n", (long long)e->seq, e->at,
                    e->who, e->action, e->target);
         }
     }
     cairn_store_audit_list_free(l);
-    return CLI_OK;
+    return rc;
 }
 
 int cmd_audit(cli_ctx *ctx, int argc, char **argv)
 {
-    bool json = false;
-    size_t last = 0;
-    if (argc < 2) {
-        return cli_usage("audit", "audit needs verify or log");
+    const cli_sub *sub = NULL;
+    int n = 0;
+    int rc = cli_sub_parse("audit", audit_subs, argc, argv, &sub, &n);
+    if (rc != CLI_OK) {
+        return rc;
     }
-    for (int i = 2; i < argc; i++) {
-        char *end = NULL;
-        if (strcmp(argv[i], "--json") == 0) {
-            json = true;
-        } else if (strcmp(argv[i], "--last") == 0 && i + 1 < argc &&
-                   argv[i + 1][0] >= '0' && argv[i + 1][0] <= '9') {
-            last = strtoul(argv[++i], &end, 10);
-            if (*end != '\0') {
-                return cli_usage("audit", "--last needs a whole number");
-            }
-        } else {
-            return cli_usage("audit", "unexpected '%s'", argv[i]);
-        }
+    if (n > 0) {
+        return cli_usage("audit", "audit %s: unexpected '%s'", sub->name,
+                         argv[0]);
     }
-    if (strcmp(argv[1], "verify") == 0) {
-        return argc == 2 ? verify(ctx)
-                         : cli_usage("audit", "verify takes no options");
+    if (strcmp(sub->name, "verify") == 0) {
+        return verify(ctx);
     }
-    if (strcmp(argv[1], "log") == 0) {
-        return show_log(ctx, last, json);
-    }
-    return cli_usage("audit", "unknown subcommand '%s'", argv[1]);
+    return show_log(ctx, (size_t)given.last, given.json);
 }

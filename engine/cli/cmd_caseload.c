@@ -9,28 +9,46 @@
 #include "cairn_report.h"
 #include "cli.h"
 
+static struct {
+    const char *instrument, *clinician, *scale;
+    bool all, json;
+} given;
+
+static const cli_opt caseload_opts[] = {
+    {"instrument", "I", "one questionnaire only", .str = &given.instrument},
+    {"clinician", "C", "one clinician's clients only", .str = &given.clinician},
+    {"all", NULL, "discharged clients too (episode of care ended)",
+     .flag = &given.all},
+    {"json", NULL,
+     "an array with one object per client\n(README: JSON "
+     "output)",
+     .flag = &given.json},
+    {"scale", "S", "a subscale of --instrument", .str = &given.scale},
+    {.include = cli_override_opts},
+    {.include = cli_time_opts},
+    {NULL}};
+
 const cli_command cli_caseload_command = {
-    "caseload",
-    cmd_caseload,
-    "every client's progress, most urgent first",
-    "cairn caseload [--instrument I] [--clinician C] [--all] [--json]\n"
-    "       [--rci-sd X] [--rci-reliability R] [--cutoff C] [--scale S]\n"
-    "       [--time since-first|since-loss] [--no-improvement-weeks N]",
-    "Lists every active client (no episode of care, or one still open)\n"
-    "with their latest score, change and status on\n"
-    "each questionnaire, and a small chart of their scores; clients with\n"
-    "open alerts come first (risk items, then reliable deterioration, not\n"
-    "on track, no reliable improvement).  The overrides need --instrument.\n"
-    "\n"
-    "Options:\n"
-    "  --instrument I     one questionnaire only\n"
-    "  --clinician C      one clinician's clients only\n"
-    "  --all              discharged clients too (episode of care ended)\n"
-    "  --json             an array with one object per client\n"
-    "  (and the options of 'cairn trend')\n"
-    "\n"
-    "Example:\n"
-    "  cairn caseload --clinician dr.lee\n",
+    .name = "caseload",
+    .run = cmd_caseload,
+    .summary = "every client's progress, most urgent first",
+    .usage = "cairn caseload [--instrument I] [--clinician C] [--all] "
+             "[--json]\n"
+             "       [--rci-sd [I=]X] [--rci-reliability [I=]R] "
+             "[--cutoff [I=]C]\n"
+             "       [--scale S] [--time since-first|since-loss]\n"
+             "       [--no-improvement-weeks N]",
+    .opts = caseload_opts,
+    .example = "  cairn caseload --clinician dr.lee\n"
+               "  cairn caseload --rci-sd epds=5.5 --rci-reliability "
+               "epds=0.87\n",
+    .help =
+        "Lists every active client (no episode of care, or one still open)\n"
+        "with their latest score, change and status on each questionnaire,\n"
+        "and a small chart of their scores; clients with open alerts come\n"
+        "first (risk items, then reliable deterioration, not on track, no\n"
+        "reliable improvement).  An override names its instrument\n"
+        "(epds=5.5) unless --instrument gives it.\n",
 };
 
 static const char *status(const cairn_trend *t)
@@ -118,73 +136,87 @@ static void nhstt_words(const cairn_nhstt *o, char *buf, size_t size)
              o->reliable_deterioration ? "; reliable deterioration" : "");
 }
 
+static json_t *nhstt_json(const cairn_caseload_entry *e)
+{
+    const cairn_nhstt *o = &e->nhstt;
+    if (!e->has_nhstt) {
+        return json_null();
+    }
+    json_t *j = json_object();
+    json_object_set_new(j, "at_caseness", json_boolean(o->at_caseness));
+    json_object_set_new(j, "recovered", json_boolean(o->recovered));
+    json_object_set_new(j, "reliable_improvement",
+                        json_boolean(o->reliable_improvement));
+    json_object_set_new(j, "reliable_deterioration",
+                        json_boolean(o->reliable_deterioration));
+    json_object_set_new(j, "reliable_recovery",
+                        json_boolean(o->reliable_recovery));
+    return j;
+}
+
 static int print_json(const cairn_caseload *cl)
 {
-    printf("[");
+    json_t *arr = json_array();
     for (size_t k = 0; k < cl->n; k++) {
         const cairn_caseload_entry *e = &cl->entries[k];
-        printf("%s{\"client\":", k ? ",\n" : "\n");
-        cli_json_string(stdout, e->client->code);
-        printf(",\"open_alerts\":%zu,\"acknowledged_alerts\":%zu,", e->n_open,
-               e->n_acknowledged);
-        if (e->has_nhstt) {
-            const cairn_nhstt *o = &e->nhstt;
-            printf("\"nhs_talking_therapies\":{\"at_caseness\":%s,"
-                   "\"recovered\":%s,\"reliable_improvement\":%s,"
-                   "\"reliable_deterioration\":%s,"
-                   "\"reliable_recovery\":%s},",
-                   o->at_caseness ? "true" : "false",
-                   o->recovered ? "true" : "false",
-                   o->reliable_improvement ? "true" : "false",
-                   o->reliable_deterioration ? "true" : "false",
-                   o->reliable_recovery ? "true" : "false");
-        } else {
-            printf("\"nhs_talking_therapies\":null,");
-        }
-        printf("\"trends\":[");
+        json_t *o = json_object(), *trends = json_array();
+        json_object_set_new(o, "client", cli_json_str(e->client->code));
+        json_object_set_new(o, "open_alerts",
+                            json_integer((json_int_t)e->n_open));
+        json_object_set_new(o, "acknowledged_alerts",
+                            json_integer((json_int_t)e->n_acknowledged));
+        json_object_set_new(o, "nhs_talking_therapies", nhstt_json(e));
         for (size_t i = 0; i < e->n_trends; i++) {
-            char *json = NULL;
-            cairn_error err = CAIRN_ERROR_INIT;
-            if (cairn_trend_to_json(e->trends[i], &json, &err) < 0) {
-                return cli_fail(&err);
-            }
-            printf("%s%s", i ? "," : "", json);
-            free(json);
+            json_array_append_new(trends, cli_trend_json(e->trends[i]));
         }
-        printf("]}");
+        json_object_set_new(o, "trends", trends);
+        json_array_append_new(arr, o);
     }
-    printf("\n]\n");
-    return CLI_OK;
+    return cli_json_print(arr);
+}
+
+/* The caseload's options from the command line: CLI_OK or a usage
+ * error (printed). */
+static int options(cli_ctx *ctx, cairn_caseload_options *o,
+                   cairn_trend_override *ov)
+{
+    o->overrides = ov;
+    o->instrument = given.instrument;
+    o->clinician = given.clinician;
+    o->all = given.all;
+    return cli_params_many(ctx, "caseload", given.instrument, given.scale,
+                           &o->trend, ov, &o->n_overrides);
 }
 
 int cmd_caseload(cli_ctx *ctx, int argc, char **argv)
 {
-    cli_stats_args a = CLI_STATS_ARGS_INIT;
-    int rc = cli_stats_parse("caseload", argc, argv, &a);
+    cairn_trend_override ov[CLI_MAX_OVERRIDES];
+    cairn_caseload_options o = CAIRN_CASELOAD_OPTIONS_INIT;
+    int n = 0;
+    int rc = cli_opt_parse("caseload", caseload_opts, argc, argv, &n);
     if (rc != CLI_OK) {
         return rc;
     }
-    bool overrides = a.trend.has_sd || a.trend.has_reliability ||
-                     a.trend.has_cutoff || a.trend.scale != NULL;
-    if (overrides && a.instrument == NULL) {
-        return cli_usage("caseload", "--rci-sd, --rci-reliability, --cutoff "
-                                     "and --scale need --instrument");
+    if (n > 0) {
+        return cli_usage("caseload", "caseload: unexpected '%s'", argv[0]);
     }
     const cairn_catalog *cat = cli_catalog(ctx);
-    cairn_store *st = NULL;
-    if (cat == NULL || cli_store_open(ctx, &st) != CLI_OK) {
+    if (cat == NULL) {
         return CLI_FAIL;
     }
-    cairn_caseload_options o = CAIRN_CASELOAD_OPTIONS_INIT;
+    rc = options(ctx, &o, ov);
+    cairn_store *st = NULL;
+    if (rc != CLI_OK) {
+        return rc;
+    }
+    if (cli_store_open(ctx, &st) != CLI_OK) {
+        return CLI_FAIL;
+    }
     cairn_caseload *cl = NULL;
     cairn_error err = CAIRN_ERROR_INIT;
-    o.instrument = a.instrument;
-    o.clinician = a.clinician;
-    o.trend = a.trend;
-    o.all = a.all;
     if (cairn_caseload_compute(&cl, st, cat, &o, &err) < 0) {
         rc = cli_fail(&err);
-    } else if (a.json) {
+    } else if (given.json) {
         rc = print_json(cl);
     } else {
         printf("%-10s %-7s %3s  %-12s %5s %-20s %6s  %s\n", "CLIENT", "SCALE",

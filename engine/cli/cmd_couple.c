@@ -7,22 +7,45 @@
 
 #include "cli.h"
 
+static struct {
+    const char *client, *instrument, *scale;
+    bool json;
+} given;
+
+static const cli_opt couple_opts[] = {
+    {"client", "CODE", "the client (their linked partner comes too)",
+     .str = &given.client},
+    {"instrument", "I", "one questionnaire only", .str = &given.instrument},
+    {"scale", "S", "a subscale of --instrument", .str = &given.scale},
+    {"json", NULL, "one JSON object (README: JSON output)",
+     .flag = &given.json},
+    {.include = cli_override_opts},
+    {.include = cli_time_opts},
+    {NULL}};
+
 const cli_command cli_couple_command = {
-    "couple",
-    cmd_couple,
-    "partners' courses side by side",
-    "cairn couple --client CODE [--instrument I] [--json] [--scale S]\n"
-    "       [--rci-sd X] [--rci-reliability R] [--time since-loss]",
-    "Puts a client and their linked partner side by side on every\n"
-    "questionnaire both have completed: each partner's course, the\n"
-    "difference at each pair of assessments taken within 14 days of each\n"
-    "other, and a flag when their scores differ by more than a reliable\n"
-    "difference or one partner reliably deteriorates while the other\n"
-    "reliably improves.  Partners often grieve differently; this shows\n"
-    "where.\n"
-    "\n"
-    "Example:\n"
-    "  cairn couple --client SARAH --instrument pgs33\n",
+    .name = "couple",
+    .run = cmd_couple,
+    .summary = "partners' courses side by side",
+    .usage = "cairn couple --client CODE [--instrument I] [--json] "
+             "[--scale S]\n"
+             "       [--rci-sd [I=]X] [--rci-reliability [I=]R] "
+             "[--cutoff [I=]C]\n"
+             "       [--time since-first|since-loss] "
+             "[--no-improvement-weeks N]",
+    .opts = couple_opts,
+    .example = "  cairn couple --client SARAH --instrument pgs33\n"
+               "  cairn couple --client SARAH --rci-sd epds=5.5 "
+               "--rci-reliability epds=0.87\n",
+    .help =
+        "Puts a client and their linked partner side by side on every\n"
+        "questionnaire both have completed: each partner's course, the\n"
+        "difference at each pair of assessments taken within 14 days of\n"
+        "each other, and a flag when their scores differ by more than a\n"
+        "reliable difference or one partner reliably deteriorates while the\n"
+        "other reliably improves.  Partners often grieve differently; this\n"
+        "shows where.  An override names its instrument (epds=5.5) unless\n"
+        "--instrument gives it.\n",
 };
 
 static void print_side(const cairn_trend *t, const char *code)
@@ -69,66 +92,100 @@ static void print_plain(const cairn_couple *c, const cairn_instrument *inst)
     }
 }
 
-static void print_json(const cairn_couple *c, bool first)
+static json_t *pair_json(const cairn_couple_pair *p)
 {
-    char *ja = NULL, *jb = NULL;
-    cairn_trend_to_json(c->a, &ja, NULL);
-    cairn_trend_to_json(c->b, &jb, NULL);
-    printf("%s{\"instrument\":\"%s\",\"scale\":\"%s\",", first ? "" : ",",
-           c->a->instrument, c->a->scale);
-    if (c->has_reliable_difference) {
-        printf("\"reliable_difference\":%.6g,", c->reliable_difference);
-    } else {
-        printf("\"reliable_difference\":null,");
-    }
-    printf("\"diverging\":%s,\"incongruent\":%s,\"reason\":",
-           c->diverging ? "true" : "false", c->incongruent ? "true" : "false");
-    cli_json_string(stdout, c->reason[0] ? c->reason : NULL);
-    printf(",\"pairs\":[");
+    char da[11], db[11];
+    json_t *o = json_object();
+    snprintf(da, sizeof da, "%.10s", p->a->date);
+    snprintf(db, sizeof db, "%.10s", p->b->date);
+    json_object_set_new(o, "date_a", json_string(da));
+    json_object_set_new(o, "date_b", json_string(db));
+    json_object_set_new(o, "score_a", cli_json_number(p->a->score, 6));
+    json_object_set_new(o, "score_b", cli_json_number(p->b->score, 6));
+    json_object_set_new(o, "difference", cli_json_number(p->difference, 6));
+    json_object_set_new(o, "diverges", json_boolean(p->diverges));
+    return o;
+}
+
+static json_t *couple_json(const cairn_couple *c)
+{
+    json_t *o = json_object(), *pairs = json_array(), *trends = json_array();
+    json_object_set_new(o, "instrument", cli_json_str(c->a->instrument));
+    json_object_set_new(o, "scale", cli_json_str(c->a->scale));
+    json_object_set_new(o, "reliable_difference",
+                        c->has_reliable_difference
+                            ? cli_json_number(c->reliable_difference, 6)
+                            : json_null());
+    json_object_set_new(o, "diverging", json_boolean(c->diverging));
+    json_object_set_new(o, "incongruent", json_boolean(c->incongruent));
+    json_object_set_new(o, "reason",
+                        cli_json_str(c->reason[0] ? c->reason : NULL));
     for (size_t i = 0; i < c->n_pairs; i++) {
-        const cairn_couple_pair *p = &c->pairs[i];
-        printf("%s{\"date_a\":\"%.10s\",\"date_b\":\"%.10s\",\"score_a\":"
-               "%.6g,\"score_b\":%.6g,\"difference\":%.6g,\"diverges\":%s}",
-               i ? "," : "", p->a->date, p->b->date, p->a->score, p->b->score,
-               p->difference, p->diverges ? "true" : "false");
+        json_array_append_new(pairs, pair_json(&c->pairs[i]));
     }
-    printf("],\"trends\":[%s,%s]}", ja ? ja : "null", jb ? jb : "null");
-    free(ja);
-    free(jb);
+    json_object_set_new(o, "pairs", pairs);
+    json_array_append_new(trends, cli_trend_json(c->a));
+    json_array_append_new(trends, cli_trend_json(c->b));
+    json_object_set_new(o, "trends", trends);
+    return o;
+}
+
+static int print_json(const cairn_couple_view *v)
+{
+    json_t *o = json_object(), *codes = json_array(), *list = json_array();
+    json_array_append_new(codes, cli_json_str(v->a->code));
+    json_array_append_new(codes, cli_json_str(v->b->code));
+    json_object_set_new(o, "couple", codes);
+    for (size_t i = 0; i < v->n; i++) {
+        json_array_append_new(list, couple_json(v->shared[i].couple));
+    }
+    json_object_set_new(o, "instruments", list);
+    return cli_json_print(o);
+}
+
+/* The view's options from the command line: CLI_OK or a usage error. */
+static int options(cli_ctx *ctx, cairn_couple_view_options *o,
+                   cairn_trend_override *ov)
+{
+    o->overrides = ov;
+    o->instrument = given.instrument;
+    return cli_params_many(ctx, "couple", given.instrument, given.scale,
+                           &o->trend, ov, &o->n_overrides);
 }
 
 int cmd_couple(cli_ctx *ctx, int argc, char **argv)
 {
-    cli_stats_args a = CLI_STATS_ARGS_INIT;
-    int rc = cli_stats_parse("couple", argc, argv, &a);
+    cairn_trend_override ov[CLI_MAX_OVERRIDES];
+    cairn_couple_view_options o = CAIRN_COUPLE_VIEW_OPTIONS_INIT;
+    int n = 0;
+    int rc = cli_opt_parse("couple", couple_opts, argc, argv, &n);
     if (rc != CLI_OK) {
         return rc;
     }
-    if (a.client == NULL) {
+    if (n > 0) {
+        return cli_usage("couple", "couple: unexpected '%s'", argv[0]);
+    }
+    if (given.client == NULL) {
         return cli_usage("couple", "give --client");
     }
     const cairn_catalog *cat = cli_catalog(ctx);
-    cairn_store *st = NULL;
-    if (cat == NULL || cli_store_open(ctx, &st) != CLI_OK) {
+    if (cat == NULL) {
         return CLI_FAIL;
     }
-    cairn_couple_view_options o = CAIRN_COUPLE_VIEW_OPTIONS_INIT;
+    rc = options(ctx, &o, ov);
+    cairn_store *st = NULL;
+    if (rc != CLI_OK) {
+        return rc;
+    }
+    if (cli_store_open(ctx, &st) != CLI_OK) {
+        return CLI_FAIL;
+    }
     cairn_couple_view *v = NULL;
     cairn_error err = CAIRN_ERROR_INIT;
-    o.instrument = a.instrument;
-    o.trend = a.trend;
-    if (cairn_couple_view_compute(&v, st, cat, a.client, &o, &err) < 0) {
-        rc = cli_fail_couple(&err, a.client);
-    } else if (a.json) {
-        printf("{\"couple\":[");
-        cli_json_string(stdout, v->a->code);
-        printf(",");
-        cli_json_string(stdout, v->b->code);
-        printf("],\"instruments\":[");
-        for (size_t i = 0; i < v->n; i++) {
-            print_json(v->shared[i].couple, i == 0);
-        }
-        printf("]}\n");
+    if (cairn_couple_view_compute(&v, st, cat, given.client, &o, &err) < 0) {
+        rc = cli_fail_couple(&err, given.client);
+    } else if (given.json) {
+        rc = print_json(v);
     } else {
         printf("Couple %s and %s\n", v->a->code, v->b->code);
         for (size_t i = 0; i < v->n; i++) {

@@ -6,65 +6,48 @@
 
 #include "cli.h"
 
-const cli_command cli_event_command = {
-    "event",
-    cmd_event,
-    "add or list events on a client's timeline",
-    "cairn event add --client CODE --date D --kind K [--label TEXT]\n"
-    "       cairn event list [--client CODE] [--json]",
-    "Events put the scores in context: when an intervention started or\n"
-    "changed (for example mindfulness, narrative therapy, medication),\n"
-    "sessions, the due date, anniversaries of the loss, a new pregnancy and\n"
-    "other life events.  They are listed in 'cairn history' and drawn on\n"
-    "report charts.  The label is for the clinician; exports carry only\n"
-    "the kind and the date.\n"
-    "\n"
-    "Kinds: intervention_start, intervention_change, session, due_date,\n"
-    "anniversary, pregnancy, life_event, other.\n"
-    "\n"
-    "Options:\n"
-    "  --client CODE  the client\n"
-    "  --date D       YYYY-MM-DD (a due date may lie in the future)\n"
-    "  --kind K       one of the kinds above\n"
-    "  --label TEXT   a short description (at most 200 bytes)\n"
-    "  --json         list as JSON\n"
-    "\n"
-    "Example:\n"
-    "  cairn event add --client C001 --date 2024-06-03 \\\n"
-    "      --kind intervention_start --label 'mindfulness group'\n",
-};
-
 typedef struct args {
     const char *client, *date, *kind, *label;
     bool json;
 } args;
 
-static int parse(args *a, int argc, char **argv)
-{
-    static const char *const names[] = {"--client", "--date", "--kind",
-                                        "--label"};
-    for (int i = 2; i < argc; i++) {
-        if (strcmp(argv[i], "--json") == 0) {
-            a->json = true;
-            continue;
-        }
-        const char **slot[] = {&a->client, &a->date, &a->kind, &a->label};
-        bool known = false;
-        for (int k = 0; k < 4; k++) {
-            if (strcmp(argv[i], names[k]) == 0) {
-                if (i + 1 >= argc) {
-                    return cli_usage("event", "%s needs a value", argv[i]);
-                }
-                *slot[k] = argv[++i];
-                known = true;
-            }
-        }
-        if (!known) {
-            return cli_usage("event", "unexpected '%s'", argv[i]);
-        }
-    }
-    return CLI_OK;
-}
+static args given;
+
+static const cli_opt add_opts[] = {
+    {"client", "CODE", "the client", .str = &given.client},
+    {"date", "D", "YYYY-MM-DD (a due date may lie in the future)",
+     .str = &given.date},
+    {"kind", "K", "one of the kinds above", .str = &given.kind},
+    {"label", "TEXT", "a short description (at most 200 bytes)",
+     .str = &given.label},
+    {NULL}};
+static const cli_opt list_opts[] = {
+    {"client", "CODE", "the client", .str = &given.client},
+    {"json", NULL, "list as JSON (README: JSON output)", .flag = &given.json},
+    {NULL}};
+static const cli_sub event_subs[] = {
+    {"add", add_opts}, {"list", list_opts}, {NULL}};
+
+const cli_command cli_event_command = {
+    .name = "event",
+    .run = cmd_event,
+    .summary = "add or list events on a client's timeline",
+    .usage = "cairn event add --client CODE --date D --kind K [--label TEXT]\n"
+             "       cairn event list [--client CODE] [--json]",
+    .subs = event_subs,
+    .example = "  cairn event add --client C001 --date 2024-06-03 \\\n"
+               "      --kind intervention_start --label 'mindfulness group'\n",
+    .help =
+        "Events put the scores in context: when an intervention started or\n"
+        "changed (for example mindfulness, narrative therapy, medication),\n"
+        "sessions, the due date, anniversaries of the loss, a new pregnancy\n"
+        "and other life events.  They are listed in 'cairn history' and\n"
+        "drawn on report charts.  The label is for the clinician; exports\n"
+        "carry only the kind and the date.\n"
+        "\n"
+        "Kinds: intervention_start, intervention_change, session, due_date,\n"
+        "anniversary, pregnancy, life_event, other.\n",
+};
 
 static int add(cli_ctx *ctx, const args *a)
 {
@@ -105,46 +88,38 @@ static int list(cli_ctx *ctx, const args *a)
     if (rc < 0) {
         return cli_fail(&err);
     }
-    if (a->json) {
-        printf("[");
-    }
+    json_t *arr = a->json ? json_array() : NULL;
     for (size_t i = 0; i < l->n; i++) {
         const cairn_event *e = &l->items[i];
         if (a->json) {
-            printf("%s{\"id\":%lld,\"client\":", i > 0 ? ",\n" : "",
-                   (long long)e->id);
-            cli_json_string(stdout, e->client_code);
-            printf(",\"date\":\"%s\",\"kind\":\"%s\",\"label\":", e->date,
-                   cairn_event_kind_name(e->kind));
-            cli_json_string(stdout, e->label);
-            printf("}");
+            json_t *o = json_object();
+            json_object_set_new(o, "id", json_integer(e->id));
+            json_object_set_new(o, "client", cli_json_str(e->client_code));
+            json_object_set_new(o, "date", cli_json_str(e->date));
+            json_object_set_new(o, "kind",
+                                cli_json_str(cairn_event_kind_name(e->kind)));
+            json_object_set_new(o, "label", cli_json_str(e->label));
+            json_array_append_new(arr, o);
         } else {
             printf("%s  %-10s %-19s %s\n", e->date, e->client_code,
                    cairn_event_kind_name(e->kind), e->label ? e->label : "");
         }
     }
-    if (a->json) {
-        printf("]\n");
-    }
     cairn_store_event_list_free(l);
-    return CLI_OK;
+    return a->json ? cli_json_print(arr) : CLI_OK;
 }
 
 int cmd_event(cli_ctx *ctx, int argc, char **argv)
 {
-    args a = {NULL, NULL, NULL, NULL, false};
-    if (argc < 2) {
-        return cli_usage("event", "event needs add or list");
-    }
-    int rc = parse(&a, argc, argv);
+    const cli_sub *sub = NULL;
+    int n = 0;
+    int rc = cli_sub_parse("event", event_subs, argc, argv, &sub, &n);
     if (rc != CLI_OK) {
         return rc;
     }
-    if (strcmp(argv[1], "add") == 0) {
-        return add(ctx, &a);
+    if (n > 0) {
+        return cli_usage("event", "event %s: unexpected '%s'", sub->name,
+                         argv[0]);
     }
-    if (strcmp(argv[1], "list") == 0) {
-        return list(ctx, &a);
-    }
-    return cli_usage("event", "unknown subcommand '%s'", argv[1]);
+    return strcmp(sub->name, "add") == 0 ? add(ctx, &given) : list(ctx, &given);
 }

@@ -6,47 +6,64 @@
  * library (cairn_report_export_sink_new); the engine checks every column
  * against its allow-list before the sink sees it.
  */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cairn_report.h"
 #include "cli.h"
 
+typedef struct export_args {
+    const char *key, *output;
+    int format; /* index of export_formats */
+    cairn_export_options o;
+} export_args;
+
+static export_args given = {.o = CAIRN_EXPORT_OPTIONS_INIT};
+static const char *const export_formats[] = {"wide", "long", NULL};
+
+static const cli_opt export_opts[] = {
+    {"key", "KEYFILE",
+     "the site key (32 bytes, mode 0600; a key others\ncan read is used "
+     "with a warning)",
+     .str = &given.key},
+    {"output", "FILE", "where to write (.csv, or .xlsx)", .str = &given.output,
+     .alias = 'o'},
+    {"format", "wide|long",
+     "one row per assessment (wide, the default), or per\nassessment and "
+     "item or scale score (long)",
+     .choice = &given.format, .choices = export_formats},
+    {"instrument", "I", "one questionnaire only", .str = &given.o.instrument},
+    {"from", "D", "assessments administered on or after D",
+     .str = &given.o.from},
+    {"to", "D", "assessments administered on or before D", .str = &given.o.to},
+    {"shift-dates", NULL,
+     "also give each client's dates moved earlier by a\nsecret offset of "
+     "1-364 days (from the key), which\nkeeps every interval",
+     .flag = &given.o.shift_dates},
+    {NULL}};
+
 const cli_command cli_export_command = {
-    "export",
-    cmd_export,
-    "de-identified data for research",
-    "cairn export --key KEYFILE -o FILE [--format wide|long]\n"
-    "       [--instrument I] [--from D] [--to D] [--shift-dates]",
-    "Writes every current assessment (or one questionnaire's, or a date\n"
-    "range's) without anything that identifies a client: client codes\n"
-    "become keyed pseudonyms (HMAC-SHA-256 under the site key from 'cairn\n"
-    "key new'), names, notes, clinicians and events are left out, the\n"
-    "birth year becomes a 5-year age band at the loss, the weeks of\n"
-    "gestation a band, and dates become days since the client's first\n"
-    "assessment.  Item responses, scale scores, bands and the definition's\n"
-    "fingerprint come with every assessment.\n"
-    "\n"
-    "Beside FILE go FILE.dictionary.csv (every column: type,\n"
-    "classification, meaning) and FILE.provenance.json (Cairn version,\n"
-    "fingerprints, options, row counts, the de-identification applied).\n"
-    "A FILE ending in .xlsx is written as a workbook.\n"
-    "\n"
-    "Options:\n"
-    "  --key KEYFILE     the site key (32 bytes, mode 0600; a key others\n"
-    "                    can read is used with a warning)\n"
-    "  -o, --output FILE where to write (.csv, or .xlsx)\n"
-    "  --format wide     one row per assessment (default)\n"
-    "  --format long     one row per assessment and item or scale score\n"
-    "  --instrument I    one questionnaire only\n"
-    "  --from D, --to D  assessments administered in this range\n"
-    "  --shift-dates     also give each client's dates moved earlier by a\n"
-    "                    secret offset of 1-364 days (from the key), which\n"
-    "                    keeps every interval\n"
-    "\n"
-    "Example:\n"
-    "  cairn export --key site.key -o phq9.csv --instrument phq9\n",
+    .name = "export",
+    .run = cmd_export,
+    .summary = "de-identified data for research",
+    .usage = "cairn export --key KEYFILE -o FILE [--format wide|long]\n"
+             "       [--instrument I] [--from D] [--to D] [--shift-dates]",
+    .opts = export_opts,
+    .example = "  cairn export --key site.key -o phq9.csv --instrument phq9\n",
+    .help =
+        "Writes every current assessment (or one questionnaire's, or a date\n"
+        "range's) without anything that identifies a client: client codes\n"
+        "become keyed pseudonyms (HMAC-SHA-256 under the site key from\n"
+        "'cairn key new'), names, notes, clinicians and events are left out,\n"
+        "the birth year becomes a 5-year age band at the loss, the weeks of\n"
+        "gestation a band, and dates become days since the client's first\n"
+        "assessment.  Item responses, scale scores, bands and the\n"
+        "definition's fingerprint come with every assessment.\n"
+        "\n"
+        "Beside FILE go FILE.dictionary.csv (every column: type,\n"
+        "classification, meaning) and FILE.provenance.json (Cairn version,\n"
+        "fingerprints, options, row counts, the de-identification applied).\n"
+        "A FILE ending in .xlsx is written as a workbook.\n",
 };
 
 static bool is_xlsx(const char *path)
@@ -57,57 +74,20 @@ static bool is_xlsx(const char *path)
 
 /* ---- the command ---- */
 
-typedef struct export_args {
-    const char *key, *output;
-    cairn_export_options o;
-} export_args;
-
 static int parse(int argc, char **argv, export_args *a)
 {
-    static const struct option opts[] = {
-        {"key", required_argument, NULL, 'k'},
-        {"output", required_argument, NULL, 'o'},
-        {"format", required_argument, NULL, 'f'},
-        {"instrument", required_argument, NULL, 'i'},
-        {"from", required_argument, NULL, 'F'},
-        {"to", required_argument, NULL, 'T'},
-        {"shift-dates", no_argument, NULL, 's'},
-        {NULL, 0, NULL, 0}};
-    int c;
-    optind = 0;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
-        if (c == 'k') {
-            a->key = optarg;
-        } else if (c == 'o') {
-            a->output = optarg;
-        } else if (c == 'f' && strcmp(optarg, "wide") == 0) {
-            a->o.format = CAIRN_EXPORT_WIDE;
-        } else if (c == 'f' && strcmp(optarg, "long") == 0) {
-            a->o.format = CAIRN_EXPORT_LONG;
-        } else if (c == 'f') {
-            return cli_usage("export",
-                             "--format takes wide or long, not "
-                             "'%s'",
-                             optarg);
-        } else if (c == 'i') {
-            a->o.instrument = optarg;
-        } else if (c == 'F') {
-            a->o.from = optarg;
-        } else if (c == 'T') {
-            a->o.to = optarg;
-        } else if (c == 's') {
-            a->o.shift_dates = true;
-        } else {
-            return cli_usage("export", "unknown option '%s'", argv[optind - 1]);
-        }
+    int n = 0;
+    int rc = cli_opt_parse("export", export_opts, argc, argv, &n);
+    if (rc != CLI_OK) {
+        return rc;
     }
-    if (optind < argc) {
-        return cli_usage("export", "unexpected '%s'", argv[optind]);
+    if (n > 0) {
+        return cli_usage("export", "export: unexpected '%s'", argv[0]);
     }
     if (a->key == NULL || a->output == NULL) {
         return cli_usage("export", "give --key KEYFILE and -o FILE");
     }
+    a->o.format = a->format == 1 ? CAIRN_EXPORT_LONG : CAIRN_EXPORT_WIDE;
     return CLI_OK;
 }
 
@@ -123,8 +103,9 @@ static void print_result(const export_args *a, const cairn_export_result *r)
 
 int cmd_export(cli_ctx *ctx, int argc, char **argv)
 {
-    export_args a = {.o = CAIRN_EXPORT_OPTIONS_INIT};
-    int rc = parse(argc, argv, &a);
+    export_args a;
+    int rc = parse(argc, argv, &given);
+    a = given;
     if (rc != CLI_OK) {
         return rc;
     }

@@ -7,27 +7,34 @@
 
 #include "cli.h"
 
+static const char *client, *iname;
+static bool json, all, show_items;
+
+static const cli_opt history_opts[] = {
+    {"client", "CODE", "the client", .str = &client},
+    {"instrument", "I", "only this instrument (code or alias)", .str = &iname},
+    {"all", NULL, "include superseded and void versions", .flag = &all},
+    {"items", NULL, "every item's answer and score under each",
+     .flag = &show_items},
+    {"json", NULL, "a JSON array of assessments (README: JSON output)",
+     .flag = &json},
+    {NULL}};
+
 const cli_command cli_history_command = {
-    "history",
-    cmd_history,
-    "show a client's assessments over time",
-    "cairn history --client CODE [--instrument I] [--all] [--items] "
-    "[--json]",
-    "Lists the client's assessments in date order with their scores,\n"
-    "bands, missing items and risk flags, and the events on the client's\n"
-    "timeline (interventions, due date, anniversaries...) between them.\n"
-    "Corrected and voided versions are hidden unless --all is given.\n"
-    "\n"
-    "Options:\n"
-    "  --client CODE     the client\n"
-    "  --instrument I    only this instrument (code or alias)\n"
-    "  --all             include superseded and void versions\n"
-    "  --items           every item's answer and score under each\n"
-    "  --json            a JSON array of assessments (id, instrument,\n"
-    "                    administered_at, scales, missing, flags, rules...)\n"
-    "\n"
-    "Example:\n"
-    "  cairn history --client C001 --instrument PHQ-9\n",
+    .name = "history",
+    .run = cmd_history,
+    .summary = "show a client's assessments over time",
+    .usage = "cairn history --client CODE [--instrument I] [--all] [--items] "
+             "[--json]",
+    .opts = history_opts,
+    .example = "  cairn history --client C001 --instrument PHQ-9\n",
+    .help =
+        "Lists the client's assessments in date order with their scores,\n"
+        "bands, missing items and risk flags, and the events on the client's\n"
+        "timeline (interventions, due date, anniversaries...) between them,\n"
+        "with the due date and the anniversaries of the loss that Cairn\n"
+        "derives from the client's record as markers.\n"
+        "Corrected and voided versions are hidden unless --all is given.\n",
 };
 
 static void print_header(const cairn_client *c)
@@ -93,23 +100,14 @@ static void print_timeline(cli_ctx *ctx, const cairn_assessment_list *l,
 
 int cmd_history(cli_ctx *ctx, int argc, char **argv)
 {
-    const char *client = NULL, *iname = NULL, *icode = NULL;
-    bool json = false, all = false, items = false;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--json") == 0) {
-            json = true;
-        } else if (strcmp(argv[i], "--all") == 0) {
-            all = true;
-        } else if (strcmp(argv[i], "--items") == 0) {
-            items = true;
-        } else if ((strcmp(argv[i], "--client") == 0 ||
-                    strcmp(argv[i], "--instrument") == 0) &&
-                   i + 1 < argc) {
-            *(argv[i][2] == 'c' ? &client : &iname) = argv[i + 1];
-            i++;
-        } else {
-            return cli_usage("history", "unexpected '%s'", argv[i]);
-        }
+    const char *icode = NULL;
+    int n = 0, shown = CLI_OK;
+    int rc = cli_opt_parse("history", history_opts, argc, argv, &n);
+    if (rc != CLI_OK) {
+        return rc;
+    }
+    if (n > 0) {
+        return cli_usage("history", "history: unexpected '%s'", argv[0]);
     }
     if (client == NULL) {
         return cli_usage("history", "history needs --client CODE");
@@ -129,7 +127,7 @@ int cmd_history(cli_ctx *ctx, int argc, char **argv)
     if (cli_store_open(ctx, &st) != CLI_OK) {
         return CLI_FAIL;
     }
-    int rc = cairn_store_client_get(&c, st, client, &err);
+    rc = cairn_store_client_get(&c, st, client, &err);
     if (rc == CAIRN_OK) {
         rc = cairn_store_assessment_list(
             &l, st, client, icode, all ? CAIRN_LIST_ALL : CAIRN_LIST_CURRENT,
@@ -139,12 +137,11 @@ int cmd_history(cli_ctx *ctx, int argc, char **argv)
         rc = cairn_store_event_list(&e, st, client, &err);
     }
     if (rc == CAIRN_OK && json) {
-        printf("[");
+        json_t *arr = json_array();
         for (size_t i = 0; i < l->n; i++) {
-            printf("%s", i > 0 ? ",\n" : "");
-            cli_print_assessment_json(ctx, stdout, &l->items[i]);
+            json_array_append_new(arr, cli_assessment_json(ctx, &l->items[i]));
         }
-        printf("]\n");
+        shown = cli_json_print(arr);
     } else if (rc == CAIRN_OK) {
         char today[CAIRN_DATE_MAX];
         cairn_date_now(today);
@@ -152,11 +149,11 @@ int cmd_history(cli_ctx *ctx, int argc, char **argv)
     }
     if (rc == CAIRN_OK && !json) {
         print_header(c);
-        print_timeline(ctx, l, e, items);
+        print_timeline(ctx, l, e, show_items);
     }
     cairn_store_event_list_free(e);
     cairn_store_assessment_list_free(l);
     cairn_store_client_free(c);
     cairn_store_close(st);
-    return rc < 0 ? cli_fail(&err) : CLI_OK;
+    return rc < 0 ? cli_fail(&err) : shown;
 }

@@ -7,17 +7,15 @@
 #include "cli.h"
 
 const cli_command cli_init_command = {
-    "init",
-    cmd_init,
-    "create a new, empty Cairn database",
-    "cairn [--db PATH] init",
-    "Creates the database file (default ./cairn.db, or --db PATH, or\n"
-    "$CAIRN_DB) readable by you alone (mode 0600).  Every other command\n"
-    "needs an existing database and never creates one; an existing file is\n"
-    "never overwritten.\n"
-    "\n"
-    "Example:\n"
-    "  cairn --db clinic.db init\n",
+    .name = "init",
+    .run = cmd_init,
+    .summary = "create a new, empty Cairn database",
+    .usage = "cairn [--db PATH] init",
+    .help = "Creates the database file (default ./cairn.db, or --db PATH, or\n"
+            "$CAIRN_DB) readable by you alone (mode 0600).  Every other\n"
+            "command needs an existing database and never creates one; an\n"
+            "existing file is never overwritten.\n",
+    .example = "  cairn --db clinic.db init\n",
 };
 
 int cmd_init(cli_ctx *ctx, int argc, char **argv)
@@ -25,8 +23,12 @@ int cmd_init(cli_ctx *ctx, int argc, char **argv)
     cairn_store *st = NULL;
     cairn_store_options o = CAIRN_STORE_OPTIONS_INIT;
     cairn_error err = CAIRN_ERROR_INIT;
-    (void)argv;
-    if (argc > 1) {
+    int n = 0;
+    int rc = cli_opt_parse("init", NULL, argc, argv, &n);
+    if (rc != CLI_OK) {
+        return rc;
+    }
+    if (n > 0) {
         return cli_usage("init", "init takes no arguments");
     }
     o.create = true;

@@ -9,46 +9,54 @@
 
 #include "cli.h"
 
+static bool json;
+
+static const cli_opt list_opts[] = {
+    {"json", NULL, "a JSON array (list) or one JSON object (show)",
+     .flag = &json},
+    {NULL}};
+
+static const cli_sub instruments_subs[] = {{"check", NULL}, {NULL}};
+static const cli_sub instrument_subs[] = {{"show", list_opts}, {NULL}};
+
 const cli_command cli_instruments_command = {
-    "instruments",
-    cmd_instruments,
-    "list instruments, or check definitions",
-    "cairn instruments [--json]\n"
-    "       cairn instruments check FILE...",
-    "Lists the questionnaires Cairn can administer and score, with the\n"
-    "version and fingerprint of each definition.\n"
-    "\n"
-    "'check' validates definition files and runs their worked examples;\n"
-    "use it after editing a file in instruments/ (format:\n"
-    "instruments/README.md).\n"
-    "\n"
-    "Options:\n"
-    "  --json    a JSON array, for scripts\n"
-    "\n"
-    "Example:\n"
-    "  cairn instruments\n"
-    "  cairn instruments check instruments/*.json\n",
+    .name = "instruments",
+    .run = cmd_instruments,
+    .summary = "list instruments, or check definitions",
+    .usage = "cairn instruments [--json]\n"
+             "       cairn instruments check FILE...",
+    .opts = list_opts,
+    .subs = instruments_subs,
+    .example = "  cairn instruments\n"
+               "  cairn instruments check instruments/*.json\n",
+    .help = "Lists the questionnaires Cairn can administer and score, with\n"
+            "the version and fingerprint of each definition.\n"
+            "\n"
+            "'check' validates definition files and runs their worked\n"
+            "examples; use it after editing a file in instruments/ (format:\n"
+            "instruments/README.md).\n",
 };
 
 const cli_command cli_instrument_command = {
-    "instrument",
-    cmd_instrument,
-    "show an instrument's items and rules",
-    "cairn instrument show INSTRUMENT [--json]",
-    "Shows an instrument's items with their response codes, and every\n"
-    "scoring rule with its source: scales, bands, missing-data rule,\n"
-    "reliable-change parameters, cut-offs, risk items, decision rules.\n"
-    "\n"
-    "Options:\n"
-    "  --json    the same as one JSON object\n"
-    "\n"
-    "Example:\n"
-    "  cairn instrument show gad7\n",
+    .name = "instrument",
+    .run = cmd_instrument,
+    .summary = "show an instrument's items and rules",
+    .usage = "cairn instrument show INSTRUMENT [--json]",
+    .subs = instrument_subs,
+    .example = "  cairn instrument show gad7\n",
+    .help = "Shows an instrument's items with their response codes, and\n"
+            "every scoring rule with its source: scales, bands, missing-data\n"
+            "rule, reliable-change parameters, cut-offs, risk items, decision\n"
+            "rules.\n",
 };
 
 static int run_check(int argc, char **argv)
 {
     int failed = 0;
+    int rc = cli_opt_parse("instruments check", NULL, argc, argv, &argc);
+    if (rc != CLI_OK) {
+        return rc;
+    }
     if (argc < 1) {
         return cli_usage("instruments", "name the definition files to check");
     }
@@ -69,6 +77,7 @@ static int run_check(int argc, char **argv)
     return failed ? CLI_FAIL : CLI_OK;
 }
 
+/* Indented, as these have always been printed: a definition is read. */
 static int print_json(json_t *j)
 {
     char *text = j ? json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
@@ -84,16 +93,17 @@ static int print_json(json_t *j)
 
 int cmd_instruments(cli_ctx *ctx, int argc, char **argv)
 {
-    bool json = false;
     if (argc >= 2 && strcmp(argv[1], "check") == 0) {
-        return run_check(argc - 2, argv + 2);
+        return run_check(argc - 1, argv + 1);
     }
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--json") == 0) {
-            json = true;
-        } else {
-            return cli_usage("instruments", "unexpected '%s'", argv[i]);
-        }
+    int n = 0;
+    int rc = cli_opt_parse("instruments", list_opts, argc, argv, &n);
+    if (rc != CLI_OK) {
+        return rc;
+    }
+    if (n > 0) {
+        return cli_usage("instruments", "instruments: unexpected '%s'",
+                         argv[0]);
     }
     const cairn_catalog *cat = cli_catalog(ctx);
     if (cat == NULL) {
@@ -351,24 +361,16 @@ static json_t *show_json(const cairn_instrument *in)
 
 int cmd_instrument(cli_ctx *ctx, int argc, char **argv)
 {
-    bool json = false;
-    const char *name = NULL;
-    if (argc < 2 || strcmp(argv[1], "show") != 0) {
-        return cli_usage("instrument", "expected 'show INSTRUMENT'");
+    const cli_sub *sub = NULL;
+    int n = 0;
+    int rc = cli_sub_parse("instrument", instrument_subs, argc, argv, &sub, &n);
+    if (rc != CLI_OK) {
+        return rc;
     }
-    for (int i = 2; i < argc; i++) {
-        if (strcmp(argv[i], "--json") == 0) {
-            json = true;
-        } else if (argv[i][0] == '-' || name != NULL) {
-            return cli_usage("instrument", "unexpected '%s'", argv[i]);
-        } else {
-            name = argv[i];
-        }
+    if (n != 1) {
+        return cli_usage("instrument", "name the one instrument to show");
     }
-    if (name == NULL) {
-        return cli_usage("instrument", "name the instrument to show");
-    }
-    const cairn_instrument *in = cli_instrument(ctx, name);
+    const cairn_instrument *in = cli_instrument(ctx, argv[0]);
     if (in == NULL) {
         return CLI_FAIL;
     }

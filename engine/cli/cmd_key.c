@@ -2,35 +2,39 @@
  * cmd_key.c - `cairn key`: make the clinic's secret site key for research
  * exports, or show the public id of one.
  */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 
+static const char *output;
+
+static const cli_opt new_opts[] = {{"output", "KEYFILE",
+                                    "where to write the new key",
+                                    .str = &output, .alias = 'o'},
+                                   {NULL}};
+static const cli_sub key_subs[] = {{"new", new_opts}, {"id", NULL}, {NULL}};
+
 const cli_command cli_key_command = {
-    "key",
-    cmd_key,
-    "make the site key for research exports",
-    "cairn key new -o KEYFILE\n"
-    "       cairn key id KEYFILE",
-    "'key new' writes a new random site key (32 bytes from the operating\n"
-    "system) to KEYFILE with mode 0600.  'cairn export' turns client codes\n"
-    "into pseudonyms with it: the same key gives the same pseudonyms in\n"
-    "every export, so keep the file secret (anyone with it and a list of\n"
-    "client codes can link pseudonyms back to clients) and backed up\n"
-    "(without it, later exports cannot be linked to earlier ones).  An\n"
-    "existing file is never replaced.\n"
-    "\n"
-    "'key id' prints the key's public id, which every export's provenance\n"
-    "records, so you can tell which key made an export without showing\n"
-    "the key.\n"
-    "\n"
-    "Options:\n"
-    "  -o, --output KEYFILE  where to write the new key\n"
-    "\n"
-    "Example:\n"
-    "  cairn key new -o /secure/cairn-site.key\n",
+    .name = "key",
+    .run = cmd_key,
+    .summary = "make the site key for research exports",
+    .usage = "cairn key new -o KEYFILE\n"
+             "       cairn key id KEYFILE",
+    .subs = key_subs,
+    .example = "  cairn key new -o /secure/cairn-site.key\n",
+    .help =
+        "'key new' writes a new random site key (32 bytes from the operating\n"
+        "system) to KEYFILE with mode 0600.  'cairn export' turns client\n"
+        "codes into pseudonyms with it: the same key gives the same\n"
+        "pseudonyms in every export, so keep the file secret (anyone with it\n"
+        "and a list of client codes can link pseudonyms back to clients) and\n"
+        "backed up (without it, later exports cannot be linked to earlier\n"
+        "ones).  An existing file is never replaced.\n"
+        "\n"
+        "'key id' prints the key's public id, which every export's\n"
+        "provenance records, so you can tell which key made an export\n"
+        "without showing the key.\n",
 };
 
 int cli_key_load(const char *path, cairn_export_key **out)
@@ -51,21 +55,10 @@ int cli_key_load(const char *path, cairn_export_key **out)
     return CLI_OK;
 }
 
-static int key_new(int argc, char **argv)
+static int key_new(int npos)
 {
-    static const struct option opts[] = {
-        {"output", required_argument, NULL, 'o'}, {NULL, 0, NULL, 0}};
-    const char *path = NULL;
-    int c;
-    optind = 0;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
-        if (c != 'o') {
-            return cli_usage("key", "unknown option '%s'", argv[optind - 1]);
-        }
-        path = optarg;
-    }
-    if (path == NULL || optind < argc) {
+    const char *path = output;
+    if (path == NULL || npos > 0) {
         return cli_usage("key", "give the key file with -o KEYFILE");
     }
     cairn_export_key *key = NULL;
@@ -87,15 +80,15 @@ static int key_new(int argc, char **argv)
     return rc;
 }
 
-static int key_id(int argc, char **argv)
+static int key_id(int npos, char **argv)
 {
-    if (argc != 2 || argv[1][0] == '-') {
+    if (npos != 1) {
         return cli_usage("key", "give one key file");
     }
     cairn_export_key *key = NULL;
     cairn_error err = CAIRN_ERROR_INIT;
     char id[9];
-    int rc = cli_key_load(argv[1], &key);
+    int rc = cli_key_load(argv[0], &key);
     if (rc == CLI_OK && cairn_export_key_id(key, id, &err) < 0) {
         rc = cli_fail(&err);
     } else if (rc == CLI_OK) {
@@ -107,16 +100,12 @@ static int key_id(int argc, char **argv)
 
 int cmd_key(cli_ctx *ctx, int argc, char **argv)
 {
+    const cli_sub *sub = NULL;
+    int n = 0;
     (void)ctx;
-    if (argc < 2) {
-        return cli_usage("key", "give 'new' or 'id'");
+    int rc = cli_sub_parse("key", key_subs, argc, argv, &sub, &n);
+    if (rc != CLI_OK) {
+        return rc;
     }
-    if (strcmp(argv[1], "new") == 0) {
-        return key_new(argc - 1, argv + 1);
-    }
-    if (strcmp(argv[1], "id") == 0) {
-        return key_id(argc - 1, argv + 1);
-    }
-    return cli_usage("key", "unknown subcommand '%s'; give 'new' or 'id'",
-                     argv[1]);
+    return strcmp(sub->name, "new") == 0 ? key_new(n) : key_id(n, argv);
 }

@@ -6,7 +6,6 @@
  * which computes them with the engine; this file parses options, opens
  * the store read-only, prints and maps errors to exit codes.
  */
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,295 +14,160 @@
 #include "cairn_report.h"
 #include "cli.h"
 
-#define MAX_OVERRIDES 32
 #define SPARK_WIDTH 16
-
-const cli_command cli_report_command = {
-    "report",
-    cmd_report,
-    "write spreadsheet reports, or show them briefly",
-    "cairn report client CODE [-o FILE.xlsx] [options]\n"
-    "       cairn report couple CODE [-o FILE.xlsx] [options]\n"
-    "       cairn report caseload [-o FILE.xlsx] [--clinician C] [--all]\n"
-    "                             [options]\n"
-    "       cairn report cohort --instrument I -o FILE.xlsx [--from D] "
-    "[--to D]\n"
-    "                    [--clinician C] [--scale S] [--ml] "
-    "[--intercept-only] [options]",
-    "Writes an Excel workbook (.xlsx) with native charts, for the clinician,\n"
-    "supervision or a letter; without -o, prints a compact view instead.\n"
-    "\n"
-    "  client CODE    summary with open alerts first, each scale's change,\n"
-    "                 reliable change and clinical significance with the\n"
-    "                 parameters used; per instrument the dated scores, a\n"
-    "                 chart with bands, cut-off and events, and an item\n"
-    "                 heat map\n"
-    "  couple CODE    the client and the linked partner side by side:\n"
-    "                 both trajectories on one chart per shared\n"
-    "                 instrument, their differences and divergence flags\n"
-    "  caseload       one row per active client, most urgent first, with\n"
-    "                 a chart of how many improved, did not change or\n"
-    "                 deteriorated\n"
-    "  cohort         for research and service review: cohort statistics,\n"
-    "                 the growth model, mean and individual trajectories,\n"
-    "                 a data dictionary and provenance; no client codes\n"
-    "\n"
-    "The same database and options give a byte-identical workbook (its\n"
-    "date is the database's last change).  The file is written under a\n"
-    "temporary name and renamed, so a failure leaves nothing behind.\n"
-    "\n"
-    "Options:\n"
-    "  -o, --output FILE           write the workbook to FILE\n"
-    "  --clinician C               caseload, cohort: clinician C's clients\n"
-    "  --all                       caseload: discharged clients too\n"
-    "  --instrument I              cohort: the instrument\n"
-    "  --scale S                   cohort: a subscale (default the main one)\n"
-    "  --from D, --to D            cohort: assessments in this date range\n"
-    "  --ml                        cohort: fit by maximum likelihood, not "
-    "REML\n"
-    "  --intercept-only            cohort: random intercepts only\n"
-    "  --rci-sd I=X                SD for reliable change of instrument I\n"
-    "  --rci-reliability I=R       reliability for reliable change of I\n"
-    "  --cutoff I=C                clinical cut-off of I\n"
-    "                              (I may name a subscale: pgs33.despair)\n"
-    "  --time since-first|since-loss  time axis of the weekly slopes\n"
-    "  --no-expectation            do not fit the clinic's growth model for\n"
-    "                              the \"not on track\" alert\n"
-    "\n"
-    "Example:\n"
-    "  cairn report client S01 -o sarah.xlsx\n"
-    "  cairn report couple S01 --rci-sd epds=5.5 --rci-reliability "
-    "epds=0.87 \\\n"
-    "      -o couple.xlsx\n"
-    "  cairn report caseload --clinician dr.okafor\n"
-    "  cairn report cohort --instrument phq9 -o phq9-cohort.xlsx\n",
-};
 
 typedef struct report_args {
     const char *kind;
     const char *code;
     const char *output;
     cairn_report_options opts;
-    cairn_report_override ov[MAX_OVERRIDES];
+    cairn_trend_override ov[CLI_MAX_OVERRIDES];
     const char *instrument, *scale, *from, *to; /* cohort */
-    bool ml, intercept_only;
+    bool ml, intercept_only, no_expectation;
 } report_args;
 
-enum {
-    OPT_CLIN = 256,
-    OPT_SD,
-    OPT_REL,
-    OPT_CUT,
-    OPT_TIME,
-    OPT_NOEXP,
-    OPT_INST,
-    OPT_SCALE,
-    OPT_FROM,
-    OPT_TO,
-    OPT_ML,
-    OPT_IONLY,
-    OPT_ALL
+static report_args given = {.opts = CAIRN_REPORT_OPTIONS_INIT};
+
+static const cli_opt output_opt[] = {{"output", "FILE",
+                                      "write the workbook to FILE (.xlsx)",
+                                      .str = &given.output, .alias = 'o'},
+                                     {NULL}};
+static const cli_opt clinician_opt[] = {{"clinician", "C",
+                                         "clinician C's clients only",
+                                         .str = &given.opts.clinician},
+                                        {NULL}};
+/* What client, couple and caseload share: they cover every instrument. */
+static const cli_opt course_opts[] = {
+    {.include = output_opt},
+    {.include = cli_override_opts},
+    {.include = cli_time_opts},
+    {"no-expectation", NULL,
+     "do not fit the clinic's growth model for the\n\"not on track\" alert",
+     .flag = &given.no_expectation},
+    {NULL}};
+static const cli_opt caseload_opts[] = {
+    {.include = clinician_opt},
+    {"all", NULL, "discharged clients too", .flag = &given.opts.all},
+    {.include = course_opts},
+    {NULL}};
+static const cli_opt cohort_opts[] = {
+    {"instrument", "I", "the instrument", .str = &given.instrument},
+    {"scale", "S", "a subscale (default the main one)", .str = &given.scale},
+    {"from", "D", "assessments administered on or after D", .str = &given.from},
+    {"to", "D", "assessments administered on or before D", .str = &given.to},
+    {.include = clinician_opt},
+    {"ml", NULL, "fit by maximum likelihood, not REML", .flag = &given.ml},
+    {"intercept-only", NULL, "random intercepts only",
+     .flag = &given.intercept_only},
+    {.include = output_opt},
+    {.include = cli_override_opts},
+    {NULL}};
+static const cli_sub report_subs[] = {{"client", course_opts},
+                                      {"couple", course_opts},
+                                      {"caseload", caseload_opts},
+                                      {"cohort", cohort_opts},
+                                      {NULL}};
+
+const cli_command cli_report_command = {
+    .name = "report",
+    .run = cmd_report,
+    .summary = "write spreadsheet reports, or show them briefly",
+    .usage = "cairn report client CODE [-o FILE.xlsx] [options]\n"
+             "       cairn report couple CODE [-o FILE.xlsx] [options]\n"
+             "       cairn report caseload [-o FILE.xlsx] [--clinician C] "
+             "[--all]\n"
+             "                             [options]\n"
+             "       cairn report cohort --instrument I -o FILE.xlsx "
+             "[--from D] [--to D]\n"
+             "                    [--clinician C] [--scale S] [--ml] "
+             "[--intercept-only]\n"
+             "                    [--rci-sd X] [--rci-reliability R] "
+             "[--cutoff C]",
+    .subs = report_subs,
+    .example = "  cairn report client S01 -o sarah.xlsx\n"
+               "  cairn report couple S01 --rci-sd epds=5.5 "
+               "--rci-reliability epds=0.87 \\\n"
+               "      -o couple.xlsx\n"
+               "  cairn report caseload --clinician dr.okafor\n"
+               "  cairn report cohort --instrument phq9 -o phq9-cohort.xlsx\n",
+    .help =
+        "Writes an Excel workbook (.xlsx) with native charts, for the\n"
+        "clinician, supervision or a letter; without -o, prints a compact\n"
+        "view instead.\n"
+        "\n"
+        "  client CODE    summary with open alerts first, each scale's\n"
+        "                 change, reliable change and clinical significance\n"
+        "                 with the parameters used; per instrument the dated\n"
+        "                 scores, a chart with bands, cut-off and events, and\n"
+        "                 an item heat map\n"
+        "  couple CODE    the client and the linked partner side by side:\n"
+        "                 both trajectories on one chart per shared\n"
+        "                 instrument, their differences and divergence flags\n"
+        "  caseload       one row per active client, most urgent first, with\n"
+        "                 a chart of how many improved, did not change or\n"
+        "                 deteriorated\n"
+        "  cohort         for research and service review: cohort\n"
+        "                 statistics, the growth model, mean and individual\n"
+        "                 trajectories, a data dictionary and provenance; no\n"
+        "                 client codes\n"
+        "\n"
+        "client, couple and caseload cover every instrument, so their\n"
+        "overrides name one (epds=5.5, or pgs33.despair=40 for a subscale);\n"
+        "cohort's apply to its instrument.\n"
+        "\n"
+        "The same database and options give a byte-identical workbook (its\n"
+        "date is the database's last change).  The file is written under a\n"
+        "temporary name and renamed, so a failure leaves nothing behind.\n",
 };
 
-static const struct option long_opts[] = {
-    {"output", required_argument, NULL, 'o'},
-    {"clinician", required_argument, NULL, OPT_CLIN},
-    {"rci-sd", required_argument, NULL, OPT_SD},
-    {"rci-reliability", required_argument, NULL, OPT_REL},
-    {"cutoff", required_argument, NULL, OPT_CUT},
-    {"time", required_argument, NULL, OPT_TIME},
-    {"no-expectation", no_argument, NULL, OPT_NOEXP},
-    {"instrument", required_argument, NULL, OPT_INST},
-    {"scale", required_argument, NULL, OPT_SCALE},
-    {"from", required_argument, NULL, OPT_FROM},
-    {"to", required_argument, NULL, OPT_TO},
-    {"ml", no_argument, NULL, OPT_ML},
-    {"intercept-only", no_argument, NULL, OPT_IONLY},
-    {"all", no_argument, NULL, OPT_ALL},
-    {NULL, 0, NULL, 0},
-};
-
-/* A whole finite number, or false. */
-static bool parse_number(const char *s, double *out)
+static int parse(report_args *a, int argc, char **argv)
 {
-    char *end = NULL;
-    if (s == NULL || *s == '\0') {
-        return false;
-    }
-    double v = strtod(s, &end);
-    if (*end != '\0' || !isfinite(v)) {
-        return false;
-    }
-    *out = v;
-    return true;
-}
-
-/* The override slot for "I[.scale]" (resolved in the catalog). */
-static cairn_report_override *override_for(cli_ctx *ctx, report_args *a,
-                                           char *name)
-{
-    char *dot = strchr(name, '.');
-    if (dot != NULL) {
-        *dot = '\0';
-    }
-    const cairn_instrument *inst = cli_instrument(ctx, name);
-    if (inst == NULL) {
-        return NULL;
-    }
-    const cairn_scale *sc = dot ? cairn_instrument_find_scale(inst, dot + 1)
-                                : cairn_instrument_scale(inst, 0);
-    if (sc == NULL) {
-        cli_error("%s has no scale '%s'", cairn_instrument_code(inst), dot + 1);
-        return NULL;
-    }
-    for (size_t i = 0; i < a->opts.n_overrides; i++) {
-        cairn_report_override *v = &a->ov[i];
-        if (strcmp(v->instrument, cairn_instrument_code(inst)) == 0 &&
-            strcmp(v->scale, sc->id) == 0) {
-            return v;
-        }
-    }
-    if (a->opts.n_overrides == MAX_OVERRIDES) {
-        cli_error("too many overrides (at most %d)", MAX_OVERRIDES);
-        return NULL;
-    }
-    cairn_report_override *v = &a->ov[a->opts.n_overrides++];
-    memset(v, 0, sizeof *v);
-    v->instrument = cairn_instrument_code(inst);
-    v->scale = sc->id;
-    return v;
-}
-
-/* --rci-sd I=X and the like. */
-static int apply_override(cli_ctx *ctx, report_args *a, int opt,
-                          const char *arg)
-{
-    static const char *const names[] = {"--rci-sd", "--rci-reliability",
-                                        "--cutoff"};
-    const char *name = names[opt - OPT_SD];
-    char buf[128];
-    const char *eq = strchr(arg, '=');
-    double x = 0;
-    if (eq == NULL || eq == arg || (size_t)(eq - arg) >= sizeof buf ||
-        !parse_number(eq + 1, &x)) {
-        return cli_usage("report", "%s '%s' is not INSTRUMENT=NUMBER", name,
-                         arg);
-    }
-    snprintf(buf, sizeof buf, "%.*s", (int)(eq - arg), arg);
-    cairn_report_override *v = override_for(ctx, a, buf);
-    if (v == NULL) {
-        return CLI_FAIL;
-    }
-    if ((opt == OPT_SD && !(x > 0)) || (opt == OPT_REL && !(x > 0 && x < 1))) {
-        return cli_usage("report", "%s '%s': %s", name, arg,
-                         opt == OPT_SD ? "the SD must be positive"
-                                       : "the reliability must be between 0 "
-                                         "and 1");
-    }
-    if (opt == OPT_SD) {
-        v->has_sd = true;
-        v->sd = x;
-    } else if (opt == OPT_REL) {
-        v->has_reliability = true;
-        v->reliability = x;
-    } else {
-        v->has_cutoff = true;
-        v->cutoff = x;
-    }
-    return CLI_OK;
-}
-
-static int apply_opt(cli_ctx *ctx, report_args *a, int opt, const char *v)
-{
-    switch (opt) {
-    case 'o':
-        a->output = v;
-        return CLI_OK;
-    case OPT_CLIN:
-        a->opts.clinician = v;
-        return CLI_OK;
-    case OPT_TIME:
-        if (strcmp(v, "since-first") == 0) {
-            a->opts.axis = CAIRN_TIME_SINCE_FIRST;
-        } else if (strcmp(v, "since-loss") == 0) {
-            a->opts.axis = CAIRN_TIME_SINCE_LOSS;
-        } else {
-            return cli_usage("report",
-                             "--time '%s' is not since-first or "
-                             "since-loss",
-                             v);
-        }
-        return CLI_OK;
-    case OPT_NOEXP:
-        a->opts.expectation = false;
-        return CLI_OK;
-    case OPT_ALL:
-        a->opts.all = true;
-        return CLI_OK;
-    case OPT_INST:
-        a->instrument = v;
-        return CLI_OK;
-    case OPT_SCALE:
-        a->scale = v;
-        return CLI_OK;
-    case OPT_FROM:
-    case OPT_TO:
-        *(opt == OPT_FROM ? &a->from : &a->to) = v;
-        return CLI_OK;
-    case OPT_ML:
-    case OPT_IONLY:
-        *(opt == OPT_ML ? &a->ml : &a->intercept_only) = true;
-        return CLI_OK;
-    default:
-        return apply_override(ctx, a, opt, v);
-    }
-}
-
-static int parse(cli_ctx *ctx, report_args *a, int argc, char **argv)
-{
-    int opt;
-    optind = 1;
-    opterr = 0;
-    while ((opt = getopt_long(argc, argv, ":o:", long_opts, NULL)) != -1) {
-        if (opt == '?') {
-            return cli_usage("report", "unknown option '%s'", argv[optind - 1]);
-        }
-        if (opt == ':') {
-            return cli_usage("report", "%s needs a value", argv[optind - 1]);
-        }
-        int rc = apply_opt(ctx, a, opt, optarg);
-        if (rc != CLI_OK) {
-            return rc;
-        }
-    }
-    a->opts.overrides = a->ov;
-    int n = argc - optind;
-    if (n < 1) {
+    const cli_sub *sub = NULL;
+    int n = 0;
+    if (argc < 2) {
         return cli_usage("report", "say which report: client, couple, "
                                    "caseload or cohort");
     }
-    a->kind = argv[optind];
-    bool needs_code =
-        strcmp(a->kind, "client") == 0 || strcmp(a->kind, "couple") == 0;
-    bool cohort = strcmp(a->kind, "cohort") == 0;
-    if (!needs_code && !cohort && strcmp(a->kind, "caseload") != 0) {
+    if (argv[1][0] != '-' && cli_sub_find(report_subs, argv[1]) == NULL) {
         return cli_usage("report",
                          "unknown report '%s' (client, couple, "
                          "caseload or cohort)",
-                         a->kind);
+                         argv[1]);
     }
-    if (needs_code && n != 2) {
+    int rc = cli_sub_parse("report", report_subs, argc, argv, &sub, &n);
+    if (rc != CLI_OK) {
+        return rc;
+    }
+    a->kind = sub->name;
+    bool needs_code =
+        strcmp(a->kind, "client") == 0 || strcmp(a->kind, "couple") == 0;
+    bool cohort = strcmp(a->kind, "cohort") == 0;
+    if (needs_code && n != 1) {
         return cli_usage("report", "report %s needs one client CODE", a->kind);
     }
-    if (!needs_code && n != 1) {
+    if (!needs_code && n != 0) {
         return cli_usage("report", "report %s takes no arguments", a->kind);
     }
     if (cohort && (a->instrument == NULL || a->output == NULL)) {
         return cli_usage("report", "report cohort needs --instrument I and "
                                    "-o FILE");
     }
-    a->code = needs_code ? argv[optind + 1] : NULL;
+    a->code = needs_code ? argv[0] : NULL;
+    a->opts.axis = cli_params_axis();
+    a->opts.no_improvement_weeks = cli_given.no_improvement_weeks;
+    a->opts.expectation = !a->no_expectation;
     return CLI_OK;
+}
+
+/* The overrides of client, couple and caseload, which name their
+ * instrument (cohort's are for its instrument: run_cohort). */
+static int overrides(cli_ctx *ctx, report_args *a)
+{
+    char name[32];
+    snprintf(name, sizeof name, "report %s", a->kind);
+    a->opts.overrides = a->ov;
+    return cli_params_overrides(ctx, name, NULL, NULL, a->ov,
+                                &a->opts.n_overrides);
 }
 
 /* ---- terminal views ---- */
@@ -466,18 +330,6 @@ static void view_couple(const cairn_report_couple *r)
 
 /* ---- running ---- */
 
-static int open_store(cli_ctx *ctx, cairn_store **st)
-{
-    cairn_store_options o = CAIRN_STORE_OPTIONS_INIT;
-    cairn_error err = CAIRN_ERROR_INIT;
-    o.read_only = true;
-    o.actor = cli_actor();
-    if (cairn_store_open(st, ctx->db_path, &o, &err) < 0) {
-        return cli_fail_next(&err, CAIRN_ENOTFOUND, "run 'cairn init' first");
-    }
-    return CLI_OK;
-}
-
 static int run_client(report_args *a, cairn_store *st, const cairn_catalog *cat,
                       cairn_error *err)
 {
@@ -537,36 +389,19 @@ static int run_caseload(report_args *a, cairn_store *st,
 }
 
 /* The cohort's options: filters, the override of its scale, the model. */
-static int cohort_options(cairn_report_cohort_options *co, const report_args *a,
-                          const cairn_instrument *inst)
+static int cohort_options(cli_ctx *ctx, cairn_report_cohort_options *co,
+                          const report_args *a, const cairn_instrument *inst)
 {
+    cairn_trend_options t = CAIRN_TREND_OPTIONS_INIT;
+    int rc = cli_params_trend(ctx, "report cohort", inst, a->scale, &t);
+    cli_params_cohort(&t, &co->cohort);
     co->cohort.scale = a->scale;
     co->cohort.from = a->from;
     co->cohort.to = a->to;
     co->cohort.clinician = a->opts.clinician;
     co->model.reml = !a->ml;
     co->model.intercept_only = a->intercept_only;
-    const cairn_scale *sc = a->scale
-                                ? cairn_instrument_find_scale(inst, a->scale)
-                                : cairn_instrument_scale(inst, 0);
-    if (sc == NULL) {
-        return cli_usage("report", "%s has no scale '%s'",
-                         cairn_instrument_code(inst), a->scale);
-    }
-    for (size_t i = 0; i < a->opts.n_overrides; i++) {
-        const cairn_report_override *v = &a->ov[i];
-        if (strcmp(v->instrument, cairn_instrument_code(inst)) != 0 ||
-            strcmp(v->scale, sc->id) != 0) {
-            continue;
-        }
-        co->cohort.has_sd = v->has_sd;
-        co->cohort.sd = v->sd;
-        co->cohort.has_reliability = v->has_reliability;
-        co->cohort.reliability = v->reliability;
-        co->cohort.has_cutoff = v->has_cutoff;
-        co->cohort.cutoff = v->cutoff;
-    }
-    return CLI_OK;
+    return rc;
 }
 
 static int run_cohort(cli_ctx *ctx, report_args *a, cairn_store *st,
@@ -577,7 +412,7 @@ static int run_cohort(cli_ctx *ctx, report_args *a, cairn_store *st,
     if (inst == NULL) {
         return CLI_FAIL;
     }
-    int usage = cohort_options(&co, a, inst);
+    int usage = cohort_options(ctx, &co, a, inst);
     if (usage != CLI_OK) {
         return usage;
     }
@@ -597,32 +432,39 @@ static int run_cohort(cli_ctx *ctx, report_args *a, cairn_store *st,
 
 int cmd_report(cli_ctx *ctx, int argc, char **argv)
 {
-    report_args a = {.opts = CAIRN_REPORT_OPTIONS_INIT};
-    int rc = parse(ctx, &a, argc, argv);
+    report_args *a = &given;
+    int rc = parse(a, argc, argv);
     if (rc != CLI_OK) {
         return rc;
     }
     const cairn_catalog *cat = cli_catalog(ctx);
+    if (cat == NULL) {
+        return CLI_FAIL;
+    }
+    rc = strcmp(a->kind, "cohort") != 0 ? overrides(ctx, a) : CLI_OK;
+    if (rc != CLI_OK) {
+        return rc;
+    }
     cairn_store *st = NULL;
-    if (cat == NULL || open_store(ctx, &st) != CLI_OK) {
+    if (cli_store_open_read_only(ctx, &st) != CLI_OK) {
         return CLI_FAIL;
     }
     cairn_error err = CAIRN_ERROR_INIT;
-    if (strcmp(a.kind, "cohort") == 0) {
-        rc = run_cohort(ctx, &a, st, &err);
+    if (strcmp(a->kind, "cohort") == 0) {
+        rc = run_cohort(ctx, a, st, &err);
         cairn_store_close(st);
         return rc;
     }
-    if (strcmp(a.kind, "client") == 0) {
-        rc = run_client(&a, st, cat, &err);
-    } else if (strcmp(a.kind, "couple") == 0) {
-        rc = run_couple(&a, st, cat, &err);
+    if (strcmp(a->kind, "client") == 0) {
+        rc = run_client(a, st, cat, &err);
+    } else if (strcmp(a->kind, "couple") == 0) {
+        rc = run_couple(a, st, cat, &err);
     } else {
-        rc = run_caseload(&a, st, cat, &err);
+        rc = run_caseload(a, st, cat, &err);
     }
     cairn_store_close(st);
-    if (rc < 0 && strcmp(a.kind, "couple") == 0) {
-        return cli_fail_couple(&err, a.code);
+    if (rc < 0 && strcmp(a->kind, "couple") == 0) {
+        return cli_fail_couple(&err, a->code);
     }
     return rc < 0 ? cli_fail(&err) : CLI_OK;
 }

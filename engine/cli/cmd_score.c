@@ -7,35 +7,46 @@
 
 #include "cli.h"
 
+static bool json, batch;
+static const char *codes;
+static cairn_entry entry;
+
+static const cli_opt score_opts[] = {
+    {"json", NULL, "one JSON object per response set, for scripts",
+     .flag = &json},
+    {"batch", NULL,
+     "read one response set per line from standard input\n(blank lines "
+     "and lines starting with # are skipped)",
+     .flag = &batch},
+    {"codes", "K",
+     "positions or scores: what the numbers are (required\nwhere an "
+     "instrument's codes are not its scores)",
+     .str = &codes},
+    {NULL}};
+
 const cli_command cli_score_command = {
-    "score",
-    cmd_score,
-    "score one questionnaire's responses",
-    "cairn score INSTRUMENT [--codes positions|scores] [--json] "
-    "RESPONSE...\n"
-    "       cairn score INSTRUMENT [--codes positions|scores] [--json] "
-    "--batch < FILE",
-    "Scores one response set exactly as the instrument's manual says and\n"
-    "shows each scale's score and band, risk flags and decision rules.\n"
-    "Nothing is stored: use 'cairn record' to keep a result.\n"
-    "\n"
-    "A response is the code the person chose (see 'cairn instrument show\n"
-    "INSTRUMENT' for the codes), or - for an item left unanswered.  Each\n"
-    "entry is echoed as the answer's label and its score before the\n"
-    "result (not with --json or --batch).  Where an instrument's codes are\n"
-    "not its item scores (EPDS, PGS-33, CES-D), --codes is required:\n"
-    "positions (the position of the ticked answer) or scores (each item's\n"
-    "score from the scoring key).\n"
-    "\n"
-    "Options:\n"
-    "  --codes K positions or scores (required where they differ)\n"
-    "  --json    one JSON object per response set, for scripts\n"
-    "  --batch   read one response set per line from standard input\n"
-    "            (blank lines and lines starting with # are skipped)\n"
-    "\n"
-    "Example:\n"
-    "  cairn score phq9 1 2 0 3 1 0 2 1 1\n"
-    "  cairn score PHQ-9 --json 1 2 0 3 1 0 2 1 1\n",
+    .name = "score",
+    .run = cmd_score,
+    .summary = "score one questionnaire's responses",
+    .usage = "cairn score INSTRUMENT [--codes positions|scores] [--json] "
+             "RESPONSE...\n"
+             "       cairn score INSTRUMENT [--codes positions|scores] "
+             "[--json] --batch < FILE",
+    .opts = score_opts,
+    .example = "  cairn score phq9 1 2 0 3 1 0 2 1 1\n"
+               "  cairn score PHQ-9 --json 1 2 0 3 1 0 2 1 1\n",
+    .help =
+        "Scores one response set exactly as the instrument's manual says and\n"
+        "shows each scale's score and band, risk flags and decision rules.\n"
+        "Nothing is stored: use 'cairn record' to keep a result.\n"
+        "\n"
+        "A response is the code the person chose (see 'cairn instrument show\n"
+        "INSTRUMENT' for the codes), or - for an item left unanswered.  Each\n"
+        "entry is echoed as the answer's label and its score before the\n"
+        "result (not with --json or --batch).  Where an instrument's codes\n"
+        "are not its item scores (EPDS, PGS-33, CES-D), --codes is required:\n"
+        "positions (the position of the ticked answer) or scores (each\n"
+        "item's score from the scoring key).\n",
 };
 
 static void print_plain(const cairn_score *s)
@@ -88,7 +99,7 @@ static void print_plain(const cairn_score *s)
 }
 
 static int score_one(const cairn_instrument *inst, cairn_responses *resp,
-                     bool json, bool echo)
+                     bool echo)
 {
     cairn_score *s = NULL;
     char *text = NULL;
@@ -112,7 +123,7 @@ static int score_one(const cairn_instrument *inst, cairn_responses *resp,
     return rc < 0 ? cli_fail(&err) : CLI_OK;
 }
 
-static int run_batch(const cairn_instrument *inst, bool json, cairn_entry entry)
+static int run_batch(const cairn_instrument *inst)
 {
     char *line = NULL;
     size_t cap = 0;
@@ -132,7 +143,7 @@ static int run_batch(const cairn_instrument *inst, bool json, cairn_entry entry)
             cli_error("<stdin>:%ld: %s", lineno, err.message);
             rc = CLI_FAIL;
         } else {
-            rc = score_one(inst, resp, json, false);
+            rc = score_one(inst, resp, false);
         }
         cairn_responses_free(resp);
     }
@@ -142,71 +153,42 @@ static int run_batch(const cairn_instrument *inst, bool json, cairn_entry entry)
 
 int cmd_score(cli_ctx *ctx, int argc, char **argv)
 {
-    bool json = false, batch = false;
-    /* Options are read by hand, not getopt, so that "-" (a missing answer)
-     * and codes are never taken for options, wherever they stand. */
-    const char *name = NULL, *codes = NULL;
-    cairn_entry entry = CAIRN_ENTRY_UNSAID;
-    const char **tokens = calloc((size_t)argc + 1, sizeof *tokens);
-    size_t n = 0;
-    if (tokens == NULL) {
-        cli_error("out of memory");
-        return CLI_FAIL;
-    }
-    int rc = CLI_OK;
-    for (int i = 1; i < argc && rc == CLI_OK; i++) {
-        if (strcmp(argv[i], "--json") == 0) {
-            json = true;
-        } else if (strcmp(argv[i], "--batch") == 0) {
-            batch = true;
-        } else if (strcmp(argv[i], "--codes") == 0) {
-            if (i + 1 >= argc) {
-                rc = cli_usage("score", "--codes needs a value");
-            } else {
-                codes = argv[++i];
-            }
-        } else if (argv[i][0] == '-' && argv[i][1] == '-') {
-            rc = cli_usage("score", "unknown option '%s'", argv[i]);
-        } else if (name == NULL) {
-            name = argv[i];
-        } else {
-            tokens[n++] = argv[i];
-        }
-    }
-    if (rc == CLI_OK && name == NULL) {
+    int n = 0;
+    int rc = cli_opt_parse("score", score_opts, argc, argv, &n);
+    if (rc == CLI_OK && n == 0) {
         rc = cli_usage("score", "name the instrument to score");
     }
-    if (rc == CLI_OK && batch && n > 0) {
+    if (rc == CLI_OK && batch && n > 1) {
         rc = cli_usage("score", "--batch reads responses from standard "
                                 "input; give none on the command line");
     }
-    if (rc == CLI_OK && !batch && n == 0) {
+    if (rc == CLI_OK && !batch && n == 1) {
         rc = cli_usage("score", "give one response per item, or --batch");
     }
+    entry = CAIRN_ENTRY_UNSAID;
     if (rc == CLI_OK && codes != NULL) {
         rc = cli_parse_entry("score", codes, &entry);
     }
     const cairn_instrument *inst = NULL;
     if (rc == CLI_OK) {
-        inst = cli_instrument(ctx, name);
+        inst = cli_instrument(ctx, argv[0]);
         rc = inst == NULL ? CLI_FAIL : CLI_OK;
     }
     if (rc == CLI_OK) {
         rc = cli_check_entry("score", inst, entry);
     }
     if (rc == CLI_OK && batch) {
-        rc = run_batch(inst, json, entry);
+        rc = run_batch(inst);
     } else if (rc == CLI_OK) {
         cairn_responses *resp = NULL;
         cairn_error err = CAIRN_ERROR_INIT;
-        if (cairn_responses_parse_entered(&resp, inst, tokens, n, entry, &err) <
-            0) {
+        if (cairn_responses_parse_entered(&resp, inst, (const char **)argv + 1,
+                                          (size_t)n - 1, entry, &err) < 0) {
             rc = cli_fail(&err);
         } else {
-            rc = score_one(inst, resp, json, !json);
+            rc = score_one(inst, resp, !json);
         }
         cairn_responses_free(resp);
     }
-    free(tokens);
     return rc;
 }

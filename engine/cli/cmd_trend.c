@@ -8,39 +8,48 @@
 
 #include "cli.h"
 
+static struct {
+    const char *client, *instrument, *scale;
+    bool json;
+} given;
+
+static const cli_opt trend_opts[] = {
+    {"client", "CODE", "the client", .str = &given.client},
+    {"instrument", "I", "the questionnaire (code or alias)",
+     .str = &given.instrument},
+    {"scale", "S", "a subscale (e.g. despair); default the total",
+     .str = &given.scale},
+    {"json", NULL, "one JSON object, for scripts (README: JSON output)",
+     .flag = &given.json},
+    {.include = cli_override_opts},
+    {.include = cli_time_opts},
+    {NULL}};
+
 const cli_command cli_trend_command = {
-    "trend",
-    cmd_trend,
-    "a client's change on one questionnaire",
-    "cairn trend --client CODE --instrument I [--json] [--scale S]\n"
-    "       [--rci-sd X] [--rci-reliability R] [--cutoff C]\n"
-    "       [--time since-first|since-loss] [--no-improvement-weeks N]",
-    "Shows a client's course on one questionnaire: first and latest score,\n"
-    "the change, the trend per week with its 95% interval, whether the\n"
-    "change is reliable (more than measurement noise: Jacobson-Truax) and\n"
-    "clinically significant (crossed the cut-off), and any alert: a risk\n"
-    "item endorsed, reliable deterioration, not on track compared with the\n"
-    "clinic's own clients, or no reliable improvement after 12 weeks.\n"
-    "\n"
-    "SD, reliability and cut-off come from the instrument's definition;\n"
-    "populations differ, so each can be overridden.  Every result says\n"
-    "which values were used and where they come from.\n"
-    "\n"
-    "Options:\n"
-    "  --client CODE            the client\n"
-    "  --instrument I           the questionnaire (code or alias)\n"
-    "  --scale S                a subscale (e.g. despair); default the "
-    "total\n"
-    "  --json                   one JSON object, for scripts\n"
-    "  --rci-sd X               SD for reliable change\n"
-    "  --rci-reliability R      reliability (0 < R < 1)\n"
-    "  --cutoff C               clinical cut-off\n"
-    "  --time since-loss        weeks since the loss (grief measures)\n"
-    "  --no-improvement-weeks N alert after N weeks without reliable\n"
-    "                           improvement (default 12)\n"
-    "\n"
-    "Example:\n"
-    "  cairn trend --client SARAH --instrument pgs33 --time since-loss\n",
+    .name = "trend",
+    .run = cmd_trend,
+    .summary = "a client's change on one questionnaire",
+    .usage = "cairn trend --client CODE --instrument I [--json] [--scale S]\n"
+             "       [--rci-sd X] [--rci-reliability R] [--cutoff C]\n"
+             "       [--time since-first|since-loss] "
+             "[--no-improvement-weeks N]",
+    .opts = trend_opts,
+    .example =
+        "  cairn trend --client SARAH --instrument pgs33 --time since-loss\n"
+        "  cairn trend --client SARAH --instrument epds --rci-sd 5.5\n",
+    .help =
+        "Shows a client's course on one questionnaire: first and latest\n"
+        "score, the change, the trend per week with its 95% interval,\n"
+        "whether the change is reliable (more than measurement noise:\n"
+        "Jacobson-Truax) and clinically significant (crossed the cut-off),\n"
+        "and any alert: a risk item endorsed, reliable deterioration, not on\n"
+        "track compared with the clinic's own clients, or no reliable\n"
+        "improvement after 12 weeks.\n"
+        "\n"
+        "SD, reliability and cut-off come from the instrument's definition;\n"
+        "populations differ, so each can be overridden, as a NUMBER or as\n"
+        "INSTRUMENT=NUMBER like 'cairn report'.  Every result says which\n"
+        "values were used and where they come from.\n",
 };
 
 static void expectation_note(const cairn_caseload *cl, const char *code)
@@ -103,37 +112,47 @@ static void print_timeline(cairn_store *st, const cairn_client *c,
 
 int cmd_trend(cli_ctx *ctx, int argc, char **argv)
 {
-    cli_stats_args a = CLI_STATS_ARGS_INIT;
-    int rc = cli_stats_parse("trend", argc, argv, &a);
+    int n = 0;
+    int rc = cli_opt_parse("trend", trend_opts, argc, argv, &n);
     if (rc != CLI_OK) {
         return rc;
     }
-    if (a.client == NULL || a.instrument == NULL) {
+    if (n > 0) {
+        return cli_usage("trend", "trend: unexpected '%s'", argv[0]);
+    }
+    if (given.client == NULL || given.instrument == NULL) {
         return cli_usage("trend", "give --client and --instrument");
     }
-    const cairn_instrument *inst = cli_instrument(ctx, a.instrument);
-    cairn_store *st = NULL;
-    if (inst == NULL || cli_store_open(ctx, &st) != CLI_OK) {
+    const cairn_instrument *inst = cli_instrument(ctx, given.instrument);
+    if (inst == NULL) {
         return CLI_FAIL;
     }
     cairn_caseload_options o = CAIRN_CASELOAD_OPTIONS_INIT;
+    rc = cli_params_trend(ctx, "trend", inst, given.scale, &o.trend);
+    cairn_store *st = NULL;
+    if (rc != CLI_OK) {
+        return rc;
+    }
+    if (cli_store_open(ctx, &st) != CLI_OK) {
+        return CLI_FAIL;
+    }
     cairn_caseload *cl = NULL;
     cairn_error err = CAIRN_ERROR_INIT;
-    o.client = a.client;
+    const char *client = given.client;
+    o.client = client;
     o.instrument = cairn_instrument_code(inst);
-    o.trend = a.trend;
     rc = cairn_caseload_compute(&cl, st, cli_catalog(ctx), &o, &err) < 0
              ? cli_fail(&err)
              : CLI_OK;
     if (rc == CLI_OK && (cl->n == 0 || cl->entries[0].n_trends == 0)) {
-        cli_error("client '%s' has no %s assessments", a.client,
+        cli_error("client '%s' has no %s assessments", client,
                   cairn_instrument_code(inst));
         rc = CLI_FAIL;
     }
     if (rc == CLI_OK) {
         const cairn_trend *t = cl->entries[0].trends[0];
         char *json = NULL;
-        if (a.json) {
+        if (given.json) {
             rc = cairn_trend_to_json(t, &json, &err) < 0 ? cli_fail(&err)
                                                          : CLI_OK;
             if (json != NULL) {
@@ -141,7 +160,7 @@ int cmd_trend(cli_ctx *ctx, int argc, char **argv)
             }
             free(json);
         } else {
-            printf("Client %s\n", a.client);
+            printf("Client %s\n", client);
             if (t->axis_fallback) {
                 printf("  (no loss date recorded: weeks since the first "
                        "assessment)\n");

@@ -22,6 +22,8 @@ static const cli_command *const commands[] = {
     &cli_couple_command,     &cli_cohort_command,      &cli_alerts_command,
     &cli_alert_command,      &cli_report_command,      &cli_key_command,
     &cli_export_command,     &cli_aggregate_command,   &cli_settings_command,
+    &cli_fhir_command,       &cli_serve_command,       &cli_user_command,
+    &cli_link_command,       &cli_backup_command,      &cli_redcap_command,
 };
 
 static const char main_usage[] =
@@ -68,6 +70,10 @@ static void print_main_help(FILE *out)
 void cli_print_help(const cli_command *cmd, FILE *out)
 {
     fprintf(out, "usage: %s\n\n%s", cmd->usage, cmd->help);
+    cli_opt_print_help(out, cmd->name, cmd->opts, cmd->subs);
+    if (cmd->example != NULL) {
+        fprintf(out, "\nExample:\n%s", cmd->example);
+    }
 }
 
 static int run_help(int argc, char **argv)
@@ -86,54 +92,45 @@ static int run_help(int argc, char **argv)
     return CLI_OK;
 }
 
-static int needs_value(const char *opt, int i, int argc)
-{
-    if (i + 1 >= argc) {
-        cli_error("%s needs a value", opt);
-        fputs(main_usage, stderr);
-        return -1;
-    }
-    return 0;
-}
-
 int main(int argc, char **argv)
 {
     gsl_set_error_handler_off();
     cli_ctx ctx = {.argv0 = argv[0]};
-    ctx.db_path = getenv("CAIRN_DB");
-    ctx.db_from = ctx.db_path != NULL && ctx.db_path[0] ? "CAIRN_DB" : NULL;
+    bool version = false, help = false;
+    const char *db = NULL;
+    const cli_opt global_opts[] = {
+        {"db", "PATH", "database file", .str = &db},
+        {"instruments", "DIR", "instrument definitions",
+         .str = &ctx.instruments_dir},
+        {"texts", "DIR", "licensed item texts", .str = &ctx.texts_dir},
+        {"version", NULL, "print the version", .flag = &version},
+        {"help", NULL, "this help", .flag = &help, .alias = 'h'},
+        {NULL}};
+    int i = 0;
     ctx.texts_dir = getenv("CAIRN_TEXTS");
-    int i = 1;
-    for (; i < argc && argv[i][0] == '-'; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--db") == 0 || strcmp(a, "--instruments") == 0 ||
-            strcmp(a, "--texts") == 0) {
-            if (needs_value(a, i, argc) < 0) {
-                return CLI_USAGE;
-            }
-            const char *v = argv[++i];
-            if (a[2] == 'd') {
-                ctx.db_path = v;
-                ctx.db_from = "--db";
-            } else if (a[2] == 'i') {
-                ctx.instruments_dir = v;
-            } else {
-                ctx.texts_dir = v;
-            }
-        } else if (strcmp(a, "--version") == 0) {
-            printf("cairn %s\n", cairn_version());
-            return CLI_OK;
-        } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            print_main_help(stdout);
-            return CLI_OK;
-        } else {
-            cli_error("unknown global option '%s'", a);
-            fputs(main_usage, stderr);
-            return CLI_USAGE;
-        }
+    if (cli_opt_parse_head(global_opts, argc, argv, &i) != CLI_OK) {
+        fputs(main_usage, stderr);
+        return CLI_USAGE;
     }
-    if (ctx.db_path == NULL || ctx.db_path[0] == '\0') {
+    if (version) {
+        printf("cairn %s\n", cairn_version());
+        return CLI_OK;
+    }
+    if (help) {
+        print_main_help(stdout);
+        return CLI_OK;
+    }
+    const char *env_db = getenv("CAIRN_DB");
+    if (db != NULL) {
+        ctx.db_path = db;
+        ctx.db_from = "named by --db";
+    } else if (env_db != NULL && env_db[0] != '\0') {
+        ctx.db_path = env_db;
+        ctx.db_from = "named by $CAIRN_DB";
+    } else {
         ctx.db_path = "cairn.db";
+        ctx.db_from = "the default when neither --db nor $CAIRN_DB names "
+                      "one";
     }
     if (i >= argc) {
         print_main_help(stderr);
@@ -148,11 +145,9 @@ int main(int argc, char **argv)
                   argv[i]);
         return CLI_USAGE;
     }
-    for (int j = i + 1; j < argc; j++) {
-        if (strcmp(argv[j], "--help") == 0) {
-            cli_print_help(cmd, stdout);
-            return CLI_OK;
-        }
+    if (cli_opt_help_asked(cmd->opts, cmd->subs, argc - i, argv + i)) {
+        cli_print_help(cmd, stdout);
+        return CLI_OK;
     }
     int rc = cmd->run(&ctx, argc - i, argv + i);
     cairn_catalog_free(ctx.catalog);

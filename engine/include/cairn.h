@@ -29,6 +29,11 @@
 #include "cairn/aggregate.h"
 #include "cairn/client_text.h"
 #include "cairn/timeline.h"
+#include "cairn/terminology.h"
+#include "cairn/fhir.h"
+#include "cairn/account.h"
+#include "cairn/link.h"
+#include "cairn/token.h"
 
 /** The library version, e.g. "0.1.0". */
 const char *cairn_version(void);

@@ -36,32 +36,30 @@ static size_t min_clients(const cairn_settings *set, const char *code)
     return CAIRN_EXPECTATION_MIN_CLIENTS;
 }
 
+/* The clinic's model from its pooled statistics (cached in the store). */
 static int expectation(cairn_expectation *out, cairn_store *st,
                        const cairn_instrument *inst, const char *scale,
                        const cairn_settings *set, cairn_error *err)
 {
-    cairn_cohort_options o = CAIRN_COHORT_OPTIONS_INIT;
-    cairn_cohort_summary *s = NULL;
+    cairn_mixed_design *d = NULL;
     cairn_mixed_fit_result *fit = NULL;
+    size_t n_d = 0, n = 0;
     size_t need = min_clients(set, cairn_instrument_code(inst));
-    o.scale = scale;
-    o.settings = set;
     memset(out, 0, sizeof *out);
     out->min_clients = need;
-    int rc = cairn_cohort_summarize(&s, st, inst, &o, err);
+    int rc =
+        cairn_cohort_designs_get(&d, &n_d, &n, NULL, st, inst, scale, set, err);
     if (rc < 0) {
         return rc;
     }
-    size_t n = (size_t)s->n_clients;
-    if (n >= need &&
-        cairn_mixed_fit(&fit, s->groups, s->n_groups, NULL, NULL) == 0) {
+    if (n >= need && cairn_mixed_fit_designs(&fit, d, n_d, NULL, NULL) == 0) {
         *out = cairn_expectation_from_fit(fit, n);
         out->min_clients = need;
         out->available = n >= need;
     }
     out->n_clients = n;
     cairn_mixed_result_free(fit);
-    cairn_cohort_summary_free(s);
+    free(d);
     return CAIRN_OK;
 }
 
@@ -307,6 +305,33 @@ int cairn_caseload_is_active(cairn_store *st, const char *code, bool *active,
     return rc;
 }
 
+/*
+ * Every client, or only the one with `code`: one client's view must not
+ * read the whole register.  A missing client is an empty list here, so
+ * filter_clients() says so.  A client from cairn_store_client_get() is
+ * one allocation, which is what a one-item list's items is.
+ */
+static int list_clients(cairn_client_list **out, cairn_store *st,
+                        const char *code, cairn_error *err)
+{
+    if (code == NULL) {
+        return cairn_store_client_list(out, st, err);
+    }
+    cairn_client *c = NULL;
+    *out = calloc(1, sizeof **out);
+    if (*out == NULL) {
+        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    int rc = cairn_store_client_get(&c, st, code, err);
+    (*out)->items = c;
+    (*out)->n = c != NULL ? 1 : 0;
+    if (rc == CAIRN_ENOTFOUND) {
+        cairn_error_clear(err);
+        rc = CAIRN_OK;
+    }
+    return rc;
+}
+
 /* Keep only the clients the options ask for (in place). */
 static int filter_clients(cairn_client_list *l, cairn_store *st,
                           const cairn_caseload_options *o, cairn_error *err)
@@ -367,7 +392,7 @@ int cairn_caseload_compute(cairn_caseload **out, cairn_store *st,
         rc = pick_instruments(&insts, &n_insts, cat, o->instrument, err);
     }
     if (rc == 0) {
-        rc = cairn_store_client_list(&c->clients, st, err);
+        rc = list_clients(&c->clients, st, o->client, err);
     }
     if (rc == 0) {
         c->n_clients = c->clients->n;

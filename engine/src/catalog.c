@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "cairn/catalog.h"
 #include "cairn/error.h"
@@ -185,9 +184,8 @@ int cairn_catalog_load(cairn_catalog **out, const char *dir,
     DIR *d = opendir(dir);
     if (d == NULL) {
         return cairn_error_set(err, CAIRN_EIO,
-                               "cannot open the instrument folder %s: %s "
-                               "(set --instruments or CAIRN_INSTRUMENTS)",
-                               dir, strerror(errno));
+                               "cannot open the instrument folder %s: %s", dir,
+                               strerror(errno));
     }
     cat = calloc(1, sizeof *cat);
     if (cat == NULL) {
@@ -281,41 +279,4 @@ int cairn_catalog_find(const cairn_instrument **out, const cairn_catalog *cat,
     snprintf(shown, sizeof shown, "%s", name);
     return cairn_error_set(err, CAIRN_ENOTFOUND,
                            "unknown instrument '%s' (known: %s)", shown, known);
-}
-
-static bool is_dir(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-const char *cairn_catalog_default_dir(char *buf, size_t size, const char *exe)
-{
-    const char *env = getenv("CAIRN_INSTRUMENTS");
-    char self[PATH_MAX];
-    if (env != NULL && env[0] != '\0') {
-        snprintf(buf, size, "%s", env);
-        return buf;
-    }
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n <= 0 && exe != NULL && strchr(exe, '/') != NULL) {
-        n = snprintf(self, sizeof self, "%s", exe);
-    }
-    if (n > 0) {
-        self[n] = '\0';
-        char *slash = strrchr(self, '/');
-        if (slash != NULL) {
-            *slash = '\0';
-            snprintf(buf, size, "%s/../instruments", self);
-            if (is_dir(buf)) {
-                return buf;
-            }
-            snprintf(buf, size, "%s/../share/cairn/instruments", self);
-            if (is_dir(buf)) {
-                return buf;
-            }
-        }
-    }
-    snprintf(buf, size, "%s/instruments", CAIRN_DATADIR);
-    return buf;
 }

@@ -1,8 +1,13 @@
 /*
  * crypto.c - the one file that talks to libsodium: SHA-256 (definition
  * fingerprints, the audit chain), HMAC-SHA-256 (research pseudonyms and
- * per-client date offsets), random bytes (site keys) and wiping secrets.
+ * per-client date offsets), random bytes (site keys) and wiping secrets;
+ * Argon2id password hashes (crypto_pwhash_str at the interactive limits)
+ * and random tokens for the server's sessions and links.
  */
+#include <assert.h>
+#include <string.h>
+
 #include <sodium.h>
 
 #include "internal.h"
@@ -53,4 +58,66 @@ int cairn__crypto_random(void *buf, size_t len, cairn_error *err)
 void cairn__crypto_wipe(void *buf, size_t len)
 {
     sodium_memzero(buf, len);
+}
+
+/* ------------------------------------------------------------------ */
+/* Passwords and tokens for the server's accounts and links            */
+
+static_assert(CAIRN__PWHASH_MAX >= crypto_pwhash_STRBYTES,
+              "password hash buffer too small");
+
+int cairn__crypto_pwhash(char out[CAIRN__PWHASH_MAX], const char *password,
+                         cairn_error *err)
+{
+    int rc = ready(err);
+    if (rc < 0) {
+        return rc;
+    }
+    if (crypto_pwhash_str(out, password, strlen(password),
+                          crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                          crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) {
+        return cairn_error_set(err, CAIRN_ECRYPTO,
+                               "the password could not be hashed (out of "
+                               "memory)");
+    }
+    return CAIRN_OK;
+}
+
+bool cairn__crypto_pwverify(const char *hash, const char *password)
+{
+    if (ready(NULL) < 0) {
+        return false;
+    }
+    return crypto_pwhash_str_verify(hash, password, strlen(password)) == 0;
+}
+
+int cairn__crypto_token_hex(char *out, size_t bytes, cairn_error *err)
+{
+    unsigned char raw[64];
+    assert(bytes <= sizeof raw);
+    int rc = cairn__crypto_random(raw, bytes, err);
+    if (rc == CAIRN_OK) {
+        sodium_bin2hex(out, bytes * 2 + 1, raw, bytes);
+    }
+    sodium_memzero(raw, sizeof raw);
+    return rc;
+}
+
+int cairn__crypto_token_b32(char *out, size_t chars, cairn_error *err)
+{
+    static const char alphabet[] = "abcdefghijklmnopqrstuvwxyz234567";
+    unsigned char raw[64];
+    assert(chars <= sizeof raw);
+    int rc = cairn__crypto_random(raw, chars, err);
+    for (size_t i = 0; rc == CAIRN_OK && i < chars; i++) {
+        out[i] = alphabet[raw[i] & 31]; /* 5 uniform bits per character */
+    }
+    out[rc == CAIRN_OK ? chars : 0] = '\0';
+    sodium_memzero(raw, sizeof raw);
+    return rc;
+}
+
+bool cairn__crypto_equal(const void *a, const void *b, size_t len)
+{
+    return sodium_memcmp(a, b, len) == 0;
 }

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "cairn/import.h"
+#include "import_internal.h"
 #include "internal.h"
 #include "store_internal.h"
 
@@ -27,9 +28,15 @@
 /* ------------------------------------------------------------------ */
 /* CSV reader                                                          */
 
-enum csv_problem { CSV_FINE, CSV_LONG_FIELD, CSV_MANY_FIELDS, CSV_QUOTE };
+enum csv_problem {
+    CSV_FINE,
+    CSV_LONG_FIELD,
+    CSV_MANY_FIELDS,
+    CSV_QUOTE,
+    CSV_CP1252_HOLE
+};
 
-typedef struct csv {
+typedef struct cairn__csv {
     FILE *fp; /* or NULL when reading `mem` */
     const char *mem;
     size_t mem_len;
@@ -46,6 +53,10 @@ typedef struct csv {
     long rec_line;
     enum csv_problem problem;
     size_t problem_field;
+    char delim;  /* ',', ';' or '\t' */
+    bool cp1252; /* convert Windows-1252 bytes to UTF-8 */
+    cairn__span spans[FIELDS_MAX];
+    char problem_text[96];
 } csv;
 
 static bool csv_fill(csv *c)
@@ -91,8 +102,14 @@ static int csv_peek(csv *c)
     return (unsigned char)c->win[c->pos];
 }
 
+static void field_put_utf8(csv *c, int ch);
+
 static void field_put(csv *c, int ch)
 {
+    if (c->cp1252 && ch >= 0x80) {
+        field_put_utf8(c, ch);
+        return;
+    }
     size_t i = c->nf - 1;
     if (c->problem != CSV_FINE) {
         return;
@@ -168,7 +185,7 @@ static int csv_next(csv *c)
                 while (ch == ' ' || ch == '\t') {
                     ch = csv_get(c);
                 }
-                if (ch >= 0 && ch != ',' && ch != '\n' && ch != '\r' &&
+                if (ch >= 0 && ch != c->delim && ch != '\n' && ch != '\r' &&
                     c->problem == CSV_FINE) {
                     c->problem = CSV_QUOTE;
                 }
@@ -179,7 +196,7 @@ static int csv_next(csv *c)
             if (ch == '\r' && csv_peek(c) == '\n') {
                 continue;
             }
-            if (ch == ',') {
+            if (ch == c->delim) {
                 field_start(c);
             } else {
                 field_put(c, ch);
@@ -206,6 +223,153 @@ static const char *csv_field(const csv *c, size_t i, size_t *len)
     }
     *len = n;
     return s;
+}
+
+/* Windows-1252 bytes 0x80-0x9F as Unicode; 0 where the code page has
+ * no character.  0xA0-0xFF are U+00A0-U+00FF. */
+static const unsigned short cp1252_high[32] = {
+    0x20AC, 0,      0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
+    0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0,      0x017D, 0,
+    0,      0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
+    0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0,      0x017E, 0x0178};
+
+static void field_put_utf8(csv *c, int ch)
+{
+    unsigned cp = ch < 0xA0 ? cp1252_high[ch - 0x80] : (unsigned)ch;
+    if (cp == 0) {
+        if (c->problem == CSV_FINE) {
+            c->problem = CSV_CP1252_HOLE;
+            c->problem_field = c->nf;
+        }
+        return;
+    }
+    c->cp1252 = false;
+    if (cp < 0x800) {
+        field_put(c, (int)(0xC0 | (cp >> 6)));
+    } else {
+        field_put(c, (int)(0xE0 | (cp >> 12)));
+        field_put(c, (int)(0x80 | ((cp >> 6) & 0x3F)));
+    }
+    field_put(c, (int)(0x80 | (cp & 0x3F)));
+    c->cp1252 = true;
+}
+
+/*
+ * The separator the first line uses most outside quotes: comma,
+ * semicolon or tab (comma when none appears).
+ */
+static char csv_detect(const csv *c)
+{
+    size_t counts[3] = {0, 0, 0};
+    static const char seps[3] = {',', ';', '\t'};
+    bool quoted = false;
+    for (size_t i = c->pos; i < c->len && c->win[i] != '\n'; i++) {
+        char ch = c->win[i];
+        if (ch == '"') {
+            quoted = !quoted;
+        }
+        for (int k = 0; k < 3 && !quoted; k++) {
+            counts[k] += ch == seps[k];
+        }
+    }
+    int best = 0;
+    for (int k = 1; k < 3; k++) {
+        if (counts[k] > counts[best]) {
+            best = k;
+        }
+    }
+    return seps[best];
+}
+
+static void csv_setup(csv *c, char delim, bool cp1252)
+{
+    c->delim = delim != 0 ? delim : csv_detect(c);
+    c->cp1252 = cp1252;
+}
+
+/* ---- the reader for other modules (import_internal.h) ---- */
+
+int cairn__csv_open(cairn__csv **out, const char *path, char delim,
+                    cairn_error *err)
+{
+    *out = NULL;
+    FILE *fp = fopen(path, "rb");
+    if (fp == NULL) {
+        return cairn_error_set(err, CAIRN_EIO, "%s: %s", path, strerror(errno));
+    }
+    csv *c = calloc(1, sizeof *c);
+    char *win = malloc(WINDOW);
+    if (c == NULL || win == NULL) {
+        free(c);
+        free(win);
+        fclose(fp);
+        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    c->fp = fp;
+    c->owned = win;
+    c->line = 1;
+    if (csv_fill(c) && c->len >= 3 && memcmp(win, "\xEF\xBB\xBF", 3) == 0) {
+        c->pos = 3;
+    }
+    csv_setup(c, delim, false);
+    *out = c;
+    return CAIRN_OK;
+}
+
+int cairn__csv_read(cairn__csv *c, const cairn__span **fields, size_t *n,
+                    const char **problem)
+{
+    if (csv_next(c) == 0) {
+        return 0;
+    }
+    *problem = NULL;
+    *fields = c->spans;
+    *n = c->nf;
+    if (c->problem != CSV_FINE) {
+        snprintf(c->problem_text, sizeof c->problem_text, "%s",
+                 c->problem == CSV_QUOTE ? "a quoted field is not closed "
+                                           "properly"
+                 : c->problem == CSV_LONG_FIELD ? "a field is longer than "
+                                                  "1024 bytes"
+                                                : "the row has too many "
+                                                  "fields");
+        *problem = c->problem_text;
+        *n = 0;
+        return 1;
+    }
+    for (size_t i = 0; i < c->nf; i++) {
+        if (!cairn__store_text_is_clean(c->rec + c->off[i], c->flen[i], true)) {
+            snprintf(c->problem_text, sizeof c->problem_text,
+                     "field %zu holds a control byte or is not UTF-8", i + 1);
+            *problem = c->problem_text;
+            *n = 0;
+            return 1;
+        }
+        c->spans[i].s = csv_field(c, i, &c->spans[i].n);
+    }
+    return 1;
+}
+
+long cairn__csv_line(const cairn__csv *c)
+{
+    return c->rec_line;
+}
+
+bool cairn__csv_failed(const cairn__csv *c)
+{
+    return c->io_error;
+}
+
+void cairn__csv_close(cairn__csv *c)
+{
+    if (c == NULL) {
+        return;
+    }
+    if (c->fp != NULL) {
+        fclose(c->fp);
+    }
+    free(c->owned);
+    free(c);
 }
 
 /* ------------------------------------------------------------------ */
@@ -250,6 +414,10 @@ typedef struct importer {
     size_t group_rows;
     uint64_t *groups; /* long form: hashes of groups seen */
     size_t n_groups, cap_groups;
+    size_t header_nf;                 /* header fields, with empty trailing */
+    const cairn__import_rules *rules; /* a map's columns, or NULL */
+    cairn__map_cols mc;               /* where the map's columns are */
+    cairn__import_rules map_rules;    /* rules of options->map */
 } importer;
 
 /* FNV-1a of a long-form group's client, instrument and date. */
@@ -456,22 +624,43 @@ static bool check_client(importer *im, const char *s, size_t len, long line,
 static bool check_date(importer *im, const char *s, size_t len, long line,
                        char out[CAIRN__DATE_MAX])
 {
-    char show[48];
-    int r = cairn__store_date_normalize(out, s, len, false, false);
+    char show[48], why[400];
+    const char *col = im->rules != NULL && im->rules->map->date != NULL
+                          ? im->rules->map->date
+                          : "administered_at";
+    cairn_error e = CAIRN_ERROR_INIT;
+    cairn_date d;
+    if (im->o->date_format != CAIRN_DATE_ISO &&
+        cairn_date_parse_format(&d, s, len, im->o->date_format, &e) < 0) {
+        row_error(im, line, "%s %s", col, e.message);
+        return false;
+    }
+    int r = im->o->date_format != CAIRN_DATE_ISO
+                ? cairn__store_date_normalize(out, d.text, strlen(d.text),
+                                              false, false)
+                : cairn__store_date_normalize(out, s, len, false, false);
+    if (r == CAIRN__DATE_BAD && im->o->date_format == CAIRN_DATE_ISO &&
+        cairn_date_explain(why, sizeof why, s, len)) {
+        row_error(im, line, "%s %s", col, why);
+        im->res->dates_unread++;
+        return false;
+    }
     if (r == CAIRN__DATE_BAD) {
-        row_error(im, line,
-                  "administered_at '%s' is not a date (YYYY-MM-DD or "
-                  "YYYY-MM-DDTHH:MM[:SS][Z])",
-                  shown(show, s, len));
+        row_error(im, line, "%s '%s' is not a date (%s)", col,
+                  shown(show, s, len),
+                  im->o->date_format == CAIRN_DATE_ISO
+                      ? "YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][Z]"
+                      : cairn_date_format_name(im->o->date_format));
         return false;
     }
     if (r == CAIRN__DATE_FUTURE) {
-        row_error(im, line, "administered_at %s is in the future",
-                  shown(show, s, len));
+        row_error(im, line, "%s %s is in the future", col, shown(show, s, len));
         return false;
     }
     return true;
 }
+
+static void compare_totals(importer *im, const cairn_score *sc, long line);
 
 /* Score the slot's responses and store them for `client` on `date`. */
 static int store_one(importer *im, inst_slot *slot, const char *client,
@@ -511,6 +700,9 @@ static int store_one(importer *im, inst_slot *slot, const char *client,
         return CAIRN_OK;
     }
     rc = cairn_score_compute(&sc, slot->inst, slot->resp, im->err);
+    if (rc == CAIRN_OK && im->rules != NULL) {
+        compare_totals(im, sc, line);
+    }
     if (rc == CAIRN_OK) {
         cairn__batch_row row = {cid, date, slot->resp, sc, 0, NULL, true};
         rc = cairn__store_batch_add(im->batch, &row, &dup, NULL, im->err);
@@ -595,9 +787,11 @@ static int classify_column(importer *im, size_t i, const char *s, size_t n)
     int item = item_column(s, n);
     if (item == 0) {
         return header_error(im,
-                            "unknown column '%s' (expected client_id, "
-                            "administered_at, instrument, then item1..itemN "
-                            "or item,response)",
+                            "unknown column '%s'; the columns can be "
+                            "client_id, administered_at, instrument, then "
+                            "item1..itemN (wide) or item and response "
+                            "(long); another system's columns need a "
+                            "column map",
                             shown(show, s, n));
     }
     for (size_t j = 0; j < i; j++) {
@@ -613,6 +807,8 @@ static int classify_column(importer *im, size_t i, const char *s, size_t n)
     return CAIRN_OK;
 }
 
+static int map_header(importer *im);
+
 static int read_header(importer *im)
 {
     csv *c = im->c;
@@ -625,7 +821,12 @@ static int read_header(importer *im)
     if (c->problem != CSV_FINE) {
         return header_error(im, "%s", "the header row is not valid CSV");
     }
+    im->header_nf = c->nf;
     im->ncols = c->nf;
+    while (im->ncols > 1 && c->flen[im->ncols - 1] == 0) {
+        im->ncols--;
+        im->res->empty_columns++;
+    }
     im->item_of = calloc(c->nf, sizeof *im->item_of);
     if (im->item_of == NULL) {
         return cairn_error_set(im->err, CAIRN_ENOMEM, "out of memory");
@@ -633,7 +834,10 @@ static int read_header(importer *im)
     for (int k = 0; k < 5; k++) {
         im->col[k] = -1;
     }
-    for (size_t i = 0; i < c->nf; i++) {
+    if (im->rules != NULL) {
+        return map_header(im);
+    }
+    for (size_t i = 0; i < im->ncols; i++) {
         size_t n;
         const char *s = csv_field(c, i, &n);
         int rc = classify_column(im, i, s, n);
@@ -675,6 +879,64 @@ static int read_header(importer *im)
 /* ------------------------------------------------------------------ */
 /* Rows                                                                */
 
+/*
+ * Whether the record has the header's width: its own fields, or more
+ * that are all empty (Excel pads every row to its widest one).
+ */
+static bool width_ok(const importer *im)
+{
+    const csv *c = im->c;
+    if (c->nf < im->ncols) {
+        return false;
+    }
+    for (size_t i = im->ncols; i < c->nf; i++) {
+        size_t n;
+        csv_field(c, i, &n);
+        if (n > 0) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Whether every field of the record is empty (Excel's ",,,," rows). */
+static bool record_empty(const csv *c)
+{
+    for (size_t i = 0; i < c->nf; i++) {
+        size_t n;
+        csv_field(c, i, &n);
+        if (n > 0) {
+            return false;
+        }
+    }
+    return c->problem == CSV_FINE;
+}
+
+/* A field that is not UTF-8: say how to save the file as UTF-8. */
+static void not_utf8(importer *im, long line, size_t i)
+{
+    const unsigned char *p = (const unsigned char *)im->c->rec + im->c->off[i];
+    size_t n = im->c->flen[i];
+    for (size_t k = 0; k < n; k++) {
+        if (p[k] < 0x20 || p[k] == 0x7F) {
+            row_error(im, line, "field %zu holds a control byte", i + 1);
+            return;
+        }
+    }
+    for (size_t k = 0; k < n; k++) {
+        if (p[k] >= 0x80) {
+            row_error(im, line,
+                      "field %zu is not UTF-8 (byte 0x%02X): a file Excel "
+                      "saved as plain CSV is Windows-1252; save it as \"CSV "
+                      "UTF-8\" or say that it is Windows-1252",
+                      i + 1, p[k]);
+            im->res->not_utf8++;
+            return;
+        }
+    }
+    row_error(im, line, "field %zu is not UTF-8", i + 1);
+}
+
 /* Problems every record can have, before its fields are read. */
 static bool record_ok(importer *im)
 {
@@ -689,7 +951,14 @@ static bool record_ok(importer *im)
                   c->problem_field, FIELD_MAX);
         return false;
     }
-    if (c->problem == CSV_MANY_FIELDS || c->nf != im->ncols) {
+    if (c->problem == CSV_CP1252_HOLE) {
+        row_error(im, line,
+                  "field %zu holds a byte Windows-1252 does not "
+                  "define; is the file really Windows-1252?",
+                  c->problem_field);
+        return false;
+    }
+    if (c->problem == CSV_MANY_FIELDS || !width_ok(im)) {
         row_error(im, line, "%s%zu fields, but the header has %zu",
                   c->problem == CSV_MANY_FIELDS ? "more than " : "", c->nf,
                   im->ncols);
@@ -698,8 +967,7 @@ static bool record_ok(importer *im)
     for (size_t i = 0; i < c->nf; i++) {
         if (!cairn__store_text_is_clean(c->rec + c->off[i], c->flen[i],
                                         false)) {
-            row_error(im, line,
-                      "field %zu holds a control byte or is not UTF-8", i + 1);
+            not_utf8(im, line, i);
             return false;
         }
     }
@@ -740,7 +1008,7 @@ static int wide_row(importer *im)
         return CAIRN_OK;
     }
     reset_responses(slot->resp);
-    for (size_t i = 0; i < c->nf; i++) {
+    for (size_t i = 0; i < im->ncols; i++) {
         int item = im->item_of[i];
         if (item == 0) {
             continue;
@@ -845,6 +1113,192 @@ static int long_row(importer *im)
 }
 
 /* ------------------------------------------------------------------ */
+/* Columns named by a map (cairn/import_map.h) and REDCap's own        */
+
+bool cairn__import_name_is(const char *s, size_t n, const char *want)
+{
+    if (strlen(want) != n) {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char a = s[i], b = want[i];
+        a = a >= 'A' && a <= 'Z' ? (char)(a - 'A' + 'a') : a;
+        b = b >= 'A' && b <= 'Z' ? (char)(b - 'A' + 'a') : b;
+        if (a != b) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* The current record's fields as spans (trimmed, as csv_field gives). */
+static const cairn__span *spans(importer *im)
+{
+    csv *c = im->c;
+    for (size_t i = 0; i < c->nf; i++) {
+        c->spans[i].s = csv_field(c, i, &c->spans[i].n);
+    }
+    return c->spans;
+}
+
+static int map_header(importer *im)
+{
+    char why[300];
+    im->form = WIDE;
+    int rc = cairn__map_columns(&im->mc, im->rules, spans(im), im->ncols, why,
+                                sizeof why);
+    if (rc == CAIRN_ENOMEM) {
+        return cairn_error_set(im->err, rc, "out of memory");
+    }
+    return rc < 0 ? header_error(im, "%s", why) : CAIRN_OK;
+}
+
+/* The column a map reads item `item` from. */
+static const char *item_column_name(const importer *im, int item)
+{
+    const cairn_import_map *m = im->rules->map;
+    for (size_t k = 0; k < m->n_items; k++) {
+        if (m->items[k].item == item) {
+            return m->items[k].column;
+        }
+    }
+    return "?";
+}
+
+/* Set the item in column `i` from its text through the map. */
+static bool map_item(importer *im, inst_slot *slot, const cairn__span *f,
+                     size_t i, long line)
+{
+    char show[48], why[200];
+    int item = im->mc.item_of[i], code = 0;
+    long v = 0;
+    const char *col = item_column_name(im, item);
+    const char *text = shown(show, f[i].s, f[i].n);
+    cairn_error e = CAIRN_ERROR_INIT;
+    if ((size_t)item > slot->resp->n) {
+        row_error(im, line,
+                  "%s: %s has %zu items, but the map gives this "
+                  "column item %d",
+                  col, cairn_instrument_code(slot->inst), slot->resp->n, item);
+        return false;
+    }
+    if (!parse_code(f[i].s, f[i].n, &v) || v < -100000 || v > 100000) {
+        row_error(im, line, "%s: '%s' is not a number", col, text);
+        return false;
+    }
+    v += im->mc.offset_of[i];
+    if (!cairn__map_code(im->rules->map, slot->inst, item, (int)v, &code, why,
+                         sizeof why)) {
+        row_error(im, line, "%s: '%s': %s", col, text, why);
+        return false;
+    }
+    if (cairn_responses_set(slot->resp, slot->inst, (size_t)item - 1, code,
+                            &e) < 0) {
+        row_error(im, line, "%s: '%s': %s", col, text, e.message);
+        return false;
+    }
+    return true;
+}
+
+/* The row's date: its date column, else the event's day after the anchor. */
+static bool map_date(importer *im, const cairn__span *f, long line,
+                     char date[CAIRN__DATE_MAX])
+{
+    const cairn_import_map *m = im->rules->map;
+    char why[300];
+    if (im->mc.date >= 0 && f[im->mc.date].n > 0) {
+        return check_date(im, f[im->mc.date].s, f[im->mc.date].n, line, date);
+    }
+    if (m->anchor == NULL) {
+        row_error(im, line, "%s is empty; the row needs a date", m->date);
+        return false;
+    }
+    if (cairn__map_event_date(&im->mc, m, f, date, why, sizeof why) < 0) {
+        row_error(im, line, "%s", why);
+        return false;
+    }
+    return true;
+}
+
+/* Whether a REDCap row's form is complete (or incomplete ones are taken). */
+static bool form_complete(const importer *im, const cairn__span *f)
+{
+    if (im->mc.complete < 0 || im->rules->include_incomplete) {
+        return true;
+    }
+    const cairn__span *c = &f[im->mc.complete];
+    return c->n == 1 && c->s[0] == '2';
+}
+
+static int mapped_row(importer *im)
+{
+    long line = im->c->rec_line;
+    char client[72], date[CAIRN__DATE_MAX];
+    if (!record_ok(im)) {
+        return CAIRN_OK;
+    }
+    const cairn__span *f = spans(im);
+    if (im->mc.anchor >= 0) {
+        cairn__map_keep_anchor(&im->mc, f, im->o->date_format);
+    }
+    if (cairn__map_without_answers(&im->mc, im->rules, f)) {
+        im->res->without_answers++;
+        return CAIRN_OK;
+    }
+    if (!form_complete(im, f)) {
+        im->res->incomplete++;
+        return CAIRN_OK;
+    }
+    im->res->assessments++;
+    if (!check_client(im, f[im->mc.client].s, f[im->mc.client].n, line,
+                      client) ||
+        !map_date(im, f, line, date)) {
+        return CAIRN_OK;
+    }
+    const cairn_instrument *fixed = im->rules->map->inst;
+    const char *s =
+        fixed != NULL ? cairn_instrument_code(fixed) : f[im->mc.instrument].s;
+    size_t n = fixed != NULL ? strlen(s) : f[im->mc.instrument].n;
+    inst_slot *slot = find_slot(im, s, n, line);
+    if (slot == NULL) {
+        return im->err != NULL && im->err->code == CAIRN_ENOMEM ? CAIRN_ENOMEM
+                                                                : CAIRN_OK;
+    }
+    reset_responses(slot->resp);
+    for (size_t i = 0; i < im->ncols; i++) {
+        if (im->mc.item_of[i] != 0 && f[i].n > 0 &&
+            !map_item(im, slot, f, i, line)) {
+            return CAIRN_OK;
+        }
+    }
+    return store_one(im, slot, client, date, line);
+}
+
+/* List every stored total that differs from Cairn's score. */
+static void compare_totals(importer *im, const cairn_score *sc, long line)
+{
+    const cairn_import_map *m = im->rules->map;
+    const cairn__span *f = im->c->spans;
+    for (size_t k = 0; k < m->n_totals; k++) {
+        cairn_error e = CAIRN_ERROR_INIT;
+        char why[CAIRN_ERROR_MAX - 160];
+        if (!cairn__map_total_differs(m, k, &f[im->mc.total_col[k]], sc, why,
+                                      sizeof why)) {
+            continue;
+        }
+        e.code = CAIRN_EINVAL;
+        e.line = line;
+        snprintf(e.path, sizeof e.path, "%s", im->name);
+        snprintf(e.message, sizeof e.message, "%s:%ld: %s", im->name, line,
+                 why);
+        im->res->disagreements++;
+        if (im->o->on_warning != NULL) {
+            im->o->on_warning(&e, im->o->ctx);
+        }
+    }
+}
+
+/* ------------------------------------------------------------------ */
 /* Driver                                                              */
 
 static int run(importer *im)
@@ -860,8 +1314,14 @@ static int run(importer *im)
     }
     rc = cairn__store_batch_parallel(im->batch, im->err);
     while (rc == CAIRN_OK && csv_next(im->c) == 1) {
+        if (record_empty(im->c)) {
+            im->res->empty_rows++;
+            continue;
+        }
         im->res->rows++;
-        rc = im->form == WIDE ? wide_row(im) : long_row(im);
+        rc = im->rules != NULL  ? mapped_row(im)
+             : im->form == WIDE ? wide_row(im)
+                                : long_row(im);
     }
     if (rc == CAIRN_OK && im->form == LONG) {
         rc = close_group(im);
@@ -888,6 +1348,7 @@ static int run(importer *im)
 
 static int import_csv(cairn_store *st, const cairn_catalog *cat, csv *c,
                       const char *name, const cairn_import_options *opts,
+                      const cairn__import_rules *rules,
                       cairn_import_result *res, cairn_error *err)
 {
     static const cairn_import_options defaults = CAIRN_IMPORT_OPTIONS_INIT;
@@ -903,12 +1364,19 @@ static int import_csv(cairn_store *st, const cairn_catalog *cat, csv *c,
     im.name = name;
     im.c = c;
     memset(im.res, 0, sizeof *im.res);
+    csv_setup(c, im.o->delimiter, im.o->encoding == CAIRN_ENCODING_CP1252);
+    im.rules = rules;
+    if (rules == NULL && im.o->map != NULL) {
+        im.map_rules.map = im.o->map;
+        im.rules = &im.map_rules;
+    }
     int rc = run(&im);
     for (size_t i = 0; i < im.n_slots; i++) {
         cairn_responses_free(im.slots[i].resp);
     }
     free(im.item_of);
     free(im.groups);
+    cairn__map_columns_free(&im.mc);
     return rc;
 }
 
@@ -928,7 +1396,7 @@ int cairn_import_parse(cairn_store *st, const cairn_catalog *cat,
     if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0) {
         c->pos = 3;
     }
-    int rc = import_csv(st, cat, c, name, opts, res, err);
+    int rc = import_csv(st, cat, c, name, opts, NULL, res, err);
     free(c);
     return rc;
 }
@@ -936,6 +1404,14 @@ int cairn_import_parse(cairn_store *st, const cairn_catalog *cat,
 int cairn_import_load(cairn_store *st, const cairn_catalog *cat,
                       const char *path, const cairn_import_options *opts,
                       cairn_import_result *res, cairn_error *err)
+{
+    return cairn__import_load_rules(st, cat, path, opts, NULL, res, err);
+}
+
+int cairn__import_load_rules(cairn_store *st, const cairn_catalog *cat,
+                             const char *path, const cairn_import_options *opts,
+                             const cairn__import_rules *rules,
+                             cairn_import_result *res, cairn_error *err)
 {
     FILE *fp = fopen(path, "rb");
     if (fp == NULL) {
@@ -958,7 +1434,7 @@ int cairn_import_load(cairn_store *st, const cairn_catalog *cat,
     if (csv_fill(c) && c->len >= 3 && memcmp(win, "\xEF\xBB\xBF", 3) == 0) {
         c->pos = 3;
     }
-    int rc = import_csv(st, cat, c, path, opts, res, err);
+    int rc = import_csv(st, cat, c, path, opts, rules, res, err);
     free(win);
     free(c);
     fclose(fp);

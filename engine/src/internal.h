@@ -121,6 +121,92 @@ int cairn__crypto_random(void *buf, size_t len, cairn_error *err);
 /** Overwrite `len` bytes at `buf` with zeros the compiler cannot skip. */
 void cairn__crypto_wipe(void *buf, size_t len);
 
+/** Room for an Argon2id hash string (crypto_pwhash_STRBYTES) and NUL. */
+#define CAIRN__PWHASH_MAX 128
+
+/**
+ * Hash `password` with Argon2id at libsodium's interactive limits into a
+ * self-describing string (crypto.c).  Returns CAIRN_OK or CAIRN_ECRYPTO.
+ */
+int cairn__crypto_pwhash(char out[CAIRN__PWHASH_MAX], const char *password,
+                         cairn_error *err);
+
+/** Whether `password` matches the Argon2id `hash` string. */
+bool cairn__crypto_pwverify(const char *hash, const char *password);
+
+/**
+ * `bytes` (at most 64) random bytes as lowercase hex plus NUL in `out`
+ * (2 * bytes + 1 chars).  Returns CAIRN_OK or CAIRN_ECRYPTO.
+ */
+int cairn__crypto_token_hex(char *out, size_t bytes, cairn_error *err);
+
+/**
+ * `chars` (at most 64) random characters of lowercase base32 (5 bits
+ * each) plus NUL in `out`.  Returns CAIRN_OK or CAIRN_ECRYPTO.
+ */
+int cairn__crypto_token_b32(char *out, size_t chars, cairn_error *err);
+
+/** Compare `len` bytes in constant time. */
+bool cairn__crypto_equal(const void *a, const void *b, size_t len);
+
+/* ---- the change counter and the model cache (store_cache.c) ---- */
+
+struct cairn_store;
+
+/**
+ * The store's change counter into *out, which every write Cairn commits
+ * moves; *has false (and CAIRN_OK) on a store older than schema 6.
+ * Returns CAIRN_OK or CAIRN_EDB.
+ */
+int cairn__store_change_get(struct cairn_store *st, int64_t *out, bool *has,
+                            cairn_error *err);
+
+/** What a model cache row is for, and as of which counter value. */
+typedef struct cairn__model_cache_key {
+    const char *instrument;
+    const char *scale;
+    const char *fingerprint; /* the definition's */
+    int64_t change;
+} cairn__model_cache_key;
+
+/**
+ * The cached statistics for `key` (exactly its change) into *blob (the
+ * caller frees it), *len bytes, and *n_clients; *found false when there
+ * is none.  Returns CAIRN_OK, CAIRN_EDB or CAIRN_ENOMEM.
+ */
+int cairn__store_model_cache_get(struct cairn_store *st,
+                                 const cairn__model_cache_key *key, void **blob,
+                                 size_t *len, int64_t *n_clients, bool *found,
+                                 cairn_error *err);
+
+/**
+ * Cache `len` bytes at `blob` (borrowed) for `key`, replacing the row for
+ * the same instrument, scale and fingerprint.  Best effort, never waits
+ * and cannot fail: skipped on a read-only or older store, inside a
+ * transaction, or while another process holds the write lock.
+ */
+void cairn__store_model_cache_put(struct cairn_store *st,
+                                  const cairn__model_cache_key *key,
+                                  const void *blob, size_t len,
+                                  int64_t n_clients);
+
+/* ---- the growth model (mixed.c), for the pooling test ---- */
+
+struct cairn_mixed_group;
+struct cairn_mixed_options;
+struct cairn_mixed_fit_result;
+
+/**
+ * cairn_mixed_fit() without pooling groups of equal design: the criterion
+ * loops over every group.  The same model; for the test that pooling does
+ * not change the fit.
+ */
+int cairn__mixed_fit_by_group(struct cairn_mixed_fit_result **out,
+                              const struct cairn_mixed_group *groups,
+                              size_t n_groups,
+                              const struct cairn_mixed_options *opts,
+                              cairn_error *err);
+
 /* ---- research export (export.c), for the allow-list test ---- */
 
 struct cairn_export_sink;

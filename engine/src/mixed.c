@@ -24,6 +24,7 @@
  * checked, and a failure becomes CAIRN_ESTATS.
  */
 #include "cairn/mixed.h"
+#include "internal.h"
 
 #include <assert.h>
 #include <float.h>
@@ -97,6 +98,23 @@ void cairn_mixed_group_merge(cairn_mixed_group *into,
     into->sy += from->sy;
     into->sty += from->sty;
     into->syy += from->syy;
+}
+
+void cairn_mixed_design_add(cairn_mixed_design *d, const cairn_mixed_group *g)
+{
+    assert(d != NULL && g != NULL);
+    assert(d->count == 0.0 ||
+           (d->n == g->n && d->st == g->st && d->stt == g->stt));
+    d->count += 1.0;
+    d->n = g->n;
+    d->st = g->st;
+    d->stt = g->stt;
+    d->sy += g->sy;
+    d->sty += g->sty;
+    d->syy += g->syy;
+    d->yy[0] += g->sy * g->sy;
+    d->yy[1] += g->sy * g->sty;
+    d->yy[2] += g->sty * g->sty;
 }
 
 /* ---- groups from rows ------------------------------------------------ */
@@ -223,10 +241,28 @@ void cairn_mixed_groups_free(cairn_mixed_groups *groups)
 
 /* ---- the profiled criterion ----------------------------------------- */
 
+/*
+ * Groups that share a design (n, sum t, sum t^2) share every matrix of
+ * the criterion; they differ only in X'y, which enters linearly (R_ZX'c_u)
+ * or as a quadratic form (c_u'c_u).  So a design class keeps its count,
+ * the sums of the groups' X'y and of their outer products, and the
+ * criterion loops over distinct designs instead of groups (a clinic with
+ * weekly sessions has far fewer designs than clients).  Exact up to the
+ * order of rounding.
+ */
+typedef struct design {
+    double n, st, stt; /* the shared design (standardised) */
+    double count;      /* groups with this design */
+    double sy, sty;    /* sums of the groups' X'y */
+    double yy[3];      /* sums of sy^2, sy*sty and sty^2 */
+} design;
+
 /* What the criterion needs: the groups and their totals. */
 typedef struct crit_ctx {
     const cairn_mixed_group *groups; /* standardised data */
     size_t n_groups;
+    const design *designs; /* the groups by design, for the criterion */
+    size_t n_designs;
     bool reml;
     bool intercept_only;
     double xtx[3]; /* X'X: n, sum t, sum t^2 */
@@ -257,7 +293,9 @@ typedef struct profile {
  * Add every group's block at theta to `b`.  With M = Lambda' A Lambda,
  * P = Lambda' A and w = Lambda' X'y, the group adds P'(M+I)^-1 P,
  * P'(M+I)^-1 w and w'(M+I)^-1 w, the same as R_ZX'R_ZX, R_ZX'c_u and
- * c_u'c_u of lme4's Cholesky form.  Determinants are multiplied and only
+ * c_u'c_u of lme4's Cholesky form; a design class adds count times the
+ * first, the second at its summed w, and the third as the trace of
+ * (M+I)^-1 with its summed w w'.  Determinants are multiplied and only
  * occasionally logged: each is >= 1, and a log per group made the loop
  * half as slow again.
  */
@@ -267,8 +305,8 @@ static void accumulate(const crit_ctx *c, const double th[3], block_sums *b)
     double s00 = 0, s01 = 0, s11 = 0, sy0 = 0, sy1 = 0, cc = 0;
     double logdet = 0, prod = 1;
 
-    for (size_t i = 0; i < c->n_groups; i++) {
-        const cairn_mixed_group *g = &c->groups[i];
+    for (size_t i = 0; i < c->n_designs; i++) {
+        const design *g = &c->designs[i];
         double p00 = t0 * g->n + t1 * g->st, p01 = t0 * g->st + t1 * g->stt;
         double p10 = t2 * g->st, p11 = t2 * g->stt;
         double w0 = t0 * g->sy + t1 * g->sty, w1 = t2 * g->sty;
@@ -282,15 +320,20 @@ static void accumulate(const crit_ctx *c, const double th[3], block_sums *b)
         double k00 = q00 * p00 + q01 * p10, k01 = q00 * p01 + q01 * p11;
         double k10 = q01 * p00 + q11 * p10, k11 = q01 * p01 + q11 * p11;
         double k02 = q00 * w0 + q01 * w1, k12 = q01 * w0 + q11 * w1;
+        /* sum of w w' = Lambda' (sum of X'y y'X) Lambda */
+        double ww00 =
+            t0 * t0 * g->yy[0] + 2.0 * t0 * t1 * g->yy[1] + t1 * t1 * g->yy[2];
+        double ww01 = t2 * (t0 * g->yy[1] + t1 * g->yy[2]);
+        double ww11 = t2 * t2 * g->yy[2];
 
-        s00 += p00 * k00 + p10 * k10;
-        s01 += p00 * k01 + p10 * k11;
-        s11 += p01 * k01 + p11 * k11;
+        s00 += g->count * (p00 * k00 + p10 * k10);
+        s01 += g->count * (p00 * k01 + p10 * k11);
+        s11 += g->count * (p01 * k01 + p11 * k11);
         sy0 += p00 * k02 + p10 * k12;
         sy1 += p01 * k02 + p11 * k12;
-        cc += w0 * k02 + w1 * k12;
-        if (det > 1e30) {
-            logdet += log(det);
+        cc += q00 * ww00 + 2.0 * q01 * ww01 + q11 * ww11;
+        if (g->count != 1.0 || det > 1e30) {
+            logdet += g->count * log(det);
         } else {
             prod *= det;
             if (prod > 1e250) {
@@ -601,10 +644,7 @@ static int check_group(const cairn_mixed_group *g, size_t i, cairn_error *err)
     return CAIRN_OK;
 }
 
-/* Check options and groups, and sum the groups into `tot`. */
-static int check_input(const cairn_mixed_group *groups, size_t n_groups,
-                       const cairn_mixed_options *o, cairn_mixed_group *tot,
-                       cairn_error *err)
+static int check_options(const cairn_mixed_options *o, cairn_error *err)
 {
     if (o->max_iter < 1 || !(o->tol > 0.0) || !isfinite(o->tol)) {
         return cairn_error_set(err, CAIRN_EINVAL,
@@ -612,20 +652,19 @@ static int check_input(const cairn_mixed_group *groups, size_t n_groups,
                                "must be positive",
                                o->max_iter, o->tol);
     }
+    return CAIRN_OK;
+}
+
+/* Check that the totals `tot` of `n_groups` groups identify the model. */
+static int check_totals(const cairn_mixed_group *tot, double n_groups,
+                        const cairn_mixed_options *o, cairn_error *err)
+{
     if (n_groups < 2) {
         return cairn_error_set(err, CAIRN_EINVAL,
-                               "mixed model needs at least 2 groups, got %zu",
+                               "mixed model needs at least 2 groups, got %g",
                                n_groups);
     }
-    *tot = (cairn_mixed_group)CAIRN_MIXED_GROUP_INIT;
-    for (size_t i = 0; i < n_groups; i++) {
-        int rc = check_group(&groups[i], i, err);
-        if (rc != CAIRN_OK) {
-            return rc;
-        }
-        cairn_mixed_group_merge(tot, &groups[i]);
-    }
-    double n_re = (o->intercept_only ? 1.0 : 2.0) * (double)n_groups;
+    double n_re = (o->intercept_only ? 1.0 : 2.0) * n_groups;
     if (!(tot->n > n_re)) {
         return cairn_error_set(err, CAIRN_EINVAL,
                                "mixed model has %g rows, which must exceed "
@@ -639,6 +678,54 @@ static int check_input(const cairn_mixed_group *groups, size_t n_groups,
                                tot->st / tot->n);
     }
     return CAIRN_OK;
+}
+
+/* Check options and groups, and sum the groups into `tot`. */
+static int check_input(const cairn_mixed_group *groups, size_t n_groups,
+                       const cairn_mixed_options *o, cairn_mixed_group *tot,
+                       cairn_error *err)
+{
+    int rc = check_options(o, err);
+    *tot = (cairn_mixed_group)CAIRN_MIXED_GROUP_INIT;
+    for (size_t i = 0; rc == CAIRN_OK && i < n_groups; i++) {
+        rc = check_group(&groups[i], i, err);
+        cairn_mixed_group_merge(tot, &groups[i]);
+    }
+    return rc == CAIRN_OK ? check_totals(tot, (double)n_groups, o, err) : rc;
+}
+
+/*
+ * Check options and pooled classes, and sum their rows into `tot` and
+ * their groups into *n_groups.
+ */
+static int check_designs(const cairn_mixed_design *d, size_t n_designs,
+                         const cairn_mixed_options *o, cairn_mixed_group *tot,
+                         double *n_groups, cairn_error *err)
+{
+    int rc = check_options(o, err);
+    *tot = (cairn_mixed_group)CAIRN_MIXED_GROUP_INIT;
+    *n_groups = 0.0;
+    for (size_t i = 0; rc == CAIRN_OK && i < n_designs; i++) {
+        const double c = d[i].count;
+        const cairn_mixed_group g = {d[i].n,  d[i].st,  d[i].stt,
+                                     d[i].sy, d[i].sty, d[i].syy};
+        if (!(c >= 1.0) || c != floor(c) || !isfinite(c)) {
+            rc = cairn_error_set(err, CAIRN_EINVAL,
+                                 "design %zu: group count %g is not a whole "
+                                 "positive number",
+                                 i, c);
+            break;
+        }
+        rc = check_group(&g, i, err);
+        *n_groups += c;
+        tot->n += c * g.n;
+        tot->st += c * g.st;
+        tot->stt += c * g.stt;
+        tot->sy += g.sy;
+        tot->sty += g.sty;
+        tot->syy += g.syy;
+    }
+    return rc == CAIRN_OK ? check_totals(tot, *n_groups, o, err) : rc;
 }
 
 /* ---- standardised data ------------------------------------------------ */
@@ -693,6 +780,120 @@ static void standardise(const cairn_mixed_group *in,
     ts->centre = m;
     ts->scale = s;
     ts->y_centre = my;
+}
+
+/*
+ * Pooled classes in standardised data, as standardise() does to their
+ * groups, with the products of the sums expanded, and the totals into `c`.
+ */
+static void standardise_designs(const cairn_mixed_design *in, size_t n,
+                                const cairn_mixed_group *tot, design *out,
+                                crit_ctx *c, time_scale *ts)
+{
+    double m = tot->st / tot->n, my = tot->sy / tot->n;
+    double s = sqrt((tot->stt - m * tot->st) / tot->n);
+    double xtx[3] = {0, 0, 0}, xty[2] = {0, 0}, yty = 0;
+    for (size_t i = 0; i < n; i++) {
+        const cairn_mixed_design *g = &in[i];
+        design *d = &out[i];
+        /* per group: a = sy - n my, b = (sty - m sy - k) / s */
+        double st_c = g->st - g->n * m, k = my * st_c, an = g->n * my;
+        d->count = g->count;
+        d->n = g->n;
+        d->st = st_c / s;
+        d->stt = fmax((g->stt - m * g->st - m * st_c) / (s * s), 0.0);
+        d->sy = g->sy - g->count * an;
+        d->sty = (g->sty - m * g->sy - g->count * k) / s;
+        double y0 = g->yy[0], y1 = g->yy[1], y2 = g->yy[2];
+        d->yy[0] = fmax(y0 - 2.0 * an * g->sy + g->count * an * an, 0.0);
+        d->yy[1] = (y1 - m * y0 - k * g->sy - an * g->sty + an * m * g->sy +
+                    g->count * an * k) /
+                   s;
+        d->yy[2] = fmax((y2 + m * m * y0 + g->count * k * k - 2.0 * m * y1 -
+                         2.0 * k * g->sty + 2.0 * m * k * g->sy) /
+                            (s * s),
+                        0.0);
+        xtx[0] += g->count * d->n;
+        xtx[1] += g->count * d->st;
+        xtx[2] += g->count * d->stt;
+        xty[0] += d->sy;
+        xty[1] += d->sty;
+        yty += fmax(g->syy - my * g->sy - my * d->sy, 0.0);
+    }
+    c->designs = out;
+    c->n_designs = n;
+    memcpy(c->xtx, xtx, sizeof xtx);
+    memcpy(c->xty, xty, sizeof xty);
+    c->yty = yty;
+    c->n_obs = xtx[0];
+    c->pwrss_floor = PWRSS_FLOOR * tot->syy;
+    ts->centre = m;
+    ts->scale = s;
+    ts->y_centre = my;
+}
+
+/* A design and the group it came from, for sorting. */
+typedef struct design_key {
+    double n, st, stt;
+    size_t group;
+} design_key;
+
+static int compare_designs(const void *pa, const void *pb)
+{
+    const design_key *a = pa;
+    const design_key *b = pb;
+    const double x[3] = {a->n, a->st, a->stt}, y[3] = {b->n, b->st, b->stt};
+    for (int k = 0; k < 3; k++) {
+        if (x[k] != y[k]) {
+            return x[k] < y[k] ? -1 : 1;
+        }
+    }
+    return a->group < b->group ? -1 : (a->group > b->group ? 1 : 0);
+}
+
+static bool same_design(const design_key *a, const design_key *b)
+{
+    return a->n == b->n && a->st == b->st && a->stt == b->stt;
+}
+
+/* Add group `g` (standardised) to the design class `d`. */
+static void design_add(design *d, const cairn_mixed_group *g)
+{
+    d->n = g->n;
+    d->st = g->st;
+    d->stt = g->stt;
+    d->count += 1.0;
+    d->sy += g->sy;
+    d->sty += g->sty;
+    d->yy[0] += g->sy * g->sy;
+    d->yy[1] += g->sy * g->sty;
+    d->yy[2] += g->sty * g->sty;
+}
+
+/*
+ * The standardised groups of `c` by design into `out` (room for every
+ * group): one class per distinct (n, sum t, sum t^2) in ascending order,
+ * or with `pool` false one class per group in input order.  `keys` has
+ * room for every group.
+ */
+static void group_designs(crit_ctx *c, design *out, design_key *keys, bool pool)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < c->n_groups; i++) {
+        const cairn_mixed_group *g = &c->groups[i];
+        keys[i] = (design_key){g->n, g->st, g->stt, i};
+    }
+    if (pool) {
+        qsort(keys, c->n_groups, sizeof *keys, compare_designs);
+    }
+    for (size_t i = 0; i < c->n_groups; i++) {
+        if (i == 0 || !pool || !same_design(&keys[i], &keys[i - 1])) {
+            out[k++] = (design){.count = 0.0};
+        }
+        design_add(&out[k - 1], &c->groups[keys[i].group]);
+    }
+    c->designs = out;
+    c->n_designs = k;
 }
 
 /* A m A' for a symmetric m = {m00, m01, m11}, in place. */
@@ -837,9 +1038,10 @@ static int fill_result(cairn_mixed_fit_result *r, const crit_ctx *c,
     return CAIRN_OK;
 }
 
-int cairn_mixed_fit(cairn_mixed_fit_result **out,
-                    const cairn_mixed_group *groups, size_t n_groups,
-                    const cairn_mixed_options *opts, cairn_error *err)
+/* The fit, with the groups pooled by design or (pool false) not. */
+static int fit(cairn_mixed_fit_result **out, const cairn_mixed_group *groups,
+               size_t n_groups, const cairn_mixed_options *opts, bool pool,
+               cairn_error *err)
 {
     assert(out != NULL);
     assert(groups != NULL || n_groups == 0);
@@ -851,6 +1053,8 @@ int cairn_mixed_fit(cairn_mixed_fit_result **out,
                   .intercept_only = o->intercept_only};
     cairn_mixed_fit_result *r = NULL;
     cairn_mixed_group *std = NULL;
+    design *designs = NULL;
+    design_key *keys = NULL;
     cairn_mixed_group tot = CAIRN_MIXED_GROUP_INIT;
     time_scale ts = {.scale = 1.0};
     optimum best = {.converged = false};
@@ -860,17 +1064,22 @@ int cairn_mixed_fit(cairn_mixed_fit_result **out,
         goto out;
     }
     std = malloc(n_groups * sizeof *std);
+    designs = malloc(n_groups * sizeof *designs);
+    keys = malloc(n_groups * sizeof *keys);
     r = calloc(1, sizeof *r);
     if (r != NULL) {
         r->blups = calloc(n_groups, sizeof *r->blups);
     }
-    if (std == NULL || r == NULL || r->blups == NULL ||
-        n_groups > SIZE_MAX / sizeof *std) {
+    if (std == NULL || designs == NULL || keys == NULL || r == NULL ||
+        r->blups == NULL || n_groups > SIZE_MAX / sizeof *designs) {
         rc = cairn_error_set(err, CAIRN_ENOMEM, "out of memory for %zu groups",
                              n_groups);
         goto out;
     }
     standardise(groups, &tot, std, &c, &ts);
+    group_designs(&c, designs, keys, pool);
+    free(keys);
+    keys = NULL;
     rc = minimise(&c, o, &best, err);
     if (rc != CAIRN_OK) {
         goto out;
@@ -882,9 +1091,70 @@ int cairn_mixed_fit(cairn_mixed_fit_result **out,
     *out = r;
     r = NULL;
 out:
+    free(keys);
+    free(designs);
     free(std);
     cairn_mixed_result_free(r);
     return rc;
+}
+
+int cairn_mixed_fit(cairn_mixed_fit_result **out,
+                    const cairn_mixed_group *groups, size_t n_groups,
+                    const cairn_mixed_options *opts, cairn_error *err)
+{
+    return fit(out, groups, n_groups, opts, true, err);
+}
+
+int cairn_mixed_fit_designs(cairn_mixed_fit_result **out,
+                            const cairn_mixed_design *designs, size_t n_designs,
+                            const cairn_mixed_options *opts, cairn_error *err)
+{
+    assert(out != NULL);
+    assert(designs != NULL || n_designs == 0);
+    *out = NULL;
+    const cairn_mixed_options defaults = CAIRN_MIXED_OPTIONS_INIT;
+    const cairn_mixed_options *o = opts != NULL ? opts : &defaults;
+    crit_ctx c = {.reml = o->reml, .intercept_only = o->intercept_only};
+    cairn_mixed_fit_result *r = NULL;
+    design *std = NULL;
+    cairn_mixed_group tot = CAIRN_MIXED_GROUP_INIT;
+    time_scale ts = {.scale = 1.0};
+    optimum best = {.converged = false};
+    double n_groups = 0.0;
+
+    int rc = check_designs(designs, n_designs, o, &tot, &n_groups, err);
+    if (rc != CAIRN_OK) {
+        goto out;
+    }
+    std = malloc(n_designs * sizeof *std);
+    r = calloc(1, sizeof *r);
+    if (std == NULL || r == NULL || n_designs > SIZE_MAX / sizeof *std) {
+        rc = cairn_error_set(err, CAIRN_ENOMEM, "out of memory for %zu designs",
+                             n_designs);
+        goto out;
+    }
+    standardise_designs(designs, n_designs, &tot, std, &c, &ts);
+    rc = minimise(&c, o, &best, err);
+    if (rc == CAIRN_OK) {
+        rc = fill_result(r, &c, &ts, &best, err);
+    }
+    if (rc != CAIRN_OK) {
+        goto out;
+    }
+    r->n_groups = (size_t)n_groups;
+    *out = r;
+    r = NULL;
+out:
+    free(std);
+    cairn_mixed_result_free(r);
+    return rc;
+}
+
+int cairn__mixed_fit_by_group(cairn_mixed_fit_result **out,
+                              const cairn_mixed_group *groups, size_t n_groups,
+                              const cairn_mixed_options *opts, cairn_error *err)
+{
+    return fit(out, groups, n_groups, opts, false, err);
 }
 
 void cairn_mixed_result_free(cairn_mixed_fit_result *result)

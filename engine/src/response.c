@@ -292,3 +292,23 @@ size_t cairn_responses_missing_count(const cairn_responses *resp)
     }
     return n;
 }
+
+bool cairn_responses_may_skip(const cairn_instrument *inst, const bool *skipped,
+                              size_t i)
+{
+    int number = cairn_instrument_item(inst, i)->number;
+    for (size_t k = 0; k < cairn_instrument_scale_count(inst); k++) {
+        const cairn_scale *sc = cairn_instrument_scale(inst, k);
+        bool member = false;
+        int missing = 0;
+        for (size_t j = 0; j < sc->n_items; j++) {
+            size_t pos = (size_t)sc->items[j] - 1;
+            member = member || sc->items[j] == number;
+            missing += sc->items[j] != number && skipped[pos];
+        }
+        if (member && missing + 1 > sc->max_missing) {
+            return false;
+        }
+    }
+    return true;
+}

@@ -54,6 +54,7 @@ static const struct {
     {"model.min_clients", CAIRN_SETTING_NUMBER, WHOLE_2},
     {"clinic.name", CAIRN_SETTING_TEXT, ANY_NUMBER},
     {"client.crisis_message", CAIRN_SETTING_TEXT, ANY_NUMBER},
+    {"fhir.system", CAIRN_SETTING_TEXT, ANY_NUMBER},
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))

@@ -180,11 +180,86 @@ static const char *const schema_v3[] = {
     NULL,
 };
 
+/*
+ * Version 4: a client's identifier in another system ("SYSTEM|VALUE",
+ * e.g. a hospital's MRN), for FHIR exchange; unique when present.
+ */
+static const char *const schema_v4[] = {
+    "ALTER TABLE client ADD COLUMN external_id TEXT;",
+    "CREATE UNIQUE INDEX client_external_id ON client(external_id)"
+    " WHERE external_id IS NOT NULL;",
+    NULL,
+};
+
+/*
+ * Version 5: the server's people and links (store_account.c,
+ * store_link.c).  Accounts and links are never deleted; their changes are
+ * audited.  Secrets are kept only as hashes: Argon2id for passwords,
+ * SHA-256 for session ids and link tokens.  Times used for expiry
+ * arithmetic are Unix seconds.
+ */
+static const char *const schema_v5[] = {
+    "CREATE TABLE account ("
+    " id INTEGER PRIMARY KEY,"
+    " name TEXT NOT NULL UNIQUE, role TEXT NOT NULL,"
+    " password_hash TEXT NOT NULL, disabled INTEGER NOT NULL DEFAULT 0,"
+    " created_at TEXT NOT NULL, password_set_at TEXT NOT NULL);",
+    "CREATE TABLE session ("
+    " id INTEGER PRIMARY KEY,"
+    " id_hash TEXT NOT NULL UNIQUE,"
+    " account_id INTEGER NOT NULL REFERENCES account(id),"
+    " created INTEGER NOT NULL, last_seen INTEGER NOT NULL,"
+    " ended INTEGER);",
+    "CREATE TABLE link ("
+    " id INTEGER PRIMARY KEY,"
+    " token_hash TEXT NOT NULL UNIQUE, kind TEXT NOT NULL,"
+    " client_id INTEGER NOT NULL REFERENCES client(id),"
+    " instruments TEXT NOT NULL,"
+    " created_by TEXT NOT NULL, created_at TEXT NOT NULL,"
+    " expires INTEGER NOT NULL, expires_at TEXT NOT NULL,"
+    " used_at TEXT, revoked_at TEXT);",
+    "CREATE INDEX link_client ON link(client_id);",
+    "CREATE TRIGGER account_no_delete BEFORE DELETE ON account BEGIN"
+    " SELECT RAISE(ABORT, 'accounts are never deleted'); END;",
+    "CREATE TRIGGER link_no_delete BEFORE DELETE ON link BEGIN"
+    " SELECT RAISE(ABORT, 'links are never deleted'); END;",
+    "CREATE TRIGGER link_frozen BEFORE UPDATE OF id, token_hash, kind,"
+    " client_id, instruments, created_by, created_at, expires, expires_at"
+    " ON link BEGIN"
+    " SELECT RAISE(ABORT, 'a link is never changed, only used or revoked');"
+    " END;",
+    NULL,
+};
+
+/*
+ * Version 6: the store's change counter and the growth-model cache.
+ * store_change.n goes up by one in every write transaction Cairn commits
+ * (cairn__store_commit), so it names the state of the data durably
+ * across processes (PRAGMA data_version is per connection).  A
+ * model_cache row holds the pooled sufficient statistics of one
+ * instrument scale's growth model (cohort.c) as of counter value
+ * `change`; a row whose change is not the counter's is never used.
+ */
+static const char *const schema_v6[] = {
+    "CREATE TABLE store_change ("
+    " id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER NOT NULL);",
+    "INSERT INTO store_change VALUES (1, 0);",
+    "CREATE TABLE model_cache ("
+    " instrument TEXT NOT NULL, scale TEXT NOT NULL,"
+    " fingerprint TEXT NOT NULL, change INTEGER NOT NULL,"
+    " n_clients INTEGER NOT NULL, designs BLOB NOT NULL,"
+    " PRIMARY KEY (instrument, scale, fingerprint));",
+    NULL,
+};
+
 /* Forward migrations: entry v turns schema v into v + 1. */
 static const char *const *const migrations[CAIRN_STORE_SCHEMA] = {
     [0] = schema_v1,
     [1] = schema_v2,
     [2] = schema_v3,
+    [3] = schema_v4,
+    [4] = schema_v5,
+    [5] = schema_v6,
 };
 
 /* ------------------------------------------------------------------ */
@@ -244,12 +319,29 @@ int cairn__store_begin(cairn_store *st, cairn_error *err)
 
 int cairn__store_commit(cairn_store *st, cairn_error *err)
 {
+    /* Not while migrating: an older schema has no counter yet. */
+    if (st->schema >= CAIRN__STORE_CHANGE_SCHEMA &&
+        sqlite3_exec(st->db, "UPDATE store_change SET n = n + 1", NULL, NULL,
+                     NULL) != SQLITE_OK) {
+        int rc = cairn__store_dberr(st, err);
+        cairn__store_rollback(st);
+        return rc;
+    }
     if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
         int rc = cairn__store_dberr(st, err);
         cairn__store_rollback(st);
         return rc;
     }
     return CAIRN_OK;
+}
+
+int cairn__store_finish(cairn_store *st, int rc, cairn_error *err)
+{
+    if (rc < 0) {
+        cairn__store_rollback(st);
+        return rc;
+    }
+    return cairn__store_commit(st, err);
 }
 
 void cairn__store_rollback(cairn_store *st)
@@ -393,6 +485,7 @@ static int check_existing(const char *path, cairn_error *err)
 static int configure(cairn_store *st, const cairn_store_options *o, bool memory,
                      cairn_error *err)
 {
+    st->busy_timeout_ms = o->busy_timeout_ms;
     sqlite3_busy_timeout(st->db, o->busy_timeout_ms);
     sqlite3_extended_result_codes(st->db, 0);
     int rc = cairn__store_exec(st, "PRAGMA foreign_keys = ON", err);
@@ -483,6 +576,12 @@ int cairn_store_open(cairn_store **out, const char *path,
     }
     rc = o->create ? (memory ? CAIRN_OK : create_file(path, err))
                    : check_existing(path, err);
+    if (rc == CAIRN_OK && !memory) {
+        rc = cairn__store_check_local(path, err);
+        if (rc < 0 && o->create) {
+            unlink(path);
+        }
+    }
     if (rc < 0) {
         return rc;
     }
@@ -532,6 +631,28 @@ void cairn_store_close(cairn_store *st)
     free(st->path);
     free(st->actor);
     free(st);
+}
+
+int cairn_store_set_actor(cairn_store *st, const char *actor, cairn_error *err)
+{
+    const char *a = actor != NULL ? actor : "unknown";
+    if (a[0] == '\0' || strlen(a) > 128 ||
+        !cairn__store_text_is_clean(a, strlen(a), false)) {
+        return cairn_error_set(err, CAIRN_EINVAL,
+                               "an actor is 1-128 printable characters");
+    }
+    char *p = dup_str(a);
+    if (p == NULL) {
+        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    free(st->actor);
+    st->actor = p;
+    return CAIRN_OK;
+}
+
+const char *cairn_store_actor(const cairn_store *st)
+{
+    return st->actor;
 }
 
 const char *cairn_store_path(const cairn_store *st)

@@ -16,6 +16,8 @@ static const char *const method_names[CAIRN_METHOD_COUNT] = {
     [CAIRN_METHOD_CLINICIAN] = "clinician",
     [CAIRN_METHOD_IMPORT] = "import",
     [CAIRN_METHOD_RESCORE] = "rescore",
+    [CAIRN_METHOD_LINK] = "self_report_link",
+    [CAIRN_METHOD_TABLET] = "self_report_tablet",
 };
 
 const char *cairn_method_name(cairn_method method)
@@ -61,6 +63,28 @@ int cairn_store_assessment_check(cairn_store *st,
     return rc;
 }
 
+int cairn__store_assessment_add_to(cairn__batch *b, const cairn_score *score,
+                                   const cairn_responses *resp,
+                                   const char *code, const char *date,
+                                   int64_t *id, cairn_error *err)
+{
+    int64_t client = 0;
+    bool dup = false;
+    int rc = cairn__store_batch_client(b, code, false, &client, NULL, err);
+    if (rc == CAIRN_OK) {
+        cairn__batch_row row = {client, date, resp, score, 0, NULL, true};
+        rc = cairn__store_batch_add(b, &row, &dup, id, err);
+    }
+    if (rc == CAIRN_OK && dup) {
+        rc = cairn_error_set(err, CAIRN_EEXISTS,
+                             "client '%s' already has these %s answers "
+                             "stored for %s",
+                             code, cairn_instrument_code(score->instrument),
+                             date);
+    }
+    return rc;
+}
+
 int cairn_store_assessment_add(cairn_store *st, const cairn_score *score,
                                const cairn_responses *resp,
                                const cairn_assessment_options *opts,
@@ -68,8 +92,6 @@ int cairn_store_assessment_add(cairn_store *st, const cairn_score *score,
 {
     char date[CAIRN__DATE_MAX];
     cairn__batch *b = NULL;
-    int64_t client = 0;
-    bool dup = false;
     if (opts->client_code == NULL || opts->administered_at == NULL) {
         return cairn_error_set(err, CAIRN_EINVAL,
                                "an assessment needs a client and a date");
@@ -82,19 +104,8 @@ int cairn_store_assessment_add(cairn_store *st, const cairn_score *score,
     if (rc < 0) {
         return rc;
     }
-    rc = cairn__store_batch_client(b, opts->client_code, false, &client, NULL,
-                                   err);
-    if (rc == CAIRN_OK) {
-        cairn__batch_row row = {client, date, resp, score, 0, NULL, true};
-        rc = cairn__store_batch_add(b, &row, &dup, id, err);
-    }
-    if (rc == CAIRN_OK && dup) {
-        rc = cairn_error_set(err, CAIRN_EEXISTS,
-                             "client '%s' already has these %s answers "
-                             "stored for %s",
-                             opts->client_code,
-                             cairn_instrument_code(score->instrument), date);
-    }
+    rc = cairn__store_assessment_add_to(b, score, resp, opts->client_code, date,
+                                        id, err);
     if (rc < 0) {
         cairn__store_batch_abort(b);
         return rc;

@@ -366,6 +366,10 @@ static int verify_targets(cairn_store *st, cairn_error *err)
         "  episode WHERE id = CAST(substr(a.target, 9) AS INTEGER)))"
         " OR (a.target LIKE 'alert:%' AND NOT EXISTS (SELECT 1 FROM"
         "  alert_action WHERE id = CAST(substr(a.target, 7) AS INTEGER)))"
+        " OR (a.target LIKE 'account:%' AND NOT EXISTS (SELECT 1 FROM"
+        "  account WHERE id = CAST(substr(a.target, 9) AS INTEGER)))"
+        " OR (a.target LIKE 'link:%' AND NOT EXISTS (SELECT 1 FROM"
+        "  link WHERE id = CAST(substr(a.target, 6) AS INTEGER)))"
         " OR (a.target LIKE 'setting:%' AND NOT EXISTS (SELECT 1 FROM"
         "  setting_change WHERE id = CAST(substr(a.target, 9) AS INTEGER)))"
         " OR (a.target LIKE 'assessment:%' AND NOT EXISTS (SELECT 1 FROM"
@@ -563,7 +567,7 @@ static int verify_states(cairn_store *st, const char *kind, const char *table,
                       " t.birth_year IS NULL AND t.clinician IS NULL AND"
                       " t.notes IS NULL AND t.loss_date IS NULL AND"
                       " t.gestation_weeks IS NULL AND t.loss_kind IS NULL"
-                      " AND t.partner_id IS NULL"
+                      " AND t.partner_id IS NULL AND t.external_id IS NULL"
                     : "0",
              table);
     int rc = prepare(st, sql, &s, err);
@@ -683,6 +687,14 @@ int cairn_store_audit_verify(cairn_store *st, cairn_audit_report *rep,
     if (rc == CAIRN_OK) {
         rc = verify_states(st, "alert", "alert_action", cairn__alert_state,
                            &r->events, err);
+    }
+    if (rc == CAIRN_OK) {
+        rc = verify_states(st, "account", "account", cairn__account_state,
+                           &r->events, err);
+    }
+    if (rc == CAIRN_OK) {
+        rc = verify_states(st, "link", "link", cairn__link_state, &r->events,
+                           err);
     }
     if (rc == CAIRN_OK) {
         rc = verify_states(st, "setting", "setting_change",

@@ -137,6 +137,30 @@ static int check_date(const char *what, const char *s, bool allow_future,
     return CAIRN_OK;
 }
 
+/* "SYSTEM|VALUE": a system without '|' or spaces, a value, one line. */
+static int check_external_id(const char *x, cairn_error *err)
+{
+    if (x == NULL) {
+        return CAIRN_OK;
+    }
+    size_t n = strlen(x);
+    const char *bar = strchr(x, '|');
+    bool ok = n <= 300 && bar != NULL && bar != x && bar[1] != '\0' &&
+              strchr(bar + 1, '|') == NULL &&
+              cairn__store_text_is_clean(x, n, false);
+    for (const char *p = x; ok && p < bar; p++) {
+        ok = *p != ' ';
+    }
+    if (!ok) {
+        return cairn_error_set(err, CAIRN_EINVAL,
+                               "external id '%.80s' is not SYSTEM|VALUE "
+                               "(e.g. urn:oid:1.2.3|12345, at most 300 "
+                               "bytes)",
+                               x);
+    }
+    return CAIRN_OK;
+}
+
 static int check_client(const cairn_client *c, char loss[CAIRN__DATE_MAX],
                         cairn_error *err)
 {
@@ -171,6 +195,9 @@ static int check_client(const cairn_client *c, char loss[CAIRN__DATE_MAX],
         rc = cairn_error_set(err, CAIRN_EINVAL, "loss kind %d is unknown",
                              (int)c->loss_kind);
     }
+    if (rc == CAIRN_OK) {
+        rc = check_external_id(c->external_id, err);
+    }
     loss[0] = '\0';
     if (rc == CAIRN_OK && c->loss_date != NULL) {
         rc = check_date("loss date", c->loss_date, false, loss, err);
@@ -184,21 +211,36 @@ static int check_client(const cairn_client *c, char loss[CAIRN__DATE_MAX],
 #define CLIENT_COLS                                                            \
     "c.id, c.code, c.name, c.birth_year, c.clinician, c.notes,"                \
     " c.loss_date, c.gestation_weeks, c.loss_kind, c.partner_id,"              \
-    " p.code, c.created_at FROM client c LEFT JOIN client p"                   \
+    " p.code, c.created_at, c.external_id FROM client c"                       \
+    " LEFT JOIN client p"                                                      \
     " ON p.id = c.partner_id"
+
+/* The first `n` columns of a row as a JSON object under `keys`. */
+static json_t *row_object(sqlite3_stmt *s, const char *const *keys, int n,
+                          bool *oom)
+{
+    json_t *o = json_object();
+    *oom = *oom || o == NULL;
+    for (int i = 0; o != NULL && i < n; i++) {
+        cairn__json_set(o, keys[i], cairn__store_col_value(s, i), oom);
+    }
+    return o;
+}
+
+/* `o` (taken) as the buffer's one JSON text. */
+static void put_object(cairn__buf *b, json_t *o, bool oom)
+{
+    b->len = 0;
+    cairn__buf_json(b, o);
+    b->oom = b->oom || oom;
+}
 
 /* The first `n` columns of a row as one JSON object under `keys`. */
 static void row_json(cairn__buf *b, sqlite3_stmt *s, const char *const *keys,
                      int n)
 {
-    json_t *o = json_object();
-    bool oom = o == NULL;
-    for (int i = 0; o != NULL && i < n; i++) {
-        cairn__json_set(o, keys[i], cairn__store_col_value(s, i), &oom);
-    }
-    b->len = 0;
-    cairn__buf_json(b, o);
-    b->oom = b->oom || oom;
+    bool oom = false;
+    put_object(b, row_object(s, keys, n, &oom), oom);
 }
 
 /* The row selected with CLIENT_COLS as canonical JSON. */
@@ -208,7 +250,13 @@ static void client_json(cairn__buf *b, sqlite3_stmt *s)
         "id",        "code",      "name",      "birth_year",
         "clinician", "notes",     "loss_date", "gestation_weeks",
         "loss_kind", "partner_id"};
-    row_json(b, s, keys, 10);
+    bool oom = false;
+    json_t *o = row_object(s, keys, 10, &oom);
+    /* only when set, so rows from before schema 4 keep their audit form */
+    if (o != NULL && sqlite3_column_type(s, 12) != SQLITE_NULL) {
+        cairn__json_set(o, "external_id", cairn__store_col_value(s, 12), &oom);
+    }
+    put_object(b, o, oom);
 }
 
 int cairn__client_state(cairn_store *st, int64_t id, cairn__buf *out,
@@ -384,7 +432,38 @@ static int bind_details(sqlite3_stmt *s, int at, const cairn_client *c,
         sqlite3_bind_text(s, at + 6, cairn_loss_kind_name(c->loss_kind), -1,
                           SQLITE_STATIC);
     }
-    return at + 7;
+    cairn__store_bind_text(s, at + 7, c->external_id);
+    return at + 8;
+}
+
+/* CAIRN_EEXISTS when another client than `self` has `c`'s external id. */
+static int check_external_free(cairn_store *st, const cairn_client *c,
+                               int64_t self, cairn_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = CAIRN_OK;
+    if (c->external_id == NULL) {
+        return CAIRN_OK;
+    }
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT code FROM client WHERE external_id = ?"
+                           " AND id <> ?",
+                           -1, &s, NULL) != SQLITE_OK) {
+        return cairn__store_dberr(st, err);
+    }
+    sqlite3_bind_text(s, 1, c->external_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, self);
+    int step = sqlite3_step(s);
+    if (step == SQLITE_ROW) {
+        rc = cairn_error_set(err, CAIRN_EEXISTS,
+                             "external id '%.80s' already belongs to "
+                             "client '%.64s'",
+                             c->external_id, cairn__store_col_text(s, 0));
+    } else if (step != SQLITE_DONE) {
+        rc = cairn__store_dberr(st, err);
+    }
+    sqlite3_finalize(s);
+    return rc;
 }
 
 static int insert_client(cairn_store *st, const cairn_client *c,
@@ -396,8 +475,8 @@ static int insert_client(cairn_store *st, const cairn_client *c,
     int rc = cairn__store_prep(
         st, ST_CLIENT_INSERT,
         "INSERT INTO client (code, name, birth_year, clinician, notes,"
-        " loss_date, gestation_weeks, loss_kind, partner_id, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " loss_date, gestation_weeks, loss_kind, external_id, partner_id,"
+        " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         &s, err);
     if (rc < 0) {
         return rc;
@@ -457,6 +536,9 @@ int cairn_store_client_add(cairn_store *st, const cairn_client *c, int64_t *id,
         return rc;
     }
     rc = find_partner(st, c, &pid, err);
+    if (rc == CAIRN_OK) {
+        rc = check_external_free(st, c, 0, err);
+    }
     if (rc == CAIRN_OK) {
         rc = insert_client(st, c, loss, pid, &new_id, err);
     }
@@ -528,14 +610,17 @@ int cairn_store_client_set(cairn_store *st, const cairn_client *c,
     }
     rc = cairn__store_client_id(st, c->code, &id, NULL, err);
     if (rc == CAIRN_OK) {
+        rc = check_external_free(st, c, id, err);
+    }
+    if (rc == CAIRN_OK) {
         rc = cairn__client_state(st, id, &before, err);
     }
     if (rc == CAIRN_OK &&
         sqlite3_prepare_v2(st->db,
                            "UPDATE client SET name = ?, birth_year = ?,"
                            " clinician = ?, notes = ?, loss_date = ?,"
-                           " gestation_weeks = ?, loss_kind = ?"
-                           " WHERE id = ?",
+                           " gestation_weeks = ?, loss_kind = ?,"
+                           " external_id = ? WHERE id = ?",
                            -1, &s, NULL) != SQLITE_OK) {
         rc = cairn__store_dberr(st, err);
     }
@@ -567,6 +652,7 @@ static void client_clear(cairn_client *c)
     free((void *)c->loss_date);
     free((void *)c->partner_code);
     free((void *)c->created_at);
+    free((void *)c->external_id);
 }
 
 /* Fill `c` from a row selected with CLIENT_COLS; false when out of memory. */
@@ -589,24 +675,28 @@ static bool client_from_row(cairn_client *c, sqlite3_stmt *s)
     }
     c->partner_code = cairn__store_col_dup(s, 10, &oom);
     c->created_at = cairn__store_col_dup(s, 11, &oom);
+    c->external_id = cairn__store_col_dup(s, 12, &oom);
     return !oom && c->code != NULL;
 }
 
-int cairn_store_client_get(cairn_client **out, cairn_store *st,
-                           const char *code, cairn_error *err)
+/* The client whose `column` is `value`. */
+static int client_get_by(cairn_client **out, cairn_store *st,
+                         const char *column, const char *value,
+                         cairn_error *err)
 {
     sqlite3_stmt *s = NULL;
     cairn_client *c = NULL;
+    char sql[600];
     *out = NULL;
-    if (sqlite3_prepare_v2(st->db, "SELECT " CLIENT_COLS " WHERE c.code = ?",
-                           -1, &s, NULL) != SQLITE_OK) {
+    snprintf(sql, sizeof sql, "SELECT " CLIENT_COLS " WHERE c.%s = ?", column);
+    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
         return cairn__store_dberr(st, err);
     }
-    sqlite3_bind_text(s, 1, code, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 1, value, -1, SQLITE_STATIC);
     int rc = CAIRN_OK;
     int step = sqlite3_step(s);
     if (step == SQLITE_DONE) {
-        rc = cairn_error_set(err, CAIRN_ENOTFOUND, "no client '%.64s'", code);
+        rc = cairn_error_set(err, CAIRN_ENOTFOUND, "no client '%.80s'", value);
     } else if (step != SQLITE_ROW) {
         rc = cairn__store_dberr(st, err);
     } else if ((c = calloc(1, sizeof *c)) == NULL || !client_from_row(c, s)) {
@@ -617,6 +707,18 @@ int cairn_store_client_get(cairn_client **out, cairn_store *st,
     sqlite3_finalize(s);
     *out = c;
     return rc;
+}
+
+int cairn_store_client_get(cairn_client **out, cairn_store *st,
+                           const char *code, cairn_error *err)
+{
+    return client_get_by(out, st, "code", code, err);
+}
+
+int cairn_store_client_find_external(cairn_client **out, cairn_store *st,
+                                     const char *external_id, cairn_error *err)
+{
+    return client_get_by(out, st, "external_id", external_id, err);
 }
 
 void cairn_store_client_free(cairn_client *c)

@@ -9,6 +9,8 @@
 #include <sqlite3.h>
 
 #include "internal.h"
+#include "cairn/account.h"
+#include "cairn/link.h"
 #include "store_internal.h"
 
 /* Every cached statement has a slot. */
@@ -33,6 +35,7 @@ struct cairn_store {
     char *actor;
     bool read_only;
     int schema;
+    int busy_timeout_ms; /* as opened, restored after a no-wait try */
     sqlite3_stmt *stmt[ST_COUNT];
 };
 
@@ -46,13 +49,39 @@ int cairn__store_dberr(cairn_store *st, cairn_error *err);
 /* Run SQL without results. */
 int cairn__store_exec(cairn_store *st, const char *sql, cairn_error *err);
 
-/* BEGIN IMMEDIATE (refused on a read-only store), COMMIT, ROLLBACK. */
+/* The schema version from which the store has its change counter. */
+#define CAIRN__STORE_CHANGE_SCHEMA 6
+
+/*
+ * BEGIN IMMEDIATE (refused on a read-only store), COMMIT, ROLLBACK.
+ * Commit first adds one to the store's change counter (store.c).
+ */
 int cairn__store_begin(cairn_store *st, cairn_error *err);
 int cairn__store_commit(cairn_store *st, cairn_error *err);
 void cairn__store_rollback(cairn_store *st);
+/* End the open transaction: COMMIT when `rc` is CAIRN_OK, else ROLLBACK;
+ * returns `rc` or the commit's failure. */
+int cairn__store_finish(cairn_store *st, int rc, cairn_error *err);
+
+/* Audit the canonical state of row `kind:id` (from `state`) as `after`. */
+int cairn__audit_row(cairn_store *st, const char *action, const char *kind,
+                     int64_t id, const char *before,
+                     int (*state)(cairn_store *, int64_t, cairn__buf *,
+                                  cairn_error *),
+                     cairn_error *err);
 
 /* The current UTC time as "YYYY-MM-DDTHH:MM:SSZ". */
 void cairn__store_now(char out[CAIRN__DATE_MAX]);
+
+/* Unix time `t` as "YYYY-MM-DDTHH:MM:SSZ" (store_account.c). */
+void cairn__store_iso(int64_t t, char out[CAIRN__DATE_MAX]);
+
+/*
+ * Refuse a database on a network file system, whose locks and shared
+ * memory WAL cannot rely on (store_file.c).  Returns CAIRN_OK or
+ * CAIRN_EIO naming the file system.
+ */
+int cairn__store_check_local(const char *path, cairn_error *err);
 
 /* Copy column `i` of `s` into `b` as a JSON string (or null). */
 json_t *cairn__store_col_value(sqlite3_stmt *s, int i);
@@ -104,6 +133,12 @@ int cairn__episode_state(cairn_store *st, int64_t id, cairn__buf *out,
                          cairn_error *err);
 int cairn__alert_state(cairn_store *st, int64_t id, cairn__buf *out,
                        cairn_error *err);
+/* ... an account (store_account.c, without its password hash) and a
+ * self-report link (store_link.c). */
+int cairn__account_state(cairn_store *st, int64_t id, cairn__buf *out,
+                         cairn_error *err);
+int cairn__link_state(cairn_store *st, int64_t id, cairn__buf *out,
+                      cairn_error *err);
 /* The same for a setting change (settings.c). */
 int cairn__setting_state(cairn_store *st, int64_t id, cairn__buf *out,
                          cairn_error *err);

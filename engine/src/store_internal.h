@@ -124,6 +124,17 @@ typedef struct cairn__batch_row {
 int cairn__store_batch_add(cairn__batch *b, const cairn__batch_row *row,
                            bool *duplicate, int64_t *id, cairn_error *err);
 
+/*
+ * Add one assessment of client `code` administered at the normalised
+ * `date` to the open batch `b`, refusing a duplicate with CAIRN_EEXISTS:
+ * what cairn_store_assessment_add does inside its own batch, for callers
+ * that add more in the same transaction (a self-report link).
+ */
+int cairn__store_assessment_add_to(cairn__batch *b, const cairn_score *score,
+                                   const cairn_responses *resp,
+                                   const char *code, const char *date,
+                                   int64_t *id, cairn_error *err);
+
 /* JSON of what the change replaced, for the audit entry (copied). */
 int cairn__store_batch_set_before(cairn__batch *b, const char *json,
                                   cairn_error *err);

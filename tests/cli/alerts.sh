@@ -30,7 +30,7 @@ t_out_has '"client":"NEW2","clinician":"dr.lee","kind":"risk","state":"open","on
 t_out_has '"client":"OLD1","clinician":"dr.okafor","kind":"risk","state":"open","on_latest":false'
 
 # notes add up
-key=$(sed -n 's/^{"id":"\([^"]*\)","client":"NEW2".*/\1/p' "$T_TMP/stdout" | head -1)
+key=$(python3 -c 'import json,sys; print(next(a["id"] for a in json.load(open(sys.argv[1])) if a["client"] == "NEW2"))' "$T_TMP/stdout")
 t_run "first note" 0 c alert ack "$key" --note "phoned; safe tonight"
 t_run "second note" 0 c alert ack "$key" --note "seen in clinic; plan agreed"
 t_run "both notes shown" 0 c alerts

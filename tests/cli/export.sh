@@ -85,7 +85,7 @@ t_run "export xlsx" 0 "$C" export --key site.key -o wide.xlsx --shift-dates
 t_out_has "wrote wide.xlsx: 6 rows"
 t_run "export: bad format" 2 "$C" export --key site.key -o y.csv \
     --format tall
-t_err_has "cairn: --format takes wide or long, not 'tall'"
+t_err_has "cairn: export: --format takes wide or long, not 'tall'"
 t_run "export: bad date" 1 "$C" export --key site.key -o y.csv --from 2025-13-01
 t_err "cairn: '2025-13-01' is not a date"
 
@@ -253,7 +253,7 @@ t_run "merge needs two files" 2 "$C" aggregate merge site0.json -o bad.json
 t_err_has "cairn: give two or more summaries and -o FILE"
 t_run "aggregate: bad min-cell" 2 "$C" aggregate --instrument phq9 -o z.json \
     --min-cell 0
-t_err_has "cairn: --min-cell takes a whole number 1..1000, not '0'"
+t_err_has "cairn: aggregate: --min-cell takes a whole number 1..1000, not '0'"
 
 # --- suppression
 "$C" aggregate --instrument phq9 -o small.json >/dev/null

@@ -203,14 +203,14 @@ t_err_has "cairn: unknown report 'weekly'"
 t_run "client without a code" 2 r client
 t_err_has "cairn: report client needs one client CODE"
 t_run "bad override" 2 r client S01 --rci-sd epds
-t_err_has "cairn: --rci-sd 'epds' is not INSTRUMENT=NUMBER"
+t_err_has "cairn: report client: --rci-sd takes [INSTRUMENT[.SCALE]=]NUMBER, not 'epds'"
 t_run "bad reliability" 2 r client S01 --rci-reliability epds=1.2
-t_err_has "the reliability must be between 0 and 1"
+t_err_has "cairn: report client: --rci-reliability must be between 0 and 1, not 'epds=1.2'"
 t_run "help" 0 "$CAIRN" help report
 t_out_has "cairn report client S01 -o sarah.xlsx"
 
 # ---- a clinician's action on an alert ----
-key=$("$CAIRN" --db "$DB" alerts --json | tr ',' '\n' | sed -n 's/^{"id":"\(risk:[0-9]*:[0-9]*\)"$/\1/p' | head -1)
+key=$("$CAIRN" --db "$DB" alerts --json | python3 -c 'import json,sys; print(next(a["id"] for a in json.load(sys.stdin) if a["client"] == "S01" and a["kind"] == "risk"))')
 "$CAIRN" --db "$DB" alert ack "$key" --note "safety plan reviewed" >/dev/null
 t_run "acknowledged alert: client view" 0 r client S01
 t_out_has "   EPDS risk: 2026-03-16"

@@ -35,7 +35,7 @@ t_err_has "cairn: name the instrument to score"
 t_err_has "try 'cairn help score'"
 
 t_run "unknown option" 2 "$CAIRN" score phq9 --jsn 1
-t_err_has "cairn: unknown option '--jsn'"
+t_err_has "cairn: score: unknown option '--jsn'"
 
 printf '1 2 0 3 1 0 2 1 1\n\n# a comment\n0 0 0 0 0 0 0 0 0\n' > "$T_TMP/batch"
 t_run "batch scores one set per line" 0 sh -c "\"$CAIRN\" score phq9 --json --batch < \"$T_TMP/batch\""

@@ -21,7 +21,7 @@ t_run "settings show" 0 "$C" settings show gad7.total.rci_sd
 t_out_has "gad7.total.rci_sd = 4.5"
 t_out_has "(set by dr.test on "
 t_run "settings show --json" 0 "$C" settings show --json
-t_out_has '"key": "client.crisis_message", "value": "If you are in danger now, call 999. Samaritans: 116 123.", "type": "text", "set_by": "dr.test"'
+t_out_has '"key":"client.crisis_message","value":"If you are in danger now, call 999. Samaritans: 116 123.","type":"text","set_by":"dr.test"'
 t_run "settings: bad value" 1 "$C" settings set gad7.total.rci_reliability 1.5
 t_err "cairn: gad7.total.rci_reliability: 1.5 must be between 0 and 1"
 t_run "settings: unknown scale" 1 "$C" settings set gad7.anxiety.cutoff 8

@@ -62,11 +62,11 @@ t_err "cairn: client 'EMPTY' has no phq9 assessments"
 t_run "trend: missing options" 2 "$C" trend --client SARAH
 t_err_has "cairn: give --client and --instrument"
 t_run "trend: bad number" 2 "$C" trend --client SARAH --instrument phq9 --rci-sd lots
-t_err_has "cairn: --rci-sd takes a number, not 'lots'"
+t_err_has "cairn: trend: --rci-sd takes [INSTRUMENT[.SCALE]=]NUMBER, not 'lots'"
 t_run "trend: bad reliability" 2 "$C" trend --client SARAH --instrument phq9 --rci-reliability 1.5
-t_err_has "cairn: --rci-reliability 1.5: a reliability is between 0 and 1"
+t_err_has "cairn: trend: --rci-reliability must be between 0 and 1, not '1.5'"
 t_run "trend: bad SD" 2 "$C" trend --client SARAH --instrument phq9 --rci-sd -3
-t_err_has "cairn: --rci-sd -3: must be positive"
+t_err_has "cairn: trend: --rci-sd must be positive, not '-3'"
 
 t_run "caseload: most urgent first" 0 "$C" caseload
 if [ "$(sed -n 2p "$T_TMP/stdout" | cut -c1-5)" = "SARAH" ] &&
@@ -88,7 +88,7 @@ t_out_has '"nhs_talking_therapies":{"at_caseness":true,"recovered":true,"reliabl
 t_run "caseload --json" 0 "$C" caseload --json --instrument phq9
 t_out_has '"client":"SARAH","open_alerts":1'
 t_run "caseload overrides need an instrument" 2 "$C" caseload --cutoff 5
-t_err_has "need --instrument"
+t_err_has "cairn: caseload: covers several instruments: give --rci-sd, --rci-reliability and --cutoff as INSTRUMENT=NUMBER, or --instrument"
 
 t_run "couple" 0 "$C" couple --client SARAH
 t_out_has "!! JAMES has reliably deteriorated while SARAH has reliably improved"
@@ -154,11 +154,11 @@ t_err "cairn: alert 1 differs from its last audited state: it was changed behind
 # A database written by schema version 1 (before alert actions) is
 # migrated forward when opened.
 "$C" --db old.db init >/dev/null
-sqlite3 old.db "DROP TRIGGER alert_action_frozen; DROP TRIGGER alert_action_no_delete; DROP TABLE alert_action; DROP TRIGGER setting_change_frozen; DROP TRIGGER setting_change_no_delete; DROP TABLE setting_change; PRAGMA user_version = 1;"
+sqlite3 old.db "DROP TRIGGER alert_action_frozen; DROP TRIGGER alert_action_no_delete; DROP TABLE alert_action; DROP TRIGGER setting_change_frozen; DROP TRIGGER setting_change_no_delete; DROP TABLE setting_change; DROP TABLE link; DROP TABLE session; DROP TABLE account; DROP TABLE store_change; DROP TABLE model_cache; DROP INDEX client_external_id; ALTER TABLE client DROP COLUMN external_id; PRAGMA user_version = 1;"
 t_run "version 1 database opens" 0 "$C" --db old.db alerts
-if [ "$(sqlite3 old.db 'PRAGMA user_version')" = 3 ] &&
-   [ "$(sqlite3 old.db "SELECT count(*) FROM sqlite_master WHERE name IN ('alert_action', 'setting_change')")" = 2 ]; then
-    t_ok "migrated to version 3"
+if [ "$(sqlite3 old.db 'PRAGMA user_version')" = 6 ] &&
+   [ "$(sqlite3 old.db "SELECT count(*) FROM sqlite_master WHERE name IN ('alert_action', 'setting_change', 'account', 'link', 'store_change', 'model_cache')")" = 6 ]; then
+    t_ok "migrated to the latest version"
 else
-    t_not_ok "migrated to version 3" "$(sqlite3 old.db 'PRAGMA user_version')"
+    t_not_ok "migrated to the latest version" "$(sqlite3 old.db 'PRAGMA user_version')"
 fi

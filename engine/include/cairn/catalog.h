@@ -57,13 +57,4 @@ const char *cairn_catalog_refusal(const cairn_catalog *cat,
 int cairn_catalog_find(const cairn_instrument **out, const cairn_catalog *cat,
                        const char *name, cairn_error *err);
 
-/**
- * The directory an installed or in-tree `cairn` reads definitions from:
- * `$CAIRN_INSTRUMENTS` if set, else `<exe dir>/../instruments` when it
- * exists (a build tree), else `<exe dir>/../share/cairn/instruments`, else
- * the compiled-in data directory.  `exe` is argv[0] or NULL.  Writes into
- * `buf` and returns it.
- */
-const char *cairn_catalog_default_dir(char *buf, size_t size, const char *exe);
-
 #endif

@@ -150,4 +150,25 @@ void cairn_cohort_result_free(cairn_cohort_result *r);
 int cairn_cohort_to_json(const cairn_cohort_result *r, char **out,
                          cairn_error *err);
 
+/**
+ * The clinic's growth model for `inst`'s scale `scale` (NULL: the main
+ * scale) as pooled sufficient statistics: the groups of
+ * cairn_cohort_summarize() with default options (every current
+ * assessment, weeks since each client's first) pooled by design, ready
+ * for cairn_mixed_fit_designs().  They come from the store's model cache
+ * when it holds them for the store's present change counter (a few
+ * reads, at any store size), else from a scan, which is then cached; a
+ * cached answer is bit for bit the scan's, and a store written since is
+ * always scanned again.  `*cached` says which (NULL allowed).  On success
+ * `*out` holds `*n_designs` classes the caller frees with free(), and
+ * `*n_clients` the clients with a score.  `set` as in
+ * cairn_cohort_options (NULL: the store's).
+ * Returns CAIRN_OK, CAIRN_ENOTFOUND (no such scale), CAIRN_EDB or
+ * CAIRN_ENOMEM.
+ */
+int cairn_cohort_designs_get(cairn_mixed_design **out, size_t *n_designs,
+                             size_t *n_clients, bool *cached, cairn_store *st,
+                             const cairn_instrument *inst, const char *scale,
+                             const cairn_settings *set, cairn_error *err);
+
 #endif

@@ -4,7 +4,10 @@
  *
  * Accepted forms: "YYYY-MM-DD", and a date with a time
  * "YYYY-MM-DDTHH:MM[:SS]" (T, t or a space between) followed by Z, an
- * offset +HH:MM / -HH:MM, or nothing (UTC).  A parsed value is normalized
+ * offset +HH:MM / -HH:MM, or nothing (UTC).  Spreadsheets' forms are read
+ * only when the caller names one (cairn_date_parse_format): "06/10/2026"
+ * is 6 October in most of the world and June 10 in the United States,
+ * and nothing in the text says which.  A parsed value is normalized
  * to "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM:SSZ" (UTC), the forms the store
  * keeps.  Days count from 1970-01-01 in the proleptic Gregorian calendar
  * (H. Hinnant's civil-from-days algorithms).
@@ -40,6 +43,45 @@ typedef struct cairn_date {
  */
 int cairn_date_parse(cairn_date *out, const char *s, size_t len,
                      cairn_error *err);
+
+/** How the dates of a file are written. */
+typedef enum cairn_date_format {
+    CAIRN_DATE_ISO = 0,    /**< the accepted forms above, only */
+    CAIRN_DATE_DMY = 1,    /**< DD/MM/YYYY [HH:MM[:SS]] */
+    CAIRN_DATE_MDY = 2,    /**< MM/DD/YYYY [HH:MM[:SS]] */
+    CAIRN_DATE_DMY_DOT = 3 /**< DD.MM.YYYY [HH:MM[:SS]] */
+} cairn_date_format;
+
+/**
+ * Read a format name ("DD/MM/YYYY", "MM/DD/YYYY", "DD.MM.YYYY" or "ISO",
+ * without case) into `*out`.
+ * Returns CAIRN_OK or CAIRN_EINVAL naming the accepted formats.
+ */
+int cairn_date_format_parse(cairn_date_format *out, const char *name,
+                            cairn_error *err);
+
+/** The name of a format ("DD/MM/YYYY"); never NULL. */
+const char *cairn_date_format_name(cairn_date_format fmt);
+
+/**
+ * Parse the `len` bytes at `s` written in `fmt` (day and month may have
+ * one digit, the year has four; a time HH:MM[:SS] after a space or T is
+ * UTC), as cairn_date_parse does for CAIRN_DATE_ISO.
+ * Returns CAIRN_OK or CAIRN_EINVAL ("'6-10-2026' is not written
+ * DD/MM/YYYY", "'31/02/2026' is not a date").
+ */
+int cairn_date_parse_format(cairn_date *out, const char *s, size_t len,
+                            cairn_date_format fmt, cairn_error *err);
+
+/**
+ * Explain why the `len` bytes at `s` are not read as an ISO date when
+ * they look like another kind of date, into `msg` (`size` bytes): a
+ * day/month date (both readings when both are possible, else the one
+ * that is) or an Excel serial day number (with the date it stands for).
+ * Returns true when `msg` was written, false when the text looks like no
+ * date at all.
+ */
+bool cairn_date_explain(char *msg, size_t size, const char *s, size_t len);
 
 /**
  * Days since 1970-01-01 of the NUL-terminated date `iso`, with a time as

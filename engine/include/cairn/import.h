@@ -14,6 +14,14 @@
  * Header names are matched without case.  The instrument column takes a
  * code or an alias ("PHQ-9").  Fields follow RFC 4180 (quotes, doubled
  * quotes, CRLF), hold at most 1024 bytes of UTF-8 without control bytes.
+ * Fields are separated by commas, semicolons (as Excel writes CSV where
+ * the decimal mark is a comma) or tabs: the header's most frequent one
+ * unless the options name it.  Unnamed trailing columns (Excel's ",,,")
+ * and rows with every field empty are ignored and counted.  Dates are
+ * ISO 8601 unless the options give a format (cairn/date.h); a
+ * day/month date or an Excel serial number without one is refused with
+ * what it could mean.  With a map (cairn/import_map.h) the columns are
+ * another system's, named in the map; other columns are ignored.
  *
  * The whole file is one IMMEDIATE transaction: by default one bad row
  * means nothing is stored.  A row that repeats a stored assessment (same
@@ -30,8 +38,21 @@
 #include <stddef.h>
 
 #include "cairn/catalog.h"
+#include "cairn/date.h"
 #include "cairn/error.h"
 #include "cairn/store.h"
+
+/** A mapping from another system's columns (see cairn/import_map.h). */
+typedef struct cairn_import_map cairn_import_map;
+
+/** The character encoding of a file. */
+typedef enum cairn_import_encoding {
+    CAIRN_ENCODING_UTF8 = 0,  /**< UTF-8, with or without a byte order
+                                   mark; other bytes are refused with how
+                                   to save the file as UTF-8 */
+    CAIRN_ENCODING_CP1252 = 1 /**< Windows-1252 (what Excel's plain "CSV"
+                                   writes in Western Europe), converted */
+} cairn_import_encoding;
 
 /** Called once per rejected row with its located message. */
 typedef void (*cairn_import_error_fn)(const cairn_error *e, void *ctx);
@@ -42,13 +63,23 @@ typedef struct cairn_import_options {
     bool dry_run;        /**< check and count, store nothing */
     bool skip_bad;       /**< store the good rows even if some are bad */
     cairn_import_error_fn on_error; /**< each bad row, or NULL */
-    void *ctx;                      /**< passed to on_error */
+    void *ctx;                      /**< passed to on_error and on_warning */
+    char delimiter;                /**< ',', ';' or '\t'; 0 = the one the header
+                                        uses most (outside quotes) */
+    cairn_date_format date_format; /**< how dates are written; ISO reads
+                              only ISO 8601 and explains any other */
+    cairn_import_encoding encoding;
+    const cairn_import_map *map;      /**< columns named by another system,
+                                   or NULL for Cairn's own (borrowed) */
+    cairn_import_error_fn on_warning; /**< each stored total that differs
+                              from Cairn's score, or NULL */
 } cairn_import_options;
 
-/** Default: all-or-nothing, unknown clients are errors. */
+/** Default: all-or-nothing, unknown clients are errors, ISO dates. */
 #define CAIRN_IMPORT_OPTIONS_INIT                                              \
     {                                                                          \
-        false, false, false, NULL, NULL                                        \
+        false, false, false, NULL, NULL, 0, CAIRN_DATE_ISO,                    \
+            CAIRN_ENCODING_UTF8, NULL, NULL                                    \
     }
 
 /** What an import did. */
@@ -59,6 +90,15 @@ typedef struct cairn_import_result {
     size_t duplicates;      /**< skipped: already stored */
     size_t rejected;        /**< bad rows */
     size_t clients_created; /**< with create_clients */
+    size_t empty_rows;      /**< rows with every field empty, ignored */
+    size_t empty_columns;   /**< unnamed trailing header columns, ignored */
+    size_t without_answers; /**< rows where every mapped item is empty
+                                 (REDCap: another event's or form's row) */
+    size_t incomplete;      /**< REDCap rows whose form is not complete */
+    size_t disagreements;   /**< stored totals that differ from Cairn's */
+    size_t dates_unread;    /**< bad rows whose date needs its format
+                                 named (day/month, Excel serial) */
+    size_t not_utf8;        /**< bad rows with bytes that are not UTF-8 */
 } cairn_import_result;
 
 /**

@@ -17,8 +17,10 @@
  * the blocks of one group that several sites hold with
  * cairn_mixed_group_merge() and the pooled fit is the fit on the pooled
  * rows (up to the rounding of the sums: the two fits agree to about
- * 1e-9).  Each evaluation of the criterion costs O(number of groups) and
- * allocates nothing.
+ * 1e-9).  Groups that share a design (n, sum t, sum t^2) are pooled
+ * before the minimiser runs, so each evaluation of the criterion costs
+ * O(number of distinct designs) and allocates nothing; a fit that needs
+ * no BLUPs can start from such pooled classes (cairn_mixed_design).
  *
  * Internally t is centred and scaled and y centred over all rows, and the
  * results are transformed back, so the origin and unit of t (days since
@@ -179,7 +181,8 @@ typedef struct cairn_mixed_fit_result {
     int iterations;          /**< Nelder-Mead iterations, all runs */
     size_t n_obs;            /**< rows (sum of the groups' n) */
     size_t n_groups;         /**< groups */
-    cairn_mixed_blup *blups; /**< n_groups entries, in input group order */
+    cairn_mixed_blup *blups; /**< n_groups entries, in input group order
+                                  (NULL from cairn_mixed_fit_designs) */
 } cairn_mixed_fit_result;
 
 /**
@@ -201,5 +204,42 @@ int cairn_mixed_fit(cairn_mixed_fit_result **out,
 
 /** Free a result from cairn_mixed_fit().  NULL is allowed. */
 void cairn_mixed_result_free(cairn_mixed_fit_result *result);
+
+/**
+ * The groups of one design pooled: `count` groups, each with `n` rows,
+ * sum of t `st` and sum of t^2 `stt`, and over those groups the sums of
+ * their sums of y, t*y and y^2 and of the products of their sums of y and
+ * t*y.  These are all the growth model's estimates depend on (its BLUPs
+ * aside), and they merge by addition.  A zeroed struct is an empty class.
+ */
+typedef struct cairn_mixed_design {
+    double count; /**< groups in the class */
+    double n;     /**< rows per group */
+    double st;    /**< sum of t per group */
+    double stt;   /**< sum of t^2 per group */
+    double sy;    /**< sum over groups of their sum of y */
+    double sty;   /**< sum over groups of their sum of t*y */
+    double syy;   /**< sum over groups of their sum of y^2 */
+    double yy[3]; /**< sums of (sum y)^2, (sum y)(sum t*y), (sum t*y)^2 */
+} cairn_mixed_design;
+
+/**
+ * Add group `g` to class `d`, which must be empty or have g's design (n,
+ * st and stt equal).  Cannot fail.
+ */
+void cairn_mixed_design_add(cairn_mixed_design *d, const cairn_mixed_group *g);
+
+/**
+ * Fit the model to `n_designs` pooled classes (borrowed, only read), as
+ * cairn_mixed_fit() does to their groups, but without BLUPs: the result's
+ * `blups` is NULL and n_groups is the sum of the counts.  The classes may
+ * come in any order, and two may share a design; the result depends only
+ * on the sums, so the same classes always give the same fit bit for bit.
+ * Returns the codes of cairn_mixed_fit() (a class with no groups or rows
+ * is CAIRN_EINVAL).
+ */
+int cairn_mixed_fit_designs(cairn_mixed_fit_result **out,
+                            const cairn_mixed_design *designs, size_t n_designs,
+                            const cairn_mixed_options *opts, cairn_error *err);
 
 #endif

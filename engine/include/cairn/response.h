@@ -125,4 +125,14 @@ int cairn_responses_parse_line_entered(cairn_responses **out,
 /** Number of missing items. */
 size_t cairn_responses_missing_count(const cairn_responses *resp);
 
+/**
+ * Whether the item at position `i` may be left unanswered, given that the
+ * items marked true in `skipped` (one flag per item position; `i`'s own
+ * flag is ignored) are unanswered too: every scale holding the item must
+ * still be within its missing-data rule (max_missing).  The one rule for
+ * every front end that offers "skip".
+ */
+bool cairn_responses_may_skip(const cairn_instrument *inst, const bool *skipped,
+                              size_t i);
+
 #endif

@@ -26,6 +26,9 @@
  *                                                   endorses a risk item:
  *                                                   the clinic's own words
  *                                                   and crisis contacts
+ *   fhir.system                        text         the clinic's FHIR
+ *                                                   identifier system (a
+ *                                                   URI, cairn/fhir.h)
  *
  * INSTRUMENT is an instrument code and SCALE one of its scale ids, as
  * the catalog knows them.  Command-line overrides win over a setting for

@@ -50,7 +50,7 @@
 #include "cairn/score.h"
 
 /** The schema version this library writes (PRAGMA user_version). */
-#define CAIRN_STORE_SCHEMA 3
+#define CAIRN_STORE_SCHEMA 6
 
 /** An open database (opaque). */
 typedef struct cairn_store cairn_store;
@@ -76,6 +76,9 @@ typedef struct cairn_store_options {
 /**
  * Open the store at `path` (or create it, see options; NULL options are
  * the defaults).  An older schema is migrated forward in one transaction.
+ * A file on a network file system (NFS, SMB/CIFS, ...) is refused with
+ * CAIRN_EIO saying why: SQLite's WAL journal needs the shared memory and
+ * locks of a local file system.
  * Returns CAIRN_OK, CAIRN_ENOTFOUND ("cairn.db: no such database; run
  * 'cairn init' first"), CAIRN_EEXISTS (create, file exists), CAIRN_EINVAL
  * (not a Cairn database, or a newer schema), CAIRN_EIO, CAIRN_EDB or
@@ -86,6 +89,27 @@ int cairn_store_open(cairn_store **out, const char *path,
 
 /** Close the store.  NULL is allowed. */
 void cairn_store_close(cairn_store *st);
+
+/**
+ * Make `actor` (NULL = "unknown") the audit "who" of every later write
+ * through `st`, until set again: a server sets it to the logged-in person
+ * before each request's writes.  The string is copied.
+ * Returns CAIRN_OK, CAIRN_EINVAL (empty, longer than 128 bytes or not
+ * printable text) or CAIRN_ENOMEM; on failure the actor is unchanged.
+ */
+int cairn_store_set_actor(cairn_store *st, const char *actor, cairn_error *err);
+
+/** The current audit actor (borrowed, valid until the next set). */
+const char *cairn_store_actor(const cairn_store *st);
+
+/**
+ * Write a consistent copy of the open store to the new file `dest` with
+ * SQLite's online backup API, while other processes go on using it.  An
+ * existing `dest` is never overwritten (CAIRN_EEXISTS); the copy is made
+ * with mode 0600 and removed again if it cannot be finished.
+ * Returns CAIRN_OK, CAIRN_EEXISTS, CAIRN_EIO or CAIRN_EDB.
+ */
+int cairn_store_backup(cairn_store *st, const char *dest, cairn_error *err);
 
 /** The path the store was opened with (borrowed). */
 const char *cairn_store_path(const cairn_store *st);
@@ -137,6 +161,10 @@ typedef struct cairn_client {
     cairn_loss_kind loss_kind;
     const char *partner_code; /**< output: the linked partner, or NULL */
     const char *created_at;   /**< output only */
+    const char *external_id;  /**< the client's identifier in another
+                                   system as "SYSTEM|VALUE" (a hospital's
+                                   MRN: "urn:oid:1.2.3|12345"), unique,
+                                   or NULL */
 } cairn_client;
 
 /**
@@ -158,14 +186,23 @@ int cairn_store_client_add(cairn_store *st, const cairn_client *c, int64_t *id,
 int cairn_store_client_get(cairn_client **out, cairn_store *st,
                            const char *code, cairn_error *err);
 
+/**
+ * Find the client whose external id is `external_id` ("SYSTEM|VALUE").
+ * `*out` is a new record the caller frees with cairn_store_client_free.
+ * Returns CAIRN_OK, CAIRN_ENOTFOUND or CAIRN_EDB.
+ */
+int cairn_store_client_find_external(cairn_client **out, cairn_store *st,
+                                     const char *external_id, cairn_error *err);
+
 /** Free a client record from cairn_store_client_get.  NULL is allowed. */
 void cairn_store_client_free(cairn_client *c);
 
 /**
  * Replace the recorded details of client `c->code` with those in `c`
- * (name, birth year, clinician, notes, loss); the code, partner and id
- * are not changed.  Audited with before and after.
- * Returns CAIRN_OK, CAIRN_ENOTFOUND, CAIRN_EINVAL or CAIRN_EDB.
+ * (name, birth year, clinician, notes, loss, external id); the code,
+ * partner and id are not changed.  Audited with before and after.
+ * Returns CAIRN_OK, CAIRN_ENOTFOUND, CAIRN_EINVAL, CAIRN_EEXISTS (the
+ * external id belongs to another client) or CAIRN_EDB.
  */
 int cairn_store_client_set(cairn_store *st, const cairn_client *c,
                            cairn_error *err);
@@ -242,11 +279,13 @@ typedef enum cairn_method {
     CAIRN_METHOD_SELF_REPORT = 0, /**< the client at the terminal */
     CAIRN_METHOD_CLINICIAN = 1,   /**< entered from a paper form */
     CAIRN_METHOD_IMPORT = 2,      /**< from a CSV file */
-    CAIRN_METHOD_RESCORE = 3      /**< recomputed with a newer definition */
+    CAIRN_METHOD_RESCORE = 3,     /**< recomputed with a newer definition */
+    CAIRN_METHOD_LINK = 4,        /**< the client, from a phone link */
+    CAIRN_METHOD_TABLET = 5       /**< the client, on the clinic's tablet */
 } cairn_method;
 
 /** Number of methods, for tables. */
-#define CAIRN_METHOD_COUNT 4
+#define CAIRN_METHOD_COUNT 6
 
 /** Machine name of a method ("self_report", ...); never NULL. */
 const char *cairn_method_name(cairn_method method);
@@ -640,7 +679,8 @@ typedef struct cairn_audit_report {
     size_t entries;     /**< audit entries whose chain was checked */
     size_t assessments; /**< assessment rows checked against digests */
     size_t clients;     /**< client rows checked */
-    size_t events;      /**< event, episode and alert rows checked */
+    size_t events;      /**< event, episode, alert, account and
+                             link rows checked */
     char head[65];      /**< hash of the last entry (keep it elsewhere to
                              detect a truncated log) */
 } cairn_audit_report;

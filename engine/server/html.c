@@ -1,0 +1,146 @@
+/*
+ * html.c - the server's HTML: a growable buffer, the one escaping
+ * function every piece of text goes through, and the page skeleton.
+ * Nothing is loaded from outside: the only stylesheet is /style.css,
+ * served by this server, and no page carries a script.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "server_internal.h"
+
+static bool grow(srv_buf *b, size_t extra)
+{
+    if (b->oom) {
+        return false;
+    }
+    if (b->len + extra + 1 <= b->cap) {
+        return true;
+    }
+    size_t cap = b->cap ? b->cap : 1024;
+    while (cap < b->len + extra + 1) {
+        cap *= 2;
+    }
+    char *p = realloc(b->p, cap);
+    if (p == NULL) {
+        b->oom = true;
+        return false;
+    }
+    b->p = p;
+    b->cap = cap;
+    return true;
+}
+
+void srv_putn(srv_buf *b, const char *s, size_t n)
+{
+    if (!grow(b, n)) {
+        return;
+    }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+}
+
+void srv_put(srv_buf *b, const char *s)
+{
+    srv_putn(b, s, strlen(s));
+}
+
+void srv_int(srv_buf *b, long long v)
+{
+    char tmp[24];
+    size_t n = 0;
+    unsigned long long u =
+        v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    do {
+        tmp[sizeof tmp - 1 - n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u != 0);
+    if (v < 0) {
+        tmp[sizeof tmp - 1 - n++] = '-';
+    }
+    srv_putn(b, tmp + sizeof tmp - n, n);
+}
+
+/* Length of the valid UTF-8 sequence at `p`, or 0. */
+static size_t utf8_len(const unsigned char *p)
+{
+    size_t n = p[0] < 0x80             ? 1
+               : (p[0] & 0xE0) == 0xC0 ? 2
+               : (p[0] & 0xF0) == 0xE0 ? 3
+               : (p[0] & 0xF8) == 0xF0 ? 4
+                                       : 0;
+    if (n == 2 && p[0] < 0xC2) {
+        return 0;
+    }
+    for (size_t k = 1; k < n; k++) {
+        if ((p[k] & 0xC0) != 0x80) {
+            return 0;
+        }
+    }
+    return n;
+}
+
+void srv_esc(srv_buf *b, const char *s)
+{
+    const unsigned char *p = (const unsigned char *)(s != NULL ? s : "");
+    while (*p) {
+        const char *rep = NULL;
+        switch (*p) {
+        case '&':
+            rep = "&amp;";
+            break;
+        case '<':
+            rep = "&lt;";
+            break;
+        case '>':
+            rep = "&gt;";
+            break;
+        case '"':
+            rep = "&quot;";
+            break;
+        case '\'':
+            rep = "&#39;";
+            break;
+        default:
+            break;
+        }
+        if (rep != NULL) {
+            srv_put(b, rep);
+            p++;
+            continue;
+        }
+        size_t n = utf8_len(p);
+        if (n == 0 || (*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7F) {
+            srv_put(b, "\xEF\xBF\xBD"); /* U+FFFD */
+            p++;
+            continue;
+        }
+        srv_putn(b, (const char *)p, n);
+        p += n;
+    }
+}
+
+void srv_buf_free(srv_buf *b)
+{
+    free(b->p);
+    b->p = NULL;
+    b->len = b->cap = 0;
+}
+
+void srv_page_begin(srv_buf *b, const char *title)
+{
+    srv_put(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
+               "<meta charset=\"utf-8\">\n"
+               "<meta name=\"viewport\" content=\"width=device-width, "
+               "initial-scale=1\">\n"
+               "<meta name=\"referrer\" content=\"no-referrer\">\n<title>");
+    srv_esc(b, title);
+    srv_put(b, "</title>\n<link rel=\"stylesheet\" href=\"/style.css\">\n"
+               "</head>\n<body>\n<main id=\"main\">\n");
+}
+
+void srv_page_end(srv_buf *b)
+{
+    srv_put(b, "</main>\n</body>\n</html>\n");
+}

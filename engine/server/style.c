@@ -1,0 +1,76 @@
+/*
+ * style.c - the one stylesheet, served by the server itself (no fonts,
+ * images or scripts from anywhere).  Mobile first: it works from 320 px
+ * wide and at 200% zoom (relative units, no fixed widths), every answer
+ * label is a touch target of at least 44 px (WCAG 2.2 2.5.8 asks for
+ * 24 px; 44 px is project policy after Apple's and WCAG 2.5.5's figure),
+ * focus is always visible, and the colours meet WCAG AA contrast.
+ */
+#include "server_internal.h"
+
+static const char css[] =
+    ":root{color-scheme:light;--ink:#1b1b1b;--muted:#4a4a4a;"
+    "--accent:#1d5d90;--line:#8a8a8a;--bg:#fdfcfa;--soft:#eef3f7;"
+    "--bad:#9b1c1c}\n"
+    "*{box-sizing:border-box}\n"
+    "html{font-size:100%}\n"
+    "body{margin:0;background:var(--bg);color:var(--ink);"
+    "font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;"
+    "font-size:1.125rem;line-height:1.5}\n"
+    "main{max-width:40rem;margin:0 auto;padding:1rem}\n"
+    "h1{font-size:1.5rem;line-height:1.25;margin:.5rem 0 1rem}\n"
+    "h2{font-size:1.25rem;margin:1.5rem 0 .5rem}\n"
+    "h1.small{font-size:1rem;color:var(--muted);margin:.25rem 0}\n"
+    "fieldset{border:0;margin:0 0 1.5rem;padding:0;min-width:0}\n"
+    "legend{font-weight:600;margin-bottom:.75rem;padding:0}\n"
+    "legend .count{display:block;font-weight:400;color:var(--muted);"
+    "font-size:1rem}\n"
+    ".choice{position:relative;margin:.5rem 0}\n"
+    ".choice input{position:absolute;left:1rem;top:50%;margin:0;"
+    "width:1.5rem;height:1.5rem;transform:translateY(-50%);"
+    "accent-color:var(--accent)}\n"
+    ".choice label{display:flex;align-items:center;min-height:3rem;"
+    "padding:.625rem 1rem .625rem 3.25rem;border:2px solid var(--line);"
+    "border-radius:.5rem;background:#fff;cursor:pointer}\n"
+    ".choice input:checked+label{border-color:var(--accent);"
+    "background:var(--soft);font-weight:600}\n"
+    ".choice input:focus-visible+label{outline:3px solid var(--accent);"
+    "outline-offset:2px}\n"
+    "button{font:inherit;min-height:3rem;min-width:3rem;"
+    "padding:.625rem 1.25rem;border-radius:.5rem;"
+    "border:2px solid var(--accent);background:#fff;color:var(--accent);"
+    "cursor:pointer;margin:.25rem .5rem .25rem 0}\n"
+    "button.primary{background:var(--accent);color:#fff}\n"
+    "button:focus-visible,a:focus-visible,input:focus-visible{"
+    "outline:3px solid var(--ink);outline-offset:2px}\n"
+    ".actions{display:flex;flex-wrap:wrap;margin-top:1rem}\n"
+    "input:not([type=radio]):not([type=checkbox]){font:inherit;"
+    "width:100%;min-height:3rem;padding:.5rem;border:2px solid var(--line);"
+    "border-radius:.5rem}\n"
+    "label{display:block}\n"
+    ".problem{border-left:.375rem solid var(--bad);padding:.5rem 1rem;"
+    "background:#fff;color:var(--bad);font-weight:600}\n"
+    ".progress,.recall,.hint,.stem{color:var(--muted)}\n"
+    ".review{padding-left:1.5rem}\n"
+    ".review li{margin:.75rem 0}\n"
+    ".review .answer{display:block}\n"
+    ".care{border:2px solid var(--accent);border-radius:.5rem;"
+    "padding:.5rem 1rem;background:var(--soft)}\n"
+    ".handback{font-size:1.5rem;font-weight:600}\n"
+    ".bar{display:flex;flex-wrap:wrap;align-items:center;"
+    "justify-content:space-between}\n"
+    ".url code{word-break:break-all;font-size:1rem}\n"
+    ".visually-hidden{position:absolute;width:1px;height:1px;"
+    "overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}\n"
+    "a{color:var(--accent)}\n";
+
+void srv_style_get(srv_ctx *c)
+{
+    srv_buf b = SRV_BUF_INIT;
+    srv_putn(&b, css, sizeof css - 1);
+    c->rs->status = 200;
+    srv_header(c->rs, "Content-Type", "text/css; charset=utf-8");
+    c->rs->body = b.p;
+    c->rs->body_len = b.len;
+    c->rs->oom = b.oom;
+}
