@@ -254,12 +254,8 @@ static const char *const schema_v6[] = {
 
 /* Forward migrations: entry v turns schema v into v + 1. */
 static const char *const *const migrations[CAIRN_STORE_SCHEMA] = {
-    [0] = schema_v1,
-    [1] = schema_v2,
-    [2] = schema_v3,
-    [3] = schema_v4,
-    [4] = schema_v5,
-    [5] = schema_v6,
+    [0] = schema_v1, [1] = schema_v2, [2] = schema_v3,
+    [3] = schema_v4, [4] = schema_v5, [5] = schema_v6,
 };
 
 /* ------------------------------------------------------------------ */
