@@ -12,6 +12,7 @@
 #include "cairn/link.h"
 #include "cairn/store.h"
 #include "helpers.h"
+#include "../engine/src/store_db.h"
 
 #define T0 1780000000 /* a fixed "now" for expiry arithmetic */
 
@@ -340,6 +341,20 @@ static void test_link_backup(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* Network file systems are told apart from local ones by statfs magic. */
+static void test_link_network_fs(void **state)
+{
+    (void)state;
+    cairn_error err = CAIRN_ERROR_INIT;
+    assert_string_equal(cairn__store_network_fs(0x6969UL), "NFS");
+    assert_string_equal(cairn__store_network_fs(0xFF534D42UL), "CIFS/SMB");
+    assert_string_equal(cairn__store_network_fs(0xFE534D42UL), "SMB2/3");
+    assert_null(cairn__store_network_fs(0xEF53UL));     /* ext4 */
+    assert_null(cairn__store_network_fs(0x01021994UL)); /* tmpfs */
+    assert_null(cairn__store_network_fs(0x9123683EUL)); /* btrfs */
+    assert_int_equal(cairn__store_check_local("/tmp", &err), CAIRN_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -349,6 +364,7 @@ int main(void)
         cmocka_unit_test(test_link_bad_options),
         cmocka_unit_test(test_link_actor_and_views),
         cmocka_unit_test(test_link_backup),
+        cmocka_unit_test(test_link_network_fs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -112,6 +112,36 @@ static void test_trend_missing_scores_and_risk(void **state)
     cairn_trend_free(t);
 }
 
+/*
+ * The trend keeps its own copies of the dates, bands and client code, so
+ * the caseload can free each client's assessments as it goes: changing
+ * the list's strings afterwards leaves the trend as it was.
+ */
+static void test_trend_owns_its_strings(void **state)
+{
+    (void)state;
+    fixture f = {0};
+    char d1[] = "2026-01-05", d2[] = "2026-01-19", code[] = "C1", band[] = "m";
+    add(&f, "phq9", d1, 20, 9);
+    add(&f, "phq9", d2, 12, 0);
+    f.a[0].client_code = code;
+    f.a[1].client_code = code;
+    f.scales[1][0].band = band;
+    cairn_trend *t = trend(&f, "phq9", NULL, NULL, NULL);
+    memset(d1, 'x', sizeof d1 - 1);
+    memset(d2, 'x', sizeof d2 - 1);
+    memset(code, 'x', sizeof code - 1);
+    band[0] = 'x';
+    assert_string_equal(t->client, "C1");
+    assert_string_equal(t->points[0].date, "2026-01-05");
+    assert_string_equal(t->baseline.date, "2026-01-05");
+    assert_string_equal(t->latest.date, "2026-01-19");
+    assert_string_equal(t->latest.band, "m");
+    assert_true(t->n_alerts >= 1);
+    assert_string_equal(t->alerts[t->n_alerts - 1].date, "2026-01-05");
+    cairn_trend_free(t);
+}
+
 static void test_trend_higher_is_better_with_overrides(void **state)
 {
     (void)state;
@@ -280,6 +310,7 @@ int main(void)
         cmocka_unit_test(test_trend_one_assessment),
         cmocka_unit_test(test_trend_identical_scores),
         cmocka_unit_test(test_trend_missing_scores_and_risk),
+        cmocka_unit_test(test_trend_owns_its_strings),
         cmocka_unit_test(test_trend_higher_is_better_with_overrides),
         cmocka_unit_test(test_trend_no_baseline_case),
         cmocka_unit_test(test_trend_deterioration_and_no_improvement),

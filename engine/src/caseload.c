@@ -13,13 +13,12 @@
 
 typedef struct caseload_impl {
     cairn_caseload pub;
-    cairn_client_list *clients;    /* the kept clients first, see filter */
-    size_t n_clients;              /* all of them, for freeing */
-    cairn_assessment_list *all;    /* every current assessment, by client */
-    cairn_assessment_list *slices; /* one client's part of `all` each */
+    cairn_client_list *clients; /* the kept clients first, see filter */
+    size_t n_clients;           /* all of them, for freeing */
     cairn_alert_record_list *records;
     cairn_settings *settings;    /* the clinic's, when the caller gave none */
     cairn_caseload_options opts; /* the caller's, with the settings */
+    cairn_store *st;             /* borrowed while computing */
 } caseload_impl;
 
 /* Clients the growth model needs: this instrument's setting, the
@@ -134,48 +133,6 @@ static int pick_instruments(const cairn_instrument ***out, size_t *n,
     return CAIRN_OK;
 }
 
-typedef struct id_pos {
-    int64_t id;
-    size_t pos;
-} id_pos;
-
-static int by_id(const void *x, const void *y)
-{
-    int64_t a = ((const id_pos *)x)->id, b = ((const id_pos *)y)->id;
-    return (a > b) - (a < b);
-}
-
-/* Cut `all` (grouped by client id) into one slice per client. */
-static int slice_lists(caseload_impl *c, cairn_error *err)
-{
-    size_t n = c->clients->n;
-    id_pos *index = malloc((n + 1) * sizeof *index);
-    c->slices = calloc(n + 1, sizeof *c->slices);
-    if (c->slices == NULL || index == NULL) {
-        free(index);
-        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
-    }
-    for (size_t k = 0; k < n; k++) {
-        index[k] = (id_pos){c->clients->items[k].id, k};
-    }
-    qsort(index, n, sizeof *index, by_id);
-    for (size_t i = 0; i < c->all->n;) {
-        size_t j = i;
-        id_pos key = {c->all->items[i].client_id, 0};
-        while (j < c->all->n && c->all->items[j].client_id == key.id) {
-            j++;
-        }
-        const id_pos *hit = bsearch(&key, index, n, sizeof *index, by_id);
-        if (hit != NULL) {
-            c->slices[hit->pos].n = j - i;
-            c->slices[hit->pos].items = &c->all->items[i];
-        }
-        i = j;
-    }
-    free(index);
-    return CAIRN_OK;
-}
-
 /* The trend's NHS Talking Therapies measure, or NULL. */
 static const cairn_scale *nhstt_scale(const cairn_trend *t,
                                       const cairn_instrument *const *insts,
@@ -220,13 +177,14 @@ static void nhs_outcomes(cairn_caseload_entry *e,
     e->nhstt = cairn_stats_nhstt(&m[0], &m[1]);
 }
 
+/* Client k's entry from `list`, its current assessments (borrowed). */
 static int client_entry(caseload_impl *c, size_t k,
+                        const cairn_assessment_list *list,
                         const cairn_instrument *const *insts, size_t n_insts,
                         const cairn_caseload_options *o, cairn_error *err)
 {
     cairn_caseload_entry *e = &c->pub.entries[k];
     const cairn_client *cl = &c->clients->items[k];
-    const cairn_assessment_list *list = &c->slices[k];
     int rc = CAIRN_OK;
     e->client = cl;
     e->most_urgent = -1;
@@ -269,6 +227,63 @@ static int client_entry(caseload_impl *c, size_t k,
     if (rc == 0) {
         nhs_outcomes(e, insts, n_insts);
     }
+    return rc;
+}
+
+static int by_client_id(const void *x, const void *y)
+{
+    int64_t a = ((const cairn_client *)x)->id;
+    int64_t b = ((const cairn_client *)y)->id;
+    return (a > b) - (a < b);
+}
+
+/*
+ * Every kept client's entry in one pass over the store's assessments,
+ * client by client in id order (the caller sorts by urgency afterwards),
+ * holding one client's assessments at a time: the trends own what they
+ * keep.  One client asked for: that client's rows only.
+ */
+static int all_entries(caseload_impl *c, const cairn_instrument *const *insts,
+                       size_t n_insts, const cairn_caseload_options *o,
+                       cairn_error *err)
+{
+    const cairn_assessment_list empty = {0};
+    cairn_assessment_stream *as = NULL;
+    cairn_assessment_list *list = NULL;
+    size_t n = c->clients->n;
+    int rc = CAIRN_OK, more = 1;
+    c->pub.entries = calloc(n + 1, sizeof *c->pub.entries);
+    if (c->pub.entries == NULL) {
+        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    if (o->client != NULL && n == 1) {
+        rc = cairn_store_assessment_list(&list, c->st, o->client, NULL,
+                                         CAIRN_LIST_CURRENT, err);
+        more = 0;
+    } else {
+        if (n > 0) {
+            qsort(c->clients->items, n, sizeof *c->clients->items,
+                  by_client_id);
+        }
+        rc = cairn_store_assessment_stream_open(&as, c->st, err);
+    }
+    for (size_t k = 0; rc == CAIRN_OK && k < n; k++) {
+        int64_t id = c->clients->items[k].id;
+        while (more > 0 && (list == NULL || list->items[0].client_id < id)) {
+            cairn_store_assessment_list_free(list);
+            more = cairn_store_assessment_stream_next(as, &list, err);
+            rc = more < 0 ? more : CAIRN_OK;
+        }
+        bool mine =
+            list != NULL && list->n > 0 && list->items[0].client_id == id;
+        if (rc == CAIRN_OK) {
+            rc = client_entry(c, k, mine ? list : &empty, insts, n_insts, o,
+                              err);
+            c->pub.n = k + 1;
+        }
+    }
+    cairn_store_assessment_list_free(list);
+    cairn_store_assessment_stream_close(as);
     return rc;
 }
 
@@ -382,6 +397,7 @@ int cairn_caseload_compute(cairn_caseload **out, cairn_store *st,
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
     c->opts = opts ? *opts : defaults;
+    c->st = st;
     const cairn_caseload_options *o = &c->opts;
     int rc = CAIRN_OK;
     if (o->trend.settings == NULL) {
@@ -405,22 +421,7 @@ int cairn_caseload_compute(cairn_caseload **out, cairn_store *st,
         rc = expectations(c, st, insts, n_insts, o, err);
     }
     if (rc == 0) {
-        rc = cairn_store_assessment_list(&c->all, st, o->client, NULL,
-                                         CAIRN_LIST_CURRENT, err);
-    }
-    if (rc == 0) {
-        rc = slice_lists(c, err);
-    }
-    if (rc == 0) {
-        size_t n = c->clients->n;
-        c->pub.entries = calloc(n + 1, sizeof *c->pub.entries);
-        rc = c->pub.entries
-                 ? CAIRN_OK
-                 : cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
-        for (size_t k = 0; rc == 0 && k < n; k++) {
-            rc = client_entry(c, k, insts, n_insts, o, err);
-            c->pub.n = k + 1;
-        }
+        rc = all_entries(c, insts, n_insts, o, err);
     }
     free(insts);
     if (rc < 0) {
@@ -444,8 +445,6 @@ void cairn_caseload_free(cairn_caseload *cl)
         }
         free(cl->entries[k].trends);
     }
-    free(c->slices);
-    cairn_store_assessment_list_free(c->all);
     free(cl->entries);
     free(cl->expectations);
     free(cl->expectation_codes);

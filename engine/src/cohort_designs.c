@@ -50,7 +50,9 @@ static int pool(cairn_mixed_group *g, size_t n, cairn_mixed_design **out,
     if (*out == NULL) {
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
-    qsort(g, n, sizeof *g, by_design);
+    if (n > 1) { /* qsort's array may not be NULL, even for none */
+        qsort(g, n, sizeof *g, by_design);
+    }
     for (size_t i = 0; i < n; i++) {
         if (i == 0 || g[i].n != g[i - 1].n || g[i].st != g[i - 1].st ||
             g[i].stt != g[i - 1].stt) {

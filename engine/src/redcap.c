@@ -178,7 +178,7 @@ static int dict_read(dict *d, cairn_error *err)
     const char *problem = NULL;
     size_t n = 0;
     int cols[18];
-    int rc = cairn__csv_open(&c, d->path, ',', err);
+    int rc = cairn__csv_open(&c, d->path, 0, err);
     if (rc < 0) {
         return rc;
     }

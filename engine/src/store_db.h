@@ -83,6 +83,10 @@ void cairn__store_iso(int64_t t, char out[CAIRN__DATE_MAX]);
  */
 int cairn__store_check_local(const char *path, cairn_error *err);
 
+/* The name of the network file system with statfs magic `magic`, or NULL
+ * for a local one (store_file.c). */
+const char *cairn__store_network_fs(unsigned long magic);
+
 /* Copy column `i` of `s` into `b` as a JSON string (or null). */
 json_t *cairn__store_col_value(sqlite3_stmt *s, int i);
 

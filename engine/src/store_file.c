@@ -28,7 +28,7 @@ static const struct {
     {0x5346414FUL, "AFS"},    {0x6B414653UL, "AFS"},
 };
 
-static const char *network_name(unsigned long magic)
+const char *cairn__store_network_fs(unsigned long magic)
 {
     for (size_t i = 0; i < sizeof network_fs / sizeof network_fs[0]; i++) {
         if (network_fs[i].magic == magic) {
@@ -44,7 +44,7 @@ int cairn__store_check_local(const char *path, cairn_error *err)
     if (statfs(path, &sf) != 0) {
         return CAIRN_OK; /* opening will report a missing file */
     }
-    const char *name = network_name((unsigned long)sf.f_type);
+    const char *name = cairn__store_network_fs((unsigned long)sf.f_type);
     if (name != NULL) {
         return cairn_error_set(err, CAIRN_EIO,
                                "%s is on a network file system (%s); Cairn "

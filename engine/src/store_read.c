@@ -473,6 +473,104 @@ void cairn_store_assessment_list_free(cairn_assessment_list *list)
 }
 
 /* ------------------------------------------------------------------ */
+/* Every client's current assessments, one client at a time           */
+
+struct cairn_assessment_stream {
+    cairn_store *st;
+    sqlite3_stmt *stmt;
+    bool pending; /* the statement is on a row not yet returned */
+    bool done;
+};
+
+int cairn_store_assessment_stream_open(cairn_assessment_stream **out,
+                                       cairn_store *st, cairn_error *err)
+{
+    *out = NULL;
+    cairn_assessment_stream *as = calloc(1, sizeof *as);
+    if (as == NULL) {
+        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    as->st = st;
+    if (sqlite3_prepare_v2(st->db, ASSESS_SELECT " WHERE ?1 = 0" LIST_WHERE, -1,
+                           &as->stmt, NULL) != SQLITE_OK) {
+        int rc = cairn__store_dberr(st, err);
+        cairn_store_assessment_stream_close(as);
+        return rc;
+    }
+    sqlite3_bind_int64(as->stmt, 1, 0);
+    sqlite3_bind_null(as->stmt, 2);
+    sqlite3_bind_int(as->stmt, 3, 0);
+    *out = as;
+    return CAIRN_OK;
+}
+
+/* Add the statement's rows of one client to `l`, stopping at the next. */
+static int stream_rows(cairn_assessment_stream *as, list_impl *l,
+                       cairn_error *err)
+{
+    size_t cap = 0;
+    ids_cache ids = {0};
+    int64_t client = 0;
+    int step = as->pending ? SQLITE_ROW : sqlite3_step(as->stmt);
+    as->pending = false;
+    while (step == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(as->stmt, 1);
+        if (l->pub.n > 0 && id != client) {
+            as->pending = true;
+            return CAIRN_OK;
+        }
+        client = id;
+        if (l->pub.n == cap) {
+            cap = cap ? cap * 2 : 16;
+            cairn_assessment *p = realloc(l->pub.items, cap * sizeof *p);
+            if (p == NULL) {
+                return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+            }
+            l->pub.items = p;
+        }
+        int rc = assessment_from_row(&l->mem, as->stmt, &ids,
+                                     &l->pub.items[l->pub.n], err);
+        l->pub.n++;
+        if (rc != CAIRN_OK) {
+            return rc;
+        }
+        step = sqlite3_step(as->stmt);
+    }
+    as->done = true;
+    return step == SQLITE_DONE ? CAIRN_OK : cairn__store_dberr(as->st, err);
+}
+
+int cairn_store_assessment_stream_next(cairn_assessment_stream *as,
+                                       cairn_assessment_list **out,
+                                       cairn_error *err)
+{
+    *out = NULL;
+    if (as->done && !as->pending) {
+        return 0;
+    }
+    list_impl *l = calloc(1, sizeof *l);
+    if (l == NULL) {
+        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    int rc = stream_rows(as, l, err);
+    if (rc < 0 || l->pub.n == 0) {
+        cairn_store_assessment_list_free(&l->pub);
+        return rc < 0 ? rc : 0;
+    }
+    *out = &l->pub;
+    return 1;
+}
+
+void cairn_store_assessment_stream_close(cairn_assessment_stream *as)
+{
+    if (as == NULL) {
+        return;
+    }
+    sqlite3_finalize(as->stmt);
+    free(as);
+}
+
+/* ------------------------------------------------------------------ */
 /* Cohort cursor                                                       */
 
 struct cairn_store_cursor {

@@ -24,6 +24,7 @@
 typedef struct trend_impl {
     cairn_trend pub;
     char window_source[300];
+    char *strings; /* the client code, dates and bands, owned */
 } trend_impl;
 
 static const char *const alert_names[] = {"risk", "deterioration", "off_track",
@@ -334,6 +335,63 @@ static int time_axis(cairn_trend *t, const char *loss_date,
     return rc;
 }
 
+/* Copy `s` (or NULL) into the pool at *at and point `s` there. */
+static void own(const char **s, char **at)
+{
+    if (*s != NULL) {
+        size_t n = strlen(*s) + 1;
+        memcpy(*at, *s, n);
+        *s = *at;
+        *at += n;
+    }
+}
+
+static size_t len_or_0(const char *s)
+{
+    return s != NULL ? strlen(s) + 1 : 0;
+}
+
+/*
+ * Copy the strings the trend borrowed from the list into one block it
+ * owns, so a caller (the caseload) can free each client's assessments as
+ * soon as the trend is computed, and trim the arrays (a caseload keeps a
+ * trend per client).
+ */
+static int own_strings(trend_impl *ti, cairn_error *err)
+{
+    cairn_trend *t = &ti->pub;
+    size_t need = 1 + len_or_0(t->client);
+    for (size_t i = 0; i < t->n; i++) {
+        need += len_or_0(t->points[i].date) + len_or_0(t->points[i].band);
+    }
+    for (size_t i = 0; i < t->n_alerts; i++) {
+        need += len_or_0(t->alerts[i].date);
+    }
+    /* The arrays were sized for the worst case; keep what is used. */
+    cairn_alert *al = realloc(t->alerts, (t->n_alerts + 1) * sizeof *al);
+    cairn_trend_point *pt = realloc(t->points, (t->n + 1) * sizeof *pt);
+    t->alerts = al != NULL ? al : t->alerts;
+    t->points = pt != NULL ? pt : t->points;
+    ti->strings = malloc(need);
+    if (ti->strings == NULL) {
+        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    char *at = ti->strings;
+    own(&t->client, &at);
+    for (size_t i = 0; i < t->n; i++) {
+        own(&t->points[i].date, &at);
+        own(&t->points[i].band, &at);
+    }
+    for (size_t i = 0; i < t->n_alerts; i++) {
+        own(&t->alerts[i].date, &at);
+    }
+    if (t->n > 0) {
+        t->baseline = t->points[0];
+        t->latest = t->points[t->n - 1];
+    }
+    return CAIRN_OK;
+}
+
 int cairn_trend_compute(cairn_trend **out, const cairn_instrument *inst,
                         const cairn_assessment_list *list,
                         const char *loss_date, const cairn_trend_options *opts,
@@ -387,6 +445,9 @@ int cairn_trend_compute(cairn_trend **out, const cairn_instrument *inst,
         if (t->n > 0) {
             change_alerts(t, expect, first);
         }
+        rc = own_strings(ti, err);
+    }
+    if (rc == 0) {
         *out = t;
         return CAIRN_OK;
     }
@@ -401,6 +462,7 @@ void cairn_trend_free(cairn_trend *t)
     }
     free(t->points);
     free(t->alerts);
+    free(((trend_impl *)t)->strings);
     free((trend_impl *)t);
 }
 

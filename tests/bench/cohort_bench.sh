@@ -5,7 +5,7 @@
 #      data set, side by side with R's lme4 fitting the same rows
 #      (tests/bench/peers/lme4_fit.R; only its default lmer() call is
 #      timed), with the estimates compared to lme4's refit with a strict
-#      optimizer.  Target: >= 10x faster than lme4.
+#      optimizer.  Target: >= 30x faster than lme4 (issue 17).
 #   2. `cairn caseload` for 10,000 clients.  Target: under 1 second.
 # Env: BENCH_CLIENTS (default 100000), BENCH_RUNS (best of, default 3).
 BUILD=${BUILD:-build}
@@ -91,7 +91,7 @@ print("    REML criterion cairn %.6f  lme4 %.6f  (cairn - lme4 = %.2e)"
       % (ours["reml_criterion"], r["reml_criterion"],
          ours["reml_criterion"] - r["reml_criterion"]))
 ratio = r["seconds"] / t
-print("  lme4 / cairn = %.1fx  (target >= 10x: %s)" % (ratio, "met" if ratio >= 10 else "MISSED"))
+print("  lme4 / cairn = %.1fx  (target >= 30x: %s)" % (ratio, "met" if ratio >= 30 else "MISSED"))
 PY
 
 small=$dir/caseload_10000.db

@@ -5,11 +5,13 @@
 #                     a bare insert loop (issue: the longitudinal record)
 #   cohort_bench.sh   the growth model on the same data vs R's lme4, and
 #                     the caseload of 10,000 clients
+#   scale_bench.sh    one client's trend vs history, caseload at 10k and
+#                     100k with peak memory (issue 17)
 #   report_bench.sh   the caseload workbook for 10,000 clients
 #   export_bench.sh   research export and aggregation of the data set
 # Env: BENCH_CLIENTS (default 100000), BENCH_RUNS (best of, default 3).
 status=0
-for b in import cohort report export; do
+for b in import cohort scale report export; do
     script=tests/bench/${b}_bench.sh
     [ -f "$script" ] || continue
     echo "== $b"

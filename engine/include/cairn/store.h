@@ -444,6 +444,31 @@ int cairn_store_assessment_list(cairn_assessment_list **out, cairn_store *st,
 /** Free an assessment list.  NULL is allowed. */
 void cairn_store_assessment_list_free(cairn_assessment_list *list);
 
+/** A pass over every client's current assessments (opaque). */
+typedef struct cairn_assessment_stream cairn_assessment_stream;
+
+/**
+ * Start one pass over every current assessment, one client at a time in
+ * ascending client id, so a caller holds one client's rows, not the
+ * store's.  `*out` is closed with cairn_store_assessment_stream_close().
+ * Returns CAIRN_OK, CAIRN_ENOMEM or CAIRN_EDB.
+ */
+int cairn_store_assessment_stream_open(cairn_assessment_stream **out,
+                                       cairn_store *st, cairn_error *err);
+
+/**
+ * The next client's current assessments (as cairn_store_assessment_list
+ * gives them for that client) into `*out`, which the caller frees with
+ * cairn_store_assessment_list_free().  Returns 1 with a list, 0 at the
+ * end (`*out` NULL), or CAIRN_ENOMEM / CAIRN_EDB / CAIRN_EPARSE.
+ */
+int cairn_store_assessment_stream_next(cairn_assessment_stream *as,
+                                       cairn_assessment_list **out,
+                                       cairn_error *err);
+
+/** End a pass.  NULL is allowed. */
+void cairn_store_assessment_stream_close(cairn_assessment_stream *as);
+
 /* ------------------------------------------------------------------ */
 /* Cohorts: every current assessment of one instrument                 */
 

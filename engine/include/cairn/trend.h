@@ -126,7 +126,7 @@ bool cairn_expectation_band(const cairn_expectation *e, double y0, double w,
 /** One scored assessment on the trend's time axis. */
 typedef struct cairn_trend_point {
     int64_t assessment_id;
-    const char *date; /**< administered_at (borrowed from the list) */
+    const char *date; /**< administered_at (owned by the trend) */
     double weeks;     /**< on the chosen axis */
     double score;
     const char *band; /**< band id or NULL */
@@ -149,7 +149,7 @@ typedef struct cairn_alert {
     cairn_alert_kind kind;
     char key[64];            /**< stable: "<kind>:<assessment id>[:<item>]" */
     int64_t assessment_id;   /**< the assessment it comes from */
-    const char *date;        /**< its date (borrowed) */
+    const char *date;        /**< its date (owned by the trend) */
     int item;                /**< risk item, else 0 */
     char reason[256];        /**< for the clinician */
     cairn_alert_state state; /**< open unless the caller sets it from the
@@ -161,7 +161,7 @@ typedef struct cairn_alert {
 
 /** A client's trend on one scale. */
 typedef struct cairn_trend {
-    const char *client;     /**< client code (borrowed) */
+    const char *client;     /**< client code (owned by the trend) */
     const char *instrument; /**< instrument code */
     const char *scale;      /**< scale id */
     cairn_direction direction;

@@ -1,0 +1,109 @@
+#!/bin/sh
+# Commands that must not grow with the whole store (part of `make bench`),
+# each against its target as a ratio:
+#   1. one client's `cairn trend` vs `cairn history` for the same client in
+#      the 100k-client store, with the clinic model's cache warm (target:
+#      trend <= 5x history), and the cold call that fills the cache;
+#   2. `cairn caseload` at 10k and 100k clients: wall time and peak memory
+#      (/usr/bin/time -v), targets: 10k < 0.3 s, 100k <= `cairn cohort` on
+#      the same store, peak memory < 200 MB at any size.
+# Env: BENCH_CLIENTS (default 100000), BENCH_RUNS (best of, default 3).
+BUILD=${BUILD:-build}
+CAIRN=${CAIRN:-$BUILD/cairn}
+CLIENTS=${BENCH_CLIENTS:-100000}
+RUNS=${BENCH_RUNS:-3}
+PY=/usr/bin/python3
+dir=$BUILD/bench
+mkdir -p "$dir" || exit 1
+export TZ=UTC LC_ALL=C CAIRN_INSTRUMENTS="$(pwd)/instruments"
+unset CAIRN_DB
+status=0
+
+make_db() { # clients db (the import benchmark's data set)
+    csv=$dir/phq9_$1.csv
+    [ -f "$csv" ] || $PY tests/bench/gen_phq9.py "$1" "$csv" >/dev/null ||
+        exit 1
+    if [ ! -f "$2" ]; then
+        "$CAIRN" --db "$2" init >/dev/null &&
+            "$CAIRN" --db "$2" import "$csv" --create-clients >/dev/null ||
+            exit 1
+    fi
+}
+
+# Best wall time (s) and the largest peak RSS (KB) of RUNS runs.
+measure() { # command...
+    bt=""
+    bm=0
+    i=0
+    while [ $i -lt "$RUNS" ]; do
+        /usr/bin/time -f "%e %M" -o "$dir/time.out" "$@" >/dev/null ||
+            return 1
+        read -r t m <"$dir/time.out"
+        bt=$(awk -v a="$bt" -v t="$t" 'BEGIN { print (a == "" || t < a) ? t : a }')
+        bm=$(awk -v a="$bm" -v m="$m" 'BEGIN { print (m > a) ? m : a }')
+        i=$((i + 1))
+    done
+    echo "$bt $bm"
+}
+
+# Prints met / MISSED; a miss is noted in $missed (verdict runs in $(...)).
+missed=$dir/scale_missed
+rm -f "$missed"
+verdict() { # ok-condition (awk)
+    if awk "BEGIN { exit !($1) }"; then
+        echo met
+    else
+        echo x >>"$missed"
+        echo MISSED
+    fi
+}
+
+db=$dir/cohort_$CLIENTS.db
+make_db "$CLIENTS" "$db"
+client=$(sqlite3 "$db" "SELECT code FROM client ORDER BY id LIMIT 1 OFFSET \
+    (SELECT count(*) / 2 FROM client)") || exit 1
+# Open once (a store made by an older cairn migrates), then move the
+# change counter as every write does, so the next trend scans.
+"$CAIRN" --db "$db" history --client "$client" >/dev/null || exit 1
+sqlite3 "$db" "UPDATE store_change SET n = n + 1" || exit 1
+/usr/bin/time -f "%e %M" -o "$dir/time.out" \
+    "$CAIRN" --db "$db" trend --client "$client" --instrument phq9 \
+    >/dev/null || exit 1
+read -r cold cold_m <"$dir/time.out"
+set -- $(measure "$CAIRN" --db "$db" trend --client "$client" \
+    --instrument phq9) || exit 1
+tr_t=$1
+tr_m=$2
+set -- $(measure "$CAIRN" --db "$db" history --client "$client") || exit 1
+hi_t=$1
+echo "one client's trend, $CLIENTS clients"
+printf '  %-34s %8.3f s  %6d KB\n' "cairn trend (cache cold)" "$cold" "$cold_m"
+printf '  %-34s %8.3f s  %6d KB\n' "cairn trend (cache warm)" "$tr_t" "$tr_m"
+printf '  %-34s %8.3f s\n' "cairn history" "$hi_t"
+r=$(awk -v a="$tr_t" -v b="$hi_t" 'BEGIN { printf "%.1f", a / (b > 0.001 ? b : 0.001) }')
+printf '  trend / history = %sx  (target <= 5x: %s)\n' "$r" \
+    "$(verdict "$r <= 5")"
+
+set -- $(measure "$CAIRN" --db "$db" cohort --instrument phq9) || exit 1
+co_t=$1
+small=$dir/caseload_10000.db
+make_db 10000 "$small"
+set -- $(measure "$CAIRN" --db "$small" caseload) || exit 1
+c10_t=$1
+c10_m=$2
+set -- $(measure "$CAIRN" --db "$db" caseload) || exit 1
+cl_t=$1
+cl_m=$2
+echo "caseload"
+printf '  %-34s %8.2f s  %7d KB  (target < 0.3 s: %s; < 200 MB: %s)\n' \
+    "cairn caseload, 10,000 clients" "$c10_t" "$c10_m" \
+    "$(verdict "$c10_t < 0.3")" "$(verdict "$c10_m < 204800")"
+printf '  %-34s %8.2f s  %7d KB  (< 200 MB: %s)\n' \
+    "cairn caseload, $CLIENTS clients" "$cl_t" "$cl_m" \
+    "$(verdict "$cl_m < 204800")"
+printf '  %-34s %8.2f s\n' "cairn cohort, $CLIENTS clients" "$co_t"
+r=$(awk -v a="$cl_t" -v b="$co_t" 'BEGIN { printf "%.1f", a / b }')
+printf '  caseload / cohort = %sx  (target <= 1x: %s)\n' "$r" \
+    "$(verdict "$r <= 1")"
+[ -f "$missed" ] && status=1
+exit $status
