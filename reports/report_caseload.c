@@ -1,6 +1,8 @@
 /*
- * report_caseload.c - the caseload workbook: one row per active client,
- * most urgent first, and a summary of who improved.
+ * report_caseload.c - the caseload workbook: a list of every active
+ * client, most urgent first, one row per questionnaire they have scores
+ * on (so it reads, filters and prints as a list, however many
+ * questionnaires the clinic uses), and a summary of who improved.
  *
  * The caseload itself (which clients, their trends, alerts and states,
  * the order) is the engine's cairn_caseload_compute, as `cairn caseload`
@@ -16,8 +18,7 @@
 #include "report_internal.h"
 
 #define FIRST_ROW 4
-#define FIXED_COLS 7
-#define PER_INSTRUMENT 6
+#define LIST_COLS 10
 
 /* ---- the model ---- */
 
@@ -224,67 +225,77 @@ static const char *rc_text(const cairn_report_cell *c)
                                             : "no reliable change";
 }
 
-static void header(cairn__sheet *s, const cairn_report_caseload *r)
+static void header(cairn__sheet *s)
 {
-    static const char *const fixed[FIXED_COLS] = {"Client",
-                                                  "Clinician",
-                                                  "Open alerts",
-                                                  "Acknowledged alerts",
-                                                  "Most urgent alert",
-                                                  "Alert instrument",
-                                                  "Alert reason"};
-    static const char *const per[PER_INSTRUMENT] = {
-        "latest", "band", "change", "reliable change", "latest date", "scores"};
-    size_t row = FIRST_ROW - 1;
-    for (size_t k = 0; k < FIXED_COLS; k++) {
-        cairn__xlsx_text(s, row, k, fixed[k], &HEAD);
-    }
-    for (size_t i = 0; i < r->n_instruments; i++) {
-        const char *name = cairn_report_short_name(r->instruments[i]);
-        for (size_t k = 0; k < PER_INSTRUMENT; k++) {
-            cairn__xlsx_textf(s, row, FIXED_COLS + PER_INSTRUMENT * i + k,
-                              &HEAD, "%s %s", name, per[k]);
-        }
+    static const char *const head[LIST_COLS] = {
+        "Client",     "Clinician",      "Open alerts", "Most urgent alert",
+        "Instrument", "Scores",         "Latest",      "Band",
+        "Change",     "Reliable change"};
+    for (size_t k = 0; k < LIST_COLS; k++) {
+        cairn__xlsx_text(s, FIRST_ROW - 1, k, head[k], &HEAD_WRAP);
     }
 }
 
-static void cell_cols(cairn__sheet *s, size_t row, size_t col,
-                      const cairn_report_cell *c, const cairn_scale *sc)
-{
-    if (!c->present) {
-        return;
-    }
-    size_t b = c->band ? (size_t)(c->band - sc->bands) : sc->n_bands;
-    cairn__style band = {.fill = cairn__report_band_fill(sc, b)};
-    cairn__xlsx_number(s, row, col, c->latest, &band);
-    cairn__xlsx_text(s, row, col + 1, c->band ? c->band->label : "", &band);
-    if (c->has_change) {
-        cairn__xlsx_number(s, row, col + 2, c->change, &SIGNED);
-    }
-    bool worse = c->has_rc && c->rc == CAIRN_RC_DETERIORATED;
-    cairn__xlsx_text(s, row, col + 3, rc_text(c), worse ? &ALERT : &PLAIN);
-    cairn__xlsx_date(s, row, col + 4, c->latest_date, &DATE);
-    cairn__xlsx_number(s, row, col + 5, (double)c->n, &PLAIN);
-}
-
-static void row_cols(cairn__sheet *s, size_t row, const cairn_report_row *w,
-                     const cairn_report_caseload *r)
+/* The client's columns, on every row of theirs so a filter keeps them;
+ * the alert is spelled out on their first row only. */
+static void client_cols(cairn__sheet *s, size_t row, const cairn_report_row *w,
+                        bool first)
 {
     const cairn__style *st = w->has_alert ? &ALERT : &PLAIN;
+    char ack[64] = "";
     cairn__xlsx_text(s, row, 0, w->code, st);
     cairn__xlsx_text(s, row, 1, w->clinician ? w->clinician : "", &PLAIN);
     cairn__xlsx_number(s, row, 2, (double)w->n_alerts, st);
-    cairn__xlsx_number(s, row, 3, (double)w->n_acknowledged, &PLAIN);
-    if (w->has_alert) {
-        cairn__xlsx_text(s, row, 4, cairn__report_alert_words(w->urgent), st);
-        cairn__xlsx_text(s, row, 5,
-                         cairn_report_short_name(w->alert_instrument), st);
-        cairn__xlsx_text(s, row, 6, w->alert_reason, &ALERT_WRAP);
+    if (first && w->n_acknowledged > 0) {
+        snprintf(ack, sizeof ack, "%s%zu acknowledged, not resolved",
+                 w->has_alert ? "; " : "", w->n_acknowledged);
     }
+    if (w->has_alert && first) {
+        cairn__xlsx_textf(s, row, 3, &ALERT_WRAP, "%s (%s): %s%s",
+                          cairn__report_alert_words(w->urgent),
+                          cairn_report_short_name(w->alert_instrument),
+                          w->alert_reason, ack);
+    } else if (ack[0] != '\0') {
+        cairn__xlsx_text(s, row, 3, ack, &WRAP);
+    }
+}
+
+static void cell_cols(cairn__sheet *s, size_t row, const cairn_report_cell *c,
+                      const cairn_instrument *inst)
+{
+    const cairn_scale *sc = cairn_instrument_scale(inst, 0);
+    size_t b = c->band ? (size_t)(c->band - sc->bands) : sc->n_bands;
+    cairn__style band = {.fill = cairn__report_band_fill(sc, b), .wrap = true};
+    cairn__style latest = {.fill = band.fill};
+    cairn__xlsx_text(s, row, 4, cairn_report_short_name(inst), &PLAIN);
+    cairn__xlsx_number(s, row, 5, (double)c->n, &PLAIN);
+    cairn__xlsx_number(s, row, 6, c->latest, &latest);
+    cairn__xlsx_text(s, row, 7, c->band ? c->band->label : "", &band);
+    if (c->has_change) {
+        cairn__xlsx_number(s, row, 8, c->change, &SIGNED);
+    }
+    bool worse = c->has_rc && c->rc == CAIRN_RC_DETERIORATED;
+    cairn__xlsx_text(s, row, 9, rc_text(c), worse ? &ALERT_WRAP : &WRAP);
+}
+
+/* One client's rows from `row` on; returns the next free row. */
+static size_t client_rows(cairn__sheet *s, size_t row,
+                          const cairn_report_row *w,
+                          const cairn_report_caseload *r)
+{
+    bool first = true;
     for (size_t i = 0; i < r->n_instruments; i++) {
-        cell_cols(s, row, FIXED_COLS + PER_INSTRUMENT * i, &w->cells[i],
-                  cairn_instrument_scale(r->instruments[i], 0));
+        if (!w->cells[i].present) {
+            continue;
+        }
+        client_cols(s, row, w, first);
+        cell_cols(s, row++, &w->cells[i], r->instruments[i]);
+        first = false;
     }
+    if (first) { /* no scores yet */
+        client_cols(s, row++, w, true);
+    }
+    return row;
 }
 
 static void caseload_sheet(cairn__xlsx *x, const cairn_report_caseload *r,
@@ -296,19 +307,18 @@ static void caseload_sheet(cairn__xlsx *x, const cairn_report_caseload *r,
     cairn__xlsx_textf(s, 1, 0, &NOTE,
                       "As of %s; made by Cairn %s. %zu active client%s, "
                       "most urgent first (risk, deterioration, not on "
-                      "track, no improvement). Confidential.",
+                      "track, no improvement), one row per questionnaire. "
+                      "Confidential.",
                       when, cairn_version(), r->n_rows,
                       r->n_rows == 1 ? "" : "s");
-    header(s, r);
+    header(s);
+    size_t row = FIRST_ROW;
     for (size_t i = 0; i < r->n_rows; i++) {
-        row_cols(s, FIRST_ROW + i, &r->rows[i], r);
+        row = client_rows(s, row, &r->rows[i], r);
     }
-    size_t last_col = FIXED_COLS + PER_INSTRUMENT * r->n_instruments - 1;
-    size_t last_row = FIRST_ROW - 1 + r->n_rows;
-    cairn__xlsx_autofilter(s, FIRST_ROW - 1, 0, last_row, last_col);
-    cairn__xlsx_min_width(s, 6, 50);
+    cairn__xlsx_autofilter(s, FIRST_ROW - 1, 0, row - 1, LIST_COLS - 1);
+    cairn__xlsx_min_width(s, 3, 30);
     cairn__xlsx_freeze(s, FIRST_ROW, 1);
-    cairn__xlsx_print_wide(s);
 }
 
 static void summary_sheet(cairn__xlsx *x, const cairn_report_caseload *r,

@@ -176,7 +176,6 @@ static cairn__sheet *instrument_sheet(cairn__xlsx *x,
     score_header(s, c);
     *ncol = score_rows(s, c, scores);
     cairn__xlsx_freeze(s, SCORES_ROW, 1);
-    cairn__xlsx_print_wide(s);
     return s;
 }
 
@@ -287,7 +286,6 @@ static void item_sheet(cairn__xlsx *x, const cairn_report_course *c)
         }
     }
     cairn__xlsx_freeze(s, 4, 2);
-    cairn__xlsx_print_wide(s);
 }
 
 /* Instrument and item sheets first, then Chart data, then the charts

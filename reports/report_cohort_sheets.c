@@ -133,7 +133,6 @@ static void statistics(cairn__xlsx *x, const cairn_report_cohort *r,
     row = count_rows(s, row, r->result);
     band_rows(s, row + 1, r->scale, r->summary);
     cairn__xlsx_freeze(s, FIRST_ROW, 1);
-    cairn__xlsx_print_wide(s);
 }
 
 /* ---- Growth model ---- */
@@ -216,7 +215,6 @@ static void growth_model(cairn__xlsx *x, const cairn_report_cohort *r)
     size_t row = fixed_rows(s, FIRST_ROW - 1, m);
     component_rows(s, row, m);
     cairn__xlsx_freeze(s, FIRST_ROW, 1);
-    cairn__xlsx_print_wide(s);
 }
 
 /* ---- Trajectories ---- */
@@ -291,7 +289,6 @@ static void trajectories(cairn__xlsx *x, const cairn_report_cohort *r)
     week_table(s, r);
     point_table(s, r);
     cairn__xlsx_freeze(s, FIRST_ROW, 0);
-    cairn__xlsx_print_wide(s);
     cairn__chart *c = cairn__xlsx_chart(x, CAIRN__CHART_SCATTER,
                                         "Mean course and individual courses");
     individual_lines(c, s, r);

@@ -257,7 +257,6 @@ static void summary(cairn__xlsx *x, const cairn_report_couple *r)
     row = couple_alerts(s, row, r);
     shared_table(s, row, r);
     cairn__xlsx_freeze(s, 2, 0);
-    cairn__xlsx_print_wide(s);
 }
 
 /* ---- one sheet per shared instrument ---- */
@@ -330,7 +329,6 @@ static cairn__sheet *shared_sheet(cairn__xlsx *x, const cairn_report_couple *r,
     partner_block(s, 4, cb, sh->b, sc);
     pair_block(s, sh, ca, cb);
     cairn__xlsx_freeze(s, FIRST_ROW, 0);
-    cairn__xlsx_print_wide(s);
     return s;
 }
 

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "cairn/caseload.h"
+#include "cairn/timeline.h"
 #include "report_internal.h"
 
 /* ---- options ---- */
@@ -291,6 +292,16 @@ int cairn__report_client_read(cairn_report_client **out, cairn_store *st,
     }
     if (rc == CAIRN_OK) {
         rc = cairn_store_event_list(&r->events, st, code, err);
+    }
+    if (rc == CAIRN_OK) {
+        /* the due date and the anniversaries up to the report's date */
+        char until[CAIRN_DATE_MAX];
+        time_t as_of = cairn__report_as_of(st, o);
+        struct tm tm;
+        gmtime_r(&as_of, &tm);
+        strftime(until, sizeof until, "%Y-%m-%d", &tm);
+        rc = cairn_timeline_add_markers(r->events, r->client,
+                                        as_of > 0 ? until : NULL, err);
     }
     if (rc == CAIRN_OK) {
         rc = cairn_store_episode_list(&r->episodes, st, code, err);

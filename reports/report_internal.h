@@ -110,8 +110,9 @@ typedef struct cairn__xlsx_props {
  * Start a workbook that will become `path`.  A temporary file is made
  * next to `path` at once (so an unwritable place fails before any work)
  * and renamed over `path` only by a successful cairn__xlsx_close().
- * Returns CAIRN_OK, CAIRN_EIO ("cannot write /x/r.xlsx: ...") or
- * CAIRN_ENOMEM.
+ * Returns CAIRN_OK, CAIRN_EINVAL (`path` does not end in .xlsx: "r.pdf:
+ * a workbook is written as .xlsx, ..."), CAIRN_EIO ("cannot write
+ * /x/r.xlsx: ...") or CAIRN_ENOMEM.
  */
 int cairn__xlsx_open(cairn__xlsx **out, const char *path,
                      const cairn__xlsx_props *props, cairn_error *err);
@@ -176,8 +177,12 @@ void cairn__xlsx_min_width(cairn__sheet *s, size_t col, double width);
 void cairn__xlsx_color_scale(cairn__sheet *s, size_t r1, size_t c1, size_t r2,
                              size_t c2, double lo, double hi, uint32_t lo_color,
                              uint32_t mid_color, uint32_t hi_color);
-/** Landscape, fit to one page wide, for printing and PDF. */
-void cairn__xlsx_print_wide(cairn__sheet *s);
+/**
+ * Mark a sheet that only holds what charts draw: it is hidden, so it
+ * never prints.  (Every other sheet is set up for printing at close from
+ * its content: see xlsx.c.)
+ */
+void cairn__xlsx_chart_data(cairn__sheet *s);
 
 /** Kinds of chart. */
 typedef enum cairn__chart_kind {

@@ -179,6 +179,7 @@ cairn__sheet *cairn__report_data_sheet(cairn__xlsx *x, size_t *row)
                      "read from the other sheets: band boundaries, "
                      "cut-offs, points by band and events.",
                      &note);
+    cairn__xlsx_chart_data(d);
     *row = 3;
     return d;
 }

@@ -354,7 +354,6 @@ static void sources(cairn__xlsx *x, const cairn_report_client *r)
     }
     cairn__xlsx_min_width(s, 4, 90);
     cairn__xlsx_freeze(s, 3, 0);
-    cairn__xlsx_print_wide(s);
 }
 
 void cairn__report_client_summary(cairn__xlsx *x, const cairn_report_client *r)
@@ -373,7 +372,6 @@ void cairn__report_client_summary(cairn__xlsx *x, const cairn_report_client *r)
     row = events(s, row, r->events);
     method(s, row);
     cairn__xlsx_freeze(s, 2, 1);
-    cairn__xlsx_print_wide(s);
 }
 
 void cairn__report_client_sources(cairn__xlsx *x, const cairn_report_client *r)

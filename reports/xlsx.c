@@ -12,6 +12,19 @@
  * so a failure (an unwritable place, a full disk seen only by
  * workbook_close) never leaves a partial file under the requested name,
  * and the database, a key or a device is never written over.
+ *
+ * Every sheet is set up to print at close, from what was written on it:
+ * portrait when its cells and charts fit a portrait page, else landscape;
+ * one page wide when that keeps the text at 70% or more on both A4 and
+ * Letter, else 70% across several pages, the tables and charts that sit
+ * side by side packed whole onto pages, and the frozen columns repeated
+ * on a table that has no chart beside it;
+ * the table header (the last frozen row) repeated on every page;
+ * gridlines off; a footer with the sheet name and page numbers.  Sheets
+ * that only feed the charts are hidden, so they never print.
+ *
+ * A workbook is only ever written under a name ending in .xlsx, so that
+ * "-o elena.pdf" is refused rather than giving an xlsx named .pdf.
  */
 #include <errno.h>
 #include <math.h>
@@ -27,8 +40,18 @@
 
 #define MAX_COLS 1024
 #define MAX_WIDTH 100.0
-#define WRAP_WIDTH 24.0
+#define WRAP_WIDTH 18.0
 #define MAX_LEGEND_HIDDEN 250
+/* Printing: the narrower printable width of A4 and Letter with 0.3 inch
+ * side margins, in inches (Letter: 8.5 x 11, A4: 8.27 x 11.69), 96 pixels
+ * to the inch at 100%, and the smallest scale we print text at (the 11
+ * point body text stays at 7.7 points or more; project policy). */
+#define PRINT_PORTRAIT_IN 7.67
+#define PRINT_LANDSCAPE_IN 10.4
+#define PRINT_MARGIN_IN 0.3
+#define PIXELS_PER_INCH 96.0
+#define MIN_PRINT_SCALE 70
+#define MAX_SHEET_CHARTS 64
 
 typedef struct format_entry {
     cairn__style style;
@@ -48,6 +71,15 @@ struct cairn__sheet {
     double width[MAX_COLS]; /* widest content seen, in characters */
     wrapped *wraps;         /* wrapped cells, to size their rows */
     size_t n_wraps, cap_wraps;
+    size_t last_row, last_col; /* the extent of what was written */
+    bool used;
+    bool col_used[MAX_COLS];
+    size_t freeze_row, freeze_col;
+    size_t n_charts;                    /* charts placed, for the print area: */
+    size_t chart_col[MAX_SHEET_CHARTS]; /* their first column */
+    int chart_px[MAX_SHEET_CHARTS];     /* and width in pixels */
+    size_t chart_last_row;              /* last row a chart covers */
+    bool charts_only; /* a sheet of chart data, never printed */
 };
 
 struct cairn__chart {
@@ -112,10 +144,39 @@ static char *dup_str(const char *s)
     return d;
 }
 
+/* Whether `path` ends in ".xlsx", in any case. */
+static bool is_xlsx_name(const char *path)
+{
+    size_t n = strlen(path);
+    const char *want = ".xlsx";
+    if (n <= 5) {
+        return false;
+    }
+    for (size_t i = 0; i < 5; i++) {
+        char c = path[n - 5 + i];
+        if ((c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c) != want[i]) {
+            return false;
+        }
+    }
+    return true;
+}
+
 int cairn__xlsx_open(cairn__xlsx **out, const char *path,
                      const cairn__xlsx_props *props, cairn_error *err)
 {
     *out = NULL;
+    if (!is_xlsx_name(path)) {
+        const char *dot = strrchr(path, '.');
+        const char *slash = strrchr(path, '/');
+        int stem = dot != NULL && (slash == NULL || dot > slash)
+                       ? (int)(dot - path)
+                       : (int)strlen(path);
+        return cairn_error_set(err, CAIRN_EINVAL,
+                               "%s: a workbook is written as .xlsx, so the "
+                               "file name must end in .xlsx (for example "
+                               "%.*s.xlsx)",
+                               path, stem, path);
+    }
     cairn__xlsx *x = calloc(1, sizeof *x);
     if (x == NULL || (x->path = dup_str(path)) == NULL) {
         cairn__xlsx_abort(x);
@@ -175,6 +236,126 @@ void cairn__xlsx_abort(cairn__xlsx *x)
     free_parts(x);
 }
 
+/* Pixels a column `w` characters wide takes on paper, at the widest of
+ * the two readers: Excel gives a character of its default font 7 pixels
+ * (and 5 of padding), LibreOffice about 8.8 (measured by converting a
+ * sheet of 3- and 10-character columns to PDF), so 9 is used. */
+static double col_pixels(double w)
+{
+    return floor(w * 9.0 + 5.0);
+}
+
+/* Whether column c holds a cell or part of a chart; `left` holds each
+ * column's left edge in pixels. */
+static bool col_occupied(const cairn__sheet *s, const double *left, size_t c)
+{
+    if (s->col_used[c]) {
+        return true;
+    }
+    for (size_t k = 0; k < s->n_charts; k++) {
+        double start = left[s->chart_col[k]];
+        if (c >= s->chart_col[k] && left[c] < start + s->chart_px[k]) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Page breaks for a sheet too wide for one page: its blocks (tables and
+ * charts side by side, separated by empty columns) are packed onto pages
+ * in order, a break going before a block that would not fit, so no table
+ * or chart is cut where a whole one fits on a page. */
+static void break_between_blocks(cairn__sheet *s, const double *left,
+                                 size_t last_col)
+{
+    lxw_col_t breaks[MAX_COLS + 1];
+    size_t n = 0, page = 0, c = 0;
+    double room =
+        PRINT_LANDSCAPE_IN * PIXELS_PER_INCH * 100.0 / MIN_PRINT_SCALE;
+    while (c <= last_col) {
+        while (c <= last_col && !col_occupied(s, left, c)) {
+            c++;
+        }
+        size_t start = c;
+        while (c <= last_col && col_occupied(s, left, c)) {
+            c++;
+        }
+        if (start > last_col) {
+            break;
+        }
+        if (start > page && left[c] - left[page] > room) {
+            breaks[n++] = (lxw_col_t)start;
+            page = start;
+        }
+    }
+    breaks[n] = 0;
+    if (n > 0) {
+        check(s->x, worksheet_set_v_pagebreaks(s->ws, breaks), s->name);
+    }
+}
+
+/* Set the sheet up for printing from what is on it (see the top of the
+ * file).  Runs after fit_columns, when the widths are final. */
+static void fit_print(cairn__sheet *s)
+{
+    lxw_worksheet *ws = s->ws;
+    if (s->charts_only) {
+        worksheet_hide(ws);
+        return;
+    }
+    /* the right edge of the cells and of every chart, and the column
+     * holding it */
+    double left[MAX_COLS + 1];
+    left[0] = 0;
+    for (size_t c = 0; c < MAX_COLS; c++) {
+        left[c + 1] = left[c] + col_pixels(s->width[c]);
+    }
+    double px = s->used ? left[s->last_col + 1] : 0;
+    for (size_t k = 0; k < s->n_charts; k++) {
+        px = fmax(px, left[s->chart_col[k]] + s->chart_px[k]);
+    }
+    size_t last_col = 0;
+    while (last_col + 1 < MAX_COLS && left[last_col + 1] < px) {
+        last_col++;
+    }
+    double inches = px / PIXELS_PER_INCH;
+    size_t last_row =
+        s->last_row > s->chart_last_row ? s->last_row : s->chart_last_row;
+    worksheet_gridlines(ws, LXW_SHOW_SCREEN_GRIDLINES);
+    worksheet_set_margins(ws, PRINT_MARGIN_IN, PRINT_MARGIN_IN, 0.6, 0.6);
+    check(s->x, worksheet_set_footer(ws, "&L&A&CPage &P of &N&RConfidential"),
+          s->name);
+    check(s->x,
+          worksheet_print_area(ws, 0, 0, (lxw_row_t)last_row,
+                               (lxw_col_t)last_col),
+          s->name);
+    if (inches <= PRINT_PORTRAIT_IN) {
+        worksheet_set_portrait(ws);
+        worksheet_fit_to_pages(ws, 1, 0);
+    } else if (inches * MIN_PRINT_SCALE / 100.0 <= PRINT_LANDSCAPE_IN) {
+        worksheet_set_landscape(ws);
+        worksheet_fit_to_pages(ws, 1, 0);
+    } else {
+        /* too wide for one page at a readable size: several pages
+         * across, the frozen columns on each */
+        worksheet_set_landscape(ws);
+        worksheet_set_print_scale(ws, MIN_PRINT_SCALE);
+        break_between_blocks(s, left, last_col);
+        if (s->freeze_col > 0 && s->n_charts == 0) {
+            check(
+                s->x,
+                worksheet_repeat_columns(ws, 0, (lxw_col_t)(s->freeze_col - 1)),
+                s->name);
+        }
+    }
+    if (s->freeze_row > 0) {
+        check(s->x,
+              worksheet_repeat_rows(ws, (lxw_row_t)(s->freeze_row - 1),
+                                    (lxw_row_t)(s->freeze_row - 1)),
+              s->name);
+    }
+}
+
 /* Size every column to its widest content. */
 static void fit_columns(cairn__sheet *s)
 {
@@ -226,6 +407,7 @@ int cairn__xlsx_close(cairn__xlsx *x, cairn_error *err)
     for (size_t i = 0; i < x->n_sheets; i++) {
         fit_columns(x->sheets[i]);
         fit_rows(x->sheets[i]);
+        fit_print(x->sheets[i]);
     }
     if (x->error != CAIRN_OK) {
         int code = x->error;
@@ -444,6 +626,10 @@ static bool cell_ok(cairn__sheet *s, size_t row, size_t col)
              LXW_ERROR_WORKSHEET_INDEX_OUT_OF_RANGE);
         return false;
     }
+    s->last_row = s->used && s->last_row > row ? s->last_row : row;
+    s->last_col = s->used && s->last_col > col ? s->last_col : col;
+    s->used = true;
+    s->col_used[col] = true;
     return true;
 }
 
@@ -458,6 +644,17 @@ void cairn__xlsx_text(cairn__sheet *s, size_t row, size_t col, const char *text,
         s->x,
         worksheet_write_string(s->ws, (lxw_row_t)row, (lxw_col_t)col, text, f),
         s->name);
+    if (st != NULL && st->wrap && st->header) {
+        /* a wrapped header needs its longest word, not its length */
+        double word = 0, longest = 0;
+        for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+            word = *p == ' ' ? 0 : word + ((*p & 0xC0) != 0x80);
+            longest = word > longest ? word : longest;
+        }
+        note_wrap(s, row, col, text_width(text));
+        measure(s, row, col, longest, &(cairn__style){.header = true});
+        return;
+    }
     measure(s, row, col, text_width(text), st);
 }
 
@@ -547,6 +744,8 @@ void cairn__xlsx_freeze(cairn__sheet *s, size_t row, size_t col)
 {
     if (s != NULL) {
         worksheet_freeze_panes(s->ws, (lxw_row_t)row, (lxw_col_t)col);
+        s->freeze_row = row;
+        s->freeze_col = col;
     }
 }
 
@@ -594,13 +793,10 @@ void cairn__xlsx_color_scale(cairn__sheet *s, size_t r1, size_t c1, size_t r2,
           s->name);
 }
 
-void cairn__xlsx_print_wide(cairn__sheet *s)
+void cairn__xlsx_chart_data(cairn__sheet *s)
 {
     if (s != NULL) {
-        worksheet_set_landscape(s->ws);
-        worksheet_set_paper(s->ws, 9); /* A4 */
-        worksheet_fit_to_pages(s->ws, 1, 0);
-        worksheet_set_margins(s->ws, 0.4, 0.4, 0.5, 0.5);
+        s->charts_only = true;
     }
 }
 
@@ -796,6 +992,13 @@ void cairn__xlsx_chart_insert(cairn__sheet *s, size_t row, size_t col,
               "chart legend");
     }
     lxw_chart_options o = {.x_scale = width / 480.0, .y_scale = height / 288.0};
+    if (s->n_charts < MAX_SHEET_CHARTS) {
+        s->chart_col[s->n_charts] = col;
+        s->chart_px[s->n_charts++] = width;
+    }
+    size_t rows =
+        row + (size_t)ceil(height / (double)LXW_DEF_ROW_HEIGHT_PIXELS);
+    s->chart_last_row = rows > s->chart_last_row ? rows : s->chart_last_row;
     check(s->x,
           worksheet_insert_chart_opt(s->ws, (lxw_row_t)row, (lxw_col_t)col,
                                      c->chart, &o),

@@ -299,6 +299,60 @@ def check_common(wb, pkg, title_prefix):
     unfrozen = [ws.title for ws in wb.worksheets
                 if ws.freeze_panes is None and ws.title != "Chart data"]
     check(not unfrozen, "header rows frozen on every sheet", unfrozen)
+    check_print(wb)
+
+
+# Printing, as the reader sees it: a character of the default font is
+# about 8.8 pixels wide on paper in LibreOffice (7 in Excel), 96 pixels
+# to the inch; the printable width of A4 and Letter with the margins set.
+PAPERS = {"A4": (8.27, 11.69), "Letter": (8.5, 11.0)}
+
+
+def sheet_inches(ws):
+    px = 0
+    for c in range(1, ws.max_column + 1):
+        d = ws.column_dimensions.get(get_column_letter(c))
+        w = d.width if d is not None and d.width else 8.43
+        px += math.floor(w * 8.8 + 5)
+    return px / 96.0
+
+
+def check_print(wb):
+    bad = []
+    for ws in wb.worksheets:
+        ps = ws.page_setup
+        if ws.title == "Chart data":
+            if ws.sheet_state != "hidden":
+                bad.append("Chart data is not hidden, so it would print")
+            continue
+        if ws.sheet_state != "visible":
+            continue
+        if ws.print_options.gridLines:
+            bad.append("%s: prints gridlines" % ws.title)
+        if ws.freeze_panes and not ws.print_title_rows:
+            bad.append("%s: header row not repeated on each page" % ws.title)
+        if ps.orientation not in ("portrait", "landscape"):
+            bad.append("%s: orientation %r" % (ws.title, ps.orientation))
+        fit = ws.sheet_properties.pageSetUpPr is not None and \
+            ws.sheet_properties.pageSetUpPr.fitToPage
+        margins = ws.page_margins.left + ws.page_margins.right
+        for paper, (w, h) in PAPERS.items():
+            width = (h if ps.orientation == "landscape" else w) - margins
+            if fit:
+                scale = min(1.0, width / sheet_inches(ws))
+                if ps.fitToWidth not in (1, None) or ps.fitToHeight != 0:
+                    bad.append("%s: fit to %r x %r pages" %
+                               (ws.title, ps.fitToWidth, ps.fitToHeight))
+            else:
+                scale = (ps.scale or 100) / 100.0
+            if scale * 11 < 7.5:
+                bad.append("%s on %s: text printed at %.1f points" %
+                           (ws.title, paper, scale * 11))
+        if not ws.print_area:
+            bad.append("%s: no print area" % ws.title)
+    check(not bad, "prints readably on A4 and Letter: orientation, one page "
+          "wide or a readable scale, header repeated, no gridlines, chart "
+          "data hidden", "\n".join(bad[:8]))
 
 
 def cut_off(ws, c):
@@ -607,38 +661,46 @@ def check_caseload(wb, pkg, eng, expect_clients):
           wb.sheetnames)
     check_common(wb, pkg, "Caseload")
     ws = wb["Caseload"]
-    n = ws.max_row - 4
+    n_rows = ws.max_row - 4
     check(ws.freeze_panes == "B5", "caseload: header frozen",
           ws.freeze_panes)
-    last = get_column_letter(ws.max_column)
-    check(ws.auto_filter.ref == "A4:%s%d" % (last, 4 + n),
-          "caseload: autofilter over the table", ws.auto_filter.ref)
-    codes = [ws.cell(row=5 + i, column=1).value for i in range(n)]
+    check(ws.max_column == 10, "caseload: a list ten columns wide",
+          ws.max_column)
+    check(ws.auto_filter.ref == "A4:J%d" % (4 + n_rows),
+          "caseload: autofilter over the list", ws.auto_filter.ref)
+    rows = [[ws.cell(row=5 + i, column=c).value for c in range(1, 11)]
+            for i in range(n_rows)]
+    codes = []
+    for r in rows:
+        if not codes or codes[-1] != r[0]:
+            codes.append(r[0])
+    n = len(codes)
+    check(len(set(codes)) == n, "caseload: each client's rows together",
+          codes)
     if expect_clients is not None:
         check(sorted(codes) == sorted(expect_clients),
-              "caseload: one row per active client", codes)
-    alerts = [ws.cell(row=5 + i, column=3).value for i in range(n)]
+              "caseload: every active client listed", codes)
+    firsts = [next(r for r in rows if r[0] == c) for c in codes]
+    alerts = [r[2] for r in firsts]
     first_clear = next((i for i, a in enumerate(alerts) if a == 0), n)
     check(all(a > 0 for a in alerts[:first_clear]) and
           all(a == 0 for a in alerts[first_clear:]),
           "caseload: clients with alerts first", alerts)
     kinds = ["risk item endorsed", "reliable deterioration", "not on track",
              "no reliable improvement"]
-    ranks = [kinds.index(ws.cell(row=5 + i, column=5).value)
+    ranks = [next((k for k, w in enumerate(kinds)
+                   if (firsts[i][3] or "").startswith(w + " (")), None)
              for i in range(first_clear)]
     check(ranks == sorted(ranks), "caseload: sorted by urgency", ranks)
-    heads = {ws.cell(row=4, column=c).value: c
-             for c in range(1, ws.max_column + 1)}
     bad = []
-    for i, code in enumerate(codes):
+    for code in codes:
         hist = eng.history(code)
-        for inst in sorted({a["instrument"] for a in hist}):
-            col = heads.get("%s latest" % eng.alias(inst))
-            pts = course(hist, inst)
-            got = ws.cell(row=5 + i, column=col).value if col else None
-            if pts and got != pts[-1][1]:
-                bad.append("%s %s: %r, want %r" % (code, inst, got,
-                                                   pts[-1][1]))
+        want = {eng.alias(inst): course(hist, inst)[-1][1]
+                for inst in sorted({a["instrument"] for a in hist})
+                if course(hist, inst)}
+        got = {r[4]: r[6] for r in rows if r[0] == code and r[4]}
+        if got != want:
+            bad.append("%s: %r, want %r" % (code, got, want))
     check(not bad, "caseload: latest score per instrument as the history",
           "\n".join(bad[:5]))
     check_caseload_summary(wb, pkg, n)

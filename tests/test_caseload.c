@@ -288,6 +288,32 @@ static void test_caseload_alert_list_and_actions(void **state)
     test_store_done(st, dir);
 }
 
+/* Ages for people, by calendar days. */
+static void test_caseload_alert_age_words(void **state)
+{
+    (void)state;
+    char b[32];
+    const char *today = "2026-05-20T09:00:00Z";
+    assert_string_equal(cairn_alert_age(b, sizeof b, "2026-05-20", today),
+                        "today");
+    assert_string_equal(
+        cairn_alert_age(b, sizeof b, "2026-05-19T23:59:00Z", today),
+        "yesterday");
+    assert_string_equal(cairn_alert_age(b, sizeof b, "2026-05-17", today),
+                        "3 days ago");
+    assert_string_equal(cairn_alert_age(b, sizeof b, "2026-05-06", today),
+                        "2 weeks ago");
+    assert_string_equal(cairn_alert_age(b, sizeof b, "2025-12-20", today),
+                        "4 months ago");
+    assert_string_equal(cairn_alert_age(b, sizeof b, "2023-05-19", today),
+                        "3 years ago");
+    assert_string_equal(cairn_alert_age(b, sizeof b, "2026-06-01", today),
+                        "in the future");
+    assert_string_equal(cairn_alert_age(b, sizeof b, "soon", today), "");
+    assert_string_equal(cairn_alert_kind_label(CAIRN_ALERT_NO_IMPROVEMENT),
+                        "no reliable improvement");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -297,6 +323,7 @@ int main(void)
         cmocka_unit_test(test_caseload_model_cache_is_never_stale),
         cmocka_unit_test(test_caseload_active_rule),
         cmocka_unit_test(test_caseload_alert_list_and_actions),
+        cmocka_unit_test(test_caseload_alert_age_words),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -286,11 +286,11 @@ static void test_report_unwritable(void **state)
     assert_int_equal(cairn_report_client_write(r, path, NULL, &err), CAIRN_EIO);
     assert_non_null(strstr(err.message, "Not a directory"));
     /* a directory in the way: refused before anything is written */
-    snprintf(path, sizeof path, "%s/adir", tmpdir);
+    snprintf(path, sizeof path, "%s/adir.xlsx", tmpdir);
     assert_int_equal(mkdir(path, 0700), 0);
     assert_int_equal(cairn_report_client_write(r, path, NULL, &err),
                      CAIRN_EINVAL);
-    assert_int_equal(count_files(tmpdir, ".adir."), 0);
+    assert_int_equal(count_files(tmpdir, ".adir.xlsx."), 0);
     assert_int_equal(rmdir(path), 0);
     unlink(file);
     cairn_report_client_free(r);

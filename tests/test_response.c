@@ -82,12 +82,129 @@ static void test_response_set_checks_each_item(void **state)
     cairn_responses_free(r);
 }
 
+/* EPDS item 10's top answer scores 3: typed as a score, 3 must become
+ * code 0 and raise the item 10 flag; unsaid, the set is refused. */
+static void test_response_entry_scores_and_positions(void **state)
+{
+    (void)state;
+    const cairn_instrument *in = test_instrument("epds");
+    const char *tok[] = {"0", "0", "0", "0", "0", "0", "0", "0", "0", "3"};
+    cairn_responses *r = NULL;
+    cairn_score *sc = NULL;
+    cairn_error err = CAIRN_ERROR_INIT;
+    assert_true(cairn_instrument_codes_differ(in));
+    assert_false(cairn_instrument_codes_differ(test_instrument("phq9")));
+    assert_int_equal(cairn_responses_parse_entered(&r, in, tok, 10,
+                                                   CAIRN_ENTRY_UNSAID, &err),
+                     CAIRN_EINVAL);
+    assert_null(r);
+    assert_non_null(strstr(err.message, "epds: its answer codes are not its "
+                                        "item scores: say which are "
+                                        "entered, positions ("));
+    assert_int_equal(cairn_responses_parse_entered(&r, in, tok, 10,
+                                                   CAIRN_ENTRY_SCORES, &err),
+                     CAIRN_OK);
+    assert_int_equal(r->codes[9], 0); /* the top answer */
+    assert_int_equal(r->codes[2], 3); /* item 3 scoring 0: the bottom one */
+    assert_int_equal(cairn_score_compute(&sc, in, r, &err), CAIRN_OK);
+    assert_int_equal(sc->n_flags, 1);
+    assert_int_equal(sc->scales[0].score, 3);
+    cairn_score_free(sc);
+    cairn_responses_free(r);
+    /* The same numbers as positions: 18, and no flag. */
+    assert_int_equal(cairn_responses_parse_entered(&r, in, tok, 10,
+                                                   CAIRN_ENTRY_POSITIONS, &err),
+                     CAIRN_OK);
+    assert_int_equal(cairn_score_compute(&sc, in, r, &err), CAIRN_OK);
+    assert_int_equal(sc->n_flags, 0);
+    assert_int_equal(sc->scales[0].score, 18);
+    cairn_score_free(sc);
+    cairn_responses_free(r);
+    assert_int_equal(cairn_responses_new(&r, in, &err), CAIRN_OK);
+    assert_int_equal(
+        cairn_responses_set_entered(r, in, 9, 7, CAIRN_ENTRY_SCORES, &err),
+        CAIRN_EINVAL);
+    assert_string_equal(err.message,
+                        "item 10: no answer scores 7; the scores are 3, 2, "
+                        "1, 0");
+    cairn_responses_free(r);
+    /* Where codes are scores, not saying is fine. */
+    const char *p9[] = {"0", "0", "0", "0", "0", "0", "0", "0", "3"};
+    assert_int_equal(cairn_responses_parse_entered(&r, test_instrument("phq9"),
+                                                   p9, 9, CAIRN_ENTRY_UNSAID,
+                                                   &err),
+                     CAIRN_OK);
+    cairn_responses_free(r);
+    cairn_entry e = CAIRN_ENTRY_UNSAID;
+    assert_int_equal(cairn_entry_parse(&e, "scores", &err), CAIRN_OK);
+    assert_int_equal(e, CAIRN_ENTRY_SCORES);
+    assert_int_equal(cairn_entry_parse(&e, "score", &err), CAIRN_EINVAL);
+    assert_string_equal(err.message, "'score' is not positions or scores");
+}
+
+/* A client sees the exact wording or nothing. */
+static void test_response_client_text_availability(void **state)
+{
+    (void)state;
+    cairn_client_text t;
+    assert_true(cairn_instrument_client_text(test_instrument("phq9"), &t));
+    assert_int_equal(t.reason, CAIRN_TEXT_READY);
+    assert_false(cairn_instrument_client_text(test_instrument("epds"), &t));
+    assert_int_equal(t.reason, CAIRN_TEXT_WITHHELD);
+    assert_string_equal(t.items, "1-10");
+    assert_non_null(t.form);
+    assert_false(cairn_instrument_client_text(test_instrument("pgs33"), &t));
+    assert_int_equal(t.reason, CAIRN_TEXT_UNVERIFIED);
+    assert_string_equal(t.items, "4, 8, 12-13, 15, 19-33");
+    assert_int_equal(t.n_missing, 20);
+    cairn_error err = CAIRN_ERROR_INIT;
+    assert_int_equal(
+        cairn_instrument_check_client_text(test_instrument("pg13r"), &err),
+        CAIRN_ENOTFOUND);
+    assert_string_equal(err.message,
+                        "pg13r: the exact wording of items 1-13 is not "
+                        "available, so it cannot be shown to a client (its "
+                        "licence keeps the wording out of Cairn)");
+    /* A text file with every item's words and answers makes EPDS ready;
+     * one that gives only the first item's answers does not. */
+    cairn_instrument *in = NULL;
+    assert_int_equal(cairn_instrument_load(&in, "instruments/epds.json", &err),
+                     CAIRN_OK);
+    assert_int_equal(
+        cairn_instrument_add_texts(in, "tests/data/good/epds.texts.json", &err),
+        CAIRN_OK);
+    assert_false(cairn_instrument_client_text(in, &t));
+    assert_string_equal(t.items, "2-10");
+    assert_int_equal(cairn_instrument_add_texts(
+                         in, "tests/data/good/texts/epds.texts.json", &err),
+                     CAIRN_OK);
+    assert_true(cairn_instrument_client_text(in, &t));
+    cairn_instrument_free(in);
+}
+
+/* The client's words: the clinic's when set, a calm default otherwise. */
+static void test_response_client_words(void **state)
+{
+    (void)state;
+    const char *def = cairn_client_text_support_default();
+    assert_ptr_equal(cairn_client_text_support(NULL), def);
+    assert_ptr_equal(cairn_client_text_support(" \n"), def);
+    assert_string_equal(cairn_client_text_support("Call us on 0"),
+                        "Call us on 0");
+    /* no digits: no country's telephone number in the default */
+    assert_null(strpbrk(def, "0123456789"));
+    assert_non_null(strstr(cairn_client_text_handback(), "clinician"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_response_bad_sets_give_exact_messages),
         cmocka_unit_test(test_response_tokens_and_missing),
         cmocka_unit_test(test_response_set_checks_each_item),
+        cmocka_unit_test(test_response_entry_scores_and_positions),
+        cmocka_unit_test(test_response_client_text_availability),
+        cmocka_unit_test(test_response_client_words),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

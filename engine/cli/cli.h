@@ -105,6 +105,45 @@ int cli_usage(const char *cmd, const char *fmt, ...)
 /** Print the full help of `cmd` to `out`. */
 void cli_print_help(const cli_command *cmd, FILE *out);
 
+/** The width plain output fits: a 100-column terminal. */
+#define CLI_WIDTH 100
+
+/** A no-break space for cli_print_wrapped: printed as a space, never
+ * broken at ("!! RISK item" CLI_NBSP "10"). */
+#define CLI_NBSP "\xc2\xa0"
+
+/**
+ * Print `text` wrapped at word boundaries to CLI_WIDTH columns: the first
+ * line after `first`, the others after `rest` (an indent); a newline in
+ * `text` starts a new line.  Ends with a newline.
+ */
+void cli_print_wrapped(FILE *out, const char *first, const char *rest,
+                       const char *text);
+
+/** Read the value of --codes (positions|scores); a usage error if not. */
+int cli_parse_entry(const char *cmd, const char *value, cairn_entry *out);
+
+/**
+ * Refuse, as a usage error of `cmd` with one line explaining both
+ * choices, an instrument whose codes differ from its scores when --codes
+ * was not given.
+ */
+int cli_check_entry(const char *cmd, const cairn_instrument *inst,
+                    cairn_entry entry);
+
+/**
+ * Echo a response set item by item as the clinician's entries count:
+ * "  10  Never -> 0" (the option's label and its score).
+ */
+void cli_print_entries(FILE *out, const cairn_instrument *inst,
+                       const cairn_responses *resp);
+
+/**
+ * Tell the clinician how to add a clinic's text pack for `inst`: where the
+ * form comes from, the file format and --texts.
+ */
+void cli_print_text_guidance(FILE *out, const cairn_instrument *inst);
+
 /** Print a number the way people read scores: 11, 12.5, 0.333. */
 void cli_print_number(FILE *out, double x);
 
@@ -181,6 +220,13 @@ json_t *cli_assessment_json(cli_ctx *ctx, const cairn_assessment *a);
 /** Print a stored assessment as one line for people. */
 void cli_print_assessment_line(cli_ctx *ctx, FILE *out,
                                const cairn_assessment *a);
+
+/**
+ * Print a stored assessment's item answers, one line each, as
+ * cli_print_entries does ("  10  Never -> 0"); a definition no longer in
+ * the catalog prints the codes alone.
+ */
+void cli_print_stored_items(cli_ctx *ctx, FILE *out, const cairn_assessment *a);
 
 /** Print the unmistakable notice for each risk flag of `score`. */
 void cli_print_risk(FILE *out, const cairn_score *score);

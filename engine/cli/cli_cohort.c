@@ -49,6 +49,12 @@ static void print_change(const cairn_cohort_result *r,
     print_effect("d (uncorrected)", &c->d);
     print_effect("g (Hedges, small-sample corrected)", &c->g);
     print_effect("d_z", &c->d_z);
+    if (r->summary->n_paired < CAIRN_COHORT_MEANINGFUL_N) {
+        printf("  (not meaningful: %g client%s with two scores; effect "
+               "sizes need at least %d)\n",
+               r->summary->n_paired, r->summary->n_paired == 1 ? "" : "s",
+               CAIRN_COHORT_MEANINGFUL_N);
+    }
 }
 
 static void print_counts(const cairn_cohort_summary *s,
@@ -102,6 +108,11 @@ static void print_model(const cairn_cohort_result *r,
            m->slope, m->slope_se, m->slope_ci[0], m->slope_ci[1],
            m->sd_intercept, m->sd_slope, m->cor, m->sigma,
            m->reml ? "REML criterion" : "deviance", m->criterion, m->loglik);
+    if (m->n_groups < CAIRN_COHORT_MEANINGFUL_N) {
+        printf("    (the SDs and correlation are not meaningful with %zu "
+               "clients; at least %d are needed)\n",
+               m->n_groups, CAIRN_COHORT_MEANINGFUL_N);
+    }
 }
 
 void cli_print_cohort(const cairn_cohort_result *r,
@@ -119,8 +130,11 @@ void cli_print_cohort(const cairn_cohort_result *r,
         printf("  Cronbach's alpha withheld: it would reveal a suppressed "
                "count\n");
     } else if (r->has_alpha) {
-        printf("  Cronbach's alpha at baseline %.3f (%zu complete sets)\n",
-               r->alpha, r->alpha_n);
+        printf("  Cronbach's alpha at baseline %.3f (%zu complete sets)%s\n",
+               r->alpha, r->alpha_n,
+               r->alpha_n < CAIRN_COHORT_MEANINGFUL_N
+                   ? ": not meaningful with so few"
+                   : "");
     }
     print_model(r, t);
     for (size_t i = 0; t != NULL && i < t->n_cells; i++) {

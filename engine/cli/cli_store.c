@@ -97,22 +97,54 @@ bool cli_parse_id(const char *s, int64_t *id)
     return true;
 }
 
-void cli_print_assessment_line(cli_ctx *ctx, FILE *out,
-                               const cairn_assessment *a)
+/* The catalog's definition of `a`'s instrument, quietly NULL if none. */
+static const cairn_instrument *instrument_of(cli_ctx *ctx,
+                                             const cairn_assessment *a)
 {
-    (void)ctx;
-    fprintf(out, "%-20s #%-5lld %-7s", a->administered_at, (long long)a->id,
-            a->instrument);
+    const cairn_catalog *cat = cli_catalog(ctx);
+    const cairn_instrument *inst = NULL;
+    if (cat == NULL ||
+        cairn_catalog_find(&inst, cat, a->instrument, NULL) < 0) {
+        return NULL;
+    }
+    return inst;
+}
+
+/* The scale's and band's labels for people, or their ids when the
+ * definition is not in the catalog. */
+static void scale_words(const cairn_instrument *inst,
+                        const cairn_stored_scale *s, const char **scale,
+                        const char **band)
+{
+    const cairn_scale *sc =
+        inst != NULL ? cairn_instrument_find_scale(inst, s->scale) : NULL;
+    *scale = sc != NULL ? sc->label : s->scale;
+    *band = s->band;
+    for (size_t k = 0; sc != NULL && s->band != NULL && k < sc->n_bands; k++) {
+        if (strcmp(sc->bands[k].id, s->band) == 0) {
+            *band = sc->bands[k].label;
+        }
+    }
+}
+
+static void print_line_body(FILE *out, const cairn_instrument *inst,
+                            const cairn_assessment *a)
+{
     for (size_t i = 0; i < a->n_scales; i++) {
         const cairn_stored_scale *s = &a->scales[i];
-        fprintf(out, " %s ", s->scale);
+        const char *scale = NULL, *band = NULL;
+        scale_words(inst, s, &scale, &band);
+        /* the main scale is what the instrument column already names */
+        if (i > 0) {
+            fprintf(out, "; %s ", scale);
+        }
         if (s->has_score) {
             cli_print_number(out, s->score);
         } else {
             fputs("-", out);
         }
-        if (s->band != NULL) {
-            fprintf(out, " (%s)", s->band);
+        if (band != NULL) {
+            fprintf(out, " (%s)", band);
         }
         if (s->prorated) {
             fputs(" prorated", out);
@@ -126,7 +158,8 @@ void cli_print_assessment_line(cli_ctx *ctx, FILE *out,
         }
     }
     for (size_t i = 0; i < a->n_flags; i++) {
-        fprintf(out, "%s%d", i == 0 ? "; !! RISK item " : ",",
+        fprintf(out, "%s%d",
+                i == 0 ? "; !!" CLI_NBSP "RISK" CLI_NBSP "item" CLI_NBSP : ",",
                 a->flags[i].item);
     }
     if (a->voided) {
@@ -138,7 +171,50 @@ void cli_print_assessment_line(cli_ctx *ctx, FILE *out,
         fprintf(out, "; corrects #%lld: %s", (long long)a->supersedes,
                 a->reason ? a->reason : "");
     }
-    fputc('\n', out);
+}
+
+void cli_print_assessment_line(cli_ctx *ctx, FILE *out,
+                               const cairn_assessment *a)
+{
+    char head[64];
+    char *body = NULL;
+    size_t len = 0;
+    snprintf(head, sizeof head, "%-20s #%-5lld %-7s ", a->administered_at,
+             (long long)a->id, a->instrument);
+    FILE *mem = open_memstream(&body, &len);
+    if (mem == NULL) {
+        fprintf(out, "%s\n", head);
+        return;
+    }
+    print_line_body(mem, instrument_of(ctx, a), a);
+    fclose(mem);
+    cli_print_wrapped(out, head, "                                    ", body);
+    free(body);
+}
+
+void cli_print_stored_items(cli_ctx *ctx, FILE *out, const cairn_assessment *a)
+{
+    const cairn_instrument *inst = instrument_of(ctx, a);
+    cairn_responses *resp = NULL;
+    int rc =
+        inst != NULL ? cairn_responses_new(&resp, inst, NULL) : CAIRN_ENOTFOUND;
+    for (size_t i = 0; rc == CAIRN_OK && i < a->n_items; i++) {
+        if (!a->missing[i]) {
+            rc = cairn_responses_set(resp, inst, i, a->codes[i], NULL);
+        }
+    }
+    if (rc == CAIRN_OK && resp->n == a->n_items) {
+        cli_print_entries(out, inst, resp);
+    } else {
+        for (size_t i = 0; i < a->n_items; i++) {
+            if (a->missing[i]) {
+                fprintf(out, "  %2zu  (left blank)\n", i + 1);
+            } else {
+                fprintf(out, "  %2zu  code %d\n", i + 1, a->codes[i]);
+            }
+        }
+    }
+    cairn_responses_free(resp);
 }
 
 void cli_print_risk(FILE *out, const cairn_score *score)
@@ -147,8 +223,9 @@ void cli_print_risk(FILE *out, const cairn_score *score)
         "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"
         "!!!!!!!!!!!!!!";
     for (size_t i = 0; i < score->n_flags; i++) {
-        fprintf(out, "\n%s\n!! RISK - FOR THE CLINICIAN NOW\n!! %s\n%s\n", bar,
-                score->flags[i].risk->message, bar);
+        fprintf(out, "\n%s\n!! RISK - FOR THE CLINICIAN NOW\n", bar);
+        cli_print_wrapped(out, "!! ", "!! ", score->flags[i].risk->message);
+        fprintf(out, "%s\n", bar);
     }
     for (size_t i = 0; i < score->n_unanswered_risks; i++) {
         char msg[256];

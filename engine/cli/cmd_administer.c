@@ -6,12 +6,22 @@
  * person at the keyboard and with answers piped in by a test.  Nothing is
  * stored until the person confirms the review; end of input or 'q' leaves
  * the record untouched.
+ *
+ * Two people use this screen in turn.  The client sees only the
+ * instrument's exact wording (refused before the first item when it is not
+ * available), then a thank-you and a request to hand the device back,
+ * never a score, a band or a risk notice.  The assessment is stored, and
+ * so its alerts are raised, before that hand-back; the clinician's
+ * summary follows only after one more line (Enter), so a client who reads
+ * on sees nothing of it.  The client's words come from cairn/client_text.h
+ * like every other screen a client sees.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "cairn/settings.h"
 #include "cli.h"
 
 static struct {
@@ -32,8 +42,8 @@ const cli_command cli_administer_command = {
     .usage = "cairn administer INSTRUMENT --client CODE [--date D]",
     .opts = administer_opts,
     .example = "  cairn administer phq9 --client C001\n"
-               "  printf '1\\n2\\n0\\n3\\n1\\n0\\n2\\n1\\n1\\ny\\n' | "
-               "cairn administer phq9 --client C001\n",
+               "  printf '1\\n2\\n0\\n3\\n1\\n0\\n2\\n1\\n1\\ny\\n\\n' |\n"
+               "      cairn administer phq9 --client C001\n",
     .help =
         "Shows the instructions, then each item with its numbered options,\n"
         "for the client to answer by typing the option's number and Enter.\n"
@@ -43,9 +53,17 @@ const cli_command cli_administer_command = {
         "  q   stop without saving anything\n"
         "After the last item the answers are shown for review: type y to\n"
         "save, an item's number to change it, or q to stop without saving.\n"
-        "After saving, the scores are shown, and any risk flag (for example\n"
-        "PHQ-9 item 9) is shown to the clinician as a notice that cannot be\n"
-        "missed.  Answers may be piped in, one per line.\n",
+        "Once saved (and any alert raised), the client is thanked and asked\n"
+        "to hand the device back; they never see scores or risk notices.\n"
+        "The clinician then presses Enter for the summary: scores, bands and\n"
+        "a notice for any risk flag (for example PHQ-9 item 9).  Answers may\n"
+        "be piped in, one per line; the summary follows one extra line.\n"
+        "\n"
+        "A client sees an instrument's exact wording or nothing: where it is\n"
+        "not available (EPDS, PG-13-R and PGS-33 without the clinic's text\n"
+        "file, see --texts), administer refuses before the first item and\n"
+        "says how to add it.  The client and --date are checked before the\n"
+        "first item too.\n",
 };
 
 typedef struct session {
@@ -128,8 +146,9 @@ static void show_item(const session *s, size_t i)
 {
     const cairn_item *it = cairn_instrument_item(s->inst, i);
     size_t n = cairn_instrument_item_count(s->inst);
-    printf("\nItem %d of %zu: %s\n", it->number, n,
-           it->text != NULL ? it->text : it->label);
+    char head[48];
+    snprintf(head, sizeof head, "\nItem %d of %zu: ", it->number, n);
+    cli_print_wrapped(stdout, head, "    ", it->text);
     for (size_t k = 0; k < it->n_options; k++) {
         printf("  %d  %s\n", it->options[k].code, it->options[k].label);
     }
@@ -205,21 +224,26 @@ static enum step ask_range(session *s, size_t from, size_t to)
     return NEXT;
 }
 
+/* The review shows the item's own words and the answer chosen. */
 static void show_review(const session *s)
 {
     printf("\nPlease check your answers:\n");
     for (size_t i = 0; i < s->resp->n; i++) {
         const cairn_item *it = cairn_instrument_item(s->inst, i);
         const cairn_option *o = NULL;
-        printf("  %2d  %-40.40s  ", it->number, it->label);
+        char head[16], answer[320];
+        snprintf(head, sizeof head, "  %2d  ", it->number);
         if (s->resp->missing[i]) {
-            printf("(skipped)\n");
+            snprintf(answer, sizeof answer, "%s: (skipped)", it->text);
         } else if ((o = cairn_item_find_option(it, s->resp->codes[i])) !=
                    NULL) {
-            printf("%d  %s\n", o->code, o->label);
+            snprintf(answer, sizeof answer, "%s: %d %s", it->text, o->code,
+                     o->label);
         } else {
-            printf("%d\n", s->resp->codes[i]);
+            snprintf(answer, sizeof answer, "%s: %d", it->text,
+                     s->resp->codes[i]);
         }
+        cli_print_wrapped(stdout, head, "        ", answer);
     }
     printf("Type y to save, an item's number to change it, or q to stop "
            "without saving.\n> ");
@@ -256,6 +280,37 @@ static enum step review(session *s)
     }
 }
 
+/* The clinic's own supportive words for a client who endorsed a risk
+ * item (the setting client.crisis_message), or NULL for the default.  A
+ * store that cannot say is no reason to keep the client waiting: the
+ * default words are calm too.  Free with free(). */
+static char *clinic_support_words(cairn_store *st)
+{
+    char *words = NULL;
+    if (cairn_settings_get_text(st, "client.crisis_message", &words, NULL) !=
+        CAIRN_OK) {
+        free(words);
+        return NULL;
+    }
+    return words;
+}
+
+/* What the client sees once the answers are kept. */
+static void client_goodbye(const cairn_score *sc, const char *clinic)
+{
+    printf("\n");
+    cli_print_wrapped(stdout, "", "", cairn_client_text_thanks());
+    if (sc->n_flags > 0) {
+        printf("\n");
+        cli_print_wrapped(stdout, "", "", cairn_client_text_support(clinic));
+    }
+    printf("\n");
+    cli_print_wrapped(stdout, "", "", cairn_client_text_handback());
+    printf("\n(Clinician: press Enter to see the summary.)\n");
+}
+
+/* Store the answers; then the client's goodbye, and the clinician's
+ * summary only after the next line. */
 static int save(cli_ctx *ctx, session *s, const char *client, const char *date)
 {
     cairn_score *sc = NULL;
@@ -279,7 +334,14 @@ static int save(cli_ctx *ctx, session *s, const char *client, const char *date)
         rc = cairn_store_assessment_get(&stored, st, id, &err);
     }
     if (rc == CAIRN_OK) {
-        printf("\nThank you.  Saved as assessment %lld.\n", (long long)id);
+        char *words = sc->n_flags > 0 ? clinic_support_words(st) : NULL;
+        client_goodbye(sc, words);
+        free(words);
+    }
+    if (rc == CAIRN_OK && read_answer(s) != NULL) {
+        printf("\nFor the clinician: saved as assessment %lld for client "
+               "%s.\n",
+               (long long)id, client);
         cli_print_assessment_line(ctx, stdout, stored);
         cli_print_risk(stdout, sc);
     }
@@ -303,10 +365,9 @@ static int run(cli_ctx *ctx, const cairn_instrument *inst, const char *client,
         cli_error("out of memory");
         return CLI_FAIL;
     }
-    printf("%s (%s)\n", cairn_instrument_name(inst),
-           cairn_instrument_code(inst));
+    printf("%s\n", cairn_instrument_name(inst));
     if (cairn_instrument_instructions(inst) != NULL) {
-        printf("%s\n", cairn_instrument_instructions(inst));
+        cli_print_wrapped(stdout, "", "", cairn_instrument_instructions(inst));
     }
     printf("Answer with the number of an option and Enter "
            "(b = back, s = skip, q = quit).\n");
@@ -318,7 +379,8 @@ static int run(cli_ctx *ctx, const cairn_instrument *inst, const char *client,
     if (st == NEXT) {
         rc = save(ctx, &s, client, date);
     } else if (st == QUIT) {
-        printf("\nStopped; nothing was saved.\n");
+        printf("\n");
+        cli_print_wrapped(stdout, "", "", cairn_client_text_stopped());
         rc = CLI_OK;
     } else {
         printf("\n");
@@ -351,19 +413,13 @@ int cmd_administer(cli_ctx *ctx, int argc, char **argv)
     if (inst == NULL) {
         return CLI_FAIL;
     }
-    /* refuse before the client spends time on answers that cannot be
-     * saved */
-    cairn_store *st = NULL;
-    cairn_client *c = NULL;
+    /* everything is checked before the client spends time on answers:
+     * the wording they will see, the client and the date */
     cairn_error err = CAIRN_ERROR_INIT;
-    if (cli_store_open(ctx, &st) != CLI_OK) {
+    if (cairn_instrument_check_client_text(inst, &err) < 0) {
+        cli_fail(&err);
+        cli_print_text_guidance(stderr, inst);
         return CLI_FAIL;
-    }
-    rc = cairn_store_client_get(&c, st, given.client, &err);
-    cairn_store_client_free(c);
-    cairn_store_close(st);
-    if (rc < 0) {
-        return cli_fail(&err);
     }
     const char *date = given.date;
     if (date == NULL) {
@@ -372,6 +428,18 @@ int cmd_administer(cli_ctx *ctx, int argc, char **argv)
         gmtime_r(&t, &tm);
         strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
         date = now;
+    }
+    cairn_store *st = NULL;
+    if (cli_store_open(ctx, &st) != CLI_OK) {
+        return CLI_FAIL;
+    }
+    cairn_assessment_options o = CAIRN_ASSESSMENT_OPTIONS_INIT;
+    o.client_code = given.client;
+    o.administered_at = date;
+    rc = cairn_store_assessment_check(st, &o, &err);
+    cairn_store_close(st);
+    if (rc < 0) {
+        return cli_fail(&err);
     }
     return run(ctx, inst, given.client, date);
 }

@@ -11,8 +11,8 @@
 typedef struct args {
     const char *sub;
     int64_t id;
-    const char *date, *reason;
-    bool json;
+    const char *date, *reason, *codes;
+    bool json, items;
     const char **tokens;
     size_t n;
 } args;
@@ -21,12 +21,17 @@ static args given;
 
 static const cli_opt json_opts[] = {
     {"json", NULL, "show as JSON (README: JSON output)", .flag = &given.json},
+    {"items", NULL, "every item's answer and its score", .flag = &given.items},
     {NULL}};
 static const cli_opt reason_opt[] = {
     {"reason", "R", "why (required for amend and void)", .str = &given.reason},
     {NULL}};
 static const cli_opt amend_opts[] = {
     {"date", "D", "the corrected date", .str = &given.date},
+    {"codes", "K",
+     "positions or scores: what new answers are (required\nwhere an "
+     "instrument's codes are not its scores)",
+     .str = &given.codes},
     {.include = reason_opt},
     {NULL}};
 
@@ -37,9 +42,10 @@ const cli_command cli_assessment_command = {
     .name = "assessment",
     .run = cmd_assessment,
     .summary = "show, correct or void an assessment",
-    .usage = "cairn assessment show ID [--json]\n"
-             "       cairn assessment amend ID [--date D] [RESPONSE...] "
-             "--reason R\n"
+    .usage = "cairn assessment show ID [--items] [--json]\n"
+             "       cairn assessment amend ID [--date D] [--codes "
+             "positions|scores]\n"
+             "                              [RESPONSE...] --reason R\n"
              "       cairn assessment void ID --reason R",
     .subs = assessment_subs,
     .example = "  cairn assessment amend 12 1 2 0 3 1 0 2 1 0 --reason 'item 9 "
@@ -51,7 +57,10 @@ const cli_command cli_assessment_command = {
         "both) that supersedes the old one; void marks an assessment entered\n"
         "in error.  Both keep the old row, need a reason, and are written to\n"
         "the audit log.  Only the current version can be amended or voided.\n"
-        "Find ids with 'cairn history'.\n",
+        "Find ids with 'cairn history'.  New answers are echoed item by\n"
+        "item as the answer's label and its score; where an instrument's\n"
+        "codes are not its item scores (EPDS, PGS-33, CES-D) say which you\n"
+        "typed with --codes.\n",
 };
 
 static int show(cli_ctx *ctx, cairn_store *st, const args *a)
@@ -70,6 +79,9 @@ static int show(cli_ctx *ctx, cairn_store *st, const args *a)
                x->entered_at, x->entered_by);
         cli_print_assessment_line(ctx, stdout, x);
         printf("definition %s %s\n", x->version, x->fingerprint);
+        if (a->items) {
+            cli_print_stored_items(ctx, stdout, x);
+        }
     }
     cairn_store_assessment_free(x);
     return rc;
@@ -77,11 +89,12 @@ static int show(cli_ctx *ctx, cairn_store *st, const args *a)
 
 /* The responses of the correction: given, or the stored ones. */
 static int responses_for(const args *a, const cairn_instrument *inst,
-                         const cairn_assessment *old, cairn_responses **out,
-                         cairn_error *err)
+                         const cairn_assessment *old, cairn_entry entry,
+                         cairn_responses **out, cairn_error *err)
 {
     if (a->n > 0) {
-        return cairn_responses_parse_tokens(out, inst, a->tokens, a->n, err);
+        return cairn_responses_parse_entered(out, inst, a->tokens, a->n, entry,
+                                             err);
     }
     int rc = cairn_responses_new(out, inst, err);
     for (size_t i = 0; rc == CAIRN_OK && i < old->n_items; i++) {
@@ -103,15 +116,29 @@ static int amend(cli_ctx *ctx, cairn_store *st, const args *a)
         return cli_usage("assessment", "amend needs new answers, --date, "
                                        "or both");
     }
+    cairn_entry entry = CAIRN_ENTRY_UNSAID;
+    if (a->codes != NULL &&
+        cli_parse_entry("assessment", a->codes, &entry) != CLI_OK) {
+        return CLI_USAGE;
+    }
     int rc = cairn_store_assessment_get(&old, st, a->id, &err);
     const cairn_instrument *inst = NULL;
     if (rc == CAIRN_OK) {
         inst = cli_instrument(ctx, old->instrument);
-        if (inst == NULL) {
-            cairn_store_assessment_free(old);
-            return CLI_FAIL;
+        int crc = inst == NULL ? CLI_FAIL : CLI_OK;
+        if (crc == CLI_OK && a->n > 0) {
+            crc = cli_check_entry("assessment", inst, entry);
         }
-        rc = responses_for(a, inst, old, &resp, &err);
+        if (crc != CLI_OK) {
+            cairn_store_assessment_free(old);
+            return crc;
+        }
+        rc = responses_for(a, inst, old, entry, &resp, &err);
+    }
+    if (rc == CAIRN_OK && a->n > 0) {
+        printf("%s answers as entered (answer -> score):\n",
+               cairn_instrument_code(inst));
+        cli_print_entries(stdout, inst, resp);
     }
     if (rc == CAIRN_OK) {
         rc = cairn_score_compute(&sc, inst, resp, &err);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cairn_report.h"
 #include "cli.h"
 
 static struct {
@@ -61,7 +62,9 @@ static const char *status(const cairn_trend *t)
     if (t->has_clinical && t->clinical.reliably_recovered) {
         return "reliably recovered";
     }
-    return cairn_rc_category_name(t->rci.category);
+    return t->rci.category == CAIRN_RC_IMPROVED       ? "reliably improved"
+           : t->rci.category == CAIRN_RC_DETERIORATED ? "reliably worse"
+                                                      : "no reliable change";
 }
 
 static void print_row(const cairn_caseload_entry *e, const cairn_trend *t,
@@ -73,8 +76,8 @@ static void print_row(const cairn_caseload_entry *e, const cairn_trend *t,
     for (size_t i = 0; i < n; i++) {
         v[i] = t->points[t->n - n + i].score;
     }
-    printf("%-12s %-7s %3zu  ", first ? e->client->code : "", t->instrument,
-           t->n);
+    printf("%-10s %-7s %3zu  ", first ? e->client->code : "",
+           cairn_report_short_name(inst), t->n);
     cli_sparkline(stdout, v, n, sc->min, sc->max);
     printf("%*s", (int)(n < 12 ? 12 - n : 0), "");
     const char *band = "";
@@ -89,21 +92,36 @@ static void print_row(const cairn_caseload_entry *e, const cairn_trend *t,
     if (paren != NULL) {
         *paren = '\0'; /* "Probable depression (13 or more)": the name */
     }
-    printf(" %5g %-22.22s %+6g  %-20s", t->latest.score, shown,
+    printf(" %5g %-20.20s %+6g  %s\n", t->latest.score, shown,
            t->n >= 2 ? t->change : 0, status(t));
-    size_t open = 0;
-    const cairn_alert *top = NULL;
-    for (size_t i = 0; i < t->n_alerts; i++) {
-        if (t->alerts[i].state == CAIRN_ALERT_OPEN) {
-            open++;
-            top = top ? top : &t->alerts[i];
+}
+
+/* The client's open alerts under their rows, wrapped: "!! risk item
+ * endorsed (EPDS); no reliable improvement (PHQ-9)". */
+static void print_alerts(const cairn_caseload_entry *e,
+                         const cairn_catalog *cat)
+{
+    char line[1024];
+    size_t used = 0;
+    line[0] = '\0';
+    for (size_t i = 0; i < e->n_trends; i++) {
+        const cairn_trend *t = e->trends[i];
+        const cairn_instrument *inst = NULL;
+        cairn_catalog_find(&inst, cat, t->instrument, NULL);
+        for (size_t k = 0; k < t->n_alerts && used + 80 < sizeof line; k++) {
+            if (t->alerts[k].state != CAIRN_ALERT_OPEN) {
+                continue;
+            }
+            int w = snprintf(
+                line + used, sizeof line - used, "%s%s (%s)", used ? "; " : "",
+                cairn_alert_kind_label(t->alerts[k].kind),
+                inst ? cairn_report_short_name(inst) : t->instrument);
+            used += w > 0 ? (size_t)w : 0;
         }
     }
-    if (top != NULL) {
-        printf(" !! %s%s", cairn_alert_kind_name(top->kind),
-               open > 1 ? " (+more)" : "");
+    if (used > 0) {
+        cli_print_wrapped(stdout, "           !! ", "              ", line);
     }
-    printf("\n");
 }
 
 /* The NHS Talking Therapies outcomes in words, or "". */
@@ -212,9 +230,8 @@ int cmd_caseload(cli_ctx *ctx, int argc, char **argv)
     } else if (given.json) {
         rc = print_json(cl);
     } else {
-        printf("%-12s %-7s %3s  %-12s %5s %-22s %6s  %-20s %s\n", "CLIENT",
-               "SCALE", "N", "SCORES", "NOW", "BAND", "CHANGE", "STATUS",
-               "ALERTS");
+        printf("%-10s %-7s %3s  %-12s %5s %-20s %6s  %s\n", "CLIENT", "SCALE",
+               "N", "SCORES", "NOW", "BAND", "CHANGE", "STATUS");
         for (size_t k = 0; k < cl->n; k++) {
             const cairn_caseload_entry *e = &cl->entries[k];
             for (size_t i = 0; i < e->n_trends; i++) {
@@ -222,11 +239,13 @@ int cmd_caseload(cli_ctx *ctx, int argc, char **argv)
                 cairn_catalog_find(&inst, cat, e->trends[i]->instrument, NULL);
                 print_row(e, e->trends[i], i == 0, inst);
             }
+            print_alerts(e, cat);
             if (e->has_nhstt) {
-                char words[160];
+                char words[160], line[240];
                 nhstt_words(&e->nhstt, words, sizeof words);
-                printf("%-12s NHS Talking Therapies (PHQ-9 and GAD-7): %s\n",
-                       "", words);
+                snprintf(line, sizeof line,
+                         "NHS Talking Therapies (PHQ-9 and GAD-7): %s", words);
+                cli_print_wrapped(stdout, "           ", "             ", line);
                 int ep = e->trends[0]->episode;
                 printf("%-12s   (%s%.0d; finished a course of treatment: %s)\n",
                        "", ep > 0 ? "episode " : "all assessments", ep,

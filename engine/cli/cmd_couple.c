@@ -55,14 +55,20 @@ static void print_side(const cairn_trend *t, const char *code)
         printf(" %g -> %g", t->baseline.score, t->latest.score);
     }
     if (t->has_rci) {
-        printf("  %s", cairn_rc_category_name(t->rci.category));
+        printf("  %s", t->rci.category == CAIRN_RC_IMPROVED
+                           ? "reliably improved"
+                       : t->rci.category == CAIRN_RC_DETERIORATED
+                           ? "reliably deteriorated"
+                           : "no reliable change");
     }
     printf("\n");
 }
 
 static void print_plain(const cairn_couple *c, const cairn_instrument *inst)
 {
-    printf("\n%s (%s)\n", cairn_instrument_name(inst), c->a->scale);
+    const cairn_scale *sc = cairn_instrument_find_scale(inst, c->a->scale);
+    printf("\n%s (%s)\n", cairn_instrument_name(inst),
+           sc != NULL ? sc->label : c->a->scale);
     print_side(c->a, c->a->client);
     print_side(c->b, c->b->client);
     if (c->n_pairs == 0) {
@@ -82,7 +88,7 @@ static void print_plain(const cairn_couple *c, const cairn_instrument *inst)
                "and reliability;\n   give --rci-sd and --rci-reliability)\n");
     }
     if (c->reason[0] != '\0') {
-        printf("  !! %s\n", c->reason);
+        cli_print_wrapped(stdout, "  !! ", "     ", c->reason);
     }
 }
 

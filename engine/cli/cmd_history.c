@@ -8,12 +8,14 @@
 #include "cli.h"
 
 static const char *client, *iname;
-static bool json, all;
+static bool json, all, show_items;
 
 static const cli_opt history_opts[] = {
     {"client", "CODE", "the client", .str = &client},
     {"instrument", "I", "only this instrument (code or alias)", .str = &iname},
     {"all", NULL, "include superseded and void versions", .flag = &all},
+    {"items", NULL, "every item's answer and score under each",
+     .flag = &show_items},
     {"json", NULL, "a JSON array of assessments (README: JSON output)",
      .flag = &json},
     {NULL}};
@@ -22,13 +24,16 @@ const cli_command cli_history_command = {
     .name = "history",
     .run = cmd_history,
     .summary = "show a client's assessments over time",
-    .usage = "cairn history --client CODE [--instrument I] [--all] [--json]",
+    .usage = "cairn history --client CODE [--instrument I] [--all] [--items] "
+             "[--json]",
     .opts = history_opts,
     .example = "  cairn history --client C001 --instrument PHQ-9\n",
     .help =
         "Lists the client's assessments in date order with their scores,\n"
         "bands, missing items and risk flags, and the events on the client's\n"
-        "timeline (interventions, due date, anniversaries...) between them.\n"
+        "timeline (interventions, due date, anniversaries...) between them,\n"
+        "with the due date and the anniversaries of the loss that Cairn\n"
+        "derives from the client's record as markers.\n"
         "Corrected and voided versions are hidden unless --all is given.\n",
 };
 
@@ -56,7 +61,7 @@ static void print_header(const cairn_client *c)
 }
 
 static void print_timeline(cli_ctx *ctx, const cairn_assessment_list *l,
-                           const cairn_event_list *e)
+                           const cairn_event_list *e, bool items)
 {
     size_t i = 0, j = 0;
     while (i < l->n || j < e->n) {
@@ -66,11 +71,26 @@ static void print_timeline(cli_ctx *ctx, const cairn_assessment_list *l,
              strncmp(e->items[j].date, l->items[i].administered_at, 10) <= 0);
         if (event_first) {
             const cairn_event *ev = &e->items[j++];
-            printf("%-20s event  %s%s%s\n", ev->date,
-                   cairn_event_kind_name(ev->kind), ev->label ? ": " : "",
-                   ev->label ? ev->label : "");
+            char kind[32], line[300];
+            snprintf(kind, sizeof kind, "%s", cairn_event_kind_name(ev->kind));
+            for (char *p = kind; *p; p++) {
+                *p = *p == '_' ? ' ' : *p; /* "due_date": "due date" */
+            }
+            bool plain = ev->id == 0 || ev->label == NULL ||
+                         strcmp(ev->label, kind) == 0;
+            snprintf(line, sizeof line, "%s%s%s", plain ? "" : kind,
+                     plain ? "" : ": ", ev->label ? ev->label : kind);
+            char head[48];
+            snprintf(head, sizeof head, "%-20s %-6s ", ev->date,
+                     ev->id == 0 ? "marker" : "event");
+            cli_print_wrapped(stdout, head, "                            ",
+                              line);
         } else {
-            cli_print_assessment_line(ctx, stdout, &l->items[i++]);
+            cli_print_assessment_line(ctx, stdout, &l->items[i]);
+            if (items) {
+                cli_print_stored_items(ctx, stdout, &l->items[i]);
+            }
+            i++;
         }
     }
     if (l->n == 0) {
@@ -123,8 +143,13 @@ int cmd_history(cli_ctx *ctx, int argc, char **argv)
         }
         shown = cli_json_print(arr);
     } else if (rc == CAIRN_OK) {
+        char today[CAIRN_DATE_MAX];
+        cairn_date_now(today);
+        rc = cairn_timeline_add_markers(e, c, today, &err);
+    }
+    if (rc == CAIRN_OK && !json) {
         print_header(c);
-        print_timeline(ctx, l, e);
+        print_timeline(ctx, l, e, show_items);
     }
     cairn_store_event_list_free(e);
     cairn_store_assessment_list_free(l);

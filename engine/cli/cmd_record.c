@@ -10,7 +10,7 @@
 #include "cli.h"
 
 typedef struct record_args {
-    const char *inst, *client, *date;
+    const char *inst, *client, *date, *codes;
     bool json;
     const char **tokens;
     size_t n;
@@ -25,6 +25,10 @@ static const cli_opt record_opts[] = {
      "when the form was completed: YYYY-MM-DD or\nYYYY-MM-DDTHH:MM (UTC; "
      "default today)",
      .str = &args.date},
+    {"codes", "K",
+     "positions or scores: what the numbers are (required\nwhere an "
+     "instrument's codes are not its scores)",
+     .str = &args.codes},
     {"json", NULL, "print the stored assessment as JSON", .flag = &args.json},
     {NULL}};
 
@@ -32,21 +36,30 @@ const cli_command cli_record_command = {
     .name = "record",
     .run = cmd_record,
     .summary = "store answers entered from a paper form",
-    .usage = "cairn record INSTRUMENT --client CODE [--date D] [--json] "
-             "RESPONSE...",
+    .usage = "cairn record INSTRUMENT --client CODE [--date D] "
+             "[--codes K] [--json]\n"
+             "                    RESPONSE...",
     .opts = record_opts,
     .example = "  cairn record epds --client C001 --date 2024-05-02 "
-               "1 1 2 1 0 1 2 1 0 0\n",
+               "--codes positions \\\n"
+               "      1 1 2 1 0 1 2 1 0 0\n",
     .help =
         "Scores the response set and stores it in the client's record as\n"
         "entered by the clinician.  A response is the code the person chose\n"
         "(see 'cairn instrument show INSTRUMENT'), or - for an item left\n"
-        "unanswered.  Recording the same answers for the same date twice is\n"
-        "refused.  A risk flag is shown as a notice after saving.\n",
+        "unanswered.  Every entry is echoed as the answer's label and its\n"
+        "score ('10  Never -> 0'), so a misread form is seen at once.\n"
+        "Recording the same answers for the same date twice is refused.  A\n"
+        "risk flag is shown as a notice after saving.\n"
+        "\n"
+        "Where an instrument's answer codes are not its item scores (EPDS,\n"
+        "PGS-33, CES-D), say which you are typing: --codes positions (the\n"
+        "position of the ticked answer on the form) or --codes scores (each\n"
+        "item's score from the scoring key).  There is no default.\n",
 };
 
 static int store(cli_ctx *ctx, const record_args *a,
-                 const cairn_instrument *inst)
+                 const cairn_instrument *inst, cairn_entry entry)
 {
     cairn_responses *resp = NULL;
     cairn_score *sc = NULL;
@@ -65,7 +78,13 @@ static int store(cli_ctx *ctx, const record_args *a,
     o.method = CAIRN_METHOD_CLINICIAN;
     cairn_error warning = CAIRN_ERROR_INIT;
     o.warning = &warning;
-    int rc = cairn_responses_parse_tokens(&resp, inst, a->tokens, a->n, &err);
+    int rc = cairn_responses_parse_entered(&resp, inst, a->tokens, a->n, entry,
+                                           &err);
+    if (rc == CAIRN_OK && !a->json) {
+        printf("%s answers as entered (answer -> score):\n",
+               cairn_instrument_code(inst));
+        cli_print_entries(stdout, inst, resp);
+    }
     if (rc == CAIRN_OK) {
         rc = cairn_score_compute(&sc, inst, resp, &err);
     }
@@ -122,6 +141,15 @@ int cmd_record(cli_ctx *ctx, int argc, char **argv)
     args.inst = argv[0];
     args.tokens = (const char **)argv + 1;
     args.n = (size_t)n - 1;
+    cairn_entry entry = CAIRN_ENTRY_UNSAID;
+    if (args.codes != NULL &&
+        cli_parse_entry("record", args.codes, &entry) != CLI_OK) {
+        return CLI_USAGE;
+    }
     const cairn_instrument *inst = cli_instrument(ctx, args.inst);
-    return inst == NULL ? CLI_FAIL : store(ctx, &args, inst);
+    if (inst == NULL) {
+        return CLI_FAIL;
+    }
+    rc = cli_check_entry("record", inst, entry);
+    return rc != CLI_OK ? rc : store(ctx, &args, inst, entry);
 }

@@ -8,6 +8,8 @@
 #include "cli.h"
 
 static bool json, batch;
+static const char *codes;
+static cairn_entry entry;
 
 static const cli_opt score_opts[] = {
     {"json", NULL, "one JSON object per response set, for scripts",
@@ -16,14 +18,20 @@ static const cli_opt score_opts[] = {
      "read one response set per line from standard input\n(blank lines "
      "and lines starting with # are skipped)",
      .flag = &batch},
+    {"codes", "K",
+     "positions or scores: what the numbers are (required\nwhere an "
+     "instrument's codes are not its scores)",
+     .str = &codes},
     {NULL}};
 
 const cli_command cli_score_command = {
     .name = "score",
     .run = cmd_score,
     .summary = "score one questionnaire's responses",
-    .usage = "cairn score INSTRUMENT [--json] RESPONSE...\n"
-             "       cairn score INSTRUMENT [--json] --batch < FILE",
+    .usage = "cairn score INSTRUMENT [--codes positions|scores] [--json] "
+             "RESPONSE...\n"
+             "       cairn score INSTRUMENT [--codes positions|scores] "
+             "[--json] --batch < FILE",
     .opts = score_opts,
     .example = "  cairn score phq9 1 2 0 3 1 0 2 1 1\n"
                "  cairn score PHQ-9 --json 1 2 0 3 1 0 2 1 1\n",
@@ -33,7 +41,12 @@ const cli_command cli_score_command = {
         "Nothing is stored: use 'cairn record' to keep a result.\n"
         "\n"
         "A response is the code the person chose (see 'cairn instrument show\n"
-        "INSTRUMENT' for the codes), or - for an item left unanswered.\n",
+        "INSTRUMENT' for the codes), or - for an item left unanswered.  Each\n"
+        "entry is echoed as the answer's label and its score before the\n"
+        "result (not with --json or --batch).  Where an instrument's codes\n"
+        "are not its item scores (EPDS, PGS-33, CES-D), --codes is required:\n"
+        "positions (the position of the ticked answer) or scores (each\n"
+        "item's score from the scoring key).\n",
 };
 
 static void print_plain(const cairn_score *s)
@@ -42,7 +55,8 @@ static void print_plain(const cairn_score *s)
     printf("%s (%s), definition %s\n", cairn_instrument_name(inst),
            cairn_instrument_code(inst), cairn_instrument_version(inst));
     for (size_t i = 0; i < s->n_flags; i++) {
-        printf("  !! RISK: %s\n", s->flags[i].risk->message);
+        cli_print_wrapped(stdout, "  !! RISK: ", "     ",
+                          s->flags[i].risk->message);
     }
     for (size_t i = 0; i < s->n_unanswered_risks; i++) {
         char msg[256];
@@ -90,7 +104,8 @@ static void print_plain(const cairn_score *s)
     }
 }
 
-static int score_one(const cairn_instrument *inst, cairn_responses *resp)
+static int score_one(const cairn_instrument *inst, cairn_responses *resp,
+                     bool echo)
 {
     cairn_score *s = NULL;
     char *text = NULL;
@@ -102,6 +117,11 @@ static int score_one(const cairn_instrument *inst, cairn_responses *resp)
             printf("%s\n", text);
         }
     } else if (rc == 0) {
+        if (echo) {
+            printf("%s answers as entered (answer -> score):\n",
+                   cairn_instrument_code(inst));
+            cli_print_entries(stdout, inst, resp);
+        }
         print_plain(s);
     }
     free(text);
@@ -126,12 +146,12 @@ static int run_batch(const cairn_instrument *inst)
         }
         cairn_responses *resp = NULL;
         cairn_error err = CAIRN_ERROR_INIT;
-        if (cairn_responses_parse_line(&resp, inst, line, (size_t)len, &err) <
-            0) {
+        if (cairn_responses_parse_line_entered(&resp, inst, line, (size_t)len,
+                                               entry, &err) < 0) {
             cli_error("<stdin>:%ld: %s", lineno, err.message);
             rc = CLI_FAIL;
         } else {
-            rc = score_one(inst, resp);
+            rc = score_one(inst, resp, false);
         }
         cairn_responses_free(resp);
     }
@@ -153,21 +173,28 @@ int cmd_score(cli_ctx *ctx, int argc, char **argv)
     if (rc == CLI_OK && !batch && n == 1) {
         rc = cli_usage("score", "give one response per item, or --batch");
     }
+    entry = CAIRN_ENTRY_UNSAID;
+    if (rc == CLI_OK && codes != NULL) {
+        rc = cli_parse_entry("score", codes, &entry);
+    }
     const cairn_instrument *inst = NULL;
     if (rc == CLI_OK) {
         inst = cli_instrument(ctx, argv[0]);
         rc = inst == NULL ? CLI_FAIL : CLI_OK;
+    }
+    if (rc == CLI_OK) {
+        rc = cli_check_entry("score", inst, entry);
     }
     if (rc == CLI_OK && batch) {
         rc = run_batch(inst);
     } else if (rc == CLI_OK) {
         cairn_responses *resp = NULL;
         cairn_error err = CAIRN_ERROR_INIT;
-        if (cairn_responses_parse_tokens(&resp, inst, (const char **)argv + 1,
-                                         (size_t)n - 1, &err) < 0) {
+        if (cairn_responses_parse_entered(&resp, inst, (const char **)argv + 1,
+                                          (size_t)n - 1, entry, &err) < 0) {
             rc = cli_fail(&err);
         } else {
-            rc = score_one(inst, resp);
+            rc = score_one(inst, resp, !json);
         }
         cairn_responses_free(resp);
     }

@@ -71,6 +71,46 @@ static void expectation_note(const cairn_caseload *cl, const char *code)
     }
 }
 
+/* The client's timeline on the trend's span and after it: the events
+ * entered by hand and the markers of the loss (due date, anniversaries),
+ * dated, and on the since-loss axis in weeks after the loss. */
+static void print_timeline(cairn_store *st, const cairn_client *c,
+                           const cairn_trend *t)
+{
+    cairn_event_list *ev = NULL;
+    char today[CAIRN_DATE_MAX], line[2000];
+    size_t used = 0;
+    cairn_date_now(today);
+    if (cairn_store_event_list(&ev, st, c->code, NULL) < 0 ||
+        cairn_timeline_add_markers(ev, c, today, NULL) < 0) {
+        cairn_store_event_list_free(ev);
+        return;
+    }
+    line[0] = '\0';
+    for (size_t i = 0; i < ev->n && used + 200 < sizeof line; i++) {
+        const cairn_event *e = &ev->items[i];
+        char week[40] = "";
+        double w = 0;
+        if (t->has_baseline && strncmp(e->date, t->baseline.date, 10) < 0) {
+            continue; /* before the first score: not on this course */
+        }
+        if (t->axis == CAIRN_TIME_SINCE_LOSS && c->loss_date != NULL &&
+            cairn_date_weeks_between(c->loss_date, e->date, &w, NULL) == 0) {
+            snprintf(week, sizeof week, ", week %.0f", w);
+        }
+        int k = snprintf(line + used, sizeof line - used, "%s%s (%.10s%s%s)",
+                         used ? "; " : "",
+                         e->label ? e->label : cairn_event_kind_name(e->kind),
+                         e->date, week,
+                         strncmp(e->date, today, 10) > 0 ? ", ahead" : "");
+        used += k > 0 ? (size_t)k : 0;
+    }
+    if (used > 0) {
+        cli_print_wrapped(stdout, "  Timeline   ", "             ", line);
+    }
+    cairn_store_event_list_free(ev);
+}
+
 int cmd_trend(cli_ctx *ctx, int argc, char **argv)
 {
     int n = 0;
@@ -127,6 +167,7 @@ int cmd_trend(cli_ctx *ctx, int argc, char **argv)
                        "assessment)\n");
             }
             cli_print_trend(t, inst);
+            print_timeline(st, cl->entries[0].client, t);
             expectation_note(cl, cairn_instrument_code(inst));
         }
     }

@@ -29,6 +29,8 @@
 #include "cairn/aggregate.h"
 #include "cairn/outfile.h"
 #include "cairn/text.h"
+#include "cairn/client_text.h"
+#include "cairn/timeline.h"
 #include "cairn/terminology.h"
 #include "cairn/fhir.h"
 #include "cairn/account.h"

@@ -334,8 +334,8 @@ static json_t *sites_json(const cairn_aggregate *a)
             sites,
             json_pack("{s:s,s:s,s:o,s:o}", "id", s->id, "cairn_version",
                       s->cairn_version, "from",
-                      s->from[0] ? json_string(s->from) : json_null(),
-                      "to", s->to[0] ? json_string(s->to) : json_null()));
+                      s->from[0] ? json_string(s->from) : json_null(), "to",
+                      s->to[0] ? json_string(s->to) : json_null()));
     }
     return sites;
 }
@@ -357,13 +357,12 @@ int cairn_aggregate_to_json(const cairn_aggregate *a, char **out,
     }
     json_t *o = json_pack(
         "{s:s,s:i,s:s,s:s,s:s,s:s,s:s,s:s,s:[o,o],s:o,s:i,s:o,s:o,s:o}",
-        "format", FORMAT_NAME, "format_version",
-        CAIRN_AGGREGATE_FORMAT_VERSION, "cairn_version", cairn_version(),
-        "about", aggregate_about, "id", a->id, "instrument", s->instrument,
-        "scale", s->scale, "fingerprint", s->fingerprint, "scale_range",
-        num(a->scale_min), num(a->scale_max), "parameters",
-        parameters_json(s), "min_cell", a->min_cell, "sites", sites_json(a),
-        "sums", sums_json(s), "published", published_json(t));
+        "format", FORMAT_NAME, "format_version", CAIRN_AGGREGATE_FORMAT_VERSION,
+        "cairn_version", cairn_version(), "about", aggregate_about, "id", a->id,
+        "instrument", s->instrument, "scale", s->scale, "fingerprint",
+        s->fingerprint, "scale_range", num(a->scale_min), num(a->scale_max),
+        "parameters", parameters_json(s), "min_cell", a->min_cell, "sites",
+        sites_json(a), "sums", sums_json(s), "published", published_json(t));
     cairn_aggregate_table_free(t);
     if (o != NULL) {
         *out = json_dumps(o, JSON_INDENT(1) | JSON_PRESERVE_ORDER |

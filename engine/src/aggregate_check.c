@@ -19,7 +19,7 @@
 #define MAX_WEEKS 5200.0
 
 typedef struct range {
-    double lo, hi;     /* a score */
+    double lo, hi;       /* a score */
     double sq_lo, sq_hi; /* its square */
 } range;
 
@@ -48,8 +48,7 @@ static int check_sum(const range *r, double n, double s, double ss,
                      cairn_error *err)
 {
     if (s < n * r->lo - slack(n * r->lo) || s > n * r->hi + slack(n * r->hi)) {
-        return fail(err, name, ps, "outside what the scale's range allows",
-                    s);
+        return fail(err, name, ps, "outside what the scale's range allows", s);
     }
     if (ss < n * r->sq_lo - slack(n * r->sq_lo) ||
         ss > n * r->sq_hi + slack(n * r->sq_hi)) {
@@ -64,9 +63,9 @@ static int check_sum(const range *r, double n, double s, double ss,
 }
 
 /* The cross sum `sxy` of two sums within Cauchy-Schwarz. */
-static int check_cross(double n, double sx, double sxx, double sy,
-                       double syy, double sxy, const char *name,
-                       const char *path, cairn_error *err)
+static int check_cross(double n, double sx, double sxx, double sy, double syy,
+                       double sxy, const char *name, const char *path,
+                       cairn_error *err)
 {
     double vx = fmax(n * sxx - sx * sx, 0), vy = fmax(n * syy - sy * sy, 0);
     double c = n * sxy - sx * sy;
@@ -135,8 +134,8 @@ static int check_blocks(const cairn_cohort_summary *s, const range *r,
                            "sums.growth_blocks.rows (stt)", err);
         }
         if (rc == CAIRN_OK) {
-            rc = check_cross(g->n, g->st, g->stt, g->sy, g->syy, g->sty,
-                             name, "sums.growth_blocks.rows (sty)", err);
+            rc = check_cross(g->n, g->st, g->stt, g->sy, g->syy, g->sty, name,
+                             "sums.growth_blocks.rows (sty)", err);
         }
     }
     return rc;
@@ -155,8 +154,8 @@ int cairn__aggregate_check(const cairn_aggregate *a, const char *name,
     }
     range r = make_range(a->scale_min, a->scale_max);
     if (s->has_cutoff && !(s->cutoff >= r.lo && s->cutoff <= r.hi)) {
-        return fail(err, name, "parameters.cutoff",
-                    "outside the scale's range", s->cutoff);
+        return fail(err, name, "parameters.cutoff", "outside the scale's range",
+                    s->cutoff);
     }
     if (s->has_rc && s->rc_sd > r.hi - r.lo) {
         return fail(err, name, "parameters.rci_sd",

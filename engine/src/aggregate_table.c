@@ -391,8 +391,8 @@ static void coarsen(json_t *o, int decimals)
         json_t *v = json_object_get(o, keys[i]);
         if (json_is_number(v)) {
             json_object_set_new(
-                o, keys[i], json_real(round(json_number_value(v) * scale) /
-                                      scale));
+                o, keys[i],
+                json_real(round(json_number_value(v) * scale) / scale));
         }
     }
 }

@@ -300,8 +300,8 @@ static int run_scan(cairn_cohort_summary *s, scan *sc, cairn_store *st,
     return rc;
 }
 
-static int summarize(cairn_cohort_summary **out, scan *members,
-                     cairn_store *st, const cairn_instrument *inst,
+static int summarize(cairn_cohort_summary **out, scan *members, cairn_store *st,
+                     const cairn_instrument *inst,
                      const cairn_cohort_options *opts, cairn_error *err);
 
 int cairn_cohort_summarize(cairn_cohort_summary **out, cairn_store *st,
@@ -330,8 +330,8 @@ int cairn_cohort_members(int64_t **ids, size_t *n, cairn_store *st,
     return CAIRN_OK;
 }
 
-static int summarize(cairn_cohort_summary **out, scan *members,
-                     cairn_store *st, const cairn_instrument *inst,
+static int summarize(cairn_cohort_summary **out, scan *members, cairn_store *st,
+                     const cairn_instrument *inst,
                      const cairn_cohort_options *opts, cairn_error *err)
 {
     cairn_cohort_options defaults = CAIRN_COHORT_OPTIONS_INIT;

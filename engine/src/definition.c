@@ -930,7 +930,7 @@ static int parse_aliases(parser *p, json_t *arr)
 static int parse_licence(parser *p, json_t *lic)
 {
     static const char *const keys[] = {"item_text", "statement", "source",
-                                       "note", NULL};
+                                       "form",      "note",      NULL};
     const char *source = NULL;
     int rc = cairn__def_want_object(p, lic, "", "'licence'");
     if (rc == 0) {
@@ -945,6 +945,10 @@ static int parse_licence(parser *p, json_t *lic)
                                    &p->inst->licence);
     }
     if (rc == 0) {
+        rc = cairn__def_get_string(p, lic, "form", "licence: ", false,
+                                   &p->inst->form);
+    }
+    if (rc == 0) {
         rc = cairn__def_get_source(p, lic, "licence: ", &source);
     }
     return rc;
@@ -953,24 +957,12 @@ static int parse_licence(parser *p, json_t *lic)
 /* Top-level scalars: format, code, names, recall, instructions. */
 static int parse_header(parser *p, json_t *root)
 {
-    static const char *const keys[] = {"format",
-                                       "code",
-                                       "aliases",
-                                       "name",
-                                       "version",
-                                       "citations",
-                                       "licence",
-                                       "recall_period",
-                                       "instructions",
-                                       "option_sets",
-                                       "items",
-                                       "scales",
-                                       "risk_items",
-                                       "decision_rules",
-                                       "examples",
-                                       "notes",
-                                       "about_a_loss",
-                                       NULL};
+    static const char *const keys[] = {
+        "format",       "code",           "aliases",  "name",
+        "version",      "citations",      "licence",  "recall_period",
+        "instructions", "option_sets",    "items",    "scales",
+        "risk_items",   "decision_rules", "examples", "notes",
+        "about_a_loss", "entry_codes",    NULL};
     cairn_instrument *inst = p->inst;
     int rc = cairn__def_want_object(p, root, "", "the definition");
     if (rc == 0) {
@@ -1038,6 +1030,9 @@ int cairn__def_parse(parser *p, json_t *root)
     }
     if (rc == 0) {
         rc = parse_items(p, json_object_get(root, "items"));
+    }
+    if (rc == 0) {
+        rc = cairn__def_parse_entry(p, json_object_get(root, "entry_codes"));
     }
     if (rc == 0) {
         rc = parse_scales(p, json_object_get(root, "scales"));

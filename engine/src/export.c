@@ -131,14 +131,14 @@ int cairn_export_key_load(cairn_export_key **out, const char *path,
         return cairn_error_set(err, CAIRN_EIO, "%s: cannot read: %s", path,
                                strerror(errno));
     }
-    int rc = fstat(fd, &sb) != 0
-                 ? cairn_error_set(err, CAIRN_EIO, "%s: cannot read: %s", path,
-                                   strerror(errno))
-             : !S_ISREG(sb.st_mode)
-                 ? cairn_error_set(err, CAIRN_EINVAL,
-                                   "%s: not a key file (not a regular file)",
-                                   path)
-                 : key_read(fd, path, buf, &got, err);
+    int rc =
+        fstat(fd, &sb) != 0
+            ? cairn_error_set(err, CAIRN_EIO, "%s: cannot read: %s", path,
+                              strerror(errno))
+        : !S_ISREG(sb.st_mode)
+            ? cairn_error_set(err, CAIRN_EINVAL,
+                              "%s: not a key file (not a regular file)", path)
+            : key_read(fd, path, buf, &got, err);
     close(fd);
     if (rc == CAIRN_OK && got != CAIRN_EXPORT_KEY_SIZE) {
         rc = cairn_error_set(err, CAIRN_EINVAL,
@@ -441,8 +441,7 @@ int cairn__export_begin(const cairn_export_sink *sink, const char *const *names,
 /* Files                                                               */
 
 int cairn__export_file_open(cairn__export_file *x, const char *path,
-                            const cairn_outfile_options *opts,
-                            cairn_error *err)
+                            const cairn_outfile_options *opts, cairn_error *err)
 {
     x->path = path;
     x->f = NULL;
@@ -589,8 +588,7 @@ static int csv_finish(void *ctx, bool ok, cairn_error *err)
 }
 
 int cairn__export_csv_sink(cairn_export_sink *out, const char *path,
-                           const cairn_outfile_options *opts,
-                           cairn_error *err)
+                           const cairn_outfile_options *opts, cairn_error *err)
 {
     cairn__export_file *x = calloc(1, sizeof *x);
     if (x == NULL) {
@@ -665,8 +663,7 @@ static void dictionary_variables(FILE *f, const cairn_instrument *in)
 int cairn__export_dictionary(const char *path, const cairn__export_column *cols,
                              size_t n, bool long_format,
                              const cairn_instrument *const *insts,
-                             size_t n_insts,
-                             const cairn_outfile_options *opts,
+                             size_t n_insts, const cairn_outfile_options *opts,
                              cairn_error *err)
 {
     cairn__export_file x;

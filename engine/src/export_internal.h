@@ -41,8 +41,7 @@ bool cairn__export_classify(const char *name,
 int cairn__export_dictionary(const char *path, const cairn__export_column *cols,
                              size_t n, bool long_format,
                              const cairn_instrument *const *insts,
-                             size_t n_insts,
-                             const cairn_outfile_options *opts,
+                             size_t n_insts, const cairn_outfile_options *opts,
                              cairn_error *err);
 
 /** A file being written under a temporary name next to its path. */
@@ -80,7 +79,6 @@ void cairn__export_date(char out[11], int32_t days);
  * `*out` is freed by the sink's finish call.
  */
 int cairn__export_csv_sink(cairn_export_sink *out, const char *path,
-                           const cairn_outfile_options *opts,
-                           cairn_error *err);
+                           const cairn_outfile_options *opts, cairn_error *err);
 
 #endif

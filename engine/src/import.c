@@ -53,10 +53,10 @@ typedef struct cairn__csv {
     long rec_line;
     enum csv_problem problem;
     size_t problem_field;
-    size_t cur;               /* bytes of the current field so far, kept
-                                 after a problem too, so quotes are still
-                                 honoured and the record ends where it
-                                 really ends */
+    size_t cur;  /* bytes of the current field so far, kept
+                    after a problem too, so quotes are still
+                    honoured and the record ends where it
+                    really ends */
     char delim;  /* ',', ';' or '\t' */
     bool cp1252; /* convert Windows-1252 bytes to UTF-8 */
     cairn__span spans[FIELDS_MAX];

@@ -159,6 +159,14 @@ static int add_item_texts(parser *p, json_t *entry, size_t i)
         own[k].label = json_string_value(label);
     }
     item->options = own;
+    if (p->inst->pack_options == NULL) {
+        p->inst->pack_options =
+            cairn__def_alloc(p->inst, p->inst->n_items, sizeof(bool));
+        if (p->inst->pack_options == NULL) {
+            return cairn__def_nomem(p);
+        }
+    }
+    p->inst->pack_options[number - 1] = true;
     return CAIRN_OK;
 }
 
@@ -177,9 +185,9 @@ int cairn_instrument_add_texts(cairn_instrument *inst, const char *path,
     const char **texts = calloc(inst->n_items + 1, sizeof *texts);
     const cairn_option **opts = calloc(inst->n_items + 1, sizeof *opts);
     const char *instructions = inst->instructions;
-    int rc = texts && opts ? CAIRN_OK
-                           : cairn_error_set(err, CAIRN_ENOMEM,
-                                             "out of memory");
+    int rc = texts && opts
+                 ? CAIRN_OK
+                 : cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     for (size_t i = 0; rc == CAIRN_OK && i < inst->n_items; i++) {
         texts[i] = inst->items[i].text;
         opts[i] = inst->items[i].options;
@@ -268,6 +276,87 @@ const char *cairn_instrument_fingerprint(const cairn_instrument *inst)
 bool cairn_instrument_is_about_a_loss(const cairn_instrument *inst)
 {
     return inst->about_a_loss;
+}
+
+/* Whether item i can be shown to a client word for word: its text and,
+ * for a choice item, its option labels.  Texts in a definition whose
+ * licence allows them are the verbatim ones (the file carries only what
+ * was checked against the form); a site's text file supplies the rest. */
+static bool item_verbatim(const cairn_instrument *inst, size_t i)
+{
+    const cairn_item *it = &inst->items[i];
+    bool options = it->kind != CAIRN_ITEM_CHOICE || inst->text_allowed ||
+                   (inst->pack_options != NULL && inst->pack_options[i]);
+    return it->text != NULL && options;
+}
+
+bool cairn_instrument_client_text(const cairn_instrument *inst,
+                                  cairn_client_text *out)
+{
+    memset(out, 0, sizeof *out);
+    size_t i = 0, used = 0;
+    while (i < inst->n_items) {
+        if (item_verbatim(inst, i)) {
+            i++;
+            continue;
+        }
+        size_t end = i; /* a run of items without their wording */
+        while (end + 1 < inst->n_items && !item_verbatim(inst, end + 1)) {
+            end++;
+        }
+        out->n_missing += end - i + 1;
+        int n = end == i
+                    ? snprintf(out->items + used, sizeof out->items - used,
+                               "%s%zu", used ? ", " : "", i + 1)
+                    : snprintf(out->items + used, sizeof out->items - used,
+                               "%s%zu-%zu", used ? ", " : "", i + 1, end + 1);
+        used += n > 0 ? (size_t)n : 0;
+        used = used < sizeof out->items ? used : sizeof out->items - 1;
+        i = end + 1;
+    }
+    out->reason = out->n_missing == 0  ? CAIRN_TEXT_READY
+                  : inst->text_allowed ? CAIRN_TEXT_UNVERIFIED
+                                       : CAIRN_TEXT_WITHHELD;
+    out->form = inst->form;
+    return out->n_missing == 0;
+}
+
+int cairn_instrument_check_client_text(const cairn_instrument *inst,
+                                       cairn_error *err)
+{
+    cairn_client_text t;
+    if (cairn_instrument_client_text(inst, &t)) {
+        return CAIRN_OK;
+    }
+    return cairn_error_set(
+        err, CAIRN_ENOTFOUND,
+        "%s: the exact wording of item%s %s is not available, so it cannot "
+        "be shown to a client (%s)",
+        inst->code, t.n_missing == 1 ? "" : "s", t.items,
+        t.reason == CAIRN_TEXT_WITHHELD
+            ? "its licence keeps the wording out of Cairn"
+            : "the shipped wording has not been checked against the "
+              "authors' form");
+}
+
+bool cairn_instrument_codes_differ(const cairn_instrument *inst)
+{
+    return inst->entry_positions != NULL;
+}
+
+const char *cairn_instrument_entry_positions(const cairn_instrument *inst)
+{
+    return inst->entry_positions;
+}
+
+const char *cairn_instrument_entry_scores(const cairn_instrument *inst)
+{
+    return inst->entry_scores;
+}
+
+const char *cairn_instrument_form(const cairn_instrument *inst)
+{
+    return inst->form;
 }
 
 const char *cairn_instrument_instructions(const cairn_instrument *inst)

@@ -40,8 +40,11 @@ struct cairn_instrument {
     char *path;
     char fingerprint[8 + CAIRN__SHA256_HEX];
     const char *code, *name, *version, *instructions, *recall, *licence;
+    const char *form; /* licence.form: where a clinic gets the form */
     bool text_allowed;
-    bool about_a_loss; /* its items ask about a loss (grief scales) */
+    bool about_a_loss;  /* its items ask about a loss (grief scales) */
+    bool *pack_options; /* per item: option labels from site texts */
+    const char *entry_positions, *entry_scores; /* entry_codes, or NULL */
     size_t n_aliases;
     const char **aliases;
     size_t n_citations;
@@ -67,6 +70,11 @@ typedef struct parser {
     const char *path;
     cairn_error *err;
 } parser;
+
+/* The definition's "entry_codes" (NULL allowed): required exactly when
+ * some option's code differs from its score; then every item's scores are
+ * whole and distinct, so an entered score names one option. */
+int cairn__def_parse_entry(parser *p, json_t *entry);
 
 /* Zeroed memory for `n` x `size` bytes, freed with the instrument. */
 void *cairn__def_alloc(cairn_instrument *inst, size_t n, size_t size);

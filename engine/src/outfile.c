@@ -136,8 +136,8 @@ static bool is_sqlite(const char *path)
     ssize_t n = read(fd, head, sizeof head);
     close(fd);
     return (n == 16 && memcmp(head, "SQLite format 3", 16) == 0) ||
-           (n >= 4 && (memcmp(head, wal1, 4) == 0 ||
-                       memcmp(head, wal2, 4) == 0));
+           (n >= 4 &&
+            (memcmp(head, wal1, 4) == 0 || memcmp(head, wal2, 4) == 0));
 }
 
 int cairn_outfile_check(const char *path, const cairn_outfile_options *opts,
@@ -154,8 +154,7 @@ int cairn_outfile_check(const char *path, const cairn_outfile_options *opts,
         return cairn_error_set(err, CAIRN_EIO, "cannot write %s: %s", path,
                                strerror(errno));
     }
-    if (o->database != NULL &&
-        matches(path, exists, &sb, o->database, true)) {
+    if (o->database != NULL && matches(path, exists, &sb, o->database, true)) {
         return cairn_error_set(err, CAIRN_EINVAL,
                                "%s is the database in use (or one of its "
                                "files); choose another output name",
@@ -288,8 +287,7 @@ int cairn_outfile_open(cairn_outfile **out, const char *path,
     if (f->slot < 0) {
         cairn_outfile_abort(f);
         return cairn_error_set(err, CAIRN_EIO,
-                               "%s: too many output files open at once",
-                               path);
+                               "%s: too many output files open at once", path);
     }
     *out = f;
     return CAIRN_OK;
@@ -355,13 +353,13 @@ static int place(cairn_outfile *f, cairn_error *err)
                                f->path);
     }
     if (errno != EPERM && errno != ENOTSUP && errno != ENOSYS) {
-        return cairn_error_set(err, CAIRN_EIO, "cannot write %s: %s",
-                               f->path, strerror(errno));
+        return cairn_error_set(err, CAIRN_EIO, "cannot write %s: %s", f->path,
+                               strerror(errno));
     }
     /* a file system without hard links: checked just above */
     if (rename(f->tmp, f->path) != 0) {
-        return cairn_error_set(err, CAIRN_EIO, "cannot write %s: %s",
-                               f->path, strerror(errno));
+        return cairn_error_set(err, CAIRN_EIO, "cannot write %s: %s", f->path,
+                               strerror(errno));
     }
     return CAIRN_OK;
 }

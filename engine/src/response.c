@@ -106,9 +106,73 @@ int cairn_responses_set(cairn_responses *resp, const cairn_instrument *inst,
     return CAIRN_OK;
 }
 
+int cairn_entry_parse(cairn_entry *out, const char *word, cairn_error *err)
+{
+    if (word != NULL && strcmp(word, "positions") == 0) {
+        *out = CAIRN_ENTRY_POSITIONS;
+    } else if (word != NULL && strcmp(word, "scores") == 0) {
+        *out = CAIRN_ENTRY_SCORES;
+    } else {
+        return cairn_error_set(err, CAIRN_EINVAL,
+                               "'%.40s' is not positions or scores",
+                               word != NULL ? word : "");
+    }
+    return CAIRN_OK;
+}
+
+int cairn_responses_check_entry(const cairn_instrument *inst, cairn_entry entry,
+                                cairn_error *err)
+{
+    if (entry != CAIRN_ENTRY_UNSAID || !cairn_instrument_codes_differ(inst)) {
+        return CAIRN_OK;
+    }
+    return cairn_error_set(err, CAIRN_EINVAL,
+                           "%s: its answer codes are not its item scores: "
+                           "say which are entered, positions (%s) or "
+                           "scores (%s)",
+                           cairn_instrument_code(inst),
+                           cairn_instrument_entry_positions(inst),
+                           cairn_instrument_entry_scores(inst));
+}
+
+/* The item's scores as "0, 1, 2, 3". */
+static void allowed_scores(const cairn_item *item, char *buf, size_t size)
+{
+    size_t off = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < item->n_options && off + 16 < size; i++) {
+        off += (size_t)snprintf(buf + off, size - off, "%s%g", i ? ", " : "",
+                                item->options[i].score);
+    }
+}
+
+int cairn_responses_set_entered(cairn_responses *resp,
+                                const cairn_instrument *inst, size_t i,
+                                int value, cairn_entry entry, cairn_error *err)
+{
+    const cairn_item *item = cairn_instrument_item(inst, i);
+    int rc = cairn_responses_check_entry(inst, entry, err);
+    if (rc < 0 || entry != CAIRN_ENTRY_SCORES || item == NULL ||
+        item->kind != CAIRN_ITEM_CHOICE) {
+        return rc < 0 ? rc : cairn_responses_set(resp, inst, i, value, err);
+    }
+    for (size_t k = 0; k < item->n_options; k++) {
+        if (item->options[k].score == (double)value) {
+            return cairn_responses_set(resp, inst, i, item->options[k].code,
+                                       err);
+        }
+    }
+    char allowed[128];
+    allowed_scores(item, allowed, sizeof allowed);
+    return cairn_error_set(err, CAIRN_EINVAL,
+                           "item %d: no answer scores %d; the scores are %s",
+                           item->number, value, allowed);
+}
+
 /* Set item i from a token: a code, or "-" for missing. */
 static int set_token(cairn_responses *r, const cairn_instrument *inst, size_t i,
-                     const char *tok, size_t len, cairn_error *err)
+                     const char *tok, size_t len, cairn_entry entry,
+                     cairn_error *err)
 {
     long v = 0;
     if (len == 1 && tok[0] == '-') {
@@ -128,13 +192,13 @@ static int set_token(cairn_responses *r, const cairn_instrument *inst, size_t i,
                                "number, or - for missing)",
                                i + 1, shown, len > 16 ? "..." : "");
     }
-    return cairn_responses_set(r, inst, i, (int)v, err);
+    return cairn_responses_set_entered(r, inst, i, (int)v, entry, err);
 }
 
-int cairn_responses_parse_tokens(cairn_responses **out,
-                                 const cairn_instrument *inst,
-                                 const char *const *tokens, size_t n,
-                                 cairn_error *err)
+int cairn_responses_parse_entered(cairn_responses **out,
+                                  const cairn_instrument *inst,
+                                  const char *const *tokens, size_t n,
+                                  cairn_entry entry, cairn_error *err)
 {
     cairn_responses *r = NULL;
     *out = NULL;
@@ -144,9 +208,12 @@ int cairn_responses_parse_tokens(cairn_responses **out,
             err, CAIRN_EINVAL, "%s has %zu items; got %zu response%s",
             cairn_instrument_code(inst), want, n, n == 1 ? "" : "s");
     }
-    int rc = cairn_responses_new(&r, inst, err);
+    int rc = cairn_responses_check_entry(inst, entry, err);
+    if (rc == 0) {
+        rc = cairn_responses_new(&r, inst, err);
+    }
     for (size_t i = 0; rc == 0 && i < n; i++) {
-        rc = set_token(r, inst, i, tokens[i], strlen(tokens[i]), err);
+        rc = set_token(r, inst, i, tokens[i], strlen(tokens[i]), entry, err);
     }
     if (rc < 0) {
         cairn_responses_free(r);
@@ -156,22 +223,33 @@ int cairn_responses_parse_tokens(cairn_responses **out,
     return CAIRN_OK;
 }
 
-int cairn_responses_parse_line(cairn_responses **out,
-                               const cairn_instrument *inst, const char *line,
-                               size_t len, cairn_error *err)
+int cairn_responses_parse_tokens(cairn_responses **out,
+                                 const cairn_instrument *inst,
+                                 const char *const *tokens, size_t n,
+                                 cairn_error *err)
+{
+    return cairn_responses_parse_entered(out, inst, tokens, n,
+                                         CAIRN_ENTRY_POSITIONS, err);
+}
+
+int cairn_responses_parse_line_entered(cairn_responses **out,
+                                       const cairn_instrument *inst,
+                                       const char *line, size_t len,
+                                       cairn_entry entry, cairn_error *err)
 {
     cairn_responses *r = NULL;
     size_t want = cairn_instrument_item_count(inst);
     size_t count = 0, pos = 0;
     *out = NULL;
     if (memchr(line, '\0', len) != NULL) {
-        return cairn_error_set(err, CAIRN_EINVAL,
-                               "the line holds a NUL byte at column %zu",
-                               (size_t)((const char *)memchr(line, '\0',
-                                                             len) -
-                                        line) + 1);
+        return cairn_error_set(
+            err, CAIRN_EINVAL, "the line holds a NUL byte at column %zu",
+            (size_t)((const char *)memchr(line, '\0', len) - line) + 1);
     }
-    int rc = cairn_responses_new(&r, inst, err);
+    int rc = cairn_responses_check_entry(inst, entry, err);
+    if (rc == 0) {
+        rc = cairn_responses_new(&r, inst, err);
+    }
     while (rc == 0) {
         while (pos < len && isspace((unsigned char)line[pos])) {
             pos++;
@@ -185,7 +263,8 @@ int cairn_responses_parse_line(cairn_responses **out,
             pos++;
         }
         if (count < want) {
-            rc = set_token(r, inst, count, line + start, pos - start, err);
+            rc = set_token(r, inst, count, line + start, pos - start, entry,
+                           err);
         }
         count++;
     }
@@ -200,6 +279,14 @@ int cairn_responses_parse_line(cairn_responses **out,
     }
     *out = r;
     return CAIRN_OK;
+}
+
+int cairn_responses_parse_line(cairn_responses **out,
+                               const cairn_instrument *inst, const char *line,
+                               size_t len, cairn_error *err)
+{
+    return cairn_responses_parse_line_entered(out, inst, line, len,
+                                              CAIRN_ENTRY_POSITIONS, err);
 }
 
 size_t cairn_responses_missing_count(const cairn_responses *resp)

@@ -281,14 +281,8 @@ static const char *const schema_v8[] = {
 
 /* Forward migrations: entry v turns schema v into v + 1. */
 static const char *const *const migrations[CAIRN_STORE_SCHEMA] = {
-    [0] = schema_v1,
-    [1] = schema_v2,
-    [2] = schema_v3,
-    [3] = schema_v4,
-    [4] = schema_v5,
-    [5] = schema_v6,
-    [6] = schema_v7,
-    [7] = schema_v8,
+    [0] = schema_v1, [1] = schema_v2, [2] = schema_v3, [3] = schema_v4,
+    [4] = schema_v5, [5] = schema_v6, [6] = schema_v7, [7] = schema_v8,
 };
 
 /* Code run after migration v's SQL (NULL: none); `from` is where the
@@ -520,8 +514,7 @@ static int check_header(const char *path, cairn_error *err)
     unsigned char h[100];
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
     if (fd < 0) {
-        return cairn_error_set(err, CAIRN_EIO, "%s: %s", path,
-                               strerror(errno));
+        return cairn_error_set(err, CAIRN_EIO, "%s: %s", path, strerror(errno));
     }
     ssize_t n = read(fd, h, sizeof h);
     close(fd);
@@ -533,8 +526,8 @@ static int check_header(const char *path, cairn_error *err)
                                path);
     }
     if (n < (ssize_t)sizeof h || memcmp(h, "SQLite format 3", 16) != 0) {
-        return cairn_error_set(err, CAIRN_EINVAL,
-                               "%s: not a Cairn database", path);
+        return cairn_error_set(err, CAIRN_EINVAL, "%s: not a Cairn database",
+                               path);
     }
     uint32_t app = (uint32_t)h[68] << 24 | (uint32_t)h[69] << 16 |
                    (uint32_t)h[70] << 8 | h[71];
@@ -663,8 +656,8 @@ int cairn_store_open(cairn_store **out, const char *path,
         !cairn__store_text_is_clean(actor, an, false)) {
         char shown[4 * CAIRN_STORE_ACTOR_MAX + 8];
         cairn__util_escape(shown, sizeof shown, actor,
-                           an > CAIRN_STORE_ACTOR_MAX
-                               ? CAIRN_STORE_ACTOR_MAX : an);
+                           an > CAIRN_STORE_ACTOR_MAX ? CAIRN_STORE_ACTOR_MAX
+                                                      : an);
         return cairn_error_set(err, CAIRN_EINVAL,
                                "who-name '%s%s' is not printable text of "
                                "1 to %d bytes",

@@ -152,8 +152,9 @@ static int read_records(cairn_alert_record_list *l, sqlite3_stmt *s,
     return step == SQLITE_DONE ? CAIRN_OK : cairn__store_dberr(st, err);
 }
 
-int cairn_store_alert_list(cairn_alert_record_list **out, cairn_store *st,
-                           cairn_error *err)
+/* The records `sql` selects (key, client code, state, note, who, at). */
+static int list_records(cairn_alert_record_list **out, cairn_store *st,
+                        const char *sql, cairn_error *err)
 {
     sqlite3_stmt *s = NULL;
     *out = NULL;
@@ -161,16 +162,8 @@ int cairn_store_alert_list(cairn_alert_record_list **out, cairn_store *st,
     if (l == NULL) {
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
-    /* the latest action per key; keys sort the way strcmp does */
     int rc = CAIRN_OK;
-    if (sqlite3_prepare_v2(st->db,
-                           "SELECT a.key, c.code, a.state, a.note, a.who,"
-                           " a.at FROM alert_action a"
-                           " JOIN client c ON c.id = a.client_id"
-                           " WHERE a.id = (SELECT max(b.id) FROM"
-                           " alert_action b WHERE b.key = a.key)"
-                           " ORDER BY a.key COLLATE BINARY",
-                           -1, &s, NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
         rc = cairn__store_dberr(st, err);
     } else {
         rc = read_records(l, s, st, err);
@@ -182,6 +175,31 @@ int cairn_store_alert_list(cairn_alert_record_list **out, cairn_store *st,
     }
     *out = l;
     return CAIRN_OK;
+}
+
+int cairn_store_alert_list(cairn_alert_record_list **out, cairn_store *st,
+                           cairn_error *err)
+{
+    /* the latest action per key; keys sort the way strcmp does */
+    return list_records(out, st,
+                        "SELECT a.key, c.code, a.state, a.note, a.who,"
+                        " a.at FROM alert_action a"
+                        " JOIN client c ON c.id = a.client_id"
+                        " WHERE a.id = (SELECT max(b.id) FROM"
+                        " alert_action b WHERE b.key = a.key)"
+                        " ORDER BY a.key COLLATE BINARY",
+                        err);
+}
+
+int cairn_store_alert_history(cairn_alert_record_list **out, cairn_store *st,
+                              cairn_error *err)
+{
+    return list_records(out, st,
+                        "SELECT a.key, c.code, a.state, a.note, a.who,"
+                        " a.at FROM alert_action a"
+                        " JOIN client c ON c.id = a.client_id"
+                        " ORDER BY a.key COLLATE BINARY, a.id",
+                        err);
 }
 
 void cairn_store_alert_list_free(cairn_alert_record_list *list)

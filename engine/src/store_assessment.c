@@ -45,6 +45,24 @@ static int normalize_date(const char *s, char out[CAIRN__DATE_MAX],
     return CAIRN_OK;
 }
 
+int cairn_store_assessment_check(cairn_store *st,
+                                 const cairn_assessment_options *opts,
+                                 cairn_error *err)
+{
+    char date[CAIRN__DATE_MAX];
+    cairn_client *c = NULL;
+    if (opts->client_code == NULL || opts->administered_at == NULL) {
+        return cairn_error_set(err, CAIRN_EINVAL,
+                               "an assessment needs a client and a date");
+    }
+    int rc = normalize_date(opts->administered_at, date, err);
+    if (rc == CAIRN_OK) {
+        rc = cairn_store_client_get(&c, st, opts->client_code, err);
+    }
+    cairn_store_client_free(c);
+    return rc;
+}
+
 /* The work of cairn__store_assessment_add_to, with the plausibility
  * warning (see cairn__store_batch_plausible) into `warning`. */
 static int add_to(cairn__batch *b, const cairn_score *score,
@@ -104,8 +122,8 @@ int cairn_store_assessment_add(cairn_store *st, const cairn_score *score,
     if (rc < 0) {
         return rc;
     }
-    rc = add_to(b, score, resp, opts->client_code, date, id, opts->warning,
-                err);
+    rc =
+        add_to(b, score, resp, opts->client_code, date, id, opts->warning, err);
     if (rc < 0) {
         cairn__store_batch_abort(b);
         return rc;

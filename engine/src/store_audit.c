@@ -34,8 +34,7 @@ static void canon_field(cairn__buf *b, const char *s)
 /* hash = MAC(prev || seq|at|who|action|target|before|after|) */
 int cairn__audit_entry_hash(const cairn_store *st, bool keyed, int64_t seq,
                             const char *const f[6], const char *prev,
-                            char out[CAIRN__SHA256_HEX + 1],
-                            cairn_error *err)
+                            char out[CAIRN__SHA256_HEX + 1], cairn_error *err)
 {
     cairn__buf b = CAIRN__BUF_INIT;
     uint8_t mac[32];
@@ -67,9 +66,8 @@ static int entry_hash(const cairn_store *st, int64_t seq,
     return cairn__audit_entry_hash(st, st->keyed, seq, f, prev, out, err);
 }
 
-int cairn__audit_append(cairn_store *st, const char *action,
-                        const char *target, const char *before,
-                        const char *after, cairn_error *err)
+int cairn__audit_append(cairn_store *st, const char *action, const char *target,
+                        const char *before, const char *after, cairn_error *err)
 {
     sqlite3_stmt *s = NULL;
     char prev[CAIRN__SHA256_HEX + 1], hash[CAIRN__SHA256_HEX + 1];
@@ -80,9 +78,9 @@ int cairn__audit_append(cairn_store *st, const char *action,
         return rc;
     }
     rc = cairn__store_prep(st, ST_AUDIT_LAST,
-                               "SELECT seq, hash FROM audit "
-                               "ORDER BY seq DESC LIMIT 1",
-                               &s, err);
+                           "SELECT seq, hash FROM audit "
+                           "ORDER BY seq DESC LIMIT 1",
+                           &s, err);
     if (rc < 0) {
         return rc;
     }
@@ -794,8 +792,8 @@ int cairn_store_audit_verify(cairn_store *st, cairn_audit_report *rep,
                            cairn__setting_state, &r->events, err);
     }
     if (rc == CAIRN_OK) {
-        rc = verify_states(st, "release", "release_log",
-                           cairn__release_state, &r->events, err);
+        rc = verify_states(st, "release", "release_log", cairn__release_state,
+                           &r->events, err);
     }
     if (rc == CAIRN_OK) {
         rc = verify_versions(st, err);

@@ -74,8 +74,8 @@ static int read_key(cairn_store *st, cairn_error *err)
     int rc = CAIRN_OK;
     if (n != KEY_BYTES) {
         rc = cairn_error_set(err, CAIRN_EINVAL,
-                             "%s: not an audit key (a file of %d bytes)",
-                             path, KEY_BYTES);
+                             "%s: not an audit key (a file of %d bytes)", path,
+                             KEY_BYTES);
     } else {
         rc = derive(st, key, err);
     }
@@ -204,12 +204,12 @@ static int rechain(cairn_store *st, cairn_error *err)
         if (rc == CAIRN_OK &&
             (seq != want || stored_prev == NULL || stored == NULL ||
              strcmp(stored_prev, old_prev) != 0 || strcmp(stored, h) != 0)) {
-            rc = cairn_error_set(err, CAIRN_EINVAL,
-                                 "%s: audit entry %lld does not verify, so "
-                                 "the log cannot be keyed (schema %d); "
-                                 "nothing was changed",
-                                 st->path, (long long)want,
-                                 CAIRN__SCHEMA_KEYED);
+            rc =
+                cairn_error_set(err, CAIRN_EINVAL,
+                                "%s: audit entry %lld does not verify, so "
+                                "the log cannot be keyed (schema %d); "
+                                "nothing was changed",
+                                st->path, (long long)want, CAIRN__SCHEMA_KEYED);
         }
         if (rc == CAIRN_OK) {
             rc = cairn__audit_entry_hash(st, true, seq, f, new_prev, mac, err);
@@ -269,8 +269,8 @@ static int audit_old_definitions(cairn_store *st, cairn_error *err)
     int64_t *ids = NULL;
     size_t n = 0, cap = 0;
     int rc = CAIRN_OK;
-    if (sqlite3_prepare_v2(st->db, "SELECT id FROM definition ORDER BY id",
-                           -1, &s, NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(st->db, "SELECT id FROM definition ORDER BY id", -1,
+                           &s, NULL) != SQLITE_OK) {
         return cairn__store_dberr(st, err);
     }
     int step;
@@ -355,7 +355,8 @@ int cairn__audit_key_migrate(cairn_store *st, int from, cairn_error *err)
     }
     int rc = make_key(st, err);
     if (rc == CAIRN_OK) {
-        rc = cairn__store_exec(st, "DROP TRIGGER IF EXISTS audit_no_update", err);
+        rc = cairn__store_exec(st, "DROP TRIGGER IF EXISTS audit_no_update",
+                               err);
     }
     if (rc == CAIRN_OK) {
         rc = rechain(st, err);
@@ -385,8 +386,8 @@ int cairn__audit_key_migrate(cairn_store *st, int from, cairn_error *err)
 static int signed_text(char *buf, size_t size, long long entries,
                        const char *head, const char *at)
 {
-    int n = snprintf(buf, size, "%s\n%lld\n%s\n%s\n", sign_label, entries,
-                     head, at);
+    int n = snprintf(buf, size, "%s\n%lld\n%s\n%s\n", sign_label, entries, head,
+                     at);
     return n > 0 && (size_t)n < size ? n : -1;
 }
 
@@ -416,8 +417,7 @@ static int entry_hash_at(cairn_store *st, int64_t seq,
     return rc;
 }
 
-int cairn_store_audit_checkpoint(cairn_store *st, char **out,
-                                 cairn_error *err)
+int cairn_store_audit_checkpoint(cairn_store *st, char **out, cairn_error *err)
 {
     cairn_audit_report rep;
     char at[CAIRN__DATE_MAX], text[256], pk_hex[65], sig_hex[129];
@@ -450,10 +450,9 @@ int cairn_store_audit_checkpoint(cairn_store *st, char **out,
     }
     cairn__crypto_hex(pk_hex, pk, sizeof pk);
     cairn__crypto_hex(sig_hex, sig, sizeof sig);
-    json_t *o = json_pack("{s:i,s:I,s:s,s:s,s:s,s:s}",
-                          "cairn_audit_checkpoint", CHECKPOINT_FORMAT,
-                          "entries", (json_int_t)rep.entries, "head",
-                          rep.head, "made_at", at, "public_key", pk_hex,
+    json_t *o = json_pack("{s:i,s:I,s:s,s:s,s:s,s:s}", "cairn_audit_checkpoint",
+                          CHECKPOINT_FORMAT, "entries", (json_int_t)rep.entries,
+                          "head", rep.head, "made_at", at, "public_key", pk_hex,
                           "signature", sig_hex);
     if (o != NULL) {
         *out = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
@@ -476,13 +475,13 @@ static int parse_checkpoint(checkpoint *c, json_t **root, const char *text,
     json_int_t format = 0;
     *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
     if (*root == NULL) {
-        return cairn_error_set(err, CAIRN_EPARSE, "%s:%d:%d: %s", name,
-                               je.line, je.column, je.text);
+        return cairn_error_set(err, CAIRN_EPARSE, "%s:%d:%d: %s", name, je.line,
+                               je.column, je.text);
     }
     if (json_unpack(*root, "{s:I,s:I,s:s,s:s,s:s,s:s!}",
-                    "cairn_audit_checkpoint", &format, "entries",
-                    &c->entries, "head", &c->head, "made_at", &c->at,
-                    "public_key", &c->pk, "signature", &c->sig) != 0 ||
+                    "cairn_audit_checkpoint", &format, "entries", &c->entries,
+                    "head", &c->head, "made_at", &c->at, "public_key", &c->pk,
+                    "signature", &c->sig) != 0 ||
         format != CHECKPOINT_FORMAT || c->entries < 0 ||
         strlen(c->head) != CAIRN__SHA256_HEX || strlen(c->at) > 32) {
         return cairn_error_set(err, CAIRN_EINVAL,
@@ -501,8 +500,8 @@ static int check_signature(cairn_store *st, const checkpoint *c,
     char text[256];
     if (!cairn__crypto_unhex(pk, sizeof pk, c->pk) ||
         !cairn__crypto_unhex(sig, sizeof sig, c->sig) ||
-        signed_text(text, sizeof text, (long long)c->entries, c->head,
-                    c->at) < 0 ||
+        signed_text(text, sizeof text, (long long)c->entries, c->head, c->at) <
+            0 ||
         !cairn__crypto_sign_verify(pk, text, strlen(text), sig)) {
         return cairn_error_set(err, CAIRN_EINVAL,
                                "%s: the signature does not match: the "
@@ -542,10 +541,8 @@ int cairn_store_audit_check_checkpoint(cairn_store *st, const char *text,
                              "the audit log has %lld entries, fewer than "
                              "the %lld that checkpoint %s saw at %s: it was "
                              "cut short or rolled back",
-                             (long long)last, (long long)c.entries, name,
-                             c.at);
-    } else if (rc == CAIRN_OK && c.entries > 0 &&
-               strcmp(hash, c.head) != 0) {
+                             (long long)last, (long long)c.entries, name, c.at);
+    } else if (rc == CAIRN_OK && c.entries > 0 && strcmp(hash, c.head) != 0) {
         rc = cairn_error_set(err, CAIRN_EINVAL,
                              "audit entry %lld differs from checkpoint %s "
                              "made at %s: the log was rewritten or rolled "

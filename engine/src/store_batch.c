@@ -1036,10 +1036,8 @@ static int write_row(cairn__batch *b, cairn__assess_fields *f, cairn_error *err)
 }
 
 int cairn__store_batch_plausible(cairn__batch *b, int64_t client_id,
-                                 const char *date,
-                                 const cairn_instrument *inst,
-                                 char *warning, size_t size,
-                                 cairn_error *err)
+                                 const char *date, const cairn_instrument *inst,
+                                 char *warning, size_t size, cairn_error *err)
 {
     int rc = CAIRN_OK;
     if (b->dates.id != client_id) {

@@ -203,8 +203,8 @@ static int check_client(const cairn_client *c, char loss[CAIRN__DATE_MAX],
         rc = check_date("loss date", c->loss_date, false, loss, err);
     }
     if (rc == CAIRN_OK && c->birth_year != 0 && loss[0] != '\0' &&
-        (loss[0] - '0') * 1000 + (loss[1] - '0') * 100 +
-                (loss[2] - '0') * 10 + (loss[3] - '0') <
+        (loss[0] - '0') * 1000 + (loss[1] - '0') * 100 + (loss[2] - '0') * 10 +
+                (loss[3] - '0') <
             c->birth_year) {
         rc = cairn_error_set(err, CAIRN_EINVAL,
                              "loss date %s is before the birth year %d", loss,

@@ -42,12 +42,12 @@ struct cairn_store {
     sqlite3_stmt *stmt[ST_COUNT];
     /* the audit key (store_audit.c) */
     char *audit_key_path;
-    bool keyed;             /* schema >= CAIRN__SCHEMA_KEYED: entries are
-                               HMAC-SHA-256 */
-    bool has_key;           /* the key was read (or made) */
-    bool made_key;          /* this open made the key file */
-    uint8_t chain_key[32];  /* HMAC key of the chain, derived */
-    uint8_t sign_seed[32];  /* Ed25519 seed of checkpoints, derived */
+    bool keyed;            /* schema >= CAIRN__SCHEMA_KEYED: entries are
+                              HMAC-SHA-256 */
+    bool has_key;          /* the key was read (or made) */
+    bool made_key;         /* this open made the key file */
+    uint8_t chain_key[32]; /* HMAC key of the chain, derived */
+    uint8_t sign_seed[32]; /* Ed25519 seed of checkpoints, derived */
 };
 
 /* A prepared statement from the cache, reset and with bindings cleared. */
@@ -126,8 +126,7 @@ int cairn__audit_append(cairn_store *st, const char *action, const char *target,
  */
 int cairn__audit_entry_hash(const cairn_store *st, bool keyed, int64_t seq,
                             const char *const f[6], const char *prev,
-                            char out[CAIRN__SHA256_HEX + 1],
-                            cairn_error *err);
+                            char out[CAIRN__SHA256_HEX + 1], cairn_error *err);
 
 /* CAIRN_OK when the store is unkeyed or has its key; otherwise
  * CAIRN_ENOTFOUND saying the key is missing and what needs it. */
@@ -147,8 +146,8 @@ int cairn__audit_key_setup(cairn_store *st, const char *path, bool create,
 int cairn__audit_key_reload(cairn_store *st, cairn_error *err);
 
 /*
- * The migration to schema CAIRN__SCHEMA_KEYED, inside its transaction: refuse an old
- * schema beside an existing key (a rolled-back file), check the SHA-256
+ * The migration to schema CAIRN__SCHEMA_KEYED, inside its transaction: refuse
+ * an old schema beside an existing key (a rolled-back file), check the SHA-256
  * chain, make the key, re-chain every entry under it and audit every
  * definition.  `from` 0 (a new file) only makes sure the key is there.
  */
@@ -156,8 +155,8 @@ int cairn__audit_key_migrate(cairn_store *st, int from, cairn_error *err);
 
 /* What dates of a client are checked against (store_plausible.c). */
 typedef struct cairn__client_dates {
-    int64_t id;     /* the client (0: none read yet) */
-    int birth_year; /* 0: not known */
+    int64_t id;                 /* the client (0: none read yet) */
+    int birth_year;             /* 0: not known */
     char loss[CAIRN__DATE_MAX]; /* "" when not known */
 } cairn__client_dates;
 
@@ -173,8 +172,7 @@ int cairn__store_client_dates(cairn_store *st, int64_t id,
  * instrument about a loss, CAIRN_OK with `warning` (may be NULL) saying
  * so; otherwise CAIRN_OK and `warning` empty.
  */
-int cairn__store_date_plausible(const cairn__client_dates *c,
-                                const char *date,
+int cairn__store_date_plausible(const cairn__client_dates *c, const char *date,
                                 const cairn_instrument *inst, char *warning,
                                 size_t size, cairn_error *err);
 

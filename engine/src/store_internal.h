@@ -131,10 +131,8 @@ int cairn__store_batch_add(cairn__batch *b, const cairn__batch_row *row,
  * when it is only unlikely.
  */
 int cairn__store_batch_plausible(cairn__batch *b, int64_t client_id,
-                                 const char *date,
-                                 const cairn_instrument *inst,
-                                 char *warning, size_t size,
-                                 cairn_error *err);
+                                 const char *date, const cairn_instrument *inst,
+                                 char *warning, size_t size, cairn_error *err);
 
 /*
  * Add one assessment of client `code` administered at the normalised

@@ -42,8 +42,7 @@ int cairn__store_client_dates(cairn_store *st, int64_t id,
     return rc;
 }
 
-int cairn__store_date_plausible(const cairn__client_dates *c,
-                                const char *date,
+int cairn__store_date_plausible(const cairn__client_dates *c, const char *date,
                                 const cairn_instrument *inst, char *warning,
                                 size_t size, cairn_error *err)
 {

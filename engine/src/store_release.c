@@ -16,8 +16,7 @@
 #define RELEASE_SCHEMA 8
 
 /* Clients in one ascending list but not the other. */
-static size_t sym_diff(const int64_t *a, size_t na, const int64_t *b,
-                       size_t nb)
+static size_t sym_diff(const int64_t *a, size_t na, const int64_t *b, size_t nb)
 {
     size_t i = 0, j = 0, d = 0;
     while (i < na || j < nb) {
@@ -57,9 +56,8 @@ int cairn__release_state(cairn_store *st, int64_t id, cairn__buf *out,
                          cairn_error *err)
 {
     /* the members too: client ids, and the audit log stays in the store */
-    static const char *const keys[] = {"id",       "instrument", "scale",
-                                       "min_cell", "n",          "members",
-                                       "who",      "at"};
+    static const char *const keys[] = {"id", "instrument", "scale", "min_cell",
+                                       "n",  "members",    "who",   "at"};
     return cairn__store_row_state(st,
                                   "SELECT id, instrument, scale, min_cell,"
                                   " n, members, who, at"
@@ -88,7 +86,7 @@ static int check_earlier(cairn_store *st, const char *instrument,
         int64_t *old = NULL;
         size_t n_old = 0;
         int k = sqlite3_column_int(s, 4) > min_cell ? sqlite3_column_int(s, 4)
-                                                   : min_cell;
+                                                    : min_cell;
         if (!parse_members(cairn__store_col_text(s, 3), &old, &n_old)) {
             rc = cairn_error_set(err, CAIRN_EINVAL,
                                  "release %lld of the release log is not "
@@ -162,8 +160,7 @@ static int insert(cairn_store *st, const char *instrument, const char *scale,
     }
     if (rc == CAIRN_OK) {
         snprintf(target, sizeof target, "release:%lld", (long long)*id);
-        rc = cairn__audit_append(st, "release.add", target, NULL, after.p,
-                                 err);
+        rc = cairn__audit_append(st, "release.add", target, NULL, after.p, err);
     }
     cairn__buf_free(&members);
     cairn__buf_free(&after);
@@ -193,8 +190,8 @@ int cairn_store_release_add(cairn_store *st, const char *instrument,
     }
     rc = check_earlier(st, instrument, scale, ids, n, min_cell, err);
     if (rc == CAIRN_OK) {
-        rc = insert(st, instrument, scale, ids, n, min_cell,
-                    id ? id : &local, err);
+        rc = insert(st, instrument, scale, ids, n, min_cell, id ? id : &local,
+                    err);
     }
     if (rc < 0) {
         cairn__store_rollback(st);

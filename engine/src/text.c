@@ -22,8 +22,10 @@ size_t cairn__utf8_next(const char *s, size_t len, uint32_t *cp)
         *cp = c;
         return 1;
     }
-    size_t n = (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3
-             : (c & 0xF8) == 0xF0 ? 4 : 0;
+    size_t n = (c & 0xE0) == 0xC0   ? 2
+               : (c & 0xF0) == 0xE0 ? 3
+               : (c & 0xF8) == 0xF0 ? 4
+                                    : 0;
     if (n == 0 || n > len) {
         return 0;
     }
@@ -65,8 +67,8 @@ size_t cairn__util_escape(char *out, size_t size, const char *s, size_t len)
     while (i < len && o + 5 < size) {
         uint32_t cp = 0;
         size_t n = cairn__utf8_next(s + i, len - i, &cp);
-        bool control = n == 0 || cp < 0x20 || cp == 0x7F ||
-                       (cp >= 0x80 && cp < 0xA0);
+        bool control =
+            n == 0 || cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp < 0xA0);
         if (control) {
             snprintf(out + o, size - o, "\\x%02x", (unsigned char)s[i]);
             o += 4;

@@ -69,6 +69,14 @@ t_run "caseload workbook" 0 r caseload -o "$T_TMP/caseload.xlsx"
 t_out "wrote $T_TMP/caseload.xlsx: 6 clients"
 check caseload "$T_TMP/caseload.xlsx" \
     --expect-clients S01,J01,C03,C04,C05,C06
+t_run "a workbook is not written under another extension" 1 r client S01 \
+    -o "$T_TMP/elena.pdf"
+t_err "cairn: $T_TMP/elena.pdf: a workbook is written as .xlsx, so the file name must end in .xlsx (for example $T_TMP/elena.xlsx)"
+if [ -e "$T_TMP/elena.pdf" ]; then
+    t_not_ok "nothing written as elena.pdf" "$(ls -l "$T_TMP/elena.pdf")"
+else
+    t_ok "nothing written as elena.pdf"
+fi
 t_run "caseload workbook again" 0 r caseload -o "$T_TMP/caseload2.xlsx"
 same "$T_TMP/caseload.xlsx" "$T_TMP/caseload2.xlsx" "caseload workbook"
 
@@ -202,7 +210,7 @@ t_run "help" 0 "$CAIRN" help report
 t_out_has "cairn report client S01 -o sarah.xlsx"
 
 # ---- a clinician's action on an alert ----
-key=$("$CAIRN" --db "$DB" alerts | awk '$2 == "S01" && $3 == "risk" {print $1}')
+key=$("$CAIRN" --db "$DB" alerts --json | python3 -c 'import json,sys; print(next(a["id"] for a in json.load(sys.stdin) if a["client"] == "S01" and a["kind"] == "risk"))')
 "$CAIRN" --db "$DB" alert ack "$key" --note "safety plan reviewed" >/dev/null
 t_run "acknowledged alert: client view" 0 r client S01
 t_out_has "   EPDS risk: 2026-03-16"
@@ -233,6 +241,21 @@ else
         --outdir "$T_TMP/pdf" "$T_TMP/s01.xlsx" >"$T_TMP/lo.log" 2>&1
     if head -c 5 "$T_TMP/pdf/s01.pdf" 2>/dev/null | grep -q '%PDF-'; then
         t_ok "client report renders to PDF with LibreOffice"
+        # the caseload prints as a list one page wide: its Caseload sheet
+        # takes as many pages as the text says it has
+        HOME="$T_TMP" "$office" --headless \
+            "-env:UserInstallation=file://$T_TMP/lo" --convert-to pdf \
+            --outdir "$T_TMP/pdf" "$T_TMP/caseload.xlsx" >"$T_TMP/lo.log" 2>&1
+        if command -v pdftotext >/dev/null; then
+            pages=$(pdftotext "$T_TMP/pdf/caseload.pdf" - | grep -c "^Page [0-9]* of")
+            across=$(pdftotext -f 1 -l 1 "$T_TMP/pdf/caseload.pdf" - | grep -c "^Reliable change$")
+            if [ "$across" -eq 1 ] && [ "$pages" -ge 2 ]; then
+                t_ok "caseload PDF: the whole list is one page wide"
+            else
+                t_not_ok "caseload PDF: the whole list is one page wide" \
+                    "pages $pages, last column on page 1: $across"
+            fi
+        fi
     else
         t_not_ok "client report renders to PDF with LibreOffice" \
             "$(tail -5 "$T_TMP/lo.log")"

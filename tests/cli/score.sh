@@ -46,7 +46,7 @@ printf '1 2 0 3 1 0 2 1 1\n1 2 9 3 1 0 2 1 1\n' > "$T_TMP/badbatch"
 t_run "batch names the bad line" 1 sh -c "\"$CAIRN\" score phq9 --json --batch < \"$T_TMP/badbatch\""
 t_err "cairn: <stdin>:2: item 3: code 9 is not one of 0, 1, 2, 3"
 
-t_run "epds scoring key" 0 "$CAIRN" score epds --json 0 0 3 0 3 3 3 3 3 2
+t_run "epds scoring key" 0 "$CAIRN" score epds --codes positions --json 0 0 3 0 3 3 3 3 3 2
 t_out_has '"total":{"score":1,"band":"none","prorated":false}'
 t_out_has '"flags":[{"kind":"risk","item":10,"code":2,'
 

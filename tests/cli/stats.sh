@@ -18,12 +18,23 @@ rec JAMES 2026-02-24 "2 2 1 2 1 2 1 1 0"
 rec JAMES 2026-03-10 "2 3 2 2 2 2 2 1 0"
 
 t_run "trend for people" 0 "$C" trend --client SARAH --instrument phq9
-t_out_has "Baseline 12 on 2026-02-02 (moderate), latest 5 on 2026-03-09 (mild): change -7 over 5 weeks"
-t_out_has "Reliable   improved: RCI -2.45"
+t_out_has "Baseline 12 on 2026-02-02 (Moderate), latest 5 on 2026-03-09 (Mild): change -7 over 5"
+t_out_has "Reliable   reliably improved: RCI -2.45"
 t_out_has "reliably recovered"
 t_out_has "!! ALERT 2026-02-02: item 9"
 t_out_has "Not on track: not judged; 2 clients of this clinic have scores, the growth model needs 20"
 
+"$C" trend --client SARAH --instrument phq9 >"$T_TMP/first.txt"
+t_run "trend --time since-loss" 0 "$C" trend --client SARAH --instrument phq9 --time since-loss
+t_out_has "  Time       weeks since the loss"
+t_out_has "(week 3 after the loss; Moderate)"
+if cmp -s "$T_TMP/first.txt" "$T_TMP/stdout"; then
+    t_not_ok "since-loss changes what trend prints" "the same output"
+else
+    t_ok "since-loss changes what trend prints"
+fi
+wide=$(python3 -c 'import sys; print("\n".join(l for l in open(sys.argv[1], encoding="utf-8").read().splitlines() if len(l) > 100))' "$T_TMP/stdout")
+if [ -z "$wide" ]; then t_ok "trend fits 100 columns"; else t_not_ok "trend fits 100 columns" "$wide"; fi
 t_run "trend --json" 0 "$C" trend --client SARAH --instrument PHQ-9 --json
 t_out_has '"client":"SARAH","instrument":"phq9","scale":"total"'
 t_out_has '"baseline":{"date":"2026-02-02","score":12}'
@@ -59,17 +70,19 @@ t_err_has "cairn: trend: --rci-sd must be positive, not '-3'"
 
 t_run "caseload: most urgent first" 0 "$C" caseload
 if [ "$(sed -n 2p "$T_TMP/stdout" | cut -c1-5)" = "SARAH" ] &&
-   [ "$(sed -n 3p "$T_TMP/stdout" | cut -c1-5)" = "JAMES" ]; then
+   [ "$(sed -n 4p "$T_TMP/stdout" | cut -c1-5)" = "JAMES" ]; then
     t_ok "caseload order"
 else
     t_not_ok "caseload order" "$(cat "$T_TMP/stdout")"
 fi
-t_out_has "!! risk"
-t_out_has "!! deterioration"
+t_out_has "!! risk item endorsed (PHQ-9)"
+t_out_has "!! reliable deterioration (PHQ-9)"
 "$C" record gad7 --client SARAH --date 2026-02-02 2 2 2 1 1 1 1 >/dev/null
 "$C" record gad7 --client SARAH --date 2026-03-09 1 1 0 0 0 1 0 >/dev/null
 t_run "NHS Talking Therapies outcomes" 0 "$C" caseload
-t_out_has "NHS Talking Therapies (PHQ-9 and GAD-7): at caseness; reliable recovery; reliable improvement"
+wide=$(python3 -c 'import sys; print("\n".join(l for l in open(sys.argv[1], encoding="utf-8").read().splitlines() if len(l) > 100))' "$T_TMP/stdout")
+if [ -z "$wide" ]; then t_ok "caseload fits 100 columns"; else t_not_ok "caseload fits 100 columns" "$wide"; fi
+t_out_has "NHS Talking Therapies (PHQ-9 and GAD-7): at caseness; reliable recovery; reliable"
 t_run "NHS Talking Therapies outcomes --json" 0 "$C" caseload --json
 t_out_has '"nhs_talking_therapies":{"episode":0,"at_caseness":true,"recovered":true,"reliable_improvement":true,"reliable_deterioration":false,"reliable_recovery":true,"sessions":0,"finished_treatment":null}'
 t_run "caseload --json" 0 "$C" caseload --json --instrument phq9
@@ -89,6 +102,7 @@ t_err_has "client 'EMPTY' has no linked partner"
 t_run "cohort" 0 "$C" cohort --instrument phq9
 t_out_has "phq9 total: 2 clients, 2 with two or more scores"
 t_out_has "1 improved, 0 no reliable change, 1 deteriorated"
+t_out_has "(not meaningful: 2 clients with two scores; effect sizes need at least 10)"
 t_run "cohort --json" 0 "$C" cohort --instrument phq9 --json
 t_out_has '"n_clients": 2'
 t_out_has '"effect_sizes": {'
@@ -108,8 +122,8 @@ t_run "cohort: bad date" 1 "$C" cohort --instrument phq9 --from 2026-13-01
 t_err "cairn: '2026-13-01' is not a date"
 
 t_run "alerts" 0 "$C" alerts
-t_out_has "risk:1:9           SARAH"
-t_out_has "deterioration:7    JAMES"
+t_out_has "risk:1:9             SARAH"
+t_out_has "deterioration:7      JAMES"
 t_run "alert ack" 0 "$C" alert ack risk:1:9 --note "called Sarah; safety plan reviewed"
 t_out "alert risk:1:9 (SARAH): acknowledged"
 t_run "acknowledged alert shows who and why" 0 "$C" alerts
@@ -119,6 +133,14 @@ t_run "resolved alerts leave the list" 0 "$C" alerts --json
 if grep -q 'risk:1:9' "$T_TMP/stdout"; then t_not_ok "resolved hidden" "$(cat "$T_TMP/stdout")"; else t_ok "resolved hidden"; fi
 t_run "--all shows them" 0 "$C" alerts --all --json
 t_out_has '"state":"resolved"'
+t_run "a resolved alert cannot be acknowledged again" 1 "$C" alert ack risk:1:9 --note "again"
+t_err_has "cairn: alert risk:1:9 was resolved by dr.test on "
+t_err_has "; it cannot be acknowledged again"
+t_run "every note stays, with who and when" 0 "$C" alerts --all
+t_out_has "acknowledged by dr.test on "
+t_out_has ": called Sarah; safety plan reviewed"
+t_out_has "resolved by dr.test on "
+t_out_has ": reviewed in session"
 t_run "alert: unknown id" 1 "$C" alert ack risk:99:9 --note x
 t_err "cairn: no alert 'risk:99:9' (run 'cairn alerts --all' to see the ids)"
 t_run "alert: no note" 2 "$C" alert ack risk:1:9

@@ -57,19 +57,19 @@
 /** One clinic's summary merged into an aggregate. */
 typedef struct cairn_aggregate_site {
     char id[CAIRN_AGGREGATE_ID_HEX + 1]; /**< the site summary's unique id */
-    char cairn_version[32]; /**< the Cairn that summarized it */
-    char from[32];          /**< its --from, or "" */
-    char to[32];            /**< its --to, or "" */
+    char cairn_version[32];              /**< the Cairn that summarized it */
+    char from[32];                       /**< its --from, or "" */
+    char to[32];                         /**< its --to, or "" */
 } cairn_aggregate_site;
 
 /** Pooled sums for one instrument scale.  Read the fields. */
 typedef struct cairn_aggregate {
-    cairn_cohort_summary *summary; /**< the exact sums (owned) */
+    cairn_cohort_summary *summary;       /**< the exact sums (owned) */
     char id[CAIRN_AGGREGATE_ID_HEX + 1]; /**< this summary's unique id (a
                                               merge makes a new one) */
-    double scale_min, scale_max;   /**< the scale's score range: every sum
-                                        is checked against it */
-    int min_cell;                  /**< K for everything published */
+    double scale_min, scale_max;         /**< the scale's score range: every sum
+                                              is checked against it */
+    int min_cell;                        /**< K for everything published */
     size_t n_sites;
     cairn_aggregate_site *sites; /**< the clinics merged, in order */
 } cairn_aggregate;

@@ -8,8 +8,11 @@
  * where the two meet: cairn_alert_apply_states() sets each alert's state
  * from the store's records, and the lists below order alerts the same
  * way for every front end: open ones first, then acknowledged, then
- * resolved; within a state the most urgent kind first, then the caseload's
- * order of clients, then the newest first.
+ * resolved; within a state a risk item endorsed on the client's latest
+ * assessment first, then risk items endorsed earlier, then the other
+ * kinds from the most urgent; within each of those the newest first (so
+ * a months-old imported flag never outranks today's), then the
+ * caseload's order of clients.
  *
  *     cairn_caseload *cl = NULL;
  *     cairn_alert_list *l = NULL;
@@ -45,9 +48,24 @@ void cairn_alert_apply_states(cairn_trend *t,
 /** One alert and where it comes from (all borrowed). */
 typedef struct cairn_alert_ref {
     const char *client;       /**< client code */
+    const char *clinician;    /**< the client's clinician, or NULL */
     const cairn_trend *trend; /**< the trend that raised it */
     const cairn_alert *alert; /**< the alert, its state applied */
+    bool on_latest;           /**< raised by the trend's latest score */
 } cairn_alert_ref;
+
+/** What an alert's kind is, for people: "risk item endorsed", ... */
+const char *cairn_alert_kind_label(cairn_alert_kind kind);
+
+/**
+ * How long ago `date` was on `today` (both ISO dates or date-times), for
+ * people: "today", "yesterday", "3 days ago", "5 weeks ago", "4 months
+ * ago", "2 years ago" (whole units, rounded down), or "in the future".
+ * Writes into `buf` (at least 24 bytes) and returns it; "" when either is
+ * not a date.
+ */
+const char *cairn_alert_age(char *buf, size_t size, const char *date,
+                            const char *today);
 
 /** Alerts in the order above, with counts per state. */
 typedef struct cairn_alert_list {
@@ -85,11 +103,24 @@ void cairn_alert_list_free(cairn_alert_list *l);
  * current alerts (so a key nobody's data raise is refused), and the
  * action is stored for the client whose data raise it.  If `client` is
  * not NULL it receives that client's code (at most `size` bytes).
+ * An alert already resolved cannot be acknowledged again (resolving it
+ * again adds a note).
  * Returns CAIRN_OK, CAIRN_ENOTFOUND ("no alert 'risk:99:9'"),
- * CAIRN_EINVAL (state open, bad note), CAIRN_ENOMEM or CAIRN_EDB.
+ * CAIRN_EINVAL (state open, bad note, or "alert risk:12:9 was resolved
+ * by dr.lee on 2026-03-17; it cannot be acknowledged again"),
+ * CAIRN_ENOMEM or CAIRN_EDB.
  */
 int cairn_alert_set(cairn_store *st, const cairn_catalog *cat, const char *key,
                     cairn_alert_state state, const char *note, char *client,
                     size_t size, cairn_error *err);
+
+/**
+ * The actions recorded on `key` in `history` (as
+ * cairn_store_alert_history returns it: sorted by key, oldest first):
+ * their count, and through `first` the index of the first.  Every note
+ * stays, each with who and when.
+ */
+size_t cairn_alert_notes(const cairn_alert_record_list *history,
+                         const char *key, size_t *first);
 
 #endif

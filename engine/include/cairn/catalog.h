@@ -21,8 +21,8 @@ typedef struct cairn_catalog cairn_catalog;
  * NULL, a file `<texts_dir>/<code>.texts.json` adds the site's verbatim
  * texts to that instrument (see cairn_instrument_add_texts).
  * Returns CAIRN_OK, CAIRN_EIO (unreadable directory), CAIRN_ENOTFOUND (no
- * definitions, or `texts_dir` is not a folder), CAIRN_EEXISTS (a code or alias used twice) or any error of
- * cairn_instrument_load.
+ * definitions, or `texts_dir` is not a folder), CAIRN_EEXISTS (a code or alias
+ * used twice) or any error of cairn_instrument_load.
  */
 int cairn_catalog_load(cairn_catalog **out, const char *dir,
                        const char *texts_dir, cairn_error *err);

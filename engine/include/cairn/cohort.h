@@ -119,6 +119,15 @@ int cairn_cohort_members(int64_t **ids, size_t *n, cairn_store *st,
                          const cairn_cohort_options *opts, cairn_error *err);
 
 /** Cohort statistics computed from a summary. */
+/**
+ * Below this many clients (clients with two scores for change statistics,
+ * complete item sets for Cronbach's alpha, clients for the growth
+ * model's random-effect correlation) a figure is too unstable to mean
+ * anything, and front ends say so beside it (project policy: no
+ * published minimum was adopted).
+ */
+#define CAIRN_COHORT_MEANINGFUL_N 10
+
 typedef struct cairn_cohort_result {
     const cairn_cohort_summary *summary; /**< borrowed */
     bool has_change;                     /**< at least one paired client */

@@ -192,6 +192,60 @@ const char *cairn_instrument_recall(const cairn_instrument *inst);
 const char *cairn_instrument_licence(const cairn_instrument *inst);
 /** Whether verbatim item text may be shipped with Cairn. */
 bool cairn_instrument_text_allowed(const cairn_instrument *inst);
+/** Where a clinic gets the verbatim form (licence "form"), or NULL. */
+const char *cairn_instrument_form(const cairn_instrument *inst);
+
+/** Whether a client can be shown an instrument word for word. */
+typedef enum cairn_text_reason {
+    CAIRN_TEXT_READY = 0,     /**< every item's text and options */
+    CAIRN_TEXT_WITHHELD = 1,  /**< the licence keeps the text out of
+                                   Cairn and no site text file gave it */
+    CAIRN_TEXT_UNVERIFIED = 2 /**< the definition ships only wording
+                                   checked against the form, and some is
+                                   missing (no site text file gave it) */
+} cairn_text_reason;
+
+/** What cairn_instrument_client_text found. */
+typedef struct cairn_client_text {
+    cairn_text_reason reason;
+    size_t n_missing; /**< items lacking their exact wording */
+    char items[256];  /**< those items as "1-10" or "4, 8, 19-33" */
+    const char *form; /**< cairn_instrument_form(), may be NULL */
+} cairn_client_text;
+
+/**
+ * Whether every item of `inst` has its verbatim text and option labels,
+ * so that a client can be shown it (a client sees the exact wording or
+ * nothing).  Fills `*out` either way.  Texts come from the definition
+ * when its licence allows them, else from a site's text file
+ * (cairn_instrument_add_texts).
+ */
+bool cairn_instrument_client_text(const cairn_instrument *inst,
+                                  cairn_client_text *out);
+
+/**
+ * As cairn_instrument_client_text, as a status: CAIRN_OK, or
+ * CAIRN_ENOTFOUND with one line ("epds: the exact wording of items 1-10
+ * is not available, so it cannot be shown to a client (its licence keeps
+ * the wording out of Cairn)").
+ */
+int cairn_instrument_check_client_text(const cairn_instrument *inst,
+                                       cairn_error *err);
+
+/**
+ * Whether some option's code (what is entered) differs from its score,
+ * so that a person entering numbers must say which they are (see
+ * cairn_entry in cairn/response.h).  Such definitions carry
+ * "entry_codes".
+ */
+bool cairn_instrument_codes_differ(const cairn_instrument *inst);
+
+/** What a position (code) is on this form, or NULL when codes = scores. */
+const char *cairn_instrument_entry_positions(const cairn_instrument *inst);
+
+/** What an entered score is on this form, or NULL when codes = scores. */
+const char *cairn_instrument_entry_scores(const cairn_instrument *inst);
+
 /** Path or name the definition was loaded from. */
 const char *cairn_instrument_path(const cairn_instrument *inst);
 

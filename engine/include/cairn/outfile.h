@@ -52,7 +52,13 @@ typedef struct cairn_outfile_options {
 } cairn_outfile_options;
 
 /** Defaults: keep existing files, nothing named to protect. */
-#define CAIRN_OUTFILE_OPTIONS_INIT {false, NULL, {NULL, NULL, NULL}}
+#define CAIRN_OUTFILE_OPTIONS_INIT                                             \
+    {                                                                          \
+        false, NULL,                                                           \
+        {                                                                      \
+            NULL, NULL, NULL                                                   \
+        }                                                                      \
+    }
 
 /** An output being written (opaque). */
 typedef struct cairn_outfile cairn_outfile;

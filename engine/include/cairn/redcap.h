@@ -78,12 +78,12 @@ int cairn_redcap_profile(char **out, const cairn_instrument *inst,
 
 /** What to export. */
 typedef struct cairn_redcap_export_options {
-    const char *instrument;      /**< a code; NULL = every instrument
-                                      with a current assessment */
-    const cairn_export_key *key; /**< de-identify: pseudonyms as record
-                                      ids, dates shifted; NULL = client
-                                      codes and real dates */
-    const char *profiles_dir;    /**< shipped profiles, or NULL */
+    const char *instrument;       /**< a code; NULL = every instrument
+                                       with a current assessment */
+    const cairn_export_key *key;  /**< de-identify: pseudonyms as record
+                                       ids, dates shifted; NULL = client
+                                       codes and real dates */
+    const char *profiles_dir;     /**< shipped profiles, or NULL */
     cairn_outfile_options output; /**< what the files may not replace
                                        (cairn/outfile.h) */
 } cairn_redcap_export_options;

@@ -62,6 +62,66 @@ int cairn_responses_parse_line(cairn_responses **out,
                                const cairn_instrument *inst, const char *line,
                                size_t len, cairn_error *err);
 
+/**
+ * What the numbers a person types stand for.  They differ only for an
+ * instrument whose option codes are not its item scores
+ * (cairn_instrument_codes_differ: EPDS, PGS-33, CES-D): there a typed 3
+ * is either the fourth answer on the form or the answer that scores 3, and
+ * nobody may be assumed to mean one of them.
+ */
+typedef enum cairn_entry {
+    CAIRN_ENTRY_UNSAID = 0,    /**< not said: refused where codes differ */
+    CAIRN_ENTRY_POSITIONS = 1, /**< the option codes (positions on the
+                                    form), as cairn_responses_set takes */
+    CAIRN_ENTRY_SCORES = 2     /**< each item's score; mapped to the one
+                                    option with that score */
+} cairn_entry;
+
+/**
+ * Read "positions" or "scores" into `*out`.
+ * Returns CAIRN_OK or CAIRN_EINVAL ("'score' is not positions or scores").
+ */
+int cairn_entry_parse(cairn_entry *out, const char *word, cairn_error *err);
+
+/**
+ * Refuse CAIRN_ENTRY_UNSAID for an instrument whose codes differ from its
+ * scores, with one line naming both choices and what each means on the
+ * form ("epds: its answer codes are not its item scores: say which are
+ * entered, positions (...) or scores (...)").
+ * Returns CAIRN_OK or CAIRN_EINVAL.
+ */
+int cairn_responses_check_entry(const cairn_instrument *inst, cairn_entry entry,
+                                cairn_error *err);
+
+/**
+ * Set item at position `i` from a typed `value` read as `entry` says:
+ * as cairn_responses_set for positions, or the option scoring `value` for
+ * scores.  UNSAID is refused where codes differ (as
+ * cairn_responses_check_entry) and means positions elsewhere.
+ * Returns CAIRN_OK or CAIRN_EINVAL ("item 10: no answer scores 7; the
+ * scores are 0, 1, 2, 3").
+ */
+int cairn_responses_set_entered(cairn_responses *resp,
+                                const cairn_instrument *inst, size_t i,
+                                int value, cairn_entry entry, cairn_error *err);
+
+/**
+ * As cairn_responses_parse_tokens, reading every number as `entry` says
+ * (see cairn_responses_set_entered).
+ */
+int cairn_responses_parse_entered(cairn_responses **out,
+                                  const cairn_instrument *inst,
+                                  const char *const *tokens, size_t n,
+                                  cairn_entry entry, cairn_error *err);
+
+/**
+ * As cairn_responses_parse_line, reading every number as `entry` says.
+ */
+int cairn_responses_parse_line_entered(cairn_responses **out,
+                                       const cairn_instrument *inst,
+                                       const char *line, size_t len,
+                                       cairn_entry entry, cairn_error *err);
+
 /** Number of missing items. */
 size_t cairn_responses_missing_count(const cairn_responses *resp);
 

@@ -57,14 +57,14 @@ typedef struct cairn_store cairn_store;
 
 /** How a store is opened. */
 typedef struct cairn_store_options {
-    bool create;         /**< make a new file (mode 0600); an existing
-                              file is CAIRN_EEXISTS.  ":memory:" makes a
-                              private in-memory store */
-    bool read_only;      /**< refuse every write */
-    const char *actor;   /**< who makes the changes (audit "who");
-                              NULL = "unknown" */
-    int busy_timeout_ms; /**< how long a write waits for another
-                              process's transaction */
+    bool create;           /**< make a new file (mode 0600); an existing
+                                file is CAIRN_EEXISTS.  ":memory:" makes a
+                                private in-memory store */
+    bool read_only;        /**< refuse every write */
+    const char *actor;     /**< who makes the changes (audit "who");
+                                NULL = "unknown" */
+    int busy_timeout_ms;   /**< how long a write waits for another
+                                process's transaction */
     const char *audit_key; /**< the file holding the secret that keys the
                                 audit log; NULL = `path` + ".auditkey".
                                 Made (mode 0600) with the database and
@@ -72,7 +72,10 @@ typedef struct cairn_store_options {
 } cairn_store_options;
 
 /** Default options: open an existing file for writing, wait 30 s. */
-#define CAIRN_STORE_OPTIONS_INIT {false, false, NULL, 30000, NULL}
+#define CAIRN_STORE_OPTIONS_INIT                                               \
+    {                                                                          \
+        false, false, NULL, 30000, NULL                                        \
+    }
 
 /**
  * Open the store at `path` (or create it, see options; NULL options are
@@ -367,10 +370,10 @@ typedef struct cairn_assessment_options {
     const char *client_code;     /**< required */
     const char *administered_at; /**< required, see dates above */
     cairn_method method;
-    cairn_error *warning;        /**< may be NULL; when the date is only
-                                      unlikely (a grief scale before the
-                                      client's loss) its message says so,
-                                      code CAIRN_OK */
+    cairn_error *warning; /**< may be NULL; when the date is only
+                               unlikely (a grief scale before the
+                               client's loss) its message says so,
+                               code CAIRN_OK */
 } cairn_assessment_options;
 
 /** Default: clinician-entered; client and date must be set. */
@@ -378,6 +381,18 @@ typedef struct cairn_assessment_options {
     {                                                                          \
         NULL, NULL, CAIRN_METHOD_CLINICIAN, NULL                               \
     }
+
+/**
+ * Check what cairn_store_assessment_add will check of `opts` before any
+ * answer is collected: the client exists and the date is a date, not in
+ * the future.  So a questionnaire is refused before its first item rather
+ * than after the client has answered everything.
+ * Returns CAIRN_OK, CAIRN_ENOTFOUND (client), CAIRN_EINVAL (date),
+ * CAIRN_EDB.
+ */
+int cairn_store_assessment_check(cairn_store *st,
+                                 const cairn_assessment_options *opts,
+                                 cairn_error *err);
 
 /**
  * Store `score` of `resp` (both for the same instrument, score computed
@@ -659,6 +674,16 @@ int cairn_store_alert_set(cairn_store *st, const char *client_code,
 int cairn_store_alert_list(cairn_alert_record_list **out, cairn_store *st,
                            cairn_error *err);
 
+/**
+ * Every action ever recorded on alerts, sorted by key and, within a key,
+ * oldest first: each acknowledgement and resolution with its note, who
+ * and when (see cairn_alert_notes in cairn/alert.h).  Free with
+ * cairn_store_alert_list_free.  Returns CAIRN_OK, CAIRN_EDB or
+ * CAIRN_ENOMEM.
+ */
+int cairn_store_alert_history(cairn_alert_record_list **out, cairn_store *st,
+                              cairn_error *err);
+
 /** Free an alert record list.  NULL is allowed. */
 void cairn_store_alert_list_free(cairn_alert_record_list *list);
 
@@ -715,15 +740,15 @@ void cairn_store_audit_list_free(cairn_audit_list *list);
 
 /** What verification looked at. */
 typedef struct cairn_audit_report {
-    size_t entries;      /**< audit entries whose chain was checked */
-    size_t assessments;  /**< assessment rows checked against digests */
-    size_t clients;      /**< client rows checked */
-    size_t events;       /**< event, episode, alert, account, link,
-                              setting and release rows checked */
-    size_t definitions;  /**< definition rows checked */
-    bool keyed;          /**< the chain is keyed (schema 7 and later) */
-    char head[65];       /**< hash of the last entry (keep it elsewhere to
-                              detect a truncated log) */
+    size_t entries;     /**< audit entries whose chain was checked */
+    size_t assessments; /**< assessment rows checked against digests */
+    size_t clients;     /**< client rows checked */
+    size_t events;      /**< event, episode, alert, account, link,
+                             setting and release rows checked */
+    size_t definitions; /**< definition rows checked */
+    bool keyed;         /**< the chain is keyed (schema 7 and later) */
+    char head[65];      /**< hash of the last entry (keep it elsewhere to
+                             detect a truncated log) */
 } cairn_audit_report;
 
 /**
@@ -732,11 +757,11 @@ typedef struct cairn_audit_report {
  * one, no gap in the sequence, every client, assessment, event, episode,
  * alert-action and definition row equal to what its last audit entry
  * recorded, and no table the log does not cover.  It does not prove the
- * log is complete at its end: keep checkpoints for that.  `rep` (may be NULL) receives the counts.
- * Returns CAIRN_OK, CAIRN_EINVAL naming the first mismatch ("audit entry
- * 7 does not match its hash: it was changed after it was written"),
- * CAIRN_ENOTFOUND (the audit key is missing), CAIRN_ENOMEM, CAIRN_ECRYPTO
- * or CAIRN_EDB.
+ * log is complete at its end: keep checkpoints for that.  `rep` (may be NULL)
+ * receives the counts. Returns CAIRN_OK, CAIRN_EINVAL naming the first mismatch
+ * ("audit entry 7 does not match its hash: it was changed after it was
+ * written"), CAIRN_ENOTFOUND (the audit key is missing), CAIRN_ENOMEM,
+ * CAIRN_ECRYPTO or CAIRN_EDB.
  */
 int cairn_store_audit_verify(cairn_store *st, cairn_audit_report *rep,
                              cairn_error *err);
@@ -752,8 +777,7 @@ int cairn_store_audit_verify(cairn_store *st, cairn_audit_report *rep,
  * Returns CAIRN_OK, what verification returns, CAIRN_ENOTFOUND (the
  * audit key is missing) or CAIRN_ENOMEM.
  */
-int cairn_store_audit_checkpoint(cairn_store *st, char **out,
-                                 cairn_error *err);
+int cairn_store_audit_checkpoint(cairn_store *st, char **out, cairn_error *err);
 
 /**
  * Check `len` bytes at `text`, a checkpoint (`name` stands for it in

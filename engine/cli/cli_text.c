@@ -1,0 +1,149 @@
+/*
+ * cli_text.c - how the command lays out words for people: text wrapped at
+ * word boundaries to fit a 100-column terminal, the item-by-item echo of
+ * what a clinician entered, the --codes choice and the guidance given when
+ * an instrument's wording cannot be shown to a client.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+/* Columns taken by `len` bytes of UTF-8: one per code point. */
+static size_t columns(const char *s, size_t len)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++) {
+        n += ((unsigned char)s[i] & 0xC0) != 0x80;
+    }
+    return n;
+}
+
+/* Write a word, turning no-break spaces (CLI_NBSP) into spaces. */
+static void put_word(FILE *out, const char *w, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        if (i + 1 < len && (unsigned char)w[i] == 0xC2 &&
+            (unsigned char)w[i + 1] == 0xA0) {
+            fputc(' ', out);
+            i++;
+        } else {
+            fputc(w[i], out);
+        }
+    }
+}
+
+void cli_print_wrapped(FILE *out, const char *first, const char *rest,
+                       const char *text)
+{
+    size_t col = columns(first, strlen(first));
+    const char *p = text;
+    bool line_empty = true;
+    fputs(first, out);
+    while (*p != '\0') {
+        if (*p == '\n' || *p == ' ') {
+            if (*p == '\n') {
+                fprintf(out, "\n%s", rest);
+                col = columns(rest, strlen(rest));
+                line_empty = true;
+            }
+            p++;
+            continue;
+        }
+        size_t len = strcspn(p, " \n"), w = columns(p, len);
+        if (!line_empty && col + 1 + w > CLI_WIDTH) {
+            fprintf(out, "\n%s", rest);
+            col = columns(rest, strlen(rest));
+            line_empty = true;
+        }
+        if (!line_empty) {
+            fputc(' ', out);
+            col++;
+        }
+        put_word(out, p, len);
+        col += w;
+        line_empty = false;
+        p += len;
+    }
+    fputc('\n', out);
+}
+
+int cli_parse_entry(const char *cmd, const char *value, cairn_entry *out)
+{
+    cairn_error err = CAIRN_ERROR_INIT;
+    if (cairn_entry_parse(out, value, &err) < 0) {
+        return cli_usage(cmd, "--codes %s", err.message);
+    }
+    return CLI_OK;
+}
+
+int cli_check_entry(const char *cmd, const cairn_instrument *inst,
+                    cairn_entry entry)
+{
+    if (cairn_responses_check_entry(inst, entry, NULL) == CAIRN_OK) {
+        return CLI_OK;
+    }
+    return cli_usage(cmd,
+                     "%s: say which numbers you are entering: --codes "
+                     "positions (%s) or --codes scores (%s)",
+                     cairn_instrument_code(inst),
+                     cairn_instrument_entry_positions(inst),
+                     cairn_instrument_entry_scores(inst));
+}
+
+void cli_print_entries(FILE *out, const cairn_instrument *inst,
+                       const cairn_responses *resp)
+{
+    for (size_t i = 0; i < resp->n; i++) {
+        const cairn_item *it = cairn_instrument_item(inst, i);
+        const cairn_option *o = NULL;
+        if (resp->missing[i]) {
+            fprintf(out, "  %2d  (left blank)\n", it->number);
+        } else if (it->kind == CAIRN_ITEM_NUMBER) {
+            fprintf(out, "  %2d  %d (a number, not scored)\n", it->number,
+                    resp->codes[i]);
+        } else if ((o = cairn_item_find_option(it, resp->codes[i])) != NULL) {
+            fprintf(out, "  %2d  %s -> ", it->number, o->label);
+            cli_print_number(out, o->score);
+            fputc('\n', out);
+        }
+    }
+}
+
+void cli_print_text_guidance(FILE *out, const cairn_instrument *inst)
+{
+    const char *code = cairn_instrument_code(inst);
+    const char *form = cairn_instrument_form(inst);
+    cli_print_wrapped(out, "  ", "  ",
+                      "A client is shown an instrument's exact wording or "
+                      "nothing, so this questionnaire cannot be given at the "
+                      "terminal yet. To add your clinic's copy:");
+    char step[640];
+    if (form != NULL) {
+        snprintf(step, sizeof step, "1. Get the form from %s.", form);
+    } else {
+        snprintf(step, sizeof step,
+                 "1. Get the form from its authors (see 'cairn instrument "
+                 "show %s').",
+                 code);
+    }
+    cli_print_wrapped(out, "  ", "     ", step);
+    fprintf(out,
+            "  2. Type its words into DIR/%s.texts.json, one entry per "
+            "item, the answers in the form's order:\n",
+            code);
+    fprintf(out,
+            "       {\"instrument\": \"%s\", \"instructions\": \"...\","
+            "\n        \"items\": [{\"number\": 1, \"text\": \"...\", "
+            "\"options\": [\"...\", \"...\"]}, ...]}\n",
+            code);
+    fprintf(out,
+            "  3. Give the folder: cairn --texts DIR administer %s "
+            "... (or set CAIRN_TEXTS=DIR).\n",
+            code);
+    fprintf(out,
+            "  A paper form can be entered now: cairn record %s "
+            "--client CODE%s RESPONSE...\n",
+            code,
+            cairn_instrument_codes_differ(inst) ? " --codes positions" : "");
+}
