@@ -25,7 +25,7 @@ c client add C001 --name "Ann Example" --birth-year 1990 >/dev/null
 c client add C002 >/dev/null
 c record phq9 --client C001 --date 2025-01-10 2 2 2 2 2 2 2 2 1 >/dev/null
 c record phq9 --client C002 --date 2025-01-11 1 1 1 1 1 1 1 1 0 >/dev/null
-c record pgs33 --client C001 --date 2025-01-12 \
+c record pgs33 --codes positions --client C001 --date 2025-01-12 \
     3 3 3 3 3 3 3 3 3 3 3 3 3 3 3 3 3 3 3 3 3 3 3 3 3 3 3 3 3 3 3 3 3 \
     >/dev/null || echo "pgs33 record failed"
 t_run "verify" 0 c audit verify
