@@ -247,12 +247,16 @@ int cmd_caseload(cli_ctx *ctx, int argc, char **argv)
                          "NHS Talking Therapies (PHQ-9 and GAD-7): %s", words);
                 cli_print_wrapped(stdout, "           ", "             ", line);
                 int ep = e->trends[0]->episode;
-                printf("%-12s   (%s%.0d; finished a course of treatment: %s)\n",
-                       "", ep > 0 ? "episode " : "all assessments", ep,
-                       e->nhstt_finished < 0
-                           ? "cannot be judged, no sessions recorded"
-                       : e->nhstt_finished > 0 ? "yes, two or more sessions"
-                                               : "no, fewer than two sessions");
+                snprintf(line, sizeof line,
+                         "(%s%.0d; finished a course of treatment: %s)",
+                         ep > 0 ? "episode " : "all assessments", ep,
+                         e->nhstt_finished < 0
+                             ? "cannot be judged, no sessions recorded"
+                         : e->nhstt_finished > 0
+                             ? "yes, two or more sessions"
+                             : "no, fewer than two sessions");
+                cli_print_wrapped(stdout, "               ", "                ",
+                                  line);
             }
         }
     }
