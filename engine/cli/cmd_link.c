@@ -85,6 +85,13 @@ static int instruments(cli_ctx *ctx, char *list, const char **codes, size_t *n)
         if (in == NULL) {
             return CLI_FAIL;
         }
+        /* a client sees the verbatim wording or nothing, as in administer */
+        cairn_error err = CAIRN_ERROR_INIT;
+        if (cairn_instrument_check_client_text(in, &err) < 0) {
+            cli_fail(&err);
+            cli_print_text_guidance(stderr, in);
+            return CLI_FAIL;
+        }
         codes[(*n)++] = cairn_instrument_code(in);
         p = comma != NULL ? comma + 1 : NULL;
     }

@@ -72,6 +72,9 @@ static void instrument_choices(const cairn_catalog *cat, srv_buf *b)
     srv_put(b, "<fieldset>\n<legend>Questionnaires</legend>\n");
     for (size_t i = 0; i < cairn_catalog_count(cat); i++) {
         const cairn_instrument *in = cairn_catalog_get(cat, i);
+        if (cairn_instrument_check_client_text(in, NULL) < 0) {
+            continue; /* no verified wording for clients: not offered */
+        }
         srv_put(b, "<div class=\"choice\"><input type=\"checkbox\" "
                    "name=\"instrument\" id=\"inst-");
         srv_esc(b, cairn_instrument_code(in));
@@ -135,7 +138,8 @@ static size_t chosen(srv_ctx *c, const char **codes)
         const cairn_server_field *f = &c->rq->fields[i];
         const cairn_instrument *in = NULL;
         if (strcmp(f->name, "instrument") != 0 ||
-            cairn_catalog_find(&in, c->app->cfg.catalog, f->value, NULL) < 0) {
+            cairn_catalog_find(&in, c->app->cfg.catalog, f->value, NULL) < 0 ||
+            cairn_instrument_check_client_text(in, NULL) < 0) {
             continue;
         }
         if (n == CAIRN_LINK_MAX_INSTRUMENTS) {

@@ -140,6 +140,8 @@ t_run "user list shows it" 0 $C user list
 t_out_has "sup                      supervisor  disabled"
 t_run "link new: unknown instrument" 1 $C link new --client C001 --instruments phq10
 t_err_has "phq10"
+t_run "link new: no verified wording for clients" 1 $C link new --client C001 --instruments epds
+t_err_has "epds: the exact wording of item"
 t_run "link new: unknown client" 1 $C link new --client C404 --instruments phq9
 t_err_has "C404"
 
