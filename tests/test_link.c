@@ -311,7 +311,7 @@ static void test_link_backup(void **state)
 {
     (void)state;
     char dir[] = "/tmp/cairn-test-XXXXXX";
-    char path[64], copy[64];
+    char path[64], copy[64], other[80];
     cairn_store *st = NULL, *b = NULL;
     cairn_store_options o = CAIRN_STORE_OPTIONS_INIT;
     cairn_error err = CAIRN_ERROR_INIT;
@@ -324,8 +324,28 @@ static void test_link_backup(void **state)
     assert_int_equal(cairn_store_open(&st, path, &o, &err), CAIRN_OK);
     c.code = "C7";
     assert_int_equal(cairn_store_client_add(st, &c, NULL, &err), CAIRN_OK);
-    assert_int_equal(cairn_store_backup(st, copy, &err), CAIRN_OK);
-    assert_int_equal(cairn_store_backup(st, copy, &err), CAIRN_EEXISTS);
+    assert_int_equal(cairn_store_backup(st, copy, NULL, &err), CAIRN_OK);
+    /* an older backup is an SQLite file: never replaced, even forced */
+    cairn_outfile_options force = CAIRN_OUTFILE_OPTIONS_INIT;
+    force.force = true;
+    assert_int_equal(cairn_store_backup(st, copy, &force, &err), CAIRN_EINVAL);
+    assert_non_null(strstr(err.message, "is an SQLite database"));
+    /* nor the store itself, or its audit key, whatever the options say */
+    assert_int_equal(cairn_store_backup(st, path, &force, &err), CAIRN_EINVAL);
+    assert_non_null(strstr(err.message, "is the database in use"));
+    snprintf(other, sizeof other, "%s.auditkey", path);
+    assert_int_equal(cairn_store_backup(st, other, &force, &err),
+                     CAIRN_EINVAL);
+    assert_non_null(strstr(err.message, "is a key in use"));
+    /* another existing file only with force */
+    snprintf(other, sizeof other, "%s/notes.txt", dir);
+    FILE *fp = fopen(other, "w");
+    assert_non_null(fp);
+    fputs("keep me\n", fp);
+    fclose(fp);
+    assert_int_equal(cairn_store_backup(st, other, NULL, &err), CAIRN_EEXISTS);
+    assert_int_equal(cairn_store_backup(st, other, &force, &err), CAIRN_OK);
+    unlink(other);
     assert_int_equal(stat(copy, &sb), 0);
     assert_int_equal(sb.st_mode & 0777, 0600);
     o.create = false;

@@ -46,6 +46,7 @@
 
 #include "cairn/error.h"
 #include "cairn/instrument.h"
+#include "cairn/outfile.h"
 #include "cairn/response.h"
 #include "cairn/score.h"
 
@@ -117,13 +118,19 @@ int cairn_store_set_actor(cairn_store *st, const char *actor, cairn_error *err);
 const char *cairn_store_actor(const cairn_store *st);
 
 /**
- * Write a consistent copy of the open store to the new file `dest` with
- * SQLite's online backup API, while other processes go on using it.  An
- * existing `dest` is never overwritten (CAIRN_EEXISTS); the copy is made
- * with mode 0600 and removed again if it cannot be finished.
- * Returns CAIRN_OK, CAIRN_EEXISTS, CAIRN_EIO or CAIRN_EDB.
+ * Write a consistent copy of the open store to `dest` with SQLite's
+ * online backup API, while other processes go on using it.  `dest` is
+ * written as every Cairn output is (cairn/outfile.h, `opts` NULL =
+ * defaults): never over this store, its audit key, a key named in
+ * `opts`, any SQLite file (an older backup included) or anything that is
+ * not a regular file, over another existing file only with `force`, and
+ * through a temporary file in the same folder (mode 0600) that is put in
+ * place only when the copy is whole, so a killed backup leaves no
+ * partial file at `dest`.
+ * Returns CAIRN_OK, CAIRN_EEXISTS, CAIRN_EINVAL, CAIRN_EIO or CAIRN_EDB.
  */
-int cairn_store_backup(cairn_store *st, const char *dest, cairn_error *err);
+int cairn_store_backup(cairn_store *st, const char *dest,
+                       const cairn_outfile_options *opts, cairn_error *err);
 
 /** The path the store was opened with (borrowed). */
 const char *cairn_store_path(const cairn_store *st);
