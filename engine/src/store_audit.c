@@ -687,9 +687,9 @@ static int verify_tables(cairn_store *st, cairn_error *err)
         " ('batch', 'client', 'episode', 'definition', 'assessment',"
         " 'event', 'audit', 'alert_action', 'setting_change',"
         " 'release_log', 'account', 'link',"
-        /* not clinical data: login sessions (hashes, expire), the change
-         * counter, and the growth-model cache (derived, recomputed when
-         * the counter moves) */
+        /* not clinical data: login sessions (hashes, expire, pruned),
+         * the change counter (moved by triggers, checked below), and the
+         * growth-model cache (derived, each row MACed, checked below) */
         " 'session', 'store_change', 'model_cache')"
         " AND name NOT LIKE 'sqlite_%'"
         " ORDER BY name LIMIT 1";
@@ -797,6 +797,12 @@ int cairn_store_audit_verify(cairn_store *st, cairn_audit_report *rep,
     }
     if (rc == CAIRN_OK) {
         rc = verify_versions(st, err);
+    }
+    if (rc == CAIRN_OK) {
+        rc = cairn__store_counter_check(st, err);
+    }
+    if (rc == CAIRN_OK) {
+        rc = cairn__store_model_cache_verify(st, err);
     }
     free(batches.items);
     cairn__store_rollback(st);

@@ -152,9 +152,9 @@ t_err "cairn: cp1.json already exists; give --force to replace it"
 cp "$T_ROOT/tests/data/good/schema2.db" s2.db
 chmod 600 s2.db
 t_run "schema 2 migrates" 0 "$C" --db s2.db client list
-[ "$(sqlite3 s2.db 'PRAGMA user_version')" = 8 ] &&
+[ "$(sqlite3 s2.db 'PRAGMA user_version')" = 9 ] &&
     [ "$(stat -c %a s2.db.auditkey)" = 600 ] &&
-    t_ok "schema 8, key made" || t_not_ok "migration" "$(ls -l s2.db*)"
+    t_ok "schema 9, key made" || t_not_ok "migration" "$(ls -l s2.db*)"
 t_run "the migrated log verifies" 0 "$C" --db s2.db audit verify
 t_out_has "audit log intact: 10 entries; 3 assessments, 2 clients, 1 events and episodes, 2 definitions match it"
 t_run "the migration is in the log" 0 "$C" --db s2.db audit log --last 3

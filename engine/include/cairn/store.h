@@ -51,7 +51,7 @@
 #include "cairn/score.h"
 
 /** The schema version this library writes (PRAGMA user_version). */
-#define CAIRN_STORE_SCHEMA 8
+#define CAIRN_STORE_SCHEMA 9
 
 /** An open database (opaque). */
 typedef struct cairn_store cairn_store;
