@@ -742,6 +742,47 @@ static void test_server_get_changes_nothing(void **state)
     cairn_store_link_free(l);
 }
 
+/* The last audit entry's action and who. */
+static void last_entry_is(cairn_store *st, const char *action, const char *who)
+{
+    cairn_audit_list *log = NULL;
+    cairn_error err = CAIRN_ERROR_INIT;
+    assert_int_equal(cairn_store_audit_list(&log, st, 1, &err), CAIRN_OK);
+    assert_string_equal(log->items[0].action, action);
+    assert_string_equal(log->items[0].who, who);
+    cairn_store_audit_list_free(log);
+}
+
+/* The server prunes ended sessions at its first request and hourly. */
+static void test_server_prunes_hourly(void **state)
+{
+    srvfix *f = *state;
+    cairn_server_response rs;
+    cairn_error err = CAIRN_ERROR_INIT;
+    browser b = {"", ""};
+    char sid[CAIRN_SESSION_ID_LEN + 1];
+    int64_t id = 0;
+    assert_int_equal(get(f, &b, "/login", &rs), 200);
+    cairn_server_response_free(&rs);
+    assert_int_equal(cairn_store_account_add(f->st, "locum",
+                                             CAIRN_ROLE_CLINICIAN, PW, &id,
+                                             &err),
+                     CAIRN_OK);
+    assert_int_equal(cairn_store_session_new(sid, f->st, id, f->now, &err),
+                     CAIRN_OK);
+    assert_int_equal(cairn_store_session_end(f->st, sid, f->now + 1, &err),
+                     CAIRN_OK);
+    f->now += 60; /* within the hour: not yet */
+    assert_int_equal(get(f, &b, "/login", &rs), 200);
+    cairn_server_response_free(&rs);
+    last_entry_is(f->st, "session.logout", "anonymous");
+    f->now += 3600;
+    assert_int_equal(get(f, &b, "/login", &rs), 200);
+    cairn_server_response_free(&rs);
+    last_entry_is(f->st, "store.prune", "server");
+    assert_int_equal(cairn_store_audit_verify(f->st, NULL, &err), CAIRN_OK);
+}
+
 static void test_server_skip_rule(void **state)
 {
     srvfix *f = *state;
@@ -891,6 +932,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_server_get_changes_nothing, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_server_skip_rule, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_server_prunes_hourly, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_server_tablet, setup, teardown),
         cmocka_unit_test(test_server_definition_text_escaped),
     };

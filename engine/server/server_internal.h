@@ -34,7 +34,12 @@ void srv_throttle_clear(srv_throttle *t, const char *key);
 struct cairn_server_app {
     cairn_server_config cfg;
     srv_throttle throttle;
+    bool pruned;        /* sessions and links pruned at least once */
+    int64_t pruned_at;  /* when (the request's time) */
 };
+
+/* How often the server prunes ended sessions and expired links. */
+#define SRV_PRUNE_SECONDS 3600
 
 /* ---- HTML and text (html.c) ---- */
 

@@ -394,7 +394,12 @@ static int verify_targets(cairn_store *st, cairn_error *err)
         " OR (a.target LIKE 'account:%' AND NOT EXISTS (SELECT 1 FROM"
         "  account WHERE id = CAST(substr(a.target, 9) AS INTEGER)))"
         " OR (a.target LIKE 'link:%' AND NOT EXISTS (SELECT 1 FROM"
-        "  link WHERE id = CAST(substr(a.target, 6) AS INTEGER)))"
+        "  link WHERE id = CAST(substr(a.target, 6) AS INTEGER))"
+        /* a link pruned after its expiry is gone, by a later entry */
+        "  AND NOT EXISTS (SELECT 1 FROM audit p,"
+        "  json_each(p.after, '$.link_ids') j WHERE p.action ="
+        "  'store.prune' AND p.seq > a.seq AND"
+        "  j.value = CAST(substr(a.target, 6) AS INTEGER)))"
         " OR (a.target LIKE 'setting:%' AND NOT EXISTS (SELECT 1 FROM"
         "  setting_change WHERE id = CAST(substr(a.target, 9) AS INTEGER)))"
         " OR (a.target LIKE 'assessment:%' AND NOT EXISTS (SELECT 1 FROM"
