@@ -22,6 +22,7 @@
 #include "cairn.h"
 #include "cairn/settings.h"
 #include "export_internal.h"
+#include "store_internal.h"
 
 /* Clients per bucket, and the most buckets (open files) at once. */
 #define CLIENTS_PER_BUCKET 4096
@@ -853,6 +854,32 @@ static int collect(exporter *x, const cairn_catalog *cat, cairn_error *err)
     return rc;
 }
 
+/* The audit entry of an export: what was asked and how much went. */
+static int audit_export(const exporter *x, cairn_error *err)
+{
+    char kid[9] = "";
+    const cairn_export_options *o = x->o;
+    int rc = cairn_export_key_id(x->key, kid, err);
+    if (rc < 0) {
+        return rc;
+    }
+    json_t *after = json_pack(
+        "{s:s,s:s,s:s?,s:s?,s:s?,s:b,s:I,s:I,s:I,s:I}", "kind",
+        "de-identified", "format",
+        o->format == CAIRN_EXPORT_LONG ? "long" : "wide", "instrument",
+        o->instrument, "from", o->from, "to", o->to, "shift_dates",
+        o->shift_dates, "assessments", (json_int_t)x->res.assessments,
+        "clients", (json_int_t)x->res.clients, "rows",
+        (json_int_t)x->res.rows, "instruments",
+        (json_int_t)x->res.instruments);
+    if (after != NULL &&
+        json_object_set_new(after, "site_key", json_string(kid)) != 0) {
+        json_decref(after);
+        after = NULL;
+    }
+    return cairn__store_audit_release(x->st, "export.research", after, err);
+}
+
 int cairn_export_write(cairn_store *st, const cairn_catalog *cat,
                        const cairn_export_key *key, const char *path,
                        const cairn_export_options *opts,
@@ -903,6 +930,13 @@ int cairn_export_write(cairn_store *st, const cairn_catalog *cat,
                                       x.n_used, &x.o->output, err);
         if (rc == CAIRN_OK) {
             rc = write_provenance(&x, prov, dict, err);
+        }
+        /* no export leaves unrecorded: a failed entry takes the files */
+        if (rc == CAIRN_OK) {
+            rc = audit_export(&x, err);
+            if (rc < 0) {
+                unlink(prov);
+            }
         }
         if (rc < 0) {
             unlink(path);

@@ -198,3 +198,54 @@ sqlite3 t.db "UPDATE audit SET who = 'x' || char(255) WHERE seq = 2"
 t_run "audit log --json" 0 "$C" --db t.db audit log --json
 "$PY" -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1])]' \
     "$T_TMP/stdout" && t_ok "valid JSON" || t_not_ok "valid JSON" "$(cat "$T_TMP/stdout")"
+
+# Every export is an audit entry: who, when, what kind, counts; never a
+# client's code, name or date.  The log still verifies, and an entry
+# rewritten without the key is found.
+fresh
+printf '%s' 'a-fixed-site-key-for-the-audit..' >site.key
+chmod 600 site.key
+t_run "a de-identified export" 0 "$C" --db t.db export --key site.key \
+    -o research.csv
+t_run "a FHIR export of one client" 0 "$C" --db t.db fhir export \
+    --client C001 -o one.json
+t_run "a pseudonymised FHIR export" 0 "$C" --db t.db fhir export \
+    --pseudonymise --key site.key -o pseud.json
+t_run "a REDCap export" 0 "$C" --db t.db redcap export --key site.key \
+    -o rc
+t_run "the exports are in the log" 0 "$C" --db t.db audit log --last 4 --json
+"$PY" - "$T_TMP/stdout" <<'PY' && t_ok "each export's entry" ||
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+got = [(r["action"], r["target"], r["who"], r["after"]) for r in rows]
+want = [
+    ("export.research", "export", "dr.test",
+     {"kind": "de-identified", "format": "wide", "instrument": None,
+      "from": None, "to": None, "shift_dates": False, "assessments": 3,
+      "clients": 2, "rows": 3, "instruments": 2}),
+    ("export.fhir", "export", "dr.test",
+     {"kind": "identified", "bundle": "transaction", "clients": "one",
+      "instrument": None, "from": None, "to": None, "patients": 1,
+      "responses": 2, "observations": 5, "voided": 0}),
+    ("export.fhir", "export", "dr.test",
+     {"kind": "pseudonymised", "bundle": "transaction", "clients": "all",
+      "instrument": None, "from": None, "to": None, "patients": 2,
+      "responses": 3, "observations": 6, "voided": 0}),
+    ("export.redcap", "export", "dr.test",
+     {"kind": "de-identified", "instrument": None, "records": 2,
+      "rows": 3, "forms": 2}),
+]
+for g, w in zip(got, want):
+    a = dict(g[3]); a.pop("site_key", None)
+    if g[:3] != w[:3] or a != w[3]:
+        sys.exit("got %r, want %r" % (g, w))
+text = open(sys.argv[1]).read()
+for secret in ("C001", "C002", "Ann", "2025-01"):
+    if secret in text:
+        sys.exit("client data in an export entry: " + secret)
+PY
+    t_not_ok "each export's entry" "$(cat "$T_TMP/stdout")"
+t_run "the log with the exports verifies" 0 tv
+sqlite3 t.db "DROP TRIGGER audit_no_update; UPDATE audit SET after = replace(after, '\"clients\":\"one\"', '\"clients\":\"all\"') WHERE action = 'export.fhir'"
+t_run "an export entry rewritten is found" 1 tv
+t_err_has "cairn: audit entry 12 "
