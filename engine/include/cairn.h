@@ -27,6 +27,7 @@
 #include "cairn/alert.h"
 #include "cairn/export.h"
 #include "cairn/aggregate.h"
+#include "cairn/release.h"
 #include "cairn/outfile.h"
 #include "cairn/text.h"
 #include "cairn/client_text.h"
