@@ -238,6 +238,15 @@ static void test_server_escape(void **state)
                              "&amp;amp;&lt;/a&gt;\xEF\xBF\xBD\xEF\xBF\xBD ok "
                              "\xc3\xa9");
     srv_buf_free(&b);
+    /* what the engine's validator refuses never reaches a page: a
+     * surrogate, an overlong form, beyond U+10FFFF, a C1 control */
+    srv_esc(&b, "g\xed\xa0\x80" "h\xe0\x80\xaf" "i\xf4\x90\x80\x80"
+                "j\xc2\x85" "k");
+    assert_string_equal(b.p, "g\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"
+                             "h\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"
+                             "i\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"
+                             "\xEF\xBF\xBD" "j\xEF\xBF\xBD" "k");
+    srv_buf_free(&b);
 }
 
 static void test_server_routing_and_headers(void **state)
