@@ -335,8 +335,7 @@ static void test_link_backup(void **state)
     assert_int_equal(cairn_store_backup(st, path, &force, &err), CAIRN_EINVAL);
     assert_non_null(strstr(err.message, "is the database in use"));
     snprintf(other, sizeof other, "%s.auditkey", path);
-    assert_int_equal(cairn_store_backup(st, other, &force, &err),
-                     CAIRN_EINVAL);
+    assert_int_equal(cairn_store_backup(st, other, &force, &err), CAIRN_EINVAL);
     assert_non_null(strstr(err.message, "is a key in use"));
     /* another existing file only with force */
     snprintf(other, sizeof other, "%s/notes.txt", dir);
@@ -418,8 +417,7 @@ static void test_link_prune(void **state)
     assert_int_equal(
         cairn_store_link_submit(st, tok[0], ss, rr, 1, T0 + 60, NULL, &err),
         CAIRN_OK);
-    assert_int_equal(cairn_store_prune(st, &lim, at, &rep, &err),
-                     CAIRN_OK);
+    assert_int_equal(cairn_store_prune(st, &lim, at, &rep, &err), CAIRN_OK);
     assert_int_equal(rep.sessions, 2);
     assert_int_equal(rep.links, 2);
     cairn_audit_list *log = last_entry(st);
@@ -435,20 +433,16 @@ static void test_link_prune(void **state)
                      CAIRN_ENOTFOUND);
     assert_int_equal(cairn_store_link_find(&l, st, tok[1], at, &err),
                      CAIRN_ENOTFOUND);
-    assert_int_equal(cairn_store_link_find(&l, st, tok[2], at, &err),
-                     CAIRN_OK);
+    assert_int_equal(cairn_store_link_find(&l, st, tok[2], at, &err), CAIRN_OK);
     cairn_store_link_free(l);
-    assert_int_equal(cairn_store_link_find(&l, st, tok[3], at, &err),
-                     CAIRN_OK);
+    assert_int_equal(cairn_store_link_find(&l, st, tok[3], at, &err), CAIRN_OK);
     assert_int_equal(l->state, CAIRN_LINK_EXPIRED);
     cairn_store_link_free(l);
-    assert_int_equal(
-        cairn_store_session_find(&se, st, live, &lim, at, &err),
-        CAIRN_OK);
+    assert_int_equal(cairn_store_session_find(&se, st, live, &lim, at, &err),
+                     CAIRN_OK);
     cairn_store_session_free(se);
     /* nothing more to prune: no entry */
-    assert_int_equal(cairn_store_prune(st, NULL, at + 1, &rep, &err),
-                     CAIRN_OK);
+    assert_int_equal(cairn_store_prune(st, NULL, at + 1, &rep, &err), CAIRN_OK);
     assert_int_equal(rep.sessions + rep.links, 0);
     log = last_entry(st);
     assert_int_equal(log->items[0].seq, seq);
@@ -472,9 +466,9 @@ static void test_link_prune(void **state)
                          SQLITE_OK);
     assert_string_equal(sqlite3_errmsg(st->db),
                         "a link is deleted only after it expired");
-    assert_int_equal(sqlite3_exec(st->db, "DELETE FROM link WHERE id = 3",
-                                  NULL, NULL, NULL),
-                     SQLITE_OK);
+    assert_int_equal(
+        sqlite3_exec(st->db, "DELETE FROM link WHERE id = 3", NULL, NULL, NULL),
+        SQLITE_OK);
     assert_int_equal(cairn_store_audit_verify(st, NULL, &err), CAIRN_EINVAL);
     assert_non_null(strstr(err.message, "link:3 named by audit entry"));
     cairn_score_free(s);

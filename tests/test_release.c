@@ -45,9 +45,9 @@ static void test_release_report_is_logged_and_suppressed(void **state)
     const cairn_instrument *phq9 = test_instrument("phq9");
     char *json = NULL;
     clients(st, 0, 12);
-    assert_int_equal(cairn_release_report_compute(&json, st, phq9, &o, NULL,
-                                                  &err),
-                     CAIRN_OK);
+    assert_int_equal(
+        cairn_release_report_compute(&json, st, phq9, &o, NULL, &err),
+        CAIRN_OK);
     assert_int_equal(releases(st), 1);
     /* the same as a pooled report of the same summary */
     cairn_aggregate *agg = NULL;
@@ -75,16 +75,16 @@ static void test_release_report_is_logged_and_suppressed(void **state)
     cairn_aggregate_free(agg);
     free(json);
     /* the same population again is allowed (and logged) */
-    assert_int_equal(cairn_release_report_compute(&json, st, phq9, &o, NULL,
-                                                  &err),
-                     CAIRN_OK);
+    assert_int_equal(
+        cairn_release_report_compute(&json, st, phq9, &o, NULL, &err),
+        CAIRN_OK);
     free(json);
     assert_int_equal(releases(st), 2);
     /* one client more: the difference would reveal that client */
     clients(st, 12, 1);
-    assert_int_equal(cairn_release_report_compute(&json, st, phq9, &o, NULL,
-                                                  &err),
-                     CAIRN_EINVAL);
+    assert_int_equal(
+        cairn_release_report_compute(&json, st, phq9, &o, NULL, &err),
+        CAIRN_EINVAL);
     assert_null(json);
     assert_non_null(strstr(err.message, "these 13 clients differ from "
                                         "release 1 ("));

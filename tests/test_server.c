@@ -240,12 +240,17 @@ static void test_server_escape(void **state)
     srv_buf_free(&b);
     /* what the engine's validator refuses never reaches a page: a
      * surrogate, an overlong form, beyond U+10FFFF, a C1 control */
-    srv_esc(&b, "g\xed\xa0\x80" "h\xe0\x80\xaf" "i\xf4\x90\x80\x80"
-                "j\xc2\x85" "k");
+    srv_esc(&b, "g\xed\xa0\x80"
+                "h\xe0\x80\xaf"
+                "i\xf4\x90\x80\x80"
+                "j\xc2\x85"
+                "k");
     assert_string_equal(b.p, "g\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"
                              "h\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"
                              "i\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"
-                             "\xEF\xBF\xBD" "j\xEF\xBF\xBD" "k");
+                             "\xEF\xBF\xBD"
+                             "j\xEF\xBF\xBD"
+                             "k");
     srv_buf_free(&b);
 }
 
@@ -773,9 +778,8 @@ static void test_server_prunes_hourly(void **state)
     int64_t id = 0;
     assert_int_equal(get(f, &b, "/login", &rs), 200);
     cairn_server_response_free(&rs);
-    assert_int_equal(cairn_store_account_add(f->st, "locum",
-                                             CAIRN_ROLE_CLINICIAN, PW, &id,
-                                             &err),
+    assert_int_equal(cairn_store_account_add(
+                         f->st, "locum", CAIRN_ROLE_CLINICIAN, PW, &id, &err),
                      CAIRN_OK);
     assert_int_equal(cairn_store_session_new(sid, f->st, id, f->now, &err),
                      CAIRN_OK);

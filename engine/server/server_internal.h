@@ -34,8 +34,8 @@ void srv_throttle_clear(srv_throttle *t, const char *key);
 struct cairn_server_app {
     cairn_server_config cfg;
     srv_throttle throttle;
-    bool pruned;        /* sessions and links pruned at least once */
-    int64_t pruned_at;  /* when (the request's time) */
+    bool pruned;       /* sessions and links pruned at least once */
+    int64_t pruned_at; /* when (the request's time) */
 };
 
 /* How often the server prunes ended sessions and expired links. */

@@ -143,8 +143,8 @@ int cairn_cohort_designs_get(cairn_mixed_design **out, size_t *n_designs,
     }
     key.scale = sc->id;
     /* The counter before the scan: a write during it makes a later miss. */
-    int rc = cairn__store_change_get(st, &key.change,
-                                     &key.last_assessment, &has, err);
+    int rc = cairn__store_change_get(st, &key.change, &key.last_assessment,
+                                     &has, err);
     if (rc == CAIRN_OK && has) {
         rc = cairn__store_model_cache_get(st, &key, &blob, &len, &clients,
                                           &found, err);

@@ -864,13 +864,12 @@ static int audit_export(const exporter *x, cairn_error *err)
         return rc;
     }
     json_t *after = json_pack(
-        "{s:s,s:s,s:s?,s:s?,s:s?,s:b,s:I,s:I,s:I,s:I}", "kind",
-        "de-identified", "format",
-        o->format == CAIRN_EXPORT_LONG ? "long" : "wide", "instrument",
-        o->instrument, "from", o->from, "to", o->to, "shift_dates",
-        o->shift_dates, "assessments", (json_int_t)x->res.assessments,
-        "clients", (json_int_t)x->res.clients, "rows",
-        (json_int_t)x->res.rows, "instruments",
+        "{s:s,s:s,s:s?,s:s?,s:s?,s:b,s:I,s:I,s:I,s:I}", "kind", "de-identified",
+        "format", o->format == CAIRN_EXPORT_LONG ? "long" : "wide",
+        "instrument", o->instrument, "from", o->from, "to", o->to,
+        "shift_dates", o->shift_dates, "assessments",
+        (json_int_t)x->res.assessments, "clients", (json_int_t)x->res.clients,
+        "rows", (json_int_t)x->res.rows, "instruments",
         (json_int_t)x->res.instruments);
     if (after != NULL &&
         json_object_set_new(after, "site_key", json_string(kid)) != 0) {

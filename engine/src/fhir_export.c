@@ -753,12 +753,10 @@ static int audit_export(const exporter *x, const char *instrument)
         "{s:s,s:s,s:s,s:s?,s:s?,s:s?,s:I,s:I,s:I,s:I}", "kind",
         o->pseudonymise != NULL ? "pseudonymised" : "identified", "bundle",
         o->type == CAIRN_FHIR_TRANSACTION ? "transaction" : "collection",
-        "clients", o->client != NULL ? "one" : "all", "instrument",
-        instrument, "from", o->from, "to", o->to, "patients",
-        (json_int_t)x->res->patients, "responses",
-        (json_int_t)x->res->responses, "observations",
-        (json_int_t)x->res->observations, "voided",
-        (json_int_t)x->res->voided);
+        "clients", o->client != NULL ? "one" : "all", "instrument", instrument,
+        "from", o->from, "to", o->to, "patients", (json_int_t)x->res->patients,
+        "responses", (json_int_t)x->res->responses, "observations",
+        (json_int_t)x->res->observations, "voided", (json_int_t)x->res->voided);
     return cairn__store_audit_release(x->st, "export.fhir", after, x->err);
 }
 

@@ -212,8 +212,8 @@ struct cairn_store;
  * CAIRN_OK) on a store older than schema 6.
  * Returns CAIRN_OK or CAIRN_EDB.
  */
-int cairn__store_change_get(struct cairn_store *st, int64_t *out,
-                            int64_t *last, bool *has, cairn_error *err);
+int cairn__store_change_get(struct cairn_store *st, int64_t *out, int64_t *last,
+                            bool *has, cairn_error *err);
 
 /** What a model cache row is for, and as of which store state. */
 typedef struct cairn__model_cache_key {

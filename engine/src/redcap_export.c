@@ -610,8 +610,8 @@ static int audit_export(exporter *ex, const char *prefix,
         ex->o->key != NULL ? "de-identified" : "identified", "instrument",
         ex->o->instrument, "records", (json_int_t)res->records, "rows",
         (json_int_t)res->rows, "forms", (json_int_t)res->forms);
-    int rc = cairn__store_audit_release(ex->st, "export.redcap", after,
-                                        ex->err);
+    int rc =
+        cairn__store_audit_release(ex->st, "export.redcap", after, ex->err);
     for (size_t i = 0; rc < 0 && i < 3; i++) {
         snprintf(path, sizeof path, "%s%s", prefix, ends[i]);
         unlink(path);

@@ -29,8 +29,8 @@ int cairn_release_summary_compute(cairn_aggregate **out, cairn_store *st,
     }
     if (rc == CAIRN_OK) {
         rc = cairn_store_release_add(st, agg->summary->instrument,
-                                     agg->summary->scale, ids, n,
-                                     agg->min_cell, NULL, err);
+                                     agg->summary->scale, ids, n, agg->min_cell,
+                                     NULL, err);
     }
     free(ids);
     if (rc < 0) {
@@ -53,8 +53,8 @@ int cairn_release_report_compute(char **out, cairn_store *st,
     *out = NULL;
     int rc = cairn_release_summary_compute(&agg, st, inst, opts, err);
     if (rc == CAIRN_OK) {
-        rc = cairn_aggregate_table_compute(&t, agg->summary, agg->min_cell,
-                                           err);
+        rc =
+            cairn_aggregate_table_compute(&t, agg->summary, agg->min_cell, err);
     }
     if (rc == CAIRN_OK) {
         rc = cairn_cohort_compute(&r, agg->summary, mopts, err);

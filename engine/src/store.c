@@ -299,16 +299,15 @@ static const char *const schema_v9[] = {
 
 /* Forward migrations: entry v turns schema v into v + 1. */
 static const char *const *const migrations[CAIRN_STORE_SCHEMA] = {
-    [0] = schema_v1, [1] = schema_v2, [2] = schema_v3, [3] = schema_v4,
-    [4] = schema_v5, [5] = schema_v6, [6] = schema_v7, [7] = schema_v8,
-    [8] = schema_v9,
+    [0] = schema_v1, [1] = schema_v2, [2] = schema_v3,
+    [3] = schema_v4, [4] = schema_v5, [5] = schema_v6,
+    [6] = schema_v7, [7] = schema_v8, [8] = schema_v9,
 };
 
 /* The tables whose every write moves the change counter (schema 9). */
 static const char *const counted_tables[] = {
-    "batch", "client",         "episode",       "definition",  "assessment",
-    "event", "audit",          "alert_action",  "setting_change",
-    "release_log",
+    "batch", "client", "episode",      "definition",     "assessment",
+    "event", "audit",  "alert_action", "setting_change", "release_log",
 };
 
 static const char *const counted_ops[] = {"INSERT", "UPDATE", "DELETE"};
@@ -330,8 +329,8 @@ static int counter_triggers(cairn_store *st, int from, cairn_error *err)
     char sql[256];
     int rc = CAIRN_OK;
     (void)from;
-    for (size_t t = 0; rc == CAIRN_OK &&
-                       t < sizeof counted_tables / sizeof counted_tables[0];
+    for (size_t t = 0;
+         rc == CAIRN_OK && t < sizeof counted_tables / sizeof counted_tables[0];
          t++) {
         for (size_t o = 0; rc == CAIRN_OK && o < 3; o++) {
             if (!is_counted(t, o)) {
@@ -363,8 +362,8 @@ int cairn__store_counter_check(cairn_store *st, cairn_error *err)
                            -1, &s, NULL) != SQLITE_OK) {
         return cairn__store_dberr(st, err);
     }
-    for (size_t t = 0; rc == CAIRN_OK &&
-                       t < sizeof counted_tables / sizeof counted_tables[0];
+    for (size_t t = 0;
+         rc == CAIRN_OK && t < sizeof counted_tables / sizeof counted_tables[0];
          t++) {
         for (size_t o = 0; rc == CAIRN_OK && o < 3; o++) {
             if (!is_counted(t, o)) {

@@ -75,8 +75,8 @@ static bool row_holds(const cairn_store *st, const cairn__model_cache_key *key,
     }
     memcpy(&last, blob + MAC_BYTES, sizeof last);
     k.last_assessment = last;
-    return row_mac(st, &k, n_clients, blob + PREFIX, len - PREFIX, mac,
-                   NULL) == CAIRN_OK &&
+    return row_mac(st, &k, n_clients, blob + PREFIX, len - PREFIX, mac, NULL) ==
+               CAIRN_OK &&
            cairn__crypto_equal(mac, blob, MAC_BYTES);
 }
 
@@ -143,8 +143,7 @@ int cairn__store_model_cache_get(cairn_store *st,
             memcpy(&last, p + MAC_BYTES, sizeof last);
         }
         /* a row for an older state, or one Cairn did not write: a miss */
-        if (last == key->last_assessment &&
-            row_holds(st, key, clients, p, n)) {
+        if (last == key->last_assessment && row_holds(st, key, clients, p, n)) {
             *blob = malloc(n - PREFIX + 1);
             if (*blob == NULL) {
                 rc = cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
@@ -234,11 +233,11 @@ int cairn__store_model_cache_verify(cairn_store *st, cairn_error *err)
     }
     int step;
     while (rc == CAIRN_OK && (step = sqlite3_step(s)) == SQLITE_ROW) {
-        cairn__model_cache_key key = {
-            .instrument = cairn__store_col_text(s, 0),
-            .scale = cairn__store_col_text(s, 1),
-            .fingerprint = cairn__store_col_text(s, 2),
-            .change = sqlite3_column_int64(s, 3)};
+        cairn__model_cache_key key = {.instrument = cairn__store_col_text(s, 0),
+                                      .scale = cairn__store_col_text(s, 1),
+                                      .fingerprint =
+                                          cairn__store_col_text(s, 2),
+                                      .change = sqlite3_column_int64(s, 3)};
         if (key.instrument == NULL || key.scale == NULL ||
             key.fingerprint == NULL ||
             !row_holds(st, &key, sqlite3_column_int64(s, 4),

@@ -65,8 +65,7 @@ static int copy_pages(cairn_store *st, const char *path, const char *dest,
 {
     sqlite3 *out = NULL;
     int rc = CAIRN_OK;
-    if (sqlite3_open_v2(path, &out, SQLITE_OPEN_READWRITE, NULL) !=
-        SQLITE_OK) {
+    if (sqlite3_open_v2(path, &out, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
         rc = cairn_error_set(err, CAIRN_EIO, "%s: %s", dest,
                              out ? sqlite3_errmsg(out) : "out of memory");
     }

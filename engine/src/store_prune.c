@@ -64,8 +64,8 @@ static int prune_links(cairn_store *st, int64_t now, json_t *ids,
     sqlite3_bind_int64(s, 2, CAIRN_PRUNE_LINK_KEEP_SECONDS);
     int step;
     while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-        if (json_array_append_new(ids, json_integer(sqlite3_column_int64(
-                                           s, 0))) != 0) {
+        if (json_array_append_new(
+                ids, json_integer(sqlite3_column_int64(s, 0))) != 0) {
             rc = cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
         }
     }
@@ -115,14 +115,13 @@ static int audit_prune(cairn_store *st, size_t sessions, json_t *ids,
     if (list == NULL) {
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
-    cairn__buf_json(&after, json_pack("{s:I,s:I,s:o}", "sessions",
-                                      (json_int_t)sessions, "links",
-                                      (json_int_t)json_array_size(list),
-                                      "link_ids", list));
-    int rc = after.oom
-                 ? cairn_error_set(err, CAIRN_ENOMEM, "out of memory")
-                 : cairn__audit_append(st, "store.prune", "prune", NULL,
-                                       after.p, err);
+    cairn__buf_json(&after,
+                    json_pack("{s:I,s:I,s:o}", "sessions", (json_int_t)sessions,
+                              "links", (json_int_t)json_array_size(list),
+                              "link_ids", list));
+    int rc = after.oom ? cairn_error_set(err, CAIRN_ENOMEM, "out of memory")
+                       : cairn__audit_append(st, "store.prune", "prune", NULL,
+                                             after.p, err);
     cairn__buf_free(&after);
     return rc;
 }
