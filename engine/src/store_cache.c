@@ -33,6 +33,7 @@
 #include "store_db.h"
 
 #define MAC_BYTES 32
+#define CAIRN__STORE_MAC_SCHEMA 9
 #define PREFIX (MAC_BYTES + 8)
 
 static const char cache_label[] = "cairn model cache v1";
@@ -221,7 +222,8 @@ int cairn__store_model_cache_verify(cairn_store *st, cairn_error *err)
 {
     sqlite3_stmt *s = NULL;
     int rc = CAIRN_OK;
-    if (st->schema < CAIRN__STORE_CHANGE_SCHEMA) {
+    /* rows MACed from schema 9 (the migration empties the cache) */
+    if (st->schema < CAIRN__STORE_MAC_SCHEMA) {
         return CAIRN_OK;
     }
     if (sqlite3_prepare_v2(st->db,

@@ -249,3 +249,22 @@ t_run "the log with the exports verifies" 0 tv
 sqlite3 t.db "DROP TRIGGER audit_no_update; UPDATE audit SET after = replace(after, '\"clients\":\"one\"', '\"clients\":\"all\"') WHERE action = 'export.fhir'"
 t_run "an export entry rewritten is found" 1 tv
 t_err_has "cairn: audit entry 12 "
+
+# A schema 8 file: its model cache rows carry no MAC, so the migration
+# to 9 empties the cache (recomputed when next needed) and the log still
+# verifies, with the counting triggers and the new link rule in place.
+fresh
+sqlite3 t.db "SELECT 'DROP TRIGGER ' || name || ';' FROM sqlite_master
+    WHERE type = 'trigger' AND name LIKE '%_counted'" | sqlite3 t.db
+sqlite3 t.db "DROP TRIGGER link_no_delete; CREATE TRIGGER link_no_delete
+    BEFORE DELETE ON link BEGIN SELECT RAISE(ABORT, 'links are never
+    deleted'); END; INSERT INTO model_cache VALUES ('phq9', 'total',
+    'sha256:x', 1, 2, x'00'); PRAGMA user_version = 8;"
+t_run "schema 8 migrates" 0 "$C" --db t.db client list
+t_run "to 9, the cache emptied" 0 sqlite3 t.db "PRAGMA user_version;
+    SELECT count(*) FROM model_cache; SELECT count(*) FROM sqlite_master
+    WHERE name LIKE '%_counted'"
+t_out "9
+0
+28"
+t_run "the migrated log verifies" 0 tv
