@@ -203,7 +203,11 @@ static size_t shared_table(cairn__sheet *s, size_t row,
         if (c->has_reliable_difference) {
             cairn__xlsx_number(s, row, 13, c->reliable_difference, &DP1);
         }
-        cairn__xlsx_text(s, row, 14, sh->diverged ? "yes" : "no",
+        cairn__xlsx_text(s, row, 14,
+                         sh->diverged ? "yes"
+                         : c->diverging_judged && c->incongruent_judged
+                             ? "no"
+                             : "not judged",
                          sh->diverged ? &ALERT : &PLAIN);
         cairn__xlsx_text(s, row, 15, sh->reason,
                          sh->diverged ? &ALERT_WRAP : &WRAP);
