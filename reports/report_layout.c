@@ -186,15 +186,18 @@ cairn__sheet *cairn__report_data_sheet(cairn__xlsx *x, size_t *row)
 
 /* ---- the timeline chart ---- */
 
-/* "moderately severe (15-19)" for chart labels. */
+/* A band's label from its definition, with its range unless the label
+ * already ends with one: "Moderately severe (15-19)", "Probable
+ * depression (13 or more)". */
 static void band_name(char *buf, size_t size, const cairn_band *b)
 {
-    size_t n = 0;
-    for (const char *p = b->id; *p && n + 1 < size; p++) {
-        buf[n++] = *p == '_' ? ' ' : *p;
+    const char *label = b->label != NULL ? b->label : b->id;
+    size_t n = strlen(label);
+    if (n > 0 && label[n - 1] == ')') {
+        snprintf(buf, size, "%s", label);
+    } else {
+        snprintf(buf, size, "%s (%g-%g)", label, b->min, b->max);
     }
-    buf[n] = '\0';
-    snprintf(buf + n, size - n, " (%g-%g)", b->min, b->max);
 }
 
 /* The text an event shows: its label, else its kind in words. */

@@ -521,9 +521,11 @@ def check_instrument_charts(wb, pkg, eng, inst, alias, n, events):
         check(ok, "%s: cut-off %g drawn as a line" % (alias, cut))
     bands = scale.get("bands") or []
     names = [x["name"] for x in main["series"]]
-    check(all(any(n_.startswith(b["id"].replace("_", " ") + " (")
+    # the definition's label, with its range unless the label ends in one
+    check(all(any(n_ == (b["label"] if b["label"].endswith(")") else
+                         "%s (%g-%g)" % (b["label"], b["min"], b["max"]))
                   for n_ in names) for b in bands),
-          "%s: every severity band drawn" % alias, names)
+          "%s: every severity band drawn, by its label" % alias, names)
     labels = [e["label"] for e in events]
     check(all(any(n_.endswith(lbl) for n_ in names) for lbl in labels
               if within(e_date(events, lbl), main, wb)),
