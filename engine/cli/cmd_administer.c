@@ -279,13 +279,15 @@ static char *clinic_support_words(cairn_store *st)
 static void client_goodbye(const cairn_score *sc, const char *clinic)
 {
     printf("\n");
-    cli_print_wrapped(stdout, "", "", cairn_client_text_thanks());
+    cli_print_wrapped(stdout, "", "", cairn_client_text_thanks(CAIRN_CLIENT_IN_ROOM));
     if (sc->n_flags > 0) {
         printf("\n");
-        cli_print_wrapped(stdout, "", "", cairn_client_text_support(clinic));
+        cli_print_wrapped(stdout, "", "", cairn_client_text_support(
+                                                 clinic, CAIRN_CLIENT_IN_ROOM));
     }
     printf("\n");
-    cli_print_wrapped(stdout, "", "", cairn_client_text_handback());
+    cli_print_wrapped(stdout, "", "",
+                      cairn_client_text_closing(CAIRN_CLIENT_IN_ROOM));
     printf("\n(Clinician: press Enter to see the summary.)\n");
 }
 
