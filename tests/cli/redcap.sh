@@ -71,8 +71,11 @@ t_err "cairn: foreign.csv:1: unknown column 'who'; the columns can be client_id,
 t_run "a misspelt map key" 1 c import other.csv --map typo.json
 t_err "cairn: typo.json: unknown key 'itmes'"
 printf '{"client": "P", "date": "V", "instrument": "epds", "items": {"e1": 1}}' > epds.json
-t_run "a map for EPDS must say positions or scores" 1 c import other.csv --map epds.json
-t_err_has "codes: epds's answer codes are not its item scores"
+printf 'P,V,e1\nC1,2025-01-01,3\n' > epds.csv
+t_run "a map for EPDS must say positions or scores" 1 c import epds.csv --map epds.json
+t_err_has "cairn: epds.csv: column 'e1' (epds item 1): epds's answer codes are not its item scores: say which the file holds, --codes positions ("
+t_err_has ', or "codes" in the map'
+t_run "or the file says it" 0 c import epds.csv --map epds.json --codes scores --create-clients --dry-run
 
 # --- REDCap in
 cd "$T_TMP" && rm -f "$DB" "$DB.auditkey" && c init >/dev/null
@@ -93,6 +96,8 @@ before=$(snapshot)
 sed 's/phq9_how_difficult,\(.*\)"1, Not difficult at all | 2, Somewhat difficult | 3, Very difficult | 4, Extremely difficult"/phq9_how_difficult,\1"0, Not difficult at all | 1, Somewhat difficult | 2, Very difficult | 3, Extremely difficult"/' "$D/phq9.dictionary.csv" > d2.csv
 t_run "dictionary coding checked before any row" 1 c import --from redcap "$D/phq9.records.csv" --dictionary d2.csv --map "$P"
 t_err "cairn: d2.csv:17: phq9_how_difficult: the choices are coded 0, 1, 2, 3, but the map expects 1, 2, 3, 4"
+t_run "REDCap: EPDS codes must be said before the dictionary is read" 1 c import --from redcap epds.csv --dictionary d2.csv --map epds.json
+t_err_has "cairn: epds.csv: column 'e1' (epds item 1): epds's answer codes are not its item scores: say which the file holds, --codes positions ("
 sed 's/^phq9_3,\(.*\)"0, Not at all/phq9_3,\1"1, Not at all/' "$D/phq9.dictionary.csv" | sed 's/^phq9_3,\(.*\) | 3, Nearly every day/phq9_3,\1 | 4, Nearly every day/' > d3.csv
 t_run "item choices checked against the instrument" 1 c import --from redcap "$D/phq9.records.csv" --dictionary d3.csv --map "$P"
 t_err_has "d3.csv:9: phq9_3: choice 4 is not an answer of phq9 item 3"
