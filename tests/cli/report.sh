@@ -58,6 +58,15 @@ t_out "wrote $T_TMP/s01.xlsx: client S01, 4 instruments, 4 open alerts"
 check client "$T_TMP/s01.xlsx" --client S01
 t_run "client workbook again" 0 r client S01 -o "$T_TMP/s01b.xlsx"
 same "$T_TMP/s01.xlsx" "$T_TMP/s01b.xlsx" "client workbook"
+# C03 (a stillbirth at 34 weeks): the due date falls six weeks after the loss
+t_run "client workbook on weeks since the loss" 0 r client C03 --time since-loss -o "$T_TMP/c03w.xlsx"
+check since-loss "$T_TMP/c03w.xlsx" --client C03
+r client C03 -o "$T_TMP/c03.xlsx" >/dev/null
+if cmp -s "$T_TMP/c03.xlsx" "$T_TMP/c03w.xlsx"; then
+    t_not_ok "--time since-loss changes the workbook" "same bytes"
+else
+    t_ok "--time since-loss changes the workbook"
+fi
 
 t_run "couple workbook" 0 r couple S01 -o "$T_TMP/couple.xlsx"
 t_out "wrote $T_TMP/couple.xlsx: S01 and J01, 4 shared instruments"
