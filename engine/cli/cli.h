@@ -337,7 +337,11 @@ extern cli_params cli_given;
  *  include in a table with {.include = cli_override_opts}. */
 extern const cli_opt cli_override_opts[];
 
-/** --time since-first|since-loss and --no-improvement-weeks N. */
+/** --episode current|all|N (into cli_given.episode). */
+extern const cli_opt cli_episode_opts[];
+
+/** --time since-first|since-loss, --no-improvement-weeks N and
+ *  --episode. */
 extern const cli_opt cli_time_opts[];
 
 /**
