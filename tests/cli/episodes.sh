@@ -95,3 +95,29 @@ grep -q '"episode": "current"' cur.json && grep -q '"assessments_left_out": 3' c
 "$C" aggregate --instrument phq9 --min-cell 1 --episode all -o all.json >/dev/null
 t_run "aggregate: courses of care differ" 1 "$C" aggregate merge cur.json all.json -o both.json
 t_err "cairn: all.json: cannot merge summaries with different courses of care (current and all)"
+
+# The de-identified export keeps every assessment and says which episode
+# of care holds each, with days from that episode's start.
+"$C" key new -o site.key >/dev/null
+t_run "export: episode columns" 0 "$C" export --key site.key --instrument phq9 -o ex.csv
+got=$(/usr/bin/python3 -c '
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+print(";".join("%s/%s/%s" % (r["day"], r["episode"], r["day_in_episode"])
+               for r in sorted(rows, key=lambda r: (r["pseudonym"], int(r["day"])))))' ex.csv)
+e1="0/1/9;90/1/99;203//;365/2/9;456/2/100"
+e2="0//;60//"
+case ";$got;" in
+*";$e1;"*) t_ok "export: E1's rows carry their episodes" ;;
+*) t_not_ok "export: E1's rows carry their episodes" "$got" ;;
+esac
+case ";$got;" in
+*";$e2;"*) t_ok "export: a client without episodes has none" ;;
+*) t_not_ok "export: a client without episodes has none" "$got" ;;
+esac
+grep -q '"episodes": "every assessment is exported' ex.csv.provenance.json &&
+    t_ok "export provenance says how episodes are treated" ||
+    t_not_ok "export provenance says how episodes are treated" "$(cat ex.csv.provenance.json)"
+grep -q '^day_in_episode,' ex.csv.dictionary.csv &&
+    t_ok "export dictionary explains day_in_episode" ||
+    t_not_ok "export dictionary explains day_in_episode" "$(head -20 ex.csv.dictionary.csv)"
