@@ -133,7 +133,9 @@ c key new -o site.key >/dev/null 2>&1
 t_run "de-identified REDCap export" 0 c redcap export --key site.key -o deid --instrument phq9
 if grep -q -e R01 -e R02 -e 2025-03-01 deid.csv; then t_not_ok "no client codes or real dates" "$(head -3 deid.csv)"; else t_ok "no client codes or real dates"; fi
 c export --key site.key --shift-dates --instrument phq9 -o research.csv >/dev/null 2>&1
-want=$(cut -d, -f1,10 research.csv | tail -n +2 | sort)
+# the pseudonym and date_shifted columns, found by name
+want=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "date_shifted") d = i; next }
+                { print $1 "," $d }' research.csv | sort)
 got=$(tr -d '\r' < deid.csv | cut -d, -f1,4 | tail -n +2 | sort)
 [ -n "$want" ] && [ "$want" = "$got" ] && t_ok "pseudonyms and shifted dates are the research export's" || t_not_ok "pseudonyms and shifted dates are the research export's" "want $want got $got"
 t_run "GAD-7 template profile" 0 c redcap profile gad7
