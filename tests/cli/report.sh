@@ -67,6 +67,26 @@ if cmp -s "$T_TMP/c03.xlsx" "$T_TMP/c03w.xlsx"; then
 else
     t_ok "--time since-loss changes the workbook"
 fi
+# S01 and J01 share a loss date: the couple's charts are on its weeks too
+t_run "couple workbook on weeks since the loss" 0 r couple S01 --time since-loss -o "$T_TMP/cw.xlsx"
+got=$($PY - "$T_TMP/cw.xlsx" <<'PYEOF'
+import re, sys, zipfile
+z = zipfile.ZipFile(sys.argv[1])
+for n in sorted(z.namelist()):
+    if re.match(r"xl/charts/chart\d+\.xml$", n):
+        x = z.read(n).decode()
+        ax = re.search(r"<c:valAx>.*?</c:valAx>", x, re.S).group(0)
+        refs = re.findall(r"<c:xVal>.*?<c:f>([^<]*)</c:f>", x, re.S)
+        ok = "Weeks since the loss" in ax and \
+            any(r.endswith(("$D$5", "$H$5")) or "!$D$5:" in r or "!$H$5:" in r
+                for r in refs)
+        print(n, "ok" if ok else "bad %s" % refs[:3])
+PYEOF
+)
+case "$got" in
+*bad*|"") t_not_ok "couple charts on weeks since the loss" "$got" ;;
+*) t_ok "couple charts on weeks since the loss" ;;
+esac
 
 t_run "couple workbook" 0 r couple S01 -o "$T_TMP/couple.xlsx"
 t_out "wrote $T_TMP/couple.xlsx: S01 and J01, 4 shared instruments"
