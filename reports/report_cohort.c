@@ -26,7 +26,7 @@ typedef struct scan {
     int64_t *allowed; /* sorted ids of the clinician's clients */
     size_t n_allowed;
     cairn_episode_filter *episodes; /* the course of care, as the summary */
-    size_t stride; /* draw every stride-th client */
+    size_t stride;                  /* draw every stride-th client */
     double sum[MAX_WEEKS + 1];
     size_t count[MAX_WEEKS + 1];
     size_t cap_points;
@@ -114,8 +114,7 @@ static double row_score(const scan *sc, const cairn_cohort_row *row,
     if (s == NULL || !s->has_score || !allowed(sc, row->client_id) ||
         cairn_date_days(row->administered_at, days, NULL) < 0 ||
         (sc->has_from && *days < sc->from) || (sc->has_to && *days >= sc->to) ||
-        !cairn_episode_filter_place(sc->episodes, row->client_id, *days,
-                                    &at)) {
+        !cairn_episode_filter_place(sc->episodes, row->client_id, *days, &at)) {
         return NAN;
     }
     return s->score;

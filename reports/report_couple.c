@@ -283,8 +283,8 @@ static bool loss_axis(const cairn_report_couple *r,
 static void partner_weeks(cairn__sheet *s, size_t col, const char *code,
                           const cairn_trend *t, double loss)
 {
-    cairn__xlsx_textf(s, FIRST_ROW - 1, col, &HEAD,
-                      "%s weeks since the loss", code);
+    cairn__xlsx_textf(s, FIRST_ROW - 1, col, &HEAD, "%s weeks since the loss",
+                      code);
     for (size_t i = 0; i < t->n; i++) {
         cairn__xlsx_number(s, FIRST_ROW + i, col,
                            (cairn__report_days(t->points[i].date) - loss) / 7.0,

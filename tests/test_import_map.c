@@ -262,8 +262,7 @@ static void test_import_map_event_dates(void **state)
 /* Import `csv` through map `m` (NULL: Cairn's own columns) with the
  * file's codes `codes`; `msg` receives the first message. */
 static int run_codes(cairn_store *st, const cairn_import_map *m,
-                     const char *csv, cairn_entry codes, char *msg,
-                     size_t size)
+                     const char *csv, cairn_entry codes, char *msg, size_t size)
 {
     cairn_import_options o = CAIRN_IMPORT_OPTIONS_INIT;
     cairn_error err = CAIRN_ERROR_INIT;
@@ -325,14 +324,14 @@ static void test_import_map_codes_must_be_said(void **state)
     const char *own = "client_id,administered_at,instrument,item1,item2,"
                       "item3,item4,item5,item6,item7,item8,item9,item10\n"
                       "C3,2025-01-02,epds,1,,,,,,,,,3\n";
-    assert_int_equal(run_codes(st, NULL, own, CAIRN_ENTRY_UNSAID, msg,
-                               sizeof msg),
-                     CAIRN_EINVAL);
+    assert_int_equal(
+        run_codes(st, NULL, own, CAIRN_ENTRY_UNSAID, msg, sizeof msg),
+        CAIRN_EINVAL);
     snprintf(want, sizeof want, "t.csv:2: columns item1..item10: %s", both);
     assert_string_equal(msg, want);
-    assert_int_equal(run_codes(st, NULL, own, CAIRN_ENTRY_SCORES, msg,
-                               sizeof msg),
-                     CAIRN_OK);
+    assert_int_equal(
+        run_codes(st, NULL, own, CAIRN_ENTRY_SCORES, msg, sizeof msg),
+        CAIRN_OK);
     codes_of(st, "C3", codes, sizeof codes, &total);
     assert_string_equal(codes, "1,-,-,-,-,-,-,-,-,0");
     assert_int_equal(run_codes(st, NULL,

@@ -193,9 +193,9 @@ static void test_response_client_words(void **state)
         const char *def = cairn_client_text_support_default(places[i]);
         assert_ptr_equal(cairn_client_text_support(NULL, places[i]), def);
         assert_ptr_equal(cairn_client_text_support(" \n", places[i]), def);
-        assert_string_equal(cairn_client_text_support("Call us on 0",
-                                                      places[i]),
-                            "Call us on 0");
+        assert_string_equal(
+            cairn_client_text_support("Call us on 0", places[i]),
+            "Call us on 0");
         /* no digits: no country's telephone number in the default */
         assert_null(strpbrk(def, "0123456789"));
         assert_null(strstr(def, "today"));
@@ -205,10 +205,9 @@ static void test_response_client_words(void **state)
     assert_non_null(strstr(cairn_client_text_handback(), "clinician"));
     assert_ptr_equal(cairn_client_text_closing(CAIRN_CLIENT_IN_ROOM),
                      cairn_client_text_handback());
-    assert_null(strstr(cairn_client_text_closing(CAIRN_CLIENT_AT_HOME),
-                       "hand"));
-    assert_null(strstr(cairn_client_text_thanks(CAIRN_CLIENT_AT_HOME),
-                       "hand"));
+    assert_null(
+        strstr(cairn_client_text_closing(CAIRN_CLIENT_AT_HOME), "hand"));
+    assert_null(strstr(cairn_client_text_thanks(CAIRN_CLIENT_AT_HOME), "hand"));
 }
 
 int main(void)

@@ -279,11 +279,13 @@ static char *clinic_support_words(cairn_store *st)
 static void client_goodbye(const cairn_score *sc, const char *clinic)
 {
     printf("\n");
-    cli_print_wrapped(stdout, "", "", cairn_client_text_thanks(CAIRN_CLIENT_IN_ROOM));
+    cli_print_wrapped(stdout, "", "",
+                      cairn_client_text_thanks(CAIRN_CLIENT_IN_ROOM));
     if (sc->n_flags > 0) {
         printf("\n");
-        cli_print_wrapped(stdout, "", "", cairn_client_text_support(
-                                                 clinic, CAIRN_CLIENT_IN_ROOM));
+        cli_print_wrapped(
+            stdout, "", "",
+            cairn_client_text_support(clinic, CAIRN_CLIENT_IN_ROOM));
     }
     printf("\n");
     cli_print_wrapped(stdout, "", "",

@@ -69,18 +69,18 @@ static void scale_line(const cairn_scale_score *sc)
     } else {
         char prorated[64] = "";
         if (sc->prorated) {
-            snprintf(prorated, sizeof prorated, " [prorated: %zu item%s missing]",
-                     sc->missing, sc->missing == 1 ? "" : "s");
+            snprintf(prorated, sizeof prorated,
+                     " [prorated: %zu item%s missing]", sc->missing,
+                     sc->missing == 1 ? "" : "s");
         }
-        snprintf(line, sizeof line, "%s: %s (range %s-%s, %s)%s%s%s",
-                 sc->scale->label, num(a, sizeof a, sc->score),
-                 num(b, sizeof b, sc->scale->min),
-                 num(c, sizeof c, sc->scale->max),
-                 sc->scale->direction == CAIRN_HIGHER_IS_WORSE
-                     ? "higher is worse"
-                     : "higher is better",
-                 sc->band != NULL ? " - " : "",
-                 sc->band != NULL ? sc->band->label : "", prorated);
+        snprintf(
+            line, sizeof line, "%s: %s (range %s-%s, %s)%s%s%s",
+            sc->scale->label, num(a, sizeof a, sc->score),
+            num(b, sizeof b, sc->scale->min), num(c, sizeof c, sc->scale->max),
+            sc->scale->direction == CAIRN_HIGHER_IS_WORSE ? "higher is worse"
+                                                          : "higher is better",
+            sc->band != NULL ? " - " : "",
+            sc->band != NULL ? sc->band->label : "", prorated);
     }
     cli_print_wrapped(stdout, "  ", "    ", line);
 }

@@ -492,8 +492,7 @@ static bool read_episode(const reader *r, json_t *p, cairn_cohort_summary *s)
                    "expected \"current\", \"all\" or an episode number");
     }
     return out == NULL ||
-           get_count(r, out, "parameters.assessments_left_out",
-                     &s->n_outside);
+           get_count(r, out, "parameters.assessments_left_out", &s->n_outside);
 }
 
 /* Where the parameters came from: optional texts (files written before

@@ -35,7 +35,7 @@ typedef struct scan {
     size_t n_allowed;
     size_t cap_groups;
     cairn_episode_filter *episodes; /* each client's course of care */
-    bool collect;     /* keep the ids of the clients summarized */
+    bool collect;                   /* keep the ids of the clients summarized */
     int64_t *members; /* ascending: the scan goes client by client */
     size_t n_members, cap_members;
 } scan;

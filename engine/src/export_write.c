@@ -466,10 +466,10 @@ static int instrument_columns(exporter *x, xinst *xi)
 static int make_columns(exporter *x, cairn_error *err)
 {
     static const char *const common[] = {
-        "pseudonym",    "age_band",           "gestation_band",
-        "loss_kind",    "days_loss_to_first", "instrument",
-        "fingerprint",  "occasion",           "day",
-        "episode",      "day_in_episode",     "date_shifted",
+        "pseudonym",        "age_band",           "gestation_band",
+        "loss_kind",        "days_loss_to_first", "instrument",
+        "fingerprint",      "occasion",           "day",
+        "episode",          "day_in_episode",     "date_shifted",
         "loss_date_shifted"};
     size_t n = 16;
     for (size_t i = 0; i < x->n_insts; i++) {

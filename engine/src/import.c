@@ -632,8 +632,8 @@ static bool set_item(importer *im, inst_slot *slot, int item, const char *s,
                  ? cairn_responses_set_entered(slot->resp, slot->inst,
                                                (size_t)item - 1, (int)v,
                                                CAIRN_ENTRY_SCORES, &e)
-                 : cairn_responses_set(slot->resp, slot->inst,
-                                       (size_t)item - 1, (int)v, &e);
+                 : cairn_responses_set(slot->resp, slot->inst, (size_t)item - 1,
+                                       (int)v, &e);
     if (rc < 0) {
         row_error(im, line, "%s", e.message);
         return false;

@@ -62,8 +62,8 @@ bool cairn__import_name_is(const char *s, size_t len, const char *want);
 /* One mapped item column. */
 typedef struct cairn__map_item {
     char *column;
-    int item;   /* 1-based item number */
-    int offset; /* added to the value read */
+    int item;          /* 1-based item number */
+    int offset;        /* added to the value read */
     cairn_entry codes; /* the column's own "codes", else UNSAID */
 } cairn__map_item;
 
@@ -92,7 +92,7 @@ struct cairn_import_map {
     char *date;              /* column of the date, or NULL */
     char *instrument_column; /* or NULL when `inst` is fixed */
     const cairn_instrument *inst;
-    char *form; /* REDCap form name, or NULL */
+    char *form;        /* REDCap form name, or NULL */
     cairn_entry codes; /* the map's "codes" (UNSAID when not given) */
     cairn__map_item *items;
     size_t n_items;

@@ -504,7 +504,8 @@ cairn_entry cairn__map_entry(const cairn_import_map *m, int item,
                              cairn_entry file)
 {
     for (size_t k = 0; m != NULL && k < m->n_items; k++) {
-        if (m->items[k].item == item && m->items[k].codes != CAIRN_ENTRY_UNSAID) {
+        if (m->items[k].item == item &&
+            m->items[k].codes != CAIRN_ENTRY_UNSAID) {
             return m->items[k].codes;
         }
     }
@@ -527,9 +528,8 @@ bool cairn__map_entry_check(const cairn_import_map *m,
         return true;
     } else {
         size_t k = 0;
-        while (k < m->n_items &&
-               cairn__map_entry(m, m->items[k].item, file) !=
-                   CAIRN_ENTRY_UNSAID) {
+        while (k < m->n_items && cairn__map_entry(m, m->items[k].item, file) !=
+                                     CAIRN_ENTRY_UNSAID) {
             k++;
         }
         if (k == m->n_items) {

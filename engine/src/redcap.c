@@ -266,8 +266,8 @@ static int check_item(const dict *d, const cairn_import_map *m,
     for (size_t i = 0; i < f->n_codes; i++) {
         int c = 0;
         const cairn_option *o = NULL;
-        if (cairn__map_code(m->inst, item, f->codes[i] + offset, entry, &c,
-                            why, sizeof why)) {
+        if (cairn__map_code(m->inst, item, f->codes[i] + offset, entry, &c, why,
+                            sizeof why)) {
             o = cairn_item_find_option(it, c);
         }
         if (o == NULL) {

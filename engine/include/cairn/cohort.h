@@ -42,10 +42,10 @@ typedef struct cairn_cohort_options {
     double cutoff;
     const cairn_settings *settings; /**< the clinic's settings (borrowed);
                                          NULL: read from the store */
-    int episode; /**< the course of care of each client (see
-                      cairn/episode.h): CAIRN_EPISODE_CURRENT (default),
-                      CAIRN_EPISODE_ALL or a number; clients without
-                      episodes count whole */
+    int episode;                    /**< the course of care of each client (see
+                                         cairn/episode.h): CAIRN_EPISODE_CURRENT (default),
+                                         CAIRN_EPISODE_ALL or a number; clients without
+                                         episodes count whole */
 } cairn_cohort_options;
 
 /** Defaults: main scale, everything, the definition's parameters, each
@@ -91,9 +91,9 @@ typedef struct cairn_cohort_summary {
     size_t n_groups;           /**< growth-model blocks, one per client */
     cairn_mixed_group *groups; /**< t = weeks since the client's first
                                     score in the course of care */
-    int episode;       /**< the course of care counted (the option) */
-    double n_outside;  /**< scored assessments in the date range left out:
-                            outside each client's chosen episode */
+    int episode;               /**< the course of care counted (the option) */
+    double n_outside; /**< scored assessments in the date range left out:
+                           outside each client's chosen episode */
 } cairn_cohort_summary;
 
 /**
