@@ -675,6 +675,7 @@ static void test_server_phone_link_walk(void **state)
     browser b = {"", ""};
     assert_int_equal(get(f, &b, path, &rs), 410);
     assert_true(has(&rs, "Already completed"));
+    assert_true(has(&rs, cairn_client_text_already_done()));
     anonymous(&rs);
     cairn_server_response_free(&rs);
     assert_int_equal(cairn_store_audit_verify(f->st, NULL, &err), CAIRN_OK);

@@ -75,8 +75,7 @@ static bool refuse_link(srv_ctx *c, int rc, const cairn_link *l)
     }
     if (l->state == CAIRN_LINK_SPENT) {
         srv_message(c->rs, 410, "Already completed",
-                    "These questionnaires have already been completed. "
-                    "Thank you. There is nothing more to do.");
+                    cairn_client_text_already_done());
         return true;
     }
     if (l->state != CAIRN_LINK_ACTIVE) {
