@@ -83,6 +83,10 @@ static void print_plain(const cairn_couple *c, const cairn_instrument *inst)
     if (c->has_reliable_difference) {
         printf("  (a difference of more than %.1f points is reliable)\n",
                c->reliable_difference);
+        if (!c->incongruent_judged) {
+            printf("  (opposite reliable change not judged: each partner "
+                   "needs two scores)\n");
+        }
     } else {
         printf("  (divergence not judged: this scale has no published SD "
                "and reliability;\n   give --rci-sd and --rci-reliability)\n");

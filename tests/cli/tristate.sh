@@ -33,6 +33,8 @@ t_out_has '"reliable_difference":null,"diverging":null,"incongruent":null'
 t_out_has '"difference":-5,"diverges":null'
 t_run "couple: a partner with one score" 0 "$C" couple --client CARA --json
 t_out_has '"diverging":false,"incongruent":null'
+t_run "couple for people: a partner with one score" 0 "$C" couple --client CARA
+t_out_has "(opposite reliable change not judged: each partner needs two scores)"
 
 t_run "trend: no reliable change parameters" 0 "$C" trend --client ANNA --instrument who5 --json
 t_out_has '"rci":null'
