@@ -44,6 +44,7 @@ static const cli_opt summary_opts[] = {
     {"to", "D", "assessments administered on or before D", .str = &given.to},
     {"scale", "S", "a subscale; default the total", .str = &given.scale},
     {.include = cli_override_opts},
+    {.include = cli_episode_opts},
     {NULL}};
 static const cli_opt merge_opts[] = {
     {.include = output_opt}, {.include = min_cell_opt}, {NULL}};

@@ -31,6 +31,7 @@
 #include "cairn/outfile.h"
 #include "cairn/text.h"
 #include "cairn/client_text.h"
+#include "cairn/episode.h"
 #include "cairn/timeline.h"
 #include "cairn/terminology.h"
 #include "cairn/fhir.h"

@@ -15,6 +15,7 @@
  * (the double 1.0, so a file from a machine of another byte order misses)
  * followed by the classes.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -141,7 +142,11 @@ int cairn_cohort_designs_get(cairn_mixed_design **out, size_t *n_designs,
         return cairn_error_set(err, CAIRN_ENOTFOUND, "%s has no scale '%s'",
                                key.instrument, scale);
     }
-    key.scale = sc->id;
+    /* the groups are of each client's current episode of care; the tag
+     * keeps rows cached before episodes counted from being read */
+    char scale_key[64];
+    snprintf(scale_key, sizeof scale_key, "%s/episode:current", sc->id);
+    key.scale = scale_key;
     /* The counter before the scan: a write during it makes a later miss. */
     int rc = cairn__store_change_get(st, &key.change, &key.last_assessment,
                                      &has, err);

@@ -30,7 +30,7 @@ typedef struct form {
     field_name name, date;
     field_name *items;  /* per item, in the definition's order */
     int *offsets;       /* per item: the profile's offset */
-    int codes;          /* the profile's CAIRN__CODES_* */
+    cairn_entry *codes; /* per item: what the profile's column holds */
     field_name *scales; /* per scale */
     bool *whole;        /* per scale: every exported score whole */
     bool has_time, has_day;
@@ -60,6 +60,7 @@ static void form_free(form *f)
 {
     free(f->items);
     free(f->offsets);
+    free(f->codes);
     free(f->scales);
     free(f->whole);
 }
@@ -74,10 +75,11 @@ static int form_names(exporter *ex, form *f)
     cairn_import_map *m = NULL;
     f->items = calloc(ni, sizeof *f->items);
     f->offsets = calloc(ni, sizeof *f->offsets);
+    f->codes = calloc(ni, sizeof *f->codes);
     f->scales = calloc(ns + 1, sizeof *f->scales);
     f->whole = calloc(ns + 1, sizeof *f->whole);
-    if (f->items == NULL || f->offsets == NULL || f->scales == NULL ||
-        f->whole == NULL) {
+    if (f->items == NULL || f->offsets == NULL || f->codes == NULL ||
+        f->scales == NULL || f->whole == NULL) {
         return cairn_error_set(ex->err, CAIRN_ENOMEM, "out of memory");
     }
     int rc = cairn_redcap_profile(&text, inst, ex->o->profiles_dir, ex->err);
@@ -95,9 +97,9 @@ static int form_names(exporter *ex, form *f)
                              NULL);
     cairn__redcap_field_name(f->date, NAME_MAX_, m->date ? m->date : f->name,
                              m->date ? NULL : "date");
-    f->codes = m->codes;
     for (size_t i = 0; i < ni; i++) {
         int number = cairn_instrument_item(inst, i)->number;
+        f->codes[i] = cairn__map_entry(m, number, CAIRN_ENTRY_POSITIONS);
         char num[16];
         snprintf(num, sizeof num, "%d", number);
         cairn__redcap_field_name(f->items[i], NAME_MAX_, f->name, num);
@@ -222,7 +224,7 @@ static double item_value(const form *f, size_t i, int code)
 {
     const cairn_item *it = cairn_instrument_item(f->inst, i);
     double v = code;
-    if (f->codes == CAIRN__CODES_SCORES && it->kind == CAIRN_ITEM_CHOICE) {
+    if (f->codes[i] == CAIRN_ENTRY_SCORES && it->kind == CAIRN_ITEM_CHOICE) {
         const cairn_option *o = cairn_item_find_option(it, code);
         v = o != NULL ? o->score : v;
     }

@@ -292,6 +292,22 @@ int cairn_store_episode_list(cairn_episode_list **out, cairn_store *st,
 /** Free an episode list.  NULL is allowed. */
 void cairn_store_episode_list_free(cairn_episode_list *list);
 
+/** One episode of one client, for scans over many clients. */
+typedef struct cairn_episode_span {
+    int64_t client_id; /**< the client's store id (as cairn_cohort_row) */
+    int number;        /**< 1 = the client's first episode */
+    double start;      /**< its first day, days since 1970 */
+    double end;        /**< the day after its last; INFINITY while open */
+} cairn_episode_span;
+
+/**
+ * Every client's episodes, ordered by client id, then start (the order
+ * of a cohort scan).  `*out` is malloc'd (free with free()); NULL when
+ * `*n` is 0.  Returns CAIRN_OK, CAIRN_ENOMEM or CAIRN_EDB.
+ */
+int cairn_store_episode_spans(cairn_episode_span **out, size_t *n,
+                              cairn_store *st, cairn_error *err);
+
 /* ------------------------------------------------------------------ */
 /* Assessments                                                         */
 
