@@ -120,10 +120,11 @@ $(LIBCAIRN): $(ENGINE_OBJ)
 $(BUILD)/libcairnreports.a: $(REPORT_OBJ)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-# The web server is a front end like the command: public engine headers
-# only, its own include path, libmicrohttpd in http_mhd.c alone.
+# The web server is a front end like the command: public engine and
+# reports headers only, its own include path, libmicrohttpd in http_mhd.c
+# alone (the Downloads page writes the same workbooks as `cairn report`).
 # cmd_serve.c, the command's one door to it, also sees engine/server.
-INC_SERVER := -Iengine/include
+INC_SERVER := -Iengine/include -Ireports/include
 $(BUILD)/obj/engine/server/%.o: engine/server/%.c
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  CC      $<")
@@ -140,10 +141,10 @@ $(CAIRN): $(CLI_OBJ) $(LIBSERVER) $(LIBREPORTS) $(LIBCAIRN)
 	    $(LIBCAIRN) $(PC_SLIBS) $(PC_RLIBS) $(PC_LIBS) -lm
 
 $(BUILD)/tests/test_server: $(BUILD)/obj/tests/test_server.o $(LIBSERVER) \
-                            $(LIBCAIRN)
+                            $(LIBREPORTS) $(LIBCAIRN)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBSERVER) $(LIBCAIRN) \
-	    $(PC_TLIBS) $(PC_SLIBS) $(PC_LIBS) -lm
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBSERVER) $(LIBREPORTS) $(LIBCAIRN) \
+	    $(PC_TLIBS) $(PC_SLIBS) $(PC_RLIBS) $(PC_LIBS) -lm
 
 $(BUILD)/obj/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)

@@ -128,7 +128,7 @@ void srv_buf_free(srv_buf *b)
     b->len = b->cap = 0;
 }
 
-void srv_page_begin(srv_buf *b, const char *title)
+void srv_page_head(srv_buf *b, const char *title)
 {
     srv_put(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
                "<meta charset=\"utf-8\">\n"
@@ -137,7 +137,13 @@ void srv_page_begin(srv_buf *b, const char *title)
                "<meta name=\"referrer\" content=\"no-referrer\">\n<title>");
     srv_esc(b, title);
     srv_put(b, "</title>\n<link rel=\"stylesheet\" href=\"/style.css\">\n"
-               "</head>\n<body>\n<main id=\"main\">\n");
+               "</head>\n<body>\n");
+}
+
+void srv_page_begin(srv_buf *b, const char *title)
+{
+    srv_page_head(b, title);
+    srv_put(b, "<main id=\"main\">\n");
 }
 
 void srv_page_end(srv_buf *b)

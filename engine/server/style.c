@@ -64,10 +64,80 @@ static const char css[] =
     "overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}\n"
     "a{color:var(--accent)}\n";
 
+/* the dashboard */
+static const char dash_css[] =
+    ".skip{position:absolute;left:-999rem}\n"
+    ".skip:focus{left:1rem;top:1rem;background:#fff;padding:.5rem;"
+    "z-index:2}\n"
+    ".top{display:flex;flex-wrap:wrap;align-items:center;gap:.5rem 1.5rem;"
+    "padding:.5rem 1rem;border-bottom:2px solid var(--line);"
+    "background:#fff}\n"
+    ".top .clinic{font-weight:600;margin:0}\n"
+    ".top ul{display:flex;flex-wrap:wrap;gap:.25rem 1rem;list-style:none;"
+    "margin:0;padding:0}\n"
+    ".top nav a{display:inline-block;padding:.5rem .25rem;min-height:2.75rem}"
+    "\n"
+    ".top nav a[aria-current=page]{font-weight:700;color:var(--ink);"
+    "border-bottom:.25rem solid var(--accent)}\n"
+    ".top .who{margin-left:auto;display:flex;align-items:center;"
+    "gap:.5rem}\n"
+    "main.wide{max-width:80rem}\n"
+    "table{border-collapse:collapse;width:100%;margin:.5rem 0 1.5rem;"
+    "font-size:1rem}\n"
+    "th,td{text-align:left;padding:.375rem .5rem;"
+    "border-bottom:1px solid var(--line);vertical-align:top}\n"
+    "thead th{border-bottom:2px solid var(--ink)}\n"
+    "td.num{text-align:right;font-variant-numeric:tabular-nums}\n"
+    "tr.has-alert th{border-left:.375rem solid var(--bad)}\n"
+    ".flag{color:var(--bad);font-weight:600}\n"
+    ".code{color:var(--muted)}\n"
+    ".spark polyline{fill:none;stroke:var(--accent);stroke-width:2}\n"
+    ".alerts{padding-left:1.5rem}\n"
+    ".alert{margin:0 0 1.5rem;padding:.5rem 1rem;border:2px solid "
+    "var(--line);border-radius:.5rem;background:#fff}\n"
+    ".alert.risk{border-color:var(--bad);border-left-width:.5rem}\n"
+    ".alert h3{font-size:1.125rem;margin:.25rem 0}\n"
+    ".meta{color:var(--muted);margin:.25rem 0}\n"
+    ".notes{color:var(--muted);font-size:1rem}\n"
+    "textarea{font:inherit;width:100%;padding:.5rem;"
+    "border:2px solid var(--line);border-radius:.5rem}\n"
+    "select{font:inherit;min-height:3rem;padding:.25rem .5rem;"
+    "border:2px solid var(--line);border-radius:.5rem;background:#fff}\n"
+    ".done{border-left:.375rem solid var(--accent);padding:.5rem 1rem;"
+    "background:var(--soft)}\n"
+    ".filters{display:flex;flex-wrap:wrap;gap:.5rem 1rem;"
+    "align-items:flex-end;margin-bottom:1rem}\n"
+    ".filters .check{display:flex;align-items:center;gap:.5rem;"
+    "min-height:3rem}\n"
+    ".filters .check label{display:inline}\n"
+    ".filters .check input{width:1.5rem;height:1.5rem}\n"
+    ".caution{border-left:.375rem solid var(--bad);padding:.5rem 1rem;"
+    "background:#fff}\n"
+    ".print-head{display:none}\n"
+    "textarea:focus-visible,select:focus-visible{outline:3px solid "
+    "var(--ink);outline-offset:2px}\n";
+
+static const char print_css[] =
+    /* paper: A4 and Letter both fit these margins; the heading with the
+     * clinic, the date and "Confidential" is fixed, so Chromium repeats
+     * it on every printed page */
+    "@media print{@page{margin:20mm 12mm 14mm}\n"
+    "body{background:#fff;font-size:10pt}\n"
+    ".top,.skip,.no-print,form.act,.filters{display:none!important}\n"
+    ".print-head{display:block;position:fixed;top:-14mm;left:0;right:0;"
+    "margin:0;font-size:9pt;border-bottom:1px solid #000}\n"
+    "main,main.wide{max-width:none;padding:0}\n"
+    "table{font-size:8.5pt}\n"
+    "thead{display:table-header-group}\n"
+    "tr{break-inside:avoid}\n"
+    "a{color:inherit;text-decoration:none}}\n";
+
 void srv_style_get(srv_ctx *c)
 {
     srv_buf b = SRV_BUF_INIT;
     srv_putn(&b, css, sizeof css - 1);
+    srv_putn(&b, dash_css, sizeof dash_css - 1);
+    srv_putn(&b, print_css, sizeof print_css - 1);
     c->rs->status = 200;
     srv_header(c->rs, "Content-Type", "text/css; charset=utf-8");
     c->rs->body = b.p;

@@ -154,8 +154,11 @@ async function tablet(ctx, base) {
   await checkScreen(page, "tablet: login");
   await page.fill("#name", "dr.lee");
   await page.fill("#password", PW);
-  await Promise.all([page.waitForURL("**/start"), page.press("#password",
+  await Promise.all([page.waitForURL("**/today"), page.press("#password",
                                                              "Enter")]);
+  /* the dashboard's navigation leads to the self-report page */
+  await Promise.all([page.waitForURL("**/start"),
+                     page.click('nav a[href="/start"]')]);
   await checkScreen(page, "tablet: start page");
   await page.check('input[name="client"][value="C001"]');
   await page.check('input[name="instrument"][value="phq9"]');
