@@ -117,19 +117,23 @@ void srv_dash_fail(srv_ctx *c, const cairn_error *err)
                 "The page could not be made. Please try again.");
 }
 
-void srv_client_href(srv_buf *b, const char *code)
+void srv_client_href_code(srv_buf *b, const char *code)
 {
     static const char hex[] = "0123456789ABCDEF";
-    srv_put(b, "/client/");
     for (const unsigned char *p = (const unsigned char *)code; *p; p++) {
-        if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
-            (*p >= '0' && *p <= '9') || *p == '.' || *p == '_' || *p == '-') {
+        if (srv_safe_char((char)*p) && *p != '.') {
             srv_putn(b, (const char *)p, 1);
         } else {
             char e[3] = {'%', hex[*p >> 4], hex[*p & 15]};
             srv_putn(b, e, 3);
         }
     }
+}
+
+void srv_client_href(srv_buf *b, const char *code)
+{
+    srv_put(b, "/client/");
+    srv_client_href_code(b, code);
 }
 
 void srv_client_link(srv_buf *b, const cairn_client *cl)

@@ -54,6 +54,18 @@ static const route routes[] = {
      SRV_ROLES_CLINICAL},
     {"GET", "/caseload", CSRF_NONE, true, true, srv_caseload_get, NULL,
      SRV_ROLES_CLINICAL},
+    {"GET", "/outcomes", CSRF_NONE, true, false, srv_outcomes_get, NULL,
+     SRV_ROLES_OUTCOMES},
+    {"GET", "/research", CSRF_NONE, true, false, srv_research_get, NULL,
+     SRV_ROLES_RESEARCH},
+    {"GET", "/research/", CSRF_NONE, true, false, srv_research_file_get,
+     NULL, SRV_ROLES_RESEARCH},
+    {"POST", "/research/aggregate", CSRF_SESSION, true, false,
+     srv_research_aggregate_post, NULL, SRV_ROLES_RESEARCH},
+    {"GET", "/downloads", CSRF_NONE, true, true, srv_downloads_get, NULL,
+     SRV_ROLES_CLINICAL},
+    {"GET", "/downloads/", CSRF_NONE, true, true, srv_download_file_get,
+     NULL, SRV_ROLES_CLINICAL},
 };
 
 /* ------------------------------------------------------------------ */

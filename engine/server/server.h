@@ -71,11 +71,15 @@ typedef struct cairn_server_config {
                                        default above */
     cairn_session_limits limits;
     int64_t tablet_seconds; /**< how long a tablet session lasts */
+    const cairn_export_key *export_key; /**< borrowed: the site key for the
+                                             Research page's export, or
+                                             NULL (no export offered) */
 } cairn_server_config;
 
 #define CAIRN_SERVER_CONFIG_INIT                                               \
     {                                                                          \
-        NULL, NULL, false, false, NULL, NULL, CAIRN_SESSION_LIMITS_INIT, 7200  \
+        NULL, NULL, false, false, NULL, NULL, CAIRN_SESSION_LIMITS_INIT, 7200, \
+            NULL                                                               \
     }
 
 /** One form field of a request (both strings borrowed). */

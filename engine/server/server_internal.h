@@ -137,6 +137,21 @@ void srv_dash_end(srv_buf *b);
 void srv_dash_fail(srv_ctx *c, const cairn_error *err);
 /* The client page's address for `code`, percent-encoded. */
 void srv_client_href(srv_buf *b, const char *code);
+/* `code` percent-encoded for a path segment. */
+void srv_client_href_code(srv_buf *b, const char *code);
+
+/* ---- files handed out (download.c) ---- */
+
+/* Make a private temporary folder (0700) in `dir`; false on failure. */
+bool srv_temp_dir(char dir[64]);
+/* Remove every file in `dir`, then `dir`. */
+void srv_temp_remove(const char *dir);
+/* Take the file at `path` as the body of a 200 attachment named `name`
+ * (our own ASCII words) of `type`; false when it cannot be read. */
+bool srv_send_file(srv_ctx *c, const char *path, const char *type,
+                   const char *name);
+/* Letters, digits, '-', '_' and '.': safe in a file name. */
+bool srv_safe_char(char ch);
 /* A link to the client's page: "Name (CODE)", or the code alone. */
 void srv_client_link(srv_buf *b, const cairn_client *cl);
 /* The short name people know a questionnaire by ("PHQ-9"), or `code`. */
@@ -163,6 +178,7 @@ void srv_caseload_get(srv_ctx *c);
 void srv_outcomes_get(srv_ctx *c);
 void srv_research_get(srv_ctx *c);
 void srv_research_file_get(srv_ctx *c);
+void srv_research_aggregate_post(srv_ctx *c);
 void srv_downloads_get(srv_ctx *c);
 void srv_download_file_get(srv_ctx *c);
 
