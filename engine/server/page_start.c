@@ -16,15 +16,6 @@
 
 #include "server_internal.h"
 
-static bool may_see(const cairn_session *s, const cairn_client *cl)
-{
-    if (cairn_role_sees_practice(s->account.role)) {
-        return true;
-    }
-    return s->account.role == CAIRN_ROLE_CLINICIAN && cl->clinician != NULL &&
-           strcmp(cl->clinician, s->account.name) == 0;
-}
-
 static void logout_form(srv_ctx *c, srv_buf *b)
 {
     srv_put(b, "<form method=\"post\" action=\"/logout\" class=\"bar\">\n");
@@ -42,7 +33,7 @@ static void client_choices(srv_ctx *c, srv_buf *b,
     srv_put(b, "<fieldset>\n<legend>Client</legend>\n");
     for (size_t i = 0; i < list->n; i++) {
         const cairn_client *cl = &list->items[i];
-        if (!may_see(c->session, cl)) {
+        if (!srv_may_see(c->session, cl)) {
             continue;
         }
         srv_put(b, "<div class=\"choice\"><input type=\"radio\" "
@@ -187,7 +178,7 @@ void srv_start_post(srv_ctx *c)
     bool tablet = mode != NULL && strcmp(mode, "tablet") == 0;
     size_t n = chosen(c, codes);
     if (client == NULL || cairn_store_client_get(&cl, st, client, NULL) < 0 ||
-        !may_see(c->session, cl)) {
+        !srv_may_see(c->session, cl)) {
         cairn_store_client_free(cl);
         start_page(c, 400, "Please choose one of your clients.");
         return;

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "page_client.h"
 #include "server_internal.h"
 
 /* What a route asks of a request before its handler runs. */
@@ -26,7 +27,9 @@ typedef struct route {
     bool login;          /* needs a live session */
     bool clinical;       /* identifiable: refused to researchers */
     void (*page)(srv_ctx *c);
-    void (*link_page)(srv_ctx *c, const char *token);
+    void (*link_page)(srv_ctx *c, const char *arg); /* the rest of the
+                                                         path: a link's
+                                                         token, a client */
 } route;
 
 static void root_get(srv_ctx *c)
@@ -42,6 +45,9 @@ static const route routes[] = {
     {"POST", "/logout", CSRF_SESSION, true, false, srv_logout_post, NULL},
     {"GET", "/start", CSRF_NONE, true, true, srv_start_get, NULL},
     {"POST", "/start", CSRF_SESSION, true, true, srv_start_post, NULL},
+    {"GET", "/client/", CSRF_NONE, true, true, NULL, srv_client_get},
+    {"POST", "/client/", CSRF_SESSION, true, true, NULL, srv_client_post},
+    {"GET", "/couple/", CSRF_NONE, true, true, NULL, srv_couple_get},
     {"GET", "/s/", CSRF_NONE, false, false, NULL, srv_form_get},
     {"POST", "/s/", CSRF_LINK, false, false, NULL, srv_form_post},
 };
@@ -190,6 +196,28 @@ const char *srv_field(const srv_ctx *c, const char *name)
         }
     }
     return NULL;
+}
+
+const char *srv_query(const srv_ctx *c, const char *name)
+{
+    for (size_t i = 0; i < c->rq->n_query; i++) {
+        if (strcmp(c->rq->query[i].name, name) == 0) {
+            return c->rq->query[i].value;
+        }
+    }
+    return NULL;
+}
+
+bool srv_may_see(const cairn_session *s, const cairn_client *cl)
+{
+    if (s == NULL || cl == NULL) {
+        return false;
+    }
+    if (cairn_role_sees_practice(s->account.role)) {
+        return true;
+    }
+    return s->account.role == CAIRN_ROLE_CLINICIAN && cl->clinician != NULL &&
+           strcmp(cl->clinician, s->account.name) == 0;
 }
 
 /* The header set of every response. */

@@ -42,6 +42,7 @@
 
 #define CAIRN_SERVER_MAX_BODY (64 * 1024)   /**< bytes of a request body */
 #define CAIRN_SERVER_MAX_FIELDS 400         /**< form fields */
+#define CAIRN_SERVER_MAX_QUERY 16           /**< query arguments kept */
 #define CAIRN_SERVER_MAX_VALUE 4096         /**< bytes of one field */
 #define CAIRN_SERVER_MAX_PATH 1024          /**< bytes of the path */
 #define CAIRN_SERVER_MAX_HEADERS 16         /**< response headers */
@@ -98,12 +99,14 @@ typedef struct cairn_server_request {
     const cairn_server_field *fields;
     bool too_large; /**< the listener cut the body short */
     int64_t now;    /**< Unix time of the request */
+    size_t n_query; /**< arguments of the query string, decoded */
+    const cairn_server_field *query; /**< e.g. {"time", "since-loss"} */
 } cairn_server_request;
 
 #define CAIRN_SERVER_REQUEST_INIT                                              \
     {                                                                          \
         "GET", "/", NULL, NULL, NULL, NULL, NULL, NULL, "127.0.0.1", 0, NULL,  \
-            false, 0                                                           \
+            false, 0, 0, NULL                                                  \
     }
 
 /** One response header (both strings owned by the response). */

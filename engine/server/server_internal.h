@@ -52,6 +52,15 @@ typedef struct srv_buf {
 void srv_put(srv_buf *b, const char *s);
 void srv_putn(srv_buf *b, const char *s, size_t n);
 void srv_int(srv_buf *b, long long v);
+/* Formatted text (numbers, short fixed words: under 256 bytes; never
+ * text from the store, which goes through srv_esc). */
+void srv_printf(srv_buf *b, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+/* A number the way people read scores: 11, 12.5, 0.333. */
+void srv_num(srv_buf *b, double x);
 /* The one escaping function: text into HTML content or a quoted
  * attribute value (& < > " ' escaped; invalid UTF-8 and control bytes
  * replaced). */
@@ -62,6 +71,8 @@ void srv_buf_free(srv_buf *b);
  * <body><main>. `title` is escaped. */
 void srv_page_begin(srv_buf *b, const char *title);
 void srv_page_end(srv_buf *b);
+/* The same for the clinician's dashboard pages: a wider <main>. */
+void srv_page_begin_wide(srv_buf *b, const char *title);
 
 /* ---- a request in hand ---- */
 
@@ -76,6 +87,12 @@ typedef struct srv_ctx {
 
 /* A form field of the request, or NULL. */
 const char *srv_field(const srv_ctx *c, const char *name);
+/* A query-string argument of the request ("?time=since-loss"), or NULL. */
+const char *srv_query(const srv_ctx *c, const char *name);
+/* Whether the logged-in person may see client `cl`: their own clients
+ * (the client's recorded clinician is their account name), or the whole
+ * practice for supervisors and managers; never for researchers. */
+bool srv_may_see(const cairn_session *s, const cairn_client *cl);
 
 /* ---- responses (security.c) ---- */
 
