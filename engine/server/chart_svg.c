@@ -677,7 +677,14 @@ void srv_chart_write(srv_buf *b, const srv_chart *ch)
     size_t n_markers = 0;
     geometry(&g, ch);
     srv_printf(b, "<figure class=\"chart-figure\" id=\"%s\">\n", ch->id);
+    /* below 42rem the chart keeps its size and scrolls in its own
+     * region, so its words stay readable at 200% zoom */
+    srv_printf(b,
+               "<div class=\"chart-wrap\" role=\"group\" tabindex=\"0\" "
+               "aria-labelledby=\"%s-title\">\n",
+               ch->id);
     svg(b, &g, &n_markers);
+    srv_put(b, "</div>\n");
     srv_put(b, "<figcaption>");
     describe(b, &g, n_markers);
     legend(b, ch);

@@ -142,13 +142,23 @@ const cairn_expectation *srv_view_expectation(const cairn_caseload *cl,
 /* ------------------------------------------------------------------ */
 /* The frame shared with the couple page                               */
 
+void srv_print_head(srv_buf *b, const char *clinic, const char *today,
+                    const char *who)
+{
+    srv_put(b, "<p class=\"print-head\">Confidential - ");
+    srv_esc(b, clinic != NULL ? clinic : "Cairn");
+    if (who != NULL) {
+        srv_put(b, " - ");
+        srv_esc(b, who);
+    }
+    srv_printf(b, " - printed %s</p>\n", today);
+}
+
 void srv_dash_begin(srv_ctx *c, srv_buf *b, const char *title,
                     const char *clinic, const char *today)
 {
     srv_page_begin_wide(b, title);
-    srv_put(b, "<p class=\"print-head\">Confidential - ");
-    srv_esc(b, clinic != NULL ? clinic : "Cairn");
-    srv_printf(b, " - printed %s</p>\n", today);
+    srv_print_head(b, clinic, today, NULL);
     srv_put(b, "<nav class=\"bar no-print\" aria-label=\"Pages\">"
                "<a href=\"/start\">Self-report</a>\n"
                "<form method=\"post\" action=\"/logout\">\n");
@@ -439,10 +449,11 @@ static void item_grid(srv_view *v, srv_buf *b, const cairn_instrument *inst)
     srv_printf(b,
                "<div class=\"table-wrap items no-print\" role=\"region\" "
                "tabindex=\"0\" aria-labelledby=\"%s-items\">"
-               "<table class=\"grid\"><caption id=\"%s-items\">"
-               "Each item's score at each assessment (- left blank)"
-               "</caption>\n<thead><tr><th scope=\"col\">Item</th>",
+               "<table class=\"grid\"><caption id=\"%s-items\">",
                code, code);
+    srv_esc(b, srv_short_name(inst));
+    srv_put(b, ": each item's score at each assessment (- left blank)"
+               "</caption>\n<thead><tr><th scope=\"col\">Item</th>");
     for (size_t k = 0; k < v->all->n; k++) {
         const cairn_assessment *a = &v->all->items[k];
         if (is_current(a) && strcmp(a->instrument, code) == 0) {
@@ -484,6 +495,7 @@ static void course(srv_view *v, srv_buf *b, const cairn_trend *t)
     }
     srv_printf(b, "<section class=\"course\" aria-labelledby=\"h-%s\">\n",
                t->instrument);
+    srv_print_head(b, v->clinic, v->today, v->client->code);
     srv_printf(b, "<h2 id=\"h-%s\">", t->instrument);
     srv_esc(b, srv_short_name(inst));
     srv_put(b, ": ");

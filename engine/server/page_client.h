@@ -40,6 +40,10 @@ const cairn_expectation *srv_view_expectation(const cairn_caseload *cl,
  * the clinic, the date) and the navigation bar. */
 void srv_dash_begin(srv_ctx *c, srv_buf *b, const char *title,
                     const char *clinic, const char *today);
+/* The line printed at the top of each printed page: "Confidential", the
+ * clinic, `who` (may be NULL) and the date; shown only in print. */
+void srv_print_head(srv_buf *b, const char *clinic, const char *today,
+                    const char *who);
 /* The calendar / since-the-loss switch as two links to `base_href`. */
 void srv_axis_switch(srv_buf *b, const char *base_href, bool since_loss);
 /* "/client/<code>", escaped. */

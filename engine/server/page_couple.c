@@ -83,15 +83,20 @@ static int couple_load(couple_page *p, srv_ctx *c, const char *code)
     return 0;
 }
 
-static void pair_table(srv_buf *b, const couple_page *p, const cairn_couple *cp,
+static void pair_table(srv_buf *b, const couple_page *p,
+                       const cairn_instrument *inst, const cairn_couple *cp,
                        const char *id)
 {
     srv_printf(b,
                "<div class=\"table-wrap\" role=\"region\" tabindex=\"0\" "
                "aria-labelledby=\"%s-pairs\"><table class=\"data\">"
-               "<caption id=\"%s-pairs\">Pairs of assessments within "
-               "%g days of each other</caption>\n<thead><tr>",
-               id, id, CAIRN_COUPLE_PAIR_DAYS);
+               "<caption id=\"%s-pairs\">",
+               id, id);
+    srv_esc(b, srv_short_name(inst));
+    srv_printf(b,
+               ": pairs of assessments within %g days of each other"
+               "</caption>\n<thead><tr>",
+               CAIRN_COUPLE_PAIR_DAYS);
     for (int i = 0; i < 2; i++) {
         const char *code = i == 0 ? p->a->code : p->b->code;
         srv_put(b, "<th scope=\"col\">");
@@ -183,7 +188,7 @@ static void shared(srv_buf *b, const couple_page *p,
     ch.series[1] = (srv_chart_series){p->b->code, s->b, p->ev[1], NULL};
     srv_chart_write(b, &ch);
     flags(b, s->couple);
-    pair_table(b, p, s->couple, id);
+    pair_table(b, p, inst, s->couple, id);
     srv_put(b, "</section>\n");
 }
 
