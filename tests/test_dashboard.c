@@ -218,7 +218,10 @@ static void test_dashboard_client_page(void **state)
     assert_true(has(&rs, "<dd>miscarriage</dd>"));
     assert_true(has(&rs, "<a href=\"/client/C002\">C002</a>"));
     assert_true(has(&rs, "<a href=\"/couple/C001\">"));
-    assert_true(has(&rs, "Each item's score at each assessment"));
+    assert_true(has(&rs, "PHQ-9: each item's score at each assessment"));
+    /* self-report starts through the start page's own form */
+    assert_true(has(&rs, "<form method=\"post\" action=\"/start\""));
+    assert_true(has(&rs, "name=\"client\" value=\"C001\""));
     assert_true(has(&rs, "entered from paper, by admin"));
     assert_true(has(&rs, "name=\"action\" value=\"event\""));
     assert_true(has(&rs, "class=\"print-head\">Confidential - Cairn - "
@@ -521,6 +524,47 @@ static void test_dashboard_chart_without_points(void **state)
     srv_buf_free(&b);
 }
 
+/* The clinic's expected course: the growth model's 90% band from the
+ * first score, drawn over the weeks the client's scores span. */
+static void test_dashboard_chart_expected_band(void **state)
+{
+    (void)state;
+    srv_buf b = SRV_BUF_INIT;
+    const cairn_instrument *in = test_instrument("phq9");
+    cairn_trend_point pts[2] = {
+        {1, "2026-02-02", 0, 16, "moderately_severe", 0},
+        {2, "2026-04-27", 12, 9, "mild", 1}};
+    cairn_trend t;
+    memset(&t, 0, sizeof t);
+    t.n = 2;
+    t.points = pts;
+    t.has_baseline = true;
+    t.baseline = pts[0];
+    t.latest = pts[1];
+    t.weeks = 12;
+    cairn_expectation e = {true, 40, 20, 15, -0.4, 9, 0.04, 0, 4};
+    double mean = 0, lo = 0, hi = 0;
+    assert_true(cairn_expectation_band(&e, 16, 12, &mean, &lo, &hi));
+    srv_chart ch = {0};
+    ch.id = "chart-phq9";
+    ch.inst = in;
+    ch.scale = cairn_instrument_scale(in, 0);
+    ch.today = "2026-05-28";
+    ch.n_series = 1;
+    ch.series[0] = (srv_chart_series){"C9", &t, NULL, &e};
+    srv_chart_write(&b, &ch);
+    assert_non_null(strstr(b.p, "<polygon fill=\"#1d5d90\""));
+    assert_non_null(strstr(b.p, "where 90% of this clinic's clients"));
+    /* a risk ring on the second point, the band words in the table */
+    assert_non_null(strstr(b.p, "stroke=\"#8a1c1c\" stroke-width=\"2\"/>"));
+    assert_non_null(strstr(b.p, "<td>Mild</td><td>yes</td>"));
+    srv_buf_free(&b);
+    e.available = false;
+    srv_chart_write(&b, &ch);
+    assert_null(strstr(b.p, "<polygon"));
+    srv_buf_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -539,6 +583,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_dashboard_amend_void_event, setup,
                                         teardown),
         cmocka_unit_test(test_dashboard_chart_without_points),
+        cmocka_unit_test(test_dashboard_chart_expected_band),
     };
     gsl_set_error_handler_off();
     return cmocka_run_group_tests(tests, NULL, NULL);
