@@ -87,11 +87,12 @@ static void pair_table(srv_buf *b, const couple_page *p,
                        const cairn_instrument *inst, const cairn_couple *cp,
                        const char *id)
 {
-    srv_printf(b,
-               "<div class=\"table-wrap\" role=\"region\" tabindex=\"0\" "
-               "aria-labelledby=\"%s-pairs\"><table class=\"data\">"
-               "<caption id=\"%s-pairs\">",
-               id, id);
+    srv_printf(
+        b,
+        "<div class=\"table-wrap pairs\" role=\"region\" "
+        "tabindex=\"0\" aria-labelledby=\"%s-pairs\"><table class=\"data\">"
+        "<caption id=\"%s-pairs\">",
+        id, id);
     srv_esc(b, srv_short_name(inst));
     srv_printf(b,
                ": pairs of assessments within %g days of each other"
@@ -127,7 +128,18 @@ static void pair_table(srv_buf *b, const couple_page *p,
 
 static void flags(srv_buf *b, const cairn_couple *cp)
 {
-    srv_put(b, "<dl class=\"figures\">\n<dt>Reliable difference</dt><dd>");
+    srv_put(b, "<dl class=\"figures\">\n");
+    if (cp->n_pairs > 0) {
+        const cairn_couple_pair *q = &cp->pairs[cp->n_pairs - 1];
+        srv_printf(b, "<dt>Latest pair</dt><dd>%.10s and %.10s: ", q->a->date,
+                   q->b->date);
+        srv_num(b, q->a->score);
+        srv_put(b, " and ");
+        srv_num(b, q->b->score);
+        srv_printf(b, ", difference %+g (%zu pair%s in all)</dd>\n",
+                   q->difference, cp->n_pairs, cp->n_pairs == 1 ? "" : "s");
+    }
+    srv_put(b, "<dt>Reliable difference</dt><dd>");
     if (cp->has_reliable_difference) {
         srv_printf(b,
                    "a difference of more than <span "
@@ -168,10 +180,12 @@ static void shared(srv_buf *b, const couple_page *p,
         return;
     }
     snprintf(id, sizeof id, "chart-%s", cairn_instrument_code(inst));
-    srv_printf(b,
-               "<section class=\"course\" aria-labelledby=\"h-%s\">\n"
-               "<h2 id=\"h-%s\">",
-               cairn_instrument_code(inst), cairn_instrument_code(inst));
+    char who[160];
+    snprintf(who, sizeof who, "%s and %s", p->a->code, p->b->code);
+    srv_printf(b, "<section class=\"course\" aria-labelledby=\"h-%s\">\n",
+               cairn_instrument_code(inst));
+    srv_print_head(b, p->clinic, p->today, who);
+    srv_printf(b, "<h2 id=\"h-%s\">", cairn_instrument_code(inst));
     srv_esc(b, srv_short_name(inst));
     srv_put(b, ": ");
     srv_esc(b, cairn_instrument_name(inst));
@@ -201,7 +215,7 @@ void srv_couple_get(srv_ctx *c, const char *code)
         return;
     }
     srv_dash_begin(c, &b, "Couple - Cairn", p.clinic, p.today);
-    srv_put(&b, "<h1>");
+    srv_put(&b, "<div class=\"couple\">\n<h1>");
     srv_esc(&b, p.a->code);
     srv_put(&b, " and ");
     srv_esc(&b, p.b->code);
@@ -225,6 +239,7 @@ void srv_couple_get(srv_ctx *c, const char *code)
         srv_put(&b, "<p>No questionnaire that both partners have completed."
                     "</p>\n");
     }
+    srv_put(&b, "</div>\n");
     srv_page_end(&b);
     srv_buf_free(&href);
     couple_free(&p);

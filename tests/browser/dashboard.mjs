@@ -90,25 +90,26 @@ async function enterPaperForm(page, base, today) {
      "and in the chart's table", after.rows.slice(-2).join(" | "));
 }
 
-// Print to PDF; check pages and text.  Returns the page count.
-async function printed(page, dir, format, expectPages, today) {
-  const pdf = join(dir, `client-${format}.pdf`);
+// Print page `what` to PDF; check pages and text.  Returns the count.
+async function printed(page, dir, what, format, expectPages, today) {
+  const pdf = join(dir, `${what}-${format}.pdf`);
   await page.pdf({ path: pdf, format, printBackground: true });
   const info = execFileSync("pdfinfo", [pdf], { encoding: "utf8" });
   const pages = Number(info.match(/^Pages:\s+(\d+)/m)[1]);
-  ok(pages === expectPages, `${format}: one page for the details and one ` +
-     "per questionnaire", `${pages} pages, want ${expectPages}`);
+  ok(pages === expectPages, `${what} ${format}: one page for the details ` +
+     "and one per questionnaire", `${pages} pages, want ${expectPages}`);
   const text = execFileSync("pdftotext", ["-layout", pdf, "-"],
                             { encoding: "utf8" });
   const each = text.split("\f").filter((p) => p.trim() !== "");
   ok(each.length === pages && each.every((p) => p.includes("Confidential")),
-     `${format}: "Confidential" on every page`);
+     `${what} ${format}: "Confidential" on every page`);
   ok(each.every((p) => p.includes(CLINIC) && p.includes(`printed ${today}`)),
-     `${format}: the clinic's name and the date on every page`);
+     `${what} ${format}: the clinic's name and the date on every page`);
   ok(!text.includes("Log out") && !text.includes("Next steps") &&
-     !text.includes("Save"), `${format}: no navigation or forms`);
-  ok(each.slice(1).every((p) => /First and latest/.test(p)),
-     `${format}: each questionnaire page has its key figures`);
+     !text.includes("Save"), `${what} ${format}: no navigation or forms`);
+  const key = what === "client" ? /First and latest/ : /Reliable difference/;
+  ok(each.slice(1).every((p) => key.test(p)),
+     `${what} ${format}: each questionnaire page has its key figures`);
   return pages;
 }
 
@@ -158,8 +159,19 @@ async function main() {
     await enterPaperForm(page, server.url, today);
     await checkAxe(page, "client page after saving");
     for (const format of ["A4", "Letter"]) {
-      await printed(page, dir, format, 1 + courses, today);
+      await printed(page, dir, "client", format, 1 + courses, today);
     }
+    await page.goto(server.url + "/couple/S01");
+    const shared = await page.locator("section.course").count();
+    ok(shared >= 1, "the couple share questionnaires", `${shared}`);
+    await printed(page, dir, "couple", "A4", 1 + shared, today);
+    // a phone link from the client's page, through the start page's form
+    await page.goto(server.url + "/client/S01");
+    await page.check("#sr-phq9");
+    await Promise.all([page.waitForNavigation(),
+                       page.click('button[value="link"]')]);
+    ok((await page.textContent("main")).includes("Link made"),
+       "a phone link is made from the client's page");
     const res = await ctx.newPage();
     await ctx.clearCookies();
     await login(res, server.url, "res");
