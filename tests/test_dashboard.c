@@ -93,6 +93,10 @@ static int setup(void **state)
     client(d->st, "C002", "dr.lee", "C001");
     client(d->st, "C003", "dr.kim", NULL);
     client(d->st, "C004", "dr.lee", "C003");
+    cairn_client fresh = {0};
+    fresh.code = "C005"; /* no loss date, nothing recorded */
+    fresh.clinician = "dr.lee";
+    assert_int_equal(cairn_store_client_add(d->st, &fresh, NULL, &err), 0);
     phq9(d->st, "C001", "2026-02-02", a);
     phq9(d->st, "C001", "2026-03-02", b);
     phq9(d->st, "C001", "2026-04-06", c);
@@ -229,6 +233,19 @@ static void test_dashboard_client_page(void **state)
     assert_null(strstr(rs.body, "<script"));
     /* only in the history's links and forms, never as words */
     assert_false(has(&rs, "assessment 1"));
+    cairn_server_response_free(&rs);
+}
+
+static void test_dashboard_client_without_scores(void **state)
+{
+    dash *d = *state;
+    cairn_server_response rs;
+    const char *q[] = {"time", "since-loss", NULL};
+    assert_int_equal(req(d, LEE, "GET", "/client/C005", q, &rs), 200);
+    assert_true(has(&rs, "No questionnaires recorded yet."));
+    assert_true(has(&rs, "Nothing recorded yet."));
+    assert_true(has(&rs, "<dd>none recorded</dd>"));
+    assert_false(has(&rs, "<svg class=\"chart\""));
     cairn_server_response_free(&rs);
 }
 
@@ -570,6 +587,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_dashboard_client_page, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_dashboard_client_without_scores,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_dashboard_figures_equal_trend,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_dashboard_who_sees_what, setup,
