@@ -518,6 +518,20 @@ static void test_dashboard_amend_void_event(void **state)
     cairn_store_audit_list_free(al);
 }
 
+static void test_dashboard_printf_long(void **state)
+{
+    (void)state;
+    char word[700];
+    srv_buf b = SRV_BUF_INIT;
+    memset(word, 'x', sizeof word - 1);
+    word[sizeof word - 1] = '\0';
+    srv_printf(&b, "<%s> %d", word, 7);
+    assert_false(b.oom);
+    assert_int_equal(b.len, sizeof word - 1 + 4);
+    assert_string_equal(b.p + b.len - 3, "> 7");
+    srv_buf_free(&b);
+}
+
 static void test_dashboard_chart_without_points(void **state)
 {
     (void)state;
@@ -601,6 +615,7 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_dashboard_amend_void_event, setup,
                                         teardown),
+        cmocka_unit_test(test_dashboard_printf_long),
         cmocka_unit_test(test_dashboard_chart_without_points),
         cmocka_unit_test(test_dashboard_chart_expected_band),
     };

@@ -66,16 +66,29 @@ void srv_int(srv_buf *b, long long v)
 
 void srv_printf(srv_buf *b, const char *fmt, ...)
 {
-    char tmp[256];
+    char tmp[512];
     va_list ap;
     va_start(ap, fmt);
     int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
     va_end(ap);
-    if (n < 0 || (size_t)n >= sizeof tmp) {
-        b->oom = true; /* only short numbers and words are formatted */
+    if (n < 0) {
+        b->oom = true;
         return;
     }
-    srv_putn(b, tmp, (size_t)n);
+    if ((size_t)n < sizeof tmp) {
+        srv_putn(b, tmp, (size_t)n);
+        return;
+    }
+    char *big = malloc((size_t)n + 1);
+    if (big == NULL) {
+        b->oom = true;
+        return;
+    }
+    va_start(ap, fmt);
+    vsnprintf(big, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    srv_putn(b, big, (size_t)n);
+    free(big);
 }
 
 void srv_num(srv_buf *b, double x)

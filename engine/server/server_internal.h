@@ -52,8 +52,8 @@ typedef struct srv_buf {
 void srv_put(srv_buf *b, const char *s);
 void srv_putn(srv_buf *b, const char *s, size_t n);
 void srv_int(srv_buf *b, long long v);
-/* Formatted text (numbers, short fixed words: under 256 bytes; never
- * text from the store, which goes through srv_esc). */
+/* Formatted text: numbers and fixed words, never text from the store
+ * (which goes through srv_esc). */
 void srv_printf(srv_buf *b, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))
