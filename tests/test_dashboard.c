@@ -449,6 +449,38 @@ static void test_dashboard_paper_form_refusals(void **state)
     cairn_server_response_free(&rs);
 }
 
+/* A grief scale dated before the loss is stored, and the page says to
+ * check the date, as `record` warns. */
+static void test_dashboard_paper_form_unlikely_date(void **state)
+{
+    dash *d = *state;
+    cairn_server_response rs;
+    const char *args[2 * 40 + 1];
+    char names[33][8];
+    size_t n = 0;
+    const char *head[] = {"action", "save",       "instrument", "pgs33",
+                          "date",   "2025-11-20", "codes",      "positions"};
+    for (size_t i = 0; i < 8; i++) {
+        args[n++] = head[i];
+    }
+    for (int i = 0; i < 33; i++) {
+        snprintf(names[i], sizeof names[i], "item%d", i + 1);
+        args[n++] = names[i];
+        args[n++] = "2";
+    }
+    args[n] = NULL;
+    assert_int_equal(req(d, LEE, "POST", "/client/C001", args, &rs), 200);
+    assert_true(has(&rs, "The answers were saved. Please check the date: "));
+    assert_true(has(&rs, "before the client&#39;s loss"));
+    cairn_server_response_free(&rs);
+    cairn_assessment_list *l = NULL;
+    assert_int_equal(cairn_store_assessment_list(&l, d->st, "C001", "pgs33",
+                                                 CAIRN_LIST_CURRENT, NULL),
+                     0);
+    assert_int_equal(l->n, 1);
+    cairn_store_assessment_list_free(l);
+}
+
 static void test_dashboard_amend_void_event(void **state)
 {
     dash *d = *state;
@@ -612,6 +644,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_dashboard_paper_form, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_dashboard_paper_form_refusals,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dashboard_paper_form_unlikely_date,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_dashboard_amend_void_event, setup,
                                         teardown),

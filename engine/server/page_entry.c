@@ -323,10 +323,13 @@ static void saved(srv_ctx *c, const cairn_client *cl, const char *what)
     srv_buf_free(&b);
 }
 
-/* Store the answers: a new assessment, or a correction. */
+/* Store the answers: a new assessment, or a correction.  A date that is
+ * only unlikely (a grief scale before the loss) is stored, and said in
+ * `warning` as `record` says it. */
 static int store_answers(srv_ctx *c, const cairn_client *cl,
                          const entry_form *f, const cairn_responses *resp,
-                         const cairn_score *sc, char *msg, size_t size)
+                         const cairn_score *sc, char *msg, size_t size,
+                         cairn_error *warning)
 {
     cairn_error err = CAIRN_ERROR_INIT;
     cairn_store *st = c->app->cfg.store;
@@ -339,6 +342,7 @@ static int store_answers(srv_ctx *c, const cairn_client *cl,
         o.client_code = cl->code;
         o.administered_at = f->date;
         o.method = CAIRN_METHOD_CLINICIAN;
+        o.warning = warning;
         rc = cairn_store_assessment_add(st, sc, resp, &o, NULL, &err);
     }
     if (rc < 0) {
@@ -347,12 +351,27 @@ static int store_answers(srv_ctx *c, const cairn_client *cl,
     return rc;
 }
 
+/* Saved, but the date is unlikely: the client's page at once, saying
+ * so (a redirect could not carry the engine's words). */
+static void saved_with_warning(srv_ctx *c, const cairn_client *cl,
+                               const char *warning)
+{
+    srv_view v;
+    char notice[CAIRN_ERROR_MAX + 96];
+    snprintf(notice, sizeof notice,
+             "The answers were saved. Please check the date: %s.", warning);
+    if (srv_view_load(&v, c, cl->code) == 0) {
+        srv_client_page(c, &v, 200, notice);
+        srv_view_free(&v);
+    }
+}
+
 static void post_answers(srv_ctx *c, const cairn_client *cl, entry_form *f,
                          bool save)
 {
     cairn_responses *resp = NULL;
     cairn_score *sc = NULL;
-    cairn_error err = CAIRN_ERROR_INIT;
+    cairn_error err = CAIRN_ERROR_INIT, warn = CAIRN_ERROR_INIT;
     char msg[CAIRN_ERROR_MAX + 64];
     const char *step = srv_field(c, "step");
     read_form(c, f);
@@ -376,8 +395,10 @@ static void post_answers(srv_ctx *c, const cairn_client *cl, entry_form *f,
         entry_page(c, cl, f, 422, msg);
     } else if (!save) {
         echo_page(c, cl, f, resp, sc);
-    } else if (store_answers(c, cl, f, resp, sc, msg, sizeof msg) < 0) {
+    } else if (store_answers(c, cl, f, resp, sc, msg, sizeof msg, &warn) < 0) {
         entry_page(c, cl, f, 422, msg);
+    } else if (warn.message[0] != '\0') {
+        saved_with_warning(c, cl, warn.message);
     } else {
         saved(c, cl, f->amend != 0 ? "corrected" : "saved");
     }
