@@ -287,6 +287,27 @@ static void test_dashboard_figures_equal_trend(void **state)
     }
 }
 
+/* A clinic setting is named where it is used, as `cairn trend` names it,
+ * and so is the clinic's name on the printed page. */
+static void test_dashboard_settings_named(void **state)
+{
+    dash *d = *state;
+    cairn_server_response rs;
+    assert_int_equal(cairn_settings_set(d->st, test_catalog(),
+                                        "alerts.no_improvement_weeks", "16",
+                                        NULL),
+                     0);
+    assert_int_equal(cairn_settings_set(d->st, test_catalog(), "clinic.name",
+                                        "Hill & Dale", NULL),
+                     0);
+    assert_int_equal(req(d, LEE, "GET", "/client/C001", NULL, &rs), 200);
+    assert_true(has(&rs, "<dt>No-improvement alert</dt><dd>after 16 weeks "
+                         "(clinic setting alerts.no_improvement_weeks = 16"));
+    assert_true(has(&rs, "Confidential - Hill &amp; Dale - C001 - printed "
+                         "2026-05-28"));
+    cairn_server_response_free(&rs);
+}
+
 static void test_dashboard_who_sees_what(void **state)
 {
     dash *d = *state;
@@ -637,6 +658,8 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_dashboard_figures_equal_trend,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dashboard_settings_named, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_dashboard_who_sees_what, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_dashboard_couple_page, setup,

@@ -303,7 +303,7 @@ static void figure_change(srv_buf *b, const cairn_trend *t)
             fig(b, "slope_low", t->slope.ci_low, true, 2);
             srv_put(b, " to ");
             fig(b, "slope_high", t->slope.ci_high, true, 2);
-            srv_put(b, "; least squares over every score)");
+            srv_put(b, "; least squares, t with n - 2 degrees of freedom)");
         }
         srv_put(b, t->axis == CAIRN_TIME_SINCE_LOSS
                        ? "; weeks since the loss</dd>\n"
@@ -390,6 +390,20 @@ static void figure_expected(srv_buf *b, const cairn_trend *t,
                    "fitted");
     }
     srv_put(b, "</dd>\n");
+}
+
+/* The no-improvement window, when a clinic setting or an override set
+ * it (as `cairn trend` says it). */
+static void figure_window(srv_buf *b, const cairn_trend *t)
+{
+    if (!t->has_rci || t->no_improvement_source == NULL ||
+        strncmp(t->no_improvement_source, "project policy", 14) == 0) {
+        return;
+    }
+    srv_printf(b, "<dt>No-improvement alert</dt><dd>after %g weeks (",
+               t->no_improvement_weeks);
+    srv_esc(b, t->no_improvement_source);
+    srv_put(b, ")</dd>\n");
 }
 
 static void alerts(srv_buf *b, const cairn_trend *t)
@@ -519,6 +533,7 @@ static void course(srv_view *v, srv_buf *b, const cairn_trend *t)
         figure_reliable(b, t);
         figure_clinical(b, t);
         figure_expected(b, t, e);
+        figure_window(b, t);
         alerts(b, t);
     }
     if (t->episode > 0) {
