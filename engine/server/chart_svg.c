@@ -585,7 +585,7 @@ static void marker_list(srv_buf *b, const geo *g)
             srv_put(b, k++ == 0 ? "<ol class=\"markers\">\n<li>" : "<li>");
             srv_printf(b, "%.10s", e->date);
             if (g->since_loss) {
-                srv_printf(b, " (week %.0f)", floor(x / 7));
+                srv_printf(b, " (week %.0f)", x / 7);
             }
             srv_put(b, ": ");
             srv_esc(b, e->label != NULL ? e->label : srv_event_words(e->kind));
@@ -614,7 +614,7 @@ static void table_row(srv_buf *b, const geo *g, size_t s,
     double x = 0;
     srv_printf(b, "<tr><td>%.10s</td>", p->date);
     if (g->since_loss && x_of(g, p->date, &x)) {
-        srv_printf(b, "<td>%.0f</td>", floor(x / 7));
+        srv_printf(b, "<td>%.0f</td>", x / 7);
     }
     if (ch->n_series > 1) {
         srv_put(b, "<td>");

@@ -21,6 +21,8 @@ sys.path.insert(0, __file__.rsplit("/", 1)[0])
 import http_client  # noqa: E402  (tests/cli/http_client.py)
 
 FIG = re.compile(r'data-fig="([a-z_]+)" data-value="([^"]*)"')
+ROW = re.compile(r'<tr><td>(\d{4}-\d\d-\d\d)</td>(?:<td>(-?\d+)</td>)?'
+                 r'<td class="num">([^<]*)</td>')
 
 
 def login(base, name, pw):
@@ -43,12 +45,17 @@ def get(base, path, cookie):
     return page
 
 
-def sections(page):
-    """{instrument code: [(figure, value), ...]} per questionnaire."""
+def sections(page, rows=None):
+    """{instrument code: [(figure, value), ...]} per questionnaire; with
+    `rows` (a dict), also each chart table's (date, week, score) rows."""
     out = {}
     for part in page.split('<section class="course" aria-labelledby="h-')[1:]:
         code = part.split('"', 1)[0]
         out[code] = [(n, float(v)) for n, v in FIG.findall(part)]
+        if rows is not None:
+            table = part.split('<table class="data">', 1)[-1]
+            table = table.split("</table>", 1)[0]
+            rows[code] = ROW.findall(table)
     return out
 
 
@@ -95,7 +102,8 @@ def trend_figures(t):
 def check_client(chk, base, cookie, cairn, db, client):
     for axis in ("since-first", "since-loss"):
         q = "?time=since-loss" if axis == "since-loss" else ""
-        page = sections(get(base, "/client/" + client + q, cookie))
+        rows = {}
+        page = sections(get(base, "/client/" + client + q, cookie), rows)
         if not page:
             chk.bad.append("%s: no questionnaire on the page" % axis)
         for code, figs in page.items():
@@ -105,6 +113,14 @@ def check_client(chk, base, cookie, cairn, db, client):
             for name, value in figs:
                 chk.eq("%s %s %s" % (axis, code, name), value,
                        want.get(name))
+            want_rows = [(p["date"][:10],
+                          "%.0f" % p["weeks"] if axis == "since-loss" else "",
+                          "%g" % p["score"]) for p in t["points"]]
+            chk.n += 1
+            if rows[code] != want_rows:
+                chk.bad.append("%s %s: the chart's table %r, the command "
+                               "line's points %r" % (axis, code, rows[code][:3],
+                                                     want_rows[:3]))
             missing = set(want) - {n for n, _ in figs} - {"cutoff"}
             if missing:
                 chk.bad.append("%s %s: not on the page: %s" % (
