@@ -22,7 +22,8 @@ SERVER_PKGS:= libmicrohttpd
 DEB_PKGS   := build-essential pkg-config libsqlite3-dev libgsl-dev \
               libxlsxwriter-dev libjansson-dev libsodium-dev libcmocka-dev \
               python3 python3-openpyxl sqlite3 clang-format \
-              python3-jsonschema libmicrohttpd-dev gnutls-bin chromium
+              python3-jsonschema libmicrohttpd-dev gnutls-bin chromium \
+              poppler-utils
 BENCH_PKGS := time python3-pandas r-cran-lme4
 
 WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
@@ -131,6 +132,7 @@ $(BUILD)/obj/engine/server/%.o: engine/server/%.c
 	$(Q)$(CC) $(INC_SERVER) $(ALL_CFLAGS) $(PC_SCFLAGS) -c -o $@ $<
 $(BUILD)/obj/engine/cli/cmd_serve.o: ALL_CFLAGS += -Iengine/server
 $(BUILD)/obj/tests/test_server.o: ALL_CFLAGS += -Iengine/server
+$(BUILD)/obj/tests/test_dashboard.o: ALL_CFLAGS += -Iengine/server
 
 $(LIBSERVER): $(SERVER_OBJ)
 	$(Q)rm -f $@ && ar rcs $@ $^
@@ -140,8 +142,9 @@ $(CAIRN): $(CLI_OBJ) $(LIBSERVER) $(LIBREPORTS) $(LIBCAIRN)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJ) $(LIBSERVER) $(LIBREPORTS) \
 	    $(LIBCAIRN) $(PC_SLIBS) $(PC_RLIBS) $(PC_LIBS) -lm
 
-$(BUILD)/tests/test_server: $(BUILD)/obj/tests/test_server.o $(LIBSERVER) \
-                            $(LIBREPORTS) $(LIBCAIRN)
+$(BUILD)/tests/test_server $(BUILD)/tests/test_dashboard: \
+    $(BUILD)/tests/test_%: $(BUILD)/obj/tests/test_%.o $(LIBSERVER) \
+    $(LIBREPORTS) $(LIBCAIRN)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBSERVER) $(LIBREPORTS) $(LIBCAIRN) \
 	    $(PC_TLIBS) $(PC_SLIBS) $(PC_RLIBS) $(PC_LIBS) -lm

@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "cairn_report.h"
-#include "server_internal.h"
+#include "page_client.h"
 
 typedef struct nav_item {
     const char *id, *path, *label;
@@ -46,39 +46,31 @@ const char *srv_clinician_filter(const srv_ctx *c)
                : c->session->account.name;
 }
 
-void srv_today(const srv_ctx *c, char out[CAIRN_DATE_MAX])
-{
-    cairn_date_from_days(out, c->rq->now / 86400);
-}
-
-/* The clinic's name as set (clinic.name), or "Cairn". */
-static void clinic_name(srv_ctx *c, srv_buf *b)
+/* The clinic's name as set (clinic.name), or NULL; free() it. */
+static char *clinic_name(srv_ctx *c)
 {
     char *name = NULL;
     if (cairn_settings_get_text(c->app->cfg.store, "clinic.name", &name,
                                 NULL) == CAIRN_OK &&
         name[0] != '\0') {
-        srv_esc(b, name);
-    } else {
-        srv_put(b, "Cairn");
+        return name;
     }
     free(name);
+    return NULL;
 }
 
-void srv_dash_begin(srv_ctx *c, srv_buf *b, const char *title,
-                    const char *current)
+void srv_frame_begin(srv_ctx *c, srv_buf *b, const char *title,
+                     const char *current)
 {
-    char today[CAIRN_DATE_MAX];
-    srv_page_head(b, title);
-    srv_put(b, "<a class=\"skip\" href=\"#main\">Skip to the page</a>\n"
-               "<p class=\"print-head\" aria-hidden=\"true\">");
-    clinic_name(c, b);
-    srv_put(b, " &middot; printed ");
+    char today[11];
+    char *clinic = clinic_name(c);
     srv_today(c, today);
-    srv_esc(b, today);
-    srv_put(b, " &middot; <strong>Confidential</strong></p>\n"
-               "<header class=\"top\">\n<p class=\"clinic\">");
-    clinic_name(c, b);
+    srv_page_head(b, title);
+    srv_put(b, "<a class=\"skip\" href=\"#main\">Skip to the page</a>\n");
+    srv_print_head(b, clinic, today, NULL);
+    srv_put(b, "<header class=\"top\">\n<p class=\"clinic\">");
+    srv_esc(b, clinic != NULL ? clinic : "Cairn");
+    free(clinic);
     srv_put(b, "</p>\n<nav aria-label=\"Dashboard\">\n<ul>\n");
     for (size_t i = 0; i < sizeof nav / sizeof nav[0]; i++) {
         if (!srv_role_in(c->session->account.role, nav[i].roles)) {
@@ -105,7 +97,7 @@ void srv_dash_begin(srv_ctx *c, srv_buf *b, const char *title,
                "</form>\n</header>\n<main id=\"main\" class=\"wide\">\n");
 }
 
-void srv_dash_end(srv_buf *b)
+void srv_frame_end(srv_buf *b)
 {
     srv_page_end(b);
 }
@@ -115,25 +107,6 @@ void srv_dash_fail(srv_ctx *c, const cairn_error *err)
     (void)err; /* never shown: it may name a client or a path */
     srv_message(c->rs, 500, "Something went wrong",
                 "The page could not be made. Please try again.");
-}
-
-void srv_client_href_code(srv_buf *b, const char *code)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    for (const unsigned char *p = (const unsigned char *)code; *p; p++) {
-        if (srv_safe_char((char)*p) && *p != '.') {
-            srv_putn(b, (const char *)p, 1);
-        } else {
-            char e[3] = {'%', hex[*p >> 4], hex[*p & 15]};
-            srv_putn(b, e, 3);
-        }
-    }
-}
-
-void srv_client_href(srv_buf *b, const char *code)
-{
-    srv_put(b, "/client/");
-    srv_client_href_code(b, code);
 }
 
 void srv_client_link(srv_buf *b, const cairn_client *cl)

@@ -373,7 +373,7 @@ void srv_caseload_get(srv_ctx *c)
         c->rs->oom = true;
         return;
     }
-    srv_dash_begin(c, &b, "Caseload - Cairn", "caseload");
+    srv_frame_begin(c, &b, "Caseload - Cairn", "caseload");
     srv_put(&b, "<h1>Caseload</h1>\n");
     filter_form(c, &b, &v);
     srv_put(&b, "<p class=\"count\">");
@@ -387,7 +387,7 @@ void srv_caseload_get(srv_ctx *c)
     } else {
         put_table(c, &b, &v, r, n);
     }
-    srv_dash_end(&b);
+    srv_frame_end(&b);
     free(r);
     cairn_caseload_free(cl);
     srv_html(c->rs, 200, &b);

@@ -41,14 +41,14 @@ static void list_clients(srv_ctx *c, srv_buf *b, const cairn_client_list *l)
         srv_put(b, "<tr><th scope=\"row\">");
         srv_client_link(b, cl);
         srv_put(b, "</th><td><a href=\"/downloads/client/");
-        srv_client_href_code(b, cl->code);
+        srv_esc(b, cl->code);
         srv_put(b, ".xlsx\">Client workbook<span class=\"visually-hidden\">"
                    " for ");
         srv_esc(b, cl->code);
         srv_put(b, "</span></a></td><td>");
         if (cl->partner_code != NULL) {
             srv_put(b, "<a href=\"/downloads/couple/");
-            srv_client_href_code(b, cl->code);
+            srv_esc(b, cl->code);
             srv_put(b, ".xlsx\">Couple workbook<span class=\"visually-hidden\">"
                        " for ");
             srv_esc(b, cl->code);
@@ -86,7 +86,7 @@ void srv_downloads_get(srv_ctx *c)
         srv_dash_fail(c, &err);
         return;
     }
-    srv_dash_begin(c, &b, "Downloads - Cairn", "downloads");
+    srv_frame_begin(c, &b, "Downloads - Cairn", "downloads");
     srv_put(&b, "<h1>Downloads</h1>\n<p>Spreadsheet workbooks (.xlsx) with "
                 "the same figures as these pages, for the file or for "
                 "colleagues. They hold client codes: keep them as you keep "
@@ -97,7 +97,7 @@ void srv_downloads_get(srv_ctx *c)
     if (srv_role_in(c->session->account.role, SRV_ROLES_OUTCOMES)) {
         list_cohorts(c, &b);
     }
-    srv_dash_end(&b);
+    srv_frame_end(&b);
     cairn_store_client_list_free(l);
     srv_html(c->rs, 200, &b);
 }

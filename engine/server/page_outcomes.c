@@ -193,7 +193,7 @@ void srv_outcomes_get(srv_ctx *c)
     cairn_error err = CAIRN_ERROR_INIT;
     size_t shown = 0;
     int rc = cairn_store_audit_view(c->app->cfg.store, "outcomes", NULL, &err);
-    srv_dash_begin(c, &b, "Clinic outcomes - Cairn", "outcomes");
+    srv_frame_begin(c, &b, "Clinic outcomes - Cairn", "outcomes");
     srv_put(&b, "<h1>Clinic outcomes</h1>\n<p>Every client's first and "
                 "latest score on each questionnaire, over the whole "
                 "practice.</p>\n");
@@ -222,6 +222,6 @@ void srv_outcomes_get(srv_ctx *c)
     if (shown == 0) {
         srv_put(&b, "<p>No scores yet.</p>\n");
     }
-    srv_dash_end(&b);
+    srv_frame_end(&b);
     srv_html(c->rs, 200, &b);
 }

@@ -73,7 +73,7 @@ static void aggregate_part(srv_ctx *c, srv_buf *b)
 static void research_page(srv_ctx *c, int status, const char *problem)
 {
     srv_buf b = SRV_BUF_INIT;
-    srv_dash_begin(c, &b, "Research - Cairn", "research");
+    srv_frame_begin(c, &b, "Research - Cairn", "research");
     srv_put(&b, "<h1>Research</h1>\n");
     if (problem != NULL) {
         srv_put(&b, "<p class=\"problem\" role=\"alert\">");
@@ -82,7 +82,7 @@ static void research_page(srv_ctx *c, int status, const char *problem)
     }
     export_part(c, &b);
     aggregate_part(c, &b);
-    srv_dash_end(&b);
+    srv_frame_end(&b);
     srv_html(c->rs, status, &b);
 }
 

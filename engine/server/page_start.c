@@ -82,7 +82,7 @@ static void start_page(srv_ctx *c, int status, const char *problem)
                     "The page could not be made. Please try again.");
         return;
     }
-    srv_dash_begin(c, &b, "Self-report - Cairn", "start");
+    srv_frame_begin(c, &b, "Self-report - Cairn", "start");
     srv_put(&b, "<h1>Self-report</h1>\n");
     if (problem != NULL) {
         srv_put(&b, "<p class=\"problem\" role=\"alert\">");
@@ -100,7 +100,7 @@ static void start_page(srv_ctx *c, int status, const char *problem)
                 "<p class=\"hint\">Starting on this tablet logs you out "
                 "here; the tablet then shows only these questionnaires and "
                 "asks to be handed back.</p>\n</form>\n");
-    srv_dash_end(&b);
+    srv_frame_end(&b);
     cairn_store_client_list_free(list);
     srv_html(c->rs, status, &b);
 }
@@ -140,7 +140,7 @@ static void link_made(srv_ctx *c, const char *token, const char *expires)
     }
     srv_put(&url, "/s/");
     srv_put(&url, token);
-    srv_dash_begin(c, &b, "Link made - Cairn", "start");
+    srv_frame_begin(c, &b, "Link made - Cairn", "start");
     srv_put(&b, "<h1>Link made</h1>\n<p>Send this address to the client. "
                 "It is shown only once, works for one set of answers, and "
                 "expires on ");
@@ -148,7 +148,7 @@ static void link_made(srv_ctx *c, const char *token, const char *expires)
     srv_put(&b, " (UTC).</p>\n<p class=\"url\"><code>");
     srv_esc(&b, url.p);
     srv_put(&b, "</code></p>\n<p><a href=\"/start\">Back</a></p>\n");
-    srv_dash_end(&b);
+    srv_frame_end(&b);
     srv_buf_free(&url);
     srv_html(c->rs, 200, &b);
 }

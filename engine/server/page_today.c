@@ -66,7 +66,7 @@ static int today_load(srv_ctx *c, today *t, bool with_resolved,
                       cairn_error *err)
 {
     cairn_caseload_options o = CAIRN_CASELOAD_OPTIONS_INIT;
-    char date[CAIRN_DATE_MAX];
+    char date[11];
     memset(t, 0, sizeof *t);
     o.clinician = srv_clinician_filter(c);
     o.all = true;
@@ -182,7 +182,7 @@ static void put_alert(srv_ctx *c, srv_buf *b, const today *t,
 
 static void put_alerts(srv_ctx *c, srv_buf *b, const today *t)
 {
-    char date[CAIRN_DATE_MAX];
+    char date[11];
     const cairn_alert_list *l = t->alerts;
     size_t shown = l->n_open + l->n_acknowledged;
     srv_today(c, date);
@@ -328,7 +328,7 @@ static void today_page(srv_ctx *c, int status, const char *problem,
         srv_dash_fail(c, &err);
         return;
     }
-    srv_dash_begin(c, &b, "Today - Cairn", "today");
+    srv_frame_begin(c, &b, "Today - Cairn", "today");
     srv_put(&b, "<h1>Today</h1>\n");
     if (problem != NULL) {
         srv_put(&b, "<p class=\"problem\" role=\"alert\">");
@@ -342,7 +342,7 @@ static void today_page(srv_ctx *c, int status, const char *problem,
     put_alerts(c, &b, &t);
     put_due(c, &b, &t);
     put_links(c, &b);
-    srv_dash_end(&b);
+    srv_frame_end(&b);
     today_free(&t);
     srv_html(c->rs, status, &b);
 }

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "page_client.h"
 #include "server_internal.h"
 
 /* What a route asks of a request before its handler runs. */
@@ -26,7 +27,9 @@ typedef struct route {
     bool login;          /* needs a live session */
     bool clinical;       /* identifiable: refused to researchers */
     void (*page)(srv_ctx *c);
-    void (*link_page)(srv_ctx *c, const char *token);
+    void (*link_page)(srv_ctx *c, const char *arg); /* the rest of the
+                                                         path: a link's
+                                                         token, a client */
     unsigned roles; /* SRV_ROLES_*: who may; 0 = any logged-in role */
 } route;
 
@@ -45,6 +48,12 @@ static const route routes[] = {
     {"POST", "/logout", CSRF_SESSION, true, false, srv_logout_post, NULL, 0},
     {"GET", "/start", CSRF_NONE, true, true, srv_start_get, NULL, 0},
     {"POST", "/start", CSRF_SESSION, true, true, srv_start_post, NULL, 0},
+    {"GET", "/client/", CSRF_NONE, true, true, NULL, srv_client_get,
+     SRV_ROLES_CLINICAL},
+    {"POST", "/client/", CSRF_SESSION, true, true, NULL, srv_client_post,
+     SRV_ROLES_CLINICAL},
+    {"GET", "/couple/", CSRF_NONE, true, true, NULL, srv_couple_get,
+     SRV_ROLES_CLINICAL},
     {"GET", "/s/", CSRF_NONE, false, false, NULL, srv_form_get, 0},
     {"POST", "/s/", CSRF_LINK, false, false, NULL, srv_form_post, 0},
     /* the dashboard */

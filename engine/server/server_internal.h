@@ -52,6 +52,15 @@ typedef struct srv_buf {
 void srv_put(srv_buf *b, const char *s);
 void srv_putn(srv_buf *b, const char *s, size_t n);
 void srv_int(srv_buf *b, long long v);
+/* Formatted text: numbers and fixed words, never text from the store
+ * (which goes through srv_esc). */
+void srv_printf(srv_buf *b, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+/* A number the way people read scores: 11, 12.5, 0.333. */
+void srv_num(srv_buf *b, double x);
 /* The one escaping function: text into HTML content or a quoted
  * attribute value (& < > " ' escaped; invalid UTF-8 and control bytes
  * replaced). */
@@ -64,6 +73,8 @@ void srv_page_begin(srv_buf *b, const char *title);
 void srv_page_end(srv_buf *b);
 /* The skeleton up to and including <body> (no <main>). */
 void srv_page_head(srv_buf *b, const char *title);
+/* The same for the clinician's dashboard pages: a wider <main>. */
+void srv_page_begin_wide(srv_buf *b, const char *title);
 
 /* ---- a request in hand ---- */
 
@@ -124,21 +135,19 @@ bool srv_role_in(cairn_role role, unsigned roles);
 /* The clinician whose clients the person sees (their own name), or NULL
  * for supervisors and managers (every client). */
 const char *srv_clinician_filter(const srv_ctx *c);
-/* The request's date, "YYYY-MM-DD" (UTC). */
-void srv_today(const srv_ctx *c, char out[CAIRN_DATE_MAX]);
+/* The request's date, "YYYY-MM-DD" (UTC; page_client.c). */
+void srv_today(const srv_ctx *c, char out[11]);
 /* A dashboard page's start: skeleton, the print heading (clinic, date,
  * "Confidential"), header with the navigation for the person's role
  * (`current` marks the page: "today", "caseload", ...) and logout, then
  * <main>.  `title` is escaped. */
-void srv_dash_begin(srv_ctx *c, srv_buf *b, const char *title,
-                    const char *current);
-void srv_dash_end(srv_buf *b);
+void srv_frame_begin(srv_ctx *c, srv_buf *b, const char *title,
+                     const char *current);
+void srv_frame_end(srv_buf *b);
 /* The calm 500 page for an engine failure (the detail is not shown). */
 void srv_dash_fail(srv_ctx *c, const cairn_error *err);
-/* The client page's address for `code`, percent-encoded. */
+/* "/client/<code>", escaped (page_client.c). */
 void srv_client_href(srv_buf *b, const char *code);
-/* `code` percent-encoded for a path segment. */
-void srv_client_href_code(srv_buf *b, const char *code);
 
 /* ---- files handed out (download.c) ---- */
 

@@ -6,7 +6,8 @@
  * scale's growth model, written with the counter value read before the
  * scan that produced it.  A reader uses a row only when its value is the
  * counter's now, so an answer from the cache is what a fresh scan gives:
- * every write Cairn commits moves the counter.  Writing the cache is best
+ * every write Cairn commits moves the counter (a logged page view, which
+ * changes no data, does not).  Writing the cache is best
  * effort and never waits: on a read-only or older store, inside another
  * transaction, or while another process holds the write lock, it is
  * skipped.  It does not move the counter (it changes no data).
