@@ -22,7 +22,8 @@ SERVER_PKGS:= libmicrohttpd
 DEB_PKGS   := build-essential pkg-config libsqlite3-dev libgsl-dev \
               libxlsxwriter-dev libjansson-dev libsodium-dev libcmocka-dev \
               python3 python3-openpyxl sqlite3 clang-format \
-              python3-jsonschema libmicrohttpd-dev gnutls-bin chromium
+              python3-jsonschema libmicrohttpd-dev gnutls-bin chromium \
+              poppler-utils
 BENCH_PKGS := time python3-pandas r-cran-lme4
 
 WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
@@ -120,16 +121,18 @@ $(LIBCAIRN): $(ENGINE_OBJ)
 $(BUILD)/libcairnreports.a: $(REPORT_OBJ)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-# The web server is a front end like the command: public engine headers
-# only, its own include path, libmicrohttpd in http_mhd.c alone.
+# The web server is a front end like the command: public engine and
+# reports headers only, its own include path, libmicrohttpd in http_mhd.c
+# alone (the Downloads page writes the same workbooks as `cairn report`).
 # cmd_serve.c, the command's one door to it, also sees engine/server.
-INC_SERVER := -Iengine/include
+INC_SERVER := -Iengine/include -Ireports/include
 $(BUILD)/obj/engine/server/%.o: engine/server/%.c
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  CC      $<")
 	$(Q)$(CC) $(INC_SERVER) $(ALL_CFLAGS) $(PC_SCFLAGS) -c -o $@ $<
 $(BUILD)/obj/engine/cli/cmd_serve.o: ALL_CFLAGS += -Iengine/server
 $(BUILD)/obj/tests/test_server.o: ALL_CFLAGS += -Iengine/server
+$(BUILD)/obj/tests/test_dashboard.o: ALL_CFLAGS += -Iengine/server
 
 $(LIBSERVER): $(SERVER_OBJ)
 	$(Q)rm -f $@ && ar rcs $@ $^
@@ -139,11 +142,12 @@ $(CAIRN): $(CLI_OBJ) $(LIBSERVER) $(LIBREPORTS) $(LIBCAIRN)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJ) $(LIBSERVER) $(LIBREPORTS) \
 	    $(LIBCAIRN) $(PC_SLIBS) $(PC_RLIBS) $(PC_LIBS) -lm
 
-$(BUILD)/tests/test_server: $(BUILD)/obj/tests/test_server.o $(LIBSERVER) \
-                            $(LIBCAIRN)
+$(BUILD)/tests/test_server $(BUILD)/tests/test_dashboard: \
+    $(BUILD)/tests/test_%: $(BUILD)/obj/tests/test_%.o $(LIBSERVER) \
+    $(LIBREPORTS) $(LIBCAIRN)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBSERVER) $(LIBCAIRN) \
-	    $(PC_TLIBS) $(PC_SLIBS) $(PC_LIBS) -lm
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBSERVER) $(LIBREPORTS) $(LIBCAIRN) \
+	    $(PC_TLIBS) $(PC_SLIBS) $(PC_RLIBS) $(PC_LIBS) -lm
 
 $(BUILD)/obj/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)

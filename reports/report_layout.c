@@ -63,6 +63,22 @@ uint32_t cairn__report_band_color(const cairn_scale *sc, size_t i)
     return i < sc->n_bands ? strong[palette_step(sc, i)] : 0x7F7F7F;
 }
 
+const char *cairn_report_trend_status(const cairn_trend *t)
+{
+    if (t->n < 2) {
+        return "one score";
+    }
+    if (!t->has_rci) {
+        return t->change < 0 ? "lower" : t->change > 0 ? "higher" : "same";
+    }
+    if (t->has_clinical && t->clinical.reliably_recovered) {
+        return "reliably recovered";
+    }
+    return t->rci.category == CAIRN_RC_IMPROVED       ? "reliably improved"
+           : t->rci.category == CAIRN_RC_DETERIORATED ? "reliably worse"
+                                                      : "no reliable change";
+}
+
 const char *cairn__report_band_label(const cairn_scale *sc, const char *band_id)
 {
     size_t i = cairn__report_band_index(sc, band_id);

@@ -15,7 +15,7 @@
 #  5. The scoring files (instrument, definition, response, score, catalog)
 #     do not include the store, not even through the umbrella cairn.h.
 #  6. The web server (engine/server) is a front end like the command: the
-#     engine's public headers and its own only; microhttpd.h in
+#     engine's public headers, the reports library's and its own only; microhttpd.h in
 #     engine/server/http_mhd.c alone; the command reaches it through
 #     engine/server/server.h from cmd_serve.c only.
 #
@@ -92,7 +92,8 @@ boundary() {    # file, header -> 0 if the file may include the header
 
 for f in engine/src/*.c reports/*.c engine/cli/*.c engine/server/*.c; do
     case "$f" in
-    engine/src/*|engine/server/*) inc="-Iengine/include" ;;
+    engine/src/*) inc="-Iengine/include" ;;
+    engine/server/*) inc="-Iengine/include -Ireports/include" ;;
     reports/*) inc="-Iengine/include -Ireports/include" ;;
     engine/cli/cmd_serve.c)
         inc="-Iengine/include -Ireports/include -Iengine/server" ;;
@@ -145,7 +146,7 @@ for f in engine/src/*.c reports/*.c engine/cli/*.c engine/server/*.c; do
         # ---- 6. the server: public engine headers and its own ----
         for h in $own; do
             case "$h" in
-            engine/include/*|engine/server/*) ;;
+            engine/include/*|reports/include/*|engine/server/*) ;;
             *) say "$f: includes $h (the server uses public headers only)" ;;
             esac
         done

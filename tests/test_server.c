@@ -127,8 +127,34 @@ static void do_call(srvfix *f, browser *b, const call *c,
         fields[n].value = p[1];
         n++;
     }
+    /* "?a=1&b=2" becomes the query parameters (no percent-decoding) */
+    char path[256], qbuf[256];
+    cairn_server_field query[16];
+    size_t nq = 0;
+    snprintf(path, sizeof path, "%s", c->path);
+    char *qm = strchr(path, '?');
+    if (qm != NULL) {
+        *qm = '\0';
+        snprintf(qbuf, sizeof qbuf, "%s", qm + 1);
+        for (char *p = qbuf; p != NULL && *p && nq < 16;) {
+            char *amp = strchr(p, '&');
+            char *eq = strchr(p, '=');
+            if (amp != NULL) {
+                *amp = '\0';
+            }
+            if (eq != NULL) {
+                *eq = '\0';
+            }
+            query[nq].name = p;
+            query[nq].value = eq != NULL ? eq + 1 : "";
+            nq++;
+            p = amp != NULL ? amp + 1 : NULL;
+        }
+    }
+    rq.query = query;
+    rq.n_query = nq;
     rq.method = c->method;
-    rq.path = c->path;
+    rq.path = path;
     rq.host = "127.0.0.1:8430";
     rq.origin = c->origin;
     rq.sec_fetch_site = c->fetch_site;
@@ -221,8 +247,9 @@ static void login(srvfix *f, browser *b, const char *name)
     cairn_server_response_free(&rs);
     const char *fields[] = {"csrf", csrf, "name", name, "password", PW, NULL};
     assert_int_equal(post(f, b, "/login", fields, &rs), 303);
-    assert_string_equal(cairn_server_response_header(&rs, "Location"),
-                        "/start");
+    /* clinicians land on Today, researchers on Research */
+    const char *home = cairn_server_response_header(&rs, "Location");
+    assert_true(strcmp(home, "/today") == 0 || strcmp(home, "/research") == 0);
     cairn_server_response_free(&rs);
     assert_true(b->session[0] != '\0');
 }
@@ -929,6 +956,183 @@ static void test_server_definition_text_escaped(void **state)
     rmdir(dir);
 }
 
+/* ------------------------------------------------------------------ */
+/* The dashboard                                                       */
+
+/* C001 (dr.lee's): PHQ-9 with item 9 endorsed on the latest; C002
+ * (dr.kim's): rising scores, no risk. */
+static void dash_data(srvfix *f)
+{
+    test_phq9(f->st, "C001", "2026-05-01", 18, false);
+    test_phq9(f->st, "C001", "2026-05-15", 16, true);
+    test_phq9(f->st, "C002", "2026-04-01", 4, false);
+    test_phq9(f->st, "C002", "2026-04-08", 20, false);
+}
+
+/* The value of the hidden "alert" field of the first alert form. */
+static void first_alert(const cairn_server_response *rs, char *out,
+                        size_t size)
+{
+    const char *p = strstr(rs->body, "name=\"alert\" value=\"");
+    assert_non_null(p);
+    p += strlen("name=\"alert\" value=\"");
+    snprintf(out, size, "%.*s", (int)strcspn(p, "\""), p);
+}
+
+static void test_server_dashboard_roles(void **state)
+{
+    srvfix *f = *state;
+    cairn_server_response rs;
+    browser lee = {"", ""}, sup = {"", ""}, res = {"", ""};
+    static const char *const clinical[] = {"/today", "/caseload"};
+    dash_data(f);
+    login(f, &lee, "dr.lee");
+    login(f, &sup, "sup");
+    login(f, &res, "res");
+    assert_int_equal(get(f, &lee, "/", &rs), 303);
+    assert_string_equal(cairn_server_response_header(&rs, "Location"),
+                        "/today");
+    cairn_server_response_free(&rs);
+    assert_int_equal(get(f, &res, "/", &rs), 303);
+    assert_string_equal(cairn_server_response_header(&rs, "Location"),
+                        "/research");
+    cairn_server_response_free(&rs);
+    for (size_t i = 0; i < 2; i++) {
+        browser none = {"", ""};
+        assert_int_equal(get(f, &none, clinical[i], &rs), 303);
+        cairn_server_response_free(&rs);
+        assert_int_equal(get(f, &res, clinical[i], &rs), 403);
+        assert_false(has(&rs, "C001") || has(&rs, "Robin"));
+        cairn_server_response_free(&rs);
+        /* a clinician sees their own clients only */
+        assert_int_equal(get(f, &lee, clinical[i], &rs), 200);
+        check_headers(&rs, false);
+        assert_true(has(&rs, "C001"));
+        assert_false(has(&rs, "C002") || has(&rs, "Robin"));
+        assert_false(has(&rs, "<script>"));
+        /* the navigation names the page and hides what is refused */
+        assert_true(has(&rs, "aria-current=\"page\""));
+        assert_false(has(&rs, "href=\"/research\""));
+        cairn_server_response_free(&rs);
+        assert_int_equal(get(f, &sup, clinical[i], &rs), 200);
+        assert_true(has(&rs, "C001") && has(&rs, "Robin"));
+        cairn_server_response_free(&rs);
+    }
+}
+
+static void test_server_alert_lifecycle(void **state)
+{
+    srvfix *f = *state;
+    cairn_server_response rs;
+    browser lee = {"", ""}, sup = {"", ""};
+    char csrf[65], key[64], kim_key[64];
+    dash_data(f);
+    login(f, &lee, "dr.lee");
+    login(f, &sup, "sup");
+    /* the supervisor's Today lists C002's alert after C001's risk */
+    assert_int_equal(get(f, &sup, "/today", &rs), 200);
+    const char *risk = strstr(rs.body, "Risk item endorsed");
+    const char *worse = strstr(rs.body, "Reliable deterioration");
+    assert_true(risk != NULL && worse != NULL && risk < worse);
+    const char *k = strstr(worse, "name=\"alert\" value=\"");
+    assert_non_null(k);
+    k += strlen("name=\"alert\" value=\"");
+    snprintf(kim_key, sizeof kim_key, "%.*s", (int)strcspn(k, "\""), k);
+    cairn_server_response_free(&rs);
+
+    assert_int_equal(get(f, &lee, "/today", &rs), 200);
+    assert_true(has(&rs, "Risk item endorsed (latest assessment)"));
+    assert_true(has(&rs, "PHQ-9 &middot; raised 13 days ago"));
+    assert_false(has(&rs, ">risk:")); /* no internal ids on screen */
+    csrf_of(&rs, csrf);
+    first_alert(&rs, key, sizeof key);
+    cairn_server_response_free(&rs);
+    const char *no_token[] = {"alert", key, "action", "ack", "note", "x",
+                              NULL};
+    assert_int_equal(post(f, &lee, "/alert", no_token, &rs), 403);
+    cairn_server_response_free(&rs);
+    const char *no_note[] = {"csrf", csrf, "alert",  key,
+                             "action", "ack", "note", "", NULL};
+    assert_int_equal(post(f, &lee, "/alert", no_note, &rs), 400);
+    assert_true(has(&rs, "Please say in a few words what was done"));
+    cairn_server_response_free(&rs);
+    /* another clinician's client's alert is not theirs to answer */
+    const char *not_mine[] = {"csrf", csrf, "alert",  kim_key, "action",
+                              "ack",  "note", "seen", NULL};
+    assert_int_equal(post(f, &lee, "/alert", not_mine, &rs), 404);
+    cairn_server_response_free(&rs);
+    const char *ack[] = {"csrf",   csrf,  "alert", key,
+                         "action", "ack", "note",  "called, safety plan <ok>",
+                         NULL};
+    assert_int_equal(post(f, &lee, "/alert", ack, &rs), 303);
+    assert_string_equal(cairn_server_response_header(&rs, "Location"),
+                        "/today?done=ack");
+    cairn_server_response_free(&rs);
+    assert_int_equal(get(f, &lee, "/today?done=ack", &rs), 200);
+    assert_true(has(&rs, "The alert was acknowledged."));
+    /* (the store stamps actions with the clock, not the request) */
+    assert_true(has(&rs, "Acknowledged by dr.lee on "));
+    assert_true(has(&rs, ": called, safety plan &lt;ok&gt;</li>"));
+    assert_true(has(&rs, "&middot; acknowledged"));
+    cairn_server_response_free(&rs);
+    const char *resolve[] = {"csrf",   csrf,      "alert", key,
+                             "action", "resolve", "note",  "GP informed",
+                             NULL};
+    assert_int_equal(post(f, &lee, "/alert", resolve, &rs), 303);
+    cairn_server_response_free(&rs);
+    /* resolved: gone from Today, and it cannot be acknowledged again */
+    assert_int_equal(get(f, &lee, "/today", &rs), 200);
+    assert_false(has(&rs, "Risk item endorsed"));
+    cairn_server_response_free(&rs);
+    assert_int_equal(post(f, &lee, "/alert", ack, &rs), 409);
+    assert_true(has(&rs, "already resolved, so it cannot be acknowledged"));
+    cairn_server_response_free(&rs);
+    /* the store holds both notes, under dr.lee, as `cairn alert` does */
+    cairn_alert_record_list *h = NULL;
+    cairn_error err = CAIRN_ERROR_INIT;
+    size_t first = 0;
+    assert_int_equal(cairn_store_alert_history(&h, f->st, &err), CAIRN_OK);
+    assert_int_equal(cairn_alert_notes(h, key, &first), 2);
+    assert_string_equal(h->items[first].who, "dr.lee");
+    assert_string_equal(h->items[first + 1].note, "GP informed");
+    cairn_store_alert_list_free(h);
+}
+
+static void test_server_caseload_page(void **state)
+{
+    srvfix *f = *state;
+    cairn_server_response rs;
+    browser sup = {"", ""};
+    dash_data(f);
+    login(f, &sup, "sup");
+    /* the engine's order: C001 (risk) first */
+    assert_int_equal(get(f, &sup, "/caseload", &rs), 200);
+    const char *a = strstr(rs.body, "data-client=\"C001\"");
+    const char *b = strstr(rs.body, "data-client=\"C002\"");
+    assert_true(a != NULL && b != NULL && a < b);
+    assert_true(has(&rs, "<polyline points=\""));
+    assert_true(has(&rs, "&lt;script&gt;")); /* the name, escaped */
+    assert_true(has(&rs, "2 clients, active"));
+    cairn_server_response_free(&rs);
+    /* highest score first: C002 (20) before C001 (16) */
+    assert_int_equal(get(f, &sup, "/caseload?sort=score", &rs), 200);
+    a = strstr(rs.body, "data-client=\"C001\"");
+    b = strstr(rs.body, "data-client=\"C002\"");
+    assert_true(a != NULL && b != NULL && b < a);
+    assert_true(has(&rs, "<td class=\"num change\">+16</td>"));
+    cairn_server_response_free(&rs);
+    assert_int_equal(get(f, &sup, "/caseload?q=robin", &rs), 200);
+    assert_false(has(&rs, "data-client=\"C001\""));
+    assert_true(has(&rs, "data-client=\"C002\""));
+    cairn_server_response_free(&rs);
+    assert_int_equal(get(f, &sup, "/caseload?alerts=1&q=C00", &rs), 200);
+    assert_true(has(&rs, "2 clients"));
+    cairn_server_response_free(&rs);
+    assert_int_equal(get(f, &sup, "/caseload?instrument=gad7", &rs), 200);
+    assert_true(has(&rs, "No client matches."));
+    cairn_server_response_free(&rs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -955,6 +1159,12 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_server_tablet, setup, teardown),
         cmocka_unit_test(test_server_definition_text_escaped),
+        cmocka_unit_test_setup_teardown(test_server_dashboard_roles, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_server_alert_lifecycle, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_server_caseload_page, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -51,22 +51,6 @@ const cli_command cli_caseload_command = {
         "(epds=5.5) unless --instrument gives it.\n",
 };
 
-static const char *status(const cairn_trend *t)
-{
-    if (t->n < 2) {
-        return "one score";
-    }
-    if (!t->has_rci) {
-        return t->change < 0 ? "lower" : t->change > 0 ? "higher" : "same";
-    }
-    if (t->has_clinical && t->clinical.reliably_recovered) {
-        return "reliably recovered";
-    }
-    return t->rci.category == CAIRN_RC_IMPROVED       ? "reliably improved"
-           : t->rci.category == CAIRN_RC_DETERIORATED ? "reliably worse"
-                                                      : "no reliable change";
-}
-
 static void print_row(const cairn_caseload_entry *e, const cairn_trend *t,
                       bool first, const cairn_instrument *inst)
 {
@@ -93,7 +77,7 @@ static void print_row(const cairn_caseload_entry *e, const cairn_trend *t,
         *paren = '\0'; /* "Probable depression (13 or more)": the name */
     }
     printf(" %5g %-20.20s %+6g  %s\n", t->latest.score, shown,
-           t->n >= 2 ? t->change : 0, status(t));
+           t->n >= 2 ? t->change : 0, cairn_report_trend_status(t));
 }
 
 /* The client's open alerts under their rows, wrapped: "!! risk item

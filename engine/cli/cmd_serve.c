@@ -14,7 +14,7 @@
 #include "server.h"
 
 static const char *listen_at = "127.0.0.1:8430", *tls_cert, *tls_key, *base_url,
-                  *crisis_text;
+                  *crisis_text, *site_key;
 static bool behind_proxy;
 
 static const cli_opt serve_opts[] = {
@@ -28,6 +28,8 @@ static const cli_opt serve_opts[] = {
      .str = &base_url},
     {"crisis-text", "TEXT", "shown after a risk answer (default: setting)",
      .str = &crisis_text},
+    {"key", "KEYFILE", "the site key, for the Research page's export",
+     .str = &site_key},
     {NULL}};
 
 const cli_command cli_serve_command = {
@@ -37,13 +39,14 @@ const cli_command cli_serve_command = {
     .usage = "cairn serve [--listen ADDR:PORT] [--tls-cert FILE --tls-key "
              "FILE]\n"
              "            [--behind-proxy] [--base-url URL] "
-             "[--crisis-text TEXT]",
+             "[--crisis-text TEXT] [--key KEYFILE]",
     .opts = serve_opts,
     .example = "  cairn --db clinic.db serve --listen 127.0.0.1:8430\n",
     .help =
-        "Serves the login page, the clinician's page for starting a tablet\n"
-        "session or making a phone link, and the clients' questionnaire\n"
-        "pages, over this database.  Prints 'listening on URL' first, runs\n"
+        "Serves the login page, the dashboard (Today, Caseload, Clinic\n"
+        "outcomes, Research, Downloads and each client's page), the page for\n"
+        "starting a tablet session or making a phone link, and the clients'\n"
+        "questionnaire pages, over this database.  Prints 'listening on URL' first, runs\n"
         "in the foreground and stops cleanly on Ctrl-C or SIGTERM.  The\n"
         "command can be used on the same database meanwhile.\n"
         "\n"
@@ -53,7 +56,11 @@ const cli_command cli_serve_command = {
         "\n"
         "A client who endorses a risk item reads --crisis-text, else the\n"
         "clinic's setting client.crisis_message (see 'cairn settings'),\n"
-        "else a general text that names no service.\n",
+        "else a general text that names no service.\n"
+        "\n"
+        "With --key (the site key of 'cairn key new') researchers and\n"
+        "managers can download the de-identified export from the Research\n"
+        "page, as 'cairn export --key' writes it.\n",
 };
 
 typedef struct serve_args {
@@ -156,7 +163,14 @@ int cmd_serve(cli_ctx *ctx, int argc, char **argv)
     if (a.cfg.catalog == NULL || cli_store_open(ctx, &a.cfg.store) != CLI_OK) {
         return CLI_FAIL;
     }
+    cairn_export_key *key = NULL;
+    if (site_key != NULL && cli_key_load(site_key, &key) != CLI_OK) {
+        cairn_store_close(a.cfg.store);
+        return CLI_FAIL;
+    }
+    a.cfg.export_key = key;
     rc = run(&a);
+    cairn_export_key_free(key);
     cairn_store_close(a.cfg.store);
     return rc;
 }

@@ -4,6 +4,8 @@
  * Nothing is loaded from outside: the only stylesheet is /style.css,
  * served by this server, and no page carries a script.
  */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -63,6 +65,38 @@ void srv_int(srv_buf *b, long long v)
     srv_putn(b, tmp + sizeof tmp - n, n);
 }
 
+void srv_printf(srv_buf *b, const char *fmt, ...)
+{
+    char tmp[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        b->oom = true;
+        return;
+    }
+    if ((size_t)n < sizeof tmp) {
+        srv_putn(b, tmp, (size_t)n);
+        return;
+    }
+    char *big = malloc((size_t)n + 1);
+    if (big == NULL) {
+        b->oom = true;
+        return;
+    }
+    va_start(ap, fmt);
+    vsnprintf(big, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    srv_putn(b, big, (size_t)n);
+    free(big);
+}
+
+void srv_num(srv_buf *b, double x)
+{
+    srv_printf(b, "%.15g", x);
+}
+
 void srv_esc(srv_buf *b, const char *s)
 {
     const char *p = s != NULL ? s : "";
@@ -112,7 +146,7 @@ void srv_buf_free(srv_buf *b)
     b->len = b->cap = 0;
 }
 
-void srv_page_begin(srv_buf *b, const char *title)
+static void page_begin(srv_buf *b, const char *title, const char *main_tag)
 {
     srv_put(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
                "<meta charset=\"utf-8\">\n"
@@ -121,7 +155,23 @@ void srv_page_begin(srv_buf *b, const char *title)
                "<meta name=\"referrer\" content=\"no-referrer\">\n<title>");
     srv_esc(b, title);
     srv_put(b, "</title>\n<link rel=\"stylesheet\" href=\"/style.css\">\n"
-               "</head>\n<body>\n<main id=\"main\">\n");
+               "</head>\n<body>\n");
+    srv_put(b, main_tag);
+}
+
+void srv_page_begin(srv_buf *b, const char *title)
+{
+    page_begin(b, title, "<main id=\"main\">\n");
+}
+
+void srv_page_head(srv_buf *b, const char *title)
+{
+    page_begin(b, title, "");
+}
+
+void srv_page_begin_wide(srv_buf *b, const char *title)
+{
+    page_begin(b, title, "<main id=\"main\" class=\"wide\">\n");
 }
 
 void srv_page_end(srv_buf *b)

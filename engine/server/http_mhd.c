@@ -170,6 +170,26 @@ static enum MHD_Result send_response(struct MHD_Connection *conn,
     return ret;
 }
 
+/* The query's arguments, decoded by libmicrohttpd (borrowed from the
+ * connection); past CAIRN_SERVER_MAX_QUERY the rest are ignored. */
+typedef struct query_args {
+    cairn_server_field a[CAIRN_SERVER_MAX_QUERY];
+    size_t n;
+} query_args;
+
+static enum MHD_Result query_arg(void *cls, enum MHD_ValueKind kind,
+                                 const char *key, const char *value)
+{
+    query_args *q = cls;
+    (void)kind;
+    if (q->n < CAIRN_SERVER_MAX_QUERY && key != NULL) {
+        q->a[q->n].name = key;
+        q->a[q->n].value = value != NULL ? value : "";
+        q->n++;
+    }
+    return MHD_YES;
+}
+
 static enum MHD_Result answer(cairn_server_http *h, struct MHD_Connection *conn,
                               const char *url, const char *method,
                               conn_state *s)
@@ -177,6 +197,9 @@ static enum MHD_Result answer(cairn_server_http *h, struct MHD_Connection *conn,
     cairn_server_request rq = CAIRN_SERVER_REQUEST_INIT;
     cairn_server_response rs;
     char peer[INET6_ADDRSTRLEN + 1];
+    query_args q;
+    q.n = 0;
+    MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, query_arg, &q);
     peer_address(conn, peer, sizeof peer);
     rq.method = method;
     rq.path = url;
@@ -195,6 +218,8 @@ static enum MHD_Result answer(cairn_server_http *h, struct MHD_Connection *conn,
     rq.fields = s->fields;
     rq.too_large = s->too_large;
     rq.now = (int64_t)time(NULL);
+    rq.n_query = q.n;
+    rq.query = q.a;
     cairn_server_handle(h->app, &rq, &rs);
     enum MHD_Result ret = send_response(conn, &rs);
     cairn_server_response_free(&rs);

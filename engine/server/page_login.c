@@ -48,7 +48,7 @@ static void login_form(srv_ctx *c, int status, const char *problem)
 void srv_login_get(srv_ctx *c)
 {
     if (c->session != NULL) {
-        srv_redirect(c->rs, "/start");
+        srv_redirect(c->rs, srv_home_path(c->session->account.role));
         return;
     }
     login_form(c, 200, NULL);
@@ -101,6 +101,7 @@ void srv_login_post(srv_ctx *c)
     }
     cairn_store_set_actor(app->cfg.store, a->name, NULL);
     int rc = cairn_store_session_new(sid, app->cfg.store, a->id, now, NULL);
+    const char *home = srv_home_path(a->role);
     cairn_store_account_free(a);
     if (rc < 0) {
         srv_message(c->rs, 500, "Something went wrong",
@@ -109,7 +110,7 @@ void srv_login_post(srv_ctx *c)
     }
     srv_session_cookie(c, sid);
     srv_login_cookie(c, NULL);
-    srv_redirect(c->rs, "/start");
+    srv_redirect(c->rs, home);
 }
 
 void srv_logout_post(srv_ctx *c)

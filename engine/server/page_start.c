@@ -16,25 +16,6 @@
 
 #include "server_internal.h"
 
-static bool may_see(const cairn_session *s, const cairn_client *cl)
-{
-    if (cairn_role_sees_practice(s->account.role)) {
-        return true;
-    }
-    return s->account.role == CAIRN_ROLE_CLINICIAN && cl->clinician != NULL &&
-           strcmp(cl->clinician, s->account.name) == 0;
-}
-
-static void logout_form(srv_ctx *c, srv_buf *b)
-{
-    srv_put(b, "<form method=\"post\" action=\"/logout\" class=\"bar\">\n");
-    srv_csrf_field(b, c->csrf);
-    srv_put(b, "<span>Logged in as ");
-    srv_esc(b, c->session->account.name);
-    srv_put(b, "</span>\n<button type=\"submit\">Log out</button>\n"
-               "</form>\n");
-}
-
 static void client_choices(srv_ctx *c, srv_buf *b,
                            const cairn_client_list *list)
 {
@@ -42,7 +23,7 @@ static void client_choices(srv_ctx *c, srv_buf *b,
     srv_put(b, "<fieldset>\n<legend>Client</legend>\n");
     for (size_t i = 0; i < list->n; i++) {
         const cairn_client *cl = &list->items[i];
-        if (!may_see(c->session, cl)) {
+        if (!srv_may_see(c->session, cl)) {
             continue;
         }
         srv_put(b, "<div class=\"choice\"><input type=\"radio\" "
@@ -101,8 +82,7 @@ static void start_page(srv_ctx *c, int status, const char *problem)
                     "The page could not be made. Please try again.");
         return;
     }
-    srv_page_begin(&b, "Self-report - Cairn");
-    logout_form(c, &b);
+    srv_frame_begin(c, &b, "Self-report - Cairn", "start");
     srv_put(&b, "<h1>Self-report</h1>\n");
     if (problem != NULL) {
         srv_put(&b, "<p class=\"problem\" role=\"alert\">");
@@ -120,7 +100,7 @@ static void start_page(srv_ctx *c, int status, const char *problem)
                 "<p class=\"hint\">Starting on this tablet logs you out "
                 "here; the tablet then shows only these questionnaires and "
                 "asks to be handed back.</p>\n</form>\n");
-    srv_page_end(&b);
+    srv_frame_end(&b);
     cairn_store_client_list_free(list);
     srv_html(c->rs, status, &b);
 }
@@ -160,8 +140,7 @@ static void link_made(srv_ctx *c, const char *token, const char *expires)
     }
     srv_put(&url, "/s/");
     srv_put(&url, token);
-    srv_page_begin(&b, "Link made - Cairn");
-    logout_form(c, &b);
+    srv_frame_begin(c, &b, "Link made - Cairn", "start");
     srv_put(&b, "<h1>Link made</h1>\n<p>Send this address to the client. "
                 "It is shown only once, works for one set of answers, and "
                 "expires on ");
@@ -169,7 +148,7 @@ static void link_made(srv_ctx *c, const char *token, const char *expires)
     srv_put(&b, " (UTC).</p>\n<p class=\"url\"><code>");
     srv_esc(&b, url.p);
     srv_put(&b, "</code></p>\n<p><a href=\"/start\">Back</a></p>\n");
-    srv_page_end(&b);
+    srv_frame_end(&b);
     srv_buf_free(&url);
     srv_html(c->rs, 200, &b);
 }
@@ -187,7 +166,7 @@ void srv_start_post(srv_ctx *c)
     bool tablet = mode != NULL && strcmp(mode, "tablet") == 0;
     size_t n = chosen(c, codes);
     if (client == NULL || cairn_store_client_get(&cl, st, client, NULL) < 0 ||
-        !may_see(c->session, cl)) {
+        !srv_may_see(c->session, cl)) {
         cairn_store_client_free(cl);
         start_page(c, 400, "Please choose one of your clients.");
         return;

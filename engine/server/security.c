@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "page_client.h"
 #include "server_internal.h"
 
 /* What a route asks of a request before its handler runs. */
@@ -26,24 +27,54 @@ typedef struct route {
     bool login;          /* needs a live session */
     bool clinical;       /* identifiable: refused to researchers */
     void (*page)(srv_ctx *c);
-    void (*link_page)(srv_ctx *c, const char *token);
+    void (*link_page)(srv_ctx *c, const char *arg); /* the rest of the
+                                                         path: a link's
+                                                         token, a client */
+    unsigned roles; /* SRV_ROLES_*: who may; 0 = any logged-in role */
 } route;
 
 static void root_get(srv_ctx *c)
 {
-    srv_redirect(c->rs, c->session != NULL ? "/start" : "/login");
+    srv_redirect(c->rs, c->session != NULL
+                            ? srv_home_path(c->session->account.role)
+                            : "/login");
 }
 
 static const route routes[] = {
-    {"GET", "/", CSRF_NONE, false, false, root_get, NULL},
-    {"GET", "/style.css", CSRF_NONE, false, false, srv_style_get, NULL},
-    {"GET", "/login", CSRF_NONE, false, false, srv_login_get, NULL},
-    {"POST", "/login", CSRF_LOGIN, false, false, srv_login_post, NULL},
-    {"POST", "/logout", CSRF_SESSION, true, false, srv_logout_post, NULL},
-    {"GET", "/start", CSRF_NONE, true, true, srv_start_get, NULL},
-    {"POST", "/start", CSRF_SESSION, true, true, srv_start_post, NULL},
-    {"GET", "/s/", CSRF_NONE, false, false, NULL, srv_form_get},
-    {"POST", "/s/", CSRF_LINK, false, false, NULL, srv_form_post},
+    {"GET", "/", CSRF_NONE, false, false, root_get, NULL, 0},
+    {"GET", "/style.css", CSRF_NONE, false, false, srv_style_get, NULL, 0},
+    {"GET", "/login", CSRF_NONE, false, false, srv_login_get, NULL, 0},
+    {"POST", "/login", CSRF_LOGIN, false, false, srv_login_post, NULL, 0},
+    {"POST", "/logout", CSRF_SESSION, true, false, srv_logout_post, NULL, 0},
+    {"GET", "/start", CSRF_NONE, true, true, srv_start_get, NULL, 0},
+    {"POST", "/start", CSRF_SESSION, true, true, srv_start_post, NULL, 0},
+    {"GET", "/client/", CSRF_NONE, true, true, NULL, srv_client_get,
+     SRV_ROLES_CLINICAL},
+    {"POST", "/client/", CSRF_SESSION, true, true, NULL, srv_client_post,
+     SRV_ROLES_CLINICAL},
+    {"GET", "/couple/", CSRF_NONE, true, true, NULL, srv_couple_get,
+     SRV_ROLES_CLINICAL},
+    {"GET", "/s/", CSRF_NONE, false, false, NULL, srv_form_get, 0},
+    {"POST", "/s/", CSRF_LINK, false, false, NULL, srv_form_post, 0},
+    /* the dashboard */
+    {"GET", "/today", CSRF_NONE, true, true, srv_today_get, NULL,
+     SRV_ROLES_CLINICAL},
+    {"POST", "/alert", CSRF_SESSION, true, true, srv_alert_post, NULL,
+     SRV_ROLES_CLINICAL},
+    {"GET", "/caseload", CSRF_NONE, true, true, srv_caseload_get, NULL,
+     SRV_ROLES_CLINICAL},
+    {"GET", "/outcomes", CSRF_NONE, true, false, srv_outcomes_get, NULL,
+     SRV_ROLES_OUTCOMES},
+    {"GET", "/research", CSRF_NONE, true, false, srv_research_get, NULL,
+     SRV_ROLES_RESEARCH},
+    {"GET", "/research/", CSRF_NONE, true, false, srv_research_file_get,
+     NULL, SRV_ROLES_RESEARCH},
+    {"POST", "/research/aggregate", CSRF_SESSION, true, false,
+     srv_research_aggregate_post, NULL, SRV_ROLES_RESEARCH},
+    {"GET", "/downloads", CSRF_NONE, true, true, srv_downloads_get, NULL,
+     SRV_ROLES_CLINICAL},
+    {"GET", "/downloads/", CSRF_NONE, true, true, srv_download_file_get,
+     NULL, SRV_ROLES_CLINICAL},
 };
 
 /* ------------------------------------------------------------------ */
@@ -190,6 +221,28 @@ const char *srv_field(const srv_ctx *c, const char *name)
         }
     }
     return NULL;
+}
+
+const char *srv_query(const srv_ctx *c, const char *name)
+{
+    for (size_t i = 0; i < c->rq->n_query; i++) {
+        if (strcmp(c->rq->query[i].name, name) == 0) {
+            return c->rq->query[i].value;
+        }
+    }
+    return NULL;
+}
+
+bool srv_may_see(const cairn_session *s, const cairn_client *cl)
+{
+    if (s == NULL || cl == NULL) {
+        return false;
+    }
+    if (cairn_role_sees_practice(s->account.role)) {
+        return true;
+    }
+    return s->account.role == CAIRN_ROLE_CLINICIAN && cl->clinician != NULL &&
+           strcmp(cl->clinician, s->account.name) == 0;
 }
 
 /* The header set of every response. */
@@ -371,7 +424,9 @@ static void dispatch(srv_ctx *c)
         srv_redirect(c->rs, "/login");
         return;
     }
-    if (r->clinical && c->session->account.role == CAIRN_ROLE_RESEARCHER) {
+    if ((r->clinical &&
+         c->session->account.role == CAIRN_ROLE_RESEARCHER) ||
+        (r->login && !srv_role_in(c->session->account.role, r->roles))) {
         srv_message(c->rs, 403, "Not allowed",
                     "You do not have access to this page.");
         return;

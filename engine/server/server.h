@@ -42,6 +42,7 @@
 
 #define CAIRN_SERVER_MAX_BODY (64 * 1024)   /**< bytes of a request body */
 #define CAIRN_SERVER_MAX_FIELDS 400         /**< form fields */
+#define CAIRN_SERVER_MAX_QUERY 16           /**< query arguments kept */
 #define CAIRN_SERVER_MAX_VALUE 4096         /**< bytes of one field */
 #define CAIRN_SERVER_MAX_PATH 1024          /**< bytes of the path */
 #define CAIRN_SERVER_MAX_HEADERS 16         /**< response headers */
@@ -62,11 +63,15 @@ typedef struct cairn_server_config {
                                        cairn/client_text.h's default */
     cairn_session_limits limits;
     int64_t tablet_seconds; /**< how long a tablet session lasts */
+    const cairn_export_key *export_key; /**< borrowed: the site key for the
+                                             Research page's export, or
+                                             NULL (no export offered) */
 } cairn_server_config;
 
 #define CAIRN_SERVER_CONFIG_INIT                                               \
     {                                                                          \
-        NULL, NULL, false, false, NULL, NULL, CAIRN_SESSION_LIMITS_INIT, 7200  \
+        NULL, NULL, false, false, NULL, NULL, CAIRN_SESSION_LIMITS_INIT, 7200, \
+            NULL                                                               \
     }
 
 /** One form field of a request (both strings borrowed). */
@@ -90,12 +95,14 @@ typedef struct cairn_server_request {
     const cairn_server_field *fields;
     bool too_large; /**< the listener cut the body short */
     int64_t now;    /**< Unix time of the request */
+    size_t n_query; /**< arguments of the query string, decoded */
+    const cairn_server_field *query; /**< e.g. {"time", "since-loss"} */
 } cairn_server_request;
 
 #define CAIRN_SERVER_REQUEST_INIT                                              \
     {                                                                          \
         "GET", "/", NULL, NULL, NULL, NULL, NULL, NULL, "127.0.0.1", 0, NULL,  \
-            false, 0                                                           \
+            false, 0, 0, NULL                                                  \
     }
 
 /** One response header (both strings owned by the response). */

@@ -57,6 +57,15 @@ typedef struct srv_buf {
 void srv_put(srv_buf *b, const char *s);
 void srv_putn(srv_buf *b, const char *s, size_t n);
 void srv_int(srv_buf *b, long long v);
+/* Formatted text: numbers and fixed words, never text from the store
+ * (which goes through srv_esc). */
+void srv_printf(srv_buf *b, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+/* A number the way people read scores: 11, 12.5, 0.333. */
+void srv_num(srv_buf *b, double x);
 /* The one escaping function: text into HTML content or a quoted
  * attribute value (& < > " ' escaped; invalid UTF-8 and control bytes
  * replaced). */
@@ -67,6 +76,10 @@ void srv_buf_free(srv_buf *b);
  * <body><main>. `title` is escaped. */
 void srv_page_begin(srv_buf *b, const char *title);
 void srv_page_end(srv_buf *b);
+/* The skeleton up to and including <body> (no <main>). */
+void srv_page_head(srv_buf *b, const char *title);
+/* The same for the clinician's dashboard pages: a wider <main>. */
+void srv_page_begin_wide(srv_buf *b, const char *title);
 
 /* ---- a request in hand ---- */
 
@@ -81,6 +94,12 @@ typedef struct srv_ctx {
 
 /* A form field of the request, or NULL. */
 const char *srv_field(const srv_ctx *c, const char *name);
+/* A query-string argument of the request ("?time=since-loss"), or NULL. */
+const char *srv_query(const srv_ctx *c, const char *name);
+/* Whether the logged-in person may see client `cl`: their own clients
+ * (the client's recorded clinician is their account name), or the whole
+ * practice for supervisors and managers; never for researchers. */
+bool srv_may_see(const cairn_session *s, const cairn_client *cl);
 
 /* ---- responses (security.c) ---- */
 
@@ -102,6 +121,58 @@ void srv_csrf_field(srv_buf *b, const char *token);
 /* The origin this server is reached at, e.g. "http://127.0.0.1:8430". */
 void srv_own_origin(const srv_ctx *c, srv_buf *b);
 
+/* ---- the dashboard's frame (dash.c) ---- */
+
+/* Role sets of routes and navigation (0 in a route: any logged-in role). */
+#define SRV_ROLE_BIT(role) (1u << (role))
+#define SRV_ROLES_CLINICAL                                                     \
+    (SRV_ROLE_BIT(CAIRN_ROLE_CLINICIAN) | SRV_ROLE_BIT(CAIRN_ROLE_SUPERVISOR) | \
+     SRV_ROLE_BIT(CAIRN_ROLE_MANAGER))
+#define SRV_ROLES_OUTCOMES                                                     \
+    (SRV_ROLE_BIT(CAIRN_ROLE_SUPERVISOR) | SRV_ROLE_BIT(CAIRN_ROLE_MANAGER))
+#define SRV_ROLES_RESEARCH                                                     \
+    (SRV_ROLE_BIT(CAIRN_ROLE_RESEARCHER) | SRV_ROLE_BIT(CAIRN_ROLE_MANAGER))
+
+/* Where `role` lands after logging in: Today, or Research. */
+const char *srv_home_path(cairn_role role);
+/* Whether `role` is in the set `roles` (0: every role). */
+bool srv_role_in(cairn_role role, unsigned roles);
+/* The clinician whose clients the person sees (their own name), or NULL
+ * for supervisors and managers (every client). */
+const char *srv_clinician_filter(const srv_ctx *c);
+/* The request's date, "YYYY-MM-DD" (UTC; page_client.c). */
+void srv_today(const srv_ctx *c, char out[11]);
+/* A dashboard page's start: skeleton, the print heading (clinic, date,
+ * "Confidential"), header with the navigation for the person's role
+ * (`current` marks the page: "today", "caseload", ...) and logout, then
+ * <main>.  `title` is escaped. */
+void srv_frame_begin(srv_ctx *c, srv_buf *b, const char *title,
+                     const char *current);
+void srv_frame_end(srv_buf *b);
+/* The calm 500 page for an engine failure (the detail is not shown). */
+void srv_dash_fail(srv_ctx *c, const cairn_error *err);
+/* "/client/<code>", escaped (page_client.c). */
+void srv_client_href(srv_buf *b, const char *code);
+
+/* ---- files handed out (download.c) ---- */
+
+/* Make a private temporary folder (0700) in `dir`; false on failure. */
+bool srv_temp_dir(char dir[64]);
+/* Remove every file in `dir`, then `dir`. */
+void srv_temp_remove(const char *dir);
+/* Take the file at `path` as the body of a 200 attachment named `name`
+ * (our own ASCII words) of `type`; false when it cannot be read. */
+bool srv_send_file(srv_ctx *c, const char *path, const char *type,
+                   const char *name);
+/* Letters, digits, '-', '_' and '.': safe in a file name. */
+bool srv_safe_char(char ch);
+/* A link to the client's page: "Name (CODE)", or the code alone. */
+void srv_client_link(srv_buf *b, const cairn_client *cl);
+/* The short name people know a questionnaire by ("PHQ-9"), or `code`. */
+const char *srv_instrument_label(const srv_ctx *c, const char *code);
+/* A score or change as the command prints it (%g). */
+void srv_number(srv_buf *b, double v);
+
 /* ---- pages ---- */
 
 void srv_login_get(srv_ctx *c);
@@ -113,5 +184,16 @@ void srv_start_post(srv_ctx *c);
 void srv_form_get(srv_ctx *c, const char *token);
 void srv_form_post(srv_ctx *c, const char *token);
 void srv_style_get(srv_ctx *c);
+/* the dashboard (page_today.c, page_caseload.c, page_outcomes.c,
+ * page_research.c, page_downloads.c) */
+void srv_today_get(srv_ctx *c);
+void srv_alert_post(srv_ctx *c);
+void srv_caseload_get(srv_ctx *c);
+void srv_outcomes_get(srv_ctx *c);
+void srv_research_get(srv_ctx *c);
+void srv_research_file_get(srv_ctx *c);
+void srv_research_aggregate_post(srv_ctx *c);
+void srv_downloads_get(srv_ctx *c);
+void srv_download_file_get(srv_ctx *c);
 
 #endif

@@ -234,7 +234,8 @@ static const char *const schema_v5[] = {
 /*
  * Version 6: the store's change counter and the growth-model cache.
  * store_change.n goes up by one in every write transaction Cairn commits
- * (cairn__store_commit), so it names the state of the data durably
+ * (cairn__store_commit) but those that only log a view of a page, so it
+ * names the state of the data durably
  * across processes (PRAGMA data_version is per connection).  A
  * model_cache row holds the pooled sufficient statistics of one
  * instrument scale's growth model (cohort.c) as of counter value
@@ -317,11 +318,15 @@ static const char *const counted_ops[] = {"INSERT", "UPDATE", "DELETE"};
 /* Whether table t has a counting trigger on operation o: not per
  * inserted assessment or client (imports insert millions): the cache
  * also compares the highest assessment id (store_cache.c), and a new
- * client has no scores yet. */
+ * client has no scores yet.  Nor per inserted audit row: the audit log
+ * changes no data the cache summarises, every Cairn write that changes
+ * data moves the counter itself, and a page view (which only appends
+ * to the log) must keep the cache (cairn__store_finish_log_only). */
 static bool is_counted(size_t t, size_t o)
 {
     return o != 0 || (strcmp(counted_tables[t], "assessment") != 0 &&
-                      strcmp(counted_tables[t], "client") != 0);
+                      strcmp(counted_tables[t], "client") != 0 &&
+                      strcmp(counted_tables[t], "audit") != 0);
 }
 
 /* Schema 9's hook: an AFTER INSERT, UPDATE and DELETE trigger on each
@@ -470,6 +475,19 @@ int cairn__store_commit(cairn_store *st, cairn_error *err)
         return rc;
     }
     return CAIRN_OK;
+}
+
+int cairn__store_finish_log_only(cairn_store *st, int rc, cairn_error *err)
+{
+    if (rc < 0) {
+        cairn__store_rollback(st);
+        return rc;
+    }
+    if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        rc = cairn__store_dberr(st, err);
+        cairn__store_rollback(st);
+    }
+    return rc;
 }
 
 int cairn__store_finish(cairn_store *st, int rc, cairn_error *err)

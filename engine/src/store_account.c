@@ -736,5 +736,5 @@ int cairn_store_audit_view(cairn_store *st, const char *what,
                  : cairn__audit_append(st, "view", target, NULL, after.p, err);
     }
     cairn__buf_free(&after);
-    return cairn__store_finish(st, rc, err);
+    return cairn__store_finish_log_only(st, rc, err);
 }

@@ -7,7 +7,8 @@
  * that produced it: the change counter and the highest assessment id.
  * A reader uses a row only when both are the store's now, so an answer
  * from the cache is what a fresh scan gives.  Every write Cairn commits
- * moves the counter, and so (from schema 9) does any write to a clinical
+ * moves the counter (but a transaction that only logs a page view, which
+ * changes no data), and so (from schema 9) does any write to a clinical
  * table made with another tool, through triggers; the one write left to
  * the id is an insert of assessments, which a trigger would slow down
  * row by row, and which always raises the highest id (rows are never

@@ -327,6 +327,76 @@ void cairn_store_link_free(cairn_link *link)
     free(link);
 }
 
+void cairn_store_link_list_free(cairn_link_list *l)
+{
+    if (l == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < l->n; i++) {
+        cairn_store_link_free(l->items[i]);
+    }
+    free(l->items);
+    free(l);
+}
+
+static int list_step(cairn_link_list *l, sqlite3_stmt *s, int64_t now,
+                     cairn_error *err)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 16;
+        cairn_link **p = realloc(l->items, cap * sizeof *p);
+        if (p == NULL) {
+            return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+        }
+        l->items = p;
+        l->cap = cap;
+    }
+    int rc = read_link(&l->items[l->n], s, now, err);
+    if (rc == CAIRN_OK) {
+        l->n++;
+    }
+    return rc;
+}
+
+int cairn_store_link_list(cairn_link_list **out, cairn_store *st,
+                          int64_t since, int64_t now, cairn_error *err)
+{
+    char from[CAIRN__DATE_MAX];
+    sqlite3_stmt *s = NULL;
+    cairn_link_list *l = calloc(1, sizeof *l);
+    int rc = CAIRN_OK, step = 0;
+    *out = NULL;
+    if (l == NULL) {
+        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    cairn__store_iso(since, from);
+    if (sqlite3_prepare_v2(
+            st->db,
+            "SELECT l.id, l.kind, c.code, l.instruments, l.created_by,"
+            " l.created_at, l.expires_at, l.used_at, l.revoked_at,"
+            " l.expires FROM link l JOIN client c ON c.id = l.client_id"
+            " WHERE l.created_at >= ?1 OR l.used_at >= ?1"
+            " ORDER BY COALESCE(l.used_at, l.created_at) DESC, l.id DESC",
+            -1, &s, NULL) != SQLITE_OK) {
+        rc = cairn__store_dberr(st, err);
+    } else {
+        sqlite3_bind_text(s, 1, from, -1, SQLITE_STATIC);
+        while (rc == CAIRN_OK && (step = sqlite3_step(s)) == SQLITE_ROW) {
+            rc = list_step(l, s, now, err);
+        }
+        if (rc == CAIRN_OK && step != SQLITE_DONE) {
+            rc = cairn__store_dberr(st, err);
+        }
+    }
+    sqlite3_finalize(s);
+    if (rc < 0) {
+        cairn_store_link_list_free(l);
+        return rc;
+    }
+    *out = l;
+    return CAIRN_OK;
+}
+
 /* ------------------------------------------------------------------ */
 /* Changing state                                                      */
 

@@ -77,6 +77,15 @@ typedef struct cairn_report_options {
  */
 const char *cairn_report_short_name(const cairn_instrument *inst);
 
+/**
+ * A trend's change status in the words the caseload uses everywhere
+ * (`cairn caseload`, the dashboard): "one score"; without reliable-change
+ * parameters "lower", "higher" or "same"; else "reliably recovered",
+ * "reliably improved", "reliably worse" or "no reliable change".
+ * Static text; never NULL.
+ */
+const char *cairn_report_trend_status(const cairn_trend *t);
+
 /** An alert (open or acknowledged) and the instrument it belongs to. */
 typedef struct cairn_report_alert {
     const cairn_instrument *instrument; /**< borrowed from the catalog */

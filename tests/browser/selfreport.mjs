@@ -10,66 +10,18 @@
 //
 // Env: CAIRN (the binary), CAIRN_INSTRUMENTS, CHROMIUM (default
 // /usr/bin/chromium), SHOTS.
-import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { createRequire } from "node:module";
-import { chromium } from "playwright-core";
+import { ok, failures, cairn, startServer, launch, checkAxe, tabTo, PW }
+  from "./lib.mjs";
 
-const require = createRequire(import.meta.url);
-const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
-const CAIRN = resolve(process.env.CAIRN || "build/cairn");
 const SHOTS = resolve(process.env.SHOTS || "build/browser");
-const PW = "correct horse battery";
-let n = 0;
-let failed = 0;
-
-function ok(cond, name, why) {
-  n++;
-  if (cond) {
-    console.log(`ok ${n} - ${name}`);
-  } else {
-    failed++;
-    console.log(`not ok ${n} - ${name}`);
-    if (why) console.log(String(why).replace(/^/gm, "#   "));
-  }
-}
-
-function cairn(db, ...args) {
-  return execFileSync(CAIRN, ["--db", db, ...args], {
-    encoding: "utf8",
-    input: args.includes("--password-stdin") ? PW + "\n" : undefined,
-  });
-}
-
-function startServer(db) {
-  return new Promise((res, rej) => {
-    const p = spawn(CAIRN, ["--db", db, "serve", "--listen", "127.0.0.1:0"], {
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    let out = "";
-    p.stdout.on("data", (d) => {
-      out += d;
-      const m = out.match(/^listening on (\S+)/m);
-      if (m) res({ proc: p, url: m[1] });
-    });
-    p.on("exit", (code) => rej(new Error(`cairn serve exited ${code}`)));
-  });
-}
 
 // Zero axe violations, every answer label at least 44 by 44 px, and no
 // horizontal scrolling.
 async function checkScreen(page, what) {
-  await page.evaluate(axeSource);
-  const res = await page.evaluate(() =>
-    window.axe.run(document, {
-      runOnly: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa",
-                "best-practice"],
-    }));
-  ok(res.violations.length === 0, `${what}: no axe violations`,
-     res.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.length})`)
-       .join("\n"));
+  await checkAxe(page, what);
   const small = await page.$$eval(".choice label, button", (els) =>
     els.map((e) => e.getBoundingClientRect())
       .filter((r) => r.height < 44 || r.width < 44).length);
@@ -78,17 +30,6 @@ async function checkScreen(page, what) {
     document.documentElement.scrollWidth <=
       document.documentElement.clientWidth);
   ok(scroll, `${what}: no horizontal scrolling`);
-}
-
-// Press Tab until the focused element matches `sel` (at most 40 times).
-async function tabTo(page, sel) {
-  for (let i = 0; i < 40; i++) {
-    await page.keyboard.press("Tab");
-    if (await page.evaluate((s) => document.activeElement?.matches(s), sel)) {
-      return true;
-    }
-  }
-  return false;
 }
 
 // Choose option `code` of the focused radio group by keyboard: Space
@@ -158,8 +99,11 @@ async function tablet(ctx, base) {
   await checkScreen(page, "tablet: login");
   await page.fill("#name", "dr.lee");
   await page.fill("#password", PW);
-  await Promise.all([page.waitForURL("**/start"), page.press("#password",
+  await Promise.all([page.waitForURL("**/today"), page.press("#password",
                                                              "Enter")]);
+  /* the dashboard's navigation leads to the self-report page */
+  await Promise.all([page.waitForURL("**/start"),
+                     page.click('nav a[href="/start"]')]);
   await checkScreen(page, "tablet: start page");
   await page.check('input[name="client"][value="C001"]');
   await page.check('input[name="instrument"][value="phq9"]');
@@ -203,13 +147,7 @@ async function main() {
   const server = await startServer(db);
   const link = cairn(db, "link", "new", "--client", "C001", "--instruments",
                      "phq9", "--base-url", server.url).split("\n")[0];
-  const ctx = await chromium.launchPersistentContext(join(dir, "profile"), {
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    headless: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-           "--no-first-run", "--disable-background-networking",
-           "--disable-component-update", "--disable-sync"],
-  });
+  const ctx = await launch(dir);
   try {
     await phone(ctx, link);
     await tablet(ctx, server.url);
@@ -226,7 +164,7 @@ async function main() {
      JSON.stringify(flat.map((a) => a.method)));
   rmSync(dir, { recursive: true, force: true });
   console.log(`# screenshots in ${SHOTS}`);
-  process.exit(failed ? 1 : 0);
+  process.exit(failures() ? 1 : 0);
 }
 
 main().catch((e) => {

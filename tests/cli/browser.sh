@@ -1,11 +1,14 @@
-# Real-browser tests of the self-report pages (tests/browser/selfreport.mjs:
-# Debian's chromium driven by playwright-core, checked with axe-core).
+# Real-browser tests of the self-report pages (tests/browser/selfreport.mjs)
+# and of the clinician's client and couple pages with their print view
+# (tests/browser/dashboard.mjs): Debian's chromium driven by
+# playwright-core, checked with axe-core; the PDFs read with poppler-utils.
 # Without chromium, node or the npm packages the suite says what it
 # skipped; with CAIRN_REQUIRE_BROWSER=1 (set by .ci/run) that is a failure.
 . tests/cli/lib.sh
 cd "$T_ROOT"
 missing=""
 [ -x "${CHROMIUM:-/usr/bin/chromium}" ] || missing="$missing chromium"
+command -v pdftotext >/dev/null 2>&1 || missing="$missing poppler-utils"
 command -v node >/dev/null 2>&1 || missing="$missing node"
 [ -f tests/browser/node_modules/playwright-core/package.json ] &&
     [ -f tests/browser/node_modules/axe-core/axe.min.js ] ||
@@ -20,3 +23,7 @@ if [ -n "$missing" ]; then
 fi
 SHOTS="$T_ROOT/${BUILD:-build}/browser" CAIRN="$CAIRN" \
     node tests/browser/selfreport.mjs
+rc=$?
+SHOTS="$T_ROOT/${BUILD:-build}/browser" CAIRN="$CAIRN" \
+    node tests/browser/dashboard.mjs || rc=1
+exit $rc

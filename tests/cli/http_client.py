@@ -53,7 +53,8 @@ def request(url, ca, method="GET", fields=None, headers=None, cookie=None):
         h.setdefault("Sec-Fetch-Site", "same-origin")
     if cookie:
         h["Cookie"] = cookie
-    conn.request(method, u.path or "/", body=body, headers=h)
+    path = (u.path or "/") + ("?" + u.query if u.query else "")
+    conn.request(method, path, body=body, headers=h)
     r = conn.getresponse()
     data = r.read().decode("utf-8", "replace")
     hdrs = r.getheaders()

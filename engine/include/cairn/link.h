@@ -138,4 +138,22 @@ int cairn_store_link_submit(cairn_store *st, const char *token,
 /** Free a link.  NULL is allowed. */
 void cairn_store_link_free(cairn_link *link);
 
+/** Links, each its own allocation. */
+typedef struct cairn_link_list {
+    size_t n, cap;
+    cairn_link **items;
+} cairn_link_list;
+
+/**
+ * Every link made or answered at or after Unix time `since`, the most
+ * recent activity first, their states as of `now` (the dashboard's
+ * "since yesterday").  Free with cairn_store_link_list_free.
+ * Returns CAIRN_OK, CAIRN_ENOMEM or CAIRN_EDB.
+ */
+int cairn_store_link_list(cairn_link_list **out, cairn_store *st,
+                          int64_t since, int64_t now, cairn_error *err);
+
+/** Free a link list and its links.  NULL is allowed. */
+void cairn_store_link_list_free(cairn_link_list *l);
+
 #endif

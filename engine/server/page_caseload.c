@@ -1,0 +1,394 @@
+/*
+ * page_caseload.c - the caseload: every active client of this clinician
+ * (the practice for supervisors and managers), one row per client and
+ * questionnaire, with the numbers `cairn caseload` prints because the
+ * same function computes them (cairn_caseload_compute): latest score and
+ * band, change, reliable-change status (cairn_report_trend_status), the
+ * NHS Talking Therapies outcome on PHQ-9 and GAD-7 rows, and a small SVG
+ * line of the last scores.
+ *
+ * Sorting and filtering are query parameters of a plain GET form, so
+ * they work without a script: sort=urgency (the engine's order, the
+ * default) | client | score | change; q= part of a code or name;
+ * instrument= one questionnaire; alerts=1 only clients with open
+ * alerts; all=1 discharged clients too.  The page is written in one pass
+ * into one buffer that the listener sends as it is (10,000 clients stay
+ * well under a second: see `make bench`).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cairn_report.h"
+#include "server_internal.h"
+
+#define SPARK_POINTS 12
+#define SPARK_W 72
+#define SPARK_H 20
+
+typedef struct row {
+    const cairn_caseload_entry *e;
+    const cairn_trend *t;
+    size_t order; /* the engine's position */
+} row;
+
+typedef struct view {
+    const char *sort, *q, *instrument;
+    bool alerts, all;
+} view;
+
+static int cmp_num(double a, double b)
+{
+    return (a < b) - (a > b); /* larger first */
+}
+
+static int by_client(const void *x, const void *y)
+{
+    const row *a = x, *b = y;
+    int c = strcmp(a->e->client->code, b->e->client->code);
+    return c != 0 ? c : (a->order > b->order) - (a->order < b->order);
+}
+
+static int by_score(const void *x, const void *y)
+{
+    const row *a = x, *b = y;
+    int c = cmp_num(a->t->latest.score, b->t->latest.score);
+    return c != 0 ? c : (a->order > b->order) - (a->order < b->order);
+}
+
+static int by_change(const void *x, const void *y)
+{
+    const row *a = x, *b = y;
+    double ca = a->t->n >= 2 ? a->t->change : 0;
+    double cb = b->t->n >= 2 ? b->t->change : 0;
+    int c = cmp_num(ca, cb);
+    return c != 0 ? c : (a->order > b->order) - (a->order < b->order);
+}
+
+/* Whether `hay` contains `needle`, ignoring ASCII case. */
+static bool contains(const char *hay, const char *needle)
+{
+    size_t n = strlen(needle);
+    for (const char *p = hay; p != NULL && *p; p++) {
+        if (strncasecmp(p, needle, n) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool matches(const view *v, const cairn_caseload_entry *e)
+{
+    if (v->alerts && e->n_open == 0) {
+        return false;
+    }
+    if (v->q == NULL || v->q[0] == '\0') {
+        return true;
+    }
+    return contains(e->client->code, v->q) || contains(e->client->name, v->q);
+}
+
+/* The rows to show, in the order asked; *n_clients counts clients. */
+static row *rows_of(const cairn_caseload *cl, const view *v, size_t *n,
+                    size_t *n_clients)
+{
+    size_t cap = 0, k = 0;
+    *n_clients = 0;
+    for (size_t i = 0; i < cl->n; i++) {
+        cap += cl->entries[i].n_trends;
+    }
+    row *r = malloc((cap ? cap : 1) * sizeof *r);
+    if (r == NULL) {
+        return NULL;
+    }
+    for (size_t i = 0; i < cl->n; i++) {
+        const cairn_caseload_entry *e = &cl->entries[i];
+        if (!matches(v, e) || e->n_trends == 0) {
+            continue;
+        }
+        (*n_clients)++;
+        for (size_t j = 0; j < e->n_trends; j++) {
+            r[k] = (row){e, e->trends[j], k};
+            k++;
+        }
+    }
+    int (*cmp)(const void *, const void *) =
+        strcmp(v->sort, "client") == 0   ? by_client
+        : strcmp(v->sort, "score") == 0  ? by_score
+        : strcmp(v->sort, "change") == 0 ? by_change
+                                         : NULL;
+    if (cmp != NULL && k > 1) {
+        qsort(r, k, sizeof *r, cmp);
+    }
+    *n = k;
+    return r;
+}
+
+/* The last scores as a small line on the scale's range. */
+static void sparkline(srv_buf *b, const cairn_trend *t, const cairn_scale *sc)
+{
+    size_t n = t->n < SPARK_POINTS ? t->n : SPARK_POINTS;
+    double lo = sc != NULL ? sc->min : 0, hi = sc != NULL ? sc->max : 1;
+    char pt[48];
+    srv_put(b, "<svg class=\"spark\" viewBox=\"0 0 72 20\" width=\"72\" "
+               "height=\"20\" aria-hidden=\"true\" focusable=\"false\">"
+               "<polyline points=\"");
+    for (size_t i = 0; i < n; i++) {
+        double s = t->points[t->n - n + i].score;
+        double f = hi > lo ? (s - lo) / (hi - lo) : 0.5;
+        f = f < 0 ? 0 : f > 1 ? 1 : f;
+        double x = n > 1 ? 2 + (double)i * (SPARK_W - 4) / (double)(n - 1)
+                         : SPARK_W / 2.0;
+        snprintf(pt, sizeof pt, "%s%.1f,%.1f", i ? " " : "", x,
+                 SPARK_H - 2 - f * (SPARK_H - 4));
+        srv_put(b, pt);
+    }
+    srv_put(b, "\"/></svg>");
+}
+
+/* The band's name without its range: "Moderate depression". */
+static void band_name(srv_buf *b, const cairn_scale *sc, const char *id)
+{
+    for (size_t i = 0; sc != NULL && id != NULL && i < sc->n_bands; i++) {
+        if (strcmp(sc->bands[i].id, id) == 0) {
+            const char *l = sc->bands[i].label;
+            const char *paren = strstr(l, " (");
+            char tmp[128];
+            snprintf(tmp, sizeof tmp, "%.*s",
+                     (int)(paren != NULL ? (size_t)(paren - l) : strlen(l)),
+                     l);
+            srv_esc(b, tmp);
+            return;
+        }
+    }
+}
+
+static void nhstt_cell(srv_buf *b, const cairn_caseload_entry *e,
+                       const cairn_trend *t)
+{
+    const cairn_nhstt *o = &e->nhstt;
+    if (!e->has_nhstt ||
+        (strcmp(t->instrument, "phq9") != 0 &&
+         strcmp(t->instrument, "gad7") != 0)) {
+        return;
+    }
+    srv_put(b, o->at_caseness ? "at caseness; " : "not at caseness; ");
+    srv_put(b, o->reliable_recovery ? "reliable recovery"
+               : o->recovered       ? "recovered"
+                                    : "not recovered");
+    srv_put(b, o->reliable_improvement ? "; reliable improvement" : "");
+    srv_put(b, o->reliable_deterioration ? "; reliable deterioration" : "");
+}
+
+static void alert_cell(srv_buf *b, const cairn_trend *t)
+{
+    size_t open = 0;
+    for (size_t k = 0; k < t->n_alerts; k++) {
+        if (t->alerts[k].state != CAIRN_ALERT_OPEN) {
+            continue;
+        }
+        srv_put(b, open++ ? "; " : "<span class=\"flag\">");
+        srv_put(b, cairn_alert_kind_label(t->alerts[k].kind));
+    }
+    srv_put(b, open ? "</span>" : "");
+}
+
+static void put_row(srv_ctx *c, srv_buf *b, const row *r)
+{
+    const cairn_trend *t = r->t;
+    const cairn_instrument *in = NULL;
+    cairn_catalog_find(&in, c->app->cfg.catalog, t->instrument, NULL);
+    const cairn_scale *sc =
+        in != NULL ? cairn_instrument_find_scale(in, t->scale) : NULL;
+    srv_put(b, r->e->n_open ? "<tr class=\"has-alert\" data-client=\""
+                            : "<tr data-client=\"");
+    srv_esc(b, r->e->client->code);
+    srv_put(b, "\" data-instrument=\"");
+    srv_esc(b, t->instrument);
+    srv_put(b, "\"><th scope=\"row\">");
+    srv_client_link(b, r->e->client);
+    srv_put(b, "</th><td>");
+    srv_esc(b, in != NULL ? cairn_report_short_name(in) : t->instrument);
+    srv_put(b, "</td><td class=\"num\">");
+    srv_int(b, (long long)t->n);
+    srv_put(b, "</td><td>");
+    sparkline(b, t, sc);
+    srv_put(b, "</td><td class=\"num score\">");
+    srv_number(b, t->latest.score);
+    srv_put(b, "</td><td>");
+    band_name(b, sc, t->latest.band);
+    srv_put(b, "</td><td class=\"num change\">");
+    if (t->n >= 2) {
+        srv_put(b, t->change > 0 ? "+" : "");
+        srv_number(b, t->change);
+    }
+    srv_put(b, "</td><td class=\"status\">");
+    srv_put(b, cairn_report_trend_status(t));
+    srv_put(b, "</td><td>");
+    srv_putn(b, t->latest.date, 10);
+    srv_put(b, "</td><td>");
+    alert_cell(b, t);
+    srv_put(b, "</td><td>");
+    nhstt_cell(b, r->e, t);
+    srv_put(b, "</td></tr>\n");
+}
+
+static void sort_link(srv_buf *b, const view *v, const char *key,
+                      const char *label)
+{
+    srv_put(b, "<th scope=\"col\"");
+    if (strcmp(v->sort, key) == 0) {
+        srv_put(b, " aria-sort=\"");
+        srv_put(b, strcmp(key, "client") == 0 ? "ascending" : "descending");
+        srv_put(b, "\"");
+    }
+    srv_put(b, "><a href=\"/caseload?sort=");
+    srv_put(b, key);
+    if (v->instrument != NULL) {
+        srv_put(b, "&amp;instrument=");
+        srv_esc(b, v->instrument);
+    }
+    srv_put(b, v->alerts ? "&amp;alerts=1" : "");
+    srv_put(b, v->all ? "&amp;all=1" : "");
+    srv_put(b, "\">");
+    srv_put(b, label);
+    srv_put(b, "</a></th>");
+}
+
+static void option(srv_buf *b, const char *value, const char *label,
+                   const char *chosen)
+{
+    srv_put(b, "<option value=\"");
+    srv_esc(b, value);
+    srv_put(b, "\"");
+    if (chosen != NULL && strcmp(chosen, value) == 0) {
+        srv_put(b, " selected");
+    }
+    srv_put(b, ">");
+    srv_esc(b, label);
+    srv_put(b, "</option>");
+}
+
+static void filter_form(srv_ctx *c, srv_buf *b, const view *v)
+{
+    const cairn_catalog *cat = c->app->cfg.catalog;
+    srv_put(b, "<form method=\"get\" action=\"/caseload\" class=\"filters "
+               "no-print\">\n<div><label for=\"f-q\">Client</label>"
+               "<input id=\"f-q\" name=\"q\" maxlength=\"64\" value=\"");
+    srv_esc(b, v->q);
+    srv_put(b, "\"></div>\n<div><label for=\"f-inst\">Questionnaire</label>"
+               "<select id=\"f-inst\" name=\"instrument\">");
+    option(b, "", "All", v->instrument ? v->instrument : "");
+    for (size_t i = 0; i < cairn_catalog_count(cat); i++) {
+        const cairn_instrument *in = cairn_catalog_get(cat, i);
+        option(b, cairn_instrument_code(in), cairn_report_short_name(in),
+               v->instrument);
+    }
+    srv_put(b, "</select></div>\n<div><label for=\"f-sort\">Order</label>"
+               "<select id=\"f-sort\" name=\"sort\">");
+    option(b, "urgency", "Most urgent first", v->sort);
+    option(b, "client", "Client", v->sort);
+    option(b, "score", "Highest score first", v->sort);
+    option(b, "change", "Largest rise first", v->sort);
+    srv_put(b, "</select></div>\n<div class=\"check\"><input type=\"checkbox\""
+               " id=\"f-alerts\" name=\"alerts\" value=\"1\"");
+    srv_put(b, v->alerts ? " checked" : "");
+    srv_put(b, "><label for=\"f-alerts\">Only clients with open alerts</label>"
+               "</div>\n<div class=\"check\"><input type=\"checkbox\" "
+               "id=\"f-all\" name=\"all\" value=\"1\"");
+    srv_put(b, v->all ? " checked" : "");
+    srv_put(b, "><label for=\"f-all\">Include discharged clients</label>"
+               "</div>\n<div><button type=\"submit\">Show</button></div>\n"
+               "</form>\n");
+}
+
+static void put_table(srv_ctx *c, srv_buf *b, const view *v, const row *r,
+                      size_t n)
+{
+    srv_put(b, "<table class=\"caseload\">\n<caption class=\"visually-"
+               "hidden\">Caseload: one row per client and questionnaire"
+               "</caption>\n<thead><tr>");
+    sort_link(b, v, "client", "Client");
+    srv_put(b, "<th scope=\"col\">Questionnaire</th><th scope=\"col\">"
+               "Scores</th><th scope=\"col\">Course</th>");
+    sort_link(b, v, "score", "Latest");
+    srv_put(b, "<th scope=\"col\">Band</th>");
+    sort_link(b, v, "change", "Change");
+    srv_put(b, "<th scope=\"col\">Reliable change</th><th scope=\"col\">"
+               "Last seen</th><th scope=\"col\">Open alerts</th>"
+               "<th scope=\"col\">NHS Talking Therapies</th></tr></thead>\n"
+               "<tbody>\n");
+    for (size_t i = 0; i < n; i++) {
+        put_row(c, b, &r[i]);
+    }
+    srv_put(b, "</tbody>\n</table>\n");
+}
+
+static void view_of(srv_ctx *c, view *v)
+{
+    const char *s = srv_query(c, "sort");
+    const char *inst = srv_query(c, "instrument");
+    const cairn_instrument *in = NULL;
+    v->sort = s != NULL && (strcmp(s, "client") == 0 ||
+                            strcmp(s, "score") == 0 ||
+                            strcmp(s, "change") == 0)
+                  ? s
+                  : "urgency";
+    v->q = srv_query(c, "q");
+    v->instrument =
+        inst != NULL && inst[0] != '\0' &&
+                cairn_catalog_find(&in, c->app->cfg.catalog, inst, NULL) == 0
+            ? cairn_instrument_code(in)
+            : NULL;
+    s = srv_query(c, "alerts");
+    v->alerts = s != NULL && strcmp(s, "1") == 0;
+    s = srv_query(c, "all");
+    v->all = s != NULL && strcmp(s, "1") == 0;
+}
+
+void srv_caseload_get(srv_ctx *c)
+{
+    cairn_caseload_options o = CAIRN_CASELOAD_OPTIONS_INIT;
+    cairn_caseload *cl = NULL;
+    cairn_error err = CAIRN_ERROR_INIT;
+    srv_buf b = SRV_BUF_INIT;
+    view v;
+    size_t n = 0, n_clients = 0;
+    view_of(c, &v);
+    o.clinician = srv_clinician_filter(c);
+    o.instrument = v.instrument;
+    o.all = v.all;
+    if (cairn_caseload_compute(&cl, c->app->cfg.store, c->app->cfg.catalog,
+                               &o, &err) < 0 ||
+        cairn_store_audit_view(c->app->cfg.store, "caseload", NULL, &err) <
+            0) {
+        cairn_caseload_free(cl);
+        srv_dash_fail(c, &err);
+        return;
+    }
+    row *r = rows_of(cl, &v, &n, &n_clients);
+    if (r == NULL) {
+        cairn_caseload_free(cl);
+        c->rs->oom = true;
+        return;
+    }
+    srv_frame_begin(c, &b, "Caseload - Cairn", "caseload");
+    srv_put(&b, "<h1>Caseload</h1>\n");
+    filter_form(c, &b, &v);
+    srv_put(&b, "<p class=\"count\">");
+    srv_int(&b, (long long)n_clients);
+    srv_put(&b, n_clients == 1 ? " client" : " clients");
+    srv_put(&b, v.all ? ", discharged ones included" : ", active");
+    srv_put(&b, ". <a class=\"no-print\" href=\"/downloads/caseload.xlsx\">"
+                "Download as a workbook</a></p>\n");
+    if (n == 0) {
+        srv_put(&b, "<p>No client matches.</p>\n");
+    } else {
+        put_table(c, &b, &v, r, n);
+    }
+    srv_frame_end(&b);
+    free(r);
+    cairn_caseload_free(cl);
+    srv_html(c->rs, 200, &b);
+}
