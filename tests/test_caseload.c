@@ -250,9 +250,11 @@ static void test_caseload_model_cache_raw_edits(void **state)
     /* a cache row rewritten: its MAC no longer holds, so audit verify
      * finds it and it is not used */
     raw_sql(dir, "UPDATE model_cache SET n_clients = n_clients + 40");
-    verify_fails(st, "the cached growth model of phq9 total was not written "
-                     "by Cairn (its MAC does not hold): it was changed "
-                     "behind Cairn's back");
+    verify_fails(st,
+                 "the cached growth model of phq9 total/episode:current was "
+                 "not written "
+                 "by Cairn (its MAC does not hold): it was changed "
+                 "behind Cairn's back");
     assert_false(designs(st, &b, &nb, &cb));
     assert_int_equal(cb, ca);
     assert_int_equal(nb, na);

@@ -39,16 +39,17 @@ const cli_command cli_serve_command = {
     .usage = "cairn serve [--listen ADDR:PORT] [--tls-cert FILE --tls-key "
              "FILE]\n"
              "            [--behind-proxy] [--base-url URL] "
-             "[--crisis-text TEXT] [--key KEYFILE]",
+             "[--crisis-text TEXT]\n"
+             "            [--key KEYFILE]",
     .opts = serve_opts,
     .example = "  cairn --db clinic.db serve --listen 127.0.0.1:8430\n",
     .help =
         "Serves the login page, the dashboard (Today, Caseload, Clinic\n"
         "outcomes, Research, Downloads and each client's page), the page for\n"
         "starting a tablet session or making a phone link, and the clients'\n"
-        "questionnaire pages, over this database.  Prints 'listening on URL' first, runs\n"
-        "in the foreground and stops cleanly on Ctrl-C or SIGTERM.  The\n"
-        "command can be used on the same database meanwhile.\n"
+        "questionnaire pages, over this database.  Prints 'listening on URL'\n"
+        "first, runs in the foreground and stops cleanly on Ctrl-C or\n"
+        "SIGTERM.  The command can be used on the same database meanwhile.\n"
         "\n"
         "Only a loopback address is served over plain HTTP.  Any other\n"
         "address needs --tls-cert and --tls-key (TLS 1.2 or newer), or\n"
