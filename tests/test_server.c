@@ -970,8 +970,7 @@ static void dash_data(srvfix *f)
 }
 
 /* The value of the hidden "alert" field of the first alert form. */
-static void first_alert(const cairn_server_response *rs, char *out,
-                        size_t size)
+static void first_alert(const cairn_server_response *rs, char *out, size_t size)
 {
     const char *p = strstr(rs->body, "name=\"alert\" value=\"");
     assert_non_null(p);
@@ -1047,18 +1046,17 @@ static void test_server_alert_lifecycle(void **state)
     csrf_of(&rs, csrf);
     first_alert(&rs, key, sizeof key);
     cairn_server_response_free(&rs);
-    const char *no_token[] = {"alert", key, "action", "ack", "note", "x",
-                              NULL};
+    const char *no_token[] = {"alert", key, "action", "ack", "note", "x", NULL};
     assert_int_equal(post(f, &lee, "/alert", no_token, &rs), 403);
     cairn_server_response_free(&rs);
-    const char *no_note[] = {"csrf", csrf, "alert",  key,
-                             "action", "ack", "note", "", NULL};
+    const char *no_note[] = {"csrf", csrf,   "alert", key, "action",
+                             "ack",  "note", "",      NULL};
     assert_int_equal(post(f, &lee, "/alert", no_note, &rs), 400);
     assert_true(has(&rs, "Please say in a few words what was done"));
     cairn_server_response_free(&rs);
     /* another clinician's client's alert is not theirs to answer */
-    const char *not_mine[] = {"csrf", csrf, "alert",  kim_key, "action",
-                              "ack",  "note", "seen", NULL};
+    const char *not_mine[] = {"csrf", csrf,   "alert", kim_key, "action",
+                              "ack",  "note", "seen",  NULL};
     assert_int_equal(post(f, &lee, "/alert", not_mine, &rs), 404);
     cairn_server_response_free(&rs);
     const char *ack[] = {"csrf",   csrf,  "alert", key,
@@ -1075,9 +1073,8 @@ static void test_server_alert_lifecycle(void **state)
     assert_true(has(&rs, ": called, safety plan &lt;ok&gt;</li>"));
     assert_true(has(&rs, "&middot; acknowledged"));
     cairn_server_response_free(&rs);
-    const char *resolve[] = {"csrf",   csrf,      "alert", key,
-                             "action", "resolve", "note",  "GP informed",
-                             NULL};
+    const char *resolve[] = {"csrf",    csrf,   "alert",       key, "action",
+                             "resolve", "note", "GP informed", NULL};
     assert_int_equal(post(f, &lee, "/alert", resolve, &rs), 303);
     cairn_server_response_free(&rs);
     /* resolved: gone from Today, and it cannot be acknowledged again */

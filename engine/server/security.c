@@ -67,14 +67,14 @@ static const route routes[] = {
      SRV_ROLES_OUTCOMES},
     {"GET", "/research", CSRF_NONE, true, false, srv_research_get, NULL,
      SRV_ROLES_RESEARCH},
-    {"GET", "/research/", CSRF_NONE, true, false, srv_research_file_get,
-     NULL, SRV_ROLES_RESEARCH},
+    {"GET", "/research/", CSRF_NONE, true, false, srv_research_file_get, NULL,
+     SRV_ROLES_RESEARCH},
     {"POST", "/research/aggregate", CSRF_SESSION, true, false,
      srv_research_aggregate_post, NULL, SRV_ROLES_RESEARCH},
     {"GET", "/downloads", CSRF_NONE, true, true, srv_downloads_get, NULL,
      SRV_ROLES_CLINICAL},
-    {"GET", "/downloads/", CSRF_NONE, true, true, srv_download_file_get,
-     NULL, SRV_ROLES_CLINICAL},
+    {"GET", "/downloads/", CSRF_NONE, true, true, srv_download_file_get, NULL,
+     SRV_ROLES_CLINICAL},
 };
 
 /* ------------------------------------------------------------------ */
@@ -424,8 +424,7 @@ static void dispatch(srv_ctx *c)
         srv_redirect(c->rs, "/login");
         return;
     }
-    if ((r->clinical &&
-         c->session->account.role == CAIRN_ROLE_RESEARCHER) ||
+    if ((r->clinical && c->session->account.role == CAIRN_ROLE_RESEARCHER) ||
         (r->login && !srv_role_in(c->session->account.role, r->roles))) {
         srv_message(c->rs, 403, "Not allowed",
                     "You do not have access to this page.");

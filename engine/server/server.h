@@ -62,7 +62,7 @@ typedef struct cairn_server_config {
                                        client.crisis_message, else
                                        cairn/client_text.h's default */
     cairn_session_limits limits;
-    int64_t tablet_seconds; /**< how long a tablet session lasts */
+    int64_t tablet_seconds;             /**< how long a tablet session lasts */
     const cairn_export_key *export_key; /**< borrowed: the site key for the
                                              Research page's export, or
                                              NULL (no export offered) */

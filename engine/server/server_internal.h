@@ -126,8 +126,8 @@ void srv_own_origin(const srv_ctx *c, srv_buf *b);
 /* Role sets of routes and navigation (0 in a route: any logged-in role). */
 #define SRV_ROLE_BIT(role) (1u << (role))
 #define SRV_ROLES_CLINICAL                                                     \
-    (SRV_ROLE_BIT(CAIRN_ROLE_CLINICIAN) | SRV_ROLE_BIT(CAIRN_ROLE_SUPERVISOR) | \
-     SRV_ROLE_BIT(CAIRN_ROLE_MANAGER))
+    (SRV_ROLE_BIT(CAIRN_ROLE_CLINICIAN) |                                      \
+     SRV_ROLE_BIT(CAIRN_ROLE_SUPERVISOR) | SRV_ROLE_BIT(CAIRN_ROLE_MANAGER))
 #define SRV_ROLES_OUTCOMES                                                     \
     (SRV_ROLE_BIT(CAIRN_ROLE_SUPERVISOR) | SRV_ROLE_BIT(CAIRN_ROLE_MANAGER))
 #define SRV_ROLES_RESEARCH                                                     \
