@@ -274,4 +274,21 @@ int cairn__export_begin(const struct cairn_export_sink *sink,
                         const cairn_instrument *const *insts, size_t n_insts,
                         cairn_error *err);
 
+/*
+ * A growing set of 64-bit hashes (hashset.c).  Zero-initialise; 0 is
+ * stored as 1.  It grows (doubling from 1,024 slots) as long as memory
+ * lasts.
+ */
+typedef struct cairn__hset {
+    uint64_t *t;
+    size_t n, cap; /* members, slots */
+} cairn__hset;
+
+/* Whether `h` is in `s`. */
+bool cairn__hset_has(const cairn__hset *s, uint64_t h);
+/* Add `h`: CAIRN_OK, or CAIRN_ENOMEM when the set cannot grow. */
+int cairn__hset_add(cairn__hset *s, uint64_t h);
+/* Free the slots; `s` is empty and usable again.  */
+void cairn__hset_free(cairn__hset *s);
+
 #endif

@@ -32,7 +32,6 @@
 #define CHUNK_OPS 1024
 #define CHUNK_TEXT (128 * 1024)
 #define NCHUNK 4
-#define SET_MAX (1u << 22) /* slots: 32 MiB per set at most */
 
 /* A queued insert; text fields are offsets into the chunk's text. */
 typedef struct wop {
@@ -48,13 +47,6 @@ typedef struct wchunk {
     cairn__buf text;
     bool ready; /* handed to the writer */
 } wchunk;
-
-/* An open-addressing set of 64-bit hashes (0 is never stored). */
-typedef struct hset {
-    uint64_t *t;
-    size_t n, cap;
-    bool full;
-} hset;
 
 /* Clients created by the batch, for the read-only connection's blind
  * spot: hash of code -> id, codes kept in `codes`. */
@@ -88,7 +80,8 @@ struct cairn__batch {
     size_t n_defs;
     char last_code[72];
     int64_t last_client;
-    hset keys; /* duplicate keys of the rows written */
+    cairn__hset keys; /* duplicate keys of the rows written */
+    bool keys_full;   /* the set could not grow: ask the database */
     cmap created;
     cairn__buf resp, scores, flags, rules, line, content;
     json_t *resp_json; /* reused by encode_responses: no allocation per row */
@@ -127,68 +120,10 @@ static uint64_t row_hash(int64_t client, const char *inst, const char *date,
     return h != 0 ? h : 1;
 }
 
-static bool hset_grow(hset *s)
-{
-    size_t cap = s->cap ? s->cap * 2 : 1024;
-    if (cap > SET_MAX) {
-        return false;
-    }
-    uint64_t *t = calloc(cap, sizeof *t);
-    if (t == NULL) {
-        return false;
-    }
-    for (size_t i = 0; i < s->cap; i++) {
-        if (s->t[i] != 0) {
-            size_t j = (size_t)(s->t[i] & (cap - 1));
-            while (t[j] != 0) {
-                j = (j + 1) & (cap - 1);
-            }
-            t[j] = s->t[i];
-        }
-    }
-    free(s->t);
-    s->t = t;
-    s->cap = cap;
-    return true;
-}
-
-static bool hset_has(const hset *s, uint64_t h)
-{
-    if (s->cap == 0) {
-        return false;
-    }
-    size_t j = (size_t)(h & (s->cap - 1));
-    while (s->t[j] != 0) {
-        if (s->t[j] == h) {
-            return true;
-        }
-        j = (j + 1) & (s->cap - 1);
-    }
-    return false;
-}
-
-/* Add `h`; once the set cannot grow it is marked full. */
-static void hset_add(hset *s, uint64_t h)
-{
-    if (s->full || (s->n * 2 >= s->cap && !hset_grow(s))) {
-        s->full = true;
-        return;
-    }
-    size_t j = (size_t)(h & (s->cap - 1));
-    while (s->t[j] != 0) {
-        if (s->t[j] == h) {
-            return;
-        }
-        j = (j + 1) & (s->cap - 1);
-    }
-    s->t[j] = h;
-    s->n++;
-}
-
 static bool cmap_grow(cmap *m)
 {
     size_t cap = m->cap ? m->cap * 2 : 1024;
-    if (cap > SET_MAX / 2) {
+    if (cap < m->cap || cap > SIZE_MAX / sizeof(centry)) {
         return false;
     }
     centry *t = calloc(cap, sizeof *t);
@@ -482,7 +417,7 @@ static void batch_free(cairn__batch *b)
         cairn__buf_free(&b->chunks[i].text);
     }
     free(b->chunks);
-    free(b->keys.t);
+    cairn__hset_free(&b->keys);
     free(b->created.t);
     json_decref(b->resp_json);
     free(b);
@@ -959,7 +894,7 @@ static int is_duplicate(cairn__batch *b, const cairn__batch_row *row,
 {
     int rc = CAIRN_OK;
     *dup = false;
-    if (hset_has(&b->keys, h) || b->keys.full) {
+    if (cairn__hset_has(&b->keys, h) || b->keys_full) {
         /* seen in this batch (or cannot tell): ask the transaction */
         rc = drain(b, err);
         if (rc == CAIRN_OK) {
@@ -1096,8 +1031,8 @@ int cairn__store_batch_add(cairn__batch *b, const cairn__batch_row *row,
     f.rules = b->rules.len > 0 ? b->rules.p : NULL;
     f.reason = row->reason;
     rc = write_row(b, &f, err);
-    hset_add(&b->keys, h);
-    if (rc == CAIRN_OK && b->threaded && b->keys.full) {
+    b->keys_full = b->keys_full || cairn__hset_add(&b->keys, h) < 0;
+    if (rc == CAIRN_OK && b->threaded && b->keys_full) {
         rc = go_sequential(b, err);
     }
     if (id != NULL) {
