@@ -117,8 +117,8 @@ static char *twice_rows(size_t n)
             }
             len += (size_t)snprintf(
                 csv + len, cap - len,
-                "C001,2024-01-05,phq9,%d,%d,%d,%d,%d,%d,%d,%d,%d\n", d[0],
-                d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8]);
+                "C001,2024-01-05,phq9,%d,%d,%d,%d,%d,%d,%d,%d,%d\n", d[0], d[1],
+                d[2], d[3], d[4], d[5], d[6], d[7], d[8]);
         }
     }
     return csv;

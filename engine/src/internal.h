@@ -291,4 +291,27 @@ int cairn__hset_add(cairn__hset *s, uint64_t h);
 /* Free the slots; `s` is empty and usable again.  */
 void cairn__hset_free(cairn__hset *s);
 
+/*
+ * Records written once and read back in order (spill.c): in memory up to
+ * `limit` bytes, then in an unlinked temporary file named after `near`
+ * (the database's path; ":memory:" uses tmpfile()).  Free with
+ * cairn__spill_free (NULL allowed).
+ */
+typedef struct cairn__spill cairn__spill;
+
+int cairn__spill_new(cairn__spill **out, const char *near, size_t limit,
+                     cairn_error *err);
+/* Append a record (copied): CAIRN_OK, CAIRN_ENOMEM or CAIRN_EIO. */
+int cairn__spill_put(cairn__spill *s, const void *rec, size_t len,
+                     cairn_error *err);
+/* Start reading from the first record (after the last put). */
+int cairn__spill_rewind(cairn__spill *s, cairn_error *err);
+/* The next record, borrowed until the next call: 1, 0 at the end, or a
+ * negative code (CAIRN_EIO, CAIRN_ENOMEM). */
+int cairn__spill_next(cairn__spill *s, const char **rec, size_t *len,
+                      cairn_error *err);
+/* Whether the records went to a file (more than the limit). */
+bool cairn__spill_is_file(const cairn__spill *s);
+void cairn__spill_free(cairn__spill *s);
+
 #endif

@@ -73,13 +73,19 @@ typedef struct cairn_import_options {
                                    or NULL for Cairn's own (borrowed) */
     cairn_import_error_fn on_warning; /**< each stored total that differs
                               from Cairn's score, or NULL */
+    /** Called once with `ctx` when every row is read, checked and scored,
+        just before the import waits for the database's write lock to
+        insert them (and only if there is something to insert), or NULL.
+        Until then others can write: the import takes what they wrote
+        into account. */
+    void (*on_lock)(void *ctx);
 } cairn_import_options;
 
 /** Default: all-or-nothing, unknown clients are errors, ISO dates. */
 #define CAIRN_IMPORT_OPTIONS_INIT                                              \
     {                                                                          \
         false, false, false, NULL, NULL, 0, CAIRN_DATE_ISO,                    \
-            CAIRN_ENCODING_UTF8, NULL, NULL                                    \
+            CAIRN_ENCODING_UTF8, NULL, NULL, NULL                              \
     }
 
 /** What an import did. */
