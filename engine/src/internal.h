@@ -314,4 +314,22 @@ int cairn__spill_next(cairn__spill *s, const char **rec, size_t *len,
 bool cairn__spill_is_file(const cairn__spill *s);
 void cairn__spill_free(cairn__spill *s);
 
+/*
+ * A bounded cache from short byte keys to texts (memo.c), for values
+ * encoded again and again.  Keys and texts are copied.  Once full it
+ * keeps nothing more: cairn__memo_get then misses and the caller encodes.
+ */
+typedef struct cairn__memo cairn__memo;
+
+/* CAIRN_OK or CAIRN_ENOMEM. */
+int cairn__memo_new(cairn__memo **out);
+/* The text kept for the `n` bytes at `key` (borrowed, NUL-terminated,
+ * `*text_len` bytes), or NULL. */
+const char *cairn__memo_get(const cairn__memo *m, const void *key, size_t n,
+                            size_t *text_len);
+/* Keep `text` for `key` (if there is room). */
+void cairn__memo_put(cairn__memo *m, const void *key, size_t n,
+                     const char *text, size_t text_len);
+void cairn__memo_free(cairn__memo *m);
+
 #endif

@@ -202,9 +202,13 @@ static void batch_free(cairn__batch *b)
         cairn__buf_free(bufs[i]);
     }
     cairn__hset_free(&b->keys);
+    free(b->created.t); /* created.n stays: the insert phase's map size */
+    b->created.t = NULL;
+    b->created.cap = 0;
+    cairn__buf_free(&b->created.codes);
     free(b->created.t);
     cairn__spill_free(b->spill);
-    json_decref(b->resp_json);
+    cairn__memo_free(b->memo);
     free(b);
 }
 
@@ -272,6 +276,9 @@ static int batch_new(cairn__batch **out, cairn_store *st, cairn_method method,
     }
     int rc = deferred ? cairn__spill_new(&b->spill, st->path, SPILL_MEMORY, err)
                       : CAIRN_OK;
+    if (rc == CAIRN_OK && deferred && cairn__memo_new(&b->memo) < 0) {
+        rc = cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
     if (rc == CAIRN_OK && deferred && st->read_only) {
         rc = cairn_error_set(err, CAIRN_EINVAL, "%s: opened read-only",
                              st->path);
@@ -554,33 +561,41 @@ static void encode(cairn__buf *o, json_t *a, bool oom)
     o->oom = o->oom || oom;
 }
 
-/* The responses as a JSON array of codes (null when missing).  Imports
- * write millions of rows, so the array `*keep` is kept between rows and
- * only its values change. */
-static void encode_responses(cairn__buf *o, json_t **keep,
-                             const cairn_responses *r)
+/* The responses as a JSON array of codes (null when missing), as jansson
+ * writes it compactly: "[" values joined by "," "]".  Imports write
+ * millions of rows, so each small code's text (jansson's) is kept. */
+static void encode_responses(cairn__batch *b, const cairn_responses *r)
 {
-    bool oom = false;
-    if (*keep == NULL || json_array_size(*keep) != r->n) {
-        json_decref(*keep);
-        *keep = json_array();
-        for (size_t i = 0; i < r->n; i++) {
-            push(*keep, json_null(), &oom);
+    cairn__buf *o = &b->resp;
+    o->len = 0;
+    cairn__buf_putc(o, '[');
+    for (size_t i = 0; i < r->n; i++) {
+        int c = r->codes[i];
+        if (i > 0) {
+            cairn__buf_putc(o, ',');
         }
-    }
-    json_t *a = *keep;
-    for (size_t i = 0; a != NULL && i < r->n; i++) {
-        json_t *v = json_array_get(a, i);
         if (r->missing[i]) {
-            oom = json_array_set(a, i, json_null()) != 0 || oom;
-        } else if (json_is_integer(v)) {
-            json_integer_set(v, r->codes[i]);
+            cairn__buf_json(o, json_null());
+        } else if (c >= 0 && c < CODE_TEXTS) {
+            if (b->code_len[c] == 0) {
+                cairn__buf t = CAIRN__BUF_INIT;
+                cairn__buf_json(&t, json_integer(c));
+                if (!t.oom && t.len < sizeof b->code_text[c]) {
+                    memcpy(b->code_text[c], t.p, t.len);
+                    b->code_len[c] = (uint8_t)t.len;
+                }
+                cairn__buf_free(&t);
+            }
+            if (b->code_len[c] > 0) {
+                cairn__buf_put(o, b->code_text[c], b->code_len[c]);
+            } else {
+                cairn__buf_json(o, json_integer(c));
+            }
         } else {
-            oom =
-                json_array_set_new(a, i, json_integer(r->codes[i])) != 0 || oom;
+            cairn__buf_json(o, json_integer(c));
         }
     }
-    encode(o, json_incref(a), oom);
+    cairn__buf_putc(o, ']');
 }
 
 static void encode_scores(cairn__buf *o, const cairn_score *sc)
@@ -633,6 +648,63 @@ static void encode_rules(cairn__buf *o, const cairn_score *sc)
              &oom);
     }
     encode(o, a, oom);
+}
+
+#define MEMO_KEY 512
+
+static void key_put(unsigned char *k, size_t *n, const void *p, size_t len)
+{
+    if (*n < MEMO_KEY && len <= MEMO_KEY - *n) {
+        memcpy(k + *n, p, len);
+        *n += len;
+    } else {
+        *n = MEMO_KEY + 1; /* too long: not kept */
+    }
+}
+
+/* The key of what `kind` ('s' scores, 'f' flags, 'r' rules) encodes of
+ * `sc`: every input of the text; 0 when too long to keep. */
+static size_t memo_key(unsigned char k[MEMO_KEY], char kind,
+                       const cairn_score *sc)
+{
+    size_t n = 0;
+    key_put(k, &n, &kind, 1);
+    for (size_t i = 0; kind == 's' && i < sc->n_scales; i++) {
+        const cairn_scale_score *ss = &sc->scales[i];
+        double v = ss->has_score ? ss->score : 0;
+        unsigned char fl = (unsigned char)(ss->has_score | ss->prorated << 1);
+        const char *band = ss->has_score && ss->band ? ss->band->id : NULL;
+        key_put(k, &n, &v, sizeof v);
+        key_put(k, &n, &fl, 1);
+        key_put(k, &n, &band, sizeof band); /* ids live with the catalog */
+    }
+    for (size_t i = 0; kind == 'f' && i < sc->n_flags; i++) {
+        key_put(k, &n, &sc->flags[i].item, sizeof sc->flags[i].item);
+        key_put(k, &n, &sc->flags[i].code, sizeof sc->flags[i].code);
+    }
+    for (size_t i = 0; kind == 'r' && i < sc->n_rules; i++) {
+        key_put(k, &n, &sc->rules[i].value, sizeof sc->rules[i].value);
+    }
+    return n <= MEMO_KEY ? n : 0;
+}
+
+/* `enc` of `sc` into `o`, from the memo when this tuple was seen. */
+static void encode_memo(cairn__batch *b, cairn__buf *o, char kind,
+                        void (*enc)(cairn__buf *, const cairn_score *),
+                        const cairn_score *sc)
+{
+    unsigned char key[MEMO_KEY];
+    size_t n = b->memo != NULL ? memo_key(key, kind, sc) : 0, len = 0;
+    const char *t = n > 0 ? cairn__memo_get(b->memo, key, n, &len) : NULL;
+    if (t != NULL) {
+        o->len = 0;
+        cairn__buf_put(o, t, len);
+        return;
+    }
+    enc(o, sc);
+    if (n > 0 && !o->oom) {
+        cairn__memo_put(b->memo, key, n, o->p ? o->p : "", o->len);
+    }
 }
 
 /* ------------------------------------------------------------------ */
@@ -775,7 +847,7 @@ int cairn__store_batch_add(cairn__batch *b, const cairn__batch_row *row,
         return rc;
     }
     f.instrument = cairn_instrument_code(inst);
-    encode_responses(&b->resp, &b->resp_json, row->resp);
+    encode_responses(b, row->resp);
     uint64_t h =
         cairn__batch_row_hash(row->client_id, f.instrument,
                               row->administered_at, b->resp.p, b->resp.len);
@@ -789,9 +861,9 @@ int cairn__store_batch_add(cairn__batch *b, const cairn__batch_row *row,
     if (rc < 0 || (dup && !presumed)) {
         return rc;
     }
-    encode_scores(&b->scores, row->score);
-    encode_flags(&b->flags, row->score);
-    encode_rules(&b->rules, row->score);
+    encode_memo(b, &b->scores, 's', encode_scores, row->score);
+    encode_memo(b, &b->flags, 'f', encode_flags, row->score);
+    encode_memo(b, &b->rules, 'r', encode_rules, row->score);
     if (b->resp.oom || b->scores.oom || b->flags.oom || b->rules.oom) {
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
@@ -872,6 +944,8 @@ static void batch_after(cairn__batch *b, cairn__buf *o)
 static int take_lock_and_insert(cairn__batch *b, cairn_error *err)
 {
     cairn__store_rollback(b->st); /* the read transaction wrote nothing */
+    /* decided: the keys are not needed any more (memory for SQLite) */
+    cairn__hset_free(&b->keys);
     if (b->before_lock != NULL) {
         b->before_lock(b->lock_ctx);
     }

@@ -14,6 +14,9 @@
 /* Prepared rows a deferred batch keeps in memory before the spill file. */
 #define SPILL_MEMORY (16u << 20)
 
+/* Answer codes whose JSON text is kept (0..CODE_TEXTS-1). */
+#define CODE_TEXTS 64
+
 /* Clients created by a deferred batch (not in the database yet): hash of
  * code -> id, codes kept in `codes`. */
 typedef struct cairn__centry {
@@ -52,7 +55,9 @@ struct cairn__batch {
     bool keys_full;   /* the set could not grow: ask the database */
     cairn__cmap created;
     cairn__buf resp, scores, flags, rules, line, content, rec;
-    json_t *resp_json; /* reused by encode_responses: no allocation per row */
+    char code_text[CODE_TEXTS][8]; /* jansson's text of each small code */
+    uint8_t code_len[CODE_TEXTS];  /* 0 = not yet */
+    cairn__memo *memo; /* deferred: scores, flags, rules texts seen */
     /* deferred */
     bool deferred;
     cairn__spill *spill;
