@@ -150,7 +150,9 @@ int cairn__batch_insert_assess(cairn__batch *b, const cairn__assess_fields *f,
     const char *t[7] = {f->instrument, f->administered_at, f->responses,
                         f->scores,     f->flags,           f->rules,
                         f->reason};
-    sqlite3_bind_int64(s, 1, f->id);
+    /* NULL: SQLite gives max(id) + 1, which is f->id while the batch
+     * holds the lock (a seek less per row); checked below */
+    sqlite3_bind_null(s, 1);
     sqlite3_bind_int64(s, 2, f->client_id);
     sqlite3_bind_int64(s, 3, f->definition_id);
     for (int i = 0; i < 7; i++) {
@@ -163,6 +165,11 @@ int cairn__batch_insert_assess(cairn__batch *b, const cairn__assess_fields *f,
     }
     if (sqlite3_step(s) != SQLITE_DONE) {
         rc = cairn__store_dberr(b->st, err);
+    } else if (sqlite3_last_insert_rowid(b->st->db) != f->id) {
+        rc = cairn_error_set(err, CAIRN_EDB,
+                             "%s: assessment %lld was stored as %lld",
+                             b->st->path, (long long)f->id,
+                             (long long)sqlite3_last_insert_rowid(b->st->db));
     }
     sqlite3_reset(s);
     return rc;
