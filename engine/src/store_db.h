@@ -27,6 +27,7 @@ enum cairn__stmt {
     ST_ASSESS_DUP,
     ST_ASSESS_INSERT,
     ST_EPISODE_LIST,
+    ST_CLIENT_DATES,
     ST_COUNT
 };
 
