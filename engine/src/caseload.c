@@ -320,8 +320,8 @@ static int to_cell(cairn_caseload_cell *cell, const cairn_trend *t,
     }
     assert(cell->instrument != NULL && cell->scale != NULL);
     cell->n = t->n;
-    cell->n_recent = t->n < CAIRN_CASELOAD_RECENT ? t->n
-                                                  : CAIRN_CASELOAD_RECENT;
+    cell->n_recent =
+        t->n < CAIRN_CASELOAD_RECENT ? t->n : CAIRN_CASELOAD_RECENT;
     for (size_t i = 0; i < cell->n_recent; i++) {
         cell->recent[i] = t->points[t->n - cell->n_recent + i].score;
     }
@@ -546,9 +546,8 @@ static int filter_clients(cairn_client_list *l, cairn_store *st,
 }
 
 static int compute(caseload_impl **out, cairn_store *st,
-                   const cairn_catalog *cat,
-                   const cairn_caseload_options *opts, bool compact,
-                   cairn_error *err)
+                   const cairn_catalog *cat, const cairn_caseload_options *opts,
+                   bool compact, cairn_error *err)
 {
     cairn_caseload_options defaults = CAIRN_CASELOAD_OPTIONS_INIT;
     const cairn_instrument **insts = NULL;

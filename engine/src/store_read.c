@@ -741,8 +741,8 @@ int cairn_store_cursor_next(cairn_store_cursor *cur,
     if (cur->one ? !cursor_one(cur, s)
                  : (!cursor_ids(cur, s) ||
                     !decode_scales(&cur->mem, cairn__store_col_text(s, 6),
-                                   cur->scale_ids, cur->n_scale_ids,
-                                   &r->scales, &r->n_scales))) {
+                                   cur->scale_ids, cur->n_scale_ids, &r->scales,
+                                   &r->n_scales))) {
         return cairn_error_set(err, CAIRN_EINVAL,
                                "assessment %lld: stored scores are "
                                "malformed",

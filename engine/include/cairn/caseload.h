@@ -113,14 +113,14 @@ typedef struct cairn_caseload_cell {
     size_t n_recent;        /**< min(n, CAIRN_CASELOAD_RECENT) */
     double recent[CAIRN_CASELOAD_RECENT]; /**< their scores, oldest first */
     double latest;                        /**< the latest score, if n > 0 */
-    const char *band;  /**< its band id (borrowed from the catalog), or
-                            NULL */
-    double change;     /**< latest - baseline */
-    bool has_rci;      /**< as the trend's */
+    const char *band; /**< its band id (borrowed from the catalog), or
+                           NULL */
+    double change;    /**< latest - baseline */
+    bool has_rci;     /**< as the trend's */
     cairn_rc_category rci_category;
-    bool reliably_recovered; /**< has_clinical and reliably recovered */
-    int episode;             /**< the trend's episode (cairn_trend) */
-    size_t n_open;           /**< open alerts of this trend */
+    bool reliably_recovered;   /**< has_clinical and reliably recovered */
+    int episode;               /**< the trend's episode (cairn_trend) */
+    size_t n_open;             /**< open alerts of this trend */
     unsigned char *open_kinds; /**< their kinds (cairn_alert_kind), in the
                                     trend's order of alerts */
 } cairn_caseload_cell;
