@@ -306,9 +306,10 @@ static void filter_form(srv_ctx *c, srv_buf *b, const view *v)
 static void put_table(srv_ctx *c, srv_buf *b, const view *v, const row *r,
                       size_t n)
 {
-    srv_put(b, "<table class=\"caseload\">\n<caption class=\"visually-"
-               "hidden\">Caseload: one row per client and questionnaire"
-               "</caption>\n<thead><tr>");
+    srv_put(b, "<div class=\"table-wrap\" role=\"region\" tabindex=\"0\" "
+               "aria-label=\"Caseload table\">\n<table class=\"caseload\">\n"
+               "<caption class=\"visually-hidden\">Caseload: one row per "
+               "client and questionnaire</caption>\n<thead><tr>");
     sort_link(b, v, "client", "Client");
     srv_put(b, "<th scope=\"col\">Questionnaire</th><th scope=\"col\">"
                "Scores</th><th scope=\"col\">Course</th>");
@@ -322,7 +323,7 @@ static void put_table(srv_ctx *c, srv_buf *b, const view *v, const row *r,
     for (size_t i = 0; i < n; i++) {
         put_row(c, b, &r[i]);
     }
-    srv_put(b, "</tbody>\n</table>\n");
+    srv_put(b, "</tbody>\n</table>\n</div>\n");
 }
 
 static void view_of(srv_ctx *c, view *v)
