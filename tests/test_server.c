@@ -1064,6 +1064,8 @@ static void test_server_caseload_page(void **state)
     assert_int_equal(get(f, &sup, "/caseload?q=robin", &rs), 200);
     assert_false(has(&rs, "data-client=\"C001\""));
     assert_true(has(&rs, "data-client=\"C002\""));
+    /* the column links keep the filter */
+    assert_true(has(&rs, "href=\"/caseload?sort=score&amp;q=robin\""));
     cairn_server_response_free(&rs);
     assert_int_equal(get(f, &sup, "/caseload?alerts=1&q=C00", &rs), 200);
     assert_true(has(&rs, "2 clients"));

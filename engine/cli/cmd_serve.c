@@ -39,7 +39,8 @@ const cli_command cli_serve_command = {
     .usage = "cairn serve [--listen ADDR:PORT] [--tls-cert FILE --tls-key "
              "FILE]\n"
              "            [--behind-proxy] [--base-url URL] "
-             "[--crisis-text TEXT] [--key KEYFILE]",
+             "[--crisis-text TEXT]\n"
+             "            [--key KEYFILE]",
     .opts = serve_opts,
     .example = "  cairn --db clinic.db serve --listen 127.0.0.1:8430\n",
     .help =

@@ -234,6 +234,22 @@ static void put_row(srv_ctx *c, srv_buf *b, const row *r)
     srv_put(b, "</td></tr>\n");
 }
 
+/* `s` percent-encoded for a query value. */
+static void put_query_value(srv_buf *b, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+            (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' ||
+            *p == '.') {
+            srv_putn(b, (const char *)p, 1);
+        } else {
+            char e[3] = {'%', hex[*p >> 4], hex[*p & 15]};
+            srv_putn(b, e, 3);
+        }
+    }
+}
+
 static void sort_link(srv_buf *b, const view *v, const char *key,
                       const char *label)
 {
@@ -248,6 +264,10 @@ static void sort_link(srv_buf *b, const view *v, const char *key,
     if (v->instrument != NULL) {
         srv_put(b, "&amp;instrument=");
         srv_esc(b, v->instrument);
+    }
+    if (v->q != NULL && v->q[0] != '\0') {
+        srv_put(b, "&amp;q=");
+        put_query_value(b, v->q);
     }
     srv_put(b, v->alerts ? "&amp;alerts=1" : "");
     srv_put(b, v->all ? "&amp;all=1" : "");
