@@ -958,6 +958,14 @@ static void test_server_dashboard_roles(void **state)
         assert_true(has(&rs, "C001") && has(&rs, "Robin"));
         cairn_server_response_free(&rs);
     }
+    /* due: Robin's PHQ-9 comes every 7 days and was 50 days ago; C001's
+     * every 14 days, 13 days ago, is not due yet */
+    assert_int_equal(get(f, &sup, "/today", &rs), 200);
+    assert_true(has(&rs, "Robin <span class=\"code\">(C002)</span></a></td>"
+                         "<td>PHQ-9</td><td>2026-04-08</td><td>7 days</td>"
+                         "<td>50</td>"));
+    assert_false(has(&rs, "<td>2026-05-15</td>"));
+    cairn_server_response_free(&rs);
 }
 
 static void test_server_alert_lifecycle(void **state)
