@@ -477,7 +477,7 @@ static void test_dashboard_paper_form_unlikely_date(void **state)
     dash *d = *state;
     cairn_server_response rs;
     const char *args[2 * 40 + 1];
-    char names[33][8];
+    char names[33][16];
     size_t n = 0;
     const char *head[] = {"action", "save",       "instrument", "pgs33",
                           "date",   "2025-11-20", "codes",      "positions"};
