@@ -52,7 +52,7 @@ c client episode C07 --start 2026-01-05
 c client episode C07 --end 2026-04-30
 
 # Months of questionnaires, as exported from another system.
-c import "$HERE/clinic.csv"
+c import "$HERE/clinic.csv" --codes positions  # option codes, as on the forms
 
 # The timeline around the scores.
 ev() { c event add --client "$1" --date "$2" --kind "$3" --label "$4"; }

@@ -19,6 +19,15 @@
 
 /* ---- one sheet per instrument ---- */
 
+/* Whether the course is drawn on weeks since the loss (the trend's axis
+ * is since-loss, and the loss date is known); its day in `*loss`. */
+static bool loss_axis(const cairn_report_course *c,
+                      const cairn_report_client *r, double *loss)
+{
+    *loss = cairn__report_days(r->client->loss_date);
+    return c->trends[0]->axis == CAIRN_TIME_SINCE_LOSS && !isnan(*loss);
+}
+
 /* Risk flags of an assessment as "item 9 (code 1)". */
 static void flags_text(char *buf, size_t size, const cairn_assessment *a)
 {
@@ -48,10 +57,19 @@ static void score_header(cairn__sheet *s, const cairn_report_course *c)
     cairn__xlsx_text(s, SCORES_ROW - 1, col, "Assessment", &HEAD);
 }
 
-/* One row per assessment; `scores` receives the main scale (NAN: none). */
+/* One row per assessment; `scores` receives the main scale (NAN: none).
+ * On the since-loss axis a last column holds the weeks since the loss,
+ * which the charts draw against. */
 static size_t score_rows(cairn__sheet *s, const cairn_report_course *c,
-                         double *scores)
+                         const cairn_report_client *r, double *scores)
 {
+    double loss = 0;
+    bool weeks = loss_axis(c, r, &loss);
+    size_t wcol = 4 + (c->n_trends - 1) + 3;
+    if (weeks) {
+        cairn__xlsx_text(s, SCORES_ROW - 1, wcol, "Weeks since the loss",
+                         &HEAD);
+    }
     const cairn_trend *t = c->trends[0];
     const cairn_scale *sc = cairn_instrument_scale(c->instrument, 0);
     for (size_t i = 0; i < c->n_assessments; i++) {
@@ -84,8 +102,13 @@ static size_t score_rows(cairn__sheet *s, const cairn_report_course *c,
         cairn__xlsx_number(s, row, col++, (double)missing, &PLAIN);
         cairn__xlsx_text(s, row, col++, flags, a->n_flags ? &ALERT : &PLAIN);
         cairn__xlsx_number(s, row, col, (double)a->id, &PLAIN);
+        if (weeks) {
+            cairn__xlsx_number(
+                s, row, wcol,
+                (cairn__report_days(a->administered_at) - loss) / 7.0, &DP1);
+        }
     }
-    return 4 + (c->n_trends - 1) + 3;
+    return wcol + weeks;
 }
 
 static void scale_note(cairn__sheet *s, const cairn_report_course *c)
@@ -111,10 +134,13 @@ static cairn__timeline timeline_for(const cairn_report_course *c,
 {
     const cairn_trend *t = c->trends[0];
     const cairn_scale *sc = cairn_instrument_scale(c->instrument, 0);
+    double loss = 0;
+    bool weeks = loss_axis(c, r, &loss);
+    size_t xcol = weeks ? 4 + (c->n_trends - 1) + 3 : 0;
     cairn__timeline tl = {
         .n_lines = 1,
-        .lines = {{s, SCORES_ROW, c->n_assessments, 0, 1, sc->label, 0x1F3864,
-                   CAIRN__MARKER_CIRCLE}},
+        .lines = {{s, SCORES_ROW, c->n_assessments, xcol, 1, sc->label,
+                   0x1F3864, CAIRN__MARKER_CIRCLE}},
         .scale = sc,
         .scores = scores,
         .dates = dates,
@@ -127,6 +153,8 @@ static cairn__timeline timeline_for(const cairn_report_course *c,
         .last = cairn__report_days(
             c->assessments[c->n_assessments - 1]->administered_at),
         .events = {r->events, NULL},
+        .weeks = weeks,
+        .loss = loss,
     };
     return tl;
 }
@@ -149,7 +177,7 @@ static void subscale_chart(cairn__xlsx *x, cairn__sheet *s,
     for (size_t k = 1; k < c->n_trends && tl.n_lines < 7; k++) {
         const cairn_scale *sc = cairn_instrument_scale(c->instrument, k);
         tl.lines[tl.n_lines] = (cairn__line){
-            s,     SCORES_ROW, c->n_assessments,   0,
+            s,     SCORES_ROW, c->n_assessments,   main->lines[0].xcol,
             3 + k, sc->label,  colors[tl.n_lines], CAIRN__MARKER_CIRCLE};
         tl.n_lines++;
         tl.ymin = fmin(tl.ymin, sc->min);
@@ -166,6 +194,7 @@ static void subscale_chart(cairn__xlsx *x, cairn__sheet *s,
 /* The sheet of dated scores; returns it, and its width in `ncol`. */
 static cairn__sheet *instrument_sheet(cairn__xlsx *x,
                                       const cairn_report_course *c,
+                                      const cairn_report_client *r,
                                       double *scores, size_t *ncol)
 {
     const char *name = cairn_report_short_name(c->instrument);
@@ -174,7 +203,7 @@ static cairn__sheet *instrument_sheet(cairn__xlsx *x,
                       cairn_instrument_name(c->instrument));
     scale_note(s, c);
     score_header(s, c);
-    *ncol = score_rows(s, c, scores);
+    *ncol = score_rows(s, c, r, scores);
     cairn__xlsx_freeze(s, SCORES_ROW, 1);
     return s;
 }
@@ -308,7 +337,7 @@ static int course_sheets(cairn__xlsx *x, const cairn_report_client *r,
             rc = cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
             break;
         }
-        sheets[i] = instrument_sheet(x, c, scratch, &ncol[i]);
+        sheets[i] = instrument_sheet(x, c, r, scratch, &ncol[i]);
         item_sheet(x, c);
     }
     if (rc == CAIRN_OK) {

@@ -25,7 +25,8 @@ typedef struct scan {
     double from, to;  /* days since 1970; `to` is exclusive */
     int64_t *allowed; /* sorted ids of the clinician's clients */
     size_t n_allowed;
-    size_t stride; /* draw every stride-th client */
+    cairn_episode_filter *episodes; /* the course of care, as the summary */
+    size_t stride;                  /* draw every stride-th client */
     double sum[MAX_WEEKS + 1];
     size_t count[MAX_WEEKS + 1];
     size_t cap_points;
@@ -108,10 +109,12 @@ static double row_score(const scan *sc, const cairn_cohort_row *row,
 {
     const cairn_stored_scale *s =
         sc->scale_index < row->n_scales ? &row->scales[sc->scale_index] : NULL;
+    cairn_episode_place at;
     *days = 0;
     if (s == NULL || !s->has_score || !allowed(sc, row->client_id) ||
         cairn_date_days(row->administered_at, days, NULL) < 0 ||
-        (sc->has_from && *days < sc->from) || (sc->has_to && *days >= sc->to)) {
+        (sc->has_from && *days < sc->from) || (sc->has_to && *days >= sc->to) ||
+        !cairn_episode_filter_place(sc->episodes, row->client_id, *days, &at)) {
         return NAN;
     }
     return s->score;
@@ -191,6 +194,9 @@ static int prepare_scan(scan *sc, const cairn_report_cohort *r, cairn_store *st,
     if (rc == CAIRN_OK && o->clinician != NULL) {
         rc = load_allowed(sc, st, err);
     }
+    if (rc == CAIRN_OK) {
+        rc = cairn_episode_filter_new(&sc->episodes, st, o->episode, err);
+    }
     size_t n = (size_t)r->summary->n_clients;
     sc->stride =
         n > CAIRN_REPORT_COHORT_LINES
@@ -222,6 +228,7 @@ static int compute(cairn_report_cohort *r, cairn_store *st, cairn_error *err)
     }
     if (sc != NULL) {
         free(sc->allowed);
+        cairn_episode_filter_free(sc->episodes);
     }
     free(sc);
     return rc;

@@ -444,6 +444,17 @@ static void provenance(cairn__xlsx *x, const cairn_report_cohort *r,
     row = kv(s, row, "From", o->from ? o->from : "the first assessment");
     row = kv(s, row, "To", o->to ? o->to : "the latest assessment");
     row = kv(s, row, "Clinician", o->clinician ? o->clinician : "every one");
+    char ep[160], n[32];
+    if (o->episode == CAIRN_EPISODE_ALL) {
+        snprintf(ep, sizeof ep, "every assessment, in or out of episodes");
+    } else {
+        snprintf(ep, sizeof ep,
+                 "each client's %s episode of care (clients without "
+                 "episodes whole); %g assessments outside it left out",
+                 cairn_episode_choice_name(o->episode, n, sizeof n),
+                 r->summary->n_outside);
+    }
+    row = kv(s, row, "Course of care", ep);
     row = parameter_rows(s, row, r);
     row = kv(s, row, "Growth model",
              mo->intercept_only ? "random intercept only"

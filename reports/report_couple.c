@@ -203,7 +203,11 @@ static size_t shared_table(cairn__sheet *s, size_t row,
         if (c->has_reliable_difference) {
             cairn__xlsx_number(s, row, 13, c->reliable_difference, &DP1);
         }
-        cairn__xlsx_text(s, row, 14, sh->diverged ? "yes" : "no",
+        cairn__xlsx_text(s, row, 14,
+                         sh->diverged ? "yes"
+                         : c->diverging_judged && c->incongruent_judged
+                             ? "no"
+                             : "not judged",
                          sh->diverged ? &ALERT : &PLAIN);
         cairn__xlsx_text(s, row, 15, sh->reason,
                          sh->diverged ? &ALERT_WRAP : &WRAP);
@@ -260,6 +264,33 @@ static void summary(cairn__xlsx *x, const cairn_report_couple *r)
 }
 
 /* ---- one sheet per shared instrument ---- */
+
+/* Whether the couple's charts are drawn on weeks since the loss: both
+ * trends on that axis and one loss date for both (else dates); its day
+ * in `*loss`. */
+static bool loss_axis(const cairn_report_couple *r,
+                      const cairn_report_shared *sh, double *loss)
+{
+    const char *la = r->a->client->loss_date, *lb = r->b->client->loss_date;
+    *loss = cairn__report_days(la);
+    return sh->a->axis == CAIRN_TIME_SINCE_LOSS &&
+           sh->b->axis == CAIRN_TIME_SINCE_LOSS && la != NULL && lb != NULL &&
+           strncmp(la, lb, 10) == 0 && !isnan(*loss);
+}
+
+/* On the since-loss axis, the column after a partner's band holds the
+ * weeks since the loss that the chart draws against. */
+static void partner_weeks(cairn__sheet *s, size_t col, const char *code,
+                          const cairn_trend *t, double loss)
+{
+    cairn__xlsx_textf(s, FIRST_ROW - 1, col, &HEAD, "%s weeks since the loss",
+                      code);
+    for (size_t i = 0; i < t->n; i++) {
+        cairn__xlsx_number(s, FIRST_ROW + i, col,
+                           (cairn__report_days(t->points[i].date) - loss) / 7.0,
+                           &DP1);
+    }
+}
 
 static void partner_block(cairn__sheet *s, size_t col, const char *code,
                           const cairn_trend *t, const cairn_scale *sc)
@@ -327,6 +358,11 @@ static cairn__sheet *shared_sheet(cairn__xlsx *x, const cairn_report_couple *r,
                       sh->diverged ? "DIVERGED: " : "", sh->reason);
     partner_block(s, 0, ca, sh->a, sc);
     partner_block(s, 4, cb, sh->b, sc);
+    double loss = 0;
+    if (loss_axis(r, sh, &loss)) {
+        partner_weeks(s, 3, ca, sh->a, loss);
+        partner_weeks(s, 7, cb, sh->b, loss);
+    }
     pair_block(s, sh, ca, cb);
     cairn__xlsx_freeze(s, FIRST_ROW, 0);
     return s;
@@ -342,12 +378,16 @@ static void shared_chart(cairn__xlsx *x, const cairn_report_couple *r,
     snprintf(pa, sizeof pa, "%s: ", ca);
     snprintf(pb, sizeof pb, "%s: ", cb);
     const cairn_trend *t = sh->a->has_cutoff ? sh->a : sh->b;
+    double loss = 0;
+    bool weeks = loss_axis(r, sh, &loss);
     cairn__timeline tl = {
         .n_lines = 2,
-        .lines = {{s, FIRST_ROW, sh->a->n, 0, 1, ca, 0x2F75B5,
+        .lines = {{s, FIRST_ROW, sh->a->n, weeks ? 3 : 0, 1, ca, 0x2F75B5,
                    CAIRN__MARKER_CIRCLE},
-                  {s, FIRST_ROW, sh->b->n, 4, 5, cb, 0xC55A11,
+                  {s, FIRST_ROW, sh->b->n, weeks ? 7 : 4, 5, cb, 0xC55A11,
                    CAIRN__MARKER_SQUARE}},
+        .weeks = weeks,
+        .loss = loss,
         .scale = sc,
         .has_cutoff = t->has_cutoff,
         .cutoff = t->cutoff,

@@ -371,7 +371,9 @@ typedef struct cairn__line {
 /**
  * A chart of scores over time: the lines, the severity bands of `scale`
  * as labelled boundaries (and, for a single line, markers coloured by
- * band), the cut-off, and events as labelled drop lines.
+ * band), the cut-off, and events as labelled drop lines.  The x axis is
+ * dates, or weeks since the loss (`weeks`), where the events (the due
+ * date and anniversaries among them) sit at their weeks too.
  */
 typedef struct cairn__timeline {
     size_t n_lines;
@@ -387,6 +389,9 @@ typedef struct cairn__timeline {
     double first, last;                /**< score dates, days since 1970 */
     const cairn_event_list *events[2]; /**< or NULL */
     const char *event_prefix[2];       /**< e.g. "S01: ", or NULL */
+    bool weeks;  /**< x axis in weeks since the loss (the lines' x
+                      cells hold weeks), else dates */
+    double loss; /**< the loss date, days since 1970, when weeks */
 } cairn__timeline;
 
 /**

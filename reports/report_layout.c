@@ -202,15 +202,18 @@ cairn__sheet *cairn__report_data_sheet(cairn__xlsx *x, size_t *row)
 
 /* ---- the timeline chart ---- */
 
-/* "moderately severe (15-19)" for chart labels. */
+/* A band's label from its definition, with its range unless the label
+ * already ends with one: "Moderately severe (15-19)", "Probable
+ * depression (13 or more)". */
 static void band_name(char *buf, size_t size, const cairn_band *b)
 {
-    size_t n = 0;
-    for (const char *p = b->id; *p && n + 1 < size; p++) {
-        buf[n++] = *p == '_' ? ' ' : *p;
+    const char *label = b->label != NULL ? b->label : b->id;
+    size_t n = strlen(label);
+    if (n > 0 && label[n - 1] == ')') {
+        snprintf(buf, size, "%s", label);
+    } else {
+        snprintf(buf, size, "%s (%g-%g)", label, b->min, b->max);
     }
-    buf[n] = '\0';
-    snprintf(buf + n, size - n, " (%g-%g)", b->min, b->max);
 }
 
 /* The text an event shows: its label, else its kind in words. */
@@ -229,8 +232,28 @@ static void event_text(char *buf, size_t size, const cairn_event *e,
 }
 
 typedef struct range {
-    double x0, x1; /* serial dates of the axis */
+    double x0, x1; /* the axis: serial dates, or weeks since the loss */
 } range;
+
+/* Where day `day` (days since 1970) sits on the x axis. */
+static double x_of(const cairn__timeline *tl, double day)
+{
+    return tl->weeks ? (day - tl->loss) / 7.0 : day + SERIAL_1970;
+}
+
+/* Cell (row, col) of `d`: the x of `day`, as a date or in weeks. */
+static void put_x(cairn__sheet *d, size_t row, size_t col,
+                  const cairn__timeline *tl, const char *iso)
+{
+    static const cairn__style date = {.num = CAIRN__NUM_DATE};
+    static const cairn__style weeks = {.num = CAIRN__NUM_1DP};
+    if (tl->weeks) {
+        cairn__xlsx_number(d, row, col, x_of(tl, cairn__report_days(iso)),
+                           &weeks);
+    } else {
+        cairn__xlsx_date(d, row, col, iso, &date);
+    }
+}
 
 static range date_range(const cairn__timeline *tl)
 {
@@ -247,20 +270,26 @@ static range date_range(const cairn__timeline *tl)
         }
     }
     double span = fmax(hi - lo, 14.0);
+    if (tl->weeks) {
+        return (range){floor(x_of(tl, lo - 0.04 * span)),
+                       ceil(x_of(tl, hi + 0.04 * span))};
+    }
     return (range){floor(lo - 0.04 * span) + SERIAL_1970,
                    ceil(hi + 0.04 * span) + SERIAL_1970};
 }
 
 /* A horizontal line across the chart at `y`, labelled at `at` (0-1). */
-static void level_line(cairn__chart *c, cairn__sheet *d, size_t *row, range r,
-                       double y, double at, const cairn__series *s)
+static void level_line(cairn__chart *c, const cairn__timeline *tl,
+                       cairn__sheet *d, size_t *row, range r, double y,
+                       double at, const cairn__series *s)
 {
     static const cairn__style date = {.num = CAIRN__NUM_DATE};
+    static const cairn__style weeks = {.num = CAIRN__NUM_1DP};
     double xs[3] = {r.x0, r.x0 + at * (r.x1 - r.x0), r.x1};
     cairn__series se = *s;
     cairn__xlsx_text(d, *row, 2, s->name, NULL);
     for (size_t i = 0; i < 3; i++) {
-        cairn__xlsx_number(d, *row + i, 0, xs[i], &date);
+        cairn__xlsx_number(d, *row + i, 0, xs[i], tl->weeks ? &weeks : &date);
         cairn__xlsx_number(d, *row + i, 1, y, NULL);
     }
     se.sheet = d;
@@ -290,7 +319,7 @@ static void band_lines(cairn__chart *c, const cairn__timeline *tl,
                            .color = cairn__report_band_color(sc, i),
                            .width = 1.0,
                            .dashed = true};
-        level_line(c, d, row, r, sc->bands[i].min, 0.86, &s);
+        level_line(c, tl, d, row, r, sc->bands[i].min, 0.86, &s);
     }
 }
 
@@ -306,7 +335,7 @@ static void cutoff_line(cairn__chart *c, const cairn__timeline *tl,
     cairn__xlsx_text(d, (*row)++, 0, "Cut-off", &head);
     cairn__series s = {
         .name = name, .color = 0xC00000, .width = 1.5, .in_legend = true};
-    level_line(c, d, row, r, tl->cutoff, 0.10, &s);
+    level_line(c, tl, d, row, r, tl->cutoff, 0.10, &s);
 }
 
 static void score_lines(cairn__chart *c, const cairn__timeline *tl,
@@ -337,15 +366,15 @@ static void band_markers(cairn__chart *c, const cairn__timeline *tl,
                          cairn__sheet *d, size_t *row)
 {
     static const cairn__style head = {.bold = true};
-    static const cairn__style date = {.num = CAIRN__NUM_DATE};
     const cairn_scale *sc = tl->scale;
     size_t n = tl->lines[0].n;
-    cairn__xlsx_text(d, (*row)++, 0, "Date", &head);
+    cairn__xlsx_text(d, (*row)++, 0,
+                     tl->weeks ? "Weeks since the loss" : "Date", &head);
     for (size_t b = 0; b < sc->n_bands; b++) {
         cairn__xlsx_text(d, *row - 1, 1 + b, sc->bands[b].id, &head);
     }
     for (size_t i = 0; i < n; i++) {
-        cairn__xlsx_date(d, *row + i, 0, tl->dates[i], &date);
+        put_x(d, *row + i, 0, tl, tl->dates[i]);
         const cairn_band *band =
             isnan(tl->scores[i]) ? NULL : cairn_scale_band(sc, tl->scores[i]);
         if (band != NULL) {
@@ -374,13 +403,12 @@ static void event_marks(cairn__chart *c, const cairn__timeline *tl,
                         cairn__sheet *d, size_t *row, range r)
 {
     static const cairn__style head = {.bold = true};
-    static const cairn__style date = {.num = CAIRN__NUM_DATE};
     size_t shown = 0;
     for (size_t k = 0; k < 2; k++) {
         const cairn_event_list *ev = tl->events[k];
         for (size_t i = 0; ev != NULL && i < ev->n && shown < MAX_EVENTS; i++) {
             double day = cairn__report_days(ev->items[i].date);
-            if (!(day + SERIAL_1970 >= r.x0 && day + SERIAL_1970 <= r.x1)) {
+            if (!(x_of(tl, day) >= r.x0 && x_of(tl, day) <= r.x1)) {
                 continue;
             }
             if (shown == 0) {
@@ -390,7 +418,7 @@ static void event_marks(cairn__chart *c, const cairn__timeline *tl,
             event_text(text, sizeof text, &ev->items[i], tl->event_prefix[k]);
             double y =
                 tl->ymax - (double)(shown % 3) * 0.07 * (tl->ymax - tl->ymin);
-            cairn__xlsx_date(d, *row, 0, ev->items[i].date, &date);
+            put_x(d, *row, 0, tl, ev->items[i].date);
             cairn__xlsx_number(d, *row, 1, y, NULL);
             cairn__xlsx_text(d, *row, 2, text, NULL);
             cairn__series s = {.name = text,
@@ -411,9 +439,12 @@ static void event_marks(cairn__chart *c, const cairn__timeline *tl,
     }
 }
 
-static double major_unit(range r)
+static double major_unit(const cairn__timeline *tl, range r)
 {
     double span = r.x1 - r.x0;
+    if (tl->weeks) {
+        return span <= 10 ? 1 : span <= 26 ? 2 : span <= 52 ? 4 : 8;
+    }
     return span <= 70 ? 7 : span <= 182 ? 14 : span <= 365 ? 28 : 56;
 }
 
@@ -438,13 +469,13 @@ cairn__chart *cairn__report_timeline(cairn__xlsx *x, const cairn__timeline *tl,
         band_markers(c, tl, data, &row);
     }
     event_marks(c, tl, data, &row, r);
-    cairn__axis xa = {.title = "Date",
+    cairn__axis xa = {.title = tl->weeks ? "Weeks since the loss" : "Date",
                       .has_min = true,
                       .has_max = true,
                       .min = r.x0,
                       .max = r.x1,
-                      .major = major_unit(r),
-                      .dates = true};
+                      .major = major_unit(tl, r),
+                      .dates = !tl->weeks};
     cairn__axis ya = {.title = tl->ytitle,
                       .has_min = true,
                       .has_max = true,

@@ -221,7 +221,19 @@ class Package:
                 if f is not None:
                     refs[key] = f.text
             series.append({"name": nm, "refs": refs})
-        return {"title": title, "kinds": kinds, "series": series}
+        axes = []
+        for ax in root.iter("{%s}valAx" % NS["c"]):
+            lim = {k: float(e.get("val")) for k in ("min", "max")
+                   for e in [ax.find("c:scaling/c:%s" % k, NS)]
+                   if e is not None}
+            fmt = ax.find("c:numFmt", NS)
+            axes.append({"title": "".join(t.text or "" for t in
+                                          ax.findall("c:title//a:t", NS)),
+                         "min": lim.get("min"), "max": lim.get("max"),
+                         "format": fmt.get("formatCode") if fmt is not None
+                         else None})
+        return {"title": title, "kinds": kinds, "series": series,
+                "axes": axes}
 
     def core(self):
         root = self.xml("docProps/core.xml")
@@ -521,9 +533,11 @@ def check_instrument_charts(wb, pkg, eng, inst, alias, n, events):
         check(ok, "%s: cut-off %g drawn as a line" % (alias, cut))
     bands = scale.get("bands") or []
     names = [x["name"] for x in main["series"]]
-    check(all(any(n_.startswith(b["id"].replace("_", " ") + " (")
+    # the definition's label, with its range unless the label ends in one
+    check(all(any(n_ == (b["label"] if b["label"].endswith(")") else
+                         "%s (%g-%g)" % (b["label"], b["min"], b["max"]))
                   for n_ in names) for b in bands),
-          "%s: every severity band drawn" % alias, names)
+          "%s: every severity band drawn, by its label" % alias, names)
     labels = [e["label"] for e in events]
     check(all(any(n_.endswith(lbl) for n_ in names) for lbl in labels
               if within(e_date(events, lbl), main, wb)),
@@ -592,6 +606,82 @@ def check_client(wb, pkg, eng, code):
     for c in codes:
         check_instrument_sheet(wb, pkg, eng, c, hist, events)
         check_item_sheet(wb, eng, c, hist)
+
+
+# ---- a client workbook on weeks since the loss ----
+
+def loss_markers(cl, until):
+    """The due date and anniversaries, computed here: {label: date}."""
+    loss = dt.date.fromisoformat(cl["loss_date"][:10])
+    out = {}
+    g = cl.get("gestation_weeks")
+    if g is not None and g < 40:
+        out["due date, from the loss at %g weeks" % g] = \
+            loss + dt.timedelta(days=round((40 - g) * 7))
+    k = 1
+    while True:
+        try:
+            d = loss.replace(year=loss.year + k)
+        except ValueError:  # 29 February
+            d = loss.replace(year=loss.year + k, day=28)
+        if d > until:
+            break
+        out["anniversary %d" % k] = d
+        k += 1
+    return loss, out
+
+
+def check_since_loss(wb, pkg, eng, code):
+    """`report client --time since-loss`: every chart's x axis is weeks
+    since the loss, the scores are drawn against a column of weeks that
+    matches their dates, and the due date and anniversaries sit at their
+    weeks."""
+    cl = eng.client(code)
+    hist = eng.history(code)
+    loss, marks = loss_markers(cl, dt.date(2100, 1, 1))
+    loss_dt = dt.datetime(loss.year, loss.month, loss.day)
+    drawn = 0
+    for c in sorted({a["instrument"] for a in hist}):
+        alias = eng.alias(c)
+        ws = wb[alias]
+        n = sum(1 for a in hist if a["instrument"] == c)
+        col = next((cell.column for cell in ws[4]
+                    if cell.value == "Weeks since the loss"), None)
+        if not check(col is not None, "%s: a column of weeks since the loss"
+                     % alias, [cell.value for cell in ws[4]]):
+            continue
+        got = [ws.cell(row=5 + i, column=col).value for i in range(n)]
+        want = [(ws.cell(row=5 + i, column=1).value - loss_dt)
+                .total_seconds() / 86400 / 7 for i in range(n)]
+        check(all(near(g, w, 1e-6) for g, w in zip(got, want)),
+              "%s: weeks since the loss match the dates" % alias,
+              (got, want))
+        letter = get_column_letter(col)
+        q = quoted(alias)
+        for ch in pkg.charts(alias):
+            xs = [s["refs"].get("xVal", "") for s in ch["series"]]
+            ax = ch["axes"][0] if ch["axes"] else {}
+            check(ax.get("title") == "Weeks since the loss" and
+                  ax.get("format") != "d mmm yy",
+                  "%s: '%s' x axis is weeks since the loss" %
+                  (alias, ch["title"]), ax)
+            check(span(q, letter, 5, 4 + n) in xs,
+                  "%s: '%s' draws the scores against the weeks" %
+                  (alias, ch["title"]), xs[:4])
+            for s in ch["series"]:
+                for label, day in marks.items():
+                    if not (s["name"] == label or
+                            ("anniversary" in label and
+                             s["name"].startswith(label.split()[1]) and
+                             "anniversary of the loss" in s["name"])):
+                        continue
+                    x = ref_cells(wb, s["refs"]["xVal"])[0]
+                    check(near(x, (day - loss).days / 7, 1e-9),
+                          "%s: '%s' at week %g" %
+                          (alias, s["name"], (day - loss).days / 7), x)
+                    drawn += 1
+    check(drawn > 0, "client %s: the due date or an anniversary is drawn"
+          % code, sorted(marks))
 
 
 # ---- the couple workbook ----
@@ -826,7 +916,7 @@ def check_provenance(wb, eng, instrument):
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("kind", choices=["client", "couple", "caseload",
-                                    "cohort"])
+                                    "cohort", "since-loss"])
     p.add_argument("file")
     p.add_argument("--cairn", required=True)
     p.add_argument("--db", required=True)
@@ -847,6 +937,8 @@ def main():
     pkg = Package(args.file)
     if args.kind == "client":
         check_client(wb, pkg, eng, args.client)
+    elif args.kind == "since-loss":
+        check_since_loss(wb, pkg, eng, args.client)
     elif args.kind == "couple":
         check_couple(wb, pkg, eng, args.client)
     elif args.kind == "cohort":

@@ -197,6 +197,104 @@ static void test_caseload_model_cache_is_never_stale(void **state)
     test_store_done(st, dir);
 }
 
+/* Run SQL on the test store with the sqlite3 shell, as anyone with the
+ * file could. */
+static void raw_sql(const char *dir, const char *sql)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "sqlite3 '%s/t.db' \"%s\"", dir, sql);
+    if (system(cmd) != 0) {
+        fail_msg("sqlite3 failed: %s", sql);
+    }
+}
+
+static void verify(cairn_store *st)
+{
+    cairn_audit_report rep;
+    cairn_error err = CAIRN_ERROR_INIT;
+    if (cairn_store_audit_verify(st, &rep, &err) < 0) {
+        fail_msg("%s", err.message);
+    }
+}
+
+static void verify_fails(cairn_store *st, const char *want)
+{
+    cairn_audit_report rep;
+    cairn_error err = CAIRN_ERROR_INIT;
+    assert_int_equal(cairn_store_audit_verify(st, &rep, &err), CAIRN_EINVAL);
+    assert_string_equal(err.message, want);
+}
+
+/*
+ * A change made beside Cairn, with the sqlite3 shell, also makes the
+ * cache stale: an update (an assessment voided), an insert (a copied
+ * assessment), and a cache row rewritten without the audit key is never
+ * used and is found by audit verify, as is a counting trigger dropped.
+ */
+static void test_caseload_model_cache_raw_edits(void **state)
+{
+    (void)state;
+    char dir[64], code[16], date[32];
+    cairn_store *st = test_store_new(dir, sizeof dir);
+    cairn_mixed_design *a = NULL, *b = NULL;
+    size_t na = 0, nb = 0, ca = 0, cb = 0;
+    for (int c = 0; c < 4; c++) {
+        snprintf(code, sizeof code, "R%02d", c);
+        test_client(st, code, NULL, NULL);
+        for (int k = 0; k < 3; k++) {
+            snprintf(date, sizeof date, "2026-02-%02d", 1 + 7 * k);
+            test_phq9(st, code, date, 15 - k * (1 + c % 2), false);
+        }
+    }
+    assert_false(designs(st, &a, &na, &ca));
+    /* a cache row rewritten: its MAC no longer holds, so audit verify
+     * finds it and it is not used */
+    raw_sql(dir, "UPDATE model_cache SET n_clients = n_clients + 40");
+    verify_fails(st,
+                 "the cached growth model of phq9 total/episode:current was "
+                 "not written "
+                 "by Cairn (its MAC does not hold): it was changed "
+                 "behind Cairn's back");
+    assert_false(designs(st, &b, &nb, &cb));
+    assert_int_equal(cb, ca);
+    assert_int_equal(nb, na);
+    assert_memory_equal(a, b, na * sizeof *a);
+    free(b);
+    verify(st);
+    /* a counting trigger dropped */
+    raw_sql(dir, "DROP TRIGGER assessment_UPDATE_counted");
+    verify_fails(st, "trigger assessment_UPDATE_counted was removed behind "
+                     "Cairn's back: changes to assessment would not be "
+                     "counted");
+    raw_sql(dir, "CREATE TRIGGER assessment_UPDATE_counted AFTER UPDATE ON"
+                 " assessment BEGIN UPDATE store_change SET n = n + 1; END");
+    verify(st);
+    assert_true(designs(st, &b, &nb, &cb));
+    free(b);
+    /* an update: assessment 1 voided by hand */
+    raw_sql(dir, "UPDATE assessment SET voided_at = '2026-03-01T00:00:00Z',"
+                 " void_reason = 'by hand' WHERE id = 1");
+    assert_false(designs(st, &b, &nb, &cb));
+    assert_false(na == nb && memcmp(a, b, na * sizeof *a) == 0);
+    free(a);
+    free(b);
+    assert_true(designs(st, &a, &na, &ca));
+    free(a);
+    /* an insert: a copy of an assessment on a later date */
+    raw_sql(dir, "INSERT INTO assessment (client_id, instrument,"
+                 " administered_at, responses, definition_id, scores, flags,"
+                 " rules) SELECT client_id, instrument, '2026-03-20',"
+                 " responses, definition_id, scores, flags, rules FROM"
+                 " assessment WHERE id = 2");
+    assert_false(designs(st, &a, &na, &ca));
+    assert_true(designs(st, &b, &nb, &cb));
+    assert_int_equal(nb, na);
+    assert_memory_equal(a, b, na * sizeof *a);
+    free(a);
+    free(b);
+    test_store_done(st, dir);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -321,6 +419,7 @@ int main(void)
         cmocka_unit_test(test_caseload_one_client_and_instrument),
         cmocka_unit_test(test_caseload_expectation_needs_enough_clients),
         cmocka_unit_test(test_caseload_model_cache_is_never_stale),
+        cmocka_unit_test(test_caseload_model_cache_raw_edits),
         cmocka_unit_test(test_caseload_active_rule),
         cmocka_unit_test(test_caseload_alert_list_and_actions),
         cmocka_unit_test(test_caseload_alert_age_words),

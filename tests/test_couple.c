@@ -66,6 +66,54 @@ static void test_couple_congruent_and_unpaired(void **state)
     cairn_trend_free(b);
 }
 
+/* Where divergence or incongruence cannot be judged the comparison says
+ * so (judged = false) instead of a false "no". */
+static void test_couple_not_judged_is_not_false(void **state)
+{
+    (void)state;
+    fixture fa = {0}, fb = {0}, fc = {0}, fd = {0};
+    /* WHO-5 has no reliable-change parameters */
+    add(&fa, "who5", "2026-01-05", 10, 0);
+    add(&fa, "who5", "2026-02-02", 20, 0);
+    add(&fb, "who5", "2026-01-06", 12, 0);
+    add(&fb, "who5", "2026-02-03", 5, 0);
+    cairn_trend *a = trend(&fa, "who5", NULL, NULL, NULL);
+    cairn_trend *b = trend(&fb, "who5", NULL, NULL, NULL);
+    cairn_couple *c = NULL;
+    assert_int_equal(cairn_couple_compare(&c, a, b, 0, NULL), 0);
+    assert_int_equal(c->n_pairs, 2);
+    assert_false(c->has_reliable_difference);
+    assert_false(c->diverging_judged);
+    assert_false(c->incongruent_judged);
+    cairn_couple_free(c);
+    cairn_trend_free(a);
+    cairn_trend_free(b);
+    /* PHQ-9: one partner has a single score (no reliable change) and
+     * improved partner: incongruence unknown; pairs judged */
+    add(&fc, "phq9", "2026-01-05", 16, 0);
+    add(&fc, "phq9", "2026-03-02", 8, 0);
+    add(&fd, "phq9", "2026-03-03", 10, 0);
+    a = trend(&fc, "phq9", NULL, NULL, NULL);
+    b = trend(&fd, "phq9", NULL, NULL, NULL);
+    assert_int_equal(cairn_couple_compare(&c, a, b, 0, NULL), 0);
+    assert_true(c->diverging_judged && !c->diverging);
+    assert_false(c->incongruent_judged);
+    cairn_couple_free(c);
+    cairn_trend_free(a);
+    cairn_trend_free(b);
+    /* one partner without reliable change rules incongruence out */
+    fixture fe = {0};
+    add(&fe, "phq9", "2026-01-05", 12, 0);
+    add(&fe, "phq9", "2026-03-02", 11, 0);
+    a = trend(&fe, "phq9", NULL, NULL, NULL);
+    b = trend(&fd, "phq9", NULL, NULL, NULL);
+    assert_int_equal(cairn_couple_compare(&c, a, b, 0, NULL), 0);
+    assert_true(c->incongruent_judged && !c->incongruent);
+    cairn_couple_free(c);
+    cairn_trend_free(a);
+    cairn_trend_free(b);
+}
+
 static void test_couple_view_of_a_store(void **state)
 {
     (void)state;
@@ -116,6 +164,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_couple_pairs_within_14_days),
         cmocka_unit_test(test_couple_congruent_and_unpaired),
+        cmocka_unit_test(test_couple_not_judged_is_not_false),
         cmocka_unit_test(test_couple_view_of_a_store),
     };
     return cmocka_run_group_tests(tests, setup, NULL);

@@ -121,9 +121,11 @@ static void test_import_map_bad_files(void **state)
          "\"items\": {\"q\": 1}, \"codes\": \"labels\"}",
          "m.json: codes: must be \"positions\" or \"scores\""},
         {"{\"client\": \"c\", \"date\": \"d\", \"instrument\": \"epds\", "
-         "\"items\": {\"q\": 1}}",
-         "m.json: codes: epds's answer codes are not its item scores: say "
-         "which the file holds, \"positions\" or \"scores\""},
+         "\"items\": {\"q\": {\"item\": 1, \"codes\": \"ticks\"}}}",
+         "m.json: items: 'q': codes: must be \"positions\" or \"scores\""},
+        {"{\"client\": \"c\", \"date\": \"d\", \"instrument\": \"epds\", "
+         "\"items\": {\"q\": {\"item\": 1, \"scale\": 2}}}",
+         "m.json: items: 'q': takes only \"item\", \"offset\" and \"codes\""},
         {"{\"client\": \"c\", \"date\": \"d\", \"instrument\": \"phq9\", "
          "\"items\": {\"q\": 1}, \"identifiers\": [\"name\", \"q\"]}",
          "m.json: identifiers: 'q' identifies a person, so it cannot also be "
@@ -257,12 +259,96 @@ static void test_import_map_event_dates(void **state)
     cairn_import_map_free(m);
 }
 
+/* Import `csv` through map `m` (NULL: Cairn's own columns) with the
+ * file's codes `codes`; `msg` receives the first message. */
+static int run_codes(cairn_store *st, const cairn_import_map *m,
+                     const char *csv, cairn_entry codes, char *msg, size_t size)
+{
+    cairn_import_options o = CAIRN_IMPORT_OPTIONS_INIT;
+    cairn_error err = CAIRN_ERROR_INIT;
+    o.map = m;
+    o.create_clients = true;
+    o.codes = codes;
+    int rc = cairn_import_parse(st, test_catalog(), csv, strlen(csv), "t.csv",
+                                &o, NULL, &err);
+    snprintf(msg, size, "%s", rc < 0 ? err.message : "");
+    return rc;
+}
+
+/* EPDS codes are not its scores: a file, a map or a column must say which
+ * it holds, and the one-line refusal names the file, the column and both
+ * choices; positions and scores of the same answers store the same. */
+static void test_import_map_codes_must_be_said(void **state)
+{
+    (void)state;
+    static const char both[] =
+        "epds's answer codes are not its item scores: say which the file "
+        "holds, --codes positions (the position of the ticked answer, 0 for "
+        "the top one to 3 for the bottom one) or --codes scores (each item's "
+        "score from the scoring key, 0-3, where the top answer scores 3 on "
+        "items 3 and 5-10)";
+    char msg[CAIRN_ERROR_MAX], want[CAIRN_ERROR_MAX], codes[64];
+    double total = 0;
+    cairn_store *st = new_store();
+    cairn_import_map *m =
+        map_of("{\"client\": \"c\", \"date\": \"d\", \"instrument\": \"epds\", "
+               "\"items\": {\"e1\": 1, \"e10\": 10}}");
+    const char *csv = "c,d,e1,e10\nC1,2025-01-02,1,3\n";
+    assert_int_equal(run_codes(st, m, csv, CAIRN_ENTRY_UNSAID, msg, sizeof msg),
+                     CAIRN_EPARSE);
+    snprintf(want, sizeof want,
+             "t.csv: column 'e1' (epds item 1): %s, or \"codes\" in the map",
+             both);
+    assert_string_equal(msg, want);
+    /* the file's --codes scores: item 10 scored 3 is the top answer */
+    assert_int_equal(run_codes(st, m, csv, CAIRN_ENTRY_SCORES, msg, sizeof msg),
+                     CAIRN_OK);
+    codes_of(st, "C1", codes, sizeof codes, &total);
+    assert_string_equal(codes, "1,-,-,-,-,-,-,-,-,0");
+    cairn_import_map_free(m);
+    /* one column says scores, the other is left to the file */
+    m = map_of("{\"client\": \"c\", \"date\": \"d\", \"instrument\": \"epds\", "
+               "\"items\": {\"e1\": 1, \"e10\": {\"item\": 10, "
+               "\"codes\": \"scores\"}}}");
+    assert_int_equal(run_codes(st, m, "c,d,e1,e10\nC2,2025-01-02,1,3\n",
+                               CAIRN_ENTRY_UNSAID, msg, sizeof msg),
+                     CAIRN_EPARSE);
+    assert_non_null(strstr(msg, "column 'e1' (epds item 1)"));
+    assert_int_equal(run_codes(st, m, "c,d,e1,e10\nC2,2025-01-02,1,3\n",
+                               CAIRN_ENTRY_POSITIONS, msg, sizeof msg),
+                     CAIRN_OK);
+    codes_of(st, "C2", codes, sizeof codes, &total);
+    assert_string_equal(codes, "1,-,-,-,-,-,-,-,-,0");
+    cairn_import_map_free(m);
+    /* Cairn's own columns: the refusal names them; phq9 needs nothing */
+    const char *own = "client_id,administered_at,instrument,item1,item2,"
+                      "item3,item4,item5,item6,item7,item8,item9,item10\n"
+                      "C3,2025-01-02,epds,1,,,,,,,,,3\n";
+    assert_int_equal(
+        run_codes(st, NULL, own, CAIRN_ENTRY_UNSAID, msg, sizeof msg),
+        CAIRN_EINVAL);
+    snprintf(want, sizeof want, "t.csv:2: columns item1..item10: %s", both);
+    assert_string_equal(msg, want);
+    assert_int_equal(
+        run_codes(st, NULL, own, CAIRN_ENTRY_SCORES, msg, sizeof msg),
+        CAIRN_OK);
+    codes_of(st, "C3", codes, sizeof codes, &total);
+    assert_string_equal(codes, "1,-,-,-,-,-,-,-,-,0");
+    assert_int_equal(run_codes(st, NULL,
+                               "client_id,administered_at,instrument,item1,"
+                               "item2\nC4,2025-01-02,phq2,1,0\n",
+                               CAIRN_ENTRY_UNSAID, msg, sizeof msg),
+                     CAIRN_OK);
+    cairn_store_close(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_import_map_bad_files),
         cmocka_unit_test(test_import_map_offsets_and_totals),
         cmocka_unit_test(test_import_map_scores_and_columns),
+        cmocka_unit_test(test_import_map_codes_must_be_said),
         cmocka_unit_test(test_import_map_event_dates),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

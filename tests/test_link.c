@@ -6,6 +6,7 @@
 #define _DEFAULT_SOURCE
 #include <stdio.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cairn/account.h"
@@ -311,7 +312,7 @@ static void test_link_backup(void **state)
 {
     (void)state;
     char dir[] = "/tmp/cairn-test-XXXXXX";
-    char path[64], copy[64];
+    char path[64], copy[64], other[80];
     cairn_store *st = NULL, *b = NULL;
     cairn_store_options o = CAIRN_STORE_OPTIONS_INIT;
     cairn_error err = CAIRN_ERROR_INIT;
@@ -324,8 +325,27 @@ static void test_link_backup(void **state)
     assert_int_equal(cairn_store_open(&st, path, &o, &err), CAIRN_OK);
     c.code = "C7";
     assert_int_equal(cairn_store_client_add(st, &c, NULL, &err), CAIRN_OK);
-    assert_int_equal(cairn_store_backup(st, copy, &err), CAIRN_OK);
-    assert_int_equal(cairn_store_backup(st, copy, &err), CAIRN_EEXISTS);
+    assert_int_equal(cairn_store_backup(st, copy, NULL, &err), CAIRN_OK);
+    /* an older backup is an SQLite file: never replaced, even forced */
+    cairn_outfile_options force = CAIRN_OUTFILE_OPTIONS_INIT;
+    force.force = true;
+    assert_int_equal(cairn_store_backup(st, copy, &force, &err), CAIRN_EINVAL);
+    assert_non_null(strstr(err.message, "is an SQLite database"));
+    /* nor the store itself, or its audit key, whatever the options say */
+    assert_int_equal(cairn_store_backup(st, path, &force, &err), CAIRN_EINVAL);
+    assert_non_null(strstr(err.message, "is the database in use"));
+    snprintf(other, sizeof other, "%s.auditkey", path);
+    assert_int_equal(cairn_store_backup(st, other, &force, &err), CAIRN_EINVAL);
+    assert_non_null(strstr(err.message, "is a key in use"));
+    /* another existing file only with force */
+    snprintf(other, sizeof other, "%s/notes.txt", dir);
+    FILE *fp = fopen(other, "w");
+    assert_non_null(fp);
+    fputs("keep me\n", fp);
+    fclose(fp);
+    assert_int_equal(cairn_store_backup(st, other, NULL, &err), CAIRN_EEXISTS);
+    assert_int_equal(cairn_store_backup(st, other, &force, &err), CAIRN_OK);
+    unlink(other);
     assert_int_equal(stat(copy, &sb), 0);
     assert_int_equal(sb.st_mode & 0777, 0600);
     o.create = false;
@@ -343,6 +363,117 @@ static void test_link_backup(void **state)
     char cmd[200];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     assert_int_equal(system(cmd), 0);
+}
+
+/* The last audit entry. */
+static cairn_audit_list *last_entry(cairn_store *st)
+{
+    cairn_audit_list *log = NULL;
+    cairn_error err = CAIRN_ERROR_INIT;
+    assert_int_equal(cairn_store_audit_list(&log, st, 1, &err), CAIRN_OK);
+    assert_int_equal(log->n, 1);
+    return log;
+}
+
+/*
+ * Pruning removes the sessions that can no longer be used and the links
+ * 30 days past their expiry (but the newest), audited as counts and link ids;
+ * the log still verifies, a link removed any other way does not, and a
+ * live link cannot be deleted at all.
+ */
+static void test_link_prune(void **state)
+{
+    (void)state;
+    static const int codes[9] = {1, 2, 0, 3, 1, 0, 2, 1, 2};
+    cairn_store *st = mem_store();
+    cairn_error err = CAIRN_ERROR_INIT;
+    cairn_session *se = NULL;
+    cairn_session_limits lim = CAIRN_SESSION_LIMITS_INIT;
+    cairn_prune_report rep;
+    cairn_link *l = NULL;
+    cairn_responses *r = NULL;
+    cairn_score *s = phq9(codes, &r);
+    const cairn_score *ss[1] = {s};
+    const cairn_responses *rr[1] = {r};
+    char sid[CAIRN_SESSION_ID_LEN + 1], live[CAIRN_SESSION_ID_LEN + 1];
+    char tok[4][CAIRN_LINK_TOKEN_LEN + 1];
+    int64_t acc = 0, id[4];
+    const int64_t at = T0 + CAIRN_PRUNE_LINK_KEEP_SECONDS + 7200;
+    assert_int_equal(cairn_store_account_add(st, "sup", CAIRN_ROLE_SUPERVISOR,
+                                             "correct horse", &acc, &err),
+                     CAIRN_OK);
+    /* one ended, one idle, one live */
+    assert_int_equal(cairn_store_session_new(sid, st, acc, T0, &err), CAIRN_OK);
+    assert_int_equal(cairn_store_session_end(st, sid, T0 + 5, &err), CAIRN_OK);
+    assert_int_equal(cairn_store_session_new(sid, st, acc, T0, &err), CAIRN_OK);
+    assert_int_equal(cairn_store_session_new(live, st, acc, at - 200, &err),
+                     CAIRN_OK);
+    /* at at: spent and unused links expired over 30 days ago, one that
+     * expired within them, and the newest (kept whatever its state) */
+    new_link(st, tok[0], &id[0], 3600);
+    new_link(st, tok[1], &id[1], 3600);
+    new_link(st, tok[2], &id[2], 30 * 86400);
+    new_link(st, tok[3], &id[3], 3600);
+    assert_int_equal(
+        cairn_store_link_submit(st, tok[0], ss, rr, 1, T0 + 60, NULL, &err),
+        CAIRN_OK);
+    assert_int_equal(cairn_store_prune(st, &lim, at, &rep, &err), CAIRN_OK);
+    assert_int_equal(rep.sessions, 2);
+    assert_int_equal(rep.links, 2);
+    cairn_audit_list *log = last_entry(st);
+    assert_string_equal(log->items[0].action, "store.prune");
+    assert_string_equal(log->items[0].target, "prune");
+    assert_string_equal(log->items[0].who, "admin");
+    assert_string_equal(log->items[0].after,
+                        "{\"sessions\":2,\"links\":2,\"link_ids\":[1,2]}");
+    int64_t seq = log->items[0].seq;
+    cairn_store_audit_list_free(log);
+    verify(st);
+    assert_int_equal(cairn_store_link_get(&l, st, id[0], at, &err),
+                     CAIRN_ENOTFOUND);
+    assert_int_equal(cairn_store_link_find(&l, st, tok[1], at, &err),
+                     CAIRN_ENOTFOUND);
+    assert_int_equal(cairn_store_link_find(&l, st, tok[2], at, &err), CAIRN_OK);
+    cairn_store_link_free(l);
+    assert_int_equal(cairn_store_link_find(&l, st, tok[3], at, &err), CAIRN_OK);
+    assert_int_equal(l->state, CAIRN_LINK_EXPIRED);
+    cairn_store_link_free(l);
+    assert_int_equal(cairn_store_session_find(&se, st, live, &lim, at, &err),
+                     CAIRN_OK);
+    cairn_store_session_free(se);
+    /* nothing more to prune: no entry */
+    assert_int_equal(cairn_store_prune(st, NULL, at + 1, &rep, &err), CAIRN_OK);
+    assert_int_equal(rep.sessions + rep.links, 0);
+    log = last_entry(st);
+    assert_int_equal(log->items[0].seq, seq);
+    cairn_store_audit_list_free(log);
+    /* a live link cannot be deleted; an expired one removed by hand is
+     * found */
+    char fresh[CAIRN_LINK_TOKEN_LEN + 1];
+    int64_t fresh_id = 0;
+    cairn_link_options o = CAIRN_LINK_OPTIONS_INIT;
+    static const char *const insts[] = {"phq9"};
+    o.client_code = "C001";
+    o.instruments = insts;
+    o.n_instruments = 1;
+    assert_int_equal(
+        cairn_store_link_add(fresh, &fresh_id, st, &o, time(NULL), &err),
+        CAIRN_OK);
+    char sql[80];
+    snprintf(sql, sizeof sql, "DELETE FROM link WHERE id = %lld",
+             (long long)fresh_id);
+    assert_int_not_equal(sqlite3_exec(st->db, sql, NULL, NULL, NULL),
+                         SQLITE_OK);
+    assert_string_equal(sqlite3_errmsg(st->db),
+                        "a link is deleted only after it expired");
+    assert_int_equal(
+        sqlite3_exec(st->db, "DELETE FROM link WHERE id = 3", NULL, NULL, NULL),
+        SQLITE_OK);
+    assert_int_equal(cairn_store_audit_verify(st, NULL, &err), CAIRN_EINVAL);
+    assert_non_null(strstr(err.message, "link:3 named by audit entry"));
+    cairn_score_free(s);
+    cairn_responses_free(r);
+    cairn_store_close(st);
 }
 
 /* Network file systems are told apart from local ones by statfs magic. */
@@ -368,6 +499,7 @@ int main(void)
         cmocka_unit_test(test_link_bad_options),
         cmocka_unit_test(test_link_actor_and_views),
         cmocka_unit_test(test_link_backup),
+        cmocka_unit_test(test_link_prune),
         cmocka_unit_test(test_link_network_fs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -182,18 +182,32 @@ static void test_response_client_text_availability(void **state)
     cairn_instrument_free(in);
 }
 
-/* The client's words: the clinic's when set, a calm default otherwise. */
+/* The client's words: the clinic's when set, a calm default otherwise;
+ * at home no promise of "today" and no hand-back. */
 static void test_response_client_words(void **state)
 {
     (void)state;
-    const char *def = cairn_client_text_support_default();
-    assert_ptr_equal(cairn_client_text_support(NULL), def);
-    assert_ptr_equal(cairn_client_text_support(" \n"), def);
-    assert_string_equal(cairn_client_text_support("Call us on 0"),
-                        "Call us on 0");
-    /* no digits: no country's telephone number in the default */
-    assert_null(strpbrk(def, "0123456789"));
+    const cairn_client_place places[] = {CAIRN_CLIENT_IN_ROOM,
+                                         CAIRN_CLIENT_AT_HOME};
+    for (size_t i = 0; i < 2; i++) {
+        const char *def = cairn_client_text_support_default(places[i]);
+        assert_ptr_equal(cairn_client_text_support(NULL, places[i]), def);
+        assert_ptr_equal(cairn_client_text_support(" \n", places[i]), def);
+        assert_string_equal(
+            cairn_client_text_support("Call us on 0", places[i]),
+            "Call us on 0");
+        /* no digits: no country's telephone number in the default */
+        assert_null(strpbrk(def, "0123456789"));
+        assert_null(strstr(def, "today"));
+    }
+    const char *home = cairn_client_text_support_default(CAIRN_CLIENT_AT_HOME);
+    assert_null(strstr(home, "clinician will talk"));
     assert_non_null(strstr(cairn_client_text_handback(), "clinician"));
+    assert_ptr_equal(cairn_client_text_closing(CAIRN_CLIENT_IN_ROOM),
+                     cairn_client_text_handback());
+    assert_null(
+        strstr(cairn_client_text_closing(CAIRN_CLIENT_AT_HOME), "hand"));
+    assert_null(strstr(cairn_client_text_thanks(CAIRN_CLIENT_AT_HOME), "hand"));
 }
 
 int main(void)

@@ -265,6 +265,20 @@ static void test_server_escape(void **state)
                              "&amp;amp;&lt;/a&gt;\xEF\xBF\xBD\xEF\xBF\xBD ok "
                              "\xc3\xa9");
     srv_buf_free(&b);
+    /* what the engine's validator refuses never reaches a page: a
+     * surrogate, an overlong form, beyond U+10FFFF, a C1 control */
+    srv_esc(&b, "g\xed\xa0\x80"
+                "h\xe0\x80\xaf"
+                "i\xf4\x90\x80\x80"
+                "j\xc2\x85"
+                "k");
+    assert_string_equal(b.p, "g\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"
+                             "h\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"
+                             "i\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"
+                             "\xEF\xBF\xBD"
+                             "j\xEF\xBF\xBD"
+                             "k");
+    srv_buf_free(&b);
 }
 
 static void test_server_routing_and_headers(void **state)
@@ -676,7 +690,11 @@ static void test_server_phone_link_walk(void **state)
     make_link(f, path, CAIRN_LINK_PHONE, "phq9", &id);
     walk_phone(f, path, codes, &rs);
     assert_int_equal(rs.status, 200);
-    assert_true(has(&rs, "Thank you"));
+    /* the words are cairn/client_text.h's, the phone's own */
+    assert_true(has(&rs, cairn_client_text_thanks(CAIRN_CLIENT_AT_HOME)));
+    assert_true(has(&rs, cairn_client_text_closing(CAIRN_CLIENT_AT_HOME)));
+    assert_true(has(&rs, cairn_client_text_support_title()));
+    assert_false(has(&rs, cairn_client_text_handback()));
     /* the crisis text, escaped, because item 9 was endorsed */
     assert_true(has(&rs, "Call the clinic &lt;on&gt; 0100 &amp; ask"));
     assert_false(has(&rs, "11")); /* never the score */
@@ -698,6 +716,7 @@ static void test_server_phone_link_walk(void **state)
     browser b = {"", ""};
     assert_int_equal(get(f, &b, path, &rs), 410);
     assert_true(has(&rs, "Already completed"));
+    assert_true(has(&rs, cairn_client_text_already_done()));
     anonymous(&rs);
     cairn_server_response_free(&rs);
     assert_int_equal(cairn_store_audit_verify(f->st, NULL, &err), CAIRN_OK);
@@ -767,6 +786,46 @@ static void test_server_get_changes_nothing(void **state)
                      CAIRN_OK);
     assert_int_equal(l->state, CAIRN_LINK_ACTIVE);
     cairn_store_link_free(l);
+}
+
+/* The last audit entry's action and who. */
+static void last_entry_is(cairn_store *st, const char *action, const char *who)
+{
+    cairn_audit_list *log = NULL;
+    cairn_error err = CAIRN_ERROR_INIT;
+    assert_int_equal(cairn_store_audit_list(&log, st, 1, &err), CAIRN_OK);
+    assert_string_equal(log->items[0].action, action);
+    assert_string_equal(log->items[0].who, who);
+    cairn_store_audit_list_free(log);
+}
+
+/* The server prunes ended sessions at its first request and hourly. */
+static void test_server_prunes_hourly(void **state)
+{
+    srvfix *f = *state;
+    cairn_server_response rs;
+    cairn_error err = CAIRN_ERROR_INIT;
+    browser b = {"", ""};
+    char sid[CAIRN_SESSION_ID_LEN + 1];
+    int64_t id = 0;
+    assert_int_equal(get(f, &b, "/login", &rs), 200);
+    cairn_server_response_free(&rs);
+    assert_int_equal(cairn_store_account_add(
+                         f->st, "locum", CAIRN_ROLE_CLINICIAN, PW, &id, &err),
+                     CAIRN_OK);
+    assert_int_equal(cairn_store_session_new(sid, f->st, id, f->now, &err),
+                     CAIRN_OK);
+    assert_int_equal(cairn_store_session_end(f->st, sid, f->now + 1, &err),
+                     CAIRN_OK);
+    f->now += 60; /* within the hour: not yet */
+    assert_int_equal(get(f, &b, "/login", &rs), 200);
+    cairn_server_response_free(&rs);
+    last_entry_is(f->st, "session.logout", "anonymous");
+    f->now += 3600;
+    assert_int_equal(get(f, &b, "/login", &rs), 200);
+    cairn_server_response_free(&rs);
+    last_entry_is(f->st, "store.prune", "server");
+    assert_int_equal(cairn_store_audit_verify(f->st, NULL, &err), CAIRN_OK);
 }
 
 static void test_server_skip_rule(void **state)
@@ -841,7 +900,8 @@ static void test_server_tablet(void **state)
                           "a0_5", "0",    "a0_6", "1",      "a0_7", "0",
                           "go",   "send", NULL};
     assert_int_equal(post(f, &b, where, send, &rs), 200);
-    assert_true(has(&rs, "Please hand the tablet back"));
+    assert_true(has(&rs, cairn_client_text_thanks(CAIRN_CLIENT_IN_ROOM)));
+    assert_true(has(&rs, cairn_client_text_handback()));
     assert_false(has(&rs, "href=\"/start\""));
     anonymous(&rs);
     cairn_server_response_free(&rs);
@@ -910,8 +970,7 @@ static void dash_data(srvfix *f)
 }
 
 /* The value of the hidden "alert" field of the first alert form. */
-static void first_alert(const cairn_server_response *rs, char *out,
-                        size_t size)
+static void first_alert(const cairn_server_response *rs, char *out, size_t size)
 {
     const char *p = strstr(rs->body, "name=\"alert\" value=\"");
     assert_non_null(p);
@@ -995,18 +1054,17 @@ static void test_server_alert_lifecycle(void **state)
     csrf_of(&rs, csrf);
     first_alert(&rs, key, sizeof key);
     cairn_server_response_free(&rs);
-    const char *no_token[] = {"alert", key, "action", "ack", "note", "x",
-                              NULL};
+    const char *no_token[] = {"alert", key, "action", "ack", "note", "x", NULL};
     assert_int_equal(post(f, &lee, "/alert", no_token, &rs), 403);
     cairn_server_response_free(&rs);
-    const char *no_note[] = {"csrf", csrf, "alert",  key,
-                             "action", "ack", "note", "", NULL};
+    const char *no_note[] = {"csrf", csrf,   "alert", key, "action",
+                             "ack",  "note", "",      NULL};
     assert_int_equal(post(f, &lee, "/alert", no_note, &rs), 400);
     assert_true(has(&rs, "Please say in a few words what was done"));
     cairn_server_response_free(&rs);
     /* another clinician's client's alert is not theirs to answer */
-    const char *not_mine[] = {"csrf", csrf, "alert",  kim_key, "action",
-                              "ack",  "note", "seen", NULL};
+    const char *not_mine[] = {"csrf", csrf,   "alert", kim_key, "action",
+                              "ack",  "note", "seen",  NULL};
     assert_int_equal(post(f, &lee, "/alert", not_mine, &rs), 404);
     cairn_server_response_free(&rs);
     const char *ack[] = {"csrf",   csrf,  "alert", key,
@@ -1023,9 +1081,8 @@ static void test_server_alert_lifecycle(void **state)
     assert_true(has(&rs, ": called, safety plan &lt;ok&gt;</li>"));
     assert_true(has(&rs, "&middot; acknowledged"));
     cairn_server_response_free(&rs);
-    const char *resolve[] = {"csrf",   csrf,      "alert", key,
-                             "action", "resolve", "note",  "GP informed",
-                             NULL};
+    const char *resolve[] = {"csrf",    csrf,   "alert",       key, "action",
+                             "resolve", "note", "GP informed", NULL};
     assert_int_equal(post(f, &lee, "/alert", resolve, &rs), 303);
     cairn_server_response_free(&rs);
     /* resolved: gone from Today, and it cannot be acknowledged again */
@@ -1240,6 +1297,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_server_get_changes_nothing, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_server_skip_rule, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_server_prunes_hourly, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_server_tablet, setup, teardown),
         cmocka_unit_test(test_server_definition_text_escaped),
         cmocka_unit_test_setup_teardown(test_server_dashboard_roles, setup,

@@ -249,15 +249,17 @@ typedef struct cli_import_extra {
     cairn_import_map *map; /* loaded by cli_import_prepare */
 } cli_import_extra;
 
-/* cli_opt parse callbacks for import's --delimiter, --date-format and
- * --encoding (targets: a char, a cairn_date_format, a
- * cairn_import_encoding). */
+/* cli_opt parse callbacks for import's --delimiter, --date-format,
+ * --encoding and --codes (targets: a char, a cairn_date_format, a
+ * cairn_import_encoding, a cairn_entry). */
 int cli_parse_delimiter(const cli_opt *opt, const char *value, char *why,
                         size_t size);
 int cli_parse_date_format(const cli_opt *opt, const char *value, char *why,
                           size_t size);
 int cli_parse_encoding(const cli_opt *opt, const char *value, char *why,
                        size_t size);
+int cli_parse_codes(const cli_opt *opt, const char *value, char *why,
+                    size_t size);
 /* Check the options together and load the map.  CLI_OK or CLI_FAIL. */
 int cli_import_prepare(cli_import_extra *x, cairn_import_options *o,
                        const cairn_catalog *cat);
@@ -335,7 +337,11 @@ extern cli_params cli_given;
  *  include in a table with {.include = cli_override_opts}. */
 extern const cli_opt cli_override_opts[];
 
-/** --time since-first|since-loss and --no-improvement-weeks N. */
+/** --episode current|all|N (into cli_given.episode). */
+extern const cli_opt cli_episode_opts[];
+
+/** --time since-first|since-loss, --no-improvement-weeks N and
+ *  --episode. */
 extern const cli_opt cli_time_opts[];
 
 /**

@@ -115,6 +115,36 @@ static void print_model(const cairn_cohort_result *r,
     }
 }
 
+/* Which course of care each client contributes, and what was left out. */
+static void print_episodes(const cairn_cohort_summary *s,
+                           const cairn_aggregate_table *t)
+{
+    char line[320], n[32] = "";
+    if (s->episode == CAIRN_EPISODE_ALL) {
+        snprintf(line, sizeof line,
+                 "Course of care: every assessment, in or out of episodes");
+    } else {
+        char which[32];
+        if (s->episode == CAIRN_EPISODE_CURRENT) {
+            snprintf(which, sizeof which, "current (latest)");
+        } else {
+            snprintf(which, sizeof which, "episode %d", s->episode);
+        }
+        if (t == NULL) {
+            snprintf(n, sizeof n, "%g ", s->n_outside);
+        }
+        snprintf(line, sizeof line,
+                 "Course of care: each client's %s episode of care (a "
+                 "client without episodes counts whole); %sassessments "
+                 "outside it left out%s",
+                 which, n,
+                 s->episode == CAIRN_EPISODE_CURRENT
+                     ? "; --episode all or N for others"
+                     : "");
+    }
+    cli_print_wrapped(stdout, "  ", "    ", line);
+}
+
 void cli_print_cohort(const cairn_cohort_result *r,
                       const cairn_aggregate_table *t)
 {
@@ -124,6 +154,7 @@ void cli_print_cohort(const cairn_cohort_result *r,
     printf("%s %s: %s clients, %s with two or more scores\n", s->instrument,
            s->scale, count(a, t, "n_clients", s->n_clients),
            count(b, t, "n_paired", s->n_paired));
+    print_episodes(s, t);
     print_change(r, t);
     print_counts(s, t);
     if (r->has_alpha && t != NULL && t->withhold_alpha) {

@@ -120,6 +120,14 @@ static int parse_episode(const cli_opt *o, const char *v, char *why,
     return 0;
 }
 
+const cli_opt cli_episode_opts[] = {
+    {"episode", "current|all|N",
+     "the episode of care change is measured in:\nthe current (latest) one, "
+     "all, or its\nnumber (1 = the first); risk alerts come\nfrom every "
+     "assessment",
+     .parse = parse_episode},
+    {NULL}};
+
 const cli_opt cli_time_opts[] = {
     {"time", "since-first|since-loss",
      "time axis of the weekly slopes (default\nsince-first)",
@@ -128,11 +136,7 @@ const cli_opt cli_time_opts[] = {
      "alert after N weeks without reliable\nimprovement (default 12)",
      .num = &cli_given.no_improvement_weeks, .range = CLI_POSITIVE,
      .given = &cli_given.has_weeks},
-    {"episode", "current|all|N",
-     "the episode of care change is measured in:\nthe current (latest) one, "
-     "all, or its\nnumber (1 = the first); risk alerts come\nfrom every "
-     "assessment",
-     .parse = parse_episode},
+    {.include = cli_episode_opts},
     {NULL}};
 
 /* The scale `name` of `inst` (NULL: the main one); a usage error of
@@ -273,4 +277,5 @@ void cli_params_cohort(const cairn_trend_options *t, cairn_cohort_options *c)
     c->reliability = t->reliability;
     c->has_cutoff = t->has_cutoff;
     c->cutoff = t->cutoff;
+    c->episode = t->episode;
 }

@@ -107,26 +107,6 @@ static bool parse_int(const char *s, int *out)
     return true;
 }
 
-/* Whether item position `i` may be left unanswered now. */
-static bool may_skip(const session *s, size_t i)
-{
-    int number = cairn_instrument_item(s->inst, i)->number;
-    for (size_t k = 0; k < cairn_instrument_scale_count(s->inst); k++) {
-        const cairn_scale *sc = cairn_instrument_scale(s->inst, k);
-        bool member = false;
-        int missing = 0;
-        for (size_t j = 0; j < sc->n_items; j++) {
-            size_t pos = (size_t)sc->items[j] - 1;
-            member = member || sc->items[j] == number;
-            missing += sc->items[j] != number && s->skipped[pos];
-        }
-        if (member && missing + 1 > sc->max_missing) {
-            return false;
-        }
-    }
-    return true;
-}
-
 static void allowed_text(const cairn_item *it, char *buf, size_t size)
 {
     size_t used = 0;
@@ -182,7 +162,7 @@ static enum step ask(session *s, size_t i)
         return NEXT;
     }
     if (strcmp(a, "s") == 0) {
-        if (!may_skip(s, i)) {
+        if (!cairn_responses_may_skip(s->inst, s->skipped, i)) {
             printf("This item cannot be skipped: the score needs an answer."
                    "\n");
             return STAY;
@@ -299,13 +279,17 @@ static char *clinic_support_words(cairn_store *st)
 static void client_goodbye(const cairn_score *sc, const char *clinic)
 {
     printf("\n");
-    cli_print_wrapped(stdout, "", "", cairn_client_text_thanks());
+    cli_print_wrapped(stdout, "", "",
+                      cairn_client_text_thanks(CAIRN_CLIENT_IN_ROOM));
     if (sc->n_flags > 0) {
         printf("\n");
-        cli_print_wrapped(stdout, "", "", cairn_client_text_support(clinic));
+        cli_print_wrapped(
+            stdout, "", "",
+            cairn_client_text_support(clinic, CAIRN_CLIENT_IN_ROOM));
     }
     printf("\n");
-    cli_print_wrapped(stdout, "", "", cairn_client_text_handback());
+    cli_print_wrapped(stdout, "", "",
+                      cairn_client_text_closing(CAIRN_CLIENT_IN_ROOM));
     printf("\n(Clinician: press Enter to see the summary.)\n");
 }
 

@@ -44,6 +44,7 @@ static const cli_opt summary_opts[] = {
     {"to", "D", "assessments administered on or before D", .str = &given.to},
     {"scale", "S", "a subscale; default the total", .str = &given.scale},
     {.include = cli_override_opts},
+    {.include = cli_episode_opts},
     {NULL}};
 static const cli_opt merge_opts[] = {
     {.include = output_opt}, {.include = min_cell_opt}, {NULL}};
@@ -140,20 +141,13 @@ static int summarize(cli_ctx *ctx, agg_args *a)
     o.cohort.from = a->from;
     o.cohort.to = a->to;
     cairn_outfile_options out = cli_output_options(ctx, a->force, NULL);
-    int64_t *ids = NULL;
-    size_t n = 0;
     if (cairn_outfile_check(a->output, &out, &err) < 0 ||
-        cairn_aggregate_new(&agg, st, inst, &o, &err) < 0 ||
-        cairn_cohort_members(&ids, &n, st, inst, &o.cohort, &err) < 0 ||
-        cairn_store_release_add(st, agg->summary->instrument,
-                                agg->summary->scale, ids, n, agg->min_cell,
-                                NULL, &err) < 0 ||
+        cairn_release_summary_compute(&agg, st, inst, &o, &err) < 0 ||
         cairn_aggregate_write(agg, a->output, &out, &err) < 0) {
         rc = cli_fail(&err);
     } else {
         print_written(a->output, agg);
     }
-    free(ids);
     cairn_aggregate_free(agg);
     cairn_store_close(st);
     return rc;

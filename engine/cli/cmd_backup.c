@@ -8,23 +8,30 @@
 #include "cli.h"
 
 static const char *output;
+static bool force;
 
-static const cli_opt backup_opts[] = {{"output", "FILE",
-                                       "where to write the copy (a new file)",
-                                       .str = &output, .alias = 'o'},
-                                      {NULL}};
+static const cli_opt backup_opts[] = {
+    {"output", "FILE", "where to write the copy (a new file)", .str = &output,
+     .alias = 'o'},
+    {"force", NULL, "replace FILE if it exists (never an SQLite file)",
+     .flag = &force},
+    {NULL}};
 
 const cli_command cli_backup_command = {
     .name = "backup",
     .run = cmd_backup,
     .summary = "copy the database safely, even while in use",
-    .usage = "cairn backup -o FILE",
+    .usage = "cairn backup -o FILE [--force]",
     .opts = backup_opts,
     .example = "  cairn backup -o /backups/cairn-2024-05-02.db\n",
     .help =
         "Writes a consistent copy of the database to FILE (a new file, mode\n"
-        "0600; an existing file is never overwritten), while the server and\n"
-        "other commands go on using the database.  To restore, stop the\n"
+        "0600), while the server and other commands go on using the\n"
+        "database.  The copy goes to a temporary file in the same folder\n"
+        "and takes FILE's name only when whole, so an interrupted backup\n"
+        "leaves no partial file.  An existing file is kept unless --force,\n"
+        "and an SQLite file (an older backup) is never replaced: give each\n"
+        "backup its own name.  To restore, stop the\n"
         "server and copy the backup over the database file (removing its\n"
         "-wal and -shm files), then run 'cairn audit verify'.\n",
 };
@@ -47,7 +54,8 @@ int cmd_backup(cli_ctx *ctx, int argc, char **argv)
     if (cli_store_open(ctx, &st) != CLI_OK) {
         return CLI_FAIL;
     }
-    rc = cairn_store_backup(st, output, &err);
+    cairn_outfile_options out = cli_output_options(ctx, force, NULL);
+    rc = cairn_store_backup(st, output, &out, &err);
     cairn_store_close(st);
     if (rc < 0) {
         return cli_fail(&err);

@@ -26,6 +26,7 @@ static const cli_opt cohort_opts[] = {
     {"json", NULL, "one JSON object (README: JSON output)",
      .flag = &given.json},
     {.include = cli_override_opts},
+    {.include = cli_episode_opts},
     {NULL}};
 
 const cli_command cli_cohort_command = {
@@ -35,7 +36,8 @@ const cli_command cli_cohort_command = {
     .usage = "cairn cohort --instrument I [--json] [--from D] [--to D]\n"
              "       [--clinician C] [--scale S] [--rci-sd X] "
              "[--rci-reliability R]\n"
-             "       [--cutoff C] [--ml] [--intercept-only]",
+             "       [--cutoff C] [--ml] [--intercept-only] "
+             "[--episode current|all|N]",
     .opts = cohort_opts,
     .example = "  cairn cohort --instrument phq9 --from 2026-01-01\n",
     .help =
@@ -46,7 +48,13 @@ const cli_command cli_cohort_command = {
         "95% intervals, how many clients reliably improved, did not change\n"
         "or deteriorated, recovered and reliably recovered, Cronbach's alpha\n"
         "at baseline, and a linear mixed-effects growth model\n"
-        "score ~ weeks + (weeks | client), fitted by REML.\n",
+        "score ~ weeks + (weeks | client), fitted by REML.\n"
+        "\n"
+        "Each client's course of care is their current (latest) episode of\n"
+        "care unless --episode says all or a number; a client without any\n"
+        "episode counts whole.  Assessments outside the episode are left\n"
+        "out and counted; the growth model's time is weeks since the\n"
+        "client's first score in the episode.\n",
 };
 
 int cmd_cohort(cli_ctx *ctx, int argc, char **argv)

@@ -83,6 +83,10 @@ static void print_plain(const cairn_couple *c, const cairn_instrument *inst)
     if (c->has_reliable_difference) {
         printf("  (a difference of more than %.1f points is reliable)\n",
                c->reliable_difference);
+        if (!c->incongruent_judged) {
+            printf("  (opposite reliable change not judged: each partner "
+                   "needs two scores)\n");
+        }
     } else {
         printf("  (divergence not judged: this scale has no published SD "
                "and reliability;\n   give --rci-sd and --rci-reliability)\n");
@@ -92,7 +96,7 @@ static void print_plain(const cairn_couple *c, const cairn_instrument *inst)
     }
 }
 
-static json_t *pair_json(const cairn_couple_pair *p)
+static json_t *pair_json(const cairn_couple *c, const cairn_couple_pair *p)
 {
     char da[11], db[11];
     json_t *o = json_object();
@@ -103,7 +107,9 @@ static json_t *pair_json(const cairn_couple_pair *p)
     json_object_set_new(o, "score_a", cli_json_number(p->a->score, 6));
     json_object_set_new(o, "score_b", cli_json_number(p->b->score, 6));
     json_object_set_new(o, "difference", cli_json_number(p->difference, 6));
-    json_object_set_new(o, "diverges", json_boolean(p->diverges));
+    json_object_set_new(o, "diverges",
+                        c->has_reliable_difference ? json_boolean(p->diverges)
+                                                   : json_null());
     return o;
 }
 
@@ -116,12 +122,17 @@ static json_t *couple_json(const cairn_couple *c)
                         c->has_reliable_difference
                             ? cli_json_number(c->reliable_difference, 6)
                             : json_null());
-    json_object_set_new(o, "diverging", json_boolean(c->diverging));
-    json_object_set_new(o, "incongruent", json_boolean(c->incongruent));
+    /* null where it cannot be judged, never false */
+    json_object_set_new(o, "diverging",
+                        c->diverging_judged ? json_boolean(c->diverging)
+                                            : json_null());
+    json_object_set_new(o, "incongruent",
+                        c->incongruent_judged ? json_boolean(c->incongruent)
+                                              : json_null());
     json_object_set_new(o, "reason",
                         cli_json_str(c->reason[0] ? c->reason : NULL));
     for (size_t i = 0; i < c->n_pairs; i++) {
-        json_array_append_new(pairs, pair_json(&c->pairs[i]));
+        json_array_append_new(pairs, pair_json(c, &c->pairs[i]));
     }
     json_object_set_new(o, "pairs", pairs);
     json_array_append_new(trends, cli_trend_json(c->a));

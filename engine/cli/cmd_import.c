@@ -28,6 +28,11 @@ static const cli_opt import_opts[] = {
      "utf-8 (default; a byte order mark is fine) or cp1252\n(what Excel's "
      "plain CSV is in Western Europe)",
      .parse = cli_parse_encoding, .target = &opts.encoding},
+    {"codes", "K",
+     "positions or scores: what the item values are, for\nevery "
+     "column the map does not say (required\nwhere an instrument's "
+     "answer codes are not its\nscores: EPDS, PGS-33, CES-D)",
+     .parse = cli_parse_codes, .target = &opts.codes},
     {"map", "MAP.json",
      "the file's columns are another system's, named in the\nmap (see "
      "'cairn redcap profile')",
@@ -48,7 +53,7 @@ const cli_command cli_import_command = {
     .usage = "cairn import FILE [--create-clients] [--dry-run] [--skip-bad]\n"
              "                    [--delimiter C] [--date-format F] "
              "[--encoding E]\n"
-             "                    [--map MAP.json]\n"
+             "                    [--codes K] [--map MAP.json]\n"
              "       cairn import --from redcap RECORDS.csv --dictionary "
              "DICT.csv\n"
              "                    --map MAP.json [--include-incomplete] "
@@ -70,6 +75,14 @@ const cli_command cli_import_command = {
         "unless --date-format names a spreadsheet's form.  Commas,\n"
         "semicolons or tabs; unnamed trailing columns and empty rows are\n"
         "ignored and counted.\n"
+        "\n"
+        "Where an instrument's answer codes are not its item scores (EPDS,\n"
+        "PGS-33, CES-D), say what the file holds: --codes positions (the\n"
+        "position of the ticked answer on the form) or --codes scores (each\n"
+        "item's score); a map says it for all its columns (\"codes\") or\n"
+        "for one (\"items\": {\"e10\": {\"item\": 10, \"codes\": "
+        "\"scores\"}}).\n"
+        "Without it such a file is refused before its first value is read.\n"
         "\n"
         "A file from another system comes in through a column map (--map),\n"
         "a REDCap project through its records export, data dictionary and\n"

@@ -157,6 +157,17 @@ int cli_parse_delimiter(const cli_opt *opt, const char *value, char *why,
     return 0;
 }
 
+int cli_parse_codes(const cli_opt *opt, const char *value, char *why,
+                    size_t size)
+{
+    cairn_error err = CAIRN_ERROR_INIT;
+    if (cairn_entry_parse(opt->target, value, &err) < 0) {
+        snprintf(why, size, "--codes %s", err.message);
+        return -1;
+    }
+    return 0;
+}
+
 int cli_parse_date_format(const cli_opt *opt, const char *value, char *why,
                           size_t size)
 {

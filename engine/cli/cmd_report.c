@@ -64,6 +64,7 @@ static const cli_opt cohort_opts[] = {
      .flag = &given.intercept_only},
     {.include = output_opt},
     {.include = cli_override_opts},
+    {.include = cli_episode_opts},
     {NULL}};
 static const cli_sub report_subs[] = {{"client", course_opts},
                                       {"couple", course_opts},

@@ -1,6 +1,7 @@
 /*
  * cmd_score.c - `cairn score`: score one response set, or one per line.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +50,41 @@ const cli_command cli_score_command = {
         "item's score from the scoring key).\n",
 };
 
+/* A number as cli_print_number writes it. */
+static const char *num(char *buf, size_t size, double x)
+{
+    snprintf(buf, size, x == floor(x) && fabs(x) < 1e15 ? "%.0f" : "%.3g", x);
+    return buf;
+}
+
+/* One scale's score, range, band and proration, wrapped at 100 columns. */
+static void scale_line(const cairn_scale_score *sc)
+{
+    char line[512], a[32], b[32], c[32];
+    if (!sc->has_score) {
+        snprintf(line, sizeof line,
+                 "%s: no score (%zu of %zu items missing; at most %d may be)",
+                 sc->scale->label, sc->missing, sc->scale->n_items,
+                 sc->scale->max_missing);
+    } else {
+        char prorated[64] = "";
+        if (sc->prorated) {
+            snprintf(prorated, sizeof prorated,
+                     " [prorated: %zu item%s missing]", sc->missing,
+                     sc->missing == 1 ? "" : "s");
+        }
+        snprintf(
+            line, sizeof line, "%s: %s (range %s-%s, %s)%s%s%s",
+            sc->scale->label, num(a, sizeof a, sc->score),
+            num(b, sizeof b, sc->scale->min), num(c, sizeof c, sc->scale->max),
+            sc->scale->direction == CAIRN_HIGHER_IS_WORSE ? "higher is worse"
+                                                          : "higher is better",
+            sc->band != NULL ? " - " : "",
+            sc->band != NULL ? sc->band->label : "", prorated);
+    }
+    cli_print_wrapped(stdout, "  ", "    ", line);
+}
+
 static void print_plain(const cairn_score *s)
 {
     const cairn_instrument *inst = s->instrument;
@@ -62,32 +98,11 @@ static void print_plain(const cairn_score *s)
         char msg[256];
         cairn_score_unanswered_message(inst, s->unanswered_risks[i].item, msg,
                                        sizeof msg);
-        printf("  !! RISK ITEM NOT ANSWERED: %s\n", msg);
+        cli_print_wrapped(stdout, "  !! RISK ITEM NOT ANSWERED: ", "     ",
+                          msg);
     }
     for (size_t i = 0; i < s->n_scales; i++) {
-        const cairn_scale_score *sc = &s->scales[i];
-        printf("  %s: ", sc->scale->label);
-        if (!sc->has_score) {
-            printf("no score (%zu of %zu items missing; at most %d may be)\n",
-                   sc->missing, sc->scale->n_items, sc->scale->max_missing);
-            continue;
-        }
-        cli_print_number(stdout, sc->score);
-        printf(" (range ");
-        cli_print_number(stdout, sc->scale->min);
-        printf("-");
-        cli_print_number(stdout, sc->scale->max);
-        printf(", %s)", sc->scale->direction == CAIRN_HIGHER_IS_WORSE
-                            ? "higher is worse"
-                            : "higher is better");
-        if (sc->band != NULL) {
-            printf(" - %s", sc->band->label);
-        }
-        if (sc->prorated) {
-            printf(" [prorated: %zu item%s missing]", sc->missing,
-                   sc->missing == 1 ? "" : "s");
-        }
-        printf("\n");
+        scale_line(&s->scales[i]);
     }
     if (s->n_missing > 0) {
         printf("  Missing items:");
@@ -99,8 +114,10 @@ static void print_plain(const cairn_score *s)
     for (size_t i = 0; i < s->n_rules; i++) {
         static const char *const words[] = {"cannot tell (items missing)", "no",
                                             "yes"};
-        printf("  %s: %s\n", s->rules[i].rule->label,
-               words[s->rules[i].value + 1]);
+        char line[512];
+        snprintf(line, sizeof line, "%s: %s", s->rules[i].rule->label,
+                 words[s->rules[i].value + 1]);
+        cli_print_wrapped(stdout, "  ", "    ", line);
     }
 }
 

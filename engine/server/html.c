@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cairn/text.h"
 #include "server_internal.h"
 
 static bool grow(srv_buf *b, size_t extra)
@@ -96,29 +97,11 @@ void srv_num(srv_buf *b, double x)
     srv_printf(b, "%.15g", x);
 }
 
-/* Length of the valid UTF-8 sequence at `p`, or 0. */
-static size_t utf8_len(const unsigned char *p)
-{
-    size_t n = p[0] < 0x80             ? 1
-               : (p[0] & 0xE0) == 0xC0 ? 2
-               : (p[0] & 0xF0) == 0xE0 ? 3
-               : (p[0] & 0xF8) == 0xF0 ? 4
-                                       : 0;
-    if (n == 2 && p[0] < 0xC2) {
-        return 0;
-    }
-    for (size_t k = 1; k < n; k++) {
-        if ((p[k] & 0xC0) != 0x80) {
-            return 0;
-        }
-    }
-    return n;
-}
-
 void srv_esc(srv_buf *b, const char *s)
 {
-    const unsigned char *p = (const unsigned char *)(s != NULL ? s : "");
-    while (*p) {
+    const char *p = s != NULL ? s : "";
+    size_t left = strlen(p);
+    while (left > 0) {
         const char *rep = NULL;
         switch (*p) {
         case '&':
@@ -139,19 +122,20 @@ void srv_esc(srv_buf *b, const char *s)
         default:
             break;
         }
+        uint32_t cp = 0;
+        size_t n = rep != NULL ? 1 : cairn_text_next(p, left, &cp);
         if (rep != NULL) {
             srv_put(b, rep);
-            p++;
-            continue;
-        }
-        size_t n = utf8_len(p);
-        if (n == 0 || (*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7F) {
+        } else if (n == 0 || (cp < 0x20 && cp != '\n' && cp != '\t') ||
+                   (cp >= 0x7F && cp < 0xA0)) {
+            /* not UTF-8 (one byte at a time), or a control character */
             srv_put(b, "\xEF\xBF\xBD"); /* U+FFFD */
-            p++;
-            continue;
+            n = n == 0 ? 1 : n;
+        } else {
+            srv_putn(b, p, n);
         }
-        srv_putn(b, (const char *)p, n);
         p += n;
+        left -= n;
     }
 }
 

@@ -156,8 +156,7 @@ static void band_name(srv_buf *b, const cairn_scale *sc, const char *id)
             const char *paren = strstr(l, " (");
             char tmp[128];
             snprintf(tmp, sizeof tmp, "%.*s",
-                     (int)(paren != NULL ? (size_t)(paren - l) : strlen(l)),
-                     l);
+                     (int)(paren != NULL ? (size_t)(paren - l) : strlen(l)), l);
             srv_esc(b, tmp);
             return;
         }
@@ -168,9 +167,8 @@ static void nhstt_cell(srv_buf *b, const cairn_caseload_entry *e,
                        const cairn_trend *t)
 {
     const cairn_nhstt *o = &e->nhstt;
-    if (!e->has_nhstt ||
-        (strcmp(t->instrument, "phq9") != 0 &&
-         strcmp(t->instrument, "gad7") != 0)) {
+    if (!e->has_nhstt || (strcmp(t->instrument, "phq9") != 0 &&
+                          strcmp(t->instrument, "gad7") != 0)) {
         return;
     }
     srv_put(b, o->at_caseness ? "at caseness; " : "not at caseness; ");
@@ -352,8 +350,7 @@ static void view_of(srv_ctx *c, view *v)
     const char *inst = srv_query(c, "instrument");
     const cairn_instrument *in = NULL;
     v->sort = s != NULL && (strcmp(s, "client") == 0 ||
-                            strcmp(s, "score") == 0 ||
-                            strcmp(s, "change") == 0)
+                            strcmp(s, "score") == 0 || strcmp(s, "change") == 0)
                   ? s
                   : "urgency";
     v->q = srv_query(c, "q");
@@ -380,10 +377,9 @@ void srv_caseload_get(srv_ctx *c)
     o.clinician = srv_clinician_filter(c);
     o.instrument = v.instrument;
     o.all = v.all;
-    if (cairn_caseload_compute(&cl, c->app->cfg.store, c->app->cfg.catalog,
-                               &o, &err) < 0 ||
-        cairn_store_audit_view(c->app->cfg.store, "caseload", NULL, &err) <
-            0) {
+    if (cairn_caseload_compute(&cl, c->app->cfg.store, c->app->cfg.catalog, &o,
+                               &err) < 0 ||
+        cairn_store_audit_view(c->app->cfg.store, "caseload", NULL, &err) < 0) {
         cairn_caseload_free(cl);
         srv_dash_fail(c, &err);
         return;

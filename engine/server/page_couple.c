@@ -117,7 +117,10 @@ static void pair_table(srv_buf *b, const couple_page *p,
         srv_printf(b,
                    "</td><td class=\"num\" data-fig=\"difference\" "
                    "data-value=\"%.10g\">%+g</td><td>%s</td></tr>\n",
-                   q->difference, q->difference, q->diverges ? "yes" : "no");
+                   q->difference, q->difference,
+                   !cp->has_reliable_difference ? "not judged"
+                   : q->diverges                ? "yes"
+                                                : "no");
     }
     if (cp->n_pairs == 0) {
         srv_put(b, "<tr><td colspan=\"6\">No assessments within 14 days of "
@@ -156,12 +159,18 @@ static void flags(srv_buf *b, const cairn_couple *cp)
                "</dd>\n<dt>Diverging</dt><dd data-fig=\"diverging\">%s"
                "</dd>\n<dt>Incongruent change</dt>"
                "<dd data-fig=\"incongruent\">%s</dd>\n",
-               cp->diverging ? "yes: the latest pair differs by more than "
-                               "a reliable difference"
-                             : "no",
-               cp->incongruent ? "yes: one partner reliably improved while "
-                                 "the other reliably deteriorated"
-                               : "no");
+               !cp->diverging_judged
+                   ? "not judged: no recent pair, or no reliable difference "
+                     "for this scale"
+               : cp->diverging ? "yes: the latest pair differs by more than "
+                                 "a reliable difference"
+                               : "no",
+               !cp->incongruent_judged
+                   ? "not judged: reliable change is not known for both "
+                     "partners"
+               : cp->incongruent ? "yes: one partner reliably improved while "
+                                   "the other reliably deteriorated"
+                                 : "no");
     if (cp->reason[0] != '\0') {
         srv_put(b, "<dt>Why</dt><dd class=\"alert\">");
         srv_esc(b, cp->reason);

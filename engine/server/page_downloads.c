@@ -208,8 +208,7 @@ void srv_download_file_get(srv_ctx *c)
     }
     static const char *const stem[] = {"caseload", "client", "couple",
                                        "cohort"};
-    snprintf(name, sizeof name, "%s%s%s.xlsx", stem[k], arg[0] ? "-" : "",
-             arg);
+    snprintf(name, sizeof name, "%s%s%s.xlsx", stem[k], arg[0] ? "-" : "", arg);
     for (char *p = name; *p; p++) {
         *p = srv_safe_char(*p) ? *p : '_';
     }
@@ -221,8 +220,7 @@ void srv_download_file_get(srv_ctx *c)
     int rc = write_book(c, k, arg, path, &err);
     if (rc == CAIRN_OK) {
         rc = cairn_store_audit_view(c->app->cfg.store, "download",
-                                    k == K_CLIENT || k == K_COUPLE ? arg
-                                                                   : NULL,
+                                    k == K_CLIENT || k == K_COUPLE ? arg : NULL,
                                     &err);
     }
     if (rc == CAIRN_ENOTFOUND) {

@@ -19,7 +19,7 @@
  * and the link spent, by cairn_store_link_submit: the same engine calls
  * as `cairn record`.  The client then sees thanks, never a score; when a
  * risk item was endorsed, the clinic's crisis text; on a tablet, a
- * locked "please hand the tablet back" screen.
+ * locked "please hand the device back" screen.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,8 +75,7 @@ static bool refuse_link(srv_ctx *c, int rc, const cairn_link *l)
     }
     if (l->state == CAIRN_LINK_SPENT) {
         srv_message(c->rs, 410, "Already completed",
-                    "These questionnaires have already been completed. "
-                    "Thank you. There is nothing more to do.");
+                    cairn_client_text_already_done());
         return true;
     }
     if (l->state != CAIRN_LINK_ACTIVE) {
@@ -587,10 +586,16 @@ static const char *incomplete(const form *f, pos p)
 
 static void finished(form *f, bool risk)
 {
+    /* the words are cairn/client_text.h's, as on the terminal */
+    cairn_client_place at =
+        f->tablet ? CAIRN_CLIENT_IN_ROOM : CAIRN_CLIENT_AT_HOME;
     srv_buf b = SRV_BUF_INIT;
-    srv_page_begin(&b, "Thank you");
-    srv_put(&b, "<h1>Thank you</h1>\n<p>Your answers have been sent to "
-                "your clinic.</p>\n");
+    srv_page_begin(&b, cairn_client_text_thanks_title());
+    srv_put(&b, "<h1>");
+    srv_esc(&b, cairn_client_text_thanks_title());
+    srv_put(&b, "</h1>\n<p>");
+    srv_esc(&b, cairn_client_text_thanks(at));
+    srv_put(&b, "</p>\n");
     if (risk) {
         /* --crisis-text, else the clinic's setting, else the default */
         char *set = NULL;
@@ -601,17 +606,16 @@ static void finished(form *f, bool risk)
             text = set;
         }
         srv_put(&b, "<section class=\"care\" aria-labelledby=\"care\">\n"
-                    "<h2 id=\"care\">If you need help now</h2>\n<p>");
-        srv_esc(&b, text != NULL ? text : CAIRN_SERVER_DEFAULT_CRISIS_TEXT);
+                    "<h2 id=\"care\">");
+        srv_esc(&b, cairn_client_text_support_title());
+        srv_put(&b, "</h2>\n<p>");
+        srv_esc(&b, cairn_client_text_support(text, at));
         srv_put(&b, "</p>\n</section>\n");
         free(set);
     }
-    if (f->tablet) {
-        srv_put(&b, "<p class=\"handback\">Please hand the tablet back to "
-                    "your clinician.</p>\n");
-    } else {
-        srv_put(&b, "<p>You can close this page now.</p>\n");
-    }
+    srv_put(&b, f->tablet ? "<p class=\"handback\">" : "<p>");
+    srv_esc(&b, cairn_client_text_closing(at));
+    srv_put(&b, "</p>\n");
     srv_page_end(&b);
     srv_html(f->c->rs, 200, &b);
 }
@@ -638,8 +642,7 @@ static void send_answers(form *f)
         finished(f, risk);
     } else if (rc == CAIRN_EEXISTS || rc == CAIRN_EINVAL) {
         srv_message(f->c->rs, 410, "Already completed",
-                    "These answers have already been received. Thank you. "
-                    "There is nothing more to do.");
+                    cairn_client_text_already_done());
     } else {
         srv_message(f->c->rs, 500, "Something went wrong",
                     "Your answers could not be sent. Please press Back "

@@ -96,8 +96,7 @@ void srv_research_file_get(srv_ctx *c)
     static const struct {
         const char *path, *suffix, *type, *name;
     } files[] = {
-        {"/research/export.csv", "", "text/csv; charset=utf-8",
-         "export.csv"},
+        {"/research/export.csv", "", "text/csv; charset=utf-8", "export.csv"},
         {"/research/export.dictionary.csv", ".dictionary.csv",
          "text/csv; charset=utf-8", "export.dictionary.csv"},
         {"/research/export.provenance.json", ".provenance.json",
@@ -147,8 +146,8 @@ static int make_summary(srv_ctx *c, const cairn_instrument *in, char **json,
     }
     if (rc == CAIRN_OK) {
         rc = cairn_store_release_add(st, agg->summary->instrument,
-                                     agg->summary->scale, ids, n,
-                                     agg->min_cell, NULL, err);
+                                     agg->summary->scale, ids, n, agg->min_cell,
+                                     NULL, err);
         *refused = rc == CAIRN_EINVAL;
     }
     if (rc == CAIRN_OK) {

@@ -108,8 +108,8 @@ static void put_notes(srv_buf *b, const today *t, const cairn_alert *a)
     for (size_t i = first; i < first + n; i++) {
         const cairn_alert_record *r = &t->history->items[i];
         srv_put(b, "<li>");
-        srv_put(b, r->state == CAIRN_ALERT_RESOLVED ? "Resolved"
-                                                    : "Acknowledged");
+        srv_put(b,
+                r->state == CAIRN_ALERT_RESOLVED ? "Resolved" : "Acknowledged");
         srv_put(b, " by ");
         srv_esc(b, r->who);
         srv_put(b, " on ");
@@ -148,8 +148,8 @@ static void put_alert(srv_ctx *c, srv_buf *b, const today *t,
     const cairn_alert *a = r->alert;
     const cairn_caseload_entry *e = entry_of(t, r->client);
     char age[32];
-    bool risk = a->kind == CAIRN_ALERT_RISK ||
-                a->kind == CAIRN_ALERT_RISK_UNANSWERED;
+    bool risk =
+        a->kind == CAIRN_ALERT_RISK || a->kind == CAIRN_ALERT_RISK_UNANSWERED;
     srv_put(b, risk ? "<li class=\"alert risk\">\n<h3>"
                     : "<li class=\"alert\">\n<h3>");
     const char *kind = cairn_alert_kind_label(a->kind);
@@ -355,10 +355,10 @@ void srv_today_get(srv_ctx *c)
 {
     const char *done = srv_query(c, "done");
     today_page(c, 200, NULL,
-               done == NULL                    ? NULL
-               : strcmp(done, "ack") == 0      ? "The alert was acknowledged."
-               : strcmp(done, "resolve") == 0  ? "The alert was resolved."
-                                               : NULL);
+               done == NULL                   ? NULL
+               : strcmp(done, "ack") == 0     ? "The alert was acknowledged."
+               : strcmp(done, "resolve") == 0 ? "The alert was resolved."
+                                              : NULL);
 }
 
 /* The alert `key` among this person's clients' alerts, or NULL. */
@@ -395,14 +395,16 @@ void srv_alert_post(srv_ctx *c)
         return;
     }
     if (note == NULL || note[0] == '\0' || strlen(note) > 500) {
-        today_page(c, 400, "Please say in a few words what was done "
-                           "(up to 500 characters).",
+        today_page(c, 400,
+                   "Please say in a few words what was done "
+                   "(up to 500 characters).",
                    NULL);
         return;
     }
     if (ack && resolved) {
-        today_page(c, 409, "That alert was already resolved, so it cannot "
-                           "be acknowledged again.",
+        today_page(c, 409,
+                   "That alert was already resolved, so it cannot "
+                   "be acknowledged again.",
                    NULL);
         return;
     }

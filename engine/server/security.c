@@ -67,14 +67,14 @@ static const route routes[] = {
      SRV_ROLES_OUTCOMES},
     {"GET", "/research", CSRF_NONE, true, false, srv_research_get, NULL,
      SRV_ROLES_RESEARCH},
-    {"GET", "/research/", CSRF_NONE, true, false, srv_research_file_get,
-     NULL, SRV_ROLES_RESEARCH},
+    {"GET", "/research/", CSRF_NONE, true, false, srv_research_file_get, NULL,
+     SRV_ROLES_RESEARCH},
     {"POST", "/research/aggregate", CSRF_SESSION, true, false,
      srv_research_aggregate_post, NULL, SRV_ROLES_RESEARCH},
     {"GET", "/downloads", CSRF_NONE, true, true, srv_downloads_get, NULL,
      SRV_ROLES_CLINICAL},
-    {"GET", "/downloads/", CSRF_NONE, true, true, srv_download_file_get,
-     NULL, SRV_ROLES_CLINICAL},
+    {"GET", "/downloads/", CSRF_NONE, true, true, srv_download_file_get, NULL,
+     SRV_ROLES_CLINICAL},
 };
 
 /* ------------------------------------------------------------------ */
@@ -424,8 +424,7 @@ static void dispatch(srv_ctx *c)
         srv_redirect(c->rs, "/login");
         return;
     }
-    if ((r->clinical &&
-         c->session->account.role == CAIRN_ROLE_RESEARCHER) ||
+    if ((r->clinical && c->session->account.role == CAIRN_ROLE_RESEARCHER) ||
         (r->login && !srv_role_in(c->session->account.role, r->roles))) {
         srv_message(c->rs, 403, "Not allowed",
                     "You do not have access to this page.");
@@ -442,6 +441,25 @@ static void dispatch(srv_ctx *c)
     }
 }
 
+/* At the first request and then hourly: sessions that cannot be used
+ * and links past their expiry go (audited as counts, under "server").
+ * Housekeeping: a failure here never fails the request. */
+static void housekeeping(cairn_server_app *app, int64_t now)
+{
+    if (app->pruned && now - app->pruned_at < SRV_PRUNE_SECONDS) {
+        return;
+    }
+    char was[160];
+    app->pruned = true;
+    app->pruned_at = now;
+    snprintf(was, sizeof was, "%s", cairn_store_actor(app->cfg.store));
+    if (cairn_store_set_actor(app->cfg.store, "server", NULL) == CAIRN_OK) {
+        (void)cairn_store_prune(app->cfg.store, &app->cfg.limits, now, NULL,
+                                NULL);
+        (void)cairn_store_set_actor(app->cfg.store, was, NULL);
+    }
+}
+
 void cairn_server_handle(cairn_server_app *app, const cairn_server_request *rq,
                          cairn_server_response *rs)
 {
@@ -452,6 +470,7 @@ void cairn_server_handle(cairn_server_app *app, const cairn_server_request *rq,
     c.rq = rq;
     c.rs = rs;
     rs->status = 500;
+    housekeeping(app, rq->now);
     dispatch(&c);
     cairn_store_session_free(c.session);
     if (rs->oom) {

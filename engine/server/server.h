@@ -50,14 +50,6 @@
 #define CAIRN_SERVER_LOGIN_FAILS_ADDRESS 20 /**< per address per window */
 #define CAIRN_SERVER_LOGIN_WINDOW 900       /**< seconds */
 
-/** The clinic's crisis text when none is configured: a default that
- *  names no service, since only the clinic knows its own contacts. */
-#define CAIRN_SERVER_DEFAULT_CRISIS_TEXT                                       \
-    "If you are in danger now, or feel you might act on thoughts of "          \
-    "harming yourself, please call your local emergency number or go to "      \
-    "the nearest emergency department. You can also tell the clinic that "     \
-    "asked you to answer these questions."
-
 /** How the application runs. */
 typedef struct cairn_server_config {
     cairn_store *store;           /**< borrowed; used by one thread */
@@ -67,10 +59,10 @@ typedef struct cairn_server_config {
     bool behind_proxy;            /**< a TLS proxy in front: as tls */
     const char *base_url;         /**< for printed links, or NULL */
     const char *crisis_text;      /**< NULL: the clinic's setting
-                                       client.crisis_message, else the
-                                       default above */
+                                       client.crisis_message, else
+                                       cairn/client_text.h's default */
     cairn_session_limits limits;
-    int64_t tablet_seconds; /**< how long a tablet session lasts */
+    int64_t tablet_seconds;             /**< how long a tablet session lasts */
     const cairn_export_key *export_key; /**< borrowed: the site key for the
                                              Research page's export, or
                                              NULL (no export offered) */

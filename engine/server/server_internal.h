@@ -34,7 +34,12 @@ void srv_throttle_clear(srv_throttle *t, const char *key);
 struct cairn_server_app {
     cairn_server_config cfg;
     srv_throttle throttle;
+    bool pruned;       /* sessions and links pruned at least once */
+    int64_t pruned_at; /* when (the request's time) */
 };
+
+/* How often the server prunes ended sessions and expired links. */
+#define SRV_PRUNE_SECONDS 3600
 
 /* ---- HTML and text (html.c) ---- */
 
@@ -121,8 +126,8 @@ void srv_own_origin(const srv_ctx *c, srv_buf *b);
 /* Role sets of routes and navigation (0 in a route: any logged-in role). */
 #define SRV_ROLE_BIT(role) (1u << (role))
 #define SRV_ROLES_CLINICAL                                                     \
-    (SRV_ROLE_BIT(CAIRN_ROLE_CLINICIAN) | SRV_ROLE_BIT(CAIRN_ROLE_SUPERVISOR) | \
-     SRV_ROLE_BIT(CAIRN_ROLE_MANAGER))
+    (SRV_ROLE_BIT(CAIRN_ROLE_CLINICIAN) |                                      \
+     SRV_ROLE_BIT(CAIRN_ROLE_SUPERVISOR) | SRV_ROLE_BIT(CAIRN_ROLE_MANAGER))
 #define SRV_ROLES_OUTCOMES                                                     \
     (SRV_ROLE_BIT(CAIRN_ROLE_SUPERVISOR) | SRV_ROLE_BIT(CAIRN_ROLE_MANAGER))
 #define SRV_ROLES_RESEARCH                                                     \

@@ -204,8 +204,12 @@ static json_t *parameters_json(const cairn_cohort_summary *s)
     /* provenance only: where the values came from (definition, clinic
      * setting or command line); merging does not read it */
     bool jt = s->has_rc && !(s->rc_points > 0);
+    /* the course of care: "current", "all" or an episode number */
+    json_t *ep = s->episode == CAIRN_EPISODE_CURRENT ? json_string("current")
+                 : s->episode == CAIRN_EPISODE_ALL   ? json_string("all")
+                                                     : json_integer(s->episode);
     return json_pack(
-        "{s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "direction",
+        "{s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "direction",
         direction_names[s->direction == CAIRN_HIGHER_IS_BETTER], "rci_sd",
         jt ? num(s->rc_sd) : json_null(), "rci_reliability",
         jt ? num(s->rc_reliability) : json_null(), "rci_points",
@@ -219,7 +223,8 @@ static json_t *parameters_json(const cairn_cohort_summary *s)
                                              : json_null(),
         "criterion",
         s->has_cutoff ? json_string(cairn_cs_criterion_name(s->criterion))
-                      : json_null());
+                      : json_null(),
+        "episode", ep, "assessments_left_out", num(s->n_outside));
 }
 
 static json_t *items_json(const cairn_item_moments *m)
@@ -464,6 +469,32 @@ static bool get_name(const reader *r, json_t *v, const char *path,
     return bad(r, path, "not a known value");
 }
 
+/* The course of care counted: files written before episodes counted
+ * took every assessment. */
+static bool read_episode(const reader *r, json_t *p, cairn_cohort_summary *s)
+{
+    json_t *ep = json_object_get(p, "episode");
+    json_t *out = json_object_get(p, "assessments_left_out");
+    const char *w = json_string_value(ep);
+    s->episode = CAIRN_EPISODE_ALL;
+    if (ep == NULL) {
+        return true;
+    }
+    if (w != NULL && strcmp(w, "current") == 0) {
+        s->episode = CAIRN_EPISODE_CURRENT;
+    } else if (w != NULL && strcmp(w, "all") == 0) {
+        s->episode = CAIRN_EPISODE_ALL;
+    } else if (json_is_integer(ep) && json_integer_value(ep) >= 1 &&
+               json_integer_value(ep) <= 10000) {
+        s->episode = (int)json_integer_value(ep);
+    } else {
+        return bad(r, "parameters.episode",
+                   "expected \"current\", \"all\" or an episode number");
+    }
+    return out == NULL ||
+           get_count(r, out, "parameters.assessments_left_out", &s->n_outside);
+}
+
 /* Where the parameters came from: optional texts (files written before
  * they were recorded have none). */
 static bool read_provenance(const reader *r, json_t *p, cairn_cohort_summary *s)
@@ -489,7 +520,7 @@ static bool read_provenance(const reader *r, json_t *p, cairn_cohort_summary *s)
         return false;
     }
     s->criterion = (cairn_cs_criterion)c;
-    return true;
+    return read_episode(r, p, s);
 }
 
 static bool read_parameters(const reader *r, json_t *p, cairn_cohort_summary *s)

@@ -9,10 +9,18 @@
 
 #include <stddef.h>
 
-const char *cairn_client_text_thanks(void)
+const char *cairn_client_text_thanks_title(void)
 {
-    return "Thank you for answering these questions. Your answers have "
-           "been kept safely.";
+    return "Thank you";
+}
+
+const char *cairn_client_text_thanks(cairn_client_place where)
+{
+    return where == CAIRN_CLIENT_AT_HOME
+               ? "Thank you for answering these questions. Your answers "
+                 "have been sent safely to your clinic."
+               : "Thank you for answering these questions. Your answers "
+                 "have been kept safely.";
 }
 
 const char *cairn_client_text_handback(void)
@@ -20,12 +28,33 @@ const char *cairn_client_text_handback(void)
     return "Please hand the device back to your clinician.";
 }
 
-const char *cairn_client_text_support_default(void)
+const char *cairn_client_text_closing(cairn_client_place where)
 {
+    return where == CAIRN_CLIENT_AT_HOME
+               ? "There is nothing more to do. You can close this page "
+                 "now."
+               : cairn_client_text_handback();
+}
+
+const char *cairn_client_text_support_title(void)
+{
+    return "Looking after yourself";
+}
+
+const char *cairn_client_text_support_default(cairn_client_place where)
+{
+    if (where == CAIRN_CLIENT_AT_HOME) {
+        return "Thank you for being open about how you are feeling. Your "
+               "clinic will read your answers and talk them through with "
+               "you. If you feel you cannot keep yourself safe, or you are "
+               "in danger now, please call your local emergency number or "
+               "go to your nearest emergency department. You can also "
+               "contact your clinic.";
+    }
     return "Thank you for being open about how you are feeling. Your "
-           "clinician will talk this through with you today. If you ever "
-           "feel you cannot keep yourself safe, please contact your local "
-           "emergency services or your clinic straight away.";
+           "clinician will talk this through with you before you leave. "
+           "If you ever feel you cannot keep yourself safe, please contact "
+           "your local emergency services or your clinic straight away.";
 }
 
 static int has_words(const char *s)
@@ -38,13 +67,21 @@ static int has_words(const char *s)
     return 0;
 }
 
-const char *cairn_client_text_support(const char *clinic)
+const char *cairn_client_text_support(const char *clinic,
+                                      cairn_client_place where)
 {
-    return has_words(clinic) ? clinic : cairn_client_text_support_default();
+    return has_words(clinic) ? clinic
+                             : cairn_client_text_support_default(where);
 }
 
 const char *cairn_client_text_stopped(void)
 {
     return "You have stopped; nothing was kept. Please hand the device "
            "back to your clinician.";
+}
+
+const char *cairn_client_text_already_done(void)
+{
+    return "These answers have already been received. Thank you. There is "
+           "nothing more to do.";
 }

@@ -34,7 +34,8 @@ typedef struct scan {
     int64_t *allowed; /* sorted client ids of the clinician, or NULL */
     size_t n_allowed;
     size_t cap_groups;
-    bool collect;     /* keep the ids of the clients summarized */
+    cairn_episode_filter *episodes; /* each client's course of care */
+    bool collect;                   /* keep the ids of the clients summarized */
     int64_t *members; /* ascending: the scan goes client by client */
     size_t n_members, cap_members;
 } scan;
@@ -275,6 +276,11 @@ static int run_scan(cairn_cohort_summary *s, scan *sc, cairn_store *st,
             (sc->has_to && days >= sc->to)) {
             continue;
         }
+        cairn_episode_place at;
+        if (!cairn_episode_filter_place(sc->episodes, r->client_id, days,
+                                        &at)) {
+            continue; /* outside the client's chosen episode of care */
+        }
         if (r->client_id != c.id || c.n == 0) {
             rc = finish_client(s, sc, &c, first_band, last_band, err);
             if (rc == 0) {
@@ -296,6 +302,7 @@ static int run_scan(cairn_cohort_summary *s, scan *sc, cairn_store *st,
     if (rc == 0) {
         rc = finish_client(s, sc, &c, first_band, last_band, err);
     }
+    s->n_outside += (double)cairn_episode_filter_outside(sc->episodes);
     cairn_store_cursor_close(cur);
     return rc;
 }
@@ -368,9 +375,14 @@ static int summarize(cairn_cohort_summary **out, scan *members, cairn_store *st,
         rc = load_clinician(&sc, st, o->clinician, err);
     }
     sc.collect = members != NULL;
+    s->episode = o->episode;
+    if (rc == 0) {
+        rc = cairn_episode_filter_new(&sc.episodes, st, o->episode, err);
+    }
     if (rc == 0) {
         rc = run_scan(s, &sc, st, err);
     }
+    cairn_episode_filter_free(sc.episodes);
     if (members != NULL) {
         members->members = sc.members;
         members->n_members = sc.n_members;
@@ -442,6 +454,11 @@ static int check_compatible(const cairn_cohort_summary *a,
     if (a->items.k != b->items.k || a->n_bands != b->n_bands) {
         return differs(err, "item or band counts", "one", "the other");
     }
+    if (a->episode != b->episode) {
+        return differs(err, "courses of care",
+                       cairn_episode_choice_name(a->episode, x, sizeof x),
+                       cairn_episode_choice_name(b->episode, y, sizeof y));
+    }
     return CAIRN_OK;
 }
 
@@ -470,6 +487,7 @@ int cairn_cohort_merge(cairn_cohort_summary *into,
     into->case_at_baseline += from->case_at_baseline;
     into->recovered += from->recovered;
     into->reliably_recovered += from->reliably_recovered;
+    into->n_outside += from->n_outside;
     for (size_t i = 0; i < into->n_bands; i++) {
         into->band_baseline[i] += from->band_baseline[i];
         into->band_latest[i] += from->band_latest[i];
@@ -598,6 +616,22 @@ static json_t *parameters_json(const cairn_cohort_summary *s)
     return o;
 }
 
+/* Which course of care was counted, and what was left out. */
+static json_t *episodes_json(const cairn_cohort_summary *s)
+{
+    char buf[32];
+    return json_pack(
+        "{s:s,s:o,s:s}", "episode",
+        cairn_episode_choice_name(s->episode, buf, sizeof buf),
+        "assessments_left_out", cairn__util_json_number(s->n_outside), "rule",
+        s->episode == CAIRN_EPISODE_ALL
+            ? "every assessment, in or out of episodes of care; time from "
+              "each client's first score"
+            : "one episode of care per client (a client without episodes "
+              "counts whole); assessments outside it are left out; time "
+              "from the client's first score in it");
+}
+
 static json_t *change_json(const cairn_cohort_result *r)
 {
     const cairn_cohort_change *c = &r->change;
@@ -630,6 +664,7 @@ int cairn_cohort_to_json(const cairn_cohort_result *r, char **out,
     json_object_set_new(o, "scale", json_string(s->scale));
     json_object_set_new(o, "n_clients", cairn__util_json_number(s->n_clients));
     json_object_set_new(o, "n_paired", cairn__util_json_number(s->n_paired));
+    json_object_set_new(o, "episodes", episodes_json(s));
     json_object_set_new(o, "baseline",
                         r->has_change
                             ? json_pack("{s:f,s:f}", "mean", c->baseline_mean,

@@ -6,7 +6,8 @@
  * assessment gives; the scan grows with the store.  Its result, the
  * clients' sums pooled by design (a few dozen classes), is kept in the
  * store's model_cache keyed by instrument, scale, definition fingerprint
- * and the store's change counter (store_cache.c), read before the scan,
+ * and the store's state (its change counter and highest assessment id,
+ * store_cache.c, which also authenticates each row), read before the scan,
  * so a later call with the counter unchanged reads the classes instead
  * of scanning, and any write makes the next call scan again.  The fit
  * itself always runs (cairn_mixed_fit_designs, milliseconds), so a code
@@ -14,6 +15,7 @@
  * (the double 1.0, so a file from a machine of another byte order misses)
  * followed by the classes.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -140,9 +142,14 @@ int cairn_cohort_designs_get(cairn_mixed_design **out, size_t *n_designs,
         return cairn_error_set(err, CAIRN_ENOTFOUND, "%s has no scale '%s'",
                                key.instrument, scale);
     }
-    key.scale = sc->id;
+    /* the groups are of each client's current episode of care; the tag
+     * keeps rows cached before episodes counted from being read */
+    char scale_key[64];
+    snprintf(scale_key, sizeof scale_key, "%s/episode:current", sc->id);
+    key.scale = scale_key;
     /* The counter before the scan: a write during it makes a later miss. */
-    int rc = cairn__store_change_get(st, &key.change, &has, err);
+    int rc = cairn__store_change_get(st, &key.change, &key.last_assessment,
+                                     &has, err);
     if (rc == CAIRN_OK && has) {
         rc = cairn__store_model_cache_get(st, &key, &blob, &len, &clients,
                                           &found, err);

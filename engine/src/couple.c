@@ -89,11 +89,18 @@ int cairn_couple_compare(cairn_couple **out, const cairn_trend *a,
     }
     pair_points(c, max_days > 0 ? max_days : CAIRN_COUPLE_PAIR_DAYS);
     c->diverging = c->n_pairs > 0 && c->pairs[c->n_pairs - 1].diverges;
+    c->diverging_judged = c->n_pairs > 0 && c->has_reliable_difference;
     c->incongruent = a->has_rci && b->has_rci &&
                      ((a->rci.category == CAIRN_RC_DETERIORATED &&
                        b->rci.category == CAIRN_RC_IMPROVED) ||
                       (a->rci.category == CAIRN_RC_IMPROVED &&
                        b->rci.category == CAIRN_RC_DETERIORATED));
+    /* one partner with no reliable change rules incongruence out even when
+     * the other's change cannot be judged */
+    c->incongruent_judged =
+        (a->has_rci && b->has_rci) ||
+        (a->has_rci && a->rci.category == CAIRN_RC_NO_RELIABLE_CHANGE) ||
+        (b->has_rci && b->rci.category == CAIRN_RC_NO_RELIABLE_CHANGE);
     if (c->incongruent) {
         const cairn_trend *worse =
             a->rci.category == CAIRN_RC_DETERIORATED ? a : b;

@@ -326,6 +326,14 @@ static const column_rule column_rules[] = {
     {"day", "integer", "relative time",
      "days since the client's first assessment on any questionnaire (0 = "
      "that day), so exports of different questionnaires line up"},
+    {"episode", "integer", "structure",
+     "the client's episode of care holding the assessment (1 = their "
+     "first); empty when it lies outside every episode (before the first, "
+     "between two, or the client has none).  Every assessment is exported; "
+     "choose a course of care with this column"},
+    {"day_in_episode", "integer", "relative time",
+     "days since the start of that episode (0 = its first day); empty "
+     "outside episodes"},
     {"date_shifted", "date", "shifted date",
      "date of the assessment moved earlier by the client's secret offset "
      "(1-364 days, from the site key): intervals are true, dates are not"},

@@ -22,6 +22,7 @@
 #include "cairn.h"
 #include "cairn/settings.h"
 #include "export_internal.h"
+#include "store_internal.h"
 
 /* Clients per bucket, and the most buckets (open files) at once. */
 #define CLIENTS_PER_BUCKET 4096
@@ -60,6 +61,8 @@ typedef struct rec_head {
     uint32_t occasion;
     uint16_t inst;
     uint16_t fingerprint; /* index into the interned strings */
+    int32_t episode;      /* the client's episode holding it, 0: none */
+    int32_t episode_day;  /* days since that episode's start, or NO_DAY */
 } rec_head;
 
 typedef struct rec_scale {
@@ -109,6 +112,7 @@ typedef struct exporter {
     const cairn_instrument **used; /* instruments with rows */
     size_t n_used;
     cairn_export_result res;
+    cairn_episode_filter *episodes; /* to number each row's episode */
 } exporter;
 
 static int oom(cairn_error *err)
@@ -315,8 +319,16 @@ static int spool(exporter *x, size_t ii, const cairn_cohort_row *r,
 {
     xinst *xi = &x->insts[ii];
     int fp = intern(x, r->fingerprint ? r->fingerprint : "");
-    rec_head h = {c->rank,  day,          r->assessment_id,
-                  occasion, (uint16_t)ii, (uint16_t)(fp < 0 ? 0 : fp)};
+    cairn_episode_place at;
+    cairn_episode_filter_place(x->episodes, r->client_id, (double)day, &at);
+    rec_head h = {c->rank,
+                  day,
+                  r->assessment_id,
+                  occasion,
+                  (uint16_t)ii,
+                  (uint16_t)(fp < 0 ? 0 : fp),
+                  at.number,
+                  at.number > 0 ? day - (int32_t)floor(at.start) : NO_DAY};
     unsigned char *p = x->rec;
     if (fp < 0 || count_fingerprint(x, ii, (size_t)fp) < 0) {
         return oom(err);
@@ -455,11 +467,12 @@ static int instrument_columns(exporter *x, xinst *xi)
 static int make_columns(exporter *x, cairn_error *err)
 {
     static const char *const common[] = {
-        "pseudonym",    "age_band",           "gestation_band",
-        "loss_kind",    "days_loss_to_first", "instrument",
-        "fingerprint",  "occasion",           "day",
-        "date_shifted", "loss_date_shifted"};
-    size_t n = 14;
+        "pseudonym",        "age_band",           "gestation_band",
+        "loss_kind",        "days_loss_to_first", "instrument",
+        "fingerprint",      "occasion",           "day",
+        "episode",          "day_in_episode",     "date_shifted",
+        "loss_date_shifted"};
+    size_t n = 16;
     for (size_t i = 0; i < x->n_insts; i++) {
         if (x->insts[i].n_assessments > 0) {
             x->used[x->n_used++] = x->insts[i].inst;
@@ -473,8 +486,8 @@ static int make_columns(exporter *x, cairn_error *err)
         return oom(err);
     }
     int rc = CAIRN_OK;
-    for (size_t i = 0; i < 11; i++) {
-        if (i < 9 || x->o->shift_dates) {
+    for (size_t i = 0; i < 13; i++) {
+        if (i < 11 || x->o->shift_dates) {
             add_column(x, NULL, 0, NULL, common[i]);
         }
     }
@@ -528,13 +541,15 @@ static void common_cells(exporter *x, const rec_head *h, const xclient *c)
     text_cell(&e[6], x->strings[h->fingerprint]);
     number_cell(&e[7], h->occasion);
     number_cell(&e[8], (double)h->day - c->first_day);
+    number_cell(&e[9], h->episode > 0 ? h->episode : NAN);
+    number_cell(&e[10], h->episode_day == NO_DAY ? NAN : h->episode_day);
     if (x->o->shift_dates) {
         cairn__export_date(x->shifted[0], h->day - c->offset);
-        text_cell(&e[9], x->shifted[0]);
-        text_cell(&e[10], NULL);
+        text_cell(&e[11], x->shifted[0]);
+        text_cell(&e[12], NULL);
         if (c->loss_day != NO_DAY) {
             cairn__export_date(x->shifted[1], c->loss_day - c->offset);
-            text_cell(&e[10], x->shifted[1]);
+            text_cell(&e[12], x->shifted[1]);
         }
     }
 }
@@ -753,6 +768,12 @@ static json_t *options_json(const exporter *x)
                         o->from ? json_string(o->from) : json_null());
     json_object_set_new(j, "to", o->to ? json_string(o->to) : json_null());
     json_object_set_new(j, "shift_dates", json_boolean(o->shift_dates));
+    json_object_set_new(
+        j, "episodes",
+        json_string("every assessment is exported, in or out of episodes of "
+                    "care; the episode column numbers the client's episode "
+                    "holding it (empty outside episodes) and "
+                    "day_in_episode counts days from its start"));
     return j;
 }
 
@@ -826,12 +847,17 @@ static void exporter_free(exporter *x)
     free(x->cols);
     free(x->names);
     free(x->cells);
+    cairn_episode_filter_free(x->episodes);
 }
 
 /* Scan the store into the spool. */
 static int collect(exporter *x, const cairn_catalog *cat, cairn_error *err)
 {
     int rc = set_range(x, err);
+    if (rc == CAIRN_OK) {
+        rc = cairn_episode_filter_new(&x->episodes, x->st, CAIRN_EPISODE_ALL,
+                                      err);
+    }
     if (rc == CAIRN_OK) {
         rc = setup(x, cat, err);
     }
@@ -851,6 +877,31 @@ static int collect(exporter *x, const cairn_catalog *cat, cairn_error *err)
         rc = make_columns(x, err);
     }
     return rc;
+}
+
+/* The audit entry of an export: what was asked and how much went. */
+static int audit_export(const exporter *x, cairn_error *err)
+{
+    char kid[9] = "";
+    const cairn_export_options *o = x->o;
+    int rc = cairn_export_key_id(x->key, kid, err);
+    if (rc < 0) {
+        return rc;
+    }
+    json_t *after = json_pack(
+        "{s:s,s:s,s:s?,s:s?,s:s?,s:b,s:I,s:I,s:I,s:I}", "kind", "de-identified",
+        "format", o->format == CAIRN_EXPORT_LONG ? "long" : "wide",
+        "instrument", o->instrument, "from", o->from, "to", o->to,
+        "shift_dates", o->shift_dates, "assessments",
+        (json_int_t)x->res.assessments, "clients", (json_int_t)x->res.clients,
+        "rows", (json_int_t)x->res.rows, "instruments",
+        (json_int_t)x->res.instruments);
+    if (after != NULL &&
+        json_object_set_new(after, "site_key", json_string(kid)) != 0) {
+        json_decref(after);
+        after = NULL;
+    }
+    return cairn__store_audit_release(x->st, "export.research", after, err);
 }
 
 int cairn_export_write(cairn_store *st, const cairn_catalog *cat,
@@ -903,6 +954,13 @@ int cairn_export_write(cairn_store *st, const cairn_catalog *cat,
                                       x.n_used, &x.o->output, err);
         if (rc == CAIRN_OK) {
             rc = write_provenance(&x, prov, dict, err);
+        }
+        /* no export leaves unrecorded: a failed entry takes the files */
+        if (rc == CAIRN_OK) {
+            rc = audit_export(&x, err);
+            if (rc < 0) {
+                unlink(prov);
+            }
         }
         if (rc < 0) {
             unlink(path);

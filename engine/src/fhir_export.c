@@ -744,6 +744,22 @@ static int walk(exporter *x, const cairn_assessment_list *l)
     return rc;
 }
 
+/* The audit entry of an export: its kind, what was asked (a single
+ * client only as such: no client data), and the counts. */
+static int audit_export(const exporter *x, const char *instrument)
+{
+    const cairn_fhir_export_options *o = x->o;
+    json_t *after = json_pack(
+        "{s:s,s:s,s:s,s:s?,s:s?,s:s?,s:I,s:I,s:I,s:I}", "kind",
+        o->pseudonymise != NULL ? "pseudonymised" : "identified", "bundle",
+        o->type == CAIRN_FHIR_TRANSACTION ? "transaction" : "collection",
+        "clients", o->client != NULL ? "one" : "all", "instrument", instrument,
+        "from", o->from, "to", o->to, "patients", (json_int_t)x->res->patients,
+        "responses", (json_int_t)x->res->responses, "observations",
+        (json_int_t)x->res->observations, "voided", (json_int_t)x->res->voided);
+    return cairn__store_audit_release(x->st, "export.fhir", after, x->err);
+}
+
 int cairn_fhir_export(char **out, cairn_store *st, const cairn_catalog *cat,
                       const cairn_terminology *terms,
                       const cairn_fhir_export_options *opts,
@@ -794,6 +810,13 @@ int cairn_fhir_export(char **out, cairn_store *st, const cairn_catalog *cat,
             json_object_set(bundle, "entry", x.questionnaires);
         }
         rc = dump(out, bundle, err);
+    }
+    if (rc == CAIRN_OK) {
+        rc = audit_export(&x, inst_code);
+        if (rc < 0) {
+            free(*out); /* no export leaves unrecorded */
+            *out = NULL;
+        }
     }
     json_decref(x.questionnaires);
     json_decref(x.entries);

@@ -386,6 +386,7 @@ enum col { COL_CLIENT, COL_DATE, COL_INSTRUMENT, COL_ITEM, COL_RESPONSE };
 typedef struct inst_slot {
     const cairn_instrument *inst;
     cairn_responses *resp;
+    bool unsaid; /* its codes differ and the file does not say which */
 } inst_slot;
 
 #define INST_SLOTS 32
@@ -521,8 +522,15 @@ static bool writing(const importer *im)
     return !im->failed || im->o->skip_bad;
 }
 
+/* The map whose codes apply, or NULL for Cairn's own columns. */
+static const cairn_import_map *codes_map(const importer *im)
+{
+    return im->rules != NULL ? im->rules->map : NULL;
+}
+
 /* The instrument named by `len` bytes at `s`, with its response set. */
-static inst_slot *find_slot(importer *im, const char *s, size_t len, long line)
+static inst_slot *lookup_slot(importer *im, const char *s, size_t len,
+                              long line)
 {
     char name[64], show[48];
     if (im->last_slot != NULL && len < sizeof im->last_inst_text &&
@@ -563,6 +571,9 @@ static inst_slot *find_slot(importer *im, const char *s, size_t len, long line)
             return NULL;
         }
         slot->inst = inst;
+        char why[8];
+        slot->unsaid = !cairn__map_entry_check(codes_map(im), inst,
+                                               im->o->codes, why, sizeof why);
         im->n_slots++;
     }
     if (slot == NULL) {
@@ -571,6 +582,21 @@ static inst_slot *find_slot(importer *im, const char *s, size_t len, long line)
     }
     memcpy(im->last_inst_text, name, len + 1);
     im->last_slot = slot;
+    return slot;
+}
+
+/* As lookup_slot; an instrument whose codes the file leaves unsaid is a
+ * bad row, with the refusal naming the column and both choices. */
+static inst_slot *find_slot(importer *im, const char *s, size_t len, long line)
+{
+    inst_slot *slot = lookup_slot(im, s, len, line);
+    if (slot != NULL && slot->unsaid) {
+        char why[700];
+        cairn__map_entry_check(codes_map(im), slot->inst, im->o->codes, why,
+                               sizeof why);
+        row_error(im, line, "%s", why);
+        return NULL;
+    }
     return slot;
 }
 
@@ -602,8 +628,13 @@ static bool set_item(importer *im, inst_slot *slot, int item, const char *s,
                   shown(show, s, len));
         return false;
     }
-    if (cairn_responses_set(slot->resp, slot->inst, (size_t)item - 1, (int)v,
-                            &e) < 0) {
+    int rc = im->o->codes == CAIRN_ENTRY_SCORES
+                 ? cairn_responses_set_entered(slot->resp, slot->inst,
+                                               (size_t)item - 1, (int)v,
+                                               CAIRN_ENTRY_SCORES, &e)
+                 : cairn_responses_set(slot->resp, slot->inst, (size_t)item - 1,
+                                       (int)v, &e);
+    if (rc < 0) {
         row_error(im, line, "%s", e.message);
         return false;
     }
@@ -1167,6 +1198,16 @@ static int map_header(importer *im)
     if (rc == CAIRN_ENOMEM) {
         return cairn_error_set(im->err, rc, "out of memory");
     }
+    /* a fixed instrument's codes are settled before the first row */
+    const cairn_import_map *m = im->rules->map;
+    char unsaid[700];
+    if (rc == CAIRN_OK && m->inst != NULL &&
+        !cairn__map_entry_check(m, m->inst, im->o->codes, unsaid,
+                                sizeof unsaid)) {
+        /* longer than header_error's room: the whole line is needed */
+        cairn_error_set(im->err, CAIRN_EPARSE, "%s: %s", im->name, unsaid);
+        return CAIRN_EPARSE;
+    }
     return rc < 0 ? header_error(im, "%s", why) : CAIRN_OK;
 }
 
@@ -1204,7 +1245,8 @@ static bool map_item(importer *im, inst_slot *slot, const cairn__span *f,
         return false;
     }
     v += im->mc.offset_of[i];
-    if (!cairn__map_code(im->rules->map, slot->inst, item, (int)v, &code, why,
+    cairn_entry entry = cairn__map_entry(im->rules->map, item, im->o->codes);
+    if (!cairn__map_code(slot->inst, item, (int)v, entry, &code, why,
                          sizeof why)) {
         row_error(im, line, "%s: '%s': %s", col, text, why);
         return false;

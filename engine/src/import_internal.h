@@ -13,6 +13,7 @@
 #include "cairn/import.h"
 #include "cairn/date.h"
 #include "cairn/import_map.h"
+#include "cairn/response.h"
 #include "cairn/score.h"
 
 /* ---- the CSV reader (import.c) ---- */
@@ -61,8 +62,9 @@ bool cairn__import_name_is(const char *s, size_t len, const char *want);
 /* One mapped item column. */
 typedef struct cairn__map_item {
     char *column;
-    int item;   /* 1-based item number */
-    int offset; /* added to the value read */
+    int item;          /* 1-based item number */
+    int offset;        /* added to the value read */
+    cairn_entry codes; /* the column's own "codes", else UNSAID */
 } cairn__map_item;
 
 /* A stored total compared with Cairn's scale score. */
@@ -84,21 +86,14 @@ typedef struct cairn__map_event {
     int days;
 } cairn__map_event;
 
-/* How codes in the file relate to the instrument's option codes. */
-enum {
-    CAIRN__CODES_UNSAID = 0,
-    CAIRN__CODES_POSITIONS = 1,
-    CAIRN__CODES_SCORES = 2
-};
-
 struct cairn_import_map {
     char *name;              /* the file it came from */
     char *client;            /* column of the client code */
     char *date;              /* column of the date, or NULL */
     char *instrument_column; /* or NULL when `inst` is fixed */
     const cairn_instrument *inst;
-    char *form; /* REDCap form name, or NULL */
-    int codes;  /* CAIRN__CODES_* */
+    char *form;        /* REDCap form name, or NULL */
+    cairn_entry codes; /* the map's "codes" (UNSAID when not given) */
     cairn__map_item *items;
     size_t n_items;
     cairn__map_total *totals;
@@ -113,12 +108,30 @@ struct cairn_import_map {
 };
 
 /*
+ * What the values of item `item`'s column stand for: the column's own
+ * "codes", else the map's, else `file` (the import's codes option).
+ * `m` may be NULL (Cairn's own columns: `file`).
+ */
+cairn_entry cairn__map_entry(const cairn_import_map *m, int item,
+                             cairn_entry file);
+
+/*
+ * Whether every item column of a file can be read for `inst`: true, or
+ * false with `why` holding the one-line refusal that names the column
+ * and both choices, when `inst`'s answer codes differ from its scores
+ * and a column's entry (cairn__map_entry) is not said.  `m` may be NULL.
+ */
+bool cairn__map_entry_check(const cairn_import_map *m,
+                            const cairn_instrument *inst, cairn_entry file,
+                            char *why, size_t size);
+
+/*
  * The instrument option code that `value` (already offset) stands for
- * under the map's codes, into `*code`.  False when no option fits;
+ * when read as `entry` says, into `*code`.  False when no option fits;
  * `msg` then says why.
  */
-bool cairn__map_code(const cairn_import_map *m, const cairn_instrument *inst,
-                     int item, int value, int *code, char *msg, size_t size);
+bool cairn__map_code(const cairn_instrument *inst, int item, int value,
+                     cairn_entry entry, int *code, char *msg, size_t size);
 
 /* ---- what a REDCap records export adds (redcap.c -> import.c) ---- */
 

@@ -78,6 +78,16 @@ static int small_int(loader *ld, const char *what, json_t *v, int lo, int hi,
     return CAIRN_OK;
 }
 
+/* "positions" or "scores" (cairn_entry_parse, the words of --codes). */
+static int entry_of(loader *ld, const char *what, json_t *v, cairn_entry *out)
+{
+    const char *s = json_string_value(v);
+    if (s == NULL || cairn_entry_parse(out, s, NULL) < 0) {
+        return bad(ld, "%s: must be \"positions\" or \"scores\"", what);
+    }
+    return CAIRN_OK;
+}
+
 static int load_items(loader *ld, json_t *items, int offset)
 {
     cairn_import_map *m = ld->m;
@@ -104,12 +114,22 @@ static int load_items(loader *ld, json_t *items, int offset)
         json_t *num = v;
         if (rc == CAIRN_OK && json_is_object(v)) {
             json_t *off = json_object_get(v, "offset");
+            json_t *codes = json_object_get(v, "codes");
             num = json_object_get(v, "item");
-            if (json_object_size(v) != (size_t)(1 + (off != NULL))) {
-                return bad(ld, "%s: takes only \"item\" and \"offset\"", what);
+            if (json_object_size(v) !=
+                (size_t)(1 + (off != NULL) + (codes != NULL))) {
+                return bad(ld,
+                           "%s: takes only \"item\", \"offset\" and "
+                           "\"codes\"",
+                           what);
             }
             if (off != NULL) {
                 rc = small_int(ld, what, off, -1000, 1000, &it->offset);
+            }
+            if (rc == CAIRN_OK && codes != NULL) {
+                char w[176];
+                snprintf(w, sizeof w, "%s: codes", what);
+                rc = entry_of(ld, w, codes, &it->codes);
             }
         }
         if (rc == CAIRN_OK) {
@@ -273,31 +293,8 @@ static int load_events(loader *ld, json_t *ev)
 
 static int load_codes(loader *ld, json_t *v)
 {
-    const char *s = json_string_value(v);
-    if (v == NULL) {
-        ld->m->codes = CAIRN__CODES_UNSAID;
-    } else if (s != NULL && strcmp(s, "positions") == 0) {
-        ld->m->codes = CAIRN__CODES_POSITIONS;
-    } else if (s != NULL && strcmp(s, "scores") == 0) {
-        ld->m->codes = CAIRN__CODES_SCORES;
-    } else {
-        return bad(ld, "%s", "codes: must be \"positions\" or \"scores\"");
-    }
-    return CAIRN_OK;
-}
-
-/* Whether some option of `inst` has a code other than its score. */
-static bool codes_differ(const cairn_instrument *inst)
-{
-    for (size_t i = 0; i < cairn_instrument_item_count(inst); i++) {
-        const cairn_item *it = cairn_instrument_item(inst, i);
-        for (size_t k = 0; k < it->n_options; k++) {
-            if ((double)it->options[k].code != it->options[k].score) {
-                return true;
-            }
-        }
-    }
-    return false;
+    ld->m->codes = CAIRN_ENTRY_UNSAID;
+    return v == NULL ? CAIRN_OK : entry_of(ld, "codes", v, &ld->m->codes);
 }
 
 static int load_instrument(loader *ld, json_t *root)
@@ -411,13 +408,6 @@ static int load_root(loader *ld, json_t *root)
     if (rc == CAIRN_OK && m->date == NULL && m->anchor == NULL) {
         return bad(ld, "%s", "give \"date\" (a column) or \"event_dates\"");
     }
-    if (rc == CAIRN_OK && m->inst != NULL && m->codes == CAIRN__CODES_UNSAID &&
-        codes_differ(m->inst)) {
-        return bad(ld,
-                   "codes: %s's answer codes are not its item scores: "
-                   "say which the file holds, \"positions\" or \"scores\"",
-                   cairn_instrument_code(m->inst));
-    }
     return rc;
 }
 
@@ -510,11 +500,58 @@ const char *cairn_import_map_form(const cairn_import_map *m)
     return m->form;
 }
 
-bool cairn__map_code(const cairn_import_map *m, const cairn_instrument *inst,
-                     int item, int value, int *code, char *msg, size_t size)
+cairn_entry cairn__map_entry(const cairn_import_map *m, int item,
+                             cairn_entry file)
+{
+    for (size_t k = 0; m != NULL && k < m->n_items; k++) {
+        if (m->items[k].item == item &&
+            m->items[k].codes != CAIRN_ENTRY_UNSAID) {
+            return m->items[k].codes;
+        }
+    }
+    return m != NULL && m->codes != CAIRN_ENTRY_UNSAID ? m->codes : file;
+}
+
+bool cairn__map_entry_check(const cairn_import_map *m,
+                            const cairn_instrument *inst, cairn_entry file,
+                            char *why, size_t size)
+{
+    const char *code = cairn_instrument_code(inst);
+    char where[160];
+    if (!cairn_instrument_codes_differ(inst)) {
+        return true;
+    }
+    if (m == NULL && file == CAIRN_ENTRY_UNSAID) {
+        snprintf(where, sizeof where, "columns item1..item%zu",
+                 cairn_instrument_item_count(inst));
+    } else if (m == NULL) {
+        return true;
+    } else {
+        size_t k = 0;
+        while (k < m->n_items && cairn__map_entry(m, m->items[k].item, file) !=
+                                     CAIRN_ENTRY_UNSAID) {
+            k++;
+        }
+        if (k == m->n_items) {
+            return true;
+        }
+        snprintf(where, sizeof where, "column '%s' (%s item %d)",
+                 m->items[k].column, code, m->items[k].item);
+    }
+    snprintf(why, size,
+             "%s: %s's answer codes are not its item scores: say which the "
+             "file holds, --codes positions (%s) or --codes scores (%s)%s",
+             where, code, cairn_instrument_entry_positions(inst),
+             cairn_instrument_entry_scores(inst),
+             m != NULL ? ", or \"codes\" in the map" : "");
+    return false;
+}
+
+bool cairn__map_code(const cairn_instrument *inst, int item, int value,
+                     cairn_entry entry, int *code, char *msg, size_t size)
 {
     const cairn_item *it = cairn_instrument_item(inst, (size_t)item - 1);
-    if (it->kind != CAIRN_ITEM_CHOICE || m->codes != CAIRN__CODES_SCORES) {
+    if (it->kind != CAIRN_ITEM_CHOICE || entry != CAIRN_ENTRY_SCORES) {
         *code = value;
         return true;
     }

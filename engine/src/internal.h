@@ -205,19 +205,23 @@ bool cairn__crypto_equal(const void *a, const void *b, size_t len);
 struct cairn_store;
 
 /**
- * The store's change counter into *out, which every write Cairn commits
- * moves; *has false (and CAIRN_OK) on a store older than schema 6.
+ * The store's state for the cache: its change counter into *out, which
+ * every write moves (Cairn's commits; from schema 9 any write to a
+ * clinical table but an insert of assessments), and the highest
+ * assessment id into *last, which such an insert moves; *has false (and
+ * CAIRN_OK) on a store older than schema 6.
  * Returns CAIRN_OK or CAIRN_EDB.
  */
-int cairn__store_change_get(struct cairn_store *st, int64_t *out, bool *has,
-                            cairn_error *err);
+int cairn__store_change_get(struct cairn_store *st, int64_t *out, int64_t *last,
+                            bool *has, cairn_error *err);
 
-/** What a model cache row is for, and as of which counter value. */
+/** What a model cache row is for, and as of which store state. */
 typedef struct cairn__model_cache_key {
     const char *instrument;
     const char *scale;
     const char *fingerprint; /* the definition's */
-    int64_t change;
+    int64_t change;          /* the counter */
+    int64_t last_assessment; /* the highest assessment id */
 } cairn__model_cache_key;
 
 /**

@@ -240,8 +240,9 @@ static void list_codes(char *out, size_t size, const int *codes, size_t n)
 /* The choices of item field `f` against item `item` of the instrument. */
 static int check_item(const dict *d, const cairn_import_map *m,
                       const dict_field *f, int item, int offset,
-                      cairn_error *err)
+                      cairn_entry file, cairn_error *err)
 {
+    cairn_entry entry = cairn__map_entry(m, item, file);
     const cairn_item *it = cairn_instrument_item(m->inst, (size_t)item - 1);
     const char *code = cairn_instrument_code(m->inst);
     char why[200], list[400];
@@ -265,7 +266,7 @@ static int check_item(const dict *d, const cairn_import_map *m,
     for (size_t i = 0; i < f->n_codes; i++) {
         int c = 0;
         const cairn_option *o = NULL;
-        if (cairn__map_code(m, m->inst, item, f->codes[i] + offset, &c, why,
+        if (cairn__map_code(m->inst, item, f->codes[i] + offset, entry, &c, why,
                             sizeof why)) {
             o = cairn_item_find_option(it, c);
         }
@@ -277,7 +278,7 @@ static int check_item(const dict *d, const cairn_import_map *m,
                 "as the map reads it (offset %d, codes %s); "
                 "the choices are %s",
                 f->name, f->codes[i], code, item, offset,
-                m->codes == CAIRN__CODES_SCORES ? "scores" : "positions", list);
+                entry == CAIRN_ENTRY_SCORES ? "scores" : "positions", list);
         }
         covered[o - it->options] = true;
     }
@@ -374,8 +375,8 @@ static int dict_fields(dict *d, const cairn_import_map *m, cairn_error *err)
 }
 
 /* Check the dictionary against the map; `*form` gets the form's name. */
-static int dict_check(dict *d, const cairn_import_map *m, const char **form,
-                      cairn_error *err)
+static int dict_check(dict *d, const cairn_import_map *m, cairn_entry file,
+                      const char **form, cairn_error *err)
 {
     size_t k = 0;
     int rc = CAIRN_OK;
@@ -391,7 +392,7 @@ static int dict_check(dict *d, const cairn_import_map *m, const char **form,
     }
     for (k = 0; rc == CAIRN_OK && k < m->n_items; k++) {
         rc = check_item(d, m, &items[k], m->items[k].item, m->items[k].offset,
-                        err);
+                        file, err);
     }
     dict_field *un = items + m->n_items + m->n_totals;
     for (k = 0; rc == CAIRN_OK && k < m->n_unscored; k++) {
@@ -419,12 +420,17 @@ int cairn_redcap_import(cairn_store *st, const cairn_catalog *cat,
                                "%s: a REDCap map names its \"instrument\"",
                                map->name);
     }
+    cairn_entry file = opts != NULL ? opts->codes : CAIRN_ENTRY_UNSAID;
+    char why[700];
+    if (!cairn__map_entry_check(map, map->inst, file, why, sizeof why)) {
+        return cairn_error_set(err, CAIRN_EPARSE, "%s: %s", records, why);
+    }
     int rc = dict_fields(&d, map, err);
     if (rc == CAIRN_OK) {
         rc = dict_read(&d, err);
     }
     if (rc == CAIRN_OK) {
-        rc = dict_check(&d, map, &form, err);
+        rc = dict_check(&d, map, file, &form, err);
     }
     if (rc == CAIRN_OK) {
         char form_name[104];

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cairn/date.h"
 #include "cairn/redcap.h"
@@ -29,7 +30,7 @@ typedef struct form {
     field_name name, date;
     field_name *items;  /* per item, in the definition's order */
     int *offsets;       /* per item: the profile's offset */
-    int codes;          /* the profile's CAIRN__CODES_* */
+    cairn_entry *codes; /* per item: what the profile's column holds */
     field_name *scales; /* per scale */
     bool *whole;        /* per scale: every exported score whole */
     bool has_time, has_day;
@@ -59,6 +60,7 @@ static void form_free(form *f)
 {
     free(f->items);
     free(f->offsets);
+    free(f->codes);
     free(f->scales);
     free(f->whole);
 }
@@ -73,10 +75,11 @@ static int form_names(exporter *ex, form *f)
     cairn_import_map *m = NULL;
     f->items = calloc(ni, sizeof *f->items);
     f->offsets = calloc(ni, sizeof *f->offsets);
+    f->codes = calloc(ni, sizeof *f->codes);
     f->scales = calloc(ns + 1, sizeof *f->scales);
     f->whole = calloc(ns + 1, sizeof *f->whole);
-    if (f->items == NULL || f->offsets == NULL || f->scales == NULL ||
-        f->whole == NULL) {
+    if (f->items == NULL || f->offsets == NULL || f->codes == NULL ||
+        f->scales == NULL || f->whole == NULL) {
         return cairn_error_set(ex->err, CAIRN_ENOMEM, "out of memory");
     }
     int rc = cairn_redcap_profile(&text, inst, ex->o->profiles_dir, ex->err);
@@ -94,9 +97,9 @@ static int form_names(exporter *ex, form *f)
                              NULL);
     cairn__redcap_field_name(f->date, NAME_MAX_, m->date ? m->date : f->name,
                              m->date ? NULL : "date");
-    f->codes = m->codes;
     for (size_t i = 0; i < ni; i++) {
         int number = cairn_instrument_item(inst, i)->number;
+        f->codes[i] = cairn__map_entry(m, number, CAIRN_ENTRY_POSITIONS);
         char num[16];
         snprintf(num, sizeof num, "%d", number);
         cairn__redcap_field_name(f->items[i], NAME_MAX_, f->name, num);
@@ -221,7 +224,7 @@ static double item_value(const form *f, size_t i, int code)
 {
     const cairn_item *it = cairn_instrument_item(f->inst, i);
     double v = code;
-    if (f->codes == CAIRN__CODES_SCORES && it->kind == CAIRN_ITEM_CHOICE) {
+    if (f->codes[i] == CAIRN_ENTRY_SCORES && it->kind == CAIRN_ITEM_CHOICE) {
         const cairn_option *o = cairn_item_find_option(it, code);
         v = o != NULL ? o->score : v;
     }
@@ -596,6 +599,28 @@ static int export_all(exporter *ex, const char *prefix,
     return rc;
 }
 
+/* The audit entry of an export (counts, no client data); when it cannot
+ * be made the files go too: no export leaves unrecorded. */
+static int audit_export(exporter *ex, const char *prefix,
+                        const cairn_redcap_export_result *res)
+{
+    static const char *const ends[] = {".csv", ".dictionary.csv",
+                                       ".repeating.csv"};
+    char path[4096];
+    json_t *after = json_pack(
+        "{s:s,s:s?,s:I,s:I,s:I}", "kind",
+        ex->o->key != NULL ? "de-identified" : "identified", "instrument",
+        ex->o->instrument, "records", (json_int_t)res->records, "rows",
+        (json_int_t)res->rows, "forms", (json_int_t)res->forms);
+    int rc =
+        cairn__store_audit_release(ex->st, "export.redcap", after, ex->err);
+    for (size_t i = 0; rc < 0 && i < 3; i++) {
+        snprintf(path, sizeof path, "%s%s", prefix, ends[i]);
+        unlink(path);
+    }
+    return rc;
+}
+
 int cairn_redcap_export(cairn_store *st, const cairn_catalog *cat,
                         const char *prefix,
                         const cairn_redcap_export_options *opts,
@@ -613,6 +638,9 @@ int cairn_redcap_export(cairn_store *st, const cairn_catalog *cat,
     res = res != NULL ? res : &local;
     memset(res, 0, sizeof *res);
     int rc = export_all(&ex, prefix, res);
+    if (rc == CAIRN_OK) {
+        rc = audit_export(&ex, prefix, res);
+    }
     for (size_t i = 0; i < ex.n_rows; i++) {
         free(ex.rows[i].cells);
     }

@@ -280,17 +280,128 @@ static const char *const schema_v8[] = {
     NULL,
 };
 
+/*
+ * Version 9: housekeeping and the counter made robust (store_prune.c,
+ * store_cache.c).  A link may be deleted once it has expired (used or
+ * not), which pruning does with an audit entry naming the links; a live
+ * link never.  Triggers move the change counter on every write to a
+ * table the clinical data lives in (counter_triggers; an insert of
+ * assessments moves the highest id instead, and a new client has no
+ * scores), so a change made with
+ * another tool (the sqlite3 shell) also makes a cached model stale.
+ */
+static const char *const schema_v9[] = {
+    "DROP TRIGGER link_no_delete;",
+    /* cache rows of schema 8 carry no MAC: derived, so recomputed */
+    "DELETE FROM model_cache;",
+    "CREATE TRIGGER link_no_delete BEFORE DELETE ON link"
+    " WHEN OLD.expires > CAST(strftime('%s', 'now') AS INTEGER) BEGIN"
+    " SELECT RAISE(ABORT, 'a link is deleted only after it expired'); END;",
+    NULL,
+};
+
 /* Forward migrations: entry v turns schema v into v + 1. */
 static const char *const *const migrations[CAIRN_STORE_SCHEMA] = {
-    [0] = schema_v1, [1] = schema_v2, [2] = schema_v3, [3] = schema_v4,
-    [4] = schema_v5, [5] = schema_v6, [6] = schema_v7, [7] = schema_v8,
+    [0] = schema_v1, [1] = schema_v2, [2] = schema_v3,
+    [3] = schema_v4, [4] = schema_v5, [5] = schema_v6,
+    [6] = schema_v7, [7] = schema_v8, [8] = schema_v9,
 };
+
+/* The tables whose every write moves the change counter (schema 9). */
+static const char *const counted_tables[] = {
+    "batch", "client", "episode",      "definition",     "assessment",
+    "event", "audit",  "alert_action", "setting_change", "release_log",
+};
+
+static const char *const counted_ops[] = {"INSERT", "UPDATE", "DELETE"};
+
+/* Whether table t has a counting trigger on operation o: not per
+ * inserted assessment or client (imports insert millions): the cache
+ * also compares the highest assessment id (store_cache.c), and a new
+ * client has no scores yet.  Nor per inserted audit row: the audit log
+ * changes no data the cache summarises, every Cairn write that changes
+ * data moves the counter itself, and a page view (which only appends
+ * to the log) must keep the cache (cairn__store_finish_log_only). */
+static bool is_counted(size_t t, size_t o)
+{
+    return o != 0 || (strcmp(counted_tables[t], "assessment") != 0 &&
+                      strcmp(counted_tables[t], "client") != 0 &&
+                      strcmp(counted_tables[t], "audit") != 0);
+}
+
+/* Schema 9's hook: an AFTER INSERT, UPDATE and DELETE trigger on each
+ * counted table adding one to store_change.n. */
+static int counter_triggers(cairn_store *st, int from, cairn_error *err)
+{
+    char sql[256];
+    int rc = CAIRN_OK;
+    (void)from;
+    for (size_t t = 0;
+         rc == CAIRN_OK && t < sizeof counted_tables / sizeof counted_tables[0];
+         t++) {
+        for (size_t o = 0; rc == CAIRN_OK && o < 3; o++) {
+            if (!is_counted(t, o)) {
+                continue;
+            }
+            snprintf(sql, sizeof sql,
+                     "CREATE TRIGGER IF NOT EXISTS %s_%s_counted AFTER %s ON %s"
+                     " BEGIN"
+                     " UPDATE store_change SET n = n + 1; END;",
+                     counted_tables[t], counted_ops[o], counted_ops[o],
+                     counted_tables[t]);
+            rc = cairn__store_exec(st, sql, err);
+        }
+    }
+    return rc;
+}
+
+int cairn__store_counter_check(cairn_store *st, cairn_error *err)
+{
+    char name[64];
+    int rc = CAIRN_OK;
+    sqlite3_stmt *s = NULL;
+    if (st->schema < 9) {
+        return CAIRN_OK;
+    }
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT 1 FROM sqlite_master WHERE type = 'trigger'"
+                           " AND name = ?",
+                           -1, &s, NULL) != SQLITE_OK) {
+        return cairn__store_dberr(st, err);
+    }
+    for (size_t t = 0;
+         rc == CAIRN_OK && t < sizeof counted_tables / sizeof counted_tables[0];
+         t++) {
+        for (size_t o = 0; rc == CAIRN_OK && o < 3; o++) {
+            if (!is_counted(t, o)) {
+                continue;
+            }
+            snprintf(name, sizeof name, "%s_%s_counted", counted_tables[t],
+                     counted_ops[o]);
+            sqlite3_reset(s);
+            sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+            int step = sqlite3_step(s);
+            if (step == SQLITE_DONE) {
+                rc = cairn_error_set(err, CAIRN_EINVAL,
+                                     "trigger %s was removed behind Cairn's "
+                                     "back: changes to %s would not be "
+                                     "counted",
+                                     name, counted_tables[t]);
+            } else if (step != SQLITE_ROW) {
+                rc = cairn__store_dberr(st, err);
+            }
+        }
+    }
+    sqlite3_finalize(s);
+    return rc;
+}
 
 /* Code run after migration v's SQL (NULL: none); `from` is where the
  * file started (0: new). */
 typedef int (*migration_hook)(cairn_store *st, int from, cairn_error *err);
 static const migration_hook hooks[CAIRN_STORE_SCHEMA] = {
     [CAIRN__SCHEMA_KEYED - 1] = cairn__audit_key_migrate,
+    [8] = counter_triggers,
 };
 
 /* ------------------------------------------------------------------ */

@@ -394,7 +394,12 @@ static int verify_targets(cairn_store *st, cairn_error *err)
         " OR (a.target LIKE 'account:%' AND NOT EXISTS (SELECT 1 FROM"
         "  account WHERE id = CAST(substr(a.target, 9) AS INTEGER)))"
         " OR (a.target LIKE 'link:%' AND NOT EXISTS (SELECT 1 FROM"
-        "  link WHERE id = CAST(substr(a.target, 6) AS INTEGER)))"
+        "  link WHERE id = CAST(substr(a.target, 6) AS INTEGER))"
+        /* a link pruned after its expiry is gone, by a later entry */
+        "  AND NOT EXISTS (SELECT 1 FROM audit p,"
+        "  json_each(p.after, '$.link_ids') j WHERE p.action ="
+        "  'store.prune' AND p.seq > a.seq AND"
+        "  j.value = CAST(substr(a.target, 6) AS INTEGER)))"
         " OR (a.target LIKE 'setting:%' AND NOT EXISTS (SELECT 1 FROM"
         "  setting_change WHERE id = CAST(substr(a.target, 9) AS INTEGER)))"
         " OR (a.target LIKE 'assessment:%' AND NOT EXISTS (SELECT 1 FROM"
@@ -687,9 +692,9 @@ static int verify_tables(cairn_store *st, cairn_error *err)
         " ('batch', 'client', 'episode', 'definition', 'assessment',"
         " 'event', 'audit', 'alert_action', 'setting_change',"
         " 'release_log', 'account', 'link',"
-        /* not clinical data: login sessions (hashes, expire), the change
-         * counter, and the growth-model cache (derived, recomputed when
-         * the counter moves) */
+        /* not clinical data: login sessions (hashes, expire, pruned),
+         * the change counter (moved by triggers, checked below), and the
+         * growth-model cache (derived, each row MACed, checked below) */
         " 'session', 'store_change', 'model_cache')"
         " AND name NOT LIKE 'sqlite_%'"
         " ORDER BY name LIMIT 1";
@@ -797,6 +802,12 @@ int cairn_store_audit_verify(cairn_store *st, cairn_audit_report *rep,
     }
     if (rc == CAIRN_OK) {
         rc = verify_versions(st, err);
+    }
+    if (rc == CAIRN_OK) {
+        rc = cairn__store_counter_check(st, err);
+    }
+    if (rc == CAIRN_OK) {
+        rc = cairn__store_model_cache_verify(st, err);
     }
     free(batches.items);
     cairn__store_rollback(st);

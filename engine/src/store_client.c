@@ -6,6 +6,7 @@
  * so verification can compare the row with what was last recorded.
  * Clients and events are never deleted (triggers guard it too).
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -982,6 +983,61 @@ out:
         return rc;
     }
     *out = list;
+    return CAIRN_OK;
+}
+
+int cairn_store_episode_spans(cairn_episode_span **out, size_t *n,
+                              cairn_store *st, cairn_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    cairn_episode_span *v = NULL;
+    size_t cap = 0, k = 0;
+    int rc = CAIRN_OK, step = 0;
+    *out = NULL;
+    *n = 0;
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT client_id, started_on, ended_on FROM "
+                           "episode ORDER BY client_id, started_on, id",
+                           -1, &s, NULL) != SQLITE_OK) {
+        rc = cairn__store_dberr(st, err);
+        goto out;
+    }
+    while (rc == CAIRN_OK && (step = sqlite3_step(s)) == SQLITE_ROW) {
+        if (k == cap) {
+            cap = cap ? cap * 2 : 64;
+            cairn_episode_span *p = realloc(v, cap * sizeof *p);
+            if (p == NULL) {
+                rc = cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+                break;
+            }
+            v = p;
+        }
+        cairn_episode_span *e = &v[k];
+        e->client_id = sqlite3_column_int64(s, 0);
+        e->number = k > 0 && v[k - 1].client_id == e->client_id
+                        ? v[k - 1].number + 1
+                        : 1;
+        const char *a = (const char *)sqlite3_column_text(s, 1);
+        const char *b = (const char *)sqlite3_column_text(s, 2);
+        e->end = INFINITY;
+        rc = cairn_date_days(a, &e->start, err);
+        if (rc == CAIRN_OK && b != NULL) {
+            rc = cairn_date_days(b, &e->end, err);
+            e->end += 1; /* the whole last day */
+        }
+        k++;
+    }
+    if (rc == CAIRN_OK && step != SQLITE_DONE) {
+        rc = cairn__store_dberr(st, err);
+    }
+out:
+    sqlite3_finalize(s);
+    if (rc < 0) {
+        free(v);
+        return rc;
+    }
+    *out = v;
+    *n = k;
     return CAIRN_OK;
 }
 

@@ -180,6 +180,19 @@ int cairn__store_date_plausible(const cairn__client_dates *c, const char *date,
                                 const cairn_instrument *inst, char *warning,
                                 size_t size, cairn_error *err);
 
+/*
+ * Every model_cache row's MAC holds (store_cache.c): CAIRN_OK, or
+ * CAIRN_EINVAL naming the instrument scale of a row Cairn did not write.
+ * Needs the audit key.
+ */
+int cairn__store_model_cache_verify(cairn_store *st, cairn_error *err);
+
+/*
+ * The triggers that count writes to the clinical tables are all there
+ * (schema 9, store.c): CAIRN_OK, or CAIRN_EINVAL naming a missing one.
+ */
+int cairn__store_counter_check(cairn_store *st, cairn_error *err);
+
 /* The canonical JSON of release-log row `id` (store_release.c). */
 int cairn__release_state(cairn_store *st, int64_t id, cairn__buf *out,
                          cairn_error *err);

@@ -1,7 +1,8 @@
 /*
  * store_file.c - the store's file on disk: refusing network file systems
  * (WAL needs local locks and shared memory) and online backups through
- * SQLite's backup API.
+ * SQLite's backup API, written through the outfile module (a temporary
+ * file in the same folder, put in place only when whole).
  */
 #define _DEFAULT_SOURCE
 #include <errno.h>
@@ -13,6 +14,7 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
+#include "cairn/outfile.h"
 #include "store_db.h"
 
 /* statfs f_type magic numbers of network file systems (linux/magic.h). */
@@ -57,25 +59,21 @@ int cairn__store_check_local(const char *path, cairn_error *err)
     return CAIRN_OK;
 }
 
-int cairn_store_backup(cairn_store *st, const char *dest, cairn_error *err)
+/* Copy every page of `st` into the SQLite file `path` (an empty file). */
+static int copy_pages(cairn_store *st, const char *path, const char *dest,
+                      cairn_error *err)
 {
     sqlite3 *out = NULL;
-    int fd = open(dest, O_WRONLY | O_CREAT | O_EXCL, 0600);
-    if (fd < 0) {
-        if (errno == EEXIST) {
-            return cairn_error_set(err, CAIRN_EEXISTS,
-                                   "%s already exists; a backup never "
-                                   "overwrites a file",
-                                   dest);
-        }
-        return cairn_error_set(err, CAIRN_EIO, "%s: %s", dest, strerror(errno));
-    }
-    close(fd);
-    int rc = cairn__store_check_local(dest, err);
-    if (rc == CAIRN_OK &&
-        sqlite3_open_v2(dest, &out, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+    int rc = CAIRN_OK;
+    if (sqlite3_open_v2(path, &out, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
         rc = cairn_error_set(err, CAIRN_EIO, "%s: %s", dest,
                              out ? sqlite3_errmsg(out) : "out of memory");
+    }
+    /* no journal beside the temporary: the rename is what makes it whole */
+    if (rc == CAIRN_OK && sqlite3_exec(out, "PRAGMA journal_mode = OFF", NULL,
+                                       NULL, NULL) != SQLITE_OK) {
+        rc = cairn_error_set(err, CAIRN_EIO, "%s: %s", dest,
+                             sqlite3_errmsg(out));
     }
     if (rc == CAIRN_OK) {
         sqlite3_backup *bk = sqlite3_backup_init(out, "main", st->db, "main");
@@ -100,8 +98,34 @@ int cairn_store_backup(cairn_store *st, const char *dest, cairn_error *err)
     if (out != NULL && sqlite3_close(out) != SQLITE_OK && rc == CAIRN_OK) {
         rc = cairn_error_set(err, CAIRN_EIO, "%s: could not be closed", dest);
     }
-    if (rc < 0) {
-        unlink(dest);
+    return rc;
+}
+
+int cairn_store_backup(cairn_store *st, const char *dest,
+                       const cairn_outfile_options *opts, cairn_error *err)
+{
+    cairn_outfile_options o = CAIRN_OUTFILE_OPTIONS_INIT;
+    cairn_outfile *f = NULL;
+    if (opts != NULL) {
+        o = *opts;
     }
+    /* whatever the front end said, never over this store or its key */
+    if (o.database == NULL) {
+        o.database = st->path;
+    }
+    if (o.keys[2] == NULL) {
+        o.keys[2] = st->audit_key_path;
+    }
+    int rc = cairn_outfile_open(&f, dest, &o, err);
+    if (rc == CAIRN_OK) {
+        rc = cairn__store_check_local(cairn_outfile_temp_path(f), err);
+    }
+    if (rc == CAIRN_OK) {
+        rc = copy_pages(st, cairn_outfile_temp_path(f), dest, err);
+    }
+    if (rc == CAIRN_OK) {
+        return cairn_outfile_commit(f, err);
+    }
+    cairn_outfile_abort(f);
     return rc;
 }

@@ -155,4 +155,15 @@ int cairn__store_batch_commit(cairn__batch *b, cairn_error *err);
 /* Roll back and free the batch.  NULL is allowed. */
 void cairn__store_batch_abort(cairn__batch *b);
 
+/*
+ * Record in the audit log that data left the store (store_release.c):
+ * one entry `action` ("export.research", "export.fhir", ...) on target
+ * "export" whose after is `after` (who and when are the entry's own;
+ * counts and what was asked, never client data), in its own transaction.
+ * Takes the reference to `after` (NULL: out of memory).  Returns
+ * CAIRN_OK, CAIRN_EINVAL (read-only store), CAIRN_EDB or CAIRN_ENOMEM.
+ */
+int cairn__store_audit_release(cairn_store *st, const char *action,
+                               json_t *after, cairn_error *err);
+
 #endif

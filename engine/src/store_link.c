@@ -358,8 +358,8 @@ static int list_step(cairn_link_list *l, sqlite3_stmt *s, int64_t now,
     return rc;
 }
 
-int cairn_store_link_list(cairn_link_list **out, cairn_store *st,
-                          int64_t since, int64_t now, cairn_error *err)
+int cairn_store_link_list(cairn_link_list **out, cairn_store *st, int64_t since,
+                          int64_t now, cairn_error *err)
 {
     char from[CAIRN__DATE_MAX];
     sqlite3_stmt *s = NULL;

@@ -199,3 +199,18 @@ int cairn_store_release_add(cairn_store *st, const char *instrument,
     }
     return cairn__store_commit(st, err);
 }
+
+int cairn__store_audit_release(cairn_store *st, const char *action,
+                               json_t *after, cairn_error *err)
+{
+    cairn__buf b = CAIRN__BUF_INIT;
+    cairn__buf_json(&b, after); /* takes the reference, NULL as oom */
+    int rc = b.oom ? cairn_error_set(err, CAIRN_ENOMEM, "out of memory")
+                   : cairn__store_begin(st, err);
+    if (rc == CAIRN_OK) {
+        rc = cairn__audit_append(st, action, "export", NULL, b.p, err);
+        rc = cairn__store_finish(st, rc, err);
+    }
+    cairn__buf_free(&b);
+    return rc;
+}

@@ -95,3 +95,8 @@ size_t cairn_text_escape(char *out, size_t size, const char *s)
 {
     return cairn__util_escape(out, size, s ? s : "", s ? strlen(s) : 0);
 }
+
+size_t cairn_text_next(const char *s, size_t len, uint32_t *cp)
+{
+    return cairn__utf8_next(s, len, cp);
+}

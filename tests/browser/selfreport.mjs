@@ -79,7 +79,11 @@ async function phone(ctx, url) {
   ok(await pressButton(page, "send"), "phone: send by keyboard");
   const text = await page.textContent("main");
   ok(text.includes("Thank you"), "phone: thanks");
-  ok(text.includes("If you need help now"), "phone: crisis text (item 9)");
+  ok(text.includes("Looking after yourself"), "phone: crisis text (item 9)");
+  /* the default for a phone link: no "today", no hand-back */
+  ok(text.includes("Your clinic will read your answers") &&
+     !text.includes("today") && !text.includes("hand the"),
+     "phone: the at-home words of cairn/client_text.h", text);
   await checkScreen(page, "phone: thanks");
   await page.screenshot({ path: join(SHOTS, "phone-thanks.png"),
                           fullPage: true });
@@ -121,7 +125,7 @@ async function tablet(ctx, base) {
   ok(await pressButton(page, "next"), "tablet: next");
   ok(await pressButton(page, "send"), "tablet: send by keyboard");
   const text = await page.textContent("main");
-  ok(text.includes("Please hand the tablet back"), "tablet: hand-back screen");
+  ok(text.includes("Please hand the device back"), "tablet: hand-back screen");
   ok((await page.$$("a")).length === 0, "tablet: nothing else reachable");
   await checkScreen(page, "tablet: hand back");
   await page.screenshot({ path: join(SHOTS, "tablet-handback.png"),

@@ -152,9 +152,9 @@ t_err "cairn: cp1.json already exists; give --force to replace it"
 cp "$T_ROOT/tests/data/good/schema2.db" s2.db
 chmod 600 s2.db
 t_run "schema 2 migrates" 0 "$C" --db s2.db client list
-[ "$(sqlite3 s2.db 'PRAGMA user_version')" = 8 ] &&
+[ "$(sqlite3 s2.db 'PRAGMA user_version')" = 9 ] &&
     [ "$(stat -c %a s2.db.auditkey)" = 600 ] &&
-    t_ok "schema 8, key made" || t_not_ok "migration" "$(ls -l s2.db*)"
+    t_ok "schema 9, key made" || t_not_ok "migration" "$(ls -l s2.db*)"
 t_run "the migrated log verifies" 0 "$C" --db s2.db audit verify
 t_out_has "audit log intact: 10 entries; 3 assessments, 2 clients, 1 events and episodes, 2 definitions match it"
 t_run "the migration is in the log" 0 "$C" --db s2.db audit log --last 3
@@ -198,3 +198,73 @@ sqlite3 t.db "UPDATE audit SET who = 'x' || char(255) WHERE seq = 2"
 t_run "audit log --json" 0 "$C" --db t.db audit log --json
 "$PY" -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1])]' \
     "$T_TMP/stdout" && t_ok "valid JSON" || t_not_ok "valid JSON" "$(cat "$T_TMP/stdout")"
+
+# Every export is an audit entry: who, when, what kind, counts; never a
+# client's code, name or date.  The log still verifies, and an entry
+# rewritten without the key is found.
+fresh
+printf '%s' 'a-fixed-site-key-for-the-audit..' >site.key
+chmod 600 site.key
+t_run "a de-identified export" 0 "$C" --db t.db export --key site.key \
+    -o research.csv
+t_run "a FHIR export of one client" 0 "$C" --db t.db fhir export \
+    --client C001 -o one.json
+t_run "a pseudonymised FHIR export" 0 "$C" --db t.db fhir export \
+    --pseudonymise --key site.key -o pseud.json
+t_run "a REDCap export" 0 "$C" --db t.db redcap export --key site.key \
+    -o rc
+t_run "the exports are in the log" 0 "$C" --db t.db audit log --last 4 --json
+"$PY" - "$T_TMP/stdout" <<'PY' && t_ok "each export's entry" ||
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+got = [(r["action"], r["target"], r["who"], r["after"]) for r in rows]
+want = [
+    ("export.research", "export", "dr.test",
+     {"kind": "de-identified", "format": "wide", "instrument": None,
+      "from": None, "to": None, "shift_dates": False, "assessments": 3,
+      "clients": 2, "rows": 3, "instruments": 2}),
+    ("export.fhir", "export", "dr.test",
+     {"kind": "identified", "bundle": "transaction", "clients": "one",
+      "instrument": None, "from": None, "to": None, "patients": 1,
+      "responses": 2, "observations": 5, "voided": 0}),
+    ("export.fhir", "export", "dr.test",
+     {"kind": "pseudonymised", "bundle": "transaction", "clients": "all",
+      "instrument": None, "from": None, "to": None, "patients": 2,
+      "responses": 3, "observations": 6, "voided": 0}),
+    ("export.redcap", "export", "dr.test",
+     {"kind": "de-identified", "instrument": None, "records": 2,
+      "rows": 3, "forms": 2}),
+]
+for g, w in zip(got, want):
+    a = dict(g[3]); a.pop("site_key", None)
+    if g[:3] != w[:3] or a != w[3]:
+        sys.exit("got %r, want %r" % (g, w))
+text = open(sys.argv[1]).read()
+for secret in ("C001", "C002", "Ann", "2025-01"):
+    if secret in text:
+        sys.exit("client data in an export entry: " + secret)
+PY
+    t_not_ok "each export's entry" "$(cat "$T_TMP/stdout")"
+t_run "the log with the exports verifies" 0 tv
+sqlite3 t.db "DROP TRIGGER audit_no_update; UPDATE audit SET after = replace(after, '\"clients\":\"one\"', '\"clients\":\"all\"') WHERE action = 'export.fhir'"
+t_run "an export entry rewritten is found" 1 tv
+t_err_has "cairn: audit entry 12 "
+
+# A schema 8 file: its model cache rows carry no MAC, so the migration
+# to 9 empties the cache (recomputed when next needed) and the log still
+# verifies, with the counting triggers and the new link rule in place.
+fresh
+sqlite3 t.db "SELECT 'DROP TRIGGER ' || name || ';' FROM sqlite_master
+    WHERE type = 'trigger' AND name LIKE '%_counted'" | sqlite3 t.db
+sqlite3 t.db "DROP TRIGGER link_no_delete; CREATE TRIGGER link_no_delete
+    BEFORE DELETE ON link BEGIN SELECT RAISE(ABORT, 'links are never
+    deleted'); END; INSERT INTO model_cache VALUES ('phq9', 'total',
+    'sha256:x', 1, 2, x'00'); PRAGMA user_version = 8;"
+t_run "schema 8 migrates" 0 "$C" --db t.db client list
+t_run "to 9, the cache emptied" 0 sqlite3 t.db "PRAGMA user_version;
+    SELECT count(*) FROM model_cache; SELECT count(*) FROM sqlite_master
+    WHERE name LIKE '%_counted'"
+t_out "9
+0
+27"
+t_run "the migrated log verifies" 0 tv

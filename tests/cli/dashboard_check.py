@@ -153,8 +153,11 @@ def check_couple(chk, base, cookie, cairn, db, client):
         part = raw.split('aria-labelledby="h-%s"' % inst["instrument"])[1]
         for flag in ("diverging", "incongruent"):
             chk.n += 1
-            said = re.search(r'data-fig="%s">(yes|no)' % flag, part)
-            if said is None or (said.group(1) == "yes") != inst[flag]:
+            said = re.search(r'data-fig="%s">(not judged|yes|no)' % flag,
+                             part)
+            shown = None if said is None else {
+                "yes": True, "no": False, "not judged": None}[said.group(1)]
+            if said is None or shown != inst[flag]:
                 chk.bad.append("couple %s %s: page %s, command line %s" % (
                     inst["instrument"], flag,
                     said.group(1) if said else "nothing", inst[flag]))

@@ -19,14 +19,19 @@ C001,2024-01-05,GAD-7,1,1,1,1,1,1,1,,,
 "C002","2024-01-06T10:30:00Z",epds,0,0,3,0,3,3,3,3,3,3
 C002,2024-01-13,phq9,2,2,1,1,2,,1,1,,
 CSV
-t_run "wide file mixing instruments, BOM, CRLF, quotes" 0 c import mixed.csv
+t_run "EPDS in a file that does not say positions or scores" 1 c import mixed.csv
+t_err "cairn: mixed.csv:4: columns item1..item10: epds's answer codes are not its item scores: say which the file holds, --codes positions (the position of the ticked answer, 0 for the top one to 3 for the bottom one) or --codes scores (each item's score from the scoring key, 0-3, where the top answer scores 3 on items 3 and 5-10)
+cairn: nothing was imported: fix the rows above and run the import again"
+t_run "--codes takes positions or scores" 2 c import mixed.csv --codes ticks
+t_err_has "cairn: import: --codes 'ticks' is not positions or scores"
+t_run "wide file mixing instruments, BOM, CRLF, quotes" 0 c import mixed.csv --codes positions
 t_out "mixed.csv: 4 rows read (4 assessments), 4 stored, 0 duplicates skipped, 0 rejected"
 t_run "stored as read" 0 c history --client C002 --json
 t_out_has '"instrument":"epds","version":"1"'
 t_out_has '"administered_at":"2024-01-06T10:30:00Z"'
 t_out_has '"scales":{"total":{"score":13,"band":"moderate","prorated":true}},"missing":[6,9]'
 before=$(snapshot)
-t_run "importing the same file twice changes nothing" 0 c import mixed.csv
+t_run "importing the same file twice changes nothing" 0 c import mixed.csv --codes positions
 t_out "mixed.csv: 4 rows read (4 assessments), 0 stored, 4 duplicates skipped, 0 rejected"
 [ "$(snapshot)" = "$before" ] && t_ok "database unchanged by the repeat" || t_not_ok "database unchanged by the repeat" "dump differs"
 

@@ -109,3 +109,61 @@ rm -f killed.csv killed.csv.dictionary.csv killed.csv.provenance.json
 t_run "export after a kill" 0 "$C" --db clinic.db export --key site.key \
     -o killed.csv
 no_temporaries "after a killed export"
+
+# cairn backup writes through the same module: refusals, and a backup
+# killed mid-copy leaves no partial file under the name it was given.
+t_run "backup onto the database" 1 "$C" --db clinic.db backup -o clinic.db
+t_err "cairn: clinic.db is the database in use (or one of its files); choose another output name"
+t_run "backup onto the audit key" 1 "$C" --db clinic.db backup \
+    -o clinic.db.auditkey --force
+t_err "cairn: clinic.db.auditkey is a key in use; choose another output name"
+t_run "backup onto a FIFO" 1 "$C" --db clinic.db backup -o pipe --force
+t_err "cairn: pipe is a FIFO, not a file Cairn can write; choose another output name"
+t_run "backup onto a device" 1 "$C" --db clinic.db backup -o /dev/null --force
+t_err "cairn: /dev/null is a character device, not a file Cairn can write; choose another output name"
+echo "keep me" >notes.txt
+t_run "backup keeps an existing file" 1 "$C" --db clinic.db backup -o notes.txt
+t_err "cairn: notes.txt already exists; give --force to replace it"
+[ "$(cat notes.txt)" = "keep me" ] && t_ok "notes.txt kept" ||
+    t_not_ok "notes.txt kept" "replaced"
+t_run "backup --force replaces it" 0 "$C" --db clinic.db backup -o notes.txt \
+    --force
+t_run "backup never replaces an older backup" 1 "$C" --db clinic.db backup \
+    -o notes.txt --force
+t_err "cairn: notes.txt is an SQLite database; Cairn never writes over one"
+no_temporaries "backup refusals"
+# A database large enough (128 MiB of padding) that the copy takes a while.
+cp clinic.db big.db
+cp clinic.db.auditkey big.db.auditkey
+sqlite3 big.db "CREATE TABLE padding (b); WITH RECURSIVE n(i) AS (SELECT 1
+    UNION ALL SELECT i + 1 FROM n WHERE i < 128) INSERT INTO padding
+    SELECT randomblob(1048576) FROM n;"
+caught=no
+for attempt in 1 2 3 4 5; do
+    "$C" --db big.db backup -o big-copy.db >/dev/null 2>&1 &
+    pid=$!
+    tmp=""
+    for i in $(seq 1 2000); do
+        tmp=$(ls -A | grep "^\.big-copy\.db\.cairn-tmp\.$pid\." || true)
+        [ -n "$tmp" ] && [ -s "$tmp" ] && break
+        kill -0 $pid 2>/dev/null || break
+        sleep 0.005
+    done
+    kill -KILL $pid 2>/dev/null
+    wait $pid 2>/dev/null
+    if [ -n "$tmp" ] && [ -e "$tmp" ] && [ ! -e big-copy.db ]; then
+        caught=yes
+        break
+    fi
+    rm -f big-copy.db
+done
+[ "$caught" = yes ] && t_ok "a backup killed mid-copy leaves no big-copy.db" ||
+    t_not_ok "a backup killed mid-copy leaves no big-copy.db" \
+        "never caught it mid-copy in 5 tries"
+t_run "backup after a kill" 0 "$C" --db big.db backup -o big-copy.db
+t_out "backed up big.db to big-copy.db"
+no_temporaries "after a killed backup"
+t_run "the copy is whole" 0 sqlite3 big-copy.db \
+    "SELECT count(*), sum(length(b)) FROM padding"
+t_out "128|134217728"
+rm -f big.db big.db-wal big.db-shm big-copy.db

@@ -71,8 +71,11 @@ t_err "cairn: foreign.csv:1: unknown column 'who'; the columns can be client_id,
 t_run "a misspelt map key" 1 c import other.csv --map typo.json
 t_err "cairn: typo.json: unknown key 'itmes'"
 printf '{"client": "P", "date": "V", "instrument": "epds", "items": {"e1": 1}}' > epds.json
-t_run "a map for EPDS must say positions or scores" 1 c import other.csv --map epds.json
-t_err_has "codes: epds's answer codes are not its item scores"
+printf 'P,V,e1\nC1,2025-01-01,3\n' > epds.csv
+t_run "a map for EPDS must say positions or scores" 1 c import epds.csv --map epds.json
+t_err_has "cairn: epds.csv: column 'e1' (epds item 1): epds's answer codes are not its item scores: say which the file holds, --codes positions ("
+t_err_has ', or "codes" in the map'
+t_run "or the file says it" 0 c import epds.csv --map epds.json --codes scores --create-clients --dry-run
 
 # --- REDCap in
 cd "$T_TMP" && rm -f "$DB" "$DB.auditkey" && c init >/dev/null
@@ -93,6 +96,8 @@ before=$(snapshot)
 sed 's/phq9_how_difficult,\(.*\)"1, Not difficult at all | 2, Somewhat difficult | 3, Very difficult | 4, Extremely difficult"/phq9_how_difficult,\1"0, Not difficult at all | 1, Somewhat difficult | 2, Very difficult | 3, Extremely difficult"/' "$D/phq9.dictionary.csv" > d2.csv
 t_run "dictionary coding checked before any row" 1 c import --from redcap "$D/phq9.records.csv" --dictionary d2.csv --map "$P"
 t_err "cairn: d2.csv:17: phq9_how_difficult: the choices are coded 0, 1, 2, 3, but the map expects 1, 2, 3, 4"
+t_run "REDCap: EPDS codes must be said before the dictionary is read" 1 c import --from redcap epds.csv --dictionary d2.csv --map epds.json
+t_err_has "cairn: epds.csv: column 'e1' (epds item 1): epds's answer codes are not its item scores: say which the file holds, --codes positions ("
 sed 's/^phq9_3,\(.*\)"0, Not at all/phq9_3,\1"1, Not at all/' "$D/phq9.dictionary.csv" | sed 's/^phq9_3,\(.*\) | 3, Nearly every day/phq9_3,\1 | 4, Nearly every day/' > d3.csv
 t_run "item choices checked against the instrument" 1 c import --from redcap "$D/phq9.records.csv" --dictionary d3.csv --map "$P"
 t_err_has "d3.csv:9: phq9_3: choice 4 is not an answer of phq9 item 3"
@@ -128,7 +133,9 @@ c key new -o site.key >/dev/null 2>&1
 t_run "de-identified REDCap export" 0 c redcap export --key site.key -o deid --instrument phq9
 if grep -q -e R01 -e R02 -e 2025-03-01 deid.csv; then t_not_ok "no client codes or real dates" "$(head -3 deid.csv)"; else t_ok "no client codes or real dates"; fi
 c export --key site.key --shift-dates --instrument phq9 -o research.csv >/dev/null 2>&1
-want=$(cut -d, -f1,10 research.csv | tail -n +2 | sort)
+# the pseudonym and date_shifted columns, found by name
+want=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "date_shifted") d = i; next }
+                { print $1 "," $d }' research.csv | sort)
 got=$(tr -d '\r' < deid.csv | cut -d, -f1,4 | tail -n +2 | sort)
 [ -n "$want" ] && [ "$want" = "$got" ] && t_ok "pseudonyms and shifted dates are the research export's" || t_not_ok "pseudonyms and shifted dates are the research export's" "want $want got $got"
 t_run "GAD-7 template profile" 0 c redcap profile gad7

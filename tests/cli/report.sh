@@ -58,6 +58,35 @@ t_out "wrote $T_TMP/s01.xlsx: client S01, 4 instruments, 4 open alerts"
 check client "$T_TMP/s01.xlsx" --client S01
 t_run "client workbook again" 0 r client S01 -o "$T_TMP/s01b.xlsx"
 same "$T_TMP/s01.xlsx" "$T_TMP/s01b.xlsx" "client workbook"
+# C03 (a stillbirth at 34 weeks): the due date falls six weeks after the loss
+t_run "client workbook on weeks since the loss" 0 r client C03 --time since-loss -o "$T_TMP/c03w.xlsx"
+check since-loss "$T_TMP/c03w.xlsx" --client C03
+r client C03 -o "$T_TMP/c03.xlsx" >/dev/null
+if cmp -s "$T_TMP/c03.xlsx" "$T_TMP/c03w.xlsx"; then
+    t_not_ok "--time since-loss changes the workbook" "same bytes"
+else
+    t_ok "--time since-loss changes the workbook"
+fi
+# S01 and J01 share a loss date: the couple's charts are on its weeks too
+t_run "couple workbook on weeks since the loss" 0 r couple S01 --time since-loss -o "$T_TMP/cw.xlsx"
+got=$($PY - "$T_TMP/cw.xlsx" <<'PYEOF'
+import re, sys, zipfile
+z = zipfile.ZipFile(sys.argv[1])
+for n in sorted(z.namelist()):
+    if re.match(r"xl/charts/chart\d+\.xml$", n):
+        x = z.read(n).decode()
+        ax = re.search(r"<c:valAx>.*?</c:valAx>", x, re.S).group(0)
+        refs = re.findall(r"<c:xVal>.*?<c:f>([^<]*)</c:f>", x, re.S)
+        ok = "Weeks since the loss" in ax and \
+            any(r.endswith(("$D$5", "$H$5")) or "!$D$5:" in r or "!$H$5:" in r
+                for r in refs)
+        print(n, "ok" if ok else "bad %s" % refs[:3])
+PYEOF
+)
+case "$got" in
+*bad*|"") t_not_ok "couple charts on weeks since the loss" "$got" ;;
+*) t_ok "couple charts on weeks since the loss" ;;
+esac
 
 t_run "couple workbook" 0 r couple S01 -o "$T_TMP/couple.xlsx"
 t_out "wrote $T_TMP/couple.xlsx: S01 and J01, 4 shared instruments"

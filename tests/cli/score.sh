@@ -90,3 +90,10 @@ t_err "cairn: unknown command 'scroe'; run 'cairn help' for the list"
 
 t_run "missing instrument folder" 1 "$CAIRN" --instruments /nonexistent score phq9 1
 t_err_has "cannot open the instrument folder /nonexistent"
+
+# Plain output fits a 100-column terminal, wrapped at word boundaries.
+t_run "a blank risk item, prorated total" 0 "$CAIRN" score phq9 1 1 1 1 1 1 1 1 -
+t_out_has "  !! RISK ITEM NOT ANSWERED: item 9 (thoughts of death or self-harm) was not answered: ask about it"
+t_out_has "  PHQ-9 total (depression severity): 9 (range 0-27, higher is worse) - Mild [prorated: 1 item"
+wide=$(awk 'BEGIN { n = 0 } { if (length($0) > 100) print }' "$T_TMP/stdout")
+[ -z "$wide" ] && t_ok "score fits 100 columns" || t_not_ok "score fits 100 columns" "$wide"

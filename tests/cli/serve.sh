@@ -108,7 +108,7 @@ t_run "backup while serving" 0 $C backup -o copy.db
 t_run "the backup verifies (with the database's audit key)" 0 $CAIRN \
     --db copy.db --audit-key clinic.db.auditkey audit verify
 t_run "backup never overwrites" 1 $C backup -o copy.db
-t_err "cairn: copy.db already exists; a backup never overwrites a file"
+t_err "cairn: copy.db is an SQLite database; Cairn never writes over one"
 
 for i in 1 2 3 4 5; do
     $HC login "$URL" dr.lee "wrong password $i" >>logins.txt

@@ -158,9 +158,12 @@ cp "$T_ROOT/tests/data/good/schema2.db" old.db
 chmod 600 old.db
 sqlite3 old.db "DROP TRIGGER alert_action_frozen; DROP TRIGGER alert_action_no_delete; DROP TABLE alert_action; PRAGMA user_version = 1;"
 t_run "version 1 database opens" 0 "$C" --db old.db alerts
-if [ "$(sqlite3 old.db 'PRAGMA user_version')" = 8 ] &&
+if [ "$(sqlite3 old.db 'PRAGMA user_version')" = 9 ] &&
    [ "$(sqlite3 old.db "SELECT count(*) FROM sqlite_master WHERE name IN ('alert_action', 'setting_change', 'account', 'link', 'store_change', 'model_cache', 'release_log')")" = 7 ]; then
     t_ok "migrated to the latest version"
 else
     t_not_ok "migrated to the latest version" "$(sqlite3 old.db 'PRAGMA user_version')"
 fi
+t_run "the migration adds the 27 triggers that count writes" 0 sqlite3 old.db \
+    "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE '%_counted'"
+t_out "27"

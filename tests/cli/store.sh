@@ -12,7 +12,7 @@ t_err "cairn: clinic.db: no such database (named by --db); create it with 'cairn
 [ ! -e clinic.db ] && t_ok "no file was created" || t_not_ok "no file was created" "clinic.db exists"
 
 t_run "init" 0 c init
-t_out "created clinic.db (schema version 8)
+t_out "created clinic.db (schema version 9)
 audit key clinic.db.auditkey (mode 0600): keep a copy apart from the database; without it
 the audit log cannot be verified or changed"
 mode=$(stat -c %a clinic.db)

@@ -187,6 +187,39 @@ int cairn_store_session_end(cairn_store *st, const char *sid, int64_t now,
 void cairn_store_session_free(cairn_session *s);
 
 /* ------------------------------------------------------------------ */
+/* Housekeeping                                                        */
+
+/**
+ * How long a link is kept after its expiry, so a client who opens it is
+ * told it was answered or is no longer active (project policy).
+ */
+#define CAIRN_PRUNE_LINK_KEEP_SECONDS (30 * 86400)
+
+/** What cairn_store_prune removed. */
+typedef struct cairn_prune_report {
+    size_t sessions; /**< sessions ended, idle or too old */
+    size_t links;    /**< self-report links past their expiry */
+} cairn_prune_report;
+
+/**
+ * Delete the login sessions that can no longer be used at Unix time
+ * `now` under `limits` (NULL = CAIRN_SESSION_LIMITS_INIT): ended, idle
+ * or past the absolute limit; and the self-report links (cairn/link.h)
+ * whose expiry passed CAIRN_PRUNE_LINK_KEEP_SECONDS before `now` (never
+ * later than the clock), used or not,
+ * but the newest, so no link id is used twice.  What a link was stays
+ * in its audit entries.  When anything was
+ * removed, one audit entry "store.prune" records the two counts and the
+ * links' ids (no client data), so `audit verify` accepts exactly those
+ * links as gone.  `out` (may be NULL) receives the counts.  The server
+ * prunes at its first request and hourly.
+ * Returns CAIRN_OK, CAIRN_EINVAL (read-only, or a schema older than 9)
+ * or CAIRN_EDB.
+ */
+int cairn_store_prune(cairn_store *st, const cairn_session_limits *limits,
+                      int64_t now, cairn_prune_report *out, cairn_error *err);
+
+/* ------------------------------------------------------------------ */
 /* Who looked at what                                                  */
 
 /**

@@ -6,42 +6,72 @@
  * the web server) shows the same calm words at the same moments, so they
  * live here and nowhere else.  A client never sees a score, a band or a
  * risk notice: after the last answer they are thanked, and asked to hand
- * the device back; when they endorsed a risk item they also see one
- * supportive line, the clinic's own words when it has set them (setting
- * `client.crisis_message`, see cairn/settings.h), else a default that
- * names no country's numbers.
+ * the device back (or, at home, told they may close the page); when they
+ * endorsed a risk item they also see one supportive line, the clinic's
+ * own words when it has set them (setting `client.crisis_message`, see
+ * cairn/settings.h), else a default that names no country's numbers.
+ *
+ * The words depend on where the client answers: with the clinician in the
+ * room (the terminal, the clinic's tablet), or alone, often at home, from
+ * a phone link, where no one will talk it through with them "today".
  *
  * Every string returned is static (or borrowed from the argument) and
  * never NULL.
  *
- *     printf("%s\n", cairn_client_text_thanks());
- *     if (risk) printf("%s\n", cairn_client_text_support(clinic_words));
- *     printf("%s\n", cairn_client_text_handback());
+ *     cairn_client_place at = CAIRN_CLIENT_IN_ROOM;
+ *     printf("%s\n", cairn_client_text_thanks(at));
+ *     if (risk) printf("%s\n", cairn_client_text_support(clinic_words, at));
+ *     printf("%s\n", cairn_client_text_closing(at));
  */
 #ifndef CAIRN_CLIENT_TEXT_H
 #define CAIRN_CLIENT_TEXT_H
 
-/** The thank-you shown once the answers are saved. */
-const char *cairn_client_text_thanks(void);
+/** Where the client answers, which decides some of the words. */
+typedef enum cairn_client_place {
+    CAIRN_CLIENT_IN_ROOM = 0, /**< the terminal or the clinic's tablet,
+                                   with the clinician near */
+    CAIRN_CLIENT_AT_HOME = 1  /**< a phone link, answered alone */
+} cairn_client_place;
+
+/** The short heading of the page or screen once the answers are kept. */
+const char *cairn_client_text_thanks_title(void);
+
+/** The thank-you shown once the answers are saved (or sent, at home). */
+const char *cairn_client_text_thanks(cairn_client_place where);
 
 /** The request to give the device back to the clinician. */
 const char *cairn_client_text_handback(void);
 
 /**
- * The supportive line for a client who endorsed a risk item: `clinic`
- * (the clinic's setting client.crisis_message) when it holds text other
- * than blanks, else cairn_client_text_support_default().  Borrowed from
- * `clinic` in the first case.
+ * The last line: in the room, cairn_client_text_handback(); at home, that
+ * the page may be closed.
  */
-const char *cairn_client_text_support(const char *clinic);
+const char *cairn_client_text_closing(cairn_client_place where);
+
+/** The heading above the supportive line on a page. */
+const char *cairn_client_text_support_title(void);
+
+/**
+ * The supportive line for a client who endorsed a risk item: `clinic`
+ * (the clinic's words, e.g. its setting client.crisis_message) when it
+ * holds text other than blanks, else cairn_client_text_support_default().
+ * Borrowed from `clinic` in the first case.
+ */
+const char *cairn_client_text_support(const char *clinic,
+                                      cairn_client_place where);
 
 /**
  * The default supportive line: calm, no alarm words, and no telephone
- * number, since the right one depends on the clinic's country.
+ * number, since the right one depends on the clinic's country.  In the
+ * room it says the clinician will talk it through with the client
+ * before they leave; at home it promises no time.
  */
-const char *cairn_client_text_support_default(void);
+const char *cairn_client_text_support_default(cairn_client_place where);
 
 /** What the client is told when they stop without saving. */
 const char *cairn_client_text_stopped(void);
+
+/** What a client sees who sends answers already received. */
+const char *cairn_client_text_already_done(void);
 
 #endif

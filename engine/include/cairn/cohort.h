@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "cairn/episode.h"
 #include "cairn/error.h"
 #include "cairn/instrument.h"
 #include "cairn/mixed.h"
@@ -41,12 +42,18 @@ typedef struct cairn_cohort_options {
     double cutoff;
     const cairn_settings *settings; /**< the clinic's settings (borrowed);
                                          NULL: read from the store */
+    int episode;                    /**< the course of care of each client (see
+                                         cairn/episode.h): CAIRN_EPISODE_CURRENT (default),
+                                         CAIRN_EPISODE_ALL or a number; clients without
+                                         episodes count whole */
 } cairn_cohort_options;
 
-/** Defaults: main scale, everything, the definition's parameters. */
+/** Defaults: main scale, everything, the definition's parameters, each
+ *  client's current episode of care. */
 #define CAIRN_COHORT_OPTIONS_INIT                                              \
     {                                                                          \
-        NULL, NULL, NULL, NULL, false, 0, false, 0, false, 0, NULL             \
+        NULL, NULL, NULL, NULL, false, 0, false, 0, false, 0, NULL,            \
+            CAIRN_EPISODE_CURRENT                                              \
     }
 
 /** Most bands a summary counts. */
@@ -82,13 +89,20 @@ typedef struct cairn_cohort_summary {
     double band_latest[CAIRN_COHORT_MAX_BANDS];   /**< paired clients */
     cairn_item_moments items;  /**< complete baseline item sets */
     size_t n_groups;           /**< growth-model blocks, one per client */
-    cairn_mixed_group *groups; /**< t = weeks since the client's first */
+    cairn_mixed_group *groups; /**< t = weeks since the client's first
+                                    score in the course of care */
+    int episode;               /**< the course of care counted (the option) */
+    double n_outside; /**< scored assessments in the date range left out:
+                           outside each client's chosen episode */
 } cairn_cohort_summary;
 
 /**
  * Summarize every current assessment of `inst` in the store that passes
  * the filters.  Each client's baseline is their first scored assessment
- * in the range, the latest their last.
+ * in the range and their chosen episode of care (opts->episode), the
+ * latest their last; the growth model's time is weeks since that first
+ * one.  Assessments outside the episode are left out and counted
+ * (n_outside); a client without any episode counts whole.
  * Returns CAIRN_OK, CAIRN_ENOTFOUND (scale), CAIRN_EINVAL (a bad date,
  * override or a scale with too many bands), CAIRN_ENOMEM or CAIRN_EDB.
  */

@@ -30,7 +30,9 @@ typedef struct cairn_couple_pair {
     const cairn_trend_point *b; /**< borrowed from trend b */
     double days_apart;          /**< |date a - date b| */
     double difference;          /**< a's score - b's score */
-    bool diverges;              /**< |difference| > reliable difference */
+    bool diverges;              /**< |difference| > reliable difference;
+                                     false when !has_reliable_difference
+                                     (not judged) */
 } cairn_couple_pair;
 
 /** A couple's comparison on one scale. */
@@ -41,7 +43,14 @@ typedef struct cairn_couple {
     bool has_reliable_difference;
     double reliable_difference; /**< points; 1.96 x S_diff */
     bool diverging;             /**< the latest pair diverges */
+    bool diverging_judged;      /**< false: cannot be judged (no pair, or
+                                     no reliable difference); diverging
+                                     is then false and means "unknown" */
     bool incongruent;           /**< one reliably worse, one better */
+    bool incongruent_judged;    /**< false: cannot be judged (a partner
+                                     without reliable change, unless the
+                                     other's "no reliable change" already
+                                     rules it out) */
     char reason[256];           /**< the flag in words, or "" */
 } cairn_couple;
 

@@ -40,6 +40,7 @@
 #include "cairn/catalog.h"
 #include "cairn/date.h"
 #include "cairn/error.h"
+#include "cairn/response.h"
 #include "cairn/store.h"
 
 /** A mapping from another system's columns (see cairn/import_map.h). */
@@ -73,13 +74,20 @@ typedef struct cairn_import_options {
                                    or NULL for Cairn's own (borrowed) */
     cairn_import_error_fn on_warning; /**< each stored total that differs
                               from Cairn's score, or NULL */
+    cairn_entry codes; /**< what the file's item values are, for every
+                            column whose map does not say (positions or
+                            scores, see cairn/response.h); UNSAID refuses
+                            an instrument whose answer codes are not its
+                            item scores (EPDS, PGS-33, CES-D) before its
+                            first value is read, naming the column and
+                            both choices */
 } cairn_import_options;
 
 /** Default: all-or-nothing, unknown clients are errors, ISO dates. */
 #define CAIRN_IMPORT_OPTIONS_INIT                                              \
     {                                                                          \
         false, false, false, NULL, NULL, 0, CAIRN_DATE_ISO,                    \
-            CAIRN_ENCODING_UTF8, NULL, NULL                                    \
+            CAIRN_ENCODING_UTF8, NULL, NULL, CAIRN_ENTRY_UNSAID                \
     }
 
 /** What an import did. */

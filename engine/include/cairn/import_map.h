@@ -17,14 +17,19 @@
  *   date              the column holding the date
  *   instrument        the questionnaire of every row (code or alias), or
  *   instrument_column a column naming it on each row
- *   items             column -> item number, or {"item": N, "offset": K}
+ *   items             column -> item number, or {"item": N, "offset": K,
+ *                     "codes": "positions" or "scores"} (the column's
+ *                     own codes, over the map's)
  *   offset            added to every item value (an item's own offset
  *                     replaces it), e.g. -1 for a form coded from 1
  *   codes             "positions" (the values are option codes, after
  *                     the offset) or "scores" (each value is an item
  *                     score, read as the one option with that score);
- *                     required when the instrument's codes differ from
- *                     its scores (EPDS), else positions
+ *                     where neither the column nor the map says, the
+ *                     import's codes option (--codes) decides, and an
+ *                     instrument whose codes differ from its scores
+ *                     (EPDS, PGS-33, CES-D) is refused before the first
+ *                     row, naming the column and both choices
  *   totals            column -> scale id: a total the other system
  *                     stored, compared with Cairn's score on every row
  *                     (each difference is listed; Cairn's score is kept)

@@ -150,8 +150,8 @@ typedef struct cairn_link_list {
  * "since yesterday").  Free with cairn_store_link_list_free.
  * Returns CAIRN_OK, CAIRN_ENOMEM or CAIRN_EDB.
  */
-int cairn_store_link_list(cairn_link_list **out, cairn_store *st,
-                          int64_t since, int64_t now, cairn_error *err);
+int cairn_store_link_list(cairn_link_list **out, cairn_store *st, int64_t since,
+                          int64_t now, cairn_error *err);
 
 /** Free a link list and its links.  NULL is allowed. */
 void cairn_store_link_list_free(cairn_link_list *l);

@@ -46,11 +46,12 @@
 
 #include "cairn/error.h"
 #include "cairn/instrument.h"
+#include "cairn/outfile.h"
 #include "cairn/response.h"
 #include "cairn/score.h"
 
 /** The schema version this library writes (PRAGMA user_version). */
-#define CAIRN_STORE_SCHEMA 8
+#define CAIRN_STORE_SCHEMA 9
 
 /** An open database (opaque). */
 typedef struct cairn_store cairn_store;
@@ -117,13 +118,19 @@ int cairn_store_set_actor(cairn_store *st, const char *actor, cairn_error *err);
 const char *cairn_store_actor(const cairn_store *st);
 
 /**
- * Write a consistent copy of the open store to the new file `dest` with
- * SQLite's online backup API, while other processes go on using it.  An
- * existing `dest` is never overwritten (CAIRN_EEXISTS); the copy is made
- * with mode 0600 and removed again if it cannot be finished.
- * Returns CAIRN_OK, CAIRN_EEXISTS, CAIRN_EIO or CAIRN_EDB.
+ * Write a consistent copy of the open store to `dest` with SQLite's
+ * online backup API, while other processes go on using it.  `dest` is
+ * written as every Cairn output is (cairn/outfile.h, `opts` NULL =
+ * defaults): never over this store, its audit key, a key named in
+ * `opts`, any SQLite file (an older backup included) or anything that is
+ * not a regular file, over another existing file only with `force`, and
+ * through a temporary file in the same folder (mode 0600) that is put in
+ * place only when the copy is whole, so a killed backup leaves no
+ * partial file at `dest`.
+ * Returns CAIRN_OK, CAIRN_EEXISTS, CAIRN_EINVAL, CAIRN_EIO or CAIRN_EDB.
  */
-int cairn_store_backup(cairn_store *st, const char *dest, cairn_error *err);
+int cairn_store_backup(cairn_store *st, const char *dest,
+                       const cairn_outfile_options *opts, cairn_error *err);
 
 /** The path the store was opened with (borrowed). */
 const char *cairn_store_path(const cairn_store *st);
@@ -284,6 +291,22 @@ int cairn_store_episode_list(cairn_episode_list **out, cairn_store *st,
 
 /** Free an episode list.  NULL is allowed. */
 void cairn_store_episode_list_free(cairn_episode_list *list);
+
+/** One episode of one client, for scans over many clients. */
+typedef struct cairn_episode_span {
+    int64_t client_id; /**< the client's store id (as cairn_cohort_row) */
+    int number;        /**< 1 = the client's first episode */
+    double start;      /**< its first day, days since 1970 */
+    double end;        /**< the day after its last; INFINITY while open */
+} cairn_episode_span;
+
+/**
+ * Every client's episodes, ordered by client id, then start (the order
+ * of a cohort scan).  `*out` is malloc'd (free with free()); NULL when
+ * `*n` is 0.  Returns CAIRN_OK, CAIRN_ENOMEM or CAIRN_EDB.
+ */
+int cairn_store_episode_spans(cairn_episode_span **out, size_t *n,
+                              cairn_store *st, cairn_error *err);
 
 /* ------------------------------------------------------------------ */
 /* Assessments                                                         */

@@ -10,12 +10,24 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /**
  * Whether `len` bytes at `s` are well-formed UTF-8: no overlong form,
  * no surrogate, nothing above U+10FFFF, no stray continuation byte.
  */
 bool cairn_text_is_utf8(const char *s, size_t len);
+
+/**
+ * Decode the one code point at the start of the `len` bytes at `s` into
+ * `*cp`: returns its length in bytes (1 to 4), or 0 when the bytes there
+ * are not well-formed UTF-8 (as cairn_text_is_utf8 judges them) or `len`
+ * is 0.  The one decoder every front end that walks text uses.
+ *
+ *     uint32_t cp;
+ *     size_t n = cairn_text_next(p, end - p, &cp);
+ */
+size_t cairn_text_next(const char *s, size_t len, uint32_t *cp);
 
 /**
  * Copy `s` (NULL = "") into `out` (`size` bytes, always NUL-terminated,

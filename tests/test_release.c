@@ -1,0 +1,123 @@
+/*
+ * test_release.c - releases for research: each is entered in the release
+ * log, a population 1..K-1 clients from an earlier one is refused before
+ * anything is published, and the published figures are the pooled
+ * report's (counts below K suppressed, means rounded for a small cohort).
+ */
+#include <gsl/gsl_errno.h>
+#include <jansson.h>
+
+#include "cairn/release.h"
+#include "helpers.h"
+
+/* `n` clients R00.. with two PHQ-9 scores each. */
+static void clients(cairn_store *st, int first, int n)
+{
+    char code[16];
+    for (int c = first; c < first + n; c++) {
+        snprintf(code, sizeof code, "R%02d", c);
+        test_client(st, code, NULL, NULL);
+        test_phq9(st, code, "2026-01-05", 16 + c % 5, false);
+        test_phq9(st, code, "2026-03-02", 8 + c % 7, false);
+    }
+}
+
+static size_t releases(cairn_store *st)
+{
+    cairn_audit_list *log = NULL;
+    cairn_error err = CAIRN_ERROR_INIT;
+    size_t n = 0;
+    assert_int_equal(cairn_store_audit_list(&log, st, 0, &err), CAIRN_OK);
+    for (size_t i = 0; i < log->n; i++) {
+        n += strcmp(log->items[i].action, "release.add") == 0;
+    }
+    cairn_store_audit_list_free(log);
+    return n;
+}
+
+static void test_release_report_is_logged_and_suppressed(void **state)
+{
+    (void)state;
+    char dir[64];
+    cairn_store *st = test_store_new(dir, sizeof dir);
+    cairn_aggregate_options o = CAIRN_AGGREGATE_OPTIONS_INIT;
+    cairn_error err = CAIRN_ERROR_INIT;
+    const cairn_instrument *phq9 = test_instrument("phq9");
+    char *json = NULL;
+    clients(st, 0, 12);
+    assert_int_equal(
+        cairn_release_report_compute(&json, st, phq9, &o, NULL, &err),
+        CAIRN_OK);
+    assert_int_equal(releases(st), 1);
+    /* the same as a pooled report of the same summary */
+    cairn_aggregate *agg = NULL;
+    cairn_aggregate_table *t = NULL;
+    cairn_cohort_result *r = NULL;
+    char *want = NULL;
+    assert_int_equal(cairn_aggregate_new(&agg, st, phq9, &o, &err), CAIRN_OK);
+    assert_int_equal(cairn_aggregate_table_compute(&t, agg->summary, 5, &err),
+                     CAIRN_OK);
+    assert_int_equal(cairn_cohort_compute(&r, agg->summary, NULL, &err),
+                     CAIRN_OK);
+    assert_int_equal(cairn_aggregate_report_to_json(r, t, 1, &want, &err),
+                     CAIRN_OK);
+    assert_string_equal(json, want);
+    /* 12 clients: means in whole points, some small counts suppressed */
+    assert_true(t->mean_decimals == 0);
+    json_t *doc = json_loads(json, 0, NULL);
+    assert_non_null(doc);
+    assert_int_equal(json_integer_value(json_object_get(doc, "min_cell")), 5);
+    assert_true(json_array_size(json_object_get(doc, "suppressed")) > 0);
+    json_decref(doc);
+    free(want);
+    cairn_cohort_result_free(r);
+    cairn_aggregate_table_free(t);
+    cairn_aggregate_free(agg);
+    free(json);
+    /* the same population again is allowed (and logged) */
+    assert_int_equal(
+        cairn_release_report_compute(&json, st, phq9, &o, NULL, &err),
+        CAIRN_OK);
+    free(json);
+    assert_int_equal(releases(st), 2);
+    /* one client more: the difference would reveal that client */
+    clients(st, 12, 1);
+    assert_int_equal(
+        cairn_release_report_compute(&json, st, phq9, &o, NULL, &err),
+        CAIRN_EINVAL);
+    assert_null(json);
+    assert_non_null(strstr(err.message, "these 13 clients differ from "
+                                        "release 1 ("));
+    assert_int_equal(releases(st), 2);
+    /* nor as a summary file */
+    assert_int_equal(cairn_release_summary_compute(&agg, st, phq9, &o, &err),
+                     CAIRN_EINVAL);
+    assert_null(agg);
+    /* K clients more: allowed */
+    clients(st, 13, 4);
+    assert_int_equal(cairn_release_summary_compute(&agg, st, phq9, &o, &err),
+                     CAIRN_OK);
+    assert_true(agg->summary->n_clients == 17);
+    cairn_aggregate_free(agg);
+    assert_int_equal(releases(st), 3);
+    cairn_audit_report rep;
+    if (cairn_store_audit_verify(st, &rep, &err) < 0) {
+        fail_msg("%s", err.message);
+    }
+    test_store_done(st, dir);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    gsl_set_error_handler_off();
+    return 0;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_release_report_is_logged_and_suppressed),
+    };
+    return cmocka_run_group_tests(tests, setup, NULL);
+}
