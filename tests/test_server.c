@@ -1017,6 +1017,14 @@ static void test_server_dashboard_roles(void **state)
         assert_true(has(&rs, "C001") && has(&rs, "Robin"));
         cairn_server_response_free(&rs);
     }
+    /* due: Robin's PHQ-9 comes every 7 days and was 50 days ago; C001's
+     * every 14 days, 13 days ago, is not due yet */
+    assert_int_equal(get(f, &sup, "/today", &rs), 200);
+    assert_true(has(&rs, "Robin <span class=\"code\">(C002)</span></a></td>"
+                         "<td>PHQ-9</td><td>2026-04-08</td><td>7 days</td>"
+                         "<td>50</td>"));
+    assert_false(has(&rs, "<td>2026-05-15</td>"));
+    cairn_server_response_free(&rs);
 }
 
 static void test_server_alert_lifecycle(void **state)
@@ -1121,12 +1129,149 @@ static void test_server_caseload_page(void **state)
     assert_int_equal(get(f, &sup, "/caseload?q=robin", &rs), 200);
     assert_false(has(&rs, "data-client=\"C001\""));
     assert_true(has(&rs, "data-client=\"C002\""));
+    /* the column links keep the filter */
+    assert_true(has(&rs, "href=\"/caseload?sort=score&amp;q=robin\""));
     cairn_server_response_free(&rs);
     assert_int_equal(get(f, &sup, "/caseload?alerts=1&q=C00", &rs), 200);
     assert_true(has(&rs, "2 clients"));
     cairn_server_response_free(&rs);
     assert_int_equal(get(f, &sup, "/caseload?instrument=gad7", &rs), 200);
     assert_true(has(&rs, "No client matches."));
+    cairn_server_response_free(&rs);
+}
+
+static void test_server_dashboard_links_today(void **state)
+{
+    srvfix *f = *state;
+    cairn_server_response rs;
+    browser lee = {"", ""}, sup = {"", ""};
+    char path[64];
+    int64_t id = 0;
+    cairn_error err = CAIRN_ERROR_INIT;
+    make_link(f, path, CAIRN_LINK_PHONE, "phq9", &id);
+    /* a link for dr.kim's client, two days ago: not since yesterday */
+    const char *list[1] = {"gad7"};
+    char token[CAIRN_LINK_TOKEN_LEN + 1];
+    cairn_link_options o = CAIRN_LINK_OPTIONS_INIT;
+    o.client_code = "C002";
+    o.instruments = list;
+    o.n_instruments = 1;
+    assert_int_equal(cairn_store_link_add(token, NULL, f->st, &o,
+                                          f->now - 2 * 86400 - 3600, &err),
+                     CAIRN_OK);
+    cairn_link_list *l = NULL;
+    assert_int_equal(cairn_store_link_list(&l, f->st, f->now - 86400, f->now,
+                                           &err),
+                     CAIRN_OK);
+    assert_int_equal(l->n, 1);
+    assert_int_equal(l->items[0]->id, id);
+    assert_int_equal(l->items[0]->state, CAIRN_LINK_ACTIVE);
+    cairn_store_link_list_free(l);
+    assert_int_equal(cairn_store_link_list(&l, f->st, 0, f->now, &err),
+                     CAIRN_OK);
+    assert_int_equal(l->n, 2);
+    cairn_store_link_list_free(l);
+    login(f, &lee, "dr.lee");
+    assert_int_equal(get(f, &lee, "/today", &rs), 200);
+    assert_true(has(&rs, "<td>PHQ-9</td><td>phone link</td><td>waiting for "
+                         "answers</td>"));
+    assert_false(has(&rs, "Robin"));
+    cairn_server_response_free(&rs);
+    /* the supervisor sees the practice, and still only since yesterday */
+    login(f, &sup, "sup");
+    assert_int_equal(get(f, &sup, "/today", &rs), 200);
+    assert_true(has(&rs, "waiting for answers"));
+    assert_false(has(&rs, "GAD-7"));
+    cairn_server_response_free(&rs);
+}
+
+static void test_server_dashboard_outcomes_research(void **state)
+{
+    srvfix *f = *state;
+    cairn_server_response rs;
+    browser lee = {"", ""}, sup = {"", ""}, res = {"", ""};
+    char csrf[65];
+    dash_data(f);
+    login(f, &lee, "dr.lee");
+    login(f, &sup, "sup");
+    login(f, &res, "res");
+    assert_int_equal(get(f, &lee, "/outcomes", &rs), 403);
+    cairn_server_response_free(&rs);
+    assert_int_equal(get(f, &lee, "/research", &rs), 403);
+    cairn_server_response_free(&rs);
+    assert_int_equal(get(f, &res, "/outcomes", &rs), 403);
+    cairn_server_response_free(&rs);
+    assert_int_equal(get(f, &sup, "/outcomes", &rs), 200);
+    assert_true(has(&rs, "<h2>PHQ-9"));
+    assert_true(has(&rs, "2 clients, 2 with two or more scores."));
+    assert_true(has(&rs, "at least 10 are needed"));
+    assert_false(has(&rs, "C001") || has(&rs, "Robin"));
+    cairn_server_response_free(&rs);
+    /* no site key given to the server: no export, said calmly */
+    assert_int_equal(get(f, &res, "/research", &rs), 200);
+    assert_true(has(&rs, "The export needs the clinic's site key"));
+    assert_false(has(&rs, "C001") || has(&rs, "Robin"));
+    csrf_of(&rs, csrf);
+    cairn_server_response_free(&rs);
+    assert_int_equal(get(f, &res, "/research/export.csv", &rs), 404);
+    cairn_server_response_free(&rs);
+    const char *none[] = {"instrument", "phq9", NULL};
+    assert_int_equal(post(f, &res, "/research/aggregate", none, &rs), 403);
+    cairn_server_response_free(&rs);
+    const char *agg[] = {"csrf", csrf, "instrument", "phq9", NULL};
+    assert_int_equal(post(f, &res, "/research/aggregate", agg, &rs), 200);
+    assert_string_equal(
+        cairn_server_response_header(&rs, "Content-Disposition"),
+        "attachment; filename=\"aggregate-phq9.json\"");
+    assert_true(has(&rs, "\"instrument\""));
+    assert_false(has(&rs, "C001"));
+    cairn_server_response_free(&rs);
+    /* the same clients again may be released; one more is refused, as
+     * the two releases would reveal that client by subtraction */
+    assert_int_equal(post(f, &res, "/research/aggregate", agg, &rs), 200);
+    cairn_server_response_free(&rs);
+    add_client(f->st, "C003", "Kai", "dr.lee");
+    test_phq9(f->st, "C003", "2026-05-01", 9, false);
+    assert_int_equal(post(f, &res, "/research/aggregate", agg, &rs), 409);
+    assert_true(has(&rs, "This summary was not released"));
+    cairn_server_response_free(&rs);
+}
+
+static void test_server_dashboard_downloads(void **state)
+{
+    srvfix *f = *state;
+    cairn_server_response rs;
+    browser lee = {"", ""}, sup = {"", ""};
+    dash_data(f);
+    login(f, &lee, "dr.lee");
+    login(f, &sup, "sup");
+    assert_int_equal(get(f, &lee, "/downloads", &rs), 200);
+    assert_true(has(&rs, "href=\"/downloads/client/C001.xlsx\""));
+    assert_false(has(&rs, "C002"));
+    assert_false(has(&rs, "/downloads/cohort/"));
+    cairn_server_response_free(&rs);
+    assert_int_equal(get(f, &lee, "/downloads/caseload.xlsx", &rs), 200);
+    assert_string_equal(cairn_server_response_header(&rs, "Content-Type"),
+                        "application/vnd.openxmlformats-officedocument."
+                        "spreadsheetml.sheet");
+    assert_string_equal(
+        cairn_server_response_header(&rs, "Content-Disposition"),
+        "attachment; filename=\"caseload.xlsx\"");
+    assert_true(rs.body_len > 1000 && memcmp(rs.body, "PK", 2) == 0);
+    cairn_server_response_free(&rs);
+    assert_int_equal(get(f, &lee, "/downloads/client/C001.xlsx", &rs), 200);
+    cairn_server_response_free(&rs);
+    assert_int_equal(get(f, &lee, "/downloads/client/C002.xlsx", &rs), 404);
+    cairn_server_response_free(&rs);
+    assert_int_equal(get(f, &lee, "/downloads/cohort/phq9.xlsx", &rs), 404);
+    cairn_server_response_free(&rs);
+    assert_int_equal(get(f, &lee, "/downloads/elsewhere.txt", &rs), 404);
+    cairn_server_response_free(&rs);
+    assert_int_equal(get(f, &sup, "/downloads/cohort/phq9.xlsx", &rs), 200);
+    assert_true(memcmp(rs.body, "PK", 2) == 0);
+    cairn_server_response_free(&rs);
+    /* no partner: no couple workbook */
+    assert_int_equal(get(f, &sup, "/downloads/couple/C001.xlsx", &rs), 404);
     cairn_server_response_free(&rs);
 }
 
@@ -1162,6 +1307,12 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_server_caseload_page, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_server_dashboard_links_today,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_server_dashboard_outcomes_research, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_server_dashboard_downloads,
+                                        setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

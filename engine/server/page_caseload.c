@@ -232,6 +232,22 @@ static void put_row(srv_ctx *c, srv_buf *b, const row *r)
     srv_put(b, "</td></tr>\n");
 }
 
+/* `s` percent-encoded for a query value. */
+static void put_query_value(srv_buf *b, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+            (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' ||
+            *p == '.') {
+            srv_putn(b, (const char *)p, 1);
+        } else {
+            char e[3] = {'%', hex[*p >> 4], hex[*p & 15]};
+            srv_putn(b, e, 3);
+        }
+    }
+}
+
 static void sort_link(srv_buf *b, const view *v, const char *key,
                       const char *label)
 {
@@ -246,6 +262,10 @@ static void sort_link(srv_buf *b, const view *v, const char *key,
     if (v->instrument != NULL) {
         srv_put(b, "&amp;instrument=");
         srv_esc(b, v->instrument);
+    }
+    if (v->q != NULL && v->q[0] != '\0') {
+        srv_put(b, "&amp;q=");
+        put_query_value(b, v->q);
     }
     srv_put(b, v->alerts ? "&amp;alerts=1" : "");
     srv_put(b, v->all ? "&amp;all=1" : "");
@@ -304,9 +324,10 @@ static void filter_form(srv_ctx *c, srv_buf *b, const view *v)
 static void put_table(srv_ctx *c, srv_buf *b, const view *v, const row *r,
                       size_t n)
 {
-    srv_put(b, "<table class=\"caseload\">\n<caption class=\"visually-"
-               "hidden\">Caseload: one row per client and questionnaire"
-               "</caption>\n<thead><tr>");
+    srv_put(b, "<div class=\"table-wrap\" role=\"region\" tabindex=\"0\" "
+               "aria-label=\"Caseload table\">\n<table class=\"caseload\">\n"
+               "<caption class=\"visually-hidden\">Caseload: one row per "
+               "client and questionnaire</caption>\n<thead><tr>");
     sort_link(b, v, "client", "Client");
     srv_put(b, "<th scope=\"col\">Questionnaire</th><th scope=\"col\">"
                "Scores</th><th scope=\"col\">Course</th>");
@@ -320,7 +341,7 @@ static void put_table(srv_ctx *c, srv_buf *b, const view *v, const row *r,
     for (size_t i = 0; i < n; i++) {
         put_row(c, b, &r[i]);
     }
-    srv_put(b, "</tbody>\n</table>\n");
+    srv_put(b, "</tbody>\n</table>\n</div>\n");
 }
 
 static void view_of(srv_ctx *c, view *v)

@@ -217,7 +217,9 @@ static void put_due(srv_ctx *c, srv_buf *b, const today *t)
         srv_put(b, "<p>Nothing is due.</p>\n</section>\n");
         return;
     }
-    srv_put(b, "<table>\n<caption class=\"visually-hidden\">Questionnaires "
+    srv_put(b, "<div class=\"table-wrap\" role=\"region\" tabindex=\"0\" "
+               "aria-label=\"Table of questionnaires due\">\n"
+               "<table>\n<caption class=\"visually-hidden\">Questionnaires "
                "due, the longest overdue first</caption>\n<thead><tr>"
                "<th scope=\"col\">Client</th><th scope=\"col\">Questionnaire"
                "</th><th scope=\"col\">Last</th><th scope=\"col\">Usually "
@@ -237,7 +239,7 @@ static void put_due(srv_ctx *c, srv_buf *b, const today *t)
         srv_number(b, d->days_since);
         srv_put(b, "</td></tr>\n");
     }
-    srv_put(b, "</tbody>\n</table>\n</section>\n");
+    srv_put(b, "</tbody>\n</table>\n</div>\n</section>\n");
 }
 
 static const char *link_words(const cairn_link *l)
@@ -298,7 +300,9 @@ static void put_links(srv_ctx *c, srv_buf *b)
             continue;
         }
         if (shown++ == 0) {
-            srv_put(b, "<table>\n<caption class=\"visually-hidden\">"
+            srv_put(b, "<div class=\"table-wrap\" role=\"region\" "
+                       "tabindex=\"0\" aria-label=\"Table of links\">\n"
+                       "<table>\n<caption class=\"visually-hidden\">"
                        "Self-report links, the most recent first</caption>\n"
                        "<thead><tr><th scope=\"col\">Client</th>"
                        "<th scope=\"col\">Questionnaires</th>"
@@ -309,7 +313,7 @@ static void put_links(srv_ctx *c, srv_buf *b)
         put_link(c, b, l->items[i], cl);
         cairn_store_client_free(cl);
     }
-    srv_put(b, shown ? "</tbody>\n</table>\n"
+    srv_put(b, shown ? "</tbody>\n</table>\n</div>\n"
                      : "<p>No links were made or answered since yesterday."
                        "</p>\n");
     srv_put(b, "</section>\n");

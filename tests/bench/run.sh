@@ -9,9 +9,11 @@
 #                     100k with peak memory (issue 17)
 #   report_bench.sh   the caseload workbook for 10,000 clients
 #   export_bench.sh   research export and aggregation of the data set
+#   dashboard_bench.sh the caseload page at 10,000 clients beside `cairn
+#                     caseload`, and a client page (issue 14)
 # Env: BENCH_CLIENTS (default 100000), BENCH_RUNS (best of, default 3).
 status=0
-for b in import cohort scale report export; do
+for b in import cohort scale report export dashboard; do
     script=tests/bench/${b}_bench.sh
     [ -f "$script" ] || continue
     echo "== $b"

@@ -1,5 +1,7 @@
 // Real-browser tests of the clinician's client and couple pages over the
-// example clinic (examples/clinic.sh): zero axe violations on every page
+// example clinic (examples/clinic.sh), reached the way a day starts: log
+// in, land on Today, acknowledge the most urgent alert by keyboard and
+// follow it to the client.  Zero axe violations on every page
 // (charts included), readable at 200% zoom (no sideways scrolling of the
 // page), the way through by keyboard - open the client, enter a paper
 // PHQ-9, check the echo, save, and see the new score on the chart and
@@ -15,7 +17,7 @@ import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { ok, failures, cairn, startServer, launch, checkAxe, tabTo, CAIRN,
-         PW } from "./lib.mjs";
+         PW, acknowledgeFirst } from "./lib.mjs";
 
 const SHOTS = resolve(process.env.SHOTS || "build/browser");
 const CLINIC = "Riverside Bereavement Practice";
@@ -128,9 +130,21 @@ async function main() {
   try {
     const page = await ctx.newPage();
     await page.setViewportSize({ width: 1280, height: 900 });
+    // the day starts on Today: acknowledge the most urgent alert (Sarah's
+    // risk item), then follow it to her page
     await login(page, server.url, "dr.okafor");
-    const r = await page.goto(server.url + "/client/S01");
-    ok(r.status() === 200, "the client page opens");
+    ok(page.url().endsWith("/today"), "logging in lands on Today", page.url());
+    const href = await acknowledgeFirst(page, "called Sarah, safety plan");
+    ok(page.url().endsWith("/today?done=ack") &&
+       (await page.textContent("main")).includes("acknowledged"),
+       "Today says the alert was acknowledged", page.url());
+    ok(href === "/client/S01", "the most urgent alert is Sarah's", href);
+    ok(await tabTo(page, `ol.alerts a[href="${href}"]`, 80),
+       "her page's link reached by keyboard");
+    const [r] = await Promise.all([page.waitForNavigation(),
+                                   page.keyboard.press("Enter")]);
+    ok(r.status() === 200 && page.url().endsWith("/client/S01"),
+       "the client page opens from Today", page.url());
     await checkAxe(page, "client page");
     await fits(page, "client page");
     await page.screenshot({ path: join(SHOTS, "dashboard-client.png") });
@@ -190,6 +204,11 @@ async function main() {
                  "dr.okafor" && a.method === "clinician" &&
                  a.administered_at.startsWith(today)),
      "the paper form is stored as entered by dr.okafor");
+  const alerts = JSON.parse(cairn(db, "alerts", "--json"));
+  ok(alerts.some((a) => a.client === "S01" && a.kind === "risk" &&
+                 a.state === "acknowledged" && a.by === "dr.okafor" &&
+                 a.note === "called Sarah, safety plan"),
+     "the acknowledgement is stored as `cairn alert ack` stores it");
   rmSync(dir, { recursive: true, force: true });
   console.log(`# screenshots in ${SHOTS}`);
   process.exit(failures() ? 1 : 0);

@@ -40,10 +40,11 @@ export function cairn(db, ...args) {
   });
 }
 
-// `cairn serve` on a free port: { proc, url }.
-export function startServer(db) {
+// `cairn serve` on a free port (and `extra` options): { proc, url }.
+export function startServer(db, ...extra) {
   return new Promise((res, rej) => {
-    const p = spawn(CAIRN, ["--db", db, "serve", "--listen", "127.0.0.1:0"], {
+    const p = spawn(CAIRN, ["--db", db, "serve", "--listen", "127.0.0.1:0",
+                            ...extra], {
       stdio: ["ignore", "pipe", "inherit"],
     });
     let out = "";
@@ -90,4 +91,19 @@ export async function tabTo(page, sel, max = 40) {
     }
   }
   return false;
+}
+
+// On Today, acknowledge the first alert by keyboard with `note`: Tab to
+// its note, type, Tab to its Acknowledge button, Enter.  Returns the
+// address of that alert's client page.
+export async function acknowledgeFirst(page, note) {
+  const first = page.locator("ol.alerts > li").first();
+  const href = await first.locator("h3 a").getAttribute("href");
+  ok(await tabTo(page, "#note-0", 80), "Today: the first alert's note " +
+     "reached by keyboard");
+  await page.keyboard.type(note);
+  ok(await tabTo(page, 'ol.alerts > li:first-child button[value="ack"]', 5),
+     "Today: its Acknowledge button reached by keyboard");
+  await Promise.all([page.waitForNavigation(), page.keyboard.press("Enter")]);
+  return href;
 }

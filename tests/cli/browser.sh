@@ -1,6 +1,8 @@
 # Real-browser tests of the self-report pages (tests/browser/selfreport.mjs)
-# and of the clinician's client and couple pages with their print view
-# (tests/browser/dashboard.mjs): Debian's chromium driven by
+# and of the clinician's dashboard with its print views
+# (tests/browser/dashboard.mjs: from Today to a client's page, its paper
+# form and chart; tests/browser/pages.mjs: Today, Caseload, Clinic
+# outcomes, Research, Downloads): Debian's chromium driven by
 # playwright-core, checked with axe-core; the PDFs read with poppler-utils.
 # Without chromium, node or the npm packages the suite says what it
 # skipped; with CAIRN_REQUIRE_BROWSER=1 (set by .ci/run) that is a failure.
@@ -26,4 +28,6 @@ SHOTS="$T_ROOT/${BUILD:-build}/browser" CAIRN="$CAIRN" \
 rc=$?
 SHOTS="$T_ROOT/${BUILD:-build}/browser" CAIRN="$CAIRN" \
     node tests/browser/dashboard.mjs || rc=1
+SHOTS="$T_ROOT/${BUILD:-build}/browser" CAIRN="$CAIRN" \
+    node tests/browser/pages.mjs || rc=1
 exit $rc

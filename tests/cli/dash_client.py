@@ -7,10 +7,16 @@ session cookie, and then:
     dash_client.py BASE NAME PW get PATH
         print the status, each header as "name: value", a blank line and
         the body
-    dash_client.py BASE NAME PW alert N ACTION NOTE
-        on Today, submit the form of the Nth alert (1 = the first shown)
-        with ACTION (ack or resolve) and NOTE; print the status and the
-        Location
+    dash_client.py BASE NAME PW alert N|KEY ACTION NOTE
+        on Today, submit the form of the Nth alert (1 = the first shown),
+        or of the alert KEY ("risk:12:9"), with ACTION (ack or resolve)
+        and NOTE; print the status and the Location
+    dash_client.py BASE NAME PW post-alert KEY ACTION NOTE
+        post that to /alert with Today's CSRF token even when Today no
+        longer shows the alert (a second tab); print as alert does
+    dash_client.py BASE NAME PW submit PAGE ACTION NAME=VALUE...
+        on PAGE, submit the first form posting to ACTION (its hidden
+        fields and these); print as get does
     dash_client.py BASE NAME PW compare-caseload JSON
         read the caseload page (?sort=client&all=1) and compare every row
         with JSON (`cairn caseload --all --json`): client, instrument,
@@ -167,15 +173,34 @@ def main(argv):
         print()
         sys.stdout.flush()
         sys.stdout.buffer.write(body)
-    elif what == "alert":
+    elif what in ("alert", "post-alert"):
         _, _, page = request(base, "/today", cookie=cookie)
-        alert_forms = [f for f in forms(page.decode())
-                       if f["action"] == "/alert"]
-        form = alert_forms[int(argv[5]) - 1]
-        fields = form["hidden"] + [("action", argv[6]), ("note", argv[7])]
+        all_forms = forms(page.decode())
+        alert_forms = [f for f in all_forms if f["action"] == "/alert"]
+        if what == "post-alert":
+            csrf = [v for f in all_forms for n, v in f["hidden"]
+                    if n == "csrf"][0]
+            fields = [("csrf", csrf), ("alert", argv[5])]
+        elif ":" in argv[5]:
+            fields = [f for f in alert_forms
+                      if ("alert", argv[5]) in f["hidden"]][0]["hidden"]
+        else:
+            fields = alert_forms[int(argv[5]) - 1]["hidden"]
+        fields = fields + [("action", argv[6]), ("note", argv[7])]
         status, hdrs, _ = request(base, "/alert", "POST", fields, cookie)
         loc = [v for n, v in hdrs if n.lower() == "location"]
         print(status, loc[0] if loc else "-")
+    elif what == "submit":
+        _, _, page = request(base, argv[5], cookie=cookie)
+        form = [f for f in forms(page.decode()) if f["action"] == argv[6]][0]
+        fields = form["hidden"] + [tuple(a.split("=", 1)) for a in argv[7:]]
+        status, hdrs, body = request(base, argv[6], "POST", fields, cookie)
+        print(status)
+        for n, v in hdrs:
+            print("%s: %s" % (n.lower(), v))
+        print()
+        sys.stdout.flush()
+        sys.stdout.buffer.write(body)
     elif what == "compare-caseload":
         compare(base, cookie, argv[5])
     return 0
