@@ -1160,9 +1160,9 @@ static void test_server_dashboard_links_today(void **state)
                                           f->now - 2 * 86400 - 3600, &err),
                      CAIRN_OK);
     cairn_link_list *l = NULL;
-    assert_int_equal(cairn_store_link_list(&l, f->st, f->now - 86400, f->now,
-                                           &err),
-                     CAIRN_OK);
+    assert_int_equal(
+        cairn_store_link_list(&l, f->st, f->now - 86400, f->now, &err),
+        CAIRN_OK);
     assert_int_equal(l->n, 1);
     assert_int_equal(l->items[0]->id, id);
     assert_int_equal(l->items[0]->state, CAIRN_LINK_ACTIVE);
@@ -1309,10 +1309,10 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_server_dashboard_links_today,
                                         setup, teardown),
-        cmocka_unit_test_setup_teardown(
-            test_server_dashboard_outcomes_research, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_server_dashboard_downloads,
+        cmocka_unit_test_setup_teardown(test_server_dashboard_outcomes_research,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(test_server_dashboard_downloads, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -238,8 +238,7 @@ static void put_query_value(srv_buf *b, const char *s)
     static const char hex[] = "0123456789ABCDEF";
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
-            (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' ||
-            *p == '.') {
+            (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.') {
             srv_putn(b, (const char *)p, 1);
         } else {
             char e[3] = {'%', hex[*p >> 4], hex[*p & 15]};
