@@ -666,8 +666,17 @@ static void test_export_long_and_filters(void **state)
     assert_string_equal(get(&t, 1, "variable"), "item_1");
     for (size_t r = 1; r < t.n_rows; r++) {
         assert_string_equal(get(&t, r, "instrument"), "phq9");
+        /* one definition scored them all: short id 1, no fingerprint */
+        assert_string_equal(get(&t, r, "definition"), "1");
+    }
+    for (size_t c = 0; c < t.n_cols; c++) {
+        assert_string_not_equal(t.cell[0][c], "fingerprint");
     }
     free(t.text);
+    size_t n_bytes = 0;
+    char *raw = slurp(path, &n_bytes);
+    assert_false(contains(raw, n_bytes, "sha256:", 7));
+    free(raw);
     /* the dictionary names every column and every variable */
     char p[160];
     snprintf(p, sizeof p, "%s.dictionary.csv", path);
@@ -690,6 +699,18 @@ static void test_export_long_and_filters(void **state)
     json_t *inst = json_array_get(json_object_get(prov, "instruments"), 0);
     assert_string_equal(json_string_value(json_object_get(inst, "fingerprint")),
                         cairn_instrument_fingerprint(test_instrument("phq9")));
+    /* the definitions table explains the short id */
+    json_t *defs = json_object_get(prov, "definitions");
+    assert_int_equal(json_array_size(defs), 1);
+    json_t *d = json_array_get(defs, 0);
+    assert_int_equal(json_integer_value(json_object_get(d, "definition")), 1);
+    assert_string_equal(json_string_value(json_object_get(d, "instrument")),
+                        "phq9");
+    assert_string_equal(json_string_value(json_object_get(d, "version")),
+                        cairn_instrument_version(test_instrument("phq9")));
+    assert_string_equal(json_string_value(json_object_get(d, "fingerprint")),
+                        cairn_instrument_fingerprint(test_instrument("phq9")));
+    assert_int_equal(json_integer_value(json_object_get(d, "assessments")), 3);
     char id[9];
     cairn_export_key_id(key, id, NULL);
     assert_string_equal(json_string_value(json_object_get(prov, "key_id")), id);

@@ -473,6 +473,7 @@ static int make_columns(exporter *x, cairn_error *err)
         "episode",          "day_in_episode",     "date_shifted",
         "loss_date_shifted"};
     size_t n = 16;
+    bool long_format = x->o->format == CAIRN_EXPORT_LONG;
     for (size_t i = 0; i < x->n_insts; i++) {
         if (x->insts[i].n_assessments > 0) {
             x->used[x->n_used++] = x->insts[i].inst;
@@ -488,11 +489,14 @@ static int make_columns(exporter *x, cairn_error *err)
     int rc = CAIRN_OK;
     for (size_t i = 0; i < 13; i++) {
         if (i < 11 || x->o->shift_dates) {
-            add_column(x, NULL, 0, NULL, common[i]);
+            /* long: a short id, explained in the provenance, not the
+             * 71-byte fingerprint on each of an assessment's rows */
+            add_column(x, NULL, 0, NULL,
+                       i == 6 && long_format ? "definition" : common[i]);
         }
     }
     x->n_common = x->n_cols;
-    if (x->o->format == CAIRN_EXPORT_LONG) {
+    if (long_format) {
         add_column(x, NULL, 0, NULL, "variable");
         add_column(x, NULL, 0, NULL, "value");
         add_column(x, NULL, 0, NULL, "band");
@@ -526,6 +530,19 @@ static void number_cell(cairn_export_cell *c, double v)
         isfinite(v) ? CAIRN_EXPORT_NUMBER : CAIRN_EXPORT_EMPTY, NULL, v};
 }
 
+/* The short id of the definition that scored `h`: its place (from 1)
+ * among the (instrument, fingerprint) pairs in order of first appearance
+ * in the scan, as the provenance's definitions table lists them. */
+static size_t definition_id(const exporter *x, const rec_head *h)
+{
+    for (size_t i = 0; i < x->n_fps; i++) {
+        if (x->fps[i].inst == h->inst && x->fps[i].fp == h->fingerprint) {
+            return i + 1;
+        }
+    }
+    return 0; /* not reached: spool() counted every record's pair */
+}
+
 /* The client and assessment cells every row starts with. */
 static void common_cells(exporter *x, const rec_head *h, const xclient *c)
 {
@@ -538,7 +555,11 @@ static void common_cells(exporter *x, const rec_head *h, const xclient *c)
                            ? NAN
                            : (double)c->first_day - c->loss_day);
     text_cell(&e[5], cairn_instrument_code(x->insts[h->inst].inst));
-    text_cell(&e[6], x->strings[h->fingerprint]);
+    if (x->o->format == CAIRN_EXPORT_LONG) {
+        number_cell(&e[6], (double)definition_id(x, h));
+    } else {
+        text_cell(&e[6], x->strings[h->fingerprint]);
+    }
     number_cell(&e[7], h->occasion);
     number_cell(&e[8], (double)h->day - c->first_day);
     number_cell(&e[9], h->episode > 0 ? h->episode : NAN);
@@ -718,6 +739,38 @@ static json_t *instruments_json(const exporter *x)
     return a;
 }
 
+/* The definitions table: each short id of the long format's definition
+ * column, with the instrument, version and fingerprint it stands for. */
+static int definitions_json(json_t **out, exporter *x, cairn_error *err)
+{
+    char version[128];
+    json_t *a = json_array();
+    int rc = a != NULL ? CAIRN_OK : oom(err);
+    for (size_t i = 0; rc == CAIRN_OK && i < x->n_fps; i++) {
+        const fp_count *f = &x->fps[i];
+        const char *fp = x->strings[f->fp];
+        rc = cairn__store_definition_version(x->st, fp, version, sizeof version,
+                                             err);
+        json_t *d =
+            rc < 0
+                ? NULL
+                : json_pack("{s:I,s:s,s:s?,s:s,s:I}", "definition",
+                            (json_int_t)(i + 1), "instrument",
+                            cairn_instrument_code(x->insts[f->inst].inst),
+                            "version", version[0] ? version : NULL,
+                            "fingerprint", fp, "assessments", (json_int_t)f->n);
+        if (rc == CAIRN_OK && json_array_append_new(a, d) != 0) {
+            rc = oom(err);
+        }
+    }
+    if (rc < 0) {
+        json_decref(a);
+        a = NULL;
+    }
+    *out = a;
+    return rc;
+}
+
 static json_t *deidentification_json(const exporter *x)
 {
     json_t *o = json_pack(
@@ -783,11 +836,16 @@ static int write_provenance(exporter *x, const char *path, const char *dict,
     char key_id[9];
     cairn__export_file f;
     cairn_settings *set = NULL;
+    json_t *defs = NULL;
     int rc = cairn_export_key_id(x->key, key_id, err);
+    if (rc == CAIRN_OK) {
+        rc = definitions_json(&defs, x, err);
+    }
     if (rc == CAIRN_OK) {
         rc = cairn_settings_list(&set, x->st, err);
     }
     if (rc < 0) {
+        json_decref(defs);
         return rc;
     }
     json_t *o = json_pack(
@@ -802,8 +860,11 @@ static int write_provenance(exporter *x, const char *path, const char *dict,
     if (o != NULL) {
         /* the exported scores do not depend on them; statistics computed
          * from the same database (reports, aggregates) do */
+        json_object_set_new(o, "definitions", defs);
         json_object_set_new(o, "clinic_settings",
                             cairn__settings_parameters_json(set));
+    } else {
+        json_decref(defs);
     }
     cairn_settings_free(set);
     if (o == NULL) {

@@ -719,3 +719,25 @@ void cairn_store_cursor_close(cairn_store_cursor *cur)
     arena_free(&cur->ids);
     free(cur);
 }
+
+int cairn__store_definition_version(cairn_store *st, const char *fingerprint,
+                                    char *out, size_t size, cairn_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = CAIRN_OK;
+    out[0] = '\0';
+    if (sqlite3_prepare_v2(
+            st->db, "SELECT version FROM definition WHERE fingerprint = ?", -1,
+            &s, NULL) != SQLITE_OK) {
+        return cairn__store_dberr(st, err);
+    }
+    sqlite3_bind_text(s, 1, fingerprint, -1, SQLITE_STATIC);
+    int step = sqlite3_step(s);
+    if (step == SQLITE_ROW) {
+        snprintf(out, size, "%s", cairn__store_col_text(s, 0));
+    } else if (step != SQLITE_DONE) {
+        rc = cairn__store_dberr(st, err);
+    }
+    sqlite3_finalize(s);
+    return rc;
+}
