@@ -8,7 +8,9 @@
  * Each exported assessment is encoded as a small binary record (no client
  * code, only the client's rank in pseudonym order) into one of a few
  * temporary bucket files chosen by that rank.  The buckets are then read
- * back one at a time, sorted by (rank, day, instrument, id) and written,
+ * back one at a time, put in (rank, day, instrument, id) order (a
+ * counting sort by rank; a client's records arrive mostly in order) and
+ * written,
  * so memory holds the client table and one bucket, and rows come out in
  * pseudonym order, which says nothing about when clients were registered.
  */
@@ -641,12 +643,56 @@ static int by_order(const void *pa, const void *pb)
     return (a->id > b->id) - (a->id < b->id);
 }
 
+/*
+ * Put the `n` records of a bucket into `out` in by_order order.  The scan
+ * spools each instrument's rows by client and date, so a stable counting
+ * sort by rank leaves most clients' records in order already; only a
+ * client whose records are not (two questionnaires, or two on one day
+ * out of id order) is sorted.  Keys are unique (the assessment id), so
+ * the result is the one a full sort gives.
+ */
+static void order_bucket(const rec_ref *in, rec_ref *out, size_t n)
+{
+    uint32_t lo = UINT32_MAX, hi = 0;
+    for (size_t i = 0; i < n; i++) {
+        lo = in[i].rank < lo ? in[i].rank : lo;
+        hi = in[i].rank > hi ? in[i].rank : hi;
+    }
+    size_t span = n > 0 ? (size_t)(hi - lo) + 2 : 1;
+    size_t *start = calloc(span, sizeof *start);
+    if (start == NULL || n == 0) { /* out of memory: sort in place */
+        memcpy(out, in, n * sizeof *out);
+        qsort(out, n, sizeof *out, by_order);
+        free(start);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        start[in[i].rank - lo + 1]++;
+    }
+    for (size_t r = 1; r < span; r++) {
+        start[r] += start[r - 1];
+    }
+    for (size_t i = 0; i < n; i++) {
+        out[start[in[i].rank - lo]++] = in[i];
+    }
+    for (size_t i = 0, j; i < n; i = j) {
+        bool ordered = true;
+        for (j = i + 1; j < n && out[j].rank == out[i].rank; j++) {
+            ordered = ordered && by_order(&out[j - 1], &out[j]) < 0;
+        }
+        if (!ordered) {
+            qsort(out + i, j - i, sizeof *out, by_order);
+        }
+    }
+    free(start);
+}
+
 /* Read bucket `f` back, sort it and write its rows. */
 static int drain(exporter *x, FILE *f, const cairn_export_sink *sink,
                  cairn_error *err)
 {
     unsigned char *buf = NULL;
-    rec_ref *refs = NULL;
+    rec_ref *refs = NULL, *sorted = NULL;
     size_t n = 0, size = 0;
     int rc = CAIRN_OK;
     long end = fflush(f) == 0 && fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
@@ -672,13 +718,19 @@ static int drain(exporter *x, FILE *f, const cairn_export_sink *sink,
         memcpy(&h, buf + off, sizeof h);
         refs[n++] = (rec_ref){h.rank, h.day, h.inst, h.id, off};
     }
-    qsort(refs, n, sizeof *refs, by_order);
+    sorted = malloc((n + 1) * sizeof *sorted);
+    if (sorted == NULL) {
+        rc = oom(err);
+        goto out;
+    }
+    order_bucket(refs, sorted, n);
     for (size_t i = 0; rc == CAIRN_OK && i < n; i++) {
-        rc = emit(x, sink, buf + refs[i].off, err);
+        rc = emit(x, sink, buf + sorted[i].off, err);
     }
 out:
     free(buf);
     free(refs);
+    free(sorted);
     return rc;
 }
 
