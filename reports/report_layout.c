@@ -63,20 +63,34 @@ uint32_t cairn__report_band_color(const cairn_scale *sc, size_t i)
     return i < sc->n_bands ? strong[palette_step(sc, i)] : 0x7F7F7F;
 }
 
-const char *cairn_report_trend_status(const cairn_trend *t)
+static const char *status_words(size_t n, bool has_rci, double change,
+                                bool recovered, cairn_rc_category category)
 {
-    if (t->n < 2) {
+    if (n < 2) {
         return "one score";
     }
-    if (!t->has_rci) {
-        return t->change < 0 ? "lower" : t->change > 0 ? "higher" : "same";
+    if (!has_rci) {
+        return change < 0 ? "lower" : change > 0 ? "higher" : "same";
     }
-    if (t->has_clinical && t->clinical.reliably_recovered) {
+    if (recovered) {
         return "reliably recovered";
     }
-    return t->rci.category == CAIRN_RC_IMPROVED       ? "reliably improved"
-           : t->rci.category == CAIRN_RC_DETERIORATED ? "reliably worse"
-                                                      : "no reliable change";
+    return category == CAIRN_RC_IMPROVED       ? "reliably improved"
+           : category == CAIRN_RC_DETERIORATED ? "reliably worse"
+                                               : "no reliable change";
+}
+
+const char *cairn_report_trend_status(const cairn_trend *t)
+{
+    return status_words(t->n, t->has_rci, t->change,
+                        t->has_clinical && t->clinical.reliably_recovered,
+                        t->rci.category);
+}
+
+const char *cairn_report_cell_status(const cairn_caseload_cell *c)
+{
+    return status_words(c->n, c->has_rci, c->change, c->reliably_recovered,
+                        c->rci_category);
 }
 
 const char *cairn__report_band_label(const cairn_scale *sc, const char *band_id)

@@ -18,6 +18,51 @@ static cairn_caseload *caseload(cairn_store *st)
     return c;
 }
 
+/* The compact rows say what the full caseload `c` says, in its order. */
+static void same_as_rows(cairn_store *st, const cairn_caseload *c)
+{
+    cairn_caseload_rows *r = NULL;
+    cairn_error err = CAIRN_ERROR_INIT;
+    if (cairn_caseload_rows_compute(&r, st, test_catalog(), NULL, &err) < 0) {
+        fail_msg("%s", err.message);
+    }
+    assert_int_equal(r->n, c->n);
+    for (size_t k = 0; k < c->n; k++) {
+        const cairn_caseload_entry *e = &c->entries[k];
+        const cairn_caseload_row *w = &r->rows[k];
+        assert_string_equal(w->client->code, e->client->code);
+        assert_int_equal(w->n_open, e->n_open);
+        assert_int_equal(w->n_acknowledged, e->n_acknowledged);
+        assert_int_equal(w->most_urgent, e->most_urgent);
+        assert_int_equal(w->has_nhstt, e->has_nhstt);
+        assert_int_equal(w->n_cells, e->n_trends);
+        for (size_t i = 0; i < e->n_trends; i++) {
+            const cairn_trend *t = e->trends[i];
+            const cairn_caseload_cell *x = &w->cells[i];
+            assert_string_equal(x->instrument, t->instrument);
+            assert_string_equal(x->scale, t->scale);
+            assert_int_equal(x->n, t->n);
+            assert_true(x->latest == t->latest.score);
+            assert_true(x->change == t->change);
+            assert_true(x->recent[x->n_recent - 1] == t->latest.score);
+            if (t->latest.band == NULL) {
+                assert_null(x->band);
+            } else {
+                assert_string_equal(x->band, t->latest.band);
+            }
+            size_t open = 0;
+            for (size_t a = 0; a < t->n_alerts; a++) {
+                if (t->alerts[a].state == CAIRN_ALERT_OPEN) {
+                    assert_true(open < x->n_open);
+                    assert_int_equal(x->open_kinds[open++], t->alerts[a].kind);
+                }
+            }
+            assert_int_equal(open, x->n_open);
+        }
+    }
+    cairn_caseload_rows_free(r);
+}
+
 static void order(cairn_store *st, const char *want)
 {
     char got[64] = "";
@@ -25,6 +70,7 @@ static void order(cairn_store *st, const char *want)
     for (size_t i = 0; i < c->n; i++) {
         strncat(got, c->entries[i].client->code, 8);
     }
+    same_as_rows(st, c);
     cairn_caseload_free(c);
     assert_string_equal(got, want);
 }

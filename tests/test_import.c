@@ -101,6 +101,49 @@ static void test_import_wide_and_duplicates(void **state)
     cairn_store_close(st);
 }
 
+/* `n` distinct PHQ-9 rows for C001 (answers spell i in base 4), then the
+ * same rows again: the second half is all duplicates. */
+static char *twice_rows(size_t n)
+{
+    size_t cap = strlen(H9) + 2 * n * 64 + 1, len = 0;
+    char *csv = malloc(cap);
+    assert_non_null(csv);
+    len += (size_t)snprintf(csv, cap, "%s", H9);
+    for (size_t pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < n; i++) {
+            int d[9];
+            for (size_t k = 0, v = i; k < 9; k++, v /= 4) {
+                d[k] = (int)(v % 4);
+            }
+            len += (size_t)snprintf(
+                csv + len, cap - len,
+                "C001,2024-01-05,phq9,%d,%d,%d,%d,%d,%d,%d,%d,%d\n", d[0], d[1],
+                d[2], d[3], d[4], d[5], d[6], d[7], d[8]);
+        }
+    }
+    return csv;
+}
+
+static void test_import_duplicates_past_set_growth(void **state)
+{
+    (void)state;
+    cairn_store *st = store_with(two);
+    cairn_import_result r;
+    seen s;
+    char *csv = twice_rows(3000); /* the key set starts at 1,024 slots */
+    assert_int_equal(run(st, csv, NULL, &r, &s), CAIRN_OK);
+    assert_int_equal(s.n, 0);
+    assert_int_equal(r.stored, 3000);
+    assert_int_equal(r.duplicates, 3000);
+    assert_int_equal(stored(st, "C001"), 3000);
+    assert_int_equal(run(st, csv, NULL, &r, &s), CAIRN_OK);
+    assert_int_equal(r.stored, 0);
+    assert_int_equal(r.duplicates, 6000);
+    assert_int_equal(cairn_store_audit_verify(st, NULL, NULL), CAIRN_OK);
+    free(csv);
+    cairn_store_close(st);
+}
+
 static void test_import_long_form(void **state)
 {
     (void)state;
@@ -330,6 +373,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_import_wide_and_duplicates),
+        cmocka_unit_test(test_import_duplicates_past_set_growth),
         cmocka_unit_test(test_import_long_form),
         cmocka_unit_test(test_import_create_clients_and_dry_run),
         cmocka_unit_test(test_import_bad_rows),

@@ -439,6 +439,56 @@ static void test_store_audit_list(void **state)
     cairn_store_close(st);
 }
 
+/* A one-scale scan gives each row the scale at that position, as the
+ * full decoding does, and no scale past the definition's last. */
+static void test_store_cursor_one_scale(void **state)
+{
+    (void)state;
+    char dir[64];
+    cairn_store *st = test_store_new(dir, sizeof dir);
+    int codes[20];
+    for (int i = 0; i < 20; i++) {
+        codes[i] = (i * 7) % 5;
+    }
+    test_client(st, "P", NULL, NULL);
+    test_record(st, "P", "2026-02-02", "pcl5", codes, 20);
+    codes[3] = NA;
+    test_record(st, "P", "2026-02-09", "pcl5", codes, 20);
+    cairn_error err = CAIRN_ERROR_INIT;
+    for (size_t k = 0; k < 6; k++) {
+        cairn_store_cursor *all = NULL, *one = NULL;
+        const cairn_cohort_row *a = NULL, *o = NULL;
+        assert_int_equal(cairn_store_cursor_open(&all, st, "pcl5", &err), 0);
+        assert_int_equal(
+            cairn_store_cursor_open_scale(&one, st, "pcl5", k, &err), 0);
+        size_t rows = 0;
+        while (cairn_store_cursor_next(all, &a, &err) == 1) {
+            assert_int_equal(cairn_store_cursor_next(one, &o, &err), 1);
+            rows++;
+            assert_int_equal(o->assessment_id, a->assessment_id);
+            if (k >= a->n_scales) {
+                assert_int_equal(o->n_scales, 0);
+                continue;
+            }
+            const cairn_stored_scale *x = &a->scales[k], *y = &o->scales[0];
+            assert_int_equal(o->n_scales, 1);
+            assert_string_equal(y->scale, x->scale);
+            assert_int_equal(y->has_score, x->has_score);
+            assert_true(!x->has_score || y->score == x->score);
+            if (x->band == NULL) {
+                assert_null(y->band);
+            } else {
+                assert_string_equal(y->band, x->band);
+            }
+        }
+        assert_int_equal(cairn_store_cursor_next(one, &o, &err), 0);
+        assert_int_equal(rows, 2);
+        cairn_store_cursor_close(all);
+        cairn_store_cursor_close(one);
+    }
+    test_store_done(st, dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -450,6 +500,7 @@ int main(void)
         cmocka_unit_test(test_store_assessment_roundtrip),
         cmocka_unit_test(test_store_amend_and_void),
         cmocka_unit_test(test_store_cursor_reads_a_cohort),
+        cmocka_unit_test(test_store_cursor_one_scale),
         cmocka_unit_test(test_store_rescore_same_definition),
         cmocka_unit_test(test_store_audit_list),
     };

@@ -51,22 +51,18 @@ const cli_command cli_caseload_command = {
         "(epds=5.5) unless --instrument gives it.\n",
 };
 
-static void print_row(const cairn_caseload_entry *e, const cairn_trend *t,
+static void print_row(const cairn_caseload_row *e, const cairn_caseload_cell *t,
                       bool first, const cairn_instrument *inst)
 {
     const cairn_scale *sc = cairn_instrument_find_scale(inst, t->scale);
-    double v[12]; /* the last 12 scores keep the table aligned */
-    size_t n = t->n < 12 ? t->n : 12;
-    for (size_t i = 0; i < n; i++) {
-        v[i] = t->points[t->n - n + i].score;
-    }
+    size_t n = t->n_recent; /* the last 12 scores keep the table aligned */
     printf("%-10s %-7s %3zu  ", first ? e->client->code : "",
            cairn_report_short_name(inst), t->n);
-    cli_sparkline(stdout, v, n, sc->min, sc->max);
+    cli_sparkline(stdout, t->recent, n, sc->min, sc->max);
     printf("%*s", (int)(n < 12 ? 12 - n : 0), "");
     const char *band = "";
-    for (size_t b = 0; t->latest.band != NULL && b < sc->n_bands; b++) {
-        if (strcmp(sc->bands[b].id, t->latest.band) == 0) {
+    for (size_t b = 0; t->band != NULL && b < sc->n_bands; b++) {
+        if (strcmp(sc->bands[b].id, t->band) == 0) {
             band = sc->bands[b].label;
         }
     }
@@ -76,29 +72,25 @@ static void print_row(const cairn_caseload_entry *e, const cairn_trend *t,
     if (paren != NULL) {
         *paren = '\0'; /* "Probable depression (13 or more)": the name */
     }
-    printf(" %5g %-20.20s %+6g  %s\n", t->latest.score, shown,
-           t->n >= 2 ? t->change : 0, cairn_report_trend_status(t));
+    printf(" %5g %-20.20s %+6g  %s\n", t->latest, shown,
+           t->n >= 2 ? t->change : 0, cairn_report_cell_status(t));
 }
 
 /* The client's open alerts under their rows, wrapped: "!! risk item
  * endorsed (EPDS); no reliable improvement (PHQ-9)". */
-static void print_alerts(const cairn_caseload_entry *e,
-                         const cairn_catalog *cat)
+static void print_alerts(const cairn_caseload_row *e, const cairn_catalog *cat)
 {
     char line[1024];
     size_t used = 0;
     line[0] = '\0';
-    for (size_t i = 0; i < e->n_trends; i++) {
-        const cairn_trend *t = e->trends[i];
+    for (size_t i = 0; i < e->n_cells; i++) {
+        const cairn_caseload_cell *t = &e->cells[i];
         const cairn_instrument *inst = NULL;
         cairn_catalog_find(&inst, cat, t->instrument, NULL);
-        for (size_t k = 0; k < t->n_alerts && used + 80 < sizeof line; k++) {
-            if (t->alerts[k].state != CAIRN_ALERT_OPEN) {
-                continue;
-            }
+        for (size_t k = 0; k < t->n_open && used + 80 < sizeof line; k++) {
             int w = snprintf(
                 line + used, sizeof line - used, "%s%s (%s)", used ? "; " : "",
-                cairn_alert_kind_label(t->alerts[k].kind),
+                cairn_alert_kind_label((cairn_alert_kind)t->open_kinds[k]),
                 inst ? cairn_report_short_name(inst) : t->instrument);
             used += w > 0 ? (size_t)w : 0;
         }
@@ -170,6 +162,51 @@ static int print_json(const cairn_caseload *cl)
     return cli_json_print(arr);
 }
 
+/* The NHS Talking Therapies lines under a client's rows. */
+static void print_nhstt(const cairn_caseload_row *e)
+{
+    char words[160], line[240];
+    nhstt_words(&e->nhstt, words, sizeof words);
+    snprintf(line, sizeof line, "NHS Talking Therapies (PHQ-9 and GAD-7): %s",
+             words);
+    cli_print_wrapped(stdout, "           ", "             ", line);
+    int ep = e->cells[0].episode;
+    snprintf(line, sizeof line, "(%s%.0d; finished a course of treatment: %s)",
+             ep > 0 ? "episode " : "all assessments", ep,
+             e->nhstt_finished < 0   ? "cannot be judged, no sessions recorded"
+             : e->nhstt_finished > 0 ? "yes, two or more sessions"
+                                     : "no, fewer than two sessions");
+    cli_print_wrapped(stdout, "               ", "                ", line);
+}
+
+/* The table, from the compact caseload (memory does not grow with the
+ * clients' assessments). */
+static int print_table(cairn_store *st, const cairn_catalog *cat,
+                       const cairn_caseload_options *o)
+{
+    cairn_caseload_rows *cl = NULL;
+    cairn_error err = CAIRN_ERROR_INIT;
+    if (cairn_caseload_rows_compute(&cl, st, cat, o, &err) < 0) {
+        return cli_fail(&err);
+    }
+    printf("%-10s %-7s %3s  %-12s %5s %-20s %6s  %s\n", "CLIENT", "SCALE", "N",
+           "SCORES", "NOW", "BAND", "CHANGE", "STATUS");
+    for (size_t k = 0; k < cl->n; k++) {
+        const cairn_caseload_row *e = &cl->rows[k];
+        for (size_t i = 0; i < e->n_cells; i++) {
+            const cairn_instrument *inst = NULL;
+            cairn_catalog_find(&inst, cat, e->cells[i].instrument, NULL);
+            print_row(e, &e->cells[i], i == 0, inst);
+        }
+        print_alerts(e, cat);
+        if (e->has_nhstt) {
+            print_nhstt(e);
+        }
+    }
+    cairn_caseload_rows_free(cl);
+    return CLI_OK;
+}
+
 /* The caseload's options from the command line: CLI_OK or a usage
  * error (printed). */
 static int options(cli_ctx *ctx, cairn_caseload_options *o,
@@ -207,44 +244,16 @@ int cmd_caseload(cli_ctx *ctx, int argc, char **argv)
     if (cli_store_open(ctx, &st) != CLI_OK) {
         return CLI_FAIL;
     }
-    cairn_caseload *cl = NULL;
     cairn_error err = CAIRN_ERROR_INIT;
-    if (cairn_caseload_compute(&cl, st, cat, &o, &err) < 0) {
-        rc = cli_fail(&err);
-    } else if (given.json) {
-        rc = print_json(cl);
+    if (given.json) {
+        cairn_caseload *cl = NULL;
+        rc = cairn_caseload_compute(&cl, st, cat, &o, &err) < 0
+                 ? cli_fail(&err)
+                 : print_json(cl);
+        cairn_caseload_free(cl);
     } else {
-        printf("%-10s %-7s %3s  %-12s %5s %-20s %6s  %s\n", "CLIENT", "SCALE",
-               "N", "SCORES", "NOW", "BAND", "CHANGE", "STATUS");
-        for (size_t k = 0; k < cl->n; k++) {
-            const cairn_caseload_entry *e = &cl->entries[k];
-            for (size_t i = 0; i < e->n_trends; i++) {
-                const cairn_instrument *inst = NULL;
-                cairn_catalog_find(&inst, cat, e->trends[i]->instrument, NULL);
-                print_row(e, e->trends[i], i == 0, inst);
-            }
-            print_alerts(e, cat);
-            if (e->has_nhstt) {
-                char words[160], line[240];
-                nhstt_words(&e->nhstt, words, sizeof words);
-                snprintf(line, sizeof line,
-                         "NHS Talking Therapies (PHQ-9 and GAD-7): %s", words);
-                cli_print_wrapped(stdout, "           ", "             ", line);
-                int ep = e->trends[0]->episode;
-                snprintf(line, sizeof line,
-                         "(%s%.0d; finished a course of treatment: %s)",
-                         ep > 0 ? "episode " : "all assessments", ep,
-                         e->nhstt_finished < 0
-                             ? "cannot be judged, no sessions recorded"
-                         : e->nhstt_finished > 0
-                             ? "yes, two or more sessions"
-                             : "no, fewer than two sessions");
-                cli_print_wrapped(stdout, "               ", "                ",
-                                  line);
-            }
-        }
+        rc = print_table(st, cat, &o);
     }
-    cairn_caseload_free(cl);
     cairn_store_close(st);
     return rc;
 }

@@ -2,6 +2,7 @@
  * caseload.c - every client's trends and alerts, with the states
  * clinicians recorded, sorted by urgency.
  */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,9 @@ typedef struct caseload_impl {
     cairn_settings *settings;      /* the clinic's, when the caller gave none */
     cairn_caseload_options opts;   /* the caller's, with the settings */
     cairn_store *st;               /* borrowed while computing */
+    bool compact;                  /* keep rows, not trends */
+    cairn_caseload_row *rows;      /* compact: one per entry, whose trends
+                                      are freed as soon as it is made */
 } caseload_impl;
 
 /* Clients the growth model needs: this instrument's setting, the
@@ -94,7 +98,14 @@ static void apply_states(cairn_caseload_entry *e, cairn_trend *t,
     }
 }
 
-static int urgency(const cairn_caseload_entry *e)
+/* What the order of clients depends on, from an entry or a row. */
+typedef struct urgency_key {
+    int most_urgent;
+    size_t n_acknowledged, n_open;
+    const char *code;
+} urgency_key;
+
+static int urgency(const urgency_key *e)
 {
     if (e->most_urgent >= 0) {
         return e->most_urgent;
@@ -103,9 +114,8 @@ static int urgency(const cairn_caseload_entry *e)
                                  : CAIRN_ALERT_KIND_COUNT + 1;
 }
 
-static int by_urgency(const void *x, const void *y)
+static int compare_urgency(const urgency_key *a, const urgency_key *b)
 {
-    const cairn_caseload_entry *a = x, *b = y;
     int ua = urgency(a), ub = urgency(b);
     if (ua != ub) {
         return ua - ub;
@@ -113,7 +123,27 @@ static int by_urgency(const void *x, const void *y)
     if (a->n_open != b->n_open) {
         return a->n_open > b->n_open ? -1 : 1;
     }
-    return strcmp(a->client->code, b->client->code);
+    return strcmp(a->code, b->code);
+}
+
+static int by_urgency(const void *x, const void *y)
+{
+    const cairn_caseload_entry *a = x, *b = y;
+    urgency_key ka = {a->most_urgent, a->n_acknowledged, a->n_open,
+                      a->client->code};
+    urgency_key kb = {b->most_urgent, b->n_acknowledged, b->n_open,
+                      b->client->code};
+    return compare_urgency(&ka, &kb);
+}
+
+static int rows_by_urgency(const void *x, const void *y)
+{
+    const cairn_caseload_row *a = x, *b = y;
+    urgency_key ka = {a->most_urgent, a->n_acknowledged, a->n_open,
+                      a->client->code};
+    urgency_key kb = {b->most_urgent, b->n_acknowledged, b->n_open,
+                      b->client->code};
+    return compare_urgency(&ka, &kb);
 }
 
 /* The instruments to look at: the one asked for, or all. */
@@ -267,6 +297,91 @@ static int client_entry(caseload_impl *c, size_t k,
     return rc;
 }
 
+/* Trend `t` as a cell; its strings are borrowed from `insts`. */
+static int to_cell(cairn_caseload_cell *cell, const cairn_trend *t,
+                   const cairn_instrument *const *insts, size_t n_insts,
+                   cairn_error *err)
+{
+    memset(cell, 0, sizeof *cell);
+    for (size_t i = 0; i < n_insts && cell->instrument == NULL; i++) {
+        if (strcmp(cairn_instrument_code(insts[i]), t->instrument) == 0) {
+            const cairn_scale *sc =
+                cairn_instrument_find_scale(insts[i], t->scale);
+            cell->instrument = cairn_instrument_code(insts[i]);
+            cell->scale = sc != NULL ? sc->id : NULL;
+            for (size_t b = 0; sc != NULL && t->n > 0 &&
+                               t->latest.band != NULL && b < sc->n_bands;
+                 b++) {
+                if (strcmp(sc->bands[b].id, t->latest.band) == 0) {
+                    cell->band = sc->bands[b].id;
+                }
+            }
+        }
+    }
+    assert(cell->instrument != NULL && cell->scale != NULL);
+    cell->n = t->n;
+    cell->n_recent =
+        t->n < CAIRN_CASELOAD_RECENT ? t->n : CAIRN_CASELOAD_RECENT;
+    for (size_t i = 0; i < cell->n_recent; i++) {
+        cell->recent[i] = t->points[t->n - cell->n_recent + i].score;
+    }
+    cell->latest = t->n > 0 ? t->latest.score : 0;
+    cell->change = t->change;
+    cell->has_rci = t->has_rci;
+    cell->rci_category = t->rci.category;
+    cell->reliably_recovered =
+        t->has_clinical && t->clinical.reliably_recovered;
+    cell->episode = t->episode;
+    cell->open_kinds = malloc(t->n_alerts + 1);
+    if (cell->open_kinds == NULL) {
+        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    for (size_t k = 0; k < t->n_alerts; k++) {
+        if (t->alerts[k].state == CAIRN_ALERT_OPEN) {
+            cell->open_kinds[cell->n_open++] = (unsigned char)t->alerts[k].kind;
+        }
+    }
+    return CAIRN_OK;
+}
+
+/* Entry k as row k, then the entry's trends and episodes freed. */
+static int to_row(caseload_impl *c, size_t k,
+                  const cairn_instrument *const *insts, size_t n_insts,
+                  cairn_error *err)
+{
+    cairn_caseload_entry *e = &c->pub.entries[k];
+    cairn_caseload_row *r = &c->rows[k];
+    int rc = CAIRN_OK;
+    *r = (cairn_caseload_row){
+        .client = e->client,
+        .n_open = e->n_open,
+        .n_acknowledged = e->n_acknowledged,
+        .most_urgent = e->most_urgent,
+        .has_nhstt = e->has_nhstt,
+        .nhstt = e->nhstt,
+        .nhstt_finished = e->nhstt_finished,
+        .nhstt_sessions = e->nhstt_sessions,
+    };
+    r->cells = calloc(e->n_trends + 1, sizeof *r->cells);
+    if (r->cells == NULL) {
+        rc = cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; rc == CAIRN_OK && i < e->n_trends; i++) {
+        rc = to_cell(&r->cells[i], e->trends[i], insts, n_insts, err);
+        r->n_cells = i + 1;
+    }
+    for (size_t i = 0; i < e->n_trends; i++) {
+        cairn_trend_free(e->trends[i]);
+    }
+    free(e->trends);
+    e->trends = NULL;
+    e->n_trends = 0;
+    e->episodes = NULL;
+    cairn_store_episode_list_free(c->episodes[k]);
+    c->episodes[k] = NULL;
+    return rc;
+}
+
 static int by_client_id(const void *x, const void *y)
 {
     int64_t a = ((const cairn_client *)x)->id;
@@ -291,7 +406,11 @@ static int all_entries(caseload_impl *c, const cairn_instrument *const *insts,
     int rc = CAIRN_OK, more = 1;
     c->pub.entries = calloc(n + 1, sizeof *c->pub.entries);
     c->episodes = calloc(n + 1, sizeof *c->episodes);
-    if (c->pub.entries == NULL || c->episodes == NULL) {
+    if (c->compact) {
+        c->rows = calloc(n + 1, sizeof *c->rows);
+    }
+    if (c->pub.entries == NULL || c->episodes == NULL ||
+        (c->compact && c->rows == NULL)) {
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
     if (o->client != NULL && n == 1) {
@@ -318,6 +437,10 @@ static int all_entries(caseload_impl *c, const cairn_instrument *const *insts,
             rc = client_entry(c, k, mine ? list : &empty, insts, n_insts, o,
                               err);
             c->pub.n = k + 1;
+        }
+        if (c->compact) {
+            int rr = to_row(c, k, insts, n_insts, err);
+            rc = rc < 0 ? rc : rr;
         }
     }
     cairn_store_assessment_list_free(list);
@@ -422,9 +545,9 @@ static int filter_clients(cairn_client_list *l, cairn_store *st,
     return CAIRN_OK;
 }
 
-int cairn_caseload_compute(cairn_caseload **out, cairn_store *st,
-                           const cairn_catalog *cat,
-                           const cairn_caseload_options *opts, cairn_error *err)
+static int compute(caseload_impl **out, cairn_store *st,
+                   const cairn_catalog *cat, const cairn_caseload_options *opts,
+                   bool compact, cairn_error *err)
 {
     cairn_caseload_options defaults = CAIRN_CASELOAD_OPTIONS_INIT;
     const cairn_instrument **insts = NULL;
@@ -436,6 +559,7 @@ int cairn_caseload_compute(cairn_caseload **out, cairn_store *st,
     }
     c->opts = opts ? *opts : defaults;
     c->st = st;
+    c->compact = compact;
     const cairn_caseload_options *o = &c->opts;
     int rc = CAIRN_OK;
     if (o->trend.settings == NULL) {
@@ -466,9 +590,66 @@ int cairn_caseload_compute(cairn_caseload **out, cairn_store *st,
         cairn_caseload_free(&c->pub);
         return rc;
     }
-    qsort(c->pub.entries, c->pub.n, sizeof *c->pub.entries, by_urgency);
-    *out = &c->pub;
+    if (compact) {
+        qsort(c->rows, c->pub.n, sizeof *c->rows, rows_by_urgency);
+    } else {
+        qsort(c->pub.entries, c->pub.n, sizeof *c->pub.entries, by_urgency);
+    }
+    *out = c;
     return CAIRN_OK;
+}
+
+int cairn_caseload_compute(cairn_caseload **out, cairn_store *st,
+                           const cairn_catalog *cat,
+                           const cairn_caseload_options *opts, cairn_error *err)
+{
+    caseload_impl *c = NULL;
+    *out = NULL;
+    int rc = compute(&c, st, cat, opts, false, err);
+    if (rc == CAIRN_OK) {
+        *out = &c->pub;
+    }
+    return rc;
+}
+
+/* The compact rows, with the caseload that owns their clients. */
+typedef struct rows_impl {
+    cairn_caseload_rows pub;
+    caseload_impl *c;
+} rows_impl;
+
+int cairn_caseload_rows_compute(cairn_caseload_rows **out, cairn_store *st,
+                                const cairn_catalog *cat,
+                                const cairn_caseload_options *opts,
+                                cairn_error *err)
+{
+    *out = NULL;
+    rows_impl *r = calloc(1, sizeof *r);
+    if (r == NULL) {
+        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    int rc = compute(&r->c, st, cat, opts, true, err);
+    if (rc < 0) {
+        free(r);
+        return rc;
+    }
+    r->pub.n = r->c->pub.n;
+    r->pub.rows = r->c->rows;
+    /* nothing of the trends is kept: the alert records can go too */
+    cairn_store_alert_list_free(r->c->records);
+    r->c->records = NULL;
+    *out = &r->pub;
+    return CAIRN_OK;
+}
+
+void cairn_caseload_rows_free(cairn_caseload_rows *rows)
+{
+    if (rows == NULL) {
+        return;
+    }
+    rows_impl *r = (rows_impl *)rows;
+    cairn_caseload_free(&r->c->pub);
+    free(r);
 }
 
 void cairn_caseload_free(cairn_caseload *cl)
@@ -487,6 +668,13 @@ void cairn_caseload_free(cairn_caseload *cl)
         cairn_store_episode_list_free(c->episodes[k]);
     }
     free(c->episodes);
+    for (size_t k = 0; c->rows != NULL && k < cl->n; k++) {
+        for (size_t i = 0; i < c->rows[k].n_cells; i++) {
+            free(c->rows[k].cells[i].open_kinds);
+        }
+        free(c->rows[k].cells);
+    }
+    free(c->rows);
     free(cl->entries);
     free(cl->expectations);
     free(cl->expectation_codes);

@@ -261,11 +261,11 @@ static int run_scan(cairn_cohort_summary *s, scan *sc, cairn_store *st,
     const cairn_cohort_row *r = NULL;
     client_acc c = {0};
     int first_band = -1, last_band = -1;
-    int rc = cairn_store_cursor_open(&cur, st, s->instrument, err);
+    int rc = cairn_store_cursor_open_scale(&cur, st, s->instrument,
+                                           sc->scale_index, err);
     while (rc == 0 && (rc = cairn_store_cursor_next(cur, &r, err)) == 1) {
         rc = CAIRN_OK;
-        const cairn_stored_scale *score =
-            sc->scale_index < r->n_scales ? &r->scales[sc->scale_index] : NULL;
+        const cairn_stored_scale *score = r->n_scales == 1 ? r->scales : NULL;
         double days = 0;
         if (score == NULL || !score->has_score ||
             !client_allowed(sc, r->client_id)) {

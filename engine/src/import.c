@@ -1366,12 +1366,14 @@ static int run(importer *im)
     if (rc < 0) {
         return rc;
     }
-    rc = cairn__store_batch_begin(&im->batch, im->st, CAIRN_METHOD_IMPORT,
-                                  "import", im->name, im->err);
+    /* read, check, score and digest first; the write lock only for the
+     * inserts (see store_batch_insert.c) */
+    rc = cairn__store_batch_begin_deferred(
+        &im->batch, im->st, CAIRN_METHOD_IMPORT, "import", im->name,
+        im->o->on_lock, im->o->ctx, im->err);
     if (rc < 0) {
         return rc;
     }
-    rc = cairn__store_batch_parallel(im->batch, im->err);
     while (rc == CAIRN_OK && csv_next(im->c) == 1) {
         if (record_empty(im->c)) {
             im->res->empty_rows++;
@@ -1396,8 +1398,13 @@ static int run(importer *im)
             im->res->clients_created = 0;
         }
     } else {
-        rc = cairn__store_batch_commit(im->batch, im->err);
+        cairn__batch_tally t;
+        rc = cairn__store_batch_finish(im->batch, &t, im->err);
         im->batch = NULL;
+        /* final: others may have written while the file was read */
+        im->res->stored = t.stored;
+        im->res->duplicates = t.duplicates;
+        im->res->clients_created = t.clients_created;
     }
     if (rc == CAIRN_OK && im->failed) {
         rc = CAIRN_EINVAL;

@@ -278,4 +278,62 @@ int cairn__export_begin(const struct cairn_export_sink *sink,
                         const cairn_instrument *const *insts, size_t n_insts,
                         cairn_error *err);
 
+/*
+ * A growing set of 64-bit hashes (hashset.c).  Zero-initialise; 0 is
+ * stored as 1.  It grows (doubling from 1,024 slots) as long as memory
+ * lasts.
+ */
+typedef struct cairn__hset {
+    uint64_t *t;
+    size_t n, cap; /* members, slots */
+} cairn__hset;
+
+/* Whether `h` is in `s`. */
+bool cairn__hset_has(const cairn__hset *s, uint64_t h);
+/* Add `h`: CAIRN_OK, or CAIRN_ENOMEM when the set cannot grow. */
+int cairn__hset_add(cairn__hset *s, uint64_t h);
+/* Free the slots; `s` is empty and usable again.  */
+void cairn__hset_free(cairn__hset *s);
+
+/*
+ * Records written once and read back in order (spill.c): in memory up to
+ * `limit` bytes, then in an unlinked temporary file named after `near`
+ * (the database's path; ":memory:" uses tmpfile()).  Free with
+ * cairn__spill_free (NULL allowed).
+ */
+typedef struct cairn__spill cairn__spill;
+
+int cairn__spill_new(cairn__spill **out, const char *near, size_t limit,
+                     cairn_error *err);
+/* Append a record (copied): CAIRN_OK, CAIRN_ENOMEM or CAIRN_EIO. */
+int cairn__spill_put(cairn__spill *s, const void *rec, size_t len,
+                     cairn_error *err);
+/* Start reading from the first record (after the last put). */
+int cairn__spill_rewind(cairn__spill *s, cairn_error *err);
+/* The next record, borrowed until the next call: 1, 0 at the end, or a
+ * negative code (CAIRN_EIO, CAIRN_ENOMEM). */
+int cairn__spill_next(cairn__spill *s, const char **rec, size_t *len,
+                      cairn_error *err);
+/* Whether the records went to a file (more than the limit). */
+bool cairn__spill_is_file(const cairn__spill *s);
+void cairn__spill_free(cairn__spill *s);
+
+/*
+ * A bounded cache from short byte keys to texts (memo.c), for values
+ * encoded again and again.  Keys and texts are copied.  Once full it
+ * keeps nothing more: cairn__memo_get then misses and the caller encodes.
+ */
+typedef struct cairn__memo cairn__memo;
+
+/* CAIRN_OK or CAIRN_ENOMEM. */
+int cairn__memo_new(cairn__memo **out);
+/* The text kept for the `n` bytes at `key` (borrowed, NUL-terminated,
+ * `*text_len` bytes), or NULL. */
+const char *cairn__memo_get(const cairn__memo *m, const void *key, size_t n,
+                            size_t *text_len);
+/* Keep `text` for `key` (if there is room). */
+void cairn__memo_put(cairn__memo *m, const void *key, size_t n,
+                     const char *text, size_t text_len);
+void cairn__memo_free(cairn__memo *m);
+
 #endif

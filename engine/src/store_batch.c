@@ -1,19 +1,18 @@
 /*
- * store_batch.c - the batch writer: one IMMEDIATE transaction that adds
- * clients and assessments, ends with one batch row and one audit entry
- * holding a digest of every row written, and commits or rolls back whole.
+ * store_batch.c - the batch writer: one transaction that adds clients and
+ * assessments, ends with one batch row and one audit entry holding a
+ * digest of every row written, and commits or rolls back whole.
  *
- * Inside the transaction nobody else writes, so the ids of new rows are
- * known in advance (the maxima at the start, plus one each).  That lets
- * the caller's thread do all the deciding - client lookups, duplicate
- * detection, ids, the digest - while, in parallel mode (large imports), a
- * writer thread does nothing but the inserts, on the transaction's
- * connection, fed through a small ring of chunks.  The deciding thread
- * reads committed rows through a second, read-only connection whose
- * snapshot is the state before the batch, and remembers what the batch
- * itself wrote in hash sets; whenever those cannot decide (a hash seen
- * before, a new definition) it waits for the writer to drain and asks the
- * transaction's connection, which sees everything.
+ * An immediate batch (record, amend, a phone link, FHIR) takes the write
+ * lock at once and inserts as it goes.  A deferred batch (the CSV import)
+ * first only reads: inside one read transaction (a snapshot, so other
+ * writers go on committing) it decides every row - client lookups,
+ * duplicates, ids, the digests - and keeps the prepared rows in a spill
+ * (spill.c); only its commit takes the write lock, and then inserts them
+ * (store_batch_insert.c).  The ids it gave out assume nobody wrote in
+ * between; if somebody did, the insert phase re-decides what the new rows
+ * change and computes the digests again, so the stored bytes are those an
+ * immediate batch would have written at that moment.
  *
  * The JSON columns written here are read back by store_read.c:
  *   responses  [code|null, ...]                          item order
@@ -21,92 +20,14 @@
  *   flags      [[item, code], ...] or NULL
  *   rules      [true|false|null, ...] or NULL            definition.rules
  */
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "store_db.h"
-
-#define DEF_CACHE 16
-#define CHUNK_OPS 1024
-#define CHUNK_TEXT (128 * 1024)
-#define NCHUNK 4
-#define SET_MAX (1u << 22) /* slots: 32 MiB per set at most */
-
-/* A queued insert; text fields are offsets into the chunk's text. */
-typedef struct wop {
-    bool client; /* a client (text[0] = code), else an assessment */
-    int64_t id, client_id, definition_id, supersedes;
-    int32_t text[7]; /* instrument, date, responses, scores, flags, rules,
-                        reason; -1 = NULL */
-} wop;
-
-typedef struct wchunk {
-    size_t n;
-    wop ops[CHUNK_OPS];
-    cairn__buf text;
-    bool ready; /* handed to the writer */
-} wchunk;
-
-/* An open-addressing set of 64-bit hashes (0 is never stored). */
-typedef struct hset {
-    uint64_t *t;
-    size_t n, cap;
-    bool full;
-} hset;
-
-/* Clients created by the batch, for the read-only connection's blind
- * spot: hash of code -> id, codes kept in `codes`. */
-typedef struct centry {
-    uint64_t h;
-    int64_t id;
-    size_t code;
-} centry;
-
-typedef struct cmap {
-    centry *t;
-    size_t n, cap;
-    cairn__buf codes;
-    bool full;
-} cmap;
-
-struct cairn__batch {
-    cairn_store *st;
-    cairn__client_dates dates; /* the last client's, for plausibility */
-    int64_t id;
-    cairn_method method;
-    char *action, *source, *before;
-    char at[CAIRN__DATE_MAX];
-    cairn__digest digest, clients;
-    size_t n;
-    int64_t first_id, last_id;
-    int64_t base_assess, base_client; /* maxima before the batch */
-    int64_t next_assess, next_client; /* last ids given out */
-    const cairn_instrument *def_inst[DEF_CACHE];
-    int64_t def_id[DEF_CACHE];
-    size_t n_defs;
-    char last_code[72];
-    int64_t last_client;
-    hset keys; /* duplicate keys of the rows written */
-    cmap created;
-    cairn__buf resp, scores, flags, rules, line, content;
-    json_t *resp_json; /* reused by encode_responses: no allocation per row */
-    /* parallel mode */
-    sqlite3 *rdb;
-    sqlite3_stmt *r_client, *r_dup;
-    bool threaded, quit, cancel;
-    pthread_t thread;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    wchunk *chunks; /* NCHUNK, or 1 in sequential mode */
-    size_t fill;
-    int werr;
-    cairn_error werr_detail;
-};
+#include "store_batch.h"
 
 /* ------------------------------------------------------------------ */
-/* Hash sets                                                           */
+/* Hashes and the created clients                                      */
 
 static uint64_t fnv(uint64_t h, const void *p, size_t n)
 {
@@ -117,8 +38,9 @@ static uint64_t fnv(uint64_t h, const void *p, size_t n)
     return (h ^ 0x1f) * 1099511628211ULL;
 }
 
-static uint64_t row_hash(int64_t client, const char *inst, const char *date,
-                         const char *resp, size_t resp_len)
+uint64_t cairn__batch_row_hash(int64_t client, const char *inst,
+                               const char *date, const char *resp,
+                               size_t resp_len)
 {
     uint64_t h = fnv(14695981039346656037ULL, &client, sizeof client);
     h = fnv(h, inst, strlen(inst));
@@ -127,71 +49,13 @@ static uint64_t row_hash(int64_t client, const char *inst, const char *date,
     return h != 0 ? h : 1;
 }
 
-static bool hset_grow(hset *s)
-{
-    size_t cap = s->cap ? s->cap * 2 : 1024;
-    if (cap > SET_MAX) {
-        return false;
-    }
-    uint64_t *t = calloc(cap, sizeof *t);
-    if (t == NULL) {
-        return false;
-    }
-    for (size_t i = 0; i < s->cap; i++) {
-        if (s->t[i] != 0) {
-            size_t j = (size_t)(s->t[i] & (cap - 1));
-            while (t[j] != 0) {
-                j = (j + 1) & (cap - 1);
-            }
-            t[j] = s->t[i];
-        }
-    }
-    free(s->t);
-    s->t = t;
-    s->cap = cap;
-    return true;
-}
-
-static bool hset_has(const hset *s, uint64_t h)
-{
-    if (s->cap == 0) {
-        return false;
-    }
-    size_t j = (size_t)(h & (s->cap - 1));
-    while (s->t[j] != 0) {
-        if (s->t[j] == h) {
-            return true;
-        }
-        j = (j + 1) & (s->cap - 1);
-    }
-    return false;
-}
-
-/* Add `h`; once the set cannot grow it is marked full. */
-static void hset_add(hset *s, uint64_t h)
-{
-    if (s->full || (s->n * 2 >= s->cap && !hset_grow(s))) {
-        s->full = true;
-        return;
-    }
-    size_t j = (size_t)(h & (s->cap - 1));
-    while (s->t[j] != 0) {
-        if (s->t[j] == h) {
-            return;
-        }
-        j = (j + 1) & (s->cap - 1);
-    }
-    s->t[j] = h;
-    s->n++;
-}
-
-static bool cmap_grow(cmap *m)
+static bool cmap_grow(cairn__cmap *m)
 {
     size_t cap = m->cap ? m->cap * 2 : 1024;
-    if (cap > SET_MAX / 2) {
+    if (cap < m->cap || cap > SIZE_MAX / sizeof(cairn__centry)) {
         return false;
     }
-    centry *t = calloc(cap, sizeof *t);
+    cairn__centry *t = calloc(cap, sizeof *t);
     if (t == NULL) {
         return false;
     }
@@ -210,7 +74,7 @@ static bool cmap_grow(cmap *m)
     return true;
 }
 
-static int64_t cmap_find(const cmap *m, const char *code)
+static int64_t cmap_find(const cairn__cmap *m, const char *code)
 {
     uint64_t h = fnv(14695981039346656037ULL, code, strlen(code)) | 1;
     if (m->cap == 0) {
@@ -226,7 +90,7 @@ static int64_t cmap_find(const cmap *m, const char *code)
     return 0;
 }
 
-static void cmap_add(cmap *m, const char *code, int64_t id)
+static void cmap_add(cairn__cmap *m, const char *code, int64_t id)
 {
     uint64_t h = fnv(14695981039346656037ULL, code, strlen(code)) | 1;
     if (m->full || (m->n * 2 >= m->cap && !cmap_grow(m))) {
@@ -246,50 +110,23 @@ static void cmap_add(cmap *m, const char *code, int64_t id)
 }
 
 /* ------------------------------------------------------------------ */
-/* Applying inserts (the writer thread, or the caller in sequential mode) */
+/* Inserts                                                             */
 
-static const char *op_text(const wchunk *c, const wop *o, int i)
-{
-    return o->text[i] < 0 ? NULL : c->text.p + o->text[i];
-}
-
-static int apply_op(cairn__batch *b, const wchunk *c, const wop *o,
-                    cairn_error *err)
+int cairn__batch_insert_client(cairn__batch *b, int64_t id, const char *code,
+                               cairn_error *err)
 {
     sqlite3_stmt *s = NULL;
-    int rc;
-    if (o->client) {
-        rc = cairn__store_prep(b->st, ST_CLIENT_INSERT_BATCH,
+    int rc = cairn__store_prep(b->st, ST_CLIENT_INSERT_BATCH,
                                "INSERT INTO client (id, code, created_batch,"
                                " created_at) VALUES (?, ?, ?, ?)",
                                &s, err);
-        if (rc < 0) {
-            return rc;
-        }
-        sqlite3_bind_int64(s, 1, o->id);
-        sqlite3_bind_text(s, 2, op_text(c, o, 0), -1, SQLITE_STATIC);
-        sqlite3_bind_int64(s, 3, b->id);
-        sqlite3_bind_text(s, 4, b->at, -1, SQLITE_STATIC);
-    } else {
-        rc = cairn__store_prep(
-            b->st, ST_ASSESS_INSERT,
-            "INSERT INTO assessment (id, client_id, definition_id,"
-            " instrument, administered_at, responses, scores, flags, rules,"
-            " reason, supersedes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            &s, err);
-        if (rc < 0) {
-            return rc;
-        }
-        sqlite3_bind_int64(s, 1, o->id);
-        sqlite3_bind_int64(s, 2, o->client_id);
-        sqlite3_bind_int64(s, 3, o->definition_id);
-        for (int i = 0; i < 7; i++) {
-            cairn__store_bind_text(s, i + 4, op_text(c, o, i));
-        }
-        if (o->supersedes != 0) {
-            sqlite3_bind_int64(s, 11, o->supersedes);
-        }
+    if (rc < 0) {
+        return rc;
     }
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_text(s, 2, code, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 3, b->id);
+    sqlite3_bind_text(s, 4, b->at, -1, SQLITE_STATIC);
     if (sqlite3_step(s) != SQLITE_DONE) {
         rc = cairn__store_dberr(b->st, err);
     }
@@ -297,141 +134,45 @@ static int apply_op(cairn__batch *b, const wchunk *c, const wop *o,
     return rc;
 }
 
-static int apply_chunk(cairn__batch *b, wchunk *c, cairn_error *err)
+int cairn__batch_insert_assess(cairn__batch *b, const cairn__assess_fields *f,
+                               cairn_error *err)
 {
-    int rc = CAIRN_OK;
-    for (size_t i = 0; rc == CAIRN_OK && i < c->n; i++) {
-        rc = apply_op(b, c, &c->ops[i], err);
+    sqlite3_stmt *s = NULL;
+    int rc = cairn__store_prep(
+        b->st, ST_ASSESS_INSERT,
+        "INSERT INTO assessment (id, client_id, definition_id,"
+        " instrument, administered_at, responses, scores, flags, rules,"
+        " reason, supersedes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        &s, err);
+    if (rc < 0) {
+        return rc;
     }
-    c->n = 0;
-    c->text.len = 0;
-    return rc;
-}
-
-static void *writer_main(void *arg)
-{
-    cairn__batch *b = arg;
-    size_t i = 0;
-    for (;;) {
-        pthread_mutex_lock(&b->mu);
-        while (!b->chunks[i].ready && !b->quit) {
-            pthread_cond_wait(&b->cv, &b->mu);
-        }
-        bool work = b->chunks[i].ready && !b->cancel && b->werr == 0;
-        bool stop = !b->chunks[i].ready;
-        pthread_mutex_unlock(&b->mu);
-        if (stop) {
-            break;
-        }
-        cairn_error e = CAIRN_ERROR_INIT;
-        int rc = work ? apply_chunk(b, &b->chunks[i], &e) : CAIRN_OK;
-        pthread_mutex_lock(&b->mu);
-        if (rc < 0 && b->werr == 0) {
-            b->werr = rc;
-            b->werr_detail = e;
-        }
-        b->chunks[i].n = 0;
-        b->chunks[i].text.len = 0;
-        b->chunks[i].ready = false;
-        pthread_cond_broadcast(&b->cv);
-        pthread_mutex_unlock(&b->mu);
-        i = (i + 1) % NCHUNK;
-    }
-    return NULL;
-}
-
-static int writer_error(cairn__batch *b, cairn_error *err)
-{
-    int rc = b->werr;
-    if (rc < 0 && err != NULL) {
-        *err = b->werr_detail;
-    }
-    return rc;
-}
-
-/* Hand the chunk being filled to the writer and take the next one. */
-static int submit(cairn__batch *b, cairn_error *err)
-{
-    pthread_mutex_lock(&b->mu);
-    b->chunks[b->fill].ready = true;
-    pthread_cond_broadcast(&b->cv);
-    b->fill = (b->fill + 1) % NCHUNK;
-    while (b->chunks[b->fill].ready) {
-        pthread_cond_wait(&b->cv, &b->mu);
-    }
-    int rc = writer_error(b, err);
-    pthread_mutex_unlock(&b->mu);
-    return rc;
-}
-
-/* Wait until every queued insert is done: then the transaction's
- * connection is the caller's to use. */
-static int drain(cairn__batch *b, cairn_error *err)
-{
-    if (!b->threaded) {
-        return CAIRN_OK;
-    }
-    int rc = b->chunks[b->fill].n > 0 ? submit(b, err) : CAIRN_OK;
-    pthread_mutex_lock(&b->mu);
-    for (size_t i = 0; i < NCHUNK; i++) {
-        while (b->chunks[i].ready) {
-            pthread_cond_wait(&b->cv, &b->mu);
-        }
-    }
-    if (rc == CAIRN_OK) {
-        rc = writer_error(b, err);
-    }
-    pthread_mutex_unlock(&b->mu);
-    return rc;
-}
-
-/* Stop the writer thread (after the queued work unless `cancel`). */
-static void stop_writer(cairn__batch *b, bool cancel)
-{
-    if (!b->threaded) {
-        return;
-    }
-    pthread_mutex_lock(&b->mu);
-    b->quit = true;
-    b->cancel = cancel;
-    pthread_cond_broadcast(&b->cv);
-    pthread_mutex_unlock(&b->mu);
-    pthread_join(b->thread, NULL);
-    pthread_mutex_destroy(&b->mu);
-    pthread_cond_destroy(&b->cv);
-    b->threaded = false;
-}
-
-static int32_t put_text(wchunk *c, const char *s)
-{
-    if (s == NULL) {
-        return -1;
-    }
-    int32_t off = (int32_t)c->text.len;
-    cairn__buf_put(&c->text, s, strlen(s) + 1);
-    return off;
-}
-
-/* Queue an insert (parallel) or do it now (sequential). */
-static int enqueue(cairn__batch *b, const wop *o, const char *const t[7],
-                   cairn_error *err)
-{
-    wchunk *c = &b->chunks[b->threaded ? b->fill : 0];
-    wop *slot = &c->ops[c->n++];
-    *slot = *o;
+    const char *t[7] = {f->instrument, f->administered_at, f->responses,
+                        f->scores,     f->flags,           f->rules,
+                        f->reason};
+    /* NULL: SQLite gives max(id) + 1, which is f->id while the batch
+     * holds the lock (a seek less per row); checked below */
+    sqlite3_bind_null(s, 1);
+    sqlite3_bind_int64(s, 2, f->client_id);
+    sqlite3_bind_int64(s, 3, f->definition_id);
     for (int i = 0; i < 7; i++) {
-        slot->text[i] = put_text(c, t[i]);
+        cairn__store_bind_text(s, i + 4, t[i]);
     }
-    if (c->text.oom) {
-        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    if (f->supersedes != 0) {
+        sqlite3_bind_int64(s, 11, f->supersedes);
+    } else {
+        sqlite3_bind_null(s, 11);
     }
-    if (!b->threaded) {
-        return apply_chunk(b, c, err);
+    if (sqlite3_step(s) != SQLITE_DONE) {
+        rc = cairn__store_dberr(b->st, err);
+    } else if (sqlite3_last_insert_rowid(b->st->db) != f->id) {
+        rc = cairn_error_set(err, CAIRN_EDB,
+                             "%s: assessment %lld was stored as %lld",
+                             b->st->path, (long long)f->id,
+                             (long long)sqlite3_last_insert_rowid(b->st->db));
     }
-    if (c->n == CHUNK_OPS || c->text.len >= CHUNK_TEXT) {
-        return submit(b, err);
-    }
-    return CAIRN_OK;
+    sqlite3_reset(s);
+    return rc;
 }
 
 /* ------------------------------------------------------------------ */
@@ -452,39 +193,29 @@ static char *dup_or_null(const char *s, bool *oom)
     return p;
 }
 
-static void close_reader(cairn__batch *b)
-{
-    sqlite3_finalize(b->r_client);
-    sqlite3_finalize(b->r_dup);
-    sqlite3_close(b->rdb);
-    b->r_client = b->r_dup = NULL;
-    b->rdb = NULL;
-}
-
 static void batch_free(cairn__batch *b)
 {
     if (b == NULL) {
         return;
     }
-    stop_writer(b, true);
-    close_reader(b);
     free(b->action);
     free(b->source);
     free(b->before);
     cairn__digest_free(&b->digest);
     cairn__digest_free(&b->clients);
-    cairn__buf *bufs[] = {&b->resp, &b->scores,  &b->flags,        &b->rules,
-                          &b->line, &b->content, &b->created.codes};
+    cairn__buf *bufs[] = {&b->resp, &b->scores,  &b->flags,         &b->rules,
+                          &b->line, &b->content, &b->created.codes, &b->rec};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) {
         cairn__buf_free(bufs[i]);
     }
-    for (size_t i = 0; b->chunks != NULL && i < NCHUNK; i++) {
-        cairn__buf_free(&b->chunks[i].text);
-    }
-    free(b->chunks);
-    free(b->keys.t);
+    cairn__hset_free(&b->keys);
+    free(b->created.t); /* created.n stays: the insert phase's map size */
+    b->created.t = NULL;
+    b->created.cap = 0;
+    cairn__buf_free(&b->created.codes);
     free(b->created.t);
-    json_decref(b->resp_json);
+    cairn__spill_free(b->spill);
+    cairn__memo_free(b->memo);
     free(b);
 }
 
@@ -505,7 +236,7 @@ static int max_id(cairn_store *st, const char *sql, int64_t *out,
     return rc;
 }
 
-static int read_bases(cairn__batch *b, cairn_error *err)
+int cairn__batch_read_bases(cairn__batch *b, cairn_error *err)
 {
     int64_t last_batch = 0;
     int rc = max_id(b->st, "SELECT coalesce(max(id), 0) FROM batch",
@@ -518,15 +249,19 @@ static int read_bases(cairn__batch *b, cairn_error *err)
         rc = max_id(b->st, "SELECT coalesce(max(id), 0) FROM client",
                     &b->base_client, err);
     }
+    if (rc == CAIRN_OK) {
+        rc = max_id(b->st, "SELECT coalesce(max(id), 0) FROM definition",
+                    &b->next_def, err);
+    }
     b->id = last_batch + 1;
     b->next_assess = b->base_assess;
     b->next_client = b->base_client;
     return rc;
 }
 
-int cairn__store_batch_begin(cairn__batch **out, cairn_store *st,
-                             cairn_method method, const char *action,
-                             const char *source, cairn_error *err)
+static int batch_new(cairn__batch **out, cairn_store *st, cairn_method method,
+                     const char *action, const char *source, bool deferred,
+                     cairn_error *err)
 {
     bool oom = false;
     *out = NULL;
@@ -536,22 +271,35 @@ int cairn__store_batch_begin(cairn__batch **out, cairn_store *st,
     }
     b->st = st;
     b->method = method;
+    b->deferred = deferred;
     b->action = dup_or_null(action, &oom);
     b->source = dup_or_null(source, &oom);
-    b->chunks = calloc(NCHUNK, sizeof *b->chunks);
     cairn__digest_init(&b->digest);
     cairn__digest_init(&b->clients);
     cairn__store_now(b->at);
-    if (oom || b->chunks == NULL) {
+    if (oom) {
         batch_free(b);
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
-    int rc = cairn__store_begin(st, err);
+    int rc = deferred ? cairn__spill_new(&b->spill, st->path, SPILL_MEMORY, err)
+                      : CAIRN_OK;
+    if (rc == CAIRN_OK && deferred && cairn__memo_new(&b->memo) < 0) {
+        rc = cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    if (rc == CAIRN_OK && deferred && st->read_only) {
+        rc = cairn_error_set(err, CAIRN_EINVAL, "%s: opened read-only",
+                             st->path);
+    }
+    if (rc == CAIRN_OK) {
+        /* deferred: a read transaction, the snapshot the batch decides on */
+        rc = deferred ? cairn__store_exec(st, "BEGIN", err)
+                      : cairn__store_begin(st, err);
+    }
     if (rc < 0) {
         batch_free(b);
         return rc;
     }
-    rc = read_bases(b, err);
+    rc = cairn__batch_read_bases(b, err);
     if (rc < 0) {
         cairn__store_batch_abort(b);
         return rc;
@@ -560,63 +308,24 @@ int cairn__store_batch_begin(cairn__batch **out, cairn_store *st,
     return CAIRN_OK;
 }
 
-static int reader_error(cairn__batch *b, cairn_error *err)
+int cairn__store_batch_begin(cairn__batch **out, cairn_store *st,
+                             cairn_method method, const char *action,
+                             const char *source, cairn_error *err)
 {
-    return cairn_error_set(err, CAIRN_EDB, "%s: %s", b->st->path,
-                           b->rdb ? sqlite3_errmsg(b->rdb) : "out of memory");
+    return batch_new(out, st, method, action, source, false, err);
 }
 
-/* A read-only connection whose snapshot is the state before the batch. */
-static int open_reader(cairn__batch *b, cairn_error *err)
+int cairn__store_batch_begin_deferred(cairn__batch **out, cairn_store *st,
+                                      cairn_method method, const char *action,
+                                      const char *source,
+                                      void (*before_lock)(void *), void *ctx,
+                                      cairn_error *err)
 {
-    if (sqlite3_open_v2(b->st->path, &b->rdb,
-                        SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
-                        NULL) != SQLITE_OK ||
-        sqlite3_exec(b->rdb, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
-        sqlite3_exec(b->rdb, "SELECT count(*) FROM batch", NULL, NULL, NULL) !=
-            SQLITE_OK ||
-        sqlite3_prepare_v2(b->rdb, "SELECT id FROM client WHERE code = ?", -1,
-                           &b->r_client, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(b->rdb,
-                           "SELECT 1 FROM assessment WHERE client_id = ?1"
-                           " AND administered_at = ?3 AND instrument = ?2"
-                           " AND responses = ?4 LIMIT 1",
-                           -1, &b->r_dup, NULL) != SQLITE_OK) {
-        int rc = reader_error(b, err);
-        close_reader(b);
-        return rc;
+    int rc = batch_new(out, st, method, action, source, true, err);
+    if (rc == CAIRN_OK) {
+        (*out)->before_lock = before_lock;
+        (*out)->lock_ctx = ctx;
     }
-    return CAIRN_OK;
-}
-
-int cairn__store_batch_parallel(cairn__batch *b, cairn_error *err)
-{
-    if (strcmp(b->st->path, ":memory:") == 0 || b->threaded) {
-        return CAIRN_OK;
-    }
-    int rc = open_reader(b, err);
-    if (rc < 0) {
-        return rc;
-    }
-    pthread_mutex_init(&b->mu, NULL);
-    pthread_cond_init(&b->cv, NULL);
-    if (pthread_create(&b->thread, NULL, writer_main, b) != 0) {
-        pthread_mutex_destroy(&b->mu);
-        pthread_cond_destroy(&b->cv);
-        close_reader(b);
-        return CAIRN_OK; /* sequential still works */
-    }
-    b->threaded = true;
-    return CAIRN_OK;
-}
-
-/* Give up the pipeline (a set is full): from now on, sequential. */
-static int go_sequential(cairn__batch *b, cairn_error *err)
-{
-    int rc = drain(b, err);
-    stop_writer(b, false);
-    close_reader(b);
-    b->fill = 0;
     return rc;
 }
 
@@ -625,7 +334,6 @@ void cairn__store_batch_abort(cairn__batch *b)
     if (b == NULL) {
         return;
     }
-    stop_writer(b, true);
     cairn__store_rollback(b->st);
     batch_free(b);
 }
@@ -642,29 +350,33 @@ int cairn__store_batch_set_before(cairn__batch *b, const char *json,
 /* ------------------------------------------------------------------ */
 /* Clients                                                             */
 
-/* The id of `code` among committed clients (or all, sequentially). */
-static int find_client(cairn__batch *b, const char *code, int64_t *id,
-                       cairn_error *err)
+int cairn__batch_find_client(cairn__batch *b, const char *code, int64_t *id,
+                             cairn_error *err)
 {
-    sqlite3_stmt *s = b->r_client;
-    int rc = CAIRN_OK;
-    if (s == NULL) {
-        rc = cairn__store_prep(b->st, ST_CLIENT_ID,
+    sqlite3_stmt *s = NULL;
+    int rc = cairn__store_prep(b->st, ST_CLIENT_ID,
                                "SELECT id, partner_id FROM client "
                                "WHERE code = ?",
                                &s, err);
-        if (rc < 0) {
-            return rc;
-        }
+    if (rc < 0) {
+        return rc;
     }
     sqlite3_bind_text(s, 1, code, -1, SQLITE_STATIC);
     int step = sqlite3_step(s);
     *id = step == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
     if (step != SQLITE_ROW && step != SQLITE_DONE) {
-        rc = b->rdb ? reader_error(b, err) : cairn__store_dberr(b->st, err);
+        rc = cairn__store_dberr(b->st, err);
     }
     sqlite3_reset(s);
-    if (rc == CAIRN_OK && *id == 0 && b->rdb != NULL) {
+    return rc;
+}
+
+/* The id of `code`: stored, or (deferred) created by this batch. */
+static int find_client(cairn__batch *b, const char *code, int64_t *id,
+                       cairn_error *err)
+{
+    int rc = cairn__batch_find_client(b, code, id, err);
+    if (rc == CAIRN_OK && *id == 0 && b->deferred) {
         *id = cmap_find(&b->created, code);
     }
     return rc;
@@ -673,22 +385,20 @@ static int find_client(cairn__batch *b, const char *code, int64_t *id,
 static int create_client(cairn__batch *b, const char *code, int64_t *id,
                          cairn_error *err)
 {
-    wop o;
-    const char *t[7] = {code, NULL, NULL, NULL, NULL, NULL, NULL};
-    memset(&o, 0, sizeof o);
-    o.client = true;
-    o.id = *id = ++b->next_client;
-    if (b->rdb != NULL) {
-        cmap_add(&b->created, code, o.id);
+    int rc = CAIRN_OK;
+    *id = ++b->next_client;
+    if (b->deferred) {
+        cmap_add(&b->created, code, *id);
+        rc = b->created.full
+                 ? cairn_error_set(err, CAIRN_ENOMEM, "out of memory")
+                 : cairn__batch_spill_client(b, *id, code, err);
+    } else {
+        rc = cairn__batch_insert_client(b, *id, code, err);
     }
-    int rc = enqueue(b, &o, t, err);
     if (rc == CAIRN_OK) {
         b->line.len = 0;
-        cairn__client_digest_line(&b->line, o.id, code);
+        cairn__client_digest_line(&b->line, *id, code);
         rc = cairn__digest_add(&b->clients, b->line.p, b->line.len, err);
-    }
-    if (rc == CAIRN_OK && b->created.full && b->threaded) {
-        rc = go_sequential(b, err);
     }
     return rc;
 }
@@ -741,8 +451,9 @@ static void id_array(cairn__buf *o, const cairn_instrument *inst, bool rules)
     o->oom = o->oom || oom;
 }
 
-static int insert_definition(cairn__batch *b, const cairn_instrument *inst,
-                             int64_t *id, cairn_error *err)
+int cairn__batch_insert_definition(cairn__batch *b,
+                                   const cairn_instrument *inst, int64_t *id,
+                                   cairn_error *err)
 {
     sqlite3_stmt *s = NULL;
     cairn__buf scales = CAIRN__BUF_INIT, rules = CAIRN__BUF_INIT;
@@ -782,23 +493,14 @@ static int insert_definition(cairn__batch *b, const cairn_instrument *inst,
     return rc;
 }
 
-static int definition_id(cairn__batch *b, const cairn_instrument *inst,
-                         int64_t *id, cairn_error *err)
+int cairn__batch_find_definition(cairn__batch *b, const cairn_instrument *inst,
+                                 int64_t *id, cairn_error *err)
 {
-    for (size_t i = 0; i < b->n_defs; i++) {
-        if (b->def_inst[i] == inst) {
-            *id = b->def_id[i];
-            return CAIRN_OK;
-        }
-    }
     sqlite3_stmt *s = NULL;
-    int rc = drain(b, err);
-    if (rc == CAIRN_OK) {
-        rc = cairn__store_prep(b->st, ST_DEF_ID,
+    int rc = cairn__store_prep(b->st, ST_DEF_ID,
                                "SELECT id FROM definition "
                                "WHERE fingerprint = ?",
                                &s, err);
-    }
     if (rc < 0) {
         return rc;
     }
@@ -810,11 +512,38 @@ static int definition_id(cairn__batch *b, const cairn_instrument *inst,
         rc = cairn__store_dberr(b->st, err);
     }
     sqlite3_reset(s);
-    if (rc == CAIRN_OK && *id == 0) {
-        rc = insert_definition(b, inst, id, err);
+    return rc;
+}
+
+/* The definition id of `inst` and its place in the batch's table.  A
+ * deferred batch only reserves the id of a new one: it is inserted under
+ * the write lock. */
+static int definition_id(cairn__batch *b, const cairn_instrument *inst,
+                         int64_t *id, size_t *slot, cairn_error *err)
+{
+    for (size_t i = 0; i < b->n_defs; i++) {
+        if (b->def_inst[i] == inst) {
+            *id = b->def_id[i];
+            *slot = i;
+            return CAIRN_OK;
+        }
     }
-    if (rc == CAIRN_OK && b->n_defs < DEF_CACHE) {
+    if (b->deferred && b->n_defs == CAIRN__BATCH_DEFS) {
+        return cairn_error_set(err, CAIRN_EINVAL,
+                               "more than %d instruments in one import",
+                               CAIRN__BATCH_DEFS);
+    }
+    int rc = cairn__batch_find_definition(b, inst, id, err);
+    bool fresh = rc == CAIRN_OK && *id == 0;
+    if (fresh && b->deferred) {
+        *id = ++b->next_def;
+    } else if (fresh) {
+        rc = cairn__batch_insert_definition(b, inst, id, err);
+    }
+    *slot = b->n_defs;
+    if (rc == CAIRN_OK && b->n_defs < CAIRN__BATCH_DEFS) {
         b->def_inst[b->n_defs] = inst;
+        b->def_new[b->n_defs] = fresh && b->deferred;
         b->def_id[b->n_defs++] = *id;
     }
     return rc;
@@ -839,33 +568,41 @@ static void encode(cairn__buf *o, json_t *a, bool oom)
     o->oom = o->oom || oom;
 }
 
-/* The responses as a JSON array of codes (null when missing).  Imports
- * write millions of rows, so the array `*keep` is kept between rows and
- * only its values change. */
-static void encode_responses(cairn__buf *o, json_t **keep,
-                             const cairn_responses *r)
+/* The responses as a JSON array of codes (null when missing), as jansson
+ * writes it compactly: "[" values joined by "," "]".  Imports write
+ * millions of rows, so each small code's text (jansson's) is kept. */
+static void encode_responses(cairn__batch *b, const cairn_responses *r)
 {
-    bool oom = false;
-    if (*keep == NULL || json_array_size(*keep) != r->n) {
-        json_decref(*keep);
-        *keep = json_array();
-        for (size_t i = 0; i < r->n; i++) {
-            push(*keep, json_null(), &oom);
+    cairn__buf *o = &b->resp;
+    o->len = 0;
+    cairn__buf_putc(o, '[');
+    for (size_t i = 0; i < r->n; i++) {
+        int c = r->codes[i];
+        if (i > 0) {
+            cairn__buf_putc(o, ',');
         }
-    }
-    json_t *a = *keep;
-    for (size_t i = 0; a != NULL && i < r->n; i++) {
-        json_t *v = json_array_get(a, i);
         if (r->missing[i]) {
-            oom = json_array_set(a, i, json_null()) != 0 || oom;
-        } else if (json_is_integer(v)) {
-            json_integer_set(v, r->codes[i]);
+            cairn__buf_json(o, json_null());
+        } else if (c >= 0 && c < CODE_TEXTS) {
+            if (b->code_len[c] == 0) {
+                cairn__buf t = CAIRN__BUF_INIT;
+                cairn__buf_json(&t, json_integer(c));
+                if (!t.oom && t.len < sizeof b->code_text[c]) {
+                    memcpy(b->code_text[c], t.p, t.len);
+                    b->code_len[c] = (uint8_t)t.len;
+                }
+                cairn__buf_free(&t);
+            }
+            if (b->code_len[c] > 0) {
+                cairn__buf_put(o, b->code_text[c], b->code_len[c]);
+            } else {
+                cairn__buf_json(o, json_integer(c));
+            }
         } else {
-            oom =
-                json_array_set_new(a, i, json_integer(r->codes[i])) != 0 || oom;
+            cairn__buf_json(o, json_integer(c));
         }
     }
-    encode(o, json_incref(a), oom);
+    cairn__buf_putc(o, ']');
 }
 
 static void encode_scores(cairn__buf *o, const cairn_score *sc)
@@ -920,62 +657,117 @@ static void encode_rules(cairn__buf *o, const cairn_score *sc)
     encode(o, a, oom);
 }
 
+#define MEMO_KEY 512
+
+static void key_put(unsigned char *k, size_t *n, const void *p, size_t len)
+{
+    if (*n < MEMO_KEY && len <= MEMO_KEY - *n) {
+        memcpy(k + *n, p, len);
+        *n += len;
+    } else {
+        *n = MEMO_KEY + 1; /* too long: not kept */
+    }
+}
+
+/* The key of what `kind` ('s' scores, 'f' flags, 'r' rules) encodes of
+ * `sc`: every input of the text; 0 when too long to keep. */
+static size_t memo_key(unsigned char k[MEMO_KEY], char kind,
+                       const cairn_score *sc)
+{
+    size_t n = 0;
+    key_put(k, &n, &kind, 1);
+    for (size_t i = 0; kind == 's' && i < sc->n_scales; i++) {
+        const cairn_scale_score *ss = &sc->scales[i];
+        double v = ss->has_score ? ss->score : 0;
+        unsigned char fl = (unsigned char)(ss->has_score | ss->prorated << 1);
+        const char *band = ss->has_score && ss->band ? ss->band->id : NULL;
+        key_put(k, &n, &v, sizeof v);
+        key_put(k, &n, &fl, 1);
+        key_put(k, &n, &band, sizeof band); /* ids live with the catalog */
+    }
+    for (size_t i = 0; kind == 'f' && i < sc->n_flags; i++) {
+        key_put(k, &n, &sc->flags[i].item, sizeof sc->flags[i].item);
+        key_put(k, &n, &sc->flags[i].code, sizeof sc->flags[i].code);
+    }
+    for (size_t i = 0; kind == 'r' && i < sc->n_rules; i++) {
+        key_put(k, &n, &sc->rules[i].value, sizeof sc->rules[i].value);
+    }
+    return n <= MEMO_KEY ? n : 0;
+}
+
+/* `enc` of `sc` into `o`, from the memo when this tuple was seen. */
+static void encode_memo(cairn__batch *b, cairn__buf *o, char kind,
+                        void (*enc)(cairn__buf *, const cairn_score *),
+                        const cairn_score *sc)
+{
+    unsigned char key[MEMO_KEY];
+    size_t n = b->memo != NULL ? memo_key(key, kind, sc) : 0, len = 0;
+    const char *t = n > 0 ? cairn__memo_get(b->memo, key, n, &len) : NULL;
+    if (t != NULL) {
+        o->len = 0;
+        cairn__buf_put(o, t, len);
+        return;
+    }
+    enc(o, sc);
+    if (n > 0 && !o->oom) {
+        cairn__memo_put(b->memo, key, n, o->p ? o->p : "", o->len);
+    }
+}
+
 /* ------------------------------------------------------------------ */
 /* Assessments                                                         */
 
-/* Exact: is this row stored, committed or in the batch? */
-static int probe(cairn__batch *b, sqlite3_stmt *s, int64_t client,
-                 const char *inst, const char *date, bool *dup,
-                 cairn_error *err)
+int cairn__batch_probe(cairn__batch *b, int64_t client, const char *inst,
+                       const char *date, const char *resp, size_t resp_len,
+                       bool *dup, cairn_error *err)
 {
-    int rc = CAIRN_OK;
-    if (s == NULL) {
-        rc = cairn__store_prep(b->st, ST_ASSESS_DUP,
+    sqlite3_stmt *s = NULL;
+    int rc = cairn__store_prep(b->st, ST_ASSESS_DUP,
                                "SELECT 1 FROM assessment WHERE client_id = "
                                "?1 AND administered_at = ?3 AND instrument "
                                "= ?2 AND responses = ?4 LIMIT 1",
                                &s, err);
-        if (rc < 0) {
-            return rc;
-        }
+    if (rc < 0) {
+        return rc;
     }
     sqlite3_bind_int64(s, 1, client);
     sqlite3_bind_text(s, 2, inst, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, date, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 4, b->resp.p, (int)b->resp.len, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, resp, (int)resp_len, SQLITE_STATIC);
     int step = sqlite3_step(s);
     *dup = step == SQLITE_ROW;
     if (step != SQLITE_ROW && step != SQLITE_DONE) {
-        rc = s == b->r_dup ? reader_error(b, err)
-                           : cairn__store_dberr(b->st, err);
+        rc = cairn__store_dberr(b->st, err);
     }
     sqlite3_reset(s);
     return rc;
 }
 
+/* Whether the row is stored already.  A deferred batch's own rows are not
+ * in the database yet: a row whose key hash it has seen is presumed a
+ * duplicate (`*presumed`), which the insert phase checks exactly. */
 static int is_duplicate(cairn__batch *b, const cairn__batch_row *row,
-                        const char *inst, uint64_t h, bool *dup,
+                        const char *inst, uint64_t h, bool *dup, bool *presumed,
                         cairn_error *err)
 {
     int rc = CAIRN_OK;
-    *dup = false;
-    if (hset_has(&b->keys, h) || b->keys.full) {
-        /* seen in this batch (or cannot tell): ask the transaction */
-        rc = drain(b, err);
-        if (rc == CAIRN_OK) {
-            rc = probe(b, NULL, row->client_id, inst, row->administered_at, dup,
-                       err);
-        }
-    } else if (row->client_id <= b->base_client) {
-        /* committed rows only; the batch's own are all in the set */
-        rc = probe(b, b->r_dup, row->client_id, inst, row->administered_at, dup,
-                   err);
+    *dup = *presumed = false;
+    bool seen = cairn__hset_has(&b->keys, h);
+    if (b->deferred && b->keys_full) {
+        rc = cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    } else if (b->deferred && seen) {
+        *dup = *presumed = true;
+    } else if (seen || b->keys_full || row->client_id <= b->base_client) {
+        /* immediate: the transaction sees the batch's rows too; else only
+         * stored clients can have stored rows */
+        rc = cairn__batch_probe(b, row->client_id, inst, row->administered_at,
+                                b->resp.p, b->resp.len, dup, err);
     }
     return rc;
 }
 
 /* What a single-assessment batch shows in its audit entry. */
-static void content_json(cairn__buf *o, const cairn__assess_fields *f)
+void cairn__batch_content_json(cairn__buf *o, const cairn__assess_fields *f)
 {
     json_t *c = json_object();
     bool oom = c == NULL;
@@ -1007,32 +799,28 @@ static int check_row(const cairn__batch_row *row, cairn_error *err)
     return CAIRN_OK;
 }
 
-/* Write the row described by `f` (id given here) and digest it. */
-static int write_row(cairn__batch *b, cairn__assess_fields *f, cairn_error *err)
+int cairn__batch_account(cairn__batch *b, const cairn__assess_fields *f,
+                         cairn_error *err)
 {
-    wop o;
-    memset(&o, 0, sizeof o);
-    f->id = ++b->next_assess;
-    o.id = f->id;
-    o.client_id = f->client_id;
-    o.definition_id = f->definition_id;
-    o.supersedes = f->supersedes;
-    const char *t[7] = {f->instrument, f->administered_at, f->responses,
-                        f->scores,     f->flags,           f->rules,
-                        f->reason};
-    int rc = enqueue(b, &o, t, err);
-    if (rc < 0) {
-        return rc;
-    }
     b->line.len = 0;
     cairn__assess_digest_line(&b->line, f);
-    rc = cairn__digest_add(&b->digest, b->line.p, b->line.len, err);
+    int rc = cairn__digest_add(&b->digest, b->line.p, b->line.len, err);
     if (b->n++ == 0) {
         b->first_id = f->id;
-        content_json(&b->content, f);
+        cairn__batch_content_json(&b->content, f);
     }
     b->last_id = f->id;
     return rc;
+}
+
+/* Write (or, deferred, spill) the row `f` with its new id; digest it. */
+static int write_row(cairn__batch *b, cairn__assess_fields *f, size_t slot,
+                     uint64_t h, cairn_error *err)
+{
+    f->id = ++b->next_assess;
+    int rc = b->deferred ? cairn__batch_spill_row(b, 'a', slot, f, h, err)
+                         : cairn__batch_insert_assess(b, f, err);
+    return rc < 0 ? rc : cairn__batch_account(b, f, err);
 }
 
 int cairn__store_batch_plausible(cairn__batch *b, int64_t client_id,
@@ -1041,11 +829,7 @@ int cairn__store_batch_plausible(cairn__batch *b, int64_t client_id,
 {
     int rc = CAIRN_OK;
     if (b->dates.id != client_id) {
-        /* the writer thread owns the connection while it runs */
-        rc = drain(b, err);
-        if (rc == CAIRN_OK) {
-            rc = cairn__store_client_dates(b->st, client_id, &b->dates, err);
-        }
+        rc = cairn__store_client_dates(b->st, client_id, &b->dates, err);
     }
     if (rc == CAIRN_OK) {
         rc = cairn__store_date_plausible(&b->dates, date, inst, warning, size,
@@ -1059,31 +843,34 @@ int cairn__store_batch_add(cairn__batch *b, const cairn__batch_row *row,
 {
     const cairn_instrument *inst = row->score->instrument;
     cairn__assess_fields f;
-    bool dup = false;
+    bool dup = false, presumed = false;
+    size_t slot = 0;
     memset(&f, 0, sizeof f);
     int rc = check_row(row, err);
     if (rc == CAIRN_OK) {
-        rc = definition_id(b, inst, &f.definition_id, err);
+        rc = definition_id(b, inst, &f.definition_id, &slot, err);
     }
     if (rc < 0) {
         return rc;
     }
     f.instrument = cairn_instrument_code(inst);
-    encode_responses(&b->resp, &b->resp_json, row->resp);
-    uint64_t h = row_hash(row->client_id, f.instrument, row->administered_at,
-                          b->resp.p, b->resp.len);
+    encode_responses(b, row->resp);
+    uint64_t h =
+        cairn__batch_row_hash(row->client_id, f.instrument,
+                              row->administered_at, b->resp.p, b->resp.len);
     if (row->check_duplicate) {
-        rc = is_duplicate(b, row, f.instrument, h, &dup, err);
+        rc = is_duplicate(b, row, f.instrument, h, &dup, &presumed, err);
     }
     if (duplicate != NULL) {
         *duplicate = dup;
     }
-    if (rc < 0 || dup) {
+    b->n_dup += dup;
+    if (rc < 0 || (dup && !presumed)) {
         return rc;
     }
-    encode_scores(&b->scores, row->score);
-    encode_flags(&b->flags, row->score);
-    encode_rules(&b->rules, row->score);
+    encode_memo(b, &b->scores, 's', encode_scores, row->score);
+    encode_memo(b, &b->flags, 'f', encode_flags, row->score);
+    encode_memo(b, &b->rules, 'r', encode_rules, row->score);
     if (b->resp.oom || b->scores.oom || b->flags.oom || b->rules.oom) {
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
@@ -1095,11 +882,12 @@ int cairn__store_batch_add(cairn__batch *b, const cairn__batch_row *row,
     f.flags = b->flags.len > 0 ? b->flags.p : NULL;
     f.rules = b->rules.len > 0 ? b->rules.p : NULL;
     f.reason = row->reason;
-    rc = write_row(b, &f, err);
-    hset_add(&b->keys, h);
-    if (rc == CAIRN_OK && b->threaded && b->keys.full) {
-        rc = go_sequential(b, err);
+    if (presumed) {
+        /* kept whole, in case the insert phase finds it is not one */
+        return cairn__batch_spill_row(b, 'p', slot, &f, h, err);
     }
+    rc = write_row(b, &f, slot, h, err);
+    b->keys_full = b->keys_full || cairn__hset_add(&b->keys, h) < 0;
     if (id != NULL) {
         *id = f.id;
     }
@@ -1159,13 +947,36 @@ static void batch_after(cairn__batch *b, cairn__buf *o)
     encode(o, a, oom);
 }
 
-int cairn__store_batch_commit(cairn__batch *b, cairn_error *err)
+/* A deferred batch: leave the snapshot, wait for the write lock, insert. */
+static int take_lock_and_insert(cairn__batch *b, cairn_error *err)
+{
+    cairn__store_rollback(b->st); /* the read transaction wrote nothing */
+    /* decided: the keys are not needed any more (memory for SQLite) */
+    cairn__hset_free(&b->keys);
+    if (b->before_lock != NULL) {
+        b->before_lock(b->lock_ctx);
+    }
+    int rc = cairn__store_begin(b->st, err);
+    if (rc == CAIRN_OK) {
+        rc = cairn__batch_insert_spilled(b, err);
+    }
+    return rc;
+}
+
+int cairn__store_batch_finish(cairn__batch *b, cairn__batch_tally *tally,
+                              cairn_error *err)
 {
     cairn__buf after = CAIRN__BUF_INIT;
     char target[40];
-    int rc = drain(b, err);
-    stop_writer(b, false);
-    close_reader(b);
+    int rc = CAIRN_OK;
+    if (b->deferred && (b->n > 0 || b->clients.rows > 0)) {
+        rc = take_lock_and_insert(b, err);
+    }
+    if (tally != NULL) {
+        tally->stored = b->n;
+        tally->duplicates = b->n_dup;
+        tally->clients_created = b->clients.rows;
+    }
     if (rc == CAIRN_OK && b->n == 0 && b->clients.rows == 0) {
         /* nothing changed: leave no trace, not even the batch row */
         cairn__store_batch_abort(b);
@@ -1199,4 +1010,9 @@ int cairn__store_batch_commit(cairn__batch *b, cairn_error *err)
     rc = cairn__store_commit(b->st, err);
     batch_free(b);
     return rc;
+}
+
+int cairn__store_batch_commit(cairn__batch *b, cairn_error *err)
+{
+    return cairn__store_batch_finish(b, NULL, err);
 }

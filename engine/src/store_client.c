@@ -947,11 +947,12 @@ int cairn_store_episode_list(cairn_episode_list **out, cairn_store *st,
     if (list == NULL) {
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
-    if (sqlite3_prepare_v2(st->db,
+    /* cached: the caseload asks once per client */
+    rc = cairn__store_prep(st, ST_EPISODE_LIST,
                            "SELECT id, started_on, ended_on FROM episode "
                            "WHERE client_id = ? ORDER BY started_on, id",
-                           -1, &s, NULL) != SQLITE_OK) {
-        rc = cairn__store_dberr(st, err);
+                           &s, err);
+    if (rc < 0) {
         goto out;
     }
     sqlite3_bind_int64(s, 1, client);
@@ -977,7 +978,9 @@ int cairn_store_episode_list(cairn_episode_list **out, cairn_store *st,
         rc = cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
 out:
-    sqlite3_finalize(s);
+    if (s != NULL) {
+        sqlite3_reset(s);
+    }
     if (rc < 0) {
         cairn_store_episode_list_free(list);
         return rc;

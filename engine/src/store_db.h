@@ -26,6 +26,8 @@ enum cairn__stmt {
     ST_DEF_INSERT,
     ST_ASSESS_DUP,
     ST_ASSESS_INSERT,
+    ST_EPISODE_LIST,
+    ST_CLIENT_DATES,
     ST_COUNT
 };
 

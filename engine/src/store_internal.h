@@ -91,11 +91,21 @@ int cairn__store_batch_begin(cairn__batch **out, cairn_store *st,
                              const char *source, cairn_error *err);
 
 /*
- * Let a large batch run in parallel: a writer thread does the inserts
- * while the caller goes on deciding (see store_batch.c).  A private
- * in-memory store stays sequential.
+ * Begin a deferred batch (the CSV import): only a read transaction now,
+ * so other writers go on committing while the caller reads, checks and
+ * scores; every row is decided against that snapshot and kept (spilled to
+ * a temporary file beside the database past 16 MiB).  The commit calls
+ * `before_lock(ctx)` (may be NULL), waits for the write lock, inserts the
+ * rows - deciding again what others wrote in between changes - and
+ * commits, all or nothing.  The rows' ids and `*duplicate` answers are
+ * provisional until then: cairn__store_batch_finish gives the final
+ * counts.
  */
-int cairn__store_batch_parallel(cairn__batch *b, cairn_error *err);
+int cairn__store_batch_begin_deferred(cairn__batch **out, cairn_store *st,
+                                      cairn_method method, const char *action,
+                                      const char *source,
+                                      void (*before_lock)(void *), void *ctx,
+                                      cairn_error *err);
 
 /*
  * The id of client `code`; when absent and `create`, add it (recorded in
@@ -151,6 +161,16 @@ int cairn__store_batch_set_before(cairn__batch *b, const char *json,
 
 /* Write the audit entry, commit and free the batch (also on failure). */
 int cairn__store_batch_commit(cairn__batch *b, cairn_error *err);
+
+/* What a batch wrote, in the end. */
+typedef struct cairn__batch_tally {
+    size_t stored, duplicates, clients_created;
+} cairn__batch_tally;
+
+/* cairn__store_batch_commit, filling `tally` (may be NULL) with the final
+ * counts, also when the commit fails. */
+int cairn__store_batch_finish(cairn__batch *b, cairn__batch_tally *tally,
+                              cairn_error *err);
 
 /* Roll back and free the batch.  NULL is allowed. */
 void cairn__store_batch_abort(cairn__batch *b);

@@ -16,29 +16,31 @@ int cairn__store_client_dates(cairn_store *st, int64_t id,
                               cairn__client_dates *out, cairn_error *err)
 {
     sqlite3_stmt *s = NULL;
-    int rc = CAIRN_OK;
     if (out->id == id && id != 0) {
         return CAIRN_OK; /* cached */
     }
     memset(out, 0, sizeof *out);
-    if (sqlite3_prepare_v2(st->db,
-                           "SELECT birth_year, loss_date FROM client"
-                           " WHERE id = ?",
-                           -1, &s, NULL) != SQLITE_OK) {
-        return cairn__store_dberr(st, err);
+    int rc = cairn__store_prep(st, ST_CLIENT_DATES,
+                               "SELECT birth_year, loss_date FROM client"
+                               " WHERE id = ?",
+                               &s, err);
+    if (rc < 0) {
+        return rc;
     }
     sqlite3_bind_int64(s, 1, id);
     int step = sqlite3_step(s);
+    /* a client not stored yet (created by this batch) has no dates */
+    out->id = id;
     if (step == SQLITE_ROW) {
-        out->id = id;
         out->birth_year = sqlite3_column_int(s, 0);
         snprintf(out->loss, sizeof out->loss, "%s",
                  cairn__store_col_text(s, 1) ? cairn__store_col_text(s, 1)
                                              : "");
     } else if (step != SQLITE_DONE) {
+        out->id = 0;
         rc = cairn__store_dberr(st, err);
     }
-    sqlite3_finalize(s);
+    sqlite3_reset(s);
     return rc;
 }
 

@@ -828,11 +828,15 @@ struct cairn_store_cursor {
     int64_t ids_definition;
     const char **scale_ids;
     size_t n_scale_ids;
+    bool one;              /* one scale, picked by SQL (columns 10-11) */
+    size_t scale;          /* its position */
+    cairn_stored_scale sc; /* that scale of this row */
     cairn_cohort_row row;
 };
 
-int cairn_store_cursor_open(cairn_store_cursor **out, cairn_store *st,
-                            const char *instrument, cairn_error *err)
+static int cursor_open(cairn_store_cursor **out, cairn_store *st,
+                       const char *instrument, bool one, size_t scale,
+                       cairn_error *err)
 {
     *out = NULL;
     cairn_store_cursor *c = calloc(1, sizeof *c);
@@ -840,14 +844,20 @@ int cairn_store_cursor_open(cairn_store_cursor **out, cairn_store *st,
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
     c->st = st;
+    c->one = one;
+    c->scale = scale;
     if (sqlite3_prepare_v2(st->db,
                            "SELECT a.id, a.client_id, c.code,"
                            " a.administered_at, d.fingerprint, d.scales,"
-                           " a.scores, a.responses, a.flags, d.id"
+                           " a.scores, a.responses, a.flags, d.id,"
+                           " CASE WHEN ?2 IS NOT NULL THEN"
+                           " json_extract(a.scores, ?2 || '[0]') END,"
+                           " CASE WHEN ?2 IS NOT NULL THEN"
+                           " json_extract(a.scores, ?2 || '[1]') END"
                            " FROM assessment a"
                            " JOIN client c ON c.id = a.client_id"
                            " JOIN definition d ON d.id = a.definition_id"
-                           " WHERE a.instrument = ?"
+                           " WHERE a.instrument = ?1"
                            " AND a.superseded_by IS NULL"
                            " AND a.voided_at IS NULL"
                            " ORDER BY a.client_id, a.administered_at, a.id",
@@ -857,6 +867,11 @@ int cairn_store_cursor_open(cairn_store_cursor **out, cairn_store *st,
         return rc;
     }
     sqlite3_bind_text(c->stmt, 1, instrument, -1, SQLITE_TRANSIENT);
+    if (one) {
+        char path[32];
+        snprintf(path, sizeof path, "$[%zu]", scale);
+        sqlite3_bind_text(c->stmt, 2, path, -1, SQLITE_TRANSIENT);
+    }
     /* The scan filters a table ordered by client; an instrument never
      * stored (no definition of it) would cost a whole pass for nothing. */
     sqlite3_stmt *any = NULL;
@@ -882,6 +897,19 @@ int cairn_store_cursor_open(cairn_store_cursor **out, cairn_store *st,
     return CAIRN_OK;
 }
 
+int cairn_store_cursor_open(cairn_store_cursor **out, cairn_store *st,
+                            const char *instrument, cairn_error *err)
+{
+    return cursor_open(out, st, instrument, false, 0, err);
+}
+
+int cairn_store_cursor_open_scale(cairn_store_cursor **out, cairn_store *st,
+                                  const char *instrument, size_t scale,
+                                  cairn_error *err)
+{
+    return cursor_open(out, st, instrument, true, scale, err);
+}
+
 /* The scale ids of the row's definition, decoded once per definition. */
 static bool cursor_ids(cairn_store_cursor *cur, sqlite3_stmt *s)
 {
@@ -894,6 +922,39 @@ static bool cursor_ids(cairn_store_cursor *cur, sqlite3_stmt *s)
     cur->ids_definition = def;
     return decode_ids(&cur->ids, cairn__store_col_text(s, 5), &cur->scale_ids,
                       &cur->n_scale_ids);
+}
+
+/*
+ * The one scale of the row from columns 10-11 (score and band of the
+ * `[score, band, prorated]` at the scale's position), or no scale.
+ * Stored text that is not JSON fails the step (SQLite's "malformed
+ * JSON"); a score that is not a number, or a band that is not a string,
+ * is refused here.  Two JSON calls a row: a third (json_type) to refuse
+ * a shorter array cost more than the rest of the scan.
+ */
+static bool cursor_one(cairn_store_cursor *cur, sqlite3_stmt *s)
+{
+    cairn_cohort_row *r = &cur->row;
+    if (!cursor_ids(cur, s)) {
+        return false;
+    }
+    if (cur->scale >= cur->n_scale_ids) {
+        return true; /* this definition has no such scale */
+    }
+    int t0 = sqlite3_column_type(s, 10), t1 = sqlite3_column_type(s, 11);
+    if ((t0 != SQLITE_NULL && t0 != SQLITE_INTEGER && t0 != SQLITE_FLOAT) ||
+        (t1 != SQLITE_NULL && t1 != SQLITE_TEXT)) {
+        return false;
+    }
+    bool oom = false;
+    cur->sc = (cairn_stored_scale){0};
+    cur->sc.scale = cur->scale_ids[cur->scale];
+    cur->sc.has_score = t0 != SQLITE_NULL;
+    cur->sc.score = sqlite3_column_double(s, 10);
+    cur->sc.band = astr(&cur->mem, s, 11, &oom);
+    r->scales = &cur->sc;
+    r->n_scales = 1;
+    return !oom;
 }
 
 int cairn_store_cursor_next(cairn_store_cursor *cur,
@@ -923,9 +984,11 @@ int cairn_store_cursor_next(cairn_store_cursor *cur,
     if (oom) {
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
-    if (!cursor_ids(cur, s) ||
-        !decode_scales(&cur->mem, cairn__store_col_text(s, 6), cur->scale_ids,
-                       cur->n_scale_ids, &r->scales, &r->n_scales)) {
+    if (cur->one ? !cursor_one(cur, s)
+                 : (!cursor_ids(cur, s) ||
+                    !decode_scales(&cur->mem, cairn__store_col_text(s, 6),
+                                   cur->scale_ids, cur->n_scale_ids, &r->scales,
+                                   &r->n_scales))) {
         return cairn_error_set(err, CAIRN_EINVAL,
                                "assessment %lld: stored scores are "
                                "malformed",

@@ -85,6 +85,8 @@ const char *cairn_report_short_name(const cairn_instrument *inst);
  * Static text; never NULL.
  */
 const char *cairn_report_trend_status(const cairn_trend *t);
+/** The same words for a compact caseload cell (cairn_caseload_rows). */
+const char *cairn_report_cell_status(const cairn_caseload_cell *c);
 
 /** An alert (open or acknowledged) and the instrument it belongs to. */
 typedef struct cairn_report_alert {

@@ -16,7 +16,7 @@
 #include "cairn/store.h"
 
 typedef struct row {
-    sqlite3_int64 v[4];     /* the integer columns */
+    sqlite3_int64 v[4]; /* the integer columns */
     char *text[6];
 } row;
 
@@ -120,16 +120,22 @@ int main(int argc, char **argv)
     }
     cairn_store_close(st);
     sqlite3_open_v2(argv[1], &src, SQLITE_OPEN_READONLY, NULL);
-    row *b = load(src, "SELECT id, assessments, first_id, last_id, method,"
-                       " action, source, entered_by, entered_at FROM batch",
+    row *b = load(src,
+                  "SELECT id, assessments, first_id, last_id, method,"
+                  " action, source, entered_by, entered_at FROM batch",
                   4, 5, &nb);
-    row *d = load(src, "SELECT id, n_items, fingerprint, instrument,"
-                       " version, scales, rules FROM definition", 2, 5, &nd);
-    row *c = load(src, "SELECT id, created_batch, code, created_at"
-                       " FROM client", 2, 2, &nc);
-    row *a = load(src, "SELECT client_id, definition_id, instrument,"
-                       " administered_at, responses, scores, flags, rules"
-                       " FROM assessment ORDER BY id",
+    row *d = load(src,
+                  "SELECT id, n_items, fingerprint, instrument,"
+                  " version, scales, rules FROM definition",
+                  2, 5, &nd);
+    row *c = load(src,
+                  "SELECT id, created_batch, code, created_at"
+                  " FROM client",
+                  2, 2, &nc);
+    row *a = load(src,
+                  "SELECT client_id, definition_id, instrument,"
+                  " administered_at, responses, scores, flags, rules"
+                  " FROM assessment ORDER BY id",
                   2, 6, &na);
     sqlite3_close(src);
 
@@ -142,10 +148,11 @@ int main(int argc, char **argv)
     exec(db, "BEGIN IMMEDIATE");
     for (size_t i = 0; i < nb; i++) {
         sqlite3_stmt *s = NULL;
-        sqlite3_prepare_v2(db, "INSERT INTO batch (id, assessments,"
-                               " first_id, last_id, method, action, source,"
-                               " entered_by, entered_at)"
-                               " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        sqlite3_prepare_v2(db,
+                           "INSERT INTO batch (id, assessments,"
+                           " first_id, last_id, method, action, source,"
+                           " entered_by, entered_at)"
+                           " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                            -1, &s, NULL);
         for (int k = 0; k < 4; k++) {
             sqlite3_bind_int64(s, k + 1, b[i].v[k]);
@@ -158,9 +165,10 @@ int main(int argc, char **argv)
     }
     for (size_t i = 0; i < nd; i++) {
         sqlite3_stmt *s = NULL;
-        sqlite3_prepare_v2(db, "INSERT INTO definition (id, n_items,"
-                               " fingerprint, instrument, version, scales,"
-                               " rules) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        sqlite3_prepare_v2(db,
+                           "INSERT INTO definition (id, n_items,"
+                           " fingerprint, instrument, version, scales,"
+                           " rules) VALUES (?, ?, ?, ?, ?, ?, ?)",
                            -1, &s, NULL);
         sqlite3_bind_int64(s, 1, d[i].v[0]);
         sqlite3_bind_int64(s, 2, d[i].v[1]);
@@ -170,8 +178,9 @@ int main(int argc, char **argv)
         step(db, s);
         sqlite3_finalize(s);
     }
-    sqlite3_prepare_v2(db, "INSERT INTO client (id, created_batch, code,"
-                           " created_at) VALUES (?, ?, ?, ?)",
+    sqlite3_prepare_v2(db,
+                       "INSERT INTO client (id, created_batch, code,"
+                       " created_at) VALUES (?, ?, ?, ?)",
                        -1, &ins_c, NULL);
     for (size_t i = 0; i < nc; i++) {
         sqlite3_bind_int64(ins_c, 1, c[i].v[0]);
@@ -180,9 +189,10 @@ int main(int argc, char **argv)
         bind_text(ins_c, 4, c[i].text[1]);
         step(db, ins_c);
     }
-    sqlite3_prepare_v2(db, "INSERT INTO assessment (client_id, definition_id,"
-                           " instrument, administered_at, responses, scores,"
-                           " flags, rules) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    sqlite3_prepare_v2(db,
+                       "INSERT INTO assessment (client_id, definition_id,"
+                       " instrument, administered_at, responses, scores,"
+                       " flags, rules) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                        -1, &ins_a, NULL);
     for (size_t i = 0; i < na; i++) {
         for (int k = 0; k < 2; k++) {

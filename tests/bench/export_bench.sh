@@ -11,7 +11,8 @@
 #   3. The clinic split in three by client (three stores), each
 #      summarized, then `aggregate merge` and `aggregate report`, and the
 #      pooled report compared with `cairn cohort` on the whole store.
-# No targets are set by the issue; these are measurements.
+# Target (issue 17): the wide export within 2x the sqlite3 dump; the rest
+# are measurements.
 # Env: BENCH_CLIENTS (default 100000), BENCH_RUNS (best of, default 3).
 BUILD=${BUILD:-build}
 CAIRN=${CAIRN:-$BUILD/cairn}
@@ -83,8 +84,9 @@ if command -v sqlite3 >/dev/null; then
         responses, scores FROM current_assessment WHERE instrument = 'phq9'")
     printf '  %-40s %7.2f s  (floor: no de-identification)\n' \
         "sqlite3 -csv dump of the same rows" "$f"
-    awk -v c="$w" -v f="$f" \
-        'BEGIN { printf "  wide export / sqlite3 dump = %.1fx\n", c / f }'
+    awk -v c="$w" -v f="$f" 'BEGIN { r = c / f; printf \
+        "  wide export / sqlite3 dump = %.1fx  (target <= 2x: %s)\n", r, \
+        (r <= 2) ? "met" : "MISSED" }'
 fi
 
 echo "aggregation"

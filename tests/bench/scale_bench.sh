@@ -6,7 +6,9 @@
 #      trend <= 5x history), and the cold call that fills the cache;
 #   2. `cairn caseload` at 10k and 100k clients: wall time and peak memory
 #      (/usr/bin/time -v), targets: 10k < 0.3 s, 100k <= `cairn cohort` on
-#      the same store, peak memory < 200 MB at any size.
+#      the same store, peak memory < 200 MB at any size;
+#   3. the caseload workbook (`cairn report caseload -o`) at 10k and 100k
+#      clients, against the same targets.
 # Env: BENCH_CLIENTS (default 100000), BENCH_RUNS (best of, default 3).
 BUILD=${BUILD:-build}
 CAIRN=${CAIRN:-$BUILD/cairn}
@@ -104,6 +106,27 @@ printf '  %-34s %8.2f s  %7d KB  (< 200 MB: %s)\n' \
 printf '  %-34s %8.2f s\n' "cairn cohort, $CLIENTS clients" "$co_t"
 r=$(awk -v a="$cl_t" -v b="$co_t" 'BEGIN { printf "%.1f", a / b }')
 printf '  caseload / cohort = %sx  (target <= 1x: %s)\n' "$r" \
+    "$(verdict "$r <= 1")"
+
+# The caseload workbook, the same clients, the same targets.
+set -- $(measure "$CAIRN" --db "$small" report caseload \
+    -o "$dir/scale_caseload_10000.xlsx") || exit 1
+w10_t=$1
+w10_m=$2
+set -- $(measure "$CAIRN" --db "$db" report caseload \
+    -o "$dir/scale_caseload_$CLIENTS.xlsx") || exit 1
+wl_t=$1
+wl_m=$2
+rm -f "$dir"/scale_caseload_*.xlsx
+echo "caseload workbook"
+printf '  %-34s %8.2f s  %7d KB  (target < 0.3 s: %s; < 200 MB: %s)\n' \
+    "report caseload, 10,000 clients" "$w10_t" "$w10_m" \
+    "$(verdict "$w10_t < 0.3")" "$(verdict "$w10_m < 204800")"
+printf '  %-34s %8.2f s  %7d KB  (< 200 MB: %s)\n' \
+    "report caseload, $CLIENTS clients" "$wl_t" "$wl_m" \
+    "$(verdict "$wl_m < 204800")"
+r=$(awk -v a="$wl_t" -v b="$co_t" 'BEGIN { printf "%.1f", a / b }')
+printf '  workbook / cohort = %sx  (target <= 1x: %s)\n' "$r" \
     "$(verdict "$r <= 1")"
 [ -f "$missed" ] && status=1
 exit $status

@@ -99,6 +99,70 @@ int cairn_caseload_compute(cairn_caseload **out, cairn_store *st,
 /** Free a caseload.  NULL is allowed. */
 void cairn_caseload_free(cairn_caseload *c);
 
+/** Scores a caseload row keeps of each trend, the latest last. */
+#define CAIRN_CASELOAD_RECENT 12
+
+/**
+ * One trend of a caseload row, without its points and alerts: what a
+ * table of the whole caseload shows (cairn_caseload_rows_compute).
+ */
+typedef struct cairn_caseload_cell {
+    const char *instrument; /**< code (borrowed from the catalog) */
+    const char *scale;      /**< scale id (borrowed from the catalog) */
+    size_t n;               /**< scored assessments in the trend */
+    size_t n_recent;        /**< min(n, CAIRN_CASELOAD_RECENT) */
+    double recent[CAIRN_CASELOAD_RECENT]; /**< their scores, oldest first */
+    double latest;                        /**< the latest score, if n > 0 */
+    const char *band; /**< its band id (borrowed from the catalog), or
+                           NULL */
+    double change;    /**< latest - baseline */
+    bool has_rci;     /**< as the trend's */
+    cairn_rc_category rci_category;
+    bool reliably_recovered;   /**< has_clinical and reliably recovered */
+    int episode;               /**< the trend's episode (cairn_trend) */
+    size_t n_open;             /**< open alerts of this trend */
+    unsigned char *open_kinds; /**< their kinds (cairn_alert_kind), in the
+                                    trend's order of alerts */
+} cairn_caseload_cell;
+
+/** One client of a compact caseload: a cairn_caseload_entry whose trends
+ *  are cells. */
+typedef struct cairn_caseload_row {
+    const cairn_client *client; /**< borrowed from the rows */
+    size_t n_cells;
+    cairn_caseload_cell *cells; /**< one per instrument, by code */
+    size_t n_open;              /**< as in cairn_caseload_entry */
+    size_t n_acknowledged;
+    int most_urgent;
+    bool has_nhstt;
+    cairn_nhstt nhstt;
+    int nhstt_finished;
+    size_t nhstt_sessions;
+} cairn_caseload_row;
+
+/** A compact caseload (rows in urgency order). */
+typedef struct cairn_caseload_rows {
+    size_t n;
+    cairn_caseload_row *rows;
+} cairn_caseload_rows;
+
+/**
+ * The caseload as cairn_caseload_compute() computes it (the same clients,
+ * order, counts and alert states), keeping of each trend only what a
+ * table shows: memory grows by a few hundred bytes per client, not with
+ * the client's assessments or alerts.  For a long caseload (a clinic's
+ * whole register, a dashboard's table); one client's full trends come
+ * from cairn_caseload_compute() with `client` set.
+ * Returns what cairn_caseload_compute() returns.
+ */
+int cairn_caseload_rows_compute(cairn_caseload_rows **out, cairn_store *st,
+                                const cairn_catalog *cat,
+                                const cairn_caseload_options *opts,
+                                cairn_error *err);
+
+/** Free compact rows.  NULL is allowed. */
+void cairn_caseload_rows_free(cairn_caseload_rows *r);
+
 /**
  * The expectation (clinic growth model) for `inst`'s scale `scale` (NULL
  * = main scale) from the store: not available when fewer than

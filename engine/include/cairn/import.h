@@ -81,13 +81,19 @@ typedef struct cairn_import_options {
                             item scores (EPDS, PGS-33, CES-D) before its
                             first value is read, naming the column and
                             both choices */
+    /** Called once with `ctx` when every row is read, checked and scored,
+        just before the import waits for the database's write lock to
+        insert them (and only if there is something to insert), or NULL.
+        Until then others can write: the import takes what they wrote
+        into account. */
+    void (*on_lock)(void *ctx);
 } cairn_import_options;
 
 /** Default: all-or-nothing, unknown clients are errors, ISO dates. */
 #define CAIRN_IMPORT_OPTIONS_INIT                                              \
     {                                                                          \
         false, false, false, NULL, NULL, 0, CAIRN_DATE_ISO,                    \
-            CAIRN_ENCODING_UTF8, NULL, NULL, CAIRN_ENTRY_UNSAID                \
+            CAIRN_ENCODING_UTF8, NULL, NULL, CAIRN_ENTRY_UNSAID, NULL          \
     }
 
 /** What an import did. */

@@ -544,6 +544,19 @@ int cairn_store_cursor_open(cairn_store_cursor **out, cairn_store *st,
                             const char *instrument, cairn_error *err);
 
 /**
+ * Like cairn_store_cursor_open(), but each row carries only the scale at
+ * position `scale` of its definition's scales (n_scales is 1, or 0 when
+ * the row has no such scale; `prorated` is not read): SQLite's JSON
+ * functions pick that score and band out of the stored scores, which is
+ * several times cheaper than decoding every scale of every row.  For
+ * scans of one scale (the cohort, the aggregate).
+ * Returns CAIRN_OK, CAIRN_ENOMEM or CAIRN_EDB.
+ */
+int cairn_store_cursor_open_scale(cairn_store_cursor **out, cairn_store *st,
+                                  const char *instrument, size_t scale,
+                                  cairn_error *err);
+
+/**
  * Move to the next row: returns 1 and sets `*row` (borrowed from the
  * cursor), 0 at the end, or a negative code (CAIRN_EDB).
  *

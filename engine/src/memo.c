@@ -1,0 +1,91 @@
+/*
+ * memo.c - a bounded cache from short byte keys to texts: the batch
+ * writer keeps here the JSON text jansson wrote for each distinct score,
+ * flag and rule tuple, so a million rows with a few hundred distinct
+ * scores are encoded a few hundred times (the bytes stay jansson's).
+ * Open addressing over a fixed number of slots; when it is full, nothing
+ * more is kept and callers encode as before.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define MEMO_SLOTS 4096 /* power of two; at most half are used */
+
+typedef struct slot {
+    uint64_t h; /* 0 = empty */
+    char *key;  /* key bytes, then the text and its NUL */
+    size_t key_len, text_len;
+} slot;
+
+struct cairn__memo {
+    slot t[MEMO_SLOTS];
+    size_t n;
+};
+
+static uint64_t hash(const void *p, size_t n)
+{
+    const unsigned char *s = p;
+    uint64_t h = 14695981039346656037ULL;
+    for (size_t i = 0; i < n; i++) {
+        h = (h ^ s[i]) * 1099511628211ULL;
+    }
+    return h != 0 ? h : 1;
+}
+
+int cairn__memo_new(cairn__memo **out)
+{
+    *out = calloc(1, sizeof **out);
+    return *out != NULL ? CAIRN_OK : CAIRN_ENOMEM;
+}
+
+const char *cairn__memo_get(const cairn__memo *m, const void *key, size_t n,
+                            size_t *text_len)
+{
+    uint64_t h = hash(key, n);
+    size_t j = (size_t)(h & (MEMO_SLOTS - 1));
+    while (m->t[j].h != 0) {
+        const slot *s = &m->t[j];
+        if (s->h == h && s->key_len == n && memcmp(s->key, key, n) == 0) {
+            *text_len = s->text_len;
+            return s->key + n;
+        }
+        j = (j + 1) & (MEMO_SLOTS - 1);
+    }
+    return NULL;
+}
+
+void cairn__memo_put(cairn__memo *m, const void *key, size_t n,
+                     const char *text, size_t text_len)
+{
+    size_t dummy = 0;
+    if (m->n * 2 >= MEMO_SLOTS || cairn__memo_get(m, key, n, &dummy)) {
+        return;
+    }
+    char *p = malloc(n + text_len + 1);
+    if (p == NULL) {
+        return; /* a cache: without it, callers encode again */
+    }
+    memcpy(p, key, n);
+    memcpy(p + n, text, text_len);
+    p[n + text_len] = '\0';
+    uint64_t h = hash(key, n);
+    size_t j = (size_t)(h & (MEMO_SLOTS - 1));
+    while (m->t[j].h != 0) {
+        j = (j + 1) & (MEMO_SLOTS - 1);
+    }
+    m->t[j] = (slot){h, p, n, text_len};
+    m->n++;
+}
+
+void cairn__memo_free(cairn__memo *m)
+{
+    if (m == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < MEMO_SLOTS; i++) {
+        free(m->t[i].key);
+    }
+    free(m);
+}

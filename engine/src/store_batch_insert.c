@@ -1,0 +1,361 @@
+/*
+ * store_batch_insert.c - a deferred batch's rows: kept in a spill while
+ * the import reads (outside any write lock), inserted under it.
+ *
+ * Every row was decided against the snapshot the batch began with: its
+ * id, its client's id (a client it creates gets the next free id), its
+ * definition's id, whether it is a duplicate, and the digest lines.  The
+ * insert phase first reads the maxima again.  When nobody wrote in
+ * between (the usual case) every decision stands and the rows go in as
+ * they are.  When somebody did, it decides again exactly what that can
+ * change - a client now stored under the same code, a definition added
+ * meanwhile, a stored row that duplicates one of the batch's, and the ids
+ * after them - and digests the rows once more as written.  Either way the
+ * database holds what an immediate batch would have written at that
+ * moment, and the audit digests cover exactly those rows.
+ *
+ * Spill records (host order; they never outlive the process):
+ *   'c' id(i64) code NUL                              a client to create
+ *   'a'|'p' slot(u8) id client supersedes (i64) hash(u64)
+ *           then date, responses, scores, flags, rules, reason, each
+ *           len(i32, -1 = NULL) bytes NUL            a row; 'p' = presumed
+ *                                                    a duplicate of the
+ *                                                    batch's own (checked)
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_batch.h"
+
+#define TEXTS 6
+
+static void put_bytes(cairn__buf *o, const void *p, size_t n)
+{
+    cairn__buf_put(o, (const char *)p, n);
+}
+
+static void put_text(cairn__buf *o, const char *s)
+{
+    int32_t n = s == NULL ? -1 : (int32_t)strlen(s);
+    put_bytes(o, &n, sizeof n);
+    if (s != NULL) {
+        put_bytes(o, s, (size_t)n + 1);
+    }
+}
+
+int cairn__batch_spill_client(cairn__batch *b, int64_t id, const char *code,
+                              cairn_error *err)
+{
+    cairn__buf *o = &b->rec;
+    o->len = 0;
+    cairn__buf_putc(o, 'c');
+    put_bytes(o, &id, sizeof id);
+    put_bytes(o, code, strlen(code) + 1);
+    if (o->oom) {
+        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    return cairn__spill_put(b->spill, o->p, o->len, err);
+}
+
+int cairn__batch_spill_row(cairn__batch *b, char kind, size_t slot,
+                           const cairn__assess_fields *f, uint64_t h,
+                           cairn_error *err)
+{
+    cairn__buf *o = &b->rec;
+    uint8_t s8 = (uint8_t)slot;
+    int64_t id = kind == 'a' ? f->id : 0;
+    o->len = 0;
+    cairn__buf_putc(o, kind);
+    put_bytes(o, &s8, 1);
+    put_bytes(o, &id, sizeof id);
+    put_bytes(o, &f->client_id, sizeof f->client_id);
+    put_bytes(o, &f->supersedes, sizeof f->supersedes);
+    put_bytes(o, &h, sizeof h);
+    const char *t[TEXTS] = {f->administered_at, f->responses, f->scores,
+                            f->flags,           f->rules,     f->reason};
+    for (int i = 0; i < TEXTS; i++) {
+        put_text(o, t[i]);
+    }
+    if (o->oom) {
+        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    return cairn__spill_put(b->spill, o->p, o->len, err);
+}
+
+/* ------------------------------------------------------------------ */
+/* Reading records back                                                */
+
+typedef struct rec {
+    char kind;
+    size_t slot;
+    int64_t id, client;
+    uint64_t h;
+    const char *code; /* 'c' */
+    size_t resp_len;  /* of f.responses */
+    cairn__assess_fields f;
+} rec;
+
+static const char *take(const char **p, const char *end, void *out, size_t n)
+{
+    if (*p == NULL || (size_t)(end - *p) < n) {
+        *p = NULL;
+        return NULL;
+    }
+    const char *at = *p;
+    if (out != NULL) {
+        memcpy(out, at, n);
+    }
+    *p += n;
+    return at;
+}
+
+static const char *take_text(const char **p, const char *end, size_t *len)
+{
+    int32_t n = 0;
+    take(p, end, &n, sizeof n);
+    if (*p == NULL || n < 0) {
+        return NULL;
+    }
+    *len = (size_t)n;
+    return take(p, end, NULL, (size_t)n + 1);
+}
+
+static int parse(rec *r, const char *p, size_t len, cairn_error *err)
+{
+    const char *end = p + len;
+    memset(r, 0, sizeof r->f);
+    r->kind = len > 0 ? p[0] : 0;
+    p++;
+    if (r->kind == 'c') {
+        take(&p, end, &r->id, sizeof r->id);
+        r->code = p;
+        return p != NULL && end > p && end[-1] == '\0'
+                   ? CAIRN_OK
+                   : cairn_error_set(err, CAIRN_EIO,
+                                     "the import's temporary "
+                                     "file is damaged");
+    }
+    uint8_t s8 = 0;
+    take(&p, end, &s8, 1);
+    take(&p, end, &r->id, sizeof r->id);
+    take(&p, end, &r->client, sizeof r->client);
+    take(&p, end, &r->f.supersedes, sizeof r->f.supersedes);
+    take(&p, end, &r->h, sizeof r->h);
+    size_t n = 0;
+    const char **t[TEXTS] = {&r->f.administered_at, &r->f.responses,
+                             &r->f.scores,          &r->f.flags,
+                             &r->f.rules,           &r->f.reason};
+    for (int i = 0; i < TEXTS; i++) {
+        *t[i] = take_text(&p, end, &n);
+        if (i == 1) {
+            r->resp_len = n;
+        }
+    }
+    r->slot = s8;
+    if (p == NULL || (r->kind != 'a' && r->kind != 'p') ||
+        r->f.administered_at == NULL || r->f.responses == NULL) {
+        return cairn_error_set(err, CAIRN_EIO,
+                               "the import's temporary file is damaged");
+    }
+    return CAIRN_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* The insert phase                                                    */
+
+typedef struct phase {
+    int64_t old_assess, old_client; /* the snapshot's maxima */
+    bool moved;       /* somebody wrote between snapshot and lock */
+    bool redo;        /* a decision changed: digest again */
+    cairn__hset late; /* keys of rows written by others meanwhile */
+    int64_t *client;  /* created client k (snapshot id old_client+1+k) */
+    uint8_t *written; /* bit per row record: inserted */
+    size_t n_rows;
+} phase;
+
+/* The keys of every row stored after the snapshot. */
+static int load_late(cairn__batch *b, phase *ph, cairn_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = CAIRN_OK, step;
+    if (sqlite3_prepare_v2(b->st->db,
+                           "SELECT client_id, instrument, administered_at,"
+                           " responses FROM assessment WHERE id > ?",
+                           -1, &s, NULL) != SQLITE_OK) {
+        return cairn__store_dberr(b->st, err);
+    }
+    sqlite3_bind_int64(s, 1, ph->old_assess);
+    while (rc == CAIRN_OK && (step = sqlite3_step(s)) == SQLITE_ROW) {
+        const char *r = cairn__store_col_text(s, 3);
+        uint64_t h = cairn__batch_row_hash(
+            sqlite3_column_int64(s, 0), cairn__store_col_text(s, 1),
+            cairn__store_col_text(s, 2), r ? r : "", r ? strlen(r) : 0);
+        rc = cairn__hset_add(&ph->late, h) < 0
+                 ? cairn_error_set(err, CAIRN_ENOMEM, "out of memory")
+                 : CAIRN_OK;
+    }
+    if (rc == CAIRN_OK && step != SQLITE_DONE) {
+        rc = cairn__store_dberr(b->st, err);
+    }
+    sqlite3_finalize(s);
+    return rc;
+}
+
+/* Definitions new at the snapshot: stored meanwhile, or inserted now. */
+static int settle_definitions(cairn__batch *b, phase *ph, cairn_error *err)
+{
+    int rc = CAIRN_OK;
+    for (size_t i = 0; rc == CAIRN_OK && i < b->n_defs; i++) {
+        int64_t id = 0;
+        if (!b->def_new[i]) {
+            continue;
+        }
+        rc = cairn__batch_find_definition(b, b->def_inst[i], &id, err);
+        if (rc == CAIRN_OK && id == 0) {
+            rc = cairn__batch_insert_definition(b, b->def_inst[i], &id, err);
+        }
+        ph->redo = ph->redo || id != b->def_id[i];
+        b->def_id[i] = id;
+        b->def_new[i] = false;
+    }
+    return rc;
+}
+
+static int insert_client(cairn__batch *b, phase *ph, const rec *r,
+                         cairn_error *err)
+{
+    size_t k = (size_t)(r->id - ph->old_client - 1);
+    int64_t id = 0;
+    int rc = CAIRN_OK;
+    if (ph->moved) {
+        rc = cairn__batch_find_client(b, r->code, &id, err);
+    }
+    if (rc == CAIRN_OK && id == 0) {
+        id = ++b->next_client;
+        rc = cairn__batch_insert_client(b, id, r->code, err);
+    }
+    ph->client[k] = id;
+    ph->redo = ph->redo || id != r->id;
+    return rc;
+}
+
+/* The row's final fields: client and definition ids as settled. */
+static void settle_row(const cairn__batch *b, const phase *ph, rec *r)
+{
+    r->f.client_id = r->client > ph->old_client
+                         ? ph->client[r->client - ph->old_client - 1]
+                         : r->client;
+    r->f.definition_id = b->def_id[r->slot];
+    r->f.instrument = cairn_instrument_code(b->def_inst[r->slot]);
+}
+
+static int insert_row(cairn__batch *b, phase *ph, rec *r, size_t k,
+                      cairn_error *err)
+{
+    bool dup = false;
+    int rc = CAIRN_OK;
+    settle_row(b, ph, r);
+    uint64_t h = r->f.client_id == r->client
+                     ? r->h
+                     : cairn__batch_row_hash(r->f.client_id, r->f.instrument,
+                                             r->f.administered_at,
+                                             r->f.responses, r->resp_len);
+    if (r->kind == 'p' || cairn__hset_has(&ph->late, h)) {
+        rc = cairn__batch_probe(b, r->f.client_id, r->f.instrument,
+                                r->f.administered_at, r->f.responses,
+                                r->resp_len, &dup, err);
+    }
+    if (rc < 0 || (dup && r->kind == 'p')) {
+        return rc; /* as presumed */
+    }
+    if (dup) { /* stored by somebody else meanwhile */
+        ph->redo = true;
+        b->n_dup++;
+        return CAIRN_OK;
+    }
+    if (r->kind == 'p') { /* a hash collision, not a duplicate */
+        ph->redo = true;
+        b->n_dup--;
+    }
+    r->f.id = ++b->next_assess;
+    ph->redo = ph->redo || r->f.id != r->id;
+    ph->written[k / 8] |= (uint8_t)(1u << (k % 8));
+    return cairn__batch_insert_assess(b, &r->f, err);
+}
+
+/* Walk the spill: insert (`digest` false) or digest what was inserted. */
+static int walk(cairn__batch *b, phase *ph, bool digest, cairn_error *err)
+{
+    const char *p = NULL;
+    size_t len = 0, k = 0;
+    int64_t next = b->base_assess;
+    rec r;
+    int rc = cairn__spill_rewind(b->spill, err), more = 0;
+    while (rc == CAIRN_OK &&
+           (more = cairn__spill_next(b->spill, &p, &len, err)) == 1) {
+        rc = parse(&r, p, len, err);
+        if (rc < 0) {
+            break;
+        }
+        if (r.kind == 'c') {
+            int64_t id = ph->client[r.id - ph->old_client - 1];
+            if (!digest) {
+                rc = insert_client(b, ph, &r, err);
+            } else if (id > b->base_client) { /* created, not found */
+                b->line.len = 0;
+                cairn__client_digest_line(&b->line, id, r.code);
+                rc =
+                    cairn__digest_add(&b->clients, b->line.p, b->line.len, err);
+            }
+            continue;
+        }
+        if (!digest) {
+            rc = insert_row(b, ph, &r, k, err);
+        } else if (ph->written[k / 8] & (1u << (k % 8))) {
+            settle_row(b, ph, &r);
+            r.f.id = ++next;
+            rc = cairn__batch_account(b, &r.f, err);
+        }
+        k++;
+    }
+    return rc < 0 ? rc : more < 0 ? more : CAIRN_OK;
+}
+
+int cairn__batch_insert_spilled(cairn__batch *b, cairn_error *err)
+{
+    phase ph;
+    memset(&ph, 0, sizeof ph);
+    ph.old_assess = b->base_assess;
+    ph.old_client = b->base_client;
+    ph.n_rows = b->n + b->n_dup; /* 'a' and 'p' records at most */
+    ph.client = calloc(b->created.n + 1, sizeof *ph.client);
+    ph.written = calloc(ph.n_rows / 8 + 1, 1);
+    int rc = ph.client && ph.written
+                 ? cairn__batch_read_bases(b, err)
+                 : cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    if (rc == CAIRN_OK) {
+        ph.moved =
+            b->base_assess != ph.old_assess || b->base_client != ph.old_client;
+        ph.redo = ph.moved;
+        rc = settle_definitions(b, &ph, err);
+    }
+    if (rc == CAIRN_OK && b->base_assess != ph.old_assess) {
+        rc = load_late(b, &ph, err);
+    }
+    if (rc == CAIRN_OK) {
+        rc = walk(b, &ph, false, err);
+    }
+    if (rc == CAIRN_OK && ph.redo) {
+        /* digest the rows as they went in */
+        cairn__digest_free(&b->digest);
+        cairn__digest_free(&b->clients);
+        cairn__digest_init(&b->digest);
+        cairn__digest_init(&b->clients);
+        b->n = 0;
+        rc = walk(b, &ph, true, err);
+    }
+    cairn__hset_free(&ph.late);
+    free(ph.client);
+    free(ph.written);
+    return rc;
+}

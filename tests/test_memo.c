@@ -1,0 +1,66 @@
+/*
+ * test_memo.c - the bounded cache of encoded texts: what was kept comes
+ * back byte for byte (an empty text too), other keys miss, and once full
+ * it keeps nothing more but still answers for what it holds.
+ */
+#include "helpers.h"
+
+#include "../engine/src/internal.h"
+
+static void test_memo_keeps_and_misses(void **state)
+{
+    (void)state;
+    cairn__memo *m = NULL;
+    size_t len = 99;
+    assert_int_equal(cairn__memo_new(&m), CAIRN_OK);
+    assert_null(cairn__memo_get(m, "s1", 2, &len));
+    cairn__memo_put(m, "s1", 2, "[[12,\"moderate\",false]]", 23);
+    cairn__memo_put(m, "f", 1, "", 0);
+    const char *t = cairn__memo_get(m, "s1", 2, &len);
+    assert_non_null(t);
+    assert_int_equal(len, 23);
+    assert_string_equal(t, "[[12,\"moderate\",false]]");
+    t = cairn__memo_get(m, "f", 1, &len);
+    assert_non_null(t);
+    assert_int_equal(len, 0);
+    assert_null(cairn__memo_get(m, "s", 1, &len)); /* a prefix is not it */
+    assert_null(cairn__memo_get(m, "s12", 3, &len));
+    cairn__memo_free(m);
+    cairn__memo_free(NULL);
+}
+
+static void test_memo_full_keeps_nothing_more(void **state)
+{
+    (void)state;
+    cairn__memo *m = NULL;
+    size_t len = 0, kept = 0;
+    char key[16], text[16];
+    assert_int_equal(cairn__memo_new(&m), CAIRN_OK);
+    for (int i = 0; i < 10000; i++) {
+        int n = snprintf(key, sizeof key, "k%d", i);
+        int tn = snprintf(text, sizeof text, "[%d]", i);
+        cairn__memo_put(m, key, (size_t)n, text, (size_t)tn);
+    }
+    for (int i = 0; i < 10000; i++) {
+        int n = snprintf(key, sizeof key, "k%d", i);
+        const char *t = cairn__memo_get(m, key, (size_t)n, &len);
+        if (t != NULL) {
+            snprintf(text, sizeof text, "[%d]", i);
+            assert_string_equal(t, text);
+            kept++;
+        }
+    }
+    assert_true(kept >= 1000 && kept < 10000);
+    assert_non_null(cairn__memo_get(m, "k0", 2, &len));
+    assert_null(cairn__memo_get(m, "k9999", 5, &len));
+    cairn__memo_free(m);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_memo_keeps_and_misses),
+        cmocka_unit_test(test_memo_full_keeps_nothing_more),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
