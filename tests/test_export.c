@@ -640,6 +640,69 @@ static void test_export_wide_rows(void **state)
     test_store_done(st, dir);
 }
 
+/* Index of instrument `code` in the test catalog. */
+static size_t catalog_index(const char *code)
+{
+    const cairn_catalog *cat = test_catalog();
+    for (size_t i = 0; i < cairn_catalog_count(cat); i++) {
+        if (strcmp(cairn_instrument_code(cairn_catalog_get(cat, i)), code) ==
+            0) {
+            return i;
+        }
+    }
+    fail_msg("%s is not in the catalog", code);
+    return 0;
+}
+
+/* Rows come by pseudonym, then day, then catalog order, then assessment
+ * id, whatever order the scan meets them in: two questionnaires
+ * interleaved in time, and two PHQ-9s on one day stored later-time
+ * first. */
+static void test_export_row_order(void **state)
+{
+    (void)state;
+    char dir[64], path[128];
+    cairn_store *st = test_store_new(dir, sizeof dir);
+    cairn_export_key *key = key_a();
+    cairn_export_result res;
+    cairn_export_options o = CAIRN_EXPORT_OPTIONS_INIT;
+    table t;
+    int gad[7] = {1, 1, 1, 1, 1, 1, 1};
+    test_client(st, "ORDER-1", NULL, NULL);
+    test_client(st, "ORDER-2", NULL, NULL);
+    test_phq9(st, "ORDER-1", "2025-05-01", 10, false);
+    test_record(st, "ORDER-1", "2025-04-20", "gad7", gad, 7);
+    test_phq9(st, "ORDER-1", "2025-04-10", 12, false);
+    test_record(st, "ORDER-1", "2025-05-01", "gad7", gad, 7);
+    test_phq9(st, "ORDER-1", "2025-06-01T15:00:00Z", 8, false);
+    test_phq9(st, "ORDER-1", "2025-06-01T09:00:00Z", 7, false);
+    test_phq9(st, "ORDER-2", "2025-04-11", 5, false);
+    test_record(st, "ORDER-2", "2025-04-11", "gad7", gad, 7);
+    snprintf(path, sizeof path, "%s/o.csv", dir);
+    export_to(st, key, path, &o, &res);
+    assert_int_equal(res.rows, 8);
+    load_table(&t, path);
+    assert_int_equal(t.n_rows, 9);
+    size_t phq9 = catalog_index("phq9"), gad7 = catalog_index("gad7");
+    for (size_t r = 2; r < t.n_rows; r++) {
+        int c = strcmp(get(&t, r - 1, "pseudonym"), get(&t, r, "pseudonym"));
+        long d0 = num(get(&t, r - 1, "day")), d1 = num(get(&t, r, "day"));
+        size_t i0 =
+            strcmp(get(&t, r - 1, "instrument"), "phq9") == 0 ? phq9 : gad7;
+        size_t i1 = strcmp(get(&t, r, "instrument"), "phq9") == 0 ? phq9 : gad7;
+        assert_true(c < 0 ||
+                    (c == 0 && (d0 < d1 || (d0 == d1 && i0 < i1) ||
+                                (d0 == d1 && i0 == i1 &&
+                                 /* same day: by id, so the 15:00 one
+                                  * (second on the day, stored first) */
+                                 num(get(&t, r - 1, "occasion")) >
+                                     num(get(&t, r, "occasion"))))));
+    }
+    free(t.text);
+    cairn_export_key_free(key);
+    test_store_done(st, dir);
+}
+
 static void test_export_long_and_filters(void **state)
 {
     (void)state;
@@ -666,8 +729,17 @@ static void test_export_long_and_filters(void **state)
     assert_string_equal(get(&t, 1, "variable"), "item_1");
     for (size_t r = 1; r < t.n_rows; r++) {
         assert_string_equal(get(&t, r, "instrument"), "phq9");
+        /* one definition scored them all: short id 1, no fingerprint */
+        assert_string_equal(get(&t, r, "definition"), "1");
+    }
+    for (size_t c = 0; c < t.n_cols; c++) {
+        assert_string_not_equal(t.cell[0][c], "fingerprint");
     }
     free(t.text);
+    size_t n_bytes = 0;
+    char *raw = slurp(path, &n_bytes);
+    assert_false(contains(raw, n_bytes, "sha256:", 7));
+    free(raw);
     /* the dictionary names every column and every variable */
     char p[160];
     snprintf(p, sizeof p, "%s.dictionary.csv", path);
@@ -690,6 +762,18 @@ static void test_export_long_and_filters(void **state)
     json_t *inst = json_array_get(json_object_get(prov, "instruments"), 0);
     assert_string_equal(json_string_value(json_object_get(inst, "fingerprint")),
                         cairn_instrument_fingerprint(test_instrument("phq9")));
+    /* the definitions table explains the short id */
+    json_t *defs = json_object_get(prov, "definitions");
+    assert_int_equal(json_array_size(defs), 1);
+    json_t *d = json_array_get(defs, 0);
+    assert_int_equal(json_integer_value(json_object_get(d, "definition")), 1);
+    assert_string_equal(json_string_value(json_object_get(d, "instrument")),
+                        "phq9");
+    assert_string_equal(json_string_value(json_object_get(d, "version")),
+                        cairn_instrument_version(test_instrument("phq9")));
+    assert_string_equal(json_string_value(json_object_get(d, "fingerprint")),
+                        cairn_instrument_fingerprint(test_instrument("phq9")));
+    assert_int_equal(json_integer_value(json_object_get(d, "assessments")), 3);
     char id[9];
     cairn_export_key_id(key, id, NULL);
     assert_string_equal(json_string_value(json_object_get(prov, "key_id")), id);
@@ -750,6 +834,7 @@ int main(void)
         cmocka_unit_test(test_export_reidentification),
         cmocka_unit_test(test_export_wide_rows),
         cmocka_unit_test(test_export_long_and_filters),
+        cmocka_unit_test(test_export_row_order),
         cmocka_unit_test(test_export_bad_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

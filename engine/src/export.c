@@ -320,6 +320,10 @@ static const column_rule column_rules[] = {
     {"fingerprint", "text", "provenance",
      "sha256 fingerprint of the definition that scored the assessment "
      "(see provenance)"},
+    {"definition", "integer", "provenance",
+     "long format: short id of the definition that scored the assessment "
+     "(1, 2, ...); the provenance's definitions table gives each id's "
+     "instrument, version and fingerprint"},
     {"occasion", "integer", "structure",
      "the assessment's number among the client's current assessments of "
      "this questionnaire (1 = first)"},

@@ -8,9 +8,11 @@
  * Each exported assessment is encoded as a small binary record (no client
  * code, only the client's rank in pseudonym order) into one of a few
  * temporary bucket files chosen by that rank.  The buckets are then read
- * back one at a time, sorted by (rank, day, instrument, id) and written,
- * so memory holds the client table and one bucket, and rows come out in
- * pseudonym order, which says nothing about when clients were registered.
+ * back one at a time, put in (rank, day, instrument, id) order (a
+ * counting sort by rank; a client's records arrive mostly in order) and
+ * written, so memory holds the client table and one bucket, and rows come
+ * out in pseudonym order, which says nothing about when clients were
+ * registered.
  */
 #include <math.h>
 #include <stdint.h>
@@ -473,6 +475,7 @@ static int make_columns(exporter *x, cairn_error *err)
         "episode",          "day_in_episode",     "date_shifted",
         "loss_date_shifted"};
     size_t n = 16;
+    bool long_format = x->o->format == CAIRN_EXPORT_LONG;
     for (size_t i = 0; i < x->n_insts; i++) {
         if (x->insts[i].n_assessments > 0) {
             x->used[x->n_used++] = x->insts[i].inst;
@@ -488,11 +491,14 @@ static int make_columns(exporter *x, cairn_error *err)
     int rc = CAIRN_OK;
     for (size_t i = 0; i < 13; i++) {
         if (i < 11 || x->o->shift_dates) {
-            add_column(x, NULL, 0, NULL, common[i]);
+            /* long: a short id, explained in the provenance, not the
+             * 71-byte fingerprint on each of an assessment's rows */
+            add_column(x, NULL, 0, NULL,
+                       i == 6 && long_format ? "definition" : common[i]);
         }
     }
     x->n_common = x->n_cols;
-    if (x->o->format == CAIRN_EXPORT_LONG) {
+    if (long_format) {
         add_column(x, NULL, 0, NULL, "variable");
         add_column(x, NULL, 0, NULL, "value");
         add_column(x, NULL, 0, NULL, "band");
@@ -526,6 +532,19 @@ static void number_cell(cairn_export_cell *c, double v)
         isfinite(v) ? CAIRN_EXPORT_NUMBER : CAIRN_EXPORT_EMPTY, NULL, v};
 }
 
+/* The short id of the definition that scored `h`: its place (from 1)
+ * among the (instrument, fingerprint) pairs in order of first appearance
+ * in the scan, as the provenance's definitions table lists them. */
+static size_t definition_id(const exporter *x, const rec_head *h)
+{
+    for (size_t i = 0; i < x->n_fps; i++) {
+        if (x->fps[i].inst == h->inst && x->fps[i].fp == h->fingerprint) {
+            return i + 1;
+        }
+    }
+    return 0; /* not reached: spool() counted every record's pair */
+}
+
 /* The client and assessment cells every row starts with. */
 static void common_cells(exporter *x, const rec_head *h, const xclient *c)
 {
@@ -538,7 +557,11 @@ static void common_cells(exporter *x, const rec_head *h, const xclient *c)
                            ? NAN
                            : (double)c->first_day - c->loss_day);
     text_cell(&e[5], cairn_instrument_code(x->insts[h->inst].inst));
-    text_cell(&e[6], x->strings[h->fingerprint]);
+    if (x->o->format == CAIRN_EXPORT_LONG) {
+        number_cell(&e[6], (double)definition_id(x, h));
+    } else {
+        text_cell(&e[6], x->strings[h->fingerprint]);
+    }
     number_cell(&e[7], h->occasion);
     number_cell(&e[8], (double)h->day - c->first_day);
     number_cell(&e[9], h->episode > 0 ? h->episode : NAN);
@@ -620,12 +643,56 @@ static int by_order(const void *pa, const void *pb)
     return (a->id > b->id) - (a->id < b->id);
 }
 
+/*
+ * Put the `n` records of a bucket into `out` in by_order order.  The scan
+ * spools each instrument's rows by client and date, so a stable counting
+ * sort by rank leaves most clients' records in order already; only a
+ * client whose records are not (two questionnaires, or two on one day
+ * out of id order) is sorted.  Keys are unique (the assessment id), so
+ * the result is the one a full sort gives.
+ */
+static void order_bucket(const rec_ref *in, rec_ref *out, size_t n)
+{
+    uint32_t lo = UINT32_MAX, hi = 0;
+    for (size_t i = 0; i < n; i++) {
+        lo = in[i].rank < lo ? in[i].rank : lo;
+        hi = in[i].rank > hi ? in[i].rank : hi;
+    }
+    size_t span = n > 0 ? (size_t)(hi - lo) + 2 : 1;
+    size_t *start = calloc(span, sizeof *start);
+    if (start == NULL || n == 0) { /* out of memory: sort in place */
+        memcpy(out, in, n * sizeof *out);
+        qsort(out, n, sizeof *out, by_order);
+        free(start);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        start[in[i].rank - lo + 1]++;
+    }
+    for (size_t r = 1; r < span; r++) {
+        start[r] += start[r - 1];
+    }
+    for (size_t i = 0; i < n; i++) {
+        out[start[in[i].rank - lo]++] = in[i];
+    }
+    for (size_t i = 0, j; i < n; i = j) {
+        bool ordered = true;
+        for (j = i + 1; j < n && out[j].rank == out[i].rank; j++) {
+            ordered = ordered && by_order(&out[j - 1], &out[j]) < 0;
+        }
+        if (!ordered) {
+            qsort(out + i, j - i, sizeof *out, by_order);
+        }
+    }
+    free(start);
+}
+
 /* Read bucket `f` back, sort it and write its rows. */
 static int drain(exporter *x, FILE *f, const cairn_export_sink *sink,
                  cairn_error *err)
 {
     unsigned char *buf = NULL;
-    rec_ref *refs = NULL;
+    rec_ref *refs = NULL, *sorted = NULL;
     size_t n = 0, size = 0;
     int rc = CAIRN_OK;
     long end = fflush(f) == 0 && fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
@@ -651,13 +718,19 @@ static int drain(exporter *x, FILE *f, const cairn_export_sink *sink,
         memcpy(&h, buf + off, sizeof h);
         refs[n++] = (rec_ref){h.rank, h.day, h.inst, h.id, off};
     }
-    qsort(refs, n, sizeof *refs, by_order);
+    sorted = malloc((n + 1) * sizeof *sorted);
+    if (sorted == NULL) {
+        rc = oom(err);
+        goto out;
+    }
+    order_bucket(refs, sorted, n);
     for (size_t i = 0; rc == CAIRN_OK && i < n; i++) {
-        rc = emit(x, sink, buf + refs[i].off, err);
+        rc = emit(x, sink, buf + sorted[i].off, err);
     }
 out:
     free(buf);
     free(refs);
+    free(sorted);
     return rc;
 }
 
@@ -716,6 +789,38 @@ static json_t *instruments_json(const exporter *x)
                          fps));
     }
     return a;
+}
+
+/* The definitions table: each short id of the long format's definition
+ * column, with the instrument, version and fingerprint it stands for. */
+static int definitions_json(json_t **out, exporter *x, cairn_error *err)
+{
+    char version[128];
+    json_t *a = json_array();
+    int rc = a != NULL ? CAIRN_OK : oom(err);
+    for (size_t i = 0; rc == CAIRN_OK && i < x->n_fps; i++) {
+        const fp_count *f = &x->fps[i];
+        const char *fp = x->strings[f->fp];
+        rc = cairn__store_definition_version(x->st, fp, version, sizeof version,
+                                             err);
+        json_t *d =
+            rc < 0
+                ? NULL
+                : json_pack("{s:I,s:s,s:s?,s:s,s:I}", "definition",
+                            (json_int_t)(i + 1), "instrument",
+                            cairn_instrument_code(x->insts[f->inst].inst),
+                            "version", version[0] ? version : NULL,
+                            "fingerprint", fp, "assessments", (json_int_t)f->n);
+        if (rc == CAIRN_OK && json_array_append_new(a, d) != 0) {
+            rc = oom(err);
+        }
+    }
+    if (rc < 0) {
+        json_decref(a);
+        a = NULL;
+    }
+    *out = a;
+    return rc;
 }
 
 static json_t *deidentification_json(const exporter *x)
@@ -783,11 +888,16 @@ static int write_provenance(exporter *x, const char *path, const char *dict,
     char key_id[9];
     cairn__export_file f;
     cairn_settings *set = NULL;
+    json_t *defs = NULL;
     int rc = cairn_export_key_id(x->key, key_id, err);
+    if (rc == CAIRN_OK) {
+        rc = definitions_json(&defs, x, err);
+    }
     if (rc == CAIRN_OK) {
         rc = cairn_settings_list(&set, x->st, err);
     }
     if (rc < 0) {
+        json_decref(defs);
         return rc;
     }
     json_t *o = json_pack(
@@ -802,8 +912,11 @@ static int write_provenance(exporter *x, const char *path, const char *dict,
     if (o != NULL) {
         /* the exported scores do not depend on them; statistics computed
          * from the same database (reports, aggregates) do */
+        json_object_set_new(o, "definitions", defs);
         json_object_set_new(o, "clinic_settings",
                             cairn__settings_parameters_json(set));
+    } else {
+        json_decref(defs);
     }
     cairn_settings_free(set);
     if (o == NULL) {

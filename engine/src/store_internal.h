@@ -186,4 +186,12 @@ void cairn__store_batch_abort(cairn__batch *b);
 int cairn__store_audit_release(cairn_store *st, const char *action,
                                json_t *after, cairn_error *err);
 
+/**
+ * The version of the stored definition whose fingerprint is `fingerprint`
+ * into `out` (`size` bytes, NUL-terminated; "" when no definition has that
+ * fingerprint).  Returns CAIRN_OK or CAIRN_EDB.
+ */
+int cairn__store_definition_version(cairn_store *st, const char *fingerprint,
+                                    char *out, size_t size, cairn_error *err);
+
 #endif

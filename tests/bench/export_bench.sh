@@ -60,22 +60,22 @@ mb() { awk -v b="$(stat -c %s "$1")" 'BEGIN { printf "%.0f MB", b / 1048576 }'; 
 key=$dir/bench.key
 rm -f "$key"
 "$CAIRN" key new -o "$key" >/dev/null || exit 1
-rows=$("$CAIRN" --db "$db" export --key "$key" -o "$dir/export_wide.csv" |
+rows=$("$CAIRN" --db "$db" export --force --key "$key" -o "$dir/export_wide.csv" |
     sed -n 's/^wrote [^:]*: \([0-9]*\) rows.*/\1/p')
 
 echo "research export of $CLIENTS clients ($rows assessments)"
-w=$(best_of "$CAIRN" --db "$db" export --key "$key" -o "$dir/export_wide.csv") ||
+w=$(best_of "$CAIRN" --db "$db" export --force --key "$key" -o "$dir/export_wide.csv") ||
     exit 1
-wm=$(peak_mb "$CAIRN" --db "$db" export --key "$key" -o "$dir/export_wide.csv")
+wm=$(peak_mb "$CAIRN" --db "$db" export --force --key "$key" -o "$dir/export_wide.csv")
 printf '  %-40s %7.2f s  %6s MB peak  %s\n' "cairn export (wide CSV)" "$w" \
     "$wm" "$(mb "$dir/export_wide.csv")"
-l=$(best_of "$CAIRN" --db "$db" export --key "$key" --format long \
+l=$(best_of "$CAIRN" --db "$db" export --force --key "$key" --format long \
     -o "$dir/export_long.csv") || exit 1
-lm=$(peak_mb "$CAIRN" --db "$db" export --key "$key" --format long \
+lm=$(peak_mb "$CAIRN" --db "$db" export --force --key "$key" --format long \
     -o "$dir/export_long.csv")
 printf '  %-40s %7.2f s  %6s MB peak  %s\n' "cairn export --format long" "$l" \
     "$lm" "$(mb "$dir/export_long.csv")"
-s=$(best_of "$CAIRN" --db "$db" export --key "$key" --shift-dates \
+s=$(best_of "$CAIRN" --db "$db" export --force --key "$key" --shift-dates \
     -o "$dir/export_shift.csv") || exit 1
 printf '  %-40s %7.2f s\n' "cairn export --shift-dates (wide)" "$s"
 rm -f "$dir"/export_long.csv* "$dir"/export_shift.csv*

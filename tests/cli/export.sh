@@ -78,6 +78,25 @@ t_out "wrote wide.csv: 6 rows (6 assessments of 3 clients, 2 questionnaires)
 t_run "export long, shifted" 0 "$C" export --key site.key -o long.csv \
     --format long --shift-dates
 t_out_has "wrote long.csv: 58 rows (6 assessments of 3 clients"
+# long rows name the definition by a short id the provenance explains
+head -n 1 long.csv | grep -q '^pseudonym,age_band,gestation_band,loss_kind,days_loss_to_first,instrument,definition,occasion,' &&
+    ! grep -q 'sha256:' long.csv &&
+    t_ok "long export: a short definition id, no fingerprints" ||
+    t_not_ok "long export: a short definition id, no fingerprints" \
+        "$(head -n 2 long.csv)"
+n_defs=$(python3 -c 'import json,sys
+d=json.load(open("long.csv.provenance.json"))["definitions"]
+ids=sorted({r.split(",")[6] for r in open("long.csv").read().splitlines()[1:]})
+ok=[str(x["definition"]) for x in d]==ids and all(x["fingerprint"].startswith("sha256:") and x["version"] for x in d)
+print(len(d) if ok else "bad")')
+[ "$n_defs" = 2 ] && t_ok "long export: provenance lists both definitions" ||
+    t_not_ok "long export: provenance lists both definitions" "$n_defs"
+grep -q '^definition,column,integer,provenance,' long.csv.dictionary.csv &&
+    t_ok "long export: the dictionary explains definition" ||
+    t_not_ok "long export: the dictionary explains definition" \
+        "$(cat long.csv.dictionary.csv)"
+grep -q ',fingerprint,' wide.csv && t_ok "wide export keeps fingerprint" ||
+    t_not_ok "wide export keeps fingerprint" "$(head -n 1 wide.csv)"
 t_run "export one questionnaire in a range" 0 "$C" export --key site.key \
     -o april.csv --instrument PHQ-9 --from 2025-04-01 --to 2025-04-30
 t_out_has "3 rows (3 assessments of 2 clients, 1 questionnaire)"
