@@ -8,7 +8,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../engine/src/store_db.h"
 #include "cairn/store.h"
 #include "helpers.h"
 
@@ -396,81 +395,6 @@ static void test_store_cursor_reads_a_cohort(void **state)
     cairn_store_close(st);
 }
 
-/* The cursor reads the store's compact JSON without jansson; the same
- * values written with spaces (any other form) go through jansson and
- * must read back equal, prorated scores and flags included. */
-static void test_store_cursor_compact_and_spaced_json(void **state)
-{
-    (void)state;
-    cairn_store *st = mem_store();
-    cairn_error err = CAIRN_ERROR_INIT;
-    cairn_store_cursor *cur = NULL;
-    const cairn_cohort_row *row = NULL;
-    const int codes[9] = {1, NA, 0, 3, 1, 0, 2, 1, 1};
-    add_client(st, "J");
-    add_assessment(st, "J", "phq9", "2024-01-05", codes, 9);
-    assert_int_equal(
-        sqlite3_exec(st->db,
-                     "INSERT INTO assessment (client_id, instrument, "
-                     "administered_at, responses, definition_id, scores, "
-                     "flags, rules) SELECT client_id, instrument, "
-                     "replace(administered_at, '2024-01-05', '2024-03-01'), "
-                     "replace(responses, ',', ' , '), definition_id, "
-                     "replace(scores, ',', ', '), replace(flags, ',', ' ,'), "
-                     "rules FROM assessment",
-                     NULL, NULL, NULL),
-        SQLITE_OK);
-    assert_int_equal(cairn_store_cursor_open(&cur, st, "phq9", &err), CAIRN_OK);
-    int n_items[2] = {0}, n_flags[2] = {0}, got[2][9] = {{0}};
-    bool miss[2][9] = {{0}}, pro[2] = {0};
-    double score[2] = {0};
-    char band[2][32] = {"", ""};
-    int n = 0, rc, flag_item[2] = {0}, flag_code[2] = {0};
-    while ((rc = cairn_store_cursor_next(cur, &row, &err)) == 1) {
-        assert_true(n < 2);
-        assert_int_equal(cairn_store_cursor_items(cur, &err), CAIRN_OK);
-        assert_int_equal(row->n_scales, 1);
-        assert_true(row->scales[0].has_score);
-        score[n] = row->scales[0].score;
-        pro[n] = row->scales[0].prorated;
-        snprintf(band[n], sizeof band[n], "%s",
-                 row->scales[0].band ? row->scales[0].band : "");
-        n_items[n] = (int)row->n_items;
-        for (size_t k = 0; k < row->n_items && k < 9; k++) {
-            got[n][k] = row->codes[k];
-            miss[n][k] = row->missing[k];
-        }
-        n_flags[n] = (int)row->n_flags;
-        if (row->n_flags > 0) {
-            flag_item[n] = row->flags[0].item;
-            flag_code[n] = row->flags[0].code;
-        }
-        n++;
-    }
-    assert_int_equal(rc, 0);
-    assert_int_equal(n, 2);
-    cairn_store_cursor_close(cur);
-    /* the compact row holds what was recorded */
-    assert_int_equal(n_items[0], 9);
-    for (int k = 0; k < 9; k++) {
-        assert_int_equal(miss[0][k], codes[k] == NA);
-        assert_int_equal(got[0][k], codes[k] == NA ? 0 : codes[k]);
-    }
-    assert_true(pro[0]);
-    assert_true(n_flags[0] >= 1);
-    /* and the spaced copy reads the same */
-    assert_int_equal(n_items[1], n_items[0]);
-    assert_memory_equal(got[1], got[0], sizeof got[0]);
-    assert_memory_equal(miss[1], miss[0], sizeof miss[0]);
-    assert_true(score[1] == score[0]);
-    assert_int_equal(pro[1], pro[0]);
-    assert_string_equal(band[1], band[0]);
-    assert_int_equal(n_flags[1], n_flags[0]);
-    assert_int_equal(flag_item[1], flag_item[0]);
-    assert_int_equal(flag_code[1], flag_code[0]);
-    cairn_store_close(st);
-}
-
 static void test_store_rescore_same_definition(void **state)
 {
     (void)state;
@@ -577,7 +501,6 @@ int main(void)
         cmocka_unit_test(test_store_amend_and_void),
         cmocka_unit_test(test_store_cursor_reads_a_cohort),
         cmocka_unit_test(test_store_cursor_one_scale),
-        cmocka_unit_test(test_store_cursor_compact_and_spaced_json),
         cmocka_unit_test(test_store_rescore_same_definition),
         cmocka_unit_test(test_store_audit_list),
     };
