@@ -10,9 +10,9 @@
  * temporary bucket files chosen by that rank.  The buckets are then read
  * back one at a time, put in (rank, day, instrument, id) order (a
  * counting sort by rank; a client's records arrive mostly in order) and
- * written, so memory holds the client table and one bucket, and rows come
- * out in pseudonym order, which says nothing about when clients were
- * registered.
+ * written,
+ * so memory holds the client table and one bucket, and rows come out in
+ * pseudonym order, which says nothing about when clients were registered.
  */
 #include <math.h>
 #include <stdint.h>

@@ -120,86 +120,9 @@ static bool decode_ids(arena *a, const char *text, const char ***out, size_t *n)
     return ok;
 }
 
-/*
- * The compact JSON integer at `*p` (-?(0|[1-9][0-9]{0,8}), as the store
- * writes item codes), moving `*p` past it; false for anything else, which
- * the caller then leaves to jansson.
- */
-static bool fast_int(const char **p, int *v)
-{
-    const char *s = *p;
-    bool neg = *s == '-';
-    s += neg;
-    int n = 0, digits = 0;
-    if (*s == '0') {
-        s++;
-        digits = 1;
-    } else {
-        for (; *s >= '0' && *s <= '9' && digits < 9; s++, digits++) {
-            n = n * 10 + (*s - '0');
-        }
-    }
-    if (digits == 0 || digits > 9 || (*s >= '0' && *s <= '9') || *s == '.' ||
-        *s == 'e' || *s == 'E') {
-        return false;
-    }
-    *v = neg ? -n : n;
-    *p = s;
-    return true;
-}
-
-#define FAST_MAX 256
-
-/*
- * [code|null, ...] in the store's compact form, without jansson (the
- * export and cohort scans read it for every row).  False when `text` is
- * in any other form: the caller then decodes it with jansson, which gives
- * the same values for this form.
- */
-static bool fast_responses(arena *a, const char *text, cairn_assessment *x)
-{
-    int codes[FAST_MAX];
-    bool missing[FAST_MAX];
-    size_t k = 0;
-    const char *p = text;
-    if (p == NULL || *p++ != '[') {
-        return false;
-    }
-    while (*p != ']') {
-        if (k == FAST_MAX || (k > 0 && *p++ != ',')) {
-            return false;
-        }
-        missing[k] = strncmp(p, "null", 4) == 0;
-        codes[k] = 0;
-        if (missing[k]) {
-            p += 4;
-        } else if (!fast_int(&p, &codes[k])) {
-            return false;
-        }
-        k++;
-    }
-    if (p[1] != '\0') {
-        return false;
-    }
-    int *c = arena_alloc(a, (k + 1) * sizeof *c);
-    bool *m = arena_alloc(a, (k + 1) * sizeof *m);
-    if (c == NULL || m == NULL) {
-        return false;
-    }
-    memcpy(c, codes, k * sizeof *c);
-    memcpy(m, missing, k * sizeof *m);
-    x->n_items = k;
-    x->codes = c;
-    x->missing = m;
-    return true;
-}
-
 /* [code|null, ...]: one entry per item. */
 static bool decode_responses(arena *a, const char *text, cairn_assessment *x)
 {
-    if (fast_responses(a, text, x)) {
-        return true;
-    }
     json_t *j = load_array(text);
     size_t k = j ? json_array_size(j) : 0;
     int *codes = j ? arena_alloc(a, (k + 1) * sizeof *codes) : NULL;
@@ -221,147 +144,10 @@ static bool decode_responses(arena *a, const char *text, cairn_assessment *x)
 }
 
 /* [[score|null, "band"|null, prorated], ...] named by `ids`. */
-/*
- * The JSON number at `*p` into `*v`, moving past it: strtod over text
- * checked against JSON's grammar, as jansson reads a real (an integer of
- * at most 15 digits converts exactly either way).  False for a longer
- * integer or any other text.
- */
-static bool fast_number(const char **p, double *v)
-{
-    const char *s = *p, *int_start;
-    char buf[48];
-    bool real = false;
-    s += *s == '-';
-    int_start = s;
-    if (*s == '0') {
-        s++;
-    } else if (*s >= '1' && *s <= '9') {
-        while (*s >= '0' && *s <= '9') {
-            s++;
-        }
-    } else {
-        return false;
-    }
-    size_t int_digits = (size_t)(s - int_start);
-    if (*s == '.') {
-        real = true;
-        if (*++s < '0' || *s > '9') {
-            return false;
-        }
-        while (*s >= '0' && *s <= '9') {
-            s++;
-        }
-    }
-    if (*s == 'e' || *s == 'E') {
-        real = true;
-        s++;
-        s += *s == '+' || *s == '-';
-        if (*s < '0' || *s > '9') {
-            return false;
-        }
-        while (*s >= '0' && *s <= '9') {
-            s++;
-        }
-    }
-    size_t len = (size_t)(s - *p);
-    if ((!real && int_digits > 15) || len >= sizeof buf) {
-        return false;
-    }
-    memcpy(buf, *p, len);
-    buf[len] = '\0';
-    *v = strtod(buf, NULL);
-    *p = s;
-    return true;
-}
-
-/* A JSON string of printable ASCII without escapes at `*p`: its bytes
- * (`*start`, `*len`), moving past it; false for any other string. */
-static bool fast_string(const char **p, const char **start, size_t *len)
-{
-    const char *s = *p;
-    if (*s++ != '"') {
-        return false;
-    }
-    *start = s;
-    while (*s != '"') {
-        if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f ||
-            *s == '\\') {
-            return false;
-        }
-        s++;
-    }
-    *len = (size_t)(s - *start);
-    *p = s + 1;
-    return true;
-}
-
-/* [[score|null, "band"|null, prorated], ...] in the store's compact
- * form, without jansson; false for any other form (jansson then decodes
- * it, to the same values). */
-static bool fast_scales(arena *a, const char *text, const char **ids,
-                        size_t n_ids, const cairn_stored_scale **out, size_t *n)
-{
-    const char *p = text;
-    cairn_stored_scale *sc = arena_alloc(a, (n_ids + 1) * sizeof *sc);
-    size_t k = 0;
-    if (sc == NULL || *p++ != '[') {
-        return false;
-    }
-    while (*p != ']') {
-        const char *band = NULL;
-        size_t band_len = 0;
-        if (k == n_ids || (k > 0 && *p++ != ',') || *p++ != '[') {
-            return false;
-        }
-        sc[k].scale = ids[k];
-        if (strncmp(p, "null", 4) == 0) {
-            p += 4;
-        } else if (fast_number(&p, &sc[k].score)) {
-            sc[k].has_score = true;
-        } else {
-            return false;
-        }
-        if (*p++ != ',') {
-            return false;
-        }
-        if (strncmp(p, "null", 4) == 0) {
-            p += 4;
-        } else if (!fast_string(&p, &band, &band_len) ||
-                   (sc[k].band = arena_str(a, band, band_len)) == NULL) {
-            return false;
-        }
-        if (*p++ != ',') {
-            return false;
-        }
-        if (strncmp(p, "true", 4) == 0) {
-            sc[k].prorated = true;
-            p += 4;
-        } else if (strncmp(p, "false", 5) == 0) {
-            p += 5;
-        } else {
-            return false;
-        }
-        if (*p++ != ']') {
-            return false;
-        }
-        k++;
-    }
-    if (p[1] != '\0' || k != n_ids) {
-        return false;
-    }
-    *out = sc;
-    *n = k;
-    return true;
-}
-
 static bool decode_scales(arena *a, const char *text, const char **ids,
                           size_t n_ids, const cairn_stored_scale **out,
                           size_t *n)
 {
-    if (text != NULL && fast_scales(a, text, ids, n_ids, out, n)) {
-        return true;
-    }
     json_t *j = load_array(text);
     size_t k = j ? json_array_size(j) : 0;
     cairn_stored_scale *sc = j ? arena_alloc(a, (k + 1) * sizeof *sc) : NULL;
@@ -395,42 +181,10 @@ static bool decode_scales(arena *a, const char *text, const char **ids,
     return ok;
 }
 
-/* [[item, code], ...] in the store's compact form, without jansson;
- * false for any other form (then jansson decodes it, to the same). */
-static bool fast_flags(arena *a, const char *text, cairn_assessment *x)
-{
-    int v[2 * FAST_MAX];
-    size_t k = 0;
-    const char *p = text;
-    if (*p++ != '[') {
-        return false;
-    }
-    while (*p != ']') {
-        if (k == FAST_MAX || (k > 0 && *p++ != ',') || *p++ != '[' ||
-            !fast_int(&p, &v[2 * k]) || *p++ != ',' ||
-            !fast_int(&p, &v[2 * k + 1]) || *p++ != ']') {
-            return false;
-        }
-        k++;
-    }
-    cairn_stored_flag *f =
-        p[1] == '\0' ? arena_alloc(a, (k + 1) * sizeof *f) : NULL;
-    if (f == NULL) {
-        return false;
-    }
-    for (size_t i = 0; i < k; i++) {
-        f[i].item = v[2 * i];
-        f[i].code = v[2 * i + 1];
-    }
-    x->flags = f;
-    x->n_flags = k;
-    return true;
-}
-
 /* [[item, code], ...]; NULL text means no flags. */
 static bool decode_flags(arena *a, const char *text, cairn_assessment *x)
 {
-    if (text == NULL || fast_flags(a, text, x)) {
+    if (text == NULL) {
         return true;
     }
     json_t *j = load_array(text);
