@@ -17,28 +17,11 @@ import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { ok, failures, cairn, startServer, launch, checkAxe, tabTo, CAIRN,
-         PW, acknowledgeFirst } from "./lib.mjs";
+         PW, acknowledgeFirst, login, fits } from "./lib.mjs";
 
 const SHOTS = resolve(process.env.SHOTS || "build/browser");
 const CLINIC = "Riverside Bereavement Practice";
 const PHQ = ["1", "2", "1", "1", "0", "1", "1", "0", "0"]; // total 7
-
-async function login(page, base, name) {
-  await page.goto(base + "/login");
-  await page.fill("#name", name);
-  await page.fill("#password", PW);
-  await Promise.all([page.waitForNavigation(),
-                     page.press("#password", "Enter")]);
-}
-
-// No sideways scrolling of the page itself (tables scroll in their own
-// region) at this viewport.
-async function fits(page, what) {
-  const w = await page.evaluate(() => [
-    document.documentElement.scrollWidth,
-    document.documentElement.clientWidth]);
-  ok(w[0] <= w[1], `${what}: no horizontal scrolling`, `${w[0]} > ${w[1]}`);
-}
 
 async function pressOn(page, sel, what) {
   const found = await tabTo(page, sel, 400);

@@ -107,3 +107,22 @@ export async function acknowledgeFirst(page, note) {
   await Promise.all([page.waitForNavigation(), page.keyboard.press("Enter")]);
   return href;
 }
+
+// Log in as `name` (cookies cleared first, so a page may switch person).
+export async function login(page, base, name) {
+  await page.context().clearCookies();
+  await page.goto(base + "/login");
+  await page.fill("#name", name);
+  await page.fill("#password", PW);
+  await Promise.all([page.waitForNavigation(),
+                     page.press("#password", "Enter")]);
+}
+
+// No sideways scrolling of the page itself (tables and charts scroll in
+// their own region) at this viewport.
+export async function fits(page, what) {
+  const w = await page.evaluate(() => [
+    document.documentElement.scrollWidth,
+    document.documentElement.clientWidth]);
+  ok(w[0] <= w[1], `${what}: no horizontal scrolling`, `${w[0]} > ${w[1]}`);
+}

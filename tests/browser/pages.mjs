@@ -14,26 +14,10 @@ import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { ok, failures, cairn, startServer, launch, checkAxe, tabTo, CAIRN,
-         PW } from "./lib.mjs";
+         PW, login, fits } from "./lib.mjs";
 
 const SHOTS = resolve(process.env.SHOTS || "build/browser");
 const CLINIC = "Riverside Bereavement Practice";
-
-async function login(page, base, name) {
-  await page.context().clearCookies();
-  await page.goto(base + "/login");
-  await page.fill("#name", name);
-  await page.fill("#password", PW);
-  await Promise.all([page.waitForNavigation(),
-                     page.press("#password", "Enter")]);
-}
-
-async function fits(page, what) {
-  const w = await page.evaluate(() => [
-    document.documentElement.scrollWidth,
-    document.documentElement.clientWidth]);
-  ok(w[0] <= w[1], `${what}: no horizontal scrolling`, `${w[0]} > ${w[1]}`);
-}
 
 // Follow the navigation link to `path` by keyboard.
 async function navTo(page, path, what) {

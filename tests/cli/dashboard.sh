@@ -20,14 +20,7 @@ for u in dr.okafor:clinician sup:supervisor boss:manager res:researcher; do
 done
 $C key new -o site.key >/dev/null
 
-$C serve --listen 127.0.0.1:0 --key site.key >serve.out 2>serve.err &
-SERVER=$!
-i=0
-while [ $i -lt 600 ] && ! grep -q '^listening on ' serve.out; do
-    sleep 0.1
-    i=$((i + 1))
-done
-URL=$(sed -n 's/^listening on //p' serve.out)
+start_server --key site.key
 status_of() { # NAME PATH: the status line of the page
     $DC "$URL" "$1" "$PW" get "$2" | head -1
 }
@@ -155,7 +148,6 @@ t_run "a client's workbook" 0 \
     $DC "$URL" dr.okafor "$PW" get /downloads/client/S01.xlsx
 t_out_has "filename=\"client-S01.xlsx\""
 
-kill -TERM "$SERVER"
-wait "$SERVER"
-[ $? -eq 0 ] && t_ok "the server stops cleanly" ||
+stop_server
+[ "$STATUS" -eq 0 ] && t_ok "the server stops cleanly" ||
     t_not_ok "the server stops cleanly" "$(cat serve.err)"

@@ -15,14 +15,7 @@ for u in dr.okafor:clinician dr.lee:clinician res:researcher; do
         --password-stdin >/dev/null
 done
 
-$C serve --listen 127.0.0.1:0 >serve.out 2>serve.err &
-SERVER=$!
-i=0
-while [ $i -lt 600 ] && ! grep -q '^listening on ' serve.out; do
-    sleep 0.1
-    i=$((i + 1))
-done
-URL=$(sed -n 's/^listening on //p' serve.out)
+start_server
 
 t_run "the pages' figures equal trend --json and couple --json" 0 \
     python3 "$T_ROOT/tests/cli/dashboard_check.py" "$URL" dr.okafor "$PW" \
@@ -72,8 +65,7 @@ t_out "404 No such client"
 t_run "dr.lee's own client" 0 python3 page_as.py "$URL" dr.lee "$PW" /client/C05
 t_out "200 Client C05"
 
-kill -TERM "$SERVER"
-wait "$SERVER"
+stop_server
 t_run "the views were audited" 0 $C audit log --last 3
 t_out_has "view"
 t_run "and the audit chain verifies" 0 $C audit verify

@@ -64,3 +64,22 @@ t_err_has() {
         t_not_ok "$T_NAME: stderr has '$1'" "got: $(head -c 1500 "$T_TMP/stderr")"
     fi
 }
+
+# Start `$C serve` on a free loopback port with extra serve options, wait
+# for its first line and set SERVER (its pid) and URL.
+start_server() {
+    $C serve --listen 127.0.0.1:0 "$@" >serve.out 2>serve.err &
+    SERVER=$!
+    i=0
+    while [ $i -lt 600 ] && ! grep -q '^listening on ' serve.out; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    URL=$(sed -n 's/^listening on //p' serve.out)
+}
+# Stop it as Ctrl-C would; its exit status in STATUS.
+stop_server() {
+    kill -TERM "$SERVER"
+    wait "$SERVER"
+    STATUS=$?
+}

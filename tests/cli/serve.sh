@@ -31,22 +31,6 @@ t_err_has "listen address 'nowhere' is not ADDR:PORT"
 t_run "serve: cert without key" 2 $C serve --tls-cert x.pem
 t_err_has "--tls-cert and --tls-key go together"
 
-# Start a server and wait for its first line.
-start_server() {   # extra serve options...
-    $C serve --listen 127.0.0.1:0 "$@" >serve.out 2>serve.err &
-    SERVER=$!
-    i=0
-    while [ $i -lt 600 ] && ! grep -q '^listening on ' serve.out; do
-        sleep 0.1
-        i=$((i + 1))
-    done
-    URL=$(sed -n 's/^listening on //p' serve.out)
-}
-stop_server() {
-    kill -TERM "$SERVER"
-    wait "$SERVER"
-    STATUS=$?
-}
 
 t_run "the clinic's crisis words" 0 $C settings set client.crisis_message "Call the clinic on 0100 000 000."
 start_server
