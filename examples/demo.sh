@@ -62,7 +62,9 @@ To answer it, start the server on the example clinic:
   $CAIRN --db $db serve
 then open the address above in a browser (a phone-sized window works), or
 log in at http://127.0.0.1:8430/login as dr.okafor with the password
-'okafor demo password' to start a tablet session.  Ctrl-C stops it.
+'okafor demo password' for the dashboard: Today's alerts, the caseload,
+each client's course and the couple view, paper forms, links and tablet
+sessions.  Ctrl-C stops it.
 EOF
 
 say "Done"
