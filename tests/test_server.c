@@ -737,12 +737,18 @@ static void test_server_link_states(void **state)
     f->now += 3600;
     assert_int_equal(get(f, &b, expired, &rs), 410);
     assert_true(has(&rs, "no longer active"));
+    /* the client's words, from cairn/client_text.h */
+    assert_true(
+        has(&rs, cairn_client_text_refusal(CAIRN_CLIENT_LINK_INACTIVE)));
     anonymous(&rs);
     cairn_server_response_free(&rs);
     assert_int_equal(get(f, &b, revoked, &rs), 410);
     anonymous(&rs);
     cairn_server_response_free(&rs);
     assert_int_equal(get(f, &b, "/s/aaaaaaaaaaaaaaaaaaaaaaaaaa", &rs), 404);
+    assert_true(
+        has(&rs, cairn_client_text_refusal_title(CAIRN_CLIENT_LINK_UNKNOWN)));
+    assert_true(has(&rs, cairn_client_text_refusal(CAIRN_CLIENT_LINK_UNKNOWN)));
     anonymous(&rs);
     cairn_server_response_free(&rs);
     /* a POST to an expired link stores nothing */

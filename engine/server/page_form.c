@@ -59,32 +59,28 @@ static void form_free(form *f)
     cairn_store_link_free(f->link);
 }
 
-/* What a link that cannot be answered says: nothing identifying. */
+/* What a link that cannot be answered says: nothing identifying, in the
+ * client's words (cairn/client_text.h). */
+static void refuse(srv_ctx *c, int status, cairn_client_refusal r)
+{
+    srv_message(c->rs, status, cairn_client_text_refusal_title(r),
+                cairn_client_text_refusal(r));
+}
+
 static bool refuse_link(srv_ctx *c, int rc, const cairn_link *l)
 {
     if (rc == CAIRN_ENOTFOUND) {
-        srv_message(c->rs, 404, "This link is not valid",
-                    "Please check the address, or ask your clinic for a "
-                    "new link.");
-        return true;
+        refuse(c, 404, CAIRN_CLIENT_LINK_UNKNOWN);
+    } else if (rc < 0) {
+        refuse(c, 500, CAIRN_CLIENT_LINK_TROUBLE);
+    } else if (l->state == CAIRN_LINK_SPENT) {
+        refuse(c, 410, CAIRN_CLIENT_LINK_DONE);
+    } else if (l->state != CAIRN_LINK_ACTIVE) {
+        refuse(c, 410, CAIRN_CLIENT_LINK_INACTIVE);
+    } else {
+        return false;
     }
-    if (rc < 0) {
-        srv_message(c->rs, 500, "Something went wrong",
-                    "Please try again in a few minutes.");
-        return true;
-    }
-    if (l->state == CAIRN_LINK_SPENT) {
-        srv_message(c->rs, 410, "Already completed",
-                    cairn_client_text_already_done());
-        return true;
-    }
-    if (l->state != CAIRN_LINK_ACTIVE) {
-        srv_message(c->rs, 410, "This link is no longer active",
-                    "Please ask your clinic for a new link if you would "
-                    "still like to answer.");
-        return true;
-    }
-    return false;
+    return true;
 }
 
 /* Load the link and its instruments; false when a page was sent. */
@@ -115,8 +111,7 @@ static bool form_open(form *f, srv_ctx *c, const char *token)
         rc = cairn_token_csrf(f->csrf, token, NULL);
     }
     if (rc < 0) {
-        srv_message(c->rs, 500, "Something went wrong",
-                    "Please try again in a few minutes.");
+        refuse(c, 500, CAIRN_CLIENT_LINK_TROUBLE);
         return false;
     }
     return true;
@@ -641,12 +636,9 @@ static void send_answers(form *f)
     if (rc == CAIRN_OK) {
         finished(f, risk);
     } else if (rc == CAIRN_EEXISTS || rc == CAIRN_EINVAL) {
-        srv_message(f->c->rs, 410, "Already completed",
-                    cairn_client_text_already_done());
+        refuse(f->c, 410, CAIRN_CLIENT_LINK_DONE);
     } else {
-        srv_message(f->c->rs, 500, "Something went wrong",
-                    "Your answers could not be sent. Please press Back "
-                    "and try again in a few minutes.");
+        refuse(f->c, 500, CAIRN_CLIENT_LINK_NOT_SENT);
     }
 }
 

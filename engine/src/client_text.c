@@ -85,3 +85,39 @@ const char *cairn_client_text_already_done(void)
     return "These answers have already been received. Thank you. There is "
            "nothing more to do.";
 }
+
+const char *cairn_client_text_refusal_title(cairn_client_refusal r)
+{
+    switch (r) {
+    case CAIRN_CLIENT_LINK_INACTIVE:
+        return "This link is no longer active";
+    case CAIRN_CLIENT_LINK_DONE:
+        return "Already completed";
+    case CAIRN_CLIENT_LINK_TROUBLE:
+    case CAIRN_CLIENT_LINK_NOT_SENT:
+        return "Something went wrong";
+    case CAIRN_CLIENT_LINK_UNKNOWN:
+    default:
+        return "This link is not valid";
+    }
+}
+
+const char *cairn_client_text_refusal(cairn_client_refusal r)
+{
+    switch (r) {
+    case CAIRN_CLIENT_LINK_INACTIVE:
+        return "Please ask your clinic for a new link if you would still "
+               "like to answer.";
+    case CAIRN_CLIENT_LINK_DONE:
+        return cairn_client_text_already_done();
+    case CAIRN_CLIENT_LINK_TROUBLE:
+        return "Please try again in a few minutes.";
+    case CAIRN_CLIENT_LINK_NOT_SENT:
+        return "Your answers could not be sent. Please press Back and try "
+               "again in a few minutes.";
+    case CAIRN_CLIENT_LINK_UNKNOWN:
+    default:
+        return "Please check the address, or ask your clinic for a new "
+               "link.";
+    }
+}

@@ -74,4 +74,21 @@ const char *cairn_client_text_stopped(void);
 /** What a client sees who sends answers already received. */
 const char *cairn_client_text_already_done(void);
 
+/** Why a questionnaire link cannot be answered, in the words a client
+ *  reads (nothing identifying, no blame). */
+typedef enum cairn_client_refusal {
+    CAIRN_CLIENT_LINK_UNKNOWN = 0,  /**< no such link */
+    CAIRN_CLIENT_LINK_INACTIVE = 1, /**< expired or withdrawn */
+    CAIRN_CLIENT_LINK_DONE = 2,     /**< already answered */
+    CAIRN_CLIENT_LINK_TROUBLE = 3,  /**< the page could not be made */
+    CAIRN_CLIENT_LINK_NOT_SENT = 4  /**< the answers could not be saved */
+} cairn_client_refusal;
+
+/** The heading of the page for refusal `r`.  Static text; never NULL. */
+const char *cairn_client_text_refusal_title(cairn_client_refusal r);
+
+/** What the client is asked to do about refusal `r`.  Static text;
+ *  never NULL. */
+const char *cairn_client_text_refusal(cairn_client_refusal r);
+
 #endif
