@@ -10,7 +10,7 @@ export CAIRN BUILD
 export TZ=UTC LC_ALL=C
 export CMOCKA_MESSAGE_OUTPUT=TAP
 export CAIRN_INSTRUMENTS="$(pwd)/instruments"
-unset CAIRN_DB CAIRN_TEXTS CAIRN_SHARED
+unset CAIRN_DB CAIRN_TEXTS
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
 passed=0

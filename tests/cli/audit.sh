@@ -149,7 +149,7 @@ t_run "checkpoint keeps a file" 1 c audit checkpoint -o cp1.json
 t_err "cairn: cp1.json already exists; give --force to replace it"
 
 # A file written by Cairn 0.1 (schema 2, unkeyed) is keyed on first write
-cp "$T_ROOT/tests/data/good/schema2.db" s2.db
+rm -f s2.db s2.db-wal s2.db-shm && sqlite3 s2.db <"$T_ROOT/tests/data/good/schema2.sql"
 chmod 600 s2.db
 t_run "schema 2 migrates" 0 "$C" --db s2.db client list
 [ "$(sqlite3 s2.db 'PRAGMA user_version')" = 9 ] &&
@@ -160,7 +160,7 @@ t_out_has "audit log intact: 10 entries; 3 assessments, 2 clients, 1 events and 
 t_run "the migration is in the log" 0 "$C" --db s2.db audit log --last 3
 t_out_has "audit.keyed       store"
 t_out_has "definition.add    definition:2"
-cp "$T_ROOT/tests/data/good/schema2.db" s2.db
+rm -f s2.db s2.db-wal s2.db-shm && sqlite3 s2.db <"$T_ROOT/tests/data/good/schema2.sql"
 chmod 600 s2.db
 t_run "schema 2 beside its key: rolled back" 1 "$C" --db s2.db client list
 t_err "cairn: s2.db: schema 2, yet its audit key s2.db.auditkey exists: the file may have been rolled back or replaced; nothing was changed"

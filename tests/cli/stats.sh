@@ -152,9 +152,10 @@ t_run "audit catches an edited alert action" 1 "$C" audit verify
 t_err "cairn: alert 1 differs from its last audited state: it was changed behind Cairn's back"
 
 # A database written by schema version 1 (before alert actions) is
-# migrated forward when opened: tests/data/good/schema2.db was written by
-# Cairn 0.1 (schema 2, no alert actions), taken back to version 1.
-cp "$T_ROOT/tests/data/good/schema2.db" old.db
+# migrated forward when opened: tests/data/good/schema2.sql is the SQL
+# text of a store written by Cairn 0.1 (schema 2, no alert actions),
+# taken back to version 1.
+rm -f old.db old.db-wal old.db-shm && sqlite3 old.db <"$T_ROOT/tests/data/good/schema2.sql"
 chmod 600 old.db
 sqlite3 old.db "DROP TRIGGER alert_action_frozen; DROP TRIGGER alert_action_no_delete; DROP TABLE alert_action; PRAGMA user_version = 1;"
 t_run "version 1 database opens" 0 "$C" --db old.db alerts
