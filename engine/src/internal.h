@@ -17,9 +17,13 @@
 /** Hex digest length of SHA-256, without the NUL. */
 #define CAIRN__SHA256_HEX 64
 
+/** Inputs from this many bytes on are hashed by libcrypto (crypto.c). */
+#define CAIRN__SHA256_LONG 4096
+
 /**
  * SHA-256 of `len` bytes at `data` as 64 lowercase hex digits plus NUL in
- * `out` (crypto.c, libsodium).  Returns CAIRN_OK or CAIRN_ECRYPTO.
+ * `out` (crypto.c: libsodium below CAIRN__SHA256_LONG bytes, libcrypto
+ * from there on; the same digest).  Returns CAIRN_OK or CAIRN_ECRYPTO.
  */
 int cairn__crypto_sha256_hex(const void *data, size_t len,
                              char out[CAIRN__SHA256_HEX + 1], cairn_error *err);
