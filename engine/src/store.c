@@ -1031,8 +1031,8 @@ bool cairn__store_text_is_clean(const char *s, size_t len, bool multiline)
 {
     size_t i = 0;
     while (i < len) {
-        uint32_t cp = 0;
-        size_t n = cairn__utf8_next(s + i, len - i, &cp);
+        uint32_t cp = (unsigned char)s[i];
+        size_t n = cp < 0x80 ? 1 : cairn__utf8_next(s + i, len - i, &cp);
         if (n == 0) {
             return false;
         }
