@@ -92,6 +92,7 @@ typedef struct rec {
     uint64_t h;
     const char *code; /* 'c' */
     size_t resp_len;  /* of f.responses */
+    size_t len[TEXTS]; /* of date, responses, ... reason (0: NULL) */
     cairn__assess_fields f;
 } rec;
 
@@ -146,11 +147,11 @@ static int parse(rec *r, const char *p, size_t len, cairn_error *err)
                              &r->f.scores,          &r->f.flags,
                              &r->f.rules,           &r->f.reason};
     for (int i = 0; i < TEXTS; i++) {
+        n = 0;
         *t[i] = take_text(&p, end, &n);
-        if (i == 1) {
-            r->resp_len = n;
-        }
+        r->len[i] = *t[i] != NULL ? n : 0;
     }
+    r->resp_len = r->len[1];
     r->slot = s8;
     if (p == NULL || (r->kind != 'a' && r->kind != 'p') ||
         r->f.administered_at == NULL || r->f.responses == NULL) {
@@ -241,9 +242,10 @@ static int check_parents(cairn__batch *b, phase *ph,
 typedef struct group {
     sqlite3_stmt *ins; /* GROUP rows; prepared on the first full group */
     size_t n;
-    size_t at[GROUP], len[GROUP]; /* each record's copy in `buf` */
-    int64_t id[GROUP], client[GROUP];
-    size_t slot[GROUP];
+    rec row[GROUP];              /* settled; texts as offsets below */
+    size_t at[GROUP];            /* each record's copy in `buf` */
+    size_t text[GROUP][TEXTS];   /* each text's offset in its record
+                                    (SIZE_MAX: NULL) */
     cairn__buf buf;
 } group;
 
@@ -271,34 +273,49 @@ static int prepare_group(cairn__batch *b, group *g, cairn_error *err)
     return rc;
 }
 
-/* Bind the group's row k (its record parsed again from the copy). */
-static int bind_group_row(cairn__batch *b, group *g, size_t k, rec *r,
-                          cairn_error *err)
+/* The group's row k, its texts pointing into the group's copy. */
+static void group_row(const cairn__batch *b, const group *g, size_t k, rec *r)
 {
-    int rc = parse(r, g->buf.p + g->at[k], g->len[k], err);
+    const char **t[TEXTS] = {&r->f.administered_at, &r->f.responses,
+                             &r->f.scores,          &r->f.flags,
+                             &r->f.rules,           &r->f.reason};
+    *r = g->row[k];
+    for (int i = 0; i < TEXTS; i++) {
+        *t[i] = g->text[k][i] == SIZE_MAX ? NULL
+                                          : g->buf.p + g->at[k] + g->text[k][i];
+    }
+    r->f.definition_id = b->def_id[r->slot];
+    r->f.instrument = cairn_instrument_code(b->def_inst[r->slot]);
+}
+
+static void bind_len(sqlite3_stmt *s, int i, const char *t, size_t n)
+{
+    if (t == NULL) {
+        sqlite3_bind_null(s, i);
+    } else {
+        sqlite3_bind_text(s, i, t, (int)n, SQLITE_STATIC);
+    }
+}
+
+/* Bind the group's row k into the group's statement. */
+static void bind_group_row(const cairn__batch *b, group *g, size_t k)
+{
+    rec r;
     int c = (int)(k * GROUP_COLS);
-    if (rc < 0) {
-        return rc;
+    group_row(b, g, k, &r);
+    const char *t[TEXTS] = {r.f.administered_at, r.f.responses, r.f.scores,
+                            r.f.flags,           r.f.rules,     r.f.reason};
+    sqlite3_bind_int64(g->ins, c + 1, r.f.client_id);
+    sqlite3_bind_int64(g->ins, c + 2, r.f.definition_id);
+    cairn__store_bind_text(g->ins, c + 3, r.f.instrument);
+    for (int i = 0; i < TEXTS; i++) {
+        bind_len(g->ins, c + 4 + i, t[i], r.len[i]);
     }
-    r->f.id = g->id[k];
-    r->f.client_id = g->client[k];
-    r->f.definition_id = b->def_id[g->slot[k]];
-    r->f.instrument = cairn_instrument_code(b->def_inst[g->slot[k]]);
-    const char *t[7] = {r->f.instrument, r->f.administered_at,
-                        r->f.responses,  r->f.scores,
-                        r->f.flags,      r->f.rules,
-                        r->f.reason};
-    sqlite3_bind_int64(g->ins, c + 1, r->f.client_id);
-    sqlite3_bind_int64(g->ins, c + 2, r->f.definition_id);
-    for (int i = 0; i < 7; i++) {
-        cairn__store_bind_text(g->ins, c + 3 + i, t[i]);
-    }
-    if (r->f.supersedes != 0) {
-        sqlite3_bind_int64(g->ins, c + 10, r->f.supersedes);
+    if (r.f.supersedes != 0) {
+        sqlite3_bind_int64(g->ins, c + 10, r.f.supersedes);
     } else {
         sqlite3_bind_null(g->ins, c + 10);
     }
-    return CAIRN_OK;
 }
 
 /* Insert the group's rows: all at once when full, else one by one. */
@@ -311,20 +328,14 @@ static int flush_group(cairn__batch *b, group *g, cairn_error *err)
     }
     for (size_t k = 0; rc == CAIRN_OK && k < g->n; k++) {
         if (g->n < GROUP) {
-            rc = parse(&r, g->buf.p + g->at[k], g->len[k], err);
-            if (rc == CAIRN_OK) {
-                r.f.id = g->id[k];
-                r.f.client_id = g->client[k];
-                r.f.definition_id = b->def_id[g->slot[k]];
-                r.f.instrument = cairn_instrument_code(b->def_inst[g->slot[k]]);
-                rc = cairn__batch_insert_assess(b, &r.f, err);
-            }
+            group_row(b, g, k, &r);
+            rc = cairn__batch_insert_assess(b, &r.f, err);
         } else {
-            rc = bind_group_row(b, g, k, &r, err);
+            bind_group_row(b, g, k);
         }
     }
     if (rc == CAIRN_OK && g->n == GROUP) {
-        int64_t last = g->id[GROUP - 1];
+        int64_t last = g->row[GROUP - 1].f.id;
         if (sqlite3_step(g->ins) != SQLITE_DONE) {
             rc = cairn__store_dberr(b->st, err);
         } else if (sqlite3_last_insert_rowid(b->st->db) != last) {
@@ -344,11 +355,14 @@ static int flush_group(cairn__batch *b, group *g, cairn_error *err)
 static int group_add(cairn__batch *b, group *g, const rec *r, const char *p,
                      size_t len, cairn_error *err)
 {
+    const char *t[TEXTS] = {r->f.administered_at, r->f.responses,
+                            r->f.scores,          r->f.flags,
+                            r->f.rules,           r->f.reason};
     g->at[g->n] = g->buf.len;
-    g->len[g->n] = len;
-    g->id[g->n] = r->f.id;
-    g->client[g->n] = r->f.client_id;
-    g->slot[g->n] = r->slot;
+    g->row[g->n] = *r;
+    for (int i = 0; i < TEXTS; i++) {
+        g->text[g->n][i] = t[i] == NULL ? SIZE_MAX : (size_t)(t[i] - p);
+    }
     cairn__buf_put(&g->buf, p, len);
     if (g->buf.oom) {
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
