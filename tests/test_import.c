@@ -394,9 +394,9 @@ static void group_row_of(group_row *g, size_t i)
     }
     snprintf(g->date, sizeof g->date, "2023-%02zu-%02zu", 1 + i / 28,
              1 + i % 28);
-    snprintf(g->resp, sizeof g->resp, "[%d,%d,%d,%d,%d,%d,%d,%d,%d]",
-             g->d[0], g->d[1], g->d[2], g->d[3], g->d[4], g->d[5], g->d[6],
-             g->d[7], g->d[8]);
+    snprintf(g->resp, sizeof g->resp, "[%d,%d,%d,%d,%d,%d,%d,%d,%d]", g->d[0],
+             g->d[1], g->d[2], g->d[3], g->d[4], g->d[5], g->d[6], g->d[7],
+             g->d[8]);
 }
 
 /* n rows; `copy_of[r]` >= 0 makes row r repeat that row. */
@@ -410,10 +410,10 @@ static char *group_rows(size_t n, const int *copy_of)
         group_row g;
         group_row_of(&g, copy_of != NULL && copy_of[r] >= 0 ? (size_t)copy_of[r]
                                                             : r);
-        len += (size_t)snprintf(
-            csv + len, cap - len, "%s,%s,phq9,%d,%d,%d,%d,%d,%d,%d,%d,%d\n",
-            g.client, g.date, g.d[0], g.d[1], g.d[2], g.d[3], g.d[4], g.d[5],
-            g.d[6], g.d[7], g.d[8]);
+        len += (size_t)snprintf(csv + len, cap - len,
+                                "%s,%s,phq9,%d,%d,%d,%d,%d,%d,%d,%d,%d\n",
+                                g.client, g.date, g.d[0], g.d[1], g.d[2],
+                                g.d[3], g.d[4], g.d[5], g.d[6], g.d[7], g.d[8]);
     }
     return csv;
 }
@@ -421,8 +421,7 @@ static char *group_rows(size_t n, const int *copy_of)
 static long long sql_int(cairn_store *st, const char *sql)
 {
     sqlite3_stmt *s = NULL;
-    assert_int_equal(sqlite3_prepare_v2(st->db, sql, -1, &s, NULL),
-                     SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(st->db, sql, -1, &s, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_step(s), SQLITE_ROW);
     long long v = sqlite3_column_int64(s, 0);
     sqlite3_finalize(s);
@@ -455,8 +454,8 @@ static void assert_rows(cairn_store *st, const size_t *want, size_t n)
     sqlite3_finalize(s);
     assert_int_equal(k, n);
     assert_int_equal(sql_int(st, "PRAGMA foreign_keys"), 1);
-    assert_int_equal(sql_int(st, "SELECT count(*) FROM pragma_foreign_key_check"),
-                     0);
+    assert_int_equal(
+        sql_int(st, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
     assert_int_equal(cairn_store_audit_verify(st, NULL, NULL), CAIRN_OK);
 }
 

@@ -90,8 +90,8 @@ typedef struct rec {
     size_t slot;
     int64_t id, client;
     uint64_t h;
-    const char *code; /* 'c' */
-    size_t resp_len;  /* of f.responses */
+    const char *code;  /* 'c' */
+    size_t resp_len;   /* of f.responses */
     size_t len[TEXTS]; /* of date, responses, ... reason (0: NULL) */
     cairn__assess_fields f;
 } rec;
@@ -208,9 +208,8 @@ static int check_parents(cairn__batch *b, phase *ph,
     bool yes = true;
     int rc = CAIRN_OK;
     if (f->client_id <= ph->old_client && f->client_id != ph->checked_client) {
-        rc = row_exists(b, &ph->has_client,
-                        "SELECT 1 FROM client WHERE id = ?", f->client_id,
-                        &yes, err);
+        rc = row_exists(b, &ph->has_client, "SELECT 1 FROM client WHERE id = ?",
+                        f->client_id, &yes, err);
         ph->checked_client = yes ? f->client_id : 0;
     }
     if (rc == CAIRN_OK && yes && f->supersedes != 0) {
@@ -242,10 +241,10 @@ static int check_parents(cairn__batch *b, phase *ph,
 typedef struct group {
     sqlite3_stmt *ins; /* GROUP rows; prepared on the first full group */
     size_t n;
-    rec row[GROUP];              /* settled; texts as offsets below */
-    size_t at[GROUP];            /* each record's copy in `buf` */
-    size_t text[GROUP][TEXTS];   /* each text's offset in its record
-                                    (SIZE_MAX: NULL) */
+    rec row[GROUP];            /* settled; texts as offsets below */
+    size_t at[GROUP];          /* each record's copy in `buf` */
+    size_t text[GROUP][TEXTS]; /* each text's offset in its record
+                                  (SIZE_MAX: NULL) */
     cairn__buf buf;
 } group;
 
@@ -355,9 +354,8 @@ static int flush_group(cairn__batch *b, group *g, cairn_error *err)
 static int group_add(cairn__batch *b, group *g, const rec *r, const char *p,
                      size_t len, cairn_error *err)
 {
-    const char *t[TEXTS] = {r->f.administered_at, r->f.responses,
-                            r->f.scores,          r->f.flags,
-                            r->f.rules,           r->f.reason};
+    const char *t[TEXTS] = {r->f.administered_at, r->f.responses, r->f.scores,
+                            r->f.flags,           r->f.rules,     r->f.reason};
     g->at[g->n] = g->buf.len;
     g->row[g->n] = *r;
     for (int i = 0; i < TEXTS; i++) {
