@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../engine/src/internal.h"
+#include "../engine/src/export_internal.h"
 #include "cairn/export.h"
 #include "helpers.h"
 
@@ -822,6 +822,42 @@ static void test_export_bad_input(void **state)
     test_store_done(st, dir);
 }
 
+/* A cell longer than the writer's row buffer, with quotes and commas,
+ * comes out whole and quoted; numbers around it are unchanged. */
+static void test_export_csv_long_cell(void **state)
+{
+    (void)state;
+    static char text[10001], got[20100], want[20100];
+    for (size_t i = 0; i < sizeof text - 1; i++) {
+        text[i] = i % 97 == 0 ? '"' : i % 89 == 0 ? ',' : (char)('a' + i % 26);
+    }
+    size_t w = 0;
+    w += (size_t)snprintf(want + w, sizeof want - w, "-12,\"");
+    for (size_t i = 0; text[i] != '\0'; i++) {
+        if (text[i] == '"') {
+            want[w++] = '"';
+        }
+        want[w++] = text[i];
+    }
+    w += (size_t)snprintf(want + w, sizeof want - w, "\",2.5,,x");
+    FILE *f = tmpfile();
+    assert_non_null(f);
+    cairn_export_cell cells[] = {{CAIRN_EXPORT_NUMBER, NULL, -12},
+                                 {CAIRN_EXPORT_TEXT, text, 0},
+                                 {CAIRN_EXPORT_NUMBER, NULL, 2.5},
+                                 {CAIRN_EXPORT_EMPTY, NULL, 0},
+                                 {CAIRN_EXPORT_TEXT, "x", 0}};
+    for (size_t i = 0; i < 5; i++) {
+        cairn__export_csv_cell(f, &cells[i], i == 0);
+    }
+    rewind(f);
+    size_t n = fread(got, 1, sizeof got - 1, f);
+    fclose(f);
+    got[n] = '\0';
+    assert_int_equal(n, w);
+    assert_string_equal(got, want);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -836,6 +872,7 @@ int main(void)
         cmocka_unit_test(test_export_long_and_filters),
         cmocka_unit_test(test_export_row_order),
         cmocka_unit_test(test_export_bad_input),
+        cmocka_unit_test(test_export_csv_long_cell),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

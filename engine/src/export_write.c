@@ -400,7 +400,7 @@ static int scan(exporter *x, size_t ii, cairn_error *err)
             continue;
         }
         c->exported = true;
-        rc = cairn_store_cursor_items(cur, err);
+        rc = cairn__store_cursor_codes(cur, err);
         if (rc == CAIRN_OK) {
             rc = spool(x, ii, r, c, day, occasion, err);
         }

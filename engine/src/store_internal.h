@@ -194,4 +194,12 @@ int cairn__store_audit_release(cairn_store *st, const char *action,
 int cairn__store_definition_version(cairn_store *st, const char *fingerprint,
                                     char *out, size_t size, cairn_error *err);
 
+/**
+ * Like cairn_store_cursor_items(), but only the item codes (n_items,
+ * codes, missing; the flags stay empty), for scans that do not show
+ * flags (the research export).  Returns CAIRN_OK or CAIRN_EINVAL
+ * (malformed stored responses).
+ */
+int cairn__store_cursor_codes(cairn_store_cursor *cur, cairn_error *err);
+
 #endif
