@@ -489,55 +489,6 @@ static void test_store_cursor_one_scale(void **state)
     test_store_done(st, dir);
 }
 
-/* Rows that share stored texts (the cursor decodes each distinct text
- * once and keeps it) read as each assessment read alone, items and
- * scales alike, on every row. */
-static void test_store_cursor_shared_texts(void **state)
-{
-    (void)state;
-    cairn_store *st = mem_store();
-    cairn_error err = CAIRN_ERROR_INIT;
-    cairn_store_cursor *cur = NULL;
-    cairn_assessment_list *all = NULL;
-    const cairn_cohort_row *row = NULL;
-    add_client(st, "A");
-    add_client(st, "B");
-    for (int i = 0; i < 6; i++) {
-        add_assessment(st, i % 2 ? "B" : "A", "phq9",
-                       i < 3 ? "2024-01-01" : "2024-02-01",
-                       i % 3 ? phq_a : phq_b, 9);
-    }
-    assert_int_equal(cairn_store_assessment_list(&all, st, NULL, "phq9",
-                                                 CAIRN_LIST_CURRENT, &err),
-                     CAIRN_OK);
-    assert_int_equal(cairn_store_cursor_open(&cur, st, "phq9", &err), CAIRN_OK);
-    size_t n = 0;
-    int rc;
-    while ((rc = cairn_store_cursor_next(cur, &row, &err)) == 1) {
-        assert_true(n < all->n);
-        const cairn_assessment *a = &all->items[n++];
-        assert_int_equal(row->assessment_id, a->id);
-        assert_int_equal(cairn_store_cursor_items(cur, &err), CAIRN_OK);
-        assert_int_equal(row->n_items, a->n_items);
-        for (size_t k = 0; k < a->n_items; k++) {
-            assert_int_equal(row->missing[k], a->missing[k]);
-            assert_true(a->missing[k] || row->codes[k] == a->codes[k]);
-        }
-        assert_int_equal(row->n_flags, a->n_flags);
-        assert_int_equal(row->n_scales, a->n_scales);
-        for (size_t k = 0; k < a->n_scales; k++) {
-            assert_string_equal(row->scales[k].scale, a->scales[k].scale);
-            assert_true(row->scales[k].score == a->scales[k].score);
-            assert_string_equal(row->scales[k].band, a->scales[k].band);
-        }
-    }
-    assert_int_equal(rc, 0);
-    assert_int_equal(n, 6);
-    cairn_store_cursor_close(cur);
-    cairn_store_assessment_list_free(all);
-    cairn_store_close(st);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -550,7 +501,6 @@ int main(void)
         cmocka_unit_test(test_store_amend_and_void),
         cmocka_unit_test(test_store_cursor_reads_a_cohort),
         cmocka_unit_test(test_store_cursor_one_scale),
-        cmocka_unit_test(test_store_cursor_shared_texts),
         cmocka_unit_test(test_store_rescore_same_definition),
         cmocka_unit_test(test_store_audit_list),
     };

@@ -327,6 +327,9 @@ typedef struct cairn__memo cairn__memo;
 
 /* CAIRN_OK or CAIRN_ENOMEM. */
 int cairn__memo_new(cairn__memo **out);
+/* A memo that keeps up to `most` keys (cairn__memo_new: 2,048).
+ * CAIRN_OK or CAIRN_ENOMEM. */
+int cairn__memo_new_sized(cairn__memo **out, size_t most);
 /* The text kept for the `n` bytes at `key` (borrowed, NUL-terminated,
  * `*text_len` bytes), or NULL. */
 const char *cairn__memo_get(const cairn__memo *m, const void *key, size_t n,

@@ -573,35 +573,15 @@ void cairn_store_assessment_stream_close(cairn_assessment_stream *as)
 /* ------------------------------------------------------------------ */
 /* Cohort cursor                                                       */
 
-/* The scale ids of one definition, decoded once per scan. */
-typedef struct def_ids {
-    int64_t definition;
-    const char **scale_ids;
-    size_t n_scale_ids;
-} def_ids;
-
-/*
- * Distinct stored texts decoded once per scan: a PHQ-9 store of a
- * million rows holds a few dozen distinct score texts.  The memo maps
- * (kind, definition, text) to a pointer into `keep`; at most MEMO_KEEP
- * are kept (memo.c holds up to 2,048), later ones are decoded per row.
- */
-#define MEMO_KEEP 2000
-
 struct cairn_store_cursor {
     cairn_store *st;
     sqlite3_stmt *stmt;
     bool empty; /* nothing of the instrument was ever stored */
     arena mem;  /* this row's strings and arrays */
-    arena ids;  /* the scale ids of every definition seen */
-    def_ids *defs;
-    size_t n_defs, cap_defs;
-    const char **scale_ids; /* this row's definition's */
+    arena ids;  /* the scale ids of the last definition seen */
+    int64_t ids_definition;
+    const char **scale_ids;
     size_t n_scale_ids;
-    cairn__memo *memo; /* made at the first row that needs it */
-    arena keep;        /* what the memo points to */
-    size_t n_kept;
-    cairn__buf key;        /* the memo key being built */
     bool one;              /* one scale, picked by SQL (columns 10-11) */
     size_t scale;          /* its position */
     cairn_stored_scale sc; /* that scale of this row */
@@ -684,111 +664,18 @@ int cairn_store_cursor_open_scale(cairn_store_cursor **out, cairn_store *st,
     return cursor_open(out, st, instrument, true, scale, err);
 }
 
-/* The scale ids of the row's definition, decoded once per definition
- * and kept to the end of the scan (memoized rows point at them). */
+/* The scale ids of the row's definition, decoded once per definition. */
 static bool cursor_ids(cairn_store_cursor *cur, sqlite3_stmt *s)
 {
     int64_t def = sqlite3_column_int64(s, 9);
-    for (size_t i = cur->n_defs; i-- > 0;) {
-        if (cur->defs[i].definition == def) {
-            cur->scale_ids = cur->defs[i].scale_ids;
-            cur->n_scale_ids = cur->defs[i].n_scale_ids;
-            return true;
-        }
+    if (cur->scale_ids != NULL && def == cur->ids_definition) {
+        return true;
     }
-    if (cur->n_defs == cur->cap_defs) {
-        size_t cap = cur->cap_defs ? cur->cap_defs * 2 : 4;
-        def_ids *p = realloc(cur->defs, cap * sizeof *p);
-        if (p == NULL) {
-            return false;
-        }
-        cur->defs = p;
-        cur->cap_defs = cap;
-    }
-    def_ids *d = &cur->defs[cur->n_defs];
-    d->definition = def;
-    if (!decode_ids(&cur->ids, cairn__store_col_text(s, 5), &d->scale_ids,
-                    &d->n_scale_ids)) {
-        return false;
-    }
-    cur->n_defs++;
-    cur->scale_ids = d->scale_ids;
-    cur->n_scale_ids = d->n_scale_ids;
-    return true;
-}
-
-/* The decoded form of column `col` (kind `kind`) kept for this text, or
- * NULL; `*into` is the arena to decode into (the memo's while it has
- * room, else the row's), and `*fresh` whether to keep what is decoded. */
-static const void *memo_find(cairn_store_cursor *cur, char kind, int col,
-                             arena **into, bool *fresh)
-{
-    sqlite3_stmt *s = cur->stmt;
-    const char *text = cairn__store_col_text(s, col);
-    int64_t def = sqlite3_column_int64(s, 9);
-    size_t len = 0;
-    *into = &cur->mem;
-    *fresh = false;
-    if (text == NULL ||
-        (cur->memo == NULL && cairn__memo_new(&cur->memo) < 0)) {
-        return NULL;
-    }
-    cur->key.len = 0;
-    cairn__buf_putc(&cur->key, kind);
-    cairn__buf_put(&cur->key, (const char *)&def, sizeof def);
-    cairn__buf_put(&cur->key, text, (size_t)sqlite3_column_bytes(s, col));
-    if (cur->key.oom) {
-        return NULL;
-    }
-    const char *hit =
-        cairn__memo_get(cur->memo, cur->key.p, cur->key.len, &len);
-    if (hit != NULL && len == sizeof(void *)) {
-        const void *p = NULL;
-        memcpy(&p, hit, sizeof p);
-        return p;
-    }
-    if (cur->n_kept < MEMO_KEEP) {
-        *into = &cur->keep;
-        *fresh = true;
-    }
-    return NULL;
-}
-
-/* Keep `decoded` (in the memo's arena) for the key memo_find built. */
-static void memo_keep(cairn_store_cursor *cur, const void *decoded)
-{
-    char bytes[sizeof decoded];
-    memcpy(bytes, &decoded, sizeof decoded);
-    cairn__memo_put(cur->memo, cur->key.p, cur->key.len, bytes, sizeof bytes);
-    cur->n_kept++;
-}
-
-/* The row's stored scales (column 6), decoded once per distinct text. */
-static bool cursor_scales(cairn_store_cursor *cur)
-{
-    typedef struct scales {
-        const cairn_stored_scale *sc;
-        size_t n;
-    } scales;
-    cairn_cohort_row *r = &cur->row;
-    arena *into = NULL;
-    bool fresh = false;
-    const scales *hit = memo_find(cur, 's', 6, &into, &fresh);
-    if (hit == NULL) {
-        scales *d = arena_alloc(into, sizeof *d);
-        if (d == NULL ||
-            !decode_scales(into, cairn__store_col_text(cur->stmt, 6),
-                           cur->scale_ids, cur->n_scale_ids, &d->sc, &d->n)) {
-            return false;
-        }
-        if (fresh) {
-            memo_keep(cur, d);
-        }
-        hit = d;
-    }
-    r->scales = hit->sc;
-    r->n_scales = hit->n;
-    return true;
+    arena_reset(&cur->ids);
+    cur->scale_ids = NULL;
+    cur->ids_definition = def;
+    return decode_ids(&cur->ids, cairn__store_col_text(s, 5), &cur->scale_ids,
+                      &cur->n_scale_ids);
 }
 
 /*
@@ -852,7 +739,10 @@ int cairn_store_cursor_next(cairn_store_cursor *cur,
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
     if (cur->one ? !cursor_one(cur, s)
-                 : (!cursor_ids(cur, s) || !cursor_scales(cur))) {
+                 : (!cursor_ids(cur, s) ||
+                    !decode_scales(&cur->mem, cairn__store_col_text(s, 6),
+                                   cur->scale_ids, cur->n_scale_ids, &r->scales,
+                                   &r->n_scales))) {
         return cairn_error_set(err, CAIRN_EINVAL,
                                "assessment %lld: stored scores are "
                                "malformed",
@@ -862,52 +752,23 @@ int cairn_store_cursor_next(cairn_store_cursor *cur,
     return 1;
 }
 
-/* The row's item codes (column 7), decoded once per distinct text. */
-static bool cursor_codes(cairn_store_cursor *cur)
-{
-    cairn_cohort_row *r = &cur->row;
-    arena *into = NULL;
-    bool fresh = false;
-    const cairn_assessment *hit = memo_find(cur, 'r', 7, &into, &fresh);
-    if (hit == NULL) {
-        cairn_assessment *d = arena_alloc(into, sizeof *d);
-        if (d == NULL ||
-            !decode_responses(into, cairn__store_col_text(cur->stmt, 7), d)) {
-            return false;
-        }
-        if (fresh) {
-            memo_keep(cur, d);
-        }
-        hit = d;
-    }
-    r->n_items = hit->n_items;
-    r->codes = hit->codes;
-    r->missing = hit->missing;
-    return true;
-}
-
-static int responses_malformed(const cairn_store_cursor *cur, cairn_error *err)
-{
-    return cairn_error_set(err, CAIRN_EINVAL,
-                           "assessment %lld: stored responses are malformed",
-                           (long long)cur->row.assessment_id);
-}
-
-int cairn__store_cursor_codes(cairn_store_cursor *cur, cairn_error *err)
-{
-    return cursor_codes(cur) ? CAIRN_OK : responses_malformed(cur, err);
-}
-
 int cairn_store_cursor_items(cairn_store_cursor *cur, cairn_error *err)
 {
     cairn_cohort_row *r = &cur->row;
-    cairn_assessment flags = {0};
-    if (!cursor_codes(cur) ||
-        !decode_flags(&cur->mem, cairn__store_col_text(cur->stmt, 8), &flags)) {
-        return responses_malformed(cur, err);
+    cairn_assessment items = {0};
+    if (!decode_responses(&cur->mem, cairn__store_col_text(cur->stmt, 7),
+                          &items) ||
+        !decode_flags(&cur->mem, cairn__store_col_text(cur->stmt, 8), &items)) {
+        return cairn_error_set(err, CAIRN_EINVAL,
+                               "assessment %lld: stored responses are "
+                               "malformed",
+                               (long long)r->assessment_id);
     }
-    r->n_flags = flags.n_flags;
-    r->flags = flags.flags;
+    r->n_items = items.n_items;
+    r->codes = items.codes;
+    r->missing = items.missing;
+    r->n_flags = items.n_flags;
+    r->flags = items.flags;
     return CAIRN_OK;
 }
 
@@ -919,10 +780,6 @@ void cairn_store_cursor_close(cairn_store_cursor *cur)
     sqlite3_finalize(cur->stmt);
     arena_free(&cur->mem);
     arena_free(&cur->ids);
-    arena_free(&cur->keep);
-    free(cur->defs);
-    cairn__memo_free(cur->memo);
-    cairn__buf_free(&cur->key);
     free(cur);
 }
 
