@@ -925,6 +925,27 @@ static void test_export_scan_matches_the_store(void **state)
     test_store_done(st, dir);
 }
 
+/* A key made ready once gives the MAC the one-shot call gives, for
+ * messages shorter and longer than a SHA-256 block, and empty. */
+static void test_export_hmac_ready_key(void **state)
+{
+    (void)state;
+    char msg[200];
+    uint8_t a[32], b[32];
+    cairn__hmac *h = NULL;
+    for (size_t i = 0; i < sizeof msg; i++) {
+        msg[i] = (char)('a' + i % 23);
+    }
+    assert_int_equal(cairn__crypto_hmac_new(&h, KEY_A, NULL), CAIRN_OK);
+    for (size_t n = 0; n <= sizeof msg; n += 37) {
+        cairn__crypto_hmac_mac(h, msg, n, a);
+        assert_int_equal(cairn__crypto_hmac_sha256(KEY_A, msg, n, b, NULL), 0);
+        assert_memory_equal(a, b, 32);
+    }
+    cairn__crypto_hmac_free(h);
+    cairn__crypto_hmac_free(NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -940,6 +961,7 @@ int main(void)
         cmocka_unit_test(test_export_row_order),
         cmocka_unit_test(test_export_bad_input),
         cmocka_unit_test(test_export_csv_long_cell),
+        cmocka_unit_test(test_export_hmac_ready_key),
         cmocka_unit_test(test_export_scan_matches_the_store),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

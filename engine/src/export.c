@@ -23,7 +23,8 @@
 
 struct cairn_export_key {
     uint8_t bytes[CAIRN_EXPORT_KEY_SIZE];
-    unsigned mode; /* permission bits of the file it came from */
+    unsigned mode;    /* permission bits of the file it came from */
+    cairn__hmac *mac; /* the same key, made ready for many MACs */
 };
 
 /* ------------------------------------------------------------------ */
@@ -45,6 +46,9 @@ int cairn_export_key_new(cairn_export_key **out, cairn_error *err)
     if (rc == CAIRN_OK) {
         rc = cairn__crypto_random((*out)->bytes, sizeof(*out)->bytes, err);
     }
+    if (rc == CAIRN_OK) {
+        rc = cairn__crypto_hmac_new(&(*out)->mac, (*out)->bytes, err);
+    }
     if (rc < 0) {
         cairn_export_key_free(*out);
         *out = NULL;
@@ -64,6 +68,11 @@ int cairn_export_key_parse(cairn_export_key **out, const void *bytes,
     int rc = key_alloc(out, err);
     if (rc == CAIRN_OK) {
         memcpy((*out)->bytes, bytes, len);
+        rc = cairn__crypto_hmac_new(&(*out)->mac, (*out)->bytes, err);
+    }
+    if (rc < 0) {
+        cairn_export_key_free(*out);
+        *out = NULL;
     }
     return rc;
 }
@@ -173,6 +182,7 @@ void cairn_export_key_free(cairn_export_key *key)
     if (key == NULL) {
         return;
     }
+    cairn__crypto_hmac_free(key->mac);
     cairn__crypto_wipe(key, sizeof *key);
     free(key);
 }
@@ -206,9 +216,9 @@ static int keyed_mac(uint8_t mac[32], const cairn_export_key *key,
         memcpy(buf, prefix, p); /* with its NUL: no code can collide */
     }
     memcpy(buf + p, text, t);
-    int rc = cairn__crypto_hmac_sha256(key->bytes, buf, p + t, mac, err);
+    cairn__crypto_hmac_mac(key->mac, buf, p + t, mac);
     cairn__crypto_wipe(buf, sizeof buf);
-    return rc;
+    return CAIRN_OK;
 }
 
 int cairn_export_pseudonym(char out[CAIRN_EXPORT_PSEUDONYM_LEN + 1],
