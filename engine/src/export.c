@@ -563,6 +563,10 @@ static void write_int(rowbuf *r, long v)
     char buf[24];
     size_t i = sizeof buf;
     unsigned long u = v < 0 ? 0UL - (unsigned long)v : (unsigned long)v;
+    if (v >= 0 && v < 10 && r->n < sizeof r->b) {
+        r->b[r->n++] = (char)('0' + v); /* most cells: one digit */
+        return;
+    }
     do {
         buf[--i] = (char)('0' + u % 10);
         u /= 10;

@@ -115,6 +115,9 @@ typedef struct exporter {
     size_t n_used;
     cairn_export_result res;
     cairn_episode_filter *episodes; /* to number each row's episode */
+    const char *last_fp_text;       /* the last row's fingerprint (the
+                                       scan's), and its interned index */
+    int last_fp;
 } exporter;
 
 static int oom(cairn_error *err)
@@ -320,7 +323,13 @@ static int spool(exporter *x, size_t ii, const cairn__scan_row *r,
                  cairn_error *err)
 {
     xinst *xi = &x->insts[ii];
-    int fp = intern(x, r->fingerprint ? r->fingerprint : "");
+    /* a scan's fingerprint text stays put while it lasts: intern a new
+     * one, not each row's */
+    int fp = r->fingerprint != NULL && r->fingerprint == x->last_fp_text
+                 ? x->last_fp
+                 : intern(x, r->fingerprint ? r->fingerprint : "");
+    x->last_fp_text = fp < 0 ? NULL : r->fingerprint;
+    x->last_fp = fp;
     cairn_episode_place at;
     cairn_episode_filter_place(x->episodes, r->client_id, (double)day, &at);
     rec_head h = {c->rank,
@@ -405,6 +414,7 @@ static int scan(exporter *x, size_t ii, cairn_error *err)
         }
     }
     cairn__store_scan_close(cur);
+    x->last_fp_text = NULL; /* freed with the scan */
     return rc;
 }
 

@@ -12,17 +12,17 @@
 #      summarized, then `aggregate merge` and `aggregate report`, and the
 #      pooled report compared with `cairn cohort` on the whole store.
 #   4. Instructions (callgrind, which a shared machine's load does not
-#      change) of the wide export and of the sqlite3 dump on a store of
-#      BENCH_CG_CLIENTS clients, as a ratio.
+#      change) of the wide export and of the sqlite3 dump on stores of
+#      each of BENCH_CG_CLIENTS clients, as ratios.
 # Target (issue 17): the wide export within 2x the sqlite3 dump; the rest
 # are measurements.
 # Env: BENCH_CLIENTS (default 100000), BENCH_RUNS (best of, default 3),
-# BENCH_CG_CLIENTS (default 2000; 0 skips the instruction counts).
+# BENCH_CG_CLIENTS (store sizes, default "2000 20000"; 0 skips them).
 BUILD=${BUILD:-build}
 CAIRN=${CAIRN:-$BUILD/cairn}
 CLIENTS=${BENCH_CLIENTS:-100000}
 RUNS=${BENCH_RUNS:-3}
-CG=${BENCH_CG_CLIENTS:-2000}
+CG=${BENCH_CG_CLIENTS:-2000 20000}
 PY=/usr/bin/python3
 TIME=/usr/bin/time
 dir=$BUILD/bench
@@ -94,35 +94,36 @@ if command -v sqlite3 >/dev/null; then
         (r <= 2) ? "met" : "MISSED" }'
 fi
 
-if [ "$CG" -gt 0 ] && command -v valgrind >/dev/null &&
-    command -v sqlite3 >/dev/null; then
-    cgcsv=$dir/phq9_$CG.csv
-    cgdb=$dir/export_cg_$CG.db
-    [ -f "$cgcsv" ] || $PY tests/bench/gen_phq9.py "$CG" "$cgcsv" >/dev/null ||
+ir() { # command... -> instructions
+    valgrind --tool=callgrind --callgrind-out-file="$dir/export_cg.out" \
+        "$@" >/dev/null 2>"$dir/export_cg.log" || return 1
+    sed -n 's/^summary: *//p' "$dir/export_cg.out"
+}
+for n in $CG; do
+    [ "$n" -gt 0 ] && command -v valgrind >/dev/null &&
+        command -v sqlite3 >/dev/null || continue
+    cgcsv=$dir/phq9_$n.csv
+    cgdb=$dir/export_cg_$n.db
+    [ -f "$cgcsv" ] || $PY tests/bench/gen_phq9.py "$n" "$cgcsv" >/dev/null ||
         exit 1
     if [ ! -f "$cgdb" ]; then
         "$CAIRN" --db "$cgdb" init >/dev/null &&
             "$CAIRN" --db "$cgdb" import "$cgcsv" --create-clients >/dev/null ||
             exit 1
     fi
-    ir() { # command... -> instructions
-        valgrind --tool=callgrind --callgrind-out-file="$dir/export_cg.out" \
-            "$@" >/dev/null 2>"$dir/export_cg.log" || return 1
-        sed -n 's/^summary: *//p' "$dir/export_cg.out"
-    }
     ce=$(ir "$CAIRN" --db "$cgdb" export --force --key "$key" \
         -o "$dir/export_cg.csv") || exit 1
     cf=$(ir sqlite3 -csv "$cgdb" "SELECT client_id, administered_at,
         responses, scores FROM current_assessment WHERE instrument = 'phq9'") ||
         exit 1
-    echo "instructions (callgrind, $CG clients)"
+    echo "instructions (callgrind, $n clients)"
     awk -v e="$ce" -v f="$cf" 'BEGIN {
         printf "  %-40s %7.0f M\n", "cairn export (wide CSV)", e / 1e6
         printf "  %-40s %7.0f M\n", "sqlite3 -csv dump of the same rows", f / 1e6
         printf "  wide export / sqlite3 dump = %.1fx  (target <= 2x: %s)\n", \
             e / f, (e / f <= 2) ? "met" : "MISSED" }'
     rm -f "$dir"/export_cg.csv* "$dir/export_cg.out"
-fi
+done
 
 echo "aggregation"
 a=$(best_of "$CAIRN" --db "$db" aggregate --instrument phq9 \
