@@ -52,7 +52,8 @@ struct cairn__scan {
     size_t n_kept;
     decoded *kept;
     decoded *row_decoded[2]; /* this row's, when not kept */
-    cairn__buf key;
+    bool oom;                /* the last decode ran out of memory */
+    cairn__buf key;          /* the memo key (without it: no memo) */
     cairn__scan_row row;
 };
 
@@ -81,13 +82,15 @@ static json_t *load_array(const char *text, size_t len)
     return j;
 }
 
-/* [code|null, ...] into codes (CAIRN__SCAN_NO_CODE for null). */
-static decoded *decode_codes(const char *text, size_t len)
+/* [code|null, ...] into codes (CAIRN__SCAN_NO_CODE for null); NULL when
+ * malformed, or with `*oom` set when memory ran out. */
+static decoded *decode_codes(const char *text, size_t len, bool *oom)
 {
     json_t *j = load_array(text, len);
     size_t k = j ? json_array_size(j) : 0;
     decoded *d = j ? malloc(sizeof *d + (k + 1) * sizeof(int32_t)) : NULL;
     bool ok = d != NULL;
+    *oom = j != NULL && d == NULL;
     if (ok) {
         *d = (decoded){.n = k, .codes = (int32_t *)(void *)d->data};
     }
@@ -120,8 +123,10 @@ static bool scale_shape(json_t *v, size_t *bands)
     return true;
 }
 
-/* [[score|null, "band"|null, prorated], ...], `n_ids` of them. */
-static decoded *decode_scales(const char *text, size_t len, size_t n_ids)
+/* [[score|null, "band"|null, prorated], ...], `n_ids` of them; NULL
+ * when malformed, or with `*oom` set when memory ran out. */
+static decoded *decode_scales(const char *text, size_t len, size_t n_ids,
+                              bool *oom)
 {
     json_t *j = load_array(text, len);
     size_t k = j ? json_array_size(j) : 0, bands = 0;
@@ -132,6 +137,7 @@ static decoded *decode_scales(const char *text, size_t len, size_t n_ids)
     decoded *d =
         ok ? malloc(sizeof *d + (k + 1) * sizeof(cairn__scan_scale) + bands)
            : NULL;
+    *oom = ok && d == NULL;
     if (d != NULL) {
         *d = (decoded){.n = k, .scales = (cairn__scan_scale *)(void *)d->data};
         char *b = d->data + (k + 1) * sizeof(cairn__scan_scale);
@@ -189,11 +195,12 @@ static const decoded *decode(cairn__scan *sc, char kind, int col, size_t n_ids)
     const char *text = cairn__store_col_text(s, col);
     size_t len = (size_t)sqlite3_column_bytes(s, col), got = 0;
     int64_t def = sqlite3_column_int64(s, 3);
+    sc->oom = false;
     if (text == NULL) {
         return NULL;
     }
     if (sc->memo == NULL && cairn__memo_new_sized(&sc->memo, KEEP) < 0) {
-        sc->key.oom = true;
+        sc->oom = true;
         return NULL;
     }
     sc->key.len = 0;
@@ -210,7 +217,8 @@ static const decoded *decode(cairn__scan *sc, char kind, int col, size_t n_ids)
         memcpy(&d, hit, sizeof d);
         return d;
     }
-    d = kind == 'r' ? decode_codes(text, len) : decode_scales(text, len, n_ids);
+    d = kind == 'r' ? decode_codes(text, len, &sc->oom)
+                    : decode_scales(text, len, n_ids, &sc->oom);
     if (d == NULL) {
         return NULL;
     }
@@ -356,7 +364,7 @@ int cairn__store_scan_next(cairn__scan *sc, const cairn__scan_row **row,
     r->scale_ids = (const char *const *)def->scale_ids;
     const decoded *scales = decode(sc, 's', 5, def->n_scale_ids);
     if (scales == NULL) {
-        return sc->key.oom ? oom(err) : malformed(sc, "scores", err);
+        return sc->oom ? oom(err) : malformed(sc, "scores", err);
     }
     r->n_scales = scales->n;
     r->scales = scales->scales;
@@ -368,7 +376,7 @@ int cairn__store_scan_codes(cairn__scan *sc, cairn_error *err)
 {
     const decoded *codes = decode(sc, 'r', 4, 0);
     if (codes == NULL) {
-        return sc->key.oom ? oom(err) : malformed(sc, "responses", err);
+        return sc->oom ? oom(err) : malformed(sc, "responses", err);
     }
     sc->row.n_items = codes->n;
     sc->row.codes = codes->codes;

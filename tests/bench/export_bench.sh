@@ -15,7 +15,7 @@
 #      change) of the wide export and of the sqlite3 dump on stores of
 #      each of BENCH_CG_CLIENTS clients, as ratios.
 # Target (issue 17): the wide export within 2x the sqlite3 dump; the rest
-# are measurements.
+# are measurements.  Outputs are replaced (--force), so runs repeat.
 # Env: BENCH_CLIENTS (default 100000), BENCH_RUNS (best of, default 3),
 # BENCH_CG_CLIENTS (store sizes, default "2000 20000"; 0 skips them).
 BUILD=${BUILD:-build}
@@ -126,7 +126,7 @@ for n in $CG; do
 done
 
 echo "aggregation"
-a=$(best_of "$CAIRN" --db "$db" aggregate --instrument phq9 \
+a=$(best_of "$CAIRN" --db "$db" aggregate --instrument phq9 --force \
     -o "$dir/agg_all.json") || exit 1
 c=$(best_of "$CAIRN" --db "$db" cohort --instrument phq9 --json) || exit 1
 printf '  %-40s %7.2f s  %s\n' "cairn aggregate (whole clinic)" "$a" \
@@ -144,10 +144,10 @@ for p in 0 1 2; do
                 --create-clients >/dev/null || exit 1
         rm -f "$dir/agg_part$p.csv"
     fi
-    "$CAIRN" --db "$part" aggregate --instrument phq9 \
+    "$CAIRN" --db "$part" aggregate --instrument phq9 --force \
         -o "$dir/agg_site$p.json" >/dev/null || exit 1
 done
-m=$(best_of "$CAIRN" aggregate merge "$dir/agg_site0.json" \
+m=$(best_of "$CAIRN" aggregate merge --force "$dir/agg_site0.json" \
     "$dir/agg_site1.json" "$dir/agg_site2.json" -o "$dir/agg_pooled.json") ||
     exit 1
 r=$(best_of "$CAIRN" aggregate report "$dir/agg_pooled.json" --json) ||
