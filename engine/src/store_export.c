@@ -49,7 +49,7 @@ struct cairn__scan {
     scan_def *defs;
     size_t n_defs, cap_defs;
     cairn__memo *memo;
-    size_t n_kept;
+    size_t n_kept, most_kept; /* KEEP unless a test set fewer */
     decoded *kept;
     decoded *row_decoded[2]; /* this row's, when not kept */
     bool oom;                /* the last decode ran out of memory */
@@ -199,7 +199,8 @@ static const decoded *decode(cairn__scan *sc, char kind, int col, size_t n_ids)
     if (text == NULL) {
         return NULL;
     }
-    if (sc->memo == NULL && cairn__memo_new_sized(&sc->memo, KEEP) < 0) {
+    if (sc->memo == NULL &&
+        cairn__memo_new_sized(&sc->memo, sc->most_kept) < 0) {
         sc->oom = true;
         return NULL;
     }
@@ -222,7 +223,7 @@ static const decoded *decode(cairn__scan *sc, char kind, int col, size_t n_ids)
     if (d == NULL) {
         return NULL;
     }
-    if (sc->n_kept < KEEP && !sc->key.oom) {
+    if (sc->n_kept < sc->most_kept && !sc->key.oom) {
         char bytes[sizeof d];
         memcpy(bytes, &d, sizeof d);
         cairn__memo_put(sc->memo, sc->key.p, sc->key.len, bytes, sizeof bytes);
@@ -248,6 +249,7 @@ int cairn__store_scan_open(cairn__scan **out, cairn_store *st,
         return oom(err);
     }
     sc->st = st;
+    sc->most_kept = KEEP;
     int rc = CAIRN_OK;
     if (sqlite3_prepare_v2(st->db,
                            "SELECT a.id, a.client_id, a.administered_at,"
@@ -283,6 +285,13 @@ int cairn__store_scan_open(cairn__scan **out, cairn_store *st,
     }
     *out = sc;
     return CAIRN_OK;
+}
+
+void cairn__store_scan_keep(cairn__scan *sc, size_t most)
+{
+    if (sc->memo == NULL) {
+        sc->most_kept = most;
+    }
 }
 
 /* Definition `id`, read the first time the scan meets it. */
