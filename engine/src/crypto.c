@@ -8,7 +8,6 @@
  * and random tokens for the server's sessions and links.
  */
 #include <assert.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -181,6 +180,10 @@ struct cairn__hmac {
     crypto_auth_hmacsha256_state st; /* after the key's blocks */
 };
 
+/* sodium_malloc places a block at the end of its page: aligned only as
+ * far as its size is a multiple of the alignment. */
+_Static_assert(sizeof(cairn__hmac) % 16 == 0, "HMAC state size");
+
 int cairn__crypto_hmac_new(cairn__hmac **out, const uint8_t key[32],
                            cairn_error *err)
 {
@@ -189,7 +192,7 @@ int cairn__crypto_hmac_new(cairn__hmac **out, const uint8_t key[32],
     if (rc < 0) {
         return rc;
     }
-    cairn__hmac *h = malloc(sizeof *h);
+    cairn__hmac *h = sodium_malloc(sizeof *h); /* guarded, wiped on free */
     if (h == NULL) {
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
@@ -212,6 +215,5 @@ void cairn__crypto_hmac_free(cairn__hmac *h)
     if (h == NULL) {
         return;
     }
-    sodium_memzero(h, sizeof *h);
-    free(h);
+    sodium_free(h);
 }
