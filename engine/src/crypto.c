@@ -191,3 +191,45 @@ bool cairn__crypto_unhex(uint8_t *bin, size_t len, const char *hex)
            sodium_hex2bin(bin, len, hex, len * 2, NULL, &got, NULL) == 0 &&
            got == len;
 }
+
+struct cairn__hmac {
+    crypto_auth_hmacsha256_state st; /* after the key's blocks */
+};
+
+/* sodium_malloc places a block at the end of its page: aligned only as
+ * far as its size is a multiple of the alignment. */
+_Static_assert(sizeof(cairn__hmac) % 16 == 0, "HMAC state size");
+
+int cairn__crypto_hmac_new(cairn__hmac **out, const uint8_t key[32],
+                           cairn_error *err)
+{
+    *out = NULL;
+    int rc = ready(err);
+    if (rc < 0) {
+        return rc;
+    }
+    cairn__hmac *h = sodium_malloc(sizeof *h); /* guarded, wiped on free */
+    if (h == NULL) {
+        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    crypto_auth_hmacsha256_init(&h->st, key, 32);
+    *out = h;
+    return CAIRN_OK;
+}
+
+void cairn__crypto_hmac_mac(const cairn__hmac *h, const void *data, size_t len,
+                            uint8_t mac[32])
+{
+    crypto_auth_hmacsha256_state st = h->st;
+    crypto_auth_hmacsha256_update(&st, data, len);
+    crypto_auth_hmacsha256_final(&st, mac);
+    sodium_memzero(&st, sizeof st);
+}
+
+void cairn__crypto_hmac_free(cairn__hmac *h)
+{
+    if (h == NULL) {
+        return;
+    }
+    sodium_free(h);
+}
