@@ -243,7 +243,10 @@ static int client_entry(caseload_impl *c, size_t k,
 {
     cairn_caseload_entry *e = &c->pub.entries[k];
     const cairn_client *cl = &c->clients->items[k];
-    int rc = cairn_store_episode_list(&c->episodes[k], c->st, cl->code, err);
+    int rc = c->episodes[k] != NULL ? CAIRN_OK
+                                    : cairn_store_episode_list(
+                                          &c->episodes[k], c->st, cl->code,
+                                          err);
     if (rc < 0) {
         return rc;
     }
@@ -280,6 +283,7 @@ static int client_entry(caseload_impl *c, size_t k,
                                          o->n_overrides, inst, sc);
         }
         to.episodes = c->episodes[k];
+        to.without_reasons = c->compact; /* rows keep only the kinds */
         cairn_trend *t = NULL;
         rc = cairn_trend_compute(&t, inst, list, cl->loss_date, &to, ex, err);
         if (rc == 0) {
@@ -382,6 +386,45 @@ static int to_row(caseload_impl *c, size_t k,
     return rc;
 }
 
+/* What the caseload reads of each instrument: its scale and risk items. */
+typedef struct course_wants {
+    cairn_course_want *w;
+    int *risk; /* every want's risk items, one block */
+} course_wants;
+
+static int wants_make(course_wants *cw, const cairn_instrument *const *insts,
+                      size_t n_insts, const cairn_caseload_options *o,
+                      cairn_error *err)
+{
+    size_t n_risk = 0, used = 0;
+    for (size_t i = 0; i < n_insts; i++) {
+        n_risk += cairn_instrument_risk_count(insts[i]);
+    }
+    cw->w = calloc(n_insts + 1, sizeof *cw->w);
+    cw->risk = calloc(n_risk + 1, sizeof *cw->risk);
+    if (cw->w == NULL || cw->risk == NULL) {
+        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < n_insts; i++) {
+        const cairn_instrument *inst = insts[i];
+        const cairn_scale *sc =
+            o->trend.scale ? cairn_instrument_find_scale(inst, o->trend.scale)
+                           : cairn_instrument_scale(inst, 0);
+        /* no such scale: the trend refuses it before reading a score */
+        sc = sc != NULL ? sc : cairn_instrument_scale(inst, 0);
+        cairn_course_want *w = &cw->w[i];
+        w->instrument = cairn_instrument_code(inst);
+        w->scale = (size_t)(sc - cairn_instrument_scale(inst, 0));
+        w->scale_id = sc->id;
+        w->risk_items = &cw->risk[used];
+        w->n_risk_items = cairn_instrument_risk_count(inst);
+        for (size_t k = 0; k < w->n_risk_items; k++) {
+            cw->risk[used++] = cairn_instrument_risk(inst, k)->item;
+        }
+    }
+    return CAIRN_OK;
+}
+
 static int by_client_id(const void *x, const void *y)
 {
     int64_t a = ((const cairn_client *)x)->id;
@@ -400,17 +443,16 @@ static int all_entries(caseload_impl *c, const cairn_instrument *const *insts,
                        cairn_error *err)
 {
     const cairn_assessment_list empty = {0};
+    course_wants cw = {NULL, NULL};
     cairn_assessment_stream *as = NULL;
     cairn_assessment_list *list = NULL;
     size_t n = c->clients->n;
     int rc = CAIRN_OK, more = 1;
     c->pub.entries = calloc(n + 1, sizeof *c->pub.entries);
-    c->episodes = calloc(n + 1, sizeof *c->episodes);
     if (c->compact) {
         c->rows = calloc(n + 1, sizeof *c->rows);
     }
-    if (c->pub.entries == NULL || c->episodes == NULL ||
-        (c->compact && c->rows == NULL)) {
+    if (c->pub.entries == NULL || (c->compact && c->rows == NULL)) {
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
     if (o->client != NULL && n == 1) {
@@ -418,11 +460,11 @@ static int all_entries(caseload_impl *c, const cairn_instrument *const *insts,
                                          CAIRN_LIST_CURRENT, err);
         more = 0;
     } else {
-        if (n > 0) {
-            qsort(c->clients->items, n, sizeof *c->clients->items,
-                  by_client_id);
+        rc = wants_make(&cw, insts, n_insts, o, err);
+        if (rc == CAIRN_OK) {
+            rc = cairn_store_course_stream_open(&as, c->st, cw.w, n_insts,
+                                                err);
         }
-        rc = cairn_store_assessment_stream_open(&as, c->st, err);
     }
     for (size_t k = 0; rc == CAIRN_OK && k < n; k++) {
         int64_t id = c->clients->items[k].id;
@@ -445,6 +487,8 @@ static int all_entries(caseload_impl *c, const cairn_instrument *const *insts,
     }
     cairn_store_assessment_list_free(list);
     cairn_store_assessment_stream_close(as);
+    free(cw.w);
+    free(cw.risk);
     return rc;
 }
 
@@ -508,13 +552,19 @@ static int list_clients(cairn_client_list **out, cairn_store *st,
     return rc;
 }
 
-/* Keep only the clients the options ask for (in place). */
-static int filter_clients(cairn_client_list *l, cairn_store *st,
-                          const cairn_caseload_options *o, cairn_error *err)
+/*
+ * Keep only the clients the options ask for (in place, in their order),
+ * with each kept client's episodes of care in `episodes` (read here when
+ * the active rule needs them, so the pass does not read them again).
+ */
+static int filter_clients(cairn_client_list *l, cairn_episode_list **episodes,
+                          cairn_store *st, const cairn_caseload_options *o,
+                          cairn_error *err)
 {
     size_t kept = 0;
     for (size_t i = 0; i < l->n; i++) {
         const cairn_client *cl = &l->items[i];
+        cairn_episode_list *ep = NULL;
         bool active = true;
         if (o->client != NULL && strcmp(cl->code, o->client) != 0) {
             continue;
@@ -524,18 +574,21 @@ static int filter_clients(cairn_client_list *l, cairn_store *st,
             continue;
         }
         if (!o->all && o->client == NULL) {
-            int rc = cairn_caseload_is_active(st, cl->code, &active, err);
+            int rc = cairn_store_episode_list(&ep, st, cl->code, err);
             if (rc < 0) {
                 l->n = kept; /* the rest stay where they were */
                 return rc;
             }
+            active = ep->n == 0 || ep->items[ep->n - 1].ended_on == NULL;
         }
         if (!active) {
+            cairn_store_episode_list_free(ep);
             continue;
         }
         cairn_client keep = *cl;
         l->items[i] = l->items[kept];
-        l->items[kept++] = keep;
+        l->items[kept] = keep;
+        episodes[kept++] = ep;
     }
     l->n = kept;
     if (o->client != NULL && kept == 0) {
@@ -574,7 +627,15 @@ static int compute(caseload_impl **out, cairn_store *st,
     }
     if (rc == 0) {
         c->n_clients = c->clients->n;
-        rc = filter_clients(c->clients, st, o, err);
+        /* the pass reads the store in client id order */
+        if (c->n_clients > 1) {
+            qsort(c->clients->items, c->n_clients, sizeof *c->clients->items,
+                  by_client_id);
+        }
+        c->episodes = calloc(c->n_clients + 1, sizeof *c->episodes);
+        rc = c->episodes != NULL
+                 ? filter_clients(c->clients, c->episodes, st, o, err)
+                 : cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
     if (rc == 0) {
         rc = cairn_store_alert_list(&c->records, st, err);

@@ -136,7 +136,9 @@ static void add_alert(cairn_trend *t, cairn_alert_kind kind,
         snprintf(a->key, sizeof a->key, "%s:%lld", alert_names[kind],
                  (long long)p->assessment_id);
     }
-    snprintf(a->reason, sizeof a->reason, "%s", reason);
+    if (reason[0] != '\0') {
+        snprintf(a->reason, sizeof a->reason, "%s", reason);
+    }
 }
 
 /* The scored points of the scale, in date order (the list's order). */
@@ -212,8 +214,10 @@ static int collect_points(cairn_trend *t, const cairn_assessment_list *list,
     return CAIRN_OK;
 }
 
+/* The alerts of risk items endorsed or left unanswered; their reasons
+ * only when `reasons`. */
 static void risk_alerts(cairn_trend *t, const cairn_instrument *inst,
-                        const cairn_assessment_list *list)
+                        const cairn_assessment_list *list, bool reasons)
 {
     for (size_t i = list->n; i-- > 0;) {
         const cairn_assessment *a = &list->items[i];
@@ -229,9 +233,11 @@ static void risk_alerts(cairn_trend *t, const cairn_instrument *inst,
                     msg = cairn_instrument_risk(inst, k)->message;
                 }
             }
-            char reason[256];
-            snprintf(reason, sizeof reason, "%.10s: %s", a->administered_at,
-                     msg);
+            char reason[256] = "";
+            if (reasons) {
+                snprintf(reason, sizeof reason, "%.10s: %s",
+                         a->administered_at, msg);
+            }
             add_alert(t, CAIRN_ALERT_RISK, &p, a->flags[f].item, reason);
         }
         for (size_t k = 0; k < cairn_instrument_risk_count(inst); k++) {
@@ -241,10 +247,12 @@ static void risk_alerts(cairn_trend *t, const cairn_instrument *inst,
             }
             cairn_trend_point p = {.assessment_id = a->id,
                                    .date = a->administered_at};
-            char msg[200], reason[256];
-            cairn_score_unanswered_message(inst, item, msg, sizeof msg);
-            snprintf(reason, sizeof reason, "%.10s: %s", a->administered_at,
-                     msg);
+            char msg[200], reason[256] = "";
+            if (reasons) {
+                cairn_score_unanswered_message(inst, item, msg, sizeof msg);
+                snprintf(reason, sizeof reason, "%.10s: %s",
+                         a->administered_at, msg);
+            }
             add_alert(t, CAIRN_ALERT_RISK_UNANSWERED, &p, item, reason);
         }
     }
@@ -318,15 +326,17 @@ static void improvement_window(trend_impl *ti, const cairn_trend_options *o)
 }
 
 static void change_alerts(cairn_trend *t, const cairn_expectation *expect,
-                          double first)
+                          double first, bool reasons)
 {
-    char reason[256];
+    char reason[256] = "";
     if (t->has_rci && t->rci.category == CAIRN_RC_DETERIORATED) {
-        snprintf(reason, sizeof reason,
-                 "reliable deterioration: %g to %g (RCI %.2f; %.1f points "
-                 "count as reliable)",
-                 t->baseline.score, t->latest.score, t->rci.value,
-                 t->rci.threshold_points);
+        if (reasons) {
+            snprintf(reason, sizeof reason,
+                     "reliable deterioration: %g to %g (RCI %.2f; %.1f "
+                     "points count as reliable)",
+                     t->baseline.score, t->latest.score, t->rci.value,
+                     t->rci.threshold_points);
+        }
         add_alert(t, CAIRN_ALERT_DETERIORATION, &t->latest, 0, reason);
     }
     if (t->n >= 3 && expect != NULL && expect->available) {
@@ -338,19 +348,25 @@ static void change_alerts(cairn_trend *t, const cairn_expectation *expect,
                          ? t->latest.score > t->expected_high
                          : t->latest.score < t->expected_low;
         if (worse) {
-            snprintf(reason, sizeof reason,
-                     "not on track: %g at week %.0f, where clients of this "
-                     "clinic with the same baseline score %.1f to %.1f "
-                     "(90%%)",
-                     t->latest.score, w, t->expected_low, t->expected_high);
+            if (reasons) {
+                snprintf(reason, sizeof reason,
+                         "not on track: %g at week %.0f, where clients of "
+                         "this clinic with the same baseline score %.1f to "
+                         "%.1f (90%%)",
+                         t->latest.score, w, t->expected_low,
+                         t->expected_high);
+            }
             add_alert(t, CAIRN_ALERT_OFF_TRACK, &t->latest, 0, reason);
         }
     }
     if (t->has_rci && t->weeks >= t->no_improvement_weeks &&
         t->rci.category != CAIRN_RC_IMPROVED) {
-        snprintf(reason, sizeof reason,
-                 "no reliable improvement after %.0f weeks (%g to %g)",
-                 t->weeks, t->baseline.score, t->latest.score);
+        reason[0] = '\0';
+        if (reasons) {
+            snprintf(reason, sizeof reason,
+                     "no reliable improvement after %.0f weeks (%g to %g)",
+                     t->weeks, t->baseline.score, t->latest.score);
+        }
         add_alert(t, CAIRN_ALERT_NO_IMPROVEMENT, &t->latest, 0, reason);
     }
 }
@@ -502,9 +518,9 @@ int cairn_trend_compute(cairn_trend **out, const cairn_instrument *inst,
         rc = parameters(ti, sc, o, err);
     }
     if (rc == 0) {
-        risk_alerts(t, inst, list);
+        risk_alerts(t, inst, list, !o->without_reasons);
         if (t->n > 0) {
-            change_alerts(t, expect, first);
+            change_alerts(t, expect, first, !o->without_reasons);
         }
         rc = own_strings(ti, err);
     }

@@ -511,6 +511,41 @@ int cairn_store_assessment_stream_next(cairn_assessment_stream *as,
 /** End a pass.  NULL is allowed. */
 void cairn_store_assessment_stream_close(cairn_assessment_stream *as);
 
+/** What a course stream reads of one instrument's assessments. */
+typedef struct cairn_course_want {
+    const char *instrument; /**< code, e.g. "phq9" (borrowed) */
+    size_t scale;           /**< position of the one scale read */
+    const char *scale_id;   /**< its id, given to each row (borrowed) */
+    const int *risk_items;  /**< item numbers (from 1) whose being
+                                 unanswered is read; n_risk_items */
+    size_t n_risk_items;    /**< at most CAIRN_COURSE_MAX_RISK */
+} cairn_course_want;
+
+/** Risk items a course stream reads per instrument. */
+#define CAIRN_COURSE_MAX_RISK 30
+
+/**
+ * Start a pass like cairn_store_assessment_stream_open() that reads of
+ * each current assessment only what one client's course on one scale
+ * needs (a caseload): the assessments of the `n_wants` instruments in
+ * `wants` (borrowed for the life of the stream), one client at a time in
+ * ascending client id.  Each assessment from
+ * cairn_store_assessment_stream_next() has its id, client id and code,
+ * instrument, date and every flag; `scales` has `scale + 1` entries of
+ * which only the wanted one (at `scale`) can have a score and band;
+ * `n_items` is the highest of the risk items, `missing` says which of
+ * them were left unanswered (every other item reads as answered) and
+ * every `codes` entry is 0; nothing else is read (version, entry, rules
+ * and correction fields are empty).  Stored values are read through
+ * SQLite's JSON functions, never decoded whole.
+ * Returns CAIRN_OK, CAIRN_EINVAL (too many risk items), CAIRN_ENOMEM or
+ * CAIRN_EDB.
+ */
+int cairn_store_course_stream_open(cairn_assessment_stream **out,
+                                   cairn_store *st,
+                                   const cairn_course_want *wants,
+                                   size_t n_wants, cairn_error *err);
+
 /* ------------------------------------------------------------------ */
 /* Cohorts: every current assessment of one instrument                 */
 
