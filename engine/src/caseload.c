@@ -330,6 +330,10 @@ static int to_cell(cairn_caseload_cell *cell, const cairn_trend *t,
         cell->recent[i] = t->points[t->n - cell->n_recent + i].score;
     }
     cell->latest = t->n > 0 ? t->latest.score : 0;
+    if (t->n > 0) {
+        snprintf(cell->latest_date, sizeof cell->latest_date, "%.10s",
+                 t->latest.date);
+    }
     cell->change = t->change;
     cell->has_rci = t->has_rci;
     cell->rci_category = t->rci.category;

@@ -113,6 +113,7 @@ typedef struct cairn_caseload_cell {
     size_t n_recent;        /**< min(n, CAIRN_CASELOAD_RECENT) */
     double recent[CAIRN_CASELOAD_RECENT]; /**< their scores, oldest first */
     double latest;                        /**< the latest score, if n > 0 */
+    char latest_date[11]; /**< its date (YYYY-MM-DD), or "" when n = 0 */
     const char *band; /**< its band id (borrowed from the catalog), or
                            NULL */
     double change;    /**< latest - baseline */
