@@ -5,10 +5,11 @@
  * questionnaires the clinic uses), and a summary of who improved.
  *
  * The caseload itself (which clients, their trends, alerts and states,
- * the order) is the engine's cairn_caseload_compute, as `cairn caseload`
- * prints it; this file summarises each client into small cells (latest
- * score, band, change, reliable change, the last few scores for a
- * sparkline) and lays them out.
+ * the order) is the engine's, as `cairn caseload` prints it: the compact
+ * rows give the order, and each row's client in full
+ * (cairn_caseload_rows_entry, one client's trends in memory at a time) is
+ * summarised into small cells (latest score, band, change, reliable
+ * change, the last few scores for a sparkline) and laid out.
  */
 #include <math.h>
 #include <stdio.h>
@@ -160,11 +161,11 @@ int cairn_report_caseload_load(cairn_report_caseload **out, cairn_store *st,
     cairn_report_options defaults = CAIRN_REPORT_OPTIONS_INIT;
     const cairn_report_options *o = opts ? opts : &defaults;
     cairn_caseload_options co = caseload_options(o);
-    cairn_caseload *cl = NULL;
+    cairn_caseload_rows *cl = NULL;
     size_t n_cat = cairn_catalog_count(cat);
     *out = NULL;
     cairn_report_caseload *r = calloc(1, sizeof *r);
-    int rc = r ? cairn_caseload_compute(&cl, st, cat, &co, err)
+    int rc = r ? cairn_caseload_rows_compute(&cl, st, cat, &co, err)
                : cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     if (rc == CAIRN_OK) {
         r->n_cells = n_cat;
@@ -172,17 +173,22 @@ int cairn_report_caseload_load(cairn_report_caseload **out, cairn_store *st,
         rc = r->rows ? CAIRN_OK
                      : cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
+    /* one client's trends at a time, in the caseload's order */
     for (size_t i = 0; rc == CAIRN_OK && i < cl->n; i++) {
+        const cairn_caseload_entry *e = NULL;
         cairn_report_row *w = NULL;
-        rc = add_row(r, n_cat, cl->entries[i].client, &w, err);
+        rc = cairn_caseload_rows_entry(cl, i, &e, err);
         if (rc == CAIRN_OK) {
-            rc = summarise(w, &cl->entries[i], cat, err);
+            rc = add_row(r, n_cat, e->client, &w, err);
+        }
+        if (rc == CAIRN_OK) {
+            rc = summarise(w, e, cat, err);
         }
     }
     if (rc == CAIRN_OK) {
         rc = compact(r, cat, err);
     }
-    cairn_caseload_free(cl);
+    cairn_caseload_rows_free(cl);
     if (rc < 0) {
         cairn_report_caseload_free(r);
         return rc;

@@ -60,6 +60,25 @@ static void same_as_rows(cairn_store *st, const cairn_caseload *c)
             assert_int_equal(open, x->n_open);
         }
     }
+    /* each row's client in full, asked for in any order, is the full
+     * caseload's entry: every trend, alert, reason and state */
+    for (size_t k = c->n; k-- > 0;) {
+        const cairn_caseload_entry *e = &c->entries[k], *f = NULL;
+        assert_int_equal(cairn_caseload_rows_entry(r, k, &f, &err), 0);
+        assert_string_equal(f->client->code, e->client->code);
+        assert_int_equal(f->n_open, e->n_open);
+        assert_int_equal(f->n_acknowledged, e->n_acknowledged);
+        assert_int_equal(f->has_nhstt, e->has_nhstt);
+        assert_int_equal(f->n_trends, e->n_trends);
+        for (size_t i = 0; i < e->n_trends; i++) {
+            char *a = NULL, *b = NULL;
+            assert_int_equal(cairn_trend_to_json(e->trends[i], &a, &err), 0);
+            assert_int_equal(cairn_trend_to_json(f->trends[i], &b, &err), 0);
+            assert_string_equal(a, b);
+            free(a);
+            free(b);
+        }
+    }
     cairn_caseload_rows_free(r);
 }
 
@@ -586,6 +605,9 @@ static void test_caseload_course_stream(void **state)
     cairn_store *st = test_store_new(dir, sizeof dir);
     courses(st);
     same_courses(st, o);
+    cairn_caseload *full = caseload(st);
+    same_as_rows(st, full);
+    cairn_caseload_free(full);
     o.trend.episode = CAIRN_EPISODE_ALL;
     same_courses(st, o);
     o.trend.episode = CAIRN_EPISODE_CURRENT;

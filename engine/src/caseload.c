@@ -24,6 +24,13 @@ typedef struct caseload_impl {
     bool compact;                  /* keep rows, not trends */
     cairn_caseload_row *rows;      /* compact: one per entry, whose trends
                                       are freed as soon as it is made */
+    bool reasons;                  /* compact: format the alerts' reasons
+                                      (a full entry asked of a row) */
+    const cairn_instrument **insts; /* the instruments looked at */
+    size_t n_insts;
+    struct course_wants *wants;      /* rows: what a client's read needs */
+    cairn_assessment_stream *client; /* rows: reads one client at a time */
+    size_t last;                     /* rows: the entry made last, or n */
 } caseload_impl;
 
 /* Clients the growth model needs: this instrument's setting, the
@@ -283,7 +290,7 @@ static int client_entry(caseload_impl *c, size_t k,
                                          o->n_overrides, inst, sc);
         }
         to.episodes = c->episodes[k];
-        to.without_reasons = c->compact; /* rows keep only the kinds */
+        to.without_reasons = c->compact && !c->reasons; /* rows keep kinds */
         cairn_trend *t = NULL;
         rc = cairn_trend_compute(&t, inst, list, cl->loss_date, &to, ex, err);
         if (rc == 0) {
@@ -650,7 +657,9 @@ static int compute(caseload_impl **out, cairn_store *st,
     if (rc == 0) {
         rc = all_entries(c, insts, n_insts, o, err);
     }
-    free(insts);
+    c->insts = insts;
+    c->n_insts = n_insts;
+    c->last = c->pub.n;
     if (rc < 0) {
         cairn_caseload_free(&c->pub);
         return rc;
@@ -700,10 +709,71 @@ int cairn_caseload_rows_compute(cairn_caseload_rows **out, cairn_store *st,
     }
     r->pub.n = r->c->pub.n;
     r->pub.rows = r->c->rows;
-    /* nothing of the trends is kept: the alert records can go too */
-    cairn_store_alert_list_free(r->c->records);
-    r->c->records = NULL;
     *out = &r->pub;
+    return CAIRN_OK;
+}
+
+/* Free the full entry made last for a row, if any. */
+static void entry_done(caseload_impl *c)
+{
+    if (c->last >= c->pub.n) {
+        return;
+    }
+    cairn_caseload_entry *e = &c->pub.entries[c->last];
+    for (size_t i = 0; i < e->n_trends; i++) {
+        cairn_trend_free(e->trends[i]);
+    }
+    free(e->trends);
+    e->trends = NULL;
+    e->n_trends = 0;
+    e->episodes = NULL;
+    cairn_store_episode_list_free(c->episodes[c->last]);
+    c->episodes[c->last] = NULL;
+    c->last = c->pub.n;
+}
+
+int cairn_caseload_rows_entry(cairn_caseload_rows *rows, size_t k,
+                              const cairn_caseload_entry **out,
+                              cairn_error *err)
+{
+    caseload_impl *c = ((rows_impl *)rows)->c;
+    cairn_assessment_list *list = NULL;
+    const cairn_assessment_list empty = {0};
+    *out = NULL;
+    assert(k < rows->n);
+    entry_done(c);
+    /* the row's client, in the caseload's list of clients (by id) */
+    size_t j = (size_t)(rows->rows[k].client - c->clients->items);
+    int rc = CAIRN_OK;
+    if (c->client == NULL) {
+        c->wants = calloc(1, sizeof *c->wants);
+        rc = c->wants == NULL
+                 ? cairn_error_set(err, CAIRN_ENOMEM, "out of memory")
+                 : wants_make(c->wants, c->insts, c->n_insts, &c->opts, err);
+        if (rc == CAIRN_OK) {
+            rc = cairn_store_course_client_open(&c->client, c->st, c->wants->w,
+                                                c->n_insts, err);
+        }
+    }
+    if (rc == CAIRN_OK) {
+        rc = cairn_store_course_client_read(c->client, c->clients->items[j].id,
+                                            &list, err);
+    }
+    if (rc == CAIRN_OK) {
+        c->reasons = true;
+        c->last = j;
+        cairn_caseload_entry *e = &c->pub.entries[j];
+        memset(e, 0, sizeof *e);
+        rc = client_entry(c, j, list != NULL ? list : &empty, c->insts,
+                          c->n_insts, &c->opts, err);
+        c->reasons = false;
+    }
+    cairn_store_assessment_list_free(list);
+    if (rc < 0) {
+        entry_done(c);
+        return rc;
+    }
+    *out = &c->pub.entries[j];
     return CAIRN_OK;
 }
 
@@ -741,6 +811,13 @@ void cairn_caseload_free(cairn_caseload *cl)
     }
     free(c->rows);
     free(cl->entries);
+    free((void *)c->insts);
+    if (c->wants != NULL) {
+        free(c->wants->w);
+        free(c->wants->risk);
+        free(c->wants);
+    }
+    cairn_store_assessment_stream_close(c->client);
     free(cl->expectations);
     free(cl->expectation_codes);
     cairn_store_alert_list_free(c->records);

@@ -8,6 +8,7 @@
  * since a file edited by hand may hold anything).  Results live in an
  * arena owned by the list, record or cursor, so freeing is one call.
  */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -482,6 +483,7 @@ struct cairn_assessment_stream {
     bool done;
     const cairn_course_want *wants; /* a course stream's, or NULL */
     size_t n_wants;
+    bool one_client; /* read one client at a time (?n_wants + 1) */
 };
 
 int cairn_store_assessment_stream_open(cairn_assessment_stream **out,
@@ -575,7 +577,8 @@ static void risk_column(cairn__buf *b, const cairn_course_want *w, size_t n)
     cairn__buf_puts(b, " ELSE 0 END");
 }
 
-static void course_sql(cairn__buf *b, const cairn_course_want *w, size_t n)
+static void course_sql(cairn__buf *b, const cairn_course_want *w, size_t n,
+                       bool one_client)
 {
     cairn__buf_puts(b, "SELECT a.id, a.client_id, c.code, a.instrument,"
                        " a.administered_at");
@@ -591,13 +594,16 @@ static void course_sql(cairn__buf *b, const cairn_course_want *w, size_t n)
     if (n == 1) {
         cairn__buf_puts(b, " AND a.instrument = ?1");
     }
+    if (one_client) {
+        cairn__buf_puts(b, " AND a.client_id = ?");
+        cairn__buf_int(b, (long long)n + 1);
+    }
     cairn__buf_puts(b, " ORDER BY a.client_id, a.administered_at, a.id");
 }
 
-int cairn_store_course_stream_open(cairn_assessment_stream **out,
-                                   cairn_store *st,
-                                   const cairn_course_want *wants,
-                                   size_t n_wants, cairn_error *err)
+static int course_open(cairn_assessment_stream **out, cairn_store *st,
+                       const cairn_course_want *wants, size_t n_wants,
+                       bool one_client, cairn_error *err)
 {
     cairn__buf sql = CAIRN__BUF_INIT;
     *out = NULL;
@@ -616,7 +622,8 @@ int cairn_store_course_stream_open(cairn_assessment_stream **out,
     as->st = st;
     as->wants = wants;
     as->n_wants = n_wants;
-    course_sql(&sql, wants, n_wants);
+    as->one_client = one_client;
+    course_sql(&sql, wants, n_wants, one_client);
     int rc = CAIRN_OK;
     if (sql.oom) {
         rc = cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
@@ -627,7 +634,8 @@ int cairn_store_course_stream_open(cairn_assessment_stream **out,
         rc = cairn__store_dberr(st, err);
     }
     int n_params = as->stmt ? sqlite3_bind_parameter_count(as->stmt) : 0;
-    for (size_t i = 0; rc == CAIRN_OK && (int)i < n_params; i++) {
+    for (size_t i = 0; rc == CAIRN_OK && i < n_wants && (int)i < n_params;
+         i++) {
         sqlite3_bind_text(as->stmt, (int)i + 1, wants[i].instrument, -1,
                           SQLITE_STATIC);
     }
@@ -638,6 +646,40 @@ int cairn_store_course_stream_open(cairn_assessment_stream **out,
     }
     *out = as;
     return CAIRN_OK;
+}
+
+int cairn_store_course_stream_open(cairn_assessment_stream **out,
+                                   cairn_store *st,
+                                   const cairn_course_want *wants,
+                                   size_t n_wants, cairn_error *err)
+{
+    return course_open(out, st, wants, n_wants, false, err);
+}
+
+int cairn_store_course_client_open(cairn_assessment_stream **out,
+                                   cairn_store *st,
+                                   const cairn_course_want *wants,
+                                   size_t n_wants, cairn_error *err)
+{
+    return course_open(out, st, wants, n_wants, true, err);
+}
+
+int cairn_store_course_client_read(cairn_assessment_stream *as,
+                                   int64_t client_id,
+                                   cairn_assessment_list **out,
+                                   cairn_error *err)
+{
+    *out = NULL;
+    assert(as->one_client);
+    if (as->stmt == NULL) {
+        return CAIRN_OK; /* no instrument */
+    }
+    sqlite3_reset(as->stmt);
+    sqlite3_bind_int64(as->stmt, (int)as->n_wants + 1, client_id);
+    as->pending = false;
+    as->done = false;
+    int rc = cairn_store_assessment_stream_next(as, out, err);
+    return rc < 0 ? rc : CAIRN_OK;
 }
 
 /* The want of instrument `code` (it is one: the query picks them). */

@@ -161,6 +161,20 @@ int cairn_caseload_rows_compute(cairn_caseload_rows **out, cairn_store *st,
                                 const cairn_caseload_options *opts,
                                 cairn_error *err);
 
+/**
+ * Row `k`'s client in full, as cairn_caseload_compute() gives it (every
+ * trend with its points, alerts, reasons and states), read again from
+ * the store for this client alone: so a front end that shows every
+ * client's whole course (`caseload --json`, the caseload workbook) walks
+ * the rows in their order and holds one client's trends at a time.
+ * `*out` is borrowed from `r` and valid until the next call or
+ * cairn_caseload_rows_free().
+ * Returns CAIRN_OK, CAIRN_EINVAL, CAIRN_ENOMEM or CAIRN_EDB.
+ */
+int cairn_caseload_rows_entry(cairn_caseload_rows *r, size_t k,
+                              const cairn_caseload_entry **out,
+                              cairn_error *err);
+
 /** Free compact rows.  NULL is allowed. */
 void cairn_caseload_rows_free(cairn_caseload_rows *r);
 

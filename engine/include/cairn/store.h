@@ -546,6 +546,31 @@ int cairn_store_course_stream_open(cairn_assessment_stream **out,
                                    const cairn_course_want *wants,
                                    size_t n_wants, cairn_error *err);
 
+/**
+ * A course stream (as cairn_store_course_stream_open() reads) that reads
+ * one client at a time, in any order, through
+ * cairn_store_course_client_read(); its one statement is prepared once.
+ * Close it with cairn_store_assessment_stream_close().
+ * Returns what cairn_store_course_stream_open() returns.
+ */
+int cairn_store_course_client_open(cairn_assessment_stream **out,
+                                   cairn_store *st,
+                                   const cairn_course_want *wants,
+                                   size_t n_wants, cairn_error *err);
+
+/**
+ * Client `client_id`'s current assessments of the wanted instruments,
+ * read as a course stream reads them, into `*out` (NULL when there are
+ * none), which the caller frees with cairn_store_assessment_list_free().
+ * `as` must come from cairn_store_course_client_open().
+ * Returns CAIRN_OK, CAIRN_EINVAL (a malformed stored row), CAIRN_ENOMEM
+ * or CAIRN_EDB.
+ */
+int cairn_store_course_client_read(cairn_assessment_stream *as,
+                                   int64_t client_id,
+                                   cairn_assessment_list **out,
+                                   cairn_error *err);
+
 /* ------------------------------------------------------------------ */
 /* Cohorts: every current assessment of one instrument                 */
 
