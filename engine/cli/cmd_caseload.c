@@ -90,6 +90,19 @@ static void print_row(const cairn_caseload_row *e, const cairn_caseload_cell *t,
            t->n >= 2 ? t->change : 0, cairn_report_cell_status(t));
 }
 
+/* Add `s` to the text of `line` (`*used` bytes), cut where `line` ends
+ * (as snprintf would cut it; a caseload has thousands of alerts). */
+static void append(char *line, size_t size, size_t *used, const char *s)
+{
+    size_t n = strlen(s);
+    if (*used + n >= size) {
+        n = size - 1 - *used;
+    }
+    memcpy(line + *used, s, n);
+    *used += n;
+    line[*used] = '\0';
+}
+
 /* The client's open alerts under their rows, wrapped: "!! risk item
  * endorsed (EPDS); no reliable improvement (PHQ-9)". */
 static void print_alerts(const cairn_caseload_row *e, const cairn_catalog *cat)
@@ -100,12 +113,15 @@ static void print_alerts(const cairn_caseload_row *e, const cairn_catalog *cat)
     for (size_t i = 0; i < e->n_cells; i++) {
         const cairn_caseload_cell *t = &e->cells[i];
         const cairn_instrument *inst = cell_instrument(cat, t->instrument);
+        const char *name = inst ? cairn_report_short_name(inst)
+                                : t->instrument;
         for (size_t k = 0; k < t->n_open && used + 80 < sizeof line; k++) {
-            int w = snprintf(
-                line + used, sizeof line - used, "%s%s (%s)", used ? "; " : "",
-                cairn_alert_kind_label((cairn_alert_kind)t->open_kinds[k]),
-                inst ? cairn_report_short_name(inst) : t->instrument);
-            used += w > 0 ? (size_t)w : 0;
+            append(line, sizeof line, &used, used ? "; " : "");
+            append(line, sizeof line, &used,
+                   cairn_alert_kind_label((cairn_alert_kind)t->open_kinds[k]));
+            append(line, sizeof line, &used, " (");
+            append(line, sizeof line, &used, name);
+            append(line, sizeof line, &used, ")");
         }
     }
     if (used > 0) {

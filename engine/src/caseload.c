@@ -11,6 +11,7 @@
 #include "cairn/caseload.h"
 #include "cairn/cohort.h"
 #include "cairn/settings.h"
+#include "internal.h"
 
 typedef struct caseload_impl {
     cairn_caseload pub;
@@ -31,6 +32,8 @@ typedef struct caseload_impl {
     struct course_wants *wants;      /* rows: what a client's read needs */
     cairn_assessment_stream *client; /* rows: reads one client at a time */
     size_t last;                     /* rows: the entry made last, or n */
+    int64_t change;                  /* rows: the store's change counter */
+    bool snapshot;                   /* rows: entries read in a snapshot */
 } caseload_impl;
 
 /* Clients the growth model needs: this instrument's setting, the
@@ -634,6 +637,19 @@ static int compute(caseload_impl **out, cairn_store *st,
         rc = pick_instruments(&insts, &n_insts, cat, o->instrument, err);
     }
     if (rc == 0) {
+        /* before the snapshot: the model may be cached in the store */
+        rc = expectations(c, st, insts, n_insts, o, err);
+    }
+    if (rc == 0) {
+        rc = cairn_store_snapshot_begin(st, err);
+    }
+    bool snap = rc == 0; /* every read below sees one snapshot */
+    if (rc == 0 && compact) {
+        bool has = false;
+        int64_t last = 0;
+        rc = cairn__store_change_get(st, &c->change, &last, &has, err);
+    }
+    if (rc == 0) {
         rc = list_clients(&c->clients, st, o->client, err);
     }
     if (rc == 0) {
@@ -652,10 +668,10 @@ static int compute(caseload_impl **out, cairn_store *st,
         rc = cairn_store_alert_list(&c->records, st, err);
     }
     if (rc == 0) {
-        rc = expectations(c, st, insts, n_insts, o, err);
-    }
-    if (rc == 0) {
         rc = all_entries(c, insts, n_insts, o, err);
+    }
+    if (snap) {
+        cairn_store_snapshot_end(st);
     }
     c->insts = insts;
     c->n_insts = n_insts;
@@ -732,6 +748,29 @@ static void entry_done(caseload_impl *c)
     c->last = c->pub.n;
 }
 
+/*
+ * The entries are read in one snapshot of the store, which must be the
+ * one the rows were computed from: if anything was written since, their
+ * order and counts may no longer hold, so the walk stops.
+ */
+static int snapshot_again(caseload_impl *c, cairn_error *err)
+{
+    int64_t change = 0, last = 0;
+    bool has = false;
+    int rc = cairn_store_snapshot_begin(c->st, err);
+    if (rc < 0) {
+        return rc;
+    }
+    c->snapshot = true;
+    rc = cairn__store_change_get(c->st, &change, &last, &has, err);
+    if (rc == CAIRN_OK && change != c->change) {
+        rc = cairn_error_set(err, CAIRN_EDB,
+                             "the store changed while the caseload was "
+                             "read; run it again");
+    }
+    return rc;
+}
+
 int cairn_caseload_rows_entry(cairn_caseload_rows *rows, size_t k,
                               const cairn_caseload_entry **out,
                               cairn_error *err)
@@ -745,7 +784,10 @@ int cairn_caseload_rows_entry(cairn_caseload_rows *rows, size_t k,
     /* the row's client, in the caseload's list of clients (by id) */
     size_t j = (size_t)(rows->rows[k].client - c->clients->items);
     int rc = CAIRN_OK;
-    if (c->client == NULL) {
+    if (!c->snapshot) {
+        rc = snapshot_again(c, err);
+    }
+    if (rc == CAIRN_OK && c->client == NULL) {
         c->wants = calloc(1, sizeof *c->wants);
         rc = c->wants == NULL
                  ? cairn_error_set(err, CAIRN_ENOMEM, "out of memory")
@@ -818,6 +860,9 @@ void cairn_caseload_free(cairn_caseload *cl)
         free(c->wants);
     }
     cairn_store_assessment_stream_close(c->client);
+    if (c->snapshot) {
+        cairn_store_snapshot_end(c->st);
+    }
     free(cl->expectations);
     free(cl->expectation_codes);
     cairn_store_alert_list_free(c->records);

@@ -559,7 +559,11 @@ static void risk_column(cairn__buf *b, const cairn_course_want *w, size_t n)
         cairn__buf_puts(b, ", 0");
         return;
     }
-    cairn__buf_puts(b, ", CASE a.instrument");
+    /* JSON spells a null only as null: a responses text without those
+     * letters has every item answered, and SQL's instr() says so without
+     * asking the JSON functions (most rows); the others are read by them */
+    cairn__buf_puts(b, ", CASE WHEN instr(a.responses, 'null') = 0 THEN 0"
+                       " ELSE CASE a.instrument");
     for (size_t i = 0; i < n; i++) {
         if (w[i].n_risk_items == 0) {
             continue;
@@ -574,7 +578,7 @@ static void risk_column(cairn__buf *b, const cairn_course_want *w, size_t n)
             cairn__buf_int(b, 1LL << r);
         }
     }
-    cairn__buf_puts(b, " ELSE 0 END");
+    cairn__buf_puts(b, " ELSE 0 END END");
 }
 
 static void course_sql(cairn__buf *b, const cairn_course_want *w, size_t n,

@@ -120,6 +120,27 @@ bool cairn_expectation_band(const cairn_expectation *e, double y0, double w,
     return true;
 }
 
+/* Write ':' and `v` in decimal at `at`; returns the end. */
+static char *key_int(char *at, long long v)
+{
+    char digits[24];
+    size_t n = 0;
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v
+                                 : (unsigned long long)v;
+    *at++ = ':';
+    if (v < 0) {
+        *at++ = '-';
+    }
+    do {
+        digits[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u > 0);
+    while (n > 0) {
+        *at++ = digits[--n];
+    }
+    return at;
+}
+
 static void add_alert(cairn_trend *t, cairn_alert_kind kind,
                       const cairn_trend_point *p, int item, const char *reason)
 {
@@ -129,13 +150,17 @@ static void add_alert(cairn_trend *t, cairn_alert_kind kind,
     a->assessment_id = p->assessment_id;
     a->date = p->date;
     a->item = item;
+    /* "<kind>:<id>[:<item>]", at most 15 + 1 + 20 + 1 + 11 bytes: the
+     * same text snprintf would make, without its cost on every alert */
+    static_assert(sizeof a->key > 48, "an alert key fits");
+    size_t len = strlen(alert_names[kind]);
+    char *at = a->key;
+    memcpy(at, alert_names[kind], len);
+    at = key_int(at + len, (long long)p->assessment_id);
     if (item > 0) {
-        snprintf(a->key, sizeof a->key, "%s:%lld:%d", alert_names[kind],
-                 (long long)p->assessment_id, item);
-    } else {
-        snprintf(a->key, sizeof a->key, "%s:%lld", alert_names[kind],
-                 (long long)p->assessment_id);
+        at = key_int(at, item);
     }
+    *at = '\0';
     if (reason[0] != '\0') {
         snprintf(a->reason, sizeof a->reason, "%s", reason);
     }
@@ -469,6 +494,22 @@ static int own_strings(trend_impl *ti, cairn_error *err)
     return CAIRN_OK;
 }
 
+/* The risk alerts assessment `a` can raise on `inst` (risk_alerts()):
+ * one per flag, one per risk item left unanswered. */
+static size_t max_risk_alerts(const cairn_assessment *a,
+                              const cairn_instrument *inst)
+{
+    size_t n = 0;
+    if (strcmp(a->instrument, cairn_instrument_code(inst)) != 0) {
+        return 0;
+    }
+    for (size_t k = 0; k < cairn_instrument_risk_count(inst); k++) {
+        int item = cairn_instrument_risk(inst, k)->item;
+        n += (size_t)item <= a->n_items && a->missing[item - 1];
+    }
+    return n + a->n_flags;
+}
+
 int cairn_trend_compute(cairn_trend **out, const cairn_instrument *inst,
                         const cairn_assessment_list *list,
                         const char *loss_date, const cairn_trend_options *opts,
@@ -498,7 +539,7 @@ int cairn_trend_compute(cairn_trend **out, const cairn_instrument *inst,
     double first = 0;
     size_t flags = 0;
     for (size_t i = 0; i < list->n; i++) {
-        flags += list->items[i].n_flags + cairn_instrument_risk_count(inst);
+        flags += max_risk_alerts(&list->items[i], inst);
     }
     t->alerts = calloc(flags + 4, sizeof *t->alerts);
     int rc = t->alerts ? CAIRN_OK

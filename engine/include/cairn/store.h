@@ -486,6 +486,20 @@ int cairn_store_assessment_list(cairn_assessment_list **out, cairn_store *st,
 /** Free an assessment list.  NULL is allowed. */
 void cairn_store_assessment_list_free(cairn_assessment_list *list);
 
+/**
+ * Make the reads that follow, until the matching
+ * cairn_store_snapshot_end(), see one snapshot of the store (a read
+ * transaction): others' writes committed meanwhile are not seen, and the
+ * store is locked once rather than for every query.  Calls nest; inside
+ * a transaction already open they do nothing.  Write nothing through
+ * `st` while a snapshot is open (a write would fail).
+ * Returns CAIRN_OK or CAIRN_EDB.
+ */
+int cairn_store_snapshot_begin(cairn_store *st, cairn_error *err);
+
+/** End a snapshot begun by cairn_store_snapshot_begin(). */
+void cairn_store_snapshot_end(cairn_store *st);
+
 /** A pass over every client's current assessments (opaque). */
 typedef struct cairn_assessment_stream cairn_assessment_stream;
 
