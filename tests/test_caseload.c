@@ -697,6 +697,32 @@ static void test_caseload_course_stream(void **state)
     test_store_done(st, dir);
 }
 
+static void test_caseload_rows_entry_same_store(void **state)
+{
+    (void)state;
+    char dir[64];
+    cairn_caseload_rows *r = NULL;
+    const cairn_caseload_entry *e = NULL;
+    cairn_error err = CAIRN_ERROR_INIT;
+    cairn_store *st = test_store_new(dir, sizeof dir);
+    fill(st);
+    assert_int_equal(
+        cairn_caseload_rows_compute(&r, st, test_catalog(), NULL, &err), 0);
+    /* a record between the rows and their entries: the order may no
+     * longer hold, so the walk is refused rather than shown wrong */
+    test_phq9(st, "E", "2026-02-02", 20, true);
+    assert_int_equal(cairn_caseload_rows_entry(r, 0, &e, &err), CAIRN_EDB);
+    assert_string_equal(err.message, "the store changed while the caseload "
+                                     "was read; run it again");
+    cairn_caseload_rows_free(r);
+    assert_int_equal(
+        cairn_caseload_rows_compute(&r, st, test_catalog(), NULL, &err), 0);
+    assert_int_equal(cairn_caseload_rows_entry(r, 0, &e, &err), 0);
+    assert_string_equal(e->client->code, "A");
+    cairn_caseload_rows_free(r);
+    test_store_done(st, dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -709,6 +735,7 @@ int main(void)
         cmocka_unit_test(test_caseload_alert_list_and_actions),
         cmocka_unit_test(test_caseload_alert_age_words),
         cmocka_unit_test(test_caseload_course_stream),
+        cmocka_unit_test(test_caseload_rows_entry_same_store),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
