@@ -503,8 +503,7 @@ static void amend_phq9(cairn_store *st, int64_t id)
     int64_t new_id = 0;
     assert_int_equal(cairn_responses_new(&r, in, &err), 0);
     for (size_t i = 0; i < 9; i++) {
-        assert_int_equal(cairn_responses_set(r, in, i, i < 8 ? 2 : 0, &err),
-                         0);
+        assert_int_equal(cairn_responses_set(r, in, i, i < 8 ? 2 : 0, &err), 0);
     }
     if (cairn_score_compute(&s, in, r, &err) < 0 ||
         cairn_store_assessment_amend(st, id, s, r, NULL, "typed wrongly",
@@ -524,8 +523,7 @@ static void amend_phq9(cairn_store *st, int64_t id)
 static void courses(cairn_store *st)
 {
     cairn_error err = CAIRN_ERROR_INIT;
-    int pcl[20] = {1, 2, 3, 4, 0, 1, 2, 3, 4, 0,
-                   1, 2, 3, 4, 0, 2, 2, 3, 4, 0};
+    int pcl[20] = {1, 2, 3, 4, 0, 1, 2, 3, 4, 0, 1, 2, 3, 4, 0, 2, 2, 3, 4, 0};
     int epds[10] = {1, 1, 2, 0, 1, 2, 1, 0, 1, NA};
     test_client(st, "A", NULL, NULL);
     test_client(st, "B", NULL, NULL);
@@ -540,10 +538,9 @@ static void courses(cairn_store *st)
     test_phq9(st, "B", "2026-01-19", 19, true);
     test_phq9(st, "B", "2026-02-02", 4, false);
     amend_phq9(st, nth_id(st, "B", 1));
-    assert_int_equal(
-        cairn_store_assessment_void(st, nth_id(st, "B", 2), "wrong client",
-                                    &err),
-        0);
+    assert_int_equal(cairn_store_assessment_void(st, nth_id(st, "B", 2),
+                                                 "wrong client", &err),
+                     0);
     assert_int_equal(cairn_store_episode_add(st, "C", "2025-06-01", NULL, &err),
                      0);
     test_phq9(st, "C", "2025-06-10", 22, true);

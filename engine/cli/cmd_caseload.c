@@ -113,8 +113,7 @@ static void print_alerts(const cairn_caseload_row *e, const cairn_catalog *cat)
     for (size_t i = 0; i < e->n_cells; i++) {
         const cairn_caseload_cell *t = &e->cells[i];
         const cairn_instrument *inst = cell_instrument(cat, t->instrument);
-        const char *name = inst ? cairn_report_short_name(inst)
-                                : t->instrument;
+        const char *name = inst ? cairn_report_short_name(inst) : t->instrument;
         for (size_t k = 0; k < t->n_open && used + 80 < sizeof line; k++) {
             append(line, sizeof line, &used, used ? "; " : "");
             append(line, sizeof line, &used,

@@ -185,8 +185,7 @@ static void alert_cell(srv_buf *b, const cairn_caseload_cell *t)
 {
     for (size_t k = 0; k < t->n_open; k++) {
         srv_put(b, k > 0 ? "; " : "<span class=\"flag\">");
-        srv_put(b, cairn_alert_kind_label(
-                       (cairn_alert_kind)t->open_kinds[k]));
+        srv_put(b, cairn_alert_kind_label((cairn_alert_kind)t->open_kinds[k]));
     }
     srv_put(b, t->n_open > 0 ? "</span>" : "");
 }
@@ -375,8 +374,8 @@ void srv_caseload_get(srv_ctx *c)
     o.clinician = srv_clinician_filter(c);
     o.instrument = v.instrument;
     o.all = v.all;
-    if (cairn_caseload_rows_compute(&cl, c->app->cfg.store,
-                                    c->app->cfg.catalog, &o, &err) < 0 ||
+    if (cairn_caseload_rows_compute(&cl, c->app->cfg.store, c->app->cfg.catalog,
+                                    &o, &err) < 0 ||
         cairn_store_audit_view(c->app->cfg.store, "caseload", NULL, &err) < 0) {
         cairn_caseload_rows_free(cl);
         srv_dash_fail(c, &err);

@@ -253,10 +253,10 @@ static int client_entry(caseload_impl *c, size_t k,
 {
     cairn_caseload_entry *e = &c->pub.entries[k];
     const cairn_client *cl = &c->clients->items[k];
-    int rc = c->episodes[k] != NULL ? CAIRN_OK
-                                    : cairn_store_episode_list(
-                                          &c->episodes[k], c->st, cl->code,
-                                          err);
+    int rc =
+        c->episodes[k] != NULL
+            ? CAIRN_OK
+            : cairn_store_episode_list(&c->episodes[k], c->st, cl->code, err);
     if (rc < 0) {
         return rc;
     }
@@ -380,7 +380,7 @@ static int to_row(caseload_impl *c, size_t k,
         .nhstt_finished = e->nhstt_finished,
         .nhstt_sessions = e->nhstt_sessions,
     };
-    r->cells = calloc(e->n_trends + 1, sizeof *r->cells);
+    r->cells = calloc(e->n_trends > 0 ? e->n_trends : 1, sizeof *r->cells);
     if (r->cells == NULL) {
         rc = cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
@@ -476,8 +476,7 @@ static int all_entries(caseload_impl *c, const cairn_instrument *const *insts,
     } else {
         rc = wants_make(&cw, insts, n_insts, o, err);
         if (rc == CAIRN_OK) {
-            rc = cairn_store_course_stream_open(&as, c->st, cw.w, n_insts,
-                                                err);
+            rc = cairn_store_course_stream_open(&as, c->st, cw.w, n_insts, err);
         }
     }
     for (size_t k = 0; rc == CAIRN_OK && k < n; k++) {

@@ -484,7 +484,33 @@ struct cairn_assessment_stream {
     const cairn_course_want *wants; /* a course stream's, or NULL */
     size_t n_wants;
     bool one_client; /* read one client at a time (?n_wants + 1) */
+    int cache_was;   /* the page cache's size before the pass, or 0 */
 };
+
+/* A pass reads each page of the store once: a page cache as large as
+ * the store keeps (64 MiB) would only hold memory, so a course stream
+ * keeps a small one while it is open (KiB, as PRAGMA cache_size). */
+#define COURSE_CACHE_KIB 8192
+
+static int cache_size(sqlite3 *db)
+{
+    sqlite3_stmt *s = NULL;
+    int v = 0;
+    if (sqlite3_prepare_v2(db, "PRAGMA cache_size", -1, &s, NULL) ==
+            SQLITE_OK &&
+        sqlite3_step(s) == SQLITE_ROW) {
+        v = sqlite3_column_int(s, 0);
+    }
+    sqlite3_finalize(s);
+    return v;
+}
+
+static void set_cache_size(sqlite3 *db, int v)
+{
+    char sql[48];
+    snprintf(sql, sizeof sql, "PRAGMA cache_size = %d", v);
+    sqlite3_exec(db, sql, NULL, NULL, NULL);
+}
 
 int cairn_store_assessment_stream_open(cairn_assessment_stream **out,
                                        cairn_store *st, cairn_error *err)
@@ -627,6 +653,10 @@ static int course_open(cairn_assessment_stream **out, cairn_store *st,
     as->wants = wants;
     as->n_wants = n_wants;
     as->one_client = one_client;
+    as->cache_was = cache_size(st->db);
+    if (as->cache_was != 0) {
+        set_cache_size(st->db, -COURSE_CACHE_KIB);
+    }
     course_sql(&sql, wants, n_wants, one_client);
     int rc = CAIRN_OK;
     if (sql.oom) {
@@ -723,9 +753,8 @@ static bool course_flags(arena *a, sqlite3_stmt *s, cairn_assessment *x)
 
 /* The wanted scale (columns 5-6) and the unanswered risk items (7):
  * false when out of memory (`*bad` false) or malformed (`*bad` true). */
-static bool course_values(arena *a, sqlite3_stmt *s,
-                          const cairn_course_want *w, cairn_assessment *x,
-                          bool *bad)
+static bool course_values(arena *a, sqlite3_stmt *s, const cairn_course_want *w,
+                          cairn_assessment *x, bool *bad)
 {
     int t0 = sqlite3_column_type(s, 5), t1 = sqlite3_column_type(s, 6);
     *bad = (t0 != SQLITE_NULL && t0 != SQLITE_INTEGER && t0 != SQLITE_FLOAT) ||
@@ -820,11 +849,11 @@ static int stream_rows(cairn_assessment_stream *as, list_impl *l,
             }
             l->pub.items = p;
         }
-        int rc = as->wants != NULL
-                     ? course_from_row(as, &l->mem, &l->pub.items[l->pub.n],
-                                       err)
-                     : assessment_from_row(&l->mem, as->stmt, &ids,
-                                           &l->pub.items[l->pub.n], err);
+        int rc =
+            as->wants != NULL
+                ? course_from_row(as, &l->mem, &l->pub.items[l->pub.n], err)
+                : assessment_from_row(&l->mem, as->stmt, &ids,
+                                      &l->pub.items[l->pub.n], err);
         l->pub.n++;
         if (rc != CAIRN_OK) {
             return rc;
@@ -862,6 +891,12 @@ void cairn_store_assessment_stream_close(cairn_assessment_stream *as)
         return;
     }
     sqlite3_finalize(as->stmt);
+    if (as->cache_was != 0) {
+        set_cache_size(as->st->db, as->cache_was);
+    }
+    if (as->wants != NULL) {
+        sqlite3_db_release_memory(as->st->db); /* the pages it read */
+    }
     free(as);
 }
 

@@ -125,8 +125,8 @@ static char *key_int(char *at, long long v)
 {
     char digits[24];
     size_t n = 0;
-    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v
-                                 : (unsigned long long)v;
+    unsigned long long u =
+        v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
     *at++ = ':';
     if (v < 0) {
         *at++ = '-';
@@ -260,8 +260,8 @@ static void risk_alerts(cairn_trend *t, const cairn_instrument *inst,
             }
             char reason[256] = "";
             if (reasons) {
-                snprintf(reason, sizeof reason, "%.10s: %s",
-                         a->administered_at, msg);
+                snprintf(reason, sizeof reason, "%.10s: %s", a->administered_at,
+                         msg);
             }
             add_alert(t, CAIRN_ALERT_RISK, &p, a->flags[f].item, reason);
         }
@@ -275,8 +275,8 @@ static void risk_alerts(cairn_trend *t, const cairn_instrument *inst,
             char msg[200], reason[256] = "";
             if (reasons) {
                 cairn_score_unanswered_message(inst, item, msg, sizeof msg);
-                snprintf(reason, sizeof reason, "%.10s: %s",
-                         a->administered_at, msg);
+                snprintf(reason, sizeof reason, "%.10s: %s", a->administered_at,
+                         msg);
             }
             add_alert(t, CAIRN_ALERT_RISK_UNANSWERED, &p, item, reason);
         }
@@ -378,8 +378,7 @@ static void change_alerts(cairn_trend *t, const cairn_expectation *expect,
                          "not on track: %g at week %.0f, where clients of "
                          "this clinic with the same baseline score %.1f to "
                          "%.1f (90%%)",
-                         t->latest.score, w, t->expected_low,
-                         t->expected_high);
+                         t->latest.score, w, t->expected_low, t->expected_high);
             }
             add_alert(t, CAIRN_ALERT_OFF_TRACK, &t->latest, 0, reason);
         }

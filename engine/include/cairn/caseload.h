@@ -114,10 +114,10 @@ typedef struct cairn_caseload_cell {
     double recent[CAIRN_CASELOAD_RECENT]; /**< their scores, oldest first */
     double latest;                        /**< the latest score, if n > 0 */
     char latest_date[11]; /**< its date (YYYY-MM-DD), or "" when n = 0 */
-    const char *band; /**< its band id (borrowed from the catalog), or
-                           NULL */
-    double change;    /**< latest - baseline */
-    bool has_rci;     /**< as the trend's */
+    const char *band;     /**< its band id (borrowed from the catalog), or
+                               NULL */
+    double change;        /**< latest - baseline */
+    bool has_rci;         /**< as the trend's */
     cairn_rc_category rci_category;
     bool reliably_recovered;   /**< has_clinical and reliably recovered */
     int episode;               /**< the trend's episode (cairn_trend) */
