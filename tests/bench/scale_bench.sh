@@ -133,7 +133,7 @@ r=$(awk -v a="$wl_t" -v b="$co_t" 'BEGIN { printf "%.1f", a / b }')
 printf '  workbook / cohort = %sx  (target <= 1x: %s)\n' "$r" \
     "$(verdict "$r <= 1")"
 set -- $(measure "$CAIRN" --db "$small" caseload --json) || exit 1
-printf '  %-34s %8.2f s  %7d KB  (< 200 MB: %s)\n' \
+printf '  %-34s %8.2f s  %7d KB  (target < 200 MB: %s)\n' \
     "caseload --json, 10,000 clients" "$1" "$2" "$(verdict "$2 < 204800")"
 
 # Instructions, 10k store: the caseload beside the cohort's scan.
