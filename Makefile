@@ -24,7 +24,7 @@ DEB_PKGS   := build-essential pkg-config libsqlite3-dev libgsl-dev \
               python3 python3-openpyxl sqlite3 clang-format \
               python3-jsonschema libmicrohttpd-dev gnutls-bin chromium \
               poppler-utils
-BENCH_PKGS := time python3-pandas r-cran-lme4
+BENCH_PKGS := time python3-pandas r-cran-lme4 valgrind
 
 WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
         -Wmissing-prototypes -Wformat=2 -Wwrite-strings -Wundef -Wvla

@@ -499,6 +499,30 @@ int cairn__store_finish(cairn_store *st, int rc, cairn_error *err)
     return cairn__store_commit(st, err);
 }
 
+int cairn_store_snapshot_begin(cairn_store *st, cairn_error *err)
+{
+    if (st->snapshots == 0) {
+        st->snapshot_outer = !sqlite3_get_autocommit(st->db);
+        if (!st->snapshot_outer &&
+            sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+            return cairn__store_dberr(st, err);
+        }
+    }
+    st->snapshots++;
+    return CAIRN_OK;
+}
+
+void cairn_store_snapshot_end(cairn_store *st)
+{
+    if (st->snapshots == 0 || --st->snapshots > 0 || st->snapshot_outer) {
+        return;
+    }
+    /* it read only: COMMIT ends it; should that fail, ROLLBACK does */
+    if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        cairn__store_rollback(st);
+    }
+}
+
 void cairn__store_rollback(cairn_store *st)
 {
     if (!sqlite3_get_autocommit(st->db)) {
