@@ -483,14 +483,20 @@ struct cairn_assessment_stream {
     bool done;
     const cairn_course_want *wants; /* a course stream's, or NULL */
     size_t n_wants;
-    bool one_client; /* read one client at a time (?n_wants + 1) */
-    int cache_was;   /* the page cache's size before the pass, or 0 */
+    bool one_client;   /* read one client at a time (?n_wants + 1) */
+    int cache_was;     /* the page cache's size before the pass, or 0 */
+    cairn__memo *memo; /* a course stream's decoded texts (memo.c) */
+    cairn__buf key, val;
 };
 
 /* A pass reads each page of the store once: a page cache as large as
  * the store keeps (64 MiB) would only hold memory, so a course stream
  * keeps a small one while it is open (KiB, as PRAGMA cache_size). */
 #define COURSE_CACHE_KIB 8192
+
+/* Decoded texts a course stream keeps (a store holds few distinct score
+ * and flag texts; 16,384 take about 2 MB with the memo's table). */
+#define COURSE_KEEP 16384
 
 static int cache_size(sqlite3 *db)
 {
@@ -535,46 +541,16 @@ int cairn_store_assessment_stream_open(cairn_assessment_stream **out,
 }
 
 /*
- * A course stream's query.  The score and band of the wanted scale and a
- * mask of the risk items left unanswered are read with SQLite's JSON
- * functions; the flags' count and first flag likewise (a second flag is
- * rare: then the whole flags text is decoded).  Where instruments differ
- * (a scale's position, their risk items) a CASE on the instrument picks
- * the path (codes bound as ?1, ?2, ...; paths are built from numbers
- * only); rows of other instruments are skipped as they are read, which
- * costs less than a filter on a list of codes.
+ * A course stream's query.  The stored scores and flags are read as
+ * their texts and decoded with jansson once per distinct text (a store
+ * holds few: course_decoded below); a mask of the risk items left
+ * unanswered is read with SQLite's JSON functions, asked only of
+ * responses that hold a null at all.  Where instruments differ (their
+ * risk items) a CASE on the instrument picks the path (codes bound as
+ * ?1, ?2, ...; paths are built from numbers only); rows of other
+ * instruments are skipped as they are read, which costs less than a
+ * filter on a list of codes.
  */
-static void scale_path(cairn__buf *b, size_t scale, const char *part)
-{
-    cairn__buf_puts(b, "json_extract(a.scores, '$[");
-    cairn__buf_int(b, (long long)scale);
-    cairn__buf_puts(b, "]");
-    cairn__buf_puts(b, part);
-    cairn__buf_puts(b, "')");
-}
-
-static void scale_column(cairn__buf *b, const cairn_course_want *w, size_t n,
-                         const char *part)
-{
-    bool same = true;
-    for (size_t i = 1; i < n; i++) {
-        same = same && w[i].scale == w[0].scale;
-    }
-    cairn__buf_puts(b, ", ");
-    if (same) {
-        scale_path(b, n > 0 ? w[0].scale : 0, part);
-        return;
-    }
-    cairn__buf_puts(b, "CASE a.instrument");
-    for (size_t i = 0; i < n; i++) {
-        cairn__buf_puts(b, " WHEN ?");
-        cairn__buf_int(b, (long long)i + 1);
-        cairn__buf_puts(b, " THEN ");
-        scale_path(b, w[i].scale, part);
-    }
-    cairn__buf_puts(b, " END");
-}
-
 static void risk_column(cairn__buf *b, const cairn_course_want *w, size_t n)
 {
     bool any = false;
@@ -612,12 +588,9 @@ static void course_sql(cairn__buf *b, const cairn_course_want *w, size_t n,
 {
     cairn__buf_puts(b, "SELECT a.id, a.client_id, c.code, a.instrument,"
                        " a.administered_at");
-    scale_column(b, w, n, "[0]");
-    scale_column(b, w, n, "[1]");
+    cairn__buf_puts(b, ", a.scores");
     risk_column(b, w, n);
-    cairn__buf_puts(b, ", json_array_length(a.flags),"
-                       " json_extract(a.flags, '$[0][0]'),"
-                       " json_extract(a.flags, '$[0][1]'), a.flags"
+    cairn__buf_puts(b, ", a.flags"
                        " FROM assessment a JOIN client c ON c.id = a.client_id"
                        " WHERE a.superseded_by IS NULL"
                        " AND a.voided_at IS NULL");
@@ -654,6 +627,10 @@ static int course_open(cairn_assessment_stream **out, cairn_store *st,
     as->n_wants = n_wants;
     as->one_client = one_client;
     as->cache_was = cache_size(st->db);
+    if (cairn__memo_new_sized(&as->memo, COURSE_KEEP) < 0) {
+        free(as);
+        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
     if (as->cache_was != 0) {
         set_cache_size(st->db, -COURSE_CACHE_KIB);
     }
@@ -728,39 +705,145 @@ static const cairn_course_want *course_want(const cairn_assessment_stream *as,
     return NULL;
 }
 
-/* The flags from columns 8-11: none, the one read by SQL, or (more
- * than one) the whole text through jansson. */
-static bool course_flags(arena *a, sqlite3_stmt *s, cairn_assessment *x)
+/*
+ * Decoded texts, kept in the stream's memo by content: the wanted
+ * scale of a scores text (key 's', the want's index, the text) as a
+ * course_scale and its band's bytes; a flags text (key 'f', the text) as
+ * its [item, code] pairs.  Once the memo is full, texts are decoded row
+ * by row.  What jansson refuses, or another shape than the writer's, is
+ * malformed.
+ */
+typedef struct course_scale {
+    bool has_score, has_band;
+    double score;
+} course_scale;
+
+/* [[score|null, "band"|null, ...], ...]: scale `k` into `v` (a missing
+ * scale or value reads as null, as SQLite's json_extract reads it). */
+static bool encode_scale(const char *text, size_t len, size_t k, cairn__buf *v)
 {
-    int64_t n = sqlite3_column_int64(s, 8);
-    if (sqlite3_column_type(s, 8) == SQLITE_NULL || n == 0) {
-        return true;
+    json_t *j = json_loadb(text, len, 0, NULL);
+    json_t *sc = json_array_get(j, k);
+    json_t *score = json_array_get(sc, 0), *band = json_array_get(sc, 1);
+    course_scale h = {.has_score = json_is_number(score),
+                      .has_band = json_is_string(band),
+                      .score = json_number_value(score)};
+    bool ok = j != NULL &&
+              (score == NULL || json_is_null(score) || h.has_score) &&
+              (band == NULL || json_is_null(band) || h.has_band);
+    if (ok) {
+        cairn__buf_put(v, (const char *)&h, sizeof h);
+        if (h.has_band) {
+            cairn__buf_put(v, json_string_value(band),
+                           json_string_length(band));
+        }
     }
-    if (n > 1) {
-        return decode_flags(a, cairn__store_col_text(s, 11), x);
-    }
-    cairn_stored_flag *f = arena_alloc(a, sizeof *f);
-    if (f == NULL || sqlite3_column_type(s, 9) != SQLITE_INTEGER ||
-        sqlite3_column_type(s, 10) != SQLITE_INTEGER) {
-        return false;
-    }
-    f->item = sqlite3_column_int(s, 9);
-    f->code = sqlite3_column_int(s, 10);
-    x->flags = f;
-    x->n_flags = 1;
-    return true;
+    json_decref(j);
+    return ok;
 }
 
-/* The wanted scale (columns 5-6) and the unanswered risk items (7):
- * false when out of memory (`*bad` false) or malformed (`*bad` true). */
-static bool course_values(arena *a, sqlite3_stmt *s, const cairn_course_want *w,
-                          cairn_assessment *x, bool *bad)
+/* [[item, code], ...] into `v` as int pairs. */
+static bool encode_flags(const char *text, cairn__buf *v)
 {
-    int t0 = sqlite3_column_type(s, 5), t1 = sqlite3_column_type(s, 6);
-    *bad = (t0 != SQLITE_NULL && t0 != SQLITE_INTEGER && t0 != SQLITE_FLOAT) ||
-           (t1 != SQLITE_NULL && t1 != SQLITE_TEXT);
-    if (*bad) {
-        return false;
+    json_t *j = load_array(text);
+    size_t k = json_array_size(j);
+    bool ok = j != NULL;
+    for (size_t i = 0; ok && i < k; i++) {
+        json_t *f = json_array_get(j, i);
+        json_t *item = json_array_get(f, 0), *code = json_array_get(f, 1);
+        ok = json_array_size(f) == 2 && json_is_integer(item) &&
+             json_is_integer(code);
+        int pair[2] = {(int)json_integer_value(item),
+                       (int)json_integer_value(code)};
+        cairn__buf_put(v, (const char *)pair, sizeof pair);
+    }
+    json_decref(j);
+    return ok;
+}
+
+/* The decoded bytes of column `col` (kind 's' of want `w`, or 'f'),
+ * from the memo or decoded now into as->val; NULL when malformed, with
+ * `*oom` set when memory ran out. */
+static const char *course_decoded(cairn_assessment_stream *as, char kind,
+                                  size_t w, int col, size_t *n, bool *oom)
+{
+    sqlite3_stmt *s = as->stmt;
+    const char *text = (const char *)sqlite3_column_text(s, col);
+    size_t len = (size_t)sqlite3_column_bytes(s, col);
+    as->key.len = 0;
+    cairn__buf_putc(&as->key, kind);
+    cairn__buf_put(&as->key, (const char *)&w, sizeof w);
+    cairn__buf_put(&as->key, text, len);
+    const char *hit =
+        as->key.oom || as->memo == NULL
+            ? NULL
+            : cairn__memo_get(as->memo, as->key.p, as->key.len, n);
+    if (hit != NULL) {
+        return hit;
+    }
+    as->val.len = 0;
+    bool ok = kind == 's'
+                  ? encode_scale(text, len, as->wants[w].scale, &as->val)
+                  : encode_flags(text, &as->val);
+    *oom = as->key.oom || as->val.oom;
+    if (!ok || *oom) {
+        return NULL;
+    }
+    if (as->memo != NULL) {
+        cairn__memo_put(as->memo, as->key.p, as->key.len, as->val.p,
+                        as->val.len);
+    }
+    *n = as->val.len;
+    return as->val.len > 0 ? as->val.p : "";
+}
+
+/* The flags from column 7: none (no text), or decoded. */
+static bool course_flags(cairn_assessment_stream *as, arena *a,
+                         cairn_assessment *x, bool *oom)
+{
+    size_t n = 0;
+    if (sqlite3_column_type(as->stmt, 7) == SQLITE_NULL) {
+        return true;
+    }
+    const char *d = course_decoded(as, 'f', 0, 7, &n, oom);
+    size_t k = n / (2 * sizeof(int));
+    if (d == NULL || k == 0) {
+        return d != NULL;
+    }
+    cairn_stored_flag *f = arena_alloc(a, k * sizeof *f);
+    *oom = f == NULL;
+    for (size_t i = 0; f != NULL && i < k; i++) {
+        int pair[2];
+        memcpy(pair, d + i * sizeof pair, sizeof pair);
+        f[i].item = pair[0];
+        f[i].code = pair[1];
+    }
+    x->flags = f;
+    x->n_flags = f != NULL ? k : 0;
+    return f != NULL;
+}
+
+/* The wanted scale (column 5) and the unanswered risk items (6):
+ * false when out of memory (`*bad` false) or malformed (`*bad` true). */
+static bool course_values(cairn_assessment_stream *as, arena *a,
+                          const cairn_course_want *w, cairn_assessment *x,
+                          bool *bad)
+{
+    sqlite3_stmt *s = as->stmt;
+    course_scale h = {0};
+    const char *band = NULL;
+    size_t n = 0;
+    bool oom = false;
+    if (sqlite3_column_type(s, 5) != SQLITE_NULL) {
+        const char *d =
+            course_decoded(as, 's', (size_t)(w - as->wants), 5, &n, &oom);
+        *bad = d == NULL && !oom;
+        if (d == NULL) {
+            return false;
+        }
+        memcpy(&h, d, sizeof h);
+        band = d + sizeof h;
+        n -= sizeof h;
     }
     cairn_stored_scale *sc = arena_alloc(a, (w->scale + 1) * sizeof *sc);
     int top = 0;
@@ -769,15 +852,16 @@ static bool course_values(arena *a, sqlite3_stmt *s, const cairn_course_want *w,
     }
     int *codes = arena_alloc(a, ((size_t)top + 1) * sizeof *codes);
     bool *missing = arena_alloc(a, ((size_t)top + 1) * sizeof *missing);
-    bool oom = sc == NULL || codes == NULL || missing == NULL;
+    oom = sc == NULL || codes == NULL || missing == NULL;
     if (oom) {
         return false;
     }
     sc[w->scale].scale = w->scale_id;
-    sc[w->scale].has_score = t0 != SQLITE_NULL;
-    sc[w->scale].score = sqlite3_column_double(s, 5);
-    sc[w->scale].band = astr(a, s, 6, &oom);
-    int64_t mask = sqlite3_column_int64(s, 7);
+    sc[w->scale].has_score = h.has_score;
+    sc[w->scale].score = h.score;
+    sc[w->scale].band = h.has_band ? arena_str(a, band, n) : NULL;
+    oom = h.has_band && sc[w->scale].band == NULL;
+    int64_t mask = sqlite3_column_int64(s, 6);
     for (size_t r = 0; r < w->n_risk_items; r++) {
         if (w->risk_items[r] > 0 && (mask >> r & 1)) {
             missing[w->risk_items[r] - 1] = true;
@@ -808,10 +892,16 @@ static int course_from_row(cairn_assessment_stream *as, arena *a,
     }
     const cairn_course_want *w = course_want(as, x->instrument);
     bool bad = w == NULL;
-    if (!bad && !course_values(a, s, w, x, &bad) && !bad) {
+    if (!bad && !course_values(as, a, w, x, &bad) && !bad) {
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
-    if (bad || !course_flags(a, s, x)) {
+    if (!bad && !course_flags(as, a, x, &oom)) {
+        if (oom) {
+            return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+        }
+        bad = true;
+    }
+    if (bad) {
         return cairn_error_set(err, CAIRN_EINVAL,
                                "assessment %lld: stored responses or scores "
                                "are malformed",
@@ -891,6 +981,9 @@ void cairn_store_assessment_stream_close(cairn_assessment_stream *as)
         return;
     }
     sqlite3_finalize(as->stmt);
+    cairn__memo_free(as->memo);
+    cairn__buf_free(&as->key);
+    cairn__buf_free(&as->val);
     if (as->cache_was != 0) {
         set_cache_size(as->st->db, as->cache_was);
     }
