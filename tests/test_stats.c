@@ -3,6 +3,7 @@
  * edge cases: one point, two points, identical scores, no variation in
  * time, higher-is-better scales, clients who were never a case.
  */
+#include <gsl/gsl_cdf.h>
 #include <gsl/gsl_errno.h>
 #include <math.h>
 
@@ -48,6 +49,28 @@ static void test_stats_slope_edge_cases(void **state)
     cairn_error err = CAIRN_ERROR_INIT;
     assert_int_equal(cairn_stats_slope(&s, t, bad, 3, &err), CAIRN_EINVAL);
     assert_string_equal(err.message, "slope: point 2 is not a finite number");
+}
+
+static void test_stats_slope_keeps_quantiles(void **state)
+{
+    (void)state;
+    double t[] = {0, 1, 2, 3}, y[] = {10, 8, 7, 3}, tq[3] = {0};
+    cairn_slope plain, kept;
+    assert_int_equal(cairn_stats_slope(&plain, t, y, 4, NULL), 0);
+    assert_int_equal(cairn_stats_slope_tq(&kept, t, y, 4, tq, 3, NULL), 0);
+    /* the same interval, and the quantile kept under its 2 df */
+    assert_memory_equal(&plain, &kept, sizeof plain);
+    assert_true(tq[2] == gsl_cdf_tdist_Pinv(0.975, 2));
+    assert_true(tq[0] == 0 && tq[1] == 0);
+    /* the next slope of 2 df reads it from there */
+    tq[2] = 1;
+    assert_int_equal(cairn_stats_slope_tq(&kept, t, y, 4, tq, 3, NULL), 0);
+    NEAR(kept.ci_low, -2.2 - sqrt(0.18), 1e-12);
+    /* df beyond the table: computed, nothing kept */
+    tq[2] = 0;
+    assert_int_equal(cairn_stats_slope_tq(&kept, t, y, 4, tq, 2, NULL), 0);
+    assert_memory_equal(&plain, &kept, sizeof plain);
+    assert_true(tq[2] == 0);
 }
 
 static void test_stats_rci_jacobson_truax(void **state)
@@ -321,6 +344,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_stats_slope_hand_computed),
         cmocka_unit_test(test_stats_slope_edge_cases),
+        cmocka_unit_test(test_stats_slope_keeps_quantiles),
         cmocka_unit_test(test_stats_rci_jacobson_truax),
         cmocka_unit_test(test_stats_rci_higher_is_better),
         cmocka_unit_test(test_stats_clinical_significance),

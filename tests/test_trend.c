@@ -60,6 +60,46 @@ static void test_trend_phq9_course(void **state)
     cairn_trend_free(t);
 }
 
+static void test_trend_cache_gives_the_same_trend(void **state)
+{
+    (void)state;
+    fixture a = {0}, b = {0};
+    add(&a, "phq9", "2026-01-05", 18, 0);
+    add(&a, "phq9", "2026-01-12", 15, 0);
+    add(&a, "phq9", "2026-02-02", 12, 0);
+    add(&b, "phq9", "2026-01-05", 9, 0);
+    add(&b, "phq9", "2026-01-19", 16, 0);
+    add(&b, "phq9", "2026-02-16", 21, 0);
+    cairn_trend_options o = CAIRN_TREND_OPTIONS_INIT;
+    o.has_sd = true;
+    o.sd = 5;
+    cairn_trend_cache cache = {0};
+    cairn_trend_options oc = o;
+    oc.cache = &cache;
+    cairn_trend *first = trend(&a, "phq9", &oc, NULL, NULL);
+    assert_true(cache.has_params && cache.params.sd == 5);
+    assert_true(cache.t975[1] > 0); /* three points: 1 df */
+    /* two clients through one cache: each as without it */
+    const fixture *fx[] = {&a, &b};
+    for (size_t i = 0; i < 2; i++) {
+        cairn_trend *with = trend((fixture *)fx[i], "phq9", &oc, NULL, NULL);
+        cairn_trend *without = trend((fixture *)fx[i], "phq9", &o, NULL, NULL);
+        assert_memory_equal(&with->slope, &without->slope, sizeof with->slope);
+        assert_memory_equal(&with->rci, &without->rci, sizeof with->rci);
+        assert_string_equal(with->rc_source, without->rc_source);
+        assert_string_equal(with->cutoff_source, without->cutoff_source);
+        assert_int_equal(with->n_alerts, without->n_alerts);
+        cairn_trend_free(with);
+        cairn_trend_free(without);
+    }
+    /* the cache is what a second trend reads */
+    cache.params.sd = 50;
+    cairn_trend *read = trend(&b, "phq9", &oc, NULL, NULL);
+    assert_int_equal(read->rci.category, CAIRN_RC_NO_RELIABLE_CHANGE);
+    cairn_trend_free(read);
+    cairn_trend_free(first);
+}
+
 static void test_trend_one_assessment(void **state)
 {
     (void)state;
@@ -428,6 +468,7 @@ int main(void)
         cmocka_unit_test(test_trend_dates),
         cmocka_unit_test(test_trend_published_thresholds),
         cmocka_unit_test(test_trend_episodes),
+        cmocka_unit_test(test_trend_cache_gives_the_same_trend),
         cmocka_unit_test(test_trend_unanswered_risk_and_undefined_recovery),
     };
     return cmocka_run_group_tests(tests, setup, NULL);

@@ -34,6 +34,7 @@ typedef struct caseload_impl {
     size_t last;                     /* rows: the entry made last, or n */
     int64_t change;                  /* rows: the store's change counter */
     bool snapshot;                   /* rows: entries read in a snapshot */
+    cairn_trend_cache *caches;       /* one per instrument looked at */
 } caseload_impl;
 
 /* Clients the growth model needs: this instrument's setting, the
@@ -264,7 +265,10 @@ static int client_entry(caseload_impl *c, size_t k,
     e->client = cl;
     e->most_urgent = -1;
     e->trends = calloc(n_insts + 1, sizeof *e->trends);
-    if (e->trends == NULL) {
+    if (c->caches == NULL) {
+        c->caches = calloc(n_insts + 1, sizeof *c->caches);
+    }
+    if (e->trends == NULL || c->caches == NULL) {
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
     for (size_t i = 0; rc == 0 && i < n_insts; i++) {
@@ -294,6 +298,7 @@ static int client_entry(caseload_impl *c, size_t k,
         }
         to.episodes = c->episodes[k];
         to.without_reasons = c->compact && !c->reasons; /* rows keep kinds */
+        to.cache = &c->caches[i];
         cairn_trend *t = NULL;
         rc = cairn_trend_compute(&t, inst, list, cl->loss_date, &to, ex, err);
         if (rc == 0) {
@@ -844,6 +849,7 @@ void cairn_caseload_free(cairn_caseload *cl)
         cairn_store_episode_list_free(c->episodes[k]);
     }
     free(c->episodes);
+    free(c->caches);
     for (size_t k = 0; c->rows != NULL && k < cl->n; k++) {
         for (size_t i = 0; i < c->rows[k].n_cells; i++) {
             free(c->rows[k].cells[i].open_kinds);

@@ -19,6 +19,12 @@
 int cairn_stats_slope(cairn_slope *out, const double *t, const double *y,
                       size_t n, cairn_error *err)
 {
+    return cairn_stats_slope_tq(out, t, y, n, NULL, 0, err);
+}
+
+int cairn_stats_slope_tq(cairn_slope *out, const double *t, const double *y,
+                         size_t n, double *tq, size_t n_tq, cairn_error *err)
+{
     memset(out, 0, sizeof *out);
     out->n = n;
     for (size_t i = 0; i < n; i++) {
@@ -47,7 +53,13 @@ int cairn_stats_slope(cairn_slope *out, const double *t, const double *y,
     out->estimate = c1;
     if (n >= 3) {
         /* gsl_fit_linear's cov11 is sumsq / (n - 2) / Sxx. */
-        double q = gsl_cdf_tdist_Pinv(0.975, (double)(n - 2));
+        size_t df = n - 2;
+        double q = df < n_tq && tq[df] > 0
+                       ? tq[df]
+                       : gsl_cdf_tdist_Pinv(0.975, (double)df);
+        if (df < n_tq) {
+            tq[df] = q;
+        }
         out->has_interval = true;
         out->se = sqrt(cov11);
         out->ci_low = c1 - q * out->se;

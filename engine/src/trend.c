@@ -291,10 +291,19 @@ static int parameters(trend_impl *ti, const cairn_scale *sc,
                                 o->has_reliability, o->reliability,
                                 o->has_cutoff,      o->cutoff};
     cairn_change_params *p = &t->params;
-    int rc =
-        cairn_stats_params_resolve(p, t->instrument, sc, o->settings, &ov, err);
+    int rc = CAIRN_OK;
+    if (o->cache != NULL && o->cache->has_params) {
+        *p = o->cache->params;
+    } else {
+        rc = cairn_stats_params_resolve(p, t->instrument, sc, o->settings, &ov,
+                                        err);
+    }
     if (rc < 0) {
         return rc;
+    }
+    if (o->cache != NULL && !o->cache->has_params) {
+        o->cache->params = *p;
+        o->cache->has_params = true;
     }
     if (p->has_rc && t->n >= 2) {
         rc = cairn_stats_rci_in_force(&t->rci, t->baseline.score,
@@ -429,7 +438,9 @@ static int time_axis(cairn_trend *t, const char *loss_date,
     }
     *first -= origin;
     if (rc == 0) {
-        rc = cairn_stats_slope(&t->slope, x, y, t->n, err);
+        cairn_trend_cache *c = o->cache;
+        rc = cairn_stats_slope_tq(&t->slope, x, y, t->n, c ? c->t975 : NULL,
+                                  c ? CAIRN_TREND_CACHE_DF : 0, err);
     }
     free(x);
     free(y);

@@ -44,6 +44,17 @@ typedef struct cairn_slope {
 int cairn_stats_slope(cairn_slope *out, const double *t, const double *y,
                       size_t n, cairn_error *err);
 
+/**
+ * cairn_stats_slope, with the interval's t quantiles kept in `tq`
+ * (caller-owned, `n_tq` entries, all 0 to start; entry df then holds
+ * gsl_cdf_tdist_Pinv(0.975, df) once computed), so that many slopes
+ * compute each quantile once.  Degrees of freedom from `n_tq` up are
+ * computed every time.  NULL `tq` (with 0) is cairn_stats_slope.
+ * Returns as cairn_stats_slope.
+ */
+int cairn_stats_slope_tq(cairn_slope *out, const double *t, const double *y,
+                         size_t n, double *tq, size_t n_tq, cairn_error *err);
+
 /** Reliable-change category, in the scale's own direction. */
 typedef enum cairn_rc_category {
     CAIRN_RC_IMPROVED = 0,

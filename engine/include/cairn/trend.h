@@ -38,6 +38,22 @@ typedef enum cairn_time_axis {
 #define CAIRN_NO_IMPROVEMENT_WEEKS 12.0
 
 /** Overrides and settings for a trend. */
+/** Degrees of freedom whose t quantile a cairn_trend_cache keeps. */
+#define CAIRN_TREND_CACHE_DF 64
+
+/**
+ * What the trends of many clients share, for one instrument's scale
+ * computed with the same options (a caseload keeps one per instrument):
+ * the change parameters, resolved once, and the slope interval's t
+ * quantiles (cairn_stats_slope_tq).  Caller-owned; start it zeroed.
+ * The same values as without it, computed fewer times.
+ */
+typedef struct cairn_trend_cache {
+    bool has_params;                   /**< `params` are resolved */
+    cairn_change_params params;        /**< cairn_stats_params_resolve's */
+    double t975[CAIRN_TREND_CACHE_DF]; /**< by df; 0 = not yet */
+} cairn_trend_cache;
+
 typedef struct cairn_trend_options {
     const char *scale;    /**< scale id; NULL = the main scale */
     cairn_time_axis axis; /**< time axis for the slope */
@@ -61,9 +77,12 @@ typedef struct cairn_trend_options {
     const cairn_episode_list *episodes; /**< the client's episodes
                                              (borrowed, may be NULL: none
                                              recorded) */
-    bool without_reasons; /**< leave each alert's `reason` empty (a
-                               caller that shows only the alerts' kinds
-                               saves formatting them) */
+    bool without_reasons;     /**< leave each alert's `reason` empty (a
+                                   caller that shows only the alerts' kinds
+                                   saves formatting them) */
+    cairn_trend_cache *cache; /**< what trends of many clients on one
+                                   scale with the same options share
+                                   (borrowed, may be NULL) */
 } cairn_trend_options;
 
 /** The latest episode of care (the default). */
@@ -76,7 +95,7 @@ typedef struct cairn_trend_options {
     {                                                                          \
         NULL, CAIRN_TIME_SINCE_FIRST, false, 0, false, 0, false, 0,            \
             CAIRN_NO_IMPROVEMENT_WEEKS, false, NULL, CAIRN_EPISODE_CURRENT,    \
-            NULL, false                                                        \
+            NULL, false, NULL                                                  \
     }
 
 /**
