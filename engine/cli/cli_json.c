@@ -7,6 +7,7 @@
  * its own JSON (a trend), so engine JSON embedded here keeps its digits.
  */
 #include <math.h>
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +23,45 @@ int cli_json_dump(json_t *j)
         cli_error("out of memory");
         rc = CLI_FAIL;
     }
+    json_decref(j);
+    return rc;
+}
+
+int cli_json_dump_with_trends(json_t *j, const char *key,
+                              const cairn_trend *const *trends, size_t n)
+{
+    char *head = NULL, *text = NULL;
+    int rc = CLI_FAIL;
+    assert(j == NULL || json_object_get(j, key) == NULL);
+    if (j == NULL || json_object_set_new(j, key, json_array()) != 0) {
+        goto out;
+    }
+    /* `key` is the last member: the text ends with its empty "[]}" */
+    head = json_dumps(j, DUMP_FLAGS);
+    size_t len = head ? strlen(head) : 0;
+    if (len < 3 || strcmp(head + len - 3, "[]}") != 0) {
+        goto out;
+    }
+    fwrite(head, 1, len - 2, stdout);
+    for (size_t i = 0; i < n; i++) {
+        if (cairn_trend_to_json(trends[i], &text, NULL) != CAIRN_OK) {
+            goto out;
+        }
+        if (i > 0) {
+            fputc(',', stdout);
+        }
+        fputs(text, stdout);
+        free(text);
+        text = NULL;
+    }
+    fputs("]}", stdout);
+    rc = CLI_OK;
+out:
+    if (rc != CLI_OK) {
+        cli_error("out of memory");
+    }
+    free(text);
+    free(head);
     json_decref(j);
     return rc;
 }

@@ -169,19 +169,16 @@ static json_t *nhstt_json(const cairn_caseload_entry *e)
     return j;
 }
 
-/* One client's object of `caseload --json`. */
+/* One client's object of `caseload --json`, but for its trends (the
+ * last member, "trends", added as it is printed). */
 static json_t *entry_json(const cairn_caseload_entry *e)
 {
-    json_t *o = json_object(), *trends = json_array();
+    json_t *o = json_object();
     json_object_set_new(o, "client", cli_json_str(e->client->code));
     json_object_set_new(o, "open_alerts", json_integer((json_int_t)e->n_open));
     json_object_set_new(o, "acknowledged_alerts",
                         json_integer((json_int_t)e->n_acknowledged));
     json_object_set_new(o, "nhs_talking_therapies", nhstt_json(e));
-    for (size_t i = 0; i < e->n_trends; i++) {
-        json_array_append_new(trends, cli_trend_json(e->trends[i]));
-    }
-    json_object_set_new(o, "trends", trends);
     return o;
 }
 
@@ -212,7 +209,8 @@ static int print_json(cairn_store *st, const cairn_catalog *cat,
         if (k > 0) {
             fputc(',', stdout);
         }
-        rc = cli_json_dump(j);
+        rc = cli_json_dump_with_trends(
+            j, "trends", (const cairn_trend *const *)e->trends, e->n_trends);
     }
     cairn_caseload_rows_free(cl);
     if (rc == CLI_OK) {

@@ -35,6 +35,7 @@ typedef struct caseload_impl {
     int64_t change;                  /* rows: the store's change counter */
     bool snapshot;                   /* rows: entries read in a snapshot */
     cairn_trend_cache *caches;       /* one per instrument looked at */
+    bool *seen;                      /* client_entry's, one per instrument */
 } caseload_impl;
 
 /* Clients the growth model needs: this instrument's setting, the
@@ -246,6 +247,30 @@ static void nhs_outcomes(cairn_caseload_entry *e,
     e->nhstt = cairn_stats_nhstt(&m[0], &m[1]);
 }
 
+/* Which of `insts` the list holds (seen[i]): each row's instrument is
+ * compared with the row before's first. */
+static void instruments_seen(bool *seen, const cairn_assessment_list *list,
+                             const cairn_instrument *const *insts,
+                             size_t n_insts)
+{
+    size_t last = n_insts;
+    memset(seen, 0, n_insts * sizeof *seen);
+    for (size_t a = 0; a < list->n; a++) {
+        const char *code = list->items[a].instrument;
+        if (last < n_insts &&
+            strcmp(cairn_instrument_code(insts[last]), code) == 0) {
+            continue;
+        }
+        for (size_t i = 0; i < n_insts; i++) {
+            if (strcmp(cairn_instrument_code(insts[i]), code) == 0) {
+                seen[i] = true;
+                last = i;
+                break;
+            }
+        }
+    }
+}
+
 /* Client k's entry from `list`, its current assessments (borrowed). */
 static int client_entry(caseload_impl *c, size_t k,
                         const cairn_assessment_list *list,
@@ -267,18 +292,15 @@ static int client_entry(caseload_impl *c, size_t k,
     e->trends = calloc(n_insts + 1, sizeof *e->trends);
     if (c->caches == NULL) {
         c->caches = calloc(n_insts + 1, sizeof *c->caches);
+        c->seen = calloc(n_insts + 1, sizeof *c->seen);
     }
-    if (e->trends == NULL || c->caches == NULL) {
+    if (e->trends == NULL || c->caches == NULL || c->seen == NULL) {
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
+    instruments_seen(c->seen, list, insts, n_insts);
     for (size_t i = 0; rc == 0 && i < n_insts; i++) {
         const cairn_instrument *inst = insts[i];
-        bool any = false;
-        for (size_t a = 0; !any && a < list->n; a++) {
-            any = strcmp(list->items[a].instrument,
-                         cairn_instrument_code(inst)) == 0;
-        }
-        if (!any) {
+        if (!c->seen[i]) {
             continue;
         }
         const cairn_expectation *ex = NULL;
@@ -850,6 +872,7 @@ void cairn_caseload_free(cairn_caseload *cl)
     }
     free(c->episodes);
     free(c->caches);
+    free(c->seen);
     for (size_t k = 0; c->rows != NULL && k < cl->n; k++) {
         for (size_t i = 0; i < c->rows[k].n_cells; i++) {
             free(c->rows[k].cells[i].open_kinds);

@@ -487,6 +487,7 @@ struct cairn_assessment_stream {
     int cache_was;     /* the page cache's size before the pass, or 0 */
     cairn__memo *memo; /* a course stream's decoded texts (memo.c) */
     cairn__buf key, val;
+    const cairn_course_want *last_want; /* course_want's last answer */
 };
 
 /* A pass reads each page of the store once: a page cache as large as
@@ -693,13 +694,19 @@ int cairn_store_course_client_read(cairn_assessment_stream *as,
     return rc < 0 ? rc : CAIRN_OK;
 }
 
-/* The want of instrument `code` (it is one: the query picks them). */
-static const cairn_course_want *course_want(const cairn_assessment_stream *as,
+/* The want of instrument `code`, or NULL; the last one found is tried
+ * first (a client's rows are mostly of one or two instruments). */
+static const cairn_course_want *course_want(cairn_assessment_stream *as,
                                             const char *code)
 {
-    for (size_t i = 0; code != NULL && i < as->n_wants; i++) {
+    const cairn_course_want *w = as->last_want;
+    if (code == NULL || (w != NULL && strcmp(w->instrument, code) == 0)) {
+        return code != NULL ? w : NULL;
+    }
+    for (size_t i = 0; i < as->n_wants; i++) {
         if (strcmp(as->wants[i].instrument, code) == 0) {
-            return &as->wants[i];
+            as->last_want = &as->wants[i];
+            return as->last_want;
         }
     }
     return NULL;

@@ -551,7 +551,9 @@ int cairn_trend_compute(cairn_trend **out, const cairn_instrument *inst,
     for (size_t i = 0; i < list->n; i++) {
         flags += max_risk_alerts(&list->items[i], inst);
     }
-    t->alerts = calloc(flags + 4, sizeof *t->alerts);
+    /* room for every alert the rows can raise; add_alert clears each
+     * one it uses (clearing them all here cost more than the trend) */
+    t->alerts = malloc((flags + 4) * sizeof *t->alerts);
     int rc = t->alerts ? CAIRN_OK
                        : cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     if (rc == 0) {
