@@ -50,3 +50,29 @@ t_run "caseload --all for people" 0 "$C" caseload --all
 t_out_has "GONE"
 t_run "--all is not a trend option" 2 "$C" trend --client OPEN --all
 t_err_has "unknown option '--all'"
+
+# Each client's trends in `caseload --json` are the bytes `cairn trend
+# --json` prints for that client and instrument (the caseload splices the
+# engine's text in rather than decoding it again).
+"$C" record gad7 --client OPEN --date 2026-02-16 1 1 1 1 0 1 0 >/dev/null
+"$C" caseload --all --json >"$T_TMP/cl.json"
+bad=$("$PY" - "$C" "$T_TMP/cl.json" <<'PYEOF'
+import json, subprocess, sys
+raw = open(sys.argv[2], encoding="utf-8").read()
+n = 0
+for e in json.loads(raw):
+    for t in e["trends"]:
+        one = subprocess.run([sys.argv[1], "trend", "--client", e["client"],
+                              "--instrument", t["instrument"], "--json"],
+                             capture_output=True, text=True, check=True)
+        n += 1
+        if one.stdout.rstrip("\n") not in raw:
+            print(e["client"], t["instrument"])
+print("none" if n >= 4 else "too few trends: %d" % n)
+PYEOF
+)
+if [ "$bad" = "none" ]; then
+    t_ok "caseload --json: each trend as cairn trend --json prints it"
+else
+    t_not_ok "caseload --json: each trend as cairn trend --json prints it" "$bad"
+fi
