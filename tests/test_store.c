@@ -234,6 +234,74 @@ static void test_store_episodes_and_events(void **state)
     cairn_store_close(st);
 }
 
+/* Every client's episodes in one query, as each client's own list. */
+static void test_store_episode_lists(void **state)
+{
+    (void)state;
+    cairn_store *st = mem_store();
+    cairn_error err = CAIRN_ERROR_INIT;
+    static const char *const codes[] = {"A", "B", "C", "D"};
+    for (size_t i = 0; i < 4; i++) {
+        add_client(st, codes[i]);
+    }
+    /* A: two episodes (the first ended); B none; C one, open; D none
+     * and left out of the clients asked for */
+    assert_int_equal(cairn_store_episode_add(st, "A", "2024-01-10", NULL, &err),
+                     CAIRN_OK);
+    assert_int_equal(cairn_store_episode_set_end(st, "A", "2024-02-01", &err),
+                     CAIRN_OK);
+    assert_int_equal(cairn_store_episode_add(st, "A", "2024-03-01", NULL, &err),
+                     CAIRN_OK);
+    assert_int_equal(cairn_store_episode_add(st, "C", "2024-01-05", NULL, &err),
+                     CAIRN_OK);
+    assert_int_equal(cairn_store_episode_add(st, "D", "2024-01-06", NULL, &err),
+                     CAIRN_OK);
+    cairn_client_list *all = NULL;
+    assert_int_equal(cairn_store_client_list(&all, st, &err), CAIRN_OK);
+    cairn_client asked[3];
+    size_t n = 0;
+    for (size_t i = 0; i < all->n; i++) {
+        if (strcmp(all->items[i].code, "D") != 0) {
+            asked[n++] = all->items[i];
+        }
+    }
+    assert_int_equal(n, 3);
+    for (size_t i = 1; i < n; i++) { /* ascending ids, as required */
+        for (size_t j = i; j > 0 && asked[j - 1].id > asked[j].id; j--) {
+            cairn_client t = asked[j];
+            asked[j] = asked[j - 1];
+            asked[j - 1] = t;
+        }
+    }
+    cairn_episode_list *lists[3] = {NULL};
+    assert_int_equal(cairn_store_episode_lists(lists, st, asked, n, &err),
+                     CAIRN_OK);
+    for (size_t i = 0; i < n; i++) {
+        cairn_episode_list *one = NULL;
+        assert_int_equal(
+            cairn_store_episode_list(&one, st, asked[i].code, &err), CAIRN_OK);
+        assert_int_equal(lists[i]->n, one->n);
+        for (size_t k = 0; k < one->n; k++) {
+            assert_int_equal(lists[i]->items[k].id, one->items[k].id);
+            assert_string_equal(lists[i]->items[k].started_on,
+                                one->items[k].started_on);
+            assert_true((lists[i]->items[k].ended_on == NULL) ==
+                        (one->items[k].ended_on == NULL));
+            if (one->items[k].ended_on != NULL) {
+                assert_string_equal(lists[i]->items[k].ended_on,
+                                    one->items[k].ended_on);
+            }
+        }
+        assert_int_equal(one->n, strcmp(asked[i].code, "A") == 0   ? 2
+                                 : strcmp(asked[i].code, "C") == 0 ? 1
+                                                                   : 0);
+        cairn_store_episode_list_free(one);
+        cairn_store_episode_list_free(lists[i]);
+    }
+    cairn_store_client_list_free(all);
+    cairn_store_close(st);
+}
+
 static void test_store_assessment_roundtrip(void **state)
 {
     (void)state;
@@ -497,6 +565,7 @@ int main(void)
         cmocka_unit_test(test_store_clients_and_couples),
         cmocka_unit_test(test_store_kind_names),
         cmocka_unit_test(test_store_episodes_and_events),
+        cmocka_unit_test(test_store_episode_lists),
         cmocka_unit_test(test_store_assessment_roundtrip),
         cmocka_unit_test(test_store_amend_and_void),
         cmocka_unit_test(test_store_cursor_reads_a_cohort),

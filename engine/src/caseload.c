@@ -594,8 +594,10 @@ static int list_clients(cairn_client_list **out, cairn_store *st,
 
 /*
  * Keep only the clients the options ask for (in place, in their order),
- * with each kept client's episodes of care in `episodes` (read here when
- * the active rule needs them, so the pass does not read them again).
+ * with each kept client's episodes of care in `episodes`: those already
+ * read there (by client, in the list's order) move with their client;
+ * the others are read here when the active rule needs them, so the pass
+ * does not read them again.
  */
 static int filter_clients(cairn_client_list *l, cairn_episode_list **episodes,
                           cairn_store *st, const cairn_caseload_options *o,
@@ -604,18 +606,24 @@ static int filter_clients(cairn_client_list *l, cairn_episode_list **episodes,
     size_t kept = 0;
     for (size_t i = 0; i < l->n; i++) {
         const cairn_client *cl = &l->items[i];
-        cairn_episode_list *ep = NULL;
+        cairn_episode_list *ep = episodes[i];
         bool active = true;
-        if (o->client != NULL && strcmp(cl->code, o->client) != 0) {
-            continue;
-        }
-        if (o->clinician != NULL &&
-            (cl->clinician == NULL || strcmp(cl->clinician, o->clinician))) {
+        episodes[i] = NULL; /* those before `kept` are the kept ones' */
+        if ((o->client != NULL && strcmp(cl->code, o->client) != 0) ||
+            (o->clinician != NULL &&
+             (cl->clinician == NULL || strcmp(cl->clinician, o->clinician)))) {
+            cairn_store_episode_list_free(ep);
             continue;
         }
         if (!o->all && o->client == NULL) {
-            int rc = cairn_store_episode_list(&ep, st, cl->code, err);
+            int rc = ep != NULL
+                         ? CAIRN_OK
+                         : cairn_store_episode_list(&ep, st, cl->code, err);
             if (rc < 0) {
+                for (size_t j = i + 1; j < l->n; j++) {
+                    cairn_store_episode_list_free(episodes[j]);
+                    episodes[j] = NULL;
+                }
                 l->n = kept; /* the rest stay where they were */
                 return rc;
             }
@@ -687,8 +695,16 @@ static int compute(caseload_impl **out, cairn_store *st,
         }
         c->episodes = calloc(c->n_clients + 1, sizeof *c->episodes);
         rc = c->episodes != NULL
-                 ? filter_clients(c->clients, c->episodes, st, o, err)
+                 ? CAIRN_OK
                  : cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    if (rc == 0 && o->client == NULL) {
+        /* every client's episodes in one query, not one each */
+        rc = cairn_store_episode_lists(c->episodes, st, c->clients->items,
+                                       c->n_clients, err);
+    }
+    if (rc == 0) {
+        rc = filter_clients(c->clients, c->episodes, st, o, err);
     }
     if (rc == 0) {
         rc = cairn_store_alert_list(&c->records, st, err);

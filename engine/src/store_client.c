@@ -931,12 +931,32 @@ int cairn_store_episode_set_end(cairn_store *st, const char *code,
     return cairn__store_commit(st, err);
 }
 
+/* Append the episode in columns `col`.. of `s` (id, started_on,
+ * ended_on) to `list`; false when out of memory. */
+static bool episode_append(cairn_episode_list *list, sqlite3_stmt *s, int col)
+{
+    size_t n = list->n;
+    bool oom = false;
+    if (n == 0 || (n >= 8 && (n & (n - 1)) == 0)) {
+        size_t cap = n == 0 ? 8 : 2 * n;
+        cairn_episode *p = realloc(list->items, cap * sizeof *p);
+        if (p == NULL) {
+            return false;
+        }
+        list->items = p;
+    }
+    cairn_episode *e = &list->items[list->n++];
+    e->id = sqlite3_column_int64(s, col);
+    e->started_on = cairn__store_col_dup(s, col + 1, &oom);
+    e->ended_on = cairn__store_col_dup(s, col + 2, &oom);
+    return !oom;
+}
+
 int cairn_store_episode_list(cairn_episode_list **out, cairn_store *st,
                              const char *code, cairn_error *err)
 {
     sqlite3_stmt *s = NULL;
     int64_t client = 0;
-    size_t cap = 0;
     bool oom = false;
     *out = NULL;
     int rc = cairn__store_client_id(st, code, &client, NULL, err);
@@ -957,25 +977,13 @@ int cairn_store_episode_list(cairn_episode_list **out, cairn_store *st,
     }
     sqlite3_bind_int64(s, 1, client);
     int step;
-    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-        if (list->n == cap) {
-            cap = cap ? cap * 2 : 8;
-            cairn_episode *p = realloc(list->items, cap * sizeof *p);
-            if (p == NULL) {
-                rc = cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
-                goto out;
-            }
-            list->items = p;
-        }
-        cairn_episode *e = &list->items[list->n++];
-        e->id = sqlite3_column_int64(s, 0);
-        e->started_on = cairn__store_col_dup(s, 1, &oom);
-        e->ended_on = cairn__store_col_dup(s, 2, &oom);
+    while (!oom && (step = sqlite3_step(s)) == SQLITE_ROW) {
+        oom = !episode_append(list, s, 0);
     }
-    if (step != SQLITE_DONE) {
-        rc = cairn__store_dberr(st, err);
-    } else if (oom) {
+    if (oom) {
         rc = cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    } else if (step != SQLITE_DONE) {
+        rc = cairn__store_dberr(st, err);
     }
 out:
     if (s != NULL) {
@@ -987,6 +995,53 @@ out:
     }
     *out = list;
     return CAIRN_OK;
+}
+
+int cairn_store_episode_lists(cairn_episode_list **out, cairn_store *st,
+                              const cairn_client *clients, size_t n,
+                              cairn_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = CAIRN_OK, step = SQLITE_DONE;
+    bool oom = false;
+    for (size_t i = 0; i < n; i++) {
+        out[i] = calloc(1, sizeof *out[i]);
+        oom = oom || out[i] == NULL;
+    }
+    if (oom) {
+        rc = cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+        goto out;
+    }
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT client_id, id, started_on, ended_on FROM "
+                           "episode ORDER BY client_id, started_on, id",
+                           -1, &s, NULL) != SQLITE_OK) {
+        rc = cairn__store_dberr(st, err);
+        goto out;
+    }
+    /* both in client id order: a merge */
+    size_t j = 0;
+    while (!oom && (step = sqlite3_step(s)) == SQLITE_ROW) {
+        int64_t client = sqlite3_column_int64(s, 0);
+        while (j < n && clients[j].id < client) {
+            j++;
+        }
+        if (j < n && clients[j].id == client) {
+            oom = !episode_append(out[j], s, 1);
+        }
+    }
+    if (oom) {
+        rc = cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    } else if (step != SQLITE_DONE) {
+        rc = cairn__store_dberr(st, err);
+    }
+out:
+    sqlite3_finalize(s);
+    for (size_t i = 0; rc < 0 && i < n; i++) {
+        cairn_store_episode_list_free(out[i]);
+        out[i] = NULL;
+    }
+    return rc;
 }
 
 int cairn_store_episode_spans(cairn_episode_span **out, size_t *n,
@@ -1168,10 +1223,10 @@ int cairn_store_event_list(cairn_event_list **out, cairn_store *st,
         cairn_event_kind_parse(&e->kind, cairn__store_col_text(s, 3), NULL);
         e->label = cairn__store_col_dup(s, 4, &oom);
     }
-    if (step != SQLITE_DONE) {
-        rc = cairn__store_dberr(st, err);
-    } else if (oom) {
+    if (oom) {
         rc = cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    } else if (step != SQLITE_DONE) {
+        rc = cairn__store_dberr(st, err);
     }
 out:
     sqlite3_finalize(s);

@@ -289,6 +289,17 @@ int cairn_store_episode_set_end(cairn_store *st, const char *code,
 int cairn_store_episode_list(cairn_episode_list **out, cairn_store *st,
                              const char *code, cairn_error *err);
 
+/**
+ * The episodes of each of `n` clients, in one query: out[i] (caller's
+ * array of `n`) gets those of clients[i] as cairn_store_episode_list
+ * gives them, each freed with cairn_store_episode_list_free.  `clients`
+ * must be in ascending id order.  On failure `out` holds only NULLs.
+ * Returns CAIRN_OK, CAIRN_ENOMEM or CAIRN_EDB.
+ */
+int cairn_store_episode_lists(cairn_episode_list **out, cairn_store *st,
+                              const cairn_client *clients, size_t n,
+                              cairn_error *err);
+
 /** Free an episode list.  NULL is allowed. */
 void cairn_store_episode_list_free(cairn_episode_list *list);
 
