@@ -882,17 +882,31 @@ static bool course_values(cairn_assessment_stream *as, arena *a,
     return !oom;
 }
 
-/* Fill `x` from a course stream's row. */
+/* The text of column `i`, shared with `prev` (a row of the same list)
+ * when it is the same, else copied into `a`. */
+static const char *shared_str(arena *a, sqlite3_stmt *s, int i,
+                              const char *prev, bool *oom)
+{
+    const char *t = cairn__store_col_text(s, i);
+    if (prev != NULL && t != NULL && strcmp(prev, t) == 0) {
+        return prev;
+    }
+    return astr(a, s, i, oom);
+}
+
+/* Fill `x` from a course stream's row; `prev` is the list's row before
+ * (the same client, often the same instrument), or NULL. */
 static int course_from_row(cairn_assessment_stream *as, arena *a,
-                           cairn_assessment *x, cairn_error *err)
+                           cairn_assessment *x, const cairn_assessment *prev,
+                           cairn_error *err)
 {
     sqlite3_stmt *s = as->stmt;
     bool oom = false;
     memset(x, 0, sizeof *x);
     x->id = sqlite3_column_int64(s, 0);
     x->client_id = sqlite3_column_int64(s, 1);
-    x->client_code = astr(a, s, 2, &oom);
-    x->instrument = astr(a, s, 3, &oom);
+    x->client_code = shared_str(a, s, 2, prev ? prev->client_code : NULL, &oom);
+    x->instrument = shared_str(a, s, 3, prev ? prev->instrument : NULL, &oom);
     x->administered_at = astr(a, s, 4, &oom);
     if (oom) {
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
@@ -948,7 +962,9 @@ static int stream_rows(cairn_assessment_stream *as, list_impl *l,
         }
         int rc =
             as->wants != NULL
-                ? course_from_row(as, &l->mem, &l->pub.items[l->pub.n], err)
+                ? course_from_row(
+                      as, &l->mem, &l->pub.items[l->pub.n],
+                      l->pub.n > 0 ? &l->pub.items[l->pub.n - 1] : NULL, err)
                 : assessment_from_row(&l->mem, as->stmt, &ids,
                                       &l->pub.items[l->pub.n], err);
         l->pub.n++;
