@@ -161,9 +161,25 @@ static void add_alert(cairn_trend *t, cairn_alert_kind kind,
         at = key_int(at, item);
     }
     *at = '\0';
-    if (reason[0] != '\0') {
-        snprintf(a->reason, sizeof a->reason, "%s", reason);
-    }
+    size_t n = strnlen(reason, sizeof a->reason - 1); /* as snprintf cuts */
+    memcpy(a->reason, reason, n);
+    a->reason[n] = '\0';
+}
+
+/* "<the date's first 10 bytes>: <msg>" into `out` (256 bytes), cut as
+ * snprintf would cut it, without its cost on every risk alert. */
+static void dated_reason(char out[static 256], const char *date,
+                         const char *msg)
+{
+    size_t d = strnlen(date, 10), m = strnlen(msg, 255);
+    size_t at = 0;
+    memcpy(out, date, d);
+    at = d;
+    memcpy(out + at, ": ", 2);
+    at += 2;
+    m = m < 255 - at ? m : 255 - at;
+    memcpy(out + at, msg, m);
+    out[at + m] = '\0';
 }
 
 /* The scored points of the scale, in date order (the list's order). */
@@ -260,8 +276,7 @@ static void risk_alerts(cairn_trend *t, const cairn_instrument *inst,
             }
             char reason[256] = "";
             if (reasons) {
-                snprintf(reason, sizeof reason, "%.10s: %s", a->administered_at,
-                         msg);
+                dated_reason(reason, a->administered_at, msg);
             }
             add_alert(t, CAIRN_ALERT_RISK, &p, a->flags[f].item, reason);
         }
@@ -275,8 +290,7 @@ static void risk_alerts(cairn_trend *t, const cairn_instrument *inst,
             char msg[200], reason[256] = "";
             if (reasons) {
                 cairn_score_unanswered_message(inst, item, msg, sizeof msg);
-                snprintf(reason, sizeof reason, "%.10s: %s", a->administered_at,
-                         msg);
+                dated_reason(reason, a->administered_at, msg);
             }
             add_alert(t, CAIRN_ALERT_RISK_UNANSWERED, &p, item, reason);
         }
