@@ -440,7 +440,8 @@ static void test_store_audit_list(void **state)
 }
 
 /* A one-scale scan gives each row the scale at that position, as the
- * full decoding does, and no scale past the definition's last. */
+ * full decoding does, and no scale past the definition's last; its band
+ * comes with the items, or by id (also of a row already passed). */
 static void test_store_cursor_one_scale(void **state)
 {
     (void)state;
@@ -462,10 +463,15 @@ static void test_store_cursor_one_scale(void **state)
         assert_int_equal(
             cairn_store_cursor_open_scale(&one, st, "pcl5", k, &err), 0);
         size_t rows = 0;
+        int64_t first_id = 0;
+        char first_band[64] = "";
         while (cairn_store_cursor_next(all, &a, &err) == 1) {
             assert_int_equal(cairn_store_cursor_next(one, &o, &err), 1);
             rows++;
             assert_int_equal(o->assessment_id, a->assessment_id);
+            if (rows == 1) {
+                first_id = a->assessment_id;
+            }
             if (k >= a->n_scales) {
                 assert_int_equal(o->n_scales, 0);
                 continue;
@@ -475,14 +481,39 @@ static void test_store_cursor_one_scale(void **state)
             assert_string_equal(y->scale, x->scale);
             assert_int_equal(y->has_score, x->has_score);
             assert_true(!x->has_score || y->score == x->score);
+            assert_null(o->client_code);
+            assert_string_equal(o->fingerprint, a->fingerprint);
+            assert_string_equal(o->administered_at, a->administered_at);
+            assert_null(y->band); /* not read until asked */
+            assert_int_equal(cairn_store_cursor_items(one, &err), 0);
+            assert_int_equal(cairn_store_cursor_items(all, &err), 0);
+            assert_int_equal(o->n_items, a->n_items);
+            for (size_t i = 0; i < a->n_items; i++) {
+                assert_int_equal(o->missing[i], a->missing[i]);
+                assert_true(a->missing[i] || o->codes[i] == a->codes[i]);
+            }
             if (x->band == NULL) {
                 assert_null(y->band);
             } else {
                 assert_string_equal(y->band, x->band);
             }
+            /* the first row's band by id, on the first row and after */
+            const char *by_id = NULL;
+            assert_int_equal(
+                cairn_store_cursor_band(one, first_id, &by_id, &err), 0);
+            if (rows == 1) {
+                snprintf(first_band, sizeof first_band, "%s",
+                         x->band ? x->band : "(none)");
+            }
+            assert_string_equal(by_id ? by_id : "(none)", first_band);
         }
         assert_int_equal(cairn_store_cursor_next(one, &o, &err), 0);
         assert_int_equal(rows, 2);
+        const char *none = NULL;
+        assert_int_equal(cairn_store_cursor_band(all, first_id, &none, &err),
+                         CAIRN_EINVAL);
+        assert_int_equal(cairn_store_cursor_band(one, 999999, &none, &err),
+                         CAIRN_ENOTFOUND);
         cairn_store_cursor_close(all);
         cairn_store_cursor_close(one);
     }
