@@ -342,16 +342,16 @@ int cairn_cohort_summarize(cairn_cohort_summary **out, cairn_store *st,
     return summarize(out, NULL, st, inst, opts, err);
 }
 
-int cairn_cohort_members(int64_t **ids, size_t *n, cairn_store *st,
-                         const cairn_instrument *inst,
-                         const cairn_cohort_options *opts, cairn_error *err)
+int cairn_cohort_summarize_members(cairn_cohort_summary **out, int64_t **ids,
+                                   size_t *n, cairn_store *st,
+                                   const cairn_instrument *inst,
+                                   const cairn_cohort_options *opts,
+                                   cairn_error *err)
 {
-    cairn_cohort_summary *s = NULL;
     scan m = {.collect = true};
     *ids = NULL;
     *n = 0;
-    int rc = summarize(&s, &m, st, inst, opts, err);
-    cairn_cohort_summary_free(s);
+    int rc = summarize(out, &m, st, inst, opts, err);
     if (rc < 0) {
         free(m.members);
         return rc;
@@ -359,6 +359,16 @@ int cairn_cohort_members(int64_t **ids, size_t *n, cairn_store *st,
     *ids = m.members;
     *n = m.n_members;
     return CAIRN_OK;
+}
+
+int cairn_cohort_members(int64_t **ids, size_t *n, cairn_store *st,
+                         const cairn_instrument *inst,
+                         const cairn_cohort_options *opts, cairn_error *err)
+{
+    cairn_cohort_summary *s = NULL;
+    int rc = cairn_cohort_summarize_members(&s, ids, n, st, inst, opts, err);
+    cairn_cohort_summary_free(s);
+    return rc;
 }
 
 static int summarize(cairn_cohort_summary **out, scan *members, cairn_store *st,
