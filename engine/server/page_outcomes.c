@@ -27,6 +27,16 @@ static void figure(srv_buf *b, const char *name)
     srv_put(b, "</th><td>");
 }
 
+/* " (95% interval LOW to HIGH)" and the row's end. */
+static void interval(srv_buf *b, double low, double high, int decimals)
+{
+    srv_put(b, " (95% interval ");
+    fixed(b, low, decimals);
+    srv_put(b, " to ");
+    fixed(b, high, decimals);
+    srv_put(b, ")</td></tr>\n");
+}
+
 static void effect(srv_buf *b, const char *name, const cairn_effect *e)
 {
     if (!e->has_value) {
@@ -34,11 +44,7 @@ static void effect(srv_buf *b, const char *name, const cairn_effect *e)
     }
     figure(b, name);
     fixed(b, e->value, 2);
-    srv_put(b, " (95% interval ");
-    fixed(b, e->ci_low, 2);
-    srv_put(b, " to ");
-    fixed(b, e->ci_high, 2);
-    srv_put(b, ")</td></tr>\n");
+    interval(b, e->ci_low, e->ci_high, 2);
 }
 
 static void caution(srv_buf *b, const char *what, double n)
@@ -54,28 +60,27 @@ static void caution(srv_buf *b, const char *what, double n)
     srv_put(b, " are needed before these figures mean much.</p>\n");
 }
 
+/* One "name: mean (SD)" row; a change is signed. */
+static void mean_sd(srv_buf *b, const char *name, double mean, double sd,
+                    int is_change)
+{
+    figure(b, name);
+    srv_put(b, is_change && mean > 0 ? "+" : "");
+    fixed(b, mean, 2);
+    srv_put(b, " (");
+    fixed(b, sd, 2);
+    srv_put(b, ")</td></tr>\n");
+}
+
 static void change_rows(srv_buf *b, const cairn_cohort_result *r)
 {
     const cairn_cohort_change *c = &r->change;
     if (!r->has_change) {
         return;
     }
-    figure(b, "Baseline, mean (SD)");
-    fixed(b, c->baseline_mean, 2);
-    srv_put(b, " (");
-    fixed(b, c->baseline_sd, 2);
-    srv_put(b, ")</td></tr>\n");
-    figure(b, "Latest, mean (SD)");
-    fixed(b, c->latest_mean, 2);
-    srv_put(b, " (");
-    fixed(b, c->latest_sd, 2);
-    srv_put(b, ")</td></tr>\n");
-    figure(b, "Change, mean (SD)");
-    srv_put(b, c->change_mean > 0 ? "+" : "");
-    fixed(b, c->change_mean, 2);
-    srv_put(b, " (");
-    fixed(b, c->change_sd, 2);
-    srv_put(b, ")</td></tr>\n");
+    mean_sd(b, "Baseline, mean (SD)", c->baseline_mean, c->baseline_sd, 0);
+    mean_sd(b, "Latest, mean (SD)", c->latest_mean, c->latest_sd, 0);
+    mean_sd(b, "Change, mean (SD)", c->change_mean, c->change_sd, 1);
     effect(b, "Effect size d (change / baseline SD)", &c->d);
     effect(b, "Hedges' g (small-sample corrected)", &c->g);
     effect(b, "d<sub>z</sub> (change / SD of change)", &c->d_z);
@@ -134,11 +139,7 @@ static void model_part(srv_buf *b, const cairn_cohort_result *r)
     figure(b, "Change per week");
     srv_put(b, m->slope > 0 ? "+" : "");
     fixed(b, m->slope, 3);
-    srv_put(b, " (95% interval ");
-    fixed(b, m->slope_ci[0], 3);
-    srv_put(b, " to ");
-    fixed(b, m->slope_ci[1], 3);
-    srv_put(b, ")</td></tr>\n");
+    interval(b, m->slope_ci[0], m->slope_ci[1], 3);
     figure(b, "Spread between clients: start SD, weekly-rate SD");
     fixed(b, m->sd_intercept, 2);
     srv_put(b, ", ");

@@ -197,7 +197,7 @@ int cairn_store_account_add(cairn_store *st, const char *name, cairn_role role,
 out:
     sqlite3_finalize(s);
     cairn__crypto_wipe(hash, sizeof hash);
-    return cairn__store_finish(st, rc, err);
+    return cairn__store_finish_log_only(st, rc, err);
 }
 
 /* The id and audit state of account `name`, inside a transaction. */
@@ -262,7 +262,7 @@ static int change_account(cairn_store *st, const char *name, const char *action,
         rc = audit_account(st, action, id, before.p, err);
     }
     cairn__buf_free(&before);
-    return cairn__store_finish(st, rc, err);
+    return cairn__store_finish_log_only(st, rc, err);
 }
 
 int cairn_store_account_set_password(cairn_store *st, const char *name,
@@ -563,7 +563,7 @@ out:
         cairn__crypto_wipe(sid, CAIRN_SESSION_ID_LEN + 1);
         return rc;
     }
-    rc = cairn__store_commit(st, err);
+    rc = cairn__store_finish_log_only(st, rc, err);
     if (rc < 0) {
         cairn__crypto_wipe(sid, CAIRN_SESSION_ID_LEN + 1);
     }
@@ -701,7 +701,7 @@ int cairn_store_session_end(cairn_store *st, const char *sid, int64_t now,
     }
 out:
     sqlite3_finalize(s);
-    return cairn__store_finish(st, rc, err);
+    return cairn__store_finish_log_only(st, rc, err);
 }
 
 /* ------------------------------------------------------------------ */

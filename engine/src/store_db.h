@@ -75,9 +75,10 @@ void cairn__store_rollback(cairn_store *st);
 /* End the open transaction: COMMIT when `rc` is CAIRN_OK, else ROLLBACK;
  * returns `rc` or the commit's failure. */
 int cairn__store_finish(cairn_store *st, int rc, cairn_error *err);
-/* cairn__store_finish for a transaction that only appends to the audit
- * log (a record of who viewed what): the change counter stays, so a page
- * view does not throw away the growth-model cache. */
+/* cairn__store_finish for a transaction that changes nothing the
+ * growth-model cache summarises (a record of who viewed what, a login or
+ * logout, an account, a self-report link): the change counter stays, so
+ * a page view or a login does not throw away the cache. */
 int cairn__store_finish_log_only(cairn_store *st, int rc, cairn_error *err);
 
 /* Audit the canonical state of row `kind:id` (from `state`) as `after`. */

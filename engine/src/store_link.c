@@ -175,7 +175,7 @@ int cairn_store_link_add(char token[CAIRN_LINK_TOKEN_LEN + 1], int64_t *id,
     }
     cairn__buf_free(&insts);
     if (rc == CAIRN_OK) {
-        rc = cairn__store_commit(st, err);
+        rc = cairn__store_finish_log_only(st, rc, err);
     } else {
         cairn__store_rollback(st);
     }
@@ -452,7 +452,7 @@ int cairn_store_link_revoke(cairn_store *st, int64_t id, int64_t now,
         rc = mark(st, id, "revoked_at", "link.revoke", now, err);
     }
     cairn_store_link_free(l);
-    return cairn__store_finish(st, rc, err);
+    return cairn__store_finish_log_only(st, rc, err);
 }
 
 static int check_answers(const cairn_link *l, const cairn_score *const *scores,
