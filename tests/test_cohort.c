@@ -8,6 +8,8 @@
 
 #include "helpers.h"
 
+#include "../engine/src/store_db.h"
+
 #define NEAR(a, b, tol) assert_true(fabs((a) - (b)) < (tol))
 
 /* Four clients: baseline -> latest 10->6, 12->9, 14->8, 16->13 (PHQ-9),
@@ -144,6 +146,52 @@ static void test_cohort_filters(void **state)
     assert_string_equal(err.message,
                         "no client has a gad7 total score in this cohort");
     cairn_cohort_summary_free(s);
+    test_store_done(st, dir);
+}
+
+/* Stored scores edited by hand: a band that is not text is refused
+ * where it is read (a client's first and latest score), and so is a
+ * score that is not a number, on any row. */
+static void test_cohort_malformed_scores(void **state)
+{
+    (void)state;
+    char dir[64];
+    cairn_store *st = test_store_new(dir, sizeof dir);
+    fill(st);
+    cairn_error err = CAIRN_ERROR_INIT;
+    const cairn_instrument *phq9 = test_instrument("phq9");
+    cairn_cohort_summary *s = NULL;
+    /* A's latest (id 3): band 7 */
+    assert_int_equal(sqlite3_exec(st->db,
+                                  "DROP TRIGGER assessment_frozen;"
+                                  " UPDATE assessment SET scores ="
+                                  " '[[6,7,false]]' WHERE id = 3",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    assert_int_equal(cairn_cohort_summarize(&s, st, phq9, NULL, &err),
+                     CAIRN_EINVAL);
+    assert_string_equal(err.message,
+                        "assessment 3: stored scores are malformed");
+    /* up to A's middle score, the edited row is not read */
+    cairn_cohort_options o = CAIRN_COHORT_OPTIONS_INIT;
+    o.to = "2026-01-19";
+    assert_int_equal(cairn_cohort_summarize(&s, st, phq9, &o, &err), 0);
+    cairn_cohort_summary_free(s);
+    s = NULL;
+    /* B's middle score (id 5) is not a number */
+    assert_int_equal(sqlite3_exec(st->db,
+                                  "UPDATE assessment SET scores ="
+                                  " '[[6,\"mild\",false]]' WHERE id = 3;"
+                                  " UPDATE assessment SET scores ="
+                                  " '[[\"12\",\"moderate\",false]]'"
+                                  " WHERE id = 5",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    assert_int_equal(cairn_cohort_summarize(&s, st, phq9, NULL, &err),
+                     CAIRN_EINVAL);
+    assert_string_equal(err.message,
+                        "assessment 5: stored scores are malformed");
+    assert_null(s);
     test_store_done(st, dir);
 }
 
@@ -307,6 +355,7 @@ int main(void)
         cmocka_unit_test(test_cohort_hand_computed),
         cmocka_unit_test(test_cohort_filters),
         cmocka_unit_test(test_cohort_summarize_members),
+        cmocka_unit_test(test_cohort_malformed_scores),
         cmocka_unit_test(test_cohort_alpha),
         cmocka_unit_test(test_cohort_merge_equals_pooled),
     };
