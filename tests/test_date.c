@@ -59,7 +59,7 @@ static void test_date_refused_forms(void **state)
 static void test_date_days_plain(void **state)
 {
     (void)state;
-    char buf[32];
+    char buf[48];
     cairn_date d;
     double days = 0;
     for (int y = 1899; y <= 2101; y++) {
