@@ -12,7 +12,7 @@ V          ?= 0
 Q          := $(if $(filter 1,$(V)),,@)
 
 DATADIR    := $(PREFIX)/share/cairn
-PKGS       := sqlite3 gsl jansson libsodium
+PKGS       := sqlite3 gsl jansson libsodium libcrypto
 REPORT_PKGS:= xlsxwriter
 TEST_PKGS  := cmocka
 SERVER_PKGS:= libmicrohttpd
@@ -20,11 +20,11 @@ SERVER_PKGS:= libmicrohttpd
 # Debian packages the build, the tests and the demo need (see README),
 # and those only the benchmarks' peers need.
 DEB_PKGS   := build-essential pkg-config libsqlite3-dev libgsl-dev \
-              libxlsxwriter-dev libjansson-dev libsodium-dev libcmocka-dev \
+              libxlsxwriter-dev libjansson-dev libsodium-dev libssl-dev libcmocka-dev \
               python3 python3-openpyxl sqlite3 clang-format \
               python3-jsonschema libmicrohttpd-dev gnutls-bin chromium \
               poppler-utils
-BENCH_PKGS := time python3-pandas r-cran-lme4
+BENCH_PKGS := time python3-pandas r-cran-lme4 valgrind
 
 WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
         -Wmissing-prototypes -Wformat=2 -Wwrite-strings -Wundef -Wvla

@@ -5,12 +5,14 @@
  * questionnaires the clinic uses), and a summary of who improved.
  *
  * The caseload itself (which clients, their trends, alerts and states,
- * the order) is the engine's cairn_caseload_compute, as `cairn caseload`
- * prints it; this file summarises each client into small cells (latest
- * score, band, change, reliable change, the last few scores for a
- * sparkline) and lays them out.
+ * the order) is the engine's, as `cairn caseload` prints it: the compact
+ * rows give the order, and each row's client in full
+ * (cairn_caseload_rows_entry, one client's trends in memory at a time) is
+ * summarised into small cells (latest score, band, change, reliable
+ * change, the last few scores for a sparkline) and laid out.
  */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,9 +45,11 @@ static void fill_cell(cairn_report_cell *cell, const cairn_trend *t,
     cell->n_points = k;
 }
 
-/* Fill row cells (one per catalog instrument) and alerts of one client. */
+/* Fill row cells (one per column: `column` maps a catalog position to
+ * its column) and alerts of one client. */
 static int summarise(cairn_report_row *w, const cairn_caseload_entry *e,
-                     const cairn_catalog *cat, cairn_error *err)
+                     const cairn_catalog *cat, const size_t *column,
+                     cairn_error *err)
 {
     for (size_t i = 0; i < e->n_trends; i++) {
         const cairn_trend *t = e->trends[i];
@@ -54,11 +58,11 @@ static int summarise(cairn_report_row *w, const cairn_caseload_entry *e,
                       t->instrument) != 0) {
             k++;
         }
-        if (t->n == 0) {
-            continue;
+        if (t->n == 0 || column[k] == SIZE_MAX) {
+            continue; /* (no score: no column) */
         }
         const cairn_instrument *inst = cairn_catalog_get(cat, k);
-        cairn_report_cell *cell = &w->cells[k];
+        cairn_report_cell *cell = &w->cells[column[k]];
         cell->points = calloc(CAIRN_REPORT_SPARK_POINTS, sizeof *cell->points);
         if (cell->points == NULL) {
             return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
@@ -79,8 +83,11 @@ static int summarise(cairn_report_row *w, const cairn_caseload_entry *e,
         w->urgent = top->alert->kind;
         cairn_catalog_find(&w->alert_instrument, cat, top->trend->instrument,
                            NULL);
-        snprintf(w->alert_reason, sizeof w->alert_reason, "%s",
-                 top->alert->reason);
+        w->alert_reason = strdup(top->alert->reason);
+        if (w->alert_reason == NULL) {
+            cairn_alert_list_free(alerts);
+            return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+        }
     }
     cairn_alert_list_free(alerts);
     return CAIRN_OK;
@@ -94,7 +101,7 @@ static int add_row(cairn_report_caseload *r, size_t n_cat,
     memset(row, 0, sizeof *row);
     row->code = strdup(c->code);
     row->clinician = c->clinician ? strdup(c->clinician) : NULL;
-    row->cells = calloc(n_cat + 1, sizeof *row->cells);
+    row->cells = calloc(n_cat > 0 ? n_cat : 1, sizeof *row->cells);
     r->n_rows++;
     if (row->code == NULL || row->cells == NULL ||
         (c->clinician && row->clinician == NULL)) {
@@ -104,38 +111,51 @@ static int add_row(cairn_report_caseload *r, size_t n_cat,
     return CAIRN_OK;
 }
 
-/* Keep the instruments anyone has a score on, and count the changes. */
-static int compact(cairn_report_caseload *r, const cairn_catalog *cat,
-                   cairn_error *err)
+/*
+ * The instruments anyone has a score on, in catalog order, from the
+ * compact rows (before any row is summarised, so each row keeps a cell
+ * per column and not per catalog instrument): `column` maps a catalog
+ * position to its column.
+ */
+static int columns(cairn_report_caseload *r, const cairn_caseload_rows *cl,
+                   const cairn_catalog *cat, size_t *column, cairn_error *err)
 {
     size_t n_cat = cairn_catalog_count(cat), n = 0;
-    r->n_cells = n_cat;
     r->instruments = calloc(n_cat + 1, sizeof *r->instruments);
     r->counts = calloc(n_cat + 1, sizeof *r->counts);
     if (r->instruments == NULL || r->counts == NULL) {
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
     for (size_t k = 0; k < n_cat; k++) {
+        const char *code = cairn_instrument_code(cairn_catalog_get(cat, k));
         bool any = false;
-        for (size_t i = 0; i < r->n_rows && !any; i++) {
-            any = r->rows[i].cells[k].present;
-        }
-        if (!any) {
-            continue;
-        }
-        for (size_t i = 0; i < r->n_rows; i++) {
-            cairn_report_cell *cells = r->rows[i].cells;
-            if (cells[k].present) {
-                r->counts[n][cells[k].has_rc ? cells[k].rc : 3]++;
+        for (size_t i = 0; i < cl->n && !any; i++) {
+            for (size_t j = 0; j < cl->rows[i].n_cells && !any; j++) {
+                const cairn_caseload_cell *c = &cl->rows[i].cells[j];
+                any = c->n > 0 && strcmp(c->instrument, code) == 0;
             }
-            cairn_report_cell moved = cells[k];
-            cells[k] = cells[n];
-            cells[n] = moved;
         }
-        r->instruments[n++] = cairn_catalog_get(cat, k);
+        column[k] = any ? n : SIZE_MAX;
+        if (any) {
+            r->instruments[n++] = cairn_catalog_get(cat, k);
+        }
     }
     r->n_instruments = n;
+    r->n_cells = n;
     return CAIRN_OK;
+}
+
+/* Count the changes per column. */
+static void count(cairn_report_caseload *r)
+{
+    for (size_t i = 0; i < r->n_rows; i++) {
+        const cairn_report_cell *cells = r->rows[i].cells;
+        for (size_t k = 0; k < r->n_instruments; k++) {
+            if (cells[k].present) {
+                r->counts[k][cells[k].has_rc ? cells[k].rc : 3]++;
+            }
+        }
+    }
 }
 
 /* The engine's caseload options for the report's options. */
@@ -160,29 +180,37 @@ int cairn_report_caseload_load(cairn_report_caseload **out, cairn_store *st,
     cairn_report_options defaults = CAIRN_REPORT_OPTIONS_INIT;
     const cairn_report_options *o = opts ? opts : &defaults;
     cairn_caseload_options co = caseload_options(o);
-    cairn_caseload *cl = NULL;
-    size_t n_cat = cairn_catalog_count(cat);
+    cairn_caseload_rows *cl = NULL;
+    size_t *column = calloc(cairn_catalog_count(cat) + 1, sizeof *column);
     *out = NULL;
     cairn_report_caseload *r = calloc(1, sizeof *r);
-    int rc = r ? cairn_caseload_compute(&cl, st, cat, &co, err)
-               : cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    int rc = r && column ? cairn_caseload_rows_compute(&cl, st, cat, &co, err)
+                         : cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     if (rc == CAIRN_OK) {
-        r->n_cells = n_cat;
+        rc = columns(r, cl, cat, column, err);
+    }
+    if (rc == CAIRN_OK) {
         r->rows = calloc(cl->n + 1, sizeof *r->rows);
         rc = r->rows ? CAIRN_OK
                      : cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
+    /* one client's trends at a time, in the caseload's order */
     for (size_t i = 0; rc == CAIRN_OK && i < cl->n; i++) {
+        const cairn_caseload_entry *e = NULL;
         cairn_report_row *w = NULL;
-        rc = add_row(r, n_cat, cl->entries[i].client, &w, err);
+        rc = cairn_caseload_rows_entry(cl, i, &e, err);
         if (rc == CAIRN_OK) {
-            rc = summarise(w, &cl->entries[i], cat, err);
+            rc = add_row(r, r->n_cells, e->client, &w, err);
+        }
+        if (rc == CAIRN_OK) {
+            rc = summarise(w, e, cat, column, err);
         }
     }
     if (rc == CAIRN_OK) {
-        rc = compact(r, cat, err);
+        count(r);
     }
-    cairn_caseload_free(cl);
+    cairn_caseload_rows_free(cl);
+    free(column);
     if (rc < 0) {
         cairn_report_caseload_free(r);
         return rc;
@@ -206,6 +234,7 @@ void cairn_report_caseload_free(cairn_report_caseload *r)
         free(w->cells);
         free(w->code);
         free(w->clinician);
+        free(w->alert_reason);
     }
     free(r->rows);
     free((void *)r->instruments);

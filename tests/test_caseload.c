@@ -60,6 +60,25 @@ static void same_as_rows(cairn_store *st, const cairn_caseload *c)
             assert_int_equal(open, x->n_open);
         }
     }
+    /* each row's client in full, asked for in any order, is the full
+     * caseload's entry: every trend, alert, reason and state */
+    for (size_t k = c->n; k-- > 0;) {
+        const cairn_caseload_entry *e = &c->entries[k], *f = NULL;
+        assert_int_equal(cairn_caseload_rows_entry(r, k, &f, &err), 0);
+        assert_string_equal(f->client->code, e->client->code);
+        assert_int_equal(f->n_open, e->n_open);
+        assert_int_equal(f->n_acknowledged, e->n_acknowledged);
+        assert_int_equal(f->has_nhstt, e->has_nhstt);
+        assert_int_equal(f->n_trends, e->n_trends);
+        for (size_t i = 0; i < e->n_trends; i++) {
+            char *a = NULL, *b = NULL;
+            assert_int_equal(cairn_trend_to_json(e->trends[i], &a, &err), 0);
+            assert_int_equal(cairn_trend_to_json(f->trends[i], &b, &err), 0);
+            assert_string_equal(a, b);
+            free(a);
+            free(b);
+        }
+    }
     cairn_caseload_rows_free(r);
 }
 
@@ -458,6 +477,249 @@ static void test_caseload_alert_age_words(void **state)
                         "no reliable improvement");
 }
 
+/* ---- the caseload's course stream against the full reader ---- */
+
+/* The id of client `code`'s `k`-th current assessment (date order). */
+static int64_t nth_id(cairn_store *st, const char *code, size_t k)
+{
+    cairn_assessment_list *l = NULL;
+    cairn_error err = CAIRN_ERROR_INIT;
+    assert_int_equal(cairn_store_assessment_list(&l, st, code, NULL,
+                                                 CAIRN_LIST_CURRENT, &err),
+                     0);
+    assert_true(k < l->n);
+    int64_t id = l->items[k].id;
+    cairn_store_assessment_list_free(l);
+    return id;
+}
+
+/* Correct assessment `id` to a PHQ-9 of all 2s but item 9 (0). */
+static void amend_phq9(cairn_store *st, int64_t id)
+{
+    const cairn_instrument *in = test_instrument("phq9");
+    cairn_responses *r = NULL;
+    cairn_score *s = NULL;
+    cairn_error err = CAIRN_ERROR_INIT;
+    int64_t new_id = 0;
+    assert_int_equal(cairn_responses_new(&r, in, &err), 0);
+    for (size_t i = 0; i < 9; i++) {
+        assert_int_equal(cairn_responses_set(r, in, i, i < 8 ? 2 : 0, &err), 0);
+    }
+    if (cairn_score_compute(&s, in, r, &err) < 0 ||
+        cairn_store_assessment_amend(st, id, s, r, NULL, "typed wrongly",
+                                     &new_id, &err) < 0) {
+        fail_msg("%s", err.message);
+    }
+    cairn_score_free(s);
+    cairn_responses_free(r);
+}
+
+/*
+ * Every kind of course the stream must read as the full reader does:
+ * risk items endorsed, unanswered and answered, an amended and a voided
+ * assessment, two episodes of care, subscales, several instruments, and
+ * a client with none.
+ */
+static void courses(cairn_store *st)
+{
+    cairn_error err = CAIRN_ERROR_INIT;
+    int pcl[20] = {1, 2, 3, 4, 0, 1, 2, 3, 4, 0, 1, 2, 3, 4, 0, 2, 2, 3, 4, 0};
+    int epds[10] = {1, 1, 2, 0, 1, 2, 1, 0, 1, NA};
+    test_client(st, "A", NULL, NULL);
+    test_client(st, "B", NULL, NULL);
+    test_client(st, "C", NULL, NULL);
+    test_client(st, "D", NULL, NULL);
+    test_client(st, "E", NULL, NULL);
+    int unanswered[9] = {1, 1, 1, 1, 1, 1, 1, 1, NA};
+    test_phq9(st, "A", "2026-01-05", 12, false);
+    test_record(st, "A", "2026-01-12", "phq9", unanswered, 9);
+    test_phq9(st, "A", "2026-01-26", 14, true);
+    test_phq9(st, "B", "2026-01-05", 20, true);
+    test_phq9(st, "B", "2026-01-19", 19, true);
+    test_phq9(st, "B", "2026-02-02", 4, false);
+    amend_phq9(st, nth_id(st, "B", 1));
+    assert_int_equal(cairn_store_assessment_void(st, nth_id(st, "B", 2),
+                                                 "wrong client", &err),
+                     0);
+    assert_int_equal(cairn_store_episode_add(st, "C", "2025-06-01", NULL, &err),
+                     0);
+    test_phq9(st, "C", "2025-06-10", 22, true);
+    test_phq9(st, "C", "2025-07-10", 8, false);
+    assert_int_equal(cairn_store_episode_set_end(st, "C", "2025-08-01", &err),
+                     0);
+    assert_int_equal(cairn_store_episode_add(st, "C", "2026-01-01", NULL, &err),
+                     0);
+    test_phq9(st, "C", "2026-01-10", 17, false);
+    test_phq9(st, "C", "2026-02-10", 11, false);
+    test_record(st, "E", "2026-01-05", "pcl5", pcl, 20);
+    pcl[15] = NA;
+    test_record(st, "E", "2026-02-05", "pcl5", pcl, 20);
+    test_record(st, "E", "2026-01-05", "epds", epds, 10);
+    epds[9] = 2;
+    test_record(st, "E", "2026-02-05", "epds", epds, 10);
+    test_phq9(st, "E", "2026-02-05", 9, false);
+}
+
+/* Each client's trends from the whole caseload (the course stream) are
+ * those of a caseload of that client alone (the full reader). */
+static void same_courses(cairn_store *st, cairn_caseload_options o)
+{
+    cairn_caseload *all = NULL;
+    cairn_error err = CAIRN_ERROR_INIT;
+    o.all = true;
+    if (cairn_caseload_compute(&all, st, test_catalog(), &o, &err) < 0) {
+        fail_msg("%s", err.message);
+    }
+    assert_int_equal(all->n, 5);
+    for (size_t k = 0; k < all->n; k++) {
+        const cairn_caseload_entry *e = &all->entries[k];
+        cairn_caseload *one = NULL;
+        o.client = e->client->code;
+        if (cairn_caseload_compute(&one, st, test_catalog(), &o, &err) < 0) {
+            fail_msg("%s", err.message);
+        }
+        assert_int_equal(one->entries[0].n_trends, e->n_trends);
+        assert_int_equal(one->entries[0].n_open, e->n_open);
+        for (size_t i = 0; i < e->n_trends; i++) {
+            char *a = NULL, *b = NULL;
+            assert_int_equal(cairn_trend_to_json(e->trends[i], &a, &err), 0);
+            assert_int_equal(
+                cairn_trend_to_json(one->entries[0].trends[i], &b, &err), 0);
+            assert_string_equal(a, b);
+            free(a);
+            free(b);
+        }
+        cairn_caseload_free(one);
+    }
+    cairn_caseload_free(all);
+}
+
+static void test_caseload_course_stream(void **state)
+{
+    (void)state;
+    char dir[64];
+    cairn_caseload_options o = CAIRN_CASELOAD_OPTIONS_INIT;
+    cairn_store *st = test_store_new(dir, sizeof dir);
+    courses(st);
+    same_courses(st, o);
+    cairn_caseload *full = caseload(st);
+    same_as_rows(st, full);
+    cairn_caseload_free(full);
+    o.trend.episode = CAIRN_EPISODE_ALL;
+    same_courses(st, o);
+    o.trend.episode = CAIRN_EPISODE_CURRENT;
+    o.instrument = "pcl5";
+    same_courses(st, o);
+    o.trend.scale = "c";
+    same_courses(st, o);
+    o.instrument = "gad7"; /* no risk item, nobody has one */
+    o.trend.scale = NULL;
+    same_courses(st, o);
+    /* what the alerts say: risk item 9 endorsed and left unanswered for
+     * A, endorsed twice for B (the amended version is current), none
+     * from the voided one; EPDS item 10 unanswered and PCL-5 item 16
+     * unanswered for E, whose endorsed EPDS item 10 is a flag */
+    cairn_caseload_rows *r = NULL;
+    cairn_error err = CAIRN_ERROR_INIT;
+    cairn_caseload_options d = CAIRN_CASELOAD_OPTIONS_INIT;
+    assert_int_equal(
+        cairn_caseload_rows_compute(&r, st, test_catalog(), &d, &err), 0);
+    assert_int_equal(r->n, 5);
+    size_t open[5] = {0};
+    for (size_t k = 0; k < r->n; k++) {
+        const char *code = r->rows[k].client->code;
+        open[code[0] - 'A'] = r->rows[k].n_open;
+        if (code[0] == 'D') {
+            assert_int_equal(r->rows[k].n_cells, 0);
+        }
+    }
+    cairn_caseload_rows_free(r);
+    cairn_caseload *c = NULL;
+    assert_int_equal(cairn_caseload_compute(&c, st, test_catalog(), &d, &err),
+                     0);
+    for (size_t k = 0; k < c->n; k++) {
+        const cairn_caseload_entry *e = &c->entries[k];
+        size_t risk = 0, unanswered_risk = 0;
+        for (size_t i = 0; i < e->n_trends; i++) {
+            for (size_t a = 0; a < e->trends[i]->n_alerts; a++) {
+                cairn_alert_kind kind = e->trends[i]->alerts[a].kind;
+                risk += kind == CAIRN_ALERT_RISK;
+                unanswered_risk += kind == CAIRN_ALERT_RISK_UNANSWERED;
+            }
+        }
+        assert_int_equal(e->n_open, open[e->client->code[0] - 'A']);
+        switch (e->client->code[0]) {
+        case 'A':
+            assert_int_equal(risk, 1);
+            assert_int_equal(unanswered_risk, 1);
+            break;
+        case 'B':
+            assert_int_equal(risk, 1); /* the amended one has no flag */
+            assert_int_equal(unanswered_risk, 0);
+            assert_int_equal(e->trends[0]->n, 2);
+            break;
+        case 'C':
+            assert_int_equal(e->trends[0]->n, 2); /* the current episode */
+            break;
+        case 'E':
+            assert_int_equal(unanswered_risk, 2);
+            assert_int_equal(risk, 2); /* EPDS item 10, PCL-5 item 16 */
+            break;
+        default:
+            assert_int_equal(e->n_trends, 0);
+        }
+    }
+    cairn_caseload_free(c);
+    /* two flags on one row (the whole text is decoded then), and a band
+     * that is not a text: refused as the full reader refuses it */
+    char sql[160];
+    long long first = (long long)nth_id(st, "A", 0);
+    raw_sql(dir, "DROP TRIGGER assessment_frozen"); /* a hand edit */
+    snprintf(sql, sizeof sql,
+             "UPDATE assessment SET flags = '[[9,1],[9,2]]' WHERE id = %lld",
+             first);
+    raw_sql(dir, sql);
+    same_courses(st, d);
+    snprintf(sql, sizeof sql,
+             "UPDATE assessment SET scores = '[[1,2,false]]' WHERE id = %lld",
+             first);
+    raw_sql(dir, sql);
+    d.with_expectation = false; /* the model's scan would refuse it first */
+    assert_int_equal(cairn_caseload_compute(&c, st, test_catalog(), &d, &err),
+                     CAIRN_EINVAL);
+    snprintf(sql, sizeof sql,
+             "assessment %lld: stored responses or scores are malformed",
+             first);
+    assert_string_equal(err.message, sql);
+    test_store_done(st, dir);
+}
+
+static void test_caseload_rows_entry_same_store(void **state)
+{
+    (void)state;
+    char dir[64];
+    cairn_caseload_rows *r = NULL;
+    const cairn_caseload_entry *e = NULL;
+    cairn_error err = CAIRN_ERROR_INIT;
+    cairn_store *st = test_store_new(dir, sizeof dir);
+    fill(st);
+    assert_int_equal(
+        cairn_caseload_rows_compute(&r, st, test_catalog(), NULL, &err), 0);
+    /* a record between the rows and their entries: the order may no
+     * longer hold, so the walk is refused rather than shown wrong */
+    test_phq9(st, "E", "2026-02-02", 20, true);
+    assert_int_equal(cairn_caseload_rows_entry(r, 0, &e, &err), CAIRN_EDB);
+    assert_string_equal(err.message, "the store changed while the caseload "
+                                     "was read; run it again");
+    cairn_caseload_rows_free(r);
+    assert_int_equal(
+        cairn_caseload_rows_compute(&r, st, test_catalog(), NULL, &err), 0);
+    assert_int_equal(cairn_caseload_rows_entry(r, 0, &e, &err), 0);
+    assert_string_equal(e->client->code, "A");
+    cairn_caseload_rows_free(r);
+    test_store_done(st, dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -469,6 +731,8 @@ int main(void)
         cmocka_unit_test(test_caseload_active_rule),
         cmocka_unit_test(test_caseload_alert_list_and_actions),
         cmocka_unit_test(test_caseload_alert_age_words),
+        cmocka_unit_test(test_caseload_course_stream),
+        cmocka_unit_test(test_caseload_rows_entry_same_store),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -10,7 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../engine/src/internal.h"
+#include "../engine/src/export_internal.h"
+#include "../engine/src/store_internal.h"
 #include "cairn/export.h"
 #include "helpers.h"
 
@@ -822,6 +823,137 @@ static void test_export_bad_input(void **state)
     test_store_done(st, dir);
 }
 
+/* A cell longer than the writer's row buffer, with quotes and commas,
+ * comes out whole and quoted; numbers around it are unchanged. */
+static void test_export_csv_long_cell(void **state)
+{
+    (void)state;
+    static char text[10001], got[20100], want[20100];
+    for (size_t i = 0; i < sizeof text - 1; i++) {
+        text[i] = i % 97 == 0 ? '"' : i % 89 == 0 ? ',' : (char)('a' + i % 26);
+    }
+    size_t w = 0;
+    w += (size_t)snprintf(want + w, sizeof want - w, "-12,\"");
+    for (size_t i = 0; text[i] != '\0'; i++) {
+        if (text[i] == '"') {
+            want[w++] = '"';
+        }
+        want[w++] = text[i];
+    }
+    w += (size_t)snprintf(want + w, sizeof want - w, "\",2.5,,x");
+    FILE *f = tmpfile();
+    assert_non_null(f);
+    cairn_export_cell cells[] = {{CAIRN_EXPORT_NUMBER, NULL, -12},
+                                 {CAIRN_EXPORT_TEXT, text, 0},
+                                 {CAIRN_EXPORT_NUMBER, NULL, 2.5},
+                                 {CAIRN_EXPORT_EMPTY, NULL, 0},
+                                 {CAIRN_EXPORT_TEXT, "x", 0}};
+    for (size_t i = 0; i < 5; i++) {
+        cairn__export_csv_cell(f, &cells[i], i == 0);
+    }
+    rewind(f);
+    size_t n = fread(got, 1, sizeof got - 1, f);
+    fclose(f);
+    got[n] = '\0';
+    assert_int_equal(n, w);
+    assert_string_equal(got, want);
+}
+
+/* The export's scan reads every current assessment as the store reads
+ * it alone: items, scales, bands, the definition, in client and date
+ * order, also where rows repeat a stored text (decoded once and kept). */
+static void scan_matches(size_t keep)
+{
+    char dir[64];
+    cairn_store *st = test_store_new(dir, sizeof dir);
+    cairn_error err = CAIRN_ERROR_INIT;
+    int codes[20];
+    test_client(st, "SCAN-2", NULL, NULL);
+    test_client(st, "SCAN-1", NULL, NULL);
+    for (int i = 0; i < 8; i++) {
+        for (int k = 0; k < 20; k++) {
+            codes[k] = (k * (i % 3 + 1)) % 5;
+        }
+        codes[i % 20] = NA;
+        test_record(st, i % 2 ? "SCAN-1" : "SCAN-2",
+                    i < 4 ? "2025-02-01" : "2025-01-01", "pcl5", codes, 20);
+    }
+    cairn_assessment_list *all = NULL;
+    assert_int_equal(cairn_store_assessment_list(&all, st, NULL, "pcl5",
+                                                 CAIRN_LIST_CURRENT, &err),
+                     CAIRN_OK);
+    cairn__scan *sc = NULL;
+    const cairn__scan_row *r = NULL;
+    assert_int_equal(cairn__store_scan_open(&sc, st, "pcl5", &err), CAIRN_OK);
+    cairn__store_scan_keep(sc, keep);
+    size_t n = 0;
+    int rc;
+    while ((rc = cairn__store_scan_next(sc, &r, &err)) == 1) {
+        assert_true(n < all->n);
+        const cairn_assessment *a = &all->items[n++];
+        assert_int_equal(r->assessment_id, a->id);
+        assert_int_equal(r->client_id, a->client_id);
+        assert_string_equal(r->administered_at, a->administered_at);
+        assert_string_equal(r->fingerprint, a->fingerprint);
+        assert_int_equal(r->n_items, 0); /* until asked */
+        assert_int_equal(cairn__store_scan_codes(sc, &err), CAIRN_OK);
+        assert_int_equal(r->n_items, a->n_items);
+        for (size_t k = 0; k < a->n_items; k++) {
+            assert_int_equal(r->codes[k],
+                             a->missing[k] ? CAIRN__SCAN_NO_CODE : a->codes[k]);
+        }
+        assert_int_equal(r->n_scales, a->n_scales);
+        for (size_t k = 0; k < a->n_scales; k++) {
+            const cairn_stored_scale *x = &a->scales[k];
+            assert_string_equal(r->scale_ids[k], x->scale);
+            assert_true(x->has_score ? r->scales[k].score == x->score
+                                     : isnan(r->scales[k].score));
+            if (x->band == NULL) {
+                assert_null(r->scales[k].band);
+            } else {
+                assert_string_equal(r->scales[k].band, x->band);
+            }
+        }
+    }
+    assert_int_equal(rc, 0);
+    assert_int_equal(n, 8);
+    cairn__store_scan_close(sc);
+    assert_int_equal(cairn__store_scan_open(&sc, st, "gad7", &err), CAIRN_OK);
+    assert_int_equal(cairn__store_scan_next(sc, &r, &err), 0);
+    cairn__store_scan_close(sc);
+    cairn_store_assessment_list_free(all);
+    test_store_done(st, dir);
+}
+
+/* A key made ready once gives the MAC the one-shot call gives, for
+ * messages shorter and longer than a SHA-256 block, and empty. */
+static void test_export_hmac_ready_key(void **state)
+{
+    (void)state;
+    char msg[200];
+    uint8_t a[32], b[32];
+    cairn__hmac *h = NULL;
+    for (size_t i = 0; i < sizeof msg; i++) {
+        msg[i] = (char)('a' + i % 23);
+    }
+    assert_int_equal(cairn__crypto_hmac_new(&h, KEY_A, NULL), CAIRN_OK);
+    for (size_t n = 0; n <= sizeof msg; n += 37) {
+        cairn__crypto_hmac_mac(h, msg, n, a);
+        assert_int_equal(cairn__crypto_hmac_sha256(KEY_A, msg, n, b, NULL), 0);
+        assert_memory_equal(a, b, 32);
+    }
+    cairn__crypto_hmac_free(h);
+    cairn__crypto_hmac_free(NULL);
+}
+
+static void test_export_scan_matches_the_store(void **state)
+{
+    (void)state;
+    scan_matches(65536); /* every distinct text kept */
+    scan_matches(1);     /* one kept, the rest decoded row by row */
+    scan_matches(0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -836,6 +968,9 @@ int main(void)
         cmocka_unit_test(test_export_long_and_filters),
         cmocka_unit_test(test_export_row_order),
         cmocka_unit_test(test_export_bad_input),
+        cmocka_unit_test(test_export_csv_long_cell),
+        cmocka_unit_test(test_export_hmac_ready_key),
+        cmocka_unit_test(test_export_scan_matches_the_store),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,6 +9,8 @@
 #include "cairn/store.h"
 #include "helpers.h"
 
+#include "../engine/src/store_db.h" /* the store's own connection */
+
 typedef struct seen {
     int n;
     char first[CAIRN_ERROR_MAX];
@@ -369,6 +371,190 @@ static void test_import_spreadsheet_forms(void **state)
     cairn_store_close(st);
 }
 
+/* ------------------------------------------------------------------ */
+/* The insert phase writes 32 rows per INSERT (store_batch_insert.c)  */
+
+/* Row i of the group tests: every third row for the stored C001, the
+ * others for clients the import creates; dates 2023-MM-DD from i; the
+ * answers spell i in base 4 (`resp` as the store keeps them). */
+typedef struct group_row {
+    char client[32], date[32], resp[64];
+    int d[9];
+} group_row;
+
+static void group_row_of(group_row *g, size_t i)
+{
+    for (size_t k = 0, v = i; k < 9; k++, v /= 4) {
+        g->d[k] = (int)(v % 4);
+    }
+    if (i % 3 == 0) {
+        snprintf(g->client, sizeof g->client, "C001");
+    } else {
+        snprintf(g->client, sizeof g->client, "N%zu", i / 2);
+    }
+    snprintf(g->date, sizeof g->date, "2023-%02zu-%02zu", 1 + i / 28,
+             1 + i % 28);
+    snprintf(g->resp, sizeof g->resp, "[%d,%d,%d,%d,%d,%d,%d,%d,%d]", g->d[0],
+             g->d[1], g->d[2], g->d[3], g->d[4], g->d[5], g->d[6], g->d[7],
+             g->d[8]);
+}
+
+/* n rows; `copy_of[r]` >= 0 makes row r repeat that row. */
+static char *group_rows(size_t n, const int *copy_of)
+{
+    size_t cap = strlen(H9) + n * 96 + 1, len = 0;
+    char *csv = malloc(cap);
+    assert_non_null(csv);
+    len += (size_t)snprintf(csv, cap, "%s", H9);
+    for (size_t r = 0; r < n; r++) {
+        group_row g;
+        group_row_of(&g, copy_of != NULL && copy_of[r] >= 0 ? (size_t)copy_of[r]
+                                                            : r);
+        len += (size_t)snprintf(csv + len, cap - len,
+                                "%s,%s,phq9,%d,%d,%d,%d,%d,%d,%d,%d,%d\n",
+                                g.client, g.date, g.d[0], g.d[1], g.d[2],
+                                g.d[3], g.d[4], g.d[5], g.d[6], g.d[7], g.d[8]);
+    }
+    return csv;
+}
+
+static long long sql_int(cairn_store *st, const char *sql)
+{
+    sqlite3_stmt *s = NULL;
+    assert_int_equal(sqlite3_prepare_v2(st->db, sql, -1, &s, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    long long v = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    return v;
+}
+
+/* The stored rows are the file's rows `want` (n of them), in order, with
+ * ids 1..n; the foreign keys hold and are enforced again. */
+static void assert_rows(cairn_store *st, const size_t *want, size_t n)
+{
+    sqlite3_stmt *s = NULL;
+    size_t k = 0;
+    assert_int_equal(
+        sqlite3_prepare_v2(st->db,
+                           "SELECT a.id, c.code, a.administered_at,"
+                           " a.responses FROM assessment a"
+                           " JOIN client c ON c.id = a.client_id ORDER BY a.id",
+                           -1, &s, NULL),
+        SQLITE_OK);
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        assert_true(k < n);
+        group_row g;
+        group_row_of(&g, want[k]);
+        assert_int_equal(sqlite3_column_int64(s, 0), (long long)k + 1);
+        assert_string_equal((const char *)sqlite3_column_text(s, 1), g.client);
+        assert_string_equal((const char *)sqlite3_column_text(s, 2), g.date);
+        assert_string_equal((const char *)sqlite3_column_text(s, 3), g.resp);
+        k++;
+    }
+    sqlite3_finalize(s);
+    assert_int_equal(k, n);
+    assert_int_equal(sql_int(st, "PRAGMA foreign_keys"), 1);
+    assert_int_equal(
+        sql_int(st, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
+    assert_int_equal(cairn_store_audit_verify(st, NULL, NULL), CAIRN_OK);
+}
+
+static void test_import_group_boundaries(void **state)
+{
+    (void)state;
+    static const size_t sizes[] = {0, 1, 31, 32, 33, 64, 65, 100};
+    size_t want[100];
+    for (size_t i = 0; i < 100; i++) {
+        want[i] = i;
+    }
+    for (size_t t = 0; t < sizeof sizes / sizeof sizes[0]; t++) {
+        cairn_store *st = store_with(two);
+        cairn_import_options o = CAIRN_IMPORT_OPTIONS_INIT;
+        cairn_import_result r;
+        seen s;
+        char *csv = group_rows(sizes[t], NULL);
+        o.create_clients = true;
+        assert_int_equal(run(st, csv, &o, &r, &s), CAIRN_OK);
+        assert_int_equal(r.stored, sizes[t]);
+        assert_rows(st, want, sizes[t]);
+        free(csv);
+        cairn_store_close(st);
+    }
+}
+
+static void test_import_duplicates_inside_a_group(void **state)
+{
+    (void)state;
+    int copy_of[70];
+    size_t want[70], n = 0;
+    for (size_t i = 0; i < 70; i++) {
+        copy_of[i] = -1;
+    }
+    copy_of[10] = 3;  /* its first is in the group not yet written */
+    copy_of[45] = 40; /* the same, in the second group */
+    copy_of[69] = 0;  /* its first went in two groups before */
+    for (size_t i = 0; i < 70; i++) {
+        if (copy_of[i] < 0) {
+            want[n++] = i;
+        }
+    }
+    cairn_store *st = store_with(two);
+    cairn_import_options o = CAIRN_IMPORT_OPTIONS_INIT;
+    cairn_import_result r;
+    seen s;
+    char *csv = group_rows(70, copy_of);
+    o.create_clients = true;
+    assert_int_equal(run(st, csv, &o, &r, &s), CAIRN_OK);
+    assert_int_equal(r.stored, 67);
+    assert_int_equal(r.duplicates, 3);
+    assert_rows(st, want, n);
+    /* again: every row is stored already */
+    assert_int_equal(run(st, csv, &o, &r, &s), CAIRN_OK);
+    assert_int_equal(r.stored, 0);
+    assert_int_equal(r.duplicates, 70);
+    assert_rows(st, want, n);
+    free(csv);
+    cairn_store_close(st);
+}
+
+static void test_import_failure_mid_group_rolls_back(void **state)
+{
+    (void)state;
+    cairn_store *st = store_with(two);
+    cairn_import_options o = CAIRN_IMPORT_OPTIONS_INIT;
+    cairn_import_result r;
+    seen s;
+    char *csv = group_rows(70, NULL);
+    long long audit = sql_int(st, "SELECT count(*) FROM audit");
+    o.create_clients = true;
+    /* a real refusal by SQLite in row 41, inside the second group */
+    assert_int_equal(sqlite3_exec(st->db,
+                                  "CREATE TEMP TRIGGER refuse BEFORE INSERT"
+                                  " ON main.assessment WHEN"
+                                  " NEW.administered_at = '2023-02-13'"
+                                  " BEGIN SELECT RAISE(ABORT, 'refused'); END",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    assert_int_not_equal(run(st, csv, &o, &r, &s), CAIRN_OK);
+    assert_int_equal(sql_int(st, "SELECT count(*) FROM assessment"), 0);
+    assert_int_equal(sql_int(st, "SELECT count(*) FROM client"), 2);
+    assert_int_equal(sql_int(st, "SELECT count(*) FROM batch"), 0);
+    assert_int_equal(sql_int(st, "SELECT count(*) FROM audit"), audit);
+    assert_int_equal(sql_int(st, "PRAGMA foreign_keys"), 1);
+    /* without the refusal the same file goes in whole */
+    assert_int_equal(
+        sqlite3_exec(st->db, "DROP TRIGGER refuse", NULL, NULL, NULL),
+        SQLITE_OK);
+    assert_int_equal(run(st, csv, &o, &r, &s), CAIRN_OK);
+    size_t want[70];
+    for (size_t i = 0; i < 70; i++) {
+        want[i] = i;
+    }
+    assert_rows(st, want, 70);
+    free(csv);
+    cairn_store_close(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -380,6 +566,9 @@ int main(void)
         cmocka_unit_test(test_import_header_errors),
         cmocka_unit_test(test_import_skip_bad),
         cmocka_unit_test(test_import_spreadsheet_forms),
+        cmocka_unit_test(test_import_group_boundaries),
+        cmocka_unit_test(test_import_duplicates_inside_a_group),
+        cmocka_unit_test(test_import_failure_mid_group_rolls_back),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -196,6 +196,10 @@ void cli_install_signal_cleanup(void);
  */
 int cli_json_print(json_t *j);
 
+/** As cli_json_print() without the newline (one element of an array
+ *  written piece by piece). */
+int cli_json_dump(json_t *j);
+
 /** A JSON string, or null for NULL. */
 json_t *cli_json_str(const char *s);
 

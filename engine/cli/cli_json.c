@@ -15,16 +15,23 @@
 #define DUMP_FLAGS                                                             \
     (JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10))
 
-int cli_json_print(json_t *j)
+int cli_json_dump(json_t *j)
 {
     int rc = CLI_OK;
     if (j == NULL || json_dumpf(j, stdout, DUMP_FLAGS) != 0) {
         cli_error("out of memory");
         rc = CLI_FAIL;
-    } else {
-        fputc('\n', stdout);
     }
     json_decref(j);
+    return rc;
+}
+
+int cli_json_print(json_t *j)
+{
+    int rc = cli_json_dump(j);
+    if (rc == CLI_OK) {
+        fputc('\n', stdout);
+    }
     return rc;
 }
 

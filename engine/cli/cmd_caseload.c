@@ -51,6 +51,20 @@ const cli_command cli_caseload_command = {
         "(epds=5.5) unless --instrument gives it.\n",
 };
 
+/* The instrument of a cell: its code is the catalog's own, so a plain
+ * comparison finds it (cairn_catalog_find also reads aliases). */
+static const cairn_instrument *cell_instrument(const cairn_catalog *cat,
+                                               const char *code)
+{
+    for (size_t i = 0; i < cairn_catalog_count(cat); i++) {
+        const cairn_instrument *in = cairn_catalog_get(cat, i);
+        if (strcmp(cairn_instrument_code(in), code) == 0) {
+            return in;
+        }
+    }
+    return NULL;
+}
+
 static void print_row(const cairn_caseload_row *e, const cairn_caseload_cell *t,
                       bool first, const cairn_instrument *inst)
 {
@@ -76,6 +90,19 @@ static void print_row(const cairn_caseload_row *e, const cairn_caseload_cell *t,
            t->n >= 2 ? t->change : 0, cairn_report_cell_status(t));
 }
 
+/* Add `s` to the text of `line` (`*used` bytes), cut where `line` ends
+ * (as snprintf would cut it; a caseload has thousands of alerts). */
+static void append(char *line, size_t size, size_t *used, const char *s)
+{
+    size_t n = strlen(s);
+    if (*used + n >= size) {
+        n = size - 1 - *used;
+    }
+    memcpy(line + *used, s, n);
+    *used += n;
+    line[*used] = '\0';
+}
+
 /* The client's open alerts under their rows, wrapped: "!! risk item
  * endorsed (EPDS); no reliable improvement (PHQ-9)". */
 static void print_alerts(const cairn_caseload_row *e, const cairn_catalog *cat)
@@ -85,14 +112,15 @@ static void print_alerts(const cairn_caseload_row *e, const cairn_catalog *cat)
     line[0] = '\0';
     for (size_t i = 0; i < e->n_cells; i++) {
         const cairn_caseload_cell *t = &e->cells[i];
-        const cairn_instrument *inst = NULL;
-        cairn_catalog_find(&inst, cat, t->instrument, NULL);
+        const cairn_instrument *inst = cell_instrument(cat, t->instrument);
+        const char *name = inst ? cairn_report_short_name(inst) : t->instrument;
         for (size_t k = 0; k < t->n_open && used + 80 < sizeof line; k++) {
-            int w = snprintf(
-                line + used, sizeof line - used, "%s%s (%s)", used ? "; " : "",
-                cairn_alert_kind_label((cairn_alert_kind)t->open_kinds[k]),
-                inst ? cairn_report_short_name(inst) : t->instrument);
-            used += w > 0 ? (size_t)w : 0;
+            append(line, sizeof line, &used, used ? "; " : "");
+            append(line, sizeof line, &used,
+                   cairn_alert_kind_label((cairn_alert_kind)t->open_kinds[k]));
+            append(line, sizeof line, &used, " (");
+            append(line, sizeof line, &used, name);
+            append(line, sizeof line, &used, ")");
         }
     }
     if (used > 0) {
@@ -141,25 +169,56 @@ static json_t *nhstt_json(const cairn_caseload_entry *e)
     return j;
 }
 
-static int print_json(const cairn_caseload *cl)
+/* One client's object of `caseload --json`. */
+static json_t *entry_json(const cairn_caseload_entry *e)
 {
-    json_t *arr = json_array();
-    for (size_t k = 0; k < cl->n; k++) {
-        const cairn_caseload_entry *e = &cl->entries[k];
-        json_t *o = json_object(), *trends = json_array();
-        json_object_set_new(o, "client", cli_json_str(e->client->code));
-        json_object_set_new(o, "open_alerts",
-                            json_integer((json_int_t)e->n_open));
-        json_object_set_new(o, "acknowledged_alerts",
-                            json_integer((json_int_t)e->n_acknowledged));
-        json_object_set_new(o, "nhs_talking_therapies", nhstt_json(e));
-        for (size_t i = 0; i < e->n_trends; i++) {
-            json_array_append_new(trends, cli_trend_json(e->trends[i]));
-        }
-        json_object_set_new(o, "trends", trends);
-        json_array_append_new(arr, o);
+    json_t *o = json_object(), *trends = json_array();
+    json_object_set_new(o, "client", cli_json_str(e->client->code));
+    json_object_set_new(o, "open_alerts", json_integer((json_int_t)e->n_open));
+    json_object_set_new(o, "acknowledged_alerts",
+                        json_integer((json_int_t)e->n_acknowledged));
+    json_object_set_new(o, "nhs_talking_therapies", nhstt_json(e));
+    for (size_t i = 0; i < e->n_trends; i++) {
+        json_array_append_new(trends, cli_trend_json(e->trends[i]));
     }
-    return cli_json_print(arr);
+    json_object_set_new(o, "trends", trends);
+    return o;
+}
+
+/*
+ * The array of every client's object, written one client at a time in
+ * the caseload's order (the compact rows, then each row's client in
+ * full), so memory does not grow with the clients' assessments.  The
+ * bytes are those of the whole array dumped at once: compact JSON puts
+ * a comma between elements and nothing else.
+ */
+static int print_json(cairn_store *st, const cairn_catalog *cat,
+                      const cairn_caseload_options *o)
+{
+    cairn_caseload_rows *cl = NULL;
+    cairn_error err = CAIRN_ERROR_INIT;
+    int rc = CLI_OK;
+    if (cairn_caseload_rows_compute(&cl, st, cat, o, &err) < 0) {
+        return cli_fail(&err);
+    }
+    fputc('[', stdout);
+    for (size_t k = 0; rc == CLI_OK && k < cl->n; k++) {
+        const cairn_caseload_entry *e = NULL;
+        if (cairn_caseload_rows_entry(cl, k, &e, &err) < 0) {
+            rc = cli_fail(&err);
+            break;
+        }
+        json_t *j = entry_json(e);
+        if (k > 0) {
+            fputc(',', stdout);
+        }
+        rc = cli_json_dump(j);
+    }
+    cairn_caseload_rows_free(cl);
+    if (rc == CLI_OK) {
+        fputs("]\n", stdout);
+    }
+    return rc;
 }
 
 /* The NHS Talking Therapies lines under a client's rows. */
@@ -194,9 +253,8 @@ static int print_table(cairn_store *st, const cairn_catalog *cat,
     for (size_t k = 0; k < cl->n; k++) {
         const cairn_caseload_row *e = &cl->rows[k];
         for (size_t i = 0; i < e->n_cells; i++) {
-            const cairn_instrument *inst = NULL;
-            cairn_catalog_find(&inst, cat, e->cells[i].instrument, NULL);
-            print_row(e, &e->cells[i], i == 0, inst);
+            print_row(e, &e->cells[i], i == 0,
+                      cell_instrument(cat, e->cells[i].instrument));
         }
         print_alerts(e, cat);
         if (e->has_nhstt) {
@@ -244,13 +302,8 @@ int cmd_caseload(cli_ctx *ctx, int argc, char **argv)
     if (cli_store_open(ctx, &st) != CLI_OK) {
         return CLI_FAIL;
     }
-    cairn_error err = CAIRN_ERROR_INIT;
     if (given.json) {
-        cairn_caseload *cl = NULL;
-        rc = cairn_caseload_compute(&cl, st, cat, &o, &err) < 0
-                 ? cli_fail(&err)
-                 : print_json(cl);
-        cairn_caseload_free(cl);
+        rc = print_json(st, cat, &o);
     } else {
         rc = print_table(st, cat, &o);
     }

@@ -2,8 +2,9 @@
  * page_caseload.c - the caseload: every active client of this clinician
  * (the practice for supervisors and managers), one row per client and
  * questionnaire, with the numbers `cairn caseload` prints because the
- * same function computes them (cairn_caseload_compute): latest score and
- * band, change, reliable-change status (cairn_report_trend_status), the
+ * same function computes them (cairn_caseload_rows_compute, whose memory
+ * does not grow with the clients' assessments): latest score, band and
+ * date, change, reliable-change status (cairn_report_cell_status), the
  * NHS Talking Therapies outcome on PHQ-9 and GAD-7 rows, and a small SVG
  * line of the last scores.
  *
@@ -28,8 +29,8 @@
 #define SPARK_H 20
 
 typedef struct row {
-    const cairn_caseload_entry *e;
-    const cairn_trend *t;
+    const cairn_caseload_row *e;
+    const cairn_caseload_cell *t;
     size_t order; /* the engine's position */
 } row;
 
@@ -53,7 +54,7 @@ static int by_client(const void *x, const void *y)
 static int by_score(const void *x, const void *y)
 {
     const row *a = x, *b = y;
-    int c = cmp_num(a->t->latest.score, b->t->latest.score);
+    int c = cmp_num(a->t->latest, b->t->latest);
     return c != 0 ? c : (a->order > b->order) - (a->order < b->order);
 }
 
@@ -78,7 +79,7 @@ static bool contains(const char *hay, const char *needle)
     return false;
 }
 
-static bool matches(const view *v, const cairn_caseload_entry *e)
+static bool matches(const view *v, const cairn_caseload_row *e)
 {
     if (v->alerts && e->n_open == 0) {
         return false;
@@ -90,26 +91,26 @@ static bool matches(const view *v, const cairn_caseload_entry *e)
 }
 
 /* The rows to show, in the order asked; *n_clients counts clients. */
-static row *rows_of(const cairn_caseload *cl, const view *v, size_t *n,
+static row *rows_of(const cairn_caseload_rows *cl, const view *v, size_t *n,
                     size_t *n_clients)
 {
     size_t cap = 0, k = 0;
     *n_clients = 0;
     for (size_t i = 0; i < cl->n; i++) {
-        cap += cl->entries[i].n_trends;
+        cap += cl->rows[i].n_cells;
     }
     row *r = malloc((cap ? cap : 1) * sizeof *r);
     if (r == NULL) {
         return NULL;
     }
     for (size_t i = 0; i < cl->n; i++) {
-        const cairn_caseload_entry *e = &cl->entries[i];
-        if (!matches(v, e) || e->n_trends == 0) {
+        const cairn_caseload_row *e = &cl->rows[i];
+        if (!matches(v, e) || e->n_cells == 0) {
             continue;
         }
         (*n_clients)++;
-        for (size_t j = 0; j < e->n_trends; j++) {
-            r[k] = (row){e, e->trends[j], k};
+        for (size_t j = 0; j < e->n_cells; j++) {
+            r[k] = (row){e, &e->cells[j], k};
             k++;
         }
     }
@@ -126,16 +127,17 @@ static row *rows_of(const cairn_caseload *cl, const view *v, size_t *n,
 }
 
 /* The last scores as a small line on the scale's range. */
-static void sparkline(srv_buf *b, const cairn_trend *t, const cairn_scale *sc)
+static void sparkline(srv_buf *b, const cairn_caseload_cell *t,
+                      const cairn_scale *sc)
 {
-    size_t n = t->n < SPARK_POINTS ? t->n : SPARK_POINTS;
+    size_t n = t->n_recent < SPARK_POINTS ? t->n_recent : SPARK_POINTS;
     double lo = sc != NULL ? sc->min : 0, hi = sc != NULL ? sc->max : 1;
     char pt[48];
     srv_put(b, "<svg class=\"spark\" viewBox=\"0 0 72 20\" width=\"72\" "
                "height=\"20\" aria-hidden=\"true\" focusable=\"false\">"
                "<polyline points=\"");
     for (size_t i = 0; i < n; i++) {
-        double s = t->points[t->n - n + i].score;
+        double s = t->recent[t->n_recent - n + i];
         double f = hi > lo ? (s - lo) / (hi - lo) : 0.5;
         f = f < 0 ? 0 : f > 1 ? 1 : f;
         double x = n > 1 ? 2 + (double)i * (SPARK_W - 4) / (double)(n - 1)
@@ -163,8 +165,8 @@ static void band_name(srv_buf *b, const cairn_scale *sc, const char *id)
     }
 }
 
-static void nhstt_cell(srv_buf *b, const cairn_caseload_entry *e,
-                       const cairn_trend *t)
+static void nhstt_cell(srv_buf *b, const cairn_caseload_row *e,
+                       const cairn_caseload_cell *t)
 {
     const cairn_nhstt *o = &e->nhstt;
     if (!e->has_nhstt || (strcmp(t->instrument, "phq9") != 0 &&
@@ -179,22 +181,18 @@ static void nhstt_cell(srv_buf *b, const cairn_caseload_entry *e,
     srv_put(b, o->reliable_deterioration ? "; reliable deterioration" : "");
 }
 
-static void alert_cell(srv_buf *b, const cairn_trend *t)
+static void alert_cell(srv_buf *b, const cairn_caseload_cell *t)
 {
-    size_t open = 0;
-    for (size_t k = 0; k < t->n_alerts; k++) {
-        if (t->alerts[k].state != CAIRN_ALERT_OPEN) {
-            continue;
-        }
-        srv_put(b, open++ ? "; " : "<span class=\"flag\">");
-        srv_put(b, cairn_alert_kind_label(t->alerts[k].kind));
+    for (size_t k = 0; k < t->n_open; k++) {
+        srv_put(b, k > 0 ? "; " : "<span class=\"flag\">");
+        srv_put(b, cairn_alert_kind_label((cairn_alert_kind)t->open_kinds[k]));
     }
-    srv_put(b, open ? "</span>" : "");
+    srv_put(b, t->n_open > 0 ? "</span>" : "");
 }
 
 static void put_row(srv_ctx *c, srv_buf *b, const row *r)
 {
-    const cairn_trend *t = r->t;
+    const cairn_caseload_cell *t = r->t;
     const cairn_instrument *in = NULL;
     cairn_catalog_find(&in, c->app->cfg.catalog, t->instrument, NULL);
     const cairn_scale *sc =
@@ -213,18 +211,18 @@ static void put_row(srv_ctx *c, srv_buf *b, const row *r)
     srv_put(b, "</td><td>");
     sparkline(b, t, sc);
     srv_put(b, "</td><td class=\"num score\">");
-    srv_number(b, t->latest.score);
+    srv_number(b, t->latest);
     srv_put(b, "</td><td>");
-    band_name(b, sc, t->latest.band);
+    band_name(b, sc, t->band);
     srv_put(b, "</td><td class=\"num change\">");
     if (t->n >= 2) {
         srv_put(b, t->change > 0 ? "+" : "");
         srv_number(b, t->change);
     }
     srv_put(b, "</td><td class=\"status\">");
-    srv_put(b, cairn_report_trend_status(t));
+    srv_put(b, cairn_report_cell_status(t));
     srv_put(b, "</td><td>");
-    srv_putn(b, t->latest.date, 10);
+    srv_put(b, t->latest_date);
     srv_put(b, "</td><td>");
     alert_cell(b, t);
     srv_put(b, "</td><td>");
@@ -367,7 +365,7 @@ static void view_of(srv_ctx *c, view *v)
 void srv_caseload_get(srv_ctx *c)
 {
     cairn_caseload_options o = CAIRN_CASELOAD_OPTIONS_INIT;
-    cairn_caseload *cl = NULL;
+    cairn_caseload_rows *cl = NULL;
     cairn_error err = CAIRN_ERROR_INIT;
     srv_buf b = SRV_BUF_INIT;
     view v;
@@ -376,16 +374,16 @@ void srv_caseload_get(srv_ctx *c)
     o.clinician = srv_clinician_filter(c);
     o.instrument = v.instrument;
     o.all = v.all;
-    if (cairn_caseload_compute(&cl, c->app->cfg.store, c->app->cfg.catalog, &o,
-                               &err) < 0 ||
+    if (cairn_caseload_rows_compute(&cl, c->app->cfg.store, c->app->cfg.catalog,
+                                    &o, &err) < 0 ||
         cairn_store_audit_view(c->app->cfg.store, "caseload", NULL, &err) < 0) {
-        cairn_caseload_free(cl);
+        cairn_caseload_rows_free(cl);
         srv_dash_fail(c, &err);
         return;
     }
     row *r = rows_of(cl, &v, &n, &n_clients);
     if (r == NULL) {
-        cairn_caseload_free(cl);
+        cairn_caseload_rows_free(cl);
         c->rs->oom = true;
         return;
     }
@@ -405,6 +403,6 @@ void srv_caseload_get(srv_ctx *c)
     }
     srv_frame_end(&b);
     free(r);
-    cairn_caseload_free(cl);
+    cairn_caseload_rows_free(cl);
     srv_html(c->rs, 200, &b);
 }

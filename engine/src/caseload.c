@@ -11,6 +11,7 @@
 #include "cairn/caseload.h"
 #include "cairn/cohort.h"
 #include "cairn/settings.h"
+#include "internal.h"
 
 typedef struct caseload_impl {
     cairn_caseload pub;
@@ -24,6 +25,15 @@ typedef struct caseload_impl {
     bool compact;                  /* keep rows, not trends */
     cairn_caseload_row *rows;      /* compact: one per entry, whose trends
                                       are freed as soon as it is made */
+    bool reasons;                  /* compact: format the alerts' reasons
+                                      (a full entry asked of a row) */
+    const cairn_instrument **insts; /* the instruments looked at */
+    size_t n_insts;
+    struct course_wants *wants;      /* rows: what a client's read needs */
+    cairn_assessment_stream *client; /* rows: reads one client at a time */
+    size_t last;                     /* rows: the entry made last, or n */
+    int64_t change;                  /* rows: the store's change counter */
+    bool snapshot;                   /* rows: entries read in a snapshot */
 } caseload_impl;
 
 /* Clients the growth model needs: this instrument's setting, the
@@ -243,7 +253,10 @@ static int client_entry(caseload_impl *c, size_t k,
 {
     cairn_caseload_entry *e = &c->pub.entries[k];
     const cairn_client *cl = &c->clients->items[k];
-    int rc = cairn_store_episode_list(&c->episodes[k], c->st, cl->code, err);
+    int rc =
+        c->episodes[k] != NULL
+            ? CAIRN_OK
+            : cairn_store_episode_list(&c->episodes[k], c->st, cl->code, err);
     if (rc < 0) {
         return rc;
     }
@@ -280,6 +293,7 @@ static int client_entry(caseload_impl *c, size_t k,
                                          o->n_overrides, inst, sc);
         }
         to.episodes = c->episodes[k];
+        to.without_reasons = c->compact && !c->reasons; /* rows keep kinds */
         cairn_trend *t = NULL;
         rc = cairn_trend_compute(&t, inst, list, cl->loss_date, &to, ex, err);
         if (rc == 0) {
@@ -326,6 +340,10 @@ static int to_cell(cairn_caseload_cell *cell, const cairn_trend *t,
         cell->recent[i] = t->points[t->n - cell->n_recent + i].score;
     }
     cell->latest = t->n > 0 ? t->latest.score : 0;
+    if (t->n > 0) {
+        snprintf(cell->latest_date, sizeof cell->latest_date, "%.10s",
+                 t->latest.date);
+    }
     cell->change = t->change;
     cell->has_rci = t->has_rci;
     cell->rci_category = t->rci.category;
@@ -362,7 +380,7 @@ static int to_row(caseload_impl *c, size_t k,
         .nhstt_finished = e->nhstt_finished,
         .nhstt_sessions = e->nhstt_sessions,
     };
-    r->cells = calloc(e->n_trends + 1, sizeof *r->cells);
+    r->cells = calloc(e->n_trends > 0 ? e->n_trends : 1, sizeof *r->cells);
     if (r->cells == NULL) {
         rc = cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
@@ -380,6 +398,45 @@ static int to_row(caseload_impl *c, size_t k,
     cairn_store_episode_list_free(c->episodes[k]);
     c->episodes[k] = NULL;
     return rc;
+}
+
+/* What the caseload reads of each instrument: its scale and risk items. */
+typedef struct course_wants {
+    cairn_course_want *w;
+    int *risk; /* every want's risk items, one block */
+} course_wants;
+
+static int wants_make(course_wants *cw, const cairn_instrument *const *insts,
+                      size_t n_insts, const cairn_caseload_options *o,
+                      cairn_error *err)
+{
+    size_t n_risk = 0, used = 0;
+    for (size_t i = 0; i < n_insts; i++) {
+        n_risk += cairn_instrument_risk_count(insts[i]);
+    }
+    cw->w = calloc(n_insts + 1, sizeof *cw->w);
+    cw->risk = calloc(n_risk + 1, sizeof *cw->risk);
+    if (cw->w == NULL || cw->risk == NULL) {
+        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < n_insts; i++) {
+        const cairn_instrument *inst = insts[i];
+        const cairn_scale *sc =
+            o->trend.scale ? cairn_instrument_find_scale(inst, o->trend.scale)
+                           : cairn_instrument_scale(inst, 0);
+        /* no such scale: the trend refuses it before reading a score */
+        sc = sc != NULL ? sc : cairn_instrument_scale(inst, 0);
+        cairn_course_want *w = &cw->w[i];
+        w->instrument = cairn_instrument_code(inst);
+        w->scale = (size_t)(sc - cairn_instrument_scale(inst, 0));
+        w->scale_id = sc->id;
+        w->risk_items = &cw->risk[used];
+        w->n_risk_items = cairn_instrument_risk_count(inst);
+        for (size_t k = 0; k < w->n_risk_items; k++) {
+            cw->risk[used++] = cairn_instrument_risk(inst, k)->item;
+        }
+    }
+    return CAIRN_OK;
 }
 
 static int by_client_id(const void *x, const void *y)
@@ -400,17 +457,16 @@ static int all_entries(caseload_impl *c, const cairn_instrument *const *insts,
                        cairn_error *err)
 {
     const cairn_assessment_list empty = {0};
+    course_wants cw = {NULL, NULL};
     cairn_assessment_stream *as = NULL;
     cairn_assessment_list *list = NULL;
     size_t n = c->clients->n;
     int rc = CAIRN_OK, more = 1;
     c->pub.entries = calloc(n + 1, sizeof *c->pub.entries);
-    c->episodes = calloc(n + 1, sizeof *c->episodes);
     if (c->compact) {
         c->rows = calloc(n + 1, sizeof *c->rows);
     }
-    if (c->pub.entries == NULL || c->episodes == NULL ||
-        (c->compact && c->rows == NULL)) {
+    if (c->pub.entries == NULL || (c->compact && c->rows == NULL)) {
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
     if (o->client != NULL && n == 1) {
@@ -418,11 +474,10 @@ static int all_entries(caseload_impl *c, const cairn_instrument *const *insts,
                                          CAIRN_LIST_CURRENT, err);
         more = 0;
     } else {
-        if (n > 0) {
-            qsort(c->clients->items, n, sizeof *c->clients->items,
-                  by_client_id);
+        rc = wants_make(&cw, insts, n_insts, o, err);
+        if (rc == CAIRN_OK) {
+            rc = cairn_store_course_stream_open(&as, c->st, cw.w, n_insts, err);
         }
-        rc = cairn_store_assessment_stream_open(&as, c->st, err);
     }
     for (size_t k = 0; rc == CAIRN_OK && k < n; k++) {
         int64_t id = c->clients->items[k].id;
@@ -445,6 +500,8 @@ static int all_entries(caseload_impl *c, const cairn_instrument *const *insts,
     }
     cairn_store_assessment_list_free(list);
     cairn_store_assessment_stream_close(as);
+    free(cw.w);
+    free(cw.risk);
     return rc;
 }
 
@@ -508,13 +565,19 @@ static int list_clients(cairn_client_list **out, cairn_store *st,
     return rc;
 }
 
-/* Keep only the clients the options ask for (in place). */
-static int filter_clients(cairn_client_list *l, cairn_store *st,
-                          const cairn_caseload_options *o, cairn_error *err)
+/*
+ * Keep only the clients the options ask for (in place, in their order),
+ * with each kept client's episodes of care in `episodes` (read here when
+ * the active rule needs them, so the pass does not read them again).
+ */
+static int filter_clients(cairn_client_list *l, cairn_episode_list **episodes,
+                          cairn_store *st, const cairn_caseload_options *o,
+                          cairn_error *err)
 {
     size_t kept = 0;
     for (size_t i = 0; i < l->n; i++) {
         const cairn_client *cl = &l->items[i];
+        cairn_episode_list *ep = NULL;
         bool active = true;
         if (o->client != NULL && strcmp(cl->code, o->client) != 0) {
             continue;
@@ -524,18 +587,21 @@ static int filter_clients(cairn_client_list *l, cairn_store *st,
             continue;
         }
         if (!o->all && o->client == NULL) {
-            int rc = cairn_caseload_is_active(st, cl->code, &active, err);
+            int rc = cairn_store_episode_list(&ep, st, cl->code, err);
             if (rc < 0) {
                 l->n = kept; /* the rest stay where they were */
                 return rc;
             }
+            active = ep->n == 0 || ep->items[ep->n - 1].ended_on == NULL;
         }
         if (!active) {
+            cairn_store_episode_list_free(ep);
             continue;
         }
         cairn_client keep = *cl;
         l->items[i] = l->items[kept];
-        l->items[kept++] = keep;
+        l->items[kept] = keep;
+        episodes[kept++] = ep;
     }
     l->n = kept;
     if (o->client != NULL && kept == 0) {
@@ -570,22 +636,45 @@ static int compute(caseload_impl **out, cairn_store *st,
         rc = pick_instruments(&insts, &n_insts, cat, o->instrument, err);
     }
     if (rc == 0) {
+        /* before the snapshot: the model may be cached in the store */
+        rc = expectations(c, st, insts, n_insts, o, err);
+    }
+    if (rc == 0) {
+        rc = cairn_store_snapshot_begin(st, err);
+    }
+    bool snap = rc == 0; /* every read below sees one snapshot */
+    if (rc == 0 && compact) {
+        bool has = false;
+        int64_t last = 0;
+        rc = cairn__store_change_get(st, &c->change, &last, &has, err);
+    }
+    if (rc == 0) {
         rc = list_clients(&c->clients, st, o->client, err);
     }
     if (rc == 0) {
         c->n_clients = c->clients->n;
-        rc = filter_clients(c->clients, st, o, err);
+        /* the pass reads the store in client id order */
+        if (c->n_clients > 1) {
+            qsort(c->clients->items, c->n_clients, sizeof *c->clients->items,
+                  by_client_id);
+        }
+        c->episodes = calloc(c->n_clients + 1, sizeof *c->episodes);
+        rc = c->episodes != NULL
+                 ? filter_clients(c->clients, c->episodes, st, o, err)
+                 : cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
     if (rc == 0) {
         rc = cairn_store_alert_list(&c->records, st, err);
     }
     if (rc == 0) {
-        rc = expectations(c, st, insts, n_insts, o, err);
-    }
-    if (rc == 0) {
         rc = all_entries(c, insts, n_insts, o, err);
     }
-    free(insts);
+    if (snap) {
+        cairn_store_snapshot_end(st);
+    }
+    c->insts = insts;
+    c->n_insts = n_insts;
+    c->last = c->pub.n;
     if (rc < 0) {
         cairn_caseload_free(&c->pub);
         return rc;
@@ -635,10 +724,97 @@ int cairn_caseload_rows_compute(cairn_caseload_rows **out, cairn_store *st,
     }
     r->pub.n = r->c->pub.n;
     r->pub.rows = r->c->rows;
-    /* nothing of the trends is kept: the alert records can go too */
-    cairn_store_alert_list_free(r->c->records);
-    r->c->records = NULL;
     *out = &r->pub;
+    return CAIRN_OK;
+}
+
+/* Free the full entry made last for a row, if any. */
+static void entry_done(caseload_impl *c)
+{
+    if (c->last >= c->pub.n) {
+        return;
+    }
+    cairn_caseload_entry *e = &c->pub.entries[c->last];
+    for (size_t i = 0; i < e->n_trends; i++) {
+        cairn_trend_free(e->trends[i]);
+    }
+    free(e->trends);
+    e->trends = NULL;
+    e->n_trends = 0;
+    e->episodes = NULL;
+    cairn_store_episode_list_free(c->episodes[c->last]);
+    c->episodes[c->last] = NULL;
+    c->last = c->pub.n;
+}
+
+/*
+ * The entries are read in one snapshot of the store, which must be the
+ * one the rows were computed from: if anything was written since, their
+ * order and counts may no longer hold, so the walk stops.
+ */
+static int snapshot_again(caseload_impl *c, cairn_error *err)
+{
+    int64_t change = 0, last = 0;
+    bool has = false;
+    int rc = cairn_store_snapshot_begin(c->st, err);
+    if (rc < 0) {
+        return rc;
+    }
+    c->snapshot = true;
+    rc = cairn__store_change_get(c->st, &change, &last, &has, err);
+    if (rc == CAIRN_OK && change != c->change) {
+        rc = cairn_error_set(err, CAIRN_EDB,
+                             "the store changed while the caseload was "
+                             "read; run it again");
+    }
+    return rc;
+}
+
+int cairn_caseload_rows_entry(cairn_caseload_rows *rows, size_t k,
+                              const cairn_caseload_entry **out,
+                              cairn_error *err)
+{
+    caseload_impl *c = ((rows_impl *)rows)->c;
+    cairn_assessment_list *list = NULL;
+    const cairn_assessment_list empty = {0};
+    *out = NULL;
+    assert(k < rows->n);
+    entry_done(c);
+    /* the row's client, in the caseload's list of clients (by id) */
+    size_t j = (size_t)(rows->rows[k].client - c->clients->items);
+    int rc = CAIRN_OK;
+    if (!c->snapshot) {
+        rc = snapshot_again(c, err);
+    }
+    if (rc == CAIRN_OK && c->client == NULL) {
+        c->wants = calloc(1, sizeof *c->wants);
+        rc = c->wants == NULL
+                 ? cairn_error_set(err, CAIRN_ENOMEM, "out of memory")
+                 : wants_make(c->wants, c->insts, c->n_insts, &c->opts, err);
+        if (rc == CAIRN_OK) {
+            rc = cairn_store_course_client_open(&c->client, c->st, c->wants->w,
+                                                c->n_insts, err);
+        }
+    }
+    if (rc == CAIRN_OK) {
+        rc = cairn_store_course_client_read(c->client, c->clients->items[j].id,
+                                            &list, err);
+    }
+    if (rc == CAIRN_OK) {
+        c->reasons = true;
+        c->last = j;
+        cairn_caseload_entry *e = &c->pub.entries[j];
+        memset(e, 0, sizeof *e);
+        rc = client_entry(c, j, list != NULL ? list : &empty, c->insts,
+                          c->n_insts, &c->opts, err);
+        c->reasons = false;
+    }
+    cairn_store_assessment_list_free(list);
+    if (rc < 0) {
+        entry_done(c);
+        return rc;
+    }
+    *out = &c->pub.entries[j];
     return CAIRN_OK;
 }
 
@@ -676,6 +852,16 @@ void cairn_caseload_free(cairn_caseload *cl)
     }
     free(c->rows);
     free(cl->entries);
+    free((void *)c->insts);
+    if (c->wants != NULL) {
+        free(c->wants->w);
+        free(c->wants->risk);
+        free(c->wants);
+    }
+    cairn_store_assessment_stream_close(c->client);
+    if (c->snapshot) {
+        cairn_store_snapshot_end(c->st);
+    }
     free(cl->expectations);
     free(cl->expectation_codes);
     cairn_store_alert_list_free(c->records);

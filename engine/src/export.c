@@ -23,7 +23,8 @@
 
 struct cairn_export_key {
     uint8_t bytes[CAIRN_EXPORT_KEY_SIZE];
-    unsigned mode; /* permission bits of the file it came from */
+    unsigned mode;    /* permission bits of the file it came from */
+    cairn__hmac *mac; /* the same key, made ready for many MACs */
 };
 
 /* ------------------------------------------------------------------ */
@@ -45,6 +46,9 @@ int cairn_export_key_new(cairn_export_key **out, cairn_error *err)
     if (rc == CAIRN_OK) {
         rc = cairn__crypto_random((*out)->bytes, sizeof(*out)->bytes, err);
     }
+    if (rc == CAIRN_OK) {
+        rc = cairn__crypto_hmac_new(&(*out)->mac, (*out)->bytes, err);
+    }
     if (rc < 0) {
         cairn_export_key_free(*out);
         *out = NULL;
@@ -64,6 +68,11 @@ int cairn_export_key_parse(cairn_export_key **out, const void *bytes,
     int rc = key_alloc(out, err);
     if (rc == CAIRN_OK) {
         memcpy((*out)->bytes, bytes, len);
+        rc = cairn__crypto_hmac_new(&(*out)->mac, (*out)->bytes, err);
+    }
+    if (rc < 0) {
+        cairn_export_key_free(*out);
+        *out = NULL;
     }
     return rc;
 }
@@ -173,6 +182,7 @@ void cairn_export_key_free(cairn_export_key *key)
     if (key == NULL) {
         return;
     }
+    cairn__crypto_hmac_free(key->mac);
     cairn__crypto_wipe(key, sizeof *key);
     free(key);
 }
@@ -206,9 +216,9 @@ static int keyed_mac(uint8_t mac[32], const cairn_export_key *key,
         memcpy(buf, prefix, p); /* with its NUL: no code can collide */
     }
     memcpy(buf + p, text, t);
-    int rc = cairn__crypto_hmac_sha256(key->bytes, buf, p + t, mac, err);
+    cairn__crypto_hmac_mac(key->mac, buf, p + t, mac);
     cairn__crypto_wipe(buf, sizeof buf);
-    return rc;
+    return CAIRN_OK;
 }
 
 int cairn_export_pseudonym(char out[CAIRN_EXPORT_PSEUDONYM_LEN + 1],
@@ -508,12 +518,55 @@ static void format_number(char buf[32], double x)
     }
 }
 
+/*
+ * A row being written: cells are formatted into `b` and written with one
+ * fwrite a row (a putc or fputs a cell cost more than the formatting).
+ */
+typedef struct rowbuf {
+    FILE *f;
+    size_t n;
+    char b[4096];
+} rowbuf;
+
+static void rb_flush(rowbuf *r)
+{
+    if (r->n > 0) {
+        fwrite(r->b, 1, r->n, r->f);
+        r->n = 0;
+    }
+}
+
+static void rb_put(rowbuf *r, const char *s, size_t n)
+{
+    if (n > sizeof r->b - r->n) {
+        rb_flush(r);
+        if (n > sizeof r->b) {
+            fwrite(s, 1, n, r->f);
+            return;
+        }
+    }
+    memcpy(r->b + r->n, s, n);
+    r->n += n;
+}
+
+static void rb_putc(rowbuf *r, char c)
+{
+    if (r->n == sizeof r->b) {
+        rb_flush(r);
+    }
+    r->b[r->n++] = c;
+}
+
 /* A whole number in decimal, without printf (exports write millions). */
-static void write_int(FILE *f, long v)
+static void write_int(rowbuf *r, long v)
 {
     char buf[24];
     size_t i = sizeof buf;
     unsigned long u = v < 0 ? 0UL - (unsigned long)v : (unsigned long)v;
+    if (v >= 0 && v < 10 && r->n < sizeof r->b) {
+        r->b[r->n++] = (char)('0' + v); /* most cells: one digit */
+        return;
+    }
     do {
         buf[--i] = (char)('0' + u % 10);
         u /= 10;
@@ -521,39 +574,49 @@ static void write_int(FILE *f, long v)
     if (v < 0) {
         buf[--i] = '-';
     }
-    fwrite(buf + i, 1, sizeof buf - i, f);
+    rb_put(r, buf + i, sizeof buf - i);
 }
 
-void cairn__export_csv_cell(FILE *f, const cairn_export_cell *c, bool first)
+static void put_cell(rowbuf *r, const cairn_export_cell *c, bool first)
 {
     char num[32];
     if (!first) {
-        putc(',', f);
+        rb_putc(r, ',');
     }
     if (c->kind == CAIRN_EXPORT_NUMBER) {
         if (c->number == floor(c->number) && fabs(c->number) < 1e9) {
-            write_int(f, (long)c->number);
+            write_int(r, (long)c->number);
         } else {
             format_number(num, c->number);
-            fputs(num, f);
+            rb_put(r, num, strlen(num));
         }
         return;
     }
     if (c->kind != CAIRN_EXPORT_TEXT || c->text == NULL) {
         return;
     }
-    if (strpbrk(c->text, ",\"\r\n") == NULL) {
-        fputs(c->text, f);
+    size_t n = strcspn(c->text, ",\"\r\n");
+    if (c->text[n] == '\0') {
+        rb_put(r, c->text, n);
         return;
     }
-    putc('"', f);
+    rb_putc(r, '"');
     for (const char *p = c->text; *p != '\0'; p++) {
         if (*p == '"') {
-            putc('"', f);
+            rb_putc(r, '"');
         }
-        putc(*p, f);
+        rb_putc(r, *p);
     }
-    putc('"', f);
+    rb_putc(r, '"');
+}
+
+void cairn__export_csv_cell(FILE *f, const cairn_export_cell *c, bool first)
+{
+    rowbuf r;
+    r.f = f;
+    r.n = 0;
+    put_cell(&r, c, first);
+    rb_flush(&r);
 }
 
 static void csv_text(FILE *f, const char *text, bool first)
@@ -581,10 +644,15 @@ static int csv_row(void *ctx, const cairn_export_cell *cells, size_t n,
                    cairn_error *err)
 {
     cairn__export_file *x = ctx;
+    rowbuf r;
+    r.f = x->f;
+    r.n = 0;
     for (size_t i = 0; i < n; i++) {
-        cairn__export_csv_cell(x->f, &cells[i], i == 0);
+        put_cell(&r, &cells[i], i == 0);
     }
-    if (putc('\n', x->f) == EOF) {
+    rb_putc(&r, '\n');
+    rb_flush(&r);
+    if (ferror(x->f)) {
         return cairn_error_set(err, CAIRN_EIO, "%s: cannot write: %s", x->path,
                                strerror(errno));
     }

@@ -115,6 +115,9 @@ typedef struct exporter {
     size_t n_used;
     cairn_export_result res;
     cairn_episode_filter *episodes; /* to number each row's episode */
+    const char *last_fp_text;       /* the last row's fingerprint (the
+                                       scan's), and its interned index */
+    int last_fp;
 } exporter;
 
 static int oom(cairn_error *err)
@@ -300,27 +303,33 @@ static FILE *bucket(exporter *x, uint32_t rank, cairn_error *err)
 }
 
 /* The value of current scale `s` in row `r` (whose definition may list
- * its scales in another order). */
-static const cairn_stored_scale *row_scale(const cairn_cohort_row *r, size_t s,
-                                           const char *id)
+ * its scales in another order), or NULL. */
+static const cairn__scan_scale *row_scale(const cairn__scan_row *r, size_t s,
+                                          const char *id)
 {
-    if (s < r->n_scales && strcmp(r->scales[s].scale, id) == 0) {
+    if (s < r->n_scales && strcmp(r->scale_ids[s], id) == 0) {
         return &r->scales[s];
     }
     for (size_t i = 0; i < r->n_scales; i++) {
-        if (strcmp(r->scales[i].scale, id) == 0) {
+        if (strcmp(r->scale_ids[i], id) == 0) {
             return &r->scales[i];
         }
     }
     return NULL;
 }
 
-static int spool(exporter *x, size_t ii, const cairn_cohort_row *r,
+static int spool(exporter *x, size_t ii, const cairn__scan_row *r,
                  const xclient *c, int32_t day, uint32_t occasion,
                  cairn_error *err)
 {
     xinst *xi = &x->insts[ii];
-    int fp = intern(x, r->fingerprint ? r->fingerprint : "");
+    /* a scan's fingerprint text stays put while it lasts: intern a new
+     * one, not each row's */
+    int fp = r->fingerprint != NULL && r->fingerprint == x->last_fp_text
+                 ? x->last_fp
+                 : intern(x, r->fingerprint ? r->fingerprint : "");
+    x->last_fp_text = fp < 0 ? NULL : r->fingerprint;
+    x->last_fp = fp;
     cairn_episode_place at;
     cairn_episode_filter_place(x->episodes, r->client_id, (double)day, &at);
     rec_head h = {c->rank,
@@ -338,14 +347,14 @@ static int spool(exporter *x, size_t ii, const cairn_cohort_row *r,
     memcpy(p, &h, sizeof h);
     p += sizeof h;
     for (size_t k = 0; k < xi->n_items; k++, p += sizeof(int32_t)) {
-        int32_t v = k < r->n_items && !r->missing[k] ? r->codes[k] : NO_CODE;
+        int32_t v = k < r->n_items ? r->codes[k] : NO_CODE;
         memcpy(p, &v, sizeof v);
     }
     for (size_t s = 0; s < xi->n_scales; s++, p += sizeof(rec_scale)) {
         const cairn_scale *sc = cairn_instrument_scale(xi->inst, s);
-        const cairn_stored_scale *v = row_scale(r, s, sc->id);
+        const cairn__scan_scale *v = row_scale(r, s, sc->id);
         rec_scale rs = {NAN, -1, 0};
-        if (v != NULL && v->has_score) {
+        if (v != NULL) {
             rs.score = v->score;
         }
         if (v != NULL && v->band != NULL &&
@@ -371,14 +380,13 @@ static int spool(exporter *x, size_t ii, const cairn_cohort_row *r,
  * first day, spool what passes the filters. */
 static int scan(exporter *x, size_t ii, cairn_error *err)
 {
-    cairn_store_cursor *cur = NULL;
-    const cairn_cohort_row *r = NULL;
+    cairn__scan *cur = NULL;
+    const cairn__scan_row *r = NULL;
     xclient *c = NULL;
     uint32_t occasion = 0;
     const char *code = cairn_instrument_code(x->insts[ii].inst);
-    int rc = cairn_store_cursor_open(&cur, x->st, code, err);
-    while (rc == CAIRN_OK &&
-           (rc = cairn_store_cursor_next(cur, &r, err)) == 1) {
+    int rc = cairn__store_scan_open(&cur, x->st, code, err);
+    while (rc == CAIRN_OK && (rc = cairn__store_scan_next(cur, &r, err)) == 1) {
         double d = 0;
         rc = CAIRN_OK;
         if (c == NULL || c->id != r->client_id) {
@@ -400,12 +408,13 @@ static int scan(exporter *x, size_t ii, cairn_error *err)
             continue;
         }
         c->exported = true;
-        rc = cairn_store_cursor_items(cur, err);
+        rc = cairn__store_scan_codes(cur, err);
         if (rc == CAIRN_OK) {
             rc = spool(x, ii, r, c, day, occasion, err);
         }
     }
-    cairn_store_cursor_close(cur);
+    cairn__store_scan_close(cur);
+    x->last_fp_text = NULL; /* freed with the scan */
     return rc;
 }
 

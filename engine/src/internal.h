@@ -17,9 +17,13 @@
 /** Hex digest length of SHA-256, without the NUL. */
 #define CAIRN__SHA256_HEX 64
 
+/** Inputs from this many bytes on are hashed by libcrypto (crypto.c). */
+#define CAIRN__SHA256_LONG 4096
+
 /**
  * SHA-256 of `len` bytes at `data` as 64 lowercase hex digits plus NUL in
- * `out` (crypto.c, libsodium).  Returns CAIRN_OK or CAIRN_ECRYPTO.
+ * `out` (crypto.c: libsodium below CAIRN__SHA256_LONG bytes, libcrypto
+ * from there on; the same digest).  Returns CAIRN_OK or CAIRN_ECRYPTO.
  */
 int cairn__crypto_sha256_hex(const void *data, size_t len,
                              char out[CAIRN__SHA256_HEX + 1], cairn_error *err);
@@ -138,6 +142,23 @@ int cairn__crypto_random(void *buf, size_t len, cairn_error *err);
 
 /** Overwrite `len` bytes at `buf` with zeros the compiler cannot skip. */
 void cairn__crypto_wipe(void *buf, size_t len);
+
+/**
+ * A 32-byte HMAC-SHA-256 key made ready once (crypto.c, libsodium): each
+ * cairn__crypto_hmac_mac() then hashes only the message, about half the
+ * work of cairn__crypto_hmac_sha256() on a short one, with the same MAC
+ * (the export makes a pseudonym for every client).  `*out` is freed
+ * (and wiped) with cairn__crypto_hmac_free().  Returns CAIRN_OK,
+ * CAIRN_ENOMEM or CAIRN_ECRYPTO.
+ */
+typedef struct cairn__hmac cairn__hmac;
+int cairn__crypto_hmac_new(cairn__hmac **out, const uint8_t key[32],
+                           cairn_error *err);
+/** HMAC-SHA-256 of `len` bytes at `data` under `h`'s key into `mac`. */
+void cairn__crypto_hmac_mac(const cairn__hmac *h, const void *data, size_t len,
+                            uint8_t mac[32]);
+/** NULL is allowed. */
+void cairn__crypto_hmac_free(cairn__hmac *h);
 
 /**
  * The Ed25519 public key of the key pair made from a 32-byte `seed`
@@ -343,6 +364,9 @@ typedef struct cairn__memo cairn__memo;
 
 /* CAIRN_OK or CAIRN_ENOMEM. */
 int cairn__memo_new(cairn__memo **out);
+/* A memo that keeps up to `most` keys (cairn__memo_new: 2,048).
+ * CAIRN_OK or CAIRN_ENOMEM. */
+int cairn__memo_new_sized(cairn__memo **out, size_t most);
 /* The text kept for the `n` bytes at `key` (borrowed, NUL-terminated,
  * `*text_len` bytes), or NULL. */
 const char *cairn__memo_get(const cairn__memo *m, const void *key, size_t n,

@@ -11,7 +11,7 @@
 
 #include "internal.h"
 
-#define MEMO_SLOTS 4096 /* power of two; at most half are used */
+#define MEMO_SLOTS 4096 /* the default; a power of two, at most half used */
 
 typedef struct slot {
     uint64_t h; /* 0 = empty */
@@ -20,8 +20,8 @@ typedef struct slot {
 } slot;
 
 struct cairn__memo {
-    slot t[MEMO_SLOTS];
-    size_t n;
+    size_t n, slots;
+    slot t[];
 };
 
 static uint64_t hash(const void *p, size_t n)
@@ -36,22 +36,35 @@ static uint64_t hash(const void *p, size_t n)
 
 int cairn__memo_new(cairn__memo **out)
 {
-    *out = calloc(1, sizeof **out);
-    return *out != NULL ? CAIRN_OK : CAIRN_ENOMEM;
+    return cairn__memo_new_sized(out, MEMO_SLOTS / 2);
+}
+
+int cairn__memo_new_sized(cairn__memo **out, size_t most)
+{
+    size_t slots = 16;
+    while (slots < 2 * most) {
+        slots *= 2;
+    }
+    *out = calloc(1, sizeof **out + slots * sizeof(slot));
+    if (*out == NULL) {
+        return CAIRN_ENOMEM;
+    }
+    (*out)->slots = slots;
+    return CAIRN_OK;
 }
 
 const char *cairn__memo_get(const cairn__memo *m, const void *key, size_t n,
                             size_t *text_len)
 {
     uint64_t h = hash(key, n);
-    size_t j = (size_t)(h & (MEMO_SLOTS - 1));
+    size_t j = (size_t)(h & (m->slots - 1));
     while (m->t[j].h != 0) {
         const slot *s = &m->t[j];
         if (s->h == h && s->key_len == n && memcmp(s->key, key, n) == 0) {
             *text_len = s->text_len;
             return s->key + n;
         }
-        j = (j + 1) & (MEMO_SLOTS - 1);
+        j = (j + 1) & (m->slots - 1);
     }
     return NULL;
 }
@@ -60,7 +73,7 @@ void cairn__memo_put(cairn__memo *m, const void *key, size_t n,
                      const char *text, size_t text_len)
 {
     size_t dummy = 0;
-    if (m->n * 2 >= MEMO_SLOTS || cairn__memo_get(m, key, n, &dummy)) {
+    if (m->n * 2 >= m->slots || cairn__memo_get(m, key, n, &dummy)) {
         return;
     }
     char *p = malloc(n + text_len + 1);
@@ -71,9 +84,9 @@ void cairn__memo_put(cairn__memo *m, const void *key, size_t n,
     memcpy(p + n, text, text_len);
     p[n + text_len] = '\0';
     uint64_t h = hash(key, n);
-    size_t j = (size_t)(h & (MEMO_SLOTS - 1));
+    size_t j = (size_t)(h & (m->slots - 1));
     while (m->t[j].h != 0) {
-        j = (j + 1) & (MEMO_SLOTS - 1);
+        j = (j + 1) & (m->slots - 1);
     }
     m->t[j] = (slot){h, p, n, text_len};
     m->n++;
@@ -84,7 +97,7 @@ void cairn__memo_free(cairn__memo *m)
     if (m == NULL) {
         return;
     }
-    for (size_t i = 0; i < MEMO_SLOTS; i++) {
+    for (size_t i = 0; i < m->slots; i++) {
         free(m->t[i].key);
     }
     free(m);

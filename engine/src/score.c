@@ -7,6 +7,7 @@
  * (unknown when a missing answer could change the outcome).
  */
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -199,6 +200,9 @@ static void collect_flags(const cairn_instrument *inst,
     }
 }
 
+/* The alignment of every part of a score's block. */
+#define BLOCK_ALIGN _Alignof(max_align_t)
+
 int cairn_score_compute(cairn_score **out, const cairn_instrument *inst,
                         const cairn_responses *resp, cairn_error *err)
 {
@@ -213,20 +217,30 @@ int cairn_score_compute(cairn_score **out, const cairn_instrument *inst,
     size_t n_scales = cairn_instrument_scale_count(inst);
     size_t n_risks = cairn_instrument_risk_count(inst);
     size_t n_rules = cairn_instrument_rule_count(inst);
-    s = calloc(1, sizeof *s);
-    if (s == NULL) {
+    /* one block for the score and its five arrays (scored once a row in
+     * an import): each part's size rounded up to keep the next aligned */
+    size_t at[6], size = 0;
+    const size_t need[6] = {sizeof *s,
+                            n_scales * sizeof *s->scales,
+                            (resp->n + 1) * sizeof *s->missing_items,
+                            (n_risks + 1) * sizeof *s->flags,
+                            (n_risks + 1) * sizeof *s->unanswered_risks,
+                            (n_rules + 1) * sizeof *s->rules};
+    for (size_t i = 0; i < 6; i++) {
+        at[i] = size;
+        size += (need[i] + BLOCK_ALIGN - 1) / BLOCK_ALIGN * BLOCK_ALIGN;
+    }
+    char *block = calloc(1, size);
+    if (block == NULL) {
         goto nomem;
     }
+    s = (cairn_score *)(void *)block;
     s->instrument = inst;
-    s->scales = calloc(n_scales, sizeof *s->scales);
-    s->missing_items = calloc(resp->n + 1, sizeof *s->missing_items);
-    s->flags = calloc(n_risks + 1, sizeof *s->flags);
-    s->unanswered_risks = calloc(n_risks + 1, sizeof *s->unanswered_risks);
-    s->rules = calloc(n_rules + 1, sizeof *s->rules);
-    if (s->scales == NULL || s->missing_items == NULL || s->flags == NULL ||
-        s->rules == NULL || s->unanswered_risks == NULL) {
-        goto nomem;
-    }
+    s->scales = (cairn_scale_score *)(void *)(block + at[1]);
+    s->missing_items = (int *)(void *)(block + at[2]);
+    s->flags = (cairn_flag *)(void *)(block + at[3]);
+    s->unanswered_risks = (cairn_flag *)(void *)(block + at[4]);
+    s->rules = (cairn_rule_result *)(void *)(block + at[5]);
     s->n_scales = n_scales;
     for (size_t i = 0; i < n_scales; i++) {
         score_scale(inst, resp, cairn_instrument_scale(inst, i), &s->scales[i]);
@@ -264,12 +278,7 @@ void cairn_score_free(cairn_score *score)
     if (score == NULL) {
         return;
     }
-    free(score->scales);
-    free(score->missing_items);
-    free(score->flags);
-    free(score->unanswered_risks);
-    free(score->rules);
-    free(score);
+    free(score); /* the arrays live in its block */
 }
 
 const cairn_scale_score *cairn_score_find(const cairn_score *score,

@@ -500,6 +500,30 @@ int cairn__store_finish(cairn_store *st, int rc, cairn_error *err)
     return cairn__store_commit(st, err);
 }
 
+int cairn_store_snapshot_begin(cairn_store *st, cairn_error *err)
+{
+    if (st->snapshots == 0) {
+        st->snapshot_outer = !sqlite3_get_autocommit(st->db);
+        if (!st->snapshot_outer &&
+            sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+            return cairn__store_dberr(st, err);
+        }
+    }
+    st->snapshots++;
+    return CAIRN_OK;
+}
+
+void cairn_store_snapshot_end(cairn_store *st)
+{
+    if (st->snapshots == 0 || --st->snapshots > 0 || st->snapshot_outer) {
+        return;
+    }
+    /* it read only: COMMIT ends it; should that fail, ROLLBACK does */
+    if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        cairn__store_rollback(st);
+    }
+}
+
 void cairn__store_rollback(cairn_store *st)
 {
     if (!sqlite3_get_autocommit(st->db)) {
@@ -958,10 +982,13 @@ void cairn__buf_putc(cairn__buf *b, char c)
     b->p[b->len] = '\0';
 }
 
-void cairn__buf_int(cairn__buf *b, long long v)
+/* The decimal text of `v` at `o` (room for INT_TEXT_MAX); its length. */
+#define INT_TEXT_MAX 21
+
+static size_t int_text(char *o, long long v)
 {
-    char tmp[24];
-    size_t n = 0;
+    char tmp[INT_TEXT_MAX];
+    size_t n = 0, k = 0;
     unsigned long long u =
         v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
     do {
@@ -971,12 +998,18 @@ void cairn__buf_int(cairn__buf *b, long long v)
     if (v < 0) {
         tmp[n++] = '-';
     }
-    if (!buf_grow(b, n)) {
+    while (n > 0) {
+        o[k++] = tmp[--n];
+    }
+    return k;
+}
+
+void cairn__buf_int(cairn__buf *b, long long v)
+{
+    if (!buf_grow(b, INT_TEXT_MAX)) {
         return;
     }
-    while (n > 0) {
-        b->p[b->len++] = tmp[--n];
-    }
+    b->len += int_text(b->p + b->len, v);
     b->p[b->len] = '\0';
 }
 
@@ -1046,8 +1079,8 @@ bool cairn__store_text_is_clean(const char *s, size_t len, bool multiline)
 {
     size_t i = 0;
     while (i < len) {
-        uint32_t cp = 0;
-        size_t n = cairn__utf8_next(s + i, len - i, &cp);
+        uint32_t cp = (unsigned char)s[i];
+        size_t n = cp < 0x80 ? 1 : cairn__utf8_next(s + i, len - i, &cp);
         if (n == 0) {
             return false;
         }
@@ -1135,30 +1168,42 @@ void cairn__digest_free(cairn__digest *d)
 
 void cairn__assess_digest_line(cairn__buf *b, const cairn__assess_fields *f)
 {
-    cairn__buf_putc(b, 'a');
-    cairn__buf_int(b, f->id);
-    cairn__buf_putc(b, '|');
-    cairn__buf_int(b, f->client_id);
-    cairn__buf_putc(b, '|');
-    cairn__buf_int(b, f->definition_id);
-    cairn__buf_putc(b, '|');
     const char *text[] = {f->instrument, f->administered_at, f->responses,
                           f->scores,     f->flags,           f->rules,
                           f->reason};
-    for (size_t i = 0; i < sizeof text / sizeof text[0]; i++) {
+    enum { N = sizeof text / sizeof text[0] };
+    size_t len[N], need = 2 + 4 * (INT_TEXT_MAX + 1);
+    for (size_t i = 0; i < N; i++) {
+        len[i] = text[i] != NULL ? strlen(text[i]) : 0;
+        need += len[i] + INT_TEXT_MAX + 2;
+    }
+    /* one reservation, then the bytes in place (once per stored row) */
+    if (!buf_grow(b, need)) {
+        return;
+    }
+    char *o = b->p + b->len;
+    const int64_t ids[3] = {f->id, f->client_id, f->definition_id};
+    *o++ = 'a';
+    for (size_t i = 0; i < 3; i++) {
+        o += int_text(o, ids[i]);
+        *o++ = '|';
+    }
+    for (size_t i = 0; i < N; i++) {
         /* length-prefixed, so free text cannot forge a field boundary */
         if (text[i] == NULL) {
-            cairn__buf_putc(b, '~');
+            *o++ = '~';
         } else {
-            size_t n = strlen(text[i]);
-            cairn__buf_int(b, (long long)n);
-            cairn__buf_putc(b, ':');
-            cairn__buf_put(b, text[i], n);
+            o += int_text(o, (long long)len[i]);
+            *o++ = ':';
+            memcpy(o, text[i], len[i]);
+            o += len[i];
         }
-        cairn__buf_putc(b, '|');
+        *o++ = '|';
     }
-    cairn__buf_int(b, f->supersedes);
-    cairn__buf_putc(b, '\n');
+    o += int_text(o, f->supersedes);
+    *o++ = '\n';
+    *o = '\0';
+    b->len = (size_t)(o - b->p);
 }
 
 void cairn__client_digest_line(cairn__buf *b, int64_t id, const char *code)

@@ -60,6 +60,7 @@ struct cairn__batch {
     cairn__memo *memo; /* deferred: scores, flags, rules texts seen */
     /* deferred */
     bool deferred;
+    bool fk_off; /* the insert phase checks the parents itself */
     cairn__spill *spill;
     void (*before_lock)(void *ctx);
     void *lock_ctx;

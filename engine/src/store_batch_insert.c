@@ -90,8 +90,9 @@ typedef struct rec {
     size_t slot;
     int64_t id, client;
     uint64_t h;
-    const char *code; /* 'c' */
-    size_t resp_len;  /* of f.responses */
+    const char *code;  /* 'c' */
+    size_t resp_len;   /* of f.responses */
+    size_t len[TEXTS]; /* of date, responses, ... reason (0: NULL) */
     cairn__assess_fields f;
 } rec;
 
@@ -146,11 +147,11 @@ static int parse(rec *r, const char *p, size_t len, cairn_error *err)
                              &r->f.scores,          &r->f.flags,
                              &r->f.rules,           &r->f.reason};
     for (int i = 0; i < TEXTS; i++) {
+        n = 0;
         *t[i] = take_text(&p, end, &n);
-        if (i == 1) {
-            r->resp_len = n;
-        }
+        r->len[i] = *t[i] != NULL ? n : 0;
     }
+    r->resp_len = r->len[1];
     r->slot = s8;
     if (p == NULL || (r->kind != 'a' && r->kind != 'p') ||
         r->f.administered_at == NULL || r->f.responses == NULL) {
@@ -171,7 +172,208 @@ typedef struct phase {
     int64_t *client;  /* created client k (snapshot id old_client+1+k) */
     uint8_t *written; /* bit per row record: inserted */
     size_t n_rows;
+    sqlite3_stmt *has_client, *has_assess; /* the parents' checks */
+    int64_t checked_client;                /* the last client found */
 } phase;
+
+/* Whether `*s` (prepared from `sql` on first use) finds row `id`. */
+static int row_exists(cairn__batch *b, sqlite3_stmt **s, const char *sql,
+                      int64_t id, bool *yes, cairn_error *err)
+{
+    if (*s == NULL &&
+        sqlite3_prepare_v2(b->st->db, sql, -1, s, NULL) != SQLITE_OK) {
+        return cairn__store_dberr(b->st, err);
+    }
+    sqlite3_bind_int64(*s, 1, id);
+    int step = sqlite3_step(*s);
+    *yes = step == SQLITE_ROW;
+    sqlite3_reset(*s);
+    return step == SQLITE_ROW || step == SQLITE_DONE
+               ? CAIRN_OK
+               : cairn__store_dberr(b->st, err);
+}
+
+/*
+ * The foreign keys of a row, checked here while SQLite's checks are off
+ * (store_batch.c): its definition was found or inserted by
+ * settle_definitions, a client the batch created was inserted before its
+ * rows, so what is left is a stored client (once per run of its rows) and
+ * an amended row.  Both were read on the snapshot, and neither clients
+ * nor assessments are ever deleted, so these checks hold by the schema;
+ * they cost one lookup per client, not two seeks per row.
+ */
+static int check_parents(cairn__batch *b, phase *ph,
+                         const cairn__assess_fields *f, cairn_error *err)
+{
+    bool yes = true;
+    int rc = CAIRN_OK;
+    if (f->client_id <= ph->old_client && f->client_id != ph->checked_client) {
+        rc = row_exists(b, &ph->has_client, "SELECT 1 FROM client WHERE id = ?",
+                        f->client_id, &yes, err);
+        ph->checked_client = yes ? f->client_id : 0;
+    }
+    if (rc == CAIRN_OK && yes && f->supersedes != 0) {
+        rc = row_exists(b, &ph->has_assess,
+                        "SELECT 1 FROM assessment WHERE id = ?", f->supersedes,
+                        &yes, err);
+    }
+    if (rc == CAIRN_OK && !yes) {
+        rc = cairn_error_set(err, CAIRN_EDB,
+                             "%s: assessment %lld refers to a client or an "
+                             "assessment that is not stored",
+                             b->st->path, (long long)f->id);
+    }
+    return rc;
+}
+
+/*
+ * Rows go in GROUP at a time, in one multi-row INSERT: SQLite's cost per
+ * statement (about a third of a single-row insert) is paid once a group.
+ * A group keeps copies of its records (a spill lends each only until the
+ * next) with the ids they settled on; a shorter last group goes in row by
+ * row.  The ids stay implied (NULL: max(id) + 1, as one row at a time),
+ * and the last one is checked.  A probe for a duplicate first flushes the
+ * group, so it sees every row the batch wrote before it.
+ */
+#define GROUP 32
+#define GROUP_COLS 10
+
+typedef struct group {
+    sqlite3_stmt *ins; /* GROUP rows; prepared on the first full group */
+    size_t n;
+    rec row[GROUP];            /* settled; texts as offsets below */
+    size_t at[GROUP];          /* each record's copy in `buf` */
+    size_t text[GROUP][TEXTS]; /* each text's offset in its record
+                                  (SIZE_MAX: NULL) */
+    cairn__buf buf;
+} group;
+
+static int prepare_group(cairn__batch *b, group *g, cairn_error *err)
+{
+    cairn__buf sql = CAIRN__BUF_INIT;
+    int rc = CAIRN_OK;
+    static const char head[] = "INSERT INTO assessment (client_id,"
+                               " definition_id, instrument, administered_at,"
+                               " responses, scores, flags, rules, reason,"
+                               " supersedes) VALUES ";
+    static const char row[] = ",(?,?,?,?,?,?,?,?,?,?)";
+    cairn__buf_put(&sql, head, sizeof head - 1);
+    for (size_t i = 0; i < GROUP; i++) {
+        cairn__buf_put(&sql, row + (i == 0), sizeof row - 1 - (i == 0));
+    }
+    cairn__buf_putc(&sql, '\0');
+    if (sql.oom) {
+        rc = cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    } else if (sqlite3_prepare_v2(b->st->db, sql.p, -1, &g->ins, NULL) !=
+               SQLITE_OK) {
+        rc = cairn__store_dberr(b->st, err);
+    }
+    cairn__buf_free(&sql);
+    return rc;
+}
+
+/* The group's row k, its texts pointing into the group's copy. */
+static void group_row(const cairn__batch *b, const group *g, size_t k, rec *r)
+{
+    const char **t[TEXTS] = {&r->f.administered_at, &r->f.responses,
+                             &r->f.scores,          &r->f.flags,
+                             &r->f.rules,           &r->f.reason};
+    *r = g->row[k];
+    for (int i = 0; i < TEXTS; i++) {
+        *t[i] = g->text[k][i] == SIZE_MAX ? NULL
+                                          : g->buf.p + g->at[k] + g->text[k][i];
+    }
+    r->f.definition_id = b->def_id[r->slot];
+    r->f.instrument = cairn_instrument_code(b->def_inst[r->slot]);
+}
+
+static void bind_len(sqlite3_stmt *s, int i, const char *t, size_t n)
+{
+    if (t == NULL) {
+        sqlite3_bind_null(s, i);
+    } else {
+        sqlite3_bind_text(s, i, t, (int)n, SQLITE_STATIC);
+    }
+}
+
+/* Bind the group's row k into the group's statement. */
+static void bind_group_row(const cairn__batch *b, group *g, size_t k)
+{
+    rec r;
+    int c = (int)(k * GROUP_COLS);
+    group_row(b, g, k, &r);
+    const char *t[TEXTS] = {r.f.administered_at, r.f.responses, r.f.scores,
+                            r.f.flags,           r.f.rules,     r.f.reason};
+    sqlite3_bind_int64(g->ins, c + 1, r.f.client_id);
+    sqlite3_bind_int64(g->ins, c + 2, r.f.definition_id);
+    cairn__store_bind_text(g->ins, c + 3, r.f.instrument);
+    for (int i = 0; i < TEXTS; i++) {
+        bind_len(g->ins, c + 4 + i, t[i], r.len[i]);
+    }
+    if (r.f.supersedes != 0) {
+        sqlite3_bind_int64(g->ins, c + 10, r.f.supersedes);
+    } else {
+        sqlite3_bind_null(g->ins, c + 10);
+    }
+}
+
+/* Insert the group's rows: all at once when full, else one by one. */
+static int flush_group(cairn__batch *b, group *g, cairn_error *err)
+{
+    rec r;
+    int rc = CAIRN_OK;
+    if (g->n == GROUP && g->ins == NULL) {
+        rc = prepare_group(b, g, err);
+    }
+    for (size_t k = 0; rc == CAIRN_OK && k < g->n; k++) {
+        if (g->n < GROUP) {
+            group_row(b, g, k, &r);
+            rc = cairn__batch_insert_assess(b, &r.f, err);
+        } else {
+            bind_group_row(b, g, k);
+        }
+    }
+    if (rc == CAIRN_OK && g->n == GROUP) {
+        int64_t last = g->row[GROUP - 1].f.id;
+        if (sqlite3_step(g->ins) != SQLITE_DONE) {
+            rc = cairn__store_dberr(b->st, err);
+        } else if (sqlite3_last_insert_rowid(b->st->db) != last) {
+            rc = cairn_error_set(
+                err, CAIRN_EDB, "%s: assessment %lld was stored as %lld",
+                b->st->path, (long long)last,
+                (long long)sqlite3_last_insert_rowid(b->st->db));
+        }
+        sqlite3_reset(g->ins);
+    }
+    g->n = 0;
+    g->buf.len = 0;
+    return rc;
+}
+
+/* Add a settled row (its record `p`, `len`) to the group. */
+static int group_add(cairn__batch *b, group *g, const rec *r, const char *p,
+                     size_t len, cairn_error *err)
+{
+    const char *t[TEXTS] = {r->f.administered_at, r->f.responses, r->f.scores,
+                            r->f.flags,           r->f.rules,     r->f.reason};
+    g->at[g->n] = g->buf.len;
+    g->row[g->n] = *r;
+    for (int i = 0; i < TEXTS; i++) {
+        g->text[g->n][i] = t[i] == NULL ? SIZE_MAX : (size_t)(t[i] - p);
+    }
+    cairn__buf_put(&g->buf, p, len);
+    if (g->buf.oom) {
+        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    g->n++;
+    return g->n == GROUP ? flush_group(b, g, err) : CAIRN_OK;
+}
+
+static void group_free(group *g)
+{
+    sqlite3_finalize(g->ins);
+    cairn__buf_free(&g->buf);
+}
 
 /* The keys of every row stored after the snapshot. */
 static int load_late(cairn__batch *b, phase *ph, cairn_error *err)
@@ -249,8 +451,8 @@ static void settle_row(const cairn__batch *b, const phase *ph, rec *r)
     r->f.instrument = cairn_instrument_code(b->def_inst[r->slot]);
 }
 
-static int insert_row(cairn__batch *b, phase *ph, rec *r, size_t k,
-                      cairn_error *err)
+static int insert_row(cairn__batch *b, phase *ph, group *g, rec *r,
+                      const char *p, size_t len, size_t k, cairn_error *err)
 {
     bool dup = false;
     int rc = CAIRN_OK;
@@ -261,9 +463,12 @@ static int insert_row(cairn__batch *b, phase *ph, rec *r, size_t k,
                                              r->f.administered_at,
                                              r->f.responses, r->resp_len);
     if (r->kind == 'p' || cairn__hset_has(&ph->late, h)) {
-        rc = cairn__batch_probe(b, r->f.client_id, r->f.instrument,
-                                r->f.administered_at, r->f.responses,
-                                r->resp_len, &dup, err);
+        rc = flush_group(b, g, err); /* the probe must see them */
+        if (rc == CAIRN_OK) {
+            rc = cairn__batch_probe(b, r->f.client_id, r->f.instrument,
+                                    r->f.administered_at, r->f.responses,
+                                    r->resp_len, &dup, err);
+        }
     }
     if (rc < 0 || (dup && r->kind == 'p')) {
         return rc; /* as presumed */
@@ -280,7 +485,8 @@ static int insert_row(cairn__batch *b, phase *ph, rec *r, size_t k,
     r->f.id = ++b->next_assess;
     ph->redo = ph->redo || r->f.id != r->id;
     ph->written[k / 8] |= (uint8_t)(1u << (k % 8));
-    return cairn__batch_insert_assess(b, &r->f, err);
+    rc = check_parents(b, ph, &r->f, err);
+    return rc < 0 ? rc : group_add(b, g, r, p, len, err);
 }
 
 /* Walk the spill: insert (`digest` false) or digest what was inserted. */
@@ -290,6 +496,8 @@ static int walk(cairn__batch *b, phase *ph, bool digest, cairn_error *err)
     size_t len = 0, k = 0;
     int64_t next = b->base_assess;
     rec r;
+    group g;
+    memset(&g, 0, sizeof g);
     int rc = cairn__spill_rewind(b->spill, err), more = 0;
     while (rc == CAIRN_OK &&
            (more = cairn__spill_next(b->spill, &p, &len, err)) == 1) {
@@ -310,7 +518,7 @@ static int walk(cairn__batch *b, phase *ph, bool digest, cairn_error *err)
             continue;
         }
         if (!digest) {
-            rc = insert_row(b, ph, &r, k, err);
+            rc = insert_row(b, ph, &g, &r, p, len, k, err);
         } else if (ph->written[k / 8] & (1u << (k % 8))) {
             settle_row(b, ph, &r);
             r.f.id = ++next;
@@ -318,6 +526,10 @@ static int walk(cairn__batch *b, phase *ph, bool digest, cairn_error *err)
         }
         k++;
     }
+    if (rc == CAIRN_OK && more == 0 && !digest) {
+        rc = flush_group(b, &g, err);
+    }
+    group_free(&g);
     return rc < 0 ? rc : more < 0 ? more : CAIRN_OK;
 }
 
@@ -355,6 +567,8 @@ int cairn__batch_insert_spilled(cairn__batch *b, cairn_error *err)
         rc = walk(b, &ph, true, err);
     }
     cairn__hset_free(&ph.late);
+    sqlite3_finalize(ph.has_client);
+    sqlite3_finalize(ph.has_assess);
     free(ph.client);
     free(ph.written);
     return rc;

@@ -50,6 +50,10 @@ struct cairn_store {
     bool made_key;         /* this open made the key file */
     uint8_t chain_key[32]; /* HMAC key of the chain, derived */
     uint8_t sign_seed[32]; /* Ed25519 seed of checkpoints, derived */
+    /* cairn_store_snapshot_begin(): how many are open, and whether the
+     * first found a transaction already open (then it is not ours) */
+    int snapshots;
+    bool snapshot_outer;
 };
 
 /* A prepared statement from the cache, reset and with bindings cleared. */

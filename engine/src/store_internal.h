@@ -194,4 +194,65 @@ int cairn__store_audit_release(cairn_store *st, const char *action,
 int cairn__store_definition_version(cairn_store *st, const char *fingerprint,
                                     char *out, size_t size, cairn_error *err);
 
+/* ---- the research export's scan (store_export.c) ---- */
+
+/** An item not answered, among a scan row's codes. */
+#define CAIRN__SCAN_NO_CODE INT32_MIN
+
+/** One scale value of a scan row. */
+typedef struct cairn__scan_scale {
+    double score;     /* NAN: no score */
+    const char *band; /* or NULL */
+} cairn__scan_scale;
+
+/** One row of a scan; valid until the next call on the scan. */
+typedef struct cairn__scan_row {
+    int64_t assessment_id;
+    int64_t client_id;
+    const char *administered_at;
+    const char *fingerprint; /* of the definition that scored it */
+    size_t n_items;          /* after cairn__store_scan_codes(), else 0 */
+    const int32_t *codes;    /* item k+1 answered codes[k], or NO_CODE */
+    size_t n_scales;
+    const cairn__scan_scale *scales; /* in its definition's order: */
+    const char *const *scale_ids;    /* n_scales ids, that order */
+} cairn__scan_row;
+
+typedef struct cairn__scan cairn__scan;
+
+/**
+ * Start a scan of every current assessment of `instrument` (a code), by
+ * client id, date and id, in bounded memory (each distinct stored text
+ * is decoded once; up to 65,536 of them are kept, about 10 MB).  Close it
+ * before writing to the store.  Returns CAIRN_OK, CAIRN_ENOMEM or
+ * CAIRN_EDB.
+ */
+int cairn__store_scan_open(cairn__scan **out, cairn_store *st,
+                           const char *instrument, cairn_error *err);
+
+/**
+ * The next row into `*row` (borrowed): returns 1, 0 at the end, or
+ * CAIRN_EDB, CAIRN_ENOMEM, CAIRN_EINVAL (stored responses or scores
+ * malformed: "assessment 12: stored scores are malformed").
+ */
+int cairn__store_scan_next(cairn__scan *sc, const cairn__scan_row **row,
+                           cairn_error *err);
+
+/**
+ * Read the item codes of the row the scan is on into it (n_items,
+ * codes); rows leave them empty unless asked.  Returns CAIRN_OK,
+ * CAIRN_ENOMEM or CAIRN_EINVAL (stored responses malformed).
+ */
+int cairn__store_scan_codes(cairn__scan *sc, cairn_error *err);
+
+/**
+ * Keep at most `most` decoded texts (65,536 unless set; 0: decode every
+ * row), so tests reach the rows decoded one by one.  Only before the
+ * first row; later calls change nothing.
+ */
+void cairn__store_scan_keep(cairn__scan *sc, size_t most);
+
+/** End a scan.  NULL is allowed. */
+void cairn__store_scan_close(cairn__scan *sc);
+
 #endif

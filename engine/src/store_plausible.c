@@ -51,8 +51,11 @@ int cairn__store_date_plausible(const cairn__client_dates *c, const char *date,
     if (warning != NULL && size > 0) {
         warning[0] = '\0';
     }
-    int year = 0;
-    if (strlen(date) < 4 || sscanf(date, "%4d", &year) != 1) {
+    long year = 0;
+    if (c->birth_year == 0 && c->loss[0] == '\0') {
+        return CAIRN_OK; /* nothing to be before (most clients) */
+    }
+    if (strlen(date) < 4 || cairn__util_parse_int(date, 4, &year) != 0) {
         return CAIRN_OK; /* normalized dates only reach here */
     }
     if (c->birth_year != 0 && year < c->birth_year) {

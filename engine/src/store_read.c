@@ -8,6 +8,7 @@
  * since a file edited by hand may hold anything).  Results live in an
  * arena owned by the list, record or cursor, so freeing is one call.
  */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -480,7 +481,36 @@ struct cairn_assessment_stream {
     sqlite3_stmt *stmt;
     bool pending; /* the statement is on a row not yet returned */
     bool done;
+    const cairn_course_want *wants; /* a course stream's, or NULL */
+    size_t n_wants;
+    bool one_client; /* read one client at a time (?n_wants + 1) */
+    int cache_was;   /* the page cache's size before the pass, or 0 */
 };
+
+/* A pass reads each page of the store once: a page cache as large as
+ * the store keeps (64 MiB) would only hold memory, so a course stream
+ * keeps a small one while it is open (KiB, as PRAGMA cache_size). */
+#define COURSE_CACHE_KIB 8192
+
+static int cache_size(sqlite3 *db)
+{
+    sqlite3_stmt *s = NULL;
+    int v = 0;
+    if (sqlite3_prepare_v2(db, "PRAGMA cache_size", -1, &s, NULL) ==
+            SQLITE_OK &&
+        sqlite3_step(s) == SQLITE_ROW) {
+        v = sqlite3_column_int(s, 0);
+    }
+    sqlite3_finalize(s);
+    return v;
+}
+
+static void set_cache_size(sqlite3 *db, int v)
+{
+    char sql[48];
+    snprintf(sql, sizeof sql, "PRAGMA cache_size = %d", v);
+    sqlite3_exec(db, sql, NULL, NULL, NULL);
+}
 
 int cairn_store_assessment_stream_open(cairn_assessment_stream **out,
                                        cairn_store *st, cairn_error *err)
@@ -504,6 +534,292 @@ int cairn_store_assessment_stream_open(cairn_assessment_stream **out,
     return CAIRN_OK;
 }
 
+/*
+ * A course stream's query.  The score and band of the wanted scale and a
+ * mask of the risk items left unanswered are read with SQLite's JSON
+ * functions; the flags' count and first flag likewise (a second flag is
+ * rare: then the whole flags text is decoded).  Where instruments differ
+ * (a scale's position, their risk items) a CASE on the instrument picks
+ * the path (codes bound as ?1, ?2, ...; paths are built from numbers
+ * only); rows of other instruments are skipped as they are read, which
+ * costs less than a filter on a list of codes.
+ */
+static void scale_path(cairn__buf *b, size_t scale, const char *part)
+{
+    cairn__buf_puts(b, "json_extract(a.scores, '$[");
+    cairn__buf_int(b, (long long)scale);
+    cairn__buf_puts(b, "]");
+    cairn__buf_puts(b, part);
+    cairn__buf_puts(b, "')");
+}
+
+static void scale_column(cairn__buf *b, const cairn_course_want *w, size_t n,
+                         const char *part)
+{
+    bool same = true;
+    for (size_t i = 1; i < n; i++) {
+        same = same && w[i].scale == w[0].scale;
+    }
+    cairn__buf_puts(b, ", ");
+    if (same) {
+        scale_path(b, n > 0 ? w[0].scale : 0, part);
+        return;
+    }
+    cairn__buf_puts(b, "CASE a.instrument");
+    for (size_t i = 0; i < n; i++) {
+        cairn__buf_puts(b, " WHEN ?");
+        cairn__buf_int(b, (long long)i + 1);
+        cairn__buf_puts(b, " THEN ");
+        scale_path(b, w[i].scale, part);
+    }
+    cairn__buf_puts(b, " END");
+}
+
+static void risk_column(cairn__buf *b, const cairn_course_want *w, size_t n)
+{
+    bool any = false;
+    for (size_t i = 0; i < n; i++) {
+        any = any || w[i].n_risk_items > 0;
+    }
+    if (!any) {
+        cairn__buf_puts(b, ", 0");
+        return;
+    }
+    /* JSON spells a null only as null: a responses text without those
+     * letters has every item answered, and SQL's instr() says so without
+     * asking the JSON functions (most rows); the others are read by them */
+    cairn__buf_puts(b, ", CASE WHEN instr(a.responses, 'null') = 0 THEN 0"
+                       " ELSE CASE a.instrument");
+    for (size_t i = 0; i < n; i++) {
+        if (w[i].n_risk_items == 0) {
+            continue;
+        }
+        cairn__buf_puts(b, " WHEN ?");
+        cairn__buf_int(b, (long long)i + 1);
+        cairn__buf_puts(b, " THEN 0");
+        for (size_t r = 0; r < w[i].n_risk_items; r++) {
+            cairn__buf_puts(b, " + (json_type(a.responses, '$[");
+            cairn__buf_int(b, (long long)w[i].risk_items[r] - 1);
+            cairn__buf_puts(b, "]') IS 'null') * ");
+            cairn__buf_int(b, 1LL << r);
+        }
+    }
+    cairn__buf_puts(b, " ELSE 0 END END");
+}
+
+static void course_sql(cairn__buf *b, const cairn_course_want *w, size_t n,
+                       bool one_client)
+{
+    cairn__buf_puts(b, "SELECT a.id, a.client_id, c.code, a.instrument,"
+                       " a.administered_at");
+    scale_column(b, w, n, "[0]");
+    scale_column(b, w, n, "[1]");
+    risk_column(b, w, n);
+    cairn__buf_puts(b, ", json_array_length(a.flags),"
+                       " json_extract(a.flags, '$[0][0]'),"
+                       " json_extract(a.flags, '$[0][1]'), a.flags"
+                       " FROM assessment a JOIN client c ON c.id = a.client_id"
+                       " WHERE a.superseded_by IS NULL"
+                       " AND a.voided_at IS NULL");
+    if (n == 1) {
+        cairn__buf_puts(b, " AND a.instrument = ?1");
+    }
+    if (one_client) {
+        cairn__buf_puts(b, " AND a.client_id = ?");
+        cairn__buf_int(b, (long long)n + 1);
+    }
+    cairn__buf_puts(b, " ORDER BY a.client_id, a.administered_at, a.id");
+}
+
+static int course_open(cairn_assessment_stream **out, cairn_store *st,
+                       const cairn_course_want *wants, size_t n_wants,
+                       bool one_client, cairn_error *err)
+{
+    cairn__buf sql = CAIRN__BUF_INIT;
+    *out = NULL;
+    for (size_t i = 0; i < n_wants; i++) {
+        if (wants[i].n_risk_items > CAIRN_COURSE_MAX_RISK) {
+            return cairn_error_set(err, CAIRN_EINVAL,
+                                   "%s: %zu risk items, at most %d are read",
+                                   wants[i].instrument, wants[i].n_risk_items,
+                                   CAIRN_COURSE_MAX_RISK);
+        }
+    }
+    cairn_assessment_stream *as = calloc(1, sizeof *as);
+    if (as == NULL) {
+        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    as->st = st;
+    as->wants = wants;
+    as->n_wants = n_wants;
+    as->one_client = one_client;
+    as->cache_was = cache_size(st->db);
+    if (as->cache_was != 0) {
+        set_cache_size(st->db, -COURSE_CACHE_KIB);
+    }
+    course_sql(&sql, wants, n_wants, one_client);
+    int rc = CAIRN_OK;
+    if (sql.oom) {
+        rc = cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    } else if (n_wants == 0) {
+        as->done = true; /* no instrument: nothing to read */
+    } else if (sqlite3_prepare_v2(st->db, sql.p, -1, &as->stmt, NULL) !=
+               SQLITE_OK) {
+        rc = cairn__store_dberr(st, err);
+    }
+    int n_params = as->stmt ? sqlite3_bind_parameter_count(as->stmt) : 0;
+    for (size_t i = 0; rc == CAIRN_OK && i < n_wants && (int)i < n_params;
+         i++) {
+        sqlite3_bind_text(as->stmt, (int)i + 1, wants[i].instrument, -1,
+                          SQLITE_STATIC);
+    }
+    cairn__buf_free(&sql);
+    if (rc < 0) {
+        cairn_store_assessment_stream_close(as);
+        return rc;
+    }
+    *out = as;
+    return CAIRN_OK;
+}
+
+int cairn_store_course_stream_open(cairn_assessment_stream **out,
+                                   cairn_store *st,
+                                   const cairn_course_want *wants,
+                                   size_t n_wants, cairn_error *err)
+{
+    return course_open(out, st, wants, n_wants, false, err);
+}
+
+int cairn_store_course_client_open(cairn_assessment_stream **out,
+                                   cairn_store *st,
+                                   const cairn_course_want *wants,
+                                   size_t n_wants, cairn_error *err)
+{
+    return course_open(out, st, wants, n_wants, true, err);
+}
+
+int cairn_store_course_client_read(cairn_assessment_stream *as,
+                                   int64_t client_id,
+                                   cairn_assessment_list **out,
+                                   cairn_error *err)
+{
+    *out = NULL;
+    assert(as->one_client);
+    if (as->stmt == NULL) {
+        return CAIRN_OK; /* no instrument */
+    }
+    sqlite3_reset(as->stmt);
+    sqlite3_bind_int64(as->stmt, (int)as->n_wants + 1, client_id);
+    as->pending = false;
+    as->done = false;
+    int rc = cairn_store_assessment_stream_next(as, out, err);
+    return rc < 0 ? rc : CAIRN_OK;
+}
+
+/* The want of instrument `code` (it is one: the query picks them). */
+static const cairn_course_want *course_want(const cairn_assessment_stream *as,
+                                            const char *code)
+{
+    for (size_t i = 0; code != NULL && i < as->n_wants; i++) {
+        if (strcmp(as->wants[i].instrument, code) == 0) {
+            return &as->wants[i];
+        }
+    }
+    return NULL;
+}
+
+/* The flags from columns 8-11: none, the one read by SQL, or (more
+ * than one) the whole text through jansson. */
+static bool course_flags(arena *a, sqlite3_stmt *s, cairn_assessment *x)
+{
+    int64_t n = sqlite3_column_int64(s, 8);
+    if (sqlite3_column_type(s, 8) == SQLITE_NULL || n == 0) {
+        return true;
+    }
+    if (n > 1) {
+        return decode_flags(a, cairn__store_col_text(s, 11), x);
+    }
+    cairn_stored_flag *f = arena_alloc(a, sizeof *f);
+    if (f == NULL || sqlite3_column_type(s, 9) != SQLITE_INTEGER ||
+        sqlite3_column_type(s, 10) != SQLITE_INTEGER) {
+        return false;
+    }
+    f->item = sqlite3_column_int(s, 9);
+    f->code = sqlite3_column_int(s, 10);
+    x->flags = f;
+    x->n_flags = 1;
+    return true;
+}
+
+/* The wanted scale (columns 5-6) and the unanswered risk items (7):
+ * false when out of memory (`*bad` false) or malformed (`*bad` true). */
+static bool course_values(arena *a, sqlite3_stmt *s, const cairn_course_want *w,
+                          cairn_assessment *x, bool *bad)
+{
+    int t0 = sqlite3_column_type(s, 5), t1 = sqlite3_column_type(s, 6);
+    *bad = (t0 != SQLITE_NULL && t0 != SQLITE_INTEGER && t0 != SQLITE_FLOAT) ||
+           (t1 != SQLITE_NULL && t1 != SQLITE_TEXT);
+    if (*bad) {
+        return false;
+    }
+    cairn_stored_scale *sc = arena_alloc(a, (w->scale + 1) * sizeof *sc);
+    int top = 0;
+    for (size_t r = 0; r < w->n_risk_items; r++) {
+        top = w->risk_items[r] > top ? w->risk_items[r] : top;
+    }
+    int *codes = arena_alloc(a, ((size_t)top + 1) * sizeof *codes);
+    bool *missing = arena_alloc(a, ((size_t)top + 1) * sizeof *missing);
+    bool oom = sc == NULL || codes == NULL || missing == NULL;
+    if (oom) {
+        return false;
+    }
+    sc[w->scale].scale = w->scale_id;
+    sc[w->scale].has_score = t0 != SQLITE_NULL;
+    sc[w->scale].score = sqlite3_column_double(s, 5);
+    sc[w->scale].band = astr(a, s, 6, &oom);
+    int64_t mask = sqlite3_column_int64(s, 7);
+    for (size_t r = 0; r < w->n_risk_items; r++) {
+        if (w->risk_items[r] > 0 && (mask >> r & 1)) {
+            missing[w->risk_items[r] - 1] = true;
+        }
+    }
+    x->scales = sc;
+    x->n_scales = w->scale + 1;
+    x->n_items = (size_t)top;
+    x->codes = codes;
+    x->missing = missing;
+    return !oom;
+}
+
+/* Fill `x` from a course stream's row. */
+static int course_from_row(cairn_assessment_stream *as, arena *a,
+                           cairn_assessment *x, cairn_error *err)
+{
+    sqlite3_stmt *s = as->stmt;
+    bool oom = false;
+    memset(x, 0, sizeof *x);
+    x->id = sqlite3_column_int64(s, 0);
+    x->client_id = sqlite3_column_int64(s, 1);
+    x->client_code = astr(a, s, 2, &oom);
+    x->instrument = astr(a, s, 3, &oom);
+    x->administered_at = astr(a, s, 4, &oom);
+    if (oom) {
+        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    const cairn_course_want *w = course_want(as, x->instrument);
+    bool bad = w == NULL;
+    if (!bad && !course_values(a, s, w, x, &bad) && !bad) {
+        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    if (bad || !course_flags(a, s, x)) {
+        return cairn_error_set(err, CAIRN_EINVAL,
+                               "assessment %lld: stored responses or scores "
+                               "are malformed",
+                               (long long)x->id);
+    }
+    return CAIRN_OK;
+}
+
 /* Add the statement's rows of one client to `l`, stopping at the next. */
 static int stream_rows(cairn_assessment_stream *as, list_impl *l,
                        cairn_error *err)
@@ -515,6 +831,11 @@ static int stream_rows(cairn_assessment_stream *as, list_impl *l,
     as->pending = false;
     while (step == SQLITE_ROW) {
         int64_t id = sqlite3_column_int64(as->stmt, 1);
+        if (as->wants != NULL &&
+            course_want(as, cairn__store_col_text(as->stmt, 3)) == NULL) {
+            step = sqlite3_step(as->stmt); /* an instrument not asked for */
+            continue;
+        }
         if (l->pub.n > 0 && id != client) {
             as->pending = true;
             return CAIRN_OK;
@@ -528,8 +849,11 @@ static int stream_rows(cairn_assessment_stream *as, list_impl *l,
             }
             l->pub.items = p;
         }
-        int rc = assessment_from_row(&l->mem, as->stmt, &ids,
-                                     &l->pub.items[l->pub.n], err);
+        int rc =
+            as->wants != NULL
+                ? course_from_row(as, &l->mem, &l->pub.items[l->pub.n], err)
+                : assessment_from_row(&l->mem, as->stmt, &ids,
+                                      &l->pub.items[l->pub.n], err);
         l->pub.n++;
         if (rc != CAIRN_OK) {
             return rc;
@@ -567,6 +891,12 @@ void cairn_store_assessment_stream_close(cairn_assessment_stream *as)
         return;
     }
     sqlite3_finalize(as->stmt);
+    if (as->cache_was != 0) {
+        set_cache_size(as->st->db, as->cache_was);
+    }
+    if (as->wants != NULL) {
+        sqlite3_db_release_memory(as->st->db); /* the pages it read */
+    }
     free(as);
 }
 

@@ -120,6 +120,27 @@ bool cairn_expectation_band(const cairn_expectation *e, double y0, double w,
     return true;
 }
 
+/* Write ':' and `v` in decimal at `at`; returns the end. */
+static char *key_int(char *at, long long v)
+{
+    char digits[24];
+    size_t n = 0;
+    unsigned long long u =
+        v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    *at++ = ':';
+    if (v < 0) {
+        *at++ = '-';
+    }
+    do {
+        digits[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u > 0);
+    while (n > 0) {
+        *at++ = digits[--n];
+    }
+    return at;
+}
+
 static void add_alert(cairn_trend *t, cairn_alert_kind kind,
                       const cairn_trend_point *p, int item, const char *reason)
 {
@@ -129,14 +150,20 @@ static void add_alert(cairn_trend *t, cairn_alert_kind kind,
     a->assessment_id = p->assessment_id;
     a->date = p->date;
     a->item = item;
+    /* "<kind>:<id>[:<item>]", at most 15 + 1 + 20 + 1 + 11 bytes: the
+     * same text snprintf would make, without its cost on every alert */
+    static_assert(sizeof a->key > 48, "an alert key fits");
+    size_t len = strlen(alert_names[kind]);
+    char *at = a->key;
+    memcpy(at, alert_names[kind], len);
+    at = key_int(at + len, (long long)p->assessment_id);
     if (item > 0) {
-        snprintf(a->key, sizeof a->key, "%s:%lld:%d", alert_names[kind],
-                 (long long)p->assessment_id, item);
-    } else {
-        snprintf(a->key, sizeof a->key, "%s:%lld", alert_names[kind],
-                 (long long)p->assessment_id);
+        at = key_int(at, item);
     }
-    snprintf(a->reason, sizeof a->reason, "%s", reason);
+    *at = '\0';
+    if (reason[0] != '\0') {
+        snprintf(a->reason, sizeof a->reason, "%s", reason);
+    }
 }
 
 /* The scored points of the scale, in date order (the list's order). */
@@ -212,8 +239,10 @@ static int collect_points(cairn_trend *t, const cairn_assessment_list *list,
     return CAIRN_OK;
 }
 
+/* The alerts of risk items endorsed or left unanswered; their reasons
+ * only when `reasons`. */
 static void risk_alerts(cairn_trend *t, const cairn_instrument *inst,
-                        const cairn_assessment_list *list)
+                        const cairn_assessment_list *list, bool reasons)
 {
     for (size_t i = list->n; i-- > 0;) {
         const cairn_assessment *a = &list->items[i];
@@ -229,9 +258,11 @@ static void risk_alerts(cairn_trend *t, const cairn_instrument *inst,
                     msg = cairn_instrument_risk(inst, k)->message;
                 }
             }
-            char reason[256];
-            snprintf(reason, sizeof reason, "%.10s: %s", a->administered_at,
-                     msg);
+            char reason[256] = "";
+            if (reasons) {
+                snprintf(reason, sizeof reason, "%.10s: %s", a->administered_at,
+                         msg);
+            }
             add_alert(t, CAIRN_ALERT_RISK, &p, a->flags[f].item, reason);
         }
         for (size_t k = 0; k < cairn_instrument_risk_count(inst); k++) {
@@ -241,10 +272,12 @@ static void risk_alerts(cairn_trend *t, const cairn_instrument *inst,
             }
             cairn_trend_point p = {.assessment_id = a->id,
                                    .date = a->administered_at};
-            char msg[200], reason[256];
-            cairn_score_unanswered_message(inst, item, msg, sizeof msg);
-            snprintf(reason, sizeof reason, "%.10s: %s", a->administered_at,
-                     msg);
+            char msg[200], reason[256] = "";
+            if (reasons) {
+                cairn_score_unanswered_message(inst, item, msg, sizeof msg);
+                snprintf(reason, sizeof reason, "%.10s: %s", a->administered_at,
+                         msg);
+            }
             add_alert(t, CAIRN_ALERT_RISK_UNANSWERED, &p, item, reason);
         }
     }
@@ -318,15 +351,17 @@ static void improvement_window(trend_impl *ti, const cairn_trend_options *o)
 }
 
 static void change_alerts(cairn_trend *t, const cairn_expectation *expect,
-                          double first)
+                          double first, bool reasons)
 {
-    char reason[256];
+    char reason[256] = "";
     if (t->has_rci && t->rci.category == CAIRN_RC_DETERIORATED) {
-        snprintf(reason, sizeof reason,
-                 "reliable deterioration: %g to %g (RCI %.2f; %.1f points "
-                 "count as reliable)",
-                 t->baseline.score, t->latest.score, t->rci.value,
-                 t->rci.threshold_points);
+        if (reasons) {
+            snprintf(reason, sizeof reason,
+                     "reliable deterioration: %g to %g (RCI %.2f; %.1f "
+                     "points count as reliable)",
+                     t->baseline.score, t->latest.score, t->rci.value,
+                     t->rci.threshold_points);
+        }
         add_alert(t, CAIRN_ALERT_DETERIORATION, &t->latest, 0, reason);
     }
     if (t->n >= 3 && expect != NULL && expect->available) {
@@ -338,19 +373,24 @@ static void change_alerts(cairn_trend *t, const cairn_expectation *expect,
                          ? t->latest.score > t->expected_high
                          : t->latest.score < t->expected_low;
         if (worse) {
-            snprintf(reason, sizeof reason,
-                     "not on track: %g at week %.0f, where clients of this "
-                     "clinic with the same baseline score %.1f to %.1f "
-                     "(90%%)",
-                     t->latest.score, w, t->expected_low, t->expected_high);
+            if (reasons) {
+                snprintf(reason, sizeof reason,
+                         "not on track: %g at week %.0f, where clients of "
+                         "this clinic with the same baseline score %.1f to "
+                         "%.1f (90%%)",
+                         t->latest.score, w, t->expected_low, t->expected_high);
+            }
             add_alert(t, CAIRN_ALERT_OFF_TRACK, &t->latest, 0, reason);
         }
     }
     if (t->has_rci && t->weeks >= t->no_improvement_weeks &&
         t->rci.category != CAIRN_RC_IMPROVED) {
-        snprintf(reason, sizeof reason,
-                 "no reliable improvement after %.0f weeks (%g to %g)",
-                 t->weeks, t->baseline.score, t->latest.score);
+        reason[0] = '\0';
+        if (reasons) {
+            snprintf(reason, sizeof reason,
+                     "no reliable improvement after %.0f weeks (%g to %g)",
+                     t->weeks, t->baseline.score, t->latest.score);
+        }
         add_alert(t, CAIRN_ALERT_NO_IMPROVEMENT, &t->latest, 0, reason);
     }
 }
@@ -453,6 +493,22 @@ static int own_strings(trend_impl *ti, cairn_error *err)
     return CAIRN_OK;
 }
 
+/* The risk alerts assessment `a` can raise on `inst` (risk_alerts()):
+ * one per flag, one per risk item left unanswered. */
+static size_t max_risk_alerts(const cairn_assessment *a,
+                              const cairn_instrument *inst)
+{
+    size_t n = 0;
+    if (strcmp(a->instrument, cairn_instrument_code(inst)) != 0) {
+        return 0;
+    }
+    for (size_t k = 0; k < cairn_instrument_risk_count(inst); k++) {
+        int item = cairn_instrument_risk(inst, k)->item;
+        n += (size_t)item <= a->n_items && a->missing[item - 1];
+    }
+    return n + a->n_flags;
+}
+
 int cairn_trend_compute(cairn_trend **out, const cairn_instrument *inst,
                         const cairn_assessment_list *list,
                         const char *loss_date, const cairn_trend_options *opts,
@@ -482,7 +538,7 @@ int cairn_trend_compute(cairn_trend **out, const cairn_instrument *inst,
     double first = 0;
     size_t flags = 0;
     for (size_t i = 0; i < list->n; i++) {
-        flags += list->items[i].n_flags + cairn_instrument_risk_count(inst);
+        flags += max_risk_alerts(&list->items[i], inst);
     }
     t->alerts = calloc(flags + 4, sizeof *t->alerts);
     int rc = t->alerts ? CAIRN_OK
@@ -502,9 +558,9 @@ int cairn_trend_compute(cairn_trend **out, const cairn_instrument *inst,
         rc = parameters(ti, sc, o, err);
     }
     if (rc == 0) {
-        risk_alerts(t, inst, list);
+        risk_alerts(t, inst, list, !o->without_reasons);
         if (t->n > 0) {
-            change_alerts(t, expect, first);
+            change_alerts(t, expect, first, !o->without_reasons);
         }
         rc = own_strings(ti, err);
     }

@@ -247,7 +247,7 @@ typedef struct cairn_report_row {
     bool has_alert;          /**< n_alerts > 0 */
     cairn_alert_kind urgent; /**< the most urgent open alert's kind */
     const cairn_instrument *alert_instrument; /**< its instrument */
-    char alert_reason[256];                   /**< its reason */
+    char *alert_reason;       /**< its reason (owned by the row), or NULL */
     cairn_report_cell *cells; /**< one per caseload instrument */
 } cairn_report_row;
 

@@ -11,13 +11,18 @@
 #   3. The clinic split in three by client (three stores), each
 #      summarized, then `aggregate merge` and `aggregate report`, and the
 #      pooled report compared with `cairn cohort` on the whole store.
+#   4. Instructions (callgrind, which a shared machine's load does not
+#      change) of the wide export and of the sqlite3 dump on stores of
+#      each of BENCH_CG_CLIENTS clients, as ratios.
 # Target (issue 17): the wide export within 2x the sqlite3 dump; the rest
-# are measurements.
-# Env: BENCH_CLIENTS (default 100000), BENCH_RUNS (best of, default 3).
+# are measurements.  Outputs are replaced (--force), so runs repeat.
+# Env: BENCH_CLIENTS (default 100000), BENCH_RUNS (best of, default 3),
+# BENCH_CG_CLIENTS (store sizes, default "2000 20000"; 0 skips them).
 BUILD=${BUILD:-build}
 CAIRN=${CAIRN:-$BUILD/cairn}
 CLIENTS=${BENCH_CLIENTS:-100000}
 RUNS=${BENCH_RUNS:-3}
+CG=${BENCH_CG_CLIENTS:-2000 20000}
 PY=/usr/bin/python3
 TIME=/usr/bin/time
 dir=$BUILD/bench
@@ -89,8 +94,39 @@ if command -v sqlite3 >/dev/null; then
         (r <= 2) ? "met" : "MISSED" }'
 fi
 
+ir() { # command... -> instructions
+    valgrind --tool=callgrind --callgrind-out-file="$dir/export_cg.out" \
+        "$@" >/dev/null 2>"$dir/export_cg.log" || return 1
+    sed -n 's/^summary: *//p' "$dir/export_cg.out"
+}
+for n in $CG; do
+    [ "$n" -gt 0 ] && command -v valgrind >/dev/null &&
+        command -v sqlite3 >/dev/null || continue
+    cgcsv=$dir/phq9_$n.csv
+    cgdb=$dir/export_cg_$n.db
+    [ -f "$cgcsv" ] || $PY tests/bench/gen_phq9.py "$n" "$cgcsv" >/dev/null ||
+        exit 1
+    if [ ! -f "$cgdb" ]; then
+        "$CAIRN" --db "$cgdb" init >/dev/null &&
+            "$CAIRN" --db "$cgdb" import "$cgcsv" --create-clients >/dev/null ||
+            exit 1
+    fi
+    ce=$(ir "$CAIRN" --db "$cgdb" export --force --key "$key" \
+        -o "$dir/export_cg.csv") || exit 1
+    cf=$(ir sqlite3 -csv "$cgdb" "SELECT client_id, administered_at,
+        responses, scores FROM current_assessment WHERE instrument = 'phq9'") ||
+        exit 1
+    echo "instructions (callgrind, $n clients)"
+    awk -v e="$ce" -v f="$cf" 'BEGIN {
+        printf "  %-40s %7.0f M\n", "cairn export (wide CSV)", e / 1e6
+        printf "  %-40s %7.0f M\n", "sqlite3 -csv dump of the same rows", f / 1e6
+        printf "  wide export / sqlite3 dump = %.1fx  (target <= 2x: %s)\n", \
+            e / f, (e / f <= 2) ? "met" : "MISSED" }'
+    rm -f "$dir"/export_cg.csv* "$dir/export_cg.out"
+done
+
 echo "aggregation"
-a=$(best_of "$CAIRN" --db "$db" aggregate --instrument phq9 \
+a=$(best_of "$CAIRN" --db "$db" aggregate --instrument phq9 --force \
     -o "$dir/agg_all.json") || exit 1
 c=$(best_of "$CAIRN" --db "$db" cohort --instrument phq9 --json) || exit 1
 printf '  %-40s %7.2f s  %s\n' "cairn aggregate (whole clinic)" "$a" \
@@ -108,10 +144,10 @@ for p in 0 1 2; do
                 --create-clients >/dev/null || exit 1
         rm -f "$dir/agg_part$p.csv"
     fi
-    "$CAIRN" --db "$part" aggregate --instrument phq9 \
+    "$CAIRN" --db "$part" aggregate --instrument phq9 --force \
         -o "$dir/agg_site$p.json" >/dev/null || exit 1
 done
-m=$(best_of "$CAIRN" aggregate merge "$dir/agg_site0.json" \
+m=$(best_of "$CAIRN" aggregate merge --force "$dir/agg_site0.json" \
     "$dir/agg_site1.json" "$dir/agg_site2.json" -o "$dir/agg_pooled.json") ||
     exit 1
 r=$(best_of "$CAIRN" aggregate report "$dir/agg_pooled.json" --json) ||

@@ -8,7 +8,11 @@
 #      (/usr/bin/time -v), targets: 10k < 0.3 s, 100k <= `cairn cohort` on
 #      the same store, peak memory < 200 MB at any size;
 #   3. the caseload workbook (`cairn report caseload -o`) at 10k and 100k
-#      clients, against the same targets.
+#      clients, against the same targets, and `caseload --json` at 10k
+#      (memory, which must not grow with the clients' assessments);
+#   4. instructions (callgrind, when valgrind is installed) of `cairn
+#      caseload` and `cairn cohort` on the 10k store, as a ratio: wall
+#      times on a shared machine vary by a third, instructions do not.
 # Env: BENCH_CLIENTS (default 100000), BENCH_RUNS (best of, default 3).
 BUILD=${BUILD:-build}
 CAIRN=${CAIRN:-$BUILD/cairn}
@@ -128,5 +132,29 @@ printf '  %-34s %8.2f s  %7d KB  (< 200 MB: %s)\n' \
 r=$(awk -v a="$wl_t" -v b="$co_t" 'BEGIN { printf "%.1f", a / b }')
 printf '  workbook / cohort = %sx  (target <= 1x: %s)\n' "$r" \
     "$(verdict "$r <= 1")"
+set -- $(measure "$CAIRN" --db "$small" caseload --json) || exit 1
+printf '  %-34s %8.2f s  %7d KB  (target < 200 MB: %s)\n' \
+    "caseload --json, 10,000 clients" "$1" "$2" "$(verdict "$2 < 204800")"
+
+# Instructions, 10k store: the caseload beside the cohort's scan.
+instructions() { # command...
+    valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" \
+        2>&1 >/dev/null | sed -n 's/.*refs: *//p' | tr -d ,
+}
+if command -v valgrind >/dev/null 2>&1; then
+    ci=$(instructions "$CAIRN" --db "$small" caseload)
+    oi=$(instructions "$CAIRN" --db "$small" cohort --instrument phq9)
+    wi=$(instructions "$CAIRN" --db "$small" report caseload \
+        -o "$dir/scale_caseload_cg.xlsx")
+    rm -f "$dir/scale_caseload_cg.xlsx"
+    echo "instructions, 10,000 clients (callgrind)"
+    printf '  %-34s %14s\n' "cairn caseload" "$ci" \
+        "report caseload" "$wi" "cairn cohort" "$oi"
+    printf '  caseload / cohort = %s  workbook / cohort = %s\n' \
+        "$(awk -v a="$ci" -v b="$oi" 'BEGIN { printf "%.2fx", a / b }')" \
+        "$(awk -v a="$wi" -v b="$oi" 'BEGIN { printf "%.2fx", a / b }')"
+else
+    echo "instructions: valgrind not installed, not counted"
+fi
 [ -f "$missed" ] && status=1
 exit $status

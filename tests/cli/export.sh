@@ -296,3 +296,23 @@ t_run "report can raise min-cell" 0 "$C" aggregate report pooled.json \
     --min-cell 20
 t_out_has "counts below 20 suppressed"
 t_out_has "* deteriorated"
+
+# --- stored text of another shape than Cairn writes is refused
+"$C" --db shape.db init >/dev/null
+"$C" --db shape.db client add SHAPE-1 >/dev/null
+"$C" --db shape.db record phq9 --client SHAPE-1 --date 2025-01-09 \
+    1 1 1 1 1 1 1 1 0 >/dev/null
+"$C" --db shape.db record phq9 --client SHAPE-1 --date 2025-01-23 \
+    1 1 1 1 1 1 1 1 0 >/dev/null
+sqlite3 shape.db "DROP TRIGGER assessment_frozen;
+UPDATE assessment SET responses = '[1,1,1,1,1,1,1,1,\"0\"]' WHERE id = 2;"
+t_run "export: malformed stored responses" 1 "$C" --db shape.db export \
+    --key site.key -o shape.csv
+t_err "cairn: assessment 2: stored responses are malformed"
+[ ! -e shape.csv ] && t_ok "no file left after malformed responses" ||
+    t_not_ok "no file left after malformed responses" "shape.csv written"
+sqlite3 shape.db "UPDATE assessment SET responses = '[1,1,1,1,1,1,1,1,0]',
+ scores = '[[8,\"mild\"]]' WHERE id = 2;"
+t_run "export: malformed stored scores" 1 "$C" --db shape.db export \
+    --key site.key -o shape.csv
+t_err "cairn: assessment 2: stored scores are malformed"

@@ -113,10 +113,11 @@ typedef struct cairn_caseload_cell {
     size_t n_recent;        /**< min(n, CAIRN_CASELOAD_RECENT) */
     double recent[CAIRN_CASELOAD_RECENT]; /**< their scores, oldest first */
     double latest;                        /**< the latest score, if n > 0 */
-    const char *band; /**< its band id (borrowed from the catalog), or
-                           NULL */
-    double change;    /**< latest - baseline */
-    bool has_rci;     /**< as the trend's */
+    char latest_date[11]; /**< its date (YYYY-MM-DD), or "" when n = 0 */
+    const char *band;     /**< its band id (borrowed from the catalog), or
+                               NULL */
+    double change;        /**< latest - baseline */
+    bool has_rci;         /**< as the trend's */
     cairn_rc_category rci_category;
     bool reliably_recovered;   /**< has_clinical and reliably recovered */
     int episode;               /**< the trend's episode (cairn_trend) */
@@ -159,6 +160,20 @@ int cairn_caseload_rows_compute(cairn_caseload_rows **out, cairn_store *st,
                                 const cairn_catalog *cat,
                                 const cairn_caseload_options *opts,
                                 cairn_error *err);
+
+/**
+ * Row `k`'s client in full, as cairn_caseload_compute() gives it (every
+ * trend with its points, alerts, reasons and states), read again from
+ * the store for this client alone: so a front end that shows every
+ * client's whole course (`caseload --json`, the caseload workbook) walks
+ * the rows in their order and holds one client's trends at a time.
+ * `*out` is borrowed from `r` and valid until the next call or
+ * cairn_caseload_rows_free().
+ * Returns CAIRN_OK, CAIRN_EINVAL, CAIRN_ENOMEM or CAIRN_EDB.
+ */
+int cairn_caseload_rows_entry(cairn_caseload_rows *r, size_t k,
+                              const cairn_caseload_entry **out,
+                              cairn_error *err);
 
 /** Free compact rows.  NULL is allowed. */
 void cairn_caseload_rows_free(cairn_caseload_rows *r);

@@ -486,6 +486,20 @@ int cairn_store_assessment_list(cairn_assessment_list **out, cairn_store *st,
 /** Free an assessment list.  NULL is allowed. */
 void cairn_store_assessment_list_free(cairn_assessment_list *list);
 
+/**
+ * Make the reads that follow, until the matching
+ * cairn_store_snapshot_end(), see one snapshot of the store (a read
+ * transaction): others' writes committed meanwhile are not seen, and the
+ * store is locked once rather than for every query.  Calls nest; inside
+ * a transaction already open they do nothing.  Write nothing through
+ * `st` while a snapshot is open (a write would fail).
+ * Returns CAIRN_OK or CAIRN_EDB.
+ */
+int cairn_store_snapshot_begin(cairn_store *st, cairn_error *err);
+
+/** End a snapshot begun by cairn_store_snapshot_begin(). */
+void cairn_store_snapshot_end(cairn_store *st);
+
 /** A pass over every client's current assessments (opaque). */
 typedef struct cairn_assessment_stream cairn_assessment_stream;
 
@@ -510,6 +524,66 @@ int cairn_store_assessment_stream_next(cairn_assessment_stream *as,
 
 /** End a pass.  NULL is allowed. */
 void cairn_store_assessment_stream_close(cairn_assessment_stream *as);
+
+/** What a course stream reads of one instrument's assessments. */
+typedef struct cairn_course_want {
+    const char *instrument; /**< code, e.g. "phq9" (borrowed) */
+    size_t scale;           /**< position of the one scale read */
+    const char *scale_id;   /**< its id, given to each row (borrowed) */
+    const int *risk_items;  /**< item numbers (from 1) whose being
+                                 unanswered is read; n_risk_items */
+    size_t n_risk_items;    /**< at most CAIRN_COURSE_MAX_RISK */
+} cairn_course_want;
+
+/** Risk items a course stream reads per instrument. */
+#define CAIRN_COURSE_MAX_RISK 30
+
+/**
+ * Start a pass like cairn_store_assessment_stream_open() that reads of
+ * each current assessment only what one client's course on one scale
+ * needs (a caseload): the assessments of the `n_wants` instruments in
+ * `wants` (borrowed for the life of the stream), one client at a time in
+ * ascending client id.  Each assessment from
+ * cairn_store_assessment_stream_next() has its id, client id and code,
+ * instrument, date and every flag; `scales` has `scale + 1` entries of
+ * which only the wanted one (at `scale`) can have a score and band;
+ * `n_items` is the highest of the risk items, `missing` says which of
+ * them were left unanswered (every other item reads as answered) and
+ * every `codes` entry is 0; nothing else is read (version, entry, rules
+ * and correction fields are empty).  Stored values are read through
+ * SQLite's JSON functions, never decoded whole.
+ * Returns CAIRN_OK, CAIRN_EINVAL (too many risk items), CAIRN_ENOMEM or
+ * CAIRN_EDB.
+ */
+int cairn_store_course_stream_open(cairn_assessment_stream **out,
+                                   cairn_store *st,
+                                   const cairn_course_want *wants,
+                                   size_t n_wants, cairn_error *err);
+
+/**
+ * A course stream (as cairn_store_course_stream_open() reads) that reads
+ * one client at a time, in any order, through
+ * cairn_store_course_client_read(); its one statement is prepared once.
+ * Close it with cairn_store_assessment_stream_close().
+ * Returns what cairn_store_course_stream_open() returns.
+ */
+int cairn_store_course_client_open(cairn_assessment_stream **out,
+                                   cairn_store *st,
+                                   const cairn_course_want *wants,
+                                   size_t n_wants, cairn_error *err);
+
+/**
+ * Client `client_id`'s current assessments of the wanted instruments,
+ * read as a course stream reads them, into `*out` (NULL when there are
+ * none), which the caller frees with cairn_store_assessment_list_free().
+ * `as` must come from cairn_store_course_client_open().
+ * Returns CAIRN_OK, CAIRN_EINVAL (a malformed stored row), CAIRN_ENOMEM
+ * or CAIRN_EDB.
+ */
+int cairn_store_course_client_read(cairn_assessment_stream *as,
+                                   int64_t client_id,
+                                   cairn_assessment_list **out,
+                                   cairn_error *err);
 
 /* ------------------------------------------------------------------ */
 /* Cohorts: every current assessment of one instrument                 */

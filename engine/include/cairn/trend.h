@@ -61,6 +61,9 @@ typedef struct cairn_trend_options {
     const cairn_episode_list *episodes; /**< the client's episodes
                                              (borrowed, may be NULL: none
                                              recorded) */
+    bool without_reasons; /**< leave each alert's `reason` empty (a
+                               caller that shows only the alerts' kinds
+                               saves formatting them) */
 } cairn_trend_options;
 
 /** The latest episode of care (the default). */
@@ -73,7 +76,7 @@ typedef struct cairn_trend_options {
     {                                                                          \
         NULL, CAIRN_TIME_SINCE_FIRST, false, 0, false, 0, false, 0,            \
             CAIRN_NO_IMPROVEMENT_WEEKS, false, NULL, CAIRN_EPISODE_CURRENT,    \
-            NULL                                                               \
+            NULL, false                                                        \
     }
 
 /**
