@@ -10,6 +10,7 @@
 
 #include "cairn/store.h"
 #include "helpers.h"
+#include "../engine/src/store_db.h"
 
 static cairn_store *mem_store(void)
 {
@@ -520,6 +521,84 @@ static void test_store_cursor_one_scale(void **state)
     test_store_done(st, dir);
 }
 
+/* A one-scale scan decodes each distinct scores text once and keeps the
+ * first 4,096: past them, each row's band, and the band of the row
+ * before it, still come right, as does an earlier row's by id; scores
+ * text that is not JSON is refused in the store's words. */
+static void test_store_cursor_one_scale_texts(void **state)
+{
+    (void)state;
+    char dir[64];
+    cairn_store *st = test_store_new(dir, sizeof dir);
+    int codes[9] = {1, 2, 1, 0, 0, 1, 1, 2, 0};
+    test_client(st, "P", NULL, NULL);
+    test_record(st, "P", "2026-01-01", "phq9", codes, 9);
+    /* 4,200 more rows, each with its own band text */
+    assert_int_equal(
+        sqlite3_exec(st->db,
+                     "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL"
+                     " SELECT i + 1 FROM n WHERE i < 4200)"
+                     " INSERT INTO assessment (client_id, instrument,"
+                     " administered_at, responses, definition_id, scores)"
+                     " SELECT client_id, instrument,"
+                     " date(administered_at, '+' || i || ' days'), responses,"
+                     " definition_id, '[[' || (i % 28) || ',\"b' || i ||"
+                     " '\",false]]' FROM assessment, n WHERE id = 1",
+                     NULL, NULL, NULL),
+        SQLITE_OK);
+    cairn_error err = CAIRN_ERROR_INIT;
+    cairn_store_cursor *one = NULL;
+    const cairn_cohort_row *o = NULL;
+    assert_int_equal(cairn_store_cursor_open_scale(&one, st, "phq9", 0, &err),
+                     0);
+    int64_t ids[3] = {0};
+    int rows = 0, rc;
+    while ((rc = cairn_store_cursor_next(one, &o, &err)) == 1) {
+        char want[32];
+        const char *band = NULL;
+        ids[2] = ids[1];
+        ids[1] = ids[0];
+        ids[0] = o->assessment_id;
+        assert_int_equal(o->n_scales, 1);
+        assert_true(o->scales[0].has_score);
+        if (rows > 0) {
+            assert_true(o->scales[0].score == rows % 28);
+        }
+        assert_int_equal(cairn_store_cursor_items(one, &err), 0);
+        assert_int_equal(o->n_items, 9);
+        assert_int_equal(o->codes[1], 2);
+        snprintf(want, sizeof want, "b%d", rows);
+        if (rows > 0) {
+            assert_string_equal(o->scales[0].band, want);
+        }
+        for (int back = 1; back <= 2 && rows - back > 0; back++) {
+            assert_int_equal(
+                cairn_store_cursor_band(one, ids[back], &band, &err), 0);
+            snprintf(want, sizeof want, "b%d", rows - back);
+            assert_string_equal(band, want);
+        }
+        rows++;
+    }
+    assert_int_equal(rc, 0);
+    assert_int_equal(rows, 4201);
+    cairn_store_cursor_close(one);
+    assert_int_equal(sqlite3_exec(st->db,
+                                  "DROP TRIGGER assessment_frozen;"
+                                  " UPDATE assessment SET scores = 'total 8'"
+                                  " WHERE id = 3",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    assert_int_equal(cairn_store_cursor_open_scale(&one, st, "phq9", 0, &err),
+                     0);
+    while ((rc = cairn_store_cursor_next(one, &o, &err)) == 1) {
+    }
+    assert_int_equal(rc, CAIRN_EINVAL);
+    assert_string_equal(err.message,
+                        "assessment 3: stored scores are malformed");
+    cairn_store_cursor_close(one);
+    test_store_done(st, dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -532,6 +611,7 @@ int main(void)
         cmocka_unit_test(test_store_amend_and_void),
         cmocka_unit_test(test_store_cursor_reads_a_cohort),
         cmocka_unit_test(test_store_cursor_one_scale),
+        cmocka_unit_test(test_store_cursor_one_scale_texts),
         cmocka_unit_test(test_store_rescore_same_definition),
         cmocka_unit_test(test_store_audit_list),
     };

@@ -281,4 +281,36 @@ void cairn__assess_digest_line(cairn__buf *b, const cairn__assess_fields *f);
 /* The digest line of a client created by a batch. */
 void cairn__client_digest_line(cairn__buf *b, int64_t id, const char *code);
 
+/* ---- one scale's value out of stored scores (store_scale.c) ---- */
+
+/* The value at one scale position of a stored scores text. */
+typedef struct cairn__scale_val {
+    struct cairn__scale_val *next; /* the memo's own list */
+    bool has_score;  /* a number is there */
+    bool score_bad;  /* something else than a number or null is there */
+    bool band_bad;   /* something else than text or null is there */
+    double score;
+    const char *band; /* or NULL; in `text` */
+    char text[];
+} cairn__scale_val;
+
+typedef struct cairn__scale_memo cairn__scale_memo;
+
+/* A memo of the values at position `scale`.  Returns CAIRN_OK or
+ * CAIRN_ENOMEM. */
+int cairn__scale_memo_new(cairn__scale_memo **out, size_t scale);
+
+/*
+ * The value in scores text `text` (`len` bytes) into `*out`, decoded by
+ * jansson the first time the text is met.  `*out` is borrowed from the
+ * memo; a value not kept (past the first 4,096 distinct texts) stays
+ * valid until the second call after this one.  Returns CAIRN_OK,
+ * CAIRN_EINVAL (the text is not a JSON array) or CAIRN_ENOMEM.
+ */
+int cairn__scale_memo_get(cairn__scale_memo *m, const char *text, size_t len,
+                          const cairn__scale_val **out);
+
+/* Free a memo and every value it gave.  NULL is allowed. */
+void cairn__scale_memo_free(cairn__scale_memo *m);
+
 #endif

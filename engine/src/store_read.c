@@ -925,8 +925,10 @@ struct cairn_store_cursor {
     size_t scale;            /* its position */
     char band_path[32];      /* "$[scale][1]" */
     sqlite3_stmt *def_stmt;  /* one-scale: a definition by id */
-    sqlite3_stmt *row_stmt;  /* one-scale: an assessment's items and band */
-    sqlite3_stmt *band_stmt; /* one-scale: an assessment's band */
+    sqlite3_stmt *band_stmt; /* one-scale: an earlier row's band */
+    cairn__scale_memo *vals; /* one-scale: the scale's value per text */
+    const cairn__scale_val *val[2]; /* this row's and the last row's, */
+    int64_t val_id[2];              /* with their ids (NULL: no scale) */
     cursor_def *defs;        /* one-scale: the definitions met */
     size_t n_defs, cap_defs;
     cairn_stored_scale sc; /* that scale of this row */
@@ -942,13 +944,14 @@ struct cairn_store_cursor {
     " JOIN definition d ON d.id = a.definition_id"
 
 /*
- * A one-scale scan reads five columns a row: no join, no text copied
- * but the date, and one JSON call (the score at ?2, "$[scale][0]");
- * the band and the items are read by id for the few rows that need them.
+ * A one-scale scan reads six columns a row: no join, no text copied.
+ * The scale's score and band come from the stored scores text, decoded
+ * once per distinct text (store_scale.c); the responses are decoded only
+ * for the rows that ask (cairn_store_cursor_items).
  */
 #define CURSOR_ONE                                                             \
     "SELECT a.id, a.client_id, a.administered_at, a.definition_id,"            \
-    " json_extract(a.scores, ?2) FROM assessment a"
+    " a.scores, a.responses FROM assessment a"
 
 #define CURSOR_WHERE                                                           \
     " WHERE a.instrument = ?1"                                                 \
@@ -977,8 +980,6 @@ static int cursor_open(cairn_store_cursor **out, cairn_store *st,
     c->st = st;
     c->one = one;
     c->scale = scale;
-    char path[32];
-    snprintf(path, sizeof path, "$[%zu][0]", scale);
     snprintf(c->band_path, sizeof c->band_path, "$[%zu][1]", scale);
     int rc =
         prepare(st, one ? CURSOR_ONE CURSOR_WHERE : CURSOR_FULL CURSOR_WHERE,
@@ -988,11 +989,8 @@ static int cursor_open(cairn_store_cursor **out, cairn_store *st,
                      "SELECT fingerprint, scales FROM definition WHERE id = ?",
                      &c->def_stmt, err);
     }
-    if (rc == CAIRN_OK && one) {
-        rc = prepare(st,
-                     "SELECT responses, json_extract(scores, ?2)"
-                     " FROM assessment WHERE id = ?1",
-                     &c->row_stmt, err);
+    if (rc == CAIRN_OK && one && cairn__scale_memo_new(&c->vals, scale) < 0) {
+        rc = cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
     if (rc == CAIRN_OK && one) {
         rc = prepare(st,
@@ -1006,8 +1004,6 @@ static int cursor_open(cairn_store_cursor **out, cairn_store *st,
     }
     sqlite3_bind_text(c->stmt, 1, instrument, -1, SQLITE_TRANSIENT);
     if (one) {
-        sqlite3_bind_text(c->stmt, 2, path, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(c->row_stmt, 2, c->band_path, -1, SQLITE_STATIC);
         sqlite3_bind_text(c->band_stmt, 2, c->band_path, -1, SQLITE_STATIC);
         sqlite3_bind_text(c->band_stmt, 3, instrument, -1, SQLITE_TRANSIENT);
     }
@@ -1119,16 +1115,20 @@ static int cursor_def_get(cairn_store_cursor *cur, int64_t id,
 }
 
 /*
- * A one-scale row: the score at the scale's position (column 4), or no
- * scale when its definition has none there.  Stored text that is not
- * JSON fails the step (SQLite's "malformed JSON"); a score that is not
- * a number is refused here.  The band stays NULL until asked for.
+ * A one-scale row: the score at the scale's position in the stored
+ * scores (column 4), or no scale when its definition has none there.
+ * Scores text that is not a JSON array, or a score that is not a number,
+ * is refused here.  The band stays NULL until asked for.
  */
 static int cursor_one(cairn_store_cursor *cur, sqlite3_stmt *s,
                       cairn_error *err)
 {
     cairn_cohort_row *r = &cur->row;
     const cursor_def *d = NULL;
+    cur->val[1] = cur->val[0];
+    cur->val_id[1] = cur->val_id[0];
+    cur->val[0] = NULL;
+    cur->val_id[0] = r->assessment_id;
     r->administered_at = cairn__store_col_text(s, 2);
     int rc = cursor_def_get(cur, sqlite3_column_int64(s, 3), &d, err);
     if (rc < 0) {
@@ -1138,14 +1138,21 @@ static int cursor_one(cairn_store_cursor *cur, sqlite3_stmt *s,
     if (cur->scale >= d->n_scale_ids) {
         return CAIRN_OK; /* this definition has no such scale */
     }
-    int t0 = sqlite3_column_type(s, 4);
-    if (t0 != SQLITE_NULL && t0 != SQLITE_INTEGER && t0 != SQLITE_FLOAT) {
+    const char *text = cairn__store_col_text(s, 4);
+    rc = text == NULL ? CAIRN_EINVAL
+                      : cairn__scale_memo_get(
+                            cur->vals, text, (size_t)sqlite3_column_bytes(s, 4),
+                            &cur->val[0]);
+    if (rc == CAIRN_ENOMEM) {
+        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    if (rc < 0 || cur->val[0]->score_bad) {
         return malformed(r, "scores", err);
     }
     cur->sc = (cairn_stored_scale){0};
     cur->sc.scale = d->scale_ids[cur->scale];
-    cur->sc.has_score = t0 != SQLITE_NULL;
-    cur->sc.score = sqlite3_column_double(s, 4);
+    cur->sc.has_score = cur->val[0]->has_score;
+    cur->sc.score = cur->val[0]->score;
     r->scales = &cur->sc;
     r->n_scales = 1;
     return CAIRN_OK;
@@ -1209,36 +1216,23 @@ static bool band_column(cairn_store_cursor *cur, sqlite3_stmt *s, int i,
     return true;
 }
 
-/* One-scale: the current row's items and band, read by its id (no
- * flags: no scan of one scale reads them). */
-static int items_by_id(cairn_store_cursor *cur, cairn_assessment *items,
-                       cairn_error *err)
+/* One-scale: the current row's items (column 5) and band (no flags: no
+ * scan of one scale reads them). */
+static int items_here(cairn_store_cursor *cur, cairn_assessment *items,
+                      cairn_error *err)
 {
     cairn_cohort_row *r = &cur->row;
-    sqlite3_stmt *s = cur->row_stmt;
-    const char *band = NULL;
-    bool oom = false;
-    sqlite3_reset(s);
-    sqlite3_bind_int64(s, 1, r->assessment_id);
-    int step = sqlite3_step(s);
-    int rc = CAIRN_OK;
-    if (step != SQLITE_ROW) {
-        rc = step == SQLITE_DONE ? cairn_error_set(err, CAIRN_ENOTFOUND,
-                                                   "assessment %lld is gone",
-                                                   (long long)r->assessment_id)
-                                 : cairn__store_dberr(cur->st, err);
-    } else if (!decode_responses(&cur->mem, cairn__store_col_text(s, 0),
-                                 items)) {
-        rc = malformed(r, "responses", err);
-    } else if (!band_column(cur, s, 1, &band, &oom)) {
-        rc = malformed(r, "scores", err);
-    } else if (oom) {
-        rc = cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
-    } else if (r->n_scales == 1) {
-        cur->sc.band = band;
+    if (!decode_responses(&cur->mem, cairn__store_col_text(cur->stmt, 5),
+                          items)) {
+        return malformed(r, "responses", err);
     }
-    sqlite3_reset(s);
-    return rc;
+    if (r->n_scales == 1 && cur->val[0]->band_bad) {
+        return malformed(r, "scores", err);
+    }
+    if (r->n_scales == 1) {
+        cur->sc.band = cur->val[0]->band;
+    }
+    return CAIRN_OK;
 }
 
 int cairn_store_cursor_items(cairn_store_cursor *cur, cairn_error *err)
@@ -1246,7 +1240,7 @@ int cairn_store_cursor_items(cairn_store_cursor *cur, cairn_error *err)
     cairn_cohort_row *r = &cur->row;
     cairn_assessment items = {0};
     if (cur->one) {
-        int rc = items_by_id(cur, &items, err);
+        int rc = items_here(cur, &items, err);
         if (rc < 0) {
             return rc;
         }
@@ -1271,6 +1265,17 @@ int cairn_store_cursor_band(cairn_store_cursor *cur, int64_t assessment,
     if (!cur->one) {
         return cairn_error_set(err, CAIRN_EINVAL,
                                "a band by id needs a one-scale scan");
+    }
+    for (size_t i = 0; i < 2; i++) {
+        if (cur->val[i] != NULL && cur->val_id[i] == assessment) {
+            *band = cur->val[i]->band_bad ? NULL : cur->val[i]->band;
+            return cur->val[i]->band_bad
+                       ? cairn_error_set(err, CAIRN_EINVAL,
+                                         "assessment %lld: stored scores are "
+                                         "malformed",
+                                         (long long)assessment)
+                       : CAIRN_OK;
+        }
     }
     sqlite3_stmt *s = cur->band_stmt;
     bool oom = false;
@@ -1302,7 +1307,7 @@ void cairn_store_cursor_close(cairn_store_cursor *cur)
     }
     sqlite3_finalize(cur->stmt);
     sqlite3_finalize(cur->def_stmt);
-    sqlite3_finalize(cur->row_stmt);
+    cairn__scale_memo_free(cur->vals);
     sqlite3_finalize(cur->band_stmt);
     arena_free(&cur->mem);
     arena_free(&cur->ids);
