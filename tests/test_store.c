@@ -521,10 +521,11 @@ static void test_store_cursor_one_scale(void **state)
     test_store_done(st, dir);
 }
 
-/* A one-scale scan decodes each distinct scores text once and keeps the
- * first 4,096: past them, each row's band, and the band of the row
- * before it, still come right, as does an earlier row's by id; scores
- * text that is not JSON is refused in the store's words. */
+/* A one-scale scan decodes each distinct scores and responses text once
+ * and keeps the first 8,192 of each: past them, each row's band and
+ * items, and the band of the row before it, still come right, as does an
+ * earlier row's by id; scores text that is not JSON is refused in the
+ * store's words. */
 static void test_store_cursor_one_scale_texts(void **state)
 {
     (void)state;
@@ -533,15 +534,16 @@ static void test_store_cursor_one_scale_texts(void **state)
     int codes[9] = {1, 2, 1, 0, 0, 1, 1, 2, 0};
     test_client(st, "P", NULL, NULL);
     test_record(st, "P", "2026-01-01", "phq9", codes, 9);
-    /* 4,200 more rows, each with its own band text */
+    /* 8,300 more rows, each with its own band and item 9 */
     assert_int_equal(
         sqlite3_exec(st->db,
                      "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL"
-                     " SELECT i + 1 FROM n WHERE i < 4200)"
+                     " SELECT i + 1 FROM n WHERE i < 8300)"
                      " INSERT INTO assessment (client_id, instrument,"
                      " administered_at, responses, definition_id, scores)"
                      " SELECT client_id, instrument,"
-                     " date(administered_at, '+' || i || ' days'), responses,"
+                     " date(administered_at, '+' || i || ' days'),"
+                     " '[1,2,1,0,0,1,1,2,' || i || ']',"
                      " definition_id, '[[' || (i % 28) || ',\"b' || i ||"
                      " '\",false]]' FROM assessment, n WHERE id = 1",
                      NULL, NULL, NULL),
@@ -567,6 +569,7 @@ static void test_store_cursor_one_scale_texts(void **state)
         assert_int_equal(cairn_store_cursor_items(one, &err), 0);
         assert_int_equal(o->n_items, 9);
         assert_int_equal(o->codes[1], 2);
+        assert_int_equal(o->codes[8], rows);
         snprintf(want, sizeof want, "b%d", rows);
         if (rows > 0) {
             assert_string_equal(o->scales[0].band, want);
@@ -580,7 +583,7 @@ static void test_store_cursor_one_scale_texts(void **state)
         rows++;
     }
     assert_int_equal(rc, 0);
-    assert_int_equal(rows, 4201);
+    assert_int_equal(rows, 8301);
     cairn_store_cursor_close(one);
     assert_int_equal(sqlite3_exec(st->db,
                                   "DROP TRIGGER assessment_frozen;"

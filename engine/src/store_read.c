@@ -926,7 +926,7 @@ struct cairn_store_cursor {
     char band_path[32];      /* "$[scale][1]" */
     sqlite3_stmt *def_stmt;  /* one-scale: a definition by id */
     sqlite3_stmt *band_stmt; /* one-scale: an earlier row's band */
-    cairn__scale_memo *vals; /* one-scale: the scale's value per text */
+    cairn__decoded *dec;     /* one-scale: scores and responses decoded */
     const cairn__scale_val *val[2]; /* this row's and the last row's, */
     int64_t val_id[2];              /* with their ids (NULL: no scale) */
     cursor_def *defs;        /* one-scale: the definitions met */
@@ -946,8 +946,8 @@ struct cairn_store_cursor {
 /*
  * A one-scale scan reads six columns a row: no join, no text copied.
  * The scale's score and band come from the stored scores text, decoded
- * once per distinct text (store_scale.c); the responses are decoded only
- * for the rows that ask (cairn_store_cursor_items).
+ * once per distinct text (store_decoded.c), and so do the responses of
+ * the rows that ask for them (cairn_store_cursor_items).
  */
 #define CURSOR_ONE                                                             \
     "SELECT a.id, a.client_id, a.administered_at, a.definition_id,"            \
@@ -989,7 +989,7 @@ static int cursor_open(cairn_store_cursor **out, cairn_store *st,
                      "SELECT fingerprint, scales FROM definition WHERE id = ?",
                      &c->def_stmt, err);
     }
-    if (rc == CAIRN_OK && one && cairn__scale_memo_new(&c->vals, scale) < 0) {
+    if (rc == CAIRN_OK && one && cairn__decoded_new(&c->dec, scale) < 0) {
         rc = cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
     if (rc == CAIRN_OK && one) {
@@ -1140,8 +1140,8 @@ static int cursor_one(cairn_store_cursor *cur, sqlite3_stmt *s,
     }
     const char *text = cairn__store_col_text(s, 4);
     rc = text == NULL ? CAIRN_EINVAL
-                      : cairn__scale_memo_get(
-                            cur->vals, text, (size_t)sqlite3_column_bytes(s, 4),
+                      : cairn__decoded_scale(
+                            cur->dec, text, (size_t)sqlite3_column_bytes(s, 4),
                             &cur->val[0]);
     if (rc == CAIRN_ENOMEM) {
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
@@ -1222,10 +1222,22 @@ static int items_here(cairn_store_cursor *cur, cairn_assessment *items,
                       cairn_error *err)
 {
     cairn_cohort_row *r = &cur->row;
-    if (!decode_responses(&cur->mem, cairn__store_col_text(cur->stmt, 5),
-                          items)) {
+    const char *text = cairn__store_col_text(cur->stmt, 5);
+    const cairn__codes_val *v = NULL;
+    int rc = text == NULL
+                 ? CAIRN_EINVAL
+                 : cairn__decoded_codes(
+                       cur->dec, text,
+                       (size_t)sqlite3_column_bytes(cur->stmt, 5), &v);
+    if (rc == CAIRN_ENOMEM) {
+        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    if (rc < 0) {
         return malformed(r, "responses", err);
     }
+    items->n_items = v->n_items;
+    items->codes = v->codes;
+    items->missing = v->missing;
     if (r->n_scales == 1 && cur->val[0]->band_bad) {
         return malformed(r, "scores", err);
     }
@@ -1307,7 +1319,7 @@ void cairn_store_cursor_close(cairn_store_cursor *cur)
     }
     sqlite3_finalize(cur->stmt);
     sqlite3_finalize(cur->def_stmt);
-    cairn__scale_memo_free(cur->vals);
+    cairn__decoded_free(cur->dec);
     sqlite3_finalize(cur->band_stmt);
     arena_free(&cur->mem);
     arena_free(&cur->ids);
