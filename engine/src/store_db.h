@@ -285,9 +285,9 @@ void cairn__client_digest_line(cairn__buf *b, int64_t id, const char *code);
 
 /* The value at one scale position of a stored scores text. */
 typedef struct cairn__scale_val {
-    bool has_score;   /* a number is there */
-    bool score_bad;   /* something else than a number or null is there */
-    bool band_bad;    /* something else than text or null is there */
+    bool has_score; /* a number is there */
+    bool score_bad; /* something else than a number or null is there */
+    bool band_bad;  /* something else than text or null is there */
     double score;
     const char *band; /* or NULL; in `text` */
     char text[];

@@ -46,8 +46,7 @@ struct cairn__decoded {
 int cairn__decoded_new(cairn__decoded **out, size_t scale)
 {
     *out = calloc(1, sizeof **out);
-    if (*out == NULL ||
-        cairn__memo_new_sized(&(*out)->scores.memo, KEEP) < 0 ||
+    if (*out == NULL || cairn__memo_new_sized(&(*out)->scores.memo, KEEP) < 0 ||
         cairn__memo_new_sized(&(*out)->responses.memo, KEEP) < 0) {
         cairn__decoded_free(*out);
         *out = NULL;
@@ -81,7 +80,8 @@ static block *decode_scale(json_t *j, size_t scale, bool *oom)
         .score = json_is_number(score) ? json_number_value(score) : 0,
         .score_bad =
             score != NULL && !json_is_null(score) && !json_is_number(score),
-        .band_bad = band != NULL && !json_is_null(band) && !json_is_string(band),
+        .band_bad =
+            band != NULL && !json_is_null(band) && !json_is_string(band),
     };
     if (json_is_string(band)) {
         memcpy(d->text, json_string_value(band), n);
@@ -95,9 +95,8 @@ static block *decode_scale(json_t *j, size_t scale, bool *oom)
 static block *decode_codes(json_t *j, bool *oom)
 {
     size_t k = json_array_size(j);
-    block *b = block_new(sizeof(cairn__codes_val) +
-                             (k + 1) * (sizeof(int) + sizeof(bool)),
-                         oom);
+    block *b = block_new(
+        sizeof(cairn__codes_val) + (k + 1) * (sizeof(int) + sizeof(bool)), oom);
     if (b == NULL) {
         return NULL;
     }
@@ -119,8 +118,8 @@ static block *decode_codes(json_t *j, bool *oom)
 
 /* The decoded form of `text` in `t`, from the memo or decoded now.
  * Returns CAIRN_OK, CAIRN_EINVAL or CAIRN_ENOMEM. */
-static int get(const cairn__decoded *m, table *t, const char *text,
-               size_t len, const void **out)
+static int get(const cairn__decoded *m, table *t, const char *text, size_t len,
+               const void **out)
 {
     size_t got = 0;
     bool oom = false;

@@ -921,7 +921,7 @@ struct cairn_store_cursor {
     int64_t ids_definition;
     const char **scale_ids;
     size_t n_scale_ids;
-    bool one;                /* one scale, picked by SQL (see open_scale) */
+    bool one;                /* one scale (see open_scale) */
     size_t scale;            /* its position */
     char band_path[32];      /* "$[scale][1]" */
     sqlite3_stmt *def_stmt;  /* one-scale: a definition by id */
@@ -929,7 +929,7 @@ struct cairn_store_cursor {
     cairn__decoded *dec;     /* one-scale: scores and responses decoded */
     const cairn__scale_val *val[2]; /* this row's and the last row's, */
     int64_t val_id[2];              /* with their ids (NULL: no scale) */
-    cursor_def *defs;        /* one-scale: the definitions met */
+    cursor_def *defs;               /* one-scale: the definitions met */
     size_t n_defs, cap_defs;
     cairn_stored_scale sc; /* that scale of this row */
     cairn_cohort_row row;
@@ -1140,9 +1140,9 @@ static int cursor_one(cairn_store_cursor *cur, sqlite3_stmt *s,
     }
     const char *text = cairn__store_col_text(s, 4);
     rc = text == NULL ? CAIRN_EINVAL
-                      : cairn__decoded_scale(
-                            cur->dec, text, (size_t)sqlite3_column_bytes(s, 4),
-                            &cur->val[0]);
+                      : cairn__decoded_scale(cur->dec, text,
+                                             (size_t)sqlite3_column_bytes(s, 4),
+                                             &cur->val[0]);
     if (rc == CAIRN_ENOMEM) {
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
@@ -1224,11 +1224,10 @@ static int items_here(cairn_store_cursor *cur, cairn_assessment *items,
     cairn_cohort_row *r = &cur->row;
     const char *text = cairn__store_col_text(cur->stmt, 5);
     const cairn__codes_val *v = NULL;
-    int rc = text == NULL
-                 ? CAIRN_EINVAL
-                 : cairn__decoded_codes(
-                       cur->dec, text,
-                       (size_t)sqlite3_column_bytes(cur->stmt, 5), &v);
+    int rc = text == NULL ? CAIRN_EINVAL
+                          : cairn__decoded_codes(
+                                cur->dec, text,
+                                (size_t)sqlite3_column_bytes(cur->stmt, 5), &v);
     if (rc == CAIRN_ENOMEM) {
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }

@@ -70,8 +70,7 @@ int cairn__release_state(cairn_store *st, int64_t id, cairn__buf *out,
  * stored with the same text has the same members, and is not decoded. */
 static int check_earlier(cairn_store *st, const char *instrument,
                          const char *scale, const int64_t *ids, size_t n,
-                         const cairn__buf *text, int min_cell,
-                         cairn_error *err)
+                         const cairn__buf *text, int min_cell, cairn_error *err)
 {
     sqlite3_stmt *s = NULL;
     int rc = CAIRN_OK;
@@ -91,8 +90,7 @@ static int check_earlier(cairn_store *st, const char *instrument,
         int k = sqlite3_column_int(s, 4) > min_cell ? sqlite3_column_int(s, 4)
                                                     : min_cell;
         const char *stored = cairn__store_col_text(s, 3);
-        if (stored != NULL &&
-            (size_t)sqlite3_column_bytes(s, 3) == text->len &&
+        if (stored != NULL && (size_t)sqlite3_column_bytes(s, 3) == text->len &&
             memcmp(stored, text->p, text->len) == 0) {
             continue; /* the same members */
         }
