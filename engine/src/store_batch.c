@@ -8,11 +8,13 @@
  * first only reads: inside one read transaction (a snapshot, so other
  * writers go on committing) it decides every row - client lookups,
  * duplicates, ids, the digests - and keeps the prepared rows in a spill
- * (spill.c); only its commit takes the write lock, and then inserts them
- * (store_batch_insert.c).  The ids it gave out assume nobody wrote in
- * between; if somebody did, the insert phase re-decides what the new rows
- * change and computes the digests again, so the stored bytes are those an
- * immediate batch would have written at that moment.
+ * (spill.c; a second thread spills and digests them, store_batch_pipe.c,
+ * so reading goes on meanwhile); only its commit takes the write lock,
+ * and then inserts them (store_batch_insert.c).  The ids it gave out
+ * assume nobody wrote in between; if somebody did, the insert phase
+ * re-decides what the new rows change and computes the digests again, so
+ * the stored bytes are those an immediate batch would have written at
+ * that moment.
  *
  * The JSON columns written here are read back by store_read.c:
  *   responses  [code|null, ...]                          item order
@@ -198,6 +200,7 @@ static void batch_free(cairn__batch *b)
     if (b == NULL) {
         return;
     }
+    cairn__batch_pipe_free(b->pipe); /* first: it uses the spill */
     free(b->action);
     free(b->source);
     free(b->before);
@@ -325,6 +328,8 @@ int cairn__store_batch_begin_deferred(cairn__batch **out, cairn_store *st,
     if (rc == CAIRN_OK) {
         (*out)->before_lock = before_lock;
         (*out)->lock_ctx = ctx;
+        /* without a second thread the reader spills and digests itself */
+        cairn__batch_pipe_start(&(*out)->pipe, *out);
     }
     return rc;
 }
@@ -813,9 +818,12 @@ static int check_row(const cairn__batch_row *row, cairn_error *err)
 int cairn__batch_account(cairn__batch *b, const cairn__assess_fields *f,
                          cairn_error *err)
 {
-    b->line.len = 0;
-    cairn__assess_digest_line(&b->line, f);
-    int rc = cairn__digest_add(&b->digest, b->line.p, b->line.len, err);
+    int rc = CAIRN_OK;
+    if (b->pipe == NULL) { /* else the pipe's thread digests the record */
+        b->line.len = 0;
+        cairn__assess_digest_line(&b->line, f);
+        rc = cairn__digest_add(&b->digest, b->line.p, b->line.len, err);
+    }
     if (b->n++ == 0) {
         b->first_id = f->id;
         cairn__batch_content_json(&b->content, f);
@@ -961,6 +969,14 @@ static void batch_after(cairn__batch *b, cairn__buf *o)
 /* A deferred batch: leave the snapshot, wait for the write lock, insert. */
 static int take_lock_and_insert(cairn__batch *b, cairn_error *err)
 {
+    cairn__batch_pipe *pipe = b->pipe;
+    b->pipe = NULL;
+    if (pipe != NULL) {
+        int rc = cairn__batch_pipe_finish(pipe, err);
+        if (rc < 0) {
+            return rc;
+        }
+    }
     cairn__store_rollback(b->st); /* the read transaction wrote nothing */
     /* decided: the keys are not needed any more (memory for SQLite) */
     cairn__hset_free(&b->keys);

@@ -14,6 +14,8 @@
 /* Prepared rows a deferred batch keeps in memory before the spill file. */
 #define SPILL_MEMORY (16u << 20)
 
+typedef struct cairn__batch_pipe cairn__batch_pipe;
+
 /* Answer codes whose JSON text is kept (0..CODE_TEXTS-1). */
 #define CODE_TEXTS 64
 
@@ -62,6 +64,7 @@ struct cairn__batch {
     bool deferred;
     bool fk_off; /* the insert phase checks the parents itself */
     cairn__spill *spill;
+    cairn__batch_pipe *pipe; /* the spill's and digest's thread, or NULL */
     void (*before_lock)(void *ctx);
     void *lock_ctx;
 };
@@ -102,5 +105,27 @@ int cairn__batch_spill_row(cairn__batch *b, char kind, size_t slot,
                            cairn_error *err);
 /* Under the write lock: insert what was spilled (see the file). */
 int cairn__batch_insert_spilled(cairn__batch *b, cairn_error *err);
+/* Add the digest line of spill record `rec` (`len` bytes), if it is a row
+ * to write ('a'), to b->digest, built in `line`.  CAIRN_EIO for a damaged
+ * record, CAIRN_ENOMEM. */
+int cairn__batch_digest_record(cairn__batch *b, cairn__buf *line,
+                               const char *rec, size_t len, cairn_error *err);
+
+/* store_batch_pipe.c: a second thread that puts a deferred batch's
+ * records in b->spill and digests its rows into b->digest, in order.
+ * While it runs, nothing else may touch b->spill or b->digest. */
+/* Start the thread; CAIRN_ENOMEM (nothing started) when it cannot be.
+ * `*out` is NULL on failure. */
+int cairn__batch_pipe_start(cairn__batch_pipe **out, cairn__batch *b);
+/* Hand a spill record (copied) to the thread.  Returns the thread's own
+ * first error once it has one (copied into `err`), else CAIRN_OK or
+ * CAIRN_ENOMEM. */
+int cairn__batch_pipe_put(cairn__batch_pipe *p, const char *rec, size_t len,
+                          cairn_error *err);
+/* Wait until every record handed over is spilled and digested, end the
+ * thread and free `p`; the thread's first error, if any. */
+int cairn__batch_pipe_finish(cairn__batch_pipe *p, cairn_error *err);
+/* End the thread without waiting for the rest, and free `p` (NULL ok). */
+void cairn__batch_pipe_free(cairn__batch_pipe *p);
 
 #endif

@@ -43,6 +43,13 @@ static void put_text(cairn__buf *o, const char *s)
     }
 }
 
+/* The record in `o` to the spill, through the pipe's thread if any. */
+static int spill_put(cairn__batch *b, const cairn__buf *o, cairn_error *err)
+{
+    return b->pipe != NULL ? cairn__batch_pipe_put(b->pipe, o->p, o->len, err)
+                           : cairn__spill_put(b->spill, o->p, o->len, err);
+}
+
 int cairn__batch_spill_client(cairn__batch *b, int64_t id, const char *code,
                               cairn_error *err)
 {
@@ -54,7 +61,7 @@ int cairn__batch_spill_client(cairn__batch *b, int64_t id, const char *code,
     if (o->oom) {
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
-    return cairn__spill_put(b->spill, o->p, o->len, err);
+    return spill_put(b, o, err);
 }
 
 int cairn__batch_spill_row(cairn__batch *b, char kind, size_t slot,
@@ -79,7 +86,7 @@ int cairn__batch_spill_row(cairn__batch *b, char kind, size_t slot,
     if (o->oom) {
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
-    return cairn__spill_put(b->spill, o->p, o->len, err);
+    return spill_put(b, o, err);
 }
 
 /* ------------------------------------------------------------------ */
@@ -159,6 +166,23 @@ static int parse(rec *r, const char *p, size_t len, cairn_error *err)
                                "the import's temporary file is damaged");
     }
     return CAIRN_OK;
+}
+
+int cairn__batch_digest_record(cairn__batch *b, cairn__buf *line, const char *p,
+                               size_t len, cairn_error *err)
+{
+    rec r;
+    int rc = parse(&r, p, len, err);
+    if (rc < 0 || r.kind != 'a') {
+        return rc;
+    }
+    r.f.id = r.id;
+    r.f.client_id = r.client;
+    r.f.definition_id = b->def_id[r.slot];
+    r.f.instrument = cairn_instrument_code(b->def_inst[r.slot]);
+    line->len = 0;
+    cairn__assess_digest_line(line, &r.f);
+    return cairn__digest_add(&b->digest, line->p, line->len, err);
 }
 
 /* ------------------------------------------------------------------ */

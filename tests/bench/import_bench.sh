@@ -44,7 +44,7 @@ size=$(du -m "$csv" | cut -f1)
 
 ${CC:-cc} -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -Iengine/include \
     -o "$dir/bare_insert" tests/bench/bare_insert.c "$BUILD/libcairn.a" \
-    $(pkg-config --cflags --libs sqlite3 gsl jansson libsodium libcrypto) -lm ||
+    $(pkg-config --cflags --libs sqlite3 gsl jansson libsodium libcrypto) -lm -pthread ||
     exit 1
 
 min() { awk -v a="$1" -v b="$2" 'BEGIN { print (a == "" || b < a) ? b : a }'; }
