@@ -761,6 +761,17 @@ static int store_one(importer *im, inst_slot *slot, const char *client,
     if (!writing(im)) {
         return CAIRN_OK;
     }
+    if (im->rules == NULL && cairn__store_batch_scores_later(im->batch)) {
+        /* scored on the batch's second thread while reading goes on */
+        cairn__batch_row row = {cid, date, slot->resp, NULL, 0, NULL, true};
+        rc = cairn__store_batch_add_later(im->batch, &row, slot->inst, &dup,
+                                          im->err);
+        if (rc == CAIRN_OK) {
+            im->res->duplicates += dup;
+            im->res->stored += !dup;
+        }
+        return rc;
+    }
     rc = cairn_score_compute(&sc, slot->inst, slot->resp, im->err);
     if (rc == CAIRN_OK && im->rules != NULL) {
         compare_totals(im, sc, line);

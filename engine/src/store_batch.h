@@ -95,7 +95,33 @@ int cairn__batch_account(cairn__batch *b, const cairn__assess_fields *f,
                          cairn_error *err);
 void cairn__batch_content_json(cairn__buf *o, const cairn__assess_fields *f);
 
+/* The texts of a score (scores, flags, rules; flags and rules empty when
+ * there are none), through `memo` (may be NULL). */
+void cairn__batch_encode_score(cairn__memo *memo, cairn__buf *scores,
+                               cairn__buf *flags, cairn__buf *rules,
+                               const cairn_score *sc);
+
+/* What the pipe's thread keeps to score rows added unscored. */
+typedef struct cairn__batch_scorer {
+    cairn__memo *memo;
+    cairn_responses *resp[CAIRN__BATCH_DEFS]; /* by definition slot */
+    cairn__buf scores, flags, rules, rec, line;
+    bool content; /* the first row's content is made */
+} cairn__batch_scorer;
+
 /* store_batch_insert.c */
+/* A row added unscored ('A' to write, 'P' presumed a duplicate) for the
+ * pipe's thread: its fields but the score's, and the codes of `resp`. */
+int cairn__batch_later_row(cairn__batch *b, char kind, size_t slot,
+                           const cairn__assess_fields *f, uint64_t h,
+                           const cairn_responses *resp, cairn_error *err);
+/* The pipe's thread: one record handed over.  A row added unscored is
+ * scored and becomes the spill's 'a' or 'p' record; every record goes to
+ * the spill, and a row to write adds its digest line to b->digest (the
+ * first one's content to b->content when it was added unscored). */
+int cairn__batch_pipe_record(cairn__batch *b, cairn__batch_scorer *s,
+                             const char *rec, size_t len, cairn_error *err);
+void cairn__batch_scorer_free(cairn__batch_scorer *s);
 /* Keep a created client / a row ('a' to write, 'p' presumed duplicate) of
  * definition slot `slot` for the insert phase. */
 int cairn__batch_spill_client(cairn__batch *b, int64_t id, const char *code,
@@ -105,12 +131,6 @@ int cairn__batch_spill_row(cairn__batch *b, char kind, size_t slot,
                            cairn_error *err);
 /* Under the write lock: insert what was spilled (see the file). */
 int cairn__batch_insert_spilled(cairn__batch *b, cairn_error *err);
-/* Add the digest line of spill record `rec` (`len` bytes), if it is a row
- * to write ('a'), to b->digest, built in `line`.  CAIRN_EIO for a damaged
- * record, CAIRN_ENOMEM. */
-int cairn__batch_digest_record(cairn__batch *b, cairn__buf *line,
-                               const char *rec, size_t len, cairn_error *err);
-
 /* store_batch_pipe.c: a second thread that puts a deferred batch's
  * records in b->spill and digests its rows into b->digest, in order.
  * While it runs, nothing else may touch b->spill or b->digest. */

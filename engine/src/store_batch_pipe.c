@@ -1,21 +1,27 @@
 /*
- * store_batch_pipe.c - a deferred batch's second thread: it keeps the
- * prepared records in the spill and digests the rows, while the first
- * thread goes on reading, checking and scoring the file.
+ * store_batch_pipe.c - a deferred batch's second thread: it scores the
+ * rows, keeps the prepared records in the spill and digests the rows,
+ * while the first thread goes on reading and checking the file.
  *
- * The reading thread appends each spill record (store_batch_insert.c's
- * format) to one of PIPE_CHUNKS buffers; a full buffer goes to the worker,
- * which puts its records in the spill and adds each row's digest line to
- * the batch's digest, in the order they were read (one worker, buffers
- * handed over first in, first out), so the spill and the digest chain
- * hold the bytes the reading thread alone would have made.  Memory stays
- * bounded: when every buffer is full or being worked on, the reader
- * waits.  The worker only touches the spill, the assessments' digest and
- * its own line buffer; the reader touches neither until the pipe is
- * finished (joined).  Rows are never judged here, so every message about
- * the file still comes from the reader, in file order; the worker's own
- * errors (memory, the spill's file) are kept and returned by the next
- * hand-over or by cairn__batch_pipe_finish.
+ * The reading thread appends each record (store_batch_insert.c's format;
+ * a row the import added unscored carries its codes instead of its
+ * score's texts) to one of PIPE_CHUNKS buffers; a full buffer goes to the
+ * worker, which scores the rows added unscored, puts every record in the
+ * spill and adds each row's digest line to the batch's digest, in the
+ * order they were read (one worker, buffers handed over first in, first
+ * out).  So the spill and the digest chain hold the bytes the reading
+ * thread alone would have made.  Memory stays bounded: when every buffer
+ * is full or being worked on, the reader waits.
+ *
+ * The worker touches only the spill, the assessments' digest, the first
+ * row's content (rows added unscored) and its own scorer; the reader
+ * touches none of them until the pipe is finished (joined).  The worker
+ * reads of the batch only what the reader wrote before handing a buffer
+ * over (the definitions of its rows).  Rows are never judged here (a
+ * score cannot fail but for memory), so every message about the file
+ * still comes from the reader, in file order; the worker's own errors
+ * (memory, the spill's file) are kept and returned by the next hand-over
+ * or by cairn__batch_pipe_finish.
  *
  * Wraps POSIX threads.
  */
@@ -41,8 +47,8 @@ struct cairn__batch_pipe {
     bool cancel;  /* stop now; nothing more is wanted */
     int rc;       /* the worker's first error, or CAIRN_OK */
     cairn_error err;
-    cairn__buf line; /* the worker's digest line */
-    bool running;    /* the thread was started and not joined */
+    cairn__batch_scorer scorer; /* the worker's: rows added unscored */
+    bool running;               /* the thread was started and not joined */
 };
 
 /* Every record of one buffer into the spill; every row into the digest. */
@@ -56,10 +62,7 @@ static int work_chunk(cairn__batch_pipe *p, const cairn__buf *c,
         memcpy(&n, c->p + at, sizeof n);
         const char *rec = c->p + at + sizeof n;
         at += sizeof n + n;
-        rc = cairn__spill_put(p->b->spill, rec, n, err);
-        if (rc == CAIRN_OK) {
-            rc = cairn__batch_digest_record(p->b, &p->line, rec, n, err);
-        }
+        rc = cairn__batch_pipe_record(p->b, &p->scorer, rec, n, err);
     }
     return rc;
 }
@@ -101,12 +104,17 @@ int cairn__batch_pipe_start(cairn__batch_pipe **out, cairn__batch *b)
         return CAIRN_ENOMEM;
     }
     p->b = b;
+    if (cairn__memo_new(&p->scorer.memo) < 0) {
+        p->scorer.memo = NULL; /* scores are only encoded each time */
+    }
     if (pthread_mutex_init(&p->mu, NULL) != 0) {
+        cairn__memo_free(p->scorer.memo);
         free(p);
         return CAIRN_ENOMEM;
     }
     if (pthread_cond_init(&p->cv, NULL) != 0) {
         pthread_mutex_destroy(&p->mu);
+        cairn__memo_free(p->scorer.memo);
         free(p);
         return CAIRN_ENOMEM;
     }
@@ -200,6 +208,6 @@ void cairn__batch_pipe_free(cairn__batch_pipe *p)
     for (size_t i = 0; i < PIPE_CHUNKS; i++) {
         cairn__buf_free(&p->bufs[i]);
     }
-    cairn__buf_free(&p->line);
+    cairn__batch_scorer_free(&p->scorer);
     free(p);
 }
