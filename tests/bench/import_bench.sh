@@ -18,7 +18,7 @@
 #   - instructions per row from callgrind on BENCH_CG_CLIENTS (default
 #     5000, about 60,000 rows; 0 skips it), per thread (the reader's,
 #     split into the reading and the insert phase, and the second
-#     thread's, which spills and digests meanwhile), beside the bare
+#     thread's, which scores, spills and digests meanwhile), beside the bare
 #     loop's on the same rows (its inserts alone): wall times on shared
 #     machines vary by 30%, instructions do not.
 # Env: BENCH_CLIENTS (default 100000, about 1.2 M rows), BENCH_RUNS (best
@@ -230,12 +230,12 @@ if [ "$CG" -gt 0 ] && command -v valgrind >/dev/null; then
         printf "  %-34s %8.0f per row\n", "  the reading thread", m / n
         if (s != "") {
             printf "  %-34s %8.0f per row\n", \
-                "    reading, checking, scoring", (m - s) / n
+                "    reading, checking", (m - s) / n
             printf "  %-34s %8.0f per row\n", \
                 "    inserting (the write lock)", s / n
         }
-        printf "  %-34s %8.0f per row\n", "  spilling, digesting (thread 2)", \
-            (i - m) / n
+        printf "  %-34s %8.0f per row\n", \
+            "  scoring, spilling, digesting (2nd)", (i - m) / n
         printf "  %-34s %8.0f per row\n", "bare insert loop (same rows)", b / n
         printf "  reading thread / bare = %.2fx by instructions", m / b
         printf " (both threads: %.2fx)", i / b
