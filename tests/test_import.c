@@ -550,6 +550,42 @@ static void test_import_failure_mid_group_rolls_back(void **state)
     cairn_store_close(st);
 }
 
+/* Where the CSV reader copies a field's plain bytes at once, it stops at
+ * the same places the byte-by-byte reading does: 1,024 bytes are one
+ * field, 1,025 too long; a quote inside an unquoted field is a byte of
+ * it; a tab (not the delimiter here) is kept for the check that refuses
+ * it; a record ends before CR LF. */
+static void test_import_field_edges(void **state)
+{
+    (void)state;
+    char x[1100];
+    char csv[2400];
+    static const struct {
+        size_t x;
+        const char *tail, *message;
+    } cases[] = {
+        {1024, "",
+         "t.csv:2: instrument 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+         "...' is not known"},
+        {1025, "", "t.csv:2: field 3 is longer than 1024 bytes"},
+        {0, "ph\"q9", "t.csv:2: instrument 'ph\"q9' is not known"},
+        {0, "phq9\t", "t.csv:2: field 3 holds a control byte"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        cairn_store *st = store_with(two);
+        cairn_import_result r;
+        seen s;
+        memset(x, 'x', cases[i].x);
+        x[cases[i].x] = '\0';
+        snprintf(csv, sizeof csv,
+                 H9 "C001,2024-01-05,%s%s,1,1,1,1,1,1,1,1,1\r\n", x,
+                 cases[i].tail);
+        assert_int_equal(run(st, csv, NULL, &r, &s), CAIRN_EINVAL);
+        assert_string_equal(s.first, cases[i].message);
+        cairn_store_close(st);
+    }
+}
+
 /* n rows of clients P0000.. (four rows each); row `bad` (1-based, 0 for
  * none) answers item 3 with 9. */
 static char *pipe_rows(size_t n, size_t bad)
@@ -664,6 +700,7 @@ int main(void)
         cmocka_unit_test(test_import_group_boundaries),
         cmocka_unit_test(test_import_duplicates_inside_a_group),
         cmocka_unit_test(test_import_failure_mid_group_rolls_back),
+        cmocka_unit_test(test_import_field_edges),
         cmocka_unit_test(test_import_bad_row_behind_the_pipe),
         cmocka_unit_test(test_import_through_the_pipe),
     };
