@@ -30,7 +30,8 @@ static size_t threads_before(void)
 }
 
 /* A damaged record (kind 'z') stops the thread's work; a later hand-over
- * returns its error, and aborting leaves no thread. */
+ * returns its error, so does every one after it and the drain, which
+ * leaves no thread. */
 static void test_store_batch_pipe_error_reaches_the_reader(void **state)
 {
     (void)state;
@@ -47,8 +48,16 @@ static void test_store_batch_pipe_error_reaches_the_reader(void **state)
     }
     assert_int_equal(rc, CAIRN_EIO);
     assert_string_equal(err.message, "the import's temporary file is damaged");
-    cairn__store_batch_abort(b);
+    /* from then on every hand-over and the drain tell the same error */
+    cairn_error again = CAIRN_ERROR_INIT;
+    assert_int_equal(cairn__batch_pipe_put(b->pipe, "z", 1, &again), CAIRN_EIO);
+    assert_string_equal(again.message, err.message);
+    cairn_error drained = CAIRN_ERROR_INIT;
+    assert_int_equal(cairn__store_batch_drain(b, &drained), CAIRN_EIO);
+    assert_string_equal(drained.message, err.message);
+    assert_null(b->pipe);
     assert_int_equal(test_thread_count(), threads);
+    cairn__store_batch_abort(b);
     cairn_store_close(st);
 }
 

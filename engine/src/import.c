@@ -1448,6 +1448,10 @@ static int run(importer *im)
     if (rc == CAIRN_OK && im->c->io_error) {
         rc = cairn_error_set(im->err, CAIRN_EIO, "%s: read error", im->name);
     }
+    if (rc == CAIRN_OK) {
+        /* the second thread's error came first: as if met at its row */
+        rc = cairn__store_batch_drain(im->batch, im->err);
+    }
     if (rc < 0 || im->o->dry_run || (im->failed && !im->o->skip_bad)) {
         cairn__store_batch_abort(im->batch);
         im->batch = NULL;

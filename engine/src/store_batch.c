@@ -935,6 +935,13 @@ int cairn__store_batch_add(cairn__batch *b, const cairn__batch_row *row,
     return rc;
 }
 
+int cairn__store_batch_drain(cairn__batch *b, cairn_error *err)
+{
+    cairn__batch_pipe *pipe = b->pipe;
+    b->pipe = NULL;
+    return pipe != NULL ? cairn__batch_pipe_finish(pipe, err) : CAIRN_OK;
+}
+
 bool cairn__store_batch_scores_later(const cairn__batch *b)
 {
     return b->pipe != NULL;
@@ -1028,13 +1035,9 @@ static void batch_after(cairn__batch *b, cairn__buf *o)
 /* A deferred batch: leave the snapshot, wait for the write lock, insert. */
 static int take_lock_and_insert(cairn__batch *b, cairn_error *err)
 {
-    cairn__batch_pipe *pipe = b->pipe;
-    b->pipe = NULL;
-    if (pipe != NULL) {
-        int rc = cairn__batch_pipe_finish(pipe, err);
-        if (rc < 0) {
-            return rc;
-        }
+    int rc = cairn__store_batch_drain(b, err);
+    if (rc < 0) {
+        return rc;
     }
     cairn__store_rollback(b->st); /* the read transaction wrote nothing */
     /* decided: the keys are not needed any more (memory for SQLite) */
@@ -1046,7 +1049,7 @@ static int take_lock_and_insert(cairn__batch *b, cairn_error *err)
      * (a fifth of the insert phase); every parent here was decided on the
      * snapshot, and store_batch_insert.c checks each one once instead.
      * The pragma takes effect only outside a transaction. */
-    int rc = cairn__store_exec(b->st, "PRAGMA foreign_keys = OFF", err);
+    rc = cairn__store_exec(b->st, "PRAGMA foreign_keys = OFF", err);
     b->fk_off = rc == CAIRN_OK;
     if (rc == CAIRN_OK) {
         rc = cairn__store_begin(b->st, err);

@@ -49,6 +49,7 @@ struct cairn__batch_pipe {
     cairn_error err;
     cairn__batch_scorer scorer; /* the worker's: rows added unscored */
     bool running;               /* the thread was started and not joined */
+    bool broken;                /* the reader met an error handing over */
 };
 
 /* Every record of one buffer into the spill; every row into the digest. */
@@ -146,7 +147,9 @@ static int hand_over(cairn__batch_pipe *p, cairn_error *err)
         pthread_cond_wait(&p->cv, &p->mu);
     }
     int rc = worker_error(p, err);
-    p->fill = (p->head + p->count) % PIPE_CHUNKS;
+    if (rc == CAIRN_OK) {
+        p->fill = (p->head + p->count) % PIPE_CHUNKS;
+    }
     pthread_mutex_unlock(&p->mu);
     if (rc == CAIRN_OK) {
         p->bufs[p->fill].len = 0;
@@ -154,20 +157,33 @@ static int hand_over(cairn__batch_pipe *p, cairn_error *err)
     return rc;
 }
 
+/* After an error the reader hands nothing over any more: that error. */
+static int broken(cairn__batch_pipe *p, cairn_error *err)
+{
+    pthread_mutex_lock(&p->mu);
+    int rc = worker_error(p, err);
+    pthread_mutex_unlock(&p->mu);
+    return rc < 0 ? rc : cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+}
+
 int cairn__batch_pipe_put(cairn__batch_pipe *p, const char *rec, size_t len,
                           cairn_error *err)
 {
     cairn__buf *c = &p->bufs[p->fill];
     uint32_t n = (uint32_t)len;
+    if (p->broken) {
+        return broken(p, err);
+    }
     if (len > UINT32_MAX) {
         return cairn_error_set(err, CAIRN_EINVAL, "a record is too long");
     }
     cairn__buf_put(c, (const char *)&n, sizeof n);
     cairn__buf_put(c, rec, len);
-    if (c->oom) {
-        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
-    }
-    return c->len >= PIPE_CHUNK ? hand_over(p, err) : CAIRN_OK;
+    int rc = c->oom ? cairn_error_set(err, CAIRN_ENOMEM, "out of memory")
+             : c->len >= PIPE_CHUNK ? hand_over(p, err)
+                                    : CAIRN_OK;
+    p->broken = rc < 0;
+    return rc;
 }
 
 /* Stop the worker (`cancel`: drop what it has not done) and join it. */
@@ -184,13 +200,13 @@ static void stop(cairn__batch_pipe *p, bool cancel)
 
 int cairn__batch_pipe_finish(cairn__batch_pipe *p, cairn_error *err)
 {
-    if (p->bufs[p->fill].len > 0) {
+    if (!p->broken && p->bufs[p->fill].len > 0) {
         pthread_mutex_lock(&p->mu);
         p->count++;
         pthread_mutex_unlock(&p->mu);
     }
-    stop(p, false);
-    int rc = worker_error(p, err);
+    stop(p, p->broken);
+    int rc = p->broken ? broken(p, err) : worker_error(p, err);
     cairn__batch_pipe_free(p);
     return rc;
 }

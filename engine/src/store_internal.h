@@ -135,6 +135,14 @@ int cairn__store_batch_add(cairn__batch *b, const cairn__batch_row *row,
                            bool *duplicate, int64_t *id, cairn_error *err);
 
 /*
+ * Wait until a deferred batch's second thread has done everything handed
+ * to it, and end it (nothing more is added unscored after this).  Its
+ * first error (memory, the spill's file), which came before any row read
+ * since, or CAIRN_OK.  Harmless without a second thread.
+ */
+int cairn__store_batch_drain(cairn__batch *b, cairn_error *err);
+
+/*
  * Whether a row may be added unscored (cairn__store_batch_add_later): a
  * deferred batch whose second thread runs (store_batch_pipe.c).
  */
