@@ -44,7 +44,7 @@ PC_TCFLAGS  = $(shell $(PKG_CONFIG) --cflags $(TEST_PKGS) 2>/dev/null)
 PC_SCFLAGS  = $(shell $(PKG_CONFIG) --cflags $(SERVER_PKGS) 2>/dev/null)
 PC_SLIBS    = $(shell $(PKG_CONFIG) --libs $(SERVER_PKGS) 2>/dev/null)
 
-CPPFLAGS_P := -std=c11 -D_POSIX_C_SOURCE=200809L \
+CPPFLAGS_P := -std=c11 -D_POSIX_C_SOURCE=200809L -pthread \
               -DCAIRN_VERSION='"$(VERSION)"' \
               -DCAIRN_DATADIR='"$(DATADIR)"'
 # Each part sees only what it may use (make check-layers checks the rest):
@@ -58,7 +58,8 @@ INC_CLI    := -Iengine/include -Ireports/include
 INC_TEST   := -Iengine/include -Ireports/include -Itests
 ALL_CFLAGS  = $(CPPFLAGS_P) $(WARN) $(SANFLAGS) $(PC_CFLAGS) -MMD -MP \
               $(CFLAGS)
-ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
+# -pthread: a deferred import spills and digests on a second thread
+ALL_LDFLAGS = $(SANFLAGS) -pthread $(LDFLAGS)
 
 ENGINE_SRC := $(wildcard engine/src/*.c)
 REPORT_SRC := $(wildcard reports/*.c)

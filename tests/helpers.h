@@ -5,6 +5,7 @@
 #ifndef CAIRN_TEST_HELPERS_H
 #define CAIRN_TEST_HELPERS_H
 
+#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +17,35 @@
 #include <cmocka.h>
 
 #include "cairn.h"
+
+/* Threads of this process now (Linux's /proc/self/task), so a test can
+ * check that an import leaves none behind. */
+static inline size_t test_thread_count(void)
+{
+    DIR *d = opendir("/proc/self/task");
+    size_t n = 0;
+    if (d == NULL) {
+        fail_msg("cannot open /proc/self/task");
+    }
+    for (struct dirent *e = readdir(d); e != NULL; e = readdir(d)) {
+        n += e->d_name[0] != '.';
+    }
+    closedir(d);
+    return n;
+}
+
+/* A new private store in memory; the caller closes it. */
+static inline cairn_store *test_memory_store(void)
+{
+    cairn_store *st = NULL;
+    cairn_store_options o = CAIRN_STORE_OPTIONS_INIT;
+    cairn_error err = CAIRN_ERROR_INIT;
+    o.create = true;
+    if (cairn_store_open(&st, ":memory:", &o, &err) < 0) {
+        fail_msg("%s", err.message);
+    }
+    return st;
+}
 
 /* Missing answer in the int arrays tests pass to score(). */
 #define NA (-999)

@@ -8,6 +8,8 @@
 
 #include "helpers.h"
 
+#include "../engine/src/store_db.h"
+
 #define NEAR(a, b, tol) assert_true(fabs((a) - (b)) < (tol))
 
 /* Four clients: baseline -> latest 10->6, 12->9, 14->8, 16->13 (PHQ-9),
@@ -58,6 +60,13 @@ static void test_cohort_hand_computed(void **state)
     assert_true(s->case_at_baseline == 4 && s->recovered == 3);
     assert_true(s->reliably_recovered == 1);
     assert_int_equal(s->n_groups, 4);
+    /* bands minimal, mild, moderate, moderately severe, severe (PHQ-9):
+     * baselines 10, 12, 14 moderate and 16 moderately severe; latest
+     * 6, 9, 8 mild and 13 moderate */
+    const double base[5] = {0, 0, 3, 1, 0}, latest[5] = {0, 3, 1, 0, 0};
+    assert_int_equal(s->n_bands, 5);
+    assert_memory_equal(s->band_baseline, base, sizeof base);
+    assert_memory_equal(s->band_latest, latest, sizeof latest);
     cairn_cohort_result *r = NULL;
     assert_int_equal(cairn_cohort_compute(&r, s, NULL, NULL), 0);
     /* the same numbers as test_stats' hand computation */
@@ -95,6 +104,14 @@ static void test_cohort_filters(void **state)
     assert_true(s->n_paired == 4);
     NEAR(s->moments.sb, 8 + 12 + 10 + 15, 1e-12);
     cairn_cohort_summary_free(s);
+    /* up to the second: latest 8 mild, 12 and 10 moderate, 15
+     * moderately severe (the latest counted, not the latest stored) */
+    o.from = NULL;
+    o.to = "2026-01-19";
+    s = summarize(st, "phq9", &o);
+    const double mid[5] = {0, 1, 2, 1, 0};
+    assert_memory_equal(s->band_latest, mid, sizeof mid);
+    cairn_cohort_summary_free(s);
     /* up to the first: one score each, nobody paired */
     o.from = NULL;
     o.to = "2026-01-05";
@@ -129,6 +146,86 @@ static void test_cohort_filters(void **state)
     assert_string_equal(err.message,
                         "no client has a gad7 total score in this cohort");
     cairn_cohort_summary_free(s);
+    test_store_done(st, dir);
+}
+
+/* Stored scores edited by hand: a band that is not text is refused
+ * where it is read (a client's first and latest score), and so is a
+ * score that is not a number, on any row. */
+static void test_cohort_malformed_scores(void **state)
+{
+    (void)state;
+    char dir[64];
+    cairn_store *st = test_store_new(dir, sizeof dir);
+    fill(st);
+    cairn_error err = CAIRN_ERROR_INIT;
+    const cairn_instrument *phq9 = test_instrument("phq9");
+    cairn_cohort_summary *s = NULL;
+    /* A's latest (id 3): band 7 */
+    assert_int_equal(sqlite3_exec(st->db,
+                                  "DROP TRIGGER assessment_frozen;"
+                                  " UPDATE assessment SET scores ="
+                                  " '[[6,7,false]]' WHERE id = 3",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    assert_int_equal(cairn_cohort_summarize(&s, st, phq9, NULL, &err),
+                     CAIRN_EINVAL);
+    assert_string_equal(err.message,
+                        "assessment 3: stored scores are malformed");
+    /* up to A's middle score, the edited row is not read */
+    cairn_cohort_options o = CAIRN_COHORT_OPTIONS_INIT;
+    o.to = "2026-01-19";
+    assert_int_equal(cairn_cohort_summarize(&s, st, phq9, &o, &err), 0);
+    cairn_cohort_summary_free(s);
+    s = NULL;
+    /* B's middle score (id 5) is not a number */
+    assert_int_equal(sqlite3_exec(st->db,
+                                  "UPDATE assessment SET scores ="
+                                  " '[[6,\"mild\",false]]' WHERE id = 3;"
+                                  " UPDATE assessment SET scores ="
+                                  " '[[\"12\",\"moderate\",false]]'"
+                                  " WHERE id = 5",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    assert_int_equal(cairn_cohort_summarize(&s, st, phq9, NULL, &err),
+                     CAIRN_EINVAL);
+    assert_string_equal(err.message,
+                        "assessment 5: stored scores are malformed");
+    assert_null(s);
+    test_store_done(st, dir);
+}
+
+/* One pass gives the summary and the members as the two calls do. */
+static void test_cohort_summarize_members(void **state)
+{
+    (void)state;
+    char dir[64];
+    cairn_store *st = test_store_new(dir, sizeof dir);
+    fill(st);
+    cairn_cohort_options o = CAIRN_COHORT_OPTIONS_INIT;
+    o.clinician = "lee";
+    cairn_error err = CAIRN_ERROR_INIT;
+    const cairn_instrument *phq9 = test_instrument("phq9");
+    cairn_cohort_summary *s = summarize(st, "phq9", &o), *both = NULL;
+    int64_t *ids = NULL, *ids2 = NULL;
+    size_t n = 0, n2 = 0;
+    assert_int_equal(cairn_cohort_members(&ids, &n, st, phq9, &o, &err), 0);
+    assert_int_equal(
+        cairn_cohort_summarize_members(&both, &ids2, &n2, st, phq9, &o, &err),
+        0);
+    assert_int_equal(n, 3);
+    assert_int_equal(n2, n);
+    assert_memory_equal(ids2, ids, n * sizeof *ids);
+    assert_true(both->n_clients == s->n_clients &&
+                both->n_paired == s->n_paired);
+    assert_memory_equal(&both->moments, &s->moments, sizeof s->moments);
+    assert_int_equal(both->n_groups, s->n_groups);
+    assert_memory_equal(both->groups, s->groups,
+                        s->n_groups * sizeof *s->groups);
+    free(ids);
+    free(ids2);
+    cairn_cohort_summary_free(s);
+    cairn_cohort_summary_free(both);
     test_store_done(st, dir);
 }
 
@@ -257,6 +354,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cohort_hand_computed),
         cmocka_unit_test(test_cohort_filters),
+        cmocka_unit_test(test_cohort_summarize_members),
+        cmocka_unit_test(test_cohort_malformed_scores),
         cmocka_unit_test(test_cohort_alpha),
         cmocka_unit_test(test_cohort_merge_equals_pooled),
     };

@@ -53,6 +53,33 @@ static void test_date_refused_forms(void **state)
     refuses("");
 }
 
+/* cairn_date_days() takes a short way for plain dates: it agrees with
+ * cairn_date_parse() on every day of 1899-2101 and refuses what it
+ * refuses. */
+static void test_date_days_plain(void **state)
+{
+    (void)state;
+    char buf[48];
+    cairn_date d;
+    double days = 0;
+    for (int y = 1899; y <= 2101; y++) {
+        for (int m = 0; m <= 13; m++) {
+            for (int day = 0; day <= 32; day++) {
+                snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, m, day);
+                int ok = cairn_date_parse(&d, buf, strlen(buf), NULL);
+                assert_int_equal(cairn_date_days(buf, &days, NULL), ok);
+                assert_true(ok < 0 || days == (double)d.seconds / 86400.0);
+            }
+        }
+    }
+    const char *bad[] = {"2026-1-01",  "2026-01-1x", "2026+01-01",
+                         "0000-01-01", "20a6-01-01", "2026-01-01 "};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        assert_true(cairn_date_days(bad[i], &days, NULL) < 0);
+    }
+    assert_true(cairn_date_days(NULL, &days, NULL) < 0);
+}
+
 static void test_date_arithmetic(void **state)
 {
     (void)state;
@@ -181,6 +208,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_date_accepted_forms),
         cmocka_unit_test(test_date_refused_forms),
+        cmocka_unit_test(test_date_days_plain),
         cmocka_unit_test(test_date_arithmetic),
         cmocka_unit_test(test_date_day_month_forms),
         cmocka_unit_test(test_date_day_month_refused),

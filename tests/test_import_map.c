@@ -43,18 +43,6 @@ static cairn_import_map *map_of(const char *json)
     return m;
 }
 
-static cairn_store *new_store(void)
-{
-    cairn_store *st = NULL;
-    cairn_store_options o = CAIRN_STORE_OPTIONS_INIT;
-    cairn_error err = CAIRN_ERROR_INIT;
-    o.create = true;
-    if (cairn_store_open(&st, ":memory:", &o, &err) < 0) {
-        fail_msg("%s", err.message);
-    }
-    return st;
-}
-
 static int run(cairn_store *st, const cairn_import_map *m, const char *csv,
                cairn_import_result *r, seen *s)
 {
@@ -155,7 +143,7 @@ static void test_import_map_offsets_and_totals(void **state)
         "{\"client\": \"who\", \"date\": \"when\", \"instrument\": \"phq2\", "
         "\"offset\": -1, \"items\": {\"a\": 1, \"b\": {\"item\": 2, "
         "\"offset\": 0}}, \"totals\": {\"sum\": \"total\"}}");
-    cairn_store *st = new_store();
+    cairn_store *st = test_memory_store();
     cairn_import_result r;
     seen s;
     char codes[64];
@@ -186,7 +174,7 @@ static void test_import_map_scores_and_columns(void **state)
     cairn_import_map *m =
         map_of("{\"client\": \"c\", \"date\": \"d\", \"instrument\": \"epds\", "
                "\"codes\": \"scores\", \"items\": {\"e1\": 1, \"e3\": 3}}");
-    cairn_store *st = new_store();
+    cairn_store *st = test_memory_store();
     cairn_import_result r;
     seen s;
     char codes[64];
@@ -222,7 +210,7 @@ static void test_import_map_event_dates(void **state)
                "\"instrument\": \"phq2\", \"items\": {\"p1\": 1, \"p2\": 2}, "
                "\"event_dates\": {\"anchor\": \"enrolled\", \"days\": "
                "{\"base_arm_1\": 0, \"week4_arm_1\": 28}}}");
-    cairn_store *st = new_store();
+    cairn_store *st = test_memory_store();
     cairn_import_result r;
     seen s;
     char codes[64];
@@ -289,7 +277,7 @@ static void test_import_map_codes_must_be_said(void **state)
         "items 3 and 5-10)";
     char msg[CAIRN_ERROR_MAX], want[CAIRN_ERROR_MAX], codes[64];
     double total = 0;
-    cairn_store *st = new_store();
+    cairn_store *st = test_memory_store();
     cairn_import_map *m =
         map_of("{\"client\": \"c\", \"date\": \"d\", \"instrument\": \"epds\", "
                "\"items\": {\"e1\": 1, \"e10\": 10}}");

@@ -9,6 +9,7 @@
 
 #include "cairn/release.h"
 #include "helpers.h"
+#include "../engine/src/store_db.h"
 
 /* `n` clients R00.. with two PHQ-9 scores each. */
 static void clients(cairn_store *st, int first, int n)
@@ -107,6 +108,58 @@ static void test_release_report_is_logged_and_suppressed(void **state)
     test_store_done(st, dir);
 }
 
+/* The release log compares members, not their text: an earlier release
+ * with the same members is no obstacle, one whose text is spelled
+ * otherwise is still read and compared, and one that cannot be read is
+ * refused. */
+static void test_release_log_compares_members(void **state)
+{
+    (void)state;
+    char dir[64];
+    cairn_store *st = test_store_new(dir, sizeof dir);
+    cairn_error err = CAIRN_ERROR_INIT;
+    const int64_t ids[6] = {1, 2, 3, 4, 5, 6};
+    int64_t id = 0;
+    assert_int_equal(
+        cairn_store_release_add(st, "phq9", "total", ids, 6, 5, &id, &err),
+        CAIRN_OK);
+    assert_int_equal(
+        cairn_store_release_add(st, "phq9", "total", ids, 6, 5, &id, &err),
+        CAIRN_OK);
+    assert_int_equal(id, 2);
+    /* the same six, spelled with spaces, then seven */
+    assert_int_equal(
+        sqlite3_exec(st->db,
+                     "INSERT INTO release_log (instrument, scale, min_cell,"
+                     " n, members, who, at) VALUES ('phq9', 'total', 5, 6,"
+                     " '[1, 2, 3, 4, 5, 6]', 'test', '2026-01-01');"
+                     "INSERT INTO release_log (instrument, scale, min_cell,"
+                     " n, members, who, at) VALUES ('phq9', 'total', 5, 7,"
+                     " '[1, 2, 3, 4, 5, 6, 7]', 'test', '2026-01-02')",
+                     NULL, NULL, NULL),
+        SQLITE_OK);
+    assert_int_equal(
+        cairn_store_release_add(st, "phq9", "total", ids, 6, 5, &id, &err),
+        CAIRN_EINVAL);
+    assert_non_null(strstr(err.message, "these 6 clients differ from "
+                                        "release 4 (2026-01-02, 7 clients) "
+                                        "by 1"));
+    assert_int_equal(
+        sqlite3_exec(st->db,
+                     "INSERT INTO release_log (instrument, scale, min_cell,"
+                     " n, members, who, at) VALUES ('phq9', 'total', 5, 6,"
+                     " 'one to six', 'test', '2026-01-03')",
+                     NULL, NULL, NULL),
+        SQLITE_OK);
+    const int64_t other[6] = {11, 12, 13, 14, 15, 16};
+    assert_int_equal(
+        cairn_store_release_add(st, "phq9", "total", other, 6, 5, &id, &err),
+        CAIRN_EINVAL);
+    assert_string_equal(err.message,
+                        "release 5 of the release log is not readable");
+    test_store_done(st, dir);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -118,6 +171,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_release_report_is_logged_and_suppressed),
+        cmocka_unit_test(test_release_log_compares_members),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

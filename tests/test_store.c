@@ -10,6 +10,7 @@
 
 #include "cairn/store.h"
 #include "helpers.h"
+#include "../engine/src/store_db.h"
 
 static cairn_store *mem_store(void)
 {
@@ -508,7 +509,8 @@ static void test_store_audit_list(void **state)
 }
 
 /* A one-scale scan gives each row the scale at that position, as the
- * full decoding does, and no scale past the definition's last. */
+ * full decoding does, and no scale past the definition's last; its band
+ * comes with the items, or by id (also of a row already passed). */
 static void test_store_cursor_one_scale(void **state)
 {
     (void)state;
@@ -530,10 +532,15 @@ static void test_store_cursor_one_scale(void **state)
         assert_int_equal(
             cairn_store_cursor_open_scale(&one, st, "pcl5", k, &err), 0);
         size_t rows = 0;
+        int64_t first_id = 0;
+        char first_band[64] = "";
         while (cairn_store_cursor_next(all, &a, &err) == 1) {
             assert_int_equal(cairn_store_cursor_next(one, &o, &err), 1);
             rows++;
             assert_int_equal(o->assessment_id, a->assessment_id);
+            if (rows == 1) {
+                first_id = a->assessment_id;
+            }
             if (k >= a->n_scales) {
                 assert_int_equal(o->n_scales, 0);
                 continue;
@@ -543,17 +550,123 @@ static void test_store_cursor_one_scale(void **state)
             assert_string_equal(y->scale, x->scale);
             assert_int_equal(y->has_score, x->has_score);
             assert_true(!x->has_score || y->score == x->score);
+            assert_null(o->client_code);
+            assert_string_equal(o->fingerprint, a->fingerprint);
+            assert_string_equal(o->administered_at, a->administered_at);
+            assert_null(y->band); /* not read until asked */
+            assert_int_equal(cairn_store_cursor_items(one, &err), 0);
+            assert_int_equal(cairn_store_cursor_items(all, &err), 0);
+            assert_int_equal(o->n_items, a->n_items);
+            for (size_t i = 0; i < a->n_items; i++) {
+                assert_int_equal(o->missing[i], a->missing[i]);
+                assert_true(a->missing[i] || o->codes[i] == a->codes[i]);
+            }
             if (x->band == NULL) {
                 assert_null(y->band);
             } else {
                 assert_string_equal(y->band, x->band);
             }
+            /* the first row's band by id, on the first row and after */
+            const char *by_id = NULL;
+            assert_int_equal(
+                cairn_store_cursor_band(one, first_id, &by_id, &err), 0);
+            if (rows == 1) {
+                snprintf(first_band, sizeof first_band, "%s",
+                         x->band ? x->band : "(none)");
+            }
+            assert_string_equal(by_id ? by_id : "(none)", first_band);
         }
         assert_int_equal(cairn_store_cursor_next(one, &o, &err), 0);
         assert_int_equal(rows, 2);
+        const char *none = NULL;
+        assert_int_equal(cairn_store_cursor_band(all, first_id, &none, &err),
+                         CAIRN_EINVAL);
+        assert_int_equal(cairn_store_cursor_band(one, 999999, &none, &err),
+                         CAIRN_ENOTFOUND);
         cairn_store_cursor_close(all);
         cairn_store_cursor_close(one);
     }
+    test_store_done(st, dir);
+}
+
+/* A one-scale scan decodes each distinct scores and responses text once
+ * and keeps the first 8,192 of each: past them, each row's band and
+ * items, and the band of the row before it, still come right, as does an
+ * earlier row's by id; scores text that is not JSON is refused in the
+ * store's words. */
+static void test_store_cursor_one_scale_texts(void **state)
+{
+    (void)state;
+    char dir[64];
+    cairn_store *st = test_store_new(dir, sizeof dir);
+    int codes[9] = {1, 2, 1, 0, 0, 1, 1, 2, 0};
+    test_client(st, "P", NULL, NULL);
+    test_record(st, "P", "2026-01-01", "phq9", codes, 9);
+    /* 8,300 more rows, each with its own band and item 9 */
+    assert_int_equal(
+        sqlite3_exec(st->db,
+                     "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL"
+                     " SELECT i + 1 FROM n WHERE i < 8300)"
+                     " INSERT INTO assessment (client_id, instrument,"
+                     " administered_at, responses, definition_id, scores)"
+                     " SELECT client_id, instrument,"
+                     " date(administered_at, '+' || i || ' days'),"
+                     " '[1,2,1,0,0,1,1,2,' || i || ']',"
+                     " definition_id, '[[' || (i % 28) || ',\"b' || i ||"
+                     " '\",false]]' FROM assessment, n WHERE id = 1",
+                     NULL, NULL, NULL),
+        SQLITE_OK);
+    cairn_error err = CAIRN_ERROR_INIT;
+    cairn_store_cursor *one = NULL;
+    const cairn_cohort_row *o = NULL;
+    assert_int_equal(cairn_store_cursor_open_scale(&one, st, "phq9", 0, &err),
+                     0);
+    int64_t ids[3] = {0};
+    int rows = 0, rc;
+    while ((rc = cairn_store_cursor_next(one, &o, &err)) == 1) {
+        char want[32];
+        const char *band = NULL;
+        ids[2] = ids[1];
+        ids[1] = ids[0];
+        ids[0] = o->assessment_id;
+        assert_int_equal(o->n_scales, 1);
+        assert_true(o->scales[0].has_score);
+        if (rows > 0) {
+            assert_true(o->scales[0].score == rows % 28);
+        }
+        assert_int_equal(cairn_store_cursor_items(one, &err), 0);
+        assert_int_equal(o->n_items, 9);
+        assert_int_equal(o->codes[1], 2);
+        assert_int_equal(o->codes[8], rows);
+        snprintf(want, sizeof want, "b%d", rows);
+        if (rows > 0) {
+            assert_string_equal(o->scales[0].band, want);
+        }
+        for (int back = 1; back <= 2 && rows - back > 0; back++) {
+            assert_int_equal(
+                cairn_store_cursor_band(one, ids[back], &band, &err), 0);
+            snprintf(want, sizeof want, "b%d", rows - back);
+            assert_string_equal(band, want);
+        }
+        rows++;
+    }
+    assert_int_equal(rc, 0);
+    assert_int_equal(rows, 8301);
+    cairn_store_cursor_close(one);
+    assert_int_equal(sqlite3_exec(st->db,
+                                  "DROP TRIGGER assessment_frozen;"
+                                  " UPDATE assessment SET scores = 'total 8'"
+                                  " WHERE id = 3",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    assert_int_equal(cairn_store_cursor_open_scale(&one, st, "phq9", 0, &err),
+                     0);
+    while ((rc = cairn_store_cursor_next(one, &o, &err)) == 1) {
+    }
+    assert_int_equal(rc, CAIRN_EINVAL);
+    assert_string_equal(err.message,
+                        "assessment 3: stored scores are malformed");
+    cairn_store_cursor_close(one);
     test_store_done(st, dir);
 }
 
@@ -570,6 +683,7 @@ int main(void)
         cmocka_unit_test(test_store_amend_and_void),
         cmocka_unit_test(test_store_cursor_reads_a_cohort),
         cmocka_unit_test(test_store_cursor_one_scale),
+        cmocka_unit_test(test_store_cursor_one_scale_texts),
         cmocka_unit_test(test_store_rescore_same_definition),
         cmocka_unit_test(test_store_audit_list),
     };

@@ -56,6 +56,15 @@ int cairn_aggregate_new(cairn_aggregate **out, cairn_store *st,
                         const cairn_instrument *inst,
                         const cairn_aggregate_options *opts, cairn_error *err)
 {
+    return cairn__aggregate_new_members(out, NULL, NULL, st, inst, opts, err);
+}
+
+int cairn__aggregate_new_members(cairn_aggregate **out, int64_t **ids,
+                                 size_t *n, cairn_store *st,
+                                 const cairn_instrument *inst,
+                                 const cairn_aggregate_options *opts,
+                                 cairn_error *err)
+{
     cairn_aggregate_options defaults = CAIRN_AGGREGATE_OPTIONS_INIT;
     const cairn_aggregate_options *o = opts ? opts : &defaults;
     *out = NULL;
@@ -69,11 +78,20 @@ int cairn_aggregate_new(cairn_aggregate **out, cairn_store *st,
         free(a);
         return oom(err);
     }
-    int rc = cairn_cohort_summarize(&a->summary, st, inst, &o->cohort, err);
+    int rc =
+        ids != NULL
+            ? cairn_cohort_summarize_members(&a->summary, ids, n, st, inst,
+                                             &o->cohort, err)
+            : cairn_cohort_summarize(&a->summary, st, inst, &o->cohort, err);
     if (rc == CAIRN_OK) {
         rc = new_id(a->id, err);
     }
     if (rc < 0) {
+        if (ids != NULL) {
+            free(*ids);
+            *ids = NULL;
+            *n = 0;
+        }
         cairn_aggregate_free(a);
         return rc;
     }

@@ -17,6 +17,7 @@
 /* One client's course while the scan is on their rows. */
 typedef struct client_acc {
     int64_t id;
+    int64_t last_id; /* the assessment of the latest score */
     size_t n;
     double first_days, first_score, last_score;
     bool first_complete; /* baseline item set complete, for alpha */
@@ -253,6 +254,23 @@ static int set_range(scan *sc, const cairn_cohort_options *o, cairn_error *err)
     return rc;
 }
 
+/* The band of the client's latest score, read by id from the cursor
+ * (the one-scale rows carry no band); needed only for two or more. */
+static int latest_band(const cairn_cohort_summary *s, cairn_store_cursor *cur,
+                       const client_acc *c, int *band, cairn_error *err)
+{
+    const char *b = NULL;
+    *band = -1;
+    if (c->n < 2) {
+        return CAIRN_OK;
+    }
+    int rc = cairn_store_cursor_band(cur, c->last_id, &b, err);
+    if (rc == CAIRN_OK) {
+        *band = band_index(s, b);
+    }
+    return rc;
+}
+
 /* The streaming pass: rows come ordered by client, then date. */
 static int run_scan(cairn_cohort_summary *s, scan *sc, cairn_store *st,
                     cairn_error *err)
@@ -282,9 +300,12 @@ static int run_scan(cairn_cohort_summary *s, scan *sc, cairn_store *st,
             continue; /* outside the client's chosen episode of care */
         }
         if (r->client_id != c.id || c.n == 0) {
-            rc = finish_client(s, sc, &c, first_band, last_band, err);
+            rc = latest_band(s, cur, &c, &last_band, err);
             if (rc == 0) {
-                rc = cairn_store_cursor_items(cur, err);
+                rc = finish_client(s, sc, &c, first_band, last_band, err);
+            }
+            if (rc == 0) {
+                rc = cairn_store_cursor_items(cur, err); /* and the band */
             }
             memset(&c, 0, sizeof c);
             c.id = r->client_id;
@@ -294,10 +315,13 @@ static int run_scan(cairn_cohort_summary *s, scan *sc, cairn_store *st,
             first_band = band_index(s, score->band);
         }
         c.n++;
+        c.last_id = r->assessment_id;
         c.last_score = score->score;
-        last_band = band_index(s, score->band);
         cairn_mixed_group_add(&c.group, (days - c.first_days) / 7.0,
                               score->score);
+    }
+    if (rc == 0) {
+        rc = latest_band(s, cur, &c, &last_band, err);
     }
     if (rc == 0) {
         rc = finish_client(s, sc, &c, first_band, last_band, err);
@@ -318,16 +342,16 @@ int cairn_cohort_summarize(cairn_cohort_summary **out, cairn_store *st,
     return summarize(out, NULL, st, inst, opts, err);
 }
 
-int cairn_cohort_members(int64_t **ids, size_t *n, cairn_store *st,
-                         const cairn_instrument *inst,
-                         const cairn_cohort_options *opts, cairn_error *err)
+int cairn_cohort_summarize_members(cairn_cohort_summary **out, int64_t **ids,
+                                   size_t *n, cairn_store *st,
+                                   const cairn_instrument *inst,
+                                   const cairn_cohort_options *opts,
+                                   cairn_error *err)
 {
-    cairn_cohort_summary *s = NULL;
     scan m = {.collect = true};
     *ids = NULL;
     *n = 0;
-    int rc = summarize(&s, &m, st, inst, opts, err);
-    cairn_cohort_summary_free(s);
+    int rc = summarize(out, &m, st, inst, opts, err);
     if (rc < 0) {
         free(m.members);
         return rc;
@@ -335,6 +359,16 @@ int cairn_cohort_members(int64_t **ids, size_t *n, cairn_store *st,
     *ids = m.members;
     *n = m.n_members;
     return CAIRN_OK;
+}
+
+int cairn_cohort_members(int64_t **ids, size_t *n, cairn_store *st,
+                         const cairn_instrument *inst,
+                         const cairn_cohort_options *opts, cairn_error *err)
+{
+    cairn_cohort_summary *s = NULL;
+    int rc = cairn_cohort_summarize_members(&s, ids, n, st, inst, opts, err);
+    cairn_cohort_summary_free(s);
+    return rc;
 }
 
 static int summarize(cairn_cohort_summary **out, scan *members, cairn_store *st,

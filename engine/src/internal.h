@@ -193,6 +193,22 @@ struct cairn_aggregate;
  */
 int cairn__aggregate_check(const struct cairn_aggregate *a, const char *name,
                            cairn_error *err);
+
+struct cairn_aggregate_options;
+struct cairn_instrument;
+struct cairn_store;
+
+/**
+ * cairn_aggregate_new() that also gives the store ids of the clients it
+ * counted (as cairn_cohort_members() does, malloc'd, ascending) from the
+ * same pass, for the release log (aggregate.c).  `ids` NULL: none.
+ * Returns what cairn_aggregate_new() returns; on failure no ids.
+ */
+int cairn__aggregate_new_members(struct cairn_aggregate **out, int64_t **ids,
+                                 size_t *n, struct cairn_store *st,
+                                 const struct cairn_instrument *inst,
+                                 const struct cairn_aggregate_options *opts,
+                                 cairn_error *err);
 /** Room for an Argon2id hash string (crypto_pwhash_STRBYTES) and NUL. */
 #define CAIRN__PWHASH_MAX 128
 

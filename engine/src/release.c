@@ -10,6 +10,7 @@
 
 #include "cairn.h"
 #include "cairn/release.h"
+#include "internal.h"
 
 int cairn_release_summary_compute(cairn_aggregate **out, cairn_store *st,
                                   const cairn_instrument *inst,
@@ -23,10 +24,8 @@ int cairn_release_summary_compute(cairn_aggregate **out, cairn_store *st,
     int64_t *ids = NULL;
     size_t n = 0;
     *out = NULL;
-    int rc = cairn_aggregate_new(&agg, st, inst, o, err);
-    if (rc == CAIRN_OK) {
-        rc = cairn_cohort_members(&ids, &n, st, inst, &o->cohort, err);
-    }
+    /* the summary and its members in one pass over the store */
+    int rc = cairn__aggregate_new_members(&agg, &ids, &n, st, inst, o, err);
     if (rc == CAIRN_OK) {
         rc = cairn_store_release_add(st, agg->summary->instrument,
                                      agg->summary->scale, ids, n, agg->min_cell,

@@ -8,11 +8,13 @@
  * first only reads: inside one read transaction (a snapshot, so other
  * writers go on committing) it decides every row - client lookups,
  * duplicates, ids, the digests - and keeps the prepared rows in a spill
- * (spill.c); only its commit takes the write lock, and then inserts them
- * (store_batch_insert.c).  The ids it gave out assume nobody wrote in
- * between; if somebody did, the insert phase re-decides what the new rows
- * change and computes the digests again, so the stored bytes are those an
- * immediate batch would have written at that moment.
+ * (spill.c; a second thread spills and digests them, store_batch_pipe.c,
+ * so reading goes on meanwhile); only its commit takes the write lock,
+ * and then inserts them (store_batch_insert.c).  The ids it gave out
+ * assume nobody wrote in between; if somebody did, the insert phase
+ * re-decides what the new rows change and computes the digests again, so
+ * the stored bytes are those an immediate batch would have written at
+ * that moment.
  *
  * The JSON columns written here are read back by store_read.c:
  *   responses  [code|null, ...]                          item order
@@ -198,6 +200,7 @@ static void batch_free(cairn__batch *b)
     if (b == NULL) {
         return;
     }
+    cairn__batch_pipe_free(b->pipe); /* first: it uses the spill */
     free(b->action);
     free(b->source);
     free(b->before);
@@ -325,6 +328,8 @@ int cairn__store_batch_begin_deferred(cairn__batch **out, cairn_store *st,
     if (rc == CAIRN_OK) {
         (*out)->before_lock = before_lock;
         (*out)->lock_ctx = ctx;
+        /* without a second thread the reader spills and digests itself */
+        cairn__batch_pipe_start(&(*out)->pipe, *out);
     }
     return rc;
 }
@@ -707,13 +712,13 @@ static size_t memo_key(unsigned char k[MEMO_KEY], char kind,
 }
 
 /* `enc` of `sc` into `o`, from the memo when this tuple was seen. */
-static void encode_memo(cairn__batch *b, cairn__buf *o, char kind,
+static void encode_memo(cairn__memo *memo, cairn__buf *o, char kind,
                         void (*enc)(cairn__buf *, const cairn_score *),
                         const cairn_score *sc)
 {
     unsigned char key[MEMO_KEY];
-    size_t n = b->memo != NULL ? memo_key(key, kind, sc) : 0, len = 0;
-    const char *t = n > 0 ? cairn__memo_get(b->memo, key, n, &len) : NULL;
+    size_t n = memo != NULL ? memo_key(key, kind, sc) : 0, len = 0;
+    const char *t = n > 0 ? cairn__memo_get(memo, key, n, &len) : NULL;
     if (t != NULL) {
         o->len = 0;
         cairn__buf_put(o, t, len);
@@ -721,7 +726,7 @@ static void encode_memo(cairn__batch *b, cairn__buf *o, char kind,
     }
     enc(o, sc);
     if (n > 0 && !o->oom) {
-        cairn__memo_put(b->memo, key, n, o->p ? o->p : "", o->len);
+        cairn__memo_put(memo, key, n, o->p ? o->p : "", o->len);
     }
 }
 
@@ -813,9 +818,12 @@ static int check_row(const cairn__batch_row *row, cairn_error *err)
 int cairn__batch_account(cairn__batch *b, const cairn__assess_fields *f,
                          cairn_error *err)
 {
-    b->line.len = 0;
-    cairn__assess_digest_line(&b->line, f);
-    int rc = cairn__digest_add(&b->digest, b->line.p, b->line.len, err);
+    int rc = CAIRN_OK;
+    if (b->pipe == NULL) { /* else the pipe's thread digests the record */
+        b->line.len = 0;
+        cairn__assess_digest_line(&b->line, f);
+        rc = cairn__digest_add(&b->digest, b->line.p, b->line.len, err);
+    }
     if (b->n++ == 0) {
         b->first_id = f->id;
         cairn__batch_content_json(&b->content, f);
@@ -849,59 +857,125 @@ int cairn__store_batch_plausible(cairn__batch *b, int64_t client_id,
     return rc;
 }
 
-int cairn__store_batch_add(cairn__batch *b, const cairn__batch_row *row,
-                           bool *duplicate, int64_t *id, cairn_error *err)
-{
-    const cairn_instrument *inst = row->score->instrument;
+/* A row decided up to its score: its definition, its responses' text
+ * (in b->resp), its key hash, whether it is a duplicate. */
+typedef struct pending {
     cairn__assess_fields f;
-    bool dup = false, presumed = false;
-    size_t slot = 0;
-    memset(&f, 0, sizeof f);
-    int rc = check_row(row, err);
-    if (rc == CAIRN_OK) {
-        rc = definition_id(b, inst, &f.definition_id, &slot, err);
-    }
+    size_t slot;
+    uint64_t h;
+    bool dup, presumed;
+} pending;
+
+static int decide(cairn__batch *b, const cairn__batch_row *row,
+                  const cairn_instrument *inst, pending *p, cairn_error *err)
+{
+    memset(p, 0, sizeof *p);
+    int rc = definition_id(b, inst, &p->f.definition_id, &p->slot, err);
     if (rc < 0) {
         return rc;
     }
-    f.instrument = cairn_instrument_code(inst);
+    p->f.instrument = cairn_instrument_code(inst);
     encode_responses(b, row->resp);
-    uint64_t h =
-        cairn__batch_row_hash(row->client_id, f.instrument,
-                              row->administered_at, b->resp.p, b->resp.len);
+    p->h = cairn__batch_row_hash(row->client_id, p->f.instrument,
+                                 row->administered_at, b->resp.p, b->resp.len);
     if (row->check_duplicate) {
-        rc = is_duplicate(b, row, f.instrument, h, &dup, &presumed, err);
+        rc = is_duplicate(b, row, p->f.instrument, p->h, &p->dup, &p->presumed,
+                          err);
     }
-    if (duplicate != NULL) {
-        *duplicate = dup;
-    }
-    b->n_dup += dup;
-    if (rc < 0 || (dup && !presumed)) {
+    b->n_dup += p->dup;
+    p->f.client_id = row->client_id;
+    p->f.supersedes = row->supersedes;
+    p->f.administered_at = row->administered_at;
+    p->f.responses = b->resp.p;
+    p->f.reason = row->reason;
+    return rc;
+}
+
+void cairn__batch_encode_score(cairn__memo *memo, cairn__buf *scores,
+                               cairn__buf *flags, cairn__buf *rules,
+                               const cairn_score *sc)
+{
+    encode_memo(memo, scores, 's', encode_scores, sc);
+    encode_memo(memo, flags, 'f', encode_flags, sc);
+    encode_memo(memo, rules, 'r', encode_rules, sc);
+}
+
+int cairn__store_batch_add(cairn__batch *b, const cairn__batch_row *row,
+                           bool *duplicate, int64_t *id, cairn_error *err)
+{
+    pending p;
+    int rc = check_row(row, err);
+    if (rc < 0) {
         return rc;
     }
-    encode_memo(b, &b->scores, 's', encode_scores, row->score);
-    encode_memo(b, &b->flags, 'f', encode_flags, row->score);
-    encode_memo(b, &b->rules, 'r', encode_rules, row->score);
+    rc = decide(b, row, row->score->instrument, &p, err);
+    if (duplicate != NULL) {
+        *duplicate = p.dup;
+    }
+    if (rc < 0 || (p.dup && !p.presumed)) {
+        return rc;
+    }
+    cairn__batch_encode_score(b->memo, &b->scores, &b->flags, &b->rules,
+                              row->score);
     if (b->resp.oom || b->scores.oom || b->flags.oom || b->rules.oom) {
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
-    f.client_id = row->client_id;
-    f.supersedes = row->supersedes;
-    f.administered_at = row->administered_at;
-    f.responses = b->resp.p;
-    f.scores = b->scores.p;
-    f.flags = b->flags.len > 0 ? b->flags.p : NULL;
-    f.rules = b->rules.len > 0 ? b->rules.p : NULL;
-    f.reason = row->reason;
-    if (presumed) {
+    p.f.scores = b->scores.p;
+    p.f.flags = b->flags.len > 0 ? b->flags.p : NULL;
+    p.f.rules = b->rules.len > 0 ? b->rules.p : NULL;
+    if (p.presumed) {
         /* kept whole, in case the insert phase finds it is not one */
-        return cairn__batch_spill_row(b, 'p', slot, &f, h, err);
+        return cairn__batch_spill_row(b, 'p', p.slot, &p.f, p.h, err);
     }
-    rc = write_row(b, &f, slot, h, err);
-    b->keys_full = b->keys_full || cairn__hset_add(&b->keys, h) < 0;
+    rc = write_row(b, &p.f, p.slot, p.h, err);
+    b->keys_full = b->keys_full || cairn__hset_add(&b->keys, p.h) < 0;
     if (id != NULL) {
-        *id = f.id;
+        *id = p.f.id;
     }
+    return rc;
+}
+
+int cairn__store_batch_drain(cairn__batch *b, cairn_error *err)
+{
+    cairn__batch_pipe *pipe = b->pipe;
+    b->pipe = NULL;
+    return pipe != NULL ? cairn__batch_pipe_finish(pipe, err) : CAIRN_OK;
+}
+
+bool cairn__store_batch_scores_later(const cairn__batch *b)
+{
+    return b->pipe != NULL;
+}
+
+int cairn__store_batch_add_later(cairn__batch *b, const cairn__batch_row *row,
+                                 const cairn_instrument *inst, bool *duplicate,
+                                 cairn_error *err)
+{
+    pending p;
+    if (b->pipe == NULL || row->resp->n != cairn_instrument_item_count(inst)) {
+        return cairn_error_set(err, CAIRN_EINVAL,
+                               "a %s row cannot be scored later here",
+                               cairn_instrument_code(inst));
+    }
+    int rc = decide(b, row, inst, &p, err);
+    *duplicate = p.dup;
+    if (rc < 0 || (p.dup && !p.presumed)) {
+        return rc;
+    }
+    if (b->resp.oom) {
+        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    if (p.presumed) {
+        return cairn__batch_later_row(b, 'P', p.slot, &p.f, p.h, row->resp,
+                                      err);
+    }
+    p.f.id = ++b->next_assess;
+    rc = cairn__batch_later_row(b, 'A', p.slot, &p.f, p.h, row->resp, err);
+    if (b->n++ == 0) {
+        b->first_id = p.f.id; /* its content: by the pipe's thread */
+    }
+    b->last_id = p.f.id;
+    b->keys_full = b->keys_full || cairn__hset_add(&b->keys, p.h) < 0;
     return rc;
 }
 
@@ -961,6 +1035,10 @@ static void batch_after(cairn__batch *b, cairn__buf *o)
 /* A deferred batch: leave the snapshot, wait for the write lock, insert. */
 static int take_lock_and_insert(cairn__batch *b, cairn_error *err)
 {
+    int rc = cairn__store_batch_drain(b, err);
+    if (rc < 0) {
+        return rc;
+    }
     cairn__store_rollback(b->st); /* the read transaction wrote nothing */
     /* decided: the keys are not needed any more (memory for SQLite) */
     cairn__hset_free(&b->keys);
@@ -971,7 +1049,7 @@ static int take_lock_and_insert(cairn__batch *b, cairn_error *err)
      * (a fifth of the insert phase); every parent here was decided on the
      * snapshot, and store_batch_insert.c checks each one once instead.
      * The pragma takes effect only outside a transaction. */
-    int rc = cairn__store_exec(b->st, "PRAGMA foreign_keys = OFF", err);
+    rc = cairn__store_exec(b->st, "PRAGMA foreign_keys = OFF", err);
     b->fk_off = rc == CAIRN_OK;
     if (rc == CAIRN_OK) {
         rc = cairn__store_begin(b->st, err);

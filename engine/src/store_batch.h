@@ -14,6 +14,8 @@
 /* Prepared rows a deferred batch keeps in memory before the spill file. */
 #define SPILL_MEMORY (16u << 20)
 
+typedef struct cairn__batch_pipe cairn__batch_pipe;
+
 /* Answer codes whose JSON text is kept (0..CODE_TEXTS-1). */
 #define CODE_TEXTS 64
 
@@ -62,6 +64,7 @@ struct cairn__batch {
     bool deferred;
     bool fk_off; /* the insert phase checks the parents itself */
     cairn__spill *spill;
+    cairn__batch_pipe *pipe; /* the spill's and digest's thread, or NULL */
     void (*before_lock)(void *ctx);
     void *lock_ctx;
 };
@@ -92,7 +95,33 @@ int cairn__batch_account(cairn__batch *b, const cairn__assess_fields *f,
                          cairn_error *err);
 void cairn__batch_content_json(cairn__buf *o, const cairn__assess_fields *f);
 
+/* The texts of a score (scores, flags, rules; flags and rules empty when
+ * there are none), through `memo` (may be NULL). */
+void cairn__batch_encode_score(cairn__memo *memo, cairn__buf *scores,
+                               cairn__buf *flags, cairn__buf *rules,
+                               const cairn_score *sc);
+
+/* What the pipe's thread keeps to score rows added unscored. */
+typedef struct cairn__batch_scorer {
+    cairn__memo *memo;
+    cairn_responses *resp[CAIRN__BATCH_DEFS]; /* by definition slot */
+    cairn__buf scores, flags, rules, rec, line;
+    bool content; /* the first row's content is made */
+} cairn__batch_scorer;
+
 /* store_batch_insert.c */
+/* A row added unscored ('A' to write, 'P' presumed a duplicate) for the
+ * pipe's thread: its fields but the score's, and the codes of `resp`. */
+int cairn__batch_later_row(cairn__batch *b, char kind, size_t slot,
+                           const cairn__assess_fields *f, uint64_t h,
+                           const cairn_responses *resp, cairn_error *err);
+/* The pipe's thread: one record handed over.  A row added unscored is
+ * scored and becomes the spill's 'a' or 'p' record; every record goes to
+ * the spill, and a row to write adds its digest line to b->digest (the
+ * first one's content to b->content when it was added unscored). */
+int cairn__batch_pipe_record(cairn__batch *b, cairn__batch_scorer *s,
+                             const char *rec, size_t len, cairn_error *err);
+void cairn__batch_scorer_free(cairn__batch_scorer *s);
 /* Keep a created client / a row ('a' to write, 'p' presumed duplicate) of
  * definition slot `slot` for the insert phase. */
 int cairn__batch_spill_client(cairn__batch *b, int64_t id, const char *code,
@@ -102,5 +131,21 @@ int cairn__batch_spill_row(cairn__batch *b, char kind, size_t slot,
                            cairn_error *err);
 /* Under the write lock: insert what was spilled (see the file). */
 int cairn__batch_insert_spilled(cairn__batch *b, cairn_error *err);
+/* store_batch_pipe.c: a second thread that puts a deferred batch's
+ * records in b->spill and digests its rows into b->digest, in order.
+ * While it runs, nothing else may touch b->spill or b->digest. */
+/* Start the thread; CAIRN_ENOMEM (nothing started) when it cannot be.
+ * `*out` is NULL on failure. */
+int cairn__batch_pipe_start(cairn__batch_pipe **out, cairn__batch *b);
+/* Hand a spill record (copied) to the thread.  Returns the thread's own
+ * first error once it has one (copied into `err`), else CAIRN_OK or
+ * CAIRN_ENOMEM. */
+int cairn__batch_pipe_put(cairn__batch_pipe *p, const char *rec, size_t len,
+                          cairn_error *err);
+/* Wait until every record handed over is spilled and digested, end the
+ * thread and free `p`; the thread's first error, if any. */
+int cairn__batch_pipe_finish(cairn__batch_pipe *p, cairn_error *err);
+/* End the thread without waiting for the rest, and free `p` (NULL ok). */
+void cairn__batch_pipe_free(cairn__batch_pipe *p);
 
 #endif

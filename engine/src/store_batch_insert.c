@@ -21,6 +21,11 @@
  *           len(i32, -1 = NULL) bytes NUL            a row; 'p' = presumed
  *                                                    a duplicate of the
  *                                                    batch's own (checked)
+ * Records handed to the pipe's thread (store_batch_pipe.c) are these, or
+ * a row added unscored, which that thread scores into an 'a' or 'p':
+ *   'A'|'P' slot(u8) id client supersedes (i64) hash(u64) n(u32)
+ *           codes (int[n]) missing (u8[n]) then date, responses, reason
+ *           as above
  */
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +48,13 @@ static void put_text(cairn__buf *o, const char *s)
     }
 }
 
+/* The record in `o` to the spill, through the pipe's thread if any. */
+static int spill_put(cairn__batch *b, const cairn__buf *o, cairn_error *err)
+{
+    return b->pipe != NULL ? cairn__batch_pipe_put(b->pipe, o->p, o->len, err)
+                           : cairn__spill_put(b->spill, o->p, o->len, err);
+}
+
 int cairn__batch_spill_client(cairn__batch *b, int64_t id, const char *code,
                               cairn_error *err)
 {
@@ -54,14 +66,13 @@ int cairn__batch_spill_client(cairn__batch *b, int64_t id, const char *code,
     if (o->oom) {
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
-    return cairn__spill_put(b->spill, o->p, o->len, err);
+    return spill_put(b, o, err);
 }
 
-int cairn__batch_spill_row(cairn__batch *b, char kind, size_t slot,
-                           const cairn__assess_fields *f, uint64_t h,
-                           cairn_error *err)
+/* The spill's record of a row into `o` (emptied first). */
+static void put_row(cairn__buf *o, char kind, size_t slot,
+                    const cairn__assess_fields *f, uint64_t h)
 {
-    cairn__buf *o = &b->rec;
     uint8_t s8 = (uint8_t)slot;
     int64_t id = kind == 'a' ? f->id : 0;
     o->len = 0;
@@ -76,10 +87,45 @@ int cairn__batch_spill_row(cairn__batch *b, char kind, size_t slot,
     for (int i = 0; i < TEXTS; i++) {
         put_text(o, t[i]);
     }
+}
+
+int cairn__batch_spill_row(cairn__batch *b, char kind, size_t slot,
+                           const cairn__assess_fields *f, uint64_t h,
+                           cairn_error *err)
+{
+    put_row(&b->rec, kind, slot, f, h);
+    if (b->rec.oom) {
+        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    return spill_put(b, &b->rec, err);
+}
+
+int cairn__batch_later_row(cairn__batch *b, char kind, size_t slot,
+                           const cairn__assess_fields *f, uint64_t h,
+                           const cairn_responses *resp, cairn_error *err)
+{
+    cairn__buf *o = &b->rec;
+    uint8_t s8 = (uint8_t)slot;
+    uint32_t n = (uint32_t)resp->n;
+    o->len = 0;
+    cairn__buf_putc(o, kind);
+    put_bytes(o, &s8, 1);
+    put_bytes(o, &f->id, sizeof f->id);
+    put_bytes(o, &f->client_id, sizeof f->client_id);
+    put_bytes(o, &f->supersedes, sizeof f->supersedes);
+    put_bytes(o, &h, sizeof h);
+    put_bytes(o, &n, sizeof n);
+    put_bytes(o, resp->codes, resp->n * sizeof *resp->codes);
+    for (size_t i = 0; i < resp->n; i++) {
+        cairn__buf_putc(o, resp->missing[i] ? 1 : 0);
+    }
+    put_text(o, f->administered_at);
+    put_text(o, f->responses);
+    put_text(o, f->reason);
     if (o->oom) {
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
-    return cairn__spill_put(b->spill, o->p, o->len, err);
+    return cairn__batch_pipe_put(b->pipe, o->p, o->len, err);
 }
 
 /* ------------------------------------------------------------------ */
@@ -159,6 +205,131 @@ static int parse(rec *r, const char *p, size_t len, cairn_error *err)
                                "the import's temporary file is damaged");
     }
     return CAIRN_OK;
+}
+
+static int damaged(cairn_error *err)
+{
+    return cairn_error_set(err, CAIRN_EIO,
+                           "the import's temporary file is damaged");
+}
+
+/* A row added unscored ('A', 'P'): its fields, its codes into the slot's
+ * response set (made on first use). */
+static int parse_later(cairn__batch *b, cairn__batch_scorer *s, rec *r,
+                       const char *p, size_t len, cairn_error *err)
+{
+    const char *end = p + len;
+    uint8_t s8 = 0;
+    uint32_t n = 0;
+    memset(r, 0, sizeof *r);
+    r->kind = *p++ == 'A' ? 'a' : 'p';
+    take(&p, end, &s8, 1);
+    take(&p, end, &r->id, sizeof r->id);
+    take(&p, end, &r->client, sizeof r->client);
+    take(&p, end, &r->f.supersedes, sizeof r->f.supersedes);
+    take(&p, end, &r->h, sizeof r->h);
+    take(&p, end, &n, sizeof n);
+    if (p == NULL || s8 >= CAIRN__BATCH_DEFS) {
+        return damaged(err);
+    }
+    r->slot = s8;
+    const cairn_instrument *inst = b->def_inst[s8];
+    cairn_responses **resp = &s->resp[s8];
+    int rc = *resp == NULL ? cairn_responses_new(resp, inst, err) : CAIRN_OK;
+    if (rc < 0 || (*resp)->n != n) {
+        return rc < 0 ? rc : damaged(err);
+    }
+    const char *codes = take(&p, end, NULL, n * sizeof *(*resp)->codes);
+    const char *missing = take(&p, end, NULL, n);
+    if (p == NULL) {
+        return damaged(err);
+    }
+    memcpy((*resp)->codes, codes, n * sizeof *(*resp)->codes);
+    for (size_t i = 0; i < n; i++) {
+        (*resp)->missing[i] = missing[i] != 0;
+    }
+    size_t t = 0;
+    r->f.administered_at = take_text(&p, end, &t);
+    r->f.responses = take_text(&p, end, &r->resp_len);
+    r->f.reason = take_text(&p, end, &t);
+    if (p == NULL || r->f.administered_at == NULL || r->f.responses == NULL) {
+        return damaged(err);
+    }
+    r->f.id = r->kind == 'a' ? r->id : 0;
+    r->f.client_id = r->client;
+    r->f.definition_id = b->def_id[s8];
+    r->f.instrument = cairn_instrument_code(inst);
+    return CAIRN_OK;
+}
+
+/* Score a row added unscored; its record for the spill into s->rec. */
+static int score_later(cairn__batch *b, cairn__batch_scorer *s, const char *p,
+                       size_t len, rec *r, cairn_error *err)
+{
+    cairn_score *sc = NULL;
+    int rc = parse_later(b, s, r, p, len, err);
+    if (rc == CAIRN_OK) {
+        rc = cairn_score_compute(&sc, b->def_inst[r->slot], s->resp[r->slot],
+                                 err);
+    }
+    if (rc < 0) {
+        return rc;
+    }
+    cairn__batch_encode_score(s->memo, &s->scores, &s->flags, &s->rules, sc);
+    cairn_score_free(sc);
+    r->f.scores = s->scores.p;
+    r->f.flags = s->flags.len > 0 ? s->flags.p : NULL;
+    r->f.rules = s->rules.len > 0 ? s->rules.p : NULL;
+    put_row(&s->rec, r->kind, r->slot, &r->f, r->h);
+    if (s->scores.oom || s->flags.oom || s->rules.oom || s->rec.oom) {
+        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    return CAIRN_OK;
+}
+
+int cairn__batch_pipe_record(cairn__batch *b, cairn__batch_scorer *s,
+                             const char *p, size_t len, cairn_error *err)
+{
+    rec r;
+    bool later = len > 0 && (p[0] == 'A' || p[0] == 'P');
+    int rc = later ? score_later(b, s, p, len, &r, err) : CAIRN_OK;
+    if (rc == CAIRN_OK && later) {
+        rc = cairn__spill_put(b->spill, s->rec.p, s->rec.len, err);
+    } else if (rc == CAIRN_OK) {
+        rc = cairn__spill_put(b->spill, p, len, err);
+        if (rc == CAIRN_OK) {
+            rc = parse(&r, p, len, err);
+        }
+        if (rc == CAIRN_OK && r.kind == 'a') {
+            r.f.id = r.id;
+            r.f.client_id = r.client;
+            r.f.definition_id = b->def_id[r.slot];
+            r.f.instrument = cairn_instrument_code(b->def_inst[r.slot]);
+        }
+    }
+    if (rc < 0 || r.kind != 'a') {
+        return rc;
+    }
+    s->line.len = 0;
+    cairn__assess_digest_line(&s->line, &r.f);
+    rc = cairn__digest_add(&b->digest, s->line.p, s->line.len, err);
+    if (later && !s->content) {
+        cairn__batch_content_json(&b->content, &r.f);
+        s->content = true;
+    }
+    return rc;
+}
+
+void cairn__batch_scorer_free(cairn__batch_scorer *s)
+{
+    for (size_t i = 0; i < CAIRN__BATCH_DEFS; i++) {
+        cairn_responses_free(s->resp[i]);
+    }
+    cairn__memo_free(s->memo);
+    cairn__buf *bufs[] = {&s->scores, &s->flags, &s->rules, &s->rec, &s->line};
+    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) {
+        cairn__buf_free(bufs[i]);
+    }
 }
 
 /* ------------------------------------------------------------------ */

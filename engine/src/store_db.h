@@ -281,4 +281,48 @@ void cairn__assess_digest_line(cairn__buf *b, const cairn__assess_fields *f);
 /* The digest line of a client created by a batch. */
 void cairn__client_digest_line(cairn__buf *b, int64_t id, const char *code);
 
+/* ---- stored texts decoded once per distinct text (store_decoded.c) */
+
+/* The value at one scale position of a stored scores text. */
+typedef struct cairn__scale_val {
+    bool has_score; /* a number is there */
+    bool score_bad; /* something else than a number or null is there */
+    bool band_bad;  /* something else than text or null is there */
+    double score;
+    const char *band; /* or NULL; in `text` */
+    char text[];
+} cairn__scale_val;
+
+/* The item codes of a stored responses text. */
+typedef struct cairn__codes_val {
+    size_t n_items;
+    int *codes;    /* item k answered codes[k-1], */
+    bool *missing; /* unless missing[k-1] */
+    _Alignas(max_align_t) char bytes[];
+} cairn__codes_val;
+
+typedef struct cairn__decoded cairn__decoded;
+
+/* Decoded texts of one scan, its scale at position `scale`.  Returns
+ * CAIRN_OK or CAIRN_ENOMEM. */
+int cairn__decoded_new(cairn__decoded **out, size_t scale);
+
+/*
+ * The scale's value in scores text `text` (`len` bytes) into `*out`,
+ * decoded by jansson the first time the text is met.  `*out` is
+ * borrowed: a value not kept (past the first 8,192 distinct texts)
+ * stays valid until the second scores text decoded after it.  Returns
+ * CAIRN_OK, CAIRN_EINVAL (not a JSON array) or CAIRN_ENOMEM.
+ */
+int cairn__decoded_scale(cairn__decoded *m, const char *text, size_t len,
+                         const cairn__scale_val **out);
+
+/* The same for a responses text ([code|null, ...]; anything else is
+ * CAIRN_EINVAL). */
+int cairn__decoded_codes(cairn__decoded *m, const char *text, size_t len,
+                         const cairn__codes_val **out);
+
+/* Free the decoded texts.  NULL is allowed. */
+void cairn__decoded_free(cairn__decoded *m);
+
 #endif

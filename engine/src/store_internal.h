@@ -135,6 +135,31 @@ int cairn__store_batch_add(cairn__batch *b, const cairn__batch_row *row,
                            bool *duplicate, int64_t *id, cairn_error *err);
 
 /*
+ * Wait until a deferred batch's second thread has done everything handed
+ * to it, and end it (nothing more is added unscored after this).  Its
+ * first error (memory, the spill's file), which came before any row read
+ * since, or CAIRN_OK.  Harmless without a second thread.
+ */
+int cairn__store_batch_drain(cairn__batch *b, cairn_error *err);
+
+/*
+ * Whether a row may be added unscored (cairn__store_batch_add_later): a
+ * deferred batch whose second thread runs (store_batch_pipe.c).
+ */
+bool cairn__store_batch_scores_later(const cairn__batch *b);
+
+/*
+ * Add one assessment of `inst` whose score is not computed yet
+ * (row->score is ignored): the batch's second thread scores it exactly
+ * as cairn_score_compute does, in order, while the caller reads on.  Only
+ * when cairn__store_batch_scores_later; otherwise as
+ * cairn__store_batch_add (its id is not told).
+ */
+int cairn__store_batch_add_later(cairn__batch *b, const cairn__batch_row *row,
+                                 const cairn_instrument *inst, bool *duplicate,
+                                 cairn_error *err);
+
+/*
  * Whether `inst` on normalized `date` can be true for client
  * `client_id` (see cairn__store_date_plausible in store_db.h):
  * CAIRN_EINVAL when it cannot, CAIRN_OK with `warning` (may be NULL) set

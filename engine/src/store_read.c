@@ -1019,20 +1019,70 @@ void cairn_store_assessment_stream_close(cairn_assessment_stream *as)
 /* ------------------------------------------------------------------ */
 /* Cohort cursor                                                       */
 
+/* A definition a one-scale scan met: its fingerprint and scale ids. */
+typedef struct cursor_def {
+    int64_t id;
+    const char *fingerprint;
+    const char **scale_ids;
+    size_t n_scale_ids;
+} cursor_def;
+
 struct cairn_store_cursor {
     cairn_store *st;
     sqlite3_stmt *stmt;
     bool empty; /* nothing of the instrument was ever stored */
     arena mem;  /* this row's strings and arrays */
-    arena ids;  /* the scale ids of the last definition seen */
+    arena ids;  /* full scan: the scale ids of the last definition seen;
+                   one-scale scan: those of every definition met */
     int64_t ids_definition;
     const char **scale_ids;
     size_t n_scale_ids;
-    bool one;              /* one scale, picked by SQL (columns 10-11) */
-    size_t scale;          /* its position */
+    bool one;                /* one scale (see open_scale) */
+    size_t scale;            /* its position */
+    char band_path[32];      /* "$[scale][1]" */
+    sqlite3_stmt *def_stmt;  /* one-scale: a definition by id */
+    sqlite3_stmt *band_stmt; /* one-scale: an earlier row's band */
+    cairn__decoded *dec;     /* one-scale: scores and responses decoded */
+    const cairn__scale_val *val[2]; /* this row's and the last row's, */
+    int64_t val_id[2];              /* with their ids (NULL: no scale) */
+    cursor_def *defs;               /* one-scale: the definitions met */
+    size_t n_defs, cap_defs;
     cairn_stored_scale sc; /* that scale of this row */
     cairn_cohort_row row;
 };
+
+/* Every column a full scan decodes. */
+#define CURSOR_FULL                                                            \
+    "SELECT a.id, a.client_id, c.code, a.administered_at, d.fingerprint,"      \
+    " d.scales, a.scores, a.responses, a.flags, d.id"                          \
+    " FROM assessment a"                                                       \
+    " JOIN client c ON c.id = a.client_id"                                     \
+    " JOIN definition d ON d.id = a.definition_id"
+
+/*
+ * A one-scale scan reads six columns a row: no join, no text copied.
+ * The scale's score and band come from the stored scores text, decoded
+ * once per distinct text (store_decoded.c), and so do the responses of
+ * the rows that ask for them (cairn_store_cursor_items).
+ */
+#define CURSOR_ONE                                                             \
+    "SELECT a.id, a.client_id, a.administered_at, a.definition_id,"            \
+    " a.scores, a.responses FROM assessment a"
+
+#define CURSOR_WHERE                                                           \
+    " WHERE a.instrument = ?1"                                                 \
+    " AND a.superseded_by IS NULL"                                             \
+    " AND a.voided_at IS NULL"                                                 \
+    " ORDER BY a.client_id, a.administered_at, a.id"
+
+static int prepare(cairn_store *st, const char *sql, sqlite3_stmt **out,
+                   cairn_error *err)
+{
+    if (sqlite3_prepare_v2(st->db, sql, -1, out, NULL) != SQLITE_OK) {
+        return cairn__store_dberr(st, err);
+    }
+    return CAIRN_OK;
+}
 
 static int cursor_open(cairn_store_cursor **out, cairn_store *st,
                        const char *instrument, bool one, size_t scale,
@@ -1046,41 +1096,39 @@ static int cursor_open(cairn_store_cursor **out, cairn_store *st,
     c->st = st;
     c->one = one;
     c->scale = scale;
-    if (sqlite3_prepare_v2(st->db,
-                           "SELECT a.id, a.client_id, c.code,"
-                           " a.administered_at, d.fingerprint, d.scales,"
-                           " a.scores, a.responses, a.flags, d.id,"
-                           " CASE WHEN ?2 IS NOT NULL THEN"
-                           " json_extract(a.scores, ?2 || '[0]') END,"
-                           " CASE WHEN ?2 IS NOT NULL THEN"
-                           " json_extract(a.scores, ?2 || '[1]') END"
-                           " FROM assessment a"
-                           " JOIN client c ON c.id = a.client_id"
-                           " JOIN definition d ON d.id = a.definition_id"
-                           " WHERE a.instrument = ?1"
-                           " AND a.superseded_by IS NULL"
-                           " AND a.voided_at IS NULL"
-                           " ORDER BY a.client_id, a.administered_at, a.id",
-                           -1, &c->stmt, NULL) != SQLITE_OK) {
-        int rc = cairn__store_dberr(st, err);
+    snprintf(c->band_path, sizeof c->band_path, "$[%zu][1]", scale);
+    int rc =
+        prepare(st, one ? CURSOR_ONE CURSOR_WHERE : CURSOR_FULL CURSOR_WHERE,
+                &c->stmt, err);
+    if (rc == CAIRN_OK && one) {
+        rc = prepare(st,
+                     "SELECT fingerprint, scales FROM definition WHERE id = ?",
+                     &c->def_stmt, err);
+    }
+    if (rc == CAIRN_OK && one && cairn__decoded_new(&c->dec, scale) < 0) {
+        rc = cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    if (rc == CAIRN_OK && one) {
+        rc = prepare(st,
+                     "SELECT json_extract(scores, ?2) FROM assessment"
+                     " WHERE id = ?1 AND instrument = ?3",
+                     &c->band_stmt, err);
+    }
+    if (rc < 0) {
         cairn_store_cursor_close(c);
         return rc;
     }
     sqlite3_bind_text(c->stmt, 1, instrument, -1, SQLITE_TRANSIENT);
     if (one) {
-        char path[32];
-        snprintf(path, sizeof path, "$[%zu]", scale);
-        sqlite3_bind_text(c->stmt, 2, path, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(c->band_stmt, 2, c->band_path, -1, SQLITE_STATIC);
+        sqlite3_bind_text(c->band_stmt, 3, instrument, -1, SQLITE_TRANSIENT);
     }
     /* The scan filters a table ordered by client; an instrument never
      * stored (no definition of it) would cost a whole pass for nothing. */
     sqlite3_stmt *any = NULL;
-    int rc = CAIRN_OK;
-    if (sqlite3_prepare_v2(st->db,
-                           "SELECT 1 FROM definition WHERE instrument = ?", -1,
-                           &any, NULL) != SQLITE_OK) {
-        rc = cairn__store_dberr(st, err);
-    } else {
+    rc =
+        prepare(st, "SELECT 1 FROM definition WHERE instrument = ?", &any, err);
+    if (rc == CAIRN_OK) {
         sqlite3_bind_text(any, 1, instrument, -1, SQLITE_STATIC);
         int step = sqlite3_step(any);
         c->empty = step == SQLITE_DONE;
@@ -1124,37 +1172,106 @@ static bool cursor_ids(cairn_store_cursor *cur, sqlite3_stmt *s)
                       &cur->n_scale_ids);
 }
 
+static int malformed(const cairn_cohort_row *r, const char *what,
+                     cairn_error *err)
+{
+    return cairn_error_set(err, CAIRN_EINVAL,
+                           "assessment %lld: stored %s are malformed",
+                           (long long)r->assessment_id, what);
+}
+
+/* Definition `id` of a one-scale scan, read the first time it is met. */
+static int cursor_def_get(cairn_store_cursor *cur, int64_t id,
+                          const cursor_def **out, cairn_error *err)
+{
+    for (size_t i = 0; i < cur->n_defs; i++) {
+        if (cur->defs[i].id == id) {
+            *out = &cur->defs[i];
+            return CAIRN_OK;
+        }
+    }
+    if (cur->n_defs == cur->cap_defs) {
+        size_t cap = cur->cap_defs ? cur->cap_defs * 2 : 4;
+        cursor_def *p = realloc(cur->defs, cap * sizeof *p);
+        if (p == NULL) {
+            return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+        }
+        cur->defs = p;
+        cur->cap_defs = cap;
+    }
+    sqlite3_stmt *s = cur->def_stmt;
+    cursor_def *d = &cur->defs[cur->n_defs];
+    *d = (cursor_def){.id = id};
+    sqlite3_reset(s);
+    sqlite3_bind_int64(s, 1, id);
+    int step = sqlite3_step(s);
+    if (step != SQLITE_ROW) {
+        int rc = step == SQLITE_DONE
+                     ? cairn_error_set(err, CAIRN_EINVAL,
+                                       "assessment %lld: its definition "
+                                       "%lld is missing",
+                                       (long long)cur->row.assessment_id,
+                                       (long long)id)
+                     : cairn__store_dberr(cur->st, err);
+        sqlite3_reset(s);
+        return rc;
+    }
+    const char *fp = cairn__store_col_text(s, 0);
+    bool ok = decode_ids(&cur->ids, cairn__store_col_text(s, 1), &d->scale_ids,
+                         &d->n_scale_ids);
+    d->fingerprint = ok && fp ? arena_str(&cur->ids, fp, strlen(fp)) : NULL;
+    ok = ok && (fp == NULL || d->fingerprint != NULL);
+    sqlite3_reset(s);
+    if (!ok) {
+        return malformed(&cur->row, "scores", err);
+    }
+    cur->n_defs++;
+    *out = d;
+    return CAIRN_OK;
+}
+
 /*
- * The one scale of the row from columns 10-11 (score and band of the
- * `[score, band, prorated]` at the scale's position), or no scale.
- * Stored text that is not JSON fails the step (SQLite's "malformed
- * JSON"); a score that is not a number, or a band that is not a string,
- * is refused here.  Two JSON calls a row: a third (json_type) to refuse
- * a shorter array cost more than the rest of the scan.
+ * A one-scale row: the score at the scale's position in the stored
+ * scores (column 4), or no scale when its definition has none there.
+ * Scores text that is not a JSON array, or a score that is not a number,
+ * is refused here.  The band stays NULL until asked for.
  */
-static bool cursor_one(cairn_store_cursor *cur, sqlite3_stmt *s)
+static int cursor_one(cairn_store_cursor *cur, sqlite3_stmt *s,
+                      cairn_error *err)
 {
     cairn_cohort_row *r = &cur->row;
-    if (!cursor_ids(cur, s)) {
-        return false;
+    const cursor_def *d = NULL;
+    cur->val[1] = cur->val[0];
+    cur->val_id[1] = cur->val_id[0];
+    cur->val[0] = NULL;
+    cur->val_id[0] = r->assessment_id;
+    r->administered_at = cairn__store_col_text(s, 2);
+    int rc = cursor_def_get(cur, sqlite3_column_int64(s, 3), &d, err);
+    if (rc < 0) {
+        return rc;
     }
-    if (cur->scale >= cur->n_scale_ids) {
-        return true; /* this definition has no such scale */
+    r->fingerprint = d->fingerprint;
+    if (cur->scale >= d->n_scale_ids) {
+        return CAIRN_OK; /* this definition has no such scale */
     }
-    int t0 = sqlite3_column_type(s, 10), t1 = sqlite3_column_type(s, 11);
-    if ((t0 != SQLITE_NULL && t0 != SQLITE_INTEGER && t0 != SQLITE_FLOAT) ||
-        (t1 != SQLITE_NULL && t1 != SQLITE_TEXT)) {
-        return false;
+    const char *text = cairn__store_col_text(s, 4);
+    rc = text == NULL ? CAIRN_EINVAL
+                      : cairn__decoded_scale(cur->dec, text,
+                                             (size_t)sqlite3_column_bytes(s, 4),
+                                             &cur->val[0]);
+    if (rc == CAIRN_ENOMEM) {
+        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
-    bool oom = false;
+    if (rc < 0 || cur->val[0]->score_bad) {
+        return malformed(r, "scores", err);
+    }
     cur->sc = (cairn_stored_scale){0};
-    cur->sc.scale = cur->scale_ids[cur->scale];
-    cur->sc.has_score = t0 != SQLITE_NULL;
-    cur->sc.score = sqlite3_column_double(s, 10);
-    cur->sc.band = astr(&cur->mem, s, 11, &oom);
+    cur->sc.scale = d->scale_ids[cur->scale];
+    cur->sc.has_score = cur->val[0]->has_score;
+    cur->sc.score = cur->val[0]->score;
     r->scales = &cur->sc;
     r->n_scales = 1;
-    return !oom;
+    return CAIRN_OK;
 }
 
 int cairn_store_cursor_next(cairn_store_cursor *cur,
@@ -1178,37 +1295,87 @@ int cairn_store_cursor_next(cairn_store_cursor *cur,
     memset(r, 0, sizeof *r);
     r->assessment_id = sqlite3_column_int64(s, 0);
     r->client_id = sqlite3_column_int64(s, 1);
+    if (cur->one) {
+        int rc = cursor_one(cur, s, err);
+        if (rc < 0) {
+            return rc;
+        }
+        *row = r;
+        return 1;
+    }
     r->client_code = astr(&cur->mem, s, 2, &oom);
     r->administered_at = astr(&cur->mem, s, 3, &oom);
     r->fingerprint = astr(&cur->mem, s, 4, &oom);
     if (oom) {
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
-    if (cur->one ? !cursor_one(cur, s)
-                 : (!cursor_ids(cur, s) ||
-                    !decode_scales(&cur->mem, cairn__store_col_text(s, 6),
-                                   cur->scale_ids, cur->n_scale_ids, &r->scales,
-                                   &r->n_scales))) {
-        return cairn_error_set(err, CAIRN_EINVAL,
-                               "assessment %lld: stored scores are "
-                               "malformed",
-                               (long long)r->assessment_id);
+    if (!cursor_ids(cur, s) ||
+        !decode_scales(&cur->mem, cairn__store_col_text(s, 6), cur->scale_ids,
+                       cur->n_scale_ids, &r->scales, &r->n_scales)) {
+        return malformed(r, "scores", err);
     }
     *row = r;
     return 1;
+}
+
+/* The band in column `i` of `s` into the row's arena; false if it is
+ * neither NULL nor text, or on lack of memory (*oom). */
+static bool band_column(cairn_store_cursor *cur, sqlite3_stmt *s, int i,
+                        const char **band, bool *oom)
+{
+    int t = sqlite3_column_type(s, i);
+    *band = NULL;
+    if (t != SQLITE_NULL && t != SQLITE_TEXT) {
+        return false;
+    }
+    *band = astr(&cur->mem, s, i, oom);
+    return true;
+}
+
+/* One-scale: the current row's items (column 5) and band (no flags: no
+ * scan of one scale reads them). */
+static int items_here(cairn_store_cursor *cur, cairn_assessment *items,
+                      cairn_error *err)
+{
+    cairn_cohort_row *r = &cur->row;
+    const char *text = cairn__store_col_text(cur->stmt, 5);
+    const cairn__codes_val *v = NULL;
+    int rc = text == NULL ? CAIRN_EINVAL
+                          : cairn__decoded_codes(
+                                cur->dec, text,
+                                (size_t)sqlite3_column_bytes(cur->stmt, 5), &v);
+    if (rc == CAIRN_ENOMEM) {
+        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    if (rc < 0) {
+        return malformed(r, "responses", err);
+    }
+    items->n_items = v->n_items;
+    items->codes = v->codes;
+    items->missing = v->missing;
+    if (r->n_scales == 1 && cur->val[0]->band_bad) {
+        return malformed(r, "scores", err);
+    }
+    if (r->n_scales == 1) {
+        cur->sc.band = cur->val[0]->band;
+    }
+    return CAIRN_OK;
 }
 
 int cairn_store_cursor_items(cairn_store_cursor *cur, cairn_error *err)
 {
     cairn_cohort_row *r = &cur->row;
     cairn_assessment items = {0};
-    if (!decode_responses(&cur->mem, cairn__store_col_text(cur->stmt, 7),
-                          &items) ||
-        !decode_flags(&cur->mem, cairn__store_col_text(cur->stmt, 8), &items)) {
-        return cairn_error_set(err, CAIRN_EINVAL,
-                               "assessment %lld: stored responses are "
-                               "malformed",
-                               (long long)r->assessment_id);
+    if (cur->one) {
+        int rc = items_here(cur, &items, err);
+        if (rc < 0) {
+            return rc;
+        }
+    } else if (!decode_responses(&cur->mem, cairn__store_col_text(cur->stmt, 7),
+                                 &items) ||
+               !decode_flags(&cur->mem, cairn__store_col_text(cur->stmt, 8),
+                             &items)) {
+        return malformed(r, "responses", err);
     }
     r->n_items = items.n_items;
     r->codes = items.codes;
@@ -1218,14 +1385,60 @@ int cairn_store_cursor_items(cairn_store_cursor *cur, cairn_error *err)
     return CAIRN_OK;
 }
 
+int cairn_store_cursor_band(cairn_store_cursor *cur, int64_t assessment,
+                            const char **band, cairn_error *err)
+{
+    *band = NULL;
+    if (!cur->one) {
+        return cairn_error_set(err, CAIRN_EINVAL,
+                               "a band by id needs a one-scale scan");
+    }
+    for (size_t i = 0; i < 2; i++) {
+        if (cur->val[i] != NULL && cur->val_id[i] == assessment) {
+            *band = cur->val[i]->band_bad ? NULL : cur->val[i]->band;
+            return cur->val[i]->band_bad
+                       ? cairn_error_set(err, CAIRN_EINVAL,
+                                         "assessment %lld: stored scores are "
+                                         "malformed",
+                                         (long long)assessment)
+                       : CAIRN_OK;
+        }
+    }
+    sqlite3_stmt *s = cur->band_stmt;
+    bool oom = false;
+    int rc = CAIRN_OK;
+    sqlite3_reset(s);
+    sqlite3_bind_int64(s, 1, assessment);
+    int step = sqlite3_step(s);
+    if (step != SQLITE_ROW) {
+        rc = step == SQLITE_DONE
+                 ? cairn_error_set(err, CAIRN_ENOTFOUND,
+                                   "no assessment %lld of this instrument",
+                                   (long long)assessment)
+                 : cairn__store_dberr(cur->st, err);
+    } else if (!band_column(cur, s, 0, band, &oom)) {
+        rc = cairn_error_set(err, CAIRN_EINVAL,
+                             "assessment %lld: stored scores are malformed",
+                             (long long)assessment);
+    } else if (oom) {
+        rc = cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    sqlite3_reset(s);
+    return rc;
+}
+
 void cairn_store_cursor_close(cairn_store_cursor *cur)
 {
     if (cur == NULL) {
         return;
     }
     sqlite3_finalize(cur->stmt);
+    sqlite3_finalize(cur->def_stmt);
+    cairn__decoded_free(cur->dec);
+    sqlite3_finalize(cur->band_stmt);
     arena_free(&cur->mem);
     arena_free(&cur->ids);
+    free(cur->defs);
     free(cur);
 }
 

@@ -65,10 +65,12 @@ int cairn__release_state(cairn_store *st, int64_t id, cairn__buf *out,
                                   id, keys, 8, out, err);
 }
 
-/* Refuse when an earlier release is 1..K-1 clients away. */
+/* Refuse when an earlier release is 1..K-1 clients away.  `text` is the
+ * new release's members as they will be stored: an earlier release
+ * stored with the same text has the same members, and is not decoded. */
 static int check_earlier(cairn_store *st, const char *instrument,
                          const char *scale, const int64_t *ids, size_t n,
-                         int min_cell, cairn_error *err)
+                         const cairn__buf *text, int min_cell, cairn_error *err)
 {
     sqlite3_stmt *s = NULL;
     int rc = CAIRN_OK;
@@ -87,6 +89,11 @@ static int check_earlier(cairn_store *st, const char *instrument,
         size_t n_old = 0;
         int k = sqlite3_column_int(s, 4) > min_cell ? sqlite3_column_int(s, 4)
                                                     : min_cell;
+        const char *stored = cairn__store_col_text(s, 3);
+        if (stored != NULL && (size_t)sqlite3_column_bytes(s, 3) == text->len &&
+            memcmp(stored, text->p, text->len) == 0) {
+            continue; /* the same members */
+        }
         if (!parse_members(cairn__store_col_text(s, 3), &old, &n_old)) {
             rc = cairn_error_set(err, CAIRN_EINVAL,
                                  "release %lld of the release log is not "
@@ -115,25 +122,28 @@ static int check_earlier(cairn_store *st, const char *instrument,
     return rc;
 }
 
-static int insert(cairn_store *st, const char *instrument, const char *scale,
-                  const int64_t *ids, size_t n, int min_cell, int64_t *id,
-                  cairn_error *err)
+/* The members as stored: [id,id,...]. */
+static void members_text(cairn__buf *b, const int64_t *ids, size_t n)
 {
-    sqlite3_stmt *s = NULL;
-    cairn__buf members = CAIRN__BUF_INIT, after = CAIRN__BUF_INIT;
-    char now[CAIRN__DATE_MAX], target[48];
-    cairn__buf_putc(&members, '[');
+    cairn__buf_putc(b, '[');
     for (size_t i = 0; i < n; i++) {
         if (i > 0) {
-            cairn__buf_putc(&members, ',');
+            cairn__buf_putc(b, ',');
         }
-        cairn__buf_int(&members, ids[i]);
+        cairn__buf_int(b, ids[i]);
     }
-    cairn__buf_putc(&members, ']');
-    int rc = members.oom ? cairn_error_set(err, CAIRN_ENOMEM, "out of memory")
-                         : CAIRN_OK;
-    if (rc == CAIRN_OK &&
-        sqlite3_prepare_v2(st->db,
+    cairn__buf_putc(b, ']');
+}
+
+static int insert(cairn_store *st, const char *instrument, const char *scale,
+                  const cairn__buf *members, size_t n, int min_cell,
+                  int64_t *id, cairn_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    cairn__buf after = CAIRN__BUF_INIT;
+    char now[CAIRN__DATE_MAX], target[48];
+    int rc = CAIRN_OK;
+    if (sqlite3_prepare_v2(st->db,
                            "INSERT INTO release_log (instrument, scale,"
                            " min_cell, n, members, who, at)"
                            " VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -146,7 +156,7 @@ static int insert(cairn_store *st, const char *instrument, const char *scale,
         sqlite3_bind_text(s, 2, scale, -1, SQLITE_STATIC);
         sqlite3_bind_int(s, 3, min_cell);
         sqlite3_bind_int64(s, 4, (sqlite3_int64)n);
-        sqlite3_bind_text(s, 5, members.p, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 5, members->p, -1, SQLITE_STATIC);
         sqlite3_bind_text(s, 6, st->actor, -1, SQLITE_STATIC);
         sqlite3_bind_text(s, 7, now, -1, SQLITE_STATIC);
         if (sqlite3_step(s) != SQLITE_DONE) {
@@ -162,7 +172,6 @@ static int insert(cairn_store *st, const char *instrument, const char *scale,
         snprintf(target, sizeof target, "release:%lld", (long long)*id);
         rc = cairn__audit_append(st, "release.add", target, NULL, after.p, err);
     }
-    cairn__buf_free(&members);
     cairn__buf_free(&after);
     return rc;
 }
@@ -184,20 +193,28 @@ int cairn_store_release_add(cairn_store *st, const char *instrument,
                                "for writing once to migrate)",
                                st->path, st->schema);
     }
+    cairn__buf members = CAIRN__BUF_INIT;
+    members_text(&members, ids, n);
+    if (members.oom) {
+        cairn__buf_free(&members);
+        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
     int rc = cairn__store_begin(st, err);
-    if (rc < 0) {
-        return rc;
-    }
-    rc = check_earlier(st, instrument, scale, ids, n, min_cell, err);
     if (rc == CAIRN_OK) {
-        rc = insert(st, instrument, scale, ids, n, min_cell, id ? id : &local,
-                    err);
+        rc = check_earlier(st, instrument, scale, ids, n, &members, min_cell,
+                           err);
+        if (rc == CAIRN_OK) {
+            rc = insert(st, instrument, scale, &members, n, min_cell,
+                        id ? id : &local, err);
+        }
+        if (rc < 0) {
+            cairn__store_rollback(st);
+        } else {
+            rc = cairn__store_commit(st, err);
+        }
     }
-    if (rc < 0) {
-        cairn__store_rollback(st);
-        return rc;
-    }
-    return cairn__store_commit(st, err);
+    cairn__buf_free(&members);
+    return rc;
 }
 
 int cairn__store_audit_release(cairn_store *st, const char *action,

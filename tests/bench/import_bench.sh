@@ -16,10 +16,11 @@
 #     rows; 0 skips it) against the cost at BENCH_CLIENTS (target: within
 #     15%), with its peak RSS (< 200 MB);
 #   - instructions per row from callgrind on BENCH_CG_CLIENTS (default
-#     5000, about 60,000 rows; 0 skips it), split into the reading and
-#     the insert phase, beside the bare loop's on the same rows (its
-#     inserts alone): wall times on shared machines vary by 30%,
-#     instructions do not.
+#     5000, about 60,000 rows; 0 skips it), per thread (the reader's,
+#     split into the reading and the insert phase, and the second
+#     thread's, which scores, spills and digests meanwhile), beside the bare
+#     loop's on the same rows (its inserts alone): wall times on shared
+#     machines vary by 30%, instructions do not.
 # Env: BENCH_CLIENTS (default 100000, about 1.2 M rows), BENCH_RUNS (best
 # of, default 3), BENCH_LARGE_CLIENTS, BENCH_CG_CLIENTS.
 BUILD=${BUILD:-build}
@@ -44,7 +45,7 @@ size=$(du -m "$csv" | cut -f1)
 
 ${CC:-cc} -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -Iengine/include \
     -o "$dir/bare_insert" tests/bench/bare_insert.c "$BUILD/libcairn.a" \
-    $(pkg-config --cflags --libs sqlite3 gsl jansson libsodium libcrypto) -lm ||
+    $(pkg-config --cflags --libs sqlite3 gsl jansson libsodium libcrypto) -lm -pthread ||
     exit 1
 
 min() { awk -v a="$1" -v b="$2" 'BEGIN { print (a == "" || b < a) ? b : a }'; }
@@ -198,12 +199,21 @@ if [ "$CG" -gt 0 ] && command -v valgrind >/dev/null; then
     n=$(($(wc -l <"$f") - 1))
     rm -f "$dir"/cg.db*
     "$CAIRN" --db "$dir/cg.db" init >/dev/null || exit 1
-    valgrind --tool=callgrind --callgrind-out-file="$dir/callgrind.out" \
+    # one profile per thread: the reader (-01, with the insert phase) and
+    # the second thread that spills and digests (-02)
+    rm -f "$dir"/callgrind.out*
+    valgrind --tool=callgrind --separate-threads=yes \
+        --callgrind-out-file="$dir/callgrind.out" \
         "$CAIRN" --db "$dir/cg.db" import "$f" --create-clients \
         >/dev/null 2>"$dir/callgrind.log" || exit 1
-    ir=$(sed -n 's/^summary: *//p' "$dir/callgrind.out")
+    ir=0
+    for t in "$dir"/callgrind.out-*; do
+        ir=$((ir + $(sed -n 's/^summary: *//p' "$t")))
+    done
+    main=$(sed -n 's/^summary: *//p' "$dir/callgrind.out-01")
     # the insert phase (under the write lock): its inclusive count
-    ins=$(callgrind_annotate --inclusive=yes "$dir/callgrind.out" 2>/dev/null |
+    ins=$(callgrind_annotate --inclusive=yes "$dir/callgrind.out-01" \
+        2>/dev/null |
         awk '/cairn__batch_insert_spilled/ { gsub(",", "", $1); print $1; exit }')
     # the bare loop on the rows this import wrote, its inserts alone
     rm -f "$dir"/cgbare.db*
@@ -215,21 +225,25 @@ if [ "$CG" -gt 0 ] && command -v valgrind >/dev/null; then
     bi=$(sed -n 's/^summary: *//p' "$dir/callgrind_bare.out")
     echo "instructions (callgrind, $n rows; valgrind hides SHA-NI, so the"
     echo "  digests count libcrypto's AVX2 code here, not the SHA-NI it runs)"
-    awk -v i="$ir" -v s="$ins" -v b="$bi" -v n="$n" 'BEGIN {
-        printf "  %-34s %8.0f per row\n", "cairn import, whole", i / n
+    awk -v i="$ir" -v m="$main" -v s="$ins" -v b="$bi" -v n="$n" 'BEGIN {
+        printf "  %-34s %8.0f per row\n", "cairn import, both threads", i / n
+        printf "  %-34s %8.0f per row\n", "  the reading thread", m / n
         if (s != "") {
-            printf "  %-34s %8.0f per row\n", "  reading, checking, scoring", \
-                (i - s) / n
-            printf "  %-34s %8.0f per row\n", "  inserting (the write lock)", \
-                s / n
+            printf "  %-34s %8.0f per row\n", \
+                "    reading, checking", (m - s) / n
+            printf "  %-34s %8.0f per row\n", \
+                "    inserting (the write lock)", s / n
         }
+        printf "  %-34s %8.0f per row\n", \
+            "  scoring, spilling, digesting (2nd)", (i - m) / n
         printf "  %-34s %8.0f per row\n", "bare insert loop (same rows)", b / n
-        printf "  cairn / bare   = %.2fx by instructions", i / b
+        printf "  reading thread / bare = %.2fx by instructions", m / b
+        printf " (both threads: %.2fx)", i / b
         if (s != "")
             printf "; insert phase / bare = %.2fx", s / b
         printf "\n"
     }'
-    echo "  (callgrind_annotate $dir/callgrind.out for the profile)"
+    echo "  (callgrind_annotate $dir/callgrind.out-01 for the profile)"
 fi
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 exit $status

@@ -3,8 +3,8 @@
 # the same run, reported as ratios (never as timed assertions in tests).
 #   import_bench.sh   import of ~1,000,000 PHQ-9 assessments vs pandas and
 #                     a bare insert loop (issue: the longitudinal record)
-#   cohort_bench.sh   the growth model on the same data vs R's lme4, and
-#                     the caseload of 10,000 clients
+#   cohort_bench.sh   the growth model on the same data (cohort, and
+#                     aggregate + report) vs R's lme4, with instructions
 #   scale_bench.sh    one client's trend vs history, caseload at 10k and
 #                     100k with peak memory (issue 17)
 #   report_bench.sh   the caseload workbook for 10,000 clients

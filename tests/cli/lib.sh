@@ -68,6 +68,9 @@ t_err_has() {
 # Start `$C serve` on a free loopback port with extra serve options, wait
 # for its first line and set SERVER (its pid) and URL.
 start_server() {
+    # an earlier server's first line must not be read as this one's: the
+    # shell may start waiting before the new server has opened serve.out
+    rm -f serve.out
     $C serve --listen 127.0.0.1:0 "$@" >serve.out 2>serve.err &
     SERVER=$!
     i=0

@@ -132,6 +132,17 @@ int cairn_cohort_members(int64_t **ids, size_t *n, cairn_store *st,
                          const cairn_instrument *inst,
                          const cairn_cohort_options *opts, cairn_error *err);
 
+/**
+ * cairn_cohort_summarize() and cairn_cohort_members() in one pass over the
+ * store: `*out` as the first gives it, `*ids` and `*n` as the second.
+ * On failure nothing is returned.
+ */
+int cairn_cohort_summarize_members(cairn_cohort_summary **out, int64_t **ids,
+                                   size_t *n, cairn_store *st,
+                                   const cairn_instrument *inst,
+                                   const cairn_cohort_options *opts,
+                                   cairn_error *err);
+
 /** Cohort statistics computed from a summary. */
 /**
  * Below this many clients (clients with two scores for change statistics,

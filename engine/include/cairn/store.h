@@ -631,10 +631,15 @@ int cairn_store_cursor_open(cairn_store_cursor **out, cairn_store *st,
 /**
  * Like cairn_store_cursor_open(), but each row carries only the scale at
  * position `scale` of its definition's scales (n_scales is 1, or 0 when
- * the row has no such scale; `prorated` is not read): SQLite's JSON
- * functions pick that score and band out of the stored scores, which is
- * several times cheaper than decoding every scale of every row.  For
- * scans of one scale (the cohort, the aggregate).
+ * the row has no such scale; `prorated` is not read), and only what a
+ * scan of one scale (the cohort, the aggregate, the clinic's model)
+ * needs per row: id, client id, date, fingerprint and score.  Each
+ * distinct stored scores text is decoded once (a store holds few), so a
+ * row costs no JSON decoding; a scores text that is not a JSON array, or
+ * a score that is not a number, is refused by cairn_store_cursor_next()
+ * (CAIRN_EINVAL).  `client_code` is NULL, and the scale's `band` is NULL
+ * until cairn_store_cursor_items() reads it with the row's items; the
+ * band of any earlier row comes from cairn_store_cursor_band().
  * Returns CAIRN_OK, CAIRN_ENOMEM or CAIRN_EDB.
  */
 int cairn_store_cursor_open_scale(cairn_store_cursor **out, cairn_store *st,
@@ -654,11 +659,28 @@ int cairn_store_cursor_next(cairn_store_cursor *cur,
 /**
  * Read the item responses and risk flags of the row the cursor is on into
  * it (n_items, codes, missing, n_flags, flags).  Rows leave them empty
- * unless asked, since most scans need only the scores.
- * Returns CAIRN_OK, CAIRN_EINVAL (malformed stored responses) or
- * CAIRN_ENOMEM.
+ * unless asked, since most scans need only the scores.  In a one-scale
+ * scan this reads the responses (each distinct text decoded once) and
+ * the row's band but no flags (n_flags stays 0).
+ * Returns CAIRN_OK, CAIRN_EINVAL (malformed stored responses or band),
+ * CAIRN_ENOTFOUND, CAIRN_EDB or CAIRN_ENOMEM.
  */
 int cairn_store_cursor_items(cairn_store_cursor *cur, cairn_error *err);
+
+/**
+ * The band of the cursor's scale in assessment `assessment` (an id the
+ * scan has passed; its instrument must be the scan's) into `*band`:
+ * borrowed from the cursor until its next call, NULL when the score has
+ * no band.  Only for one-scale scans (cairn_store_cursor_open_scale()),
+ * whose rows do not carry it: a scan that needs each client's latest
+ * band asks for that one row.  The row the cursor is on and the one
+ * before it are answered from the scan; an earlier one is looked up by
+ * id.
+ * Returns CAIRN_OK, CAIRN_EINVAL (not a one-scale scan; a band that is
+ * not text), CAIRN_ENOTFOUND, CAIRN_EDB or CAIRN_ENOMEM.
+ */
+int cairn_store_cursor_band(cairn_store_cursor *cur, int64_t assessment,
+                            const char **band, cairn_error *err);
 
 /** End a scan.  NULL is allowed. */
 void cairn_store_cursor_close(cairn_store_cursor *cur);
