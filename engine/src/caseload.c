@@ -389,6 +389,21 @@ static int to_cell(cairn_caseload_cell *cell, const cairn_trend *t,
     return CAIRN_OK;
 }
 
+/* Entry k's trends and episodes freed (its row keeps what it shows). */
+static void entry_release(caseload_impl *c, size_t k)
+{
+    cairn_caseload_entry *e = &c->pub.entries[k];
+    for (size_t i = 0; i < e->n_trends; i++) {
+        cairn_trend_free(e->trends[i]);
+    }
+    free(e->trends);
+    e->trends = NULL;
+    e->n_trends = 0;
+    e->episodes = NULL;
+    cairn_store_episode_list_free(c->episodes[k]);
+    c->episodes[k] = NULL;
+}
+
 /* Entry k as row k, then the entry's trends and episodes freed. */
 static int to_row(caseload_impl *c, size_t k,
                   const cairn_instrument *const *insts, size_t n_insts,
@@ -415,15 +430,7 @@ static int to_row(caseload_impl *c, size_t k,
         rc = to_cell(&r->cells[i], e->trends[i], insts, n_insts, err);
         r->n_cells = i + 1;
     }
-    for (size_t i = 0; i < e->n_trends; i++) {
-        cairn_trend_free(e->trends[i]);
-    }
-    free(e->trends);
-    e->trends = NULL;
-    e->n_trends = 0;
-    e->episodes = NULL;
-    cairn_store_episode_list_free(c->episodes[k]);
-    c->episodes[k] = NULL;
+    entry_release(c, k);
     return rc;
 }
 
@@ -777,16 +784,7 @@ static void entry_done(caseload_impl *c)
     if (c->last >= c->pub.n) {
         return;
     }
-    cairn_caseload_entry *e = &c->pub.entries[c->last];
-    for (size_t i = 0; i < e->n_trends; i++) {
-        cairn_trend_free(e->trends[i]);
-    }
-    free(e->trends);
-    e->trends = NULL;
-    e->n_trends = 0;
-    e->episodes = NULL;
-    cairn_store_episode_list_free(c->episodes[c->last]);
-    c->episodes[c->last] = NULL;
+    entry_release(c, c->last);
     c->last = c->pub.n;
 }
 
