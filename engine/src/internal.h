@@ -376,4 +376,22 @@ void cairn__memo_put(cairn__memo *m, const void *key, size_t n,
                      const char *text, size_t text_len);
 void cairn__memo_free(cairn__memo *m);
 
+/*
+ * Decoded blocks kept by key (memo.c), for texts a scan decodes again and
+ * again (the store's compact JSON columns): up to `most` blocks are kept
+ * for the cache's life; past that, a block put is held only until two
+ * more are put, so a row's two decoded texts stay valid while it is read.
+ * Blocks are malloc'd by the caller and owned by the cache once put.
+ */
+typedef struct cairn__kept cairn__kept;
+
+/* CAIRN_OK or CAIRN_ENOMEM. */
+int cairn__kept_new(cairn__kept **out, size_t most);
+/* The block put under the `n` bytes at `key`, or NULL. */
+void *cairn__kept_get(const cairn__kept *k, const void *key, size_t n);
+/* Take `block`: kept under `key` while there is room, else (or when
+ * `key` is NULL) held. */
+void cairn__kept_put(cairn__kept *k, const void *key, size_t n, void *block);
+void cairn__kept_free(cairn__kept *k);
+
 #endif

@@ -5,6 +5,10 @@
  * scores are encoded a few hundred times (the bytes stay jansson's).
  * Open addressing over a fixed number of slots; when it is full, nothing
  * more is kept and callers encode as before.
+ *
+ * Over it, decoded blocks kept by key (cairn__kept): the scans of the
+ * cohort (store_decoded.c) and the export (store_export.c) keep each
+ * distinct stored text decoded once.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -101,4 +105,69 @@ void cairn__memo_free(cairn__memo *m)
         free(m->t[i].key);
     }
     free(m);
+}
+
+/* ------------------------------------------------------------------ */
+/* Decoded blocks kept by key                                          */
+
+struct cairn__kept {
+    cairn__memo *memo; /* key -> the block's address */
+    void **blocks;     /* the kept ones, freed with the cache */
+    size_t n, most;
+    void *held[2]; /* past `most`: the last two put */
+};
+
+int cairn__kept_new(cairn__kept **out, size_t most)
+{
+    *out = calloc(1, sizeof **out);
+    if (*out == NULL ||
+        (most > 0 &&
+         ((*out)->blocks = malloc(most * sizeof(void *))) == NULL) ||
+        cairn__memo_new_sized(&(*out)->memo, most) < 0) {
+        cairn__kept_free(*out);
+        *out = NULL;
+        return CAIRN_ENOMEM;
+    }
+    (*out)->most = most;
+    return CAIRN_OK;
+}
+
+void *cairn__kept_get(const cairn__kept *k, const void *key, size_t n)
+{
+    size_t len = 0;
+    void *block = NULL;
+    const char *hit = cairn__memo_get(k->memo, key, n, &len);
+    if (hit != NULL && len == sizeof block) {
+        memcpy(&block, hit, sizeof block);
+    }
+    return block;
+}
+
+void cairn__kept_put(cairn__kept *k, const void *key, size_t n, void *block)
+{
+    if (key != NULL && k->n < k->most) {
+        char bytes[sizeof block];
+        memcpy(bytes, &block, sizeof block);
+        cairn__memo_put(k->memo, key, n, bytes, sizeof bytes);
+        k->blocks[k->n++] = block;
+        return;
+    }
+    free(k->held[1]);
+    k->held[1] = k->held[0];
+    k->held[0] = block;
+}
+
+void cairn__kept_free(cairn__kept *k)
+{
+    if (k == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < k->n; i++) {
+        free(k->blocks[i]);
+    }
+    free(k->blocks);
+    free(k->held[0]);
+    free(k->held[1]);
+    cairn__memo_free(k->memo);
+    free(k);
 }

@@ -3,9 +3,9 @@
  * of the stored JSON texts, decoded by jansson once per distinct text:
  * a million rows hold a few dozen distinct scores texts (a PHQ-9 total
  * has 28 values) and, as a store grows, repeat response texts more and
- * more, so each decoded text is kept in a memo (memo.c) keyed by the
- * text, up to KEEP of each kind; the rest are decoded row by row into
- * two slots that turn over with each decode.
+ * more, so each decoded text is kept (cairn__kept, memo.c) keyed by the
+ * text, up to KEEP of each kind; the rest are decoded row by row and
+ * held until two more are decoded.
  *
  * A scale's value is read as SQLite's json_extract(scores,
  * '$[scale][0]') and '$[scale][1]' read it before: a scale position the
@@ -24,30 +24,16 @@
  * of the memo's table). */
 #define KEEP 8192
 
-/* A decoded text: a header, then a cairn__scale_val or cairn__codes_val. */
-typedef struct block {
-    struct block *next; /* the kept ones, freed at the end */
-    _Alignas(max_align_t) char data[];
-} block;
-
-/* The decoded texts of one kind. */
-typedef struct table {
-    cairn__memo *memo;
-    size_t n_kept;
-    block *kept;
-    block *held[2]; /* not kept: the last two decoded */
-} table;
-
 struct cairn__decoded {
     size_t scale;
-    table scores, responses;
+    cairn__kept *scores, *responses; /* by text */
 };
 
 int cairn__decoded_new(cairn__decoded **out, size_t scale)
 {
     *out = calloc(1, sizeof **out);
-    if (*out == NULL || cairn__memo_new_sized(&(*out)->scores.memo, KEEP) < 0 ||
-        cairn__memo_new_sized(&(*out)->responses.memo, KEEP) < 0) {
+    if (*out == NULL || cairn__kept_new(&(*out)->scores, KEEP) < 0 ||
+        cairn__kept_new(&(*out)->responses, KEEP) < 0) {
         cairn__decoded_free(*out);
         *out = NULL;
         return CAIRN_ENOMEM;
@@ -56,25 +42,27 @@ int cairn__decoded_new(cairn__decoded **out, size_t scale)
     return CAIRN_OK;
 }
 
-static block *block_new(size_t size, bool *oom)
+/* A decoded text: a cairn__scale_val or cairn__codes_val and its bytes,
+ * in one allocation (malloc's alignment suits both). */
+static void *block_new(size_t size, bool *oom)
 {
-    block *b = malloc(sizeof *b + size);
+    void *b = malloc(size);
     *oom = b == NULL;
     return b;
 }
 
 /* The value at position `scale` of array `j`. */
-static block *decode_scale(json_t *j, size_t scale, bool *oom)
+static void *decode_scale(json_t *j, size_t scale, bool *oom)
 {
     json_t *v = json_array_get(j, scale);
     json_t *score = json_is_array(v) ? json_array_get(v, 0) : NULL;
     json_t *band = json_is_array(v) ? json_array_get(v, 1) : NULL;
     size_t n = json_is_string(band) ? json_string_length(band) : 0;
-    block *b = block_new(sizeof(cairn__scale_val) + n + 1, oom);
+    void *b = block_new(sizeof(cairn__scale_val) + n + 1, oom);
     if (b == NULL) {
         return NULL;
     }
-    cairn__scale_val *d = (cairn__scale_val *)(void *)b->data;
+    cairn__scale_val *d = b;
     *d = (cairn__scale_val){
         .has_score = json_is_number(score),
         .score = json_is_number(score) ? json_number_value(score) : 0,
@@ -92,15 +80,15 @@ static block *decode_scale(json_t *j, size_t scale, bool *oom)
 }
 
 /* [code|null, ...] of array `j`; NULL with *oom false when malformed. */
-static block *decode_codes(json_t *j, bool *oom)
+static void *decode_codes(json_t *j, bool *oom)
 {
     size_t k = json_array_size(j);
-    block *b = block_new(
+    void *b = block_new(
         sizeof(cairn__codes_val) + (k + 1) * (sizeof(int) + sizeof(bool)), oom);
     if (b == NULL) {
         return NULL;
     }
-    cairn__codes_val *d = (cairn__codes_val *)(void *)b->data;
+    cairn__codes_val *d = b;
     d->n_items = k;
     d->codes = (int *)(void *)d->bytes;
     d->missing = (bool *)(d->codes + k + 1);
@@ -116,42 +104,28 @@ static block *decode_codes(json_t *j, bool *oom)
     return b;
 }
 
-/* The decoded form of `text` in `t`, from the memo or decoded now.
+/* The decoded form of `text` in `t`, from the cache or decoded now.
  * Returns CAIRN_OK, CAIRN_EINVAL or CAIRN_ENOMEM. */
-static int get(const cairn__decoded *m, table *t, const char *text, size_t len,
-               const void **out)
+static int get(const cairn__decoded *m, cairn__kept *t, const char *text,
+               size_t len, const void **out)
 {
-    size_t got = 0;
     bool oom = false;
-    block *b = NULL;
-    const char *hit = cairn__memo_get(t->memo, text, len, &got);
-    if (hit != NULL && got == sizeof b) {
-        memcpy(&b, hit, sizeof b);
-        *out = b->data;
+    void *b = cairn__kept_get(t, text, len);
+    if (b != NULL) {
+        *out = b;
         return CAIRN_OK;
     }
     json_t *j = json_loadb(text, len, 0, NULL);
     if (json_is_array(j)) {
-        b = t == &m->scores ? decode_scale(j, m->scale, &oom)
-                            : decode_codes(j, &oom);
+        b = t == m->scores ? decode_scale(j, m->scale, &oom)
+                           : decode_codes(j, &oom);
     }
     json_decref(j);
     if (b == NULL) {
         return oom ? CAIRN_ENOMEM : CAIRN_EINVAL;
     }
-    if (t->n_kept < KEEP) {
-        char bytes[sizeof b];
-        memcpy(bytes, &b, sizeof b);
-        cairn__memo_put(t->memo, text, len, bytes, sizeof bytes);
-        b->next = t->kept;
-        t->kept = b;
-        t->n_kept++;
-    } else {
-        free(t->held[1]);
-        t->held[1] = t->held[0];
-        t->held[0] = b;
-    }
-    *out = b->data;
+    cairn__kept_put(t, text, len, b);
+    *out = b;
     return CAIRN_OK;
 }
 
@@ -159,7 +133,7 @@ int cairn__decoded_scale(cairn__decoded *m, const char *text, size_t len,
                          const cairn__scale_val **out)
 {
     const void *p = NULL;
-    int rc = get(m, &m->scores, text, len, &p);
+    int rc = get(m, m->scores, text, len, &p);
     *out = p;
     return rc;
 }
@@ -168,21 +142,9 @@ int cairn__decoded_codes(cairn__decoded *m, const char *text, size_t len,
                          const cairn__codes_val **out)
 {
     const void *p = NULL;
-    int rc = get(m, &m->responses, text, len, &p);
+    int rc = get(m, m->responses, text, len, &p);
     *out = p;
     return rc;
-}
-
-static void table_free(table *t)
-{
-    while (t->kept != NULL) {
-        block *next = t->kept->next;
-        free(t->kept);
-        t->kept = next;
-    }
-    free(t->held[0]);
-    free(t->held[1]);
-    cairn__memo_free(t->memo);
 }
 
 void cairn__decoded_free(cairn__decoded *m)
@@ -190,7 +152,7 @@ void cairn__decoded_free(cairn__decoded *m)
     if (m == NULL) {
         return;
     }
-    table_free(&m->scores);
-    table_free(&m->responses);
+    cairn__kept_free(m->scores);
+    cairn__kept_free(m->responses);
     free(m);
 }

@@ -8,9 +8,9 @@
  * The compact JSON columns are decoded by jansson, and only once per
  * distinct text: a store holds few distinct score texts (a PHQ-9 total
  * has 28 values) and, with many clients, repeats response texts too, so
- * each decoded text is kept (memo.c) up to KEEP of them, and the rest
- * are decoded row by row.  Text of another shape than the writer's is
- * refused, with store_read.c's messages.
+ * each decoded text is kept (cairn__kept, memo.c) up to KEEP of them,
+ * and the rest are decoded row by row.  Text of another shape than the writer's
+ * is refused, with store_read.c's messages.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -34,7 +34,6 @@ typedef struct scan_def {
 
 /* One decoded text: item codes or scale values, in one allocation. */
 typedef struct decoded {
-    struct decoded *next; /* kept ones, to free at the end */
     size_t n;
     int32_t *codes;            /* responses */
     cairn__scan_scale *scales; /* scores; bands follow in the block */
@@ -48,12 +47,10 @@ struct cairn__scan {
     bool empty; /* nothing of the instrument was ever stored */
     scan_def *defs;
     size_t n_defs, cap_defs;
-    cairn__memo *memo;
-    size_t n_kept, most_kept; /* KEEP unless a test set fewer */
-    decoded *kept;
-    decoded *row_decoded[2]; /* this row's, when not kept */
-    bool oom;                /* the last decode ran out of memory */
-    cairn__buf key;          /* the memo key (without it: no memo) */
+    cairn__kept *kept; /* decoded texts by kind, definition and text */
+    size_t most_kept;  /* KEEP unless a test set fewer */
+    bool oom;          /* the last decode ran out of memory */
+    cairn__buf key;    /* the cache key (without it: no cache) */
     cairn__scan_row row;
 };
 
@@ -185,22 +182,21 @@ static bool decode_ids(const char *text, scan_def *d)
 
 /*
  * The decoded form of column `col` (kind 'r': responses, 's': scores of
- * a definition with `n_ids` scales), from the memo or decoded now and
- * kept (or, once KEEP are kept, held for this row only); NULL when the
- * text is malformed or memory ran out.
+ * a definition with `n_ids` scales), from the cache or decoded now and
+ * kept (or, once KEEP are kept, held while this row is read); NULL when
+ * the text is malformed or memory ran out.
  */
 static const decoded *decode(cairn__scan *sc, char kind, int col, size_t n_ids)
 {
     sqlite3_stmt *s = sc->stmt;
     const char *text = cairn__store_col_text(s, col);
-    size_t len = (size_t)sqlite3_column_bytes(s, col), got = 0;
+    size_t len = (size_t)sqlite3_column_bytes(s, col);
     int64_t def = sqlite3_column_int64(s, 3);
     sc->oom = false;
     if (text == NULL) {
         return NULL;
     }
-    if (sc->memo == NULL &&
-        cairn__memo_new_sized(&sc->memo, sc->most_kept) < 0) {
+    if (sc->kept == NULL && cairn__kept_new(&sc->kept, sc->most_kept) < 0) {
         sc->oom = true;
         return NULL;
     }
@@ -210,12 +206,9 @@ static const decoded *decode(cairn__scan *sc, char kind, int col, size_t n_ids)
         cairn__buf_put(&sc->key, (const char *)&def, sizeof def);
     }
     cairn__buf_put(&sc->key, text, len);
-    const char *hit =
-        sc->key.oom ? NULL
-                    : cairn__memo_get(sc->memo, sc->key.p, sc->key.len, &got);
-    decoded *d = NULL;
-    if (hit != NULL && got == sizeof d) {
-        memcpy(&d, hit, sizeof d);
+    decoded *d =
+        sc->key.oom ? NULL : cairn__kept_get(sc->kept, sc->key.p, sc->key.len);
+    if (d != NULL) {
         return d;
     }
     d = kind == 'r' ? decode_codes(text, len, &sc->oom)
@@ -223,16 +216,8 @@ static const decoded *decode(cairn__scan *sc, char kind, int col, size_t n_ids)
     if (d == NULL) {
         return NULL;
     }
-    if (sc->n_kept < sc->most_kept && !sc->key.oom) {
-        char bytes[sizeof d];
-        memcpy(bytes, &d, sizeof d);
-        cairn__memo_put(sc->memo, sc->key.p, sc->key.len, bytes, sizeof bytes);
-        d->next = sc->kept;
-        sc->kept = d;
-        sc->n_kept++;
-    } else {
-        sc->row_decoded[kind == 's'] = d;
-    }
+    /* without a key (out of memory) it is only held */
+    cairn__kept_put(sc->kept, sc->key.oom ? NULL : sc->key.p, sc->key.len, d);
     return d;
 }
 
@@ -289,7 +274,7 @@ int cairn__store_scan_open(cairn__scan **out, cairn_store *st,
 
 void cairn__store_scan_keep(cairn__scan *sc, size_t most)
 {
-    if (sc->memo == NULL) {
+    if (sc->kept == NULL) {
         sc->most_kept = most;
     }
 }
@@ -346,10 +331,6 @@ int cairn__store_scan_next(cairn__scan *sc, const cairn__scan_row **row,
     sqlite3_stmt *s = sc->stmt;
     const scan_def *def = NULL;
     *row = NULL;
-    for (size_t i = 0; i < 2; i++) {
-        free(sc->row_decoded[i]);
-        sc->row_decoded[i] = NULL;
-    }
     if (sc->empty) {
         return 0;
     }
@@ -407,14 +388,7 @@ void cairn__store_scan_close(cairn__scan *sc)
         free(sc->defs[i].fingerprint);
     }
     free(sc->defs);
-    while (sc->kept != NULL) {
-        decoded *next = sc->kept->next;
-        free(sc->kept);
-        sc->kept = next;
-    }
-    free(sc->row_decoded[0]);
-    free(sc->row_decoded[1]);
-    cairn__memo_free(sc->memo);
+    cairn__kept_free(sc->kept);
     cairn__buf_free(&sc->key);
     free(sc);
 }
