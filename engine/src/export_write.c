@@ -118,6 +118,13 @@ typedef struct exporter {
     const char *last_fp_text;       /* the last row's fingerprint (the
                                        scan's), and its interned index */
     int last_fp;
+    cairn__scan_decoder *dec; /* the stored texts, decoded once */
+    size_t row_inst;          /* the last row's instrument, */
+    xclient *row_client;      /* client */
+    uint32_t occasion;        /* and its occasion */
+    int threads;              /* 2: the scan's decoding on a worker */
+    cairn__export_pipe *pipe; /* the worker, or NULL: one thread */
+    bool pipe_failed;         /* a scan's rows went wrong */
 } exporter;
 
 static int oom(cairn_error *err)
@@ -376,45 +383,150 @@ static int spool(exporter *x, size_t ii, const cairn__scan_row *r,
     return CAIRN_OK;
 }
 
-/* Read every current assessment of instrument `ii`: note each client's
- * first day, spool what passes the filters. */
+/*
+ * One row of instrument `ii`: note the client's first day, spool it if
+ * it passes the filters.  Rows come by client, date and id; the client
+ * and occasion carry from one row to the next.
+ */
+static int take_row(exporter *x, size_t ii, const cairn__scan_raw *raw,
+                    cairn_error *err)
+{
+    const cairn__scan_row *r = NULL;
+    double d = 0;
+    if (ii != x->row_inst) {
+        x->row_inst = ii;
+        x->row_client = NULL;
+        x->last_fp_text = NULL; /* freed with the last scan */
+    }
+    int rc = cairn__scan_decode(x->dec, raw, &r, err);
+    if (rc < 0) {
+        return rc;
+    }
+    xclient *c = x->row_client;
+    if (c == NULL || c->id != r->client_id) {
+        c = x->row_client = find_client(x, r->client_id);
+        x->occasion = 0;
+    }
+    if (c == NULL) {
+        return CAIRN_OK;
+    }
+    x->occasion++;
+    rc = cairn_date_days(r->administered_at, &d, err);
+    if (rc < 0) {
+        return rc;
+    }
+    int32_t day = (int32_t)floor(d);
+    c->first_day = day < c->first_day ? day : c->first_day;
+    if (!x->insts[ii].included || (x->has_from && day < x->from) ||
+        (x->has_to && day > x->to)) {
+        return CAIRN_OK;
+    }
+    c->exported = true;
+    rc = cairn__scan_decode_codes(x->dec, raw, err);
+    return rc < 0 ? rc : spool(x, ii, r, c, day, x->occasion, err);
+}
+
+/* A raw row as the reader copies it for the worker; its texts follow,
+ * each with its NUL (none when NULL). */
+typedef struct piped_row {
+    int64_t assessment_id, client_id;
+    const void *def;
+    uint32_t inst;
+    uint32_t len[3]; /* administered_at, responses, scores; or NO_TEXT */
+} piped_row;
+
+#define NO_TEXT UINT32_MAX
+
+/* Copy `raw` of instrument `ii` to the worker. */
+static int pipe_row(exporter *x, size_t ii, const cairn__scan_raw *raw,
+                    cairn_error *err)
+{
+    const char *t[3] = {raw->administered_at, raw->responses, raw->scores};
+    size_t n[3] = {t[0] ? strlen(t[0]) : 0, raw->responses_len,
+                   raw->scores_len};
+    piped_row h = {raw->assessment_id, raw->client_id, raw->def,
+                   (uint32_t)ii, {NO_TEXT, NO_TEXT, NO_TEXT}};
+    size_t size = sizeof h;
+    for (int i = 0; i < 3; i++) {
+        if (t[i] != NULL && n[i] >= NO_TEXT) {
+            return cairn_error_set(err, CAIRN_EINVAL,
+                                   "assessment %lld: a stored text is too "
+                                   "long",
+                                   (long long)raw->assessment_id);
+        }
+        size += t[i] ? n[i] + 1 : 0;
+        h.len[i] = t[i] ? (uint32_t)n[i] : NO_TEXT;
+    }
+    /* records start aligned, so the worker reads the head in place */
+    size = (size + 7) & ~(size_t)7;
+    char *p = cairn__export_pipe_room(x->pipe, size);
+    if (p == NULL) {
+        return oom(err);
+    }
+    memcpy(p, &h, sizeof h);
+    char *q = p + sizeof h;
+    for (int i = 0; i < 3; i++) {
+        if (t[i] != NULL) {
+            memcpy(q, t[i], n[i]);
+            q[n[i]] = '\0';
+            q += n[i] + 1;
+        }
+    }
+    return cairn__export_pipe_add(x->pipe, size, err);
+}
+
+/* The worker: every row of one buffer, in order. */
+static int take_rows(void *ctx, const char *data, size_t len,
+                     cairn_error *err)
+{
+    exporter *x = ctx;
+    int rc = CAIRN_OK;
+    for (size_t at = 0; rc == CAIRN_OK && at < len;) {
+        piped_row h;
+        memcpy(&h, data + at, sizeof h);
+        const char *q = data + at + sizeof h;
+        const char *t[3];
+        for (int i = 0; i < 3; i++) {
+            t[i] = h.len[i] == NO_TEXT ? NULL : q;
+            q += h.len[i] == NO_TEXT ? 0 : h.len[i] + 1;
+        }
+        cairn__scan_raw raw = {h.assessment_id, h.client_id, h.def, t[0],
+                               t[1], t[1] ? h.len[1] : 0, t[2],
+                               t[2] ? h.len[2] : 0};
+        at += ((size_t)(q - (data + at)) + 7) & ~(size_t)7;
+        rc = take_row(x, h.inst, &raw, err);
+    }
+    return rc;
+}
+
+/* Read every current assessment of instrument `ii`, on this thread or
+ * through the worker. */
 static int scan(exporter *x, size_t ii, cairn_error *err)
 {
     cairn__scan *cur = NULL;
-    const cairn__scan_row *r = NULL;
-    xclient *c = NULL;
-    uint32_t occasion = 0;
+    cairn__scan_raw raw;
     const char *code = cairn_instrument_code(x->insts[ii].inst);
     int rc = cairn__store_scan_open(&cur, x->st, code, err);
-    while (rc == CAIRN_OK && (rc = cairn__store_scan_next(cur, &r, err)) == 1) {
-        double d = 0;
-        rc = CAIRN_OK;
-        if (c == NULL || c->id != r->client_id) {
-            c = find_client(x, r->client_id);
-            occasion = 0;
-        }
-        if (c == NULL) {
-            continue;
-        }
-        occasion++;
-        rc = cairn_date_days(r->administered_at, &d, err);
-        int32_t day = (int32_t)floor(d);
-        if (rc < 0) {
-            break;
-        }
-        c->first_day = day < c->first_day ? day : c->first_day;
-        if (!x->insts[ii].included || (x->has_from && day < x->from) ||
-            (x->has_to && day > x->to)) {
-            continue;
-        }
-        c->exported = true;
-        rc = cairn__store_scan_codes(cur, err);
-        if (rc == CAIRN_OK) {
-            rc = spool(x, ii, r, c, day, occasion, err);
+    while (rc == CAIRN_OK && (rc = cairn__store_scan_step(cur, &raw, err)) == 1) {
+        rc = x->pipe ? pipe_row(x, ii, &raw, err) : take_row(x, ii, &raw, err);
+    }
+    if (x->pipe != NULL && rc != CAIRN_OK && !x->pipe_failed) {
+        /* the rows before this one first, as one thread would have */
+        cairn_error e = CAIRN_ERROR_INIT;
+        int frc = cairn__export_pipe_flush(x->pipe, &e);
+        if (frc < 0) {
+            rc = frc;
+            if (err != NULL) {
+                *err = e;
+            }
         }
     }
+    if (x->pipe != NULL && rc == CAIRN_OK) {
+        /* the worker has done with the scan's rows before it closes */
+        rc = cairn__export_pipe_flush(x->pipe, err);
+    }
+    x->pipe_failed = x->pipe_failed || rc < 0;
     cairn__store_scan_close(cur);
-    x->last_fp_text = NULL; /* freed with the scan */
     return rc;
 }
 
@@ -970,6 +1082,8 @@ static void exporter_free(exporter *x)
     free(x->names);
     free(x->cells);
     cairn_episode_filter_free(x->episodes);
+    cairn__export_pipe_free(x->pipe);
+    cairn__scan_decoder_free(x->dec);
 }
 
 /* Scan the store into the spool. */
@@ -992,9 +1106,21 @@ static int collect(exporter *x, const cairn_catalog *cat, cairn_error *err)
         x->buckets = calloc(x->n_buckets, sizeof *x->buckets);
         rc = x->buckets == NULL ? oom(err) : CAIRN_OK;
     }
+    if (rc == CAIRN_OK &&
+        cairn__scan_decoder_new(&x->dec, CAIRN__SCAN_KEEP) < 0) {
+        rc = oom(err);
+    }
+    /* without a second thread, this one does it all */
+    if (rc == CAIRN_OK && x->threads > 1 &&
+        cairn__export_pipe_start(&x->pipe, take_rows, x) < 0) {
+        x->pipe = NULL;
+    }
+    x->row_inst = SIZE_MAX;
     for (size_t i = 0; rc == CAIRN_OK && i < x->n_insts; i++) {
         rc = scan(x, i, err);
     }
+    cairn__export_pipe_free(x->pipe);
+    x->pipe = NULL;
     if (rc == CAIRN_OK) {
         rc = make_columns(x, err);
     }
@@ -1031,9 +1157,21 @@ int cairn_export_write(cairn_store *st, const cairn_catalog *cat,
                        const cairn_export_options *opts,
                        cairn_export_result *res, cairn_error *err)
 {
+    return cairn__export_write_threads(st, cat, key, path, opts, res, 2, err);
+}
+
+int cairn__export_write_threads(cairn_store *st, const cairn_catalog *cat,
+                                const cairn_export_key *key, const char *path,
+                                const cairn_export_options *opts,
+                                cairn_export_result *res, int threads,
+                                cairn_error *err)
+{
     cairn_export_options defaults = CAIRN_EXPORT_OPTIONS_INIT;
-    exporter x = {
-        .st = st, .key = key, .o = opts ? opts : &defaults, .path = path};
+    exporter x = {.st = st,
+                  .key = key,
+                  .o = opts ? opts : &defaults,
+                  .path = path,
+                  .threads = threads};
     cairn_export_sink csv = {0};
     const cairn_export_sink *sink = x.o->sink;
     size_t n = strlen(path) + 24;
