@@ -7,6 +7,7 @@
 #define CAIRN_EXPORT_INTERNAL_H
 
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "cairn/export.h"
 #include "internal.h"
@@ -49,6 +50,9 @@ typedef struct cairn__export_file {
     FILE *f;
     cairn_outfile *out;
     const char *path; /* borrowed */
+    size_t written;    /* bytes of rows written, */
+    size_t flushed;    /* as many when they were last written out */
+    off_t written_out; /* the file's bytes handed to the system to write */
 } cairn__export_file;
 
 /**
