@@ -18,9 +18,10 @@ static const uint8_t KEY[CAIRN_EXPORT_KEY_SIZE] = {
     7, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 9, 7, 9, 3,
     2, 3, 8, 4, 6, 2, 6, 4, 3, 3, 8, 3, 2, 7, 9, 5};
 
-/* 1,200 clients, 12 PHQ-9s each and a GAD-7 every third: 14,400 PHQ-9
- * rows, some 1.4 MB through the pipe, so its four buffers of 256 KiB go
- * round more than once. */
+/* 4,200 clients (two of the spool's buckets of 4,096, written on two
+ * threads), 3 PHQ-9s each and a GAD-7 every third: 12,600 PHQ-9 rows,
+ * some 1.2 MB through the pipe, so its four buffers of 256 KiB go round
+ * more than once. */
 static void fill(cairn_store *st)
 {
     size_t cap = 2u << 20, n = 0;
@@ -31,8 +32,8 @@ static void fill(cairn_store *st)
                           "item2,item3,item4,item5,item6,item7,item8,"
                           "item9\n");
     unsigned seed = 17;
-    for (int c = 0; c < 1200; c++) {
-        for (int k = 0; k < 12; k++) {
+    for (int c = 0; c < 4200; c++) {
+        for (int k = 0; k < 3; k++) {
             n += (size_t)snprintf(csv + n, cap - n,
                                   "P%04d,2024-%02d-%02d,PHQ-9", c, k + 1,
                                   1 + c % 28);
@@ -55,7 +56,7 @@ static void fill(cairn_store *st)
     }
     free(csv);
     int gad[7] = {1, 2, 0, 3, 1, 2, 0};
-    for (int c = 0; c < 1200; c += 3) {
+    for (int c = 0; c < 4200; c += 3) {
         char code[16];
         snprintf(code, sizeof code, "P%04d", c);
         gad[c % 7] = c % 4;

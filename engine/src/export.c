@@ -653,6 +653,20 @@ static void write_out(cairn__export_file *x)
     x->flushed = x->written;
 }
 
+/* `n` more bytes of rows written to `x`: written out now and then. */
+static int wrote(cairn__export_file *x, size_t n, cairn_error *err)
+{
+    x->written += n;
+    if (x->out != NULL && x->written - x->flushed >= WRITE_OUT_EVERY) {
+        write_out(x);
+    }
+    if (ferror(x->f)) {
+        return cairn_error_set(err, CAIRN_EIO, "%s: cannot write: %s", x->path,
+                               strerror(errno));
+    }
+    return CAIRN_OK;
+}
+
 static int csv_begin(void *ctx, const char *const *columns, size_t n,
                      cairn_error *err)
 {
@@ -665,8 +679,8 @@ static int csv_begin(void *ctx, const char *const *columns, size_t n,
     return CAIRN_OK;
 }
 
-static int csv_row(void *ctx, const cairn_export_cell *cells, size_t n,
-                   cairn_error *err)
+int cairn__export_csv_row(void *ctx, const cairn_export_cell *cells, size_t n,
+                          cairn_error *err)
 {
     cairn__export_file *x = ctx;
     rowbuf r;
@@ -678,15 +692,16 @@ static int csv_row(void *ctx, const cairn_export_cell *cells, size_t n,
     }
     rb_putc(&r, '\n');
     rb_flush(&r);
-    x->written += r.total;
-    if (x->written - x->flushed >= WRITE_OUT_EVERY) {
-        write_out(x);
+    return wrote(x, r.total, err);
+}
+
+int cairn__export_csv_put(cairn__export_file *x, const char *text, size_t n,
+                          cairn_error *err)
+{
+    if (n > 0) {
+        fwrite(text, 1, n, x->f);
     }
-    if (ferror(x->f)) {
-        return cairn_error_set(err, CAIRN_EIO, "%s: cannot write: %s", x->path,
-                               strerror(errno));
-    }
-    return CAIRN_OK;
+    return wrote(x, n, err);
 }
 
 static int csv_finish(void *ctx, bool ok, cairn_error *err)
@@ -709,7 +724,7 @@ int cairn__export_csv_sink(cairn_export_sink *out, const char *path,
         free(x);
         return rc;
     }
-    *out = (cairn_export_sink){x, csv_begin, csv_row, csv_finish};
+    *out = (cairn_export_sink){x, csv_begin, cairn__export_csv_row, csv_finish};
     return CAIRN_OK;
 }
 

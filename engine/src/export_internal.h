@@ -97,6 +97,19 @@ int cairn__export_write_threads(cairn_store *st, const cairn_catalog *cat,
                                 cairn_export_result *res, int threads,
                                 cairn_error *err);
 
+/**
+ * The built-in CSV sink's row function (`ctx` a cairn__export_file, which
+ * may be a memory stream): the row's cells as one CSV line.  Returns
+ * CAIRN_OK or CAIRN_EIO.
+ */
+int cairn__export_csv_row(void *ctx, const cairn_export_cell *cells, size_t n,
+                          cairn_error *err);
+
+/** `n` bytes of CSV lines made elsewhere (a memory stream's) added to
+ * `x` as they are.  Returns CAIRN_OK or CAIRN_EIO. */
+int cairn__export_csv_put(cairn__export_file *x, const char *text, size_t n,
+                          cairn_error *err);
+
 /* ---- the export's second thread (export_pipe.c) ---- */
 
 /** What the worker does with each buffer of rows, in the order put. */

@@ -15,6 +15,7 @@
  * pseudonym order, which says nothing about when clients were registered.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -666,10 +667,20 @@ static size_t definition_id(const exporter *x, const rec_head *h)
     return 0; /* not reached: spool() counted every record's pair */
 }
 
+/* What a thread writing rows has of its own: the sink, the cells of the
+ * row being written, and how many rows it wrote. */
+typedef struct emitter {
+    const cairn_export_sink *sink;
+    cairn_export_cell *cells;
+    char shifted[2][11];
+    size_t rows;
+} emitter;
+
 /* The client and assessment cells every row starts with. */
-static void common_cells(exporter *x, const rec_head *h, const xclient *c)
+static void common_cells(const exporter *x, emitter *em, const rec_head *h,
+                         const xclient *c)
 {
-    cairn_export_cell *e = x->cells;
+    cairn_export_cell *e = em->cells;
     text_cell(&e[0], c->pseudonym);
     text_cell(&e[1], c->age_band);
     text_cell(&e[2], c->gestation_band);
@@ -688,24 +699,24 @@ static void common_cells(exporter *x, const rec_head *h, const xclient *c)
     number_cell(&e[9], h->episode > 0 ? h->episode : NAN);
     number_cell(&e[10], h->episode_day == NO_DAY ? NAN : h->episode_day);
     if (x->o->shift_dates) {
-        cairn__export_date(x->shifted[0], h->day - c->offset);
-        text_cell(&e[11], x->shifted[0]);
+        cairn__export_date(em->shifted[0], h->day - c->offset);
+        text_cell(&e[11], em->shifted[0]);
         text_cell(&e[12], NULL);
         if (c->loss_day != NO_DAY) {
-            cairn__export_date(x->shifted[1], c->loss_day - c->offset);
-            text_cell(&e[12], x->shifted[1]);
+            cairn__export_date(em->shifted[1], c->loss_day - c->offset);
+            text_cell(&e[12], em->shifted[1]);
         }
     }
 }
 
-static int put_row(exporter *x, const cairn_export_sink *sink, cairn_error *err)
+static int put_row(const exporter *x, emitter *em, cairn_error *err)
 {
-    x->res.rows++;
-    return sink->row(sink->ctx, x->cells, x->n_cols, err);
+    em->rows++;
+    return em->sink->row(em->sink->ctx, em->cells, x->n_cols, err);
 }
 
-static int emit(exporter *x, const cairn_export_sink *sink,
-                const unsigned char *p, cairn_error *err)
+static int emit(const exporter *x, emitter *em, const unsigned char *p,
+                cairn_error *err)
 {
     rec_head h;
     int32_t code;
@@ -717,10 +728,10 @@ static int emit(exporter *x, const cairn_export_sink *sink,
     const unsigned char *scales = items + xi->n_items * sizeof code;
     bool wide = x->o->format == CAIRN_EXPORT_WIDE;
     int rc = CAIRN_OK;
-    common_cells(x, &h, x->by_rank[h.rank]);
-    cairn_export_cell *v = x->cells + (wide ? xi->col : x->n_common);
+    common_cells(x, em, &h, x->by_rank[h.rank]);
+    cairn_export_cell *v = em->cells + (wide ? xi->col : x->n_common);
     for (size_t i = x->n_common; wide && i < x->n_cols; i++) {
-        text_cell(&x->cells[i], NULL);
+        text_cell(&em->cells[i], NULL);
     }
     for (size_t k = 0; rc == CAIRN_OK && k < xi->n_items; k++) {
         memcpy(&code, items + k * sizeof code, sizeof code);
@@ -731,7 +742,7 @@ static int emit(exporter *x, const cairn_export_sink *sink,
                      cairn_instrument_item(xi->inst, k)->number);
             text_cell(&v[0], var);
             text_cell(&v[2], NULL);
-            rc = put_row(x, sink, err);
+            rc = put_row(x, em, err);
         }
     }
     for (size_t s = 0; rc == CAIRN_OK && s < xi->n_scales; s++) {
@@ -743,10 +754,10 @@ static int emit(exporter *x, const cairn_export_sink *sink,
             snprintf(var, sizeof var, "%s_score",
                      cairn_instrument_scale(xi->inst, s)->id);
             text_cell(&v[0], var);
-            rc = put_row(x, sink, err);
+            rc = put_row(x, em, err);
         }
     }
-    return wide && rc == CAIRN_OK ? put_row(x, sink, err) : rc;
+    return wide && rc == CAIRN_OK ? put_row(x, em, err) : rc;
 }
 
 static int by_order(const void *pa, const void *pb)
@@ -809,8 +820,7 @@ static void order_bucket(const rec_ref *in, rec_ref *out, size_t n)
 }
 
 /* Read bucket `f` back, sort it and write its rows. */
-static int drain(exporter *x, FILE *f, const cairn_export_sink *sink,
-                 cairn_error *err)
+static int drain(const exporter *x, FILE *f, emitter *em, cairn_error *err)
 {
     unsigned char *buf = NULL;
     rec_ref *refs = NULL, *sorted = NULL;
@@ -846,7 +856,7 @@ static int drain(exporter *x, FILE *f, const cairn_export_sink *sink,
     }
     order_bucket(refs, sorted, n);
     for (size_t i = 0; rc == CAIRN_OK && i < n; i++) {
-        rc = emit(x, sink, buf + sorted[i].off, err);
+        rc = emit(x, em, buf + sorted[i].off, err);
     }
 out:
     free(buf);
@@ -855,18 +865,123 @@ out:
     return rc;
 }
 
-static int write_rows(exporter *x, const cairn_export_sink *sink,
-                      cairn_error *err)
+/* A bucket written on a second thread, into memory, while this one
+ * writes the bucket before it. */
+typedef struct bucket_job {
+    const exporter *x;
+    FILE *f;
+    emitter em;
+    cairn_export_sink sink;
+    cairn__export_file mem; /* a memory stream */
+    char *text;
+    size_t len;
+    pthread_t thread;
+    bool started; /* the thread runs (until joined) */
+    int rc;
+    cairn_error err;
+} bucket_job;
+
+static void *drain_job(void *arg)
 {
+    bucket_job *j = arg;
+    j->rc = drain(j->x, j->f, &j->em, &j->err);
+    return NULL;
+}
+
+/* Start bucket `f` on a second thread; `j->started` says whether it
+ * runs (if not, the caller writes it itself). */
+static void job_start(const exporter *x, bucket_job *j, FILE *f)
+{
+    *j = (bucket_job){.x = x, .f = f, .rc = CAIRN_OK};
+    j->mem.path = x->path;
+    j->mem.f = open_memstream(&j->text, &j->len);
+    j->em.cells = calloc(x->n_cols + 1, sizeof *j->em.cells);
+    if (j->mem.f == NULL || j->em.cells == NULL) {
+        return;
+    }
+    j->sink = (cairn_export_sink){&j->mem, NULL, cairn__export_csv_row, NULL};
+    j->em.sink = &j->sink;
+    j->started = pthread_create(&j->thread, NULL, drain_job, j) == 0;
+}
+
+/* Join the job; its rows after this thread's, its error if it had one. */
+static int job_finish(bucket_job *j, emitter *mine, cairn__export_file *out,
+                      int rc, cairn_error *err)
+{
+    if (j->started) {
+        pthread_join(j->thread, NULL);
+        if (rc == CAIRN_OK && j->rc < 0) {
+            rc = j->rc;
+            if (err != NULL) {
+                *err = j->err;
+            }
+        }
+        bool bad = fclose(j->mem.f) != 0;
+        j->mem.f = NULL;
+        if (rc == CAIRN_OK && bad) {
+            rc = oom(err);
+        }
+        if (rc == CAIRN_OK) {
+            rc = cairn__export_csv_put(out, j->text, j->len, err);
+            mine->rows += j->em.rows;
+        }
+    }
+    if (j->mem.f != NULL) {
+        fclose(j->mem.f);
+    }
+    free(j->text);
+    free(j->em.cells);
+    return rc;
+}
+
+/*
+ * Every bucket in order to the CSV file `out`, two at a time: this
+ * thread writes the first of each pair to the file while a second one
+ * writes the other into memory, added after it (one thread alone, the
+ * same bytes).
+ */
+static int write_pairs(exporter *x, emitter *em, cairn__export_file *out,
+                       cairn_error *err)
+{
+    int rc = CAIRN_OK;
+    for (size_t b = 0; rc == CAIRN_OK && b < x->n_buckets; b += 2) {
+        bucket_job j = {0};
+        FILE *next = b + 1 < x->n_buckets ? x->buckets[b + 1] : NULL;
+        if (next != NULL) {
+            job_start(x, &j, next);
+        }
+        if (x->buckets[b] != NULL) {
+            rc = drain(x, x->buckets[b], em, err);
+        }
+        rc = job_finish(&j, em, out, rc, err);
+        if (rc == CAIRN_OK && next != NULL && !j.started) {
+            rc = drain(x, next, em, err); /* no second thread: here */
+        }
+    }
+    return rc;
+}
+
+static int write_rows(exporter *x, const cairn_export_sink *sink,
+                      cairn__export_file *csv, cairn_error *err)
+{
+    emitter em = {.sink = sink, .cells = x->cells};
     int rc =
         cairn__export_begin(sink, x->names, x->n_cols, x->used, x->n_used, err);
+    if (rc == CAIRN_OK && csv != NULL && x->threads > 1) {
+        rc = write_pairs(x, &em, csv, err);
+    }
     for (size_t b = 0; rc == CAIRN_OK && b < x->n_buckets; b++) {
+        if (x->buckets[b] != NULL && (csv == NULL || x->threads < 2)) {
+            rc = drain(x, x->buckets[b], &em, err);
+        }
+    }
+    for (size_t b = 0; b < x->n_buckets; b++) {
         if (x->buckets[b] != NULL) {
-            rc = drain(x, x->buckets[b], sink, err);
             fclose(x->buckets[b]);
             x->buckets[b] = NULL;
         }
     }
+    x->res.rows = em.rows;
     for (size_t i = 0; i < x->n_clients; i++) {
         x->res.clients += x->clients[i].exported;
     }
@@ -1204,7 +1319,7 @@ int cairn__export_write_threads(cairn_store *st, const cairn_catalog *cat,
         sink = &csv;
     }
     if (rc == CAIRN_OK) {
-        rc = write_rows(&x, sink, err);
+        rc = write_rows(&x, sink, sink == &csv ? csv.ctx : NULL, err);
         int frc = sink->finish(sink->ctx, rc == CAIRN_OK, err);
         rc = rc == CAIRN_OK ? frc : rc;
     }
