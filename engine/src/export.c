@@ -704,10 +704,20 @@ int cairn__export_csv_put(cairn__export_file *x, const char *text, size_t n,
     return wrote(x, n, err);
 }
 
+/* The data file's stream buffer: a system call per 256 KiB of rows, not
+ * per 4 KiB (170 MB at 100,000 clients). */
+#define CSV_BUFFER (256u << 10)
+
+typedef struct csv_file {
+    cairn__export_file file; /* first: the sink's context is both */
+    char *buffer;
+} csv_file;
+
 static int csv_finish(void *ctx, bool ok, cairn_error *err)
 {
-    cairn__export_file *x = ctx;
-    int rc = cairn__export_file_close(x, ok, err);
+    csv_file *x = ctx;
+    int rc = cairn__export_file_close(&x->file, ok, err);
+    free(x->buffer); /* after the stream that used it is closed */
     free(x);
     return rc;
 }
@@ -715,14 +725,21 @@ static int csv_finish(void *ctx, bool ok, cairn_error *err)
 int cairn__export_csv_sink(cairn_export_sink *out, const char *path,
                            const cairn_outfile_options *opts, cairn_error *err)
 {
-    cairn__export_file *x = calloc(1, sizeof *x);
+    csv_file *x = calloc(1, sizeof *x);
     if (x == NULL) {
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
-    int rc = cairn__export_file_open(x, path, opts, err);
+    int rc = cairn__export_file_open(&x->file, path, opts, err);
     if (rc < 0) {
         free(x);
         return rc;
+    }
+    /* without it (out of memory) the stream keeps its own */
+    x->buffer = malloc(CSV_BUFFER);
+    if (x->buffer != NULL &&
+        setvbuf(x->file.f, x->buffer, _IOFBF, CSV_BUFFER) != 0) {
+        free(x->buffer);
+        x->buffer = NULL;
     }
     *out = (cairn_export_sink){x, csv_begin, cairn__export_csv_row, csv_finish};
     return CAIRN_OK;

@@ -30,6 +30,7 @@
 /* Clients per bucket, and the most buckets (open files) at once. */
 #define CLIENTS_PER_BUCKET 4096
 #define MAX_BUCKETS 64
+#define BUCKET_BUFFER (64u << 10)
 #define NO_DAY INT32_MAX
 #define NO_CODE INT32_MIN
 
@@ -103,6 +104,7 @@ typedef struct exporter {
     fp_count *fps;
     size_t n_fps, cap_fps;
     FILE **buckets;
+    char **bucket_bufs; /* their streams' buffers */
     size_t n_buckets;
     bool has_from, has_to;
     int32_t from, to;
@@ -350,8 +352,31 @@ static FILE *bucket(exporter *x, uint32_t rank, cairn_error *err)
     if (x->buckets[b] == NULL && (x->buckets[b] = tmpfile()) == NULL) {
         cairn_error_set(err, CAIRN_EIO,
                         "cannot make a temporary file for the export");
+        return NULL;
+    }
+    /* a system call per 64 KiB of records, not per 4 KiB (without it,
+     * out of memory, the stream keeps its own) */
+    if (x->bucket_bufs[b] == NULL &&
+        (x->bucket_bufs[b] = malloc(BUCKET_BUFFER)) != NULL &&
+        setvbuf(x->buckets[b], x->bucket_bufs[b], _IOFBF, BUCKET_BUFFER) !=
+            0) {
+        free(x->bucket_bufs[b]);
+        x->bucket_bufs[b] = NULL;
     }
     return x->buckets[b];
+}
+
+/* Close bucket `b` and free its stream's buffer. */
+static void bucket_close(exporter *x, size_t b)
+{
+    if (x->buckets[b] != NULL) {
+        fclose(x->buckets[b]);
+        x->buckets[b] = NULL;
+    }
+    if (x->bucket_bufs != NULL) {
+        free(x->bucket_bufs[b]);
+        x->bucket_bufs[b] = NULL;
+    }
 }
 
 /* The value of current scale `s` in row `r` (whose definition may list
@@ -1020,10 +1045,7 @@ static int write_rows(exporter *x, const cairn_export_sink *sink,
         }
     }
     for (size_t b = 0; b < x->n_buckets; b++) {
-        if (x->buckets[b] != NULL) {
-            fclose(x->buckets[b]);
-            x->buckets[b] = NULL;
-        }
+        bucket_close(x, b);
     }
     x->res.rows = em.rows;
     for (size_t i = 0; i < x->n_clients; i++) {
@@ -1222,10 +1244,9 @@ static int write_provenance(exporter *x, const char *path, const char *dict,
 static void exporter_free(exporter *x)
 {
     for (size_t b = 0; x->buckets != NULL && b < x->n_buckets; b++) {
-        if (x->buckets[b] != NULL) {
-            fclose(x->buckets[b]);
-        }
+        bucket_close(x, b);
     }
+    free(x->bucket_bufs);
     for (size_t i = 0; i < x->n_strings; i++) {
         free(x->strings[i]);
     }
@@ -1263,7 +1284,8 @@ static int collect(exporter *x, const cairn_catalog *cat, cairn_error *err)
         x->n_buckets = x->n_clients / CLIENTS_PER_BUCKET + 1;
         x->n_buckets = x->n_buckets > MAX_BUCKETS ? MAX_BUCKETS : x->n_buckets;
         x->buckets = calloc(x->n_buckets, sizeof *x->buckets);
-        rc = x->buckets == NULL ? oom(err) : CAIRN_OK;
+        x->bucket_bufs = calloc(x->n_buckets, sizeof *x->bucket_bufs);
+        rc = x->buckets == NULL || x->bucket_bufs == NULL ? oom(err) : CAIRN_OK;
     }
     if (rc == CAIRN_OK &&
         cairn__scan_decoder_new(&x->dec, CAIRN__SCAN_KEEP) < 0) {
