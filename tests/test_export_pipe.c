@@ -34,13 +34,13 @@ static void fill(cairn_store *st)
     unsigned seed = 17;
     for (int c = 0; c < 4200; c++) {
         for (int k = 0; k < 3; k++) {
-            n += (size_t)snprintf(csv + n, cap - n,
-                                  "P%04d,2024-%02d-%02d,PHQ-9", c, k + 1,
-                                  1 + c % 28);
+            n +=
+                (size_t)snprintf(csv + n, cap - n, "P%04d,2024-%02d-%02d,PHQ-9",
+                                 c, k + 1, 1 + c % 28);
             for (int i = 0; i < 9; i++) {
                 seed = seed * 1103515245u + 12345u;
-                n += (size_t)snprintf(csv + n, cap - n, ",%u",
-                                      (seed >> 16) % 4);
+                n +=
+                    (size_t)snprintf(csv + n, cap - n, ",%u", (seed >> 16) % 4);
             }
             n += (size_t)snprintf(csv + n, cap - n, "\n");
             assert_true(n + 200 < cap);
@@ -60,8 +60,8 @@ static void fill(cairn_store *st)
         char code[16];
         snprintf(code, sizeof code, "P%04d", c);
         gad[c % 7] = c % 4;
-        test_record(st, code, c % 2 ? "2024-02-15" : "2023-12-01", "gad7",
-                    gad, 7);
+        test_record(st, code, c % 2 ? "2024-02-15" : "2023-12-01", "gad7", gad,
+                    7);
     }
 }
 

@@ -646,8 +646,8 @@ static void write_out(cairn__export_file *x)
 {
     off_t end = fflush(x->f) == 0 ? ftello(x->f) : -1;
     if (end > x->written_out) {
-        (void)posix_fadvise(fileno(x->f), x->written_out,
-                            end - x->written_out, POSIX_FADV_DONTNEED);
+        (void)posix_fadvise(fileno(x->f), x->written_out, end - x->written_out,
+                            POSIX_FADV_DONTNEED);
         x->written_out = end;
     }
     x->flushed = x->written;

@@ -49,7 +49,7 @@ int cairn__export_dictionary(const char *path, const cairn__export_column *cols,
 typedef struct cairn__export_file {
     FILE *f;
     cairn_outfile *out;
-    const char *path; /* borrowed */
+    const char *path;  /* borrowed */
     size_t written;    /* bytes of rows written, */
     size_t flushed;    /* as many when they were last written out */
     off_t written_out; /* the file's bytes handed to the system to write */
@@ -123,8 +123,8 @@ typedef struct cairn__export_pipe cairn__export_pipe;
  * handed over.  Returns CAIRN_OK, or CAIRN_ENOMEM when no thread could be
  * started (the caller then does the work itself).
  */
-int cairn__export_pipe_start(cairn__export_pipe **out,
-                             cairn__export_pipe_fn fn, void *ctx);
+int cairn__export_pipe_start(cairn__export_pipe **out, cairn__export_pipe_fn fn,
+                             void *ctx);
 
 /**
  * Room for `n` more bytes at the end of the buffer being filled (owned

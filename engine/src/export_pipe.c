@@ -77,8 +77,8 @@ static void *worker(void *arg)
     return NULL;
 }
 
-int cairn__export_pipe_start(cairn__export_pipe **out,
-                             cairn__export_pipe_fn fn, void *ctx)
+int cairn__export_pipe_start(cairn__export_pipe **out, cairn__export_pipe_fn fn,
+                             void *ctx)
 {
     *out = NULL;
     cairn__export_pipe *p = calloc(1, sizeof *p);

@@ -20,7 +20,6 @@
 
 #include "store_db.h"
 
-
 /* A definition the scan met. */
 typedef struct scan_def {
     int64_t id;
@@ -45,8 +44,8 @@ struct cairn__scan {
     scan_def **defs;
     size_t n_defs, cap_defs;
     size_t most_kept;         /* CAIRN__SCAN_KEEP unless a test set fewer */
-    cairn__scan_decoder *dec;  /* cairn__store_scan_next's */
-    cairn__scan_raw raw;       /* the row it is on */
+    cairn__scan_decoder *dec; /* cairn__store_scan_next's */
+    cairn__scan_raw raw;      /* the row it is on */
 };
 
 static int oom(cairn_error *err)
@@ -343,8 +342,8 @@ void cairn__store_scan_keep(cairn__scan *sc, size_t most)
 }
 
 /* Read definition `id` into `d`, for the row of assessment `aid`. */
-static int scan_def_read(cairn__scan *sc, int64_t id, int64_t aid,
-                         scan_def *d, cairn_error *err)
+static int scan_def_read(cairn__scan *sc, int64_t id, int64_t aid, scan_def *d,
+                         cairn_error *err)
 {
     sqlite3_stmt *s = sc->def_stmt;
     sqlite3_reset(s);
