@@ -589,8 +589,11 @@ static void put_cell(rowbuf *r, const cairn_export_cell *c, bool first)
         rb_putc(r, ',');
     }
     if (c->kind == CAIRN_EXPORT_NUMBER) {
-        if (c->number == floor(c->number) && fabs(c->number) < 1e9) {
-            write_int(r, (long)c->number);
+        /* a whole number below 1e9 (the cast is defined there): as
+         * floor() would tell, without its call */
+        long v = fabs(c->number) < 1e9 ? (long)c->number : 0;
+        if (fabs(c->number) < 1e9 && (double)v == c->number) {
+            write_int(r, v);
         } else {
             format_number(num, c->number);
             rb_put(r, num, strlen(num));
