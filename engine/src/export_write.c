@@ -664,7 +664,13 @@ static int collect(cairn__exporter *x, const cairn_catalog *cat,
         rc = load_clients(x, err);
     }
     if (rc == CAIRN_OK) {
-        x->n_buckets = x->n_clients / CLIENTS_PER_BUCKET + 1;
+        /* two threads hold a bucket's rows in memory as text: smaller
+         * buckets (a long row is a fifth of a wide one) */
+        size_t per = x->threads < 2 ? CLIENTS_PER_BUCKET
+                     : x->o->format == CAIRN_EXPORT_LONG
+                         ? CLIENTS_PER_BUCKET / 4
+                         : CLIENTS_PER_BUCKET / 2;
+        x->n_buckets = x->n_clients / per + 1;
         x->n_buckets = x->n_buckets > MAX_BUCKETS ? MAX_BUCKETS : x->n_buckets;
         x->buckets = calloc(x->n_buckets, sizeof *x->buckets);
         x->bucket_bufs = calloc(x->n_buckets, sizeof *x->bucket_bufs);
@@ -685,6 +691,10 @@ static int collect(cairn__exporter *x, const cairn_catalog *cat,
     }
     cairn__export_pipe_free(x->pipe);
     x->pipe = NULL;
+    /* the decoded texts are not needed to write the rows: their memory
+     * (the worker's) goes to the bucket written on another thread */
+    cairn__scan_decoder_free(x->dec);
+    x->dec = NULL;
     if (rc == CAIRN_OK) {
         rc = make_columns(x, err);
     }
