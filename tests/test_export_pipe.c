@@ -189,8 +189,9 @@ static void same_error(cairn_store *st, const char *dir, const char *want)
 }
 
 /* A bad row the worker meets (responses, scores) and one the reader
- * meets (its definition is missing): the first in scan order is the
- * one reported, as one thread reports it. */
+ * meets (its definition is missing), far apart or next to each other:
+ * the first in scan order is the one reported, as one thread reports
+ * it. */
 static void test_export_pipe_errors(void **state)
 {
     (void)state;
@@ -207,6 +208,15 @@ static void test_export_pipe_errors(void **state)
     snprintf(want, sizeof want, "assessment %lld: stored scores are malformed",
              late);
     same_error(st, dir, want); /* the reader's, after every row before */
+    /* a bad row just before it, still in the buffer the reader fills */
+    long long next_to = nth(st, 6999);
+    snprintf(q, sizeof q,
+             "UPDATE assessment SET responses = '{}' WHERE id = %lld",
+             next_to);
+    exec(st, q);
+    snprintf(want, sizeof want,
+             "assessment %lld: stored responses are malformed", next_to);
+    same_error(st, dir, want);
     snprintf(q, sizeof q,
              "UPDATE assessment SET responses = '[1,\"2\"]' WHERE id = %lld",
              early);
