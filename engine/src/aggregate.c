@@ -432,8 +432,8 @@ static int write_text(const document *d, const cairn_aggregate *a, FILE *f,
         return CAIRN_OK;
     }
     fwrite(d->text, 1, d->at, f);
-    int rc = cairn__aggregate_blocks_write(f, (const double(*)[6])d->rows, n,
-                                           err);
+    int rc =
+        cairn__aggregate_blocks_write(f, (const double(*)[6])d->rows, n, err);
     fputs(d->text + d->at + 1, f); /* after the empty list's ']' */
     return rc;
 }

@@ -95,7 +95,8 @@ static size_t row_text(texts *t, const double *b, bool first, char *to)
 {
     static const char open[] = ",\n    [", item[] = ",\n     ",
                       close[] = "\n    ]";
-    size_t len = put(to, first ? open + 1 : open, sizeof open - (first ? 2 : 1));
+    size_t len =
+        put(to, first ? open + 1 : open, sizeof open - (first ? 2 : 1));
     for (int k = 0; k < 6; k++) {
         const char *s = NULL;
         size_t n = number_text(t, k, b[k], &s);
