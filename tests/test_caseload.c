@@ -867,6 +867,51 @@ static void test_caseload_two_threads(void **state)
              "assessment %lld: stored responses or scores are malformed", bad);
     assert_string_equal(err.message, sql);
     assert_string_equal(err1.message, sql);
+    /* and responses SQLite cannot read on the same row: their message
+     * comes first, as the query's own JSON functions gave it */
+    set_stored(dir, "responses", "[0,0,0,0,0,0,0,0,null", bad);
+    assert_int_equal(rows_both(st, o, &two, &one, &err, &err1), CAIRN_EDB);
+    assert_non_null(strstr(err.message, "malformed JSON"));
+    assert_string_equal(err.message, err1.message);
+    test_store_done(st, dir);
+}
+
+/* A course stream skips the rows of a client the store does not have
+ * (a hand edit), as the join it replaced did, and gives every other
+ * row its client's code. */
+static void test_caseload_course_stream_orphan(void **state)
+{
+    (void)state;
+    char dir[64];
+    cairn_error err = CAIRN_ERROR_INIT;
+    cairn_store *st = test_store_new(dir, sizeof dir);
+    test_client(st, "A", NULL, NULL);
+    test_client(st, "B", NULL, NULL);
+    test_phq9(st, "A", "2026-01-05", 12, true);
+    test_phq9(st, "B", "2026-01-05", 3, false);
+    test_phq9(st, "B", "2026-01-12", 4, false);
+    raw_sql(dir, "INSERT INTO assessment (client_id, instrument,"
+                 " administered_at, responses, definition_id, scores, flags)"
+                 " SELECT 99, instrument, administered_at, responses,"
+                 " definition_id, scores, flags FROM assessment LIMIT 1");
+    int risk[1] = {9};
+    cairn_course_want w = {"phq9", 0, "total", risk, 1};
+    cairn_assessment_stream *as = NULL;
+    cairn_assessment_list *l = NULL;
+    assert_int_equal(cairn_store_course_stream_open(&as, st, &w, 1, &err), 0);
+    const char *want[] = {"A", "B"};
+    size_t n[] = {1, 2}, k = 0;
+    while (cairn_store_assessment_stream_next(as, &l, &err) > 0) {
+        assert_true(k < 2);
+        assert_int_equal(l->n, n[k]);
+        for (size_t i = 0; i < l->n; i++) {
+            assert_string_equal(l->items[i].client_code, want[k]);
+        }
+        cairn_store_assessment_list_free(l);
+        k++;
+    }
+    assert_int_equal(k, 2);
+    cairn_store_assessment_stream_close(as);
     test_store_done(st, dir);
 }
 
@@ -884,6 +929,7 @@ int main(void)
         cmocka_unit_test(test_caseload_course_stream),
         cmocka_unit_test(test_caseload_rows_entry_same_store),
         cmocka_unit_test(test_caseload_two_threads),
+        cmocka_unit_test(test_caseload_course_stream_orphan),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
