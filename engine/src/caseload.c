@@ -390,8 +390,10 @@ static int to_cell(cairn_caseload_cell *cell, const cairn_trend *t,
     }
     cell->latest = t->n > 0 ? t->latest.score : 0;
     if (t->n > 0) {
-        snprintf(cell->latest_date, sizeof cell->latest_date, "%.10s",
-                 t->latest.date);
+        /* "%.10s" without snprintf's cost on every client */
+        size_t n = strnlen(t->latest.date, sizeof cell->latest_date - 1);
+        memcpy(cell->latest_date, t->latest.date, n);
+        cell->latest_date[n] = '\0';
     }
     cell->change = t->change;
     cell->has_rci = t->has_rci;

@@ -974,47 +974,39 @@ static int course_client(cairn_assessment_stream *as, int64_t id, bool *found,
     return rc;
 }
 
-/* The text of column `i`, shared with `prev` (a row of the same list)
- * when it is the same, else copied into `a`. */
-static const char *shared_str(arena *a, sqlite3_stmt *s, int i,
-                              const char *prev, bool *oom)
-{
-    const char *t = cairn__store_col_text(s, i);
-    if (prev != NULL && t != NULL && strcmp(prev, t) == 0) {
-        return prev;
-    }
-    return astr(a, s, i, oom);
-}
-
-/* Fill `x` from a course stream's row; `prev` is the list's row before
- * (the same client, often the same instrument), or NULL. */
+/* Fill `x` from a course stream's row of client `client_id` and want
+ * `w` (stream_rows read both); `prev` is the list's row before (the same
+ * client, often the same instrument), or NULL. */
 static int course_from_row(cairn_assessment_stream *as, arena *a,
                            cairn_assessment *x, const cairn_assessment *prev,
+                           int64_t client_id, const cairn_course_want *w,
                            cairn_error *err)
 {
     sqlite3_stmt *s = as->stmt;
     bool oom = false;
     memset(x, 0, sizeof *x);
     x->id = sqlite3_column_int64(s, 0);
-    x->client_id = sqlite3_column_int64(s, 1);
+    x->client_id = client_id;
     x->client_code = prev != NULL ? prev->client_code
                                   : arena_str(a, as->code.len ? as->code.p : "",
                                               as->code.len);
-    oom = x->client_code == NULL;
-    x->instrument = shared_str(a, s, 3, prev ? prev->instrument : NULL, &oom);
+    /* the row's instrument is the want's code (course_want found it) */
+    x->instrument = prev != NULL && strcmp(prev->instrument, w->instrument) == 0
+                        ? prev->instrument
+                        : arena_str(a, w->instrument, strlen(w->instrument));
+    oom = x->client_code == NULL || x->instrument == NULL;
     x->administered_at = astr(a, s, 4, &oom);
     if (oom) {
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
-    const cairn_course_want *w = course_want(as, x->instrument);
-    bool bad = w == NULL;
+    bool bad = false;
     int64_t mask = 0;
     /* first, as the query itself read the responses before the scores */
-    int rc = bad ? CAIRN_OK : course_mask(as, w, &mask, err);
+    int rc = course_mask(as, w, &mask, err);
     if (rc < 0) {
         return rc;
     }
-    if (!bad && !course_values(as, a, w, mask, x, &bad) && !bad) {
+    if (!course_values(as, a, w, mask, x, &bad) && !bad) {
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
     if (!bad && !course_flags(as, a, x, &oom)) {
@@ -1043,8 +1035,11 @@ static int stream_rows(cairn_assessment_stream *as, list_impl *l,
     as->pending = false;
     while (step == SQLITE_ROW) {
         int64_t id = sqlite3_column_int64(as->stmt, 1);
-        if (as->wants != NULL &&
-            course_want(as, cairn__store_col_text(as->stmt, 3)) == NULL) {
+        const cairn_course_want *w =
+            as->wants != NULL
+                ? course_want(as, cairn__store_col_text(as->stmt, 3))
+                : NULL;
+        if (as->wants != NULL && w == NULL) {
             step = sqlite3_step(as->stmt); /* an instrument not asked for */
             continue;
         }
@@ -1072,9 +1067,10 @@ static int stream_rows(cairn_assessment_stream *as, list_impl *l,
             l->pub.items = p;
         }
         rc = as->wants != NULL
-                 ? course_from_row(
-                       as, &l->mem, &l->pub.items[l->pub.n],
-                       l->pub.n > 0 ? &l->pub.items[l->pub.n - 1] : NULL, err)
+                 ? course_from_row(as, &l->mem, &l->pub.items[l->pub.n],
+                                   l->pub.n > 0 ? &l->pub.items[l->pub.n - 1]
+                                                : NULL,
+                                   id, w, err)
                  : assessment_from_row(&l->mem, as->stmt, &ids,
                                        &l->pub.items[l->pub.n], err);
         l->pub.n++;
