@@ -224,7 +224,9 @@ static int count_sessions(caseload_impl *c, const char *code,
             *err = c->ev_err;
         }
     }
-    assert(rc < 0 || ev != NULL); /* pipe_events() asks for every such */
+    /* the reading thread reads them for every client who may need them
+     * (wants_events in caseload_pipe.c) */
+    assert(rc < 0 || ev != NULL);
     for (size_t i = 0; rc == 0 && i < ev->n; i++) {
         const cairn_event *e = &ev->items[i];
         if (e->kind != CAIRN_EVENT_SESSION) {
