@@ -5,14 +5,18 @@
  * test (nothing that identifies a client, in any encoding, in any file).
  */
 #define _DEFAULT_SOURCE
+#include <dirent.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "../engine/src/export_internal.h"
 #include "../engine/src/store_internal.h"
 #include "cairn/export.h"
+#include "cairn/redcap.h"
 #include "helpers.h"
 
 static const uint8_t KEY_A[32] = {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11,
@@ -823,6 +827,132 @@ static void test_export_bad_input(void **state)
     test_store_done(st, dir);
 }
 
+static size_t file_size(const char *path)
+{
+    struct stat sb;
+    assert_int_equal(stat(path, &sb), 0);
+    return (size_t)sb.st_size;
+}
+
+static int temporaries_in(const char *dir)
+{
+    DIR *d = opendir(dir);
+    int n = 0;
+    assert_non_null(d);
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        n += strstr(e->d_name, ".cairn-tmp.") != NULL;
+    }
+    closedir(d);
+    return n;
+}
+
+/* With force over an earlier export, a failure after the data file is
+ * complete (here the dictionary, larger than the data, cannot be
+ * written: files limited to just above the data's size) leaves the
+ * earlier three files as they were and no temporary file. */
+static void test_export_force_failure_keeps_old_files(void **state)
+{
+    (void)state;
+    char dir[64], probe[160], path[160], dict[200], prov[200];
+    const char *old[3] = {"old data\n", "old dictionary\n", "old provenance\n"};
+    const char *names[3] = {path, dict, prov};
+    cairn_store *st = test_store_new(dir, sizeof dir);
+    cairn_export_key *key = key_a();
+    cairn_export_options o = CAIRN_EXPORT_OPTIONS_INIT;
+    cairn_error err = CAIRN_ERROR_INIT;
+    clinic(st);
+    snprintf(probe, sizeof probe, "%s/aaaa.csv", dir);
+    export_to(st, key, probe, &o, NULL);
+    size_t data = file_size(probe);
+    snprintf(dict, sizeof dict, "%s.dictionary.csv", probe);
+    assert_true(file_size(dict) > data + 64);
+    snprintf(path, sizeof path, "%s/bbbb.csv", dir);
+    snprintf(dict, sizeof dict, "%s.dictionary.csv", path);
+    snprintf(prov, sizeof prov, "%s.provenance.json", path);
+    for (int i = 0; i < 3; i++) {
+        write_bytes(names[i], old[i], strlen(old[i]), 0644);
+    }
+    struct rlimit was;
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &was), 0);
+    struct rlimit small = {data + 64, was.rlim_max};
+    void (*sig)(int) = signal(SIGXFSZ, SIG_IGN);
+    o.output.force = true;
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
+    int rc = cairn_export_write(st, test_catalog(), key, path, &o, NULL, &err);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &was), 0);
+    signal(SIGXFSZ, sig);
+    assert_int_equal(rc, CAIRN_EIO);
+    assert_non_null(strstr(err.message, "bbbb.csv.dictionary.csv: File too"));
+    for (int i = 0; i < 3; i++) {
+        size_t n = 0;
+        char *text = slurp(names[i], &n);
+        assert_int_equal(n, strlen(old[i]));
+        assert_memory_equal(text, old[i], n);
+        free(text);
+    }
+    assert_int_equal(temporaries_in(dir), 0);
+    /* without the limit the same export replaces all three */
+    export_to(st, key, path, &o, NULL);
+    assert_int_equal(file_size(path), data);
+    assert_int_equal(temporaries_in(dir), 0);
+    cairn_export_key_free(key);
+    test_store_done(st, dir);
+}
+
+/* A REDCap export whose dictionary cannot be written (files limited to
+ * just above the records' size) places none of its three files, and with
+ * force over an earlier one leaves it as it was; no temporary is left. */
+static void test_redcap_failure_writes_nothing(void **state)
+{
+    (void)state;
+    char dir[64], prefix[160], p[200];
+    const char *ends[3] = {".csv", ".dictionary.csv", ".repeating.csv"};
+    cairn_store *st = test_store_new(dir, sizeof dir);
+    cairn_redcap_export_options o = CAIRN_REDCAP_EXPORT_OPTIONS_INIT;
+    cairn_error err = CAIRN_ERROR_INIT;
+    clinic(st);
+    snprintf(prefix, sizeof prefix, "%s/aaaa", dir);
+    if (cairn_redcap_export(st, test_catalog(), prefix, &o, NULL, &err) < 0) {
+        fail_msg("%s", err.message);
+    }
+    snprintf(p, sizeof p, "%s.csv", prefix);
+    size_t records = file_size(p);
+    snprintf(p, sizeof p, "%s.dictionary.csv", prefix);
+    assert_true(file_size(p) > records + 64);
+    struct rlimit was;
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &was), 0);
+    struct rlimit small = {records + 64, was.rlim_max};
+    void (*sig)(int) = signal(SIGXFSZ, SIG_IGN);
+    snprintf(prefix, sizeof prefix, "%s/bbbb", dir);
+    for (int force = 0; force <= 1; force++) {
+        o.output.force = force;
+        for (int i = 0; force && i < 3; i++) {
+            snprintf(p, sizeof p, "%s%s", prefix, ends[i]);
+            write_bytes(p, "old\n", 4, 0644);
+        }
+        assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
+        int rc = cairn_redcap_export(st, test_catalog(), prefix, &o, NULL, &err);
+        assert_int_equal(setrlimit(RLIMIT_FSIZE, &was), 0);
+        assert_int_equal(rc, CAIRN_EIO);
+        assert_non_null(strstr(err.message, "bbbb.dictionary.csv"));
+        for (int i = 0; i < 3; i++) {
+            snprintf(p, sizeof p, "%s%s", prefix, ends[i]);
+            if (!force) {
+                assert_int_equal(access(p, F_OK), -1);
+                continue;
+            }
+            size_t n = 0;
+            char *text = slurp(p, &n);
+            assert_int_equal(n, 4);
+            assert_memory_equal(text, "old\n", 4);
+            free(text);
+        }
+        assert_int_equal(temporaries_in(dir), 0);
+    }
+    signal(SIGXFSZ, sig);
+    test_store_done(st, dir);
+}
+
 /* A cell longer than the writer's row buffer, with quotes and commas,
  * comes out whole and quoted; numbers around it are unchanged. */
 static void test_export_csv_long_cell(void **state)
@@ -968,6 +1098,8 @@ int main(void)
         cmocka_unit_test(test_export_long_and_filters),
         cmocka_unit_test(test_export_row_order),
         cmocka_unit_test(test_export_bad_input),
+        cmocka_unit_test(test_export_force_failure_keeps_old_files),
+        cmocka_unit_test(test_redcap_failure_writes_nothing),
         cmocka_unit_test(test_export_csv_long_cell),
         cmocka_unit_test(test_export_hmac_ready_key),
         cmocka_unit_test(test_export_scan_matches_the_store),

@@ -131,7 +131,11 @@ int cmd_export(cli_ctx *ctx, int argc, char **argv)
     cairn_export_sink *sink = NULL;
     cairn_export_result res;
     cairn_error err = CAIRN_ERROR_INIT;
+    cairn_outfile_batch batch = {0};
     a.o.output = cli_output_options(ctx, a.force, a.key);
+    /* the workbook is placed with the dictionary and provenance, by
+     * cairn_export_write */
+    a.o.output.batch = &batch;
     if (is_xlsx(a.output) &&
         cairn_report_export_sink_new(&sink, a.output, &a.o.output, &err) < 0) {
         rc = cli_fail(&err);
@@ -144,6 +148,7 @@ int cmd_export(cli_ctx *ctx, int argc, char **argv)
         }
     }
     cairn_report_export_sink_free(sink);
+    cairn_outfile_batch_abort(&batch);
     cairn_export_key_free(key);
     cairn_store_close(st);
     return rc;

@@ -731,6 +731,15 @@ int cairn__export_write_threads(cairn_store *st, const cairn_catalog *cat,
                                "this library writes CSV",
                                path);
     }
+    /* the three files are placed together, after the audit entry: a
+     * failure before leaves every existing file as it was */
+    cairn_outfile_batch own = {0};
+    cairn_export_options o = *x.o;
+    if (o.output.batch == NULL) {
+        o.output.batch = &own;
+    }
+    cairn_outfile_batch *batch = o.output.batch;
+    x.o = &o;
     char *dict = malloc(n), *prov = malloc(n);
     int rc = dict && prov ? CAIRN_OK : oom(err);
     if (rc == CAIRN_OK) {
@@ -764,20 +773,18 @@ int cairn__export_write_threads(cairn_store *st, const cairn_catalog *cat,
         rc = cairn__export_dictionary(dict, x.cols, x.n_cols,
                                       x.o->format == CAIRN_EXPORT_LONG, x.used,
                                       x.n_used, &x.o->output, err);
-        if (rc == CAIRN_OK) {
-            rc = cairn__exporter_provenance(&x, prov, dict, err);
-        }
-        /* no export leaves unrecorded: a failed entry takes the files */
-        if (rc == CAIRN_OK) {
-            rc = cairn__exporter_audit(&x, err);
-            if (rc < 0) {
-                unlink(prov);
-            }
-        }
-        if (rc < 0) {
-            unlink(path);
-            unlink(dict);
-        }
+    }
+    if (rc == CAIRN_OK) {
+        rc = cairn__exporter_provenance(&x, prov, dict, err);
+    }
+    /* no export leaves unrecorded: the entry comes before the files */
+    if (rc == CAIRN_OK) {
+        rc = cairn__exporter_audit(&x, err);
+    }
+    if (rc == CAIRN_OK) {
+        rc = cairn_outfile_batch_commit(batch, err);
+    } else {
+        cairn_outfile_batch_abort(batch);
     }
     if (res != NULL) {
         *res = x.res;

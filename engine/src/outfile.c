@@ -387,7 +387,16 @@ int cairn_outfile_commit(cairn_outfile *f, cairn_error *err)
         e = errno;
     }
     f->fd = -1;
-    if (e != 0) {
+    cairn_outfile_batch *b = f->o.batch;
+    if (e == 0 && b != NULL) {
+        if (b->n < CAIRN_OUTFILE_MAX_LIVE) {
+            b->files[b->n++] = f; /* placed by cairn_outfile_batch_commit */
+            return CAIRN_OK;
+        }
+        rc = cairn_error_set(err, CAIRN_EIO,
+                             "%s: too many output files in one batch",
+                             f->path);
+    } else if (e != 0) {
         rc = cairn_error_set(err, CAIRN_EIO, "cannot write %s: %s", f->path,
                              strerror(e));
     } else {
@@ -415,6 +424,48 @@ void cairn_outfile_abort(cairn_outfile *f)
     }
     unlink(f->tmp);
     free_outfile(f);
+}
+
+int cairn_outfile_batch_commit(cairn_outfile_batch *b, cairn_error *err)
+{
+    int rc = CAIRN_OK;
+    for (size_t i = 0; rc == CAIRN_OK && i < b->n; i++) {
+        cairn_outfile *f = b->files[i];
+        if (!live_used[f->slot]) {
+            rc = cairn_error_set(err, CAIRN_EIO, "cannot write %s: %s",
+                                 f->path, strerror(EINTR));
+        } else {
+            rc = cairn_outfile_check(f->path, &f->o, err);
+        }
+    }
+    for (size_t i = 0; i < b->n; i++) {
+        cairn_outfile *f = b->files[i];
+        if (rc == CAIRN_OK) {
+            rc = place(f, err);
+        }
+        if (rc == CAIRN_OK) {
+            sync_dir(f->path);
+        } else {
+            unlink(f->tmp);
+        }
+        free_outfile(f);
+        b->files[i] = NULL;
+    }
+    b->n = 0;
+    return rc;
+}
+
+void cairn_outfile_batch_abort(cairn_outfile_batch *b)
+{
+    if (b == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < b->n; i++) {
+        unlink(b->files[i]->tmp);
+        free_outfile(b->files[i]);
+        b->files[i] = NULL;
+    }
+    b->n = 0;
 }
 
 void cairn_outfile_remove_temporaries(void)

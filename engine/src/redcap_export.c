@@ -599,26 +599,17 @@ static int export_all(exporter *ex, const char *prefix,
     return rc;
 }
 
-/* The audit entry of an export (counts, no client data); when it cannot
- * be made the files go too: no export leaves unrecorded. */
-static int audit_export(exporter *ex, const char *prefix,
-                        const cairn_redcap_export_result *res)
+/* The audit entry of an export (counts, no client data), made before
+ * the files are placed: no export leaves unrecorded. */
+static int audit_export(exporter *ex, const cairn_redcap_export_result *res)
 {
-    static const char *const ends[] = {".csv", ".dictionary.csv",
-                                       ".repeating.csv"};
-    char path[4096];
     json_t *after = json_pack(
         "{s:s,s:s?,s:I,s:I,s:I}", "kind",
         ex->o->key != NULL ? "de-identified" : "identified", "instrument",
         ex->o->instrument, "records", (json_int_t)res->records, "rows",
         (json_int_t)res->rows, "forms", (json_int_t)res->forms);
-    int rc =
-        cairn__store_audit_release(ex->st, "export.redcap", after, ex->err);
-    for (size_t i = 0; rc < 0 && i < 3; i++) {
-        snprintf(path, sizeof path, "%s%s", prefix, ends[i]);
-        unlink(path);
-    }
-    return rc;
+    return cairn__store_audit_release(ex->st, "export.redcap", after,
+                                      ex->err);
 }
 
 int cairn_redcap_export(cairn_store *st, const cairn_catalog *cat,
@@ -637,9 +628,20 @@ int cairn_redcap_export(cairn_store *st, const cairn_catalog *cat,
     ex.err = err;
     res = res != NULL ? res : &local;
     memset(res, 0, sizeof *res);
+    /* the three files are placed together, after the audit entry: a
+     * failure before leaves every existing file as it was */
+    cairn_outfile_batch batch = {0};
+    cairn_redcap_export_options o = *ex.o;
+    o.output.batch = &batch;
+    ex.o = &o;
     int rc = export_all(&ex, prefix, res);
     if (rc == CAIRN_OK) {
-        rc = audit_export(&ex, prefix, res);
+        rc = audit_export(&ex, res);
+    }
+    if (rc == CAIRN_OK) {
+        rc = cairn_outfile_batch_commit(&batch, err);
+    } else {
+        cairn_outfile_batch_abort(&batch);
     }
     for (size_t i = 0; i < ex.n_rows; i++) {
         free(ex.rows[i].cells);

@@ -42,6 +42,21 @@
 /** How many outputs may be open at the same time. */
 #define CAIRN_OUTFILE_MAX_LIVE 8
 
+/** An output being written (opaque). */
+typedef struct cairn_outfile cairn_outfile;
+
+/**
+ * Outputs of one command that are placed together: a commit under
+ * options naming a batch finishes the temporary file but leaves it
+ * there, and cairn_outfile_batch_commit() then puts them all in place,
+ * or cairn_outfile_batch_abort() removes them all, so a failure before
+ * the last one touches no file.  Zero-initialise (`= {0}`).
+ */
+typedef struct cairn_outfile_batch {
+    cairn_outfile *files[CAIRN_OUTFILE_MAX_LIVE];
+    size_t n;
+} cairn_outfile_batch;
+
 /** What an output may not replace, and whether it may replace a file. */
 typedef struct cairn_outfile_options {
     bool force;           /**< replace an existing regular file */
@@ -49,6 +64,7 @@ typedef struct cairn_outfile_options {
                                -journal), or NULL */
     const char *keys[3];  /**< key files in use (site key, audit key), or
                                NULL */
+    cairn_outfile_batch *batch; /**< commit into this batch, or NULL */
 } cairn_outfile_options;
 
 /** Defaults: keep existing files, nothing named to protect. */
@@ -58,10 +74,8 @@ typedef struct cairn_outfile_options {
         {                                                                      \
             NULL, NULL, NULL                                                   \
         }                                                                      \
+        , NULL                                                                 \
     }
-
-/** An output being written (opaque). */
-typedef struct cairn_outfile cairn_outfile;
 
 /**
  * Check that `path` may be written under `opts` (NULL = defaults)
@@ -104,8 +118,23 @@ FILE *cairn_outfile_stream(cairn_outfile *f);
  * nothing changes at `path`.  Frees `f` in every case.
  * Returns CAIRN_OK, CAIRN_EEXISTS (the name appeared meanwhile),
  * CAIRN_EINVAL or CAIRN_EIO ("out.csv: cannot write: No space left...").
+ * Under options naming a batch, the synced temporary file is handed to
+ * the batch instead of being placed (CAIRN_EIO when the batch is full).
  */
 int cairn_outfile_commit(cairn_outfile *f, cairn_error *err);
+
+/**
+ * Check every name of the batch again, then put each temporary file in
+ * its place in the order committed, and empty the batch.  A failure in
+ * the checks touches no file; a rename failing after others (rare: the
+ * names were just checked) leaves those placed.  Every temporary left is
+ * removed.  Returns what cairn_outfile_commit returns.
+ */
+int cairn_outfile_batch_commit(cairn_outfile_batch *b, cairn_error *err);
+
+/** Remove every temporary file of the batch and empty it.  NULL is
+ * allowed. */
+void cairn_outfile_batch_abort(cairn_outfile_batch *b);
 
 /** Abandon the output, removing the temporary file.  NULL is allowed. */
 void cairn_outfile_abort(cairn_outfile *f);
