@@ -229,8 +229,12 @@ typedef struct cairn_export_result {
  * `opts->instrument`) administered in the range, de-identified with
  * `key`, to `path` (CSV, or through `opts->sink`), with
  * `path`.dictionary.csv and `path`.provenance.json beside it.  Each file
- * is written to a temporary file (mode 0600) and renamed into place only
- * when complete.  Memory is bounded: rows are spooled to temporary files
+ * is written to a temporary file (mode 0600); the three are put in place
+ * together (a cairn_outfile_batch: `opts->output.batch` when given, as
+ * for a sink made with those options, else one of its own; committed or
+ * emptied before it returns) only after all are complete and the audit
+ * entry is made, so a failure leaves every existing file as it was and
+ * no temporary.  Memory is bounded: rows are spooled to temporary files
  * in buckets of pseudonyms and sorted a bucket at a time.  `res` may be
  * NULL.  It may use one more POSIX thread to decode, spool and write
  * rows (the same bytes as one thread), always joined before it returns;

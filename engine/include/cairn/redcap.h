@@ -105,7 +105,9 @@ typedef struct cairn_redcap_export_result {
 /**
  * Write PREFIX.dictionary.csv, PREFIX.csv and PREFIX.repeating.csv for
  * the current assessments of the store (see above), each through a
- * temporary file renamed into place when complete.  Scales are read-only
+ * temporary file; the three are put in place together only after all are
+ * complete and the audit entry is made, so a failure leaves every
+ * existing file as it was and no temporary.  Scales are read-only
  * integer (or number) fields whose note names the definition's
  * fingerprint.  With a key, record ids are the research export's
  * pseudonyms (cairn_export_pseudonym) and every date is moved back by the
