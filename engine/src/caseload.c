@@ -11,6 +11,7 @@
 #include "cairn/caseload.h"
 #include "cairn/cohort.h"
 #include "cairn/settings.h"
+#include "caseload_pipe.h"
 #include "internal.h"
 
 typedef struct caseload_impl {
@@ -36,6 +37,15 @@ typedef struct caseload_impl {
     bool snapshot;                   /* rows: entries read in a snapshot */
     cairn_trend_cache *caches;       /* one per instrument looked at */
     bool *seen;                      /* client_entry's, one per instrument */
+    bool piped;                      /* the pass's store is read on a second
+                                        thread (caseload_pipe.c), which also
+                                        reads the session events: */
+    cairn_event_list *events;        /* those of the pass's current list */
+    int ev_rc;                       /* that read's status, its message: */
+    cairn_error ev_err;
+    signed char *nhstt_kind; /* piped: per instrument looked at, its
+                                scale's NHS TT measure (0 depression,
+                                1 anxiety), or -1 */
 } caseload_impl;
 
 /* Clients the growth model needs: this instrument's setting, the
@@ -193,15 +203,27 @@ static const cairn_scale *nhstt_scale(const cairn_trend *t,
 }
 
 /* Session events of client `code` within the trend's episode (the whole
- * record when no episode was used); -1 when none is recorded at all. */
-static int count_sessions(cairn_store *st, const char *code,
+ * record when no episode was used); -1 when none is recorded at all.
+ * When the pass is piped, the reading thread read them already. */
+static int count_sessions(caseload_impl *c, const char *code,
                           const cairn_trend *t, size_t *n, int *finished,
                           cairn_error *err)
 {
-    cairn_event_list *ev = NULL;
+    cairn_event_list *own = NULL;
+    const cairn_event_list *ev = c->events;
     size_t any = 0;
     *n = 0;
-    int rc = cairn_store_event_list(&ev, st, code, err);
+    int rc = CAIRN_OK;
+    if (!c->piped) {
+        rc = cairn_store_event_list(&own, c->st, code, err);
+        ev = own;
+    } else if (c->ev_rc < 0) {
+        rc = c->ev_rc;
+        if (err != NULL) {
+            *err = c->ev_err;
+        }
+    }
+    assert(rc < 0 || ev != NULL); /* pipe_events() asks for every such */
     for (size_t i = 0; rc == 0 && i < ev->n; i++) {
         const cairn_event *e = &ev->items[i];
         if (e->kind != CAIRN_EVENT_SESSION) {
@@ -215,7 +237,7 @@ static int count_sessions(cairn_store *st, const char *code,
         *n += in;
     }
     *finished = any == 0 ? -1 : *n >= 2;
-    cairn_store_event_list_free(ev);
+    cairn_store_event_list_free(own);
     return rc;
 }
 
@@ -332,7 +354,7 @@ static int client_entry(caseload_impl *c, size_t k,
         nhs_outcomes(e, insts, n_insts);
     }
     if (rc == 0 && e->has_nhstt) {
-        rc = count_sessions(c->st, cl->code, e->trends[0], &e->nhstt_sessions,
+        rc = count_sessions(c, cl->code, e->trends[0], &e->nhstt_sessions,
                             &e->nhstt_finished, err);
     }
     return rc;
@@ -368,8 +390,10 @@ static int to_cell(cairn_caseload_cell *cell, const cairn_trend *t,
     }
     cell->latest = t->n > 0 ? t->latest.score : 0;
     if (t->n > 0) {
-        snprintf(cell->latest_date, sizeof cell->latest_date, "%.10s",
-                 t->latest.date);
+        /* "%.10s" without snprintf's cost on every client */
+        size_t n = strnlen(t->latest.date, sizeof cell->latest_date - 1);
+        memcpy(cell->latest_date, t->latest.date, n);
+        cell->latest_date[n] = '\0';
     }
     cell->change = t->change;
     cell->has_rci = t->has_rci;
@@ -480,6 +504,68 @@ static int by_client_id(const void *x, const void *y)
     return (a > b) - (a < b);
 }
 
+/* Whether a client's list may give NHS Talking Therapies outcomes (rows
+ * of a depression and of an anxiety measure): its session events are
+ * then read with it.  Called on the pipe's reading thread; it reads only
+ * the list and the caseload's instruments and kinds, which stay as they
+ * are while the pipe runs. */
+static bool pipe_events(const cairn_assessment_list *list, void *arg)
+{
+    const caseload_impl *c = arg;
+    bool has[2] = {false, false};
+    const char *last = NULL;
+    for (size_t a = 0; a < list->n; a++) {
+        const char *code = list->items[a].instrument;
+        if (last != NULL && strcmp(last, code) == 0) {
+            continue;
+        }
+        last = code;
+        for (size_t i = 0; i < c->n_insts; i++) {
+            if (c->nhstt_kind[i] >= 0 &&
+                strcmp(cairn_instrument_code(c->insts[i]), code) == 0) {
+                has[c->nhstt_kind[i]] = true;
+            }
+        }
+    }
+    return has[0] && has[1];
+}
+
+/* Each instrument's NHS TT measure, as client_entry's trends will have
+ * it (their scale), for pipe_events. */
+static int nhstt_kinds(caseload_impl *c, const cairn_caseload_options *o,
+                       cairn_error *err)
+{
+    c->nhstt_kind = calloc(c->n_insts + 1, 1);
+    if (c->nhstt_kind == NULL) {
+        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < c->n_insts; i++) {
+        const cairn_instrument *inst = c->insts[i];
+        const cairn_scale *sc =
+            o->trend.scale ? cairn_instrument_find_scale(inst, o->trend.scale)
+                           : cairn_instrument_scale(inst, 0);
+        c->nhstt_kind[i] =
+            sc != NULL && sc->has_nhstt ? (signed char)sc->nhstt_anxiety : -1;
+    }
+    return CAIRN_OK;
+}
+
+/* The pass's next list, from the pipe or the stream (as the stream
+ * answers); the previous list's session events are freed. */
+static int next_list(caseload_impl *c, cairn__course_pipe *pipe,
+                     cairn_assessment_stream *as, cairn_assessment_list **list,
+                     cairn_error *err)
+{
+    cairn_store_event_list_free(c->events);
+    c->events = NULL;
+    c->ev_rc = CAIRN_OK;
+    if (pipe == NULL) {
+        return cairn_store_assessment_stream_next(as, list, err);
+    }
+    return cairn__course_pipe_next(pipe, list, &c->events, &c->ev_rc,
+                                   &c->ev_err, err);
+}
+
 /*
  * Every kept client's entry in one pass over the store's assessments,
  * client by client in id order (the caller sorts by urgency afterwards),
@@ -493,6 +579,7 @@ static int all_entries(caseload_impl *c, const cairn_instrument *const *insts,
     const cairn_assessment_list empty = {0};
     course_wants cw = {NULL, NULL};
     cairn_assessment_stream *as = NULL;
+    cairn__course_pipe *pipe = NULL;
     cairn_assessment_list *list = NULL;
     size_t n = c->clients->n;
     int rc = CAIRN_OK, more = 1;
@@ -512,12 +599,19 @@ static int all_entries(caseload_impl *c, const cairn_instrument *const *insts,
         if (rc == CAIRN_OK) {
             rc = cairn_store_course_stream_open(&as, c->st, cw.w, n_insts, err);
         }
+        if (rc == CAIRN_OK && o->threads != 1) {
+            rc = nhstt_kinds(c, o, err);
+        }
+        /* no second thread: this one reads the stream itself */
+        c->piped = rc == CAIRN_OK && o->threads != 1 &&
+                   cairn__course_pipe_start(&pipe, as, c->st, pipe_events, c) ==
+                       CAIRN_OK;
     }
     for (size_t k = 0; rc == CAIRN_OK && k < n; k++) {
         int64_t id = c->clients->items[k].id;
         while (more > 0 && (list == NULL || list->items[0].client_id < id)) {
             cairn_store_assessment_list_free(list);
-            more = cairn_store_assessment_stream_next(as, &list, err);
+            more = next_list(c, pipe, as, &list, err);
             rc = more < 0 ? more : CAIRN_OK;
         }
         bool mine =
@@ -533,6 +627,10 @@ static int all_entries(caseload_impl *c, const cairn_instrument *const *insts,
         }
     }
     cairn_store_assessment_list_free(list);
+    cairn__course_pipe_free(pipe); /* joined: the store is this thread's */
+    c->piped = false;
+    cairn_store_event_list_free(c->events);
+    c->events = NULL;
     cairn_store_assessment_stream_close(as);
     free(cw.w);
     free(cw.risk);
@@ -677,6 +775,8 @@ static int compute(caseload_impl **out, cairn_store *st,
     if (rc == 0) {
         rc = pick_instruments(&insts, &n_insts, cat, o->instrument, err);
     }
+    c->insts = insts;
+    c->n_insts = n_insts;
     if (rc == 0) {
         /* before the snapshot: the model may be cached in the store */
         rc = expectations(c, st, insts, n_insts, o, err);
@@ -722,8 +822,6 @@ static int compute(caseload_impl **out, cairn_store *st,
     if (snap) {
         cairn_store_snapshot_end(st);
     }
-    c->insts = insts;
-    c->n_insts = n_insts;
     c->last = c->pub.n;
     if (rc < 0) {
         cairn_caseload_free(&c->pub);
@@ -887,6 +985,7 @@ void cairn_caseload_free(cairn_caseload *cl)
     free(c->episodes);
     free(c->caches);
     free(c->seen);
+    free(c->nhstt_kind);
     for (size_t k = 0; c->rows != NULL && k < cl->n; k++) {
         for (size_t i = 0; i < c->rows[k].n_cells; i++) {
             free(c->rows[k].cells[i].open_kinds);

@@ -488,6 +488,12 @@ struct cairn_assessment_stream {
     cairn__memo *memo; /* a course stream's decoded texts (memo.c) */
     cairn__buf key, val;
     const cairn_course_want *last_want; /* course_want's last answer */
+    sqlite3_stmt **masks;    /* per want with risk items: its mask of a
+                                responses text (course_mask), or NULL */
+    sqlite3_stmt *code_stmt; /* a client's code by id (course_client) */
+    int64_t code_id;         /* the client whose code is in `code` */
+    bool code_known, code_found;
+    cairn__buf code;
 };
 
 /* A pass reads each page of the store once: a page cache as large as
@@ -546,53 +552,47 @@ int cairn_store_assessment_stream_open(cairn_assessment_stream **out,
  * their texts and decoded with jansson once per distinct text (a store
  * holds few: course_decoded below); a mask of the risk items left
  * unanswered is read with SQLite's JSON functions, asked only of
- * responses that hold a null at all.  Where instruments differ (their
- * risk items) a CASE on the instrument picks the path (codes bound as
- * ?1, ?2, ...; paths are built from numbers only); rows of other
- * instruments are skipped as they are read, which costs less than a
+ * responses that hold a null at all (course_mask).  Rows of instruments
+ * not asked for are skipped as they are read, which costs less than a
  * filter on a list of codes.
  */
-static void risk_column(cairn__buf *b, const cairn_course_want *w, size_t n)
+static bool any_risk(const cairn_course_want *w, size_t n)
 {
-    bool any = false;
     for (size_t i = 0; i < n; i++) {
-        any = any || w[i].n_risk_items > 0;
-    }
-    if (!any) {
-        cairn__buf_puts(b, ", 0");
-        return;
-    }
-    /* JSON spells a null only as null: a responses text without those
-     * letters has every item answered, and SQL's instr() says so without
-     * asking the JSON functions (most rows); the others are read by them */
-    cairn__buf_puts(b, ", CASE WHEN instr(a.responses, 'null') = 0 THEN 0"
-                       " ELSE CASE a.instrument");
-    for (size_t i = 0; i < n; i++) {
-        if (w[i].n_risk_items == 0) {
-            continue;
-        }
-        cairn__buf_puts(b, " WHEN ?");
-        cairn__buf_int(b, (long long)i + 1);
-        cairn__buf_puts(b, " THEN 0");
-        for (size_t r = 0; r < w[i].n_risk_items; r++) {
-            cairn__buf_puts(b, " + (json_type(a.responses, '$[");
-            cairn__buf_int(b, (long long)w[i].risk_items[r] - 1);
-            cairn__buf_puts(b, "]') IS 'null') * ");
-            cairn__buf_int(b, 1LL << r);
+        if (w[i].n_risk_items > 0) {
+            return true;
         }
     }
-    cairn__buf_puts(b, " ELSE 0 END END");
+    return false;
+}
+
+/* The mask of want `w`'s risk items whose answer is a JSON null in the
+ * responses bound as ?1 (paths are built from numbers only). */
+static void mask_sql(cairn__buf *b, const cairn_course_want *w)
+{
+    cairn__buf_puts(b, "SELECT 0");
+    for (size_t r = 0; r < w->n_risk_items; r++) {
+        cairn__buf_puts(b, " + (json_type(?1, '$[");
+        cairn__buf_int(b, (long long)w->risk_items[r] - 1);
+        cairn__buf_puts(b, "]') IS 'null') * ");
+        cairn__buf_int(b, 1LL << r);
+    }
 }
 
 static void course_sql(cairn__buf *b, const cairn_course_want *w, size_t n,
                        bool one_client)
 {
-    cairn__buf_puts(b, "SELECT a.id, a.client_id, c.code, a.instrument,"
+    /* the client's code is read once per client (course_client), not
+     * joined to every row */
+    cairn__buf_puts(b, "SELECT a.id, a.client_id, NULL, a.instrument,"
                        " a.administered_at");
     cairn__buf_puts(b, ", a.scores");
-    risk_column(b, w, n);
+    /* JSON spells a null only as null: a responses text without those
+     * letters has every item answered (most rows), which is looked for
+     * here, not by a function of SQL on every row */
+    cairn__buf_puts(b, any_risk(w, n) ? ", a.responses" : ", 0");
     cairn__buf_puts(b, ", a.flags"
-                       " FROM assessment a JOIN client c ON c.id = a.client_id"
+                       " FROM assessment a"
                        " WHERE a.superseded_by IS NULL"
                        " AND a.voided_at IS NULL");
     if (n == 1) {
@@ -628,7 +628,10 @@ static int course_open(cairn_assessment_stream **out, cairn_store *st,
     as->n_wants = n_wants;
     as->one_client = one_client;
     as->cache_was = cache_size(st->db);
-    if (cairn__memo_new_sized(&as->memo, COURSE_KEEP) < 0) {
+    as->masks = calloc(n_wants + 1, sizeof *as->masks);
+    if (as->masks == NULL ||
+        cairn__memo_new_sized(&as->memo, COURSE_KEEP) < 0) {
+        free(as->masks);
         free(as);
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
@@ -833,8 +836,8 @@ static bool course_flags(cairn_assessment_stream *as, arena *a,
 /* The wanted scale (column 5) and the unanswered risk items (6):
  * false when out of memory (`*bad` false) or malformed (`*bad` true). */
 static bool course_values(cairn_assessment_stream *as, arena *a,
-                          const cairn_course_want *w, cairn_assessment *x,
-                          bool *bad)
+                          const cairn_course_want *w, int64_t mask,
+                          cairn_assessment *x, bool *bad)
 {
     sqlite3_stmt *s = as->stmt;
     course_scale h = {0};
@@ -868,7 +871,6 @@ static bool course_values(cairn_assessment_stream *as, arena *a,
     sc[w->scale].score = h.score;
     sc[w->scale].band = h.has_band ? arena_str(a, band, n) : NULL;
     oom = h.has_band && sc[w->scale].band == NULL;
-    int64_t mask = sqlite3_column_int64(s, 6);
     for (size_t r = 0; r < w->n_risk_items; r++) {
         if (w->risk_items[r] > 0 && (mask >> r & 1)) {
             missing[w->risk_items[r] - 1] = true;
@@ -882,38 +884,129 @@ static bool course_values(cairn_assessment_stream *as, arena *a,
     return !oom;
 }
 
-/* The text of column `i`, shared with `prev` (a row of the same list)
- * when it is the same, else copied into `a`. */
-static const char *shared_str(arena *a, sqlite3_stmt *s, int i,
-                              const char *prev, bool *oom)
+/* Whether the `n` bytes at `t` hold "null" (as SQL's instr() finds it). */
+static bool has_null(const char *t, size_t n)
 {
-    const char *t = cairn__store_col_text(s, i);
-    if (prev != NULL && t != NULL && strcmp(prev, t) == 0) {
-        return prev;
+    const char *end = t + n;
+    for (const char *p = memchr(t, 'n', n); p != NULL;
+         p = memchr(p + 1, 'n', (size_t)(end - p - 1))) {
+        if (end - p >= 4 && memcmp(p, "null", 4) == 0) {
+            return true;
+        }
     }
-    return astr(a, s, i, oom);
+    return false;
 }
 
-/* Fill `x` from a course stream's row; `prev` is the list's row before
- * (the same client, often the same instrument), or NULL. */
+/* The unanswered risk items of want `w` in the row's responses (column
+ * 6) as a mask: 0 without a null, else from SQLite's JSON functions
+ * (its message when it cannot read them, as the query's own would be). */
+static int course_mask(cairn_assessment_stream *as, const cairn_course_want *w,
+                       int64_t *mask, cairn_error *err)
+{
+    sqlite3_stmt *s = as->stmt;
+    *mask = 0;
+    if (w->n_risk_items == 0 || sqlite3_column_type(s, 6) == SQLITE_NULL) {
+        return CAIRN_OK;
+    }
+    const char *text = (const char *)sqlite3_column_text(s, 6);
+    size_t len = (size_t)sqlite3_column_bytes(s, 6);
+    if (text == NULL || !has_null(text, len)) {
+        return CAIRN_OK;
+    }
+    sqlite3_stmt **m = &as->masks[w - as->wants];
+    if (*m == NULL) {
+        cairn__buf sql = CAIRN__BUF_INIT;
+        mask_sql(&sql, w);
+        int rc =
+            sql.oom ? cairn_error_set(err, CAIRN_ENOMEM, "out of memory")
+            : sqlite3_prepare_v2(as->st->db, sql.p, -1, m, NULL) != SQLITE_OK
+                ? cairn__store_dberr(as->st, err)
+                : CAIRN_OK;
+        cairn__buf_free(&sql);
+        if (rc < 0) {
+            return rc;
+        }
+    }
+    sqlite3_bind_value(*m, 1, sqlite3_column_value(s, 6));
+    int rc = CAIRN_OK;
+    if (sqlite3_step(*m) == SQLITE_ROW) {
+        *mask = sqlite3_column_int64(*m, 0);
+    } else {
+        rc = cairn__store_dberr(as->st, err);
+    }
+    sqlite3_reset(*m);
+    return rc;
+}
+
+/* The code of client `id` into as->code, `*found` false when there is
+ * no such client (its rows are skipped, as a join would skip them). */
+static int course_client(cairn_assessment_stream *as, int64_t id, bool *found,
+                         cairn_error *err)
+{
+    if (as->code_known && as->code_id == id) {
+        *found = as->code_found;
+        return CAIRN_OK;
+    }
+    if (as->code_stmt == NULL &&
+        sqlite3_prepare_v2(as->st->db, "SELECT code FROM client WHERE id = ?1",
+                           -1, &as->code_stmt, NULL) != SQLITE_OK) {
+        return cairn__store_dberr(as->st, err);
+    }
+    sqlite3_bind_int64(as->code_stmt, 1, id);
+    int step = sqlite3_step(as->code_stmt);
+    as->code.len = 0;
+    if (step == SQLITE_ROW) {
+        const char *t = (const char *)sqlite3_column_text(as->code_stmt, 0);
+        cairn__buf_put(&as->code, t != NULL ? t : "",
+                       (size_t)sqlite3_column_bytes(as->code_stmt, 0));
+    }
+    int rc = step == SQLITE_ROW || step == SQLITE_DONE
+                 ? CAIRN_OK
+                 : cairn__store_dberr(as->st, err);
+    sqlite3_reset(as->code_stmt);
+    if (rc == CAIRN_OK && as->code.oom) {
+        rc = cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    as->code_known = rc == CAIRN_OK;
+    as->code_id = id;
+    as->code_found = step == SQLITE_ROW;
+    *found = as->code_found;
+    return rc;
+}
+
+/* Fill `x` from a course stream's row of client `client_id` and want
+ * `w` (stream_rows read both); `prev` is the list's row before (the same
+ * client, often the same instrument), or NULL. */
 static int course_from_row(cairn_assessment_stream *as, arena *a,
                            cairn_assessment *x, const cairn_assessment *prev,
+                           int64_t client_id, const cairn_course_want *w,
                            cairn_error *err)
 {
     sqlite3_stmt *s = as->stmt;
     bool oom = false;
     memset(x, 0, sizeof *x);
     x->id = sqlite3_column_int64(s, 0);
-    x->client_id = sqlite3_column_int64(s, 1);
-    x->client_code = shared_str(a, s, 2, prev ? prev->client_code : NULL, &oom);
-    x->instrument = shared_str(a, s, 3, prev ? prev->instrument : NULL, &oom);
+    x->client_id = client_id;
+    x->client_code = prev != NULL ? prev->client_code
+                                  : arena_str(a, as->code.len ? as->code.p : "",
+                                              as->code.len);
+    /* the row's instrument is the want's code (course_want found it) */
+    x->instrument = prev != NULL && strcmp(prev->instrument, w->instrument) == 0
+                        ? prev->instrument
+                        : arena_str(a, w->instrument, strlen(w->instrument));
+    oom = x->client_code == NULL || x->instrument == NULL;
     x->administered_at = astr(a, s, 4, &oom);
     if (oom) {
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
-    const cairn_course_want *w = course_want(as, x->instrument);
-    bool bad = w == NULL;
-    if (!bad && !course_values(as, a, w, x, &bad) && !bad) {
+    bool bad = false;
+    int64_t mask = 0;
+    /* first, as the query itself read the responses before the scores */
+    int rc = course_mask(as, w, &mask, err);
+    if (rc < 0) {
+        return rc;
+    }
+    if (!course_values(as, a, w, mask, x, &bad) && !bad) {
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
     if (!bad && !course_flags(as, a, x, &oom)) {
@@ -942,9 +1035,22 @@ static int stream_rows(cairn_assessment_stream *as, list_impl *l,
     as->pending = false;
     while (step == SQLITE_ROW) {
         int64_t id = sqlite3_column_int64(as->stmt, 1);
-        if (as->wants != NULL &&
-            course_want(as, cairn__store_col_text(as->stmt, 3)) == NULL) {
+        const cairn_course_want *w =
+            as->wants != NULL
+                ? course_want(as, cairn__store_col_text(as->stmt, 3))
+                : NULL;
+        if (as->wants != NULL && w == NULL) {
             step = sqlite3_step(as->stmt); /* an instrument not asked for */
+            continue;
+        }
+        bool found = true;
+        int rc =
+            as->wants != NULL ? course_client(as, id, &found, err) : CAIRN_OK;
+        if (rc < 0) {
+            return rc;
+        }
+        if (!found) {
+            step = sqlite3_step(as->stmt); /* no such client */
             continue;
         }
         if (l->pub.n > 0 && id != client) {
@@ -960,13 +1066,13 @@ static int stream_rows(cairn_assessment_stream *as, list_impl *l,
             }
             l->pub.items = p;
         }
-        int rc =
-            as->wants != NULL
-                ? course_from_row(
-                      as, &l->mem, &l->pub.items[l->pub.n],
-                      l->pub.n > 0 ? &l->pub.items[l->pub.n - 1] : NULL, err)
-                : assessment_from_row(&l->mem, as->stmt, &ids,
-                                      &l->pub.items[l->pub.n], err);
+        rc = as->wants != NULL
+                 ? course_from_row(as, &l->mem, &l->pub.items[l->pub.n],
+                                   l->pub.n > 0 ? &l->pub.items[l->pub.n - 1]
+                                                : NULL,
+                                   id, w, err)
+                 : assessment_from_row(&l->mem, as->stmt, &ids,
+                                       &l->pub.items[l->pub.n], err);
         l->pub.n++;
         if (rc != CAIRN_OK) {
             return rc;
@@ -1004,6 +1110,12 @@ void cairn_store_assessment_stream_close(cairn_assessment_stream *as)
         return;
     }
     sqlite3_finalize(as->stmt);
+    for (size_t i = 0; as->masks != NULL && i < as->n_wants; i++) {
+        sqlite3_finalize(as->masks[i]);
+    }
+    free(as->masks);
+    sqlite3_finalize(as->code_stmt);
+    cairn__buf_free(&as->code);
     cairn__memo_free(as->memo);
     cairn__buf_free(&as->key);
     cairn__buf_free(&as->val);
