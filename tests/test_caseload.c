@@ -699,6 +699,64 @@ static void test_caseload_course_stream(void **state)
     test_store_done(st, dir);
 }
 
+/* A walk's entries, as text (a trend's JSON per trend, the counts). */
+typedef struct walked {
+    size_t n, stop_at;
+    char **texts;
+} walked;
+
+static char *entry_text(const cairn_caseload_entry *e)
+{
+    cairn_error err = CAIRN_ERROR_INIT;
+    size_t cap = 256, used = 0;
+    char *t = malloc(cap);
+    assert_non_null(t);
+    used = (size_t)snprintf(t, cap, "%s %zu %zu %d %zu %d|", e->client->code,
+                            e->n_open, e->n_acknowledged, e->has_nhstt,
+                            e->nhstt_sessions, e->nhstt_finished);
+    for (size_t i = 0; i < e->n_trends; i++) {
+        char *j = NULL;
+        assert_int_equal(cairn_trend_to_json(e->trends[i], &j, &err), 0);
+        size_t n = strlen(j);
+        t = realloc(t, cap = used + n + 2);
+        assert_non_null(t);
+        memcpy(t + used, j, n + 1);
+        used += n;
+        free(j);
+    }
+    return t;
+}
+
+static int walk_one(const cairn_caseload_entry *e, size_t k, void *arg)
+{
+    walked *w = arg;
+    assert_int_equal(k, w->n);
+    w->texts[w->n++] = entry_text(e);
+    return w->n == w->stop_at ? 42 : 0;
+}
+
+/* The walk over `r`'s entries (stopping after `stop_at`, 0: never) is
+ * each row's cairn_caseload_rows_entry(), and leaves no thread. */
+static void walk_is_entries(cairn_caseload_rows *r, size_t stop_at)
+{
+    cairn_error err = CAIRN_ERROR_INIT;
+    walked w = {0, stop_at, calloc(r->n + 1, sizeof(char *))};
+    size_t threads = test_thread_count();
+    int rc = cairn_caseload_rows_walk(r, walk_one, &w, &err);
+    assert_int_equal(test_thread_count(), threads);
+    assert_int_equal(rc, stop_at > 0 ? 42 : 0);
+    assert_int_equal(w.n, stop_at > 0 ? stop_at : r->n);
+    for (size_t k = w.n; k-- > 0;) {
+        const cairn_caseload_entry *e = NULL;
+        assert_int_equal(cairn_caseload_rows_entry(r, k, &e, &err), 0);
+        char *t = entry_text(e);
+        assert_string_equal(w.texts[k], t);
+        free(t);
+        free(w.texts[k]);
+    }
+    free(w.texts);
+}
+
 static void test_caseload_rows_entry_same_store(void **state)
 {
     (void)state;
@@ -713,6 +771,13 @@ static void test_caseload_rows_entry_same_store(void **state)
     /* a record between the rows and their entries: the order may no
      * longer hold, so the walk is refused rather than shown wrong */
     test_phq9(st, "E", "2026-02-02", 20, true);
+    walked w = {0, 0, calloc(r->n + 1, sizeof(char *))};
+    assert_int_equal(cairn_caseload_rows_walk(r, walk_one, &w, &err),
+                     CAIRN_EDB);
+    assert_int_equal(w.n, 0); /* refused before the first */
+    free(w.texts);
+    assert_string_equal(err.message, "the store changed while the caseload "
+                                     "was read; run it again");
     assert_int_equal(cairn_caseload_rows_entry(r, 0, &e, &err), CAIRN_EDB);
     assert_string_equal(err.message, "the store changed while the caseload "
                                      "was read; run it again");
@@ -819,6 +884,10 @@ static void test_caseload_two_threads(void **state)
     }
     assert_int_equal(nhstt, 10);
     same_rows(two, one);
+    /* the walk over the full entries, on two threads and on one */
+    walk_is_entries(two, 0);
+    walk_is_entries(one, 0);
+    walk_is_entries(two, 100); /* stopped by its function */
     cairn_caseload_rows_free(two);
     cairn_caseload_rows_free(one);
     o.clinician = "dr.lee"; /* clients of the stream skipped */
@@ -854,12 +923,38 @@ static void test_caseload_two_threads(void **state)
     }
     cairn_caseload_free(a);
     cairn_caseload_free(b);
-    /* a malformed stored text at client 200, past the ring's first round */
+    /* a malformed stored text at client 200, past the ring's first round,
+     * written between the rows and their walk by a hand edit that does
+     * not move the change counter: the walk stops at that client with
+     * the message rows_entry gives, on two threads as on one */
     long long bad = (long long)nth_id(st, "P200", 1);
-    raw_sql(dir, "DROP TRIGGER assessment_frozen"); /* a hand edit */
-    set_stored(dir, "scores", "[[1,2,false]]", bad);
     o = (cairn_caseload_options)CAIRN_CASELOAD_OPTIONS_INIT;
     o.with_expectation = false; /* the model's scan would refuse it first */
+    assert_int_equal(rows_both(st, o, &two, &one, &err, &err1), 0);
+    raw_sql(dir, "DROP TRIGGER assessment_frozen"); /* a hand edit */
+    raw_sql(dir, "DROP TRIGGER assessment_UPDATE_counted");
+    set_stored(dir, "scores", "[[1,2,false]]", bad);
+    snprintf(sql, sizeof sql,
+             "assessment %lld: stored responses or scores are malformed", bad);
+    size_t at[2];
+    cairn_caseload_rows *r2[2] = {two, one};
+    for (int i = 0; i < 2; i++) {
+        walked w = {0, 0, calloc(r2[i]->n + 1, sizeof(char *))};
+        size_t threads = test_thread_count();
+        cairn_error we = CAIRN_ERROR_INIT;
+        assert_int_equal(cairn_caseload_rows_walk(r2[i], walk_one, &w, &we),
+                         CAIRN_EINVAL);
+        assert_int_equal(test_thread_count(), threads);
+        assert_string_equal(we.message, sql);
+        assert_string_equal(r2[i]->rows[w.n].client->code, "P200");
+        at[i] = w.n;
+        for (size_t k = 0; k < w.n; k++) {
+            free(w.texts[k]);
+        }
+        free(w.texts);
+        cairn_caseload_rows_free(r2[i]);
+    }
+    assert_int_equal(at[0], at[1]);
     assert_int_equal(rows_both(st, o, &two, &one, &err, &err1), CAIRN_EINVAL);
     assert_null(two);
     assert_null(one);

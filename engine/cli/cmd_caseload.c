@@ -280,37 +280,39 @@ static json_t *entry_json(const cairn_caseload_entry *e)
     return o;
 }
 
+/* One client's object of the array, a comma before all but the first. */
+static int print_entry(const cairn_caseload_entry *e, size_t k, void *arg)
+{
+    (void)arg;
+    json_t *j = entry_json(e);
+    if (k > 0) {
+        fputc(',', stdout);
+    }
+    return cli_json_dump_with_trends(
+        j, "trends", (const cairn_trend *const *)e->trends, e->n_trends);
+}
+
 /*
  * The array of every client's object, written one client at a time in
- * the caseload's order (the compact rows, then each row's client in
- * full), so memory does not grow with the clients' assessments.  The
- * bytes are those of the whole array dumped at once: compact JSON puts
- * a comma between elements and nothing else.
+ * the caseload's order (the compact rows, then a walk over each row's
+ * client in full), so memory does not grow with the clients'
+ * assessments.  The bytes are those of the whole array dumped at once:
+ * compact JSON puts a comma between elements and nothing else.
  */
 static int print_json(cairn_store *st, const cairn_catalog *cat,
                       const cairn_caseload_options *o)
 {
     cairn_caseload_rows *cl = NULL;
     cairn_error err = CAIRN_ERROR_INIT;
-    int rc = CLI_OK;
     if (cairn_caseload_rows_compute(&cl, st, cat, o, &err) < 0) {
         return cli_fail(&err);
     }
     fputc('[', stdout);
-    for (size_t k = 0; rc == CLI_OK && k < cl->n; k++) {
-        const cairn_caseload_entry *e = NULL;
-        if (cairn_caseload_rows_entry(cl, k, &e, &err) < 0) {
-            rc = cli_fail(&err);
-            break;
-        }
-        json_t *j = entry_json(e);
-        if (k > 0) {
-            fputc(',', stdout);
-        }
-        rc = cli_json_dump_with_trends(
-            j, "trends", (const cairn_trend *const *)e->trends, e->n_trends);
-    }
+    int rc = cairn_caseload_rows_walk(cl, print_entry, NULL, &err);
     cairn_caseload_rows_free(cl);
+    if (rc < 0) {
+        return cli_fail(&err);
+    }
     if (rc == CLI_OK) {
         fputs("]\n", stdout);
     }

@@ -43,6 +43,7 @@ typedef struct caseload_impl {
     cairn_event_list *events;        /* those of the pass's current list */
     int ev_rc;                       /* that read's status, its message: */
     cairn_error ev_err;
+    bool walked;             /* a walk's thread read the entries */
     signed char *nhstt_kind; /* piped: per instrument looked at, its
                                 scale's NHS TT measure (0 depression,
                                 1 anxiety), or -1 */
@@ -504,37 +505,14 @@ static int by_client_id(const void *x, const void *y)
     return (a > b) - (a < b);
 }
 
-/* Whether a client's list may give NHS Talking Therapies outcomes (rows
- * of a depression and of an anxiety measure): its session events are
- * then read with it.  Called on the pipe's reading thread; it reads only
- * the list and the caseload's instruments and kinds, which stay as they
- * are while the pipe runs. */
-static bool pipe_events(const cairn_assessment_list *list, void *arg)
-{
-    const caseload_impl *c = arg;
-    bool has[2] = {false, false};
-    const char *last = NULL;
-    for (size_t a = 0; a < list->n; a++) {
-        const char *code = list->items[a].instrument;
-        if (last != NULL && strcmp(last, code) == 0) {
-            continue;
-        }
-        last = code;
-        for (size_t i = 0; i < c->n_insts; i++) {
-            if (c->nhstt_kind[i] >= 0 &&
-                strcmp(cairn_instrument_code(c->insts[i]), code) == 0) {
-                has[c->nhstt_kind[i]] = true;
-            }
-        }
-    }
-    return has[0] && has[1];
-}
-
 /* Each instrument's NHS TT measure, as client_entry's trends will have
- * it (their scale), for pipe_events. */
+ * it (their scale): which clients' session events the pipe reads. */
 static int nhstt_kinds(caseload_impl *c, const cairn_caseload_options *o,
                        cairn_error *err)
 {
+    if (c->nhstt_kind != NULL) {
+        return CAIRN_OK;
+    }
     c->nhstt_kind = calloc(c->n_insts + 1, 1);
     if (c->nhstt_kind == NULL) {
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
@@ -550,6 +528,34 @@ static int nhstt_kinds(caseload_impl *c, const cairn_caseload_options *o,
     return CAIRN_OK;
 }
 
+/* The client read in `it` (the pipe's or this thread's): its list into
+ * `*list`, its session events into the caseload; returns its status. */
+static int take_item(caseload_impl *c, cairn__course_item *it,
+                     cairn_assessment_list **list, cairn_error *err)
+{
+    *list = it->list;
+    c->events = it->events;
+    c->ev_rc = it->ev_rc;
+    if (it->ev_rc < 0) {
+        c->ev_err = it->ev_err;
+    }
+    if (it->rc < 0 && err != NULL) {
+        *err = it->err;
+    }
+    it->list = NULL;
+    it->events = NULL;
+    return it->rc;
+}
+
+/* What the pipe reads for the caseload, beside its source. */
+static cairn__course_reads course_reads(const caseload_impl *c)
+{
+    return (cairn__course_reads){.st = c->st,
+                                 .insts = c->insts,
+                                 .n_insts = c->n_insts,
+                                 .nhstt_kind = c->nhstt_kind};
+}
+
 /* The pass's next list, from the pipe or the stream (as the stream
  * answers); the previous list's session events are freed. */
 static int next_list(caseload_impl *c, cairn__course_pipe *pipe,
@@ -562,8 +568,7 @@ static int next_list(caseload_impl *c, cairn__course_pipe *pipe,
     if (pipe == NULL) {
         return cairn_store_assessment_stream_next(as, list, err);
     }
-    return cairn__course_pipe_next(pipe, list, &c->events, &c->ev_rc,
-                                   &c->ev_err, err);
+    return take_item(c, cairn__course_pipe_next(pipe), list, err);
 }
 
 /*
@@ -580,6 +585,7 @@ static int all_entries(caseload_impl *c, const cairn_instrument *const *insts,
     course_wants cw = {NULL, NULL};
     cairn_assessment_stream *as = NULL;
     cairn__course_pipe *pipe = NULL;
+    cairn__course_reads reads;
     cairn_assessment_list *list = NULL;
     size_t n = c->clients->n;
     int rc = CAIRN_OK, more = 1;
@@ -602,10 +608,11 @@ static int all_entries(caseload_impl *c, const cairn_instrument *const *insts,
         if (rc == CAIRN_OK && o->threads != 1) {
             rc = nhstt_kinds(c, o, err);
         }
+        reads = course_reads(c);
+        reads.stream = as;
         /* no second thread: this one reads the stream itself */
         c->piped = rc == CAIRN_OK && o->threads != 1 &&
-                   cairn__course_pipe_start(&pipe, as, c->st, pipe_events, c) ==
-                       CAIRN_OK;
+                   cairn__course_pipe_start(&pipe, &reads) == CAIRN_OK;
     }
     for (size_t k = 0; rc == CAIRN_OK && k < n; k++) {
         int64_t id = c->clients->items[k].id;
@@ -628,10 +635,13 @@ static int all_entries(caseload_impl *c, const cairn_instrument *const *insts,
     }
     cairn_store_assessment_list_free(list);
     cairn__course_pipe_free(pipe); /* joined: the store is this thread's */
-    c->piped = false;
     cairn_store_event_list_free(c->events);
     c->events = NULL;
     cairn_store_assessment_stream_close(as);
+    if (c->piped) {
+        cairn__course_pipe_trim();
+    }
+    c->piped = false;
     free(cw.w);
     free(cw.risk);
     return rc;
@@ -906,21 +916,17 @@ static int snapshot_again(caseload_impl *c, cairn_error *err)
                              "the store changed while the caseload was "
                              "read; run it again");
     }
+    if (rc < 0) { /* so every later entry is refused too */
+        cairn_store_snapshot_end(c->st);
+        c->snapshot = false;
+    }
     return rc;
 }
 
-int cairn_caseload_rows_entry(cairn_caseload_rows *rows, size_t k,
-                              const cairn_caseload_entry **out,
-                              cairn_error *err)
+/* Ready to read the rows' clients in full: the rows' snapshot again and
+ * the one-client stream. */
+static int entries_ready(caseload_impl *c, cairn_error *err)
 {
-    caseload_impl *c = ((rows_impl *)rows)->c;
-    cairn_assessment_list *list = NULL;
-    const cairn_assessment_list empty = {0};
-    *out = NULL;
-    assert(k < rows->n);
-    entry_done(c);
-    /* the row's client, in the caseload's list of clients (by id) */
-    size_t j = (size_t)(rows->rows[k].client - c->clients->items);
     int rc = CAIRN_OK;
     if (!c->snapshot) {
         rc = snapshot_again(c, err);
@@ -935,18 +941,43 @@ int cairn_caseload_rows_entry(cairn_caseload_rows *rows, size_t k,
                                                 c->n_insts, err);
         }
     }
+    return rc;
+}
+
+/* Client j's entry in full (reasons formatted) from its current
+ * assessments `list` (borrowed, NULL for none). */
+static int full_entry(caseload_impl *c, size_t j,
+                      const cairn_assessment_list *list, cairn_error *err)
+{
+    const cairn_assessment_list empty = {0};
+    c->reasons = true;
+    c->last = j;
+    cairn_caseload_entry *e = &c->pub.entries[j];
+    memset(e, 0, sizeof *e);
+    int rc = client_entry(c, j, list != NULL ? list : &empty, c->insts,
+                          c->n_insts, &c->opts, err);
+    c->reasons = false;
+    return rc;
+}
+
+int cairn_caseload_rows_entry(cairn_caseload_rows *rows, size_t k,
+                              const cairn_caseload_entry **out,
+                              cairn_error *err)
+{
+    caseload_impl *c = ((rows_impl *)rows)->c;
+    cairn_assessment_list *list = NULL;
+    *out = NULL;
+    assert(k < rows->n);
+    entry_done(c);
+    /* the row's client, in the caseload's list of clients (by id) */
+    size_t j = (size_t)(rows->rows[k].client - c->clients->items);
+    int rc = entries_ready(c, err);
     if (rc == CAIRN_OK) {
         rc = cairn_store_course_client_read(c->client, c->clients->items[j].id,
                                             &list, err);
     }
     if (rc == CAIRN_OK) {
-        c->reasons = true;
-        c->last = j;
-        cairn_caseload_entry *e = &c->pub.entries[j];
-        memset(e, 0, sizeof *e);
-        rc = client_entry(c, j, list != NULL ? list : &empty, c->insts,
-                          c->n_insts, &c->opts, err);
-        c->reasons = false;
+        rc = full_entry(c, j, list, err);
     }
     cairn_store_assessment_list_free(list);
     if (rc < 0) {
@@ -955,6 +986,88 @@ int cairn_caseload_rows_entry(cairn_caseload_rows *rows, size_t k,
     }
     *out = &c->pub.entries[j];
     return CAIRN_OK;
+}
+
+/* Row k's entry from what the pipe read of its client: its assessments,
+ * episodes and session events, in the order rows_entry reads them. */
+static int piped_entry(caseload_impl *c, cairn_caseload_rows *rows,
+                       cairn__course_pipe *pipe, size_t k,
+                       const cairn_caseload_entry **out, cairn_error *err)
+{
+    cairn_assessment_list *list = NULL;
+    entry_done(c);
+    cairn_store_event_list_free(c->events);
+    c->events = NULL;
+    size_t j = (size_t)(rows->rows[k].client - c->clients->items);
+    cairn__course_item *it = cairn__course_pipe_next(pipe);
+    cairn_episode_list *ep = it->episodes;
+    it->episodes = NULL;
+    int rc = take_item(c, it, &list, err) < 0 ? it->rc : CAIRN_OK;
+    if (rc == CAIRN_OK && it->ep_rc < 0) {
+        rc = it->ep_rc;
+        if (err != NULL) {
+            *err = it->ep_err;
+        }
+    }
+    if (rc == CAIRN_OK) {
+        c->episodes[j] = ep; /* client_entry reads none itself */
+        ep = NULL;
+        rc = full_entry(c, j, list, err);
+    }
+    cairn_store_episode_list_free(ep);
+    cairn_store_assessment_list_free(list);
+    if (rc < 0) {
+        entry_done(c);
+        return rc;
+    }
+    *out = &c->pub.entries[j];
+    return CAIRN_OK;
+}
+
+int cairn_caseload_rows_walk(cairn_caseload_rows *rows,
+                             cairn_caseload_walk_fn fn, void *arg,
+                             cairn_error *err)
+{
+    caseload_impl *c = ((rows_impl *)rows)->c;
+    const cairn_client **order = NULL;
+    cairn__course_pipe *pipe = NULL;
+    cairn__course_reads reads;
+    int stop = 0;
+    entry_done(c);
+    int rc = entries_ready(c, err);
+    if (rc == CAIRN_OK && c->opts.threads != 1) {
+        order = calloc(rows->n + 1, sizeof *order);
+        rc = order != NULL
+                 ? nhstt_kinds(c, &c->opts, err)
+                 : cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    if (rc == CAIRN_OK && order != NULL) {
+        for (size_t k = 0; k < rows->n; k++) {
+            order[k] = rows->rows[k].client;
+        }
+        reads = course_reads(c);
+        reads.stream = c->client;
+        reads.clients = order;
+        reads.n_clients = rows->n;
+        /* no second thread: each entry is read here (rows_entry) */
+        c->piped = cairn__course_pipe_start(&pipe, &reads) == CAIRN_OK;
+    }
+    for (size_t k = 0; rc == CAIRN_OK && stop == 0 && k < rows->n; k++) {
+        const cairn_caseload_entry *e = NULL;
+        rc = c->piped ? piped_entry(c, rows, pipe, k, &e, err)
+                      : cairn_caseload_rows_entry(rows, k, &e, err);
+        if (rc == CAIRN_OK) {
+            stop = fn(e, k, arg);
+        }
+    }
+    entry_done(c);
+    cairn__course_pipe_free(pipe);     /* joined: the store is this thread's */
+    c->walked = c->walked || c->piped; /* trimmed once its stream is */
+    c->piped = false;
+    cairn_store_event_list_free(c->events);
+    c->events = NULL;
+    free(order);
+    return rc != CAIRN_OK ? rc : stop;
 }
 
 void cairn_caseload_rows_free(cairn_caseload_rows *rows)
@@ -1001,6 +1114,9 @@ void cairn_caseload_free(cairn_caseload *cl)
         free(c->wants);
     }
     cairn_store_assessment_stream_close(c->client);
+    if (c->walked) {
+        cairn__course_pipe_trim();
+    }
     if (c->snapshot) {
         cairn_store_snapshot_end(c->st);
     }

@@ -1,20 +1,21 @@
 /*
- * caseload_pipe.c - the caseload's reading thread: it steps the course
- * stream (SQLite) and hands each client's assessments over, while the
- * caseload's own thread computes the trends, alerts and NHS Talking
- * Therapies outcomes of the clients before.
+ * caseload_pipe.c - the caseload's reading thread: it reads the store
+ * (SQLite) client by client and hands each client's assessments over,
+ * while the caseload's own thread computes the trends, alerts and NHS
+ * Talking Therapies outcomes of the clients before.
  *
- * The reader calls cairn_store_assessment_stream_next() again and again
- * and puts each answer (a client's list, the end, or an error with its
- * message) in a ring of PIPE_SLOTS slots, in the order it got them; the
- * caseload takes them out in that order with cairn__course_pipe_next(),
- * exactly where it would have called the stream itself, so every message
- * is the one, and comes at the point, the single thread would give.  A
- * client who may have NHS Talking Therapies outcomes (`wants_events`) has
- * its session events read by the reader too, right after its rows: the
- * store's connection is used by one thread only while the pipe runs (the
- * caseload's thread reads nothing from the store until it is freed), and
- * every read is in the caller's one read transaction.
+ * It reads either a course stream's clients in turn (the caseload's one
+ * pass) or given clients in a given order, each with its episodes of
+ * care (the walk over the rows' full entries).  Each answer (a client's
+ * list, the end, or an error with its message) goes into a ring of
+ * PIPE_SLOTS slots in the order it was read; the caseload takes them out
+ * in that order, exactly where it would have read them itself, so every
+ * message is the one, and comes at the point, the single thread would
+ * give.  A client who may have NHS Talking Therapies outcomes has its
+ * session events read too, right after its rows: the store's connection
+ * is used by one thread only while the pipe runs (the caseload's thread
+ * reads nothing from the store until it is freed), and every read is in
+ * the caller's one read transaction.
  *
  * Slots are handed over in batches of PIPE_BATCH under one mutex, so the
  * threads meet once per batch, not once per client; memory is bounded by
@@ -26,6 +27,9 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "cairn.h"
 #include "caseload_pipe.h"
@@ -34,24 +38,12 @@
 #define PIPE_SLOTS 256
 #define PIPE_BATCH 32
 
-typedef struct slot {
-    int rc; /* the stream's answer: 1 (a list), 0 (the end), < 0 */
-    cairn_assessment_list *list;
-    cairn_error err;          /* when rc < 0 */
-    cairn_event_list *events; /* read for `wants_events` clients */
-    int ev_rc;                /* that read's status */
-    cairn_error ev_err;
-} slot;
-
 struct cairn__course_pipe {
-    cairn_assessment_stream *as; /* borrowed; stepped by the reader only */
-    cairn_store *st;
-    bool (*wants_events)(const cairn_assessment_list *, void *);
-    void *arg;
+    const cairn__course_reads *r;
     pthread_t thread;
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    slot slots[PIPE_SLOTS];
+    cairn__course_item slots[PIPE_SLOTS];
     size_t produced; /* slots filled and handed over (under mu) */
     size_t consumed; /* slots taken back (under mu) */
     bool cancel;     /* the caseload wants no more (under mu) */
@@ -59,6 +51,81 @@ struct cairn__course_pipe {
     /* the caseload's side, touched by its thread only */
     size_t taken, seen; /* slots taken; handed over as last seen */
 };
+
+/* Whether a client's list may give NHS Talking Therapies outcomes (rows
+ * of a depression and of an anxiety measure). */
+static bool wants_events(const cairn__course_reads *r,
+                         const cairn_assessment_list *list)
+{
+    bool has[2] = {false, false};
+    const char *last = NULL;
+    for (size_t a = 0; list != NULL && a < list->n; a++) {
+        const char *code = list->items[a].instrument;
+        if (last != NULL && strcmp(last, code) == 0) {
+            continue;
+        }
+        last = code;
+        for (size_t i = 0; i < r->n_insts; i++) {
+            if (r->nhstt_kind[i] >= 0 &&
+                strcmp(cairn_instrument_code(r->insts[i]), code) == 0) {
+                has[r->nhstt_kind[i]] = true;
+            }
+        }
+    }
+    return has[0] && has[1];
+}
+
+/* The session events of the item's client, if it may need them. */
+static void read_events(const cairn__course_reads *r, const char *code,
+                        cairn__course_item *it)
+{
+    it->events = NULL;
+    it->ev_rc = CAIRN_OK;
+    if (it->rc > 0 && wants_events(r, it->list)) {
+        cairn_error_clear(&it->ev_err);
+        it->ev_rc =
+            cairn_store_event_list(&it->events, r->st, code, &it->ev_err);
+    }
+}
+
+/* The stream's next client into `it`. */
+static void read_next(const cairn__course_reads *r, cairn__course_item *it)
+{
+    it->list = NULL;
+    it->episodes = NULL;
+    it->ep_rc = CAIRN_OK;
+    cairn_error e = CAIRN_ERROR_INIT;
+    it->rc = cairn_store_assessment_stream_next(r->stream, &it->list, &e);
+    if (it->rc < 0) {
+        it->err = e;
+    }
+    read_events(r, it->list ? it->list->items[0].client_code : NULL, it);
+}
+
+void cairn__course_read_client(const cairn__course_reads *r, size_t k,
+                               cairn__course_item *it)
+{
+    it->list = NULL;
+    it->episodes = NULL;
+    it->events = NULL;
+    it->ev_rc = CAIRN_OK;
+    it->ep_rc = CAIRN_OK;
+    it->rc = 0;
+    if (k >= r->n_clients) {
+        return;
+    }
+    const cairn_client *cl = r->clients[k];
+    cairn_error_clear(&it->err);
+    int rc =
+        cairn_store_course_client_read(r->stream, cl->id, &it->list, &it->err);
+    it->rc = rc < 0 ? rc : 1;
+    if (it->rc > 0) {
+        cairn_error_clear(&it->ep_err);
+        it->ep_rc = cairn_store_episode_list(&it->episodes, r->st, cl->code,
+                                             &it->ep_err);
+    }
+    read_events(r, cl->code, it);
+}
 
 /* Hand `upto` slots over; wait until a whole batch of slots is free.
  * False when the caseload cancelled. */
@@ -79,52 +146,36 @@ static bool publish(cairn__course_pipe *p, size_t upto, bool wait)
 static void *reader(void *arg)
 {
     cairn__course_pipe *p = arg;
-    cairn_error e = CAIRN_ERROR_INIT, ev_e = CAIRN_ERROR_INIT;
     size_t n = 0;
     for (;;) {
         /* the slot is free: the last publish saw a batch consumed */
-        slot *s = &p->slots[n % PIPE_SLOTS];
-        s->list = NULL;
-        s->events = NULL;
-        s->ev_rc = CAIRN_OK;
-        s->rc = cairn_store_assessment_stream_next(p->as, &s->list, &e);
-        if (s->rc < 0) {
-            s->err = e;
-        }
-        if (s->rc > 0 && p->wants_events(s->list, p->arg)) {
-            s->ev_rc = cairn_store_event_list(
-                &s->events, p->st, s->list->items[0].client_code, &ev_e);
-        }
-        if (s->ev_rc < 0) {
-            s->ev_err = ev_e;
-            cairn_error_clear(&ev_e);
+        cairn__course_item *it = &p->slots[n % PIPE_SLOTS];
+        if (p->r->clients != NULL) {
+            cairn__course_read_client(p->r, n, it);
+        } else {
+            read_next(p->r, it);
         }
         n++;
-        if (s->rc <= 0) {
+        if (it->rc <= 0) {
             publish(p, n, false);
             break;
         }
-        bool full = n % PIPE_BATCH == 0;
-        if (full && !publish(p, n, true)) {
+        if (n % PIPE_BATCH == 0 && !publish(p, n, true)) {
             break;
         }
     }
     return NULL;
 }
 
-int cairn__course_pipe_start(
-    cairn__course_pipe **out, cairn_assessment_stream *as, cairn_store *st,
-    bool (*wants_events)(const cairn_assessment_list *, void *), void *arg)
+int cairn__course_pipe_start(cairn__course_pipe **out,
+                             const cairn__course_reads *r)
 {
     *out = NULL;
     cairn__course_pipe *p = calloc(1, sizeof *p);
     if (p == NULL) {
         return CAIRN_ENOMEM;
     }
-    p->as = as;
-    p->st = st;
-    p->wants_events = wants_events;
-    p->arg = arg;
+    p->r = r;
     if (pthread_mutex_init(&p->mu, NULL) != 0) {
         free(p);
         return CAIRN_ENOMEM;
@@ -143,13 +194,8 @@ int cairn__course_pipe_start(
     return CAIRN_OK;
 }
 
-int cairn__course_pipe_next(cairn__course_pipe *p, cairn_assessment_list **out,
-                            cairn_event_list **events, int *ev_rc,
-                            cairn_error *ev_err, cairn_error *err)
+cairn__course_item *cairn__course_pipe_next(cairn__course_pipe *p)
 {
-    *out = NULL;
-    *events = NULL;
-    *ev_rc = CAIRN_OK;
     if (p->taken == p->seen || p->taken % PIPE_BATCH == 0) {
         pthread_mutex_lock(&p->mu);
         p->consumed = p->taken;
@@ -160,24 +206,11 @@ int cairn__course_pipe_next(cairn__course_pipe *p, cairn_assessment_list **out,
         p->seen = p->produced;
         pthread_mutex_unlock(&p->mu);
     }
-    slot *s = &p->slots[p->taken % PIPE_SLOTS];
-    int rc = s->rc;
-    if (rc <= 0) {
-        if (rc < 0 && err != NULL) {
-            *err = s->err;
-        }
-        return rc; /* the last slot: taken stays on it */
+    cairn__course_item *it = &p->slots[p->taken % PIPE_SLOTS];
+    if (it->rc > 0) {
+        p->taken++; /* its pointers are the caller's now */
     }
-    *out = s->list;
-    *events = s->events;
-    *ev_rc = s->ev_rc;
-    if (s->ev_rc < 0 && ev_err != NULL) {
-        *ev_err = s->ev_err;
-    }
-    s->list = NULL;
-    s->events = NULL;
-    p->taken++;
-    return rc;
+    return it;
 }
 
 void cairn__course_pipe_free(cairn__course_pipe *p)
@@ -194,11 +227,22 @@ void cairn__course_pipe_free(cairn__course_pipe *p)
     }
     /* what was handed over and not taken */
     for (size_t i = p->taken; i < p->produced; i++) {
-        slot *s = &p->slots[i % PIPE_SLOTS];
-        cairn_store_assessment_list_free(s->list);
-        cairn_store_event_list_free(s->events);
+        cairn__course_item *it = &p->slots[i % PIPE_SLOTS];
+        cairn_store_assessment_list_free(it->list);
+        cairn_store_event_list_free(it->events);
+        cairn_store_episode_list_free(it->episodes);
     }
     pthread_cond_destroy(&p->cv);
     pthread_mutex_destroy(&p->mu);
     free(p);
+}
+
+void cairn__course_pipe_trim(void)
+{
+#ifdef __GLIBC__
+    /* glibc gave the reading thread a malloc arena of its own: what was
+     * freed there (the page cache it filled, its lists) would stay in the
+     * process, out of reach of this thread's allocations */
+    malloc_trim(0);
+#endif
 }
