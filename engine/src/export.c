@@ -467,6 +467,8 @@ int cairn__export_file_open(cairn__export_file *x, const char *path,
 {
     x->path = path;
     x->f = NULL;
+    x->written = x->flushed = 0;
+    x->written_out = 0;
     int rc = cairn_outfile_open(&x->out, path, opts, err);
     if (rc < 0) {
         return rc;
@@ -525,6 +527,7 @@ static void format_number(char buf[32], double x)
 typedef struct rowbuf {
     FILE *f;
     size_t n;
+    size_t total; /* bytes written */
     char b[4096];
 } rowbuf;
 
@@ -532,6 +535,7 @@ static void rb_flush(rowbuf *r)
 {
     if (r->n > 0) {
         fwrite(r->b, 1, r->n, r->f);
+        r->total += r->n;
         r->n = 0;
     }
 }
@@ -542,6 +546,7 @@ static void rb_put(rowbuf *r, const char *s, size_t n)
         rb_flush(r);
         if (n > sizeof r->b) {
             fwrite(s, 1, n, r->f);
+            r->total += n;
             return;
         }
     }
@@ -584,8 +589,11 @@ static void put_cell(rowbuf *r, const cairn_export_cell *c, bool first)
         rb_putc(r, ',');
     }
     if (c->kind == CAIRN_EXPORT_NUMBER) {
-        if (c->number == floor(c->number) && fabs(c->number) < 1e9) {
-            write_int(r, (long)c->number);
+        /* a whole number below 1e9 (the cast is defined there): as
+         * floor() would tell, without its call */
+        long v = fabs(c->number) < 1e9 ? (long)c->number : 0;
+        if (fabs(c->number) < 1e9 && (double)v == c->number) {
+            write_int(r, v);
         } else {
             format_number(num, c->number);
             rb_put(r, num, strlen(num));
@@ -615,6 +623,7 @@ void cairn__export_csv_cell(FILE *f, const cairn_export_cell *c, bool first)
     rowbuf r;
     r.f = f;
     r.n = 0;
+    r.total = 0;
     put_cell(&r, c, first);
     rb_flush(&r);
 }
@@ -628,6 +637,39 @@ static void csv_text(FILE *f, const char *text, bool first)
 /* ------------------------------------------------------------------ */
 /* The built-in CSV sink                                               */
 
+/* A large export is synced to disk when it is complete; its pages are
+ * handed to the system for writing out as they come, every this many
+ * bytes, so the final sync waits only for the last of them. */
+#define WRITE_OUT_EVERY (1u << 20)
+
+/* The rows written so far: start writing them to disk, without waiting
+ * (POSIX_FADV_DONTNEED: Linux starts writing back the dirty pages of the
+ * range and keeps them until they are written; a hint elsewhere). */
+static void write_out(cairn__export_file *x)
+{
+    off_t end = fflush(x->f) == 0 ? ftello(x->f) : -1;
+    if (end > x->written_out) {
+        (void)posix_fadvise(fileno(x->f), x->written_out, end - x->written_out,
+                            POSIX_FADV_DONTNEED);
+        x->written_out = end;
+    }
+    x->flushed = x->written;
+}
+
+/* `n` more bytes of rows written to `x`: written out now and then. */
+static int wrote(cairn__export_file *x, size_t n, cairn_error *err)
+{
+    x->written += n;
+    if (x->out != NULL && x->written - x->flushed >= WRITE_OUT_EVERY) {
+        write_out(x);
+    }
+    if (ferror(x->f)) {
+        return cairn_error_set(err, CAIRN_EIO, "%s: cannot write: %s", x->path,
+                               strerror(errno));
+    }
+    return CAIRN_OK;
+}
+
 static int csv_begin(void *ctx, const char *const *columns, size_t n,
                      cairn_error *err)
 {
@@ -640,29 +682,45 @@ static int csv_begin(void *ctx, const char *const *columns, size_t n,
     return CAIRN_OK;
 }
 
-static int csv_row(void *ctx, const cairn_export_cell *cells, size_t n,
-                   cairn_error *err)
+int cairn__export_csv_row(void *ctx, const cairn_export_cell *cells, size_t n,
+                          cairn_error *err)
 {
     cairn__export_file *x = ctx;
     rowbuf r;
     r.f = x->f;
     r.n = 0;
+    r.total = 0;
     for (size_t i = 0; i < n; i++) {
         put_cell(&r, &cells[i], i == 0);
     }
     rb_putc(&r, '\n');
     rb_flush(&r);
-    if (ferror(x->f)) {
-        return cairn_error_set(err, CAIRN_EIO, "%s: cannot write: %s", x->path,
-                               strerror(errno));
-    }
-    return CAIRN_OK;
+    return wrote(x, r.total, err);
 }
+
+int cairn__export_csv_put(cairn__export_file *x, const char *text, size_t n,
+                          cairn_error *err)
+{
+    if (n > 0) {
+        fwrite(text, 1, n, x->f);
+    }
+    return wrote(x, n, err);
+}
+
+/* The data file's stream buffer: a system call per 256 KiB of rows, not
+ * per 4 KiB (170 MB at 100,000 clients). */
+#define CSV_BUFFER (256u << 10)
+
+typedef struct csv_file {
+    cairn__export_file file; /* first: the sink's context is both */
+    char *buffer;
+} csv_file;
 
 static int csv_finish(void *ctx, bool ok, cairn_error *err)
 {
-    cairn__export_file *x = ctx;
-    int rc = cairn__export_file_close(x, ok, err);
+    csv_file *x = ctx;
+    int rc = cairn__export_file_close(&x->file, ok, err);
+    free(x->buffer); /* after the stream that used it is closed */
     free(x);
     return rc;
 }
@@ -670,16 +728,23 @@ static int csv_finish(void *ctx, bool ok, cairn_error *err)
 int cairn__export_csv_sink(cairn_export_sink *out, const char *path,
                            const cairn_outfile_options *opts, cairn_error *err)
 {
-    cairn__export_file *x = calloc(1, sizeof *x);
+    csv_file *x = calloc(1, sizeof *x);
     if (x == NULL) {
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
-    int rc = cairn__export_file_open(x, path, opts, err);
+    int rc = cairn__export_file_open(&x->file, path, opts, err);
     if (rc < 0) {
         free(x);
         return rc;
     }
-    *out = (cairn_export_sink){x, csv_begin, csv_row, csv_finish};
+    /* without it (out of memory) the stream keeps its own */
+    x->buffer = malloc(CSV_BUFFER);
+    if (x->buffer != NULL &&
+        setvbuf(x->file.f, x->buffer, _IOFBF, CSV_BUFFER) != 0) {
+        free(x->buffer);
+        x->buffer = NULL;
+    }
+    *out = (cairn_export_sink){x, csv_begin, cairn__export_csv_row, csv_finish};
     return CAIRN_OK;
 }
 

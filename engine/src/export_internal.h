@@ -7,6 +7,7 @@
 #define CAIRN_EXPORT_INTERNAL_H
 
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "cairn/export.h"
 #include "internal.h"
@@ -48,7 +49,10 @@ int cairn__export_dictionary(const char *path, const cairn__export_column *cols,
 typedef struct cairn__export_file {
     FILE *f;
     cairn_outfile *out;
-    const char *path; /* borrowed */
+    const char *path;  /* borrowed */
+    size_t written;    /* bytes of rows written, */
+    size_t flushed;    /* as many when they were last written out */
+    off_t written_out; /* the file's bytes handed to the system to write */
 } cairn__export_file;
 
 /**
@@ -80,5 +84,70 @@ void cairn__export_date(char out[11], int32_t days);
  */
 int cairn__export_csv_sink(cairn_export_sink *out, const char *path,
                            const cairn_outfile_options *opts, cairn_error *err);
+
+/**
+ * cairn_export_write on `threads` threads: 1 does it all on the calling
+ * thread, 2 (what cairn_export_write uses) decodes and spools the rows
+ * on a second thread while the first steps SQLite; the files are the
+ * same either way (tests compare them).
+ */
+int cairn__export_write_threads(cairn_store *st, const cairn_catalog *cat,
+                                const cairn_export_key *key, const char *path,
+                                const cairn_export_options *opts,
+                                cairn_export_result *res, int threads,
+                                cairn_error *err);
+
+/**
+ * The built-in CSV sink's row function (`ctx` a cairn__export_file, which
+ * may be a memory stream): the row's cells as one CSV line.  Returns
+ * CAIRN_OK or CAIRN_EIO.
+ */
+int cairn__export_csv_row(void *ctx, const cairn_export_cell *cells, size_t n,
+                          cairn_error *err);
+
+/** `n` bytes of CSV lines made elsewhere (a memory stream's) added to
+ * `x` as they are.  Returns CAIRN_OK or CAIRN_EIO. */
+int cairn__export_csv_put(cairn__export_file *x, const char *text, size_t n,
+                          cairn_error *err);
+
+/* ---- the export's second thread (export_pipe.c) ---- */
+
+/** What the worker does with each buffer of rows, in the order put. */
+typedef int (*cairn__export_pipe_fn)(void *ctx, const char *data, size_t len,
+                                     cairn_error *err);
+
+typedef struct cairn__export_pipe cairn__export_pipe;
+
+/**
+ * Start the worker thread, which calls `fn(ctx, ...)` on each buffer
+ * handed over.  Returns CAIRN_OK, or CAIRN_ENOMEM when no thread could be
+ * started (the caller then does the work itself).
+ */
+int cairn__export_pipe_start(cairn__export_pipe **out, cairn__export_pipe_fn fn,
+                             void *ctx);
+
+/**
+ * Room for `n` more bytes at the end of the buffer being filled (owned
+ * by the pipe; valid until the next call), or NULL when out of memory
+ * (the buffer is unchanged).
+ */
+char *cairn__export_pipe_room(cairn__export_pipe *p, size_t n);
+
+/**
+ * Count `n` bytes written in the room as added (whole records only: a
+ * full buffer is handed over).  Returns CAIRN_OK or the worker's error.
+ */
+int cairn__export_pipe_add(cairn__export_pipe *p, size_t n, cairn_error *err);
+
+/**
+ * Hand over what is buffered and wait until the worker has done it all;
+ * after CAIRN_OK the reader may read what the worker wrote.  Returns
+ * CAIRN_OK or the worker's first error.
+ */
+int cairn__export_pipe_flush(cairn__export_pipe *p, cairn_error *err);
+
+/** Stop the worker (dropping what it has not done), join it and free the
+ * pipe.  NULL is allowed. */
+void cairn__export_pipe_free(cairn__export_pipe *p);
 
 #endif

@@ -20,10 +20,6 @@
 
 #include "store_db.h"
 
-/* Decoded texts kept for the whole scan (about 100 bytes each, and 64
- * bytes of the memo's table). */
-#define KEEP 65536
-
 /* A definition the scan met. */
 typedef struct scan_def {
     int64_t id;
@@ -45,25 +41,16 @@ struct cairn__scan {
     sqlite3_stmt *stmt;
     sqlite3_stmt *def_stmt;
     bool empty; /* nothing of the instrument was ever stored */
-    scan_def *defs;
+    scan_def **defs;
     size_t n_defs, cap_defs;
-    cairn__kept *kept; /* decoded texts by kind, definition and text */
-    size_t most_kept;  /* KEEP unless a test set fewer */
-    bool oom;          /* the last decode ran out of memory */
-    cairn__buf key;    /* the cache key (without it: no cache) */
-    cairn__scan_row row;
+    size_t most_kept;         /* CAIRN__SCAN_KEEP unless a test set fewer */
+    cairn__scan_decoder *dec; /* cairn__store_scan_next's */
+    cairn__scan_raw raw;      /* the row it is on */
 };
 
 static int oom(cairn_error *err)
 {
     return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
-}
-
-static int malformed(const cairn__scan *sc, const char *what, cairn_error *err)
-{
-    return cairn_error_set(err, CAIRN_EINVAL,
-                           "assessment %lld: stored %s are malformed",
-                           (long long)sc->row.assessment_id, what);
 }
 
 /* ------------------------------------------------------------------ */
@@ -180,45 +167,114 @@ static bool decode_ids(const char *text, scan_def *d)
 /* ------------------------------------------------------------------ */
 /* Memoized decoding                                                   */
 
-/*
- * The decoded form of column `col` (kind 'r': responses, 's': scores of
- * a definition with `n_ids` scales), from the cache or decoded now and
- * kept (or, once KEEP are kept, held while this row is read); NULL when
- * the text is malformed or memory ran out.
- */
-static const decoded *decode(cairn__scan *sc, char kind, int col, size_t n_ids)
+struct cairn__scan_decoder {
+    cairn__kept *kept; /* decoded texts by kind, definition and text */
+    size_t most_kept;
+    bool oom;       /* the last decode ran out of memory */
+    cairn__buf key; /* the cache key (without it: no cache) */
+    cairn__scan_row row;
+};
+
+int cairn__scan_decoder_new(cairn__scan_decoder **out, size_t most)
 {
-    sqlite3_stmt *s = sc->stmt;
-    const char *text = cairn__store_col_text(s, col);
-    size_t len = (size_t)sqlite3_column_bytes(s, col);
-    int64_t def = sqlite3_column_int64(s, 3);
-    sc->oom = false;
+    *out = calloc(1, sizeof **out);
+    if (*out == NULL) {
+        return CAIRN_ENOMEM;
+    }
+    (*out)->most_kept = most;
+    return CAIRN_OK;
+}
+
+void cairn__scan_decoder_free(cairn__scan_decoder *d)
+{
+    if (d == NULL) {
+        return;
+    }
+    cairn__kept_free(d->kept);
+    cairn__buf_free(&d->key);
+    free(d);
+}
+
+/*
+ * The decoded form of `text` (kind 'r': responses, 's': scores of
+ * definition `def`), from the cache or decoded now and kept (or, once
+ * the most are kept, held while this row is read); NULL when the text
+ * is malformed or memory ran out.
+ */
+static const decoded *decode(cairn__scan_decoder *dc, char kind,
+                             const char *text, size_t len, const scan_def *def)
+{
+    dc->oom = false;
     if (text == NULL) {
         return NULL;
     }
-    if (sc->kept == NULL && cairn__kept_new(&sc->kept, sc->most_kept) < 0) {
-        sc->oom = true;
+    if (dc->kept == NULL && cairn__kept_new(&dc->kept, dc->most_kept) < 0) {
+        dc->oom = true;
         return NULL;
     }
-    sc->key.len = 0;
-    cairn__buf_putc(&sc->key, kind);
+    dc->key.len = 0;
+    cairn__buf_putc(&dc->key, kind);
     if (kind == 's') {
-        cairn__buf_put(&sc->key, (const char *)&def, sizeof def);
+        cairn__buf_put(&dc->key, (const char *)&def->id, sizeof def->id);
     }
-    cairn__buf_put(&sc->key, text, len);
+    cairn__buf_put(&dc->key, text, len);
     decoded *d =
-        sc->key.oom ? NULL : cairn__kept_get(sc->kept, sc->key.p, sc->key.len);
+        dc->key.oom ? NULL : cairn__kept_get(dc->kept, dc->key.p, dc->key.len);
     if (d != NULL) {
         return d;
     }
-    d = kind == 'r' ? decode_codes(text, len, &sc->oom)
-                    : decode_scales(text, len, n_ids, &sc->oom);
+    d = kind == 'r' ? decode_codes(text, len, &dc->oom)
+                    : decode_scales(text, len, def->n_scale_ids, &dc->oom);
     if (d == NULL) {
         return NULL;
     }
     /* without a key (out of memory) it is only held */
-    cairn__kept_put(sc->kept, sc->key.oom ? NULL : sc->key.p, sc->key.len, d);
+    cairn__kept_put(dc->kept, dc->key.oom ? NULL : dc->key.p, dc->key.len, d);
     return d;
+}
+
+static int malformed(int64_t assessment, const char *what, cairn_error *err)
+{
+    return cairn_error_set(err, CAIRN_EINVAL,
+                           "assessment %lld: stored %s are malformed",
+                           (long long)assessment, what);
+}
+
+int cairn__scan_decode(cairn__scan_decoder *dc, const cairn__scan_raw *raw,
+                       const cairn__scan_row **row, cairn_error *err)
+{
+    const scan_def *def = raw->def;
+    cairn__scan_row *r = &dc->row;
+    *row = NULL;
+    memset(r, 0, sizeof *r);
+    r->assessment_id = raw->assessment_id;
+    r->client_id = raw->client_id;
+    r->administered_at = raw->administered_at;
+    r->fingerprint = def->fingerprint;
+    r->scale_ids = (const char *const *)def->scale_ids;
+    const decoded *scales = decode(dc, 's', raw->scores, raw->scores_len, def);
+    if (scales == NULL) {
+        return dc->oom ? oom(err)
+                       : malformed(raw->assessment_id, "scores", err);
+    }
+    r->n_scales = scales->n;
+    r->scales = scales->scales;
+    *row = r;
+    return CAIRN_OK;
+}
+
+int cairn__scan_decode_codes(cairn__scan_decoder *dc,
+                             const cairn__scan_raw *raw, cairn_error *err)
+{
+    const decoded *codes =
+        decode(dc, 'r', raw->responses, raw->responses_len, NULL);
+    if (codes == NULL) {
+        return dc->oom ? oom(err)
+                       : malformed(raw->assessment_id, "responses", err);
+    }
+    dc->row.n_items = codes->n;
+    dc->row.codes = codes->codes;
+    return CAIRN_OK;
 }
 
 /* ------------------------------------------------------------------ */
@@ -234,28 +290,16 @@ int cairn__store_scan_open(cairn__scan **out, cairn_store *st,
         return oom(err);
     }
     sc->st = st;
-    sc->most_kept = KEEP;
+    sc->most_kept = CAIRN__SCAN_KEEP;
     int rc = CAIRN_OK;
+    /* an instrument never stored would cost a whole pass for nothing,
+     * and preparing the pass's statements */
     if (sqlite3_prepare_v2(st->db,
-                           "SELECT a.id, a.client_id, a.administered_at,"
-                           " a.definition_id, a.responses, a.scores"
-                           " FROM assessment a"
-                           " WHERE a.instrument = ?1"
-                           " AND a.superseded_by IS NULL"
-                           " AND a.voided_at IS NULL"
-                           " ORDER BY a.client_id, a.administered_at, a.id",
-                           -1, &sc->stmt, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(
-            st->db, "SELECT fingerprint, scales FROM definition WHERE id = ?",
-            -1, &sc->def_stmt, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(st->db,
                            "SELECT 1 FROM definition WHERE instrument = ?", -1,
                            &any, NULL) != SQLITE_OK) {
         rc = cairn__store_dberr(st, err);
     }
     if (rc == CAIRN_OK) {
-        sqlite3_bind_text(sc->stmt, 1, instrument, -1, SQLITE_TRANSIENT);
-        /* an instrument never stored would cost a whole pass for nothing */
         sqlite3_bind_text(any, 1, instrument, -1, SQLITE_STATIC);
         int step = sqlite3_step(any);
         sc->empty = step == SQLITE_DONE;
@@ -264,6 +308,24 @@ int cairn__store_scan_open(cairn__scan **out, cairn_store *st,
         }
     }
     sqlite3_finalize(any);
+    if (rc == CAIRN_OK && !sc->empty &&
+        (sqlite3_prepare_v2(st->db,
+                            "SELECT a.id, a.client_id, a.administered_at,"
+                            " a.definition_id, a.responses, a.scores"
+                            " FROM assessment a"
+                            " WHERE a.instrument = ?1"
+                            " AND a.superseded_by IS NULL"
+                            " AND a.voided_at IS NULL"
+                            " ORDER BY a.client_id, a.administered_at, a.id",
+                            -1, &sc->stmt, NULL) != SQLITE_OK ||
+         sqlite3_prepare_v2(
+             st->db, "SELECT fingerprint, scales FROM definition WHERE id = ?",
+             -1, &sc->def_stmt, NULL) != SQLITE_OK)) {
+        rc = cairn__store_dberr(st, err);
+    }
+    if (rc == CAIRN_OK && !sc->empty) {
+        sqlite3_bind_text(sc->stmt, 1, instrument, -1, SQLITE_TRANSIENT);
+    }
     if (rc < 0) {
         cairn__store_scan_close(sc);
         return rc;
@@ -274,33 +336,16 @@ int cairn__store_scan_open(cairn__scan **out, cairn_store *st,
 
 void cairn__store_scan_keep(cairn__scan *sc, size_t most)
 {
-    if (sc->kept == NULL) {
+    if (sc->dec == NULL) {
         sc->most_kept = most;
     }
 }
 
-/* Definition `id`, read the first time the scan meets it. */
-static int scan_def_get(cairn__scan *sc, int64_t id, const scan_def **out,
-                        cairn_error *err)
+/* Read definition `id` into `d`, for the row of assessment `aid`. */
+static int scan_def_read(cairn__scan *sc, int64_t id, int64_t aid, scan_def *d,
+                         cairn_error *err)
 {
-    for (size_t i = sc->n_defs; i-- > 0;) {
-        if (sc->defs[i].id == id) {
-            *out = &sc->defs[i];
-            return CAIRN_OK;
-        }
-    }
-    if (sc->n_defs == sc->cap_defs) {
-        size_t cap = sc->cap_defs ? sc->cap_defs * 2 : 4;
-        scan_def *p = realloc(sc->defs, cap * sizeof *p);
-        if (p == NULL) {
-            return oom(err);
-        }
-        sc->defs = p;
-        sc->cap_defs = cap;
-    }
     sqlite3_stmt *s = sc->def_stmt;
-    scan_def *d = &sc->defs[sc->n_defs++];
-    *d = (scan_def){.id = id};
     sqlite3_reset(s);
     sqlite3_bind_int64(s, 1, id);
     int step = sqlite3_step(s);
@@ -314,26 +359,54 @@ static int scan_def_get(cairn__scan *sc, int64_t id, const scan_def **out,
         }
         rc = fp != NULL && d->fingerprint == NULL ? oom(err)
              : !decode_ids(cairn__store_col_text(s, 1), d)
-                 ? malformed(sc, "scores", err)
+                 ? malformed(aid, "scores", err)
                  : CAIRN_OK;
     } else {
-        rc = step == SQLITE_DONE ? malformed(sc, "scores", err)
+        rc = step == SQLITE_DONE ? malformed(aid, "scores", err)
                                  : cairn__store_dberr(sc->st, err);
     }
     sqlite3_reset(s);
-    *out = d;
     return rc;
 }
 
-int cairn__store_scan_next(cairn__scan *sc, const cairn__scan_row **row,
+/* Definition `id`, read the first time the scan meets it; each kept in
+ * its own allocation, so rows may point to it until the scan closes. */
+static int scan_def_get(cairn__scan *sc, int64_t id, int64_t aid,
+                        const scan_def **out, cairn_error *err)
+{
+    for (size_t i = sc->n_defs; i-- > 0;) {
+        if (sc->defs[i]->id == id) {
+            *out = sc->defs[i];
+            return CAIRN_OK;
+        }
+    }
+    if (sc->n_defs == sc->cap_defs) {
+        size_t cap = sc->cap_defs ? sc->cap_defs * 2 : 4;
+        scan_def **p = realloc(sc->defs, cap * sizeof *p);
+        if (p == NULL) {
+            return oom(err);
+        }
+        sc->defs = p;
+        sc->cap_defs = cap;
+    }
+    scan_def *d = calloc(1, sizeof *d);
+    if (d == NULL) {
+        return oom(err);
+    }
+    d->id = id;
+    sc->defs[sc->n_defs++] = d;
+    *out = d;
+    return scan_def_read(sc, id, aid, d, err);
+}
+
+int cairn__store_scan_step(cairn__scan *sc, cairn__scan_raw *raw,
                            cairn_error *err)
 {
-    sqlite3_stmt *s = sc->stmt;
     const scan_def *def = NULL;
-    *row = NULL;
     if (sc->empty) {
         return 0;
     }
+    sqlite3_stmt *s = sc->stmt;
     int step = sqlite3_step(s);
     if (step == SQLITE_DONE) {
         return 0;
@@ -341,36 +414,40 @@ int cairn__store_scan_next(cairn__scan *sc, const cairn__scan_row **row,
     if (step != SQLITE_ROW) {
         return cairn__store_dberr(sc->st, err);
     }
-    cairn__scan_row *r = &sc->row;
-    memset(r, 0, sizeof *r);
-    r->assessment_id = sqlite3_column_int64(s, 0);
-    r->client_id = sqlite3_column_int64(s, 1);
-    r->administered_at = cairn__store_col_text(s, 2);
-    int rc = scan_def_get(sc, sqlite3_column_int64(s, 3), &def, err);
+    raw->assessment_id = sqlite3_column_int64(s, 0);
+    raw->client_id = sqlite3_column_int64(s, 1);
+    raw->administered_at = cairn__store_col_text(s, 2);
+    int rc = scan_def_get(sc, sqlite3_column_int64(s, 3), raw->assessment_id,
+                          &def, err);
     if (rc < 0) {
         return rc;
     }
-    r->fingerprint = def->fingerprint;
-    r->scale_ids = (const char *const *)def->scale_ids;
-    const decoded *scales = decode(sc, 's', 5, def->n_scale_ids);
-    if (scales == NULL) {
-        return sc->oom ? oom(err) : malformed(sc, "scores", err);
-    }
-    r->n_scales = scales->n;
-    r->scales = scales->scales;
-    *row = r;
+    raw->def = def;
+    raw->responses = cairn__store_col_text(s, 4);
+    raw->responses_len = (size_t)sqlite3_column_bytes(s, 4);
+    raw->scores = cairn__store_col_text(s, 5);
+    raw->scores_len = (size_t)sqlite3_column_bytes(s, 5);
     return 1;
+}
+
+int cairn__store_scan_next(cairn__scan *sc, const cairn__scan_row **row,
+                           cairn_error *err)
+{
+    *row = NULL;
+    if (sc->dec == NULL &&
+        cairn__scan_decoder_new(&sc->dec, sc->most_kept) < 0) {
+        return oom(err);
+    }
+    int rc = cairn__store_scan_step(sc, &sc->raw, err);
+    if (rc == 1) {
+        rc = cairn__scan_decode(sc->dec, &sc->raw, row, err);
+    }
+    return rc < 0 ? rc : *row != NULL;
 }
 
 int cairn__store_scan_codes(cairn__scan *sc, cairn_error *err)
 {
-    const decoded *codes = decode(sc, 'r', 4, 0);
-    if (codes == NULL) {
-        return sc->oom ? oom(err) : malformed(sc, "responses", err);
-    }
-    sc->row.n_items = codes->n;
-    sc->row.codes = codes->codes;
-    return CAIRN_OK;
+    return cairn__scan_decode_codes(sc->dec, &sc->raw, err);
 }
 
 void cairn__store_scan_close(cairn__scan *sc)
@@ -381,14 +458,14 @@ void cairn__store_scan_close(cairn__scan *sc)
     sqlite3_finalize(sc->stmt);
     sqlite3_finalize(sc->def_stmt);
     for (size_t i = 0; i < sc->n_defs; i++) {
-        for (size_t k = 0; k < sc->defs[i].n_scale_ids; k++) {
-            free(sc->defs[i].scale_ids[k]);
+        for (size_t k = 0; k < sc->defs[i]->n_scale_ids; k++) {
+            free(sc->defs[i]->scale_ids[k]);
         }
-        free(sc->defs[i].scale_ids);
-        free(sc->defs[i].fingerprint);
+        free(sc->defs[i]->scale_ids);
+        free(sc->defs[i]->fingerprint);
+        free(sc->defs[i]);
     }
     free(sc->defs);
-    cairn__kept_free(sc->kept);
-    cairn__buf_free(&sc->key);
+    cairn__scan_decoder_free(sc->dec);
     free(sc);
 }

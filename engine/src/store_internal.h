@@ -221,6 +221,10 @@ int cairn__store_definition_version(cairn_store *st, const char *fingerprint,
 
 /* ---- the research export's scan (store_export.c) ---- */
 
+/** Decoded texts a scan keeps (about 100 bytes each, and 64 bytes of the
+ * memo's table). */
+#define CAIRN__SCAN_KEEP 65536
+
 /** An item not answered, among a scan row's codes. */
 #define CAIRN__SCAN_NO_CODE INT32_MIN
 
@@ -279,5 +283,57 @@ void cairn__store_scan_keep(cairn__scan *sc, size_t most);
 
 /** End a scan.  NULL is allowed. */
 void cairn__store_scan_close(cairn__scan *sc);
+
+/*
+ * The same scan in two halves, so they can run on two threads: the
+ * stepping (SQLite, the reading thread) and the decoding (jansson, any
+ * one other thread).  A raw row is the statement's columns as they are;
+ * its texts are borrowed from the statement until the next step (copy
+ * them to keep them), `def` from the scan until it is closed.
+ */
+typedef struct cairn__scan_raw {
+    int64_t assessment_id;
+    int64_t client_id;
+    const void *def;             /* the definition (the scan's) */
+    const char *administered_at; /* NUL-terminated */
+    const char *responses;       /* NUL-terminated, or NULL */
+    size_t responses_len;
+    const char *scores; /* NUL-terminated, or NULL */
+    size_t scores_len;
+} cairn__scan_raw;
+
+/**
+ * Step to the next row, undecoded, into `*raw`: returns 1, 0 at the end,
+ * or CAIRN_EDB, CAIRN_ENOMEM, CAIRN_EINVAL (the row's definition is
+ * missing or its scale list malformed: "assessment 12: stored scores are
+ * malformed").  Do not mix with cairn__store_scan_next on one scan.
+ */
+int cairn__store_scan_step(cairn__scan *sc, cairn__scan_raw *raw,
+                           cairn_error *err);
+
+/** Decoded texts, each distinct one decoded once (memo.c keeps them). */
+typedef struct cairn__scan_decoder cairn__scan_decoder;
+
+/** A decoder that keeps at most `most` decoded texts.  CAIRN_ENOMEM. */
+int cairn__scan_decoder_new(cairn__scan_decoder **out, size_t most);
+
+/**
+ * Row `raw` with its scales decoded into `*row` (borrowed from the
+ * decoder until its next call); its items stay empty until
+ * cairn__scan_decode_codes.  Returns CAIRN_OK, CAIRN_ENOMEM or
+ * CAIRN_EINVAL ("assessment 12: stored scores are malformed").
+ */
+int cairn__scan_decode(cairn__scan_decoder *dc, const cairn__scan_raw *raw,
+                       const cairn__scan_row **row, cairn_error *err);
+
+/**
+ * The item codes of `raw` (the row just decoded) into that row.  Returns
+ * CAIRN_OK, CAIRN_ENOMEM or CAIRN_EINVAL (stored responses malformed).
+ */
+int cairn__scan_decode_codes(cairn__scan_decoder *dc,
+                             const cairn__scan_raw *raw, cairn_error *err);
+
+/** Free a decoder and every text it kept.  NULL is allowed. */
+void cairn__scan_decoder_free(cairn__scan_decoder *dc);
 
 #endif
