@@ -928,6 +928,7 @@ static void test_caseload_two_threads(void **state)
      * not move the change counter: the walk stops at that client with
      * the message rows_entry gives, on two threads as on one */
     long long bad = (long long)nth_id(st, "P200", 1);
+    long long before = (long long)nth_id(st, "P200", 0);
     o = (cairn_caseload_options)CAIRN_CASELOAD_OPTIONS_INIT;
     o.with_expectation = false; /* the model's scan would refuse it first */
     assert_int_equal(rows_both(st, o, &two, &one, &err, &err1), 0);
@@ -968,6 +969,16 @@ static void test_caseload_two_threads(void **state)
     assert_int_equal(rows_both(st, o, &two, &one, &err, &err1), CAIRN_EDB);
     assert_non_null(strstr(err.message, "malformed JSON"));
     assert_string_equal(err.message, err1.message);
+    /* malformed scores on the client's row before it: that message
+     * first, though the reading thread met the responses' error first
+     * (the texts are decoded on the caseload's thread) */
+    set_stored(dir, "scores", "[[1,2,false]]", before);
+    assert_int_equal(rows_both(st, o, &two, &one, &err, &err1), CAIRN_EINVAL);
+    snprintf(sql, sizeof sql,
+             "assessment %lld: stored responses or scores are malformed",
+             before);
+    assert_string_equal(err.message, sql);
+    assert_string_equal(err1.message, sql);
     test_store_done(st, dir);
 }
 

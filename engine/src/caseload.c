@@ -224,7 +224,9 @@ static int count_sessions(caseload_impl *c, const char *code,
             *err = c->ev_err;
         }
     }
-    assert(rc < 0 || ev != NULL); /* pipe_events() asks for every such */
+    /* the reading thread reads them for every client who may need them
+     * (wants_events in caseload_pipe.c) */
+    assert(rc < 0 || ev != NULL);
     for (size_t i = 0; rc == 0 && i < ev->n; i++) {
         const cairn_event *e = &ev->items[i];
         if (e->kind != CAIRN_EVENT_SESSION) {
@@ -568,7 +570,16 @@ static int next_list(caseload_impl *c, cairn__course_pipe *pipe,
     if (pipe == NULL) {
         return cairn_store_assessment_stream_next(as, list, err);
     }
-    return take_item(c, cairn__course_pipe_next(pipe), list, err);
+    int more = take_item(c, cairn__course_pipe_next(pipe), list, err);
+    /* the texts the reader left, decoded here: a malformed one before the
+     * reader's own error is the first message, as on one thread */
+    int f = cairn__store_course_finish(as, *list, err);
+    more = f < 0 ? f : more;
+    if (more < 0) {
+        cairn_store_assessment_list_free(*list);
+        *list = NULL;
+    }
+    return more;
 }
 
 /*
@@ -610,6 +621,10 @@ static int all_entries(caseload_impl *c, const cairn_instrument *const *insts,
         }
         reads = course_reads(c);
         reads.stream = as;
+        if (rc == CAIRN_OK && o->threads != 1) {
+            /* the texts are decoded on this thread, not the reader's */
+            cairn__store_course_defer(as);
+        }
         /* no second thread: this one reads the stream itself */
         c->piped = rc == CAIRN_OK && o->threads != 1 &&
                    cairn__course_pipe_start(&pipe, &reads) == CAIRN_OK;

@@ -95,11 +95,13 @@ static void read_next(const cairn__course_reads *r, cairn__course_item *it)
     it->episodes = NULL;
     it->ep_rc = CAIRN_OK;
     cairn_error e = CAIRN_ERROR_INIT;
-    it->rc = cairn_store_assessment_stream_next(r->stream, &it->list, &e);
+    /* its texts decoded by the taker (cairn__store_course_finish); when
+     * the read fails, the rows before the failure come with the error */
+    it->rc = cairn__store_course_next(r->stream, &it->list, &e);
     if (it->rc < 0) {
         it->err = e;
     }
-    read_events(r, it->list ? it->list->items[0].client_code : NULL, it);
+    read_events(r, it->rc > 0 ? it->list->items[0].client_code : NULL, it);
 }
 
 void cairn__course_read_client(const cairn__course_reads *r, size_t k,

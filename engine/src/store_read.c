@@ -394,9 +394,19 @@ void cairn_store_assessment_free(cairn_assessment *a)
     free(one);
 }
 
+/* A course row whose stored texts are decoded later (a deferred course
+ * stream, cairn__store_course_finish): the texts, copied, and its mask. */
+typedef struct course_raw {
+    const char *scores, *flags; /* NULL: SQL NULL */
+    size_t scores_len, flags_len;
+    int64_t mask;
+    size_t want;
+} course_raw;
+
 typedef struct list_impl {
     cairn_assessment_list pub;
     arena mem;
+    course_raw *raw; /* deferred: one per item, else NULL */
 } list_impl;
 
 static int list_rows(cairn_store *st, list_impl *l, sqlite3_stmt *s,
@@ -469,12 +479,20 @@ void cairn_store_assessment_list_free(cairn_assessment_list *list)
     }
     list_impl *l = (list_impl *)list;
     free(l->pub.items);
+    free(l->raw);
     arena_free(&l->mem);
     free(l);
 }
 
 /* ------------------------------------------------------------------ */
 /* Every client's current assessments, one client at a time           */
+
+/* Decoded texts kept by content (memo.c), and the key and value being
+ * made: one per thread that decodes. */
+typedef struct course_dec {
+    cairn__memo *memo;
+    cairn__buf key, val;
+} course_dec;
 
 struct cairn_assessment_stream {
     cairn_store *st;
@@ -483,10 +501,11 @@ struct cairn_assessment_stream {
     bool done;
     const cairn_course_want *wants; /* a course stream's, or NULL */
     size_t n_wants;
-    bool one_client;   /* read one client at a time (?n_wants + 1) */
-    int cache_was;     /* the page cache's size before the pass, or 0 */
-    cairn__memo *memo; /* a course stream's decoded texts (memo.c) */
-    cairn__buf key, val;
+    bool one_client; /* read one client at a time (?n_wants + 1) */
+    int cache_was;   /* the page cache's size before the pass, or 0 */
+    course_dec dec;  /* a course stream's decoded texts (memo.c) */
+    bool deferred;   /* decoded by cairn__store_course_finish */
+    course_dec late; /* ... with these (the finishing thread's) */
     const cairn_course_want *last_want; /* course_want's last answer */
     sqlite3_stmt **masks;    /* per want with risk items: its mask of a
                                 responses text (course_mask), or NULL */
@@ -630,7 +649,7 @@ static int course_open(cairn_assessment_stream **out, cairn_store *st,
     as->cache_was = cache_size(st->db);
     as->masks = calloc(n_wants + 1, sizeof *as->masks);
     if (as->masks == NULL ||
-        cairn__memo_new_sized(&as->memo, COURSE_KEEP) < 0) {
+        cairn__memo_new_sized(&as->dec.memo, COURSE_KEEP) < 0) {
         free(as->masks);
         free(as);
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
@@ -771,51 +790,47 @@ static bool encode_flags(const char *text, cairn__buf *v)
     return ok;
 }
 
-/* The decoded bytes of column `col` (kind 's' of want `w`, or 'f'),
- * from the memo or decoded now into as->val; NULL when malformed, with
- * `*oom` set when memory ran out. */
-static const char *course_decoded(cairn_assessment_stream *as, char kind,
-                                  size_t w, int col, size_t *n, bool *oom)
+/* The decoded bytes of `text` (kind 's' of want `w`, or 'f'), from
+ * d's memo or decoded now into d->val; NULL when malformed, with `*oom`
+ * set when memory ran out. */
+static const char *course_decoded(course_dec *d, const cairn_course_want *wants,
+                                  char kind, size_t w, const char *text,
+                                  size_t len, size_t *n, bool *oom)
 {
-    sqlite3_stmt *s = as->stmt;
-    const char *text = (const char *)sqlite3_column_text(s, col);
-    size_t len = (size_t)sqlite3_column_bytes(s, col);
-    as->key.len = 0;
-    cairn__buf_putc(&as->key, kind);
-    cairn__buf_put(&as->key, (const char *)&w, sizeof w);
-    cairn__buf_put(&as->key, text, len);
-    const char *hit =
-        as->key.oom || as->memo == NULL
-            ? NULL
-            : cairn__memo_get(as->memo, as->key.p, as->key.len, n);
+    d->key.len = 0;
+    cairn__buf_putc(&d->key, kind);
+    cairn__buf_put(&d->key, (const char *)&w, sizeof w);
+    cairn__buf_put(&d->key, text, len);
+    const char *hit = d->key.oom || d->memo == NULL
+                          ? NULL
+                          : cairn__memo_get(d->memo, d->key.p, d->key.len, n);
     if (hit != NULL) {
         return hit;
     }
-    as->val.len = 0;
-    bool ok = kind == 's'
-                  ? encode_scale(text, len, as->wants[w].scale, &as->val)
-                  : encode_flags(text, &as->val);
-    *oom = as->key.oom || as->val.oom;
+    d->val.len = 0;
+    bool ok = kind == 's' ? encode_scale(text, len, wants[w].scale, &d->val)
+                          : encode_flags(text, &d->val);
+    *oom = d->key.oom || d->val.oom;
     if (!ok || *oom) {
         return NULL;
     }
-    if (as->memo != NULL) {
-        cairn__memo_put(as->memo, as->key.p, as->key.len, as->val.p,
-                        as->val.len);
+    if (d->memo != NULL) {
+        cairn__memo_put(d->memo, d->key.p, d->key.len, d->val.p, d->val.len);
     }
-    *n = as->val.len;
-    return as->val.len > 0 ? as->val.p : "";
+    *n = d->val.len;
+    return d->val.len > 0 ? d->val.p : "";
 }
 
-/* The flags from column 7: none (no text), or decoded. */
-static bool course_flags(cairn_assessment_stream *as, arena *a,
-                         cairn_assessment *x, bool *oom)
+/* The flags from their text: none (NULL), or decoded. */
+static bool course_flags(course_dec *dec, const cairn_course_want *wants,
+                         arena *a, cairn_assessment *x, const char *text,
+                         size_t len, bool *oom)
 {
     size_t n = 0;
-    if (sqlite3_column_type(as->stmt, 7) == SQLITE_NULL) {
+    if (text == NULL) {
         return true;
     }
-    const char *d = course_decoded(as, 'f', 0, 7, &n, oom);
+    const char *d = course_decoded(dec, wants, 'f', 0, text, len, &n, oom);
     size_t k = n / (2 * sizeof(int));
     if (d == NULL || k == 0) {
         return d != NULL;
@@ -833,20 +848,21 @@ static bool course_flags(cairn_assessment_stream *as, arena *a,
     return f != NULL;
 }
 
-/* The wanted scale (column 5) and the unanswered risk items (6):
- * false when out of memory (`*bad` false) or malformed (`*bad` true). */
-static bool course_values(cairn_assessment_stream *as, arena *a,
-                          const cairn_course_want *w, int64_t mask,
-                          cairn_assessment *x, bool *bad)
+/* The wanted scale from the scores `text` (NULL: SQL NULL) and the
+ * unanswered risk items from `mask`: false when out of memory (`*bad`
+ * false) or malformed (`*bad` true). */
+static bool course_values(course_dec *dec, const cairn_course_want *wants,
+                          arena *a, const cairn_course_want *w, int64_t mask,
+                          const char *text, size_t len, cairn_assessment *x,
+                          bool *bad)
 {
-    sqlite3_stmt *s = as->stmt;
     course_scale h = {0};
     const char *band = NULL;
     size_t n = 0;
     bool oom = false;
-    if (sqlite3_column_type(s, 5) != SQLITE_NULL) {
-        const char *d =
-            course_decoded(as, 's', (size_t)(w - as->wants), 5, &n, &oom);
+    if (text != NULL) {
+        const char *d = course_decoded(dec, wants, 's', (size_t)(w - wants),
+                                       text, len, &n, &oom);
         *bad = d == NULL && !oom;
         if (d == NULL) {
             return false;
@@ -974,13 +990,40 @@ static int course_client(cairn_assessment_stream *as, int64_t id, bool *found,
     return rc;
 }
 
+/* Row `x` (its id set) of want `w` from its stored texts (NULL: SQL
+ * NULL) and mask, decoded with `dec`. */
+static int course_decode(course_dec *dec, const cairn_course_want *wants,
+                         arena *a, const cairn_course_want *w, int64_t mask,
+                         const char *st, size_t sl, const char *ft, size_t fl,
+                         cairn_assessment *x, cairn_error *err)
+{
+    bool bad = false, oom = false;
+    if (!course_values(dec, wants, a, w, mask, st, sl, x, &bad) && !bad) {
+        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    if (!bad && !course_flags(dec, wants, a, x, ft, fl, &oom)) {
+        if (oom) {
+            return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+        }
+        bad = true;
+    }
+    if (bad) {
+        return cairn_error_set(err, CAIRN_EINVAL,
+                               "assessment %lld: stored responses or scores "
+                               "are malformed",
+                               (long long)x->id);
+    }
+    return CAIRN_OK;
+}
+
 /* Fill `x` from a course stream's row of client `client_id` and want
  * `w` (stream_rows read both); `prev` is the list's row before (the same
- * client, often the same instrument), or NULL. */
+ * client, often the same instrument), or NULL.  With `raw`, the stored
+ * texts are kept there to be decoded later. */
 static int course_from_row(cairn_assessment_stream *as, arena *a,
                            cairn_assessment *x, const cairn_assessment *prev,
                            int64_t client_id, const cairn_course_want *w,
-                           cairn_error *err)
+                           course_raw *raw, cairn_error *err)
 {
     sqlite3_stmt *s = as->stmt;
     bool oom = false;
@@ -999,27 +1042,35 @@ static int course_from_row(cairn_assessment_stream *as, arena *a,
     if (oom) {
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
-    bool bad = false;
     int64_t mask = 0;
     /* first, as the query itself read the responses before the scores */
     int rc = course_mask(as, w, &mask, err);
     if (rc < 0) {
         return rc;
     }
-    if (!course_values(as, a, w, mask, x, &bad) && !bad) {
+    const char *st = (const char *)sqlite3_column_text(s, 5);
+    size_t sl = (size_t)sqlite3_column_bytes(s, 5);
+    const char *ft = (const char *)sqlite3_column_text(s, 7);
+    size_t fl = (size_t)sqlite3_column_bytes(s, 7);
+    bool st_null = sqlite3_column_type(s, 5) == SQLITE_NULL;
+    bool ft_null = sqlite3_column_type(s, 7) == SQLITE_NULL;
+    if ((!st_null && st == NULL) || (!ft_null && ft == NULL)) {
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
-    if (!bad && !course_flags(as, a, x, &oom)) {
-        if (oom) {
-            return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
-        }
-        bad = true;
+    if (raw == NULL) {
+        return course_decode(&as->dec, as->wants, a, w, mask, st, sl, ft, fl, x,
+                             err);
     }
-    if (bad) {
-        return cairn_error_set(err, CAIRN_EINVAL,
-                               "assessment %lld: stored responses or scores "
-                               "are malformed",
-                               (long long)x->id);
+    /* decoded later, by the thread that finishes the list */
+    *raw = (course_raw){.scores = st ? arena_str(a, st, sl) : NULL,
+                        .flags = ft ? arena_str(a, ft, fl) : NULL,
+                        .scores_len = sl,
+                        .flags_len = fl,
+                        .mask = mask,
+                        .want = (size_t)(w - as->wants)};
+    if ((st != NULL && raw->scores == NULL) ||
+        (ft != NULL && raw->flags == NULL)) {
+        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
     return CAIRN_OK;
 }
@@ -1065,27 +1116,34 @@ static int stream_rows(cairn_assessment_stream *as, list_impl *l,
                 return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
             }
             l->pub.items = p;
+            course_raw *r =
+                as->deferred ? realloc(l->raw, cap * sizeof *r) : NULL;
+            if (as->deferred && r == NULL) {
+                return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+            }
+            l->raw = r;
         }
         rc = as->wants != NULL
-                 ? course_from_row(as, &l->mem, &l->pub.items[l->pub.n],
-                                   l->pub.n > 0 ? &l->pub.items[l->pub.n - 1]
-                                                : NULL,
-                                   id, w, err)
+                 ? course_from_row(
+                       as, &l->mem, &l->pub.items[l->pub.n],
+                       l->pub.n > 0 ? &l->pub.items[l->pub.n - 1] : NULL, id, w,
+                       l->raw != NULL ? &l->raw[l->pub.n] : NULL, err)
                  : assessment_from_row(&l->mem, as->stmt, &ids,
                                        &l->pub.items[l->pub.n], err);
-        l->pub.n++;
         if (rc != CAIRN_OK) {
-            return rc;
+            return rc; /* the rows before it are whole */
         }
+        l->pub.n++;
         step = sqlite3_step(as->stmt);
     }
     as->done = true;
     return step == SQLITE_DONE ? CAIRN_OK : cairn__store_dberr(as->st, err);
 }
 
-int cairn_store_assessment_stream_next(cairn_assessment_stream *as,
-                                       cairn_assessment_list **out,
-                                       cairn_error *err)
+/* The next client's list; with `partial`, a failed read keeps the rows
+ * before the failure in `*out`. */
+static int stream_next(cairn_assessment_stream *as, cairn_assessment_list **out,
+                       bool partial, cairn_error *err)
 {
     *out = NULL;
     if (as->done && !as->pending) {
@@ -1096,12 +1154,71 @@ int cairn_store_assessment_stream_next(cairn_assessment_stream *as,
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
     int rc = stream_rows(as, l, err);
+    if (rc < 0 && partial && l->pub.n > 0) {
+        *out = &l->pub;
+        return rc;
+    }
     if (rc < 0 || l->pub.n == 0) {
         cairn_store_assessment_list_free(&l->pub);
         return rc < 0 ? rc : 0;
     }
     *out = &l->pub;
     return 1;
+}
+
+int cairn_store_assessment_stream_next(cairn_assessment_stream *as,
+                                       cairn_assessment_list **out,
+                                       cairn_error *err)
+{
+    if (as->deferred) {
+        /* a caller that did not ask for it gets whole lists */
+        int rc = stream_next(as, out, false, err);
+        int f = rc > 0 ? cairn__store_course_finish(as, *out, err) : CAIRN_OK;
+        if (f < 0) {
+            cairn_store_assessment_list_free(*out);
+            *out = NULL;
+            return f;
+        }
+        return rc;
+    }
+    return stream_next(as, out, false, err);
+}
+
+void cairn__store_course_defer(cairn_assessment_stream *as)
+{
+    as->deferred = as->wants != NULL;
+}
+
+int cairn__store_course_next(cairn_assessment_stream *as,
+                             cairn_assessment_list **out, cairn_error *err)
+{
+    return stream_next(as, out, as->deferred, err);
+}
+
+int cairn__store_course_finish(cairn_assessment_stream *as,
+                               cairn_assessment_list *list, cairn_error *err)
+{
+    list_impl *l = (list_impl *)list;
+    if (l == NULL || l->raw == NULL) {
+        return CAIRN_OK;
+    }
+    if (as->late.memo == NULL &&
+        cairn__memo_new_sized(&as->late.memo, COURSE_KEEP) < 0) {
+        as->late.memo = NULL; /* each text decoded where it is met */
+    }
+    for (size_t i = 0; i < l->pub.n; i++) {
+        const course_raw *r = &l->raw[i];
+        int rc =
+            course_decode(&as->late, as->wants, &l->mem, &as->wants[r->want],
+                          r->mask, r->scores, r->scores_len, r->flags,
+                          r->flags_len, &l->pub.items[i], err);
+        if (rc < 0) {
+            return rc;
+        }
+    }
+    free(l->raw);
+    l->raw = NULL;
+    return CAIRN_OK;
 }
 
 void cairn_store_assessment_stream_close(cairn_assessment_stream *as)
@@ -1116,9 +1233,12 @@ void cairn_store_assessment_stream_close(cairn_assessment_stream *as)
     free(as->masks);
     sqlite3_finalize(as->code_stmt);
     cairn__buf_free(&as->code);
-    cairn__memo_free(as->memo);
-    cairn__buf_free(&as->key);
-    cairn__buf_free(&as->val);
+    course_dec *d[2] = {&as->dec, &as->late};
+    for (int i = 0; i < 2; i++) {
+        cairn__memo_free(d[i]->memo);
+        cairn__buf_free(&d[i]->key);
+        cairn__buf_free(&d[i]->val);
+    }
     if (as->cache_was != 0) {
         set_cache_size(as->st->db, as->cache_was);
     }
