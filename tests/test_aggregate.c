@@ -771,6 +771,87 @@ static void test_aggregate_merged_twice(void **state)
     test_store_done(st, dir);
 }
 
+/* `text` is what jansson writes for itself: parsed and dumped again with
+ * the file's flags, it comes back byte for byte. */
+static void assert_jansson_text(const char *text)
+{
+    json_t *o = json_loads(text, 0, NULL);
+    assert_non_null(o);
+    char *again = json_dumps(o, JSON_INDENT(1) | JSON_PRESERVE_ORDER |
+                                    JSON_REAL_PRECISION(17));
+    assert_non_null(again);
+    assert_string_equal(text, again);
+    free(again);
+    json_decref(o);
+}
+
+/* The blocks' rows are written outside jansson (aggregate_blocks.c), in
+ * jansson's bytes: fractional weeks, whole sums above the kept texts,
+ * long runs of one design, more rows than one written chunk, none. */
+static void test_aggregate_blocks_as_jansson(void **state)
+{
+    (void)state;
+    char dir[64], path[128];
+    cairn_store *st = test_store_new(dir, sizeof dir);
+    fill(st, NULL);
+    cairn_aggregate *a = aggregate(st, "phq9", 5);
+    cairn_cohort_summary *s = a->summary;
+    size_t n = 3000;
+    cairn_mixed_group *g = calloc(n, sizeof *g);
+    assert_non_null(g);
+    for (size_t i = 0; i < n; i++) {
+        int k = 1 + (int)(i % 7) * (i % 50 == 0 ? 60 : 1);
+        for (int j = 0; j < k; j++) {
+            double t = i % 3 == 0 ? j : j * (1.0 + (double)(i % 11) / 7.0);
+            cairn_mixed_group_add(&g[i], t, (double)((i * 7 + j * 3) % 28));
+        }
+    }
+    double big = 0;
+    for (size_t i = 0; i < n; i++) {
+        big = g[i].syy > big ? g[i].syy : big;
+    }
+    char big_text[32];
+    snprintf(big_text, sizeof big_text, "\n     %.0f\n", big);
+    assert_true(big > 65536);
+    free(s->groups);
+    s->groups = g;
+    s->n_groups = n;
+    char *text = NULL, *file = NULL;
+    size_t len = 0;
+    cairn_error err = CAIRN_ERROR_INIT;
+    if (cairn_aggregate_to_json(a, &text, &err) < 0) {
+        fail_msg("%s", err.message);
+    }
+    assert_true(strlen(text) > 200000);
+    const char *rows = strstr(text, "\"rows\"");
+    assert_non_null(rows);
+    assert_non_null(strstr(rows, "."));      /* fractional sums */
+    assert_non_null(strstr(rows, big_text)); /* above the kept texts */
+    assert_jansson_text(text);
+    /* the file is the same text and a new line */
+    snprintf(path, sizeof path, "%s/blocks.json", dir);
+    assert_int_equal(cairn_aggregate_write(a, path, NULL, &err), CAIRN_OK);
+    file = malloc(strlen(text) + 16);
+    FILE *f = fopen(path, "rb");
+    assert_non_null(file);
+    assert_non_null(f);
+    len = fread(file, 1, strlen(text) + 16, f);
+    fclose(f);
+    assert_int_equal(len, strlen(text) + 1);
+    assert_memory_equal(file, text, strlen(text));
+    assert_int_equal(file[len - 1], '\n');
+    free(text);
+    free(file);
+    /* no blocks: an empty list */
+    s->n_groups = 0;
+    assert_int_equal(cairn_aggregate_to_json(a, &text, &err), CAIRN_OK);
+    assert_non_null(strstr(text, "\"rows\": []"));
+    assert_jansson_text(text);
+    free(text);
+    cairn_aggregate_free(a);
+    test_store_done(st, dir);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -791,6 +872,7 @@ int main(void)
         cmocka_unit_test(test_aggregate_bad_files),
         cmocka_unit_test(test_aggregate_hostile_numbers),
         cmocka_unit_test(test_aggregate_merged_twice),
+        cmocka_unit_test(test_aggregate_blocks_as_jansson),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -8,6 +8,7 @@
  * identity and are written sorted by their sums, not in the store's client
  * order, so their order says nothing about who is who.
  */
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -271,9 +272,12 @@ static int by_sums(const void *pa, const void *pb)
     return 0;
 }
 
-static json_t *blocks_json(const cairn_cohort_summary *s)
+typedef double block[6];
+
+/* The blocks sorted by their sums; NULL when out of memory. */
+static block *sorted_blocks(const cairn_cohort_summary *s)
 {
-    double(*b)[6] = malloc((s->n_groups + 1) * sizeof *b);
+    block *b = malloc((s->n_groups + 1) * sizeof *b);
     if (b == NULL) {
         return NULL;
     }
@@ -283,17 +287,15 @@ static json_t *blocks_json(const cairn_cohort_summary *s)
         memcpy(b[i], v, sizeof v);
     }
     qsort(b, s->n_groups, sizeof *b, by_sums);
-    json_t *rows = json_array();
-    for (size_t i = 0; i < s->n_groups; i++) {
-        json_t *row = json_array();
-        for (int k = 0; k < 6; k++) {
-            json_array_append_new(row, num(b[i][k]));
-        }
-        json_array_append_new(rows, row);
-    }
-    free(b);
-    return json_pack("{s:[s,s,s,s,s,s],s:o}", "columns", "n", "st", "stt", "sy",
-                     "sty", "syy", "rows", rows);
+    return b;
+}
+
+/* The rows stay empty here: cairn__aggregate_blocks_write writes them
+ * into the text (see write_text). */
+static json_t *blocks_json(void)
+{
+    return json_pack("{s:[s,s,s,s,s,s],s:[]}", "columns", "n", "st", "stt",
+                     "sy", "sty", "syy", "rows");
 }
 
 static json_t *sums_json(const cairn_cohort_summary *s)
@@ -321,7 +323,7 @@ static json_t *sums_json(const cairn_cohort_summary *s)
         s->has_cutoff ? num(s->recovered) : json_null(), "reliably_recovered",
         s->has_cutoff && s->has_rc ? num(s->reliably_recovered) : json_null(),
         "bands", bands, "items", items_json(&s->items), "growth_blocks",
-        blocks_json(s));
+        blocks_json());
 }
 
 static json_t *published_json(const cairn_aggregate_table *t)
@@ -363,12 +365,27 @@ static json_t *sites_json(const cairn_aggregate *a)
     return sites;
 }
 
-int cairn_aggregate_to_json(const cairn_aggregate *a, char **out,
-                            cairn_error *err)
+/* The summary file's text, but for the blocks' rows (`at`: just after
+ * the rows' opening bracket), and the rows sorted by their sums. */
+typedef struct document {
+    char *text;
+    size_t at;
+    block *rows;
+} document;
+
+static void document_free(document *d)
 {
+    free(d->text);
+    free(d->rows);
+}
+
+static int document_make(document *d, const cairn_aggregate *a,
+                         cairn_error *err)
+{
+    static const char rows[] = "\"rows\": [";
     const cairn_cohort_summary *s = a->summary;
     cairn_aggregate_table *t = NULL;
-    *out = NULL;
+    *d = (document){0};
     int rc = cairn_aggregate_table_compute(&t, s, a->min_cell, err);
     if (rc < 0) {
         return rc;
@@ -388,28 +405,86 @@ int cairn_aggregate_to_json(const cairn_aggregate *a, char **out,
         sites_json(a), "sums", sums_json(s), "published", published_json(t));
     cairn_aggregate_table_free(t);
     if (o != NULL) {
-        *out = json_dumps(o, JSON_INDENT(1) | JSON_PRESERVE_ORDER |
-                                 JSON_REAL_PRECISION(17));
+        d->text = json_dumps(o, JSON_INDENT(1) | JSON_PRESERVE_ORDER |
+                                    JSON_REAL_PRECISION(17));
     }
     json_decref(o);
-    return *out ? CAIRN_OK : oom(err);
+    d->rows = d->text ? sorted_blocks(s) : NULL;
+    if (d->rows == NULL) {
+        document_free(d);
+        return oom(err);
+    }
+    /* the one key "rows" whose value is a list: a quote inside a text is
+     * always escaped, so this cannot be part of one */
+    const char *at = strstr(d->text, "\"rows\": []");
+    assert(at != NULL && strstr(at + 1, "\"rows\": []") == NULL);
+    d->at = (size_t)(at - d->text) + sizeof rows - 1;
+    return CAIRN_OK;
+}
+
+/* The text jansson's json_dumps would give for the whole document. */
+static int write_text(const document *d, const cairn_aggregate *a, FILE *f,
+                      cairn_error *err)
+{
+    size_t n = a->summary->n_groups;
+    if (n == 0) {
+        fputs(d->text, f);
+        return CAIRN_OK;
+    }
+    fwrite(d->text, 1, d->at, f);
+    int rc =
+        cairn__aggregate_blocks_write(f, (const double(*)[6])d->rows, n, err);
+    fputs(d->text + d->at + 1, f); /* after the empty list's ']' */
+    return rc;
+}
+
+int cairn_aggregate_to_json(const cairn_aggregate *a, char **out,
+                            cairn_error *err)
+{
+    document d;
+    char *text = NULL;
+    size_t len = 0;
+    *out = NULL;
+    int rc = document_make(&d, a, err);
+    if (rc < 0) {
+        return rc;
+    }
+    FILE *f = open_memstream(&text, &len);
+    if (f == NULL) {
+        document_free(&d);
+        return oom(err);
+    }
+    rc = write_text(&d, a, f, err);
+    bool failed = ferror(f) != 0;
+    if (fclose(f) != 0 || failed) {
+        rc = rc < 0 ? rc : oom(err);
+    }
+    document_free(&d);
+    if (rc < 0) {
+        free(text);
+        return rc;
+    }
+    *out = text;
+    return CAIRN_OK;
 }
 
 int cairn_aggregate_write(const cairn_aggregate *a, const char *path,
                           const cairn_outfile_options *opts, cairn_error *err)
 {
-    char *text = NULL;
+    document d;
     cairn__export_file f;
-    int rc = cairn_aggregate_to_json(a, &text, err);
-    if (rc == CAIRN_OK) {
-        rc = cairn__export_file_open(&f, path, opts, err);
+    int rc = document_make(&d, a, err);
+    if (rc < 0) {
+        return rc;
     }
+    rc = cairn__export_file_open(&f, path, opts, err);
     if (rc == CAIRN_OK) {
-        fputs(text, f.f);
+        rc = write_text(&d, a, f.f, err);
         putc('\n', f.f);
-        rc = cairn__export_file_close(&f, true, err);
+        int closed = cairn__export_file_close(&f, rc == CAIRN_OK, err);
+        rc = rc < 0 ? rc : closed;
     }
-    free(text);
+    document_free(&d);
     return rc;
 }
 

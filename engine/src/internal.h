@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -193,6 +194,18 @@ struct cairn_aggregate;
  */
 int cairn__aggregate_check(const struct cairn_aggregate *a, const char *name,
                            cairn_error *err);
+
+/**
+ * Write `n` growth-model blocks (six sums each, `b`, in the order given)
+ * as the rows of sums.growth_blocks in a summary file, from the first
+ * row's new line to the rows' closing bracket, byte for byte as
+ * json_dumps with JSON_INDENT(1) and JSON_REAL_PRECISION(17) writes them
+ * there (aggregate_blocks.c).  `n` >= 1.  Returns CAIRN_OK, CAIRN_ENOMEM
+ * or CAIRN_EINVAL (a sum that is not finite); write errors are the
+ * stream's (ferror).
+ */
+int cairn__aggregate_blocks_write(FILE *f, const double (*b)[6], size_t n,
+                                  cairn_error *err);
 
 struct cairn_aggregate_options;
 struct cairn_instrument;

@@ -856,6 +856,18 @@ static bool same_design(const design_key *a, const design_key *b)
     return a->n == b->n && a->st == b->st && a->stt == b->stt;
 }
 
+/* Whether `keys` are already in compare_designs order (a summary file's
+ * blocks are written sorted): then qsort would leave them as they are. */
+static bool in_design_order(const design_key *keys, size_t n)
+{
+    for (size_t i = 1; i < n; i++) {
+        if (compare_designs(&keys[i - 1], &keys[i]) > 0) {
+            return false;
+        }
+    }
+    return true;
+}
+
 /* Add group `g` (standardised) to the design class `d`. */
 static void design_add(design *d, const cairn_mixed_group *g)
 {
@@ -883,7 +895,7 @@ static void group_designs(crit_ctx *c, design *out, design_key *keys, bool pool)
         const cairn_mixed_group *g = &c->groups[i];
         keys[i] = (design_key){g->n, g->st, g->stt, i};
     }
-    if (pool) {
+    if (pool && !in_design_order(keys, c->n_groups)) {
         qsort(keys, c->n_groups, sizeof *keys, compare_designs);
     }
     for (size_t i = 0; i < c->n_groups; i++) {
