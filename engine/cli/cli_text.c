@@ -60,6 +60,43 @@ static void put_word(wbuf *w, const char *s, size_t len, bool ascii)
     wput(w, s + from, len - from);
 }
 
+/* The words of `text` (`n` bytes of ASCII, one space between words),
+ * wrapped from column `col` as cli_print_wrapped() wraps them: each line
+ * holds as many words as fit in CLI_WIDTH columns, and at least one. */
+static void wrap_plain(wbuf *w, const char *text, size_t n, size_t col,
+                       const char *rest, size_t rest_len, size_t rest_cols)
+{
+    const char *p = text, *end = text + n;
+    while (p < end) {
+        size_t room = col < CLI_WIDTH ? CLI_WIDTH - col : 0;
+        size_t take = (size_t)(end - p);
+        if (take > room) {
+            take = 0;
+            if (p[room] == ' ') {
+                take = room; /* the words end at the last column */
+            }
+            for (size_t i = room; take == 0 && i > 1; i--) {
+                if (p[i - 1] == ' ') {
+                    take = i - 1; /* up to the last space that fits */
+                }
+            }
+            if (take == 0) { /* a first word longer than the room: alone */
+                while (take < (size_t)(end - p) && p[take] != ' ') {
+                    take++;
+                }
+            }
+        }
+        wput(w, p, take);
+        p += take;
+        if (p < end) { /* on the space between two lines' words */
+            wput(w, "\n", 1);
+            wput(w, rest, rest_len);
+            col = rest_cols;
+            p++;
+        }
+    }
+}
+
 void cli_print_wrapped(FILE *out, const char *first, const char *rest,
                        const char *text)
 {
@@ -70,12 +107,20 @@ void cli_print_wrapped(FILE *out, const char *first, const char *rest,
     size_t col = columns(first, strlen(first));
     const char *p = text;
     bool line_empty = true;
-    unsigned char high = 0; /* none: a word's columns are its bytes */
-    for (size_t i = 0, n = strlen(text); i < n; i++) {
+    unsigned char high = 0;      /* none: a word's columns are its bytes */
+    bool plain = text[0] != ' '; /* words parted by one space each */
+    size_t n = strlen(text);
+    for (size_t i = 0; i < n; i++) {
         high |= (unsigned char)text[i];
+        plain = plain && text[i] != '\n' &&
+                !(text[i] == ' ' && (i + 1 == n || text[i + 1] == ' '));
     }
     bool ascii = high < 0x80;
     wput(&w, first, strlen(first));
+    if (ascii && plain) {
+        wrap_plain(&w, text, n, col, rest, rest_len, rest_cols);
+        p += n;
+    }
     while (*p != '\0') {
         if (*p == '\n' || *p == ' ') {
             if (*p == '\n') {

@@ -643,7 +643,7 @@ static int all_entries(caseload_impl *c, const cairn_instrument *const *insts,
                               err);
             c->pub.n = k + 1;
         }
-        if (c->compact) {
+        if (c->compact && c->pub.n == k + 1) { /* an entry was begun */
             int rr = to_row(c, k, insts, n_insts, err);
             rc = rc < 0 ? rc : rr;
         }

@@ -509,10 +509,14 @@ struct cairn_assessment_stream {
     const cairn_course_want *last_want; /* course_want's last answer */
     sqlite3_stmt **masks;    /* per want with risk items: its mask of a
                                 responses text (course_mask), or NULL */
-    sqlite3_stmt *code_stmt; /* a client's code by id (course_client) */
+    sqlite3_stmt *code_stmt; /* a client's code by id (course_client);
+                                a whole pass walks the clients by id */
     int64_t code_id;         /* the client whose code is in `code` */
     bool code_known, code_found;
     cairn__buf code;
+    int64_t scan_id; /* a pass: the client row code_stmt is on */
+    bool scan_on;    /* ... it is on one (else before the first) */
+    bool scan_done;  /* ... no more client rows */
 };
 
 /* A pass reads each page of the store once: a page cache as large as
@@ -921,12 +925,17 @@ static int course_mask(cairn_assessment_stream *as, const cairn_course_want *w,
 {
     sqlite3_stmt *s = as->stmt;
     *mask = 0;
-    if (w->n_risk_items == 0 || sqlite3_column_type(s, 6) == SQLITE_NULL) {
+    if (w->n_risk_items == 0) {
         return CAIRN_OK;
     }
     const char *text = (const char *)sqlite3_column_text(s, 6);
     size_t len = (size_t)sqlite3_column_bytes(s, 6);
-    if (text == NULL || !has_null(text, len)) {
+    if (text == NULL) { /* SQL NULL (none: the column is NOT NULL) */
+        return sqlite3_column_type(s, 6) == SQLITE_NULL
+                   ? CAIRN_OK
+                   : cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    if (!has_null(text, len)) {
         return CAIRN_OK;
     }
     sqlite3_stmt **m = &as->masks[w - as->wants];
@@ -954,6 +963,26 @@ static int course_mask(cairn_assessment_stream *as, const cairn_course_want *w,
     return rc;
 }
 
+/* A pass's client rows walked up to client `id` (the pass meets its
+ * clients by ascending id, so one scan of the client table serves it):
+ * SQLITE_ROW on that client's row, SQLITE_DONE when there is none, or
+ * the error. */
+static int scan_to(cairn_assessment_stream *as, int64_t id)
+{
+    sqlite3_stmt *s = as->code_stmt;
+    while (!as->scan_done && (!as->scan_on || as->scan_id < id)) {
+        int step = sqlite3_step(s);
+        if (step != SQLITE_ROW) {
+            as->scan_done = step == SQLITE_DONE;
+            return step;
+        }
+        as->scan_on = true;
+        as->scan_id = sqlite3_column_int64(s, 0);
+    }
+    return as->scan_on && !as->scan_done && as->scan_id == id ? SQLITE_ROW
+                                                              : SQLITE_DONE;
+}
+
 /* The code of client `id` into as->code, `*found` false when there is
  * no such client (its rows are skipped, as a join would skip them). */
 static int course_client(cairn_assessment_stream *as, int64_t id, bool *found,
@@ -963,23 +992,34 @@ static int course_client(cairn_assessment_stream *as, int64_t id, bool *found,
         *found = as->code_found;
         return CAIRN_OK;
     }
+    const char *sql = as->one_client
+                          ? "SELECT id, code FROM client WHERE id = ?1"
+                          : "SELECT id, code FROM client ORDER BY id";
     if (as->code_stmt == NULL &&
-        sqlite3_prepare_v2(as->st->db, "SELECT code FROM client WHERE id = ?1",
-                           -1, &as->code_stmt, NULL) != SQLITE_OK) {
+        sqlite3_prepare_v2(as->st->db, sql, -1, &as->code_stmt, NULL) !=
+            SQLITE_OK) {
         return cairn__store_dberr(as->st, err);
     }
-    sqlite3_bind_int64(as->code_stmt, 1, id);
-    int step = sqlite3_step(as->code_stmt);
+    int step = SQLITE_DONE;
+    if (as->one_client) {
+        sqlite3_bind_int64(as->code_stmt, 1, id);
+        step = sqlite3_step(as->code_stmt);
+    } else {
+        assert(!as->code_known || id > as->code_id); /* ascending ids */
+        step = scan_to(as, id);
+    }
     as->code.len = 0;
     if (step == SQLITE_ROW) {
-        const char *t = (const char *)sqlite3_column_text(as->code_stmt, 0);
+        const char *t = (const char *)sqlite3_column_text(as->code_stmt, 1);
         cairn__buf_put(&as->code, t != NULL ? t : "",
-                       (size_t)sqlite3_column_bytes(as->code_stmt, 0));
+                       (size_t)sqlite3_column_bytes(as->code_stmt, 1));
     }
     int rc = step == SQLITE_ROW || step == SQLITE_DONE
                  ? CAIRN_OK
                  : cairn__store_dberr(as->st, err);
-    sqlite3_reset(as->code_stmt);
+    if (as->one_client) {
+        sqlite3_reset(as->code_stmt);
+    }
     if (rc == CAIRN_OK && as->code.oom) {
         rc = cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
@@ -1052,9 +1092,9 @@ static int course_from_row(cairn_assessment_stream *as, arena *a,
     size_t sl = (size_t)sqlite3_column_bytes(s, 5);
     const char *ft = (const char *)sqlite3_column_text(s, 7);
     size_t fl = (size_t)sqlite3_column_bytes(s, 7);
-    bool st_null = sqlite3_column_type(s, 5) == SQLITE_NULL;
-    bool ft_null = sqlite3_column_type(s, 7) == SQLITE_NULL;
-    if ((!st_null && st == NULL) || (!ft_null && ft == NULL)) {
+    /* no text: SQL NULL, or no memory to make it */
+    if ((st == NULL && sqlite3_column_type(s, 5) != SQLITE_NULL) ||
+        (ft == NULL && sqlite3_column_type(s, 7) != SQLITE_NULL)) {
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
     if (raw == NULL) {
