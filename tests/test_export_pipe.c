@@ -4,7 +4,11 @@
  * one thread gives when a stored row is bad (the first bad row in scan
  * order, whichever thread meets it), and leaves no thread behind.
  */
+#include <dirent.h>
+#include <signal.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -185,8 +189,9 @@ static void same_error(cairn_store *st, const char *dir, const char *want)
 }
 
 /* A bad row the worker meets (responses, scores) and one the reader
- * meets (its definition is missing): the first in scan order is the
- * one reported, as one thread reports it. */
+ * meets (its definition is missing), far apart or next to each other:
+ * the first in scan order is the one reported, as one thread reports
+ * it. */
 static void test_export_pipe_errors(void **state)
 {
     (void)state;
@@ -203,6 +208,15 @@ static void test_export_pipe_errors(void **state)
     snprintf(want, sizeof want, "assessment %lld: stored scores are malformed",
              late);
     same_error(st, dir, want); /* the reader's, after every row before */
+    /* a bad row just before it, still in the buffer the reader fills */
+    long long next_to = nth(st, 6999);
+    snprintf(q, sizeof q,
+             "UPDATE assessment SET responses = '{}' WHERE id = %lld",
+             next_to);
+    exec(st, q);
+    snprintf(want, sizeof want,
+             "assessment %lld: stored responses are malformed", next_to);
+    same_error(st, dir, want);
     snprintf(q, sizeof q,
              "UPDATE assessment SET responses = '[1,\"2\"]' WHERE id = %lld",
              early);
@@ -221,11 +235,61 @@ static void test_export_pipe_errors(void **state)
     test_store_done(st, dir);
 }
 
+/* How many files in `dir` have a name containing `part`. */
+static int files_named(const char *dir, const char *part)
+{
+    DIR *d = opendir(dir);
+    int n = 0;
+    assert_non_null(d);
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        n += strstr(e->d_name, part) != NULL;
+    }
+    closedir(d);
+    return n;
+}
+
+/* A data file that cannot be written whole (files limited to 1 MiB, a
+ * full disk as the export sees it): the rows' writing fails while the
+ * second thread writes the next bucket; both ways give the one message
+ * and leave no data, dictionary, provenance or temporary file, and no
+ * thread. */
+static void test_export_pipe_write_error(void **state)
+{
+    (void)state;
+    char dir[64];
+    cairn_error first = CAIRN_ERROR_INIT;
+    cairn_store *st = test_store_new(dir, sizeof dir);
+    fill(st);
+    struct rlimit was;
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &was), 0);
+    struct rlimit small = {1u << 20, was.rlim_max};
+    void (*sig)(int) = signal(SIGXFSZ, SIG_IGN);
+    size_t before = test_thread_count();
+    for (int threads = 1; threads <= 2; threads++) {
+        cairn_export_options o = CAIRN_EXPORT_OPTIONS_INIT;
+        cairn_error err = CAIRN_ERROR_INIT;
+        assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
+        int rc = export(st, dir, "big.csv", &o, threads, &err);
+        assert_int_equal(setrlimit(RLIMIT_FSIZE, &was), 0);
+        assert_int_equal(rc, CAIRN_EIO);
+        assert_non_null(strstr(err.message, "big.csv: cannot write"));
+        if (threads == 1) {
+            first = err;
+        }
+        assert_string_equal(err.message, first.message);
+        assert_int_equal(files_named(dir, "big.csv"), 0);
+        assert_int_equal(test_thread_count(), before);
+    }
+    signal(SIGXFSZ, sig);
+    test_store_done(st, dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_export_pipe_same_files),
         cmocka_unit_test(test_export_pipe_errors),
+        cmocka_unit_test(test_export_pipe_write_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -110,44 +110,4 @@ int cairn__export_csv_row(void *ctx, const cairn_export_cell *cells, size_t n,
 int cairn__export_csv_put(cairn__export_file *x, const char *text, size_t n,
                           cairn_error *err);
 
-/* ---- the export's second thread (export_pipe.c) ---- */
-
-/** What the worker does with each buffer of rows, in the order put. */
-typedef int (*cairn__export_pipe_fn)(void *ctx, const char *data, size_t len,
-                                     cairn_error *err);
-
-typedef struct cairn__export_pipe cairn__export_pipe;
-
-/**
- * Start the worker thread, which calls `fn(ctx, ...)` on each buffer
- * handed over.  Returns CAIRN_OK, or CAIRN_ENOMEM when no thread could be
- * started (the caller then does the work itself).
- */
-int cairn__export_pipe_start(cairn__export_pipe **out, cairn__export_pipe_fn fn,
-                             void *ctx);
-
-/**
- * Room for `n` more bytes at the end of the buffer being filled (owned
- * by the pipe; valid until the next call), or NULL when out of memory
- * (the buffer is unchanged).
- */
-char *cairn__export_pipe_room(cairn__export_pipe *p, size_t n);
-
-/**
- * Count `n` bytes written in the room as added (whole records only: a
- * full buffer is handed over).  Returns CAIRN_OK or the worker's error.
- */
-int cairn__export_pipe_add(cairn__export_pipe *p, size_t n, cairn_error *err);
-
-/**
- * Hand over what is buffered and wait until the worker has done it all;
- * after CAIRN_OK the reader may read what the worker wrote.  Returns
- * CAIRN_OK or the worker's first error.
- */
-int cairn__export_pipe_flush(cairn__export_pipe *p, cairn_error *err);
-
-/** Stop the worker (dropping what it has not done), join it and free the
- * pipe.  NULL is allowed. */
-void cairn__export_pipe_free(cairn__export_pipe *p);
-
 #endif

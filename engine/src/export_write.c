@@ -13,7 +13,7 @@
  * table and one bucket (two with two threads), and rows come out in
  * pseudonym order, which says nothing about when clients were registered.
  *
- * With two threads, this one steps SQLite and a worker (export_pipe.c)
+ * With two threads, this one steps SQLite and a worker (pipe.c)
  * decodes the rows and spools them, in the order read; the pseudonyms
  * of half the clients are made on another thread too.  Each thread's
  * part is the one a single thread would do, in the same order, so the
@@ -436,7 +436,7 @@ static int pipe_row(cairn__exporter *x, size_t ii, const cairn__scan_raw *raw,
     }
     /* records start aligned, so the worker reads the head in place */
     size = (size + 7) & ~(size_t)7;
-    char *p = cairn__export_pipe_room(x->pipe, size);
+    char *p = cairn__pipe_room(x->pipe, size);
     if (p == NULL) {
         return oom(err);
     }
@@ -449,7 +449,7 @@ static int pipe_row(cairn__exporter *x, size_t ii, const cairn__scan_raw *raw,
             q += n[i] + 1;
         }
     }
-    return cairn__export_pipe_add(x->pipe, size, err);
+    return cairn__pipe_add(x->pipe, size, err);
 }
 
 /* The worker: every row of one buffer, in order. */
@@ -495,7 +495,7 @@ static int scan(cairn__exporter *x, size_t ii, cairn_error *err)
     if (x->pipe != NULL && rc != CAIRN_OK && !x->pipe_failed) {
         /* the rows before this one first, as one thread would have */
         cairn_error e = CAIRN_ERROR_INIT;
-        int frc = cairn__export_pipe_flush(x->pipe, &e);
+        int frc = cairn__pipe_flush(x->pipe, &e);
         if (frc < 0) {
             rc = frc;
             if (err != NULL) {
@@ -505,7 +505,7 @@ static int scan(cairn__exporter *x, size_t ii, cairn_error *err)
     }
     if (x->pipe != NULL && rc == CAIRN_OK) {
         /* the worker has done with the scan's rows before it closes */
-        rc = cairn__export_pipe_flush(x->pipe, err);
+        rc = cairn__pipe_flush(x->pipe, err);
     }
     x->pipe_failed = x->pipe_failed || rc < 0;
     cairn__store_scan_close(cur);
@@ -644,7 +644,7 @@ static void exporter_free(cairn__exporter *x)
     free(x->names);
     free(x->cells);
     cairn_episode_filter_free(x->episodes);
-    cairn__export_pipe_free(x->pipe);
+    cairn__pipe_free(x->pipe);
     cairn__scan_decoder_free(x->dec);
 }
 
@@ -682,14 +682,14 @@ static int collect(cairn__exporter *x, const cairn_catalog *cat,
     }
     /* without a second thread, this one does it all */
     if (rc == CAIRN_OK && x->threads > 1 &&
-        cairn__export_pipe_start(&x->pipe, take_rows, x) < 0) {
+        cairn__pipe_start(&x->pipe, take_rows, x) < 0) {
         x->pipe = NULL;
     }
     x->row_inst = SIZE_MAX;
     for (size_t i = 0; rc == CAIRN_OK && i < x->n_insts; i++) {
         rc = scan(x, i, err);
     }
-    cairn__export_pipe_free(x->pipe);
+    cairn__pipe_free(x->pipe);
     x->pipe = NULL;
     /* the decoded texts are not needed to write the rows: their memory
      * (the worker's) goes to the bucket written on another thread */

@@ -109,7 +109,7 @@ typedef struct cairn__exporter {
     cairn__xclient *row_client; /* client */
     uint32_t occasion;          /* and its occasion */
     int threads;                /* 2: the scan's decoding on a worker */
-    cairn__export_pipe *pipe;   /* the worker, or NULL: one thread */
+    cairn__pipe *pipe;          /* the worker, or NULL: one thread */
     bool pipe_failed;           /* a scan's rows went wrong */
 } cairn__exporter;
 

@@ -407,4 +407,48 @@ void *cairn__kept_get(const cairn__kept *k, const void *key, size_t n);
 void cairn__kept_put(cairn__kept *k, const void *key, size_t n, void *block);
 void cairn__kept_free(cairn__kept *k);
 
+/* ---- bytes handed to a worker thread, in order (pipe.c) ---- */
+
+/** What the worker does with each buffer of records, in the order they
+ * were added: CAIRN_OK, or a negative code with `err` filled (the
+ * buffers after it are then skipped). */
+typedef int (*cairn__pipe_fn)(void *ctx, const char *data, size_t len,
+                              cairn_error *err);
+
+/** A worker thread fed through at most four buffers of about 256 KiB. */
+typedef struct cairn__pipe cairn__pipe;
+
+/**
+ * Start the worker thread, which calls `fn(ctx, ...)` on each buffer
+ * handed over, one at a time.  Returns CAIRN_OK, or CAIRN_ENOMEM when no
+ * thread could be started (`*out` NULL; the caller then does the work
+ * itself).
+ */
+int cairn__pipe_start(cairn__pipe **out, cairn__pipe_fn fn, void *ctx);
+
+/**
+ * Room for `n` more bytes at the end of the buffer being filled (owned
+ * by the pipe; valid until the next call), or NULL when out of memory
+ * (the buffer is unchanged).
+ */
+char *cairn__pipe_room(cairn__pipe *p, size_t n);
+
+/**
+ * Count `n` bytes written in the room as added (whole records only: a
+ * full buffer is handed over, waiting while every buffer is busy).
+ * Returns CAIRN_OK or the worker's first error (copied into `err`).
+ */
+int cairn__pipe_add(cairn__pipe *p, size_t n, cairn_error *err);
+
+/**
+ * Hand over what is buffered and wait until the worker has done it all;
+ * after CAIRN_OK the caller may read what the worker wrote and add more.
+ * Returns CAIRN_OK or the worker's first error (copied into `err`).
+ */
+int cairn__pipe_flush(cairn__pipe *p, cairn_error *err);
+
+/** Stop the worker (dropping what it has not done), join it and free the
+ * pipe.  NULL is allowed. */
+void cairn__pipe_free(cairn__pipe *p);
+
 #endif

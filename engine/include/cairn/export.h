@@ -232,7 +232,9 @@ typedef struct cairn_export_result {
  * is written to a temporary file (mode 0600) and renamed into place only
  * when complete.  Memory is bounded: rows are spooled to temporary files
  * in buckets of pseudonyms and sorted a bucket at a time.  `res` may be
- * NULL.
+ * NULL.  It may use one more POSIX thread to decode, spool and write
+ * rows (the same bytes as one thread), always joined before it returns;
+ * the store and a sink's functions are used on the calling thread only.
  * Returns CAIRN_OK, CAIRN_ENOTFOUND (an instrument the catalog lacks),
  * CAIRN_EINVAL (a bad date, or a column not classified as safe),
  * CAIRN_EIO, CAIRN_EDB, CAIRN_ECRYPTO, CAIRN_ENOMEM or what the sink

@@ -1,26 +1,25 @@
 /*
- * export_pipe.c - the research export's second thread: the reading
- * thread steps SQLite and copies each row into a buffer; the worker
- * decodes the rows and spools them (export_write.c's take_row), in the
- * order they were read.
+ * pipe.c - bytes handed from one thread to a worker thread, in order,
+ * through a few bounded buffers: the deferred import's second thread
+ * (store_batch_pipe.c) and the research export's (export_write.c).
  *
- * Rows go over in at most PIPE_CHUNKS buffers of about PIPE_CHUNK bytes,
- * handed over first in, first out to one worker, so the worker sees the
- * rows in the reader's order and does exactly what one thread would have
- * done, and memory stays bounded: when every buffer is full or being
- * worked on, the reader waits.  The worker's first error is kept (the
- * rows after it are skipped) and returned by the next hand-over or
- * flush; the reader touches nothing the worker does until a flush has
+ * The producer writes records into the buffer it fills; a full buffer
+ * (at least PIPE_CHUNK bytes) goes to the worker, first in, first out,
+ * so the worker sees the bytes in the producer's order and does exactly
+ * what one thread would have done.  Memory stays bounded: when all
+ * PIPE_CHUNKS buffers are full or being worked on, the producer waits.
+ * The worker's first error is kept (the buffers after it are skipped)
+ * and returned by the next hand-over or flush, which also stop waiting
+ * for it; the producer touches nothing the worker does until a flush has
  * returned.  Freeing the pipe stops and joins the worker whatever
  * happened, so no thread is left behind.
  *
- * Wraps POSIX threads (as store_batch_pipe.c does for the import).
+ * Wraps POSIX threads.
  */
 #include <pthread.h>
 #include <stdlib.h>
-#include <string.h>
 
-#include "export_internal.h"
+#include "internal.h"
 
 #define PIPE_CHUNKS 4
 #define PIPE_CHUNK (256u << 10)
@@ -30,8 +29,8 @@ typedef struct chunk {
     size_t len, cap;
 } chunk;
 
-struct cairn__export_pipe {
-    cairn__export_pipe_fn fn;
+struct cairn__pipe {
+    cairn__pipe_fn fn;
     void *ctx;
     pthread_t thread;
     pthread_mutex_t mu;
@@ -39,8 +38,8 @@ struct cairn__export_pipe {
     chunk bufs[PIPE_CHUNKS];
     size_t head;  /* the oldest handed-over buffer */
     size_t count; /* buffers handed over and not yet done */
-    size_t fill;  /* the buffer the reader fills (not handed over) */
-    bool done;    /* the reader hands over no more */
+    size_t fill;  /* the buffer the producer fills (not handed over) */
+    bool done;    /* the producer hands over no more */
     int rc;       /* the worker's first error, or CAIRN_OK */
     cairn_error err;
     bool running; /* the thread was started and not joined */
@@ -49,7 +48,7 @@ struct cairn__export_pipe {
 
 static void *worker(void *arg)
 {
-    cairn__export_pipe *p = arg;
+    cairn__pipe *p = arg;
     pthread_mutex_lock(&p->mu);
     for (;;) {
         while (p->count == 0 && !p->done) {
@@ -77,11 +76,10 @@ static void *worker(void *arg)
     return NULL;
 }
 
-int cairn__export_pipe_start(cairn__export_pipe **out, cairn__export_pipe_fn fn,
-                             void *ctx)
+int cairn__pipe_start(cairn__pipe **out, cairn__pipe_fn fn, void *ctx)
 {
     *out = NULL;
-    cairn__export_pipe *p = calloc(1, sizeof *p);
+    cairn__pipe *p = calloc(1, sizeof *p);
     if (p == NULL) {
         return CAIRN_ENOMEM;
     }
@@ -98,19 +96,22 @@ int cairn__export_pipe_start(cairn__export_pipe **out, cairn__export_pipe_fn fn,
     }
     p->running = pthread_create(&p->thread, NULL, worker, p) == 0;
     if (!p->running) {
-        cairn__export_pipe_free(p);
+        cairn__pipe_free(p);
         return CAIRN_ENOMEM;
     }
     *out = p;
     return CAIRN_OK;
 }
 
-char *cairn__export_pipe_room(cairn__export_pipe *p, size_t n)
+char *cairn__pipe_room(cairn__pipe *p, size_t n)
 {
     chunk *c = &p->bufs[p->fill];
     if (c->cap - c->len < n) {
         size_t cap = c->cap ? c->cap : PIPE_CHUNK + 4096;
         while (cap - c->len < n) {
+            if (cap > SIZE_MAX / 2) {
+                return NULL;
+            }
             cap *= 2;
         }
         char *q = realloc(c->p, cap);
@@ -124,7 +125,7 @@ char *cairn__export_pipe_room(cairn__export_pipe *p, size_t n)
 }
 
 /* The worker's error, if it had one (the caller holds the lock). */
-static int worker_error(const cairn__export_pipe *p, cairn_error *err)
+static int worker_error(const cairn__pipe *p, cairn_error *err)
 {
     if (p->rc != CAIRN_OK && err != NULL) {
         *err = p->err;
@@ -135,7 +136,7 @@ static int worker_error(const cairn__export_pipe *p, cairn_error *err)
 /* Hand the buffer being filled over (if it holds anything); with
  * `drain`, wait until the worker has done every buffer, else only for a
  * free one. */
-static int hand_over(cairn__export_pipe *p, bool drain, cairn_error *err)
+static int hand_over(cairn__pipe *p, bool drain, cairn_error *err)
 {
     pthread_mutex_lock(&p->mu);
     if (p->broken) {
@@ -161,19 +162,19 @@ static int hand_over(cairn__export_pipe *p, bool drain, cairn_error *err)
     return rc;
 }
 
-int cairn__export_pipe_add(cairn__export_pipe *p, size_t n, cairn_error *err)
+int cairn__pipe_add(cairn__pipe *p, size_t n, cairn_error *err)
 {
     chunk *c = &p->bufs[p->fill];
     c->len += n;
     return c->len >= PIPE_CHUNK ? hand_over(p, false, err) : CAIRN_OK;
 }
 
-int cairn__export_pipe_flush(cairn__export_pipe *p, cairn_error *err)
+int cairn__pipe_flush(cairn__pipe *p, cairn_error *err)
 {
     return hand_over(p, true, err);
 }
 
-void cairn__export_pipe_free(cairn__export_pipe *p)
+void cairn__pipe_free(cairn__pipe *p)
 {
     if (p == NULL) {
         return;
