@@ -123,12 +123,24 @@ static int scan(cairn_store *st, int threads, seen *s, cairn_error *err)
     return rc;
 }
 
+/* Threads before a test: counted after one two-thread scan has come and
+ * gone, so a thread a sanitizer starts with the first thread (TSan)
+ * counts too. */
+static size_t threads_before(cairn_store *st)
+{
+    seen s = {.fail_at = 2};
+    cairn_error err = CAIRN_ERROR_INIT;
+    assert_int_equal(scan(st, 2, &s, &err), CAIRN_EINVAL);
+    free(s.text);
+    return test_thread_count();
+}
+
 static void test_store_cursor_pipe_same_rows(void **state)
 {
     (void)state;
     char dir[64];
     cairn_store *st = big_store(dir, sizeof dir);
-    size_t threads = test_thread_count();
+    size_t threads = threads_before(st);
     seen one = {0}, two = {0};
     cairn_error e1 = CAIRN_ERROR_INIT, e2 = CAIRN_ERROR_INIT;
     assert_int_equal(scan(st, 1, &one, &e1), 0);
@@ -166,7 +178,7 @@ static void test_store_cursor_pipe_errors(void **state)
     for (size_t k = 0; k <= 3; k++) {
         char dir[64];
         cairn_store *st = big_store(dir, sizeof dir);
-        size_t threads = test_thread_count();
+        size_t threads = threads_before(st);
         if (k < 3) {
             assert_int_equal(sqlite3_exec(st->db,
                                           "DROP TRIGGER assessment_frozen;",
