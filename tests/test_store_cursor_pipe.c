@@ -210,7 +210,7 @@ static void test_store_cursor_pipe_cohort(void **state)
     (void)state;
     char dir[64];
     cairn_store *st = test_store_new(dir, sizeof dir);
-    char code[16], date[16];
+    char code[16], date[32];
     for (int c = 0; c < 60; c++) {
         snprintf(code, sizeof code, "C%d", c);
         test_client(st, code, NULL, NULL);
