@@ -172,6 +172,27 @@ static cairn_caseload_options caseload_options(const cairn_report_options *o)
     return c;
 }
 
+/* What the walk over the caseload's full entries fills. */
+typedef struct load_walk {
+    cairn_report_caseload *r;
+    const cairn_catalog *cat;
+    size_t *column;
+    cairn_error *err;
+} load_walk;
+
+/* One client's row of the report from its entry in full. */
+static int load_entry(const cairn_caseload_entry *e, size_t k, void *arg)
+{
+    load_walk *lw = arg;
+    cairn_report_row *w = NULL;
+    (void)k;
+    int rc = add_row(lw->r, lw->r->n_cells, e->client, &w, lw->err);
+    if (rc == CAIRN_OK) {
+        rc = summarise(w, e, lw->cat, lw->column, lw->err);
+    }
+    return rc;
+}
+
 int cairn_report_caseload_load(cairn_report_caseload **out, cairn_store *st,
                                const cairn_catalog *cat,
                                const cairn_report_options *opts,
@@ -195,16 +216,9 @@ int cairn_report_caseload_load(cairn_report_caseload **out, cairn_store *st,
                      : cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
     /* one client's trends at a time, in the caseload's order */
-    for (size_t i = 0; rc == CAIRN_OK && i < cl->n; i++) {
-        const cairn_caseload_entry *e = NULL;
-        cairn_report_row *w = NULL;
-        rc = cairn_caseload_rows_entry(cl, i, &e, err);
-        if (rc == CAIRN_OK) {
-            rc = add_row(r, r->n_cells, e->client, &w, err);
-        }
-        if (rc == CAIRN_OK) {
-            rc = summarise(w, e, cat, column, err);
-        }
+    if (rc == CAIRN_OK) {
+        load_walk lw = {r, cat, column, err};
+        rc = cairn_caseload_rows_walk(cl, load_entry, &lw, err);
     }
     if (rc == CAIRN_OK) {
         count(r);

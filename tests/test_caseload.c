@@ -273,6 +273,17 @@ static void raw_sql(const char *dir, const char *sql)
     }
 }
 
+/* Hand-edit one stored column of assessment `id` (its trigger dropped
+ * first by the caller), as anyone with the file could. */
+static void set_stored(const char *dir, const char *column, const char *text,
+                       long long id)
+{
+    char sql[200];
+    snprintf(sql, sizeof sql, "UPDATE assessment SET %s = '%s' WHERE id = %lld",
+             column, text, id);
+    raw_sql(dir, sql);
+}
+
 static void verify(cairn_store *st)
 {
     cairn_audit_report rep;
@@ -675,15 +686,9 @@ static void test_caseload_course_stream(void **state)
     char sql[160];
     long long first = (long long)nth_id(st, "A", 0);
     raw_sql(dir, "DROP TRIGGER assessment_frozen"); /* a hand edit */
-    snprintf(sql, sizeof sql,
-             "UPDATE assessment SET flags = '[[9,1],[9,2]]' WHERE id = %lld",
-             first);
-    raw_sql(dir, sql);
+    set_stored(dir, "flags", "[[9,1],[9,2]]", first);
     same_courses(st, d);
-    snprintf(sql, sizeof sql,
-             "UPDATE assessment SET scores = '[[1,2,false]]' WHERE id = %lld",
-             first);
-    raw_sql(dir, sql);
+    set_stored(dir, "scores", "[[1,2,false]]", first);
     d.with_expectation = false; /* the model's scan would refuse it first */
     assert_int_equal(cairn_caseload_compute(&c, st, test_catalog(), &d, &err),
                      CAIRN_EINVAL);
@@ -692,6 +697,64 @@ static void test_caseload_course_stream(void **state)
              first);
     assert_string_equal(err.message, sql);
     test_store_done(st, dir);
+}
+
+/* A walk's entries, as text (a trend's JSON per trend, the counts). */
+typedef struct walked {
+    size_t n, stop_at;
+    char **texts;
+} walked;
+
+static char *entry_text(const cairn_caseload_entry *e)
+{
+    cairn_error err = CAIRN_ERROR_INIT;
+    size_t cap = 256, used = 0;
+    char *t = malloc(cap);
+    assert_non_null(t);
+    used = (size_t)snprintf(t, cap, "%s %zu %zu %d %zu %d|", e->client->code,
+                            e->n_open, e->n_acknowledged, e->has_nhstt,
+                            e->nhstt_sessions, e->nhstt_finished);
+    for (size_t i = 0; i < e->n_trends; i++) {
+        char *j = NULL;
+        assert_int_equal(cairn_trend_to_json(e->trends[i], &j, &err), 0);
+        size_t n = strlen(j);
+        t = realloc(t, cap = used + n + 2);
+        assert_non_null(t);
+        memcpy(t + used, j, n + 1);
+        used += n;
+        free(j);
+    }
+    return t;
+}
+
+static int walk_one(const cairn_caseload_entry *e, size_t k, void *arg)
+{
+    walked *w = arg;
+    assert_int_equal(k, w->n);
+    w->texts[w->n++] = entry_text(e);
+    return w->n == w->stop_at ? 42 : 0;
+}
+
+/* The walk over `r`'s entries (stopping after `stop_at`, 0: never) is
+ * each row's cairn_caseload_rows_entry(), and leaves no thread. */
+static void walk_is_entries(cairn_caseload_rows *r, size_t stop_at)
+{
+    cairn_error err = CAIRN_ERROR_INIT;
+    walked w = {0, stop_at, calloc(r->n + 1, sizeof(char *))};
+    size_t threads = test_thread_count();
+    int rc = cairn_caseload_rows_walk(r, walk_one, &w, &err);
+    assert_int_equal(test_thread_count(), threads);
+    assert_int_equal(rc, stop_at > 0 ? 42 : 0);
+    assert_int_equal(w.n, stop_at > 0 ? stop_at : r->n);
+    for (size_t k = w.n; k-- > 0;) {
+        const cairn_caseload_entry *e = NULL;
+        assert_int_equal(cairn_caseload_rows_entry(r, k, &e, &err), 0);
+        char *t = entry_text(e);
+        assert_string_equal(w.texts[k], t);
+        free(t);
+        free(w.texts[k]);
+    }
+    free(w.texts);
 }
 
 static void test_caseload_rows_entry_same_store(void **state)
@@ -708,6 +771,13 @@ static void test_caseload_rows_entry_same_store(void **state)
     /* a record between the rows and their entries: the order may no
      * longer hold, so the walk is refused rather than shown wrong */
     test_phq9(st, "E", "2026-02-02", 20, true);
+    walked w = {0, 0, calloc(r->n + 1, sizeof(char *))};
+    assert_int_equal(cairn_caseload_rows_walk(r, walk_one, &w, &err),
+                     CAIRN_EDB);
+    assert_int_equal(w.n, 0); /* refused before the first */
+    free(w.texts);
+    assert_string_equal(err.message, "the store changed while the caseload "
+                                     "was read; run it again");
     assert_int_equal(cairn_caseload_rows_entry(r, 0, &e, &err), CAIRN_EDB);
     assert_string_equal(err.message, "the store changed while the caseload "
                                      "was read; run it again");
@@ -717,6 +787,237 @@ static void test_caseload_rows_entry_same_store(void **state)
     assert_int_equal(cairn_caseload_rows_entry(r, 0, &e, &err), 0);
     assert_string_equal(e->client->code, "A");
     cairn_caseload_rows_free(r);
+    test_store_done(st, dir);
+}
+
+/* The rows of two caseloads are the same, field by field. */
+static void same_rows(const cairn_caseload_rows *a,
+                      const cairn_caseload_rows *b)
+{
+    assert_int_equal(a->n, b->n);
+    for (size_t k = 0; k < a->n; k++) {
+        const cairn_caseload_row *x = &a->rows[k], *y = &b->rows[k];
+        assert_string_equal(x->client->code, y->client->code);
+        assert_int_equal(x->n_open, y->n_open);
+        assert_int_equal(x->n_acknowledged, y->n_acknowledged);
+        assert_int_equal(x->most_urgent, y->most_urgent);
+        assert_int_equal(x->has_nhstt, y->has_nhstt);
+        assert_memory_equal(&x->nhstt, &y->nhstt, sizeof x->nhstt);
+        assert_int_equal(x->nhstt_finished, y->nhstt_finished);
+        assert_int_equal(x->nhstt_sessions, y->nhstt_sessions);
+        assert_int_equal(x->n_cells, y->n_cells);
+        for (size_t i = 0; i < x->n_cells; i++) {
+            const cairn_caseload_cell *c = &x->cells[i], *d = &y->cells[i];
+            assert_ptr_equal(c->instrument, d->instrument);
+            assert_ptr_equal(c->scale, d->scale);
+            assert_ptr_equal(c->band, d->band);
+            assert_int_equal(c->n, d->n);
+            assert_int_equal(c->n_recent, d->n_recent);
+            assert_memory_equal(c->recent, d->recent,
+                                c->n_recent * sizeof *c->recent);
+            assert_true(c->latest == d->latest && c->change == d->change);
+            assert_string_equal(c->latest_date, d->latest_date);
+            assert_int_equal(c->rci_category, d->rci_category);
+            assert_int_equal(c->episode, d->episode);
+            assert_int_equal(c->n_open, d->n_open);
+            assert_memory_equal(c->open_kinds, d->open_kinds, c->n_open);
+        }
+    }
+}
+
+/* Rows with the store read on a second thread and on one thread. */
+static int rows_both(cairn_store *st, cairn_caseload_options o,
+                     cairn_caseload_rows **two, cairn_caseload_rows **one,
+                     cairn_error *err2, cairn_error *err1)
+{
+    size_t threads = test_thread_count();
+    o.threads = 0;
+    int rc = cairn_caseload_rows_compute(two, st, test_catalog(), &o, err2);
+    assert_int_equal(test_thread_count(), threads); /* none left behind */
+    o.threads = 1;
+    int rc1 = cairn_caseload_rows_compute(one, st, test_catalog(), &o, err1);
+    assert_int_equal(rc, rc1);
+    return rc;
+}
+
+/*
+ * The caseload's second thread (caseload_pipe.c) reads the store ahead of
+ * the trends: more clients than its ring holds, clients without
+ * assessments between, NHS Talking Therapies clients whose session
+ * events it reads too, give what one thread gives; a stored text that is
+ * malformed in the middle gives the same message, and no thread is left.
+ */
+static void test_caseload_two_threads(void **state)
+{
+    (void)state;
+    char dir[64], code[16], sql[200];
+    cairn_error err = CAIRN_ERROR_INIT, err1 = CAIRN_ERROR_INIT;
+    cairn_caseload_options o = CAIRN_CASELOAD_OPTIONS_INIT;
+    cairn_caseload_rows *two = NULL, *one = NULL;
+    cairn_store *st = test_store_new(dir, sizeof dir);
+    int gad[7] = {3, 3, 2, 2, 2, 1, 1};
+    for (int i = 0; i < 300; i++) {
+        snprintf(code, sizeof code, "P%03d", i);
+        test_client(st, code, i % 2 ? "dr.lee" : NULL, NULL);
+        if (i % 7 == 3) {
+            continue; /* no assessments yet */
+        }
+        test_phq9(st, code, "2026-01-05", 5 + i % 20, i % 11 == 0);
+        test_phq9(st, code, "2026-02-05", 5 + i % 13, false);
+        if (i % 25 == 1) {
+            test_record(st, code, "2026-01-05", "gad7", gad, 7);
+            gad[0] = i % 4;
+            test_record(st, code, "2026-02-05", "gad7", gad, 7);
+            cairn_event ev = {.client_code = code,
+                              .date = "2026-01-20",
+                              .kind = CAIRN_EVENT_SESSION};
+            for (int k = 0; k < i % 3; k++) {
+                assert_int_equal(cairn_store_event_add(st, &ev, NULL, &err), 0);
+            }
+        }
+    }
+    assert_int_equal(rows_both(st, o, &two, &one, &err, &err1), 0);
+    assert_int_equal(two->n, 300);
+    size_t nhstt = 0;
+    for (size_t k = 0; k < two->n; k++) {
+        nhstt += two->rows[k].has_nhstt;
+    }
+    assert_int_equal(nhstt, 10);
+    same_rows(two, one);
+    /* the walk over the full entries, on two threads and on one */
+    walk_is_entries(two, 0);
+    walk_is_entries(one, 0);
+    walk_is_entries(two, 100); /* stopped by its function */
+    cairn_caseload_rows_free(two);
+    cairn_caseload_rows_free(one);
+    o.clinician = "dr.lee"; /* clients of the stream skipped */
+    o.instrument = "phq9";
+    assert_int_equal(rows_both(st, o, &two, &one, &err, &err1), 0);
+    assert_int_equal(two->n, 150);
+    same_rows(two, one);
+    cairn_caseload_rows_free(two);
+    cairn_caseload_rows_free(one);
+    /* the full caseload too: each trend as one thread makes it */
+    cairn_caseload *a = NULL, *b = NULL;
+    o = (cairn_caseload_options)CAIRN_CASELOAD_OPTIONS_INIT;
+    assert_int_equal(cairn_caseload_compute(&a, st, test_catalog(), &o, &err),
+                     0);
+    o.threads = 1;
+    assert_int_equal(cairn_caseload_compute(&b, st, test_catalog(), &o, &err),
+                     0);
+    assert_int_equal(a->n, b->n);
+    for (size_t k = 0; k < a->n; k++) {
+        assert_int_equal(a->entries[k].n_trends, b->entries[k].n_trends);
+        assert_int_equal(a->entries[k].nhstt_sessions,
+                         b->entries[k].nhstt_sessions);
+        for (size_t i = 0; i < a->entries[k].n_trends; i++) {
+            char *x = NULL, *y = NULL;
+            assert_int_equal(
+                cairn_trend_to_json(a->entries[k].trends[i], &x, &err), 0);
+            assert_int_equal(
+                cairn_trend_to_json(b->entries[k].trends[i], &y, &err), 0);
+            assert_string_equal(x, y);
+            free(x);
+            free(y);
+        }
+    }
+    cairn_caseload_free(a);
+    cairn_caseload_free(b);
+    /* a malformed stored text at client 200, past the ring's first round,
+     * written between the rows and their walk by a hand edit that does
+     * not move the change counter: the walk stops at that client with
+     * the message rows_entry gives, on two threads as on one */
+    long long bad = (long long)nth_id(st, "P200", 1);
+    long long before = (long long)nth_id(st, "P200", 0);
+    o = (cairn_caseload_options)CAIRN_CASELOAD_OPTIONS_INIT;
+    o.with_expectation = false; /* the model's scan would refuse it first */
+    assert_int_equal(rows_both(st, o, &two, &one, &err, &err1), 0);
+    raw_sql(dir, "DROP TRIGGER assessment_frozen"); /* a hand edit */
+    raw_sql(dir, "DROP TRIGGER assessment_UPDATE_counted");
+    set_stored(dir, "scores", "[[1,2,false]]", bad);
+    snprintf(sql, sizeof sql,
+             "assessment %lld: stored responses or scores are malformed", bad);
+    size_t at[2];
+    cairn_caseload_rows *r2[2] = {two, one};
+    for (int i = 0; i < 2; i++) {
+        walked w = {0, 0, calloc(r2[i]->n + 1, sizeof(char *))};
+        size_t threads = test_thread_count();
+        cairn_error we = CAIRN_ERROR_INIT;
+        assert_int_equal(cairn_caseload_rows_walk(r2[i], walk_one, &w, &we),
+                         CAIRN_EINVAL);
+        assert_int_equal(test_thread_count(), threads);
+        assert_string_equal(we.message, sql);
+        assert_string_equal(r2[i]->rows[w.n].client->code, "P200");
+        at[i] = w.n;
+        for (size_t k = 0; k < w.n; k++) {
+            free(w.texts[k]);
+        }
+        free(w.texts);
+        cairn_caseload_rows_free(r2[i]);
+    }
+    assert_int_equal(at[0], at[1]);
+    assert_int_equal(rows_both(st, o, &two, &one, &err, &err1), CAIRN_EINVAL);
+    assert_null(two);
+    assert_null(one);
+    snprintf(sql, sizeof sql,
+             "assessment %lld: stored responses or scores are malformed", bad);
+    assert_string_equal(err.message, sql);
+    assert_string_equal(err1.message, sql);
+    /* and responses SQLite cannot read on the same row: their message
+     * comes first, as the query's own JSON functions gave it */
+    set_stored(dir, "responses", "[0,0,0,0,0,0,0,0,null", bad);
+    assert_int_equal(rows_both(st, o, &two, &one, &err, &err1), CAIRN_EDB);
+    assert_non_null(strstr(err.message, "malformed JSON"));
+    assert_string_equal(err.message, err1.message);
+    /* malformed scores on the client's row before it: that message
+     * first, though the reading thread met the responses' error first
+     * (the texts are decoded on the caseload's thread) */
+    set_stored(dir, "scores", "[[1,2,false]]", before);
+    assert_int_equal(rows_both(st, o, &two, &one, &err, &err1), CAIRN_EINVAL);
+    snprintf(sql, sizeof sql,
+             "assessment %lld: stored responses or scores are malformed",
+             before);
+    assert_string_equal(err.message, sql);
+    assert_string_equal(err1.message, sql);
+    test_store_done(st, dir);
+}
+
+/* A course stream skips the rows of a client the store does not have
+ * (a hand edit), as the join it replaced did, and gives every other
+ * row its client's code. */
+static void test_caseload_course_stream_orphan(void **state)
+{
+    (void)state;
+    char dir[64];
+    cairn_error err = CAIRN_ERROR_INIT;
+    cairn_store *st = test_store_new(dir, sizeof dir);
+    test_client(st, "A", NULL, NULL);
+    test_client(st, "B", NULL, NULL);
+    test_phq9(st, "A", "2026-01-05", 12, true);
+    test_phq9(st, "B", "2026-01-05", 3, false);
+    test_phq9(st, "B", "2026-01-12", 4, false);
+    raw_sql(dir, "INSERT INTO assessment (client_id, instrument,"
+                 " administered_at, responses, definition_id, scores, flags)"
+                 " SELECT 99, instrument, administered_at, responses,"
+                 " definition_id, scores, flags FROM assessment LIMIT 1");
+    int risk[1] = {9};
+    cairn_course_want w = {"phq9", 0, "total", risk, 1};
+    cairn_assessment_stream *as = NULL;
+    cairn_assessment_list *l = NULL;
+    assert_int_equal(cairn_store_course_stream_open(&as, st, &w, 1, &err), 0);
+    const char *want[] = {"A", "B"};
+    size_t n[] = {1, 2}, k = 0;
+    while (cairn_store_assessment_stream_next(as, &l, &err) > 0) {
+        assert_true(k < 2);
+        assert_int_equal(l->n, n[k]);
+        for (size_t i = 0; i < l->n; i++) {
+            assert_string_equal(l->items[i].client_code, want[k]);
+        }
+        cairn_store_assessment_list_free(l);
+        k++;
+    }
+    assert_int_equal(k, 2);
+    cairn_store_assessment_stream_close(as);
     test_store_done(st, dir);
 }
 
@@ -733,6 +1034,8 @@ int main(void)
         cmocka_unit_test(test_caseload_alert_age_words),
         cmocka_unit_test(test_caseload_course_stream),
         cmocka_unit_test(test_caseload_rows_entry_same_store),
+        cmocka_unit_test(test_caseload_two_threads),
+        cmocka_unit_test(test_caseload_course_stream_orphan),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -88,14 +88,23 @@ static void test_trend_cache_gives_the_same_trend(void **state)
         assert_memory_equal(&with->rci, &without->rci, sizeof with->rci);
         assert_string_equal(with->rc_source, without->rc_source);
         assert_string_equal(with->cutoff_source, without->cutoff_source);
+        assert_true(with->no_improvement_weeks ==
+                    without->no_improvement_weeks);
+        assert_string_equal(with->no_improvement_source,
+                            without->no_improvement_source);
         assert_int_equal(with->n_alerts, without->n_alerts);
         cairn_trend_free(with);
         cairn_trend_free(without);
     }
+    assert_true(cache.has_window && cache.window_weeks == 12);
+    assert_string_equal(cache.window_source,
+                        "project policy (default 12 weeks)");
     /* the cache is what a second trend reads */
     cache.params.sd = 50;
+    snprintf(cache.window_source, sizeof cache.window_source, "cached");
     cairn_trend *read = trend(&b, "phq9", &oc, NULL, NULL);
     assert_int_equal(read->rci.category, CAIRN_RC_NO_RELIABLE_CHANGE);
+    assert_string_equal(read->no_improvement_source, "cached");
     cairn_trend_free(read);
     cairn_trend_free(first);
 }

@@ -315,6 +315,14 @@ extern const cli_command cli_rescore_command;
  */
 void cli_sparkline(FILE *out, const double *v, size_t n, double lo, double hi);
 
+/* The bytes cli_sparkline() writes for one value, at most. */
+#define CLI_SPARK_BYTES 3
+
+/* cli_sparkline()'s bytes into `buf` (room for n * CLI_SPARK_BYTES, no
+ * NUL added); returns how many. */
+size_t cli_sparkline_text(char *buf, const double *v, size_t n, double lo,
+                          double hi);
+
 int cmd_report(cli_ctx *ctx, int argc, char **argv);
 extern const cli_command cli_report_command;
 

@@ -19,55 +19,141 @@ static size_t columns(const char *s, size_t len)
     return n;
 }
 
-/* Write a word, turning no-break spaces (CLI_NBSP) into spaces: the
- * bytes between them in one fwrite each (a caseload prints millions). */
-static void put_word(FILE *out, const char *w, size_t len)
+/* Text gathered for one fwrite (a caseload wraps millions of words). */
+typedef struct wbuf {
+    FILE *out;
+    size_t n;
+    char b[4096];
+} wbuf;
+
+static void wput(wbuf *w, const char *s, size_t len)
+{
+    if (w->n + len > sizeof w->b) {
+        fwrite(w->b, 1, w->n, w->out);
+        w->n = 0;
+        if (len > sizeof w->b) {
+            fwrite(s, 1, len, w->out);
+            return;
+        }
+    }
+    memcpy(w->b + w->n, s, len);
+    w->n += len;
+}
+
+/* Add a word, turning no-break spaces (CLI_NBSP) into spaces (`ascii`:
+ * the word has none). */
+static void put_word(wbuf *w, const char *s, size_t len, bool ascii)
 {
     size_t from = 0;
+    if (ascii || memchr(s, 0xC2, len) == NULL) {
+        wput(w, s, len); /* most words */
+        return;
+    }
     for (size_t i = 0; i + 1 < len; i++) {
-        if ((unsigned char)w[i] == 0xC2 && (unsigned char)w[i + 1] == 0xA0) {
-            fwrite(w + from, 1, i - from, out);
-            fputc(' ', out);
+        if ((unsigned char)s[i] == 0xC2 && (unsigned char)s[i + 1] == 0xA0) {
+            wput(w, s + from, i - from);
+            wput(w, " ", 1);
             from = i + 2;
             i++;
         }
     }
-    fwrite(w + from, 1, len - from, out);
+    wput(w, s + from, len - from);
+}
+
+/* The words of `text` (`n` bytes of ASCII, one space between words),
+ * wrapped from column `col` as cli_print_wrapped() wraps them: each line
+ * holds as many words as fit in CLI_WIDTH columns, and at least one. */
+static void wrap_plain(wbuf *w, const char *text, size_t n, size_t col,
+                       const char *rest, size_t rest_len, size_t rest_cols)
+{
+    const char *p = text, *end = text + n;
+    while (p < end) {
+        size_t room = col < CLI_WIDTH ? CLI_WIDTH - col : 0;
+        size_t take = (size_t)(end - p);
+        if (take > room) {
+            take = 0;
+            if (p[room] == ' ') {
+                take = room; /* the words end at the last column */
+            }
+            for (size_t i = room; take == 0 && i > 1; i--) {
+                if (p[i - 1] == ' ') {
+                    take = i - 1; /* up to the last space that fits */
+                }
+            }
+            if (take == 0) { /* a first word longer than the room: alone */
+                while (take < (size_t)(end - p) && p[take] != ' ') {
+                    take++;
+                }
+            }
+        }
+        wput(w, p, take);
+        p += take;
+        if (p < end) { /* on the space between two lines' words */
+            wput(w, "\n", 1);
+            wput(w, rest, rest_len);
+            col = rest_cols;
+            p++;
+        }
+    }
 }
 
 void cli_print_wrapped(FILE *out, const char *first, const char *rest,
                        const char *text)
 {
+    wbuf w; /* its bytes are written before they are read */
+    w.out = out;
+    w.n = 0;
+    size_t rest_len = strlen(rest), rest_cols = columns(rest, rest_len);
     size_t col = columns(first, strlen(first));
     const char *p = text;
     bool line_empty = true;
-    fputs(first, out);
+    unsigned char high = 0;      /* none: a word's columns are its bytes */
+    bool plain = text[0] != ' '; /* words parted by one space each */
+    size_t n = strlen(text);
+    for (size_t i = 0; i < n; i++) {
+        high |= (unsigned char)text[i];
+        plain = plain && text[i] != '\n' &&
+                !(text[i] == ' ' && (i + 1 == n || text[i + 1] == ' '));
+    }
+    bool ascii = high < 0x80;
+    wput(&w, first, strlen(first));
+    if (ascii && plain) {
+        wrap_plain(&w, text, n, col, rest, rest_len, rest_cols);
+        p += n;
+    }
     while (*p != '\0') {
         if (*p == '\n' || *p == ' ') {
             if (*p == '\n') {
-                fprintf(out, "\n%s", rest);
-                col = columns(rest, strlen(rest));
+                wput(&w, "\n", 1);
+                wput(&w, rest, rest_len);
+                col = rest_cols;
                 line_empty = true;
             }
             p++;
             continue;
         }
-        size_t len = strcspn(p, " \n"), w = columns(p, len);
-        if (!line_empty && col + 1 + w > CLI_WIDTH) {
-            fprintf(out, "\n%s", rest);
-            col = columns(rest, strlen(rest));
+        size_t len = 0;
+        while (p[len] != ' ' && p[len] != '\n' && p[len] != '\0') {
+            len++;
+        }
+        size_t cw = ascii ? len : columns(p, len);
+        if (!line_empty && col + 1 + cw > CLI_WIDTH) {
+            wput(&w, "\n", 1);
+            wput(&w, rest, rest_len);
+            col = rest_cols;
             line_empty = true;
         }
         if (!line_empty) {
-            fputc(' ', out);
+            wput(&w, " ", 1);
             col++;
         }
-        put_word(out, p, len);
-        col += w;
+        put_word(&w, p, len, ascii);
+        col += cw;
         line_empty = false;
         p += len;
     }
-    fputc('\n', out);
+    wput(&w, "\n", 1);
+    fwrite(w.b, 1, w.n, out);
 }
 
 int cli_parse_entry(const char *cmd, const char *value, cairn_entry *out)

@@ -2,6 +2,8 @@
  * cmd_caseload.c - `cairn caseload`: every client at a glance, the most
  * urgent first.
  */
+#include <assert.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,29 +67,125 @@ static const cairn_instrument *cell_instrument(const cairn_catalog *cat,
     return NULL;
 }
 
+/* A row's text, gathered for one fwrite (a caseload prints a line per
+ * client and instrument). */
+typedef struct row_text {
+    size_t n;
+    char b[1024];
+} row_text;
+
+static void put(row_text *r, const char *s, size_t len)
+{
+    if (r->n + len > sizeof r->b) {
+        fwrite(r->b, 1, r->n, stdout);
+        r->n = 0;
+        if (len > sizeof r->b) {
+            fwrite(s, 1, len, stdout);
+            return;
+        }
+    }
+    memcpy(r->b + r->n, s, len);
+    r->n += len;
+}
+
+/* printf's "%-*.*s" (`most` < 0: no precision), or "%*s" with `right`. */
+static void put_padded(row_text *r, const char *s, int width, int most,
+                       bool right)
+{
+    size_t len = strlen(s);
+    if (most >= 0 && len > (size_t)most) {
+        len = (size_t)most;
+    }
+    size_t pad = len < (size_t)width ? (size_t)width - len : 0;
+    static const char spaces[] = "                                        ";
+    assert(pad < sizeof spaces); /* the table's widths */
+    if (right) {
+        put(r, spaces, pad);
+    }
+    put(r, s, len);
+    if (!right) {
+        put(r, spaces, pad);
+    }
+}
+
+/* The decimal digits of `u` in `buf` (24 bytes); returns them. */
+static const char *digits(char *buf, unsigned long long u)
+{
+    size_t n = 23;
+    buf[n] = '\0';
+    do {
+        buf[--n] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u > 0);
+    return buf + n;
+}
+
+/* printf's "%*g" (`plus`: "%+*g") of `v`: whole numbers below a million
+ * (what %g writes as plain digits: every score) are written here, the
+ * rest by snprintf, so the bytes are printf's. */
+static void put_g(row_text *r, double v, int width, bool plus)
+{
+    char num[64];
+    if (v > -1e6 && v < 1e6 && v == (double)(long)v &&
+        !(v == 0 && signbit(v))) {
+        long k = (long)v;
+        char d[24];
+        const char *t = digits(d, k < 0 ? 0ULL - (unsigned long long)k
+                                        : (unsigned long long)k);
+        size_t n = 0;
+        if (k < 0 || plus) {
+            num[n++] = k < 0 ? '-' : '+';
+        }
+        memcpy(num + n, t, strlen(t) + 1);
+    } else {
+        snprintf(num, sizeof num, plus ? "%+g" : "%g", v);
+    }
+    put_padded(r, num, width, -1, true);
+}
+
 static void print_row(const cairn_caseload_row *e, const cairn_caseload_cell *t,
                       bool first, const cairn_instrument *inst)
 {
     const cairn_scale *sc = cairn_instrument_find_scale(inst, t->scale);
     size_t n = t->n_recent; /* the last 12 scores keep the table aligned */
-    printf("%-10s %-7s %3zu  ", first ? e->client->code : "",
-           cairn_report_short_name(inst), t->n);
-    cli_sparkline(stdout, t->recent, n, sc->min, sc->max);
-    printf("%*s", (int)(n < 12 ? 12 - n : 0), "");
+    row_text r = {0};
+    char count[24], spark[CAIRN_CASELOAD_RECENT * CLI_SPARK_BYTES];
+    /* "%-10s %-7s %3zu  " */
+    put_padded(&r, first ? e->client->code : "", 10, -1, false);
+    put(&r, " ", 1);
+    put_padded(&r, cairn_report_short_name(inst), 7, -1, false);
+    put(&r, " ", 1);
+    put_padded(&r, digits(count, t->n), 3, -1, true);
+    put(&r, "  ", 2);
+    put(&r, spark, cli_sparkline_text(spark, t->recent, n, sc->min, sc->max));
+    put_padded(&r, "", (int)(n < 12 ? 12 - n : 0), -1, false);
     const char *band = "";
     for (size_t b = 0; t->band != NULL && b < sc->n_bands; b++) {
         if (strcmp(sc->bands[b].id, t->band) == 0) {
             band = sc->bands[b].label;
         }
     }
-    char shown[64];
-    snprintf(shown, sizeof shown, "%s", band);
-    char *paren = strstr(shown, " (");
-    if (paren != NULL) {
-        *paren = '\0'; /* "Probable depression (13 or more)": the name */
+    /* "Probable depression (13 or more)": the name, of at most 63 bytes
+     * (as a 64-byte copy would keep) */
+    size_t shown = strlen(band);
+    shown = shown < 63 ? shown : 63;
+    const char *paren = strstr(band, " (");
+    if (paren != NULL && (size_t)(paren - band) + 2 <= shown) {
+        shown = (size_t)(paren - band);
     }
-    printf(" %5g %-20.20s %+6g  %s\n", t->latest, shown,
-           t->n >= 2 ? t->change : 0, cairn_report_cell_status(t));
+    /* " %5g %-20.20s %+6g  %s\n" */
+    put(&r, " ", 1);
+    put_g(&r, t->latest, 5, false);
+    put(&r, " ", 1);
+    put(&r, band, shown < 20 ? shown : 20);
+    put_padded(&r, "", shown < 20 ? (int)(20 - shown) : 0, -1, false);
+    put(&r, " ", 1);
+    put_g(&r, t->n >= 2 ? t->change : 0, 6, true);
+    put(&r, "  ", 2);
+    const char *status = cairn_report_cell_status(t);
+    put(&r, status, strlen(status));
+    put(&r, "\n", 1);
+    fwrite(r.b, 1, r.n, stdout);
 }
 
 /* Add `s` to the text of `line` (`*used` bytes), cut where `line` ends
@@ -182,37 +280,39 @@ static json_t *entry_json(const cairn_caseload_entry *e)
     return o;
 }
 
+/* One client's object of the array, a comma before all but the first. */
+static int print_entry(const cairn_caseload_entry *e, size_t k, void *arg)
+{
+    (void)arg;
+    json_t *j = entry_json(e);
+    if (k > 0) {
+        fputc(',', stdout);
+    }
+    return cli_json_dump_with_trends(
+        j, "trends", (const cairn_trend *const *)e->trends, e->n_trends);
+}
+
 /*
  * The array of every client's object, written one client at a time in
- * the caseload's order (the compact rows, then each row's client in
- * full), so memory does not grow with the clients' assessments.  The
- * bytes are those of the whole array dumped at once: compact JSON puts
- * a comma between elements and nothing else.
+ * the caseload's order (the compact rows, then a walk over each row's
+ * client in full), so memory does not grow with the clients'
+ * assessments.  The bytes are those of the whole array dumped at once:
+ * compact JSON puts a comma between elements and nothing else.
  */
 static int print_json(cairn_store *st, const cairn_catalog *cat,
                       const cairn_caseload_options *o)
 {
     cairn_caseload_rows *cl = NULL;
     cairn_error err = CAIRN_ERROR_INIT;
-    int rc = CLI_OK;
     if (cairn_caseload_rows_compute(&cl, st, cat, o, &err) < 0) {
         return cli_fail(&err);
     }
     fputc('[', stdout);
-    for (size_t k = 0; rc == CLI_OK && k < cl->n; k++) {
-        const cairn_caseload_entry *e = NULL;
-        if (cairn_caseload_rows_entry(cl, k, &e, &err) < 0) {
-            rc = cli_fail(&err);
-            break;
-        }
-        json_t *j = entry_json(e);
-        if (k > 0) {
-            fputc(',', stdout);
-        }
-        rc = cli_json_dump_with_trends(
-            j, "trends", (const cairn_trend *const *)e->trends, e->n_trends);
-    }
+    int rc = cairn_caseload_rows_walk(cl, print_entry, NULL, &err);
     cairn_caseload_rows_free(cl);
+    if (rc < 0) {
+        return cli_fail(&err);
+    }
     if (rc == CLI_OK) {
         fputs("]\n", stdout);
     }

@@ -12,19 +12,31 @@
 
 #include "cli.h"
 
-void cli_sparkline(FILE *out, const double *v, size_t n, double lo, double hi)
+size_t cli_sparkline_text(char *buf, const double *v, size_t n, double lo,
+                          double hi)
 {
-    static const char *const blocks[8] = {"\u2581", "\u2582", "\u2583",
-                                          "\u2584", "\u2585", "\u2586",
-                                          "\u2587", "\u2588"};
+    /* U+2581..U+2588 in UTF-8: E2 96 81..88 */
+    size_t len = 0;
     for (size_t i = 0; i < n; i++) {
         if (!isfinite(v[i])) {
-            fputc(' ', out);
+            buf[len++] = ' ';
             continue;
         }
         double f = hi > lo ? (v[i] - lo) / (hi - lo) : 0.5;
         f = f < 0 ? 0 : f > 1 ? 1 : f;
         int k = (int)lround(f * 7);
-        fputs(blocks[k], out);
+        buf[len++] = (char)0xE2;
+        buf[len++] = (char)0x96;
+        buf[len++] = (char)(0x81 + k);
+    }
+    return len;
+}
+
+void cli_sparkline(FILE *out, const double *v, size_t n, double lo, double hi)
+{
+    char buf[64 * CLI_SPARK_BYTES];
+    for (size_t i = 0; i < n; i += 64) {
+        size_t k = n - i < 64 ? n - i : 64;
+        fwrite(buf, 1, cli_sparkline_text(buf, v + i, k, lo, hi), out);
     }
 }

@@ -11,6 +11,7 @@
 #include "cairn/caseload.h"
 #include "cairn/cohort.h"
 #include "cairn/settings.h"
+#include "caseload_pipe.h"
 #include "internal.h"
 
 typedef struct caseload_impl {
@@ -36,6 +37,16 @@ typedef struct caseload_impl {
     bool snapshot;                   /* rows: entries read in a snapshot */
     cairn_trend_cache *caches;       /* one per instrument looked at */
     bool *seen;                      /* client_entry's, one per instrument */
+    bool piped;                      /* the pass's store is read on a second
+                                        thread (caseload_pipe.c), which also
+                                        reads the session events: */
+    cairn_event_list *events;        /* those of the pass's current list */
+    int ev_rc;                       /* that read's status, its message: */
+    cairn_error ev_err;
+    bool walked;             /* a walk's thread read the entries */
+    signed char *nhstt_kind; /* piped: per instrument looked at, its
+                                scale's NHS TT measure (0 depression,
+                                1 anxiety), or -1 */
 } caseload_impl;
 
 /* Clients the growth model needs: this instrument's setting, the
@@ -193,15 +204,29 @@ static const cairn_scale *nhstt_scale(const cairn_trend *t,
 }
 
 /* Session events of client `code` within the trend's episode (the whole
- * record when no episode was used); -1 when none is recorded at all. */
-static int count_sessions(cairn_store *st, const char *code,
+ * record when no episode was used); -1 when none is recorded at all.
+ * When the pass is piped, the reading thread read them already. */
+static int count_sessions(caseload_impl *c, const char *code,
                           const cairn_trend *t, size_t *n, int *finished,
                           cairn_error *err)
 {
-    cairn_event_list *ev = NULL;
+    cairn_event_list *own = NULL;
+    const cairn_event_list *ev = c->events;
     size_t any = 0;
     *n = 0;
-    int rc = cairn_store_event_list(&ev, st, code, err);
+    int rc = CAIRN_OK;
+    if (!c->piped) {
+        rc = cairn_store_event_list(&own, c->st, code, err);
+        ev = own;
+    } else if (c->ev_rc < 0) {
+        rc = c->ev_rc;
+        if (err != NULL) {
+            *err = c->ev_err;
+        }
+    }
+    /* the reading thread reads them for every client who may need them
+     * (wants_events in caseload_pipe.c) */
+    assert(rc < 0 || ev != NULL);
     for (size_t i = 0; rc == 0 && i < ev->n; i++) {
         const cairn_event *e = &ev->items[i];
         if (e->kind != CAIRN_EVENT_SESSION) {
@@ -215,7 +240,7 @@ static int count_sessions(cairn_store *st, const char *code,
         *n += in;
     }
     *finished = any == 0 ? -1 : *n >= 2;
-    cairn_store_event_list_free(ev);
+    cairn_store_event_list_free(own);
     return rc;
 }
 
@@ -332,7 +357,7 @@ static int client_entry(caseload_impl *c, size_t k,
         nhs_outcomes(e, insts, n_insts);
     }
     if (rc == 0 && e->has_nhstt) {
-        rc = count_sessions(c->st, cl->code, e->trends[0], &e->nhstt_sessions,
+        rc = count_sessions(c, cl->code, e->trends[0], &e->nhstt_sessions,
                             &e->nhstt_finished, err);
     }
     return rc;
@@ -368,8 +393,10 @@ static int to_cell(cairn_caseload_cell *cell, const cairn_trend *t,
     }
     cell->latest = t->n > 0 ? t->latest.score : 0;
     if (t->n > 0) {
-        snprintf(cell->latest_date, sizeof cell->latest_date, "%.10s",
-                 t->latest.date);
+        /* "%.10s" without snprintf's cost on every client */
+        size_t n = strnlen(t->latest.date, sizeof cell->latest_date - 1);
+        memcpy(cell->latest_date, t->latest.date, n);
+        cell->latest_date[n] = '\0';
     }
     cell->change = t->change;
     cell->has_rci = t->has_rci;
@@ -480,6 +507,81 @@ static int by_client_id(const void *x, const void *y)
     return (a > b) - (a < b);
 }
 
+/* Each instrument's NHS TT measure, as client_entry's trends will have
+ * it (their scale): which clients' session events the pipe reads. */
+static int nhstt_kinds(caseload_impl *c, const cairn_caseload_options *o,
+                       cairn_error *err)
+{
+    if (c->nhstt_kind != NULL) {
+        return CAIRN_OK;
+    }
+    c->nhstt_kind = calloc(c->n_insts + 1, 1);
+    if (c->nhstt_kind == NULL) {
+        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < c->n_insts; i++) {
+        const cairn_instrument *inst = c->insts[i];
+        const cairn_scale *sc =
+            o->trend.scale ? cairn_instrument_find_scale(inst, o->trend.scale)
+                           : cairn_instrument_scale(inst, 0);
+        c->nhstt_kind[i] =
+            sc != NULL && sc->has_nhstt ? (signed char)sc->nhstt_anxiety : -1;
+    }
+    return CAIRN_OK;
+}
+
+/* The client read in `it` (the pipe's or this thread's): its list into
+ * `*list`, its session events into the caseload; returns its status. */
+static int take_item(caseload_impl *c, cairn__course_item *it,
+                     cairn_assessment_list **list, cairn_error *err)
+{
+    *list = it->list;
+    c->events = it->events;
+    c->ev_rc = it->ev_rc;
+    if (it->ev_rc < 0) {
+        c->ev_err = it->ev_err;
+    }
+    if (it->rc < 0 && err != NULL) {
+        *err = it->err;
+    }
+    it->list = NULL;
+    it->events = NULL;
+    return it->rc;
+}
+
+/* What the pipe reads for the caseload, beside its source. */
+static cairn__course_reads course_reads(const caseload_impl *c)
+{
+    return (cairn__course_reads){.st = c->st,
+                                 .insts = c->insts,
+                                 .n_insts = c->n_insts,
+                                 .nhstt_kind = c->nhstt_kind};
+}
+
+/* The pass's next list, from the pipe or the stream (as the stream
+ * answers); the previous list's session events are freed. */
+static int next_list(caseload_impl *c, cairn__course_pipe *pipe,
+                     cairn_assessment_stream *as, cairn_assessment_list **list,
+                     cairn_error *err)
+{
+    cairn_store_event_list_free(c->events);
+    c->events = NULL;
+    c->ev_rc = CAIRN_OK;
+    if (pipe == NULL) {
+        return cairn_store_assessment_stream_next(as, list, err);
+    }
+    int more = take_item(c, cairn__course_pipe_next(pipe), list, err);
+    /* the texts the reader left, decoded here: a malformed one before the
+     * reader's own error is the first message, as on one thread */
+    int f = cairn__store_course_finish(as, *list, err);
+    more = f < 0 ? f : more;
+    if (more < 0) {
+        cairn_store_assessment_list_free(*list);
+        *list = NULL;
+    }
+    return more;
+}
+
 /*
  * Every kept client's entry in one pass over the store's assessments,
  * client by client in id order (the caller sorts by urgency afterwards),
@@ -493,6 +595,8 @@ static int all_entries(caseload_impl *c, const cairn_instrument *const *insts,
     const cairn_assessment_list empty = {0};
     course_wants cw = {NULL, NULL};
     cairn_assessment_stream *as = NULL;
+    cairn__course_pipe *pipe = NULL;
+    cairn__course_reads reads;
     cairn_assessment_list *list = NULL;
     size_t n = c->clients->n;
     int rc = CAIRN_OK, more = 1;
@@ -512,12 +616,24 @@ static int all_entries(caseload_impl *c, const cairn_instrument *const *insts,
         if (rc == CAIRN_OK) {
             rc = cairn_store_course_stream_open(&as, c->st, cw.w, n_insts, err);
         }
+        if (rc == CAIRN_OK && o->threads != 1) {
+            rc = nhstt_kinds(c, o, err);
+        }
+        reads = course_reads(c);
+        reads.stream = as;
+        if (rc == CAIRN_OK && o->threads != 1) {
+            /* the texts are decoded on this thread, not the reader's */
+            cairn__store_course_defer(as);
+        }
+        /* no second thread: this one reads the stream itself */
+        c->piped = rc == CAIRN_OK && o->threads != 1 &&
+                   cairn__course_pipe_start(&pipe, &reads) == CAIRN_OK;
     }
     for (size_t k = 0; rc == CAIRN_OK && k < n; k++) {
         int64_t id = c->clients->items[k].id;
         while (more > 0 && (list == NULL || list->items[0].client_id < id)) {
             cairn_store_assessment_list_free(list);
-            more = cairn_store_assessment_stream_next(as, &list, err);
+            more = next_list(c, pipe, as, &list, err);
             rc = more < 0 ? more : CAIRN_OK;
         }
         bool mine =
@@ -527,13 +643,20 @@ static int all_entries(caseload_impl *c, const cairn_instrument *const *insts,
                               err);
             c->pub.n = k + 1;
         }
-        if (c->compact) {
+        if (c->compact && c->pub.n == k + 1) { /* an entry was begun */
             int rr = to_row(c, k, insts, n_insts, err);
             rc = rc < 0 ? rc : rr;
         }
     }
     cairn_store_assessment_list_free(list);
+    cairn__course_pipe_free(pipe); /* joined: the store is this thread's */
+    cairn_store_event_list_free(c->events);
+    c->events = NULL;
     cairn_store_assessment_stream_close(as);
+    if (c->piped) {
+        cairn__course_pipe_trim();
+    }
+    c->piped = false;
     free(cw.w);
     free(cw.risk);
     return rc;
@@ -677,6 +800,8 @@ static int compute(caseload_impl **out, cairn_store *st,
     if (rc == 0) {
         rc = pick_instruments(&insts, &n_insts, cat, o->instrument, err);
     }
+    c->insts = insts;
+    c->n_insts = n_insts;
     if (rc == 0) {
         /* before the snapshot: the model may be cached in the store */
         rc = expectations(c, st, insts, n_insts, o, err);
@@ -722,8 +847,6 @@ static int compute(caseload_impl **out, cairn_store *st,
     if (snap) {
         cairn_store_snapshot_end(st);
     }
-    c->insts = insts;
-    c->n_insts = n_insts;
     c->last = c->pub.n;
     if (rc < 0) {
         cairn_caseload_free(&c->pub);
@@ -808,21 +931,17 @@ static int snapshot_again(caseload_impl *c, cairn_error *err)
                              "the store changed while the caseload was "
                              "read; run it again");
     }
+    if (rc < 0) { /* so every later entry is refused too */
+        cairn_store_snapshot_end(c->st);
+        c->snapshot = false;
+    }
     return rc;
 }
 
-int cairn_caseload_rows_entry(cairn_caseload_rows *rows, size_t k,
-                              const cairn_caseload_entry **out,
-                              cairn_error *err)
+/* Ready to read the rows' clients in full: the rows' snapshot again and
+ * the one-client stream. */
+static int entries_ready(caseload_impl *c, cairn_error *err)
 {
-    caseload_impl *c = ((rows_impl *)rows)->c;
-    cairn_assessment_list *list = NULL;
-    const cairn_assessment_list empty = {0};
-    *out = NULL;
-    assert(k < rows->n);
-    entry_done(c);
-    /* the row's client, in the caseload's list of clients (by id) */
-    size_t j = (size_t)(rows->rows[k].client - c->clients->items);
     int rc = CAIRN_OK;
     if (!c->snapshot) {
         rc = snapshot_again(c, err);
@@ -837,18 +956,43 @@ int cairn_caseload_rows_entry(cairn_caseload_rows *rows, size_t k,
                                                 c->n_insts, err);
         }
     }
+    return rc;
+}
+
+/* Client j's entry in full (reasons formatted) from its current
+ * assessments `list` (borrowed, NULL for none). */
+static int full_entry(caseload_impl *c, size_t j,
+                      const cairn_assessment_list *list, cairn_error *err)
+{
+    const cairn_assessment_list empty = {0};
+    c->reasons = true;
+    c->last = j;
+    cairn_caseload_entry *e = &c->pub.entries[j];
+    memset(e, 0, sizeof *e);
+    int rc = client_entry(c, j, list != NULL ? list : &empty, c->insts,
+                          c->n_insts, &c->opts, err);
+    c->reasons = false;
+    return rc;
+}
+
+int cairn_caseload_rows_entry(cairn_caseload_rows *rows, size_t k,
+                              const cairn_caseload_entry **out,
+                              cairn_error *err)
+{
+    caseload_impl *c = ((rows_impl *)rows)->c;
+    cairn_assessment_list *list = NULL;
+    *out = NULL;
+    assert(k < rows->n);
+    entry_done(c);
+    /* the row's client, in the caseload's list of clients (by id) */
+    size_t j = (size_t)(rows->rows[k].client - c->clients->items);
+    int rc = entries_ready(c, err);
     if (rc == CAIRN_OK) {
         rc = cairn_store_course_client_read(c->client, c->clients->items[j].id,
                                             &list, err);
     }
     if (rc == CAIRN_OK) {
-        c->reasons = true;
-        c->last = j;
-        cairn_caseload_entry *e = &c->pub.entries[j];
-        memset(e, 0, sizeof *e);
-        rc = client_entry(c, j, list != NULL ? list : &empty, c->insts,
-                          c->n_insts, &c->opts, err);
-        c->reasons = false;
+        rc = full_entry(c, j, list, err);
     }
     cairn_store_assessment_list_free(list);
     if (rc < 0) {
@@ -857,6 +1001,88 @@ int cairn_caseload_rows_entry(cairn_caseload_rows *rows, size_t k,
     }
     *out = &c->pub.entries[j];
     return CAIRN_OK;
+}
+
+/* Row k's entry from what the pipe read of its client: its assessments,
+ * episodes and session events, in the order rows_entry reads them. */
+static int piped_entry(caseload_impl *c, cairn_caseload_rows *rows,
+                       cairn__course_pipe *pipe, size_t k,
+                       const cairn_caseload_entry **out, cairn_error *err)
+{
+    cairn_assessment_list *list = NULL;
+    entry_done(c);
+    cairn_store_event_list_free(c->events);
+    c->events = NULL;
+    size_t j = (size_t)(rows->rows[k].client - c->clients->items);
+    cairn__course_item *it = cairn__course_pipe_next(pipe);
+    cairn_episode_list *ep = it->episodes;
+    it->episodes = NULL;
+    int rc = take_item(c, it, &list, err) < 0 ? it->rc : CAIRN_OK;
+    if (rc == CAIRN_OK && it->ep_rc < 0) {
+        rc = it->ep_rc;
+        if (err != NULL) {
+            *err = it->ep_err;
+        }
+    }
+    if (rc == CAIRN_OK) {
+        c->episodes[j] = ep; /* client_entry reads none itself */
+        ep = NULL;
+        rc = full_entry(c, j, list, err);
+    }
+    cairn_store_episode_list_free(ep);
+    cairn_store_assessment_list_free(list);
+    if (rc < 0) {
+        entry_done(c);
+        return rc;
+    }
+    *out = &c->pub.entries[j];
+    return CAIRN_OK;
+}
+
+int cairn_caseload_rows_walk(cairn_caseload_rows *rows,
+                             cairn_caseload_walk_fn fn, void *arg,
+                             cairn_error *err)
+{
+    caseload_impl *c = ((rows_impl *)rows)->c;
+    const cairn_client **order = NULL;
+    cairn__course_pipe *pipe = NULL;
+    cairn__course_reads reads;
+    int stop = 0;
+    entry_done(c);
+    int rc = entries_ready(c, err);
+    if (rc == CAIRN_OK && c->opts.threads != 1) {
+        order = calloc(rows->n + 1, sizeof *order);
+        rc = order != NULL
+                 ? nhstt_kinds(c, &c->opts, err)
+                 : cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    if (rc == CAIRN_OK && order != NULL) {
+        for (size_t k = 0; k < rows->n; k++) {
+            order[k] = rows->rows[k].client;
+        }
+        reads = course_reads(c);
+        reads.stream = c->client;
+        reads.clients = order;
+        reads.n_clients = rows->n;
+        /* no second thread: each entry is read here (rows_entry) */
+        c->piped = cairn__course_pipe_start(&pipe, &reads) == CAIRN_OK;
+    }
+    for (size_t k = 0; rc == CAIRN_OK && stop == 0 && k < rows->n; k++) {
+        const cairn_caseload_entry *e = NULL;
+        rc = c->piped ? piped_entry(c, rows, pipe, k, &e, err)
+                      : cairn_caseload_rows_entry(rows, k, &e, err);
+        if (rc == CAIRN_OK) {
+            stop = fn(e, k, arg);
+        }
+    }
+    entry_done(c);
+    cairn__course_pipe_free(pipe);     /* joined: the store is this thread's */
+    c->walked = c->walked || c->piped; /* trimmed once its stream is */
+    c->piped = false;
+    cairn_store_event_list_free(c->events);
+    c->events = NULL;
+    free(order);
+    return rc != CAIRN_OK ? rc : stop;
 }
 
 void cairn_caseload_rows_free(cairn_caseload_rows *rows)
@@ -887,6 +1113,7 @@ void cairn_caseload_free(cairn_caseload *cl)
     free(c->episodes);
     free(c->caches);
     free(c->seen);
+    free(c->nhstt_kind);
     for (size_t k = 0; c->rows != NULL && k < cl->n; k++) {
         for (size_t i = 0; i < c->rows[k].n_cells; i++) {
             free(c->rows[k].cells[i].open_kinds);
@@ -902,6 +1129,9 @@ void cairn_caseload_free(cairn_caseload *cl)
         free(c->wants);
     }
     cairn_store_assessment_stream_close(c->client);
+    if (c->walked) {
+        cairn__course_pipe_trim();
+    }
     if (c->snapshot) {
         cairn_store_snapshot_end(c->st);
     }

@@ -451,4 +451,25 @@ int cairn__pipe_flush(cairn__pipe *p, cairn_error *err);
  * pipe.  NULL is allowed. */
 void cairn__pipe_free(cairn__pipe *p);
 
+/*
+ * Course streams whose stored texts are decoded by another thread than
+ * the one stepping them (store_read.c; the caseload's reading thread).
+ * After cairn__store_course_defer(), cairn__store_course_next() returns
+ * lists whose scales and flags are not filled yet (and, when a read
+ * fails, the rows before the failure with the error): the thread that
+ * takes a list calls cairn__store_course_finish() on it first, which
+ * decodes them (its own memo; the message of the first malformed row,
+ * as the stream would have given it).  cairn_store_assessment_stream_next
+ * still returns finished lists.
+ */
+struct cairn_assessment_stream;
+struct cairn_assessment_list;
+void cairn__store_course_defer(struct cairn_assessment_stream *as);
+int cairn__store_course_next(struct cairn_assessment_stream *as,
+                             struct cairn_assessment_list **out,
+                             cairn_error *err);
+int cairn__store_course_finish(struct cairn_assessment_stream *as,
+                               struct cairn_assessment_list *list,
+                               cairn_error *err);
+
 #endif

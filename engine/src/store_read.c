@@ -394,9 +394,19 @@ void cairn_store_assessment_free(cairn_assessment *a)
     free(one);
 }
 
+/* A course row whose stored texts are decoded later (a deferred course
+ * stream, cairn__store_course_finish): the texts, copied, and its mask. */
+typedef struct course_raw {
+    const char *scores, *flags; /* NULL: SQL NULL */
+    size_t scores_len, flags_len;
+    int64_t mask;
+    size_t want;
+} course_raw;
+
 typedef struct list_impl {
     cairn_assessment_list pub;
     arena mem;
+    course_raw *raw; /* deferred: one per item, else NULL */
 } list_impl;
 
 static int list_rows(cairn_store *st, list_impl *l, sqlite3_stmt *s,
@@ -469,12 +479,20 @@ void cairn_store_assessment_list_free(cairn_assessment_list *list)
     }
     list_impl *l = (list_impl *)list;
     free(l->pub.items);
+    free(l->raw);
     arena_free(&l->mem);
     free(l);
 }
 
 /* ------------------------------------------------------------------ */
 /* Every client's current assessments, one client at a time           */
+
+/* Decoded texts kept by content (memo.c), and the key and value being
+ * made: one per thread that decodes. */
+typedef struct course_dec {
+    cairn__memo *memo;
+    cairn__buf key, val;
+} course_dec;
 
 struct cairn_assessment_stream {
     cairn_store *st;
@@ -483,11 +501,22 @@ struct cairn_assessment_stream {
     bool done;
     const cairn_course_want *wants; /* a course stream's, or NULL */
     size_t n_wants;
-    bool one_client;   /* read one client at a time (?n_wants + 1) */
-    int cache_was;     /* the page cache's size before the pass, or 0 */
-    cairn__memo *memo; /* a course stream's decoded texts (memo.c) */
-    cairn__buf key, val;
+    bool one_client; /* read one client at a time (?n_wants + 1) */
+    int cache_was;   /* the page cache's size before the pass, or 0 */
+    course_dec dec;  /* a course stream's decoded texts (memo.c) */
+    bool deferred;   /* decoded by cairn__store_course_finish */
+    course_dec late; /* ... with these (the finishing thread's) */
     const cairn_course_want *last_want; /* course_want's last answer */
+    sqlite3_stmt **masks;    /* per want with risk items: its mask of a
+                                responses text (course_mask), or NULL */
+    sqlite3_stmt *code_stmt; /* a client's code by id (course_client);
+                                a whole pass walks the clients by id */
+    int64_t code_id;         /* the client whose code is in `code` */
+    bool code_known, code_found;
+    cairn__buf code;
+    int64_t scan_id; /* a pass: the client row code_stmt is on */
+    bool scan_on;    /* ... it is on one (else before the first) */
+    bool scan_done;  /* ... no more client rows */
 };
 
 /* A pass reads each page of the store once: a page cache as large as
@@ -546,53 +575,47 @@ int cairn_store_assessment_stream_open(cairn_assessment_stream **out,
  * their texts and decoded with jansson once per distinct text (a store
  * holds few: course_decoded below); a mask of the risk items left
  * unanswered is read with SQLite's JSON functions, asked only of
- * responses that hold a null at all.  Where instruments differ (their
- * risk items) a CASE on the instrument picks the path (codes bound as
- * ?1, ?2, ...; paths are built from numbers only); rows of other
- * instruments are skipped as they are read, which costs less than a
+ * responses that hold a null at all (course_mask).  Rows of instruments
+ * not asked for are skipped as they are read, which costs less than a
  * filter on a list of codes.
  */
-static void risk_column(cairn__buf *b, const cairn_course_want *w, size_t n)
+static bool any_risk(const cairn_course_want *w, size_t n)
 {
-    bool any = false;
     for (size_t i = 0; i < n; i++) {
-        any = any || w[i].n_risk_items > 0;
-    }
-    if (!any) {
-        cairn__buf_puts(b, ", 0");
-        return;
-    }
-    /* JSON spells a null only as null: a responses text without those
-     * letters has every item answered, and SQL's instr() says so without
-     * asking the JSON functions (most rows); the others are read by them */
-    cairn__buf_puts(b, ", CASE WHEN instr(a.responses, 'null') = 0 THEN 0"
-                       " ELSE CASE a.instrument");
-    for (size_t i = 0; i < n; i++) {
-        if (w[i].n_risk_items == 0) {
-            continue;
-        }
-        cairn__buf_puts(b, " WHEN ?");
-        cairn__buf_int(b, (long long)i + 1);
-        cairn__buf_puts(b, " THEN 0");
-        for (size_t r = 0; r < w[i].n_risk_items; r++) {
-            cairn__buf_puts(b, " + (json_type(a.responses, '$[");
-            cairn__buf_int(b, (long long)w[i].risk_items[r] - 1);
-            cairn__buf_puts(b, "]') IS 'null') * ");
-            cairn__buf_int(b, 1LL << r);
+        if (w[i].n_risk_items > 0) {
+            return true;
         }
     }
-    cairn__buf_puts(b, " ELSE 0 END END");
+    return false;
+}
+
+/* The mask of want `w`'s risk items whose answer is a JSON null in the
+ * responses bound as ?1 (paths are built from numbers only). */
+static void mask_sql(cairn__buf *b, const cairn_course_want *w)
+{
+    cairn__buf_puts(b, "SELECT 0");
+    for (size_t r = 0; r < w->n_risk_items; r++) {
+        cairn__buf_puts(b, " + (json_type(?1, '$[");
+        cairn__buf_int(b, (long long)w->risk_items[r] - 1);
+        cairn__buf_puts(b, "]') IS 'null') * ");
+        cairn__buf_int(b, 1LL << r);
+    }
 }
 
 static void course_sql(cairn__buf *b, const cairn_course_want *w, size_t n,
                        bool one_client)
 {
-    cairn__buf_puts(b, "SELECT a.id, a.client_id, c.code, a.instrument,"
+    /* the client's code is read once per client (course_client), not
+     * joined to every row */
+    cairn__buf_puts(b, "SELECT a.id, a.client_id, NULL, a.instrument,"
                        " a.administered_at");
     cairn__buf_puts(b, ", a.scores");
-    risk_column(b, w, n);
+    /* JSON spells a null only as null: a responses text without those
+     * letters has every item answered (most rows), which is looked for
+     * here, not by a function of SQL on every row */
+    cairn__buf_puts(b, any_risk(w, n) ? ", a.responses" : ", 0");
     cairn__buf_puts(b, ", a.flags"
-                       " FROM assessment a JOIN client c ON c.id = a.client_id"
+                       " FROM assessment a"
                        " WHERE a.superseded_by IS NULL"
                        " AND a.voided_at IS NULL");
     if (n == 1) {
@@ -628,7 +651,10 @@ static int course_open(cairn_assessment_stream **out, cairn_store *st,
     as->n_wants = n_wants;
     as->one_client = one_client;
     as->cache_was = cache_size(st->db);
-    if (cairn__memo_new_sized(&as->memo, COURSE_KEEP) < 0) {
+    as->masks = calloc(n_wants + 1, sizeof *as->masks);
+    if (as->masks == NULL ||
+        cairn__memo_new_sized(&as->dec.memo, COURSE_KEEP) < 0) {
+        free(as->masks);
         free(as);
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
@@ -768,51 +794,47 @@ static bool encode_flags(const char *text, cairn__buf *v)
     return ok;
 }
 
-/* The decoded bytes of column `col` (kind 's' of want `w`, or 'f'),
- * from the memo or decoded now into as->val; NULL when malformed, with
- * `*oom` set when memory ran out. */
-static const char *course_decoded(cairn_assessment_stream *as, char kind,
-                                  size_t w, int col, size_t *n, bool *oom)
+/* The decoded bytes of `text` (kind 's' of want `w`, or 'f'), from
+ * d's memo or decoded now into d->val; NULL when malformed, with `*oom`
+ * set when memory ran out. */
+static const char *course_decoded(course_dec *d, const cairn_course_want *wants,
+                                  char kind, size_t w, const char *text,
+                                  size_t len, size_t *n, bool *oom)
 {
-    sqlite3_stmt *s = as->stmt;
-    const char *text = (const char *)sqlite3_column_text(s, col);
-    size_t len = (size_t)sqlite3_column_bytes(s, col);
-    as->key.len = 0;
-    cairn__buf_putc(&as->key, kind);
-    cairn__buf_put(&as->key, (const char *)&w, sizeof w);
-    cairn__buf_put(&as->key, text, len);
-    const char *hit =
-        as->key.oom || as->memo == NULL
-            ? NULL
-            : cairn__memo_get(as->memo, as->key.p, as->key.len, n);
+    d->key.len = 0;
+    cairn__buf_putc(&d->key, kind);
+    cairn__buf_put(&d->key, (const char *)&w, sizeof w);
+    cairn__buf_put(&d->key, text, len);
+    const char *hit = d->key.oom || d->memo == NULL
+                          ? NULL
+                          : cairn__memo_get(d->memo, d->key.p, d->key.len, n);
     if (hit != NULL) {
         return hit;
     }
-    as->val.len = 0;
-    bool ok = kind == 's'
-                  ? encode_scale(text, len, as->wants[w].scale, &as->val)
-                  : encode_flags(text, &as->val);
-    *oom = as->key.oom || as->val.oom;
+    d->val.len = 0;
+    bool ok = kind == 's' ? encode_scale(text, len, wants[w].scale, &d->val)
+                          : encode_flags(text, &d->val);
+    *oom = d->key.oom || d->val.oom;
     if (!ok || *oom) {
         return NULL;
     }
-    if (as->memo != NULL) {
-        cairn__memo_put(as->memo, as->key.p, as->key.len, as->val.p,
-                        as->val.len);
+    if (d->memo != NULL) {
+        cairn__memo_put(d->memo, d->key.p, d->key.len, d->val.p, d->val.len);
     }
-    *n = as->val.len;
-    return as->val.len > 0 ? as->val.p : "";
+    *n = d->val.len;
+    return d->val.len > 0 ? d->val.p : "";
 }
 
-/* The flags from column 7: none (no text), or decoded. */
-static bool course_flags(cairn_assessment_stream *as, arena *a,
-                         cairn_assessment *x, bool *oom)
+/* The flags from their text: none (NULL), or decoded. */
+static bool course_flags(course_dec *dec, const cairn_course_want *wants,
+                         arena *a, cairn_assessment *x, const char *text,
+                         size_t len, bool *oom)
 {
     size_t n = 0;
-    if (sqlite3_column_type(as->stmt, 7) == SQLITE_NULL) {
+    if (text == NULL) {
         return true;
     }
-    const char *d = course_decoded(as, 'f', 0, 7, &n, oom);
+    const char *d = course_decoded(dec, wants, 'f', 0, text, len, &n, oom);
     size_t k = n / (2 * sizeof(int));
     if (d == NULL || k == 0) {
         return d != NULL;
@@ -830,20 +852,21 @@ static bool course_flags(cairn_assessment_stream *as, arena *a,
     return f != NULL;
 }
 
-/* The wanted scale (column 5) and the unanswered risk items (6):
- * false when out of memory (`*bad` false) or malformed (`*bad` true). */
-static bool course_values(cairn_assessment_stream *as, arena *a,
-                          const cairn_course_want *w, cairn_assessment *x,
+/* The wanted scale from the scores `text` (NULL: SQL NULL) and the
+ * unanswered risk items from `mask`: false when out of memory (`*bad`
+ * false) or malformed (`*bad` true). */
+static bool course_values(course_dec *dec, const cairn_course_want *wants,
+                          arena *a, const cairn_course_want *w, int64_t mask,
+                          const char *text, size_t len, cairn_assessment *x,
                           bool *bad)
 {
-    sqlite3_stmt *s = as->stmt;
     course_scale h = {0};
     const char *band = NULL;
     size_t n = 0;
     bool oom = false;
-    if (sqlite3_column_type(s, 5) != SQLITE_NULL) {
-        const char *d =
-            course_decoded(as, 's', (size_t)(w - as->wants), 5, &n, &oom);
+    if (text != NULL) {
+        const char *d = course_decoded(dec, wants, 's', (size_t)(w - wants),
+                                       text, len, &n, &oom);
         *bad = d == NULL && !oom;
         if (d == NULL) {
             return false;
@@ -868,7 +891,6 @@ static bool course_values(cairn_assessment_stream *as, arena *a,
     sc[w->scale].score = h.score;
     sc[w->scale].band = h.has_band ? arena_str(a, band, n) : NULL;
     oom = h.has_band && sc[w->scale].band == NULL;
-    int64_t mask = sqlite3_column_int64(s, 6);
     for (size_t r = 0; r < w->n_risk_items; r++) {
         if (w->risk_items[r] > 0 && (mask >> r & 1)) {
             missing[w->risk_items[r] - 1] = true;
@@ -882,41 +904,144 @@ static bool course_values(cairn_assessment_stream *as, arena *a,
     return !oom;
 }
 
-/* The text of column `i`, shared with `prev` (a row of the same list)
- * when it is the same, else copied into `a`. */
-static const char *shared_str(arena *a, sqlite3_stmt *s, int i,
-                              const char *prev, bool *oom)
+/* Whether the `n` bytes at `t` hold "null" (as SQL's instr() finds it). */
+static bool has_null(const char *t, size_t n)
 {
-    const char *t = cairn__store_col_text(s, i);
-    if (prev != NULL && t != NULL && strcmp(prev, t) == 0) {
-        return prev;
+    const char *end = t + n;
+    for (const char *p = memchr(t, 'n', n); p != NULL;
+         p = memchr(p + 1, 'n', (size_t)(end - p - 1))) {
+        if (end - p >= 4 && memcmp(p, "null", 4) == 0) {
+            return true;
+        }
     }
-    return astr(a, s, i, oom);
+    return false;
 }
 
-/* Fill `x` from a course stream's row; `prev` is the list's row before
- * (the same client, often the same instrument), or NULL. */
-static int course_from_row(cairn_assessment_stream *as, arena *a,
-                           cairn_assessment *x, const cairn_assessment *prev,
-                           cairn_error *err)
+/* The unanswered risk items of want `w` in the row's responses (column
+ * 6) as a mask: 0 without a null, else from SQLite's JSON functions
+ * (its message when it cannot read them, as the query's own would be). */
+static int course_mask(cairn_assessment_stream *as, const cairn_course_want *w,
+                       int64_t *mask, cairn_error *err)
 {
     sqlite3_stmt *s = as->stmt;
-    bool oom = false;
-    memset(x, 0, sizeof *x);
-    x->id = sqlite3_column_int64(s, 0);
-    x->client_id = sqlite3_column_int64(s, 1);
-    x->client_code = shared_str(a, s, 2, prev ? prev->client_code : NULL, &oom);
-    x->instrument = shared_str(a, s, 3, prev ? prev->instrument : NULL, &oom);
-    x->administered_at = astr(a, s, 4, &oom);
-    if (oom) {
+    *mask = 0;
+    if (w->n_risk_items == 0) {
+        return CAIRN_OK;
+    }
+    const char *text = (const char *)sqlite3_column_text(s, 6);
+    size_t len = (size_t)sqlite3_column_bytes(s, 6);
+    if (text == NULL) { /* SQL NULL (none: the column is NOT NULL) */
+        return sqlite3_column_type(s, 6) == SQLITE_NULL
+                   ? CAIRN_OK
+                   : cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    if (!has_null(text, len)) {
+        return CAIRN_OK;
+    }
+    sqlite3_stmt **m = &as->masks[w - as->wants];
+    if (*m == NULL) {
+        cairn__buf sql = CAIRN__BUF_INIT;
+        mask_sql(&sql, w);
+        int rc =
+            sql.oom ? cairn_error_set(err, CAIRN_ENOMEM, "out of memory")
+            : sqlite3_prepare_v2(as->st->db, sql.p, -1, m, NULL) != SQLITE_OK
+                ? cairn__store_dberr(as->st, err)
+                : CAIRN_OK;
+        cairn__buf_free(&sql);
+        if (rc < 0) {
+            return rc;
+        }
+    }
+    sqlite3_bind_value(*m, 1, sqlite3_column_value(s, 6));
+    int rc = CAIRN_OK;
+    if (sqlite3_step(*m) == SQLITE_ROW) {
+        *mask = sqlite3_column_int64(*m, 0);
+    } else {
+        rc = cairn__store_dberr(as->st, err);
+    }
+    sqlite3_reset(*m);
+    return rc;
+}
+
+/* A pass's client rows walked up to client `id` (the pass meets its
+ * clients by ascending id, so one scan of the client table serves it):
+ * SQLITE_ROW on that client's row, SQLITE_DONE when there is none, or
+ * the error. */
+static int scan_to(cairn_assessment_stream *as, int64_t id)
+{
+    sqlite3_stmt *s = as->code_stmt;
+    while (!as->scan_done && (!as->scan_on || as->scan_id < id)) {
+        int step = sqlite3_step(s);
+        if (step != SQLITE_ROW) {
+            as->scan_done = step == SQLITE_DONE;
+            return step;
+        }
+        as->scan_on = true;
+        as->scan_id = sqlite3_column_int64(s, 0);
+    }
+    return as->scan_on && !as->scan_done && as->scan_id == id ? SQLITE_ROW
+                                                              : SQLITE_DONE;
+}
+
+/* The code of client `id` into as->code, `*found` false when there is
+ * no such client (its rows are skipped, as a join would skip them). */
+static int course_client(cairn_assessment_stream *as, int64_t id, bool *found,
+                         cairn_error *err)
+{
+    if (as->code_known && as->code_id == id) {
+        *found = as->code_found;
+        return CAIRN_OK;
+    }
+    const char *sql = as->one_client
+                          ? "SELECT id, code FROM client WHERE id = ?1"
+                          : "SELECT id, code FROM client ORDER BY id";
+    if (as->code_stmt == NULL &&
+        sqlite3_prepare_v2(as->st->db, sql, -1, &as->code_stmt, NULL) !=
+            SQLITE_OK) {
+        return cairn__store_dberr(as->st, err);
+    }
+    int step = SQLITE_DONE;
+    if (as->one_client) {
+        sqlite3_bind_int64(as->code_stmt, 1, id);
+        step = sqlite3_step(as->code_stmt);
+    } else {
+        assert(!as->code_known || id > as->code_id); /* ascending ids */
+        step = scan_to(as, id);
+    }
+    as->code.len = 0;
+    if (step == SQLITE_ROW) {
+        const char *t = (const char *)sqlite3_column_text(as->code_stmt, 1);
+        cairn__buf_put(&as->code, t != NULL ? t : "",
+                       (size_t)sqlite3_column_bytes(as->code_stmt, 1));
+    }
+    int rc = step == SQLITE_ROW || step == SQLITE_DONE
+                 ? CAIRN_OK
+                 : cairn__store_dberr(as->st, err);
+    if (as->one_client) {
+        sqlite3_reset(as->code_stmt);
+    }
+    if (rc == CAIRN_OK && as->code.oom) {
+        rc = cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    as->code_known = rc == CAIRN_OK;
+    as->code_id = id;
+    as->code_found = step == SQLITE_ROW;
+    *found = as->code_found;
+    return rc;
+}
+
+/* Row `x` (its id set) of want `w` from its stored texts (NULL: SQL
+ * NULL) and mask, decoded with `dec`. */
+static int course_decode(course_dec *dec, const cairn_course_want *wants,
+                         arena *a, const cairn_course_want *w, int64_t mask,
+                         const char *st, size_t sl, const char *ft, size_t fl,
+                         cairn_assessment *x, cairn_error *err)
+{
+    bool bad = false, oom = false;
+    if (!course_values(dec, wants, a, w, mask, st, sl, x, &bad) && !bad) {
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
-    const cairn_course_want *w = course_want(as, x->instrument);
-    bool bad = w == NULL;
-    if (!bad && !course_values(as, a, w, x, &bad) && !bad) {
-        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
-    }
-    if (!bad && !course_flags(as, a, x, &oom)) {
+    if (!bad && !course_flags(dec, wants, a, x, ft, fl, &oom)) {
         if (oom) {
             return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
         }
@@ -927,6 +1052,65 @@ static int course_from_row(cairn_assessment_stream *as, arena *a,
                                "assessment %lld: stored responses or scores "
                                "are malformed",
                                (long long)x->id);
+    }
+    return CAIRN_OK;
+}
+
+/* Fill `x` from a course stream's row of client `client_id` and want
+ * `w` (stream_rows read both); `prev` is the list's row before (the same
+ * client, often the same instrument), or NULL.  With `raw`, the stored
+ * texts are kept there to be decoded later. */
+static int course_from_row(cairn_assessment_stream *as, arena *a,
+                           cairn_assessment *x, const cairn_assessment *prev,
+                           int64_t client_id, const cairn_course_want *w,
+                           course_raw *raw, cairn_error *err)
+{
+    sqlite3_stmt *s = as->stmt;
+    bool oom = false;
+    memset(x, 0, sizeof *x);
+    x->id = sqlite3_column_int64(s, 0);
+    x->client_id = client_id;
+    x->client_code = prev != NULL ? prev->client_code
+                                  : arena_str(a, as->code.len ? as->code.p : "",
+                                              as->code.len);
+    /* the row's instrument is the want's code (course_want found it) */
+    x->instrument = prev != NULL && strcmp(prev->instrument, w->instrument) == 0
+                        ? prev->instrument
+                        : arena_str(a, w->instrument, strlen(w->instrument));
+    oom = x->client_code == NULL || x->instrument == NULL;
+    x->administered_at = astr(a, s, 4, &oom);
+    if (oom) {
+        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    int64_t mask = 0;
+    /* first, as the query itself read the responses before the scores */
+    int rc = course_mask(as, w, &mask, err);
+    if (rc < 0) {
+        return rc;
+    }
+    const char *st = (const char *)sqlite3_column_text(s, 5);
+    size_t sl = (size_t)sqlite3_column_bytes(s, 5);
+    const char *ft = (const char *)sqlite3_column_text(s, 7);
+    size_t fl = (size_t)sqlite3_column_bytes(s, 7);
+    /* no text: SQL NULL, or no memory to make it */
+    if ((st == NULL && sqlite3_column_type(s, 5) != SQLITE_NULL) ||
+        (ft == NULL && sqlite3_column_type(s, 7) != SQLITE_NULL)) {
+        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    if (raw == NULL) {
+        return course_decode(&as->dec, as->wants, a, w, mask, st, sl, ft, fl, x,
+                             err);
+    }
+    /* decoded later, by the thread that finishes the list */
+    *raw = (course_raw){.scores = st ? arena_str(a, st, sl) : NULL,
+                        .flags = ft ? arena_str(a, ft, fl) : NULL,
+                        .scores_len = sl,
+                        .flags_len = fl,
+                        .mask = mask,
+                        .want = (size_t)(w - as->wants)};
+    if ((st != NULL && raw->scores == NULL) ||
+        (ft != NULL && raw->flags == NULL)) {
+        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
     return CAIRN_OK;
 }
@@ -942,9 +1126,22 @@ static int stream_rows(cairn_assessment_stream *as, list_impl *l,
     as->pending = false;
     while (step == SQLITE_ROW) {
         int64_t id = sqlite3_column_int64(as->stmt, 1);
-        if (as->wants != NULL &&
-            course_want(as, cairn__store_col_text(as->stmt, 3)) == NULL) {
+        const cairn_course_want *w =
+            as->wants != NULL
+                ? course_want(as, cairn__store_col_text(as->stmt, 3))
+                : NULL;
+        if (as->wants != NULL && w == NULL) {
             step = sqlite3_step(as->stmt); /* an instrument not asked for */
+            continue;
+        }
+        bool found = true;
+        int rc =
+            as->wants != NULL ? course_client(as, id, &found, err) : CAIRN_OK;
+        if (rc < 0) {
+            return rc;
+        }
+        if (!found) {
+            step = sqlite3_step(as->stmt); /* no such client */
             continue;
         }
         if (l->pub.n > 0 && id != client) {
@@ -959,27 +1156,34 @@ static int stream_rows(cairn_assessment_stream *as, list_impl *l,
                 return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
             }
             l->pub.items = p;
+            course_raw *r =
+                as->deferred ? realloc(l->raw, cap * sizeof *r) : NULL;
+            if (as->deferred && r == NULL) {
+                return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+            }
+            l->raw = r;
         }
-        int rc =
-            as->wants != NULL
-                ? course_from_row(
-                      as, &l->mem, &l->pub.items[l->pub.n],
-                      l->pub.n > 0 ? &l->pub.items[l->pub.n - 1] : NULL, err)
-                : assessment_from_row(&l->mem, as->stmt, &ids,
-                                      &l->pub.items[l->pub.n], err);
-        l->pub.n++;
+        rc = as->wants != NULL
+                 ? course_from_row(
+                       as, &l->mem, &l->pub.items[l->pub.n],
+                       l->pub.n > 0 ? &l->pub.items[l->pub.n - 1] : NULL, id, w,
+                       l->raw != NULL ? &l->raw[l->pub.n] : NULL, err)
+                 : assessment_from_row(&l->mem, as->stmt, &ids,
+                                       &l->pub.items[l->pub.n], err);
         if (rc != CAIRN_OK) {
-            return rc;
+            return rc; /* the rows before it are whole */
         }
+        l->pub.n++;
         step = sqlite3_step(as->stmt);
     }
     as->done = true;
     return step == SQLITE_DONE ? CAIRN_OK : cairn__store_dberr(as->st, err);
 }
 
-int cairn_store_assessment_stream_next(cairn_assessment_stream *as,
-                                       cairn_assessment_list **out,
-                                       cairn_error *err)
+/* The next client's list; with `partial`, a failed read keeps the rows
+ * before the failure in `*out`. */
+static int stream_next(cairn_assessment_stream *as, cairn_assessment_list **out,
+                       bool partial, cairn_error *err)
 {
     *out = NULL;
     if (as->done && !as->pending) {
@@ -990,6 +1194,10 @@ int cairn_store_assessment_stream_next(cairn_assessment_stream *as,
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
     int rc = stream_rows(as, l, err);
+    if (rc < 0 && partial && l->pub.n > 0) {
+        *out = &l->pub;
+        return rc;
+    }
     if (rc < 0 || l->pub.n == 0) {
         cairn_store_assessment_list_free(&l->pub);
         return rc < 0 ? rc : 0;
@@ -998,15 +1206,79 @@ int cairn_store_assessment_stream_next(cairn_assessment_stream *as,
     return 1;
 }
 
+int cairn_store_assessment_stream_next(cairn_assessment_stream *as,
+                                       cairn_assessment_list **out,
+                                       cairn_error *err)
+{
+    if (as->deferred) {
+        /* a caller that did not ask for it gets whole lists */
+        int rc = stream_next(as, out, false, err);
+        int f = rc > 0 ? cairn__store_course_finish(as, *out, err) : CAIRN_OK;
+        if (f < 0) {
+            cairn_store_assessment_list_free(*out);
+            *out = NULL;
+            return f;
+        }
+        return rc;
+    }
+    return stream_next(as, out, false, err);
+}
+
+void cairn__store_course_defer(cairn_assessment_stream *as)
+{
+    as->deferred = as->wants != NULL;
+}
+
+int cairn__store_course_next(cairn_assessment_stream *as,
+                             cairn_assessment_list **out, cairn_error *err)
+{
+    return stream_next(as, out, as->deferred, err);
+}
+
+int cairn__store_course_finish(cairn_assessment_stream *as,
+                               cairn_assessment_list *list, cairn_error *err)
+{
+    list_impl *l = (list_impl *)list;
+    if (l == NULL || l->raw == NULL) {
+        return CAIRN_OK;
+    }
+    if (as->late.memo == NULL &&
+        cairn__memo_new_sized(&as->late.memo, COURSE_KEEP) < 0) {
+        as->late.memo = NULL; /* each text decoded where it is met */
+    }
+    for (size_t i = 0; i < l->pub.n; i++) {
+        const course_raw *r = &l->raw[i];
+        int rc =
+            course_decode(&as->late, as->wants, &l->mem, &as->wants[r->want],
+                          r->mask, r->scores, r->scores_len, r->flags,
+                          r->flags_len, &l->pub.items[i], err);
+        if (rc < 0) {
+            return rc;
+        }
+    }
+    free(l->raw);
+    l->raw = NULL;
+    return CAIRN_OK;
+}
+
 void cairn_store_assessment_stream_close(cairn_assessment_stream *as)
 {
     if (as == NULL) {
         return;
     }
     sqlite3_finalize(as->stmt);
-    cairn__memo_free(as->memo);
-    cairn__buf_free(&as->key);
-    cairn__buf_free(&as->val);
+    for (size_t i = 0; as->masks != NULL && i < as->n_wants; i++) {
+        sqlite3_finalize(as->masks[i]);
+    }
+    free(as->masks);
+    sqlite3_finalize(as->code_stmt);
+    cairn__buf_free(&as->code);
+    course_dec *d[2] = {&as->dec, &as->late};
+    for (int i = 0; i < 2; i++) {
+        cairn__memo_free(d[i]->memo);
+        cairn__buf_free(&d[i]->key);
+        cairn__buf_free(&d[i]->val);
+    }
     if (as->cache_was != 0) {
         set_cache_size(as->st->db, as->cache_was);
     }

@@ -352,6 +352,16 @@ static void improvement_window(trend_impl *ti, const cairn_trend_options *o)
     cairn_trend *t = &ti->pub;
     char key[96];
     const cairn_setting *set = NULL;
+    cairn_trend_cache *c = o->cache;
+    static_assert(sizeof c->window_source == sizeof ti->window_source,
+                  "the cache keeps the whole text");
+    if (c != NULL && c->has_window) {
+        t->no_improvement_weeks = c->window_weeks;
+        memcpy(ti->window_source, c->window_source,
+               strlen(c->window_source) + 1);
+        t->no_improvement_source = ti->window_source;
+        return;
+    }
     snprintf(key, sizeof key, "%s.no_improvement_weeks", t->instrument);
     set = cairn_settings_find(o->settings, key);
     if (set == NULL || set->type != CAIRN_SETTING_NUMBER) {
@@ -371,6 +381,11 @@ static void improvement_window(trend_impl *ti, const cairn_trend_options *o)
                  CAIRN_NO_IMPROVEMENT_WEEKS);
     }
     t->no_improvement_source = ti->window_source;
+    if (c != NULL) {
+        c->window_weeks = t->no_improvement_weeks;
+        memcpy(c->window_source, ti->window_source, sizeof c->window_source);
+        c->has_window = true;
+    }
 }
 
 static void change_alerts(cairn_trend *t, const cairn_expectation *expect,

@@ -76,3 +76,18 @@ if [ "$bad" = "none" ]; then
 else
     t_not_ok "caseload --json: each trend as cairn trend --json prints it" "$bad"
 fi
+
+# A client with more open alerts than one line holds: the alerts wrap at
+# word boundaries within 100 columns, each line after the first indented
+# under the first alert (the table's layout).
+"$C" client add MANY >/dev/null
+for d in 05 12 19 26; do
+    "$C" record phq9 --client MANY --date 2026-01-$d 1 1 1 1 1 1 1 1 1 \
+        >/dev/null
+done
+t_run "caseload: a long line of alerts" 0 "$C" caseload
+t_out_has "           !! risk item endorsed (PHQ-9); risk item endorsed (PHQ-9); risk item endorsed (PHQ-9);"
+t_out_has "              risk item endorsed (PHQ-9)"
+long=$("$C" caseload | awk '/^   / && length($0) > 100' | wc -l)
+[ "$long" -eq 0 ] && t_ok "caseload: no line past 100 columns" ||
+    t_not_ok "caseload: no line past 100 columns" "$long longer"

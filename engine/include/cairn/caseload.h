@@ -34,12 +34,15 @@ typedef struct cairn_caseload_options {
     const cairn_trend_override *overrides; /**< per instrument and scale,
                                                 borrowed; n_overrides */
     size_t n_overrides;
+    int threads; /**< 0: the store is read on a second thread while this
+                      one computes the trends (one thread when it cannot
+                      be started); 1: one thread.  The same result */
 } cairn_caseload_options;
 
 /** Defaults: active clients, all instruments, with the growth model. */
 #define CAIRN_CASELOAD_OPTIONS_INIT                                            \
     {                                                                          \
-        NULL, NULL, NULL, CAIRN_TREND_OPTIONS_INIT, true, false, NULL, 0       \
+        NULL, NULL, NULL, CAIRN_TREND_OPTIONS_INIT, true, false, NULL, 0, 0    \
     }
 
 /**
@@ -174,6 +177,36 @@ int cairn_caseload_rows_compute(cairn_caseload_rows **out, cairn_store *st,
 int cairn_caseload_rows_entry(cairn_caseload_rows *r, size_t k,
                               const cairn_caseload_entry **out,
                               cairn_error *err);
+
+/**
+ * What cairn_caseload_rows_walk() calls for row `k`'s client in full
+ * (`e`, valid during the call); `arg` is the walk's.  Returns 0 to go
+ * on; any other value stops the walk, which returns it.
+ */
+typedef int (*cairn_caseload_walk_fn)(const cairn_caseload_entry *e, size_t k,
+                                      void *arg);
+
+/**
+ * Every row's client in full, in the rows' order: `fn` is called with
+ * each entry as cairn_caseload_rows_entry() gives it, one client's
+ * trends in memory at a time, in the snapshot the rows were read in (a
+ * store written since is refused as there).  The next clients are read
+ * from the store on a second thread while `fn` runs (on one thread when
+ * the rows' options asked for `threads` 1 or the thread cannot start),
+ * so `fn` must not use the store.  For a front end that shows every
+ * client's whole course (`caseload --json`, the caseload workbook).
+ * Returns CAIRN_OK, what cairn_caseload_rows_entry() returns, or the
+ * non-zero value `fn` returned.
+ *
+ *     static int print(const cairn_caseload_entry *e, size_t k, void *arg)
+ *     {
+ *         printf("%s %zu\n", e->client->code, e->n_open);
+ *         return 0;
+ *     }
+ *     rc = cairn_caseload_rows_walk(rows, print, NULL, &err);
+ */
+int cairn_caseload_rows_walk(cairn_caseload_rows *r, cairn_caseload_walk_fn fn,
+                             void *arg, cairn_error *err);
 
 /** Free compact rows.  NULL is allowed. */
 void cairn_caseload_rows_free(cairn_caseload_rows *r);

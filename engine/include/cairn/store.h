@@ -561,8 +561,13 @@ typedef struct cairn_course_want {
  * `n_items` is the highest of the risk items, `missing` says which of
  * them were left unanswered (every other item reads as answered) and
  * every `codes` entry is 0; nothing else is read (version, entry, rules
- * and correction fields are empty).  Stored values are read through
- * SQLite's JSON functions, never decoded whole.
+ * and correction fields are empty).  The scores and flags texts are
+ * decoded with jansson once per distinct text; which risk items were
+ * left unanswered is read with SQLite's JSON functions, for responses
+ * that hold a null at all.  Rows of a client the store has no client
+ * record of (a hand edit) are skipped.  The stream may be stepped by a
+ * thread other than the one that opened it, while no other thread uses
+ * the store (the caseload's reading thread).
  * Returns CAIRN_OK, CAIRN_EINVAL (too many risk items), CAIRN_ENOMEM or
  * CAIRN_EDB.
  */

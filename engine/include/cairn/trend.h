@@ -44,14 +44,18 @@ typedef enum cairn_time_axis {
 /**
  * What the trends of many clients share, for one instrument's scale
  * computed with the same options (a caseload keeps one per instrument):
- * the change parameters, resolved once, and the slope interval's t
- * quantiles (cairn_stats_slope_tq).  Caller-owned; start it zeroed.
+ * the change parameters, resolved once, the slope interval's t
+ * quantiles (cairn_stats_slope_tq) and the no-improvement window with
+ * where it comes from.  Caller-owned; start it zeroed.
  * The same values as without it, computed fewer times.
  */
 typedef struct cairn_trend_cache {
     bool has_params;                   /**< `params` are resolved */
     cairn_change_params params;        /**< cairn_stats_params_resolve's */
     double t975[CAIRN_TREND_CACHE_DF]; /**< by df; 0 = not yet */
+    bool has_window;                   /**< the two below are set */
+    double window_weeks;               /**< no_improvement_weeks */
+    char window_source[300];           /**< no_improvement_source */
 } cairn_trend_cache;
 
 typedef struct cairn_trend_options {
