@@ -169,17 +169,20 @@ static void test_store_cursor_pipe_errors(void **state)
         "UPDATE assessment SET responses = '[1,\"x\"]' WHERE id = 24000",
         "PRAGMA foreign_keys = OFF;"
         " UPDATE assessment SET definition_id = 9 WHERE id = 26000",
+        "UPDATE assessment SET scores = '[[3,\"b\",false]]' || char(0) ||"
+        " 'x' WHERE id = 23000",
     };
     static const char *const want[] = {
         "assessment 25000: stored scores are malformed",
         "assessment 24000: stored responses are malformed",
         "assessment 26000: its definition 9 is missing",
+        "assessment 23000: stored scores are malformed",
     };
-    for (size_t k = 0; k <= 3; k++) {
+    for (size_t k = 0; k <= 4; k++) {
         char dir[64];
         cairn_store *st = big_store(dir, sizeof dir);
         size_t threads = threads_before(st);
-        if (k < 3) {
+        if (k < 4) {
             assert_int_equal(sqlite3_exec(st->db,
                                           "DROP TRIGGER assessment_frozen;",
                                           NULL, NULL, NULL),
@@ -187,13 +190,13 @@ static void test_store_cursor_pipe_errors(void **state)
             assert_int_equal(sqlite3_exec(st->db, damage[k], NULL, NULL, NULL),
                              SQLITE_OK);
         }
-        seen one = {.fail_at = k == 3 ? 27000 : 0};
+        seen one = {.fail_at = k == 4 ? 27000 : 0};
         seen two = {.fail_at = one.fail_at};
         cairn_error e1 = CAIRN_ERROR_INIT, e2 = CAIRN_ERROR_INIT;
         assert_int_equal(scan(st, 1, &one, &e1), CAIRN_EINVAL);
         assert_int_equal(scan(st, 2, &two, &e2), CAIRN_EINVAL);
         assert_string_equal(e1.message,
-                            k < 3 ? want[k] : "stopped at row 27000");
+                            k < 4 ? want[k] : "stopped at row 27000");
         assert_string_equal(e2.message, e1.message);
         assert_int_equal(two.rows, one.rows);
         assert_string_equal(two.text, one.text);

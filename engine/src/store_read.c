@@ -1815,11 +1815,11 @@ typedef struct each_ctx {
 
 /* Copy a header and up to three texts as one record. */
 static int put_rec(cairn__pipe *p, rec_head *h, const char *const t[3],
-                   cairn_error *err)
+                   const size_t len[3], cairn_error *err)
 {
     size_t need = sizeof *h;
     for (int i = 0; i < 3; i++) {
-        size_t n = t[i] != NULL ? strlen(t[i]) : 0;
+        size_t n = t[i] != NULL ? len[i] : 0;
         if (t[i] != NULL && n >= REC_NULL) {
             return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
         }
@@ -1834,7 +1834,8 @@ static int put_rec(cairn__pipe *p, rec_head *h, const char *const t[3],
     size_t at = sizeof *h;
     for (int i = 0; i < 3; i++) {
         if (t[i] != NULL) {
-            memcpy(room + at, t[i], (size_t)h->len[i] + 1);
+            memcpy(room + at, t[i], (size_t)h->len[i]);
+            room[at + h->len[i]] = '\0';
             at += (size_t)h->len[i] + 1;
         }
     }
@@ -1864,8 +1865,9 @@ static int send_def(cairn_store_cursor *cur, cairn__pipe *p, int64_t id,
     const char *t[3] = {NULL, NULL, NULL};
     int rc = def_lookup(cur, id, &found, &t[0], &t[1], err);
     rec_head h = {.id = id, .client = found, .kind = REC_DEF};
+    size_t len[3] = {t[0] ? strlen(t[0]) : 0, t[1] ? strlen(t[1]) : 0, 0};
     if (rc == CAIRN_OK) {
-        rc = put_rec(p, &h, t, err);
+        rc = put_rec(p, &h, t, len, err);
     }
     sqlite3_reset(cur->def_stmt);
     return rc;
@@ -1941,10 +1943,15 @@ static int each_two(cairn_store_cursor *cur, cairn__pipe *p, cairn_error *err)
                       .client = sqlite3_column_int64(s, 1),
                       .def = def,
                       .kind = REC_ROW};
+        /* the texts' lengths as SQLite gives them, as one thread reads
+         * them (a NUL inside one is part of it) */
         const char *t[3] = {cairn__store_col_text(s, 2),
                             cairn__store_col_text(s, 4),
                             cairn__store_col_text(s, 5)};
-        rc = put_rec(p, &h, t, err);
+        size_t len[3] = {t[0] ? strlen(t[0]) : 0,
+                         (size_t)sqlite3_column_bytes(s, 4),
+                         (size_t)sqlite3_column_bytes(s, 5)};
+        rc = put_rec(p, &h, t, len, err);
         if (rc < 0) {
             break;
         }
