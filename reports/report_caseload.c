@@ -341,10 +341,10 @@ static size_t client_rows(cairn__sheet *s, size_t row,
     return row;
 }
 
-static void caseload_sheet(cairn__xlsx *x, const cairn_report_caseload *r,
-                           const char *when)
+/* The list's cells, in row order; returns the row after the last. */
+static size_t list(cairn__sheet *s, const cairn_report_caseload *r,
+                   const char *when)
 {
-    cairn__sheet *s = cairn__xlsx_sheet(x, "Caseload");
     cairn__xlsx_textf(s, 0, 0, &TITLE, "Caseload%s%s", r->clinician ? ": " : "",
                       r->clinician ? r->clinician : "");
     cairn__xlsx_textf(s, 1, 0, &NOTE,
@@ -359,8 +359,22 @@ static void caseload_sheet(cairn__xlsx *x, const cairn_report_caseload *r,
     for (size_t i = 0; i < r->n_rows; i++) {
         row = client_rows(s, row, &r->rows[i], r);
     }
-    cairn__xlsx_autofilter(s, FIRST_ROW - 1, 0, row - 1, LIST_COLS - 1);
     cairn__xlsx_min_width(s, 3, 30);
+    return row;
+}
+
+/* Written row by row, so memory does not grow with the caseload: the
+ * list is measured first (its wrapped alerts and bands need the final
+ * column widths to size their rows), then written. */
+static void caseload_sheet(cairn__xlsx *x, const cairn_report_caseload *r,
+                           const char *when)
+{
+    cairn__sheet *s = cairn__xlsx_sheet_rows(x, "Caseload");
+    cairn__xlsx_measure(s);
+    list(s, r, when);
+    cairn__xlsx_measured(s);
+    size_t row = list(s, r, when);
+    cairn__xlsx_autofilter(s, FIRST_ROW - 1, 0, row - 1, LIST_COLS - 1);
     cairn__xlsx_freeze(s, FIRST_ROW, 1);
 }
 

@@ -37,7 +37,9 @@ static int xlsx_begin(void *ctx, const char *const *columns, size_t n,
     if (rc < 0) {
         return rc;
     }
-    s->sheet = cairn__xlsx_sheet(s->x, "Data");
+    /* row by row, so memory does not grow with the export (no cell
+     * wraps, so no measuring pass is needed) */
+    s->sheet = cairn__xlsx_sheet_rows(s->x, "Data");
     for (size_t i = 0; s->sheet != NULL && i < n; i++) {
         cairn__xlsx_text(s->sheet, 0, i, columns[i], &header);
     }

@@ -136,6 +136,40 @@ void cairn__xlsx_abort(cairn__xlsx *x);
  */
 cairn__sheet *cairn__xlsx_sheet(cairn__xlsx *x, const char *name);
 
+/**
+ * Add a worksheet written row by row, for a long table: each row goes
+ * out to a temporary file (in the output's folder) when the next row
+ * begins, so memory does not grow with the rows (libxlsxwriter's
+ * constant-memory mode, for this sheet only; its strings are stored
+ * inline rather than shared, which every reader shows the same).  Rows
+ * must be written in order: a cell above the current row is refused
+ * (the error cairn__xlsx_close() reports).  Charts may not draw from it
+ * (their cached values would be missing).
+ *
+ * Column widths still come from the widest content.  A sheet with
+ * wrapped cells, whose rows' heights depend on those widths, is laid out
+ * twice: once between cairn__xlsx_measure() and cairn__xlsx_measured()
+ * (cells are measured, nothing is written), then again for real, each
+ * row sized as it is finished:
+ *
+ *     cairn__sheet *s = cairn__xlsx_sheet_rows(x, "Caseload");
+ *     cairn__xlsx_measure(s);
+ *     lay_out(s, model);
+ *     cairn__xlsx_measured(s);
+ *     lay_out(s, model);
+ *
+ * A wrapped cell on a sheet not measured first is an error.  Returns NULL
+ * after recording the error, as cairn__xlsx_sheet() does.
+ */
+cairn__sheet *cairn__xlsx_sheet_rows(cairn__xlsx *x, const char *name);
+/** Start the measuring pass of a row-by-row sheet with nothing written
+ *  yet (NULL is ignored). */
+void cairn__xlsx_measure(cairn__sheet *s);
+/** End the measuring pass: the column widths are now fixed (later cells
+ *  and cairn__xlsx_min_width() no longer change them), and the next
+ *  cells are written (NULL is ignored). */
+void cairn__xlsx_measured(cairn__sheet *s);
+
 /** The sheet's final name, as chart ranges must use it. */
 const char *cairn__xlsx_sheet_name(const cairn__sheet *s);
 

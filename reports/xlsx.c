@@ -12,6 +12,17 @@
  * so a failure (an unwritable place, a full disk seen only by
  * workbook_close) never leaves a partial file under the requested name,
  * and the database, a key or a device is never written over.
+ * libxlsxwriter's own temporary files (one per part of the package, and
+ * a row-by-row sheet's rows) go in that same folder, never in a shared
+ * /tmp: it makes each with O_EXCL and mode 0600 and unlinks it at once,
+ * so none is left behind on any path.
+ *
+ * A long table can be written row by row (cairn__xlsx_sheet_rows):
+ * libxlsxwriter's constant-memory mode for that sheet alone, each row
+ * going to the temporary file when the next begins.  Its rows' heights
+ * are then set as each row is finished, from column widths fixed
+ * beforehand by a measuring pass of the same layout, so the sheet looks
+ * exactly as if it had been kept whole.
  *
  * Every sheet is set up to print at close, from what was written on it:
  * portrait when its cells and charts fit a portrait page, else landscape;
@@ -26,6 +37,7 @@
  * A workbook is only ever written under a name ending in .xlsx, so that
  * "-o elena.pdf" is refused rather than giving an xlsx named .pdf.
  */
+#include <assert.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -71,6 +83,13 @@ struct cairn__sheet {
     double width[MAX_COLS]; /* widest content seen, in characters */
     wrapped *wraps;         /* wrapped cells, to size their rows */
     size_t n_wraps, cap_wraps;
+    /* a sheet written row by row: */
+    bool by_row;
+    bool measuring;            /* cells are only measured, not written */
+    bool widths_fixed;         /* by a measuring pass; rows sized as they end */
+    bool in_row;               /* `row` has cells */
+    size_t row;                /* the row being written */
+    double row_lines;          /* the lines its wrapped cells need */
     size_t last_row, last_col; /* the extent of what was written */
     bool used;
     bool col_used[MAX_COLS];
@@ -94,6 +113,7 @@ struct cairn__chart {
 struct cairn__xlsx {
     lxw_workbook *wb;
     char *path;
+    char *tmpdir; /* libxlsxwriter's temporary files: the output's folder */
     cairn_outfile *out;
     format_entry *formats;
     size_t n_formats, cap_formats;
@@ -187,7 +207,16 @@ int cairn__xlsx_open(cairn__xlsx **out, const char *path,
         cairn__xlsx_abort(x);
         return rc;
     }
-    x->wb = workbook_new(cairn_outfile_temp_path(x->out));
+    /* The temporary file's path always names its folder ("./.r.xlsx..."
+     * for a bare name). */
+    const char *temp = cairn_outfile_temp_path(x->out);
+    if ((x->tmpdir = dup_str(temp)) == NULL) {
+        cairn__xlsx_abort(x);
+        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    *strrchr(x->tmpdir, '/') = '\0';
+    lxw_workbook_options o = {.tmpdir = x->tmpdir};
+    x->wb = workbook_new_opt(temp, &o);
     if (x->wb == NULL) {
         cairn__xlsx_abort(x);
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
@@ -221,6 +250,7 @@ static void free_parts(cairn__xlsx *x)
     free(x->charts);
     free(x->formats);
     free(x->path);
+    free(x->tmpdir);
     free(x);
 }
 
@@ -378,8 +408,26 @@ static int by_row(const void *pa, const void *pb)
     return a->row < b->row ? -1 : a->row > b->row;
 }
 
-/* Give rows with wrapped text the lines it needs (neither Excel nor
- * LibreOffice sizes them when opening a file). */
+/* Lines `chars` of wrapped text take in column `col` at its final width. */
+static double wrap_lines(const cairn__sheet *s, size_t col, double chars)
+{
+    double room = fmax(s->width[col] - 1, 1);
+    return ceil(chars * 1.1 / room);
+}
+
+/* Make a row of wrapped text as tall as its `lines` need (neither Excel
+ * nor LibreOffice sizes rows when opening a file). */
+static void set_lines(cairn__sheet *s, size_t row, double lines)
+{
+    if (lines > 1) {
+        check(s->x,
+              worksheet_set_row(s->ws, (lxw_row_t)row,
+                                LXW_DEF_ROW_HEIGHT * fmin(lines, 20), NULL),
+              s->name);
+    }
+}
+
+/* Size every row that has wrapped text, at close. */
 static void fit_rows(cairn__sheet *s)
 {
     if (s->n_wraps == 0) {
@@ -390,24 +438,37 @@ static void fit_rows(cairn__sheet *s)
         size_t row = s->wraps[i].row;
         double lines = 1;
         for (; i < s->n_wraps && s->wraps[i].row == row; i++) {
-            double room = fmax(s->width[s->wraps[i].col] - 1, 1);
-            lines = fmax(lines, ceil(s->wraps[i].chars * 1.1 / room));
+            lines =
+                fmax(lines, wrap_lines(s, s->wraps[i].col, s->wraps[i].chars));
         }
-        if (lines > 1) {
-            check(s->x,
-                  worksheet_set_row(s->ws, (lxw_row_t)row,
-                                    LXW_DEF_ROW_HEIGHT * fmin(lines, 20), NULL),
-                  s->name);
-        }
+        set_lines(s, row, lines);
     }
+}
+
+/* A row-by-row sheet's row is finished: size it while libxlsxwriter
+ * still holds it (it writes the row out when the next one begins). */
+static void end_row(cairn__sheet *s)
+{
+    if (s->in_row && !s->measuring) {
+        set_lines(s, s->row, s->row_lines);
+    }
+    s->in_row = false;
+    s->row_lines = 1;
 }
 
 int cairn__xlsx_close(cairn__xlsx *x, cairn_error *err)
 {
     for (size_t i = 0; i < x->n_sheets; i++) {
-        fit_columns(x->sheets[i]);
-        fit_rows(x->sheets[i]);
-        fit_print(x->sheets[i]);
+        cairn__sheet *s = x->sheets[i];
+        assert(!s->measuring); /* a measuring pass is always ended */
+        if (s->by_row) {
+            end_row(s);
+        }
+        if (!s->widths_fixed) {
+            fit_columns(s);
+        }
+        fit_rows(s);
+        fit_print(s);
     }
     if (x->error != CAIRN_OK) {
         int code = x->error;
@@ -564,6 +625,44 @@ cairn__sheet *cairn__xlsx_sheet(cairn__xlsx *x, const char *name)
     return s;
 }
 
+cairn__sheet *cairn__xlsx_sheet_rows(cairn__xlsx *x, const char *name)
+{
+    /* libxlsxwriter reads the workbook's constant_memory option as each
+     * sheet is added (workbook_add_worksheet), so turning it on for one
+     * sheet leaves the others whole: their strings shared, their charts
+     * with cached values (tests/report_check.py checks both). */
+    x->wb->options.constant_memory = LXW_TRUE;
+    cairn__sheet *s = cairn__xlsx_sheet(x, name);
+    x->wb->options.constant_memory = LXW_FALSE;
+    if (s != NULL) {
+        s->by_row = true;
+        s->row_lines = 1;
+    }
+    return s;
+}
+
+void cairn__xlsx_measure(cairn__sheet *s)
+{
+    if (s != NULL) {
+        assert(s->by_row && !s->in_row && !s->widths_fixed);
+        s->measuring = true;
+    }
+}
+
+void cairn__xlsx_measured(cairn__sheet *s)
+{
+    if (s == NULL) {
+        return;
+    }
+    assert(s->measuring);
+    fit_columns(s);
+    s->measuring = false;
+    s->widths_fixed = true;
+    s->in_row = false;
+    s->row = 0;
+    s->row_lines = 1;
+}
+
 const char *cairn__xlsx_sheet_name(const cairn__sheet *s)
 {
     return s->name;
@@ -579,9 +678,20 @@ static double text_width(const char *t)
     return n;
 }
 
-/* Remember a wrapped cell so its row can be made tall enough. */
+/* Remember a wrapped cell so its row can be made tall enough: at close,
+ * or on a row-by-row sheet when its row ends. */
 static void note_wrap(cairn__sheet *s, size_t row, size_t col, double chars)
 {
+    if (s->by_row) {
+        if (!s->widths_fixed && !s->measuring) {
+            /* its column's width, and so the row's height, is not known
+             * yet: the layout needs a measuring pass */
+            fail(s->x, CAIRN_EREPORT, s->name, LXW_ERROR_PARAMETER_VALIDATION);
+        } else if (!s->measuring) {
+            s->row_lines = fmax(s->row_lines, wrap_lines(s, col, chars));
+        }
+        return;
+    }
     if (s->n_wraps == s->cap_wraps) {
         size_t cap = s->cap_wraps ? 2 * s->cap_wraps : 64;
         wrapped *p = realloc(s->wraps, cap * sizeof *p);
@@ -603,6 +713,9 @@ static void measure(cairn__sheet *s, size_t row, size_t col, double chars,
     }
     if (st != NULL && st->wrap) {
         note_wrap(s, row, col, chars);
+    }
+    if (s->widths_fixed) {
+        return; /* by a measuring pass */
     }
     double w = chars * (st && (st->bold || st->header) ? 1.1 : 1.0) + 2;
     if (st != NULL && st->header) {
@@ -626,6 +739,16 @@ static bool cell_ok(cairn__sheet *s, size_t row, size_t col)
              LXW_ERROR_WORKSHEET_INDEX_OUT_OF_RANGE);
         return false;
     }
+    if (s->by_row && s->in_row && row != s->row) {
+        if (row < s->row) {
+            fail(s->x, CAIRN_EREPORT, s->name,
+                 LXW_ERROR_WORKSHEET_INDEX_OUT_OF_RANGE);
+            return false; /* that row was written out already */
+        }
+        end_row(s);
+    }
+    s->in_row = true;
+    s->row = row;
     s->last_row = s->used && s->last_row > row ? s->last_row : row;
     s->last_col = s->used && s->last_col > col ? s->last_col : col;
     s->used = true;
@@ -639,11 +762,13 @@ void cairn__xlsx_text(cairn__sheet *s, size_t row, size_t col, const char *text,
     if (text == NULL || !cell_ok(s, row, col)) {
         return;
     }
-    lxw_format *f = format_for(s->x, st, false);
-    check(
-        s->x,
-        worksheet_write_string(s->ws, (lxw_row_t)row, (lxw_col_t)col, text, f),
-        s->name);
+    if (!s->measuring) {
+        lxw_format *f = format_for(s->x, st, false);
+        check(s->x,
+              worksheet_write_string(s->ws, (lxw_row_t)row, (lxw_col_t)col,
+                                     text, f),
+              s->name);
+    }
     if (st != NULL && st->wrap && st->header) {
         /* a wrapped header needs its longest word, not its length */
         double word = 0, longest = 0;
@@ -655,7 +780,9 @@ void cairn__xlsx_text(cairn__sheet *s, size_t row, size_t col, const char *text,
         measure(s, row, col, longest, &(cairn__style){.header = true});
         return;
     }
-    measure(s, row, col, text_width(text), st);
+    if (!s->widths_fixed || (st != NULL && st->wrap)) {
+        measure(s, row, col, text_width(text), st);
+    }
 }
 
 void cairn__xlsx_textf(cairn__sheet *s, size_t row, size_t col,
@@ -669,10 +796,36 @@ void cairn__xlsx_textf(cairn__sheet *s, size_t row, size_t col,
     cairn__xlsx_text(s, row, col, buf, st);
 }
 
+/* Characters "%.0f" gives for a whole `v` under 1e10 in size: its digits
+ * and a minus sign (also of -0), without snprintf's cost on every cell. */
+static double whole_width(double v)
+{
+    double n = signbit(v) ? 2 : 1;
+    for (uint64_t u = (uint64_t)fabs(v); u >= 10; u /= 10) {
+        n++;
+    }
+    return n;
+}
+
+static_assert(CAIRN__NUM_SIGNED + 1 == CAIRN__NUM_DATE,
+              "number_width: the formats of whole numbers come first");
+
 /* Characters the number takes in its format. */
 static double number_width(double v, cairn__num num)
 {
     char buf[64];
+    if (v == floor(v) && fabs(v) < 1e10) {
+        /* as the formats below print a whole number */
+        static const double decimals[] = {
+            [CAIRN__NUM_GENERAL] = 0, [CAIRN__NUM_INT] = 0,
+            [CAIRN__NUM_1DP] = 2,     [CAIRN__NUM_2DP] = 3,
+            [CAIRN__NUM_3DP] = 4,     [CAIRN__NUM_SIGNED] = 2,
+        };
+        if (num < CAIRN__NUM_DATE) {
+            bool plus = num == CAIRN__NUM_SIGNED && !signbit(v);
+            return whole_width(v) + decimals[num] + plus;
+        }
+    }
     switch (num) {
     case CAIRN__NUM_INT:
         return snprintf(buf, sizeof buf, "%.0f", v);
@@ -703,13 +856,19 @@ void cairn__xlsx_number(cairn__sheet *s, size_t row, size_t col, double v,
     if (!cell_ok(s, row, col)) {
         return;
     }
-    bool signed1 = st != NULL && st->num == CAIRN__NUM_SIGNED && v != floor(v);
-    lxw_format *f = format_for(s->x, st, signed1);
-    check(s->x,
-          worksheet_write_number(s->ws, (lxw_row_t)row, (lxw_col_t)col, v, f),
-          s->name);
-    measure(s, row, col, number_width(v, st ? st->num : CAIRN__NUM_GENERAL),
-            st);
+    if (!s->measuring) {
+        bool signed1 =
+            st != NULL && st->num == CAIRN__NUM_SIGNED && v != floor(v);
+        lxw_format *f = format_for(s->x, st, signed1);
+        check(
+            s->x,
+            worksheet_write_number(s->ws, (lxw_row_t)row, (lxw_col_t)col, v, f),
+            s->name);
+    }
+    if (!s->widths_fixed || (st != NULL && st->wrap)) {
+        measure(s, row, col, number_width(v, st ? st->num : CAIRN__NUM_GENERAL),
+                st);
+    }
 }
 
 void cairn__xlsx_date(cairn__sheet *s, size_t row, size_t col, const char *iso,
@@ -731,7 +890,7 @@ void cairn__xlsx_date(cairn__sheet *s, size_t row, size_t col, const char *iso,
 void cairn__xlsx_blank(cairn__sheet *s, size_t row, size_t col,
                        const cairn__style *st)
 {
-    if (st == NULL || !cell_ok(s, row, col)) {
+    if (st == NULL || !cell_ok(s, row, col) || s->measuring) {
         return;
     }
     check(s->x,
@@ -762,7 +921,8 @@ void cairn__xlsx_autofilter(cairn__sheet *s, size_t r1, size_t c1, size_t r2,
 
 void cairn__xlsx_min_width(cairn__sheet *s, size_t col, double width)
 {
-    if (s != NULL && col < MAX_COLS && s->width[col] < width) {
+    if (s != NULL && col < MAX_COLS && !s->widths_fixed &&
+        s->width[col] < width) {
         s->width[col] = width;
     }
 }

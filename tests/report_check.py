@@ -216,11 +216,14 @@ class Package:
             nm = ser.find("c:tx/c:v", NS)
             nm = nm.text if nm is not None else ""
             refs = {}
+            cache = {}
             for key in ("xVal", "yVal", "cat", "val"):
                 f = ser.find("c:%s//c:f" % key, NS)
                 if f is not None:
                     refs[key] = f.text
-            series.append({"name": nm, "refs": refs})
+                pts = ser.findall("c:%s//c:numCache/c:pt/c:v" % key, NS)
+                cache[key] = [float(v.text) for v in pts]
+            series.append({"name": nm, "refs": refs, "cache": cache})
         axes = []
         for ax in root.iter("{%s}valAx" % NS["c"]):
             lim = {k: float(e.get("val")) for k in ("min", "max")
@@ -234,6 +237,16 @@ class Package:
                          else None})
         return {"title": title, "kinds": kinds, "series": series,
                 "axes": axes}
+
+    def cell_types(self, sheet):
+        """How many cells of `sheet` are stored as each type ("s": a
+        shared string, "inlineStr", "n" for numbers and blanks)."""
+        out = {}
+        for c in self.xml(self.sheet_files()[sheet]).iter(
+                "{%s}c" % NS["m"]):
+            t = c.get("t", "n")
+            out[t] = out.get(t, 0) + 1
+        return out
 
     def core(self):
         root = self.xml("docProps/core.xml")
@@ -289,7 +302,7 @@ def check_common(wb, pkg, title_prefix):
           core["created"] is not None,
           "document properties: title, author, fixed creation time",
           core)
-    formulas, strings, cut = [], [], []
+    formulas, strings, cut, short = [], [], [], []
     for ws in wb.worksheets:
         for row in ws.iter_rows():
             for c in row:
@@ -304,10 +317,13 @@ def check_common(wb, pkg, title_prefix):
                     strings.append("%s!%s=%r" % (ws.title, c.coordinate,
                                                  c.value))
                 cut.extend(cut_off(ws, c))
+                short.extend(too_short(ws, c))
     check(not formulas, "no formulas", formulas[:5])
     check(not strings, "numbers are numbers, not rounded strings",
           strings[:5])
     check(not cut, "column widths: nothing is cut off", cut[:5])
+    check(not short, "row heights: wrapped text has the lines it needs",
+          short[:5])
     unfrozen = [ws.title for ws in wb.worksheets
                 if ws.freeze_panes is None and ws.title != "Chart data"]
     check(not unfrozen, "header rows frozen on every sheet", unfrozen)
@@ -379,6 +395,22 @@ def cut_off(ws, c):
     if need > width + 0.5:
         return ["%s!%s %r needs %d, has %.1f" % (ws.title, c.coordinate,
                                                   c.value, need, width)]
+    return []
+
+
+def too_short(ws, c):
+    """A wrapped cell whose row is too short for its text: at least one
+    line per (column width - 1) characters, up to 20 lines (neither Excel
+    nor LibreOffice sizes rows when opening a file)."""
+    if c.alignment is None or not c.alignment.wrap_text or \
+            not isinstance(c.value, str):
+        return []
+    width = ws.column_dimensions[get_column_letter(c.column)].width or 8.43
+    lines = min(20, math.ceil(len(c.value) / max(width - 1, 1)))
+    height = ws.row_dimensions[c.row].height or 15
+    if height + 0.5 < 15 * lines:
+        return ["%s!%s %r needs %d lines, has %.0f points" % (
+            ws.title, c.coordinate, c.value, lines, height)]
     return []
 
 
@@ -794,6 +826,7 @@ def check_caseload(wb, pkg, eng, expect_clients):
     check(not bad, "caseload: latest score per instrument as the history",
           "\n".join(bad[:5]))
     check_caseload_summary(wb, pkg, n)
+    check_caseload_rows(pkg)
 
 
 def check_caseload_summary(wb, pkg, n):
@@ -812,6 +845,20 @@ def check_caseload_summary(wb, pkg, n):
           [s["refs"].get("val") for s in series] == want,
           "caseload summary: column chart of the counts",
           [s["refs"] for s in series])
+    check(series and all(s["cache"]["val"] == [x[1 + k] for x in rows]
+                         for k, s in enumerate(series)),
+          "caseload summary: the chart carries the counts for readers that "
+          "do not recompute it", [s["cache"] for s in series])
+
+
+def check_caseload_rows(pkg):
+    """The list is written row by row (libxlsxwriter's constant memory:
+    strings inline), the Summary whole (shared strings)."""
+    rows, summary = pkg.cell_types("Caseload"), pkg.cell_types("Summary")
+    check(rows.get("inlineStr", 0) > 0 and "s" not in rows and
+          summary.get("s", 0) > 0 and "inlineStr" not in summary,
+          "caseload: the list written row by row, the summary whole",
+          (rows, summary))
 
 
 # ---- the cohort workbook ----

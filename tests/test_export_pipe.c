@@ -211,8 +211,7 @@ static void test_export_pipe_errors(void **state)
     /* a bad row just before it, still in the buffer the reader fills */
     long long next_to = nth(st, 6999);
     snprintf(q, sizeof q,
-             "UPDATE assessment SET responses = '{}' WHERE id = %lld",
-             next_to);
+             "UPDATE assessment SET responses = '{}' WHERE id = %lld", next_to);
     exec(st, q);
     snprintf(want, sizeof want,
              "assessment %lld: stored responses are malformed", next_to);

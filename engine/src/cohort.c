@@ -13,6 +13,7 @@
 #include "cairn/cohort.h"
 #include "cairn/settings.h"
 #include "internal.h"
+#include "store_internal.h"
 
 /* One client's course while the scan is on their rows. */
 typedef struct client_acc {
@@ -39,6 +40,7 @@ typedef struct scan {
     bool collect;                   /* keep the ids of the clients summarized */
     int64_t *members; /* ascending: the scan goes client by client */
     size_t n_members, cap_members;
+    int threads; /* of the store's scan */
 } scan;
 
 static int band_index(const cairn_cohort_summary *s, const char *band)
@@ -271,60 +273,80 @@ static int latest_band(const cairn_cohort_summary *s, cairn_store_cursor *cur,
     return rc;
 }
 
-/* The streaming pass: rows come ordered by client, then date. */
+/* The streaming pass's state, on the thread that decodes the rows. */
+typedef struct pass {
+    cairn_cohort_summary *s;
+    scan *sc;
+    client_acc c;
+    int first_band, last_band;
+} pass;
+
+/* One row of the pass: rows come ordered by client, then date. */
+static int take_row(void *arg, cairn_store_cursor *cur,
+                    const cairn_cohort_row *r, cairn_error *err)
+{
+    pass *p = arg;
+    scan *sc = p->sc;
+    client_acc *c = &p->c;
+    const cairn_stored_scale *score = r->n_scales == 1 ? r->scales : NULL;
+    double days = 0;
+    if (score == NULL || !score->has_score ||
+        !client_allowed(sc, r->client_id)) {
+        return CAIRN_OK;
+    }
+    int rc = cairn_date_days(r->administered_at, &days, err);
+    if (rc < 0 || (sc->has_from && days < sc->from) ||
+        (sc->has_to && days >= sc->to)) {
+        return rc;
+    }
+    cairn_episode_place at;
+    if (!cairn_episode_filter_place(sc->episodes, r->client_id, days, &at)) {
+        return CAIRN_OK; /* outside the client's chosen episode of care */
+    }
+    if (r->client_id != c->id || c->n == 0) {
+        rc = latest_band(p->s, cur, c, &p->last_band, err);
+        if (rc == 0) {
+            rc = finish_client(p->s, sc, c, p->first_band, p->last_band, err);
+        }
+        if (rc == 0) {
+            rc = cairn_store_cursor_items(cur, err); /* and the band */
+        }
+        if (rc < 0) {
+            return rc;
+        }
+        memset(c, 0, sizeof *c);
+        c->id = r->client_id;
+        c->first_days = days;
+        c->first_score = score->score;
+        c->first_complete = item_scores(sc, r, c->items);
+        p->first_band = band_index(p->s, score->band);
+    }
+    c->n++;
+    c->last_id = r->assessment_id;
+    c->last_score = score->score;
+    cairn_mixed_group_add(&c->group, (days - c->first_days) / 7.0,
+                          score->score);
+    /* the band of the client's latest score, asked when the client ends */
+    return cairn__store_cursor_keep_band(cur, err);
+}
+
+/* The streaming pass, stepping SQLite on this thread and decoding the
+ * rows on a second (cairn__store_cursor_each). */
 static int run_scan(cairn_cohort_summary *s, scan *sc, cairn_store *st,
                     cairn_error *err)
 {
     cairn_store_cursor *cur = NULL;
-    const cairn_cohort_row *r = NULL;
-    client_acc c = {0};
-    int first_band = -1, last_band = -1;
+    pass p = {.s = s, .sc = sc, .first_band = -1, .last_band = -1};
     int rc = cairn_store_cursor_open_scale(&cur, st, s->instrument,
                                            sc->scale_index, err);
-    while (rc == 0 && (rc = cairn_store_cursor_next(cur, &r, err)) == 1) {
-        rc = CAIRN_OK;
-        const cairn_stored_scale *score = r->n_scales == 1 ? r->scales : NULL;
-        double days = 0;
-        if (score == NULL || !score->has_score ||
-            !client_allowed(sc, r->client_id)) {
-            continue;
-        }
-        rc = cairn_date_days(r->administered_at, &days, err);
-        if (rc < 0 || (sc->has_from && days < sc->from) ||
-            (sc->has_to && days >= sc->to)) {
-            continue;
-        }
-        cairn_episode_place at;
-        if (!cairn_episode_filter_place(sc->episodes, r->client_id, days,
-                                        &at)) {
-            continue; /* outside the client's chosen episode of care */
-        }
-        if (r->client_id != c.id || c.n == 0) {
-            rc = latest_band(s, cur, &c, &last_band, err);
-            if (rc == 0) {
-                rc = finish_client(s, sc, &c, first_band, last_band, err);
-            }
-            if (rc == 0) {
-                rc = cairn_store_cursor_items(cur, err); /* and the band */
-            }
-            memset(&c, 0, sizeof c);
-            c.id = r->client_id;
-            c.first_days = days;
-            c.first_score = score->score;
-            c.first_complete = item_scores(sc, r, c.items);
-            first_band = band_index(s, score->band);
-        }
-        c.n++;
-        c.last_id = r->assessment_id;
-        c.last_score = score->score;
-        cairn_mixed_group_add(&c.group, (days - c.first_days) / 7.0,
-                              score->score);
+    if (rc == 0) {
+        rc = cairn__store_cursor_each(cur, sc->threads, take_row, &p, err);
     }
     if (rc == 0) {
-        rc = latest_band(s, cur, &c, &last_band, err);
+        rc = latest_band(s, cur, &p.c, &p.last_band, err);
     }
     if (rc == 0) {
-        rc = finish_client(s, sc, &c, first_band, last_band, err);
+        rc = finish_client(s, sc, &p.c, p.first_band, p.last_band, err);
     }
     s->n_outside += (double)cairn_episode_filter_outside(sc->episodes);
     cairn_store_cursor_close(cur);
@@ -380,7 +402,8 @@ static int summarize(cairn_cohort_summary **out, scan *members, cairn_store *st,
     const cairn_scale *scale = o->scale
                                    ? cairn_instrument_find_scale(inst, o->scale)
                                    : cairn_instrument_scale(inst, 0);
-    scan sc = {.inst = inst, .scale = scale};
+    scan sc = {
+        .inst = inst, .scale = scale, .threads = o->threads == 1 ? 1 : 2};
     *out = NULL;
     if (scale == NULL) {
         return cairn_error_set(err, CAIRN_ENOTFOUND, "%s has no scale '%s'",

@@ -41,8 +41,7 @@ struct cairn__batch_pipe {
 
 /* Every record of one buffer into the spill; every row into the digest
  * (on the worker thread). */
-static int work_chunk(void *ctx, const char *data, size_t len,
-                      cairn_error *err)
+static int work_chunk(void *ctx, const char *data, size_t len, cairn_error *err)
 {
     cairn__batch_pipe *p = ctx;
     size_t at = 0;

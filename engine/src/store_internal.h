@@ -336,4 +336,33 @@ int cairn__scan_decode_codes(cairn__scan_decoder *dc,
 /** Free a decoder and every text it kept.  NULL is allowed. */
 void cairn__scan_decoder_free(cairn__scan_decoder *dc);
 
+/* ---- the one-scale cohort scan, optionally on two threads ---- */
+
+/** What a scan does with each row (cairn_store_cursor_next's row, with
+ * the cursor for cairn_store_cursor_items and _band): CAIRN_OK, or a
+ * negative code with `err` filled, which ends the scan. */
+typedef int (*cairn__cursor_row_fn)(void *ctx, cairn_store_cursor *cur,
+                                    const cairn_cohort_row *row,
+                                    cairn_error *err);
+
+/**
+ * Every row of a one-scale cursor (cairn_store_cursor_open_scale()),
+ * fresh from opening, through `fn`, in scan order.  With `threads` >= 2
+ * one thread steps SQLite and copies each row's columns and a second
+ * decodes them and calls `fn` there (pipe.c), the caller waiting until
+ * all is done; one thread when `threads` < 2 or no thread can start.
+ * Both give the same rows and the same first error (of the first bad
+ * row in scan order).  On two threads `fn` may ask cairn_store_cursor_band
+ * only for the last two rows and the row of the last
+ * cairn__store_cursor_keep_band().  Returns CAIRN_OK or the error.
+ */
+int cairn__store_cursor_each(cairn_store_cursor *cur, int threads,
+                             cairn__cursor_row_fn fn, void *ctx,
+                             cairn_error *err);
+
+/** Keep the current row's band (unread until asked) so that
+ * cairn_store_cursor_band() can give it after later rows; one row is
+ * kept at a time.  Returns CAIRN_OK or CAIRN_ENOMEM. */
+int cairn__store_cursor_keep_band(cairn_store_cursor *cur, cairn_error *err);
+
 #endif

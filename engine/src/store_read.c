@@ -1297,7 +1297,18 @@ typedef struct cursor_def {
     const char *fingerprint;
     const char **scale_ids;
     size_t n_scale_ids;
+    bool missing; /* no such definition */
+    bool bad;     /* its scales could not be read */
 } cursor_def;
+
+/* What a one-scale row reads of its statement's columns 2-5 (or of the
+ * copy handed to the second thread). */
+typedef struct raw_row {
+    const char *date;
+    int64_t def;
+    const char *scores, *responses;
+    size_t scores_len, responses_len;
+} raw_row;
 
 struct cairn_store_cursor {
     cairn_store *st;
@@ -1321,6 +1332,16 @@ struct cairn_store_cursor {
     size_t n_defs, cap_defs;
     cairn_stored_scale sc; /* that scale of this row */
     cairn_cohort_row row;
+    raw_row raw;        /* this row's columns */
+    bool threaded;      /* rows come from the stepping thread (each_two) */
+    bool kept;          /* a band was kept: */
+    int64_t kept_id;    /* the row of cairn__store_cursor_keep_band, */
+    bool kept_bad;      /* its band malformed, */
+    bool kept_has_band; /* whether it has one, */
+    char *kept_band;    /* its band, */
+    size_t kept_cap;    /* in a buffer this large */
+    int64_t *sent;      /* stepping thread: the definitions handed over */
+    size_t n_sent, cap_sent;
 };
 
 /* Every column a full scan decodes. */
@@ -1452,16 +1473,29 @@ static int malformed(const cairn_cohort_row *r, const char *what,
                            (long long)r->assessment_id, what);
 }
 
-/* Definition `id` of a one-scale scan, read the first time it is met. */
-static int cursor_def_get(cairn_store_cursor *cur, int64_t id,
-                          const cursor_def **out, cairn_error *err)
+/* Read definition `id` (fingerprint and scales texts, borrowed from
+ * def_stmt until its reset); *found false when there is none. */
+static int def_lookup(cairn_store_cursor *cur, int64_t id, bool *found,
+                      const char **fp, const char **scales, cairn_error *err)
 {
-    for (size_t i = 0; i < cur->n_defs; i++) {
-        if (cur->defs[i].id == id) {
-            *out = &cur->defs[i];
-            return CAIRN_OK;
-        }
+    sqlite3_stmt *s = cur->def_stmt;
+    sqlite3_reset(s);
+    sqlite3_bind_int64(s, 1, id);
+    int step = sqlite3_step(s);
+    *found = step == SQLITE_ROW;
+    *fp = *found ? cairn__store_col_text(s, 0) : NULL;
+    *scales = *found ? cairn__store_col_text(s, 1) : NULL;
+    if (step != SQLITE_ROW && step != SQLITE_DONE) {
+        return cairn__store_dberr(cur->st, err);
     }
+    return CAIRN_OK;
+}
+
+/* Add definition `id` to those met, decoding its scale ids (marked
+ * missing or bad rather than refused: the row that meets it refuses). */
+static int def_add(cairn_store_cursor *cur, int64_t id, bool found,
+                   const char *fp, const char *scales, cairn_error *err)
+{
     if (cur->n_defs == cur->cap_defs) {
         size_t cap = cur->cap_defs ? cur->cap_defs * 2 : 4;
         cursor_def *p = realloc(cur->defs, cap * sizeof *p);
@@ -1471,33 +1505,49 @@ static int cursor_def_get(cairn_store_cursor *cur, int64_t id,
         cur->defs = p;
         cur->cap_defs = cap;
     }
-    sqlite3_stmt *s = cur->def_stmt;
-    cursor_def *d = &cur->defs[cur->n_defs];
-    *d = (cursor_def){.id = id};
-    sqlite3_reset(s);
-    sqlite3_bind_int64(s, 1, id);
-    int step = sqlite3_step(s);
-    if (step != SQLITE_ROW) {
-        int rc = step == SQLITE_DONE
-                     ? cairn_error_set(err, CAIRN_EINVAL,
-                                       "assessment %lld: its definition "
-                                       "%lld is missing",
-                                       (long long)cur->row.assessment_id,
-                                       (long long)id)
-                     : cairn__store_dberr(cur->st, err);
-        sqlite3_reset(s);
-        return rc;
+    cursor_def *d = &cur->defs[cur->n_defs++];
+    *d = (cursor_def){.id = id, .missing = !found};
+    if (found) {
+        bool ok = decode_ids(&cur->ids, scales, &d->scale_ids, &d->n_scale_ids);
+        d->fingerprint = ok && fp ? arena_str(&cur->ids, fp, strlen(fp)) : NULL;
+        d->bad = !ok || (fp != NULL && d->fingerprint == NULL);
     }
-    const char *fp = cairn__store_col_text(s, 0);
-    bool ok = decode_ids(&cur->ids, cairn__store_col_text(s, 1), &d->scale_ids,
-                         &d->n_scale_ids);
-    d->fingerprint = ok && fp ? arena_str(&cur->ids, fp, strlen(fp)) : NULL;
-    ok = ok && (fp == NULL || d->fingerprint != NULL);
-    sqlite3_reset(s);
-    if (!ok) {
+    return CAIRN_OK;
+}
+
+/* Definition `id` of a one-scale scan, read the first time it is met
+ * (on one thread; with two, the stepping thread read it before the row). */
+static int cursor_def_get(cairn_store_cursor *cur, int64_t id,
+                          const cursor_def **out, cairn_error *err)
+{
+    const cursor_def *d = NULL;
+    for (size_t i = 0; i < cur->n_defs && d == NULL; i++) {
+        d = cur->defs[i].id == id ? &cur->defs[i] : NULL;
+    }
+    if (d == NULL) {
+        assert(!cur->threaded);
+        bool found = false;
+        const char *fp = NULL, *scales = NULL;
+        int rc = def_lookup(cur, id, &found, &fp, &scales, err);
+        if (rc == CAIRN_OK) {
+            rc = def_add(cur, id, found, fp, scales, err);
+        }
+        sqlite3_reset(cur->def_stmt);
+        if (rc < 0) {
+            return rc;
+        }
+        d = &cur->defs[cur->n_defs - 1];
+    }
+    if (d->missing) {
+        return cairn_error_set(err, CAIRN_EINVAL,
+                               "assessment %lld: its definition "
+                               "%lld is missing",
+                               (long long)cur->row.assessment_id,
+                               (long long)id);
+    }
+    if (d->bad) {
         return malformed(&cur->row, "scores", err);
     }
-    cur->n_defs++;
     *out = d;
     return CAIRN_OK;
 }
@@ -1508,8 +1558,7 @@ static int cursor_def_get(cairn_store_cursor *cur, int64_t id,
  * Scores text that is not a JSON array, or a score that is not a number,
  * is refused here.  The band stays NULL until asked for.
  */
-static int cursor_one(cairn_store_cursor *cur, sqlite3_stmt *s,
-                      cairn_error *err)
+static int cursor_one(cairn_store_cursor *cur, cairn_error *err)
 {
     cairn_cohort_row *r = &cur->row;
     const cursor_def *d = NULL;
@@ -1517,8 +1566,8 @@ static int cursor_one(cairn_store_cursor *cur, sqlite3_stmt *s,
     cur->val_id[1] = cur->val_id[0];
     cur->val[0] = NULL;
     cur->val_id[0] = r->assessment_id;
-    r->administered_at = cairn__store_col_text(s, 2);
-    int rc = cursor_def_get(cur, sqlite3_column_int64(s, 3), &d, err);
+    r->administered_at = cur->raw.date;
+    int rc = cursor_def_get(cur, cur->raw.def, &d, err);
     if (rc < 0) {
         return rc;
     }
@@ -1526,11 +1575,10 @@ static int cursor_one(cairn_store_cursor *cur, sqlite3_stmt *s,
     if (cur->scale >= d->n_scale_ids) {
         return CAIRN_OK; /* this definition has no such scale */
     }
-    const char *text = cairn__store_col_text(s, 4);
+    const char *text = cur->raw.scores;
     rc = text == NULL ? CAIRN_EINVAL
                       : cairn__decoded_scale(cur->dec, text,
-                                             (size_t)sqlite3_column_bytes(s, 4),
-                                             &cur->val[0]);
+                                             cur->raw.scores_len, &cur->val[0]);
     if (rc == CAIRN_ENOMEM) {
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
@@ -1568,7 +1616,14 @@ int cairn_store_cursor_next(cairn_store_cursor *cur,
     r->assessment_id = sqlite3_column_int64(s, 0);
     r->client_id = sqlite3_column_int64(s, 1);
     if (cur->one) {
-        int rc = cursor_one(cur, s, err);
+        raw_row *w = &cur->raw;
+        w->date = cairn__store_col_text(s, 2);
+        w->def = sqlite3_column_int64(s, 3);
+        w->scores = cairn__store_col_text(s, 4);
+        w->scores_len = (size_t)sqlite3_column_bytes(s, 4);
+        w->responses = cairn__store_col_text(s, 5);
+        w->responses_len = (size_t)sqlite3_column_bytes(s, 5);
+        int rc = cursor_one(cur, err);
         if (rc < 0) {
             return rc;
         }
@@ -1610,12 +1665,11 @@ static int items_here(cairn_store_cursor *cur, cairn_assessment *items,
                       cairn_error *err)
 {
     cairn_cohort_row *r = &cur->row;
-    const char *text = cairn__store_col_text(cur->stmt, 5);
+    const char *text = cur->raw.responses;
     const cairn__codes_val *v = NULL;
     int rc = text == NULL ? CAIRN_EINVAL
-                          : cairn__decoded_codes(
-                                cur->dec, text,
-                                (size_t)sqlite3_column_bytes(cur->stmt, 5), &v);
+                          : cairn__decoded_codes(cur->dec, text,
+                                                 cur->raw.responses_len, &v);
     if (rc == CAIRN_ENOMEM) {
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
@@ -1676,6 +1730,20 @@ int cairn_store_cursor_band(cairn_store_cursor *cur, int64_t assessment,
                        : CAIRN_OK;
         }
     }
+    if (cur->kept && cur->kept_id == assessment) {
+        *band = cur->kept_bad || !cur->kept_has_band ? NULL : cur->kept_band;
+        return cur->kept_bad ? cairn_error_set(err, CAIRN_EINVAL,
+                                               "assessment %lld: stored "
+                                               "scores are malformed",
+                                               (long long)assessment)
+                             : CAIRN_OK;
+    }
+    if (cur->threaded) {
+        /* The second thread steps no statement: only the rows kept. */
+        return cairn_error_set(err, CAIRN_EINVAL,
+                               "assessment %lld: its band was not kept",
+                               (long long)assessment);
+    }
     sqlite3_stmt *s = cur->band_stmt;
     bool oom = false;
     int rc = CAIRN_OK;
@@ -1699,6 +1767,234 @@ int cairn_store_cursor_band(cairn_store_cursor *cur, int64_t assessment,
     return rc;
 }
 
+int cairn__store_cursor_keep_band(cairn_store_cursor *cur, cairn_error *err)
+{
+    const cairn__scale_val *v = cur->row.n_scales == 1 ? cur->val[0] : NULL;
+    size_t n = v != NULL && v->band != NULL ? strlen(v->band) : 0;
+    if (v != NULL && v->band != NULL && cur->kept_cap < n + 1) {
+        char *b = realloc(cur->kept_band, n + 1);
+        if (b == NULL) {
+            return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+        }
+        cur->kept_band = b;
+        cur->kept_cap = n + 1;
+    }
+    cur->kept = v != NULL;
+    cur->kept_id = cur->row.assessment_id;
+    cur->kept_bad = v != NULL && v->band_bad;
+    if (v != NULL && v->band != NULL) {
+        memcpy(cur->kept_band, v->band, n + 1);
+    }
+    cur->kept_has_band = v != NULL && v->band != NULL;
+    return CAIRN_OK;
+}
+
+/* ---- the scan on two threads ----
+ * The stepping thread copies each row's columns (and, before the first
+ * row of each definition, that definition's texts) into the pipe; the
+ * worker decodes them exactly as cairn_store_cursor_next would and calls
+ * the caller's function.  Only the stepping thread touches SQLite. */
+
+enum { REC_ROW = 1, REC_DEF = 2 };
+#define REC_NULL UINT32_MAX
+
+typedef struct rec_head {
+    int64_t id;      /* the assessment, or the definition */
+    int64_t client;  /* row: its client; definition: 1 found, 0 missing */
+    int64_t def;     /* row: its definition */
+    uint32_t len[3]; /* date, scores, responses; definition: fingerprint,
+                        scales (REC_NULL: NULL) */
+    uint32_t kind;
+} rec_head;
+
+typedef struct each_ctx {
+    cairn_store_cursor *cur;
+    cairn__cursor_row_fn fn;
+    void *ctx;
+} each_ctx;
+
+/* Copy a header and up to three texts as one record. */
+static int put_rec(cairn__pipe *p, rec_head *h, const char *const t[3],
+                   const size_t len[3], cairn_error *err)
+{
+    size_t need = sizeof *h;
+    for (int i = 0; i < 3; i++) {
+        size_t n = t[i] != NULL ? len[i] : 0;
+        if (t[i] != NULL && n >= REC_NULL) {
+            return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+        }
+        h->len[i] = t[i] != NULL ? (uint32_t)n : REC_NULL;
+        need += t[i] != NULL ? n + 1 : 0;
+    }
+    char *room = cairn__pipe_room(p, need);
+    if (room == NULL) {
+        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    memcpy(room, h, sizeof *h);
+    size_t at = sizeof *h;
+    for (int i = 0; i < 3; i++) {
+        if (t[i] != NULL) {
+            memcpy(room + at, t[i], (size_t)h->len[i]);
+            room[at + h->len[i]] = '\0';
+            at += (size_t)h->len[i] + 1;
+        }
+    }
+    return cairn__pipe_add(p, need, err);
+}
+
+/* Stepping thread: hand definition `id` over the first time it is met. */
+static int send_def(cairn_store_cursor *cur, cairn__pipe *p, int64_t id,
+                    cairn_error *err)
+{
+    for (size_t i = 0; i < cur->n_sent; i++) {
+        if (cur->sent[i] == id) {
+            return CAIRN_OK;
+        }
+    }
+    if (cur->n_sent == cur->cap_sent) {
+        size_t cap = cur->cap_sent ? cur->cap_sent * 2 : 4;
+        int64_t *q = realloc(cur->sent, cap * sizeof *q);
+        if (q == NULL) {
+            return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+        }
+        cur->sent = q;
+        cur->cap_sent = cap;
+    }
+    cur->sent[cur->n_sent++] = id;
+    bool found = false;
+    const char *t[3] = {NULL, NULL, NULL};
+    int rc = def_lookup(cur, id, &found, &t[0], &t[1], err);
+    rec_head h = {.id = id, .client = found, .kind = REC_DEF};
+    size_t len[3] = {t[0] ? strlen(t[0]) : 0, t[1] ? strlen(t[1]) : 0, 0};
+    if (rc == CAIRN_OK) {
+        rc = put_rec(p, &h, t, len, err);
+    }
+    sqlite3_reset(cur->def_stmt);
+    return rc;
+}
+
+/* Worker: one buffer of records, in order. */
+static int take_recs(void *arg, const char *data, size_t len, cairn_error *err)
+{
+    each_ctx *e = arg;
+    cairn_store_cursor *cur = e->cur;
+    size_t at = 0;
+    while (at < len) {
+        rec_head h;
+        const char *t[3] = {NULL, NULL, NULL};
+        memcpy(&h, data + at, sizeof h);
+        at += sizeof h;
+        for (int i = 0; i < 3; i++) {
+            if (h.len[i] != REC_NULL) {
+                t[i] = data + at;
+                at += (size_t)h.len[i] + 1;
+            }
+        }
+        int rc = CAIRN_OK;
+        if (h.kind == REC_DEF) {
+            rc = def_add(cur, h.id, h.client != 0, t[0], t[1], err);
+        } else {
+            arena_reset(&cur->mem);
+            cairn_cohort_row *r = &cur->row;
+            memset(r, 0, sizeof *r);
+            r->assessment_id = h.id;
+            r->client_id = h.client;
+            cur->raw = (raw_row){
+                .date = t[0],
+                .def = h.def,
+                .scores = t[1],
+                .scores_len = t[1] != NULL ? h.len[1] : 0,
+                .responses = t[2],
+                .responses_len = t[2] != NULL ? h.len[2] : 0,
+            };
+            rc = cursor_one(cur, err);
+            if (rc == CAIRN_OK) {
+                rc = e->fn(e->ctx, cur, r, err);
+            }
+        }
+        if (rc < 0) {
+            return rc;
+        }
+    }
+    return CAIRN_OK;
+}
+
+/* Stepping thread: every row into the pipe, then wait for the worker.
+ * The worker's error comes first: it is of an earlier row. */
+static int each_two(cairn_store_cursor *cur, cairn__pipe *p, cairn_error *err)
+{
+    sqlite3_stmt *s = cur->stmt;
+    int rc = CAIRN_OK;
+    for (;;) {
+        int step = sqlite3_step(s);
+        if (step == SQLITE_DONE) {
+            break;
+        }
+        if (step != SQLITE_ROW) {
+            rc = cairn__store_dberr(cur->st, err);
+            break;
+        }
+        int64_t def = sqlite3_column_int64(s, 3);
+        rc = send_def(cur, p, def, err);
+        if (rc < 0) {
+            break;
+        }
+        rec_head h = {.id = sqlite3_column_int64(s, 0),
+                      .client = sqlite3_column_int64(s, 1),
+                      .def = def,
+                      .kind = REC_ROW};
+        /* the texts' lengths as SQLite gives them, as one thread reads
+         * them (a NUL inside one is part of it) */
+        const char *t[3] = {cairn__store_col_text(s, 2),
+                            cairn__store_col_text(s, 4),
+                            cairn__store_col_text(s, 5)};
+        size_t len[3] = {t[0] ? strlen(t[0]) : 0,
+                         (size_t)sqlite3_column_bytes(s, 4),
+                         (size_t)sqlite3_column_bytes(s, 5)};
+        rc = put_rec(p, &h, t, len, err);
+        if (rc < 0) {
+            break;
+        }
+    }
+    cairn_error e = CAIRN_ERROR_INIT;
+    int wrc = cairn__pipe_flush(p, &e);
+    if (wrc < 0) {
+        if (err != NULL) {
+            *err = e;
+        }
+        return wrc;
+    }
+    return rc;
+}
+
+int cairn__store_cursor_each(cairn_store_cursor *cur, int threads,
+                             cairn__cursor_row_fn fn, void *ctx,
+                             cairn_error *err)
+{
+    assert(cur->one);
+    each_ctx e = {.cur = cur, .fn = fn, .ctx = ctx};
+    cairn__pipe *p = NULL;
+    if (cur->empty) {
+        return CAIRN_OK;
+    }
+    if (threads >= 2 && cairn__pipe_start(&p, take_recs, &e) == CAIRN_OK) {
+        cur->threaded = true;
+        int rc = each_two(cur, p, err);
+        cairn__pipe_free(p);
+        cur->threaded = false;
+        return rc;
+    }
+    const cairn_cohort_row *r = NULL;
+    int rc;
+    while ((rc = cairn_store_cursor_next(cur, &r, err)) == 1) {
+        rc = fn(ctx, cur, r, err);
+        if (rc < 0) {
+            return rc;
+        }
+    }
+    return rc;
+}
+
 void cairn_store_cursor_close(cairn_store_cursor *cur)
 {
     if (cur == NULL) {
@@ -1711,6 +2007,8 @@ void cairn_store_cursor_close(cairn_store_cursor *cur)
     arena_free(&cur->mem);
     arena_free(&cur->ids);
     free(cur->defs);
+    free(cur->kept_band);
+    free(cur->sent);
     free(cur);
 }
 

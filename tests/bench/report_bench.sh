@@ -34,6 +34,7 @@ best=""
 i=0
 while [ "$i" -lt "$RUNS" ]; do
     out=$dir/caseload_$CLIENTS.xlsx
+    rm -f "$out" # -o writes only new files
     t0=$(now)
     "$CAIRN" --db "$db" report caseload -o "$out" >/dev/null || exit 1
     t1=$(now)

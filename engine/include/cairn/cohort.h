@@ -46,6 +46,9 @@ typedef struct cairn_cohort_options {
                                          cairn/episode.h): CAIRN_EPISODE_CURRENT (default),
                                          CAIRN_EPISODE_ALL or a number; clients without
                                          episodes count whole */
+    int threads; /**< threads for the store's scan: 0 (default) two, one
+                      stepping SQLite and one decoding; 1 one.  The
+                      summary is the same either way */
 } cairn_cohort_options;
 
 /** Defaults: main scale, everything, the definition's parameters, each
@@ -53,7 +56,7 @@ typedef struct cairn_cohort_options {
 #define CAIRN_COHORT_OPTIONS_INIT                                              \
     {                                                                          \
         NULL, NULL, NULL, NULL, false, 0, false, 0, false, 0, NULL,            \
-            CAIRN_EPISODE_CURRENT                                              \
+            CAIRN_EPISODE_CURRENT, 0                                           \
     }
 
 /** Most bands a summary counts. */
