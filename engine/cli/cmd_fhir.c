@@ -5,17 +5,15 @@
  *   cairn fhir questionnaire one instrument's Questionnaire
  *   cairn fhir import        QuestionnaireResponses from another system
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cairn/fhir.h"
 #include "cli.h"
 
 static const char *output, *key, *subject_system;
-static bool pseudonymise, create_clients, dry_run;
+static bool pseudonymise, create_clients, dry_run, force;
 static int type_choice;
 static cairn_fhir_export_options x = CAIRN_FHIR_EXPORT_OPTIONS_INIT;
 static const char *const types[] = {"transaction", "collection", NULL};
@@ -43,10 +41,12 @@ static const cli_opt export_opts[] = {
      "dates shifted per client, with --key",
      .flag = &pseudonymise},
     {"key", "KEYFILE", "the site key for --pseudonymise", .str = &key},
+    {"force", NULL, "replace FILE if it exists", .flag = &force},
     {NULL}};
 static const cli_opt questionnaire_opts[] = {
     {"output", "FILE", "where to write ('-' for standard output)",
      .str = &output, .alias = 'o'},
+    {"force", NULL, "replace FILE if it exists", .flag = &force},
     {NULL}};
 static const cli_opt import_opts[] = {
     {"create-clients", NULL, "add client codes not yet known",
@@ -70,8 +70,8 @@ const cli_command cli_fhir_command = {
         "cairn fhir export -o FILE [--client C] [--instrument I] [--from D]\n"
         "                  [--to D] [--type transaction|collection]\n"
         "                  [--system URI] [--recorded INSTANT]\n"
-        "                  [--pseudonymise --key KEYFILE]\n"
-        "       cairn fhir questionnaire INSTRUMENT -o FILE\n"
+        "                  [--pseudonymise --key KEYFILE] [--force]\n"
+        "       cairn fhir questionnaire INSTRUMENT -o FILE [--force]\n"
         "       cairn fhir import FILE [--create-clients] "
         "[--subject-system URI]\n"
         "                  [--dry-run]",
@@ -122,31 +122,41 @@ static int load_terms(cli_ctx *ctx, const cairn_catalog *cat,
     return CLI_OK;
 }
 
-/* Write `text` to `path` ("-" = stdout) through a temporary file. */
+/*
+ * Write `text` to `path` ("-" = stdout) through cairn_outfile, as every
+ * other output: an existing file only with --force, never the database
+ * or a key in use (by identity), temporary + sync + rename.
+ */
 static int write_output(cli_ctx *ctx, const char *path, const char *text)
 {
-    char tmp[4200];
+    cairn_error err = CAIRN_ERROR_INIT;
+    cairn_outfile *f = NULL;
     if (strcmp(path, "-") == 0) {
         return fputs(text, stdout) < 0 ? CLI_FAIL : CLI_OK;
     }
-    if (ctx->db_path != NULL && strcmp(ctx->db_path, path) == 0) {
-        cli_error("%s: is the database; choose another output file", path);
-        return CLI_FAIL;
+    cairn_outfile_options o = cli_output_options(ctx, force, key);
+    if (cairn_outfile_open(&f, path, &o, &err) < 0) {
+        return cli_fail(&err);
     }
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "wb");
-    if (f == NULL) {
-        cli_error("%s: cannot write: %s", path, strerror(errno));
-        return CLI_FAIL;
+    FILE *s = cairn_outfile_stream(f);
+    if (s != NULL) {
+        fputs(text, s);
     }
-    bool ok = fputs(text, f) >= 0;
-    ok = fclose(f) == 0 && ok;
-    if (!ok || rename(tmp, path) != 0) {
-        cli_error("%s: cannot write: %s", path, strerror(errno));
-        unlink(tmp);
-        return CLI_FAIL;
+    if (cairn_outfile_commit(f, &err) < 0) {
+        return cli_fail(&err);
     }
     return CLI_OK;
+}
+
+/* Refuse the output before any work (and before the audit entry). */
+static int check_output(cli_ctx *ctx, const char *path)
+{
+    cairn_error err = CAIRN_ERROR_INIT;
+    if (strcmp(path, "-") == 0) {
+        return CLI_OK;
+    }
+    cairn_outfile_options o = cli_output_options(ctx, force, key);
+    return cairn_outfile_check(path, &o, &err) < 0 ? cli_fail(&err) : CLI_OK;
 }
 
 static int fhir_export(cli_ctx *ctx, int npos)
@@ -168,8 +178,8 @@ static int fhir_export(cli_ctx *ctx, int npos)
     if (cat == NULL || load_terms(ctx, cat, &terms) != CLI_OK) {
         return CLI_FAIL;
     }
-    int rc = CLI_OK;
-    if (key != NULL && cli_key_load(key, &k) != CLI_OK) {
+    int rc = check_output(ctx, output);
+    if (rc == CLI_OK && key != NULL && cli_key_load(key, &k) != CLI_OK) {
         rc = CLI_FAIL;
     }
     if (rc == CLI_OK && cli_store_open(ctx, &st) != CLI_OK) {
@@ -209,13 +219,15 @@ static int fhir_questionnaire(cli_ctx *ctx, const char *name, int npos)
     if (inst == NULL || load_terms(ctx, cli_catalog(ctx), &terms) != CLI_OK) {
         return CLI_FAIL;
     }
-    int rc = CLI_OK;
-    if (cairn_fhir_questionnaire(
+    int rc = check_output(ctx, output);
+    if (rc == CLI_OK &&
+        cairn_fhir_questionnaire(
             &json, inst,
             cairn_terminology_find(terms, cairn_instrument_code(inst)),
             &err) < 0) {
         rc = cli_fail(&err);
-    } else {
+    }
+    if (rc == CLI_OK) {
         rc = write_output(ctx, output, json);
     }
     free(json);

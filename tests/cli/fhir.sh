@@ -147,6 +147,46 @@ t_run "no client code, MRN or date leaves" 1 grep -E -q 'C001|C002|MRN-4711|2026
 t_run "--pseudonymise needs --key" 2 c fhir export --pseudonymise -o x.json
 t_err_has "cairn: --pseudonymise and --key go together"
 
+# --- the output never replaces what it was not asked to write
+no_temps() { [ -z "$(ls -A | grep 'cairn-tmp')" ] && t_ok "$1" \
+    || t_not_ok "$1" "$(ls -A | grep 'cairn-tmp')"; }
+t_run "an export to a new name" 0 c fhir export -o new.json
+printf 'notes kept by hand\n' > notes.json
+cp notes.json notes.orig
+t_run "an existing file is refused without --force" 1 c fhir export -o notes.json
+t_err "cairn: notes.json already exists; give --force to replace it"
+cmp -s notes.json notes.orig && t_ok "the existing file is unchanged" \
+    || t_not_ok "the existing file is unchanged" "notes.json differs"
+t_run "with --force it is replaced" 0 c fhir export --force -o notes.json
+cmp -s notes.json new.json && t_ok "the replacement is the whole export" \
+    || t_not_ok "the replacement is the whole export" "notes.json differs"
+mkdir -p sub
+cp s.db s.db.orig
+t_run "the store by another spelling is refused" 1 c fhir export \
+    -o ./sub/../s.db
+t_err "cairn: ./sub/../s.db is the database in use (or one of its files); choose another output name"
+ln -s s.db link.db
+t_run "the store through a symlink is refused" 1 c fhir export --force \
+    -o link.db
+t_err "cairn: link.db is the database in use (or one of its files); choose another output name"
+"$CAIRN" --db other.db init >/dev/null
+cp other.db other.orig
+t_run "another SQLite store is refused" 1 c fhir export --force -o other.db
+t_err "cairn: other.db is an SQLite database; Cairn never writes over one"
+cmp -s s.db s.db.orig && cmp -s other.db other.orig && [ -L link.db ] \
+    && t_ok "the stores are unchanged" \
+    || t_not_ok "the stores are unchanged" "a store differs"
+cp site.key site.orig
+t_run "the key in use is refused" 1 c fhir export --pseudonymise \
+    --key site.key --force -o ./site.key
+t_err "cairn: ./site.key is a key in use; choose another output name"
+cmp -s site.key site.orig && t_ok "the key is unchanged" \
+    || t_not_ok "the key is unchanged" "site.key differs"
+t_run "a Questionnaire over an existing file is refused" 1 \
+    "$CAIRN" fhir questionnaire phq9 -o notes.orig
+t_err "cairn: notes.orig already exists; give --force to replace it"
+no_temps "no temporary file is left after the refusals"
+
 # --- questionnaires
 t_run "PHQ-9 Questionnaire" 0 "$CAIRN" fhir questionnaire PHQ-9 -o q9.json
 t_run "EPDS Questionnaire" 0 "$CAIRN" fhir questionnaire epds -o qe.json
