@@ -931,7 +931,8 @@ static void test_redcap_failure_writes_nothing(void **state)
             write_bytes(p, "old\n", 4, 0644);
         }
         assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
-        int rc = cairn_redcap_export(st, test_catalog(), prefix, &o, NULL, &err);
+        int rc =
+            cairn_redcap_export(st, test_catalog(), prefix, &o, NULL, &err);
         assert_int_equal(setrlimit(RLIMIT_FSIZE, &was), 0);
         assert_int_equal(rc, CAIRN_EIO);
         assert_non_null(strstr(err.message, "bbbb.dictionary.csv"));
