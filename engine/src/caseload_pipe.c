@@ -178,12 +178,7 @@ int cairn__course_pipe_start(cairn__course_pipe **out,
         return CAIRN_ENOMEM;
     }
     p->r = r;
-    if (pthread_mutex_init(&p->mu, NULL) != 0) {
-        free(p);
-        return CAIRN_ENOMEM;
-    }
-    if (pthread_cond_init(&p->cv, NULL) != 0) {
-        pthread_mutex_destroy(&p->mu);
+    if (cairn__pipe_sync_init(&p->mu, &p->cv) != CAIRN_OK) {
         free(p);
         return CAIRN_ENOMEM;
     }

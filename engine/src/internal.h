@@ -5,6 +5,7 @@
 #ifndef CAIRN_INTERNAL_H
 #define CAIRN_INTERNAL_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -450,6 +451,11 @@ int cairn__pipe_flush(cairn__pipe *p, cairn_error *err);
 /** Stop the worker (dropping what it has not done), join it and free the
  * pipe.  NULL is allowed. */
 void cairn__pipe_free(cairn__pipe *p);
+
+/** Ready the lock and condition of a hand-over between two threads (the
+ * pipe's, the caseload's): CAIRN_OK, or CAIRN_ENOMEM with neither left
+ * to destroy. */
+int cairn__pipe_sync_init(pthread_mutex_t *mu, pthread_cond_t *cv);
 
 /*
  * Course streams whose stored texts are decoded by another thread than

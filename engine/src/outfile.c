@@ -364,6 +364,22 @@ static int place(cairn_outfile *f, cairn_error *err)
     return CAIRN_OK;
 }
 
+/* Put `f` in place if `rc` is CAIRN_OK (and the rename works), else
+ * remove its temporary; frees `f` either way.  Returns the outcome. */
+static int settle(cairn_outfile *f, int rc, cairn_error *err)
+{
+    if (rc == CAIRN_OK) {
+        rc = place(f, err);
+    }
+    if (rc == CAIRN_OK) {
+        sync_dir(f->path);
+    } else {
+        unlink(f->tmp);
+    }
+    free_outfile(f);
+    return rc;
+}
+
 int cairn_outfile_commit(cairn_outfile *f, cairn_error *err)
 {
     int rc = CAIRN_OK;
@@ -394,21 +410,12 @@ int cairn_outfile_commit(cairn_outfile *f, cairn_error *err)
             return CAIRN_OK;
         }
         rc = cairn_error_set(err, CAIRN_EIO,
-                             "%s: too many output files in one batch",
-                             f->path);
+                             "%s: too many output files in one batch", f->path);
     } else if (e != 0) {
         rc = cairn_error_set(err, CAIRN_EIO, "cannot write %s: %s", f->path,
                              strerror(e));
-    } else {
-        rc = place(f, err);
     }
-    if (rc == CAIRN_OK) {
-        sync_dir(f->path);
-    } else {
-        unlink(f->tmp);
-    }
-    free_outfile(f);
-    return rc;
+    return settle(f, rc, err);
 }
 
 void cairn_outfile_abort(cairn_outfile *f)
@@ -432,23 +439,14 @@ int cairn_outfile_batch_commit(cairn_outfile_batch *b, cairn_error *err)
     for (size_t i = 0; rc == CAIRN_OK && i < b->n; i++) {
         cairn_outfile *f = b->files[i];
         if (!live_used[f->slot]) {
-            rc = cairn_error_set(err, CAIRN_EIO, "cannot write %s: %s",
-                                 f->path, strerror(EINTR));
+            rc = cairn_error_set(err, CAIRN_EIO, "cannot write %s: %s", f->path,
+                                 strerror(EINTR));
         } else {
             rc = cairn_outfile_check(f->path, &f->o, err);
         }
     }
     for (size_t i = 0; i < b->n; i++) {
-        cairn_outfile *f = b->files[i];
-        if (rc == CAIRN_OK) {
-            rc = place(f, err);
-        }
-        if (rc == CAIRN_OK) {
-            sync_dir(f->path);
-        } else {
-            unlink(f->tmp);
-        }
-        free_outfile(f);
+        rc = settle(b->files[i], rc, err);
         b->files[i] = NULL;
     }
     b->n = 0;

@@ -76,6 +76,18 @@ static void *worker(void *arg)
     return NULL;
 }
 
+int cairn__pipe_sync_init(pthread_mutex_t *mu, pthread_cond_t *cv)
+{
+    if (pthread_mutex_init(mu, NULL) != 0) {
+        return CAIRN_ENOMEM;
+    }
+    if (pthread_cond_init(cv, NULL) != 0) {
+        pthread_mutex_destroy(mu);
+        return CAIRN_ENOMEM;
+    }
+    return CAIRN_OK;
+}
+
 int cairn__pipe_start(cairn__pipe **out, cairn__pipe_fn fn, void *ctx)
 {
     *out = NULL;
@@ -85,12 +97,7 @@ int cairn__pipe_start(cairn__pipe **out, cairn__pipe_fn fn, void *ctx)
     }
     p->fn = fn;
     p->ctx = ctx;
-    if (pthread_mutex_init(&p->mu, NULL) != 0) {
-        free(p);
-        return CAIRN_ENOMEM;
-    }
-    if (pthread_cond_init(&p->cv, NULL) != 0) {
-        pthread_mutex_destroy(&p->mu);
+    if (cairn__pipe_sync_init(&p->mu, &p->cv) != CAIRN_OK) {
         free(p);
         return CAIRN_ENOMEM;
     }

@@ -608,8 +608,7 @@ static int audit_export(exporter *ex, const cairn_redcap_export_result *res)
         ex->o->key != NULL ? "de-identified" : "identified", "instrument",
         ex->o->instrument, "records", (json_int_t)res->records, "rows",
         (json_int_t)res->rows, "forms", (json_int_t)res->forms);
-    return cairn__store_audit_release(ex->st, "export.redcap", after,
-                                      ex->err);
+    return cairn__store_audit_release(ex->st, "export.redcap", after, ex->err);
 }
 
 int cairn_redcap_export(cairn_store *st, const cairn_catalog *cat,

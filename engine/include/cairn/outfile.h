@@ -59,22 +59,18 @@ typedef struct cairn_outfile_batch {
 
 /** What an output may not replace, and whether it may replace a file. */
 typedef struct cairn_outfile_options {
-    bool force;           /**< replace an existing regular file */
-    const char *database; /**< the database in use (with -wal, -shm and
-                               -journal), or NULL */
-    const char *keys[3];  /**< key files in use (site key, audit key), or
-                               NULL */
+    bool force;                 /**< replace an existing regular file */
+    const char *database;       /**< the database in use (with -wal, -shm and
+                                     -journal), or NULL */
+    const char *keys[3];        /**< key files in use (site key, audit key), or
+                                     NULL */
     cairn_outfile_batch *batch; /**< commit into this batch, or NULL */
 } cairn_outfile_options;
 
 /** Defaults: keep existing files, nothing named to protect. */
 #define CAIRN_OUTFILE_OPTIONS_INIT                                             \
     {                                                                          \
-        false, NULL,                                                           \
-        {                                                                      \
-            NULL, NULL, NULL                                                   \
-        }                                                                      \
-        , NULL                                                                 \
+        false, NULL, {NULL, NULL, NULL}, NULL                                  \
     }
 
 /**
