@@ -414,6 +414,12 @@ int cairn__store_dberr(cairn_store *st, cairn_error *err)
                            sqlite3_errmsg(st->db));
 }
 
+int cairn__store_step_err(cairn_store *st, bool oom, cairn_error *err)
+{
+    return oom ? cairn_error_set(err, CAIRN_ENOMEM, "out of memory")
+               : cairn__store_dberr(st, err);
+}
+
 int cairn__store_prep(cairn_store *st, enum cairn__stmt id, const char *sql,
                       sqlite3_stmt **out, cairn_error *err)
 {

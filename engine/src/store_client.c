@@ -980,10 +980,8 @@ int cairn_store_episode_list(cairn_episode_list **out, cairn_store *st,
     while (!oom && (step = sqlite3_step(s)) == SQLITE_ROW) {
         oom = !episode_append(list, s, 0);
     }
-    if (oom) {
-        rc = cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
-    } else if (step != SQLITE_DONE) {
-        rc = cairn__store_dberr(st, err);
+    if (oom || step != SQLITE_DONE) {
+        rc = cairn__store_step_err(st, oom, err);
     }
 out:
     if (s != NULL) {
@@ -1030,10 +1028,8 @@ int cairn_store_episode_lists(cairn_episode_list **out, cairn_store *st,
             oom = !episode_append(out[j], s, 1);
         }
     }
-    if (oom) {
-        rc = cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
-    } else if (step != SQLITE_DONE) {
-        rc = cairn__store_dberr(st, err);
+    if (oom || step != SQLITE_DONE) {
+        rc = cairn__store_step_err(st, oom, err);
     }
 out:
     sqlite3_finalize(s);
@@ -1223,10 +1219,8 @@ int cairn_store_event_list(cairn_event_list **out, cairn_store *st,
         cairn_event_kind_parse(&e->kind, cairn__store_col_text(s, 3), NULL);
         e->label = cairn__store_col_dup(s, 4, &oom);
     }
-    if (oom) {
-        rc = cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
-    } else if (step != SQLITE_DONE) {
-        rc = cairn__store_dberr(st, err);
+    if (oom || step != SQLITE_DONE) {
+        rc = cairn__store_step_err(st, oom, err);
     }
 out:
     sqlite3_finalize(s);

@@ -63,6 +63,10 @@ int cairn__store_prep(cairn_store *st, enum cairn__stmt id, const char *sql,
 /* Fill err with "<path>: <sqlite message>" and return CAIRN_EDB. */
 int cairn__store_dberr(cairn_store *st, cairn_error *err);
 
+/* After a read loop stopped early: CAIRN_ENOMEM if `oom` (a copy of a
+ * column failed), else the database's error (cairn__store_dberr). */
+int cairn__store_step_err(cairn_store *st, bool oom, cairn_error *err);
+
 /* Run SQL without results. */
 int cairn__store_exec(cairn_store *st, const char *sql, cairn_error *err);
 
