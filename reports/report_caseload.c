@@ -117,32 +117,43 @@ static int add_row(cairn_report_caseload *r, size_t n_cat,
  * per column and not per catalog instrument): `column` maps a catalog
  * position to its column.
  */
-static int columns(cairn_report_caseload *r, const cairn_caseload_rows *cl,
+static int columns(cairn_report_caseload *r, cairn_caseload_rows *cl,
                    const cairn_catalog *cat, size_t *column, cairn_error *err)
 {
     size_t n_cat = cairn_catalog_count(cat), n = 0;
+    bool *any = calloc(n_cat + 1, sizeof *any);
     r->instruments = calloc(n_cat + 1, sizeof *r->instruments);
     r->counts = calloc(n_cat + 1, sizeof *r->counts);
-    if (r->instruments == NULL || r->counts == NULL) {
+    if (any == NULL || r->instruments == NULL || r->counts == NULL) {
+        free(any);
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
-    for (size_t k = 0; k < n_cat; k++) {
-        const char *code = cairn_instrument_code(cairn_catalog_get(cat, k));
-        bool any = false;
-        for (size_t i = 0; i < cl->n && !any; i++) {
-            for (size_t j = 0; j < cl->rows[i].n_cells && !any; j++) {
-                const cairn_caseload_cell *c = &cl->rows[i].cells[j];
-                any = c->n > 0 && strcmp(c->instrument, code) == 0;
+    /* one look at each row (they may be read back from a file) */
+    int rc = CAIRN_OK;
+    for (size_t i = 0; rc == CAIRN_OK && i < cl->n; i++) {
+        const cairn_caseload_row *w = NULL;
+        rc = cairn_caseload_rows_get(cl, i, &w, err);
+        for (size_t j = 0; rc == CAIRN_OK && j < w->n_cells; j++) {
+            const cairn_caseload_cell *c = &w->cells[j];
+            for (size_t k = 0; c->n > 0 && k < n_cat; k++) {
+                const cairn_instrument *in = cairn_catalog_get(cat, k);
+                if (strcmp(c->instrument, cairn_instrument_code(in)) == 0) {
+                    any[k] = true;
+                    break;
+                }
             }
         }
-        column[k] = any ? n : SIZE_MAX;
-        if (any) {
+    }
+    for (size_t k = 0; k < n_cat; k++) {
+        column[k] = any[k] ? n : SIZE_MAX;
+        if (any[k]) {
             r->instruments[n++] = cairn_catalog_get(cat, k);
         }
     }
+    free(any);
     r->n_instruments = n;
     r->n_cells = n;
-    return CAIRN_OK;
+    return rc;
 }
 
 /* Count the changes per column. */

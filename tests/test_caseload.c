@@ -18,6 +18,17 @@ static cairn_caseload *caseload(cairn_store *st)
     return c;
 }
 
+/* Row k of `r` (borrowed until the next call on `r`). */
+static const cairn_caseload_row *row_at(cairn_caseload_rows *r, size_t k)
+{
+    const cairn_caseload_row *w = NULL;
+    cairn_error err = CAIRN_ERROR_INIT;
+    if (cairn_caseload_rows_get(r, k, &w, &err) < 0) {
+        fail_msg("%s", err.message);
+    }
+    return w;
+}
+
 /* The compact rows say what the full caseload `c` says, in its order. */
 static void same_as_rows(cairn_store *st, const cairn_caseload *c)
 {
@@ -29,7 +40,7 @@ static void same_as_rows(cairn_store *st, const cairn_caseload *c)
     assert_int_equal(r->n, c->n);
     for (size_t k = 0; k < c->n; k++) {
         const cairn_caseload_entry *e = &c->entries[k];
-        const cairn_caseload_row *w = &r->rows[k];
+        const cairn_caseload_row *w = row_at(r, k);
         assert_string_equal(w->client->code, e->client->code);
         assert_int_equal(w->n_open, e->n_open);
         assert_int_equal(w->n_acknowledged, e->n_acknowledged);
@@ -638,10 +649,11 @@ static void test_caseload_course_stream(void **state)
     assert_int_equal(r->n, 5);
     size_t open[5] = {0};
     for (size_t k = 0; k < r->n; k++) {
-        const char *code = r->rows[k].client->code;
-        open[code[0] - 'A'] = r->rows[k].n_open;
+        const cairn_caseload_row *w = row_at(r, k);
+        const char *code = w->client->code;
+        open[code[0] - 'A'] = w->n_open;
         if (code[0] == 'D') {
-            assert_int_equal(r->rows[k].n_cells, 0);
+            assert_int_equal(w->n_cells, 0);
         }
     }
     cairn_caseload_rows_free(r);
@@ -791,12 +803,11 @@ static void test_caseload_rows_entry_same_store(void **state)
 }
 
 /* The rows of two caseloads are the same, field by field. */
-static void same_rows(const cairn_caseload_rows *a,
-                      const cairn_caseload_rows *b)
+static void same_rows(cairn_caseload_rows *a, cairn_caseload_rows *b)
 {
     assert_int_equal(a->n, b->n);
     for (size_t k = 0; k < a->n; k++) {
-        const cairn_caseload_row *x = &a->rows[k], *y = &b->rows[k];
+        const cairn_caseload_row *x = row_at(a, k), *y = row_at(b, k);
         assert_string_equal(x->client->code, y->client->code);
         assert_int_equal(x->n_open, y->n_open);
         assert_int_equal(x->n_acknowledged, y->n_acknowledged);
@@ -880,7 +891,7 @@ static void test_caseload_two_threads(void **state)
     assert_int_equal(two->n, 300);
     size_t nhstt = 0;
     for (size_t k = 0; k < two->n; k++) {
-        nhstt += two->rows[k].has_nhstt;
+        nhstt += row_at(two, k)->has_nhstt;
     }
     assert_int_equal(nhstt, 10);
     same_rows(two, one);
@@ -947,7 +958,7 @@ static void test_caseload_two_threads(void **state)
                          CAIRN_EINVAL);
         assert_int_equal(test_thread_count(), threads);
         assert_string_equal(we.message, sql);
-        assert_string_equal(r2[i]->rows[w.n].client->code, "P200");
+        assert_string_equal(row_at(r2[i], w.n)->client->code, "P200");
         at[i] = w.n;
         for (size_t k = 0; k < w.n; k++) {
             free(w.texts[k]);

@@ -348,19 +348,23 @@ static int print_table(cairn_store *st, const cairn_catalog *cat,
     }
     printf("%-10s %-7s %3s  %-12s %5s %-20s %6s  %s\n", "CLIENT", "SCALE", "N",
            "SCORES", "NOW", "BAND", "CHANGE", "STATUS");
-    for (size_t k = 0; k < cl->n; k++) {
-        const cairn_caseload_row *e = &cl->rows[k];
-        for (size_t i = 0; i < e->n_cells; i++) {
+    int rc = CAIRN_OK;
+    for (size_t k = 0; rc == CAIRN_OK && k < cl->n; k++) {
+        const cairn_caseload_row *e = NULL;
+        rc = cairn_caseload_rows_get(cl, k, &e, &err);
+        for (size_t i = 0; rc == CAIRN_OK && i < e->n_cells; i++) {
             print_row(e, &e->cells[i], i == 0,
                       cell_instrument(cat, e->cells[i].instrument));
         }
-        print_alerts(e, cat);
-        if (e->has_nhstt) {
+        if (rc == CAIRN_OK) {
+            print_alerts(e, cat);
+        }
+        if (rc == CAIRN_OK && e->has_nhstt) {
             print_nhstt(e);
         }
     }
     cairn_caseload_rows_free(cl);
-    return CLI_OK;
+    return rc < 0 ? cli_fail(&err) : CLI_OK;
 }
 
 /* The caseload's options from the command line: CLI_OK or a usage

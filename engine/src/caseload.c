@@ -896,9 +896,24 @@ int cairn_caseload_rows_compute(cairn_caseload_rows **out, cairn_store *st,
         return rc;
     }
     r->pub.n = r->c->pub.n;
-    r->pub.rows = r->c->rows;
     *out = &r->pub;
     return CAIRN_OK;
+}
+
+int cairn_caseload_rows_get(cairn_caseload_rows *rows, size_t k,
+                            const cairn_caseload_row **out, cairn_error *err)
+{
+    caseload_impl *c = ((rows_impl *)rows)->c;
+    (void)err;
+    assert(k < rows->n);
+    *out = &c->rows[k];
+    return CAIRN_OK;
+}
+
+/* Row k's client's place in the caseload's list of clients (by id). */
+static size_t row_client(const caseload_impl *c, size_t k)
+{
+    return (size_t)(c->rows[k].client - c->clients->items);
 }
 
 /* Free the full entry made last for a row, if any. */
@@ -985,7 +1000,7 @@ int cairn_caseload_rows_entry(cairn_caseload_rows *rows, size_t k,
     assert(k < rows->n);
     entry_done(c);
     /* the row's client, in the caseload's list of clients (by id) */
-    size_t j = (size_t)(rows->rows[k].client - c->clients->items);
+    size_t j = row_client(c, k);
     int rc = entries_ready(c, err);
     if (rc == CAIRN_OK) {
         rc = cairn_store_course_client_read(c->client, c->clients->items[j].id,
@@ -1013,7 +1028,8 @@ static int piped_entry(caseload_impl *c, cairn_caseload_rows *rows,
     entry_done(c);
     cairn_store_event_list_free(c->events);
     c->events = NULL;
-    size_t j = (size_t)(rows->rows[k].client - c->clients->items);
+    size_t j = row_client(c, k);
+    (void)rows;
     cairn__course_item *it = cairn__course_pipe_next(pipe);
     cairn_episode_list *ep = it->episodes;
     it->episodes = NULL;
@@ -1058,7 +1074,7 @@ int cairn_caseload_rows_walk(cairn_caseload_rows *rows,
     }
     if (rc == CAIRN_OK && order != NULL) {
         for (size_t k = 0; k < rows->n; k++) {
-            order[k] = rows->rows[k].client;
+            order[k] = &c->clients->items[row_client(c, k)];
         }
         reads = course_reads(c);
         reads.stream = c->client;

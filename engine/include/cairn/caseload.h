@@ -144,10 +144,13 @@ typedef struct cairn_caseload_row {
     size_t nhstt_sessions;
 } cairn_caseload_row;
 
-/** A compact caseload (rows in urgency order). */
+/**
+ * A compact caseload: `n` rows in urgency order, each read through
+ * cairn_caseload_rows_get() (a long caseload keeps its rows in a
+ * temporary file, not in memory).
+ */
 typedef struct cairn_caseload_rows {
     size_t n;
-    cairn_caseload_row *rows;
 } cairn_caseload_rows;
 
 /**
@@ -163,6 +166,28 @@ int cairn_caseload_rows_compute(cairn_caseload_rows **out, cairn_store *st,
                                 const cairn_catalog *cat,
                                 const cairn_caseload_options *opts,
                                 cairn_error *err);
+
+/**
+ * Row `k` (k < r->n) of the compact caseload, in urgency order.  `*out`
+ * and everything it points to (its cells, their alert kinds; its client
+ * is the rows', valid until cairn_caseload_rows_free()) are borrowed
+ * from `r` and valid until the next call of cairn_caseload_rows_get()
+ * on `r` or cairn_caseload_rows_free(): copy what must outlive that.
+ * Rows past a limit in memory are read back from the rows' temporary
+ * file here.
+ * Returns CAIRN_OK, CAIRN_ENOMEM or CAIRN_EIO (the temporary file could
+ * not be read).
+ *
+ *     for (size_t k = 0; k < rows->n; k++) {
+ *         const cairn_caseload_row *w = NULL;
+ *         if (cairn_caseload_rows_get(rows, k, &w, &err) < 0) {
+ *             break;
+ *         }
+ *         printf("%s %zu\n", w->client->code, w->n_open);
+ *     }
+ */
+int cairn_caseload_rows_get(cairn_caseload_rows *r, size_t k,
+                            const cairn_caseload_row **out, cairn_error *err);
 
 /**
  * Row `k`'s client in full, as cairn_caseload_compute() gives it (every
