@@ -5,11 +5,12 @@
  * questionnaires the clinic uses), and a summary of who improved.
  *
  * The caseload itself (which clients, their trends, alerts and states,
- * the order) is the engine's, as `cairn caseload` prints it: the compact
- * rows give the order, and each row's client in full
- * (cairn_caseload_rows_entry, one client's trends in memory at a time) is
- * summarised into small cells (latest score, band, change, reliable
- * change, the last few scores for a sparkline) and laid out.
+ * the order) is the engine's, as `cairn caseload` prints it: in the
+ * caseload's one pass (cairn_caseload_rows_compute_kept, one client's
+ * trends in memory at a time) each client in full is summarised into
+ * small cells (latest score, band, change, reliable change, the last few
+ * scores for a sparkline) and its top alert, kept by the engine and read
+ * back in the compact rows' order, and laid out.
  */
 #include <math.h>
 #include <stdint.h>
@@ -24,91 +25,189 @@
 
 /* ---- the model ---- */
 
-static void fill_cell(cairn_report_cell *cell, const cairn_trend *t,
-                      const cairn_scale *sc)
+/*
+ * What the workbook keeps of one client during the caseload's one pass
+ * (cairn_caseload_rows_compute_kept), read back in the rows' order: the
+ * head, then the code, clinician and alert reason texts (their lengths
+ * in the head), then one kept_cell per trend with a score.  Host order:
+ * the bytes never leave the process.
+ */
+typedef struct kept_head {
+    uint64_t n_alerts, n_acknowledged;
+    int32_t urgent;     /* the top open alert's kind, or -1 */
+    int32_t alert_inst; /* its instrument's catalog position, or -1 */
+    uint32_t code_len, clinician_len, reason_len; /* UINT32_MAX: NULL */
+    uint32_t n_cells;
+} kept_head;
+
+typedef struct kept_cell {
+    uint64_t inst; /* catalog position */
+    uint64_t n, n_points;
+    double latest, change;
+    double points[CAIRN_REPORT_SPARK_POINTS];
+    char latest_date[11];
+    bool has_change, has_rc;
+    int32_t rc;
+} kept_cell;
+
+static size_t catalog_position(const cairn_catalog *cat, const char *code)
 {
-    cell->present = true;
+    size_t k = 0;
+    while (strcmp(cairn_instrument_code(cairn_catalog_get(cat, k)), code) !=
+           0) {
+        k++;
+    }
+    return k;
+}
+
+static void keep_cell(kept_cell *cell, size_t k, const cairn_trend *t)
+{
+    memset(cell, 0, sizeof *cell); /* (its padding too: it is written) */
+    cell->inst = k;
     cell->n = t->n;
     cell->latest = t->latest.score;
     snprintf(cell->latest_date, sizeof cell->latest_date, "%.10s",
              t->latest.date);
-    cell->band = cairn_scale_band(sc, t->latest.score);
     cell->has_change = t->n >= 2;
     cell->change = t->change;
     cell->has_rc = t->has_rci;
-    cell->rc = t->rci.category;
-    size_t k =
+    cell->rc = (int32_t)t->rci.category;
+    size_t m =
         t->n < CAIRN_REPORT_SPARK_POINTS ? t->n : CAIRN_REPORT_SPARK_POINTS;
-    for (size_t i = 0; i < k; i++) {
-        cell->points[i] = t->points[t->n - k + i].score;
+    for (size_t i = 0; i < m; i++) {
+        cell->points[i] = t->points[t->n - m + i].score;
     }
-    cell->n_points = k;
+    cell->n_points = m;
 }
 
-/* Fill row cells (one per column: `column` maps a catalog position to
- * its column) and alerts of one client. */
-static int summarise(cairn_report_row *w, const cairn_caseload_entry *e,
-                     const cairn_catalog *cat, const size_t *column,
+static uint32_t text_len(const char *s)
+{
+    return s != NULL ? (uint32_t)strlen(s) : UINT32_MAX;
+}
+
+/* Keep `s` (its length is in the head already), if any. */
+static int keep_text(cairn_caseload_keeper *keep, const char *s,
                      cairn_error *err)
 {
-    for (size_t i = 0; i < e->n_trends; i++) {
-        const cairn_trend *t = e->trends[i];
-        size_t k = 0;
-        while (strcmp(cairn_instrument_code(cairn_catalog_get(cat, k)),
-                      t->instrument) != 0) {
-            k++;
-        }
-        if (t->n == 0 || column[k] == SIZE_MAX) {
-            continue; /* (no score: no column) */
-        }
-        const cairn_instrument *inst = cairn_catalog_get(cat, k);
-        cairn_report_cell *cell = &w->cells[column[k]];
-        cell->points = calloc(CAIRN_REPORT_SPARK_POINTS, sizeof *cell->points);
-        if (cell->points == NULL) {
-            return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
-        }
-        fill_cell(cell, t, cairn_instrument_scale(inst, 0));
-    }
+    return s != NULL ? cairn_caseload_keep(keep, s, strlen(s), err) : CAIRN_OK;
+}
+
+/* The client's cells and top alert, kept. */
+static int summarise(cairn_caseload_keeper *keep, const cairn_caseload_entry *e,
+                     const cairn_catalog *cat, cairn_error *err)
+{
     cairn_alert_list *alerts = NULL;
+    kept_head h;
+    memset(&h, 0, sizeof h);
     int rc = cairn_alert_list_of_trends(&alerts, e->client->code, e->trends,
                                         e->n_trends, false, err);
     if (rc < 0) {
         return rc;
     }
-    w->n_alerts = alerts->n_open;
-    w->n_acknowledged = alerts->n_acknowledged;
-    if (alerts->n_open > 0) {
-        const cairn_alert_ref *top = &alerts->items[0];
-        w->has_alert = true;
-        w->urgent = top->alert->kind;
-        cairn_catalog_find(&w->alert_instrument, cat, top->trend->instrument,
-                           NULL);
-        w->alert_reason = strdup(top->alert->reason);
-        if (w->alert_reason == NULL) {
-            cairn_alert_list_free(alerts);
-            return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
-        }
+    const cairn_alert_ref *top = alerts->n_open > 0 ? &alerts->items[0] : NULL;
+    h.n_alerts = alerts->n_open;
+    h.n_acknowledged = alerts->n_acknowledged;
+    h.urgent = top ? (int32_t)top->alert->kind : -1;
+    h.alert_inst =
+        top ? (int32_t)catalog_position(cat, top->trend->instrument) : -1;
+    h.code_len = text_len(e->client->code);
+    h.clinician_len = text_len(e->client->clinician);
+    h.reason_len = text_len(top ? top->alert->reason : NULL);
+    for (size_t i = 0; i < e->n_trends; i++) {
+        h.n_cells += e->trends[i]->n > 0;
+    }
+    rc = cairn_caseload_keep(keep, &h, sizeof h, err);
+    if (rc == CAIRN_OK) {
+        rc = keep_text(keep, e->client->code, err);
+    }
+    if (rc == CAIRN_OK) {
+        rc = keep_text(keep, e->client->clinician, err);
+    }
+    if (rc == CAIRN_OK) {
+        rc = keep_text(keep, top ? top->alert->reason : NULL, err);
     }
     cairn_alert_list_free(alerts);
+    for (size_t i = 0; rc == CAIRN_OK && i < e->n_trends; i++) {
+        const cairn_trend *t = e->trends[i];
+        kept_cell cell;
+        if (t->n == 0) {
+            continue; /* (no score: no column) */
+        }
+        keep_cell(&cell, catalog_position(cat, t->instrument), t);
+        rc = cairn_caseload_keep(keep, &cell, sizeof cell, err);
+    }
+    return rc;
+}
+
+/* A copy of the `n` bytes at `p` as a string, or NULL for UINT32_MAX. */
+static int kept_text(char **out, const char **p, uint32_t n, cairn_error *err)
+{
+    *out = NULL;
+    if (n == UINT32_MAX) {
+        return CAIRN_OK;
+    }
+    *out = malloc((size_t)n + 1);
+    if (*out == NULL) {
+        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    memcpy(*out, *p, n);
+    (*out)[n] = '\0';
+    *p += n;
     return CAIRN_OK;
 }
 
-static int add_row(cairn_report_caseload *r, size_t n_cat,
-                   const cairn_client *c, cairn_report_row **w,
-                   cairn_error *err)
+/* Row `w` (its cells one per column: `column` maps a catalog position to
+ * its column) from what summarise() kept. */
+static int unpack(cairn_report_row *w, const char *p, size_t n_cells,
+                  const cairn_catalog *cat, const size_t *column,
+                  cairn_error *err)
 {
-    cairn_report_row *row = &r->rows[r->n_rows];
-    memset(row, 0, sizeof *row);
-    row->code = strdup(c->code);
-    row->clinician = c->clinician ? strdup(c->clinician) : NULL;
-    row->cells = calloc(n_cat > 0 ? n_cat : 1, sizeof *row->cells);
-    r->n_rows++;
-    if (row->code == NULL || row->cells == NULL ||
-        (c->clinician && row->clinician == NULL)) {
-        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    kept_head h;
+    memcpy(&h, p, sizeof h);
+    p += sizeof h;
+    w->n_alerts = h.n_alerts;
+    w->n_acknowledged = h.n_acknowledged;
+    w->has_alert = h.urgent >= 0;
+    w->urgent = h.urgent >= 0 ? (cairn_alert_kind)h.urgent : 0;
+    if (h.alert_inst >= 0) {
+        w->alert_instrument = cairn_catalog_get(cat, (size_t)h.alert_inst);
     }
-    *w = row;
-    return CAIRN_OK;
+    w->cells = calloc(n_cells > 0 ? n_cells : 1, sizeof *w->cells);
+    int rc = w->cells ? kept_text(&w->code, &p, h.code_len, err)
+                      : cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    if (rc == CAIRN_OK) {
+        rc = kept_text(&w->clinician, &p, h.clinician_len, err);
+    }
+    if (rc == CAIRN_OK) {
+        rc = kept_text(&w->alert_reason, &p, h.reason_len, err);
+    }
+    for (uint32_t i = 0; rc == CAIRN_OK && i < h.n_cells; i++) {
+        kept_cell kc;
+        memcpy(&kc, p, sizeof kc);
+        p += sizeof kc;
+        if (column[kc.inst] == SIZE_MAX) {
+            continue;
+        }
+        const cairn_instrument *inst = cairn_catalog_get(cat, kc.inst);
+        cairn_report_cell *cell = &w->cells[column[kc.inst]];
+        cell->points = calloc(CAIRN_REPORT_SPARK_POINTS, sizeof *cell->points);
+        if (cell->points == NULL) {
+            return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+        }
+        cell->present = true;
+        cell->n = kc.n;
+        cell->latest = kc.latest;
+        memcpy(cell->latest_date, kc.latest_date, sizeof cell->latest_date);
+        cell->band =
+            cairn_scale_band(cairn_instrument_scale(inst, 0), kc.latest);
+        cell->has_change = kc.has_change;
+        cell->change = kc.change;
+        cell->has_rc = kc.has_rc;
+        cell->rc = (cairn_rc_category)kc.rc;
+        memcpy(cell->points, kc.points, kc.n_points * sizeof *kc.points);
+        cell->n_points = kc.n_points;
+    }
+    return rc;
 }
 
 /*
@@ -183,23 +282,35 @@ static cairn_caseload_options caseload_options(const cairn_report_options *o)
     return c;
 }
 
-/* What the walk over the caseload's full entries fills. */
-typedef struct load_walk {
-    cairn_report_caseload *r;
+/* What the caseload's pass keeps of each client: its row's summary. */
+typedef struct load_keep {
     const cairn_catalog *cat;
-    size_t *column;
     cairn_error *err;
-} load_walk;
+} load_keep;
 
-/* One client's row of the report from its entry in full. */
-static int load_entry(const cairn_caseload_entry *e, size_t k, void *arg)
+static int keep_entry(const cairn_caseload_entry *e,
+                      cairn_caseload_keeper *keep, void *arg)
 {
-    load_walk *lw = arg;
-    cairn_report_row *w = NULL;
-    (void)k;
-    int rc = add_row(lw->r, lw->r->n_cells, e->client, &w, lw->err);
-    if (rc == CAIRN_OK) {
-        rc = summarise(w, e, lw->cat, lw->column, lw->err);
+    load_keep *lk = arg;
+    return summarise(keep, e, lk->cat, lk->err);
+}
+
+/* The rows of the report, in the caseload's order, from what its pass
+ * kept of each client. */
+static int load_rows(cairn_report_caseload *r, cairn_caseload_rows *cl,
+                     const cairn_catalog *cat, const size_t *column,
+                     cairn_error *err)
+{
+    int rc = CAIRN_OK;
+    for (size_t k = 0; rc == CAIRN_OK && k < cl->n; k++) {
+        const void *bytes = NULL;
+        size_t n = 0;
+        rc = cairn_caseload_rows_kept(cl, k, &bytes, &n, err);
+        if (rc == CAIRN_OK) {
+            cairn_report_row *w = &r->rows[r->n_rows++];
+            memset(w, 0, sizeof *w);
+            rc = unpack(w, bytes, r->n_cells, cat, column, err);
+        }
     }
     return rc;
 }
@@ -216,7 +327,11 @@ int cairn_report_caseload_load(cairn_report_caseload **out, cairn_store *st,
     size_t *column = calloc(cairn_catalog_count(cat) + 1, sizeof *column);
     *out = NULL;
     cairn_report_caseload *r = calloc(1, sizeof *r);
-    int rc = r && column ? cairn_caseload_rows_compute(&cl, st, cat, &co, err)
+    load_keep lk = {cat, err};
+    /* one pass, one client's trends at a time: each client's summary is
+     * kept as the store is read, and read back in the caseload's order */
+    int rc = r && column ? cairn_caseload_rows_compute_kept(
+                               &cl, st, cat, &co, keep_entry, &lk, err)
                          : cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     if (rc == CAIRN_OK) {
         rc = columns(r, cl, cat, column, err);
@@ -226,10 +341,8 @@ int cairn_report_caseload_load(cairn_report_caseload **out, cairn_store *st,
         rc = r->rows ? CAIRN_OK
                      : cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
-    /* one client's trends at a time, in the caseload's order */
     if (rc == CAIRN_OK) {
-        load_walk lw = {r, cat, column, err};
-        rc = cairn_caseload_rows_walk(cl, load_entry, &lw, err);
+        rc = load_rows(r, cl, cat, column, err);
     }
     if (rc == CAIRN_OK) {
         count(r);
