@@ -365,6 +365,14 @@ int cairn__spill_rewind(cairn__spill *s, cairn_error *err);
  * negative code (CAIRN_EIO, CAIRN_ENOMEM). */
 int cairn__spill_next(cairn__spill *s, const char **rec, size_t *len,
                       cairn_error *err);
+/* Where the next record put goes: its place for cairn__spill_get. */
+uint64_t cairn__spill_tell(const cairn__spill *s);
+/* The record put at `at` (a place cairn__spill_tell gave before that
+ * put), from memory or the file, in any order; borrowed until the next
+ * call on `s`: CAIRN_OK, or CAIRN_EIO, CAIRN_ENOMEM.  Not mixed with
+ * cairn__spill_rewind/next. */
+int cairn__spill_get(cairn__spill *s, uint64_t at, const char **rec,
+                     size_t *len, cairn_error *err);
 /* Whether the records went to a file (more than the limit). */
 bool cairn__spill_is_file(const cairn__spill *s);
 void cairn__spill_free(cairn__spill *s);

@@ -34,15 +34,20 @@ typedef struct cairn_caseload_options {
     const cairn_trend_override *overrides; /**< per instrument and scale,
                                                 borrowed; n_overrides */
     size_t n_overrides;
-    int threads; /**< 0: the store is read on a second thread while this
-                      one computes the trends (one thread when it cannot
-                      be started); 1: one thread.  The same result */
+    int threads;         /**< 0: the store is read on a second thread while this
+                              one computes the trends (one thread when it cannot
+                              be started); 1: one thread.  The same result */
+    size_t memory_limit; /**< compact rows (cairn_caseload_rows_compute):
+                              bytes of them kept in memory, past which
+                              they go to an unlinked temporary file
+                              beside the database; 0: 16 MiB.  The same
+                              result */
 } cairn_caseload_options;
 
 /** Defaults: active clients, all instruments, with the growth model. */
 #define CAIRN_CASELOAD_OPTIONS_INIT                                            \
     {                                                                          \
-        NULL, NULL, NULL, CAIRN_TREND_OPTIONS_INIT, true, false, NULL, 0, 0    \
+        NULL, NULL, NULL, CAIRN_TREND_OPTIONS_INIT, true, false, NULL, 0, 0, 0 \
     }
 
 /**
