@@ -11,7 +11,16 @@
  * small cells (latest score, band, change, reliable change, the last few
  * scores for a sparkline) and its top alert, kept by the engine and read
  * back in the compact rows' order, and laid out.
+ *
+ * The summarised rows are records in a spill (cairn/spill.h: in memory
+ * up to a limit, then in a temporary file beside the database), since
+ * the list is laid out twice (measured, then written): the model keeps
+ * 8 bytes per client in memory.  A record is our own framing of a row:
+ * its structs with their pointers cleared, a band as its place in the
+ * scale, the alert's instrument as its place in the catalog, the texts
+ * with their NULs, and each cell's points.
  */
+#include <assert.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -22,6 +31,226 @@
 
 #define FIRST_ROW 4
 #define LIST_COLS 10
+#define ROWS_MEMORY (16u << 20)
+
+/* ---- the rows, kept in a spill ---- */
+
+struct cairn_report_rows {
+    cairn_spill *spill;
+    const cairn_catalog *cat; /* the catalog the rows point into */
+    uint64_t *at;             /* each row's record, n_rows of them */
+    char *rec;                /* a record being made */
+    size_t rec_cap;
+    cairn_report_row got;     /* the row read last, and what it holds: */
+    cairn_report_cell *cells; /* n_cells */
+    double *points;           /* CAIRN_REPORT_SPARK_POINTS per cell */
+    char *text;               /* its code, clinician and reason */
+    size_t text_cap;
+};
+
+typedef struct rec_head {
+    cairn_report_row row;
+    int64_t alert_inst; /* the alert's instrument in the catalog, or -1 */
+    int64_t len[3];     /* code, clinician, reason with their NULs, or
+                           0 for NULL */
+} rec_head;
+
+typedef struct rec_cell {
+    cairn_report_cell cell;
+    int64_t band; /* in the instrument's main scale, or -1 */
+} rec_cell;
+
+/* At least `n` bytes at `*p` (capacity `*cap`). */
+static int room(char **p, size_t *cap, size_t n, cairn_error *err)
+{
+    if (n <= *cap) {
+        return CAIRN_OK;
+    }
+    size_t want = *cap * 2 > n ? *cap * 2 : n;
+    char *q = realloc(*p, want);
+    if (q == NULL) {
+        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    *p = q;
+    *cap = want;
+    return CAIRN_OK;
+}
+
+static size_t text_len(const char *t)
+{
+    return t != NULL ? strlen(t) + 1 : 0;
+}
+
+/* Row `w` (n_cells cells of `r`'s instruments) as the record of row
+ * r->n_rows. */
+static int row_put(cairn_report_caseload *r, const cairn_report_row *w,
+                   cairn_error *err)
+{
+    cairn_report_rows *s = r->rows;
+    const char *texts[3] = {w->code, w->clinician, w->alert_reason};
+    rec_head h;
+    memset(&h, 0, sizeof h); /* no padding of ours goes to the file */
+    h.row.n_alerts = w->n_alerts;
+    h.row.n_acknowledged = w->n_acknowledged;
+    h.row.has_alert = w->has_alert;
+    h.row.urgent = w->urgent;
+    h.alert_inst = -1;
+    for (size_t k = 0; k < cairn_catalog_count(s->cat); k++) {
+        if (cairn_catalog_get(s->cat, k) == w->alert_instrument) {
+            h.alert_inst = (int64_t)k;
+        }
+    }
+    size_t len = sizeof h + r->n_cells * sizeof(rec_cell);
+    for (size_t i = 0; i < r->n_cells; i++) {
+        len += w->cells[i].n_points * sizeof(double);
+    }
+    for (int t = 0; t < 3; t++) {
+        h.len[t] = (int64_t)text_len(texts[t]);
+        len += (size_t)h.len[t];
+    }
+    int rc = room(&s->rec, &s->rec_cap, len, err);
+    if (rc < 0) {
+        return rc;
+    }
+    char *p = s->rec;
+    memcpy(p, &h, sizeof h);
+    p += sizeof h;
+    for (size_t i = 0; i < r->n_cells; i++) {
+        const cairn_report_cell *c = &w->cells[i];
+        const cairn_scale *sc =
+            i < r->n_instruments ? cairn_instrument_scale(r->instruments[i], 0)
+                                 : NULL;
+        rec_cell x;
+        memset(&x, 0, sizeof x);
+        x.cell.present = c->present;
+        x.cell.n = c->n;
+        x.cell.latest = c->latest;
+        memcpy(x.cell.latest_date, c->latest_date, sizeof c->latest_date);
+        x.cell.has_change = c->has_change;
+        x.cell.change = c->change;
+        x.cell.has_rc = c->has_rc;
+        x.cell.rc = c->rc;
+        x.cell.n_points = c->n_points;
+        x.band = c->band != NULL && sc != NULL ? c->band - sc->bands : -1;
+        memcpy(p, &x, sizeof x);
+        p += sizeof x;
+    }
+    for (size_t i = 0; i < r->n_cells; i++) {
+        size_t n = w->cells[i].n_points * sizeof(double);
+        memcpy(p, w->cells[i].points, n);
+        p += n;
+    }
+    for (int t = 0; t < 3; t++) {
+        memcpy(p, texts[t], (size_t)h.len[t]);
+        p += h.len[t];
+    }
+    return cairn_spill_add(s->spill, s->rec, len, &s->at[r->n_rows], err);
+}
+
+/* The record at `p` (`len` bytes) as the row read last. */
+static int row_in(const cairn_report_caseload *r, const char *p, size_t len,
+                  cairn_error *err)
+{
+    cairn_report_rows *s = r->rows;
+    rec_head h;
+    memcpy(&h, p, sizeof h);
+    const char *q = p + sizeof h;
+    size_t n = r->n_cells, n_text = (size_t)(h.len[0] + h.len[1] + h.len[2]);
+    int rc = room(&s->text, &s->text_cap, n_text + 1, err);
+    if (rc < 0) {
+        return rc;
+    }
+    assert(len >= sizeof h + n * sizeof(rec_cell) + n_text);
+    (void)len;
+    s->got = h.row;
+    s->got.cells = s->cells;
+    for (size_t i = 0; i < n; i++) {
+        rec_cell x;
+        memcpy(&x, q, sizeof x);
+        q += sizeof x;
+        s->cells[i] = x.cell;
+        s->cells[i].band =
+            x.band >= 0
+                ? &cairn_instrument_scale(r->instruments[i], 0)->bands[x.band]
+                : NULL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        cairn_report_cell *c = &s->cells[i];
+        assert(c->n_points <= CAIRN_REPORT_SPARK_POINTS);
+        c->points =
+            c->present ? &s->points[i * CAIRN_REPORT_SPARK_POINTS] : NULL;
+        if (c->n_points > 0) {
+            memcpy(c->points, q, c->n_points * sizeof(double));
+        }
+        q += c->n_points * sizeof(double);
+    }
+    memcpy(s->text, q, n_text);
+    char *t[3] = {NULL, NULL, NULL};
+    for (int k = 0, at = 0; k < 3; at += (int)h.len[k], k++) {
+        t[k] = h.len[k] > 0 ? s->text + at : NULL;
+    }
+    s->got.code = t[0];
+    s->got.clinician = t[1];
+    s->got.alert_reason = t[2];
+    s->got.alert_instrument =
+        h.alert_inst >= 0 ? cairn_catalog_get(s->cat, (size_t)h.alert_inst)
+                          : NULL;
+    return CAIRN_OK;
+}
+
+int cairn_report_caseload_row_get(const cairn_report_caseload *r, size_t i,
+                                  const cairn_report_row **out,
+                                  cairn_error *err)
+{
+    const void *p = NULL;
+    size_t len = 0;
+    assert(i < r->n_rows);
+    *out = NULL;
+    int rc = cairn_spill_get(r->rows->spill, r->rows->at[i], &p, &len, err);
+    if (rc == CAIRN_OK) {
+        rc = row_in(r, p, len, err);
+    }
+    if (rc == CAIRN_OK) {
+        *out = &r->rows->got;
+    }
+    return rc;
+}
+
+/* Room for `n` rows of `n_cells` cells, kept beside the database `st`. */
+static int rows_new(cairn_report_caseload *r, cairn_store *st,
+                    const cairn_catalog *cat, size_t n, size_t limit,
+                    cairn_error *err)
+{
+    cairn_report_rows *s = calloc(1, sizeof *s);
+    r->rows = s;
+    if (s == NULL) {
+        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    s->cat = cat;
+    s->at = calloc(n + 1, sizeof *s->at);
+    s->cells = calloc(r->n_cells + 1, sizeof *s->cells);
+    s->points =
+        calloc((r->n_cells + 1) * CAIRN_REPORT_SPARK_POINTS, sizeof *s->points);
+    if (s->at == NULL || s->cells == NULL || s->points == NULL) {
+        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    return cairn_spill_new(&s->spill, cairn_store_path(st),
+                           limit ? limit : ROWS_MEMORY, err);
+}
+
+static void rows_free(cairn_report_rows *s)
+{
+    if (s == NULL) {
+        return;
+    }
+    cairn_spill_free(s->spill);
+    free(s->at);
+    free(s->rec);
+    free(s->cells);
+    free(s->points);
+    free(s->text);
+    free(s);
+}
 
 /* ---- the model ---- */
 
@@ -80,7 +309,7 @@ static void keep_cell(kept_cell *cell, size_t k, const cairn_trend *t)
     cell->n_points = m;
 }
 
-static uint32_t text_len(const char *s)
+static uint32_t kept_len(const char *s)
 {
     return s != NULL ? (uint32_t)strlen(s) : UINT32_MAX;
 }
@@ -110,9 +339,9 @@ static int summarise(cairn_caseload_keeper *keep, const cairn_caseload_entry *e,
     h.urgent = top ? (int32_t)top->alert->kind : -1;
     h.alert_inst =
         top ? (int32_t)catalog_position(cat, top->trend->instrument) : -1;
-    h.code_len = text_len(e->client->code);
-    h.clinician_len = text_len(e->client->clinician);
-    h.reason_len = text_len(top ? top->alert->reason : NULL);
+    h.code_len = kept_len(e->client->code);
+    h.clinician_len = kept_len(e->client->clinician);
+    h.reason_len = kept_len(top ? top->alert->reason : NULL);
     for (size_t i = 0; i < e->n_trends; i++) {
         h.n_cells += e->trends[i]->n > 0;
     }
@@ -210,6 +439,18 @@ static int unpack(cairn_report_row *w, const char *p, size_t n_cells,
     return rc;
 }
 
+/* What unpack allocated for a row of `n_cells` cells. */
+static void row_clear(cairn_report_row *w, size_t n_cells)
+{
+    for (size_t k = 0; w->cells != NULL && k < n_cells; k++) {
+        free(w->cells[k].points);
+    }
+    free(w->cells);
+    free(w->code);
+    free(w->clinician);
+    free(w->alert_reason);
+}
+
 /*
  * The instruments anyone has a score on, in catalog order, from the
  * compact rows (before any row is summarised, so each row keeps a cell
@@ -255,15 +496,12 @@ static int columns(cairn_report_caseload *r, cairn_caseload_rows *cl,
     return rc;
 }
 
-/* Count the changes per column. */
-static void count(cairn_report_caseload *r)
+/* Count a row's changes per column. */
+static void count(cairn_report_caseload *r, const cairn_report_cell *cells)
 {
-    for (size_t i = 0; i < r->n_rows; i++) {
-        const cairn_report_cell *cells = r->rows[i].cells;
-        for (size_t k = 0; k < r->n_instruments; k++) {
-            if (cells[k].present) {
-                r->counts[k][cells[k].has_rc ? cells[k].rc : 3]++;
-            }
+    for (size_t k = 0; k < r->n_instruments; k++) {
+        if (cells[k].present) {
+            r->counts[k][cells[k].has_rc ? cells[k].rc : 3]++;
         }
     }
 }
@@ -279,6 +517,7 @@ static cairn_caseload_options caseload_options(const cairn_report_options *o)
     c.with_expectation = o->expectation;
     c.overrides = o->overrides;
     c.n_overrides = o->n_overrides;
+    c.memory_limit = o->memory_limit;
     return c;
 }
 
@@ -296,7 +535,7 @@ static int keep_entry(const cairn_caseload_entry *e,
 }
 
 /* The rows of the report, in the caseload's order, from what its pass
- * kept of each client. */
+ * kept of each client: each counted and kept. */
 static int load_rows(cairn_report_caseload *r, cairn_caseload_rows *cl,
                      const cairn_catalog *cat, const size_t *column,
                      cairn_error *err)
@@ -305,12 +544,20 @@ static int load_rows(cairn_report_caseload *r, cairn_caseload_rows *cl,
     for (size_t k = 0; rc == CAIRN_OK && k < cl->n; k++) {
         const void *bytes = NULL;
         size_t n = 0;
+        cairn_report_row w;
+        memset(&w, 0, sizeof w);
         rc = cairn_caseload_rows_kept(cl, k, &bytes, &n, err);
         if (rc == CAIRN_OK) {
-            cairn_report_row *w = &r->rows[r->n_rows++];
-            memset(w, 0, sizeof *w);
-            rc = unpack(w, bytes, r->n_cells, cat, column, err);
+            rc = unpack(&w, bytes, r->n_cells, cat, column, err);
         }
+        if (rc == CAIRN_OK) {
+            count(r, w.cells);
+            rc = row_put(r, &w, err);
+        }
+        if (rc == CAIRN_OK) {
+            r->n_rows++;
+        }
+        row_clear(&w, r->n_cells);
     }
     return rc;
 }
@@ -337,15 +584,10 @@ int cairn_report_caseload_load(cairn_report_caseload **out, cairn_store *st,
         rc = columns(r, cl, cat, column, err);
     }
     if (rc == CAIRN_OK) {
-        r->rows = calloc(cl->n + 1, sizeof *r->rows);
-        rc = r->rows ? CAIRN_OK
-                     : cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+        rc = rows_new(r, st, cat, cl->n, o->memory_limit, err);
     }
     if (rc == CAIRN_OK) {
         rc = load_rows(r, cl, cat, column, err);
-    }
-    if (rc == CAIRN_OK) {
-        count(r);
     }
     cairn_caseload_rows_free(cl);
     free(column);
@@ -364,17 +606,7 @@ void cairn_report_caseload_free(cairn_report_caseload *r)
     if (r == NULL) {
         return;
     }
-    for (size_t i = 0; i < r->n_rows; i++) {
-        cairn_report_row *w = &r->rows[i];
-        for (size_t k = 0; w->cells != NULL && k < r->n_cells; k++) {
-            free(w->cells[k].points);
-        }
-        free(w->cells);
-        free(w->code);
-        free(w->clinician);
-        free(w->alert_reason);
-    }
-    free(r->rows);
+    rows_free(r->rows);
     free((void *)r->instruments);
     free(r->counts);
     free(r);
@@ -483,9 +715,10 @@ static size_t client_rows(cairn__sheet *s, size_t row,
     return row;
 }
 
-/* The list's cells, in row order; returns the row after the last. */
-static size_t list(cairn__sheet *s, const cairn_report_caseload *r,
-                   const char *when)
+/* The list's cells, in row order; `*row` receives the row after the
+ * last.  Returns CAIRN_OK or what reading a row returned. */
+static int list(cairn__sheet *s, const cairn_report_caseload *r,
+                const char *when, size_t *end, cairn_error *err)
 {
     cairn__xlsx_textf(s, 0, 0, &TITLE, "Caseload%s%s", r->clinician ? ": " : "",
                       r->clinician ? r->clinician : "");
@@ -498,26 +731,36 @@ static size_t list(cairn__sheet *s, const cairn_report_caseload *r,
                       r->n_rows == 1 ? "" : "s");
     header(s);
     size_t row = FIRST_ROW;
-    for (size_t i = 0; i < r->n_rows; i++) {
-        row = client_rows(s, row, &r->rows[i], r);
+    int rc = CAIRN_OK;
+    for (size_t i = 0; rc == CAIRN_OK && i < r->n_rows; i++) {
+        const cairn_report_row *w = NULL;
+        rc = cairn_report_caseload_row_get(r, i, &w, err);
+        if (rc == CAIRN_OK) {
+            row = client_rows(s, row, w, r);
+        }
     }
     cairn__xlsx_min_width(s, 3, 30);
-    return row;
+    *end = row;
+    return rc;
 }
 
 /* Written row by row, so memory does not grow with the caseload: the
  * list is measured first (its wrapped alerts and bands need the final
  * column widths to size their rows), then written. */
-static void caseload_sheet(cairn__xlsx *x, const cairn_report_caseload *r,
-                           const char *when)
+static int caseload_sheet(cairn__xlsx *x, const cairn_report_caseload *r,
+                          const char *when, cairn_error *err)
 {
     cairn__sheet *s = cairn__xlsx_sheet_rows(x, "Caseload");
+    size_t row = FIRST_ROW;
     cairn__xlsx_measure(s);
-    list(s, r, when);
+    int rc = list(s, r, when, &row, err);
     cairn__xlsx_measured(s);
-    size_t row = list(s, r, when);
+    if (rc == CAIRN_OK) {
+        rc = list(s, r, when, &row, err);
+    }
     cairn__xlsx_autofilter(s, FIRST_ROW - 1, 0, row - 1, LIST_COLS - 1);
     cairn__xlsx_freeze(s, FIRST_ROW, 1);
+    return rc;
 }
 
 static void summary_sheet(cairn__xlsx *x, const cairn_report_caseload *r,
@@ -587,7 +830,11 @@ int cairn_report_caseload_write(const cairn_report_caseload *r,
     if (rc < 0) {
         return rc;
     }
-    caseload_sheet(x, r, when);
+    rc = caseload_sheet(x, r, when, err);
+    if (rc < 0) { /* a row unreadable: no workbook */
+        cairn__xlsx_abort(x);
+        return rc;
+    }
     summary_sheet(x, r, when);
     return cairn__xlsx_close(x, err);
 }

@@ -972,6 +972,20 @@ static void test_caseload_two_threads(void **state)
     o.threads = 1;
     kept_is_entries(st, o, one, 64 << 10);
     o.threads = 0;
+    /* the rows kept in their temporary file past 1 KiB (about three
+     * rows): the same rows, and the same walk */
+    cairn_caseload_rows *filed = NULL;
+    o.memory_limit = 1024;
+    assert_int_equal(
+        cairn_caseload_rows_compute(&filed, st, test_catalog(), &o, &err), 0);
+    o.memory_limit = 0;
+    same_rows(two, filed);
+    for (size_t k = filed->n; k-- > 0;) { /* read back in any order */
+        assert_string_equal(row_at(filed, k)->client->code,
+                            row_at(one, k)->client->code);
+    }
+    walk_is_entries(filed, 0);
+    cairn_caseload_rows_free(filed);
     cairn_caseload_rows_free(two);
     cairn_caseload_rows_free(one);
     o.clinician = "dr.lee"; /* clients of the stream skipped */
@@ -1066,6 +1080,43 @@ static void test_caseload_two_threads(void **state)
     test_store_done(st, dir);
 }
 
+/*
+ * Rows past the memory limit go to a temporary file beside the database:
+ * when none can be made there, the caseload says where and why and
+ * gives no rows; under the limit it needs none.
+ */
+static void test_caseload_rows_file_cannot_be_made(void **state)
+{
+    (void)state;
+    char dir[64], moved[80], msg[200];
+    cairn_caseload_options o = CAIRN_CASELOAD_OPTIONS_INIT;
+    cairn_caseload_rows *r = NULL;
+    cairn_error err = CAIRN_ERROR_INIT;
+    cairn_store *st = test_store_new(dir, sizeof dir);
+    fill(st);
+    /* the database's folder gone from under the open store */
+    snprintf(moved, sizeof moved, "%s-moved", dir);
+    assert_int_equal(rename(dir, moved), 0);
+    o.memory_limit = 64;
+    assert_int_equal(
+        cairn_caseload_rows_compute(&r, st, test_catalog(), &o, &err),
+        CAIRN_EIO);
+    assert_null(r);
+    snprintf(msg, sizeof msg,
+             "%s/t.db: cannot create a temporary file: No such file or "
+             "directory",
+             dir);
+    assert_string_equal(err.message, msg);
+    o.memory_limit = 0; /* 16 MiB: four rows stay in memory */
+    assert_int_equal(
+        cairn_caseload_rows_compute(&r, st, test_catalog(), &o, &err), 0);
+    assert_int_equal(r->n, 4);
+    cairn_caseload_rows_free(r);
+    cairn_caseload_rows_free(NULL);
+    assert_int_equal(rename(moved, dir), 0);
+    test_store_done(st, dir);
+}
+
 /* A course stream skips the rows of a client the store does not have
  * (a hand edit), as the join it replaced did, and gives every other
  * row its client's code. */
@@ -1120,6 +1171,7 @@ int main(void)
         cmocka_unit_test(test_caseload_rows_entry_same_store),
         cmocka_unit_test(test_caseload_two_threads),
         cmocka_unit_test(test_caseload_course_stream_orphan),
+        cmocka_unit_test(test_caseload_rows_file_cannot_be_made),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

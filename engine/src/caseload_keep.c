@@ -55,7 +55,7 @@ int cairn_caseload_keep(cairn_caseload_keeper *k, const void *bytes, size_t n,
 }
 
 int cairn__caseload_kept_new(cairn__caseload_kept **out, const char *near,
-                             size_t n_clients, cairn_error *err)
+                             size_t n_clients, size_t limit, cairn_error *err)
 {
     *out = NULL;
     cairn__caseload_kept *k = calloc(1, sizeof *k);
@@ -68,7 +68,8 @@ int cairn__caseload_kept_new(cairn__caseload_kept **out, const char *near,
         k->at[i] = UINT64_MAX;
     }
     k->n = n_clients;
-    int rc = cairn__spill_new(&k->spill, near, KEEP_MEMORY, err);
+    int rc =
+        cairn__spill_new(&k->spill, near, limit ? limit : KEEP_MEMORY, err);
     if (rc < 0) {
         cairn__caseload_kept_free(k);
         return rc;

@@ -384,12 +384,13 @@ void cairn__spill_free(cairn__spill *s);
  * bytes, cairn__caseload_kept_put() stores them as client `client`'s (CAIRN_OK,
  * CAIRN_ENOMEM, CAIRN_EIO), cairn__caseload_kept_get() gives them back in any
  * order, borrowed until the next call (nothing kept: NULL and 0).
+ * `limit`: bytes kept in memory before the file (0: 16 MiB).
  * Free with cairn__caseload_kept_free (NULL allowed).
  */
 typedef struct cairn__caseload_kept cairn__caseload_kept;
 
 int cairn__caseload_kept_new(cairn__caseload_kept **out, const char *near,
-                             size_t n_clients, cairn_error *err);
+                             size_t n_clients, size_t limit, cairn_error *err);
 struct cairn_caseload_keeper *
 cairn__caseload_kept_keeper(cairn__caseload_kept *k);
 int cairn__caseload_kept_put(cairn__caseload_kept *k, size_t client,

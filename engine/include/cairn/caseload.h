@@ -34,15 +34,22 @@ typedef struct cairn_caseload_options {
     const cairn_trend_override *overrides; /**< per instrument and scale,
                                                 borrowed; n_overrides */
     size_t n_overrides;
-    int threads; /**< 0: the store is read on a second thread while this
-                      one computes the trends (one thread when it cannot
-                      be started); 1: one thread.  The same result */
+    int threads;         /**< 0: the store is read on a second thread while this
+                              one computes the trends (one thread when it cannot
+                              be started); 1: one thread.  The same result */
+    size_t memory_limit; /**< compact rows (cairn_caseload_rows_compute),
+                              and what a kept pass keeps
+                              (cairn_caseload_rows_compute_kept): bytes
+                              of each kept in memory, past which they
+                              go to an unlinked temporary file beside
+                              the database; 0: 16 MiB.  The same
+                              result */
 } cairn_caseload_options;
 
 /** Defaults: active clients, all instruments, with the growth model. */
 #define CAIRN_CASELOAD_OPTIONS_INIT                                            \
     {                                                                          \
-        NULL, NULL, NULL, CAIRN_TREND_OPTIONS_INIT, true, false, NULL, 0, 0    \
+        NULL, NULL, NULL, CAIRN_TREND_OPTIONS_INIT, true, false, NULL, 0, 0, 0 \
     }
 
 /**
@@ -264,8 +271,9 @@ int cairn_caseload_keep(cairn_caseload_keeper *keep, const void *bytes,
  * every client's whole course (`caseload --json`, the caseload workbook)
  * reads the store once, instead of the rows and then each client again
  * (cairn_caseload_rows_walk()), and still holds one client's trends at a
- * time: what is kept stays in memory up to 16 MiB, then goes to an
- * unlinked temporary file beside the database (mode 0600).
+ * time: what is kept stays in memory up to the options' memory_limit
+ * (16 MiB), then goes to an unlinked temporary file beside the database
+ * (mode 0600).
  * Returns what cairn_caseload_rows_compute() returns, CAIRN_EIO (the
  * temporary file), or the non-zero value `fn` returned (`*out` NULL).
  *
