@@ -972,6 +972,9 @@ static void test_caseload_two_threads(void **state)
     o.threads = 1;
     kept_is_entries(st, o, one, 64 << 10);
     o.threads = 0;
+    o.memory_limit = 1024; /* both spills in their files at once */
+    kept_is_entries(st, o, two, 0);
+    o.memory_limit = 0;
     /* the rows kept in their temporary file past 1 KiB (about three
      * rows): the same rows, and the same walk */
     cairn_caseload_rows *filed = NULL;
