@@ -851,6 +851,72 @@ static int rows_both(cairn_store *st, cairn_caseload_options o,
     return rc;
 }
 
+/* What a kept pass's function keeps: each entry's text, then `pad`
+ * bytes of 'x' (so the kept bytes go past the engine's memory and into
+ * its temporary file); it stops the pass at client `stop_at`. */
+typedef struct keeping {
+    size_t n, pad, stop_at;
+} keeping;
+
+static int keep_one(const cairn_caseload_entry *e, cairn_caseload_keeper *kp,
+                    void *arg)
+{
+    keeping *k = arg;
+    cairn_error err = CAIRN_ERROR_INIT;
+    char *t = entry_text(e);
+    char x[4096];
+    memset(x, 'x', sizeof x);
+    assert_int_equal(cairn_caseload_keep(kp, t, strlen(t) + 1, &err), 0);
+    for (size_t n = 0; n < k->pad; n += sizeof x) {
+        size_t m = k->pad - n < sizeof x ? k->pad - n : sizeof x;
+        assert_int_equal(cairn_caseload_keep(kp, x, m, &err), 0);
+    }
+    free(t);
+    return ++k->n == k->stop_at ? 42 : 0;
+}
+
+/* A kept pass (options `o`) gives `plain`'s rows, and keeps each row's
+ * client in full as cairn_caseload_rows_entry() gives it, read back in
+ * any order; no thread is left behind; stopped, it returns the
+ * function's value and no rows. */
+static void kept_is_entries(cairn_store *st, cairn_caseload_options o,
+                            cairn_caseload_rows *plain, size_t pad)
+{
+    cairn_error err = CAIRN_ERROR_INIT;
+    cairn_caseload_rows *r = NULL;
+    keeping k = {0, pad, 0};
+    size_t threads = test_thread_count();
+    assert_int_equal(cairn_caseload_rows_compute_kept(&r, st, test_catalog(),
+                                                      &o, keep_one, &k, &err),
+                     0);
+    assert_int_equal(test_thread_count(), threads);
+    assert_int_equal(k.n, plain->n);
+    same_rows(r, plain);
+    for (size_t i = r->n; i-- > 0;) { /* backwards: any order */
+        const cairn_caseload_entry *e = NULL;
+        const void *bytes = NULL;
+        size_t n = 0;
+        assert_int_equal(cairn_caseload_rows_kept(r, i, &bytes, &n, &err), 0);
+        assert_int_equal(cairn_caseload_rows_entry(plain, i, &e, &err), 0);
+        char *t = entry_text(e);
+        assert_int_equal(n, strlen(t) + 1 + pad);
+        assert_string_equal(bytes, t);
+        for (size_t b = strlen(t) + 1; b < n; b++) {
+            assert_int_equal(((const char *)bytes)[b], 'x');
+        }
+        free(t);
+    }
+    cairn_caseload_rows_free(r);
+    k = (keeping){0, pad, 5};
+    r = plain; /* must be cleared */
+    assert_int_equal(cairn_caseload_rows_compute_kept(&r, st, test_catalog(),
+                                                      &o, keep_one, &k, &err),
+                     42);
+    assert_null(r);
+    assert_int_equal(k.n, 5);
+    assert_int_equal(test_thread_count(), threads);
+}
+
 /*
  * The caseload's second thread (caseload_pipe.c) reads the store ahead of
  * the trends: more clients than its ring holds, clients without
@@ -913,6 +979,16 @@ static void test_caseload_two_threads(void **state)
     }
     walk_is_entries(filed, 0);
     cairn_caseload_rows_free(filed);
+    /* one kept pass instead: the same entries, kept in memory and (64 KiB
+     * a client, 19 MB) in the temporary file, on two threads and on one */
+    kept_is_entries(st, o, two, 0);
+    kept_is_entries(st, o, two, 64 << 10);
+    o.threads = 1;
+    kept_is_entries(st, o, one, 64 << 10);
+    o.threads = 0;
+    o.memory_limit = 1024; /* and with the rows and what is kept filed */
+    kept_is_entries(st, o, two, 0);
+    o.memory_limit = 0;
     cairn_caseload_rows_free(two);
     cairn_caseload_rows_free(one);
     o.clinician = "dr.lee"; /* clients of the stream skipped */

@@ -65,10 +65,13 @@ typedef struct caseload_impl {
     cairn_event_list *events;        /* those of the pass's current list */
     int ev_rc;                       /* that read's status, its message: */
     cairn_error ev_err;
-    bool walked;             /* a walk's thread read the entries */
-    signed char *nhstt_kind; /* piped: per instrument looked at, its
-                                scale's NHS TT measure (0 depression,
-                                1 anxiety), or -1 */
+    bool walked;                 /* a walk's thread read the entries */
+    signed char *nhstt_kind;     /* piped: per instrument looked at, its
+                                    scale's NHS TT measure (0 depression,
+                                    1 anxiety), or -1 */
+    cairn_caseload_keep_fn keep; /* rows: given each entry in full */
+    void *keep_arg;
+    cairn__caseload_kept *kept; /* what `keep` kept, by client */
 } caseload_impl;
 
 /* Clients the growth model needs: this instrument's setting, the
@@ -766,6 +769,15 @@ static int next_list(caseload_impl *c, cairn__course_pipe *pipe,
     return more;
 }
 
+/* Entry k, in full, given to the front end's `keep`; what it kept is
+ * client k's.  A non-zero `keep` stops the pass with its value. */
+static int keep_entry(caseload_impl *c, size_t k, cairn_error *err)
+{
+    int stop = c->keep(entry_of(c, k), cairn__caseload_kept_keeper(c->kept),
+                       c->keep_arg);
+    return stop != 0 ? stop : cairn__caseload_kept_put(c->kept, k, err);
+}
+
 /*
  * Every kept client's entry in one pass over the store's assessments,
  * client by client in id order (the caller sorts by urgency afterwards),
@@ -838,9 +850,12 @@ static int all_entries(caseload_impl *c, const cairn_instrument *const *insts,
                               err);
             c->pub.n = k + 1;
         }
+        if (rc == CAIRN_OK && c->keep != NULL) {
+            rc = keep_entry(c, k, err);
+        }
         if (c->compact && c->pub.n == k + 1) { /* an entry was begun */
             int rr = to_row(c, k, insts, n_insts, err);
-            rc = rc < 0 ? rc : rr;
+            rc = rc != 0 ? rc : rr;
         }
     }
     cairn_store_assessment_list_free(list);
@@ -971,9 +986,16 @@ static int filter_clients(cairn_client_list *l, cairn_episode_list **episodes,
     return CAIRN_OK;
 }
 
+/* What a kept pass gives each entry to (cairn_caseload_rows_compute_kept),
+ * or nothing. */
+typedef struct keep_req {
+    cairn_caseload_keep_fn fn;
+    void *arg;
+} keep_req;
+
 static int compute(caseload_impl **out, cairn_store *st,
                    const cairn_catalog *cat, const cairn_caseload_options *opts,
-                   bool compact, cairn_error *err)
+                   bool compact, keep_req keep, cairn_error *err)
 {
     cairn_caseload_options defaults = CAIRN_CASELOAD_OPTIONS_INIT;
     const cairn_instrument **insts = NULL;
@@ -1036,14 +1058,22 @@ static int compute(caseload_impl **out, cairn_store *st,
     if (rc == 0) {
         rc = cairn_store_alert_list(&c->records, st, err);
     }
+    if (rc == 0 && keep.fn != NULL) {
+        c->keep = keep.fn;
+        c->keep_arg = keep.arg;
+        c->reasons = true; /* the entries are given in full */
+        rc = cairn__caseload_kept_new(&c->kept, cairn_store_path(st),
+                                      c->clients->n, o->memory_limit, err);
+    }
     if (rc == 0) {
         rc = all_entries(c, insts, n_insts, o, err);
     }
+    c->reasons = false;
     if (snap) {
         cairn_store_snapshot_end(st);
     }
     c->last = c->pub.n;
-    if (rc < 0) {
+    if (rc != 0) { /* (a front end's `keep` may stop with its own value) */
         cairn_caseload_free(&c->pub);
         return rc;
     }
@@ -1062,7 +1092,7 @@ int cairn_caseload_compute(cairn_caseload **out, cairn_store *st,
 {
     caseload_impl *c = NULL;
     *out = NULL;
-    int rc = compute(&c, st, cat, opts, false, err);
+    int rc = compute(&c, st, cat, opts, false, (keep_req){NULL, NULL}, err);
     if (rc == CAIRN_OK) {
         *out = &c->pub;
     }
@@ -1075,24 +1105,42 @@ typedef struct rows_impl {
     caseload_impl *c;
 } rows_impl;
 
-int cairn_caseload_rows_compute(cairn_caseload_rows **out, cairn_store *st,
-                                const cairn_catalog *cat,
-                                const cairn_caseload_options *opts,
-                                cairn_error *err)
+static int rows_compute(cairn_caseload_rows **out, cairn_store *st,
+                        const cairn_catalog *cat,
+                        const cairn_caseload_options *opts, keep_req keep,
+                        cairn_error *err)
 {
     *out = NULL;
     rows_impl *r = calloc(1, sizeof *r);
     if (r == NULL) {
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
-    int rc = compute(&r->c, st, cat, opts, true, err);
-    if (rc < 0) {
+    int rc = compute(&r->c, st, cat, opts, true, keep, err);
+    if (rc != 0) {
         free(r);
         return rc;
     }
     r->pub.n = r->c->pub.n;
     *out = &r->pub;
     return CAIRN_OK;
+}
+
+int cairn_caseload_rows_compute(cairn_caseload_rows **out, cairn_store *st,
+                                const cairn_catalog *cat,
+                                const cairn_caseload_options *opts,
+                                cairn_error *err)
+{
+    return rows_compute(out, st, cat, opts, (keep_req){NULL, NULL}, err);
+}
+
+int cairn_caseload_rows_compute_kept(cairn_caseload_rows **out, cairn_store *st,
+                                     const cairn_catalog *cat,
+                                     const cairn_caseload_options *opts,
+                                     cairn_caseload_keep_fn fn, void *arg,
+                                     cairn_error *err)
+{
+    assert(fn != NULL);
+    return rows_compute(out, st, cat, opts, (keep_req){fn, arg}, err);
 }
 
 int cairn_caseload_rows_get(cairn_caseload_rows *rows, size_t k,
@@ -1117,6 +1165,14 @@ int cairn_caseload_rows_get(cairn_caseload_rows *rows, size_t k,
 static size_t row_client(const caseload_impl *c, size_t k)
 {
     return c->keys[k].client;
+}
+
+int cairn_caseload_rows_kept(cairn_caseload_rows *rows, size_t k,
+                             const void **bytes, size_t *n, cairn_error *err)
+{
+    caseload_impl *c = ((rows_impl *)rows)->c;
+    assert(k < rows->n && c->kept != NULL);
+    return cairn__caseload_kept_get(c->kept, row_client(c, k), bytes, n, err);
 }
 
 /* Free the full entry made last for a row, if any. */
@@ -1338,6 +1394,7 @@ void cairn_caseload_free(cairn_caseload *cl)
     free(c->rec);
     free(c->cells);
     free(c->kinds);
+    cairn__caseload_kept_free(c->kept);
     free(cl->entries);
     free((void *)c->insts);
     if (c->wants != NULL) {

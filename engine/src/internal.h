@@ -378,6 +378,28 @@ bool cairn__spill_is_file(const cairn__spill *s);
 void cairn__spill_free(cairn__spill *s);
 
 /*
+ * What a front end keeps of each client's entry during the caseload's
+ * pass (caseload_keep.c), by the client's place in the caseload's list:
+ * cairn__caseload_kept_keeper() gives the emptied keeper for the next client's
+ * bytes, cairn__caseload_kept_put() stores them as client `client`'s (CAIRN_OK,
+ * CAIRN_ENOMEM, CAIRN_EIO), cairn__caseload_kept_get() gives them back in any
+ * order, borrowed until the next call (nothing kept: NULL and 0); past
+ * `limit` bytes in memory (0: 16 MiB) they go to a temporary file.
+ * Free with cairn__caseload_kept_free (NULL allowed).
+ */
+typedef struct cairn__caseload_kept cairn__caseload_kept;
+
+int cairn__caseload_kept_new(cairn__caseload_kept **out, const char *near,
+                             size_t n_clients, size_t limit, cairn_error *err);
+struct cairn_caseload_keeper *
+cairn__caseload_kept_keeper(cairn__caseload_kept *k);
+int cairn__caseload_kept_put(cairn__caseload_kept *k, size_t client,
+                             cairn_error *err);
+int cairn__caseload_kept_get(cairn__caseload_kept *k, size_t client,
+                             const void **bytes, size_t *n, cairn_error *err);
+void cairn__caseload_kept_free(cairn__caseload_kept *k);
+
+/*
  * A bounded cache from short byte keys to texts (memo.c), for values
  * encoded again and again.  Keys and texts are copied.  Once full it
  * keeps nothing more: cairn__memo_get then misses and the caller encodes.

@@ -238,6 +238,72 @@ typedef int (*cairn_caseload_walk_fn)(const cairn_caseload_entry *e, size_t k,
 int cairn_caseload_rows_walk(cairn_caseload_rows *r, cairn_caseload_walk_fn fn,
                              void *arg, cairn_error *err);
 
+/** What a front end keeps of one client's entry (cairn_caseload_keep). */
+typedef struct cairn_caseload_keeper cairn_caseload_keeper;
+
+/**
+ * What cairn_caseload_rows_compute_kept() calls for each client's entry
+ * in full (`e`, as cairn_caseload_rows_entry() gives it, valid during
+ * the call), in the pass's order (the store's, not the rows'): it keeps
+ * what it will show of the client, its own output (a JSON text, a
+ * workbook's row), with cairn_caseload_keep() on `keep`.  `arg` is the
+ * caller's.  Returns 0 to go on; any other value stops the pass.  It
+ * must not use the store.
+ */
+typedef int (*cairn_caseload_keep_fn)(const cairn_caseload_entry *e,
+                                      cairn_caseload_keeper *keep, void *arg);
+
+/**
+ * Append `n` bytes (copied) to what is kept of the client whose entry is
+ * being given (several calls add up).
+ * Returns CAIRN_OK or CAIRN_ENOMEM.
+ */
+int cairn_caseload_keep(cairn_caseload_keeper *keep, const void *bytes,
+                        size_t n, cairn_error *err);
+
+/**
+ * The compact rows as cairn_caseload_rows_compute() gives them, and in
+ * the same one pass over the store each client's entry in full given to
+ * `fn`, which keeps what it will show of it; cairn_caseload_rows_kept()
+ * then gives it back in the rows' order.  So a front end that shows
+ * every client's whole course (`caseload --json`, the caseload workbook)
+ * reads the store once, instead of the rows and then each client again
+ * (cairn_caseload_rows_walk()), and still holds one client's trends at a
+ * time: what is kept stays in memory up to 16 MiB, then goes to an
+ * unlinked temporary file beside the database (mode 0600).
+ * Returns what cairn_caseload_rows_compute() returns, CAIRN_EIO (the
+ * temporary file), or the non-zero value `fn` returned (`*out` NULL).
+ *
+ *     static int keep(const cairn_caseload_entry *e,
+ *                     cairn_caseload_keeper *keep, void *arg)
+ *     {
+ *         return cairn_caseload_keep(keep, e->client->code,
+ *                                    strlen(e->client->code), arg);
+ *     }
+ *     rc = cairn_caseload_rows_compute_kept(&rows, st, cat, &o, keep,
+ *                                           &err, &err);
+ *     for (size_t k = 0; rc == CAIRN_OK && k < rows->n; k++) {
+ *         rc = cairn_caseload_rows_kept(rows, k, &bytes, &n, &err);
+ *         ... fwrite(bytes, 1, n, stdout) ...
+ *     }
+ */
+int cairn_caseload_rows_compute_kept(cairn_caseload_rows **out, cairn_store *st,
+                                     const cairn_catalog *cat,
+                                     const cairn_caseload_options *opts,
+                                     cairn_caseload_keep_fn fn, void *arg,
+                                     cairn_error *err);
+
+/**
+ * What the pass's `fn` kept of row `k`'s client (k < r->n; rows from
+ * cairn_caseload_rows_compute_kept()), in any order: `*bytes` (`*n` of
+ * them) is borrowed from `r` until the next call or
+ * cairn_caseload_rows_free().
+ * Returns CAIRN_OK, CAIRN_ENOMEM or CAIRN_EIO (the temporary file could
+ * not be read).
+ */
+int cairn_caseload_rows_kept(cairn_caseload_rows *r, size_t k,
+                             const void **bytes, size_t *n, cairn_error *err);
+
 /** Free compact rows.  NULL is allowed. */
 void cairn_caseload_rows_free(cairn_caseload_rows *r);
 
