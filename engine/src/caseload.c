@@ -47,6 +47,9 @@ typedef struct caseload_impl {
     signed char *nhstt_kind; /* piped: per instrument looked at, its
                                 scale's NHS TT measure (0 depression,
                                 1 anxiety), or -1 */
+    int64_t *all_ids;        /* every client read, by id, and their */
+    const char **all_codes;  /* codes (borrowed from `clients`): the
+                                pass's stream takes them from here */
 } caseload_impl;
 
 /* Clients the growth model needs: this instrument's setting, the
@@ -500,13 +503,6 @@ static int wants_make(course_wants *cw, const cairn_instrument *const *insts,
     return CAIRN_OK;
 }
 
-static int by_client_id(const void *x, const void *y)
-{
-    int64_t a = ((const cairn_client *)x)->id;
-    int64_t b = ((const cairn_client *)y)->id;
-    return (a > b) - (a < b);
-}
-
 /* Each instrument's NHS TT measure, as client_entry's trends will have
  * it (their scale): which clients' session events the pipe reads. */
 static int nhstt_kinds(caseload_impl *c, const cairn_caseload_options *o,
@@ -616,6 +612,11 @@ static int all_entries(caseload_impl *c, const cairn_instrument *const *insts,
         if (rc == CAIRN_OK) {
             rc = cairn_store_course_stream_open(&as, c->st, cw.w, n_insts, err);
         }
+        if (rc == CAIRN_OK) {
+            /* the codes read already, not read again row by row */
+            cairn__store_course_clients(as, c->all_ids, c->all_codes,
+                                        c->n_clients);
+        }
         if (rc == CAIRN_OK && o->threads != 1) {
             rc = nhstt_kinds(c, o, err);
         }
@@ -695,6 +696,23 @@ int cairn_caseload_is_active(cairn_store *st, const char *code, bool *active,
     return rc;
 }
 
+/* Every client's id and code, in the list's order (by id), before
+ * filter_clients() moves the kept ones first. */
+static int keep_ids(caseload_impl *c, cairn_error *err)
+{
+    size_t n = c->clients->n;
+    c->all_ids = malloc((n + 1) * sizeof *c->all_ids);
+    c->all_codes = malloc((n + 1) * sizeof *c->all_codes);
+    if (c->all_ids == NULL || c->all_codes == NULL) {
+        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    for (size_t k = 0; k < n; k++) {
+        c->all_ids[k] = c->clients->items[k].id;
+        c->all_codes[k] = c->clients->items[k].code;
+    }
+    return CAIRN_OK;
+}
+
 /*
  * Every client, or only the one with `code`: one client's view must not
  * read the whole register.  A missing client is an empty list here, so
@@ -705,7 +723,7 @@ static int list_clients(cairn_client_list **out, cairn_store *st,
                         const char *code, cairn_error *err)
 {
     if (code == NULL) {
-        return cairn_store_client_list(out, st, err);
+        return cairn__store_client_list_by_id(out, st, err);
     }
     cairn_client *c = NULL;
     *out = calloc(1, sizeof **out);
@@ -820,15 +838,14 @@ static int compute(caseload_impl **out, cairn_store *st,
     }
     if (rc == 0) {
         c->n_clients = c->clients->n;
-        /* the pass reads the store in client id order */
-        if (c->n_clients > 1) {
-            qsort(c->clients->items, c->n_clients, sizeof *c->clients->items,
-                  by_client_id);
-        }
+        /* the pass reads the store in client id order, the list's */
         c->episodes = calloc(c->n_clients + 1, sizeof *c->episodes);
         rc = c->episodes != NULL
                  ? CAIRN_OK
                  : cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    if (rc == 0) {
+        rc = keep_ids(c, err);
     }
     if (rc == 0 && o->client == NULL) {
         /* every client's episodes in one query, not one each */
@@ -1111,6 +1128,8 @@ void cairn_caseload_free(cairn_caseload *cl)
         cairn_store_episode_list_free(c->episodes[k]);
     }
     free(c->episodes);
+    free(c->all_ids);
+    free(c->all_codes);
     free(c->caches);
     free(c->seen);
     free(c->nhstt_kind);

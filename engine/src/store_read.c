@@ -30,7 +30,8 @@ typedef struct arena {
     block *head;
 } arena;
 
-static void *arena_alloc(arena *a, size_t size)
+/* `size` bytes, not cleared (the caller writes them all). */
+static void *arena_take(arena *a, size_t size)
 {
     size = (size + 15) & ~(size_t)15;
     if (a->head == NULL || a->head->cap - a->head->used < size) {
@@ -46,13 +47,21 @@ static void *arena_alloc(arena *a, size_t size)
     }
     void *p = a->head->data + a->head->used;
     a->head->used += size;
-    memset(p, 0, size);
+    return p;
+}
+
+static void *arena_alloc(arena *a, size_t size)
+{
+    void *p = arena_take(a, size);
+    if (p != NULL) {
+        memset(p, 0, size);
+    }
     return p;
 }
 
 static char *arena_str(arena *a, const char *s, size_t n)
 {
-    char *p = arena_alloc(a, n + 1);
+    char *p = arena_take(a, n + 1);
     if (p != NULL) {
         memcpy(p, s, n);
         p[n] = '\0';
@@ -514,9 +523,12 @@ struct cairn_assessment_stream {
     int64_t code_id;         /* the client whose code is in `code` */
     bool code_known, code_found;
     cairn__buf code;
-    int64_t scan_id; /* a pass: the client row code_stmt is on */
-    bool scan_on;    /* ... it is on one (else before the first) */
-    bool scan_done;  /* ... no more client rows */
+    int64_t scan_id;          /* a pass: the client row code_stmt is on */
+    bool scan_on;             /* ... it is on one (else before the first) */
+    bool scan_done;           /* ... no more client rows */
+    const int64_t *given_ids; /* a pass's clients, from the caller */
+    const char *const *given_codes; /* (cairn__store_course_clients) */
+    size_t n_given, given_at;       /* ... and the next one to look at */
 };
 
 /* A pass reads each page of the store once: a page cache as large as
@@ -801,25 +813,38 @@ static const char *course_decoded(course_dec *d, const cairn_course_want *wants,
                                   char kind, size_t w, const char *text,
                                   size_t len, size_t *n, bool *oom)
 {
-    d->key.len = 0;
-    cairn__buf_putc(&d->key, kind);
-    cairn__buf_put(&d->key, (const char *)&w, sizeof w);
-    cairn__buf_put(&d->key, text, len);
-    const char *hit = d->key.oom || d->memo == NULL
+    /* the key: the kind, the want, the text; a short one (most) made
+     * on the stack, without the buffer's checks on every row */
+    char small[256];
+    const char *key = small;
+    size_t key_len = 1 + sizeof w + len;
+    if (key_len <= sizeof small) {
+        small[0] = kind;
+        memcpy(small + 1, &w, sizeof w);
+        memcpy(small + 1 + sizeof w, text, len);
+    } else {
+        d->key.len = 0;
+        cairn__buf_putc(&d->key, kind);
+        cairn__buf_put(&d->key, (const char *)&w, sizeof w);
+        cairn__buf_put(&d->key, text, len);
+        key = d->key.p;
+    }
+    bool key_oom = key_len > sizeof small && d->key.oom;
+    const char *hit = key_oom || d->memo == NULL
                           ? NULL
-                          : cairn__memo_get(d->memo, d->key.p, d->key.len, n);
+                          : cairn__memo_get(d->memo, key, key_len, n);
     if (hit != NULL) {
         return hit;
     }
     d->val.len = 0;
     bool ok = kind == 's' ? encode_scale(text, len, wants[w].scale, &d->val)
                           : encode_flags(text, &d->val);
-    *oom = d->key.oom || d->val.oom;
+    *oom = key_oom || d->val.oom;
     if (!ok || *oom) {
         return NULL;
     }
     if (d->memo != NULL) {
-        cairn__memo_put(d->memo, d->key.p, d->key.len, d->val.p, d->val.len);
+        cairn__memo_put(d->memo, key, key_len, d->val.p, d->val.len);
     }
     *n = d->val.len;
     return d->val.len > 0 ? d->val.p : "";
@@ -875,17 +900,23 @@ static bool course_values(course_dec *dec, const cairn_course_want *wants,
         band = d + sizeof h;
         n -= sizeof h;
     }
-    cairn_stored_scale *sc = arena_alloc(a, (w->scale + 1) * sizeof *sc);
     int top = 0;
     for (size_t r = 0; r < w->n_risk_items; r++) {
         top = w->risk_items[r] > top ? w->risk_items[r] : top;
     }
-    int *codes = arena_alloc(a, ((size_t)top + 1) * sizeof *codes);
-    bool *missing = arena_alloc(a, ((size_t)top + 1) * sizeof *missing);
-    oom = sc == NULL || codes == NULL || missing == NULL;
-    if (oom) {
+    /* the scales, the codes and the missing flags: one cleared block */
+    size_t sc_size = (w->scale + 1) * sizeof(cairn_stored_scale);
+    size_t codes_size = ((size_t)top + 1) * sizeof(int);
+    unsigned char *mem =
+        arena_alloc(a, sc_size + codes_size + ((size_t)top + 1) * sizeof(bool));
+    if (mem == NULL) {
         return false;
     }
+    static_assert(sizeof(cairn_stored_scale) % _Alignof(int) == 0,
+                  "the codes after the scales are aligned");
+    cairn_stored_scale *sc = (cairn_stored_scale *)mem;
+    int *codes = (int *)(mem + sc_size);
+    bool *missing = (bool *)(mem + sc_size + codes_size);
     sc[w->scale].scale = w->scale_id;
     sc[w->scale].has_score = h.has_score;
     sc[w->scale].score = h.score;
@@ -983,6 +1014,40 @@ static int scan_to(cairn_assessment_stream *as, int64_t id)
                                                               : SQLITE_DONE;
 }
 
+void cairn__store_course_clients(cairn_assessment_stream *as,
+                                 const int64_t *ids, const char *const *codes,
+                                 size_t n)
+{
+    assert(!as->one_client);
+    as->given_ids = ids;
+    as->given_codes = codes;
+    as->n_given = n;
+    as->given_at = 0;
+}
+
+/* The given client `id` (a pass meets its clients by ascending id):
+ * its code into as->code, or `*found` false. */
+static int given_client(cairn_assessment_stream *as, int64_t id, bool *found,
+                        cairn_error *err)
+{
+    while (as->given_at < as->n_given && as->given_ids[as->given_at] < id) {
+        as->given_at++;
+    }
+    *found = as->given_at < as->n_given && as->given_ids[as->given_at] == id;
+    as->code.len = 0;
+    if (*found) {
+        const char *t = as->given_codes[as->given_at];
+        cairn__buf_put(&as->code, t, strlen(t));
+    }
+    if (as->code.oom) {
+        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    as->code_known = true;
+    as->code_id = id;
+    as->code_found = *found;
+    return CAIRN_OK;
+}
+
 /* The code of client `id` into as->code, `*found` false when there is
  * no such client (its rows are skipped, as a join would skip them). */
 static int course_client(cairn_assessment_stream *as, int64_t id, bool *found,
@@ -991,6 +1056,9 @@ static int course_client(cairn_assessment_stream *as, int64_t id, bool *found,
     if (as->code_known && as->code_id == id) {
         *found = as->code_found;
         return CAIRN_OK;
+    }
+    if (as->given_ids != NULL) {
+        return given_client(as, id, found, err);
     }
     const char *sql = as->one_client
                           ? "SELECT id, code FROM client WHERE id = ?1"
