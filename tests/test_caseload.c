@@ -1109,6 +1109,38 @@ static void test_caseload_codes_not_in_id_order(void **state)
     test_store_done(st, dir);
 }
 
+/* Clients equal in urgency come by code, as strcmp orders the codes,
+ * also where the first eight bytes are the same or one is shorter. */
+static void test_caseload_order_by_long_codes(void **state)
+{
+    (void)state;
+    char dir[64];
+    cairn_error err = CAIRN_ERROR_INIT, err1 = CAIRN_ERROR_INIT;
+    cairn_store *st = test_store_new(dir, sizeof dir);
+    const char *codes[] = {"PREFIX00b", "PREFIX00a",  "PREFIX0", "B",
+                           "PREFIX00",  "PREFIX00ab", "Z",       "PREFIX01"};
+    const char *want[] = {"B",          "PREFIX0",   "PREFIX00", "PREFIX00a",
+                          "PREFIX00ab", "PREFIX00b", "PREFIX01", "Z"};
+    for (int i = 0; i < 8; i++) {
+        test_client(st, codes[i], NULL, NULL);
+        test_phq9(st, codes[i], "2026-01-05", 4, false);
+    }
+    cairn_caseload_options o = CAIRN_CASELOAD_OPTIONS_INIT;
+    cairn_caseload_rows *two = NULL, *one = NULL;
+    assert_int_equal(rows_both(st, o, &two, &one, &err, &err1), 0);
+    same_rows(two, one);
+    assert_int_equal(two->n, 8);
+    for (size_t i = 0; i < two->n; i++) {
+        assert_string_equal(two->rows[i].client->code, want[i]);
+    }
+    cairn_caseload_rows_free(two);
+    cairn_caseload_rows_free(one);
+    cairn_caseload *c = caseload(st); /* the full caseload: the same */
+    same_as_rows(st, c);
+    cairn_caseload_free(c);
+    test_store_done(st, dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1125,6 +1157,7 @@ int main(void)
         cmocka_unit_test(test_caseload_two_threads),
         cmocka_unit_test(test_caseload_course_stream_orphan),
         cmocka_unit_test(test_caseload_codes_not_in_id_order),
+        cmocka_unit_test(test_caseload_order_by_long_codes),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

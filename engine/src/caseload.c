@@ -172,6 +172,84 @@ static int rows_by_urgency(const void *x, const void *y)
     return compare_urgency(&ka, &kb);
 }
 
+/* A row's place in the order, with what the order compares: the first
+ * eight bytes of its client's code as a number (as strcmp orders them),
+ * so most comparisons of codes read no string. */
+typedef struct row_key {
+    int urgency;
+    uint32_t k; /* the row */
+    size_t n_open;
+    uint64_t prefix;
+    const char *code;
+} row_key;
+
+static int by_row_key(const void *x, const void *y)
+{
+    const row_key *a = x, *b = y;
+    if (a->urgency != b->urgency) {
+        return a->urgency - b->urgency;
+    }
+    if (a->n_open != b->n_open) {
+        return a->n_open > b->n_open ? -1 : 1;
+    }
+    if (a->prefix != b->prefix) {
+        return a->prefix < b->prefix ? -1 : 1;
+    }
+    return strcmp(a->code, b->code);
+}
+
+static uint64_t code_prefix(const char *code)
+{
+    uint64_t v = 0;
+    size_t i = 0;
+    for (; i < 8 && code[i] != '\0'; i++) {
+        v = v << 8 | (unsigned char)code[i];
+    }
+    return v << (8 * (8 - i));
+}
+
+/* The rows by urgency (as rows_by_urgency orders them): their keys
+ * sorted, then the rows moved into place, cycle by cycle (without the
+ * memory for the keys, the rows themselves are sorted). */
+static void sort_rows(cairn_caseload_row *rows, size_t n)
+{
+    if (n < 2) {
+        return;
+    }
+    row_key *keys = n <= UINT32_MAX ? malloc(n * sizeof *keys) : NULL;
+    if (keys == NULL) {
+        qsort(rows, n, sizeof *rows, rows_by_urgency);
+        return;
+    }
+    for (size_t k = 0; k < n; k++) {
+        const cairn_caseload_row *r = &rows[k];
+        urgency_key u = {r->most_urgent, r->n_acknowledged, r->n_open,
+                         r->client->code};
+        keys[k] = (row_key){urgency(&u), (uint32_t)k, r->n_open,
+                            code_prefix(r->client->code), r->client->code};
+    }
+    qsort(keys, n, sizeof *keys, by_row_key);
+    /* row keys[j].k goes to place j */
+    for (size_t i = 0; i < n; i++) {
+        if (keys[i].k == i) {
+            continue;
+        }
+        cairn_caseload_row held = rows[i];
+        size_t j = i;
+        for (;;) {
+            size_t from = keys[j].k;
+            keys[j].k = (uint32_t)j;
+            if (from == i) {
+                rows[j] = held;
+                break;
+            }
+            rows[j] = rows[from];
+            j = from;
+        }
+    }
+    free(keys);
+}
+
 /* The instruments to look at: the one asked for, or all. */
 static int pick_instruments(const cairn_instrument ***out, size_t *n,
                             const cairn_catalog *cat, const char *name,
@@ -870,7 +948,7 @@ static int compute(caseload_impl **out, cairn_store *st,
         return rc;
     }
     if (compact) {
-        qsort(c->rows, c->pub.n, sizeof *c->rows, rows_by_urgency);
+        sort_rows(c->rows, c->pub.n);
     } else {
         qsort(c->pub.entries, c->pub.n, sizeof *c->pub.entries, by_urgency);
     }

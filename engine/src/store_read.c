@@ -28,6 +28,7 @@ typedef struct block {
 
 typedef struct arena {
     block *head;
+    size_t grow; /* a new block's size at least, or 0 for 4 KiB */
 } arena;
 
 /* `size` bytes, not cleared (the caller writes them all). */
@@ -35,7 +36,8 @@ static void *arena_take(arena *a, size_t size)
 {
     size = (size + 15) & ~(size_t)15;
     if (a->head == NULL || a->head->cap - a->head->used < size) {
-        size_t cap = size > 4096 ? size : 4096;
+        size_t least = a->grow > 0 ? a->grow : 4096;
+        size_t cap = size > least ? size : least;
         block *b = malloc(sizeof *b + cap);
         if (b == NULL) {
             return NULL;
@@ -416,6 +418,7 @@ typedef struct list_impl {
     cairn_assessment_list pub;
     arena mem;
     course_raw *raw; /* deferred: one per item, else NULL */
+    bool in_arena;   /* items and raw are in `mem` (a course list's) */
 } list_impl;
 
 static int list_rows(cairn_store *st, list_impl *l, sqlite3_stmt *s,
@@ -487,8 +490,10 @@ void cairn_store_assessment_list_free(cairn_assessment_list *list)
         return;
     }
     list_impl *l = (list_impl *)list;
-    free(l->pub.items);
-    free(l->raw);
+    if (!l->in_arena) {
+        free(l->pub.items);
+        free(l->raw);
+    }
     arena_free(&l->mem);
     free(l);
 }
@@ -516,6 +521,8 @@ struct cairn_assessment_stream {
     bool deferred;   /* decoded by cairn__store_course_finish */
     course_dec late; /* ... with these (the finishing thread's) */
     const cairn_course_want *last_want; /* course_want's last answer */
+    cairn__memo *mask_memo;             /* masks by want and responses text, or
+                                           NULL (created at the first) */
     sqlite3_stmt **masks;    /* per want with risk items: its mask of a
                                 responses text (course_mask), or NULL */
     sqlite3_stmt *code_stmt; /* a client's code by id (course_client);
@@ -539,6 +546,10 @@ struct cairn_assessment_stream {
 /* Decoded texts a course stream keeps (a store holds few distinct score
  * and flag texts; 16,384 take about 2 MB with the memo's table). */
 #define COURSE_KEEP 16384
+
+/* A course list's arena blocks: a client's rows, their texts and their
+ * decoded values (about 500 bytes a row) in one block for most clients. */
+#define COURSE_BLOCK 16384
 
 static int cache_size(sqlite3 *db)
 {
@@ -969,7 +980,28 @@ static int course_mask(cairn_assessment_stream *as, const cairn_course_want *w,
     if (!has_null(text, len)) {
         return CAIRN_OK;
     }
-    sqlite3_stmt **m = &as->masks[w - as->wants];
+    /* a text met before has the mask SQLite gave it then */
+    size_t wi = (size_t)(w - as->wants);
+    char small[256];
+    size_t key_len = sizeof wi + len, got = 0;
+    bool keyed = key_len <= sizeof small;
+    if (keyed) {
+        memcpy(small, &wi, sizeof wi);
+        memcpy(small + sizeof wi, text, len);
+        if (as->mask_memo == NULL &&
+            cairn__memo_new_sized(&as->mask_memo, COURSE_KEEP) < 0) {
+            as->mask_memo = NULL; /* asked of SQLite every time */
+        }
+        const char *hit =
+            as->mask_memo == NULL
+                ? NULL
+                : cairn__memo_get(as->mask_memo, small, key_len, &got);
+        if (hit != NULL && got == sizeof *mask) {
+            memcpy(mask, hit, sizeof *mask);
+            return CAIRN_OK;
+        }
+    }
+    sqlite3_stmt **m = &as->masks[wi];
     if (*m == NULL) {
         cairn__buf sql = CAIRN__BUF_INIT;
         mask_sql(&sql, w);
@@ -991,6 +1023,10 @@ static int course_mask(cairn_assessment_stream *as, const cairn_course_want *w,
         rc = cairn__store_dberr(as->st, err);
     }
     sqlite3_reset(*m);
+    if (rc == CAIRN_OK && keyed && as->mask_memo != NULL) {
+        cairn__memo_put(as->mask_memo, small, key_len, (const char *)mask,
+                        sizeof *mask);
+    }
     return rc;
 }
 
@@ -1183,6 +1219,41 @@ static int course_from_row(cairn_assessment_stream *as, arena *a,
     return CAIRN_OK;
 }
 
+/* Room for `cap` items in `l` (and their raw texts when deferred).  A
+ * course list keeps them in its arena, with the rows' texts: one block
+ * for most clients, not an allocation for each array (the reading
+ * thread's allocations are freed by the caseload's). */
+static int grow_items(const cairn_assessment_stream *as, list_impl *l,
+                      size_t cap, cairn_error *err)
+{
+    size_t n = l->pub.n;
+    if (as->wants == NULL) {
+        cairn_assessment *p = realloc(l->pub.items, cap * sizeof *p);
+        if (p == NULL) {
+            return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+        }
+        l->pub.items = p;
+        return CAIRN_OK;
+    }
+    assert(n == 0 || l->in_arena);
+    l->mem.grow = COURSE_BLOCK;
+    cairn_assessment *p = arena_take(&l->mem, cap * sizeof *p);
+    course_raw *r = as->deferred ? arena_take(&l->mem, cap * sizeof *r) : NULL;
+    if (p == NULL || (as->deferred && r == NULL)) {
+        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    if (n > 0) {
+        memcpy(p, l->pub.items, n * sizeof *p);
+    }
+    if (n > 0 && r != NULL) {
+        memcpy(r, l->raw, n * sizeof *r);
+    }
+    l->pub.items = p;
+    l->raw = r;
+    l->in_arena = true;
+    return CAIRN_OK;
+}
+
 /* Add the statement's rows of one client to `l`, stopping at the next. */
 static int stream_rows(cairn_assessment_stream *as, list_impl *l,
                        cairn_error *err)
@@ -1219,17 +1290,10 @@ static int stream_rows(cairn_assessment_stream *as, list_impl *l,
         client = id;
         if (l->pub.n == cap) {
             cap = cap ? cap * 2 : 16;
-            cairn_assessment *p = realloc(l->pub.items, cap * sizeof *p);
-            if (p == NULL) {
-                return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+            rc = grow_items(as, l, cap, err);
+            if (rc < 0) {
+                return rc;
             }
-            l->pub.items = p;
-            course_raw *r =
-                as->deferred ? realloc(l->raw, cap * sizeof *r) : NULL;
-            if (as->deferred && r == NULL) {
-                return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
-            }
-            l->raw = r;
         }
         rc = as->wants != NULL
                  ? course_from_row(
@@ -1324,7 +1388,9 @@ int cairn__store_course_finish(cairn_assessment_stream *as,
             return rc;
         }
     }
-    free(l->raw);
+    if (!l->in_arena) {
+        free(l->raw);
+    }
     l->raw = NULL;
     return CAIRN_OK;
 }
@@ -1339,6 +1405,7 @@ void cairn_store_assessment_stream_close(cairn_assessment_stream *as)
         sqlite3_finalize(as->masks[i]);
     }
     free(as->masks);
+    cairn__memo_free(as->mask_memo);
     sqlite3_finalize(as->code_stmt);
     cairn__buf_free(&as->code);
     course_dec *d[2] = {&as->dec, &as->late};
