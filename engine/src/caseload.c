@@ -426,6 +426,8 @@ static int client_entry(caseload_impl *c, size_t k,
         }
         to.episodes = c->episodes[k];
         to.without_reasons = c->compact && !c->reasons; /* rows keep kinds */
+        /* a row is made (to_row) and its trends freed before the list */
+        to.borrow_texts = c->compact && !c->reasons;
         to.cache = &c->caches[i];
         cairn_trend *t = NULL;
         rc = cairn_trend_compute(&t, inst, list, cl->loss_date, &to, ex, err);

@@ -501,12 +501,46 @@ void cairn_store_assessment_list_free(cairn_assessment_list *list)
 /* ------------------------------------------------------------------ */
 /* Every client's current assessments, one client at a time           */
 
-/* Decoded texts kept by content (memo.c), and the key and value being
- * made: one per thread that decodes. */
+/* The text decoded last of one kind, and its decoded bytes: a client's
+ * rows often repeat the row before's flags, found without hashing. */
+typedef struct course_last {
+    bool set;
+    size_t w; /* the want (scales) */
+    cairn__buf text, val;
+} course_last;
+
+/* Decoded texts kept by content (memo.c): one memo per want's scale
+ * and one for the flags (index n_wants), made as they are first met, so
+ * a key is the text alone; the value being made; the last ones.  One
+ * per thread that decodes. */
 typedef struct course_dec {
-    cairn__memo *memo;
-    cairn__buf key, val;
+    cairn__memo **memos; /* n_wants + 1, or NULL: none kept */
+    size_t n_memos;
+    size_t kept; /* texts kept in all of them (COURSE_KEEP) */
+    cairn__buf val;
+    course_last last[2]; /* scales, flags */
 } course_dec;
+
+/* Ready `d` for `n_wants` wants: false when out of memory. */
+static bool course_dec_init(course_dec *d, size_t n_wants)
+{
+    d->memos = calloc(n_wants + 1, sizeof *d->memos);
+    d->n_memos = d->memos != NULL ? n_wants + 1 : 0;
+    return d->memos != NULL;
+}
+
+static void course_dec_free(course_dec *d)
+{
+    for (size_t i = 0; i < d->n_memos; i++) {
+        cairn__memo_free(d->memos[i]);
+    }
+    free(d->memos);
+    cairn__buf_free(&d->val);
+    for (int i = 0; i < 2; i++) {
+        cairn__buf_free(&d->last[i].text);
+        cairn__buf_free(&d->last[i].val);
+    }
+}
 
 struct cairn_assessment_stream {
     cairn_store *st;
@@ -675,9 +709,9 @@ static int course_open(cairn_assessment_stream **out, cairn_store *st,
     as->one_client = one_client;
     as->cache_was = cache_size(st->db);
     as->masks = calloc(n_wants + 1, sizeof *as->masks);
-    if (as->masks == NULL ||
-        cairn__memo_new_sized(&as->dec.memo, COURSE_KEEP) < 0) {
+    if (as->masks == NULL || !course_dec_init(&as->dec, n_wants)) {
         free(as->masks);
+        course_dec_free(&as->dec);
         free(as);
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
@@ -817,48 +851,62 @@ static bool encode_flags(const char *text, cairn__buf *v)
     return ok;
 }
 
-/* The decoded bytes of `text` (kind 's' of want `w`, or 'f'), from
- * d's memo or decoded now into d->val; NULL when malformed, with `*oom`
- * set when memory ran out. */
+/* The memo of want `i`'s scale (or of the flags, i = n_wants), made
+ * now if need be; NULL when none is kept. */
+static cairn__memo *course_memo(course_dec *d, size_t i)
+{
+    if (i >= d->n_memos) {
+        return NULL;
+    }
+    if (d->memos[i] == NULL &&
+        cairn__memo_new_sized(&d->memos[i], COURSE_KEEP) < 0) {
+        d->memos[i] = NULL; /* each text decoded where it is met */
+    }
+    return d->memos[i];
+}
+
+/* The decoded bytes of `text` (kind 's' of want `w`, or 'f'), from the
+ * last text of the kind, d's memo, or decoded now; NULL when malformed,
+ * with `*oom` set when memory ran out.  The bytes stay until the next
+ * call of the same kind. */
 static const char *course_decoded(course_dec *d, const cairn_course_want *wants,
                                   char kind, size_t w, const char *text,
                                   size_t len, size_t *n, bool *oom)
 {
-    /* the key: the kind, the want, the text; a short one (most) made
-     * on the stack, without the buffer's checks on every row */
-    char small[256];
-    const char *key = small;
-    size_t key_len = 1 + sizeof w + len;
-    if (key_len <= sizeof small) {
-        small[0] = kind;
-        memcpy(small + 1, &w, sizeof w);
-        memcpy(small + 1 + sizeof w, text, len);
-    } else {
-        d->key.len = 0;
-        cairn__buf_putc(&d->key, kind);
-        cairn__buf_put(&d->key, (const char *)&w, sizeof w);
-        cairn__buf_put(&d->key, text, len);
-        key = d->key.p;
+    course_last *l = &d->last[kind == 'f'];
+    if (l->set && l->w == w && l->text.len == len &&
+        memcmp(l->text.p, text, len) == 0) {
+        *n = l->val.len;
+        return l->val.len > 0 ? l->val.p : "";
     }
-    bool key_oom = key_len > sizeof small && d->key.oom;
-    const char *hit = key_oom || d->memo == NULL
-                          ? NULL
-                          : cairn__memo_get(d->memo, key, key_len, n);
-    if (hit != NULL) {
-        return hit;
+    cairn__memo *m = course_memo(d, kind == 'f' ? d->n_memos - 1 : w);
+    const char *got = m == NULL ? NULL : cairn__memo_get(m, text, len, n);
+    if (got == NULL) {
+        d->val.len = 0;
+        bool ok = kind == 's' ? encode_scale(text, len, wants[w].scale, &d->val)
+                              : encode_flags(text, &d->val);
+        *oom = d->val.oom;
+        if (!ok || *oom) {
+            return NULL;
+        }
+        if (m != NULL && d->kept < COURSE_KEEP) {
+            cairn__memo_put(m, text, len, d->val.p, d->val.len);
+            d->kept++;
+        }
+        got = d->val.p;
+        *n = d->val.len;
     }
-    d->val.len = 0;
-    bool ok = kind == 's' ? encode_scale(text, len, wants[w].scale, &d->val)
-                          : encode_flags(text, &d->val);
-    *oom = key_oom || d->val.oom;
-    if (!ok || *oom) {
+    l->text.len = 0;
+    l->val.len = 0;
+    cairn__buf_put(&l->text, text, len);
+    cairn__buf_put(&l->val, got, *n);
+    l->set = !l->text.oom && !l->val.oom;
+    l->w = w;
+    if (!l->set) {
+        *oom = true;
         return NULL;
     }
-    if (d->memo != NULL) {
-        cairn__memo_put(d->memo, key, key_len, d->val.p, d->val.len);
-    }
-    *n = d->val.len;
-    return d->val.len > 0 ? d->val.p : "";
+    return *n > 0 ? l->val.p : "";
 }
 
 /* The flags from their text: none (NULL), or decoded. */
@@ -1374,9 +1422,8 @@ int cairn__store_course_finish(cairn_assessment_stream *as,
     if (l == NULL || l->raw == NULL) {
         return CAIRN_OK;
     }
-    if (as->late.memo == NULL &&
-        cairn__memo_new_sized(&as->late.memo, COURSE_KEEP) < 0) {
-        as->late.memo = NULL; /* each text decoded where it is met */
+    if (as->late.memos == NULL && !course_dec_init(&as->late, as->n_wants)) {
+        as->late.n_memos = 0; /* each text decoded where it is met */
     }
     for (size_t i = 0; i < l->pub.n; i++) {
         const course_raw *r = &l->raw[i];
@@ -1408,12 +1455,8 @@ void cairn_store_assessment_stream_close(cairn_assessment_stream *as)
     cairn__memo_free(as->mask_memo);
     sqlite3_finalize(as->code_stmt);
     cairn__buf_free(&as->code);
-    course_dec *d[2] = {&as->dec, &as->late};
-    for (int i = 0; i < 2; i++) {
-        cairn__memo_free(d[i]->memo);
-        cairn__buf_free(&d[i]->key);
-        cairn__buf_free(&d[i]->val);
-    }
+    course_dec_free(&as->dec);
+    course_dec_free(&as->late);
     if (as->cache_was != 0) {
         set_cache_size(as->st->db, as->cache_was);
     }

@@ -26,6 +26,7 @@ typedef struct trend_impl {
     cairn_trend pub;
     char window_source[300];
     char *strings; /* the client code, dates and bands, owned */
+    bool borrowed; /* ... or the list's (borrow_texts) */
 } trend_impl;
 
 static const char *const alert_names[] = {
@@ -291,12 +292,14 @@ static void risk_alerts(cairn_trend *t, const cairn_instrument *inst,
             cairn_trend_point p = {.assessment_id = a->id,
                                    .date = a->administered_at};
             const char *msg = "a risk item was endorsed";
-            for (size_t k = 0; k < cairn_instrument_risk_count(inst); k++) {
+            for (size_t k = 0; reasons && k < cairn_instrument_risk_count(inst);
+                 k++) {
                 if (cairn_instrument_risk(inst, k)->item == a->flags[f].item) {
                     msg = cairn_instrument_risk(inst, k)->message;
                 }
             }
-            char reason[256] = "";
+            char reason[256];
+            reason[0] = '\0';
             if (reasons) {
                 dated_reason(reason, a->administered_at, msg);
             }
@@ -309,7 +312,8 @@ static void risk_alerts(cairn_trend *t, const cairn_instrument *inst,
             }
             cairn_trend_point p = {.assessment_id = a->id,
                                    .date = a->administered_at};
-            char msg[200], reason[256] = "";
+            char msg[200], reason[256];
+            reason[0] = '\0';
             if (reasons) {
                 cairn_score_unanswered_message(inst, item, msg, sizeof msg);
                 dated_reason(reason, a->administered_at, msg);
@@ -528,6 +532,9 @@ static size_t len_or_0(const char *s)
 static int own_strings(trend_impl *ti, cairn_error *err)
 {
     cairn_trend *t = &ti->pub;
+    if (ti->borrowed) {
+        return CAIRN_OK; /* the caller keeps the list longer (options) */
+    }
     size_t need = 1 + len_or_0(t->client);
     for (size_t i = 0; i < t->n; i++) {
         need += len_or_0(t->points[i].date) + len_or_0(t->points[i].band);
@@ -598,6 +605,7 @@ int cairn_trend_compute(cairn_trend **out, const cairn_instrument *inst,
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
     cairn_trend *t = &ti->pub;
+    ti->borrowed = o->borrow_texts;
     t->instrument = cairn_instrument_code(inst);
     t->scale = sc->id;
     t->direction = sc->direction;
