@@ -12,13 +12,11 @@
  * scores for a sparkline) and its top alert, kept by the engine and read
  * back in the compact rows' order, and laid out.
  *
- * The summarised rows are records in a spill (cairn/spill.h: in memory
- * up to a limit, then in a temporary file beside the database), since
- * the list is laid out twice (measured, then written): the model keeps
- * 8 bytes per client in memory.  A record is our own framing of a row:
- * its structs with their pointers cleared, a band as its place in the
- * scale, the alert's instrument as its place in the catalog, the texts
- * with their NULs, and each cell's points.
+ * The model holds the engine's rows and what they kept (in memory up to
+ * a limit, past it in temporary files beside the database) and gives one
+ * row at a time (cairn_report_caseload_row_get), unpacked again each
+ * time, since the list is laid out twice (measured, then written): so
+ * the workbook's memory does not grow with the clients.
  */
 #include <assert.h>
 #include <math.h>
@@ -31,226 +29,14 @@
 
 #define FIRST_ROW 4
 #define LIST_COLS 10
-#define ROWS_MEMORY (16u << 20)
 
-/* ---- the rows, kept in a spill ---- */
-
+/* Where the rows are: the engine's rows with what their pass kept. */
 struct cairn_report_rows {
-    cairn_spill *spill;
-    const cairn_catalog *cat; /* the catalog the rows point into */
-    uint64_t *at;             /* each row's record, n_rows of them */
-    char *rec;                /* a record being made */
-    size_t rec_cap;
-    cairn_report_row got;     /* the row read last, and what it holds: */
-    cairn_report_cell *cells; /* n_cells */
-    double *points;           /* CAIRN_REPORT_SPARK_POINTS per cell */
-    char *text;               /* its code, clinician and reason */
-    size_t text_cap;
+    cairn_caseload_rows *cl;
+    const cairn_catalog *cat;
+    size_t *column;       /* a catalog position's column, or SIZE_MAX */
+    cairn_report_row got; /* the row read last */
 };
-
-typedef struct rec_head {
-    cairn_report_row row;
-    int64_t alert_inst; /* the alert's instrument in the catalog, or -1 */
-    int64_t len[3];     /* code, clinician, reason with their NULs, or
-                           0 for NULL */
-} rec_head;
-
-typedef struct rec_cell {
-    cairn_report_cell cell;
-    int64_t band; /* in the instrument's main scale, or -1 */
-} rec_cell;
-
-/* At least `n` bytes at `*p` (capacity `*cap`). */
-static int room(char **p, size_t *cap, size_t n, cairn_error *err)
-{
-    if (n <= *cap) {
-        return CAIRN_OK;
-    }
-    size_t want = *cap * 2 > n ? *cap * 2 : n;
-    char *q = realloc(*p, want);
-    if (q == NULL) {
-        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
-    }
-    *p = q;
-    *cap = want;
-    return CAIRN_OK;
-}
-
-static size_t text_len(const char *t)
-{
-    return t != NULL ? strlen(t) + 1 : 0;
-}
-
-/* Row `w` (n_cells cells of `r`'s instruments) as the record of row
- * r->n_rows. */
-static int row_put(cairn_report_caseload *r, const cairn_report_row *w,
-                   cairn_error *err)
-{
-    cairn_report_rows *s = r->rows;
-    const char *texts[3] = {w->code, w->clinician, w->alert_reason};
-    rec_head h;
-    memset(&h, 0, sizeof h); /* no padding of ours goes to the file */
-    h.row.n_alerts = w->n_alerts;
-    h.row.n_acknowledged = w->n_acknowledged;
-    h.row.has_alert = w->has_alert;
-    h.row.urgent = w->urgent;
-    h.alert_inst = -1;
-    for (size_t k = 0; k < cairn_catalog_count(s->cat); k++) {
-        if (cairn_catalog_get(s->cat, k) == w->alert_instrument) {
-            h.alert_inst = (int64_t)k;
-        }
-    }
-    size_t len = sizeof h + r->n_cells * sizeof(rec_cell);
-    for (size_t i = 0; i < r->n_cells; i++) {
-        len += w->cells[i].n_points * sizeof(double);
-    }
-    for (int t = 0; t < 3; t++) {
-        h.len[t] = (int64_t)text_len(texts[t]);
-        len += (size_t)h.len[t];
-    }
-    int rc = room(&s->rec, &s->rec_cap, len, err);
-    if (rc < 0) {
-        return rc;
-    }
-    char *p = s->rec;
-    memcpy(p, &h, sizeof h);
-    p += sizeof h;
-    for (size_t i = 0; i < r->n_cells; i++) {
-        const cairn_report_cell *c = &w->cells[i];
-        const cairn_scale *sc =
-            i < r->n_instruments ? cairn_instrument_scale(r->instruments[i], 0)
-                                 : NULL;
-        rec_cell x;
-        memset(&x, 0, sizeof x);
-        x.cell.present = c->present;
-        x.cell.n = c->n;
-        x.cell.latest = c->latest;
-        memcpy(x.cell.latest_date, c->latest_date, sizeof c->latest_date);
-        x.cell.has_change = c->has_change;
-        x.cell.change = c->change;
-        x.cell.has_rc = c->has_rc;
-        x.cell.rc = c->rc;
-        x.cell.n_points = c->n_points;
-        x.band = c->band != NULL && sc != NULL ? c->band - sc->bands : -1;
-        memcpy(p, &x, sizeof x);
-        p += sizeof x;
-    }
-    for (size_t i = 0; i < r->n_cells; i++) {
-        size_t n = w->cells[i].n_points * sizeof(double);
-        memcpy(p, w->cells[i].points, n);
-        p += n;
-    }
-    for (int t = 0; t < 3; t++) {
-        memcpy(p, texts[t], (size_t)h.len[t]);
-        p += h.len[t];
-    }
-    return cairn_spill_add(s->spill, s->rec, len, &s->at[r->n_rows], err);
-}
-
-/* The record at `p` (`len` bytes) as the row read last. */
-static int row_in(const cairn_report_caseload *r, const char *p, size_t len,
-                  cairn_error *err)
-{
-    cairn_report_rows *s = r->rows;
-    rec_head h;
-    memcpy(&h, p, sizeof h);
-    const char *q = p + sizeof h;
-    size_t n = r->n_cells, n_text = (size_t)(h.len[0] + h.len[1] + h.len[2]);
-    int rc = room(&s->text, &s->text_cap, n_text + 1, err);
-    if (rc < 0) {
-        return rc;
-    }
-    assert(len >= sizeof h + n * sizeof(rec_cell) + n_text);
-    (void)len;
-    s->got = h.row;
-    s->got.cells = s->cells;
-    for (size_t i = 0; i < n; i++) {
-        rec_cell x;
-        memcpy(&x, q, sizeof x);
-        q += sizeof x;
-        s->cells[i] = x.cell;
-        s->cells[i].band =
-            x.band >= 0
-                ? &cairn_instrument_scale(r->instruments[i], 0)->bands[x.band]
-                : NULL;
-    }
-    for (size_t i = 0; i < n; i++) {
-        cairn_report_cell *c = &s->cells[i];
-        assert(c->n_points <= CAIRN_REPORT_SPARK_POINTS);
-        c->points =
-            c->present ? &s->points[i * CAIRN_REPORT_SPARK_POINTS] : NULL;
-        if (c->n_points > 0) {
-            memcpy(c->points, q, c->n_points * sizeof(double));
-        }
-        q += c->n_points * sizeof(double);
-    }
-    memcpy(s->text, q, n_text);
-    char *t[3] = {NULL, NULL, NULL};
-    for (int k = 0, at = 0; k < 3; at += (int)h.len[k], k++) {
-        t[k] = h.len[k] > 0 ? s->text + at : NULL;
-    }
-    s->got.code = t[0];
-    s->got.clinician = t[1];
-    s->got.alert_reason = t[2];
-    s->got.alert_instrument =
-        h.alert_inst >= 0 ? cairn_catalog_get(s->cat, (size_t)h.alert_inst)
-                          : NULL;
-    return CAIRN_OK;
-}
-
-int cairn_report_caseload_row_get(const cairn_report_caseload *r, size_t i,
-                                  const cairn_report_row **out,
-                                  cairn_error *err)
-{
-    const void *p = NULL;
-    size_t len = 0;
-    assert(i < r->n_rows);
-    *out = NULL;
-    int rc = cairn_spill_get(r->rows->spill, r->rows->at[i], &p, &len, err);
-    if (rc == CAIRN_OK) {
-        rc = row_in(r, p, len, err);
-    }
-    if (rc == CAIRN_OK) {
-        *out = &r->rows->got;
-    }
-    return rc;
-}
-
-/* Room for `n` rows of `n_cells` cells, kept beside the database `st`. */
-static int rows_new(cairn_report_caseload *r, cairn_store *st,
-                    const cairn_catalog *cat, size_t n, size_t limit,
-                    cairn_error *err)
-{
-    cairn_report_rows *s = calloc(1, sizeof *s);
-    r->rows = s;
-    if (s == NULL) {
-        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
-    }
-    s->cat = cat;
-    s->at = calloc(n + 1, sizeof *s->at);
-    s->cells = calloc(r->n_cells + 1, sizeof *s->cells);
-    s->points =
-        calloc((r->n_cells + 1) * CAIRN_REPORT_SPARK_POINTS, sizeof *s->points);
-    if (s->at == NULL || s->cells == NULL || s->points == NULL) {
-        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
-    }
-    return cairn_spill_new(&s->spill, cairn_store_path(st),
-                           limit ? limit : ROWS_MEMORY, err);
-}
-
-static void rows_free(cairn_report_rows *s)
-{
-    if (s == NULL) {
-        return;
-    }
-    cairn_spill_free(s->spill);
-    free(s->at);
-    free(s->rec);
-    free(s->cells);
-    free(s->points);
-    free(s->text);
-    free(s);
-}
 
 /* ---- the model ---- */
 
@@ -309,7 +95,7 @@ static void keep_cell(kept_cell *cell, size_t k, const cairn_trend *t)
     cell->n_points = m;
 }
 
-static uint32_t kept_len(const char *s)
+static uint32_t text_len(const char *s)
 {
     return s != NULL ? (uint32_t)strlen(s) : UINT32_MAX;
 }
@@ -321,9 +107,11 @@ static int keep_text(cairn_caseload_keeper *keep, const char *s,
     return s != NULL ? cairn_caseload_keep(keep, s, strlen(s), err) : CAIRN_OK;
 }
 
-/* The client's cells and top alert, kept. */
+/* The client's cells and top alert, kept; its changes counted by
+ * catalog position in `counts`. */
 static int summarise(cairn_caseload_keeper *keep, const cairn_caseload_entry *e,
-                     const cairn_catalog *cat, cairn_error *err)
+                     const cairn_catalog *cat, size_t (*counts)[4],
+                     cairn_error *err)
 {
     cairn_alert_list *alerts = NULL;
     kept_head h;
@@ -339,9 +127,9 @@ static int summarise(cairn_caseload_keeper *keep, const cairn_caseload_entry *e,
     h.urgent = top ? (int32_t)top->alert->kind : -1;
     h.alert_inst =
         top ? (int32_t)catalog_position(cat, top->trend->instrument) : -1;
-    h.code_len = kept_len(e->client->code);
-    h.clinician_len = kept_len(e->client->clinician);
-    h.reason_len = kept_len(top ? top->alert->reason : NULL);
+    h.code_len = text_len(e->client->code);
+    h.clinician_len = text_len(e->client->clinician);
+    h.reason_len = text_len(top ? top->alert->reason : NULL);
     for (size_t i = 0; i < e->n_trends; i++) {
         h.n_cells += e->trends[i]->n > 0;
     }
@@ -362,7 +150,9 @@ static int summarise(cairn_caseload_keeper *keep, const cairn_caseload_entry *e,
         if (t->n == 0) {
             continue; /* (no score: no column) */
         }
-        keep_cell(&cell, catalog_position(cat, t->instrument), t);
+        size_t k = catalog_position(cat, t->instrument);
+        keep_cell(&cell, k, t);
+        counts[k][t->has_rci ? t->rci.category : 3]++;
         rc = cairn_caseload_keep(keep, &cell, sizeof cell, err);
     }
     return rc;
@@ -439,18 +229,6 @@ static int unpack(cairn_report_row *w, const char *p, size_t n_cells,
     return rc;
 }
 
-/* What unpack allocated for a row of `n_cells` cells. */
-static void row_clear(cairn_report_row *w, size_t n_cells)
-{
-    for (size_t k = 0; w->cells != NULL && k < n_cells; k++) {
-        free(w->cells[k].points);
-    }
-    free(w->cells);
-    free(w->code);
-    free(w->clinician);
-    free(w->alert_reason);
-}
-
 /*
  * The instruments anyone has a score on, in catalog order, from the
  * compact rows (before any row is summarised, so each row keeps a cell
@@ -496,14 +274,37 @@ static int columns(cairn_report_caseload *r, cairn_caseload_rows *cl,
     return rc;
 }
 
-/* Count a row's changes per column. */
-static void count(cairn_report_caseload *r, const cairn_report_cell *cells)
+/* What unpack() and its row hold, freed. */
+static void row_clear(cairn_report_row *w, size_t n_cells)
 {
-    for (size_t k = 0; k < r->n_instruments; k++) {
-        if (cells[k].present) {
-            r->counts[k][cells[k].has_rc ? cells[k].rc : 3]++;
-        }
+    for (size_t k = 0; w->cells != NULL && k < n_cells; k++) {
+        free(w->cells[k].points);
     }
+    free(w->cells);
+    free(w->code);
+    free(w->clinician);
+    free(w->alert_reason);
+    memset(w, 0, sizeof *w);
+}
+
+int cairn_report_caseload_row_get(const cairn_report_caseload *r, size_t i,
+                                  const cairn_report_row **out,
+                                  cairn_error *err)
+{
+    cairn_report_rows *s = r->rows;
+    const void *bytes = NULL;
+    size_t n = 0;
+    assert(i < r->n_rows);
+    *out = NULL;
+    row_clear(&s->got, r->n_cells);
+    int rc = cairn_caseload_rows_kept(s->cl, i, &bytes, &n, err);
+    if (rc == CAIRN_OK) {
+        rc = unpack(&s->got, bytes, r->n_cells, s->cat, s->column, err);
+    }
+    if (rc == CAIRN_OK) {
+        *out = &s->got;
+    }
+    return rc;
 }
 
 /* The engine's caseload options for the report's options. */
@@ -524,6 +325,7 @@ static cairn_caseload_options caseload_options(const cairn_report_options *o)
 /* What the caseload's pass keeps of each client: its row's summary. */
 typedef struct load_keep {
     const cairn_catalog *cat;
+    size_t (*counts)[4]; /* by catalog position */
     cairn_error *err;
 } load_keep;
 
@@ -531,35 +333,7 @@ static int keep_entry(const cairn_caseload_entry *e,
                       cairn_caseload_keeper *keep, void *arg)
 {
     load_keep *lk = arg;
-    return summarise(keep, e, lk->cat, lk->err);
-}
-
-/* The rows of the report, in the caseload's order, from what its pass
- * kept of each client: each counted and kept. */
-static int load_rows(cairn_report_caseload *r, cairn_caseload_rows *cl,
-                     const cairn_catalog *cat, const size_t *column,
-                     cairn_error *err)
-{
-    int rc = CAIRN_OK;
-    for (size_t k = 0; rc == CAIRN_OK && k < cl->n; k++) {
-        const void *bytes = NULL;
-        size_t n = 0;
-        cairn_report_row w;
-        memset(&w, 0, sizeof w);
-        rc = cairn_caseload_rows_kept(cl, k, &bytes, &n, err);
-        if (rc == CAIRN_OK) {
-            rc = unpack(&w, bytes, r->n_cells, cat, column, err);
-        }
-        if (rc == CAIRN_OK) {
-            count(r, w.cells);
-            rc = row_put(r, &w, err);
-        }
-        if (rc == CAIRN_OK) {
-            r->n_rows++;
-        }
-        row_clear(&w, r->n_cells);
-    }
-    return rc;
+    return summarise(keep, e, lk->cat, lk->counts, lk->err);
 }
 
 int cairn_report_caseload_load(cairn_report_caseload **out, cairn_store *st,
@@ -570,27 +344,37 @@ int cairn_report_caseload_load(cairn_report_caseload **out, cairn_store *st,
     cairn_report_options defaults = CAIRN_REPORT_OPTIONS_INIT;
     const cairn_report_options *o = opts ? opts : &defaults;
     cairn_caseload_options co = caseload_options(o);
-    cairn_caseload_rows *cl = NULL;
-    size_t *column = calloc(cairn_catalog_count(cat) + 1, sizeof *column);
+    size_t n_cat = cairn_catalog_count(cat);
+    size_t(*counts)[4] = calloc(n_cat + 1, sizeof *counts);
     *out = NULL;
     cairn_report_caseload *r = calloc(1, sizeof *r);
-    load_keep lk = {cat, err};
+    cairn_report_rows *s = r != NULL ? calloc(1, sizeof *s) : NULL;
+    if (r != NULL) {
+        r->rows = s;
+    }
+    if (s != NULL) {
+        s->cat = cat;
+        s->column = calloc(n_cat + 1, sizeof *s->column);
+    }
+    load_keep lk = {cat, counts, err};
     /* one pass, one client's trends at a time: each client's summary is
      * kept as the store is read, and read back in the caseload's order */
-    int rc = r && column ? cairn_caseload_rows_compute_kept(
-                               &cl, st, cat, &co, keep_entry, &lk, err)
-                         : cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    int rc = r && s && s->column && counts
+                 ? cairn_caseload_rows_compute_kept(&s->cl, st, cat, &co,
+                                                    keep_entry, &lk, err)
+                 : cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     if (rc == CAIRN_OK) {
-        rc = columns(r, cl, cat, column, err);
+        rc = columns(r, s->cl, cat, s->column, err);
+    }
+    for (size_t k = 0; rc == CAIRN_OK && k < n_cat; k++) {
+        if (s->column[k] != SIZE_MAX) {
+            memcpy(r->counts[s->column[k]], counts[k], sizeof counts[k]);
+        }
     }
     if (rc == CAIRN_OK) {
-        rc = rows_new(r, st, cat, cl->n, o->memory_limit, err);
+        r->n_rows = s->cl->n;
     }
-    if (rc == CAIRN_OK) {
-        rc = load_rows(r, cl, cat, column, err);
-    }
-    cairn_caseload_rows_free(cl);
-    free(column);
+    free(counts);
     if (rc < 0) {
         cairn_report_caseload_free(r);
         return rc;
@@ -606,7 +390,12 @@ void cairn_report_caseload_free(cairn_report_caseload *r)
     if (r == NULL) {
         return;
     }
-    rows_free(r->rows);
+    if (r->rows != NULL) {
+        row_clear(&r->rows->got, r->n_cells);
+        cairn_caseload_rows_free(r->rows->cl);
+        free(r->rows->column);
+        free(r->rows);
+    }
     free((void *)r->instruments);
     free(r->counts);
     free(r);
@@ -715,7 +504,7 @@ static size_t client_rows(cairn__sheet *s, size_t row,
     return row;
 }
 
-/* The list's cells, in row order; `*row` receives the row after the
+/* The list's cells, in row order; `*end` receives the row after the
  * last.  Returns CAIRN_OK or what reading a row returned. */
 static int list(cairn__sheet *s, const cairn_report_caseload *r,
                 const char *when, size_t *end, cairn_error *err)

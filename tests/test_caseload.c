@@ -7,6 +7,7 @@
 #include <math.h>
 
 #include "helpers.h"
+#include "../engine/src/internal.h"
 
 static cairn_caseload *caseload(cairn_store *st)
 {
@@ -965,16 +966,6 @@ static void test_caseload_two_threads(void **state)
     walk_is_entries(two, 0);
     walk_is_entries(one, 0);
     walk_is_entries(two, 100); /* stopped by its function */
-    /* one kept pass instead: the same entries, kept in memory and (64 KiB
-     * a client, 19 MB) in the temporary file, on two threads and on one */
-    kept_is_entries(st, o, two, 0);
-    kept_is_entries(st, o, two, 64 << 10);
-    o.threads = 1;
-    kept_is_entries(st, o, one, 64 << 10);
-    o.threads = 0;
-    o.memory_limit = 1024; /* both spills in their files at once */
-    kept_is_entries(st, o, two, 0);
-    o.memory_limit = 0;
     /* the rows kept in their temporary file past 1 KiB (about three
      * rows): the same rows, and the same walk */
     cairn_caseload_rows *filed = NULL;
@@ -989,6 +980,16 @@ static void test_caseload_two_threads(void **state)
     }
     walk_is_entries(filed, 0);
     cairn_caseload_rows_free(filed);
+    /* one kept pass instead: the same entries, kept in memory and (64 KiB
+     * a client, 19 MB) in the temporary file, on two threads and on one */
+    kept_is_entries(st, o, two, 0);
+    kept_is_entries(st, o, two, 64 << 10);
+    o.threads = 1;
+    kept_is_entries(st, o, one, 64 << 10);
+    o.threads = 0;
+    o.memory_limit = 1024; /* and with the rows and what is kept filed */
+    kept_is_entries(st, o, two, 0);
+    o.memory_limit = 0;
     cairn_caseload_rows_free(two);
     cairn_caseload_rows_free(one);
     o.clinician = "dr.lee"; /* clients of the stream skipped */
@@ -1159,6 +1160,125 @@ static void test_caseload_course_stream_orphan(void **state)
     test_store_done(st, dir);
 }
 
+/*
+ * Clients whose codes do not sort as their ids (Z, M, A, D added in
+ * that order), one discharged (D, whose rows are still read and
+ * skipped) and a row of a client the store does not have: the client
+ * list by id, the course stream taking each client's code from that
+ * list (cairn__store_course_clients), and the rows, on two threads and
+ * on one, each with its own client's course.
+ */
+static void test_caseload_codes_not_in_id_order(void **state)
+{
+    (void)state;
+    char dir[64];
+    cairn_error err = CAIRN_ERROR_INIT, err1 = CAIRN_ERROR_INIT;
+    cairn_store *st = test_store_new(dir, sizeof dir);
+    const char *codes[] = {"Z", "M", "A", "D"};
+    for (int i = 0; i < 4; i++) {
+        test_client(st, codes[i], NULL, NULL);
+        for (int k = 0; k <= i; k++) { /* Z one score, M two, ... */
+            char date[16];
+            snprintf(date, sizeof date, "2026-01-%02d", 5 + 7 * k);
+            test_phq9(st, codes[i], date, 10 + i, false);
+        }
+    }
+    assert_int_equal(cairn_store_episode_add(st, "D", "2026-01-01", NULL, &err),
+                     0);
+    assert_int_equal(cairn_store_episode_set_end(st, "D", "2026-03-01", &err),
+                     0);
+    raw_sql(dir, "INSERT INTO assessment (client_id, instrument,"
+                 " administered_at, responses, definition_id, scores, flags)"
+                 " SELECT 99, instrument, administered_at, responses,"
+                 " definition_id, scores, flags FROM assessment LIMIT 1");
+    cairn_client_list *l = NULL;
+    assert_int_equal(cairn__store_client_list_by_id(&l, st, &err), 0);
+    assert_int_equal(l->n, 4);
+    for (size_t i = 0; i < l->n; i++) {
+        assert_int_equal(l->items[i].id, (int64_t)i + 1);
+        assert_string_equal(l->items[i].code, codes[i]);
+    }
+    /* the stream with the codes given: the orphan's row skipped, each
+     * list with its code from the given ones */
+    int64_t ids[4];
+    const char *given[4] = {"given-Z", "given-M", "given-A", "given-D"};
+    for (size_t i = 0; i < 4; i++) {
+        ids[i] = l->items[i].id;
+    }
+    int risk[1] = {9};
+    cairn_course_want w = {"phq9", 0, "total", risk, 1};
+    cairn_assessment_stream *as = NULL;
+    cairn_assessment_list *al = NULL;
+    assert_int_equal(cairn_store_course_stream_open(&as, st, &w, 1, &err), 0);
+    cairn__store_course_clients(as, ids, given, 4);
+    size_t k = 0;
+    while (cairn_store_assessment_stream_next(as, &al, &err) > 0) {
+        assert_true(k < 4);
+        assert_int_equal(al->n, k + 1);
+        for (size_t i = 0; i < al->n; i++) {
+            assert_int_equal(al->items[i].client_id, ids[k]);
+            assert_string_equal(al->items[i].client_code, given[k]);
+        }
+        cairn_store_assessment_list_free(al);
+        k++;
+    }
+    assert_int_equal(k, 4);
+    cairn_store_assessment_stream_close(as);
+    cairn_store_client_list_free(l);
+    /* the rows: by code among equals (A, M, Z; D discharged), each with
+     * its own client's scores, on two threads as on one */
+    cairn_caseload_options o = CAIRN_CASELOAD_OPTIONS_INIT;
+    cairn_caseload_rows *two = NULL, *one = NULL;
+    assert_int_equal(rows_both(st, o, &two, &one, &err, &err1), 0);
+    same_rows(two, one);
+    assert_int_equal(two->n, 3);
+    const char *want[] = {"A", "M", "Z"};
+    size_t n_want[] = {3, 2, 1};
+    for (size_t i = 0; i < two->n; i++) {
+        const cairn_caseload_row *r = row_at(two, i);
+        assert_string_equal(r->client->code, want[i]);
+        assert_int_equal(r->n_cells, 1);
+        assert_int_equal(r->cells[0].n, n_want[i]);
+        assert_true(r->cells[0].latest == 10 + (double)(n_want[i] - 1));
+    }
+    cairn_caseload_rows_free(two);
+    cairn_caseload_rows_free(one);
+    order(st, "AMZ"); /* and each row's entry read alone agrees */
+    test_store_done(st, dir);
+}
+
+/* Clients equal in urgency come by code, as strcmp orders the codes,
+ * also where the first eight bytes are the same or one is shorter. */
+static void test_caseload_order_by_long_codes(void **state)
+{
+    (void)state;
+    char dir[64];
+    cairn_error err = CAIRN_ERROR_INIT, err1 = CAIRN_ERROR_INIT;
+    cairn_store *st = test_store_new(dir, sizeof dir);
+    const char *codes[] = {"PREFIX00b", "PREFIX00a",  "PREFIX0", "B",
+                           "PREFIX00",  "PREFIX00ab", "Z",       "PREFIX01"};
+    const char *want[] = {"B",          "PREFIX0",   "PREFIX00", "PREFIX00a",
+                          "PREFIX00ab", "PREFIX00b", "PREFIX01", "Z"};
+    for (int i = 0; i < 8; i++) {
+        test_client(st, codes[i], NULL, NULL);
+        test_phq9(st, codes[i], "2026-01-05", 4, false);
+    }
+    cairn_caseload_options o = CAIRN_CASELOAD_OPTIONS_INIT;
+    cairn_caseload_rows *two = NULL, *one = NULL;
+    assert_int_equal(rows_both(st, o, &two, &one, &err, &err1), 0);
+    same_rows(two, one);
+    assert_int_equal(two->n, 8);
+    for (size_t i = 0; i < two->n; i++) {
+        assert_string_equal(row_at(two, i)->client->code, want[i]);
+    }
+    cairn_caseload_rows_free(two);
+    cairn_caseload_rows_free(one);
+    cairn_caseload *c = caseload(st); /* the full caseload: the same */
+    same_as_rows(st, c);
+    cairn_caseload_free(c);
+    test_store_done(st, dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1175,6 +1295,8 @@ int main(void)
         cmocka_unit_test(test_caseload_two_threads),
         cmocka_unit_test(test_caseload_course_stream_orphan),
         cmocka_unit_test(test_caseload_rows_file_cannot_be_made),
+        cmocka_unit_test(test_caseload_codes_not_in_id_order),
+        cmocka_unit_test(test_caseload_order_by_long_codes),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

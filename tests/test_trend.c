@@ -221,6 +221,38 @@ static void test_trend_owns_its_strings(void **state)
     cairn_trend_free(t);
 }
 
+/* With borrow_texts the trend points at the list's texts (no copies)
+ * and says all else it says without. */
+static void test_trend_borrows_texts(void **state)
+{
+    (void)state;
+    fixture f = {0};
+    char d1[] = "2026-01-05", d2[] = "2026-01-19", code[] = "C1", band[] = "m";
+    add(&f, "phq9", d1, 20, 9);
+    add(&f, "phq9", d2, 12, 0);
+    f.a[0].client_code = code;
+    f.a[1].client_code = code;
+    f.scales[1][0].band = band;
+    cairn_trend_options o = CAIRN_TREND_OPTIONS_INIT;
+    cairn_trend *own = trend(&f, "phq9", &o, NULL, NULL);
+    o.borrow_texts = true;
+    cairn_trend *t = trend(&f, "phq9", &o, NULL, NULL);
+    assert_ptr_equal(t->client, code);
+    assert_ptr_equal(t->points[0].date, d1);
+    assert_ptr_equal(t->latest.date, d2);
+    assert_ptr_equal(t->latest.band, band);
+    assert_ptr_equal(t->alerts[t->n_alerts - 1].date, d1);
+    char *a = NULL, *b = NULL;
+    cairn_error err = CAIRN_ERROR_INIT;
+    assert_int_equal(cairn_trend_to_json(own, &a, &err), 0);
+    assert_int_equal(cairn_trend_to_json(t, &b, &err), 0);
+    assert_string_equal(a, b);
+    free(a);
+    free(b);
+    cairn_trend_free(t);
+    cairn_trend_free(own);
+}
+
 static void test_trend_higher_is_better_with_overrides(void **state)
 {
     (void)state;
@@ -468,6 +500,7 @@ int main(void)
         cmocka_unit_test(test_trend_identical_scores),
         cmocka_unit_test(test_trend_missing_scores_and_risk),
         cmocka_unit_test(test_trend_owns_its_strings),
+        cmocka_unit_test(test_trend_borrows_texts),
         cmocka_unit_test(test_trend_higher_is_better_with_overrides),
         cmocka_unit_test(test_trend_no_baseline_case),
         cmocka_unit_test(test_trend_deterioration_and_no_improvement),

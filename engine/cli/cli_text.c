@@ -4,6 +4,7 @@
  * what a clinician entered, the --codes choice and the guidance given when
  * an instrument's wording cannot be shown to a client.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -17,6 +18,22 @@ static size_t columns(const char *s, size_t len)
         n += ((unsigned char)s[i] & 0xC0) != 0x80;
     }
     return n;
+}
+
+/* Whether the `n` bytes at `s` are all ASCII, eight at a time. */
+static bool is_ascii(const char *s, size_t n)
+{
+    uint64_t high = 0;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, sizeof w);
+        high |= w;
+    }
+    for (; i < n; i++) {
+        high |= (unsigned char)s[i];
+    }
+    return (high & 0x8080808080808080ULL) == 0;
 }
 
 /* Text gathered for one fwrite (a caseload wraps millions of words). */
@@ -107,15 +124,14 @@ void cli_print_wrapped(FILE *out, const char *first, const char *rest,
     size_t col = columns(first, strlen(first));
     const char *p = text;
     bool line_empty = true;
-    unsigned char high = 0;      /* none: a word's columns are its bytes */
-    bool plain = text[0] != ' '; /* words parted by one space each */
     size_t n = strlen(text);
-    for (size_t i = 0; i < n; i++) {
-        high |= (unsigned char)text[i];
-        plain = plain && text[i] != '\n' &&
-                !(text[i] == ' ' && (i + 1 == n || text[i + 1] == ' '));
-    }
-    bool ascii = high < 0x80;
+    /* words parted by one space each: no line break, no space first,
+     * last or beside another (looked for with the C library's searches,
+     * not byte by byte: a caseload wraps a line per client) */
+    bool plain =
+        n == 0 || (text[0] != ' ' && text[n - 1] != ' ' &&
+                   memchr(text, '\n', n) == NULL && strstr(text, "  ") == NULL);
+    bool ascii = is_ascii(text, n); /* a word's columns are its bytes */
     wput(&w, first, strlen(first));
     if (ascii && plain) {
         wrap_plain(&w, text, n, col, rest, rest_len, rest_cols);

@@ -54,10 +54,17 @@ const cli_command cli_caseload_command = {
 };
 
 /* The instrument of a cell: its code is the catalog's own, so a plain
- * comparison finds it (cairn_catalog_find also reads aliases). */
+ * comparison finds it (cairn_catalog_find also reads aliases); the same
+ * pointer, which the caseload's cells hold, is looked for first. */
 static const cairn_instrument *cell_instrument(const cairn_catalog *cat,
                                                const char *code)
 {
+    for (size_t i = 0; i < cairn_catalog_count(cat); i++) {
+        const cairn_instrument *in = cairn_catalog_get(cat, i);
+        if (cairn_instrument_code(in) == code) {
+            return in;
+        }
+    }
     for (size_t i = 0; i < cairn_catalog_count(cat); i++) {
         const cairn_instrument *in = cairn_catalog_get(cat, i);
         if (strcmp(cairn_instrument_code(in), code) == 0) {
@@ -203,14 +210,15 @@ static void append(char *line, size_t size, size_t *used, const char *s)
 
 /* The client's open alerts under their rows, wrapped: "!! risk item
  * endorsed (EPDS); no reliable improvement (PHQ-9)". */
-static void print_alerts(const cairn_caseload_row *e, const cairn_catalog *cat)
+static void print_alerts(const cairn_caseload_row *e,
+                         const cairn_instrument *const *insts)
 {
     char line[1024];
     size_t used = 0;
     line[0] = '\0';
     for (size_t i = 0; i < e->n_cells; i++) {
         const cairn_caseload_cell *t = &e->cells[i];
-        const cairn_instrument *inst = cell_instrument(cat, t->instrument);
+        const cairn_instrument *inst = insts[i];
         const char *name = inst ? cairn_report_short_name(inst) : t->instrument;
         for (size_t k = 0; k < t->n_open && used + 80 < sizeof line; k++) {
             append(line, sizeof line, &used, used ? "; " : "");
@@ -374,21 +382,33 @@ static int print_table(cairn_store *st, const cairn_catalog *cat,
     }
     printf("%-10s %-7s %3s  %-12s %5s %-20s %6s  %s\n", "CLIENT", "SCALE", "N",
            "SCORES", "NOW", "BAND", "CHANGE", "STATUS");
+    /* each cell's instrument, found once for its row and its alerts */
+    const cairn_instrument **insts =
+        calloc(cairn_catalog_count(cat) + 1, sizeof *insts);
+    if (insts == NULL) {
+        cairn_caseload_rows_free(cl);
+        cairn_error_set(&err, CAIRN_ENOMEM, "out of memory");
+        return cli_fail(&err);
+    }
     int rc = CAIRN_OK;
-    for (size_t k = 0; rc == CAIRN_OK && k < cl->n; k++) {
+    for (size_t k = 0; k < cl->n; k++) {
         const cairn_caseload_row *e = NULL;
         rc = cairn_caseload_rows_get(cl, k, &e, &err);
-        for (size_t i = 0; rc == CAIRN_OK && i < e->n_cells; i++) {
-            print_row(e, &e->cells[i], i == 0,
-                      cell_instrument(cat, e->cells[i].instrument));
+        if (rc < 0) {
+            break;
         }
-        if (rc == CAIRN_OK) {
-            print_alerts(e, cat);
+        /* a row has a cell per instrument of the catalog at most */
+        assert(e->n_cells <= cairn_catalog_count(cat));
+        for (size_t i = 0; i < e->n_cells; i++) {
+            insts[i] = cell_instrument(cat, e->cells[i].instrument);
+            print_row(e, &e->cells[i], i == 0, insts[i]);
         }
-        if (rc == CAIRN_OK && e->has_nhstt) {
+        print_alerts(e, insts);
+        if (e->has_nhstt) {
             print_nhstt(e);
         }
     }
+    free(insts);
     cairn_caseload_rows_free(cl);
     return rc < 0 ? cli_fail(&err) : CLI_OK;
 }

@@ -39,7 +39,6 @@
 #include "cairn/account.h"
 #include "cairn/link.h"
 #include "cairn/token.h"
-#include "cairn/spill.h"
 
 /** The library version, e.g. "0.1.0". */
 const char *cairn_version(void);

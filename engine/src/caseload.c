@@ -39,6 +39,7 @@ typedef struct caseload_impl {
     bool compact;                  /* keep rows, not trends; one entry
                                       (entries[0]) at a time */
     cairn__spill *spill;           /* compact: the rows' records */
+    uint64_t *at;                  /* compact: client k's record */
     struct row_key *keys;          /* compact: one per row, by urgency
                                       once the pass is done */
     char *rec;                     /* compact: a record being made */
@@ -72,6 +73,9 @@ typedef struct caseload_impl {
     cairn_caseload_keep_fn keep; /* rows: given each entry in full */
     void *keep_arg;
     cairn__caseload_kept *kept; /* what `keep` kept, by client */
+    int64_t *all_ids;           /* every client read, by id, and their */
+    const char **all_codes;     /* codes (borrowed from `clients`): the
+                                   pass's stream takes them from here */
 } caseload_impl;
 
 /* Clients the growth model needs: this instrument's setting, the
@@ -184,26 +188,44 @@ static int by_urgency(const void *x, const void *y)
     return compare_urgency(&ka, &kb);
 }
 
-/* What a compact row is sorted by, and where its record is: 32 bytes a
- * client. */
+/*
+ * What a compact row is sorted by (32 bytes a client; its record's place
+ * is in `at`, by client): compare_urgency's order, as numbers where it
+ * can be.  `order` holds the urgency above and the open alerts' count
+ * below (more open first), `prefix` the first eight bytes of the code
+ * as a number (as strcmp orders them), so most comparisons read no
+ * string.
+ */
 typedef struct row_key {
-    uint64_t at;      /* the record's place in the spill */
+    uint64_t order;
+    uint64_t prefix;
     const char *code; /* the client's (borrowed from the list) */
-    size_t n_open;    /* the row's */
     uint32_t client;  /* the client's place in the list of clients */
-    int32_t urgency;  /* urgency() of the row */
 } row_key;
+
+#define OPEN_BITS 48 /* open alerts of a row: fewer than 2^48 */
 
 static int rows_by_urgency(const void *x, const void *y)
 {
     const row_key *a = x, *b = y;
-    if (a->urgency != b->urgency) {
-        return a->urgency - b->urgency;
+    if (a->order != b->order) {
+        return a->order < b->order ? -1 : 1;
     }
-    if (a->n_open != b->n_open) {
-        return a->n_open > b->n_open ? -1 : 1;
+    if (a->prefix != b->prefix) {
+        return a->prefix < b->prefix ? -1 : 1;
     }
     return strcmp(a->code, b->code);
+}
+
+/* The first eight bytes of `code` as a number, zeros after its end. */
+static uint64_t code_prefix(const char *code)
+{
+    uint64_t v = 0;
+    size_t i = 0;
+    for (; i < 8 && code[i] != '\0'; i++) {
+        v = v << 8 | (unsigned char)code[i];
+    }
+    return v << (8 * (8 - i));
 }
 
 /* The instruments to look at: the one asked for, or all. */
@@ -388,6 +410,8 @@ static int client_entry(caseload_impl *c, size_t k,
         }
         to.episodes = c->episodes[k];
         to.without_reasons = c->compact && !c->reasons; /* rows keep kinds */
+        /* a row is made (to_row) and its trends freed before the list */
+        to.borrow_texts = c->compact && !c->reasons;
         to.cache = &c->caches[i];
         cairn_trend *t = NULL;
         rc = cairn_trend_compute(&t, inst, list, cl->loss_date, &to, ex, err);
@@ -567,11 +591,14 @@ static int put_row(caseload_impl *c, const cairn_caseload_row *r, size_t k,
     }
     urgency_key u = {r->most_urgent, r->n_acknowledged, r->n_open,
                      r->client->code};
-    c->keys[k] = (row_key){.at = cairn__spill_tell(c->spill),
+    uint64_t open_max = ((uint64_t)1 << OPEN_BITS) - 1;
+    assert(r->n_open < open_max);
+    c->keys[k] = (row_key){.order = (uint64_t)urgency(&u) << OPEN_BITS |
+                                    (open_max - r->n_open),
+                           .prefix = code_prefix(r->client->code),
                            .code = r->client->code,
-                           .n_open = r->n_open,
-                           .client = (uint32_t)k,
-                           .urgency = urgency(&u)};
+                           .client = (uint32_t)k};
+    c->at[k] = cairn__spill_tell(c->spill);
     return cairn__spill_put(c->spill, c->rec, len, err);
 }
 
@@ -687,13 +714,6 @@ static int wants_make(course_wants *cw, const cairn_instrument *const *insts,
     return CAIRN_OK;
 }
 
-static int by_client_id(const void *x, const void *y)
-{
-    int64_t a = ((const cairn_client *)x)->id;
-    int64_t b = ((const cairn_client *)y)->id;
-    return (a > b) - (a < b);
-}
-
 /* Each instrument's NHS TT measure, as client_entry's trends will have
  * it (their scale): which clients' session events the pipe reads. */
 static int nhstt_kinds(caseload_impl *c, const cairn_caseload_options *o,
@@ -799,8 +819,10 @@ static int all_entries(caseload_impl *c, const cairn_instrument *const *insts,
     c->pub.entries = calloc(c->compact ? 1 : n + 1, sizeof *c->pub.entries);
     if (c->compact) {
         c->keys = calloc(n + 1, sizeof *c->keys);
+        c->at = calloc(n + 1, sizeof *c->at);
     }
-    if (c->pub.entries == NULL || (c->compact && c->keys == NULL)) {
+    if (c->pub.entries == NULL ||
+        (c->compact && (c->keys == NULL || c->at == NULL))) {
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
     if (c->compact && n > UINT32_MAX) {
@@ -822,6 +844,11 @@ static int all_entries(caseload_impl *c, const cairn_instrument *const *insts,
         rc = wants_make(&cw, insts, n_insts, o, err);
         if (rc == CAIRN_OK) {
             rc = cairn_store_course_stream_open(&as, c->st, cw.w, n_insts, err);
+        }
+        if (rc == CAIRN_OK) {
+            /* the codes read already, not read again row by row */
+            cairn__store_course_clients(as, c->all_ids, c->all_codes,
+                                        c->n_clients);
         }
         if (rc == CAIRN_OK && o->threads != 1) {
             rc = nhstt_kinds(c, o, err);
@@ -905,6 +932,23 @@ int cairn_caseload_is_active(cairn_store *st, const char *code, bool *active,
     return rc;
 }
 
+/* Every client's id and code, in the list's order (by id), before
+ * filter_clients() moves the kept ones first. */
+static int keep_ids(caseload_impl *c, cairn_error *err)
+{
+    size_t n = c->clients->n;
+    c->all_ids = malloc((n + 1) * sizeof *c->all_ids);
+    c->all_codes = malloc((n + 1) * sizeof *c->all_codes);
+    if (c->all_ids == NULL || c->all_codes == NULL) {
+        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    for (size_t k = 0; k < n; k++) {
+        c->all_ids[k] = c->clients->items[k].id;
+        c->all_codes[k] = c->clients->items[k].code;
+    }
+    return CAIRN_OK;
+}
+
 /*
  * Every client, or only the one with `code`: one client's view must not
  * read the whole register.  A missing client is an empty list here, so
@@ -915,7 +959,7 @@ static int list_clients(cairn_client_list **out, cairn_store *st,
                         const char *code, cairn_error *err)
 {
     if (code == NULL) {
-        return cairn_store_client_list(out, st, err);
+        return cairn__store_client_list_by_id(out, st, err);
     }
     cairn_client *c = NULL;
     *out = calloc(1, sizeof **out);
@@ -1037,15 +1081,14 @@ static int compute(caseload_impl **out, cairn_store *st,
     }
     if (rc == 0) {
         c->n_clients = c->clients->n;
-        /* the pass reads the store in client id order */
-        if (c->n_clients > 1) {
-            qsort(c->clients->items, c->n_clients, sizeof *c->clients->items,
-                  by_client_id);
-        }
+        /* the pass reads the store in client id order, the list's */
         c->episodes = calloc(c->n_clients + 1, sizeof *c->episodes);
         rc = c->episodes != NULL
                  ? CAIRN_OK
                  : cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    if (rc == 0) {
+        rc = keep_ids(c, err);
     }
     if (rc == 0 && o->client == NULL) {
         /* every client's episodes in one query, not one each */
@@ -1151,7 +1194,8 @@ int cairn_caseload_rows_get(cairn_caseload_rows *rows, size_t k,
     const char *p = NULL;
     size_t len = 0;
     *out = NULL;
-    int rc = cairn__spill_get(c->spill, c->keys[k].at, &p, &len, err);
+    int rc =
+        cairn__spill_get(c->spill, c->at[c->keys[k].client], &p, &len, err);
     if (rc == CAIRN_OK) {
         rc = row_in(c, p, len, err);
     }
@@ -1386,15 +1430,18 @@ void cairn_caseload_free(cairn_caseload *cl)
         cairn_store_episode_list_free(c->episodes[k]);
     }
     free(c->episodes);
+    free(c->all_ids);
+    free(c->all_codes);
     free(c->caches);
     free(c->seen);
     free(c->nhstt_kind);
-    cairn__caseload_kept_free(c->kept);
     cairn__spill_free(c->spill);
     free(c->keys);
+    free(c->at);
     free(c->rec);
     free(c->cells);
     free(c->kinds);
+    cairn__caseload_kept_free(c->kept);
     free(cl->entries);
     free((void *)c->insts);
     if (c->wants != NULL) {

@@ -266,6 +266,17 @@ struct cairn_store;
 int cairn__store_change_get(struct cairn_store *st, int64_t *out, int64_t *last,
                             bool *has, cairn_error *err);
 
+struct cairn_client_list;
+
+/**
+ * Every client, as cairn_store_client_list() gives them, but ordered by
+ * id (the table's own order, read without its code index: the caseload
+ * meets clients by id).  Freed with cairn_store_client_list_free.
+ * Returns CAIRN_OK, CAIRN_ENOMEM or CAIRN_EDB.
+ */
+int cairn__store_client_list_by_id(struct cairn_client_list **out,
+                                   struct cairn_store *st, cairn_error *err);
+
 /** What a model cache row is for, and as of which store state. */
 typedef struct cairn__model_cache_key {
     const char *instrument;
@@ -383,8 +394,8 @@ void cairn__spill_free(cairn__spill *s);
  * cairn__caseload_kept_keeper() gives the emptied keeper for the next client's
  * bytes, cairn__caseload_kept_put() stores them as client `client`'s (CAIRN_OK,
  * CAIRN_ENOMEM, CAIRN_EIO), cairn__caseload_kept_get() gives them back in any
- * order, borrowed until the next call (nothing kept: NULL and 0).
- * `limit`: bytes kept in memory before the file (0: 16 MiB).
+ * order, borrowed until the next call (nothing kept: NULL and 0); past
+ * `limit` bytes in memory (0: 16 MiB) they go to a temporary file.
  * Free with cairn__caseload_kept_free (NULL allowed).
  */
 typedef struct cairn__caseload_kept cairn__caseload_kept;
@@ -504,6 +515,16 @@ void cairn__store_course_defer(struct cairn_assessment_stream *as);
 int cairn__store_course_next(struct cairn_assessment_stream *as,
                              struct cairn_assessment_list **out,
                              cairn_error *err);
+/*
+ * A whole pass's clients given by the caller (`n` ids, ascending, and
+ * their codes, both borrowed until the stream is closed), all of the
+ * store's in the stream's snapshot: each client's code is taken from
+ * them instead of being read from the client table (rows of an id not
+ * among them are skipped, as the table's join would skip them).
+ */
+void cairn__store_course_clients(struct cairn_assessment_stream *as,
+                                 const int64_t *ids, const char *const *codes,
+                                 size_t n);
 int cairn__store_course_finish(struct cairn_assessment_stream *as,
                                struct cairn_assessment_list *list,
                                cairn_error *err);

@@ -18,7 +18,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cairn/spill.h"
 #include "internal.h"
 
 struct cairn__spill {
@@ -244,33 +243,6 @@ int cairn__spill_get(cairn__spill *s, uint64_t at, const char **rec,
         *len = n;
     }
     return rc;
-}
-
-int cairn_spill_new(cairn_spill **out, const char *near, size_t limit,
-                    cairn_error *err)
-{
-    return cairn__spill_new(out, near, limit, err);
-}
-
-int cairn_spill_add(cairn_spill *s, const void *rec, size_t len, uint64_t *at,
-                    cairn_error *err)
-{
-    *at = cairn__spill_tell(s);
-    return cairn__spill_put(s, rec, len, err);
-}
-
-int cairn_spill_get(cairn_spill *s, uint64_t at, const void **rec, size_t *len,
-                    cairn_error *err)
-{
-    const char *p = NULL;
-    int rc = cairn__spill_get(s, at, &p, len, err);
-    *rec = p;
-    return rc;
-}
-
-void cairn_spill_free(cairn_spill *s)
-{
-    cairn__spill_free(s);
 }
 
 bool cairn__spill_is_file(const cairn__spill *s)

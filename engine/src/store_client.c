@@ -739,10 +739,12 @@ void cairn_store_client_free(cairn_client *c)
     free(c);
 }
 
-int cairn_store_client_list(cairn_client_list **out, cairn_store *st,
-                            cairn_error *err)
+/* Every client, in the order `order` (an ORDER BY clause) gives. */
+static int client_list(cairn_client_list **out, cairn_store *st,
+                       const char *order, cairn_error *err)
 {
     sqlite3_stmt *s = NULL;
+    char sql[512];
     cairn_client_list *list = calloc(1, sizeof *list);
     size_t cap = 0;
     int rc = CAIRN_OK;
@@ -750,8 +752,8 @@ int cairn_store_client_list(cairn_client_list **out, cairn_store *st,
     if (list == NULL) {
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
-    if (sqlite3_prepare_v2(st->db, "SELECT " CLIENT_COLS " ORDER BY c.code", -1,
-                           &s, NULL) != SQLITE_OK) {
+    snprintf(sql, sizeof sql, "SELECT " CLIENT_COLS " %s", order);
+    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
         rc = cairn__store_dberr(st, err);
         goto out;
     }
@@ -784,6 +786,18 @@ out:
     }
     *out = list;
     return CAIRN_OK;
+}
+
+int cairn_store_client_list(cairn_client_list **out, cairn_store *st,
+                            cairn_error *err)
+{
+    return client_list(out, st, "ORDER BY c.code", err);
+}
+
+int cairn__store_client_list_by_id(cairn_client_list **out, cairn_store *st,
+                                   cairn_error *err)
+{
+    return client_list(out, st, "ORDER BY c.id", err);
 }
 
 void cairn_store_client_list_free(cairn_client_list *list)

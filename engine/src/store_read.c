@@ -28,13 +28,16 @@ typedef struct block {
 
 typedef struct arena {
     block *head;
+    size_t grow; /* a new block's size at least, or 0 for 4 KiB */
 } arena;
 
-static void *arena_alloc(arena *a, size_t size)
+/* `size` bytes, not cleared (the caller writes them all). */
+static void *arena_take(arena *a, size_t size)
 {
     size = (size + 15) & ~(size_t)15;
     if (a->head == NULL || a->head->cap - a->head->used < size) {
-        size_t cap = size > 4096 ? size : 4096;
+        size_t least = a->grow > 0 ? a->grow : 4096;
+        size_t cap = size > least ? size : least;
         block *b = malloc(sizeof *b + cap);
         if (b == NULL) {
             return NULL;
@@ -46,13 +49,21 @@ static void *arena_alloc(arena *a, size_t size)
     }
     void *p = a->head->data + a->head->used;
     a->head->used += size;
-    memset(p, 0, size);
+    return p;
+}
+
+static void *arena_alloc(arena *a, size_t size)
+{
+    void *p = arena_take(a, size);
+    if (p != NULL) {
+        memset(p, 0, size);
+    }
     return p;
 }
 
 static char *arena_str(arena *a, const char *s, size_t n)
 {
-    char *p = arena_alloc(a, n + 1);
+    char *p = arena_take(a, n + 1);
     if (p != NULL) {
         memcpy(p, s, n);
         p[n] = '\0';
@@ -407,6 +418,7 @@ typedef struct list_impl {
     cairn_assessment_list pub;
     arena mem;
     course_raw *raw; /* deferred: one per item, else NULL */
+    bool in_arena;   /* items and raw are in `mem` (a course list's) */
 } list_impl;
 
 static int list_rows(cairn_store *st, list_impl *l, sqlite3_stmt *s,
@@ -478,8 +490,10 @@ void cairn_store_assessment_list_free(cairn_assessment_list *list)
         return;
     }
     list_impl *l = (list_impl *)list;
-    free(l->pub.items);
-    free(l->raw);
+    if (!l->in_arena) {
+        free(l->pub.items);
+        free(l->raw);
+    }
     arena_free(&l->mem);
     free(l);
 }
@@ -487,12 +501,46 @@ void cairn_store_assessment_list_free(cairn_assessment_list *list)
 /* ------------------------------------------------------------------ */
 /* Every client's current assessments, one client at a time           */
 
-/* Decoded texts kept by content (memo.c), and the key and value being
- * made: one per thread that decodes. */
+/* The text decoded last of one kind, and its decoded bytes: a client's
+ * rows often repeat the row before's flags, found without hashing. */
+typedef struct course_last {
+    bool set;
+    size_t w; /* the want (scales) */
+    cairn__buf text, val;
+} course_last;
+
+/* Decoded texts kept by content (memo.c): one memo per want's scale
+ * and one for the flags (index n_wants), made as they are first met, so
+ * a key is the text alone; the value being made; the last ones.  One
+ * per thread that decodes. */
 typedef struct course_dec {
-    cairn__memo *memo;
-    cairn__buf key, val;
+    cairn__memo **memos; /* n_wants + 1, or NULL: none kept */
+    size_t n_memos;
+    size_t kept; /* texts kept in all of them (COURSE_KEEP) */
+    cairn__buf val;
+    course_last last[2]; /* scales, flags */
 } course_dec;
+
+/* Ready `d` for `n_wants` wants: false when out of memory. */
+static bool course_dec_init(course_dec *d, size_t n_wants)
+{
+    d->memos = calloc(n_wants + 1, sizeof *d->memos);
+    d->n_memos = d->memos != NULL ? n_wants + 1 : 0;
+    return d->memos != NULL;
+}
+
+static void course_dec_free(course_dec *d)
+{
+    for (size_t i = 0; i < d->n_memos; i++) {
+        cairn__memo_free(d->memos[i]);
+    }
+    free(d->memos);
+    cairn__buf_free(&d->val);
+    for (int i = 0; i < 2; i++) {
+        cairn__buf_free(&d->last[i].text);
+        cairn__buf_free(&d->last[i].val);
+    }
+}
 
 struct cairn_assessment_stream {
     cairn_store *st;
@@ -507,6 +555,8 @@ struct cairn_assessment_stream {
     bool deferred;   /* decoded by cairn__store_course_finish */
     course_dec late; /* ... with these (the finishing thread's) */
     const cairn_course_want *last_want; /* course_want's last answer */
+    cairn__memo *mask_memo;             /* masks by want and responses text, or
+                                           NULL (created at the first) */
     sqlite3_stmt **masks;    /* per want with risk items: its mask of a
                                 responses text (course_mask), or NULL */
     sqlite3_stmt *code_stmt; /* a client's code by id (course_client);
@@ -514,9 +564,12 @@ struct cairn_assessment_stream {
     int64_t code_id;         /* the client whose code is in `code` */
     bool code_known, code_found;
     cairn__buf code;
-    int64_t scan_id; /* a pass: the client row code_stmt is on */
-    bool scan_on;    /* ... it is on one (else before the first) */
-    bool scan_done;  /* ... no more client rows */
+    int64_t scan_id;          /* a pass: the client row code_stmt is on */
+    bool scan_on;             /* ... it is on one (else before the first) */
+    bool scan_done;           /* ... no more client rows */
+    const int64_t *given_ids; /* a pass's clients, from the caller */
+    const char *const *given_codes; /* (cairn__store_course_clients) */
+    size_t n_given, given_at;       /* ... and the next one to look at */
 };
 
 /* A pass reads each page of the store once: a page cache as large as
@@ -527,6 +580,10 @@ struct cairn_assessment_stream {
 /* Decoded texts a course stream keeps (a store holds few distinct score
  * and flag texts; 16,384 take about 2 MB with the memo's table). */
 #define COURSE_KEEP 16384
+
+/* A course list's arena blocks: a client's rows, their texts and their
+ * decoded values (about 500 bytes a row) in one block for most clients. */
+#define COURSE_BLOCK 16384
 
 static int cache_size(sqlite3 *db)
 {
@@ -652,9 +709,9 @@ static int course_open(cairn_assessment_stream **out, cairn_store *st,
     as->one_client = one_client;
     as->cache_was = cache_size(st->db);
     as->masks = calloc(n_wants + 1, sizeof *as->masks);
-    if (as->masks == NULL ||
-        cairn__memo_new_sized(&as->dec.memo, COURSE_KEEP) < 0) {
+    if (as->masks == NULL || !course_dec_init(&as->dec, n_wants)) {
         free(as->masks);
+        course_dec_free(&as->dec);
         free(as);
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
@@ -794,35 +851,62 @@ static bool encode_flags(const char *text, cairn__buf *v)
     return ok;
 }
 
-/* The decoded bytes of `text` (kind 's' of want `w`, or 'f'), from
- * d's memo or decoded now into d->val; NULL when malformed, with `*oom`
- * set when memory ran out. */
+/* The memo of want `i`'s scale (or of the flags, i = n_wants), made
+ * now if need be; NULL when none is kept. */
+static cairn__memo *course_memo(course_dec *d, size_t i)
+{
+    if (i >= d->n_memos) {
+        return NULL;
+    }
+    if (d->memos[i] == NULL &&
+        cairn__memo_new_sized(&d->memos[i], COURSE_KEEP) < 0) {
+        d->memos[i] = NULL; /* each text decoded where it is met */
+    }
+    return d->memos[i];
+}
+
+/* The decoded bytes of `text` (kind 's' of want `w`, or 'f'), from the
+ * last text of the kind, d's memo, or decoded now; NULL when malformed,
+ * with `*oom` set when memory ran out.  The bytes stay until the next
+ * call of the same kind. */
 static const char *course_decoded(course_dec *d, const cairn_course_want *wants,
                                   char kind, size_t w, const char *text,
                                   size_t len, size_t *n, bool *oom)
 {
-    d->key.len = 0;
-    cairn__buf_putc(&d->key, kind);
-    cairn__buf_put(&d->key, (const char *)&w, sizeof w);
-    cairn__buf_put(&d->key, text, len);
-    const char *hit = d->key.oom || d->memo == NULL
-                          ? NULL
-                          : cairn__memo_get(d->memo, d->key.p, d->key.len, n);
-    if (hit != NULL) {
-        return hit;
+    course_last *l = &d->last[kind == 'f'];
+    if (l->set && l->w == w && l->text.len == len &&
+        memcmp(l->text.p, text, len) == 0) {
+        *n = l->val.len;
+        return l->val.len > 0 ? l->val.p : "";
     }
-    d->val.len = 0;
-    bool ok = kind == 's' ? encode_scale(text, len, wants[w].scale, &d->val)
-                          : encode_flags(text, &d->val);
-    *oom = d->key.oom || d->val.oom;
-    if (!ok || *oom) {
+    cairn__memo *m = course_memo(d, kind == 'f' ? d->n_memos - 1 : w);
+    const char *got = m == NULL ? NULL : cairn__memo_get(m, text, len, n);
+    if (got == NULL) {
+        d->val.len = 0;
+        bool ok = kind == 's' ? encode_scale(text, len, wants[w].scale, &d->val)
+                              : encode_flags(text, &d->val);
+        *oom = d->val.oom;
+        if (!ok || *oom) {
+            return NULL;
+        }
+        if (m != NULL && d->kept < COURSE_KEEP) {
+            cairn__memo_put(m, text, len, d->val.p, d->val.len);
+            d->kept++;
+        }
+        got = d->val.p;
+        *n = d->val.len;
+    }
+    l->text.len = 0;
+    l->val.len = 0;
+    cairn__buf_put(&l->text, text, len);
+    cairn__buf_put(&l->val, got, *n);
+    l->set = !l->text.oom && !l->val.oom;
+    l->w = w;
+    if (!l->set) {
+        *oom = true;
         return NULL;
     }
-    if (d->memo != NULL) {
-        cairn__memo_put(d->memo, d->key.p, d->key.len, d->val.p, d->val.len);
-    }
-    *n = d->val.len;
-    return d->val.len > 0 ? d->val.p : "";
+    return *n > 0 ? l->val.p : "";
 }
 
 /* The flags from their text: none (NULL), or decoded. */
@@ -875,17 +959,23 @@ static bool course_values(course_dec *dec, const cairn_course_want *wants,
         band = d + sizeof h;
         n -= sizeof h;
     }
-    cairn_stored_scale *sc = arena_alloc(a, (w->scale + 1) * sizeof *sc);
     int top = 0;
     for (size_t r = 0; r < w->n_risk_items; r++) {
         top = w->risk_items[r] > top ? w->risk_items[r] : top;
     }
-    int *codes = arena_alloc(a, ((size_t)top + 1) * sizeof *codes);
-    bool *missing = arena_alloc(a, ((size_t)top + 1) * sizeof *missing);
-    oom = sc == NULL || codes == NULL || missing == NULL;
-    if (oom) {
+    /* the scales, the codes and the missing flags: one cleared block */
+    size_t sc_size = (w->scale + 1) * sizeof(cairn_stored_scale);
+    size_t codes_size = ((size_t)top + 1) * sizeof(int);
+    unsigned char *mem =
+        arena_alloc(a, sc_size + codes_size + ((size_t)top + 1) * sizeof(bool));
+    if (mem == NULL) {
         return false;
     }
+    static_assert(sizeof(cairn_stored_scale) % _Alignof(int) == 0,
+                  "the codes after the scales are aligned");
+    cairn_stored_scale *sc = (cairn_stored_scale *)mem;
+    int *codes = (int *)(mem + sc_size);
+    bool *missing = (bool *)(mem + sc_size + codes_size);
     sc[w->scale].scale = w->scale_id;
     sc[w->scale].has_score = h.has_score;
     sc[w->scale].score = h.score;
@@ -938,7 +1028,28 @@ static int course_mask(cairn_assessment_stream *as, const cairn_course_want *w,
     if (!has_null(text, len)) {
         return CAIRN_OK;
     }
-    sqlite3_stmt **m = &as->masks[w - as->wants];
+    /* a text met before has the mask SQLite gave it then */
+    size_t wi = (size_t)(w - as->wants);
+    char small[256];
+    size_t key_len = sizeof wi + len, got = 0;
+    bool keyed = key_len <= sizeof small;
+    if (keyed) {
+        memcpy(small, &wi, sizeof wi);
+        memcpy(small + sizeof wi, text, len);
+        if (as->mask_memo == NULL &&
+            cairn__memo_new_sized(&as->mask_memo, COURSE_KEEP) < 0) {
+            as->mask_memo = NULL; /* asked of SQLite every time */
+        }
+        const char *hit =
+            as->mask_memo == NULL
+                ? NULL
+                : cairn__memo_get(as->mask_memo, small, key_len, &got);
+        if (hit != NULL && got == sizeof *mask) {
+            memcpy(mask, hit, sizeof *mask);
+            return CAIRN_OK;
+        }
+    }
+    sqlite3_stmt **m = &as->masks[wi];
     if (*m == NULL) {
         cairn__buf sql = CAIRN__BUF_INIT;
         mask_sql(&sql, w);
@@ -960,6 +1071,10 @@ static int course_mask(cairn_assessment_stream *as, const cairn_course_want *w,
         rc = cairn__store_dberr(as->st, err);
     }
     sqlite3_reset(*m);
+    if (rc == CAIRN_OK && keyed && as->mask_memo != NULL) {
+        cairn__memo_put(as->mask_memo, small, key_len, (const char *)mask,
+                        sizeof *mask);
+    }
     return rc;
 }
 
@@ -983,6 +1098,40 @@ static int scan_to(cairn_assessment_stream *as, int64_t id)
                                                               : SQLITE_DONE;
 }
 
+void cairn__store_course_clients(cairn_assessment_stream *as,
+                                 const int64_t *ids, const char *const *codes,
+                                 size_t n)
+{
+    assert(!as->one_client);
+    as->given_ids = ids;
+    as->given_codes = codes;
+    as->n_given = n;
+    as->given_at = 0;
+}
+
+/* The given client `id` (a pass meets its clients by ascending id):
+ * its code into as->code, or `*found` false. */
+static int given_client(cairn_assessment_stream *as, int64_t id, bool *found,
+                        cairn_error *err)
+{
+    while (as->given_at < as->n_given && as->given_ids[as->given_at] < id) {
+        as->given_at++;
+    }
+    *found = as->given_at < as->n_given && as->given_ids[as->given_at] == id;
+    as->code.len = 0;
+    if (*found) {
+        const char *t = as->given_codes[as->given_at];
+        cairn__buf_put(&as->code, t, strlen(t));
+    }
+    if (as->code.oom) {
+        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    as->code_known = true;
+    as->code_id = id;
+    as->code_found = *found;
+    return CAIRN_OK;
+}
+
 /* The code of client `id` into as->code, `*found` false when there is
  * no such client (its rows are skipped, as a join would skip them). */
 static int course_client(cairn_assessment_stream *as, int64_t id, bool *found,
@@ -991,6 +1140,9 @@ static int course_client(cairn_assessment_stream *as, int64_t id, bool *found,
     if (as->code_known && as->code_id == id) {
         *found = as->code_found;
         return CAIRN_OK;
+    }
+    if (as->given_ids != NULL) {
+        return given_client(as, id, found, err);
     }
     const char *sql = as->one_client
                           ? "SELECT id, code FROM client WHERE id = ?1"
@@ -1115,6 +1267,41 @@ static int course_from_row(cairn_assessment_stream *as, arena *a,
     return CAIRN_OK;
 }
 
+/* Room for `cap` items in `l` (and their raw texts when deferred).  A
+ * course list keeps them in its arena, with the rows' texts: one block
+ * for most clients, not an allocation for each array (the reading
+ * thread's allocations are freed by the caseload's). */
+static int grow_items(const cairn_assessment_stream *as, list_impl *l,
+                      size_t cap, cairn_error *err)
+{
+    size_t n = l->pub.n;
+    if (as->wants == NULL) {
+        cairn_assessment *p = realloc(l->pub.items, cap * sizeof *p);
+        if (p == NULL) {
+            return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+        }
+        l->pub.items = p;
+        return CAIRN_OK;
+    }
+    assert(n == 0 || l->in_arena);
+    l->mem.grow = COURSE_BLOCK;
+    cairn_assessment *p = arena_take(&l->mem, cap * sizeof *p);
+    course_raw *r = as->deferred ? arena_take(&l->mem, cap * sizeof *r) : NULL;
+    if (p == NULL || (as->deferred && r == NULL)) {
+        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    if (n > 0) {
+        memcpy(p, l->pub.items, n * sizeof *p);
+    }
+    if (n > 0 && r != NULL) {
+        memcpy(r, l->raw, n * sizeof *r);
+    }
+    l->pub.items = p;
+    l->raw = r;
+    l->in_arena = true;
+    return CAIRN_OK;
+}
+
 /* Add the statement's rows of one client to `l`, stopping at the next. */
 static int stream_rows(cairn_assessment_stream *as, list_impl *l,
                        cairn_error *err)
@@ -1151,17 +1338,10 @@ static int stream_rows(cairn_assessment_stream *as, list_impl *l,
         client = id;
         if (l->pub.n == cap) {
             cap = cap ? cap * 2 : 16;
-            cairn_assessment *p = realloc(l->pub.items, cap * sizeof *p);
-            if (p == NULL) {
-                return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+            rc = grow_items(as, l, cap, err);
+            if (rc < 0) {
+                return rc;
             }
-            l->pub.items = p;
-            course_raw *r =
-                as->deferred ? realloc(l->raw, cap * sizeof *r) : NULL;
-            if (as->deferred && r == NULL) {
-                return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
-            }
-            l->raw = r;
         }
         rc = as->wants != NULL
                  ? course_from_row(
@@ -1242,9 +1422,8 @@ int cairn__store_course_finish(cairn_assessment_stream *as,
     if (l == NULL || l->raw == NULL) {
         return CAIRN_OK;
     }
-    if (as->late.memo == NULL &&
-        cairn__memo_new_sized(&as->late.memo, COURSE_KEEP) < 0) {
-        as->late.memo = NULL; /* each text decoded where it is met */
+    if (as->late.memos == NULL && !course_dec_init(&as->late, as->n_wants)) {
+        as->late.n_memos = 0; /* each text decoded where it is met */
     }
     for (size_t i = 0; i < l->pub.n; i++) {
         const course_raw *r = &l->raw[i];
@@ -1256,7 +1435,9 @@ int cairn__store_course_finish(cairn_assessment_stream *as,
             return rc;
         }
     }
-    free(l->raw);
+    if (!l->in_arena) {
+        free(l->raw);
+    }
     l->raw = NULL;
     return CAIRN_OK;
 }
@@ -1271,14 +1452,11 @@ void cairn_store_assessment_stream_close(cairn_assessment_stream *as)
         sqlite3_finalize(as->masks[i]);
     }
     free(as->masks);
+    cairn__memo_free(as->mask_memo);
     sqlite3_finalize(as->code_stmt);
     cairn__buf_free(&as->code);
-    course_dec *d[2] = {&as->dec, &as->late};
-    for (int i = 0; i < 2; i++) {
-        cairn__memo_free(d[i]->memo);
-        cairn__buf_free(&d[i]->key);
-        cairn__buf_free(&d[i]->val);
-    }
+    course_dec_free(&as->dec);
+    course_dec_free(&as->late);
     if (as->cache_was != 0) {
         set_cache_size(as->st->db, as->cache_was);
     }

@@ -26,6 +26,7 @@ typedef struct trend_impl {
     cairn_trend pub;
     char window_source[300];
     char *strings; /* the client code, dates and bands, owned */
+    bool borrowed; /* ... or the list's (borrow_texts) */
 } trend_impl;
 
 static const char *const alert_names[] = {
@@ -145,11 +146,16 @@ static void add_alert(cairn_trend *t, cairn_alert_kind kind,
                       const cairn_trend_point *p, int item, const char *reason)
 {
     cairn_alert *a = &t->alerts[t->n_alerts++];
-    memset(a, 0, sizeof *a);
+    /* every member set (the key and reason as texts), not the whole
+     * record cleared: a caseload makes a hundred thousand alerts */
     a->kind = kind;
     a->assessment_id = p->assessment_id;
     a->date = p->date;
     a->item = item;
+    a->state = CAIRN_ALERT_OPEN;
+    a->state_by = NULL;
+    a->state_at = NULL;
+    a->state_note = NULL;
     /* "<kind>:<id>[:<item>]", at most 15 + 1 + 20 + 1 + 11 bytes: the
      * same text snprintf would make, without its cost on every alert */
     static_assert(sizeof a->key > 48, "an alert key fits");
@@ -180,6 +186,19 @@ static void dated_reason(char out[static 256], const char *date,
     m = m < 255 - at ? m : 255 - at;
     memcpy(out + at, msg, m);
     out[at + m] = '\0';
+}
+
+/* Whether row `a` is of instrument `code`: a list's rows of one
+ * instrument share its text, so the answer for the row before is kept
+ * (`*last` its text, `*last_is` the answer). */
+static bool is_of(const cairn_assessment *a, const char *code,
+                  const char **last, bool *last_is)
+{
+    if (a->instrument != *last) {
+        *last = a->instrument;
+        *last_is = strcmp(a->instrument, code) == 0;
+    }
+    return *last_is;
 }
 
 /* The scored points of the scale, in date order (the list's order). */
@@ -226,9 +245,11 @@ static int collect_points(cairn_trend *t, const cairn_assessment_list *list,
     if (t->points == NULL) {
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
+    const char *last = NULL;
+    bool last_is = false;
     for (size_t i = 0; i < list->n; i++) {
         const cairn_assessment *a = &list->items[i];
-        if (strcmp(a->instrument, code) != 0) {
+        if (!is_of(a, code, &last, &last_is)) {
             continue;
         }
         t->n_assessments++;
@@ -260,21 +281,25 @@ static int collect_points(cairn_trend *t, const cairn_assessment_list *list,
 static void risk_alerts(cairn_trend *t, const cairn_instrument *inst,
                         const cairn_assessment_list *list, bool reasons)
 {
+    const char *last = NULL;
+    bool last_is = false;
     for (size_t i = list->n; i-- > 0;) {
         const cairn_assessment *a = &list->items[i];
-        if (strcmp(a->instrument, t->instrument) != 0) {
+        if (!is_of(a, t->instrument, &last, &last_is)) {
             continue;
         }
         for (size_t f = 0; f < a->n_flags; f++) {
             cairn_trend_point p = {.assessment_id = a->id,
                                    .date = a->administered_at};
             const char *msg = "a risk item was endorsed";
-            for (size_t k = 0; k < cairn_instrument_risk_count(inst); k++) {
+            for (size_t k = 0; reasons && k < cairn_instrument_risk_count(inst);
+                 k++) {
                 if (cairn_instrument_risk(inst, k)->item == a->flags[f].item) {
                     msg = cairn_instrument_risk(inst, k)->message;
                 }
             }
-            char reason[256] = "";
+            char reason[256];
+            reason[0] = '\0';
             if (reasons) {
                 dated_reason(reason, a->administered_at, msg);
             }
@@ -287,7 +312,8 @@ static void risk_alerts(cairn_trend *t, const cairn_instrument *inst,
             }
             cairn_trend_point p = {.assessment_id = a->id,
                                    .date = a->administered_at};
-            char msg[200], reason[256] = "";
+            char msg[200], reason[256];
+            reason[0] = '\0';
             if (reasons) {
                 cairn_score_unanswered_message(inst, item, msg, sizeof msg);
                 dated_reason(reason, a->administered_at, msg);
@@ -454,8 +480,11 @@ static int time_axis(cairn_trend *t, const char *loss_date,
             origin = days / 7.0;
         }
     }
-    double *x = malloc((t->n + 1) * sizeof *x);
-    double *y = malloc((t->n + 1) * sizeof *y);
+    /* a course of up to 64 points (most) on the stack */
+    double xs[64], ys[64];
+    bool short_course = t->n <= 64;
+    double *x = short_course ? xs : malloc((t->n + 1) * sizeof *x);
+    double *y = short_course ? ys : malloc((t->n + 1) * sizeof *y);
     int rc = CAIRN_OK;
     if (x == NULL || y == NULL) {
         rc = cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
@@ -471,8 +500,10 @@ static int time_axis(cairn_trend *t, const char *loss_date,
         rc = cairn_stats_slope_tq(&t->slope, x, y, t->n, c ? c->t975 : NULL,
                                   c ? CAIRN_TREND_CACHE_DF : 0, err);
     }
-    free(x);
-    free(y);
+    if (!short_course) {
+        free(x);
+        free(y);
+    }
     return rc;
 }
 
@@ -501,6 +532,9 @@ static size_t len_or_0(const char *s)
 static int own_strings(trend_impl *ti, cairn_error *err)
 {
     cairn_trend *t = &ti->pub;
+    if (ti->borrowed) {
+        return CAIRN_OK; /* the caller keeps the list longer (options) */
+    }
     size_t need = 1 + len_or_0(t->client);
     for (size_t i = 0; i < t->n; i++) {
         need += len_or_0(t->points[i].date) + len_or_0(t->points[i].band);
@@ -536,10 +570,11 @@ static int own_strings(trend_impl *ti, cairn_error *err)
 /* The risk alerts assessment `a` can raise on `inst` (risk_alerts()):
  * one per flag, one per risk item left unanswered. */
 static size_t max_risk_alerts(const cairn_assessment *a,
-                              const cairn_instrument *inst)
+                              const cairn_instrument *inst, const char **last,
+                              bool *last_is)
 {
     size_t n = 0;
-    if (strcmp(a->instrument, cairn_instrument_code(inst)) != 0) {
+    if (!is_of(a, cairn_instrument_code(inst), last, last_is)) {
         return 0;
     }
     for (size_t k = 0; k < cairn_instrument_risk_count(inst); k++) {
@@ -570,6 +605,7 @@ int cairn_trend_compute(cairn_trend **out, const cairn_instrument *inst,
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
     cairn_trend *t = &ti->pub;
+    ti->borrowed = o->borrow_texts;
     t->instrument = cairn_instrument_code(inst);
     t->scale = sc->id;
     t->direction = sc->direction;
@@ -577,8 +613,10 @@ int cairn_trend_compute(cairn_trend **out, const cairn_instrument *inst,
     improvement_window(ti, o);
     double first = 0;
     size_t flags = 0;
+    const char *last = NULL;
+    bool last_is = false;
     for (size_t i = 0; i < list->n; i++) {
-        flags += max_risk_alerts(&list->items[i], inst);
+        flags += max_risk_alerts(&list->items[i], inst, &last, &last_is);
     }
     /* room for every alert the rows can raise; add_alert clears each
      * one it uses (clearing them all here cost more than the trend) */

@@ -287,10 +287,12 @@ typedef struct cairn_report_caseload {
  * change and reliable-change status per instrument, and the open alerts, sorted
  * by urgency (open risk, deterioration, not on track, no improvement; then more
  * open alerts first; then clients with acknowledged alerts; then code).
- * Resolved alerts are left out.  The result keeps 8 bytes per client in
- * memory, and its rows (a few hundred bytes per client and instrument) in
- * memory up to `opts->memory_limit`, past it in a temporary file beside
- * the database (CAIRN_EIO when that cannot be made). Returns CAIRN_OK,
+ * Resolved alerts are left out.  The result keeps the engine's compact
+ * rows (cairn_caseload_rows_compute_kept: the list of clients and a few
+ * dozen bytes per client in memory) and its rows (a few hundred bytes per
+ * client and instrument) in memory up to `opts->memory_limit`, past it in
+ * temporary files beside the database (CAIRN_EIO when one cannot be
+ * made). Returns CAIRN_OK,
  * CAIRN_EINVAL (bad override), CAIRN_EDB, CAIRN_ESTATS or CAIRN_ENOMEM.  Free
  * with cairn_report_caseload_free.
  */

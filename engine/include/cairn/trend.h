@@ -87,6 +87,11 @@ typedef struct cairn_trend_options {
     cairn_trend_cache *cache; /**< what trends of many clients on one
                                    scale with the same options share
                                    (borrowed, may be NULL) */
+    bool borrow_texts;        /**< the trend's dates, bands and client code stay
+                                   the list's (valid only while the assessment
+                                   list lives), its arrays as allocated: for a
+                                   caller that reads the trend and frees it
+                                   before the list (the caseload's rows) */
 } cairn_trend_options;
 
 /** The latest episode of care (the default). */
@@ -99,7 +104,7 @@ typedef struct cairn_trend_options {
     {                                                                          \
         NULL, CAIRN_TIME_SINCE_FIRST, false, 0, false, 0, false, 0,            \
             CAIRN_NO_IMPROVEMENT_WEEKS, false, NULL, CAIRN_EPISODE_CURRENT,    \
-            NULL, false, NULL                                                  \
+            NULL, false, NULL, false                                           \
     }
 
 /**
