@@ -5,12 +5,20 @@
  * questionnaires the clinic uses), and a summary of who improved.
  *
  * The caseload itself (which clients, their trends, alerts and states,
- * the order) is the engine's, as `cairn caseload` prints it: the compact
- * rows give the order, and each row's client in full
- * (cairn_caseload_rows_entry, one client's trends in memory at a time) is
- * summarised into small cells (latest score, band, change, reliable
- * change, the last few scores for a sparkline) and laid out.
+ * the order) is the engine's, as `cairn caseload` prints it: in the
+ * caseload's one pass (cairn_caseload_rows_compute_kept, one client's
+ * trends in memory at a time) each client in full is summarised into
+ * small cells (latest score, band, change, reliable change, the last few
+ * scores for a sparkline) and its top alert, kept by the engine and read
+ * back in the compact rows' order, and laid out.
+ *
+ * The model holds the engine's rows and what they kept (in memory up to
+ * a limit, past it in temporary files beside the database) and gives one
+ * row at a time (cairn_report_caseload_row_get), unpacked again each
+ * time, since the list is laid out twice (measured, then written): so
+ * the workbook's memory does not grow with the clients.
  */
+#include <assert.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -22,93 +30,203 @@
 #define FIRST_ROW 4
 #define LIST_COLS 10
 
+/* Where the rows are: the engine's rows with what their pass kept. */
+struct cairn_report_rows {
+    cairn_caseload_rows *cl;
+    const cairn_catalog *cat;
+    size_t *column;       /* a catalog position's column, or SIZE_MAX */
+    cairn_report_row got; /* the row read last */
+};
+
 /* ---- the model ---- */
 
-static void fill_cell(cairn_report_cell *cell, const cairn_trend *t,
-                      const cairn_scale *sc)
+/*
+ * What the workbook keeps of one client during the caseload's one pass
+ * (cairn_caseload_rows_compute_kept), read back in the rows' order: the
+ * head, then the code, clinician and alert reason texts (their lengths
+ * in the head), then one kept_cell per trend with a score.  Host order:
+ * the bytes never leave the process.
+ */
+typedef struct kept_head {
+    uint64_t n_alerts, n_acknowledged;
+    int32_t urgent;     /* the top open alert's kind, or -1 */
+    int32_t alert_inst; /* its instrument's catalog position, or -1 */
+    uint32_t code_len, clinician_len, reason_len; /* UINT32_MAX: NULL */
+    uint32_t n_cells;
+} kept_head;
+
+typedef struct kept_cell {
+    uint64_t inst; /* catalog position */
+    uint64_t n, n_points;
+    double latest, change;
+    double points[CAIRN_REPORT_SPARK_POINTS];
+    char latest_date[11];
+    bool has_change, has_rc;
+    int32_t rc;
+} kept_cell;
+
+static size_t catalog_position(const cairn_catalog *cat, const char *code)
 {
-    cell->present = true;
+    size_t k = 0;
+    while (strcmp(cairn_instrument_code(cairn_catalog_get(cat, k)), code) !=
+           0) {
+        k++;
+    }
+    return k;
+}
+
+static void keep_cell(kept_cell *cell, size_t k, const cairn_trend *t)
+{
+    memset(cell, 0, sizeof *cell); /* (its padding too: it is written) */
+    cell->inst = k;
     cell->n = t->n;
     cell->latest = t->latest.score;
     snprintf(cell->latest_date, sizeof cell->latest_date, "%.10s",
              t->latest.date);
-    cell->band = cairn_scale_band(sc, t->latest.score);
     cell->has_change = t->n >= 2;
     cell->change = t->change;
     cell->has_rc = t->has_rci;
-    cell->rc = t->rci.category;
-    size_t k =
+    cell->rc = (int32_t)t->rci.category;
+    size_t m =
         t->n < CAIRN_REPORT_SPARK_POINTS ? t->n : CAIRN_REPORT_SPARK_POINTS;
-    for (size_t i = 0; i < k; i++) {
-        cell->points[i] = t->points[t->n - k + i].score;
+    for (size_t i = 0; i < m; i++) {
+        cell->points[i] = t->points[t->n - m + i].score;
     }
-    cell->n_points = k;
+    cell->n_points = m;
 }
 
-/* Fill row cells (one per column: `column` maps a catalog position to
- * its column) and alerts of one client. */
-static int summarise(cairn_report_row *w, const cairn_caseload_entry *e,
-                     const cairn_catalog *cat, const size_t *column,
+static uint32_t text_len(const char *s)
+{
+    return s != NULL ? (uint32_t)strlen(s) : UINT32_MAX;
+}
+
+/* Keep `s` (its length is in the head already), if any. */
+static int keep_text(cairn_caseload_keeper *keep, const char *s,
                      cairn_error *err)
 {
-    for (size_t i = 0; i < e->n_trends; i++) {
-        const cairn_trend *t = e->trends[i];
-        size_t k = 0;
-        while (strcmp(cairn_instrument_code(cairn_catalog_get(cat, k)),
-                      t->instrument) != 0) {
-            k++;
-        }
-        if (t->n == 0 || column[k] == SIZE_MAX) {
-            continue; /* (no score: no column) */
-        }
-        const cairn_instrument *inst = cairn_catalog_get(cat, k);
-        cairn_report_cell *cell = &w->cells[column[k]];
-        cell->points = calloc(CAIRN_REPORT_SPARK_POINTS, sizeof *cell->points);
-        if (cell->points == NULL) {
-            return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
-        }
-        fill_cell(cell, t, cairn_instrument_scale(inst, 0));
-    }
+    return s != NULL ? cairn_caseload_keep(keep, s, strlen(s), err) : CAIRN_OK;
+}
+
+/* The client's cells and top alert, kept; its changes counted by
+ * catalog position in `counts`. */
+static int summarise(cairn_caseload_keeper *keep, const cairn_caseload_entry *e,
+                     const cairn_catalog *cat, size_t (*counts)[4],
+                     cairn_error *err)
+{
     cairn_alert_list *alerts = NULL;
+    kept_head h;
+    memset(&h, 0, sizeof h);
     int rc = cairn_alert_list_of_trends(&alerts, e->client->code, e->trends,
                                         e->n_trends, false, err);
     if (rc < 0) {
         return rc;
     }
-    w->n_alerts = alerts->n_open;
-    w->n_acknowledged = alerts->n_acknowledged;
-    if (alerts->n_open > 0) {
-        const cairn_alert_ref *top = &alerts->items[0];
-        w->has_alert = true;
-        w->urgent = top->alert->kind;
-        cairn_catalog_find(&w->alert_instrument, cat, top->trend->instrument,
-                           NULL);
-        w->alert_reason = strdup(top->alert->reason);
-        if (w->alert_reason == NULL) {
-            cairn_alert_list_free(alerts);
-            return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
-        }
+    const cairn_alert_ref *top = alerts->n_open > 0 ? &alerts->items[0] : NULL;
+    h.n_alerts = alerts->n_open;
+    h.n_acknowledged = alerts->n_acknowledged;
+    h.urgent = top ? (int32_t)top->alert->kind : -1;
+    h.alert_inst =
+        top ? (int32_t)catalog_position(cat, top->trend->instrument) : -1;
+    h.code_len = text_len(e->client->code);
+    h.clinician_len = text_len(e->client->clinician);
+    h.reason_len = text_len(top ? top->alert->reason : NULL);
+    for (size_t i = 0; i < e->n_trends; i++) {
+        h.n_cells += e->trends[i]->n > 0;
+    }
+    rc = cairn_caseload_keep(keep, &h, sizeof h, err);
+    if (rc == CAIRN_OK) {
+        rc = keep_text(keep, e->client->code, err);
+    }
+    if (rc == CAIRN_OK) {
+        rc = keep_text(keep, e->client->clinician, err);
+    }
+    if (rc == CAIRN_OK) {
+        rc = keep_text(keep, top ? top->alert->reason : NULL, err);
     }
     cairn_alert_list_free(alerts);
+    for (size_t i = 0; rc == CAIRN_OK && i < e->n_trends; i++) {
+        const cairn_trend *t = e->trends[i];
+        kept_cell cell;
+        if (t->n == 0) {
+            continue; /* (no score: no column) */
+        }
+        size_t k = catalog_position(cat, t->instrument);
+        keep_cell(&cell, k, t);
+        counts[k][t->has_rci ? t->rci.category : 3]++;
+        rc = cairn_caseload_keep(keep, &cell, sizeof cell, err);
+    }
+    return rc;
+}
+
+/* A copy of the `n` bytes at `p` as a string, or NULL for UINT32_MAX. */
+static int kept_text(char **out, const char **p, uint32_t n, cairn_error *err)
+{
+    *out = NULL;
+    if (n == UINT32_MAX) {
+        return CAIRN_OK;
+    }
+    *out = malloc((size_t)n + 1);
+    if (*out == NULL) {
+        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    memcpy(*out, *p, n);
+    (*out)[n] = '\0';
+    *p += n;
     return CAIRN_OK;
 }
 
-static int add_row(cairn_report_caseload *r, size_t n_cat,
-                   const cairn_client *c, cairn_report_row **w,
-                   cairn_error *err)
+/* Row `w` (its cells one per column: `column` maps a catalog position to
+ * its column) from what summarise() kept. */
+static int unpack(cairn_report_row *w, const char *p, size_t n_cells,
+                  const cairn_catalog *cat, const size_t *column,
+                  cairn_error *err)
 {
-    cairn_report_row *row = &r->rows[r->n_rows];
-    memset(row, 0, sizeof *row);
-    row->code = strdup(c->code);
-    row->clinician = c->clinician ? strdup(c->clinician) : NULL;
-    row->cells = calloc(n_cat > 0 ? n_cat : 1, sizeof *row->cells);
-    r->n_rows++;
-    if (row->code == NULL || row->cells == NULL ||
-        (c->clinician && row->clinician == NULL)) {
-        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    kept_head h;
+    memcpy(&h, p, sizeof h);
+    p += sizeof h;
+    w->n_alerts = h.n_alerts;
+    w->n_acknowledged = h.n_acknowledged;
+    w->has_alert = h.urgent >= 0;
+    w->urgent = h.urgent >= 0 ? (cairn_alert_kind)h.urgent : 0;
+    if (h.alert_inst >= 0) {
+        w->alert_instrument = cairn_catalog_get(cat, (size_t)h.alert_inst);
     }
-    *w = row;
-    return CAIRN_OK;
+    w->cells = calloc(n_cells > 0 ? n_cells : 1, sizeof *w->cells);
+    int rc = w->cells ? kept_text(&w->code, &p, h.code_len, err)
+                      : cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    if (rc == CAIRN_OK) {
+        rc = kept_text(&w->clinician, &p, h.clinician_len, err);
+    }
+    if (rc == CAIRN_OK) {
+        rc = kept_text(&w->alert_reason, &p, h.reason_len, err);
+    }
+    for (uint32_t i = 0; rc == CAIRN_OK && i < h.n_cells; i++) {
+        kept_cell kc;
+        memcpy(&kc, p, sizeof kc);
+        p += sizeof kc;
+        if (column[kc.inst] == SIZE_MAX) {
+            continue;
+        }
+        const cairn_instrument *inst = cairn_catalog_get(cat, kc.inst);
+        cairn_report_cell *cell = &w->cells[column[kc.inst]];
+        cell->points = calloc(CAIRN_REPORT_SPARK_POINTS, sizeof *cell->points);
+        if (cell->points == NULL) {
+            return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+        }
+        cell->present = true;
+        cell->n = kc.n;
+        cell->latest = kc.latest;
+        memcpy(cell->latest_date, kc.latest_date, sizeof cell->latest_date);
+        cell->band =
+            cairn_scale_band(cairn_instrument_scale(inst, 0), kc.latest);
+        cell->has_change = kc.has_change;
+        cell->change = kc.change;
+        cell->has_rc = kc.has_rc;
+        cell->rc = (cairn_rc_category)kc.rc;
+        memcpy(cell->points, kc.points, kc.n_points * sizeof *kc.points);
+        cell->n_points = kc.n_points;
+    }
+    return rc;
 }
 
 /*
@@ -117,45 +235,76 @@ static int add_row(cairn_report_caseload *r, size_t n_cat,
  * per column and not per catalog instrument): `column` maps a catalog
  * position to its column.
  */
-static int columns(cairn_report_caseload *r, const cairn_caseload_rows *cl,
+static int columns(cairn_report_caseload *r, cairn_caseload_rows *cl,
                    const cairn_catalog *cat, size_t *column, cairn_error *err)
 {
     size_t n_cat = cairn_catalog_count(cat), n = 0;
+    bool *any = calloc(n_cat + 1, sizeof *any);
     r->instruments = calloc(n_cat + 1, sizeof *r->instruments);
     r->counts = calloc(n_cat + 1, sizeof *r->counts);
-    if (r->instruments == NULL || r->counts == NULL) {
+    if (any == NULL || r->instruments == NULL || r->counts == NULL) {
+        free(any);
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
-    for (size_t k = 0; k < n_cat; k++) {
-        const char *code = cairn_instrument_code(cairn_catalog_get(cat, k));
-        bool any = false;
-        for (size_t i = 0; i < cl->n && !any; i++) {
-            for (size_t j = 0; j < cl->rows[i].n_cells && !any; j++) {
-                const cairn_caseload_cell *c = &cl->rows[i].cells[j];
-                any = c->n > 0 && strcmp(c->instrument, code) == 0;
+    /* one look at each row (they may be read back from a file) */
+    int rc = CAIRN_OK;
+    for (size_t i = 0; rc == CAIRN_OK && i < cl->n; i++) {
+        const cairn_caseload_row *w = NULL;
+        rc = cairn_caseload_rows_get(cl, i, &w, err);
+        for (size_t j = 0; rc == CAIRN_OK && j < w->n_cells; j++) {
+            const cairn_caseload_cell *c = &w->cells[j];
+            for (size_t k = 0; c->n > 0 && k < n_cat; k++) {
+                const cairn_instrument *in = cairn_catalog_get(cat, k);
+                if (strcmp(c->instrument, cairn_instrument_code(in)) == 0) {
+                    any[k] = true;
+                    break;
+                }
             }
         }
-        column[k] = any ? n : SIZE_MAX;
-        if (any) {
+    }
+    for (size_t k = 0; k < n_cat; k++) {
+        column[k] = any[k] ? n : SIZE_MAX;
+        if (any[k]) {
             r->instruments[n++] = cairn_catalog_get(cat, k);
         }
     }
+    free(any);
     r->n_instruments = n;
     r->n_cells = n;
-    return CAIRN_OK;
+    return rc;
 }
 
-/* Count the changes per column. */
-static void count(cairn_report_caseload *r)
+/* What unpack() and its row hold, freed. */
+static void row_clear(cairn_report_row *w, size_t n_cells)
 {
-    for (size_t i = 0; i < r->n_rows; i++) {
-        const cairn_report_cell *cells = r->rows[i].cells;
-        for (size_t k = 0; k < r->n_instruments; k++) {
-            if (cells[k].present) {
-                r->counts[k][cells[k].has_rc ? cells[k].rc : 3]++;
-            }
-        }
+    for (size_t k = 0; w->cells != NULL && k < n_cells; k++) {
+        free(w->cells[k].points);
     }
+    free(w->cells);
+    free(w->code);
+    free(w->clinician);
+    free(w->alert_reason);
+    memset(w, 0, sizeof *w);
+}
+
+int cairn_report_caseload_row_get(const cairn_report_caseload *r, size_t i,
+                                  const cairn_report_row **out,
+                                  cairn_error *err)
+{
+    cairn_report_rows *s = r->rows;
+    const void *bytes = NULL;
+    size_t n = 0;
+    assert(i < r->n_rows);
+    *out = NULL;
+    row_clear(&s->got, r->n_cells);
+    int rc = cairn_caseload_rows_kept(s->cl, i, &bytes, &n, err);
+    if (rc == CAIRN_OK) {
+        rc = unpack(&s->got, bytes, r->n_cells, s->cat, s->column, err);
+    }
+    if (rc == CAIRN_OK) {
+        *out = &s->got;
+    }
+    return rc;
 }
 
 /* The engine's caseload options for the report's options. */
@@ -169,28 +318,22 @@ static cairn_caseload_options caseload_options(const cairn_report_options *o)
     c.with_expectation = o->expectation;
     c.overrides = o->overrides;
     c.n_overrides = o->n_overrides;
+    c.memory_limit = o->memory_limit;
     return c;
 }
 
-/* What the walk over the caseload's full entries fills. */
-typedef struct load_walk {
-    cairn_report_caseload *r;
+/* What the caseload's pass keeps of each client: its row's summary. */
+typedef struct load_keep {
     const cairn_catalog *cat;
-    size_t *column;
+    size_t (*counts)[4]; /* by catalog position */
     cairn_error *err;
-} load_walk;
+} load_keep;
 
-/* One client's row of the report from its entry in full. */
-static int load_entry(const cairn_caseload_entry *e, size_t k, void *arg)
+static int keep_entry(const cairn_caseload_entry *e,
+                      cairn_caseload_keeper *keep, void *arg)
 {
-    load_walk *lw = arg;
-    cairn_report_row *w = NULL;
-    (void)k;
-    int rc = add_row(lw->r, lw->r->n_cells, e->client, &w, lw->err);
-    if (rc == CAIRN_OK) {
-        rc = summarise(w, e, lw->cat, lw->column, lw->err);
-    }
-    return rc;
+    load_keep *lk = arg;
+    return summarise(keep, e, lk->cat, lk->counts, lk->err);
 }
 
 int cairn_report_caseload_load(cairn_report_caseload **out, cairn_store *st,
@@ -201,30 +344,37 @@ int cairn_report_caseload_load(cairn_report_caseload **out, cairn_store *st,
     cairn_report_options defaults = CAIRN_REPORT_OPTIONS_INIT;
     const cairn_report_options *o = opts ? opts : &defaults;
     cairn_caseload_options co = caseload_options(o);
-    cairn_caseload_rows *cl = NULL;
-    size_t *column = calloc(cairn_catalog_count(cat) + 1, sizeof *column);
+    size_t n_cat = cairn_catalog_count(cat);
+    size_t(*counts)[4] = calloc(n_cat + 1, sizeof *counts);
     *out = NULL;
     cairn_report_caseload *r = calloc(1, sizeof *r);
-    int rc = r && column ? cairn_caseload_rows_compute(&cl, st, cat, &co, err)
-                         : cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    cairn_report_rows *s = r != NULL ? calloc(1, sizeof *s) : NULL;
+    if (r != NULL) {
+        r->rows = s;
+    }
+    if (s != NULL) {
+        s->cat = cat;
+        s->column = calloc(n_cat + 1, sizeof *s->column);
+    }
+    load_keep lk = {cat, counts, err};
+    /* one pass, one client's trends at a time: each client's summary is
+     * kept as the store is read, and read back in the caseload's order */
+    int rc = r && s && s->column && counts
+                 ? cairn_caseload_rows_compute_kept(&s->cl, st, cat, &co,
+                                                    keep_entry, &lk, err)
+                 : cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     if (rc == CAIRN_OK) {
-        rc = columns(r, cl, cat, column, err);
+        rc = columns(r, s->cl, cat, s->column, err);
+    }
+    for (size_t k = 0; rc == CAIRN_OK && k < n_cat; k++) {
+        if (s->column[k] != SIZE_MAX) {
+            memcpy(r->counts[s->column[k]], counts[k], sizeof counts[k]);
+        }
     }
     if (rc == CAIRN_OK) {
-        r->rows = calloc(cl->n + 1, sizeof *r->rows);
-        rc = r->rows ? CAIRN_OK
-                     : cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+        r->n_rows = s->cl->n;
     }
-    /* one client's trends at a time, in the caseload's order */
-    if (rc == CAIRN_OK) {
-        load_walk lw = {r, cat, column, err};
-        rc = cairn_caseload_rows_walk(cl, load_entry, &lw, err);
-    }
-    if (rc == CAIRN_OK) {
-        count(r);
-    }
-    cairn_caseload_rows_free(cl);
-    free(column);
+    free(counts);
     if (rc < 0) {
         cairn_report_caseload_free(r);
         return rc;
@@ -240,17 +390,12 @@ void cairn_report_caseload_free(cairn_report_caseload *r)
     if (r == NULL) {
         return;
     }
-    for (size_t i = 0; i < r->n_rows; i++) {
-        cairn_report_row *w = &r->rows[i];
-        for (size_t k = 0; w->cells != NULL && k < r->n_cells; k++) {
-            free(w->cells[k].points);
-        }
-        free(w->cells);
-        free(w->code);
-        free(w->clinician);
-        free(w->alert_reason);
+    if (r->rows != NULL) {
+        row_clear(&r->rows->got, r->n_cells);
+        cairn_caseload_rows_free(r->rows->cl);
+        free(r->rows->column);
+        free(r->rows);
     }
-    free(r->rows);
     free((void *)r->instruments);
     free(r->counts);
     free(r);
@@ -341,9 +486,10 @@ static size_t client_rows(cairn__sheet *s, size_t row,
     return row;
 }
 
-/* The list's cells, in row order; returns the row after the last. */
-static size_t list(cairn__sheet *s, const cairn_report_caseload *r,
-                   const char *when)
+/* The list's cells, in row order; `*end` receives the row after the
+ * last.  Returns CAIRN_OK or what reading a row returned. */
+static int list(cairn__sheet *s, const cairn_report_caseload *r,
+                const char *when, size_t *end, cairn_error *err)
 {
     cairn__xlsx_textf(s, 0, 0, &TITLE, "Caseload%s%s", r->clinician ? ": " : "",
                       r->clinician ? r->clinician : "");
@@ -356,26 +502,36 @@ static size_t list(cairn__sheet *s, const cairn_report_caseload *r,
                       r->n_rows == 1 ? "" : "s");
     header(s);
     size_t row = FIRST_ROW;
-    for (size_t i = 0; i < r->n_rows; i++) {
-        row = client_rows(s, row, &r->rows[i], r);
+    int rc = CAIRN_OK;
+    for (size_t i = 0; rc == CAIRN_OK && i < r->n_rows; i++) {
+        const cairn_report_row *w = NULL;
+        rc = cairn_report_caseload_row_get(r, i, &w, err);
+        if (rc == CAIRN_OK) {
+            row = client_rows(s, row, w, r);
+        }
     }
     cairn__xlsx_min_width(s, 3, 30);
-    return row;
+    *end = row;
+    return rc;
 }
 
 /* Written row by row, so memory does not grow with the caseload: the
  * list is measured first (its wrapped alerts and bands need the final
  * column widths to size their rows), then written. */
-static void caseload_sheet(cairn__xlsx *x, const cairn_report_caseload *r,
-                           const char *when)
+static int caseload_sheet(cairn__xlsx *x, const cairn_report_caseload *r,
+                          const char *when, cairn_error *err)
 {
     cairn__sheet *s = cairn__xlsx_sheet_rows(x, "Caseload");
+    size_t row = FIRST_ROW;
     cairn__xlsx_measure(s);
-    list(s, r, when);
+    int rc = list(s, r, when, &row, err);
     cairn__xlsx_measured(s);
-    size_t row = list(s, r, when);
+    if (rc == CAIRN_OK) {
+        rc = list(s, r, when, &row, err);
+    }
     cairn__xlsx_autofilter(s, FIRST_ROW - 1, 0, row - 1, LIST_COLS - 1);
     cairn__xlsx_freeze(s, FIRST_ROW, 1);
+    return rc;
 }
 
 static void summary_sheet(cairn__xlsx *x, const cairn_report_caseload *r,
@@ -445,7 +601,11 @@ int cairn_report_caseload_write(const cairn_report_caseload *r,
     if (rc < 0) {
         return rc;
     }
-    caseload_sheet(x, r, when);
+    rc = caseload_sheet(x, r, when, err);
+    if (rc < 0) { /* a row unreadable: no workbook */
+        cairn__xlsx_abort(x);
+        return rc;
+    }
     summary_sheet(x, r, when);
     return cairn__xlsx_close(x, err);
 }

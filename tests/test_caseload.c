@@ -19,6 +19,17 @@ static cairn_caseload *caseload(cairn_store *st)
     return c;
 }
 
+/* Row k of `r` (borrowed until the next call on `r`). */
+static const cairn_caseload_row *row_at(cairn_caseload_rows *r, size_t k)
+{
+    const cairn_caseload_row *w = NULL;
+    cairn_error err = CAIRN_ERROR_INIT;
+    if (cairn_caseload_rows_get(r, k, &w, &err) < 0) {
+        fail_msg("%s", err.message);
+    }
+    return w;
+}
+
 /* The compact rows say what the full caseload `c` says, in its order. */
 static void same_as_rows(cairn_store *st, const cairn_caseload *c)
 {
@@ -30,7 +41,7 @@ static void same_as_rows(cairn_store *st, const cairn_caseload *c)
     assert_int_equal(r->n, c->n);
     for (size_t k = 0; k < c->n; k++) {
         const cairn_caseload_entry *e = &c->entries[k];
-        const cairn_caseload_row *w = &r->rows[k];
+        const cairn_caseload_row *w = row_at(r, k);
         assert_string_equal(w->client->code, e->client->code);
         assert_int_equal(w->n_open, e->n_open);
         assert_int_equal(w->n_acknowledged, e->n_acknowledged);
@@ -639,10 +650,11 @@ static void test_caseload_course_stream(void **state)
     assert_int_equal(r->n, 5);
     size_t open[5] = {0};
     for (size_t k = 0; k < r->n; k++) {
-        const char *code = r->rows[k].client->code;
-        open[code[0] - 'A'] = r->rows[k].n_open;
+        const cairn_caseload_row *w = row_at(r, k);
+        const char *code = w->client->code;
+        open[code[0] - 'A'] = w->n_open;
         if (code[0] == 'D') {
-            assert_int_equal(r->rows[k].n_cells, 0);
+            assert_int_equal(w->n_cells, 0);
         }
     }
     cairn_caseload_rows_free(r);
@@ -792,12 +804,11 @@ static void test_caseload_rows_entry_same_store(void **state)
 }
 
 /* The rows of two caseloads are the same, field by field. */
-static void same_rows(const cairn_caseload_rows *a,
-                      const cairn_caseload_rows *b)
+static void same_rows(cairn_caseload_rows *a, cairn_caseload_rows *b)
 {
     assert_int_equal(a->n, b->n);
     for (size_t k = 0; k < a->n; k++) {
-        const cairn_caseload_row *x = &a->rows[k], *y = &b->rows[k];
+        const cairn_caseload_row *x = row_at(a, k), *y = row_at(b, k);
         assert_string_equal(x->client->code, y->client->code);
         assert_int_equal(x->n_open, y->n_open);
         assert_int_equal(x->n_acknowledged, y->n_acknowledged);
@@ -841,6 +852,72 @@ static int rows_both(cairn_store *st, cairn_caseload_options o,
     return rc;
 }
 
+/* What a kept pass's function keeps: each entry's text, then `pad`
+ * bytes of 'x' (so the kept bytes go past the engine's memory and into
+ * its temporary file); it stops the pass at client `stop_at`. */
+typedef struct keeping {
+    size_t n, pad, stop_at;
+} keeping;
+
+static int keep_one(const cairn_caseload_entry *e, cairn_caseload_keeper *kp,
+                    void *arg)
+{
+    keeping *k = arg;
+    cairn_error err = CAIRN_ERROR_INIT;
+    char *t = entry_text(e);
+    char x[4096];
+    memset(x, 'x', sizeof x);
+    assert_int_equal(cairn_caseload_keep(kp, t, strlen(t) + 1, &err), 0);
+    for (size_t n = 0; n < k->pad; n += sizeof x) {
+        size_t m = k->pad - n < sizeof x ? k->pad - n : sizeof x;
+        assert_int_equal(cairn_caseload_keep(kp, x, m, &err), 0);
+    }
+    free(t);
+    return ++k->n == k->stop_at ? 42 : 0;
+}
+
+/* A kept pass (options `o`) gives `plain`'s rows, and keeps each row's
+ * client in full as cairn_caseload_rows_entry() gives it, read back in
+ * any order; no thread is left behind; stopped, it returns the
+ * function's value and no rows. */
+static void kept_is_entries(cairn_store *st, cairn_caseload_options o,
+                            cairn_caseload_rows *plain, size_t pad)
+{
+    cairn_error err = CAIRN_ERROR_INIT;
+    cairn_caseload_rows *r = NULL;
+    keeping k = {0, pad, 0};
+    size_t threads = test_thread_count();
+    assert_int_equal(cairn_caseload_rows_compute_kept(&r, st, test_catalog(),
+                                                      &o, keep_one, &k, &err),
+                     0);
+    assert_int_equal(test_thread_count(), threads);
+    assert_int_equal(k.n, plain->n);
+    same_rows(r, plain);
+    for (size_t i = r->n; i-- > 0;) { /* backwards: any order */
+        const cairn_caseload_entry *e = NULL;
+        const void *bytes = NULL;
+        size_t n = 0;
+        assert_int_equal(cairn_caseload_rows_kept(r, i, &bytes, &n, &err), 0);
+        assert_int_equal(cairn_caseload_rows_entry(plain, i, &e, &err), 0);
+        char *t = entry_text(e);
+        assert_int_equal(n, strlen(t) + 1 + pad);
+        assert_string_equal(bytes, t);
+        for (size_t b = strlen(t) + 1; b < n; b++) {
+            assert_int_equal(((const char *)bytes)[b], 'x');
+        }
+        free(t);
+    }
+    cairn_caseload_rows_free(r);
+    k = (keeping){0, pad, 5};
+    r = plain; /* must be cleared */
+    assert_int_equal(cairn_caseload_rows_compute_kept(&r, st, test_catalog(),
+                                                      &o, keep_one, &k, &err),
+                     42);
+    assert_null(r);
+    assert_int_equal(k.n, 5);
+    assert_int_equal(test_thread_count(), threads);
+}
+
 /*
  * The caseload's second thread (caseload_pipe.c) reads the store ahead of
  * the trends: more clients than its ring holds, clients without
@@ -881,7 +958,7 @@ static void test_caseload_two_threads(void **state)
     assert_int_equal(two->n, 300);
     size_t nhstt = 0;
     for (size_t k = 0; k < two->n; k++) {
-        nhstt += two->rows[k].has_nhstt;
+        nhstt += row_at(two, k)->has_nhstt;
     }
     assert_int_equal(nhstt, 10);
     same_rows(two, one);
@@ -889,6 +966,30 @@ static void test_caseload_two_threads(void **state)
     walk_is_entries(two, 0);
     walk_is_entries(one, 0);
     walk_is_entries(two, 100); /* stopped by its function */
+    /* the rows kept in their temporary file past 1 KiB (about three
+     * rows): the same rows, and the same walk */
+    cairn_caseload_rows *filed = NULL;
+    o.memory_limit = 1024;
+    assert_int_equal(
+        cairn_caseload_rows_compute(&filed, st, test_catalog(), &o, &err), 0);
+    o.memory_limit = 0;
+    same_rows(two, filed);
+    for (size_t k = filed->n; k-- > 0;) { /* read back in any order */
+        assert_string_equal(row_at(filed, k)->client->code,
+                            row_at(one, k)->client->code);
+    }
+    walk_is_entries(filed, 0);
+    cairn_caseload_rows_free(filed);
+    /* one kept pass instead: the same entries, kept in memory and (64 KiB
+     * a client, 19 MB) in the temporary file, on two threads and on one */
+    kept_is_entries(st, o, two, 0);
+    kept_is_entries(st, o, two, 64 << 10);
+    o.threads = 1;
+    kept_is_entries(st, o, one, 64 << 10);
+    o.threads = 0;
+    o.memory_limit = 1024; /* and with the rows and what is kept filed */
+    kept_is_entries(st, o, two, 0);
+    o.memory_limit = 0;
     cairn_caseload_rows_free(two);
     cairn_caseload_rows_free(one);
     o.clinician = "dr.lee"; /* clients of the stream skipped */
@@ -948,7 +1049,7 @@ static void test_caseload_two_threads(void **state)
                          CAIRN_EINVAL);
         assert_int_equal(test_thread_count(), threads);
         assert_string_equal(we.message, sql);
-        assert_string_equal(r2[i]->rows[w.n].client->code, "P200");
+        assert_string_equal(row_at(r2[i], w.n)->client->code, "P200");
         at[i] = w.n;
         for (size_t k = 0; k < w.n; k++) {
             free(w.texts[k]);
@@ -980,6 +1081,43 @@ static void test_caseload_two_threads(void **state)
              before);
     assert_string_equal(err.message, sql);
     assert_string_equal(err1.message, sql);
+    test_store_done(st, dir);
+}
+
+/*
+ * Rows past the memory limit go to a temporary file beside the database:
+ * when none can be made there, the caseload says where and why and
+ * gives no rows; under the limit it needs none.
+ */
+static void test_caseload_rows_file_cannot_be_made(void **state)
+{
+    (void)state;
+    char dir[64], moved[80], msg[200];
+    cairn_caseload_options o = CAIRN_CASELOAD_OPTIONS_INIT;
+    cairn_caseload_rows *r = NULL;
+    cairn_error err = CAIRN_ERROR_INIT;
+    cairn_store *st = test_store_new(dir, sizeof dir);
+    fill(st);
+    /* the database's folder gone from under the open store */
+    snprintf(moved, sizeof moved, "%s-moved", dir);
+    assert_int_equal(rename(dir, moved), 0);
+    o.memory_limit = 64;
+    assert_int_equal(
+        cairn_caseload_rows_compute(&r, st, test_catalog(), &o, &err),
+        CAIRN_EIO);
+    assert_null(r);
+    snprintf(msg, sizeof msg,
+             "%s/t.db: cannot create a temporary file: No such file or "
+             "directory",
+             dir);
+    assert_string_equal(err.message, msg);
+    o.memory_limit = 0; /* 16 MiB: four rows stay in memory */
+    assert_int_equal(
+        cairn_caseload_rows_compute(&r, st, test_catalog(), &o, &err), 0);
+    assert_int_equal(r->n, 4);
+    cairn_caseload_rows_free(r);
+    cairn_caseload_rows_free(NULL);
+    assert_int_equal(rename(moved, dir), 0);
     test_store_done(st, dir);
 }
 
@@ -1097,7 +1235,8 @@ static void test_caseload_codes_not_in_id_order(void **state)
     const char *want[] = {"A", "M", "Z"};
     size_t n_want[] = {3, 2, 1};
     for (size_t i = 0; i < two->n; i++) {
-        const cairn_caseload_row *r = &two->rows[i];
+        const cairn_caseload_row *r = NULL;
+        assert_int_equal(cairn_caseload_rows_get(two, i, &r, &err), 0);
         assert_string_equal(r->client->code, want[i]);
         assert_int_equal(r->n_cells, 1);
         assert_int_equal(r->cells[0].n, n_want[i]);
@@ -1131,7 +1270,9 @@ static void test_caseload_order_by_long_codes(void **state)
     same_rows(two, one);
     assert_int_equal(two->n, 8);
     for (size_t i = 0; i < two->n; i++) {
-        assert_string_equal(two->rows[i].client->code, want[i]);
+        const cairn_caseload_row *r = NULL;
+        assert_int_equal(cairn_caseload_rows_get(two, i, &r, &err), 0);
+        assert_string_equal(r->client->code, want[i]);
     }
     cairn_caseload_rows_free(two);
     cairn_caseload_rows_free(one);
@@ -1158,6 +1299,7 @@ int main(void)
         cmocka_unit_test(test_caseload_course_stream_orphan),
         cmocka_unit_test(test_caseload_codes_not_in_id_order),
         cmocka_unit_test(test_caseload_order_by_long_codes),
+        cmocka_unit_test(test_caseload_rows_file_cannot_be_made),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -2,7 +2,8 @@
  * test_spill.c - the spill a deferred import keeps its prepared rows in:
  * records come back in order and unchanged, from memory and, past the
  * limit, from a temporary file beside the given path that leaves nothing
- * behind in the folder.
+ * behind in the folder; records read again by their place, in any
+ * order.
  */
 #include <dirent.h>
 #include <unistd.h>
@@ -68,6 +69,58 @@ static void test_spill_in_memory_and_in_a_file(void **state)
     cairn__spill_free(NULL);
 }
 
+/* Records read again by their place, in another order than written and
+ * between puts, from memory and from the file. */
+static void by_place(const char *near, size_t limit, size_t n, bool file)
+{
+    cairn__spill *s = NULL;
+    cairn_error err = CAIRN_ERROR_INIT;
+    uint64_t *at = calloc(n + 1, sizeof *at);
+    char rec[300];
+    assert_non_null(at);
+    assert_int_equal(cairn__spill_new(&s, near, limit, &err), CAIRN_OK);
+    for (size_t i = 0; i < n; i++) {
+        size_t len = (i * 7) % sizeof rec;
+        memset(rec, (int)(i & 0xff), len);
+        at[i] = cairn__spill_tell(s);
+        assert_int_equal(cairn__spill_put(s, rec, len, &err), CAIRN_OK);
+        if (i % 97 == 0) { /* a read between puts */
+            const char *p = NULL;
+            size_t got = 0;
+            assert_int_equal(cairn__spill_get(s, at[i / 2], &p, &got, &err),
+                             CAIRN_OK);
+            assert_int_equal(got, (i / 2 * 7) % sizeof rec);
+        }
+    }
+    assert_true(cairn__spill_is_file(s) == file);
+    for (size_t k = 0; k < n; k++) {
+        size_t i = (k * 7919) % n; /* every record, out of order */
+        const char *p = NULL;
+        size_t len = 0;
+        assert_int_equal(cairn__spill_get(s, at[i], &p, &len, &err), CAIRN_OK);
+        assert_int_equal(len, (i * 7) % sizeof rec);
+        for (size_t b = 0; b < len; b++) {
+            assert_int_equal((unsigned char)p[b], i & 0xff);
+        }
+    }
+    cairn__spill_free(s);
+    free(at);
+}
+
+static void test_spill_read_by_place(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/cairn-spill-XXXXXX";
+    char near[64];
+    assert_non_null(mkdtemp(dir));
+    snprintf(near, sizeof near, "%s/clinic.db", dir);
+    by_place(near, 1u << 20, 1000, false);
+    by_place(near, 4096, 3000, true);
+    by_place(":memory:", 1000, 500, true);
+    assert_int_equal(entries(dir), 0);
+    assert_int_equal(rmdir(dir), 0);
+}
+
 static void test_spill_folder_not_writable(void **state)
 {
     (void)state;
@@ -88,6 +141,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_spill_in_memory_and_in_a_file),
+        cmocka_unit_test(test_spill_read_by_place),
         cmocka_unit_test(test_spill_folder_not_writable),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

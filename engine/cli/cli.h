@@ -201,13 +201,14 @@ int cli_json_print(json_t *j);
 int cli_json_dump(json_t *j);
 
 /**
- * As cli_json_dump() of the object `j` (released) with one more member
- * last, `key` (not already in `j`): an array of `n` trends, each spliced
- * in as cairn_trend_to_json writes it, since decoding and dumping it
- * again gives the same bytes (compact, the same real precision) at three
- * times the cost.  Returns CLI_OK or CLI_FAIL (out of memory, printed).
+ * As cli_json_dump() of the object `j` (released), to `out`, with one
+ * more member last, `key` (not already in `j`): an array of `n` trends,
+ * each spliced in as cairn_trend_to_json writes it, since decoding and
+ * dumping it again gives the same bytes (compact, the same real
+ * precision) at three times the cost.  Returns CLI_OK or CLI_FAIL (out
+ * of memory, printed).
  */
-int cli_json_dump_with_trends(json_t *j, const char *key,
+int cli_json_dump_with_trends(FILE *out, json_t *j, const char *key,
                               const cairn_trend *const *trends, size_t n);
 
 /** A JSON string, or null for NULL. */

@@ -27,7 +27,7 @@ int cli_json_dump(json_t *j)
     return rc;
 }
 
-int cli_json_dump_with_trends(json_t *j, const char *key,
+int cli_json_dump_with_trends(FILE *out, json_t *j, const char *key,
                               const cairn_trend *const *trends, size_t n)
 {
     char *head = NULL, *text = NULL;
@@ -42,19 +42,19 @@ int cli_json_dump_with_trends(json_t *j, const char *key,
     if (len < 3 || strcmp(head + len - 3, "[]}") != 0) {
         goto out;
     }
-    fwrite(head, 1, len - 2, stdout);
+    fwrite(head, 1, len - 2, out);
     for (size_t i = 0; i < n; i++) {
         if (cairn_trend_to_json(trends[i], &text, NULL) != CAIRN_OK) {
             goto out;
         }
         if (i > 0) {
-            fputc(',', stdout);
+            fputc(',', out);
         }
-        fputs(text, stdout);
+        fputs(text, out);
         free(text);
         text = NULL;
     }
-    fputs("]}", stdout);
+    fputs("]}", out);
     rc = CLI_OK;
 out:
     if (rc != CLI_OK) {

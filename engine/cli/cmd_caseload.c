@@ -289,43 +289,69 @@ static json_t *entry_json(const cairn_caseload_entry *e)
     return o;
 }
 
-/* One client's object of the array, a comma before all but the first. */
-static int print_entry(const cairn_caseload_entry *e, size_t k, void *arg)
+/* What `caseload --json` keeps of each client in the caseload's pass:
+ * its object's text.  Returns CLI_OK or CLI_FAIL (printed). */
+static int keep_entry(const cairn_caseload_entry *e,
+                      cairn_caseload_keeper *keep, void *arg)
 {
-    (void)arg;
-    json_t *j = entry_json(e);
-    if (k > 0) {
-        fputc(',', stdout);
+    cairn_error *err = arg;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&text, &len);
+    if (mem == NULL) {
+        cli_error("out of memory");
+        return CLI_FAIL;
     }
-    return cli_json_dump_with_trends(
-        j, "trends", (const cairn_trend *const *)e->trends, e->n_trends);
+    int rc = cli_json_dump_with_trends(mem, entry_json(e), "trends",
+                                       (const cairn_trend *const *)e->trends,
+                                       e->n_trends);
+    if (fclose(mem) != 0 && rc == CLI_OK) {
+        cli_error("out of memory");
+        rc = CLI_FAIL;
+    }
+    if (rc == CLI_OK && cairn_caseload_keep(keep, text, len, err) < 0) {
+        rc = cli_fail(err);
+    }
+    free(text);
+    return rc;
 }
 
 /*
- * The array of every client's object, written one client at a time in
- * the caseload's order (the compact rows, then a walk over each row's
- * client in full), so memory does not grow with the clients'
- * assessments.  The bytes are those of the whole array dumped at once:
- * compact JSON puts a comma between elements and nothing else.
+ * The array of every client's object in the caseload's order: each
+ * object's text is made in the caseload's one pass over the store (one
+ * client's trends in memory at a time), kept by the engine (in a
+ * temporary file past 16 MiB) and written out in the rows' order.  The
+ * bytes are those of the whole array dumped at once: compact JSON puts
+ * a comma between elements and nothing else.
  */
 static int print_json(cairn_store *st, const cairn_catalog *cat,
                       const cairn_caseload_options *o)
 {
     cairn_caseload_rows *cl = NULL;
     cairn_error err = CAIRN_ERROR_INIT;
-    if (cairn_caseload_rows_compute(&cl, st, cat, o, &err) < 0) {
-        return cli_fail(&err);
+    int rc = cairn_caseload_rows_compute_kept(&cl, st, cat, o, keep_entry, &err,
+                                              &err);
+    if (rc != 0) {
+        return rc < 0 ? cli_fail(&err) : rc; /* (keep_entry's, printed) */
     }
     fputc('[', stdout);
-    int rc = cairn_caseload_rows_walk(cl, print_entry, NULL, &err);
+    for (size_t k = 0; rc == CAIRN_OK && k < cl->n; k++) {
+        const void *text = NULL;
+        size_t len = 0;
+        rc = cairn_caseload_rows_kept(cl, k, &text, &len, &err);
+        if (rc == CAIRN_OK) {
+            if (k > 0) {
+                fputc(',', stdout);
+            }
+            fwrite(text, 1, len, stdout);
+        }
+    }
     cairn_caseload_rows_free(cl);
     if (rc < 0) {
         return cli_fail(&err);
     }
-    if (rc == CLI_OK) {
-        fputs("]\n", stdout);
-    }
-    return rc;
+    fputs("]\n", stdout);
+    return CLI_OK;
 }
 
 /* The NHS Talking Therapies lines under a client's rows. */
@@ -371,22 +397,26 @@ static int print_table(cairn_store *st, const cairn_catalog *cat,
         cairn_error_set(&err, CAIRN_ENOMEM, "out of memory");
         return cli_fail(&err);
     }
-    for (size_t k = 0; k < cl->n; k++) {
-        const cairn_caseload_row *e = &cl->rows[k];
+    int rc = CAIRN_OK;
+    for (size_t k = 0; rc == CAIRN_OK && k < cl->n; k++) {
+        const cairn_caseload_row *e = NULL;
+        rc = cairn_caseload_rows_get(cl, k, &e, &err);
         /* a row has a cell per instrument of the catalog at most */
-        assert(e->n_cells <= cairn_catalog_count(cat));
-        for (size_t i = 0; i < e->n_cells; i++) {
+        assert(rc < 0 || e->n_cells <= cairn_catalog_count(cat));
+        for (size_t i = 0; rc == CAIRN_OK && i < e->n_cells; i++) {
             insts[i] = cell_instrument(cat, e->cells[i].instrument);
             print_row(e, &e->cells[i], i == 0, insts[i]);
         }
-        print_alerts(e, insts);
-        if (e->has_nhstt) {
+        if (rc == CAIRN_OK) {
+            print_alerts(e, insts);
+        }
+        if (rc == CAIRN_OK && e->has_nhstt) {
             print_nhstt(e);
         }
     }
     free(insts);
     cairn_caseload_rows_free(cl);
-    return CLI_OK;
+    return rc < 0 ? cli_fail(&err) : CLI_OK;
 }
 
 /* The caseload's options from the command line: CLI_OK or a usage

@@ -293,7 +293,7 @@ static void view_cell(const cairn_report_cell *c, const cairn_scale *sc)
     printf(" %-6s", rc_word(c));
 }
 
-static void view_caseload(const cairn_report_caseload *r)
+static int view_caseload(const cairn_report_caseload *r, cairn_error *err)
 {
     printf("%-12s %-7s", "client", "alerts");
     for (size_t k = 0; k < r->n_instruments; k++) {
@@ -301,7 +301,11 @@ static void view_caseload(const cairn_report_caseload *r)
     }
     printf("  most urgent\n");
     for (size_t i = 0; i < r->n_rows; i++) {
-        const cairn_report_row *w = &r->rows[i];
+        const cairn_report_row *w = NULL;
+        int rc = cairn_report_caseload_row_get(r, i, &w, err);
+        if (rc < 0) {
+            return rc;
+        }
         printf("%-12.12s %-7zu", w->code, w->n_alerts);
         for (size_t k = 0; k < r->n_instruments; k++) {
             view_cell(&w->cells[k],
@@ -315,6 +319,7 @@ static void view_caseload(const cairn_report_caseload *r)
         printf("\n");
     }
     printf("%zu client%s\n", r->n_rows, r->n_rows == 1 ? "" : "s");
+    return CAIRN_OK;
 }
 
 static void view_couple(const cairn_report_couple *r)
@@ -386,7 +391,7 @@ static int run_caseload(report_args *a, cairn_store *st,
                    r->n_rows == 1 ? "" : "s");
         }
     } else if (rc == CAIRN_OK) {
-        view_caseload(r);
+        rc = view_caseload(r, err);
     }
     cairn_report_caseload_free(r);
     return rc;

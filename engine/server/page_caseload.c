@@ -16,6 +16,7 @@
  * into one buffer that the listener sends as it is (10,000 clients stay
  * well under a second: see `make bench`).
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,10 +29,13 @@
 #define SPARK_W 72
 #define SPARK_H 20
 
+/* A line of the table, until it is written: which row and cell (read
+ * again then, cairn_caseload_rows_get), and what the sorts compare. */
 typedef struct row {
-    const cairn_caseload_row *e;
-    const cairn_caseload_cell *t;
-    size_t order; /* the engine's position */
+    const cairn_client *client; /* borrowed from the rows */
+    double key;                 /* latest score (sort=score) or change */
+    uint32_t k, j;              /* the engine's row and its cell: the
+                                   engine's order is theirs */
 } row;
 
 typedef struct view {
@@ -44,27 +48,27 @@ static int cmp_num(double a, double b)
     return (a < b) - (a > b); /* larger first */
 }
 
+static int by_order(const row *a, const row *b)
+{
+    if (a->k != b->k) {
+        return a->k < b->k ? -1 : 1;
+    }
+    return (a->j > b->j) - (a->j < b->j);
+}
+
 static int by_client(const void *x, const void *y)
 {
     const row *a = x, *b = y;
-    int c = strcmp(a->e->client->code, b->e->client->code);
-    return c != 0 ? c : (a->order > b->order) - (a->order < b->order);
+    int c = strcmp(a->client->code, b->client->code);
+    return c != 0 ? c : by_order(a, b);
 }
 
-static int by_score(const void *x, const void *y)
+/* sort=score and sort=change: the key, larger first */
+static int by_key(const void *x, const void *y)
 {
     const row *a = x, *b = y;
-    int c = cmp_num(a->t->latest, b->t->latest);
-    return c != 0 ? c : (a->order > b->order) - (a->order < b->order);
-}
-
-static int by_change(const void *x, const void *y)
-{
-    const row *a = x, *b = y;
-    double ca = a->t->n >= 2 ? a->t->change : 0;
-    double cb = b->t->n >= 2 ? b->t->change : 0;
-    int c = cmp_num(ca, cb);
-    return c != 0 ? c : (a->order > b->order) - (a->order < b->order);
+    int c = cmp_num(a->key, b->key);
+    return c != 0 ? c : by_order(a, b);
 }
 
 /* Whether `hay` contains `needle`, ignoring ASCII case. */
@@ -90,40 +94,55 @@ static bool matches(const view *v, const cairn_caseload_row *e)
     return contains(e->client->code, v->q) || contains(e->client->name, v->q);
 }
 
-/* The rows to show, in the order asked; *n_clients counts clients. */
-static row *rows_of(const cairn_caseload_rows *cl, const view *v, size_t *n,
-                    size_t *n_clients)
+/* The lines to show, in the order asked, into `*out` (*n of them);
+ * *n_clients counts clients. */
+static int rows_of(row **out, cairn_caseload_rows *cl, const view *v, size_t *n,
+                   size_t *n_clients, cairn_error *err)
 {
     size_t cap = 0, k = 0;
+    bool score = strcmp(v->sort, "score") == 0;
+    int rc = CAIRN_OK;
     *n_clients = 0;
-    for (size_t i = 0; i < cl->n; i++) {
-        cap += cl->rows[i].n_cells;
-    }
-    row *r = malloc((cap ? cap : 1) * sizeof *r);
-    if (r == NULL) {
-        return NULL;
-    }
-    for (size_t i = 0; i < cl->n; i++) {
-        const cairn_caseload_row *e = &cl->rows[i];
-        if (!matches(v, e) || e->n_cells == 0) {
+    *out = NULL;
+    row *r = NULL;
+    for (size_t i = 0; rc == CAIRN_OK && i < cl->n; i++) {
+        const cairn_caseload_row *e = NULL;
+        rc = cairn_caseload_rows_get(cl, i, &e, err);
+        if (rc < 0 || !matches(v, e) || e->n_cells == 0) {
             continue;
         }
         (*n_clients)++;
+        if (k + e->n_cells > cap) {
+            size_t want = cap ? cap * 2 : 256;
+            want = want < k + e->n_cells ? k + e->n_cells : want;
+            row *p = realloc(r, want * sizeof *r);
+            if (p == NULL) {
+                rc = cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+                break;
+            }
+            r = p;
+            cap = want;
+        }
         for (size_t j = 0; j < e->n_cells; j++) {
-            r[k] = (row){e, &e->cells[j], k};
-            k++;
+            const cairn_caseload_cell *t = &e->cells[j];
+            double key = score ? t->latest : t->n >= 2 ? t->change : 0;
+            r[k++] = (row){e->client, key, (uint32_t)i, (uint32_t)j};
         }
     }
     int (*cmp)(const void *, const void *) =
-        strcmp(v->sort, "client") == 0   ? by_client
-        : strcmp(v->sort, "score") == 0  ? by_score
-        : strcmp(v->sort, "change") == 0 ? by_change
-                                         : NULL;
-    if (cmp != NULL && k > 1) {
+        strcmp(v->sort, "client") == 0            ? by_client
+        : score || strcmp(v->sort, "change") == 0 ? by_key
+                                                  : NULL;
+    if (rc == CAIRN_OK && cmp != NULL && k > 1) {
         qsort(r, k, sizeof *r, cmp);
     }
+    if (rc < 0) {
+        free(r);
+        return rc;
+    }
+    *out = r;
     *n = k;
-    return r;
+    return CAIRN_OK;
 }
 
 /* The last scores as a small line on the scale's range. */
@@ -190,20 +209,20 @@ static void alert_cell(srv_buf *b, const cairn_caseload_cell *t)
     srv_put(b, t->n_open > 0 ? "</span>" : "");
 }
 
-static void put_row(srv_ctx *c, srv_buf *b, const row *r)
+static void put_row(srv_ctx *c, srv_buf *b, const cairn_caseload_row *e,
+                    const cairn_caseload_cell *t)
 {
-    const cairn_caseload_cell *t = r->t;
     const cairn_instrument *in = NULL;
     cairn_catalog_find(&in, c->app->cfg.catalog, t->instrument, NULL);
     const cairn_scale *sc =
         in != NULL ? cairn_instrument_find_scale(in, t->scale) : NULL;
-    srv_put(b, r->e->n_open ? "<tr class=\"has-alert\" data-client=\""
-                            : "<tr data-client=\"");
-    srv_esc(b, r->e->client->code);
+    srv_put(b, e->n_open ? "<tr class=\"has-alert\" data-client=\""
+                         : "<tr data-client=\"");
+    srv_esc(b, e->client->code);
     srv_put(b, "\" data-instrument=\"");
     srv_esc(b, t->instrument);
     srv_put(b, "\"><th scope=\"row\">");
-    srv_client_link(b, r->e->client);
+    srv_client_link(b, e->client);
     srv_put(b, "</th><td>");
     srv_esc(b, in != NULL ? cairn_report_short_name(in) : t->instrument);
     srv_put(b, "</td><td class=\"num\">");
@@ -226,7 +245,7 @@ static void put_row(srv_ctx *c, srv_buf *b, const row *r)
     srv_put(b, "</td><td>");
     alert_cell(b, t);
     srv_put(b, "</td><td>");
-    nhstt_cell(b, r->e, t);
+    nhstt_cell(b, e, t);
     srv_put(b, "</td></tr>\n");
 }
 
@@ -318,9 +337,11 @@ static void filter_form(srv_ctx *c, srv_buf *b, const view *v)
                "</form>\n");
 }
 
-static void put_table(srv_ctx *c, srv_buf *b, const view *v, const row *r,
-                      size_t n)
+static int put_table(srv_ctx *c, srv_buf *b, const view *v,
+                     cairn_caseload_rows *cl, const row *r, size_t n,
+                     cairn_error *err)
 {
+    int rc = CAIRN_OK;
     srv_put(b, "<div class=\"table-wrap\" role=\"region\" tabindex=\"0\" "
                "aria-label=\"Caseload table\">\n<table class=\"caseload\">\n"
                "<caption class=\"visually-hidden\">Caseload: one row per "
@@ -335,10 +356,15 @@ static void put_table(srv_ctx *c, srv_buf *b, const view *v, const row *r,
                "Last seen</th><th scope=\"col\">Open alerts</th>"
                "<th scope=\"col\">NHS Talking Therapies</th></tr></thead>\n"
                "<tbody>\n");
-    for (size_t i = 0; i < n; i++) {
-        put_row(c, b, &r[i]);
+    for (size_t i = 0; rc == CAIRN_OK && i < n; i++) {
+        const cairn_caseload_row *e = NULL;
+        rc = cairn_caseload_rows_get(cl, r[i].k, &e, err);
+        if (rc == CAIRN_OK) {
+            put_row(c, b, e, &e->cells[r[i].j]);
+        }
     }
     srv_put(b, "</tbody>\n</table>\n</div>\n");
+    return rc;
 }
 
 static void view_of(srv_ctx *c, view *v)
@@ -362,6 +388,16 @@ static void view_of(srv_ctx *c, view *v)
     v->all = s != NULL && strcmp(s, "1") == 0;
 }
 
+/* The page could not be made: out of memory, or the rows unreadable. */
+static void fail(srv_ctx *c, int rc, const cairn_error *err)
+{
+    if (rc == CAIRN_ENOMEM) {
+        c->rs->oom = true;
+    } else {
+        srv_dash_fail(c, err);
+    }
+}
+
 void srv_caseload_get(srv_ctx *c)
 {
     cairn_caseload_options o = CAIRN_CASELOAD_OPTIONS_INIT;
@@ -381,10 +417,11 @@ void srv_caseload_get(srv_ctx *c)
         srv_dash_fail(c, &err);
         return;
     }
-    row *r = rows_of(cl, &v, &n, &n_clients);
-    if (r == NULL) {
+    row *r = NULL;
+    int rc = rows_of(&r, cl, &v, &n, &n_clients, &err);
+    if (rc < 0) {
         cairn_caseload_rows_free(cl);
-        c->rs->oom = true;
+        fail(c, rc, &err);
         return;
     }
     srv_frame_begin(c, &b, "Caseload - Cairn", "caseload");
@@ -399,10 +436,15 @@ void srv_caseload_get(srv_ctx *c)
     if (n == 0) {
         srv_put(&b, "<p>No client matches.</p>\n");
     } else {
-        put_table(c, &b, &v, r, n);
+        rc = put_table(c, &b, &v, cl, r, n, &err);
     }
     srv_frame_end(&b);
     free(r);
     cairn_caseload_rows_free(cl);
+    if (rc < 0) {
+        srv_buf_free(&b);
+        fail(c, rc, &err);
+        return;
+    }
     srv_html(c->rs, 200, &b);
 }

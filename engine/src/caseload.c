@@ -1,8 +1,18 @@
 /*
  * caseload.c - every client's trends and alerts, with the states
  * clinicians recorded, sorted by urgency.
+ *
+ * The compact rows (cairn_caseload_rows) are records in a spill (spill.c:
+ * in memory up to a limit, past it in an unlinked temporary file beside
+ * the database), written in the pass's order; memory keeps per row only
+ * its sort key and its record's place, so it does not grow with what
+ * the rows hold.  A record is our own fixed framing of the row: its
+ * structs with their pointers cleared, the catalog's instrument, scale
+ * and band as places (pointers again when read), the client as its
+ * place in the caseload's list of clients, and the alert kinds as bytes.
  */
 #include <assert.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +24,9 @@
 #include "caseload_pipe.h"
 #include "internal.h"
 
+/* Bytes of compact rows kept in memory before the rest go to a file. */
+#define ROWS_MEMORY (16u << 20)
+
 typedef struct caseload_impl {
     cairn_caseload pub;
     cairn_client_list *clients; /* the kept clients first, see filter */
@@ -23,11 +36,20 @@ typedef struct caseload_impl {
     cairn_settings *settings;      /* the clinic's, when the caller gave none */
     cairn_caseload_options opts;   /* the caller's, with the settings */
     cairn_store *st;               /* borrowed while computing */
-    bool compact;                  /* keep rows, not trends */
-    cairn_caseload_row *rows;      /* compact: one per entry, whose trends
-                                      are freed as soon as it is made */
-    bool reasons;                  /* compact: format the alerts' reasons
-                                      (a full entry asked of a row) */
+    bool compact;                  /* keep rows, not trends; one entry
+                                      (entries[0]) at a time */
+    cairn__spill *spill;           /* compact: the rows' records */
+    struct row_key *keys;          /* compact: one per row, by urgency
+                                      once the pass is done */
+    char *rec;                     /* compact: a record being made */
+    size_t rec_cap;
+    cairn_caseload_row got;     /* the row read last (rows_get) */
+    cairn_caseload_cell *cells; /* its cells; to_row's before */
+    size_t cells_cap;
+    unsigned char *kinds; /* their open alerts' kinds */
+    size_t kinds_cap;
+    bool reasons;                   /* compact: format the alerts' reasons
+                                       (a full entry asked of a row) */
     const cairn_instrument **insts; /* the instruments looked at */
     size_t n_insts;
     struct course_wants *wants;      /* rows: what a client's read needs */
@@ -43,13 +65,16 @@ typedef struct caseload_impl {
     cairn_event_list *events;        /* those of the pass's current list */
     int ev_rc;                       /* that read's status, its message: */
     cairn_error ev_err;
-    bool walked;             /* a walk's thread read the entries */
-    signed char *nhstt_kind; /* piped: per instrument looked at, its
-                                scale's NHS TT measure (0 depression,
-                                1 anxiety), or -1 */
-    int64_t *all_ids;        /* every client read, by id, and their */
-    const char **all_codes;  /* codes (borrowed from `clients`): the
-                                pass's stream takes them from here */
+    bool walked;                 /* a walk's thread read the entries */
+    signed char *nhstt_kind;     /* piped: per instrument looked at, its
+                                    scale's NHS TT measure (0 depression,
+                                    1 anxiety), or -1 */
+    cairn_caseload_keep_fn keep; /* rows: given each entry in full */
+    void *keep_arg;
+    cairn__caseload_kept *kept; /* what `keep` kept, by client */
+    int64_t *all_ids;           /* every client read, by id, and their */
+    const char **all_codes;     /* codes (borrowed from `clients`): the
+                                   pass's stream takes them from here */
 } caseload_impl;
 
 /* Clients the growth model needs: this instrument's setting, the
@@ -162,28 +187,17 @@ static int by_urgency(const void *x, const void *y)
     return compare_urgency(&ka, &kb);
 }
 
-static int rows_by_urgency(const void *x, const void *y)
-{
-    const cairn_caseload_row *a = x, *b = y;
-    urgency_key ka = {a->most_urgent, a->n_acknowledged, a->n_open,
-                      a->client->code};
-    urgency_key kb = {b->most_urgent, b->n_acknowledged, b->n_open,
-                      b->client->code};
-    return compare_urgency(&ka, &kb);
-}
-
-/* A row's place in the order, with what the order compares: the first
- * eight bytes of its client's code as a number (as strcmp orders them),
- * so most comparisons of codes read no string. */
+/* What a compact row is sorted by, and where its record is: 32 bytes a
+ * client. */
 typedef struct row_key {
-    int urgency;
-    uint32_t k; /* the row */
-    size_t n_open;
-    uint64_t prefix;
-    const char *code;
+    uint64_t at;      /* the record's place in the spill */
+    const char *code; /* the client's (borrowed from the list) */
+    size_t n_open;    /* the row's */
+    uint32_t client;  /* the client's place in the list of clients */
+    int32_t urgency;  /* urgency() of the row */
 } row_key;
 
-static int by_row_key(const void *x, const void *y)
+static int rows_by_urgency(const void *x, const void *y)
 {
     const row_key *a = x, *b = y;
     if (a->urgency != b->urgency) {
@@ -192,62 +206,7 @@ static int by_row_key(const void *x, const void *y)
     if (a->n_open != b->n_open) {
         return a->n_open > b->n_open ? -1 : 1;
     }
-    if (a->prefix != b->prefix) {
-        return a->prefix < b->prefix ? -1 : 1;
-    }
     return strcmp(a->code, b->code);
-}
-
-static uint64_t code_prefix(const char *code)
-{
-    uint64_t v = 0;
-    size_t i = 0;
-    for (; i < 8 && code[i] != '\0'; i++) {
-        v = v << 8 | (unsigned char)code[i];
-    }
-    return v << (8 * (8 - i));
-}
-
-/* The rows by urgency (as rows_by_urgency orders them): their keys
- * sorted, then the rows moved into place, cycle by cycle (without the
- * memory for the keys, the rows themselves are sorted). */
-static void sort_rows(cairn_caseload_row *rows, size_t n)
-{
-    if (n < 2) {
-        return;
-    }
-    row_key *keys = n <= UINT32_MAX ? malloc(n * sizeof *keys) : NULL;
-    if (keys == NULL) {
-        qsort(rows, n, sizeof *rows, rows_by_urgency);
-        return;
-    }
-    for (size_t k = 0; k < n; k++) {
-        const cairn_caseload_row *r = &rows[k];
-        urgency_key u = {r->most_urgent, r->n_acknowledged, r->n_open,
-                         r->client->code};
-        keys[k] = (row_key){urgency(&u), (uint32_t)k, r->n_open,
-                            code_prefix(r->client->code), r->client->code};
-    }
-    qsort(keys, n, sizeof *keys, by_row_key);
-    /* row keys[j].k goes to place j */
-    for (size_t i = 0; i < n; i++) {
-        if (keys[i].k == i) {
-            continue;
-        }
-        cairn_caseload_row held = rows[i];
-        size_t j = i;
-        for (;;) {
-            size_t from = keys[j].k;
-            keys[j].k = (uint32_t)j;
-            if (from == i) {
-                rows[j] = held;
-                break;
-            }
-            rows[j] = rows[from];
-            j = from;
-        }
-    }
-    free(keys);
 }
 
 /* The instruments to look at: the one asked for, or all. */
@@ -377,13 +336,19 @@ static void instruments_seen(bool *seen, const cairn_assessment_list *list,
     }
 }
 
+/* Client k's entry: its own, or the compact rows' one at a time. */
+static cairn_caseload_entry *entry_of(caseload_impl *c, size_t k)
+{
+    return &c->pub.entries[c->compact ? 0 : k];
+}
+
 /* Client k's entry from `list`, its current assessments (borrowed). */
 static int client_entry(caseload_impl *c, size_t k,
                         const cairn_assessment_list *list,
                         const cairn_instrument *const *insts, size_t n_insts,
                         const cairn_caseload_options *o, cairn_error *err)
 {
-    cairn_caseload_entry *e = &c->pub.entries[k];
+    cairn_caseload_entry *e = entry_of(c, k);
     const cairn_client *cl = &c->clients->items[k];
     int rc =
         c->episodes[k] != NULL
@@ -446,10 +411,11 @@ static int client_entry(caseload_impl *c, size_t k,
     return rc;
 }
 
-/* Trend `t` as a cell; its strings are borrowed from `insts`. */
-static int to_cell(cairn_caseload_cell *cell, const cairn_trend *t,
-                   const cairn_instrument *const *insts, size_t n_insts,
-                   cairn_error *err)
+/* Trend `t` as a cell; its strings are borrowed from `insts`, its open
+ * alerts' kinds go to `kinds` (room for t->n_alerts). */
+static void to_cell(cairn_caseload_cell *cell, const cairn_trend *t,
+                    const cairn_instrument *const *insts, size_t n_insts,
+                    unsigned char *kinds)
 {
     memset(cell, 0, sizeof *cell);
     for (size_t i = 0; i < n_insts && cell->instrument == NULL; i++) {
@@ -487,42 +453,175 @@ static int to_cell(cairn_caseload_cell *cell, const cairn_trend *t,
     cell->reliably_recovered =
         t->has_clinical && t->clinical.reliably_recovered;
     cell->episode = t->episode;
-    cell->open_kinds = malloc(t->n_alerts + 1);
-    if (cell->open_kinds == NULL) {
-        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
-    }
+    cell->open_kinds = kinds;
     for (size_t k = 0; k < t->n_alerts; k++) {
         if (t->alerts[k].state == CAIRN_ALERT_OPEN) {
             cell->open_kinds[cell->n_open++] = (unsigned char)t->alerts[k].kind;
         }
     }
-    return CAIRN_OK;
 }
 
-/* Entry k's trends and episodes freed (its row keeps what it shows). */
+/* Entry k's trends and episodes freed and the entry cleared (its row
+ * keeps what it shows). */
 static void entry_release(caseload_impl *c, size_t k)
 {
-    cairn_caseload_entry *e = &c->pub.entries[k];
+    cairn_caseload_entry *e = entry_of(c, k);
     for (size_t i = 0; i < e->n_trends; i++) {
         cairn_trend_free(e->trends[i]);
     }
     free(e->trends);
-    e->trends = NULL;
-    e->n_trends = 0;
-    e->episodes = NULL;
+    memset(e, 0, sizeof *e); /* the next client's, when compact */
     cairn_store_episode_list_free(c->episodes[k]);
     c->episodes[k] = NULL;
 }
 
-/* Entry k as row k, then the entry's trends and episodes freed. */
+/* At least `n` elements of `size` at `*p` (capacity `*cap`). */
+static int room(void *p, size_t *cap, size_t n, size_t size, cairn_error *err)
+{
+    void **pp = p;
+    if (n <= *cap) {
+        return CAIRN_OK;
+    }
+    size_t want = *cap ? *cap * 2 : 16;
+    want = want < n ? n : want;
+    void *q = want <= SIZE_MAX / size ? realloc(*pp, want * size) : NULL;
+    if (q == NULL) {
+        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    *pp = q;
+    *cap = want;
+    return CAIRN_OK;
+}
+
+/* A record's row and cells: the structs with their pointers cleared,
+ * and what they pointed to as places. */
+typedef struct rec_row {
+    cairn_caseload_row row;
+    uint32_t client; /* in the list of clients (by id) */
+} rec_row;
+
+typedef struct rec_cell {
+    cairn_caseload_cell cell;
+    uint32_t inst;  /* in the instruments looked at */
+    uint32_t scale; /* in the instrument's scales */
+    int32_t band;   /* in the scale's bands, or -1 */
+} rec_cell;
+
+/* Cell `x` into `rc`, as places of `insts`. */
+static void cell_out(rec_cell *rc, const cairn_caseload_cell *x,
+                     const cairn_instrument *const *insts, size_t n_insts)
+{
+    memset(rc, 0, sizeof *rc);
+    memcpy(&rc->cell, x, sizeof *x); /* to_cell cleared its padding */
+    rc->cell.instrument = rc->cell.scale = rc->cell.band = NULL;
+    rc->cell.open_kinds = NULL;
+    rc->band = -1;
+    for (size_t i = 0; i < n_insts; i++) {
+        if (cairn_instrument_code(insts[i]) == x->instrument) {
+            const cairn_scale *sc0 = cairn_instrument_scale(insts[i], 0);
+            const cairn_scale *sc =
+                cairn_instrument_find_scale(insts[i], x->scale);
+            rc->inst = (uint32_t)i;
+            rc->scale = (uint32_t)(sc - sc0);
+            for (size_t b = 0; x->band != NULL && b < sc->n_bands; b++) {
+                if (sc->bands[b].id == x->band) {
+                    rc->band = (int32_t)b;
+                }
+            }
+            return;
+        }
+    }
+    assert(0 && "a cell's instrument is one looked at");
+}
+
+/* Row `r` of client k as a record in the spill, its key in keys[k]. */
+static int put_row(caseload_impl *c, const cairn_caseload_row *r, size_t k,
+                   cairn_error *err)
+{
+    size_t n_kinds = 0;
+    for (size_t i = 0; i < r->n_cells; i++) {
+        n_kinds += r->cells[i].n_open;
+    }
+    size_t len = sizeof(rec_row) + r->n_cells * sizeof(rec_cell) + n_kinds;
+    int rc = room(&c->rec, &c->rec_cap, len, 1, err);
+    if (rc < 0) {
+        return rc;
+    }
+    rec_row h;
+    memset(&h, 0, sizeof h); /* no padding of ours goes to the file */
+    h.row.n_cells = r->n_cells;
+    h.row.n_open = r->n_open;
+    h.row.n_acknowledged = r->n_acknowledged;
+    h.row.most_urgent = r->most_urgent;
+    h.row.has_nhstt = r->has_nhstt;
+    h.row.nhstt = r->nhstt;
+    h.row.nhstt_finished = r->nhstt_finished;
+    h.row.nhstt_sessions = r->nhstt_sessions;
+    h.client = (uint32_t)k;
+    memcpy(c->rec, &h, sizeof h);
+    char *p = c->rec + sizeof h;
+    for (size_t i = 0; i < r->n_cells; i++) {
+        rec_cell x;
+        cell_out(&x, &r->cells[i], c->insts, c->n_insts);
+        memcpy(p, &x, sizeof x);
+        p += sizeof x;
+    }
+    for (size_t i = 0; i < r->n_cells; i++) {
+        memcpy(p, r->cells[i].open_kinds, r->cells[i].n_open);
+        p += r->cells[i].n_open;
+    }
+    urgency_key u = {r->most_urgent, r->n_acknowledged, r->n_open,
+                     r->client->code};
+    c->keys[k] = (row_key){.at = cairn__spill_tell(c->spill),
+                           .code = r->client->code,
+                           .n_open = r->n_open,
+                           .client = (uint32_t)k,
+                           .urgency = urgency(&u)};
+    return cairn__spill_put(c->spill, c->rec, len, err);
+}
+
+/* The record at `p` (`len` bytes) as the rows' row read last. */
+static int row_in(caseload_impl *c, const char *p, size_t len, cairn_error *err)
+{
+    rec_row h;
+    memcpy(&h, p, sizeof h);
+    size_t n = h.row.n_cells, n_kinds = len - sizeof h - n * sizeof(rec_cell);
+    assert(len >= sizeof h + n * sizeof(rec_cell));
+    int rc = room(&c->cells, &c->cells_cap, n + 1, sizeof *c->cells, err);
+    if (rc == CAIRN_OK) {
+        rc = room(&c->kinds, &c->kinds_cap, n_kinds + 1, 1, err);
+    }
+    if (rc < 0) {
+        return rc;
+    }
+    memcpy(c->kinds, p + len - n_kinds, n_kinds);
+    for (size_t i = 0, at = 0; i < n; i++) {
+        rec_cell x;
+        memcpy(&x, p + sizeof h + i * sizeof x, sizeof x);
+        const cairn_instrument *inst = c->insts[x.inst];
+        const cairn_scale *sc = cairn_instrument_scale(inst, x.scale);
+        cairn_caseload_cell *cell = &c->cells[i];
+        *cell = x.cell;
+        cell->instrument = cairn_instrument_code(inst);
+        cell->scale = sc->id;
+        cell->band = x.band >= 0 ? sc->bands[x.band].id : NULL;
+        cell->open_kinds = c->kinds + at;
+        at += cell->n_open;
+    }
+    c->got = h.row;
+    c->got.client = &c->clients->items[h.client];
+    c->got.cells = c->cells;
+    return CAIRN_OK;
+}
+
+/* Entry k as a compact row (a record in the spill and its key), then
+ * the entry's trends and episodes freed. */
 static int to_row(caseload_impl *c, size_t k,
                   const cairn_instrument *const *insts, size_t n_insts,
                   cairn_error *err)
 {
-    cairn_caseload_entry *e = &c->pub.entries[k];
-    cairn_caseload_row *r = &c->rows[k];
-    int rc = CAIRN_OK;
-    *r = (cairn_caseload_row){
+    cairn_caseload_entry *e = entry_of(c, k);
+    cairn_caseload_row r = {
         .client = e->client,
         .n_open = e->n_open,
         .n_acknowledged = e->n_acknowledged,
@@ -532,13 +631,23 @@ static int to_row(caseload_impl *c, size_t k,
         .nhstt_finished = e->nhstt_finished,
         .nhstt_sessions = e->nhstt_sessions,
     };
-    r->cells = calloc(e->n_trends > 0 ? e->n_trends : 1, sizeof *r->cells);
-    if (r->cells == NULL) {
-        rc = cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    size_t n_kinds = 0;
+    for (size_t i = 0; i < e->n_trends; i++) {
+        n_kinds += e->trends[i]->n_alerts;
     }
-    for (size_t i = 0; rc == CAIRN_OK && i < e->n_trends; i++) {
-        rc = to_cell(&r->cells[i], e->trends[i], insts, n_insts, err);
-        r->n_cells = i + 1;
+    int rc =
+        room(&c->cells, &c->cells_cap, e->n_trends + 1, sizeof *c->cells, err);
+    if (rc == CAIRN_OK) {
+        rc = room(&c->kinds, &c->kinds_cap, n_kinds + 1, 1, err);
+    }
+    for (size_t i = 0, at = 0; rc == CAIRN_OK && i < e->n_trends; i++) {
+        to_cell(&c->cells[i], e->trends[i], insts, n_insts, c->kinds + at);
+        at += c->cells[i].n_open;
+    }
+    r.cells = c->cells;
+    r.n_cells = e->n_trends;
+    if (rc == CAIRN_OK) {
+        rc = put_row(c, &r, k, err);
     }
     entry_release(c, k);
     return rc;
@@ -658,6 +767,15 @@ static int next_list(caseload_impl *c, cairn__course_pipe *pipe,
     return more;
 }
 
+/* Entry k, in full, given to the front end's `keep`; what it kept is
+ * client k's.  A non-zero `keep` stops the pass with its value. */
+static int keep_entry(caseload_impl *c, size_t k, cairn_error *err)
+{
+    int stop = c->keep(entry_of(c, k), cairn__caseload_kept_keeper(c->kept),
+                       c->keep_arg);
+    return stop != 0 ? stop : cairn__caseload_kept_put(c->kept, k, err);
+}
+
 /*
  * Every kept client's entry in one pass over the store's assessments,
  * client by client in id order (the caller sorts by urgency afterwards),
@@ -676,12 +794,23 @@ static int all_entries(caseload_impl *c, const cairn_instrument *const *insts,
     cairn_assessment_list *list = NULL;
     size_t n = c->clients->n;
     int rc = CAIRN_OK, more = 1;
-    c->pub.entries = calloc(n + 1, sizeof *c->pub.entries);
+    c->pub.entries = calloc(c->compact ? 1 : n + 1, sizeof *c->pub.entries);
     if (c->compact) {
-        c->rows = calloc(n + 1, sizeof *c->rows);
+        c->keys = calloc(n + 1, sizeof *c->keys);
     }
-    if (c->pub.entries == NULL || (c->compact && c->rows == NULL)) {
+    if (c->pub.entries == NULL || (c->compact && c->keys == NULL)) {
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    if (c->compact && n > UINT32_MAX) {
+        return cairn_error_set(err, CAIRN_EINVAL,
+                               "%zu clients: too many for one caseload", n);
+    }
+    if (c->compact) {
+        size_t limit = o->memory_limit ? o->memory_limit : ROWS_MEMORY;
+        rc = cairn__spill_new(&c->spill, cairn_store_path(c->st), limit, err);
+        if (rc < 0) {
+            return rc;
+        }
     }
     if (o->client != NULL && n == 1) {
         rc = cairn_store_assessment_list(&list, c->st, o->client, NULL,
@@ -724,9 +853,12 @@ static int all_entries(caseload_impl *c, const cairn_instrument *const *insts,
                               err);
             c->pub.n = k + 1;
         }
+        if (rc == CAIRN_OK && c->keep != NULL) {
+            rc = keep_entry(c, k, err);
+        }
         if (c->compact && c->pub.n == k + 1) { /* an entry was begun */
             int rr = to_row(c, k, insts, n_insts, err);
-            rc = rc < 0 ? rc : rr;
+            rc = rc != 0 ? rc : rr;
         }
     }
     cairn_store_assessment_list_free(list);
@@ -874,9 +1006,16 @@ static int filter_clients(cairn_client_list *l, cairn_episode_list **episodes,
     return CAIRN_OK;
 }
 
+/* What a kept pass gives each entry to (cairn_caseload_rows_compute_kept),
+ * or nothing. */
+typedef struct keep_req {
+    cairn_caseload_keep_fn fn;
+    void *arg;
+} keep_req;
+
 static int compute(caseload_impl **out, cairn_store *st,
                    const cairn_catalog *cat, const cairn_caseload_options *opts,
-                   bool compact, cairn_error *err)
+                   bool compact, keep_req keep, cairn_error *err)
 {
     cairn_caseload_options defaults = CAIRN_CASELOAD_OPTIONS_INIT;
     const cairn_instrument **insts = NULL;
@@ -938,19 +1077,27 @@ static int compute(caseload_impl **out, cairn_store *st,
     if (rc == 0) {
         rc = cairn_store_alert_list(&c->records, st, err);
     }
+    if (rc == 0 && keep.fn != NULL) {
+        c->keep = keep.fn;
+        c->keep_arg = keep.arg;
+        c->reasons = true; /* the entries are given in full */
+        rc = cairn__caseload_kept_new(&c->kept, cairn_store_path(st),
+                                      c->clients->n, o->memory_limit, err);
+    }
     if (rc == 0) {
         rc = all_entries(c, insts, n_insts, o, err);
     }
+    c->reasons = false;
     if (snap) {
         cairn_store_snapshot_end(st);
     }
     c->last = c->pub.n;
-    if (rc < 0) {
+    if (rc != 0) { /* (a front end's `keep` may stop with its own value) */
         cairn_caseload_free(&c->pub);
         return rc;
     }
     if (compact) {
-        sort_rows(c->rows, c->pub.n);
+        qsort(c->keys, c->pub.n, sizeof *c->keys, rows_by_urgency);
     } else {
         qsort(c->pub.entries, c->pub.n, sizeof *c->pub.entries, by_urgency);
     }
@@ -964,7 +1111,7 @@ int cairn_caseload_compute(cairn_caseload **out, cairn_store *st,
 {
     caseload_impl *c = NULL;
     *out = NULL;
-    int rc = compute(&c, st, cat, opts, false, err);
+    int rc = compute(&c, st, cat, opts, false, (keep_req){NULL, NULL}, err);
     if (rc == CAIRN_OK) {
         *out = &c->pub;
     }
@@ -977,25 +1124,74 @@ typedef struct rows_impl {
     caseload_impl *c;
 } rows_impl;
 
-int cairn_caseload_rows_compute(cairn_caseload_rows **out, cairn_store *st,
-                                const cairn_catalog *cat,
-                                const cairn_caseload_options *opts,
-                                cairn_error *err)
+static int rows_compute(cairn_caseload_rows **out, cairn_store *st,
+                        const cairn_catalog *cat,
+                        const cairn_caseload_options *opts, keep_req keep,
+                        cairn_error *err)
 {
     *out = NULL;
     rows_impl *r = calloc(1, sizeof *r);
     if (r == NULL) {
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
-    int rc = compute(&r->c, st, cat, opts, true, err);
-    if (rc < 0) {
+    int rc = compute(&r->c, st, cat, opts, true, keep, err);
+    if (rc != 0) {
         free(r);
         return rc;
     }
     r->pub.n = r->c->pub.n;
-    r->pub.rows = r->c->rows;
     *out = &r->pub;
     return CAIRN_OK;
+}
+
+int cairn_caseload_rows_compute(cairn_caseload_rows **out, cairn_store *st,
+                                const cairn_catalog *cat,
+                                const cairn_caseload_options *opts,
+                                cairn_error *err)
+{
+    return rows_compute(out, st, cat, opts, (keep_req){NULL, NULL}, err);
+}
+
+int cairn_caseload_rows_compute_kept(cairn_caseload_rows **out, cairn_store *st,
+                                     const cairn_catalog *cat,
+                                     const cairn_caseload_options *opts,
+                                     cairn_caseload_keep_fn fn, void *arg,
+                                     cairn_error *err)
+{
+    assert(fn != NULL);
+    return rows_compute(out, st, cat, opts, (keep_req){fn, arg}, err);
+}
+
+int cairn_caseload_rows_get(cairn_caseload_rows *rows, size_t k,
+                            const cairn_caseload_row **out, cairn_error *err)
+{
+    caseload_impl *c = ((rows_impl *)rows)->c;
+    assert(k < rows->n);
+    const char *p = NULL;
+    size_t len = 0;
+    *out = NULL;
+    int rc = cairn__spill_get(c->spill, c->keys[k].at, &p, &len, err);
+    if (rc == CAIRN_OK) {
+        rc = row_in(c, p, len, err);
+    }
+    if (rc == CAIRN_OK) {
+        *out = &c->got;
+    }
+    return rc;
+}
+
+/* Row k's client's place in the caseload's list of clients (by id). */
+static size_t row_client(const caseload_impl *c, size_t k)
+{
+    return c->keys[k].client;
+}
+
+int cairn_caseload_rows_kept(cairn_caseload_rows *rows, size_t k,
+                             const void **bytes, size_t *n, cairn_error *err)
+{
+    caseload_impl *c = ((rows_impl *)rows)->c;
+    assert(k < rows->n && c->kept != NULL);
+    return cairn__caseload_kept_get(c->kept, row_client(c, k), bytes, n, err);
 }
 
 /* Free the full entry made last for a row, if any. */
@@ -1064,7 +1260,7 @@ static int full_entry(caseload_impl *c, size_t j,
     const cairn_assessment_list empty = {0};
     c->reasons = true;
     c->last = j;
-    cairn_caseload_entry *e = &c->pub.entries[j];
+    cairn_caseload_entry *e = entry_of(c, j);
     memset(e, 0, sizeof *e);
     int rc = client_entry(c, j, list != NULL ? list : &empty, c->insts,
                           c->n_insts, &c->opts, err);
@@ -1082,7 +1278,7 @@ int cairn_caseload_rows_entry(cairn_caseload_rows *rows, size_t k,
     assert(k < rows->n);
     entry_done(c);
     /* the row's client, in the caseload's list of clients (by id) */
-    size_t j = (size_t)(rows->rows[k].client - c->clients->items);
+    size_t j = row_client(c, k);
     int rc = entries_ready(c, err);
     if (rc == CAIRN_OK) {
         rc = cairn_store_course_client_read(c->client, c->clients->items[j].id,
@@ -1096,7 +1292,7 @@ int cairn_caseload_rows_entry(cairn_caseload_rows *rows, size_t k,
         entry_done(c);
         return rc;
     }
-    *out = &c->pub.entries[j];
+    *out = entry_of(c, j);
     return CAIRN_OK;
 }
 
@@ -1110,7 +1306,8 @@ static int piped_entry(caseload_impl *c, cairn_caseload_rows *rows,
     entry_done(c);
     cairn_store_event_list_free(c->events);
     c->events = NULL;
-    size_t j = (size_t)(rows->rows[k].client - c->clients->items);
+    size_t j = row_client(c, k);
+    (void)rows;
     cairn__course_item *it = cairn__course_pipe_next(pipe);
     cairn_episode_list *ep = it->episodes;
     it->episodes = NULL;
@@ -1132,7 +1329,7 @@ static int piped_entry(caseload_impl *c, cairn_caseload_rows *rows,
         entry_done(c);
         return rc;
     }
-    *out = &c->pub.entries[j];
+    *out = entry_of(c, j);
     return CAIRN_OK;
 }
 
@@ -1155,7 +1352,7 @@ int cairn_caseload_rows_walk(cairn_caseload_rows *rows,
     }
     if (rc == CAIRN_OK && order != NULL) {
         for (size_t k = 0; k < rows->n; k++) {
-            order[k] = rows->rows[k].client;
+            order[k] = &c->clients->items[row_client(c, k)];
         }
         reads = course_reads(c);
         reads.stream = c->client;
@@ -1198,7 +1395,7 @@ void cairn_caseload_free(cairn_caseload *cl)
         return;
     }
     caseload_impl *c = (caseload_impl *)cl;
-    for (size_t k = 0; k < cl->n; k++) {
+    for (size_t k = 0; k < (c->compact && cl->n > 0 ? 1 : cl->n); k++) {
         for (size_t i = 0; i < cl->entries[k].n_trends; i++) {
             cairn_trend_free(cl->entries[k].trends[i]);
         }
@@ -1213,13 +1410,12 @@ void cairn_caseload_free(cairn_caseload *cl)
     free(c->caches);
     free(c->seen);
     free(c->nhstt_kind);
-    for (size_t k = 0; c->rows != NULL && k < cl->n; k++) {
-        for (size_t i = 0; i < c->rows[k].n_cells; i++) {
-            free(c->rows[k].cells[i].open_kinds);
-        }
-        free(c->rows[k].cells);
-    }
-    free(c->rows);
+    cairn__spill_free(c->spill);
+    free(c->keys);
+    free(c->rec);
+    free(c->cells);
+    free(c->kinds);
+    cairn__caseload_kept_free(c->kept);
     free(cl->entries);
     free((void *)c->insts);
     if (c->wants != NULL) {

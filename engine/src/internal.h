@@ -376,9 +376,39 @@ int cairn__spill_rewind(cairn__spill *s, cairn_error *err);
  * negative code (CAIRN_EIO, CAIRN_ENOMEM). */
 int cairn__spill_next(cairn__spill *s, const char **rec, size_t *len,
                       cairn_error *err);
+/* Where the next record put goes: its place for cairn__spill_get. */
+uint64_t cairn__spill_tell(const cairn__spill *s);
+/* The record put at `at` (a place cairn__spill_tell gave before that
+ * put), from memory or the file, in any order; borrowed until the next
+ * call on `s`: CAIRN_OK, or CAIRN_EIO, CAIRN_ENOMEM.  Not mixed with
+ * cairn__spill_rewind/next. */
+int cairn__spill_get(cairn__spill *s, uint64_t at, const char **rec,
+                     size_t *len, cairn_error *err);
 /* Whether the records went to a file (more than the limit). */
 bool cairn__spill_is_file(const cairn__spill *s);
 void cairn__spill_free(cairn__spill *s);
+
+/*
+ * What a front end keeps of each client's entry during the caseload's
+ * pass (caseload_keep.c), by the client's place in the caseload's list:
+ * cairn__caseload_kept_keeper() gives the emptied keeper for the next client's
+ * bytes, cairn__caseload_kept_put() stores them as client `client`'s (CAIRN_OK,
+ * CAIRN_ENOMEM, CAIRN_EIO), cairn__caseload_kept_get() gives them back in any
+ * order, borrowed until the next call (nothing kept: NULL and 0); past
+ * `limit` bytes in memory (0: 16 MiB) they go to a temporary file.
+ * Free with cairn__caseload_kept_free (NULL allowed).
+ */
+typedef struct cairn__caseload_kept cairn__caseload_kept;
+
+int cairn__caseload_kept_new(cairn__caseload_kept **out, const char *near,
+                             size_t n_clients, size_t limit, cairn_error *err);
+struct cairn_caseload_keeper *
+cairn__caseload_kept_keeper(cairn__caseload_kept *k);
+int cairn__caseload_kept_put(cairn__caseload_kept *k, size_t client,
+                             cairn_error *err);
+int cairn__caseload_kept_get(cairn__caseload_kept *k, size_t client,
+                             const void **bytes, size_t *n, cairn_error *err);
+void cairn__caseload_kept_free(cairn__caseload_kept *k);
 
 /*
  * A bounded cache from short byte keys to texts (memo.c), for values

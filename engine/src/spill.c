@@ -6,9 +6,13 @@
  * beside the database (mkstemp: mode 0600, on the database's own disk,
  * never a memory file system), so memory stays bounded at any size.
  * Each record is framed by its length (host order: the file never
- * outlives the process).
+ * outlives the process).  A record can also be read again by its place
+ * (cairn__spill_tell before it was put, cairn__spill_get): the caseload
+ * keeps its compact rows so and reads them back in urgency order.
  */
+#include <assert.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,13 +21,15 @@
 #include "internal.h"
 
 struct cairn__spill {
-    char *dir_hint;  /* the path the temporary file is named after */
-    size_t limit;    /* bytes kept in memory before going to the file */
-    char *mem;       /* records not yet in the file */
-    size_t len, cap; /* of mem */
-    FILE *fp;        /* the file, once there is one */
-    size_t read_pos; /* reading from mem */
-    bool reading, in_file;
+    char *dir_hint;   /* the path the temporary file is named after */
+    size_t limit;     /* bytes kept in memory before going to the file */
+    char *mem;        /* records not yet in the file */
+    size_t len, cap;  /* of mem */
+    FILE *fp;         /* the file, once there is one */
+    uint64_t in_file; /* bytes moved to the file: mem starts there */
+    bool unflushed;   /* written to fp since its last fflush */
+    size_t read_pos;  /* reading from mem */
+    bool reading, from_file;
     char *rec; /* the record read last from the file */
     size_t rec_cap;
 };
@@ -85,6 +91,8 @@ static int flush(cairn__spill *s, cairn_error *err)
         fwrite(s->mem, 1, s->len, s->fp) != s->len) {
         rc = io_error(s, "write", err);
     }
+    s->in_file += s->len;
+    s->unflushed = s->unflushed || s->len > 0;
     s->len = 0;
     return rc;
 }
@@ -125,7 +133,7 @@ int cairn__spill_rewind(cairn__spill *s, cairn_error *err)
 {
     s->reading = true;
     s->read_pos = 0;
-    s->in_file = s->fp != NULL;
+    s->from_file = s->fp != NULL;
     if (s->fp == NULL) {
         return CAIRN_OK;
     }
@@ -133,6 +141,7 @@ int cairn__spill_rewind(cairn__spill *s, cairn_error *err)
     if (rc == CAIRN_OK && (fflush(s->fp) != 0 || fseek(s->fp, 0, SEEK_SET))) {
         rc = io_error(s, "read", err);
     }
+    s->unflushed = false;
     return rc;
 }
 
@@ -140,7 +149,7 @@ int cairn__spill_next(cairn__spill *s, const char **rec, size_t *len,
                       cairn_error *err)
 {
     uint32_t n = 0;
-    if (!s->in_file) {
+    if (!s->from_file) {
         if (s->read_pos >= s->len) {
             return 0;
         }
@@ -171,6 +180,69 @@ int cairn__spill_next(cairn__spill *s, const char **rec, size_t *len,
     *rec = s->rec;
     *len = n;
     return 1;
+}
+
+uint64_t cairn__spill_tell(const cairn__spill *s)
+{
+    return s->in_file + s->len;
+}
+
+/* `n` bytes at `at` of the file into `buf`. */
+static int read_at(cairn__spill *s, void *buf, size_t n, uint64_t at,
+                   cairn_error *err)
+{
+    if (s->unflushed && fflush(s->fp) != 0) {
+        return io_error(s, "read", err);
+    }
+    s->unflushed = false;
+    char *p = buf;
+    while (n > 0) {
+        ssize_t got = pread(fileno(s->fp), p, n, (off_t)at);
+        if (got < 0 && errno == EINTR) {
+            continue;
+        }
+        if (got <= 0) {
+            if (got == 0) {
+                errno = EIO; /* shorter than what was written */
+            }
+            return io_error(s, "read", err);
+        }
+        p += got;
+        n -= (size_t)got;
+        at += (uint64_t)got;
+    }
+    return CAIRN_OK;
+}
+
+int cairn__spill_get(cairn__spill *s, uint64_t at, const char **rec,
+                     size_t *len, cairn_error *err)
+{
+    uint32_t n = 0;
+    assert(at < cairn__spill_tell(s));
+    if (at >= s->in_file) {
+        size_t pos = (size_t)(at - s->in_file);
+        memcpy(&n, s->mem + pos, sizeof n);
+        *rec = s->mem + pos + sizeof n;
+        *len = n;
+        return CAIRN_OK;
+    }
+    int rc = read_at(s, &n, sizeof n, at, err);
+    if (rc == CAIRN_OK && n > s->rec_cap) {
+        char *p = realloc(s->rec, n);
+        if (p == NULL) {
+            return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+        }
+        s->rec = p;
+        s->rec_cap = n;
+    }
+    if (rc == CAIRN_OK) {
+        rc = read_at(s, s->rec, n, at + sizeof n, err);
+    }
+    if (rc == CAIRN_OK) {
+        *rec = s->rec;
+        *len = n;
+    }
+    return rc;
 }
 
 bool cairn__spill_is_file(const cairn__spill *s)

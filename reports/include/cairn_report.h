@@ -61,13 +61,19 @@ typedef struct cairn_report_options {
     bool expectation;      /**< judge "not on track" against the
                                 clinic's growth model (default on) */
     bool all;              /**< caseload: discharged clients too */
+    size_t memory_limit;   /**< caseload: bytes of rows kept in memory
+                                (the engine's compact rows, and the
+                                report's own), past which they go to
+                                unlinked temporary files beside the
+                                database; 0: 16 MiB each.  The same
+                                workbook */
 } cairn_report_options;
 
 /** Defaults: weeks since first, the definitions' values, every client. */
 #define CAIRN_REPORT_OPTIONS_INIT                                              \
     {                                                                          \
         CAIRN_TIME_SINCE_FIRST, CAIRN_NO_IMPROVEMENT_WEEKS, NULL, 0, NULL, 0,  \
-            true, false                                                        \
+            true, false, 0                                                     \
     }
 
 /**
@@ -251,17 +257,25 @@ typedef struct cairn_report_row {
     cairn_report_cell *cells; /**< one per caseload instrument */
 } cairn_report_row;
 
-/** A caseload: every active client, most urgent first. */
+/** Where a caseload's rows are kept (opaque). */
+typedef struct cairn_report_rows cairn_report_rows;
+
+/**
+ * A caseload: every active client, most urgent first.  Its rows are read
+ * one at a time (cairn_report_caseload_row_get): past a limit in memory
+ * they are kept in a temporary file, so a caseload of any size takes
+ * bounded memory.
+ */
 typedef struct cairn_report_caseload {
     size_t n_instruments;
     const cairn_instrument **instruments; /**< with any score, catalog
                                                order (borrowed) */
-    size_t n_rows;
-    cairn_report_row *rows; /**< by urgency, then alerts, then code */
-    size_t n_cells;         /**< cells allocated per row; the first
-                                 n_instruments are in use */
-    size_t (*counts)[4];    /**< per instrument: improved, no reliable
-                                 change, deteriorated, not judged */
+    size_t n_rows;           /**< by urgency, then alerts, then code */
+    cairn_report_rows *rows; /**< private: the rows */
+    size_t n_cells;          /**< cells allocated per row; the first
+                                  n_instruments are in use */
+    size_t (*counts)[4];     /**< per instrument: improved, no reliable
+                                  change, deteriorated, not judged */
     time_t as_of;
     const char *clinician; /**< the filter, or NULL (borrowed) */
 } cairn_report_caseload;
@@ -273,15 +287,31 @@ typedef struct cairn_report_caseload {
  * change and reliable-change status per instrument, and the open alerts, sorted
  * by urgency (open risk, deterioration, not on track, no improvement; then more
  * open alerts first; then clients with acknowledged alerts; then code).
- * Resolved alerts are left out.  The result keeps a few hundred bytes per
- * client and instrument. Returns CAIRN_OK, CAIRN_EINVAL (bad override),
- * CAIRN_EDB, CAIRN_ESTATS or CAIRN_ENOMEM.  Free with
- * cairn_report_caseload_free.
+ * Resolved alerts are left out.  The result keeps the engine's compact
+ * rows (cairn_caseload_rows_compute_kept: the list of clients and a few
+ * dozen bytes per client in memory) and its rows (a few hundred bytes per
+ * client and instrument) in memory up to `opts->memory_limit`, past it in
+ * temporary files beside the database (CAIRN_EIO when one cannot be
+ * made). Returns CAIRN_OK,
+ * CAIRN_EINVAL (bad override), CAIRN_EDB, CAIRN_ESTATS or CAIRN_ENOMEM.  Free
+ * with cairn_report_caseload_free.
  */
 int cairn_report_caseload_load(cairn_report_caseload **out, cairn_store *st,
                                const cairn_catalog *cat,
                                const cairn_report_options *opts,
                                cairn_error *err);
+
+/**
+ * Row `i` (i < r->n_rows) of the caseload.  `*out` and everything it
+ * points to (code, clinician, reason, cells and their points) are
+ * borrowed from `r` until the next call of this function on `r` or
+ * cairn_report_caseload_free().
+ * Returns CAIRN_OK, CAIRN_ENOMEM or CAIRN_EIO (the rows' temporary file
+ * could not be read).
+ */
+int cairn_report_caseload_row_get(const cairn_report_caseload *r, size_t i,
+                                  const cairn_report_row **out,
+                                  cairn_error *err);
 
 /** Free a caseload.  NULL is allowed. */
 void cairn_report_caseload_free(cairn_report_caseload *r);

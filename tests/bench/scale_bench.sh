@@ -12,7 +12,12 @@
 #      (memory, which must not grow with the clients' assessments);
 #   4. instructions (callgrind, when valgrind is installed) of `cairn
 #      caseload` and `cairn cohort` on the 10k store, as a ratio: wall
-#      times on a shared machine vary by a third, instructions do not.
+#      times on a shared machine vary by a third, instructions do not;
+#   5. the workbook's floor (tests/bench/bare_xlsx.c): libxlsxwriter
+#      alone, in constant-memory mode, writing the cells of the Caseload
+#      sheet Cairn wrote (read back by tests/bench/xlsx_cells.py), at 10k
+#      and 100k, time and instructions beside the workbook's, as a ratio:
+#      what any workbook written with libxlsxwriter costs.
 # Env: BENCH_CLIENTS (default 100000), BENCH_RUNS (best of, default 3).
 BUILD=${BUILD:-build}
 CAIRN=${CAIRN:-$BUILD/cairn}
@@ -113,15 +118,34 @@ printf '  caseload / cohort = %sx  (target <= 1x: %s)\n' "$r" \
     "$(verdict "$r <= 1")"
 
 # The caseload workbook, the same clients, the same targets.
-set -- $(measure "$CAIRN" --db "$small" report caseload \
+set -- $(measure "$CAIRN" --db "$small" report caseload --force \
     -o "$dir/scale_caseload_10000.xlsx") || exit 1
 w10_t=$1
 w10_m=$2
-set -- $(measure "$CAIRN" --db "$db" report caseload \
+set -- $(measure "$CAIRN" --db "$db" report caseload --force \
     -o "$dir/scale_caseload_$CLIENTS.xlsx") || exit 1
 wl_t=$1
 wl_m=$2
-rm -f "$dir"/scale_caseload_*.xlsx
+# Its floor: the same list sheet's cells written by libxlsxwriter alone.
+bare=$dir/bare_xlsx
+${CC:-cc} -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -o "$bare" \
+    tests/bench/bare_xlsx.c $(pkg-config --cflags --libs xlsxwriter) ||
+    exit 1
+floor() { # clients: best of RUNS seconds of writing that workbook's list
+    $PY tests/bench/xlsx_cells.py "$dir/scale_caseload_$1.xlsx" Caseload \
+        "$dir/bare_cells_$1.txt" >/dev/null || return 1
+    bt=""
+    i=0
+    while [ $i -lt "$RUNS" ]; do
+        t=$("$bare" "$dir/bare_cells_$1.txt" "$dir/bare_$1.xlsx") || return 1
+        bt=$(awk -v a="$bt" -v t="$t" 'BEGIN { print (a == "" || t < a) ? t : a }')
+        i=$((i + 1))
+    done
+    echo "$bt"
+}
+f10_t=$(floor 10000) || exit 1
+fl_t=$(floor "$CLIENTS") || exit 1
+rm -f "$dir"/scale_caseload_*.xlsx "$dir"/bare_*.xlsx
 echo "caseload workbook"
 printf '  %-34s %8.2f s  %7d KB  (target < 0.3 s: %s; < 200 MB: %s)\n' \
     "report caseload, 10,000 clients" "$w10_t" "$w10_m" \
@@ -132,12 +156,19 @@ printf '  %-34s %8.2f s  %7d KB  (< 200 MB: %s)\n' \
 r=$(awk -v a="$wl_t" -v b="$co_t" 'BEGIN { printf "%.1f", a / b }')
 printf '  workbook / cohort = %sx  (target <= 1x: %s)\n' "$r" \
     "$(verdict "$r <= 1")"
+printf '  %-34s %8.2f s  (workbook / floor = %sx)\n' \
+    "floor: list alone, 10,000 clients" "$f10_t" \
+    "$(awk -v a="$w10_t" -v b="$f10_t" 'BEGIN { printf "%.1f", a / b }')"
+printf '  %-34s %8.2f s  (workbook / floor = %sx; floor / cohort = %sx)\n' \
+    "floor: list alone, $CLIENTS clients" "$fl_t" \
+    "$(awk -v a="$wl_t" -v b="$fl_t" 'BEGIN { printf "%.1f", a / b }')" \
+    "$(awk -v a="$fl_t" -v b="$co_t" 'BEGIN { printf "%.1f", a / b }')"
 set -- $(measure "$CAIRN" --db "$small" caseload --json) || exit 1
 printf '  %-34s %8.2f s  %7d KB  (target < 200 MB: %s)\n' \
     "caseload --json, 10,000 clients" "$1" "$2" "$(verdict "$2 < 204800")"
 
 # Instructions, 10k store: the caseload beside the cohort's scan.
-instructions() { # command...
+instructions() { # [callgrind option] command...
     valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" \
         2>&1 >/dev/null | sed -n 's/.*refs: *//p' | tr -d ,
 }
@@ -147,14 +178,23 @@ if command -v valgrind >/dev/null 2>&1; then
     wi=$(instructions "$CAIRN" --db "$small" report caseload \
         -o "$dir/scale_caseload_cg.xlsx")
     rm -f "$dir/scale_caseload_cg.xlsx"
+    # the floor's writing alone, not its reading of the cells file
+    bi=$(instructions --toggle-collect=write_book "$bare" \
+        "$dir/bare_cells_10000.txt" "$dir/bare_cg.xlsx")
+    rm -f "$dir/bare_cg.xlsx"
     echo "instructions, 10,000 clients (callgrind)"
     printf '  %-34s %14s\n' "cairn caseload" "$ci" \
-        "report caseload" "$wi" "cairn cohort" "$oi"
+        "report caseload" "$wi" "cairn cohort" "$oi" \
+        "floor: list alone (bare_xlsx)" "$bi"
     printf '  caseload / cohort = %s  workbook / cohort = %s\n' \
         "$(awk -v a="$ci" -v b="$oi" 'BEGIN { printf "%.2fx", a / b }')" \
         "$(awk -v a="$wi" -v b="$oi" 'BEGIN { printf "%.2fx", a / b }')"
+    printf '  workbook / floor = %s  floor / cohort = %s\n' \
+        "$(awk -v a="$wi" -v b="$bi" 'BEGIN { printf "%.2fx", a / b }')" \
+        "$(awk -v a="$bi" -v b="$oi" 'BEGIN { printf "%.2fx", a / b }')"
 else
     echo "instructions: valgrind not installed, not counted"
 fi
+rm -f "$dir"/bare_cells_*.txt
 [ -f "$missed" ] && status=1
 exit $status

@@ -34,15 +34,20 @@ typedef struct cairn_caseload_options {
     const cairn_trend_override *overrides; /**< per instrument and scale,
                                                 borrowed; n_overrides */
     size_t n_overrides;
-    int threads; /**< 0: the store is read on a second thread while this
-                      one computes the trends (one thread when it cannot
-                      be started); 1: one thread.  The same result */
+    int threads;         /**< 0: the store is read on a second thread while this
+                              one computes the trends (one thread when it cannot
+                              be started); 1: one thread.  The same result */
+    size_t memory_limit; /**< compact rows (cairn_caseload_rows_compute):
+                              bytes of them kept in memory, past which
+                              they go to an unlinked temporary file
+                              beside the database; 0: 16 MiB.  The same
+                              result */
 } cairn_caseload_options;
 
 /** Defaults: active clients, all instruments, with the growth model. */
 #define CAIRN_CASELOAD_OPTIONS_INIT                                            \
     {                                                                          \
-        NULL, NULL, NULL, CAIRN_TREND_OPTIONS_INIT, true, false, NULL, 0, 0    \
+        NULL, NULL, NULL, CAIRN_TREND_OPTIONS_INIT, true, false, NULL, 0, 0, 0 \
     }
 
 /**
@@ -144,10 +149,13 @@ typedef struct cairn_caseload_row {
     size_t nhstt_sessions;
 } cairn_caseload_row;
 
-/** A compact caseload (rows in urgency order). */
+/**
+ * A compact caseload: `n` rows in urgency order, each read through
+ * cairn_caseload_rows_get() (a long caseload keeps its rows in a
+ * temporary file, not in memory).
+ */
 typedef struct cairn_caseload_rows {
     size_t n;
-    cairn_caseload_row *rows;
 } cairn_caseload_rows;
 
 /**
@@ -163,6 +171,28 @@ int cairn_caseload_rows_compute(cairn_caseload_rows **out, cairn_store *st,
                                 const cairn_catalog *cat,
                                 const cairn_caseload_options *opts,
                                 cairn_error *err);
+
+/**
+ * Row `k` (k < r->n) of the compact caseload, in urgency order.  `*out`
+ * and everything it points to (its cells, their alert kinds; its client
+ * is the rows', valid until cairn_caseload_rows_free()) are borrowed
+ * from `r` and valid until the next call of cairn_caseload_rows_get()
+ * on `r` or cairn_caseload_rows_free(): copy what must outlive that.
+ * Rows past a limit in memory are read back from the rows' temporary
+ * file here.
+ * Returns CAIRN_OK, CAIRN_ENOMEM or CAIRN_EIO (the temporary file could
+ * not be read).
+ *
+ *     for (size_t k = 0; k < rows->n; k++) {
+ *         const cairn_caseload_row *w = NULL;
+ *         if (cairn_caseload_rows_get(rows, k, &w, &err) < 0) {
+ *             break;
+ *         }
+ *         printf("%s %zu\n", w->client->code, w->n_open);
+ *     }
+ */
+int cairn_caseload_rows_get(cairn_caseload_rows *r, size_t k,
+                            const cairn_caseload_row **out, cairn_error *err);
 
 /**
  * Row `k`'s client in full, as cairn_caseload_compute() gives it (every
@@ -207,6 +237,72 @@ typedef int (*cairn_caseload_walk_fn)(const cairn_caseload_entry *e, size_t k,
  */
 int cairn_caseload_rows_walk(cairn_caseload_rows *r, cairn_caseload_walk_fn fn,
                              void *arg, cairn_error *err);
+
+/** What a front end keeps of one client's entry (cairn_caseload_keep). */
+typedef struct cairn_caseload_keeper cairn_caseload_keeper;
+
+/**
+ * What cairn_caseload_rows_compute_kept() calls for each client's entry
+ * in full (`e`, as cairn_caseload_rows_entry() gives it, valid during
+ * the call), in the pass's order (the store's, not the rows'): it keeps
+ * what it will show of the client, its own output (a JSON text, a
+ * workbook's row), with cairn_caseload_keep() on `keep`.  `arg` is the
+ * caller's.  Returns 0 to go on; any other value stops the pass.  It
+ * must not use the store.
+ */
+typedef int (*cairn_caseload_keep_fn)(const cairn_caseload_entry *e,
+                                      cairn_caseload_keeper *keep, void *arg);
+
+/**
+ * Append `n` bytes (copied) to what is kept of the client whose entry is
+ * being given (several calls add up).
+ * Returns CAIRN_OK or CAIRN_ENOMEM.
+ */
+int cairn_caseload_keep(cairn_caseload_keeper *keep, const void *bytes,
+                        size_t n, cairn_error *err);
+
+/**
+ * The compact rows as cairn_caseload_rows_compute() gives them, and in
+ * the same one pass over the store each client's entry in full given to
+ * `fn`, which keeps what it will show of it; cairn_caseload_rows_kept()
+ * then gives it back in the rows' order.  So a front end that shows
+ * every client's whole course (`caseload --json`, the caseload workbook)
+ * reads the store once, instead of the rows and then each client again
+ * (cairn_caseload_rows_walk()), and still holds one client's trends at a
+ * time: what is kept stays in memory up to 16 MiB, then goes to an
+ * unlinked temporary file beside the database (mode 0600).
+ * Returns what cairn_caseload_rows_compute() returns, CAIRN_EIO (the
+ * temporary file), or the non-zero value `fn` returned (`*out` NULL).
+ *
+ *     static int keep(const cairn_caseload_entry *e,
+ *                     cairn_caseload_keeper *keep, void *arg)
+ *     {
+ *         return cairn_caseload_keep(keep, e->client->code,
+ *                                    strlen(e->client->code), arg);
+ *     }
+ *     rc = cairn_caseload_rows_compute_kept(&rows, st, cat, &o, keep,
+ *                                           &err, &err);
+ *     for (size_t k = 0; rc == CAIRN_OK && k < rows->n; k++) {
+ *         rc = cairn_caseload_rows_kept(rows, k, &bytes, &n, &err);
+ *         ... fwrite(bytes, 1, n, stdout) ...
+ *     }
+ */
+int cairn_caseload_rows_compute_kept(cairn_caseload_rows **out, cairn_store *st,
+                                     const cairn_catalog *cat,
+                                     const cairn_caseload_options *opts,
+                                     cairn_caseload_keep_fn fn, void *arg,
+                                     cairn_error *err);
+
+/**
+ * What the pass's `fn` kept of row `k`'s client (k < r->n; rows from
+ * cairn_caseload_rows_compute_kept()), in any order: `*bytes` (`*n` of
+ * them) is borrowed from `r` until the next call or
+ * cairn_caseload_rows_free().
+ * Returns CAIRN_OK, CAIRN_ENOMEM or CAIRN_EIO (the temporary file could
+ * not be read).
+ */
+int cairn_caseload_rows_kept(cairn_caseload_rows *r, size_t k,
+                             const void **bytes, size_t *n, cairn_error *err);
 
 /** Free compact rows.  NULL is allowed. */
 void cairn_caseload_rows_free(cairn_caseload_rows *r);
