@@ -1235,8 +1235,7 @@ static void test_caseload_codes_not_in_id_order(void **state)
     const char *want[] = {"A", "M", "Z"};
     size_t n_want[] = {3, 2, 1};
     for (size_t i = 0; i < two->n; i++) {
-        const cairn_caseload_row *r = NULL;
-        assert_int_equal(cairn_caseload_rows_get(two, i, &r, &err), 0);
+        const cairn_caseload_row *r = row_at(two, i);
         assert_string_equal(r->client->code, want[i]);
         assert_int_equal(r->n_cells, 1);
         assert_int_equal(r->cells[0].n, n_want[i]);
@@ -1270,9 +1269,7 @@ static void test_caseload_order_by_long_codes(void **state)
     same_rows(two, one);
     assert_int_equal(two->n, 8);
     for (size_t i = 0; i < two->n; i++) {
-        const cairn_caseload_row *r = NULL;
-        assert_int_equal(cairn_caseload_rows_get(two, i, &r, &err), 0);
-        assert_string_equal(r->client->code, want[i]);
+        assert_string_equal(row_at(two, i)->client->code, want[i]);
     }
     cairn_caseload_rows_free(two);
     cairn_caseload_rows_free(one);
@@ -1297,9 +1294,9 @@ int main(void)
         cmocka_unit_test(test_caseload_rows_entry_same_store),
         cmocka_unit_test(test_caseload_two_threads),
         cmocka_unit_test(test_caseload_course_stream_orphan),
+        cmocka_unit_test(test_caseload_rows_file_cannot_be_made),
         cmocka_unit_test(test_caseload_codes_not_in_id_order),
         cmocka_unit_test(test_caseload_order_by_long_codes),
-        cmocka_unit_test(test_caseload_rows_file_cannot_be_made),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -398,19 +398,20 @@ static int print_table(cairn_store *st, const cairn_catalog *cat,
         return cli_fail(&err);
     }
     int rc = CAIRN_OK;
-    for (size_t k = 0; rc == CAIRN_OK && k < cl->n; k++) {
+    for (size_t k = 0; k < cl->n; k++) {
         const cairn_caseload_row *e = NULL;
         rc = cairn_caseload_rows_get(cl, k, &e, &err);
+        if (rc < 0) {
+            break;
+        }
         /* a row has a cell per instrument of the catalog at most */
-        assert(rc < 0 || e->n_cells <= cairn_catalog_count(cat));
-        for (size_t i = 0; rc == CAIRN_OK && i < e->n_cells; i++) {
+        assert(e->n_cells <= cairn_catalog_count(cat));
+        for (size_t i = 0; i < e->n_cells; i++) {
             insts[i] = cell_instrument(cat, e->cells[i].instrument);
             print_row(e, &e->cells[i], i == 0, insts[i]);
         }
-        if (rc == CAIRN_OK) {
-            print_alerts(e, insts);
-        }
-        if (rc == CAIRN_OK && e->has_nhstt) {
+        print_alerts(e, insts);
+        if (e->has_nhstt) {
             print_nhstt(e);
         }
     }

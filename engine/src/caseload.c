@@ -39,6 +39,7 @@ typedef struct caseload_impl {
     bool compact;                  /* keep rows, not trends; one entry
                                       (entries[0]) at a time */
     cairn__spill *spill;           /* compact: the rows' records */
+    uint64_t *at;                  /* compact: client k's record */
     struct row_key *keys;          /* compact: one per row, by urgency
                                       once the pass is done */
     char *rec;                     /* compact: a record being made */
@@ -187,26 +188,44 @@ static int by_urgency(const void *x, const void *y)
     return compare_urgency(&ka, &kb);
 }
 
-/* What a compact row is sorted by, and where its record is: 32 bytes a
- * client. */
+/*
+ * What a compact row is sorted by (32 bytes a client; its record's place
+ * is in `at`, by client): compare_urgency's order, as numbers where it
+ * can be.  `order` holds the urgency above and the open alerts' count
+ * below (more open first), `prefix` the first eight bytes of the code
+ * as a number (as strcmp orders them), so most comparisons read no
+ * string.
+ */
 typedef struct row_key {
-    uint64_t at;      /* the record's place in the spill */
+    uint64_t order;
+    uint64_t prefix;
     const char *code; /* the client's (borrowed from the list) */
-    size_t n_open;    /* the row's */
     uint32_t client;  /* the client's place in the list of clients */
-    int32_t urgency;  /* urgency() of the row */
 } row_key;
+
+#define OPEN_BITS 48 /* open alerts of a row: fewer than 2^48 */
 
 static int rows_by_urgency(const void *x, const void *y)
 {
     const row_key *a = x, *b = y;
-    if (a->urgency != b->urgency) {
-        return a->urgency - b->urgency;
+    if (a->order != b->order) {
+        return a->order < b->order ? -1 : 1;
     }
-    if (a->n_open != b->n_open) {
-        return a->n_open > b->n_open ? -1 : 1;
+    if (a->prefix != b->prefix) {
+        return a->prefix < b->prefix ? -1 : 1;
     }
     return strcmp(a->code, b->code);
+}
+
+/* The first eight bytes of `code` as a number, zeros after its end. */
+static uint64_t code_prefix(const char *code)
+{
+    uint64_t v = 0;
+    size_t i = 0;
+    for (; i < 8 && code[i] != '\0'; i++) {
+        v = v << 8 | (unsigned char)code[i];
+    }
+    return v << (8 * (8 - i));
 }
 
 /* The instruments to look at: the one asked for, or all. */
@@ -572,11 +591,14 @@ static int put_row(caseload_impl *c, const cairn_caseload_row *r, size_t k,
     }
     urgency_key u = {r->most_urgent, r->n_acknowledged, r->n_open,
                      r->client->code};
-    c->keys[k] = (row_key){.at = cairn__spill_tell(c->spill),
+    uint64_t open_max = ((uint64_t)1 << OPEN_BITS) - 1;
+    assert(r->n_open < open_max);
+    c->keys[k] = (row_key){.order = (uint64_t)urgency(&u) << OPEN_BITS |
+                                    (open_max - r->n_open),
+                           .prefix = code_prefix(r->client->code),
                            .code = r->client->code,
-                           .n_open = r->n_open,
-                           .client = (uint32_t)k,
-                           .urgency = urgency(&u)};
+                           .client = (uint32_t)k};
+    c->at[k] = cairn__spill_tell(c->spill);
     return cairn__spill_put(c->spill, c->rec, len, err);
 }
 
@@ -797,8 +819,10 @@ static int all_entries(caseload_impl *c, const cairn_instrument *const *insts,
     c->pub.entries = calloc(c->compact ? 1 : n + 1, sizeof *c->pub.entries);
     if (c->compact) {
         c->keys = calloc(n + 1, sizeof *c->keys);
+        c->at = calloc(n + 1, sizeof *c->at);
     }
-    if (c->pub.entries == NULL || (c->compact && c->keys == NULL)) {
+    if (c->pub.entries == NULL ||
+        (c->compact && (c->keys == NULL || c->at == NULL))) {
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
     if (c->compact && n > UINT32_MAX) {
@@ -1170,7 +1194,8 @@ int cairn_caseload_rows_get(cairn_caseload_rows *rows, size_t k,
     const char *p = NULL;
     size_t len = 0;
     *out = NULL;
-    int rc = cairn__spill_get(c->spill, c->keys[k].at, &p, &len, err);
+    int rc =
+        cairn__spill_get(c->spill, c->at[c->keys[k].client], &p, &len, err);
     if (rc == CAIRN_OK) {
         rc = row_in(c, p, len, err);
     }
@@ -1412,6 +1437,7 @@ void cairn_caseload_free(cairn_caseload *cl)
     free(c->nhstt_kind);
     cairn__spill_free(c->spill);
     free(c->keys);
+    free(c->at);
     free(c->rec);
     free(c->cells);
     free(c->kinds);
