@@ -567,12 +567,13 @@ struct cairn_assessment_stream {
     int64_t code_id;         /* the client whose code is in `code` */
     bool code_known, code_found;
     cairn__buf code;
-    int64_t scan_id;          /* a pass: the client row code_stmt is on */
-    bool scan_on;             /* ... it is on one (else before the first) */
-    bool scan_done;           /* ... no more client rows */
-    const int64_t *given_ids; /* a pass's clients, from the caller */
-    const char *const *given_codes; /* (cairn__store_course_clients) */
-    size_t n_given, given_at;       /* ... and the next one to look at */
+    int64_t scan_id; /* a pass: the client row code_stmt is on */
+    bool scan_on;    /* ... it is on one (else before the first) */
+    bool scan_done;  /* ... no more client rows */
+    const cairn_course_want *prev_want; /* the want of the row read last */
+    const int64_t *given_ids;           /* a pass's clients, from the caller */
+    const char *const *given_codes;     /* (cairn__store_course_clients) */
+    size_t n_given, given_at;           /* ... and the next one to look at */
 };
 
 /* A pass reads each page of the store once: a page cache as large as
@@ -1236,10 +1237,12 @@ static int course_from_row(cairn_assessment_stream *as, arena *a,
     x->client_code = prev != NULL ? prev->client_code
                                   : arena_str(a, as->code.len ? as->code.p : "",
                                               as->code.len);
-    /* the row's instrument is the want's code (course_want found it) */
-    x->instrument = prev != NULL && strcmp(prev->instrument, w->instrument) == 0
-                        ? prev->instrument
-                        : arena_str(a, w->instrument, strlen(w->instrument));
+    /* the row's instrument is the want's code (course_want found it);
+     * the row before's want was the same one when it is the last found */
+    bool same = prev != NULL && as->prev_want == w;
+    as->prev_want = w;
+    x->instrument = same ? prev->instrument
+                         : arena_str(a, w->instrument, strlen(w->instrument));
     oom = x->client_code == NULL || x->instrument == NULL;
     x->administered_at = astr(a, s, 4, &oom);
     if (oom) {
