@@ -6,7 +6,8 @@
 #   cohort_bench.sh   the growth model on the same data (cohort, and
 #                     aggregate + report) vs R's lme4, with instructions
 #   scale_bench.sh    one client's trend vs history, caseload at 10k and
-#                     100k with peak memory (issue 17)
+#                     100k with peak memory, and peak memory at 300k
+#                     (issue 17)
 #   report_bench.sh   the caseload workbook for 10,000 clients
 #   export_bench.sh   research export and aggregation of the data set
 #   dashboard_bench.sh the caseload page at 10,000 clients beside `cairn
