@@ -5,6 +5,7 @@
  * Alert keys hold the assessment id, which is unique in the store, so a
  * key names one client's alert; the record's client is still checked.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -267,6 +268,45 @@ void cairn_alert_list_free(cairn_alert_list *l)
     free(l);
 }
 
+/* Longest client code an alert's owner is looked up by (store.h's
+ * codes are shorter). */
+#define CAIRN_ALERT_CLIENT_MAX 256
+
+/*
+ * The client of the assessment alert `key` names ("<kind>:<assessment
+ * id>[:<item>]"), in `code`; `*named` false when the key names no
+ * assessment Cairn holds (then no client's data can raise it).
+ */
+static int key_client(cairn_store *st, const char *key, char *code, size_t size,
+                      bool *named, cairn_error *err)
+{
+    const char *colon = strchr(key, ':');
+    char *end = NULL;
+    *named = false;
+    if (colon == NULL || colon[1] < '0' || colon[1] > '9') {
+        return CAIRN_OK;
+    }
+    errno = 0;
+    long long id = strtoll(colon + 1, &end, 10);
+    if (errno != 0 || id <= 0 || (*end != '\0' && *end != ':')) {
+        return CAIRN_OK;
+    }
+    cairn_assessment *a = NULL;
+    int rc = cairn_store_assessment_get(&a, st, (int64_t)id, err);
+    if (rc == CAIRN_ENOTFOUND) {
+        return CAIRN_OK; /* the caller says "no alert" */
+    }
+    if (rc < 0) {
+        return rc;
+    }
+    if (a->client_code != NULL && strlen(a->client_code) < size) {
+        memcpy(code, a->client_code, strlen(a->client_code) + 1);
+        *named = true;
+    }
+    cairn_store_assessment_free(a);
+    return CAIRN_OK;
+}
+
 int cairn_alert_set(cairn_store *st, const cairn_catalog *cat, const char *key,
                     cairn_alert_state state, const char *note, char *client,
                     size_t size, cairn_error *err)
@@ -275,8 +315,18 @@ int cairn_alert_set(cairn_store *st, const cairn_catalog *cat, const char *key,
     cairn_caseload *cl = NULL;
     const char *owner = NULL;
     const cairn_alert *found = NULL;
+    char code[CAIRN_ALERT_CLIENT_MAX];
+    bool named = false;
     o.all = true;
-    int rc = cairn_caseload_compute(&cl, st, cat, &o, err);
+    /* only the client whose assessment the key names can raise it */
+    int rc = key_client(st, key, code, sizeof code, &named, err);
+    if (rc == 0 && !named) {
+        return cairn_error_set(err, CAIRN_ENOTFOUND, "no alert '%s'", key);
+    }
+    o.client = code;
+    if (rc == 0) {
+        rc = cairn_caseload_compute(&cl, st, cat, &o, err);
+    }
     for (size_t k = 0; rc == 0 && owner == NULL && k < cl->n; k++) {
         const cairn_caseload_entry *e = &cl->entries[k];
         for (size_t i = 0; owner == NULL && i < e->n_trends; i++) {
