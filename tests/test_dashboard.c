@@ -387,6 +387,39 @@ static void test_dashboard_couple_page(void **state)
     cairn_server_response_free(&rs);
 }
 
+/* Both partners' markers are numbered in date order, and markers that
+ * share a place on the axis share one label instead of hiding each
+ * other. */
+static void test_dashboard_couple_markers_by_date(void **state)
+{
+    dash *d = *state;
+    cairn_server_response rs;
+    cairn_error err = CAIRN_ERROR_INIT;
+    cairn_event same = {0, "C002", "2026-02-20", CAIRN_EVENT_SESSION,
+                        "joint session"};
+    cairn_event early = {0, "C002", "2026-02-10", CAIRN_EVENT_LIFE_EVENT,
+                         "back at work"};
+    assert_int_equal(cairn_store_event_add(d->st, &same, NULL, &err), 0);
+    assert_int_equal(cairn_store_event_add(d->st, &early, NULL, &err), 0);
+    assert_int_equal(req(d, LEE, "GET", "/couple/C001", NULL, &rs), 200);
+    /* after both due dates (02-09), C002's 02-10, then C001's and C002's
+     * 02-20 */
+    const char *first = strstr(rs.body, "<li>2026-02-10: back at work");
+    const char *second = strstr(rs.body, "<li>2026-02-20: &lt;group&gt;");
+    const char *third = strstr(rs.body, "<li>2026-02-20: joint session");
+    assert_non_null(first);
+    assert_non_null(second);
+    assert_non_null(third);
+    assert_true(first < second && second < third);
+    /* a day apart on the axis: one label; ten days on: the next */
+    assert_true(has(&rs, ">1-3</text>"));
+    assert_true(has(&rs, ">4, 5</text>"));
+    assert_false(has(&rs, ">1</text>") || has(&rs, ">4</text>"));
+    assert_true(has(&rs, "5 numbered lines mark the timeline"));
+    assert_int_equal(count(&rs, "stroke-dasharray=\"1 3\""), 3);
+    cairn_server_response_free(&rs);
+}
+
 /* Enter a paper PHQ-9: the echo first, nothing stored; then Save. */
 static void test_dashboard_paper_form(void **state)
 {
@@ -662,6 +695,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_dashboard_who_sees_what, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_dashboard_couple_markers_by_date,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_dashboard_couple_page, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_dashboard_paper_form, setup,
