@@ -236,6 +236,54 @@ static void test_dashboard_client_page(void **state)
     cairn_server_response_free(&rs);
 }
 
+/* A questionnaire with subscales offers each as a link; the one asked for
+ * is charted with its own figures (as `cairn trend --scale`), the time
+ * axis links keep it, and a name that is no scale leaves the page as is. */
+static void test_dashboard_client_subscale(void **state)
+{
+    dash *d = *state;
+    cairn_server_response rs;
+    int codes[33];
+    for (size_t i = 0; i < 33; i++) {
+        codes[i] = 2;
+    }
+    test_record(d->st, "C001", "2026-02-03", "pgs33", codes, 33);
+    for (size_t i = 0; i < 33; i++) {
+        codes[i] = 4;
+    }
+    test_record(d->st, "C001", "2026-03-03", "pgs33", codes, 33);
+    assert_int_equal(req(d, LEE, "GET", "/client/C001", NULL, &rs), 200);
+    assert_true(has(&rs, "aria-label=\"PGS-33 scales\""));
+    assert_true(has(&rs, "<a href=\"/client/C001?scale=pgs33.despair#h-pgs33\">"
+                         "Despair subscale</a>"));
+    assert_true(has(&rs, "#h-pgs33\" aria-current=\"page\">"));
+    assert_false(has(&rs, "aria-label=\"PHQ-9 scales\"")); /* one scale */
+    cairn_server_response_free(&rs);
+    const char *q[] = {"scale", "pgs33.despair", "time", "since-loss", NULL};
+    assert_int_equal(req(d, LEE, "GET", "/client/C001", q, &rs), 200);
+    /* the despair items (11, each 4 = "disagree", scored 2): 22 */
+    assert_true(has(
+        &rs, "Perinatal Grief Scale, 33-item short version, Despair subscale"));
+    assert_true(has(&rs, "?time=since-loss&amp;scale=pgs33.despair#h-pgs33\" "
+                         "aria-current=\"page\">Despair subscale</a>"));
+    assert_true(has(&rs, "?scale=pgs33.despair\">Calendar dates</a>"));
+    assert_true(has(&rs, "?time=since-loss&amp;scale=pgs33.despair\" "
+                         "aria-current=\"page\">Weeks since the loss"));
+    assert_true(has(&rs, "<td class=\"num\">22</td>"));
+    /* PHQ-9 still on its total */
+    assert_true(has(&rs, "Patient Health Questionnaire-9 by weeks"));
+    cairn_server_response_free(&rs);
+    static const char *const none[] = {"pgs33.nothing", "pgs33.total",
+                                       "nothing.total", "pgs33", ""};
+    for (size_t i = 0; i < sizeof none / sizeof none[0]; i++) {
+        const char *bad[] = {"scale", none[i], NULL};
+        assert_int_equal(req(d, LEE, "GET", "/client/C001", bad, &rs), 200);
+        assert_false(has(&rs, "short version, Despair"));
+        assert_true(has(&rs, "#h-pgs33\" aria-current=\"page\">"));
+        cairn_server_response_free(&rs);
+    }
+}
+
 static void test_dashboard_client_without_scores(void **state)
 {
     dash *d = *state;
@@ -686,6 +734,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_dashboard_client_page, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_dashboard_client_subscale, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_dashboard_client_without_scores,
                                         setup, teardown),
