@@ -410,7 +410,9 @@ static bool collect_marks(geo *g)
             }
         }
     }
-    qsort(g->marks, g->n_marks, sizeof *g->marks, by_date);
+    if (g->n_marks > 1) {
+        qsort(g->marks, g->n_marks, sizeof *g->marks, by_date);
+    }
     return true;
 }
 

@@ -202,7 +202,9 @@ static int finish(cairn_alert_list **out, ranked *r, size_t n, cairn_error *err)
         free(items);
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
-    qsort(r, n, sizeof *r, by_rank);
+    if (n > 1) {
+        qsort(r, n, sizeof *r, by_rank);
+    }
     for (size_t i = 0; i < n; i++) {
         items[i] = r[i].ref;
         cairn_alert_state s = r[i].ref.alert->state;
