@@ -383,6 +383,14 @@ int cairn__alert_acc_finish(cairn__alert_acc *acc, cairn_alert_list **out,
     return rc;
 }
 
+void cairn__alert_acc_rank(cairn__alert_acc *acc,
+                           size_t (*rank_of)(size_t pos, void *arg), void *arg)
+{
+    for (size_t i = 0; i < acc->n; i++) {
+        acc->r[i].client_pos = rank_of(acc->r[i].client_pos, arg);
+    }
+}
+
 void cairn__alert_acc_free(cairn__alert_acc *acc)
 {
     if (acc == NULL) {

@@ -545,6 +545,11 @@ int cairn__alert_acc_add(cairn__alert_acc *acc,
 /* The list, sorted; it takes the copies (the accumulator is then empty). */
 int cairn__alert_acc_finish(cairn__alert_acc *acc,
                             struct cairn_alert_list **out, cairn_error *err);
+/* Each kept alert's client place `pos`, as added, replaced by
+ * rank_of(pos, arg): for a pass that knows the caseload's order only at
+ * its end. */
+void cairn__alert_acc_rank(cairn__alert_acc *acc,
+                           size_t (*rank_of)(size_t pos, void *arg), void *arg);
 void cairn__alert_acc_free(cairn__alert_acc *acc);
 /* `today` as a day number, or CAIRN_EINVAL ("'soon' is not a date"). */
 int cairn__due_day(const char *today, double *now, cairn_error *err);

@@ -6,9 +6,10 @@
  * The same alerts, order and states as cairn_alert_list_compute and the
  * same questionnaires due as cairn_due_compute on cairn_caseload_compute
  * with the same options; but where those hold every client's whole
- * course at once, this reads the caseload's compact rows and then each
- * client's full entry in turn (cairn_caseload_rows_walk), keeping copies
- * of what the lists show.  Memory grows with the alerts and the
+ * course at once, this makes one pass that gives the caseload's compact
+ * rows and each client's full entry in turn
+ * (cairn_caseload_rows_compute_kept), keeping copies of what the lists
+ * show.  Memory grows with the alerts and the
  * questionnaires due, not with the store's assessments: for `cairn
  * alerts` and the dashboard's Today page over a whole practice.
  *
