@@ -426,6 +426,20 @@ static void header(cairn__sheet *s)
 
 /* The client's columns, on every row of theirs so a filter keeps them;
  * the alert is spelled out on their first row only. */
+/* The `n` texts one after the other in `buf`, cut at `size` - 1 bytes as
+ * snprintf cuts. */
+static void join(char *buf, size_t size, const char *const *parts, size_t n)
+{
+    size_t used = 0;
+    for (size_t i = 0; i < n && used + 1 < size; i++) {
+        size_t len = strlen(parts[i]);
+        len = len < size - 1 - used ? len : size - 1 - used;
+        memcpy(buf + used, parts[i], len);
+        used += len;
+    }
+    buf[used] = '\0';
+}
+
 static void client_cols(cairn__sheet *s, size_t row, const cairn_report_row *w,
                         bool first)
 {
@@ -439,10 +453,14 @@ static void client_cols(cairn__sheet *s, size_t row, const cairn_report_row *w,
                  w->has_alert ? "; " : "", w->n_acknowledged);
     }
     if (w->has_alert && first) {
-        cairn__xlsx_textf(s, row, 3, &ALERT_WRAP, "%s (%s): %s%s",
-                          cairn__report_alert_words(w->urgent),
-                          cairn_report_short_name(w->alert_instrument),
-                          w->alert_reason, ack);
+        /* "%s (%s): %s%s" (the list is laid out twice: no printf) */
+        const char *parts[] = {
+            cairn__report_alert_words(w->urgent),         " (",
+            cairn_report_short_name(w->alert_instrument), "): ",
+            w->alert_reason ? w->alert_reason : "",       ack};
+        char text[1024];
+        join(text, sizeof text, parts, sizeof parts / sizeof *parts);
+        cairn__xlsx_text(s, row, 3, text, &ALERT_WRAP);
     } else if (ack[0] != '\0') {
         cairn__xlsx_text(s, row, 3, ack, &WRAP);
     }

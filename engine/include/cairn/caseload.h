@@ -37,10 +37,12 @@ typedef struct cairn_caseload_options {
     int threads;         /**< 0: the store is read on a second thread while this
                               one computes the trends (one thread when it cannot
                               be started); 1: one thread.  The same result */
-    size_t memory_limit; /**< compact rows (cairn_caseload_rows_compute):
-                              bytes of them kept in memory, past which
-                              they go to an unlinked temporary file
-                              beside the database; 0: 16 MiB.  The same
+    size_t memory_limit; /**< compact rows (cairn_caseload_rows_compute),
+                              and what a kept pass keeps
+                              (cairn_caseload_rows_compute_kept): bytes
+                              of each kept in memory, past which they
+                              go to an unlinked temporary file beside
+                              the database; 0: 16 MiB.  The same
                               result */
 } cairn_caseload_options;
 
@@ -161,11 +163,17 @@ typedef struct cairn_caseload_rows {
 /**
  * The caseload as cairn_caseload_compute() computes it (the same clients,
  * order, counts and alert states), keeping of each trend only what a
- * table shows: memory grows by a few hundred bytes per client, not with
- * the client's assessments or alerts.  For a long caseload (a clinic's
- * whole register, a dashboard's table); one client's full trends come
- * from cairn_caseload_compute() with `client` set.
- * Returns what cairn_caseload_compute() returns.
+ * table shows (a few hundred bytes per client), as records kept in
+ * memory up to `opts->memory_limit` and past it in an unlinked temporary
+ * file beside the database (mode 0600): memory keeps the list of clients
+ * and a sort key and a place (40 bytes) per client, and grows neither
+ * with the clients' assessments nor with their rows.  For a long
+ * caseload (a clinic's whole register, a dashboard's table); one
+ * client's full trends come from cairn_caseload_compute() with `client`
+ * set.  Read the rows with cairn_caseload_rows_get().
+ * Returns what cairn_caseload_compute() returns, or CAIRN_EIO (the
+ * temporary file could not be made or written: "PATH: cannot create a
+ * temporary file: REASON").
  */
 int cairn_caseload_rows_compute(cairn_caseload_rows **out, cairn_store *st,
                                 const cairn_catalog *cat,
@@ -269,8 +277,9 @@ int cairn_caseload_keep(cairn_caseload_keeper *keep, const void *bytes,
  * every client's whole course (`caseload --json`, the caseload workbook)
  * reads the store once, instead of the rows and then each client again
  * (cairn_caseload_rows_walk()), and still holds one client's trends at a
- * time: what is kept stays in memory up to 16 MiB, then goes to an
- * unlinked temporary file beside the database (mode 0600).
+ * time: what is kept stays in memory up to the options' memory_limit
+ * (16 MiB), then goes to an unlinked temporary file beside the database
+ * (mode 0600).
  * Returns what cairn_caseload_rows_compute() returns, CAIRN_EIO (the
  * temporary file), or the non-zero value `fn` returned (`*out` NULL).
  *
