@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cairn_report.h"
 #include "cli.h"
@@ -379,6 +380,12 @@ static int print_table(cairn_store *st, const cairn_catalog *cat,
     cairn_error err = CAIRN_ERROR_INIT;
     if (cairn_caseload_rows_compute(&cl, st, cat, o, &err) < 0) {
         return cli_fail(&err);
+    }
+    /* a file or pipe gets the table in 64 KiB writes, not 4 KiB ones (a
+     * line per client); a terminal keeps its line buffering */
+    static char out_buf[1 << 16];
+    if (!isatty(STDOUT_FILENO)) {
+        setvbuf(stdout, out_buf, _IOFBF, sizeof out_buf);
     }
     printf("%-10s %-7s %3s  %-12s %5s %-20s %6s  %s\n", "CLIENT", "SCALE", "N",
            "SCORES", "NOW", "BAND", "CHANGE", "STATUS");

@@ -494,21 +494,38 @@ static void entry_release(caseload_impl *c, size_t k)
     c->episodes[k] = NULL;
 }
 
-/* At least `n` elements of `size` at `*p` (capacity `*cap`). */
-static int room(void *p, size_t *cap, size_t n, size_t size, cairn_error *err)
+/* Room for a row of `n_cells` cells with `n_kinds` open alerts in the
+ * caseload's row buffers, and for a record of `len` bytes. */
+static int room(caseload_impl *c, size_t n_cells, size_t n_kinds, size_t len,
+                cairn_error *err)
 {
-    void **pp = p;
-    if (n <= *cap) {
-        return CAIRN_OK;
+    if (n_cells >= c->cells_cap) {
+        size_t cap = 2 * (n_cells + 1);
+        cairn_caseload_cell *p = realloc(c->cells, cap * sizeof *p);
+        if (p == NULL) {
+            return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+        }
+        c->cells = p;
+        c->cells_cap = cap;
     }
-    size_t want = *cap ? *cap * 2 : 16;
-    want = want < n ? n : want;
-    void *q = want <= SIZE_MAX / size ? realloc(*pp, want * size) : NULL;
-    if (q == NULL) {
-        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    if (n_kinds >= c->kinds_cap) {
+        size_t cap = 2 * (n_kinds + 1);
+        unsigned char *p = realloc(c->kinds, cap);
+        if (p == NULL) {
+            return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+        }
+        c->kinds = p;
+        c->kinds_cap = cap;
     }
-    *pp = q;
-    *cap = want;
+    if (len >= c->rec_cap) {
+        size_t cap = 2 * (len + 1);
+        char *p = realloc(c->rec, cap);
+        if (p == NULL) {
+            return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+        }
+        c->rec = p;
+        c->rec_cap = cap;
+    }
     return CAIRN_OK;
 }
 
@@ -562,7 +579,7 @@ static int put_row(caseload_impl *c, const cairn_caseload_row *r, size_t k,
         n_kinds += r->cells[i].n_open;
     }
     size_t len = sizeof(rec_row) + r->n_cells * sizeof(rec_cell) + n_kinds;
-    int rc = room(&c->rec, &c->rec_cap, len, 1, err);
+    int rc = room(c, 0, 0, len, err);
     if (rc < 0) {
         return rc;
     }
@@ -609,10 +626,7 @@ static int row_in(caseload_impl *c, const char *p, size_t len, cairn_error *err)
     memcpy(&h, p, sizeof h);
     size_t n = h.row.n_cells, n_kinds = len - sizeof h - n * sizeof(rec_cell);
     assert(len >= sizeof h + n * sizeof(rec_cell));
-    int rc = room(&c->cells, &c->cells_cap, n + 1, sizeof *c->cells, err);
-    if (rc == CAIRN_OK) {
-        rc = room(&c->kinds, &c->kinds_cap, n_kinds + 1, 1, err);
-    }
+    int rc = room(c, n, n_kinds, 0, err);
     if (rc < 0) {
         return rc;
     }
@@ -657,11 +671,7 @@ static int to_row(caseload_impl *c, size_t k,
     for (size_t i = 0; i < e->n_trends; i++) {
         n_kinds += e->trends[i]->n_alerts;
     }
-    int rc =
-        room(&c->cells, &c->cells_cap, e->n_trends + 1, sizeof *c->cells, err);
-    if (rc == CAIRN_OK) {
-        rc = room(&c->kinds, &c->kinds_cap, n_kinds + 1, 1, err);
-    }
+    int rc = room(c, e->n_trends, n_kinds, 0, err);
     for (size_t i = 0, at = 0; rc == CAIRN_OK && i < e->n_trends; i++) {
         to_cell(&c->cells[i], e->trends[i], insts, n_insts, c->kinds + at);
         at += c->cells[i].n_open;

@@ -506,7 +506,11 @@ void cairn_store_assessment_list_free(cairn_assessment_list *list)
 typedef struct course_last {
     bool set;
     size_t w; /* the want (scales) */
-    cairn__buf text, val;
+    size_t len;
+    char text[64];   /* a longer text is not remembered */
+    const char *val; /* its decoded bytes: in the memo, or in `own` */
+    size_t val_len;
+    cairn__buf own;
 } course_last;
 
 /* Decoded texts kept by content (memo.c): one memo per want's scale
@@ -537,8 +541,7 @@ static void course_dec_free(course_dec *d)
     free(d->memos);
     cairn__buf_free(&d->val);
     for (int i = 0; i < 2; i++) {
-        cairn__buf_free(&d->last[i].text);
-        cairn__buf_free(&d->last[i].val);
+        cairn__buf_free(&d->last[i].own);
     }
 }
 
@@ -564,12 +567,13 @@ struct cairn_assessment_stream {
     int64_t code_id;         /* the client whose code is in `code` */
     bool code_known, code_found;
     cairn__buf code;
-    int64_t scan_id;          /* a pass: the client row code_stmt is on */
-    bool scan_on;             /* ... it is on one (else before the first) */
-    bool scan_done;           /* ... no more client rows */
-    const int64_t *given_ids; /* a pass's clients, from the caller */
-    const char *const *given_codes; /* (cairn__store_course_clients) */
-    size_t n_given, given_at;       /* ... and the next one to look at */
+    int64_t scan_id; /* a pass: the client row code_stmt is on */
+    bool scan_on;    /* ... it is on one (else before the first) */
+    bool scan_done;  /* ... no more client rows */
+    const cairn_course_want *prev_want; /* the want of the row read last */
+    const int64_t *given_ids;           /* a pass's clients, from the caller */
+    const char *const *given_codes;     /* (cairn__store_course_clients) */
+    size_t n_given, given_at;           /* ... and the next one to look at */
 };
 
 /* A pass reads each page of the store once: a page cache as large as
@@ -874,10 +878,10 @@ static const char *course_decoded(course_dec *d, const cairn_course_want *wants,
                                   size_t len, size_t *n, bool *oom)
 {
     course_last *l = &d->last[kind == 'f'];
-    if (l->set && l->w == w && l->text.len == len &&
-        memcmp(l->text.p, text, len) == 0) {
-        *n = l->val.len;
-        return l->val.len > 0 ? l->val.p : "";
+    if (l->set && l->w == w && l->len == len &&
+        memcmp(l->text, text, len) == 0) {
+        *n = l->val_len;
+        return l->val_len > 0 ? l->val : "";
     }
     cairn__memo *m = course_memo(d, kind == 'f' ? d->n_memos - 1 : w);
     const char *got = m == NULL ? NULL : cairn__memo_get(m, text, len, n);
@@ -893,20 +897,28 @@ static const char *course_decoded(course_dec *d, const cairn_course_want *wants,
             cairn__memo_put(m, text, len, d->val.p, d->val.len);
             d->kept++;
         }
-        got = d->val.p;
+        /* kept in `own` too (the memo's copy is not at hand) */
+        l->own.len = 0;
+        cairn__buf_put(&l->own, d->val.p, d->val.len);
+        l->set = false;
+        if (l->own.oom) {
+            *oom = true;
+            return NULL;
+        }
+        got = l->own.p;
         *n = d->val.len;
     }
-    l->text.len = 0;
-    l->val.len = 0;
-    cairn__buf_put(&l->text, text, len);
-    cairn__buf_put(&l->val, got, *n);
-    l->set = !l->text.oom && !l->val.oom;
-    l->w = w;
-    if (!l->set) {
-        *oom = true;
-        return NULL;
+    /* remembered; the memo's bytes by their address (they stay while the
+     * memo does) */
+    l->set = len <= sizeof l->text;
+    if (l->set) {
+        memcpy(l->text, text, len);
+        l->len = len;
+        l->w = w;
+        l->val = got;
+        l->val_len = *n;
     }
-    return *n > 0 ? l->val.p : "";
+    return *n > 0 ? got : "";
 }
 
 /* The flags from their text: none (NULL), or decoded. */
@@ -1225,10 +1237,12 @@ static int course_from_row(cairn_assessment_stream *as, arena *a,
     x->client_code = prev != NULL ? prev->client_code
                                   : arena_str(a, as->code.len ? as->code.p : "",
                                               as->code.len);
-    /* the row's instrument is the want's code (course_want found it) */
-    x->instrument = prev != NULL && strcmp(prev->instrument, w->instrument) == 0
-                        ? prev->instrument
-                        : arena_str(a, w->instrument, strlen(w->instrument));
+    /* the row's instrument is the want's code (course_want found it);
+     * the row before's want was the same one when it is the last found */
+    bool same = prev != NULL && as->prev_want == w;
+    as->prev_want = w;
+    x->instrument = same ? prev->instrument
+                         : arena_str(a, w->instrument, strlen(w->instrument));
     oom = x->client_code == NULL || x->instrument == NULL;
     x->administered_at = astr(a, s, 4, &oom);
     if (oom) {

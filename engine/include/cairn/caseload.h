@@ -163,11 +163,17 @@ typedef struct cairn_caseload_rows {
 /**
  * The caseload as cairn_caseload_compute() computes it (the same clients,
  * order, counts and alert states), keeping of each trend only what a
- * table shows: memory grows by a few hundred bytes per client, not with
- * the client's assessments or alerts.  For a long caseload (a clinic's
- * whole register, a dashboard's table); one client's full trends come
- * from cairn_caseload_compute() with `client` set.
- * Returns what cairn_caseload_compute() returns.
+ * table shows (a few hundred bytes per client), as records kept in
+ * memory up to `opts->memory_limit` and past it in an unlinked temporary
+ * file beside the database (mode 0600): memory keeps the list of clients
+ * and a sort key and a place (40 bytes) per client, and grows neither
+ * with the clients' assessments nor with their rows.  For a long
+ * caseload (a clinic's whole register, a dashboard's table); one
+ * client's full trends come from cairn_caseload_compute() with `client`
+ * set.  Read the rows with cairn_caseload_rows_get().
+ * Returns what cairn_caseload_compute() returns, or CAIRN_EIO (the
+ * temporary file could not be made or written: "PATH: cannot create a
+ * temporary file: REASON").
  */
 int cairn_caseload_rows_compute(cairn_caseload_rows **out, cairn_store *st,
                                 const cairn_catalog *cat,
