@@ -1194,7 +1194,7 @@ static void test_caseload_codes_not_in_id_order(void **state)
     for (int i = 0; i < 4; i++) {
         test_client(st, codes[i], NULL, NULL);
         for (int k = 0; k <= i; k++) { /* Z one score, M two, ... */
-            char date[16];
+            char date[24];
             snprintf(date, sizeof date, "2026-01-%02d", 5 + 7 * k);
             test_phq9(st, codes[i], date, 10 + i, false);
         }
