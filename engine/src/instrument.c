@@ -45,8 +45,7 @@ static int compute_fingerprint(cairn_instrument *inst, cairn_error *err)
     int rc = cairn__crypto_sha256_hex(canon, strlen(canon), hex, err);
     free(canon);
     if (rc == 0) {
-        snprintf(inst->fingerprint, sizeof inst->fingerprint, "sha256:%s",
-                 hex);
+        snprintf(inst->fingerprint, sizeof inst->fingerprint, "sha256:%s", hex);
     }
     return rc;
 }

@@ -208,8 +208,8 @@ int cairn_store_rescore(cairn_store *st, const cairn_instrument *inst,
     }
     snprintf(reason, sizeof reason, "rescored with %s definition %s (%.19s)",
              cairn_instrument_code(inst), cairn_instrument_version(inst), fp);
-    rc = cairn__store_batch_begin(&b, st, CAIRN_METHOD_RESCORE, "rescore",
-                                  NULL, err);
+    rc = cairn__store_batch_begin(&b, st, CAIRN_METHOD_RESCORE, "rescore", NULL,
+                                  err);
     if (rc < 0) {
         return rc;
     }
