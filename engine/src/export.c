@@ -9,6 +9,7 @@
  * export a new field, add it to `column_rules` with its classification and
  * meaning; nothing else will let it out.
  */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -691,6 +692,49 @@ int cairn__export_csv_row(void *ctx, const cairn_export_cell *cells, size_t n,
     r.n = 0;
     r.total = 0;
     for (size_t i = 0; i < n; i++) {
+        put_cell(&r, &cells[i], i == 0);
+    }
+    rb_putc(&r, '\n');
+    rb_flush(&r);
+    return wrote(x, r.total, err);
+}
+
+bool cairn__export_csv_format(char *out, size_t size, size_t *len,
+                              const cairn_export_cell *cells, size_t from,
+                              size_t to)
+{
+    rowbuf r;
+    assert(size <= CAIRN__EXPORT_HEAD_MAX && size < sizeof r.b);
+    r.f = NULL; /* never flushed: the cells fit, or none is written */
+    r.n = 0;
+    r.total = 0;
+    for (size_t i = from; i < to; i++) {
+        const cairn_export_cell *c = &cells[i];
+        /* a comma, then a number's 32 bytes, or the text quoted */
+        size_t most = c->kind == CAIRN_EXPORT_TEXT && c->text != NULL
+                          ? 2 * strlen(c->text) + 3
+                          : 33;
+        if (most > size - r.n) {
+            return false;
+        }
+        put_cell(&r, c, i == 0);
+    }
+    memcpy(out, r.b, r.n);
+    *len = r.n;
+    return true;
+}
+
+int cairn__export_csv_row_from(void *ctx, const char *head, size_t head_len,
+                               const cairn_export_cell *cells, size_t from,
+                               size_t n, cairn_error *err)
+{
+    cairn__export_file *x = ctx;
+    rowbuf r;
+    r.f = x->f;
+    r.n = 0;
+    r.total = 0;
+    rb_put(&r, head, head_len);
+    for (size_t i = from; i < n; i++) {
         put_cell(&r, &cells[i], i == 0);
     }
     rb_putc(&r, '\n');

@@ -105,6 +105,29 @@ int cairn__export_write_threads(cairn_store *st, const cairn_catalog *cat,
 int cairn__export_csv_row(void *ctx, const cairn_export_cell *cells, size_t n,
                           cairn_error *err);
 
+/**
+ * Cells `from` to `to` (not included) of a row as
+ * cairn__export_csv_row() writes them (a comma before each but cell 0),
+ * into `out`, their length in `*len`; false when they might take more
+ * than `size` bytes (at most CAIRN__EXPORT_HEAD_MAX).
+ */
+bool cairn__export_csv_format(char *out, size_t size, size_t *len,
+                              const cairn_export_cell *cells, size_t from,
+                              size_t to);
+
+/** The most bytes cairn__export_csv_format() formats. */
+#define CAIRN__EXPORT_HEAD_MAX 1024
+
+/**
+ * cairn__export_csv_row() of a row whose cells before `from` were
+ * formatted already, as `head_len` bytes at `head`
+ * (cairn__export_csv_format()): the same line, without formatting them
+ * again.  Returns CAIRN_OK or CAIRN_EIO.
+ */
+int cairn__export_csv_row_from(void *ctx, const char *head, size_t head_len,
+                               const cairn_export_cell *cells, size_t from,
+                               size_t n, cairn_error *err);
+
 /** `n` bytes of CSV lines made elsewhere (a memory stream's) added to
  * `x` as they are.  Returns CAIRN_OK or CAIRN_EIO. */
 int cairn__export_csv_put(cairn__export_file *x, const char *text, size_t n,

@@ -47,17 +47,34 @@ static size_t definition_id(const cairn__exporter *x, const cairn__xrec *h)
     return 0; /* not reached: spool() counted every record's pair */
 }
 
-/* What a thread writing rows has of its own: the sink, the cells of the
- * row being written, and how many rows it wrote. */
+/* The cells every row of one client and definition starts with: the
+ * pseudonym to the fingerprint (or the definition's short id). */
+#define CLIENT_CELLS 7
+
+/*
+ * What a thread writing rows has of its own: the sink, the cells of the
+ * row being written, and how many rows it wrote.  With the built-in CSV
+ * sink, the head of the rows: the client's and definition's cells
+ * formatted once for all of that client's rows of the definition (and,
+ * in the long format, with the assessment's, once for all of its rows),
+ * the same bytes the sink would make of them each time.
+ */
 typedef struct emitter {
     const cairn_export_sink *sink;
     cairn_export_cell *cells;
     char shifted[2][11];
     size_t rows;
+    bool csv;                          /* the sink is the built-in CSV one */
+    const cairn__xclient *head_client; /* whose head it is, or NULL */
+    uint16_t head_inst, head_fp;
+    size_t client_len; /* the bytes of cells 0 to CLIENT_CELLS */
+    bool has_head;     /* this row's first cells are in `head` */
+    size_t head_len, head_from;
+    char head[CAIRN__EXPORT_HEAD_MAX];
 } emitter;
 
-/* The client and assessment cells every row starts with. */
-static void common_cells(const cairn__exporter *x, emitter *em,
+/* The client and definition cells every row starts with. */
+static void client_cells(const cairn__exporter *x, emitter *em,
                          const cairn__xrec *h, const cairn__xclient *c)
 {
     cairn_export_cell *e = em->cells;
@@ -74,6 +91,13 @@ static void common_cells(const cairn__exporter *x, emitter *em,
     } else {
         text_cell(&e[6], x->strings[h->fingerprint]);
     }
+}
+
+/* The assessment's cells after them, up to the item or scale ones. */
+static void assessment_cells(const cairn__exporter *x, emitter *em,
+                             const cairn__xrec *h, const cairn__xclient *c)
+{
+    cairn_export_cell *e = em->cells;
     number_cell(&e[7], h->occasion);
     number_cell(&e[8], (double)h->day - c->first_day);
     number_cell(&e[9], h->episode > 0 ? h->episode : NAN);
@@ -89,9 +113,51 @@ static void common_cells(const cairn__exporter *x, emitter *em,
     }
 }
 
+/*
+ * The cells every row of assessment `h` of client `c` starts with; with
+ * the CSV sink, formatted into the head (the client's part kept from the
+ * client's last row of the same definition: its cells are still those,
+ * as they were filled for it and nothing else writes them).
+ */
+static void common_cells(const cairn__exporter *x, emitter *em,
+                         const cairn__xrec *h, const cairn__xclient *c)
+{
+    bool wide = x->o->format == CAIRN_EXPORT_WIDE;
+    if (!em->csv || c != em->head_client || h->inst != em->head_inst ||
+        h->fingerprint != em->head_fp) {
+        client_cells(x, em, h, c);
+        em->head_client = NULL;
+        if (em->csv &&
+            cairn__export_csv_format(em->head, sizeof em->head, &em->client_len,
+                                     em->cells, 0, CLIENT_CELLS)) {
+            em->head_client = c;
+            em->head_inst = h->inst;
+            em->head_fp = h->fingerprint;
+        }
+    }
+    assessment_cells(x, em, h, c);
+    em->has_head = em->head_client != NULL;
+    em->head_len = em->client_len;
+    em->head_from = CLIENT_CELLS;
+    size_t n = 0;
+    /* the long format's rows of one assessment share all of these */
+    if (em->has_head && !wide &&
+        cairn__export_csv_format(em->head + em->client_len,
+                                 sizeof em->head - em->client_len, &n,
+                                 em->cells, CLIENT_CELLS, x->n_common)) {
+        em->head_len += n;
+        em->head_from = x->n_common;
+    }
+}
+
 static int put_row(const cairn__exporter *x, emitter *em, cairn_error *err)
 {
     em->rows++;
+    if (em->has_head) {
+        return cairn__export_csv_row_from(em->sink->ctx, em->head, em->head_len,
+                                          em->cells, em->head_from, x->n_cols,
+                                          err);
+    }
     return em->sink->row(em->sink->ctx, em->cells, x->n_cols, err);
 }
 
@@ -282,6 +348,7 @@ static void job_start(const cairn__exporter *x, bucket_job *j, FILE *f)
     }
     j->sink = (cairn_export_sink){&j->mem, NULL, cairn__export_csv_row, NULL};
     j->em.sink = &j->sink;
+    j->em.csv = true;
     j->started = pthread_create(&j->thread, NULL, drain_job, j) == 0;
 }
 
@@ -345,7 +412,9 @@ static int write_pairs(cairn__exporter *x, emitter *em, cairn__export_file *out,
 int cairn__exporter_rows(cairn__exporter *x, const cairn_export_sink *sink,
                          cairn__export_file *csv, cairn_error *err)
 {
-    emitter em = {.sink = sink, .cells = x->cells};
+    emitter em = {.sink = sink,
+                  .cells = x->cells,
+                  .csv = sink->row == cairn__export_csv_row};
     int rc =
         cairn__export_begin(sink, x->names, x->n_cols, x->used, x->n_used, err);
     if (rc == CAIRN_OK && csv != NULL && x->threads > 1) {
