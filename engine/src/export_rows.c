@@ -167,7 +167,6 @@ static int emit(const cairn__exporter *x, emitter *em, const unsigned char *p,
     cairn__xrec h;
     int32_t code;
     cairn__xscale sv;
-    char var[CAIRN__EXPORT_NAME_MAX];
     memcpy(&h, p, sizeof h);
     const cairn__xinst *xi = &x->insts[h.inst];
     const unsigned char *items = p + sizeof h;
@@ -184,9 +183,7 @@ static int emit(const cairn__exporter *x, emitter *em, const unsigned char *p,
         cairn_export_cell *c = wide ? &v[k] : &v[1];
         number_cell(c, code == NO_CODE ? NAN : code);
         if (!wide) {
-            snprintf(var, sizeof var, "item_%d",
-                     cairn_instrument_item(xi->inst, k)->number);
-            text_cell(&v[0], var);
+            text_cell(&v[0], xi->vars[k]);
             text_cell(&v[2], NULL);
             rc = put_row(x, em, err);
         }
@@ -197,9 +194,7 @@ static int emit(const cairn__exporter *x, emitter *em, const unsigned char *p,
         number_cell(&c[0], sv.score);
         text_cell(&c[1], sv.band < 0 ? NULL : x->strings[sv.band]);
         if (!wide) {
-            snprintf(var, sizeof var, "%s_score",
-                     cairn_instrument_scale(xi->inst, s)->id);
-            text_cell(&v[0], var);
+            text_cell(&v[0], xi->vars[xi->n_items + s]);
             rc = put_row(x, em, err);
         }
     }
