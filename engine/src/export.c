@@ -525,12 +525,7 @@ static void format_number(char buf[32], double x)
  * A row being written: cells are formatted into `b` and written with one
  * fwrite a row (a putc or fputs a cell cost more than the formatting).
  */
-typedef struct rowbuf {
-    FILE *f;
-    size_t n;
-    size_t total; /* bytes written */
-    char b[4096];
-} rowbuf;
+typedef cairn__export_line rowbuf;
 
 static void rb_flush(rowbuf *r)
 {
@@ -724,22 +719,56 @@ bool cairn__export_csv_format(char *out, size_t size, size_t *len,
     return true;
 }
 
+void cairn__export_line_start(cairn__export_line *l, void *ctx,
+                              const char *head, size_t len)
+{
+    l->f = ((cairn__export_file *)ctx)->f;
+    l->n = 0;
+    l->total = 0;
+    rb_put(l, head, len);
+}
+
+void cairn__export_line_cells(cairn__export_line *l,
+                              const cairn_export_cell *cells, size_t from,
+                              size_t to)
+{
+    for (size_t i = from; i < to; i++) {
+        put_cell(l, &cells[i], i == 0);
+    }
+}
+
+void cairn__export_line_empty(cairn__export_line *l, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        rb_putc(l, ',');
+    }
+}
+
+void cairn__export_line_code(cairn__export_line *l, int32_t code, bool none)
+{
+    rb_putc(l, ',');
+    if (!none) {
+        /* a whole number's digits, as put_cell writes them (up to 1e15,
+         * "%.0f" gives these too) */
+        write_int(l, code);
+    }
+}
+
+int cairn__export_line_end(cairn__export_line *l, void *ctx, cairn_error *err)
+{
+    rb_putc(l, '\n');
+    rb_flush(l);
+    return wrote(ctx, l->total, err);
+}
+
 int cairn__export_csv_row_from(void *ctx, const char *head, size_t head_len,
                                const cairn_export_cell *cells, size_t from,
                                size_t n, cairn_error *err)
 {
-    cairn__export_file *x = ctx;
-    rowbuf r;
-    r.f = x->f;
-    r.n = 0;
-    r.total = 0;
-    rb_put(&r, head, head_len);
-    for (size_t i = from; i < n; i++) {
-        put_cell(&r, &cells[i], i == 0);
-    }
-    rb_putc(&r, '\n');
-    rb_flush(&r);
-    return wrote(x, r.total, err);
+    cairn__export_line l;
+    cairn__export_line_start(&l, ctx, head, head_len);
+    cairn__export_line_cells(&l, cells, from, n);
+    return cairn__export_line_end(&l, ctx, err);
 }
 
 int cairn__export_csv_put(cairn__export_file *x, const char *text, size_t n,

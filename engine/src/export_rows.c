@@ -161,6 +161,38 @@ static int put_row(const cairn__exporter *x, emitter *em, cairn_error *err)
     return em->sink->row(em->sink->ctx, em->cells, x->n_cols, err);
 }
 
+/*
+ * A wide row with its head formatted ahead (common_cells): the item
+ * codes written as they are, without a cell each, and the other
+ * instruments' columns empty; the line the cells would make.
+ */
+static int emit_wide_line(const cairn__exporter *x, emitter *em,
+                          const cairn__xinst *xi, const unsigned char *items,
+                          const unsigned char *scales, cairn_error *err)
+{
+    cairn__export_line line;
+    cairn_export_cell c[3]; /* 1 and 2: a scale's score and band */
+    int32_t code;
+    cairn__xscale sv;
+    cairn__export_line_start(&line, em->sink->ctx, em->head, em->head_len);
+    cairn__export_line_cells(&line, em->cells, em->head_from, x->n_common);
+    cairn__export_line_empty(&line, xi->col - x->n_common);
+    for (size_t k = 0; k < xi->n_items; k++) {
+        memcpy(&code, items + k * sizeof code, sizeof code);
+        cairn__export_line_code(&line, code, code == NO_CODE);
+    }
+    for (size_t s = 0; s < xi->n_scales; s++) {
+        memcpy(&sv, scales + s * sizeof sv, sizeof sv);
+        number_cell(&c[1], sv.score);
+        text_cell(&c[2], sv.band < 0 ? NULL : x->strings[sv.band]);
+        cairn__export_line_cells(&line, c, 1, 3); /* a comma before each */
+    }
+    cairn__export_line_empty(
+        &line, x->n_cols - (xi->col + xi->n_items + 2 * xi->n_scales));
+    em->rows++;
+    return cairn__export_line_end(&line, em->sink->ctx, err);
+}
+
 static int emit(const cairn__exporter *x, emitter *em, const unsigned char *p,
                 cairn_error *err)
 {
@@ -174,6 +206,9 @@ static int emit(const cairn__exporter *x, emitter *em, const unsigned char *p,
     bool wide = x->o->format == CAIRN_EXPORT_WIDE;
     int rc = CAIRN_OK;
     common_cells(x, em, &h, x->by_rank[h.rank]);
+    if (wide && em->has_head) {
+        return emit_wide_line(x, em, xi, items, scales, err);
+    }
     cairn_export_cell *v = em->cells + (wide ? xi->col : x->n_common);
     for (size_t i = x->n_common; wide && i < x->n_cols; i++) {
         text_cell(&em->cells[i], NULL);
