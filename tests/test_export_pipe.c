@@ -147,6 +147,119 @@ static void test_export_pipe_same_files(void **state)
     test_store_done(st, dir);
 }
 
+/* The built-in CSV sink behind functions of its own: the export hands
+ * it every cell of every row, where with the built-in sink itself it
+ * formats a client's first cells once for all of the client's rows. */
+typedef struct wrapped {
+    cairn_export_sink inner;
+} wrapped;
+
+static int w_begin(void *ctx, const char *const *columns, size_t n,
+                   cairn_error *err)
+{
+    wrapped *w = ctx;
+    return w->inner.begin(w->inner.ctx, columns, n, err);
+}
+
+static int w_row(void *ctx, const cairn_export_cell *cells, size_t n,
+                 cairn_error *err)
+{
+    wrapped *w = ctx;
+    return w->inner.row(w->inner.ctx, cells, n, err);
+}
+
+static int w_finish(void *ctx, bool ok, cairn_error *err)
+{
+    wrapped *w = ctx;
+    return w->inner.finish(w->inner.ctx, ok, err);
+}
+
+/* The built-in sink (folder 1) and the same behind other functions
+ * (folder 2, every cell formatted on every row): the same files. */
+static void same_as_cells(cairn_store *st, const char *dir,
+                          cairn_export_options *o)
+{
+    char sub[128], path[160];
+    cairn_error err = CAIRN_ERROR_INIT;
+    snprintf(sub, sizeof sub, "%s/1", dir);
+    mkdir(sub, 0700);
+    assert_int_equal(export(st, sub, "x.csv", o, 2, &err), CAIRN_OK);
+    snprintf(sub, sizeof sub, "%s/2", dir);
+    mkdir(sub, 0700);
+    snprintf(path, sizeof path, "%s/x.csv", sub);
+    cairn_export_options w_o = *o;
+    cairn_outfile_batch batch = {0};
+    wrapped w = {{0}};
+    cairn_export_sink sink = {&w, w_begin, w_row, w_finish};
+    w_o.output.force = true;
+    w_o.output.batch = &batch;
+    w_o.sink = &sink;
+    if (cairn__export_csv_sink(&w.inner, path, &w_o.output, &err) < 0 ||
+        export(st, sub, "x.csv", &w_o, 2, &err) < 0) {
+        fail_msg("%s", err.message);
+    }
+    assert_same_file(dir, "");
+    assert_same_file(dir, ".dictionary.csv");
+}
+
+static void test_export_pipe_heads_same_as_cells(void **state)
+{
+    (void)state;
+    char dir[64];
+    cairn_store *st = test_store_new(dir, sizeof dir);
+    fill(st);
+    cairn_export_options o = CAIRN_EXPORT_OPTIONS_INIT;
+    same_as_cells(st, dir, &o);
+    o.format = CAIRN_EXPORT_LONG;
+    o.shift_dates = true;
+    same_as_cells(st, dir, &o);
+    o.format = CAIRN_EXPORT_WIDE;
+    same_as_cells(st, dir, &o);
+    test_store_done(st, dir);
+}
+
+/* A row's first cells formatted ahead, then the rest: the line the
+ * whole row gives; cells that might not fit the head are refused. */
+static void test_export_pipe_csv_head(void **state)
+{
+    (void)state;
+    char *long_text = malloc(600);
+    assert_non_null(long_text);
+    memset(long_text, 'a', 599);
+    long_text[599] = '\0';
+    const cairn_export_cell cells[] = {
+        {CAIRN_EXPORT_TEXT, "p1", 0},       {CAIRN_EXPORT_EMPTY, NULL, 0},
+        {CAIRN_EXPORT_TEXT, "a, \"b\"", 0}, {CAIRN_EXPORT_NUMBER, NULL, -3},
+        {CAIRN_EXPORT_NUMBER, NULL, 2.5},   {CAIRN_EXPORT_TEXT, "x\ny", 0},
+        {CAIRN_EXPORT_NUMBER, NULL, 1e12}};
+    size_t n = sizeof cells / sizeof cells[0];
+    for (size_t from = 0; from <= n; from++) {
+        char *a = NULL, *b = NULL, head[CAIRN__EXPORT_HEAD_MAX];
+        size_t na = 0, nb = 0, len = 0;
+        cairn_error err = CAIRN_ERROR_INIT;
+        cairn__export_file fa = {.f = open_memstream(&a, &na), .path = "a"};
+        cairn__export_file fb = {.f = open_memstream(&b, &nb), .path = "b"};
+        assert_true(
+            cairn__export_csv_format(head, sizeof head, &len, cells, 0, from));
+        assert_int_equal(cairn__export_csv_row(&fa, cells, n, &err), CAIRN_OK);
+        assert_int_equal(
+            cairn__export_csv_row_from(&fb, head, len, cells, from, n, &err),
+            CAIRN_OK);
+        fclose(fa.f);
+        fclose(fb.f);
+        assert_int_equal(na, nb);
+        assert_memory_equal(a, b, na);
+        free(a);
+        free(b);
+    }
+    /* 599 bytes might take 1,201 quoted: more than the head holds */
+    char head[CAIRN__EXPORT_HEAD_MAX];
+    size_t len = 0;
+    const cairn_export_cell big[] = {{CAIRN_EXPORT_TEXT, long_text, 0}};
+    assert_false(cairn__export_csv_format(head, sizeof head, &len, big, 0, 1));
+    free(long_text);
+}
+
 /* The id of the `n`th current PHQ-9 in the scan's order. */
 static long long nth(cairn_store *st, int n)
 {
@@ -289,6 +402,8 @@ int main(void)
         cmocka_unit_test(test_export_pipe_same_files),
         cmocka_unit_test(test_export_pipe_errors),
         cmocka_unit_test(test_export_pipe_write_error),
+        cmocka_unit_test(test_export_pipe_heads_same_as_cells),
+        cmocka_unit_test(test_export_pipe_csv_head),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,6 +3,7 @@
  * fingerprints, site texts and the status table.
  */
 #include <dirent.h>
+#include <pthread.h>
 #include <stdio.h>
 
 #include <jansson.h>
@@ -96,6 +97,49 @@ static void test_instrument_aliases_find_instruments(void **state)
                      CAIRN_ENOTFOUND);
     assert_non_null(strstr(err.message, "unknown instrument 'phq10'"));
     assert_non_null(strstr(err.message, "phq9"));
+}
+
+/* Threads asking one instrument for its fingerprint at once. */
+typedef struct asker {
+    const cairn_instrument *in;
+    const char *got;
+} asker;
+
+static void *ask_fingerprint(void *arg)
+{
+    asker *q = arg;
+    q->got = cairn_instrument_fingerprint(q->in);
+    return NULL;
+}
+
+/* The fingerprint is made on first use: the same text whenever and from
+ * however many threads it is asked, and the one Cairn made when it was
+ * computed as the definition was read (the value main's build printed
+ * for tests/data/good/mini3.json). */
+static void test_instrument_fingerprint_made_once_from_threads(void **state)
+{
+    (void)state;
+    static const char want[] = "sha256:68e39ad7c044abbf2cbe4733c410bf2031"
+                               "47d34437af3390d5a9e7a6ba6b0f1d";
+    cairn_instrument *a = NULL;
+    cairn_error err = CAIRN_ERROR_INIT;
+    assert_int_equal(
+        cairn_instrument_load(&a, "tests/data/good/mini3.json", &err), 0);
+    asker q[4];
+    pthread_t t[4];
+    for (size_t i = 0; i < 4; i++) {
+        q[i] = (asker){a, NULL};
+        assert_int_equal(pthread_create(&t[i], NULL, ask_fingerprint, &q[i]),
+                         0);
+    }
+    for (size_t i = 0; i < 4; i++) {
+        assert_int_equal(pthread_join(t[i], NULL), 0);
+        /* one text, made once: every thread got the same pointer */
+        assert_ptr_equal(q[i].got, q[0].got);
+    }
+    assert_string_equal(q[0].got, want);
+    assert_ptr_equal(cairn_instrument_fingerprint(a), q[0].got);
+    cairn_instrument_free(a);
 }
 
 static void test_instrument_fingerprint_tracks_rules(void **state)
@@ -270,6 +314,7 @@ int main(void)
         cmocka_unit_test(test_instrument_missing_file_is_eio),
         cmocka_unit_test(test_instrument_aliases_find_instruments),
         cmocka_unit_test(test_instrument_fingerprint_tracks_rules),
+        cmocka_unit_test(test_instrument_fingerprint_made_once_from_threads),
         cmocka_unit_test(test_instrument_site_texts_keep_fingerprint),
         cmocka_unit_test(test_instrument_strerror_covers_every_status),
         cmocka_unit_test(test_instrument_free_accepts_null),

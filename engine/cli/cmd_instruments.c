@@ -220,7 +220,8 @@ static void show_plain(const cairn_instrument *in)
 {
     printf("%s (%s), definition %s\n", cairn_instrument_name(in),
            cairn_instrument_code(in), cairn_instrument_version(in));
-    printf("fingerprint %s\n", cairn_instrument_fingerprint(in));
+    const char *fp = cairn_instrument_fingerprint(in); /* NULL: no memory */
+    printf("fingerprint %s\n", fp != NULL ? fp : "(out of memory)");
     printf("recall period: %s\n", cairn_instrument_recall(in));
     printf("licence: %s\n", cairn_instrument_licence(in));
     if (cairn_instrument_instructions(in) != NULL) {

@@ -410,6 +410,11 @@ static int summarize(cairn_cohort_summary **out, scan *members, cairn_store *st,
                                cairn_instrument_code(inst), o->scale);
     }
     sc.scale_index = (size_t)(scale - cairn_instrument_scale(inst, 0));
+    const char *fp = NULL;
+    int rc = cairn__instrument_fingerprint_get(inst, &fp, err);
+    if (rc < 0) {
+        return rc;
+    }
     cairn_cohort_summary *s = calloc(1, sizeof *s);
     if (s == NULL) {
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
@@ -417,10 +422,9 @@ static int summarize(cairn_cohort_summary **out, scan *members, cairn_store *st,
     snprintf(s->instrument, sizeof s->instrument, "%s",
              cairn_instrument_code(inst));
     snprintf(s->scale, sizeof s->scale, "%s", scale->id);
-    snprintf(s->fingerprint, sizeof s->fingerprint, "%s",
-             cairn_instrument_fingerprint(inst));
+    snprintf(s->fingerprint, sizeof s->fingerprint, "%s", fp);
     cairn_settings *own = NULL;
-    int rc = o->settings ? CAIRN_OK : cairn_settings_list(&own, st, err);
+    rc = o->settings ? CAIRN_OK : cairn_settings_list(&own, st, err);
     if (rc == 0) {
         rc = set_parameters(s, scale, o, o->settings ? o->settings : own, err);
     }

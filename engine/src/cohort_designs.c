@@ -126,9 +126,7 @@ int cairn_cohort_designs_get(cairn_mixed_design **out, size_t *n_designs,
 {
     const cairn_scale *sc = scale ? cairn_instrument_find_scale(inst, scale)
                                   : cairn_instrument_scale(inst, 0);
-    cairn__model_cache_key key = {.instrument = cairn_instrument_code(inst),
-                                  .fingerprint =
-                                      cairn_instrument_fingerprint(inst)};
+    cairn__model_cache_key key = {.instrument = cairn_instrument_code(inst)};
     bool has = false, found = false, dummy = false;
     void *blob = NULL;
     size_t len = 0;
@@ -141,6 +139,10 @@ int cairn_cohort_designs_get(cairn_mixed_design **out, size_t *n_designs,
     if (sc == NULL) {
         return cairn_error_set(err, CAIRN_ENOTFOUND, "%s has no scale '%s'",
                                key.instrument, scale);
+    }
+    int made = cairn__instrument_fingerprint_get(inst, &key.fingerprint, err);
+    if (made < 0) {
+        return made;
     }
     /* the groups are of each client's current episode of care; the tag
      * keeps rows cached before episodes counted from being read */

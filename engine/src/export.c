@@ -9,6 +9,7 @@
  * export a new field, add it to `column_rules` with its classification and
  * meaning; nothing else will let it out.
  */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -524,12 +525,7 @@ static void format_number(char buf[32], double x)
  * A row being written: cells are formatted into `b` and written with one
  * fwrite a row (a putc or fputs a cell cost more than the formatting).
  */
-typedef struct rowbuf {
-    FILE *f;
-    size_t n;
-    size_t total; /* bytes written */
-    char b[4096];
-} rowbuf;
+typedef cairn__export_line rowbuf;
 
 static void rb_flush(rowbuf *r)
 {
@@ -696,6 +692,83 @@ int cairn__export_csv_row(void *ctx, const cairn_export_cell *cells, size_t n,
     rb_putc(&r, '\n');
     rb_flush(&r);
     return wrote(x, r.total, err);
+}
+
+bool cairn__export_csv_format(char *out, size_t size, size_t *len,
+                              const cairn_export_cell *cells, size_t from,
+                              size_t to)
+{
+    rowbuf r;
+    assert(size <= CAIRN__EXPORT_HEAD_MAX && size < sizeof r.b);
+    r.f = NULL; /* never flushed: the cells fit, or none is written */
+    r.n = 0;
+    r.total = 0;
+    for (size_t i = from; i < to; i++) {
+        const cairn_export_cell *c = &cells[i];
+        /* a comma, then a number's 32 bytes, or the text quoted */
+        size_t most = c->kind == CAIRN_EXPORT_TEXT && c->text != NULL
+                          ? 2 * strlen(c->text) + 3
+                          : 33;
+        if (most > size - r.n) {
+            return false;
+        }
+        put_cell(&r, c, i == 0);
+    }
+    memcpy(out, r.b, r.n);
+    *len = r.n;
+    return true;
+}
+
+void cairn__export_line_start(cairn__export_line *l, void *ctx,
+                              const char *head, size_t len)
+{
+    l->f = ((cairn__export_file *)ctx)->f;
+    l->n = 0;
+    l->total = 0;
+    rb_put(l, head, len);
+}
+
+void cairn__export_line_cells(cairn__export_line *l,
+                              const cairn_export_cell *cells, size_t from,
+                              size_t to)
+{
+    for (size_t i = from; i < to; i++) {
+        put_cell(l, &cells[i], i == 0);
+    }
+}
+
+void cairn__export_line_empty(cairn__export_line *l, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        rb_putc(l, ',');
+    }
+}
+
+void cairn__export_line_code(cairn__export_line *l, int32_t code, bool none)
+{
+    rb_putc(l, ',');
+    if (!none) {
+        /* a whole number's digits, as put_cell writes them (up to 1e15,
+         * "%.0f" gives these too) */
+        write_int(l, code);
+    }
+}
+
+int cairn__export_line_end(cairn__export_line *l, void *ctx, cairn_error *err)
+{
+    rb_putc(l, '\n');
+    rb_flush(l);
+    return wrote(ctx, l->total, err);
+}
+
+int cairn__export_csv_row_from(void *ctx, const char *head, size_t head_len,
+                               const cairn_export_cell *cells, size_t from,
+                               size_t n, cairn_error *err)
+{
+    cairn__export_line l;
+    cairn__export_line_start(&l, ctx, head, head_len);
+    cairn__export_line_cells(&l, cells, from, n);
+    return cairn__export_line_end(&l, ctx, err);
 }
 
 int cairn__export_csv_put(cairn__export_file *x, const char *text, size_t n,

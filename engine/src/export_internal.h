@@ -105,6 +105,62 @@ int cairn__export_write_threads(cairn_store *st, const cairn_catalog *cat,
 int cairn__export_csv_row(void *ctx, const cairn_export_cell *cells, size_t n,
                           cairn_error *err);
 
+/**
+ * Cells `from` to `to` (not included) of a row as
+ * cairn__export_csv_row() writes them (a comma before each but cell 0),
+ * into `out`, their length in `*len`; false when they might take more
+ * than `size` bytes (at most CAIRN__EXPORT_HEAD_MAX).
+ */
+bool cairn__export_csv_format(char *out, size_t size, size_t *len,
+                              const cairn_export_cell *cells, size_t from,
+                              size_t to);
+
+/** The most bytes cairn__export_csv_format() formats. */
+#define CAIRN__EXPORT_HEAD_MAX 1024
+
+/**
+ * A line of the built-in CSV sink being made (export.c): its parts are
+ * added in order and written with one fwrite.  Fill it only through
+ * the functions below.
+ */
+typedef struct cairn__export_line {
+    FILE *f;
+    size_t n;
+    size_t total; /* bytes written */
+    char b[4096];
+} cairn__export_line;
+
+/** Start a line of the sink's file `ctx` (a cairn__export_file) with
+ * `len` bytes of cells formatted ahead (cairn__export_csv_format()). */
+void cairn__export_line_start(cairn__export_line *l, void *ctx,
+                              const char *head, size_t len);
+
+/** Cells `from` to `to` (not included), as cairn__export_csv_row()
+ * writes them (a comma before each but cell 0). */
+void cairn__export_line_cells(cairn__export_line *l,
+                              const cairn_export_cell *cells, size_t from,
+                              size_t to);
+
+/** `n` empty cells after the first. */
+void cairn__export_line_empty(cairn__export_line *l, size_t n);
+
+/** An item code after the first cell, as the number cell of `code` (or
+ * an empty cell when `none`) is written. */
+void cairn__export_line_code(cairn__export_line *l, int32_t code, bool none);
+
+/** End the line and write it to `ctx`.  Returns CAIRN_OK or CAIRN_EIO. */
+int cairn__export_line_end(cairn__export_line *l, void *ctx, cairn_error *err);
+
+/**
+ * cairn__export_csv_row() of a row whose cells before `from` were
+ * formatted already, as `head_len` bytes at `head`
+ * (cairn__export_csv_format()): the same line, without formatting them
+ * again.  Returns CAIRN_OK or CAIRN_EIO.
+ */
+int cairn__export_csv_row_from(void *ctx, const char *head, size_t head_len,
+                               const cairn_export_cell *cells, size_t from,
+                               size_t n, cairn_error *err);
+
 /** `n` bytes of CSV lines made elsewhere (a memory stream's) added to
  * `x` as they are.  Returns CAIRN_OK or CAIRN_EIO. */
 int cairn__export_csv_put(cairn__export_file *x, const char *text, size_t n,

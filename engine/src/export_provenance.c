@@ -39,14 +39,20 @@ static json_t *instruments_json(const cairn__exporter *x)
                                     json_integer((json_int_t)x->fps[k].n));
             }
         }
-        json_array_append_new(
-            a, json_pack("{s:s,s:s,s:s,s:s,s:I,s:o}", "code",
-                         cairn_instrument_code(xi->inst), "name",
-                         cairn_instrument_name(xi->inst), "version",
-                         cairn_instrument_version(xi->inst), "fingerprint",
-                         cairn_instrument_fingerprint(xi->inst), "assessments",
-                         (json_int_t)xi->n_assessments, "fingerprints_in_data",
-                         fps));
+        /* no fingerprint (out of memory): no table, so no provenance */
+        const char *fp = cairn_instrument_fingerprint(xi->inst);
+        if (fp == NULL) {
+            json_decref(fps);
+            json_decref(a);
+            return NULL;
+        }
+        json_t *e = json_pack("{s:s,s:s,s:s,s:s,s:I,s:o}", "code",
+                              cairn_instrument_code(xi->inst), "name",
+                              cairn_instrument_name(xi->inst), "version",
+                              cairn_instrument_version(xi->inst), "fingerprint",
+                              fp, "assessments", (json_int_t)xi->n_assessments,
+                              "fingerprints_in_data", fps);
+        json_array_append_new(a, e);
     }
     return a;
 }

@@ -47,17 +47,34 @@ static size_t definition_id(const cairn__exporter *x, const cairn__xrec *h)
     return 0; /* not reached: spool() counted every record's pair */
 }
 
-/* What a thread writing rows has of its own: the sink, the cells of the
- * row being written, and how many rows it wrote. */
+/* The cells every row of one client and definition starts with: the
+ * pseudonym to the fingerprint (or the definition's short id). */
+#define CLIENT_CELLS 7
+
+/*
+ * What a thread writing rows has of its own: the sink, the cells of the
+ * row being written, and how many rows it wrote.  With the built-in CSV
+ * sink, the head of the rows: the client's and definition's cells
+ * formatted once for all of that client's rows of the definition (and,
+ * in the long format, with the assessment's, once for all of its rows),
+ * the same bytes the sink would make of them each time.
+ */
 typedef struct emitter {
     const cairn_export_sink *sink;
     cairn_export_cell *cells;
     char shifted[2][11];
     size_t rows;
+    bool csv;                          /* the sink is the built-in CSV one */
+    const cairn__xclient *head_client; /* whose head it is, or NULL */
+    uint16_t head_inst, head_fp;
+    size_t client_len; /* the bytes of cells 0 to CLIENT_CELLS */
+    bool has_head;     /* this row's first cells are in `head` */
+    size_t head_len, head_from;
+    char head[CAIRN__EXPORT_HEAD_MAX];
 } emitter;
 
-/* The client and assessment cells every row starts with. */
-static void common_cells(const cairn__exporter *x, emitter *em,
+/* The client and definition cells every row starts with. */
+static void client_cells(const cairn__exporter *x, emitter *em,
                          const cairn__xrec *h, const cairn__xclient *c)
 {
     cairn_export_cell *e = em->cells;
@@ -74,6 +91,13 @@ static void common_cells(const cairn__exporter *x, emitter *em,
     } else {
         text_cell(&e[6], x->strings[h->fingerprint]);
     }
+}
+
+/* The assessment's cells after them, up to the item or scale ones. */
+static void assessment_cells(const cairn__exporter *x, emitter *em,
+                             const cairn__xrec *h, const cairn__xclient *c)
+{
+    cairn_export_cell *e = em->cells;
     number_cell(&e[7], h->occasion);
     number_cell(&e[8], (double)h->day - c->first_day);
     number_cell(&e[9], h->episode > 0 ? h->episode : NAN);
@@ -89,10 +113,84 @@ static void common_cells(const cairn__exporter *x, emitter *em,
     }
 }
 
+/*
+ * The cells every row of assessment `h` of client `c` starts with; with
+ * the CSV sink, formatted into the head (the client's part kept from the
+ * client's last row of the same definition: its cells are still those,
+ * as they were filled for it and nothing else writes them).
+ */
+static void common_cells(const cairn__exporter *x, emitter *em,
+                         const cairn__xrec *h, const cairn__xclient *c)
+{
+    bool wide = x->o->format == CAIRN_EXPORT_WIDE;
+    if (!em->csv || c != em->head_client || h->inst != em->head_inst ||
+        h->fingerprint != em->head_fp) {
+        client_cells(x, em, h, c);
+        em->head_client = NULL;
+        if (em->csv &&
+            cairn__export_csv_format(em->head, sizeof em->head, &em->client_len,
+                                     em->cells, 0, CLIENT_CELLS)) {
+            em->head_client = c;
+            em->head_inst = h->inst;
+            em->head_fp = h->fingerprint;
+        }
+    }
+    assessment_cells(x, em, h, c);
+    em->has_head = em->head_client != NULL;
+    em->head_len = em->client_len;
+    em->head_from = CLIENT_CELLS;
+    size_t n = 0;
+    /* the long format's rows of one assessment share all of these */
+    if (em->has_head && !wide &&
+        cairn__export_csv_format(em->head + em->client_len,
+                                 sizeof em->head - em->client_len, &n,
+                                 em->cells, CLIENT_CELLS, x->n_common)) {
+        em->head_len += n;
+        em->head_from = x->n_common;
+    }
+}
+
 static int put_row(const cairn__exporter *x, emitter *em, cairn_error *err)
 {
     em->rows++;
+    if (em->has_head) {
+        return cairn__export_csv_row_from(em->sink->ctx, em->head, em->head_len,
+                                          em->cells, em->head_from, x->n_cols,
+                                          err);
+    }
     return em->sink->row(em->sink->ctx, em->cells, x->n_cols, err);
+}
+
+/*
+ * A wide row with its head formatted ahead (common_cells): the item
+ * codes written as they are, without a cell each, and the other
+ * instruments' columns empty; the line the cells would make.
+ */
+static int emit_wide_line(const cairn__exporter *x, emitter *em,
+                          const cairn__xinst *xi, const unsigned char *items,
+                          const unsigned char *scales, cairn_error *err)
+{
+    cairn__export_line line;
+    cairn_export_cell c[3]; /* 1 and 2: a scale's score and band */
+    int32_t code;
+    cairn__xscale sv;
+    cairn__export_line_start(&line, em->sink->ctx, em->head, em->head_len);
+    cairn__export_line_cells(&line, em->cells, em->head_from, x->n_common);
+    cairn__export_line_empty(&line, xi->col - x->n_common);
+    for (size_t k = 0; k < xi->n_items; k++) {
+        memcpy(&code, items + k * sizeof code, sizeof code);
+        cairn__export_line_code(&line, code, code == NO_CODE);
+    }
+    for (size_t s = 0; s < xi->n_scales; s++) {
+        memcpy(&sv, scales + s * sizeof sv, sizeof sv);
+        number_cell(&c[1], sv.score);
+        text_cell(&c[2], sv.band < 0 ? NULL : x->strings[sv.band]);
+        cairn__export_line_cells(&line, c, 1, 3); /* a comma before each */
+    }
+    cairn__export_line_empty(
+        &line, x->n_cols - (xi->col + xi->n_items + 2 * xi->n_scales));
+    em->rows++;
+    return cairn__export_line_end(&line, em->sink->ctx, err);
 }
 
 static int emit(const cairn__exporter *x, emitter *em, const unsigned char *p,
@@ -101,7 +199,6 @@ static int emit(const cairn__exporter *x, emitter *em, const unsigned char *p,
     cairn__xrec h;
     int32_t code;
     cairn__xscale sv;
-    char var[CAIRN__EXPORT_NAME_MAX];
     memcpy(&h, p, sizeof h);
     const cairn__xinst *xi = &x->insts[h.inst];
     const unsigned char *items = p + sizeof h;
@@ -109,6 +206,9 @@ static int emit(const cairn__exporter *x, emitter *em, const unsigned char *p,
     bool wide = x->o->format == CAIRN_EXPORT_WIDE;
     int rc = CAIRN_OK;
     common_cells(x, em, &h, x->by_rank[h.rank]);
+    if (wide && em->has_head) {
+        return emit_wide_line(x, em, xi, items, scales, err);
+    }
     cairn_export_cell *v = em->cells + (wide ? xi->col : x->n_common);
     for (size_t i = x->n_common; wide && i < x->n_cols; i++) {
         text_cell(&em->cells[i], NULL);
@@ -118,9 +218,7 @@ static int emit(const cairn__exporter *x, emitter *em, const unsigned char *p,
         cairn_export_cell *c = wide ? &v[k] : &v[1];
         number_cell(c, code == NO_CODE ? NAN : code);
         if (!wide) {
-            snprintf(var, sizeof var, "item_%d",
-                     cairn_instrument_item(xi->inst, k)->number);
-            text_cell(&v[0], var);
+            text_cell(&v[0], xi->vars[k]);
             text_cell(&v[2], NULL);
             rc = put_row(x, em, err);
         }
@@ -131,9 +229,7 @@ static int emit(const cairn__exporter *x, emitter *em, const unsigned char *p,
         number_cell(&c[0], sv.score);
         text_cell(&c[1], sv.band < 0 ? NULL : x->strings[sv.band]);
         if (!wide) {
-            snprintf(var, sizeof var, "%s_score",
-                     cairn_instrument_scale(xi->inst, s)->id);
-            text_cell(&v[0], var);
+            text_cell(&v[0], xi->vars[xi->n_items + s]);
             rc = put_row(x, em, err);
         }
     }
@@ -282,6 +378,7 @@ static void job_start(const cairn__exporter *x, bucket_job *j, FILE *f)
     }
     j->sink = (cairn_export_sink){&j->mem, NULL, cairn__export_csv_row, NULL};
     j->em.sink = &j->sink;
+    j->em.csv = true;
     j->started = pthread_create(&j->thread, NULL, drain_job, j) == 0;
 }
 
@@ -345,7 +442,9 @@ static int write_pairs(cairn__exporter *x, emitter *em, cairn__export_file *out,
 int cairn__exporter_rows(cairn__exporter *x, const cairn_export_sink *sink,
                          cairn__export_file *csv, cairn_error *err)
 {
-    emitter em = {.sink = sink, .cells = x->cells};
+    emitter em = {.sink = sink,
+                  .cells = x->cells,
+                  .csv = sink->row == cairn__export_csv_row};
     int rc =
         cairn__export_begin(sink, x->names, x->n_cols, x->used, x->n_used, err);
     if (rc == CAIRN_OK && csv != NULL && x->threads > 1) {

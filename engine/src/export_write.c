@@ -220,6 +220,25 @@ static cairn__xclient *find_client(cairn__exporter *x, int64_t id)
 /* ------------------------------------------------------------------ */
 /* The spool                                                           */
 
+/* The long format's variable names of `xi`'s rows, made once, not on
+ * each of its rows. */
+static int long_variables(cairn__xinst *xi, cairn_error *err)
+{
+    xi->vars = calloc(xi->n_items + xi->n_scales + 1, sizeof *xi->vars);
+    if (xi->vars == NULL) {
+        return oom(err);
+    }
+    for (size_t k = 0; k < xi->n_items; k++) {
+        snprintf(xi->vars[k], sizeof xi->vars[k], "item_%d",
+                 cairn_instrument_item(xi->inst, k)->number);
+    }
+    for (size_t s = 0; s < xi->n_scales; s++) {
+        snprintf(xi->vars[xi->n_items + s], sizeof xi->vars[0], "%s_score",
+                 cairn_instrument_scale(xi->inst, s)->id);
+    }
+    return CAIRN_OK;
+}
+
 static int setup(cairn__exporter *x, const cairn_catalog *cat, cairn_error *err)
 {
     const cairn_instrument *only = NULL;
@@ -243,6 +262,9 @@ static int setup(cairn__exporter *x, const cairn_catalog *cat, cairn_error *err)
         xi->rec_size = sizeof(cairn__xrec) + xi->n_items * sizeof(int32_t) +
                        xi->n_scales * sizeof(cairn__xscale);
         most = xi->rec_size > most ? xi->rec_size : most;
+        if (x->o->format == CAIRN_EXPORT_LONG) {
+            rc = long_variables(xi, err);
+        }
     }
     if (rc == CAIRN_OK && (x->rec = malloc(most + 1)) == NULL) {
         rc = oom(err);
@@ -637,6 +659,9 @@ static void exporter_free(cairn__exporter *x)
     free(x->fps);
     free(x->clients);
     free(x->by_rank);
+    for (size_t i = 0; x->insts != NULL && i < x->n_insts; i++) {
+        free(x->insts[i].vars);
+    }
     free(x->insts);
     free(x->used);
     free(x->rec);

@@ -38,6 +38,8 @@ typedef struct cairn__xinst {
     size_t rec_size;      /* bytes of one spooled record */
     size_t n_assessments; /* spooled */
     size_t col;           /* wide: its first item column */
+    /* long: the variable of each item's row, then each scale's */
+    char (*vars)[CAIRN__EXPORT_NAME_MAX];
 } cairn__xinst;
 
 /* The head of a spooled record; item codes and scale values follow. */

@@ -587,11 +587,16 @@ static int add_provenance(exporter *x)
         const cairn_instrument *inst = x->insts[i];
         const cairn_codes *c =
             cairn_terminology_find(x->terms, cairn_instrument_code(inst));
+        const char *fp = NULL;
         char what[160];
+        int rc = cairn__instrument_fingerprint_get(inst, &fp, x->err);
+        if (rc < 0) {
+            json_decref(entities);
+            return rc;
+        }
         snprintf(what, sizeof what, "%s definition, version %s",
                  cairn_instrument_code(inst), cairn_instrument_version(inst));
-        json_array_append_new(entities,
-                              entity(cairn_instrument_fingerprint(inst), what));
+        json_array_append_new(entities, entity(fp, what));
         if (c != NULL) {
             snprintf(what, sizeof what, "%s terminology",
                      cairn_instrument_code(inst));

@@ -31,19 +31,54 @@ void *cairn__def_alloc(cairn_instrument *inst, size_t n, size_t size)
     return b->data;
 }
 
-static int compute_fingerprint(parser *p)
+/* The fingerprint of `inst` into its buffer: SHA-256 of the definition's
+ * canonical form (jansson's compact text with sorted keys, ASCII only). */
+static int compute_fingerprint(cairn_instrument *inst, cairn_error *err)
 {
-    char *canon = json_dumps(p->inst->root,
+    char *canon = json_dumps(inst->root,
                              JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
     char hex[CAIRN__SHA256_HEX + 1];
     if (canon == NULL) {
-        return cairn__def_nomem(p);
+        return cairn_error_set(err, CAIRN_ENOMEM, "%s: out of memory",
+                               inst->path);
     }
-    int rc = cairn__crypto_sha256_hex(canon, strlen(canon), hex, p->err);
+    int rc = cairn__crypto_sha256_hex(canon, strlen(canon), hex, err);
     free(canon);
     if (rc == 0) {
-        snprintf(p->inst->fingerprint, sizeof p->inst->fingerprint, "sha256:%s",
-                 hex);
+        snprintf(inst->fingerprint, sizeof inst->fingerprint, "sha256:%s", hex);
+    }
+    return rc;
+}
+
+/*
+ * Made on first use, not as the definition is read: every command loads
+ * the whole catalog and most use one or two fingerprints (the ten cost
+ * about half of the catalog's load).  The definition's JSON never
+ * changes once read (site texts are kept apart), so the bytes are those
+ * an eager fingerprint had; the lock makes it once when threads ask
+ * together, and the flag, set after the text is complete, lets later
+ * calls read it without the lock.
+ */
+int cairn__instrument_fingerprint_get(const cairn_instrument *inst,
+                                      const char **out, cairn_error *err)
+{
+    /* the instrument was allocated writable; only this buffer changes */
+    cairn_instrument *in = (cairn_instrument *)inst;
+    int rc = CAIRN_OK;
+    *out = NULL;
+    if (!atomic_load_explicit(&in->fp_ready, memory_order_acquire)) {
+        pthread_mutex_lock(&in->fp_lock);
+        if (!atomic_load_explicit(&in->fp_ready, memory_order_relaxed)) {
+            rc = compute_fingerprint(in, err);
+            if (rc == CAIRN_OK) {
+                atomic_store_explicit(&in->fp_ready, true,
+                                      memory_order_release);
+            }
+        }
+        pthread_mutex_unlock(&in->fp_lock);
+    }
+    if (rc == CAIRN_OK) {
+        *out = in->fingerprint;
     }
     return rc;
 }
@@ -60,6 +95,12 @@ int cairn_instrument_parse(cairn_instrument **out, const char *buf, size_t len,
         rc = cairn_error_set(err, CAIRN_ENOMEM, "%s: out of memory", name);
         goto out;
     }
+    atomic_init(&inst->fp_ready, false);
+    if (pthread_mutex_init(&inst->fp_lock, NULL) != 0) {
+        rc = cairn_error_set(err, CAIRN_ENOMEM, "%s: out of memory", name);
+        goto out;
+    }
+    inst->fp_lock_made = true;
     inst->root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
     if (inst->root == NULL) {
         rc = cairn_error_set(err, CAIRN_EPARSE, "%s:%d:%d: %s", name, jerr.line,
@@ -68,9 +109,6 @@ int cairn_instrument_parse(cairn_instrument **out, const char *buf, size_t len,
     }
     parser p = {inst, name, err};
     rc = cairn__def_parse(&p, inst->root);
-    if (rc == 0) {
-        rc = compute_fingerprint(&p);
-    }
     if (rc == 0) {
         *out = inst;
         inst = NULL;
@@ -103,6 +141,9 @@ void cairn_instrument_free(cairn_instrument *inst)
         block *next = inst->arena->next;
         free(inst->arena);
         inst->arena = next;
+    }
+    if (inst->fp_lock_made) {
+        pthread_mutex_destroy(&inst->fp_lock);
     }
     json_decref(inst->root);
     json_decref(inst->texts);
@@ -270,7 +311,9 @@ const char *cairn_instrument_version(const cairn_instrument *inst)
 
 const char *cairn_instrument_fingerprint(const cairn_instrument *inst)
 {
-    return inst->fingerprint;
+    const char *fp = NULL;
+    (void)cairn__instrument_fingerprint_get(inst, &fp, NULL);
+    return fp;
 }
 
 bool cairn_instrument_is_about_a_loss(const cairn_instrument *inst)

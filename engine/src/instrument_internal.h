@@ -8,6 +8,8 @@
 #define CAIRN_INSTRUMENT_INTERNAL_H
 
 #include <jansson.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -38,7 +40,13 @@ struct cairn_instrument {
     json_t *texts; /* site texts, or NULL */
     block *arena;
     char *path;
+    /* "sha256:" and the hex digest of the canonical definition, made on
+     * first use (most commands use one or two of the catalog's): once
+     * `fp_ready` is set it never changes; `fp_lock` orders the making */
     char fingerprint[8 + CAIRN__SHA256_HEX];
+    atomic_bool fp_ready;
+    pthread_mutex_t fp_lock;
+    bool fp_lock_made;
     const char *code, *name, *version, *instructions, *recall, *licence;
     const char *form; /* licence.form: where a clinic gets the form */
     bool text_allowed;

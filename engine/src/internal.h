@@ -19,8 +19,11 @@
 /** Hex digest length of SHA-256, without the NUL. */
 #define CAIRN__SHA256_HEX 64
 
-/** Inputs from this many bytes on are hashed by libcrypto (crypto.c). */
-#define CAIRN__SHA256_LONG 4096
+/** Inputs from this many bytes on are hashed by libcrypto (crypto.c):
+ * below, libsodium's code is quicker than libcrypto's first set-up (about
+ * 5 M instructions, paid once a process), a definition's fingerprint
+ * (6-20 KiB) among them. */
+#define CAIRN__SHA256_LONG 65536
 
 /**
  * SHA-256 of `len` bytes at `data` as 64 lowercase hex digits plus NUL in
@@ -130,6 +133,16 @@ cairn__instrument_rule_conditions(const cairn_instrument *inst, size_t i,
 
 /** The worked examples (a JSON array, borrowed). */
 json_t *cairn__instrument_examples(const cairn_instrument *inst);
+
+/**
+ * The definition's fingerprint ("sha256:<64 hex>", borrowed from `inst`
+ * until it is freed) into `*out`, made on the first call (safe from
+ * several threads at once).  Returns CAIRN_OK, CAIRN_ENOMEM or
+ * CAIRN_ECRYPTO with `*out` NULL.  cairn_instrument_fingerprint() is the
+ * same without the error.
+ */
+int cairn__instrument_fingerprint_get(const cairn_instrument *inst,
+                                      const char **out, cairn_error *err);
 
 /** Index of scale `s` within its instrument. */
 size_t cairn__instrument_scale_index(const cairn_instrument *inst,

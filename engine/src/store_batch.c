@@ -473,11 +473,15 @@ int cairn__batch_insert_definition(cairn__batch *b,
 {
     sqlite3_stmt *s = NULL;
     cairn__buf scales = CAIRN__BUF_INIT, rules = CAIRN__BUF_INIT;
-    int rc = cairn__store_prep(b->st, ST_DEF_INSERT,
+    const char *fp = NULL;
+    int rc = cairn__instrument_fingerprint_get(inst, &fp, err);
+    if (rc == CAIRN_OK) {
+        rc = cairn__store_prep(b->st, ST_DEF_INSERT,
                                "INSERT INTO definition (fingerprint,"
                                " instrument, version, n_items, scales, rules)"
                                " VALUES (?, ?, ?, ?, ?, ?)",
                                &s, err);
+    }
     if (rc < 0) {
         return rc;
     }
@@ -486,8 +490,7 @@ int cairn__batch_insert_definition(cairn__batch *b,
     if (scales.oom || rules.oom) {
         rc = cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     } else {
-        sqlite3_bind_text(s, 1, cairn_instrument_fingerprint(inst), -1,
-                          SQLITE_STATIC);
+        sqlite3_bind_text(s, 1, fp, -1, SQLITE_STATIC);
         sqlite3_bind_text(s, 2, cairn_instrument_code(inst), -1, SQLITE_STATIC);
         sqlite3_bind_text(s, 3, cairn_instrument_version(inst), -1,
                           SQLITE_STATIC);
@@ -513,15 +516,18 @@ int cairn__batch_find_definition(cairn__batch *b, const cairn_instrument *inst,
                                  int64_t *id, cairn_error *err)
 {
     sqlite3_stmt *s = NULL;
-    int rc = cairn__store_prep(b->st, ST_DEF_ID,
+    const char *fp = NULL;
+    int rc = cairn__instrument_fingerprint_get(inst, &fp, err);
+    if (rc == CAIRN_OK) {
+        rc = cairn__store_prep(b->st, ST_DEF_ID,
                                "SELECT id FROM definition "
                                "WHERE fingerprint = ?",
                                &s, err);
+    }
     if (rc < 0) {
         return rc;
     }
-    sqlite3_bind_text(s, 1, cairn_instrument_fingerprint(inst), -1,
-                      SQLITE_STATIC);
+    sqlite3_bind_text(s, 1, fp, -1, SQLITE_STATIC);
     int step = sqlite3_step(s);
     *id = step == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
     if (step != SQLITE_ROW && step != SQLITE_DONE) {

@@ -200,12 +200,16 @@ int cairn_store_rescore(cairn_store *st, const cairn_instrument *inst,
     pending *p = NULL;
     size_t n = 0;
     char reason[200];
+    const char *fp = NULL;
     memset(out, 0, sizeof *out);
+    int rc = cairn__instrument_fingerprint_get(inst, &fp, err);
+    if (rc < 0) {
+        return rc;
+    }
     snprintf(reason, sizeof reason, "rescored with %s definition %s (%.19s)",
-             cairn_instrument_code(inst), cairn_instrument_version(inst),
-             cairn_instrument_fingerprint(inst));
-    int rc = cairn__store_batch_begin(&b, st, CAIRN_METHOD_RESCORE, "rescore",
-                                      NULL, err);
+             cairn_instrument_code(inst), cairn_instrument_version(inst), fp);
+    rc = cairn__store_batch_begin(&b, st, CAIRN_METHOD_RESCORE, "rescore", NULL,
+                                  err);
     if (rc < 0) {
         return rc;
     }

@@ -182,7 +182,12 @@ const char *cairn_instrument_code(const cairn_instrument *inst);
 const char *cairn_instrument_name(const cairn_instrument *inst);
 /** Version of the definition. */
 const char *cairn_instrument_version(const cairn_instrument *inst);
-/** "sha256:<64 hex>" of the definition's canonical form. */
+/**
+ * "sha256:<64 hex>" of the definition's canonical form (jansson's compact
+ * text with sorted keys, ASCII only), borrowed from `inst`.  Made on the
+ * first call, not when the definition is read, and safe to call from
+ * several threads at once; NULL only when memory ran out making it.
+ */
 const char *cairn_instrument_fingerprint(const cairn_instrument *inst);
 /** Instructions shown before the items, or NULL. */
 const char *cairn_instrument_instructions(const cairn_instrument *inst);
