@@ -205,11 +205,12 @@ asan:
 
 # The suites whose code starts threads (pipe.c: imports, the export, the
 # cohort scan; caseload_pipe.c), under ThreadSanitizer in their own build
-# directory, and the command suites of the imports' write lock.
+# directory, and the command suites of the imports' write lock and of the
+# web server (libmicrohttpd's polling thread runs the handlers).
 TSAN_TESTS := test_store_batch_pipe test_store_cursor_pipe test_export_pipe \
               test_import test_fhir test_redcap test_caseload test_export \
               test_cohort test_aggregate
-TSAN_CLI   := import_lock
+TSAN_CLI   := import_lock serve
 tsan:
 	$(Q)$(MAKE) --no-print-directory BUILD=build/tsan SAN=thread \
 	    CFLAGS="-O1 -g" tsan-run
