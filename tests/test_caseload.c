@@ -445,6 +445,22 @@ static void test_caseload_alert_list_and_actions(void **state)
                                      CAIRN_ALERT_RESOLVED, "x", NULL, 0, &err),
                      CAIRN_ENOTFOUND);
     assert_string_equal(err.message, "no alert 'risk:999:9'");
+    /* keys that name no assessment, or an assessment of a client whose
+     * data raise no such alert (B's for A's item), are refused alike */
+    char other[64];
+    const char *colon = strchr(key, ':');
+    snprintf(other, sizeof other, "deterioration%s", colon);
+    static const char *const bad[] = {"risk",     "risk:",     "risk:x:9",
+                                      "risk:0:9", "risk:-1:9", "risk:12x"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(cairn_alert_set(st, test_catalog(), bad[i],
+                                         CAIRN_ALERT_RESOLVED, "x", NULL, 0,
+                                         &err),
+                         CAIRN_ENOTFOUND);
+    }
+    assert_int_equal(cairn_alert_set(st, test_catalog(), other,
+                                     CAIRN_ALERT_RESOLVED, "x", NULL, 0, &err),
+                     CAIRN_ENOTFOUND);
     c = caseload(st);
     assert_int_equal(cairn_alert_list_compute(&l, c, true, &err), 0);
     assert_int_equal(l->n_resolved, 1); /* resolved ones come last */

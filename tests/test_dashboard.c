@@ -236,6 +236,54 @@ static void test_dashboard_client_page(void **state)
     cairn_server_response_free(&rs);
 }
 
+/* A questionnaire with subscales offers each as a link; the one asked for
+ * is charted with its own figures (as `cairn trend --scale`), the time
+ * axis links keep it, and a name that is no scale leaves the page as is. */
+static void test_dashboard_client_subscale(void **state)
+{
+    dash *d = *state;
+    cairn_server_response rs;
+    int codes[33];
+    for (size_t i = 0; i < 33; i++) {
+        codes[i] = 2;
+    }
+    test_record(d->st, "C001", "2026-02-03", "pgs33", codes, 33);
+    for (size_t i = 0; i < 33; i++) {
+        codes[i] = 4;
+    }
+    test_record(d->st, "C001", "2026-03-03", "pgs33", codes, 33);
+    assert_int_equal(req(d, LEE, "GET", "/client/C001", NULL, &rs), 200);
+    assert_true(has(&rs, "aria-label=\"PGS-33 scales\""));
+    assert_true(has(&rs, "<a href=\"/client/C001?scale=pgs33.despair#h-pgs33\">"
+                         "Despair subscale</a>"));
+    assert_true(has(&rs, "#h-pgs33\" aria-current=\"page\">"));
+    assert_false(has(&rs, "aria-label=\"PHQ-9 scales\"")); /* one scale */
+    cairn_server_response_free(&rs);
+    const char *q[] = {"scale", "pgs33.despair", "time", "since-loss", NULL};
+    assert_int_equal(req(d, LEE, "GET", "/client/C001", q, &rs), 200);
+    /* the despair items (11, each 4 = "disagree", scored 2): 22 */
+    assert_true(has(
+        &rs, "Perinatal Grief Scale, 33-item short version, Despair subscale"));
+    assert_true(has(&rs, "?time=since-loss&amp;scale=pgs33.despair#h-pgs33\" "
+                         "aria-current=\"page\">Despair subscale</a>"));
+    assert_true(has(&rs, "?scale=pgs33.despair\">Calendar dates</a>"));
+    assert_true(has(&rs, "?time=since-loss&amp;scale=pgs33.despair\" "
+                         "aria-current=\"page\">Weeks since the loss"));
+    assert_true(has(&rs, "<td class=\"num\">22</td>"));
+    /* PHQ-9 still on its total */
+    assert_true(has(&rs, "Patient Health Questionnaire-9 by weeks"));
+    cairn_server_response_free(&rs);
+    static const char *const none[] = {"pgs33.nothing", "pgs33.total",
+                                       "nothing.total", "pgs33", ""};
+    for (size_t i = 0; i < sizeof none / sizeof none[0]; i++) {
+        const char *bad[] = {"scale", none[i], NULL};
+        assert_int_equal(req(d, LEE, "GET", "/client/C001", bad, &rs), 200);
+        assert_false(has(&rs, "short version, Despair"));
+        assert_true(has(&rs, "#h-pgs33\" aria-current=\"page\">"));
+        cairn_server_response_free(&rs);
+    }
+}
+
 static void test_dashboard_client_without_scores(void **state)
 {
     dash *d = *state;
@@ -384,6 +432,39 @@ static void test_dashboard_couple_page(void **state)
     assert_true(has(&rs, "<th scope=\"col\">Partner</th>"));
     assert_int_equal(count(&rs, "<polyline"), 2);
     cairn_couple_view_free(v);
+    cairn_server_response_free(&rs);
+}
+
+/* Both partners' markers are numbered in date order, and markers that
+ * share a place on the axis share one label instead of hiding each
+ * other. */
+static void test_dashboard_couple_markers_by_date(void **state)
+{
+    dash *d = *state;
+    cairn_server_response rs;
+    cairn_error err = CAIRN_ERROR_INIT;
+    cairn_event same = {0, "C002", "2026-02-20", CAIRN_EVENT_SESSION,
+                        "joint session"};
+    cairn_event early = {0, "C002", "2026-02-10", CAIRN_EVENT_LIFE_EVENT,
+                         "back at work"};
+    assert_int_equal(cairn_store_event_add(d->st, &same, NULL, &err), 0);
+    assert_int_equal(cairn_store_event_add(d->st, &early, NULL, &err), 0);
+    assert_int_equal(req(d, LEE, "GET", "/couple/C001", NULL, &rs), 200);
+    /* after both due dates (02-09), C002's 02-10, then C001's and C002's
+     * 02-20 */
+    const char *first = strstr(rs.body, "<li>2026-02-10: back at work");
+    const char *second = strstr(rs.body, "<li>2026-02-20: &lt;group&gt;");
+    const char *third = strstr(rs.body, "<li>2026-02-20: joint session");
+    assert_non_null(first);
+    assert_non_null(second);
+    assert_non_null(third);
+    assert_true(first < second && second < third);
+    /* a day apart on the axis: one label; ten days on: the next */
+    assert_true(has(&rs, ">1-3</text>"));
+    assert_true(has(&rs, ">4, 5</text>"));
+    assert_false(has(&rs, ">1</text>") || has(&rs, ">4</text>"));
+    assert_true(has(&rs, "5 numbered lines mark the timeline"));
+    assert_int_equal(count(&rs, "stroke-dasharray=\"1 3\""), 3);
     cairn_server_response_free(&rs);
 }
 
@@ -654,6 +735,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_dashboard_client_page, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_dashboard_client_subscale, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_dashboard_client_without_scores,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_dashboard_figures_equal_trend,
@@ -662,6 +745,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_dashboard_who_sees_what, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_dashboard_couple_markers_by_date,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_dashboard_couple_page, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_dashboard_paper_form, setup,

@@ -7,11 +7,13 @@
  */
 #include <jansson.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "cairn/fhir.h"
 #include "cairn/store.h"
 #include "cairn/terminology.h"
 #include "helpers.h"
+#include "../engine/src/internal.h"
 
 #define SYS "https://clinic.example/fhir"
 
@@ -294,6 +296,65 @@ static void test_fhir_export_is_deterministic(void **state)
     assert_int_equal(
         cairn_fhir_export(&one, st, test_catalog(), terms(), &o, NULL, &err),
         CAIRN_EINVAL);
+    cairn_store_close(st);
+}
+
+static size_t fhir_exports(cairn_store *st)
+{
+    cairn_audit_list *log = NULL;
+    cairn_error err = CAIRN_ERROR_INIT;
+    size_t n = 0;
+    assert_int_equal(cairn_store_audit_list(&log, st, 0, &err), CAIRN_OK);
+    for (size_t i = 0; i < log->n; i++) {
+        n += strcmp(log->items[i].action, "export.fhir") == 0;
+    }
+    cairn_store_audit_list_free(log);
+    return n;
+}
+
+/* A Bundle file is audited only once written: a file that cannot be
+ * written, or that exists without force, leaves no entry; the file
+ * holds the text cairn_fhir_export gives. */
+static void test_fhir_export_file_audited_when_written(void **state)
+{
+    (void)state;
+    cairn_store *st = new_store();
+    cairn_fhir_export_options o = CAIRN_FHIR_EXPORT_OPTIONS_INIT;
+    cairn_error err = CAIRN_ERROR_INIT;
+    char dir[] = "/tmp/cairn-fhir-XXXXXX", path[64], bad[96];
+    char *text = NULL, *file = NULL;
+    size_t len = 0;
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/bundle.json", dir);
+    snprintf(bad, sizeof bad, "%s/missing/bundle.json", dir);
+    add_client(st, "C001", NULL);
+    record(st, "C001", "phq9", phq9_11, 9, "2026-03-02T10:00:00Z");
+    o.system = SYS;
+    o.recorded = "2026-04-01T00:00:00Z";
+    assert_int_equal(cairn_fhir_export_write(bad, NULL, st, test_catalog(),
+                                             terms(), &o, NULL, &err),
+                     CAIRN_EIO);
+    assert_non_null(strstr(err.message, "missing/bundle.json"));
+    assert_int_equal(fhir_exports(st), 0);
+    assert_int_equal(cairn_fhir_export_write(path, NULL, st, test_catalog(),
+                                             terms(), &o, NULL, &err),
+                     CAIRN_OK);
+    assert_int_equal(fhir_exports(st), 1);
+    assert_int_equal(cairn__util_read_file(path, &file, &len, &err), CAIRN_OK);
+    assert_int_equal(
+        cairn_fhir_export(&text, st, test_catalog(), terms(), &o, NULL, &err),
+        CAIRN_OK);
+    assert_int_equal(fhir_exports(st), 2);
+    assert_true(len == strlen(text));
+    assert_memory_equal(file, text, len);
+    free(file);
+    free(text);
+    assert_int_equal(cairn_fhir_export_write(path, NULL, st, test_catalog(),
+                                             terms(), &o, NULL, &err),
+                     CAIRN_EEXISTS);
+    assert_int_equal(fhir_exports(st), 2);
+    assert_int_equal(unlink(path), 0);
+    assert_int_equal(rmdir(dir), 0);
     cairn_store_close(st);
 }
 
@@ -754,6 +815,7 @@ int main(void)
         cmocka_unit_test(test_terminology_refuses_bad_sidecars),
         cmocka_unit_test(test_fhir_export_statuses_and_codes),
         cmocka_unit_test(test_fhir_export_is_deterministic),
+        cmocka_unit_test(test_fhir_export_file_audited_when_written),
         cmocka_unit_test(test_fhir_questionnaire_licence),
         cmocka_unit_test(test_fhir_import_phq2_by_items_and_answers),
         cmocka_unit_test(test_fhir_import_refusals),

@@ -187,6 +187,20 @@ static void test_outfile_abort_and_signal(void **state)
     assert_int_equal(temporaries(), 0);
     assert_int_equal(cairn_outfile_commit(f, &err), CAIRN_EIO);
     assert_int_equal(access(p, F_OK), -1);
+    /* an output opened after the removal, while the removed one is still
+     * open, is its own: the older one's failure leaves it alone */
+    cairn_outfile *g = NULL;
+    char q[128];
+    in_dir(q, sizeof q, "after.csv");
+    assert_int_equal(cairn_outfile_open(&f, p, NULL, &err), CAIRN_OK);
+    cairn_outfile_remove_temporaries();
+    assert_int_equal(cairn_outfile_open(&g, q, NULL, &err), CAIRN_OK);
+    fputs("whole\n", cairn_outfile_stream(g));
+    assert_int_equal(cairn_outfile_commit(f, &err), CAIRN_EIO);
+    assert_int_equal(access(p, F_OK), -1);
+    assert_int_equal(cairn_outfile_commit(g, &err), CAIRN_OK);
+    assert_int_equal(access(q, F_OK), 0);
+    assert_int_equal(unlink(q), 0);
 }
 
 /* A child killed with SIGKILL mid-write leaves its temporary; the next

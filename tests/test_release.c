@@ -6,9 +6,11 @@
  */
 #include <gsl/gsl_errno.h>
 #include <jansson.h>
+#include <unistd.h>
 
 #include "cairn/release.h"
 #include "helpers.h"
+#include "../engine/src/internal.h"
 #include "../engine/src/store_db.h"
 
 /* `n` clients R00.. with two PHQ-9 scores each. */
@@ -167,11 +169,67 @@ static int setup(void **state)
     return 0;
 }
 
+/* A summary file is logged as a release only once it is written: a file
+ * that cannot be written logs nothing, a refused release leaves no file,
+ * and the file written is cairn_aggregate_write's of the same summary. */
+static void test_release_summary_file_logged_when_written(void **state)
+{
+    (void)state;
+    char dir[64], path[128], bad[160], again[128];
+    cairn_store *st = test_store_new(dir, sizeof dir);
+    cairn_aggregate_options o = CAIRN_AGGREGATE_OPTIONS_INIT;
+    cairn_error err = CAIRN_ERROR_INIT;
+    const cairn_instrument *phq9 = test_instrument("phq9");
+    cairn_aggregate *agg = NULL;
+    clients(st, 0, 12);
+    snprintf(path, sizeof path, "%s/summary.json", dir);
+    snprintf(bad, sizeof bad, "%s/no-such-folder/summary.json", dir);
+    snprintf(again, sizeof again, "%s/again.json", dir);
+    assert_int_equal(
+        cairn_release_summary_write(&agg, st, phq9, &o, bad, NULL, &err),
+        CAIRN_EIO);
+    assert_null(agg);
+    assert_non_null(strstr(err.message, "no-such-folder/summary.json"));
+    assert_int_equal(releases(st), 0);
+    assert_int_equal(
+        cairn_release_summary_write(&agg, st, phq9, &o, path, NULL, &err),
+        CAIRN_OK);
+    assert_int_equal(releases(st), 1);
+    /* the same bytes as the summary written by cairn_aggregate_write */
+    assert_int_equal(cairn_aggregate_write(agg, again, NULL, &err), CAIRN_OK);
+    cairn_aggregate_free(agg);
+    agg = NULL;
+    char *one = NULL, *two = NULL;
+    size_t n1 = 0, n2 = 0;
+    assert_int_equal(cairn__util_read_file(path, &one, &n1, &err), CAIRN_OK);
+    assert_int_equal(cairn__util_read_file(again, &two, &n2, &err), CAIRN_OK);
+    assert_true(n1 == n2 && n1 > 0);
+    assert_memory_equal(one, two, n1);
+    free(one);
+    free(two);
+    /* an existing file is kept without force, and nothing is logged */
+    assert_int_equal(
+        cairn_release_summary_write(&agg, st, phq9, &o, path, NULL, &err),
+        CAIRN_EEXISTS);
+    assert_int_equal(releases(st), 1);
+    /* one client more: refused, and no file left behind */
+    clients(st, 12, 1);
+    snprintf(again, sizeof again, "%s/refused.json", dir);
+    assert_int_equal(
+        cairn_release_summary_write(&agg, st, phq9, &o, again, NULL, &err),
+        CAIRN_EINVAL);
+    assert_null(agg);
+    assert_int_equal(access(again, F_OK), -1);
+    assert_int_equal(releases(st), 1);
+    test_store_done(st, dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_release_report_is_logged_and_suppressed),
         cmocka_unit_test(test_release_log_compares_members),
+        cmocka_unit_test(test_release_summary_file_logged_when_written),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

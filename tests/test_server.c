@@ -1073,6 +1073,15 @@ static void test_server_alert_lifecycle(void **state)
                               "ack",  "note", "seen",  NULL};
     assert_int_equal(post(f, &lee, "/alert", not_mine, &rs), 404);
     cairn_server_response_free(&rs);
+    /* nor is a key that names no assessment, or is not a key */
+    static const char *const nobody[] = {"risk:99999:9", "risk", ""};
+    for (size_t i = 0; i < sizeof nobody / sizeof nobody[0]; i++) {
+        const char *none[] = {"csrf", csrf,   "alert", nobody[i], "action",
+                              "ack",  "note", "seen",  NULL};
+        assert_int_equal(post(f, &lee, "/alert", none, &rs), 404);
+        assert_true(has(&rs, "That alert is not among your clients"));
+        cairn_server_response_free(&rs);
+    }
     const char *ack[] = {"csrf",   csrf,  "alert", key,
                          "action", "ack", "note",  "called, safety plan <ok>",
                          NULL};

@@ -142,8 +142,8 @@ static int summarize(cli_ctx *ctx, agg_args *a)
     o.cohort.to = a->to;
     cairn_outfile_options out = cli_output_options(ctx, a->force, NULL);
     if (cairn_outfile_check(a->output, &out, &err) < 0 ||
-        cairn_release_summary_compute(&agg, st, inst, &o, &err) < 0 ||
-        cairn_aggregate_write(agg, a->output, &out, &err) < 0) {
+        cairn_release_summary_write(&agg, st, inst, &o, a->output, &out, &err) <
+            0) {
         rc = cli_fail(&err);
     } else {
         print_written(a->output, agg);

@@ -166,22 +166,19 @@ int cmd_alerts(cli_ctx *ctx, int argc, char **argv)
         return CLI_FAIL;
     }
     cairn_caseload_options o = CAIRN_CASELOAD_OPTIONS_INIT;
-    cairn_caseload *cl = NULL;
-    cairn_alert_list *l = NULL;
+    cairn_attention *a = NULL;
     cairn_alert_record_list *history = NULL;
     cairn_error err = CAIRN_ERROR_INIT;
     o.clinician = given.clinician;
     o.all = true; /* a discharged client's alerts still need an answer */
-    if (cairn_caseload_compute(&cl, st, cat, &o, &err) < 0 ||
-        cairn_alert_list_compute(&l, cl, given.all, &err) < 0 ||
+    if (cairn_attention_read(&a, st, cat, &o, given.all, NULL, &err) < 0 ||
         cairn_store_alert_history(&history, st, &err) < 0) {
         rc = cli_fail(&err);
     } else {
-        rc = print_alerts(l, history);
+        rc = print_alerts(a->alerts, history);
     }
     cairn_store_alert_list_free(history);
-    cairn_alert_list_free(l);
-    cairn_caseload_free(cl);
+    cairn_attention_free(a);
     cairn_store_close(st);
     return rc;
 }

@@ -186,11 +186,17 @@ static int fhir_export(cli_ctx *ctx, int npos)
         rc = CLI_FAIL;
     }
     x.pseudonymise = k;
+    /* a file is placed after the audit entry, standard output written
+     * after it */
+    bool to_stdout = strcmp(output, "-") == 0;
+    cairn_outfile_options oo = cli_output_options(ctx, force, key);
     if (rc == CLI_OK &&
-        cairn_fhir_export(&json, st, cat, terms, &x, &r, &err) < 0) {
+        (to_stdout ? cairn_fhir_export(&json, st, cat, terms, &x, &r, &err)
+                   : cairn_fhir_export_write(output, &oo, st, cat, terms, &x,
+                                             &r, &err)) < 0) {
         rc = cli_fail(&err);
     }
-    if (rc == CLI_OK) {
+    if (rc == CLI_OK && to_stdout) {
         rc = write_output(ctx, output, json);
     }
     if (rc == CLI_OK && strcmp(output, "-") != 0) {

@@ -25,6 +25,7 @@
 #include "cairn/couple.h"
 #include "cairn/caseload.h"
 #include "cairn/alert.h"
+#include "cairn/attention.h"
 #include "cairn/due.h"
 #include "cairn/export.h"
 #include "cairn/aggregate.h"

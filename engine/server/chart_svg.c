@@ -58,12 +58,21 @@ const char *srv_band_words(const cairn_scale *sc, const char *id)
 /* ------------------------------------------------------------------ */
 /* Geometry                                                            */
 
+/* A timeline marker on the chart, numbered in date order. */
+typedef struct mark {
+    const cairn_event *e;
+    size_t series, index; /* whose, and where in their list */
+    double x;             /* days */
+} mark;
+
 typedef struct geo {
     const srv_chart *ch;
     bool since_loss; /* the axis actually used */
     double loss;     /* days of the loss */
     double x0, x1;   /* days */
     double y0, y1;   /* score range */
+    mark *marks;     /* the markers on the chart, by date */
+    size_t n_marks;
 } geo;
 
 /* A date on the chart's axis, in days; false if it is not a date. */
@@ -366,30 +375,92 @@ static void expected_band(srv_buf *b, const geo *g, const srv_chart_series *s)
     srv_put(b, "\"/>\n");
 }
 
-/* Vertical lines for the markers, numbered at the top. */
-static void markers(srv_buf *b, const geo *g, size_t *count)
+static int by_date(const void *pa, const void *pb)
 {
+    const mark *a = pa, *b = pb;
+    if (a->x != b->x) {
+        return a->x < b->x ? -1 : 1;
+    }
+    if (a->series != b->series) {
+        return a->series < b->series ? -1 : 1;
+    }
+    return a->index < b->index ? -1 : a->index > b->index;
+}
+
+/* Every series' markers on the chart, in date order (partners' events
+ * interleaved), so numbers that share a place on the axis are
+ * consecutive.  False when memory ran out. */
+static bool collect_marks(geo *g)
+{
+    size_t n = 0;
+    for (size_t s = 0; s < g->ch->n_series; s++) {
+        const cairn_event_list *ev = g->ch->series[s].events;
+        n += ev != NULL ? ev->n : 0;
+    }
+    g->marks = n > 0 ? malloc(n * sizeof *g->marks) : NULL;
+    if (n > 0 && g->marks == NULL) {
+        return false;
+    }
     for (size_t s = 0; s < g->ch->n_series; s++) {
         const cairn_event_list *ev = g->ch->series[s].events;
         for (size_t i = 0; ev != NULL && i < ev->n; i++) {
             double x = 0;
-            if (!on_chart(g, &ev->items[i], &x)) {
-                continue;
+            if (on_chart(g, &ev->items[i], &x)) {
+                g->marks[g->n_marks++] = (mark){&ev->items[i], s, i, x};
             }
-            double p = px(g, x);
-            (*count)++;
-            srv_printf(b,
-                       "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" "
-                       "y2=\"%.1f\" stroke=\"#4a4a4a\" stroke-width=\"1.5\" "
-                       "stroke-dasharray=\"%s\"/>",
-                       p, p, TOP, H - BOTTOM, s == 0 ? "3 3" : "1 3");
-            srv_printf(b,
-                       "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"10\" "
-                       "fill=\"#ffffff\" stroke=\"#4a4a4a\"/>"
-                       "<text x=\"%.1f\" y=\"%.1f\" font-size=\"12\" "
-                       "text-anchor=\"middle\" fill=\"#1b1b1b\">%zu</text>\n",
-                       p, TOP - 13, p, TOP - 9, *count);
         }
+    }
+    if (g->n_marks > 1) {
+        qsort(g->marks, g->n_marks, sizeof *g->marks, by_date);
+    }
+    return true;
+}
+
+/* Marker numbers closer than this on the axis share one label. */
+#define MARK_APART 22.0
+
+/*
+ * Vertical lines for the markers, numbered at the top: markers too close
+ * to read apart (the same day for both partners, two events a few days
+ * apart) share one label at the first, "1, 2" or "3-5".
+ */
+static void markers(srv_buf *b, const geo *g)
+{
+    for (size_t i = 0; i < g->n_marks; i++) {
+        double p = px(g, g->marks[i].x);
+        srv_printf(b,
+                   "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" "
+                   "y2=\"%.1f\" stroke=\"#4a4a4a\" stroke-width=\"1.5\" "
+                   "stroke-dasharray=\"%s\"/>",
+                   p, p, TOP, H - BOTTOM,
+                   g->marks[i].series == 0 ? "3 3" : "1 3");
+    }
+    for (size_t i = 0; i < g->n_marks;) {
+        double p = px(g, g->marks[i].x);
+        size_t j = i + 1;
+        while (j < g->n_marks && px(g, g->marks[j].x) - p < MARK_APART) {
+            j++;
+        }
+        char label[48];
+        if (j - i == 1) {
+            snprintf(label, sizeof label, "%zu", i + 1);
+        } else if (j - i == 2) {
+            snprintf(label, sizeof label, "%zu, %zu", i + 1, i + 2);
+        } else {
+            snprintf(label, sizeof label, "%zu-%zu", i + 1, j);
+        }
+        /* a pill as wide as its label, kept inside the chart */
+        double w = strlen(label) <= 1 ? 20.0 : 8.0 + 7.0 * strlen(label);
+        double left = p - w / 2;
+        left = left < 1 ? 1 : left > W - w - 1 ? W - w - 1 : left;
+        srv_printf(b,
+                   "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
+                   "height=\"20\" rx=\"10\" fill=\"#ffffff\" "
+                   "stroke=\"#4a4a4a\"/>"
+                   "<text x=\"%.1f\" y=\"%.1f\" font-size=\"12\" "
+                   "text-anchor=\"middle\" fill=\"#1b1b1b\">%s</text>\n",
+                   left, TOP - 23, w, left + w / 2, TOP - 9, label);
+        i = j;
     }
 }
 
@@ -447,7 +518,7 @@ static void scale_name(srv_buf *b, const srv_chart *ch)
     }
 }
 
-static void svg(srv_buf *b, const geo *g, size_t *n_markers)
+static void svg(srv_buf *b, const geo *g)
 {
     const srv_chart *ch = g->ch;
     srv_printf(b,
@@ -478,7 +549,7 @@ static void svg(srv_buf *b, const geo *g, size_t *n_markers)
         expected_band(b, g, &ch->series[s]);
     }
     cutoff_line(b, g, ch->series[0].trend);
-    markers(b, g, n_markers);
+    markers(b, g);
     for (size_t s = 0; s < ch->n_series; s++) {
         series_line(b, g, s);
     }
@@ -488,7 +559,7 @@ static void svg(srv_buf *b, const geo *g, size_t *n_markers)
 /* ------------------------------------------------------------------ */
 /* The words and the table                                             */
 
-static void describe(srv_buf *b, const geo *g, size_t n_markers)
+static void describe(srv_buf *b, const geo *g)
 {
     const srv_chart *ch = g->ch;
     srv_printf(b, "<p id=\"%s-desc\" class=\"chart-desc\">", ch->id);
@@ -537,9 +608,9 @@ static void describe(srv_buf *b, const geo *g, size_t n_markers)
             break;
         }
     }
-    if (n_markers > 0) {
+    if (g->n_marks > 0) {
         srv_printf(b, " %zu numbered line%s mark the timeline, listed below.",
-                   n_markers, n_markers == 1 ? "" : "s");
+                   g->n_marks, g->n_marks == 1 ? "" : "s");
     }
     if (ch->since_loss && !g->since_loss) {
         srv_put(b, " No loss date is recorded, so the axis shows dates.");
@@ -573,36 +644,28 @@ static void legend(srv_buf *b, const srv_chart *ch)
 
 static void marker_list(srv_buf *b, const geo *g)
 {
-    size_t k = 0;
-    for (size_t s = 0; s < g->ch->n_series; s++) {
-        const cairn_event_list *ev = g->ch->series[s].events;
-        for (size_t i = 0; ev != NULL && i < ev->n; i++) {
-            const cairn_event *e = &ev->items[i];
-            double x = 0;
-            if (!on_chart(g, e, &x)) {
-                continue;
-            }
-            srv_put(b, k++ == 0 ? "<ol class=\"markers\">\n<li>" : "<li>");
-            srv_printf(b, "%.10s", e->date);
-            if (g->since_loss) {
-                srv_printf(b, " (week %.0f)", x / 7);
-            }
-            srv_put(b, ": ");
-            srv_esc(b, e->label != NULL ? e->label : srv_event_words(e->kind));
-            if (e->label != NULL && e->id != 0 &&
-                strcmp(e->label, srv_event_words(e->kind)) != 0) {
-                srv_put(b, " (");
-                srv_put(b, srv_event_words(e->kind));
-                srv_put(b, ")");
-            }
-            if (g->ch->n_series > 1) {
-                srv_put(b, ", ");
-                srv_esc(b, g->ch->series[s].name);
-            }
-            srv_put(b, "</li>\n");
+    for (size_t k = 0; k < g->n_marks; k++) {
+        const cairn_event *e = g->marks[k].e;
+        srv_put(b, k == 0 ? "<ol class=\"markers\">\n<li>" : "<li>");
+        srv_printf(b, "%.10s", e->date);
+        if (g->since_loss) {
+            srv_printf(b, " (week %.0f)", g->marks[k].x / 7);
         }
+        srv_put(b, ": ");
+        srv_esc(b, e->label != NULL ? e->label : srv_event_words(e->kind));
+        if (e->label != NULL && e->id != 0 &&
+            strcmp(e->label, srv_event_words(e->kind)) != 0) {
+            srv_put(b, " (");
+            srv_put(b, srv_event_words(e->kind));
+            srv_put(b, ")");
+        }
+        if (g->ch->n_series > 1) {
+            srv_put(b, ", ");
+            srv_esc(b, g->ch->series[g->marks[k].series].name);
+        }
+        srv_put(b, "</li>\n");
     }
-    if (k > 0) {
+    if (g->n_marks > 0) {
         srv_put(b, "</ol>\n");
     }
 }
@@ -674,8 +737,11 @@ static void data_table(srv_buf *b, const geo *g)
 void srv_chart_write(srv_buf *b, const srv_chart *ch)
 {
     geo g;
-    size_t n_markers = 0;
     geometry(&g, ch);
+    if (!collect_marks(&g)) {
+        b->oom = true; /* the page fails whole, never without its markers */
+        return;
+    }
     srv_printf(b, "<figure class=\"chart-figure\" id=\"%s\">\n", ch->id);
     /* below 42rem the chart keeps its size and scrolls in its own
      * region, so its words stay readable at 200% zoom */
@@ -683,13 +749,14 @@ void srv_chart_write(srv_buf *b, const srv_chart *ch)
                "<div class=\"chart-wrap\" role=\"group\" tabindex=\"0\" "
                "aria-labelledby=\"%s-title\">\n",
                ch->id);
-    svg(b, &g, &n_markers);
+    svg(b, &g);
     srv_put(b, "</div>\n");
     srv_put(b, "<figcaption>");
-    describe(b, &g, n_markers);
+    describe(b, &g);
     legend(b, ch);
     marker_list(b, &g);
     srv_put(b, "</figcaption>\n");
     data_table(b, &g);
     srv_put(b, "</figure>\n");
+    free(g.marks);
 }

@@ -54,8 +54,59 @@ void srv_view_free(srv_view *v)
     cairn_caseload_free(v->cl);
     cairn_store_event_list_free(v->events);
     cairn_store_assessment_list_free(v->all);
+    cairn_caseload_free(v->sub);
     free(v->clinic);
     memset(v, 0, sizeof *v);
+}
+
+/*
+ * ?scale=INSTRUMENT.SCALE: chart one questionnaire on another of its
+ * scales (a subscale: the PGS's despair, a PCL-5 cluster), with that
+ * scale's figures, as `cairn trend --scale` gives them.  A name that is
+ * not a scale of a questionnaire in the catalog, or is its main scale,
+ * leaves the page as it is.
+ */
+static int load_subscale(srv_view *v, cairn_caseload_options o)
+{
+    const char *q = srv_query(v->c, "scale");
+    const char *dot = q != NULL ? strchr(q, '.') : NULL;
+    char code[64];
+    if (dot == NULL || (size_t)(dot - q) >= sizeof code) {
+        return CAIRN_OK;
+    }
+    memcpy(code, q, (size_t)(dot - q));
+    code[dot - q] = '\0';
+    const cairn_instrument *inst = NULL;
+    if (cairn_catalog_find(&inst, v->c->app->cfg.catalog, code, NULL) < 0) {
+        return CAIRN_OK;
+    }
+    const cairn_scale *sc = cairn_instrument_find_scale(inst, dot + 1);
+    if (sc == NULL || sc == cairn_instrument_scale(inst, 0)) {
+        return CAIRN_OK;
+    }
+    o.instrument = cairn_instrument_code(inst);
+    o.trend.scale = sc->id;
+    int rc = cairn_caseload_compute(&v->sub, v->c->app->cfg.store,
+                                    v->c->app->cfg.catalog, &o, NULL);
+    if (rc == CAIRN_OK && v->sub->n == 1 && v->sub->entries[0].n_trends == 1) {
+        v->sub_inst = inst;
+        v->sub_scale = sc;
+    }
+    return rc;
+}
+
+/* The trend to chart for `t`'s questionnaire: the subscale asked for, or
+ * `t` itself. */
+static const cairn_trend *charted(const srv_view *v, const cairn_trend *t,
+                                  const cairn_caseload **from)
+{
+    *from = v->cl;
+    if (v->sub_inst != NULL &&
+        strcmp(cairn_instrument_code(v->sub_inst), t->instrument) == 0) {
+        *from = v->sub;
+        return v->sub->entries[0].trends[0];
+    }
+    return t;
 }
 
 int srv_view_client(srv_ctx *c, const char *code, cairn_client **out)
@@ -104,6 +155,9 @@ int srv_view_load(srv_view *v, srv_ctx *c, const char *code)
     int rc = cairn_caseload_compute(&v->cl, st, c->app->cfg.catalog, &o, NULL);
     if (rc == CAIRN_OK && v->cl->n == 1) {
         v->entry = &v->cl->entries[0];
+    }
+    if (rc == CAIRN_OK) {
+        rc = load_subscale(v, o);
     }
     if (rc == CAIRN_OK) {
         rc = cairn_store_event_list(&v->events, st, v->client->code, NULL);
@@ -163,19 +217,62 @@ void srv_dash_begin(srv_ctx *c, srv_buf *b, const char *title,
     srv_frame_begin(c, b, title, NULL);
 }
 
-/* "Calendar dates | Weeks since the loss", as links (no script). */
-void srv_axis_switch(srv_buf *b, const char *base_href, bool since_loss)
+/* "Calendar dates | Weeks since the loss", as links (no script), which
+ * keep the scale charted (`scale`, "INSTRUMENT.SCALE", or NULL). */
+void srv_axis_switch(srv_buf *b, const char *base_href, bool since_loss,
+                     const char *scale)
 {
     srv_put(b, "<nav class=\"axis no-print\" aria-label=\"Time axis\">"
                "<span>Time axis:</span> <a href=\"");
     srv_put(b, base_href);
+    if (scale != NULL) {
+        srv_put(b, "?scale=");
+        srv_esc(b, scale);
+    }
     srv_put(b, since_loss ? "\">Calendar dates</a> "
                           : "\" aria-current=\"page\">Calendar dates</a> ");
     srv_put(b, "<a href=\"");
     srv_put(b, base_href);
-    srv_put(b, since_loss ? "?time=since-loss\" aria-current=\"page\">"
-                          : "?time=since-loss\">");
+    srv_put(b, "?time=since-loss");
+    if (scale != NULL) {
+        srv_put(b, "&amp;scale=");
+        srv_esc(b, scale);
+    }
+    srv_put(b, since_loss ? "\" aria-current=\"page\">" : "\">");
     srv_put(b, "Weeks since the loss</a></nav>\n");
+}
+
+/* "Scale: Total | Active grief | ...", as links to the page with that
+ * scale charted, for a questionnaire with more than one. */
+static void scale_switch(const srv_view *v, srv_buf *b,
+                         const cairn_instrument *inst, const cairn_scale *on)
+{
+    size_t n = cairn_instrument_scale_count(inst);
+    if (n < 2) {
+        return;
+    }
+    const char *code = cairn_instrument_code(inst);
+    srv_printf(b, "<nav class=\"axis no-print\" aria-label=\"");
+    srv_esc(b, srv_short_name(inst));
+    srv_put(b, " scales\"><span>Scale:</span>");
+    for (size_t i = 0; i < n; i++) {
+        const cairn_scale *sc = cairn_instrument_scale(inst, i);
+        srv_put(b, " <a href=\"");
+        srv_client_href(b, v->client->code);
+        srv_put(b, v->since_loss ? "?time=since-loss" : "");
+        if (i > 0) {
+            srv_put(b, v->since_loss ? "&amp;scale=" : "?scale=");
+            srv_esc(b, code);
+            srv_put(b, ".");
+            srv_esc(b, sc->id);
+        }
+        srv_put(b, "#h-");
+        srv_esc(b, code);
+        srv_put(b, sc == on ? "\" aria-current=\"page\">" : "\">");
+        srv_esc(b, sc->label != NULL ? sc->label : sc->id);
+        srv_put(b, "</a>");
+    }
+    srv_put(b, "</nav>\n");
 }
 
 /* ------------------------------------------------------------------ */
@@ -488,16 +585,18 @@ static void item_grid(srv_view *v, srv_buf *b, const cairn_instrument *inst)
 /* ------------------------------------------------------------------ */
 /* One questionnaire                                                   */
 
-static void course(srv_view *v, srv_buf *b, const cairn_trend *t)
+static void course(srv_view *v, srv_buf *b, const cairn_trend *main_trend)
 {
     const cairn_instrument *inst = NULL;
+    const cairn_caseload *from = NULL;
+    const cairn_trend *t = charted(v, main_trend, &from);
     if (cairn_catalog_find(&inst, v->c->app->cfg.catalog, t->instrument, NULL) <
         0) {
         return;
     }
     const cairn_scale *sc = cairn_instrument_find_scale(inst, t->scale);
     const cairn_expectation *e =
-        srv_view_expectation(v->cl, cairn_instrument_code(inst));
+        srv_view_expectation(from, cairn_instrument_code(inst));
     if (sc == NULL) {
         return;
     }
@@ -509,6 +608,7 @@ static void course(srv_view *v, srv_buf *b, const cairn_trend *t)
     srv_put(b, ": ");
     srv_esc(b, cairn_instrument_name(inst));
     srv_put(b, "</h2>\n");
+    scale_switch(v, b, inst, sc);
     srv_chart ch = {0};
     char id[64];
     snprintf(id, sizeof id, "chart-%s", t->instrument);
@@ -745,7 +845,14 @@ void srv_client_page(srv_ctx *c, srv_view *v, int status, const char *notice)
     }
     details(v, &b);
     srv_client_href(&href, v->client->code);
-    srv_axis_switch(&b, href.p != NULL ? href.p : "/", v->since_loss);
+    srv_buf scale = SRV_BUF_INIT;
+    if (v->sub_inst != NULL) {
+        srv_put(&scale, cairn_instrument_code(v->sub_inst));
+        srv_put(&scale, ".");
+        srv_put(&scale, v->sub_scale->id);
+    }
+    srv_axis_switch(&b, href.p != NULL ? href.p : "/", v->since_loss, scale.p);
+    srv_buf_free(&scale);
     srv_put(&b, "<p class=\"hint no-print\">To print this page or save it "
                 "as a PDF, use the browser's Print: each questionnaire "
                 "prints on its own page.</p>\n");

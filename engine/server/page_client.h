@@ -21,6 +21,10 @@ typedef struct srv_view {
     char *clinic;                      /**< the clinic.name setting, or NULL */
     bool since_loss;                   /**< ?time=since-loss */
     char today[11];
+    const cairn_instrument *sub_inst; /**< ?scale=INSTRUMENT.SCALE: the
+                                           questionnaire charted on */
+    const cairn_scale *sub_scale;     /**< another of its scales, */
+    cairn_caseload *sub;              /**< whose trend this is (owned) */
 } srv_view;
 
 /* The client `code` if the logged-in person may see them (0), else a 404
@@ -45,7 +49,8 @@ void srv_dash_begin(srv_ctx *c, srv_buf *b, const char *title,
 void srv_print_head(srv_buf *b, const char *clinic, const char *today,
                     const char *who);
 /* The calendar / since-the-loss switch as two links to `base_href`. */
-void srv_axis_switch(srv_buf *b, const char *base_href, bool since_loss);
+void srv_axis_switch(srv_buf *b, const char *base_href, bool since_loss,
+                     const char *scale);
 /* "/client/<code>", escaped. */
 void srv_client_href(srv_buf *b, const char *code);
 /* The request's date, "YYYY-MM-DD" (UTC). */

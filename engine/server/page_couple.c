@@ -240,7 +240,7 @@ void srv_couple_get(srv_ctx *c, const char *code)
     srv_put(&b, "</a>.</p>\n");
     srv_put(&href, "/couple/");
     srv_esc(&href, p.a->code);
-    srv_axis_switch(&b, href.p != NULL ? href.p : "/", p.since_loss);
+    srv_axis_switch(&b, href.p != NULL ? href.p : "/", p.since_loss, NULL);
     for (size_t i = 0; i < p.view->n; i++) {
         shared(&b, &p, &p.view->shared[i]);
     }

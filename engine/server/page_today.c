@@ -19,49 +19,20 @@
 #include "server_internal.h"
 
 typedef struct today {
-    cairn_caseload *cl;
-    cairn_alert_list *alerts;
+    cairn_attention *now; /* the alerts and the questionnaires due */
     cairn_alert_record_list *history;
-    cairn_due_list *due;
-    const cairn_caseload_entry **by_code; /* cl's entries by client code */
 } today;
 
 static void today_free(today *t)
 {
-    free(t->by_code);
-    cairn_due_list_free(t->due);
     cairn_store_alert_list_free(t->history);
-    cairn_alert_list_free(t->alerts);
-    cairn_caseload_free(t->cl);
-}
-
-static int by_code(const void *x, const void *y)
-{
-    const cairn_caseload_entry *const *a = x, *const *b = y;
-    return strcmp((*a)->client->code, (*b)->client->code);
-}
-
-static const cairn_caseload_entry *entry_of(const today *t, const char *code)
-{
-    size_t lo = 0, hi = t->cl->n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int c = strcmp(code, t->by_code[mid]->client->code);
-        if (c == 0) {
-            return t->by_code[mid];
-        }
-        if (c < 0) {
-            hi = mid;
-        } else {
-            lo = mid + 1;
-        }
-    }
-    return NULL;
+    cairn_attention_free(t->now);
 }
 
 /* Everything the page and the POST need, for this person's clients:
- * the caseload with discharged clients too, as `cairn alerts` computes
- * it (a discharged client's alert still needs an answer). */
+ * the caseload with discharged clients too, as `cairn alerts` reads it
+ * (a discharged client's alert still needs an answer), one client at a
+ * time (cairn/attention.h). */
 static int today_load(srv_ctx *c, today *t, bool with_resolved,
                       cairn_error *err)
 {
@@ -71,30 +42,22 @@ static int today_load(srv_ctx *c, today *t, bool with_resolved,
     o.clinician = srv_clinician_filter(c);
     o.all = true;
     srv_today(c, date);
-    int rc = cairn_caseload_compute(&t->cl, c->app->cfg.store,
-                                    c->app->cfg.catalog, &o, err);
-    if (rc == CAIRN_OK) {
-        rc = cairn_alert_list_compute(&t->alerts, t->cl, with_resolved, err);
-    }
+    int rc =
+        cairn_attention_read(&t->now, c->app->cfg.store, c->app->cfg.catalog,
+                             &o, with_resolved, date, err);
     if (rc == CAIRN_OK) {
         rc = cairn_store_alert_history(&t->history, c->app->cfg.store, err);
     }
-    if (rc == CAIRN_OK) {
-        rc = cairn_due_compute(&t->due, t->cl, date, err);
-    }
-    if (rc == CAIRN_OK) {
-        t->by_code = malloc((t->cl->n ? t->cl->n : 1) * sizeof *t->by_code);
-        if (t->by_code == NULL) {
-            rc = cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
-        }
-    }
-    if (rc == CAIRN_OK) {
-        for (size_t i = 0; i < t->cl->n; i++) {
-            t->by_code[i] = &t->cl->entries[i];
-        }
-        qsort(t->by_code, t->cl->n, sizeof *t->by_code, by_code);
-    }
     return rc;
+}
+
+/* A link to a client's page by code and display name. */
+static void client_link(srv_buf *b, const char *code, const char *name)
+{
+    cairn_client cl = {0};
+    cl.code = code;
+    cl.name = name;
+    srv_client_link(b, &cl);
 }
 
 static void put_notes(srv_buf *b, const today *t, const cairn_alert *a)
@@ -146,7 +109,6 @@ static void put_alert(srv_ctx *c, srv_buf *b, const today *t,
                       const cairn_alert_ref *r, size_t i, const char *date)
 {
     const cairn_alert *a = r->alert;
-    const cairn_caseload_entry *e = entry_of(t, r->client);
     char age[32];
     bool risk =
         a->kind == CAIRN_ALERT_RISK || a->kind == CAIRN_ALERT_RISK_UNANSWERED;
@@ -161,13 +123,9 @@ static void put_alert(srv_ctx *c, srv_buf *b, const today *t,
     srv_put(b, kind[0] ? kind + 1 : "");
     srv_put(b, r->on_latest && risk ? " (latest assessment)" : "");
     srv_put(b, ": ");
-    if (e != NULL) {
-        srv_client_link(b, e->client);
-    } else {
-        srv_esc(b, r->client);
-    }
+    client_link(b, r->client, r->client_name);
     srv_put(b, "</h3>\n<p class=\"meta\">");
-    srv_esc(b, srv_instrument_label(c, r->trend->instrument));
+    srv_esc(b, srv_instrument_label(c, r->instrument));
     srv_put(b, " &middot; raised ");
     srv_esc(b, cairn_alert_age(age, sizeof age, a->date, date));
     srv_put(b, a->state == CAIRN_ALERT_OPEN ? " &middot; open"
@@ -183,7 +141,7 @@ static void put_alert(srv_ctx *c, srv_buf *b, const today *t,
 static void put_alerts(srv_ctx *c, srv_buf *b, const today *t)
 {
     char date[11];
-    const cairn_alert_list *l = t->alerts;
+    const cairn_alert_list *l = t->now->alerts;
     size_t shown = l->n_open + l->n_acknowledged;
     srv_today(c, date);
     srv_put(b, "<section aria-labelledby=\"alerts-h\">\n"
@@ -213,7 +171,8 @@ static void put_due(srv_ctx *c, srv_buf *b, const today *t)
                "<p class=\"hint\">Due when more days have passed since the "
                "last one than the client's usual interval (the middle of "
                "their gaps between assessments in this episode).</p>\n");
-    if (t->due->n == 0) {
+    const cairn_due_list *due = t->now->due;
+    if (due->n == 0) {
         srv_put(b, "<p>Nothing is due.</p>\n</section>\n");
         return;
     }
@@ -225,14 +184,14 @@ static void put_due(srv_ctx *c, srv_buf *b, const today *t)
                "</th><th scope=\"col\">Last</th><th scope=\"col\">Usually "
                "every</th><th scope=\"col\">Days since</th></tr></thead>\n"
                "<tbody>\n");
-    for (size_t i = 0; i < t->due->n; i++) {
-        const cairn_due *d = &t->due->items[i];
+    for (size_t i = 0; i < due->n; i++) {
+        const cairn_due *d = &due->items[i];
         srv_put(b, "<tr><td>");
-        srv_client_link(b, d->entry->client);
+        client_link(b, d->client, d->client_name);
         srv_put(b, "</td><td>");
-        srv_esc(b, srv_instrument_label(c, d->trend->instrument));
+        srv_esc(b, srv_instrument_label(c, d->instrument));
         srv_put(b, "</td><td>");
-        srv_putn(b, d->trend->latest.date, 10);
+        srv_putn(b, d->latest_date, 10);
         srv_put(b, "</td><td>");
         srv_number(b, d->interval_days);
         srv_put(b, " days</td><td>");
@@ -361,15 +320,42 @@ void srv_today_get(srv_ctx *c)
                                               : NULL);
 }
 
-/* The alert `key` among this person's clients' alerts, or NULL. */
-static const cairn_alert *find_alert(const today *t, const char *key)
+/*
+ * Whether alert `key` is among this person's clients' alerts, and its
+ * state: only the client of the assessment the key names can raise it,
+ * so only that client's alerts are read (when this person sees them).
+ * Returns CAIRN_OK (`*found` says), or a store error.
+ */
+static int find_alert(srv_ctx *c, const char *key, bool *found,
+                      cairn_alert_state *state, cairn_error *err)
 {
-    for (size_t i = 0; key != NULL && i < t->alerts->n; i++) {
-        if (strcmp(t->alerts->items[i].alert->key, key) == 0) {
-            return t->alerts->items[i].alert;
+    cairn_store *st = c->app->cfg.store;
+    cairn_caseload_options o = CAIRN_CASELOAD_OPTIONS_INIT;
+    cairn_attention *now = NULL;
+    cairn_client *cl = NULL;
+    char code[CAIRN_ALERT_CLIENT_MAX];
+    *found = false;
+    int rc = key != NULL ? cairn_alert_client(st, key, code, sizeof code, err)
+                         : CAIRN_ENOTFOUND;
+    if (rc == CAIRN_OK) {
+        rc = cairn_store_client_get(&cl, st, code, err);
+    }
+    if (rc == CAIRN_OK && srv_may_see(c->session, cl)) {
+        o.client = code;
+        o.all = true;
+        rc = cairn_attention_read(&now, st, c->app->cfg.catalog, &o, true, NULL,
+                                  err);
+    }
+    for (size_t i = 0; now != NULL && i < now->alerts->n; i++) {
+        const cairn_alert *a = now->alerts->items[i].alert;
+        if (strcmp(a->key, key) == 0) {
+            *found = true;
+            *state = a->state;
         }
     }
-    return NULL;
+    cairn_attention_free(now);
+    cairn_store_client_free(cl);
+    return rc == CAIRN_ENOTFOUND ? CAIRN_OK : rc;
 }
 
 void srv_alert_post(srv_ctx *c)
@@ -379,17 +365,15 @@ void srv_alert_post(srv_ctx *c)
     const char *note = srv_field(c, "note");
     bool ack = action != NULL && strcmp(action, "ack") == 0;
     bool resolve = action != NULL && strcmp(action, "resolve") == 0;
-    today t;
     cairn_error err = CAIRN_ERROR_INIT;
-    if (today_load(c, &t, true, &err) < 0) {
-        today_free(&t);
+    cairn_alert_state state = CAIRN_ALERT_OPEN;
+    bool found = false;
+    if (find_alert(c, key, &found, &state, &err) < 0) {
         srv_dash_fail(c, &err);
         return;
     }
-    const cairn_alert *a = find_alert(&t, key);
-    bool resolved = a != NULL && a->state == CAIRN_ALERT_RESOLVED;
-    today_free(&t);
-    if (a == NULL || (!ack && !resolve)) {
+    bool resolved = found && state == CAIRN_ALERT_RESOLVED;
+    if (!found || (!ack && !resolve)) {
         today_page(c, 404, "That alert is not among your clients' alerts.",
                    NULL);
         return;

@@ -5,6 +5,7 @@
  * Alert keys hold the assessment id, which is unique in the store, so a
  * key names one client's alert; the record's client is still checked.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 
 #include "cairn/alert.h"
 #include "cairn/date.h"
+#include "internal.h"
 
 static const cairn_alert_record *find_record(const cairn_alert_record_list *r,
                                              const char *key)
@@ -166,7 +168,7 @@ static int by_rank(const void *pa, const void *pb)
 
 /* Append the alerts of one client's trends to `r` (room for them). */
 static size_t collect(ranked *r, size_t n, const char *client,
-                      const char *clinician, size_t pos,
+                      const char *clinician, const char *name, size_t pos,
                       cairn_trend *const *trends, size_t n_trends,
                       bool with_resolved)
 {
@@ -182,7 +184,9 @@ static size_t collect(ranked *r, size_t n, const char *client,
             bool latest = !t->has_baseline || a->date == NULL ||
                           t->latest.date == NULL ||
                           strcmp(a->date, t->latest.date) >= 0;
-            r[n++] = (ranked){{client, clinician, t, a, latest}, pos};
+            r[n++] = (ranked){{client, clinician, t, a, latest, t->instrument,
+                               t->scale, name},
+                              pos};
         }
     }
     return n;
@@ -198,7 +202,9 @@ static int finish(cairn_alert_list **out, ranked *r, size_t n, cairn_error *err)
         free(items);
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
-    qsort(r, n, sizeof *r, by_rank);
+    if (n > 1) {
+        qsort(r, n, sizeof *r, by_rank);
+    }
     for (size_t i = 0; i < n; i++) {
         items[i] = r[i].ref;
         cairn_alert_state s = r[i].ref.alert->state;
@@ -230,7 +236,7 @@ int cairn_alert_list_of_trends(cairn_alert_list **out, const char *client,
     if (r == NULL) {
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
-    size_t k = collect(r, 0, client, NULL, 0, trends, n, with_resolved);
+    size_t k = collect(r, 0, client, NULL, NULL, 0, trends, n, with_resolved);
     int rc = finish(out, r, k, err);
     free(r);
     return rc;
@@ -250,8 +256,8 @@ int cairn_alert_list_compute(cairn_alert_list **out, const cairn_caseload *cl,
     }
     for (size_t i = 0; i < cl->n; i++) {
         const cairn_caseload_entry *e = &cl->entries[i];
-        k = collect(r, k, e->client->code, e->client->clinician, i, e->trends,
-                    e->n_trends, with_resolved);
+        k = collect(r, k, e->client->code, e->client->clinician,
+                    e->client->name, i, e->trends, e->n_trends, with_resolved);
     }
     int rc = finish(out, r, k, err);
     free(r);
@@ -263,8 +269,161 @@ void cairn_alert_list_free(cairn_alert_list *l)
     if (l == NULL) {
         return;
     }
+    for (size_t i = 0; l->owned && i < l->n; i++) {
+        free((void *)l->items[i].alert); /* its copy, see keep() */
+    }
     free(l->items);
     free(l);
+}
+
+/* ------------------------------------------------------------------ */
+/* A list built one client at a time (cairn_attention_read)            */
+
+struct cairn__alert_acc {
+    bool with_resolved;
+    ranked *r; /* every alert kept so far */
+    size_t n, cap;
+};
+
+int cairn__alert_acc_new(cairn__alert_acc **out, bool with_resolved)
+{
+    *out = calloc(1, sizeof **out);
+    if (*out == NULL) {
+        return CAIRN_ENOMEM;
+    }
+    (*out)->with_resolved = with_resolved;
+    return CAIRN_OK;
+}
+
+static size_t text_size(const char *s)
+{
+    return s != NULL ? strlen(s) + 1 : 0;
+}
+
+/* `s` copied to `*at` (advanced), or NULL for NULL. */
+static const char *put_text(char **at, const char *s)
+{
+    if (s == NULL) {
+        return NULL;
+    }
+    size_t n = strlen(s) + 1;
+    char *p = memcpy(*at, s, n);
+    *at += n;
+    return p;
+}
+
+/* Replace what `ref` borrows from a client's trends (gone once the walk
+ * moves on) by one copy: the alert first, its texts after it, so freeing
+ * the alert frees them all. */
+static bool keep(cairn_alert_ref *ref)
+{
+    const cairn_alert *a = ref->alert;
+    size_t n = sizeof *a + text_size(a->date) + text_size(a->state_by) +
+               text_size(a->state_at) + text_size(a->state_note) +
+               text_size(ref->client) + text_size(ref->clinician) +
+               text_size(ref->client_name) + text_size(ref->instrument) +
+               text_size(ref->scale);
+    cairn_alert *copy = malloc(n);
+    if (copy == NULL) {
+        return false;
+    }
+    char *at = (char *)(copy + 1);
+    *copy = *a;
+    copy->date = put_text(&at, a->date);
+    copy->state_by = put_text(&at, a->state_by);
+    copy->state_at = put_text(&at, a->state_at);
+    copy->state_note = put_text(&at, a->state_note);
+    ref->client = put_text(&at, ref->client);
+    ref->clinician = put_text(&at, ref->clinician);
+    ref->client_name = put_text(&at, ref->client_name);
+    ref->instrument = put_text(&at, ref->instrument);
+    ref->scale = put_text(&at, ref->scale);
+    ref->trend = NULL;
+    ref->alert = copy;
+    return true;
+}
+
+int cairn__alert_acc_add(cairn__alert_acc *acc, const cairn_caseload_entry *e,
+                         size_t pos, cairn_error *err)
+{
+    size_t more = count_alerts(e->trends, e->n_trends);
+    if (acc->n + more > acc->cap) {
+        size_t cap = acc->cap ? acc->cap : 64;
+        while (cap < acc->n + more) {
+            cap *= 2;
+        }
+        ranked *r = realloc(acc->r, cap * sizeof *r);
+        if (r == NULL) {
+            return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+        }
+        acc->r = r;
+        acc->cap = cap;
+    }
+    size_t first = acc->n;
+    size_t n = collect(acc->r, first, e->client->code, e->client->clinician,
+                       e->client->name, pos, e->trends, e->n_trends,
+                       acc->with_resolved);
+    for (size_t i = first; i < n; i++) {
+        if (!keep(&acc->r[i].ref)) {
+            return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+        }
+        acc->n = i + 1; /* only kept ones are counted (and freed) */
+    }
+    return CAIRN_OK;
+}
+
+int cairn__alert_acc_finish(cairn__alert_acc *acc, cairn_alert_list **out,
+                            cairn_error *err)
+{
+    int rc = finish(out, acc->r, acc->n, err);
+    if (rc == CAIRN_OK) {
+        (*out)->owned = true;
+        acc->n = 0; /* the copies are the list's now */
+    }
+    return rc;
+}
+
+void cairn__alert_acc_free(cairn__alert_acc *acc)
+{
+    if (acc == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < acc->n; i++) {
+        free((void *)acc->r[i].ref.alert);
+    }
+    free(acc->r);
+    free(acc);
+}
+
+int cairn_alert_client(cairn_store *st, const char *key, char *code,
+                       size_t size, cairn_error *err)
+{
+    const char *colon = key != NULL ? strchr(key, ':') : NULL;
+    char *end = NULL;
+    long long id = 0;
+    if (colon != NULL && colon[1] >= '0' && colon[1] <= '9') {
+        errno = 0;
+        id = strtoll(colon + 1, &end, 10);
+        if (errno != 0 || (*end != '\0' && *end != ':')) {
+            id = 0;
+        }
+    }
+    cairn_assessment *a = NULL;
+    int rc = id > 0 ? cairn_store_assessment_get(&a, st, (int64_t)id, err)
+                    : CAIRN_ENOTFOUND;
+    if (rc == CAIRN_OK &&
+        (a->client_code == NULL || strlen(a->client_code) >= size)) {
+        rc = CAIRN_ENOTFOUND;
+    }
+    if (rc == CAIRN_OK) {
+        memcpy(code, a->client_code, strlen(a->client_code) + 1);
+    }
+    cairn_store_assessment_free(a);
+    if (rc == CAIRN_ENOTFOUND) {
+        return cairn_error_set(err, CAIRN_ENOTFOUND, "no alert '%.80s'",
+                               key != NULL ? key : "");
+    }
+    return rc;
 }
 
 int cairn_alert_set(cairn_store *st, const cairn_catalog *cat, const char *key,
@@ -275,8 +434,14 @@ int cairn_alert_set(cairn_store *st, const cairn_catalog *cat, const char *key,
     cairn_caseload *cl = NULL;
     const char *owner = NULL;
     const cairn_alert *found = NULL;
+    char code[CAIRN_ALERT_CLIENT_MAX];
     o.all = true;
-    int rc = cairn_caseload_compute(&cl, st, cat, &o, err);
+    /* only the client whose assessment the key names can raise it */
+    int rc = cairn_alert_client(st, key, code, sizeof code, err);
+    o.client = code;
+    if (rc == 0) {
+        rc = cairn_caseload_compute(&cl, st, cat, &o, err);
+    }
     for (size_t k = 0; rc == 0 && owner == NULL && k < cl->n; k++) {
         const cairn_caseload_entry *e = &cl->entries[k];
         for (size_t i = 0; owner == NULL && i < e->n_trends; i++) {

@@ -17,6 +17,9 @@ void cairn_due_list_free(cairn_due_list *d)
     if (d == NULL) {
         return;
     }
+    for (size_t i = 0; d->owned && i < d->n; i++) {
+        free((void *)d->items[i].client); /* its copy, see keep() */
+    }
     free(d->items);
     free(d);
 }
@@ -74,8 +77,61 @@ static int by_overdue(const void *x, const void *y)
     if (oa != ob) {
         return oa < ob ? 1 : -1;
     }
-    int c = strcmp(a->entry->client->code, b->entry->client->code);
-    return c != 0 ? c : strcmp(a->trend->instrument, b->trend->instrument);
+    int c = strcmp(a->client, b->client);
+    return c != 0 ? c : strcmp(a->instrument, b->instrument);
+}
+
+int cairn__due_day(const char *today, double *now, cairn_error *err)
+{
+    *now = day_of(today);
+    if (isnan(*now)) {
+        return cairn_error_set(err, CAIRN_EINVAL, "'%.40s' is not a date",
+                               today != NULL ? today : "");
+    }
+    return CAIRN_OK;
+}
+
+/* The longest trend of `e`, for the gaps' room. */
+static size_t longest(const cairn_caseload_entry *e)
+{
+    size_t n = 1;
+    for (size_t i = 0; i < e->n_trends; i++) {
+        n = e->trends[i]->n > n ? e->trends[i]->n : n;
+    }
+    return n;
+}
+
+/* Append `e`'s questionnaires due on day `now` to `d` (room for every
+ * trend of `e`), borrowing from `e`; `gaps` has room for its longest. */
+static size_t add_due(cairn_due_list *d, const cairn_caseload_entry *e,
+                      double now, double *gaps)
+{
+    size_t first = d->n;
+    for (size_t i = 0; entry_active(e) && i < e->n_trends; i++) {
+        const cairn_trend *t = e->trends[i];
+        double interval = 0;
+        double since = now - day_of(t->latest.date);
+        if (!median_gap(t, gaps, &interval) || isnan(since) ||
+            since <= interval) {
+            continue;
+        }
+        d->items[d->n++] = (cairn_due){e,
+                                       t,
+                                       interval,
+                                       since,
+                                       e->client->code,
+                                       e->client->name,
+                                       t->instrument,
+                                       t->latest.date};
+    }
+    return d->n - first;
+}
+
+void cairn__due_sort(cairn_due_list *d)
+{
+    if (d->n > 1) {
+        qsort(d->items, d->n, sizeof d->items[0], by_overdue);
+    }
 }
 
 int cairn_due_compute(cairn_due_list **out, const cairn_caseload *cl,
@@ -83,44 +139,29 @@ int cairn_due_compute(cairn_due_list **out, const cairn_caseload *cl,
 {
     cairn_due_list *d = NULL;
     double *gaps = NULL;
-    size_t cap = 0, max_n = 0;
-    int rc = CAIRN_OK;
-    double now = day_of(today);
+    size_t cap = 0, max_n = 1;
+    double now = 0;
     *out = NULL;
-    if (isnan(now)) {
-        return cairn_error_set(err, CAIRN_EINVAL, "'%.40s' is not a date",
-                               today != NULL ? today : "");
+    int rc = cairn__due_day(today, &now, err);
+    if (rc < 0) {
+        return rc;
     }
     for (size_t k = 0; k < cl->n; k++) {
-        for (size_t i = 0; i < cl->entries[k].n_trends; i++) {
-            size_t n = cl->entries[k].trends[i]->n;
-            max_n = n > max_n ? n : max_n;
-            cap++;
-        }
+        size_t n = longest(&cl->entries[k]);
+        max_n = n > max_n ? n : max_n;
+        cap += cl->entries[k].n_trends;
     }
     d = calloc(1, sizeof *d);
-    gaps = malloc((max_n > 0 ? max_n : 1) * sizeof *gaps);
+    gaps = malloc(max_n * sizeof *gaps);
     if (d == NULL || gaps == NULL ||
         (cap > 0 && (d->items = malloc(cap * sizeof *d->items)) == NULL)) {
         rc = cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
         goto out;
     }
     for (size_t k = 0; k < cl->n; k++) {
-        const cairn_caseload_entry *e = &cl->entries[k];
-        for (size_t i = 0; entry_active(e) && i < e->n_trends; i++) {
-            const cairn_trend *t = e->trends[i];
-            double interval = 0;
-            double since = now - day_of(t->latest.date);
-            if (!median_gap(t, gaps, &interval) || isnan(since) ||
-                since <= interval) {
-                continue;
-            }
-            d->items[d->n++] = (cairn_due){e, t, interval, since};
-        }
+        add_due(d, &cl->entries[k], now, gaps);
     }
-    if (d->n > 1) {
-        qsort(d->items, d->n, sizeof d->items[0], by_overdue);
-    }
+    cairn__due_sort(d);
 out:
     free(gaps);
     if (rc < 0) {
@@ -128,5 +169,59 @@ out:
         return rc;
     }
     *out = d;
+    return CAIRN_OK;
+}
+
+/* What a due item borrows from its entry, copied into one block (freed
+ * with its client text). */
+static bool keep(cairn_due *x)
+{
+    size_t nc = strlen(x->client) + 1;
+    size_t nn = x->client_name != NULL ? strlen(x->client_name) + 1 : 0;
+    size_t ni = strlen(x->instrument) + 1;
+    size_t nd = x->latest_date != NULL ? strlen(x->latest_date) + 1 : 0;
+    char *p = malloc(nc + nn + ni + nd);
+    if (p == NULL) {
+        return false;
+    }
+    x->client = memcpy(p, x->client, nc);
+    x->client_name = nn ? memcpy(p + nc, x->client_name, nn) : NULL;
+    x->instrument = memcpy(p + nc + nn, x->instrument, ni);
+    x->latest_date = nd ? memcpy(p + nc + nn + ni, x->latest_date, nd) : NULL;
+    x->entry = NULL;
+    x->trend = NULL;
+    return true;
+}
+
+int cairn__due_add(cairn_due_list *d, size_t *cap,
+                   const cairn_caseload_entry *e, double now, cairn_error *err)
+{
+    d->owned = true;
+    if (d->n + e->n_trends > *cap) {
+        size_t c = *cap ? *cap : 64;
+        while (c < d->n + e->n_trends) {
+            c *= 2;
+        }
+        cairn_due *items = realloc(d->items, c * sizeof *items);
+        if (items == NULL) {
+            return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+        }
+        d->items = items;
+        *cap = c;
+    }
+    double *gaps = malloc(longest(e) * sizeof *gaps);
+    if (gaps == NULL) {
+        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    size_t first = d->n;
+    size_t n = add_due(d, e, now, gaps);
+    free(gaps);
+    d->n = first;
+    for (size_t i = first; i < first + n; i++) {
+        if (!keep(&d->items[i])) {
+            return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+        }
+        d->n = i + 1; /* only kept ones are counted (and freed) */
+    }
     return CAIRN_OK;
 }

@@ -760,11 +760,39 @@ static int audit_export(const exporter *x, const char *instrument)
     return cairn__store_audit_release(x->st, "export.fhir", after, x->err);
 }
 
-int cairn_fhir_export(char **out, cairn_store *st, const cairn_catalog *cat,
-                      const cairn_terminology *terms,
-                      const cairn_fhir_export_options *opts,
-                      cairn_fhir_export_result *res, cairn_error *err)
+/* `text` written and synced under `path`'s temporary name, left in
+ * `batch` to be placed (cairn/outfile.h). */
+static int stage(cairn_outfile_batch *batch, const char *path,
+                 const cairn_outfile_options *oopts, const char *text,
+                 cairn_error *err)
 {
+    static const cairn_outfile_options keep = CAIRN_OUTFILE_OPTIONS_INIT;
+    cairn_outfile_options o = oopts != NULL ? *oopts : keep;
+    cairn_outfile *f = NULL;
+    o.batch = batch;
+    int rc = cairn_outfile_open(&f, path, &o, err);
+    if (rc < 0) {
+        return rc;
+    }
+    FILE *s = cairn_outfile_stream(f);
+    if (s != NULL) {
+        fputs(text, s); /* a failed write fails the commit */
+    }
+    return cairn_outfile_commit(f, err);
+}
+
+/*
+ * The bundle as text in `*out`; with `path`, also its file, written and
+ * synced before the audit entry and put in place after it, so no export
+ * leaves unrecorded and no failed write is recorded as an export.
+ */
+static int export_to(char **out, const char *path,
+                     const cairn_outfile_options *oopts, cairn_store *st,
+                     const cairn_catalog *cat, const cairn_terminology *terms,
+                     const cairn_fhir_export_options *opts,
+                     cairn_fhir_export_result *res, cairn_error *err)
+{
+    cairn_outfile_batch batch = {0};
     static const cairn_fhir_export_options defaults =
         CAIRN_FHIR_EXPORT_OPTIONS_INIT;
     cairn_fhir_export_result local;
@@ -811,17 +839,48 @@ int cairn_fhir_export(char **out, cairn_store *st, const cairn_catalog *cat,
         }
         rc = dump(out, bundle, err);
     }
+    if (rc == CAIRN_OK && path != NULL) {
+        rc = stage(&batch, path, oopts, *out, err);
+    }
     if (rc == CAIRN_OK) {
         rc = audit_export(&x, inst_code);
-        if (rc < 0) {
-            free(*out); /* no export leaves unrecorded */
-            *out = NULL;
-        }
+    }
+    if (rc == CAIRN_OK && path != NULL) {
+        rc = cairn_outfile_batch_commit(&batch, err);
+    }
+    cairn_outfile_batch_abort(&batch);
+    if (rc < 0) {
+        free(*out); /* no export leaves unrecorded */
+        *out = NULL;
     }
     json_decref(x.questionnaires);
     json_decref(x.entries);
     json_decref(x.targets);
     cairn_store_client_list_free(clients);
     cairn_store_assessment_list_free(list);
+    return rc;
+}
+
+int cairn_fhir_export(char **out, cairn_store *st, const cairn_catalog *cat,
+                      const cairn_terminology *terms,
+                      const cairn_fhir_export_options *opts,
+                      cairn_fhir_export_result *res, cairn_error *err)
+{
+    return export_to(out, NULL, NULL, st, cat, terms, opts, res, err);
+}
+
+int cairn_fhir_export_write(const char *path,
+                            const cairn_outfile_options *oopts, cairn_store *st,
+                            const cairn_catalog *cat,
+                            const cairn_terminology *terms,
+                            const cairn_fhir_export_options *opts,
+                            cairn_fhir_export_result *res, cairn_error *err)
+{
+    char *text = NULL;
+    if (path == NULL) {
+        return cairn_error_set(err, CAIRN_EINVAL, "no bundle file named");
+    }
+    int rc = export_to(&text, path, oopts, st, cat, terms, opts, res, err);
+    free(text);
     return rc;
 }

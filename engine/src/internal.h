@@ -478,4 +478,31 @@ int cairn__store_course_finish(struct cairn_assessment_stream *as,
                                struct cairn_assessment_list *list,
                                cairn_error *err);
 
+/*
+ * The alerts and the questionnaires due of a caseload read one client at
+ * a time (attention.c): each client's entry is added while it is valid,
+ * and the lists hold copies of what they show (alert.c, due.c).
+ */
+struct cairn_caseload_entry;
+struct cairn_alert_list;
+struct cairn_due_list;
+typedef struct cairn__alert_acc cairn__alert_acc;
+int cairn__alert_acc_new(cairn__alert_acc **out, bool with_resolved);
+int cairn__alert_acc_add(cairn__alert_acc *acc,
+                         const struct cairn_caseload_entry *e, size_t pos,
+                         cairn_error *err);
+/* The list, sorted; it takes the copies (the accumulator is then empty). */
+int cairn__alert_acc_finish(cairn__alert_acc *acc,
+                            struct cairn_alert_list **out, cairn_error *err);
+void cairn__alert_acc_free(cairn__alert_acc *acc);
+/* `today` as a day number, or CAIRN_EINVAL ("'soon' is not a date"). */
+int cairn__due_day(const char *today, double *now, cairn_error *err);
+/* Append entry `e`'s questionnaires due on day `now` to `d` (`*cap` its
+ * room), as copies. */
+int cairn__due_add(struct cairn_due_list *d, size_t *cap,
+                   const struct cairn_caseload_entry *e, double now,
+                   cairn_error *err);
+/* Put `d` in its order (cairn/due.h). */
+void cairn__due_sort(struct cairn_due_list *d);
+
 #endif

@@ -40,7 +40,13 @@ struct cairn_outfile {
     cairn_outfile_options o;
 };
 
-/* Live temporaries, for cairn_outfile_remove_temporaries(). */
+/*
+ * Live temporaries, for cairn_outfile_remove_temporaries().  A slot is
+ * FREE, LIVE, or REMOVED: its temporary was removed by the handler while
+ * its outfile is still open, so the slot is not given to another output
+ * until that outfile is freed (its commit must still see the removal).
+ */
+enum { SLOT_FREE = 0, SLOT_LIVE = 1, SLOT_REMOVED = 2 };
 static char live_path[CAIRN_OUTFILE_MAX_LIVE][PATH_MAX];
 static volatile sig_atomic_t live_used[CAIRN_OUTFILE_MAX_LIVE];
 
@@ -230,9 +236,9 @@ static void remove_stale(const char *path)
 static int take_slot(const char *tmp)
 {
     for (int i = 0; i < CAIRN_OUTFILE_MAX_LIVE; i++) {
-        if (!live_used[i] && strlen(tmp) < PATH_MAX) {
+        if (live_used[i] == SLOT_FREE && strlen(tmp) < PATH_MAX) {
             memcpy(live_path[i], tmp, strlen(tmp) + 1);
-            live_used[i] = 1;
+            live_used[i] = SLOT_LIVE;
             return i;
         }
     }
@@ -242,7 +248,7 @@ static int take_slot(const char *tmp)
 static void free_outfile(cairn_outfile *f)
 {
     if (f->slot >= 0) {
-        live_used[f->slot] = 0;
+        live_used[f->slot] = SLOT_FREE;
     }
     free(f->path);
     free(f->tmp);
@@ -393,7 +399,7 @@ int cairn_outfile_commit(cairn_outfile *f, cairn_error *err)
         }
         f->stream = NULL;
     }
-    if (e == 0 && !live_used[f->slot]) {
+    if (e == 0 && live_used[f->slot] != SLOT_LIVE) {
         e = EINTR; /* removed by the signal handler */
     }
     if (e == 0 && fsync(f->fd) != 0) {
@@ -438,7 +444,7 @@ int cairn_outfile_batch_commit(cairn_outfile_batch *b, cairn_error *err)
     int rc = CAIRN_OK;
     for (size_t i = 0; rc == CAIRN_OK && i < b->n; i++) {
         cairn_outfile *f = b->files[i];
-        if (!live_used[f->slot]) {
+        if (live_used[f->slot] != SLOT_LIVE) {
             rc = cairn_error_set(err, CAIRN_EIO, "cannot write %s: %s", f->path,
                                  strerror(EINTR));
         } else {
@@ -469,9 +475,9 @@ void cairn_outfile_batch_abort(cairn_outfile_batch *b)
 void cairn_outfile_remove_temporaries(void)
 {
     for (int i = 0; i < CAIRN_OUTFILE_MAX_LIVE; i++) {
-        if (live_used[i]) {
+        if (live_used[i] == SLOT_LIVE) {
             unlink(live_path[i]);
-            live_used[i] = 0;
+            live_used[i] = SLOT_REMOVED;
         }
     }
 }

@@ -142,6 +142,17 @@ async function main() {
     await checkAxe(page, "client page, weeks since the loss");
     ok((await page.textContent("#chart-phq9")).includes("Week after the loss"),
        "the since-loss axis");
+    // a subscale, chosen from its questionnaire's scale links
+    await page.goto(server.url + "/client/S01");
+    await Promise.all([page.waitForNavigation(),
+                       page.click('nav[aria-label="PGS-33 scales"] a:has-text("Despair")')]);
+    await checkAxe(page, "client page, a subscale");
+    ok(page.url().endsWith("?scale=pgs33.despair#h-pgs33") &&
+       (await page.textContent("#chart-pgs33 svg title"))
+         .includes("Despair subscale"),
+       "the Despair subscale is charted from its link", page.url());
+    await page.locator("#chart-pgs33").screenshot({
+      path: join(SHOTS, "dashboard-subscale.png") });
     // 200% zoom: the same window at half the CSS pixels
     await page.setViewportSize({ width: 640, height: 900 });
     await page.goto(server.url + "/client/S01");

@@ -49,9 +49,15 @@ void cairn_alert_apply_states(cairn_trend *t,
 typedef struct cairn_alert_ref {
     const char *client;       /**< client code */
     const char *clinician;    /**< the client's clinician, or NULL */
-    const cairn_trend *trend; /**< the trend that raised it */
+    const cairn_trend *trend; /**< the trend that raised it; NULL in a list
+                                   read one client at a time
+                                   (cairn_attention_read), whose trends
+                                   are gone */
     const cairn_alert *alert; /**< the alert, its state applied */
     bool on_latest;           /**< raised by the trend's latest score */
+    const char *instrument;   /**< the trend's instrument code */
+    const char *scale;        /**< and scale id */
+    const char *client_name;  /**< the client's display name, or NULL */
 } cairn_alert_ref;
 
 /** What an alert's kind is, for people: "risk item endorsed", ... */
@@ -74,6 +80,8 @@ typedef struct cairn_alert_list {
     size_t n_open;         /**< the first n_open items are open */
     size_t n_acknowledged; /**< then the acknowledged ones */
     size_t n_resolved;     /**< then resolved ones, if asked for */
+    bool owned;            /**< private: the list holds copies of its
+                                alerts (cairn_attention_read) */
 } cairn_alert_list;
 
 /**
@@ -96,6 +104,22 @@ int cairn_alert_list_compute(cairn_alert_list **out, const cairn_caseload *cl,
 
 /** Free an alert list.  NULL is allowed. */
 void cairn_alert_list_free(cairn_alert_list *l);
+
+/** Room for the client code cairn_alert_client() writes (codes are at
+ *  most 64 bytes, cairn/store.h). */
+#define CAIRN_ALERT_CLIENT_MAX 80
+
+/**
+ * The client whose data could raise alert `key`: the client of the
+ * assessment the key names ("<kind>:<assessment id>[:<item>]"), in
+ * `code` (at least CAIRN_ALERT_CLIENT_MAX bytes).  Whether that client's
+ * data raise it now, only their trends say (cairn_attention_read or
+ * cairn_caseload_compute with `client` set).
+ * Returns CAIRN_OK, CAIRN_ENOTFOUND ("no alert 'risk:99:9'": the key
+ * names no assessment) or CAIRN_EDB.
+ */
+int cairn_alert_client(cairn_store *st, const char *key, char *code,
+                       size_t size, cairn_error *err);
 
 /**
  * Record that a clinician acknowledged or resolved alert `key`, with a

@@ -29,10 +29,17 @@
 
 /** One questionnaire due for one client (pointers borrowed). */
 typedef struct cairn_due {
-    const cairn_caseload_entry *entry; /**< the client's caseload line */
-    const cairn_trend *trend;          /**< the questionnaire's trend */
+    const cairn_caseload_entry *entry; /**< the client's caseload line;
+                                            NULL in a list read one client
+                                            at a time (cairn_attention_read) */
+    const cairn_trend *trend;          /**< the questionnaire's trend; NULL
+                                            there too */
     double interval_days;              /**< the usual interval (median) */
     double days_since;                 /**< since the latest assessment */
+    const char *client;                /**< the client's code */
+    const char *client_name;           /**< display name, or NULL */
+    const char *instrument;            /**< the trend's instrument code */
+    const char *latest_date;           /**< its latest assessment's date */
 } cairn_due;
 
 /** Questionnaires due, the longest overdue (days_since - interval_days)
@@ -40,6 +47,7 @@ typedef struct cairn_due {
 typedef struct cairn_due_list {
     size_t n;
     cairn_due *items;
+    bool owned; /**< private: the items hold copies of their texts */
 } cairn_due_list;
 
 /**

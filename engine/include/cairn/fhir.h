@@ -47,6 +47,7 @@
 #include "cairn/error.h"
 #include "cairn/export.h"
 #include "cairn/import.h"
+#include "cairn/outfile.h"
 #include "cairn/store.h"
 #include "cairn/terminology.h"
 
@@ -105,6 +106,23 @@ int cairn_fhir_export(char **out, cairn_store *st, const cairn_catalog *cat,
                       const cairn_terminology *terms,
                       const cairn_fhir_export_options *opts,
                       cairn_fhir_export_result *res, cairn_error *err);
+
+/**
+ * cairn_fhir_export, written to the file `path` through cairn_outfile
+ * (`oopts` NULL = keep an existing file; see cairn/outfile.h): the
+ * Bundle is written and synced under a temporary name, then the export's
+ * audit entry is committed, then the file is put in place, so a write
+ * that fails leaves no file and no entry.  `oopts->batch` is ignored.
+ * Returns what cairn_fhir_export returns, what cairn_outfile_open and
+ * _commit return (CAIRN_EEXISTS, CAIRN_EIO), or CAIRN_EINVAL (`path`
+ * NULL).
+ */
+int cairn_fhir_export_write(const char *path,
+                            const cairn_outfile_options *oopts, cairn_store *st,
+                            const cairn_catalog *cat,
+                            const cairn_terminology *terms,
+                            const cairn_fhir_export_options *opts,
+                            cairn_fhir_export_result *res, cairn_error *err);
 
 /**
  * The Questionnaire of `inst` as JSON text in `*out` (malloc'd): url and

@@ -137,7 +137,8 @@ void cairn_outfile_abort(cairn_outfile *f);
 
 /**
  * Remove every live temporary file (only unlink(2): safe in a signal
- * handler).  The outputs stay open; their commit will then fail.
+ * handler).  The outputs stay open; their commit will then fail, and
+ * outputs opened meanwhile are unaffected by it.
  */
 void cairn_outfile_remove_temporaries(void);
 

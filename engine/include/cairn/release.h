@@ -29,6 +29,7 @@
 #include "cairn/error.h"
 #include "cairn/instrument.h"
 #include "cairn/mixed.h"
+#include "cairn/outfile.h"
 #include "cairn/store.h"
 
 /**
@@ -44,6 +45,25 @@ int cairn_release_summary_compute(cairn_aggregate **out, cairn_store *st,
                                   const cairn_instrument *inst,
                                   const cairn_aggregate_options *opts,
                                   cairn_error *err);
+
+/**
+ * cairn_release_summary_compute, and the summary file at `path` (as
+ * cairn_aggregate_write under `oopts`, NULL = keep an existing file; see
+ * cairn/outfile.h): the file is written and synced under a temporary
+ * name, then the release is logged, then the file is put in place.  A
+ * refused release or a failed write leaves no file and logs nothing.
+ * When `oopts` names a batch, the file is left in it for the caller to
+ * place (cairn_outfile_batch_commit) after the release is logged.
+ * `*out` is the summary written (free with cairn_aggregate_free).
+ * Returns what cairn_release_summary_compute and cairn_aggregate_write
+ * return, or CAIRN_EINVAL (`path` NULL).  On failure `*out` is NULL.
+ */
+int cairn_release_summary_write(cairn_aggregate **out, cairn_store *st,
+                                const cairn_instrument *inst,
+                                const cairn_aggregate_options *opts,
+                                const char *path,
+                                const cairn_outfile_options *oopts,
+                                cairn_error *err);
 
 /**
  * The published cohort figures of the store on `inst` as JSON in `*out`
