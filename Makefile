@@ -209,7 +209,7 @@ asan:
 # web server (libmicrohttpd's polling thread runs the handlers).
 TSAN_TESTS := test_store_batch_pipe test_store_cursor_pipe test_export_pipe \
               test_import test_fhir test_redcap test_caseload test_export \
-              test_cohort test_aggregate
+              test_cohort test_aggregate test_attention
 TSAN_CLI   := import_lock serve
 tsan:
 	$(Q)$(MAKE) --no-print-directory BUILD=build/tsan SAN=thread \
