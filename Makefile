@@ -35,6 +35,9 @@ ifeq ($(SAN),1)
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
             -fno-omit-frame-pointer
 endif
+ifeq ($(SAN),thread)
+SANFLAGS := -fsanitize=thread -fno-omit-frame-pointer
+endif
 
 PC_CFLAGS   = $(shell $(PKG_CONFIG) --cflags $(PKGS) $(REPORT_PKGS) 2>/dev/null)
 PC_LIBS     = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
@@ -79,7 +82,7 @@ CAIRN      := $(BUILD)/cairn
 TEST_BIN   := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/tests/replay_%)
 
-.PHONY: all test asan valgrind fuzz bench bench-deps demo deps install \
+.PHONY: all test asan tsan tsan-run valgrind fuzz bench bench-deps demo deps install \
         uninstall \
         clean format lint check-symbols check-headers check-layers help
 .DEFAULT_GOAL := all
@@ -93,6 +96,7 @@ help:
 	@echo "make demo       deps + build + score the shipped example"
 	@echo "make test       run every test suite; ends with 'N passed, N failed'"
 	@echo "make asan       the same suite under ASan+UBSan"
+	@echo "make tsan       the suites that start threads under ThreadSanitizer"
 	@echo "make lint       check the C layout with clang-format"
 	@echo "make check-layers  check what may include and call what"
 	@echo "make valgrind   the unit suites under valgrind"
@@ -198,6 +202,23 @@ test: $(CAIRN) $(TEST_BIN) $(REPLAY_BIN) check-symbols check-headers \
 
 asan:
 	$(Q)$(MAKE) --no-print-directory BUILD=build/asan SAN=1 CFLAGS="-O1 -g" test
+
+# The suites whose code starts threads (pipe.c: imports, the export, the
+# cohort scan; caseload_pipe.c), under ThreadSanitizer in their own build
+# directory, and the command suites of the imports' write lock and of the
+# web server (libmicrohttpd's polling thread runs the handlers).
+TSAN_TESTS := test_store_batch_pipe test_store_cursor_pipe test_export_pipe \
+              test_import test_fhir test_redcap test_caseload test_export \
+              test_cohort test_aggregate test_attention
+TSAN_CLI   := import_lock serve
+tsan:
+	$(Q)$(MAKE) --no-print-directory BUILD=build/tsan SAN=thread \
+	    CFLAGS="-O1 -g" tsan-run
+
+tsan-run: $(CAIRN) $(TSAN_TESTS:%=$(BUILD)/tests/%)
+	$(Q)BUILD=$(BUILD) CAIRN=$(CAIRN) UNITS="$(TSAN_TESTS)" \
+	    SUITES="$(TSAN_CLI)" TSAN_OPTIONS="halt_on_error=1 exitcode=66" \
+	    sh tests/run.sh
 
 valgrind: $(CAIRN) $(TEST_BIN)
 	$(Q)BUILD=$(BUILD) CAIRN=$(CAIRN) VALGRIND=1 sh tests/run.sh

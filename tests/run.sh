@@ -3,7 +3,9 @@
 # Unit suites (cmocka) and command suites (tests/cli/*.sh) both speak TAP:
 # each test prints "ok ..." or "not ok ...".  A suite that dies without
 # reporting its tests counts as one failure.
-# Env: BUILD (build dir), CAIRN (the binary), VALGRIND=1 (unit suites only).
+# Env: BUILD (build dir), CAIRN (the binary), VALGRIND=1 (unit suites only),
+# UNITS and SUITES (only these unit suites and command suites, by name,
+# without the fuzz replays: make tsan).
 BUILD=${BUILD:-build}
 CAIRN=${CAIRN:-$BUILD/cairn}
 export CAIRN BUILD
@@ -42,12 +44,20 @@ vg=""
 if [ -n "$VALGRIND" ]; then
     vg="valgrind -q --error-exitcode=1 --leak-check=full"
 fi
+# Whether NAME is in the space-separated list LIST (or LIST is unset).
+chosen() { # list name
+    [ -z "$1" ] && return 0
+    case " $1 " in *" $2 "*) return 0 ;; esac
+    return 1
+}
 for t in "$BUILD"/tests/test_*; do
     [ -x "$t" ] || continue
+    chosen "${UNITS:-}" "$(basename "$t")" || continue
     run_suite "$(basename "$t")" $vg "$t"
 done
 for r in "$BUILD"/tests/replay_*; do
     [ -x "$r" ] || continue
+    [ -z "${UNITS:-}" ] || continue
     n=$(basename "$r")
     corpus=tests/fuzz/corpus/${n#replay_fuzz_}
     run_suite "$n" "$r" "$corpus"
@@ -55,6 +65,7 @@ done
 if [ -z "$VALGRIND" ]; then
     for s in tests/cli/*.sh; do
         [ "$(basename "$s")" = lib.sh ] && continue
+        chosen "${SUITES:-}" "$(basename "$s" .sh)" || continue
         run_suite "cli/$(basename "$s" .sh)" sh "$s"
     done
 fi

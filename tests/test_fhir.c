@@ -598,6 +598,135 @@ static void test_fhir_import_subject_references(void **state)
     cairn_store_close(st);
 }
 
+/* A response of `client` on `date` with `status`, by the store's own
+ * identifier system. */
+#define QRC(status, client, date, items)                                       \
+    "{\"resource\":{\"resourceType\":\"QuestionnaireResponse\",\"status\":"    \
+    "\"" status "\",\"questionnaire\":\"urn:cairn:questionnaire:phq2\","       \
+    "\"authored\":\"" date "\",\"subject\":{\"identifier\":{\"system\":\"" SYS \
+    "/client\",\"value\":\"" client "\"}},\"item\":[" items "]}}"
+
+/* A second connection to the store, writing from inside the import's
+ * callbacks: while it reads (the warning about a withdrawn response) and
+ * when it is about to wait for the write lock. */
+typedef struct beside {
+    cairn_store *other;
+    int reading_writes, lock_writes, locks;
+    char why[CAIRN_ERROR_MAX];
+} beside;
+
+static int beside_record(beside *b, const char *client, const char *date,
+                         int code)
+{
+    const cairn_instrument *in = test_instrument("phq2");
+    const int codes[2] = {code, NA};
+    cairn_score *sc = test_score("phq2", codes, 2);
+    cairn_responses *r = NULL;
+    cairn_error err = CAIRN_ERROR_INIT;
+    cairn_assessment_options o = CAIRN_ASSESSMENT_OPTIONS_INIT;
+    o.client_code = client;
+    o.administered_at = date;
+    int rc = cairn_responses_new(&r, in, &err);
+    if (rc == CAIRN_OK) {
+        rc = cairn_responses_set(r, in, 0, code, &err);
+    }
+    if (rc == CAIRN_OK) {
+        rc = cairn_store_assessment_add(b->other, sc, r, &o, NULL, &err);
+    }
+    if (rc < 0 && b->why[0] == '\0') {
+        snprintf(b->why, sizeof b->why, "%s", err.message);
+    }
+    cairn_responses_free(r);
+    cairn_score_free(sc);
+    return rc;
+}
+
+static void beside_reading(const cairn_error *e, void *ctx)
+{
+    beside *b = ctx;
+    cairn_client c = {0};
+    cairn_error err = CAIRN_ERROR_INIT;
+    (void)e;
+    c.code = "N001"; /* a client the file has, added meanwhile */
+    if (cairn_store_client_add(b->other, &c, NULL, &err) < 0) {
+        snprintf(b->why, sizeof b->why, "%s", err.message);
+        return;
+    }
+    /* one of the file's responses, recorded meanwhile */
+    if (beside_record(b, "C001", "2026-03-02", 0) == CAIRN_OK) {
+        b->reading_writes++;
+    }
+}
+
+static void beside_lock(void *ctx)
+{
+    beside *b = ctx;
+    b->locks++;
+    if (beside_record(b, "C001", "2026-03-23", 1) == CAIRN_OK) {
+        b->lock_writes++;
+    }
+}
+
+static void test_fhir_import_others_write_meanwhile(void **state)
+{
+    (void)state;
+    char dir[64], path[128];
+    beside b = {0};
+    cairn_store *st = test_store_new(dir, sizeof dir);
+    cairn_store_options so = CAIRN_STORE_OPTIONS_INIT;
+    cairn_error err = CAIRN_ERROR_INIT;
+    cairn_fhir_import_options o = CAIRN_FHIR_IMPORT_OPTIONS_INIT;
+    cairn_fhir_import_result r;
+    add_client(st, "C001", NULL);
+    snprintf(path, sizeof path, "%s/t.db", dir);
+    so.actor = "dr.kim";
+    so.busy_timeout_ms = 0; /* a write the import blocks fails at once */
+    assert_int_equal(cairn_store_open(&b.other, path, &so, &err), CAIRN_OK);
+    static const char *const entry[] = {
+        QRC("entered-in-error", "C001", "2026-02-23", LA("phq2.1", "LA6568-5")),
+        QRC("completed", "C001", "2026-03-02", LA("phq2.1", "LA6568-5")),
+        QRC("completed", "N001", "2026-03-09", LA("phq2.1", "LA6569-3")),
+        QRC("completed", "N002", "2026-03-09", LA("phq2.1", "LA6569-3")),
+    };
+    char json[4096];
+    snprintf(json, sizeof json,
+             "{\"resourceType\":\"Bundle\",\"type\":\"collection\","
+             "\"entry\":[%s,%s,%s,%s]}",
+             entry[0], entry[1], entry[2], entry[3]);
+    o.create_clients = true;
+    o.subject_system = SYS "/client";
+    o.on_warning = beside_reading;
+    o.on_lock = beside_lock;
+    o.ctx = &b;
+    assert_int_equal(cairn_fhir_import_parse(st, test_catalog(), terms(), json,
+                                             strlen(json), "t.json", &o, &r,
+                                             &err),
+                     CAIRN_OK);
+    assert_string_equal(b.why, "");
+    assert_int_equal(b.reading_writes, 1);
+    assert_int_equal(b.locks, 1);
+    assert_int_equal(b.lock_writes, 1);
+    /* final counts: the row recorded meanwhile is a duplicate, N001 was
+     * added meanwhile and is not created again */
+    assert_int_equal(r.withdrawn, 1);
+    assert_int_equal(r.stored, 2);
+    assert_int_equal(r.duplicates, 1);
+    assert_int_equal(r.clients_created, 1);
+    cairn_assessment_list *l = NULL;
+    assert_int_equal(
+        cairn_store_assessment_list(&l, st, NULL, NULL, CAIRN_LIST_ALL, &err),
+        CAIRN_OK);
+    assert_int_equal(l->n, 4);
+    cairn_store_assessment_list_free(l);
+    cairn_client_list *cl = NULL;
+    assert_int_equal(cairn_store_client_list(&cl, st, &err), CAIRN_OK);
+    assert_int_equal(cl->n, 3);
+    cairn_store_client_list_free(cl);
+    assert_int_equal(cairn_store_audit_verify(st, NULL, &err), CAIRN_OK);
+    cairn_store_close(b.other);
+    test_store_done(st, dir);
+}
+
 static void test_fhir_round_trip(void **state)
 {
     (void)state;
@@ -693,6 +822,7 @@ int main(void)
         cmocka_unit_test(test_fhir_import_all_or_nothing),
         cmocka_unit_test(test_fhir_import_other_definition_version),
         cmocka_unit_test(test_fhir_import_subject_references),
+        cmocka_unit_test(test_fhir_import_others_write_meanwhile),
         cmocka_unit_test(test_fhir_round_trip),
         cmocka_unit_test(test_fhir_pseudonymised_export),
     };

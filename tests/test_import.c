@@ -550,6 +550,160 @@ static void test_import_failure_mid_group_rolls_back(void **state)
     cairn_store_close(st);
 }
 
+/* n rows, one for each new client K000, K001, ... */
+static char *client_rows(size_t n)
+{
+    size_t cap = strlen(H9) + n * 64 + 1, len = 0;
+    char *csv = malloc(cap);
+    assert_non_null(csv);
+    len += (size_t)snprintf(csv, cap, "%s", H9);
+    for (size_t i = 0; i < n; i++) {
+        len +=
+            (size_t)snprintf(csv + len, cap - len,
+                             "K%03zu,2023-01-02,phq9,1,0,1,0,1,0,1,0,0\n", i);
+    }
+    return csv;
+}
+
+/* The clients after the first `stored` are the file's K000.. (skipping
+ * `skip`, or SIZE_MAX), ids in order, each of the import's batch and
+ * time; `n` in all. */
+static void assert_created(cairn_store *st, size_t stored, size_t skip,
+                           size_t n)
+{
+    sqlite3_stmt *s = NULL;
+    size_t k = 0, i = 0;
+    char code[16];
+    assert_int_equal(
+        sqlite3_prepare_v2(st->db,
+                           "SELECT c.id, c.code, c.created_at = b.entered_at"
+                           " FROM client c JOIN batch b"
+                           " ON b.id = c.created_batch"
+                           " WHERE b.method = 'import' ORDER BY c.id",
+                           -1, &s, NULL),
+        SQLITE_OK);
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        i += i == skip;
+        snprintf(code, sizeof code, "K%03zu", i++);
+        assert_true(k < n);
+        assert_true(sqlite3_column_int64(s, 0) > (long long)stored);
+        assert_string_equal((const char *)sqlite3_column_text(s, 1), code);
+        assert_int_equal(sqlite3_column_int(s, 2), 1);
+        k++;
+    }
+    sqlite3_finalize(s);
+    assert_int_equal(k, n);
+    assert_int_equal(
+        sql_int(st, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
+    assert_int_equal(cairn_store_audit_verify(st, NULL, NULL), CAIRN_OK);
+}
+
+/* The clients an import creates go in 32 per INSERT too. */
+static void test_import_client_groups(void **state)
+{
+    (void)state;
+    static const size_t sizes[] = {1, 31, 32, 33, 64, 65, 100};
+    for (size_t t = 0; t < sizeof sizes / sizeof sizes[0]; t++) {
+        cairn_store *st = store_with(two);
+        cairn_import_options o = CAIRN_IMPORT_OPTIONS_INIT;
+        cairn_import_result r;
+        seen s;
+        char *csv = client_rows(sizes[t]);
+        o.create_clients = true;
+        assert_int_equal(run(st, csv, &o, &r, &s), CAIRN_OK);
+        assert_int_equal(r.stored, sizes[t]);
+        assert_int_equal(r.clients_created, sizes[t]);
+        assert_created(st, 2, SIZE_MAX, sizes[t]);
+        assert_int_equal(sql_int(st, "SELECT count(*) FROM assessment a"
+                                     " JOIN client c ON c.id = a.client_id"
+                                     " WHERE c.code = 'K000'"),
+                         1);
+        free(csv);
+        cairn_store_close(st);
+    }
+}
+
+/* A client added by another connection while the import read: the
+ * import's clients move up, the one it had is not created again. */
+typedef struct meanwhile {
+    cairn_store *other;
+    int rc;
+} meanwhile;
+
+static void add_meanwhile(void *ctx)
+{
+    meanwhile *m = ctx;
+    cairn_error err = CAIRN_ERROR_INIT;
+    cairn_client c = {0};
+    c.code = "X";
+    m->rc = cairn_store_client_add(m->other, &c, NULL, &err);
+    c.code = "K040";
+    if (m->rc == CAIRN_OK) {
+        m->rc = cairn_store_client_add(m->other, &c, NULL, &err);
+    }
+}
+
+static void test_import_client_groups_after_others_wrote(void **state)
+{
+    (void)state;
+    char dir[64], path[128];
+    meanwhile m = {NULL, -1};
+    cairn_store *st = test_store_new(dir, sizeof dir);
+    cairn_store_options so = CAIRN_STORE_OPTIONS_INIT;
+    cairn_import_options o = CAIRN_IMPORT_OPTIONS_INIT;
+    cairn_import_result r;
+    cairn_error err = CAIRN_ERROR_INIT;
+    snprintf(path, sizeof path, "%s/t.db", dir);
+    assert_int_equal(cairn_store_open(&m.other, path, &so, &err), CAIRN_OK);
+    char *csv = client_rows(70);
+    o.create_clients = true;
+    o.on_lock = add_meanwhile;
+    o.ctx = &m;
+    /* not run(): its errors' context would be the hook's */
+    assert_int_equal(cairn_import_parse(st, test_catalog(), csv, strlen(csv),
+                                        "t.csv", &o, &r, &err),
+                     CAIRN_OK);
+    assert_int_equal(m.rc, CAIRN_OK);
+    assert_int_equal(r.stored, 70);
+    assert_int_equal(r.clients_created, 69);
+    assert_created(st, 2, 40, 69);
+    assert_int_equal(sql_int(st, "SELECT count(*) FROM client"), 71);
+    assert_int_equal(sql_int(st, "SELECT count(*) FROM assessment a"
+                                 " JOIN client c ON c.id = a.client_id"
+                                 " WHERE c.code = 'K040' AND c.id = 2"),
+                     1);
+    free(csv);
+    cairn_store_close(m.other);
+    test_store_done(st, dir);
+}
+
+/* A client refused by SQLite inside a full group rolls everything back. */
+static void test_import_client_group_refused(void **state)
+{
+    (void)state;
+    cairn_store *st = store_with(two);
+    cairn_import_options o = CAIRN_IMPORT_OPTIONS_INIT;
+    cairn_import_result r;
+    seen s;
+    char *csv = client_rows(70);
+    long long audit = sql_int(st, "SELECT count(*) FROM audit");
+    o.create_clients = true;
+    assert_int_equal(sqlite3_exec(st->db,
+                                  "CREATE TEMP TRIGGER refuse BEFORE INSERT"
+                                  " ON main.client WHEN NEW.code = 'K040'"
+                                  " BEGIN SELECT RAISE(ABORT, 'refused'); END",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    assert_int_not_equal(run(st, csv, &o, &r, &s), CAIRN_OK);
+    assert_int_equal(sql_int(st, "SELECT count(*) FROM assessment"), 0);
+    assert_int_equal(sql_int(st, "SELECT count(*) FROM client"), 2);
+    assert_int_equal(sql_int(st, "SELECT count(*) FROM batch"), 0);
+    assert_int_equal(sql_int(st, "SELECT count(*) FROM audit"), audit);
+    assert_int_equal(sql_int(st, "PRAGMA foreign_keys"), 1);
+    free(csv);
+    cairn_store_close(st);
+}
+
 /* Where the CSV reader copies a field's plain bytes at once, it stops at
  * the same places the byte-by-byte reading does: 1,024 bytes are one
  * field, 1,025 too long; a quote inside an unquoted field is a byte of
@@ -700,6 +854,9 @@ int main(void)
         cmocka_unit_test(test_import_group_boundaries),
         cmocka_unit_test(test_import_duplicates_inside_a_group),
         cmocka_unit_test(test_import_failure_mid_group_rolls_back),
+        cmocka_unit_test(test_import_client_groups),
+        cmocka_unit_test(test_import_client_groups_after_others_wrote),
+        cmocka_unit_test(test_import_client_group_refused),
         cmocka_unit_test(test_import_field_edges),
         cmocka_unit_test(test_import_bad_row_behind_the_pipe),
         cmocka_unit_test(test_import_through_the_pipe),

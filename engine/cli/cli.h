@@ -170,6 +170,13 @@ int cli_store_open(cli_ctx *ctx, cairn_store **out);
 /** cli_store_open, read-only (for the reports). */
 int cli_store_open_read_only(cli_ctx *ctx, cairn_store **out);
 
+/** An import's on_lock callback. */
+typedef void (*cli_lock_fn)(void *ctx);
+/** The imports' test hook: with CAIRN_TEST_IMPORT_PAUSE set, the on_lock
+ *  callback that pauses before the write lock (see cli_store.c), else
+ *  NULL. */
+cli_lock_fn cli_import_pause_hook(void);
+
 /** Exit status when a change was saved but its confirmation was lost. */
 enum { CLI_SAVED_UNCONFIRMED = 3 };
 

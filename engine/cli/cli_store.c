@@ -1,13 +1,16 @@
 /*
  * cli_store.c - what the store commands share: opening the database as
  * the person at the keyboard, printing stored assessments for people
- * (cli_json.c has them as JSON) and the risk notice.
+ * (cli_json.c has them as JSON), the risk notice and the imports' test
+ * hook.
  */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -257,4 +260,36 @@ int cli_fail_couple(const cairn_error *err, const char *code)
         return cli_fail_next(err, CAIRN_ENOTFOUND, next);
     }
     return cli_fail(err);
+}
+
+/*
+ * A test hook, read here and never by the engine: with
+ * CAIRN_TEST_IMPORT_PAUSE=P an import (`cairn import`, `cairn fhir
+ * import`), once everything is read and just before it waits for the
+ * write lock, creates P.ready and waits (at most two minutes) until P.go
+ * exists, so a test can write to the database in between without any
+ * timing (tests/cli/import_lock.sh).
+ */
+static const char *pause_path;
+
+static void import_pause(void *ctx)
+{
+    char ready[4096], go[4096];
+    (void)ctx;
+    snprintf(ready, sizeof ready, "%s.ready", pause_path);
+    snprintf(go, sizeof go, "%s.go", pause_path);
+    FILE *fp = fopen(ready, "w");
+    if (fp != NULL) {
+        fclose(fp);
+    }
+    struct timespec tick = {0, 10 * 1000 * 1000};
+    for (int i = 0; i < 12000 && access(go, F_OK) != 0; i++) {
+        nanosleep(&tick, NULL);
+    }
+}
+
+cli_lock_fn cli_import_pause_hook(void)
+{
+    pause_path = getenv("CAIRN_TEST_IMPORT_PAUSE");
+    return pause_path != NULL && pause_path[0] != '\0' ? import_pause : NULL;
 }

@@ -288,6 +288,7 @@ static int fhir_import(cli_ctx *ctx, const char *file, int npos)
     o.on_error = on_error;
     o.on_warning = on_warning;
     o.ctx = &count;
+    o.on_lock = cli_import_pause_hook();
     int rc = cairn_fhir_import_load(st, cat, terms, file, &o, &r, &err);
     cairn_store_close(st);
     cairn_terminology_free(terms);

@@ -4,8 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "cli.h"
 
@@ -126,31 +124,6 @@ static void on_error(const cairn_error *e, void *ctx)
     }
 }
 
-/*
- * A test hook, read here and never by the engine: with
- * CAIRN_TEST_IMPORT_PAUSE=P the import, once every row is read and just
- * before it waits for the write lock, creates P.ready and waits (at most
- * two minutes) until P.go exists, so a test can write to the database in
- * between without any timing (tests/cli/import_lock.sh).
- */
-static const char *pause_path;
-
-static void on_lock(void *ctx)
-{
-    char ready[4096], go[4096];
-    (void)ctx;
-    snprintf(ready, sizeof ready, "%s.ready", pause_path);
-    snprintf(go, sizeof go, "%s.go", pause_path);
-    FILE *fp = fopen(ready, "w");
-    if (fp != NULL) {
-        fclose(fp);
-    }
-    struct timespec tick = {0, 10 * 1000 * 1000};
-    for (int i = 0; i < 12000 && access(go, F_OK) != 0; i++) {
-        nanosleep(&tick, NULL);
-    }
-}
-
 int cmd_import(cli_ctx *ctx, int argc, char **argv)
 {
     cairn_import_options o;
@@ -180,10 +153,7 @@ int cmd_import(cli_ctx *ctx, int argc, char **argv)
     o.on_error = on_error;
     o.on_warning = on_warning;
     o.ctx = &count;
-    pause_path = getenv("CAIRN_TEST_IMPORT_PAUSE");
-    if (pause_path != NULL && pause_path[0] != '\0') {
-        o.on_lock = on_lock;
-    }
+    o.on_lock = cli_import_pause_hook();
     rc = cli_import_run(&extra, st, cat, file, &o, &r, &err);
     cairn_store_close(st);
     cli_import_extra_free(&extra);

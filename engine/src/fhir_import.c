@@ -2,7 +2,9 @@
  * fhir_import.c - QuestionnaireResponses in from FHIR R4 JSON (jansson),
  * stored through the same batch writer as the CSV import, so the whole
  * file is one transaction, duplicates are skipped and counted, and
- * nothing is stored when any response is bad.
+ * nothing is stored when any response is bad.  It is the CSV import's
+ * deferred batch: every response is read, checked, scored and digested
+ * on a read snapshot, and the write lock is taken only to insert them.
  *
  * Reading goes in passes over the resources of the file: Observations
  * that carry a score derived from a response in the file are collected
@@ -1002,8 +1004,11 @@ static int run(importer *im, const char *buf, size_t len)
     if (rc < 0) {
         return rc;
     }
-    rc = cairn__store_batch_begin(&im->batch, im->st, CAIRN_METHOD_IMPORT,
-                                  "import", im->name, im->err);
+    /* read, check, score and digest first; the write lock only for the
+     * inserts (store_batch_insert.c) */
+    rc = cairn__store_batch_begin_deferred(
+        &im->batch, im->st, CAIRN_METHOD_IMPORT, "import", im->name,
+        im->o->on_lock, im->o->ctx, im->err);
     json_t *r;
     size_t i;
     json_array_foreach(im->resources, i, r)
@@ -1017,14 +1022,23 @@ static int run(importer *im, const char *buf, size_t len)
             rc = import_response(im, i, r);
         }
     }
+    if (rc == CAIRN_OK) {
+        /* the second thread's error (memory, the spill's file) */
+        rc = cairn__store_batch_drain(im->batch, im->err);
+    }
     if (rc < 0 || im->o->dry_run || im->failed) {
         cairn__store_batch_abort(im->batch);
         if (rc == CAIRN_OK && !im->o->dry_run) {
             im->res->stored = 0;
             im->res->clients_created = 0;
         }
-    } else if (im->batch != NULL) {
-        rc = cairn__store_batch_commit(im->batch, im->err);
+    } else {
+        cairn__batch_tally t;
+        rc = cairn__store_batch_finish(im->batch, &t, im->err);
+        /* final: others may have written while the file was read */
+        im->res->stored = t.stored;
+        im->res->duplicates = t.duplicates;
+        im->res->clients_created = t.clients_created;
     }
     im->batch = NULL;
     if (rc == CAIRN_OK && im->failed) {

@@ -3,11 +3,12 @@
  * assessments, ends with one batch row and one audit entry holding a
  * digest of every row written, and commits or rolls back whole.
  *
- * An immediate batch (record, amend, a phone link, FHIR) takes the write
- * lock at once and inserts as it goes.  A deferred batch (the CSV import)
- * first only reads: inside one read transaction (a snapshot, so other
- * writers go on committing) it decides every row - client lookups,
- * duplicates, ids, the digests - and keeps the prepared rows in a spill
+ * An immediate batch (record, amend, a phone link, rescore) takes the
+ * write lock at once and inserts as it goes.  A deferred batch (every
+ * import: CSV, REDCap, FHIR) first only reads: inside one read
+ * transaction (a snapshot, so other writers go on committing) it decides
+ * every row - client lookups, duplicates, ids, the digests - and keeps
+ * the prepared rows in a spill
  * (spill.c; a second thread spills and digests them, store_batch_pipe.c,
  * so reading goes on meanwhile); only its commit takes the write lock,
  * and then inserts them (store_batch_insert.c).  The ids it gave out

@@ -367,10 +367,10 @@ static int row_exists(cairn__batch *b, sqlite3_stmt **s, const char *sql,
 /*
  * The foreign keys of a row, checked here while SQLite's checks are off
  * (store_batch.c): its definition was found or inserted by
- * settle_definitions, a client the batch created was inserted before its
- * rows, so what is left is a stored client (once per run of its rows) and
- * an amended row.  Both were read on the snapshot, and neither clients
- * nor assessments are ever deleted, so these checks hold by the schema;
+ * settle_definitions, a client the batch created is inserted in the same
+ * transaction as its rows, so what is left is a stored client (once per run of
+ * its rows) and an amended row.  Both were read on the snapshot, and neither
+ * clients nor assessments are ever deleted, so these checks hold by the schema;
  * they cost one lookup per client, not two seeks per row.
  */
 static int check_parents(cairn__batch *b, phase *ph,
@@ -419,28 +419,37 @@ typedef struct group {
     cairn__buf buf;
 } group;
 
-static int prepare_group(cairn__batch *b, group *g, cairn_error *err)
+/* A statement inserting GROUP rows: `head` then GROUP times `row`
+ * ("(?,...)"), comma-separated. */
+static int prepare_rows(cairn__batch *b, sqlite3_stmt **out, const char *head,
+                        const char *row, cairn_error *err)
 {
     cairn__buf sql = CAIRN__BUF_INIT;
     int rc = CAIRN_OK;
-    static const char head[] = "INSERT INTO assessment (client_id,"
-                               " definition_id, instrument, administered_at,"
-                               " responses, scores, flags, rules, reason,"
-                               " supersedes) VALUES ";
-    static const char row[] = ",(?,?,?,?,?,?,?,?,?,?)";
-    cairn__buf_put(&sql, head, sizeof head - 1);
+    cairn__buf_puts(&sql, head);
     for (size_t i = 0; i < GROUP; i++) {
-        cairn__buf_put(&sql, row + (i == 0), sizeof row - 1 - (i == 0));
+        cairn__buf_puts(&sql, i == 0 ? "" : ",");
+        cairn__buf_puts(&sql, row);
     }
     cairn__buf_putc(&sql, '\0');
     if (sql.oom) {
         rc = cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
-    } else if (sqlite3_prepare_v2(b->st->db, sql.p, -1, &g->ins, NULL) !=
+    } else if (sqlite3_prepare_v2(b->st->db, sql.p, -1, out, NULL) !=
                SQLITE_OK) {
         rc = cairn__store_dberr(b->st, err);
     }
     cairn__buf_free(&sql);
     return rc;
+}
+
+static int prepare_group(cairn__batch *b, group *g, cairn_error *err)
+{
+    return prepare_rows(b, &g->ins,
+                        "INSERT INTO assessment (client_id,"
+                        " definition_id, instrument, administered_at,"
+                        " responses, scores, flags, rules, reason,"
+                        " supersedes) VALUES ",
+                        "(?,?,?,?,?,?,?,?,?,?)", err);
 }
 
 /* The group's row k, its texts pointing into the group's copy. */
@@ -546,6 +555,74 @@ static void group_free(group *g)
     cairn__buf_free(&g->buf);
 }
 
+/*
+ * The clients the batch creates go in GROUP at a time too (one INSERT
+ * statement cost about 10,000 instructions a client, nearly all SQLite's
+ * per-statement work).  SQLite's foreign-key checks are off in the insert
+ * phase and the batch checks created clients' rows itself, so a client
+ * need not be in before its rows, only in the same transaction; a shorter
+ * last group goes in one by one.
+ */
+typedef struct clients {
+    sqlite3_stmt *ins; /* GROUP clients; prepared on the first full group */
+    size_t n;
+    int64_t id[GROUP];
+    size_t code[GROUP]; /* each code's offset in `codes` */
+    cairn__buf codes;
+} clients;
+
+static int flush_clients(cairn__batch *b, clients *c, cairn_error *err)
+{
+    int rc = CAIRN_OK;
+    if (c->n == GROUP && c->ins == NULL) {
+        rc = prepare_rows(b, &c->ins,
+                          "INSERT INTO client (id, code, created_batch,"
+                          " created_at) VALUES ",
+                          "(?,?,?,?)", err);
+    }
+    for (size_t k = 0; rc == CAIRN_OK && k < c->n; k++) {
+        const char *code = c->codes.p + c->code[k];
+        if (c->n < GROUP) {
+            rc = cairn__batch_insert_client(b, c->id[k], code, err);
+            continue;
+        }
+        int i = (int)(k * 4);
+        sqlite3_bind_int64(c->ins, i + 1, c->id[k]);
+        sqlite3_bind_text(c->ins, i + 2, code, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(c->ins, i + 3, b->id);
+        sqlite3_bind_text(c->ins, i + 4, b->at, -1, SQLITE_STATIC);
+    }
+    if (rc == CAIRN_OK && c->n == GROUP) {
+        if (sqlite3_step(c->ins) != SQLITE_DONE) {
+            rc = cairn__store_dberr(b->st, err);
+        }
+        sqlite3_reset(c->ins);
+    }
+    c->n = 0;
+    c->codes.len = 0;
+    return rc;
+}
+
+/* Client `id` under `code` to insert. */
+static int clients_add(cairn__batch *b, clients *c, int64_t id,
+                       const char *code, cairn_error *err)
+{
+    c->id[c->n] = id;
+    c->code[c->n] = c->codes.len;
+    cairn__buf_put(&c->codes, code, strlen(code) + 1);
+    if (c->codes.oom) {
+        return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    }
+    c->n++;
+    return c->n == GROUP ? flush_clients(b, c, err) : CAIRN_OK;
+}
+
+static void clients_free(clients *c)
+{
+    sqlite3_finalize(c->ins);
+    cairn__buf_free(&c->codes);
+}
+
 /* The keys of every row stored after the snapshot. */
 static int load_late(cairn__batch *b, phase *ph, cairn_error *err)
 {
@@ -594,7 +671,7 @@ static int settle_definitions(cairn__batch *b, phase *ph, cairn_error *err)
     return rc;
 }
 
-static int insert_client(cairn__batch *b, phase *ph, const rec *r,
+static int insert_client(cairn__batch *b, phase *ph, clients *c, const rec *r,
                          cairn_error *err)
 {
     size_t k = (size_t)(r->id - ph->old_client - 1);
@@ -605,7 +682,7 @@ static int insert_client(cairn__batch *b, phase *ph, const rec *r,
     }
     if (rc == CAIRN_OK && id == 0) {
         id = ++b->next_client;
-        rc = cairn__batch_insert_client(b, id, r->code, err);
+        rc = clients_add(b, c, id, r->code, err);
     }
     ph->client[k] = id;
     ph->redo = ph->redo || id != r->id;
@@ -668,7 +745,9 @@ static int walk(cairn__batch *b, phase *ph, bool digest, cairn_error *err)
     int64_t next = b->base_assess;
     rec r;
     group g;
+    clients c;
     memset(&g, 0, sizeof g);
+    memset(&c, 0, sizeof c);
     int rc = cairn__spill_rewind(b->spill, err), more = 0;
     while (rc == CAIRN_OK &&
            (more = cairn__spill_next(b->spill, &p, &len, err)) == 1) {
@@ -679,7 +758,7 @@ static int walk(cairn__batch *b, phase *ph, bool digest, cairn_error *err)
         if (r.kind == 'c') {
             int64_t id = ph->client[r.id - ph->old_client - 1];
             if (!digest) {
-                rc = insert_client(b, ph, &r, err);
+                rc = insert_client(b, ph, &c, &r, err);
             } else if (id > b->base_client) { /* created, not found */
                 b->line.len = 0;
                 cairn__client_digest_line(&b->line, id, r.code);
@@ -700,7 +779,11 @@ static int walk(cairn__batch *b, phase *ph, bool digest, cairn_error *err)
     if (rc == CAIRN_OK && more == 0 && !digest) {
         rc = flush_group(b, &g, err);
     }
+    if (rc == CAIRN_OK && more == 0 && !digest) {
+        rc = flush_clients(b, &c, err);
+    }
     group_free(&g);
+    clients_free(&c);
     return rc < 0 ? rc : more < 0 ? more : CAIRN_OK;
 }
 

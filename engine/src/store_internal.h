@@ -91,7 +91,7 @@ int cairn__store_batch_begin(cairn__batch **out, cairn_store *st,
                              const char *source, cairn_error *err);
 
 /*
- * Begin a deferred batch (the CSV import): only a read transaction now,
+ * Begin a deferred batch (the imports): only a read transaction now,
  * so other writers go on committing while the caller reads, checks and
  * scores; every row is decided against that snapshot and kept (spilled to
  * a temporary file beside the database past 16 MiB).  The commit calls

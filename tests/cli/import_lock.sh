@@ -118,3 +118,129 @@ t_err_has "refused by the test"
     t_ok "refused under the lock: the database unchanged" ||
     t_not_ok "refused under the lock: the database unchanged" \
         "$(sqlite3 c.db 'SELECT count(*) FROM assessment')"
+
+# The FHIR import the same way: a Bundle of the same rows (exported from
+# a store that has them) read and scored before the lock, with what
+# others wrote meanwhile taken into account.
+"$CAIRN" --db src.db init >/dev/null
+"$CAIRN" --db src.db import rows.csv --create-clients >/dev/null
+"$CAIRN" --db src.db fhir export -o rows.json --system urn:test \
+    --type collection >/dev/null
+F="fhir import rows.json --subject-system urn:test/client --create-clients"
+rm -f pause.ready pause.go
+"$CAIRN" --db f.db init >/dev/null
+"$CAIRN" --db f.db client add C001 >/dev/null
+CAIRN_TEST_IMPORT_PAUSE=$T_TMP/pause "$CAIRN" --db f.db $F \
+    >import.out 2>import.err &
+pid=$!
+if wait_ready $pid; then
+    t_ok "FHIR: the import reached the point before the write lock"
+else
+    t_not_ok "FHIR: the import reached the point before the write lock" \
+        "$(cat import.err)"
+fi
+t_run "FHIR: record while the import has read its file" 0 \
+    "$CAIRN" --db f.db record phq9 --client C001 --date 2024-01-12 \
+    --codes positions 1 1 0 2 1 0 1 1 0
+t_run "FHIR: add a client the import would create" 0 \
+    "$CAIRN" --db f.db client add N001
+t_run "FHIR: and record one of the import's rows for it" 0 \
+    "$CAIRN" --db f.db record phq9 --client N001 --date 2024-01-05 \
+    --codes positions 2 2 2 2 2 2 2 2 0
+touch pause.go
+wait $pid
+st=$?
+[ $st -eq 0 ] && t_ok "FHIR: the import ends: exit 0" ||
+    t_not_ok "FHIR: the import ends: exit 0" "exit $st: $(cat import.err)"
+want="rows.json: 15 resources read (5 responses), 3 stored, 2 duplicates skipped, 0 withdrawn, 0 rejected, 1 clients created; 5 supplied scores checked, 0 differ from Cairn's"
+[ "$(cat import.out)" = "$want" ] &&
+    t_ok "FHIR: counts with what was written meanwhile" ||
+    t_not_ok "FHIR: counts with what was written meanwhile" "$(cat import.out)"
+t_run "FHIR: the audit chain verifies" 0 "$CAIRN" --db f.db audit verify
+n=$(sqlite3 f.db "SELECT count(*) FROM assessment")
+[ "$n" = 5 ] && t_ok "FHIR: five assessments: two recorded, three imported" ||
+    t_not_ok "FHIR: five assessments" "$n"
+n=$(sqlite3 f.db "SELECT count(*) FROM client WHERE code = 'N001'")
+[ "$n" = 1 ] && t_ok "FHIR: N001 stored once" ||
+    t_not_ok "FHIR: N001 stored once" "$n"
+
+# Paused or not, the same rows, clients and digests.
+rm -f pause.ready pause.go
+for d in fa fb; do
+    "$CAIRN" --db $d.db init >/dev/null
+    "$CAIRN" --db $d.db client add C001 >/dev/null
+done
+CAIRN_TEST_IMPORT_PAUSE=$T_TMP/pause "$CAIRN" --db fa.db $F >/dev/null 2>&1 &
+pid=$!
+wait_ready $pid && touch pause.go
+wait $pid
+"$CAIRN" --db fb.db $F >/dev/null 2>&1
+[ "$(rows fa.db)" = "$(rows fb.db)" ] && [ -n "$(rows fa.db)" ] &&
+    t_ok "FHIR: paused or not, the same rows and digests" ||
+    t_not_ok "FHIR: paused or not, the same rows and digests" "$(rows fa.db)"
+
+# A bad response never takes the lock; a refusal under it changes nothing.
+rm -f pause.ready pause.go
+sed 's/"authored": "2024-01-12"/"authored": "2024-13-12"/' rows.json >bad.json
+before=$(sqlite3 f.db .dump | md5sum)
+CAIRN_TEST_IMPORT_PAUSE=$T_TMP/pause t_run "FHIR: a bad file" 1 \
+    "$CAIRN" --db f.db fhir import bad.json --subject-system urn:test/client \
+    --create-clients
+t_err_has "bad.json: entry["
+t_err_has "'2024-13-12'"
+[ ! -f pause.ready ] && [ "$(sqlite3 f.db .dump | md5sum)" = "$before" ] &&
+    t_ok "FHIR: a bad file: no lock wanted, the database unchanged" ||
+    t_not_ok "FHIR: a bad file: no lock wanted" "$(ls pause.* 2>&1)"
+"$CAIRN" --db fc.db init >/dev/null
+sqlite3 fc.db "CREATE TRIGGER refuse BEFORE INSERT ON assessment
+    WHEN NEW.administered_at = '2024-01-12' AND NEW.client_id = 2
+    BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"
+before=$(sqlite3 fc.db .dump | md5sum)
+t_run "FHIR: a row refused under the lock" 1 "$CAIRN" --db fc.db $F
+t_err_has "refused by the test"
+[ "$(sqlite3 fc.db .dump | md5sum)" = "$before" ] &&
+    t_ok "FHIR: refused under the lock: the database unchanged" ||
+    t_not_ok "FHIR: refused under the lock: the database unchanged" \
+        "$(sqlite3 fc.db 'SELECT count(*) FROM assessment')"
+
+# REDCap records go through the CSV import's deferred batch too.
+D="$T_ROOT/tests/data/good/redcap"
+R="import --from redcap $D/phq9.records.csv --dictionary $D/phq9.dictionary.csv --map $T_ROOT/instruments/redcap/phq9.json --create-clients"
+rm -f pause.ready pause.go
+"$CAIRN" --db r.db init >/dev/null
+CAIRN_TEST_IMPORT_PAUSE=$T_TMP/pause "$CAIRN" --db r.db $R \
+    >import.out 2>import.err &
+pid=$!
+if wait_ready $pid; then
+    t_ok "REDCap: the import reached the point before the write lock"
+else
+    t_not_ok "REDCap: the import reached the point before the write lock" \
+        "$(cat import.err)"
+fi
+t_run "REDCap: add a client the import would create" 0 \
+    "$CAIRN" --db r.db client add R01
+t_run "REDCap: and record one of the import's rows for it" 0 \
+    "$CAIRN" --db r.db record phq9 --client R01 --date 2025-03-01 \
+    --codes positions 1 2 1 2 1 0 1 1 0
+touch pause.go
+wait $pid
+st=$?
+[ $st -eq 0 ] && t_ok "REDCap: the import ends: exit 0" ||
+    t_not_ok "REDCap: the import ends: exit 0" "exit $st: $(cat import.err)"
+want="$D/phq9.records.csv: 7 rows read (5 assessments), 4 stored, 1 duplicates skipped, 0 rejected, 1 clients created; skipped 1 rows without answers on the form and 1 incomplete forms"
+[ "$(cat import.out)" = "$want" ] &&
+    t_ok "REDCap: counts with what was written meanwhile" ||
+    t_not_ok "REDCap: counts with what was written meanwhile" "$(cat import.out)"
+t_run "REDCap: the audit chain verifies" 0 "$CAIRN" --db r.db audit verify
+rm -f pause.ready pause.go
+for d in ra rb; do
+    "$CAIRN" --db $d.db init >/dev/null
+done
+CAIRN_TEST_IMPORT_PAUSE=$T_TMP/pause "$CAIRN" --db ra.db $R >/dev/null 2>&1 &
+pid=$!
+wait_ready $pid && touch pause.go
+wait $pid
+"$CAIRN" --db rb.db $R >/dev/null 2>&1
+[ "$(rows ra.db)" = "$(rows rb.db)" ] && [ -n "$(rows ra.db)" ] &&
+    t_ok "REDCap: paused or not, the same rows and digests" ||
+    t_not_ok "REDCap: paused or not, the same rows and digests" "$(rows ra.db)"

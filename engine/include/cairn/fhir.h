@@ -26,6 +26,9 @@
  * all or nothing, duplicates skipped and counted, every problem reported
  * as "FILE: entry[N].item[M]: reason", the store unchanged on refusal.
  * Answers are scored by Cairn; a total the file supplies is only compared.
+ * The whole file is read, checked, scored and digested before the import
+ * asks for the write lock, which it holds only to insert, so others can
+ * write to the store meanwhile.
  *
  *     char *json = NULL;
  *     cairn_fhir_export_options o = CAIRN_FHIR_EXPORT_OPTIONS_INIT;
@@ -146,13 +149,19 @@ typedef struct cairn_fhir_import_options {
                                            that differs, an item Cairn does
                                            not know, a withdrawn response),
                                            or NULL */
-    void *ctx;                        /**< passed to both */
+    void *ctx;                        /**< passed to all three */
+    /** Called once with `ctx` when every response is read, checked and
+        scored, just before the import waits for the database's write
+        lock to insert them (and only if there is something to insert),
+        or NULL.  Until then others can write: the import takes what they
+        wrote into account (as cairn_import_options.on_lock). */
+    void (*on_lock)(void *ctx);
 } cairn_fhir_import_options;
 
 /** Default: all or nothing, unknown clients are errors. */
 #define CAIRN_FHIR_IMPORT_OPTIONS_INIT                                         \
     {                                                                          \
-        false, false, NULL, NULL, NULL, NULL                                   \
+        false, false, NULL, NULL, NULL, NULL, NULL                             \
     }
 
 /** What an import did. */
@@ -177,6 +186,10 @@ typedef struct cairn_fhir_import_result {
  * code, Cairn option code, or ordinal value.  The subject is the client
  * whose external id matches one of its identifiers, or whose code is the
  * value of an identifier in `subject_system`.
+ * Everything is decided on a read snapshot of the store, and the write
+ * lock is taken only to insert (see on_lock); what others wrote in
+ * between is taken into account (a client added under the same code, a
+ * response now a duplicate), so the counts in `res` are final ones.
  * Returns CAIRN_OK; CAIRN_EINVAL when any response was bad (nothing was
  * stored; `err` holds the first message); CAIRN_EPARSE (not JSON, or not
  * a resource Cairn reads); CAIRN_EIO; CAIRN_EDB; CAIRN_ENOMEM.  `res`
