@@ -302,6 +302,10 @@ static json_t *tristate_json(cairn_tristate v)
 static json_t *score_json(const cairn_score *s)
 {
     const cairn_instrument *inst = s->instrument;
+    /* made on first use: NULL only when memory ran out */
+    if (cairn_instrument_fingerprint(inst) == NULL) {
+        return NULL;
+    }
     json_t *o = json_object(), *scales = json_object(), *missing = json_array(),
            *flags = json_array(), *rules = json_object();
     json_object_set_new(o, "instrument",
