@@ -227,6 +227,20 @@ static inline void test_store_done(cairn_store *st, const char *dir)
     }
 }
 
+/* How many audit entries of `st` are `action` ("release.add"). */
+static inline size_t test_audit_count(cairn_store *st, const char *action)
+{
+    cairn_audit_list *log = NULL;
+    cairn_error err = CAIRN_ERROR_INIT;
+    size_t n = 0;
+    assert_int_equal(cairn_store_audit_list(&log, st, 0, &err), CAIRN_OK);
+    for (size_t i = 0; i < log->n; i++) {
+        n += strcmp(log->items[i].action, action) == 0;
+    }
+    cairn_store_audit_list_free(log);
+    return n;
+}
+
 static inline void test_client(cairn_store *st, const char *code,
                                const char *clinician, const char *partner)
 {

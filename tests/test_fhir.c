@@ -301,15 +301,7 @@ static void test_fhir_export_is_deterministic(void **state)
 
 static size_t fhir_exports(cairn_store *st)
 {
-    cairn_audit_list *log = NULL;
-    cairn_error err = CAIRN_ERROR_INIT;
-    size_t n = 0;
-    assert_int_equal(cairn_store_audit_list(&log, st, 0, &err), CAIRN_OK);
-    for (size_t i = 0; i < log->n; i++) {
-        n += strcmp(log->items[i].action, "export.fhir") == 0;
-    }
-    cairn_store_audit_list_free(log);
-    return n;
+    return test_audit_count(st, "export.fhir");
 }
 
 /* A Bundle file is audited only once written: a file that cannot be

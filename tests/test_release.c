@@ -27,15 +27,7 @@ static void clients(cairn_store *st, int first, int n)
 
 static size_t releases(cairn_store *st)
 {
-    cairn_audit_list *log = NULL;
-    cairn_error err = CAIRN_ERROR_INIT;
-    size_t n = 0;
-    assert_int_equal(cairn_store_audit_list(&log, st, 0, &err), CAIRN_OK);
-    for (size_t i = 0; i < log->n; i++) {
-        n += strcmp(log->items[i].action, "release.add") == 0;
-    }
-    cairn_store_audit_list_free(log);
-    return n;
+    return test_audit_count(st, "release.add");
 }
 
 static void test_release_report_is_logged_and_suppressed(void **state)
