@@ -33,8 +33,7 @@ static void today_free(today *t)
  * the caseload with discharged clients too, as `cairn alerts` reads it
  * (a discharged client's alert still needs an answer), one client at a
  * time (cairn/attention.h). */
-static int today_load(srv_ctx *c, today *t, bool with_resolved,
-                      cairn_error *err)
+static int today_load(srv_ctx *c, today *t, cairn_error *err)
 {
     cairn_caseload_options o = CAIRN_CASELOAD_OPTIONS_INIT;
     char date[11];
@@ -42,9 +41,8 @@ static int today_load(srv_ctx *c, today *t, bool with_resolved,
     o.clinician = srv_clinician_filter(c);
     o.all = true;
     srv_today(c, date);
-    int rc =
-        cairn_attention_read(&t->now, c->app->cfg.store, c->app->cfg.catalog,
-                             &o, with_resolved, date, err);
+    int rc = cairn_attention_read(&t->now, c->app->cfg.store,
+                                  c->app->cfg.catalog, &o, false, date, err);
     if (rc == CAIRN_OK) {
         rc = cairn_store_alert_history(&t->history, c->app->cfg.store, err);
     }
@@ -285,7 +283,7 @@ static void today_page(srv_ctx *c, int status, const char *problem,
     today t;
     srv_buf b = SRV_BUF_INIT;
     cairn_error err = CAIRN_ERROR_INIT;
-    if (today_load(c, &t, false, &err) < 0 ||
+    if (today_load(c, &t, &err) < 0 ||
         cairn_store_audit_view(c->app->cfg.store, "today", NULL, &err) < 0) {
         today_free(&t);
         srv_dash_fail(c, &err);
