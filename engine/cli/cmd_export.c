@@ -104,6 +104,22 @@ static void print_result(const export_args *a, const cairn_export_result *r)
            r->instruments == 1 ? "" : "s", a->output, a->output);
 }
 
+/* The catalog of the instruments `st` holds; NULL when it cannot be
+ * loaded (the catalog's error printed) or with `err` set. */
+static const cairn_catalog *stored_catalog(cli_ctx *ctx, cairn_store *st,
+                                           cairn_error *err)
+{
+    char **codes = NULL;
+    size_t n = 0;
+    if (cairn_export_instruments(&codes, &n, st, err) < 0) {
+        return NULL;
+    }
+    const cairn_catalog *cat =
+        cli_catalog_named(ctx, (const char *const *)codes, n);
+    cairn_export_instruments_free(codes, n);
+    return cat;
+}
+
 int cmd_export(cli_ctx *ctx, int argc, char **argv)
 {
     export_args a;
@@ -112,25 +128,34 @@ int cmd_export(cli_ctx *ctx, int argc, char **argv)
     if (rc != CLI_OK) {
         return rc;
     }
-    const cairn_catalog *cat = cli_catalog(ctx);
+    /* only the definitions the export can use are read: the one asked
+     * for, or those the store holds */
+    const cairn_catalog *cat = NULL;
     const cairn_instrument *inst = NULL;
-    if (cat == NULL || (a.o.instrument != NULL &&
-                        (inst = cli_instrument(ctx, a.o.instrument)) == NULL)) {
-        return CLI_FAIL;
-    }
-    if (inst != NULL) {
+    if (a.o.instrument != NULL) {
+        const char *one[] = {a.o.instrument};
+        cat = cli_catalog_named(ctx, one, 1);
+        if (cat == NULL ||
+            (inst = cli_instrument(ctx, a.o.instrument)) == NULL) {
+            return CLI_FAIL;
+        }
         a.o.instrument = cairn_instrument_code(inst);
     }
     cairn_export_key *key = NULL;
     cairn_store *st = NULL;
+    cairn_error err = CAIRN_ERROR_INIT;
     if (cli_key_load(a.key, &key) != CLI_OK ||
-        cli_store_open(ctx, &st) != CLI_OK) {
+        cli_store_open(ctx, &st) != CLI_OK ||
+        (cat == NULL && (cat = stored_catalog(ctx, st, &err)) == NULL)) {
+        if (err.code != CAIRN_OK) {
+            cli_fail(&err);
+        }
         cairn_export_key_free(key);
+        cairn_store_close(st);
         return CLI_FAIL;
     }
     cairn_export_sink *sink = NULL;
     cairn_export_result res;
-    cairn_error err = CAIRN_ERROR_INIT;
     cairn_outfile_batch batch = {0};
     a.o.output = cli_output_options(ctx, a.force, a.key);
     /* the workbook is placed with the dictionary and provenance, by

@@ -101,8 +101,11 @@ void cairn__memo_free(cairn__memo *m)
     if (m == NULL) {
         return;
     }
-    for (size_t i = 0; i < m->slots; i++) {
-        free(m->t[i].key);
+    /* only the slots used: a large cache is mostly empty */
+    for (size_t i = 0; i < m->slots && m->n > 0; i++) {
+        if (m->t[i].h != 0) {
+            free(m->t[i].key);
+        }
     }
     free(m);
 }

@@ -18,6 +18,7 @@
 
 #include <jansson.h>
 
+#include "cairn/export.h"
 #include "store_db.h"
 
 /* A definition the scan met. */
@@ -468,4 +469,65 @@ void cairn__store_scan_close(cairn__scan *sc)
     free(sc->defs);
     cairn__scan_decoder_free(sc->dec);
     free(sc);
+}
+
+/* ------------------------------------------------------------------ */
+/* The instruments stored                                              */
+
+int cairn_export_instruments(char ***out, size_t *n, cairn_store *st,
+                             cairn_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    char **codes = calloc(1, sizeof *codes);
+    size_t k = 0, cap = 1;
+    *out = NULL;
+    *n = 0;
+    int rc = codes == NULL ? oom(err) : CAIRN_OK;
+    if (rc == CAIRN_OK &&
+        sqlite3_prepare_v2(st->db,
+                           "SELECT DISTINCT instrument FROM definition"
+                           " ORDER BY instrument",
+                           -1, &s, NULL) != SQLITE_OK) {
+        rc = cairn__store_dberr(st, err);
+    }
+    int step = SQLITE_DONE;
+    while (rc == CAIRN_OK && (step = sqlite3_step(s)) == SQLITE_ROW) {
+        const char *code = cairn__store_col_text(s, 0);
+        if (k == cap) {
+            char **grown = realloc(codes, 2 * cap * sizeof *codes);
+            if (grown == NULL) {
+                rc = oom(err);
+                break;
+            }
+            codes = grown;
+            cap *= 2;
+        }
+        if ((codes[k] = strdup(code ? code : "")) == NULL) {
+            rc = oom(err);
+            break;
+        }
+        k++;
+    }
+    if (rc == CAIRN_OK && step != SQLITE_DONE) {
+        rc = cairn__store_dberr(st, err);
+    }
+    sqlite3_finalize(s);
+    if (rc < 0) {
+        cairn_export_instruments_free(codes, k);
+        return rc;
+    }
+    *out = codes;
+    *n = k;
+    return CAIRN_OK;
+}
+
+void cairn_export_instruments_free(char **codes, size_t n)
+{
+    if (codes == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        free(codes[i]);
+    }
+    free(codes);
 }
