@@ -174,7 +174,7 @@ static int clients_all(cairn__exporter *x, const cairn_client_list *list,
 static int load_clients(cairn__exporter *x, cairn_error *err)
 {
     cairn_client_list *list = NULL;
-    int rc = cairn_store_client_list(&list, x->st, err);
+    int rc = cairn__store_export_clients(&list, x->st, err);
     if (rc < 0) {
         return rc;
     }

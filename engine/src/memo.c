@@ -76,9 +76,17 @@ const char *cairn__memo_get(const cairn__memo *m, const void *key, size_t n,
 void cairn__memo_put(cairn__memo *m, const void *key, size_t n,
                      const char *text, size_t text_len)
 {
-    size_t dummy = 0;
-    if (m->n * 2 >= m->slots || cairn__memo_get(m, key, n, &dummy)) {
+    if (m->n * 2 >= m->slots) {
         return;
+    }
+    /* one hash: the probe that finds no equal key ends at a free slot */
+    uint64_t h = hash(key, n);
+    size_t j = (size_t)(h & (m->slots - 1));
+    for (; m->t[j].h != 0; j = (j + 1) & (m->slots - 1)) {
+        const slot *s = &m->t[j];
+        if (s->h == h && s->key_len == n && memcmp(s->key, key, n) == 0) {
+            return;
+        }
     }
     char *p = malloc(n + text_len + 1);
     if (p == NULL) {
@@ -87,11 +95,6 @@ void cairn__memo_put(cairn__memo *m, const void *key, size_t n,
     memcpy(p, key, n);
     memcpy(p + n, text, text_len);
     p[n + text_len] = '\0';
-    uint64_t h = hash(key, n);
-    size_t j = (size_t)(h & (m->slots - 1));
-    while (m->t[j].h != 0) {
-        j = (j + 1) & (m->slots - 1);
-    }
     m->t[j] = (slot){h, p, n, text_len};
     m->n++;
 }

@@ -213,14 +213,23 @@ static const decoded *decode(cairn__scan_decoder *dc, char kind,
         dc->oom = true;
         return NULL;
     }
-    dc->key.len = 0;
-    cairn__buf_putc(&dc->key, kind);
+    /* a responses text is its own key (no copy); a scores text is
+     * keyed with its definition, whose scale count it is checked
+     * against, after an 's' (a responses text starting so, never
+     * written, is decoded without the cache) */
+    const char *key = text;
+    size_t key_len = len;
+    bool no_key = kind == 'r' && len > 0 && text[0] == 's';
     if (kind == 's') {
+        dc->key.len = 0;
+        cairn__buf_putc(&dc->key, kind);
         cairn__buf_put(&dc->key, (const char *)&def->id, sizeof def->id);
+        cairn__buf_put(&dc->key, text, len);
+        key = dc->key.p;
+        key_len = dc->key.len;
+        no_key = dc->key.oom;
     }
-    cairn__buf_put(&dc->key, text, len);
-    decoded *d =
-        dc->key.oom ? NULL : cairn__kept_get(dc->kept, dc->key.p, dc->key.len);
+    decoded *d = no_key ? NULL : cairn__kept_get(dc->kept, key, key_len);
     if (d != NULL) {
         return d;
     }
@@ -230,7 +239,7 @@ static const decoded *decode(cairn__scan_decoder *dc, char kind,
         return NULL;
     }
     /* without a key (out of memory) it is only held */
-    cairn__kept_put(dc->kept, dc->key.oom ? NULL : dc->key.p, dc->key.len, d);
+    cairn__kept_put(dc->kept, no_key ? NULL : key, key_len, d);
     return d;
 }
 
@@ -530,4 +539,67 @@ void cairn_export_instruments_free(char **codes, size_t n)
         free(codes[i]);
     }
     free(codes);
+}
+
+/* ------------------------------------------------------------------ */
+/* The clients                                                         */
+
+/* One client row into `c`; false when memory ran out or it has no code. */
+static bool export_client_from(cairn_client *c, sqlite3_stmt *s)
+{
+    bool oom = false;
+    memset(c, 0, sizeof *c);
+    c->id = sqlite3_column_int64(s, 0);
+    c->code = cairn__store_col_dup(s, 1, &oom);
+    c->birth_year = sqlite3_column_int(s, 2);
+    c->loss_date = cairn__store_col_dup(s, 3, &oom);
+    c->gestation_weeks = sqlite3_column_int(s, 4);
+    const char *kind = cairn__store_col_text(s, 5);
+    c->loss_kind = CAIRN_LOSS_UNKNOWN;
+    if (kind != NULL) {
+        cairn_loss_kind_parse(&c->loss_kind, kind, NULL);
+    }
+    return !oom && c->code != NULL;
+}
+
+int cairn__store_export_clients(cairn_client_list **out, cairn_store *st,
+                                cairn_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    cairn_client_list *list = calloc(1, sizeof *list);
+    size_t cap = 0;
+    *out = NULL;
+    int rc = list == NULL ? oom(err) : CAIRN_OK;
+    if (rc == CAIRN_OK &&
+        sqlite3_prepare_v2(st->db,
+                           "SELECT id, code, birth_year, loss_date,"
+                           " gestation_weeks, loss_kind FROM client",
+                           -1, &s, NULL) != SQLITE_OK) {
+        rc = cairn__store_dberr(st, err);
+    }
+    int step = SQLITE_DONE;
+    while (rc == CAIRN_OK && (step = sqlite3_step(s)) == SQLITE_ROW) {
+        if (list->n == cap) {
+            cap = cap ? cap * 2 : 16;
+            cairn_client *p = realloc(list->items, cap * sizeof *p);
+            if (p == NULL) {
+                rc = oom(err);
+                break;
+            }
+            list->items = p;
+        }
+        if (!export_client_from(&list->items[list->n++], s)) {
+            rc = oom(err);
+        }
+    }
+    if (rc == CAIRN_OK && step != SQLITE_DONE) {
+        rc = cairn__store_dberr(st, err);
+    }
+    sqlite3_finalize(s);
+    if (rc < 0) {
+        cairn_store_client_list_free(list);
+        return rc;
+    }
+    *out = list;
+    return CAIRN_OK;
 }
