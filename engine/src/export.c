@@ -749,6 +749,12 @@ void cairn__export_line_empty(cairn__export_line *l, size_t n)
 
 void cairn__export_line_code(cairn__export_line *l, int32_t code, bool none)
 {
+    if (!none && code >= 0 && code < 10 && l->n + 2 <= sizeof l->b) {
+        l->b[l->n] = ','; /* most codes: a comma and one digit */
+        l->b[l->n + 1] = (char)('0' + code);
+        l->n += 2;
+        return;
+    }
     rb_putc(l, ',');
     if (!none) {
         /* a whole number's digits, as put_cell writes them (up to 1e15,

@@ -25,6 +25,7 @@ typedef struct slot {
 
 struct cairn__memo {
     size_t n, slots;
+    uint32_t *used; /* the slots used, in order (at most half of them) */
     slot t[];
 };
 
@@ -50,10 +51,15 @@ int cairn__memo_new_sized(cairn__memo **out, size_t most)
         slots *= 2;
     }
     *out = calloc(1, sizeof **out + slots * sizeof(slot));
-    if (*out == NULL) {
+    uint32_t *used =
+        *out && slots <= UINT32_MAX ? malloc(slots / 2 * sizeof *used) : NULL;
+    if (used == NULL) {
+        free(*out);
+        *out = NULL;
         return CAIRN_ENOMEM;
     }
     (*out)->slots = slots;
+    (*out)->used = used;
     return CAIRN_OK;
 }
 
@@ -96,7 +102,7 @@ void cairn__memo_put(cairn__memo *m, const void *key, size_t n,
     memcpy(p + n, text, text_len);
     p[n + text_len] = '\0';
     m->t[j] = (slot){h, p, n, text_len};
-    m->n++;
+    m->used[m->n++] = (uint32_t)j;
 }
 
 void cairn__memo_free(cairn__memo *m)
@@ -105,11 +111,10 @@ void cairn__memo_free(cairn__memo *m)
         return;
     }
     /* only the slots used: a large cache is mostly empty */
-    for (size_t i = 0; i < m->slots && m->n > 0; i++) {
-        if (m->t[i].h != 0) {
-            free(m->t[i].key);
-        }
+    for (size_t i = 0; i < m->n; i++) {
+        free(m->t[m->used[i]].key);
     }
+    free(m->used);
     free(m);
 }
 

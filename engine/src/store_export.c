@@ -220,14 +220,28 @@ static const decoded *decode(cairn__scan_decoder *dc, char kind,
     const char *key = text;
     size_t key_len = len;
     bool no_key = kind == 'r' && len > 0 && text[0] == 's';
+    char small[128];
     if (kind == 's') {
-        dc->key.len = 0;
-        cairn__buf_putc(&dc->key, kind);
-        cairn__buf_put(&dc->key, (const char *)&def->id, sizeof def->id);
-        cairn__buf_put(&dc->key, text, len);
-        key = dc->key.p;
-        key_len = dc->key.len;
-        no_key = dc->key.oom;
+        /* 's', the id's byte count, its bytes from the lowest, the text */
+        char head[10] = {kind};
+        size_t n = 2;
+        for (uint64_t v = (uint64_t)def->id; n == 2 || v != 0; v >>= 8) {
+            head[n++] = (char)(v & 0xff);
+        }
+        head[1] = (char)(n - 2);
+        if (n + len <= sizeof small) { /* most: no buffer to grow */
+            memcpy(small, head, n);
+            memcpy(small + n, text, len);
+            key = small;
+            key_len = n + len;
+        } else {
+            dc->key.len = 0;
+            cairn__buf_put(&dc->key, head, n);
+            cairn__buf_put(&dc->key, text, len);
+            key = dc->key.p;
+            key_len = dc->key.len;
+            no_key = dc->key.oom;
+        }
     }
     decoded *d = no_key ? NULL : cairn__kept_get(dc->kept, key, key_len);
     if (d != NULL) {
@@ -573,7 +587,8 @@ int cairn__store_export_clients(cairn_client_list **out, cairn_store *st,
     if (rc == CAIRN_OK &&
         sqlite3_prepare_v2(st->db,
                            "SELECT id, code, birth_year, loss_date,"
-                           " gestation_weeks, loss_kind FROM client",
+                           " gestation_weeks, loss_kind FROM client"
+                           " ORDER BY id",
                            -1, &s, NULL) != SQLITE_OK) {
         rc = cairn__store_dberr(st, err);
     }

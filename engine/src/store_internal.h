@@ -312,8 +312,8 @@ int cairn__store_scan_step(cairn__scan *sc, cairn__scan_raw *raw,
                            cairn_error *err);
 
 /**
- * Every client as the research export needs them, in the table's own
- * order (by id): only id, code, birth_year, loss_date, gestation_weeks
+ * Every client as the research export needs them, by id (the table's
+ * own order, no sort): only id, code, birth_year, loss_date, gestation_weeks
  * and loss_kind are filled, the rest NULL or 0 (no partner join, no
  * sort by code).  Freed with cairn_store_client_list_free.  Returns
  * CAIRN_OK, CAIRN_ENOMEM or CAIRN_EDB.

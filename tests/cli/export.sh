@@ -100,6 +100,15 @@ grep -q ',fingerprint,' wide.csv && t_ok "wide export keeps fingerprint" ||
 t_run "export one questionnaire in a range" 0 "$C" export --key site.key \
     -o april.csv --instrument PHQ-9 --from 2025-04-01 --to 2025-04-30
 t_out_has "3 rows (3 assessments of 2 clients, 1 questionnaire)"
+# one questionnaire: each client's first day still counts all of theirs
+# (ZEBRA-CODE-0001's GAD-7 came before the PHQ-9s)
+t_run "export one questionnaire" 0 "$C" export --key site.key -o phq.csv \
+    --instrument phq9
+first() { awk -F, '$6 == "phq9" { print $1, $5, $9 }' "$1" | sort; }
+[ "$(first phq.csv)" = "$(first wide.csv)" ] &&
+    t_ok "one questionnaire: days from the loss to the first of any" ||
+    t_not_ok "one questionnaire: days from the loss to the first of any" \
+        "$(first phq.csv) / $(first wide.csv)"
 t_run "export xlsx" 0 "$C" export --key site.key -o wide.xlsx --shift-dates
 t_out_has "wrote wide.xlsx: 6 rows"
 # only the definitions of the instruments stored are read: a broken one
