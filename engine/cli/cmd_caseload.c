@@ -221,10 +221,13 @@ static void print_alerts(const cairn_caseload_row *e,
         const cairn_caseload_cell *t = &e->cells[i];
         const cairn_instrument *inst = insts[i];
         const char *name = inst ? cairn_report_short_name(inst) : t->instrument;
-        for (size_t k = 0; k < t->n_open && used + 80 < sizeof line; k++) {
+        cairn_alert_group g[CAIRN_ALERT_KIND_COUNT];
+        char words[CAIRN_ALERT_GROUP_MAX];
+        size_t n_groups = cairn_alert_groups(t, g);
+        for (size_t k = 0; k < n_groups && used + 80 < sizeof line; k++) {
             append(line, sizeof line, &used, used ? "; " : "");
             append(line, sizeof line, &used,
-                   cairn_alert_kind_label((cairn_alert_kind)t->open_kinds[k]));
+                   cairn_alert_group_label(words, sizeof words, &g[k]));
             append(line, sizeof line, &used, " (");
             append(line, sizeof line, &used, name);
             append(line, sizeof line, &used, ")");

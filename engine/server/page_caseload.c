@@ -202,9 +202,12 @@ static void nhstt_cell(srv_buf *b, const cairn_caseload_row *e,
 
 static void alert_cell(srv_buf *b, const cairn_caseload_cell *t)
 {
-    for (size_t k = 0; k < t->n_open; k++) {
+    cairn_alert_group g[CAIRN_ALERT_KIND_COUNT];
+    char words[CAIRN_ALERT_GROUP_MAX];
+    size_t n_groups = cairn_alert_groups(t, g);
+    for (size_t k = 0; k < n_groups; k++) {
         srv_put(b, k > 0 ? "; " : "<span class=\"flag\">");
-        srv_put(b, cairn_alert_kind_label((cairn_alert_kind)t->open_kinds[k]));
+        srv_put(b, cairn_alert_group_label(words, sizeof words, &g[k]));
     }
     srv_put(b, t->n_open > 0 ? "</span>" : "");
 }
