@@ -181,12 +181,31 @@ static void print_row(const cairn_caseload_row *e, const cairn_caseload_cell *t,
     if (paren != NULL && (size_t)(paren - band) + 2 <= shown) {
         shown = (size_t)(paren - band);
     }
-    /* " %5g %-20.20s %+6g  %s\n" */
+    /* a longer name is cut after a word (or a hyphen), with an ellipsis,
+     * within the column: "Below the possible…", not "Below the
+     * possible-d" */
+    size_t cols = shown;
+    bool cut = shown > 20;
+    if (cut) {
+        shown = 19;
+        while (shown > 0 && band[shown] != ' ' && band[shown - 1] != '-') {
+            shown--;
+        }
+        while (shown > 0 && strchr(" :,;-", band[shown - 1]) != NULL) {
+            shown--;
+        }
+        shown = shown > 0 ? shown : 19;
+        cols = shown + 1;
+    }
+    /* " %5g %-20s %+6g  %s\n" */
     put(&r, " ", 1);
     put_g(&r, t->latest, 5, false);
     put(&r, " ", 1);
-    put(&r, band, shown < 20 ? shown : 20);
-    put_padded(&r, "", shown < 20 ? (int)(20 - shown) : 0, -1, false);
+    put(&r, band, shown);
+    if (cut) {
+        put(&r, "\u2026", strlen("\u2026"));
+    }
+    put_padded(&r, "", (int)(20 - cols), -1, false);
     put(&r, " ", 1);
     put_g(&r, t->n >= 2 ? t->change : 0, 6, true);
     put(&r, "  ", 2);

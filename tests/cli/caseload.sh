@@ -103,6 +103,9 @@ done
 t_run "caseload: a long line of alerts" 0 "$C" caseload
 t_out_has "           !! risk item endorsed 2 times (EPDS); risk item endorsed 5 times (PHQ-9); reliable"
 t_out_has "              deterioration (PHQ-9)"
+# a band's name longer than its column is cut after a word, with an
+# ellipsis ("Possible depression: assess further (10-12)")
+t_out_has "MANY       EPDS      2  ▄▄              11 Possible depression…     +0  no reliable change"
 long=$("$C" caseload | awk '/^   / && length($0) > 100' | wc -l)
 [ "$long" -eq 0 ] && t_ok "caseload: no line past 100 columns" ||
     t_not_ok "caseload: no line past 100 columns" "$long longer"
