@@ -187,14 +187,21 @@ static void print_row(const cairn_caseload_row *e, const cairn_caseload_cell *t,
     size_t cols = shown;
     bool cut = shown > 20;
     if (cut) {
-        shown = 19;
-        while (shown > 0 && band[shown] != ' ' && band[shown - 1] != '-') {
-            shown--;
+        size_t end = 20, keep = 0; /* a word's end; what is kept of it */
+        for (; end > 0 && keep == 0; end--) {
+            if (band[end] != ' ' && band[end - 1] != '-') {
+                continue;
+            }
+            keep = end;
+            while (keep > 0 && strchr(" :,;-", band[keep - 1]) != NULL) {
+                keep--;
+            }
+            keep = keep <= 19 ? keep : 0;
         }
-        while (shown > 0 && strchr(" :,;-", band[shown - 1]) != NULL) {
-            shown--;
+        shown = keep > 0 ? keep : 19;
+        while (shown > 0 && ((unsigned char)band[shown] & 0xC0) == 0x80) {
+            shown--; /* not inside a UTF-8 character */
         }
-        shown = shown > 0 ? shown : 19;
         cols = shown + 1;
     }
     /* " %5g %-20s %+6g  %s\n" */
