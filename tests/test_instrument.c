@@ -293,9 +293,9 @@ static void test_instrument_catalog_named_reads_only_those(void **state)
     cairn_catalog_free(cat);
 }
 
-/* A name no file is named after, or whose file holds another instrument,
- * and no names at all: every definition, so an unknown name's message
- * lists the whole folder's. */
+/* A name no file is named after, whose file holds another instrument, or
+ * that is a path, and no names at all: every definition, so an unknown
+ * name's message lists the whole folder's. */
 static void test_instrument_catalog_named_falls_back_to_all(void **state)
 {
     (void)state;
@@ -305,9 +305,10 @@ static void test_instrument_catalog_named_falls_back_to_all(void **state)
     copy_definition(dir, "gad7", "who5.json"); /* holds gad7 */
     static const char *const unknown[] = {"phq9", "phq10"};
     static const char *const misnamed[] = {"who5"};
-    const char *const *lists[] = {unknown, misnamed, NULL};
-    size_t counts[] = {2, 1, 0};
-    for (size_t k = 0; k < 3; k++) {
+    static const char *const path[] = {"./phq9"}; /* not a file name */
+    const char *const *lists[] = {unknown, misnamed, path, NULL};
+    size_t counts[] = {2, 1, 1, 0};
+    for (size_t k = 0; k < 4; k++) {
         cairn_catalog *cat = NULL;
         cairn_error err = CAIRN_ERROR_INIT;
         assert_int_equal(cairn_catalog_load_named(&cat, dir, NULL, lists[k],

@@ -250,9 +250,15 @@ static bool load_named(cairn_catalog *cat, const char *dir, const char *name,
             return true;
         }
     }
+    /* a file name of a-z and 0-9 only (a code's letters): no hidden
+     * file, no other folder */
+    bool plain = key[0] != '\0';
+    for (const char *c = key; *c != '\0'; c++) {
+        plain = plain && ((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9'));
+    }
     snprintf(file, sizeof file, "%s.json", key);
     char path[PATH_MAX];
-    if (key[0] == '\0' || strlen(name) >= sizeof key ||
+    if (!plain || strlen(name) >= sizeof key ||
         (size_t)snprintf(path, sizeof path, "%s/%s", dir, file) >=
             sizeof path ||
         stat(path, &sb) != 0 || !S_ISREG(sb.st_mode)) {
