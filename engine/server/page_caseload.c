@@ -26,7 +26,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "cairn_report.h"
 #include "server_internal.h"
@@ -82,27 +81,12 @@ static int by_key(const void *x, const void *y)
     return c != 0 ? c : by_order(a, b);
 }
 
-/* Whether `hay` contains `needle`, ignoring ASCII case. */
-static bool contains(const char *hay, const char *needle)
-{
-    size_t n = strlen(needle);
-    for (const char *p = hay; p != NULL && *p; p++) {
-        if (strncasecmp(p, needle, n) == 0) {
-            return true;
-        }
-    }
-    return false;
-}
-
 static bool matches(const view *v, const cairn_caseload_row *e)
 {
     if (v->alerts && e->n_open == 0) {
         return false;
     }
-    if (v->q == NULL || v->q[0] == '\0') {
-        return true;
-    }
-    return contains(e->client->code, v->q) || contains(e->client->name, v->q);
+    return srv_client_matches(e->client, v->q);
 }
 
 /* The lines to show, in the order asked, into `*out` (*n of them);
@@ -263,21 +247,6 @@ static void put_row(srv_ctx *c, srv_buf *b, const cairn_caseload_row *e,
     srv_put(b, "</td></tr>\n");
 }
 
-/* `s` percent-encoded for a query value. */
-static void put_query_value(srv_buf *b, const char *s)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
-            (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.') {
-            srv_putn(b, (const char *)p, 1);
-        } else {
-            char e[3] = {'%', hex[*p >> 4], hex[*p & 15]};
-            srv_putn(b, e, 3);
-        }
-    }
-}
-
 /* The page's address in order `sort` with `v`'s filters, on page `page`
  * (0: the first, unsaid), as an attribute value. */
 static void put_href(srv_buf *b, const view *v, const char *sort, size_t page)
@@ -290,7 +259,7 @@ static void put_href(srv_buf *b, const view *v, const char *sort, size_t page)
     }
     if (v->q != NULL && v->q[0] != '\0') {
         srv_put(b, "&amp;q=");
-        put_query_value(b, v->q);
+        srv_query_value(b, v->q);
     }
     srv_put(b, v->alerts ? "&amp;alerts=1" : "");
     srv_put(b, v->all ? "&amp;all=1" : "");
@@ -318,49 +287,11 @@ static void sort_link(srv_buf *b, const view *v, const char *key,
     srv_put(b, "</a></th>");
 }
 
-/* Which lines of the table page `v->page` shows (the last page when it
- * is past the end): the first of them and how many. */
-static size_t page_lines(const view *v, size_t n, size_t *first)
+/* The address of page `page` of the table in `arg`'s (a view) order. */
+static void page_href(srv_buf *b, const void *arg, size_t page)
 {
-    size_t pages = n == 0 ? 1 : (n + PAGE_ROWS - 1) / PAGE_ROWS;
-    size_t page = v->page < pages ? v->page : pages;
-    *first = (page - 1) * PAGE_ROWS;
-    return n - *first < PAGE_ROWS ? n - *first : PAGE_ROWS;
-}
-
-/* "Rows 201-400 of 11,968" and links to the pages beside this one, when
- * the table has more than one page. */
-static void pager(srv_buf *b, const view *v, size_t n, size_t first,
-                  size_t shown)
-{
-    size_t pages = (n + PAGE_ROWS - 1) / PAGE_ROWS;
-    size_t page = first / PAGE_ROWS + 1;
-    if (pages <= 1) {
-        return;
-    }
-    srv_put(b, "<nav class=\"pager no-print\" aria-label=\"Pages of the "
-               "table\"><p>Rows ");
-    srv_int(b, (long long)first + 1);
-    srv_put(b, "&ndash;");
-    srv_int(b, (long long)(first + shown));
-    srv_put(b, " of ");
-    srv_int(b, (long long)n);
-    srv_put(b, " (page ");
-    srv_int(b, (long long)page);
-    srv_put(b, " of ");
-    srv_int(b, (long long)pages);
-    srv_put(b, ")");
-    if (page > 1) {
-        srv_put(b, " <a rel=\"prev\" href=\"");
-        put_href(b, v, v->sort, page - 1);
-        srv_put(b, "\">Previous page</a>");
-    }
-    if (page < pages) {
-        srv_put(b, " <a rel=\"next\" href=\"");
-        put_href(b, v, v->sort, page + 1);
-        srv_put(b, "\">Next page</a>");
-    }
-    srv_put(b, "</p></nav>\n");
+    const view *v = arg;
+    put_href(b, v, v->sort, page);
 }
 
 static void option(srv_buf *b, const char *value, const char *label,
@@ -459,13 +390,7 @@ static void view_of(srv_ctx *c, view *v)
     v->alerts = s != NULL && strcmp(s, "1") == 0;
     s = srv_query(c, "all");
     v->all = s != NULL && strcmp(s, "1") == 0;
-    /* digits only, at most 9 of them; anything else is the first page */
-    s = srv_query(c, "page");
-    size_t len = s != NULL ? strlen(s) : 0;
-    v->page = len > 0 && len <= 9 && strspn(s, "0123456789") == len
-                  ? (size_t)strtoul(s, NULL, 10)
-                  : 1;
-    v->page = v->page > 0 ? v->page : 1;
+    v->page = srv_query_page(c, "page");
 }
 
 /* The page could not be made: out of memory, or the rows unreadable. */
@@ -516,11 +441,10 @@ void srv_caseload_get(srv_ctx *c)
     if (n == 0) {
         srv_put(&b, "<p>No client matches.</p>\n");
     } else {
-        size_t first = 0;
-        size_t shown = page_lines(&v, n, &first);
-        pager(&b, &v, n, first, shown);
-        rc = put_table(c, &b, &v, cl, r + first, shown, &err);
-        pager(&b, &v, n, first, shown);
+        srv_page pg = srv_page_of(n, PAGE_ROWS, v.page);
+        srv_pager(&b, &pg, "Rows", "Pages of the table", page_href, &v);
+        rc = put_table(c, &b, &v, cl, r + pg.first, pg.shown, &err);
+        srv_pager(&b, &pg, "Rows", NULL, page_href, &v);
     }
     srv_frame_end(&b);
     free(r);

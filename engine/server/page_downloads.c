@@ -11,7 +11,9 @@
  *   /downloads/cohort/<instrument>.xlsx   (supervisor, manager)
  *
  * A workbook is written into a private temporary folder, sent, and
- * removed; every download is recorded in the audit log as a view.
+ * removed; every download is recorded in the audit log as a view.  The
+ * clients are listed CLIENTS_PER_PAGE at a time (page=N), found by part
+ * of a code or name (q=), as on the Caseload.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,12 +25,49 @@
 #define XLSX_TYPE                                                              \
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
+/* Clients on one page (project policy, as the Caseload's lines). */
+#define CLIENTS_PER_PAGE 200
+
+/* The address of page `page` of the clients found by `arg` (the q). */
+static void clients_href(srv_buf *b, const void *arg, size_t page)
+{
+    const char *q = arg;
+    srv_put(b, "/downloads");
+    if (q != NULL && q[0] != '\0') {
+        srv_put(b, "?q=");
+        srv_query_value(b, q);
+    }
+    if (page > 1) {
+        srv_put(b, q != NULL && q[0] != '\0' ? "&amp;page=" : "?page=");
+        srv_int(b, (long long)page);
+    }
+    srv_put(b, "#clients-h");
+}
+
+/* The clients this person sees whose code or name holds `q`, a page of
+ * them. */
 static void list_clients(srv_ctx *c, srv_buf *b, const cairn_client_list *l)
 {
-    size_t shown = 0;
+    const char *q = srv_query(c, "q");
+    size_t found = 0, shown = 0;
+    srv_put(b, "<form method=\"get\" action=\"/downloads\" class=\"filters "
+               "no-print\">\n<div><label for=\"f-q\">Client</label>"
+               "<input id=\"f-q\" name=\"q\" maxlength=\"64\" value=\"");
+    srv_esc(b, q);
+    srv_put(b, "\"></div>\n<div><button type=\"submit\">Find</button></div>"
+               "\n</form>\n");
     for (size_t i = 0; i < l->n; i++) {
+        found += srv_may_see(c->session, &l->items[i]) &&
+                 srv_client_matches(&l->items[i], q);
+    }
+    srv_page pg =
+        srv_page_of(found, CLIENTS_PER_PAGE, srv_query_page(c, "page"));
+    srv_pager(b, &pg, "Clients", "Pages of clients", clients_href, q);
+    found = 0;
+    for (size_t i = 0; i < l->n && shown < pg.shown; i++) {
         const cairn_client *cl = &l->items[i];
-        if (!srv_may_see(c->session, cl)) {
+        if (!srv_may_see(c->session, cl) || !srv_client_matches(cl, q) ||
+            found++ < pg.first) {
             continue;
         }
         if (shown++ == 0) {
@@ -56,7 +95,10 @@ static void list_clients(srv_ctx *c, srv_buf *b, const cairn_client_list *l)
         }
         srv_put(b, "</td></tr>\n");
     }
-    srv_put(b, shown ? "</tbody>\n</table>\n" : "<p>No clients yet.</p>\n");
+    srv_put(b, shown                       ? "</tbody>\n</table>\n"
+               : q != NULL && q[0] != '\0' ? "<p>No client matches.</p>\n"
+                                           : "<p>No clients yet.</p>\n");
+    srv_pager(b, &pg, "Clients", NULL, clients_href, q);
 }
 
 static void list_cohorts(srv_ctx *c, srv_buf *b)
@@ -92,7 +134,7 @@ void srv_downloads_get(srv_ctx *c)
                 "colleagues. They hold client codes: keep them as you keep "
                 "the records.</p>\n<h2>Caseload</h2>\n<p><a href=\""
                 "/downloads/caseload.xlsx\">Caseload workbook</a></p>\n"
-                "<h2>Clients</h2>\n");
+                "<h2 id=\"clients-h\">Clients</h2>\n");
     list_clients(c, &b, l);
     if (srv_role_in(c->session->account.role, SRV_ROLES_OUTCOMES)) {
         list_cohorts(c, &b);

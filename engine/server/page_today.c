@@ -9,7 +9,11 @@
  * lifecycle and the audit are exactly the command's).  Then the
  * questionnaires due again (cairn_due_compute) and the self-report links
  * made or answered since yesterday.  Clinicians see their own clients;
- * supervisors and managers the practice.
+ * supervisors and managers the practice.  The alerts are shown
+ * ALERTS_PER_PAGE at a time (page=N) and the questionnaires due
+ * DUE_PER_PAGE (due=N), with links to the pages beside (pager.c), so a
+ * practice's Today stays a page, not one form per alert of every client;
+ * acknowledging or resolving an alert comes back to the page it was on.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +21,16 @@
 
 #include "cairn/due.h"
 #include "server_internal.h"
+
+/* Alerts, each with its form, on one page; questionnaires due (project
+ * policy). */
+#define ALERTS_PER_PAGE 50
+#define DUE_PER_PAGE 100
+
+/* The pages asked for, for the pagers' addresses. */
+typedef struct today_view {
+    size_t page, due;
+} today_view;
 
 typedef struct today {
     cairn_attention *now; /* the alerts and the questionnaires due */
@@ -83,13 +97,19 @@ static void put_notes(srv_buf *b, const today *t, const cairn_alert *a)
 }
 
 static void put_alert_form(srv_ctx *c, srv_buf *b, const cairn_alert *a,
-                           size_t i)
+                           size_t i, size_t page)
 {
     srv_put(b, "<form method=\"post\" action=\"/alert\" class=\"act\">\n");
     srv_csrf_field(b, c->csrf);
     srv_put(b, "<input type=\"hidden\" name=\"alert\" value=\"");
     srv_esc(b, a->key);
-    srv_put(b, "\">\n<label for=\"note-");
+    srv_put(b, "\">\n");
+    if (page > 1) {
+        srv_put(b, "<input type=\"hidden\" name=\"page\" value=\"");
+        srv_int(b, (long long)page);
+        srv_put(b, "\">\n");
+    }
+    srv_put(b, "<label for=\"note-");
     srv_int(b, (long long)i);
     srv_put(b, "\">What was done</label>\n<textarea id=\"note-");
     srv_int(b, (long long)i);
@@ -104,7 +124,8 @@ static void put_alert_form(srv_ctx *c, srv_buf *b, const cairn_alert *a,
 }
 
 static void put_alert(srv_ctx *c, srv_buf *b, const today *t,
-                      const cairn_alert_ref *r, size_t i, const char *date)
+                      const cairn_alert_ref *r, size_t i, size_t page,
+                      const char *date)
 {
     const cairn_alert *a = r->alert;
     char age[32];
@@ -132,11 +153,43 @@ static void put_alert(srv_ctx *c, srv_buf *b, const today *t,
     srv_esc(b, a->reason);
     srv_put(b, "</p>\n");
     put_notes(b, t, a);
-    put_alert_form(c, b, a, i);
+    put_alert_form(c, b, a, i, page);
     srv_put(b, "</li>\n");
 }
 
-static void put_alerts(srv_ctx *c, srv_buf *b, const today *t)
+/* The address of Today with the alerts on `page` (and the due list on
+ * the page `arg`, a today_view, says). */
+static void alerts_href(srv_buf *b, const void *arg, size_t page)
+{
+    const today_view *v = arg;
+    srv_put(b, "/today");
+    if (page > 1) {
+        srv_put(b, "?page=");
+        srv_int(b, (long long)page);
+    }
+    if (v->due > 1) {
+        srv_put(b, page > 1 ? "&amp;due=" : "?due=");
+        srv_int(b, (long long)v->due);
+    }
+}
+
+/* The address of Today with the due list on `page`. */
+static void due_href(srv_buf *b, const void *arg, size_t page)
+{
+    const today_view *v = arg;
+    srv_put(b, "/today");
+    if (v->page > 1) {
+        srv_put(b, "?page=");
+        srv_int(b, (long long)v->page);
+    }
+    if (page > 1) {
+        srv_put(b, v->page > 1 ? "&amp;due=" : "?due=");
+        srv_int(b, (long long)page);
+    }
+    srv_put(b, "#due-h");
+}
+
+static void put_alerts(srv_ctx *c, srv_buf *b, const today *t, today_view *v)
 {
     char date[11];
     const cairn_alert_list *l = t->now->alerts;
@@ -155,14 +208,26 @@ static void put_alerts(srv_ctx *c, srv_buf *b, const today *t)
         srv_int(b, (long long)l->n_acknowledged);
         srv_put(b, " acknowledged");
     }
-    srv_put(b, ", the most urgent first.</p>\n<ol class=\"alerts\">\n");
-    for (size_t i = 0; i < shown; i++) {
-        put_alert(c, b, t, &l->items[i], i, date);
+    srv_put(b, ", the most urgent first.</p>\n");
+    srv_page pg = srv_page_of(shown, ALERTS_PER_PAGE, v->page);
+    v->page = pg.page; /* the due list's links keep the page shown */
+    srv_pager(b, &pg, "Alerts", "Pages of alerts", alerts_href, v);
+    srv_put(b, "<ol class=\"alerts\"");
+    if (pg.first > 0) { /* numbered on from the pages before */
+        srv_put(b, " start=\"");
+        srv_int(b, (long long)pg.first + 1);
+        srv_put(b, "\"");
     }
-    srv_put(b, "</ol>\n</section>\n");
+    srv_put(b, ">\n");
+    for (size_t i = pg.first; i < pg.first + pg.shown; i++) {
+        put_alert(c, b, t, &l->items[i], i, pg.page, date);
+    }
+    srv_put(b, "</ol>\n");
+    srv_pager(b, &pg, "Alerts", NULL, alerts_href, v);
+    srv_put(b, "</section>\n");
 }
 
-static void put_due(srv_ctx *c, srv_buf *b, const today *t)
+static void put_due(srv_ctx *c, srv_buf *b, const today *t, today_view *v)
 {
     srv_put(b, "<section aria-labelledby=\"due-h\">\n"
                "<h2 id=\"due-h\">Questionnaires due</h2>\n"
@@ -174,6 +239,10 @@ static void put_due(srv_ctx *c, srv_buf *b, const today *t)
         srv_put(b, "<p>Nothing is due.</p>\n</section>\n");
         return;
     }
+    srv_page pg = srv_page_of(due->n, DUE_PER_PAGE, v->due);
+    v->due = pg.page;
+    srv_pager(b, &pg, "Questionnaires due", "Pages of questionnaires due",
+              due_href, v);
     srv_put(b, "<div class=\"table-wrap\" role=\"region\" tabindex=\"0\" "
                "aria-label=\"Table of questionnaires due\">\n"
                "<table>\n<caption class=\"visually-hidden\">Questionnaires "
@@ -182,7 +251,7 @@ static void put_due(srv_ctx *c, srv_buf *b, const today *t)
                "</th><th scope=\"col\">Last</th><th scope=\"col\">Usually "
                "every</th><th scope=\"col\">Days since</th></tr></thead>\n"
                "<tbody>\n");
-    for (size_t i = 0; i < due->n; i++) {
+    for (size_t i = pg.first; i < pg.first + pg.shown; i++) {
         const cairn_due *d = &due->items[i];
         srv_put(b, "<tr><td>");
         client_link(b, d->client, d->client_name);
@@ -196,7 +265,9 @@ static void put_due(srv_ctx *c, srv_buf *b, const today *t)
         srv_number(b, d->days_since);
         srv_put(b, "</td></tr>\n");
     }
-    srv_put(b, "</tbody>\n</table>\n</div>\n</section>\n");
+    srv_put(b, "</tbody>\n</table>\n</div>\n");
+    srv_pager(b, &pg, "Questionnaires due", NULL, due_href, v);
+    srv_put(b, "</section>\n");
 }
 
 static const char *link_words(const cairn_link *l)
@@ -278,8 +349,9 @@ static void put_links(srv_ctx *c, srv_buf *b)
 }
 
 static void today_page(srv_ctx *c, int status, const char *problem,
-                       const char *done)
+                       const char *done, size_t page)
 {
+    today_view v = {page, srv_query_page(c, "due")};
     today t;
     srv_buf b = SRV_BUF_INIT;
     cairn_error err = CAIRN_ERROR_INIT;
@@ -300,8 +372,8 @@ static void today_page(srv_ctx *c, int status, const char *problem,
         srv_esc(&b, done);
         srv_put(&b, "</p>\n");
     }
-    put_alerts(c, &b, &t);
-    put_due(c, &b, &t);
+    put_alerts(c, &b, &t, &v);
+    put_due(c, &b, &t, &v);
     put_links(c, &b);
     srv_frame_end(&b);
     today_free(&t);
@@ -315,7 +387,8 @@ void srv_today_get(srv_ctx *c)
                done == NULL                   ? NULL
                : strcmp(done, "ack") == 0     ? "The alert was acknowledged."
                : strcmp(done, "resolve") == 0 ? "The alert was resolved."
-                                              : NULL);
+                                              : NULL,
+               srv_query_page(c, "page"));
 }
 
 /*
@@ -363,6 +436,7 @@ void srv_alert_post(srv_ctx *c)
     const char *note = srv_field(c, "note");
     bool ack = action != NULL && strcmp(action, "ack") == 0;
     bool resolve = action != NULL && strcmp(action, "resolve") == 0;
+    size_t page = srv_page_number(srv_field(c, "page")); /* back to it */
     cairn_error err = CAIRN_ERROR_INIT;
     cairn_alert_state state = CAIRN_ALERT_OPEN;
     bool found = false;
@@ -373,21 +447,21 @@ void srv_alert_post(srv_ctx *c)
     bool resolved = found && state == CAIRN_ALERT_RESOLVED;
     if (!found || (!ack && !resolve)) {
         today_page(c, 404, "That alert is not among your clients' alerts.",
-                   NULL);
+                   NULL, page);
         return;
     }
     if (note == NULL || note[0] == '\0' || strlen(note) > 500) {
         today_page(c, 400,
                    "Please say in a few words what was done "
                    "(up to 500 characters).",
-                   NULL);
+                   NULL, page);
         return;
     }
     if (ack && resolved) {
         today_page(c, 409,
                    "That alert was already resolved, so it cannot "
                    "be acknowledged again.",
-                   NULL);
+                   NULL, page);
         return;
     }
     if (cairn_alert_set(c->app->cfg.store, c->app->cfg.catalog, key,
@@ -398,8 +472,13 @@ void srv_alert_post(srv_ctx *c)
                        ? "The note could not be saved: please check it "
                          "and try again."
                        : "The note could not be saved. Please try again.",
-                   NULL);
+                   NULL, page);
         return;
     }
-    srv_redirect(c->rs, ack ? "/today?done=ack" : "/today?done=resolve");
+    char to[64];
+    snprintf(to, sizeof to, "/today?done=%s", ack ? "ack" : "resolve");
+    if (page > 1) {
+        snprintf(to + strlen(to), sizeof to - strlen(to), "&page=%zu", page);
+    }
+    srv_redirect(c->rs, to);
 }

@@ -173,6 +173,42 @@ const char *srv_instrument_label(const srv_ctx *c, const char *code);
 /* A score or change as the command prints it (%g). */
 void srv_number(srv_buf *b, double v);
 
+/* ---- long lists a page at a time (pager.c) ---- */
+
+/* Which items of a list of `n` one page shows. */
+typedef struct srv_page {
+    size_t n;     /* items in the whole list */
+    size_t first; /* the first one shown (from 0) */
+    size_t shown; /* how many are shown */
+    size_t page;  /* this page, from 1 */
+    size_t pages; /* how many pages (at least 1) */
+} srv_page;
+
+/* Page `asked` (from 1) of `n` items, `per` a page; a page past the last
+ * is the last. */
+srv_page srv_page_of(size_t n, size_t per, size_t asked);
+/* The page the query argument `name` asks for: its number when it is 1
+ * to 9 digits and not 0, else 1. */
+size_t srv_query_page(const srv_ctx *c, const char *name);
+/* The same of a text (a form field's), NULL allowed. */
+size_t srv_page_number(const char *s);
+/* Writes the address of page `page` of a list (an attribute value,
+ * escaped), from what `arg` says of the page's order and filters. */
+typedef void srv_page_href(srv_buf *b, const void *arg, size_t page);
+/* When the list has more than one page: "`what` 201–400 of 11968 (page
+ * 2 of 60)", with links to the pages before and after (rel prev and
+ * next), in a navigation landmark named `label` (NULL: none, for the
+ * same line again below the list).  Nothing otherwise.  Hidden in
+ * print. */
+void srv_pager(srv_buf *b, const srv_page *p, const char *what,
+               const char *label, srv_page_href *href, const void *arg);
+
+/* Whether client `cl`'s code or name holds `q`, ignoring ASCII case
+ * (NULL or "" holds for everyone). */
+bool srv_client_matches(const cairn_client *cl, const char *q);
+/* `s` percent-encoded for a query value in an address. */
+void srv_query_value(srv_buf *b, const char *s);
+
 /* ---- pages ---- */
 
 void srv_login_get(srv_ctx *c);

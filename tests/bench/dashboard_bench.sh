@@ -6,7 +6,10 @@
 #      shown), from request to last byte over loopback HTTP, beside
 #      `cairn caseload` on the same store (target: page < 1 s), and a
 #      page from the middle of the list in client order;
-#   2. one client's page in the same store (target < 100 ms).
+#   2. one client's page in the same store (target < 100 ms);
+#   3. Today for the same supervisor: every client's alerts computed, the
+#      first 50 shown with their forms (the Caseload page's target, < 1 s,
+#      project policy: the issue names none).
 # Timings come from tests/bench/page_time.py (best of BENCH_RUNS, after
 # one warm-up fetch that fills the clinic model's cache).
 # Env: BENCH_RUNS (best of, default 3).
@@ -61,7 +64,7 @@ url=$(sed -n 's/^listening on //p' "$dir/serve.out")
 [ -n "$url" ] || { kill "$server"; echo "server did not start"; exit 1; }
 $PY tests/bench/page_time.py "$url" bench "$PW" 1 /caseload >/dev/null
 set -- $($PY tests/bench/page_time.py "$url" bench "$PW" "$RUNS" \
-    /caseload "/client/$client" "/caseload?sort=client&page=30")
+    /caseload "/client/$client" "/caseload?sort=client&page=30" /today)
 kill -TERM "$server"
 wait "$server"
 page_t=$2
@@ -72,6 +75,9 @@ client_s=$8
 mid_t=${10}
 mid_b=${11}
 mid_s=${12}
+today_t=${14}
+today_b=${15}
+today_s=${16}
 
 verdict() { # ok-condition (awk)
     if awk "BEGIN { exit !($1) }"; then
@@ -92,6 +98,9 @@ printf '  %-34s %8.3f s  %8d bytes  (target < 1 s: %s)\n' \
 r=$(awk -v a="$page_t" -v b="$cli_t" 'BEGIN { printf "%.1f", a / (b > 0.001 ? b : 0.001) }')
 printf '  caseload page / cairn caseload = %sx\n' "$r"
 ms=$(awk -v t="$client_t" 'BEGIN { printf "%.1f", t * 1000 }')
+v=$(verdict "$today_t < 1 && $today_s == 200")
+printf '  %-34s %8.3f s  %8d bytes  (target < 1 s: %s)\n' \
+    "Today (HTTP $today_s)" "$today_t" "$today_b" "$v"
 v=$(verdict "$client_t < 0.1 && $client_s == 200")
 printf '  %-34s %8s ms  (target < 100 ms: %s)\n' \
     "client page (HTTP $client_s)" "$ms" "$v"

@@ -20,7 +20,11 @@ session cookie, and then:
     dash_client.py BASE NAME PW rows PATH
         read a caseload page: print each table row's client and
         questionnaire, a line each, then "prev HREF" and "next HREF" (the
-        pager's links, "-" when absent) and the pager's words
+        first pager's links, "-" when absent), "pagers N", the first
+        pager's words, and "alerts N" and "workbooks N" (Today's alert
+        items, Downloads' client workbook links)
+    dash_client.py BASE NAME PW alert-on PATH N ACTION NOTE
+        as alert, with the N-th alert form of page PATH
     dash_client.py BASE NAME PW compare-caseload JSON
         read the caseload page (?sort=client&all=1) and compare every row
         with JSON (`cairn caseload --all --json`): client, instrument,
@@ -129,14 +133,14 @@ class Pager(html.parser.HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
-        if tag == "nav" and "pager" in a.get("class", "").split():
+        if tag in ("nav", "div") and "pager" in a.get("class", "").split():
             self.inside = True
             self.texts.append("")
         elif tag == "a" and self.inside and a.get("rel"):
             self.links[a["rel"]] = a["href"]
 
     def handle_endtag(self, tag):
-        if tag == "nav":
+        if tag in ("nav", "div"):
             self.inside = False
 
     def handle_data(self, data):
@@ -158,6 +162,8 @@ def rows(base, cookie, path):
     print("pagers", len(g.texts))
     for t in g.texts[:1]:
         print("pager", t.strip())
+    print("alerts", text.count('<li class="alert'))
+    print("workbooks", text.count('<a href="/downloads/client/'))
 
 
 def status_words(t):
@@ -220,6 +226,15 @@ def main(argv):
         print()
         sys.stdout.flush()
         sys.stdout.buffer.write(body)
+    elif what == "alert-on":
+        _, _, page = request(base, argv[5], cookie=cookie)
+        alert_forms = [f for f in forms(page.decode())
+                       if f["action"] == "/alert"]
+        fields = alert_forms[int(argv[6]) - 1]["hidden"]
+        fields = fields + [("action", argv[7]), ("note", argv[8])]
+        status, hdrs, _ = request(base, "/alert", "POST", fields, cookie)
+        loc = [v for n, v in hdrs if n.lower() == "location"]
+        print(status, loc[0] if loc else "-")
     elif what in ("alert", "post-alert"):
         _, _, page = request(base, "/today", cookie=cookie)
         all_forms = forms(page.decode())

@@ -204,6 +204,40 @@ t_run "a filter that leaves one page" 0 $DC "$URL" sup "$PW" rows \
     "/caseload?sort=client&q=M01"
 t_out_has "pagers 0"
 t_out_has "M010 phq9"
+
+# Today: the 230 open alerts 50 a page, the most urgent first; an alert
+# acknowledged on page 3 comes back to page 3.
+t_run "Today, page 1 of 5" 0 $DC "$URL" sup "$PW" rows /today
+t_out_has "pager Alerts 1–50 of 230 (page 1 of 5)"
+t_out_has "alerts 50"
+t_out_has "next /today?page=2"
+t_run "Today, the last page" 0 $DC "$URL" sup "$PW" rows "/today?page=5"
+t_out_has "pager Alerts 201–230 of 230 (page 5 of 5)"
+t_out_has "alerts 30"
+t_run "an alert acknowledged on page 3" 0 $DC "$URL" sup "$PW" alert-on \
+    "/today?page=3" 1 ack "called; safe"
+t_out "303 /today?done=ack&page=3"
+t_run "Today after it" 0 $DC "$URL" sup "$PW" rows "/today?page=3"
+t_out_has "pager Alerts 101–150 of 230 (page 3 of 5)"
+t_run "the acknowledged alert in the audit" 0 $C alerts --json
+case "$(cat "$T_TMP/stdout")" in
+*'"acknowledged"'*) t_ok "acknowledged through page 3" ;;
+*) t_not_ok "acknowledged through page 3" "no acknowledged alert" ;;
+esac
+
+# Downloads: the clients 200 a page, found by part of a code.
+t_run "Downloads, page 1" 0 $DC "$URL" sup "$PW" rows /downloads
+t_out_has "pager Clients 1–200 of 230 (page 1 of 2)"
+t_out_has "workbooks 200"
+t_out_has "next /downloads?page=2#clients-h"
+t_run "Downloads, page 2" 0 $DC "$URL" sup "$PW" rows "/downloads?page=2"
+t_out_has "workbooks 30"
+t_run "Downloads, one client found" 0 $DC "$URL" sup "$PW" rows \
+    "/downloads?q=m017"
+t_out_has "workbooks 1"
+t_out_has "pagers 0"
+t_run "Downloads, nobody found" 0 $DC "$URL" sup "$PW" get "/downloads?q=zz"
+t_out_has "No client matches."
 stop_server
 [ "$STATUS" -eq 0 ] && t_ok "the second server stops cleanly" ||
     t_not_ok "the second server stops cleanly" "$(cat serve.err)"
