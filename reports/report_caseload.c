@@ -36,6 +36,11 @@ struct cairn_report_rows {
     const cairn_catalog *cat;
     size_t *column;       /* a catalog position's column, or SIZE_MAX */
     cairn_report_row got; /* the row read last */
+    /* what `got` points into, kept from row to row (the list is read
+     * twice, a row at a time: no allocation per row) */
+    char *text;     /* its code, clinician and alert reason */
+    size_t text_cap;
+    double *points; /* CAIRN_REPORT_SPARK_POINTS per cell */
 };
 
 /* ---- the model ---- */
@@ -158,61 +163,94 @@ static int summarise(cairn_caseload_keeper *keep, const cairn_caseload_entry *e,
     return rc;
 }
 
-/* A copy of the `n` bytes at `p` as a string, or NULL for UINT32_MAX. */
-static int kept_text(char **out, const char **p, uint32_t n, cairn_error *err)
+/* The `n` bytes at `*p` as a string at `*at` in the rows' text (room
+ * made by unpack), or NULL for UINT32_MAX. */
+static char *kept_text(char **at, const char **p, uint32_t n)
 {
-    *out = NULL;
     if (n == UINT32_MAX) {
+        return NULL;
+    }
+    char *s = *at;
+    memcpy(s, *p, n);
+    s[n] = '\0';
+    *p += n;
+    *at += (size_t)n + 1;
+    return s;
+}
+
+/* Room for `n` bytes of text in `s`. */
+static int text_room(cairn_report_rows *s, size_t n, cairn_error *err)
+{
+    if (n <= s->text_cap) {
         return CAIRN_OK;
     }
-    *out = malloc((size_t)n + 1);
-    if (*out == NULL) {
+    size_t cap = s->text_cap ? s->text_cap : 256;
+    while (cap < n) {
+        cap *= 2;
+    }
+    char *t = realloc(s->text, cap);
+    if (t == NULL) {
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
-    memcpy(*out, *p, n);
-    (*out)[n] = '\0';
-    *p += n;
+    s->text = t;
+    s->text_cap = cap;
     return CAIRN_OK;
 }
 
-/* Row `w` (its cells one per column: `column` maps a catalog position to
- * its column) from what summarise() kept. */
-static int unpack(cairn_report_row *w, const char *p, size_t n_cells,
-                  const cairn_catalog *cat, const size_t *column,
+static size_t text_need(uint32_t n)
+{
+    return n == UINT32_MAX ? 0 : (size_t)n + 1;
+}
+
+/* Row `s->got` (its cells one per column: `column` maps a catalog
+ * position to its column) from what summarise() kept, in the rows'
+ * buffers (made on first use, kept until the model is freed). */
+static int unpack(cairn_report_rows *s, const char *p, size_t n_cells,
                   cairn_error *err)
 {
+    cairn_report_row *w = &s->got;
     kept_head h;
     memcpy(&h, p, sizeof h);
     p += sizeof h;
+    if (w->cells == NULL) {
+        w->cells = calloc(n_cells > 0 ? n_cells : 1, sizeof *w->cells);
+        s->points = calloc((n_cells > 0 ? n_cells : 1) *
+                               CAIRN_REPORT_SPARK_POINTS,
+                           sizeof *s->points);
+        if (w->cells == NULL || s->points == NULL) {
+            return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+        }
+    }
+    int rc = text_room(s,
+                       text_need(h.code_len) + text_need(h.clinician_len) +
+                           text_need(h.reason_len),
+                       err);
+    if (rc < 0) {
+        return rc;
+    }
     w->n_alerts = h.n_alerts;
     w->n_acknowledged = h.n_acknowledged;
     w->has_alert = h.urgent >= 0;
     w->urgent = h.urgent >= 0 ? (cairn_alert_kind)h.urgent : 0;
-    if (h.alert_inst >= 0) {
-        w->alert_instrument = cairn_catalog_get(cat, (size_t)h.alert_inst);
-    }
-    w->cells = calloc(n_cells > 0 ? n_cells : 1, sizeof *w->cells);
-    int rc = w->cells ? kept_text(&w->code, &p, h.code_len, err)
-                      : cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
-    if (rc == CAIRN_OK) {
-        rc = kept_text(&w->clinician, &p, h.clinician_len, err);
-    }
-    if (rc == CAIRN_OK) {
-        rc = kept_text(&w->alert_reason, &p, h.reason_len, err);
-    }
-    for (uint32_t i = 0; rc == CAIRN_OK && i < h.n_cells; i++) {
+    w->alert_instrument = h.alert_inst >= 0
+                              ? cairn_catalog_get(s->cat, (size_t)h.alert_inst)
+                              : NULL;
+    char *at = s->text;
+    w->code = kept_text(&at, &p, h.code_len);
+    w->clinician = kept_text(&at, &p, h.clinician_len);
+    w->alert_reason = kept_text(&at, &p, h.reason_len);
+    memset(w->cells, 0, (n_cells > 0 ? n_cells : 1) * sizeof *w->cells);
+    for (uint32_t i = 0; i < h.n_cells; i++) {
         kept_cell kc;
         memcpy(&kc, p, sizeof kc);
         p += sizeof kc;
-        if (column[kc.inst] == SIZE_MAX) {
+        size_t col = s->column[kc.inst];
+        if (col == SIZE_MAX) {
             continue;
         }
-        const cairn_instrument *inst = cairn_catalog_get(cat, kc.inst);
-        cairn_report_cell *cell = &w->cells[column[kc.inst]];
-        cell->points = calloc(CAIRN_REPORT_SPARK_POINTS, sizeof *cell->points);
-        if (cell->points == NULL) {
-            return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
-        }
+        const cairn_instrument *inst = cairn_catalog_get(s->cat, kc.inst);
+        cairn_report_cell *cell = &w->cells[col];
+        cell->points = &s->points[col * CAIRN_REPORT_SPARK_POINTS];
         cell->present = true;
         cell->n = kc.n;
         cell->latest = kc.latest;
@@ -223,10 +261,12 @@ static int unpack(cairn_report_row *w, const char *p, size_t n_cells,
         cell->change = kc.change;
         cell->has_rc = kc.has_rc;
         cell->rc = (cairn_rc_category)kc.rc;
+        memset(cell->points, 0,
+               CAIRN_REPORT_SPARK_POINTS * sizeof *cell->points);
         memcpy(cell->points, kc.points, kc.n_points * sizeof *kc.points);
         cell->n_points = kc.n_points;
     }
-    return rc;
+    return CAIRN_OK;
 }
 
 /*
@@ -274,17 +314,16 @@ static int columns(cairn_report_caseload *r, cairn_caseload_rows *cl,
     return rc;
 }
 
-/* What unpack() and its row hold, freed. */
-static void row_clear(cairn_report_row *w, size_t n_cells)
+/* What unpack() and its rows hold, freed. */
+static void rows_clear(cairn_report_rows *s)
 {
-    for (size_t k = 0; w->cells != NULL && k < n_cells; k++) {
-        free(w->cells[k].points);
-    }
-    free(w->cells);
-    free(w->code);
-    free(w->clinician);
-    free(w->alert_reason);
-    memset(w, 0, sizeof *w);
+    free(s->got.cells);
+    free(s->text);
+    free(s->points);
+    memset(&s->got, 0, sizeof s->got);
+    s->text = NULL;
+    s->points = NULL;
+    s->text_cap = 0;
 }
 
 int cairn_report_caseload_row_get(const cairn_report_caseload *r, size_t i,
@@ -296,10 +335,9 @@ int cairn_report_caseload_row_get(const cairn_report_caseload *r, size_t i,
     size_t n = 0;
     assert(i < r->n_rows);
     *out = NULL;
-    row_clear(&s->got, r->n_cells);
     int rc = cairn_caseload_rows_kept(s->cl, i, &bytes, &n, err);
     if (rc == CAIRN_OK) {
-        rc = unpack(&s->got, bytes, r->n_cells, s->cat, s->column, err);
+        rc = unpack(s, bytes, r->n_cells, err);
     }
     if (rc == CAIRN_OK) {
         *out = &s->got;
@@ -391,7 +429,7 @@ void cairn_report_caseload_free(cairn_report_caseload *r)
         return;
     }
     if (r->rows != NULL) {
-        row_clear(&r->rows->got, r->n_cells);
+        rows_clear(r->rows);
         cairn_caseload_rows_free(r->rows->cl);
         free(r->rows->column);
         free(r->rows);
