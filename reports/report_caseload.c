@@ -38,7 +38,7 @@ struct cairn_report_rows {
     cairn_report_row got; /* the row read last */
     /* what `got` points into, kept from row to row (the list is read
      * twice, a row at a time: no allocation per row) */
-    char *text;     /* its code, clinician and alert reason */
+    char *text; /* its code, clinician and alert reason */
     size_t text_cap;
     double *points; /* CAIRN_REPORT_SPARK_POINTS per cell */
 };
@@ -214,9 +214,9 @@ static int unpack(cairn_report_rows *s, const char *p, size_t n_cells,
     p += sizeof h;
     if (w->cells == NULL) {
         w->cells = calloc(n_cells > 0 ? n_cells : 1, sizeof *w->cells);
-        s->points = calloc((n_cells > 0 ? n_cells : 1) *
-                               CAIRN_REPORT_SPARK_POINTS,
-                           sizeof *s->points);
+        s->points =
+            calloc((n_cells > 0 ? n_cells : 1) * CAIRN_REPORT_SPARK_POINTS,
+                   sizeof *s->points);
         if (w->cells == NULL || s->points == NULL) {
             return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
         }
