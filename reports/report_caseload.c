@@ -40,7 +40,8 @@ struct cairn_report_rows {
      * twice, a row at a time: no allocation per row) */
     char *text; /* its code, clinician and alert reason */
     size_t text_cap;
-    double *points; /* CAIRN_REPORT_SPARK_POINTS per cell */
+    double *points;         /* CAIRN_REPORT_SPARK_POINTS per cell */
+    cairn__sheet *measured; /* the list, measured in the pass, or NULL */
 };
 
 /* ---- the model ---- */
@@ -105,30 +106,55 @@ static uint32_t text_len(const char *s)
     return s != NULL ? (uint32_t)strlen(s) : UINT32_MAX;
 }
 
-/* Keep `s` (its length is in the head already), if any. */
-static int keep_text(cairn_caseload_keeper *keep, const char *s,
-                     cairn_error *err)
+/* What one client's summary is made in before it is kept (and
+ * measured): grown as needed, kept from client to client. */
+typedef struct kept_buf {
+    char *p;
+    size_t n, cap;
+} kept_buf;
+
+/* Append the `n` bytes at `q` to `b`. */
+static int put(kept_buf *b, const void *q, size_t n, cairn_error *err)
 {
-    return s != NULL ? cairn_caseload_keep(keep, s, strlen(s), err) : CAIRN_OK;
+    if (b->n + n > b->cap) {
+        size_t cap = b->cap ? b->cap : 1024;
+        while (cap < b->n + n) {
+            cap *= 2;
+        }
+        char *p = realloc(b->p, cap);
+        if (p == NULL) {
+            return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+        }
+        b->p = p;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->n, q, n);
+    b->n += n;
+    return CAIRN_OK;
 }
 
-/* The client's cells and top alert, kept; its changes counted by
- * catalog position in `counts`. */
-static int summarise(cairn_caseload_keeper *keep, const cairn_caseload_entry *e,
+/* Append `s` (its length is in the head already), if any. */
+static int put_text(kept_buf *b, const char *s, cairn_error *err)
+{
+    return s != NULL ? put(b, s, strlen(s), err) : CAIRN_OK;
+}
+
+/* The client's cells and top alert, made in `b` (emptied first); its
+ * changes counted by catalog position in `counts`. */
+static int summarise(kept_buf *b, const cairn_caseload_entry *e,
                      const cairn_catalog *cat, size_t (*counts)[4],
                      cairn_error *err)
 {
-    cairn_alert_list *alerts = NULL;
+    cairn_alert_ref first;
+    size_t n_open = 0, n_acknowledged = 0;
     kept_head h;
     memset(&h, 0, sizeof h);
-    int rc = cairn_alert_list_of_trends(&alerts, e->client->code, e->trends,
-                                        e->n_trends, false, err);
-    if (rc < 0) {
-        return rc;
-    }
-    const cairn_alert_ref *top = alerts->n_open > 0 ? &alerts->items[0] : NULL;
-    h.n_alerts = alerts->n_open;
-    h.n_acknowledged = alerts->n_acknowledged;
+    b->n = 0;
+    cairn_alert_top_of_trends(&first, &n_open, &n_acknowledged, e->client->code,
+                              e->trends, e->n_trends);
+    const cairn_alert_ref *top = n_open > 0 ? &first : NULL;
+    h.n_alerts = n_open;
+    h.n_acknowledged = n_acknowledged;
     h.urgent = top ? (int32_t)top->alert->kind : -1;
     h.alert_inst =
         top ? (int32_t)catalog_position(cat, top->trend->instrument) : -1;
@@ -138,17 +164,16 @@ static int summarise(cairn_caseload_keeper *keep, const cairn_caseload_entry *e,
     for (size_t i = 0; i < e->n_trends; i++) {
         h.n_cells += e->trends[i]->n > 0;
     }
-    rc = cairn_caseload_keep(keep, &h, sizeof h, err);
+    int rc = put(b, &h, sizeof h, err);
     if (rc == CAIRN_OK) {
-        rc = keep_text(keep, e->client->code, err);
+        rc = put_text(b, e->client->code, err);
     }
     if (rc == CAIRN_OK) {
-        rc = keep_text(keep, e->client->clinician, err);
+        rc = put_text(b, e->client->clinician, err);
     }
     if (rc == CAIRN_OK) {
-        rc = keep_text(keep, top ? top->alert->reason : NULL, err);
+        rc = put_text(b, top ? top->alert->reason : NULL, err);
     }
-    cairn_alert_list_free(alerts);
     for (size_t i = 0; rc == CAIRN_OK && i < e->n_trends; i++) {
         const cairn_trend *t = e->trends[i];
         kept_cell cell;
@@ -158,7 +183,7 @@ static int summarise(cairn_caseload_keeper *keep, const cairn_caseload_entry *e,
         size_t k = catalog_position(cat, t->instrument);
         keep_cell(&cell, k, t);
         counts[k][t->has_rci ? t->rci.category : 3]++;
-        rc = cairn_caseload_keep(keep, &cell, sizeof cell, err);
+        rc = put(b, &cell, sizeof cell, err);
     }
     return rc;
 }
@@ -360,18 +385,63 @@ static cairn_caseload_options caseload_options(const cairn_report_options *o)
     return c;
 }
 
-/* What the caseload's pass keeps of each client: its row's summary. */
+/* What the caseload's pass keeps of each client: its row's summary;
+ * and its rows measured, as the list will lay them out. */
 typedef struct load_keep {
     const cairn_catalog *cat;
-    size_t (*counts)[4]; /* by catalog position */
+    size_t (*counts)[4];       /* by catalog position */
+    kept_buf buf;              /* the client's summary */
+    cairn_report_rows scratch; /* it unpacked, a cell per catalog position */
+    const cairn_instrument **insts; /* the catalog's, in its order */
+    size_t n_insts;
+    cairn__sheet *m; /* the measurer */
+    size_t row;      /* its next row */
     cairn_error *err;
 } load_keep;
+
+static size_t client_rows(cairn__sheet *s, size_t row,
+                          const cairn_report_row *w,
+                          const cairn_instrument *const *insts, size_t n);
 
 static int keep_entry(const cairn_caseload_entry *e,
                       cairn_caseload_keeper *keep, void *arg)
 {
     load_keep *lk = arg;
-    return summarise(keep, e, lk->cat, lk->counts, lk->err);
+    int rc = summarise(&lk->buf, e, lk->cat, lk->counts, lk->err);
+    if (rc == CAIRN_OK) {
+        rc = cairn_caseload_keep(keep, lk->buf.p, lk->buf.n, lk->err);
+    }
+    if (rc == CAIRN_OK) {
+        /* measured now, on this thread while the store is read on the
+         * other, rather than in a pass of its own before the list is
+         * written: a column's width does not depend on the rows' order */
+        rc = unpack(&lk->scratch, lk->buf.p, lk->n_insts, lk->err);
+    }
+    if (rc == CAIRN_OK) {
+        lk->row = client_rows(lk->m, lk->row, &lk->scratch.got, lk->insts,
+                              lk->n_insts);
+    }
+    return rc;
+}
+
+/* The parts of `lk` that measure, made for catalog `cat`. */
+static int measuring(load_keep *lk, const cairn_catalog *cat)
+{
+    size_t n = cairn_catalog_count(cat);
+    lk->n_insts = n;
+    lk->insts = calloc(n + 1, sizeof *lk->insts);
+    lk->scratch.column = calloc(n + 1, sizeof *lk->scratch.column);
+    lk->scratch.cat = cat;
+    lk->m = cairn__xlsx_measurer_new();
+    if (lk->insts == NULL || lk->scratch.column == NULL || lk->m == NULL) {
+        return CAIRN_ENOMEM;
+    }
+    for (size_t k = 0; k < n; k++) {
+        lk->insts[k] = cairn_catalog_get(cat, k);
+        lk->scratch.column[k] = k;
+    }
+    lk->row = FIRST_ROW;
+    return CAIRN_OK;
 }
 
 int cairn_report_caseload_load(cairn_report_caseload **out, cairn_store *st,
@@ -394,13 +464,22 @@ int cairn_report_caseload_load(cairn_report_caseload **out, cairn_store *st,
         s->cat = cat;
         s->column = calloc(n_cat + 1, sizeof *s->column);
     }
-    load_keep lk = {cat, counts, err};
+    load_keep lk = {.cat = cat, .counts = counts, .err = err};
     /* one pass, one client's trends at a time: each client's summary is
      * kept as the store is read, and read back in the caseload's order */
-    int rc = r && s && s->column && counts
+    int rc = r && s && s->column && counts && measuring(&lk, cat) == CAIRN_OK
                  ? cairn_caseload_rows_compute_kept(&s->cl, st, cat, &co,
                                                     keep_entry, &lk, err)
                  : cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    if (s != NULL) {
+        s->measured = lk.m;
+    } else {
+        cairn__xlsx_measurer_free(lk.m);
+    }
+    rows_clear(&lk.scratch);
+    free(lk.scratch.column);
+    free(lk.insts);
+    free(lk.buf.p);
     if (rc == CAIRN_OK) {
         rc = columns(r, s->cl, cat, s->column, err);
     }
@@ -430,6 +509,7 @@ void cairn_report_caseload_free(cairn_report_caseload *r)
     }
     if (r->rows != NULL) {
         rows_clear(r->rows);
+        cairn__xlsx_measurer_free(r->rows->measured);
         cairn_caseload_rows_free(r->rows->cl);
         free(r->rows->column);
         free(r->rows);
@@ -522,18 +602,19 @@ static void cell_cols(cairn__sheet *s, size_t row, const cairn_report_cell *c,
     cairn__xlsx_text(s, row, 9, rc_text(c), worse ? &ALERT_WRAP : &WRAP);
 }
 
-/* One client's rows from `row` on; returns the next free row. */
+/* One client's rows from `row` on (its cells one per instrument of
+ * `insts`); returns the next free row. */
 static size_t client_rows(cairn__sheet *s, size_t row,
                           const cairn_report_row *w,
-                          const cairn_report_caseload *r)
+                          const cairn_instrument *const *insts, size_t n)
 {
     bool first = true;
-    for (size_t i = 0; i < r->n_instruments; i++) {
+    for (size_t i = 0; i < n; i++) {
         if (!w->cells[i].present) {
             continue;
         }
         client_cols(s, row, w, first);
-        cell_cols(s, row++, &w->cells[i], r->instruments[i]);
+        cell_cols(s, row++, &w->cells[i], insts[i]);
         first = false;
     }
     if (first) { /* no scores yet */
@@ -542,10 +623,11 @@ static size_t client_rows(cairn__sheet *s, size_t row,
     return row;
 }
 
-/* The list's cells, in row order; `*end` receives the row after the
- * last.  Returns CAIRN_OK or what reading a row returned. */
+/* The list's cells, in row order (its rows only `with_rows`); `*end`
+ * receives the row after the last.  Returns CAIRN_OK or what reading a
+ * row returned. */
 static int list(cairn__sheet *s, const cairn_report_caseload *r,
-                const char *when, size_t *end, cairn_error *err)
+                const char *when, bool with_rows, size_t *end, cairn_error *err)
 {
     cairn__xlsx_textf(s, 0, 0, &TITLE, "Caseload%s%s", r->clinician ? ": " : "",
                       r->clinician ? r->clinician : "");
@@ -559,11 +641,11 @@ static int list(cairn__sheet *s, const cairn_report_caseload *r,
     header(s);
     size_t row = FIRST_ROW;
     int rc = CAIRN_OK;
-    for (size_t i = 0; rc == CAIRN_OK && i < r->n_rows; i++) {
+    for (size_t i = 0; with_rows && rc == CAIRN_OK && i < r->n_rows; i++) {
         const cairn_report_row *w = NULL;
         rc = cairn_report_caseload_row_get(r, i, &w, err);
         if (rc == CAIRN_OK) {
-            row = client_rows(s, row, w, r);
+            row = client_rows(s, row, w, r->instruments, r->n_instruments);
         }
     }
     cairn__xlsx_min_width(s, 3, 30);
@@ -573,17 +655,19 @@ static int list(cairn__sheet *s, const cairn_report_caseload *r,
 
 /* Written row by row, so memory does not grow with the caseload: the
  * list is measured first (its wrapped alerts and bands need the final
- * column widths to size their rows), then written. */
+ * column widths to size their rows), its rows during the caseload's pass
+ * (the model's measurer), then written. */
 static int caseload_sheet(cairn__xlsx *x, const cairn_report_caseload *r,
                           const char *when, cairn_error *err)
 {
     cairn__sheet *s = cairn__xlsx_sheet_rows(x, "Caseload");
+    const cairn__sheet *m = r->rows->measured;
     size_t row = FIRST_ROW;
     cairn__xlsx_measure(s);
-    int rc = list(s, r, when, &row, err);
-    cairn__xlsx_measured(s);
+    int rc = list(s, r, when, false, &row, err);
+    cairn__xlsx_measured_with(s, m);
     if (rc == CAIRN_OK) {
-        rc = list(s, r, when, &row, err);
+        rc = list(s, r, when, true, &row, err);
     }
     cairn__xlsx_autofilter(s, FIRST_ROW - 1, 0, row - 1, LIST_COLS - 1);
     cairn__xlsx_freeze(s, FIRST_ROW, 1);

@@ -700,6 +700,41 @@ void cairn__xlsx_measured(cairn__sheet *s)
     s->row_lines = 1;
 }
 
+cairn__sheet *cairn__xlsx_measurer_new(void)
+{
+    cairn__xlsx *x = calloc(1, sizeof *x); /* (no book: errors only) */
+    cairn__sheet *m = x != NULL ? calloc(1, sizeof *m) : NULL;
+    if (m == NULL) {
+        free(x);
+        return NULL;
+    }
+    m->x = x;
+    snprintf(m->name, sizeof m->name, "%s", "measurer");
+    m->by_row = true;
+    m->measuring = true;
+    m->row_lines = 1;
+    return m;
+}
+
+void cairn__xlsx_measurer_free(cairn__sheet *m)
+{
+    if (m != NULL) {
+        free(m->x);
+        free(m);
+    }
+}
+
+void cairn__xlsx_measured_with(cairn__sheet *s, const cairn__sheet *m)
+{
+    if (s != NULL && m != NULL) {
+        assert(s->measuring && m->measuring);
+        for (size_t c = 0; c < MAX_COLS; c++) {
+            s->width[c] = fmax(s->width[c], m->width[c]);
+        }
+    }
+    cairn__xlsx_measured(s);
+}
+
 const char *cairn__xlsx_sheet_name(const cairn__sheet *s)
 {
     return s->name;
