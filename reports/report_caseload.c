@@ -87,8 +87,9 @@ static void keep_cell(kept_cell *cell, size_t k, const cairn_trend *t)
     cell->inst = k;
     cell->n = t->n;
     cell->latest = t->latest.score;
-    snprintf(cell->latest_date, sizeof cell->latest_date, "%.10s",
-             t->latest.date);
+    /* "%.10s" without snprintf's cost on every client */
+    size_t n = strnlen(t->latest.date, sizeof cell->latest_date - 1);
+    memcpy(cell->latest_date, t->latest.date, n);
     cell->has_change = t->n >= 2;
     cell->change = t->change;
     cell->has_rc = t->has_rci;
