@@ -204,11 +204,38 @@ static void test_attention_refuses_a_bad_date(void **state)
     test_store_done(st, dir);
 }
 
+/* A cell's open alerts by kind: each kind once, in the order it first
+ * comes, counted; in words with the count when more than one. */
+static void test_alert_groups(void **state)
+{
+    (void)state;
+    unsigned char kinds[] = {CAIRN_ALERT_RISK, CAIRN_ALERT_DETERIORATION,
+                             CAIRN_ALERT_RISK, CAIRN_ALERT_RISK_UNANSWERED,
+                             CAIRN_ALERT_RISK};
+    cairn_caseload_cell cell = {.n_open = 5, .open_kinds = kinds};
+    cairn_alert_group g[CAIRN_ALERT_KIND_COUNT];
+    char b[CAIRN_ALERT_GROUP_MAX];
+    assert_int_equal(cairn_alert_groups(&cell, g), 3);
+    assert_int_equal(g[0].kind, CAIRN_ALERT_RISK);
+    assert_int_equal(g[0].n, 3);
+    assert_int_equal(g[1].kind, CAIRN_ALERT_DETERIORATION);
+    assert_int_equal(g[1].n, 1);
+    assert_int_equal(g[2].kind, CAIRN_ALERT_RISK_UNANSWERED);
+    assert_int_equal(g[2].n, 1);
+    assert_string_equal(cairn_alert_group_label(b, sizeof b, &g[0]),
+                        "risk item endorsed 3 times");
+    assert_string_equal(cairn_alert_group_label(b, sizeof b, &g[1]),
+                        "reliable deterioration");
+    cell.n_open = 0;
+    assert_int_equal(cairn_alert_groups(&cell, g), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_attention_equals_full_caseload),
         cmocka_unit_test(test_attention_refuses_a_bad_date),
+        cmocka_unit_test(test_alert_groups),
     };
     gsl_set_error_handler_off();
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -181,12 +181,38 @@ static void print_row(const cairn_caseload_row *e, const cairn_caseload_cell *t,
     if (paren != NULL && (size_t)(paren - band) + 2 <= shown) {
         shown = (size_t)(paren - band);
     }
-    /* " %5g %-20.20s %+6g  %s\n" */
+    /* a longer name is cut after a word (or a hyphen), with an ellipsis,
+     * within the column: "Below the possible…", not "Below the
+     * possible-d" */
+    size_t cols = shown;
+    bool cut = shown > 20;
+    if (cut) {
+        size_t end = 20, keep = 0; /* a word's end; what is kept of it */
+        for (; end > 0 && keep == 0; end--) {
+            if (band[end] != ' ' && band[end - 1] != '-') {
+                continue;
+            }
+            keep = end;
+            while (keep > 0 && strchr(" :,;-", band[keep - 1]) != NULL) {
+                keep--;
+            }
+            keep = keep <= 19 ? keep : 0;
+        }
+        shown = keep > 0 ? keep : 19;
+        while (shown > 0 && ((unsigned char)band[shown] & 0xC0) == 0x80) {
+            shown--; /* not inside a UTF-8 character */
+        }
+        cols = shown + 1;
+    }
+    /* " %5g %-20s %+6g  %s\n" */
     put(&r, " ", 1);
     put_g(&r, t->latest, 5, false);
     put(&r, " ", 1);
-    put(&r, band, shown < 20 ? shown : 20);
-    put_padded(&r, "", shown < 20 ? (int)(20 - shown) : 0, -1, false);
+    put(&r, band, shown);
+    if (cut) {
+        put(&r, "\u2026", strlen("\u2026"));
+    }
+    put_padded(&r, "", (int)(20 - cols), -1, false);
     put(&r, " ", 1);
     put_g(&r, t->n >= 2 ? t->change : 0, 6, true);
     put(&r, "  ", 2);
@@ -221,10 +247,13 @@ static void print_alerts(const cairn_caseload_row *e,
         const cairn_caseload_cell *t = &e->cells[i];
         const cairn_instrument *inst = insts[i];
         const char *name = inst ? cairn_report_short_name(inst) : t->instrument;
-        for (size_t k = 0; k < t->n_open && used + 80 < sizeof line; k++) {
+        cairn_alert_group g[CAIRN_ALERT_KIND_COUNT];
+        char words[CAIRN_ALERT_GROUP_MAX];
+        size_t n_groups = cairn_alert_groups(t, g);
+        for (size_t k = 0; k < n_groups && used + 80 < sizeof line; k++) {
             append(line, sizeof line, &used, used ? "; " : "");
             append(line, sizeof line, &used,
-                   cairn_alert_kind_label((cairn_alert_kind)t->open_kinds[k]));
+                   cairn_alert_group_label(words, sizeof words, &g[k]));
             append(line, sizeof line, &used, " (");
             append(line, sizeof line, &used, name);
             append(line, sizeof line, &used, ")");

@@ -12,9 +12,15 @@
  * they work without a script: sort=urgency (the engine's order, the
  * default) | client | score | change; q= part of a code or name;
  * instrument= one questionnaire; alerts=1 only clients with open
- * alerts; all=1 discharged clients too.  The page is written in one pass
- * into one buffer that the listener sends as it is (10,000 clients stay
- * well under a second: see `make bench`).
+ * alerts; all=1 discharged clients too.  The table is shown
+ * PAGE_ROWS lines at a time (page=N, 1 for the first; a number past the
+ * last page shows the last), with links to the pages before and after
+ * that keep the order and filters: a practice of 10,000 clients gets a
+ * page of the same size as one clinician's, and the whole list is the
+ * workbook's.  Every row is still computed, for the count, the order and
+ * the filters (10,000 clients stay well under a second: see `make
+ * bench`).  The page is written in one pass into one buffer that the
+ * listener sends as it is.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -24,6 +30,10 @@
 
 #include "cairn_report.h"
 #include "server_internal.h"
+
+/* Lines of the table on one page: a clinician's whole caseload (project
+ * policy). */
+#define PAGE_ROWS 200
 
 #define SPARK_POINTS 12
 #define SPARK_W 72
@@ -41,6 +51,7 @@ typedef struct row {
 typedef struct view {
     const char *sort, *q, *instrument;
     bool alerts, all;
+    size_t page; /* 1 for the first */
 } view;
 
 static int cmp_num(double a, double b)
@@ -202,9 +213,12 @@ static void nhstt_cell(srv_buf *b, const cairn_caseload_row *e,
 
 static void alert_cell(srv_buf *b, const cairn_caseload_cell *t)
 {
-    for (size_t k = 0; k < t->n_open; k++) {
+    cairn_alert_group g[CAIRN_ALERT_KIND_COUNT];
+    char words[CAIRN_ALERT_GROUP_MAX];
+    size_t n_groups = cairn_alert_groups(t, g);
+    for (size_t k = 0; k < n_groups; k++) {
         srv_put(b, k > 0 ? "; " : "<span class=\"flag\">");
-        srv_put(b, cairn_alert_kind_label((cairn_alert_kind)t->open_kinds[k]));
+        srv_put(b, cairn_alert_group_label(words, sizeof words, &g[k]));
     }
     srv_put(b, t->n_open > 0 ? "</span>" : "");
 }
@@ -264,17 +278,12 @@ static void put_query_value(srv_buf *b, const char *s)
     }
 }
 
-static void sort_link(srv_buf *b, const view *v, const char *key,
-                      const char *label)
+/* The page's address in order `sort` with `v`'s filters, on page `page`
+ * (0: the first, unsaid), as an attribute value. */
+static void put_href(srv_buf *b, const view *v, const char *sort, size_t page)
 {
-    srv_put(b, "<th scope=\"col\"");
-    if (strcmp(v->sort, key) == 0) {
-        srv_put(b, " aria-sort=\"");
-        srv_put(b, strcmp(key, "client") == 0 ? "ascending" : "descending");
-        srv_put(b, "\"");
-    }
-    srv_put(b, "><a href=\"/caseload?sort=");
-    srv_put(b, key);
+    srv_put(b, "/caseload?sort=");
+    srv_put(b, sort);
     if (v->instrument != NULL) {
         srv_put(b, "&amp;instrument=");
         srv_esc(b, v->instrument);
@@ -285,9 +294,73 @@ static void sort_link(srv_buf *b, const view *v, const char *key,
     }
     srv_put(b, v->alerts ? "&amp;alerts=1" : "");
     srv_put(b, v->all ? "&amp;all=1" : "");
+    if (page > 1) {
+        srv_put(b, "&amp;page=");
+        srv_int(b, (long long)page);
+    }
+}
+
+/* A column's heading, a link to the table in its order (from the first
+ * page). */
+static void sort_link(srv_buf *b, const view *v, const char *key,
+                      const char *label)
+{
+    srv_put(b, "<th scope=\"col\"");
+    if (strcmp(v->sort, key) == 0) {
+        srv_put(b, " aria-sort=\"");
+        srv_put(b, strcmp(key, "client") == 0 ? "ascending" : "descending");
+        srv_put(b, "\"");
+    }
+    srv_put(b, "><a href=\"");
+    put_href(b, v, key, 0);
     srv_put(b, "\">");
     srv_put(b, label);
     srv_put(b, "</a></th>");
+}
+
+/* Which lines of the table page `v->page` shows (the last page when it
+ * is past the end): the first of them and how many. */
+static size_t page_lines(const view *v, size_t n, size_t *first)
+{
+    size_t pages = n == 0 ? 1 : (n + PAGE_ROWS - 1) / PAGE_ROWS;
+    size_t page = v->page < pages ? v->page : pages;
+    *first = (page - 1) * PAGE_ROWS;
+    return n - *first < PAGE_ROWS ? n - *first : PAGE_ROWS;
+}
+
+/* "Rows 201-400 of 11,968" and links to the pages beside this one, when
+ * the table has more than one page. */
+static void pager(srv_buf *b, const view *v, size_t n, size_t first,
+                  size_t shown)
+{
+    size_t pages = (n + PAGE_ROWS - 1) / PAGE_ROWS;
+    size_t page = first / PAGE_ROWS + 1;
+    if (pages <= 1) {
+        return;
+    }
+    srv_put(b, "<nav class=\"pager no-print\" aria-label=\"Pages of the "
+               "table\"><p>Rows ");
+    srv_int(b, (long long)first + 1);
+    srv_put(b, "&ndash;");
+    srv_int(b, (long long)(first + shown));
+    srv_put(b, " of ");
+    srv_int(b, (long long)n);
+    srv_put(b, " (page ");
+    srv_int(b, (long long)page);
+    srv_put(b, " of ");
+    srv_int(b, (long long)pages);
+    srv_put(b, ")");
+    if (page > 1) {
+        srv_put(b, " <a rel=\"prev\" href=\"");
+        put_href(b, v, v->sort, page - 1);
+        srv_put(b, "\">Previous page</a>");
+    }
+    if (page < pages) {
+        srv_put(b, " <a rel=\"next\" href=\"");
+        put_href(b, v, v->sort, page + 1);
+        srv_put(b, "\">Next page</a>");
+    }
+    srv_put(b, "</p></nav>\n");
 }
 
 static void option(srv_buf *b, const char *value, const char *label,
@@ -386,6 +459,13 @@ static void view_of(srv_ctx *c, view *v)
     v->alerts = s != NULL && strcmp(s, "1") == 0;
     s = srv_query(c, "all");
     v->all = s != NULL && strcmp(s, "1") == 0;
+    /* digits only, at most 9 of them; anything else is the first page */
+    s = srv_query(c, "page");
+    size_t len = s != NULL ? strlen(s) : 0;
+    v->page = len > 0 && len <= 9 && strspn(s, "0123456789") == len
+                  ? (size_t)strtoul(s, NULL, 10)
+                  : 1;
+    v->page = v->page > 0 ? v->page : 1;
 }
 
 /* The page could not be made: out of memory, or the rows unreadable. */
@@ -436,7 +516,11 @@ void srv_caseload_get(srv_ctx *c)
     if (n == 0) {
         srv_put(&b, "<p>No client matches.</p>\n");
     } else {
-        rc = put_table(c, &b, &v, cl, r, n, &err);
+        size_t first = 0;
+        size_t shown = page_lines(&v, n, &first);
+        pager(&b, &v, n, first, shown);
+        rc = put_table(c, &b, &v, cl, r + first, shown, &err);
+        pager(&b, &v, n, first, shown);
     }
     srv_frame_end(&b);
     free(r);

@@ -191,6 +191,7 @@ static const char frame_css[] =
     "min-height:3rem}\n"
     ".filters .check label{display:inline}\n"
     ".filters .check input{width:1.5rem;height:1.5rem}\n"
+    ".pager a{display:inline-block;padding:.75rem .5rem;margin-left:.5rem}\n"
     ".caution{border-left:.375rem solid var(--bad);padding:.5rem 1rem;"
     "background:#fff}\n"
     "textarea:focus-visible,select:focus-visible{outline:3px solid "

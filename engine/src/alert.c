@@ -5,6 +5,7 @@
  * Alert keys hold the assessment id, which is unique in the store, so a
  * key names one client's alert; the record's client is still checked.
  */
+#include <assert.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -67,6 +68,38 @@ const char *cairn_alert_kind_label(cairn_alert_kind kind)
         break;
     }
     return "no reliable improvement";
+}
+
+size_t cairn_alert_groups(const cairn_caseload_cell *cell,
+                          cairn_alert_group out[CAIRN_ALERT_KIND_COUNT])
+{
+    size_t n = 0;
+    for (size_t k = 0; k < cell->n_open; k++) {
+        cairn_alert_kind kind = (cairn_alert_kind)cell->open_kinds[k];
+        size_t g = 0;
+        while (g < n && out[g].kind != kind) {
+            g++;
+        }
+        if (g == n) {
+            /* kinds are below CAIRN_ALERT_KIND_COUNT: n stays in bounds */
+            assert(n < CAIRN_ALERT_KIND_COUNT);
+            out[n++] = (cairn_alert_group){kind, 0};
+        }
+        out[g].n++;
+    }
+    return n;
+}
+
+const char *cairn_alert_group_label(char *buf, size_t size,
+                                    const cairn_alert_group *g)
+{
+    const char *label = cairn_alert_kind_label(g->kind);
+    if (g->n > 1) {
+        snprintf(buf, size, "%s %zu times", label, g->n);
+    } else {
+        snprintf(buf, size, "%s", label);
+    }
+    return buf;
 }
 
 const char *cairn_alert_age(char *buf, size_t size, const char *date,

@@ -65,12 +65,12 @@ static int open_file(cairn__spill *s, cairn_error *err)
         s->fp = tmpfile();
         return s->fp != NULL ? CAIRN_OK : io_error(s, "create", err);
     }
-    size_t n = strlen(s->dir_hint) + sizeof "-import-XXXXXX";
+    size_t n = strlen(s->dir_hint) + sizeof "-spill-XXXXXX";
     char *name = malloc(n);
     if (name == NULL) {
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
-    snprintf(name, n, "%s-import-XXXXXX", s->dir_hint);
+    snprintf(name, n, "%s-spill-XXXXXX", s->dir_hint);
     int fd = mkstemp(name);
     if (fd >= 0) {
         unlink(name); /* gone when the process ends, whatever happens */

@@ -17,7 +17,10 @@
 #      alone, in constant-memory mode, writing the cells of the Caseload
 #      sheet Cairn wrote (read back by tests/bench/xlsx_cells.py), at 10k
 #      and 100k, time and instructions beside the workbook's, as a ratio:
-#      what any workbook written with libxlsxwriter costs;
+#      what any workbook written with libxlsxwriter costs; and below
+#      it, zlib alone deflating the 100k workbook's parts at the level
+#      the package shows (tests/bench/deflate_floor.py): what any writer
+#      that compresses as libxlsxwriter does costs;
 #   6. peak memory of `cairn caseload` and the caseload workbook at
 #      300,000 clients (3.6 M assessments; one run each), target < 200 MB:
 #      their rows go to temporary files past 16 MiB.
@@ -149,6 +152,11 @@ floor() { # clients: best of RUNS seconds of writing that workbook's list
 }
 f10_t=$(floor 10000) || exit 1
 fl_t=$(floor "$CLIENTS") || exit 1
+# Below that floor: zlib deflating the same workbook's parts, nothing else.
+set -- $($PY tests/bench/deflate_floor.py "$dir/scale_caseload_$CLIENTS.xlsx" \
+    "$RUNS") || exit 1
+zl_t=$1
+zl_level=$2
 rm -f "$dir"/scale_caseload_*.xlsx "$dir"/bare_*.xlsx
 echo "caseload workbook"
 printf '  %-34s %8.2f s  %7d KB  (target < 0.3 s: %s; < 200 MB: %s)\n' \
@@ -167,6 +175,9 @@ printf '  %-34s %8.2f s  (workbook / floor = %sx; floor / cohort = %sx)\n' \
     "floor: list alone, $CLIENTS clients" "$fl_t" \
     "$(awk -v a="$wl_t" -v b="$fl_t" 'BEGIN { printf "%.1f", a / b }')" \
     "$(awk -v a="$fl_t" -v b="$co_t" 'BEGIN { printf "%.1f", a / b }')"
+printf '  %-34s %8.2f s  (zlib level %s, as the package; deflate / cohort = %sx)\n' \
+    "floor: deflate, $CLIENTS clients" "$zl_t" "$zl_level" \
+    "$(awk -v a="$zl_t" -v b="$co_t" 'BEGIN { printf "%.2f", a / b }')"
 set -- $(measure "$CAIRN" --db "$small" caseload --json) || exit 1
 printf '  %-34s %8.2f s  %7d KB  (target < 200 MB: %s)\n' \
     "caseload --json, 10,000 clients" "$1" "$2" "$(verdict "$2 < 204800")"

@@ -77,17 +77,35 @@ else
     t_not_ok "caseload --json: each trend as cairn trend --json prints it" "$bad"
 fi
 
-# A client with more open alerts than one line holds: the alerts wrap at
-# word boundaries within 100 columns, each line after the first indented
-# under the first alert (the table's layout).
+# Open alerts of one kind are said once, with how many there are: a
+# risk item endorsed at four sessions is "4 times", not four repeats.
 "$C" client add MANY >/dev/null
 for d in 05 12 19 26; do
     "$C" record phq9 --client MANY --date 2026-01-$d 1 1 1 1 1 1 1 1 1 \
         >/dev/null
 done
+t_run "caseload: repeated alerts counted" 0 "$C" caseload
+t_out_has "           !! risk item endorsed 4 times (PHQ-9)"
+if grep -qF "risk item endorsed (PHQ-9); risk item endorsed" "$T_TMP/stdout"; then
+    t_not_ok "caseload: one kind said once" "$(grep -F '!!' "$T_TMP/stdout")"
+else
+    t_ok "caseload: one kind said once"
+fi
+
+# A client with more open alerts than one line holds: the alerts wrap at
+# word boundaries within 100 columns, each line after the first indented
+# under the first alert (the table's layout).
+for d in 02 09; do
+    "$C" record epds --client MANY --date 2026-02-$d --codes scores \
+        1 1 1 1 1 1 1 1 1 2 >/dev/null
+done
+"$C" record phq9 --client MANY --date 2026-02-16 3 3 3 3 3 3 3 3 3 >/dev/null
 t_run "caseload: a long line of alerts" 0 "$C" caseload
-t_out_has "           !! risk item endorsed (PHQ-9); risk item endorsed (PHQ-9); risk item endorsed (PHQ-9);"
-t_out_has "              risk item endorsed (PHQ-9)"
+t_out_has "           !! risk item endorsed 2 times (EPDS); risk item endorsed 5 times (PHQ-9); reliable"
+t_out_has "              deterioration (PHQ-9)"
+# a band's name longer than its column is cut after a word, with an
+# ellipsis ("Possible depression: assess further (10-12)")
+t_out_has "MANY       EPDS      2  ▄▄              11 Possible depression…     +0  no reliable change"
 long=$("$C" caseload | awk '/^   / && length($0) > 100' | wc -l)
 [ "$long" -eq 0 ] && t_ok "caseload: no line past 100 columns" ||
     t_not_ok "caseload: no line past 100 columns" "$long longer"

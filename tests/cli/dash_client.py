@@ -17,6 +17,10 @@ session cookie, and then:
     dash_client.py BASE NAME PW submit PAGE ACTION NAME=VALUE...
         on PAGE, submit the first form posting to ACTION (its hidden
         fields and these); print as get does
+    dash_client.py BASE NAME PW rows PATH
+        read a caseload page: print each table row's client and
+        questionnaire, a line each, then "prev HREF" and "next HREF" (the
+        pager's links, "-" when absent) and the pager's words
     dash_client.py BASE NAME PW compare-caseload JSON
         read the caseload page (?sort=client&all=1) and compare every row
         with JSON (`cairn caseload --all --json`): client, instrument,
@@ -113,6 +117,49 @@ class Rows(html.parser.HTMLParser):
             self.cell += data
 
 
+class Pager(html.parser.HTMLParser):
+    """The caseload pagers' links (rel prev and next) and texts, one per
+    pager (one above the table, one below)."""
+
+    def __init__(self):
+        super().__init__()
+        self.links = {}
+        self.texts = []
+        self.inside = False
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "nav" and "pager" in a.get("class", "").split():
+            self.inside = True
+            self.texts.append("")
+        elif tag == "a" and self.inside and a.get("rel"):
+            self.links[a["rel"]] = a["href"]
+
+    def handle_endtag(self, tag):
+        if tag == "nav":
+            self.inside = False
+
+    def handle_data(self, data):
+        if self.inside:
+            self.texts[-1] += data
+
+
+def rows(base, cookie, path):
+    _, _, page = request(base, path, cookie=cookie)
+    text = page.decode()
+    p = Rows()
+    p.feed(text)
+    for r in p.rows:
+        print(r["client"], r["instrument"])
+    g = Pager()
+    g.feed(text)
+    print("prev", g.links.get("prev", "-"))
+    print("next", g.links.get("next", "-"))
+    print("pagers", len(g.texts))
+    for t in g.texts[:1]:
+        print("pager", t.strip())
+
+
 def status_words(t):
     """The caseload's status, from a trend's JSON (the command's words)."""
     if t["n"] < 2:
@@ -201,6 +248,8 @@ def main(argv):
         print()
         sys.stdout.flush()
         sys.stdout.buffer.write(body)
+    elif what == "rows":
+        rows(base, cookie, argv[5])
     elif what == "compare-caseload":
         compare(base, cookie, argv[5])
     return 0

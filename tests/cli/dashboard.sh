@@ -151,3 +151,59 @@ t_out_has "filename=\"client-S01.xlsx\""
 stop_server
 [ "$STATUS" -eq 0 ] && t_ok "the server stops cleanly" ||
     t_not_ok "the server stops cleanly" "$(cat serve.err)"
+
+# ---- a large practice: the caseload page 200 lines at a time ----
+# 230 clients with one PHQ-9 each (item 9 endorsed, so each has an open
+# alert): two pages in client order, the second
+# of 30 lines; every client on exactly one page; the pager's links keep
+# the order and filters; a page past the last, or not a number, shows
+# the last or the first.
+C="$CAIRN --db many.db"
+$C init >/dev/null
+python3 -c '
+print("client_id,administered_at,instrument," +
+      ",".join("item%d" % i for i in range(1, 10)))
+for k in range(1, 231):
+    print("M%03d,2026-03-02,PHQ-9,%d,1,0,1,2,0,1,0,1" % (k, k % 3))' \
+    >many.csv
+$C import many.csv --create-clients >/dev/null
+printf '%s\n' "$PW" | $C user add sup --role supervisor --password-stdin \
+    >/dev/null
+start_server
+t_run "caseload page 1 of 2" 0 $DC "$URL" sup "$PW" rows "/caseload?sort=client"
+t_out_has "pager Rows 1–200 of 230 (page 1 of 2)"
+t_out_has "prev -"
+t_out_has "next /caseload?sort=client&page=2"
+t_out_has "pagers 2"
+cp "$T_TMP/stdout" page1.txt
+t_run "caseload page 2 of 2" 0 $DC "$URL" sup "$PW" rows \
+    "/caseload?sort=client&page=2"
+t_out_has "pager Rows 201–230 of 230 (page 2 of 2)"
+t_out_has "prev /caseload?sort=client"
+t_out_has "next -"
+cp "$T_TMP/stdout" page2.txt
+n1=$(grep -c '^M[0-9]* phq9$' page1.txt)
+n2=$(grep -c '^M[0-9]* phq9$' page2.txt)
+all=$(cat page1.txt page2.txt | grep '^M[0-9]* phq9$' | sort -u | wc -l)
+first=$(grep -m1 '^M' page2.txt)
+[ "$n1" -eq 200 ] && [ "$n2" -eq 30 ] && [ "$all" -eq 230 ] &&
+    [ "$first" = "M201 phq9" ] &&
+    t_ok "caseload pages: every client once, in order" ||
+    t_not_ok "caseload pages: every client once, in order" \
+        "$n1 + $n2 lines, $all clients, page 2 from $first"
+t_run "a page past the last" 0 $DC "$URL" sup "$PW" rows \
+    "/caseload?sort=client&page=7"
+t_out_has "pager Rows 201–230 of 230 (page 2 of 2)"
+t_run "a page that is not a number" 0 $DC "$URL" sup "$PW" rows \
+    "/caseload?sort=client&page=-1"
+t_out_has "pager Rows 1–200 of 230 (page 1 of 2)"
+t_run "the pager keeps the filters" 0 $DC "$URL" sup "$PW" rows \
+    "/caseload?sort=score&instrument=phq9&q=M&alerts=1&page=1"
+t_out_has "next /caseload?sort=score&instrument=phq9&q=M&alerts=1&page=2"
+t_run "a filter that leaves one page" 0 $DC "$URL" sup "$PW" rows \
+    "/caseload?sort=client&q=M01"
+t_out_has "pagers 0"
+t_out_has "M010 phq9"
+stop_server
+[ "$STATUS" -eq 0 ] && t_ok "the second server stops cleanly" ||
+    t_not_ok "the second server stops cleanly" "$(cat serve.err)"

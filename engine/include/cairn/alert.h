@@ -63,6 +63,32 @@ typedef struct cairn_alert_ref {
 /** What an alert's kind is, for people: "risk item endorsed", ... */
 const char *cairn_alert_kind_label(cairn_alert_kind kind);
 
+/** Open alerts of one kind, counted (cairn_alert_groups). */
+typedef struct cairn_alert_group {
+    cairn_alert_kind kind;
+    size_t n; /**< at least 1 */
+} cairn_alert_group;
+
+/**
+ * A caseload cell's open alerts by kind, for the caseload's glance at a
+ * client: each kind once, in the order it first comes in the cell, with
+ * how many open alerts are of that kind (a risk item endorsed at four
+ * sessions is one group of 4).  Fills `out` (room for
+ * CAIRN_ALERT_KIND_COUNT groups) and returns the number of groups.
+ */
+size_t cairn_alert_groups(const cairn_caseload_cell *cell,
+                          cairn_alert_group out[CAIRN_ALERT_KIND_COUNT]);
+
+/**
+ * A group in words, for people: its kind's label, with the count when
+ * there is more than one ("risk item endorsed", "risk item endorsed 4
+ * times").  Writes into `buf` (CAIRN_ALERT_GROUP_MAX bytes are always
+ * enough) and returns it.
+ */
+#define CAIRN_ALERT_GROUP_MAX 64
+const char *cairn_alert_group_label(char *buf, size_t size,
+                                    const cairn_alert_group *g);
+
 /**
  * How long ago `date` was on `today` (both ISO dates or date-times), for
  * people: "today", "yesterday", "3 days ago", "5 weeks ago", "4 months
