@@ -14,9 +14,12 @@
  *
  * The model holds the engine's rows and what they kept (in memory up to
  * a limit, past it in temporary files beside the database) and gives one
- * row at a time (cairn_report_caseload_row_get), unpacked again each
- * time, since the list is laid out twice (measured, then written): so
- * the workbook's memory does not grow with the clients.
+ * row at a time (cairn_report_caseload_row_get), unpacked into buffers
+ * kept from row to row: so the workbook's memory does not grow with the
+ * clients.  The list's columns are measured during the pass, each
+ * client's rows laid out on a measurer as it is kept (a column's width
+ * does not depend on the rows' order), so the list is written in one
+ * pass over the rows once the order is known.
  */
 #include <assert.h>
 #include <math.h>
@@ -36,8 +39,8 @@ struct cairn_report_rows {
     const cairn_catalog *cat;
     size_t *column;       /* a catalog position's column, or SIZE_MAX */
     cairn_report_row got; /* the row read last */
-    /* what `got` points into, kept from row to row (the list is read
-     * twice, a row at a time: no allocation per row) */
+    /* what `got` points into, kept from row to row (no allocation per
+     * row) */
     char *text; /* its code, clinician and alert reason */
     size_t text_cap;
     double *points;         /* CAIRN_REPORT_SPARK_POINTS per cell */
