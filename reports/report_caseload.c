@@ -299,48 +299,31 @@ static int unpack(cairn_report_rows *s, const char *p, size_t n_cells,
 }
 
 /*
- * The instruments anyone has a score on, in catalog order, from the
- * compact rows (before any row is summarised, so each row keeps a cell
- * per column and not per catalog instrument): `column` maps a catalog
+ * The instruments anyone has a score on, in catalog order: those whose
+ * `counts` (each trend with a score counted once, by catalog position,
+ * as the pass kept it) are not all zero.  `column` maps a catalog
  * position to its column.
  */
-static int columns(cairn_report_caseload *r, cairn_caseload_rows *cl,
+static int columns(cairn_report_caseload *r, size_t (*counts)[4],
                    const cairn_catalog *cat, size_t *column, cairn_error *err)
 {
     size_t n_cat = cairn_catalog_count(cat), n = 0;
-    bool *any = calloc(n_cat + 1, sizeof *any);
     r->instruments = calloc(n_cat + 1, sizeof *r->instruments);
     r->counts = calloc(n_cat + 1, sizeof *r->counts);
-    if (any == NULL || r->instruments == NULL || r->counts == NULL) {
-        free(any);
+    if (r->instruments == NULL || r->counts == NULL) {
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
-    /* one look at each row (they may be read back from a file) */
-    int rc = CAIRN_OK;
-    for (size_t i = 0; rc == CAIRN_OK && i < cl->n; i++) {
-        const cairn_caseload_row *w = NULL;
-        rc = cairn_caseload_rows_get(cl, i, &w, err);
-        for (size_t j = 0; rc == CAIRN_OK && j < w->n_cells; j++) {
-            const cairn_caseload_cell *c = &w->cells[j];
-            for (size_t k = 0; c->n > 0 && k < n_cat; k++) {
-                const cairn_instrument *in = cairn_catalog_get(cat, k);
-                if (strcmp(c->instrument, cairn_instrument_code(in)) == 0) {
-                    any[k] = true;
-                    break;
-                }
-            }
-        }
-    }
     for (size_t k = 0; k < n_cat; k++) {
-        column[k] = any[k] ? n : SIZE_MAX;
-        if (any[k]) {
+        bool any =
+            counts[k][0] + counts[k][1] + counts[k][2] + counts[k][3] > 0;
+        column[k] = any ? n : SIZE_MAX;
+        if (any) {
             r->instruments[n++] = cairn_catalog_get(cat, k);
         }
     }
-    free(any);
     r->n_instruments = n;
     r->n_cells = n;
-    return rc;
+    return CAIRN_OK;
 }
 
 /* What unpack() and its rows hold, freed. */
@@ -485,7 +468,7 @@ int cairn_report_caseload_load(cairn_report_caseload **out, cairn_store *st,
     free(lk.insts);
     free(lk.buf.p);
     if (rc == CAIRN_OK) {
-        rc = columns(r, s->cl, cat, s->column, err);
+        rc = columns(r, counts, cat, s->column, err);
     }
     for (size_t k = 0; rc == CAIRN_OK && k < n_cat; k++) {
         if (s->column[k] != SIZE_MAX) {
