@@ -46,6 +46,11 @@ PC_TLIBS    = $(shell $(PKG_CONFIG) --libs $(TEST_PKGS) 2>/dev/null)
 PC_TCFLAGS  = $(shell $(PKG_CONFIG) --cflags $(TEST_PKGS) 2>/dev/null)
 PC_SCFLAGS  = $(shell $(PKG_CONFIG) --cflags $(SERVER_PKGS) 2>/dev/null)
 PC_SLIBS    = $(shell $(PKG_CONFIG) --libs $(SERVER_PKGS) 2>/dev/null)
+# The command's libraries that bind most of their own symbols at start-up
+# (linked "now"), first in its search order: each of those look-ups then
+# passes fewer libraries (about 1 M instructions on every command).
+PC_FIRST    = $(shell $(PKG_CONFIG) --libs libcrypto sqlite3 $(REPORT_PKGS) \
+                libsodium 2>/dev/null)
 
 CPPFLAGS_P := -std=c11 -D_POSIX_C_SOURCE=200809L -pthread \
               -DCAIRN_VERSION='"$(VERSION)"' \
@@ -145,7 +150,7 @@ $(LIBSERVER): $(SERVER_OBJ)
 $(CAIRN): $(CLI_OBJ) $(LIBSERVER) $(LIBREPORTS) $(LIBCAIRN)
 	$(if $(Q),@echo "  LINK    $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJ) $(LIBSERVER) $(LIBREPORTS) \
-	    $(LIBCAIRN) $(PC_SLIBS) $(PC_RLIBS) $(PC_LIBS) -lm
+	    $(LIBCAIRN) $(PC_FIRST) $(PC_SLIBS) $(PC_RLIBS) $(PC_LIBS) -lm
 
 $(BUILD)/tests/test_server $(BUILD)/tests/test_dashboard: \
     $(BUILD)/tests/test_%: $(BUILD)/obj/tests/test_%.o $(LIBSERVER) \

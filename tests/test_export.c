@@ -1085,9 +1085,38 @@ static void test_export_scan_matches_the_store(void **state)
     scan_matches(0);
 }
 
+/* The instruments a store holds definitions of, sorted; none in a new
+ * store. */
+static void test_export_instruments_stored(void **state)
+{
+    (void)state;
+    char dir[128];
+    cairn_store *st = test_store_new(dir, sizeof dir);
+    cairn_error err = CAIRN_ERROR_INIT;
+    char **codes = NULL;
+    size_t n = 9;
+    assert_int_equal(cairn_export_instruments(&codes, &n, st, &err), CAIRN_OK);
+    assert_non_null(codes);
+    assert_int_equal(n, 0);
+    cairn_export_instruments_free(codes, n);
+    test_client(st, "C1", NULL, NULL);
+    test_phq9(st, "C1", "2025-01-02", 7, false);
+    test_phq9(st, "C1", "2025-01-09", 5, false);
+    const int gad[7] = {1, 1, 1, 0, 0, 0, 0};
+    test_record(st, "C1", "2025-01-02", "gad7", gad, 7);
+    assert_int_equal(cairn_export_instruments(&codes, &n, st, &err), CAIRN_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(codes[0], "gad7");
+    assert_string_equal(codes[1], "phq9");
+    cairn_export_instruments_free(codes, n);
+    cairn_export_instruments_free(NULL, 0);
+    test_store_done(st, dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_export_instruments_stored),
         cmocka_unit_test(test_export_key_file),
         cmocka_unit_test(test_export_key_bad_files),
         cmocka_unit_test(test_export_pseudonyms),

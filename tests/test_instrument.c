@@ -247,6 +247,150 @@ static void test_instrument_strerror_covers_every_status(void **state)
     assert_string_equal(cairn_strerror(5), "unknown error");
 }
 
+/* A copy of the shipped `code`'s file as `dir`/`name`. */
+static void copy_definition(const char *dir, const char *code, const char *name)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "cp '%s/%s.json' '%s/%s'", test_instrument_dir(),
+             code, dir, name);
+    assert_int_equal(system(cmd), 0);
+}
+
+static void write_text(const char *dir, const char *name, const char *text)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    assert_int_equal(fclose(f), 0);
+}
+
+/* Only the named definitions are read, each from the file named after it
+ * (a name as cairn_catalog_find compares it), and they are the whole
+ * catalog's: the same instruments, fingerprints and order. */
+static void test_instrument_catalog_named_reads_only_those(void **state)
+{
+    (void)state;
+    static const char *const names[] = {"PHQ-9", "gad7", "phq9"};
+    cairn_catalog *cat = NULL;
+    cairn_error err = CAIRN_ERROR_INIT;
+    assert_int_equal(cairn_catalog_load_named(&cat, test_instrument_dir(), NULL,
+                                              names, 3, &err),
+                     CAIRN_OK);
+    assert_int_equal(cairn_catalog_count(cat), 2);
+    const char *codes[] = {"gad7", "phq9"};
+    for (size_t i = 0; i < 2; i++) {
+        const cairn_instrument *in = cairn_catalog_get(cat, i);
+        assert_string_equal(cairn_instrument_code(in), codes[i]);
+        assert_string_equal(
+            cairn_instrument_fingerprint(in),
+            cairn_instrument_fingerprint(test_instrument(codes[i])));
+    }
+    const cairn_instrument *in = NULL;
+    assert_int_equal(cairn_catalog_find(&in, cat, "PHQ9", &err), CAIRN_OK);
+    assert_ptr_equal(in, cairn_catalog_get(cat, 1));
+    cairn_catalog_free(cat);
+}
+
+/* A name no file is named after, whose file holds another instrument, or
+ * that is a path, and no names at all: every definition, so an unknown
+ * name's message lists the whole folder's. */
+static void test_instrument_catalog_named_falls_back_to_all(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/cairn-catalog-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    copy_definition(dir, "phq9", "phq9.json");
+    copy_definition(dir, "gad7", "who5.json"); /* holds gad7 */
+    static const char *const unknown[] = {"phq9", "phq10"};
+    static const char *const misnamed[] = {"who5"};
+    static const char *const path[] = {"./phq9"}; /* not a file name */
+    const char *const *lists[] = {unknown, misnamed, path, NULL};
+    size_t counts[] = {2, 1, 1, 0};
+    for (size_t k = 0; k < 4; k++) {
+        cairn_catalog *cat = NULL;
+        cairn_error err = CAIRN_ERROR_INIT;
+        assert_int_equal(cairn_catalog_load_named(&cat, dir, NULL, lists[k],
+                                                  counts[k], &err),
+                         CAIRN_OK);
+        assert_int_equal(cairn_catalog_count(cat), 2);
+        const cairn_instrument *in = NULL;
+        assert_int_equal(cairn_catalog_find(&in, cat, "phq10", &err),
+                         CAIRN_ENOTFOUND);
+        assert_string_equal(err.message,
+                            "unknown instrument 'phq10' (known: gad7, phq9)");
+        cairn_catalog_free(cat);
+    }
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+/* A broken definition beside: not read for the names that do not need
+ * it; reported with the whole load's message when it is named, and when
+ * the folder is wrong the whole load's message too. */
+static void
+test_instrument_catalog_named_errors_are_the_whole_loads(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/cairn-catalog-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    copy_definition(dir, "phq9", "phq9.json");
+    write_text(dir, "broken.json", "{\"code\": \"broken\",\n  oops}\n");
+    cairn_catalog *cat = NULL, *all = NULL;
+    cairn_error err = CAIRN_ERROR_INIT, whole = CAIRN_ERROR_INIT;
+    static const char *const phq9[] = {"phq9"};
+    static const char *const broken[] = {"broken"};
+    assert_int_equal(cairn_catalog_load_named(&cat, dir, NULL, phq9, 1, &err),
+                     CAIRN_OK);
+    assert_int_equal(cairn_catalog_count(cat), 1);
+    cairn_catalog_free(cat);
+    int rc = cairn_catalog_load(&all, dir, NULL, &whole);
+    assert_true(rc < 0);
+    assert_null(all);
+    assert_int_equal(cairn_catalog_load_named(&cat, dir, NULL, broken, 1, &err),
+                     rc);
+    assert_null(cat);
+    assert_string_equal(err.message, whole.message);
+    /* the folder's own errors */
+    assert_int_equal(
+        cairn_catalog_load_named(&cat, "/nonexistent", NULL, phq9, 1, &err),
+        CAIRN_EIO);
+    assert_string_equal(err.message, "cannot open the instrument folder "
+                                     "/nonexistent: No such file or directory");
+    assert_int_equal(
+        cairn_catalog_load_named(&cat, dir, "/nonexistent", phq9, 1, &err),
+        CAIRN_ENOTFOUND);
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'/*.json", dir);
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(cairn_catalog_load_named(&cat, dir, NULL, phq9, 1, &err),
+                     CAIRN_ENOTFOUND);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+/* A named definition whose worked examples fail is refused, as in the
+ * whole catalog. */
+static void test_instrument_catalog_named_refuses_stale_examples(void **state)
+{
+    (void)state;
+    static const char *const phq9[] = {"phq9"};
+    cairn_catalog *cat = NULL;
+    cairn_error err = CAIRN_ERROR_INIT;
+    assert_int_equal(cairn_catalog_load_named(&cat,
+                                              "tests/data/bad/stale_examples",
+                                              NULL, phq9, 1, &err),
+                     CAIRN_OK);
+    const cairn_instrument *in = NULL;
+    assert_int_equal(cairn_catalog_find(&in, cat, "phq9", &err), CAIRN_EINVAL);
+    assert_string_equal(err.message,
+                        "tests/data/bad/stale_examples/phq9.json: example 1: "
+                        "scale total: expected band moderate, got mild");
+    cairn_catalog_free(cat);
+}
+
 static void test_instrument_free_accepts_null(void **state)
 {
     (void)state;
@@ -317,6 +461,11 @@ int main(void)
         cmocka_unit_test(test_instrument_fingerprint_made_once_from_threads),
         cmocka_unit_test(test_instrument_site_texts_keep_fingerprint),
         cmocka_unit_test(test_instrument_strerror_covers_every_status),
+        cmocka_unit_test(test_instrument_catalog_named_reads_only_those),
+        cmocka_unit_test(test_instrument_catalog_named_falls_back_to_all),
+        cmocka_unit_test(
+            test_instrument_catalog_named_errors_are_the_whole_loads),
+        cmocka_unit_test(test_instrument_catalog_named_refuses_stale_examples),
         cmocka_unit_test(test_instrument_free_accepts_null),
         cmocka_unit_test(test_instrument_every_scale_says_its_reliable_change),
         cmocka_unit_test(test_instrument_cesd_texts),

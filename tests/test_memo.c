@@ -27,6 +27,16 @@ static void test_memo_keeps_and_misses(void **state)
     assert_int_equal(len, 0);
     assert_null(cairn__memo_get(m, "s", 1, &len)); /* a prefix is not it */
     assert_null(cairn__memo_get(m, "s12", 3, &len));
+    /* a key put again keeps its first text and takes no more room: a
+     * new key is still kept after many */
+    for (int i = 0; i < 5000; i++) {
+        cairn__memo_put(m, "s1", 2, "[]", 2);
+    }
+    t = cairn__memo_get(m, "s1", 2, &len);
+    assert_int_equal(len, 23);
+    assert_string_equal(t, "[[12,\"moderate\",false]]");
+    cairn__memo_put(m, "s2", 2, "[]", 2);
+    assert_non_null(cairn__memo_get(m, "s2", 2, &len));
     cairn__memo_free(m);
     cairn__memo_free(NULL);
 }

@@ -62,6 +62,14 @@ const cli_command *cli_find_command(const char *name);
  */
 const cairn_catalog *cli_catalog(cli_ctx *ctx);
 
+/**
+ * cli_catalog, but of the definitions of `names` only where each file
+ * named after one holds it (cairn_catalog_load_named); with no names,
+ * all.  The first call of either decides what the command has.
+ */
+const cairn_catalog *cli_catalog_named(cli_ctx *ctx, const char *const *names,
+                                       size_t n);
+
 /** Find an instrument by code or alias; prints the error on failure. */
 const cairn_instrument *cli_instrument(cli_ctx *ctx, const char *name);
 

@@ -104,6 +104,36 @@ static void print_result(const export_args *a, const cairn_export_result *r)
            r->instruments == 1 ? "" : "s", a->output, a->output);
 }
 
+/* The catalog of the instruments `st` holds (each client's first day
+ * counts all of them) and of `name` when not NULL; NULL when it cannot
+ * be loaded (the catalog's error printed) or with `err` set. */
+static const cairn_catalog *stored_catalog(cli_ctx *ctx, cairn_store *st,
+                                           const char *name, cairn_error *err)
+{
+    char **codes = NULL;
+    size_t n = 0;
+    if (cairn_export_instruments(&codes, &n, st, err) < 0) {
+        return NULL;
+    }
+    const char **names = calloc(n + 1, sizeof *names);
+    if (names == NULL) {
+        cairn_export_instruments_free(codes, n);
+        cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        names[i] = codes[i];
+    }
+    if (name != NULL) {
+        names[n] = name;
+    }
+    const cairn_catalog *cat =
+        cli_catalog_named(ctx, names, n + (name != NULL));
+    free((void *)names);
+    cairn_export_instruments_free(codes, n);
+    return cat;
+}
+
 int cmd_export(cli_ctx *ctx, int argc, char **argv)
 {
     export_args a;
@@ -112,25 +142,30 @@ int cmd_export(cli_ctx *ctx, int argc, char **argv)
     if (rc != CLI_OK) {
         return rc;
     }
-    const cairn_catalog *cat = cli_catalog(ctx);
+    /* only the definitions the export can use are read: those the
+     * store holds, and the one asked for */
+    const cairn_catalog *cat = NULL;
     const cairn_instrument *inst = NULL;
-    if (cat == NULL || (a.o.instrument != NULL &&
-                        (inst = cli_instrument(ctx, a.o.instrument)) == NULL)) {
+    cairn_export_key *key = NULL;
+    cairn_store *st = NULL;
+    cairn_error err = CAIRN_ERROR_INIT;
+    if (cli_key_load(a.key, &key) != CLI_OK ||
+        cli_store_open(ctx, &st) != CLI_OK ||
+        (cat = stored_catalog(ctx, st, a.o.instrument, &err)) == NULL ||
+        (a.o.instrument != NULL &&
+         (inst = cli_instrument(ctx, a.o.instrument)) == NULL)) {
+        if (err.code != CAIRN_OK) {
+            cli_fail(&err);
+        }
+        cairn_export_key_free(key);
+        cairn_store_close(st);
         return CLI_FAIL;
     }
     if (inst != NULL) {
         a.o.instrument = cairn_instrument_code(inst);
     }
-    cairn_export_key *key = NULL;
-    cairn_store *st = NULL;
-    if (cli_key_load(a.key, &key) != CLI_OK ||
-        cli_store_open(ctx, &st) != CLI_OK) {
-        cairn_export_key_free(key);
-        return CLI_FAIL;
-    }
     cairn_export_sink *sink = NULL;
     cairn_export_result res;
-    cairn_error err = CAIRN_ERROR_INIT;
     cairn_outfile_batch batch = {0};
     a.o.output = cli_output_options(ctx, a.force, a.key);
     /* the workbook is placed with the dictionary and provenance, by

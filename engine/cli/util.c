@@ -96,13 +96,21 @@ const char *cli_instruments_dir(const cli_ctx *ctx, char *buf, size_t size)
 
 const cairn_catalog *cli_catalog(cli_ctx *ctx)
 {
+    return cli_catalog_named(ctx, NULL, 0);
+}
+
+const cairn_catalog *cli_catalog_named(cli_ctx *ctx, const char *const *names,
+                                       size_t n)
+{
     if (ctx->catalog != NULL) {
         return ctx->catalog;
     }
     char dir[PATH_MAX];
     cli_instruments_dir(ctx, dir, sizeof dir);
     cairn_error err = CAIRN_ERROR_INIT;
-    if (cairn_catalog_load(&ctx->catalog, dir, ctx->texts_dir, &err) < 0) {
+    if ((n == 0 ? cairn_catalog_load(&ctx->catalog, dir, ctx->texts_dir, &err)
+                : cairn_catalog_load_named(&ctx->catalog, dir, ctx->texts_dir,
+                                           names, n, &err)) < 0) {
         if (err.code == CAIRN_EIO) {
             cli_error("%s (give --instruments DIR or set CAIRN_INSTRUMENTS)",
                       err.message);

@@ -175,13 +175,10 @@ static int load_one(cairn_catalog *cat, const char *dir, const char *name,
     return rc;
 }
 
-int cairn_catalog_load(cairn_catalog **out, const char *dir,
-                       const char *texts_dir, cairn_error *err)
+/* The texts folder, when given, must be a folder. */
+static int check_texts_dir(const char *texts_dir, cairn_error *err)
 {
-    cairn_catalog *cat = NULL;
-    int rc = CAIRN_OK;
     struct stat sb;
-    *out = NULL;
     bool gone = texts_dir != NULL && stat(texts_dir, &sb) != 0;
     if (texts_dir != NULL && (gone || !S_ISDIR(sb.st_mode))) {
         return cairn_error_set(err, CAIRN_ENOTFOUND,
@@ -189,6 +186,18 @@ int cairn_catalog_load(cairn_catalog **out, const char *dir,
                                "CAIRN_TEXTS)",
                                texts_dir,
                                gone ? "does not exist" : "is not a folder");
+    }
+    return CAIRN_OK;
+}
+
+int cairn_catalog_load(cairn_catalog **out, const char *dir,
+                       const char *texts_dir, cairn_error *err)
+{
+    cairn_catalog *cat = NULL;
+    *out = NULL;
+    int rc = check_texts_dir(texts_dir, err);
+    if (rc < 0) {
+        return rc;
     }
     DIR *d = opendir(dir);
     if (d == NULL) {
@@ -222,6 +231,75 @@ out:
     cairn_catalog_free(cat);
     closedir(d);
     return rc;
+}
+
+/*
+ * `name`'s definition from the file named after it, <dir>/<name>.json
+ * (the name as cairn_catalog_find compares it), into `cat` unless it is
+ * there already; false when no such file holds it, or it does not load
+ * (a whole load then says what is wrong, as it would have).
+ */
+static bool load_named(cairn_catalog *cat, const char *dir, const char *name,
+                       const char *texts_dir)
+{
+    char key[64], file[80];
+    struct stat sb;
+    normalize(name, key, sizeof key);
+    for (size_t i = 0; i < cat->n; i++) {
+        if (matches(cat->items[i], key)) {
+            return true;
+        }
+    }
+    /* a file name of a-z and 0-9 only (a code's letters): no hidden
+     * file, no other folder */
+    bool plain = key[0] != '\0';
+    for (const char *c = key; *c != '\0'; c++) {
+        plain = plain && ((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9'));
+    }
+    snprintf(file, sizeof file, "%s.json", key);
+    char path[PATH_MAX];
+    if (!plain || strlen(name) >= sizeof key ||
+        (size_t)snprintf(path, sizeof path, "%s/%s", dir, file) >=
+            sizeof path ||
+        stat(path, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        return false;
+    }
+    size_t before = cat->n;
+    if (load_one(cat, dir, file, texts_dir, NULL) < 0) {
+        return false;
+    }
+    return cat->n == before + 1 && matches(cat->items[before], key);
+}
+
+int cairn_catalog_load_named(cairn_catalog **out, const char *dir,
+                             const char *texts_dir, const char *const *names,
+                             size_t n_names, cairn_error *err)
+{
+    *out = NULL;
+    int rc = check_texts_dir(texts_dir, err);
+    DIR *d = rc < 0 ? NULL : opendir(dir);
+    bool any = false;
+    for (struct dirent *e = d ? readdir(d) : NULL; e != NULL && !any;
+         e = readdir(d)) {
+        any = is_definition(e->d_name);
+    }
+    if (d != NULL) {
+        closedir(d);
+    }
+    /* no names: an export of an empty store still lists them all */
+    cairn_catalog *cat = any && n_names > 0 ? calloc(1, sizeof *cat) : NULL;
+    bool ok = cat != NULL;
+    for (size_t i = 0; ok && i < n_names; i++) {
+        ok = load_named(cat, dir, names[i], texts_dir);
+    }
+    if (!ok) {
+        /* the folder's errors, and every name of it, as a whole load */
+        cairn_catalog_free(cat);
+        return rc < 0 ? rc : cairn_catalog_load(out, dir, texts_dir, err);
+    }
+    qsort(cat->items, cat->n, sizeof *cat->items, by_code);
+    *out = cat;
+    return CAIRN_OK;
 }
 
 void cairn_catalog_free(cairn_catalog *cat)

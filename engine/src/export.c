@@ -722,9 +722,12 @@ bool cairn__export_csv_format(char *out, size_t size, size_t *len,
 void cairn__export_line_start(cairn__export_line *l, void *ctx,
                               const char *head, size_t len)
 {
-    l->f = ((cairn__export_file *)ctx)->f;
-    l->n = 0;
-    l->total = 0;
+    FILE *f = ((cairn__export_file *)ctx)->f;
+    if (l->f != f) { /* a first line, or of another file */
+        l->f = f;
+        l->n = 0;
+        l->total = 0;
+    }
     rb_put(l, head, len);
 }
 
@@ -746,6 +749,12 @@ void cairn__export_line_empty(cairn__export_line *l, size_t n)
 
 void cairn__export_line_code(cairn__export_line *l, int32_t code, bool none)
 {
+    if (!none && code >= 0 && code < 10 && l->n + 2 <= sizeof l->b) {
+        l->b[l->n] = ','; /* most codes: a comma and one digit */
+        l->b[l->n + 1] = (char)('0' + code);
+        l->n += 2;
+        return;
+    }
     rb_putc(l, ',');
     if (!none) {
         /* a whole number's digits, as put_cell writes them (up to 1e15,
@@ -757,18 +766,31 @@ void cairn__export_line_code(cairn__export_line *l, int32_t code, bool none)
 int cairn__export_line_end(cairn__export_line *l, void *ctx, cairn_error *err)
 {
     rb_putc(l, '\n');
+    /* lines go out together, a fwrite for some 3 KiB, not one each */
+    return l->n < sizeof l->b - 1024 ? CAIRN_OK
+                                     : cairn__export_line_flush(l, ctx, err);
+}
+
+int cairn__export_line_flush(cairn__export_line *l, void *ctx, cairn_error *err)
+{
+    if (l->f == NULL) {
+        return CAIRN_OK; /* no line yet */
+    }
     rb_flush(l);
-    return wrote(ctx, l->total, err);
+    size_t n = l->total;
+    l->total = 0;
+    return wrote(ctx, n, err);
 }
 
 int cairn__export_csv_row_from(void *ctx, const char *head, size_t head_len,
                                const cairn_export_cell *cells, size_t from,
                                size_t n, cairn_error *err)
 {
-    cairn__export_line l;
+    cairn__export_line l = {.f = NULL};
     cairn__export_line_start(&l, ctx, head, head_len);
     cairn__export_line_cells(&l, cells, from, n);
-    return cairn__export_line_end(&l, ctx, err);
+    rb_putc(&l, '\n');
+    return cairn__export_line_flush(&l, ctx, err);
 }
 
 int cairn__export_csv_put(cairn__export_file *x, const char *text, size_t n,

@@ -119,9 +119,9 @@ bool cairn__export_csv_format(char *out, size_t size, size_t *len,
 #define CAIRN__EXPORT_HEAD_MAX 1024
 
 /**
- * A line of the built-in CSV sink being made (export.c): its parts are
- * added in order and written with one fwrite.  Fill it only through
- * the functions below.
+ * Lines of the built-in CSV sink being made (export.c): their parts are
+ * added in order and written with one fwrite for several lines.  Fill
+ * it only through the functions below.
  */
 typedef struct cairn__export_line {
     FILE *f;
@@ -148,8 +148,18 @@ void cairn__export_line_empty(cairn__export_line *l, size_t n);
  * an empty cell when `none`) is written. */
 void cairn__export_line_code(cairn__export_line *l, int32_t code, bool none);
 
-/** End the line and write it to `ctx`.  Returns CAIRN_OK or CAIRN_EIO. */
+/**
+ * End the line; the lines held are written to `ctx` when they fill most
+ * of the buffer (a line starts after those held, in a line structure
+ * that starts zeroed and is kept for one file).  Returns CAIRN_OK or
+ * CAIRN_EIO.
+ */
 int cairn__export_line_end(cairn__export_line *l, void *ctx, cairn_error *err);
+
+/** Write the lines held to `ctx` (nothing if none was started): before
+ * anything else writes to its file.  Returns CAIRN_OK or CAIRN_EIO. */
+int cairn__export_line_flush(cairn__export_line *l, void *ctx,
+                             cairn_error *err);
 
 /**
  * cairn__export_csv_row() of a row whose cells before `from` were

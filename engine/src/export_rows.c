@@ -71,6 +71,7 @@ typedef struct emitter {
     bool has_head;     /* this row's first cells are in `head` */
     size_t head_len, head_from;
     char head[CAIRN__EXPORT_HEAD_MAX];
+    cairn__export_line line; /* the CSV sink's lines, held a while */
 } emitter;
 
 /* The client and definition cells every row starts with. */
@@ -154,11 +155,17 @@ static int put_row(const cairn__exporter *x, emitter *em, cairn_error *err)
 {
     em->rows++;
     if (em->has_head) {
-        return cairn__export_csv_row_from(em->sink->ctx, em->head, em->head_len,
-                                          em->cells, em->head_from, x->n_cols,
-                                          err);
+        cairn__export_line_start(&em->line, em->sink->ctx, em->head,
+                                 em->head_len);
+        cairn__export_line_cells(&em->line, em->cells, em->head_from,
+                                 x->n_cols);
+        return cairn__export_line_end(&em->line, em->sink->ctx, err);
     }
-    return em->sink->row(em->sink->ctx, em->cells, x->n_cols, err);
+    /* the lines held go first */
+    int rc = em->csv ? cairn__export_line_flush(&em->line, em->sink->ctx, err)
+                     : CAIRN_OK;
+    return rc < 0 ? rc
+                  : em->sink->row(em->sink->ctx, em->cells, x->n_cols, err);
 }
 
 /*
@@ -170,27 +177,27 @@ static int emit_wide_line(const cairn__exporter *x, emitter *em,
                           const cairn__xinst *xi, const unsigned char *items,
                           const unsigned char *scales, cairn_error *err)
 {
-    cairn__export_line line;
+    cairn__export_line *line = &em->line;
     cairn_export_cell c[3]; /* 1 and 2: a scale's score and band */
     int32_t code;
     cairn__xscale sv;
-    cairn__export_line_start(&line, em->sink->ctx, em->head, em->head_len);
-    cairn__export_line_cells(&line, em->cells, em->head_from, x->n_common);
-    cairn__export_line_empty(&line, xi->col - x->n_common);
+    cairn__export_line_start(line, em->sink->ctx, em->head, em->head_len);
+    cairn__export_line_cells(line, em->cells, em->head_from, x->n_common);
+    cairn__export_line_empty(line, xi->col - x->n_common);
     for (size_t k = 0; k < xi->n_items; k++) {
         memcpy(&code, items + k * sizeof code, sizeof code);
-        cairn__export_line_code(&line, code, code == NO_CODE);
+        cairn__export_line_code(line, code, code == NO_CODE);
     }
     for (size_t s = 0; s < xi->n_scales; s++) {
         memcpy(&sv, scales + s * sizeof sv, sizeof sv);
         number_cell(&c[1], sv.score);
         text_cell(&c[2], sv.band < 0 ? NULL : x->strings[sv.band]);
-        cairn__export_line_cells(&line, c, 1, 3); /* a comma before each */
+        cairn__export_line_cells(line, c, 1, 3); /* a comma before each */
     }
     cairn__export_line_empty(
-        &line, x->n_cols - (xi->col + xi->n_items + 2 * xi->n_scales));
+        line, x->n_cols - (xi->col + xi->n_items + 2 * xi->n_scales));
     em->rows++;
-    return cairn__export_line_end(&line, em->sink->ctx, err);
+    return cairn__export_line_end(line, em->sink->ctx, err);
 }
 
 static int emit(const cairn__exporter *x, emitter *em, const unsigned char *p,
@@ -334,6 +341,10 @@ static int drain(const cairn__exporter *x, FILE *f, emitter *em,
     order_bucket(refs, sorted, n);
     for (size_t i = 0; rc == CAIRN_OK && i < n; i++) {
         rc = emit(x, em, buf + sorted[i].off, err);
+    }
+    /* this bucket's last lines, before the next one's text is added */
+    if (rc == CAIRN_OK && em->csv) {
+        rc = cairn__export_line_flush(&em->line, em->sink->ctx, err);
     }
 out:
     free(buf);

@@ -44,7 +44,8 @@ static int oom(cairn_error *err)
 static int intern(cairn__exporter *x, const char *s)
 {
     for (size_t i = x->n_strings; i-- > 0;) {
-        if (strcmp(x->strings[i], s) == 0) {
+        /* the first bytes tell most apart (bands) without a call */
+        if (x->strings[i][0] == s[0] && strcmp(x->strings[i], s) == 0) {
             return (int)i;
         }
     }
@@ -174,7 +175,7 @@ static int clients_all(cairn__exporter *x, const cairn_client_list *list,
 static int load_clients(cairn__exporter *x, cairn_error *err)
 {
     cairn_client_list *list = NULL;
-    int rc = cairn_store_client_list(&list, x->st, err);
+    int rc = cairn__store_export_clients(&list, x->st, err);
     if (rc < 0) {
         return rc;
     }
@@ -191,7 +192,14 @@ static int load_clients(cairn__exporter *x, cairn_error *err)
     if (rc < 0) {
         return rc;
     }
-    qsort(x->clients, x->n_clients, sizeof *x->clients, by_id);
+    /* they come by id (the store's order): sorted only if not */
+    bool sorted = true;
+    for (size_t i = 1; sorted && i < x->n_clients; i++) {
+        sorted = x->clients[i - 1].id < x->clients[i].id;
+    }
+    if (!sorted) {
+        qsort(x->clients, x->n_clients, sizeof *x->clients, by_id);
+    }
     for (size_t i = 0; i < x->n_clients; i++) {
         x->by_rank[i] = &x->clients[i];
     }

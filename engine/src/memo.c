@@ -25,6 +25,7 @@ typedef struct slot {
 
 struct cairn__memo {
     size_t n, slots;
+    uint32_t *used; /* the slots used, in order (at most half of them) */
     slot t[];
 };
 
@@ -50,10 +51,15 @@ int cairn__memo_new_sized(cairn__memo **out, size_t most)
         slots *= 2;
     }
     *out = calloc(1, sizeof **out + slots * sizeof(slot));
-    if (*out == NULL) {
+    uint32_t *used =
+        *out && slots <= UINT32_MAX ? malloc(slots / 2 * sizeof *used) : NULL;
+    if (used == NULL) {
+        free(*out);
+        *out = NULL;
         return CAIRN_ENOMEM;
     }
     (*out)->slots = slots;
+    (*out)->used = used;
     return CAIRN_OK;
 }
 
@@ -76,9 +82,17 @@ const char *cairn__memo_get(const cairn__memo *m, const void *key, size_t n,
 void cairn__memo_put(cairn__memo *m, const void *key, size_t n,
                      const char *text, size_t text_len)
 {
-    size_t dummy = 0;
-    if (m->n * 2 >= m->slots || cairn__memo_get(m, key, n, &dummy)) {
+    if (m->n * 2 >= m->slots) {
         return;
+    }
+    /* one hash: the probe that finds no equal key ends at a free slot */
+    uint64_t h = hash(key, n);
+    size_t j = (size_t)(h & (m->slots - 1));
+    for (; m->t[j].h != 0; j = (j + 1) & (m->slots - 1)) {
+        const slot *s = &m->t[j];
+        if (s->h == h && s->key_len == n && memcmp(s->key, key, n) == 0) {
+            return;
+        }
     }
     char *p = malloc(n + text_len + 1);
     if (p == NULL) {
@@ -87,13 +101,8 @@ void cairn__memo_put(cairn__memo *m, const void *key, size_t n,
     memcpy(p, key, n);
     memcpy(p + n, text, text_len);
     p[n + text_len] = '\0';
-    uint64_t h = hash(key, n);
-    size_t j = (size_t)(h & (m->slots - 1));
-    while (m->t[j].h != 0) {
-        j = (j + 1) & (m->slots - 1);
-    }
     m->t[j] = (slot){h, p, n, text_len};
-    m->n++;
+    m->used[m->n++] = (uint32_t)j;
 }
 
 void cairn__memo_free(cairn__memo *m)
@@ -101,9 +110,11 @@ void cairn__memo_free(cairn__memo *m)
     if (m == NULL) {
         return;
     }
-    for (size_t i = 0; i < m->slots; i++) {
-        free(m->t[i].key);
+    /* only the slots used: a large cache is mostly empty */
+    for (size_t i = 0; i < m->n; i++) {
+        free(m->t[m->used[i]].key);
     }
+    free(m->used);
     free(m);
 }
 

@@ -18,6 +18,7 @@
 
 #include <jansson.h>
 
+#include "cairn/export.h"
 #include "store_db.h"
 
 /* A definition the scan met. */
@@ -212,14 +213,37 @@ static const decoded *decode(cairn__scan_decoder *dc, char kind,
         dc->oom = true;
         return NULL;
     }
-    dc->key.len = 0;
-    cairn__buf_putc(&dc->key, kind);
+    /* a responses text is its own key (no copy); a scores text is
+     * keyed with its definition, whose scale count it is checked
+     * against, after an 's' (a responses text starting so, never
+     * written, is decoded without the cache) */
+    const char *key = text;
+    size_t key_len = len;
+    bool no_key = kind == 'r' && len > 0 && text[0] == 's';
+    char small[128];
     if (kind == 's') {
-        cairn__buf_put(&dc->key, (const char *)&def->id, sizeof def->id);
+        /* 's', the id's byte count, its bytes from the lowest, the text */
+        char head[10] = {kind};
+        size_t n = 2;
+        for (uint64_t v = (uint64_t)def->id; n == 2 || v != 0; v >>= 8) {
+            head[n++] = (char)(v & 0xff);
+        }
+        head[1] = (char)(n - 2);
+        if (n + len <= sizeof small) { /* most: no buffer to grow */
+            memcpy(small, head, n);
+            memcpy(small + n, text, len);
+            key = small;
+            key_len = n + len;
+        } else {
+            dc->key.len = 0;
+            cairn__buf_put(&dc->key, head, n);
+            cairn__buf_put(&dc->key, text, len);
+            key = dc->key.p;
+            key_len = dc->key.len;
+            no_key = dc->key.oom;
+        }
     }
-    cairn__buf_put(&dc->key, text, len);
-    decoded *d =
-        dc->key.oom ? NULL : cairn__kept_get(dc->kept, dc->key.p, dc->key.len);
+    decoded *d = no_key ? NULL : cairn__kept_get(dc->kept, key, key_len);
     if (d != NULL) {
         return d;
     }
@@ -229,7 +253,7 @@ static const decoded *decode(cairn__scan_decoder *dc, char kind,
         return NULL;
     }
     /* without a key (out of memory) it is only held */
-    cairn__kept_put(dc->kept, dc->key.oom ? NULL : dc->key.p, dc->key.len, d);
+    cairn__kept_put(dc->kept, no_key ? NULL : key, key_len, d);
     return d;
 }
 
@@ -468,4 +492,129 @@ void cairn__store_scan_close(cairn__scan *sc)
     free(sc->defs);
     cairn__scan_decoder_free(sc->dec);
     free(sc);
+}
+
+/* ------------------------------------------------------------------ */
+/* The instruments stored                                              */
+
+int cairn_export_instruments(char ***out, size_t *n, cairn_store *st,
+                             cairn_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    char **codes = calloc(1, sizeof *codes);
+    size_t k = 0, cap = 1;
+    *out = NULL;
+    *n = 0;
+    int rc = codes == NULL ? oom(err) : CAIRN_OK;
+    if (rc == CAIRN_OK &&
+        sqlite3_prepare_v2(st->db,
+                           "SELECT DISTINCT instrument FROM definition"
+                           " ORDER BY instrument",
+                           -1, &s, NULL) != SQLITE_OK) {
+        rc = cairn__store_dberr(st, err);
+    }
+    int step = SQLITE_DONE;
+    while (rc == CAIRN_OK && (step = sqlite3_step(s)) == SQLITE_ROW) {
+        const char *code = cairn__store_col_text(s, 0);
+        if (k == cap) {
+            char **grown = realloc(codes, 2 * cap * sizeof *codes);
+            if (grown == NULL) {
+                rc = oom(err);
+                break;
+            }
+            codes = grown;
+            cap *= 2;
+        }
+        if ((codes[k] = strdup(code ? code : "")) == NULL) {
+            rc = oom(err);
+            break;
+        }
+        k++;
+    }
+    if (rc == CAIRN_OK && step != SQLITE_DONE) {
+        rc = cairn__store_dberr(st, err);
+    }
+    sqlite3_finalize(s);
+    if (rc < 0) {
+        cairn_export_instruments_free(codes, k);
+        return rc;
+    }
+    *out = codes;
+    *n = k;
+    return CAIRN_OK;
+}
+
+void cairn_export_instruments_free(char **codes, size_t n)
+{
+    if (codes == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        free(codes[i]);
+    }
+    free(codes);
+}
+
+/* ------------------------------------------------------------------ */
+/* The clients                                                         */
+
+/* One client row into `c`; false when memory ran out or it has no code. */
+static bool export_client_from(cairn_client *c, sqlite3_stmt *s)
+{
+    bool oom = false;
+    memset(c, 0, sizeof *c);
+    c->id = sqlite3_column_int64(s, 0);
+    c->code = cairn__store_col_dup(s, 1, &oom);
+    c->birth_year = sqlite3_column_int(s, 2);
+    c->loss_date = cairn__store_col_dup(s, 3, &oom);
+    c->gestation_weeks = sqlite3_column_int(s, 4);
+    const char *kind = cairn__store_col_text(s, 5);
+    c->loss_kind = CAIRN_LOSS_UNKNOWN;
+    if (kind != NULL) {
+        cairn_loss_kind_parse(&c->loss_kind, kind, NULL);
+    }
+    return !oom && c->code != NULL;
+}
+
+int cairn__store_export_clients(cairn_client_list **out, cairn_store *st,
+                                cairn_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    cairn_client_list *list = calloc(1, sizeof *list);
+    size_t cap = 0;
+    *out = NULL;
+    int rc = list == NULL ? oom(err) : CAIRN_OK;
+    if (rc == CAIRN_OK &&
+        sqlite3_prepare_v2(st->db,
+                           "SELECT id, code, birth_year, loss_date,"
+                           " gestation_weeks, loss_kind FROM client"
+                           " ORDER BY id",
+                           -1, &s, NULL) != SQLITE_OK) {
+        rc = cairn__store_dberr(st, err);
+    }
+    int step = SQLITE_DONE;
+    while (rc == CAIRN_OK && (step = sqlite3_step(s)) == SQLITE_ROW) {
+        if (list->n == cap) {
+            cap = cap ? cap * 2 : 16;
+            cairn_client *p = realloc(list->items, cap * sizeof *p);
+            if (p == NULL) {
+                rc = oom(err);
+                break;
+            }
+            list->items = p;
+        }
+        if (!export_client_from(&list->items[list->n++], s)) {
+            rc = oom(err);
+        }
+    }
+    if (rc == CAIRN_OK && step != SQLITE_DONE) {
+        rc = cairn__store_dberr(st, err);
+    }
+    sqlite3_finalize(s);
+    if (rc < 0) {
+        cairn_store_client_list_free(list);
+        return rc;
+    }
+    *out = list;
+    return CAIRN_OK;
 }

@@ -311,6 +311,16 @@ typedef struct cairn__scan_raw {
 int cairn__store_scan_step(cairn__scan *sc, cairn__scan_raw *raw,
                            cairn_error *err);
 
+/**
+ * Every client as the research export needs them, by id (the table's
+ * own order, no sort): only id, code, birth_year, loss_date, gestation_weeks
+ * and loss_kind are filled, the rest NULL or 0 (no partner join, no
+ * sort by code).  Freed with cairn_store_client_list_free.  Returns
+ * CAIRN_OK, CAIRN_ENOMEM or CAIRN_EDB.
+ */
+int cairn__store_export_clients(cairn_client_list **out, cairn_store *st,
+                                cairn_error *err);
+
 /** Decoded texts, each distinct one decoded once (memo.c keeps them). */
 typedef struct cairn__scan_decoder cairn__scan_decoder;
 

@@ -100,8 +100,36 @@ grep -q ',fingerprint,' wide.csv && t_ok "wide export keeps fingerprint" ||
 t_run "export one questionnaire in a range" 0 "$C" export --key site.key \
     -o april.csv --instrument PHQ-9 --from 2025-04-01 --to 2025-04-30
 t_out_has "3 rows (3 assessments of 2 clients, 1 questionnaire)"
+# one questionnaire: each client's first day still counts all of theirs
+# (ZEBRA-CODE-0001's GAD-7 came before the PHQ-9s)
+t_run "export one questionnaire" 0 "$C" export --key site.key -o phq.csv \
+    --instrument phq9
+first() { awk -F, '$6 == "phq9" { print $1, $5, $9 }' "$1" | sort; }
+[ "$(first phq.csv)" = "$(first wide.csv)" ] &&
+    t_ok "one questionnaire: days from the loss to the first of any" ||
+    t_not_ok "one questionnaire: days from the loss to the first of any" \
+        "$(first phq.csv) / $(first wide.csv)"
 t_run "export xlsx" 0 "$C" export --key site.key -o wide.xlsx --shift-dates
 t_out_has "wrote wide.xlsx: 6 rows"
+# only the definitions of the instruments stored are read: a broken one
+# beside is not the export's business (`cairn instruments` reports it),
+# and the files are those of the whole folder
+mkdir -p defs2
+cp "$CAIRN_INSTRUMENTS"/*.json defs2/
+printf '{"code": "broken",\n oops}\n' >defs2/broken.json
+t_run "export reads only the instruments stored" 0 "$C" --instruments defs2 \
+    export --key site.key -o wide2.csv --force
+cmp -s wide.csv wide2.csv && cmp -s wide.csv.dictionary.csv \
+    wide2.csv.dictionary.csv &&
+    t_ok "the same files with a broken definition beside" ||
+    t_not_ok "the same files with a broken definition beside" \
+        "$(diff wide.csv wide2.csv | head -5)"
+t_run "instruments still reports the broken one" 1 "$C" --instruments defs2 \
+    instruments
+t_err_has "defs2/broken.json:2:"
+t_run "export of an unknown instrument reads them all" 1 "$C" \
+    --instruments defs2 export --key site.key -o x.csv --instrument phq10
+t_err_has "defs2/broken.json:2:"
 t_run "export: bad format" 2 "$C" export --key site.key -o y.csv \
     --format tall
 t_err_has "cairn: export: --format takes wide or long, not 'tall'"

@@ -27,6 +27,22 @@ typedef struct cairn_catalog cairn_catalog;
 int cairn_catalog_load(cairn_catalog **out, const char *dir,
                        const char *texts_dir, cairn_error *err);
 
+/**
+ * Load only the definitions of `names` (codes or aliases, `n_names` of
+ * them), each from the file named after it in `dir` ("PHQ-9" from
+ * phq9.json: the name as cairn_catalog_find compares it), when that file
+ * loads and holds it; otherwise, or with no names, every definition, as
+ * cairn_catalog_load (so its errors, and the known names of an unknown
+ * one, are the whole folder's).  A command that needs a few instruments
+ * (`cairn export` needs those the store holds) is spared reading them
+ * all; a broken definition it does not read is not reported here, but
+ * by cairn_catalog_load (`cairn instruments`, every other command).
+ * Returns what cairn_catalog_load returns.
+ */
+int cairn_catalog_load_named(cairn_catalog **out, const char *dir,
+                             const char *texts_dir, const char *const *names,
+                             size_t n_names, cairn_error *err);
+
 /** Free a catalog and its instruments.  NULL is allowed. */
 void cairn_catalog_free(cairn_catalog *cat);
 

@@ -249,4 +249,17 @@ int cairn_export_write(cairn_store *st, const cairn_catalog *cat,
                        const cairn_export_options *opts,
                        cairn_export_result *res, cairn_error *err);
 
+/**
+ * The codes of the instruments `st` holds definitions of, sorted: the
+ * only ones an export of `st` can hold rows of, so the catalog it needs
+ * is cairn_catalog_load_named of these.  `*out` (`*n` codes) is the
+ * caller's, freed with cairn_export_instruments_free; with none, `*out`
+ * is an empty list.  Returns CAIRN_OK, CAIRN_EDB or CAIRN_ENOMEM.
+ */
+int cairn_export_instruments(char ***out, size_t *n, cairn_store *st,
+                             cairn_error *err);
+
+/** Free cairn_export_instruments' list of `n` codes.  NULL is allowed. */
+void cairn_export_instruments_free(char **codes, size_t n);
+
 #endif
