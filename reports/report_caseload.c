@@ -14,9 +14,12 @@
  *
  * The model holds the engine's rows and what they kept (in memory up to
  * a limit, past it in temporary files beside the database) and gives one
- * row at a time (cairn_report_caseload_row_get), unpacked again each
- * time, since the list is laid out twice (measured, then written): so
- * the workbook's memory does not grow with the clients.
+ * row at a time (cairn_report_caseload_row_get), unpacked into buffers
+ * kept from row to row: so the workbook's memory does not grow with the
+ * clients.  The list's columns are measured during the pass, each
+ * client's rows laid out on a measurer as it is kept (a column's width
+ * does not depend on the rows' order), so the list is written in one
+ * pass over the rows once the order is known.
  */
 #include <assert.h>
 #include <math.h>
@@ -36,6 +39,12 @@ struct cairn_report_rows {
     const cairn_catalog *cat;
     size_t *column;       /* a catalog position's column, or SIZE_MAX */
     cairn_report_row got; /* the row read last */
+    /* what `got` points into, kept from row to row (no allocation per
+     * row) */
+    char *text; /* its code, clinician and alert reason */
+    size_t text_cap;
+    double *points;         /* CAIRN_REPORT_SPARK_POINTS per cell */
+    cairn__sheet *measured; /* the list, measured in the pass, or NULL */
 };
 
 /* ---- the model ---- */
@@ -81,8 +90,9 @@ static void keep_cell(kept_cell *cell, size_t k, const cairn_trend *t)
     cell->inst = k;
     cell->n = t->n;
     cell->latest = t->latest.score;
-    snprintf(cell->latest_date, sizeof cell->latest_date, "%.10s",
-             t->latest.date);
+    /* "%.10s" without snprintf's cost on every client */
+    size_t n = strnlen(t->latest.date, sizeof cell->latest_date - 1);
+    memcpy(cell->latest_date, t->latest.date, n);
     cell->has_change = t->n >= 2;
     cell->change = t->change;
     cell->has_rc = t->has_rci;
@@ -100,30 +110,55 @@ static uint32_t text_len(const char *s)
     return s != NULL ? (uint32_t)strlen(s) : UINT32_MAX;
 }
 
-/* Keep `s` (its length is in the head already), if any. */
-static int keep_text(cairn_caseload_keeper *keep, const char *s,
-                     cairn_error *err)
+/* What one client's summary is made in before it is kept (and
+ * measured): grown as needed, kept from client to client. */
+typedef struct kept_buf {
+    char *p;
+    size_t n, cap;
+} kept_buf;
+
+/* Append the `n` bytes at `q` to `b`. */
+static int put(kept_buf *b, const void *q, size_t n, cairn_error *err)
 {
-    return s != NULL ? cairn_caseload_keep(keep, s, strlen(s), err) : CAIRN_OK;
+    if (b->n + n > b->cap) {
+        size_t cap = b->cap ? b->cap : 1024;
+        while (cap < b->n + n) {
+            cap *= 2;
+        }
+        char *p = realloc(b->p, cap);
+        if (p == NULL) {
+            return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+        }
+        b->p = p;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->n, q, n);
+    b->n += n;
+    return CAIRN_OK;
 }
 
-/* The client's cells and top alert, kept; its changes counted by
- * catalog position in `counts`. */
-static int summarise(cairn_caseload_keeper *keep, const cairn_caseload_entry *e,
+/* Append `s` (its length is in the head already), if any. */
+static int put_text(kept_buf *b, const char *s, cairn_error *err)
+{
+    return s != NULL ? put(b, s, strlen(s), err) : CAIRN_OK;
+}
+
+/* The client's cells and top alert, made in `b` (emptied first); its
+ * changes counted by catalog position in `counts`. */
+static int summarise(kept_buf *b, const cairn_caseload_entry *e,
                      const cairn_catalog *cat, size_t (*counts)[4],
                      cairn_error *err)
 {
-    cairn_alert_list *alerts = NULL;
+    cairn_alert_ref first;
+    size_t n_open = 0, n_acknowledged = 0;
     kept_head h;
     memset(&h, 0, sizeof h);
-    int rc = cairn_alert_list_of_trends(&alerts, e->client->code, e->trends,
-                                        e->n_trends, false, err);
-    if (rc < 0) {
-        return rc;
-    }
-    const cairn_alert_ref *top = alerts->n_open > 0 ? &alerts->items[0] : NULL;
-    h.n_alerts = alerts->n_open;
-    h.n_acknowledged = alerts->n_acknowledged;
+    b->n = 0;
+    cairn_alert_top_of_trends(&first, &n_open, &n_acknowledged, e->client->code,
+                              e->trends, e->n_trends);
+    const cairn_alert_ref *top = n_open > 0 ? &first : NULL;
+    h.n_alerts = n_open;
+    h.n_acknowledged = n_acknowledged;
     h.urgent = top ? (int32_t)top->alert->kind : -1;
     h.alert_inst =
         top ? (int32_t)catalog_position(cat, top->trend->instrument) : -1;
@@ -133,17 +168,16 @@ static int summarise(cairn_caseload_keeper *keep, const cairn_caseload_entry *e,
     for (size_t i = 0; i < e->n_trends; i++) {
         h.n_cells += e->trends[i]->n > 0;
     }
-    rc = cairn_caseload_keep(keep, &h, sizeof h, err);
+    int rc = put(b, &h, sizeof h, err);
     if (rc == CAIRN_OK) {
-        rc = keep_text(keep, e->client->code, err);
+        rc = put_text(b, e->client->code, err);
     }
     if (rc == CAIRN_OK) {
-        rc = keep_text(keep, e->client->clinician, err);
+        rc = put_text(b, e->client->clinician, err);
     }
     if (rc == CAIRN_OK) {
-        rc = keep_text(keep, top ? top->alert->reason : NULL, err);
+        rc = put_text(b, top ? top->alert->reason : NULL, err);
     }
-    cairn_alert_list_free(alerts);
     for (size_t i = 0; rc == CAIRN_OK && i < e->n_trends; i++) {
         const cairn_trend *t = e->trends[i];
         kept_cell cell;
@@ -153,66 +187,99 @@ static int summarise(cairn_caseload_keeper *keep, const cairn_caseload_entry *e,
         size_t k = catalog_position(cat, t->instrument);
         keep_cell(&cell, k, t);
         counts[k][t->has_rci ? t->rci.category : 3]++;
-        rc = cairn_caseload_keep(keep, &cell, sizeof cell, err);
+        rc = put(b, &cell, sizeof cell, err);
     }
     return rc;
 }
 
-/* A copy of the `n` bytes at `p` as a string, or NULL for UINT32_MAX. */
-static int kept_text(char **out, const char **p, uint32_t n, cairn_error *err)
+/* The `n` bytes at `*p` as a string at `*at` in the rows' text (room
+ * made by unpack), or NULL for UINT32_MAX. */
+static char *kept_text(char **at, const char **p, uint32_t n)
 {
-    *out = NULL;
     if (n == UINT32_MAX) {
+        return NULL;
+    }
+    char *s = *at;
+    memcpy(s, *p, n);
+    s[n] = '\0';
+    *p += n;
+    *at += (size_t)n + 1;
+    return s;
+}
+
+/* Room for `n` bytes of text in `s`. */
+static int text_room(cairn_report_rows *s, size_t n, cairn_error *err)
+{
+    if (n <= s->text_cap) {
         return CAIRN_OK;
     }
-    *out = malloc((size_t)n + 1);
-    if (*out == NULL) {
+    size_t cap = s->text_cap ? s->text_cap : 256;
+    while (cap < n) {
+        cap *= 2;
+    }
+    char *t = realloc(s->text, cap);
+    if (t == NULL) {
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
-    memcpy(*out, *p, n);
-    (*out)[n] = '\0';
-    *p += n;
+    s->text = t;
+    s->text_cap = cap;
     return CAIRN_OK;
 }
 
-/* Row `w` (its cells one per column: `column` maps a catalog position to
- * its column) from what summarise() kept. */
-static int unpack(cairn_report_row *w, const char *p, size_t n_cells,
-                  const cairn_catalog *cat, const size_t *column,
+static size_t text_need(uint32_t n)
+{
+    return n == UINT32_MAX ? 0 : (size_t)n + 1;
+}
+
+/* Row `s->got` (its cells one per column: `column` maps a catalog
+ * position to its column) from what summarise() kept, in the rows'
+ * buffers (made on first use, kept until the model is freed). */
+static int unpack(cairn_report_rows *s, const char *p, size_t n_cells,
                   cairn_error *err)
 {
+    cairn_report_row *w = &s->got;
     kept_head h;
     memcpy(&h, p, sizeof h);
     p += sizeof h;
+    if (w->cells == NULL) {
+        w->cells = calloc(n_cells > 0 ? n_cells : 1, sizeof *w->cells);
+        s->points =
+            calloc((n_cells > 0 ? n_cells : 1) * CAIRN_REPORT_SPARK_POINTS,
+                   sizeof *s->points);
+        if (w->cells == NULL || s->points == NULL) {
+            return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+        }
+    }
+    int rc = text_room(s,
+                       text_need(h.code_len) + text_need(h.clinician_len) +
+                           text_need(h.reason_len),
+                       err);
+    if (rc < 0) {
+        return rc;
+    }
     w->n_alerts = h.n_alerts;
     w->n_acknowledged = h.n_acknowledged;
     w->has_alert = h.urgent >= 0;
     w->urgent = h.urgent >= 0 ? (cairn_alert_kind)h.urgent : 0;
-    if (h.alert_inst >= 0) {
-        w->alert_instrument = cairn_catalog_get(cat, (size_t)h.alert_inst);
-    }
-    w->cells = calloc(n_cells > 0 ? n_cells : 1, sizeof *w->cells);
-    int rc = w->cells ? kept_text(&w->code, &p, h.code_len, err)
-                      : cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
-    if (rc == CAIRN_OK) {
-        rc = kept_text(&w->clinician, &p, h.clinician_len, err);
-    }
-    if (rc == CAIRN_OK) {
-        rc = kept_text(&w->alert_reason, &p, h.reason_len, err);
-    }
-    for (uint32_t i = 0; rc == CAIRN_OK && i < h.n_cells; i++) {
+    w->alert_instrument = h.alert_inst >= 0
+                              ? cairn_catalog_get(s->cat, (size_t)h.alert_inst)
+                              : NULL;
+    char *at = s->text;
+    w->code = kept_text(&at, &p, h.code_len);
+    w->clinician = kept_text(&at, &p, h.clinician_len);
+    w->alert_reason = kept_text(&at, &p, h.reason_len);
+    memset(w->cells, 0, (n_cells > 0 ? n_cells : 1) * sizeof *w->cells);
+    for (uint32_t i = 0; i < h.n_cells; i++) {
         kept_cell kc;
         memcpy(&kc, p, sizeof kc);
         p += sizeof kc;
-        if (column[kc.inst] == SIZE_MAX) {
+        size_t col = s->column[kc.inst];
+        if (col == SIZE_MAX) {
             continue;
         }
-        const cairn_instrument *inst = cairn_catalog_get(cat, kc.inst);
-        cairn_report_cell *cell = &w->cells[column[kc.inst]];
-        cell->points = calloc(CAIRN_REPORT_SPARK_POINTS, sizeof *cell->points);
-        if (cell->points == NULL) {
-            return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
-        }
+        const cairn_instrument *inst = cairn_catalog_get(s->cat, kc.inst);
+        cairn_report_cell *cell = &w->cells[col];
+        cell->points = &s->points[col * CAIRN_REPORT_SPARK_POINTS];
         cell->present = true;
         cell->n = kc.n;
         cell->latest = kc.latest;
@@ -223,68 +290,52 @@ static int unpack(cairn_report_row *w, const char *p, size_t n_cells,
         cell->change = kc.change;
         cell->has_rc = kc.has_rc;
         cell->rc = (cairn_rc_category)kc.rc;
+        memset(cell->points, 0,
+               CAIRN_REPORT_SPARK_POINTS * sizeof *cell->points);
         memcpy(cell->points, kc.points, kc.n_points * sizeof *kc.points);
         cell->n_points = kc.n_points;
     }
-    return rc;
+    return CAIRN_OK;
 }
 
 /*
- * The instruments anyone has a score on, in catalog order, from the
- * compact rows (before any row is summarised, so each row keeps a cell
- * per column and not per catalog instrument): `column` maps a catalog
+ * The instruments anyone has a score on, in catalog order: those whose
+ * `counts` (each trend with a score counted once, by catalog position,
+ * as the pass kept it) are not all zero.  `column` maps a catalog
  * position to its column.
  */
-static int columns(cairn_report_caseload *r, cairn_caseload_rows *cl,
+static int columns(cairn_report_caseload *r, size_t (*counts)[4],
                    const cairn_catalog *cat, size_t *column, cairn_error *err)
 {
     size_t n_cat = cairn_catalog_count(cat), n = 0;
-    bool *any = calloc(n_cat + 1, sizeof *any);
     r->instruments = calloc(n_cat + 1, sizeof *r->instruments);
     r->counts = calloc(n_cat + 1, sizeof *r->counts);
-    if (any == NULL || r->instruments == NULL || r->counts == NULL) {
-        free(any);
+    if (r->instruments == NULL || r->counts == NULL) {
         return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
     }
-    /* one look at each row (they may be read back from a file) */
-    int rc = CAIRN_OK;
-    for (size_t i = 0; rc == CAIRN_OK && i < cl->n; i++) {
-        const cairn_caseload_row *w = NULL;
-        rc = cairn_caseload_rows_get(cl, i, &w, err);
-        for (size_t j = 0; rc == CAIRN_OK && j < w->n_cells; j++) {
-            const cairn_caseload_cell *c = &w->cells[j];
-            for (size_t k = 0; c->n > 0 && k < n_cat; k++) {
-                const cairn_instrument *in = cairn_catalog_get(cat, k);
-                if (strcmp(c->instrument, cairn_instrument_code(in)) == 0) {
-                    any[k] = true;
-                    break;
-                }
-            }
-        }
-    }
     for (size_t k = 0; k < n_cat; k++) {
-        column[k] = any[k] ? n : SIZE_MAX;
-        if (any[k]) {
+        bool any =
+            counts[k][0] + counts[k][1] + counts[k][2] + counts[k][3] > 0;
+        column[k] = any ? n : SIZE_MAX;
+        if (any) {
             r->instruments[n++] = cairn_catalog_get(cat, k);
         }
     }
-    free(any);
     r->n_instruments = n;
     r->n_cells = n;
-    return rc;
+    return CAIRN_OK;
 }
 
-/* What unpack() and its row hold, freed. */
-static void row_clear(cairn_report_row *w, size_t n_cells)
+/* What unpack() and its rows hold, freed. */
+static void rows_clear(cairn_report_rows *s)
 {
-    for (size_t k = 0; w->cells != NULL && k < n_cells; k++) {
-        free(w->cells[k].points);
-    }
-    free(w->cells);
-    free(w->code);
-    free(w->clinician);
-    free(w->alert_reason);
-    memset(w, 0, sizeof *w);
+    free(s->got.cells);
+    free(s->text);
+    free(s->points);
+    memset(&s->got, 0, sizeof s->got);
+    s->text = NULL;
+    s->points = NULL;
+    s->text_cap = 0;
 }
 
 int cairn_report_caseload_row_get(const cairn_report_caseload *r, size_t i,
@@ -296,10 +347,9 @@ int cairn_report_caseload_row_get(const cairn_report_caseload *r, size_t i,
     size_t n = 0;
     assert(i < r->n_rows);
     *out = NULL;
-    row_clear(&s->got, r->n_cells);
     int rc = cairn_caseload_rows_kept(s->cl, i, &bytes, &n, err);
     if (rc == CAIRN_OK) {
-        rc = unpack(&s->got, bytes, r->n_cells, s->cat, s->column, err);
+        rc = unpack(s, bytes, r->n_cells, err);
     }
     if (rc == CAIRN_OK) {
         *out = &s->got;
@@ -322,18 +372,63 @@ static cairn_caseload_options caseload_options(const cairn_report_options *o)
     return c;
 }
 
-/* What the caseload's pass keeps of each client: its row's summary. */
+/* What the caseload's pass keeps of each client: its row's summary;
+ * and its rows measured, as the list will lay them out. */
 typedef struct load_keep {
     const cairn_catalog *cat;
-    size_t (*counts)[4]; /* by catalog position */
+    size_t (*counts)[4];       /* by catalog position */
+    kept_buf buf;              /* the client's summary */
+    cairn_report_rows scratch; /* it unpacked, a cell per catalog position */
+    const cairn_instrument **insts; /* the catalog's, in its order */
+    size_t n_insts;
+    cairn__sheet *m; /* the measurer */
+    size_t row;      /* its next row */
     cairn_error *err;
 } load_keep;
+
+static size_t client_rows(cairn__sheet *s, size_t row,
+                          const cairn_report_row *w,
+                          const cairn_instrument *const *insts, size_t n);
 
 static int keep_entry(const cairn_caseload_entry *e,
                       cairn_caseload_keeper *keep, void *arg)
 {
     load_keep *lk = arg;
-    return summarise(keep, e, lk->cat, lk->counts, lk->err);
+    int rc = summarise(&lk->buf, e, lk->cat, lk->counts, lk->err);
+    if (rc == CAIRN_OK) {
+        rc = cairn_caseload_keep(keep, lk->buf.p, lk->buf.n, lk->err);
+    }
+    if (rc == CAIRN_OK) {
+        /* measured now, on this thread while the store is read on the
+         * other, rather than in a pass of its own before the list is
+         * written: a column's width does not depend on the rows' order */
+        rc = unpack(&lk->scratch, lk->buf.p, lk->n_insts, lk->err);
+    }
+    if (rc == CAIRN_OK) {
+        lk->row = client_rows(lk->m, lk->row, &lk->scratch.got, lk->insts,
+                              lk->n_insts);
+    }
+    return rc;
+}
+
+/* The parts of `lk` that measure, made for catalog `cat`. */
+static int measuring(load_keep *lk, const cairn_catalog *cat)
+{
+    size_t n = cairn_catalog_count(cat);
+    lk->n_insts = n;
+    lk->insts = calloc(n + 1, sizeof *lk->insts);
+    lk->scratch.column = calloc(n + 1, sizeof *lk->scratch.column);
+    lk->scratch.cat = cat;
+    lk->m = cairn__xlsx_measurer_new();
+    if (lk->insts == NULL || lk->scratch.column == NULL || lk->m == NULL) {
+        return CAIRN_ENOMEM;
+    }
+    for (size_t k = 0; k < n; k++) {
+        lk->insts[k] = cairn_catalog_get(cat, k);
+        lk->scratch.column[k] = k;
+    }
+    lk->row = FIRST_ROW;
+    return CAIRN_OK;
 }
 
 int cairn_report_caseload_load(cairn_report_caseload **out, cairn_store *st,
@@ -356,15 +451,24 @@ int cairn_report_caseload_load(cairn_report_caseload **out, cairn_store *st,
         s->cat = cat;
         s->column = calloc(n_cat + 1, sizeof *s->column);
     }
-    load_keep lk = {cat, counts, err};
+    load_keep lk = {.cat = cat, .counts = counts, .err = err};
     /* one pass, one client's trends at a time: each client's summary is
      * kept as the store is read, and read back in the caseload's order */
-    int rc = r && s && s->column && counts
+    int rc = r && s && s->column && counts && measuring(&lk, cat) == CAIRN_OK
                  ? cairn_caseload_rows_compute_kept(&s->cl, st, cat, &co,
                                                     keep_entry, &lk, err)
                  : cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
+    if (s != NULL) {
+        s->measured = lk.m;
+    } else {
+        cairn__xlsx_measurer_free(lk.m);
+    }
+    rows_clear(&lk.scratch);
+    free(lk.scratch.column);
+    free(lk.insts);
+    free(lk.buf.p);
     if (rc == CAIRN_OK) {
-        rc = columns(r, s->cl, cat, s->column, err);
+        rc = columns(r, counts, cat, s->column, err);
     }
     for (size_t k = 0; rc == CAIRN_OK && k < n_cat; k++) {
         if (s->column[k] != SIZE_MAX) {
@@ -391,7 +495,8 @@ void cairn_report_caseload_free(cairn_report_caseload *r)
         return;
     }
     if (r->rows != NULL) {
-        row_clear(&r->rows->got, r->n_cells);
+        rows_clear(r->rows);
+        cairn__xlsx_measurer_free(r->rows->measured);
         cairn_caseload_rows_free(r->rows->cl);
         free(r->rows->column);
         free(r->rows);
@@ -484,18 +589,19 @@ static void cell_cols(cairn__sheet *s, size_t row, const cairn_report_cell *c,
     cairn__xlsx_text(s, row, 9, rc_text(c), worse ? &ALERT_WRAP : &WRAP);
 }
 
-/* One client's rows from `row` on; returns the next free row. */
+/* One client's rows from `row` on (its cells one per instrument of
+ * `insts`); returns the next free row. */
 static size_t client_rows(cairn__sheet *s, size_t row,
                           const cairn_report_row *w,
-                          const cairn_report_caseload *r)
+                          const cairn_instrument *const *insts, size_t n)
 {
     bool first = true;
-    for (size_t i = 0; i < r->n_instruments; i++) {
+    for (size_t i = 0; i < n; i++) {
         if (!w->cells[i].present) {
             continue;
         }
         client_cols(s, row, w, first);
-        cell_cols(s, row++, &w->cells[i], r->instruments[i]);
+        cell_cols(s, row++, &w->cells[i], insts[i]);
         first = false;
     }
     if (first) { /* no scores yet */
@@ -504,10 +610,11 @@ static size_t client_rows(cairn__sheet *s, size_t row,
     return row;
 }
 
-/* The list's cells, in row order; `*end` receives the row after the
- * last.  Returns CAIRN_OK or what reading a row returned. */
+/* The list's cells, in row order (its rows only `with_rows`); `*end`
+ * receives the row after the last.  Returns CAIRN_OK or what reading a
+ * row returned. */
 static int list(cairn__sheet *s, const cairn_report_caseload *r,
-                const char *when, size_t *end, cairn_error *err)
+                const char *when, bool with_rows, size_t *end, cairn_error *err)
 {
     cairn__xlsx_textf(s, 0, 0, &TITLE, "Caseload%s%s", r->clinician ? ": " : "",
                       r->clinician ? r->clinician : "");
@@ -521,11 +628,11 @@ static int list(cairn__sheet *s, const cairn_report_caseload *r,
     header(s);
     size_t row = FIRST_ROW;
     int rc = CAIRN_OK;
-    for (size_t i = 0; rc == CAIRN_OK && i < r->n_rows; i++) {
+    for (size_t i = 0; with_rows && rc == CAIRN_OK && i < r->n_rows; i++) {
         const cairn_report_row *w = NULL;
         rc = cairn_report_caseload_row_get(r, i, &w, err);
         if (rc == CAIRN_OK) {
-            row = client_rows(s, row, w, r);
+            row = client_rows(s, row, w, r->instruments, r->n_instruments);
         }
     }
     cairn__xlsx_min_width(s, 3, 30);
@@ -535,17 +642,19 @@ static int list(cairn__sheet *s, const cairn_report_caseload *r,
 
 /* Written row by row, so memory does not grow with the caseload: the
  * list is measured first (its wrapped alerts and bands need the final
- * column widths to size their rows), then written. */
+ * column widths to size their rows), its rows during the caseload's pass
+ * (the model's measurer), then written. */
 static int caseload_sheet(cairn__xlsx *x, const cairn_report_caseload *r,
                           const char *when, cairn_error *err)
 {
     cairn__sheet *s = cairn__xlsx_sheet_rows(x, "Caseload");
+    const cairn__sheet *m = r->rows->measured;
     size_t row = FIRST_ROW;
     cairn__xlsx_measure(s);
-    int rc = list(s, r, when, &row, err);
-    cairn__xlsx_measured(s);
+    int rc = list(s, r, when, false, &row, err);
+    cairn__xlsx_measured_with(s, m);
     if (rc == CAIRN_OK) {
-        rc = list(s, r, when, &row, err);
+        rc = list(s, r, when, true, &row, err);
     }
     cairn__xlsx_autofilter(s, FIRST_ROW - 1, 0, row - 1, LIST_COLS - 1);
     cairn__xlsx_freeze(s, FIRST_ROW, 1);

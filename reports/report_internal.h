@@ -169,6 +169,21 @@ void cairn__xlsx_measure(cairn__sheet *s);
  *  and cairn__xlsx_min_width() no longer change them), and the next
  *  cells are written (NULL is ignored). */
 void cairn__xlsx_measured(cairn__sheet *s);
+/**
+ * A measurer: a row-by-row sheet of no workbook that only measures what
+ * is laid out on it, as a measuring pass does, so a long list can be
+ * measured as its rows are made (rows in increasing order, in any order
+ * of the list's own) and the widths handed to the sheet that writes it
+ * (cairn__xlsx_measured_with).  A column's width is the widest of its
+ * cells, whatever their order, so the widths are those a measuring pass
+ * of the whole list on that sheet would give.  NULL when out of memory;
+ * freed by cairn__xlsx_measurer_free (NULL is ignored).
+ */
+cairn__sheet *cairn__xlsx_measurer_new(void);
+void cairn__xlsx_measurer_free(cairn__sheet *m);
+/** End the measuring pass of `s` as cairn__xlsx_measured() does, with the
+ *  widths measured on measurer `m` too (NULL: as cairn__xlsx_measured). */
+void cairn__xlsx_measured_with(cairn__sheet *s, const cairn__sheet *m);
 
 /** The sheet's final name, as chart ranges must use it. */
 const char *cairn__xlsx_sheet_name(const cairn__sheet *s);

@@ -64,6 +64,11 @@
 #define PIXELS_PER_INCH 96.0
 #define MIN_PRINT_SCALE 70
 #define MAX_SHEET_CHARTS 64
+/* Columns whose last format is remembered, and the buffer of a
+ * row-by-row sheet's temporary file (glibc's own is 4 KiB: a write to
+ * the disk every few rows). */
+#define LIST_FORMAT_COLS 64
+#define ROW_FILE_BUFFER (1 << 20)
 
 typedef struct format_entry {
     cairn__style style;
@@ -99,6 +104,10 @@ struct cairn__sheet {
     int chart_px[MAX_SHEET_CHARTS];     /* and width in pixels */
     size_t chart_last_row;              /* last row a chart covers */
     bool charts_only; /* a sheet of chart data, never printed */
+    char *row_buf;    /* a row-by-row sheet's temporary file's buffer */
+    /* each column's last format, looked for first (a column's cells
+     * mostly share one) */
+    size_t last_format[LIST_FORMAT_COLS];
 };
 
 struct cairn__chart {
@@ -241,6 +250,7 @@ static void free_parts(cairn__xlsx *x)
 {
     for (size_t i = 0; i < x->n_sheets; i++) {
         free(x->sheets[i]->wraps);
+        free(x->sheets[i]->row_buf); /* (its file closed with the book) */
         free(x->sheets[i]);
     }
     for (size_t i = 0; i < x->n_charts; i++) {
@@ -555,15 +565,30 @@ static lxw_format *make_format(cairn__xlsx *x, const cairn__style *st,
     return f;
 }
 
-static lxw_format *format_for(cairn__xlsx *x, const cairn__style *st,
-                              bool signed1)
+static bool is_format(const format_entry *f, const cairn__style *st,
+                      bool signed1)
 {
+    return f->signed1 == signed1 && same_style(&f->style, st);
+}
+
+/* The format of style `st` for a cell of column `col` of sheet `s`. */
+static lxw_format *format_for(cairn__sheet *s, size_t col,
+                              const cairn__style *st, bool signed1)
+{
+    cairn__xlsx *x = s->x;
     if (st == NULL) {
         return NULL;
     }
+    size_t *last = col < LIST_FORMAT_COLS ? &s->last_format[col] : NULL;
+    if (last != NULL && *last < x->n_formats &&
+        is_format(&x->formats[*last], st, signed1)) {
+        return x->formats[*last].format;
+    }
     for (size_t i = 0; i < x->n_formats; i++) {
-        if (x->formats[i].signed1 == signed1 &&
-            same_style(&x->formats[i].style, st)) {
+        if (is_format(&x->formats[i], st, signed1)) {
+            if (last != NULL) {
+                *last = i;
+            }
             return x->formats[i].format;
         }
     }
@@ -578,6 +603,9 @@ static lxw_format *format_for(cairn__xlsx *x, const cairn__style *st,
         x->cap_formats = cap;
     }
     lxw_format *f = make_format(x, st, signed1);
+    if (last != NULL) {
+        *last = x->n_formats;
+    }
     x->formats[x->n_formats++] = (format_entry){*st, signed1, f};
     return f;
 }
@@ -637,6 +665,15 @@ cairn__sheet *cairn__xlsx_sheet_rows(cairn__xlsx *x, const char *name)
     if (s != NULL) {
         s->by_row = true;
         s->row_lines = 1;
+        /* the rows' file is new (nothing written to it yet), so it may
+         * take a larger buffer; without one it keeps glibc's */
+        FILE *rows = s->ws->optimize_tmpfile;
+        s->row_buf = rows != NULL ? malloc(ROW_FILE_BUFFER) : NULL;
+        if (s->row_buf != NULL &&
+            setvbuf(rows, s->row_buf, _IOFBF, ROW_FILE_BUFFER) != 0) {
+            free(s->row_buf);
+            s->row_buf = NULL;
+        }
     }
     return s;
 }
@@ -661,6 +698,41 @@ void cairn__xlsx_measured(cairn__sheet *s)
     s->in_row = false;
     s->row = 0;
     s->row_lines = 1;
+}
+
+cairn__sheet *cairn__xlsx_measurer_new(void)
+{
+    cairn__xlsx *x = calloc(1, sizeof *x); /* (no book: errors only) */
+    cairn__sheet *m = x != NULL ? calloc(1, sizeof *m) : NULL;
+    if (m == NULL) {
+        free(x);
+        return NULL;
+    }
+    m->x = x;
+    snprintf(m->name, sizeof m->name, "%s", "measurer");
+    m->by_row = true;
+    m->measuring = true;
+    m->row_lines = 1;
+    return m;
+}
+
+void cairn__xlsx_measurer_free(cairn__sheet *m)
+{
+    if (m != NULL) {
+        free(m->x);
+        free(m);
+    }
+}
+
+void cairn__xlsx_measured_with(cairn__sheet *s, const cairn__sheet *m)
+{
+    if (s != NULL && m != NULL) {
+        assert(s->measuring && m->measuring);
+        for (size_t c = 0; c < MAX_COLS; c++) {
+            s->width[c] = fmax(s->width[c], m->width[c]);
+        }
+    }
+    cairn__xlsx_measured(s);
 }
 
 const char *cairn__xlsx_sheet_name(const cairn__sheet *s)
@@ -763,7 +835,7 @@ void cairn__xlsx_text(cairn__sheet *s, size_t row, size_t col, const char *text,
         return;
     }
     if (!s->measuring) {
-        lxw_format *f = format_for(s->x, st, false);
+        lxw_format *f = format_for(s, col, st, false);
         check(s->x,
               worksheet_write_string(s->ws, (lxw_row_t)row, (lxw_col_t)col,
                                      text, f),
@@ -859,7 +931,7 @@ void cairn__xlsx_number(cairn__sheet *s, size_t row, size_t col, double v,
     if (!s->measuring) {
         bool signed1 =
             st != NULL && st->num == CAIRN__NUM_SIGNED && v != floor(v);
-        lxw_format *f = format_for(s->x, st, signed1);
+        lxw_format *f = format_for(s, col, st, signed1);
         check(
             s->x,
             worksheet_write_number(s->ws, (lxw_row_t)row, (lxw_col_t)col, v, f),
@@ -895,7 +967,7 @@ void cairn__xlsx_blank(cairn__sheet *s, size_t row, size_t col,
     }
     check(s->x,
           worksheet_write_blank(s->ws, (lxw_row_t)row, (lxw_col_t)col,
-                                format_for(s->x, st, false)),
+                                format_for(s, col, st, false)),
           s->name);
 }
 

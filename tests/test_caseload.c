@@ -490,6 +490,81 @@ static void test_caseload_alert_list_and_actions(void **state)
     test_store_done(st, dir);
 }
 
+/* cairn_alert_top_of_trends gives what each client's list would: its
+ * counts and its first open alert. */
+static void top_same_as_list(cairn_store *st, size_t *n_with_top)
+{
+    cairn_error err = CAIRN_ERROR_INIT;
+    cairn_caseload *c = caseload(st);
+    *n_with_top = 0;
+    for (size_t i = 0; i < c->n; i++) {
+        const cairn_caseload_entry *e = &c->entries[i];
+        cairn_alert_list *l = NULL;
+        cairn_alert_ref top;
+        size_t n_open = 99, n_ack = 99;
+        assert_int_equal(cairn_alert_list_of_trends(&l, e->client->code,
+                                                    e->trends, e->n_trends,
+                                                    false, &err),
+                         0);
+        cairn_alert_top_of_trends(&top, &n_open, &n_ack, e->client->code,
+                                  e->trends, e->n_trends);
+        assert_int_equal(n_open, l->n_open);
+        assert_int_equal(n_ack, l->n_acknowledged);
+        if (n_open > 0) {
+            assert_ptr_equal(top.alert, l->items[0].alert);
+            assert_ptr_equal(top.trend, l->items[0].trend);
+            assert_string_equal(top.client, e->client->code);
+            assert_int_equal(top.on_latest, l->items[0].on_latest);
+            assert_string_equal(top.instrument, l->items[0].instrument);
+            ++*n_with_top;
+        }
+        cairn_alert_list_free(l);
+    }
+    cairn_caseload_free(c);
+}
+
+static void test_caseload_alert_top(void **state)
+{
+    (void)state;
+    char dir[64];
+    size_t n = 0;
+    cairn_error err = CAIRN_ERROR_INIT;
+    cairn_store *st = test_store_new(dir, sizeof dir);
+    fill(st); /* A: a risk item, B: reliable deterioration */
+    /* D: risks on three dates (the latest first, then the newest) and a
+     * reliable deterioration; in the store's order the latest comes last */
+    test_client(st, "D", NULL, NULL);
+    test_phq9(st, "D", "2026-01-05", 4, true);
+    test_phq9(st, "D", "2026-01-12", 12, true);
+    test_phq9(st, "D", "2026-01-19", 17, true);
+    top_same_as_list(st, &n);
+    assert_true(n >= 3);
+    /* the most urgent of each acknowledged, then resolved, in turn: the
+     * next one comes to the top */
+    for (int round = 0; round < 2; round++) {
+        cairn_caseload *c = caseload(st);
+        cairn_alert_list *l = NULL;
+        assert_int_equal(cairn_alert_list_compute(&l, c, false, &err), 0);
+        char key[64] = "";
+        for (size_t i = 0; i < l->n_open; i++) {
+            snprintf(key, sizeof key, "%s", l->items[i].alert->key);
+            assert_int_equal(cairn_alert_set(st, test_catalog(), key,
+                                             round == 0
+                                                 ? CAIRN_ALERT_ACKNOWLEDGED
+                                                 : CAIRN_ALERT_RESOLVED,
+                                             "seen", NULL, 0, &err),
+                             0);
+            if (i == 1) {
+                break;
+            }
+        }
+        cairn_alert_list_free(l);
+        cairn_caseload_free(c);
+        top_same_as_list(st, &n);
+    }
+    test_store_done(st, dir);
+}
+
 /* Ages for people, by calendar days. */
 static void test_caseload_alert_age_words(void **state)
 {
@@ -1305,6 +1380,7 @@ int main(void)
         cmocka_unit_test(test_caseload_model_cache_raw_edits),
         cmocka_unit_test(test_caseload_active_rule),
         cmocka_unit_test(test_caseload_alert_list_and_actions),
+        cmocka_unit_test(test_caseload_alert_top),
         cmocka_unit_test(test_caseload_alert_age_words),
         cmocka_unit_test(test_caseload_course_stream),
         cmocka_unit_test(test_caseload_rows_entry_same_store),

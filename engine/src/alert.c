@@ -199,6 +199,20 @@ static int by_rank(const void *pa, const void *pb)
     return strcmp(a->key, b->key);
 }
 
+/* Alert `a` of trend `t` of a client, ranked. */
+static ranked rank_one(const cairn_trend *t, const cairn_alert *a,
+                       const char *client, const char *clinician,
+                       const char *name, size_t pos)
+{
+    /* on the latest assessment: none is newer among the scored ones (a
+     * risk on an unscored newer one counts) */
+    bool latest = !t->has_baseline || a->date == NULL ||
+                  t->latest.date == NULL ||
+                  strcmp(a->date, t->latest.date) >= 0;
+    return (ranked){
+        {client, clinician, t, a, latest, t->instrument, t->scale, name}, pos};
+}
+
 /* Append the alerts of one client's trends to `r` (room for them). */
 static size_t collect(ranked *r, size_t n, const char *client,
                       const char *clinician, const char *name, size_t pos,
@@ -212,14 +226,7 @@ static size_t collect(ranked *r, size_t n, const char *client,
             if (a->state == CAIRN_ALERT_RESOLVED && !with_resolved) {
                 continue;
             }
-            /* on the latest assessment: none is newer among the scored
-                             ones (a risk on an unscored newer one counts) */
-            bool latest = !t->has_baseline || a->date == NULL ||
-                          t->latest.date == NULL ||
-                          strcmp(a->date, t->latest.date) >= 0;
-            r[n++] = (ranked){{client, clinician, t, a, latest, t->instrument,
-                               t->scale, name},
-                              pos};
+            r[n++] = rank_one(t, a, client, clinician, name, pos);
         }
     }
     return n;
@@ -273,6 +280,35 @@ int cairn_alert_list_of_trends(cairn_alert_list **out, const char *client,
     int rc = finish(out, r, k, err);
     free(r);
     return rc;
+}
+
+void cairn_alert_top_of_trends(cairn_alert_ref *top, size_t *n_open,
+                               size_t *n_acknowledged, const char *client,
+                               cairn_trend *const *trends, size_t n)
+{
+    ranked best = {{0}, 0};
+    *n_open = 0;
+    *n_acknowledged = 0;
+    for (size_t i = 0; i < n; i++) {
+        const cairn_trend *t = trends[i];
+        for (size_t k = 0; k < t->n_alerts; k++) {
+            const cairn_alert *a = &t->alerts[k];
+            *n_acknowledged += a->state == CAIRN_ALERT_ACKNOWLEDGED;
+            if (a->state != CAIRN_ALERT_OPEN) {
+                continue;
+            }
+            /* the first in the list's order (by_rank), as collect() and
+             * finish() would rank it */
+            ranked r = rank_one(t, a, client, NULL, NULL, 0);
+            if (*n_open == 0 || by_rank(&r, &best) < 0) {
+                best = r;
+            }
+            ++*n_open;
+        }
+    }
+    if (*n_open > 0) {
+        *top = best.ref;
+    }
 }
 
 int cairn_alert_list_compute(cairn_alert_list **out, const cairn_caseload *cl,

@@ -393,13 +393,13 @@ static int client_entry(caseload_impl *c, size_t k,
         if (!c->seen[i]) {
             continue;
         }
-        const cairn_expectation *ex = NULL;
-        for (size_t x = 0; x < c->pub.n_expectations; x++) {
-            if (strcmp(c->pub.expectation_codes[x],
-                       cairn_instrument_code(inst)) == 0) {
-                ex = &c->pub.expectations[x];
-            }
-        }
+        /* the expectations are made in the instruments' order
+         * (expectations()), the i-th of insts[i] */
+        const cairn_expectation *ex =
+            i < c->pub.n_expectations &&
+                    c->pub.expectation_codes[i] == cairn_instrument_code(inst)
+                ? &c->pub.expectations[i]
+                : NULL;
         const cairn_scale *sc =
             o->trend.scale ? cairn_instrument_find_scale(inst, o->trend.scale)
                            : cairn_instrument_scale(inst, 0);

@@ -114,6 +114,35 @@ t_run "caseload of one clinician" 0 r caseload --clinician dr.lee \
 t_out "wrote $T_TMP/lee.xlsx: 2 clients"
 check caseload "$T_TMP/lee.xlsx" --expect-clients C05,C06
 
+# The list's widths are measured as the caseload is read, client by
+# client: a long code and clinician widen their columns to fit.
+LONG="$T_TMP/long.db"
+long_code=CLIENT-WITH-A-RATHER-LONG-CODE-0001
+long_clin=dr.a-clinician-with-a-long-name
+"$CAIRN" --db "$LONG" init >/dev/null
+"$CAIRN" --db "$LONG" client add "$long_code" --clinician "$long_clin" \
+    >/dev/null
+"$CAIRN" --db "$LONG" client add C1 --clinician dr.lee >/dev/null
+for d in 2026-01-05:1 2026-02-02:3; do
+    "$CAIRN" --db "$LONG" record phq9 --client "$long_code" \
+        --date "${d%:*}" ${d#*:} ${d#*:} 1 1 1 1 1 1 0 >/dev/null
+    "$CAIRN" --db "$LONG" record phq9 --client C1 --date "${d%:*}" \
+        1 1 1 1 1 1 1 1 0 >/dev/null
+done
+t_run "caseload workbook, long names" 0 "$CAIRN" --db "$LONG" report \
+    caseload -o "$T_TMP/long.xlsx"
+t_out "wrote $T_TMP/long.xlsx: 2 clients"
+widths=$($PY -c 'import sys, openpyxl
+ws = openpyxl.load_workbook(sys.argv[1])["Caseload"]
+print(" ".join("%d" % ws.column_dimensions[c].width for c in "AB"))' \
+    "$T_TMP/long.xlsx" 2>&1)
+if [ "$widths" = "$((${#long_code} + 2)) $((${#long_clin} + 2))" ]; then
+    t_ok "caseload workbook: long code and clinician fit their columns"
+else
+    t_not_ok "caseload workbook: long code and clinician fit their columns" \
+        "widths $widths, want $((${#long_code} + 2)) $((${#long_clin} + 2))"
+fi
+
 t_run "client with overrides" 0 r client S01 --rci-sd epds=5.5 \
     --rci-reliability EPDS=0.87 --cutoff pgs33=90 -o "$T_TMP/over.xlsx"
 check client "$T_TMP/over.xlsx" --client S01 --overridden

@@ -121,6 +121,17 @@ int cairn_alert_list_of_trends(cairn_alert_list **out, const char *client,
                                bool with_resolved, cairn_error *err);
 
 /**
+ * What cairn_alert_list_of_trends(&l, client, trends, n, false, ...)
+ * would give as l->n_open, l->n_acknowledged and, when l->n_open > 0,
+ * l->items[0] (the most urgent open alert), without making the list:
+ * `*top` is filled only when `*n_open` > 0 and borrows from the trends.
+ * Cannot fail.
+ */
+void cairn_alert_top_of_trends(cairn_alert_ref *top, size_t *n_open,
+                               size_t *n_acknowledged, const char *client,
+                               cairn_trend *const *trends, size_t n);
+
+/**
  * Every alert of a caseload (whose states cairn_caseload_compute has
  * applied), resolved ones only when `with_resolved`.  The list borrows
  * from the caseload.  Returns CAIRN_OK or CAIRN_ENOMEM.
