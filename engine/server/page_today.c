@@ -157,36 +157,33 @@ static void put_alert(srv_ctx *c, srv_buf *b, const today *t,
     srv_put(b, "</li>\n");
 }
 
-/* The address of Today with the alerts on `page` (and the due list on
- * the page `arg`, a today_view, says). */
-static void alerts_href(srv_buf *b, const void *arg, size_t page)
+/* The address of Today with its alerts on page `alerts` and its due
+ * list on page `due` (1: unsaid), and the fragment `at` ("" or "#..."). */
+static void today_href(srv_buf *b, size_t alerts, size_t due, const char *at)
 {
-    const today_view *v = arg;
     srv_put(b, "/today");
-    if (page > 1) {
+    if (alerts > 1) {
         srv_put(b, "?page=");
-        srv_int(b, (long long)page);
+        srv_int(b, (long long)alerts);
     }
-    if (v->due > 1) {
-        srv_put(b, page > 1 ? "&amp;due=" : "?due=");
-        srv_int(b, (long long)v->due);
+    if (due > 1) {
+        srv_put(b, alerts > 1 ? "&amp;due=" : "?due=");
+        srv_int(b, (long long)due);
     }
+    srv_put(b, at);
 }
 
-/* The address of Today with the due list on `page`. */
+/* Page `page` of the alerts, the due list where `arg` (a today_view)
+ * has it. */
+static void alerts_href(srv_buf *b, const void *arg, size_t page)
+{
+    today_href(b, page, ((const today_view *)arg)->due, "");
+}
+
+/* Page `page` of the due list, the alerts where `arg` has them. */
 static void due_href(srv_buf *b, const void *arg, size_t page)
 {
-    const today_view *v = arg;
-    srv_put(b, "/today");
-    if (v->page > 1) {
-        srv_put(b, "?page=");
-        srv_int(b, (long long)v->page);
-    }
-    if (page > 1) {
-        srv_put(b, v->page > 1 ? "&amp;due=" : "?due=");
-        srv_int(b, (long long)page);
-    }
-    srv_put(b, "#due-h");
+    today_href(b, ((const today_view *)arg)->page, page, "#due-h");
 }
 
 static void put_alerts(srv_ctx *c, srv_buf *b, const today *t, today_view *v)
